@@ -1,0 +1,74 @@
+import { BinaryWriter } from '@bufbuild/protobuf/wire';
+import { PaymentPosted } from './generated/collections/ledger/v1/ledger';
+import { ContactDecision } from './generated/collections/orchestrator/v1/orchestrator';
+import { PromiseKept } from './generated/collections/promises/v1/promises';
+import { AccountScored } from './generated/collections/scoring/v1/scoring';
+
+/**
+ * Every Kafka topic the platform publishes to, named `collections.<service>.<entity>.v<N>`.
+ *
+ * WARNING: renaming a topic or changing its version is a migration, not a refactor: consumers
+ * in the field subscribe by name. Add a new version beside the old one and dual-publish.
+ */
+export enum Topic {
+  LedgerPayment = 'collections.ledger.payment.v1',
+  ScoringScore = 'collections.scoring.score.v1',
+  OrchestratorContact = 'collections.orchestrator.contact.v1',
+  PromisesPromise = 'collections.promises.promise.v1',
+}
+
+/** Dead letters of one consuming service: the original record plus the reason it failed. */
+export function deadLetterTopic(service: string): string {
+  return `collections.${service}.deadletter.v1`;
+}
+
+/** Encodes and decodes one protobuf payload type (the shape ts-proto generates). */
+export interface PayloadCodec<P> {
+  encode(message: P, writer?: BinaryWriter): BinaryWriter;
+  decode(input: Uint8Array): P;
+  fromJSON(object: unknown): P;
+  toJSON(message: P): unknown;
+}
+
+function event<P>(topic: Topic, codec: PayloadCodec<P>, summary: string) {
+  return { topic, codec, summary };
+}
+
+/**
+ * The compile-time map from CloudEvents `ce_type` to topic and payload. The type string is the
+ * fully qualified protobuf message name, so a consumer in any language can find the schema.
+ */
+export const EVENTS = {
+  'collections.ledger.v1.PaymentPosted': event(Topic.LedgerPayment, PaymentPosted, 'A payment was applied to an account.'),
+  'collections.scoring.v1.AccountScored': event(Topic.ScoringScore, AccountScored, 'An account received a new payment-probability score.'),
+  'collections.orchestrator.v1.ContactDecision': event(
+    Topic.OrchestratorContact,
+    ContactDecision,
+    'The orchestrator allowed or refused a contact, with its reasons.',
+  ),
+  'collections.promises.v1.PromiseKept': event(Topic.PromisesPromise, PromiseKept, 'A promise to pay was paid in full.'),
+} as const;
+
+export type EventType = keyof typeof EVENTS;
+export type EventPayload<T extends EventType> = (typeof EVENTS)[T]['codec'] extends PayloadCodec<infer P> ? P : never;
+
+/** A decoded event of one of the given types, discriminated on `type`. */
+export type TypedEvent<T extends EventType = EventType> = {
+  [K in T]: { type: K; payload: EventPayload<K> };
+}[T];
+
+export function isEventType(type: string): type is EventType {
+  return Object.prototype.hasOwnProperty.call(EVENTS, type);
+}
+
+export function topicOf(type: EventType): Topic {
+  return EVENTS[type].topic;
+}
+
+export function encodePayload<T extends EventType>(type: T, payload: EventPayload<T>): Uint8Array {
+  return (EVENTS[type].codec as PayloadCodec<EventPayload<T>>).encode(payload).finish();
+}
+
+export function decodePayload<T extends EventType>(type: T, bytes: Uint8Array): EventPayload<T> {
+  return (EVENTS[type].codec as PayloadCodec<EventPayload<T>>).decode(bytes);
+}

@@ -1,0 +1,22 @@
+import { join } from 'node:path';
+
+export * as common from './generated/collections/common/v1/common';
+export * as ledger from './generated/collections/ledger/v1/ledger';
+export * as scoring from './generated/collections/scoring/v1/scoring';
+export * as orchestrator from './generated/collections/orchestrator/v1/orchestrator';
+export * as promises from './generated/collections/promises/v1/promises';
+export * as reporting from './generated/collections/reporting/v1/reporting';
+export * from './events';
+
+/** Root of the .proto sources; Nest's gRPC transport loads them at run time. */
+export const PROTO_ROOT = join(__dirname, '..', '..', '..', 'proto');
+
+/** The .proto file (relative to PROTO_ROOT) and package of each service's gRPC API. */
+export const GRPC_PACKAGES = {
+  ledger: { package: 'collections.ledger.v1', file: 'collections/ledger/v1/ledger.proto' },
+  scoring: { package: 'collections.scoring.v1', file: 'collections/scoring/v1/scoring.proto' },
+  orchestrator: { package: 'collections.orchestrator.v1', file: 'collections/orchestrator/v1/orchestrator.proto' },
+  promises: { package: 'collections.promises.v1', file: 'collections/promises/v1/promises.proto' },
+  reporting: { package: 'collections.reporting.v1', file: 'collections/reporting/v1/reporting.proto' },
+} as const;
+export type ServiceName = keyof typeof GRPC_PACKAGES;

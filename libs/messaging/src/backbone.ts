@@ -1,0 +1,87 @@
+import { DataSource } from 'typeorm';
+import { DeadLetterAdmin } from './dead-letters';
+import { EventConsumer, ConsumerOptions } from './consumer';
+import { InProcessTransport } from './in-process-transport';
+import { KafkaTransport } from './kafka-transport';
+import { Outbox, OutboxCommitSubscriber } from './outbox';
+import { OutboxRelay, RelayOptions } from './relay';
+import { MessagingLogger, Transport, silentLogger } from './transport';
+
+export type TransportConfig =
+  | { kind: 'kafka'; brokers: string[]; clientId: string; partitions?: number }
+  | { kind: 'in-process'; dataSource: DataSource };
+
+export function createTransport(config: TransportConfig, logger: MessagingLogger = silentLogger): Transport {
+  switch (config.kind) {
+    case 'kafka':
+      return new KafkaTransport({ brokers: config.brokers, clientId: config.clientId, partitions: config.partitions, logger });
+    case 'in-process':
+      return new InProcessTransport({ dataSource: config.dataSource, logger });
+  }
+}
+
+export interface BackboneOptions {
+  service: string;
+  schema: string;
+  dataSource: DataSource;
+  transport: Transport;
+  logger?: MessagingLogger;
+  relay?: Partial<Omit<RelayOptions, 'schema' | 'dataSource' | 'transport'>>;
+  traceparent?: () => string | undefined;
+  /** Run the outbox relay in this process (default true). */
+  runRelay?: boolean;
+}
+
+type ConsumeOptions = Omit<ConsumerOptions, 'service' | 'schema' | 'dataSource' | 'transport' | 'outbox'> &
+  Partial<Pick<ConsumerOptions, 'logger'>>;
+
+/** One service's messaging: its outbox, the relay that publishes it, its consumers and dead letters. */
+export class Backbone {
+  readonly outbox: Outbox;
+  readonly relay: OutboxRelay;
+  readonly deadLetters: DeadLetterAdmin;
+  private readonly consumers: EventConsumer[] = [];
+  private started = false;
+
+  constructor(private readonly options: BackboneOptions) {
+    const { dataSource, schema, service, transport } = options;
+    if (!dataSource.subscribers.some((s) => s instanceof OutboxCommitSubscriber)) {
+      dataSource.subscribers.push(new OutboxCommitSubscriber());
+    }
+    this.relay = new OutboxRelay({ schema, dataSource, transport, logger: options.logger, ...options.relay });
+    this.outbox = new Outbox({ schema, source: `/collections/${service}`, traceparent: options.traceparent, onAdded: this.relay.wake });
+    this.deadLetters = new DeadLetterAdmin(dataSource, schema, this.outbox);
+  }
+
+  consume(options: ConsumeOptions): EventConsumer {
+    const consumer = new EventConsumer({
+      ...options,
+      logger: options.logger ?? this.options.logger,
+      service: this.options.service,
+      schema: this.options.schema,
+      dataSource: this.options.dataSource,
+      transport: this.options.transport,
+      outbox: this.outbox,
+    });
+    this.consumers.push(consumer);
+    return consumer;
+  }
+
+  get transport(): Transport {
+    return this.options.transport;
+  }
+
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    if (this.options.runRelay !== false) this.relay.start();
+    for (const c of this.consumers) await c.start();
+  }
+
+  async stop(): Promise<void> {
+    if (!this.started) return;
+    this.started = false;
+    for (const c of this.consumers) await c.stop();
+    await this.relay.stop();
+  }
+}

@@ -1,0 +1,270 @@
+import { DataSource, EntityManager } from 'typeorm';
+import { EventPayload, EventType, decodePayload, deadLetterTopic } from '@collections/contracts';
+import { ParsedEnvelope, PoisonReason, PoisonRecordError, parseEnvelope } from './envelope';
+import { Outbox } from './outbox';
+import { assertIdentifier } from './schema';
+import { BatchControl, InboundRecord, MessagingLogger, Subscription, Transport, silentLogger } from './transport';
+
+/** A delivered, decoded event as a handler sees it. */
+export interface ConsumedEvent<T extends EventType = EventType> extends ParsedEnvelope {
+  type: T;
+  key: string;
+  payload: EventPayload<T>;
+  topic: string;
+  partition: number;
+  offset: string;
+}
+
+export interface HandlerContext {
+  /** The transaction that also records the event in the inbox: do every effect through it. */
+  tx: EntityManager;
+  /** The consuming service's outbox, for events caused by this one (same transaction). */
+  outbox: Outbox;
+}
+
+export type EventHandler<T extends EventType> = (event: ConsumedEvent<T>, ctx: HandlerContext) => Promise<void>;
+export type EventHandlers = { [T in EventType]?: EventHandler<T> };
+
+export interface ConsumerOptions {
+  /** The consuming service (inbox namespace, consumer group and dead-letter topic). */
+  service: string;
+  /** Distinguishes several consumers of one service; defaults to the service name. */
+  name?: string;
+  schema: string;
+  dataSource: DataSource;
+  transport: Transport;
+  outbox: Outbox;
+  topics: string[];
+  handlers: EventHandlers;
+  logger?: MessagingLogger;
+  /** Attempts per event before it is dead-lettered (handler failures only; poison goes at once). */
+  maxAttempts?: number;
+  baseBackoffMs?: number;
+  maxBackoffMs?: number;
+  fromBeginning?: boolean;
+  /** Wraps each handler call, e.g. to restore the producer's trace context. */
+  around?: <R>(event: ConsumedEvent, fn: () => Promise<R>) => Promise<R>;
+  /** Test hook: runs after a batch's effects committed, before the transport commits its offsets. */
+  afterCommit?: (records: InboundRecord[]) => Promise<void> | void;
+  onDeadLetter?: (info: { reason: string; topic: string }) => void;
+  onProcessed?: (count: number) => void;
+}
+
+type Parsed = { record: InboundRecord; event: ConsumedEvent } | { record: InboundRecord; poison: PoisonRecordError };
+
+/**
+ * The inbox consumer shared by both transports: each event's effect and its inbox row commit in
+ * one transaction, so a redelivery after a crash (before the offset commit) changes nothing.
+ * Records that can never succeed go straight to the dead-letter topic; handler failures are
+ * retried with backoff and then dead-lettered, so one bad event never blocks its partition.
+ */
+export class EventConsumer {
+  private subscription?: Subscription;
+  private readonly inbox: string;
+  private readonly deadLetters: string;
+  private readonly logger: MessagingLogger;
+  readonly name: string;
+
+  constructor(private readonly options: ConsumerOptions) {
+    const schema = assertIdentifier(options.schema);
+    this.inbox = `${schema}.inbox`;
+    this.deadLetters = `${schema}.dead_letter`;
+    this.logger = options.logger ?? silentLogger;
+    this.name = options.name ?? options.service;
+  }
+
+  async start(): Promise<void> {
+    this.subscription = await this.options.transport.subscribe({
+      groupId: this.name,
+      topics: this.options.topics,
+      fromBeginning: this.options.fromBeginning ?? true,
+      handle: (records, control) => this.handleBatch(records, control),
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.subscription?.stop();
+    this.subscription = undefined;
+  }
+
+  /** Processes one partition's records in order; resolves when all their effects are committed. */
+  async handleBatch(records: InboundRecord[], control: BatchControl): Promise<void> {
+    const parsed = records.map((r) => this.parse(r));
+    try {
+      await this.options.dataSource.transaction((tx) => this.applyAll(tx, parsed));
+    } catch (err) {
+      // One event failed: fall back to one transaction per event so the others still apply
+      // and only the failing one is retried and, if it keeps failing, dead-lettered.
+      this.logger.debug({ err, consumer: this.name }, 'batch failed; retrying event by event');
+      for (const p of parsed) {
+        if (!control.isActive()) return;
+        await this.applyWithRetries(p, control);
+      }
+    }
+    await this.options.afterCommit?.(records);
+    this.options.onProcessed?.(records.length);
+  }
+
+  private parse(record: InboundRecord): Parsed {
+    try {
+      const envelope = parseEnvelope(record.headers);
+      if (!record.payload) {
+        throw new PoisonRecordError(PoisonReason.UndecodablePayload, `event ${envelope.id} has no payload`);
+      }
+      let payload: EventPayload<EventType>;
+      try {
+        payload = decodePayload(envelope.type, record.payload);
+      } catch (err) {
+        throw new PoisonRecordError(
+          PoisonReason.UndecodablePayload,
+          `event ${envelope.id} (${envelope.type}) does not decode: ${(err as Error).message}`,
+        );
+      }
+      return {
+        record,
+        event: { ...envelope, key: record.key, payload, topic: record.topic, partition: record.partition, offset: record.offset },
+      };
+    } catch (err) {
+      if (err instanceof PoisonRecordError) return { record, poison: err };
+      throw err;
+    }
+  }
+
+  private async applyAll(tx: EntityManager, parsed: Parsed[]): Promise<void> {
+    const ids = parsed.map((p) => inboxId(p));
+    const fresh = new Set(
+      (
+        (await tx.query(
+          `INSERT INTO ${this.inbox} (consumer, event_id, tenant_id, outcome)
+           SELECT $1, id, tenant, CASE WHEN poison THEN 'dead_lettered' ELSE 'processed' END
+             FROM unnest($2::text[], $3::text[], $4::boolean[]) AS t(id, tenant, poison)
+           ON CONFLICT DO NOTHING RETURNING event_id`,
+          [
+            this.name,
+            ids,
+            parsed.map((p) => ('event' in p ? p.event.tenantId : (p.record.headers.ce_tenantid ?? null))),
+            parsed.map((p) => 'poison' in p),
+          ],
+        )) as { event_id: string }[]
+      ).map((r) => r.event_id),
+    );
+    for (let i = 0; i < parsed.length; i++) {
+      const p = parsed[i];
+      if (!fresh.delete(ids[i])) continue; // already processed (redelivery), or a duplicate in this batch
+      if ('poison' in p) await this.deadLetter(tx, p.record, p.poison.reason, p.poison.message, 1, undefined);
+      else await this.invoke(p.event, tx);
+    }
+  }
+
+  private async applyWithRetries(p: Parsed, control: BatchControl): Promise<void> {
+    const maxAttempts = this.options.maxAttempts ?? 5;
+    const base = this.options.baseBackoffMs ?? 100;
+    const cap = this.options.maxBackoffMs ?? 5_000;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.options.dataSource.transaction((tx) => this.applyAll(tx, [p]));
+        return;
+      } catch (err) {
+        const event = 'event' in p ? p.event : undefined;
+        if (attempt >= maxAttempts) {
+          this.logger.error(
+            { err, consumer: this.name, eventId: event?.id, type: event?.type, topic: p.record.topic, attempts: attempt },
+            'event handler kept failing; sending the event to the dead-letter topic',
+          );
+          await this.options.dataSource.transaction(async (tx) => {
+            await tx.query(
+              `INSERT INTO ${this.inbox} (consumer, event_id, tenant_id, outcome) VALUES ($1, $2, $3, 'dead_lettered')
+               ON CONFLICT DO NOTHING`,
+              [this.name, inboxId(p), event?.tenantId ?? null],
+            );
+            await this.deadLetter(tx, p.record, 'handler-failed', (err as Error).message ?? String(err), attempt, event);
+          });
+          return;
+        }
+        const delay = Math.min(cap, base * 2 ** (attempt - 1));
+        this.logger.warn(
+          { err, consumer: this.name, eventId: event?.id, type: event?.type, attempt, retryInMs: delay },
+          'event handler failed; retrying',
+        );
+        await waitWithHeartbeat(delay, control);
+        if (!control.isActive()) return;
+      }
+    }
+  }
+
+  private async invoke(event: ConsumedEvent, tx: EntityManager): Promise<void> {
+    const handler = this.options.handlers[event.type] as EventHandler<EventType> | undefined;
+    if (!handler) return; // a known event this service does not act on
+    const ctx: HandlerContext = { tx, outbox: this.options.outbox };
+    if (this.options.around) await this.options.around(event, () => handler(event, ctx));
+    else await handler(event, ctx);
+  }
+
+  private async deadLetter(
+    tx: EntityManager,
+    record: InboundRecord,
+    reason: string,
+    error: string,
+    attempts: number,
+    event: ConsumedEvent | undefined,
+  ): Promise<void> {
+    const tenantId = event?.tenantId ?? record.headers.ce_tenantid ?? 'unknown';
+    const topic = deadLetterTopic(this.options.service);
+    const headers = {
+      ...record.headers,
+      dlq_reason: reason,
+      dlq_error: error.slice(0, 1000),
+      dlq_consumer: this.name,
+      dlq_original_topic: record.topic,
+      dlq_original_partition: String(record.partition),
+      dlq_original_offset: record.offset,
+      dlq_attempts: String(attempts),
+    };
+    await tx.query(
+      `INSERT INTO ${this.deadLetters}
+        (consumer, event_id, tenant_id, topic, partition, record_offset, key, headers, payload, reason, error, attempts)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)`,
+      [
+        this.name,
+        event?.id ?? record.headers.ce_id ?? null,
+        tenantId,
+        record.topic,
+        record.partition,
+        record.offset,
+        record.key,
+        JSON.stringify(record.headers),
+        record.payload,
+        reason,
+        error.slice(0, 1000),
+        attempts,
+      ],
+    );
+    await this.options.outbox.addRaw(tx, {
+      eventId: event?.id ?? `${record.topic}:${record.partition}:${record.offset}`,
+      tenantId,
+      topic,
+      key: record.key,
+      headers,
+      payload: record.payload,
+    });
+    this.logger.warn(
+      { consumer: this.name, reason, topic: record.topic, partition: record.partition, offset: record.offset, eventId: event?.id },
+      `event dead-lettered to ${topic}: ${reason}`,
+    );
+    this.options.onDeadLetter?.({ reason, topic: record.topic });
+  }
+}
+
+function inboxId(p: Parsed): string {
+  if ('event' in p) return p.event.id;
+  const r = p.record;
+  return r.headers.ce_id ?? `poison:${r.topic}:${r.partition}:${r.offset}`;
+}
+
+async function waitWithHeartbeat(ms: number, control: BatchControl): Promise<void> {
+  const step = 1_000;
+  for (let left = ms; left > 0 && control.isActive(); left -= step) {
+    await new Promise((r) => setTimeout(r, Math.min(step, left)));
+    await control.heartbeat();
+  }
+}

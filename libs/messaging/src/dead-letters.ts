@@ -1,0 +1,109 @@
+import { DataSource } from 'typeorm';
+import { Headers } from './envelope';
+import { Outbox } from './outbox';
+import { assertIdentifier } from './schema';
+
+export interface DeadLetterView {
+  id: string;
+  consumer: string;
+  eventId: string | null;
+  tenantId: string | null;
+  type: string | null;
+  topic: string;
+  partition: number;
+  offset: string;
+  reason: string;
+  error: string;
+  attempts: number;
+  createdAt: Date;
+  replayedAt: Date | null;
+}
+
+interface DeadLetterRow {
+  id: string;
+  consumer: string;
+  event_id: string | null;
+  tenant_id: string | null;
+  topic: string;
+  partition: number;
+  record_offset: string;
+  key: string | null;
+  headers: Headers | string;
+  payload: Buffer | null;
+  reason: string;
+  error: string;
+  attempts: number;
+  created_at: Date;
+  replayed_at: Date | null;
+}
+
+function mapDeadLetter(r: DeadLetterRow): DeadLetterView {
+  const headers = typeof r.headers === 'string' ? (JSON.parse(r.headers) as Headers) : r.headers;
+  return {
+    id: String(r.id),
+    consumer: r.consumer,
+    eventId: r.event_id,
+    tenantId: r.tenant_id,
+    type: headers.ce_type ?? null,
+    topic: r.topic,
+    partition: r.partition,
+    offset: r.record_offset,
+    reason: r.reason,
+    error: r.error,
+    attempts: r.attempts,
+    createdAt: r.created_at,
+    replayedAt: r.replayed_at,
+  };
+}
+
+/**
+ * Lists a service's dead letters (kept in its schema beside the copy sent to its dead-letter
+ * topic) and replays one: the original record goes back to its original topic through the
+ * outbox, and the consumer's inbox forgets it so it is processed again.
+ */
+export class DeadLetterAdmin {
+  private readonly table: string;
+  private readonly inbox: string;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    schema: string,
+    private readonly outbox: Outbox,
+  ) {
+    this.table = `${assertIdentifier(schema)}.dead_letter`;
+    this.inbox = `${assertIdentifier(schema)}.inbox`;
+  }
+
+  async list(options: { includeReplayed?: boolean; limit?: number } = {}): Promise<DeadLetterView[]> {
+    const rows = (await this.dataSource.query(
+      `SELECT * FROM ${this.table} WHERE ($1 OR replayed_at IS NULL) ORDER BY id LIMIT $2`,
+      [options.includeReplayed ?? false, options.limit ?? 100],
+    )) as DeadLetterRow[];
+    return rows.map(mapDeadLetter);
+  }
+
+  async replay(id: string): Promise<DeadLetterView> {
+    return this.dataSource.transaction(async (tx) => {
+      const [row] = (await tx.query(`SELECT * FROM ${this.table} WHERE id = $1 FOR UPDATE`, [id])) as DeadLetterRow[];
+      if (!row) throw new Error(`dead letter ${id} does not exist`);
+      if (row.replayed_at) throw new Error(`dead letter ${id} was already replayed at ${row.replayed_at.toISOString()}`);
+      const headers = typeof row.headers === 'string' ? (JSON.parse(row.headers) as Headers) : row.headers;
+      const eventId = row.event_id ?? `${row.topic}:${row.partition}:${row.record_offset}`;
+      await tx.query(`DELETE FROM ${this.inbox} WHERE consumer = $1 AND event_id = $2`, [row.consumer, eventId]);
+      await this.outbox.addRaw(tx, {
+        eventId,
+        tenantId: row.tenant_id ?? 'unknown',
+        topic: row.topic,
+        key: row.key ?? '',
+        headers,
+        payload: row.payload,
+      });
+      // (a CTE: TypeORM answers a bare UPDATE ... RETURNING with [rows, count])
+      const [updated] = (await tx.query(
+        `WITH u AS (UPDATE ${this.table} SET replayed_at = now() WHERE id = $1 RETURNING *) SELECT * FROM u`,
+        [id],
+      )) as DeadLetterRow[];
+      return mapDeadLetter(updated);
+    });
+  }
+}

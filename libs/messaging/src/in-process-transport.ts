@@ -1,0 +1,166 @@
+import { EventEmitter } from 'node:events';
+import { DataSource, EntityManager } from 'typeorm';
+import { hashToInt32 } from './relay';
+import { IN_PROCESS_SCHEMA } from './schema';
+import { InboundRecord, MessagingLogger, OutboundRecord, SubscribeOptions, Subscription, Transport, silentLogger } from './transport';
+
+export interface InProcessTransportOptions {
+  dataSource: DataSource;
+  logger?: MessagingLogger;
+  pollIntervalMs?: number;
+  batchSize?: number;
+}
+
+const LOG = `${IN_PROCESS_SCHEMA}.log`;
+const OFFSETS = `${IN_PROCESS_SCHEMA}.consumer_offset`;
+
+/**
+ * The embedded-mode transport: the relay appends outbox rows to a per-topic log table in the
+ * same database and transaction that marks them published; each consumer group reads the log
+ * in offset order and commits its offset after its inbox transaction — Kafka's rules (per-key
+ * order, at-least-once, offsets after effects) without a broker. One reader per group and
+ * topic, so a topic behaves like a single partition.
+ */
+export class InProcessTransport implements Transport {
+  readonly kind = 'in-process' as const;
+  private readonly appended = new EventEmitter();
+  private readonly subscriptions = new Set<Subscription>();
+  /** Resolves when the group's current member stops: the next one takes over (a "rebalance"). */
+  private readonly groupTail = new Map<string, Promise<void>>();
+  private readonly logger: MessagingLogger;
+
+  constructor(private readonly options: InProcessTransportOptions) {
+    this.appended.setMaxListeners(0);
+    this.logger = options.logger ?? silentLogger;
+  }
+
+  async publish(records: OutboundRecord[], tx?: EntityManager): Promise<void> {
+    if (records.length === 0) return;
+    const run = async (m: EntityManager) => {
+      const topics = [...new Set(records.map((r) => r.topic))].sort();
+      // Serialise appends per topic so offsets become visible in the order they are assigned.
+      for (const topic of topics) await m.query('SELECT pg_advisory_xact_lock($1)', [hashToInt32(`log:${topic}`)]);
+      const next = new Map<string, number>();
+      for (const topic of topics) {
+        const [{ max }] = (await m.query(`SELECT coalesce(max(log_offset), -1)::bigint AS max FROM ${LOG} WHERE topic = $1`, [
+          topic,
+        ])) as { max: string }[];
+        next.set(topic, Number(max) + 1);
+      }
+      const values: unknown[] = [];
+      const rows: string[] = [];
+      for (const r of records) {
+        const offset = next.get(r.topic)!;
+        next.set(r.topic, offset + 1);
+        const n = values.length;
+        rows.push(`($${n + 1},$${n + 2},$${n + 3},$${n + 4},$${n + 5})`);
+        values.push(r.topic, offset, r.key, JSON.stringify(r.headers), r.payload);
+      }
+      await m.query(`INSERT INTO ${LOG} (topic, log_offset, key, headers, payload) VALUES ${rows.join(',')}`, values);
+    };
+    if (tx) await run(tx);
+    else await this.options.dataSource.transaction(run);
+    if (!tx) this.afterPublishCommitted();
+  }
+
+  afterPublishCommitted(): void {
+    this.appended.emit('appended');
+  }
+
+  async subscribe(options: SubscribeOptions): Promise<Subscription> {
+    const ds = this.options.dataSource;
+    const batchSize = this.options.batchSize ?? 500;
+    const poll = this.options.pollIntervalMs ?? 50;
+    let active = true;
+    let wake: (() => void) | undefined;
+    const onAppended = () => wake?.();
+    this.appended.on('appended', onAppended);
+
+    const readTopic = async (topic: string): Promise<number> => {
+      const [row] = (await ds.query(`SELECT committed_offset FROM ${OFFSETS} WHERE group_id = $1 AND topic = $2`, [
+        options.groupId,
+        topic,
+      ])) as { committed_offset: string }[];
+      let from = row ? Number(row.committed_offset) : -1;
+      if (!row && options.fromBeginning === false) {
+        const [{ max }] = (await ds.query(`SELECT coalesce(max(log_offset), -1)::bigint AS max FROM ${LOG} WHERE topic = $1`, [
+          topic,
+        ])) as { max: string }[];
+        from = Number(max);
+      }
+      const rows = (await ds.query(
+        `SELECT log_offset, key, headers, payload FROM ${LOG} WHERE topic = $1 AND log_offset > $2 ORDER BY log_offset LIMIT $3`,
+        [topic, from, batchSize],
+      )) as { log_offset: string; key: string; headers: Record<string, string> | string; payload: Buffer | null }[];
+      if (rows.length === 0) return 0;
+      const records: InboundRecord[] = rows.map((r) => ({
+        topic,
+        partition: 0,
+        offset: String(r.log_offset),
+        key: r.key,
+        headers: typeof r.headers === 'string' ? (JSON.parse(r.headers) as Record<string, string>) : r.headers,
+        payload: r.payload,
+      }));
+      await options.handle(records, { heartbeat: async () => undefined, isActive: () => active });
+      if (!active) return 0;
+      await ds.query(
+        `INSERT INTO ${OFFSETS} (group_id, topic, committed_offset) VALUES ($1, $2, $3)
+         ON CONFLICT (group_id, topic) DO UPDATE SET committed_offset = EXCLUDED.committed_offset`,
+        [options.groupId, topic, records[records.length - 1].offset],
+      );
+      return records.length;
+    };
+
+    const previousMember = this.groupTail.get(options.groupId) ?? Promise.resolve();
+    let stopped!: () => void;
+    const ownStop = new Promise<void>((r) => (stopped = r));
+    let requestStop!: () => void;
+    const stopRequested = new Promise<void>((r) => (requestStop = r));
+    this.groupTail.set(options.groupId, Promise.all([previousMember, ownStop]).then(() => undefined));
+
+    const loop = (async () => {
+      await Promise.race([previousMember, stopRequested]);
+      let failures = 0;
+      while (active) {
+        let delivered = 0;
+        try {
+          for (const topic of options.topics) if (active) delivered += await readTopic(topic);
+          failures = 0;
+        } catch (err) {
+          failures += 1;
+          this.logger.warn({ err, group: options.groupId, attempt: failures }, 'in-process consumer failed; will retry');
+          await new Promise((r) => setTimeout(r, Math.min(5_000, 50 * 2 ** Math.min(failures, 7))));
+          continue;
+        }
+        if (delivered === 0 && active) {
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(done, poll);
+            function done() {
+              clearTimeout(timer);
+              resolve();
+            }
+            wake = done;
+          });
+        }
+      }
+    })();
+
+    const subscription: Subscription = {
+      stop: async () => {
+        active = false;
+        requestStop();
+        wake?.();
+        this.appended.off('appended', onAppended);
+        this.subscriptions.delete(subscription);
+        await loop;
+        stopped();
+      },
+    };
+    this.subscriptions.add(subscription);
+    return subscription;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.subscriptions].map((s) => s.stop()));
+  }
+}

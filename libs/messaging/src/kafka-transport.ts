@@ -1,0 +1,180 @@
+import { Admin, Consumer, Kafka, KafkaConfig, logLevel, Partitioners, Producer } from 'kafkajs';
+import { EVENTS, deadLetterTopic } from '@collections/contracts';
+import { InboundRecord, MessagingLogger, OutboundRecord, SubscribeOptions, Subscription, Transport, silentLogger } from './transport';
+
+export interface KafkaTransportOptions {
+  brokers: string[];
+  clientId: string;
+  logger?: MessagingLogger;
+  /** Partitions for topics this transport creates. */
+  partitions?: number;
+  sessionTimeoutMs?: number;
+  /** Longest the broker holds a fetch waiting for data (bounds delivery latency when idle). */
+  maxWaitTimeMs?: number;
+  partitionsConsumedConcurrently?: number;
+  kafka?: Partial<KafkaConfig>;
+  /** Prepended to every topic name on the wire (isolates test runs sharing one broker). */
+  topicPrefix?: string;
+}
+
+/**
+ * Kafka with kafkajs: an idempotent producer with acks=all, and consumers on eachBatch that
+ * commit offsets only after the batch's inbox transaction committed.
+ */
+export class KafkaTransport implements Transport {
+  readonly kind = 'kafka' as const;
+  private readonly kafka: Kafka;
+  private producer?: Producer;
+  private connecting?: Promise<Producer>;
+  private readonly consumers = new Set<Consumer>();
+  private readonly logger: MessagingLogger;
+
+  constructor(private readonly options: KafkaTransportOptions) {
+    this.logger = options.logger ?? silentLogger;
+    const logger = this.logger;
+    this.kafka = new Kafka({
+      clientId: options.clientId,
+      brokers: options.brokers,
+      logLevel: logLevel.WARN,
+      logCreator:
+        () =>
+        ({ level, log }) => {
+          const { message, ...extra } = log;
+          const entry = { kafkajs: extra };
+          if (level <= logLevel.ERROR) logger.error(entry, `kafkajs: ${message}`);
+          else logger.warn(entry, `kafkajs: ${message}`);
+        },
+      retry: { initialRetryTime: 100, retries: 8 },
+      ...options.kafka,
+    });
+  }
+
+  /** Creates every registry topic and the given services' dead-letter topics if missing. */
+  async ensureTopics(extraTopics: string[] = [], services: string[] = []): Promise<void> {
+    const admin: Admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      const wanted = new Set<string>(
+        [...Object.values(EVENTS).map((e) => e.topic), ...services.map((s) => deadLetterTopic(s)), ...extraTopics].map(
+          (t) => this.wire(t),
+        ),
+      );
+      const existing = new Set(await admin.listTopics());
+      const missing = [...wanted].filter((t) => !existing.has(t));
+      if (missing.length > 0) {
+        await admin.createTopics({
+          waitForLeaders: true,
+          topics: missing.map((topic) => ({ topic, numPartitions: this.options.partitions ?? 4, replicationFactor: 1 })),
+        });
+      }
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  async publish(records: OutboundRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    const producer = await this.getProducer();
+    const byTopic = new Map<string, OutboundRecord[]>();
+    for (const r of records) {
+      const list = byTopic.get(r.topic) ?? [];
+      list.push(r);
+      byTopic.set(r.topic, list);
+    }
+    await producer.sendBatch({
+      acks: -1,
+      topicMessages: [...byTopic].map(([topic, list]) => ({
+        topic: this.wire(topic),
+        messages: list.map((r) => ({ key: r.key, value: r.payload, headers: r.headers })),
+      })),
+    });
+  }
+
+  async subscribe(options: SubscribeOptions): Promise<Subscription> {
+    const consumer = this.kafka.consumer({
+      groupId: options.groupId,
+      sessionTimeout: this.options.sessionTimeoutMs ?? 30_000,
+      heartbeatInterval: 3_000,
+      maxWaitTimeInMs: this.options.maxWaitTimeMs ?? 100,
+      retry: { initialRetryTime: 100, retries: 10 },
+    });
+    this.consumers.add(consumer);
+    await consumer.connect();
+    await consumer.subscribe({ topics: options.topics.map((t) => this.wire(t)), fromBeginning: options.fromBeginning ?? true });
+    let stopping = false;
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 4,
+      eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
+        if (batch.messages.length === 0) return;
+        const logicalTopic = this.logical(batch.topic);
+        const records: InboundRecord[] = batch.messages.map((m) => ({
+          topic: logicalTopic,
+          partition: batch.partition,
+          offset: m.offset,
+          key: m.key?.toString() ?? '',
+          payload: m.value,
+          headers: Object.fromEntries(
+            Object.entries(m.headers ?? {}).map(([k, v]) => [k, Array.isArray(v) ? v[0]?.toString() : v?.toString()]),
+          ) as Record<string, string>,
+        }));
+        const control = { heartbeat, isActive: () => !stopping && isRunning() && !isStale() };
+        // Process in slices so a long batch still heartbeats and commits progressively.
+        const slice = 500;
+        for (let i = 0; i < records.length && control.isActive(); i += slice) {
+          const part = records.slice(i, i + slice);
+          await options.handle(part, control);
+          const last = part[part.length - 1].offset;
+          // Only now, with the inbox transaction committed, may the group move past these records.
+          await consumer.commitOffsets([
+            { topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() },
+          ]);
+          resolveOffset(last);
+          await heartbeat();
+        }
+      },
+    });
+    return {
+      stop: async () => {
+        stopping = true;
+        this.consumers.delete(consumer);
+        await consumer.disconnect();
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.consumers].map((c) => c.disconnect()));
+    this.consumers.clear();
+    if (this.producer) await this.producer.disconnect();
+    this.producer = undefined;
+    this.connecting = undefined;
+  }
+
+  /** The topic's name on the broker. */
+  wire(topic: string): string {
+    return `${this.options.topicPrefix ?? ''}${topic}`;
+  }
+
+  private logical(wireTopic: string): string {
+    const prefix = this.options.topicPrefix ?? '';
+    return wireTopic.startsWith(prefix) ? wireTopic.slice(prefix.length) : wireTopic;
+  }
+
+  private getProducer(): Promise<Producer> {
+    if (this.producer) return Promise.resolve(this.producer);
+    this.connecting ??= (async () => {
+      const producer = this.kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+        createPartitioner: Partitioners.DefaultPartitioner,
+        allowAutoTopicCreation: true,
+      });
+      await producer.connect();
+      this.producer = producer;
+      return producer;
+    })();
+    return this.connecting;
+  }
+}

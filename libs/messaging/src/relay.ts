@@ -1,0 +1,161 @@
+import { DataSource } from 'typeorm';
+import { Headers } from './envelope';
+import { assertIdentifier } from './schema';
+import { MessagingLogger, OutboundRecord, Transport, silentLogger } from './transport';
+
+export interface RelayOptions {
+  schema: string;
+  dataSource: DataSource;
+  transport: Transport;
+  logger?: MessagingLogger;
+  batchSize?: number;
+  /** How often to look for new rows when nothing woke the relay. */
+  pollIntervalMs?: number;
+  /** Ceiling of the exponential backoff after a failed publish. */
+  maxBackoffMs?: number;
+  /** Test hook: runs after the batch was handed to the transport, before it is marked published. */
+  onPublished?: (count: number) => Promise<void> | void;
+}
+
+interface OutboxRow {
+  id: string;
+  topic: string;
+  key: string;
+  headers: Headers;
+  payload: Buffer | null;
+}
+
+/**
+ * Publishes the outbox in id order, in batches, and marks rows published only after the
+ * transport acknowledged them. At most one relay per schema works at a time (transaction-level
+ * advisory lock), so per-key order holds even with several replicas. A crash between publish
+ * and mark re-publishes the batch: consumers deduplicate with their inbox.
+ */
+export class OutboxRelay {
+  private readonly table: string;
+  private readonly lockKey: number;
+  private running = false;
+  private loop?: Promise<void>;
+  private wakeUp?: () => void;
+  private failures = 0;
+  private readonly logger: MessagingLogger;
+
+  constructor(private readonly options: RelayOptions) {
+    this.table = `${assertIdentifier(options.schema)}.outbox`;
+    this.lockKey = hashToInt32(`outbox-relay:${options.schema}`);
+    this.logger = options.logger ?? silentLogger;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** Nudges the relay to look now (new rows committed). */
+  wake = (): void => {
+    this.wakeUp?.();
+  };
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake();
+    await this.loop;
+  }
+
+  /** Publishes everything pending once; returns how many rows were published. */
+  async drainOnce(): Promise<number> {
+    const batchSize = this.options.batchSize ?? 500;
+    let published = 0;
+    await this.options.dataSource.transaction(async (tx) => {
+      const [{ locked }] = (await tx.query('SELECT pg_try_advisory_xact_lock($1) AS locked', [this.lockKey])) as {
+        locked: boolean;
+      }[];
+      if (!locked) return;
+      const rows = (await tx.query(
+        `SELECT id, topic, key, headers, payload FROM ${this.table}
+          WHERE published_at IS NULL ORDER BY id LIMIT $1`,
+        [batchSize],
+      )) as OutboxRow[];
+      if (rows.length === 0) return;
+      const records: OutboundRecord[] = rows.map((r) => ({
+        topic: r.topic,
+        key: r.key,
+        headers: typeof r.headers === 'string' ? (JSON.parse(r.headers) as Headers) : r.headers,
+        payload: r.payload,
+      }));
+      await this.options.transport.publish(records, tx);
+      await this.options.onPublished?.(records.length);
+      await tx.query(`UPDATE ${this.table} SET published_at = now() WHERE id = ANY($1::bigint[])`, [
+        rows.map((r) => r.id),
+      ]);
+      published = rows.length;
+    });
+    if (published > 0) this.options.transport.afterPublishCommitted?.();
+    return published;
+  }
+
+  /** Rows not yet published (the outbox backlog, exported as a metric). */
+  async backlog(): Promise<number> {
+    const [{ n }] = (await this.options.dataSource.query(
+      `SELECT count(*)::int AS n FROM ${this.table} WHERE published_at IS NULL`,
+    )) as { n: number }[];
+    return n;
+  }
+
+  /** Deletes published rows older than the cutoff (they are kept a while for audit and debugging). */
+  async purgePublished(olderThan: Date): Promise<number> {
+    const result = (await this.options.dataSource.query(
+      `WITH d AS (DELETE FROM ${this.table} WHERE published_at IS NOT NULL AND published_at < $1 RETURNING 1)
+       SELECT count(*)::int AS n FROM d`,
+      [olderThan],
+    )) as { n: number }[];
+    return result[0].n;
+  }
+
+  private async run(): Promise<void> {
+    const poll = this.options.pollIntervalMs ?? 10;
+    const maxBackoff = this.options.maxBackoffMs ?? 5_000;
+    while (this.running) {
+      let published = 0;
+      try {
+        published = await this.drainOnce();
+        if (this.failures > 0) {
+          this.logger.info({ schema: this.options.schema, failures: this.failures }, 'outbox relay recovered');
+        }
+        this.failures = 0;
+      } catch (err) {
+        this.failures += 1;
+        const delay = Math.min(maxBackoff, 50 * 2 ** Math.min(this.failures, 10));
+        this.logger.warn(
+          { err, schema: this.options.schema, attempt: this.failures, retryInMs: delay },
+          'outbox relay could not publish; will retry',
+        );
+        await this.idle(delay);
+        continue;
+      }
+      if (published === 0) await this.idle(poll);
+    }
+  }
+
+  private idle(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wakeUp = done;
+    });
+  }
+}
+
+/** Stable 32-bit hash for advisory lock keys. */
+export function hashToInt32(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h | 0;
+}

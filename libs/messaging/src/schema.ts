@@ -1,0 +1,92 @@
+import { MigrationInterface, QueryRunner } from 'typeorm';
+
+/** PostgreSQL identifier check: schema names come from code, but never trust a string into SQL. */
+export function assertIdentifier(name: string): string {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name)) throw new Error(`invalid SQL identifier "${name}"`);
+  return name;
+}
+
+/** Schema of the in-process transport's log (embedded mode only). */
+export const IN_PROCESS_SCHEMA = 'messaging';
+
+/**
+ * The outbox, inbox and dead-letter tables of one service, created in that service's schema.
+ * Returned as a TypeORM migration so each service runs it among its own migrations.
+ */
+export function messagingTablesMigration(schema: string): new () => MigrationInterface {
+  const s = assertIdentifier(schema);
+  return class MessagingTables implements MigrationInterface {
+    name = `MessagingTables1763900000000`;
+    async up(q: QueryRunner): Promise<void> {
+      await q.query(`CREATE SCHEMA IF NOT EXISTS ${s}`);
+      await q.query(`CREATE TABLE IF NOT EXISTS ${s}.outbox (
+        id bigserial PRIMARY KEY,
+        event_id text NOT NULL,
+        tenant_id text NOT NULL,
+        topic text NOT NULL,
+        key text NOT NULL,
+        headers jsonb NOT NULL,
+        payload bytea,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        published_at timestamptz
+      )`);
+      await q.query(`CREATE INDEX IF NOT EXISTS outbox_unpublished ON ${s}.outbox (id) WHERE published_at IS NULL`);
+      await q.query(`CREATE TABLE IF NOT EXISTS ${s}.inbox (
+        consumer text NOT NULL,
+        event_id text NOT NULL,
+        tenant_id text,
+        outcome text NOT NULL DEFAULT 'processed',
+        processed_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (consumer, event_id)
+      )`);
+      await q.query(`CREATE TABLE IF NOT EXISTS ${s}.dead_letter (
+        id bigserial PRIMARY KEY,
+        consumer text NOT NULL,
+        event_id text,
+        tenant_id text,
+        topic text NOT NULL,
+        partition integer NOT NULL,
+        record_offset text NOT NULL,
+        key text,
+        headers jsonb NOT NULL,
+        payload bytea,
+        reason text NOT NULL,
+        error text NOT NULL,
+        attempts integer NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        replayed_at timestamptz
+      )`);
+    }
+    async down(q: QueryRunner): Promise<void> {
+      await q.query(`DROP TABLE IF EXISTS ${s}.dead_letter`);
+      await q.query(`DROP TABLE IF EXISTS ${s}.inbox`);
+      await q.query(`DROP TABLE IF EXISTS ${s}.outbox`);
+    }
+  };
+}
+
+/** Tables of the in-process transport: an append-only log per topic and committed offsets per group. */
+export class InProcessLogMigration1763900000001 implements MigrationInterface {
+  name = 'InProcessLogMigration1763900000001';
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`CREATE SCHEMA IF NOT EXISTS ${IN_PROCESS_SCHEMA}`);
+    await q.query(`CREATE TABLE IF NOT EXISTS ${IN_PROCESS_SCHEMA}.log (
+      topic text NOT NULL,
+      log_offset bigint NOT NULL,
+      key text NOT NULL,
+      headers jsonb NOT NULL,
+      payload bytea,
+      appended_at timestamptz NOT NULL DEFAULT now(),
+      PRIMARY KEY (topic, log_offset)
+    )`);
+    await q.query(`CREATE TABLE IF NOT EXISTS ${IN_PROCESS_SCHEMA}.consumer_offset (
+      group_id text NOT NULL,
+      topic text NOT NULL,
+      committed_offset bigint NOT NULL,
+      PRIMARY KEY (group_id, topic)
+    )`);
+  }
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP SCHEMA IF EXISTS ${IN_PROCESS_SCHEMA} CASCADE`);
+  }
+}

@@ -1,0 +1,67 @@
+import { EntityManager } from 'typeorm';
+import { Headers } from './envelope';
+
+/** A record as it travels: the transport does not look inside the payload. */
+export interface OutboundRecord {
+  topic: string;
+  key: string;
+  headers: Headers;
+  payload: Buffer | null;
+}
+
+export interface InboundRecord extends OutboundRecord {
+  partition: number;
+  /** Transport-specific position, as a decimal string (Kafka offset or log offset). */
+  offset: string;
+}
+
+/** Called by a transport with one partition's records in order; resolves once their effects committed. */
+export type BatchHandler = (records: InboundRecord[], control: BatchControl) => Promise<void>;
+
+export interface BatchControl {
+  /** Keeps the consumer's group membership alive during long work (Kafka heartbeat). */
+  heartbeat(): Promise<void>;
+  /** False once the consumer is stopping or lost the partition; stop processing the batch. */
+  isActive(): boolean;
+}
+
+export interface SubscribeOptions {
+  groupId: string;
+  topics: string[];
+  handle: BatchHandler;
+  /** Start from the earliest retained record when the group has no committed position. */
+  fromBeginning?: boolean;
+}
+
+export interface Subscription {
+  stop(): Promise<void>;
+}
+
+/**
+ * The backbone's two implementations (Kafka and in-process) share this interface and one
+ * contract test suite. `publish` may be given the relay's transaction: the in-process
+ * transport appends to its log inside it, so publish and "mark published" commit together.
+ */
+export interface Transport {
+  readonly kind: 'kafka' | 'in-process';
+  publish(records: OutboundRecord[], tx?: EntityManager): Promise<void>;
+  /** Called after the relay's transaction committed (wakes in-process consumers). */
+  afterPublishCommitted?(): void;
+  subscribe(options: SubscribeOptions): Promise<Subscription>;
+  close(): Promise<void>;
+}
+
+/** Minimal structured logger; pino satisfies it. Messages never carry payloads (PII). */
+export interface MessagingLogger {
+  debug(obj: object, msg: string): void;
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+export const silentLogger: MessagingLogger = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+};

@@ -1,0 +1,159 @@
+import { deadLetterTopic } from '@collections/contracts';
+import { waitFor } from '@collections/testing';
+import { Header, buildHeaders } from '../src';
+import { BackboneHarness, PAYMENT_TOPIC, SERVICE, TransportKind, appliedOrderByKey } from './backbone-harness';
+
+const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+/** The guarantees every transport must keep; run once per transport. */
+export function describeBackboneContract(kind: TransportKind): void {
+  describe(`backbone over the ${kind.name} transport`, () => {
+    let h: BackboneHarness;
+
+    beforeEach(async () => {
+      h = new BackboneHarness(kind);
+      await h.open();
+    });
+    afterEach(async () => {
+      await h.close();
+    });
+
+    it('delivers every committed event exactly once, in order per account', async () => {
+      const b = h.backbone();
+      h.effectConsumer(b);
+      await b.start();
+      await h.publishPayments(b, range(1, 200));
+      const effects = await h.waitForEffects(200);
+      expect(effects).toHaveLength(200);
+      for (const [, order] of appliedOrderByKey(effects)) expect(order).toEqual([...order].sort((x, y) => x - y));
+    });
+
+    it('loses no event when the process is killed between the database commit and the publish', async () => {
+      const result = await h.runChild('produce-crash-after-commit', { COUNT: '100' });
+      expect(result.signal).toBe('SIGKILL');
+      const b = h.backbone();
+      h.effectConsumer(b);
+      await b.start();
+      const effects = await h.waitForEffects(100);
+      expect(effects.map((e) => e.n).sort((x, y) => x - y)).toEqual(range(1, 100));
+    });
+
+    it('applies each event once when the relay dies after publishing but before marking the rows published', async () => {
+      const result = await h.runChild('produce-crash-after-publish', { COUNT: '50' });
+      expect(result.signal).toBe('SIGKILL');
+      const b = h.backbone();
+      h.effectConsumer(b);
+      await b.start();
+      await h.waitForEffects(50);
+      // The batch is published a second time on restart; wait until that copy was consumed too.
+      await waitFor(async () => {
+        const [{ n }] = await h.ds.query(`SELECT count(*)::int AS n FROM svc.outbox WHERE published_at IS NULL`);
+        return n === 0;
+      });
+      await b.stop();
+      expect((await h.effects()).map((e) => e.n).sort((x, y) => x - y)).toEqual(range(1, 50));
+    });
+
+    it('applies an event once when the consumer is killed after its effect but before its offset commit', async () => {
+      const producer = h.backbone();
+      await producer.start();
+      await h.publishPayments(producer, range(1, 40));
+      await waitFor(async () => (await producer.relay.backlog()) === 0);
+
+      const crashed = await h.runChild('consume-crash-after-commit');
+      expect(crashed.signal).toBe('SIGKILL');
+      const appliedBeforeCrash = (await h.effects()).length;
+      expect(appliedBeforeCrash).toBeGreaterThan(0);
+
+      const consumer = h.backbone({ runRelay: false });
+      h.effectConsumer(consumer);
+      await consumer.start();
+      const effects = await h.waitForEffects(40);
+      // Redelivered records are skipped by the inbox: every payment applied exactly once.
+      await waitFor(async () => {
+        const [{ n }] = await h.ds.query(`SELECT count(*)::int AS n FROM svc.inbox WHERE consumer = 'svc'`);
+        return n === 40;
+      });
+      expect(effects.map((e) => e.n).sort((x, y) => x - y)).toEqual(range(1, 40));
+      expect(new Set(effects.map((e) => e.event_id)).size).toBe(40);
+    });
+
+    it('sends poison records to the dead-letter topic with their reason while the partition keeps flowing', async () => {
+      const b = h.backbone();
+      h.effectConsumer(b, { failFor: (n) => n === 13, maxAttempts: 2 });
+      await b.start();
+      await h.publishPayments(b, range(1, 10), 1);
+      const t = h.transport('poison');
+      const valid = buildHeaders({ type: 'collections.ledger.v1.PaymentPosted', source: '/test', tenantId: h.tenant });
+      await t.publish([
+        { topic: PAYMENT_TOPIC, key: 'acct-0', headers: { ...valid, [Header.Id]: 'bad-type', [Header.Type]: 'collections.ledger.v1.Nonsense' }, payload: Buffer.from([1]) },
+        { topic: PAYMENT_TOPIC, key: 'acct-0', headers: { ...valid, [Header.Id]: 'bad-bytes' }, payload: Buffer.from([0xff, 0xff, 0xff, 0xff]) },
+        { topic: PAYMENT_TOPIC, key: 'acct-0', headers: Object.fromEntries(Object.entries({ ...valid, [Header.Id]: 'no-tenant' }).filter(([k]) => k !== Header.TenantId)), payload: Buffer.from([]) },
+      ]);
+      await h.publishPayments(b, range(11, 20), 1);
+
+      const effects = await h.waitForEffects(19);
+      expect(effects.map((e) => e.n)).toEqual([...range(1, 12), ...range(14, 20)]);
+      const dead = await waitFor(async () => {
+        const list = await b.deadLetters.list();
+        return list.length === 4 ? list : undefined;
+      });
+      expect(dead.map((d) => [d.eventId, d.reason])).toEqual(
+        expect.arrayContaining([
+          ['bad-type', 'unknown-event-type'],
+          ['bad-bytes', 'undecodable-payload'],
+          ['no-tenant', 'missing-tenant'],
+          [expect.any(String), 'handler-failed'],
+        ]),
+      );
+      // Each dead letter is also published on the service's dead-letter topic, reason in a header.
+      await waitFor(async () => (await b.relay.backlog()) === 0);
+      const [{ n }] = await h.ds.query(`SELECT count(*)::int AS n FROM svc.outbox WHERE topic = $1 AND headers ? 'dlq_reason'`, [
+        deadLetterTopic(SERVICE),
+      ]);
+      expect(n).toBe(4);
+    });
+
+    it('replays a dead letter once the cause is fixed', async () => {
+      let broken = true;
+      const b = h.backbone();
+      h.effectConsumer(b, { failFor: (n) => broken && n === 2, maxAttempts: 1 });
+      await b.start();
+      await h.publishPayments(b, [1, 2, 3]);
+      const [dead] = await waitFor(async () => {
+        const list = await b.deadLetters.list();
+        return list.length === 1 ? list : undefined;
+      });
+      expect(dead.reason).toBe('handler-failed');
+      broken = false;
+      await b.deadLetters.replay(dead.id);
+      const effects = await h.waitForEffects(3);
+      expect(effects.map((e) => e.n).sort()).toEqual([1, 2, 3]);
+      expect(await b.deadLetters.list()).toEqual([]);
+      await expect(b.deadLetters.replay(dead.id)).rejects.toThrow(/already replayed/);
+    });
+
+    it('keeps per-key order when group membership changes mid-stream', async () => {
+      const producer = h.backbone();
+      await producer.start();
+      const first = h.backbone({ runRelay: false, transport: h.transport('member-1') });
+      h.effectConsumer(first);
+      await first.start();
+      await h.publishPayments(producer, range(1, 300), 6);
+      await waitFor(async () => (await h.effects()).length >= 50);
+
+      const second = h.backbone({ runRelay: false, transport: h.transport('member-2') });
+      h.effectConsumer(second);
+      await second.start(); // the group rebalances (Kafka) or waits as standby (in-process)
+      await h.publishPayments(producer, range(301, 600), 6);
+      await waitFor(async () => (await h.effects()).length >= 350);
+      await first.stop(); // the survivor takes over every partition
+
+      const effects = await h.waitForEffects(600, 90_000);
+      expect(effects).toHaveLength(600);
+      for (const [key, order] of appliedOrderByKey(effects)) {
+        expect({ key, order }).toEqual({ key, order: [...order].sort((x, y) => x - y) });
+      }
+    });
+  });
+}

@@ -1,0 +1,183 @@
+import { ChildProcess, fork } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { DataSource, MigrationInterface, QueryRunner } from 'typeorm';
+import { ledger } from '@collections/contracts';
+import { createTestDatabase, TestDatabase, waitFor } from '@collections/testing';
+import {
+  Backbone,
+  EventConsumer,
+  InProcessLogMigration1763900000001,
+  InProcessTransport,
+  KafkaTransport,
+  Transport,
+  messagingTablesMigration,
+} from '../src';
+
+export const SERVICE = 'svc';
+export const PAYMENT_TOPIC = 'collections.ledger.payment.v1';
+
+class EffectTable1763900000002 implements MigrationInterface {
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`CREATE TABLE svc.effect (seq bigserial PRIMARY KEY, event_id text NOT NULL, key text NOT NULL, n integer NOT NULL, tenant_id text NOT NULL)`);
+  }
+  async down(q: QueryRunner): Promise<void> {
+    await q.query('DROP TABLE svc.effect');
+  }
+}
+
+export interface TransportKind {
+  name: 'kafka' | 'in-process';
+  make(ds: DataSource, clientId: string, topicPrefix: string): Transport;
+}
+
+const kafkaBrokers = () => process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
+
+export const kafkaKind: TransportKind = {
+  name: 'kafka',
+  make: (_ds, clientId, topicPrefix) =>
+    new KafkaTransport({
+      brokers: kafkaBrokers().split(','),
+      clientId,
+      topicPrefix,
+      sessionTimeoutMs: 6_000,
+      maxWaitTimeMs: 50,
+    }),
+};
+
+export const inProcessKind: TransportKind = {
+  name: 'in-process',
+  make: (ds) => new InProcessTransport({ dataSource: ds, pollIntervalMs: 10 }),
+};
+
+export interface Effect {
+  event_id: string;
+  key: string;
+  n: number;
+}
+
+/** One isolated backbone world: its own database, topic prefix and tenant. */
+export class BackboneHarness {
+  readonly tenant = `tenant-${randomBytes(4).toString('hex')}`;
+  readonly topicPrefix = `t${randomBytes(4).toString('hex')}.`;
+  db!: TestDatabase;
+  ds!: DataSource;
+  private readonly transports: Transport[] = [];
+  private readonly backbones: Backbone[] = [];
+
+  constructor(readonly kind: TransportKind) {}
+
+  async open(): Promise<void> {
+    this.db = await createTestDatabase(undefined, 'backbone');
+    this.ds = await new DataSource({
+      type: 'postgres',
+      url: this.db.url,
+      poolSize: 10,
+      migrations: [messagingTablesMigration(SERVICE), InProcessLogMigration1763900000001, EffectTable1763900000002],
+    }).initialize();
+    await this.ds.runMigrations();
+    if (this.kind.name === 'kafka') {
+      const admin = this.kind.make(this.ds, 'setup', this.topicPrefix) as KafkaTransport;
+      await admin.ensureTopics([], [SERVICE]);
+      await admin.close();
+    }
+  }
+
+  async close(): Promise<void> {
+    for (const b of this.backbones) await b.stop();
+    for (const t of this.transports) await t.close();
+    await this.ds?.destroy();
+    await this.db?.drop();
+  }
+
+  transport(clientId = 'test'): Transport {
+    const t = this.kind.make(this.ds, clientId, this.topicPrefix);
+    this.transports.push(t);
+    return t;
+  }
+
+  backbone(options: { transport?: Transport; runRelay?: boolean } = {}): Backbone {
+    const b = new Backbone({
+      service: SERVICE,
+      schema: SERVICE,
+      dataSource: this.ds,
+      transport: options.transport ?? this.transport(),
+      runRelay: options.runRelay,
+      relay: { pollIntervalMs: 10 },
+    });
+    this.backbones.push(b);
+    return b;
+  }
+
+  /** A consumer that records each PaymentPosted it applies in svc.effect. */
+  effectConsumer(b: Backbone, options: { failFor?: (n: number) => boolean; maxAttempts?: number } = {}): EventConsumer {
+    return b.consume({
+      topics: [PAYMENT_TOPIC],
+      maxAttempts: options.maxAttempts ?? 3,
+      baseBackoffMs: 10,
+      handlers: {
+        'collections.ledger.v1.PaymentPosted': async (event, { tx }) => {
+          const n = event.payload.amount?.amountMinor ?? -1;
+          if (options.failFor?.(n)) throw new Error(`handler refuses payment ${n}`);
+          await tx.query('INSERT INTO svc.effect (event_id, key, n, tenant_id) VALUES ($1, $2, $3, $4)', [
+            event.id,
+            event.key,
+            n,
+            event.tenantId,
+          ]);
+        },
+      },
+    });
+  }
+
+  async publishPayments(b: Backbone, numbers: number[], keys = 5): Promise<string[]> {
+    return this.ds.transaction((tx) =>
+      b.outbox.addMany(
+        tx,
+        numbers.map((n) => {
+          const key = `acct-${n % keys}`;
+          return {
+            type: 'collections.ledger.v1.PaymentPosted' as const,
+            key,
+            tenantId: this.tenant,
+            payload: ledger.PaymentPosted.fromPartial({ paymentId: `p-${n}`, accountId: key, reference: String(n), amount: { amountMinor: n, currency: 'USD' } }),
+          };
+        }),
+      ),
+    );
+  }
+
+  async effects(): Promise<Effect[]> {
+    return (await this.ds.query('SELECT event_id, key, n FROM svc.effect ORDER BY seq')) as Effect[];
+  }
+
+  async waitForEffects(count: number, timeoutMs = 60_000): Promise<Effect[]> {
+    await waitFor(async () => (await this.effects()).length >= count, { timeoutMs, message: `${count} effects` });
+    return this.effects();
+  }
+
+  /** Runs the crash fixture in its own process and resolves with how it ended. */
+  runChild(mode: string, extra: Record<string, string> = {}): Promise<{ code: number | null; signal: NodeJS.Signals | null; child: ChildProcess }> {
+    const child = fork(join(__dirname, 'fixtures', 'backbone-child.js'), [], {
+      env: {
+        ...process.env,
+        MODE: mode,
+        DATABASE_URL: this.db.url,
+        TRANSPORT: this.kind.name,
+        TOPIC_PREFIX: this.topicPrefix,
+        TENANT: this.tenant,
+        KAFKA_BROKERS: kafkaBrokers(),
+        ...extra,
+      },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    return new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal, child })));
+  }
+}
+
+/** Per key, the numbers in the order they were first applied. */
+export function appliedOrderByKey(effects: Effect[]): Map<string, number[]> {
+  const byKey = new Map<string, number[]>();
+  for (const e of effects) byKey.set(e.key, [...(byKey.get(e.key) ?? []), e.n]);
+  return byKey;
+}

@@ -1,0 +1,4 @@
+import { describeBackboneContract } from './backbone-contract';
+import { inProcessKind } from './backbone-harness';
+
+describeBackboneContract(inProcessKind);

@@ -1,0 +1,4 @@
+import { describeBackboneContract } from './backbone-contract';
+import { kafkaKind } from './backbone-harness';
+
+describeBackboneContract(kafkaKind);

@@ -1,0 +1,52 @@
+import { ErrorCode } from './errors';
+import { ManualClock, SystemClock, localDate } from './clock';
+
+describe(ManualClock.name, () => {
+  it('stands still until set or advanced', () => {
+    const sut = new ManualClock(new Date('2026-03-01T00:00:00Z'));
+
+    expect(sut.now().toISOString()).toBe('2026-03-01T00:00:00.000Z');
+    sut.advance(90_000);
+    expect(sut.now().toISOString()).toBe('2026-03-01T00:01:30.000Z');
+    sut.set(new Date('2027-01-01T00:00:00Z'));
+    expect(sut.now().toISOString()).toBe('2027-01-01T00:00:00.000Z');
+  });
+
+  it('cannot be moved by mutating a returned Date', () => {
+    const sut = new ManualClock(new Date('2026-03-01T00:00:00Z'));
+
+    sut.now().setUTCFullYear(1999);
+
+    expect(sut.now().toISOString()).toBe('2026-03-01T00:00:00.000Z');
+  });
+});
+
+describe(SystemClock.name, () => {
+  it('reports the current time', () => {
+    const before = Date.now();
+    const sut = new SystemClock();
+
+    const now = sut.now().getTime();
+
+    expect(now).toBeGreaterThanOrEqual(before);
+    expect(now).toBeLessThanOrEqual(Date.now());
+  });
+});
+
+describe(localDate.name, () => {
+  it('gives the debtor’s calendar date, which can be the previous UTC day', () => {
+    expect(localDate(new Date('2026-03-01T03:30:00Z'), 'America/Bogota')).toBe('2026-02-28');
+    expect(localDate(new Date('2026-03-01T03:30:00Z'), 'UTC')).toBe('2026-03-01');
+  });
+
+  it('follows daylight-saving shifts', () => {
+    // Chile leaves DST on 2026-04-05 at 00:00 local (03:00Z): UTC-3 before, UTC-4 after.
+    expect(localDate(new Date('2026-04-05T02:59:00Z'), 'America/Santiago')).toBe('2026-04-04');
+    expect(localDate(new Date('2026-04-05T03:30:00Z'), 'America/Santiago')).toBe('2026-04-04');
+    expect(localDate(new Date('2026-04-05T04:00:00Z'), 'America/Santiago')).toBe('2026-04-05');
+  });
+
+  it('rejects an unknown time zone', () => {
+    expect(() => localDate(new Date(), 'Mars/Olympus_Mons')).toThrow(expect.objectContaining({ code: ErrorCode.InvalidArgument }));
+  });
+});

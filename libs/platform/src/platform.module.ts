@@ -1,0 +1,65 @@
+import { DynamicModule, Global, INestApplication, INestMicroservice, Module } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { AUTHENTICATOR, Authenticator, GrpcAuthGuard, HttpAuthGuard, PrincipalContextInterceptor } from './auth';
+import { CLOCK, Clock, SystemClock } from './clock';
+import { GrpcErrorFilter, HttpErrorFilter } from './errors';
+import { HealthController, HealthRegistry, SERVICE_NAME } from './health';
+import { Logger } from './logger';
+import { MetricsController, MetricsRegistry } from './metrics';
+
+/** Nest injection token for the pino Logger. */
+export const LOGGER = Symbol('LOGGER');
+
+export interface PlatformModuleOptions {
+  service: string;
+  logger: Logger;
+  clock?: Clock;
+  authenticator: Authenticator;
+  metrics: MetricsRegistry;
+  health: HealthRegistry;
+}
+
+/**
+ * Shares the runtime singletons (built by the service's main.ts from its config) with every
+ * module, and serves /health, /ready and /metrics. Filters, guards and interceptors are applied
+ * per app with applyHttpPlatform / applyGrpcPlatform, so each service sees what it runs.
+ */
+@Global()
+@Module({})
+export class PlatformModule {
+  static forRoot(options: PlatformModuleOptions): DynamicModule {
+    const providers = [
+      { provide: SERVICE_NAME, useValue: options.service },
+      { provide: LOGGER, useValue: options.logger },
+      { provide: CLOCK, useValue: options.clock ?? new SystemClock() },
+      { provide: AUTHENTICATOR, useValue: options.authenticator },
+      { provide: MetricsRegistry, useValue: options.metrics },
+      { provide: HealthRegistry, useValue: options.health },
+    ];
+    return {
+      module: PlatformModule,
+      controllers: [MetricsController, HealthController],
+      providers,
+      exports: providers.map((provider) => provider.provide),
+    };
+  }
+}
+
+export interface PlatformDeps {
+  logger: Logger;
+  authenticator: Authenticator;
+}
+
+/** Error envelope, authentication (except @Public routes) and the principal context for HTTP. */
+export function applyHttpPlatform(app: INestApplication, deps: PlatformDeps): void {
+  app.useGlobalFilters(new HttpErrorFilter(deps.logger));
+  app.useGlobalGuards(new HttpAuthGuard(deps.authenticator, app.get(Reflector)));
+  app.useGlobalInterceptors(new PrincipalContextInterceptor());
+}
+
+/** The gRPC counterpart of applyHttpPlatform, for a standalone microservice. */
+export function applyGrpcPlatform(app: INestMicroservice, deps: PlatformDeps): void {
+  app.useGlobalFilters(new GrpcErrorFilter(deps.logger));
+  app.useGlobalGuards(new GrpcAuthGuard(deps.authenticator, app.get(Reflector)));
+  app.useGlobalInterceptors(new PrincipalContextInterceptor());
+}

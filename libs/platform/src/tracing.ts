@@ -1,0 +1,78 @@
+import { context, propagation, trace } from '@opentelemetry/api';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import { loadConfig, optional, url } from './config';
+import { Logger, createLogger } from './logger';
+
+export interface TracingHandle {
+  shutdown(): Promise<void>;
+}
+
+export interface StartTracingOptions {
+  logger?: Logger;
+  /** Defaults to process.env (read by loadConfig, like all configuration). */
+  env?: NodeJS.ProcessEnv;
+}
+
+let activeHandle: TracingHandle | undefined;
+
+/**
+ * Registers a global tracer provider, the W3C trace-context propagator and (via register())
+ * the AsyncLocalStorage context manager, so trace ids follow requests across async hops and
+ * across services through `traceparent` headers.
+ *
+ * Idempotent: a second call returns the first handle. Spans are created but not exported:
+ * no OTLP exporter is bundled yet.
+ */
+export function startTracing(serviceName: string, options: StartTracingOptions = {}): TracingHandle {
+  if (activeHandle) return activeHandle;
+
+  const { otlpEndpoint } = loadConfig({ otlpEndpoint: optional(url('OTEL_EXPORTER_OTLP_ENDPOINT')) }, options.env);
+  if (otlpEndpoint !== undefined) {
+    const logger = options.logger ?? createLogger({ service: serviceName });
+    logger.warn(
+      { otlpEndpoint },
+      'OTEL_EXPORTER_OTLP_ENDPOINT is set but no OTLP exporter is bundled; spans are not exported',
+    );
+  }
+
+  const provider = new NodeTracerProvider({
+    resource: resourceFromAttributes({ 'service.name': serviceName }),
+  });
+  provider.register({ propagator: new W3CTraceContextPropagator() });
+
+  const handle: TracingHandle = {
+    async shutdown() {
+      if (activeHandle !== handle) return;
+      activeHandle = undefined;
+      await provider.shutdown();
+      // Unregistering lets a later startTracing (e.g. in another test) register afresh.
+      trace.disable();
+      propagation.disable();
+      context.disable();
+    },
+  };
+  activeHandle = handle;
+  return handle;
+}
+
+/** Writes the active trace context (`traceparent`, `tracestate`) into outgoing headers. */
+export function injectTraceHeaders(carrier: Record<string, string>): Record<string, string> {
+  propagation.inject(context.active(), carrier);
+  return carrier;
+}
+
+/** Runs `fn` as a continuation of the trace described by incoming headers (HTTP, gRPC, Kafka). */
+export function withExtractedContext<T>(carrier: Record<string, string | undefined>, fn: () => T): T {
+  const extracted = propagation.extract(context.active(), carrier, {
+    keys: (c) => Object.keys(c),
+    get: (c, key) => c[key] ?? c[key.toLowerCase()],
+  });
+  return context.with(extracted, fn);
+}
+
+/** The W3C `traceparent` of the active span, e.g. to stamp on an outgoing event. */
+export function currentTraceparent(): string | undefined {
+  return injectTraceHeaders({}).traceparent;
+}

@@ -39,8 +39,23 @@ const base = {
 
 module.exports = {
   projects: [
-    { ...base, displayName: 'small', testMatch: ['**/*.spec.ts'], testPathIgnorePatterns: [...base.testPathIgnorePatterns, '\\.(medium|large)\\.spec\\.ts$'] },
-    { ...base, displayName: 'medium', testMatch: ['**/*.medium.spec.ts'], setupFilesAfterEnv: ['<rootDir>/libs/testing/jest/medium.setup.js'] },
-    { ...base, displayName: 'large', testMatch: ['**/*.large.spec.ts'], setupFilesAfterEnv: ['<rootDir>/libs/testing/jest/large.setup.js'] },
+    {
+      ...base,
+      displayName: 'small',
+      testMatch: ['**/*.spec.ts'],
+      testPathIgnorePatterns: [...base.testPathIgnorePatterns, '\\.(medium|large)\\.spec\\.ts$'],
+    },
+    {
+      ...base,
+      displayName: 'medium',
+      testMatch: ['**/*.medium.spec.ts'],
+      setupFilesAfterEnv: ['<rootDir>/libs/testing/jest/medium.setup.js'],
+    },
+    {
+      ...base,
+      displayName: 'large',
+      testMatch: ['**/*.large.spec.ts'],
+      setupFilesAfterEnv: ['<rootDir>/libs/testing/jest/large.setup.js'],
+    },
   ],
 };

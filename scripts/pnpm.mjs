@@ -23,7 +23,17 @@ export function pnpmBin() {
     console.error(`[setup] installing pnpm ${version} into .tools/`);
     const r = spawnSync(
       'npm',
-      ['install', '--no-save', '--no-package-lock', '--no-audit', '--no-fund', '--loglevel=error', '--prefix', prefix, `pnpm@${version}`],
+      [
+        'install',
+        '--no-save',
+        '--no-package-lock',
+        '--no-audit',
+        '--no-fund',
+        '--loglevel=error',
+        '--prefix',
+        prefix,
+        `pnpm@${version}`,
+      ],
       { stdio: 'inherit', cwd: root },
     );
     if (r.status !== 0) throw new Error(`could not install pnpm ${version} (npm exit ${r.status})`);

@@ -61,7 +61,7 @@ step('install', existsSync(lockfile) ? [...manifests, lockfile] : manifests, () 
   pnpm(['install', frozen ? '--frozen-lockfile' : '--no-frozen-lockfile', '--reporter=append-only']),
 );
 
-const protoInputs = [...walk(join(root, 'proto'), (p) => /\.(proto|ya?ml)$/.test(p)), join(root, 'buf.gen.yaml')];
+const protoInputs = [...walk(join(root, 'proto'), (p) => p.endsWith('.proto')), join(root, 'buf.gen.yaml')];
 step('contracts', protoInputs, () => pnpm(['exec', 'buf', 'generate'], { stdio: quiet ? 'pipe' : 'inherit' }));
 
 // tsc -b is incremental by itself; always run it (about a second when nothing changed).

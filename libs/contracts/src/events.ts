@@ -39,14 +39,26 @@ function event<P>(topic: Topic, codec: PayloadCodec<P>, summary: string) {
  * fully qualified protobuf message name, so a consumer in any language can find the schema.
  */
 export const EVENTS = {
-  'collections.ledger.v1.PaymentPosted': event(Topic.LedgerPayment, PaymentPosted, 'A payment was applied to an account.'),
-  'collections.scoring.v1.AccountScored': event(Topic.ScoringScore, AccountScored, 'An account received a new payment-probability score.'),
+  'collections.ledger.v1.PaymentPosted': event(
+    Topic.LedgerPayment,
+    PaymentPosted,
+    'A payment was applied to an account.',
+  ),
+  'collections.scoring.v1.AccountScored': event(
+    Topic.ScoringScore,
+    AccountScored,
+    'An account received a new payment-probability score.',
+  ),
   'collections.orchestrator.v1.ContactDecision': event(
     Topic.OrchestratorContact,
     ContactDecision,
     'The orchestrator allowed or refused a contact, with its reasons.',
   ),
-  'collections.promises.v1.PromiseKept': event(Topic.PromisesPromise, PromiseKept, 'A promise to pay was paid in full.'),
+  'collections.promises.v1.PromiseKept': event(
+    Topic.PromisesPromise,
+    PromiseKept,
+    'A promise to pay was paid in full.',
+  ),
 } as const;
 
 export type EventType = keyof typeof EVENTS;

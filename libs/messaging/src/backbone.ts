@@ -14,7 +14,12 @@ export type TransportConfig =
 export function createTransport(config: TransportConfig, logger: MessagingLogger = silentLogger): Transport {
   switch (config.kind) {
     case 'kafka':
-      return new KafkaTransport({ brokers: config.brokers, clientId: config.clientId, partitions: config.partitions, logger });
+      return new KafkaTransport({
+        brokers: config.brokers,
+        clientId: config.clientId,
+        partitions: config.partitions,
+        logger,
+      });
     case 'in-process':
       return new InProcessTransport({ dataSource: config.dataSource, logger });
   }
@@ -30,6 +35,8 @@ export interface BackboneOptions {
   traceparent?: () => string | undefined;
   /** Run the outbox relay in this process (default true). */
   runRelay?: boolean;
+  /** Observers applied to every consumer of this backbone (metrics). */
+  hooks?: Pick<ConsumerOptions, 'onDeadLetter' | 'onProcessed'>;
 }
 
 type ConsumeOptions = Omit<ConsumerOptions, 'service' | 'schema' | 'dataSource' | 'transport' | 'outbox'> &
@@ -49,12 +56,18 @@ export class Backbone {
       dataSource.subscribers.push(new OutboxCommitSubscriber());
     }
     this.relay = new OutboxRelay({ schema, dataSource, transport, logger: options.logger, ...options.relay });
-    this.outbox = new Outbox({ schema, source: `/collections/${service}`, traceparent: options.traceparent, onAdded: this.relay.wake });
+    this.outbox = new Outbox({
+      schema,
+      source: `/collections/${service}`,
+      traceparent: options.traceparent,
+      onAdded: this.relay.wake,
+    });
     this.deadLetters = new DeadLetterAdmin(dataSource, schema, this.outbox);
   }
 
   consume(options: ConsumeOptions): EventConsumer {
     const consumer = new EventConsumer({
+      ...this.options.hooks,
       ...options,
       logger: options.logger ?? this.options.logger,
       service: this.options.service,

@@ -122,7 +122,14 @@ export class EventConsumer {
       }
       return {
         record,
-        event: { ...envelope, key: record.key, payload, topic: record.topic, partition: record.partition, offset: record.offset },
+        event: {
+          ...envelope,
+          key: record.key,
+          payload,
+          topic: record.topic,
+          partition: record.partition,
+          offset: record.offset,
+        },
       };
     } catch (err) {
       if (err instanceof PoisonRecordError) return { record, poison: err };
@@ -168,7 +175,14 @@ export class EventConsumer {
         const event = 'event' in p ? p.event : undefined;
         if (attempt >= maxAttempts) {
           this.logger.error(
-            { err, consumer: this.name, eventId: event?.id, type: event?.type, topic: p.record.topic, attempts: attempt },
+            {
+              err,
+              consumer: this.name,
+              eventId: event?.id,
+              type: event?.type,
+              topic: p.record.topic,
+              attempts: attempt,
+            },
             'event handler kept failing; sending the event to the dead-letter topic',
           );
           await this.options.dataSource.transaction(async (tx) => {
@@ -177,7 +191,14 @@ export class EventConsumer {
                ON CONFLICT DO NOTHING`,
               [this.name, inboxId(p), event?.tenantId ?? null],
             );
-            await this.deadLetter(tx, p.record, 'handler-failed', (err as Error).message ?? String(err), attempt, event);
+            await this.deadLetter(
+              tx,
+              p.record,
+              'handler-failed',
+              (err as Error).message ?? String(err),
+              attempt,
+              event,
+            );
           });
           return;
         }
@@ -248,7 +269,14 @@ export class EventConsumer {
       payload: record.payload,
     });
     this.logger.warn(
-      { consumer: this.name, reason, topic: record.topic, partition: record.partition, offset: record.offset, eventId: event?.id },
+      {
+        consumer: this.name,
+        reason,
+        topic: record.topic,
+        partition: record.partition,
+        offset: record.offset,
+        eventId: event?.id,
+      },
       `event dead-lettered to ${topic}: ${reason}`,
     );
     this.options.onDeadLetter?.({ reason, topic: record.topic });

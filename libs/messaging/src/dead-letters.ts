@@ -86,7 +86,8 @@ export class DeadLetterAdmin {
     return this.dataSource.transaction(async (tx) => {
       const [row] = (await tx.query(`SELECT * FROM ${this.table} WHERE id = $1 FOR UPDATE`, [id])) as DeadLetterRow[];
       if (!row) throw new Error(`dead letter ${id} does not exist`);
-      if (row.replayed_at) throw new Error(`dead letter ${id} was already replayed at ${row.replayed_at.toISOString()}`);
+      if (row.replayed_at)
+        throw new Error(`dead letter ${id} was already replayed at ${row.replayed_at.toISOString()}`);
       const headers = typeof row.headers === 'string' ? (JSON.parse(row.headers) as Headers) : row.headers;
       const eventId = row.event_id ?? `${row.topic}:${row.partition}:${row.record_offset}`;
       await tx.query(`DELETE FROM ${this.inbox} WHERE consumer = $1 AND event_id = $2`, [row.consumer, eventId]);

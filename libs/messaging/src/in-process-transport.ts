@@ -2,7 +2,15 @@ import { EventEmitter } from 'node:events';
 import { DataSource, EntityManager } from 'typeorm';
 import { hashToInt32 } from './relay';
 import { IN_PROCESS_SCHEMA } from './schema';
-import { InboundRecord, MessagingLogger, OutboundRecord, SubscribeOptions, Subscription, Transport, silentLogger } from './transport';
+import {
+  InboundRecord,
+  MessagingLogger,
+  OutboundRecord,
+  SubscribeOptions,
+  Subscription,
+  Transport,
+  silentLogger,
+} from './transport';
 
 export interface InProcessTransportOptions {
   dataSource: DataSource;
@@ -42,9 +50,10 @@ export class InProcessTransport implements Transport {
       for (const topic of topics) await m.query('SELECT pg_advisory_xact_lock($1)', [hashToInt32(`log:${topic}`)]);
       const next = new Map<string, number>();
       for (const topic of topics) {
-        const [{ max }] = (await m.query(`SELECT coalesce(max(log_offset), -1)::bigint AS max FROM ${LOG} WHERE topic = $1`, [
-          topic,
-        ])) as { max: string }[];
+        const [{ max }] = (await m.query(
+          `SELECT coalesce(max(log_offset), -1)::bigint AS max FROM ${LOG} WHERE topic = $1`,
+          [topic],
+        )) as { max: string }[];
         next.set(topic, Number(max) + 1);
       }
       const values: unknown[] = [];
@@ -83,9 +92,10 @@ export class InProcessTransport implements Transport {
       ])) as { committed_offset: string }[];
       let from = row ? Number(row.committed_offset) : -1;
       if (!row && options.fromBeginning === false) {
-        const [{ max }] = (await ds.query(`SELECT coalesce(max(log_offset), -1)::bigint AS max FROM ${LOG} WHERE topic = $1`, [
-          topic,
-        ])) as { max: string }[];
+        const [{ max }] = (await ds.query(
+          `SELECT coalesce(max(log_offset), -1)::bigint AS max FROM ${LOG} WHERE topic = $1`,
+          [topic],
+        )) as { max: string }[];
         from = Number(max);
       }
       const rows = (await ds.query(
@@ -116,7 +126,10 @@ export class InProcessTransport implements Transport {
     const ownStop = new Promise<void>((r) => (stopped = r));
     let requestStop!: () => void;
     const stopRequested = new Promise<void>((r) => (requestStop = r));
-    this.groupTail.set(options.groupId, Promise.all([previousMember, ownStop]).then(() => undefined));
+    this.groupTail.set(
+      options.groupId,
+      Promise.all([previousMember, ownStop]).then(() => undefined),
+    );
 
     const loop = (async () => {
       await Promise.race([previousMember, stopRequested]);
@@ -128,7 +141,10 @@ export class InProcessTransport implements Transport {
           failures = 0;
         } catch (err) {
           failures += 1;
-          this.logger.warn({ err, group: options.groupId, attempt: failures }, 'in-process consumer failed; will retry');
+          this.logger.warn(
+            { err, group: options.groupId, attempt: failures },
+            'in-process consumer failed; will retry',
+          );
           await new Promise((r) => setTimeout(r, Math.min(5_000, 50 * 2 ** Math.min(failures, 7))));
           continue;
         }

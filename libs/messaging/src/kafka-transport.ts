@@ -1,6 +1,14 @@
 import { Admin, Consumer, Kafka, KafkaConfig, logLevel, Partitioners, Producer } from 'kafkajs';
 import { EVENTS, deadLetterTopic } from '@collections/contracts';
-import { InboundRecord, MessagingLogger, OutboundRecord, SubscribeOptions, Subscription, Transport, silentLogger } from './transport';
+import {
+  InboundRecord,
+  MessagingLogger,
+  OutboundRecord,
+  SubscribeOptions,
+  Subscription,
+  Transport,
+  silentLogger,
+} from './transport';
 
 export interface KafkaTransportOptions {
   brokers: string[];
@@ -64,7 +72,11 @@ export class KafkaTransport implements Transport {
       if (missing.length > 0) {
         await admin.createTopics({
           waitForLeaders: true,
-          topics: missing.map((topic) => ({ topic, numPartitions: this.options.partitions ?? 4, replicationFactor: 1 })),
+          topics: missing.map((topic) => ({
+            topic,
+            numPartitions: this.options.partitions ?? 4,
+            replicationFactor: 1,
+          })),
         });
       }
     } finally {
@@ -100,7 +112,10 @@ export class KafkaTransport implements Transport {
     });
     this.consumers.add(consumer);
     await consumer.connect();
-    await consumer.subscribe({ topics: options.topics.map((t) => this.wire(t)), fromBeginning: options.fromBeginning ?? true });
+    await consumer.subscribe({
+      topics: options.topics.map((t) => this.wire(t)),
+      fromBeginning: options.fromBeginning ?? true,
+    });
     let stopping = false;
     await consumer.run({
       autoCommit: false,

@@ -75,7 +75,16 @@ export class Outbox {
   ): Promise<void> {
     const rows: string[] = [];
     const values: unknown[] = [];
-    this.pushRow(rows, values, record.headers, record.tenantId, record.topic, record.key, record.payload, record.eventId);
+    this.pushRow(
+      rows,
+      values,
+      record.headers,
+      record.tenantId,
+      record.topic,
+      record.key,
+      record.payload,
+      record.eventId,
+    );
     await tx.query(
       `INSERT INTO ${this.table} (event_id, tenant_id, topic, key, headers, payload) VALUES ${rows.join(',')}`,
       values,

@@ -86,9 +86,26 @@ export function describeBackboneContract(kind: TransportKind): void {
       const t = h.transport('poison');
       const valid = buildHeaders({ type: 'collections.ledger.v1.PaymentPosted', source: '/test', tenantId: h.tenant });
       await t.publish([
-        { topic: PAYMENT_TOPIC, key: 'acct-0', headers: { ...valid, [Header.Id]: 'bad-type', [Header.Type]: 'collections.ledger.v1.Nonsense' }, payload: Buffer.from([1]) },
-        { topic: PAYMENT_TOPIC, key: 'acct-0', headers: { ...valid, [Header.Id]: 'bad-bytes' }, payload: Buffer.from([0xff, 0xff, 0xff, 0xff]) },
-        { topic: PAYMENT_TOPIC, key: 'acct-0', headers: Object.fromEntries(Object.entries({ ...valid, [Header.Id]: 'no-tenant' }).filter(([k]) => k !== Header.TenantId)), payload: Buffer.from([]) },
+        {
+          topic: PAYMENT_TOPIC,
+          key: 'acct-0',
+          headers: { ...valid, [Header.Id]: 'bad-type', [Header.Type]: 'collections.ledger.v1.Nonsense' },
+          payload: Buffer.from([1]),
+        },
+        {
+          topic: PAYMENT_TOPIC,
+          key: 'acct-0',
+          headers: { ...valid, [Header.Id]: 'bad-bytes' },
+          payload: Buffer.from([0xff, 0xff, 0xff, 0xff]),
+        },
+        {
+          topic: PAYMENT_TOPIC,
+          key: 'acct-0',
+          headers: Object.fromEntries(
+            Object.entries({ ...valid, [Header.Id]: 'no-tenant' }).filter(([k]) => k !== Header.TenantId),
+          ),
+          payload: Buffer.from([]),
+        },
       ]);
       await h.publishPayments(b, range(11, 20), 1);
 
@@ -108,9 +125,10 @@ export function describeBackboneContract(kind: TransportKind): void {
       );
       // Each dead letter is also published on the service's dead-letter topic, reason in a header.
       await waitFor(async () => (await b.relay.backlog()) === 0);
-      const [{ n }] = await h.ds.query(`SELECT count(*)::int AS n FROM svc.outbox WHERE topic = $1 AND headers ? 'dlq_reason'`, [
-        deadLetterTopic(SERVICE),
-      ]);
+      const [{ n }] = await h.ds.query(
+        `SELECT count(*)::int AS n FROM svc.outbox WHERE topic = $1 AND headers ? 'dlq_reason'`,
+        [deadLetterTopic(SERVICE)],
+      );
       expect(n).toBe(4);
     });
 

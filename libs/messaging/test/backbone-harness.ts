@@ -19,7 +19,9 @@ export const PAYMENT_TOPIC = 'collections.ledger.payment.v1';
 
 class EffectTable1763900000002 implements MigrationInterface {
   async up(q: QueryRunner): Promise<void> {
-    await q.query(`CREATE TABLE svc.effect (seq bigserial PRIMARY KEY, event_id text NOT NULL, key text NOT NULL, n integer NOT NULL, tenant_id text NOT NULL)`);
+    await q.query(
+      `CREATE TABLE svc.effect (seq bigserial PRIMARY KEY, event_id text NOT NULL, key text NOT NULL, n integer NOT NULL, tenant_id text NOT NULL)`,
+    );
   }
   async down(q: QueryRunner): Promise<void> {
     await q.query('DROP TABLE svc.effect');
@@ -140,7 +142,12 @@ export class BackboneHarness {
             type: 'collections.ledger.v1.PaymentPosted' as const,
             key,
             tenantId: this.tenant,
-            payload: ledger.PaymentPosted.fromPartial({ paymentId: `p-${n}`, accountId: key, reference: String(n), amount: { amountMinor: n, currency: 'USD' } }),
+            payload: ledger.PaymentPosted.fromPartial({
+              paymentId: `p-${n}`,
+              accountId: key,
+              reference: String(n),
+              amount: { amountMinor: n, currency: 'USD' },
+            }),
           };
         }),
       ),
@@ -157,7 +164,10 @@ export class BackboneHarness {
   }
 
   /** Runs the crash fixture in its own process and resolves with how it ended. */
-  runChild(mode: string, extra: Record<string, string> = {}): Promise<{ code: number | null; signal: NodeJS.Signals | null; child: ChildProcess }> {
+  runChild(
+    mode: string,
+    extra: Record<string, string> = {},
+  ): Promise<{ code: number | null; signal: NodeJS.Signals | null; child: ChildProcess }> {
     const child = fork(join(__dirname, 'fixtures', 'backbone-child.js'), [], {
       env: {
         ...process.env,

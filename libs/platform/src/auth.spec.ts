@@ -79,7 +79,9 @@ describe(Authenticator.name, () => {
     const forgedClaims = Buffer.from(JSON.stringify({ sub: 'u', tenant: 'tenant-b' })).toString('base64url');
 
     expect(
-      unauthenticatedBy(() => newAuthenticator().authenticate({ authorization: `Bearer ${header}.${forgedClaims}.${signature}` })),
+      unauthenticatedBy(() =>
+        newAuthenticator().authenticate({ authorization: `Bearer ${header}.${forgedClaims}.${signature}` }),
+      ),
     ).toBe(true);
   });
 
@@ -93,9 +95,9 @@ describe(Authenticator.name, () => {
     const header = Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url');
     const claims = Buffer.from(JSON.stringify({ sub: 'u', tenant: 'tenant-a' })).toString('base64url');
 
-    expect(unauthenticatedBy(() => newAuthenticator().authenticate({ authorization: `Bearer ${header}.${claims}.` }))).toBe(
-      true,
-    );
+    expect(
+      unauthenticatedBy(() => newAuthenticator().authenticate({ authorization: `Bearer ${header}.${claims}.` })),
+    ).toBe(true);
   });
 
   it('rejects a token without a tenant', () => {
@@ -134,7 +136,10 @@ class PublicController {
   }
 }
 
-function httpContext(headers: Record<string, string>, handler: keyof PublicController): {
+function httpContext(
+  headers: Record<string, string>,
+  handler: keyof PublicController,
+): {
   context: ExecutionContext;
   request: { headers: Record<string, string> };
 } {

@@ -174,10 +174,16 @@ export class Authenticator {
     if (!isRecord(claims)) throw AppError.unauthenticated('malformed token claims');
 
     const nowSeconds = this.clock.now().getTime() / 1000;
-    if (claims.exp !== undefined && (typeof claims.exp !== 'number' || nowSeconds >= claims.exp + this.toleranceSeconds)) {
+    if (
+      claims.exp !== undefined &&
+      (typeof claims.exp !== 'number' || nowSeconds >= claims.exp + this.toleranceSeconds)
+    ) {
       throw AppError.unauthenticated('token expired');
     }
-    if (claims.nbf !== undefined && (typeof claims.nbf !== 'number' || nowSeconds < claims.nbf - this.toleranceSeconds)) {
+    if (
+      claims.nbf !== undefined &&
+      (typeof claims.nbf !== 'number' || nowSeconds < claims.nbf - this.toleranceSeconds)
+    ) {
       throw AppError.unauthenticated('token not yet valid');
     }
     return claims;
@@ -201,7 +207,9 @@ export function principalOfCarrier(carrier: object): Principal | undefined {
 }
 
 function isPublicRoute(reflector: Reflector, context: ExecutionContext): boolean {
-  return reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC_KEY, [context.getHandler(), context.getClass()]) === true;
+  return (
+    reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC_KEY, [context.getHandler(), context.getClass()]) === true
+  );
 }
 
 function firstHeaderValue(value: string | string[] | undefined): string | undefined {
@@ -286,8 +294,6 @@ export class PrincipalContextInterceptor implements NestInterceptor {
     if (!principal) return next.handle();
     // Both handle() and subscribe() run inside the store: Nest binds the handler's async
     // context when handle() is called, and the handler itself starts on subscribe.
-    return new Observable((subscriber) =>
-      runWithPrincipal(principal, () => next.handle().subscribe(subscriber)),
-    );
+    return new Observable((subscriber) => runWithPrincipal(principal, () => next.handle().subscribe(subscriber)));
   }
 }

@@ -47,6 +47,8 @@ describe(localDate.name, () => {
   });
 
   it('rejects an unknown time zone', () => {
-    expect(() => localDate(new Date(), 'Mars/Olympus_Mons')).toThrow(expect.objectContaining({ code: ErrorCode.InvalidArgument }));
+    expect(() => localDate(new Date(), 'Mars/Olympus_Mons')).toThrow(
+      expect.objectContaining({ code: ErrorCode.InvalidArgument }),
+    );
   });
 });

@@ -31,7 +31,12 @@ describe(loadConfig.name, () => {
   });
 
   it('parses booleans and enumerations from their usual spellings', () => {
-    const sut = loadConfig(spec, { ...validEnv, LEDGER_GRPC_REFLECTION: 'no', LOG_LEVEL: 'debug', JWT_SECRET: 's3cret' });
+    const sut = loadConfig(spec, {
+      ...validEnv,
+      LEDGER_GRPC_REFLECTION: 'no',
+      LOG_LEVEL: 'debug',
+      JWT_SECRET: 's3cret',
+    });
 
     expect(sut.grpc.reflection).toBe(false);
     expect(sut.logLevel).toBe('debug');

@@ -98,13 +98,19 @@ export function bool(name: string, opts: { default?: boolean } = {}): ConfigFiel
   );
 }
 
-export function oneOf<T extends string>(name: string, values: readonly T[], opts: { default?: T } = {}): ConfigField<T> {
+export function oneOf<T extends string>(
+  name: string,
+  values: readonly T[],
+  opts: { default?: T } = {},
+): ConfigField<T> {
   return field(
     name,
     (raw) => {
       const candidate = raw.trim();
       const match = values.find((v) => v === candidate);
-      return match !== undefined ? ok(match) : problem(`expected one of ${values.join('|')}, got ${JSON.stringify(raw)}`);
+      return match !== undefined
+        ? ok(match)
+        : problem(`expected one of ${values.join('|')}, got ${JSON.stringify(raw)}`);
     },
     opts.default,
   );
@@ -125,7 +131,9 @@ export function url(name: string, opts: { default?: string; protocols?: readonly
         return problem('expected an absolute URL (value not shown: it may contain credentials)');
       }
       if (opts.protocols && !opts.protocols.includes(parsed.protocol)) {
-        return problem(`expected a URL with protocol ${opts.protocols.join('|')}, got ${JSON.stringify(parsed.protocol)}`);
+        return problem(
+          `expected a URL with protocol ${opts.protocols.join('|')}, got ${JSON.stringify(parsed.protocol)}`,
+        );
       }
       return ok(raw.trim());
     },
@@ -160,7 +168,10 @@ function deepFreeze<T>(value: T): T {
  * Parses `env` against `spec`. Blank values count as unset, because `FOO=` in a .env
  * file or compose file almost always means "not configured" rather than "empty string".
  */
-export function loadConfig<S extends ConfigSpec>(spec: S, env: NodeJS.ProcessEnv = process.env): DeepReadonly<ConfigOf<S>> {
+export function loadConfig<S extends ConfigSpec>(
+  spec: S,
+  env: NodeJS.ProcessEnv = process.env,
+): DeepReadonly<ConfigOf<S>> {
   const problems: ConfigProblem[] = [];
 
   const walk = (node: ConfigSpec): Record<string, unknown> => {

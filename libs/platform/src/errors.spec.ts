@@ -73,7 +73,11 @@ describe(AppError.name, () => {
     const sut = AppError.notFound('account 42 not found', { accountId: '42' });
 
     expect(sut).toBeInstanceOf(Error);
-    expect(sut).toMatchObject({ code: ErrorCode.NotFound, message: 'account 42 not found', details: { accountId: '42' } });
+    expect(sut).toMatchObject({
+      code: ErrorCode.NotFound,
+      message: 'account 42 not found',
+      details: { accountId: '42' },
+    });
   });
 });
 
@@ -121,7 +125,9 @@ describe(GrpcErrorFilter.name, () => {
   it('turns an AppError into a gRPC status carrying the precise code in metadata', async () => {
     const sut = new GrpcErrorFilter(recordingLogger().logger);
 
-    const error = await firstValueFrom(sut.catch(AppError.notFound('no such debtor'), rpcHost)).catch((e: unknown) => e);
+    const error = await firstValueFrom(sut.catch(AppError.notFound('no such debtor'), rpcHost)).catch(
+      (e: unknown) => e,
+    );
 
     expect(error).toMatchObject({ code: GrpcStatus.NOT_FOUND, details: 'no such debtor' });
     expect((error as { metadata: { get(k: string): unknown[] } }).metadata.get(GRPC_ERROR_CODE_METADATA_KEY)).toEqual([
@@ -135,7 +141,10 @@ describe(GrpcErrorFilter.name, () => {
 
     const error = await firstValueFrom(sut.catch(new Error('db password rejected'), rpcHost)).catch((e: unknown) => e);
 
-    expect(error).toMatchObject({ code: GrpcStatus.INTERNAL, details: expect.stringMatching(/^internal error \(errorId .+\)$/) });
+    expect(error).toMatchObject({
+      code: GrpcStatus.INTERNAL,
+      details: expect.stringMatching(/^internal error \(errorId .+\)$/),
+    });
     expect(errors).toHaveLength(1);
   });
 

@@ -20,9 +20,7 @@ const PII_KEYS = [
 ] as const;
 
 /** Redaction paths: each PII key at the top level and nested one or two objects deep. */
-export const PII_FIELDS: readonly string[] = Object.freeze(
-  PII_KEYS.flatMap((key) => [key, `*.${key}`, `*.*.${key}`]),
-);
+export const PII_FIELDS: readonly string[] = Object.freeze(PII_KEYS.flatMap((key) => [key, `*.${key}`, `*.*.${key}`]));
 
 export const REDACTED = '[redacted]';
 

@@ -51,7 +51,9 @@ export class MetricsRegistry {
     return this.registry.metrics();
   }
 
-  private common<L extends string>(options: MetricOptions<L>): {
+  private common<L extends string>(
+    options: MetricOptions<L>,
+  ): {
     name: string;
     help: string;
     labelNames: L[];

@@ -88,7 +88,9 @@ describe(PlatformModule.name, () => {
   });
 
   it('serves Prometheus metrics labelled with the service', async () => {
-    metrics.counter({ name: 'ledger_postings_total', help: 'Postings written', labelNames: ['kind'] }).inc({ kind: 'debit' });
+    metrics
+      .counter({ name: 'ledger_postings_total', help: 'Postings written', labelNames: ['kind'] })
+      .inc({ kind: 'debit' });
     const headers: Record<string, string> = {};
 
     const body = await app.get(MetricsController).metrics({ setHeader: (name, value) => (headers[name] = value) });

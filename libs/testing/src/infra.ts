@@ -7,7 +7,10 @@ import { join } from 'node:path';
 export interface Infrastructure {
   databaseUrl: string;
   kafkaBrokers: string[];
-  source: { postgres: 'environment' | 'testcontainers' | 'local'; kafka: 'environment' | 'testcontainers' | 'local' | 'none' };
+  source: {
+    postgres: 'environment' | 'testcontainers' | 'local';
+    kafka: 'environment' | 'testcontainers' | 'local' | 'none';
+  };
   /** Stops what this process started (nothing when the endpoints came from the environment). */
   stop(): Promise<void>;
 }
@@ -60,7 +63,10 @@ async function waitForPort(host: string, port: number, timeoutMs: number): Promi
  * KAFKA_BROKERS); testcontainers when a Docker engine answers; the local processes (the
  * PostgreSQL server on 127.0.0.1:5432, the project's Kafka script); otherwise a clear error.
  */
-export async function provideInfrastructure(options: { kafka: boolean; log?: (msg: string) => void }): Promise<Infrastructure> {
+export async function provideInfrastructure(options: {
+  kafka: boolean;
+  log?: (msg: string) => void;
+}): Promise<Infrastructure> {
   const log = options.log ?? ((msg: string) => process.stderr.write(`[infra] ${msg}\n`));
   const stops: (() => Promise<void>)[] = [];
   let databaseUrl = process.env.DATABASE_URL;
@@ -126,9 +132,10 @@ export async function provideInfrastructure(options: { kafka: boolean; log?: (ms
 }
 
 // Optional modules: only needed when a Docker engine answers, and not installed by default.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- typed by the optional module itself
 async function importTestcontainersModule(name: string): Promise<any> {
   try {
-    return await import(name);
+    return (await import(name)) as unknown;
   } catch {
     throw new Error(`A Docker engine answers but ${name} is not installed; set DATABASE_URL / KAFKA_BROKERS instead.`);
   }

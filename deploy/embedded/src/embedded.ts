@@ -1,0 +1,145 @@
+import { mkdirSync } from 'node:fs';
+import { DataSource } from 'typeorm';
+import { ServiceName } from '@collections/contracts';
+import {
+  Backbone,
+  IN_PROCESS_SCHEMA,
+  InProcessLogMigration1763900000001,
+  InProcessTransport,
+} from '@collections/messaging';
+import {
+  Authenticator,
+  Clock,
+  HealthRegistry,
+  Logger,
+  MetricsRegistry,
+  SystemClock,
+  currentTraceparent,
+} from '@collections/platform';
+import {
+  RunningApp,
+  ServiceContext,
+  ServiceDefinition,
+  backboneMetrics,
+  meteredTransport,
+  openServiceDatabase,
+  registerBacklogGauge,
+  startNestApp,
+} from '@collections/runtime';
+import { startPgliteServer } from './pglite-server';
+
+export interface EmbeddedOptions {
+  services: ServiceDefinition[];
+  dataDir: string;
+  pgPort: number;
+  http: { host: string; port: number };
+  grpc: { host: string; port: number };
+  apiKeys: string;
+  jwtSecret?: string;
+  logger: Logger;
+  clock?: Clock;
+}
+
+export interface EmbeddedPlatform {
+  app: RunningApp;
+  databaseUrl: string;
+  contexts: Map<ServiceName, ServiceContext>;
+  stop(): Promise<void>;
+}
+
+/**
+ * All five services as modules of one process: PGlite (served to the `pg` driver through
+ * pglite-socket, so the same TypeORM code runs) with one schema per service, and the
+ * in-process transport delivering from the outbox tables with Kafka's ordering and
+ * at-least-once rules.
+ */
+export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedPlatform> {
+  const { logger } = options;
+  mkdirSync(options.dataDir, { recursive: true });
+  const pglite = await startPgliteServer(options.dataDir, options.pgPort);
+  const databaseUrl = pglite.url;
+
+  const metrics = new MetricsRegistry('platform');
+  const health = new HealthRegistry();
+  const clock = options.clock ?? new SystemClock();
+
+  const busSource = await new DataSource({
+    type: 'postgres',
+    url: databaseUrl,
+    schema: IN_PROCESS_SCHEMA,
+    poolSize: 4,
+    migrations: [InProcessLogMigration1763900000001],
+    migrationsTableName: 'migrations',
+  }).initialize();
+  await busSource.query(`CREATE SCHEMA IF NOT EXISTS ${IN_PROCESS_SCHEMA}`);
+  await busSource.runMigrations();
+  const transport = meteredTransport(
+    new InProcessTransport({ dataSource: busSource, logger, pollIntervalMs: 200 }),
+    metrics,
+  );
+
+  const contexts = new Map<ServiceName, ServiceContext>();
+  const backbones: Backbone[] = [];
+  const sources: DataSource[] = [busSource];
+  for (const definition of options.services) {
+    const dataSource = await openServiceDatabase({
+      url: databaseUrl,
+      schema: definition.name,
+      poolSize: 4,
+      migrations: definition.migrations,
+    });
+    sources.push(dataSource);
+    const backbone = new Backbone({
+      service: definition.name,
+      schema: definition.name,
+      dataSource,
+      transport,
+      logger: logger.child({ module: definition.name }),
+      traceparent: currentTraceparent,
+      relay: { pollIntervalMs: 200 },
+      hooks: backboneMetrics(metrics),
+    });
+    backbones.push(backbone);
+    const context: ServiceContext = {
+      name: definition.name,
+      schema: definition.name,
+      dataSource,
+      backbone,
+      clock,
+      logger: logger.child({ module: definition.name }),
+      metrics,
+      health,
+    };
+    definition.consumers?.(context);
+    contexts.set(definition.name, context);
+  }
+  health.register('database', async () => (await busSource.query('SELECT 1')).length === 1);
+  const names = new Map(backbones.map((b, i) => [b, options.services[i].name]));
+  registerBacklogGauge(metrics, backbones, (b) => names.get(b) ?? 'unknown');
+
+  const app = await startNestApp({
+    name: 'platform',
+    services: options.services.map((definition) => ({ definition, context: contexts.get(definition.name)! })),
+    logger,
+    clock,
+    authenticator: new Authenticator({ apiKeys: options.apiKeys, jwtSecret: options.jwtSecret }),
+    metrics,
+    health,
+    http: options.http,
+    grpc: options.grpc,
+  });
+  for (const b of backbones) await b.start();
+
+  return {
+    app,
+    databaseUrl,
+    contexts,
+    stop: async () => {
+      for (const b of backbones) await b.stop();
+      await app.close();
+      await transport.close();
+      for (const s of sources) await s.destroy();
+      await pglite.stop();
+    },
+  };
+}

@@ -1,0 +1,75 @@
+import 'reflect-metadata';
+import { INestApplication, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { GRPC_PACKAGES, PROTO_ROOT } from '@collections/contracts';
+import {
+  Authenticator,
+  Clock,
+  HealthRegistry,
+  Logger,
+  MetricsRegistry,
+  PinoNestLogger,
+  PlatformModule,
+  applyHttpPlatform,
+  grpcServerOptions,
+} from '@collections/platform';
+import { ServiceContext, ServiceDefinition } from './service-definition';
+
+export interface AppOptions {
+  /** Name in logs and metrics: the service, or `platform` when all five run embedded. */
+  name: string;
+  services: { definition: ServiceDefinition; context: ServiceContext }[];
+  logger: Logger;
+  clock: Clock;
+  authenticator: Authenticator;
+  metrics: MetricsRegistry;
+  health: HealthRegistry;
+  http: { host: string; port: number };
+  grpc: { host: string; port: number };
+}
+
+export interface RunningApp {
+  app: INestApplication;
+  httpUrl: string;
+  grpcAddress: string;
+  close(): Promise<void>;
+}
+
+/** One Nest app: REST + /health + /metrics on HTTP, every given service's gRPC API on one port. */
+export async function startNestApp(options: AppOptions): Promise<RunningApp> {
+  const imports = [
+    PlatformModule.forRoot({
+      service: options.name,
+      logger: options.logger,
+      clock: options.clock,
+      authenticator: options.authenticator,
+      metrics: options.metrics,
+      health: options.health,
+    }),
+    ...options.services.map((s) => s.definition.module(s.context)),
+  ];
+  @Module({ imports })
+  class RootModule {}
+
+  const app = await NestFactory.create(RootModule, { logger: new PinoNestLogger(options.logger), abortOnError: false });
+  applyHttpPlatform(app, { logger: options.logger, authenticator: options.authenticator });
+  const packages = options.services.map((s) => GRPC_PACKAGES[s.definition.name]);
+  app.connectMicroservice(
+    grpcServerOptions({
+      packages: packages.map((p) => p.package),
+      protoFiles: packages.map((p) => p.file),
+      protoRoot: PROTO_ROOT,
+      url: `${options.grpc.host}:${options.grpc.port}`,
+    }),
+    { inheritAppConfig: true },
+  );
+  await app.startAllMicroservices();
+  await app.listen(options.http.port, options.http.host);
+  const httpUrl = `http://127.0.0.1:${options.http.port}`;
+  return {
+    app,
+    httpUrl,
+    grpcAddress: `127.0.0.1:${options.grpc.port}`,
+    close: () => app.close(),
+  };
+}

@@ -1,0 +1,33 @@
+import { DataSource, MigrationInterface } from 'typeorm';
+import { messagingTablesMigration } from '@collections/messaging';
+
+export interface ServiceDatabaseOptions {
+  url: string;
+  schema: string;
+  poolSize?: number;
+  migrations: (new () => MigrationInterface)[];
+}
+
+/**
+ * The service's own schema with its own migrations (never `synchronize`): the messaging tables
+ * first, then the service's. Concurrent first starts of several services are safe: the schema
+ * is created under an advisory lock.
+ */
+export async function openServiceDatabase(options: ServiceDatabaseOptions): Promise<DataSource> {
+  const ds = new DataSource({
+    type: 'postgres',
+    url: options.url,
+    schema: options.schema,
+    poolSize: options.poolSize ?? 10,
+    migrations: [messagingTablesMigration(options.schema), ...options.migrations],
+    migrationsTableName: 'migrations',
+    migrationsTransactionMode: 'each',
+  });
+  await ds.initialize();
+  await ds.transaction(async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock(7340001)');
+    await tx.query(`CREATE SCHEMA IF NOT EXISTS "${options.schema}"`);
+  });
+  await ds.runMigrations();
+  return ds;
+}

@@ -1,0 +1,101 @@
+import { ServiceName } from '@collections/contracts';
+import { Backbone, KafkaTransport } from '@collections/messaging';
+import {
+  Authenticator,
+  HealthRegistry,
+  MetricsRegistry,
+  SystemClock,
+  createLogger,
+  currentTraceparent,
+  startTracing,
+} from '@collections/platform';
+import { startNestApp } from './app';
+import { loadServiceConfig } from './config';
+import { openServiceDatabase } from './database';
+import { backboneMetrics, meteredTransport, registerBacklogGauge } from './metering';
+import { ServiceContext, ServiceDefinition } from './service-definition';
+import { onShutdown } from './shutdown';
+
+/**
+ * Distributed mode: one service per process over Kafka and PostgreSQL. Every service's
+ * main.ts is `import './tracing'` (first) and then `runService(definition)`.
+ */
+export async function runService(definition: ServiceDefinition, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const name: ServiceName = definition.name;
+  const config = loadServiceConfig(name, env);
+  const logger = createLogger({ service: name, level: config.log.level });
+  const tracing = startTracing(name, { logger, env });
+  const metrics = new MetricsRegistry(name);
+  const health = new HealthRegistry();
+  const clock = new SystemClock();
+
+  const dataSource = await openServiceDatabase({
+    url: config.database.url,
+    schema: config.database.schema,
+    poolSize: config.database.poolSize,
+    migrations: definition.migrations,
+  });
+  const kafka = new KafkaTransport({
+    brokers: config.kafka.brokers.split(','),
+    clientId: name,
+    topicPrefix: config.kafka.topicPrefix,
+    partitions: config.kafka.partitions,
+    logger,
+  });
+  await kafka.ensureTopics([], [name]);
+  const backbone = new Backbone({
+    service: name,
+    schema: config.database.schema,
+    dataSource,
+    transport: meteredTransport(kafka, metrics),
+    logger,
+    traceparent: currentTraceparent,
+    hooks: backboneMetrics(metrics),
+  });
+  const context: ServiceContext = {
+    name,
+    schema: config.database.schema,
+    dataSource,
+    backbone,
+    clock,
+    logger,
+    metrics,
+    health,
+  };
+  definition.consumers?.(context);
+  health.register('database', async () => (await dataSource.query('SELECT 1')).length === 1);
+  registerBacklogGauge(metrics, [backbone], () => name);
+
+  const app = await startNestApp({
+    name,
+    services: [{ definition, context }],
+    logger,
+    clock,
+    authenticator: new Authenticator({ apiKeys: config.auth.apiKeys, jwtSecret: config.auth.jwtSecret }),
+    metrics,
+    health,
+    http: config.http,
+    grpc: config.grpc,
+  });
+  await backbone.start();
+  logger.info(
+    { http: app.httpUrl, grpc: app.grpcAddress, transport: 'kafka', schema: config.database.schema },
+    `${name} ready`,
+  );
+
+  onShutdown(logger, async () => {
+    await backbone.stop();
+    await app.close();
+    await kafka.close();
+    await dataSource.destroy();
+    await tracing.shutdown();
+  });
+}
+
+/** A service's main(): boots it, or explains why not and exits non-zero. */
+export function serviceMain(definition: ServiceDefinition): void {
+  runService(definition).catch((err: unknown) => {
+    process.stderr.write(`${definition.name} could not start: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  });
+}

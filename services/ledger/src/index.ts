@@ -1,0 +1,1 @@
+export { ledgerService } from './ledger.service';

@@ -1,0 +1,40 @@
+import { Controller, Inject } from '@nestjs/common';
+import { orchestrator } from '@collections/contracts';
+import { currentTenantId } from '@collections/platform';
+import { SERVICE_CONTEXT, ServiceContext } from '@collections/runtime';
+
+interface DecisionRow {
+  id: string;
+  account_id: string;
+  channel: number;
+  allowed: boolean;
+  reasons: string[];
+  decided_at: Date;
+}
+
+@Controller()
+@orchestrator.OrchestratorServiceControllerMethods()
+export class OrchestratorGrpcController implements orchestrator.OrchestratorServiceController {
+  constructor(@Inject(SERVICE_CONTEXT) private readonly ctx: ServiceContext) {}
+
+  async getContactDecision(
+    request: orchestrator.GetContactDecisionRequest,
+  ): Promise<orchestrator.GetContactDecisionResponse> {
+    const [row] = (await this.ctx.dataSource.query(
+      `SELECT * FROM contact_decision WHERE tenant_id = $1 AND account_id = $2 ORDER BY decided_at DESC, id LIMIT 1`,
+      [currentTenantId(), request.accountId],
+    )) as DecisionRow[];
+    if (!row) return { found: false };
+    return {
+      found: true,
+      decision: {
+        decisionId: row.id,
+        accountId: row.account_id,
+        channel: row.channel,
+        allowed: row.allowed,
+        reasons: row.reasons,
+        decidedAt: row.decided_at,
+      },
+    };
+  }
+}

@@ -1,0 +1,5 @@
+import './tracing';
+import { serviceMain } from '@collections/runtime';
+import { orchestratorService } from './orchestrator.service';
+
+serviceMain(orchestratorService);

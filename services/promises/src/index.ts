@@ -1,0 +1,1 @@
+export { promisesService } from './promises.service';

@@ -1,0 +1,27 @@
+import { EventHandlers } from '@collections/messaging';
+
+/** Projections into the read model; replays and duplicates change nothing (keyed upserts). */
+export const projectEvents: EventHandlers = {
+  'collections.ledger.v1.PaymentPosted': async (event, { tx }) => {
+    const p = event.payload;
+    await tx.query(
+      `INSERT INTO payment_fact (tenant_id, payment_id, account_id, amount_minor, currency, posted_at)
+       VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
+      [
+        event.tenantId,
+        p.paymentId,
+        p.accountId,
+        p.amount?.amountMinor ?? 0,
+        p.amount?.currency ?? 'XXX',
+        p.postedAt ?? event.time,
+      ],
+    );
+  },
+  'collections.promises.v1.PromiseKept': async (event, { tx }) => {
+    const p = event.payload;
+    await tx.query(
+      `INSERT INTO promise_kept_fact (tenant_id, promise_id, account_id, kept_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
+      [event.tenantId, p.promiseId, p.accountId, p.keptAt ?? event.time],
+    );
+  },
+};

@@ -1,0 +1,5 @@
+import './tracing';
+import { serviceMain } from '@collections/runtime';
+import { scoringService } from './scoring.service';
+
+serviceMain(scoringService);

@@ -10,3 +10,4 @@ export * from './money';
 export * from './platform.module';
 export * from './tenant-context';
 export * from './tracing';
+export * from './grpc-client';

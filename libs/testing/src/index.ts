@@ -1,3 +1,5 @@
 export * from './infra';
 export * from './database';
 export * from './wait-for';
+export * from './processes';
+export * from './walking-skeleton';

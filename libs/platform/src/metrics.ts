@@ -42,8 +42,26 @@ export class MetricsRegistry {
     );
   }
 
-  gauge<L extends string = string>(options: MetricOptions<L>): Gauge<L> {
-    return this.registerOnce(options.name, Gauge, () => new Gauge<L>({ ...this.common(options) }));
+  /** `collect` runs on every scrape, so a gauge read from a database is never stale. */
+  gauge<L extends string = string>(
+    options: MetricOptions<L> & { collect?: (gauge: Gauge<L>) => Promise<void> },
+  ): Gauge<L> {
+    const collect = options.collect;
+    return this.registerOnce(
+      options.name,
+      Gauge,
+      () =>
+        new Gauge<L>({
+          ...this.common(options),
+          ...(collect
+            ? {
+                collect: async function (this: Gauge<L>) {
+                  await collect(this);
+                },
+              }
+            : {}),
+        }),
+    );
   }
 
   /** Prometheus text exposition of every metric. */

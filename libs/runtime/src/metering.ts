@@ -45,22 +45,20 @@ export function backboneMetrics(metrics: MetricsRegistry): NonNullable<BackboneO
 export function registerBacklogGauge(
   metrics: MetricsRegistry,
   backbones: Backbone[],
-  service: (b: Backbone) => string,
+  owner: (b: Backbone) => string,
 ): void {
-  const gauge = metrics.gauge({
+  metrics.gauge({
     name: 'collections_outbox_backlog',
     help: 'Outbox rows not yet published',
     labelNames: ['owner'],
-  });
-  const refresh = async () => {
-    for (const b of backbones) {
-      try {
-        gauge.set({ owner: service(b) }, await b.relay.backlog());
-      } catch {
-        // The database is unreachable: readiness reports it; keep the last value.
+    collect: async (gauge) => {
+      for (const b of backbones) {
+        try {
+          gauge.set({ owner: owner(b) }, await b.relay.backlog());
+        } catch {
+          // The database is unreachable: readiness reports it; keep the last value.
+        }
       }
-    }
-  };
-  const timer = setInterval(() => void refresh(), 5_000);
-  timer.unref();
+    },
+  });
 }

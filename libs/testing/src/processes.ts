@@ -1,0 +1,59 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { waitFor } from './wait-for';
+
+export interface RunningProcess {
+  name: string;
+  child: ChildProcess;
+  /** Everything the process printed so far (shown when a test fails). */
+  output(): string;
+  /** SIGTERM, then SIGKILL after the grace period; resolves when it exited. */
+  stop(graceMs?: number): Promise<void>;
+  kill(): Promise<void>;
+}
+
+export function startProcess(name: string, command: string, args: string[], env: NodeJS.ProcessEnv): RunningProcess {
+  const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  const keep = (chunk: Buffer) => {
+    out = (out + chunk.toString()).slice(-200_000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const alive = () => child.exitCode === null && child.signalCode === null;
+  return {
+    name,
+    child,
+    output: () => out,
+    stop: async (graceMs = 10_000) => {
+      if (!alive()) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      await exited;
+      clearTimeout(timer);
+    },
+    kill: async () => {
+      if (!alive()) return;
+      child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+/** Waits until GET url answers 2xx, failing early (with its output) if the process exits. */
+export async function waitForHttp(proc: RunningProcess, url: string, timeoutMs = 30_000): Promise<void> {
+  await waitFor(
+    async () => {
+      if (proc.child.exitCode !== null)
+        throw new Error(`${proc.name} exited with ${proc.child.exitCode}:\n${proc.output().slice(-4000)}`);
+      try {
+        return (await fetch(url)).ok;
+      } catch {
+        return false;
+      }
+    },
+    { timeoutMs, intervalMs: 200, message: `${proc.name} answering ${url}` },
+  ).catch((err: Error) => {
+    throw new Error(`${err.message}\n--- ${proc.name} output ---\n${proc.output().slice(-4000)}`);
+  });
+}

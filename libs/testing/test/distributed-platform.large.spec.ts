@@ -1,0 +1,74 @@
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import {
+  EXPECTED_SKELETON_FACTS,
+  RunningProcess,
+  TestDatabase,
+  createTestDatabase,
+  expectedSkeletonFacts,
+  newTenant,
+  runWalkingSkeleton,
+  startProcess,
+  waitForHttp,
+} from '../src';
+
+const REPO = join(__dirname, '..', '..', '..');
+const SERVICES = ['ledger', 'scoring', 'orchestrator', 'promises', 'reporting'] as const;
+
+describe('distributed platform (five processes over Kafka and PostgreSQL)', () => {
+  const tenant = newTenant();
+  const processes: RunningProcess[] = [];
+  let db: TestDatabase;
+
+  beforeAll(async () => {
+    db = await createTestDatabase(undefined, 'distributed');
+    const topicPrefix = `d${randomBytes(4).toString('hex')}.`;
+    SERVICES.forEach((name, i) => {
+      processes.push(
+        startProcess(name, process.execPath, [join(REPO, `services/${name}/dist/main.js`)], {
+          DATABASE_URL: db.url,
+          KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092',
+          KAFKA_TOPIC_PREFIX: topicPrefix,
+          HTTP_PORT: String(3910 + i),
+          GRPC_PORT: String(50960 + i),
+          HTTP_HOST: '127.0.0.1',
+          GRPC_HOST: '127.0.0.1',
+          API_KEYS: tenant.apiKeys,
+          LOG_LEVEL: 'warn',
+        }),
+      );
+    });
+    await Promise.all(processes.map((p, i) => waitForHttp(p, `http://127.0.0.1:${3910 + i}/ready`, 90_000)));
+  });
+
+  afterAll(async () => {
+    await Promise.all(processes.map((p) => p.stop()));
+    await db?.drop();
+  });
+
+  it('carries a payment from the ledger to scoring, orchestrator, promises and reporting over Kafka', async () => {
+    const outcome = await runWalkingSkeleton({
+      ledgerHttp: 'http://127.0.0.1:3910',
+      apiKey: tenant.apiKey,
+      grpc: {
+        ledger: '127.0.0.1:50960',
+        scoring: '127.0.0.1:50961',
+        orchestrator: '127.0.0.1:50962',
+        promises: '127.0.0.1:50963',
+        reporting: '127.0.0.1:50964',
+      },
+    });
+    expect(expectedSkeletonFacts(outcome)).toEqual(EXPECTED_SKELETON_FACTS);
+  });
+
+  it('serves health and Prometheus metrics from every service', async () => {
+    for (const [i, name] of SERVICES.entries()) {
+      expect(await (await fetch(`http://127.0.0.1:${3910 + i}/health`)).json()).toEqual({
+        status: 'ok',
+        service: name,
+      });
+      const metrics = await (await fetch(`http://127.0.0.1:${3910 + i}/metrics`)).text();
+      expect(metrics).toContain(`collections_outbox_backlog{owner="${name}",service="${name}"}`);
+    }
+  });
+});

@@ -48,6 +48,9 @@ export default tseslint.config(
     languageOptions: {
       globals: {
         require: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        fetch: 'readonly',
         module: 'writable',
         process: 'readonly',
         console: 'readonly',

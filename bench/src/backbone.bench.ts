@@ -1,37 +1,38 @@
+import { ChildProcess, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { Kafka, Partitioners, logLevel } from 'kafkajs';
 import { DataSource, MigrationInterface, QueryRunner } from 'typeorm';
 import { ledger } from '@collections/contracts';
-import {
-  Backbone,
-  Header,
-  KafkaTransport,
-  NewEvent,
-  buildHeaders,
-  messagingTablesMigration,
-} from '@collections/messaging';
+import { Backbone, KafkaTransport, NewEvent, buildHeaders, messagingTablesMigration } from '@collections/messaging';
 import { createTestDatabase, provideInfrastructure, waitFor } from '@collections/testing';
 import { percentile, progress, report } from './report';
 
+/**
+ * npm run bench -- backbone: events/s and latency from outbox insert to inbox commit, beside
+ * raw kafkajs produce + consume of the same records on the same broker and topic layout.
+ * Producer side in this process, consumer side in a child process (as two services are).
+ */
 const BENCH = 'backbone';
 const SCHEMA = 'bench';
 const TOPIC = 'collections.ledger.payment.v1';
 const KEYS = 64;
-const TOTAL = Number(process.env.BENCH_EVENTS ?? 20_000);
+const TOTAL = Number(process.env.BENCH_EVENTS ?? 30_000);
 const TX_SIZE = 100;
-const RATE = 1_000; // events/s for the latency run
+const RATE = 1_000;
 const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 10);
+const TENANT = 'bench';
 
-class Noop1763900009999 implements MigrationInterface {
+class BenchNoop1763900009999 implements MigrationInterface {
   async up(_q: QueryRunner): Promise<void> {}
   async down(_q: QueryRunner): Promise<void> {}
 }
 
-function payload(n: number) {
+function event(n: number) {
   const key = `acct-${n % KEYS}`;
   return {
     key,
-    event: ledger.PaymentPosted.fromPartial({
+    payload: ledger.PaymentPosted.fromPartial({
       paymentId: `p-${n}`,
       accountId: key,
       amount: { amountMinor: 1000 + n, currency: 'USD' },
@@ -42,6 +43,89 @@ function payload(n: number) {
   };
 }
 
+class ConsumerProcess {
+  private readonly child: ChildProcess;
+  private waiting = new Map<string, (msg: Record<string, unknown>) => void>();
+
+  constructor() {
+    this.child = fork(join(__dirname, 'backbone-consumer.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    this.child.on('message', (msg: Record<string, unknown>) => {
+      if (msg.cmd === 'error') throw new Error(`consumer process: ${String(msg.message)}`);
+      const resolve = this.waiting.get(String(msg.cmd));
+      this.waiting.delete(String(msg.cmd));
+      resolve?.(msg);
+    });
+  }
+
+  ask(cmd: string, extra: object = {}, answer = cmd): Promise<Record<string, unknown>> {
+    return new Promise((resolve) => {
+      this.waiting.set(answer, resolve);
+      this.child.send({ cmd, ...extra });
+    });
+  }
+
+  async consumed(): Promise<number> {
+    return Number((await this.ask('stats')).consumed);
+  }
+
+  async waitFor(count: number, message: string): Promise<void> {
+    await waitFor(async () => (await this.consumed()) >= count, { timeoutMs: 600_000, intervalMs: 10, message });
+  }
+
+  async latencies(): Promise<number[]> {
+    return ((await this.ask('latencies')).latencies as number[]).sort((a, b) => a - b);
+  }
+
+  stop(): void {
+    this.child.kill('SIGKILL');
+  }
+}
+
+/** Sends `rate` events per second in 10 ms ticks for `seconds`; returns how many were sent. */
+async function paced(
+  rate: number,
+  seconds: number,
+  send: (n: number, count: number) => Promise<void>,
+): Promise<number> {
+  const perTick = rate / 100;
+  const start = Date.now();
+  let sent = 0;
+  for (let tick = 0; tick < seconds * 100; tick++) {
+    const wait = start + tick * 10 - Date.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    await send(1_000_000 + sent, perTick);
+    sent += perTick;
+  }
+  return sent;
+}
+
+interface Figures {
+  throughput: number;
+  latencies: number[];
+}
+
+/** Warm-up, then TOTAL events as fast as the producer can, then a paced run for latency. */
+async function measure(
+  name: string,
+  consumer: ConsumerProcess,
+  send: (n: number, count: number) => Promise<void>,
+): Promise<Figures> {
+  await send(0, 200);
+  await consumer.waitFor(200, `${name} warm-up`);
+  await consumer.ask('reset');
+  progress(`${name}: ${TOTAL} events`);
+  const t0 = Date.now();
+  for (let n = 0; n < TOTAL; n += TX_SIZE) await send(n, Math.min(TX_SIZE, TOTAL - n));
+  await consumer.waitFor(TOTAL, `${name} consumed`);
+  const throughput = TOTAL / ((Date.now() - t0) / 1000);
+  await consumer.ask('reset');
+  await consumer.ask('measure');
+  progress(`${name}: ${RATE} events/s for ${LATENCY_SECONDS}s`);
+  const sent = await paced(RATE, LATENCY_SECONDS, send);
+  await consumer.waitFor(sent, `${name} paced consumed`);
+  return { throughput, latencies: await consumer.latencies() };
+}
+
 async function main(): Promise<void> {
   const infra = await provideInfrastructure({ kafka: true });
   const db = await createTestDatabase(infra.databaseUrl, 'bench');
@@ -49,23 +133,14 @@ async function main(): Promise<void> {
   const ds = await new DataSource({
     type: 'postgres',
     url: db.url,
-    poolSize: 12,
-    migrations: [messagingTablesMigration(SCHEMA), Noop1763900009999],
+    poolSize: 8,
+    migrations: [messagingTablesMigration(SCHEMA), BenchNoop1763900009999],
   }).initialize();
   await ds.runMigrations();
-  const transport = new KafkaTransport({
-    brokers: infra.kafkaBrokers,
-    clientId: 'bench',
-    topicPrefix: prefix,
-    maxWaitTimeMs: 10,
-  });
+  const transport = new KafkaTransport({ brokers: infra.kafkaBrokers, clientId: 'bench', topicPrefix: prefix });
   await transport.ensureTopics([], ['bench']);
-  const tenantId = 'bench';
 
-  // ---- ours: outbox insert -> relay -> Kafka -> inbox commit
-  let committed = 0;
-  const latencies: number[] = [];
-  let measure = false;
+  // ours: a service's transaction writes the events to its outbox; the relay publishes them.
   const backbone = new Backbone({
     service: 'bench',
     schema: SCHEMA,
@@ -73,41 +148,35 @@ async function main(): Promise<void> {
     transport,
     relay: { pollIntervalMs: 5, batchSize: 1000 },
   });
-  backbone.consume({
-    topics: [TOPIC],
-    handlers: { 'collections.ledger.v1.PaymentPosted': async () => undefined },
-    afterCommit: (records) => {
-      const now = Date.now();
-      committed += records.length;
-      if (measure) for (const r of records) latencies.push(now - Date.parse(r.headers[Header.Time]!));
-    },
-  });
   await backbone.start();
-  // warm-up: let the group join and the producer connect
-  await insertEvents(backbone, ds, tenantId, 0, 200);
-  await waitFor(() => committed >= 200, { timeoutMs: 60_000, message: 'warm-up' });
-
-  progress(`ours: ${TOTAL} events through outbox, relay, Kafka and inbox`);
-  committed = 0;
-  let t0 = Date.now();
-  for (let n = 0; n < TOTAL; n += TX_SIZE) await insertEvents(backbone, ds, tenantId, n, Math.min(TX_SIZE, TOTAL - n));
-  await waitFor(() => committed >= TOTAL, { timeoutMs: 600_000, intervalMs: 5, message: 'all events committed' });
-  const oursSeconds = (Date.now() - t0) / 1000;
-  const oursThroughput = TOTAL / oursSeconds;
-
-  progress(`ours: latency at ${RATE} events/s for ${LATENCY_SECONDS}s`);
-  committed = 0;
-  measure = true;
-  const pacedCount = await paced(RATE, LATENCY_SECONDS, async (n, count) =>
-    insertEvents(backbone, ds, tenantId, n, count),
+  const oursConsumer = new ConsumerProcess();
+  await oursConsumer.ask(
+    'start',
+    {
+      config: {
+        mode: 'ours',
+        brokers: infra.kafkaBrokers,
+        topicPrefix: prefix,
+        topic: TOPIC,
+        databaseUrl: db.url,
+        schema: SCHEMA,
+      },
+    },
+    'started',
   );
-  await waitFor(() => committed >= pacedCount, { timeoutMs: 120_000, message: 'paced events committed' });
-  measure = false;
-  const ours = [...latencies].sort((a, b) => a - b);
+  const ours = await measure('ours', oursConsumer, async (from, count) => {
+    const events: NewEvent<'collections.ledger.v1.PaymentPosted'>[] = [];
+    for (let n = from; n < from + count; n++) {
+      const { key, payload } = event(n);
+      events.push({ type: 'collections.ledger.v1.PaymentPosted', key, tenantId: TENANT, payload });
+    }
+    await ds.transaction((tx) => backbone.outbox.addMany(tx, events));
+  });
+  oursConsumer.stop();
   await backbone.stop();
   await transport.close();
 
-  // ---- raw kafkajs: produce + consume the same records on the same broker and topic layout
+  // raw: kafkajs produce + consume of the same records, same broker and partitions.
   const kafka = new Kafka({ clientId: 'bench-raw', brokers: infra.kafkaBrokers, logLevel: logLevel.ERROR });
   const rawTopic = `${prefix}raw.${TOPIC}`;
   const admin = kafka.admin();
@@ -123,71 +192,57 @@ async function main(): Promise<void> {
     createPartitioner: Partitioners.DefaultPartitioner,
   });
   await producer.connect();
-  const consumer = kafka.consumer({ groupId: `raw-${prefix}`, maxWaitTimeInMs: 10 });
-  await consumer.connect();
-  await consumer.subscribe({ topics: [rawTopic], fromBeginning: true });
-  let rawConsumed = 0;
-  const rawLatencies: number[] = [];
-  let rawMeasure = false;
-  await consumer.run({
-    partitionsConsumedConcurrently: 4,
-    eachBatch: async ({ batch }) => {
-      const now = Date.now();
-      rawConsumed += batch.messages.length;
-      if (rawMeasure) for (const m of batch.messages) rawLatencies.push(now - Number(m.timestamp));
+  const rawConsumer = new ConsumerProcess();
+  await rawConsumer.ask(
+    'start',
+    {
+      config: {
+        mode: 'raw',
+        brokers: infra.kafkaBrokers,
+        topicPrefix: prefix,
+        topic: TOPIC,
+        databaseUrl: db.url,
+        schema: SCHEMA,
+      },
     },
-  });
-  const rawSend = async (n: number, count: number) => {
+    'started',
+  );
+  const raw = await measure('raw kafkajs', rawConsumer, async (from, count) => {
     const messages = [];
-    for (let i = n; i < n + count; i++) {
-      const { key, event } = payload(i);
+    for (let n = from; n < from + count; n++) {
+      const { key, payload } = event(n);
       const headers = buildHeaders({
         type: 'collections.ledger.v1.PaymentPosted',
         source: '/bench',
-        tenantId,
+        tenantId: TENANT,
         subject: key,
       });
-      messages.push({ key, value: Buffer.from(ledger.PaymentPosted.encode(event).finish()), headers });
+      messages.push({ key, value: Buffer.from(ledger.PaymentPosted.encode(payload).finish()), headers });
     }
     await producer.send({ topic: rawTopic, acks: -1, messages });
-  };
-  await rawSend(0, 200);
-  await waitFor(() => rawConsumed >= 200, { timeoutMs: 60_000, message: 'raw warm-up' });
-  progress(`raw kafkajs: ${TOTAL} events produced and consumed`);
-  rawConsumed = 0;
-  t0 = Date.now();
-  for (let n = 0; n < TOTAL; n += TX_SIZE) await rawSend(n, Math.min(TX_SIZE, TOTAL - n));
-  await waitFor(() => rawConsumed >= TOTAL, { timeoutMs: 600_000, intervalMs: 5, message: 'raw consumed' });
-  const rawSeconds = (Date.now() - t0) / 1000;
-  const rawThroughput = TOTAL / rawSeconds;
-  progress(`raw kafkajs: latency at ${RATE} events/s`);
-  rawConsumed = 0;
-  rawMeasure = true;
-  const rawPaced = await paced(RATE, LATENCY_SECONDS, rawSend);
-  await waitFor(() => rawConsumed >= rawPaced, { timeoutMs: 120_000, message: 'raw paced consumed' });
-  const raw = [...rawLatencies].sort((a, b) => a - b);
-  await consumer.disconnect();
+  });
+  rawConsumer.stop();
   await producer.disconnect();
 
-  const common = { events: TOTAL, transactionSize: TX_SIZE, keys: KEYS, partitions: 4 };
+  const layout = { events: TOTAL, perTransaction: TX_SIZE, keys: KEYS, partitions: 4 };
   report({
     bench: BENCH,
     metric: 'throughput_ratio',
-    value: round(oursThroughput),
-    unit: 'events/s',
+    value: Math.round(ours.throughput),
+    unit: 'events/s (outbox insert to inbox commit)',
     baseline: 'raw kafkajs produce+consume',
-    baselineValue: round(rawThroughput),
-    ...common,
+    baselineValue: Math.round(raw.throughput),
+    ...layout,
   });
   for (const p of [50, 99]) {
     report({
       bench: BENCH,
       metric: `latency_p${p}_at_${RATE}_per_s`,
-      value: percentile(ours, p),
+      value: percentile(ours.latencies, p),
       unit: 'ms (outbox insert to inbox commit)',
       baseline: 'raw kafkajs produce to consume',
-      baselineValue: percentile(raw, p),
-      samples: ours.length,
+      baselineValue: percentile(raw.latencies, p),
+      samples: ours.latencies.length,
     });
   }
   await ds.destroy();
@@ -195,43 +250,10 @@ async function main(): Promise<void> {
   await infra.stop();
 }
 
-async function insertEvents(
-  backbone: Backbone,
-  ds: DataSource,
-  tenantId: string,
-  from: number,
-  count: number,
-): Promise<void> {
-  const events: NewEvent<'collections.ledger.v1.PaymentPosted'>[] = [];
-  for (let n = from; n < from + count; n++) {
-    const { key, event } = payload(n);
-    events.push({ type: 'collections.ledger.v1.PaymentPosted', key, tenantId, payload: event });
-  }
-  await ds.transaction((tx) => backbone.outbox.addMany(tx, events));
-}
-
-/** Sends `rate` events per second in 10 ms ticks for `seconds`; returns how many were sent. */
-async function paced(
-  rate: number,
-  seconds: number,
-  send: (n: number, count: number) => Promise<void>,
-): Promise<number> {
-  const perTick = rate / 100;
-  const start = Date.now();
-  let sent = 0;
-  for (let tick = 0; tick < seconds * 100; tick++) {
-    const due = start + tick * 10;
-    const wait = due - Date.now();
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    await send(1_000_000 + sent, perTick);
-    sent += perTick;
-  }
-  return sent;
-}
-
-const round = (x: number) => Math.round(x);
-
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

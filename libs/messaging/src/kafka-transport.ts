@@ -21,6 +21,8 @@ export interface KafkaTransportOptions {
   maxWaitTimeMs?: number;
   partitionsConsumedConcurrently?: number;
   kafka?: Partial<KafkaConfig>;
+  /** How often resolved offsets are committed (they are resolved only after the inbox commit). */
+  autoCommitIntervalMs?: number;
   /** Prepended to every topic name on the wire (isolates test runs sharing one broker). */
   topicPrefix?: string;
 }
@@ -118,10 +120,14 @@ export class KafkaTransport implements Transport {
     });
     let stopping = false;
     await consumer.run({
-      autoCommit: false,
+      // Offsets are resolved only after a slice's inbox transaction committed; kafkajs then
+      // commits resolved offsets every autoCommitInterval (and on rebalance and shutdown), so
+      // a crash redelivers at most that window, which the inbox absorbs.
+      autoCommit: true,
+      autoCommitInterval: this.options.autoCommitIntervalMs ?? 500,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 4,
-      eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
+      eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset, commitOffsetsIfNecessary }) => {
         if (batch.messages.length === 0) return;
         const logicalTopic = this.logical(batch.topic);
         const records: InboundRecord[] = batch.messages.map((m) => ({
@@ -140,12 +146,9 @@ export class KafkaTransport implements Transport {
         for (let i = 0; i < records.length && control.isActive(); i += slice) {
           const part = records.slice(i, i + slice);
           await options.handle(part, control);
-          const last = part[part.length - 1].offset;
           // Only now, with the inbox transaction committed, may the group move past these records.
-          await consumer.commitOffsets([
-            { topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() },
-          ]);
-          resolveOffset(last);
+          resolveOffset(part[part.length - 1].offset);
+          await commitOffsetsIfNecessary();
           await heartbeat();
         }
       },

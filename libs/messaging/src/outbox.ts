@@ -43,9 +43,7 @@ export class Outbox {
   async addMany(tx: EntityManager, events: NewEvent<EventType>[]): Promise<string[]> {
     if (events.length === 0) return [];
     const traceparent = this.options.traceparent?.();
-    const ids: string[] = [];
-    const values: unknown[] = [];
-    const rows: string[] = [];
+    const columns: OutboxColumns = { eventIds: [], tenantIds: [], topics: [], keys: [], headers: [], payloads: [] };
     for (const e of events) {
       const headers = buildHeaders({
         type: e.type,
@@ -56,16 +54,11 @@ export class Outbox {
         id: e.id,
         traceparent,
       });
-      ids.push(headers[Header.Id]);
       const payload = Buffer.from(encodePayload(e.type, e.payload as EventPayload<typeof e.type>));
-      this.pushRow(rows, values, headers, e.tenantId, topicOf(e.type), e.key, payload);
+      pushColumns(columns, headers[Header.Id], e.tenantId, topicOf(e.type), e.key, headers, payload);
     }
-    await tx.query(
-      `INSERT INTO ${this.table} (event_id, tenant_id, topic, key, headers, payload) VALUES ${rows.join(',')}`,
-      values,
-    );
-    this.scheduleWake(tx);
-    return ids;
+    await this.insert(tx, columns);
+    return columns.eventIds;
   }
 
   /** Enqueues an already-encoded record (dead letters, replays) with its headers unchanged. */
@@ -73,38 +66,19 @@ export class Outbox {
     tx: EntityManager,
     record: { eventId: string; tenantId: string; topic: string; key: string; headers: Headers; payload: Buffer | null },
   ): Promise<void> {
-    const rows: string[] = [];
-    const values: unknown[] = [];
-    this.pushRow(
-      rows,
-      values,
-      record.headers,
-      record.tenantId,
-      record.topic,
-      record.key,
-      record.payload,
-      record.eventId,
-    );
-    await tx.query(
-      `INSERT INTO ${this.table} (event_id, tenant_id, topic, key, headers, payload) VALUES ${rows.join(',')}`,
-      values,
-    );
-    this.scheduleWake(tx);
+    const columns: OutboxColumns = { eventIds: [], tenantIds: [], topics: [], keys: [], headers: [], payloads: [] };
+    pushColumns(columns, record.eventId, record.tenantId, record.topic, record.key, record.headers, record.payload);
+    await this.insert(tx, columns);
   }
 
-  private pushRow(
-    rows: string[],
-    values: unknown[],
-    headers: Headers,
-    tenantId: string,
-    topic: string,
-    key: string,
-    payload: Buffer | null,
-    eventId = headers[Header.Id],
-  ): void {
-    const n = values.length;
-    rows.push(`($${n + 1},$${n + 2},$${n + 3},$${n + 4},$${n + 5},$${n + 6})`);
-    values.push(eventId, tenantId, topic, key, JSON.stringify(headers), payload);
+  /** One statement for any number of rows: arrays bind as six parameters, whatever the count. */
+  private async insert(tx: EntityManager, c: OutboxColumns): Promise<void> {
+    await tx.query(
+      `INSERT INTO ${this.table} (event_id, tenant_id, topic, key, headers, payload)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::bytea[])`,
+      [c.eventIds, c.tenantIds, c.topics, c.keys, c.headers, c.payloads],
+    );
+    this.scheduleWake(tx);
   }
 
   private scheduleWake(tx: EntityManager): void {
@@ -116,6 +90,32 @@ export class Outbox {
       this.options.onAdded?.();
     }
   }
+}
+
+interface OutboxColumns {
+  eventIds: string[];
+  tenantIds: string[];
+  topics: string[];
+  keys: string[];
+  headers: string[];
+  payloads: (Buffer | null)[];
+}
+
+function pushColumns(
+  c: OutboxColumns,
+  eventId: string,
+  tenantId: string,
+  topic: string,
+  key: string,
+  headers: Headers,
+  payload: Buffer | null,
+): void {
+  c.eventIds.push(eventId);
+  c.tenantIds.push(tenantId);
+  c.topics.push(topic);
+  c.keys.push(key);
+  c.headers.push(JSON.stringify(headers));
+  c.payloads.push(payload);
 }
 
 const OUTBOX_WAKE = 'collections.outboxWake';

@@ -68,17 +68,18 @@ export class OutboxRelay {
     const batchSize = this.options.batchSize ?? 500;
     let published = 0;
     await this.options.dataSource.transaction(async (tx) => {
-      const [{ locked }] = (await tx.query('SELECT pg_try_advisory_xact_lock($1) AS locked', [this.lockKey])) as {
-        locked: boolean;
-      }[];
-      if (!locked) return;
+      // One statement takes the relay lock and claims the next rows; the claim commits only
+      // after the transport acknowledged them, so a failed publish leaves them pending.
       const rows = (await tx.query(
-        `SELECT id, topic, key, headers, payload FROM ${this.table}
-          WHERE published_at IS NULL ORDER BY id LIMIT $1`,
-        [batchSize],
-      )) as OutboxRow[];
-      if (rows.length === 0) return;
-      const records: OutboundRecord[] = rows.map((r) => ({
+        `WITH lock AS (SELECT pg_try_advisory_xact_lock($1) AS ok),
+              next AS (SELECT o.id FROM ${this.table} o, lock WHERE lock.ok AND o.published_at IS NULL ORDER BY o.id LIMIT $2)
+         UPDATE ${this.table} t SET published_at = now() FROM next WHERE t.id = next.id
+         RETURNING t.id, t.topic, t.key, t.headers, t.payload`,
+        [this.lockKey, batchSize],
+      )) as [OutboxRow[], number] | OutboxRow[];
+      const claimed = (isUpdateResult(rows) ? rows[0] : rows).sort((a, b) => compareIds(a.id, b.id));
+      if (claimed.length === 0) return;
+      const records: OutboundRecord[] = claimed.map((r) => ({
         topic: r.topic,
         key: r.key,
         headers: typeof r.headers === 'string' ? (JSON.parse(r.headers) as Headers) : r.headers,
@@ -86,10 +87,7 @@ export class OutboxRelay {
       }));
       await this.options.transport.publish(records, tx);
       await this.options.onPublished?.(records.length);
-      await tx.query(`UPDATE ${this.table} SET published_at = now() WHERE id = ANY($1::bigint[])`, [
-        rows.map((r) => r.id),
-      ]);
-      published = rows.length;
+      published = claimed.length;
     });
     if (published > 0) this.options.transport.afterPublishCommitted?.();
     return published;
@@ -158,4 +156,13 @@ export function hashToInt32(text: string): number {
     h = Math.imul(h, 0x01000193);
   }
   return h | 0;
+}
+
+/** TypeORM answers UPDATE ... RETURNING with [rows, affectedCount]. */
+function isUpdateResult(result: [OutboxRow[], number] | OutboxRow[]): result is [OutboxRow[], number] {
+  return result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number';
+}
+
+function compareIds(a: string, b: string): number {
+  return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
 }

@@ -40,6 +40,7 @@ export default tseslint.config(
       'bench/**',
       'deploy/embedded/src/main.ts',
       'libs/runtime/src/standalone.ts',
+      'libs/messaging/src/dead-letters-cli.ts',
     ],
     rules: { 'no-restricted-syntax': 'off' },
   },

@@ -36,7 +36,7 @@ export interface BackboneOptions {
   /** Run the outbox relay in this process (default true). */
   runRelay?: boolean;
   /** Observers applied to every consumer of this backbone (metrics). */
-  hooks?: Pick<ConsumerOptions, 'onDeadLetter' | 'onProcessed'>;
+  hooks?: Pick<ConsumerOptions, 'onDeadLetter' | 'onProcessed' | 'around'>;
 }
 
 type ConsumeOptions = Omit<ConsumerOptions, 'service' | 'schema' | 'dataSource' | 'transport' | 'outbox'> &

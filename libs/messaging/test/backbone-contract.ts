@@ -1,8 +1,12 @@
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import { deadLetterTopic } from '@collections/contracts';
+import { currentTraceId, startTracing, withSpanFrom } from '@collections/platform';
 import { waitFor } from '@collections/testing';
-import { Header, buildHeaders } from '../src';
+import { Header, InboundRecord, buildHeaders } from '../src';
 import { BackboneHarness, PAYMENT_TOPIC, SERVICE, TransportKind, appliedOrderByKey } from './backbone-harness';
 
+const DLQ_CLI = join(__dirname, '..', 'dist', 'dead-letters-cli.js');
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
 /** The guarantees every transport must keep; run once per transport. */
@@ -26,6 +30,20 @@ export function describeBackboneContract(kind: TransportKind): void {
       const effects = await h.waitForEffects(200);
       expect(effects).toHaveLength(200);
       for (const [, order] of appliedOrderByKey(effects)) expect(order).toEqual([...order].sort((x, y) => x - y));
+    });
+
+    it("continues the producer's trace in the consumer (traceparent header)", async () => {
+      startTracing('backbone-contract-test');
+      const b = h.backbone();
+      h.effectConsumer(b);
+      await b.start();
+      const producerTraceId = await withSpanFrom('post payment', {}, async () => {
+        await h.publishPayments(b, [1]);
+        return currentTraceId();
+      });
+      await h.waitForEffects(1);
+      expect(producerTraceId).toMatch(/^[0-9a-f]{32}$/);
+      expect(h.traceIds.get(1)).toBe(producerTraceId);
     });
 
     it('loses no event when the process is killed between the database commit and the publish', async () => {
@@ -124,12 +142,25 @@ export function describeBackboneContract(kind: TransportKind): void {
         ]),
       );
       // Each dead letter is also published on the service's dead-letter topic, reason in a header.
-      await waitFor(async () => (await b.relay.backlog()) === 0);
-      const [{ n }] = await h.ds.query(
-        `SELECT count(*)::int AS n FROM svc.outbox WHERE topic = $1 AND headers ? 'dlq_reason'`,
-        [deadLetterTopic(SERVICE)],
+      const onTopic: InboundRecord[] = [];
+      const reader = await h.transport('dlq-reader').subscribe({
+        groupId: 'dlq-reader',
+        topics: [deadLetterTopic(SERVICE)],
+        fromBeginning: true,
+        handle: async (records) => void onTopic.push(...records),
+      });
+      await waitFor(() => onTopic.length >= 4, { message: 'four records on the dead-letter topic' });
+      await reader.stop();
+      const seen = onTopic.map((r) => [r.headers.ce_id, r.headers.dlq_reason, r.headers.dlq_original_topic]);
+      expect(seen).toHaveLength(4);
+      expect(seen).toEqual(
+        expect.arrayContaining([
+          ['bad-bytes', 'undecodable-payload', PAYMENT_TOPIC],
+          ['bad-type', 'unknown-event-type', PAYMENT_TOPIC],
+          ['no-tenant', 'missing-tenant', PAYMENT_TOPIC],
+          [expect.any(String), 'handler-failed', PAYMENT_TOPIC],
+        ]),
       );
-      expect(n).toBe(4);
     });
 
     it('replays a dead letter once the cause is fixed', async () => {
@@ -149,6 +180,29 @@ export function describeBackboneContract(kind: TransportKind): void {
       expect(effects.map((e) => e.n).sort()).toEqual([1, 2, 3]);
       expect(await b.deadLetters.list()).toEqual([]);
       await expect(b.deadLetters.replay(dead.id)).rejects.toThrow(/already replayed/);
+    });
+
+    it('lists and replays dead letters from the command line', async () => {
+      let broken = true;
+      const b = h.backbone();
+      h.effectConsumer(b, { failFor: (n) => broken && n === 7, maxAttempts: 1 });
+      await b.start();
+      await h.publishPayments(b, [6, 7, 8]);
+      await waitFor(async () => (await b.deadLetters.list()).length === 1);
+      const env = { ...process.env, DATABASE_URL: h.db.url };
+      const listed = execFileSync(process.execPath, [DLQ_CLI, 'list', SERVICE], { env, encoding: 'utf8' });
+      const [letter] = listed
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { id: string; reason: string; type: string });
+      expect(letter).toMatchObject({ reason: 'handler-failed', type: 'collections.ledger.v1.PaymentPosted' });
+      broken = false;
+      execFileSync(process.execPath, [DLQ_CLI, 'replay', SERVICE, letter.id], { env });
+      const effects = await h.waitForEffects(3);
+      expect(effects.map((e) => e.n).sort()).toEqual([6, 7, 8]);
+      expect(() =>
+        execFileSync(process.execPath, [DLQ_CLI, 'replay', SERVICE, letter.id], { env, stdio: 'pipe' }),
+      ).toThrow(/already replayed/);
     });
 
     it('keeps per-key order when group membership changes mid-stream', async () => {

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { DataSource, MigrationInterface, QueryRunner } from 'typeorm';
 import { ledger } from '@collections/contracts';
+import { currentTraceId, currentTraceparent, withSpanFrom } from '@collections/platform';
 import { createTestDatabase, TestDatabase, waitFor } from '@collections/testing';
 import {
   Backbone,
@@ -62,6 +63,8 @@ export interface Effect {
 export class BackboneHarness {
   readonly tenant = `tenant-${randomBytes(4).toString('hex')}`;
   readonly topicPrefix = `t${randomBytes(4).toString('hex')}.`;
+  /** Trace id active in the handler, by payment number. */
+  readonly traceIds = new Map<number, string | undefined>();
   db!: TestDatabase;
   ds!: DataSource;
   private readonly transports: Transport[] = [];
@@ -106,6 +109,8 @@ export class BackboneHarness {
       transport: options.transport ?? this.transport(),
       runRelay: options.runRelay,
       relay: { pollIntervalMs: 10 },
+      traceparent: currentTraceparent,
+      hooks: { around: (event, fn) => withSpanFrom(`consume ${event.type}`, { traceparent: event.traceparent }, fn) },
     });
     this.backbones.push(b);
     return b;
@@ -121,6 +126,7 @@ export class BackboneHarness {
         'collections.ledger.v1.PaymentPosted': async (event, { tx }) => {
           const n = event.payload.amount?.amountMinor ?? -1;
           if (options.failFor?.(n)) throw new Error(`handler refuses payment ${n}`);
+          this.traceIds.set(n, currentTraceId());
           await tx.query('INSERT INTO svc.effect (event_id, key, n, tenant_id) VALUES ($1, $2, $3, $4)', [
             event.id,
             event.key,

@@ -11,3 +11,4 @@ export * from './platform.module';
 export * from './tenant-context';
 export * from './tracing';
 export * from './grpc-client';
+export * from './trace-context.interceptor';

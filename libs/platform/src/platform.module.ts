@@ -6,6 +6,7 @@ import { GrpcErrorFilter, HttpErrorFilter } from './errors';
 import { HealthController, HealthRegistry, SERVICE_NAME } from './health';
 import { Logger } from './logger';
 import { MetricsController, MetricsRegistry } from './metrics';
+import { TraceContextInterceptor } from './trace-context.interceptor';
 
 /** Nest injection token for the pino Logger. */
 export const LOGGER = Symbol('LOGGER');
@@ -54,12 +55,12 @@ export interface PlatformDeps {
 export function applyHttpPlatform(app: INestApplication, deps: PlatformDeps): void {
   app.useGlobalFilters(new HttpErrorFilter(deps.logger));
   app.useGlobalGuards(new HttpAuthGuard(deps.authenticator, app.get(Reflector)));
-  app.useGlobalInterceptors(new PrincipalContextInterceptor());
+  app.useGlobalInterceptors(new TraceContextInterceptor(), new PrincipalContextInterceptor());
 }
 
 /** The gRPC counterpart of applyHttpPlatform, for a standalone microservice. */
 export function applyGrpcPlatform(app: INestMicroservice, deps: PlatformDeps): void {
   app.useGlobalFilters(new GrpcErrorFilter(deps.logger));
   app.useGlobalGuards(new GrpcAuthGuard(deps.authenticator, app.get(Reflector)));
-  app.useGlobalInterceptors(new PrincipalContextInterceptor());
+  app.useGlobalInterceptors(new TraceContextInterceptor(), new PrincipalContextInterceptor());
 }

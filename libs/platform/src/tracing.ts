@@ -1,4 +1,4 @@
-import { context, propagation, trace } from '@opentelemetry/api';
+import { SpanStatusCode, context, propagation, trace } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
@@ -75,4 +75,33 @@ export function withExtractedContext<T>(carrier: Record<string, string | undefin
 /** The W3C `traceparent` of the active span, e.g. to stamp on an outgoing event. */
 export function currentTraceparent(): string | undefined {
   return injectTraceHeaders({}).traceparent;
+}
+
+/**
+ * Runs `fn` in a new span that continues the trace of the incoming headers (a consumed event,
+ * an HTTP request, a gRPC call), recording a failure on the span.
+ */
+export async function withSpanFrom<T>(
+  name: string,
+  carrier: Record<string, string | undefined>,
+  fn: () => Promise<T>,
+): Promise<T> {
+  return withExtractedContext(carrier, () =>
+    trace.getTracer('collections').startActiveSpan(name, async (span) => {
+      try {
+        return await fn();
+      } catch (err) {
+        span.recordException(err as Error);
+        span.setStatus({ code: SpanStatusCode.ERROR });
+        throw err;
+      } finally {
+        span.end();
+      }
+    }),
+  );
+}
+
+/** The trace id of the active span, if any (for logs and tests). */
+export function currentTraceId(): string | undefined {
+  return trace.getActiveSpan()?.spanContext().traceId;
 }

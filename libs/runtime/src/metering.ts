@@ -1,5 +1,5 @@
 import { Backbone, BackboneOptions, Transport } from '@collections/messaging';
-import { MetricsRegistry } from '@collections/platform';
+import { MetricsRegistry, withSpanFrom } from '@collections/platform';
 
 /** Counts what crosses the transport; the names are the ones the Grafana ops dashboard plots. */
 export function meteredTransport(transport: Transport, metrics: MetricsRegistry): Transport {
@@ -39,7 +39,11 @@ export function backboneMetrics(metrics: MetricsRegistry): NonNullable<BackboneO
     help: 'Events sent to a dead-letter topic',
     labelNames: ['reason'],
   });
-  return { onDeadLetter: ({ reason }) => deadLetters.inc({ reason }) };
+  return {
+    onDeadLetter: ({ reason }) => deadLetters.inc({ reason }),
+    // Each handler runs in a span continuing the producer's trace (traceparent header).
+    around: (event, fn) => withSpanFrom(`consume ${event.type}`, { traceparent: event.traceparent }, fn),
+  };
 }
 
 export function registerBacklogGauge(

@@ -99,7 +99,8 @@ export async function provideInfrastructure(options: {
   if (options.kafka && kafkaBrokers.length === 0) {
     if (docker) {
       const { KafkaContainer } = await importTestcontainersModule('@testcontainers/kafka');
-      const container = await new KafkaContainer('apache/kafka:4.1.0').withKraft().start();
+      const image = new KafkaContainer('confluentinc/cp-kafka:7.9.0');
+      const container = await (typeof image.withKraft === 'function' ? image.withKraft() : image).start();
       kafkaBrokers = [`${container.getHost()}:${container.getMappedPort(9093)}`];
       source.kafka = 'testcontainers';
       stops.push(async () => void (await container.stop()));

@@ -140,6 +140,20 @@ async function main(): Promise<void> {
   const transport = new KafkaTransport({ brokers: infra.kafkaBrokers, clientId: 'bench', topicPrefix: prefix });
   await transport.ensureTopics([], ['bench']);
 
+  const startConsumer = async (mode: 'ours' | 'raw') => {
+    const consumer = new ConsumerProcess();
+    const config = {
+      mode,
+      brokers: infra.kafkaBrokers,
+      topicPrefix: prefix,
+      topic: TOPIC,
+      databaseUrl: db.url,
+      schema: SCHEMA,
+    };
+    await consumer.ask('start', { config }, 'started');
+    return consumer;
+  };
+
   // ours: a service's transaction writes the events to its outbox; the relay publishes them.
   const backbone = new Backbone({
     service: 'bench',
@@ -149,21 +163,7 @@ async function main(): Promise<void> {
     relay: { pollIntervalMs: 5, batchSize: 1000 },
   });
   await backbone.start();
-  const oursConsumer = new ConsumerProcess();
-  await oursConsumer.ask(
-    'start',
-    {
-      config: {
-        mode: 'ours',
-        brokers: infra.kafkaBrokers,
-        topicPrefix: prefix,
-        topic: TOPIC,
-        databaseUrl: db.url,
-        schema: SCHEMA,
-      },
-    },
-    'started',
-  );
+  const oursConsumer = await startConsumer('ours');
   const ours = await measure('ours', oursConsumer, async (from, count) => {
     const events: NewEvent<'collections.ledger.v1.PaymentPosted'>[] = [];
     for (let n = from; n < from + count; n++) {
@@ -192,21 +192,7 @@ async function main(): Promise<void> {
     createPartitioner: Partitioners.DefaultPartitioner,
   });
   await producer.connect();
-  const rawConsumer = new ConsumerProcess();
-  await rawConsumer.ask(
-    'start',
-    {
-      config: {
-        mode: 'raw',
-        brokers: infra.kafkaBrokers,
-        topicPrefix: prefix,
-        topic: TOPIC,
-        databaseUrl: db.url,
-        schema: SCHEMA,
-      },
-    },
-    'started',
-  );
+  const rawConsumer = await startConsumer('raw');
   const raw = await measure('raw kafkajs', rawConsumer, async (from, count) => {
     const messages = [];
     for (let n = from; n < from + count; n++) {

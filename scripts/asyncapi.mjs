@@ -28,12 +28,7 @@ const CONSUMERS = {
   scoring: ['collections.ledger.v1.PaymentPosted'],
   orchestrator: ['collections.scoring.v1.AccountScored'],
   promises: ['collections.ledger.v1.PaymentPosted'],
-  reporting: [
-    'collections.ledger.v1.PaymentPosted',
-    'collections.promises.v1.PromiseKept',
-    'collections.scoring.v1.AccountScored',
-    'collections.orchestrator.v1.ContactDecision',
-  ],
+  reporting: ['collections.ledger.v1.PaymentPosted', 'collections.promises.v1.PromiseKept'],
 };
 
 function loadContracts() {
@@ -212,12 +207,9 @@ function build() {
       bindings: KAFKA_KEY,
     };
     const channelId = camel(topic);
-    channels[channelId] = {
-      address: topic,
-      title: topic,
-      description: summary,
-      messages: { [msgId]: { $ref: `#/components/messages/${msgId}` } },
-    };
+    // A topic can carry several event types (all of one entity, keyed by account).
+    channels[channelId] ??= { address: topic, title: topic, description: `Events on ${topic}.`, messages: {} };
+    channels[channelId].messages[msgId] = { $ref: `#/components/messages/${msgId}` };
     const publisher = publisherOf(ceType);
     if (!publisher) throw new Error(`asyncapi: cannot tell the publisher of ${ceType}`);
     operations[`${publisher}Send${msgId}`] = {

@@ -1,5 +1,14 @@
 import { BinaryWriter } from '@bufbuild/protobuf/wire';
-import { PaymentPosted } from './generated/collections/ledger/v1/ledger';
+import {
+  AccountOpened,
+  AdjustmentPosted,
+  BalanceChanged,
+  DebtorUpserted,
+  DelinquencyChanged,
+  PaymentPosted,
+  PaymentReversed,
+  StatementIssued,
+} from './generated/collections/ledger/v1/ledger';
 import { ContactDecision } from './generated/collections/orchestrator/v1/orchestrator';
 import { PromiseKept } from './generated/collections/promises/v1/promises';
 import { AccountScored } from './generated/collections/scoring/v1/scoring';
@@ -12,6 +21,9 @@ import { AccountScored } from './generated/collections/scoring/v1/scoring';
  */
 export enum Topic {
   LedgerPayment = 'collections.ledger.payment.v1',
+  LedgerAccount = 'collections.ledger.account.v1',
+  LedgerBalance = 'collections.ledger.balance.v1',
+  LedgerDebtor = 'collections.ledger.debtor.v1',
   ScoringScore = 'collections.scoring.score.v1',
   OrchestratorContact = 'collections.orchestrator.contact.v1',
   PromisesPromise = 'collections.promises.promise.v1',
@@ -43,6 +55,29 @@ export const EVENTS = {
     Topic.LedgerPayment,
     PaymentPosted,
     'A payment was applied to an account.',
+  ),
+  'collections.ledger.v1.PaymentReversed': event(
+    Topic.LedgerPayment,
+    PaymentReversed,
+    'A payment was reversed (NSF, chargeback).',
+  ),
+  'collections.ledger.v1.DebtorUpserted': event(
+    Topic.LedgerDebtor,
+    DebtorUpserted,
+    'A debtor was created or changed (no PII).',
+  ),
+  'collections.ledger.v1.AccountOpened': event(Topic.LedgerAccount, AccountOpened, 'An account was opened.'),
+  'collections.ledger.v1.StatementIssued': event(Topic.LedgerAccount, StatementIssued, 'A statement cycle was issued.'),
+  'collections.ledger.v1.AdjustmentPosted': event(
+    Topic.LedgerAccount,
+    AdjustmentPosted,
+    'An adjustment, settlement discount or write-off was posted.',
+  ),
+  'collections.ledger.v1.BalanceChanged': event(Topic.LedgerBalance, BalanceChanged, "An account's balance changed."),
+  'collections.ledger.v1.DelinquencyChanged': event(
+    Topic.LedgerBalance,
+    DelinquencyChanged,
+    'An account moved between aging buckets.',
   ),
   'collections.scoring.v1.AccountScored': event(
     Topic.ScoringScore,

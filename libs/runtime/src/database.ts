@@ -22,6 +22,8 @@ export async function openServiceDatabase(options: ServiceDatabaseOptions): Prom
     migrations: [messagingTablesMigration(options.schema), ...options.migrations],
     migrationsTableName: 'migrations',
     migrationsTransactionMode: 'each',
+    // Unqualified names (the service's own tables and queries) resolve in its schema only.
+    extra: { options: `-c search_path=${options.schema}` },
   });
   await ds.initialize();
   await ds.transaction(async (tx) => {

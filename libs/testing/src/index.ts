@@ -3,3 +3,4 @@ export * from './database';
 export * from './wait-for';
 export * from './processes';
 export * from './walking-skeleton';
+export * from './service-under-test';

@@ -38,12 +38,45 @@ export interface SkeletonOutcome {
 export async function runWalkingSkeleton(endpoints: PlatformEndpoints): Promise<SkeletonOutcome> {
   const md = () => metadataFromPrincipalHeaders({ apiKey: endpoints.apiKey });
   const accountId = `acct-${randomBytes(4).toString('hex')}`;
-  const opened = await fetch(`${endpoints.ledgerHttp}/v1/ledger/accounts`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-api-key': endpoints.apiKey },
-    body: JSON.stringify({ id: accountId, currency: 'USD', openingBalanceMinor: 50_000 }),
-  });
-  if (opened.status !== 201) throw new Error(`opening the account answered ${opened.status}: ${await opened.text()}`);
+  const rest = async (method: string, path: string, body: unknown, expected: number) => {
+    const res = await fetch(`${endpoints.ledgerHttp}${path}`, {
+      method,
+      headers: { 'content-type': 'application/json', 'x-api-key': endpoints.apiKey },
+      body: JSON.stringify(body),
+    });
+    if (res.status !== expected) throw new Error(`${method} ${path} answered ${res.status}: ${await res.text()}`);
+  };
+  const debtorId = `debtor-${accountId}`;
+  await rest(
+    'PUT',
+    `/v1/ledger/debtors/${debtorId}`,
+    { kind: 'person', displayName: 'Ana Pérez', country: 'CO', timeZone: 'America/Bogota', language: 'es' },
+    200,
+  );
+  const openedOn = new Date().toISOString().slice(0, 10);
+  await rest(
+    'POST',
+    '/v1/ledger/accounts',
+    {
+      accountId,
+      externalRef: `crm-${accountId}`,
+      product: 'PRODUCT_CREDIT_CARD',
+      currency: 'USD',
+      openedOn,
+      debtors: [{ debtorId, role: 'DEBTOR_ROLE_PRIMARY' }],
+    },
+    201,
+  );
+  await rest(
+    'POST',
+    `/v1/ledger/accounts/${accountId}/charges`,
+    {
+      kind: 'ENTRY_KIND_CHARGE',
+      amount: { amountMinor: 50_000, currency: 'USD' },
+      idempotencyKey: `charge-${accountId}`,
+    },
+    201,
+  );
 
   const ledgerClient = grpcClient(ledger.LedgerServiceService, endpoints.grpc.ledger);
   const promisesClient = grpcClient(promises.PromisesServiceService, endpoints.grpc.promises);
@@ -64,7 +97,7 @@ export async function runWalkingSkeleton(endpoints: PlatformEndpoints): Promise<
     };
     const firstPayment = await ledgerClient.postPayment(payment, md());
     const retriedPayment = await ledgerClient.postPayment(payment, md());
-    const balance = await ledgerClient.getBalance({ accountId }, md());
+    const balance = await ledgerClient.getBalance({ accountId, asOfDate: '' }, md());
 
     const summary = await waitFor(
       async () => {
@@ -85,7 +118,7 @@ export async function runWalkingSkeleton(endpoints: PlatformEndpoints): Promise<
       },
       { timeoutMs: 60_000, message: 'a contact decision' },
     );
-    const unauthenticatedCode = await ledgerClient.getBalance({ accountId }, new Metadata()).then(
+    const unauthenticatedCode = await ledgerClient.getBalance({ accountId, asOfDate: '' }, new Metadata()).then(
       () => status.OK,
       (err: ServiceError) => err.code,
     );

@@ -1,16 +1,32 @@
-import { ServiceDefinition, SERVICE_CONTEXT } from '@collections/runtime';
+import { loadConfig, str } from '@collections/platform';
+import { SERVICE_CONTEXT, ServiceDefinition } from '@collections/runtime';
+import { LedgerRestController } from './ledger/ledger.controller';
+import { LEDGER_ACCOUNTS, LedgerGrpcController } from './ledger/ledger.grpc';
+import { LedgerRepository } from './ledger/ledger.repository';
+import { PiiCipher } from './ledger/pii';
+import { AccountsUseCase } from './ledger/usecases/accounts.usecase';
 import { LedgerInitial1763900001000 } from './migrations/1763900001000-ledger-initial';
-import { AccountsController } from './payments/accounts.controller';
-import { LedgerGrpcController } from './payments/ledger.grpc';
-import { LedgerRepository } from './payments/ledger.repository';
 
-/** services/ledger: debtors, accounts and every cent (walking skeleton: accounts and payments). */
+/** Development default only: production sets LEDGER_PII_KEY (the boot log says which is used). */
+const DEV_PII_KEY = 'collections-dev-only-pii-key';
+
+/** services/ledger: debtors, accounts and every cent, in a double-entry journal. */
 export const ledgerService: ServiceDefinition = {
   name: 'ledger',
   migrations: [LedgerInitial1763900001000],
-  module: (ctx) => ({
-    module: class LedgerModule {},
-    controllers: [AccountsController, LedgerGrpcController],
-    providers: [{ provide: SERVICE_CONTEXT, useValue: ctx }, LedgerRepository],
-  }),
+  module: (ctx) => {
+    const config = loadConfig({ piiKey: str('LEDGER_PII_KEY', { default: DEV_PII_KEY }) });
+    if (config.piiKey === DEV_PII_KEY)
+      ctx.logger.warn('LEDGER_PII_KEY is not set: national ids are encrypted with the development key');
+    return {
+      module: class LedgerModule {},
+      controllers: [LedgerGrpcController, LedgerRestController],
+      providers: [
+        { provide: SERVICE_CONTEXT, useValue: ctx },
+        { provide: LEDGER_ACCOUNTS, useValue: new AccountsUseCase(ctx, new PiiCipher(config.piiKey)) },
+        LedgerRepository,
+        LedgerGrpcController,
+      ],
+    };
+  },
 };

@@ -1,0 +1,50 @@
+import { EntityManager } from 'typeorm';
+import { ledger } from '@collections/contracts';
+import { AppError, Clock, localDate, money } from '@collections/platform';
+import { Components, total } from './domain/journal';
+import { agingBucket, delinquencyAsOf } from './domain/delinquency';
+import { AccountRow, LedgerRepository } from './ledger.repository';
+
+export function validDate(date: string, field: string): string {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || Number.isNaN(Date.parse(`${date}T00:00:00Z`))) {
+    throw AppError.invalid(`${field} must be a calendar date YYYY-MM-DD`, { [field]: date });
+  }
+  return date;
+}
+
+export function mapBalanceView(
+  account: AccountRow,
+  asOf: string,
+  c: Components,
+  d: { daysPastDue: number; pastDue: number },
+): ledger.BalanceView {
+  const currency = account.currency.trim();
+  return {
+    accountId: account.id,
+    asOfDate: asOf,
+    principal: money(c.principal, currency),
+    interest: money(c.interest, currency),
+    fees: money(c.fees, currency),
+    total: money(total(c), currency),
+    pastDue: money(d.pastDue, currency),
+    daysPastDue: d.daysPastDue,
+    agingBucket: agingBucket(d.daysPastDue),
+  };
+}
+
+/** Balance and delinquency of an account as of a date (default: today in the account's zone). */
+export async function balanceAsOf(
+  tx: EntityManager,
+  repo: LedgerRepository,
+  clock: Clock,
+  tenantId: string,
+  accountId: string,
+  asOfDate?: string,
+): Promise<ledger.BalanceView> {
+  const account = await repo.findAccount(tx, tenantId, accountId);
+  if (!account) throw AppError.notFound(`account ${accountId} does not exist`);
+  const asOf = asOfDate ? validDate(asOfDate, 'as_of_date') : localDate(clock.now(), account.time_zone);
+  const components = await repo.componentsAsOf(tx, tenantId, accountId, asOf);
+  const { dues, credits } = await repo.delinquencyInputs(tx, tenantId, accountId);
+  return mapBalanceView(account, asOf, components, delinquencyAsOf(dues, credits, asOf));
+}

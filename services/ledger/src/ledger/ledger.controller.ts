@@ -1,0 +1,59 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
+import { ledger } from '@collections/contracts';
+import { LedgerGrpcController } from './ledger.grpc';
+
+/**
+ * REST twin of the gRPC API (same use cases, same validation); bodies are the proto messages
+ * in their JSON form (camelCase fields, enums by name or number).
+ */
+@Controller('v1/ledger')
+export class LedgerRestController {
+  constructor(private readonly grpc: LedgerGrpcController) {}
+
+  @Put('debtors/:id')
+  upsertDebtor(@Param('id') id: string, @Body() body: unknown) {
+    return this.grpc.upsertDebtor({ debtor: { ...ledger.Debtor.fromJSON(body), debtorId: id } });
+  }
+
+  @Post('accounts')
+  @HttpCode(201)
+  openAccount(@Body() body: unknown) {
+    return this.grpc.openAccount(ledger.OpenAccountRequest.fromJSON(body));
+  }
+
+  @Get('accounts/:id/balance')
+  balance(@Param('id') id: string, @Query('asOf') asOf?: string) {
+    return this.grpc.getBalance({ accountId: id, asOfDate: asOf ?? '' });
+  }
+
+  @Get('accounts/:id/history')
+  history(@Param('id') id: string) {
+    return this.grpc.getAccountHistory({ accountId: id });
+  }
+
+  @Post('accounts/:id/statements')
+  @HttpCode(201)
+  issueStatement(@Param('id') id: string, @Body() body: unknown) {
+    return this.grpc.issueStatement({ ...ledger.IssueStatementRequest.fromJSON(body), accountId: id });
+  }
+
+  @Post('accounts/:id/payments')
+  pay(@Param('id') id: string, @Body() body: unknown) {
+    return this.grpc.postPayment({ ...ledger.PostPaymentRequest.fromJSON(body), accountId: id });
+  }
+
+  @Post('accounts/:id/charges')
+  charge(@Param('id') id: string, @Body() body: unknown) {
+    return this.grpc.postCharge({ ...ledger.PostChargeRequest.fromJSON(body), accountId: id });
+  }
+
+  @Post('accounts/:id/adjustments')
+  adjust(@Param('id') id: string, @Body() body: unknown) {
+    return this.grpc.postAdjustment({ ...ledger.PostAdjustmentRequest.fromJSON(body), accountId: id });
+  }
+
+  @Post('payments/:id/reversal')
+  reverse(@Param('id') id: string, @Body() body: unknown) {
+    return this.grpc.reversePayment({ ...ledger.ReversePaymentRequest.fromJSON(body), paymentId: id });
+  }
+}

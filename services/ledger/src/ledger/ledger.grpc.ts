@@ -1,0 +1,165 @@
+import { Controller, Inject } from '@nestjs/common';
+import { ledger } from '@collections/contracts';
+import { AppError, currentTenantId, money } from '@collections/platform';
+import { SERVICE_CONTEXT, ServiceContext } from '@collections/runtime';
+import { balanceAsOf } from './balance-view';
+import { EntryKind } from './domain/journal';
+import { LedgerRepository } from './ledger.repository';
+import { AccountsUseCase } from './usecases/accounts.usecase';
+import { PostEntryUseCase } from './usecases/post-entry.usecase';
+
+export const LEDGER_ACCOUNTS = Symbol('LEDGER_ACCOUNTS');
+
+function requireMoney(m: { amountMinor: number; currency: string } | undefined, field: string) {
+  if (!m) throw AppError.invalid(`${field} is required`);
+  return money(m.amountMinor, m.currency);
+}
+
+const CHARGE_KINDS = new Set([
+  ledger.EntryKind.ENTRY_KIND_CHARGE,
+  ledger.EntryKind.ENTRY_KIND_INTEREST,
+  ledger.EntryKind.ENTRY_KIND_FEE,
+]);
+const ADJUSTMENT_KINDS = new Set([
+  ledger.EntryKind.ENTRY_KIND_ADJUSTMENT,
+  ledger.EntryKind.ENTRY_KIND_SETTLEMENT_DISCOUNT,
+  ledger.EntryKind.ENTRY_KIND_WRITE_OFF,
+]);
+
+/** gRPC adapter: translates requests into use-case commands and results into responses. */
+@Controller()
+@ledger.LedgerServiceControllerMethods()
+export class LedgerGrpcController implements ledger.LedgerServiceController {
+  private readonly postEntry: PostEntryUseCase;
+
+  constructor(
+    @Inject(SERVICE_CONTEXT) private readonly ctx: ServiceContext,
+    private readonly repo: LedgerRepository,
+    @Inject(LEDGER_ACCOUNTS) private readonly accounts: AccountsUseCase,
+  ) {
+    this.postEntry = new PostEntryUseCase(ctx, repo);
+  }
+
+  async postPayment(request: ledger.PostPaymentRequest): Promise<ledger.PostPaymentResponse> {
+    const amount = requireMoney(request.amount, 'amount');
+    const result = await this.postEntry.execute({
+      tenantId: currentTenantId(),
+      accountId: request.accountId,
+      kind: EntryKind.Payment,
+      amountMinor: amount.amountMinor,
+      currency: amount.currency,
+      idempotencyKey: request.idempotencyKey,
+      reference: request.reference,
+    });
+    return {
+      paymentId: result.entryId,
+      accountId: request.accountId,
+      balance: result.balance.total,
+      replayed: result.replayed,
+    };
+  }
+
+  async getBalance(request: ledger.GetBalanceRequest): Promise<ledger.GetBalanceResponse> {
+    const view = await balanceAsOf(
+      this.ctx.dataSource.manager,
+      this.repo,
+      this.ctx.clock,
+      currentTenantId(),
+      request.accountId,
+      request.asOfDate || undefined,
+    );
+    return { accountId: view.accountId, balance: view.total, detail: view };
+  }
+
+  upsertDebtor(request: ledger.UpsertDebtorRequest): Promise<ledger.UpsertDebtorResponse> {
+    return this.accounts.upsertDebtor(currentTenantId(), request.debtor);
+  }
+
+  openAccount(request: ledger.OpenAccountRequest): Promise<ledger.OpenAccountResponse> {
+    return this.accounts.openAccount(currentTenantId(), request);
+  }
+
+  issueStatement(request: ledger.IssueStatementRequest): Promise<ledger.IssueStatementResponse> {
+    return this.accounts.issueStatement(currentTenantId(), request);
+  }
+
+  async postCharge(request: ledger.PostChargeRequest): Promise<ledger.PostChargeResponse> {
+    if (!CHARGE_KINDS.has(request.kind))
+      throw AppError.invalid('kind must be ENTRY_KIND_CHARGE, ENTRY_KIND_INTEREST or ENTRY_KIND_FEE');
+    const amount = requireMoney(request.amount, 'amount');
+    const result = await this.postEntry.execute({
+      tenantId: currentTenantId(),
+      accountId: request.accountId,
+      kind: request.kind as number as EntryKind,
+      amountMinor: amount.amountMinor,
+      currency: amount.currency,
+      idempotencyKey: request.idempotencyKey,
+      effectiveDate: request.effectiveDate || undefined,
+      memo: request.memo,
+    });
+    return { entryId: result.entryId, balance: result.balance, replayed: result.replayed };
+  }
+
+  async postAdjustment(request: ledger.PostAdjustmentRequest): Promise<ledger.PostAdjustmentResponse> {
+    if (!ADJUSTMENT_KINDS.has(request.kind)) {
+      throw AppError.invalid(
+        'kind must be ENTRY_KIND_ADJUSTMENT, ENTRY_KIND_SETTLEMENT_DISCOUNT or ENTRY_KIND_WRITE_OFF',
+      );
+    }
+    const amount = requireMoney(request.amount, 'amount');
+    const result = await this.postEntry.execute({
+      tenantId: currentTenantId(),
+      accountId: request.accountId,
+      kind: request.kind as number as EntryKind,
+      amountMinor: amount.amountMinor,
+      currency: amount.currency,
+      idempotencyKey: request.idempotencyKey,
+      effectiveDate: request.effectiveDate || undefined,
+      memo: request.reason,
+    });
+    return { entryId: result.entryId, balance: result.balance, replayed: result.replayed };
+  }
+
+  async reversePayment(request: ledger.ReversePaymentRequest): Promise<ledger.ReversePaymentResponse> {
+    const tenantId = currentTenantId();
+    if (request.reason !== 'nsf' && request.reason !== 'chargeback')
+      throw AppError.invalid('reason must be "nsf" or "chargeback"');
+    const payment = await this.repo.findEntry(this.ctx.dataSource.manager, tenantId, request.paymentId);
+    if (!payment || payment.kind !== EntryKind.Payment)
+      throw AppError.notFound(`payment ${request.paymentId} does not exist`);
+    const earlierReversal = await this.repo.findReversalOf(this.ctx.dataSource.manager, tenantId, payment.id);
+    if (earlierReversal && earlierReversal.idempotency_key !== request.idempotencyKey) {
+      throw AppError.conflict(`payment ${payment.id} was already reversed by entry ${earlierReversal.id}`);
+    }
+    const result = await this.postEntry.execute({
+      tenantId,
+      accountId: payment.account_id,
+      kind: EntryKind.PaymentReversal,
+      amountMinor: 0,
+      currency: payment.currency.trim(),
+      idempotencyKey: request.idempotencyKey,
+      memo: request.reason,
+      reverses: payment,
+    });
+    return { entryId: result.entryId, balance: result.balance, replayed: result.replayed };
+  }
+
+  async getAccountHistory(request: ledger.GetAccountHistoryRequest): Promise<ledger.GetAccountHistoryResponse> {
+    const tenantId = currentTenantId();
+    if (!(await this.repo.findAccount(this.ctx.dataSource.manager, tenantId, request.accountId))) {
+      throw AppError.notFound(`account ${request.accountId} does not exist`);
+    }
+    const entries = await this.repo.history(this.ctx.dataSource.manager, tenantId, request.accountId);
+    return {
+      entries: entries.map((e) => ({
+        entryId: e.id,
+        kind: e.kind,
+        amount: money(Number(e.amount_minor), e.currency.trim()),
+        effectiveDate: e.effective_date,
+        postedAt: e.posted_at,
+        reversesEntryId: e.reverses_entry_id ?? '',
+        memo: e.memo,
+      })),
+    };
+  }
+}

@@ -1,0 +1,188 @@
+import { ledger } from '@collections/contracts';
+import { AppError, isCurrencyCode, money } from '@collections/platform';
+import { ServiceContext } from '@collections/runtime';
+import { validDate } from '../balance-view';
+import { PiiCipher } from '../pii';
+
+const CHANNELS = new Set(['call', 'sms', 'whatsapp', 'email', 'letter', 'visit']);
+const E164 = /^\+[1-9]\d{6,14}$/;
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+function validTimeZone(zone: string): string {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return zone;
+  } catch {
+    throw AppError.invalid(`time_zone "${zone}" is not an IANA time zone`);
+  }
+}
+
+/** Debtors and accounts: validated when the command is built, then written with their events. */
+export class AccountsUseCase {
+  constructor(
+    private readonly ctx: ServiceContext,
+    private readonly cipher: PiiCipher,
+  ) {}
+
+  async upsertDebtor(tenantId: string, d: ledger.Debtor | undefined): Promise<ledger.UpsertDebtorResponse> {
+    if (!d?.debtorId) throw AppError.invalid('debtor.debtor_id is required');
+    if (d.kind !== 'person' && d.kind !== 'company')
+      throw AppError.invalid('debtor.kind must be "person" or "company"');
+    if (!d.displayName) throw AppError.invalid('debtor.display_name is required');
+    if (!/^[A-Z]{2}$/.test(d.country)) throw AppError.invalid('debtor.country must be an ISO 3166 alpha-2 code');
+    const timeZone = validTimeZone(d.timeZone || 'UTC');
+    d.contactPoints.forEach((c, i) => {
+      if (c.type === 'phone' && !E164.test(c.value))
+        throw AppError.invalid(`contact_points[${i}]: a phone must be E.164 (+573001234567)`);
+      if (c.type === 'email' && !EMAIL.test(c.value))
+        throw AppError.invalid(`contact_points[${i}]: not an email address`);
+      if (!['phone', 'email', 'address'].includes(c.type))
+        throw AppError.invalid(`contact_points[${i}].type must be phone, email or address`);
+      const unknown = c.consentedChannels.filter((ch) => !CHANNELS.has(ch));
+      if (unknown.length) throw AppError.invalid(`contact_points[${i}]: unknown channels ${unknown.join(', ')}`);
+    });
+    return this.ctx.dataSource.transaction(async (tx) => {
+      const [row] = (await tx.query(
+        `INSERT INTO debtor (tenant_id, id, kind, display_name, national_id_enc, time_zone, language, country, region)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+         ON CONFLICT (tenant_id, id) DO UPDATE SET kind = EXCLUDED.kind, display_name = EXCLUDED.display_name,
+           national_id_enc = coalesce(EXCLUDED.national_id_enc, debtor.national_id_enc), time_zone = EXCLUDED.time_zone,
+           language = EXCLUDED.language, country = EXCLUDED.country, region = EXCLUDED.region, updated_at = now()
+         RETURNING (xmax = 0) AS created`,
+        [
+          tenantId,
+          d.debtorId,
+          d.kind,
+          d.displayName,
+          d.nationalId ? this.cipher.encrypt(d.nationalId) : null,
+          timeZone,
+          d.language || 'es',
+          d.country,
+          d.region,
+        ],
+      )) as { created: boolean }[];
+      await tx.query(`DELETE FROM contact_point WHERE tenant_id = $1 AND debtor_id = $2`, [tenantId, d.debtorId]);
+      for (const [i, c] of d.contactPoints.entries()) {
+        await tx.query(
+          `INSERT INTO contact_point (tenant_id, debtor_id, seq, type, value, verified, consented_channels) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+          [tenantId, d.debtorId, i + 1, c.type, c.value, c.verified, c.consentedChannels],
+        );
+      }
+      await this.ctx.backbone.outbox.add(tx, {
+        type: 'collections.ledger.v1.DebtorUpserted',
+        key: d.debtorId,
+        tenantId,
+        payload: {
+          debtorId: d.debtorId,
+          timeZone,
+          language: d.language || 'es',
+          country: d.country,
+          region: d.region,
+          consentedChannels: [...new Set(d.contactPoints.flatMap((c) => c.consentedChannels))],
+        },
+      });
+      return { debtorId: d.debtorId, created: row.created };
+    });
+  }
+
+  async openAccount(tenantId: string, r: ledger.OpenAccountRequest): Promise<ledger.OpenAccountResponse> {
+    if (!r.accountId) throw AppError.invalid('account_id is required');
+    if (!r.externalRef) throw AppError.invalid('external_ref is required');
+    if (!isCurrencyCode(r.currency)) throw AppError.invalid(`currency "${r.currency}" is not an ISO 4217 code`);
+    if (!r.product) throw AppError.invalid('product is required');
+    money(r.creditLimitMinor, r.currency);
+    if (r.creditLimitMinor < 0) throw AppError.invalid('credit_limit_minor cannot be negative');
+    const openedOn = validDate(r.openedOn, 'opened_on');
+    const timeZone = validTimeZone(r.timeZone || 'UTC');
+    if (r.debtors.length === 0) throw AppError.invalid('an account needs at least one debtor');
+    return this.ctx.dataSource.transaction(async (tx) => {
+      const [byRef] = (await tx.query(`SELECT id FROM account WHERE tenant_id = $1 AND external_ref = $2`, [
+        tenantId,
+        r.externalRef,
+      ])) as {
+        id: string;
+      }[];
+      if (byRef && byRef.id !== r.accountId) {
+        throw AppError.conflict(`external_ref ${r.externalRef} already belongs to account ${byRef.id}`);
+      }
+      if (byRef) return { accountId: r.accountId, created: false };
+      const known = (await tx.query(`SELECT id FROM debtor WHERE tenant_id = $1 AND id = ANY($2)`, [
+        tenantId,
+        r.debtors.map((d) => d.debtorId),
+      ])) as {
+        id: string;
+      }[];
+      const missing = r.debtors.map((d) => d.debtorId).filter((id) => !known.some((k) => k.id === id));
+      if (missing.length) throw AppError.invalid(`unknown debtors: ${missing.join(', ')}`);
+      const inserted = (await tx.query(
+        `INSERT INTO account (tenant_id, id, external_ref, product, currency, credit_limit_minor, opened_on, time_zone)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (tenant_id, id) DO NOTHING RETURNING id`,
+        [tenantId, r.accountId, r.externalRef, r.product, r.currency, r.creditLimitMinor, openedOn, timeZone],
+      )) as unknown[];
+      if (inserted.length === 0)
+        throw AppError.conflict(`account ${r.accountId} already exists with another external_ref`);
+      for (const d of r.debtors) {
+        await tx.query(`INSERT INTO account_debtor (tenant_id, account_id, debtor_id, role) VALUES ($1, $2, $3, $4)`, [
+          tenantId,
+          r.accountId,
+          d.debtorId,
+          d.role || ledger.DebtorRole.DEBTOR_ROLE_PRIMARY,
+        ]);
+      }
+      await this.ctx.backbone.outbox.add(tx, {
+        type: 'collections.ledger.v1.AccountOpened',
+        key: r.accountId,
+        tenantId,
+        payload: { ...r, openedOn, timeZone },
+      });
+      return { accountId: r.accountId, created: true };
+    });
+  }
+
+  async issueStatement(tenantId: string, r: ledger.IssueStatementRequest): Promise<ledger.IssueStatementResponse> {
+    if (!r.accountId) throw AppError.invalid('account_id is required');
+    if (!Number.isInteger(r.cycle) || r.cycle < 1) throw AppError.invalid('cycle must be a positive integer');
+    const statementDate = validDate(r.statementDate, 'statement_date');
+    const dueDate = validDate(r.dueDate, 'due_date');
+    if (dueDate < statementDate) throw AppError.invalid('due_date cannot be before statement_date');
+    if (!r.amountDue || !r.minimumDue) throw AppError.invalid('amount_due and minimum_due are required');
+    const amountDue = money(r.amountDue.amountMinor, r.amountDue.currency);
+    const minimumDue = money(r.minimumDue.amountMinor, r.minimumDue.currency);
+    if (minimumDue.amountMinor < 0) throw AppError.invalid('minimum_due cannot be negative');
+    return this.ctx.dataSource.transaction(async (tx) => {
+      const [account] = (await tx.query(`SELECT currency FROM account WHERE tenant_id = $1 AND id = $2`, [
+        tenantId,
+        r.accountId,
+      ])) as {
+        currency: string;
+      }[];
+      if (!account) throw AppError.notFound(`account ${r.accountId} does not exist`);
+      if (amountDue.currency !== account.currency.trim() || minimumDue.currency !== account.currency.trim()) {
+        throw AppError.invalid(`statement currency differs from the account currency ${account.currency.trim()}`);
+      }
+      const rows = (await tx.query(
+        `INSERT INTO statement (tenant_id, account_id, cycle, statement_date, due_date, amount_due_minor, minimum_due_minor)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING RETURNING cycle`,
+        [tenantId, r.accountId, r.cycle, statementDate, dueDate, amountDue.amountMinor, minimumDue.amountMinor],
+      )) as unknown[];
+      if (rows.length === 1) {
+        await this.ctx.backbone.outbox.add(tx, {
+          type: 'collections.ledger.v1.StatementIssued',
+          key: r.accountId,
+          tenantId,
+          payload: {
+            accountId: r.accountId,
+            cycle: r.cycle,
+            statementDate,
+            dueDate,
+            amountDue,
+            minimumDue,
+            hasReportedStatus: false,
+            reportedStatus: 0,
+          },
+        });
+      }
+      return { created: rows.length === 1 };
+    });
+  }
+}

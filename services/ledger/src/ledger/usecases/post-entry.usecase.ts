@@ -1,0 +1,169 @@
+import { EntityManager } from 'typeorm';
+import { EventType, ledger } from '@collections/contracts';
+import { AppError, localDate, money } from '@collections/platform';
+import { ServiceContext } from '@collections/runtime';
+import { mapBalanceView, validDate } from '../balance-view';
+import { EntryKind, add, creditTowardsDues, creditedComponents, post } from '../domain/journal';
+import { agingBucket, delinquencyAsOf } from '../domain/delinquency';
+import { AccountRow, EntryRow, LedgerRepository, componentsOf } from '../ledger.repository';
+
+export interface PostEntryCommand {
+  tenantId: string;
+  accountId: string;
+  kind: EntryKind;
+  /** Minor units; positive, except adjustments (negative = credit). Ignored for reversals. */
+  amountMinor: number;
+  currency: string;
+  idempotencyKey: string;
+  effectiveDate?: string;
+  reference?: string;
+  memo?: string;
+  /** For reversals: the payment entry being reversed. */
+  reverses?: EntryRow;
+}
+
+export interface PostEntryResult {
+  entryId: string;
+  balance: ledger.BalanceView;
+  replayed: boolean;
+}
+
+/**
+ * Every posting goes through here: the account row is locked (concurrent postings to one
+ * account serialise), the idempotency key is checked (a retry returns the first answer), the
+ * double entry is written, the cached balance and aging bucket move, and the events commit
+ * in the same transaction (outbox).
+ */
+export class PostEntryUseCase {
+  constructor(
+    private readonly ctx: ServiceContext,
+    private readonly repo: LedgerRepository,
+  ) {}
+
+  async execute(cmd: PostEntryCommand): Promise<PostEntryResult> {
+    if (!cmd.idempotencyKey) throw AppError.invalid('idempotency_key is required: a retry must not post twice');
+    return this.ctx.dataSource.transaction(async (tx) => {
+      const account = await this.repo.findAccount(tx, cmd.tenantId, cmd.accountId, true);
+      if (!account) throw AppError.notFound(`account ${cmd.accountId} does not exist`);
+      const earlier = await this.repo.findEntryByKey(tx, cmd.tenantId, cmd.idempotencyKey);
+      if (earlier) return this.replay(earlier, cmd);
+      if (cmd.currency !== account.currency.trim()) {
+        throw AppError.invalid(
+          `amount currency ${cmd.currency} differs from the account currency ${account.currency.trim()}`,
+        );
+      }
+      money(cmd.amountMinor, cmd.currency); // a safe integer in an ISO 4217 currency
+      const today = localDate(this.ctx.clock.now(), account.time_zone);
+      const effectiveDate = cmd.effectiveDate ? validDate(cmd.effectiveDate, 'effective_date') : today;
+      const before = componentsOf(account);
+      const reversed = cmd.reverses
+        ? creditedComponents(await this.repo.linesOf(tx, cmd.tenantId, cmd.reverses.id))
+        : undefined;
+      const posting = post(cmd.kind, cmd.amountMinor, before, reversed);
+      const after = add(before, posting.delta);
+      const amountMinor = cmd.kind === EntryKind.PaymentReversal ? Number(cmd.reverses!.amount_minor) : cmd.amountMinor;
+      const entry = await this.repo.insertEntry(tx, cmd.tenantId, {
+        accountId: account.id,
+        kind: cmd.kind,
+        amountMinor,
+        currency: cmd.currency,
+        effectiveDate,
+        postedAt: this.ctx.clock.now(),
+        reversesEntryId: cmd.reverses?.id,
+        duesCreditMinor: creditTowardsDues(cmd.kind, posting.delta),
+        idempotencyKey: cmd.idempotencyKey,
+        reference: cmd.reference ?? '',
+        memo: cmd.memo ?? '',
+        lines: posting.lines,
+      });
+      const { dues, credits } = await this.repo.delinquencyInputs(tx, cmd.tenantId, account.id);
+      const delinquency = delinquencyAsOf(dues, credits, today);
+      const bucket = agingBucket(delinquency.daysPastDue);
+      await this.repo.updateCachedBalance(tx, cmd.tenantId, account.id, after, delinquency.daysPastDue, bucket);
+      const balance = mapBalanceView(account, today, after, delinquency);
+      await this.publish(tx, cmd, account, entry, amountMinor, balance, bucket);
+      const result: PostEntryResult = { entryId: entry.id, balance, replayed: false };
+      await this.repo.saveResponse(tx, cmd.tenantId, entry.id, result);
+      return result;
+    });
+  }
+
+  private replay(earlier: EntryRow, cmd: PostEntryCommand): PostEntryResult {
+    const same =
+      earlier.account_id === cmd.accountId &&
+      earlier.kind === cmd.kind &&
+      (cmd.kind === EntryKind.PaymentReversal || Number(earlier.amount_minor) === cmd.amountMinor);
+    if (!same) {
+      throw AppError.conflict('idempotency_key was already used for a different posting', {
+        idempotencyKey: cmd.idempotencyKey,
+      });
+    }
+    return { ...(earlier.response as PostEntryResult), replayed: true };
+  }
+
+  private async publish(
+    tx: EntityManager,
+    cmd: PostEntryCommand,
+    account: AccountRow,
+    entry: EntryRow,
+    amountMinor: number,
+    balance: ledger.BalanceView,
+    bucket: string,
+  ): Promise<void> {
+    const outbox = this.ctx.backbone.outbox;
+    const base = { key: account.id, tenantId: cmd.tenantId, time: entry.posted_at };
+    const amount = money(Math.abs(amountMinor), cmd.currency);
+    const events: { type: EventType; payload: object }[] = [];
+    if (cmd.kind === EntryKind.Payment) {
+      events.push({
+        type: 'collections.ledger.v1.PaymentPosted',
+        payload: {
+          paymentId: entry.id,
+          accountId: account.id,
+          amount,
+          balanceAfter: balance.total,
+          postedAt: entry.posted_at,
+          reference: entry.reference,
+        },
+      });
+    } else if (cmd.kind === EntryKind.PaymentReversal) {
+      events.push({
+        type: 'collections.ledger.v1.PaymentReversed',
+        payload: { entryId: entry.id, paymentId: cmd.reverses!.id, accountId: account.id, amount, reason: entry.memo },
+      });
+    } else if (
+      cmd.kind === EntryKind.Adjustment ||
+      cmd.kind === EntryKind.SettlementDiscount ||
+      cmd.kind === EntryKind.WriteOff
+    ) {
+      events.push({
+        type: 'collections.ledger.v1.AdjustmentPosted',
+        payload: {
+          entryId: entry.id,
+          accountId: account.id,
+          kind: cmd.kind,
+          amount: money(amountMinor, cmd.currency),
+          reason: entry.memo,
+        },
+      });
+    }
+    events.push({ type: 'collections.ledger.v1.BalanceChanged', payload: { balance, causedByEntryId: entry.id } });
+    if (bucket !== account.aging_bucket) {
+      events.push({
+        type: 'collections.ledger.v1.DelinquencyChanged',
+        payload: {
+          accountId: account.id,
+          asOfDate: balance.asOfDate,
+          daysPastDue: balance.daysPastDue,
+          previousBucket: account.aging_bucket,
+          bucket,
+          pastDue: balance.pastDue,
+        },
+      });
+    }
+    await outbox.addMany(
+      tx,
+      events.map((e) => ({ ...base, type: e.type, payload: e.payload as never })),
+    );
+  }
+}

@@ -1,0 +1,333 @@
+import { Metadata, ServiceError, status } from '@grpc/grpc-js';
+import { ledger } from '@collections/contracts';
+import { grpcClient, metadataFromPrincipalHeaders } from '@collections/platform';
+import { ServiceUnderTest, startServiceUnderTest } from '@collections/testing';
+import { ledgerService } from '../src/ledger.service';
+
+const USD = (amountMinor: number) => ({ amountMinor, currency: 'USD' });
+
+describe('ledger API (gRPC, real PostgreSQL)', () => {
+  let sut: ServiceUnderTest;
+  let client: ReturnType<typeof grpcClient<typeof ledger.LedgerServiceService>>;
+  let md: () => Metadata;
+  let n = 0;
+
+  beforeAll(async () => {
+    sut = await startServiceUnderTest(ledgerService);
+    client = grpcClient(ledger.LedgerServiceService, sut.app.grpcAddress);
+    md = () => metadataFromPrincipalHeaders({ apiKey: sut.apiKey });
+  });
+  afterAll(async () => {
+    client.close();
+    await sut.close();
+  });
+
+  async function newAccount(opening = 100_000, currency = 'USD'): Promise<string> {
+    const id = `acct-${++n}`;
+    await client.upsertDebtor(
+      {
+        debtor: ledger.Debtor.fromPartial({
+          debtorId: `d-${id}`,
+          kind: 'person',
+          displayName: 'Ana Pérez',
+          country: 'CO',
+          timeZone: 'America/Bogota',
+          nationalId: '1020304050',
+        }),
+      },
+      md(),
+    );
+    await client.openAccount(
+      ledger.OpenAccountRequest.fromPartial({
+        accountId: id,
+        externalRef: `crm-${id}`,
+        product: ledger.Product.PRODUCT_CREDIT_CARD,
+        currency,
+        openedOn: '2026-01-01',
+        timeZone: 'America/Bogota',
+        debtors: [{ debtorId: `d-${id}`, role: ledger.DebtorRole.DEBTOR_ROLE_PRIMARY }],
+      }),
+      md(),
+    );
+    await client.postCharge(
+      {
+        accountId: id,
+        kind: ledger.EntryKind.ENTRY_KIND_CHARGE,
+        amount: { amountMinor: opening, currency },
+        idempotencyKey: `open-${id}`,
+        effectiveDate: '2026-01-05',
+        memo: '',
+      },
+      md(),
+    );
+    return id;
+  }
+
+  const codeOf = (p: Promise<unknown>) =>
+    p.then(
+      () => status.OK,
+      (err: ServiceError) => err.code,
+    );
+
+  it('applies 20 concurrent payments to one account exactly once each, and the balance is exact', async () => {
+    const id = await newAccount(100_000);
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        client.postPayment(
+          { accountId: id, amount: USD(1_000 + i), idempotencyKey: `p-${id}-${i}`, reference: '' },
+          md(),
+        ),
+      ),
+    );
+    expect(new Set(results.map((r) => r.paymentId)).size).toBe(20);
+    const paid = Array.from({ length: 20 }, (_, i) => 1_000 + i).reduce((s, x) => s + x, 0);
+    const balance = await client.getBalance({ accountId: id, asOfDate: '' }, md());
+    expect(balance.balance).toEqual(USD(100_000 - paid));
+    const [{ n: posted }] = await sut.dataSource.query(
+      `SELECT count(*)::int AS n FROM ledger.journal_entry WHERE account_id = $1 AND kind = 4`,
+      [id],
+    );
+    expect(posted).toBe(20);
+  });
+
+  it('returns the first answer when a payment is retried with the same idempotency key, even concurrently', async () => {
+    const id = await newAccount(50_000);
+    const request = { accountId: id, amount: USD(7_500), idempotencyKey: `retry-${id}`, reference: 'bank-123' };
+    const answers = await Promise.all(Array.from({ length: 5 }, () => client.postPayment(request, md())));
+    expect(new Set(answers.map((a) => a.paymentId)).size).toBe(1);
+    expect(answers.filter((a) => !a.replayed)).toHaveLength(1);
+    expect((await client.getBalance({ accountId: id, asOfDate: '' }, md())).balance).toEqual(USD(42_500));
+    expect(await codeOf(client.postPayment({ ...request, amount: USD(9_999) }, md()))).toBe(status.ABORTED);
+  });
+
+  it('keeps every account balanced: debits equal credits and the cached balance equals its lines', async () => {
+    const id = await newAccount(80_000);
+    await client.postCharge(
+      {
+        accountId: id,
+        kind: ledger.EntryKind.ENTRY_KIND_FEE,
+        amount: USD(2_500),
+        idempotencyKey: `fee-${id}`,
+        effectiveDate: '',
+        memo: 'late fee',
+      },
+      md(),
+    );
+    const pay = await client.postPayment(
+      { accountId: id, amount: USD(10_000), idempotencyKey: `pay-${id}`, reference: '' },
+      md(),
+    );
+    await client.reversePayment({ paymentId: pay.paymentId, reason: 'nsf', idempotencyKey: `rev-${id}` }, md());
+    await client.postAdjustment(
+      {
+        accountId: id,
+        kind: ledger.EntryKind.ENTRY_KIND_SETTLEMENT_DISCOUNT,
+        amount: USD(5_000),
+        idempotencyKey: `disc-${id}`,
+        reason: 'settlement',
+        effectiveDate: '',
+      },
+      md(),
+    );
+    await client.postAdjustment(
+      {
+        accountId: id,
+        kind: ledger.EntryKind.ENTRY_KIND_WRITE_OFF,
+        amount: USD(77_500),
+        idempotencyKey: `wo-${id}`,
+        reason: 'charge-off',
+        effectiveDate: '',
+      },
+      md(),
+    );
+    const [sums] = await sut.dataSource.query(
+      `SELECT sum(debit_minor)::bigint AS d, sum(credit_minor)::bigint AS c FROM ledger.journal_line l JOIN ledger.journal_entry e ON e.id = l.entry_id WHERE e.account_id = $1`,
+      [id],
+    );
+    expect(sums.d).toBe(sums.c);
+    const [cached] = await sut.dataSource.query(
+      `SELECT principal_minor + interest_minor + fees_minor AS total FROM ledger.account WHERE id = $1`,
+      [id],
+    );
+    const [fromLines] = await sut.dataSource.query(
+      `SELECT sum(debit_minor - credit_minor)::bigint AS total FROM ledger.journal_line l JOIN ledger.journal_entry e ON e.id = l.entry_id
+        WHERE e.account_id = $1 AND ledger_account LIKE 'receivable:%'`,
+      [id],
+    );
+    expect(cached.total).toBe(fromLines.total);
+    expect(Number(fromLines.total)).toBe(0);
+    const history = await client.getAccountHistory({ accountId: id }, md());
+    expect(history.entries.map((e) => e.kind)).toEqual([
+      ledger.EntryKind.ENTRY_KIND_CHARGE,
+      ledger.EntryKind.ENTRY_KIND_FEE,
+      ledger.EntryKind.ENTRY_KIND_PAYMENT,
+      ledger.EntryKind.ENTRY_KIND_PAYMENT_REVERSAL,
+      ledger.EntryKind.ENTRY_KIND_SETTLEMENT_DISCOUNT,
+      ledger.EntryKind.ENTRY_KIND_WRITE_OFF,
+    ]);
+  });
+
+  it('answers the balance and days past due as of any date', async () => {
+    const id = await newAccount(60_000);
+    await client.issueStatement(
+      {
+        accountId: id,
+        cycle: 1,
+        statementDate: '2026-01-31',
+        dueDate: '2026-02-20',
+        amountDue: USD(60_000),
+        minimumDue: USD(6_000),
+      },
+      md(),
+    );
+    const before = await client.getBalance({ accountId: id, asOfDate: '2026-01-04' }, md());
+    expect(before.detail?.total).toEqual(USD(0));
+    const late = await client.getBalance({ accountId: id, asOfDate: '2026-03-01' }, md());
+    expect(late.detail).toMatchObject({ total: USD(60_000), pastDue: USD(6_000), daysPastDue: 9, agingBucket: '1-30' });
+    // today (2026-03-02 in Bogotá) is 10 days past due; a payment of the minimum cures it
+    await client.postPayment({ accountId: id, amount: USD(6_000), idempotencyKey: `cure-${id}`, reference: '' }, md());
+    const cured = await client.getBalance({ accountId: id, asOfDate: '' }, md());
+    expect(cured.detail).toMatchObject({
+      asOfDate: '2026-03-02',
+      daysPastDue: 0,
+      agingBucket: 'current',
+      total: USD(54_000),
+    });
+  });
+
+  it('publishes PaymentPosted, BalanceChanged and DelinquencyChanged through the outbox', async () => {
+    const id = await newAccount(30_000);
+    await client.issueStatement(
+      {
+        accountId: id,
+        cycle: 1,
+        statementDate: '2026-01-31',
+        dueDate: '2026-02-10',
+        amountDue: USD(30_000),
+        minimumDue: USD(3_000),
+      },
+      md(),
+    );
+    await client.postCharge(
+      {
+        accountId: id,
+        kind: ledger.EntryKind.ENTRY_KIND_INTEREST,
+        amount: USD(450),
+        idempotencyKey: `int-${id}`,
+        effectiveDate: '',
+        memo: '',
+      },
+      md(),
+    );
+    await client.postPayment({ accountId: id, amount: USD(3_450), idempotencyKey: `pay-${id}`, reference: '' }, md());
+    const types = (
+      await sut.dataSource.query(`SELECT headers->>'ce_type' AS type FROM ledger.outbox WHERE key = $1 ORDER BY id`, [
+        id,
+      ])
+    ).map((r: { type: string }) => r.type.replace('collections.ledger.v1.', ''));
+    expect(types).toEqual([
+      'AccountOpened',
+      'BalanceChanged',
+      'StatementIssued',
+      'BalanceChanged',
+      'DelinquencyChanged',
+      'PaymentPosted',
+      'BalanceChanged',
+      'DelinquencyChanged',
+    ]);
+  });
+
+  it('refuses bad input with a clear error and changes nothing', async () => {
+    const id = await newAccount(10_000);
+    const cases: [string, Promise<unknown>, number][] = [
+      [
+        'unknown currency',
+        client.postPayment(
+          { accountId: id, amount: { amountMinor: 100, currency: 'XYZ' }, idempotencyKey: 'bad-1', reference: '' },
+          md(),
+        ),
+        status.INVALID_ARGUMENT,
+      ],
+      [
+        'currency mismatch',
+        client.postPayment(
+          { accountId: id, amount: { amountMinor: 100, currency: 'EUR' }, idempotencyKey: 'bad-2', reference: '' },
+          md(),
+        ),
+        status.INVALID_ARGUMENT,
+      ],
+      [
+        'zero payment',
+        client.postPayment({ accountId: id, amount: USD(0), idempotencyKey: 'bad-3', reference: '' }, md()),
+        status.INVALID_ARGUMENT,
+      ],
+      [
+        'negative payment',
+        client.postPayment({ accountId: id, amount: USD(-5), idempotencyKey: 'bad-4', reference: '' }, md()),
+        status.INVALID_ARGUMENT,
+      ],
+      [
+        'no idempotency key',
+        client.postPayment({ accountId: id, amount: USD(5), idempotencyKey: '', reference: '' }, md()),
+        status.INVALID_ARGUMENT,
+      ],
+      [
+        'unknown account',
+        client.postPayment({ accountId: 'nope', amount: USD(5), idempotencyKey: 'bad-5', reference: '' }, md()),
+        status.NOT_FOUND,
+      ],
+      [
+        'duplicate external reference',
+        client.openAccount(
+          ledger.OpenAccountRequest.fromPartial({
+            accountId: 'other',
+            externalRef: `crm-${id}`,
+            product: 1,
+            currency: 'USD',
+            openedOn: '2026-01-01',
+            debtors: [{ debtorId: `d-${id}`, role: 1 }],
+          }),
+          md(),
+        ),
+        status.ABORTED,
+      ],
+      [
+        'bad phone',
+        client.upsertDebtor(
+          {
+            debtor: ledger.Debtor.fromPartial({
+              debtorId: 'x',
+              kind: 'person',
+              displayName: 'X',
+              country: 'CO',
+              contactPoints: [{ type: 'phone', value: '300 123', consentedChannels: [] }],
+            }),
+          },
+          md(),
+        ),
+        status.INVALID_ARGUMENT,
+      ],
+      [
+        'another tenant',
+        client.getBalance({ accountId: id, asOfDate: '' }, metadataFromPrincipalHeaders({ apiKey: sut.otherApiKey })),
+        status.NOT_FOUND,
+      ],
+      ['no credentials', client.getBalance({ accountId: id, asOfDate: '' }, new Metadata()), status.UNAUTHENTICATED],
+    ];
+    for (const [name, call, expected] of cases)
+      expect({ name, code: await codeOf(call) }).toEqual({ name, code: expected });
+    expect((await client.getBalance({ accountId: id, asOfDate: '' }, md())).balance).toEqual(USD(10_000));
+    const [{ n: entries }] = await sut.dataSource.query(
+      `SELECT count(*)::int AS n FROM ledger.journal_entry WHERE account_id = $1`,
+      [id],
+    );
+    expect(entries).toBe(1);
+  });
+
+  it('stores the national id encrypted', async () => {
+    const id = await newAccount(1);
+    const [row] = await sut.dataSource.query(`SELECT national_id_enc FROM ledger.debtor WHERE id = $1`, [`d-${id}`]);
+    expect(row.national_id_enc).toBeInstanceOf(Buffer);
+    expect(row.national_id_enc.toString('latin1')).not.toContain('1020304050');
+  });
+});

@@ -41,6 +41,7 @@ export default tseslint.config(
       'deploy/embedded/src/main.ts',
       'libs/runtime/src/standalone.ts',
       'libs/messaging/src/dead-letters-cli.ts',
+      '**/cli/**',
     ],
     rules: { 'no-restricted-syntax': 'off' },
   },

@@ -1,7 +1,8 @@
 import { SpanStatusCode, context, propagation, trace } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import { BatchSpanProcessor, NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { loadConfig, optional, url } from './config';
 import { Logger, createLogger } from './logger';
 
@@ -22,23 +23,29 @@ let activeHandle: TracingHandle | undefined;
  * the AsyncLocalStorage context manager, so trace ids follow requests across async hops and
  * across services through `traceparent` headers.
  *
- * Idempotent: a second call returns the first handle. Spans are created but not exported:
- * no OTLP exporter is bundled yet.
+ * Idempotent: a second call returns the first handle. With OTEL_EXPORTER_OTLP_ENDPOINT set,
+ * spans are exported over OTLP/HTTP to `<endpoint>/v1/traces`.
  */
 export function startTracing(serviceName: string, options: StartTracingOptions = {}): TracingHandle {
   if (activeHandle) return activeHandle;
 
   const { otlpEndpoint } = loadConfig({ otlpEndpoint: optional(url('OTEL_EXPORTER_OTLP_ENDPOINT')) }, options.env);
+  // Spans leave the process only when a collector is configured (docker-compose sets one);
+  // otherwise they still carry trace ids across services but nothing waits on an exporter.
+  const spanProcessors =
+    otlpEndpoint === undefined
+      ? []
+      : [new BatchSpanProcessor(new OTLPTraceExporter({ url: `${otlpEndpoint.replace(/\/$/, '')}/v1/traces` }))];
   if (otlpEndpoint !== undefined) {
-    const logger = options.logger ?? createLogger({ service: serviceName });
-    logger.warn(
+    (options.logger ?? createLogger({ service: serviceName })).info(
       { otlpEndpoint },
-      'OTEL_EXPORTER_OTLP_ENDPOINT is set but no OTLP exporter is bundled; spans are not exported',
+      'exporting traces over OTLP/HTTP',
     );
   }
 
   const provider = new NodeTracerProvider({
     resource: resourceFromAttributes({ 'service.name': serviceName }),
+    spanProcessors,
   });
   provider.register({ propagator: new W3CTraceContextPropagator() });
 

@@ -1,0 +1,58 @@
+/** The words the contact-policy engine speaks; the same words as the CLI's JSON lines. */
+
+export const CHANNELS = ['call', 'sms', 'whatsapp', 'email', 'letter', 'visit'] as const;
+export type Channel = (typeof CHANNELS)[number];
+
+/** What came of an earlier contact. A `conversation` is a direct contact: the debtor was reached. */
+export const CONTACT_OUTCOMES = ['attempted', 'delivered', 'conversation'] as const;
+export type ContactOutcome = (typeof CONTACT_OUTCOMES)[number];
+
+/**
+ * Account states that stop collection contact until someone lifts them. `litigation` is the
+ * debtor being served in a collection suit (Chile, art. 37 Ley 19.496).
+ */
+export const HOLDS = ['dispute', 'bankruptcy', 'deceased', 'attorney', 'cease_communication', 'litigation'] as const;
+export type Hold = (typeof HOLDS)[number];
+
+export const JURISDICTIONS = ['US', 'CO', 'MX', 'CL', 'PE', 'BR', 'EC'] as const;
+export type Jurisdiction = (typeof JURISDICTIONS)[number];
+
+export interface PastContact {
+  channel: Channel;
+  at: Date;
+  outcome: ContactOutcome;
+  debtId: string;
+}
+
+/** One proposed contact with one debtor about one debt, with what is known of the debtor. */
+export interface ContactCase {
+  /** The debtor's IANA time zone: every hour and day rule is read in it. */
+  timezone: string;
+  /** Subdivision for regional public holidays (date-holidays state code, e.g. `SP` in Brazil). */
+  region?: string;
+  channel: Channel;
+  at: Date;
+  debtId: string;
+  history: readonly PastContact[];
+  /** Channels the debtor authorised; `undefined` means every channel. */
+  consent?: readonly Channel[];
+  optedOut: readonly Channel[];
+  holds: readonly Hold[];
+}
+
+export interface DecisionReason {
+  ruleId: string;
+  message: string;
+}
+
+export interface ContactDecision {
+  allowed: boolean;
+  /** Why the contact is refused; empty when it is allowed. */
+  reasons: DecisionReason[];
+  /**
+   * The earliest instant at or after `at` that the same pack allows for this channel, given the
+   * same history: `at` itself when allowed, `null` when no time ever will be (a hold, an opt-out,
+   * no consent) until something about the debtor changes.
+   */
+  nextPermittedAt: Date | null;
+}

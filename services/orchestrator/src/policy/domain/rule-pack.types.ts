@@ -1,0 +1,146 @@
+import { Channel, ContactOutcome, Hold, Jurisdiction } from './contact-case.types';
+
+/**
+ * A jurisdiction's contact rules as data. The engine interprets packs; it has no branch per
+ * country, so a new jurisdiction or a tenant's stricter variant is a new pack, not new code.
+ */
+
+export const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
+export type Weekday = (typeof WEEKDAYS)[number];
+
+/** Every rule can be shown to a debtor, an agent or an auditor: a stable id, words and the law. */
+export interface RuleSource {
+  /** Stable: reasons, audit records and tenant overrides refer to it. */
+  readonly id: string;
+  readonly text: string;
+  readonly citation: string;
+}
+
+/** `HH:MM` in the debtor's local time; `to` is exclusive and may be `24:00`. */
+export interface LocalTimeRange {
+  readonly from: string;
+  readonly to: string;
+}
+
+export type WeeklySchedule = Readonly<Record<Weekday, readonly LocalTimeRange[]>>;
+
+/** Contact on these channels only inside the weekly windows; a day with no window is closed. */
+export interface ContactHoursRule extends RuleSource {
+  readonly channels: readonly Channel[];
+  readonly weekly: WeeklySchedule;
+}
+
+/** No contact on these channels on a public holiday of the pack's country (and debtor's region). */
+export interface PublicHolidayRule extends RuleSource {
+  readonly channels: readonly Channel[];
+}
+
+/**
+ * - `calendar-day`: the debtor's local day of the contact.
+ * - `calendar-week`: the debtor's local week, Monday to Sunday.
+ * - `rolling-days`: the `days` consecutive local days that end on the day of the contact.
+ * - `rolling-hours`: the `hours` before the contact.
+ */
+export type CapWindow =
+  | { readonly kind: 'calendar-day' }
+  | { readonly kind: 'calendar-week' }
+  | { readonly kind: 'rolling-days'; readonly days: number }
+  | { readonly kind: 'rolling-hours'; readonly hours: number };
+
+/**
+ * `always`: the rule binds whenever it applies. `after-direct-contact-in-window`: it binds only
+ * once the window holds a conversation with the debtor (Colombia's "contacto directo").
+ */
+export type RuleTrigger = 'always' | 'after-direct-contact-in-window';
+
+/** At most `max` contacts in the window, the proposed one included. */
+export interface FrequencyCapRule extends RuleSource {
+  /** Channels of the proposed contact this cap limits. */
+  readonly appliesTo: readonly Channel[];
+  /** Channels of past contacts that count towards it. */
+  readonly counts: readonly Channel[];
+  readonly window: CapWindow;
+  readonly max: number;
+  /** Count only contacts about the same debt (Regulation F counts per debt). */
+  readonly perDebt: boolean;
+  readonly trigger: RuleTrigger;
+}
+
+/** At least `minDaysBetween` local calendar days between two counted contacts (Chile's "dos días"). */
+export interface MinimumSpacingRule extends RuleSource {
+  readonly appliesTo: readonly Channel[];
+  readonly counts: readonly Channel[];
+  readonly minDaysBetween: number;
+  readonly perDebt: boolean;
+}
+
+/** Contacts in one window may use at most `maxChannels` channels (Colombia: one channel a week). */
+export interface ChannelMixRule extends RuleSource {
+  readonly appliesTo: readonly Channel[];
+  readonly counts: readonly Channel[];
+  readonly window: { readonly kind: 'calendar-day' } | { readonly kind: 'calendar-week' };
+  readonly maxChannels: number;
+  readonly perDebt: boolean;
+  readonly trigger: RuleTrigger;
+}
+
+/**
+ * After a past contact on `after.channels` with one of `after.outcomes`, no contact on `appliesTo`
+ * for `days` local calendar days, the day of that contact counted as the first (Regulation F).
+ */
+export interface QuietPeriodRule extends RuleSource {
+  readonly appliesTo: readonly Channel[];
+  readonly after: { readonly channels: readonly Channel[]; readonly outcomes: readonly ContactOutcome[] };
+  readonly days: number;
+  readonly perDebt: boolean;
+}
+
+/** Whether only channels the debtor authorised may be used. */
+export interface ConsentRule extends RuleSource {
+  readonly required: boolean;
+}
+
+export type HoldBasis = 'law' | 'platform-policy';
+
+/** While the account carries `hold`, no contact on any channel. */
+export interface HoldRule extends RuleSource {
+  readonly hold: Hold;
+  /** `platform-policy` where the cited rule does not itself impose the stop. */
+  readonly basis: HoldBasis;
+}
+
+export interface AuditRetention {
+  /** Keep each contact record at least this long; `null` where the rule sets no period. */
+  readonly minimumDays: number | null;
+  readonly text: string;
+  readonly citation: string;
+}
+
+export type PolicyDimension = 'hours' | 'days' | 'frequency' | 'consent' | 'audit-retention';
+
+/** A dimension the pack deliberately leaves unconstrained, and why. */
+export interface OpenDimension {
+  readonly dimension: PolicyDimension;
+  readonly channels: readonly Channel[];
+  readonly note: string;
+}
+
+export interface RulePack {
+  readonly jurisdiction: Jurisdiction;
+  /** Changes with any rule; recorded beside every decision. */
+  readonly version: string;
+  readonly name: string;
+  /** ISO 3166-1 country whose public holidays apply (date-holidays code). */
+  readonly holidayCountry: string;
+  readonly contactHours: readonly ContactHoursRule[];
+  readonly publicHolidays: readonly PublicHolidayRule[];
+  readonly frequencyCaps: readonly FrequencyCapRule[];
+  readonly minimumSpacing: readonly MinimumSpacingRule[];
+  readonly channelMix: readonly ChannelMixRule[];
+  readonly quietPeriods: readonly QuietPeriodRule[];
+  readonly consent: ConsentRule;
+  readonly optOut: RuleSource;
+  readonly holds: readonly HoldRule[];
+  readonly auditRetention: AuditRetention;
+  readonly openDimensions: readonly OpenDimension[];
+}

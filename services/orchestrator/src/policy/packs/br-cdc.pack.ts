@@ -1,0 +1,50 @@
+import { RulePack } from '../domain';
+import { ALL_CHANNELS, holdRules } from './pack-parts';
+
+const CDC = 'Lei 8.078/1990 (Código de Defesa do Consumidor), arts. 42 and 42-A';
+
+/** Brazil: the Consumer Defence Code forbids abusive collection but fixes no hours or frequency. */
+export const BR_CDC_PACK: RulePack = {
+  jurisdiction: 'BR',
+  version: '2025.1',
+  name: 'Brazil — Código de Defesa do Consumidor art. 42 / 42-A',
+  holidayCountry: 'BR',
+  contactHours: [],
+  publicHolidays: [],
+  frequencyCaps: [],
+  minimumSpacing: [],
+  channelMix: [],
+  quietPeriods: [],
+  consent: {
+    id: 'BR-CONSENT',
+    text: 'The code requires no prior authorisation per channel',
+    citation: CDC,
+    required: false,
+  },
+  optOut: {
+    id: 'BR-OPT-OUT',
+    text: 'A channel the debtor refused or whose consent was revoked is not used',
+    citation: 'Lei 13.709/2018 (LGPD), art. 18, IX; platform policy',
+  },
+  holds: holdRules('BR', {}),
+  auditRetention: {
+    minimumDays: null,
+    text: 'No retention period for contact records found in the code',
+    citation: CDC,
+  },
+  openDimensions: [
+    {
+      dimension: 'hours',
+      channels: ALL_CHANNELS,
+      note: 'Art. 42 forbids ridicule, embarrassment and threats but fixes no hours; tenants should add their own.',
+    },
+    { dimension: 'days', channels: ALL_CHANNELS, note: 'The code closes no day of the week and no holiday.' },
+    { dimension: 'frequency', channels: ALL_CHANNELS, note: 'The code sets no contact-frequency limit.' },
+    { dimension: 'consent', channels: ALL_CHANNELS, note: 'No per-channel authorisation requirement in the code.' },
+    {
+      dimension: 'audit-retention',
+      channels: ALL_CHANNELS,
+      note: 'No retention period found; the platform default applies.',
+    },
+  ],
+};

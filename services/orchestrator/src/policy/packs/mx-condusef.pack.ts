@@ -1,0 +1,54 @@
+import { RulePack } from '../domain';
+import { ALL_CHANNELS, everyDay, holdRules } from './pack-parts';
+
+const CONDUSEF =
+  'CONDUSEF, Disposiciones de carácter general aplicables a las entidades financieras en materia de Despachos de Cobranza (DOF 2014)';
+
+/** Mexico: CONDUSEF's general provisions for collection firms (DOF 2014). */
+export const MX_CONDUSEF_PACK: RulePack = {
+  jurisdiction: 'MX',
+  version: '2025.1',
+  name: 'Mexico — CONDUSEF collection-firm provisions (DOF 2014)',
+  holidayCountry: 'MX',
+  contactHours: [
+    {
+      id: 'MX-HOURS',
+      text: "Collection contact only between 07:00 and 22:00 at the debtor's location",
+      citation: CONDUSEF,
+      channels: ALL_CHANNELS,
+      weekly: everyDay('07:00', '22:00'),
+    },
+  ],
+  publicHolidays: [],
+  frequencyCaps: [],
+  minimumSpacing: [],
+  channelMix: [],
+  quietPeriods: [],
+  consent: {
+    id: 'MX-CONSENT',
+    text: 'The provisions require no prior authorisation per channel',
+    citation: CONDUSEF,
+    required: false,
+  },
+  optOut: {
+    id: 'MX-OPT-OUT',
+    text: 'A channel the debtor refused is not used',
+    citation: 'platform policy',
+  },
+  holds: holdRules('MX', {}),
+  auditRetention: {
+    minimumDays: null,
+    text: 'No retention period for contact records found in the provisions',
+    citation: CONDUSEF,
+  },
+  openDimensions: [
+    { dimension: 'days', channels: ALL_CHANNELS, note: 'The provisions close no day of the week and no holiday.' },
+    { dimension: 'frequency', channels: ALL_CHANNELS, note: 'No contact-frequency limit found in the provisions.' },
+    { dimension: 'consent', channels: ALL_CHANNELS, note: 'No per-channel authorisation requirement found.' },
+    {
+      dimension: 'audit-retention',
+      channels: ALL_CHANNELS,
+      note: 'No retention period found; the platform default applies.',
+    },
+  ],
+};

@@ -1,0 +1,105 @@
+import { RulePack } from '../domain';
+import { ALL_CHANNELS, everyDay, holdRules } from './pack-parts';
+
+const REG_F = '12 CFR 1006 (CFPB Regulation F)';
+
+/** United States: FDCPA as implemented by CFPB Regulation F, 12 CFR part 1006. */
+export const US_REGULATION_F_PACK: RulePack = {
+  jurisdiction: 'US',
+  version: '2025.1',
+  name: 'United States — Regulation F (12 CFR 1006)',
+  holidayCountry: 'US',
+  contactHours: [
+    {
+      id: 'US-HOURS',
+      text: "Communication before 08:00 or after 21:00 at the consumer's location is presumed inconvenient",
+      citation: `${REG_F} §1006.6(b)(1)(i)`,
+      channels: ALL_CHANNELS,
+      weekly: everyDay('08:00', '21:00'),
+    },
+  ],
+  publicHolidays: [],
+  frequencyCaps: [
+    {
+      id: 'US-CALLS-7-IN-7',
+      text: 'Placing more than seven telephone calls about a debt within seven consecutive days is presumed harassment',
+      citation: `${REG_F} §1006.14(b)(2)(i)(A)`,
+      appliesTo: ['call'],
+      counts: ['call'],
+      window: { kind: 'rolling-days', days: 7 },
+      max: 7,
+      perDebt: true,
+      trigger: 'always',
+    },
+  ],
+  minimumSpacing: [],
+  channelMix: [],
+  quietPeriods: [
+    {
+      id: 'US-CALL-AFTER-CONVERSATION',
+      text:
+        'A telephone call within seven consecutive days after a telephone conversation about the debt is presumed ' +
+        'harassment; the day of the conversation is the first of the seven',
+      citation: `${REG_F} §1006.14(b)(2)(i)(B)`,
+      appliesTo: ['call'],
+      after: { channels: ['call'], outcomes: ['conversation'] },
+      days: 7,
+      perDebt: true,
+    },
+  ],
+  consent: {
+    id: 'US-CONSENT',
+    text: 'Regulation F requires no prior authorisation per channel; media the consumer refuses are opt-outs',
+    citation: `${REG_F} §1006.14(h)`,
+    required: false,
+  },
+  optOut: {
+    id: 'US-OPT-OUT',
+    text: 'No communication through a medium the consumer asked not to be used; electronic messages carry an opt-out',
+    citation: `${REG_F} §1006.14(h)(1), §1006.6(e)`,
+  },
+  holds: holdRules('US', {
+    dispute: {
+      text: 'After a written dispute within the validation period, collection stops until verification is sent',
+      citation: `15 U.S.C. 1692g(b); ${REG_F} §1006.34(c)(3)`,
+    },
+    bankruptcy: {
+      text: 'The automatic stay bars any act to collect a pre-petition debt from a debtor in bankruptcy',
+      citation: '11 U.S.C. 362(a)(6)',
+    },
+    attorney: {
+      text: 'No communication with a consumer known to be represented by an attorney about the debt',
+      citation: `${REG_F} §1006.6(b)(2)`,
+    },
+    cease_communication: {
+      text: 'After the consumer refuses to pay or asks the collector to stop, no further communication about the debt',
+      citation: `${REG_F} §1006.6(c)(1)`,
+    },
+  }),
+  auditRetention: {
+    minimumDays: 3 * 365 + 1,
+    text: "Keep records evidencing compliance for three years after the collector's last collection activity on the debt",
+    citation: `${REG_F} §1006.100(a)`,
+  },
+  openDimensions: [
+    {
+      dimension: 'days',
+      channels: ALL_CHANNELS,
+      note:
+        'Regulation F closes no weekday or holiday; times and places the consumer said are inconvenient ' +
+        '(§1006.6(b)(1), (b)(3)) are not in the case input, so they are not checked here.',
+    },
+    {
+      dimension: 'frequency',
+      channels: ['sms', 'whatsapp', 'email', 'letter', 'visit'],
+      note: 'The 7-in-7 presumption and the post-conversation quiet period count telephone calls only.',
+    },
+    {
+      dimension: 'consent',
+      channels: ['call', 'sms'],
+      note:
+        'TCPA consent for autodialled or prerecorded calls and texts to mobile numbers (47 U.S.C. 227) is outside ' +
+        'this pack; a tenant can require authorised channels with consent.required.',
+    },
+  ],
+};

@@ -1,0 +1,94 @@
+import fc from 'fast-check';
+import { evaluate } from '../../src/policy/domain';
+import { RULE_PACKS } from '../../src/policy/packs';
+import { DAY, HOUR, MINUTE, contactCaseArbitrary as contactCase } from './support/contact-case.arbitrary';
+import { naiveBlockedForGood, naiveBrokenRules } from './support/naive-policy.oracle';
+
+describe(evaluate.name, () => {
+  const sut = evaluate;
+
+  it('allows exactly the contacts a plain reading of the pack allows', () => {
+    fc.assert(
+      fc.property(contactCase, ({ jurisdiction, contactCase: c }) => {
+        const pack = RULE_PACKS[jurisdiction];
+        const decision = sut(c, pack);
+        const broken = naiveBrokenRules(c, pack, c.at.getTime());
+        expect({ allowed: decision.allowed, broken }).toEqual({ allowed: broken.length === 0, broken });
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('gives every refusal a reason naming a rule of the pack', () => {
+    fc.assert(
+      fc.property(contactCase, ({ jurisdiction, contactCase: c }) => {
+        const pack = RULE_PACKS[jurisdiction];
+        const decision = sut(c, pack);
+        if (decision.allowed) return;
+        expect(decision.reasons.length).toBeGreaterThan(0);
+        const ids = new Set([
+          ...pack.contactHours.map((r) => r.id),
+          ...pack.publicHolidays.map((r) => r.id),
+          ...pack.frequencyCaps.map((r) => r.id),
+          ...pack.minimumSpacing.map((r) => r.id),
+          ...pack.channelMix.map((r) => r.id),
+          ...pack.quietPeriods.map((r) => r.id),
+          ...pack.holds.map((r) => r.id),
+          pack.consent.id,
+          pack.optOut.id,
+        ]);
+        for (const reason of decision.reasons) {
+          expect(ids).toContain(reason.ruleId);
+          expect(reason.message.length).toBeGreaterThan(20);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('names as next permitted time the first instant the pack allows, to the minute', () => {
+    fc.assert(
+      fc.property(contactCase, fc.double({ min: 0, max: 1, noNaN: true }), ({ jurisdiction, contactCase: c }, u) => {
+        const pack = RULE_PACKS[jurisdiction];
+        const decision = sut(c, pack);
+        if (decision.allowed || decision.nextPermittedAt === null) return;
+        const at = c.at.getTime();
+        const next = decision.nextPermittedAt.getTime();
+        expect(next).toBeGreaterThan(at);
+        // The engine itself allows it, and so does the plain reading.
+        expect(sut({ ...c, at: decision.nextPermittedAt }, pack).allowed).toBe(true);
+        expect(naiveBrokenRules(c, pack, next)).toEqual([]);
+        // Nothing earlier is allowed: not the minute before, not a random instant in between.
+        if (next - MINUTE >= at) expect(naiveBrokenRules(c, pack, next - MINUTE)).not.toEqual([]);
+        const between = at + Math.floor(u * (next - at));
+        if (between < next) expect(naiveBrokenRules(c, pack, between)).not.toEqual([]);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('answers "never" only when a hold, an opt-out or missing consent blocks the channel', () => {
+    fc.assert(
+      fc.property(contactCase, ({ jurisdiction, contactCase: c }) => {
+        const pack = RULE_PACKS[jurisdiction];
+        const decision = sut(c, pack);
+        const never = !decision.allowed && decision.nextPermittedAt === null;
+        expect(never).toBe(naiveBlockedForGood(c, pack));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('reaches a permitted time within a week when only hours, days and caps stand in the way', () => {
+    fc.assert(
+      fc.property(contactCase, ({ jurisdiction, contactCase: c }) => {
+        const open = { ...c, holds: [], optedOut: [], consent: undefined };
+        const decision = sut(open, RULE_PACKS[jurisdiction]);
+        expect(decision.nextPermittedAt).not.toBeNull();
+        // Packs allow at least one window a week; holidays can add a few days.
+        expect(decision.nextPermittedAt!.getTime() - c.at.getTime()).toBeLessThan(14 * DAY + HOUR);
+      }),
+      { numRuns: 200 },
+    );
+  });
+});

@@ -1,0 +1,160 @@
+import { Metadata } from '@grpc/grpc-js';
+import { Client } from 'pg';
+import { ledger } from '@collections/contracts';
+import { ledgerService } from '@collections/ledger';
+import { grpcClient, metadataFromPrincipalHeaders } from '@collections/platform';
+import { provideInfrastructure, startServiceUnderTest } from '@collections/testing';
+import { percentile, progress, report } from './report';
+
+/**
+ * npm run bench -- ledger-payments: PostPayment over gRPC (lock, idempotency check, double
+ * entry, cached balance, delinquency, outbox) at 50 concurrent callers, beside raw
+ * single-row INSERT transactions into a bare table on the same server at the same
+ * concurrency; then the p99 of GetBalance at 50 concurrent callers.
+ */
+const CONCURRENCY = 50;
+const ACCOUNTS = 1_000;
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+
+async function timed(workers: number, seconds: number, call: (worker: number, i: number) => Promise<unknown>) {
+  const latencies: number[] = [];
+  let calls = 0;
+  const end = Date.now() + seconds * 1000;
+  const start = Date.now();
+  await Promise.all(
+    Array.from({ length: workers }, async (_, w) => {
+      while (Date.now() < end) {
+        const t = process.hrtime.bigint();
+        await call(w, calls++);
+        latencies.push(Number(process.hrtime.bigint() - t) / 1e6);
+      }
+    }),
+  );
+  latencies.sort((a, b) => a - b);
+  return {
+    rate: calls / ((Date.now() - start) / 1000),
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+  };
+}
+
+async function main(): Promise<void> {
+  const infra = await provideInfrastructure({ kafka: false });
+  process.env.DATABASE_URL = infra.databaseUrl;
+  const sut = await startServiceUnderTest(ledgerService);
+  const client = grpcClient(ledger.LedgerServiceService, sut.app.grpcAddress);
+  const md = (): Metadata => metadataFromPrincipalHeaders({ apiKey: sut.apiKey });
+  try {
+    progress(`opening ${ACCOUNTS} accounts`);
+    for (let a = 0; a < ACCOUNTS; a++) {
+      const id = `acct-${a}`;
+      await client.upsertDebtor(
+        {
+          debtor: ledger.Debtor.fromPartial({
+            debtorId: `d-${a}`,
+            kind: 'person',
+            displayName: 'Bench',
+            country: 'CO',
+            timeZone: 'America/Bogota',
+          }),
+        },
+        md(),
+      );
+      await client.openAccount(
+        ledger.OpenAccountRequest.fromPartial({
+          accountId: id,
+          externalRef: `ext-${a}`,
+          product: 1,
+          currency: 'USD',
+          openedOn: '2026-01-01',
+          debtors: [{ debtorId: `d-${a}`, role: 1 }],
+        }),
+        md(),
+      );
+      await client.postCharge(
+        {
+          accountId: id,
+          kind: ledger.EntryKind.ENTRY_KIND_CHARGE,
+          amount: { amountMinor: 1e12, currency: 'USD' },
+          idempotencyKey: `c-${a}`,
+          effectiveDate: '',
+          memo: '',
+        },
+        md(),
+      );
+    }
+    progress(`PostPayment over gRPC, ${CONCURRENCY} concurrent, ${SECONDS}s`);
+    const ours = await timed(CONCURRENCY, SECONDS, (w, i) =>
+      client.postPayment(
+        {
+          accountId: `acct-${(w * 997 + i) % ACCOUNTS}`,
+          amount: { amountMinor: 100, currency: 'USD' },
+          idempotencyKey: `p-${w}-${i}`,
+          reference: '',
+        },
+        md(),
+      ),
+    );
+
+    progress(`raw INSERT transactions, ${CONCURRENCY} connections, ${SECONDS}s`);
+    const admin = new Client({ connectionString: sut.db.url });
+    await admin.connect();
+    await admin.query(
+      'CREATE TABLE raw_payment (id bigserial PRIMARY KEY, account_id text NOT NULL, amount_minor bigint NOT NULL, key text UNIQUE)',
+    );
+    const conns = await Promise.all(
+      Array.from({ length: CONCURRENCY }, async () => {
+        const c = new Client({ connectionString: sut.db.url });
+        await c.connect();
+        return c;
+      }),
+    );
+    const raw = await timed(CONCURRENCY, SECONDS, (w, i) =>
+      conns[w].query('INSERT INTO raw_payment (account_id, amount_minor, key) VALUES ($1, $2, $3)', [
+        `acct-${i % ACCOUNTS}`,
+        100,
+        `r-${w}-${i}`,
+      ]),
+    );
+    await Promise.all(conns.map((c) => c.end()));
+    await admin.end();
+
+    progress(`GetBalance over gRPC, ${CONCURRENCY} concurrent, ${SECONDS}s`);
+    const balance = await timed(CONCURRENCY, SECONDS, (w, i) =>
+      client.getBalance({ accountId: `acct-${(w + i) % ACCOUNTS}`, asOfDate: '' }, md()),
+    );
+
+    report({
+      bench: 'ledger-payments',
+      metric: 'payments_per_s_single',
+      value: Math.round(ours.rate),
+      unit: 'payments/s',
+      baseline: 'raw single-row INSERT transactions, same server and concurrency',
+      baselineValue: Math.round(raw.rate),
+      concurrency: CONCURRENCY,
+      p99Ms: Number(ours.p99.toFixed(1)),
+    });
+    report({
+      bench: 'ledger-payments',
+      metric: 'get_balance_p99',
+      value: Number(balance.p99.toFixed(2)),
+      unit: 'ms',
+      baseline: 'PostPayment p99 in the same run',
+      baselineValue: Number(ours.p99.toFixed(2)),
+      concurrency: CONCURRENCY,
+      callsPerS: Math.round(balance.rate),
+    });
+  } finally {
+    client.close();
+    await sut.close();
+    await infra.stop();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

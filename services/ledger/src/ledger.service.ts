@@ -1,10 +1,11 @@
 import { loadConfig, str } from '@collections/platform';
 import { SERVICE_CONTEXT, ServiceDefinition } from '@collections/runtime';
 import { LedgerRestController } from './ledger/ledger.controller';
-import { LEDGER_ACCOUNTS, LedgerGrpcController } from './ledger/ledger.grpc';
+import { LEDGER_ACCOUNTS, LEDGER_DATA_SUBJECTS, LedgerGrpcController } from './ledger/ledger.grpc';
 import { LedgerRepository } from './ledger/ledger.repository';
 import { PiiCipher } from './ledger/pii';
 import { AccountsUseCase } from './ledger/usecases/accounts.usecase';
+import { DataSubjectUseCase } from './ledger/usecases/data-subject.usecase';
 import { LedgerInitial1763900001000 } from './migrations/1763900001000-ledger-initial';
 
 /** Development default only: production sets LEDGER_PII_KEY (the boot log says which is used). */
@@ -18,12 +19,14 @@ export const ledgerService: ServiceDefinition = {
     const config = loadConfig({ piiKey: str('LEDGER_PII_KEY', { default: DEV_PII_KEY }) });
     if (config.piiKey === DEV_PII_KEY)
       ctx.logger.warn('LEDGER_PII_KEY is not set: national ids are encrypted with the development key');
+    const cipher = new PiiCipher(config.piiKey);
     return {
       module: class LedgerModule {},
       controllers: [LedgerGrpcController, LedgerRestController],
       providers: [
         { provide: SERVICE_CONTEXT, useValue: ctx },
-        { provide: LEDGER_ACCOUNTS, useValue: new AccountsUseCase(ctx, new PiiCipher(config.piiKey)) },
+        { provide: LEDGER_ACCOUNTS, useValue: new AccountsUseCase(ctx, cipher) },
+        { provide: LEDGER_DATA_SUBJECTS, useValue: new DataSubjectUseCase(ctx, cipher) },
         LedgerRepository,
         LedgerGrpcController,
       ],

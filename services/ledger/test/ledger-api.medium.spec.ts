@@ -330,4 +330,39 @@ describe('ledger API (gRPC, real PostgreSQL)', () => {
     expect(row.national_id_enc).toBeInstanceOf(Buffer);
     expect(row.national_id_enc.toString('latin1')).not.toContain('1020304050');
   });
+
+  it('exports everything held on a debtor, and erasure removes the personal data while the books stay whole', async () => {
+    const id = await newAccount(40_000);
+    await client.upsertDebtor(
+      {
+        debtor: ledger.Debtor.fromPartial({
+          debtorId: `d-${id}`,
+          kind: 'person',
+          displayName: 'Ana Pérez',
+          country: 'CO',
+          timeZone: 'America/Bogota',
+          nationalId: '1020304050',
+          contactPoints: [{ type: 'email', value: 'ana@example.co', verified: true, consentedChannels: ['email'] }],
+        }),
+      },
+      md(),
+    );
+    await client.postPayment({ accountId: id, amount: USD(5_000), idempotencyKey: `pay-${id}`, reference: '' }, md());
+    const exported = await client.exportDebtor({ debtorId: `d-${id}` }, md());
+    expect(exported.debtor).toMatchObject({
+      displayName: 'Ana Pérez',
+      nationalId: '1020304050',
+      contactPoints: [{ value: 'ana@example.co' }],
+    });
+    expect(exported.accountIds).toEqual([id]);
+    expect(exported.entries.map((e) => e.amount)).toEqual([USD(40_000), USD(5_000)]);
+
+    expect(await codeOf(client.eraseDebtor({ debtorId: `d-${id}`, reason: '' }, md()))).toBe(status.INVALID_ARGUMENT);
+    await client.eraseDebtor({ debtorId: `d-${id}`, reason: 'data-subject request 42' }, md());
+    const after = await client.exportDebtor({ debtorId: `d-${id}` }, md());
+    expect(after.erased).toBe(true);
+    expect(JSON.stringify(after)).not.toMatch(/Ana|1020304050|ana@example/);
+    expect(after.entries).toEqual(exported.entries);
+    expect((await client.getBalance({ accountId: id, asOfDate: '' }, md())).balance).toEqual(USD(35_000));
+  });
 });

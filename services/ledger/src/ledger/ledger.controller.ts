@@ -15,6 +15,16 @@ export class LedgerRestController {
     return this.grpc.upsertDebtor({ debtor: { ...ledger.Debtor.fromJSON(body), debtorId: id } });
   }
 
+  @Get('debtors/:id/export')
+  exportDebtor(@Param('id') id: string) {
+    return this.grpc.exportDebtor({ debtorId: id });
+  }
+
+  @Post('debtors/:id/erasure')
+  eraseDebtor(@Param('id') id: string, @Body() body: { reason?: string }) {
+    return this.grpc.eraseDebtor({ debtorId: id, reason: body?.reason ?? '' });
+  }
+
   @Post('accounts')
   @HttpCode(201)
   openAccount(@Body() body: unknown) {

@@ -6,9 +6,11 @@ import { balanceAsOf } from './balance-view';
 import { EntryKind } from './domain/journal';
 import { LedgerRepository } from './ledger.repository';
 import { AccountsUseCase } from './usecases/accounts.usecase';
+import { DataSubjectUseCase } from './usecases/data-subject.usecase';
 import { PostEntryUseCase } from './usecases/post-entry.usecase';
 
 export const LEDGER_ACCOUNTS = Symbol('LEDGER_ACCOUNTS');
+export const LEDGER_DATA_SUBJECTS = Symbol('LEDGER_DATA_SUBJECTS');
 
 function requireMoney(m: { amountMinor: number; currency: string } | undefined, field: string) {
   if (!m) throw AppError.invalid(`${field} is required`);
@@ -36,6 +38,7 @@ export class LedgerGrpcController implements ledger.LedgerServiceController {
     @Inject(SERVICE_CONTEXT) private readonly ctx: ServiceContext,
     private readonly repo: LedgerRepository,
     @Inject(LEDGER_ACCOUNTS) private readonly accounts: AccountsUseCase,
+    @Inject(LEDGER_DATA_SUBJECTS) private readonly dataSubjects: DataSubjectUseCase,
   ) {
     this.postEntry = new PostEntryUseCase(ctx, repo);
   }
@@ -142,6 +145,14 @@ export class LedgerGrpcController implements ledger.LedgerServiceController {
       reverses: payment,
     });
     return { entryId: result.entryId, balance: result.balance, replayed: result.replayed };
+  }
+
+  exportDebtor(request: ledger.ExportDebtorRequest): Promise<ledger.ExportDebtorResponse> {
+    return this.dataSubjects.export(currentTenantId(), request.debtorId);
+  }
+
+  eraseDebtor(request: ledger.EraseDebtorRequest): Promise<ledger.EraseDebtorResponse> {
+    return this.dataSubjects.erase(currentTenantId(), request.debtorId, request.reason);
   }
 
   async getAccountHistory(request: ledger.GetAccountHistoryRequest): Promise<ledger.GetAccountHistoryResponse> {

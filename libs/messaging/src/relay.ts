@@ -68,6 +68,9 @@ export class OutboxRelay {
     const batchSize = this.options.batchSize ?? 500;
     let published = 0;
     await this.options.dataSource.transaction(async (tx) => {
+      // Marking rows published need not wait for the disk: if that commit is lost, the rows
+      // are published again and consumers' inboxes drop the copies. Saves an fsync per batch.
+      await tx.query('SET LOCAL synchronous_commit TO off');
       // One statement takes the relay lock and claims the next rows; the claim commits only
       // after the transport acknowledged them, so a failed publish leaves them pending.
       const rows = (await tx.query(

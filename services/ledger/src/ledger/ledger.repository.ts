@@ -52,12 +52,100 @@ export class LedgerRepository {
     return row;
   }
 
-  async findEntryByKey(tx: EntityManager, tenantId: string, key: string): Promise<EntryRow | undefined> {
+  /**
+   * After the account lock: the entry already posted with this key (if any) and the inputs
+   * of days past due, in one round trip (a fresh snapshot, so it sees what the lock waited for).
+   */
+  async postingInputs(
+    tx: EntityManager,
+    tenantId: string,
+    accountId: string,
+    idempotencyKey: string,
+  ): Promise<{ earlier?: EntryRow; dues: Due[]; credits: Credit[] }> {
     const [row] = (await tx.query(
-      `SELECT ${ENTRY_COLUMNS} FROM journal_entry WHERE tenant_id = $1 AND idempotency_key = $2`,
-      [tenantId, key],
-    )) as EntryRow[];
-    return row;
+      `SELECT
+         (SELECT row_to_json(e) FROM (SELECT ${ENTRY_COLUMNS} FROM journal_entry WHERE tenant_id = $1 AND idempotency_key = $3) e) AS earlier,
+         (SELECT coalesce(json_agg(json_build_array(to_char(due_date, 'YYYY-MM-DD'), minimum_due_minor)), '[]')
+            FROM statement WHERE tenant_id = $1 AND account_id = $2) AS dues,
+         (SELECT coalesce(json_agg(json_build_array(d, c)), '[]') FROM (
+            SELECT to_char(effective_date, 'YYYY-MM-DD') AS d, sum(dues_credit_minor) AS c FROM journal_entry
+             WHERE tenant_id = $1 AND account_id = $2 AND dues_credit_minor <> 0 GROUP BY effective_date) x) AS credits`,
+      [tenantId, accountId, idempotencyKey],
+    )) as { earlier: EntryRow | null; dues: [string, number | string][]; credits: [string, number | string][] }[];
+    return {
+      earlier: row.earlier ?? undefined,
+      dues: row.dues.map(([dueDate, amount]) => ({ dueDate, amount: Number(amount) })),
+      credits: row.credits.map(([date, amount]) => ({ date, amount: Number(amount) })),
+    };
+  }
+
+  /**
+   * Writes a posting in one statement: the entry (with its stored answer), its lines, the
+   * account's cached balance and delinquency, and the outbox rows (data-modifying CTEs).
+   */
+  async writePosting(
+    tx: EntityManager,
+    tenantId: string,
+    e: {
+      id: string;
+      accountId: string;
+      kind: EntryKind;
+      amountMinor: number;
+      currency: string;
+      effectiveDate: string;
+      postedAt: Date;
+      reversesEntryId?: string;
+      duesCreditMinor: number;
+      idempotencyKey: string;
+      reference: string;
+      memo: string;
+      lines: Line[];
+      response: unknown;
+    },
+    balance: { components: Components; daysPastDue: number; bucket: string },
+    outbox: { sql: string; params: unknown[] },
+  ): Promise<void> {
+    const c = balance.components;
+    await tx.query(
+      `WITH entry AS (
+         INSERT INTO journal_entry (tenant_id, id, account_id, kind, amount_minor, currency, effective_date, posted_at, reverses_entry_id,
+           dues_credit_minor, idempotency_key, reference, memo, response)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)),
+       lines AS (
+         INSERT INTO journal_line (tenant_id, entry_id, line_no, ledger_account, debit_minor, credit_minor)
+         SELECT $1, $2, n, a, d, c FROM unnest($15::int[], $16::text[], $17::bigint[], $18::bigint[]) AS t(n, a, d, c)),
+       balance AS (
+         UPDATE account SET principal_minor = $19, interest_minor = $20, fees_minor = $21, days_past_due = $22, aging_bucket = $23
+          WHERE tenant_id = $1 AND id = $3),
+       events AS (${outbox.sql})
+       SELECT 1`,
+      [
+        tenantId,
+        e.id,
+        e.accountId,
+        e.kind,
+        e.amountMinor,
+        e.currency,
+        e.effectiveDate,
+        e.postedAt,
+        e.reversesEntryId ?? null,
+        e.duesCreditMinor,
+        e.idempotencyKey,
+        e.reference,
+        e.memo,
+        JSON.stringify(e.response),
+        e.lines.map((_, i) => i + 1),
+        e.lines.map((l) => l.account),
+        e.lines.map((l) => l.debit),
+        e.lines.map((l) => l.credit),
+        c.principal,
+        c.interest,
+        c.fees,
+        balance.daysPastDue,
+        balance.bucket,
+        ...outbox.params,
+      ],
+    );
   }
 
   async findEntry(tx: EntityManager, tenantId: string, id: string): Promise<EntryRow | undefined> {
@@ -87,81 +175,6 @@ export class LedgerRepository {
       debit: Number(r.debit_minor),
       credit: Number(r.credit_minor),
     }));
-  }
-
-  async insertEntry(
-    tx: EntityManager,
-    tenantId: string,
-    e: {
-      accountId: string;
-      kind: EntryKind;
-      amountMinor: number;
-      currency: string;
-      effectiveDate: string;
-      postedAt: Date;
-      reversesEntryId?: string;
-      duesCreditMinor: number;
-      idempotencyKey: string;
-      reference: string;
-      memo: string;
-      lines: Line[];
-    },
-  ): Promise<EntryRow> {
-    const [entry] = (await tx.query(
-      `INSERT INTO journal_entry (tenant_id, account_id, kind, amount_minor, currency, effective_date, posted_at, reverses_entry_id,
-         dues_credit_minor, idempotency_key, reference, memo)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING ${ENTRY_COLUMNS}`,
-      [
-        tenantId,
-        e.accountId,
-        e.kind,
-        e.amountMinor,
-        e.currency,
-        e.effectiveDate,
-        e.postedAt,
-        e.reversesEntryId ?? null,
-        e.duesCreditMinor,
-        e.idempotencyKey,
-        e.reference,
-        e.memo,
-      ],
-    )) as EntryRow[];
-    await tx.query(
-      `INSERT INTO journal_line (tenant_id, entry_id, line_no, ledger_account, debit_minor, credit_minor)
-       SELECT $1, $2, n, a, d, c FROM unnest($3::int[], $4::text[], $5::bigint[], $6::bigint[]) AS t(n, a, d, c)`,
-      [
-        tenantId,
-        entry.id,
-        e.lines.map((_, i) => i + 1),
-        e.lines.map((l) => l.account),
-        e.lines.map((l) => l.debit),
-        e.lines.map((l) => l.credit),
-      ],
-    );
-    return entry;
-  }
-
-  async saveResponse(tx: EntityManager, tenantId: string, entryId: string, response: unknown): Promise<void> {
-    await tx.query(`UPDATE journal_entry SET response = $3 WHERE tenant_id = $1 AND id = $2`, [
-      tenantId,
-      entryId,
-      JSON.stringify(response),
-    ]);
-  }
-
-  async updateCachedBalance(
-    tx: EntityManager,
-    tenantId: string,
-    accountId: string,
-    c: Components,
-    daysPastDue: number,
-    bucket: string,
-  ): Promise<void> {
-    await tx.query(
-      `UPDATE account SET principal_minor = $3, interest_minor = $4, fees_minor = $5, days_past_due = $6, aging_bucket = $7
-       WHERE tenant_id = $1 AND id = $2`,
-      [tenantId, accountId, c.principal, c.interest, c.fees, daysPastDue, bucket],
-    );
   }
 
   /** The receivable as of the end of a calendar date, from the lines themselves. */

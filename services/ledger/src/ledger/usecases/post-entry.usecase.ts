@@ -1,4 +1,4 @@
-import { EntityManager } from 'typeorm';
+import { randomUUID } from 'node:crypto';
 import { EventType, ledger } from '@collections/contracts';
 import { AppError, localDate, money } from '@collections/platform';
 import { ServiceContext } from '@collections/runtime';
@@ -6,6 +6,7 @@ import { mapBalanceView, validDate } from '../balance-view';
 import { EntryKind, add, creditTowardsDues, creditedComponents, post } from '../domain/journal';
 import { agingBucket, delinquencyAsOf } from '../domain/delinquency';
 import { AccountRow, EntryRow, LedgerRepository, componentsOf } from '../ledger.repository';
+import { NewEvent } from '@collections/messaging';
 
 export interface PostEntryCommand {
   tenantId: string;
@@ -45,7 +46,12 @@ export class PostEntryUseCase {
     return this.ctx.dataSource.transaction(async (tx) => {
       const account = await this.repo.findAccount(tx, cmd.tenantId, cmd.accountId, true);
       if (!account) throw AppError.notFound(`account ${cmd.accountId} does not exist`);
-      const earlier = await this.repo.findEntryByKey(tx, cmd.tenantId, cmd.idempotencyKey);
+      const { earlier, dues, credits } = await this.repo.postingInputs(
+        tx,
+        cmd.tenantId,
+        account.id,
+        cmd.idempotencyKey,
+      );
       if (earlier) return this.replay(earlier, cmd);
       if (cmd.currency !== account.currency.trim()) {
         throw AppError.invalid(
@@ -53,7 +59,8 @@ export class PostEntryUseCase {
         );
       }
       money(cmd.amountMinor, cmd.currency); // a safe integer in an ISO 4217 currency
-      const today = localDate(this.ctx.clock.now(), account.time_zone);
+      const now = this.ctx.clock.now();
+      const today = localDate(now, account.time_zone);
       const effectiveDate = cmd.effectiveDate ? validDate(cmd.effectiveDate, 'effective_date') : today;
       const before = componentsOf(account);
       const reversed = cmd.reverses
@@ -62,28 +69,39 @@ export class PostEntryUseCase {
       const posting = post(cmd.kind, cmd.amountMinor, before, reversed);
       const after = add(before, posting.delta);
       const amountMinor = cmd.kind === EntryKind.PaymentReversal ? Number(cmd.reverses!.amount_minor) : cmd.amountMinor;
-      const entry = await this.repo.insertEntry(tx, cmd.tenantId, {
-        accountId: account.id,
-        kind: cmd.kind,
-        amountMinor,
-        currency: cmd.currency,
-        effectiveDate,
-        postedAt: this.ctx.clock.now(),
-        reversesEntryId: cmd.reverses?.id,
-        duesCreditMinor: creditTowardsDues(cmd.kind, posting.delta),
-        idempotencyKey: cmd.idempotencyKey,
-        reference: cmd.reference ?? '',
-        memo: cmd.memo ?? '',
-        lines: posting.lines,
-      });
-      const { dues, credits } = await this.repo.delinquencyInputs(tx, cmd.tenantId, account.id);
-      const delinquency = delinquencyAsOf(dues, credits, today);
+      const duesCreditMinor = creditTowardsDues(cmd.kind, posting.delta);
+      const delinquency = delinquencyAsOf(
+        dues,
+        duesCreditMinor === 0 ? credits : [...credits, { date: effectiveDate, amount: duesCreditMinor }],
+        today,
+      );
       const bucket = agingBucket(delinquency.daysPastDue);
-      await this.repo.updateCachedBalance(tx, cmd.tenantId, account.id, after, delinquency.daysPastDue, bucket);
       const balance = mapBalanceView(account, today, after, delinquency);
-      await this.publish(tx, cmd, account, entry, amountMinor, balance, bucket);
-      const result: PostEntryResult = { entryId: entry.id, balance, replayed: false };
-      await this.repo.saveResponse(tx, cmd.tenantId, entry.id, result);
+      const entryId = randomUUID();
+      const result: PostEntryResult = { entryId, balance, replayed: false };
+      const events = this.events(cmd, account, entryId, now, amountMinor, balance, bucket);
+      await this.repo.writePosting(
+        tx,
+        cmd.tenantId,
+        {
+          id: entryId,
+          accountId: account.id,
+          kind: cmd.kind,
+          amountMinor,
+          currency: cmd.currency,
+          effectiveDate,
+          postedAt: now,
+          reversesEntryId: cmd.reverses?.id,
+          duesCreditMinor,
+          idempotencyKey: cmd.idempotencyKey,
+          reference: cmd.reference ?? '',
+          memo: cmd.memo ?? '',
+          lines: posting.lines,
+          response: result,
+        },
+        { components: after, daysPastDue: delinquency.daysPastDue, bucket },
+        this.ctx.backbone.outbox.statement(tx, events, 24),
+      );
       return result;
     });
   }
@@ -101,35 +119,33 @@ export class PostEntryUseCase {
     return { ...(earlier.response as PostEntryResult), replayed: true };
   }
 
-  private async publish(
-    tx: EntityManager,
+  private events(
     cmd: PostEntryCommand,
     account: AccountRow,
-    entry: EntryRow,
+    entryId: string,
+    postedAt: Date,
     amountMinor: number,
     balance: ledger.BalanceView,
     bucket: string,
-  ): Promise<void> {
-    const outbox = this.ctx.backbone.outbox;
-    const base = { key: account.id, tenantId: cmd.tenantId, time: entry.posted_at };
+  ): NewEvent<EventType>[] {
     const amount = money(Math.abs(amountMinor), cmd.currency);
     const events: { type: EventType; payload: object }[] = [];
     if (cmd.kind === EntryKind.Payment) {
       events.push({
         type: 'collections.ledger.v1.PaymentPosted',
         payload: {
-          paymentId: entry.id,
+          paymentId: entryId,
           accountId: account.id,
           amount,
           balanceAfter: balance.total,
-          postedAt: entry.posted_at,
-          reference: entry.reference,
+          postedAt,
+          reference: cmd.reference ?? '',
         },
       });
     } else if (cmd.kind === EntryKind.PaymentReversal) {
       events.push({
         type: 'collections.ledger.v1.PaymentReversed',
-        payload: { entryId: entry.id, paymentId: cmd.reverses!.id, accountId: account.id, amount, reason: entry.memo },
+        payload: { entryId, paymentId: cmd.reverses!.id, accountId: account.id, amount, reason: cmd.memo ?? '' },
       });
     } else if (
       cmd.kind === EntryKind.Adjustment ||
@@ -139,15 +155,15 @@ export class PostEntryUseCase {
       events.push({
         type: 'collections.ledger.v1.AdjustmentPosted',
         payload: {
-          entryId: entry.id,
+          entryId,
           accountId: account.id,
           kind: cmd.kind,
           amount: money(amountMinor, cmd.currency),
-          reason: entry.memo,
+          reason: cmd.memo ?? '',
         },
       });
     }
-    events.push({ type: 'collections.ledger.v1.BalanceChanged', payload: { balance, causedByEntryId: entry.id } });
+    events.push({ type: 'collections.ledger.v1.BalanceChanged', payload: { balance, causedByEntryId: entryId } });
     if (bucket !== account.aging_bucket) {
       events.push({
         type: 'collections.ledger.v1.DelinquencyChanged',
@@ -161,9 +177,12 @@ export class PostEntryUseCase {
         },
       });
     }
-    await outbox.addMany(
-      tx,
-      events.map((e) => ({ ...base, type: e.type, payload: e.payload as never })),
-    );
+    return events.map((e) => ({
+      key: account.id,
+      tenantId: cmd.tenantId,
+      time: postedAt,
+      type: e.type,
+      payload: e.payload as never,
+    }));
   }
 }

@@ -1,6 +1,6 @@
 import { EntityManager } from 'typeorm';
 import { ledger } from '@collections/contracts';
-import { AppError, Clock, localDate, money } from '@collections/platform';
+import { AppError, Clock, money } from '@collections/platform';
 import { Components, total } from './domain/journal';
 import { agingBucket, delinquencyAsOf } from './domain/delinquency';
 import { AccountRow, LedgerRepository } from './ledger.repository';
@@ -41,10 +41,14 @@ export async function balanceAsOf(
   accountId: string,
   asOfDate?: string,
 ): Promise<ledger.BalanceView> {
-  const account = await repo.findAccount(tx, tenantId, accountId);
-  if (!account) throw AppError.notFound(`account ${accountId} does not exist`);
-  const asOf = asOfDate ? validDate(asOfDate, 'as_of_date') : localDate(clock.now(), account.time_zone);
-  const components = await repo.componentsAsOf(tx, tenantId, accountId, asOf);
-  const { dues, credits } = await repo.delinquencyInputs(tx, tenantId, accountId);
+  const inputs = await repo.balanceInputs(
+    tx,
+    tenantId,
+    accountId,
+    asOfDate ? validDate(asOfDate, 'as_of_date') : null,
+    clock.now(),
+  );
+  if (!inputs) throw AppError.notFound(`account ${accountId} does not exist`);
+  const { account, asOf, components, dues, credits } = inputs;
   return mapBalanceView(account, asOf, components, delinquencyAsOf(dues, credits, asOf));
 }

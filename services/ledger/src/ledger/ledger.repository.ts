@@ -177,40 +177,56 @@ export class LedgerRepository {
     }));
   }
 
-  /** The receivable as of the end of a calendar date, from the lines themselves. */
-  async componentsAsOf(tx: EntityManager, tenantId: string, accountId: string, asOf: string): Promise<Components> {
-    const rows = (await tx.query(
-      `SELECT l.ledger_account, sum(l.debit_minor - l.credit_minor)::bigint AS net
-         FROM journal_line l JOIN journal_entry e ON e.tenant_id = l.tenant_id AND e.id = l.entry_id
-        WHERE e.tenant_id = $1 AND e.account_id = $2 AND e.effective_date <= $3 AND l.ledger_account LIKE 'receivable:%'
-        GROUP BY l.ledger_account`,
-      [tenantId, accountId, asOf],
-    )) as { ledger_account: string; net: string }[];
-    const net = (name: string) => Number(rows.find((r) => r.ledger_account === name)?.net ?? 0);
-    return {
-      principal: net('receivable:principal'),
-      interest: net('receivable:interest'),
-      fees: net('receivable:fees'),
-    };
-  }
-
-  async delinquencyInputs(
+  /**
+   * Everything a balance view needs, in one statement (one snapshot): the account, the
+   * receivable as of the end of the date (from the lines themselves; default: today in the
+   * account's time zone at `now`) and the inputs of days past due.
+   */
+  async balanceInputs(
     tx: EntityManager,
     tenantId: string,
     accountId: string,
-  ): Promise<{ dues: Due[]; credits: Credit[] }> {
-    const dues = (await tx.query(
-      `SELECT to_char(due_date, 'YYYY-MM-DD') AS "dueDate", minimum_due_minor::bigint AS amount FROM statement WHERE tenant_id = $1 AND account_id = $2`,
-      [tenantId, accountId],
-    )) as { dueDate: string; amount: string }[];
-    const credits = (await tx.query(
-      `SELECT to_char(effective_date, 'YYYY-MM-DD') AS date, sum(dues_credit_minor)::bigint AS amount FROM journal_entry
-        WHERE tenant_id = $1 AND account_id = $2 AND dues_credit_minor <> 0 GROUP BY effective_date`,
-      [tenantId, accountId],
-    )) as { date: string; amount: string }[];
+    asOfDate: string | null,
+    now: Date,
+  ): Promise<
+    { account: AccountRow; asOf: string; components: Components; dues: Due[]; credits: Credit[] } | undefined
+  > {
+    const [row] = (await tx.query(
+      `WITH acct AS (
+         SELECT ${ACCOUNT_COLUMNS}, coalesce($3::date, ($4::timestamptz AT TIME ZONE time_zone)::date) AS as_of
+           FROM account WHERE tenant_id = $1 AND id = $2)
+       SELECT row_to_json(acct) AS account, to_char(acct.as_of, 'YYYY-MM-DD') AS as_of,
+         (SELECT coalesce(json_object_agg(ledger_account, net), '{}') FROM (
+            SELECT l.ledger_account, sum(l.debit_minor - l.credit_minor) AS net
+              FROM journal_line l JOIN journal_entry e ON e.tenant_id = l.tenant_id AND e.id = l.entry_id
+             WHERE e.tenant_id = $1 AND e.account_id = $2 AND e.effective_date <= acct.as_of AND l.ledger_account LIKE 'receivable:%'
+             GROUP BY l.ledger_account) x) AS components,
+         (SELECT coalesce(json_agg(json_build_array(to_char(due_date, 'YYYY-MM-DD'), minimum_due_minor)), '[]')
+            FROM statement WHERE tenant_id = $1 AND account_id = $2) AS dues,
+         (SELECT coalesce(json_agg(json_build_array(d, c)), '[]') FROM (
+            SELECT to_char(effective_date, 'YYYY-MM-DD') AS d, sum(dues_credit_minor) AS c FROM journal_entry
+             WHERE tenant_id = $1 AND account_id = $2 AND dues_credit_minor <> 0 GROUP BY effective_date) y) AS credits
+       FROM acct`,
+      [tenantId, accountId, asOfDate, now],
+    )) as {
+      account: AccountRow;
+      as_of: string;
+      components: Record<string, number | string>;
+      dues: [string, number | string][];
+      credits: [string, number | string][];
+    }[];
+    if (!row) return undefined;
+    const net = (name: string) => Number(row.components[name] ?? 0);
     return {
-      dues: dues.map((d) => ({ dueDate: d.dueDate, amount: Number(d.amount) })),
-      credits: credits.map((c) => ({ date: c.date, amount: Number(c.amount) })),
+      account: row.account,
+      asOf: row.as_of,
+      components: {
+        principal: net('receivable:principal'),
+        interest: net('receivable:interest'),
+        fees: net('receivable:fees'),
+      },
+      dues: row.dues.map(([dueDate, amount]) => ({ dueDate, amount: Number(amount) })),
+      credits: row.credits.map(([date, amount]) => ({ date, amount: Number(amount) })),
     };
   }
 

@@ -86,29 +86,26 @@ export class LedgerGrpcController implements ledger.LedgerServiceController {
     return this.accounts.issueStatement(currentTenantId(), request);
   }
 
-  async postCharge(request: ledger.PostChargeRequest): Promise<ledger.PostChargeResponse> {
+  postCharge(request: ledger.PostChargeRequest): Promise<ledger.PostChargeResponse> {
     if (!CHARGE_KINDS.has(request.kind))
       throw AppError.invalid('kind must be ENTRY_KIND_CHARGE, ENTRY_KIND_INTEREST or ENTRY_KIND_FEE');
-    const amount = requireMoney(request.amount, 'amount');
-    const result = await this.postEntry.execute({
-      tenantId: currentTenantId(),
-      accountId: request.accountId,
-      kind: request.kind as number as EntryKind,
-      amountMinor: amount.amountMinor,
-      currency: amount.currency,
-      idempotencyKey: request.idempotencyKey,
-      effectiveDate: request.effectiveDate || undefined,
-      memo: request.memo,
-    });
-    return { entryId: result.entryId, balance: result.balance, replayed: result.replayed };
+    return this.postKind(request, request.memo);
   }
 
-  async postAdjustment(request: ledger.PostAdjustmentRequest): Promise<ledger.PostAdjustmentResponse> {
+  postAdjustment(request: ledger.PostAdjustmentRequest): Promise<ledger.PostAdjustmentResponse> {
     if (!ADJUSTMENT_KINDS.has(request.kind)) {
       throw AppError.invalid(
         'kind must be ENTRY_KIND_ADJUSTMENT, ENTRY_KIND_SETTLEMENT_DISCOUNT or ENTRY_KIND_WRITE_OFF',
       );
     }
+    return this.postKind(request, request.reason);
+  }
+
+  /** Charges and adjustments: the kind was checked by the caller; the use case does the rest. */
+  private async postKind(
+    request: Pick<ledger.PostChargeRequest, 'accountId' | 'kind' | 'amount' | 'idempotencyKey' | 'effectiveDate'>,
+    memo: string,
+  ): Promise<ledger.PostChargeResponse> {
     const amount = requireMoney(request.amount, 'amount');
     const result = await this.postEntry.execute({
       tenantId: currentTenantId(),
@@ -118,7 +115,7 @@ export class LedgerGrpcController implements ledger.LedgerServiceController {
       currency: amount.currency,
       idempotencyKey: request.idempotencyKey,
       effectiveDate: request.effectiveDate || undefined,
-      memo: request.reason,
+      memo,
     });
     return { entryId: result.entryId, balance: result.balance, replayed: result.replayed };
   }

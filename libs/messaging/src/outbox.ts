@@ -52,7 +52,11 @@ export class Outbox {
    * data-modifying CTE), saving a round trip on hot paths. Parameters are numbered from
    * `firstParam`. The caller must run it in `tx`: the relay is woken after that commit.
    */
-  statement(tx: EntityManager, events: NewEvent<EventType>[], firstParam: number): { sql: string; params: unknown[]; eventIds: string[] } {
+  statement(
+    tx: EntityManager,
+    events: NewEvent<EventType>[],
+    firstParam: number,
+  ): { sql: string; params: unknown[]; eventIds: string[] } {
     const c = this.columnsOf(events);
     const n = firstParam;
     this.scheduleWake(tx);

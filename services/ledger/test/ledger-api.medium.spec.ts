@@ -365,4 +365,62 @@ describe('ledger API (gRPC, real PostgreSQL)', () => {
     expect(after.entries).toEqual(exported.entries);
     expect((await client.getBalance({ accountId: id, asOfDate: '' }, md())).balance).toEqual(USD(35_000));
   });
+
+  it('sets and lifts holds and records consent, publishing each change', async () => {
+    const id = await newAccount(1_000);
+    const debtorId = `d-${id}`;
+    await client.upsertDebtor(
+      {
+        debtor: ledger.Debtor.fromPartial({
+          debtorId,
+          kind: 'person',
+          displayName: 'Ana Pérez',
+          country: 'CO',
+          timeZone: 'America/Bogota',
+          contactPoints: [{ type: 'phone', value: '+573001234567', verified: true, consentedChannels: ['call'] }],
+        }),
+      },
+      md(),
+    );
+    const hold = {
+      debtorId,
+      kind: ledger.HoldKind.HOLD_KIND_DISPUTE,
+      source: 'debtor',
+      startsOn: '2026-03-01',
+      endsOn: '',
+      idempotencyKey: `hold-${id}`,
+    };
+    const first = await client.setHold(hold, md());
+    expect(await client.setHold(hold, md())).toEqual({ holdId: first.holdId, replayed: true });
+    expect(await codeOf(client.setHold({ ...hold, kind: 0, idempotencyKey: 'other' }, md()))).toBe(
+      status.INVALID_ARGUMENT,
+    );
+    expect(await client.liftHold({ holdId: first.holdId, reason: 'dispute resolved' }, md())).toEqual({ lifted: true });
+    expect(await client.liftHold({ holdId: first.holdId, reason: 'again' }, md())).toEqual({ lifted: false });
+
+    expect(await client.recordConsent({ debtorId, channel: 'sms', granted: true, source: 'web form' }, md())).toEqual({
+      consentedChannels: ['call', 'sms'],
+    });
+    expect(
+      await client.recordConsent({ debtorId, channel: 'call', granted: false, source: 'phone request' }, md()),
+    ).toEqual({ consentedChannels: ['sms'] });
+    expect(await codeOf(client.recordConsent({ debtorId, channel: 'email', granted: true, source: 'x' }, md()))).toBe(
+      status.INVALID_ARGUMENT,
+    );
+    expect(
+      await codeOf(client.recordConsent({ debtorId: 'nobody', channel: 'sms', granted: true, source: 'x' }, md())),
+    ).toBe(status.NOT_FOUND);
+
+    const events = (
+      await sut.dataSource.query(`SELECT headers->>'ce_type' AS type FROM ledger.outbox WHERE key = $1 ORDER BY id`, [
+        debtorId,
+      ])
+    ).map((r: { type: string }) => r.type.replace('collections.ledger.v1.', ''));
+    expect(events.filter((t: string) => t !== 'DebtorUpserted')).toEqual([
+      'HoldChanged',
+      'HoldChanged',
+      'ConsentChanged',
+      'ConsentChanged',
+    ]);
+  });
 });

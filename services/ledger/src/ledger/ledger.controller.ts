@@ -15,6 +15,22 @@ export class LedgerRestController {
     return this.grpc.upsertDebtor({ debtor: { ...ledger.Debtor.fromJSON(body), debtorId: id } });
   }
 
+  @Post('debtors/:id/holds')
+  @HttpCode(201)
+  setHold(@Param('id') id: string, @Body() body: unknown) {
+    return this.grpc.setHold({ ...ledger.SetHoldRequest.fromJSON(body), debtorId: id });
+  }
+
+  @Post('holds/:id/lift')
+  liftHold(@Param('id') id: string, @Body() body: { reason?: string }) {
+    return this.grpc.liftHold({ holdId: id, reason: body?.reason ?? '' });
+  }
+
+  @Post('debtors/:id/consents')
+  recordConsent(@Param('id') id: string, @Body() body: unknown) {
+    return this.grpc.recordConsent({ ...ledger.RecordConsentRequest.fromJSON(body), debtorId: id });
+  }
+
   @Get('debtors/:id/export')
   exportDebtor(@Param('id') id: string) {
     return this.grpc.exportDebtor({ debtorId: id });

@@ -7,10 +7,12 @@ import { EntryKind } from './domain/journal';
 import { LedgerRepository } from './ledger.repository';
 import { AccountsUseCase } from './usecases/accounts.usecase';
 import { DataSubjectUseCase } from './usecases/data-subject.usecase';
+import { HoldsAndConsentUseCase } from './usecases/holds-and-consent.usecase';
 import { PostEntryUseCase } from './usecases/post-entry.usecase';
 
 export const LEDGER_ACCOUNTS = Symbol('LEDGER_ACCOUNTS');
 export const LEDGER_DATA_SUBJECTS = Symbol('LEDGER_DATA_SUBJECTS');
+export const LEDGER_HOLDS = Symbol('LEDGER_HOLDS');
 
 function requireMoney(m: { amountMinor: number; currency: string } | undefined, field: string) {
   if (!m) throw AppError.invalid(`${field} is required`);
@@ -39,6 +41,7 @@ export class LedgerGrpcController implements ledger.LedgerServiceController {
     private readonly repo: LedgerRepository,
     @Inject(LEDGER_ACCOUNTS) private readonly accounts: AccountsUseCase,
     @Inject(LEDGER_DATA_SUBJECTS) private readonly dataSubjects: DataSubjectUseCase,
+    @Inject(LEDGER_HOLDS) private readonly holds: HoldsAndConsentUseCase,
   ) {
     this.postEntry = new PostEntryUseCase(ctx, repo);
   }
@@ -142,6 +145,18 @@ export class LedgerGrpcController implements ledger.LedgerServiceController {
       reverses: payment,
     });
     return { entryId: result.entryId, balance: result.balance, replayed: result.replayed };
+  }
+
+  setHold(request: ledger.SetHoldRequest): Promise<ledger.SetHoldResponse> {
+    return this.holds.setHold(currentTenantId(), request);
+  }
+
+  liftHold(request: ledger.LiftHoldRequest): Promise<ledger.LiftHoldResponse> {
+    return this.holds.liftHold(currentTenantId(), request);
+  }
+
+  recordConsent(request: ledger.RecordConsentRequest): Promise<ledger.RecordConsentResponse> {
+    return this.holds.recordConsent(currentTenantId(), request);
   }
 
   exportDebtor(request: ledger.ExportDebtorRequest): Promise<ledger.ExportDebtorResponse> {

@@ -1,0 +1,144 @@
+import { ledger } from '@collections/contracts';
+import { AppError } from '@collections/platform';
+import { ServiceContext } from '@collections/runtime';
+import { validDate } from '../balance-view';
+
+/** Which contact points a channel reaches. */
+const CHANNEL_CONTACT_TYPE: Record<string, 'phone' | 'email' | 'address'> = {
+  call: 'phone',
+  sms: 'phone',
+  whatsapp: 'phone',
+  email: 'email',
+  letter: 'address',
+  visit: 'address',
+};
+
+interface HoldRow {
+  id: string;
+  debtor_id: string;
+  kind: number;
+  source: string;
+  starts_on: string;
+  ends_on: string | null;
+  lifted_at: Date | null;
+  idempotency_key: string;
+}
+
+/** Holds and consent: the facts that stop or allow contact, each change published as an event. */
+export class HoldsAndConsentUseCase {
+  constructor(private readonly ctx: ServiceContext) {}
+
+  async setHold(tenantId: string, r: ledger.SetHoldRequest): Promise<ledger.SetHoldResponse> {
+    if (!r.debtorId) throw AppError.invalid('debtor_id is required');
+    if (!ledger.HoldKind[r.kind] || r.kind === ledger.HoldKind.HOLD_KIND_UNSPECIFIED)
+      throw AppError.invalid('kind must be a HoldKind');
+    if (!r.source) throw AppError.invalid('source is required (who reported the hold)');
+    if (!r.idempotencyKey) throw AppError.invalid('idempotency_key is required');
+    const startsOn = validDate(r.startsOn, 'starts_on');
+    const endsOn = r.endsOn ? validDate(r.endsOn, 'ends_on') : null;
+    if (endsOn && endsOn < startsOn) throw AppError.invalid('ends_on cannot be before starts_on');
+    return this.ctx.dataSource.transaction(async (tx) => {
+      const [debtor] = (await tx.query(`SELECT id FROM debtor WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, [
+        tenantId,
+        r.debtorId,
+      ])) as unknown[];
+      if (!debtor) throw AppError.notFound(`debtor ${r.debtorId} does not exist`);
+      const [earlier] = (await tx.query(
+        `SELECT id, debtor_id, kind FROM debtor_hold WHERE tenant_id = $1 AND idempotency_key = $2`,
+        [tenantId, r.idempotencyKey],
+      )) as HoldRow[];
+      if (earlier) {
+        if (earlier.debtor_id !== r.debtorId || earlier.kind !== r.kind) {
+          throw AppError.conflict('idempotency_key was already used for another hold');
+        }
+        return { holdId: earlier.id, replayed: true };
+      }
+      const [{ id }] = (await tx.query(
+        `INSERT INTO debtor_hold (tenant_id, debtor_id, kind, source, starts_on, ends_on, idempotency_key) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+        [tenantId, r.debtorId, r.kind, r.source, startsOn, endsOn, r.idempotencyKey],
+      )) as { id: string }[];
+      await this.ctx.backbone.outbox.add(tx, {
+        type: 'collections.ledger.v1.HoldChanged',
+        key: r.debtorId,
+        tenantId,
+        payload: {
+          holdId: id,
+          debtorId: r.debtorId,
+          kind: r.kind,
+          active: true,
+          source: r.source,
+          startsOn,
+          endsOn: endsOn ?? '',
+        },
+      });
+      return { holdId: id, replayed: false };
+    });
+  }
+
+  async liftHold(tenantId: string, r: ledger.LiftHoldRequest): Promise<ledger.LiftHoldResponse> {
+    if (!/^[0-9a-f-]{36}$/i.test(r.holdId)) throw AppError.notFound(`hold ${r.holdId} does not exist`);
+    if (!r.reason) throw AppError.invalid('reason is required');
+    return this.ctx.dataSource.transaction(async (tx) => {
+      const [hold] = (await tx.query(
+        `SELECT id, debtor_id, kind, source, to_char(starts_on, 'YYYY-MM-DD') AS starts_on, to_char(ends_on, 'YYYY-MM-DD') AS ends_on, lifted_at
+           FROM debtor_hold WHERE tenant_id = $1 AND id = $2 FOR UPDATE`,
+        [tenantId, r.holdId],
+      )) as HoldRow[];
+      if (!hold) throw AppError.notFound(`hold ${r.holdId} does not exist`);
+      if (hold.lifted_at) return { lifted: false };
+      await tx.query(`UPDATE debtor_hold SET lifted_at = $3, lift_reason = $4 WHERE tenant_id = $1 AND id = $2`, [
+        tenantId,
+        hold.id,
+        this.ctx.clock.now(),
+        r.reason,
+      ]);
+      await this.ctx.backbone.outbox.add(tx, {
+        type: 'collections.ledger.v1.HoldChanged',
+        key: hold.debtor_id,
+        tenantId,
+        payload: {
+          holdId: hold.id,
+          debtorId: hold.debtor_id,
+          kind: hold.kind,
+          active: false,
+          source: hold.source,
+          startsOn: hold.starts_on,
+          endsOn: hold.ends_on ?? '',
+        },
+      });
+      return { lifted: true };
+    });
+  }
+
+  async recordConsent(tenantId: string, r: ledger.RecordConsentRequest): Promise<ledger.RecordConsentResponse> {
+    const type = CHANNEL_CONTACT_TYPE[r.channel];
+    if (!type) throw AppError.invalid(`channel must be one of ${Object.keys(CHANNEL_CONTACT_TYPE).join(', ')}`);
+    if (!r.source) throw AppError.invalid('source is required (how the consent was given or withdrawn)');
+    return this.ctx.dataSource.transaction(async (tx) => {
+      const [debtor] = (await tx.query(`SELECT id FROM debtor WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, [
+        tenantId,
+        r.debtorId,
+      ])) as unknown[];
+      if (!debtor) throw AppError.notFound(`debtor ${r.debtorId} does not exist`);
+      const updated = (await tx.query(
+        `UPDATE contact_point SET consented_channels = CASE WHEN $4 THEN array(SELECT DISTINCT unnest(consented_channels || ARRAY[$3::text]) ORDER BY 1)
+                                                       ELSE array_remove(consented_channels, $3) END
+          WHERE tenant_id = $1 AND debtor_id = $2 AND type = $5`,
+        [tenantId, r.debtorId, r.channel, r.granted, type],
+      )) as [unknown[], number];
+      if (updated[1] === 0) throw AppError.invalid(`debtor ${r.debtorId} has no ${type} on file for ${r.channel}`);
+      const [{ channels }] = (await tx.query(
+        `SELECT coalesce(array_agg(DISTINCT c ORDER BY c), '{}') AS channels FROM contact_point, unnest(consented_channels) AS c
+          WHERE tenant_id = $1 AND debtor_id = $2`,
+        [tenantId, r.debtorId],
+      )) as { channels: string[] }[];
+      await this.ctx.backbone.outbox.add(tx, {
+        type: 'collections.ledger.v1.ConsentChanged',
+        key: r.debtorId,
+        tenantId,
+        payload: { debtorId: r.debtorId, channel: r.channel, granted: r.granted, consentedChannels: channels },
+      });
+      return { consentedChannels: channels };
+    });
+  }
+}

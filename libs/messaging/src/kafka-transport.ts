@@ -59,30 +59,42 @@ export class KafkaTransport implements Transport {
     });
   }
 
-  /** Creates every registry topic and the given services' dead-letter topics if missing. */
+  /**
+   * Creates every registry topic and the given services' dead-letter topics if missing.
+   * Several services start at once and create the same topics: a topic another client is
+   * still creating ("does not host this topic-partition", "already exists") is retried.
+   */
   async ensureTopics(extraTopics: string[] = [], services: string[] = []): Promise<void> {
-    const admin: Admin = this.kafka.admin();
-    await admin.connect();
-    try {
-      const wanted = new Set<string>(
-        [...Object.values(EVENTS).map((e) => e.topic), ...services.map((s) => deadLetterTopic(s)), ...extraTopics].map(
-          (t) => this.wire(t),
-        ),
-      );
-      const existing = new Set(await admin.listTopics());
-      const missing = [...wanted].filter((t) => !existing.has(t));
-      if (missing.length > 0) {
-        await admin.createTopics({
-          waitForLeaders: true,
-          topics: missing.map((topic) => ({
-            topic,
-            numPartitions: this.options.partitions ?? 4,
-            replicationFactor: 1,
-          })),
-        });
+    const wanted = new Set<string>(
+      [...Object.values(EVENTS).map((e) => e.topic), ...services.map((s) => deadLetterTopic(s)), ...extraTopics].map(
+        (t) => this.wire(t),
+      ),
+    );
+    for (let attempt = 1; ; attempt++) {
+      const admin: Admin = this.kafka.admin();
+      try {
+        await admin.connect();
+        const existing = new Set(await admin.listTopics());
+        const missing = [...wanted].filter((t) => !existing.has(t));
+        if (missing.length > 0) {
+          await admin.createTopics({
+            waitForLeaders: true,
+            topics: missing.map((topic) => ({
+              topic,
+              numPartitions: this.options.partitions ?? 4,
+              replicationFactor: 1,
+            })),
+          });
+        }
+        await admin.fetchTopicMetadata({ topics: [...wanted] });
+        return;
+      } catch (err) {
+        if (attempt >= 15) throw err;
+        this.logger.warn({ err, attempt }, 'topics not ready yet; retrying');
+        await new Promise((r) => setTimeout(r, Math.min(2_000, 100 * 2 ** attempt)));
+      } finally {
+        await admin.disconnect();
       }
-    } finally {
-      await admin.disconnect();
     }
   }
 

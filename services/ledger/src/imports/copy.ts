@@ -25,7 +25,23 @@ export function connectionOf(tx: EntityManager): PoolClient {
   return connection;
 }
 
-/** Streams rows into a table with COPY FROM STDIN (text format) on the transaction's connection. */
+const copySupport = new WeakMap<PoolClient, Promise<boolean>>();
+
+/** PGlite (embedded mode) speaks the wire protocol but not COPY FROM STDIN through pglite-socket. */
+function supportsCopy(tx: EntityManager): Promise<boolean> {
+  const connection = connectionOf(tx);
+  let known = copySupport.get(connection);
+  if (!known) {
+    known = tx.query('SELECT version() AS v').then((r: { v: string }[]) => !r[0].v.includes('PGlite'));
+    copySupport.set(connection, known);
+  }
+  return known;
+}
+
+/**
+ * Streams rows into a table with COPY FROM STDIN (text format) on the transaction's connection;
+ * on PGlite, multi-row INSERTs of the same rows instead.
+ */
 export async function copyRows(
   tx: EntityManager,
   table: string,
@@ -33,6 +49,7 @@ export async function copyRows(
   rows: CopyValue[][],
 ): Promise<void> {
   if (rows.length === 0) return;
+  if (!(await supportsCopy(tx))) return insertRows(tx, table, columns, rows);
   const sink = connectionOf(tx).query(copyFrom(`COPY ${table} (${columns.join(', ')}) FROM STDIN`));
   async function* lines() {
     let buffer = '';
@@ -46,4 +63,14 @@ export async function copyRows(
     if (buffer) yield buffer;
   }
   await pipeline(Readable.from(lines()), sink);
+}
+
+async function insertRows(tx: EntityManager, table: string, columns: string[], rows: CopyValue[][]): Promise<void> {
+  const perStatement = Math.floor(60_000 / columns.length);
+  for (let from = 0; from < rows.length; from += perStatement) {
+    const slice = rows.slice(from, from + perStatement);
+    const values: CopyValue[] = [];
+    const tuples = slice.map((row) => `(${row.map((v) => (values.push(v), `$${values.length}`)).join(',')})`);
+    await tx.query(`INSERT INTO ${table} (${columns.join(', ')}) VALUES ${tuples.join(',')}`, values);
+  }
 }

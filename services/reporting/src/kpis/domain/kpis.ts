@@ -1,0 +1,131 @@
+/**
+ * Collections KPIs as pure functions over facts from the read model. Each formula is written
+ * out in its comment; amounts are integer minor units of one currency, rates are fractions.
+ * A ratio whose denominator is zero is `null` (not defined), never 0 or NaN.
+ */
+
+export interface PlacedAccount {
+  accountId: string;
+  /** Date the account entered collections (placement), YYYY-MM-DD. */
+  placedOn: string;
+  /** Balance owed at placement. */
+  placedBalanceMinor: number;
+}
+
+export interface Collection {
+  accountId: string;
+  date: string;
+  amountMinor: number;
+}
+
+export interface ContactAttempt {
+  accountId: string;
+  channel: string;
+  /** true when the right party (the debtor) was reached. */
+  rightPartyContact: boolean;
+  promiseTaken: boolean;
+  costMinor: number;
+}
+
+export interface PromiseOutcome {
+  promiseId: string;
+  kept: boolean | null; // null: not yet due
+}
+
+const ratio = (numerator: number, denominator: number): number | null =>
+  denominator === 0 ? null : numerator / denominator;
+const DAY = 86_400_000;
+const daysBetween = (from: string, to: string) =>
+  Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / DAY);
+
+/** Recovery rate = Σ collected / Σ balance placed (optionally only collections within N days of placement). */
+export function recoveryRate(placed: PlacedAccount[], collections: Collection[], withinDays?: number): number | null {
+  const placedOn = new Map(placed.map((p) => [p.accountId, p.placedOn]));
+  const collected = collections
+    .filter((c) => placedOn.has(c.accountId))
+    .filter((c) => withinDays === undefined || daysBetween(placedOn.get(c.accountId)!, c.date) <= withinDays)
+    .reduce((s, c) => s + c.amountMinor, 0);
+  return ratio(
+    collected,
+    placed.reduce((s, p) => s + p.placedBalanceMinor, 0),
+  );
+}
+
+/** Right-party contact rate = attempts that reached the debtor / attempts. */
+export function rightPartyContactRate(attempts: ContactAttempt[]): number | null {
+  return ratio(attempts.filter((a) => a.rightPartyContact).length, attempts.length);
+}
+
+/** Promise-to-pay rate = right-party contacts that produced a promise / right-party contacts. */
+export function promiseToPayRate(attempts: ContactAttempt[]): number | null {
+  const rpc = attempts.filter((a) => a.rightPartyContact);
+  return ratio(rpc.filter((a) => a.promiseTaken).length, rpc.length);
+}
+
+/** Promise-kept rate = kept promises / promises already due (kept or broken). */
+export function promiseKeptRate(promises: PromiseOutcome[]): number | null {
+  const due = promises.filter((p) => p.kept !== null);
+  return ratio(due.filter((p) => p.kept).length, due.length);
+}
+
+/**
+ * Roll rates between aging buckets from one snapshot to the next: for each bucket, the share
+ * of its accounts found in each bucket a period later (rows sum to 1 over accounts present in
+ * both snapshots).
+ */
+export function rollRateMatrix(
+  before: Map<string, string>,
+  after: Map<string, string>,
+  buckets: readonly string[],
+): Record<string, Record<string, number | null>> {
+  const matrix: Record<string, Record<string, number | null>> = {};
+  for (const from of buckets) {
+    const moved = [...before].filter(([id, b]) => b === from && after.has(id)).map(([id]) => after.get(id)!);
+    matrix[from] = Object.fromEntries(
+      buckets.map((to) => [to, ratio(moved.filter((b) => b === to).length, moved.length)]),
+    );
+  }
+  return matrix;
+}
+
+/** Cure rate = delinquent accounts that are current a period later / delinquent accounts. */
+export function cureRate(
+  before: Map<string, string>,
+  after: Map<string, string>,
+  currentBucket = 'current',
+): number | null {
+  const delinquent = [...before].filter(([id, b]) => b !== currentBucket && after.has(id));
+  return ratio(delinquent.filter(([id]) => after.get(id) === currentBucket).length, delinquent.length);
+}
+
+/**
+ * Collection effectiveness index = collected in the period /
+ * (receivable at the start + amounts billed in the period − receivable still due at the end).
+ */
+export function collectionEffectivenessIndex(p: {
+  beginningReceivableMinor: number;
+  billedMinor: number;
+  endingReceivableMinor: number;
+  collectedMinor: number;
+}): number | null {
+  return ratio(p.collectedMinor, p.beginningReceivableMinor + p.billedMinor - p.endingReceivableMinor);
+}
+
+/** Days sales outstanding = receivable at the end / amounts billed in the period × days in the period. */
+export function daysSalesOutstanding(endingReceivableMinor: number, billedMinor: number, days: number): number | null {
+  const r = ratio(endingReceivableMinor, billedMinor);
+  return r === null ? null : r * days;
+}
+
+/** Cost per unit collected = Σ contact costs / Σ collected (cost of collecting one unit of currency). */
+export function costPerUnitCollected(attempts: ContactAttempt[], collections: Collection[]): number | null {
+  return ratio(
+    attempts.reduce((s, a) => s + a.costMinor, 0),
+    collections.reduce((s, c) => s + c.amountMinor, 0),
+  );
+}
+
+/** Opt-out rate = debtors who opted out of a channel / debtors contacted on it. */
+export function optOutRate(contactedDebtors: number, optedOut: number): number | null {
+  return ratio(optedOut, contactedDebtors);
+}

@@ -25,8 +25,18 @@ const REL_OUT = relative(root, OUT);
  * service's consumer handlers: it drives the `receive` operations and the dead-letter channels.
  */
 const CONSUMERS = {
-  scoring: ['collections.ledger.v1.PaymentPosted'],
-  orchestrator: ['collections.scoring.v1.AccountScored'],
+  scoring: [
+    'collections.ledger.v1.AccountOpened',
+    'collections.ledger.v1.StatementIssued',
+    'collections.ledger.v1.PaymentPosted',
+  ],
+  orchestrator: [
+    'collections.scoring.v1.AccountScored',
+    'collections.ledger.v1.AccountOpened',
+    'collections.ledger.v1.DebtorUpserted',
+    'collections.ledger.v1.ConsentChanged',
+    'collections.ledger.v1.HoldChanged',
+  ],
   promises: ['collections.ledger.v1.PaymentPosted'],
   reporting: ['collections.ledger.v1.PaymentPosted', 'collections.promises.v1.PromiseKept'],
 };

@@ -10,6 +10,7 @@ interface DecisionRow {
   allowed: boolean;
   reasons: string[];
   decided_at: Date;
+  next_permitted_at: Date | null;
 }
 
 @Controller()
@@ -34,6 +35,7 @@ export class OrchestratorGrpcController implements orchestrator.OrchestratorServ
         allowed: row.allowed,
         reasons: row.reasons,
         decidedAt: row.decided_at,
+        nextPermittedAt: row.next_permitted_at ?? undefined,
       },
     };
   }

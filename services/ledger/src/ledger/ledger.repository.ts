@@ -42,6 +42,28 @@ const ACCOUNT_COLUMNS = `id, external_ref, product, currency, credit_limit_minor
 const ENTRY_COLUMNS = `id, account_id, kind, amount_minor, currency, to_char(effective_date, 'YYYY-MM-DD') AS effective_date, posted_at,
   reverses_entry_id, idempotency_key, reference, memo, response`;
 
+/**
+ * Select-list columns `dues` and `credits`: the inputs of days past due for account $2 of
+ * tenant $1 (statement minimums by due date, credits towards them by date), as JSON arrays.
+ */
+const DELINQUENCY_INPUTS = `(SELECT coalesce(json_agg(json_build_array(to_char(due_date, 'YYYY-MM-DD'), minimum_due_minor)), '[]')
+            FROM statement WHERE tenant_id = $1 AND account_id = $2) AS dues,
+         (SELECT coalesce(json_agg(json_build_array(d, c)), '[]') FROM (
+            SELECT to_char(effective_date, 'YYYY-MM-DD') AS d, sum(dues_credit_minor) AS c FROM journal_entry
+             WHERE tenant_id = $1 AND account_id = $2 AND dues_credit_minor <> 0 GROUP BY effective_date) credit) AS credits`;
+
+interface DelinquencyInputRows {
+  dues: [string, number | string][];
+  credits: [string, number | string][];
+}
+
+function parseDelinquencyInputs(row: DelinquencyInputRows): { dues: Due[]; credits: Credit[] } {
+  return {
+    dues: row.dues.map(([dueDate, amount]) => ({ dueDate, amount: Number(amount) })),
+    credits: row.credits.map(([date, amount]) => ({ date, amount: Number(amount) })),
+  };
+}
+
 /** Queries only; every one is scoped to a tenant. Decisions live in domain/ and the use cases. */
 export class LedgerRepository {
   async findAccount(tx: EntityManager, tenantId: string, id: string, lock = false): Promise<AccountRow | undefined> {
@@ -65,18 +87,10 @@ export class LedgerRepository {
     const [row] = (await tx.query(
       `SELECT
          (SELECT row_to_json(e) FROM (SELECT ${ENTRY_COLUMNS} FROM journal_entry WHERE tenant_id = $1 AND idempotency_key = $3) e) AS earlier,
-         (SELECT coalesce(json_agg(json_build_array(to_char(due_date, 'YYYY-MM-DD'), minimum_due_minor)), '[]')
-            FROM statement WHERE tenant_id = $1 AND account_id = $2) AS dues,
-         (SELECT coalesce(json_agg(json_build_array(d, c)), '[]') FROM (
-            SELECT to_char(effective_date, 'YYYY-MM-DD') AS d, sum(dues_credit_minor) AS c FROM journal_entry
-             WHERE tenant_id = $1 AND account_id = $2 AND dues_credit_minor <> 0 GROUP BY effective_date) x) AS credits`,
+         ${DELINQUENCY_INPUTS}`,
       [tenantId, accountId, idempotencyKey],
-    )) as { earlier: EntryRow | null; dues: [string, number | string][]; credits: [string, number | string][] }[];
-    return {
-      earlier: row.earlier ?? undefined,
-      dues: row.dues.map(([dueDate, amount]) => ({ dueDate, amount: Number(amount) })),
-      credits: row.credits.map(([date, amount]) => ({ date, amount: Number(amount) })),
-    };
+    )) as ({ earlier: EntryRow | null } & DelinquencyInputRows)[];
+    return { earlier: row.earlier ?? undefined, ...parseDelinquencyInputs(row) };
   }
 
   /**
@@ -201,20 +215,14 @@ export class LedgerRepository {
               FROM journal_line l JOIN journal_entry e ON e.tenant_id = l.tenant_id AND e.id = l.entry_id
              WHERE e.tenant_id = $1 AND e.account_id = $2 AND e.effective_date <= acct.as_of AND l.ledger_account LIKE 'receivable:%'
              GROUP BY l.ledger_account) x) AS components,
-         (SELECT coalesce(json_agg(json_build_array(to_char(due_date, 'YYYY-MM-DD'), minimum_due_minor)), '[]')
-            FROM statement WHERE tenant_id = $1 AND account_id = $2) AS dues,
-         (SELECT coalesce(json_agg(json_build_array(d, c)), '[]') FROM (
-            SELECT to_char(effective_date, 'YYYY-MM-DD') AS d, sum(dues_credit_minor) AS c FROM journal_entry
-             WHERE tenant_id = $1 AND account_id = $2 AND dues_credit_minor <> 0 GROUP BY effective_date) y) AS credits
+         ${DELINQUENCY_INPUTS}
        FROM acct`,
       [tenantId, accountId, asOfDate, now],
-    )) as {
+    )) as ({
       account: AccountRow;
       as_of: string;
       components: Record<string, number | string>;
-      dues: [string, number | string][];
-      credits: [string, number | string][];
-    }[];
+    } & DelinquencyInputRows)[];
     if (!row) return undefined;
     const net = (name: string) => Number(row.components[name] ?? 0);
     return {
@@ -225,8 +233,7 @@ export class LedgerRepository {
         interest: net('receivable:interest'),
         fees: net('receivable:fees'),
       },
-      dues: row.dues.map(([dueDate, amount]) => ({ dueDate, amount: Number(amount) })),
-      credits: row.credits.map(([date, amount]) => ({ date, amount: Number(amount) })),
+      ...parseDelinquencyInputs(row),
     };
   }
 

@@ -1,19 +1,24 @@
+import { fork } from 'node:child_process';
+import { join } from 'node:path';
 import { Metadata } from '@grpc/grpc-js';
 import { Client } from 'pg';
 import { ledger } from '@collections/contracts';
-import { ledgerService } from '@collections/ledger';
 import { grpcClient, metadataFromPrincipalHeaders } from '@collections/platform';
-import { provideInfrastructure, startServiceUnderTest } from '@collections/testing';
+import { provideInfrastructure } from '@collections/testing';
 import { percentile, progress, report } from './report';
 
 /**
- * npm run bench -- ledger-payments: PostPayment over gRPC (lock, idempotency check, double
+ * npm run bench -- ledger-payments: the ledger in its own process; PostPayment over gRPC (lock, idempotency check, double
  * entry, cached balance, delinquency, outbox) at 50 concurrent callers, beside raw
  * single-row INSERT transactions into a bare table on the same server at the same
- * concurrency; then the p99 of GetBalance at 50 concurrent callers.
+ * concurrency; PostPayments in batches of 500 beside raw 500-row INSERT transactions; then
+ * the p99 of GetBalance at 50 concurrent callers.
  */
 const CONCURRENCY = 50;
 const ACCOUNTS = 1_000;
+/** Batched: this many payments per call (a bank file's page), this many calls in flight. */
+const BATCH = 500;
+const BATCH_CONCURRENCY = 4;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 
 async function timed(workers: number, seconds: number, call: (worker: number, i: number) => Promise<unknown>) {
@@ -41,8 +46,15 @@ async function timed(workers: number, seconds: number, call: (worker: number, i:
 async function main(): Promise<void> {
   const infra = await provideInfrastructure({ kafka: false });
   process.env.DATABASE_URL = infra.databaseUrl;
-  const sut = await startServiceUnderTest(ledgerService);
-  const client = grpcClient(ledger.LedgerServiceService, sut.app.grpcAddress);
+  const server = fork(join(__dirname, 'ledger-server.js'), [], {
+    execArgv: process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROFILE] : [],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const sut = await new Promise<{ grpcAddress: string; apiKey: string; databaseUrl: string }>((resolve, reject) => {
+    server.once('message', (m) => resolve(m as never));
+    server.once('exit', (code) => reject(new Error(`ledger server exited with ${code}`)));
+  });
+  const client = grpcClient(ledger.LedgerServiceService, sut.grpcAddress);
   const md = (): Metadata => metadataFromPrincipalHeaders({ apiKey: sut.apiKey });
   try {
     progress(`opening ${ACCOUNTS} accounts`);
@@ -96,15 +108,30 @@ async function main(): Promise<void> {
       ),
     );
 
+    progress(`PostPayments over gRPC, ${BATCH} per call, ${BATCH_CONCURRENCY} calls in flight, ${SECONDS}s`);
+    const batched = await timed(BATCH_CONCURRENCY, SECONDS, (w, i) =>
+      client.postPayments(
+        {
+          payments: Array.from({ length: BATCH }, (_, k) => ({
+            accountId: `acct-${(w * 997 + i * BATCH + k) % ACCOUNTS}`,
+            amount: { amountMinor: 100, currency: 'USD' },
+            idempotencyKey: `pb-${w}-${i}-${k}`,
+            reference: '',
+          })),
+        },
+        md(),
+      ),
+    );
+
     progress(`raw INSERT transactions, ${CONCURRENCY} connections, ${SECONDS}s`);
-    const admin = new Client({ connectionString: sut.db.url });
+    const admin = new Client({ connectionString: sut.databaseUrl });
     await admin.connect();
     await admin.query(
       'CREATE TABLE raw_payment (id bigserial PRIMARY KEY, account_id text NOT NULL, amount_minor bigint NOT NULL, key text UNIQUE)',
     );
     const conns = await Promise.all(
       Array.from({ length: CONCURRENCY }, async () => {
-        const c = new Client({ connectionString: sut.db.url });
+        const c = new Client({ connectionString: sut.databaseUrl });
         await c.connect();
         return c;
       }),
@@ -115,6 +142,17 @@ async function main(): Promise<void> {
         100,
         `r-${w}-${i}`,
       ]),
+    );
+    progress(`raw ${BATCH}-row INSERT transactions, ${BATCH_CONCURRENCY} connections, ${SECONDS}s`);
+    const rawBatched = await timed(BATCH_CONCURRENCY, SECONDS, (w, i) =>
+      conns[w].query(
+        'INSERT INTO raw_payment (account_id, amount_minor, key) SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[])',
+        [
+          Array.from({ length: BATCH }, (_, k) => `acct-${(i * BATCH + k) % ACCOUNTS}`),
+          Array.from({ length: BATCH }, () => 100),
+          Array.from({ length: BATCH }, (_, k) => `rb-${w}-${i}-${k}`),
+        ],
+      ),
     );
     await Promise.all(conns.map((c) => c.end()));
     await admin.end();
@@ -136,6 +174,17 @@ async function main(): Promise<void> {
     });
     report({
       bench: 'ledger-payments',
+      metric: 'payments_per_s_batched',
+      value: Math.round(batched.rate * BATCH),
+      unit: 'payments/s',
+      baseline: `raw ${BATCH}-row INSERT transactions, same server and concurrency`,
+      baselineValue: Math.round(rawBatched.rate * BATCH),
+      batch: BATCH,
+      concurrency: BATCH_CONCURRENCY,
+      p99MsPerCall: Number(batched.p99.toFixed(1)),
+    });
+    report({
+      bench: 'ledger-payments',
       metric: 'get_balance_p99',
       value: Number(balance.p99.toFixed(2)),
       unit: 'ms',
@@ -146,7 +195,8 @@ async function main(): Promise<void> {
     });
   } finally {
     client.close();
-    await sut.close();
+    server.kill('SIGTERM');
+    await new Promise((resolve) => server.once('exit', resolve));
     await infra.stop();
   }
 }

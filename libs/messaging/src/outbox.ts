@@ -12,6 +12,8 @@ export interface NewEvent<T extends EventType> {
   subject?: string;
   time?: Date;
   id?: string;
+  /** W3C trace context of the request that caused it, when that is not the current one (batches). */
+  traceparent?: string;
 }
 
 export interface OutboxOptions {
@@ -79,7 +81,7 @@ export class Outbox {
         subject: e.subject ?? e.key,
         time: e.time,
         id: e.id,
-        traceparent,
+        traceparent: e.traceparent ?? traceparent,
       });
       const payload = Buffer.from(encodePayload(e.type, e.payload as EventPayload<typeof e.type>));
       pushColumns(columns, headers[Header.Id], e.tenantId, topicOf(e.type), e.key, headers, payload);

@@ -1,4 +1,5 @@
 import { Metadata, ServiceError, status } from '@grpc/grpc-js';
+import fc from 'fast-check';
 import { ledger } from '@collections/contracts';
 import { grpcClient, metadataFromPrincipalHeaders } from '@collections/platform';
 import { ServiceUnderTest, startServiceUnderTest } from '@collections/testing';
@@ -98,6 +99,131 @@ describe('ledger API (gRPC, real PostgreSQL)', () => {
     expect(answers.filter((a) => !a.replayed)).toHaveLength(1);
     expect((await client.getBalance({ accountId: id, asOfDate: '' }, md())).balance).toEqual(USD(42_500));
     expect(await codeOf(client.postPayment({ ...request, amount: USD(9_999) }, md()))).toBe(status.ABORTED);
+  });
+
+  it('posts a batch of payments, answering each on its own, and a retried batch changes nothing', async () => {
+    const [a, b] = [await newAccount(100_000), await newAccount(100_000, 'COP')];
+    const single = await client.postPayment(
+      { accountId: a, amount: USD(1_000), idempotencyKey: `single-${a}`, reference: '' },
+      md(),
+    );
+    const batch = {
+      payments: [
+        { accountId: a, amount: USD(2_000), idempotencyKey: `b1-${a}`, reference: 'bank-1' },
+        { accountId: b, amount: { amountMinor: 30_000, currency: 'COP' }, idempotencyKey: `b2-${b}`, reference: '' },
+        { accountId: a, amount: USD(3_000), idempotencyKey: `b3-${a}`, reference: '' },
+        { accountId: 'no-such-account', amount: USD(500), idempotencyKey: `b4-${a}`, reference: '' },
+        { accountId: a, amount: { amountMinor: 500, currency: 'COP' }, idempotencyKey: `b5-${a}`, reference: '' },
+        { accountId: a, amount: USD(2_000), idempotencyKey: `b1-${a}`, reference: 'bank-1' },
+        { accountId: a, amount: USD(1_000), idempotencyKey: `single-${a}`, reference: '' },
+        { accountId: a, amount: USD(9_999), idempotencyKey: `single-${a}`, reference: '' },
+        { accountId: a, amount: USD(700), idempotencyKey: '', reference: '' },
+      ],
+    };
+    const first = await client.postPayments(batch, md());
+    const codes = first.results.map((r) => r.error?.code ?? (r.posted?.replayed ? 'REPLAYED' : 'POSTED'));
+    expect(codes).toEqual([
+      'POSTED',
+      'POSTED',
+      'POSTED',
+      'NOT_FOUND',
+      'INVALID_ARGUMENT',
+      'REPLAYED',
+      'REPLAYED',
+      'CONFLICT',
+      'INVALID_ARGUMENT',
+    ]);
+    expect(first.results[5].posted!.paymentId).toBe(first.results[0].posted!.paymentId);
+    expect(first.results[6].posted!.paymentId).toBe(single.paymentId);
+    expect(first.results[2].posted!.balance).toEqual(USD(100_000 - 1_000 - 2_000 - 3_000));
+
+    const again = await client.postPayments(batch, md());
+    expect(again.results.map((r) => r.posted?.paymentId ?? r.error?.code)).toEqual(
+      first.results.map((r) => r.posted?.paymentId ?? r.error?.code),
+    );
+    expect((await client.getBalance({ accountId: a, asOfDate: '' }, md())).balance).toEqual(USD(94_000));
+    expect((await client.getBalance({ accountId: b, asOfDate: '' }, md())).balance).toEqual({
+      amountMinor: 70_000,
+      currency: 'COP',
+    });
+    const [{ n }] = await sut.dataSource.query(
+      `SELECT count(*)::int AS n FROM ledger.journal_entry WHERE account_id = ANY($1) AND kind = 4`,
+      [[a, b]],
+    );
+    expect(n).toBe(4);
+  });
+
+  it('lets one of two concurrent batches reusing a key for another account post it, and refuses the other', async () => {
+    const [a, b] = [await newAccount(10_000), await newAccount(10_000)];
+    const pay = (accountId: string) => ({
+      payments: [
+        { accountId, amount: USD(100), idempotencyKey: `own-${accountId}`, reference: '' },
+        { accountId, amount: USD(250), idempotencyKey: `shared-${a}`, reference: '' },
+      ],
+    });
+    const [ra, rb] = await Promise.all([client.postPayments(pay(a), md()), client.postPayments(pay(b), md())]);
+    // Each batch's own payment posts whatever happened to the other item.
+    expect([ra.results[0].posted?.replayed, rb.results[0].posted?.replayed]).toEqual([false, false]);
+    const shared = [ra.results[1], rb.results[1]];
+    expect(shared.filter((r) => r.posted && !r.posted.replayed)).toHaveLength(1);
+    expect(shared.filter((r) => r.error?.code === 'CONFLICT')).toHaveLength(1);
+    const balances = await Promise.all(
+      [a, b].map(async (id) => (await client.getBalance({ accountId: id, asOfDate: '' }, md())).balance!.amountMinor),
+    );
+    expect(balances.sort()).toEqual([9_650, 9_900]);
+  });
+
+  it('applies every payment exactly once whatever mix of single calls, batches and retries carries it', async () => {
+    const accounts = [await newAccount(1_000_000), await newAccount(1_000_000)];
+    let round = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(
+          fc.record({
+            account: fc.integer({ min: 0, max: 1 }),
+            amount: fc.integer({ min: 1, max: 5_000 }),
+            copies: fc.integer({ min: 1, max: 3 }),
+            batched: fc.boolean(),
+          }),
+          { minLength: 1, maxLength: 30 },
+        ),
+        async (payments) => {
+          round++;
+          const before = await Promise.all(
+            accounts.map((id) => client.getBalance({ accountId: id, asOfDate: '' }, md())),
+          );
+          const requests = payments.flatMap((p, i) =>
+            Array.from({ length: p.copies }, () => ({
+              batched: p.batched,
+              request: {
+                accountId: accounts[p.account],
+                amount: USD(p.amount),
+                idempotencyKey: `mix-${round}-${i}`,
+                reference: '',
+              },
+            })),
+          );
+          const batched = requests.filter((r) => r.batched).map((r) => r.request);
+          await Promise.all([
+            ...requests.filter((r) => !r.batched).map((r) => client.postPayment(r.request, md())),
+            client.postPayments({ payments: batched.slice(0, batched.length / 2) }, md()),
+            client.postPayments({ payments: batched.slice(batched.length / 2) }, md()),
+          ]);
+          for (const [k, id] of accounts.entries()) {
+            const paid = payments.filter((p) => p.account === k).reduce((s, p) => s + p.amount, 0);
+            const after = await client.getBalance({ accountId: id, asOfDate: '' }, md());
+            expect(after.balance!.amountMinor).toBe(before[k].balance!.amountMinor - paid);
+          }
+        },
+      ),
+      { numRuns: 15 },
+    );
+    const [{ n, keys }] = await sut.dataSource.query(
+      `SELECT count(*)::int AS n, count(DISTINCT idempotency_key)::int AS keys FROM ledger.journal_entry
+        WHERE account_id = ANY($1) AND kind = 4`,
+      [accounts],
+    );
+    expect(n).toBe(keys);
   });
 
   it('keeps every account balanced: debits equal credits and the cached balance equals its lines', async () => {

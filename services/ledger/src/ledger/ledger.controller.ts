@@ -68,6 +68,13 @@ export class LedgerRestController {
     return this.grpc.postPayment({ ...ledger.PostPaymentRequest.fromJSON(body), accountId: id });
   }
 
+  /** Many payments, to any accounts: `{"payments": [PostPaymentRequest...]}`, answered item by item. */
+  @Post('payments/batch')
+  @HttpCode(200)
+  postPayments(@Body() body: unknown) {
+    return this.grpc.postPayments(ledger.PostPaymentsRequest.fromJSON(body));
+  }
+
   @Post('accounts/:id/charges')
   charge(@Param('id') id: string, @Body() body: unknown) {
     return this.grpc.postCharge({ ...ledger.PostChargeRequest.fromJSON(body), accountId: id });

@@ -1,6 +1,6 @@
 import { Controller, Inject } from '@nestjs/common';
 import { ledger } from '@collections/contracts';
-import { AppError, currentTenantId, money } from '@collections/platform';
+import { AppError, currentTenantId, isAppError, money } from '@collections/platform';
 import { SERVICE_CONTEXT, ServiceContext } from '@collections/runtime';
 import { balanceAsOf } from './balance-view';
 import { EntryKind } from './domain/journal';
@@ -8,7 +8,7 @@ import { LedgerRepository } from './ledger.repository';
 import { AccountsUseCase } from './usecases/accounts.usecase';
 import { DataSubjectUseCase } from './usecases/data-subject.usecase';
 import { HoldsAndConsentUseCase } from './usecases/holds-and-consent.usecase';
-import { PostEntryUseCase } from './usecases/post-entry.usecase';
+import { PostEntryCommand, PostEntryOutcome, PostEntryUseCase } from './usecases/post-entry.usecase';
 
 export const LEDGER_ACCOUNTS = Symbol('LEDGER_ACCOUNTS');
 export const LEDGER_DATA_SUBJECTS = Symbol('LEDGER_DATA_SUBJECTS');
@@ -18,6 +18,9 @@ function requireMoney(m: { amountMinor: number; currency: string } | undefined, 
   if (!m) throw AppError.invalid(`${field} is required`);
   return money(m.amountMinor, m.currency);
 }
+
+/** A bank file's day of credits fits; bigger feeds split into several calls. */
+const MAX_PAYMENTS_PER_CALL = 10_000;
 
 const CHARGE_KINDS = new Set([
   ledger.EntryKind.ENTRY_KIND_CHARGE,
@@ -62,6 +65,50 @@ export class LedgerGrpcController implements ledger.LedgerServiceController {
       accountId: request.accountId,
       balance: result.balance.total,
       replayed: result.replayed,
+    };
+  }
+
+  async postPayments(request: ledger.PostPaymentsRequest): Promise<ledger.PostPaymentsResponse> {
+    if (request.payments.length > MAX_PAYMENTS_PER_CALL) {
+      throw AppError.invalid(`at most ${MAX_PAYMENTS_PER_CALL} payments per call`, { count: request.payments.length });
+    }
+    const tenantId = currentTenantId();
+    // Items that are malformed on their own are answered without reaching the journal.
+    const commands: (PostEntryCommand | AppError)[] = request.payments.map((p) => {
+      try {
+        const amount = requireMoney(p.amount, 'amount');
+        if (!p.idempotencyKey) throw AppError.invalid('idempotency_key is required: a retry must not post twice');
+        return {
+          tenantId,
+          accountId: p.accountId,
+          kind: EntryKind.Payment,
+          amountMinor: amount.amountMinor,
+          currency: amount.currency,
+          idempotencyKey: p.idempotencyKey,
+          reference: p.reference,
+        };
+      } catch (err) {
+        if (isAppError(err)) return err;
+        throw err;
+      }
+    });
+    const valid = commands.filter((c): c is PostEntryCommand => !isAppError(c));
+    const outcomes = await this.postEntry.executeMany(valid);
+    let next = 0;
+    return {
+      results: commands.map((c) => {
+        const outcome: PostEntryOutcome = isAppError(c) ? { ok: false, error: c } : outcomes[next++];
+        if (!outcome.ok) return { error: { code: outcome.error.code, message: outcome.error.message } };
+        const { result } = outcome;
+        return {
+          posted: {
+            paymentId: result.entryId,
+            accountId: result.balance.accountId,
+            balance: result.balance.total,
+            replayed: result.replayed,
+          },
+        };
+      }),
     };
   }
 

@@ -37,20 +37,57 @@ export function componentsOf(a: AccountRow): Components {
   return { principal: Number(a.principal_minor), interest: Number(a.interest_minor), fees: Number(a.fees_minor) };
 }
 
+export interface AccountRef {
+  tenantId: string;
+  accountId: string;
+}
+
+/** Map key of an account across tenants. */
+export const accountKey = (tenantId: string, accountId: string): string => `${tenantId}\u0000${accountId}`;
+/** Map key of an idempotency key across tenants. */
+export const idempotencyRef = (tenantId: string, key: string): string => `${tenantId}\u0000${key}`;
+
+/** A journal entry to write, with its lines and the answer a retry will get. */
+export interface NewEntry {
+  tenantId: string;
+  id: string;
+  accountId: string;
+  kind: EntryKind;
+  amountMinor: number;
+  currency: string;
+  effectiveDate: string;
+  postedAt: Date;
+  reversesEntryId?: string;
+  duesCreditMinor: number;
+  idempotencyKey: string;
+  reference: string;
+  memo: string;
+  lines: Line[];
+  response: unknown;
+}
+
+export interface AccountBalanceUpdate extends AccountRef {
+  components: Components;
+  daysPastDue: number;
+  bucket: string;
+}
+
 const ACCOUNT_COLUMNS = `id, external_ref, product, currency, credit_limit_minor, to_char(opened_on, 'YYYY-MM-DD') AS opened_on, status,
   time_zone, principal_minor, interest_minor, fees_minor, days_past_due, aging_bucket`;
 const ENTRY_COLUMNS = `id, account_id, kind, amount_minor, currency, to_char(effective_date, 'YYYY-MM-DD') AS effective_date, posted_at,
   reverses_entry_id, idempotency_key, reference, memo, response`;
 
 /**
- * Select-list columns `dues` and `credits`: the inputs of days past due for account $2 of
- * tenant $1 (statement minimums by due date, credits towards them by date), as JSON arrays.
+ * Select-list columns `dues` and `credits`: the inputs of days past due for an account (SQL
+ * expressions for its tenant and id) — statement minimums by due date, credits towards them
+ * by date — as JSON arrays.
  */
-const DELINQUENCY_INPUTS = `(SELECT coalesce(json_agg(json_build_array(to_char(due_date, 'YYYY-MM-DD'), minimum_due_minor)), '[]')
-            FROM statement WHERE tenant_id = $1 AND account_id = $2) AS dues,
+const delinquencyInputs = (tenant: string, account: string) =>
+  `(SELECT coalesce(json_agg(json_build_array(to_char(due_date, 'YYYY-MM-DD'), minimum_due_minor)), '[]')
+            FROM statement WHERE tenant_id = ${tenant} AND account_id = ${account}) AS dues,
          (SELECT coalesce(json_agg(json_build_array(d, c)), '[]') FROM (
             SELECT to_char(effective_date, 'YYYY-MM-DD') AS d, sum(dues_credit_minor) AS c FROM journal_entry
-             WHERE tenant_id = $1 AND account_id = $2 AND dues_credit_minor <> 0 GROUP BY effective_date) credit) AS credits`;
+             WHERE tenant_id = ${tenant} AND account_id = ${account} AND dues_credit_minor <> 0 GROUP BY effective_date) credit) AS credits`;
 
 interface DelinquencyInputRows {
   dues: [string, number | string][];
@@ -75,88 +112,117 @@ export class LedgerRepository {
   }
 
   /**
-   * After the account lock: the entry already posted with this key (if any) and the inputs
-   * of days past due, in one round trip (a fresh snapshot, so it sees what the lock waited for).
+   * Locks the accounts of a batch of postings, in one order (id), so that concurrent batches
+   * never deadlock; returns them keyed by `accountKey`.
    */
-  async postingInputs(
-    tx: EntityManager,
-    tenantId: string,
-    accountId: string,
-    idempotencyKey: string,
-  ): Promise<{ earlier?: EntryRow; dues: Due[]; credits: Credit[] }> {
-    const [row] = (await tx.query(
-      `SELECT
-         (SELECT row_to_json(e) FROM (SELECT ${ENTRY_COLUMNS} FROM journal_entry WHERE tenant_id = $1 AND idempotency_key = $3) e) AS earlier,
-         ${DELINQUENCY_INPUTS}`,
-      [tenantId, accountId, idempotencyKey],
-    )) as ({ earlier: EntryRow | null } & DelinquencyInputRows)[];
-    return { earlier: row.earlier ?? undefined, ...parseDelinquencyInputs(row) };
+  async lockAccounts(tx: EntityManager, refs: AccountRef[]): Promise<Map<string, AccountRow>> {
+    const rows = (await tx.query(
+      `SELECT tenant_id, ${ACCOUNT_COLUMNS} FROM account
+        WHERE (tenant_id, id) IN (SELECT * FROM unnest($1::text[], $2::text[]))
+        ORDER BY tenant_id, id FOR UPDATE`,
+      [refs.map((r) => r.tenantId), refs.map((r) => r.accountId)],
+    )) as (AccountRow & { tenant_id: string })[];
+    return new Map(rows.map((r) => [accountKey(r.tenant_id, r.id), r]));
   }
 
   /**
-   * Writes a posting in one statement: the entry (with its stored answer), its lines, the
-   * account's cached balance and delinquency, and the outbox rows (data-modifying CTEs).
+   * After the account locks, in one round trip (a fresh snapshot, so it sees what the locks
+   * waited for): the entries already posted with the batch's idempotency keys, and the
+   * inputs of days past due of each account.
    */
-  async writePosting(
+  async postingInputs(
     tx: EntityManager,
-    tenantId: string,
-    e: {
-      id: string;
-      accountId: string;
-      kind: EntryKind;
-      amountMinor: number;
-      currency: string;
-      effectiveDate: string;
-      postedAt: Date;
-      reversesEntryId?: string;
-      duesCreditMinor: number;
-      idempotencyKey: string;
-      reference: string;
-      memo: string;
-      lines: Line[];
-      response: unknown;
-    },
-    balance: { components: Components; daysPastDue: number; bucket: string },
+    accounts: AccountRef[],
+    keys: { tenantId: string; idempotencyKey: string }[],
+  ): Promise<{ earlier: Map<string, EntryRow>; delinquency: Map<string, { dues: Due[]; credits: Credit[] }> }> {
+    const [row] = (await tx.query(
+      `SELECT
+         (SELECT coalesce(json_agg(e), '[]') FROM (
+            SELECT tenant_id, ${ENTRY_COLUMNS} FROM journal_entry
+             WHERE (tenant_id, idempotency_key) IN (SELECT * FROM unnest($3::text[], $4::text[]))) e) AS earlier,
+         (SELECT coalesce(json_agg(x), '[]') FROM (
+            SELECT t.tenant_id, t.id, ${delinquencyInputs('t.tenant_id', 't.id')}
+              FROM unnest($1::text[], $2::text[]) AS t(tenant_id, id)) x) AS delinquency`,
+      [
+        accounts.map((a) => a.tenantId),
+        accounts.map((a) => a.accountId),
+        keys.map((k) => k.tenantId),
+        keys.map((k) => k.idempotencyKey),
+      ],
+    )) as {
+      earlier: (EntryRow & { tenant_id: string; posted_at: string })[];
+      delinquency: ({ tenant_id: string; id: string } & DelinquencyInputRows)[];
+    }[];
+    return {
+      earlier: new Map(
+        row.earlier.map((e) => [
+          idempotencyRef(e.tenant_id, e.idempotency_key),
+          { ...e, posted_at: new Date(e.posted_at) },
+        ]),
+      ),
+      delinquency: new Map(row.delinquency.map((d) => [accountKey(d.tenant_id, d.id), parseDelinquencyInputs(d)])),
+    };
+  }
+
+  /**
+   * Writes a batch of postings in one statement: the entries (with their stored answers),
+   * their lines, each account's cached balance and delinquency, and the outbox rows
+   * (data-modifying CTEs over arrays, so the parameter count does not grow with the batch).
+   */
+  async writePostings(
+    tx: EntityManager,
+    entries: NewEntry[],
+    balances: AccountBalanceUpdate[],
     outbox: { sql: string; params: unknown[] },
   ): Promise<void> {
-    const c = balance.components;
+    const lines = entries.flatMap((e) => e.lines.map((l, i) => ({ e, l, n: i + 1 })));
     await tx.query(
       `WITH entry AS (
          INSERT INTO journal_entry (tenant_id, id, account_id, kind, amount_minor, currency, effective_date, posted_at, reverses_entry_id,
            dues_credit_minor, idempotency_key, reference, memo, response)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)),
+         SELECT tn, id, acct, kind, amount, cur, eff, posted, rev, dues, ikey, ref, memo, resp
+           FROM unnest($1::text[], $2::uuid[], $3::text[], $4::smallint[], $5::bigint[], $6::char(3)[], $7::date[],
+             $8::timestamptz[], $9::uuid[], $10::bigint[], $11::text[], $12::text[], $13::text[], $14::jsonb[])
+             WITH ORDINALITY AS x(tn, id, acct, kind, amount, cur, eff, posted, rev, dues, ikey, ref, memo, resp, ord)
+          ORDER BY ord),
        lines AS (
          INSERT INTO journal_line (tenant_id, entry_id, line_no, ledger_account, debit_minor, credit_minor)
-         SELECT $1, $2, n, a, d, c FROM unnest($15::int[], $16::text[], $17::bigint[], $18::bigint[]) AS t(n, a, d, c)),
+         SELECT * FROM unnest($15::text[], $16::uuid[], $17::smallint[], $18::text[], $19::bigint[], $20::bigint[])),
        balance AS (
-         UPDATE account SET principal_minor = $19, interest_minor = $20, fees_minor = $21, days_past_due = $22, aging_bucket = $23
-          WHERE tenant_id = $1 AND id = $3),
+         UPDATE account a SET principal_minor = u.p, interest_minor = u.i, fees_minor = u.f, days_past_due = u.dpd, aging_bucket = u.b
+           FROM unnest($21::text[], $22::text[], $23::bigint[], $24::bigint[], $25::bigint[], $26::int[], $27::text[])
+             AS u(t, id, p, i, f, dpd, b)
+          WHERE a.tenant_id = u.t AND a.id = u.id),
        events AS (${outbox.sql})
        SELECT 1`,
       [
-        tenantId,
-        e.id,
-        e.accountId,
-        e.kind,
-        e.amountMinor,
-        e.currency,
-        e.effectiveDate,
-        e.postedAt,
-        e.reversesEntryId ?? null,
-        e.duesCreditMinor,
-        e.idempotencyKey,
-        e.reference,
-        e.memo,
-        JSON.stringify(e.response),
-        e.lines.map((_, i) => i + 1),
-        e.lines.map((l) => l.account),
-        e.lines.map((l) => l.debit),
-        e.lines.map((l) => l.credit),
-        c.principal,
-        c.interest,
-        c.fees,
-        balance.daysPastDue,
-        balance.bucket,
+        entries.map((e) => e.tenantId),
+        entries.map((e) => e.id),
+        entries.map((e) => e.accountId),
+        entries.map((e) => e.kind),
+        entries.map((e) => e.amountMinor),
+        entries.map((e) => e.currency),
+        entries.map((e) => e.effectiveDate),
+        entries.map((e) => e.postedAt),
+        entries.map((e) => e.reversesEntryId ?? null),
+        entries.map((e) => e.duesCreditMinor),
+        entries.map((e) => e.idempotencyKey),
+        entries.map((e) => e.reference),
+        entries.map((e) => e.memo),
+        entries.map((e) => JSON.stringify(e.response)),
+        lines.map(({ e }) => e.tenantId),
+        lines.map(({ e }) => e.id),
+        lines.map(({ n }) => n),
+        lines.map(({ l }) => l.account),
+        lines.map(({ l }) => l.debit),
+        lines.map(({ l }) => l.credit),
+        balances.map((b) => b.tenantId),
+        balances.map((b) => b.accountId),
+        balances.map((b) => b.components.principal),
+        balances.map((b) => b.components.interest),
+        balances.map((b) => b.components.fees),
+        balances.map((b) => b.daysPastDue),
+        balances.map((b) => b.bucket),
         ...outbox.params,
       ],
     );
@@ -215,7 +281,7 @@ export class LedgerRepository {
               FROM journal_line l JOIN journal_entry e ON e.tenant_id = l.tenant_id AND e.id = l.entry_id
              WHERE e.tenant_id = $1 AND e.account_id = $2 AND e.effective_date <= acct.as_of AND l.ledger_account LIKE 'receivable:%'
              GROUP BY l.ledger_account) x) AS components,
-         ${DELINQUENCY_INPUTS}
+         ${delinquencyInputs('$1', '$2')}
        FROM acct`,
       [tenantId, accountId, asOfDate, now],
     )) as ({

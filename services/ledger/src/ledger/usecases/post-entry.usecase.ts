@@ -1,12 +1,22 @@
 import { randomUUID } from 'node:crypto';
+import { EntityManager } from 'typeorm';
 import { EventType, ledger } from '@collections/contracts';
-import { AppError, localDate, money } from '@collections/platform';
+import { NewEvent } from '@collections/messaging';
+import { AppError, currentTraceparent, isAppError, localDate, money } from '@collections/platform';
 import { ServiceContext } from '@collections/runtime';
 import { mapBalanceView, validDate } from '../balance-view';
-import { EntryKind, add, creditTowardsDues, creditedComponents, post } from '../domain/journal';
-import { agingBucket, delinquencyAsOf } from '../domain/delinquency';
-import { AccountRow, EntryRow, LedgerRepository, componentsOf } from '../ledger.repository';
-import { NewEvent } from '@collections/messaging';
+import { Components, EntryKind, add, creditTowardsDues, creditedComponents, post } from '../domain/journal';
+import { Credit, Due, agingBucket, delinquencyAsOf } from '../domain/delinquency';
+import {
+  AccountBalanceUpdate,
+  AccountRow,
+  EntryRow,
+  LedgerRepository,
+  NewEntry,
+  accountKey,
+  componentsOf,
+  idempotencyRef,
+} from '../ledger.repository';
 
 export interface PostEntryCommand {
   tenantId: string;
@@ -21,6 +31,8 @@ export interface PostEntryCommand {
   memo?: string;
   /** For reversals: the payment entry being reversed. */
   reverses?: EntryRow;
+  /** Trace context of the caller (set by `execute`; batches carry one per command). */
+  traceparent?: string;
 }
 
 export interface PostEntryResult {
@@ -29,94 +41,262 @@ export interface PostEntryResult {
   replayed: boolean;
 }
 
+/** The answer to one command of a batch: its result, or why it was refused. */
+export type PostEntryOutcome = { ok: true; result: PostEntryResult } | { ok: false; error: AppError };
+
+/** Commands per transaction: big enough to amortise the round trips, small enough to keep locks short. */
+const MAX_BATCH = 500;
+/** Batches in flight at once: one commits while the next is prepared. */
+const MAX_IN_FLIGHT = 2;
+
+interface Pending {
+  cmd: PostEntryCommand;
+  resolve: (r: PostEntryResult) => void;
+  reject: (e: unknown) => void;
+}
+
+/** An account as the batch moves it: the cached balance and delinquency after each posting. */
+interface AccountState {
+  tenantId: string;
+  row: AccountRow;
+  moved: boolean;
+  daysPastDue: number;
+  components: Components;
+  bucket: string;
+  dues: Due[];
+  credits: Credit[];
+  today: string;
+}
+
 /**
- * Every posting goes through here: the account row is locked (concurrent postings to one
- * account serialise), the idempotency key is checked (a retry returns the first answer), the
- * double entry is written, the cached balance and aging bucket move, and the events commit
- * in the same transaction (outbox).
+ * Every posting goes through here, one command or many: the accounts are locked (postings to
+ * one account serialise, across batches and processes), each idempotency key is checked (a
+ * retry returns the first answer), the double entries are written, the cached balances and
+ * aging buckets move, and the events commit in the same transaction (outbox).
+ *
+ * Concurrent single commands are coalesced into one transaction (group commit): `execute`
+ * queues the command and a batch takes whatever is queued when the previous one is done, so
+ * under load the round trips and the commit are shared and with one caller nothing waits.
+ * A refused command (unknown account, wrong currency, key reused) fails alone; if the batch's
+ * write fails as a whole, its commands are retried one per transaction so none fails for
+ * another's sake.
  */
 export class PostEntryUseCase {
+  private readonly queue: Pending[] = [];
+  private inFlight = 0;
+
   constructor(
     private readonly ctx: ServiceContext,
     private readonly repo: LedgerRepository,
   ) {}
 
-  async execute(cmd: PostEntryCommand): Promise<PostEntryResult> {
-    if (!cmd.idempotencyKey) throw AppError.invalid('idempotency_key is required: a retry must not post twice');
-    return this.ctx.dataSource.transaction(async (tx) => {
-      const account = await this.repo.findAccount(tx, cmd.tenantId, cmd.accountId, true);
-      if (!account) throw AppError.notFound(`account ${cmd.accountId} does not exist`);
-      const { earlier, dues, credits } = await this.repo.postingInputs(
-        tx,
-        cmd.tenantId,
-        account.id,
-        cmd.idempotencyKey,
-      );
-      if (earlier) return this.replay(earlier, cmd);
-      if (cmd.currency !== account.currency.trim()) {
-        throw AppError.invalid(
-          `amount currency ${cmd.currency} differs from the account currency ${account.currency.trim()}`,
-        );
-      }
-      money(cmd.amountMinor, cmd.currency); // a safe integer in an ISO 4217 currency
-      const now = this.ctx.clock.now();
-      const today = localDate(now, account.time_zone);
-      const effectiveDate = cmd.effectiveDate ? validDate(cmd.effectiveDate, 'effective_date') : today;
-      const before = componentsOf(account);
-      const reversed = cmd.reverses
-        ? creditedComponents(await this.repo.linesOf(tx, cmd.tenantId, cmd.reverses.id))
-        : undefined;
-      const posting = post(cmd.kind, cmd.amountMinor, before, reversed);
-      const after = add(before, posting.delta);
-      const amountMinor = cmd.kind === EntryKind.PaymentReversal ? Number(cmd.reverses!.amount_minor) : cmd.amountMinor;
-      const duesCreditMinor = creditTowardsDues(cmd.kind, posting.delta);
-      const delinquency = delinquencyAsOf(
-        dues,
-        duesCreditMinor === 0 ? credits : [...credits, { date: effectiveDate, amount: duesCreditMinor }],
-        today,
-      );
-      const bucket = agingBucket(delinquency.daysPastDue);
-      const balance = mapBalanceView(account, today, after, delinquency);
-      const entryId = randomUUID();
-      const result: PostEntryResult = { entryId, balance, replayed: false };
-      const events = this.events(cmd, account, entryId, now, amountMinor, balance, bucket);
-      await this.repo.writePosting(
-        tx,
-        cmd.tenantId,
-        {
-          id: entryId,
-          accountId: account.id,
-          kind: cmd.kind,
-          amountMinor,
-          currency: cmd.currency,
-          effectiveDate,
-          postedAt: now,
-          reversesEntryId: cmd.reverses?.id,
-          duesCreditMinor,
-          idempotencyKey: cmd.idempotencyKey,
-          reference: cmd.reference ?? '',
-          memo: cmd.memo ?? '',
-          lines: posting.lines,
-          response: result,
-        },
-        { components: after, daysPastDue: delinquency.daysPastDue, bucket },
-        this.ctx.backbone.outbox.statement(tx, events, 24),
-      );
-      return result;
+  execute(cmd: PostEntryCommand): Promise<PostEntryResult> {
+    if (!cmd.idempotencyKey) {
+      return Promise.reject(AppError.invalid('idempotency_key is required: a retry must not post twice'));
+    }
+    return new Promise((resolve, reject) => {
+      this.queue.push({ cmd: { ...cmd, traceparent: cmd.traceparent ?? currentTraceparent() }, resolve, reject });
+      this.pump();
     });
   }
 
-  private replay(earlier: EntryRow, cmd: PostEntryCommand): PostEntryResult {
-    const same =
-      earlier.account_id === cmd.accountId &&
-      earlier.kind === cmd.kind &&
-      (cmd.kind === EntryKind.PaymentReversal || Number(earlier.amount_minor) === cmd.amountMinor);
-    if (!same) {
-      throw AppError.conflict('idempotency_key was already used for a different posting', {
-        idempotencyKey: cmd.idempotencyKey,
-      });
+  /**
+   * Posts commands inside the caller's transaction, so the caller's own writes commit (or roll
+   * back) with them — e.g. a reconciliation item and the payment it caused. Answers each.
+   */
+  async executeManyIn(tx: EntityManager, cmds: PostEntryCommand[]): Promise<PostEntryOutcome[]> {
+    const traceparent = currentTraceparent();
+    for (const c of cmds) {
+      if (!c.idempotencyKey) throw AppError.invalid('idempotency_key is required: a retry must not post twice');
     }
-    return { ...(earlier.response as PostEntryResult), replayed: true };
+    return this.postBatch(
+      tx,
+      cmds.map((c) => ({ ...c, traceparent: c.traceparent ?? traceparent })),
+    );
+  }
+
+  /** One command inside the caller's transaction; a refusal throws. */
+  async executeIn(tx: EntityManager, cmd: PostEntryCommand): Promise<PostEntryResult> {
+    const [outcome] = await this.executeManyIn(tx, [cmd]);
+    if (!outcome.ok) throw outcome.error;
+    return outcome.result;
+  }
+
+  /** Posts many commands (in transactions of up to MAX_BATCH), answering each on its own. */
+  async executeMany(cmds: PostEntryCommand[]): Promise<PostEntryOutcome[]> {
+    const traceparent = currentTraceparent();
+    const outcomes: PostEntryOutcome[] = [];
+    for (let i = 0; i < cmds.length; i += MAX_BATCH) {
+      const chunk = cmds.slice(i, i + MAX_BATCH).map((c) => ({ ...c, traceparent: c.traceparent ?? traceparent }));
+      outcomes.push(...(await this.runBatch(chunk)));
+    }
+    return outcomes;
+  }
+
+  private pump(): void {
+    while (this.inFlight < MAX_IN_FLIGHT && this.queue.length > 0) {
+      const batch = this.queue.splice(0, MAX_BATCH);
+      this.inFlight++;
+      this.runBatch(batch.map((p) => p.cmd))
+        .then(
+          (outcomes) => outcomes.forEach((o, i) => (o.ok ? batch[i].resolve(o.result) : batch[i].reject(o.error))),
+          (err: unknown) => batch.forEach((p) => p.reject(err)),
+        )
+        .finally(() => {
+          this.inFlight--;
+          this.pump();
+        });
+    }
+  }
+
+  private async runBatch(cmds: PostEntryCommand[]): Promise<PostEntryOutcome[]> {
+    try {
+      return await this.ctx.dataSource.transaction((tx) => this.postBatch(tx, cmds));
+    } catch (err) {
+      if (cmds.length === 1) throw err;
+      this.ctx.logger.warn(
+        { err, commands: cmds.length },
+        'a batch of postings failed as a whole; posting its commands one at a time',
+      );
+      const outcomes: PostEntryOutcome[] = [];
+      for (const cmd of cmds) {
+        try {
+          outcomes.push(...(await this.runBatch([cmd])));
+        } catch (one) {
+          if (!isAppError(one)) throw one;
+          outcomes.push({ ok: false, error: one });
+        }
+      }
+      return outcomes;
+    }
+  }
+
+  private async postBatch(tx: EntityManager, cmds: PostEntryCommand[]): Promise<PostEntryOutcome[]> {
+    const refs = uniqueBy(
+      cmds.map((c) => ({ tenantId: c.tenantId, accountId: c.accountId })),
+      (r) => accountKey(r.tenantId, r.accountId),
+    );
+    const locked = await this.repo.lockAccounts(tx, refs);
+    const { earlier, delinquency } = await this.repo.postingInputs(
+      tx,
+      refs.filter((r) => locked.has(accountKey(r.tenantId, r.accountId))),
+      cmds.map((c) => ({ tenantId: c.tenantId, idempotencyKey: c.idempotencyKey })),
+    );
+    const now = this.ctx.clock.now();
+    const states = new Map<string, AccountState>();
+    const stateOf = (cmd: PostEntryCommand): AccountState => {
+      const key = accountKey(cmd.tenantId, cmd.accountId);
+      let state = states.get(key);
+      if (!state) {
+        const row = locked.get(key);
+        if (!row) throw AppError.notFound(`account ${cmd.accountId} does not exist`);
+        const inputs = delinquency.get(key) ?? { dues: [], credits: [] };
+        state = {
+          tenantId: cmd.tenantId,
+          row,
+          moved: false,
+          daysPastDue: row.days_past_due,
+          components: componentsOf(row),
+          bucket: row.aging_bucket,
+          ...inputs,
+          today: localDate(now, row.time_zone),
+        };
+        states.set(key, state);
+      }
+      return state;
+    };
+
+    const posted = new Map<string, EntryRow>(earlier);
+    const reversed = new Set<string>();
+    const entries: NewEntry[] = [];
+    const events: NewEvent<EventType>[] = [];
+    const outcomes: PostEntryOutcome[] = [];
+    for (const cmd of cmds) {
+      try {
+        const first = posted.get(idempotencyRef(cmd.tenantId, cmd.idempotencyKey));
+        if (first) {
+          outcomes.push({ ok: true, result: replay(first, cmd) });
+          continue;
+        }
+        const state = stateOf(cmd);
+        if (cmd.reverses) {
+          if (reversed.has(accountKey(cmd.tenantId, cmd.reverses.id)))
+            throw AppError.conflict(`payment ${cmd.reverses.id} is already being reversed`);
+          reversed.add(accountKey(cmd.tenantId, cmd.reverses.id));
+        }
+        const entry = await this.prepare(tx, cmd, state, now, events);
+        entries.push(entry);
+        posted.set(idempotencyRef(cmd.tenantId, cmd.idempotencyKey), asEntryRow(entry));
+        outcomes.push({ ok: true, result: entry.response as PostEntryResult });
+      } catch (err) {
+        if (!isAppError(err)) throw err;
+        outcomes.push({ ok: false, error: err });
+      }
+    }
+    if (entries.length > 0) {
+      const balances: AccountBalanceUpdate[] = [...states.values()]
+        .filter((s) => s.moved)
+        .map((s) => ({
+          tenantId: s.tenantId,
+          accountId: s.row.id,
+          components: s.components,
+          daysPastDue: s.daysPastDue,
+          bucket: s.bucket,
+        }));
+      await this.repo.writePostings(tx, entries, balances, this.ctx.backbone.outbox.statement(tx, events, 28));
+    }
+    return outcomes;
+  }
+
+  /** One command against the account as the batch has moved it so far; moves it further. */
+  private async prepare(
+    tx: EntityManager,
+    cmd: PostEntryCommand,
+    state: AccountState,
+    now: Date,
+    events: NewEvent<EventType>[],
+  ): Promise<NewEntry> {
+    const account = state.row;
+    if (cmd.currency !== account.currency.trim()) {
+      throw AppError.invalid(
+        `amount currency ${cmd.currency} differs from the account currency ${account.currency.trim()}`,
+      );
+    }
+    money(cmd.amountMinor, cmd.currency); // a safe integer in an ISO 4217 currency
+    const effectiveDate = cmd.effectiveDate ? validDate(cmd.effectiveDate, 'effective_date') : state.today;
+    const reversedLines = cmd.reverses
+      ? creditedComponents(await this.repo.linesOf(tx, cmd.tenantId, cmd.reverses.id))
+      : undefined;
+    const posting = post(cmd.kind, cmd.amountMinor, state.components, reversedLines);
+    const after = add(state.components, posting.delta);
+    const amountMinor = cmd.kind === EntryKind.PaymentReversal ? Number(cmd.reverses!.amount_minor) : cmd.amountMinor;
+    const duesCreditMinor = creditTowardsDues(cmd.kind, posting.delta);
+    const credits =
+      duesCreditMinor === 0 ? state.credits : [...state.credits, { date: effectiveDate, amount: duesCreditMinor }];
+    const delinquency = delinquencyAsOf(state.dues, credits, state.today);
+    const bucket = agingBucket(delinquency.daysPastDue);
+    const balance = mapBalanceView(account, state.today, after, delinquency);
+    const entryId = randomUUID();
+    const result: PostEntryResult = { entryId, balance, replayed: false };
+    events.push(...this.events(cmd, account, entryId, now, amountMinor, balance, state.bucket, bucket));
+    Object.assign(state, { components: after, credits, bucket, daysPastDue: delinquency.daysPastDue, moved: true });
+    return {
+      tenantId: cmd.tenantId,
+      id: entryId,
+      accountId: account.id,
+      kind: cmd.kind,
+      amountMinor,
+      currency: cmd.currency,
+      effectiveDate,
+      postedAt: now,
+      reversesEntryId: cmd.reverses?.id,
+      duesCreditMinor,
+      idempotencyKey: cmd.idempotencyKey,
+      reference: cmd.reference ?? '',
+      memo: cmd.memo ?? '',
+      lines: posting.lines,
+      response: result,
+    };
   }
 
   private events(
@@ -126,6 +306,7 @@ export class PostEntryUseCase {
     postedAt: Date,
     amountMinor: number,
     balance: ledger.BalanceView,
+    previousBucket: string,
     bucket: string,
   ): NewEvent<EventType>[] {
     const amount = money(Math.abs(amountMinor), cmd.currency);
@@ -164,14 +345,14 @@ export class PostEntryUseCase {
       });
     }
     events.push({ type: 'collections.ledger.v1.BalanceChanged', payload: { balance, causedByEntryId: entryId } });
-    if (bucket !== account.aging_bucket) {
+    if (bucket !== previousBucket) {
       events.push({
         type: 'collections.ledger.v1.DelinquencyChanged',
         payload: {
           accountId: account.id,
           asOfDate: balance.asOfDate,
           daysPastDue: balance.daysPastDue,
-          previousBucket: account.aging_bucket,
+          previousBucket,
           bucket,
           pastDue: balance.pastDue,
         },
@@ -183,6 +364,45 @@ export class PostEntryUseCase {
       time: postedAt,
       type: e.type,
       payload: e.payload as never,
+      traceparent: cmd.traceparent,
     }));
   }
+}
+
+/** A retry: the first answer if it asked for the same posting, otherwise a conflict. */
+function replay(earlier: EntryRow, cmd: PostEntryCommand): PostEntryResult {
+  const same =
+    earlier.account_id === cmd.accountId &&
+    earlier.kind === cmd.kind &&
+    (cmd.kind === EntryKind.PaymentReversal || Number(earlier.amount_minor) === cmd.amountMinor);
+  if (!same) {
+    throw AppError.conflict('idempotency_key was already used for a different posting', {
+      idempotencyKey: cmd.idempotencyKey,
+    });
+  }
+  return { ...(earlier.response as PostEntryResult), replayed: true };
+}
+
+/** An entry written earlier in the same batch, as a later retry in the batch will see it. */
+function asEntryRow(e: NewEntry): EntryRow {
+  return {
+    id: e.id,
+    account_id: e.accountId,
+    kind: e.kind,
+    amount_minor: String(e.amountMinor),
+    currency: e.currency,
+    effective_date: e.effectiveDate,
+    posted_at: e.postedAt,
+    reverses_entry_id: e.reversesEntryId ?? null,
+    idempotency_key: e.idempotencyKey,
+    reference: e.reference,
+    memo: e.memo,
+    response: e.response,
+  };
+}
+
+function uniqueBy<T>(items: T[], key: (t: T) => string): T[] {
+  const seen = new Map<string, T>();
+  for (const item of items) if (!seen.has(key(item))) seen.set(key(item), item);
+  return [...seen.values()];
 }

@@ -7,6 +7,7 @@ import { EntryKind, add, creditTowardsDues, creditedComponents, post } from '../
 import { agingBucket, delinquencyAsOf } from '../domain/delinquency';
 import { AccountRow, EntryRow, LedgerRepository, componentsOf } from '../ledger.repository';
 import { NewEvent } from '@collections/messaging';
+import { EntityManager } from 'typeorm';
 
 export interface PostEntryCommand {
   tenantId: string;
@@ -43,7 +44,16 @@ export class PostEntryUseCase {
 
   async execute(cmd: PostEntryCommand): Promise<PostEntryResult> {
     if (!cmd.idempotencyKey) throw AppError.invalid('idempotency_key is required: a retry must not post twice');
-    return this.ctx.dataSource.transaction(async (tx) => {
+    return this.ctx.dataSource.transaction((tx) => this.executeIn(tx, cmd));
+  }
+
+  /**
+   * The same posting inside the caller's transaction, for callers that must commit their own
+   * rows with it (reconciliation marks its statement line posted in the same commit).
+   */
+  async executeIn(tx: EntityManager, cmd: PostEntryCommand): Promise<PostEntryResult> {
+    if (!cmd.idempotencyKey) throw AppError.invalid('idempotency_key is required: a retry must not post twice');
+    {
       const account = await this.repo.findAccount(tx, cmd.tenantId, cmd.accountId, true);
       if (!account) throw AppError.notFound(`account ${cmd.accountId} does not exist`);
       const { earlier, dues, credits } = await this.repo.postingInputs(
@@ -103,7 +113,7 @@ export class PostEntryUseCase {
         this.ctx.backbone.outbox.statement(tx, events, 24),
       );
       return result;
-    });
+    }
   }
 
   private replay(earlier: EntryRow, cmd: PostEntryCommand): PostEntryResult {

@@ -265,4 +265,16 @@ describe('reconciliation of bank statements and gateway files (gRPC + REST, real
     );
     expect(summary).toMatchObject({ alreadyImported: false, matched: 0, unmatched: 1, ignored: 2 });
   });
+
+  it('holds back a transaction already imported in another file (overlapping statements) instead of paying it twice', async () => {
+    const before = await balances();
+    const summary = await importFile('bank-statement-overlap.csv', Kind.STATEMENT_FILE_KIND_BANK_CSV);
+    expect(summary).toMatchObject({ alreadyImported: false, matched: 1, unmatched: 1, posted: 1 });
+    expect(await balances()).toEqual({ ...before, 'acct-a': before['acct-a'] - 6_000 });
+    const [held] = (await client.listUnmatched({ pageSize: 10, pageToken: '', fileId: summary.fileId }, md())).items;
+    expect(held).toMatchObject({ bankReference: 'BNK-0001', amount: USD(15_000) });
+    expect(held.reason).toBe(
+      `possible duplicate: entry 1 of file bank-statement.csv (${csvFileId}) has the same bank reference and amount`,
+    );
+  });
 });

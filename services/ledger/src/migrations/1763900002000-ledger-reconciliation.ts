@@ -53,6 +53,10 @@ export class LedgerReconciliation1763900002000 implements MigrationInterface {
       FOREIGN KEY (tenant_id, posted_payment_id) REFERENCES journal_entry (tenant_id, id)
     )`);
     await q.query(`CREATE INDEX recon_item_unmatched ON recon_item (tenant_id, seq) WHERE status = 'unmatched'`);
+    // The same bank transaction in two files (overlapping exports) must not pay twice.
+    await q.query(
+      `CREATE INDEX recon_item_bank_reference ON recon_item (tenant_id, bank_reference) WHERE bank_reference <> ''`,
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {

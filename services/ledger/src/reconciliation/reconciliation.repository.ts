@@ -174,6 +174,36 @@ export class ReconciliationRepository {
     )) as CandidateRow[];
   }
 
+  /**
+   * An earlier item of another file with the same bank transaction id, amount and direction:
+   * overlapping statements carry the same transaction twice.
+   */
+  async findSameTransaction(
+    tx: EntityManager,
+    tenantId: string,
+    fileId: string,
+    t: { bankReference: string; amountMinor: number; currency: string; direction: 'credit' | 'debit' },
+  ): Promise<{ file_id: string; file_name: string; entry_index: number } | undefined> {
+    if (!t.bankReference) return undefined;
+    const [row] = (await tx.query(
+      `SELECT i.file_id, f.name AS file_name, i.entry_index
+         FROM recon_item i JOIN recon_file f ON f.tenant_id = i.tenant_id AND f.id = i.file_id
+        WHERE i.tenant_id = $1 AND i.bank_reference = $2 AND i.file_id <> $3 AND i.amount_minor = $4
+          AND i.currency = $5 AND i.direction = $6
+        ORDER BY i.seq LIMIT 1`,
+      [tenantId, t.bankReference, fileId, t.amountMinor, t.currency, t.direction],
+    )) as { file_id: string; file_name: string; entry_index: number }[];
+    return row;
+  }
+
+  /**
+   * Imports of one tenant run one at a time (until commit): two files posting to the same
+   * accounts in different orders would otherwise deadlock on the account locks.
+   */
+  async serializeImports(tx: EntityManager, tenantId: string): Promise<void> {
+    await tx.query(`SELECT pg_advisory_xact_lock(hashtext('ledger.recon_import'), hashtext($1))`, [tenantId]);
+  }
+
   async findItem(tx: EntityManager, tenantId: string, id: string, lock = false): Promise<ReconItemRow | undefined> {
     if (!/^[0-9a-f-]{36}$/i.test(id)) return undefined;
     const [row] = (await tx.query(

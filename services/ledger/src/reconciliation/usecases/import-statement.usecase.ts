@@ -83,6 +83,7 @@ export class ImportStatementUseCase {
 
     const fileId = randomUUID();
     const summary = await this.ctx.dataSource.transaction(async (tx) => {
+      await this.repo.serializeImports(tx, cmd.tenantId);
       const claimed = await this.repo.claimFile(tx, cmd.tenantId, {
         id: fileId,
         kind: cmd.kind,
@@ -124,7 +125,7 @@ export class ImportStatementUseCase {
   ): Promise<ImportSummary> {
     const summary = { ...emptySummary(), fileId };
     for (const line of lines) {
-      const item = await this.decide(tx, tenantId, sha256, line);
+      const item = await this.decide(tx, tenantId, fileId, sha256, line);
       await this.repo.insertItem(tx, tenantId, fileId, item);
       if (item.status === 'matched') summary.matched++;
       else if (item.status === 'unmatched') summary.unmatched++;
@@ -138,6 +139,7 @@ export class ImportStatementUseCase {
   private async decide(
     tx: EntityManager,
     tenantId: string,
+    fileId: string,
     sha256: string,
     line: StatementLine,
   ): Promise<NewReconItem & { replayed?: boolean }> {
@@ -155,6 +157,14 @@ export class ImportStatementUseCase {
       bankReference: line.bankReference,
     };
     if (line.notPayable) return { ...item, status: 'ignored', reason: line.notPayable };
+    const seen = await this.repo.findSameTransaction(tx, tenantId, fileId, line);
+    if (seen) {
+      return {
+        ...item,
+        status: 'unmatched',
+        reason: `possible duplicate: entry ${seen.entry_index} of file ${seen.file_name} (${seen.file_id}) has the same bank reference and amount`,
+      };
+    }
     const decision = matchCredit(line, await this.candidates(tx, tenantId, line.reference), this.toleranceMinor);
     if (decision.status === 'unmatched') return { ...item, status: 'unmatched', reason: decision.reason };
     const payment = await this.postEntry.executeIn(tx, {

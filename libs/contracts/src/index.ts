@@ -2,6 +2,7 @@ import { join } from 'node:path';
 
 export * as common from './generated/collections/common/v1/common';
 export * as ledger from './generated/collections/ledger/v1/ledger';
+export * as reconciliation from './generated/collections/ledger/v1/reconciliation';
 export * as scoring from './generated/collections/scoring/v1/scoring';
 export * as orchestrator from './generated/collections/orchestrator/v1/orchestrator';
 export * as promises from './generated/collections/promises/v1/promises';
@@ -11,9 +12,16 @@ export * from './events';
 /** Root of the .proto sources; Nest's gRPC transport loads them at run time. */
 export const PROTO_ROOT = join(__dirname, '..', '..', '..', 'proto');
 
-/** The .proto file (relative to PROTO_ROOT) and package of each service's gRPC API. */
+/**
+ * The .proto file (relative to PROTO_ROOT) and package of each service's gRPC API, and the
+ * other files of the same package it also serves (`extraFiles`).
+ */
 export const GRPC_PACKAGES = {
-  ledger: { package: 'collections.ledger.v1', file: 'collections/ledger/v1/ledger.proto' },
+  ledger: {
+    package: 'collections.ledger.v1',
+    file: 'collections/ledger/v1/ledger.proto',
+    extraFiles: ['collections/ledger/v1/reconciliation.proto'],
+  },
   scoring: { package: 'collections.scoring.v1', file: 'collections/scoring/v1/scoring.proto' },
   orchestrator: { package: 'collections.orchestrator.v1', file: 'collections/orchestrator/v1/orchestrator.proto' },
   promises: { package: 'collections.promises.v1', file: 'collections/promises/v1/promises.proto' },

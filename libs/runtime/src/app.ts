@@ -57,7 +57,7 @@ export async function startNestApp(options: AppOptions): Promise<RunningApp> {
   app.connectMicroservice(
     grpcServerOptions({
       packages: packages.map((p) => p.package),
-      protoFiles: packages.map((p) => p.file),
+      protoFiles: packages.flatMap((p) => [p.file, ...('extraFiles' in p ? p.extraFiles : [])]),
       protoRoot: PROTO_ROOT,
       url: `${options.grpc.host}:${options.grpc.port}`,
     }),

@@ -1,0 +1,255 @@
+import { EntityManager } from 'typeorm';
+import { StatementFileKind } from './domain/statement-line';
+
+export type ReconItemStatus = 'matched' | 'unmatched' | 'resolved' | 'ignored';
+
+export interface ReconFileRow {
+  id: string;
+  kind: StatementFileKind;
+  sha256: string;
+  name: string;
+  status: string;
+  total_items: number;
+  matched_items: number;
+  unmatched_items: number;
+  ignored_items: number;
+  posted_payments: number;
+  imported_at: Date;
+}
+
+export interface ReconItemRow {
+  id: string;
+  seq: string;
+  file_id: string;
+  file_sha256: string;
+  entry_index: number;
+  line_no: number | null;
+  xml_path: string | null;
+  direction: 'credit' | 'debit';
+  amount_minor: string;
+  currency: string;
+  value_date: string;
+  reference: string;
+  /** PII: never logged. */
+  counterparty_account: string;
+  bank_reference: string;
+  status: ReconItemStatus;
+  match_rule: string | null;
+  matched_account_id: string | null;
+  posted_payment_id: string | null;
+  reason: string;
+}
+
+export interface NewReconItem {
+  id: string;
+  entryIndex: number;
+  line?: number;
+  path?: string;
+  direction: 'credit' | 'debit';
+  amountMinor: number;
+  currency: string;
+  valueDate: string;
+  reference: string;
+  counterpartyAccount: string;
+  bankReference: string;
+  status: ReconItemStatus;
+  matchRule?: string;
+  accountId?: string;
+  paymentId?: string;
+  reason: string;
+}
+
+export interface CandidateRow {
+  id: string;
+  external_ref: string;
+  currency: string;
+  amount_due_minor: string | null;
+  minimum_due_minor: string | null;
+}
+
+const ITEM_COLUMNS = `i.id, i.seq, i.file_id, f.sha256 AS file_sha256, i.entry_index, i.line_no, i.xml_path, i.direction,
+  i.amount_minor, i.currency, to_char(i.value_date, 'YYYY-MM-DD') AS value_date, i.reference, i.counterparty_account,
+  i.bank_reference, i.status, i.match_rule, i.matched_account_id, i.posted_payment_id, i.reason`;
+const FILE_COLUMNS = `id, kind, sha256, name, status, total_items, matched_items, unmatched_items, ignored_items,
+  posted_payments, imported_at`;
+
+/** Queries only; every one is scoped to a tenant. Decisions live in domain/ and the use cases. */
+export class ReconciliationRepository {
+  async findFile(tx: EntityManager, tenantId: string, id: string): Promise<ReconFileRow | undefined> {
+    if (!/^[0-9a-f-]{36}$/i.test(id)) return undefined;
+    const [row] = (await tx.query(`SELECT ${FILE_COLUMNS} FROM recon_file WHERE tenant_id = $1 AND id = $2`, [
+      tenantId,
+      id,
+    ])) as ReconFileRow[];
+    return row;
+  }
+
+  async findFileBySha(tx: EntityManager, tenantId: string, sha256: string): Promise<ReconFileRow | undefined> {
+    const [row] = (await tx.query(`SELECT ${FILE_COLUMNS} FROM recon_file WHERE tenant_id = $1 AND sha256 = $2`, [
+      tenantId,
+      sha256,
+    ])) as ReconFileRow[];
+    return row;
+  }
+
+  /**
+   * Claims the file's content for this tenant; false when another import holds or committed
+   * it (the unique sha256 makes a concurrent second import wait here, then step aside).
+   */
+  async claimFile(
+    tx: EntityManager,
+    tenantId: string,
+    f: { id: string; kind: StatementFileKind; sha256: string; name: string; importedAt: Date },
+  ): Promise<boolean> {
+    const rows = (await tx.query(
+      `INSERT INTO recon_file (tenant_id, id, kind, sha256, name, status, total_items, matched_items, unmatched_items,
+         ignored_items, posted_payments, imported_at)
+       VALUES ($1, $2, $3, $4, $5, 'imported', 0, 0, 0, 0, 0, $6)
+       ON CONFLICT (tenant_id, sha256) DO NOTHING RETURNING id`,
+      [tenantId, f.id, f.kind, f.sha256, f.name, f.importedAt],
+    )) as unknown[];
+    return rows.length === 1;
+  }
+
+  async recordFileCounts(
+    tx: EntityManager,
+    tenantId: string,
+    id: string,
+    c: { total: number; matched: number; unmatched: number; ignored: number; posted: number },
+  ): Promise<void> {
+    await tx.query(
+      `UPDATE recon_file SET total_items = $3, matched_items = $4, unmatched_items = $5, ignored_items = $6, posted_payments = $7
+        WHERE tenant_id = $1 AND id = $2`,
+      [tenantId, id, c.total, c.matched, c.unmatched, c.ignored, c.posted],
+    );
+  }
+
+  async insertItem(tx: EntityManager, tenantId: string, fileId: string, i: NewReconItem): Promise<void> {
+    await tx.query(
+      `INSERT INTO recon_item (tenant_id, id, file_id, entry_index, line_no, xml_path, direction, amount_minor, currency,
+         value_date, reference, counterparty_account, bank_reference, status, match_rule, matched_account_id,
+         posted_payment_id, reason)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
+      [
+        tenantId,
+        i.id,
+        fileId,
+        i.entryIndex,
+        i.line ?? null,
+        i.path ?? null,
+        i.direction,
+        i.amountMinor,
+        i.currency,
+        i.valueDate,
+        i.reference,
+        i.counterpartyAccount,
+        i.bankReference,
+        i.status,
+        i.matchRule ?? null,
+        i.accountId ?? null,
+        i.paymentId ?? null,
+        i.reason,
+      ],
+    );
+  }
+
+  /**
+   * Accounts a reference may name: their external reference or id is written in it, or the
+   * digits of their external reference are one of the numbers in it. The matcher decides.
+   * With their last statement's amount due and minimum due.
+   */
+  async candidates(tx: EntityManager, tenantId: string, reference: string, numbers: string[]): Promise<CandidateRow[]> {
+    if (!reference.trim()) return [];
+    return (await tx.query(
+      `SELECT a.id, a.external_ref, a.currency, s.amount_due_minor, s.minimum_due_minor
+         FROM account a
+         LEFT JOIN LATERAL (SELECT amount_due_minor, minimum_due_minor FROM statement
+                             WHERE tenant_id = a.tenant_id AND account_id = a.id ORDER BY cycle DESC LIMIT 1) s ON true
+        WHERE a.tenant_id = $1
+          AND (strpos(lower($2), lower(a.external_ref)) > 0 OR strpos(lower($2), lower(a.id)) > 0
+               OR regexp_replace(a.external_ref, '\\D', '', 'g') = ANY($3::text[]))
+        ORDER BY a.id
+        LIMIT 50`,
+      [tenantId, reference, numbers],
+    )) as CandidateRow[];
+  }
+
+  /**
+   * An earlier item of another file with the same bank transaction id, amount and direction:
+   * overlapping statements carry the same transaction twice.
+   */
+  async findSameTransaction(
+    tx: EntityManager,
+    tenantId: string,
+    fileId: string,
+    t: { bankReference: string; amountMinor: number; currency: string; direction: 'credit' | 'debit' },
+  ): Promise<{ file_id: string; file_name: string; entry_index: number } | undefined> {
+    if (!t.bankReference) return undefined;
+    const [row] = (await tx.query(
+      `SELECT i.file_id, f.name AS file_name, i.entry_index
+         FROM recon_item i JOIN recon_file f ON f.tenant_id = i.tenant_id AND f.id = i.file_id
+        WHERE i.tenant_id = $1 AND i.bank_reference = $2 AND i.file_id <> $3 AND i.amount_minor = $4
+          AND i.currency = $5 AND i.direction = $6
+        ORDER BY i.seq LIMIT 1`,
+      [tenantId, t.bankReference, fileId, t.amountMinor, t.currency, t.direction],
+    )) as { file_id: string; file_name: string; entry_index: number }[];
+    return row;
+  }
+
+  /**
+   * Imports of one tenant run one at a time (until commit): two files posting to the same
+   * accounts in different orders would otherwise deadlock on the account locks.
+   */
+  async serializeImports(tx: EntityManager, tenantId: string): Promise<void> {
+    await tx.query(`SELECT pg_advisory_xact_lock(hashtext('ledger.recon_import'), hashtext($1))`, [tenantId]);
+  }
+
+  async findItem(tx: EntityManager, tenantId: string, id: string, lock = false): Promise<ReconItemRow | undefined> {
+    if (!/^[0-9a-f-]{36}$/i.test(id)) return undefined;
+    const [row] = (await tx.query(
+      `SELECT ${ITEM_COLUMNS} FROM recon_item i JOIN recon_file f ON f.tenant_id = i.tenant_id AND f.id = i.file_id
+        WHERE i.tenant_id = $1 AND i.id = $2 ${lock ? 'FOR UPDATE OF i' : ''}`,
+      [tenantId, id],
+    )) as ReconItemRow[];
+    return row;
+  }
+
+  async resolveItem(
+    tx: EntityManager,
+    tenantId: string,
+    id: string,
+    r: { status: 'resolved' | 'ignored'; accountId?: string; paymentId?: string; reason: string; at: Date },
+  ): Promise<void> {
+    await tx.query(
+      `UPDATE recon_item SET status = $3, matched_account_id = $4, posted_payment_id = $5, reason = $6, resolved_at = $7,
+         match_rule = CASE WHEN $3 = 'resolved' THEN 'manual' ELSE match_rule END
+        WHERE tenant_id = $1 AND id = $2`,
+      [tenantId, id, r.status, r.accountId ?? null, r.paymentId ?? null, r.reason, r.at],
+    );
+  }
+
+  async listUnmatched(
+    tx: EntityManager,
+    tenantId: string,
+    afterSeq: number,
+    limit: number,
+    fileId?: string,
+  ): Promise<ReconItemRow[]> {
+    return (await tx.query(
+      `SELECT ${ITEM_COLUMNS} FROM recon_item i JOIN recon_file f ON f.tenant_id = i.tenant_id AND f.id = i.file_id
+        WHERE i.tenant_id = $1 AND i.status = 'unmatched' AND i.seq > $2 AND ($4::uuid IS NULL OR i.file_id = $4)
+        ORDER BY i.seq LIMIT $3`,
+      [tenantId, afterSeq, limit, fileId ?? null],
+    )) as ReconItemRow[];
+  }
+
+  async itemCounts(tx: EntityManager, tenantId: string, fileId: string): Promise<Record<ReconItemStatus, number>> {
+    const rows = (await tx.query(
+      `SELECT status, count(*)::int AS n FROM recon_item WHERE tenant_id = $1 AND file_id = $2 GROUP BY status`,
+      [tenantId, fileId],
+    )) as { status: ReconItemStatus; n: number }[];
+    const counts = { matched: 0, unmatched: 0, resolved: 0, ignored: 0 };
+    for (const r of rows) counts[r.status] = r.n;
+    return counts;
+  }
+}

@@ -1,0 +1,237 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { AppError } from '@collections/platform';
+import { ServiceContext } from '@collections/runtime';
+import { EntityManager } from 'typeorm';
+import { balanceAsOf } from '../../ledger/balance-view';
+import { EntryKind } from '../../ledger/domain/journal';
+import { LedgerRepository } from '../../ledger/ledger.repository';
+import { PostEntryUseCase } from '../../ledger/usecases/post-entry.usecase';
+import { parseBankCsv } from '../domain/bank-csv.parser';
+import { parseCamt053 } from '../domain/camt053.parser';
+import { parseGatewayCsv } from '../domain/gateway-csv.parser';
+import { CandidateAccount, matchCredit, numbersIn } from '../domain/matcher';
+import { ParseProblem, ParseResult, StatementFileKind, StatementLine } from '../domain/statement-line';
+import { NewReconItem, ReconFileRow, ReconciliationRepository } from '../reconciliation.repository';
+
+export interface ImportStatementCommand {
+  tenantId: string;
+  kind: StatementFileKind;
+  name: string;
+  content: Uint8Array;
+}
+
+export interface ImportSummary {
+  fileId: string;
+  alreadyImported: boolean;
+  matched: number;
+  unmatched: number;
+  posted: number;
+  rejected: number;
+  ignored: number;
+  errors: ParseProblem[];
+}
+
+const PARSERS: Record<StatementFileKind, (text: string) => ParseResult> = {
+  bank_csv: parseBankCsv,
+  camt053: parseCamt053,
+  gateway_csv: parseGatewayCsv,
+};
+
+/** Files larger than this are split by the sender; a statement day is far smaller. */
+export const MAX_FILE_BYTES = 20 * 1024 * 1024;
+
+/** The idempotency key of the payment a statement line posts: the same line never pays twice. */
+export function paymentKeyOf(tenantId: string, fileSha256: string, entryIndex: number): string {
+  return `recon:${tenantId}:${fileSha256}:${entryIndex}`;
+}
+
+/**
+ * Imports a statement or gateway file: validates it whole (a bad file writes nothing), then,
+ * in one transaction, records every line, matches each booked credit and posts the matched
+ * ones through the ordinary payment path (with their outbox events). The same content again
+ * returns the first result.
+ */
+export class ImportStatementUseCase {
+  private readonly postEntry: PostEntryUseCase;
+
+  constructor(
+    private readonly ctx: ServiceContext,
+    private readonly ledgerRepo: LedgerRepository,
+    private readonly repo: ReconciliationRepository,
+    private readonly toleranceMinor: number,
+  ) {
+    this.postEntry = new PostEntryUseCase(ctx, ledgerRepo);
+  }
+
+  async execute(cmd: ImportStatementCommand): Promise<ImportSummary> {
+    if (cmd.content.byteLength === 0) throw AppError.invalid('content is empty');
+    if (cmd.content.byteLength > MAX_FILE_BYTES)
+      throw AppError.invalid(`content is larger than ${MAX_FILE_BYTES} bytes: split the file`);
+    const sha256 = createHash('sha256').update(cmd.content).digest('hex');
+    const log = { tenantId: cmd.tenantId, kind: cmd.kind, sha256, fileName: cmd.name };
+    const earlier = await this.repo.findFileBySha(this.ctx.dataSource.manager, cmd.tenantId, sha256);
+    if (earlier) return this.replay(earlier, log);
+
+    const parsed = this.parse(cmd);
+    if (!parsed.ok) {
+      this.ctx.logger.warn(
+        { ...log, problems: parsed.problems.length, first: parsed.problems[0] },
+        'reconciliation file refused: it does not validate, nothing was written',
+      );
+      return { ...emptySummary(), rejected: parsed.problems.length, errors: parsed.problems };
+    }
+
+    const fileId = randomUUID();
+    const summary = await this.ctx.dataSource.transaction(async (tx) => {
+      await this.repo.serializeImports(tx, cmd.tenantId);
+      const claimed = await this.repo.claimFile(tx, cmd.tenantId, {
+        id: fileId,
+        kind: cmd.kind,
+        sha256,
+        name: cmd.name,
+        importedAt: this.ctx.clock.now(),
+      });
+      if (!claimed) return undefined;
+      return this.record(tx, cmd.tenantId, fileId, sha256, parsed.lines);
+    });
+    if (!summary) {
+      // A concurrent import of the same content committed first.
+      const first = await this.repo.findFileBySha(this.ctx.dataSource.manager, cmd.tenantId, sha256);
+      return this.replay(first!, log);
+    }
+    this.ctx.logger.info(
+      { ...log, fileId, matched: summary.matched, unmatched: summary.unmatched, ignored: summary.ignored },
+      'reconciliation file imported',
+    );
+    return summary;
+  }
+
+  private parse(cmd: ImportStatementCommand): ParseResult {
+    let text: string;
+    try {
+      text = new TextDecoder('utf-8', { fatal: true }).decode(cmd.content);
+    } catch {
+      return { ok: false, problems: [{ line: 1, reason: 'the file is not UTF-8 text' }] };
+    }
+    return PARSERS[cmd.kind](text);
+  }
+
+  private async record(
+    tx: EntityManager,
+    tenantId: string,
+    fileId: string,
+    sha256: string,
+    lines: StatementLine[],
+  ): Promise<ImportSummary> {
+    const summary = { ...emptySummary(), fileId };
+    for (const line of lines) {
+      const item = await this.decide(tx, tenantId, fileId, sha256, line);
+      await this.repo.insertItem(tx, tenantId, fileId, item);
+      if (item.status === 'matched') summary.matched++;
+      else if (item.status === 'unmatched') summary.unmatched++;
+      else summary.ignored++;
+      if (item.paymentId && !item.replayed) summary.posted++;
+    }
+    await this.repo.recordFileCounts(tx, tenantId, fileId, { total: lines.length, ...summary });
+    return summary;
+  }
+
+  private async decide(
+    tx: EntityManager,
+    tenantId: string,
+    fileId: string,
+    sha256: string,
+    line: StatementLine,
+  ): Promise<NewReconItem & { replayed?: boolean }> {
+    const item = {
+      id: randomUUID(),
+      entryIndex: line.entryIndex,
+      line: line.line,
+      path: line.path,
+      direction: line.direction,
+      amountMinor: line.amountMinor,
+      currency: line.currency,
+      valueDate: line.valueDate,
+      reference: line.reference,
+      counterpartyAccount: line.counterpartyAccount,
+      bankReference: line.bankReference,
+    };
+    if (line.notPayable) return { ...item, status: 'ignored', reason: line.notPayable };
+    const seen = await this.repo.findSameTransaction(tx, tenantId, fileId, line);
+    if (seen) {
+      return {
+        ...item,
+        status: 'unmatched',
+        reason: `possible duplicate: entry ${seen.entry_index} of file ${seen.file_name} (${seen.file_id}) has the same bank reference and amount`,
+      };
+    }
+    const decision = matchCredit(line, await this.candidates(tx, tenantId, line.reference), this.toleranceMinor);
+    if (decision.status === 'unmatched') return { ...item, status: 'unmatched', reason: decision.reason };
+    const payment = await this.postEntry.executeIn(tx, {
+      tenantId,
+      accountId: decision.accountId,
+      kind: EntryKind.Payment,
+      amountMinor: line.amountMinor,
+      currency: line.currency,
+      idempotencyKey: paymentKeyOf(tenantId, sha256, line.entryIndex),
+      effectiveDate: line.valueDate,
+      reference: line.bankReference,
+    });
+    return {
+      ...item,
+      status: 'matched',
+      matchRule: decision.rule,
+      accountId: decision.accountId,
+      paymentId: payment.entryId,
+      replayed: payment.replayed,
+      reason: decision.rule === 'reference' ? 'matched by reference' : 'matched by account number and amount',
+    };
+  }
+
+  /** Candidate accounts with what they owe now (inside the import: earlier lines already count). */
+  private async candidates(tx: EntityManager, tenantId: string, reference: string): Promise<CandidateAccount[]> {
+    const rows = await this.repo.candidates(tx, tenantId, reference, numbersIn(reference));
+    const accounts: CandidateAccount[] = [];
+    for (const row of rows) {
+      const balance = await balanceAsOf(tx, this.ledgerRepo, this.ctx.clock, tenantId, row.id);
+      accounts.push({
+        accountId: row.id,
+        externalRef: row.external_ref,
+        currency: row.currency.trim(),
+        owed: [
+          balance.total?.amountMinor ?? 0,
+          balance.pastDue?.amountMinor ?? 0,
+          ...(row.amount_due_minor === null ? [] : [Number(row.amount_due_minor), Number(row.minimum_due_minor)]),
+        ],
+      });
+    }
+    return accounts;
+  }
+
+  private replay(earlier: ReconFileRow, log: object): ImportSummary {
+    this.ctx.logger.info({ ...log, fileId: earlier.id }, 'reconciliation file already imported: nothing changed');
+    return {
+      fileId: earlier.id,
+      alreadyImported: true,
+      matched: earlier.matched_items,
+      unmatched: earlier.unmatched_items,
+      posted: earlier.posted_payments,
+      rejected: 0,
+      ignored: earlier.ignored_items,
+      errors: [],
+    };
+  }
+}
+
+function emptySummary(): ImportSummary {
+  return {
+    fileId: '',
+    alreadyImported: false,
+    matched: 0,
+    unmatched: 0,
+    posted: 0,
+    rejected: 0,
+    ignored: 0,
+    errors: [],
+  };
+}

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 
 export * as common from './generated/collections/common/v1/common';
 export * as ledger from './generated/collections/ledger/v1/ledger';
+export * as ledgerLifecycle from './generated/collections/ledger/v1/lifecycle';
 export * as scoring from './generated/collections/scoring/v1/scoring';
 export * as orchestrator from './generated/collections/orchestrator/v1/orchestrator';
 export * as promises from './generated/collections/promises/v1/promises';
@@ -20,3 +21,8 @@ export const GRPC_PACKAGES = {
   reporting: { package: 'collections.reporting.v1', file: 'collections/reporting/v1/reporting.proto' },
 } as const;
 export type ServiceName = keyof typeof GRPC_PACKAGES;
+
+/** Further .proto files of a service's package (more services in the same package), loaded beside its main file. */
+export const GRPC_EXTRA_FILES: Partial<Record<ServiceName, readonly string[]>> = {
+  ledger: ['collections/ledger/v1/lifecycle.proto'],
+};

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { INestApplication, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { GRPC_PACKAGES, PROTO_ROOT } from '@collections/contracts';
+import { GRPC_EXTRA_FILES, GRPC_PACKAGES, PROTO_ROOT } from '@collections/contracts';
 import {
   Authenticator,
   Clock,
@@ -57,7 +57,10 @@ export async function startNestApp(options: AppOptions): Promise<RunningApp> {
   app.connectMicroservice(
     grpcServerOptions({
       packages: packages.map((p) => p.package),
-      protoFiles: packages.map((p) => p.file),
+      protoFiles: options.services.flatMap((s) => [
+        GRPC_PACKAGES[s.definition.name].file,
+        ...(GRPC_EXTRA_FILES[s.definition.name] ?? []),
+      ]),
       protoRoot: PROTO_ROOT,
       url: `${options.grpc.host}:${options.grpc.port}`,
     }),

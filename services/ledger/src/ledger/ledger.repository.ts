@@ -1,6 +1,6 @@
 import { EntityManager } from 'typeorm';
 import { Components, EntryKind, Line } from './domain/journal';
-import { Credit, Due } from './domain/delinquency';
+import { AgingBucket, Credit, DEFAULT_AGING_BUCKETS, Due } from './domain/delinquency';
 
 export interface AccountRow {
   id: string;
@@ -43,24 +43,39 @@ const ENTRY_COLUMNS = `id, account_id, kind, amount_minor, currency, to_char(eff
   reverses_entry_id, idempotency_key, reference, memo, response`;
 
 /**
- * Select-list columns `dues` and `credits`: the inputs of days past due for account $2 of
- * tenant $1 (statement minimums by due date, credits towards them by date), as JSON arrays.
+ * Select-list columns `dues`, `credits` and `aging_buckets`: the inputs of days past due for
+ * account `account` of tenant `tenant` (SQL expressions): what fell due by date (statement
+ * minimums and loan instalments), credits towards them by date, as JSON arrays, and the
+ * tenant's aging buckets (null: the default).
  */
-const DELINQUENCY_INPUTS = `(SELECT coalesce(json_agg(json_build_array(to_char(due_date, 'YYYY-MM-DD'), minimum_due_minor)), '[]')
-            FROM statement WHERE tenant_id = $1 AND account_id = $2) AS dues,
+export function delinquencyInputsSql(tenant: string, account: string): string {
+  return `(SELECT coalesce(json_agg(json_build_array(to_char(due_date, 'YYYY-MM-DD'), amount) ORDER BY due_date, source, seq), '[]') FROM (
+            SELECT due_date, minimum_due_minor AS amount, 1 AS source, cycle AS seq FROM statement WHERE tenant_id = ${tenant} AND account_id = ${account}
+            UNION ALL
+            SELECT due_date, principal_minor + interest_minor, 2, number FROM instalment WHERE tenant_id = ${tenant} AND account_id = ${account}) due) AS dues,
          (SELECT coalesce(json_agg(json_build_array(d, c)), '[]') FROM (
             SELECT to_char(effective_date, 'YYYY-MM-DD') AS d, sum(dues_credit_minor) AS c FROM journal_entry
-             WHERE tenant_id = $1 AND account_id = $2 AND dues_credit_minor <> 0 GROUP BY effective_date) credit) AS credits`;
-
-interface DelinquencyInputRows {
-  dues: [string, number | string][];
-  credits: [string, number | string][];
+             WHERE tenant_id = ${tenant} AND account_id = ${account} AND dues_credit_minor <> 0 GROUP BY effective_date) credit) AS credits,
+         (SELECT buckets FROM aging_config WHERE tenant_id = ${tenant}) AS aging_buckets`;
 }
 
-function parseDelinquencyInputs(row: DelinquencyInputRows): { dues: Due[]; credits: Credit[] } {
+const DELINQUENCY_INPUTS = delinquencyInputsSql('$1', '$2');
+
+export interface DelinquencyInputRows {
+  dues: [string, number | string][];
+  credits: [string, number | string][];
+  aging_buckets: AgingBucket[] | null;
+}
+
+export function parseDelinquencyInputs(row: DelinquencyInputRows): {
+  dues: Due[];
+  credits: Credit[];
+  agingBuckets: readonly AgingBucket[];
+} {
   return {
     dues: row.dues.map(([dueDate, amount]) => ({ dueDate, amount: Number(amount) })),
     credits: row.credits.map(([date, amount]) => ({ date, amount: Number(amount) })),
+    agingBuckets: row.aging_buckets ?? DEFAULT_AGING_BUCKETS,
   };
 }
 
@@ -83,7 +98,7 @@ export class LedgerRepository {
     tenantId: string,
     accountId: string,
     idempotencyKey: string,
-  ): Promise<{ earlier?: EntryRow; dues: Due[]; credits: Credit[] }> {
+  ): Promise<{ earlier?: EntryRow; dues: Due[]; credits: Credit[]; agingBuckets: readonly AgingBucket[] }> {
     const [row] = (await tx.query(
       `SELECT
          (SELECT row_to_json(e) FROM (SELECT ${ENTRY_COLUMNS} FROM journal_entry WHERE tenant_id = $1 AND idempotency_key = $3) e) AS earlier,
@@ -203,7 +218,15 @@ export class LedgerRepository {
     asOfDate: string | null,
     now: Date,
   ): Promise<
-    { account: AccountRow; asOf: string; components: Components; dues: Due[]; credits: Credit[] } | undefined
+    | {
+        account: AccountRow;
+        asOf: string;
+        components: Components;
+        dues: Due[];
+        credits: Credit[];
+        agingBuckets: readonly AgingBucket[];
+      }
+    | undefined
   > {
     const [row] = (await tx.query(
       `WITH acct AS (

@@ -1,14 +1,31 @@
-import { loadConfig, str } from '@collections/platform';
+import { int, loadConfig, str } from '@collections/platform';
 import { SERVICE_CONTEXT, ServiceDefinition } from '@collections/runtime';
 import { LedgerRestController } from './ledger/ledger.controller';
 import { LEDGER_ACCOUNTS, LEDGER_DATA_SUBJECTS, LEDGER_HOLDS, LedgerGrpcController } from './ledger/ledger.grpc';
 import { LedgerRepository } from './ledger/ledger.repository';
+import { LedgerLifecycleRestController } from './ledger/lifecycle.controller';
+import {
+  LEDGER_AGING_BUCKETS,
+  LEDGER_INSTALMENTS,
+  LEDGER_LIFECYCLE,
+  LedgerLifecycleGrpcController,
+} from './ledger/lifecycle.grpc';
 import { PiiCipher } from './ledger/pii';
+import { AccountLifecycleUseCase } from './ledger/usecases/account-lifecycle.usecase';
+import { AgingBucketsUseCase } from './ledger/usecases/aging-buckets.usecase';
+import {
+  DAILY_DELINQUENCY,
+  DAILY_DELINQUENCY_CHECK_MS,
+  DailyDelinquencyScheduler,
+  DailyDelinquencyUseCase,
+} from './ledger/usecases/daily-delinquency.usecase';
+import { InstalmentsUseCase } from './ledger/usecases/instalments.usecase';
 import { AccountsUseCase } from './ledger/usecases/accounts.usecase';
 import { DataSubjectUseCase } from './ledger/usecases/data-subject.usecase';
 import { HoldsAndConsentUseCase } from './ledger/usecases/holds-and-consent.usecase';
 import { LedgerInitial1763900001000 } from './migrations/1763900001000-ledger-initial';
 import { LedgerHolds1763900001100 } from './migrations/1763900001100-ledger-holds';
+import { LedgerLifecycle1763900004000 } from './migrations/1763900004000-ledger-lifecycle';
 
 /** Development default only: production sets LEDGER_PII_KEY (the boot log says which is used). */
 const DEV_PII_KEY = 'collections-dev-only-pii-key';
@@ -16,15 +33,25 @@ const DEV_PII_KEY = 'collections-dev-only-pii-key';
 /** services/ledger: debtors, accounts and every cent, in a double-entry journal. */
 export const ledgerService: ServiceDefinition = {
   name: 'ledger',
-  migrations: [LedgerInitial1763900001000, LedgerHolds1763900001100],
+  migrations: [LedgerInitial1763900001000, LedgerHolds1763900001100, LedgerLifecycle1763900004000],
   module: (ctx) => {
-    const config = loadConfig({ piiKey: str('LEDGER_PII_KEY', { default: DEV_PII_KEY }) });
+    const config = loadConfig({
+      piiKey: str('LEDGER_PII_KEY', { default: DEV_PII_KEY }),
+      // How often the daily delinquency timer looks at the clock (0: only on demand).
+      delinquencyCheckMs: int('LEDGER_DELINQUENCY_CHECK_MS', { default: 15 * 60_000, min: 0 }),
+    });
     if (config.piiKey === DEV_PII_KEY)
       ctx.logger.warn('LEDGER_PII_KEY is not set: national ids are encrypted with the development key');
     const cipher = new PiiCipher(config.piiKey);
+    const repo = new LedgerRepository(); // stateless: the lifecycle use cases share one
     return {
       module: class LedgerModule {},
-      controllers: [LedgerGrpcController, LedgerRestController],
+      controllers: [
+        LedgerGrpcController,
+        LedgerRestController,
+        LedgerLifecycleGrpcController,
+        LedgerLifecycleRestController,
+      ],
       providers: [
         { provide: SERVICE_CONTEXT, useValue: ctx },
         { provide: LEDGER_ACCOUNTS, useValue: new AccountsUseCase(ctx, cipher) },
@@ -32,6 +59,13 @@ export const ledgerService: ServiceDefinition = {
         { provide: LEDGER_HOLDS, useValue: new HoldsAndConsentUseCase(ctx) },
         LedgerRepository,
         LedgerGrpcController,
+        { provide: LEDGER_LIFECYCLE, useValue: new AccountLifecycleUseCase(ctx, repo) },
+        { provide: LEDGER_INSTALMENTS, useValue: new InstalmentsUseCase(ctx, repo) },
+        { provide: LEDGER_AGING_BUCKETS, useValue: new AgingBucketsUseCase(ctx) },
+        { provide: DAILY_DELINQUENCY, useValue: new DailyDelinquencyUseCase(ctx) },
+        { provide: DAILY_DELINQUENCY_CHECK_MS, useValue: config.delinquencyCheckMs },
+        DailyDelinquencyScheduler,
+        LedgerLifecycleGrpcController,
       ],
     };
   },

@@ -3,10 +3,13 @@ import { EventType, ledger } from '@collections/contracts';
 import { AppError, localDate, money } from '@collections/platform';
 import { ServiceContext } from '@collections/runtime';
 import { mapBalanceView, validDate } from '../balance-view';
-import { EntryKind, add, creditTowardsDues, creditedComponents, post } from '../domain/journal';
+import { EntryKind, add, creditTowardsDues, creditedComponents, post, total } from '../domain/journal';
 import { agingBucket, delinquencyAsOf } from '../domain/delinquency';
 import { AccountRow, EntryRow, LedgerRepository, componentsOf } from '../ledger.repository';
 import { NewEvent } from '@collections/messaging';
+import { transitionAfterPosting } from '../domain/lifecycle';
+import { LifecycleRepository } from '../lifecycle.repository';
+import { lifecycleEvent } from './lifecycle-events';
 
 export interface PostEntryCommand {
   tenantId: string;
@@ -46,7 +49,7 @@ export class PostEntryUseCase {
     return this.ctx.dataSource.transaction(async (tx) => {
       const account = await this.repo.findAccount(tx, cmd.tenantId, cmd.accountId, true);
       if (!account) throw AppError.notFound(`account ${cmd.accountId} does not exist`);
-      const { earlier, dues, credits } = await this.repo.postingInputs(
+      const { earlier, dues, credits, agingBuckets } = await this.repo.postingInputs(
         tx,
         cmd.tenantId,
         account.id,
@@ -75,11 +78,16 @@ export class PostEntryUseCase {
         duesCreditMinor === 0 ? credits : [...credits, { date: effectiveDate, amount: duesCreditMinor }],
         today,
       );
-      const bucket = agingBucket(delinquency.daysPastDue);
-      const balance = mapBalanceView(account, today, after, delinquency);
+      const bucket = agingBucket(delinquency.daysPastDue, agingBuckets);
+      const balance = mapBalanceView(account, today, after, delinquency, agingBuckets);
+      const transition = transitionAfterPosting(account.status, cmd.kind, total(after));
       const entryId = randomUUID();
       const result: PostEntryResult = { entryId, balance, replayed: false };
       const events = this.events(cmd, account, entryId, now, amountMinor, balance, bucket);
+      if (transition)
+        events.push(
+          lifecycleEvent(cmd.tenantId, account, transition, now, { entryId, amountMinor, balance, reason: cmd.memo }),
+        );
       await this.repo.writePosting(
         tx,
         cmd.tenantId,
@@ -102,6 +110,7 @@ export class PostEntryUseCase {
         { components: after, daysPastDue: delinquency.daysPastDue, bucket },
         this.ctx.backbone.outbox.statement(tx, events, 24),
       );
+      if (transition) await new LifecycleRepository().setStatus(tx, cmd.tenantId, account.id, transition.status);
       return result;
     });
   }

@@ -3,7 +3,7 @@ import { EventType, decodePayload, ledger, ledgerLifecycle } from '@collections/
 import { API_KEY_HEADER, grpcClient, metadataFromPrincipalHeaders } from '@collections/platform';
 import { ServiceUnderTest, startServiceUnderTest } from '@collections/testing';
 import { ledgerService } from '../src/ledger.service';
-import { DailyDelinquencyScheduler } from '../src/ledger/usecases/daily-delinquency.usecase';
+import { DailyDelinquencyScheduler, DailyDelinquencyUseCase } from '../src/ledger/usecases/daily-delinquency.usecase';
 
 const USD = (amountMinor: number) => ({ amountMinor, currency: 'USD' });
 const { ACCOUNT_STATUS_CURRENT, ACCOUNT_STATUS_CHARGED_OFF, ACCOUNT_STATUS_SETTLED, ACCOUNT_STATUS_CLOSED } =
@@ -334,6 +334,24 @@ describe('ledger lifecycle: loans, delinquency run, aging buckets, charge-off, s
       instalments: 3,
       totalDue: USD(315_000),
     });
+  });
+
+  it('walks every account of the tenant in batches, each announced once', async () => {
+    at('2026-03-02T15:00:00Z');
+    const ids = [await newAccount(), await newAccount(), await newAccount()];
+    at('2026-08-10T12:00:00Z');
+    const sut2 = new DailyDelinquencyUseCase(sut.context, 2);
+    const [{ open }] = (await sut.dataSource.query(
+      `SELECT count(*)::int AS open FROM ledger.account WHERE tenant_id = $1 AND status NOT IN (4, 5)`,
+      [sut.tenant],
+    )) as { open: number }[];
+    expect((await sut2.run({ tenantId: sut.tenant })).accountsEvaluated).toBe(open);
+    expect(await sut2.run({ tenantId: sut.tenant })).toMatchObject({ accountsChanged: 0, eventsEmitted: 0 });
+    for (const id of ids) {
+      expect((await eventsOf(id, 'collections.ledger.v1.DelinquencyChanged')).map((e) => e.bucket)).toEqual([
+        '121-180',
+      ]);
+    }
   });
 
   it('runs the daily job from its timer at most once per clock hour', async () => {

@@ -133,30 +133,39 @@ export class LifecycleRepository {
    * The next batch of accounts for the daily run, after the key (tenant, id), locked until the
    * batch commits (a posting to one of them waits, so the run never writes a stale bucket),
    * each with its local date (or `asOfDate`) and the inputs of its days past due. Settled and
-   * closed accounts are left out: nothing is collected on them.
+   * closed accounts are left out: nothing is collected on them. The inputs are read by a second
+   * statement, after the locks: its fresh snapshot sees what a lock waited for.
    */
   async delinquencyBatch(
     tx: EntityManager,
     scope: { tenantId?: string; asOfDate?: string; now: Date },
     after: { tenantId: string; accountId: string },
     size: number,
-  ): Promise<DelinquencyBatchRow[]> {
-    return (await tx.query(
+  ): Promise<{ rows: DelinquencyBatchRow[]; last?: { tenantId: string; accountId: string } }> {
+    const locked = (await tx.query(
+      `SELECT tenant_id, id FROM account
+        WHERE ($1::text IS NULL OR tenant_id = $1) AND (tenant_id, id) > ($2, $3)
+          AND status NOT IN (${AccountStatus.Settled}, ${AccountStatus.Closed})
+        ORDER BY tenant_id, id
+        LIMIT $4
+        FOR UPDATE`,
+      [scope.tenantId ?? null, after.tenantId, after.accountId, size],
+    )) as { tenant_id: string; id: string }[];
+    if (locked.length === 0) return { rows: [] };
+    const rows = (await tx.query(
       `WITH batch AS (
-         SELECT tenant_id, id, currency, days_past_due, aging_bucket, delinquency_as_of,
-                coalesce($2::date, ($3::timestamptz AT TIME ZONE time_zone)::date) AS as_of
-           FROM account
-          WHERE ($1::text IS NULL OR tenant_id = $1) AND (tenant_id, id) > ($4, $5) AND status NOT IN (${AccountStatus.Settled}, ${AccountStatus.Closed})
-          ORDER BY tenant_id, id
-          LIMIT $6
-          FOR UPDATE)
+         SELECT a.tenant_id, a.id, a.currency, a.days_past_due, a.aging_bucket, a.delinquency_as_of,
+                coalesce($3::date, ($4::timestamptz AT TIME ZONE a.time_zone)::date) AS as_of
+           FROM unnest($1::text[], $2::text[]) AS k(tenant_id, id)
+           JOIN account a ON a.tenant_id = k.tenant_id AND a.id = k.id)
        SELECT b.tenant_id, b.id, b.currency, b.days_past_due, b.aging_bucket, to_char(b.as_of, 'YYYY-MM-DD') AS as_of,
               coalesce(b.delinquency_as_of > b.as_of, false) AS evaluated_later,
               ${delinquencyInputsSql('b.tenant_id', 'b.id')}
-         FROM batch b
-        ORDER BY b.tenant_id, b.id`,
-      [scope.tenantId ?? null, scope.asOfDate ?? null, scope.now, after.tenantId, after.accountId, size],
+         FROM batch b`,
+      [locked.map((l) => l.tenant_id), locked.map((l) => l.id), scope.asOfDate ?? null, scope.now],
     )) as DelinquencyBatchRow[];
+    const last = locked[locked.length - 1];
+    return { rows, last: { tenantId: last.tenant_id, accountId: last.id } };
   }
 
   /** The accounts whose days past due moved, and their events, in one statement. */

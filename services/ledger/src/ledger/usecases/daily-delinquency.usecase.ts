@@ -29,7 +29,7 @@ export function evaluateAccount(row: DelinquencyBatchRow): { update?: Delinquenc
 
 /**
  * The daily delinquency run: every account's days past due and aging bucket as of its local
- * date (or a given date), in batches of `batchSize` accounts (one read and at most one write
+ * date (or a given date), in batches of `batchSize` accounts (a lock, a read and at most one write
  * per batch, each batch its own transaction). The account keeps the last announced
  * days past due and bucket, so DelinquencyChanged goes out once per bucket move: a re-run, or a
  * run after a crash, finds nothing left to announce for the batches that committed.
@@ -49,7 +49,7 @@ export class DailyDelinquencyUseCase {
     let after = { tenantId: '', accountId: '' };
     for (;;) {
       const size = await this.ctx.dataSource.transaction(async (tx) => {
-        const rows = await this.lifecycle.delinquencyBatch(
+        const { rows, last } = await this.lifecycle.delinquencyBatch(
           tx,
           { tenantId: scope.tenantId, asOfDate, now },
           after,
@@ -84,7 +84,7 @@ export class DailyDelinquencyUseCase {
         summary.accountsEvaluated += rows.length;
         summary.accountsChanged += updates.length;
         summary.eventsEmitted += events.length;
-        if (rows.length) after = { tenantId: rows[rows.length - 1].tenant_id, accountId: rows[rows.length - 1].id };
+        if (last) after = last;
         return rows.length;
       });
       if (size < this.batchSize) break;

@@ -1,6 +1,6 @@
 import { EventType, ledger } from '@collections/contracts';
 import { NewEvent } from '@collections/messaging';
-import { localDate, money } from '@collections/platform';
+import { money } from '@collections/platform';
 import { Transition } from '../domain/lifecycle';
 import { AccountRow } from '../ledger.repository';
 
@@ -10,11 +10,11 @@ export function lifecycleEvent(
   account: AccountRow,
   transition: Transition,
   now: Date,
-  cause: { entryId: string; amountMinor: number; balance: ledger.BalanceView; reason?: string },
+  cause: { entryId: string; amountMinor: number; balance: ledger.BalanceView; effectiveDate: string; reason?: string },
 ): NewEvent<EventType> {
   const currency = account.currency.trim();
   const base = { key: account.id, tenantId, time: now };
-  const effectiveDate = localDate(now, account.time_zone);
+  const { effectiveDate } = cause;
   if (transition.event === 'charged_off') {
     return {
       ...base,

@@ -86,7 +86,13 @@ export class PostEntryUseCase {
       const events = this.events(cmd, account, entryId, now, amountMinor, balance, bucket);
       if (transition)
         events.push(
-          lifecycleEvent(cmd.tenantId, account, transition, now, { entryId, amountMinor, balance, reason: cmd.memo }),
+          lifecycleEvent(cmd.tenantId, account, transition, now, {
+            entryId,
+            amountMinor,
+            balance,
+            effectiveDate,
+            reason: cmd.memo,
+          }),
         );
       await this.repo.writePosting(
         tx,

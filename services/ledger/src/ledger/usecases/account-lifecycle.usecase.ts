@@ -118,15 +118,19 @@ export class AccountLifecycleUseCase {
     const earlier = await this.lifecycle.entryByKey(tx, tenantId, cmd.idempotencyKey);
     const account = await this.repo.findAccount(tx, tenantId, cmd.accountId);
     if (!account) throw AppError.notFound(`account ${cmd.accountId} does not exist`);
-    if (account.status === AccountStatus.Closed) throw AppError.failedPrecondition('the account is closed');
-    const remaining = earlier ? Number(earlier.amount_minor) : total(componentsOf(account));
-    if (remaining < 0) throw AppError.failedPrecondition('the account has a credit balance: refund it instead');
-    if (remaining === 0) return undefined;
+    if (!earlier) {
+      // A first look to answer clearly; the amount itself is read again under the account lock.
+      if (account.status === AccountStatus.Closed) throw AppError.failedPrecondition('the account is closed');
+      const balance = total(componentsOf(account));
+      if (balance < 0) throw AppError.failedPrecondition('the account has a credit balance: refund it instead');
+      if (balance === 0) return undefined;
+    }
     const result = await this.postEntry.execute({
       tenantId,
       accountId: account.id,
       kind,
-      amountMinor: remaining,
+      amountMinor: 0,
+      wholeBalance: true,
       currency: account.currency.trim(),
       idempotencyKey: cmd.idempotencyKey,
       memo: cmd.reason,

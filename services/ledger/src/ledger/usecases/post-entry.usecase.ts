@@ -24,6 +24,8 @@ export interface PostEntryCommand {
   memo?: string;
   /** For reversals: the payment entry being reversed. */
   reverses?: EntryRow;
+  /** Post the whole balance as read under the account lock (charge-off, settlement); amountMinor is ignored. */
+  wholeBalance?: boolean;
 }
 
 export interface PostEntryResult {
@@ -56,6 +58,7 @@ export class PostEntryUseCase {
         cmd.idempotencyKey,
       );
       if (earlier) return this.replay(earlier, cmd);
+      if (cmd.wholeBalance) cmd = { ...cmd, amountMinor: total(componentsOf(account)) };
       if (cmd.currency !== account.currency.trim()) {
         throw AppError.invalid(
           `amount currency ${cmd.currency} differs from the account currency ${account.currency.trim()}`,
@@ -125,7 +128,7 @@ export class PostEntryUseCase {
     const same =
       earlier.account_id === cmd.accountId &&
       earlier.kind === cmd.kind &&
-      (cmd.kind === EntryKind.PaymentReversal || Number(earlier.amount_minor) === cmd.amountMinor);
+      (cmd.kind === EntryKind.PaymentReversal || cmd.wholeBalance || Number(earlier.amount_minor) === cmd.amountMinor);
     if (!same) {
       throw AppError.conflict('idempotency_key was already used for a different posting', {
         idempotencyKey: cmd.idempotencyKey,

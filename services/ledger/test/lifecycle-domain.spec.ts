@@ -13,6 +13,7 @@ import {
 import { Instalment, instalmentDues, validateSchedule } from '../src/ledger/domain/instalments';
 import { AccountStatus, mayClose, transitionAfterPosting } from '../src/ledger/domain/lifecycle';
 import { EntryKind } from '../src/ledger/domain/journal';
+import { evaluateAccount } from '../src/ledger/usecases/daily-delinquency.usecase';
 
 const DAY = 86_400_000;
 const dateAt = (n: number) => new Date(Date.UTC(2025, 0, 1) + n * DAY).toISOString().slice(0, 10);
@@ -136,6 +137,76 @@ describe('loan instalment schedules', () => {
     ]);
     expect(validateSchedule([a, { ...b, number: 3 }], 200)[0]).toMatch(/number them 1..N/);
     expect(validateSchedule([a, { ...b, interest: -1 }], 200)[0]).toMatch(/non-negative/);
+  });
+});
+
+describe(evaluateAccount.name, () => {
+  it('announces each bucket move once over any sequence of daily runs, re-runs and missed days', () => {
+    fc.assert(
+      fc.property(
+        loanAndPayments,
+        fc.uniqueArray(fc.integer({ min: 0, max: 500 }), { maxLength: 40 }),
+        fc.array(fc.boolean(), { minLength: 40, maxLength: 40 }),
+        ([instalments, paid], days, rerun) => {
+          let stored = { daysPastDue: 0, bucket: 'current' };
+          let announced = 0;
+          let expected = 0;
+          [...days]
+            .sort((a, b) => a - b)
+            .forEach((day, i) => {
+              const row = {
+                tenant_id: 't',
+                id: 'a',
+                currency: 'USD',
+                days_past_due: stored.daysPastDue,
+                aging_bucket: stored.bucket,
+                as_of: dateAt(day),
+                evaluated_later: false,
+                dues: instalments.map((d) => [d.dueDate, d.principal + d.interest] as [string, number]),
+                credits: paid.map((c) => [c.date, c.amount] as [string, number]),
+                aging_buckets: null,
+              };
+              const truth = agingBucket(oracle(instalments, paid, dateAt(day)).daysPastDue);
+              if (truth !== stored.bucket) expected++;
+              const { update } = evaluateAccount(row);
+              if (update) {
+                if (update.bucket !== stored.bucket) announced++;
+                stored = { daysPastDue: update.daysPastDue, bucket: update.bucket };
+              }
+              expect(stored.bucket).toBe(truth);
+              if (rerun[i % rerun.length]) {
+                const again = evaluateAccount({
+                  ...row,
+                  days_past_due: stored.daysPastDue,
+                  aging_bucket: stored.bucket,
+                });
+                expect(again.update).toBeUndefined();
+              }
+            });
+          expect(announced).toBe(expected);
+        },
+      ),
+    );
+  });
+
+  it('leaves an account alone when it was already evaluated for a later date', () => {
+    const row = {
+      tenant_id: 't',
+      id: 'a',
+      currency: 'USD',
+      days_past_due: 40,
+      aging_bucket: '31-60',
+      as_of: '2026-03-10',
+      evaluated_later: true,
+      dues: [['2026-01-01', 100] as [string, number]],
+      credits: [],
+      aging_buckets: null,
+    };
+    expect(evaluateAccount(row).update).toBeUndefined();
+    expect(evaluateAccount({ ...row, evaluated_later: false }).update).toMatchObject({
+      daysPastDue: 68,
+      bucket: '61-90',
+    });
   });
 });
 

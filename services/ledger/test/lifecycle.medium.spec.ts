@@ -299,6 +299,14 @@ describe('ledger lifecycle: loans, delinquency run, aging buckets, charge-off, s
     expect((err as ServiceError).code).toBe(status.FAILED_PRECONDITION);
     expect((err as ServiceError).details).toMatch(/zero balance/);
 
+    const rest = await fetch(`${sut.app.httpUrl}/v1/ledger/accounts/${id}/closure`, {
+      method: 'POST',
+      headers: { [API_KEY_HEADER]: sut.apiKey, 'content-type': 'application/json' },
+      body: JSON.stringify({ reason: 'paid' }),
+    });
+    expect(rest.status).toBe(422);
+    expect(await eventsOf(id, 'collections.ledger.v1.AccountClosed')).toEqual([]);
+
     await pay(id, 300_000, `payoff-${id}`);
     expect(await lifecycle.closeAccount({ accountId: id, reason: 'paid' }, md())).toEqual({
       status: ACCOUNT_STATUS_CLOSED,

@@ -11,6 +11,7 @@ import {
   PaymentReversed,
   StatementIssued,
 } from './generated/collections/ledger/v1/ledger';
+import { AccountChargedOff, AccountClosed, AccountSettled } from './generated/collections/ledger/v1/lifecycle';
 import { ContactDecision } from './generated/collections/orchestrator/v1/orchestrator';
 import { PromiseKept } from './generated/collections/promises/v1/promises';
 import { AccountScored } from './generated/collections/scoring/v1/scoring';
@@ -84,6 +85,21 @@ export const EVENTS = {
     Topic.LedgerAccount,
     AdjustmentPosted,
     'An adjustment, settlement discount or write-off was posted.',
+  ),
+  'collections.ledger.v1.AccountChargedOff': event(
+    Topic.LedgerAccount,
+    AccountChargedOff,
+    'An account was charged off (its balance written off).',
+  ),
+  'collections.ledger.v1.AccountSettled': event(
+    Topic.LedgerAccount,
+    AccountSettled,
+    'A settlement brought an account to a zero balance.',
+  ),
+  'collections.ledger.v1.AccountClosed': event(
+    Topic.LedgerAccount,
+    AccountClosed,
+    'An account with a zero balance was closed.',
   ),
   'collections.ledger.v1.BalanceChanged': event(Topic.LedgerBalance, BalanceChanged, "An account's balance changed."),
   'collections.ledger.v1.DelinquencyChanged': event(

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 export * as common from './generated/collections/common/v1/common';
 export * as ledger from './generated/collections/ledger/v1/ledger';
 export * as reconciliation from './generated/collections/ledger/v1/reconciliation';
+export * as ledgerLifecycle from './generated/collections/ledger/v1/lifecycle';
 export * as scoring from './generated/collections/scoring/v1/scoring';
 export * as orchestrator from './generated/collections/orchestrator/v1/orchestrator';
 export * as promises from './generated/collections/promises/v1/promises';
@@ -20,7 +21,7 @@ export const GRPC_PACKAGES = {
   ledger: {
     package: 'collections.ledger.v1',
     file: 'collections/ledger/v1/ledger.proto',
-    extraFiles: ['collections/ledger/v1/reconciliation.proto'],
+    extraFiles: ['collections/ledger/v1/reconciliation.proto', 'collections/ledger/v1/lifecycle.proto'],
   },
   scoring: { package: 'collections.scoring.v1', file: 'collections/scoring/v1/scoring.proto' },
   orchestrator: { package: 'collections.orchestrator.v1', file: 'collections/orchestrator/v1/orchestrator.proto' },

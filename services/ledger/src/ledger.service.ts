@@ -3,7 +3,23 @@ import { SERVICE_CONTEXT, ServiceDefinition } from '@collections/runtime';
 import { LedgerRestController } from './ledger/ledger.controller';
 import { LEDGER_ACCOUNTS, LEDGER_DATA_SUBJECTS, LEDGER_HOLDS, LedgerGrpcController } from './ledger/ledger.grpc';
 import { LedgerRepository } from './ledger/ledger.repository';
+import { LedgerLifecycleRestController } from './ledger/lifecycle.controller';
+import {
+  LEDGER_AGING_BUCKETS,
+  LEDGER_INSTALMENTS,
+  LEDGER_LIFECYCLE,
+  LedgerLifecycleGrpcController,
+} from './ledger/lifecycle.grpc';
 import { PiiCipher } from './ledger/pii';
+import { AccountLifecycleUseCase } from './ledger/usecases/account-lifecycle.usecase';
+import { AgingBucketsUseCase } from './ledger/usecases/aging-buckets.usecase';
+import {
+  DAILY_DELINQUENCY,
+  DAILY_DELINQUENCY_CHECK_MS,
+  DailyDelinquencyScheduler,
+  DailyDelinquencyUseCase,
+} from './ledger/usecases/daily-delinquency.usecase';
+import { InstalmentsUseCase } from './ledger/usecases/instalments.usecase';
 import { AccountsUseCase } from './ledger/usecases/accounts.usecase';
 import { DataSubjectUseCase } from './ledger/usecases/data-subject.usecase';
 import { HoldsAndConsentUseCase } from './ledger/usecases/holds-and-consent.usecase';
@@ -15,6 +31,7 @@ import { RECON_IMPORT, RECON_RESOLVE, ReconciliationGrpcController } from './rec
 import { ReconciliationRepository } from './reconciliation/reconciliation.repository';
 import { ImportStatementUseCase } from './reconciliation/usecases/import-statement.usecase';
 import { ResolveItemUseCase } from './reconciliation/usecases/resolve-item.usecase';
+import { LedgerLifecycle1763900004000 } from './migrations/1763900004000-ledger-lifecycle';
 
 /** Development default only: production sets LEDGER_PII_KEY (the boot log says which is used). */
 const DEV_PII_KEY = 'collections-dev-only-pii-key';
@@ -22,12 +39,19 @@ const DEV_PII_KEY = 'collections-dev-only-pii-key';
 /** services/ledger: debtors, accounts and every cent, in a double-entry journal. */
 export const ledgerService: ServiceDefinition = {
   name: 'ledger',
-  migrations: [LedgerInitial1763900001000, LedgerHolds1763900001100, LedgerReconciliation1763900002000],
+  migrations: [
+    LedgerInitial1763900001000,
+    LedgerHolds1763900001100,
+    LedgerReconciliation1763900002000,
+    LedgerLifecycle1763900004000,
+  ],
   module: (ctx) => {
     const config = loadConfig({
       piiKey: str('LEDGER_PII_KEY', { default: DEV_PII_KEY }),
       // How far (minor units) a credit may differ from what an account owes and still match it by account number.
       reconToleranceMinor: int('LEDGER_RECON_TOLERANCE_MINOR', { default: 100, min: 0 }),
+      // How often the daily delinquency timer looks at the clock (0: only on demand).
+      delinquencyCheckMs: int('LEDGER_DELINQUENCY_CHECK_MS', { default: 15 * 60_000, min: 0 }),
     });
     if (config.piiKey === DEV_PII_KEY)
       ctx.logger.warn('LEDGER_PII_KEY is not set: national ids are encrypted with the development key');
@@ -41,6 +65,8 @@ export const ledgerService: ServiceDefinition = {
         LedgerRestController,
         ReconciliationGrpcController,
         ReconciliationRestController,
+        LedgerLifecycleGrpcController,
+        LedgerLifecycleRestController,
       ],
       providers: [
         { provide: SERVICE_CONTEXT, useValue: ctx },
@@ -56,6 +82,13 @@ export const ledgerService: ServiceDefinition = {
         },
         { provide: RECON_RESOLVE, useValue: new ResolveItemUseCase(ctx, ledgerRepo, reconRepo) },
         ReconciliationGrpcController,
+        { provide: LEDGER_LIFECYCLE, useValue: new AccountLifecycleUseCase(ctx, ledgerRepo) },
+        { provide: LEDGER_INSTALMENTS, useValue: new InstalmentsUseCase(ctx, ledgerRepo) },
+        { provide: LEDGER_AGING_BUCKETS, useValue: new AgingBucketsUseCase(ctx) },
+        { provide: DAILY_DELINQUENCY, useValue: new DailyDelinquencyUseCase(ctx) },
+        { provide: DAILY_DELINQUENCY_CHECK_MS, useValue: config.delinquencyCheckMs },
+        DailyDelinquencyScheduler,
+        LedgerLifecycleGrpcController,
       ],
     };
   },

@@ -2,7 +2,7 @@ import { EntityManager } from 'typeorm';
 import { ledger } from '@collections/contracts';
 import { AppError, Clock, money } from '@collections/platform';
 import { Components, total } from './domain/journal';
-import { agingBucket, delinquencyAsOf } from './domain/delinquency';
+import { AgingBucket, DEFAULT_AGING_BUCKETS, agingBucket, delinquencyAsOf } from './domain/delinquency';
 import { AccountRow, LedgerRepository } from './ledger.repository';
 
 export function validDate(date: string, field: string): string {
@@ -17,6 +17,7 @@ export function mapBalanceView(
   asOf: string,
   c: Components,
   d: { daysPastDue: number; pastDue: number },
+  agingBuckets: readonly AgingBucket[] = DEFAULT_AGING_BUCKETS,
 ): ledger.BalanceView {
   const currency = account.currency.trim();
   return {
@@ -28,7 +29,7 @@ export function mapBalanceView(
     total: money(total(c), currency),
     pastDue: money(d.pastDue, currency),
     daysPastDue: d.daysPastDue,
-    agingBucket: agingBucket(d.daysPastDue),
+    agingBucket: agingBucket(d.daysPastDue, agingBuckets),
   };
 }
 
@@ -49,6 +50,6 @@ export async function balanceAsOf(
     clock.now(),
   );
   if (!inputs) throw AppError.notFound(`account ${accountId} does not exist`);
-  const { account, asOf, components, dues, credits } = inputs;
-  return mapBalanceView(account, asOf, components, delinquencyAsOf(dues, credits, asOf));
+  const { account, asOf, components, dues, credits, agingBuckets } = inputs;
+  return mapBalanceView(account, asOf, components, delinquencyAsOf(dues, credits, asOf), agingBuckets);
 }

@@ -1,6 +1,6 @@
 import { EntityManager } from 'typeorm';
 import { Components, EntryKind, Line } from './domain/journal';
-import { Credit, Due } from './domain/delinquency';
+import { AgingBucket, Credit, DEFAULT_AGING_BUCKETS, Due } from './domain/delinquency';
 
 export interface AccountRow {
   id: string;
@@ -78,26 +78,39 @@ const ENTRY_COLUMNS = `id, account_id, kind, amount_minor, currency, to_char(eff
   reverses_entry_id, idempotency_key, reference, memo, response`;
 
 /**
- * Select-list columns `dues` and `credits`: the inputs of days past due for an account (SQL
- * expressions for its tenant and id) — statement minimums by due date, credits towards them
- * by date — as JSON arrays.
+ * Select-list columns `dues`, `credits` and `aging_buckets`: the inputs of days past due for
+ * account `account` of tenant `tenant` (SQL expressions): what fell due by date (statement
+ * minimums and loan instalments), credits towards them by date, as JSON arrays, and the
+ * tenant's aging buckets (null: the default).
  */
-const delinquencyInputs = (tenant: string, account: string) =>
-  `(SELECT coalesce(json_agg(json_build_array(to_char(due_date, 'YYYY-MM-DD'), minimum_due_minor)), '[]')
-            FROM statement WHERE tenant_id = ${tenant} AND account_id = ${account}) AS dues,
+export function delinquencyInputsSql(tenant: string, account: string): string {
+  return `(SELECT coalesce(json_agg(json_build_array(to_char(due_date, 'YYYY-MM-DD'), amount) ORDER BY due_date, source, seq), '[]') FROM (
+            SELECT due_date, minimum_due_minor AS amount, 1 AS source, cycle AS seq FROM statement WHERE tenant_id = ${tenant} AND account_id = ${account}
+            UNION ALL
+            SELECT due_date, principal_minor + interest_minor, 2, number FROM instalment WHERE tenant_id = ${tenant} AND account_id = ${account}) due) AS dues,
          (SELECT coalesce(json_agg(json_build_array(d, c)), '[]') FROM (
             SELECT to_char(effective_date, 'YYYY-MM-DD') AS d, sum(dues_credit_minor) AS c FROM journal_entry
-             WHERE tenant_id = ${tenant} AND account_id = ${account} AND dues_credit_minor <> 0 GROUP BY effective_date) credit) AS credits`;
-
-interface DelinquencyInputRows {
-  dues: [string, number | string][];
-  credits: [string, number | string][];
+             WHERE tenant_id = ${tenant} AND account_id = ${account} AND dues_credit_minor <> 0 GROUP BY effective_date) credit) AS credits,
+         (SELECT buckets FROM aging_config WHERE tenant_id = ${tenant}) AS aging_buckets`;
 }
 
-function parseDelinquencyInputs(row: DelinquencyInputRows): { dues: Due[]; credits: Credit[] } {
+export interface DelinquencyInputRows {
+  dues: [string, number | string][];
+  credits: [string, number | string][];
+  aging_buckets: AgingBucket[] | null;
+}
+
+export interface DelinquencyInputs {
+  dues: Due[];
+  credits: Credit[];
+  agingBuckets: readonly AgingBucket[];
+}
+
+export function parseDelinquencyInputs(row: DelinquencyInputRows): DelinquencyInputs {
   return {
     dues: row.dues.map(([dueDate, amount]) => ({ dueDate, amount: Number(amount) })),
     credits: row.credits.map(([date, amount]) => ({ date, amount: Number(amount) })),
+    agingBuckets: row.aging_buckets ?? DEFAULT_AGING_BUCKETS,
   };
 }
 
@@ -134,14 +147,14 @@ export class LedgerRepository {
     tx: EntityManager,
     accounts: AccountRef[],
     keys: { tenantId: string; idempotencyKey: string }[],
-  ): Promise<{ earlier: Map<string, EntryRow>; delinquency: Map<string, { dues: Due[]; credits: Credit[] }> }> {
+  ): Promise<{ earlier: Map<string, EntryRow>; delinquency: Map<string, DelinquencyInputs> }> {
     const [row] = (await tx.query(
       `SELECT
          (SELECT coalesce(json_agg(e), '[]') FROM (
             SELECT tenant_id, ${ENTRY_COLUMNS} FROM journal_entry
              WHERE (tenant_id, idempotency_key) IN (SELECT * FROM unnest($3::text[], $4::text[]))) e) AS earlier,
          (SELECT coalesce(json_agg(x), '[]') FROM (
-            SELECT t.tenant_id, t.id, ${delinquencyInputs('t.tenant_id', 't.id')}
+            SELECT t.tenant_id, t.id, ${delinquencyInputsSql('t.tenant_id', 't.id')}
               FROM unnest($1::text[], $2::text[]) AS t(tenant_id, id)) x) AS delinquency`,
       [
         accounts.map((a) => a.tenantId),
@@ -268,9 +281,7 @@ export class LedgerRepository {
     accountId: string,
     asOfDate: string | null,
     now: Date,
-  ): Promise<
-    { account: AccountRow; asOf: string; components: Components; dues: Due[]; credits: Credit[] } | undefined
-  > {
+  ): Promise<({ account: AccountRow; asOf: string; components: Components } & DelinquencyInputs) | undefined> {
     const [row] = (await tx.query(
       `WITH acct AS (
          SELECT ${ACCOUNT_COLUMNS}, coalesce($3::date, ($4::timestamptz AT TIME ZONE time_zone)::date) AS as_of
@@ -281,7 +292,7 @@ export class LedgerRepository {
               FROM journal_line l JOIN journal_entry e ON e.tenant_id = l.tenant_id AND e.id = l.entry_id
              WHERE e.tenant_id = $1 AND e.account_id = $2 AND e.effective_date <= acct.as_of AND l.ledger_account LIKE 'receivable:%'
              GROUP BY l.ledger_account) x) AS components,
-         ${delinquencyInputs('$1', '$2')}
+         ${delinquencyInputsSql('$1', '$2')}
        FROM acct`,
       [tenantId, accountId, asOfDate, now],
     )) as ({

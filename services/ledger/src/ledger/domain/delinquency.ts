@@ -38,24 +38,43 @@ export interface Delinquency {
   pastDue: number;
 }
 
+/** A due with the part of it that credits have covered. */
+export interface CoveredDue extends Due {
+  covered: number;
+}
+
 /**
- * Credits pay the oldest dues first. An amount is past due the day after its due date; days
- * past due count from the oldest due date not fully covered by the credits made by `asOf`.
+ * Credits made by `asOf` pay the oldest dues first (same-day dues in the order given); a net
+ * negative credit total covers nothing. Every positive due is returned, oldest first, with the
+ * part covered: instalment schedules show it, days past due are derived from it.
  */
-export function delinquencyAsOf(dues: readonly Due[], credits: readonly Credit[], asOf: string): Delinquency {
+export function coverDues(dues: readonly Due[], credits: readonly Credit[], asOf: string): CoveredDue[] {
   let paid = 0;
   for (const c of credits) if (c.date <= asOf) paid += c.amount;
-  const fallen = dues
-    .filter((d) => d.dueDate < asOf && d.amount > 0)
-    .sort((a, b) => (a.dueDate < b.dueDate ? -1 : a.dueDate > b.dueDate ? 1 : 0));
-  let covered = Math.max(0, paid);
+  let left = Math.max(0, paid);
+  return dues
+    .filter((d) => d.amount > 0)
+    .map((d, i) => ({ d, i }))
+    .sort((a, b) => (a.d.dueDate < b.d.dueDate ? -1 : a.d.dueDate > b.d.dueDate ? 1 : a.i - b.i))
+    .map(({ d }) => {
+      const covered = Math.min(left, d.amount);
+      left -= covered;
+      return { dueDate: d.dueDate, amount: d.amount, covered };
+    });
+}
+
+/**
+ * The one definition of delinquency, for statement minimums and loan instalments alike. An
+ * amount is past due the day after its due date; days past due count from the oldest due date
+ * not fully covered by the credits made by `asOf` (see `coverDues`).
+ */
+export function delinquencyAsOf(dues: readonly Due[], credits: readonly Credit[], asOf: string): Delinquency {
   let pastDue = 0;
   let oldestUnpaid: string | undefined;
-  for (const d of fallen) {
-    const part = Math.min(covered, d.amount);
-    covered -= part;
-    if (part < d.amount) {
-      pastDue += d.amount - part;
+  for (const d of coverDues(dues, credits, asOf)) {
+    if (d.dueDate >= asOf) break;
+    if (d.covered < d.amount) {
+      pastDue += d.amount - d.covered;
       oldestUnpaid ??= d.dueDate;
     }
   }
@@ -68,11 +87,26 @@ export function agingBucket(daysPastDue: number, buckets: readonly AgingBucket[]
   return bucket.name;
 }
 
-/** Checks a tenant's bucket configuration: contiguous from 0, no gaps or overlaps, last open-ended. */
+/**
+ * Checks a tenant's bucket configuration: labelled, contiguous from 0 or 1 (a configuration
+ * starting at 1 gets a `current` bucket for 0 days, see `withCurrentBucket`), no gaps or
+ * overlaps, the last open-ended.
+ */
 export function validateAgingBuckets(buckets: readonly AgingBucket[]): string[] {
   const problems: string[] = [];
   if (buckets.length === 0) return ['at least one bucket is required'];
-  if (buckets[0].min !== 0) problems.push('the first bucket must start at 0 days');
+  if (buckets.length > 50) problems.push('at most 50 buckets');
+  if (buckets[0].min !== 0 && buckets[0].min !== 1) problems.push('the first bucket must start at 0 or 1 days');
+  const names = new Set<string>();
+  for (const b of buckets) {
+    if (!b.name || b.name.length > 40) problems.push('every bucket needs a label of 1 to 40 characters');
+    else if (names.has(b.name)) problems.push(`label ${b.name} is used twice`);
+    names.add(b.name);
+    if (!Number.isSafeInteger(b.min) || (b.max !== null && !Number.isSafeInteger(b.max)))
+      problems.push(`bucket ${b.name} must have whole-day bounds`);
+    else if (b.max !== null && b.max < b.min) problems.push(`bucket ${b.name} ends before it starts`);
+  }
+  if (buckets[0].min === 1 && names.has(CURRENT)) problems.push(`label ${CURRENT} is reserved for 0 days past due`);
   for (let i = 1; i < buckets.length; i++) {
     const prev = buckets[i - 1];
     if (prev.max === null) problems.push(`bucket ${prev.name} is open-ended but is not the last`);
@@ -80,4 +114,11 @@ export function validateAgingBuckets(buckets: readonly AgingBucket[]): string[] 
   }
   if (buckets[buckets.length - 1].max !== null) problems.push('the last bucket must be open-ended');
   return problems;
+}
+
+const CURRENT = 'current';
+
+/** A valid configuration covering every day count: one starting at 1 gets `current` for 0 days. */
+export function withCurrentBucket(buckets: readonly AgingBucket[]): AgingBucket[] {
+  return buckets[0]?.min === 1 ? [{ name: CURRENT, min: 0, max: 0 }, ...buckets] : [...buckets];
 }

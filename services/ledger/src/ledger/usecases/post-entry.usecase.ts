@@ -5,8 +5,11 @@ import { NewEvent } from '@collections/messaging';
 import { AppError, currentTraceparent, isAppError, localDate, money } from '@collections/platform';
 import { ServiceContext } from '@collections/runtime';
 import { mapBalanceView, validDate } from '../balance-view';
-import { Components, EntryKind, add, creditTowardsDues, creditedComponents, post } from '../domain/journal';
-import { Credit, Due, agingBucket, delinquencyAsOf } from '../domain/delinquency';
+import { Components, EntryKind, add, creditTowardsDues, creditedComponents, post, total } from '../domain/journal';
+import { AgingBucket, Credit, DEFAULT_AGING_BUCKETS, Due, agingBucket, delinquencyAsOf } from '../domain/delinquency';
+import { AccountStatus, transitionAfterPosting } from '../domain/lifecycle';
+import { LifecycleRepository } from '../lifecycle.repository';
+import { lifecycleEvent } from './lifecycle-events';
 import {
   AccountBalanceUpdate,
   AccountRow,
@@ -31,6 +34,8 @@ export interface PostEntryCommand {
   memo?: string;
   /** For reversals: the payment entry being reversed. */
   reverses?: EntryRow;
+  /** Post the whole balance as read under the account lock (charge-off, settlement); amountMinor is ignored. */
+  wholeBalance?: boolean;
   /** Trace context of the caller (set by `execute`; batches carry one per command). */
   traceparent?: string;
 }
@@ -59,12 +64,15 @@ interface Pending {
 interface AccountState {
   tenantId: string;
   row: AccountRow;
+  status: AccountStatus;
+  statusChanged: boolean;
   moved: boolean;
   daysPastDue: number;
   components: Components;
   bucket: string;
   dues: Due[];
   credits: Credit[];
+  agingBuckets: readonly AgingBucket[];
   today: string;
 }
 
@@ -84,6 +92,7 @@ interface AccountState {
 export class PostEntryUseCase {
   private readonly queue: Pending[] = [];
   private inFlight = 0;
+  private readonly lifecycle = new LifecycleRepository();
 
   constructor(
     private readonly ctx: ServiceContext,
@@ -190,10 +199,12 @@ export class PostEntryUseCase {
       if (!state) {
         const row = locked.get(key);
         if (!row) throw AppError.notFound(`account ${cmd.accountId} does not exist`);
-        const inputs = delinquency.get(key) ?? { dues: [], credits: [] };
+        const inputs = delinquency.get(key) ?? { dues: [], credits: [], agingBuckets: DEFAULT_AGING_BUCKETS };
         state = {
           tenantId: cmd.tenantId,
           row,
+          status: row.status as AccountStatus,
+          statusChanged: false,
           moved: false,
           daysPastDue: row.days_past_due,
           components: componentsOf(row),
@@ -244,6 +255,9 @@ export class PostEntryUseCase {
           bucket: s.bucket,
         }));
       await this.repo.writePostings(tx, entries, balances, this.ctx.backbone.outbox.statement(tx, events, 28));
+      for (const s of states.values()) {
+        if (s.statusChanged) await this.lifecycle.setStatus(tx, s.tenantId, s.row.id, s.status);
+      }
     }
     return outcomes;
   }
@@ -257,6 +271,7 @@ export class PostEntryUseCase {
     events: NewEvent<EventType>[],
   ): Promise<NewEntry> {
     const account = state.row;
+    if (cmd.wholeBalance) cmd = { ...cmd, amountMinor: total(state.components) };
     if (cmd.currency !== account.currency.trim()) {
       throw AppError.invalid(
         `amount currency ${cmd.currency} differs from the account currency ${account.currency.trim()}`,
@@ -274,11 +289,24 @@ export class PostEntryUseCase {
     const credits =
       duesCreditMinor === 0 ? state.credits : [...state.credits, { date: effectiveDate, amount: duesCreditMinor }];
     const delinquency = delinquencyAsOf(state.dues, credits, state.today);
-    const bucket = agingBucket(delinquency.daysPastDue);
-    const balance = mapBalanceView(account, state.today, after, delinquency);
+    const bucket = agingBucket(delinquency.daysPastDue, state.agingBuckets);
+    const balance = mapBalanceView(account, state.today, after, delinquency, state.agingBuckets);
+    const transition = transitionAfterPosting(state.status, cmd.kind, total(after));
     const entryId = randomUUID();
     const result: PostEntryResult = { entryId, balance, replayed: false };
     events.push(...this.events(cmd, account, entryId, now, amountMinor, balance, state.bucket, bucket));
+    if (transition) {
+      events.push(
+        lifecycleEvent(cmd.tenantId, account, transition, now, {
+          entryId,
+          amountMinor,
+          balance,
+          effectiveDate,
+          reason: cmd.memo,
+        }),
+      );
+      Object.assign(state, { status: transition.status, statusChanged: true });
+    }
     Object.assign(state, { components: after, credits, bucket, daysPastDue: delinquency.daysPastDue, moved: true });
     return {
       tenantId: cmd.tenantId,
@@ -374,7 +402,7 @@ function replay(earlier: EntryRow, cmd: PostEntryCommand): PostEntryResult {
   const same =
     earlier.account_id === cmd.accountId &&
     earlier.kind === cmd.kind &&
-    (cmd.kind === EntryKind.PaymentReversal || Number(earlier.amount_minor) === cmd.amountMinor);
+    (cmd.kind === EntryKind.PaymentReversal || cmd.wholeBalance || Number(earlier.amount_minor) === cmd.amountMinor);
   if (!same) {
     throw AppError.conflict('idempotency_key was already used for a different posting', {
       idempotencyKey: cmd.idempotencyKey,

@@ -1,0 +1,144 @@
+import { ledger, ledgerLifecycle } from '@collections/contracts';
+import { AppError, localDate, money } from '@collections/platform';
+import { ServiceContext } from '@collections/runtime';
+import { EntryKind, total } from '../domain/journal';
+import { AccountStatus, mayClose } from '../domain/lifecycle';
+import { LifecycleRepository } from '../lifecycle.repository';
+import { LedgerRepository, componentsOf } from '../ledger.repository';
+import { PostEntryUseCase } from './post-entry.usecase';
+
+interface LifecycleCommand {
+  accountId: string;
+  idempotencyKey: string;
+  reason: string;
+}
+
+/**
+ * Charge-off, settlement and closure of an account. Charge-off and settlement post the whole
+ * remaining balance as a write-off or settlement discount through the one posting use case,
+ * which moves the status and writes the event in the posting's transaction.
+ */
+export class AccountLifecycleUseCase {
+  private readonly lifecycle = new LifecycleRepository();
+  private readonly postEntry: PostEntryUseCase;
+
+  constructor(
+    private readonly ctx: ServiceContext,
+    private readonly repo: LedgerRepository,
+  ) {
+    this.postEntry = new PostEntryUseCase(ctx, repo);
+  }
+
+  async chargeOff(tenantId: string, cmd: LifecycleCommand): Promise<ledgerLifecycle.ChargeOffAccountResponse> {
+    const result = await this.postRemaining(tenantId, cmd, EntryKind.WriteOff);
+    if (!result) throw AppError.failedPrecondition('the account balance is zero: there is nothing to charge off');
+    return { ...result, status: await this.statusOf(tenantId, cmd.accountId) };
+  }
+
+  async settle(tenantId: string, cmd: LifecycleCommand): Promise<ledgerLifecycle.SettleAccountResponse> {
+    const result = await this.postRemaining(tenantId, cmd, EntryKind.SettlementDiscount);
+    if (result) return { ...result, status: await this.statusOf(tenantId, cmd.accountId) };
+    // Nothing left to discount: settle as it stands.
+    return this.ctx.dataSource.transaction(async (tx) => {
+      const account = await this.repo.findAccount(tx, tenantId, cmd.accountId, true);
+      if (!account) throw AppError.notFound(`account ${cmd.accountId} does not exist`);
+      const balance = total(componentsOf(account));
+      if (balance !== 0) throw AppError.failedPrecondition('the account balance changed while settling; retry');
+      if (account.status === AccountStatus.Closed) throw AppError.failedPrecondition('the account is closed');
+      if (account.status !== AccountStatus.Settled) {
+        const now = this.ctx.clock.now();
+        await this.lifecycle.setStatus(tx, tenantId, account.id, AccountStatus.Settled);
+        await this.ctx.backbone.outbox.add(tx, {
+          type: 'collections.ledger.v1.AccountSettled',
+          key: account.id,
+          tenantId,
+          time: now,
+          payload: {
+            accountId: account.id,
+            entryId: '',
+            discount: money(0, account.currency.trim()),
+            previousStatus: account.status,
+            effectiveDate: localDate(now, account.time_zone),
+            reason: cmd.reason,
+          },
+        });
+      }
+      return { entryId: '', status: AccountStatus.Settled as number, replayed: false };
+    });
+  }
+
+  async close(tenantId: string, accountId: string, reason: string): Promise<ledgerLifecycle.CloseAccountResponse> {
+    return this.ctx.dataSource.transaction(async (tx) => {
+      const account = await this.repo.findAccount(tx, tenantId, accountId, true);
+      if (!account) throw AppError.notFound(`account ${accountId} does not exist`);
+      if (!mayClose(account.status, total(componentsOf(account))))
+        return { status: AccountStatus.Closed as number, closed: false };
+      const now = this.ctx.clock.now();
+      await this.lifecycle.setStatus(tx, tenantId, account.id, AccountStatus.Closed);
+      await this.ctx.backbone.outbox.add(tx, {
+        type: 'collections.ledger.v1.AccountClosed',
+        key: account.id,
+        tenantId,
+        time: now,
+        payload: {
+          accountId: account.id,
+          previousStatus: account.status,
+          closedOn: localDate(now, account.time_zone),
+          reason,
+        },
+      });
+      return { status: AccountStatus.Closed as number, closed: true };
+    });
+  }
+
+  async status(tenantId: string, accountId: string): Promise<ledgerLifecycle.GetAccountStatusResponse> {
+    const row = await this.lifecycle.accountStatus(this.ctx.dataSource.manager, tenantId, accountId);
+    if (!row) throw AppError.notFound(`account ${accountId} does not exist`);
+    return {
+      accountId,
+      status: row.status,
+      daysPastDue: row.days_past_due,
+      agingBucket: row.aging_bucket,
+      delinquencyAsOfDate: row.delinquency_as_of ?? '',
+    };
+  }
+
+  /**
+   * Posts the whole remaining balance as `kind` (a retry with the same key replays the first
+   * answer); undefined when the balance is already zero.
+   */
+  private async postRemaining(
+    tenantId: string,
+    cmd: LifecycleCommand,
+    kind: EntryKind.WriteOff | EntryKind.SettlementDiscount,
+  ): Promise<{ entryId: string; balance: ledger.BalanceView; replayed: boolean } | undefined> {
+    if (!cmd.accountId) throw AppError.invalid('account_id is required');
+    if (!cmd.idempotencyKey) throw AppError.invalid('idempotency_key is required: a retry must not post twice');
+    const tx = this.ctx.dataSource.manager;
+    const earlier = await this.lifecycle.entryByKey(tx, tenantId, cmd.idempotencyKey);
+    const account = await this.repo.findAccount(tx, tenantId, cmd.accountId);
+    if (!account) throw AppError.notFound(`account ${cmd.accountId} does not exist`);
+    if (!earlier) {
+      // A first look to answer clearly; the amount itself is read again under the account lock.
+      if (account.status === AccountStatus.Closed) throw AppError.failedPrecondition('the account is closed');
+      const balance = total(componentsOf(account));
+      if (balance < 0) throw AppError.failedPrecondition('the account has a credit balance: refund it instead');
+      if (balance === 0) return undefined;
+    }
+    const result = await this.postEntry.execute({
+      tenantId,
+      accountId: account.id,
+      kind,
+      amountMinor: 0,
+      wholeBalance: true,
+      currency: account.currency.trim(),
+      idempotencyKey: cmd.idempotencyKey,
+      memo: cmd.reason,
+    });
+    return { entryId: result.entryId, balance: result.balance, replayed: result.replayed };
+  }
+
+  private async statusOf(tenantId: string, accountId: string): Promise<number> {
+    return (await this.status(tenantId, accountId)).status;
+  }
+}

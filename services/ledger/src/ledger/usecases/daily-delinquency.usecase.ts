@@ -1,0 +1,151 @@
+import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { EventType } from '@collections/contracts';
+import { NewEvent } from '@collections/messaging';
+import { money } from '@collections/platform';
+import { SERVICE_CONTEXT, ServiceContext } from '@collections/runtime';
+import { validDate } from '../balance-view';
+import { agingBucket, delinquencyAsOf } from '../domain/delinquency';
+import { DelinquencyBatchRow, DelinquencyUpdate, LifecycleRepository } from '../lifecycle.repository';
+import { parseDelinquencyInputs } from '../ledger.repository';
+
+export interface DailyDelinquencySummary {
+  accountsEvaluated: number;
+  accountsChanged: number;
+  eventsEmitted: number;
+}
+
+/** What the run decides for one account: a new days-past-due/bucket, and whether the bucket moved. */
+export function evaluateAccount(row: DelinquencyBatchRow): { update?: DelinquencyUpdate; pastDue: number } {
+  const { dues, credits, agingBuckets } = parseDelinquencyInputs(row);
+  const d = delinquencyAsOf(dues, credits, row.as_of);
+  const bucket = agingBucket(d.daysPastDue, agingBuckets);
+  if (row.evaluated_later || (d.daysPastDue === row.days_past_due && bucket === row.aging_bucket))
+    return { pastDue: d.pastDue };
+  return {
+    update: { tenantId: row.tenant_id, accountId: row.id, daysPastDue: d.daysPastDue, bucket, asOf: row.as_of },
+    pastDue: d.pastDue,
+  };
+}
+
+/**
+ * The daily delinquency run: every account's days past due and aging bucket as of its local
+ * date (or a given date), in batches of `batchSize` accounts (a lock, a read and at most one write
+ * per batch, each batch its own transaction). The account keeps the last announced
+ * days past due and bucket, so DelinquencyChanged goes out once per bucket move: a re-run, or a
+ * run after a crash, finds nothing left to announce for the batches that committed.
+ */
+export class DailyDelinquencyUseCase {
+  private readonly lifecycle = new LifecycleRepository();
+
+  constructor(
+    private readonly ctx: ServiceContext,
+    private readonly batchSize = 2_000,
+  ) {}
+
+  async run(scope: { tenantId?: string; asOfDate?: string } = {}): Promise<DailyDelinquencySummary> {
+    const asOfDate = scope.asOfDate ? validDate(scope.asOfDate, 'as_of_date') : undefined;
+    const now = this.ctx.clock.now();
+    const summary: DailyDelinquencySummary = { accountsEvaluated: 0, accountsChanged: 0, eventsEmitted: 0 };
+    let after = { tenantId: '', accountId: '' };
+    for (;;) {
+      const size = await this.ctx.dataSource.transaction(async (tx) => {
+        const { rows, last } = await this.lifecycle.delinquencyBatch(
+          tx,
+          { tenantId: scope.tenantId, asOfDate, now },
+          after,
+          this.batchSize,
+        );
+        const updates: DelinquencyUpdate[] = [];
+        const events: NewEvent<EventType>[] = [];
+        for (const row of rows) {
+          const { update, pastDue } = evaluateAccount(row);
+          if (!update) continue;
+          updates.push(update);
+          if (update.bucket !== row.aging_bucket) {
+            events.push({
+              type: 'collections.ledger.v1.DelinquencyChanged',
+              key: row.id,
+              tenantId: row.tenant_id,
+              time: now,
+              payload: {
+                accountId: row.id,
+                asOfDate: row.as_of,
+                daysPastDue: update.daysPastDue,
+                previousBucket: row.aging_bucket,
+                bucket: update.bucket,
+                pastDue: money(pastDue, row.currency.trim()),
+              },
+            });
+          }
+        }
+        await this.lifecycle.writeDelinquency(tx, updates, (first) =>
+          this.ctx.backbone.outbox.statement(tx, events, first),
+        );
+        summary.accountsEvaluated += rows.length;
+        summary.accountsChanged += updates.length;
+        summary.eventsEmitted += events.length;
+        if (last) after = last;
+        return rows.length;
+      });
+      if (size < this.batchSize) break;
+      this.ctx.logger.info({ ...summary, asOfDate: asOfDate ?? 'local' }, 'daily delinquency run in progress');
+    }
+    this.ctx.logger.info(
+      { ...summary, asOfDate: asOfDate ?? 'local', scope: scope.tenantId ? 'tenant' : 'all tenants' },
+      'daily delinquency run finished',
+    );
+    return summary;
+  }
+}
+
+/** Nest token of the daily run's settings (how often the timer looks at the clock; 0 = never). */
+export const DAILY_DELINQUENCY_CHECK_MS = Symbol('DAILY_DELINQUENCY_CHECK_MS');
+export const DAILY_DELINQUENCY = Symbol('DAILY_DELINQUENCY');
+
+/**
+ * Runs the daily delinquency job from a timer that looks at the injected clock: at most once
+ * per clock hour (each account's local midnight falls on some hour, and a run is idempotent),
+ * never two at once. `tick()` is the whole decision, so tests drive it with a ManualClock.
+ */
+@Injectable()
+export class DailyDelinquencyScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<DailyDelinquencySummary | undefined>;
+  private lastHour?: string;
+
+  constructor(
+    @Inject(SERVICE_CONTEXT) private readonly ctx: ServiceContext,
+    @Inject(DAILY_DELINQUENCY) private readonly job: DailyDelinquencyUseCase,
+    @Inject(DAILY_DELINQUENCY_CHECK_MS) private readonly checkEveryMs: number,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (this.checkEveryMs <= 0) return;
+    this.timer = setInterval(() => {
+      void this.tick();
+    }, this.checkEveryMs);
+    this.timer.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  /** Runs the job if the clock entered an hour without a run; the summary, or undefined when it did not run. */
+  async tick(): Promise<DailyDelinquencySummary | undefined> {
+    const hour = this.ctx.clock.now().toISOString().slice(0, 13);
+    if (this.running || hour === this.lastHour) return undefined;
+    this.lastHour = hour;
+    this.running = this.job.run().catch((err: unknown) => {
+      this.ctx.logger.error({ err }, 'daily delinquency run failed; the next tick retries');
+      this.lastHour = undefined;
+      return undefined;
+    });
+    try {
+      return await this.running;
+    } finally {
+      this.running = undefined;
+    }
+  }
+}

@@ -1,0 +1,45 @@
+import { EventType, ledger } from '@collections/contracts';
+import { NewEvent } from '@collections/messaging';
+import { money } from '@collections/platform';
+import { Transition } from '../domain/lifecycle';
+import { AccountRow } from '../ledger.repository';
+
+/** The event announcing a lifecycle move caused by a posting (written in the posting's outbox statement). */
+export function lifecycleEvent(
+  tenantId: string,
+  account: AccountRow,
+  transition: Transition,
+  now: Date,
+  cause: { entryId: string; amountMinor: number; balance: ledger.BalanceView; effectiveDate: string; reason?: string },
+): NewEvent<EventType> {
+  const currency = account.currency.trim();
+  const base = { key: account.id, tenantId, time: now };
+  const { effectiveDate } = cause;
+  if (transition.event === 'charged_off') {
+    return {
+      ...base,
+      type: 'collections.ledger.v1.AccountChargedOff',
+      payload: {
+        accountId: account.id,
+        entryId: cause.entryId,
+        amount: money(cause.amountMinor, currency),
+        balanceAfter: cause.balance.total,
+        previousStatus: account.status,
+        effectiveDate,
+        reason: cause.reason ?? '',
+      },
+    };
+  }
+  return {
+    ...base,
+    type: 'collections.ledger.v1.AccountSettled',
+    payload: {
+      accountId: account.id,
+      entryId: cause.entryId,
+      discount: money(cause.amountMinor, currency),
+      previousStatus: account.status,
+      effectiveDate,
+      reason: cause.reason ?? '',
+    },
+  };
+}

@@ -226,6 +226,113 @@ describe('ledger API (gRPC, real PostgreSQL)', () => {
     expect(n).toBe(keys);
   });
 
+  it('holds the books over any concurrent mix of charges, payments, reversals, adjustments and write-offs', async () => {
+    const op = fc.oneof(
+      fc.record({
+        t: fc.constant('charge' as const),
+        kind: fc.constantFrom(1, 2, 3),
+        amount: fc.integer({ min: 1, max: 50_000 }),
+      }),
+      fc.record({ t: fc.constant('pay' as const), amount: fc.integer({ min: 1, max: 40_000 }), batched: fc.boolean() }),
+      fc.record({ t: fc.constant('reverse' as const), which: fc.nat() }),
+      fc.record({
+        t: fc.constant('adjust' as const),
+        amount: fc.integer({ min: -20_000, max: 20_000 }).filter((x) => x !== 0),
+      }),
+      fc.record({ t: fc.constant('discount' as const), amount: fc.integer({ min: 1, max: 10_000 }) }),
+      fc.record({ t: fc.constant('writeOff' as const), amount: fc.integer({ min: 1, max: 30_000 }) }),
+    );
+    type Op = typeof op extends fc.Arbitrary<infer T> ? T : never;
+    let round = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.array(op, { minLength: 1, maxLength: 6 }), { minLength: 1, maxLength: 5 }),
+        async (waves) => {
+          const id = await newAccount(100_000);
+          const payments: string[] = [];
+          let k = 0;
+          const key = () => `inv-${++round}-${++k}`;
+          const run = (o: Op): Promise<unknown> => {
+            switch (o.t) {
+              case 'charge':
+                return client.postCharge(
+                  {
+                    accountId: id,
+                    kind: o.kind,
+                    amount: USD(o.amount),
+                    idempotencyKey: key(),
+                    effectiveDate: '',
+                    memo: '',
+                  },
+                  md(),
+                );
+              case 'pay':
+                return o.batched
+                  ? client
+                      .postPayments(
+                        { payments: [{ accountId: id, amount: USD(o.amount), idempotencyKey: key(), reference: '' }] },
+                        md(),
+                      )
+                      .then((r) => payments.push(r.results[0].posted!.paymentId))
+                  : client
+                      .postPayment({ accountId: id, amount: USD(o.amount), idempotencyKey: key(), reference: '' }, md())
+                      .then((r) => payments.push(r.paymentId));
+              case 'reverse':
+                return payments.length === 0
+                  ? Promise.resolve()
+                  : client
+                      .reversePayment(
+                        { paymentId: payments[o.which % payments.length], reason: 'nsf', idempotencyKey: key() },
+                        md(),
+                      )
+                      .catch((err: ServiceError) => expect(err.code).toBe(status.ABORTED)); // already reversed
+              case 'adjust':
+              case 'discount':
+              case 'writeOff': {
+                const kind = { adjust: 6, discount: 7, writeOff: 8 }[o.t];
+                return client.postAdjustment(
+                  {
+                    accountId: id,
+                    kind,
+                    amount: USD(o.amount),
+                    idempotencyKey: key(),
+                    reason: 'test',
+                    effectiveDate: '',
+                  },
+                  md(),
+                );
+              }
+            }
+          };
+          for (const wave of waves) await Promise.all(wave.map(run));
+          const [books] = await sut.dataSource.query(
+            `SELECT l.ledger_account IS NOT NULL AS any, sum(debit_minor)::bigint AS d, sum(credit_minor)::bigint AS c
+             FROM ledger.journal_line l JOIN ledger.journal_entry e ON e.tenant_id = l.tenant_id AND e.id = l.entry_id
+            WHERE e.account_id = $1 GROUP BY 1`,
+            [id],
+          );
+          expect(books.d).toBe(books.c);
+          const [cache] = await sut.dataSource.query(
+            `SELECT a.principal_minor AS p, a.interest_minor AS i, a.fees_minor AS f,
+                  (SELECT coalesce(sum(debit_minor - credit_minor), 0) FROM ledger.journal_line l JOIN ledger.journal_entry e
+                     ON e.tenant_id = l.tenant_id AND e.id = l.entry_id WHERE e.account_id = a.id AND l.ledger_account = 'receivable:principal')::bigint AS lp,
+                  (SELECT coalesce(sum(debit_minor - credit_minor), 0) FROM ledger.journal_line l JOIN ledger.journal_entry e
+                     ON e.tenant_id = l.tenant_id AND e.id = l.entry_id WHERE e.account_id = a.id AND l.ledger_account = 'receivable:interest')::bigint AS li,
+                  (SELECT coalesce(sum(debit_minor - credit_minor), 0) FROM ledger.journal_line l JOIN ledger.journal_entry e
+                     ON e.tenant_id = l.tenant_id AND e.id = l.entry_id WHERE e.account_id = a.id AND l.ledger_account = 'receivable:fees')::bigint AS lf
+             FROM ledger.account a WHERE a.id = $1`,
+            [id],
+          );
+          expect([cache.p, cache.i, cache.f]).toEqual([cache.lp, cache.li, cache.lf]);
+          // The balance read from the lines (not the cache) agrees with the cache.
+          const view = await client.getBalance({ accountId: id, asOfDate: '' }, md());
+          expect(view.balance!.amountMinor).toBe(Number(cache.p) + Number(cache.i) + Number(cache.f));
+        },
+      ),
+      { numRuns: 20 },
+    );
+  });
+
   it('keeps every account balanced: debits equal credits and the cached balance equals its lines', async () => {
     const id = await newAccount(80_000);
     await client.postCharge(

@@ -279,9 +279,13 @@ export class PostEntryUseCase {
     }
     money(cmd.amountMinor, cmd.currency); // a safe integer in an ISO 4217 currency
     const effectiveDate = cmd.effectiveDate ? validDate(cmd.effectiveDate, 'effective_date') : state.today;
-    const reversedLines = cmd.reverses
-      ? creditedComponents(await this.repo.linesOf(tx, cmd.tenantId, cmd.reverses.id))
-      : undefined;
+    let reversedLines: Components | undefined;
+    if (cmd.reverses) {
+      // Under the account lock: a reversal committed by another batch since the caller looked.
+      const earlier = await this.repo.findReversalOf(tx, cmd.tenantId, cmd.reverses.id);
+      if (earlier) throw AppError.conflict(`payment ${cmd.reverses.id} was already reversed by entry ${earlier.id}`);
+      reversedLines = creditedComponents(await this.repo.linesOf(tx, cmd.tenantId, cmd.reverses.id));
+    }
     const posting = post(cmd.kind, cmd.amountMinor, state.components, reversedLines);
     const after = add(state.components, posting.delta);
     const amountMinor = cmd.kind === EntryKind.PaymentReversal ? Number(cmd.reverses!.amount_minor) : cmd.amountMinor;

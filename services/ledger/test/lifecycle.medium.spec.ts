@@ -6,8 +6,13 @@ import { ledgerService } from '../src/ledger.service';
 import { DailyDelinquencyScheduler, DailyDelinquencyUseCase } from '../src/ledger/usecases/daily-delinquency.usecase';
 
 const USD = (amountMinor: number) => ({ amountMinor, currency: 'USD' });
-const { ACCOUNT_STATUS_CURRENT, ACCOUNT_STATUS_CHARGED_OFF, ACCOUNT_STATUS_SETTLED, ACCOUNT_STATUS_CLOSED } =
-  ledger.AccountStatus;
+const {
+  ACCOUNT_STATUS_CURRENT,
+  ACCOUNT_STATUS_DELINQUENT,
+  ACCOUNT_STATUS_CHARGED_OFF,
+  ACCOUNT_STATUS_SETTLED,
+  ACCOUNT_STATUS_CLOSED,
+} = ledger.AccountStatus;
 
 /** 300.000,00 lent on 2026-01-05, repaid in three instalments of 1.000,00 + 50,00 interest. */
 const SCHEDULE = ['2026-03-05', '2026-04-05', '2026-05-05'].map((dueDate, i) => ({
@@ -135,7 +140,7 @@ describe('ledger lifecycle: loans, delinquency run, aging buckets, charge-off, s
     ]);
     expect(await lifecycle.getAccountStatus({ accountId: id }, md())).toEqual({
       accountId: id,
-      status: ACCOUNT_STATUS_CURRENT,
+      status: ACCOUNT_STATUS_DELINQUENT,
       daysPastDue: 61,
       agingBucket: '61-90',
       delinquencyAsOfDate: '2026-05-05',
@@ -159,6 +164,7 @@ describe('ledger lifecycle: loans, delinquency run, aging buckets, charge-off, s
     at('2026-03-20T15:00:00Z');
     await runDaily();
 
+    expect((await lifecycle.getAccountStatus({ accountId: id }, md())).status).toBe(ACCOUNT_STATUS_DELINQUENT);
     const partial = await client.getBalance({ accountId: id, asOfDate: '' }, md());
     expect(partial.detail).toMatchObject({ daysPastDue: 15, agingBucket: '1-30', pastDue: USD(105_000) });
     await pay(id, 50_000, `part-${id}`);
@@ -176,6 +182,7 @@ describe('ledger lifecycle: loans, delinquency run, aging buckets, charge-off, s
       agingBucket: 'current',
       pastDue: USD(0),
     });
+    expect((await lifecycle.getAccountStatus({ accountId: id }, md())).status).toBe(ACCOUNT_STATUS_CURRENT);
     const moves = await eventsOf(id, 'collections.ledger.v1.DelinquencyChanged');
     expect(moves.map((e) => [e.previousBucket, e.bucket])).toEqual([
       ['current', '1-30'],

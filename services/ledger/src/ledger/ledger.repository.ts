@@ -37,6 +37,14 @@ export function componentsOf(a: AccountRow): Components {
   return { principal: Number(a.principal_minor), interest: Number(a.interest_minor), fees: Number(a.fees_minor) };
 }
 
+/**
+ * SQL for an account's status once its days past due are `dpd`: a current account with
+ * something past due becomes delinquent, a delinquent one with nothing past due is current
+ * again; charged-off, settled and closed accounts keep their status.
+ */
+export const statusAfterDelinquencySql = (dpd: string): string =>
+  `CASE WHEN status IN (1, 2) THEN CASE WHEN ${dpd} > 0 THEN 2 ELSE 1 END ELSE status END`;
+
 export interface AccountRef {
   tenantId: string;
   accountId: string;
@@ -202,7 +210,8 @@ export class LedgerRepository {
          INSERT INTO journal_line (tenant_id, entry_id, line_no, ledger_account, debit_minor, credit_minor)
          SELECT * FROM unnest($15::text[], $16::uuid[], $17::smallint[], $18::text[], $19::bigint[], $20::bigint[])),
        balance AS (
-         UPDATE account a SET principal_minor = u.p, interest_minor = u.i, fees_minor = u.f, days_past_due = u.dpd, aging_bucket = u.b
+         UPDATE account a SET principal_minor = u.p, interest_minor = u.i, fees_minor = u.f, days_past_due = u.dpd, aging_bucket = u.b,
+             status = ${statusAfterDelinquencySql('u.dpd')}
            FROM unnest($21::text[], $22::text[], $23::bigint[], $24::bigint[], $25::bigint[], $26::int[], $27::text[])
              AS u(t, id, p, i, f, dpd, b)
           WHERE a.tenant_id = u.t AND a.id = u.id),

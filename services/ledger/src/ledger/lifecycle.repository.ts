@@ -3,7 +3,7 @@ import { AgingBucket } from './domain/delinquency';
 import { Instalment } from './domain/instalments';
 import { AccountStatus } from './domain/lifecycle';
 import { Credit } from './domain/delinquency';
-import { DelinquencyInputRows, delinquencyInputsSql } from './ledger.repository';
+import { DelinquencyInputRows, delinquencyInputsSql, statusAfterDelinquencySql } from './ledger.repository';
 
 /** One account of a daily delinquency batch, with the inputs of its days past due. */
 export interface DelinquencyBatchRow extends DelinquencyInputRows {
@@ -178,7 +178,8 @@ export class LifecycleRepository {
     const events = outbox(6);
     await tx.query(
       `WITH moved AS (
-         UPDATE account a SET days_past_due = u.days_past_due, aging_bucket = u.bucket, delinquency_as_of = u.as_of
+         UPDATE account a SET days_past_due = u.days_past_due, aging_bucket = u.bucket, delinquency_as_of = u.as_of,
+             status = ${statusAfterDelinquencySql('u.days_past_due')}
            FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::date[]) AS u(tenant_id, id, days_past_due, bucket, as_of)
           WHERE a.tenant_id = u.tenant_id AND a.id = u.id),
        events AS (${events.sql})

@@ -166,7 +166,7 @@ const ROUTES = [
     status: 200,
     errors: [400],
     notes:
-      'Each payment is idempotent on its own `idempotencyKey` (required); a refused payment is answered in its `results[i].error` with the code and message a single call would have got, and does not fail the call.',
+      'Each payment is idempotent on its own `idempotencyKey` (required); a refused payment is answered in its `results[i].error` with the code and message a single call would have got, and does not fail the call. Over REST the 100 kB JSON body limit caps a batch near 1,000 payments (gRPC takes up to 10,000).',
   },
   {
     method: 'post',
@@ -508,28 +508,38 @@ function errorResponses(platform) {
     byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
   }
   const WHAT = {
-    400: 'The request is malformed or a field is invalid.',
+    400: "A field is invalid (`{code, message}`), or the body is not JSON (Nest's `{statusCode, message, error}`).",
     401: 'Missing or invalid credentials.',
     404: 'The resource in the path (or one the body names) does not exist in your tenant.',
     409: 'A conflict: the idempotency key was used for a different request, the external reference is taken, the item was resolved another way.',
     422: "The request is well-formed but the resource's state forbids it (e.g. closing an account whose balance is not zero).",
-    500: 'An unexpected failure: `errorId` names the log line that carries the cause.',
+    500: 'An unexpected failure: `errorId` names the log line that carries the cause. A JSON body over 100 kB (the body parser limit) answers this too, for now.',
   };
   const responses = {};
   for (const status of Object.keys(WHAT).map(Number)) {
     const codes = byStatus.get(status);
     if (!codes) throw new Error(`openapi-ledger: no ErrorCode maps to HTTP ${status}`);
+    const appError = { allOf: [{ $ref: '#/components/schemas/Error' }, { properties: { code: { enum: codes } } }] };
     responses[`Error${status}`] = {
       description: `${WHAT[status]} Codes: ${codes.join(', ')}.`,
       content: {
         'application/json': {
-          schema: {
-            allOf: [{ $ref: '#/components/schemas/Error' }, { properties: { code: { enum: codes } } }],
-          },
+          // Body-parser failures are Nest HttpExceptions, which the filter passes through as they are.
+          schema: status === 400 ? { anyOf: [appError, { $ref: '#/components/schemas/HttpError' }] } : appError,
         },
       },
     };
   }
+  const httpErrorSchema = {
+    type: 'object',
+    description: "Nest's own error body, for a body that is not JSON (the failure happens before the handler runs).",
+    required: ['statusCode', 'message'],
+    properties: {
+      statusCode: { type: 'integer' },
+      message: { type: 'string' },
+      error: { type: 'string' },
+    },
+  };
   const errorSchema = {
     type: 'object',
     description: 'The body of every error the ledger answers (HttpErrorFilter).',
@@ -541,7 +551,7 @@ function errorResponses(platform) {
       errorId: { type: 'string', format: 'uuid', description: 'Only on unexpected failures (500).' },
     },
   };
-  return { responses, errorSchema };
+  return { responses, errorSchema, httpErrorSchema };
 }
 
 function build() {
@@ -628,7 +638,8 @@ function build() {
         content: { 'application/json': { schema: { $ref: `#/components/schemas/${response.name}` } } },
       },
     };
-    for (const status of [...new Set([...route.errors, 401, 500])].sort())
+    const statuses = [...route.errors, 401, 500, ...(requestBody ? [400] : [])];
+    for (const status of [...new Set(statuses)].sort())
       responses[status] = { $ref: `#/components/responses/Error${status}` };
     const summary = oneLine(method.comment).replace(/^[A-Za-z]+ /, '');
     paths[route.path] ??= {};
@@ -674,8 +685,9 @@ function build() {
       ? enumSchema(type, inRequests, inResponses)
       : messageSchema(type, inRequests, inResponses);
   }
-  const { responses, errorSchema } = errorResponses(platform);
+  const { responses, errorSchema, httpErrorSchema } = errorResponses(platform);
   schemas.Error = errorSchema;
+  schemas.HttpError = httpErrorSchema;
 
   const sorted = (obj) =>
     Object.fromEntries(

@@ -470,7 +470,8 @@ function enumSchema(type, inRequests, inResponses) {
   const names = Object.keys(type.values);
   const numbers = names.map((n) => type.values[n]);
   const asNumber = { type: 'integer', enum: numbers, 'x-enum-varnames': names };
-  if (!inRequests) return { ...described(type.comment), ...asNumber };
+  if (!inRequests)
+    return { ...described(`${oneLine(type.comment)} By number (names in x-enum-varnames).`), ...asNumber };
   const how = inResponses ? 'Requests send the name or the number; responses carry the number.' : 'By name or number.';
   return {
     description: oneLine(`${oneLine(type.comment)} ${how}`),

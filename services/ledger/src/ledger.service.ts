@@ -23,6 +23,7 @@ import { InstalmentsUseCase } from './ledger/usecases/instalments.usecase';
 import { AccountsUseCase } from './ledger/usecases/accounts.usecase';
 import { DataSubjectUseCase } from './ledger/usecases/data-subject.usecase';
 import { HoldsAndConsentUseCase } from './ledger/usecases/holds-and-consent.usecase';
+import { OpenApiController } from './openapi/openapi.controller';
 import { LedgerInitial1763900001000 } from './migrations/1763900001000-ledger-initial';
 import { LedgerHolds1763900001100 } from './migrations/1763900001100-ledger-holds';
 import { LedgerReconciliation1763900002000 } from './migrations/1763900002000-ledger-reconciliation';
@@ -67,6 +68,7 @@ export const ledgerService: ServiceDefinition = {
         ReconciliationRestController,
         LedgerLifecycleGrpcController,
         LedgerLifecycleRestController,
+        OpenApiController,
       ],
       providers: [
         { provide: SERVICE_CONTEXT, useValue: ctx },

@@ -166,7 +166,7 @@ const ROUTES = [
     status: 200,
     errors: [400],
     notes:
-      'Each payment is idempotent on its own `idempotencyKey` (required); a refused payment is answered in its `results[i].error` with the code and message a single call would have got, and does not fail the call. Over REST the 100 kB JSON body limit caps a batch near 1,000 payments (gRPC takes up to 10,000).',
+      'Each payment is idempotent on its own `idempotencyKey` (required); a refused payment is answered in its `results[i].error` with the code and message a single call would have got, and does not fail the call. Up to 10,000 payments per call, over REST (16 MB JSON body limit) as over gRPC.',
   },
   {
     method: 'post',
@@ -301,7 +301,7 @@ const ROUTES = [
     status: 200,
     errors: [400],
     notes:
-      'Send the file either as the raw body (`text/csv`, `application/xml`, ...; at most 10 MiB) with `?kind=&name=`, or as `application/json` ImportStatementRequest (`content` base64; the JSON body limit is 100 kB). A file that does not validate answers 200 with `rejected` and `errors[]`, and nothing is written. Idempotent by content: the same bytes again answer the first counts with `alreadyImported: true`.',
+      'Send the file either as the raw body (`text/csv`, `application/xml`, ...; at most 10 MiB) with `?kind=&name=`, or as `application/json` ImportStatementRequest (`content` base64; the JSON body limit is 16 MB). A file that does not validate answers 200 with `rejected` and `errors[]`, and nothing is written. Idempotent by content: the same bytes again answer the first counts with `alreadyImported: true`.',
   },
   {
     method: 'get',
@@ -514,9 +514,20 @@ function errorResponses(platform) {
     404: 'The resource in the path (or one the body names) does not exist in your tenant.',
     409: 'A conflict: the idempotency key was used for a different request, the external reference is taken, the item was resolved another way.',
     422: "The request is well-formed but the resource's state forbids it (e.g. closing an account whose balance is not zero).",
-    500: 'An unexpected failure: `errorId` names the log line that carries the cause. A JSON body over 100 kB (the body parser limit) answers this too, for now.',
+    500: 'An unexpected failure: `errorId` names the log line that carries the cause.',
   };
-  const responses = {};
+  const responses = {
+    Error413: {
+      description: 'The JSON body is over the 16 MB limit (the body parser refused it). Codes: INVALID_ARGUMENT.',
+      content: {
+        'application/json': {
+          schema: {
+            allOf: [{ $ref: '#/components/schemas/Error' }, { properties: { code: { enum: ['INVALID_ARGUMENT'] } } }],
+          },
+        },
+      },
+    },
+  };
   for (const status of Object.keys(WHAT).map(Number)) {
     const codes = byStatus.get(status);
     if (!codes) throw new Error(`openapi-ledger: no ErrorCode maps to HTTP ${status}`);
@@ -639,7 +650,7 @@ function build() {
         content: { 'application/json': { schema: { $ref: `#/components/schemas/${response.name}` } } },
       },
     };
-    const statuses = [...route.errors, 401, 500, ...(requestBody ? [400] : [])];
+    const statuses = [...route.errors, 401, 500, ...(requestBody ? [400, 413] : [])];
     for (const status of [...new Set(statuses)].sort())
       responses[status] = { $ref: `#/components/responses/Error${status}` };
     const summary = oneLine(method.comment).replace(/^[A-Za-z]+ /, '');

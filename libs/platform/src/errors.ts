@@ -297,9 +297,23 @@ export class HttpErrorFilter implements ExceptionFilter {
     if (exception instanceof HttpException) {
       return { status: exception.getStatus(), body: exception.getResponse() };
     }
+    const parserError = bodyParserError(exception);
+    if (parserError) return parserError;
     const errorId = randomUUID();
     this.logger.error({ err: exception, errorId }, 'unexpected request error');
     const body: ErrorResponseBody = { code: ErrorCode.Internal, message: 'internal error', errorId };
     return { status: 500, body };
   }
+}
+
+/**
+ * An error of express's body parser (http-errors: a 4xx `status`, `expose`, a `type` such as
+ * `entity.too.large`): the client's fault, answered with its status and the usual body.
+ */
+function bodyParserError(exception: unknown): { status: number; body: ErrorResponseBody } | undefined {
+  const e = exception as { status?: unknown; expose?: unknown; type?: unknown; message?: unknown } | null;
+  if (!e || typeof e !== 'object' || typeof e.status !== 'number' || e.status < 400 || e.status >= 500)
+    return undefined;
+  if (e.expose !== true || typeof e.type !== 'string' || !e.type.startsWith('entity.')) return undefined;
+  return { status: e.status, body: { code: ErrorCode.InvalidArgument, message: `request body: ${String(e.message)}` } };
 }

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { INestApplication, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { GRPC_PACKAGES, PROTO_ROOT } from '@collections/contracts';
 import {
   Authenticator,
@@ -36,6 +37,9 @@ export interface RunningApp {
 }
 
 /** One Nest app: REST + /health + /metrics on HTTP, every given service's gRPC API on one port. */
+/** Largest JSON body a REST call may send; larger ones get 413. */
+export const JSON_BODY_LIMIT = '16mb';
+
 export async function startNestApp(options: AppOptions): Promise<RunningApp> {
   const imports = [
     PlatformModule.forRoot({
@@ -51,7 +55,12 @@ export async function startNestApp(options: AppOptions): Promise<RunningApp> {
   @Module({ imports })
   class RootModule {}
 
-  const app = await NestFactory.create(RootModule, { logger: new PinoNestLogger(options.logger), abortOnError: false });
+  const app = await NestFactory.create<NestExpressApplication>(RootModule, {
+    logger: new PinoNestLogger(options.logger),
+    abortOnError: false,
+  });
+  // Bulk commands (a bank file's payments, a portfolio page) are bigger than the 100 kB default.
+  app.useBodyParser('json', { limit: JSON_BODY_LIMIT });
   applyHttpPlatform(app, { logger: options.logger, authenticator: options.authenticator });
   const packages = options.services.map((s) => GRPC_PACKAGES[s.definition.name]);
   app.connectMicroservice(

@@ -12,13 +12,13 @@ export class LedgerRestController {
 
   @Put('debtors/:id')
   upsertDebtor(@Param('id') id: string, @Body() body: unknown) {
-    return this.grpc.upsertDebtor({ debtor: { ...ledger.Debtor.fromJSON(body), debtorId: id } });
+    return this.grpc.upsertDebtor({ debtor: { ...ledger.Debtor.fromJSON(body ?? {}), debtorId: id } });
   }
 
   @Post('debtors/:id/holds')
   @HttpCode(201)
   setHold(@Param('id') id: string, @Body() body: unknown) {
-    return this.grpc.setHold({ ...ledger.SetHoldRequest.fromJSON(body), debtorId: id });
+    return this.grpc.setHold({ ...ledger.SetHoldRequest.fromJSON(body ?? {}), debtorId: id });
   }
 
   @Post('holds/:id/lift')
@@ -28,7 +28,7 @@ export class LedgerRestController {
 
   @Post('debtors/:id/consents')
   recordConsent(@Param('id') id: string, @Body() body: unknown) {
-    return this.grpc.recordConsent({ ...ledger.RecordConsentRequest.fromJSON(body), debtorId: id });
+    return this.grpc.recordConsent({ ...ledger.RecordConsentRequest.fromJSON(body ?? {}), debtorId: id });
   }
 
   @Get('debtors/:id/export')
@@ -44,7 +44,7 @@ export class LedgerRestController {
   @Post('accounts')
   @HttpCode(201)
   openAccount(@Body() body: unknown) {
-    return this.grpc.openAccount(ledger.OpenAccountRequest.fromJSON(body));
+    return this.grpc.openAccount(ledger.OpenAccountRequest.fromJSON(body ?? {}));
   }
 
   @Get('accounts/:id/balance')
@@ -60,33 +60,33 @@ export class LedgerRestController {
   @Post('accounts/:id/statements')
   @HttpCode(201)
   issueStatement(@Param('id') id: string, @Body() body: unknown) {
-    return this.grpc.issueStatement({ ...ledger.IssueStatementRequest.fromJSON(body), accountId: id });
+    return this.grpc.issueStatement({ ...ledger.IssueStatementRequest.fromJSON(body ?? {}), accountId: id });
   }
 
   @Post('accounts/:id/payments')
   pay(@Param('id') id: string, @Body() body: unknown) {
-    return this.grpc.postPayment({ ...ledger.PostPaymentRequest.fromJSON(body), accountId: id });
+    return this.grpc.postPayment({ ...ledger.PostPaymentRequest.fromJSON(body ?? {}), accountId: id });
   }
 
   /** Many payments, to any accounts: `{"payments": [PostPaymentRequest...]}`, answered item by item. */
   @Post('payments/batch')
   @HttpCode(200)
   postPayments(@Body() body: unknown) {
-    return this.grpc.postPayments(ledger.PostPaymentsRequest.fromJSON(body));
+    return this.grpc.postPayments(ledger.PostPaymentsRequest.fromJSON(body ?? {}));
   }
 
   @Post('accounts/:id/charges')
   charge(@Param('id') id: string, @Body() body: unknown) {
-    return this.grpc.postCharge({ ...ledger.PostChargeRequest.fromJSON(body), accountId: id });
+    return this.grpc.postCharge({ ...ledger.PostChargeRequest.fromJSON(body ?? {}), accountId: id });
   }
 
   @Post('accounts/:id/adjustments')
   adjust(@Param('id') id: string, @Body() body: unknown) {
-    return this.grpc.postAdjustment({ ...ledger.PostAdjustmentRequest.fromJSON(body), accountId: id });
+    return this.grpc.postAdjustment({ ...ledger.PostAdjustmentRequest.fromJSON(body ?? {}), accountId: id });
   }
 
   @Post('payments/:id/reversal')
   reverse(@Param('id') id: string, @Body() body: unknown) {
-    return this.grpc.reversePayment({ ...ledger.ReversePaymentRequest.fromJSON(body), paymentId: id });
+    return this.grpc.reversePayment({ ...ledger.ReversePaymentRequest.fromJSON(body ?? {}), paymentId: id });
   }
 }

@@ -10,7 +10,7 @@ export class LedgerLifecycleRestController {
   @Put('accounts/:id/instalments')
   setInstalmentSchedule(@Param('id') id: string, @Body() body: unknown) {
     return this.grpc.setInstalmentSchedule({
-      ...ledgerLifecycle.SetInstalmentScheduleRequest.fromJSON(body),
+      ...ledgerLifecycle.SetInstalmentScheduleRequest.fromJSON(body ?? {}),
       accountId: id,
     });
   }
@@ -22,17 +22,20 @@ export class LedgerLifecycleRestController {
 
   @Post('accounts/:id/charge-off')
   chargeOff(@Param('id') id: string, @Body() body: unknown) {
-    return this.grpc.chargeOffAccount({ ...ledgerLifecycle.ChargeOffAccountRequest.fromJSON(body), accountId: id });
+    return this.grpc.chargeOffAccount({
+      ...ledgerLifecycle.ChargeOffAccountRequest.fromJSON(body ?? {}),
+      accountId: id,
+    });
   }
 
   @Post('accounts/:id/settlement')
   settle(@Param('id') id: string, @Body() body: unknown) {
-    return this.grpc.settleAccount({ ...ledgerLifecycle.SettleAccountRequest.fromJSON(body), accountId: id });
+    return this.grpc.settleAccount({ ...ledgerLifecycle.SettleAccountRequest.fromJSON(body ?? {}), accountId: id });
   }
 
   @Post('accounts/:id/closure')
   close(@Param('id') id: string, @Body() body: unknown) {
-    return this.grpc.closeAccount({ ...ledgerLifecycle.CloseAccountRequest.fromJSON(body), accountId: id });
+    return this.grpc.closeAccount({ ...ledgerLifecycle.CloseAccountRequest.fromJSON(body ?? {}), accountId: id });
   }
 
   @Get('accounts/:id/status')
@@ -47,7 +50,7 @@ export class LedgerLifecycleRestController {
 
   @Put('aging-buckets')
   setAgingBuckets(@Body() body: unknown) {
-    return this.grpc.setAgingBuckets(ledgerLifecycle.SetAgingBucketsRequest.fromJSON(body));
+    return this.grpc.setAgingBuckets(ledgerLifecycle.SetAgingBucketsRequest.fromJSON(body ?? {}));
   }
 
   @Get('aging-buckets')

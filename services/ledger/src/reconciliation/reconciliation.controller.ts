@@ -42,7 +42,7 @@ export class ReconciliationRestController {
     @Query('name') name?: string,
   ) {
     if ((req.headers['content-type'] ?? '').startsWith('application/json'))
-      return this.grpc.importStatement(reconciliation.ImportStatementRequest.fromJSON(body));
+      return this.grpc.importStatement(reconciliation.ImportStatementRequest.fromJSON(body ?? {}));
     const fileKind = KIND_BY_NAME[kind ?? ''];
     if (fileKind === undefined) throw AppError.invalid('query parameter kind must be bank_csv, camt053 or gateway_csv');
     return this.grpc.importStatement({ content: await rawBody(req), kind: fileKind, name: name ?? '' });
@@ -68,6 +68,6 @@ export class ReconciliationRestController {
 
   @Post('items/:id/resolution')
   resolve(@Param('id') id: string, @Body() body: unknown) {
-    return this.grpc.resolveItem({ ...reconciliation.ResolveItemRequest.fromJSON(body), itemId: id });
+    return this.grpc.resolveItem({ ...reconciliation.ResolveItemRequest.fromJSON(body ?? {}), itemId: id });
   }
 }

@@ -8,6 +8,8 @@ import { ScoringGrpcController } from './scores/scoring.grpc';
 import { ScoringMonitoring1763900004000 } from './migrations/1763900004000-scoring-monitoring';
 import { inSequence, scoreMonitoringHandlers } from './monitoring/score-monitoring.consumer';
 import { ScoreMonitoringMetrics } from './monitoring/score-monitoring.metrics';
+import { MODEL_TRAINING_CONFIG, loadModelTrainingConfig } from './training/model-training.config';
+import { TrainModelUseCase } from './training/usecases/train-model/train-model.usecase';
 
 /** services/scoring: payment probability, segment and reasons (the UCI-trained model over a feature store fed by ledger events). */
 export const scoringService: ServiceDefinition = {
@@ -16,7 +18,12 @@ export const scoringService: ServiceDefinition = {
   module: (ctx) => ({
     module: class ScoringModule {},
     controllers: [ScoringGrpcController],
-    providers: [{ provide: SERVICE_CONTEXT, useValue: ctx }, ScoreMonitoringMetrics],
+    providers: [
+      { provide: SERVICE_CONTEXT, useValue: ctx },
+      ScoreMonitoringMetrics,
+      { provide: MODEL_TRAINING_CONFIG, useFactory: () => loadModelTrainingConfig() },
+      TrainModelUseCase,
+    ],
   }),
   consumers: (ctx) => {
     ctx.backbone.consume({

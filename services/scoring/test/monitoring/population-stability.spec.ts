@@ -109,6 +109,26 @@ describe(quantileCuts.name, () => {
     );
   });
 
+  it('leaves no bin with less than the minimum share, and keeps a rare value apart from a dominant one', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 8 }), { minLength: 1, maxLength: 400 }),
+        fc.constantFrom(0.02, 0.05, 0.1),
+        (values, minShare) => {
+          const counts = binCounts(quantileCuts(values, 10, minShare), values);
+          if (counts.length > 1) {
+            for (const n of counts) expect(n).toBeGreaterThanOrEqual(Math.ceil(minShare * values.length));
+          }
+        },
+      ),
+    );
+    // 95 accounts never delayed, 5 delayed once: one bin each
+    const delayed = [...Array<number>(95).fill(0), ...Array<number>(5).fill(1)];
+    expect(binnedDistribution(delayed).proportions).toEqual([0.95, 0.05]);
+    // a status of 8 in 1 account of 100 does not get a bin of its own
+    expect(quantileCuts([...Array<number>(60).fill(0), ...Array<number>(39).fill(1), 8])).toEqual([1]);
+  });
+
   it('makes deciles of distinct values', () => {
     const values = Array.from({ length: 100 }, (_, i) => i);
     expect(quantileCuts(values, 10)).toEqual([10, 20, 30, 40, 50, 60, 70, 80, 90]);

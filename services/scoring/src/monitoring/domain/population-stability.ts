@@ -14,6 +14,12 @@
  * database can count bins with the very same rule.
  */
 
+/**
+ * No reference bin holds less than this share: a bin of a few rows in a million (a status of 8)
+ * makes PSI jump whenever one live account lands in it.
+ */
+export const MIN_BIN_SHARE = 0.02;
+
 /** Shares below this are raised to it, so an empty bin on either side costs a large but finite amount. */
 export const PSI_EPSILON = 1e-4;
 
@@ -52,19 +58,44 @@ export function proportionsOf(counts: readonly number[]): number[] {
 
 /**
  * Cut points of at most `maxBins` bins of roughly equal counts (deciles by default). Runs of equal
- * values are never split, so a feature with few distinct values (a status, a count of months) gets
- * one bin per value rather than empty or duplicated bins.
+ * values are never split: a cut that would fall inside a run moves to the next distinct value, so
+ * a feature with few distinct values (a status, a count of months) still gets one bin per value,
+ * and a rare value beside a dominant one (5% delayed beside 95% never delayed) keeps a bin of its
+ * own instead of vanishing into the dominant one — where a shift would then be invisible. A cut
+ * that would leave less than `minShare` of the values on either side is dropped.
  */
-export function quantileCuts(values: ArrayLike<number>, maxBins = 10): number[] {
+export function quantileCuts(values: ArrayLike<number>, maxBins = 10, minShare = MIN_BIN_SHARE): number[] {
   if (!Number.isInteger(maxBins) || maxBins < 1) throw new RangeError('maxBins must be a positive integer');
   const sorted = Float64Array.from(values).sort();
+  const n = sorted.length;
   const cuts: number[] = [];
+  if (n === 0) return cuts;
+  /** Index of the first value above `value`. */
+  const above = (value: number): number => {
+    let lo = 0;
+    let hi = n;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (sorted[mid] <= value) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  const minCount = Math.max(1, Math.ceil(minShare * n));
+  let binStart = 0; // index of the first value of the bin being filled
   for (let b = 1; b < maxBins; b++) {
-    const at = Math.ceil((b * sorted.length) / maxBins);
-    if (at <= 0 || at >= sorted.length) continue;
-    const cut = sorted[at];
-    // a cut equal to the smallest value would leave bin 0 empty; a repeated one adds an empty bin
-    if (cut > sorted[0] && (cuts.length === 0 || cut > cuts[cuts.length - 1])) cuts.push(cut);
+    const floor = sorted[binStart];
+    let at = Math.ceil((b * n) / maxBins);
+    if (at >= n) break;
+    if (sorted[at] <= floor) at = above(floor);
+    if (at >= n) break;
+    // the bin closed by this cut holds every value below it: start counting from the run's first value
+    while (at > binStart && sorted[at - 1] === sorted[at]) at--;
+    // too small a bin so far: let the next cut close it; too little left: stop here
+    if (at - binStart < minCount) continue;
+    if (n - at < minCount) break;
+    cuts.push(sorted[at]);
+    binStart = at;
   }
   return cuts;
 }

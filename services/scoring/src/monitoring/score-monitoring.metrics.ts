@@ -1,19 +1,33 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
-import { MetricsRegistry } from '@collections/platform';
+import { Logger, MetricsRegistry } from '@collections/platform';
 import { SERVICE_CONTEXT, ServiceContext } from '@collections/runtime';
 import { loadProductionModel, PRODUCTION_MODEL_FILE } from '../scores/feature-store.consumer';
-import { ReferenceDistribution } from './domain/reference-distribution';
+import { InvalidReferenceDistribution, ReferenceDistribution } from './domain/reference-distribution';
 import { loadReferenceDistribution } from './reference-file';
 import { MonitoringSnapshot, ScoreMonitor } from './score-monitor';
 import { ScoreMonitoringRepository } from './score-monitoring.repository';
 
 type Gauge = ReturnType<MetricsRegistry['gauge']>;
 
-/** The production model's reference, keyed by the version string its scores are stored under. */
-export function productionReferences(): Map<string, ReferenceDistribution> {
+/**
+ * The production model's reference, keyed by the version string its scores are stored under. A
+ * missing or stale reference (another artifact shipped without rebuilding it) turns stability
+ * monitoring off with a warning rather than stopping the service from scoring.
+ */
+export function productionReferences(logger: Logger): Map<string, ReferenceDistribution> {
   const production = loadProductionModel();
-  const reference = loadReferenceDistribution(PRODUCTION_MODEL_FILE, production.model);
-  return new Map(reference ? [[production.version, reference]] : []);
+  try {
+    const reference = loadReferenceDistribution(PRODUCTION_MODEL_FILE, production.model);
+    if (reference) return new Map([[production.version, reference]]);
+    logger.warn(`no reference distribution beside ${PRODUCTION_MODEL_FILE}: population stability is not reported`);
+  } catch (error) {
+    if (!(error instanceof InvalidReferenceDistribution)) throw error;
+    logger.warn(
+      { err: error },
+      `reference distribution does not fit ${PRODUCTION_MODEL_FILE} (rebuild it with monitoring/cli/build-reference): population stability is not reported`,
+    );
+  }
+  return new Map();
 }
 
 /**
@@ -27,7 +41,11 @@ export class ScoreMonitoringMetrics implements OnModuleInit {
   readonly monitor: ScoreMonitor;
 
   constructor(@Inject(SERVICE_CONTEXT) private readonly ctx: ServiceContext) {
-    this.monitor = new ScoreMonitor(new ScoreMonitoringRepository(ctx.dataSource), ctx.clock, productionReferences());
+    this.monitor = new ScoreMonitor(
+      new ScoreMonitoringRepository(ctx.dataSource),
+      ctx.clock,
+      productionReferences(ctx.logger),
+    );
   }
 
   onModuleInit(): void {

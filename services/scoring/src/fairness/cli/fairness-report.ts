@@ -1,11 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { scoring } from '@collections/contracts';
-import { CreditRiskModel, parseUciCsv } from '../../model';
+import { CreditRiskModel } from '../../model';
 import { CliUsageError, parseArguments, progress, runCli } from '../../model/cli/cli-arguments';
-import { segmentOf } from '../../scores/domain/account-history';
 import { PRODUCTION_MODEL_FILE } from '../../scores/feature-store.consumer';
-import { AttributeFairness, FOUR_FIFTHS, ScoredSubject, fairnessReport } from '../domain/fairness-report';
-import { UCI_GROUP_ORDER, UCI_PROTECTED_ATTRIBUTES, readProtectedGroups } from '../domain/uci-protected-groups';
+import { UCI_PROTECTED_ATTRIBUTES } from '../domain/uci-protected-groups';
+import { fairnessTable, uciFairnessReport } from '../uci-fairness-report';
 
 /**
  * Fairness report of the production model on a UCI-format file: score distributions, favourable
@@ -31,52 +29,6 @@ function protectedColumns(raw: string | undefined): Record<string, string> {
   return columns;
 }
 
-const percent = (x: number) => (Number.isFinite(x) ? `${(100 * x).toFixed(1)}%` : '-');
-const fixed = (x: number, digits = 3) => (Number.isFinite(x) ? x.toFixed(digits) : '-');
-
-function table(report: readonly AttributeFairness[]): string {
-  const header = [
-    'group',
-    'n',
-    'share',
-    'mean p(pay)',
-    'p10',
-    'p50',
-    'p90',
-    'favourable',
-    'DI',
-    '4/5',
-    'default rate',
-    'mean PD',
-  ];
-  const lines: string[] = [];
-  for (const attribute of report) {
-    lines.push(
-      `\n${attribute.attribute}: most favoured ${attribute.mostFavouredGroup}, min DI ${fixed(attribute.minDisparateImpactRatio)}` +
-        (attribute.fourFifthsViolated ? ' — FOUR-FIFTHS RULE VIOLATED' : ' — four-fifths rule met'),
-    );
-    const rows = attribute.groups.map((g) => [
-      g.group,
-      String(g.n),
-      percent(g.share),
-      fixed(g.meanProbabilityToPay),
-      fixed(g.probabilityToPay.p10),
-      fixed(g.probabilityToPay.p50),
-      fixed(g.probabilityToPay.p90),
-      percent(g.favourableRate),
-      fixed(g.disparateImpactRatio),
-      g.belowFourFifths ? 'FAIL' : 'ok',
-      percent(g.defaultRate),
-      percent(g.meanProbabilityOfDefault),
-    ]);
-    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-    const format = (cells: string[]) =>
-      cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
-    lines.push(format(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(format));
-  }
-  return lines.join('\n');
-}
-
 runCli(() => {
   const args = parseArguments(process.argv.slice(2), ['file', 'model', 'protected', 'favourable-from'], USAGE);
   const file = args.get('file');
@@ -87,38 +39,12 @@ runCli(() => {
   if (favourableFrom !== undefined && !(favourableFrom >= 0 && favourableFrom <= 1)) {
     throw new CliUsageError(`--favourable-from must be a probability, got ${favourableFromRaw}`);
   }
-  const columns = protectedColumns(args.get('protected'));
-
-  const text = readFileSync(file, 'utf8');
-  const accounts = parseUciCsv(text, file);
-  const groups = readProtectedGroups(text, columns);
   const model = CreditRiskModel.fromArtifact(readFileSync(modelFile, 'utf8'));
-  progress(`scoring ${accounts.length} accounts from ${file} with ${modelFile}`);
-  const probabilitiesOfDefault = model.predictBatch(accounts.map((a) => a.history));
-  const favourable = (p: number) =>
-    favourableFrom === undefined ? segmentOf(p) === scoring.Segment.SEGMENT_SELF_CURE : p >= favourableFrom;
-  const subjects: ScoredSubject[] = accounts.map((account, i) => {
-    const probabilityToPay = 1 - probabilitiesOfDefault[i];
-    return {
-      groups: groups.get(account.id) ?? {},
-      probabilityToPay,
-      favourable: favourable(probabilityToPay),
-      defaulted: account.defaulted,
-    };
+  progress(`scoring ${file} with ${modelFile}`);
+  const report = uciFairnessReport(readFileSync(file, 'utf8'), model, {
+    columns: protectedColumns(args.get('protected')),
+    favourableFrom,
   });
-  const report = fairnessReport(subjects, Object.values(columns), UCI_GROUP_ORDER);
-  process.stdout.write(
-    `${JSON.stringify({
-      file,
-      model: `${model.artifact.version}#${model.artifact.trainingDataFingerprint.slice(7, 19)}`,
-      rows: accounts.length,
-      favourable:
-        favourableFrom === undefined
-          ? 'segment SELF_CURE (the gentlest treatment)'
-          : `probability to pay >= ${favourableFrom}`,
-      fourFifthsThreshold: FOUR_FIFTHS,
-      attributes: report,
-    })}\n`,
-  );
-  process.stderr.write(`${table(report)}\n`);
+  process.stdout.write(`${JSON.stringify({ file, ...report })}\n`);
+  process.stderr.write(`${fairnessTable(report.attributes)}\n`);
 });

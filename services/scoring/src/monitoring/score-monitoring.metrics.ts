@@ -24,7 +24,7 @@ export function productionReferences(logger: Logger): Map<string, ReferenceDistr
     if (!(error instanceof InvalidReferenceDistribution)) throw error;
     logger.warn(
       { err: error },
-      `reference distribution does not fit ${PRODUCTION_MODEL_FILE} (rebuild it with monitoring/cli/build-reference): population stability is not reported`,
+      `reference distribution does not fit ${PRODUCTION_MODEL_FILE} (rebuild it with npm run scoring:build-reference): population stability is not reported`,
     );
   }
   return new Map();

@@ -41,7 +41,7 @@ describe(buildReferenceDistribution.name, () => {
 });
 
 describe('the shipped reference distribution', () => {
-  it('fits the shipped production model (rebuild it with monitoring/cli/build-reference when this fails)', () => {
+  it('fits the shipped production model (rebuild it with npm run scoring:build-reference when this fails)', () => {
     const { model } = loadProductionModel();
     const reference = loadReferenceDistribution(PRODUCTION_MODEL_FILE, model);
 

@@ -28,6 +28,15 @@ export function scoreMonitoringHandlers(): EventHandlers {
         [event.tenantId, p.paymentId || event.id, p.accountId, p.postedAt ?? event.time, p.amount?.amountMinor ?? 0],
       );
     },
+    // a bounced or charged-back payment was never a payment: it no longer counts towards any outcome
+    'collections.ledger.v1.PaymentReversed': async (event, { tx }) => {
+      const r = event.payload;
+      await tx.query(
+        `UPDATE observed_payment SET amount_minor = greatest(amount_minor - $3, 0)
+         WHERE tenant_id = $1 AND payment_id = $2`,
+        [event.tenantId, r.paymentId, r.amount?.amountMinor ?? 0],
+      );
+    },
   };
 }
 

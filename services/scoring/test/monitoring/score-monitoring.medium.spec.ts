@@ -182,9 +182,21 @@ describe('scoring monitoring: stability and matured outcomes on the metrics endp
           });
           paidByMonth.set(month, paid / 100);
         }
+        // every fifth account's May payment bounces: it no longer counts as paying that statement
+        const bounced = paid > 0 && a % 5 === 0 && month === '2026-05';
+        if (bounced) {
+          await deliver('collections.ledger.v1.PaymentReversed', accountId, new Date('2026-06-20T00:00:00Z'), {
+            entryId: `reversal-${a}`,
+            paymentId: `pay-${a}-${cycle}`,
+            accountId,
+            amount: USD(paid),
+            reason: 'NSF',
+          });
+        }
         // window (t, t + 30 days] ends on the 1st of the next month or the 31st: inside the lookback from April on
+        const kept = bounced ? 0 : paid;
         if (month >= '2026-04')
-          matured.push({ probabilityToPay: scoreAtStatement, defaulted: paid >= minimumDue ? 0 : 1 });
+          matured.push({ probabilityToPay: scoreAtStatement, defaulted: kept >= minimumDue ? 0 : 1 });
       }
       finalFeatures.push(extractor.extract(toAccountHistory(limit / 100, cycles, paidByMonth)).values);
       finalScores.push(await scoreOf(accountId));

@@ -25,6 +25,11 @@ class BenchScoringController implements scoring.ScoringServiceController {
   scoreAccount(request: scoring.ScoreAccountRequest): scoring.ScoreAccountResponse {
     return score(request);
   }
+
+  /** Not benchmarked; present because the controller interface lists every RPC. */
+  trainModel(): scoring.TrainModelResponse {
+    throw new Error('TrainModel is not part of the gRPC benchmark');
+  }
 }
 
 @Module({ controllers: [BenchScoringController] })

@@ -4,6 +4,7 @@ import { EntityManager } from 'typeorm';
 import { EventHandlers, Outbox } from '@collections/messaging';
 import { Clock, minorUnitDigits } from '@collections/platform';
 import { CreditRiskModel } from '../model';
+import { recordScoredFeatures } from '../monitoring/score-monitoring.repository';
 import { StoredCycle, segmentOf, toAccountHistory } from './domain/account-history';
 
 /** The production model, trained on the UCI data (`scoring:evaluate --model-out`), shipped with the service. */
@@ -64,6 +65,14 @@ export async function rescore(
        segment = EXCLUDED.segment, model_version = EXCLUDED.model_version, reasons = EXCLUDED.reasons, scored_at = EXCLUDED.scored_at`,
     [tenantId, accountId, score.probabilityToPay, segment, production.version, reasons, scoredAt],
   );
+  await recordScoredFeatures(tx, {
+    tenantId,
+    accountId,
+    modelVersion: production.version,
+    history,
+    probabilityToPay: score.probabilityToPay,
+    scoredAt,
+  });
   await outbox.add(tx, {
     type: 'collections.scoring.v1.AccountScored',
     key: accountId,

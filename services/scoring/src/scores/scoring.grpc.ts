@@ -2,6 +2,8 @@ import { Controller, Inject } from '@nestjs/common';
 import { scoring } from '@collections/contracts';
 import { AppError, currentTenantId } from '@collections/platform';
 import { SERVICE_CONTEXT, ServiceContext } from '@collections/runtime';
+import { TrainModelCommand } from '../training/usecases/train-model/train-model.command';
+import { TrainModelUseCase } from '../training/usecases/train-model/train-model.usecase';
 
 interface ScoreRow {
   account_id: string;
@@ -14,7 +16,14 @@ interface ScoreRow {
 @Controller()
 @scoring.ScoringServiceControllerMethods()
 export class ScoringGrpcController implements scoring.ScoringServiceController {
-  constructor(@Inject(SERVICE_CONTEXT) private readonly ctx: ServiceContext) {}
+  constructor(
+    @Inject(SERVICE_CONTEXT) private readonly ctx: ServiceContext,
+    @Inject(TrainModelUseCase) private readonly trainModelUseCase: TrainModelUseCase,
+  ) {}
+
+  trainModel(request: scoring.TrainModelRequest): Promise<scoring.TrainModelResponse> {
+    return this.trainModelUseCase.execute(TrainModelCommand.from(request));
+  }
 
   async scoreAccount(request: scoring.ScoreAccountRequest): Promise<scoring.ScoreAccountResponse> {
     const [row] = (await this.ctx.dataSource.query(

@@ -1,0 +1,109 @@
+import { DataSource, EntityManager } from 'typeorm';
+import { AccountHistory, FeatureExtractor } from '../model';
+import { ScoreObservation } from './domain/matured-outcome';
+
+const extractor = new FeatureExtractor();
+
+/** Inserts and reads of the monitoring tables; the decisions are in `domain/`. */
+
+/** Keeps the account's latest feature vector and score: the live population of population stability. */
+export async function recordScoredFeatures(
+  tx: EntityManager,
+  row: {
+    tenantId: string;
+    accountId: string;
+    modelVersion: string;
+    history: AccountHistory;
+    probabilityToPay: number;
+    scoredAt: Date;
+  },
+): Promise<void> {
+  const { values } = extractor.extract(row.history);
+  await tx.query(
+    `INSERT INTO scored_features (tenant_id, account_id, model_version, features, probability_to_pay, scored_at)
+     VALUES ($1, $2, $3, $4, $5, $6)
+     ON CONFLICT (tenant_id, account_id) DO UPDATE SET model_version = EXCLUDED.model_version,
+       features = EXCLUDED.features, probability_to_pay = EXCLUDED.probability_to_pay, scored_at = EXCLUDED.scored_at`,
+    [row.tenantId, row.accountId, row.modelVersion, Array.from(values), row.probabilityToPay, row.scoredAt],
+  );
+}
+
+/** Bin counts of one column (a feature by index, or the score) for one tenant and model version. */
+export interface BinCountRow {
+  tenantId: string;
+  modelVersion: string;
+  /** Index into the cut lists passed in; the last is the score. */
+  column: number;
+  bin: number;
+  n: number;
+}
+
+export class ScoreMonitoringRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /**
+   * Counts the live population per bin, in the database: `width_bucket(x, cuts)` is exactly the bin
+   * rule of `binIndex`. `cuts[i]` are the cut points of feature i; the entry after the last feature
+   * holds the score's.
+   */
+  async liveBinCounts(modelVersion: string, cuts: readonly (readonly number[])[]): Promise<BinCountRow[]> {
+    const rows = (await this.dataSource.query(
+      `WITH edges AS (
+         SELECT (t.ord - 1)::int AS column_index,
+                ARRAY(SELECT jsonb_array_elements_text(t.value)::float8) AS cuts
+         FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS t(value, ord)
+       )
+       SELECT s.tenant_id, s.model_version, e.column_index,
+              width_bucket((s.features || s.probability_to_pay)[e.column_index + 1], e.cuts) AS bin,
+              count(*)::int AS n
+       FROM scored_features s CROSS JOIN edges e
+       WHERE s.model_version = $2
+       GROUP BY 1, 2, 3, 4`,
+      [JSON.stringify(cuts), modelVersion],
+    )) as { tenant_id: string; model_version: string; column_index: number; bin: number; n: number }[];
+    return rows.map((r) => ({
+      tenantId: r.tenant_id,
+      modelVersion: r.model_version,
+      column: r.column_index,
+      bin: r.bin,
+      n: r.n,
+    }));
+  }
+
+  /**
+   * Observations whose outcome window (observed_at, observed_at + horizon] ended in
+   * (now - lookback, now], each with what was paid inside its window.
+   */
+  async maturedObservations(
+    now: Date,
+    horizonDays: number,
+    lookbackDays: number,
+  ): Promise<(ScoreObservation & { tenantId: string; modelVersion: string })[]> {
+    const rows = (await this.dataSource.query(
+      `SELECT o.tenant_id, o.model_version, o.observed_at, o.probability_to_pay, o.minimum_due_minor,
+              coalesce((SELECT sum(p.amount_minor) FROM observed_payment p
+                        WHERE p.tenant_id = o.tenant_id AND p.account_id = o.account_id
+                          AND p.posted_at > o.observed_at
+                          AND p.posted_at <= o.observed_at + make_interval(days => $2)), 0) AS paid_minor
+       FROM score_observation o
+       WHERE o.observed_at + make_interval(days => $2) <= $1
+         AND o.observed_at + make_interval(days => $2) > $1::timestamptz - make_interval(days => $3)`,
+      [now, horizonDays, lookbackDays],
+    )) as {
+      tenant_id: string;
+      model_version: string;
+      observed_at: Date;
+      probability_to_pay: number;
+      minimum_due_minor: string;
+      paid_minor: string;
+    }[];
+    return rows.map((r) => ({
+      tenantId: r.tenant_id,
+      modelVersion: r.model_version,
+      observedAt: r.observed_at,
+      probabilityToPay: r.probability_to_pay,
+      minimumDueMinor: Number(r.minimum_due_minor),
+      paidInWindowMinor: Number(r.paid_minor),
+    }));
+  }
+}

@@ -1,0 +1,153 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
+import { isAbsolute, join, relative, resolve } from 'node:path';
+import { Inject, Injectable } from '@nestjs/common';
+import { scoring } from '@collections/contracts';
+import { AppError, Clock, currentPrincipal } from '@collections/platform';
+import { SERVICE_CONTEXT, ServiceContext } from '@collections/runtime';
+import {
+  CreditRiskModel,
+  DEFAULT_TRAINING_OPTIONS,
+  FEATURE_NAMES,
+  ModelArtifact,
+  ScoringModelException,
+  parseUciCsv,
+  trainCreditRiskModel,
+} from '../../../model';
+import { buildFeatureMatrix } from '../../../model/domain/feature-matrix';
+import { LabelledAccount } from '../../../model/domain/uci';
+import { buildReferenceDistribution } from '../../../monitoring/domain/reference-distribution';
+import { referenceFileOf } from '../../../monitoring/reference-file';
+import { MODEL_TRAINING_CONFIG, ModelTrainingConfig } from '../../model-training.config';
+import { DatasetSource, TrainModelCommand } from './train-model.command';
+
+/** Role a user token needs to train models; service API keys may (they are operators' tools). */
+export const MODEL_TRAINER_ROLE = 'scoring-admin';
+
+/**
+ * Trains the production recipe on a UCI-format data set and stores the artifact, with its
+ * reference distribution for stability monitoring, as a new version in the models directory. An
+ * existing version is never replaced: the files are written aside and hard-linked into place,
+ * which fails if the name is taken, even by a concurrent training.
+ */
+@Injectable()
+export class TrainModelUseCase {
+  private readonly clock: Clock;
+
+  constructor(
+    @Inject(SERVICE_CONTEXT) ctx: ServiceContext,
+    @Inject(MODEL_TRAINING_CONFIG) private readonly config: ModelTrainingConfig,
+  ) {
+    this.clock = ctx.clock;
+  }
+
+  async execute(command: TrainModelCommand): Promise<scoring.TrainModelResponse> {
+    const principal = currentPrincipal();
+    if (principal.kind !== 'api-key' && !principal.roles.includes(MODEL_TRAINER_ROLE)) {
+      throw AppError.permissionDenied(`training a model needs the ${MODEL_TRAINER_ROLE} role`);
+    }
+    const artifactFile = `${command.modelVersion}.json`;
+    const artifactPath = join(this.config.modelsDirectory, artifactFile);
+    const referencePath = referenceFileOf(artifactPath);
+    if (existsSync(artifactPath) || existsSync(referencePath)) throw this.taken(command.modelVersion);
+
+    const accounts = this.parse(await this.readDataset(command.dataset));
+    const createdAt = this.clock.now();
+    let artifact: ModelArtifact;
+    try {
+      artifact = trainCreditRiskModel(accounts, {
+        ...DEFAULT_TRAINING_OPTIONS,
+        seed: command.seed,
+        createdAt: createdAt.toISOString(),
+      });
+    } catch (error) {
+      if (error instanceof ScoringModelException) throw AppError.invalid(error.message, { field: error.field });
+      throw error;
+    }
+    const model = CreditRiskModel.fromArtifact(artifact);
+    const matrix = buildFeatureMatrix(accounts);
+    const reference = buildReferenceDistribution({
+      trainingDataFingerprint: artifact.trainingDataFingerprint,
+      featureNames: FEATURE_NAMES,
+      values: matrix.values,
+      rows: matrix.rows,
+      probabilitiesToPay: model.predictMatrix(matrix).map((p) => 1 - p),
+    });
+
+    await mkdir(this.config.modelsDirectory, { recursive: true });
+    await this.writeNew(artifactPath, JSON.stringify(artifact), command.modelVersion);
+    await this.writeNew(referencePath, `${JSON.stringify(reference, null, 2)}\n`, command.modelVersion);
+
+    const validation = artifact.metrics.validation;
+    return {
+      modelVersion: command.modelVersion,
+      artifactFile,
+      modelKind: artifact.kind,
+      trainingDataFingerprint: artifact.trainingDataFingerprint,
+      trainingRows: artifact.trainingRows,
+      validationRows: artifact.validationRows,
+      validationMetrics: {
+        auc: validation.auc,
+        ks: validation.ks,
+        brier: validation.brier,
+        logloss: validation.logloss,
+        n: validation.n,
+      },
+      calibration: artifact.calibration.method,
+      createdAt,
+    };
+  }
+
+  private taken(version: string): AppError {
+    return AppError.alreadyExists(`model version ${version} exists already; train under a new version name`, {
+      field: 'model_version',
+    });
+  }
+
+  private async readDataset(source: DatasetSource): Promise<string> {
+    if (source.kind === 'csv') return source.csv;
+    const root = this.config.datasetsDirectory;
+    if (root === undefined) {
+      throw AppError.failedPrecondition(
+        'dataset_path needs SCORING_DATASETS_DIR; upload the CSV in dataset_csv instead',
+      );
+    }
+    const path = resolve(root, source.path);
+    const inside = relative(resolve(root), path);
+    if (isAbsolute(source.path) || inside === '' || inside.startsWith('..') || isAbsolute(inside)) {
+      throw AppError.invalid('dataset_path must name a file inside the datasets directory', { field: 'dataset_path' });
+    }
+    try {
+      return await readFile(path, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+        throw AppError.notFound(`dataset ${source.path} does not exist`, { field: 'dataset_path' });
+      }
+      throw error;
+    }
+  }
+
+  private parse(csv: string): LabelledAccount[] {
+    try {
+      return parseUciCsv(csv, 'dataset');
+    } catch (error) {
+      if (error instanceof ScoringModelException) throw AppError.invalid(error.message, { field: error.field });
+      throw error;
+    }
+  }
+
+  /** Creates `path` with `content`, complete or not at all; ALREADY_EXISTS when the name is taken. */
+  private async writeNew(path: string, content: string, version: string): Promise<void> {
+    const staging = `${path}.${randomUUID()}.tmp`;
+    await writeFile(staging, content, { flag: 'wx' });
+    try {
+      await link(staging, path);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw this.taken(version);
+      throw error;
+    } finally {
+      await unlink(staging);
+    }
+  }
+}

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import { ledger } from '@collections/contracts';
 import { NewEvent } from '@collections/messaging';
@@ -41,6 +41,33 @@ export interface BatchEntry {
   idempotencyKey: string;
   memo: string;
   reference?: string;
+}
+
+let lastMs = 0;
+let sequence = 0;
+
+/**
+ * A time-ordered UUID (version 7: milliseconds, then a sequence, then random bits). Entry ids
+ * of a large import then land at the right edge of the journal's primary-key indexes instead
+ * of on random pages, which keeps the import's speed flat as the journal grows.
+ */
+export function orderedUuid(): string {
+  let ms = Date.now();
+  if (ms <= lastMs) {
+    sequence += 1;
+    if (sequence > 0xfff) {
+      lastMs += 1;
+      sequence = 0;
+    }
+    ms = lastMs;
+  } else {
+    lastMs = ms;
+    sequence = 0;
+  }
+  const random = randomBytes(8);
+  random[0] = (random[0] & 0x3f) | 0x80;
+  const hex = ms.toString(16).padStart(12, '0') + (0x7000 | sequence).toString(16) + random.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
 type LedgerEventType =
@@ -108,7 +135,7 @@ export class LedgerBatch {
 
   /** Posts one entry on the account's running balance; returns what it credits towards the dues. */
   post(account: PostingAccount, e: BatchEntry): number {
-    const entryId = randomUUID();
+    const entryId = orderedUuid();
     const posting = post(e.kind, e.amount, account.balance);
     account.balance = add(account.balance, posting.delta);
     const duesCredit = creditTowardsDues(e.kind, posting.delta);

@@ -181,7 +181,7 @@ export function csvFields(line: string, header: readonly GenericField[]): Generi
 export function jsonFields(line: string): GenericFields {
   let value: unknown;
   try {
-    value = JSON.parse(line);
+    value = JSON.parse(line.replace(/^\uFEFF/, ''));
   } catch {
     throw new RowError('invalid JSON');
   }

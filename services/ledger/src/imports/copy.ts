@@ -4,7 +4,7 @@ import { PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { EntityManager } from 'typeorm';
 
-export type CopyValue = string | number | boolean | null | Date | string[];
+export type CopyValue = string | number | boolean | null | Date | string[] | Buffer;
 
 function escapeText(v: string): string {
   return v.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r');
@@ -13,6 +13,7 @@ function escapeText(v: string): string {
 function encode(v: CopyValue): string {
   if (v === null) return '\\N';
   if (v instanceof Date) return v.toISOString();
+  if (Buffer.isBuffer(v)) return `\\\\x${v.toString('hex')}`;
   if (Array.isArray(v)) return escapeText(`{${v.map((s) => `"${s.replace(/["\\]/g, '\\$&')}"`).join(',')}}`);
   if (typeof v === 'string') return escapeText(v);
   return String(v);

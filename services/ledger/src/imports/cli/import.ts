@@ -11,10 +11,16 @@ import {
 } from '@collections/platform';
 import { openServiceDatabase } from '@collections/runtime';
 import { ledgerService } from '../../ledger.service';
+import { GenericImporter } from '../generic-importer';
+import { ImportJobView, ImportRunOptions } from '../import-engine';
 import { UciImporter } from '../uci-importer';
 
+const FORMATS = ['uci', 'generic-csv', 'generic-ndjson'] as const;
+type Format = (typeof FORMATS)[number];
+
 const USAGE =
-  'usage: npm run ledger:import -- --file <portfolio.csv> --tenant <tenant> [--format uci] [--currency TWD]';
+  'usage: npm run ledger:import -- --file <portfolio> --tenant <tenant> [--format uci|generic-csv|generic-ndjson] [--currency TWD (uci only)]\n' +
+  'the generic format is described in services/ledger/docs/import-format.md';
 
 /**
  * Operator command: imports a portfolio file into the ledger's database (DATABASE_URL) with a
@@ -30,10 +36,11 @@ async function main(): Promise<number> {
       currency: { type: 'string', default: 'TWD' },
     },
   });
-  if (!values.file || !values.tenant || values.format !== 'uci') {
-    process.stderr.write(`${USAGE}\n(only the uci format is available in this version)\n`);
+  if (!values.file || !values.tenant || !FORMATS.includes(values.format as Format)) {
+    process.stderr.write(`${USAGE}\n`);
     return 2;
   }
+  const format = values.format as Format;
   const config = loadConfig({
     databaseUrl: str('DATABASE_URL', { default: 'postgres://postgres@127.0.0.1:5432/postgres' }),
     schema: str('DB_SCHEMA', { default: 'ledger' }),
@@ -65,10 +72,9 @@ async function main(): Promise<number> {
       health: new HealthRegistry(),
     };
     const started = Date.now();
-    const job = await new UciImporter(ctx).run({
+    const options: ImportRunOptions = {
       tenantId: values.tenant,
       file: values.file,
-      currency: values.currency,
       chunkSize: config.chunk,
       onProgress: (p) => {
         const rate = Math.round(p.processedLines / ((Date.now() - started) / 1000));
@@ -76,10 +82,18 @@ async function main(): Promise<number> {
           `\rline ${p.processedLines}  accepted ${p.acceptedRows}  rejected ${p.rejectedRows}  new accounts ${p.createdAccounts}  (${rate} lines/s)   `,
         );
       },
-    });
+    };
+    const job: ImportJobView =
+      format === 'uci'
+        ? await new UciImporter(ctx).run({ ...options, currency: values.currency })
+        : await new GenericImporter(ctx).run(format === 'generic-csv' ? 'csv' : 'ndjson', options);
     process.stderr.write('\n');
     process.stdout.write(`${JSON.stringify(job)}\n`);
     if (job.alreadyImported) process.stderr.write('this file was imported before: nothing changed\n');
+    else if (job.rejectedRows > 0)
+      process.stderr.write(
+        `${job.rejectedRows} rejected lines, with line number and reason, are in ${config.schema}.import_rejection (job_id ${job.jobId})\n`,
+      );
     return 0;
   } catch (err) {
     process.stderr.write(`\nimport refused: ${(err as Error).message}\n`);

@@ -1,4 +1,7 @@
 import { EntryKind } from '../../ledger/domain/journal';
+import { RowError } from './row-error';
+
+export { RowError } from './row-error';
 
 /**
  * The UCI "default of credit card clients" format (../shared/datasets/uci-credit-default):
@@ -17,8 +20,6 @@ export interface UciAccount {
   bills: number[];
   payments: number[];
 }
-
-export class RowError extends Error {}
 
 /** Parses one data line; throws RowError with the reason a person can act on. */
 export function parseUciLine(line: string): UciAccount {

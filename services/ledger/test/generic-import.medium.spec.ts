@@ -1,0 +1,250 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ServiceUnderTest, startServiceUnderTest } from '@collections/testing';
+import { ledgerService } from '../src/ledger.service';
+import { GenericImporter } from '../src/imports/generic-importer';
+
+const FIXTURES = join(__dirname, 'fixtures');
+const CSV = join(FIXTURES, 'generic-portfolio.csv');
+const NDJSON = join(FIXTURES, 'generic-portfolio.ndjson');
+
+/** Every rejection of the fixture, by CSV line number (the NDJSON file has no header: one less). */
+const FIXTURE_REJECTIONS: [number, string][] = [
+  [10, 'malformed CSV: a quoted field is not closed on this line'],
+  [11, 'unknown currency "XXX"'],
+  [12, 'amount must be positive, got 0.00'],
+  [13, 'amount must be positive, got -5.00'],
+  [14, 'unknown account: no account has external_ref A-9999'],
+  [15, 'unknown account: no account has external_ref A-9998'],
+  [16, 'duplicate external_ref A-1001 (on an earlier line of this file)'],
+  [17, 'date is not a calendar date YYYY-MM-DD: "2025-02-30"'],
+  [18, 'unknown record type "refund" (account, statement, payment or charge)'],
+  [19, 'duplicate payment reference P-1 (already posted)'],
+  [20, 'amount: USD allows at most 2 decimal places, got "10.001"'],
+  [21, "currency COP differs from the account's currency USD"],
+  [22, 'duplicate statement: account A-1001 already has cycle 1'],
+];
+
+/** Balances by hand from the fixture: opening balance + charges - payments. */
+const FIXTURE_BALANCES = [
+  { external_ref: 'A-1001', currency: 'COP', total: 120_000_050 - 10_000_000, fees: 0 },
+  { external_ref: 'A-1002', currency: 'MXN', total: 2_500_000 + 15_000 - 500_000, fees: 0 },
+  { external_ref: 'A-1003', currency: 'USD', total: 30_000 - 5_000, fees: 0 },
+];
+
+/** A generated portfolio: `n` accounts with a statement, a payment and a fee each, and a bad line every 37. */
+function generatedPortfolio(n: number): string {
+  const rows = [
+    'record,external_ref,debtor_id,debtor_kind,debtor_name,debtor_country,product,currency,credit_limit,opening_balance,opened_on,cycle,statement_date,due_date,amount_due,minimum_due,reference,kind,amount,date',
+  ];
+  for (let i = 1; i <= n; i++) {
+    const ref = `G-${i}`;
+    rows.push(`account,${ref},GD-${i},person,Debtor ${i},CO,credit_card,USD,500.00,${i}.25,2025-01-01,,,,,,,,,`);
+    rows.push(`statement,${ref},,,,,,USD,,,,1,2025-01-31,2025-02-25,${i}.25,1.00,,,,`);
+    rows.push(`payment,${ref},,,,,,USD,,,,,,,,,PAY-${i},,0.50,2025-02-10`);
+    rows.push(`charge,${ref},,,,,,USD,,,,,,,,,FEE-${i},fee,2.00,2025-03-01`);
+    if (i % 37 === 0) rows.push(`payment,${ref},,,,,,USD,,,,,,,,,PAY-${i},,0.50,2025-02-10`);
+  }
+  return `${rows.join('\n')}\n`;
+}
+
+describe('generic portfolio import (real PostgreSQL, COPY)', () => {
+  let sut: ServiceUnderTest;
+  let importer: GenericImporter;
+
+  beforeAll(async () => {
+    sut = await startServiceUnderTest(ledgerService);
+    importer = new GenericImporter(sut.context);
+  });
+  afterAll(async () => {
+    await sut.close();
+  });
+
+  const q = async (sql: string, params: unknown[] = []) => (await sut.dataSource.query(sql, params)) as never[];
+
+  /** What a tenant's ledger holds, without generated ids and timestamps. */
+  async function snapshot(tenantId: string) {
+    const [accounts, statements, entries, lines, outbox, rejections] = await Promise.all([
+      q(
+        `SELECT external_ref, currency, product, credit_limit_minor::bigint, principal_minor, interest_minor, fees_minor, days_past_due, aging_bucket
+           FROM ledger.account WHERE tenant_id = $1 ORDER BY external_ref`,
+        [tenantId],
+      ),
+      q(
+        `SELECT account_id, cycle, amount_due_minor, minimum_due_minor FROM ledger.statement WHERE tenant_id = $1 ORDER BY 1, 2`,
+        [tenantId],
+      ),
+      q(
+        `SELECT account_id, kind, amount_minor, effective_date::text, idempotency_key, dues_credit_minor FROM ledger.journal_entry WHERE tenant_id = $1 ORDER BY idempotency_key`,
+        [tenantId],
+      ),
+      q(
+        `SELECT sum(debit_minor)::bigint AS debit, sum(credit_minor)::bigint AS credit, count(*)::int AS n FROM ledger.journal_line WHERE tenant_id = $1`,
+        [tenantId],
+      ),
+      q(`SELECT topic, count(*)::int AS n FROM ledger.outbox WHERE tenant_id = $1 GROUP BY topic ORDER BY topic`, [
+        tenantId,
+      ]),
+      q(`SELECT r.line_no, r.reason FROM ledger.import_rejection r WHERE r.tenant_id = $1 ORDER BY r.line_no`, [
+        tenantId,
+      ]),
+    ]);
+    return { accounts, statements, entries, lines, outbox, rejections };
+  }
+
+  it.each([
+    ['csv', CSV, 0],
+    ['ndjson', NDJSON, 1],
+  ] as const)(
+    'imports the %s fixture: balances reconcile with the file, every bad line is quarantined with its line and reason',
+    async (syntax, file, shift) => {
+      const tenantId = `${sut.tenant}-${syntax}`;
+      const job = await importer.run(syntax, { tenantId, file, chunkSize: 5 });
+
+      expect(job).toMatchObject({
+        status: 'completed',
+        alreadyImported: false,
+        acceptedRows: 9,
+        rejectedRows: 13,
+        createdAccounts: 3,
+      });
+      const expected = FIXTURE_REJECTIONS.map(([line, reason]) => [line - shift, reason]);
+      if (syntax === 'ndjson') expected[0][1] = 'invalid JSON';
+      const rejections = await importer.rejections(tenantId, job.jobId);
+      expect(rejections.map((r) => [r.lineNo, r.reason])).toEqual(expected);
+      expect(rejections.every((r) => r.raw.length > 0)).toBe(true);
+
+      const accounts = (await q(
+        `SELECT external_ref, trim(currency) AS currency, (principal_minor + interest_minor + fees_minor)::bigint AS total, fees_minor::bigint AS fees
+           FROM ledger.account WHERE tenant_id = $1 ORDER BY external_ref`,
+        [tenantId],
+      )) as { external_ref: string; currency: string; total: string; fees: string }[];
+      expect(accounts.map((a) => ({ ...a, total: Number(a.total), fees: Number(a.fees) }))).toEqual(FIXTURE_BALANCES);
+      const state = await snapshot(tenantId);
+      expect(state.lines).toEqual([expect.objectContaining({ n: expect.any(Number) })]);
+      const [{ debit, credit }] = state.lines as { debit: string; credit: string }[];
+      expect(debit).toBe(credit);
+      expect(state.statements).toHaveLength(2);
+      // AccountOpened x3, StatementIssued x2, PaymentPosted x3, through the outbox.
+      expect((state.outbox as { n: number }[]).reduce((sum, t) => sum + t.n, 0)).toBe(8);
+      const [{ debtors }] = (await q(`SELECT count(*)::int AS debtors FROM ledger.debtor WHERE tenant_id = $1`, [
+        tenantId,
+      ])) as { debtors: number }[];
+      expect(debtors).toBe(2);
+
+      // The same file again: nothing changes.
+      const again = await importer.run(syntax, { tenantId, file, chunkSize: 5 });
+      expect(again).toMatchObject({ alreadyImported: true, jobId: job.jobId, createdAccounts: 3 });
+      expect(await snapshot(tenantId)).toEqual(state);
+    },
+  );
+
+  it('accepts an account already in the ledger as it is, and rejects an external_ref of another debtor', async () => {
+    const tenantId = `${sut.tenant}-csv`;
+    const before = await snapshot(tenantId);
+    const file = join(mkdtempSync(join(tmpdir(), 'generic-')), 'second-export.ndjson');
+    writeFileSync(
+      file,
+      [
+        {
+          record: 'account',
+          external_ref: 'A-1002',
+          debtor_id: 'D-2',
+          debtor_kind: 'company',
+          debtor_name: 'Acme',
+          debtor_country: 'MX',
+          product: 'personal_loan',
+          currency: 'MXN',
+          opened_on: '2025-02-01',
+        },
+        {
+          record: 'account',
+          external_ref: 'A-1001',
+          debtor_id: 'D-9',
+          debtor_kind: 'person',
+          debtor_name: 'Other',
+          debtor_country: 'CO',
+          product: 'credit_card',
+          currency: 'COP',
+          opened_on: '2025-01-10',
+        },
+        {
+          record: 'payment',
+          external_ref: 'A-1002',
+          currency: 'MXN',
+          reference: 'P-2',
+          amount: '5000.00',
+          date: '2025-03-01',
+        },
+        {
+          record: 'payment',
+          external_ref: 'A-1002',
+          currency: 'MXN',
+          amount: 12.5,
+          reference: 'P-20',
+          date: '2025-03-02',
+        },
+      ]
+        .map((r) => JSON.stringify(r))
+        .join('\n'),
+    );
+    const job = await importer.run('ndjson', { tenantId, file });
+    expect(job).toMatchObject({ status: 'completed', acceptedRows: 1, rejectedRows: 3, createdAccounts: 0 });
+    expect((await importer.rejections(tenantId, job.jobId)).map((r) => [r.lineNo, r.reason])).toEqual([
+      [2, 'duplicate external_ref A-1001: it belongs to account ext:A-1001 of another debtor, product or currency'],
+      [3, 'duplicate payment reference P-2 (already posted)'],
+      [4, 'amount must be a string'],
+    ]);
+    const after = await snapshot(tenantId);
+    expect({ ...after, rejections: [] }).toEqual({ ...before, rejections: [] });
+  });
+
+  it('resumes an interrupted import to the same end state as an uninterrupted one', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'generic-')), 'generated.csv');
+    writeFileSync(file, generatedPortfolio(150));
+    const whole = `${sut.tenant}-whole`;
+    const resumed = `${sut.tenant}-resumed`;
+
+    const complete = await importer.run('csv', { tenantId: whole, file, chunkSize: 64 });
+    expect(complete).toMatchObject({
+      status: 'completed',
+      acceptedRows: 600,
+      rejectedRows: 4,
+      createdAccounts: 150,
+    });
+    const interrupted = await importer.run('csv', { tenantId: resumed, file, chunkSize: 64, stopAfterChunks: 3 });
+    expect(interrupted).toMatchObject({ status: 'running', processedLines: 193 });
+    const progress: number[] = [];
+    const finished = await importer.run('csv', {
+      tenantId: resumed,
+      file,
+      chunkSize: 64,
+      onProgress: (p) => progress.push(p.processedLines),
+    });
+    expect(finished).toMatchObject({ ...complete, jobId: interrupted.jobId });
+    expect(progress[0]).toBeGreaterThan(193);
+
+    const a = await snapshot(whole);
+    const b = await snapshot(resumed);
+    expect(b.accounts).toEqual(a.accounts);
+    expect(b.statements).toEqual(a.statements);
+    expect(b.entries).toEqual(a.entries);
+    expect(b.lines).toEqual(a.lines);
+    expect(b.outbox).toEqual(a.outbox);
+    expect(b.rejections).toEqual(a.rejections);
+    expect((a.rejections as { reason: string }[]).map((r) => r.reason)).toEqual(
+      Array(4)
+        .fill('duplicate payment reference PAY-37 (already posted)')
+        .map((s, i) => s.replace('37', String(37 * (i + 1)))),
+    );
+    // Totals reconcile with the generated file: sum of (i + 0.25 + 2.00 - 0.50) dollars.
+    const [{ total }] = (await q(
+      `SELECT sum(principal_minor + interest_minor + fees_minor)::bigint AS total FROM ledger.account WHERE tenant_id = $1`,
+      [whole],
+    )) as { total: string }[];
+    let expected = 0;
+    for (let i = 1; i <= 150; i++) expected += i * 100 + 25 + 200 - 50;
+    expect(Number(total)).toBe(expected);
+  });
+});

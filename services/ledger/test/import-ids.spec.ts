@@ -1,4 +1,4 @@
-import { orderedUuid } from '../src/imports/ledger-batch';
+import { orderedUuid } from '../src/ledger/ids';
 
 describe(orderedUuid.name, () => {
   it('gives unique version-7 UUIDs in the order they were made, so imported entries append to the journal indexes', () => {

@@ -1,4 +1,5 @@
 import { EntityManager } from 'typeorm';
+import { preparedQuery } from './prepared';
 import { Components, EntryKind, Line } from './domain/journal';
 import { AgingBucket, Credit, DEFAULT_AGING_BUCKETS, Due } from './domain/delinquency';
 
@@ -137,7 +138,8 @@ export class LedgerRepository {
    * never deadlock; returns them keyed by `accountKey`.
    */
   async lockAccounts(tx: EntityManager, refs: AccountRef[]): Promise<Map<string, AccountRow>> {
-    const rows = (await tx.query(
+    const rows = (await preparedQuery(
+      tx,
       `SELECT tenant_id, ${ACCOUNT_COLUMNS} FROM account
         WHERE (tenant_id, id) IN (SELECT * FROM unnest($1::text[], $2::text[]))
         ORDER BY tenant_id, id FOR UPDATE`,
@@ -156,7 +158,8 @@ export class LedgerRepository {
     accounts: AccountRef[],
     keys: { tenantId: string; idempotencyKey: string }[],
   ): Promise<{ earlier: Map<string, EntryRow>; delinquency: Map<string, DelinquencyInputs> }> {
-    const [row] = (await tx.query(
+    const [row] = (await preparedQuery(
+      tx,
       `SELECT
          (SELECT coalesce(json_agg(e), '[]') FROM (
             SELECT tenant_id, ${ENTRY_COLUMNS} FROM journal_entry
@@ -197,7 +200,8 @@ export class LedgerRepository {
     outbox: { sql: string; params: unknown[] },
   ): Promise<void> {
     const lines = entries.flatMap((e) => e.lines.map((l, i) => ({ e, l, n: i + 1 })));
-    await tx.query(
+    await preparedQuery(
+      tx,
       `WITH entry AS (
          INSERT INTO journal_entry (tenant_id, id, account_id, kind, amount_minor, currency, effective_date, posted_at, reverses_entry_id,
            dues_credit_minor, idempotency_key, reference, memo, response)
@@ -291,7 +295,8 @@ export class LedgerRepository {
     asOfDate: string | null,
     now: Date,
   ): Promise<({ account: AccountRow; asOf: string; components: Components } & DelinquencyInputs) | undefined> {
-    const [row] = (await tx.query(
+    const [row] = (await preparedQuery(
+      tx,
       `WITH acct AS (
          SELECT ${ACCOUNT_COLUMNS}, coalesce($3::date, ($4::timestamptz AT TIME ZONE time_zone)::date) AS as_of
            FROM account WHERE tenant_id = $1 AND id = $2)

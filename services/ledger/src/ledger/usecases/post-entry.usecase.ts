@@ -1,10 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import { EventType, ledger } from '@collections/contracts';
 import { NewEvent } from '@collections/messaging';
 import { AppError, currentTraceparent, isAppError, localDate, money } from '@collections/platform';
 import { ServiceContext } from '@collections/runtime';
 import { mapBalanceView, validDate } from '../balance-view';
+import { orderedUuid } from '../ids';
 import { Components, EntryKind, add, creditTowardsDues, creditedComponents, post, total } from '../domain/journal';
 import { AgingBucket, Credit, DEFAULT_AGING_BUCKETS, Due, agingBucket, delinquencyAsOf } from '../domain/delinquency';
 import { AccountStatus, transitionAfterPosting } from '../domain/lifecycle';
@@ -52,7 +52,7 @@ export type PostEntryOutcome = { ok: true; result: PostEntryResult } | { ok: fal
 /** Commands per transaction: big enough to amortise the round trips, small enough to keep locks short. */
 const MAX_BATCH = 500;
 /** Batches in flight at once: one commits while the next is prepared. */
-const MAX_IN_FLIGHT = 2;
+const MAX_IN_FLIGHT = 4;
 
 interface Pending {
   cmd: PostEntryCommand;
@@ -296,7 +296,7 @@ export class PostEntryUseCase {
     const bucket = agingBucket(delinquency.daysPastDue, state.agingBuckets);
     const balance = mapBalanceView(account, state.today, after, delinquency, state.agingBuckets);
     const transition = transitionAfterPosting(state.status, cmd.kind, total(after));
-    const entryId = randomUUID();
+    const entryId = orderedUuid();
     const result: PostEntryResult = { entryId, balance, replayed: false };
     events.push(...this.events(cmd, account, entryId, now, amountMinor, balance, state.bucket, bucket));
     if (transition) {

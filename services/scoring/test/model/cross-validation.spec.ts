@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { crossValidate } from '../../src/model/domain/cross-validation';
+import { brierScore } from '../../src/model/domain/metrics';
 import { SeededRandom } from '../../src/model/domain/seeded-random';
 import { stratifiedFolds, stratifiedHoldout } from '../../src/model/domain/stratified-split';
 import { DEFAULT_TRAINING_OPTIONS } from '../../src/model/domain/train-credit-risk-model';
@@ -55,5 +56,12 @@ describe(crossValidate.name, () => {
     expect(sut.brier).toBeCloseTo(sut.folds.reduce((s, f) => s + f.brier, 0) / 3, 12);
     expect(sut.auc).toBeGreaterThan(0.7);
     expect(sut.pooled.n).toBe(accounts.length);
+    expect(sut.outOfFold).toHaveLength(accounts.length);
+    expect(
+      brierScore(
+        accounts.map((a) => a.defaulted),
+        sut.outOfFold,
+      ),
+    ).toBeCloseTo(sut.pooled.brier, 12);
   });
 });

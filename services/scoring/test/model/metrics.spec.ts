@@ -1,5 +1,12 @@
 import fc from 'fast-check';
-import { brierScore, classificationMetrics, kolmogorovSmirnov, logLoss, rocAuc } from '../../src/model/domain/metrics';
+import {
+  brierDecomposition,
+  brierScore,
+  classificationMetrics,
+  kolmogorovSmirnov,
+  logLoss,
+  rocAuc,
+} from '../../src/model/domain/metrics';
 
 /** Scores and labels with both classes present, scores on a coarse grid so that ties happen. */
 const scoredLabels = fc
@@ -114,5 +121,38 @@ describe(classificationMetrics.name, () => {
     const sut = classificationMetrics([0, 1, 1, 0], [0.1, 0.8, 0.6, 0.4]);
 
     expect(sut).toEqual({ auc: 1, ks: 1, brier: expect.any(Number), logloss: expect.any(Number), n: 4 });
+  });
+});
+
+describe(brierDecomposition.name, () => {
+  it('adds up to the Brier score when predictions are constant within each bin', () => {
+    // two bins of four: 0.25 predicted where 1 of 4 defaulted, 0.5 predicted where 3 of 4 did
+    const labels = [0, 0, 0, 1, 1, 1, 0, 1];
+    const probabilities = [0.25, 0.25, 0.25, 0.25, 0.5, 0.5, 0.5, 0.5];
+
+    const sut = brierDecomposition(labels, probabilities, 2);
+
+    expect(sut.uncertainty).toBeCloseTo(0.25, 12);
+    expect(sut.reliability).toBeCloseTo((0 ** 2 + 0.25 ** 2) / 2, 12);
+    expect(sut.resolution).toBeCloseTo(0.25 ** 2, 12);
+    expect(sut.reliability - sut.resolution + sut.uncertainty).toBeCloseTo(brierScore(labels, probabilities), 12);
+  });
+
+  it('in one bin, predicting the base rate has no reliability gap, no resolution, the base rate as uncertainty', () => {
+    fc.assert(
+      fc.property(scoredLabels, ({ labels }) => {
+        const rate = labels.reduce((s, y) => s + y, 0) / labels.length;
+
+        const sut = brierDecomposition(
+          labels,
+          labels.map(() => rate),
+          1,
+        );
+
+        expect(sut.reliability).toBeCloseTo(0, 12);
+        expect(sut.resolution).toBeCloseTo(0, 12);
+        expect(sut.uncertainty).toBeCloseTo(rate * (1 - rate), 12);
+      }),
+    );
   });
 });

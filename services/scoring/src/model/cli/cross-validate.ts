@@ -1,8 +1,17 @@
+import { writeFileSync } from 'node:fs';
 import { ISOTONIC_MIN_PER_CLASS, ISOTONIC_MIN_ROWS } from '../domain/calibration';
 import { crossValidate } from '../domain/cross-validation';
 import { FEATURE_NAMES } from '../domain/features';
-import { DEFAULT_TRAINING_OPTIONS } from '../domain/train-credit-risk-model';
-import { DEFAULT_UCI_TRAINING_FILE, integerArgument, parseArguments, progress, runCli } from './cli-arguments';
+import { DEFAULT_TRAINING_OPTIONS, TrainingOptions } from '../domain/train-credit-risk-model';
+import { LabelledAccount } from '../domain/uci';
+import {
+  CliUsageError,
+  DEFAULT_UCI_TRAINING_FILE,
+  integerArgument,
+  parseArguments,
+  progress,
+  runCli,
+} from './cli-arguments';
 import { readUciCsvFile } from './uci-csv-file';
 
 /**
@@ -24,23 +33,74 @@ import { readUciCsvFile } from './uci-csv-file';
  * and the model refitted on all of them; the figures printed here are therefore slightly optimistic
  * by the tuning, as any CV figure used to pick hyper-parameters is.
  */
-const USAGE = 'usage: cross-validate [--data <uci.csv>] [--folds 5] [--seed 20051001]';
+const USAGE =
+  'usage: cross-validate [--data <uci.csv>] [--folds 5] [--seed 20051001]\n' +
+  '  experiment overrides (default: the production recipe):\n' +
+  '  [--gbdt learningRate=0.05,maxDepth=4,...] [--calibration auto|platt|isotonic]\n' +
+  '  [--candidates gradient-boosted-trees,logistic-regression] [--validation-share 0.2] [--refit true|false]\n' +
+  '  [--oof-out <file.csv>]  (writes id,label,probability of every out-of-fold prediction)';
+
+/** `--gbdt name=value,...` over the tuned gradient-boosting parameters (numbers only, names checked). */
+function gradientBoostingOverrides(raw: string | undefined): TrainingOptions['gradientBoosting'] {
+  const params: Record<string, number> = { ...DEFAULT_TRAINING_OPTIONS.gradientBoosting };
+  for (const pair of raw ? raw.split(',') : []) {
+    const [name, value] = pair.split('=');
+    if (!(name in params) || value === undefined || !Number.isFinite(Number(value))) {
+      throw new CliUsageError(`--gbdt: bad setting ${pair}; known: ${Object.keys(params).join(', ')}`);
+    }
+    params[name] = Number(value);
+  }
+  return params as unknown as TrainingOptions['gradientBoosting'];
+}
+
+function trainingOptions(args: Map<string, string>, seed: number): TrainingOptions {
+  const calibration = args.get('calibration') ?? DEFAULT_TRAINING_OPTIONS.calibration;
+  if (!['auto', 'platt', 'isotonic'].includes(calibration)) throw new CliUsageError(`--calibration ${calibration}?`);
+  const candidates = args.get('candidates')?.split(',') ?? DEFAULT_TRAINING_OPTIONS.candidates;
+  if (!candidates.every((c) => c === 'gradient-boosted-trees' || c === 'logistic-regression')) {
+    throw new CliUsageError(`--candidates ${candidates.join(',')}?`);
+  }
+  const validationShare = Number(args.get('validation-share') ?? DEFAULT_TRAINING_OPTIONS.validationShare);
+  const refit = args.get('refit') ?? String(DEFAULT_TRAINING_OPTIONS.refitOnAllRows);
+  if (refit !== 'true' && refit !== 'false') throw new CliUsageError(`--refit must be true or false`);
+  return {
+    ...DEFAULT_TRAINING_OPTIONS,
+    seed,
+    gradientBoosting: gradientBoostingOverrides(args.get('gbdt')),
+    calibration: calibration as TrainingOptions['calibration'],
+    candidates: candidates as TrainingOptions['candidates'],
+    validationShare,
+    refitOnAllRows: refit === 'true',
+  };
+}
+
+function writeOutOfFold(file: string, accounts: readonly LabelledAccount[], probabilities: Float64Array): void {
+  const lines = accounts.map((a, i) => `${a.id},${a.defaulted},${probabilities[i]}`);
+  writeFileSync(file, `id,label,probability\n${lines.join('\n')}\n`);
+}
 
 runCli(() => {
-  const args = parseArguments(process.argv.slice(2), ['data', 'folds', 'seed'], USAGE);
+  const args = parseArguments(
+    process.argv.slice(2),
+    ['data', 'folds', 'seed', 'gbdt', 'calibration', 'candidates', 'validation-share', 'refit', 'oof-out'],
+    USAGE,
+  );
   const data = args.get('data') ?? DEFAULT_UCI_TRAINING_FILE;
   const folds = integerArgument(args, 'folds', 5);
   const seed = integerArgument(args, 'seed', DEFAULT_TRAINING_OPTIONS.seed);
+  const options = trainingOptions(args, seed);
   const started = Date.now();
   const accounts = readUciCsvFile(data);
   progress(`${accounts.length} accounts from ${data}; ${folds}-fold stratified cross-validation, seed ${seed}`);
-  const result = crossValidate(accounts, folds, { ...DEFAULT_TRAINING_OPTIONS, seed }, (fold) =>
+  const result = crossValidate(accounts, folds, options, (fold) =>
     progress(
       `fold ${fold.fold}: AUC ${fold.auc.toFixed(4)}, Brier ${fold.brier.toFixed(4)}, ${fold.model}` +
         (fold.trees > 0 ? ` (${fold.trees} trees)` : '') +
         `, ${fold.calibration} calibration`,
     ),
   );
+  const oofFile = args.get('oof-out');
+  if (oofFile) writeOutOfFold(oofFile, accounts, result.outOfFold);
   const kinds = [...new Set(result.folds.map((f) => f.model))];
   const output = {
     auc: result.auc,
@@ -51,12 +111,18 @@ runCli(() => {
     pooled: result.pooled,
     model: {
       chosen: kinds.length === 1 ? kinds[0] : kinds,
-      candidates: DEFAULT_TRAINING_OPTIONS.candidates,
+      candidates: options.candidates,
       selection: 'higher validation AUC on a stratified 20% split of each training fold',
-      gradientBoosting: DEFAULT_TRAINING_OPTIONS.gradientBoosting,
-      logisticRegression: DEFAULT_TRAINING_OPTIONS.logisticRegression,
-      refit: 'chosen model retrained on the whole training fold with the early-stopped tree count',
-      calibration: `isotonic when the calibration split has >= ${ISOTONIC_MIN_ROWS} rows and >= ${ISOTONIC_MIN_PER_CLASS} of each class, else Platt`,
+      gradientBoosting: options.gradientBoosting,
+      logisticRegression: options.logisticRegression,
+      validationShare: options.validationShare,
+      refit: options.refitOnAllRows
+        ? 'chosen model retrained on the whole training fold with the early-stopped tree count'
+        : 'none',
+      calibration:
+        options.calibration !== 'auto'
+          ? options.calibration
+          : `isotonic when the calibration split has >= ${ISOTONIC_MIN_ROWS} rows and >= ${ISOTONIC_MIN_PER_CLASS} of each class, else Platt`,
       features: FEATURE_NAMES,
       protectedAttributesExcluded: ['X2', 'X4', 'X5'],
     },

@@ -24,6 +24,8 @@ export interface CrossValidationResult {
   readonly folds: readonly FoldResult[];
   /** All out-of-fold predictions scored together. */
   readonly pooled: ClassificationMetrics;
+  /** The out-of-fold probability of each account, in input order (for calibration analysis). */
+  readonly outOfFold: Float64Array;
 }
 
 const mean = (values: readonly number[]): number => values.reduce((s, v) => s + v, 0) / values.length;
@@ -72,5 +74,6 @@ export function crossValidate(
     logloss: mean(results.map((r) => r.logloss)),
     folds: results,
     pooled: classificationMetrics(labels, outOfFold),
+    outOfFold,
   };
 }

@@ -99,3 +99,44 @@ export function classificationMetrics(labels: Labels, probabilities: Scores): Cl
 export function sigmoid(margin: number): number {
   return margin >= 0 ? 1 / (1 + Math.exp(-margin)) : Math.exp(margin) / (1 + Math.exp(margin));
 }
+
+/** Murphy's decomposition of the Brier score over bins of equal count by probability. */
+export interface BrierDecomposition {
+  /** Mean squared gap between each bin's mean prediction and its observed rate (lower is better). */
+  reliability: number;
+  /** Mean squared gap between each bin's observed rate and the overall rate (higher is better). */
+  resolution: number;
+  /** base rate × (1 − base rate): the Brier score of always predicting the base rate. */
+  uncertainty: number;
+  bins: number;
+}
+
+/**
+ * Brier ≈ reliability − resolution + uncertainty (exact when predictions are constant within each
+ * bin). Only better ranking raises the resolution; calibration can at most remove the reliability.
+ */
+export function brierDecomposition(labels: Labels, probabilities: Scores, bins = 10): BrierDecomposition {
+  const n = labels.length;
+  const order = orderByScore(probabilities);
+  const { positives } = classCounts(labels);
+  const rate = positives / n;
+  let reliability = 0;
+  let resolution = 0;
+  let used = 0;
+  for (let b = 0; b < bins; b++) {
+    const from = Math.floor((b * n) / bins);
+    const to = Math.floor(((b + 1) * n) / bins);
+    if (to <= from) continue;
+    used++;
+    let predicted = 0;
+    let observed = 0;
+    for (let i = from; i < to; i++) {
+      predicted += probabilities[order[i]];
+      observed += labels[order[i]];
+    }
+    const size = to - from;
+    reliability += size * (predicted / size - observed / size) ** 2;
+    resolution += size * (observed / size - rate) ** 2;
+  }
+  return { reliability: reliability / n, resolution: resolution / n, uncertainty: rate * (1 - rate), bins: used };
+}

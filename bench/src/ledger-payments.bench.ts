@@ -19,6 +19,7 @@ const ACCOUNTS = 1_000;
 /** Batched: this many payments per call (a bank file's page), this many calls in flight. */
 const BATCH = 500;
 const BATCH_CONCURRENCY = 4;
+const SHARE = ACCOUNTS / BATCH_CONCURRENCY;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 
 async function timed(workers: number, seconds: number, call: (worker: number, i: number) => Promise<unknown>) {
@@ -119,7 +120,8 @@ async function main(): Promise<void> {
       client.postPayments(
         {
           payments: Array.from({ length: BATCH }, (_, k) => ({
-            accountId: `acct-${(w * 997 + i * BATCH + k) % ACCOUNTS}`,
+            // each feed pays its own accounts (as bank files do), so feeds do not queue on each other's locks
+            accountId: `acct-${w * SHARE + ((i * BATCH + k) % SHARE)}`,
             amount: { amountMinor: 100, currency: 'USD' },
             idempotencyKey: `pb-${w}-${i}-${k}`,
             reference: '',

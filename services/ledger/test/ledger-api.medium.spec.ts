@@ -4,6 +4,7 @@ import { ledger } from '@collections/contracts';
 import { grpcClient, metadataFromPrincipalHeaders } from '@collections/platform';
 import { ServiceUnderTest, startServiceUnderTest } from '@collections/testing';
 import { ledgerService } from '../src/ledger.service';
+import { openFundedAccount } from './support/accounts';
 
 const USD = (amountMinor: number) => ({ amountMinor, currency: 'USD' });
 
@@ -23,46 +24,8 @@ describe('ledger API (gRPC, real PostgreSQL)', () => {
     await sut.close();
   });
 
-  async function newAccount(opening = 100_000, currency = 'USD'): Promise<string> {
-    const id = `acct-${++n}`;
-    await client.upsertDebtor(
-      {
-        debtor: ledger.Debtor.fromPartial({
-          debtorId: `d-${id}`,
-          kind: 'person',
-          displayName: 'Ana Pérez',
-          country: 'CO',
-          timeZone: 'America/Bogota',
-          nationalId: '1020304050',
-        }),
-      },
-      md(),
-    );
-    await client.openAccount(
-      ledger.OpenAccountRequest.fromPartial({
-        accountId: id,
-        externalRef: `crm-${id}`,
-        product: ledger.Product.PRODUCT_CREDIT_CARD,
-        currency,
-        openedOn: '2026-01-01',
-        timeZone: 'America/Bogota',
-        debtors: [{ debtorId: `d-${id}`, role: ledger.DebtorRole.DEBTOR_ROLE_PRIMARY }],
-      }),
-      md(),
-    );
-    await client.postCharge(
-      {
-        accountId: id,
-        kind: ledger.EntryKind.ENTRY_KIND_CHARGE,
-        amount: { amountMinor: opening, currency },
-        idempotencyKey: `open-${id}`,
-        effectiveDate: '2026-01-05',
-        memo: '',
-      },
-      md(),
-    );
-    return id;
-  }
+  const newAccount = (opening = 100_000, currency = 'USD'): Promise<string> =>
+    openFundedAccount(client, md, { id: `acct-${++n}`, opening, currency, nationalId: '1020304050' });
 
   const codeOf = (p: Promise<unknown>) =>
     p.then(

@@ -3,6 +3,7 @@ import { EventType, decodePayload, ledger, ledgerLifecycle } from '@collections/
 import { API_KEY_HEADER, grpcClient, metadataFromPrincipalHeaders } from '@collections/platform';
 import { ServiceUnderTest, startServiceUnderTest } from '@collections/testing';
 import { ledgerService } from '../src/ledger.service';
+import { openFundedAccount } from './support/accounts';
 import { DailyDelinquencyScheduler, DailyDelinquencyUseCase } from '../src/ledger/usecases/daily-delinquency.usecase';
 
 const USD = (amountMinor: number) => ({ amountMinor, currency: 'USD' });
@@ -49,42 +50,11 @@ describe('ledger lifecycle: loans, delinquency run, aging buckets, charge-off, s
     opts: { product?: ledger.Product; schedule?: boolean; meta?: () => Metadata } = {},
   ): Promise<string> {
     const meta = opts.meta ?? md;
-    const id = `acct-${++n}`;
-    await client.upsertDebtor(
-      {
-        debtor: ledger.Debtor.fromPartial({
-          debtorId: `d-${id}`,
-          kind: 'person',
-          displayName: 'Ana Pérez',
-          country: 'CO',
-          timeZone: 'America/Bogota',
-        }),
-      },
-      meta(),
-    );
-    await client.openAccount(
-      ledger.OpenAccountRequest.fromPartial({
-        accountId: id,
-        externalRef: `crm-${id}`,
-        product: opts.product ?? ledger.Product.PRODUCT_PERSONAL_LOAN,
-        currency: 'USD',
-        openedOn: '2026-01-01',
-        timeZone: 'America/Bogota',
-        debtors: [{ debtorId: `d-${id}`, role: ledger.DebtorRole.DEBTOR_ROLE_PRIMARY }],
-      }),
-      meta(),
-    );
-    await client.postCharge(
-      {
-        accountId: id,
-        kind: ledger.EntryKind.ENTRY_KIND_CHARGE,
-        amount: USD(300_000),
-        idempotencyKey: `open-${id}`,
-        effectiveDate: '2026-01-05',
-        memo: '',
-      },
-      meta(),
-    );
+    const id = await openFundedAccount(client, meta, {
+      id: `acct-${++n}`,
+      opening: 300_000,
+      product: opts.product ?? ledger.Product.PRODUCT_PERSONAL_LOAN,
+    });
     if (
       opts.schedule !== false &&
       (opts.product ?? ledger.Product.PRODUCT_PERSONAL_LOAN) !== ledger.Product.PRODUCT_CREDIT_CARD

@@ -5,6 +5,7 @@ import { ledger, reconciliation } from '@collections/contracts';
 import { grpcClient, metadataFromPrincipalHeaders } from '@collections/platform';
 import { ServiceUnderTest, startServiceUnderTest } from '@collections/testing';
 import { ledgerService } from '../src/ledger.service';
+import { openFundedAccount } from './support/accounts';
 
 const { StatementFileKind: Kind, ReconciliationItemStatus: Status } = reconciliation;
 const USD = (amountMinor: number) => ({ amountMinor, currency: 'USD' });
@@ -45,43 +46,8 @@ describe('reconciliation of bank statements and gateway files (gRPC + REST, real
     await sut.close();
   });
 
-  async function openAccount(id: string, externalRef: string, opening: number): Promise<void> {
-    await ledgerClient.upsertDebtor(
-      {
-        debtor: ledger.Debtor.fromPartial({
-          debtorId: `d-${id}`,
-          kind: 'person',
-          displayName: 'Ana Pérez',
-          country: 'CO',
-          timeZone: 'America/Bogota',
-        }),
-      },
-      md(),
-    );
-    await ledgerClient.openAccount(
-      ledger.OpenAccountRequest.fromPartial({
-        accountId: id,
-        externalRef,
-        product: ledger.Product.PRODUCT_PERSONAL_LOAN,
-        currency: 'USD',
-        openedOn: '2026-01-01',
-        timeZone: 'America/Bogota',
-        debtors: [{ debtorId: `d-${id}`, role: ledger.DebtorRole.DEBTOR_ROLE_PRIMARY }],
-      }),
-      md(),
-    );
-    await ledgerClient.postCharge(
-      {
-        accountId: id,
-        kind: ledger.EntryKind.ENTRY_KIND_CHARGE,
-        amount: USD(opening),
-        idempotencyKey: `open-${id}`,
-        effectiveDate: '2026-01-05',
-        memo: '',
-      },
-      md(),
-    );
-  }
+  const openAccount = (id: string, externalRef: string, opening: number) =>
+    openFundedAccount(ledgerClient, md, { id, externalRef, opening, product: ledger.Product.PRODUCT_PERSONAL_LOAN });
 
   const balanceOf = async (id: string) =>
     (await ledgerClient.getBalance({ accountId: id, asOfDate: '' }, md())).balance!.amountMinor;

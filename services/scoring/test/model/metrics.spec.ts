@@ -141,7 +141,7 @@ describe(brierDecomposition.name, () => {
   it('in one bin, predicting the base rate has no reliability gap, no resolution, the base rate as uncertainty', () => {
     fc.assert(
       fc.property(scoredLabels, ({ labels }) => {
-        const rate = labels.reduce((s, y) => s + y, 0) / labels.length;
+        const rate = labels.reduce((s: number, y) => s + y, 0) / labels.length;
 
         const sut = brierDecomposition(
           labels,

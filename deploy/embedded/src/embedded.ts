@@ -87,6 +87,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedP
       schema: definition.name,
       poolSize: 4,
       migrations: definition.migrations,
+      namedStatements: false, // the PGlite server has one session for every connection
     });
     sources.push(dataSource);
     const backbone = new Backbone({

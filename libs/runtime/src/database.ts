@@ -6,6 +6,18 @@ export interface ServiceDatabaseOptions {
   schema: string;
   poolSize?: number;
   migrations: (new () => MigrationInterface)[];
+  /**
+   * Whether hot paths may use named prepared statements (default true). Off for the embedded
+   * PGlite server: every connection shares its one session, so statement names would collide.
+   */
+  namedStatements?: boolean;
+}
+
+const withoutNamedStatements = new WeakSet<DataSource>();
+
+/** False when the database was opened with `namedStatements: false`. */
+export function allowsNamedStatements(dataSource: DataSource): boolean {
+  return !withoutNamedStatements.has(dataSource);
 }
 
 /**
@@ -25,6 +37,7 @@ export async function openServiceDatabase(options: ServiceDatabaseOptions): Prom
     // Unqualified names (the service's own tables and queries) resolve in its schema only.
     extra: { options: `-c search_path=${options.schema}` },
   });
+  if (options.namedStatements === false) withoutNamedStatements.add(ds);
   await ds.initialize();
   await ds.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock(7340001)');

@@ -10,13 +10,13 @@ export function score(request: scoring.ScoreAccountRequest): scoring.ScoreAccoun
   let h = 0;
   for (let i = 0; i < request.accountId.length; i++) h = (h * 31 + request.accountId.charCodeAt(i)) | 0;
   const probabilityToPay = (Math.abs(h) % 1000) / 1000;
-  return {
+  return scoring.ScoreAccountResponse.fromPartial({
     accountId: request.accountId,
     probabilityToPay,
     segment: probabilityToPay > 0.5 ? scoring.Segment.SEGMENT_SELF_CURE : scoring.Segment.SEGMENT_NEGOTIATE,
     modelVersion: 'bench',
     reasons: ['utilisation', 'payment ratio'],
-  };
+  });
 }
 
 @Controller()
@@ -24,6 +24,17 @@ export function score(request: scoring.ScoreAccountRequest): scoring.ScoreAccoun
 class BenchScoringController implements scoring.ScoringServiceController {
   scoreAccount(request: scoring.ScoreAccountRequest): scoring.ScoreAccountResponse {
     return score(request);
+  }
+
+  // only ScoreAccount is measured
+  scoreBatch(): never {
+    throw new Error('not part of the bench');
+  }
+  getSegmentRules(): never {
+    throw new Error('not part of the bench');
+  }
+  setSegmentRules(): never {
+    throw new Error('not part of the bench');
   }
 }
 

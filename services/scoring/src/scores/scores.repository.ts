@@ -67,7 +67,8 @@ const SCORE_COLUMNS = [
 export class ScoresRepository {
   /** Serialises rescoring of one account across consumers of different topics (until commit). */
   async lockAccount(tx: EntityManager, tenantId: string, accountId: string): Promise<void> {
-    await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 7331))`, [`${tenantId}\u0000${accountId}`]);
+    // two int4 keys (tenant, account): a hash collision only serialises two unrelated accounts, never breaks anything
+    await tx.query(`SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))`, [tenantId, accountId]);
   }
 
   async history(tx: EntityManager, tenantId: string, accountId: string): Promise<HistoryRows> {

@@ -193,6 +193,45 @@ describe('scoring API (gRPC and REST, real PostgreSQL)', () => {
     expect(scored.at(-1)).toMatchObject({ segment: S.SEGMENT_LEGAL_OR_HUMAN, daysPastDue: 120 });
   });
 
+  it('publishes one unbroken chain of SegmentChanged when events for one account are handled concurrently', async () => {
+    await client.setSegmentRules(
+      {
+        rules: [{ name: 'late', segment: S.SEGMENT_LEGAL_OR_HUMAN, minDaysPastDue: 90, currency: '' }],
+        defaultSegment: S.SEGMENT_NEGOTIATE,
+      },
+      md(),
+    );
+    const id = await newAccount();
+    // balance events and delinquency moves arrive on another topic than cycles and payments: in parallel
+    await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        i % 3 === 0
+          ? deliver(
+              'collections.ledger.v1.PaymentPosted',
+              ledger.PaymentPosted.fromPartial({
+                accountId: id,
+                paymentId: `${id}-c${i}`,
+                amount: usd(10),
+                postedAt: sut.clock.now(),
+              }),
+              id,
+            )
+          : deliver(
+              'collections.ledger.v1.DelinquencyChanged',
+              ledger.DelinquencyChanged.fromPartial({ accountId: id, daysPastDue: i % 2 ? 120 : 0 }),
+              id,
+            ),
+      ),
+    );
+    const changes = await published('collections.scoring.v1.SegmentChanged', id);
+    for (let i = 1; i < changes.length; i++) {
+      expect(changes[i].previousSegment).toBe(changes[i - 1].segment);
+      expect(changes[i].segment).not.toBe(changes[i].previousSegment);
+    }
+    const stored = await client.scoreAccount({ accountId: id, modelVersion: '' }, md());
+    expect(changes.at(-1)?.segment).toBe(stored.segment);
+  });
+
   it('refuses segment rules that cannot be meant, and keeps each tenant its own', async () => {
     const refused = await failure(
       client.setSegmentRules(

@@ -7,6 +7,7 @@ import { ServiceUnderTest, startServiceUnderTest } from '@collections/testing';
 import { armOf } from '../src/scores/domain/model-assignment';
 import { featureStoreHandlers } from '../src/scores/feature-store.consumer';
 import { ChampionChallengerConfig, LiveModels } from '../src/scores/live-models';
+import { MAX_BATCH_ITEMS } from '../src/scores/usecases/read-scores.usecase';
 import { RescoreAccountUseCase } from '../src/scores/usecases/rescore-account.usecase';
 import { createScoringService } from '../src/scoring.service';
 
@@ -306,6 +307,10 @@ describe('scoring API (gRPC and REST, real PostgreSQL)', () => {
     const other = metadataFromPrincipalHeaders({ apiKey: sut.otherApiKey });
     const foreign = await client.scoreBatch({ accountIds: [a], rows: [], modelVersion: '' }, other);
     expect(foreign.results[0].error?.code).toBe('NOT_FOUND');
+    const tooMany = Array.from({ length: MAX_BATCH_ITEMS + 1 }, (_, i) => `acct-${i}`);
+    const refused = await failure(client.scoreBatch({ accountIds: tooMany, rows: [], modelVersion: '' }, md()));
+    expect(refused.code).toBe(status.INVALID_ARGUMENT);
+    expect((await client.scoreBatch({ accountIds: [], rows: [], modelVersion: '' }, md())).results).toEqual([]);
   });
 
   it('scores explicit feature rows exactly as the stored score, imputes and flags what is missing, refuses NaN and Infinity per row', async () => {

@@ -19,14 +19,14 @@ async function load(mode: 'nest' | 'plain', port: number): Promise<{ rate: numbe
   const client = grpcClient(scoring.ScoringServiceService, `127.0.0.1:${port}`);
   try {
     // warm-up
-    for (let i = 0; i < 500; i++) await client.scoreAccount({ accountId: `acct-${i}`, modelVersion: '' });
+    for (let i = 0; i < 500; i++) await client.scoreAccount({ accountId: `acct-${i}` });
     const latencies: number[] = [];
     let calls = 0;
     const end = Date.now() + SECONDS * 1000;
     const worker = async (w: number) => {
       while (Date.now() < end) {
         const t = process.hrtime.bigint();
-        await client.scoreAccount({ accountId: `acct-${w}-${calls}`, modelVersion: '' });
+        await client.scoreAccount({ accountId: `acct-${w}-${calls}` });
         latencies.push(Number(process.hrtime.bigint() - t) / 1e6);
         calls++;
       }

@@ -107,7 +107,7 @@ export async function runWalkingSkeleton(endpoints: PlatformEndpoints): Promise<
       { timeoutMs: 60_000, intervalMs: 200, message: 'reporting to see the payment and the kept promise' },
     );
     const keptPromise = (await promisesClient.getPromise({ promiseId: created.promise!.promiseId }, md())).promise!;
-    const score = await waitFor(() => scoringClient.scoreAccount({ accountId, modelVersion: '' }, md()), {
+    const score = await waitFor(() => scoringClient.scoreAccount({ accountId }, md()), {
       timeoutMs: 60_000,
       message: 'a score',
     });

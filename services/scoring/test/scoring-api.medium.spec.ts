@@ -143,6 +143,8 @@ describe('scoring API (gRPC and REST, real PostgreSQL)', () => {
     expect(score.priority).toBeCloseTo(Math.round(score.probabilityToPay * 100_000), 6);
     expect(score.reasons.length).toBeGreaterThan(0);
     expect(score.imputedFeatures).toEqual(['education_level']); // the ledger keeps no education
+    // a caller that leaves model_version out (built before it existed) gets the champion's score
+    expect(await client.scoreAccount({ accountId: id }, md())).toEqual(score);
     const [event] = (await published('collections.scoring.v1.AccountScored', id)).slice(-1);
     expect(event).toMatchObject({ accountId: id, priority: score.priority, segment: score.segment });
   });

@@ -12,7 +12,7 @@ export class ScoringRestController {
 
   @Get('accounts/:id/score')
   score(@Param('id') id: string, @Query('modelVersion') modelVersion?: string) {
-    return this.grpc.scoreAccount({ accountId: id, modelVersion: modelVersion ?? '' });
+    return this.grpc.scoreAccount({ accountId: id, modelVersion });
   }
 
   /** `{"accountIds": [...]}` or `{"rows": [FeatureRow...]}`, answered item by item, in order. */

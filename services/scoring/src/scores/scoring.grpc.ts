@@ -36,12 +36,13 @@ export class ScoringGrpcController implements scoring.ScoringServiceController {
   ) {}
 
   scoreAccount(request: scoring.ScoreAccountRequest): Promise<scoring.ScoreAccountResponse> {
-    return translated(() => this.reads.one(currentTenantId(), request.accountId, request.modelVersion));
+    return translated(() => this.reads.one(currentTenantId(), request.accountId, request.modelVersion ?? ''));
   }
 
   scoreBatch(request: scoring.ScoreBatchRequest): Promise<scoring.ScoreBatchResponse> {
     return translated(async () => {
-      const { accountIds, rows, modelVersion } = request;
+      const { accountIds, rows } = request;
+      const modelVersion = request.modelVersion ?? '';
       if (accountIds.length > 0 && rows.length > 0) {
         throw AppError.invalid('give account_ids or rows, not both', { field: 'account_ids' });
       }

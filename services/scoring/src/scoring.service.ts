@@ -49,7 +49,7 @@ export function createScoringService(options: { models?: ChampionChallengerConfi
         { provide: SERVICE_CONTEXT, useValue: ctx },
         { provide: READ_SCORES, useValue: new ReadScoresUseCase(ctx.dataSource, live()) },
         { provide: SCORE_FEATURE_ROWS, useValue: new ScoreFeatureRowsUseCase(ctx.dataSource, live(), ctx.clock) },
-        { provide: SEGMENT_RULES, useValue: new SegmentRulesUseCase(ctx.dataSource, ctx.clock) },
+        { provide: SEGMENT_RULES, useValue: new SegmentRulesUseCase(ctx.dataSource, ctx.clock, ctx.backbone.outbox) },
         ScoringGrpcController,
       ],
     }),

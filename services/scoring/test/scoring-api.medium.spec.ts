@@ -9,6 +9,8 @@ import { featureStoreHandlers } from '../src/scores/feature-store.consumer';
 import { ChampionChallengerConfig, LiveModels } from '../src/scores/live-models';
 import { MAX_BATCH_ITEMS } from '../src/scores/usecases/read-scores.usecase';
 import { RescoreAccountUseCase } from '../src/scores/usecases/rescore-account.usecase';
+import { SegmentRulesUseCase } from '../src/scores/usecases/segment-rules.usecase';
+import { ScoresRepository } from '../src/scores/scores.repository';
 import { createScoringService } from '../src/scoring.service';
 
 const S = scoring.Segment;
@@ -366,6 +368,59 @@ describe('scoring API (gRPC and REST, real PostgreSQL)', () => {
     expect(both.code).toBe(status.INVALID_ARGUMENT);
     const unknown = await failure(client.scoreBatch({ accountIds: [], rows: [row('r')], modelVersion: 'nope' }, md()));
     expect(unknown.code).toBe(status.NOT_FOUND);
+  });
+
+  it("re-segments the tenant's scored accounts when its rules change, publishing SegmentChanged for those that move", async () => {
+    await client.setSegmentRules({ rules: [], defaultSegment: S.SEGMENT_NEGOTIATE }, md());
+    const [small, big] = [
+      await newAccount(undefined, { minor: 1_000, daysPastDue: 0 }),
+      await newAccount(undefined, { minor: 9_000_000, daysPastDue: 0 }),
+    ];
+    expect((await client.scoreAccount({ accountId: big }, md())).segment).toBe(S.SEGMENT_NEGOTIATE);
+
+    const set = await client.setSegmentRules(
+      {
+        rules: [{ name: 'big-balance', segment: S.SEGMENT_LEGAL_OR_HUMAN, minBalanceMinor: 5_000_000, currency: '' }],
+        defaultSegment: S.SEGMENT_NEGOTIATE,
+      },
+      md(),
+    );
+    expect(set.resegmentedAccounts).toBeGreaterThanOrEqual(1);
+    expect(await client.scoreAccount({ accountId: big }, md())).toMatchObject({
+      segment: S.SEGMENT_LEGAL_OR_HUMAN,
+      segmentRule: 'big-balance',
+    });
+    expect(await client.scoreAccount({ accountId: small }, md())).toMatchObject({ segment: S.SEGMENT_NEGOTIATE });
+    const moves = await published('collections.scoring.v1.SegmentChanged', big);
+    expect(moves.at(-1)).toMatchObject({
+      previousSegment: S.SEGMENT_NEGOTIATE,
+      segment: S.SEGMENT_LEGAL_OR_HUMAN,
+      segmentRule: 'big-balance',
+      balance: usd(9_000_000),
+    });
+    expect((await published('collections.scoring.v1.SegmentChanged', small)).length).toBe(1); // its first score only
+
+    // page by page (here 7 accounts a page), every scored account of the tenant is reached
+    const paged = new SegmentRulesUseCase(
+      sut.dataSource,
+      sut.clock,
+      sut.context.backbone.outbox,
+      new ScoresRepository(),
+      7,
+    );
+    const everyone = await paged.set(sut.tenant, [], S.SEGMENT_HARDSHIP);
+    const [{ count, others }] = (await sut.dataSource.query(
+      `SELECT count(*)::int AS count, count(*) FILTER (WHERE segment <> $2)::int AS others
+         FROM scoring.account_score WHERE tenant_id = $1`,
+      [sut.tenant, S.SEGMENT_HARDSHIP],
+    )) as { count: number; others: number }[];
+    expect(count).toBeGreaterThan(7);
+    expect(others).toBe(0);
+    expect(everyone.resegmented).toBeGreaterThan(0);
+
+    // setting the same rules again moves nobody
+    const again = await client.setSegmentRules({ rules: [], defaultSegment: S.SEGMENT_HARDSHIP }, md());
+    expect(again.resegmentedAccounts).toBe(0);
   });
 
   it('serves the same API over REST', async () => {

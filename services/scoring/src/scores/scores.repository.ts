@@ -162,6 +162,27 @@ export class ScoresRepository {
     );
   }
 
+  /** A page of the tenant's scored account ids, in id order, after `after`. */
+  async scoredAccountIds(tx: EntityManager, tenantId: string, after: string, limit: number): Promise<string[]> {
+    const rows = (await tx.query(
+      `SELECT account_id FROM account_score WHERE tenant_id = $1 AND account_id > $2 ORDER BY account_id LIMIT $3`,
+      [tenantId, after, limit],
+    )) as { account_id: string }[];
+    return rows.map((r) => r.account_id);
+  }
+
+  async saveSegments(
+    tx: EntityManager,
+    tenantId: string,
+    accountId: string,
+    segments: { segment: number; segmentRule: string; challengerSegment: number | null },
+  ): Promise<void> {
+    await tx.query(
+      `UPDATE account_score SET segment = $3, segment_rule = $4, challenger_segment = $5 WHERE tenant_id = $1 AND account_id = $2`,
+      [tenantId, accountId, segments.segment, segments.segmentRule, segments.challengerSegment],
+    );
+  }
+
   /** Stored scores of these accounts, keyed by account id (missing ones are absent). */
   async scores(tx: EntityManager, tenantId: string, accountIds: readonly string[]): Promise<Map<string, ScoreRow>> {
     const rows = (await tx.query(`SELECT * FROM account_score WHERE tenant_id = $1 AND account_id = ANY($2)`, [

@@ -67,7 +67,7 @@ export class ScoringGrpcController implements scoring.ScoringServiceController {
     return translated(async () => {
       const rules = request.rules.map((r) => ({ ...r, currency: r.currency || undefined }));
       const saved = await this.segmentRules.set(currentTenantId(), rules, request.defaultSegment);
-      return { rules: toProtoRules(saved) };
+      return { rules: toProtoRules(saved.rules), resegmentedAccounts: saved.resegmented };
     });
   }
 }

@@ -29,6 +29,9 @@ const CONSUMERS = {
     'collections.ledger.v1.AccountOpened',
     'collections.ledger.v1.StatementIssued',
     'collections.ledger.v1.PaymentPosted',
+    'collections.ledger.v1.PaymentReversed',
+    'collections.ledger.v1.BalanceChanged',
+    'collections.ledger.v1.DelinquencyChanged',
   ],
   orchestrator: [
     'collections.scoring.v1.AccountScored',

@@ -10,13 +10,13 @@ export function score(request: scoring.ScoreAccountRequest): scoring.ScoreAccoun
   let h = 0;
   for (let i = 0; i < request.accountId.length; i++) h = (h * 31 + request.accountId.charCodeAt(i)) | 0;
   const probabilityToPay = (Math.abs(h) % 1000) / 1000;
-  return {
+  return scoring.ScoreAccountResponse.fromPartial({
     accountId: request.accountId,
     probabilityToPay,
     segment: probabilityToPay > 0.5 ? scoring.Segment.SEGMENT_SELF_CURE : scoring.Segment.SEGMENT_NEGOTIATE,
     modelVersion: 'bench',
     reasons: ['utilisation', 'payment ratio'],
-  };
+  });
 }
 
 @Controller()
@@ -26,9 +26,18 @@ class BenchScoringController implements scoring.ScoringServiceController {
     return score(request);
   }
 
-  /** Not benchmarked; present because the controller interface lists every RPC. */
-  trainModel(): scoring.TrainModelResponse {
-    throw new Error('TrainModel is not part of the gRPC benchmark');
+  // Only ScoreAccount is measured; the others are here because the controller interface lists every RPC.
+  trainModel(): never {
+    throw new Error('not part of the bench');
+  }
+  scoreBatch(): never {
+    throw new Error('not part of the bench');
+  }
+  getSegmentRules(): never {
+    throw new Error('not part of the bench');
+  }
+  setSegmentRules(): never {
+    throw new Error('not part of the bench');
   }
 }
 

@@ -1,18 +1,34 @@
-import { spawn } from 'node:child_process';
+import { ChildProcess, fork, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { progress } from './report';
+import { Metadata } from '@grpc/grpc-js';
+import { scoring } from '@collections/contracts';
+import { grpcClient, metadataFromPrincipalHeaders } from '@collections/platform';
+import { provideInfrastructure } from '@collections/testing';
+import { percentile, progress, report } from './report';
 
 /**
- * Batch scoring throughput of the scoring service's production model. The work runs in the scoring
- * service's own compiled CLI (the bench package cannot import service sources), whose JSON lines are
- * forwarded as they come: rows/s from account histories to calibrated probabilities, and rows/s of the
- * compiled forest alone, each beside a plain loop over the same trees on a pre-built feature matrix.
- * Arguments after the bench name are passed on (e.g. --rows 500000, --model artifact.json).
+ * Batch scoring throughput of the scoring service's production model, then online scoring latency.
+ *
+ * 1. The batch part runs in the scoring service's own compiled CLI, whose JSON lines are forwarded as
+ *    they come: rows/s from account histories to calibrated probabilities, and rows/s of the
+ *    compiled forest alone, each beside a plain loop over the same trees on a pre-built feature
+ *    matrix. Arguments after the bench name are passed on (e.g. --rows 500000, --model artifact.json).
+ * 2. ScoreAccount over gRPC at 50 concurrent callers against the scoring service in its own process
+ *    (Nest, API-key auth, tenant scoping, the stored score read from PostgreSQL), beside a plain
+ *    grpc-js server in its own process scoring a fixed history with the same champion model per
+ *    call. Target: p99 < 10 ms. The line also gives the server process's CPU time per call and the
+ *    load average, since on a shared machine the tail mostly measures the other tenants.
+ *    SCORING_BENCH_SKIP_BATCH=1 runs only this part.
  */
 const ENTRY = join(__dirname, '..', '..', 'services', 'scoring', 'dist', 'model', 'cli', 'bench-batch.js');
+const CONCURRENCY = 50;
+const ACCOUNTS = 200;
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const TARGET_P99_MS = 10;
 
-async function main(): Promise<void> {
+async function batch(): Promise<void> {
   if (!existsSync(ENTRY)) throw new Error(`${ENTRY} is missing: build the scoring service first (npm run setup)`);
   progress('scoring-batch: training the production model, then timing batch scoring');
   const child = spawn(process.execPath, [ENTRY, ...process.argv.slice(2)], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -24,7 +40,125 @@ async function main(): Promise<void> {
   if (code !== 0) throw new Error(`bench-batch exited with ${code}`);
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+interface Server {
+  process: ChildProcess;
+  grpcAddress: string;
+  apiKey: string;
+}
+
+async function startServer(args: string[]): Promise<Server> {
+  const child = fork(join(__dirname, 'scoring-server.js'), args, {
+    execArgv: process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROFILE] : [],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const ready = await new Promise<{ grpcAddress: string; apiKey: string }>((resolve, reject) => {
+    child.once('message', (m) => resolve(m as never));
+    child.once('exit', (code) => reject(new Error(`scoring server (${args.join(' ')}) exited with ${code}`)));
+  });
+  return { process: child, ...ready };
+}
+
+async function stopServer(server: Server): Promise<void> {
+  const exited = new Promise((resolve) => server.process.once('exit', resolve));
+  server.process.kill('SIGTERM');
+  await exited;
+}
+
+/** CPU time (user + system, ms) the server process has used so far. */
+async function serverCpuMs(server: Server): Promise<number> {
+  const answer = new Promise<number>((resolve) =>
+    server.process.once('message', (m) => resolve((m as { cpuMicros: number }).cpuMicros / 1000)),
+  );
+  server.process.send('cpu');
+  return answer;
+}
+
+/** ScoreAccount with `CONCURRENCY` calls in flight for `SECONDS`, after a warm-up. */
+async function load(
+  server: Server,
+): Promise<{ rate: number; p50: number; p99: number; calls: number; serverCpuMsPerCall: number }> {
+  const client = grpcClient(scoring.ScoringServiceService, server.grpcAddress);
+  const md = (): Metadata => metadataFromPrincipalHeaders({ apiKey: server.apiKey });
+  const request = (i: number) => ({ accountId: `acct-${i % ACCOUNTS}`, modelVersion: '' });
+  try {
+    for (let i = 0; i < 500; i++) await client.scoreAccount(request(i), md());
+    const latencies: number[] = [];
+    let calls = 0;
+    const cpuBefore = await serverCpuMs(server);
+    const end = Date.now() + SECONDS * 1000;
+    const start = Date.now();
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, async (_, w) => {
+        while (Date.now() < end) {
+          const t = process.hrtime.bigint();
+          await client.scoreAccount(request(w * 7 + calls++), md());
+          latencies.push(Number(process.hrtime.bigint() - t) / 1e6);
+        }
+      }),
+    );
+    const seconds = (Date.now() - start) / 1000;
+    const serverCpuMsPerCall = ((await serverCpuMs(server)) - cpuBefore) / calls;
+    latencies.sort((a, b) => a - b);
+    return {
+      serverCpuMsPerCall,
+      rate: calls / seconds,
+      p50: percentile(latencies, 50),
+      p99: percentile(latencies, 99),
+      calls,
+    };
+  } finally {
+    client.close();
+  }
+}
+
+async function online(): Promise<void> {
+  const infra = await provideInfrastructure({ kafka: false });
+  process.env.DATABASE_URL = infra.databaseUrl;
+  try {
+    progress(`plain grpc-js server scoring in memory, ${CONCURRENCY} concurrent, ${SECONDS}s`);
+    const plainServer = await startServer(['plain', '50891']);
+    const plain = await load(plainServer).finally(() => stopServer(plainServer));
+
+    progress(`scoring service: feeding ${ACCOUNTS} accounts through its ledger-event handlers`);
+    const service = await startServer(['service', String(ACCOUNTS)]);
+    progress(`ScoreAccount over gRPC, ${CONCURRENCY} concurrent, ${SECONDS}s`);
+    const ours = await load(service).finally(() => stopServer(service));
+    const [load1, load5, load15] = loadavg().map((l) => Number(l.toFixed(2)));
+    report({
+      bench: 'scoring-batch',
+      metric: 'score_account_p99',
+      value: Number(ours.p99.toFixed(2)),
+      unit: 'ms',
+      baseline: 'plain grpc-js server scoring with the same model in memory, same run and concurrency',
+      baselineValue: Number(plain.p99.toFixed(2)),
+      targetMs: TARGET_P99_MS,
+      met: ours.p99 < TARGET_P99_MS,
+      concurrency: CONCURRENCY,
+      p50Ms: Number(ours.p50.toFixed(2)),
+      baselineP50Ms: Number(plain.p50.toFixed(2)),
+      callsPerS: Math.round(ours.rate),
+      baselineCallsPerS: Math.round(plain.rate),
+      calls: ours.calls,
+      // CPU the server process spent per call: less at the mercy of the other tenants of the machine than latency
+      serverCpuMsPerCall: Number(ours.serverCpuMsPerCall.toFixed(3)),
+      baselineServerCpuMsPerCall: Number(plain.serverCpuMsPerCall.toFixed(3)),
+      seconds: SECONDS,
+      loadAverage: [load1, load5, load15],
+    });
+  } finally {
+    await infra.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  if (!process.env.SCORING_BENCH_SKIP_BATCH) await batch();
+  await online();
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

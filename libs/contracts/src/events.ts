@@ -14,7 +14,7 @@ import {
 import { AccountChargedOff, AccountClosed, AccountSettled } from './generated/collections/ledger/v1/lifecycle';
 import { ContactDecision } from './generated/collections/orchestrator/v1/orchestrator';
 import { PromiseKept } from './generated/collections/promises/v1/promises';
-import { AccountScored } from './generated/collections/scoring/v1/scoring';
+import { AccountScored, SegmentChanged } from './generated/collections/scoring/v1/scoring';
 
 /**
  * Every Kafka topic the platform publishes to, named `collections.<service>.<entity>.v<N>`.
@@ -111,6 +111,11 @@ export const EVENTS = {
     Topic.ScoringScore,
     AccountScored,
     'An account received a new payment-probability score.',
+  ),
+  'collections.scoring.v1.SegmentChanged': event(
+    Topic.ScoringScore,
+    SegmentChanged,
+    "An account's segment changed (published with the score that changed it).",
   ),
   'collections.orchestrator.v1.ContactDecision': event(
     Topic.OrchestratorContact,

@@ -1,8 +1,17 @@
 import { scoring } from '@collections/contracts';
 import { CreditRiskModel, parseUciCsv } from '../model';
-import { segmentOf } from '../scores/domain/account-history';
+import { DEFAULT_SEGMENT_RULES } from '../scores/domain/segment-rules';
 import { AttributeFairness, FOUR_FIFTHS, ScoredSubject, fairnessReport } from './domain/fairness-report';
 import { UCI_GROUP_ORDER, UCI_PROTECTED_ATTRIBUTES, readProtectedGroups } from './domain/uci-protected-groups';
+
+/**
+ * The probability to pay from which the platform's default rules put an (early) account in SELF_CURE.
+ * UCI rows carry no balance or days past due, so the decision judged is the probability gate alone.
+ */
+const SELF_CURE_FROM =
+  DEFAULT_SEGMENT_RULES.rules.find(
+    (r) => r.segment === scoring.Segment.SEGMENT_SELF_CURE && r.minProbabilityToPay !== undefined,
+  )?.minProbabilityToPay ?? 0.8;
 
 export interface UciFairnessOptions {
   /** Protected column -> attribute name; default X2 sex, X4 marital_status, X5 age_band. */
@@ -34,8 +43,7 @@ export function uciFairnessReport(
   const accounts = parseUciCsv(csv);
   const groups = readProtectedGroups(csv, columns);
   const probabilitiesOfDefault = model.predictBatch(accounts.map((a) => a.history));
-  const favourable = (p: number) =>
-    favourableFrom === undefined ? segmentOf(p) === scoring.Segment.SEGMENT_SELF_CURE : p >= favourableFrom;
+  const favourable = (p: number) => p >= (favourableFrom ?? SELF_CURE_FROM);
   const subjects: ScoredSubject[] = accounts.map((account, i) => {
     const probabilityToPay = 1 - probabilitiesOfDefault[i];
     return {

@@ -1,7 +1,7 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { Logger, MetricsRegistry } from '@collections/platform';
 import { SERVICE_CONTEXT, ServiceContext } from '@collections/runtime';
-import { loadProductionModel, PRODUCTION_MODEL_FILE } from '../scores/feature-store.consumer';
+import { LIVE_MODELS, LiveModel, LiveModels } from '../scores/live-models';
 import { InvalidReferenceDistribution, ReferenceDistribution } from './domain/reference-distribution';
 import { loadReferenceDistribution } from './reference-file';
 import { MonitoringSnapshot, ScoreMonitor } from './score-monitor';
@@ -10,21 +10,26 @@ import { ScoreMonitoringRepository } from './score-monitoring.repository';
 type Gauge = ReturnType<MetricsRegistry['gauge']>;
 
 /**
- * The production model's reference, keyed by the version string its scores are stored under. A
- * missing or stale reference (another artifact shipped without rebuilding it) turns stability
- * monitoring off with a warning rather than stopping the service from scoring.
+ * The champion's reference (read from beside its artifact), keyed by the version string its scores
+ * are stored under. Only the champion's scores feed the live population, so the challenger needs
+ * none. A missing or stale reference (another artifact shipped without rebuilding it) turns
+ * stability monitoring off with a warning rather than stopping the service from scoring.
  */
-export function productionReferences(logger: Logger): Map<string, ReferenceDistribution> {
-  const production = loadProductionModel();
+export function productionReferences(logger: Logger, champion: LiveModel): Map<string, ReferenceDistribution> {
+  const file = champion.file;
+  if (!file) {
+    logger.warn(`champion ${champion.version} has no artifact file: population stability is not reported`);
+    return new Map();
+  }
   try {
-    const reference = loadReferenceDistribution(PRODUCTION_MODEL_FILE, production.model);
-    if (reference) return new Map([[production.version, reference]]);
-    logger.warn(`no reference distribution beside ${PRODUCTION_MODEL_FILE}: population stability is not reported`);
+    const reference = loadReferenceDistribution(file, champion.model);
+    if (reference) return new Map([[champion.version, reference]]);
+    logger.warn(`no reference distribution beside ${file}: population stability is not reported`);
   } catch (error) {
     if (!(error instanceof InvalidReferenceDistribution)) throw error;
     logger.warn(
       { err: error },
-      `reference distribution does not fit ${PRODUCTION_MODEL_FILE} (rebuild it with npm run scoring:build-reference): population stability is not reported`,
+      `reference distribution does not fit ${file} (rebuild it with npm run scoring:build-reference): population stability is not reported`,
     );
   }
   return new Map();
@@ -40,11 +45,14 @@ export function productionReferences(logger: Logger): Map<string, ReferenceDistr
 export class ScoreMonitoringMetrics implements OnModuleInit {
   readonly monitor: ScoreMonitor;
 
-  constructor(@Inject(SERVICE_CONTEXT) private readonly ctx: ServiceContext) {
+  constructor(
+    @Inject(SERVICE_CONTEXT) private readonly ctx: ServiceContext,
+    @Inject(LIVE_MODELS) models: LiveModels,
+  ) {
     this.monitor = new ScoreMonitor(
       new ScoreMonitoringRepository(ctx.dataSource),
       ctx.clock,
-      productionReferences(ctx.logger),
+      productionReferences(ctx.logger, models.champion),
     );
   }
 

@@ -1,98 +1,24 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { EntityManager } from 'typeorm';
-import { EventHandlers, Outbox } from '@collections/messaging';
-import { Clock, minorUnitDigits } from '@collections/platform';
-import { CreditRiskModel } from '../model';
-import { recordScoredFeatures } from '../monitoring/score-monitoring.repository';
-import { StoredCycle, segmentOf, toAccountHistory } from './domain/account-history';
+import { EventHandlers } from '@collections/messaging';
+import { LiveModel, loadLiveModel } from './live-models';
+import { ScoresRepository } from './scores.repository';
+import { RescoreAccountUseCase } from './usecases/rescore-account.usecase';
 
-/** The production model, trained on the UCI data (`scoring:evaluate --model-out`), shipped with the service. */
+/** The production (champion) model, trained on the UCI data (`scoring:evaluate --model-out`), shipped with the service. */
 export const PRODUCTION_MODEL_FILE = join(__dirname, '..', '..', 'models', 'uci-gbdt-v1.json');
 
-export function loadProductionModel(): { model: CreditRiskModel; version: string } {
-  const text = readFileSync(PRODUCTION_MODEL_FILE, 'utf8');
-  const model = CreditRiskModel.fromArtifact(text);
-  const artifact = model.artifact as unknown as { version: string; trainingDataFingerprint?: string };
-  return { model, version: `${artifact.version}#${(artifact.trainingDataFingerprint ?? '').slice(7, 19)}` };
+/** The shipped champion, under the version string its scores are stored with (`uci-gbdt-v1#<fp>`). */
+export function loadProductionModel(): LiveModel {
+  return loadLiveModel(PRODUCTION_MODEL_FILE);
 }
-
-const toUnits = (minor: number, currency: string) => minor / 10 ** minorUnitDigits(currency);
 
 /**
- * Scores one account from the feature store and publishes AccountScored with its reasons, in
- * the transaction of the event that changed the account's history.
+ * Feeds the feature store from the ledger's events and re-scores the account each time: cycles and
+ * payments change the probability, the balance and days past due change the segment and priority.
  */
-export async function rescore(
-  tx: EntityManager,
-  outbox: Outbox,
-  clock: Clock,
-  production: { model: CreditRiskModel; version: string },
-  tenantId: string,
-  accountId: string,
-): Promise<void> {
-  const [profile] = (await tx.query(
-    `SELECT currency, credit_limit_minor FROM account_profile WHERE tenant_id = $1 AND account_id = $2`,
-    [tenantId, accountId],
-  )) as { currency: string; credit_limit_minor: string }[];
-  if (!profile) return; // AccountOpened not seen yet: scored when it arrives
-  const currency = profile.currency.trim();
-  const cycles = (await tx.query(
-    `SELECT statement_month, bill_minor, reported_status FROM account_cycle WHERE tenant_id = $1 AND account_id = $2`,
-    [tenantId, accountId],
-  )) as { statement_month: string; bill_minor: string; reported_status: number | null }[];
-  const payments = (await tx.query(
-    `SELECT month, paid_minor FROM account_payment_month WHERE tenant_id = $1 AND account_id = $2`,
-    [tenantId, accountId],
-  )) as { month: string; paid_minor: string }[];
-  const history = toAccountHistory(
-    toUnits(Number(profile.credit_limit_minor), currency),
-    cycles.map((c): StoredCycle => ({
-      statementMonth: c.statement_month,
-      bill: toUnits(Number(c.bill_minor), currency),
-      reportedStatus: c.reported_status,
-    })),
-    new Map(payments.map((p) => [p.month, toUnits(Number(p.paid_minor), currency)])),
-  );
-  const score = production.model.score(history);
-  const segment = segmentOf(score.probabilityToPay);
-  const reasons = score.reasons.map((r) => r.text);
-  const scoredAt = clock.now();
-  await tx.query(
-    `INSERT INTO account_score (tenant_id, account_id, probability_to_pay, segment, model_version, reasons, scored_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7)
-     ON CONFLICT (tenant_id, account_id) DO UPDATE SET probability_to_pay = EXCLUDED.probability_to_pay,
-       segment = EXCLUDED.segment, model_version = EXCLUDED.model_version, reasons = EXCLUDED.reasons, scored_at = EXCLUDED.scored_at`,
-    [tenantId, accountId, score.probabilityToPay, segment, production.version, reasons, scoredAt],
-  );
-  await recordScoredFeatures(tx, {
-    tenantId,
-    accountId,
-    modelVersion: production.version,
-    history,
-    probabilityToPay: score.probabilityToPay,
-    scoredAt,
-  });
-  await outbox.add(tx, {
-    type: 'collections.scoring.v1.AccountScored',
-    key: accountId,
-    tenantId,
-    time: scoredAt,
-    payload: {
-      accountId,
-      probabilityToPay: score.probabilityToPay,
-      segment,
-      modelVersion: production.version,
-      reasons,
-      scoredAt,
-    },
-  });
-}
-
-/** Feeds the feature store from the ledger's events and re-scores the account each time. */
 export function featureStoreHandlers(
-  clock: Clock,
-  production: { model: CreditRiskModel; version: string },
+  rescore: RescoreAccountUseCase,
+  repo: ScoresRepository = new ScoresRepository(),
 ): EventHandlers {
   return {
     'collections.ledger.v1.AccountOpened': async (event, { tx, outbox }) => {
@@ -102,7 +28,7 @@ export function featureStoreHandlers(
          ON CONFLICT (tenant_id, account_id) DO UPDATE SET currency = EXCLUDED.currency, credit_limit_minor = EXCLUDED.credit_limit_minor`,
         [event.tenantId, a.accountId, a.currency, a.creditLimitMinor],
       );
-      await rescore(tx, outbox, clock, production, event.tenantId, a.accountId);
+      await rescore.execute(tx, outbox, event.tenantId, a.accountId);
     },
     'collections.ledger.v1.StatementIssued': async (event, { tx, outbox }) => {
       const s = event.payload;
@@ -119,7 +45,7 @@ export function featureStoreHandlers(
           s.hasReportedStatus ? s.reportedStatus : null,
         ],
       );
-      await rescore(tx, outbox, clock, production, event.tenantId, s.accountId);
+      await rescore.execute(tx, outbox, event.tenantId, s.accountId);
     },
     'collections.ledger.v1.PaymentPosted': async (event, { tx, outbox }) => {
       const p = event.payload;
@@ -129,7 +55,22 @@ export function featureStoreHandlers(
          ON CONFLICT (tenant_id, account_id, month) DO UPDATE SET paid_minor = account_payment_month.paid_minor + EXCLUDED.paid_minor`,
         [event.tenantId, p.accountId, month, p.amount?.amountMinor ?? 0],
       );
-      await rescore(tx, outbox, clock, production, event.tenantId, p.accountId);
+      await rescore.execute(tx, outbox, event.tenantId, p.accountId);
+    },
+    'collections.ledger.v1.BalanceChanged': async (event, { tx, outbox }) => {
+      const b = event.payload.balance;
+      if (!b?.total) return;
+      await repo.saveBalance(tx, event.tenantId, b.accountId, {
+        currency: b.total.currency,
+        balanceMinor: b.total.amountMinor,
+        daysPastDue: b.daysPastDue,
+      });
+      await rescore.execute(tx, outbox, event.tenantId, b.accountId);
+    },
+    'collections.ledger.v1.DelinquencyChanged': async (event, { tx, outbox }) => {
+      const d = event.payload;
+      await repo.saveDaysPastDue(tx, event.tenantId, d.accountId, d.daysPastDue);
+      await rescore.execute(tx, outbox, event.tenantId, d.accountId);
     },
   };
 }

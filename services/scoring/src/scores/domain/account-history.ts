@@ -1,4 +1,3 @@
-import { scoring } from '@collections/contracts';
 import { AccountHistory, MonthlyStatement } from '../../model';
 
 export interface StoredCycle {
@@ -27,12 +26,4 @@ export function toAccountHistory(
     return { bill: c.bill, paid, status };
   });
   return { creditLimit, statements };
-}
-
-/** Segment rules on the probability to pay (configurable per tenant in a later version). */
-export function segmentOf(probabilityToPay: number): scoring.Segment {
-  if (probabilityToPay >= 0.8) return scoring.Segment.SEGMENT_SELF_CURE;
-  if (probabilityToPay >= 0.5) return scoring.Segment.SEGMENT_NEGOTIATE;
-  if (probabilityToPay >= 0.25) return scoring.Segment.SEGMENT_HARDSHIP;
-  return scoring.Segment.SEGMENT_LEGAL_OR_HUMAN;
 }

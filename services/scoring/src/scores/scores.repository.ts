@@ -1,0 +1,202 @@
+import { EntityManager } from 'typeorm';
+import { SegmentRule, SegmentRuleSet } from './domain/segment-rules';
+
+/** A stored score row, as the gRPC and REST adapters answer it. */
+export interface ScoreRow {
+  account_id: string;
+  probability_to_pay: number;
+  segment: number;
+  segment_rule: string;
+  model_version: string;
+  reasons: string[];
+  imputed_features: string[];
+  scored_at: Date;
+  currency: string | null;
+  balance_minor: string | null;
+  days_past_due: number;
+  expected_recovery_minor: string | null;
+  priority: number;
+  model_arm: string;
+  challenger_model_version: string | null;
+  challenger_probability_to_pay: number | null;
+  challenger_segment: number | null;
+  challenger_reasons: string[] | null;
+}
+
+export type NewScoreRow = Omit<ScoreRow, 'balance_minor' | 'expected_recovery_minor'> & {
+  tenant_id: string;
+  balance_minor: number | null;
+  expected_recovery_minor: number | null;
+};
+
+export interface HistoryRows {
+  profile: { currency: string; credit_limit_minor: string } | undefined;
+  cycles: { statement_month: string; bill_minor: string; reported_status: number | null }[];
+  payments: { month: string; paid_minor: string }[];
+}
+
+export interface StandingRow {
+  currency: string | null;
+  balance_minor: string | null;
+  days_past_due: number;
+}
+
+const SCORE_COLUMNS = [
+  'tenant_id',
+  'account_id',
+  'probability_to_pay',
+  'segment',
+  'segment_rule',
+  'model_version',
+  'reasons',
+  'imputed_features',
+  'scored_at',
+  'currency',
+  'balance_minor',
+  'days_past_due',
+  'expected_recovery_minor',
+  'priority',
+  'model_arm',
+  'challenger_model_version',
+  'challenger_probability_to_pay',
+  'challenger_segment',
+  'challenger_reasons',
+] as const;
+
+/** The scores module's queries (feature store, standing, rule sets, scores); it decides nothing. */
+export class ScoresRepository {
+  /** Serialises rescoring of one account across consumers of different topics (until commit). */
+  async lockAccount(tx: EntityManager, tenantId: string, accountId: string): Promise<void> {
+    // two int4 keys (tenant, account): a hash collision only serialises two unrelated accounts, never breaks anything
+    await tx.query(`SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))`, [tenantId, accountId]);
+  }
+
+  async history(tx: EntityManager, tenantId: string, accountId: string): Promise<HistoryRows> {
+    const [profile] = (await tx.query(
+      `SELECT currency, credit_limit_minor FROM account_profile WHERE tenant_id = $1 AND account_id = $2`,
+      [tenantId, accountId],
+    )) as { currency: string; credit_limit_minor: string }[];
+    if (!profile) return { profile, cycles: [], payments: [] };
+    const cycles = (await tx.query(
+      `SELECT statement_month, bill_minor, reported_status FROM account_cycle WHERE tenant_id = $1 AND account_id = $2`,
+      [tenantId, accountId],
+    )) as HistoryRows['cycles'];
+    const payments = (await tx.query(
+      `SELECT month, paid_minor FROM account_payment_month WHERE tenant_id = $1 AND account_id = $2`,
+      [tenantId, accountId],
+    )) as HistoryRows['payments'];
+    return { profile, cycles, payments };
+  }
+
+  async standing(tx: EntityManager, tenantId: string, accountId: string): Promise<StandingRow | undefined> {
+    const [row] = (await tx.query(
+      `SELECT currency, balance_minor, days_past_due FROM account_standing WHERE tenant_id = $1 AND account_id = $2`,
+      [tenantId, accountId],
+    )) as StandingRow[];
+    return row;
+  }
+
+  async saveBalance(
+    tx: EntityManager,
+    tenantId: string,
+    accountId: string,
+    balance: { currency: string; balanceMinor: number; daysPastDue: number },
+  ): Promise<void> {
+    await tx.query(
+      `INSERT INTO account_standing (tenant_id, account_id, currency, balance_minor, days_past_due) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (tenant_id, account_id) DO UPDATE SET currency = EXCLUDED.currency,
+         balance_minor = EXCLUDED.balance_minor, days_past_due = EXCLUDED.days_past_due`,
+      [tenantId, accountId, balance.currency, balance.balanceMinor, balance.daysPastDue],
+    );
+  }
+
+  async saveDaysPastDue(tx: EntityManager, tenantId: string, accountId: string, daysPastDue: number): Promise<void> {
+    await tx.query(
+      `INSERT INTO account_standing (tenant_id, account_id, days_past_due) VALUES ($1, $2, $3)
+       ON CONFLICT (tenant_id, account_id) DO UPDATE SET days_past_due = EXCLUDED.days_past_due`,
+      [tenantId, accountId, daysPastDue],
+    );
+  }
+
+  async ruleSet(tx: EntityManager, tenantId: string): Promise<SegmentRuleSet | undefined> {
+    const [row] = (await tx.query(`SELECT rules, default_segment, version FROM segment_rule_set WHERE tenant_id = $1`, [
+      tenantId,
+    ])) as { rules: SegmentRule[]; default_segment: number; version: number }[];
+    return row && { rules: row.rules, defaultSegment: row.default_segment as never, version: row.version };
+  }
+
+  /** Stores the tenant's rules with the next version number, and returns that number. */
+  async saveRuleSet(
+    tx: EntityManager,
+    tenantId: string,
+    rules: Pick<SegmentRuleSet, 'rules' | 'defaultSegment'>,
+    at: Date,
+  ): Promise<number> {
+    const [{ version }] = (await tx.query(
+      `INSERT INTO segment_rule_set (tenant_id, rules, default_segment, version, updated_at) VALUES ($1, $2, $3, 1, $4)
+       ON CONFLICT (tenant_id) DO UPDATE SET rules = EXCLUDED.rules, default_segment = EXCLUDED.default_segment,
+         version = segment_rule_set.version + 1, updated_at = EXCLUDED.updated_at
+       RETURNING version`,
+      [tenantId, JSON.stringify(rules.rules), rules.defaultSegment, at],
+    )) as { version: number }[];
+    return version;
+  }
+
+  async currentSegment(tx: EntityManager, tenantId: string, accountId: string): Promise<number | undefined> {
+    const [row] = (await tx.query(`SELECT segment FROM account_score WHERE tenant_id = $1 AND account_id = $2`, [
+      tenantId,
+      accountId,
+    ])) as { segment: number }[];
+    return row?.segment;
+  }
+
+  async saveScore(tx: EntityManager, row: NewScoreRow): Promise<void> {
+    const placeholders = SCORE_COLUMNS.map((_, i) => `$${i + 1}`).join(', ');
+    const updates = SCORE_COLUMNS.slice(2)
+      .map((c) => `${c} = EXCLUDED.${c}`)
+      .join(', ');
+    await tx.query(
+      `INSERT INTO account_score (${SCORE_COLUMNS.join(', ')}) VALUES (${placeholders})
+       ON CONFLICT (tenant_id, account_id) DO UPDATE SET ${updates}`,
+      SCORE_COLUMNS.map((c) => row[c]),
+    );
+  }
+
+  /** A page of the tenant's scored account ids, in id order, after `after`. */
+  async scoredAccountIds(tx: EntityManager, tenantId: string, after: string, limit: number): Promise<string[]> {
+    const rows = (await tx.query(
+      `SELECT account_id FROM account_score WHERE tenant_id = $1 AND account_id > $2 ORDER BY account_id LIMIT $3`,
+      [tenantId, after, limit],
+    )) as { account_id: string }[];
+    return rows.map((r) => r.account_id);
+  }
+
+  async saveSegments(
+    tx: EntityManager,
+    tenantId: string,
+    accountId: string,
+    segments: { segment: number; segmentRule: string; challengerSegment: number | null },
+  ): Promise<void> {
+    await tx.query(
+      `UPDATE account_score SET segment = $3, segment_rule = $4, challenger_segment = $5 WHERE tenant_id = $1 AND account_id = $2`,
+      [tenantId, accountId, segments.segment, segments.segmentRule, segments.challengerSegment],
+    );
+  }
+
+  /** Stored scores of these accounts, keyed by account id (missing ones are absent). */
+  async scores(tx: EntityManager, tenantId: string, accountIds: readonly string[]): Promise<Map<string, ScoreRow>> {
+    const rows = (await tx.query(`SELECT * FROM account_score WHERE tenant_id = $1 AND account_id = ANY($2)`, [
+      tenantId,
+      accountIds,
+    ])) as ScoreRow[];
+    return new Map(rows.map((r) => [r.account_id, r]));
+  }
+
+  async score(tx: EntityManager, tenantId: string, accountId: string): Promise<ScoreRow | undefined> {
+    const [row] = (await tx.query(`SELECT * FROM account_score WHERE tenant_id = $1 AND account_id = $2`, [
+      tenantId,
+      accountId,
+    ])) as ScoreRow[];
+    return row;
+  }
+}

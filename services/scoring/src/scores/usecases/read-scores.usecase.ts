@@ -1,0 +1,100 @@
+import { DataSource } from 'typeorm';
+import { scoring } from '@collections/contracts';
+import { priorityOf } from '../domain/priority';
+import { ScoresErrorCode, ScoresException } from '../domain/scores.exception';
+import { LiveModels } from '../live-models';
+import { ScoreRow, ScoresRepository } from '../scores.repository';
+
+/** Most items one ScoreBatch call may carry. */
+export const MAX_BATCH_ITEMS = 1_000;
+
+const toMoney = (amountMinor: string | number | null, currency: string | null) =>
+  amountMinor === null || !currency ? undefined : { amountMinor: Number(amountMinor), currency: currency.trim() };
+
+/** A stored score row as the API answers it: the champion's score, with the challenger's beside it. */
+export function mapScore(row: ScoreRow): scoring.ScoreAccountResponse {
+  return {
+    accountId: row.account_id,
+    probabilityToPay: row.probability_to_pay,
+    segment: row.segment,
+    modelVersion: row.model_version,
+    reasons: row.reasons,
+    expectedRecovery: toMoney(row.expected_recovery_minor, row.currency),
+    priority: row.priority,
+    balance: toMoney(row.balance_minor, row.currency),
+    daysPastDue: row.days_past_due,
+    segmentRule: row.segment_rule,
+    imputedFeatures: row.imputed_features,
+    modelArm: row.model_arm,
+    challenger:
+      row.challenger_model_version === null
+        ? undefined
+        : {
+            modelVersion: row.challenger_model_version,
+            probabilityToPay: row.challenger_probability_to_pay ?? 0,
+            segment: row.challenger_segment ?? scoring.Segment.SEGMENT_UNSPECIFIED,
+            reasons: row.challenger_reasons ?? [],
+          },
+    scoredAt: row.scored_at,
+  };
+}
+
+/** The same account seen through the challenger's score (its probability, segment, reasons and priority). */
+function challengerView(row: ScoreRow): scoring.ScoreAccountResponse {
+  const p = row.challenger_probability_to_pay ?? 0;
+  const balanceMinor = row.balance_minor === null ? undefined : Number(row.balance_minor);
+  const { expectedRecoveryMinor, priority } = priorityOf(p, balanceMinor, row.days_past_due);
+  return {
+    ...mapScore(row),
+    probabilityToPay: p,
+    segment: row.challenger_segment ?? scoring.Segment.SEGMENT_UNSPECIFIED,
+    segmentRule: '',
+    modelVersion: row.challenger_model_version ?? '',
+    reasons: row.challenger_reasons ?? [],
+    expectedRecovery: toMoney(expectedRecoveryMinor ?? null, row.currency),
+    priority,
+    challenger: undefined,
+  };
+}
+
+/**
+ * Answers stored scores: the latest score of an account, or the live model version asked for (the
+ * champion's, or the challenger's for accounts in its arm). Scores are computed when the ledger's
+ * events arrive, so a read is one indexed lookup.
+ */
+export class ReadScoresUseCase {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly models: LiveModels,
+    private readonly repo: ScoresRepository = new ScoresRepository(),
+  ) {}
+
+  async one(tenantId: string, accountId: string, modelVersion: string): Promise<scoring.ScoreAccountResponse> {
+    const result = (await this.many(tenantId, [accountId], modelVersion))[0];
+    if (result instanceof ScoresException) throw result;
+    return result;
+  }
+
+  /** One answer per id, in order: a score, or the ScoresException that says why there is none. */
+  async many(
+    tenantId: string,
+    accountIds: readonly string[],
+    modelVersion: string,
+  ): Promise<(scoring.ScoreAccountResponse | ScoresException)[]> {
+    const model = this.models.byVersion(modelVersion); // an unknown version fails the whole call
+    const rows = await this.repo.scores(this.dataSource.manager, tenantId, [...new Set(accountIds)]);
+    return accountIds.map((id) => {
+      const row = rows.get(id);
+      if (!id) return new ScoresException(ScoresErrorCode.InvalidScoreRequest, 'account_id is required', 'account_id');
+      if (!row) return new ScoresException(ScoresErrorCode.NotScored, `account ${id} has no score yet`);
+      if (!modelVersion || row.model_version === model.version) return mapScore(row);
+      if (row.challenger_model_version === model.version) return challengerView(row);
+      return new ScoresException(
+        ScoresErrorCode.NotScored,
+        row.model_arm === 'champion'
+          ? `account ${id} is in the champion arm: ${model.version} does not score it`
+          : `account ${id} has no score from ${model.version} yet`,
+      );
+    });
+  }
+}

@@ -299,6 +299,10 @@ describe('ledger lifecycle: loans, delinquency run, aging buckets, charge-off, s
     expect(
       await codeOf(lifecycle.chargeOffAccount({ accountId: id, idempotencyKey: `co-${id}`, reason: '' }, md())),
     ).toBe(status.FAILED_PRECONDITION);
+    // A closed account takes no more postings; a retry of one made before closing still answers.
+    expect(await codeOf(pay(id, 1_000, `after-close-${id}`))).toBe(status.FAILED_PRECONDITION);
+    expect(await codeOf(pay(id, 300_000, `payoff-${id}`))).toBe(status.OK);
+    expect((await client.getBalance({ accountId: id, asOfDate: '' }, md())).balance).toEqual(USD(0));
   });
 
   it('refuses schedules that do not fit the loan, and schedules on revolving accounts', async () => {

@@ -271,6 +271,10 @@ export class PostEntryUseCase {
     events: NewEvent<EventType>[],
   ): Promise<NewEntry> {
     const account = state.row;
+    if (state.status === AccountStatus.Closed && cmd.kind !== EntryKind.PaymentReversal) {
+      // Money arriving for a closed account waits in reconciliation's review queue instead.
+      throw AppError.failedPrecondition(`account ${account.id} is closed: nothing more can be posted to it`);
+    }
     if (cmd.wholeBalance) cmd = { ...cmd, amountMinor: total(state.components) };
     if (cmd.currency !== account.currency.trim()) {
       throw AppError.invalid(

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Metadata, ServiceError, status } from '@grpc/grpc-js';
-import { ledger, reconciliation } from '@collections/contracts';
+import { ledger, ledgerLifecycle, reconciliation } from '@collections/contracts';
 import { grpcClient, metadataFromPrincipalHeaders } from '@collections/platform';
 import { ServiceUnderTest, startServiceUnderTest } from '@collections/testing';
 import { ledgerService } from '../src/ledger.service';
@@ -242,5 +242,30 @@ describe('reconciliation of bank statements and gateway files (gRPC + REST, real
     expect(held.reason).toBe(
       `possible duplicate: entry 1 of file bank-statement.csv (${csvFileId}) has the same bank reference and amount`,
     );
+  });
+  it('queues a credit matched to a closed account instead of failing the file, and posts the rest', async () => {
+    await openAccount('acct-e', 'LN-5001-0005', 20_000);
+    await ledgerClient.postPayment(
+      { accountId: 'acct-e', amount: USD(20_000), idempotencyKey: 'payoff-e', reference: '' },
+      md(),
+    );
+    const lifecycle = grpcClient(ledgerLifecycle.LedgerLifecycleServiceService, sut.app.grpcAddress);
+    await lifecycle.closeAccount({ accountId: 'acct-e', reason: 'paid' }, md());
+    lifecycle.close();
+    const before = await balances();
+    const csv = [
+      'booking_date,value_date,amount,currency,reference,counterparty_account,bank_reference',
+      '2026-03-02,2026-03-02,50.00,USD,Pago acct-e,CO11112222333344,BNK-0100',
+      '2026-03-02,2026-03-02,10.00,USD,Pago acct-d,CO11112222333355,BNK-0101',
+    ].join('\n');
+    const summary = await client.importStatement(
+      { content: Buffer.from(csv), kind: Kind.STATEMENT_FILE_KIND_BANK_CSV, name: 'after-closure.csv' },
+      md(),
+    );
+    expect(summary).toMatchObject({ matched: 1, unmatched: 1, posted: 1, rejected: 0 });
+    expect(await balances()).toEqual({ ...before, 'acct-d': before['acct-d'] - 1_000 });
+    const [held] = (await client.listUnmatched({ pageSize: 10, pageToken: '', fileId: summary.fileId }, md())).items;
+    expect(held).toMatchObject({ bankReference: 'BNK-0100', amount: USD(5_000) });
+    expect(held.reason).toMatch(/^matched acct-e but not posted: account acct-e is closed/);
   });
 });

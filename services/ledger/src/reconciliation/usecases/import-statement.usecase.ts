@@ -167,16 +167,26 @@ export class ImportStatementUseCase {
     }
     const decision = matchCredit(line, await this.candidates(tx, tenantId, line.reference), this.toleranceMinor);
     if (decision.status === 'unmatched') return { ...item, status: 'unmatched', reason: decision.reason };
-    const payment = await this.postEntry.executeIn(tx, {
-      tenantId,
-      accountId: decision.accountId,
-      kind: EntryKind.Payment,
-      amountMinor: line.amountMinor,
-      currency: line.currency,
-      idempotencyKey: paymentKeyOf(tenantId, sha256, line.entryIndex),
-      effectiveDate: line.valueDate,
-      reference: line.bankReference,
-    });
+    const [outcome] = await this.postEntry.executeManyIn(tx, [
+      {
+        tenantId,
+        accountId: decision.accountId,
+        kind: EntryKind.Payment,
+        amountMinor: line.amountMinor,
+        currency: line.currency,
+        idempotencyKey: paymentKeyOf(tenantId, sha256, line.entryIndex),
+        effectiveDate: line.valueDate,
+        reference: line.bankReference,
+      },
+    ]);
+    // The ledger refused it (e.g. the account is closed): a person decides, the file goes on.
+    if (!outcome.ok)
+      return {
+        ...item,
+        status: 'unmatched',
+        reason: `matched ${decision.accountId} but not posted: ${outcome.error.message}`,
+      };
+    const payment = outcome.result;
     return {
       ...item,
       status: 'matched',

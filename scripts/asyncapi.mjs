@@ -55,6 +55,7 @@ const CONSUMERS = {
     'collections.scoring.v1.AccountScored',
     'collections.scoring.v1.SegmentChanged',
     'collections.orchestrator.v1.ContactDecision',
+    'collections.ledger.v1.ConsentChanged',
   ],
 };
 

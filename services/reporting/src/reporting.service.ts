@@ -13,6 +13,7 @@ export const reportingHandlers: EventHandlers = { ...projectEvents, ...projectKp
 export const REPORTING_TOPICS = [
   Topic.LedgerAccount,
   Topic.LedgerBalance,
+  Topic.LedgerDebtor,
   Topic.LedgerPayment,
   Topic.ScoringScore,
   Topic.OrchestratorContact,

@@ -25,6 +25,8 @@ const facts: KpiFacts = {
   contactsAllowed: 3,
   contactsRefused: 1,
   promisesKept: 1,
+  debtorsContacted: 3,
+  debtorsOptedOut: 1,
 };
 
 describe(kpiReport.name, () => {
@@ -37,6 +39,7 @@ describe(kpiReport.name, () => {
     expect(value('cure_rate')).toBe(0.5);
     expect(value('collection_effectiveness_index')).toBeCloseTo(90 / 170, 12);
     expect(value('days_sales_outstanding')).toBeCloseTo((390 / 180) * 59, 9);
+    expect(value('opt_out_rate')).toBeCloseTo(1 / 3, 12);
     expect(sut.rollRates).toContainEqual({ fromBucket: '1-30', toBucket: '31-60', rate: 0.5 });
   });
 

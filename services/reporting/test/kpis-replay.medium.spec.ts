@@ -96,6 +96,8 @@ describe('KPIs from a replayed event stream (real PostgreSQL)', () => {
     expect(valueOf(r, 'days_sales_outstanding')).toBeCloseTo((390_000 / 180_000) * 59, 9);
     expect(valueOf(r, 'contact_attempts')).toBe(3);
     expect(valueOf(r, 'promise_kept_rate')).toBeUndefined(); // no event says a promise was broken
+    // Debtors contacted: d-A and d-B by call, d-C by SMS; d-C then withdrew SMS consent.
+    expect(valueOf(r, 'opt_out_rate')).toBeCloseTo(1 / 3, 12);
   });
 
   it('filters by the latest segment, the scoring model version and the contact channel', async () => {
@@ -103,7 +105,9 @@ describe('KPIs from a replayed event stream (real PostgreSQL)', () => {
     const m2 = await inOrder.kpis({ ...Q1, modelVersion: 'm2' });
     expect(m2.accounts).toBe(1);
     expect(valueOf(m2, 'recovery_rate')).toBeCloseTo(50_000 / 100_000, 12);
-    expect(valueOf(await inOrder.kpis({ ...FEB_MAR, channel: 'CHANNEL_CALL' }), 'contact_attempts')).toBe(2);
+    const calls = await inOrder.kpis({ ...FEB_MAR, channel: 'CHANNEL_CALL' });
+    expect(valueOf(calls, 'contact_attempts')).toBe(2);
+    expect(valueOf(calls, 'opt_out_rate')).toBe(0);
   });
 
   it('gives identical KPIs when the same events arrive shuffled, redelivered, republished and late', async () => {

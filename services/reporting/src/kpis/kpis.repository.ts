@@ -151,4 +151,28 @@ export class KpisRepository {
     )) as { n: number }[];
     return row.n;
   }
+
+  /**
+   * Debtors contacted (an allowed contact on one of their accounts) on a channel in the period,
+   * and how many of those withdrew their consent for that channel in the period; as
+   * (debtor, channel) pairs.
+   */
+  async optOuts(f: KpiFilter, from: string, to: string): Promise<{ contacted: number; optedOut: number }> {
+    const [row] = (await this.db.query(
+      `WITH ${ACCOUNTS},
+       contacted AS (
+         SELECT DISTINCT d.debtor_id, c.channel FROM contact_fact c JOIN acct a USING (account_id)
+           JOIN account_debtor d ON d.tenant_id = c.tenant_id AND d.account_id = c.account_id
+          WHERE c.tenant_id = $1 AND c.allowed AND ($5::text IS NULL OR c.channel = $5)
+            AND (c.decided_at AT TIME ZONE 'UTC')::date BETWEEN $6 AND $7)
+       SELECT count(*)::int AS contacted,
+              count(*) FILTER (WHERE EXISTS (
+                SELECT 1 FROM consent_fact k WHERE k.tenant_id = $1 AND k.debtor_id = contacted.debtor_id
+                   AND k.channel = contacted.channel AND NOT k.granted
+                   AND (k.event_time AT TIME ZONE 'UTC')::date BETWEEN $6 AND $7))::int AS opted_out
+         FROM contacted`,
+      [...this.params(f), f.channel, from, to],
+    )) as { contacted: number; opted_out: number }[];
+    return { contacted: row.contacted, optedOut: row.opted_out };
+  }
 }

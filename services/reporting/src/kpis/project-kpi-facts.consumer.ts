@@ -17,6 +17,21 @@ export const projectKpiFacts: EventHandlers = {
        ON CONFLICT (tenant_id, account_id) DO UPDATE SET opened_on = excluded.opened_on, currency = excluded.currency`,
       [event.tenantId, p.accountId, p.openedOn || day(event.time), p.currency || null],
     );
+    await tx.query(
+      `INSERT INTO account_debtor (tenant_id, account_id, debtor_id)
+       SELECT $1, $2, unnest($3::text[]) ON CONFLICT DO NOTHING`,
+      [event.tenantId, p.accountId, p.debtors.map((d) => d.debtorId)],
+    );
+  },
+
+  'collections.ledger.v1.ConsentChanged': async (event, { tx }) => {
+    const p = event.payload;
+    // The ledger names channels "sms", "call", …; contacts name them CHANNEL_SMS, … (one word in the read model).
+    await tx.query(
+      `INSERT INTO consent_fact (tenant_id, debtor_id, channel, event_time, granted) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT DO NOTHING`,
+      [event.tenantId, p.debtorId, `CHANNEL_${p.channel.toUpperCase()}`, event.time, p.granted],
+    );
   },
 
   'collections.ledger.v1.BalanceChanged': async (event, { tx }) => {

@@ -70,12 +70,34 @@ export class ReportingKpiReadModel1763900006000 implements MigrationInterface {
       decided_at timestamptz NOT NULL,
       PRIMARY KEY (tenant_id, decision_id)
     )`);
+    await q.query(`CREATE TABLE account_debtor (
+      tenant_id text NOT NULL,
+      account_id text NOT NULL,
+      debtor_id text NOT NULL,
+      PRIMARY KEY (tenant_id, account_id, debtor_id)
+    )`);
+    await q.query(`CREATE TABLE consent_fact (
+      tenant_id text NOT NULL,
+      debtor_id text NOT NULL,
+      channel text NOT NULL,
+      event_time timestamptz NOT NULL,
+      granted boolean NOT NULL,
+      PRIMARY KEY (tenant_id, debtor_id, channel, event_time)
+    )`);
     await q.query(`ALTER TABLE promise_kept_fact ADD COLUMN amount_minor bigint`);
   }
 
   async down(q: QueryRunner): Promise<void> {
     await q.query('ALTER TABLE promise_kept_fact DROP COLUMN amount_minor');
-    for (const t of ['contact_fact', 'statement_fact', 'payment_reversal_fact', 'delinquency_fact', 'balance_fact']) {
+    for (const t of [
+      'consent_fact',
+      'account_debtor',
+      'contact_fact',
+      'statement_fact',
+      'payment_reversal_fact',
+      'delinquency_fact',
+      'balance_fact',
+    ]) {
       await q.query(`DROP TABLE ${t}`);
     }
     await q.query('DROP TABLE account_fact');

@@ -19,7 +19,8 @@ const at = (day: string, hour = 12) => new Date(`${day}T${String(hour).padStart(
  *     on 02-25; 1-30 on 01-20, 31-60 on 02-25
  *   C opened 2026-02-01 owing 1,000.00; pays nothing; 1-30 on 03-05
  * Statements: A 800.00 on 02-05, C 1,000.00 on 03-01. Contacts: A call allowed, A SMS refused,
- * B call allowed, C SMS allowed. A kept a promise on 03-15. A was scored NEGOTIATE by m1, then
+ * B call allowed, C SMS allowed; C's debtor then withdraws SMS consent (A's withdraws WhatsApp,
+ * where nobody contacted them). A kept a promise on 03-15. A was scored NEGOTIATE by m1, then
  * SELF_CURE by m2; B NEGOTIATE (m1); C HARDSHIP (m1).
  */
 export function portfolioEvents(): SeedEvent[] {
@@ -35,7 +36,7 @@ export function portfolioEvents(): SeedEvent[] {
       currency: 'USD',
       creditLimitMinor: 0,
       openedOn: day,
-      debtors: [],
+      debtors: [{ debtorId: `d-${accountId}`, role: 0 }],
       timeZone: 'UTC',
     });
     balance(accountId, `${accountId}-opening`, day, owed, 10);
@@ -142,6 +143,10 @@ export function portfolioEvents(): SeedEvent[] {
   age('B', '2026-02-25', 36, '31-60');
   statement('C', 1, '2026-03-01', 100_000);
   contact('dec-4', 'C', '2026-03-02', orchestrator.Channel.CHANNEL_SMS, true);
+  const consent = (debtorId: string, day: string, channel: string, granted: boolean) =>
+    add('collections.ledger.v1.ConsentChanged', at(day, 16), { debtorId, channel, granted, consentedChannels: [] });
+  consent('d-A', '2026-02-07', 'whatsapp', false); // never contacted on WhatsApp: not an opt-out of a contact
+  consent('d-C', '2026-03-03', 'sms', false);
   age('C', '2026-03-05', 4, '1-30');
   pay('A', 'pay-A2', '2026-03-15', 30_000, 50_000);
   add('collections.promises.v1.PromiseKept', at('2026-03-15', 14), {

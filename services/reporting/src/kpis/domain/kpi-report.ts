@@ -4,6 +4,7 @@ import {
   collectionEffectivenessIndex,
   cureRate,
   daysSalesOutstanding,
+  optOutRate,
   recoveryRate,
   rollRateMatrix,
 } from './kpis';
@@ -31,6 +32,9 @@ export interface KpiFacts {
   contactsAllowed: number;
   contactsRefused: number;
   promisesKept: number;
+  /** (debtor, channel) pairs contacted in the period, and those that withdrew consent for it. */
+  debtorsContacted: number;
+  debtorsOptedOut: number;
 }
 
 export interface KpiValue {
@@ -120,7 +124,11 @@ export function kpiReport(f: KpiFacts): KpiReport {
       inputs: `${NOT_IN_EVENTS} broken promises (kept=${f.promisesKept})`,
     },
     { name: 'cost_per_unit_collected', value: null, inputs: `${NOT_IN_EVENTS} contact costs` },
-    { name: 'opt_out_rate', value: null, inputs: `${NOT_IN_EVENTS} opt-outs per contacted account` },
+    {
+      name: 'opt_out_rate',
+      value: optOutRate(f.debtorsContacted, f.debtorsOptedOut),
+      inputs: `opted_out=${f.debtorsOptedOut} contacted=${f.debtorsContacted}`,
+    },
   ];
   return {
     fromDate: f.fromDate,

@@ -20,6 +20,7 @@ export class GetKpisUseCase {
     const { fromDate: from, toDate: to } = cmd;
     const placed = await this.repo.placed(filter, from, to);
     const contacts = await this.repo.contacts(filter, from, to);
+    const optOuts = await this.repo.optOuts(filter, from, to);
     return kpiReport({
       fromDate: from,
       toDate: to,
@@ -40,6 +41,8 @@ export class GetKpisUseCase {
       contactsAllowed: contacts.allowed,
       contactsRefused: contacts.refused,
       promisesKept: await this.repo.promisesKept(filter, from, to),
+      debtorsContacted: optOuts.contacted,
+      debtorsOptedOut: optOuts.optedOut,
     });
   }
 

@@ -162,7 +162,7 @@ export class KpisRepository {
       `WITH ${ACCOUNTS},
        contacted AS (
          SELECT DISTINCT d.debtor_id, c.channel FROM contact_fact c JOIN acct a USING (account_id)
-           JOIN account_debtor d ON d.tenant_id = c.tenant_id AND d.account_id = c.account_id
+           JOIN account_debtor_fact d ON d.tenant_id = c.tenant_id AND d.account_id = c.account_id
           WHERE c.tenant_id = $1 AND c.allowed AND ($5::text IS NULL OR c.channel = $5)
             AND (c.decided_at AT TIME ZONE 'UTC')::date BETWEEN $6 AND $7)
        SELECT count(*)::int AS contacted,

@@ -18,7 +18,7 @@ export const projectKpiFacts: EventHandlers = {
       [event.tenantId, p.accountId, p.openedOn || day(event.time), p.currency || null],
     );
     await tx.query(
-      `INSERT INTO account_debtor (tenant_id, account_id, debtor_id)
+      `INSERT INTO account_debtor_fact (tenant_id, account_id, debtor_id)
        SELECT $1, $2, unnest($3::text[]) ON CONFLICT DO NOTHING`,
       [event.tenantId, p.accountId, p.debtors.map((d) => d.debtorId)],
     );

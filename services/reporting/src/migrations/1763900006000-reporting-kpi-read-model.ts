@@ -70,7 +70,7 @@ export class ReportingKpiReadModel1763900006000 implements MigrationInterface {
       decided_at timestamptz NOT NULL,
       PRIMARY KEY (tenant_id, decision_id)
     )`);
-    await q.query(`CREATE TABLE account_debtor (
+    await q.query(`CREATE TABLE account_debtor_fact (
       tenant_id text NOT NULL,
       account_id text NOT NULL,
       debtor_id text NOT NULL,
@@ -91,7 +91,7 @@ export class ReportingKpiReadModel1763900006000 implements MigrationInterface {
     await q.query('ALTER TABLE promise_kept_fact DROP COLUMN amount_minor');
     for (const t of [
       'consent_fact',
-      'account_debtor',
+      'account_debtor_fact',
       'contact_fact',
       'statement_fact',
       'payment_reversal_fact',

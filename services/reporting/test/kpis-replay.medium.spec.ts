@@ -1,4 +1,4 @@
-import { Metadata } from '@grpc/grpc-js';
+import { Metadata, status } from '@grpc/grpc-js';
 import { reporting } from '@collections/contracts';
 import { BatchControl, EventConsumer } from '@collections/messaging';
 import { grpcClient, metadataFromPrincipalHeaders } from '@collections/platform';
@@ -122,6 +122,12 @@ describe('KPIs from a replayed event stream (real PostgreSQL)', () => {
     await replayed.deliver(events.filter((e) => late.has(e.id)));
 
     for (const q of QUERIES) expect(await replayed.kpis(q)).toEqual(await inOrder.kpis(q));
+  });
+
+  it('refuses a period that ends before it starts', async () => {
+    await expect(inOrder.kpis({ fromDate: '2026-03-01', toDate: '2026-02-01' })).rejects.toMatchObject({
+      code: status.INVALID_ARGUMENT,
+    });
   });
 
   it("answers only from the caller's tenant", async () => {

@@ -41,7 +41,22 @@ const CONSUMERS = {
     'collections.ledger.v1.HoldChanged',
   ],
   promises: ['collections.ledger.v1.PaymentPosted'],
-  reporting: ['collections.ledger.v1.PaymentPosted', 'collections.promises.v1.PromiseKept'],
+  reporting: [
+    'collections.ledger.v1.PaymentPosted',
+    'collections.promises.v1.PromiseKept',
+    'collections.ledger.v1.AccountOpened',
+    'collections.ledger.v1.StatementIssued',
+    'collections.ledger.v1.PaymentReversed',
+    'collections.ledger.v1.BalanceChanged',
+    'collections.ledger.v1.DelinquencyChanged',
+    'collections.ledger.v1.AccountChargedOff',
+    'collections.ledger.v1.AccountSettled',
+    'collections.ledger.v1.AccountClosed',
+    'collections.scoring.v1.AccountScored',
+    'collections.scoring.v1.SegmentChanged',
+    'collections.orchestrator.v1.ContactDecision',
+    'collections.ledger.v1.ConsentChanged',
+  ],
 };
 
 function loadContracts() {

@@ -1,1 +1,1 @@
-export { reportingService } from './reporting.service';
+export { REPORTING_TOPICS, reportingHandlers, reportingService } from './reporting.service';

@@ -20,8 +20,9 @@ export const projectEvents: EventHandlers = {
   'collections.promises.v1.PromiseKept': async (event, { tx }) => {
     const p = event.payload;
     await tx.query(
-      `INSERT INTO promise_kept_fact (tenant_id, promise_id, account_id, kept_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
-      [event.tenantId, p.promiseId, p.accountId, p.keptAt ?? event.time],
+      `INSERT INTO promise_kept_fact (tenant_id, promise_id, account_id, kept_at, amount_minor)
+       VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
+      [event.tenantId, p.promiseId, p.accountId, p.keptAt ?? event.time, p.amount?.amountMinor ?? null],
     );
   },
 };

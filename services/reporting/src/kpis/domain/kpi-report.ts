@@ -1,0 +1,156 @@
+import {
+  Collection,
+  PlacedAccount,
+  collectionEffectivenessIndex,
+  cureRate,
+  daysSalesOutstanding,
+  optOutRate,
+  recoveryRate,
+  rollRateMatrix,
+} from './kpis';
+
+/** The facts one KPI report needs, read from the read model for one tenant, period and filter. */
+export interface KpiFacts {
+  fromDate: string;
+  toDate: string;
+  currency: string;
+  /** Accounts placed (opened) in the period, with the balance owed at placement. */
+  placed: PlacedAccount[];
+  /** Payments net of their reversals, on the placed accounts, up to the end of the period. */
+  cohortCollections: Collection[];
+  /** Payments net of reversals on every account in the filter, dated within the period. */
+  collectedInPeriodMinor: number;
+  beginningReceivableMinor: number;
+  endingReceivableMinor: number;
+  billedMinor: number;
+  /** Aging bucket of each account the day before the period and on its last day. */
+  bucketsAtStart: Map<string, string>;
+  bucketsAtEnd: Map<string, string>;
+  /** Buckets in aging order (fewest days past due first). */
+  buckets: string[];
+  /** Contact decisions in the period: allowed ones are contact attempts. */
+  contactsAllowed: number;
+  contactsRefused: number;
+  promisesKept: number;
+  /** (debtor, channel) pairs contacted in the period, and those that withdrew consent for it. */
+  debtorsContacted: number;
+  debtorsOptedOut: number;
+}
+
+export interface KpiValue {
+  name: string;
+  value: number | null;
+  inputs: string;
+}
+
+export interface KpiReport {
+  fromDate: string;
+  toDate: string;
+  currency: string;
+  accounts: number;
+  kpis: KpiValue[];
+  rollRates: { fromBucket: string; toBucket: string; rate: number | null }[];
+}
+
+const DAY = 86_400_000;
+/** Days in a period, both ends included. */
+export const daysInPeriod = (from: string, to: string) =>
+  Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / DAY) + 1;
+
+const NOT_IN_EVENTS = 'not computed: no event carries';
+
+/** Applies the KPI formulas (./kpis.ts) to the facts; the order of `kpis` is the documented one. */
+export function kpiReport(f: KpiFacts): KpiReport {
+  const placedMinor = f.placed.reduce((s, p) => s + p.placedBalanceMinor, 0);
+  const cohortCollected = (withinDays?: number) => {
+    const placedOn = new Map(f.placed.map((p) => [p.accountId, p.placedOn]));
+    return f.cohortCollections
+      .filter((c) => placedOn.has(c.accountId))
+      .filter((c) => withinDays === undefined || daysInPeriod(placedOn.get(c.accountId)!, c.date) - 1 <= withinDays)
+      .reduce((s, c) => s + c.amountMinor, 0);
+  };
+  const recovery = (withinDays?: number): KpiValue => ({
+    name: withinDays === undefined ? 'recovery_rate' : `recovery_rate_${withinDays}d`,
+    value: recoveryRate(f.placed, f.cohortCollections, withinDays),
+    inputs: `collected=${cohortCollected(withinDays)} placed=${placedMinor} accounts=${f.placed.length}`,
+  });
+  const delinquentAtStart = [...f.bucketsAtStart].filter(([id, b]) => b !== 'current' && f.bucketsAtEnd.has(id));
+  const cured = delinquentAtStart.filter(([id]) => f.bucketsAtEnd.get(id) === 'current').length;
+  const days = daysInPeriod(f.fromDate, f.toDate);
+  const receivables = `beginning=${f.beginningReceivableMinor} billed=${f.billedMinor} ending=${f.endingReceivableMinor}`;
+  const matrix = rollRateMatrix(f.bucketsAtStart, f.bucketsAtEnd, f.buckets);
+
+  const kpis: KpiValue[] = [
+    recovery(),
+    recovery(30),
+    recovery(60),
+    recovery(90),
+    {
+      name: 'collected_minor',
+      value: f.collectedInPeriodMinor,
+      inputs: 'payments in the period net of reversals',
+    },
+    {
+      name: 'cure_rate',
+      value: cureRate(f.bucketsAtStart, f.bucketsAtEnd),
+      inputs: `cured=${cured} delinquent_at_start=${delinquentAtStart.length}`,
+    },
+    {
+      name: 'collection_effectiveness_index',
+      value: collectionEffectivenessIndex({
+        beginningReceivableMinor: f.beginningReceivableMinor,
+        billedMinor: f.billedMinor,
+        endingReceivableMinor: f.endingReceivableMinor,
+        collectedMinor: f.collectedInPeriodMinor,
+      }),
+      inputs: `collected=${f.collectedInPeriodMinor} ${receivables}`,
+    },
+    {
+      name: 'days_sales_outstanding',
+      value: daysSalesOutstanding(f.endingReceivableMinor, f.billedMinor, days),
+      inputs: `ending=${f.endingReceivableMinor} billed=${f.billedMinor} days=${days}`,
+    },
+    {
+      name: 'contact_attempts',
+      value: f.contactsAllowed,
+      inputs: `allowed=${f.contactsAllowed} refused=${f.contactsRefused}`,
+    },
+    { name: 'promises_kept', value: f.promisesKept, inputs: 'PromiseKept events in the period' },
+    { name: 'right_party_contact_rate', value: null, inputs: `${NOT_IN_EVENTS} contact outcomes` },
+    { name: 'promise_to_pay_rate', value: null, inputs: `${NOT_IN_EVENTS} contact outcomes or promises made` },
+    {
+      name: 'promise_kept_rate',
+      value: null,
+      inputs: `${NOT_IN_EVENTS} broken promises (kept=${f.promisesKept})`,
+    },
+    { name: 'cost_per_unit_collected', value: null, inputs: `${NOT_IN_EVENTS} contact costs` },
+    {
+      name: 'opt_out_rate',
+      value: optOutRate(f.debtorsContacted, f.debtorsOptedOut),
+      inputs: `opted_out=${f.debtorsOptedOut} contacted=${f.debtorsContacted}`,
+    },
+  ];
+  return {
+    fromDate: f.fromDate,
+    toDate: f.toDate,
+    currency: f.currency,
+    accounts: f.placed.length,
+    kpis,
+    rollRates: f.buckets.flatMap((from) =>
+      f.buckets.map((to) => ({ fromBucket: from, toBucket: to, rate: matrix[from][to] })),
+    ),
+  };
+}
+
+const csvField = (v: string) => (/[",\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
+
+/** The KPI table as CSV (RFC 4180): one row per KPI, then one per roll rate; empty value = not defined. */
+export function kpiReportCsv(r: KpiReport): string {
+  const rows: string[][] = [['kpi', 'value', 'from_date', 'to_date', 'currency', 'inputs']];
+  const value = (v: number | null) => (v === null ? '' : String(v));
+  for (const k of r.kpis) rows.push([k.name, value(k.value), r.fromDate, r.toDate, r.currency, k.inputs]);
+  for (const rr of r.rollRates) {
+    rows.push([`roll_rate:${rr.fromBucket}->${rr.toBucket}`, value(rr.rate), r.fromDate, r.toDate, r.currency, '']);
+  }
+  return rows.map((row) => row.map(csvField).join(',')).join('\r\n') + '\r\n';
+}

@@ -1,0 +1,178 @@
+import { DataSource } from 'typeorm';
+import { Collection, PlacedAccount } from './domain/kpis';
+
+export interface KpiFilter {
+  tenantId: string;
+  segment: string | null;
+  modelVersion: string | null;
+  channel: string | null;
+  currency: string;
+}
+
+/**
+ * The accounts a filter selects ($1 tenant, $2 segment, $3 model version, $4 currency); every
+ * query below starts from it, so a fact of an account the filter excludes never counts.
+ */
+const ACCOUNTS = `acct AS (
+  SELECT account_id, opened_on FROM account_fact
+   WHERE tenant_id = $1 AND opened_on IS NOT NULL AND currency = $4
+     AND ($2::text IS NULL OR segment = $2) AND ($3::text IS NULL OR model_version = $3))`;
+
+/** Payments net of their reversals, dated by their posting day (UTC). */
+const NET_PAYMENTS = `net AS (
+  SELECT p.account_id, (p.posted_at AT TIME ZONE 'UTC')::date AS paid_on,
+         p.amount_minor - coalesce(r.amount_minor, 0) AS amount_minor
+    FROM payment_fact p JOIN acct a ON a.account_id = p.account_id
+    LEFT JOIN payment_reversal_fact r ON r.tenant_id = p.tenant_id AND r.payment_id = p.payment_id
+   WHERE p.tenant_id = $1 AND p.currency = $4)`;
+
+/** Reads the KPI read model; every query is scoped to one tenant. */
+export class KpisRepository {
+  constructor(private readonly db: DataSource) {}
+
+  private params(f: KpiFilter): unknown[] {
+    return [f.tenantId, f.segment, f.modelVersion, f.currency];
+  }
+
+  async currencies(tenantId: string): Promise<string[]> {
+    const rows = (await this.db.query(
+      `SELECT DISTINCT currency FROM account_fact WHERE tenant_id = $1 AND currency IS NOT NULL ORDER BY currency`,
+      [tenantId],
+    )) as { currency: string }[];
+    return rows.map((r) => r.currency.trim());
+  }
+
+  /** Accounts opened in the period, with the balance owed at the end of their opening day. */
+  async placed(f: KpiFilter, from: string, to: string): Promise<PlacedAccount[]> {
+    const rows = (await this.db.query(
+      `WITH ${ACCOUNTS}
+       SELECT a.account_id, a.opened_on::text AS placed_on, coalesce(
+         (SELECT b.total_minor FROM balance_fact b
+           WHERE b.tenant_id = $1 AND b.account_id = a.account_id AND b.as_of_date <= a.opened_on
+           ORDER BY b.as_of_date DESC, b.event_time DESC, b.caused_by_entry_id DESC LIMIT 1),
+         (SELECT b.total_minor FROM balance_fact b WHERE b.tenant_id = $1 AND b.account_id = a.account_id
+           ORDER BY b.as_of_date, b.event_time, b.caused_by_entry_id LIMIT 1), 0)::bigint AS placed_minor
+         FROM acct a WHERE a.opened_on BETWEEN $5 AND $6 ORDER BY a.account_id`,
+      [...this.params(f), from, to],
+    )) as { account_id: string; placed_on: string; placed_minor: string }[];
+    return rows.map((r) => ({
+      accountId: r.account_id,
+      placedOn: r.placed_on,
+      placedBalanceMinor: Number(r.placed_minor),
+    }));
+  }
+
+  /** Net payments on the given accounts up to a day. */
+  async collections(f: KpiFilter, accountIds: string[], to: string): Promise<Collection[]> {
+    const rows = (await this.db.query(
+      `WITH ${ACCOUNTS}, ${NET_PAYMENTS}
+       SELECT account_id, paid_on::text AS paid_on, sum(amount_minor)::bigint AS amount_minor FROM net
+        WHERE account_id = ANY($5) AND paid_on <= $6 GROUP BY account_id, paid_on
+       HAVING sum(amount_minor) <> 0 ORDER BY account_id, paid_on`,
+      [...this.params(f), accountIds, to],
+    )) as { account_id: string; paid_on: string; amount_minor: string }[];
+    return rows.map((r) => ({ accountId: r.account_id, date: r.paid_on, amountMinor: Number(r.amount_minor) }));
+  }
+
+  async collectedBetween(f: KpiFilter, from: string, to: string): Promise<number> {
+    const [row] = (await this.db.query(
+      `WITH ${ACCOUNTS}, ${NET_PAYMENTS}
+       SELECT coalesce(sum(amount_minor), 0)::bigint AS total FROM net WHERE paid_on BETWEEN $5 AND $6`,
+      [...this.params(f), from, to],
+    )) as { total: string }[];
+    return Number(row.total);
+  }
+
+  /** Σ over the accounts of the latest balance dated on or before the day. */
+  async receivableAsOf(f: KpiFilter, day: string): Promise<number> {
+    const [row] = (await this.db.query(
+      `WITH ${ACCOUNTS}
+       SELECT coalesce(sum(total_minor), 0)::bigint AS total FROM (
+         SELECT DISTINCT ON (b.account_id) b.total_minor FROM balance_fact b JOIN acct a ON a.account_id = b.account_id
+          WHERE b.tenant_id = $1 AND b.currency = $4 AND b.as_of_date <= $5
+          ORDER BY b.account_id, b.as_of_date DESC, b.event_time DESC, b.caused_by_entry_id DESC) latest`,
+      [...this.params(f), day],
+    )) as { total: string }[];
+    return Number(row.total);
+  }
+
+  async billedBetween(f: KpiFilter, from: string, to: string): Promise<number> {
+    const [row] = (await this.db.query(
+      `WITH ${ACCOUNTS}
+       SELECT coalesce(sum(s.amount_due_minor), 0)::bigint AS total FROM statement_fact s JOIN acct a USING (account_id)
+        WHERE s.tenant_id = $1 AND s.currency = $4 AND s.statement_date BETWEEN $5 AND $6`,
+      [...this.params(f), from, to],
+    )) as { total: string }[];
+    return Number(row.total);
+  }
+
+  /** Aging bucket of every account opened by the day: its latest aging fact, else 'current'. */
+  async bucketsAsOf(f: KpiFilter, day: string): Promise<Map<string, string>> {
+    const rows = (await this.db.query(
+      `WITH ${ACCOUNTS}
+       SELECT a.account_id, coalesce(
+         (SELECT d.aging_bucket FROM delinquency_fact d
+           WHERE d.tenant_id = $1 AND d.account_id = a.account_id AND d.as_of_date <= $5
+           ORDER BY d.as_of_date DESC LIMIT 1), 'current') AS aging_bucket
+         FROM acct a WHERE a.opened_on <= $5 ORDER BY a.account_id`,
+      [...this.params(f), day],
+    )) as { account_id: string; aging_bucket: string }[];
+    return new Map(rows.map((r) => [r.account_id, r.aging_bucket]));
+  }
+
+  /** The tenant's buckets seen in aging facts, fewest days past due first ('current' always first). */
+  async buckets(tenantId: string): Promise<string[]> {
+    const rows = (await this.db.query(
+      `SELECT aging_bucket FROM delinquency_fact WHERE tenant_id = $1
+        GROUP BY aging_bucket ORDER BY min(days_past_due), aging_bucket`,
+      [tenantId],
+    )) as { aging_bucket: string }[];
+    return ['current', ...rows.map((r) => r.aging_bucket).filter((b) => b !== 'current')];
+  }
+
+  async contacts(f: KpiFilter, from: string, to: string): Promise<{ allowed: number; refused: number }> {
+    const [row] = (await this.db.query(
+      `WITH ${ACCOUNTS}
+       SELECT count(*) FILTER (WHERE c.allowed)::int AS allowed, count(*) FILTER (WHERE NOT c.allowed)::int AS refused
+         FROM contact_fact c JOIN acct a USING (account_id)
+        WHERE c.tenant_id = $1 AND ($5::text IS NULL OR c.channel = $5)
+          AND (c.decided_at AT TIME ZONE 'UTC')::date BETWEEN $6 AND $7`,
+      [...this.params(f), f.channel, from, to],
+    )) as { allowed: number; refused: number }[];
+    return row;
+  }
+
+  async promisesKept(f: KpiFilter, from: string, to: string): Promise<number> {
+    const [row] = (await this.db.query(
+      `WITH ${ACCOUNTS}
+       SELECT count(*)::int AS n FROM promise_kept_fact k JOIN acct a USING (account_id)
+        WHERE k.tenant_id = $1 AND (k.kept_at AT TIME ZONE 'UTC')::date BETWEEN $5 AND $6`,
+      [...this.params(f), from, to],
+    )) as { n: number }[];
+    return row.n;
+  }
+
+  /**
+   * Debtors contacted (an allowed contact on one of their accounts) on a channel in the period,
+   * and how many of those withdrew their consent for that channel in the period; as
+   * (debtor, channel) pairs.
+   */
+  async optOuts(f: KpiFilter, from: string, to: string): Promise<{ contacted: number; optedOut: number }> {
+    const [row] = (await this.db.query(
+      `WITH ${ACCOUNTS},
+       contacted AS (
+         SELECT DISTINCT d.debtor_id, c.channel FROM contact_fact c JOIN acct a USING (account_id)
+           JOIN account_debtor_fact d ON d.tenant_id = c.tenant_id AND d.account_id = c.account_id
+          WHERE c.tenant_id = $1 AND c.allowed AND ($5::text IS NULL OR c.channel = $5)
+            AND (c.decided_at AT TIME ZONE 'UTC')::date BETWEEN $6 AND $7)
+       SELECT count(*)::int AS contacted,
+              count(*) FILTER (WHERE EXISTS (
+                SELECT 1 FROM consent_fact k WHERE k.tenant_id = $1 AND k.debtor_id = contacted.debtor_id
+                   AND k.channel = contacted.channel AND NOT k.granted
+                   AND (k.event_time AT TIME ZONE 'UTC')::date BETWEEN $6 AND $7))::int AS opted_out
+         FROM contacted`,
+      [...this.params(f), f.channel, from, to],
+    )) as { contacted: number; opted_out: number }[];
+    return { contacted: row.contacted, optedOut: row.opted_out };
+  }
+}

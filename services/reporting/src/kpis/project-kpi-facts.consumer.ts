@@ -1,0 +1,160 @@
+import { orchestrator, scoring } from '@collections/contracts';
+import { EventHandlers } from '@collections/messaging';
+
+const day = (d: Date) => d.toISOString().slice(0, 10);
+
+/**
+ * Projections into the KPI read model. The inbox already drops a redelivered event (same
+ * event id); on top of that every fact is keyed by its source identity (a republished event
+ * changes nothing) and per-account state moves only to a strictly newer fact (a late event
+ * never overwrites what a newer one said).
+ */
+export const projectKpiFacts: EventHandlers = {
+  'collections.ledger.v1.AccountOpened': async (event, { tx }) => {
+    const p = event.payload;
+    await tx.query(
+      `INSERT INTO account_fact (tenant_id, account_id, opened_on, currency) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (tenant_id, account_id) DO UPDATE SET opened_on = excluded.opened_on, currency = excluded.currency`,
+      [event.tenantId, p.accountId, p.openedOn || day(event.time), p.currency || null],
+    );
+    await tx.query(
+      `INSERT INTO account_debtor_fact (tenant_id, account_id, debtor_id)
+       SELECT $1, $2, unnest($3::text[]) ON CONFLICT DO NOTHING`,
+      [event.tenantId, p.accountId, p.debtors.map((d) => d.debtorId)],
+    );
+  },
+
+  'collections.ledger.v1.ConsentChanged': async (event, { tx }) => {
+    const p = event.payload;
+    // The ledger names channels "sms", "call", …; contacts name them CHANNEL_SMS, … (one word in the read model).
+    await tx.query(
+      `INSERT INTO consent_fact (tenant_id, debtor_id, channel, event_time, granted) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT DO NOTHING`,
+      [event.tenantId, p.debtorId, `CHANNEL_${p.channel.toUpperCase()}`, event.time, p.granted],
+    );
+  },
+
+  'collections.ledger.v1.BalanceChanged': async (event, { tx }) => {
+    const b = event.payload.balance;
+    if (!b) return;
+    await tx.query(
+      `INSERT INTO balance_fact (tenant_id, account_id, caused_by_entry_id, as_of_date, event_time, total_minor, currency)
+       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
+      [
+        event.tenantId,
+        b.accountId,
+        event.payload.causedByEntryId || `event:${event.id}`,
+        b.asOfDate || day(event.time),
+        event.time,
+        b.total?.amountMinor ?? 0,
+        b.total?.currency || 'XXX',
+      ],
+    );
+  },
+
+  'collections.ledger.v1.DelinquencyChanged': async (event, { tx }) => {
+    const p = event.payload;
+    // One aging fact per account and day; of two for the same day the later event wins.
+    await tx.query(
+      `INSERT INTO delinquency_fact (tenant_id, account_id, as_of_date, event_time, days_past_due, aging_bucket)
+       VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (tenant_id, account_id, as_of_date) DO UPDATE
+         SET event_time = excluded.event_time, days_past_due = excluded.days_past_due, aging_bucket = excluded.aging_bucket
+         WHERE excluded.event_time > delinquency_fact.event_time`,
+      [event.tenantId, p.accountId, p.asOfDate || day(event.time), event.time, p.daysPastDue, p.bucket],
+    );
+  },
+
+  'collections.ledger.v1.PaymentReversed': async (event, { tx }) => {
+    const p = event.payload;
+    await tx.query(
+      `INSERT INTO payment_reversal_fact (tenant_id, payment_id, entry_id, account_id, amount_minor, reversed_at)
+       VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
+      [event.tenantId, p.paymentId, p.entryId, p.accountId, p.amount?.amountMinor ?? 0, event.time],
+    );
+  },
+
+  'collections.ledger.v1.StatementIssued': async (event, { tx }) => {
+    const p = event.payload;
+    await tx.query(
+      `INSERT INTO statement_fact (tenant_id, account_id, cycle, statement_date, amount_due_minor, currency)
+       VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
+      [
+        event.tenantId,
+        p.accountId,
+        p.cycle,
+        p.statementDate || day(event.time),
+        p.amountDue?.amountMinor ?? 0,
+        p.amountDue?.currency || 'XXX',
+      ],
+    );
+  },
+
+  'collections.ledger.v1.AccountChargedOff': (event, { tx }) =>
+    setStatus(tx, event.tenantId, event.payload.accountId, 'charged_off', event.payload.effectiveDate, event.time),
+  'collections.ledger.v1.AccountSettled': (event, { tx }) =>
+    setStatus(tx, event.tenantId, event.payload.accountId, 'settled', event.payload.effectiveDate, event.time),
+  'collections.ledger.v1.AccountClosed': (event, { tx }) =>
+    setStatus(tx, event.tenantId, event.payload.accountId, 'closed', event.payload.closedOn, event.time),
+
+  'collections.scoring.v1.AccountScored': async (event, { tx }) => {
+    const p = event.payload;
+    await setSegment(tx, event.tenantId, p.accountId, p.segment, p.modelVersion, p.scoredAt ?? event.time);
+  },
+  'collections.scoring.v1.SegmentChanged': async (event, { tx }) => {
+    const p = event.payload;
+    await setSegment(tx, event.tenantId, p.accountId, p.segment, p.modelVersion, p.changedAt ?? event.time);
+  },
+
+  'collections.orchestrator.v1.ContactDecision': async (event, { tx }) => {
+    const p = event.payload;
+    await tx.query(
+      `INSERT INTO contact_fact (tenant_id, decision_id, account_id, channel, allowed, decided_at)
+       VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
+      [
+        event.tenantId,
+        p.decisionId || event.id,
+        p.accountId,
+        orchestrator.channelToJSON(p.channel),
+        p.allowed,
+        p.decidedAt ?? event.time,
+      ],
+    );
+  },
+};
+
+type Tx = Parameters<NonNullable<EventHandlers['collections.ledger.v1.AccountOpened']>>[1]['tx'];
+
+async function setSegment(
+  tx: Tx,
+  tenantId: string,
+  accountId: string,
+  segment: scoring.Segment,
+  modelVersion: string,
+  at: Date,
+): Promise<void> {
+  await tx.query(
+    `INSERT INTO account_fact (tenant_id, account_id, segment, model_version, scored_at) VALUES ($1, $2, $3, $4, $5)
+     ON CONFLICT (tenant_id, account_id) DO UPDATE
+       SET segment = excluded.segment, model_version = excluded.model_version, scored_at = excluded.scored_at
+       WHERE account_fact.scored_at IS NULL OR excluded.scored_at > account_fact.scored_at`,
+    [tenantId, accountId, scoring.segmentToJSON(segment), modelVersion || null, at],
+  );
+}
+
+async function setStatus(
+  tx: Tx,
+  tenantId: string,
+  accountId: string,
+  status: string,
+  on: string,
+  at: Date,
+): Promise<void> {
+  await tx.query(
+    `INSERT INTO account_fact (tenant_id, account_id, status, status_on, status_event_time) VALUES ($1, $2, $3, $4, $5)
+     ON CONFLICT (tenant_id, account_id) DO UPDATE
+       SET status = excluded.status, status_on = excluded.status_on, status_event_time = excluded.status_event_time
+       WHERE account_fact.status_event_time IS NULL OR excluded.status_event_time > account_fact.status_event_time`,
+    [tenantId, accountId, status, on || day(at), at],
+  );
+}

@@ -1,0 +1,103 @@
+import { AppError } from '@collections/platform';
+import { KpiFacts, daysInPeriod, kpiReport, kpiReportCsv } from '../src/kpis/domain/kpi-report';
+import { GetKpisCommand } from '../src/kpis/usecases/get-kpis/get-kpis.command';
+
+const facts: KpiFacts = {
+  fromDate: '2026-02-01',
+  toDate: '2026-03-31',
+  currency: 'USD',
+  placed: [{ accountId: 'C', placedOn: '2026-02-01', placedBalanceMinor: 100_000 }],
+  cohortCollections: [{ accountId: 'C', date: '2026-03-01', amountMinor: 25_000 }],
+  collectedInPeriodMinor: 90_000,
+  beginningReceivableMinor: 380_000,
+  endingReceivableMinor: 390_000,
+  billedMinor: 180_000,
+  bucketsAtStart: new Map([
+    ['A', '1-30'],
+    ['B', '1-30'],
+  ]),
+  bucketsAtEnd: new Map([
+    ['A', 'current'],
+    ['B', '31-60'],
+    ['C', '1-30'],
+  ]),
+  buckets: ['current', '1-30', '31-60'],
+  contactsAllowed: 3,
+  contactsRefused: 1,
+  promisesKept: 1,
+  debtorsContacted: 3,
+  debtorsOptedOut: 1,
+};
+
+describe(kpiReport.name, () => {
+  const sut = kpiReport(facts);
+  const value = (name: string) => sut.kpis.find((k) => k.name === name)?.value;
+
+  it('applies the documented formulas to the facts', () => {
+    expect(value('recovery_rate')).toBe(0.25);
+    expect(value('recovery_rate_30d')).toBe(0.25); // day 28
+    expect(value('cure_rate')).toBe(0.5);
+    expect(value('collection_effectiveness_index')).toBeCloseTo(90 / 170, 12);
+    expect(value('days_sales_outstanding')).toBeCloseTo((390 / 180) * 59, 9);
+    expect(value('opt_out_rate')).toBeCloseTo(1 / 3, 12);
+    expect(sut.rollRates).toContainEqual({ fromBucket: '1-30', toBucket: '31-60', rate: 0.5 });
+  });
+
+  it('leaves undefined the KPIs whose inputs no event carries', () => {
+    for (const name of ['right_party_contact_rate', 'promise_kept_rate', 'cost_per_unit_collected']) {
+      expect(value(name)).toBeNull();
+    }
+  });
+
+  it('counts both ends of a period', () => {
+    expect(daysInPeriod('2026-02-01', '2026-03-31')).toBe(59);
+    expect(daysInPeriod('2026-02-01', '2026-02-01')).toBe(1);
+  });
+});
+
+describe(kpiReportCsv.name, () => {
+  it('writes one row per KPI and roll rate, quoting fields that need it', () => {
+    const sut = kpiReportCsv({
+      fromDate: '2026-01-01',
+      toDate: '2026-01-31',
+      currency: 'USD',
+      accounts: 0,
+      kpis: [
+        { name: 'recovery_rate', value: null, inputs: 'collected=0 placed=0' },
+        { name: 'odd', value: 1.5, inputs: 'a,"b"' },
+      ],
+      rollRates: [{ fromBucket: 'current', toBucket: '1-30', rate: 0.25 }],
+    });
+    expect(sut.split('\r\n')).toEqual([
+      'kpi,value,from_date,to_date,currency,inputs',
+      'recovery_rate,,2026-01-01,2026-01-31,USD,collected=0 placed=0',
+      'odd,1.5,2026-01-01,2026-01-31,USD,"a,""b"""',
+      'roll_rate:current->1-30,0.25,2026-01-01,2026-01-31,USD,',
+      '',
+    ]);
+  });
+});
+
+describe(GetKpisCommand.name, () => {
+  const invalid = (q: Parameters<typeof GetKpisCommand.of>[1]) => {
+    try {
+      GetKpisCommand.of('t', q);
+    } catch (err) {
+      return err instanceof AppError ? err.message : 'other error';
+    }
+    return 'accepted';
+  };
+
+  it('accepts a period and turns empty filters into none', () => {
+    const sut = GetKpisCommand.of('t', { fromDate: '2026-01-01', toDate: '2026-01-31', segment: '', currency: 'usd' });
+    expect(sut).toMatchObject({ segment: null, channel: null, currency: 'USD' });
+  });
+
+  it('refuses missing or inverted dates and bad currencies, naming every problem', () => {
+    expect(invalid({})).toBe('from_date must be a date YYYY-MM-DD; to_date must be a date YYYY-MM-DD');
+    expect(invalid({ fromDate: '2026-02-01', toDate: '2026-01-31' })).toBe('to_date must not be before from_date');
+    expect(invalid({ fromDate: '2026-02-01', toDate: '2026-02-02', currency: 'dollars' })).toBe(
+      'currency must be an ISO 4217 code',
+    );
+  });
+});

@@ -1,0 +1,157 @@
+import { Metadata, status } from '@grpc/grpc-js';
+import { reporting } from '@collections/contracts';
+import { BatchControl, EventConsumer } from '@collections/messaging';
+import { grpcClient, metadataFromPrincipalHeaders } from '@collections/platform';
+import { ServiceUnderTest, startServiceUnderTest } from '@collections/testing';
+import { REPORTING_TOPICS, reportingHandlers, reportingService } from '../src/reporting.service';
+import { SeedEvent, portfolioEvents, shuffled, toRecord } from './support/portfolio-events';
+
+const control: BatchControl = { heartbeat: async () => undefined, isActive: () => true };
+const Q1 = { fromDate: '2026-01-01', toDate: '2026-03-31' };
+const FEB_MAR = { fromDate: '2026-02-01', toDate: '2026-03-31' };
+
+/** One read model under test: the real service on its own database, fed through its inbox consumer. */
+class ReadModel {
+  private consumer!: EventConsumer;
+  private client!: ReturnType<typeof grpcClient<typeof reporting.ReportingServiceService>>;
+  private offset = 0;
+  sut!: ServiceUnderTest;
+
+  async start(): Promise<this> {
+    this.sut = await startServiceUnderTest(reportingService);
+    this.consumer = this.sut.context.backbone.consume({ topics: REPORTING_TOPICS, handlers: reportingHandlers });
+    this.client = grpcClient(reporting.ReportingServiceService, this.sut.app.grpcAddress);
+    return this;
+  }
+
+  /** Delivers events as one batch, as the transport would; `id` overrides the event id (a republish). */
+  async deliver(events: SeedEvent[], id?: (e: SeedEvent) => string): Promise<void> {
+    const records = events.map((e) => toRecord(e, this.sut.tenant, this.offset++, id?.(e)));
+    await this.consumer.handleBatch(records, control);
+  }
+
+  md(apiKey = this.sut.apiKey): Metadata {
+    return metadataFromPrincipalHeaders({ apiKey });
+  }
+
+  kpis(request: Partial<reporting.GetKpisRequest>, apiKey?: string): Promise<reporting.GetKpisResponse> {
+    return this.client.getKpis(reporting.GetKpisRequest.fromPartial(request), this.md(apiKey));
+  }
+
+  async close(): Promise<void> {
+    this.client.close();
+    await this.sut.close();
+  }
+}
+
+const valueOf = (r: reporting.GetKpisResponse, name: string) => r.kpis.find((k) => k.name === name)?.value;
+const rollRate = (r: reporting.GetKpisResponse, from: string, to: string) =>
+  r.rollRates.find((x) => x.fromBucket === from && x.toBucket === to)?.rate;
+const QUERIES: Partial<reporting.GetKpisRequest>[] = [
+  Q1,
+  FEB_MAR,
+  { ...Q1, segment: 'SEGMENT_NEGOTIATE' },
+  { ...Q1, modelVersion: 'm2' },
+  { ...FEB_MAR, channel: 'CHANNEL_CALL' },
+];
+
+describe('KPIs from a replayed event stream (real PostgreSQL)', () => {
+  const events = portfolioEvents();
+  let inOrder: ReadModel;
+  let replayed: ReadModel;
+
+  beforeAll(async () => {
+    inOrder = await new ReadModel().start();
+    replayed = await new ReadModel().start();
+    await inOrder.deliver(events);
+  });
+  afterAll(async () => {
+    await inOrder?.close();
+    await replayed?.close();
+  });
+
+  it('computes the recovery rates of the hand-computed portfolio, net of the reversed payment', async () => {
+    const r = await inOrder.kpis(Q1);
+    expect(r.accounts).toBe(3);
+    expect(r.currency).toBe('USD');
+    expect(valueOf(r, 'recovery_rate')).toBeCloseTo(110_000 / 500_000, 12);
+    expect(valueOf(r, 'recovery_rate_30d')).toBeCloseTo(20_000 / 500_000, 12);
+    expect(valueOf(r, 'recovery_rate_60d')).toBeCloseTo(80_000 / 500_000, 12);
+    expect(valueOf(r, 'recovery_rate_90d')).toBeCloseTo(110_000 / 500_000, 12);
+    expect(valueOf(r, 'promises_kept')).toBe(1);
+  });
+
+  it('computes roll rates, cure rate, CEI and DSO between the start and the end of a period', async () => {
+    const r = await inOrder.kpis(FEB_MAR);
+    // On 01-31 A and B were 1-30 (C not yet placed); on 03-31 A is current, B 31-60, C 1-30.
+    expect(rollRate(r, '1-30', 'current')).toBe(0.5);
+    expect(rollRate(r, '1-30', '31-60')).toBe(0.5);
+    expect(rollRate(r, '1-30', '1-30')).toBe(0);
+    expect(rollRate(r, 'current', 'current')).toBeUndefined(); // no account was current on 01-31
+    expect(valueOf(r, 'cure_rate')).toBe(0.5);
+    // Receivable 01-31: A 800 + B 3,000; billed 800 + 1,000; 03-31: A 500 + B 2,400 + C 1,000;
+    // collected in Feb-Mar: B 600 + A 300 (B's 100 was reversed).
+    expect(valueOf(r, 'collected_minor')).toBe(90_000);
+    expect(valueOf(r, 'collection_effectiveness_index')).toBeCloseTo(90_000 / (380_000 + 180_000 - 390_000), 12);
+    expect(valueOf(r, 'days_sales_outstanding')).toBeCloseTo((390_000 / 180_000) * 59, 9);
+    expect(valueOf(r, 'contact_attempts')).toBe(3);
+    expect(valueOf(r, 'promise_kept_rate')).toBeUndefined(); // no event says a promise was broken
+    // Debtors contacted: d-A and d-B by call, d-C by SMS; d-C then withdrew SMS consent.
+    expect(valueOf(r, 'opt_out_rate')).toBeCloseTo(1 / 3, 12);
+  });
+
+  it('filters by the latest segment, the scoring model version and the contact channel', async () => {
+    expect((await inOrder.kpis({ ...Q1, segment: 'SEGMENT_NEGOTIATE' })).accounts).toBe(1); // B: A moved on
+    const m2 = await inOrder.kpis({ ...Q1, modelVersion: 'm2' });
+    expect(m2.accounts).toBe(1);
+    expect(valueOf(m2, 'recovery_rate')).toBeCloseTo(50_000 / 100_000, 12);
+    const calls = await inOrder.kpis({ ...FEB_MAR, channel: 'CHANNEL_CALL' });
+    expect(valueOf(calls, 'contact_attempts')).toBe(2);
+    expect(valueOf(calls, 'opt_out_rate')).toBe(0);
+  });
+
+  it('gives identical KPIs when the same events arrive shuffled, redelivered, republished and late', async () => {
+    const late = new Set(['evt-4', 'evt-7']); // a first score and an opening balance
+    const early = shuffled(
+      events.filter((e) => !late.has(e.id)),
+      20_260_301,
+    );
+    for (let i = 0; i < early.length; i += 7) await replayed.deliver(early.slice(i, i + 7));
+    await replayed.deliver(shuffled(events, 7).slice(0, 12)); // redelivered: the inbox drops them
+    await replayed.deliver(shuffled(events, 11).slice(0, 12), (e) => `republished-${e.id}`); // new ids, same facts
+    await replayed.deliver(events.filter((e) => late.has(e.id)));
+
+    for (const q of QUERIES) expect(await replayed.kpis(q)).toEqual(await inOrder.kpis(q));
+  });
+
+  it('refuses a period that ends before it starts', async () => {
+    await expect(inOrder.kpis({ fromDate: '2026-03-01', toDate: '2026-02-01' })).rejects.toMatchObject({
+      code: status.INVALID_ARGUMENT,
+    });
+  });
+
+  it("answers only from the caller's tenant", async () => {
+    const other = await inOrder.kpis(Q1, inOrder.sut.otherApiKey);
+    expect(other.accounts).toBe(0);
+    expect(valueOf(other, 'recovery_rate')).toBeUndefined();
+  });
+
+  it('answers the same over REST, and exports the KPI table as CSV', async () => {
+    const url = `${inOrder.sut.app.httpUrl}/v1/reporting/kpis?from_date=2026-01-01&to_date=2026-03-31`;
+    const headers = { 'x-api-key': inOrder.sut.apiKey };
+    const rest = await fetch(url, { headers });
+    expect(rest.status).toBe(200);
+    expect(reporting.GetKpisResponse.fromJSON(await rest.json())).toEqual(await inOrder.kpis(Q1));
+
+    const csv = await fetch(url.replace('/kpis?', '/kpis.csv?'), { headers });
+    expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
+    const lines = (await csv.text()).trimEnd().split('\r\n');
+    expect(lines[0]).toBe('kpi,value,from_date,to_date,currency,inputs');
+    expect(lines).toContain(
+      'recovery_rate_30d,0.04,2026-01-01,2026-03-31,USD,collected=20000 placed=500000 accounts=3',
+    );
+
+    const bad = await fetch(url.replace('2026-03-31', '2025-12-31'), { headers });
+    expect(bad.status).toBe(400);
+  });
+});

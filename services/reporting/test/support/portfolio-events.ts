@@ -1,0 +1,191 @@
+import { EventPayload, EventType, encodePayload, orchestrator, scoring, topicOf } from '@collections/contracts';
+import { InboundRecord, buildHeaders } from '@collections/messaging';
+
+export interface SeedEvent<T extends EventType = EventType> {
+  id: string;
+  type: T;
+  time: Date;
+  payload: EventPayload<T>;
+}
+
+const USD = (amountMinor: number) => ({ amountMinor, currency: 'USD' });
+const at = (day: string, hour = 12) => new Date(`${day}T${String(hour).padStart(2, '0')}:00:00Z`);
+
+/**
+ * A portfolio small enough to compute by hand (the one of kpis.spec.ts, told as events):
+ *   A opened 2026-01-01 owing 1,000.00; pays 200.00 on 01-20 and 300.00 on 03-15; 1-30 on 01-15,
+ *     current again on 03-16 (a same-day correction: 1-30 first, then current)
+ *   B opened 2026-01-01 owing 3,000.00; pays 600.00 on 02-10, and 100.00 on 02-20 that is reversed
+ *     on 02-25; 1-30 on 01-20, 31-60 on 02-25
+ *   C opened 2026-02-01 owing 1,000.00; pays nothing; 1-30 on 03-05
+ * Statements: A 800.00 on 02-05, C 1,000.00 on 03-01. Contacts: A call allowed, A SMS refused,
+ * B call allowed, C SMS allowed; C's debtor then withdraws SMS consent (A's withdraws WhatsApp,
+ * where nobody contacted them). A kept a promise on 03-15. A was scored NEGOTIATE by m1, then
+ * SELF_CURE by m2; B NEGOTIATE (m1); C HARDSHIP (m1).
+ */
+export function portfolioEvents(): SeedEvent[] {
+  const events: SeedEvent[] = [];
+  let n = 0;
+  const add = <T extends EventType>(type: T, time: Date, payload: EventPayload<T>) =>
+    events.push({ id: `evt-${++n}`, type, time, payload } as SeedEvent);
+  const open = (accountId: string, day: string, owed: number) => {
+    add('collections.ledger.v1.AccountOpened', at(day, 9), {
+      accountId,
+      externalRef: '',
+      product: 0,
+      currency: 'USD',
+      creditLimitMinor: 0,
+      openedOn: day,
+      debtors: [{ debtorId: `d-${accountId}`, role: 0 }],
+      timeZone: 'UTC',
+    });
+    balance(accountId, `${accountId}-opening`, day, owed, 10);
+  };
+  const balance = (accountId: string, entryId: string, day: string, total: number, hour = 13) =>
+    add('collections.ledger.v1.BalanceChanged', at(day, hour), {
+      balance: {
+        accountId,
+        asOfDate: day,
+        total: USD(total),
+        principal: USD(total),
+        interest: USD(0),
+        fees: USD(0),
+        pastDue: USD(0),
+        daysPastDue: 0,
+        agingBucket: '',
+      },
+      causedByEntryId: entryId,
+    });
+  const pay = (accountId: string, paymentId: string, day: string, amount: number, after: number) => {
+    add('collections.ledger.v1.PaymentPosted', at(day), {
+      paymentId,
+      accountId,
+      amount: USD(amount),
+      balanceAfter: USD(after),
+      postedAt: at(day),
+      reference: '',
+    });
+    balance(accountId, paymentId, day, after);
+  };
+  const age = (accountId: string, day: string, daysPastDue: number, bucket: string, hour = 6) =>
+    add('collections.ledger.v1.DelinquencyChanged', at(day, hour), {
+      accountId,
+      asOfDate: day,
+      daysPastDue,
+      previousBucket: '',
+      bucket,
+      pastDue: USD(0),
+    });
+  const score = (accountId: string, day: string, segment: scoring.Segment, modelVersion: string) =>
+    add('collections.scoring.v1.AccountScored', at(day, 3), {
+      accountId,
+      probabilityToPay: 0.5,
+      segment,
+      modelVersion,
+      reasons: [],
+      scoredAt: at(day, 3),
+      priority: 1,
+      daysPastDue: 0,
+      segmentRule: '',
+      imputedFeatures: [],
+    });
+  const contact = (
+    decisionId: string,
+    accountId: string,
+    day: string,
+    channel: orchestrator.Channel,
+    allowed: boolean,
+  ) =>
+    add('collections.orchestrator.v1.ContactDecision', at(day, 15), {
+      decisionId,
+      accountId,
+      channel,
+      allowed,
+      reasons: [],
+      decidedAt: at(day, 15),
+    });
+  const statement = (accountId: string, cycle: number, day: string, due: number) =>
+    add('collections.ledger.v1.StatementIssued', at(day, 2), {
+      accountId,
+      cycle,
+      statementDate: day,
+      dueDate: day,
+      amountDue: USD(due),
+      minimumDue: USD(due / 10),
+      hasReportedStatus: false,
+      reportedStatus: 0,
+    });
+
+  open('A', '2026-01-01', 100_000);
+  open('B', '2026-01-01', 300_000);
+  open('C', '2026-02-01', 100_000);
+  score('A', '2026-01-02', scoring.Segment.SEGMENT_NEGOTIATE, 'm1');
+  score('B', '2026-01-02', scoring.Segment.SEGMENT_NEGOTIATE, 'm1');
+  score('C', '2026-02-02', scoring.Segment.SEGMENT_HARDSHIP, 'm1');
+  score('A', '2026-02-15', scoring.Segment.SEGMENT_SELF_CURE, 'm2');
+  age('A', '2026-01-15', 14, '1-30');
+  age('B', '2026-01-20', 19, '1-30');
+  pay('A', 'pay-A1', '2026-01-20', 20_000, 80_000);
+  contact('dec-1', 'A', '2026-02-03', orchestrator.Channel.CHANNEL_CALL, true);
+  contact('dec-2', 'A', '2026-02-04', orchestrator.Channel.CHANNEL_SMS, false);
+  contact('dec-3', 'B', '2026-02-05', orchestrator.Channel.CHANNEL_CALL, true);
+  statement('A', 1, '2026-02-05', 80_000);
+  pay('B', 'pay-B1', '2026-02-10', 60_000, 240_000);
+  pay('B', 'pay-B2', '2026-02-20', 10_000, 230_000);
+  add('collections.ledger.v1.PaymentReversed', at('2026-02-25'), {
+    entryId: 'rev-B2',
+    paymentId: 'pay-B2',
+    accountId: 'B',
+    amount: USD(10_000),
+    reason: 'NSF',
+  });
+  balance('B', 'rev-B2', '2026-02-25', 240_000);
+  age('B', '2026-02-25', 36, '31-60');
+  statement('C', 1, '2026-03-01', 100_000);
+  contact('dec-4', 'C', '2026-03-02', orchestrator.Channel.CHANNEL_SMS, true);
+  const consent = (debtorId: string, day: string, channel: string, granted: boolean) =>
+    add('collections.ledger.v1.ConsentChanged', at(day, 16), { debtorId, channel, granted, consentedChannels: [] });
+  consent('d-A', '2026-02-07', 'whatsapp', false); // never contacted on WhatsApp: not an opt-out of a contact
+  consent('d-C', '2026-03-03', 'sms', false);
+  age('C', '2026-03-05', 4, '1-30');
+  pay('A', 'pay-A2', '2026-03-15', 30_000, 50_000);
+  add('collections.promises.v1.PromiseKept', at('2026-03-15', 14), {
+    promiseId: 'prom-A1',
+    accountId: 'A',
+    amount: USD(30_000),
+    keptAt: at('2026-03-15', 14),
+  });
+  age('A', '2026-03-16', 29, '1-30', 5);
+  age('A', '2026-03-16', 0, 'current', 6);
+  return events;
+}
+
+/** The event as the transport delivers it: a CloudEvents record (the offset is its position). */
+export function toRecord(e: SeedEvent, tenantId: string, offset: number, id = e.id): InboundRecord {
+  return {
+    topic: topicOf(e.type),
+    key: (e.payload as { accountId?: string }).accountId ?? '',
+    headers: buildHeaders({ type: e.type, source: '/collections/seed', tenantId, time: e.time, id }),
+    payload: Buffer.from(encodePayload(e.type, e.payload)),
+    partition: 0,
+    offset: String(offset),
+  };
+}
+
+/** A seeded shuffle (mulberry32), so a failing order can be replayed. */
+export function shuffled<T>(items: readonly T[], seed: number): T[] {
+  let s = seed >>> 0;
+  const random = () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
+}

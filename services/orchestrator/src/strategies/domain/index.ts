@@ -17,3 +17,4 @@ export {
   nextAction,
   scheduledOn,
 } from './strategy.evaluator';
+export { parseStrategyText, type StrategyFormat } from './strategy.parser';

@@ -76,6 +76,15 @@ describe('strategies API (gRPC and REST, real PostgreSQL)', () => {
     expect(first.strategy).toMatchObject({ version: 1, active: false });
   });
 
+  it('gives concurrent puts of one strategy consecutive versions, the last one active', async () => {
+    const document = JSON.stringify(retailStrategy());
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, () => client.putStrategy({ strategyId: 'busy', document, format: JSON_FORMAT }, md())),
+    );
+    expect(answers.map((a) => a.strategy!.version).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect((await client.getStrategy({ strategyId: 'busy', version: 0 }, md())).strategy).toMatchObject({ version: 8 });
+  });
+
   it('keeps each tenant to its own strategies', async () => {
     await client.putStrategy(
       { strategyId: 'private', document: JSON.stringify(retailStrategy()), format: JSON_FORMAT },

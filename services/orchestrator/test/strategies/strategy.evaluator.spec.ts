@@ -66,6 +66,24 @@ describe('strategy evaluation', () => {
       expect(due('2026-03-26', ['d-3', 'd-1', 'd0', 'd+5', 'd+15'])).toEqual({ kind: 'wait', nextOn: null });
     });
 
+    it('retries a failed step once on its fallback channel, and gives up on one without a fallback', () => {
+      const a = account();
+      expect(nextAction(sut, a, CLEAR, progress({ stepsDone: ['d-3'], stepsFailed: ['d-1'] }), '2026-03-09')).toEqual({
+        kind: 'step',
+        step: sut.arms[0].steps[1],
+        channel: 'sms',
+        fallback: true,
+        scheduledOn: '2026-03-09',
+      });
+      expect(nextAction(sut, a, CLEAR, progress({ stepsDone: ['d-3'] }), '2026-03-09')).toMatchObject({
+        channel: 'whatsapp',
+        fallback: false,
+      });
+      expect(
+        nextAction(sut, a, CLEAR, progress({ stepsDone: ['d-3', 'd-1'], stepsFailed: ['d0'] }), '2026-03-10'),
+      ).toEqual({ kind: 'wait', nextOn: '2026-03-15' });
+    });
+
     it('escalates to the agent queue at D+30 and refers to legal at D+90', () => {
       const a = account();
       const done = sut.arms[0].steps.map((s) => s.id);

@@ -113,8 +113,20 @@ export function nextAction(
   }
   if (progress.referredToLegal || progress.escalated) return { kind: 'wait', nextOn: null };
   const arm = doc.arms.find((a) => a.id === progress.armId);
-  const step = arm?.steps.find((s) => !progress.stepsDone.includes(s.id));
+  const failed = progress.stepsFailed ?? [];
+  // A failed step with no fallback is given up on; one with a fallback is retried on it once.
+  const step = arm?.steps.find(
+    (s) => !progress.stepsDone.includes(s.id) && !(failed.includes(s.id) && s.fallbackChannel === undefined),
+  );
   if (!step) return { kind: 'wait', nextOn: null };
   const on = scheduledOn(step, account.dueDate, progress.enteredOn);
-  return on <= today ? { kind: 'step', step, scheduledOn: on } : { kind: 'wait', nextOn: on };
+  if (on > today) return { kind: 'wait', nextOn: on };
+  const fallbackChannel = failed.includes(step.id) ? step.fallbackChannel : undefined;
+  return {
+    kind: 'step',
+    step,
+    channel: fallbackChannel ?? step.channel,
+    fallback: fallbackChannel !== undefined,
+    scheduledOn: on,
+  };
 }

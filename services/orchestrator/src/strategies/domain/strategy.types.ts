@@ -83,8 +83,10 @@ export interface StrategyProgress {
   /** `YYYY-MM-DD`, the local day the account entered the strategy. */
   readonly enteredOn: string;
   readonly armId: string;
-  /** Ids of steps already taken (sent or given up on). */
+  /** Ids of steps already taken (sent, or sent on their fallback channel, or given up on). */
   readonly stepsDone: readonly string[];
+  /** Ids of steps whose send on their own channel failed; their fallback channel is next. */
+  readonly stepsFailed?: readonly string[];
   readonly escalated: boolean;
   readonly referredToLegal: boolean;
 }
@@ -93,5 +95,12 @@ export type NextAction =
   | { readonly kind: 'stopped'; readonly because: readonly StopCondition[] }
   | { readonly kind: 'legal-referral' }
   | { readonly kind: 'escalate'; readonly queue: string }
-  | { readonly kind: 'step'; readonly step: StrategyStep; readonly scheduledOn: string }
+  | {
+      readonly kind: 'step';
+      readonly step: StrategyStep;
+      /** The step's channel, or its fallback after a failure. */
+      readonly channel: Channel;
+      readonly fallback: boolean;
+      readonly scheduledOn: string;
+    }
   | { readonly kind: 'wait'; readonly nextOn: string | null };

@@ -4,15 +4,32 @@ import { debtorFactHandlers, decideOnScore } from './decisions/decide-on-score.c
 import { OrchestratorDebtorFacts1763900003100 } from './migrations/1763900003100-orchestrator-debtor-facts';
 import { OrchestratorGrpcController } from './decisions/orchestrator.grpc';
 import { OrchestratorInitial1763900003000 } from './migrations/1763900003000-orchestrator-initial';
+import { OrchestratorStrategies1763900006100 } from './migrations/1763900006100-orchestrator-strategies';
+import { StrategiesRestController } from './strategies/strategies.controller';
+import { StrategiesRpc } from './strategies/strategies.rpc';
+import { StrategyRepository } from './strategies/strategy.repository';
+import { StrategiesUseCase } from './strategies/usecases/strategies.usecase';
+import { defaultTemplateExists } from './templates/domain';
 
 /** services/orchestrator: whom to contact, when and how (walking skeleton: decision per score). */
 export const orchestratorService: ServiceDefinition = {
   name: 'orchestrator',
-  migrations: [OrchestratorInitial1763900003000, OrchestratorDebtorFacts1763900003100],
+  migrations: [
+    OrchestratorInitial1763900003000,
+    OrchestratorDebtorFacts1763900003100,
+    OrchestratorStrategies1763900006100,
+  ],
   module: (ctx) => ({
     module: class OrchestratorModule {},
-    controllers: [OrchestratorGrpcController],
-    providers: [{ provide: SERVICE_CONTEXT, useValue: ctx }],
+    controllers: [OrchestratorGrpcController, StrategiesRestController],
+    providers: [
+      { provide: SERVICE_CONTEXT, useValue: ctx },
+      {
+        provide: StrategiesUseCase,
+        useValue: new StrategiesUseCase(new StrategyRepository(ctx.dataSource), defaultTemplateExists),
+      },
+      StrategiesRpc,
+    ],
   }),
   consumers: (ctx) => {
     ctx.backbone.consume({

@@ -2,6 +2,7 @@ import { Controller, Inject } from '@nestjs/common';
 import { orchestrator } from '@collections/contracts';
 import { currentTenantId } from '@collections/platform';
 import { SERVICE_CONTEXT, ServiceContext } from '@collections/runtime';
+import { StrategiesRpc } from '../strategies/strategies.rpc';
 
 interface DecisionRow {
   id: string;
@@ -16,7 +17,24 @@ interface DecisionRow {
 @Controller()
 @orchestrator.OrchestratorServiceControllerMethods()
 export class OrchestratorGrpcController implements orchestrator.OrchestratorServiceController {
-  constructor(@Inject(SERVICE_CONTEXT) private readonly ctx: ServiceContext) {}
+  constructor(
+    @Inject(SERVICE_CONTEXT) private readonly ctx: ServiceContext,
+    private readonly strategies: StrategiesRpc,
+  ) {}
+
+  putStrategy(request: orchestrator.PutStrategyRequest): Promise<orchestrator.PutStrategyResponse> {
+    return this.strategies.putStrategy(request);
+  }
+
+  getStrategy(request: orchestrator.GetStrategyRequest): Promise<orchestrator.GetStrategyResponse> {
+    return this.strategies.getStrategy(request);
+  }
+
+  listStrategyVersions(
+    request: orchestrator.ListStrategyVersionsRequest,
+  ): Promise<orchestrator.ListStrategyVersionsResponse> {
+    return this.strategies.listStrategyVersions(request);
+  }
 
   async getContactDecision(
     request: orchestrator.GetContactDecisionRequest,

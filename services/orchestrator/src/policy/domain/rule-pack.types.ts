@@ -125,6 +125,11 @@ export interface OpenDimension {
   readonly note: string;
 }
 
+/** Messages on these channels carry a line telling the debtor how to opt out of them. */
+export interface OptOutNoticeRule extends RuleSource {
+  readonly channels: readonly Channel[];
+}
+
 export interface RulePack {
   readonly jurisdiction: Jurisdiction;
   /** Changes with any rule; recorded beside every decision. */
@@ -140,6 +145,8 @@ export interface RulePack {
   readonly quietPeriods: readonly QuietPeriodRule[];
   readonly consent: ConsentRule;
   readonly optOut: RuleSource;
+  /** Where the law wants every electronic message to say how to opt out; absent where it does not. */
+  readonly optOutNotice?: OptOutNoticeRule;
   readonly holds: readonly HoldRule[];
   readonly auditRetention: AuditRetention;
   readonly openDimensions: readonly OpenDimension[];

@@ -88,6 +88,10 @@ export function rulePackViolations(pack: RulePack): PolicyViolation[] {
   });
   source('consent', pack.consent);
   source('optOut', pack.optOut);
+  if (pack.optOutNotice) {
+    source('optOutNotice', pack.optOutNotice);
+    channels('optOutNotice.channels', pack.optOutNotice.channels);
+  }
   const holds = new Set<string>();
   pack.holds.forEach((rule, i) => {
     source(`holds[${i}]`, rule);

@@ -58,6 +58,12 @@ export const US_REGULATION_F_PACK: RulePack = {
     text: 'No communication through a medium the consumer asked not to be used; electronic messages carry an opt-out',
     citation: `${REG_F} §1006.14(h)(1), §1006.6(e)`,
   },
+  optOutNotice: {
+    id: 'US-OPT-OUT-NOTICE',
+    text: 'Every e-mail, text message or other electronic communication states a simple way to opt out of it',
+    citation: `${REG_F} §1006.6(e)`,
+    channels: ['email', 'sms', 'whatsapp'],
+  },
   holds: holdRules('US', {
     dispute: {
       text: 'After a written dispute within the validation period, collection stops until verification is sent',

@@ -1,0 +1,106 @@
+import { Channel, Hold, Jurisdiction } from '../../policy/domain';
+
+/** The words of a strategy document; the same words as its published JSON Schema. */
+
+export const STOP_CONDITIONS = ['payment', 'promise', 'dispute', 'opt_out', 'hold'] as const;
+export type StopCondition = (typeof STOP_CONDITIONS)[number];
+
+export const OFFSET_ANCHORS = ['due_date', 'entry'] as const;
+export type OffsetAnchor = (typeof OFFSET_ANCHORS)[number];
+
+export interface Range {
+  readonly min?: number;
+  readonly max?: number;
+}
+
+/** Every present condition must hold; an absent one does not constrain. */
+export interface EntryConditions {
+  readonly segments?: readonly string[];
+  /** Negative before the due date: D-3 is `-3`. */
+  readonly daysPastDue?: Range;
+  /** Outstanding balance in minor units of `currency`. */
+  readonly balanceMinor?: Range;
+  readonly currency?: string;
+  readonly products?: readonly string[];
+  readonly jurisdictions?: readonly Jurisdiction[];
+}
+
+export interface StrategyStep {
+  readonly id: string;
+  readonly channel: Channel;
+  readonly template: string;
+  /** Days from the due date (D-3 is `-3`) or from the account's entry into the strategy. */
+  readonly offset: { readonly from: OffsetAnchor; readonly days: number };
+  /** `HH:MM` in the debtor's local time, `to` exclusive. */
+  readonly preferredWindow?: { readonly from: string; readonly to: string };
+  readonly fallbackChannel?: Channel;
+}
+
+/** Champion/challenger: each arm carries its own cadence; weights are percentages summing to 100. */
+export interface StrategyArm {
+  readonly id: string;
+  readonly weight: number;
+  readonly steps: readonly StrategyStep[];
+}
+
+export interface StrategyDocument {
+  readonly name: string;
+  readonly description?: string;
+  /** Lower runs first when several strategies of a tenant admit an account. */
+  readonly priority: number;
+  readonly entry: EntryConditions;
+  readonly arms: readonly StrategyArm[];
+  readonly stopConditions: readonly StopCondition[];
+  /** Hand the account to a human queue once it is this many days past due. */
+  readonly escalation?: { readonly atDaysPastDue: number; readonly queue: string };
+  /** Refer the account for legal action once it is this many days past due. */
+  readonly legalReferral?: { readonly atDaysPastDue: number };
+}
+
+/** What the strategy needs to know about an account on a given local day. */
+export interface AccountSnapshot {
+  readonly tenantId: string;
+  readonly accountId: string;
+  readonly segment: string;
+  readonly product: string;
+  readonly jurisdiction: Jurisdiction;
+  readonly balanceMinor: number;
+  readonly currency: string;
+  /** `YYYY-MM-DD`. */
+  readonly dueDate: string;
+}
+
+/** Live facts that stop the cadence. */
+export interface AccountStatus {
+  readonly paidInFull: boolean;
+  readonly promiseActive: boolean;
+  readonly disputed: boolean;
+  readonly optedOut: boolean;
+  readonly holds: readonly Hold[];
+}
+
+export interface StrategyProgress {
+  /** `YYYY-MM-DD`, the local day the account entered the strategy. */
+  readonly enteredOn: string;
+  readonly armId: string;
+  /** Ids of steps already taken (sent, or sent on their fallback channel, or given up on). */
+  readonly stepsDone: readonly string[];
+  /** Ids of steps whose send on their own channel failed; their fallback channel is next. */
+  readonly stepsFailed?: readonly string[];
+  readonly escalated: boolean;
+  readonly referredToLegal: boolean;
+}
+
+export type NextAction =
+  | { readonly kind: 'stopped'; readonly because: readonly StopCondition[] }
+  | { readonly kind: 'legal-referral' }
+  | { readonly kind: 'escalate'; readonly queue: string }
+  | {
+      readonly kind: 'step';
+      readonly step: StrategyStep;
+      /** The step's channel, or its fallback after a failure. */
+      readonly channel: Channel;
+      readonly fallback: boolean;
+      readonly scheduledOn: string;
+    }
+  | { readonly kind: 'wait'; readonly nextOn: string | null };

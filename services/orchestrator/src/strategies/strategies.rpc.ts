@@ -1,0 +1,61 @@
+import { Injectable } from '@nestjs/common';
+import { orchestrator } from '@collections/contracts';
+import { currentTenantId } from '@collections/platform';
+import { StrategyFormat } from './domain';
+import { StrategyVersionRow } from './strategy.repository';
+import { StrategiesUseCase } from './usecases/strategies.usecase';
+
+type StrategyRpcs = Pick<
+  orchestrator.OrchestratorServiceController,
+  'putStrategy' | 'getStrategy' | 'listStrategyVersions'
+>;
+
+/** The strategy RPCs: translate proto to use case and back. The gRPC controller and REST twin both call here. */
+@Injectable()
+export class StrategiesRpc implements StrategyRpcs {
+  constructor(private readonly strategies: StrategiesUseCase) {}
+
+  async putStrategy(request: orchestrator.PutStrategyRequest): Promise<orchestrator.PutStrategyResponse> {
+    const row = await this.strategies.put(
+      currentTenantId(),
+      request.strategyId,
+      request.document,
+      formatOf(request.format),
+    );
+    return { strategy: mapStrategyVersion(row) };
+  }
+
+  async getStrategy(request: orchestrator.GetStrategyRequest): Promise<orchestrator.GetStrategyResponse> {
+    return {
+      strategy: mapStrategyVersion(await this.strategies.get(currentTenantId(), request.strategyId, request.version)),
+    };
+  }
+
+  async listStrategyVersions(
+    request: orchestrator.ListStrategyVersionsRequest,
+  ): Promise<orchestrator.ListStrategyVersionsResponse> {
+    const rows = await this.strategies.list(currentTenantId(), request.strategyId);
+    return { versions: rows.map(mapStrategyVersion) };
+  }
+}
+
+function formatOf(format: orchestrator.StrategyFormat): StrategyFormat {
+  switch (format) {
+    case orchestrator.StrategyFormat.STRATEGY_FORMAT_YAML:
+      return 'yaml';
+    case orchestrator.StrategyFormat.STRATEGY_FORMAT_JSON:
+    case orchestrator.StrategyFormat.STRATEGY_FORMAT_UNSPECIFIED:
+    case orchestrator.StrategyFormat.UNRECOGNIZED:
+      return 'json';
+  }
+}
+
+export function mapStrategyVersion(row: StrategyVersionRow): orchestrator.StrategyVersion {
+  return {
+    strategyId: row.strategy_id,
+    version: row.version,
+    active: row.active,
+    document: JSON.stringify(row.document),
+    createdAt: row.created_at,
+  };
+}

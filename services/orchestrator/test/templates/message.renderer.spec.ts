@@ -1,0 +1,126 @@
+import { RULE_PACKS } from '../../src/policy/packs';
+import { Channel, Jurisdiction } from '../../src/policy/domain';
+import {
+  DEFAULT_TEMPLATES,
+  Locale,
+  MessageVariables,
+  formatMessageMoney,
+  renderMessage,
+} from '../../src/templates/domain';
+
+const NBSP = '\u00a0';
+
+const variables = (currency: string, balanceMinor: number, timeZone: string): MessageVariables => ({
+  debtor: { firstName: 'Ana', fullName: 'Ana Gómez', timeZone },
+  account: { reference: '4410-22', balanceMinor, currency, dueDate: '2026-03-10' },
+  // 04:30 UTC on the 20th: still the 19th in Bogotá, already the 20th in São Paulo.
+  paymentLink: { url: 'https://pay.example/p/tok', expiresAt: new Date('2026-03-20T04:30:00Z') },
+});
+
+const render = (
+  templateId: string,
+  locale: Locale,
+  jurisdiction: Jurisdiction,
+  channel: Channel,
+  vars: MessageVariables,
+) =>
+  renderMessage({
+    template: DEFAULT_TEMPLATES[templateId],
+    locale,
+    channel,
+    pack: RULE_PACKS[jurisdiction],
+    variables: vars,
+    optOutUrl: 'https://pay.example/opt-out/abc',
+  });
+
+describe(renderMessage.name, () => {
+  it('renders Spanish for Colombia, with whole pesos and the due date as written', () => {
+    expect(render('reminder', 'es', 'CO', 'sms', variables('COP', 250_000_00, 'America/Bogota'))).toEqual({
+      body: `Hola Ana, tu pago de $${NBSP}250.000 vence el 10 de marzo de 2026. Paga aquí: https://pay.example/p/tok`,
+    });
+  });
+
+  it('renders Spanish e-mail with a subject, centavos when there are some, and the link expiry in Bogotá time', () => {
+    expect(render('overdue', 'es', 'CO', 'email', variables('COP', 250_000_50, 'America/Bogota'))).toEqual({
+      subject: 'Pago pendiente 4410-22',
+      body:
+        `Ana Gómez, tu pago de $${NBSP}250.000,50 venció el 10 de marzo de 2026. ` +
+        'Ponte al día aquí (enlace válido hasta el 19 de marzo de 2026): https://pay.example/p/tok',
+    });
+  });
+
+  it('renders Portuguese for Brazil in reais, the link expiry in São Paulo time', () => {
+    expect(render('overdue', 'pt', 'BR', 'whatsapp', variables('BRL', 1_234_50, 'America/Sao_Paulo'))).toEqual({
+      body:
+        `Ana Gómez, seu pagamento de R$${NBSP}1.234,50 venceu em 10 de março de 2026. ` +
+        'Regularize aqui (link válido até 20 de março de 2026): https://pay.example/p/tok',
+    });
+  });
+
+  it('renders English for the US with the opt-out link Regulation F requires in e-mail', () => {
+    expect(render('reminder', 'en', 'US', 'email', variables('USD', 1_234_50, 'America/New_York'))).toEqual({
+      subject: 'Payment reminder 4410-22',
+      body:
+        'Hi Ana, your payment of $1,234.50 is due on March 10, 2026. Pay here: https://pay.example/p/tok\n\n' +
+        'To stop receiving these e-mails, visit https://pay.example/opt-out/abc',
+      optOutRule: 'US-OPT-OUT-NOTICE',
+    });
+  });
+
+  it('adds the reply-STOP line to texts in the US, in the debtor’s language', () => {
+    expect(render('due-today', 'en', 'US', 'sms', variables('USD', 1_234_50, 'America/New_York')).body).toBe(
+      'Hi Ana, your payment of $1,234.50 is due today (account 4410-22). Pay here: https://pay.example/p/tok\n\n' +
+        'To stop receiving messages on this channel, reply STOP',
+    );
+    expect(render('reminder', 'es', 'US', 'sms', variables('USD', 50_00, 'America/Chicago')).body).toBe(
+      'Hola Ana, tu pago de $50.00 vence el 10 de marzo de 2026. Paga aquí: https://pay.example/p/tok\n\n' +
+        'Para no recibir más mensajes por este medio, responde STOP',
+    );
+  });
+
+  it('adds no opt-out line to a letter, nor where the pack does not ask for one', () => {
+    const letter = render('final-notice', 'en', 'US', 'letter', variables('USD', 1_234_50, 'America/New_York'));
+    expect(letter.optOutRule).toBeUndefined();
+    expect(letter.body).not.toContain('STOP');
+    expect(
+      render('reminder', 'es', 'CO', 'email', variables('COP', 1_000_00, 'America/Bogota')).optOutRule,
+    ).toBeUndefined();
+  });
+
+  it('renders a Mexican letter with its subject in pesos with centavos', () => {
+    expect(render('final-notice', 'es', 'MX', 'letter', variables('MXN', 999_00, 'America/Mexico_City'))).toEqual({
+      subject: 'Aviso final — cuenta 4410-22',
+      body:
+        'Ana Gómez: la cuenta 4410-22 tiene un saldo vencido de $999.00 desde el 10 de marzo de 2026. ' +
+        'Si no recibimos el pago, la cuenta podrá pasar a cobro jurídico. Paga aquí: https://pay.example/p/tok',
+    });
+  });
+
+  it('refuses to render with a variable missing rather than leave a blank', () => {
+    const vars = variables('USD', 1_00, 'America/New_York') as unknown as { debtor: Record<string, unknown> };
+    delete vars.debtor.firstName;
+    expect(() => render('reminder', 'en', 'US', 'sms', vars as unknown as MessageVariables)).toThrow(/firstName/);
+  });
+
+  it('has every default template in every locale', () => {
+    for (const source of Object.values(DEFAULT_TEMPLATES)) {
+      expect(Object.keys(source).sort()).toEqual(['en', 'es', 'pt']);
+    }
+  });
+});
+
+describe(formatMessageMoney.name, () => {
+  it('formats integer minor units per currency and locale', () => {
+    expect(formatMessageMoney(250_000_00, 'COP', 'es-CO')).toBe(`$${NBSP}250.000`);
+    expect(formatMessageMoney(250_000_50, 'COP', 'es-CO')).toBe(`$${NBSP}250.000,50`);
+    expect(formatMessageMoney(-250_000_00, 'COP', 'es-CO')).toBe(`-$${NBSP}250.000`);
+    expect(formatMessageMoney(1_234_50, 'BRL', 'pt-BR')).toBe(`R$${NBSP}1.234,50`);
+    expect(formatMessageMoney(1_234_50, 'USD', 'en-US')).toBe('$1,234.50');
+    expect(formatMessageMoney(123_400, 'CLP', 'es-CL')).toBe('$123.400');
+    expect(formatMessageMoney(10_50, 'PEN', 'es-PE')).toBe(`S/${NBSP}10.50`);
+  });
+
+  it('keeps every unit of amounts too large for a float', () => {
+    expect(formatMessageMoney(Number.MAX_SAFE_INTEGER, 'USD', 'en-US')).toBe('$90,071,992,547,409.91');
+  });
+});

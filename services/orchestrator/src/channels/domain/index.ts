@@ -1,0 +1,5 @@
+export * from './provider';
+export * from './sender';
+export * from './rate-limiter';
+export * from './opt-out';
+export * from './recipients';

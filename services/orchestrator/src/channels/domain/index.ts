@@ -3,3 +3,4 @@ export * from './sender';
 export * from './rate-limiter';
 export * from './opt-out';
 export * from './recipients';
+export * from './signatures';

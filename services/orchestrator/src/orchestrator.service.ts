@@ -4,15 +4,25 @@ import { debtorFactHandlers, decideOnScore } from './decisions/decide-on-score.c
 import { OrchestratorDebtorFacts1763900003100 } from './migrations/1763900003100-orchestrator-debtor-facts';
 import { OrchestratorGrpcController } from './decisions/orchestrator.grpc';
 import { OrchestratorInitial1763900003000 } from './migrations/1763900003000-orchestrator-initial';
+import { OrchestratorChannelDeliveries1763900006000 } from './migrations/1763900006000-orchestrator-channel-deliveries';
+import { ChannelWebhooksController } from './channels/channel-webhooks.controller';
+import { CHANNEL_PROVIDERS, channelProvidersFromEnv } from './channels/config';
 
 /** services/orchestrator: whom to contact, when and how (walking skeleton: decision per score). */
 export const orchestratorService: ServiceDefinition = {
   name: 'orchestrator',
-  migrations: [OrchestratorInitial1763900003000, OrchestratorDebtorFacts1763900003100],
+  migrations: [
+    OrchestratorInitial1763900003000,
+    OrchestratorDebtorFacts1763900003100,
+    OrchestratorChannelDeliveries1763900006000,
+  ],
   module: (ctx) => ({
     module: class OrchestratorModule {},
-    controllers: [OrchestratorGrpcController],
-    providers: [{ provide: SERVICE_CONTEXT, useValue: ctx }],
+    controllers: [OrchestratorGrpcController, ChannelWebhooksController],
+    providers: [
+      { provide: SERVICE_CONTEXT, useValue: ctx },
+      { provide: CHANNEL_PROVIDERS, useFactory: () => channelProvidersFromEnv() },
+    ],
   }),
   consumers: (ctx) => {
     ctx.backbone.consume({

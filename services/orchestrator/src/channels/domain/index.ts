@@ -4,3 +4,4 @@ export * from './rate-limiter';
 export * from './opt-out';
 export * from './recipients';
 export * from './signatures';
+export * from './receipts';

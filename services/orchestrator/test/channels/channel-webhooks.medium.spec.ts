@@ -1,6 +1,6 @@
 import { ServiceUnderTest, startServiceUnderTest } from '@collections/testing';
 import { PgOutcomeStore } from '../../src/channels/channel-records';
-import { ReliableSender } from '../../src/channels/domain';
+import { ReliableSender, metaSignature } from '../../src/channels/domain';
 import { TwilioSmsProvider } from '../../src/channels/sms/twilio.provider';
 import { WhatsAppCloudProvider } from '../../src/channels/whatsapp/whatsapp-cloud.provider';
 import { orchestratorService } from '../../src/orchestrator.service';
@@ -131,6 +131,25 @@ describe('channel webhooks in the orchestrator app (real PostgreSQL)', () => {
     expect(await q(`SELECT * FROM channel_inbound WHERE sender LIKE '+346003003%'`)).toEqual([]);
   });
 
+  it('checks the WhatsApp signature over the exact bytes sent (escaped non-ASCII included)', async () => {
+    const rawBody =
+      '{"object":"whatsapp_business_account","entry":[{"id":"W","changes":[{"field":"messages","value":' +
+      '{"messaging_product":"whatsapp","messages":[{"from":"5511977770000","id":"wamid.esc1","timestamp":"1",' +
+      '"type":"text","text":{"body":"Sa\\u00edr"}}]}}]}]}';
+    const res = await deliverWebhook({
+      url: waHook(),
+      headers: { 'content-type': 'application/json', 'x-hub-signature-256': metaSignature(WA_SECRET, rawBody) },
+      rawBody,
+    });
+    expect(res.status).toBe(200);
+    expect(await q(`SELECT text FROM channel_inbound WHERE provider_message_id = 'wamid.esc1'`)).toEqual([
+      { text: 'Saír' },
+    ]);
+    expect(await q(`SELECT channel FROM channel_opt_out WHERE address = '+5511977770000'`)).toEqual([
+      { channel: 'whatsapp' },
+    ]);
+  });
+
   it('answers the WhatsApp verification handshake only with the right token', async () => {
     const ok = await fetch(`${waHook()}?hub.mode=subscribe&hub.verify_token=verify-me&hub.challenge=1158201444`);
     expect(ok.status).toBe(200);
@@ -176,11 +195,13 @@ describe('channel webhooks in the orchestrator app (real PostgreSQL)', () => {
       (await deliverWebhook({ ...tampered, rawBody: tampered.rawBody.replace('5511988880000', '5511988880001') }))
         .status,
     ).toBe(403);
-    expect(await q(`SELECT * FROM channel_opt_out WHERE channel = 'whatsapp'`)).toEqual([]);
+    expect(await q(`SELECT * FROM channel_opt_out WHERE address LIKE '+55119888800%'`)).toEqual([]);
 
     expect((await deliverWebhook(meta.inboundWebhook(waHook(), PHONE_ID, '5511988880000', 'Sáir'))).status).toBe(200);
-    expect(await q(`SELECT tenant_id, address FROM channel_opt_out WHERE channel = 'whatsapp'`)).toEqual([
-      { tenant_id: sut.tenant, address: '+5511988880000' },
-    ]);
+    expect(
+      await q(
+        `SELECT tenant_id, address FROM channel_opt_out WHERE channel = 'whatsapp' AND address LIKE '+55119888800%'`,
+      ),
+    ).toEqual([{ tenant_id: sut.tenant, address: '+5511988880000' }]);
   });
 });

@@ -112,11 +112,33 @@ describe('TwilioSmsProvider against the Twilio stand-in', () => {
     expect((await sms.send(msg('b'))).ok).toBe(true);
     expect(await sms.send(msg('c'))).toEqual({
       ok: false,
-      failure: { kind: 'rate-limited', code: 'local', retryAfterMs: 1000 },
+      failure: { kind: 'rate-limited', code: 'local', retryAfterMs: 1000, local: true },
     });
     now = 1000;
     expect((await sms.send(msg('c'))).ok).toBe(true);
     expect(twilio.messages.map((m) => m.from)).toEqual(['+15550000001', '+15550000002', '+15550000001']);
+  });
+
+  it('waits for the long code through the sender without spending retry attempts', async () => {
+    const sms = provider({ from: ['+15550000001'] });
+    const delays: number[] = [];
+    const sender = new ReliableSender(sms, {
+      store: new InMemoryOutcomeStore(),
+      delay: async (ms) => {
+        delays.push(ms);
+        now += ms;
+      },
+      random: () => 1,
+    });
+    const outcomes = [];
+    for (const key of ['a', 'b', 'c']) outcomes.push(await sender.send(msg(key)));
+    expect(outcomes.map((o) => [o.status, o.attempts])).toEqual([
+      ['sent', 1],
+      ['sent', 1],
+      ['sent', 1],
+    ]);
+    expect(delays).toEqual([1000, 1000]);
+    expect(twilio.messages).toHaveLength(3);
   });
 
   it('verifies signed status callbacks and reads delivered / failed / inbound', async () => {

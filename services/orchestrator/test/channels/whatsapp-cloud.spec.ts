@@ -122,7 +122,7 @@ describe('WhatsAppCloudProvider against the Cloud API stand-in', () => {
     expect(results.filter((x) => x.ok)).toHaveLength(1);
     expect(results.find((x) => !x.ok)).toEqual({
       ok: false,
-      failure: { kind: 'rate-limited', code: 'local', retryAfterMs: 13 },
+      failure: { kind: 'rate-limited', code: 'local', retryAfterMs: 13, local: true },
     });
     now = 13;
     expect((await wa.send(msg('b1'))).ok).toBe(true);

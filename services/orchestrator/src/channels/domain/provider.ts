@@ -23,8 +23,11 @@ export type SendFailure =
   | { kind: 'invalid-recipient'; code: string; detail: string }
   /** The provider refuses this message for good (policy, re-engagement window, bad request). */
   | { kind: 'rejected'; code: string; detail: string }
-  /** Slow down: retry no sooner than retryAfterMs when the provider says so. */
-  | { kind: 'rate-limited'; code: string; retryAfterMs?: number }
+  /**
+   * Slow down: retry no sooner than retryAfterMs when the provider says so. `local` when our own
+   * throughput limiter (not the provider) held the message back: nothing was sent.
+   */
+  | { kind: 'rate-limited'; code: string; retryAfterMs?: number; local?: boolean }
   /** 5xx or network: retry with backoff. */
   | { kind: 'transient'; code: string; detail: string };
 

@@ -6,6 +6,9 @@ export interface BackoffPolicy {
   capMs: number;
 }
 
+/** Waits for our own throughput limiter before a send counts as stuck. */
+const MAX_LOCAL_WAITS = 10_000;
+
 export const defaultBackoff: BackoffPolicy = { maxAttempts: 6, baseMs: 500, capMs: 60_000 };
 
 /** Full jitter: a random delay in [0, min(cap, base·2^attempt)], never below what the provider asked for. */
@@ -69,6 +72,7 @@ export class ReliableSender {
     if (known) return known;
     const policy = this.deps.policy ?? defaultBackoff;
     let attempts = 0;
+    let localWaits = 0;
     for (;;) {
       attempts += 1;
       let result: SendResult;
@@ -76,6 +80,18 @@ export class ReliableSender {
         result = await this.provider.send(message);
       } catch (err) {
         result = { ok: false, failure: { kind: 'transient', code: 'exception', detail: String(err) } };
+      }
+      if (
+        !result.ok &&
+        result.failure.kind === 'rate-limited' &&
+        result.failure.local &&
+        localWaits < MAX_LOCAL_WAITS
+      ) {
+        // Our own limiter held it back: nothing reached the provider, so no attempt is spent.
+        attempts -= 1;
+        localWaits += 1;
+        await this.deps.delay(result.failure.retryAfterMs ?? 0);
+        continue;
       }
       let outcome: DeliveryOutcome | undefined;
       if (result.ok) outcome = { status: 'sent', providerMessageId: result.providerMessageId, attempts };

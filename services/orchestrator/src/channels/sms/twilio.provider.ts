@@ -67,7 +67,8 @@ export class TwilioSmsProvider implements ChannelProvider {
     if (this.config.messagingServiceSid) form.set('MessagingServiceSid', this.config.messagingServiceSid);
     else {
       const slot = this.pool!.take(this.now());
-      if (!slot.ok) return { ok: false, failure: { kind: 'rate-limited', code: 'local', retryAfterMs: slot.waitMs } };
+      if (!slot.ok)
+        return { ok: false, failure: { kind: 'rate-limited', code: 'local', retryAfterMs: slot.waitMs, local: true } };
       form.set('From', slot.sender);
     }
     if (this.config.statusCallback) form.set('StatusCallback', this.config.statusCallback);

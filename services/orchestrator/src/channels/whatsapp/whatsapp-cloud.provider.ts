@@ -86,7 +86,8 @@ export class WhatsAppCloudProvider implements ChannelProvider {
         failure: { kind: 'rejected', code: 'template', detail: 'business-initiated WhatsApp needs a template' },
       };
     const slot = this.limiter.take(this.config.phoneNumberId, this.now());
-    if (!slot.ok) return { ok: false, failure: { kind: 'rate-limited', code: 'local', retryAfterMs: slot.waitMs } };
+    if (!slot.ok)
+      return { ok: false, failure: { kind: 'rate-limited', code: 'local', retryAfterMs: slot.waitMs, local: true } };
     const parameters = message.template.parameters ?? [];
     const body = {
       messaging_product: 'whatsapp',

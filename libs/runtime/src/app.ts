@@ -58,6 +58,8 @@ export async function startNestApp(options: AppOptions): Promise<RunningApp> {
   const app = await NestFactory.create<NestExpressApplication>(RootModule, {
     logger: new PinoNestLogger(options.logger),
     abortOnError: false,
+    // Webhook signatures (Twilio, Meta) are over the exact bytes: keep them as req.rawBody.
+    rawBody: true,
   });
   // Bulk commands (a bank file's payments, a portfolio page) are bigger than the 100 kB default.
   app.useBodyParser('json', { limit: JSON_BODY_LIMIT });

@@ -10,6 +10,9 @@ import { StrategiesRpc } from './strategies/strategies.rpc';
 import { StrategyRepository } from './strategies/strategy.repository';
 import { StrategiesUseCase } from './strategies/usecases/strategies.usecase';
 import { defaultTemplateExists } from './templates/domain';
+import { OrchestratorChannelDeliveries1763900006000 } from './migrations/1763900006000-orchestrator-channel-deliveries';
+import { ChannelWebhooksController } from './channels/channel-webhooks.controller';
+import { CHANNEL_PROVIDERS, channelProvidersFromEnv } from './channels/config';
 
 /** services/orchestrator: whom to contact, when and how (walking skeleton: decision per score). */
 export const orchestratorService: ServiceDefinition = {
@@ -17,11 +20,12 @@ export const orchestratorService: ServiceDefinition = {
   migrations: [
     OrchestratorInitial1763900003000,
     OrchestratorDebtorFacts1763900003100,
+    OrchestratorChannelDeliveries1763900006000,
     OrchestratorStrategies1763900006100,
   ],
   module: (ctx) => ({
     module: class OrchestratorModule {},
-    controllers: [OrchestratorGrpcController, StrategiesRestController],
+    controllers: [OrchestratorGrpcController, StrategiesRestController, ChannelWebhooksController],
     providers: [
       { provide: SERVICE_CONTEXT, useValue: ctx },
       {
@@ -29,6 +33,7 @@ export const orchestratorService: ServiceDefinition = {
         useValue: new StrategiesUseCase(new StrategyRepository(ctx.dataSource), defaultTemplateExists),
       },
       StrategiesRpc,
+      { provide: CHANNEL_PROVIDERS, useFactory: () => channelProvidersFromEnv() },
     ],
   }),
   consumers: (ctx) => {

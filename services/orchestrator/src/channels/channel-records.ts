@@ -1,0 +1,133 @@
+import { DataSource, EntityManager } from 'typeorm';
+import {
+  ChannelName,
+  DeliveryOutcome,
+  OutboundMessage,
+  OutcomeStore,
+  WebhookEvent,
+  isOptOut,
+  nextStatus,
+  outcomeStatus,
+  receiptMarksInvalid,
+} from './domain';
+
+/** Keeps each send's outcome per idempotency key in channel_delivery (the sender's store in production). */
+export class PgOutcomeStore implements OutcomeStore {
+  constructor(
+    private readonly db: DataSource | EntityManager,
+    private readonly channel: ChannelName,
+    private readonly message: Pick<OutboundMessage, 'tenantId' | 'to'>,
+    private readonly now: () => Date,
+  ) {}
+
+  async get(key: string): Promise<DeliveryOutcome | undefined> {
+    const [row] = (await this.db.query(
+      `SELECT status, provider_message_id, error_code, attempts FROM channel_delivery
+        WHERE tenant_id = $1 AND channel = $2 AND idempotency_key = $3`,
+      [this.message.tenantId, this.channel, key],
+    )) as { status: string; provider_message_id: string | null; error_code: string | null; attempts: number }[];
+    if (!row) return undefined;
+    if (row.provider_message_id)
+      return { status: 'sent', providerMessageId: row.provider_message_id, attempts: row.attempts };
+    const failure = { kind: 'rejected' as const, code: row.error_code ?? '', detail: 'recorded' };
+    if (row.status === 'invalid-recipient' || row.status === 'rejected')
+      return {
+        status: row.status,
+        failure: { ...failure, kind: row.status },
+        attempts: row.attempts,
+      } as DeliveryOutcome;
+    return { status: 'gave-up', failure: { ...failure, kind: 'transient' }, attempts: row.attempts };
+  }
+
+  async put(key: string, outcome: DeliveryOutcome): Promise<void> {
+    const tenant = this.message.tenantId;
+    const errorCode = outcome.status === 'sent' ? null : outcome.failure.code;
+    await this.db.query(
+      `INSERT INTO channel_delivery (tenant_id, channel, idempotency_key, recipient, provider_message_id, status, error_code, attempts, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (tenant_id, channel, idempotency_key) DO NOTHING`,
+      [
+        tenant,
+        this.channel,
+        key,
+        this.message.to,
+        outcome.status === 'sent' ? outcome.providerMessageId : null,
+        outcomeStatus(outcome),
+        errorCode,
+        outcome.attempts,
+        this.now(),
+      ],
+    );
+    if (outcome.status === 'invalid-recipient')
+      await markInvalid(this.db, tenant, this.channel, this.message.to, outcome.failure.code, this.now());
+  }
+}
+
+async function markInvalid(
+  db: DataSource | EntityManager,
+  tenant: string,
+  channel: ChannelName,
+  address: string,
+  reason: string,
+  at: Date,
+): Promise<void> {
+  await db.query(
+    `INSERT INTO contact_point (tenant_id, channel, address, invalid, invalid_reason, last_status, last_status_at)
+     VALUES ($1, $2, $3, true, $4, 'failed', $5)
+     ON CONFLICT (tenant_id, channel, address) DO UPDATE SET invalid = true, invalid_reason = EXCLUDED.invalid_reason`,
+    [tenant, channel, address, reason, at],
+  );
+}
+
+/** Applies verified webhook events: receipts update delivery and contact records, STOP words opt out. */
+export async function applyWebhookEvents(
+  tx: EntityManager,
+  tenant: string,
+  channel: ChannelName,
+  events: WebhookEvent[],
+  at: Date,
+): Promise<void> {
+  for (const event of events) {
+    if (event.kind === 'status') {
+      const [row] = (await tx.query(
+        `SELECT recipient, status FROM channel_delivery WHERE tenant_id = $1 AND channel = $2 AND provider_message_id = $3 FOR UPDATE`,
+        [tenant, channel, event.providerMessageId],
+      )) as { recipient: string; status: string }[];
+      const address = row?.recipient ?? event.recipient;
+      const status = row ? nextStatus(row.status, event.status) : event.status;
+      if (row && status === row.status) continue; // stale or repeated receipt
+      if (row) {
+        await tx.query(
+          `UPDATE channel_delivery SET status = $4, error_code = COALESCE($5, error_code), updated_at = $6
+            WHERE tenant_id = $1 AND channel = $2 AND provider_message_id = $3`,
+          [tenant, channel, event.providerMessageId, status, event.errorCode ?? null, at],
+        );
+      }
+      if (!address) continue;
+      await tx.query(
+        `INSERT INTO contact_point (tenant_id, channel, address, last_status, last_status_at) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (tenant_id, channel, address) DO UPDATE SET last_status = EXCLUDED.last_status, last_status_at = EXCLUDED.last_status_at`,
+        [tenant, channel, address, status, at],
+      );
+      if (event.status === 'failed' && receiptMarksInvalid(channel, event.errorCode))
+        await markInvalid(tx, tenant, channel, address, event.errorCode!, at);
+    } else {
+      const optOut = isOptOut(event.text);
+      const inserted = (await tx.query(
+        `INSERT INTO channel_inbound (tenant_id, channel, provider_message_id, sender, text, opt_out, received_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING RETURNING provider_message_id`,
+        [tenant, channel, event.providerMessageId, event.from, event.text, optOut, at],
+      )) as unknown[];
+      if (!optOut || inserted.length === 0) continue;
+      await tx.query(
+        `INSERT INTO channel_opt_out (tenant_id, channel, address, message, provider_message_id, received_at)
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (tenant_id, channel, address) DO NOTHING`,
+        [tenant, channel, event.from, event.text, event.providerMessageId, at],
+      );
+      await tx.query(
+        `INSERT INTO contact_point (tenant_id, channel, address, opted_out_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (tenant_id, channel, address) DO UPDATE SET opted_out_at = COALESCE(contact_point.opted_out_at, EXCLUDED.opted_out_at)`,
+        [tenant, channel, event.from, at],
+      );
+    }
+  }
+}

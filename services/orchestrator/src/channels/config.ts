@@ -1,0 +1,65 @@
+import { loadConfig, optional, str, url } from '@collections/platform';
+import { TwilioSmsProvider } from './sms/twilio.provider';
+import { WhatsAppCloudProvider } from './whatsapp/whatsapp-cloud.provider';
+
+export const CHANNEL_PROVIDERS = Symbol('CHANNEL_PROVIDERS');
+
+export interface ChannelProviders {
+  sms?: TwilioSmsProvider;
+  whatsapp?: WhatsAppCloudProvider;
+  /** The public origin providers call (Twilio signs the full URL); else taken from the request's Host. */
+  publicBaseUrl?: string;
+}
+
+/** Provider accounts from the environment; a channel without its credentials has no webhook. */
+export function channelProvidersFromEnv(env: NodeJS.ProcessEnv = process.env): ChannelProviders {
+  const c = loadConfig(
+    {
+      publicBaseUrl: optional(url('CHANNELS_PUBLIC_BASE_URL')),
+      twilio: {
+        baseUrl: str('TWILIO_BASE_URL', { default: 'https://api.twilio.com' }),
+        accountSid: optional(str('TWILIO_ACCOUNT_SID')),
+        authToken: optional(str('TWILIO_AUTH_TOKEN')),
+        from: optional(str('TWILIO_FROM_NUMBERS')),
+        messagingServiceSid: optional(str('TWILIO_MESSAGING_SERVICE_SID')),
+        statusCallback: optional(str('TWILIO_STATUS_CALLBACK')),
+      },
+      whatsapp: {
+        baseUrl: str('WHATSAPP_BASE_URL', { default: 'https://graph.facebook.com' }),
+        version: str('WHATSAPP_API_VERSION', { default: 'v21.0' }),
+        phoneNumberId: optional(str('WHATSAPP_PHONE_NUMBER_ID')),
+        accessToken: optional(str('WHATSAPP_ACCESS_TOKEN')),
+        appSecret: optional(str('WHATSAPP_APP_SECRET')),
+        verifyToken: optional(str('WHATSAPP_VERIFY_TOKEN')),
+      },
+    },
+    env,
+  );
+  const t = c.twilio;
+  const w = c.whatsapp;
+  return {
+    publicBaseUrl: c.publicBaseUrl,
+    sms:
+      t.accountSid && t.authToken && (t.from || t.messagingServiceSid)
+        ? new TwilioSmsProvider({
+            baseUrl: t.baseUrl,
+            accountSid: t.accountSid,
+            authToken: t.authToken,
+            from: t.from?.split(',').map((s) => s.trim()),
+            messagingServiceSid: t.messagingServiceSid,
+            statusCallback: t.statusCallback,
+          })
+        : undefined,
+    whatsapp:
+      w.phoneNumberId && w.accessToken && w.appSecret && w.verifyToken
+        ? new WhatsAppCloudProvider({
+            baseUrl: w.baseUrl,
+            version: w.version,
+            phoneNumberId: w.phoneNumberId,
+            accessToken: w.accessToken,
+            appSecret: w.appSecret,
+            verifyToken: w.verifyToken,
+          })
+        : undefined,
+  };
+}

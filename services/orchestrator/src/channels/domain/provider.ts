@@ -1,0 +1,61 @@
+/** One provider per channel (novu's shape): send, verify a webhook's signature, read its events. */
+export type ChannelName = 'email' | 'sms' | 'whatsapp';
+
+export interface TemplateRef {
+  name: string;
+  language: string;
+  /** Positional body parameters ({{1}}, {{2}}, …). */
+  parameters?: string[];
+}
+
+export interface OutboundMessage {
+  /** Same key, same message: providers and the sender never send it twice. */
+  idempotencyKey: string;
+  tenantId: string;
+  to: string;
+  subject?: string;
+  body?: string;
+  template?: TemplateRef;
+}
+
+export type SendFailure =
+  /** The address or number can never be reached: mark it invalid, never retry. */
+  | { kind: 'invalid-recipient'; code: string; detail: string }
+  /** The provider refuses this message for good (policy, re-engagement window, bad request). */
+  | { kind: 'rejected'; code: string; detail: string }
+  /**
+   * Slow down: retry no sooner than retryAfterMs when the provider says so. `local` when our own
+   * throughput limiter (not the provider) held the message back: nothing was sent.
+   */
+  | { kind: 'rate-limited'; code: string; retryAfterMs?: number; local?: boolean }
+  /** 5xx or network: retry with backoff. */
+  | { kind: 'transient'; code: string; detail: string };
+
+export type SendResult = { ok: true; providerMessageId: string } | { ok: false; failure: SendFailure };
+
+export function isPermanent(failure: SendFailure): boolean {
+  return failure.kind === 'invalid-recipient' || failure.kind === 'rejected';
+}
+
+export interface WebhookRequest {
+  method: 'GET' | 'POST';
+  /** The full public URL the provider called (Twilio signs it). */
+  url: string;
+  headers: Record<string, string | undefined>;
+  rawBody: string;
+}
+
+export type DeliveryStatus = 'sent' | 'delivered' | 'read' | 'failed';
+
+export type WebhookEvent =
+  | { kind: 'status'; providerMessageId: string; status: DeliveryStatus; recipient?: string; errorCode?: string }
+  | { kind: 'inbound'; providerMessageId: string; from: string; text: string };
+
+export interface ChannelProvider {
+  readonly channel: ChannelName;
+  send(message: OutboundMessage): Promise<SendResult>;
+  /** True only when the request carries the provider's valid signature. */
+  verifySignature(request: WebhookRequest): boolean;
+  /** The events in a (verified) webhook request. */
+  parseWebhook(request: WebhookRequest): WebhookEvent[];
+}

@@ -1,0 +1,71 @@
+/**
+ * Token bucket on an injected clock (milliseconds). With capacity 1 it spaces sends evenly, so
+ * no window of one second ever holds more than ratePerSecond of them.
+ */
+export class TokenBucket {
+  private tokens: number;
+  private last: number;
+
+  constructor(
+    private readonly ratePerSecond: number,
+    private readonly capacity: number,
+    now: number,
+  ) {
+    this.tokens = capacity;
+    this.last = now;
+  }
+
+  /** Takes a token at `now`, or says how long until one is there. */
+  take(now: number): { ok: true } | { ok: false; waitMs: number } {
+    const t = Math.max(now, this.last);
+    this.tokens = Math.min(this.capacity, this.tokens + ((t - this.last) * this.ratePerSecond) / 1000);
+    this.last = t;
+    if (this.tokens >= 1 - 1e-9) {
+      this.tokens = Math.max(0, this.tokens - 1);
+      return { ok: true };
+    }
+    return { ok: false, waitMs: Math.ceil(((1 - this.tokens) * 1000) / this.ratePerSecond) };
+  }
+}
+
+/** One bucket per sender (phone number, long code), created on first use. */
+export class PerSenderLimiter {
+  private readonly buckets = new Map<string, TokenBucket>();
+
+  constructor(
+    private readonly ratePerSecond: number,
+    private readonly capacity = 1,
+  ) {}
+
+  take(sender: string, now: number): { ok: true } | { ok: false; waitMs: number } {
+    let bucket = this.buckets.get(sender);
+    if (!bucket) {
+      bucket = new TokenBucket(this.ratePerSecond, this.capacity, now);
+      this.buckets.set(sender, bucket);
+    }
+    return bucket.take(now);
+  }
+}
+
+/** A pool of long codes, each limited on its own: picks the first with a token, else the shortest wait. */
+export class PoolLimiter {
+  private readonly limiter: PerSenderLimiter;
+
+  constructor(
+    private readonly senders: string[],
+    ratePerSecond: number,
+  ) {
+    if (senders.length === 0) throw new Error('a pool needs at least one sender');
+    this.limiter = new PerSenderLimiter(ratePerSecond, 1);
+  }
+
+  take(now: number): { ok: true; sender: string } | { ok: false; waitMs: number } {
+    let wait = Infinity;
+    for (const sender of this.senders) {
+      const got = this.limiter.take(sender, now);
+      if (got.ok) return { ok: true, sender };
+      wait = Math.min(wait, got.waitMs);
+    }
+    return { ok: false, waitMs: wait };
+  }
+}

@@ -1,0 +1,207 @@
+import { ServiceUnderTest, startServiceUnderTest } from '@collections/testing';
+import { PgOutcomeStore } from '../../src/channels/channel-records';
+import { ReliableSender, metaSignature } from '../../src/channels/domain';
+import { TwilioSmsProvider } from '../../src/channels/sms/twilio.provider';
+import { WhatsAppCloudProvider } from '../../src/channels/whatsapp/whatsapp-cloud.provider';
+import { orchestratorService } from '../../src/orchestrator.service';
+import { deliverWebhook } from '../support/http-stand-in';
+import { startTwilioStandIn } from '../support/twilio-stand-in';
+import { startWhatsAppStandIn } from '../support/whatsapp-stand-in';
+
+const ACCOUNT = 'AC' + '1'.repeat(32);
+const TWILIO_TOKEN = 'twilio-token';
+const WA_TOKEN = 'wa-token';
+const WA_SECRET = 'wa-app-secret';
+const PHONE_ID = '106540352242922';
+
+describe('channel webhooks in the orchestrator app (real PostgreSQL)', () => {
+  let sut: ServiceUnderTest;
+  let twilio: Awaited<ReturnType<typeof startTwilioStandIn>>;
+  let meta: Awaited<ReturnType<typeof startWhatsAppStandIn>>;
+  const saved = { ...process.env };
+
+  beforeAll(async () => {
+    twilio = await startTwilioStandIn(ACCOUNT, TWILIO_TOKEN);
+    meta = await startWhatsAppStandIn({ token: WA_TOKEN, appSecret: WA_SECRET });
+    Object.assign(process.env, {
+      TWILIO_BASE_URL: twilio.url,
+      TWILIO_ACCOUNT_SID: ACCOUNT,
+      TWILIO_AUTH_TOKEN: TWILIO_TOKEN,
+      TWILIO_FROM_NUMBERS: '+15550000001,+15550000002',
+      WHATSAPP_BASE_URL: meta.url,
+      WHATSAPP_PHONE_NUMBER_ID: PHONE_ID,
+      WHATSAPP_ACCESS_TOKEN: WA_TOKEN,
+      WHATSAPP_APP_SECRET: WA_SECRET,
+      WHATSAPP_VERIFY_TOKEN: 'verify-me',
+    });
+    sut = await startServiceUnderTest(orchestratorService);
+  });
+
+  afterAll(async () => {
+    await sut?.close();
+    await twilio?.close();
+    await meta?.close();
+    process.env = saved;
+  });
+
+  const q = <T>(sql: string, params: unknown[] = []) => sut.dataSource.query(sql, params) as Promise<T[]>;
+  const smsHook = () => `${sut.app.httpUrl}/webhooks/${sut.tenant}/sms`;
+  const waHook = () => `${sut.app.httpUrl}/webhooks/${sut.tenant}/whatsapp`;
+
+  const smsSender = (to: string) => {
+    const provider = new TwilioSmsProvider({
+      baseUrl: twilio.url,
+      accountSid: ACCOUNT,
+      authToken: TWILIO_TOKEN,
+      from: ['+15550000001'],
+      statusCallback: smsHook(),
+      now: () => 0,
+    });
+    return new ReliableSender(provider, {
+      store: new PgOutcomeStore(sut.dataSource, 'sms', { tenantId: sut.tenant, to }, () => sut.clock.now()),
+      delay: async () => undefined,
+      random: () => 0.5,
+    });
+  };
+
+  it('records a send, then the signed delivered receipt updates the delivery and the contact record', async () => {
+    const outcome = await smsSender('+34600100100').send({
+      idempotencyKey: 'decision-1',
+      tenantId: sut.tenant,
+      to: '+34600100100',
+      body: 'Hola',
+    });
+    expect(outcome.status).toBe('sent');
+    const sid = twilio.messages[0].sid;
+    expect(
+      await q(`SELECT status, provider_message_id FROM channel_delivery WHERE idempotency_key = 'decision-1'`),
+    ).toEqual([{ status: 'queued', provider_message_id: sid }]);
+
+    const res = await deliverWebhook(twilio.statusCallback(sid, 'delivered'));
+    expect(res.status).toBe(200);
+    expect(await q(`SELECT tenant_id, status FROM channel_delivery WHERE provider_message_id = $1`, [sid])).toEqual([
+      { tenant_id: sut.tenant, status: 'delivered' },
+    ]);
+    // A late "sent" receipt does not move it back.
+    await deliverWebhook(twilio.statusCallback(sid, 'sent'));
+    expect(await q(`SELECT status FROM channel_delivery WHERE provider_message_id = $1`, [sid])).toEqual([
+      { status: 'delivered' },
+    ]);
+    expect(
+      await q(
+        `SELECT last_status, invalid FROM contact_point WHERE tenant_id = $1 AND channel = 'sms' AND address = $2`,
+        [sut.tenant, '+34600100100'],
+      ),
+    ).toEqual([{ last_status: 'delivered', invalid: false }]);
+  });
+
+  it('marks a number invalid once, for a 21211 refusal, and a second send of the key does not call Twilio', async () => {
+    const before = twilio.requests();
+    const sender = smsSender('+15005550001');
+    const message = { idempotencyKey: 'decision-2', tenantId: sut.tenant, to: '+15005550001', body: 'Hola' };
+    expect((await sender.send(message)).status).toBe('invalid-recipient');
+    expect((await smsSender('+15005550001').send(message)).status).toBe('invalid-recipient');
+    expect(twilio.requests() - before).toBe(1);
+    expect(await q(`SELECT invalid, invalid_reason FROM contact_point WHERE address = '+15005550001'`)).toEqual([
+      { invalid: true, invalid_reason: '21211' },
+    ]);
+  });
+
+  it('records an opt-out for SMS when the debtor answers BAJA', async () => {
+    const res = await deliverWebhook(twilio.inbound(smsHook(), '+34600200200', '+15550000001', ' baja '));
+    expect(res.status).toBe(200);
+    expect(await q(`SELECT tenant_id, channel, address FROM channel_opt_out WHERE address = '+34600200200'`)).toEqual([
+      { tenant_id: sut.tenant, channel: 'sms', address: '+34600200200' },
+    ]);
+    await deliverWebhook(twilio.inbound(smsHook(), '+34600200201', '+15550000001', 'Pagaré el lunes'));
+    expect(await q(`SELECT address FROM channel_opt_out WHERE address = '+34600200201'`)).toEqual([]);
+    expect(await q(`SELECT opt_out FROM channel_inbound WHERE sender = '+34600200201'`)).toEqual([{ opt_out: false }]);
+  });
+
+  it('refuses a tampered SMS webhook with 403 and records nothing', async () => {
+    const signed = twilio.inbound(smsHook(), '+34600300300', '+15550000001', 'STOP');
+    const res = await deliverWebhook({ ...signed, rawBody: signed.rawBody.replace('34600300300', '34600300301') });
+    expect(res.status).toBe(403);
+    const unsigned = await deliverWebhook({
+      ...signed,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(unsigned.status).toBe(403);
+    expect(await q(`SELECT * FROM channel_opt_out WHERE address LIKE '+346003003%'`)).toEqual([]);
+    expect(await q(`SELECT * FROM channel_inbound WHERE sender LIKE '+346003003%'`)).toEqual([]);
+  });
+
+  it('checks the WhatsApp signature over the exact bytes sent (escaped non-ASCII included)', async () => {
+    const rawBody =
+      '{"object":"whatsapp_business_account","entry":[{"id":"W","changes":[{"field":"messages","value":' +
+      '{"messaging_product":"whatsapp","messages":[{"from":"5511977770000","id":"wamid.esc1","timestamp":"1",' +
+      '"type":"text","text":{"body":"Sa\\u00edr"}}]}}]}]}';
+    const res = await deliverWebhook({
+      url: waHook(),
+      headers: { 'content-type': 'application/json', 'x-hub-signature-256': metaSignature(WA_SECRET, rawBody) },
+      rawBody,
+    });
+    expect(res.status).toBe(200);
+    expect(await q(`SELECT text FROM channel_inbound WHERE provider_message_id = 'wamid.esc1'`)).toEqual([
+      { text: 'Saír' },
+    ]);
+    expect(await q(`SELECT channel FROM channel_opt_out WHERE address = '+5511977770000'`)).toEqual([
+      { channel: 'whatsapp' },
+    ]);
+  });
+
+  it('answers the WhatsApp verification handshake only with the right token', async () => {
+    const ok = await fetch(`${waHook()}?hub.mode=subscribe&hub.verify_token=verify-me&hub.challenge=1158201444`);
+    expect(ok.status).toBe(200);
+    expect(await ok.text()).toBe('1158201444');
+    const bad = await fetch(`${waHook()}?hub.mode=subscribe&hub.verify_token=nope&hub.challenge=1`);
+    expect(bad.status).toBe(403);
+  });
+
+  it('WhatsApp: read receipts update the record, SAIR opts out, tampering is refused', async () => {
+    const wa = new WhatsAppCloudProvider({
+      baseUrl: meta.url,
+      version: 'v21.0',
+      phoneNumberId: PHONE_ID,
+      accessToken: WA_TOKEN,
+      appSecret: WA_SECRET,
+      verifyToken: 'verify-me',
+    });
+    const sender = new ReliableSender(wa, {
+      store: new PgOutcomeStore(sut.dataSource, 'whatsapp', { tenantId: sut.tenant, to: '+5511999990000' }, () =>
+        sut.clock.now(),
+      ),
+      delay: async () => undefined,
+      random: () => 0.5,
+    });
+    const outcome = await sender.send({
+      idempotencyKey: 'decision-wa-1',
+      tenantId: sut.tenant,
+      to: '+5511999990000',
+      template: { name: 'lembrete_pagamento', language: 'pt_BR', parameters: ['João'] },
+    });
+    expect(outcome.status).toBe('sent');
+    const id = meta.sent[0].id;
+    expect((await deliverWebhook(meta.statusWebhook(waHook(), id, 'read'))).status).toBe(200);
+    expect(await q(`SELECT status FROM channel_delivery WHERE provider_message_id = $1`, [id])).toEqual([
+      { status: 'read' },
+    ]);
+    expect(
+      await q(`SELECT last_status FROM contact_point WHERE channel = 'whatsapp' AND address = '+5511999990000'`),
+    ).toEqual([{ last_status: 'read' }]);
+
+    const tampered = meta.inboundWebhook(waHook(), PHONE_ID, '5511988880000', 'SAIR');
+    expect(
+      (await deliverWebhook({ ...tampered, rawBody: tampered.rawBody.replace('5511988880000', '5511988880001') }))
+        .status,
+    ).toBe(403);
+    expect(await q(`SELECT * FROM channel_opt_out WHERE address LIKE '+55119888800%'`)).toEqual([]);
+
+    expect((await deliverWebhook(meta.inboundWebhook(waHook(), PHONE_ID, '5511988880000', 'Sáir'))).status).toBe(200);
+    expect(
+      await q(
+        `SELECT tenant_id, address FROM channel_opt_out WHERE channel = 'whatsapp' AND address LIKE '+55119888800%'`,
+      ),
+    ).toEqual([{ tenant_id: sut.tenant, address: '+5511988880000' }]);
+  });
+});

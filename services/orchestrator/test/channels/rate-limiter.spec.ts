@@ -1,0 +1,84 @@
+import fc from 'fast-check';
+import { PerSenderLimiter, PoolLimiter, TokenBucket } from '../../src/channels/domain';
+
+/** Feeds attempts at the given (sorted) instants; returns the instants that got a token. */
+function accepted(bucket: { take(now: number): { ok: boolean } }, instants: number[]): number[] {
+  return instants.filter((t) => bucket.take(t).ok);
+}
+
+function maxInWindow(times: number[], windowMs: number): number {
+  let best = 0;
+  let start = 0;
+  for (let end = 0; end < times.length; end++) {
+    while (times[end] - times[start] >= windowMs) start++;
+    best = Math.max(best, end - start + 1);
+  }
+  return best;
+}
+
+const instants = fc
+  .array(fc.integer({ min: 0, max: 20_000 }), { minLength: 1, maxLength: 400 })
+  .map((xs) => [...xs].sort((a, b) => a - b));
+
+describe('TokenBucket', () => {
+  it('never lets more than the rate through in any one-second window (capacity 1)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 100 }), instants, (rate, times) => {
+        const got = accepted(new TokenBucket(rate, 1, 0), times);
+        expect(maxInWindow(got, 1000)).toBeLessThanOrEqual(rate);
+      }),
+    );
+  });
+
+  it('never exceeds capacity + rate·window with a burst allowance', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 20 }), fc.integer({ min: 1, max: 10 }), instants, (rate, cap, times) => {
+        const got = accepted(new TokenBucket(rate, cap, 0), times);
+        expect(maxInWindow(got, 1000)).toBeLessThanOrEqual(cap + rate);
+      }),
+    );
+  });
+
+  it('says how long to wait and then lets the next one through', () => {
+    const bucket = new TokenBucket(1, 1, 0);
+    expect(bucket.take(0)).toEqual({ ok: true });
+    expect(bucket.take(400)).toEqual({ ok: false, waitMs: 600 });
+    expect(bucket.take(1000)).toEqual({ ok: true });
+  });
+});
+
+describe('PerSenderLimiter (WhatsApp, 80 msg/s per number)', () => {
+  it('limits each number on its own', () => {
+    fc.assert(
+      fc.property(instants, (times) => {
+        const limiter = new PerSenderLimiter(80);
+        const a = times.filter((t) => limiter.take('A', t).ok);
+        const b = times.filter((t) => limiter.take('B', t).ok);
+        expect(maxInWindow(a, 1000)).toBeLessThanOrEqual(80);
+        expect(maxInWindow(b, 1000)).toBeLessThanOrEqual(80);
+        expect(a).toEqual(b);
+      }),
+    );
+  });
+});
+
+describe('PoolLimiter (SMS, 1 msg/s per long code)', () => {
+  it('never sends more than 1/s from any long code, and uses the pool', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 5 }), instants, (size, times) => {
+        const pool = Array.from({ length: size }, (_, i) => `+1555000000${i}`);
+        const limiter = new PoolLimiter(pool, 1);
+        const bySender = new Map<string, number[]>();
+        for (const t of times) {
+          const got = limiter.take(t);
+          if (got.ok) bySender.set(got.sender, [...(bySender.get(got.sender) ?? []), t]);
+        }
+        for (const sent of bySender.values()) expect(maxInWindow(sent, 1000)).toBeLessThanOrEqual(1);
+      }),
+    );
+    const limiter = new PoolLimiter(['+15550000001', '+15550000002'], 1);
+    expect(limiter.take(0)).toEqual({ ok: true, sender: '+15550000001' });
+    expect(limiter.take(10)).toEqual({ ok: true, sender: '+15550000002' });
+    expect(limiter.take(20)).toEqual({ ok: false, waitMs: 980 });
+  });
+});

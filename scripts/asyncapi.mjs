@@ -40,7 +40,7 @@ const CONSUMERS = {
     'collections.ledger.v1.ConsentChanged',
     'collections.ledger.v1.HoldChanged',
   ],
-  promises: ['collections.ledger.v1.PaymentPosted'],
+  promises: ['collections.ledger.v1.PaymentPosted', 'collections.ledger.v1.PaymentReversed'],
   reporting: ['collections.ledger.v1.PaymentPosted', 'collections.promises.v1.PromiseKept'],
 };
 

@@ -1,24 +1,85 @@
 import { Topic } from '@collections/contracts';
-import { SERVICE_CONTEXT, ServiceDefinition } from '@collections/runtime';
+import { int, loadConfig } from '@collections/platform';
+import { SERVICE_CONTEXT, ServiceContext, ServiceDefinition } from '@collections/runtime';
 import { PromisesInitial1763900004000 } from './migrations/1763900004000-promises-initial';
+import { PromisesPlans1763900005000 } from './migrations/1763900005000-promises-plans';
+import { PlanRules } from './plans/domain/announcements';
+import { PlansRestController } from './plans/plans.controller';
+import { PlansRepository } from './plans/plans.repository';
+import { CreatePlanUseCase } from './plans/usecases/create-plan.usecase';
+import {
+  DAILY_PLAN_RUN,
+  DAILY_PLAN_RUN_CHECK_MS,
+  DailyPlanRunScheduler,
+  DailyPlanRunUseCase,
+} from './plans/usecases/daily-plan-run.usecase';
+import { PlanQueries } from './plans/usecases/plan-queries';
+import { PlanTracker } from './plans/usecases/plan-tracker';
+import { TrackPaymentUseCase } from './plans/usecases/track-payment.usecase';
 import { allocatePayment } from './promises/allocate-payment.consumer';
 import { PromisesGrpcController } from './promises/promises.grpc';
 import { PromisesRepository } from './promises/promises.repository';
 
-/** services/promises: promises to pay and whether they are kept (walking skeleton). */
+function loadPromisesConfig() {
+  return loadConfig({
+    plans: {
+      // Days after a due date an instalment still counts as kept.
+      graceDays: int('PROMISES_GRACE_DAYS', { default: 3, min: 0, max: 60 }),
+      // Missed instalments after which a plan defaults.
+      missedToDefault: int('PROMISES_MISSED_TO_DEFAULT', { default: 2, min: 1, max: 120 }),
+      // Days before a due date the reminder (InstalmentDueSoon) goes out.
+      dueSoonDays: int('PROMISES_DUE_SOON_DAYS', { default: 2, min: 0, max: 30 }),
+    },
+    // How often the daily plan run looks at the clock (0: only on demand).
+    dailyRunCheckMs: int('PROMISES_DAILY_RUN_CHECK_MS', { default: 15 * 60_000, min: 0 }),
+  });
+}
+
+function planRules(): PlanRules {
+  const { plans } = loadPromisesConfig();
+  return { graceDays: plans.graceDays, missedToDefault: plans.missedToDefault, dueSoonDays: plans.dueSoonDays };
+}
+
+function trackPayments(ctx: ServiceContext): TrackPaymentUseCase {
+  const repo = new PlansRepository();
+  return new TrackPaymentUseCase(ctx, repo, new PlanTracker(repo, planRules()));
+}
+
+/** services/promises: promises to pay and payment plans, and whether they are kept. */
 export const promisesService: ServiceDefinition = {
   name: 'promises',
-  migrations: [PromisesInitial1763900004000],
-  module: (ctx) => ({
-    module: class PromisesModule {},
-    controllers: [PromisesGrpcController],
-    providers: [{ provide: SERVICE_CONTEXT, useValue: ctx }, PromisesRepository],
-  }),
+  migrations: [PromisesInitial1763900004000, PromisesPlans1763900005000],
+  module: (ctx) => {
+    const config = loadPromisesConfig();
+    const rules = planRules();
+    const plans = new PlansRepository();
+    const queries = new PlanQueries(ctx, plans, rules);
+    return {
+      module: class PromisesModule {},
+      controllers: [PromisesGrpcController, PlansRestController],
+      providers: [
+        { provide: SERVICE_CONTEXT, useValue: ctx },
+        PromisesRepository,
+        PromisesGrpcController,
+        { provide: PlanQueries, useValue: queries },
+        { provide: CreatePlanUseCase, useValue: new CreatePlanUseCase(ctx, plans, queries) },
+        { provide: DAILY_PLAN_RUN, useValue: new DailyPlanRunUseCase(ctx, plans, new PlanTracker(plans, rules)) },
+        { provide: DAILY_PLAN_RUN_CHECK_MS, useValue: config.dailyRunCheckMs },
+        DailyPlanRunScheduler,
+      ],
+    };
+  },
   consumers: (ctx) => {
     const repo = new PromisesRepository();
+    const plans = trackPayments(ctx);
     ctx.backbone.consume({
       topics: [Topic.LedgerPayment],
-      handlers: { 'collections.ledger.v1.PaymentPosted': (event, hc) => allocatePayment(ctx, repo, event, hc) },
+      handlers: {
+        'collections.ledger.v1.PaymentPosted': async (event, hc) => {
+          if (!(await plans.posted(event, hc))) await allocatePayment(ctx, repo, event, hc);
+        },
+        'collections.ledger.v1.PaymentReversed': (event, hc) => plans.reversed(event, hc),
+      },
     });
   },
 };

@@ -2,6 +2,9 @@ import { Controller, Inject } from '@nestjs/common';
 import { promises } from '@collections/contracts';
 import { AppError, currentTenantId, localDate } from '@collections/platform';
 import { SERVICE_CONTEXT, ServiceContext } from '@collections/runtime';
+import { CreatePlanUseCase } from '../plans/usecases/create-plan.usecase';
+import { DAILY_PLAN_RUN, DailyPlanRunUseCase } from '../plans/usecases/daily-plan-run.usecase';
+import { PlanQueries } from '../plans/usecases/plan-queries';
 import { validatePromise } from './domain/promise';
 import { PromisesRepository, mapPromise } from './promises.repository';
 
@@ -14,6 +17,9 @@ export class PromisesGrpcController implements promises.PromisesServiceControlle
   constructor(
     @Inject(SERVICE_CONTEXT) private readonly ctx: ServiceContext,
     private readonly repo: PromisesRepository,
+    @Inject(CreatePlanUseCase) private readonly createPlanUseCase: CreatePlanUseCase,
+    @Inject(PlanQueries) private readonly planQueries: PlanQueries,
+    @Inject(DAILY_PLAN_RUN) private readonly dailyRun: DailyPlanRunUseCase,
   ) {}
 
   async createPromise(request: promises.CreatePromiseRequest): Promise<promises.CreatePromiseResponse> {
@@ -28,5 +34,22 @@ export class PromisesGrpcController implements promises.PromisesServiceControlle
     const row = await this.repo.find(this.ctx.dataSource.manager, currentTenantId(), request.promiseId);
     if (!row) throw AppError.notFound(`promise ${request.promiseId} does not exist`);
     return { promise: mapPromise(row) };
+  }
+
+  async createPlan(request: promises.CreatePlanRequest): Promise<promises.CreatePlanResponse> {
+    return { plan: await this.createPlanUseCase.execute(currentTenantId(), request) };
+  }
+
+  async getPlan(request: promises.GetPlanRequest): Promise<promises.GetPlanResponse> {
+    return { plan: await this.planQueries.get(currentTenantId(), request.planId) };
+  }
+
+  async listPlans(request: promises.ListPlansRequest): Promise<promises.ListPlansResponse> {
+    return { plans: await this.planQueries.list(currentTenantId(), request.accountId) };
+  }
+
+  async runDaily(request: promises.RunDailyRequest): Promise<promises.RunDailyResponse> {
+    const summary = await this.dailyRun.run({ tenantId: currentTenantId(), asOfDate: request.asOfDate || undefined });
+    return { plansEvaluated: summary.plansEvaluated, eventsEmitted: summary.eventsEmitted };
   }
 }

@@ -37,7 +37,8 @@ export interface PlanReview {
  * Compares where a plan stands on `asOf` with what was already announced. An instalment is
  * kept when fully paid no later than its due date plus the grace days, missed once that passed
  * without it; the reminder goes out from `dueSoonDays` before the due date until it. A plan
- * that defaulted says nothing more.
+ * that defaulted says nothing more; one with every instalment paid or missed (some missed)
+ * defaults even with fewer misses than `missedToDefault`.
  */
 export function reviewPlan(
   schedule: readonly Instalment[],
@@ -48,7 +49,13 @@ export function reviewPlan(
   alreadyDefaulted = false,
 ): PlanReview {
   const status = planStatusAsOf(schedule, state, asOf, rules.graceDays, rules.missedToDefault);
-  const plan = alreadyDefaulted ? 'defaulted' : status.plan;
+  // A plan with nothing left open and something missed can no longer complete: it defaults even
+  // when it had fewer instalments than `missedToDefault`.
+  const exhausted =
+    status.plan === 'active' &&
+    status.instalments.every((i) => i.status !== 'open') &&
+    status.instalments.some((i) => i.status === 'missed');
+  const plan = alreadyDefaulted || exhausted ? 'defaulted' : status.plan;
   const announce: Announcement[] = [];
   const withdraw: Announcement[] = [];
   const fullyPaidOn = new Map<number, string>();

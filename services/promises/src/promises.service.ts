@@ -1,5 +1,5 @@
 import { Topic } from '@collections/contracts';
-import { int, loadConfig } from '@collections/platform';
+import { int, loadConfig, str } from '@collections/platform';
 import { SERVICE_CONTEXT, ServiceContext, ServiceDefinition } from '@collections/runtime';
 import { PromisesInitial1763900004000 } from './migrations/1763900004000-promises-initial';
 import { PromisesPlans1763900005000 } from './migrations/1763900005000-promises-plans';
@@ -16,6 +16,11 @@ import {
 import { PlanQueries } from './plans/usecases/plan-queries';
 import { PlanTracker } from './plans/usecases/plan-tracker';
 import { TrackPaymentUseCase } from './plans/usecases/track-payment.usecase';
+import { PromisesSettlements1763900005100 } from './migrations/1763900005100-promises-settlements';
+import { GrpcSettlementLedger, SettlementLedger } from './settlements/ledger-port';
+import { SettlementsRepository } from './settlements/settlements.repository';
+import { CreateSettlementUseCase } from './settlements/usecases/create-settlement.usecase';
+import { SettlePaymentUseCase } from './settlements/usecases/settle-payment.usecase';
 import { allocatePayment } from './promises/allocate-payment.consumer';
 import { PromisesGrpcController } from './promises/promises.grpc';
 import { PromisesRepository } from './promises/promises.repository';
@@ -29,6 +34,12 @@ function loadPromisesConfig() {
       missedToDefault: int('PROMISES_MISSED_TO_DEFAULT', { default: 2, min: 1, max: 120 }),
       // Days before a due date the reminder (InstalmentDueSoon) goes out.
       dueSoonDays: int('PROMISES_DUE_SOON_DAYS', { default: 2, min: 0, max: 30 }),
+    },
+    ledger: {
+      // The ledger's gRPC address, for balances and settlement discounts.
+      grpcAddress: str('PROMISES_LEDGER_GRPC_ADDRESS', { default: '127.0.0.1:50051' }),
+      // "tenant:apiKey,...": the key each tenant's calls to the ledger carry.
+      apiKeys: str('PROMISES_LEDGER_API_KEYS', { default: '' }),
     },
     // How often the daily plan run looks at the clock (0: only on demand).
     dailyRunCheckMs: int('PROMISES_DAILY_RUN_CHECK_MS', { default: 15 * 60_000, min: 0 }),
@@ -45,41 +56,64 @@ function trackPayments(ctx: ServiceContext): TrackPaymentUseCase {
   return new TrackPaymentUseCase(ctx, repo, new PlanTracker(repo, planRules()));
 }
 
-/** services/promises: promises to pay and payment plans, and whether they are kept. */
-export const promisesService: ServiceDefinition = {
-  name: 'promises',
-  migrations: [PromisesInitial1763900004000, PromisesPlans1763900005000],
-  module: (ctx) => {
-    const config = loadPromisesConfig();
-    const rules = planRules();
-    const plans = new PlansRepository();
-    const queries = new PlanQueries(ctx, plans, rules);
-    return {
-      module: class PromisesModule {},
-      controllers: [PromisesGrpcController, PlansRestController],
-      providers: [
-        { provide: SERVICE_CONTEXT, useValue: ctx },
-        PromisesRepository,
-        PromisesGrpcController,
-        { provide: PlanQueries, useValue: queries },
-        { provide: CreatePlanUseCase, useValue: new CreatePlanUseCase(ctx, plans, queries) },
-        { provide: DAILY_PLAN_RUN, useValue: new DailyPlanRunUseCase(ctx, plans, new PlanTracker(plans, rules)) },
-        { provide: DAILY_PLAN_RUN_CHECK_MS, useValue: config.dailyRunCheckMs },
-        DailyPlanRunScheduler,
-      ],
-    };
-  },
-  consumers: (ctx) => {
-    const repo = new PromisesRepository();
-    const plans = trackPayments(ctx);
-    ctx.backbone.consume({
-      topics: [Topic.LedgerPayment],
-      handlers: {
-        'collections.ledger.v1.PaymentPosted': async (event, hc) => {
-          if (!(await plans.posted(event, hc))) await allocatePayment(ctx, repo, event, hc);
+export interface PromisesServiceDependencies {
+  /** The ledger settlements talk to; by default its gRPC API at PROMISES_LEDGER_GRPC_ADDRESS. */
+  ledger?: SettlementLedger;
+}
+
+/** services/promises: promises to pay, payment plans and settlements, and whether they are kept. */
+export function createPromisesService(deps: PromisesServiceDependencies = {}): ServiceDefinition {
+  let defaultLedger: SettlementLedger | undefined;
+  const ledgerPort = (): SettlementLedger => {
+    if (deps.ledger) return deps.ledger;
+    const { ledger } = loadPromisesConfig();
+    defaultLedger ??= new GrpcSettlementLedger(ledger.grpcAddress, ledger.apiKeys);
+    return defaultLedger;
+  };
+  return {
+    name: 'promises',
+    migrations: [PromisesInitial1763900004000, PromisesPlans1763900005000, PromisesSettlements1763900005100],
+    module: (ctx) => {
+      const config = loadPromisesConfig();
+      const rules = planRules();
+      const plans = new PlansRepository();
+      const queries = new PlanQueries(ctx, plans, rules);
+      return {
+        module: class PromisesModule {},
+        controllers: [PromisesGrpcController, PlansRestController],
+        providers: [
+          { provide: SERVICE_CONTEXT, useValue: ctx },
+          PromisesRepository,
+          PromisesGrpcController,
+          { provide: PlanQueries, useValue: queries },
+          { provide: CreatePlanUseCase, useValue: new CreatePlanUseCase(ctx, plans, queries) },
+          { provide: DAILY_PLAN_RUN, useValue: new DailyPlanRunUseCase(ctx, plans, new PlanTracker(plans, rules)) },
+          { provide: DAILY_PLAN_RUN_CHECK_MS, useValue: config.dailyRunCheckMs },
+          DailyPlanRunScheduler,
+          {
+            provide: CreateSettlementUseCase,
+            useValue: new CreateSettlementUseCase(ctx, new SettlementsRepository(), ledgerPort()),
+          },
+        ],
+      };
+    },
+    consumers: (ctx) => {
+      const repo = new PromisesRepository();
+      const plans = trackPayments(ctx);
+      const settlements = new SettlePaymentUseCase(ctx, new SettlementsRepository(), ledgerPort());
+      ctx.backbone.consume({
+        topics: [Topic.LedgerPayment],
+        handlers: {
+          'collections.ledger.v1.PaymentPosted': async (event, hc) => {
+            // An open settlement takes the payment first, then an active plan, then single promises.
+            if (await settlements.posted(event, hc)) return;
+            if (!(await plans.posted(event, hc))) await allocatePayment(ctx, repo, event, hc);
+          },
+          'collections.ledger.v1.PaymentReversed': (event, hc) => plans.reversed(event, hc),
         },
-        'collections.ledger.v1.PaymentReversed': (event, hc) => plans.reversed(event, hc),
-      },
-    });
-  },
-};
+      });
+    },
+  };
+}
+
+export const promisesService: ServiceDefinition = createPromisesService();

@@ -3,7 +3,7 @@ import { promises } from '@collections/contracts';
 import { PromisesGrpcController } from '../promises/promises.grpc';
 
 /**
- * REST twin of the plan RPCs (same use cases, same validation); bodies are the proto messages
+ * REST twin of the plan and settlement RPCs (same use cases, same validation); bodies are the proto messages
  * in their JSON form (camelCase fields, enums by name or number).
  */
 @Controller('v1/promises')
@@ -30,5 +30,16 @@ export class PlansRestController {
   @HttpCode(200)
   runDaily(@Body() body: unknown) {
     return this.grpc.runDaily(promises.RunDailyRequest.fromJSON(body ?? {}));
+  }
+
+  @Post('settlements')
+  @HttpCode(201)
+  createSettlement(@Body() body: unknown) {
+    return this.grpc.createSettlement(promises.CreateSettlementRequest.fromJSON(body ?? {}));
+  }
+
+  @Get('settlements/:id')
+  getSettlement(@Param('id') id: string) {
+    return this.grpc.getSettlement({ settlementId: id });
   }
 }

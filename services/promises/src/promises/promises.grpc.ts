@@ -5,6 +5,7 @@ import { SERVICE_CONTEXT, ServiceContext } from '@collections/runtime';
 import { CreatePlanUseCase } from '../plans/usecases/create-plan.usecase';
 import { DAILY_PLAN_RUN, DailyPlanRunUseCase } from '../plans/usecases/daily-plan-run.usecase';
 import { PlanQueries } from '../plans/usecases/plan-queries';
+import { CreateSettlementUseCase } from '../settlements/usecases/create-settlement.usecase';
 import { validatePromise } from './domain/promise';
 import { PromisesRepository, mapPromise } from './promises.repository';
 
@@ -20,6 +21,7 @@ export class PromisesGrpcController implements promises.PromisesServiceControlle
     @Inject(CreatePlanUseCase) private readonly createPlanUseCase: CreatePlanUseCase,
     @Inject(PlanQueries) private readonly planQueries: PlanQueries,
     @Inject(DAILY_PLAN_RUN) private readonly dailyRun: DailyPlanRunUseCase,
+    @Inject(CreateSettlementUseCase) private readonly settlements: CreateSettlementUseCase,
   ) {}
 
   async createPromise(request: promises.CreatePromiseRequest): Promise<promises.CreatePromiseResponse> {
@@ -51,5 +53,13 @@ export class PromisesGrpcController implements promises.PromisesServiceControlle
   async runDaily(request: promises.RunDailyRequest): Promise<promises.RunDailyResponse> {
     const summary = await this.dailyRun.run({ tenantId: currentTenantId(), asOfDate: request.asOfDate || undefined });
     return { plansEvaluated: summary.plansEvaluated, eventsEmitted: summary.eventsEmitted };
+  }
+
+  async createSettlement(request: promises.CreateSettlementRequest): Promise<promises.CreateSettlementResponse> {
+    return { settlement: await this.settlements.execute(currentTenantId(), request) };
+  }
+
+  async getSettlement(request: promises.GetSettlementRequest): Promise<promises.GetSettlementResponse> {
+    return { settlement: await this.settlements.get(currentTenantId(), request.settlementId) };
   }
 }

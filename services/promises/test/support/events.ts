@@ -1,18 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import { EVENTS, EventPayload, EventType, PayloadCodec, encodePayload, topicOf } from '@collections/contracts';
 import { InProcessLogMigration1763900000001, buildHeaders } from '@collections/messaging';
+import { ServiceDefinition } from '@collections/runtime';
 import { ServiceUnderTest, waitFor } from '@collections/testing';
 import { promisesService } from '../../src/promises.service';
 
 /** Starts the service's real consumers on the in-process transport (log tables included). */
-export async function startConsumers(sut: ServiceUnderTest): Promise<void> {
+export async function startConsumers(
+  sut: ServiceUnderTest,
+  definition: ServiceDefinition = promisesService,
+): Promise<void> {
   const runner = sut.dataSource.createQueryRunner();
   try {
     await new InProcessLogMigration1763900000001().up(runner);
   } finally {
     await runner.release();
   }
-  promisesService.consumers!(sut.context);
+  definition.consumers!(sut.context);
   await sut.context.backbone.start();
 }
 

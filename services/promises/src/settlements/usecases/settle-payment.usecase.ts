@@ -1,0 +1,39 @@
+import { ConsumedEvent, HandlerContext } from '@collections/messaging';
+import { localDate, money } from '@collections/platform';
+import { ServiceContext } from '@collections/runtime';
+import { ACCOUNT_TIME_ZONE } from '../../plans/account-time-zone';
+import { discountIdempotencyKey } from '../domain/settlement';
+import { SettlementLedger } from '../ledger-port';
+import { SettlementsRepository } from '../settlements.repository';
+
+/**
+ * Counts a posted payment towards the account's open settlement (false when there is none).
+ * When the sum is reached the discount goes to the ledger under a key derived from the
+ * settlement id: if this transaction rolls back after the call, or the event comes again, the
+ * ledger answers the first entry instead of posting a second one.
+ */
+export class SettlePaymentUseCase {
+  constructor(
+    private readonly ctx: ServiceContext,
+    private readonly repo: SettlementsRepository,
+    private readonly ledger: SettlementLedger,
+  ) {}
+
+  async posted(event: ConsumedEvent<'collections.ledger.v1.PaymentPosted'>, { tx }: HandlerContext): Promise<boolean> {
+    const { amount, accountId, paymentId, postedAt } = event.payload;
+    if (!amount || amount.amountMinor <= 0 || !paymentId) return false;
+    const settlement = await this.repo.lockOpen(tx, event.tenantId, accountId, amount.currency);
+    if (!settlement) return false;
+    const paid = await this.repo.addPayment(tx, event.tenantId, settlement.id, paymentId, amount.amountMinor);
+    if (paid === undefined || paid < Number(settlement.amount_minor)) return true;
+    const { entryId } = await this.ledger.postDiscount(event.tenantId, {
+      accountId,
+      amount: money(Number(settlement.discount_minor), settlement.currency.trim()),
+      idempotencyKey: discountIdempotencyKey(settlement.id),
+      effectiveDate: localDate(postedAt ?? this.ctx.clock.now(), ACCOUNT_TIME_ZONE),
+      reason: `settlement ${settlement.id}`,
+    });
+    await this.repo.markPaid(tx, event.tenantId, settlement.id, entryId);
+    return true;
+  }
+}

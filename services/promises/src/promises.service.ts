@@ -109,7 +109,9 @@ export function createPromisesService(deps: PromisesServiceDependencies = {}): S
             if (await settlements.posted(event, hc)) return;
             if (!(await plans.posted(event, hc))) await allocatePayment(ctx, repo, event, hc);
           },
-          'collections.ledger.v1.PaymentReversed': (event, hc) => plans.reversed(event, hc),
+          'collections.ledger.v1.PaymentReversed': async (event, hc) => {
+            if (!(await settlements.reversed(event, hc))) await plans.reversed(event, hc);
+          },
         },
       });
     },

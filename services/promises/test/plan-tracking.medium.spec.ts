@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { promises } from '@collections/contracts';
 import { grpcClient, metadataFromPrincipalHeaders } from '@collections/platform';
 import { ServiceUnderTest, startServiceUnderTest } from '@collections/testing';
+import { DailyPlanRunScheduler } from '../src/plans/usecases/daily-plan-run.usecase';
 import { promisesService } from '../src/promises.service';
 import { deliver, published, startConsumers } from './support/events';
 
@@ -179,5 +180,18 @@ describe('payment plans tracked from ledger events and the daily run (real Postg
     // Paid again later: paid, but not kept a second time on time.
     await pay(accountId, 10_000, '2026-03-15');
     expect(await eventsFor('collections.promises.v1.PromiseKept', planId)).toHaveLength(1);
+  });
+
+  it('runs the daily review from the timer at most once per clock hour, on the injected clock', async () => {
+    const { planId } = await newPlan();
+    const scheduler = sut.app.app.get(DailyPlanRunScheduler);
+    sut.clock.set(new Date('2026-03-08T05:10:00Z'));
+    expect(await scheduler.tick()).toMatchObject({ eventsEmitted: expect.any(Number) });
+    sut.clock.set(new Date('2026-03-08T05:50:00Z'));
+    expect(await scheduler.tick()).toBeUndefined();
+    expect((await eventsFor('collections.promises.v1.InstalmentDueSoon', planId)).map((e) => e.seq)).toEqual([1]);
+    sut.clock.set(new Date('2026-03-14T00:05:00Z'));
+    expect(await scheduler.tick()).toBeDefined();
+    expect((await eventsFor('collections.promises.v1.PromiseBroken', planId)).map((e) => e.instalmentSeq)).toEqual([1]);
   });
 });

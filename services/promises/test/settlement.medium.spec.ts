@@ -182,4 +182,28 @@ describe('settlements post their discount to the ledger exactly once (real ledge
     const [{ n: stored }] = await sut.dataSource.query(`SELECT count(*)::int AS n FROM promises.settlement`);
     expect(stored).toBe(2);
   });
+
+  it('takes a reversed payment off an open settlement, so the discount waits for the sum', async () => {
+    const accountId = await newAccount(40_000);
+    const { settlement } = await settle(accountId, 30_000);
+    const bounced = await payInLedger(accountId, 20_000);
+    const reversal = await ledgerClient.reversePayment(
+      { paymentId: bounced.event.paymentId, reason: 'nsf', idempotencyKey: `rev-${bounced.eventId}` },
+      ledgerMd(),
+    );
+    await deliver(sut, 'collections.ledger.v1.PaymentReversed', {
+      entryId: reversal.entryId,
+      paymentId: bounced.event.paymentId,
+      accountId,
+      amount: USD(20_000),
+      reason: 'nsf',
+    });
+    await payInLedger(accountId, 10_000);
+    expect(await discounts(accountId)).toBe(0);
+    const { settlement: open } = await client.getSettlement({ settlementId: settlement!.settlementId }, md());
+    expect(open).toMatchObject({ paid: USD(10_000), state: promises.SettlementState.SETTLEMENT_STATE_OPEN });
+    await payInLedger(accountId, 20_000);
+    expect(await discounts(accountId)).toBe(1);
+    expect((await ledgerClient.getBalance({ accountId, asOfDate: '' }, ledgerMd())).balance).toEqual(USD(0));
+  });
 });

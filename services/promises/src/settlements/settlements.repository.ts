@@ -117,6 +117,33 @@ export class SettlementsRepository {
     return Number(row[0].paid_minor);
   }
 
+  /**
+   * Takes a reversed payment off an open settlement; what happened: 'none' (not a settlement
+   * payment, or already taken off), 'reopened' (paid lowered) or 'already-paid' (the settlement closed).
+   */
+  async reversePayment(
+    tx: EntityManager,
+    tenantId: string,
+    paymentId: string,
+  ): Promise<{ outcome: 'none' | 'reopened' | 'already-paid'; settlementId?: string }> {
+    const [row] = (await tx.query(
+      `SELECT p.settlement_id, p.amount_minor, s.state FROM settlement_payment p
+         JOIN settlement s ON s.tenant_id = p.tenant_id AND s.id = p.settlement_id
+        WHERE p.tenant_id = $1 AND p.payment_id = $2 FOR UPDATE OF s`,
+      [tenantId, paymentId],
+    )) as { settlement_id: string; amount_minor: string; state: number }[];
+    if (!row) return { outcome: 'none' };
+    if (row.state !== promises.SettlementState.SETTLEMENT_STATE_OPEN)
+      return { outcome: 'already-paid', settlementId: row.settlement_id };
+    await tx.query(`DELETE FROM settlement_payment WHERE tenant_id = $1 AND payment_id = $2`, [tenantId, paymentId]);
+    await tx.query(`UPDATE settlement SET paid_minor = paid_minor - $3 WHERE tenant_id = $1 AND id = $2`, [
+      tenantId,
+      row.settlement_id,
+      Number(row.amount_minor),
+    ]);
+    return { outcome: 'reopened', settlementId: row.settlement_id };
+  }
+
   async markPaid(tx: EntityManager, tenantId: string, settlementId: string, discountEntryId: string): Promise<void> {
     await tx.query(`UPDATE settlement SET state = $3, discount_entry_id = $4 WHERE tenant_id = $1 AND id = $2`, [
       tenantId,

@@ -36,4 +36,22 @@ export class SettlePaymentUseCase {
     await this.repo.markPaid(tx, event.tenantId, settlement.id, entryId);
     return true;
   }
+
+  /**
+   * Takes a reversed payment off its settlement (false when it was not a settlement's). After the
+   * discount was posted a reversal is left to people: the ledger entry stays and the log says so.
+   */
+  async reversed(
+    event: ConsumedEvent<'collections.ledger.v1.PaymentReversed'>,
+    { tx }: HandlerContext,
+  ): Promise<boolean> {
+    const { outcome, settlementId } = await this.repo.reversePayment(tx, event.tenantId, event.payload.paymentId);
+    if (outcome === 'already-paid') {
+      this.ctx.logger.warn(
+        { tenantId: event.tenantId, settlementId, paymentId: event.payload.paymentId },
+        'a payment of a paid settlement was reversed; its discount stays posted and needs a review',
+      );
+    }
+    return outcome !== 'none';
+  }
 }

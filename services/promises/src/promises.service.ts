@@ -17,6 +17,8 @@ import { PlanQueries } from './plans/usecases/plan-queries';
 import { PlanTracker } from './plans/usecases/plan-tracker';
 import { TrackPaymentUseCase } from './plans/usecases/track-payment.usecase';
 import { PromisesSettlements1763900005100 } from './migrations/1763900005100-promises-settlements';
+import { PromisesAccountProfiles1763900005200 } from './migrations/1763900005200-promises-account-profiles';
+import { AccountProfilesRepository } from './accounts/account-profiles.repository';
 import { GrpcSettlementLedger, SettlementLedger } from './settlements/ledger-port';
 import { SettlementsRepository } from './settlements/settlements.repository';
 import { CreateSettlementUseCase } from './settlements/usecases/create-settlement.usecase';
@@ -72,7 +74,12 @@ export function createPromisesService(deps: PromisesServiceDependencies = {}): S
   };
   return {
     name: 'promises',
-    migrations: [PromisesInitial1763900004000, PromisesPlans1763900005000, PromisesSettlements1763900005100],
+    migrations: [
+      PromisesInitial1763900004000,
+      PromisesPlans1763900005000,
+      PromisesSettlements1763900005100,
+      PromisesAccountProfiles1763900005200,
+    ],
     module: (ctx) => {
       const config = loadPromisesConfig();
       const rules = planRules();
@@ -99,16 +106,26 @@ export function createPromisesService(deps: PromisesServiceDependencies = {}): S
     },
     consumers: (ctx) => {
       const repo = new PromisesRepository();
+      const profiles = new AccountProfilesRepository();
       const plans = trackPayments(ctx);
       const settlements = new SettlePaymentUseCase(ctx, new SettlementsRepository(), ledgerPort());
       ctx.backbone.consume({
-        topics: [Topic.LedgerPayment],
+        topics: [Topic.LedgerPayment, Topic.LedgerAccount],
         handlers: {
           'collections.ledger.v1.PaymentPosted': async (event, hc) => {
             // An open settlement takes the payment first, then an active plan, then single promises.
             if (await settlements.posted(event, hc)) return;
             if (!(await plans.posted(event, hc))) await allocatePayment(ctx, repo, event, hc);
           },
+          // Each account's time zone makes its "today"; its currency is the only one its plans may use.
+          'collections.ledger.v1.AccountOpened': (event, { tx }) =>
+            profiles.upsert(
+              tx,
+              event.tenantId,
+              event.payload.accountId,
+              event.payload.timeZone || 'UTC',
+              event.payload.currency,
+            ),
           'collections.ledger.v1.PaymentReversed': async (event, hc) => {
             if (!(await settlements.reversed(event, hc))) await plans.reversed(event, hc);
           },

@@ -194,4 +194,50 @@ describe('payment plans tracked from ledger events and the daily run (real Postg
     expect(await scheduler.tick()).toBeDefined();
     expect((await eventsFor('collections.promises.v1.PromiseBroken', planId)).map((e) => e.instalmentSeq)).toEqual([1]);
   });
+
+  it('takes today, and the only currency, from the account the ledger opened', async () => {
+    const accountId = `bogota-${randomUUID().slice(0, 8)}`;
+    await deliver(sut, 'collections.ledger.v1.AccountOpened', {
+      accountId,
+      externalRef: '',
+      product: 0,
+      currency: 'COP',
+      creditLimitMinor: 0,
+      openedOn: '2026-01-01',
+      debtors: [],
+      timeZone: 'America/Bogota',
+    });
+    sut.clock.set(new Date('2026-03-02T03:00:00Z')); // still 1 March in Bogotá
+    const request = {
+      accountId,
+      total: { amountMinor: 300_000, currency: 'COP' },
+      downPayment: undefined,
+      instalments: 3,
+      frequency: promises.PlanFrequency.PLAN_FREQUENCY_MONTHLY,
+      firstDate: '2026-03-01',
+      channel: promises.PlanChannel.PLAN_CHANNEL_WHATSAPP,
+      takenBy: promises.TakenBy.TAKEN_BY_SELF_SERVICE,
+      agentId: '',
+      idempotencyKey: `tz-${accountId}`,
+    };
+    const { plan: created } = await client.createPlan(request, md());
+    expect(created!.instalments[0].dueDate).toBe('2026-03-01');
+    const refused = (r: typeof request) =>
+      client.createPlan(r, md()).then(
+        () => 'created',
+        (err: { details: string }) => err.details,
+      );
+    // The same date is already past for an account the ledger never announced (UTC).
+    expect(await refused({ ...request, accountId: 'unknown-account', idempotencyKey: `tz-utc-${accountId}` })).toMatch(
+      /in the past/,
+    );
+    expect(
+      await refused({
+        ...request,
+        total: USD(300_000),
+        idempotencyKey: `tz-usd-${accountId}`,
+        firstDate: '2026-03-05',
+      }),
+    ).toMatch(/is in COP/);
+  });
 });

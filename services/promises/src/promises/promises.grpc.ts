@@ -1,7 +1,8 @@
 import { Controller, Inject } from '@nestjs/common';
 import { promises } from '@collections/contracts';
-import { AppError, currentTenantId, localDate } from '@collections/platform';
+import { AppError, currentTenantId } from '@collections/platform';
 import { SERVICE_CONTEXT, ServiceContext } from '@collections/runtime';
+import { AccountProfilesRepository } from '../accounts/account-profiles.repository';
 import { CreatePlanUseCase } from '../plans/usecases/create-plan.usecase';
 import { DAILY_PLAN_RUN, DailyPlanRunUseCase } from '../plans/usecases/daily-plan-run.usecase';
 import { PlanQueries } from '../plans/usecases/plan-queries';
@@ -9,12 +10,11 @@ import { CreateSettlementUseCase } from '../settlements/usecases/create-settleme
 import { validatePromise } from './domain/promise';
 import { PromisesRepository, mapPromise } from './promises.repository';
 
-/** Accounts' time zone arrives with the ledger's debtor data (ledger issue); until then UTC. */
-const ACCOUNT_TIME_ZONE = 'UTC';
-
 @Controller()
 @promises.PromisesServiceControllerMethods()
 export class PromisesGrpcController implements promises.PromisesServiceController {
+  private readonly profiles = new AccountProfilesRepository();
+
   constructor(
     @Inject(SERVICE_CONTEXT) private readonly ctx: ServiceContext,
     private readonly repo: PromisesRepository,
@@ -27,7 +27,8 @@ export class PromisesGrpcController implements promises.PromisesServiceControlle
   async createPromise(request: promises.CreatePromiseRequest): Promise<promises.CreatePromiseResponse> {
     const tenantId = currentTenantId();
     const now = this.ctx.clock.now();
-    const input = validatePromise(request, localDate(now, ACCOUNT_TIME_ZONE));
+    const today = await this.profiles.localDate(this.ctx.dataSource.manager, tenantId, request.accountId, now);
+    const input = validatePromise(request, today);
     const row = await this.ctx.dataSource.transaction((tx) => this.repo.create(tx, tenantId, input, now));
     return { promise: mapPromise(row) };
   }

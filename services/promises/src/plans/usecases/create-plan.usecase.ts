@@ -1,7 +1,7 @@
 import { promises } from '@collections/contracts';
-import { localDate } from '@collections/platform';
+import { AppError } from '@collections/platform';
 import { ServiceContext } from '@collections/runtime';
-import { ACCOUNT_TIME_ZONE } from '../account-time-zone';
+import { AccountProfilesRepository, safeLocalDate } from '../../accounts/account-profiles.repository';
 import { validatePlan } from '../domain/plan';
 import { PlansRepository } from '../plans.repository';
 import { PlanQueries } from './plan-queries';
@@ -11,6 +11,8 @@ import { PlanQueries } from './plan-queries';
  * schedule in one transaction. A retry with the same idempotency key answers the first plan.
  */
 export class CreatePlanUseCase {
+  private readonly profiles = new AccountProfilesRepository();
+
   constructor(
     private readonly ctx: ServiceContext,
     private readonly repo: PlansRepository,
@@ -19,7 +21,11 @@ export class CreatePlanUseCase {
 
   async execute(tenantId: string, request: promises.CreatePlanRequest): Promise<promises.PlanView> {
     const now = this.ctx.clock.now();
-    const plan = validatePlan(request, localDate(now, ACCOUNT_TIME_ZONE));
+    const account = await this.profiles.find(this.ctx.dataSource.manager, tenantId, request.accountId);
+    const plan = validatePlan(request, safeLocalDate(now, account.timeZone));
+    if (account.currency && account.currency !== plan.currency) {
+      throw AppError.invalid(`account ${plan.accountId} is in ${account.currency}, the plan in ${plan.currency}`);
+    }
     const row = await this.ctx.dataSource.transaction((tx) =>
       this.repo.create(tx, tenantId, plan, promises.PlanState.PLAN_STATE_ACTIVE, now),
     );

@@ -1,8 +1,8 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { promises } from '@collections/contracts';
-import { AppError, localDate } from '@collections/platform';
+import { AppError } from '@collections/platform';
 import { SERVICE_CONTEXT, ServiceContext } from '@collections/runtime';
-import { ACCOUNT_TIME_ZONE } from '../account-time-zone';
+import { AccountProfilesRepository } from '../../accounts/account-profiles.repository';
 import { PlansRepository } from '../plans.repository';
 import { PlanTracker } from './plan-tracker';
 
@@ -17,6 +17,8 @@ export interface DailyPlanRunSummary {
  * re-run, or a run after a crash, announces nothing twice.
  */
 export class DailyPlanRunUseCase {
+  private readonly profiles = new AccountProfilesRepository();
+
   constructor(
     private readonly ctx: ServiceContext,
     private readonly repo: PlansRepository,
@@ -38,10 +40,10 @@ export class DailyPlanRunUseCase {
       );
       for (const key of batch) {
         const now = this.ctx.clock.now();
-        const asOf = scope.asOfDate ?? localDate(now, ACCOUNT_TIME_ZONE);
         const { events } = await this.ctx.dataSource.transaction(async (tx) => {
           const plan = await this.repo.find(tx, key.tenant_id, key.id, true);
           if (!plan || plan.state === promises.PlanState.PLAN_STATE_DEFAULTED) return { events: 0 };
+          const asOf = scope.asOfDate ?? (await this.profiles.localDate(tx, plan.tenant_id, plan.account_id, now));
           return this.tracker.review(tx, this.ctx.backbone.outbox, plan, asOf, now);
         });
         summary.plansEvaluated += 1;

@@ -1,7 +1,7 @@
 import { promises } from '@collections/contracts';
-import { AppError, localDate, money } from '@collections/platform';
+import { AppError, money } from '@collections/platform';
 import { ServiceContext } from '@collections/runtime';
-import { ACCOUNT_TIME_ZONE } from '../account-time-zone';
+import { AccountProfilesRepository } from '../../accounts/account-profiles.repository';
 import { planStatusAsOf } from '../domain/allocation';
 import { PlanRules } from '../domain/announcements';
 import { InstalmentRow, PlanRow, PlansRepository, scheduleOf } from '../plans.repository';
@@ -14,6 +14,8 @@ const INSTALMENT_STATE = {
 
 /** Plans as the API shows them: instalment states as of the account's today. */
 export class PlanQueries {
+  private readonly profiles = new AccountProfilesRepository();
+
   constructor(
     private readonly ctx: ServiceContext,
     private readonly repo: PlansRepository,
@@ -42,8 +44,13 @@ export class PlanQueries {
       tenantId,
       rows.map((r) => r.id),
     );
-    const today = localDate(this.ctx.clock.now(), ACCOUNT_TIME_ZONE);
-    return rows.map((r) => mapPlan(r, instalments.get(r.id) ?? [], credits.get(r.id) ?? 0, today, this.rules));
+    const now = this.ctx.clock.now();
+    const views: promises.PlanView[] = [];
+    for (const r of rows) {
+      const today = await this.profiles.localDate(this.ctx.dataSource.manager, tenantId, r.account_id, now);
+      views.push(mapPlan(r, instalments.get(r.id) ?? [], credits.get(r.id) ?? 0, today, this.rules));
+    }
+    return views;
   }
 }
 

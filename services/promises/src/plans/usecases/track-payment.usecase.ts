@@ -1,8 +1,7 @@
 import { promises } from '@collections/contracts';
 import { ConsumedEvent, HandlerContext } from '@collections/messaging';
-import { localDate } from '@collections/platform';
 import { ServiceContext } from '@collections/runtime';
-import { ACCOUNT_TIME_ZONE } from '../account-time-zone';
+import { AccountProfilesRepository, safeLocalDate } from '../../accounts/account-profiles.repository';
 import { PlansRepository } from '../plans.repository';
 import { PlanTracker } from './plan-tracker';
 
@@ -13,6 +12,8 @@ import { PlanTracker } from './plan-tracker';
  * allocation from its live payments, so replaying either changes nothing.
  */
 export class TrackPaymentUseCase {
+  private readonly profiles = new AccountProfilesRepository();
+
   constructor(
     private readonly ctx: ServiceContext,
     private readonly repo: PlansRepository,
@@ -31,8 +32,9 @@ export class TrackPaymentUseCase {
     );
     if (!plan) return false;
     const now = this.ctx.clock.now();
-    const today = localDate(now, ACCOUNT_TIME_ZONE);
-    const paidOn = localDate(postedAt ?? now, ACCOUNT_TIME_ZONE);
+    const { timeZone } = await this.profiles.find(hc.tx, event.tenantId, accountId);
+    const today = safeLocalDate(now, timeZone);
+    const paidOn = safeLocalDate(postedAt ?? now, timeZone);
     await this.repo.addPayment(hc.tx, event.tenantId, plan.id, { paymentId, amountMinor: amount.amountMinor, paidOn });
     await this.tracker.review(hc.tx, hc.outbox, plan, paidOn > today ? paidOn : today, now);
     return true;
@@ -44,6 +46,7 @@ export class TrackPaymentUseCase {
     const plan = await this.repo.find(hc.tx, event.tenantId, planId, true);
     if (!plan || !(await this.repo.reversePayment(hc.tx, event.tenantId, event.payload.paymentId))) return;
     const now = this.ctx.clock.now();
-    await this.tracker.review(hc.tx, hc.outbox, plan, localDate(now, ACCOUNT_TIME_ZONE), now);
+    const today = await this.profiles.localDate(hc.tx, event.tenantId, plan.account_id, now);
+    await this.tracker.review(hc.tx, hc.outbox, plan, today, now);
   }
 }

@@ -1,7 +1,7 @@
 import { promises } from '@collections/contracts';
-import { AppError, localDate } from '@collections/platform';
+import { AppError } from '@collections/platform';
 import { ServiceContext } from '@collections/runtime';
-import { ACCOUNT_TIME_ZONE } from '../../plans/account-time-zone';
+import { AccountProfilesRepository } from '../../accounts/account-profiles.repository';
 import { checkSettlementRequest, validateSettlement } from '../domain/settlement';
 import { SettlementLedger } from '../ledger-port';
 import { SettlementsRepository, mapSettlement } from '../settlements.repository';
@@ -11,6 +11,8 @@ import { SettlementsRepository, mapSettlement } from '../settlements.repository'
  * discount is fixed now), then stored. A retry with the same idempotency key answers the first one.
  */
 export class CreateSettlementUseCase {
+  private readonly profiles = new AccountProfilesRepository();
+
   constructor(
     private readonly ctx: ServiceContext,
     private readonly repo: SettlementsRepository,
@@ -19,7 +21,7 @@ export class CreateSettlementUseCase {
 
   async execute(tenantId: string, request: promises.CreateSettlementRequest): Promise<promises.SettlementView> {
     const now = this.ctx.clock.now();
-    const today = localDate(now, ACCOUNT_TIME_ZONE);
+    const today = await this.profiles.localDate(this.ctx.dataSource.manager, tenantId, request.accountId, now);
     checkSettlementRequest(request, today);
     const settlement = validateSettlement(request, await this.ledger.balanceOf(tenantId, request.accountId), today);
     const row = await this.ctx.dataSource.transaction((tx) => this.repo.create(tx, tenantId, settlement, now));

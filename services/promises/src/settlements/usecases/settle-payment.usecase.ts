@@ -1,7 +1,7 @@
 import { ConsumedEvent, HandlerContext } from '@collections/messaging';
-import { localDate, money } from '@collections/platform';
+import { money } from '@collections/platform';
 import { ServiceContext } from '@collections/runtime';
-import { ACCOUNT_TIME_ZONE } from '../../plans/account-time-zone';
+import { AccountProfilesRepository } from '../../accounts/account-profiles.repository';
 import { discountIdempotencyKey } from '../domain/settlement';
 import { SettlementLedger } from '../ledger-port';
 import { SettlementsRepository } from '../settlements.repository';
@@ -13,6 +13,8 @@ import { SettlementsRepository } from '../settlements.repository';
  * ledger answers the first entry instead of posting a second one.
  */
 export class SettlePaymentUseCase {
+  private readonly profiles = new AccountProfilesRepository();
+
   constructor(
     private readonly ctx: ServiceContext,
     private readonly repo: SettlementsRepository,
@@ -30,7 +32,7 @@ export class SettlePaymentUseCase {
       accountId,
       amount: money(Number(settlement.discount_minor), settlement.currency.trim()),
       idempotencyKey: discountIdempotencyKey(settlement.id),
-      effectiveDate: localDate(postedAt ?? this.ctx.clock.now(), ACCOUNT_TIME_ZONE),
+      effectiveDate: await this.profiles.localDate(tx, event.tenantId, accountId, postedAt ?? this.ctx.clock.now()),
       reason: `settlement ${settlement.id}`,
     });
     await this.repo.markPaid(tx, event.tenantId, settlement.id, entryId);

@@ -101,6 +101,13 @@ describe('payment plans API (gRPC and REST, real PostgreSQL)', () => {
       expect({ over, code: answer.code }).toEqual({ over, code: status.INVALID_ARGUMENT });
       expect(answer.details).toMatch(message);
     }
+    const tooLong = await errorOf(
+      client.createPlan(planRequest({ takenBy: TakenBy.TAKEN_BY_SELF_SERVICE, instalments: 12 }), md()),
+    );
+    expect(tooLong).toEqual({
+      code: status.PERMISSION_DENIED,
+      details: expect.stringMatching(/at most 6 instalments/),
+    });
     expect(await planRows()).toBe(before);
   });
 

@@ -126,16 +126,16 @@ describe('settlements post their discount to the ledger exactly once (real ledge
 
   it('posts the discount once when the sum is paid in two parts, even when the last payment comes twice', async () => {
     const accountId = await newAccount(100_000);
-    const { settlement } = await settle(accountId, 60_000);
+    const { settlement } = await settle(accountId, 75_000);
     expect(settlement).toMatchObject({
       balance: USD(100_000),
-      amount: USD(60_000),
-      discount: USD(40_000),
+      amount: USD(75_000),
+      discount: USD(25_000),
       state: promises.SettlementState.SETTLEMENT_STATE_OPEN,
     });
     await payInLedger(accountId, 25_000);
     expect(await discounts(accountId)).toBe(0);
-    const last = await payInLedger(accountId, 35_000);
+    const last = await payInLedger(accountId, 50_000);
     await deliver(sut, 'collections.ledger.v1.PaymentPosted', last.event, last.eventId); // redelivery
     await deliver(sut, 'collections.ledger.v1.PaymentPosted', last.event); // same payment, new event id
 
@@ -143,29 +143,29 @@ describe('settlements post their discount to the ledger exactly once (real ledge
     const balance = await ledgerClient.getBalance({ accountId, asOfDate: '' }, ledgerMd());
     expect(balance.balance).toEqual(USD(0));
     const { settlement: after } = await client.getSettlement({ settlementId: settlement!.settlementId }, md());
-    expect(after).toMatchObject({ paid: USD(60_000), state: promises.SettlementState.SETTLEMENT_STATE_PAID });
+    expect(after).toMatchObject({ paid: USD(75_000), state: promises.SettlementState.SETTLEMENT_STATE_PAID });
     expect(after!.discountEntryId).not.toBe('');
   });
 
   it('posts nothing more when the discount was already posted under the settlement key (a retried handler)', async () => {
     const accountId = await newAccount(50_000);
-    const { settlement } = await settle(accountId, 30_000);
+    const { settlement } = await settle(accountId, 40_000);
     // As if an earlier attempt reached the ledger and then rolled back.
     const first = await ledgerPort.postDiscount(sut.tenant, {
       accountId,
-      amount: USD(20_000),
+      amount: USD(10_000),
       idempotencyKey: `settlement-discount-${settlement!.settlementId}`,
       effectiveDate: '',
       reason: 'earlier attempt',
     });
-    await payInLedger(accountId, 30_000);
+    await payInLedger(accountId, 40_000);
     expect(await discounts(accountId)).toBe(1);
     const { settlement: after } = await client.getSettlement({ settlementId: settlement!.settlementId }, md());
     expect(after!.discountEntryId).toBe(first.entryId);
     expect((await ledgerClient.getBalance({ accountId, asOfDate: '' }, ledgerMd())).balance).toEqual(USD(0));
   });
 
-  it('refuses a settlement at or above the balance, in another currency, or for an unknown account', async () => {
+  it('refuses a settlement at or above the balance, in another currency, beyond the role, or for an unknown account', async () => {
     const accountId = await newAccount(10_000);
     const codeOf = (p: Promise<unknown>) =>
       p.then(
@@ -179,8 +179,14 @@ describe('settlements post their discount to the ledger exactly once (real ledge
     );
     expect(await codeOf(settle(accountId, 5_000, { dueDate: '2026-03-01' }))).toBe(status.INVALID_ARGUMENT);
     expect(await codeOf(settle('no-such-account', 5_000))).toBe(status.NOT_FOUND);
+    // An agent may forgive 30%, the bot 15%, the debtor alone 10%.
+    expect(await codeOf(settle(accountId, 6_999))).toBe(status.PERMISSION_DENIED);
+    expect(await codeOf(settle(accountId, 8_000, { takenBy: promises.TakenBy.TAKEN_BY_BOT }))).toBe(
+      status.PERMISSION_DENIED,
+    );
+    expect(await codeOf(settle(accountId, 9_000, { takenBy: promises.TakenBy.TAKEN_BY_SELF_SERVICE }))).toBe(status.OK);
     const [{ n: stored }] = await sut.dataSource.query(`SELECT count(*)::int AS n FROM promises.settlement`);
-    expect(stored).toBe(2);
+    expect(stored).toBe(3);
   });
 
   it('takes a reversed payment off an open settlement, so the discount waits for the sum', async () => {

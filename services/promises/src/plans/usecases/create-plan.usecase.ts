@@ -2,6 +2,7 @@ import { promises } from '@collections/contracts';
 import { AppError } from '@collections/platform';
 import { ServiceContext } from '@collections/runtime';
 import { AccountProfilesRepository, safeLocalDate } from '../../accounts/account-profiles.repository';
+import { assertPlanWithinRole } from '../../negotiation/domain/offer-calculator';
 import { validatePlan } from '../domain/plan';
 import { PlansRepository } from '../plans.repository';
 import { PlanQueries } from './plan-queries';
@@ -23,6 +24,7 @@ export class CreatePlanUseCase {
     const now = this.ctx.clock.now();
     const account = await this.profiles.find(this.ctx.dataSource.manager, tenantId, request.accountId);
     const plan = validatePlan(request, safeLocalDate(now, account.timeZone));
+    assertPlanWithinRole(plan.takenBy, plan.instalments);
     if (account.currency && account.currency !== plan.currency) {
       throw AppError.invalid(`account ${plan.accountId} is in ${account.currency}, the plan in ${plan.currency}`);
     }

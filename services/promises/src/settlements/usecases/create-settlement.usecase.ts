@@ -2,6 +2,7 @@ import { promises } from '@collections/contracts';
 import { AppError } from '@collections/platform';
 import { ServiceContext } from '@collections/runtime';
 import { AccountProfilesRepository } from '../../accounts/account-profiles.repository';
+import { assertDiscountWithinRole } from '../../negotiation/domain/offer-calculator';
 import { checkSettlementRequest, validateSettlement } from '../domain/settlement';
 import { SettlementLedger } from '../ledger-port';
 import { SettlementsRepository, mapSettlement } from '../settlements.repository';
@@ -24,6 +25,7 @@ export class CreateSettlementUseCase {
     const today = await this.profiles.localDate(this.ctx.dataSource.manager, tenantId, request.accountId, now);
     checkSettlementRequest(request, today);
     const settlement = validateSettlement(request, await this.ledger.balanceOf(tenantId, request.accountId), today);
+    assertDiscountWithinRole(settlement.takenBy, settlement.balance.amountMinor, settlement.discount.amountMinor);
     const row = await this.ctx.dataSource.transaction((tx) => this.repo.create(tx, tenantId, settlement, now));
     return mapSettlement(row);
   }

@@ -136,7 +136,7 @@ describe('payment plans tracked from ledger events and the daily run (real Postg
     await runDaily('2026-03-14');
     await runDaily('2026-03-14');
     const kept = await eventsFor('collections.promises.v1.PromiseKept', planId);
-    expect(kept.map((e) => [e.instalmentSeq, e.amount])).toEqual([[1, USD(10_000)]]);
+    expect(kept.map((e) => [e.promiseId, e.instalmentSeq, e.amount])).toEqual([[`${planId}/1`, 1, USD(10_000)]]);
     expect(await eventsFor('collections.promises.v1.PromiseBroken', planId)).toEqual([]);
     expect((await plan(planId)).instalments[0].state).toBe(InstalmentState.INSTALMENT_STATE_PAID);
   });

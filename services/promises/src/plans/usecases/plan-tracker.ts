@@ -65,6 +65,9 @@ interface Facts {
   asOf: string;
 }
 
+/** Each instalment is a promise of its own to the rest of the platform (reporting counts them apart). */
+export const instalmentPromiseId = (planId: string, seq: number) => `${planId}/${seq}`;
+
 const daysBetween = (from: string, to: string) =>
   Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000);
 
@@ -83,7 +86,7 @@ function eventsOf(a: Announcement, f: Facts): NewEvent<EventType>[] {
           ...base,
           type: 'collections.promises.v1.PromiseKept',
           payload: {
-            promiseId: plan.id,
+            promiseId: instalmentPromiseId(plan.id, a.seq),
             accountId: plan.account_id,
             amount: money(inst!.amountMinor, currency),
             keptAt: now,
@@ -111,7 +114,7 @@ function eventsOf(a: Announcement, f: Facts): NewEvent<EventType>[] {
           ...base,
           type: 'collections.promises.v1.PromiseBroken',
           payload: {
-            promiseId: plan.id,
+            promiseId: instalmentPromiseId(plan.id, a.seq),
             accountId: plan.account_id,
             amount: money(inst!.amountMinor, currency),
             paid: money(paid, currency),

@@ -23,6 +23,7 @@ import { GrpcSettlementLedger, SettlementLedger } from './settlements/ledger-por
 import { SettlementsRepository } from './settlements/settlements.repository';
 import { CreateSettlementUseCase } from './settlements/usecases/create-settlement.usecase';
 import { SettlePaymentUseCase } from './settlements/usecases/settle-payment.usecase';
+import { GetOffersUseCase } from './negotiation/usecases/get-offers.usecase';
 import { allocatePayment } from './promises/allocate-payment.consumer';
 import { PromisesGrpcController } from './promises/promises.grpc';
 import { PromisesRepository } from './promises/promises.repository';
@@ -97,6 +98,7 @@ export function createPromisesService(deps: PromisesServiceDependencies = {}): S
           { provide: DAILY_PLAN_RUN, useValue: new DailyPlanRunUseCase(ctx, plans, new PlanTracker(plans, rules)) },
           { provide: DAILY_PLAN_RUN_CHECK_MS, useValue: config.dailyRunCheckMs },
           DailyPlanRunScheduler,
+          { provide: GetOffersUseCase, useValue: new GetOffersUseCase(ctx, ledgerPort()) },
           {
             provide: CreateSettlementUseCase,
             useValue: new CreateSettlementUseCase(ctx, new SettlementsRepository(), ledgerPort()),

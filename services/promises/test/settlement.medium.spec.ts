@@ -1,7 +1,7 @@
 import { Metadata, ServiceError, status } from '@grpc/grpc-js';
 import { randomUUID } from 'node:crypto';
 import { ledger, promises } from '@collections/contracts';
-import { grpcClient, metadataFromPrincipalHeaders } from '@collections/platform';
+import { API_KEY_HEADER, grpcClient, metadataFromPrincipalHeaders } from '@collections/platform';
 import { ServiceUnderTest, startServiceUnderTest } from '@collections/testing';
 import { ledgerService } from '@collections/ledger';
 import { createPromisesService } from '../src/promises.service';
@@ -29,6 +29,7 @@ describe('settlements post their discount to the ledger exactly once (real ledge
     const definition = createPromisesService({
       ledger: {
         balanceOf: (...args) => ledgerPort.balanceOf(...args),
+        standing: (...args) => ledgerPort.standing(...args),
         postDiscount: (...args) => ledgerPort.postDiscount(...args),
         close: () => undefined,
       },
@@ -211,5 +212,33 @@ describe('settlements post their discount to the ledger exactly once (real ledge
     await payInLedger(accountId, 20_000);
     expect(await discounts(accountId)).toBe(1);
     expect((await ledgerClient.getBalance({ accountId, asOfDate: '' }, ledgerMd())).balance).toEqual(USD(0));
+  });
+
+  it('offers a settlement and plans from the ledger standing, within what the role may grant (gRPC and REST)', async () => {
+    const accountId = await newAccount(100_000);
+    const ask = (takenBy: promises.TakenBy) =>
+      client.getOffers(
+        { accountId, takenBy, frequency: promises.PlanFrequency.PLAN_FREQUENCY_MONTHLY, firstDate: '2026-03-15' },
+        md(),
+      );
+    const agent = await ask(promises.TakenBy.TAKEN_BY_AGENT);
+    expect(agent.balance).toEqual(USD(100_000));
+    expect(agent.plans.map((p) => p.instalmentCount)).toEqual([3, 6, 12, 24]);
+    for (const plan of agent.plans) {
+      expect(plan.schedule.reduce((s, i) => s + i.amount!.amountMinor, 0)).toBe(100_000);
+      expect(plan.schedule[0]).toMatchObject({ seq: 0, dueDate: '2026-03-15', amount: USD(10_000) });
+    }
+    if (agent.settlement) expect(agent.settlement.discount!.amountMinor).toBeLessThanOrEqual(30_000);
+    const self = await ask(promises.TakenBy.TAKEN_BY_SELF_SERVICE);
+    expect(self.plans.map((p) => p.instalmentCount)).toEqual([3, 6]);
+    expect(self.settlement?.discount?.amountMinor ?? 0).toBeLessThanOrEqual(10_000);
+
+    const rest = await fetch(
+      `${sut.app.httpUrl}/v1/promises/accounts/${accountId}/offers?takenBy=TAKEN_BY_BOT&frequency=PLAN_FREQUENCY_WEEKLY`,
+      { headers: { [API_KEY_HEADER]: sut.apiKey } },
+    );
+    expect(rest.status).toBe(200);
+    const body = (await rest.json()) as { plans: { instalmentCount: number }[] };
+    expect(body.plans.map((p) => p.instalmentCount)).toEqual([3, 6, 12]);
   });
 });

@@ -38,6 +38,11 @@ export class PlansRestController {
     return this.grpc.createSettlement(promises.CreateSettlementRequest.fromJSON(body ?? {}));
   }
 
+  @Get('accounts/:id/offers')
+  getOffers(@Param('id') id: string, @Query() query: Record<string, string>) {
+    return this.grpc.getOffers({ ...promises.GetOffersRequest.fromJSON(query ?? {}), accountId: id });
+  }
+
   @Get('settlements/:id')
   getSettlement(@Param('id') id: string) {
     return this.grpc.getSettlement({ settlementId: id });

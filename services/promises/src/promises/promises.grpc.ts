@@ -6,6 +6,7 @@ import { AccountProfilesRepository } from '../accounts/account-profiles.reposito
 import { CreatePlanUseCase } from '../plans/usecases/create-plan.usecase';
 import { DAILY_PLAN_RUN, DailyPlanRunUseCase } from '../plans/usecases/daily-plan-run.usecase';
 import { PlanQueries } from '../plans/usecases/plan-queries';
+import { GetOffersUseCase } from '../negotiation/usecases/get-offers.usecase';
 import { CreateSettlementUseCase } from '../settlements/usecases/create-settlement.usecase';
 import { validatePromise } from './domain/promise';
 import { PromisesRepository, mapPromise } from './promises.repository';
@@ -22,7 +23,12 @@ export class PromisesGrpcController implements promises.PromisesServiceControlle
     @Inject(PlanQueries) private readonly planQueries: PlanQueries,
     @Inject(DAILY_PLAN_RUN) private readonly dailyRun: DailyPlanRunUseCase,
     @Inject(CreateSettlementUseCase) private readonly settlements: CreateSettlementUseCase,
+    @Inject(GetOffersUseCase) private readonly offers: GetOffersUseCase,
   ) {}
+
+  getOffers(request: promises.GetOffersRequest): Promise<promises.GetOffersResponse> {
+    return this.offers.execute(currentTenantId(), request);
+  }
 
   async createPromise(request: promises.CreatePromiseRequest): Promise<promises.CreatePromiseResponse> {
     const tenantId = currentTenantId();

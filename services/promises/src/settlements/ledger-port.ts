@@ -5,6 +5,8 @@ import { AppError, Money, PromiseClient, grpcClient, metadataFromPrincipalHeader
 /** What settlements need from the ledger: an account's balance, and posting the discount. */
 export interface SettlementLedger {
   balanceOf(tenantId: string, accountId: string): Promise<Money>;
+  /** The balance and how many days the account is past due. */
+  standing(tenantId: string, accountId: string): Promise<{ balance: Money; daysPastDue: number }>;
   /** Posts a settlement discount; the idempotency key makes a repeated call post nothing more. */
   postDiscount(
     tenantId: string,
@@ -41,14 +43,18 @@ export class GrpcSettlementLedger implements SettlementLedger {
   }
 
   async balanceOf(tenantId: string, accountId: string): Promise<Money> {
-    const { balance } = await this.client
+    return (await this.standing(tenantId, accountId)).balance;
+  }
+
+  async standing(tenantId: string, accountId: string): Promise<{ balance: Money; daysPastDue: number }> {
+    const { balance, detail } = await this.client
       .getBalance({ accountId, asOfDate: '' }, this.metadata(tenantId))
       .catch((err: ServiceError) => {
         if (err.code === status.NOT_FOUND) throw AppError.notFound(`account ${accountId} does not exist in the ledger`);
         throw err;
       });
     if (!balance) throw AppError.internal(`the ledger answered no balance for account ${accountId}`);
-    return money(balance.amountMinor, balance.currency);
+    return { balance: money(balance.amountMinor, balance.currency), daysPastDue: detail?.daysPastDue ?? 0 };
   }
 
   async postDiscount(

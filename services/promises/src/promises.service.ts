@@ -4,7 +4,7 @@ import { SERVICE_CONTEXT, ServiceContext, ServiceDefinition } from '@collections
 import { PromisesInitial1763900004000 } from './migrations/1763900004000-promises-initial';
 import { PromisesPlans1763900005000 } from './migrations/1763900005000-promises-plans';
 import { PlanRules } from './plans/domain/announcements';
-import { PlansRestController } from './plans/plans.controller';
+import { PromisesRestController } from './promises/promises.controller';
 import { PlansRepository } from './plans/plans.repository';
 import { CreatePlanUseCase } from './plans/usecases/create-plan.usecase';
 import {
@@ -88,7 +88,7 @@ export function createPromisesService(deps: PromisesServiceDependencies = {}): S
       const queries = new PlanQueries(ctx, plans, rules);
       return {
         module: class PromisesModule {},
-        controllers: [PromisesGrpcController, PlansRestController],
+        controllers: [PromisesGrpcController, PromisesRestController],
         providers: [
           { provide: SERVICE_CONTEXT, useValue: ctx },
           PromisesRepository,

@@ -1,13 +1,13 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { promises } from '@collections/contracts';
-import { PromisesGrpcController } from '../promises/promises.grpc';
+import { PromisesGrpcController } from './promises.grpc';
 
 /**
- * REST twin of the plan and settlement RPCs (same use cases, same validation); bodies are the proto messages
+ * REST twin of the plan, settlement and offer RPCs (same use cases, same validation); bodies are the proto messages
  * in their JSON form (camelCase fields, enums by name or number).
  */
 @Controller('v1/promises')
-export class PlansRestController {
+export class PromisesRestController {
   constructor(private readonly grpc: PromisesGrpcController) {}
 
   @Post('plans')

@@ -22,11 +22,13 @@ export const SETTLEMENT_LEDGER = Symbol('SETTLEMENT_LEDGER');
  * (PROMISES_LEDGER_API_KEYS, "tenant:key,..."), so the ledger applies its own tenant isolation.
  */
 export class GrpcSettlementLedger implements SettlementLedger {
-  private readonly client: PromiseClient<typeof ledger.LedgerServiceService>;
+  private channel?: PromiseClient<typeof ledger.LedgerServiceService>;
   private readonly keys: Map<string, string>;
 
-  constructor(address: string, apiKeys: string) {
-    this.client = grpcClient(ledger.LedgerServiceService, address);
+  constructor(
+    private readonly address: string,
+    apiKeys: string,
+  ) {
     this.keys = new Map(
       apiKeys
         .split(',')
@@ -34,6 +36,12 @@ export class GrpcSettlementLedger implements SettlementLedger {
         .filter(Boolean)
         .map((pair) => [pair.slice(0, pair.indexOf(':')), pair.slice(pair.indexOf(':') + 1)]),
     );
+  }
+
+  /** Opened on first use: a service that never settles never dials the ledger. */
+  private get client(): PromiseClient<typeof ledger.LedgerServiceService> {
+    this.channel ??= grpcClient(ledger.LedgerServiceService, this.address);
+    return this.channel;
   }
 
   private metadata(tenantId: string): Metadata {
@@ -76,6 +84,7 @@ export class GrpcSettlementLedger implements SettlementLedger {
   }
 
   close(): void {
-    this.client.close();
+    this.channel?.close();
+    this.channel = undefined;
   }
 }

@@ -240,4 +240,35 @@ describe('payment plans tracked from ledger events and the daily run (real Postg
       }),
     ).toMatch(/is in COP/);
   });
+
+  it('breaks a single promise still unpaid after its due date plus the grace days, once', async () => {
+    sut.clock.set(at('2026-03-02'));
+    const accountId = `single-${randomUUID().slice(0, 8)}`;
+    const make = (key: string, amountMinor: number) =>
+      client.createPromise(
+        { accountId, amount: USD(amountMinor), dueDate: '2026-03-10', idempotencyKey: `${key}-${accountId}` },
+        md(),
+      );
+    const { promise: kept } = await make('a', 2_000);
+    const { promise: short } = await make('b', 5_000);
+    await pay(accountId, 4_000, '2026-03-09'); // 2 000 keep the first, 2 000 go to the second
+    await runDaily('2026-03-13');
+    expect(
+      (await published(sut, 'collections.promises.v1.PromiseBroken')).filter((e) => e.accountId === accountId),
+    ).toEqual([]);
+    await runDaily('2026-03-14');
+    await runDaily('2026-03-15');
+    const broken = (await published(sut, 'collections.promises.v1.PromiseBroken')).filter(
+      (e) => e.accountId === accountId,
+    );
+    expect(broken.map((e) => [e.promiseId, e.amount, e.paid, e.planId])).toEqual([
+      [short!.promiseId, USD(5_000), USD(2_000), ''],
+    ]);
+    expect((await client.getPromise({ promiseId: short!.promiseId }, md())).promise!.state).toBe(
+      promises.PromiseState.PROMISE_STATE_BROKEN,
+    );
+    expect((await client.getPromise({ promiseId: kept!.promiseId }, md())).promise!.state).toBe(
+      promises.PromiseState.PROMISE_STATE_KEPT,
+    );
+  });
 });

@@ -1,6 +1,7 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { promises } from '@collections/contracts';
-import { AppError } from '@collections/platform';
+import { AppError, localDate, money } from '@collections/platform';
+import { PromisesRepository } from '../../promises/promises.repository';
 import { SERVICE_CONTEXT, ServiceContext } from '@collections/runtime';
 import { AccountProfilesRepository } from '../../accounts/account-profiles.repository';
 import { PlansRepository } from '../plans.repository';
@@ -11,13 +12,17 @@ export interface DailyPlanRunSummary {
   eventsEmitted: number;
 }
 
+const addDays = (date: string, days: number) =>
+  new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+
 /**
- * The daily plan run: every plan that has not defaulted is reviewed as of a date (default: the
- * account's today), one transaction per plan. What a plan announced is stored with it, so a
- * re-run, or a run after a crash, announces nothing twice.
+ * The daily run: every plan that has not defaulted is reviewed as of a date (default: the
+ * account's today), one transaction per plan, then overdue single promises are broken. What a
+ * plan announced is stored with it, so a re-run, or a run after a crash, announces nothing twice.
  */
 export class DailyPlanRunUseCase {
   private readonly profiles = new AccountProfilesRepository();
+  private readonly singlePromises = new PromisesRepository();
 
   constructor(
     private readonly ctx: ServiceContext,
@@ -52,8 +57,52 @@ export class DailyPlanRunUseCase {
       if (batch.length < this.batchSize) break;
       after = { tenantId: batch[batch.length - 1].tenant_id, id: batch[batch.length - 1].id };
     }
+    summary.eventsEmitted += await this.breakOverduePromises(scope);
     this.ctx.logger.info({ ...summary, asOfDate: scope.asOfDate ?? 'local' }, 'daily plan run finished');
     return summary;
+  }
+
+  /**
+   * Single promises still open after their due date plus the grace days are broken, each in its
+   * own transaction with its PromiseBroken: the state change is what makes it happen once.
+   */
+  private async breakOverduePromises(scope: { tenantId?: string; asOfDate?: string }): Promise<number> {
+    const now = this.ctx.clock.now();
+    const grace = this.tracker.rules.graceDays;
+    // No account's today is later than UTC's tomorrow: a cheap first cut, refined per account below.
+    const latest = scope.asOfDate ?? addDays(localDate(now, 'UTC'), 1);
+    let broken = 0;
+    const candidates = await this.singlePromises.openDueBy(
+      this.ctx.dataSource.manager,
+      scope.tenantId,
+      addDays(latest, -grace - 1),
+    );
+    for (const p of candidates) {
+      broken += await this.ctx.dataSource.transaction(async (tx) => {
+        const asOf = scope.asOfDate ?? (await this.profiles.localDate(tx, p.tenant_id, p.account_id, now));
+        if (asOf <= addDays(p.due_date, grace)) return 0;
+        if (!(await this.singlePromises.markBroken(tx, p.tenant_id, p.id))) return 0;
+        const currency = p.currency.trim();
+        await this.ctx.backbone.outbox.add(tx, {
+          type: 'collections.promises.v1.PromiseBroken',
+          key: p.account_id,
+          tenantId: p.tenant_id,
+          time: now,
+          payload: {
+            promiseId: p.id,
+            accountId: p.account_id,
+            amount: money(Number(p.amount_minor), currency),
+            paid: money(Number(p.paid_minor), currency),
+            dueDate: p.due_date,
+            brokenAt: now,
+            planId: '',
+            instalmentSeq: 0,
+          },
+        });
+        return 1;
+      });
+    }
+    return broken;
   }
 }
 

@@ -24,6 +24,7 @@ import { SettlementsRepository } from './settlements/settlements.repository';
 import { CreateSettlementUseCase } from './settlements/usecases/create-settlement.usecase';
 import { SettlePaymentUseCase } from './settlements/usecases/settle-payment.usecase';
 import { GetOffersUseCase } from './negotiation/usecases/get-offers.usecase';
+import { AppliedPaymentsRepository } from './promises/applied-payments.repository';
 import { allocatePayment } from './promises/allocate-payment.consumer';
 import { PromisesGrpcController } from './promises/promises.grpc';
 import { PromisesRepository } from './promises/promises.repository';
@@ -109,12 +110,14 @@ export function createPromisesService(deps: PromisesServiceDependencies = {}): S
     consumers: (ctx) => {
       const repo = new PromisesRepository();
       const profiles = new AccountProfilesRepository();
+      const applied = new AppliedPaymentsRepository();
       const plans = trackPayments(ctx);
       const settlements = new SettlePaymentUseCase(ctx, new SettlementsRepository(), ledgerPort());
       ctx.backbone.consume({
         topics: [Topic.LedgerPayment, Topic.LedgerAccount],
         handlers: {
           'collections.ledger.v1.PaymentPosted': async (event, hc) => {
+            if (await applied.alreadyApplied(hc.tx, event.tenantId, event.payload.paymentId)) return;
             // An open settlement takes the payment first, then an active plan, then single promises.
             if (await settlements.posted(event, hc)) return;
             if (!(await plans.posted(event, hc))) await allocatePayment(ctx, repo, event, hc);

@@ -209,9 +209,28 @@ describe('settlements post their discount to the ledger exactly once (real ledge
     expect(await discounts(accountId)).toBe(0);
     const { settlement: open } = await client.getSettlement({ settlementId: settlement!.settlementId }, md());
     expect(open).toMatchObject({ paid: USD(10_000), state: promises.SettlementState.SETTLEMENT_STATE_OPEN });
-    await payInLedger(accountId, 20_000);
+    const last = await payInLedger(accountId, 20_000);
     expect(await discounts(accountId)).toBe(1);
     expect((await ledgerClient.getBalance({ accountId, asOfDate: '' }, ledgerMd())).balance).toEqual(USD(0));
+
+    // A plan agreed afterwards does not count the settlement's payment again when it is replayed.
+    const { plan } = await client.createPlan(
+      {
+        accountId,
+        total: USD(9_000),
+        downPayment: undefined,
+        instalments: 3,
+        frequency: promises.PlanFrequency.PLAN_FREQUENCY_WEEKLY,
+        firstDate: '2026-03-10',
+        channel: promises.PlanChannel.PLAN_CHANNEL_CALL,
+        takenBy: promises.TakenBy.TAKEN_BY_BOT,
+        agentId: '',
+        idempotencyKey: `plan-after-${accountId}`,
+      },
+      md(),
+    );
+    await deliver(sut, 'collections.ledger.v1.PaymentPosted', last.event);
+    expect((await client.getPlan({ planId: plan!.planId }, md())).plan!.paid).toEqual(USD(0));
   });
 
   it('offers a settlement and plans from the ledger standing, within what the role may grant (gRPC and REST)', async () => {

@@ -40,7 +40,11 @@ const CONSUMERS = {
     'collections.ledger.v1.ConsentChanged',
     'collections.ledger.v1.HoldChanged',
   ],
-  promises: ['collections.ledger.v1.PaymentPosted'],
+  promises: [
+    'collections.ledger.v1.PaymentPosted',
+    'collections.ledger.v1.PaymentReversed',
+    'collections.ledger.v1.AccountOpened',
+  ],
   reporting: [
     'collections.ledger.v1.PaymentPosted',
     'collections.promises.v1.PromiseKept',

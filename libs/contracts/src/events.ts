@@ -13,7 +13,14 @@ import {
 } from './generated/collections/ledger/v1/ledger';
 import { AccountChargedOff, AccountClosed, AccountSettled } from './generated/collections/ledger/v1/lifecycle';
 import { ContactDecision } from './generated/collections/orchestrator/v1/orchestrator';
-import { PromiseKept } from './generated/collections/promises/v1/promises';
+import {
+  InstalmentDueSoon,
+  InstalmentMissed,
+  PlanCompleted,
+  PlanDefaulted,
+  PromiseBroken,
+  PromiseKept,
+} from './generated/collections/promises/v1/promises';
 import { AccountScored, SegmentChanged } from './generated/collections/scoring/v1/scoring';
 
 /**
@@ -30,6 +37,7 @@ export enum Topic {
   ScoringScore = 'collections.scoring.score.v1',
   OrchestratorContact = 'collections.orchestrator.contact.v1',
   PromisesPromise = 'collections.promises.promise.v1',
+  PromisesPlan = 'collections.promises.plan.v1',
 }
 
 /** Dead letters of one consuming service: the original record plus the reason it failed. */
@@ -126,6 +134,31 @@ export const EVENTS = {
     Topic.PromisesPromise,
     PromiseKept,
     'A promise to pay was paid in full.',
+  ),
+  'collections.promises.v1.PromiseBroken': event(
+    Topic.PromisesPromise,
+    PromiseBroken,
+    'A promise, or an instalment of a plan, was not paid by its due date plus the grace days.',
+  ),
+  'collections.promises.v1.InstalmentMissed': event(
+    Topic.PromisesPlan,
+    InstalmentMissed,
+    'An instalment of a payment plan was missed.',
+  ),
+  'collections.promises.v1.InstalmentDueSoon': event(
+    Topic.PromisesPlan,
+    InstalmentDueSoon,
+    'An instalment of a payment plan falls due soon.',
+  ),
+  'collections.promises.v1.PlanCompleted': event(
+    Topic.PromisesPlan,
+    PlanCompleted,
+    'Every instalment of a payment plan was paid.',
+  ),
+  'collections.promises.v1.PlanDefaulted': event(
+    Topic.PromisesPlan,
+    PlanDefaulted,
+    'A payment plan defaulted after too many missed instalments.',
   ),
 } as const;
 

@@ -1,24 +1,143 @@
 import { Topic } from '@collections/contracts';
-import { SERVICE_CONTEXT, ServiceDefinition } from '@collections/runtime';
+import { int, loadConfig, str } from '@collections/platform';
+import { SERVICE_CONTEXT, ServiceContext, ServiceDefinition } from '@collections/runtime';
 import { PromisesInitial1763900004000 } from './migrations/1763900004000-promises-initial';
+import { PromisesPlans1763900005000 } from './migrations/1763900005000-promises-plans';
+import { PlanRules } from './plans/domain/announcements';
+import { PromisesRestController } from './promises/promises.controller';
+import { PlansRepository } from './plans/plans.repository';
+import { CreatePlanUseCase } from './plans/usecases/create-plan.usecase';
+import {
+  DAILY_PLAN_RUN,
+  DAILY_PLAN_RUN_CHECK_MS,
+  DailyPlanRunScheduler,
+  DailyPlanRunUseCase,
+} from './plans/usecases/daily-plan-run.usecase';
+import { PlanQueries } from './plans/usecases/plan-queries';
+import { PlanTracker } from './plans/usecases/plan-tracker';
+import { TrackPaymentUseCase } from './plans/usecases/track-payment.usecase';
+import { PromisesSettlements1763900005100 } from './migrations/1763900005100-promises-settlements';
+import { PromisesAccountProfiles1763900005200 } from './migrations/1763900005200-promises-account-profiles';
+import { AccountProfilesRepository } from './accounts/account-profiles.repository';
+import { GrpcSettlementLedger, SettlementLedger } from './settlements/ledger-port';
+import { SettlementsRepository } from './settlements/settlements.repository';
+import { CreateSettlementUseCase } from './settlements/usecases/create-settlement.usecase';
+import { SettlePaymentUseCase } from './settlements/usecases/settle-payment.usecase';
+import { GetOffersUseCase } from './negotiation/usecases/get-offers.usecase';
+import { AppliedPaymentsRepository } from './promises/applied-payments.repository';
 import { allocatePayment } from './promises/allocate-payment.consumer';
 import { PromisesGrpcController } from './promises/promises.grpc';
 import { PromisesRepository } from './promises/promises.repository';
 
-/** services/promises: promises to pay and whether they are kept (walking skeleton). */
-export const promisesService: ServiceDefinition = {
-  name: 'promises',
-  migrations: [PromisesInitial1763900004000],
-  module: (ctx) => ({
-    module: class PromisesModule {},
-    controllers: [PromisesGrpcController],
-    providers: [{ provide: SERVICE_CONTEXT, useValue: ctx }, PromisesRepository],
-  }),
-  consumers: (ctx) => {
-    const repo = new PromisesRepository();
-    ctx.backbone.consume({
-      topics: [Topic.LedgerPayment],
-      handlers: { 'collections.ledger.v1.PaymentPosted': (event, hc) => allocatePayment(ctx, repo, event, hc) },
-    });
-  },
-};
+function loadPromisesConfig() {
+  return loadConfig({
+    plans: {
+      // Days after a due date an instalment still counts as kept.
+      graceDays: int('PROMISES_GRACE_DAYS', { default: 3, min: 0, max: 60 }),
+      // Missed instalments after which a plan defaults.
+      missedToDefault: int('PROMISES_MISSED_TO_DEFAULT', { default: 2, min: 1, max: 120 }),
+      // Days before a due date the reminder (InstalmentDueSoon) goes out.
+      dueSoonDays: int('PROMISES_DUE_SOON_DAYS', { default: 2, min: 0, max: 30 }),
+    },
+    ledger: {
+      // The ledger's gRPC address, for balances and settlement discounts.
+      grpcAddress: str('PROMISES_LEDGER_GRPC_ADDRESS', { default: '127.0.0.1:50051' }),
+      // "tenant:apiKey,...": the key each tenant's calls to the ledger carry.
+      apiKeys: str('PROMISES_LEDGER_API_KEYS', { default: '' }),
+    },
+    // How often the daily plan run looks at the clock (0: only on demand).
+    dailyRunCheckMs: int('PROMISES_DAILY_RUN_CHECK_MS', { default: 15 * 60_000, min: 0 }),
+  });
+}
+
+function planRules(): PlanRules {
+  const { plans } = loadPromisesConfig();
+  return { graceDays: plans.graceDays, missedToDefault: plans.missedToDefault, dueSoonDays: plans.dueSoonDays };
+}
+
+function trackPayments(ctx: ServiceContext): TrackPaymentUseCase {
+  const repo = new PlansRepository();
+  return new TrackPaymentUseCase(ctx, repo, new PlanTracker(repo, planRules()));
+}
+
+export interface PromisesServiceDependencies {
+  /** The ledger settlements talk to; by default its gRPC API at PROMISES_LEDGER_GRPC_ADDRESS. */
+  ledger?: SettlementLedger;
+}
+
+/** services/promises: promises to pay, payment plans and settlements, and whether they are kept. */
+export function createPromisesService(deps: PromisesServiceDependencies = {}): ServiceDefinition {
+  let defaultLedger: SettlementLedger | undefined;
+  const ledgerPort = (): SettlementLedger => {
+    if (deps.ledger) return deps.ledger;
+    const { ledger } = loadPromisesConfig();
+    defaultLedger ??= new GrpcSettlementLedger(ledger.grpcAddress, ledger.apiKeys);
+    return defaultLedger;
+  };
+  return {
+    name: 'promises',
+    migrations: [
+      PromisesInitial1763900004000,
+      PromisesPlans1763900005000,
+      PromisesSettlements1763900005100,
+      PromisesAccountProfiles1763900005200,
+    ],
+    module: (ctx) => {
+      const config = loadPromisesConfig();
+      const rules = planRules();
+      const plans = new PlansRepository();
+      const queries = new PlanQueries(ctx, plans, rules);
+      return {
+        module: class PromisesModule {},
+        controllers: [PromisesGrpcController, PromisesRestController],
+        providers: [
+          { provide: SERVICE_CONTEXT, useValue: ctx },
+          PromisesRepository,
+          PromisesGrpcController,
+          { provide: PlanQueries, useValue: queries },
+          { provide: CreatePlanUseCase, useValue: new CreatePlanUseCase(ctx, plans, queries) },
+          { provide: DAILY_PLAN_RUN, useValue: new DailyPlanRunUseCase(ctx, plans, new PlanTracker(plans, rules)) },
+          { provide: DAILY_PLAN_RUN_CHECK_MS, useValue: config.dailyRunCheckMs },
+          DailyPlanRunScheduler,
+          { provide: GetOffersUseCase, useValue: new GetOffersUseCase(ctx, ledgerPort()) },
+          {
+            provide: CreateSettlementUseCase,
+            useValue: new CreateSettlementUseCase(ctx, new SettlementsRepository(), ledgerPort()),
+          },
+        ],
+      };
+    },
+    consumers: (ctx) => {
+      const repo = new PromisesRepository();
+      const profiles = new AccountProfilesRepository();
+      const applied = new AppliedPaymentsRepository();
+      const plans = trackPayments(ctx);
+      const settlements = new SettlePaymentUseCase(ctx, new SettlementsRepository(), ledgerPort());
+      ctx.backbone.consume({
+        topics: [Topic.LedgerPayment, Topic.LedgerAccount],
+        handlers: {
+          'collections.ledger.v1.PaymentPosted': async (event, hc) => {
+            if (await applied.alreadyApplied(hc.tx, event.tenantId, event.payload.paymentId)) return;
+            // An open settlement takes the payment first, then an active plan, then single promises.
+            if (await settlements.posted(event, hc)) return;
+            if (!(await plans.posted(event, hc))) await allocatePayment(ctx, repo, event, hc);
+          },
+          // Each account's time zone makes its "today"; its currency is the only one its plans may use.
+          'collections.ledger.v1.AccountOpened': (event, { tx }) =>
+            profiles.upsert(
+              tx,
+              event.tenantId,
+              event.payload.accountId,
+              event.payload.timeZone || 'UTC',
+              event.payload.currency,
+            ),
+          'collections.ledger.v1.PaymentReversed': async (event, hc) => {
+            if (!(await settlements.reversed(event, hc))) await plans.reversed(event, hc);
+          },
+        },
+      });
+    },
+  };
+}
+
+export const promisesService: ServiceDefinition = createPromisesService();

@@ -30,6 +30,8 @@ export async function allocatePayment(
           accountId: p.account_id,
           amount: { amountMinor: Number(p.amount_minor), currency: p.currency.trim() },
           keptAt: ctx.clock.now(),
+          planId: '',
+          instalmentSeq: 0,
         },
       });
     }

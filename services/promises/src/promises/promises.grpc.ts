@@ -1,25 +1,40 @@
 import { Controller, Inject } from '@nestjs/common';
 import { promises } from '@collections/contracts';
-import { AppError, currentTenantId, localDate } from '@collections/platform';
+import { AppError, currentTenantId } from '@collections/platform';
 import { SERVICE_CONTEXT, ServiceContext } from '@collections/runtime';
+import { AccountProfilesRepository } from '../accounts/account-profiles.repository';
+import { CreatePlanUseCase } from '../plans/usecases/create-plan.usecase';
+import { DAILY_PLAN_RUN, DailyPlanRunUseCase } from '../plans/usecases/daily-plan-run.usecase';
+import { PlanQueries } from '../plans/usecases/plan-queries';
+import { GetOffersUseCase } from '../negotiation/usecases/get-offers.usecase';
+import { CreateSettlementUseCase } from '../settlements/usecases/create-settlement.usecase';
 import { validatePromise } from './domain/promise';
 import { PromisesRepository, mapPromise } from './promises.repository';
-
-/** Accounts' time zone arrives with the ledger's debtor data (ledger issue); until then UTC. */
-const ACCOUNT_TIME_ZONE = 'UTC';
 
 @Controller()
 @promises.PromisesServiceControllerMethods()
 export class PromisesGrpcController implements promises.PromisesServiceController {
+  private readonly profiles = new AccountProfilesRepository();
+
   constructor(
     @Inject(SERVICE_CONTEXT) private readonly ctx: ServiceContext,
     private readonly repo: PromisesRepository,
+    @Inject(CreatePlanUseCase) private readonly createPlanUseCase: CreatePlanUseCase,
+    @Inject(PlanQueries) private readonly planQueries: PlanQueries,
+    @Inject(DAILY_PLAN_RUN) private readonly dailyRun: DailyPlanRunUseCase,
+    @Inject(CreateSettlementUseCase) private readonly settlements: CreateSettlementUseCase,
+    @Inject(GetOffersUseCase) private readonly offers: GetOffersUseCase,
   ) {}
+
+  getOffers(request: promises.GetOffersRequest): Promise<promises.GetOffersResponse> {
+    return this.offers.execute(currentTenantId(), request);
+  }
 
   async createPromise(request: promises.CreatePromiseRequest): Promise<promises.CreatePromiseResponse> {
     const tenantId = currentTenantId();
     const now = this.ctx.clock.now();
-    const input = validatePromise(request, localDate(now, ACCOUNT_TIME_ZONE));
+    const today = await this.profiles.localDate(this.ctx.dataSource.manager, tenantId, request.accountId, now);
+    const input = validatePromise(request, today);
     const row = await this.ctx.dataSource.transaction((tx) => this.repo.create(tx, tenantId, input, now));
     return { promise: mapPromise(row) };
   }
@@ -28,5 +43,30 @@ export class PromisesGrpcController implements promises.PromisesServiceControlle
     const row = await this.repo.find(this.ctx.dataSource.manager, currentTenantId(), request.promiseId);
     if (!row) throw AppError.notFound(`promise ${request.promiseId} does not exist`);
     return { promise: mapPromise(row) };
+  }
+
+  async createPlan(request: promises.CreatePlanRequest): Promise<promises.CreatePlanResponse> {
+    return { plan: await this.createPlanUseCase.execute(currentTenantId(), request) };
+  }
+
+  async getPlan(request: promises.GetPlanRequest): Promise<promises.GetPlanResponse> {
+    return { plan: await this.planQueries.get(currentTenantId(), request.planId) };
+  }
+
+  async listPlans(request: promises.ListPlansRequest): Promise<promises.ListPlansResponse> {
+    return { plans: await this.planQueries.list(currentTenantId(), request.accountId) };
+  }
+
+  async runDaily(request: promises.RunDailyRequest): Promise<promises.RunDailyResponse> {
+    const summary = await this.dailyRun.run({ tenantId: currentTenantId(), asOfDate: request.asOfDate || undefined });
+    return { plansEvaluated: summary.plansEvaluated, eventsEmitted: summary.eventsEmitted };
+  }
+
+  async createSettlement(request: promises.CreateSettlementRequest): Promise<promises.CreateSettlementResponse> {
+    return { settlement: await this.settlements.execute(currentTenantId(), request) };
+  }
+
+  async getSettlement(request: promises.GetSettlementRequest): Promise<promises.GetSettlementResponse> {
+    return { settlement: await this.settlements.get(currentTenantId(), request.settlementId) };
   }
 }

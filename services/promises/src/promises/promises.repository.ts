@@ -73,6 +73,29 @@ export class PromisesRepository {
     )) as PromiseRow[];
   }
 
+  /** Open promises (all tenants, or one) due on or before a date: candidates for breaking. */
+  async openDueBy(
+    m: EntityManager,
+    tenantId: string | undefined,
+    dueBy: string,
+  ): Promise<(PromiseRow & { tenant_id: string })[]> {
+    return (await m.query(
+      `SELECT tenant_id, ${COLUMNS} FROM promise
+        WHERE state = $1 AND due_date <= $2 AND ($3::text IS NULL OR tenant_id = $3) ORDER BY tenant_id, due_date, id`,
+      [promises.PromiseState.PROMISE_STATE_OPEN, dueBy, tenantId ?? null],
+    )) as (PromiseRow & { tenant_id: string })[];
+  }
+
+  /** Marks an open promise broken; false when it was no longer open (paid, or broken by another run). */
+  async markBroken(tx: EntityManager, tenantId: string, id: string): Promise<boolean> {
+    const result = (await tx.query(
+      `UPDATE promise SET state = $3 WHERE tenant_id = $1 AND id = $2 AND state = $4 RETURNING id`,
+      [tenantId, id, promises.PromiseState.PROMISE_STATE_BROKEN, promises.PromiseState.PROMISE_STATE_OPEN],
+    )) as unknown[];
+    const rows = Array.isArray(result[0]) ? (result[0] as unknown[]) : result;
+    return rows.length === 1;
+  }
+
   async updatePaid(tx: EntityManager, tenantId: string, id: string, paidMinor: number, state: number): Promise<void> {
     await tx.query(`UPDATE promise SET paid_minor = $3, state = $4 WHERE tenant_id = $1 AND id = $2`, [
       tenantId,

@@ -154,6 +154,8 @@ export function portfolioEvents(): SeedEvent[] {
     accountId: 'A',
     amount: USD(30_000),
     keptAt: at('2026-03-15', 14),
+    planId: '',
+    instalmentSeq: 0,
   });
   age('A', '2026-03-16', 29, '1-30', 5);
   age('A', '2026-03-16', 0, 'current', 6);

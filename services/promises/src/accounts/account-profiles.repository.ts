@@ -1,0 +1,49 @@
+import { EntityManager } from 'typeorm';
+import { localDate } from '@collections/platform';
+
+/** Accounts whose opening the ledger announced before anything else is known: UTC, any currency. */
+export const DEFAULT_TIME_ZONE = 'UTC';
+
+export interface AccountProfile {
+  timeZone: string;
+  currency?: string;
+}
+
+/** The ledger's account facts promises need: each account's time zone (its "today") and currency. */
+export class AccountProfilesRepository {
+  async upsert(
+    tx: EntityManager,
+    tenantId: string,
+    accountId: string,
+    timeZone: string,
+    currency: string,
+  ): Promise<void> {
+    await tx.query(
+      `INSERT INTO account_profile (tenant_id, account_id, time_zone, currency) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (tenant_id, account_id) DO UPDATE SET time_zone = EXCLUDED.time_zone, currency = EXCLUDED.currency`,
+      [tenantId, accountId, timeZone, currency],
+    );
+  }
+
+  async find(m: EntityManager, tenantId: string, accountId: string): Promise<AccountProfile> {
+    const [row] = (await m.query(
+      `SELECT time_zone, currency FROM account_profile WHERE tenant_id = $1 AND account_id = $2`,
+      [tenantId, accountId],
+    )) as { time_zone: string; currency: string }[];
+    return row ? { timeZone: row.time_zone, currency: row.currency.trim() } : { timeZone: DEFAULT_TIME_ZONE };
+  }
+
+  /** The account's calendar date at `instant` (UTC when the ledger never told us its time zone). */
+  async localDate(m: EntityManager, tenantId: string, accountId: string, instant: Date): Promise<string> {
+    return safeLocalDate(instant, (await this.find(m, tenantId, accountId)).timeZone);
+  }
+}
+
+/** localDate, falling back to UTC for a time zone this runtime does not know. */
+export function safeLocalDate(instant: Date, timeZone: string): string {
+  try {
+    return localDate(instant, timeZone);
+  } catch {
+    return localDate(instant, DEFAULT_TIME_ZONE);
+  }
+}

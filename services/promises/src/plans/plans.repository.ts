@@ -1,0 +1,267 @@
+import { EntityManager } from 'typeorm';
+import { Allocation, Payment } from './domain/allocation';
+import { Announcement, announcementKey } from './domain/announcements';
+import { NewPlan } from './domain/plan';
+import { Instalment } from './domain/schedule';
+
+export interface PlanRow {
+  tenant_id: string;
+  id: string;
+  account_id: string;
+  currency: string;
+  total_minor: string;
+  down_payment_minor: string;
+  instalments: number;
+  frequency: number;
+  channel: number;
+  taken_by: number;
+  agent_id: string;
+  state: number;
+  created_at: Date;
+}
+
+export interface InstalmentRow {
+  seq: number;
+  due_date: string;
+  amount_minor: string;
+  paid_minor: string;
+}
+
+const PLAN = `tenant_id, id, account_id, currency, total_minor, down_payment_minor, instalments, frequency, channel,
+  taken_by, agent_id, state, created_at`;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Queries of payment plans; decisions live in the domain and the use cases. */
+export class PlansRepository {
+  /** Inserts the plan and its schedule, or finds the plan already created with this idempotency key. */
+  async create(tx: EntityManager, tenantId: string, p: NewPlan, state: number, createdAt: Date): Promise<PlanRow> {
+    const inserted = (await tx.query(
+      `INSERT INTO payment_plan (tenant_id, account_id, currency, total_minor, down_payment_minor, instalments,
+         frequency, first_date, channel, taken_by, agent_id, state, idempotency_key, created_at)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)
+       ON CONFLICT (tenant_id, idempotency_key) DO NOTHING RETURNING id`,
+      [
+        tenantId,
+        p.accountId,
+        p.currency,
+        p.totalMinor,
+        p.downPaymentMinor,
+        p.instalments,
+        p.frequency,
+        p.firstDate,
+        p.channel,
+        p.takenBy,
+        p.agentId,
+        state,
+        p.idempotencyKey,
+        createdAt,
+      ],
+    )) as { id: string }[];
+    if (inserted.length === 1) {
+      await tx.query(
+        `INSERT INTO plan_instalment (tenant_id, plan_id, seq, due_date, amount_minor)
+         SELECT $1, $2, * FROM unnest($3::int[], $4::date[], $5::bigint[])`,
+        [
+          tenantId,
+          inserted[0].id,
+          p.schedule.map((i) => i.seq),
+          p.schedule.map((i) => i.dueDate),
+          p.schedule.map((i) => i.amountMinor),
+        ],
+      );
+    }
+    const [row] = (await tx.query(`SELECT ${PLAN} FROM payment_plan WHERE tenant_id = $1 AND idempotency_key = $2`, [
+      tenantId,
+      p.idempotencyKey,
+    ])) as PlanRow[];
+    return row;
+  }
+
+  async find(m: EntityManager, tenantId: string, id: string, lock = false): Promise<PlanRow | undefined> {
+    if (!UUID.test(id)) return undefined;
+    const [row] = (await m.query(
+      `SELECT ${PLAN} FROM payment_plan WHERE tenant_id = $1 AND id = $2${lock ? ' FOR UPDATE' : ''}`,
+      [tenantId, id],
+    )) as PlanRow[];
+    return row;
+  }
+
+  async listByAccount(m: EntityManager, tenantId: string, accountId: string): Promise<PlanRow[]> {
+    return (await m.query(
+      `SELECT ${PLAN} FROM payment_plan WHERE tenant_id = $1 AND account_id = $2 ORDER BY created_at DESC, id`,
+      [tenantId, accountId],
+    )) as PlanRow[];
+  }
+
+  /** The account's oldest plan in this state and currency, locked for the transaction. */
+  async lockOldestInState(
+    tx: EntityManager,
+    tenantId: string,
+    accountId: string,
+    currency: string,
+    state: number,
+  ): Promise<PlanRow | undefined> {
+    const [row] = (await tx.query(
+      `SELECT ${PLAN} FROM payment_plan WHERE tenant_id = $1 AND account_id = $2 AND currency = $3 AND state = $4
+       ORDER BY created_at, id LIMIT 1 FOR UPDATE`,
+      [tenantId, accountId, currency, state],
+    )) as PlanRow[];
+    return row;
+  }
+
+  async planOfPayment(tx: EntityManager, tenantId: string, paymentId: string): Promise<string | undefined> {
+    const [row] = (await tx.query(`SELECT plan_id FROM plan_payment WHERE tenant_id = $1 AND payment_id = $2`, [
+      tenantId,
+      paymentId,
+    ])) as { plan_id: string }[];
+    return row?.plan_id;
+  }
+
+  async instalments(m: EntityManager, tenantId: string, planIds: string[]): Promise<Map<string, InstalmentRow[]>> {
+    const rows = (await m.query(
+      `SELECT plan_id, seq, to_char(due_date, 'YYYY-MM-DD') AS due_date, amount_minor, paid_minor
+         FROM plan_instalment WHERE tenant_id = $1 AND plan_id = ANY($2::uuid[]) ORDER BY plan_id, seq`,
+      [tenantId, planIds],
+    )) as (InstalmentRow & { plan_id: string })[];
+    const byPlan = new Map<string, InstalmentRow[]>(planIds.map((id) => [id, []]));
+    for (const r of rows) byPlan.get(r.plan_id)?.push(r);
+    return byPlan;
+  }
+
+  /** What each plan received beyond its schedule (live payments less their allocations). */
+  async credits(m: EntityManager, tenantId: string, planIds: string[]): Promise<Map<string, number>> {
+    const rows = (await m.query(
+      `SELECT p.plan_id, sum(p.amount_minor) - coalesce((SELECT sum(a.amount_minor) FROM plan_allocation a
+                WHERE a.tenant_id = $1 AND a.plan_id = p.plan_id), 0) AS credit
+         FROM plan_payment p WHERE p.tenant_id = $1 AND p.plan_id = ANY($2::uuid[]) AND NOT p.reversed
+        GROUP BY p.plan_id`,
+      [tenantId, planIds],
+    )) as { plan_id: string; credit: string }[];
+    return new Map(rows.map((r) => [r.plan_id, Number(r.credit)]));
+  }
+
+  /** Records a payment for the plan; false when this payment was already recorded. */
+  async addPayment(
+    tx: EntityManager,
+    tenantId: string,
+    planId: string,
+    payment: { paymentId: string; amountMinor: number; paidOn: string },
+  ): Promise<boolean> {
+    const rows = (await tx.query(
+      `INSERT INTO plan_payment (tenant_id, plan_id, payment_id, amount_minor, paid_on) VALUES ($1,$2,$3,$4,$5)
+       ON CONFLICT DO NOTHING RETURNING payment_id`,
+      [tenantId, planId, payment.paymentId, payment.amountMinor, payment.paidOn],
+    )) as unknown[];
+    return rows.length === 1;
+  }
+
+  /** Flags the payment reversed; false when it was already (or was never a plan's). */
+  async reversePayment(tx: EntityManager, tenantId: string, paymentId: string): Promise<boolean> {
+    const rows = (await tx.query(
+      `UPDATE plan_payment SET reversed = true WHERE tenant_id = $1 AND payment_id = $2 AND NOT reversed
+       RETURNING payment_id`,
+      [tenantId, paymentId],
+    )) as unknown[];
+    return rowCount(rows) === 1;
+  }
+
+  async livePayments(tx: EntityManager, tenantId: string, planId: string): Promise<Payment[]> {
+    const rows = (await tx.query(
+      `SELECT payment_id, amount_minor, to_char(paid_on, 'YYYY-MM-DD') AS paid_on FROM plan_payment
+        WHERE tenant_id = $1 AND plan_id = $2 AND NOT reversed ORDER BY received_seq`,
+      [tenantId, planId],
+    )) as { payment_id: string; amount_minor: string; paid_on: string }[];
+    return rows.map((r) => ({ paymentId: r.payment_id, amountMinor: Number(r.amount_minor), date: r.paid_on }));
+  }
+
+  /** Stores where the live payments went, and each instalment's paid amount. */
+  async replaceAllocations(
+    tx: EntityManager,
+    tenantId: string,
+    planId: string,
+    allocations: Allocation[],
+    paidBySeq: Map<number, number>,
+  ): Promise<void> {
+    await tx.query(`DELETE FROM plan_allocation WHERE tenant_id = $1 AND plan_id = $2`, [tenantId, planId]);
+    if (allocations.length) {
+      await tx.query(
+        `INSERT INTO plan_allocation (tenant_id, plan_id, payment_id, seq, amount_minor, paid_on)
+         SELECT $1, $2, * FROM unnest($3::text[], $4::int[], $5::bigint[], $6::date[])`,
+        [
+          tenantId,
+          planId,
+          allocations.map((a) => a.paymentId),
+          allocations.map((a) => a.seq),
+          allocations.map((a) => a.amountMinor),
+          allocations.map((a) => a.date),
+        ],
+      );
+    }
+    await tx.query(
+      `UPDATE plan_instalment i SET paid_minor = p.paid FROM unnest($3::int[], $4::bigint[]) AS p(seq, paid)
+        WHERE i.tenant_id = $1 AND i.plan_id = $2 AND i.seq = p.seq`,
+      [tenantId, planId, [...paidBySeq.keys()], [...paidBySeq.values()]],
+    );
+  }
+
+  async announced(tx: EntityManager, tenantId: string, planId: string): Promise<Set<string>> {
+    const rows = (await tx.query(`SELECT kind, seq FROM plan_announcement WHERE tenant_id = $1 AND plan_id = $2`, [
+      tenantId,
+      planId,
+    ])) as { kind: Announcement['kind']; seq: number }[];
+    return new Set(rows.map(announcementKey));
+  }
+
+  async recordAnnouncements(
+    tx: EntityManager,
+    tenantId: string,
+    planId: string,
+    announce: Announcement[],
+    withdraw: Announcement[],
+    at: Date,
+  ): Promise<void> {
+    for (const a of withdraw) {
+      await tx.query(`DELETE FROM plan_announcement WHERE tenant_id = $1 AND plan_id = $2 AND kind = $3 AND seq = $4`, [
+        tenantId,
+        planId,
+        a.kind,
+        a.seq,
+      ]);
+    }
+    if (announce.length) {
+      await tx.query(
+        `INSERT INTO plan_announcement (tenant_id, plan_id, kind, seq, announced_at)
+         SELECT $1, $2, k, s, $5 FROM unnest($3::text[], $4::int[]) AS t(k, s)`,
+        [tenantId, planId, announce.map((a) => a.kind), announce.map((a) => a.seq), at],
+      );
+    }
+  }
+
+  async setState(tx: EntityManager, tenantId: string, planId: string, state: number): Promise<void> {
+    await tx.query(`UPDATE payment_plan SET state = $3 WHERE tenant_id = $1 AND id = $2`, [tenantId, planId, state]);
+  }
+
+  /** Plans the daily run looks at (all but the defaulted ones), after a cursor, in key order. */
+  async plansToReview(
+    m: EntityManager,
+    scope: { tenantId?: string; exceptState: number },
+    after: { tenantId: string; id: string },
+    limit: number,
+  ): Promise<{ tenant_id: string; id: string }[]> {
+    return (await m.query(
+      `SELECT tenant_id, id::text AS id FROM payment_plan
+        WHERE state <> $1 AND ($2::text IS NULL OR tenant_id = $2) AND (tenant_id, id::text) > ($3, $4)
+        ORDER BY tenant_id, id::text LIMIT $5`,
+      [scope.exceptState, scope.tenantId ?? null, after.tenantId, after.id, limit],
+    )) as { tenant_id: string; id: string }[];
+  }
+}
+
+export function scheduleOf(rows: InstalmentRow[]): Instalment[] {
+  return rows.map((r) => ({ seq: r.seq, dueDate: r.due_date, amountMinor: Number(r.amount_minor) }));
+}
+
+/** TypeORM answers an UPDATE ... RETURNING on PostgreSQL with [rows, count]. */
+function rowCount(result: unknown[]): number {
+  return Array.isArray(result[0]) ? (result[0] as unknown[]).length : result.length;
+}

@@ -1,0 +1,158 @@
+import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { promises } from '@collections/contracts';
+import { AppError, localDate, money } from '@collections/platform';
+import { PromisesRepository } from '../../promises/promises.repository';
+import { SERVICE_CONTEXT, ServiceContext } from '@collections/runtime';
+import { AccountProfilesRepository } from '../../accounts/account-profiles.repository';
+import { PlansRepository } from '../plans.repository';
+import { PlanTracker } from './plan-tracker';
+
+export interface DailyPlanRunSummary {
+  plansEvaluated: number;
+  eventsEmitted: number;
+}
+
+const addDays = (date: string, days: number) =>
+  new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+
+/**
+ * The daily run: every plan that has not defaulted is reviewed as of a date (default: the
+ * account's today), one transaction per plan, then overdue single promises are broken. What a
+ * plan announced is stored with it, so a re-run, or a run after a crash, announces nothing twice.
+ */
+export class DailyPlanRunUseCase {
+  private readonly profiles = new AccountProfilesRepository();
+  private readonly singlePromises = new PromisesRepository();
+
+  constructor(
+    private readonly ctx: ServiceContext,
+    private readonly repo: PlansRepository,
+    private readonly tracker: PlanTracker,
+    private readonly batchSize = 500,
+  ) {}
+
+  async run(scope: { tenantId?: string; asOfDate?: string } = {}): Promise<DailyPlanRunSummary> {
+    if (scope.asOfDate && !/^\d{4}-\d{2}-\d{2}$/.test(scope.asOfDate))
+      throw AppError.invalid('as_of_date must be a calendar date YYYY-MM-DD');
+    const summary: DailyPlanRunSummary = { plansEvaluated: 0, eventsEmitted: 0 };
+    let after = { tenantId: '', id: '' };
+    for (;;) {
+      const batch = await this.repo.plansToReview(
+        this.ctx.dataSource.manager,
+        { tenantId: scope.tenantId, exceptState: promises.PlanState.PLAN_STATE_DEFAULTED },
+        after,
+        this.batchSize,
+      );
+      for (const key of batch) {
+        const now = this.ctx.clock.now();
+        const { events } = await this.ctx.dataSource.transaction(async (tx) => {
+          const plan = await this.repo.find(tx, key.tenant_id, key.id, true);
+          if (!plan || plan.state === promises.PlanState.PLAN_STATE_DEFAULTED) return { events: 0 };
+          const asOf = scope.asOfDate ?? (await this.profiles.localDate(tx, plan.tenant_id, plan.account_id, now));
+          return this.tracker.review(tx, this.ctx.backbone.outbox, plan, asOf, now);
+        });
+        summary.plansEvaluated += 1;
+        summary.eventsEmitted += events;
+      }
+      if (batch.length < this.batchSize) break;
+      after = { tenantId: batch[batch.length - 1].tenant_id, id: batch[batch.length - 1].id };
+    }
+    summary.eventsEmitted += await this.breakOverduePromises(scope);
+    this.ctx.logger.info({ ...summary, asOfDate: scope.asOfDate ?? 'local' }, 'daily plan run finished');
+    return summary;
+  }
+
+  /**
+   * Single promises still open after their due date plus the grace days are broken, each in its
+   * own transaction with its PromiseBroken: the state change is what makes it happen once.
+   */
+  private async breakOverduePromises(scope: { tenantId?: string; asOfDate?: string }): Promise<number> {
+    const now = this.ctx.clock.now();
+    const grace = this.tracker.rules.graceDays;
+    // No account's today is later than UTC's tomorrow: a cheap first cut, refined per account below.
+    const latest = scope.asOfDate ?? addDays(localDate(now, 'UTC'), 1);
+    let broken = 0;
+    const candidates = await this.singlePromises.openDueBy(
+      this.ctx.dataSource.manager,
+      scope.tenantId,
+      addDays(latest, -grace - 1),
+    );
+    for (const p of candidates) {
+      broken += await this.ctx.dataSource.transaction(async (tx) => {
+        const asOf = scope.asOfDate ?? (await this.profiles.localDate(tx, p.tenant_id, p.account_id, now));
+        if (asOf <= addDays(p.due_date, grace)) return 0;
+        if (!(await this.singlePromises.markBroken(tx, p.tenant_id, p.id))) return 0;
+        const currency = p.currency.trim();
+        await this.ctx.backbone.outbox.add(tx, {
+          type: 'collections.promises.v1.PromiseBroken',
+          key: p.account_id,
+          tenantId: p.tenant_id,
+          time: now,
+          payload: {
+            promiseId: p.id,
+            accountId: p.account_id,
+            amount: money(Number(p.amount_minor), currency),
+            paid: money(Number(p.paid_minor), currency),
+            dueDate: p.due_date,
+            brokenAt: now,
+            planId: '',
+            instalmentSeq: 0,
+          },
+        });
+        return 1;
+      });
+    }
+    return broken;
+  }
+}
+
+export const DAILY_PLAN_RUN = Symbol('DAILY_PLAN_RUN');
+export const DAILY_PLAN_RUN_CHECK_MS = Symbol('DAILY_PLAN_RUN_CHECK_MS');
+
+/**
+ * Runs the daily plan review from a timer that looks at the injected clock: at most once per
+ * clock hour (a run is idempotent), never two at once. `tick()` is the whole decision, so tests
+ * drive it with a ManualClock.
+ */
+@Injectable()
+export class DailyPlanRunScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<DailyPlanRunSummary | undefined>;
+  private lastHour?: string;
+
+  constructor(
+    @Inject(SERVICE_CONTEXT) private readonly ctx: ServiceContext,
+    @Inject(DAILY_PLAN_RUN) private readonly job: DailyPlanRunUseCase,
+    @Inject(DAILY_PLAN_RUN_CHECK_MS) private readonly checkEveryMs: number,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (this.checkEveryMs <= 0) return;
+    this.timer = setInterval(() => {
+      void this.tick();
+    }, this.checkEveryMs);
+    this.timer.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  /** Runs the job if the clock entered an hour without a run; the summary, or undefined when it did not run. */
+  async tick(): Promise<DailyPlanRunSummary | undefined> {
+    const hour = this.ctx.clock.now().toISOString().slice(0, 13);
+    if (this.running || hour === this.lastHour) return undefined;
+    this.lastHour = hour;
+    this.running = this.job.run().catch((err: unknown) => {
+      this.ctx.logger.error({ err }, 'daily plan run failed; the next tick retries');
+      this.lastHour = undefined;
+      return undefined;
+    });
+    try {
+      return await this.running;
+    } finally {
+      this.running = undefined;
+    }
+  }
+}

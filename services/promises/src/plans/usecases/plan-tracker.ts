@@ -1,0 +1,168 @@
+import { EntityManager } from 'typeorm';
+import { EventType, promises } from '@collections/contracts';
+import { NewEvent, Outbox } from '@collections/messaging';
+import { money } from '@collections/platform';
+import { allocatePayments } from '../domain/allocation';
+import { Announcement, PlanReview, PlanRules, reviewPlan } from '../domain/announcements';
+import { Instalment } from '../domain/schedule';
+import { PlanRow, PlansRepository, scheduleOf } from '../plans.repository';
+
+const STATE: Record<PlanReview['plan'], promises.PlanState> = {
+  active: promises.PlanState.PLAN_STATE_ACTIVE,
+  completed: promises.PlanState.PLAN_STATE_COMPLETED,
+  defaulted: promises.PlanState.PLAN_STATE_DEFAULTED,
+};
+
+/**
+ * Brings one plan up to date inside the caller's transaction: allocates its live payments
+ * (earliest open instalment first), stores the allocations, and announces through the outbox
+ * what changed since the last review — each announcement once, remembered in the same
+ * transaction, so a re-run or a redelivered event announces nothing twice.
+ */
+export class PlanTracker {
+  constructor(
+    private readonly repo: PlansRepository,
+    readonly rules: PlanRules,
+  ) {}
+
+  async review(
+    tx: EntityManager,
+    outbox: Outbox,
+    plan: PlanRow,
+    asOf: string,
+    now: Date,
+  ): Promise<{ events: number; review: PlanReview }> {
+    const tenantId = plan.tenant_id;
+    const schedule = scheduleOf((await this.repo.instalments(tx, tenantId, [plan.id])).get(plan.id) ?? []);
+    const state = allocatePayments(schedule, await this.repo.livePayments(tx, tenantId, plan.id));
+    await this.repo.replaceAllocations(tx, tenantId, plan.id, state.allocations, state.paidBySeq);
+    const announced = await this.repo.announced(tx, tenantId, plan.id);
+    const review = reviewPlan(
+      schedule,
+      state,
+      asOf,
+      this.rules,
+      announced,
+      plan.state === promises.PlanState.PLAN_STATE_DEFAULTED,
+    );
+    await this.repo.recordAnnouncements(tx, tenantId, plan.id, review.announce, review.withdraw, now);
+    if (STATE[review.plan] !== plan.state) await this.repo.setState(tx, tenantId, plan.id, STATE[review.plan]);
+    const missed = review.instalments.filter((i) => i.status === 'missed').length;
+    const events = review.announce.flatMap((a) =>
+      eventsOf(a, { plan, schedule, paidBySeq: state.paidBySeq, missed, now, asOf }),
+    );
+    await outbox.addMany(tx, events);
+    return { events: events.length, review };
+  }
+}
+
+interface Facts {
+  plan: PlanRow;
+  schedule: Instalment[];
+  paidBySeq: Map<number, number>;
+  missed: number;
+  now: Date;
+  asOf: string;
+}
+
+/** Each instalment is a promise of its own to the rest of the platform (reporting counts them apart). */
+export const instalmentPromiseId = (planId: string, seq: number) => `${planId}/${seq}`;
+
+const daysBetween = (from: string, to: string) =>
+  Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000);
+
+/** The events one announcement publishes (a missed instalment is also a broken promise). */
+function eventsOf(a: Announcement, f: Facts): NewEvent<EventType>[] {
+  const { plan, now } = f;
+  const currency = plan.currency.trim();
+  const base = { key: plan.account_id, tenantId: plan.tenant_id, time: now };
+  const inst = f.schedule.find((i) => i.seq === a.seq);
+  const paid = inst ? (f.paidBySeq.get(inst.seq) ?? 0) : 0;
+  const total = Number(plan.total_minor);
+  switch (a.kind) {
+    case 'kept':
+      return [
+        {
+          ...base,
+          type: 'collections.promises.v1.PromiseKept',
+          payload: {
+            promiseId: instalmentPromiseId(plan.id, a.seq),
+            accountId: plan.account_id,
+            amount: money(inst!.amountMinor, currency),
+            keptAt: now,
+            planId: plan.id,
+            instalmentSeq: a.seq,
+          },
+        },
+      ];
+    case 'missed':
+      return [
+        {
+          ...base,
+          type: 'collections.promises.v1.InstalmentMissed',
+          payload: {
+            planId: plan.id,
+            accountId: plan.account_id,
+            seq: a.seq,
+            dueDate: inst!.dueDate,
+            amount: money(inst!.amountMinor, currency),
+            paid: money(paid, currency),
+            missedInstalments: f.missed,
+          },
+        },
+        {
+          ...base,
+          type: 'collections.promises.v1.PromiseBroken',
+          payload: {
+            promiseId: instalmentPromiseId(plan.id, a.seq),
+            accountId: plan.account_id,
+            amount: money(inst!.amountMinor, currency),
+            paid: money(paid, currency),
+            dueDate: inst!.dueDate,
+            brokenAt: now,
+            planId: plan.id,
+            instalmentSeq: a.seq,
+          },
+        },
+      ];
+    case 'due-soon':
+      return [
+        {
+          ...base,
+          type: 'collections.promises.v1.InstalmentDueSoon',
+          payload: {
+            planId: plan.id,
+            accountId: plan.account_id,
+            seq: a.seq,
+            dueDate: inst!.dueDate,
+            amountDue: money(inst!.amountMinor - paid, currency),
+            daysUntilDue: daysBetween(f.asOf, inst!.dueDate),
+          },
+        },
+      ];
+    case 'completed':
+      return [
+        {
+          ...base,
+          type: 'collections.promises.v1.PlanCompleted',
+          payload: { planId: plan.id, accountId: plan.account_id, total: money(total, currency), completedAt: now },
+        },
+      ];
+    case 'defaulted': {
+      const paidAll = [...f.paidBySeq.values()].reduce((s, x) => s + x, 0);
+      return [
+        {
+          ...base,
+          type: 'collections.promises.v1.PlanDefaulted',
+          payload: {
+            planId: plan.id,
+            accountId: plan.account_id,
+            missedInstalments: f.missed,
+            unpaid: money(total - paidAll, currency),
+            defaultedAt: now,
+          },
+        },
+      ];
+    }
+  }
+}

@@ -1,0 +1,90 @@
+import { Metadata, ServiceError, status } from '@grpc/grpc-js';
+import { ledger } from '@collections/contracts';
+import { AppError, Money, PromiseClient, grpcClient, metadataFromPrincipalHeaders, money } from '@collections/platform';
+
+/** What settlements need from the ledger: an account's balance, and posting the discount. */
+export interface SettlementLedger {
+  balanceOf(tenantId: string, accountId: string): Promise<Money>;
+  /** The balance and how many days the account is past due. */
+  standing(tenantId: string, accountId: string): Promise<{ balance: Money; daysPastDue: number }>;
+  /** Posts a settlement discount; the idempotency key makes a repeated call post nothing more. */
+  postDiscount(
+    tenantId: string,
+    discount: { accountId: string; amount: Money; idempotencyKey: string; effectiveDate: string; reason: string },
+  ): Promise<{ entryId: string; replayed: boolean }>;
+  close(): void;
+}
+
+export const SETTLEMENT_LEDGER = Symbol('SETTLEMENT_LEDGER');
+
+/**
+ * The ledger over its gRPC API, calling for each tenant with that tenant's API key
+ * (PROMISES_LEDGER_API_KEYS, "tenant:key,..."), so the ledger applies its own tenant isolation.
+ */
+export class GrpcSettlementLedger implements SettlementLedger {
+  private channel?: PromiseClient<typeof ledger.LedgerServiceService>;
+  private readonly keys: Map<string, string>;
+
+  constructor(
+    private readonly address: string,
+    apiKeys: string,
+  ) {
+    this.keys = new Map(
+      apiKeys
+        .split(',')
+        .map((pair) => pair.trim())
+        .filter(Boolean)
+        .map((pair) => [pair.slice(0, pair.indexOf(':')), pair.slice(pair.indexOf(':') + 1)]),
+    );
+  }
+
+  /** Opened on first use: a service that never settles never dials the ledger. */
+  private get client(): PromiseClient<typeof ledger.LedgerServiceService> {
+    this.channel ??= grpcClient(ledger.LedgerServiceService, this.address);
+    return this.channel;
+  }
+
+  private metadata(tenantId: string): Metadata {
+    const apiKey = this.keys.get(tenantId);
+    if (!apiKey) throw AppError.failedPrecondition(`no ledger credentials for tenant ${tenantId}`);
+    return metadataFromPrincipalHeaders({ apiKey });
+  }
+
+  async balanceOf(tenantId: string, accountId: string): Promise<Money> {
+    return (await this.standing(tenantId, accountId)).balance;
+  }
+
+  async standing(tenantId: string, accountId: string): Promise<{ balance: Money; daysPastDue: number }> {
+    const { balance, detail } = await this.client
+      .getBalance({ accountId, asOfDate: '' }, this.metadata(tenantId))
+      .catch((err: ServiceError) => {
+        if (err.code === status.NOT_FOUND) throw AppError.notFound(`account ${accountId} does not exist in the ledger`);
+        throw err;
+      });
+    if (!balance) throw AppError.internal(`the ledger answered no balance for account ${accountId}`);
+    return { balance: money(balance.amountMinor, balance.currency), daysPastDue: detail?.daysPastDue ?? 0 };
+  }
+
+  async postDiscount(
+    tenantId: string,
+    d: { accountId: string; amount: Money; idempotencyKey: string; effectiveDate: string; reason: string },
+  ): Promise<{ entryId: string; replayed: boolean }> {
+    const answer = await this.client.postAdjustment(
+      {
+        accountId: d.accountId,
+        kind: ledger.EntryKind.ENTRY_KIND_SETTLEMENT_DISCOUNT,
+        amount: d.amount,
+        idempotencyKey: d.idempotencyKey,
+        reason: d.reason,
+        effectiveDate: d.effectiveDate,
+      },
+      this.metadata(tenantId),
+    );
+    return { entryId: answer.entryId, replayed: answer.replayed };
+  }
+
+  close(): void {
+    this.channel?.close();
+    this.channel = undefined;
+  }
+}

@@ -1,0 +1,155 @@
+import { EntityManager } from 'typeorm';
+import { promises } from '@collections/contracts';
+import { money } from '@collections/platform';
+import { NewSettlement } from './domain/settlement';
+
+export interface SettlementRow {
+  tenant_id: string;
+  id: string;
+  account_id: string;
+  currency: string;
+  balance_minor: string;
+  amount_minor: string;
+  discount_minor: string;
+  paid_minor: string;
+  due_date: string;
+  channel: number;
+  taken_by: number;
+  agent_id: string;
+  state: number;
+  discount_entry_id: string | null;
+}
+
+const COLUMNS = `tenant_id, id, account_id, currency, balance_minor, amount_minor, discount_minor, paid_minor,
+  to_char(due_date, 'YYYY-MM-DD') AS due_date, channel, taken_by, agent_id, state, discount_entry_id`;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function mapSettlement(r: SettlementRow): promises.SettlementView {
+  const currency = r.currency.trim();
+  return {
+    settlementId: r.id,
+    accountId: r.account_id,
+    balance: money(Number(r.balance_minor), currency),
+    amount: money(Number(r.amount_minor), currency),
+    discount: money(Number(r.discount_minor), currency),
+    paid: money(Number(r.paid_minor), currency),
+    dueDate: r.due_date,
+    state: r.state,
+    discountEntryId: r.discount_entry_id ?? '',
+    channel: r.channel,
+    takenBy: r.taken_by,
+    agentId: r.agent_id,
+  };
+}
+
+export class SettlementsRepository {
+  /** Inserts, or finds the settlement already created with this idempotency key. */
+  async create(tx: EntityManager, tenantId: string, s: NewSettlement, createdAt: Date): Promise<SettlementRow> {
+    await tx.query(
+      `INSERT INTO settlement (tenant_id, account_id, currency, balance_minor, amount_minor, discount_minor, due_date,
+         channel, taken_by, agent_id, state, idempotency_key, created_at)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13) ON CONFLICT (tenant_id, idempotency_key) DO NOTHING`,
+      [
+        tenantId,
+        s.accountId,
+        s.amount.currency,
+        s.balance.amountMinor,
+        s.amount.amountMinor,
+        s.discount.amountMinor,
+        s.dueDate,
+        s.channel,
+        s.takenBy,
+        s.agentId,
+        promises.SettlementState.SETTLEMENT_STATE_OPEN,
+        s.idempotencyKey,
+        createdAt,
+      ],
+    );
+    const [row] = (await tx.query(`SELECT ${COLUMNS} FROM settlement WHERE tenant_id = $1 AND idempotency_key = $2`, [
+      tenantId,
+      s.idempotencyKey,
+    ])) as SettlementRow[];
+    return row;
+  }
+
+  async find(m: EntityManager, tenantId: string, id: string): Promise<SettlementRow | undefined> {
+    if (!UUID.test(id)) return undefined;
+    const [row] = (await m.query(`SELECT ${COLUMNS} FROM settlement WHERE tenant_id = $1 AND id = $2`, [
+      tenantId,
+      id,
+    ])) as SettlementRow[];
+    return row;
+  }
+
+  /** The account's oldest open settlement in this currency, locked for the transaction. */
+  async lockOpen(
+    tx: EntityManager,
+    tenantId: string,
+    accountId: string,
+    currency: string,
+  ): Promise<SettlementRow | undefined> {
+    const [row] = (await tx.query(
+      `SELECT ${COLUMNS} FROM settlement WHERE tenant_id = $1 AND account_id = $2 AND currency = $3 AND state = $4
+       ORDER BY created_at, id LIMIT 1 FOR UPDATE`,
+      [tenantId, accountId, currency, promises.SettlementState.SETTLEMENT_STATE_OPEN],
+    )) as SettlementRow[];
+    return row;
+  }
+
+  /** Counts a payment towards the settlement; the new paid total, or undefined when it was counted before. */
+  async addPayment(
+    tx: EntityManager,
+    tenantId: string,
+    settlementId: string,
+    paymentId: string,
+    amountMinor: number,
+  ): Promise<number | undefined> {
+    const inserted = (await tx.query(
+      `INSERT INTO settlement_payment (tenant_id, settlement_id, payment_id, amount_minor) VALUES ($1,$2,$3,$4)
+       ON CONFLICT DO NOTHING RETURNING payment_id`,
+      [tenantId, settlementId, paymentId, amountMinor],
+    )) as unknown[];
+    if (inserted.length === 0) return undefined;
+    const [row] = (await tx.query(
+      `UPDATE settlement SET paid_minor = paid_minor + $3 WHERE tenant_id = $1 AND id = $2 RETURNING paid_minor`,
+      [tenantId, settlementId, amountMinor],
+    )) as [{ paid_minor: string }[], number];
+    return Number(row[0].paid_minor);
+  }
+
+  /**
+   * Takes a reversed payment off an open settlement; what happened: 'none' (not a settlement
+   * payment, or already taken off), 'reopened' (paid lowered) or 'already-paid' (the settlement closed).
+   */
+  async reversePayment(
+    tx: EntityManager,
+    tenantId: string,
+    paymentId: string,
+  ): Promise<{ outcome: 'none' | 'reopened' | 'already-paid'; settlementId?: string }> {
+    const [row] = (await tx.query(
+      `SELECT p.settlement_id, p.amount_minor, s.state FROM settlement_payment p
+         JOIN settlement s ON s.tenant_id = p.tenant_id AND s.id = p.settlement_id
+        WHERE p.tenant_id = $1 AND p.payment_id = $2 FOR UPDATE OF s`,
+      [tenantId, paymentId],
+    )) as { settlement_id: string; amount_minor: string; state: number }[];
+    if (!row) return { outcome: 'none' };
+    if (row.state !== promises.SettlementState.SETTLEMENT_STATE_OPEN)
+      return { outcome: 'already-paid', settlementId: row.settlement_id };
+    await tx.query(`DELETE FROM settlement_payment WHERE tenant_id = $1 AND payment_id = $2`, [tenantId, paymentId]);
+    await tx.query(`UPDATE settlement SET paid_minor = paid_minor - $3 WHERE tenant_id = $1 AND id = $2`, [
+      tenantId,
+      row.settlement_id,
+      Number(row.amount_minor),
+    ]);
+    return { outcome: 'reopened', settlementId: row.settlement_id };
+  }
+
+  async markPaid(tx: EntityManager, tenantId: string, settlementId: string, discountEntryId: string): Promise<void> {
+    await tx.query(`UPDATE settlement SET state = $3, discount_entry_id = $4 WHERE tenant_id = $1 AND id = $2`, [
+      tenantId,
+      settlementId,
+      promises.SettlementState.SETTLEMENT_STATE_PAID,
+      discountEntryId,
+    ]);
+  }
+}

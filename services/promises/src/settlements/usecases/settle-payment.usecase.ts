@@ -1,0 +1,59 @@
+import { ConsumedEvent, HandlerContext } from '@collections/messaging';
+import { money } from '@collections/platform';
+import { ServiceContext } from '@collections/runtime';
+import { AccountProfilesRepository } from '../../accounts/account-profiles.repository';
+import { discountIdempotencyKey } from '../domain/settlement';
+import { SettlementLedger } from '../ledger-port';
+import { SettlementsRepository } from '../settlements.repository';
+
+/**
+ * Counts a posted payment towards the account's open settlement (false when there is none).
+ * When the sum is reached the discount goes to the ledger under a key derived from the
+ * settlement id: if this transaction rolls back after the call, or the event comes again, the
+ * ledger answers the first entry instead of posting a second one.
+ */
+export class SettlePaymentUseCase {
+  private readonly profiles = new AccountProfilesRepository();
+
+  constructor(
+    private readonly ctx: ServiceContext,
+    private readonly repo: SettlementsRepository,
+    private readonly ledger: SettlementLedger,
+  ) {}
+
+  async posted(event: ConsumedEvent<'collections.ledger.v1.PaymentPosted'>, { tx }: HandlerContext): Promise<boolean> {
+    const { amount, accountId, paymentId, postedAt } = event.payload;
+    if (!amount || amount.amountMinor <= 0 || !paymentId) return false;
+    const settlement = await this.repo.lockOpen(tx, event.tenantId, accountId, amount.currency);
+    if (!settlement) return false;
+    const paid = await this.repo.addPayment(tx, event.tenantId, settlement.id, paymentId, amount.amountMinor);
+    if (paid === undefined || paid < Number(settlement.amount_minor)) return true;
+    const { entryId } = await this.ledger.postDiscount(event.tenantId, {
+      accountId,
+      amount: money(Number(settlement.discount_minor), settlement.currency.trim()),
+      idempotencyKey: discountIdempotencyKey(settlement.id),
+      effectiveDate: await this.profiles.localDate(tx, event.tenantId, accountId, postedAt ?? this.ctx.clock.now()),
+      reason: `settlement ${settlement.id}`,
+    });
+    await this.repo.markPaid(tx, event.tenantId, settlement.id, entryId);
+    return true;
+  }
+
+  /**
+   * Takes a reversed payment off its settlement (false when it was not a settlement's). After the
+   * discount was posted a reversal is left to people: the ledger entry stays and the log says so.
+   */
+  async reversed(
+    event: ConsumedEvent<'collections.ledger.v1.PaymentReversed'>,
+    { tx }: HandlerContext,
+  ): Promise<boolean> {
+    const { outcome, settlementId } = await this.repo.reversePayment(tx, event.tenantId, event.payload.paymentId);
+    if (outcome === 'already-paid') {
+      this.ctx.logger.warn(
+        { tenantId: event.tenantId, settlementId, paymentId: event.payload.paymentId },
+        'a payment of a paid settlement was reversed; its discount stays posted and needs a review',
+      );
+    }
+    return outcome !== 'none';
+  }
+}

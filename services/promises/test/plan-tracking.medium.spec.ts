@@ -1,0 +1,274 @@
+import { Metadata } from '@grpc/grpc-js';
+import { randomUUID } from 'node:crypto';
+import { promises } from '@collections/contracts';
+import { grpcClient, metadataFromPrincipalHeaders } from '@collections/platform';
+import { ServiceUnderTest, startServiceUnderTest } from '@collections/testing';
+import { DailyPlanRunScheduler } from '../src/plans/usecases/daily-plan-run.usecase';
+import { promisesService } from '../src/promises.service';
+import { deliver, published, startConsumers } from './support/events';
+
+const USD = (amountMinor: number) => ({ amountMinor, currency: 'USD' });
+const { InstalmentState, PlanState } = promises;
+const at = (date: string) => new Date(`${date}T15:00:00Z`);
+
+/**
+ * Plans followed from the ledger's payment events and the daily run, with the default rules:
+ * 3 grace days, default after 2 missed instalments, reminders 2 days before a due date.
+ */
+describe('payment plans tracked from ledger events and the daily run (real PostgreSQL, in-process events)', () => {
+  let sut: ServiceUnderTest;
+  let client: ReturnType<typeof grpcClient<typeof promises.PromisesServiceService>>;
+  let md: () => Metadata;
+  let n = 0;
+
+  beforeAll(async () => {
+    sut = await startServiceUnderTest(promisesService, at('2026-03-02'));
+    client = grpcClient(promises.PromisesServiceService, sut.app.grpcAddress);
+    md = () => metadataFromPrincipalHeaders({ apiKey: sut.apiKey });
+    await startConsumers(sut);
+  });
+  afterAll(async () => {
+    client.close();
+    await sut.context.backbone.stop();
+    await sut.close();
+  });
+
+  /** A 3-instalment weekly plan of 300.00 USD, due 2026-03-10, -17 and -24. */
+  async function newPlan(): Promise<{ planId: string; accountId: string }> {
+    sut.clock.set(at('2026-03-02'));
+    const accountId = `acct-${++n}-${randomUUID().slice(0, 8)}`;
+    const { plan } = await client.createPlan(
+      {
+        accountId,
+        total: USD(30_000),
+        downPayment: undefined,
+        instalments: 3,
+        frequency: promises.PlanFrequency.PLAN_FREQUENCY_WEEKLY,
+        firstDate: '2026-03-10',
+        channel: promises.PlanChannel.PLAN_CHANNEL_CALL,
+        takenBy: promises.TakenBy.TAKEN_BY_BOT,
+        agentId: '',
+        idempotencyKey: `plan-${accountId}`,
+      },
+      md(),
+    );
+    return { planId: plan!.planId, accountId };
+  }
+
+  const pay = (accountId: string, amountMinor: number, date: string, paymentId = randomUUID(), eventId?: string) => {
+    sut.clock.set(at(date));
+    return deliver(
+      sut,
+      'collections.ledger.v1.PaymentPosted',
+      {
+        paymentId,
+        accountId,
+        amount: USD(amountMinor),
+        balanceAfter: USD(0),
+        postedAt: at(date),
+        reference: '',
+      },
+      eventId,
+    ).then(() => paymentId);
+  };
+
+  const reverse = (accountId: string, paymentId: string, date: string) => {
+    sut.clock.set(at(date));
+    return deliver(sut, 'collections.ledger.v1.PaymentReversed', {
+      entryId: randomUUID(),
+      paymentId,
+      accountId,
+      amount: USD(0),
+      reason: 'NSF',
+    });
+  };
+
+  const runDaily = async (date: string) => {
+    sut.clock.set(at(date));
+    return client.runDaily({ asOfDate: '' }, md());
+  };
+
+  const plan = async (planId: string) => (await client.getPlan({ planId }, md())).plan!;
+  const paidOf = async (planId: string) => (await plan(planId)).instalments.map((i) => i.paid!.amountMinor);
+  const eventsFor = async <T extends Parameters<typeof published>[1]>(type: T, planId: string) =>
+    (await published(sut, type)).filter((e) => (e as { planId?: string }).planId === planId);
+
+  it('allocates a payment to the earliest open instalments, carrying the rest forward', async () => {
+    const { planId, accountId } = await newPlan();
+    await pay(accountId, 15_000, '2026-03-05');
+    expect(await paidOf(planId)).toEqual([10_000, 5_000, 0]);
+    await pay(accountId, 20_000, '2026-03-06');
+    const p = await plan(planId);
+    expect(p.instalments.map((i) => i.paid!.amountMinor)).toEqual([10_000, 10_000, 10_000]);
+    expect(p.credit).toEqual(USD(5_000));
+    expect(p.state).toBe(PlanState.PLAN_STATE_COMPLETED);
+    expect(await eventsFor('collections.promises.v1.PlanCompleted', planId)).toHaveLength(1);
+  });
+
+  it('changes nothing when the same payment event is delivered twice', async () => {
+    const { planId, accountId } = await newPlan();
+    const eventId = randomUUID();
+    const paymentId = randomUUID();
+    await pay(accountId, 12_000, '2026-03-05', paymentId, eventId);
+    await pay(accountId, 12_000, '2026-03-05', paymentId, eventId);
+    expect(await paidOf(planId)).toEqual([10_000, 2_000, 0]);
+    // The same payment under a new event id (a ledger replay) is recognised by its payment id.
+    await pay(accountId, 12_000, '2026-03-05', paymentId);
+    expect(await paidOf(planId)).toEqual([10_000, 2_000, 0]);
+    expect(await eventsFor('collections.promises.v1.PromiseKept', planId)).toHaveLength(1);
+  });
+
+  it('undoes exactly the reversed payment, leaving the others where they were', async () => {
+    const { planId, accountId } = await newPlan();
+    const first = await pay(accountId, 6_000, '2026-03-04');
+    await pay(accountId, 7_000, '2026-03-05');
+    expect(await paidOf(planId)).toEqual([10_000, 3_000, 0]);
+    await reverse(accountId, first, '2026-03-06');
+    expect(await paidOf(planId)).toEqual([7_000, 0, 0]);
+    await reverse(accountId, first, '2026-03-06');
+    expect(await paidOf(planId)).toEqual([7_000, 0, 0]);
+  });
+
+  it('counts an instalment paid late but within the grace days as kept, once', async () => {
+    const { planId, accountId } = await newPlan();
+    await runDaily('2026-03-11');
+    await pay(accountId, 10_000, '2026-03-12'); // due 03-10, grace until 03-13
+    await runDaily('2026-03-14');
+    await runDaily('2026-03-14');
+    const kept = await eventsFor('collections.promises.v1.PromiseKept', planId);
+    expect(kept.map((e) => [e.promiseId, e.instalmentSeq, e.amount])).toEqual([[`${planId}/1`, 1, USD(10_000)]]);
+    expect(await eventsFor('collections.promises.v1.PromiseBroken', planId)).toEqual([]);
+    expect((await plan(planId)).instalments[0].state).toBe(InstalmentState.INSTALMENT_STATE_PAID);
+  });
+
+  it('breaks the promise of a missed instalment once, for the orchestrator to call, and defaults after two', async () => {
+    const { planId, accountId } = await newPlan();
+    await runDaily('2026-03-08');
+    const dueSoon = await eventsFor('collections.promises.v1.InstalmentDueSoon', planId);
+    expect(dueSoon.map((e) => [e.seq, e.dueDate, e.daysUntilDue, e.amountDue])).toEqual([
+      [1, '2026-03-10', 2, USD(10_000)],
+    ]);
+    await runDaily('2026-03-14'); // 03-10 + 3 grace days has passed
+    await runDaily('2026-03-14');
+    const broken = await eventsFor('collections.promises.v1.PromiseBroken', planId);
+    expect(broken.map((e) => [e.accountId, e.instalmentSeq, e.dueDate, e.amount, e.paid])).toEqual([
+      [accountId, 1, '2026-03-10', USD(10_000), USD(0)],
+    ]);
+    const missed = await eventsFor('collections.promises.v1.InstalmentMissed', planId);
+    expect(missed.map((e) => [e.seq, e.missedInstalments])).toEqual([[1, 1]]);
+    expect((await plan(planId)).instalments[0].state).toBe(InstalmentState.INSTALMENT_STATE_MISSED);
+
+    await runDaily('2026-03-21');
+    await runDaily('2026-03-30');
+    expect((await eventsFor('collections.promises.v1.InstalmentMissed', planId)).map((e) => e.seq)).toEqual([1, 2]);
+    const defaulted = await eventsFor('collections.promises.v1.PlanDefaulted', planId);
+    expect(defaulted.map((e) => [e.missedInstalments, e.unpaid])).toEqual([[2, USD(30_000)]]);
+    expect((await plan(planId)).state).toBe(PlanState.PLAN_STATE_DEFAULTED);
+  });
+
+  it('reopens a kept instalment when its payment is reversed, and breaks it when the grace days pass', async () => {
+    const { planId, accountId } = await newPlan();
+    const payment = await pay(accountId, 10_000, '2026-03-09');
+    expect(await eventsFor('collections.promises.v1.PromiseKept', planId)).toHaveLength(1);
+    await reverse(accountId, payment, '2026-03-12');
+    expect((await plan(planId)).instalments[0]).toMatchObject({
+      paid: USD(0),
+      state: InstalmentState.INSTALMENT_STATE_OPEN,
+    });
+    await runDaily('2026-03-14');
+    expect((await eventsFor('collections.promises.v1.PromiseBroken', planId)).map((e) => e.instalmentSeq)).toEqual([1]);
+    // Paid again later: paid, but not kept a second time on time.
+    await pay(accountId, 10_000, '2026-03-15');
+    expect(await eventsFor('collections.promises.v1.PromiseKept', planId)).toHaveLength(1);
+  });
+
+  it('runs the daily review from the timer at most once per clock hour, on the injected clock', async () => {
+    const { planId } = await newPlan();
+    const scheduler = sut.app.app.get(DailyPlanRunScheduler);
+    sut.clock.set(new Date('2026-03-08T05:10:00Z'));
+    expect(await scheduler.tick()).toMatchObject({ eventsEmitted: expect.any(Number) });
+    sut.clock.set(new Date('2026-03-08T05:50:00Z'));
+    expect(await scheduler.tick()).toBeUndefined();
+    expect((await eventsFor('collections.promises.v1.InstalmentDueSoon', planId)).map((e) => e.seq)).toEqual([1]);
+    sut.clock.set(new Date('2026-03-14T00:05:00Z'));
+    expect(await scheduler.tick()).toBeDefined();
+    expect((await eventsFor('collections.promises.v1.PromiseBroken', planId)).map((e) => e.instalmentSeq)).toEqual([1]);
+  });
+
+  it('takes today, and the only currency, from the account the ledger opened', async () => {
+    const accountId = `bogota-${randomUUID().slice(0, 8)}`;
+    await deliver(sut, 'collections.ledger.v1.AccountOpened', {
+      accountId,
+      externalRef: '',
+      product: 0,
+      currency: 'COP',
+      creditLimitMinor: 0,
+      openedOn: '2026-01-01',
+      debtors: [],
+      timeZone: 'America/Bogota',
+    });
+    sut.clock.set(new Date('2026-03-02T03:00:00Z')); // still 1 March in Bogotá
+    const request = {
+      accountId,
+      total: { amountMinor: 300_000, currency: 'COP' },
+      downPayment: undefined,
+      instalments: 3,
+      frequency: promises.PlanFrequency.PLAN_FREQUENCY_MONTHLY,
+      firstDate: '2026-03-01',
+      channel: promises.PlanChannel.PLAN_CHANNEL_WHATSAPP,
+      takenBy: promises.TakenBy.TAKEN_BY_SELF_SERVICE,
+      agentId: '',
+      idempotencyKey: `tz-${accountId}`,
+    };
+    const { plan: created } = await client.createPlan(request, md());
+    expect(created!.instalments[0].dueDate).toBe('2026-03-01');
+    const refused = (r: typeof request) =>
+      client.createPlan(r, md()).then(
+        () => 'created',
+        (err: { details: string }) => err.details,
+      );
+    // The same date is already past for an account the ledger never announced (UTC).
+    expect(await refused({ ...request, accountId: 'unknown-account', idempotencyKey: `tz-utc-${accountId}` })).toMatch(
+      /in the past/,
+    );
+    expect(
+      await refused({
+        ...request,
+        total: USD(300_000),
+        idempotencyKey: `tz-usd-${accountId}`,
+        firstDate: '2026-03-05',
+      }),
+    ).toMatch(/is in COP/);
+  });
+
+  it('breaks a single promise still unpaid after its due date plus the grace days, once', async () => {
+    sut.clock.set(at('2026-03-02'));
+    const accountId = `single-${randomUUID().slice(0, 8)}`;
+    const make = (key: string, amountMinor: number) =>
+      client.createPromise(
+        { accountId, amount: USD(amountMinor), dueDate: '2026-03-10', idempotencyKey: `${key}-${accountId}` },
+        md(),
+      );
+    const { promise: kept } = await make('a', 2_000);
+    const { promise: short } = await make('b', 5_000);
+    await pay(accountId, 4_000, '2026-03-09'); // 2 000 keep the first, 2 000 go to the second
+    await runDaily('2026-03-13');
+    expect(
+      (await published(sut, 'collections.promises.v1.PromiseBroken')).filter((e) => e.accountId === accountId),
+    ).toEqual([]);
+    await runDaily('2026-03-14');
+    await runDaily('2026-03-15');
+    const broken = (await published(sut, 'collections.promises.v1.PromiseBroken')).filter(
+      (e) => e.accountId === accountId,
+    );
+    expect(broken.map((e) => [e.promiseId, e.amount, e.paid, e.planId])).toEqual([
+      [short!.promiseId, USD(5_000), USD(2_000), ''],
+    ]);
+    expect((await client.getPromise({ promiseId: short!.promiseId }, md())).promise!.state).toBe(
+      promises.PromiseState.PROMISE_STATE_BROKEN,
+    );
+    expect((await client.getPromise({ promiseId: kept!.promiseId }, md())).promise!.state).toBe(
+      promises.PromiseState.PROMISE_STATE_KEPT,
+    );
+  });
+});

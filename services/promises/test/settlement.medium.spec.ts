@@ -1,0 +1,263 @@
+import { Metadata, ServiceError, status } from '@grpc/grpc-js';
+import { randomUUID } from 'node:crypto';
+import { ledger, promises } from '@collections/contracts';
+import { API_KEY_HEADER, grpcClient, metadataFromPrincipalHeaders } from '@collections/platform';
+import { ServiceUnderTest, startServiceUnderTest } from '@collections/testing';
+import { ledgerService } from '@collections/ledger';
+import { createPromisesService } from '../src/promises.service';
+import { GrpcSettlementLedger } from '../src/settlements/ledger-port';
+import { deliver, startConsumers } from './support/events';
+
+const USD = (amountMinor: number) => ({ amountMinor, currency: 'USD' });
+
+/** Settlements against a real ledger service (its own database, its gRPC API). */
+describe('settlements post their discount to the ledger exactly once (real ledger, real PostgreSQL)', () => {
+  let ledgerSut: ServiceUnderTest;
+  let sut: ServiceUnderTest;
+  let ledgerPort: GrpcSettlementLedger;
+  let ledgerClient: ReturnType<typeof grpcClient<typeof ledger.LedgerServiceService>>;
+  let client: ReturnType<typeof grpcClient<typeof promises.PromisesServiceService>>;
+  let ledgerMd: () => Metadata;
+  let md: () => Metadata;
+  let n = 0;
+
+  beforeAll(async () => {
+    ledgerSut = await startServiceUnderTest(ledgerService);
+    ledgerClient = grpcClient(ledger.LedgerServiceService, ledgerSut.app.grpcAddress);
+    ledgerMd = () => metadataFromPrincipalHeaders({ apiKey: ledgerSut.apiKey });
+    // Each service under test invents its tenants: the promises tenant calls with the ledger tenant's key.
+    const definition = createPromisesService({
+      ledger: {
+        balanceOf: (...args) => ledgerPort.balanceOf(...args),
+        standing: (...args) => ledgerPort.standing(...args),
+        postDiscount: (...args) => ledgerPort.postDiscount(...args),
+        close: () => undefined,
+      },
+    });
+    sut = await startServiceUnderTest(definition);
+    ledgerPort = new GrpcSettlementLedger(ledgerSut.app.grpcAddress, `${sut.tenant}:${ledgerSut.apiKey}`);
+    client = grpcClient(promises.PromisesServiceService, sut.app.grpcAddress);
+    md = () => metadataFromPrincipalHeaders({ apiKey: sut.apiKey });
+    await startConsumers(sut, definition);
+  });
+  afterAll(async () => {
+    client.close();
+    ledgerClient.close();
+    ledgerPort.close();
+    await sut.context.backbone.stop();
+    await sut.close();
+    await ledgerSut.close();
+  });
+
+  /** A ledger account owing `opening` USD. */
+  async function newAccount(opening: number): Promise<string> {
+    const id = `acct-${++n}-${randomUUID().slice(0, 6)}`;
+    await ledgerClient.upsertDebtor(
+      {
+        debtor: ledger.Debtor.fromPartial({ debtorId: `d-${id}`, kind: 'person', displayName: 'Ana', country: 'CO' }),
+      },
+      ledgerMd(),
+    );
+    await ledgerClient.openAccount(
+      ledger.OpenAccountRequest.fromPartial({
+        accountId: id,
+        externalRef: `crm-${id}`,
+        product: ledger.Product.PRODUCT_CREDIT_CARD,
+        currency: 'USD',
+        openedOn: '2026-01-01',
+        timeZone: 'UTC',
+        debtors: [{ debtorId: `d-${id}`, role: ledger.DebtorRole.DEBTOR_ROLE_PRIMARY }],
+      }),
+      ledgerMd(),
+    );
+    await ledgerClient.postCharge(
+      {
+        accountId: id,
+        kind: ledger.EntryKind.ENTRY_KIND_CHARGE,
+        amount: USD(opening),
+        idempotencyKey: `open-${id}`,
+        effectiveDate: '2026-01-05',
+        memo: '',
+      },
+      ledgerMd(),
+    );
+    return id;
+  }
+
+  const settle = (accountId: string, amountMinor: number, over: Partial<promises.CreateSettlementRequest> = {}) =>
+    client.createSettlement(
+      {
+        accountId,
+        amount: USD(amountMinor),
+        dueDate: '2026-03-31',
+        channel: promises.PlanChannel.PLAN_CHANNEL_CALL,
+        takenBy: promises.TakenBy.TAKEN_BY_AGENT,
+        agentId: 'agent-1',
+        idempotencyKey: `settle-${accountId}-${amountMinor}`,
+        ...over,
+      },
+      md(),
+    );
+
+  /** Pays in the ledger, then hands its PaymentPosted to the promises consumer (as the transport would). */
+  async function payInLedger(accountId: string, amountMinor: number, eventId = randomUUID()) {
+    const paid = await ledgerClient.postPayment(
+      { accountId, amount: USD(amountMinor), idempotencyKey: `pay-${eventId}`, reference: '' },
+      ledgerMd(),
+    );
+    const event = {
+      paymentId: paid.paymentId,
+      accountId,
+      amount: USD(amountMinor),
+      balanceAfter: paid.balance,
+      postedAt: sut.clock.now(),
+      reference: '',
+    };
+    await deliver(sut, 'collections.ledger.v1.PaymentPosted', event, eventId);
+    return { event, eventId };
+  }
+
+  const discounts = async (accountId: string) =>
+    (
+      await ledgerSut.dataSource.query(
+        `SELECT count(*)::int AS n FROM ledger.journal_entry WHERE account_id = $1 AND kind = $2`,
+        [accountId, ledger.EntryKind.ENTRY_KIND_SETTLEMENT_DISCOUNT],
+      )
+    )[0].n as number;
+
+  it('posts the discount once when the sum is paid in two parts, even when the last payment comes twice', async () => {
+    const accountId = await newAccount(100_000);
+    const { settlement } = await settle(accountId, 75_000);
+    expect(settlement).toMatchObject({
+      balance: USD(100_000),
+      amount: USD(75_000),
+      discount: USD(25_000),
+      state: promises.SettlementState.SETTLEMENT_STATE_OPEN,
+    });
+    await payInLedger(accountId, 25_000);
+    expect(await discounts(accountId)).toBe(0);
+    const last = await payInLedger(accountId, 50_000);
+    await deliver(sut, 'collections.ledger.v1.PaymentPosted', last.event, last.eventId); // redelivery
+    await deliver(sut, 'collections.ledger.v1.PaymentPosted', last.event); // same payment, new event id
+
+    expect(await discounts(accountId)).toBe(1);
+    const balance = await ledgerClient.getBalance({ accountId, asOfDate: '' }, ledgerMd());
+    expect(balance.balance).toEqual(USD(0));
+    const { settlement: after } = await client.getSettlement({ settlementId: settlement!.settlementId }, md());
+    expect(after).toMatchObject({ paid: USD(75_000), state: promises.SettlementState.SETTLEMENT_STATE_PAID });
+    expect(after!.discountEntryId).not.toBe('');
+  });
+
+  it('posts nothing more when the discount was already posted under the settlement key (a retried handler)', async () => {
+    const accountId = await newAccount(50_000);
+    const { settlement } = await settle(accountId, 40_000);
+    // As if an earlier attempt reached the ledger and then rolled back.
+    const first = await ledgerPort.postDiscount(sut.tenant, {
+      accountId,
+      amount: USD(10_000),
+      idempotencyKey: `settlement-discount-${settlement!.settlementId}`,
+      effectiveDate: '',
+      reason: 'earlier attempt',
+    });
+    await payInLedger(accountId, 40_000);
+    expect(await discounts(accountId)).toBe(1);
+    const { settlement: after } = await client.getSettlement({ settlementId: settlement!.settlementId }, md());
+    expect(after!.discountEntryId).toBe(first.entryId);
+    expect((await ledgerClient.getBalance({ accountId, asOfDate: '' }, ledgerMd())).balance).toEqual(USD(0));
+  });
+
+  it('refuses a settlement at or above the balance, in another currency, beyond the role, or for an unknown account', async () => {
+    const accountId = await newAccount(10_000);
+    const codeOf = (p: Promise<unknown>) =>
+      p.then(
+        () => status.OK,
+        (err: ServiceError) => err.code,
+      );
+    expect(await codeOf(settle(accountId, 10_000))).toBe(status.INVALID_ARGUMENT);
+    expect(await codeOf(settle(accountId, 0))).toBe(status.INVALID_ARGUMENT);
+    expect(await codeOf(settle(accountId, 5_000, { amount: { amountMinor: 5_000, currency: 'EUR' } }))).toBe(
+      status.INVALID_ARGUMENT,
+    );
+    expect(await codeOf(settle(accountId, 5_000, { dueDate: '2026-03-01' }))).toBe(status.INVALID_ARGUMENT);
+    expect(await codeOf(settle('no-such-account', 5_000))).toBe(status.NOT_FOUND);
+    // An agent may forgive 30%, the bot 15%, the debtor alone 10%.
+    expect(await codeOf(settle(accountId, 6_999))).toBe(status.PERMISSION_DENIED);
+    expect(await codeOf(settle(accountId, 8_000, { takenBy: promises.TakenBy.TAKEN_BY_BOT }))).toBe(
+      status.PERMISSION_DENIED,
+    );
+    expect(await codeOf(settle(accountId, 9_000, { takenBy: promises.TakenBy.TAKEN_BY_SELF_SERVICE }))).toBe(status.OK);
+    const [{ n: stored }] = await sut.dataSource.query(`SELECT count(*)::int AS n FROM promises.settlement`);
+    expect(stored).toBe(3);
+  });
+
+  it('takes a reversed payment off an open settlement, so the discount waits for the sum', async () => {
+    const accountId = await newAccount(40_000);
+    const { settlement } = await settle(accountId, 30_000);
+    const bounced = await payInLedger(accountId, 20_000);
+    const reversal = await ledgerClient.reversePayment(
+      { paymentId: bounced.event.paymentId, reason: 'nsf', idempotencyKey: `rev-${bounced.eventId}` },
+      ledgerMd(),
+    );
+    await deliver(sut, 'collections.ledger.v1.PaymentReversed', {
+      entryId: reversal.entryId,
+      paymentId: bounced.event.paymentId,
+      accountId,
+      amount: USD(20_000),
+      reason: 'nsf',
+    });
+    await payInLedger(accountId, 10_000);
+    expect(await discounts(accountId)).toBe(0);
+    const { settlement: open } = await client.getSettlement({ settlementId: settlement!.settlementId }, md());
+    expect(open).toMatchObject({ paid: USD(10_000), state: promises.SettlementState.SETTLEMENT_STATE_OPEN });
+    const last = await payInLedger(accountId, 20_000);
+    expect(await discounts(accountId)).toBe(1);
+    expect((await ledgerClient.getBalance({ accountId, asOfDate: '' }, ledgerMd())).balance).toEqual(USD(0));
+
+    // A plan agreed afterwards does not count the settlement's payment again when it is replayed.
+    const { plan } = await client.createPlan(
+      {
+        accountId,
+        total: USD(9_000),
+        downPayment: undefined,
+        instalments: 3,
+        frequency: promises.PlanFrequency.PLAN_FREQUENCY_WEEKLY,
+        firstDate: '2026-03-10',
+        channel: promises.PlanChannel.PLAN_CHANNEL_CALL,
+        takenBy: promises.TakenBy.TAKEN_BY_BOT,
+        agentId: '',
+        idempotencyKey: `plan-after-${accountId}`,
+      },
+      md(),
+    );
+    await deliver(sut, 'collections.ledger.v1.PaymentPosted', last.event);
+    expect((await client.getPlan({ planId: plan!.planId }, md())).plan!.paid).toEqual(USD(0));
+  });
+
+  it('offers a settlement and plans from the ledger standing, within what the role may grant (gRPC and REST)', async () => {
+    const accountId = await newAccount(100_000);
+    const ask = (takenBy: promises.TakenBy) =>
+      client.getOffers(
+        { accountId, takenBy, frequency: promises.PlanFrequency.PLAN_FREQUENCY_MONTHLY, firstDate: '2026-03-15' },
+        md(),
+      );
+    const agent = await ask(promises.TakenBy.TAKEN_BY_AGENT);
+    expect(agent.balance).toEqual(USD(100_000));
+    expect(agent.plans.map((p) => p.instalmentCount)).toEqual([3, 6, 12, 24]);
+    for (const plan of agent.plans) {
+      expect(plan.schedule.reduce((s, i) => s + i.amount!.amountMinor, 0)).toBe(100_000);
+      expect(plan.schedule[0]).toMatchObject({ seq: 0, dueDate: '2026-03-15', amount: USD(10_000) });
+    }
+    if (agent.settlement) expect(agent.settlement.discount!.amountMinor).toBeLessThanOrEqual(30_000);
+    const self = await ask(promises.TakenBy.TAKEN_BY_SELF_SERVICE);
+    expect(self.plans.map((p) => p.instalmentCount)).toEqual([3, 6]);
+    expect(self.settlement?.discount?.amountMinor ?? 0).toBeLessThanOrEqual(10_000);
+
+    const rest = await fetch(
+      `${sut.app.httpUrl}/v1/promises/accounts/${accountId}/offers?takenBy=TAKEN_BY_BOT&frequency=PLAN_FREQUENCY_WEEKLY`,
+      { headers: { [API_KEY_HEADER]: sut.apiKey } },
+    );
+    expect(rest.status).toBe(200);
+    const body = (await rest.json()) as { plans: { instalmentCount: number }[] };
+    expect(body.plans.map((p) => p.instalmentCount)).toEqual([3, 6, 12]);
+  });
+});

@@ -8,6 +8,8 @@ import { root } from './pnpm.mjs';
 
 const services = ['ledger', 'scoring', 'orchestrator', 'promises', 'reporting'];
 const env = { API_KEYS: 'demo:demo-key', ...process.env };
+// promises settles through the ledger's gRPC API (ledger on 50051), as the same tenants
+env.PROMISES_LEDGER_API_KEYS ??= env.API_KEYS;
 const children = services.map((name) => {
   const child = spawn(process.execPath, [join(root, 'services', name, 'dist', 'main.js')], {
     env,

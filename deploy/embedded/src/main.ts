@@ -27,6 +27,10 @@ async function main(): Promise<void> {
     jwtSecret: optional(str('JWT_SECRET')),
     logLevel: str('LOG_LEVEL', { default: 'warn' }),
   });
+  // Promises settles through the ledger's gRPC API: in one process, this process's own, as the
+  // tenants it serves.
+  process.env.PROMISES_LEDGER_GRPC_ADDRESS ??= `${config.grpc.host}:${config.grpc.port}`;
+  process.env.PROMISES_LEDGER_API_KEYS ??= config.apiKeys;
   const logger = createLogger({ service: 'platform', level: config.logLevel });
   const tracing = startTracing('platform', { logger });
   const started = Date.now();

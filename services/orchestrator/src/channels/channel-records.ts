@@ -71,7 +71,7 @@ async function markInvalid(
   at: Date,
 ): Promise<void> {
   await db.query(
-    `INSERT INTO contact_point (tenant_id, channel, address, invalid, invalid_reason, last_status, last_status_at)
+    `INSERT INTO channel_address (tenant_id, channel, address, invalid, invalid_reason, last_status, last_status_at)
      VALUES ($1, $2, $3, true, $4, 'failed', $5)
      ON CONFLICT (tenant_id, channel, address) DO UPDATE SET invalid = true, invalid_reason = EXCLUDED.invalid_reason`,
     [tenant, channel, address, reason, at],
@@ -104,7 +104,7 @@ export async function applyWebhookEvents(
       }
       if (!address) continue;
       await tx.query(
-        `INSERT INTO contact_point (tenant_id, channel, address, last_status, last_status_at) VALUES ($1, $2, $3, $4, $5)
+        `INSERT INTO channel_address (tenant_id, channel, address, last_status, last_status_at) VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (tenant_id, channel, address) DO UPDATE SET last_status = EXCLUDED.last_status, last_status_at = EXCLUDED.last_status_at`,
         [tenant, channel, address, status, at],
       );
@@ -124,8 +124,8 @@ export async function applyWebhookEvents(
         [tenant, channel, event.from, event.text, event.providerMessageId, at],
       );
       await tx.query(
-        `INSERT INTO contact_point (tenant_id, channel, address, opted_out_at) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (tenant_id, channel, address) DO UPDATE SET opted_out_at = COALESCE(contact_point.opted_out_at, EXCLUDED.opted_out_at)`,
+        `INSERT INTO channel_address (tenant_id, channel, address, opted_out_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (tenant_id, channel, address) DO UPDATE SET opted_out_at = COALESCE(channel_address.opted_out_at, EXCLUDED.opted_out_at)`,
         [tenant, channel, event.from, at],
       );
     }

@@ -20,7 +20,7 @@ export class OrchestratorChannelDeliveries1763900006000 implements MigrationInte
     await q.query(
       `CREATE UNIQUE INDEX channel_delivery_provider_id ON channel_delivery (tenant_id, channel, provider_message_id)`,
     );
-    await q.query(`CREATE TABLE contact_point (
+    await q.query(`CREATE TABLE channel_address (
       tenant_id text NOT NULL,
       channel text NOT NULL,
       address text NOT NULL,
@@ -55,7 +55,7 @@ export class OrchestratorChannelDeliveries1763900006000 implements MigrationInte
   async down(q: QueryRunner): Promise<void> {
     await q.query('DROP TABLE channel_inbound');
     await q.query('DROP TABLE channel_opt_out');
-    await q.query('DROP TABLE contact_point');
+    await q.query('DROP TABLE channel_address');
     await q.query('DROP TABLE channel_delivery');
   }
 }

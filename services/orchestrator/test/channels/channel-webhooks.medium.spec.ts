@@ -89,7 +89,7 @@ describe('channel webhooks in the orchestrator app (real PostgreSQL)', () => {
     ]);
     expect(
       await q(
-        `SELECT last_status, invalid FROM contact_point WHERE tenant_id = $1 AND channel = 'sms' AND address = $2`,
+        `SELECT last_status, invalid FROM channel_address WHERE tenant_id = $1 AND channel = 'sms' AND address = $2`,
         [sut.tenant, '+34600100100'],
       ),
     ).toEqual([{ last_status: 'delivered', invalid: false }]);
@@ -102,7 +102,7 @@ describe('channel webhooks in the orchestrator app (real PostgreSQL)', () => {
     expect((await sender.send(message)).status).toBe('invalid-recipient');
     expect((await smsSender('+15005550001').send(message)).status).toBe('invalid-recipient');
     expect(twilio.requests() - before).toBe(1);
-    expect(await q(`SELECT invalid, invalid_reason FROM contact_point WHERE address = '+15005550001'`)).toEqual([
+    expect(await q(`SELECT invalid, invalid_reason FROM channel_address WHERE address = '+15005550001'`)).toEqual([
       { invalid: true, invalid_reason: '21211' },
     ]);
   });
@@ -187,7 +187,7 @@ describe('channel webhooks in the orchestrator app (real PostgreSQL)', () => {
       { status: 'read' },
     ]);
     expect(
-      await q(`SELECT last_status FROM contact_point WHERE channel = 'whatsapp' AND address = '+5511999990000'`),
+      await q(`SELECT last_status FROM channel_address WHERE channel = 'whatsapp' AND address = '+5511999990000'`),
     ).toEqual([{ last_status: 'read' }]);
 
     const tampered = meta.inboundWebhook(waHook(), PHONE_ID, '5511988880000', 'SAIR');

@@ -19,7 +19,7 @@ export class AccountProfilesRepository {
     currency: string,
   ): Promise<void> {
     await tx.query(
-      `INSERT INTO account_profile (tenant_id, account_id, time_zone, currency) VALUES ($1, $2, $3, $4)
+      `INSERT INTO promise_account_profile (tenant_id, account_id, time_zone, currency) VALUES ($1, $2, $3, $4)
        ON CONFLICT (tenant_id, account_id) DO UPDATE SET time_zone = EXCLUDED.time_zone, currency = EXCLUDED.currency`,
       [tenantId, accountId, timeZone, currency],
     );
@@ -27,7 +27,7 @@ export class AccountProfilesRepository {
 
   async find(m: EntityManager, tenantId: string, accountId: string): Promise<AccountProfile> {
     const [row] = (await m.query(
-      `SELECT time_zone, currency FROM account_profile WHERE tenant_id = $1 AND account_id = $2`,
+      `SELECT time_zone, currency FROM promise_account_profile WHERE tenant_id = $1 AND account_id = $2`,
       [tenantId, accountId],
     )) as { time_zone: string; currency: string }[];
     return row ? { timeZone: row.time_zone, currency: row.currency.trim() } : { timeZone: DEFAULT_TIME_ZONE };

@@ -5,7 +5,7 @@ export class PromisesAccountProfiles1763900005200 implements MigrationInterface 
   name = 'PromisesAccountProfiles1763900005200';
 
   async up(q: QueryRunner): Promise<void> {
-    await q.query(`CREATE TABLE account_profile (
+    await q.query(`CREATE TABLE promise_account_profile (
       tenant_id text NOT NULL,
       account_id text NOT NULL,
       time_zone text NOT NULL,
@@ -15,6 +15,6 @@ export class PromisesAccountProfiles1763900005200 implements MigrationInterface 
   }
 
   async down(q: QueryRunner): Promise<void> {
-    await q.query('DROP TABLE account_profile');
+    await q.query('DROP TABLE promise_account_profile');
   }
 }

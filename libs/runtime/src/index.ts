@@ -5,3 +5,4 @@ export * from './metering';
 export * from './app';
 export * from './standalone';
 export * from './shutdown';
+export * from './clock-scheduler';

@@ -1,8 +1,8 @@
-import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { EventType } from '@collections/contracts';
 import { NewEvent } from '@collections/messaging';
 import { money } from '@collections/platform';
-import { SERVICE_CONTEXT, ServiceContext } from '@collections/runtime';
+import { HourlyClockScheduler, SERVICE_CONTEXT, ServiceContext } from '@collections/runtime';
 import { validDate } from '../balance-view';
 import { agingBucket, delinquencyAsOf } from '../domain/delinquency';
 import { DelinquencyBatchRow, DelinquencyUpdate, LifecycleRepository } from '../lifecycle.repository';
@@ -102,50 +102,18 @@ export class DailyDelinquencyUseCase {
 export const DAILY_DELINQUENCY_CHECK_MS = Symbol('DAILY_DELINQUENCY_CHECK_MS');
 export const DAILY_DELINQUENCY = Symbol('DAILY_DELINQUENCY');
 
-/**
- * Runs the daily delinquency job from a timer that looks at the injected clock: at most once
- * per clock hour (each account's local midnight falls on some hour, and a run is idempotent),
- * never two at once. `tick()` is the whole decision, so tests drive it with a ManualClock.
- */
+/** The daily delinquency run, started from the clock, hourly at most (see HourlyClockScheduler). */
 @Injectable()
-export class DailyDelinquencyScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<DailyDelinquencySummary | undefined>;
-  private lastHour?: string;
-
+export class DailyDelinquencyScheduler extends HourlyClockScheduler<DailyDelinquencySummary> {
   constructor(
-    @Inject(SERVICE_CONTEXT) private readonly ctx: ServiceContext,
+    @Inject(SERVICE_CONTEXT) ctx: ServiceContext,
     @Inject(DAILY_DELINQUENCY) private readonly job: DailyDelinquencyUseCase,
-    @Inject(DAILY_DELINQUENCY_CHECK_MS) private readonly checkEveryMs: number,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    if (this.checkEveryMs <= 0) return;
-    this.timer = setInterval(() => {
-      void this.tick();
-    }, this.checkEveryMs);
-    this.timer.unref();
+    @Inject(DAILY_DELINQUENCY_CHECK_MS) checkEveryMs: number,
+  ) {
+    super(ctx, checkEveryMs, 'daily delinquency run');
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
-  }
-
-  /** Runs the job if the clock entered an hour without a run; the summary, or undefined when it did not run. */
-  async tick(): Promise<DailyDelinquencySummary | undefined> {
-    const hour = this.ctx.clock.now().toISOString().slice(0, 13);
-    if (this.running || hour === this.lastHour) return undefined;
-    this.lastHour = hour;
-    this.running = this.job.run().catch((err: unknown) => {
-      this.ctx.logger.error({ err }, 'daily delinquency run failed; the next tick retries');
-      this.lastHour = undefined;
-      return undefined;
-    });
-    try {
-      return await this.running;
-    } finally {
-      this.running = undefined;
-    }
+  protected runJob(): Promise<DailyDelinquencySummary> {
+    return this.job.run();
   }
 }

@@ -1,8 +1,8 @@
-import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { promises } from '@collections/contracts';
 import { AppError, localDate, money } from '@collections/platform';
 import { PromisesRepository } from '../../promises/promises.repository';
-import { SERVICE_CONTEXT, ServiceContext } from '@collections/runtime';
+import { HourlyClockScheduler, SERVICE_CONTEXT, ServiceContext } from '@collections/runtime';
 import { AccountProfilesRepository } from '../../accounts/account-profiles.repository';
 import { PlansRepository } from '../plans.repository';
 import { PlanTracker } from './plan-tracker';
@@ -109,50 +109,18 @@ export class DailyPlanRunUseCase {
 export const DAILY_PLAN_RUN = Symbol('DAILY_PLAN_RUN');
 export const DAILY_PLAN_RUN_CHECK_MS = Symbol('DAILY_PLAN_RUN_CHECK_MS');
 
-/**
- * Runs the daily plan review from a timer that looks at the injected clock: at most once per
- * clock hour (a run is idempotent), never two at once. `tick()` is the whole decision, so tests
- * drive it with a ManualClock.
- */
+/** The daily plan run, started from the clock, hourly at most (see HourlyClockScheduler). */
 @Injectable()
-export class DailyPlanRunScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<DailyPlanRunSummary | undefined>;
-  private lastHour?: string;
-
+export class DailyPlanRunScheduler extends HourlyClockScheduler<DailyPlanRunSummary> {
   constructor(
-    @Inject(SERVICE_CONTEXT) private readonly ctx: ServiceContext,
+    @Inject(SERVICE_CONTEXT) ctx: ServiceContext,
     @Inject(DAILY_PLAN_RUN) private readonly job: DailyPlanRunUseCase,
-    @Inject(DAILY_PLAN_RUN_CHECK_MS) private readonly checkEveryMs: number,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    if (this.checkEveryMs <= 0) return;
-    this.timer = setInterval(() => {
-      void this.tick();
-    }, this.checkEveryMs);
-    this.timer.unref();
+    @Inject(DAILY_PLAN_RUN_CHECK_MS) checkEveryMs: number,
+  ) {
+    super(ctx, checkEveryMs, 'daily plan run');
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
-  }
-
-  /** Runs the job if the clock entered an hour without a run; the summary, or undefined when it did not run. */
-  async tick(): Promise<DailyPlanRunSummary | undefined> {
-    const hour = this.ctx.clock.now().toISOString().slice(0, 13);
-    if (this.running || hour === this.lastHour) return undefined;
-    this.lastHour = hour;
-    this.running = this.job.run().catch((err: unknown) => {
-      this.ctx.logger.error({ err }, 'daily plan run failed; the next tick retries');
-      this.lastHour = undefined;
-      return undefined;
-    });
-    try {
-      return await this.running;
-    } finally {
-      this.running = undefined;
-    }
+  protected runJob(): Promise<DailyPlanRunSummary> {
+    return this.job.run();
   }
 }

@@ -77,7 +77,6 @@ export class LedgerGrpcController implements ledger.LedgerServiceController {
     const commands: (PostEntryCommand | AppError)[] = request.payments.map((p) => {
       try {
         const amount = requireMoney(p.amount, 'amount');
-        if (!p.idempotencyKey) throw AppError.invalid('idempotency_key is required: a retry must not post twice');
         return {
           tenantId,
           accountId: p.accountId,

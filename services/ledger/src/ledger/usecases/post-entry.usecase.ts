@@ -100,11 +100,13 @@ export class PostEntryUseCase {
   ) {}
 
   execute(cmd: PostEntryCommand): Promise<PostEntryResult> {
-    if (!cmd.idempotencyKey) {
-      return Promise.reject(AppError.invalid('idempotency_key is required: a retry must not post twice'));
+    try {
+      requireIdempotencyKey(cmd); // refused before it queues for a transaction
+    } catch (err) {
+      return Promise.reject(err);
     }
     return new Promise((resolve, reject) => {
-      this.queue.push({ cmd: { ...cmd, traceparent: cmd.traceparent ?? currentTraceparent() }, resolve, reject });
+      this.queue.push({ cmd: traced([cmd])[0], resolve, reject });
       this.pump();
     });
   }
@@ -114,14 +116,7 @@ export class PostEntryUseCase {
    * back) with them — e.g. a reconciliation item and the payment it caused. Answers each.
    */
   async executeManyIn(tx: EntityManager, cmds: PostEntryCommand[]): Promise<PostEntryOutcome[]> {
-    const traceparent = currentTraceparent();
-    for (const c of cmds) {
-      if (!c.idempotencyKey) throw AppError.invalid('idempotency_key is required: a retry must not post twice');
-    }
-    return this.postBatch(
-      tx,
-      cmds.map((c) => ({ ...c, traceparent: c.traceparent ?? traceparent })),
-    );
+    return this.postBatch(tx, traced(cmds));
   }
 
   /** One command inside the caller's transaction; a refusal throws. */
@@ -133,11 +128,10 @@ export class PostEntryUseCase {
 
   /** Posts many commands (in transactions of up to MAX_BATCH), answering each on its own. */
   async executeMany(cmds: PostEntryCommand[]): Promise<PostEntryOutcome[]> {
-    const traceparent = currentTraceparent();
+    const all = traced(cmds);
     const outcomes: PostEntryOutcome[] = [];
-    for (let i = 0; i < cmds.length; i += MAX_BATCH) {
-      const chunk = cmds.slice(i, i + MAX_BATCH).map((c) => ({ ...c, traceparent: c.traceparent ?? traceparent }));
-      outcomes.push(...(await this.runBatch(chunk)));
+    for (let i = 0; i < all.length; i += MAX_BATCH) {
+      outcomes.push(...(await this.runBatch(all.slice(i, i + MAX_BATCH))));
     }
     return outcomes;
   }
@@ -224,6 +218,7 @@ export class PostEntryUseCase {
     const outcomes: PostEntryOutcome[] = [];
     for (const cmd of cmds) {
       try {
+        requireIdempotencyKey(cmd);
         const first = posted.get(idempotencyRef(cmd.tenantId, cmd.idempotencyKey));
         if (first) {
           outcomes.push({ ok: true, result: replay(first, cmd) });
@@ -403,6 +398,16 @@ export class PostEntryUseCase {
       traceparent: cmd.traceparent,
     }));
   }
+}
+
+function requireIdempotencyKey(cmd: PostEntryCommand): void {
+  if (!cmd.idempotencyKey) throw AppError.invalid('idempotency_key is required: a retry must not post twice');
+}
+
+/** The commands with the caller's trace context, unless they carry their own (a batch answers many callers). */
+function traced(cmds: PostEntryCommand[]): PostEntryCommand[] {
+  const traceparent = currentTraceparent();
+  return cmds.map((c) => ({ ...c, traceparent: c.traceparent ?? traceparent }));
 }
 
 /** A retry: the first answer if it asked for the same posting, otherwise a conflict. */

@@ -317,6 +317,29 @@ describe('scoring API (gRPC and REST, real PostgreSQL)', () => {
     expect((await client.scoreBatch({ accountIds: [], rows: [], modelVersion: '' }, md())).results).toEqual([]);
   });
 
+  it("answers many concurrent ScoreAccount calls each with its own account's score, and never another tenant's", async () => {
+    const troubled = MONTHS.map(() => ({ bill: 80_000, paid: 0, status: 3 }));
+    const ids = [await newAccount(), await newAccount(troubled, { minor: 900_000, daysPastDue: 120 })];
+    const alone = await Promise.all(ids.map((id) => client.scoreAccount({ accountId: id, modelVersion: '' }, md())));
+    expect(alone[0].probabilityToPay).not.toBe(alone[1].probabilityToPay);
+    const other = metadataFromPrincipalHeaders({ apiKey: sut.otherApiKey });
+    const calls = Array.from({ length: 60 }, (_, i) => {
+      const id = i % 3 === 2 ? 'no-such-account' : ids[i % 3];
+      return i % 4 === 3
+        ? failure(client.scoreAccount({ accountId: id, modelVersion: '' }, other))
+        : client.scoreAccount({ accountId: id, modelVersion: '' }, md()).then(
+            (score) => score,
+            (err: ServiceError) => ({ code: err.code, details: err.details }),
+          );
+    });
+    const answers = await Promise.all(calls);
+    answers.forEach((answer, i) => {
+      if (i % 4 === 3) expect(answer).toMatchObject({ code: status.NOT_FOUND });
+      else if (i % 3 === 2) expect(answer).toMatchObject({ code: status.NOT_FOUND });
+      else expect(answer).toEqual(alone[i % 3]);
+    });
+  });
+
   it('scores explicit feature rows exactly as the stored score, imputes and flags what is missing, refuses NaN and Infinity per row', async () => {
     const cycles = MONTHS.map((_, i) => ({ bill: 80_000 + i * 10_000, paid: i % 2 ? 10_000 : 0, status: i % 3 }));
     const id = await newAccount(cycles, { minor: 150_000, daysPastDue: 40 });

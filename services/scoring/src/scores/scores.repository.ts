@@ -183,13 +183,26 @@ export class ScoresRepository {
     );
   }
 
-  /** Stored scores of these accounts, keyed by account id (missing ones are absent). */
-  async scores(tx: EntityManager, tenantId: string, accountIds: readonly string[]): Promise<Map<string, ScoreRow>> {
-    const rows = (await tx.query(`SELECT * FROM account_score WHERE tenant_id = $1 AND account_id = ANY($2)`, [
-      tenantId,
-      accountIds,
-    ])) as ScoreRow[];
-    return new Map(rows.map((r) => [r.account_id, r]));
+  /**
+   * Stored scores of these (tenant, account) pairs, whatever tenants they name, in one round trip:
+   * keyed by tenant, then account id (missing ones are absent).
+   */
+  async scores(
+    tx: EntityManager,
+    keys: readonly { tenantId: string; accountId: string }[],
+  ): Promise<Map<string, Map<string, ScoreRow>>> {
+    const rows = (await tx.query(
+      `SELECT s.* FROM account_score s
+       JOIN unnest($1::text[], $2::text[]) AS k (tenant_id, account_id) USING (tenant_id, account_id)`,
+      [keys.map((k) => k.tenantId), keys.map((k) => k.accountId)],
+    )) as (ScoreRow & { tenant_id: string })[];
+    const byTenant = new Map<string, Map<string, ScoreRow>>();
+    for (const row of rows) {
+      let tenant = byTenant.get(row.tenant_id);
+      if (!tenant) byTenant.set(row.tenant_id, (tenant = new Map()));
+      tenant.set(row.account_id, row);
+    }
+    return byTenant;
   }
 
   async score(tx: EntityManager, tenantId: string, accountId: string): Promise<ScoreRow | undefined> {

@@ -57,12 +57,32 @@ function challengerView(row: ScoreRow): scoring.ScoreAccountResponse {
   };
 }
 
+/** Most (tenant, account) pairs one coalesced lookup carries; a bigger ScoreBatch still goes alone. */
+const MAX_LOOKUP_KEYS = 2 * MAX_BATCH_ITEMS;
+/** Lookups running at once: the rest of the pool stays for the consumers that write the scores. */
+const MAX_IN_FLIGHT = 2;
+
+interface PendingRead {
+  tenantId: string;
+  accountIds: readonly string[];
+  resolve: (rows: Map<string, ScoreRow>) => void;
+  reject: (err: unknown) => void;
+}
+
 /**
  * Answers stored scores: the latest score of an account, or the live model version asked for (the
  * champion's, or the challenger's for accounts in its arm). Scores are computed when the ledger's
  * events arrive, so a read is one indexed lookup.
+ *
+ * Concurrent reads share that lookup (the reads' counterpart of the ledger's group commit): a read
+ * queues, and a lookup takes whatever is queued, whatever the tenants, when fewer than
+ * MAX_IN_FLIGHT are running. A read never joins a lookup already sent, so it sees every score
+ * committed before it arrived, as a lookup of its own would; with one caller nothing waits.
  */
 export class ReadScoresUseCase {
+  private readonly queue: PendingRead[] = [];
+  private inFlight = 0;
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly models: LiveModels,
@@ -82,7 +102,7 @@ export class ReadScoresUseCase {
     modelVersion: string,
   ): Promise<(scoring.ScoreAccountResponse | ScoresException)[]> {
     const model = this.models.byVersion(modelVersion); // an unknown version fails the whole call
-    const rows = await this.repo.scores(this.dataSource.manager, tenantId, [...new Set(accountIds)]);
+    const rows = accountIds.length === 0 ? new Map<string, ScoreRow>() : await this.lookup(tenantId, accountIds);
     return accountIds.map((id) => {
       const row = rows.get(id);
       if (!id) return new ScoresException(ScoresErrorCode.InvalidScoreRequest, 'account_id is required', 'account_id');
@@ -97,4 +117,48 @@ export class ReadScoresUseCase {
       );
     });
   }
+
+  /** The tenant's stored scores of these accounts, keyed by account id, from the next lookup sent. */
+  private lookup(tenantId: string, accountIds: readonly string[]): Promise<Map<string, ScoreRow>> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ tenantId, accountIds, resolve, reject });
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    while (this.inFlight < MAX_IN_FLIGHT && this.queue.length > 0) {
+      let taken = 1;
+      let keys = this.queue[0].accountIds.length;
+      while (taken < this.queue.length && keys + this.queue[taken].accountIds.length <= MAX_LOOKUP_KEYS) {
+        keys += this.queue[taken++].accountIds.length;
+      }
+      const batch = this.queue.splice(0, taken);
+      this.inFlight++;
+      this.repo
+        .scores(this.dataSource.manager, distinctKeys(batch))
+        .then(
+          (byTenant) => batch.forEach((p) => p.resolve(byTenant.get(p.tenantId) ?? new Map())),
+          (err: unknown) => batch.forEach((p) => p.reject(err)),
+        )
+        .finally(() => {
+          this.inFlight--;
+          this.pump();
+        });
+    }
+  }
+}
+
+function distinctKeys(batch: readonly PendingRead[]): { tenantId: string; accountId: string }[] {
+  const seen = new Set<string>();
+  const keys: { tenantId: string; accountId: string }[] = [];
+  for (const { tenantId, accountIds } of batch) {
+    for (const accountId of accountIds) {
+      const key = `${tenantId}\u0000${accountId}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      keys.push({ tenantId, accountId });
+    }
+  }
+  return keys;
 }

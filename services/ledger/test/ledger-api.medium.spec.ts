@@ -287,9 +287,9 @@ describe('ledger API (gRPC, real PostgreSQL)', () => {
             [id],
           );
           expect([cache.p, cache.i, cache.f]).toEqual([cache.lp, cache.li, cache.lf]);
-          // The balance read from the lines (not the cache) agrees with the cache.
+          // The balance GetBalance answers agrees with the lines (it reads the cache less what is dated later).
           const view = await client.getBalance({ accountId: id, asOfDate: '' }, md());
-          expect(view.balance!.amountMinor).toBe(Number(cache.p) + Number(cache.i) + Number(cache.f));
+          expect(view.balance!.amountMinor).toBe(Number(cache.lp) + Number(cache.li) + Number(cache.lf));
         },
       ),
       { numRuns: 20 },
@@ -388,6 +388,42 @@ describe('ledger API (gRPC, real PostgreSQL)', () => {
       daysPastDue: 0,
       agingBucket: 'current',
       total: USD(54_000),
+    });
+  });
+
+  it('answers many concurrent balance reads each as if asked alone: its account, date and tenant, a bad one failing alone', async () => {
+    const ids = [await newAccount(70_000), await newAccount(20_000)];
+    await client.postPayment(
+      { accountId: ids[1], amount: USD(5_000), idempotencyKey: `c-${ids[1]}`, reference: '' },
+      md(),
+    );
+    const asks = [
+      { accountId: ids[0], asOfDate: '' },
+      { accountId: ids[1], asOfDate: '' },
+      { accountId: ids[1], asOfDate: '2026-01-04' },
+      { accountId: 'no-such-account', asOfDate: '' },
+      { accountId: ids[0], asOfDate: '2026-13-01' },
+    ];
+    const alone = await Promise.all(
+      asks.map((ask) => client.getBalance(ask, md()).catch((err: ServiceError) => err.code)),
+    );
+    expect(alone.map((a) => (typeof a === 'number' ? a : a.balance))).toEqual([
+      USD(70_000),
+      USD(15_000),
+      USD(0),
+      status.NOT_FOUND,
+      status.INVALID_ARGUMENT,
+    ]);
+    const other = metadataFromPrincipalHeaders({ apiKey: sut.otherApiKey });
+    const answers = await Promise.all(
+      Array.from({ length: 60 }, (_, i) =>
+        client.getBalance(asks[i % asks.length], i % 7 === 6 ? other : md()).catch((err: ServiceError) => err.code),
+      ),
+    );
+    answers.forEach((answer, i) => {
+      const ask = asks[i % asks.length];
+      if (i % 7 !== 6) expect(answer).toEqual(alone[i % asks.length]);
+      else expect(answer).toBe(ask.asOfDate === '2026-13-01' ? status.INVALID_ARGUMENT : status.NOT_FOUND);
     });
   });
 

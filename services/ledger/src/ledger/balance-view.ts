@@ -3,7 +3,7 @@ import { ledger } from '@collections/contracts';
 import { AppError, Clock, money } from '@collections/platform';
 import { Components, total } from './domain/journal';
 import { AgingBucket, DEFAULT_AGING_BUCKETS, agingBucket, delinquencyAsOf } from './domain/delinquency';
-import { AccountRow, LedgerRepository } from './ledger.repository';
+import { AccountRow, BalanceInputs, LedgerRepository } from './ledger.repository';
 
 export function validDate(date: string, field: string): string {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || Number.isNaN(Date.parse(`${date}T00:00:00Z`))) {
@@ -42,13 +42,13 @@ export async function balanceAsOf(
   accountId: string,
   asOfDate?: string,
 ): Promise<ledger.BalanceView> {
-  const inputs = await repo.balanceInputs(
-    tx,
-    tenantId,
-    accountId,
-    asOfDate ? validDate(asOfDate, 'as_of_date') : null,
-    clock.now(),
-  );
+  const asOf = asOfDate ? validDate(asOfDate, 'as_of_date') : null;
+  const [inputs] = await repo.balanceInputs(tx, [{ tenantId, accountId, asOfDate: asOf }], clock.now());
+  return balanceViewOf(accountId, inputs);
+}
+
+/** The balance view of the inputs read for an account; none: the account does not exist. */
+export function balanceViewOf(accountId: string, inputs: BalanceInputs | undefined): ledger.BalanceView {
   if (!inputs) throw AppError.notFound(`account ${accountId} does not exist`);
   const { account, asOf, components, dues, credits, agingBuckets } = inputs;
   return mapBalanceView(account, asOf, components, delinquencyAsOf(dues, credits, asOf), agingBuckets);

@@ -2,11 +2,11 @@ import { Controller, Inject } from '@nestjs/common';
 import { ledger } from '@collections/contracts';
 import { AppError, currentTenantId, isAppError, money } from '@collections/platform';
 import { SERVICE_CONTEXT, ServiceContext } from '@collections/runtime';
-import { balanceAsOf } from './balance-view';
 import { EntryKind } from './domain/journal';
 import { LedgerRepository } from './ledger.repository';
 import { AccountsUseCase } from './usecases/accounts.usecase';
 import { DataSubjectUseCase } from './usecases/data-subject.usecase';
+import { GetBalanceUseCase } from './usecases/get-balance.usecase';
 import { HoldsAndConsentUseCase } from './usecases/holds-and-consent.usecase';
 import { PostEntryCommand, PostEntryOutcome, PostEntryUseCase } from './usecases/post-entry.usecase';
 
@@ -38,6 +38,7 @@ const ADJUSTMENT_KINDS = new Set([
 @ledger.LedgerServiceControllerMethods()
 export class LedgerGrpcController implements ledger.LedgerServiceController {
   private readonly postEntry: PostEntryUseCase;
+  private readonly balances: GetBalanceUseCase;
 
   constructor(
     @Inject(SERVICE_CONTEXT) private readonly ctx: ServiceContext,
@@ -47,6 +48,7 @@ export class LedgerGrpcController implements ledger.LedgerServiceController {
     @Inject(LEDGER_HOLDS) private readonly holds: HoldsAndConsentUseCase,
   ) {
     this.postEntry = new PostEntryUseCase(ctx, repo);
+    this.balances = new GetBalanceUseCase(ctx, repo);
   }
 
   async postPayment(request: ledger.PostPaymentRequest): Promise<ledger.PostPaymentResponse> {
@@ -112,14 +114,7 @@ export class LedgerGrpcController implements ledger.LedgerServiceController {
   }
 
   async getBalance(request: ledger.GetBalanceRequest): Promise<ledger.GetBalanceResponse> {
-    const view = await balanceAsOf(
-      this.ctx.dataSource.manager,
-      this.repo,
-      this.ctx.clock,
-      currentTenantId(),
-      request.accountId,
-      request.asOfDate || undefined,
-    );
+    const view = await this.balances.execute(currentTenantId(), request.accountId, request.asOfDate || undefined);
     return { accountId: view.accountId, balance: view.total, detail: view };
   }
 

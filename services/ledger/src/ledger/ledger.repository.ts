@@ -115,6 +115,15 @@ export interface DelinquencyInputs {
   agingBuckets: readonly AgingBucket[];
 }
 
+/** A balance asked for: of an account, as of a date (null: today in the account's time zone). */
+export interface BalanceRequest {
+  tenantId: string;
+  accountId: string;
+  asOfDate: string | null;
+}
+
+export type BalanceInputs = { account: AccountRow; asOf: string; components: Components } & DelinquencyInputs;
+
 export function parseDelinquencyInputs(row: DelinquencyInputRows): DelinquencyInputs {
   return {
     dues: row.dues.map(([dueDate, amount]) => ({ dueDate, amount: Number(amount) })),
@@ -284,48 +293,56 @@ export class LedgerRepository {
   }
 
   /**
-   * Everything a balance view needs, in one statement (one snapshot): the account, the
-   * receivable as of the end of the date (from the lines themselves; default: today in the
-   * account's time zone at `now`) and the inputs of days past due.
+   * Everything a balance view needs, for each request in order (undefined: no such account), in
+   * one statement (one snapshot) however many accounts and tenants it names: the account, the
+   * receivable as of the end of the date (null: today in the account's time zone at `now`) and
+   * the inputs of days past due.
    */
   async balanceInputs(
     tx: EntityManager,
-    tenantId: string,
-    accountId: string,
-    asOfDate: string | null,
+    requests: readonly BalanceRequest[],
     now: Date,
-  ): Promise<({ account: AccountRow; asOf: string; components: Components } & DelinquencyInputs) | undefined> {
-    const [row] = (await preparedQuery(
+  ): Promise<(BalanceInputs | undefined)[]> {
+    const rows = (await preparedQuery(
       tx,
-      `WITH acct AS (
-         SELECT ${ACCOUNT_COLUMNS}, coalesce($3::date, ($4::timestamptz AT TIME ZONE time_zone)::date) AS as_of
-           FROM account WHERE tenant_id = $1 AND id = $2)
-       SELECT row_to_json(acct) AS account, to_char(acct.as_of, 'YYYY-MM-DD') AS as_of,
+      `SELECT r.ord, row_to_json(acct) AS account, to_char(acct.as_of, 'YYYY-MM-DD') AS as_of,
          (SELECT coalesce(json_object_agg(ledger_account, net), '{}') FROM (
             SELECT l.ledger_account, sum(l.debit_minor - l.credit_minor) AS net
               FROM journal_line l JOIN journal_entry e ON e.tenant_id = l.tenant_id AND e.id = l.entry_id
-             WHERE e.tenant_id = $1 AND e.account_id = $2 AND e.effective_date <= acct.as_of AND l.ledger_account LIKE 'receivable:%'
-             GROUP BY l.ledger_account) x) AS components,
-         ${delinquencyInputsSql('$1', '$2')}
-       FROM acct`,
-      [tenantId, accountId, asOfDate, now],
+             WHERE e.tenant_id = r.tenant_id AND e.account_id = r.id AND e.effective_date > acct.as_of
+               AND l.ledger_account LIKE 'receivable:%'
+             GROUP BY l.ledger_account) x) AS later,
+         ${delinquencyInputsSql('r.tenant_id', 'r.id')}
+       FROM unnest($1::text[], $2::text[], $3::date[]) WITH ORDINALITY AS r (tenant_id, id, as_of_date, ord)
+       JOIN LATERAL (
+         SELECT ${ACCOUNT_COLUMNS}, coalesce(r.as_of_date, ($4::timestamptz AT TIME ZONE time_zone)::date) AS as_of
+           FROM account WHERE tenant_id = r.tenant_id AND id = r.id) acct ON true`,
+      [requests.map((r) => r.tenantId), requests.map((r) => r.accountId), requests.map((r) => r.asOfDate), now],
     )) as ({
+      ord: string;
       account: AccountRow;
       as_of: string;
-      components: Record<string, number | string>;
+      later: Record<string, number | string>;
     } & DelinquencyInputRows)[];
-    if (!row) return undefined;
-    const net = (name: string) => Number(row.components[name] ?? 0);
-    return {
-      account: row.account,
-      asOf: row.as_of,
-      components: {
-        principal: net('receivable:principal'),
-        interest: net('receivable:interest'),
-        fees: net('receivable:fees'),
-      },
-      ...parseDelinquencyInputs(row),
-    };
+    const inputs: (BalanceInputs | undefined)[] = requests.map(() => undefined);
+    for (const row of rows) {
+      // The cached balance is the sum of every entry (one transaction moves both), read in the same
+      // snapshot: the balance as of a date is it less what takes effect later, usually nothing, so
+      // the statement reads the entries dated after the date rather than the account's whole history.
+      const later = (name: string) => Number(row.later[name] ?? 0);
+      const cached = componentsOf(row.account);
+      inputs[Number(row.ord) - 1] = {
+        account: row.account,
+        asOf: row.as_of,
+        components: {
+          principal: cached.principal - later('receivable:principal'),
+          interest: cached.interest - later('receivable:interest'),
+          fees: cached.fees - later('receivable:fees'),
+        },
+        ...parseDelinquencyInputs(row),
+      };
+    }
+    return inputs;
   }
 
   async history(tx: EntityManager, tenantId: string, accountId: string): Promise<EntryRow[]> {

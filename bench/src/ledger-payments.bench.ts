@@ -1,4 +1,5 @@
 import { fork } from 'node:child_process';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Metadata } from '@grpc/grpc-js';
 import { Client } from 'pg';
@@ -12,7 +13,8 @@ import { percentile, progress, report } from './report';
  * entry, cached balance, delinquency, outbox) at 50 concurrent callers, beside raw
  * single-row INSERT transactions into a bare table on the same server at the same
  * concurrency; PostPayments in batches of 500 beside raw 500-row INSERT transactions; then
- * the p99 of GetBalance at 50 concurrent callers.
+ * the p99 of GetBalance at 50 concurrent callers, beside a bare grpc-js server in its own process
+ * answering GetBalance with one indexed read of the cached balance over a plain pg pool.
  */
 const CONCURRENCY = 50;
 const ACCOUNTS = 1_000;
@@ -44,6 +46,30 @@ async function timed(workers: number, seconds: number, call: (worker: number, i:
   };
 }
 
+/** Runs `load` against the plain GetBalance server (bench/src/ledger-plain-server.ts) in its own process. */
+async function plainGetBalance<T>(
+  databaseUrl: string,
+  tenant: string,
+  load: (client: ReturnType<typeof grpcClient<typeof ledger.LedgerServiceService>>) => Promise<T>,
+): Promise<T> {
+  const child = fork(join(__dirname, 'ledger-plain-server.js'), [databaseUrl, tenant, '50893'], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const { grpcAddress } = await new Promise<{ grpcAddress: string }>((resolve, reject) => {
+    child.once('message', (m) => resolve(m as never));
+    child.once('exit', (code) => reject(new Error(`plain GetBalance server exited with ${code}`)));
+  });
+  const client = grpcClient(ledger.LedgerServiceService, grpcAddress);
+  try {
+    return await load(client);
+  } finally {
+    client.close();
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    await exited;
+  }
+}
+
 async function main(): Promise<void> {
   const infra = await provideInfrastructure({ kafka: false });
   process.env.DATABASE_URL = infra.databaseUrl;
@@ -51,10 +77,12 @@ async function main(): Promise<void> {
     execArgv: process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROFILE] : [],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
-  const sut = await new Promise<{ grpcAddress: string; apiKey: string; databaseUrl: string }>((resolve, reject) => {
-    server.once('message', (m) => resolve(m as never));
-    server.once('exit', (code) => reject(new Error(`ledger server exited with ${code}`)));
-  });
+  const sut = await new Promise<{ grpcAddress: string; apiKey: string; tenant: string; databaseUrl: string }>(
+    (resolve, reject) => {
+      server.once('message', (m) => resolve(m as never));
+      server.once('exit', (code) => reject(new Error(`ledger server exited with ${code}`)));
+    },
+  );
   const client = grpcClient(ledger.LedgerServiceService, sut.grpcAddress);
   const md = (): Metadata => metadataFromPrincipalHeaders({ apiKey: sut.apiKey });
   try {
@@ -169,6 +197,12 @@ async function main(): Promise<void> {
     const balance = await timed(CONCURRENCY, SECONDS, (w, i) =>
       client.getBalance({ accountId: `acct-${(w + i) % ACCOUNTS}`, asOfDate: '' }, md()),
     );
+    progress(`plain grpc-js GetBalance (one read of the cached balance), ${CONCURRENCY} concurrent, ${SECONDS}s`);
+    const plain = await plainGetBalance(sut.databaseUrl, sut.tenant, (plainClient) =>
+      timed(CONCURRENCY, SECONDS, (w, i) =>
+        plainClient.getBalance({ accountId: `acct-${(w + i) % ACCOUNTS}`, asOfDate: '' }, md()),
+      ),
+    );
 
     report({
       bench: 'ledger-payments',
@@ -196,10 +230,15 @@ async function main(): Promise<void> {
       metric: 'get_balance_p99',
       value: Number(balance.p99.toFixed(2)),
       unit: 'ms',
-      baseline: 'PostPayment p99 in the same run',
-      baselineValue: Number(ours.p99.toFixed(2)),
+      baseline: 'plain grpc-js server reading the cached balance over a pg pool, same run and concurrency',
+      baselineValue: Number(plain.p99.toFixed(2)),
       concurrency: CONCURRENCY,
+      p50Ms: Number(balance.p50.toFixed(2)),
+      baselineP50Ms: Number(plain.p50.toFixed(2)),
       callsPerS: Math.round(balance.rate),
+      baselineCallsPerS: Math.round(plain.rate),
+      postPaymentP99Ms: Number(ours.p99.toFixed(2)),
+      loadAverage: loadavg().map((l) => Number(l.toFixed(2))),
     });
   } finally {
     client.close();

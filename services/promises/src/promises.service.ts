@@ -19,11 +19,20 @@ import { TrackPaymentUseCase } from './plans/usecases/track-payment.usecase';
 import { PromisesSettlements1763900005100 } from './migrations/1763900005100-promises-settlements';
 import { PromisesAccountProfiles1763900005200 } from './migrations/1763900005200-promises-account-profiles';
 import { AccountProfilesRepository } from './accounts/account-profiles.repository';
+import { KnownAccounts } from './accounts/known-accounts';
 import { GrpcSettlementLedger, SettlementLedger } from './settlements/ledger-port';
 import { SettlementsRepository } from './settlements/settlements.repository';
 import { CreateSettlementUseCase } from './settlements/usecases/create-settlement.usecase';
 import { SettlePaymentUseCase } from './settlements/usecases/settle-payment.usecase';
 import { GetOffersUseCase } from './negotiation/usecases/get-offers.usecase';
+import { PromisesNegotiation1763900007200 } from './migrations/1763900007200-promises-negotiation';
+import {
+  AccountSegmentsRepository,
+  ApprovalsRepository,
+  NegotiationPoliciesRepository,
+} from './negotiation/negotiation.repository';
+import { DecideApprovalUseCase } from './negotiation/usecases/decide-approval.usecase';
+import { NegotiationPolicyUseCase } from './negotiation/usecases/negotiation-policy.usecase';
 import { AppliedPaymentsRepository } from './promises/applied-payments.repository';
 import { allocatePayment } from './promises/allocate-payment.consumer';
 import { PromisesGrpcController } from './promises/promises.grpc';
@@ -81,28 +90,43 @@ export function createPromisesService(deps: PromisesServiceDependencies = {}): S
       PromisesPlans1763900005000,
       PromisesSettlements1763900005100,
       PromisesAccountProfiles1763900005200,
+      PromisesNegotiation1763900007200,
     ],
     module: (ctx) => {
       const config = loadPromisesConfig();
       const rules = planRules();
       const plans = new PlansRepository();
       const queries = new PlanQueries(ctx, plans, rules);
+      const policies = new NegotiationPoliciesRepository();
+      const approvals = new ApprovalsRepository();
+      const accounts = new KnownAccounts(ctx, ledgerPort());
+      const createPlan = new CreatePlanUseCase(ctx, plans, queries, policies, approvals, accounts);
+      const createSettlement = new CreateSettlementUseCase(
+        ctx,
+        new SettlementsRepository(),
+        ledgerPort(),
+        policies,
+        approvals,
+      );
       return {
         module: class PromisesModule {},
         controllers: [PromisesGrpcController, PromisesRestController],
         providers: [
           { provide: SERVICE_CONTEXT, useValue: ctx },
           PromisesRepository,
+          { provide: KnownAccounts, useValue: accounts },
           PromisesGrpcController,
           { provide: PlanQueries, useValue: queries },
-          { provide: CreatePlanUseCase, useValue: new CreatePlanUseCase(ctx, plans, queries) },
+          { provide: CreatePlanUseCase, useValue: createPlan },
           { provide: DAILY_PLAN_RUN, useValue: new DailyPlanRunUseCase(ctx, plans, new PlanTracker(plans, rules)) },
           { provide: DAILY_PLAN_RUN_CHECK_MS, useValue: config.dailyRunCheckMs },
           DailyPlanRunScheduler,
-          { provide: GetOffersUseCase, useValue: new GetOffersUseCase(ctx, ledgerPort()) },
+          { provide: GetOffersUseCase, useValue: new GetOffersUseCase(ctx, ledgerPort(), policies) },
+          { provide: CreateSettlementUseCase, useValue: createSettlement },
+          { provide: NegotiationPolicyUseCase, useValue: new NegotiationPolicyUseCase(ctx, policies) },
           {
-            provide: CreateSettlementUseCase,
-            useValue: new CreateSettlementUseCase(ctx, new SettlementsRepository(), ledgerPort()),
+            provide: DecideApprovalUseCase,
+            useValue: new DecideApprovalUseCase(ctx, approvals, createPlan, queries, createSettlement),
           },
         ],
       };
@@ -113,8 +137,9 @@ export function createPromisesService(deps: PromisesServiceDependencies = {}): S
       const applied = new AppliedPaymentsRepository();
       const plans = trackPayments(ctx);
       const settlements = new SettlePaymentUseCase(ctx, new SettlementsRepository(), ledgerPort());
+      const segments = new AccountSegmentsRepository();
       ctx.backbone.consume({
-        topics: [Topic.LedgerPayment, Topic.LedgerAccount],
+        topics: [Topic.LedgerPayment, Topic.LedgerAccount, Topic.ScoringScore],
         handlers: {
           'collections.ledger.v1.PaymentPosted': async (event, hc) => {
             if (await applied.alreadyApplied(hc.tx, event.tenantId, event.payload.paymentId)) return;
@@ -130,6 +155,15 @@ export function createPromisesService(deps: PromisesServiceDependencies = {}): S
               event.payload.accountId,
               event.payload.timeZone || 'UTC',
               event.payload.currency,
+            ),
+          // The account's segment decides the tenant's segment cap on settlement discounts.
+          'collections.scoring.v1.AccountScored': (event, { tx }) =>
+            segments.upsert(
+              tx,
+              event.tenantId,
+              event.payload.accountId,
+              event.payload.segment,
+              event.payload.scoredAt ?? event.time,
             ),
           'collections.ledger.v1.PaymentReversed': async (event, hc) => {
             if (!(await settlements.reversed(event, hc))) await plans.reversed(event, hc);

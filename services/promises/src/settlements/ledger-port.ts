@@ -12,6 +12,8 @@ export interface SettlementLedger {
     tenantId: string,
     discount: { accountId: string; amount: Money; idempotencyKey: string; effectiveDate: string; reason: string },
   ): Promise<{ entryId: string; replayed: boolean }>;
+  /** Whether this tenant's calls can reach the ledger (absent: always). */
+  servesTenant?(tenantId: string): boolean;
   close(): void;
 }
 
@@ -48,6 +50,10 @@ export class GrpcSettlementLedger implements SettlementLedger {
     const apiKey = this.keys.get(tenantId);
     if (!apiKey) throw AppError.failedPrecondition(`no ledger credentials for tenant ${tenantId}`);
     return metadataFromPrincipalHeaders({ apiKey });
+  }
+
+  servesTenant(tenantId: string): boolean {
+    return this.keys.has(tenantId);
   }
 
   async balanceOf(tenantId: string, accountId: string): Promise<Money> {

@@ -1,5 +1,5 @@
 import { Topic } from '@collections/contracts';
-import { int, loadConfig, str } from '@collections/platform';
+import { int, loadConfig, optional, str } from '@collections/platform';
 import { SERVICE_CONTEXT, ServiceContext, ServiceDefinition } from '@collections/runtime';
 import { PromisesInitial1763900004000 } from './migrations/1763900004000-promises-initial';
 import { PromisesPlans1763900005000 } from './migrations/1763900005000-promises-plans';
@@ -37,6 +37,8 @@ import { AppliedPaymentsRepository } from './promises/applied-payments.repositor
 import { allocatePayment } from './promises/allocate-payment.consumer';
 import { PromisesGrpcController } from './promises/promises.grpc';
 import { PromisesRepository } from './promises/promises.repository';
+import { SelfServiceController } from './self-service/self-service.controller';
+import { SelfServiceSettings, SelfServiceUseCase } from './self-service/usecases/self-service.usecase';
 
 function loadPromisesConfig() {
   return loadConfig({
@@ -53,6 +55,13 @@ function loadPromisesConfig() {
       grpcAddress: str('PROMISES_LEDGER_GRPC_ADDRESS', { default: '127.0.0.1:50051' }),
       // "tenant:apiKey,...": the key each tenant's calls to the ledger carry.
       apiKeys: str('PROMISES_LEDGER_API_KEYS', { default: '' }),
+    },
+    selfService: {
+      // Shared with the orchestrator, which signs the payment links; without it self-service answers 503.
+      paymentLinkSecret: optional(str('PAYMENT_LINK_SECRET')),
+      // Requests per minute one payment link, and one client address, may make.
+      perTokenPerMinute: int('PROMISES_SELF_SERVICE_PER_TOKEN_PER_MINUTE', { default: 30, min: 1 }),
+      perClientPerMinute: int('PROMISES_SELF_SERVICE_PER_CLIENT_PER_MINUTE', { default: 120, min: 1 }),
     },
     // How often the daily plan run looks at the clock (0: only on demand).
     dailyRunCheckMs: int('PROMISES_DAILY_RUN_CHECK_MS', { default: 15 * 60_000, min: 0 }),
@@ -72,6 +81,8 @@ function trackPayments(ctx: ServiceContext): TrackPaymentUseCase {
 export interface PromisesServiceDependencies {
   /** The ledger settlements talk to; by default its gRPC API at PROMISES_LEDGER_GRPC_ADDRESS. */
   ledger?: SettlementLedger;
+  /** Self-service settings instead of PAYMENT_LINK_SECRET and the PROMISES_SELF_SERVICE_* rates. */
+  selfService?: SelfServiceSettings;
 }
 
 /** services/promises: promises to pay, payment plans and settlements, and whether they are kept. */
@@ -108,9 +119,10 @@ export function createPromisesService(deps: PromisesServiceDependencies = {}): S
         policies,
         approvals,
       );
+      const getOffers = new GetOffersUseCase(ctx, ledgerPort(), policies);
       return {
         module: class PromisesModule {},
-        controllers: [PromisesGrpcController, PromisesRestController],
+        controllers: [PromisesGrpcController, PromisesRestController, SelfServiceController],
         providers: [
           { provide: SERVICE_CONTEXT, useValue: ctx },
           PromisesRepository,
@@ -121,7 +133,21 @@ export function createPromisesService(deps: PromisesServiceDependencies = {}): S
           { provide: DAILY_PLAN_RUN, useValue: new DailyPlanRunUseCase(ctx, plans, new PlanTracker(plans, rules)) },
           { provide: DAILY_PLAN_RUN_CHECK_MS, useValue: config.dailyRunCheckMs },
           DailyPlanRunScheduler,
-          { provide: GetOffersUseCase, useValue: new GetOffersUseCase(ctx, ledgerPort(), policies) },
+          { provide: GetOffersUseCase, useValue: getOffers },
+          {
+            provide: SelfServiceUseCase,
+            useValue: new SelfServiceUseCase(
+              ctx,
+              deps.selfService ?? {
+                secret: config.selfService.paymentLinkSecret,
+                perToken: { limit: config.selfService.perTokenPerMinute, windowMs: 60_000 },
+                perClient: { limit: config.selfService.perClientPerMinute, windowMs: 60_000 },
+              },
+              getOffers,
+              createPlan,
+              createSettlement,
+            ),
+          },
           { provide: CreateSettlementUseCase, useValue: createSettlement },
           { provide: NegotiationPolicyUseCase, useValue: new NegotiationPolicyUseCase(ctx, policies) },
           {

@@ -11,6 +11,8 @@ const services = ['ledger', 'scoring', 'orchestrator', 'promises', 'reporting'];
 const env = { API_KEYS: 'demo:demo-key', ...process.env };
 // promises settles through the ledger's gRPC API (ledger on 50051), as the same tenants
 env.PROMISES_LEDGER_API_KEYS ??= env.API_KEYS;
+// and asks scoring (on 50052) for the relapse risk of a completed plan
+env.PROMISES_SCORING_API_KEYS ??= env.API_KEYS;
 // the orchestrator signs payment links and promises honours them, with one secret
 env.PAYMENT_LINK_SECRET ??= randomBytes(32).toString('base64url');
 const children = services.map((name) => {

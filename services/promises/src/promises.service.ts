@@ -37,6 +37,10 @@ import { AppliedPaymentsRepository } from './promises/applied-payments.repositor
 import { allocatePayment } from './promises/allocate-payment.consumer';
 import { PromisesGrpcController } from './promises/promises.grpc';
 import { PromisesRepository } from './promises/promises.repository';
+import { PromisesRelapseRisk1763900007210 } from './migrations/1763900007210-promises-relapse-risk';
+import { RelapseRisksRepository } from './relapse/relapse-risks.repository';
+import { AccountScorer, GrpcAccountScorer } from './relapse/scoring-port';
+import { AssessRelapseRiskUseCase } from './relapse/usecases/assess-relapse-risk.usecase';
 import { SelfServiceController } from './self-service/self-service.controller';
 import { SelfServiceSettings, SelfServiceUseCase } from './self-service/usecases/self-service.usecase';
 
@@ -55,6 +59,12 @@ function loadPromisesConfig() {
       grpcAddress: str('PROMISES_LEDGER_GRPC_ADDRESS', { default: '127.0.0.1:50051' }),
       // "tenant:apiKey,...": the key each tenant's calls to the ledger carry.
       apiKeys: str('PROMISES_LEDGER_API_KEYS', { default: '' }),
+    },
+    scoring: {
+      // The scoring service, for the relapse risk of a completed plan.
+      grpcAddress: str('PROMISES_SCORING_GRPC_ADDRESS', { default: '127.0.0.1:50052' }),
+      // "tenant:apiKey,...": the key each tenant's calls to scoring carry.
+      apiKeys: str('PROMISES_SCORING_API_KEYS', { default: '' }),
     },
     selfService: {
       // Shared with the orchestrator, which signs the payment links; without it self-service answers 503.
@@ -81,6 +91,8 @@ function trackPayments(ctx: ServiceContext): TrackPaymentUseCase {
 export interface PromisesServiceDependencies {
   /** The ledger settlements talk to; by default its gRPC API at PROMISES_LEDGER_GRPC_ADDRESS. */
   ledger?: SettlementLedger;
+  /** The scoring service relapse risk asks; by default its gRPC API at PROMISES_SCORING_GRPC_ADDRESS. */
+  scorer?: AccountScorer;
   /** Self-service settings instead of PAYMENT_LINK_SECRET and the PROMISES_SELF_SERVICE_* rates. */
   selfService?: SelfServiceSettings;
 }
@@ -102,6 +114,7 @@ export function createPromisesService(deps: PromisesServiceDependencies = {}): S
       PromisesSettlements1763900005100,
       PromisesAccountProfiles1763900005200,
       PromisesNegotiation1763900007200,
+      PromisesRelapseRisk1763900007210,
     ],
     module: (ctx) => {
       const config = loadPromisesConfig();
@@ -158,6 +171,7 @@ export function createPromisesService(deps: PromisesServiceDependencies = {}): S
       };
     },
     consumers: (ctx) => {
+      const config = loadPromisesConfig();
       const repo = new PromisesRepository();
       const profiles = new AccountProfilesRepository();
       const applied = new AppliedPaymentsRepository();
@@ -195,6 +209,14 @@ export function createPromisesService(deps: PromisesServiceDependencies = {}): S
             if (!(await settlements.reversed(event, hc))) await plans.reversed(event, hc);
           },
         },
+      });
+      // Its own consumer: waiting on scoring never holds up payment tracking.
+      const scorer = deps.scorer ?? new GrpcAccountScorer(config.scoring.grpcAddress, config.scoring.apiKeys);
+      const relapse = new AssessRelapseRiskUseCase(ctx, new RelapseRisksRepository(), scorer);
+      ctx.backbone.consume({
+        name: 'promises-relapse',
+        topics: [Topic.PromisesPlan],
+        handlers: { 'collections.promises.v1.PlanCompleted': (event, hc) => relapse.planCompleted(event, hc) },
       });
     },
   };

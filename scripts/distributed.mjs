@@ -2,6 +2,7 @@
 // npm run start:distributed: the five services as separate processes over Kafka and
 // PostgreSQL (DATABASE_URL, KAFKA_BROKERS, API_KEYS from the environment). Ctrl-C stops all.
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { root } from './pnpm.mjs';
@@ -10,6 +11,10 @@ const services = ['ledger', 'scoring', 'orchestrator', 'promises', 'reporting'];
 const env = { API_KEYS: 'demo:demo-key', ...process.env };
 // promises settles through the ledger's gRPC API (ledger on 50051), as the same tenants
 env.PROMISES_LEDGER_API_KEYS ??= env.API_KEYS;
+// and asks scoring (on 50052) for the relapse risk of a completed plan
+env.PROMISES_SCORING_API_KEYS ??= env.API_KEYS;
+// the orchestrator signs payment links and promises honours them, with one secret
+env.PAYMENT_LINK_SECRET ??= randomBytes(32).toString('base64url');
 const children = services.map((name) => {
   const child = spawn(process.execPath, [join(root, 'services', name, 'dist', 'main.js')], {
     env,

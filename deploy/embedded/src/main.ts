@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { int, loadConfig, optional, str, createLogger, startTracing } from '@collections/platform';
 import { onShutdown } from '@collections/runtime';
@@ -31,6 +32,11 @@ async function main(): Promise<void> {
   // tenants it serves.
   process.env.PROMISES_LEDGER_GRPC_ADDRESS ??= `${config.grpc.host}:${config.grpc.port}`;
   process.env.PROMISES_LEDGER_API_KEYS ??= config.apiKeys;
+  process.env.PROMISES_SCORING_GRPC_ADDRESS ??= `${config.grpc.host}:${config.grpc.port}`;
+  process.env.PROMISES_SCORING_API_KEYS ??= config.apiKeys;
+  // Payment links signed and honoured in this process: a fresh secret unless one is given (links
+  // then last until a restart).
+  process.env.PAYMENT_LINK_SECRET ??= randomBytes(32).toString('base64url');
   const logger = createLogger({ service: 'platform', level: config.logLevel });
   const tracing = startTracing('platform', { logger });
   const started = Date.now();

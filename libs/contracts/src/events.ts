@@ -20,6 +20,7 @@ import {
   PlanDefaulted,
   PromiseBroken,
   PromiseKept,
+  RelapseRiskAssessed,
 } from './generated/collections/promises/v1/promises';
 import { AccountScored, SegmentChanged } from './generated/collections/scoring/v1/scoring';
 
@@ -159,6 +160,11 @@ export const EVENTS = {
     Topic.PromisesPlan,
     PlanDefaulted,
     'A payment plan defaulted after too many missed instalments.',
+  ),
+  'collections.promises.v1.RelapseRiskAssessed': event(
+    Topic.PromisesPlan,
+    RelapseRiskAssessed,
+    'The risk that an account falls behind again, scored when its payment plan completed.',
   ),
 } as const;
 

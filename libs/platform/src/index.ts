@@ -7,6 +7,7 @@ export * from './health';
 export * from './logger';
 export * from './metrics';
 export * from './money';
+export * from './payment-link';
 export * from './platform.module';
 export * from './tenant-context';
 export * from './tracing';

@@ -1,5 +1,5 @@
 import { Topic } from '@collections/contracts';
-import { int, loadConfig, str } from '@collections/platform';
+import { int, loadConfig, optional, str } from '@collections/platform';
 import { SERVICE_CONTEXT, ServiceContext, ServiceDefinition } from '@collections/runtime';
 import { PromisesInitial1763900004000 } from './migrations/1763900004000-promises-initial';
 import { PromisesPlans1763900005000 } from './migrations/1763900005000-promises-plans';
@@ -19,15 +19,30 @@ import { TrackPaymentUseCase } from './plans/usecases/track-payment.usecase';
 import { PromisesSettlements1763900005100 } from './migrations/1763900005100-promises-settlements';
 import { PromisesAccountProfiles1763900005200 } from './migrations/1763900005200-promises-account-profiles';
 import { AccountProfilesRepository } from './accounts/account-profiles.repository';
+import { KnownAccounts } from './accounts/known-accounts';
 import { GrpcSettlementLedger, SettlementLedger } from './settlements/ledger-port';
 import { SettlementsRepository } from './settlements/settlements.repository';
 import { CreateSettlementUseCase } from './settlements/usecases/create-settlement.usecase';
 import { SettlePaymentUseCase } from './settlements/usecases/settle-payment.usecase';
 import { GetOffersUseCase } from './negotiation/usecases/get-offers.usecase';
+import { PromisesNegotiation1763900007200 } from './migrations/1763900007200-promises-negotiation';
+import {
+  AccountSegmentsRepository,
+  ApprovalsRepository,
+  NegotiationPoliciesRepository,
+} from './negotiation/negotiation.repository';
+import { DecideApprovalUseCase } from './negotiation/usecases/decide-approval.usecase';
+import { NegotiationPolicyUseCase } from './negotiation/usecases/negotiation-policy.usecase';
 import { AppliedPaymentsRepository } from './promises/applied-payments.repository';
 import { allocatePayment } from './promises/allocate-payment.consumer';
 import { PromisesGrpcController } from './promises/promises.grpc';
 import { PromisesRepository } from './promises/promises.repository';
+import { PromisesRelapseRisk1763900007210 } from './migrations/1763900007210-promises-relapse-risk';
+import { RelapseRisksRepository } from './relapse/relapse-risks.repository';
+import { AccountScorer, GrpcAccountScorer } from './relapse/scoring-port';
+import { AssessRelapseRiskUseCase } from './relapse/usecases/assess-relapse-risk.usecase';
+import { SelfServiceController } from './self-service/self-service.controller';
+import { SelfServiceSettings, SelfServiceUseCase } from './self-service/usecases/self-service.usecase';
 
 function loadPromisesConfig() {
   return loadConfig({
@@ -44,6 +59,19 @@ function loadPromisesConfig() {
       grpcAddress: str('PROMISES_LEDGER_GRPC_ADDRESS', { default: '127.0.0.1:50051' }),
       // "tenant:apiKey,...": the key each tenant's calls to the ledger carry.
       apiKeys: str('PROMISES_LEDGER_API_KEYS', { default: '' }),
+    },
+    scoring: {
+      // The scoring service, for the relapse risk of a completed plan.
+      grpcAddress: str('PROMISES_SCORING_GRPC_ADDRESS', { default: '127.0.0.1:50052' }),
+      // "tenant:apiKey,...": the key each tenant's calls to scoring carry.
+      apiKeys: str('PROMISES_SCORING_API_KEYS', { default: '' }),
+    },
+    selfService: {
+      // Shared with the orchestrator, which signs the payment links; without it self-service answers 503.
+      paymentLinkSecret: optional(str('PAYMENT_LINK_SECRET')),
+      // Requests per minute one payment link, and one client address, may make.
+      perTokenPerMinute: int('PROMISES_SELF_SERVICE_PER_TOKEN_PER_MINUTE', { default: 30, min: 1 }),
+      perClientPerMinute: int('PROMISES_SELF_SERVICE_PER_CLIENT_PER_MINUTE', { default: 120, min: 1 }),
     },
     // How often the daily plan run looks at the clock (0: only on demand).
     dailyRunCheckMs: int('PROMISES_DAILY_RUN_CHECK_MS', { default: 15 * 60_000, min: 0 }),
@@ -63,6 +91,10 @@ function trackPayments(ctx: ServiceContext): TrackPaymentUseCase {
 export interface PromisesServiceDependencies {
   /** The ledger settlements talk to; by default its gRPC API at PROMISES_LEDGER_GRPC_ADDRESS. */
   ledger?: SettlementLedger;
+  /** The scoring service relapse risk asks; by default its gRPC API at PROMISES_SCORING_GRPC_ADDRESS. */
+  scorer?: AccountScorer;
+  /** Self-service settings instead of PAYMENT_LINK_SECRET and the PROMISES_SELF_SERVICE_* rates. */
+  selfService?: SelfServiceSettings;
 }
 
 /** services/promises: promises to pay, payment plans and settlements, and whether they are kept. */
@@ -81,40 +113,73 @@ export function createPromisesService(deps: PromisesServiceDependencies = {}): S
       PromisesPlans1763900005000,
       PromisesSettlements1763900005100,
       PromisesAccountProfiles1763900005200,
+      PromisesNegotiation1763900007200,
+      PromisesRelapseRisk1763900007210,
     ],
     module: (ctx) => {
       const config = loadPromisesConfig();
       const rules = planRules();
       const plans = new PlansRepository();
       const queries = new PlanQueries(ctx, plans, rules);
+      const policies = new NegotiationPoliciesRepository();
+      const approvals = new ApprovalsRepository();
+      const accounts = new KnownAccounts(ctx, ledgerPort());
+      const createPlan = new CreatePlanUseCase(ctx, plans, queries, policies, approvals, accounts);
+      const createSettlement = new CreateSettlementUseCase(
+        ctx,
+        new SettlementsRepository(),
+        ledgerPort(),
+        policies,
+        approvals,
+      );
+      const getOffers = new GetOffersUseCase(ctx, ledgerPort(), policies);
       return {
         module: class PromisesModule {},
-        controllers: [PromisesGrpcController, PromisesRestController],
+        controllers: [PromisesGrpcController, PromisesRestController, SelfServiceController],
         providers: [
           { provide: SERVICE_CONTEXT, useValue: ctx },
           PromisesRepository,
+          { provide: KnownAccounts, useValue: accounts },
           PromisesGrpcController,
           { provide: PlanQueries, useValue: queries },
-          { provide: CreatePlanUseCase, useValue: new CreatePlanUseCase(ctx, plans, queries) },
+          { provide: CreatePlanUseCase, useValue: createPlan },
           { provide: DAILY_PLAN_RUN, useValue: new DailyPlanRunUseCase(ctx, plans, new PlanTracker(plans, rules)) },
           { provide: DAILY_PLAN_RUN_CHECK_MS, useValue: config.dailyRunCheckMs },
           DailyPlanRunScheduler,
-          { provide: GetOffersUseCase, useValue: new GetOffersUseCase(ctx, ledgerPort()) },
+          { provide: GetOffersUseCase, useValue: getOffers },
           {
-            provide: CreateSettlementUseCase,
-            useValue: new CreateSettlementUseCase(ctx, new SettlementsRepository(), ledgerPort()),
+            provide: SelfServiceUseCase,
+            useValue: new SelfServiceUseCase(
+              ctx,
+              deps.selfService ?? {
+                secret: config.selfService.paymentLinkSecret,
+                perToken: { limit: config.selfService.perTokenPerMinute, windowMs: 60_000 },
+                perClient: { limit: config.selfService.perClientPerMinute, windowMs: 60_000 },
+              },
+              getOffers,
+              createPlan,
+              createSettlement,
+            ),
+          },
+          { provide: CreateSettlementUseCase, useValue: createSettlement },
+          { provide: NegotiationPolicyUseCase, useValue: new NegotiationPolicyUseCase(ctx, policies) },
+          {
+            provide: DecideApprovalUseCase,
+            useValue: new DecideApprovalUseCase(ctx, approvals, createPlan, queries, createSettlement),
           },
         ],
       };
     },
     consumers: (ctx) => {
+      const config = loadPromisesConfig();
       const repo = new PromisesRepository();
       const profiles = new AccountProfilesRepository();
       const applied = new AppliedPaymentsRepository();
       const plans = trackPayments(ctx);
       const settlements = new SettlePaymentUseCase(ctx, new SettlementsRepository(), ledgerPort());
+      const segments = new AccountSegmentsRepository();
       ctx.backbone.consume({
-        topics: [Topic.LedgerPayment, Topic.LedgerAccount],
+        topics: [Topic.LedgerPayment, Topic.LedgerAccount, Topic.ScoringScore],
         handlers: {
           'collections.ledger.v1.PaymentPosted': async (event, hc) => {
             if (await applied.alreadyApplied(hc.tx, event.tenantId, event.payload.paymentId)) return;
@@ -131,10 +196,27 @@ export function createPromisesService(deps: PromisesServiceDependencies = {}): S
               event.payload.timeZone || 'UTC',
               event.payload.currency,
             ),
+          // The account's segment decides the tenant's segment cap on settlement discounts.
+          'collections.scoring.v1.AccountScored': (event, { tx }) =>
+            segments.upsert(
+              tx,
+              event.tenantId,
+              event.payload.accountId,
+              event.payload.segment,
+              event.payload.scoredAt ?? event.time,
+            ),
           'collections.ledger.v1.PaymentReversed': async (event, hc) => {
             if (!(await settlements.reversed(event, hc))) await plans.reversed(event, hc);
           },
         },
+      });
+      // Its own consumer: waiting on scoring never holds up payment tracking.
+      const scorer = deps.scorer ?? new GrpcAccountScorer(config.scoring.grpcAddress, config.scoring.apiKeys);
+      const relapse = new AssessRelapseRiskUseCase(ctx, new RelapseRisksRepository(), scorer);
+      ctx.backbone.consume({
+        name: 'promises-relapse',
+        topics: [Topic.PromisesPlan],
+        handlers: { 'collections.promises.v1.PlanCompleted': (event, hc) => relapse.planCompleted(event, hc) },
       });
     },
   };

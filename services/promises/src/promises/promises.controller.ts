@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Put, Query, Res } from '@nestjs/common';
 import { promises } from '@collections/contracts';
 import { PromisesGrpcController } from './promises.grpc';
 
@@ -6,14 +6,20 @@ import { PromisesGrpcController } from './promises.grpc';
  * REST twin of the plan, settlement and offer RPCs (same use cases, same validation); bodies are the proto messages
  * in their JSON form (camelCase fields, enums by name or number).
  */
+interface StatusSetter {
+  status(code: number): unknown;
+}
+
 @Controller('v1/promises')
 export class PromisesRestController {
   constructor(private readonly grpc: PromisesGrpcController) {}
 
+  /** 201 with the plan, or 202 with the approval it is held in. */
   @Post('plans')
-  @HttpCode(201)
-  createPlan(@Body() body: unknown) {
-    return this.grpc.createPlan(promises.CreatePlanRequest.fromJSON(body ?? {}));
+  async createPlan(@Body() body: unknown, @Res({ passthrough: true }) res: StatusSetter) {
+    const answer = await this.grpc.createPlan(promises.CreatePlanRequest.fromJSON(body ?? {}));
+    res.status(answer.plan ? 201 : 202);
+    return answer;
   }
 
   @Get('plans/:id')
@@ -32,10 +38,38 @@ export class PromisesRestController {
     return this.grpc.runDaily(promises.RunDailyRequest.fromJSON(body ?? {}));
   }
 
+  /** 201 with the settlement, or 202 with the approval it is held in. */
   @Post('settlements')
-  @HttpCode(201)
-  createSettlement(@Body() body: unknown) {
-    return this.grpc.createSettlement(promises.CreateSettlementRequest.fromJSON(body ?? {}));
+  async createSettlement(@Body() body: unknown, @Res({ passthrough: true }) res: StatusSetter) {
+    const answer = await this.grpc.createSettlement(promises.CreateSettlementRequest.fromJSON(body ?? {}));
+    res.status(answer.settlement ? 201 : 202);
+    return answer;
+  }
+
+  @Get('negotiation-policy')
+  getNegotiationPolicy(@Query('version') version?: string) {
+    return this.grpc.getNegotiationPolicy({ version: version === undefined ? 0 : Number(version) });
+  }
+
+  @Put('negotiation-policy')
+  setNegotiationPolicy(@Body() body: unknown) {
+    return this.grpc.setNegotiationPolicy(promises.SetNegotiationPolicyRequest.fromJSON(body ?? {}));
+  }
+
+  @Get('approvals')
+  listApprovals(@Query() query: Record<string, string>) {
+    return this.grpc.listApprovals(promises.ListApprovalsRequest.fromJSON(query ?? {}));
+  }
+
+  @Get('approvals/:id')
+  getApproval(@Param('id') id: string) {
+    return this.grpc.getApproval({ approvalId: id });
+  }
+
+  @Post('approvals/:id/decision')
+  @HttpCode(200)
+  decideApproval(@Param('id') id: string, @Body() body: unknown) {
+    return this.grpc.decideApproval({ ...promises.DecideApprovalRequest.fromJSON(body ?? {}), approvalId: id });
   }
 
   @Get('accounts/:id/offers')

@@ -1,12 +1,15 @@
 import { Controller, Inject } from '@nestjs/common';
 import { promises } from '@collections/contracts';
-import { AppError, currentTenantId } from '@collections/platform';
+import { AppError, currentPrincipal, currentTenantId } from '@collections/platform';
 import { SERVICE_CONTEXT, ServiceContext } from '@collections/runtime';
 import { AccountProfilesRepository } from '../accounts/account-profiles.repository';
+import { KnownAccounts } from '../accounts/known-accounts';
 import { CreatePlanUseCase } from '../plans/usecases/create-plan.usecase';
 import { DAILY_PLAN_RUN, DailyPlanRunUseCase } from '../plans/usecases/daily-plan-run.usecase';
 import { PlanQueries } from '../plans/usecases/plan-queries';
+import { DecideApprovalUseCase } from '../negotiation/usecases/decide-approval.usecase';
 import { GetOffersUseCase } from '../negotiation/usecases/get-offers.usecase';
+import { NegotiationPolicyUseCase } from '../negotiation/usecases/negotiation-policy.usecase';
 import { CreateSettlementUseCase } from '../settlements/usecases/create-settlement.usecase';
 import { validatePromise } from './domain/promise';
 import { PromisesRepository, mapPromise } from './promises.repository';
@@ -19,11 +22,14 @@ export class PromisesGrpcController implements promises.PromisesServiceControlle
   constructor(
     @Inject(SERVICE_CONTEXT) private readonly ctx: ServiceContext,
     private readonly repo: PromisesRepository,
+    @Inject(KnownAccounts) private readonly accounts: KnownAccounts,
     @Inject(CreatePlanUseCase) private readonly createPlanUseCase: CreatePlanUseCase,
     @Inject(PlanQueries) private readonly planQueries: PlanQueries,
     @Inject(DAILY_PLAN_RUN) private readonly dailyRun: DailyPlanRunUseCase,
     @Inject(CreateSettlementUseCase) private readonly settlements: CreateSettlementUseCase,
     @Inject(GetOffersUseCase) private readonly offers: GetOffersUseCase,
+    @Inject(NegotiationPolicyUseCase) private readonly policies: NegotiationPolicyUseCase,
+    @Inject(DecideApprovalUseCase) private readonly approvals: DecideApprovalUseCase,
   ) {}
 
   getOffers(request: promises.GetOffersRequest): Promise<promises.GetOffersResponse> {
@@ -35,6 +41,7 @@ export class PromisesGrpcController implements promises.PromisesServiceControlle
     const now = this.ctx.clock.now();
     const today = await this.profiles.localDate(this.ctx.dataSource.manager, tenantId, request.accountId, now);
     const input = validatePromise(request, today);
+    await this.accounts.check(tenantId, input.accountId, input.amount.currency, 'promise');
     const row = await this.ctx.dataSource.transaction((tx) => this.repo.create(tx, tenantId, input, now));
     return { promise: mapPromise(row) };
   }
@@ -46,7 +53,7 @@ export class PromisesGrpcController implements promises.PromisesServiceControlle
   }
 
   async createPlan(request: promises.CreatePlanRequest): Promise<promises.CreatePlanResponse> {
-    return { plan: await this.createPlanUseCase.execute(currentTenantId(), request) };
+    return this.createPlanUseCase.execute(currentTenantId(), request);
   }
 
   async getPlan(request: promises.GetPlanRequest): Promise<promises.GetPlanResponse> {
@@ -63,10 +70,34 @@ export class PromisesGrpcController implements promises.PromisesServiceControlle
   }
 
   async createSettlement(request: promises.CreateSettlementRequest): Promise<promises.CreateSettlementResponse> {
-    return { settlement: await this.settlements.execute(currentTenantId(), request) };
+    return this.settlements.execute(currentTenantId(), request);
   }
 
   async getSettlement(request: promises.GetSettlementRequest): Promise<promises.GetSettlementResponse> {
     return { settlement: await this.settlements.get(currentTenantId(), request.settlementId) };
+  }
+
+  async getNegotiationPolicy(
+    request: promises.GetNegotiationPolicyRequest,
+  ): Promise<promises.GetNegotiationPolicyResponse> {
+    return { policy: await this.policies.get(currentTenantId(), request.version) };
+  }
+
+  async setNegotiationPolicy(
+    request: promises.SetNegotiationPolicyRequest,
+  ): Promise<promises.SetNegotiationPolicyResponse> {
+    return { policy: await this.policies.set(currentTenantId(), request) };
+  }
+
+  async listApprovals(request: promises.ListApprovalsRequest): Promise<promises.ListApprovalsResponse> {
+    return { approvals: await this.approvals.list(currentTenantId(), request) };
+  }
+
+  async getApproval(request: promises.GetApprovalRequest): Promise<promises.GetApprovalResponse> {
+    return { approval: await this.approvals.get(currentTenantId(), request.approvalId) };
+  }
+
+  decideApproval(request: promises.DecideApprovalRequest): Promise<promises.DecideApprovalResponse> {
+    return this.approvals.execute(currentPrincipal(), request);
   }
 }

@@ -1,6 +1,7 @@
 import { Metadata, ServiceError, status } from '@grpc/grpc-js';
 import { ledger } from '@collections/contracts';
-import { AppError, Money, PromiseClient, grpcClient, metadataFromPrincipalHeaders, money } from '@collections/platform';
+import { AppError, Money, PromiseClient, grpcClient, money } from '@collections/platform';
+import { TenantApiKeys } from '../tenant-api-keys';
 
 /** What settlements need from the ledger: an account's balance, and posting the discount. */
 export interface SettlementLedger {
@@ -12,6 +13,8 @@ export interface SettlementLedger {
     tenantId: string,
     discount: { accountId: string; amount: Money; idempotencyKey: string; effectiveDate: string; reason: string },
   ): Promise<{ entryId: string; replayed: boolean }>;
+  /** Whether this tenant's calls can reach the ledger (absent: always). */
+  servesTenant?(tenantId: string): boolean;
   close(): void;
 }
 
@@ -23,19 +26,13 @@ export const SETTLEMENT_LEDGER = Symbol('SETTLEMENT_LEDGER');
  */
 export class GrpcSettlementLedger implements SettlementLedger {
   private channel?: PromiseClient<typeof ledger.LedgerServiceService>;
-  private readonly keys: Map<string, string>;
+  private readonly keys: TenantApiKeys;
 
   constructor(
     private readonly address: string,
     apiKeys: string,
   ) {
-    this.keys = new Map(
-      apiKeys
-        .split(',')
-        .map((pair) => pair.trim())
-        .filter(Boolean)
-        .map((pair) => [pair.slice(0, pair.indexOf(':')), pair.slice(pair.indexOf(':') + 1)]),
-    );
+    this.keys = new TenantApiKeys(apiKeys, 'ledger');
   }
 
   /** Opened on first use: a service that never settles never dials the ledger. */
@@ -45,9 +42,11 @@ export class GrpcSettlementLedger implements SettlementLedger {
   }
 
   private metadata(tenantId: string): Metadata {
-    const apiKey = this.keys.get(tenantId);
-    if (!apiKey) throw AppError.failedPrecondition(`no ledger credentials for tenant ${tenantId}`);
-    return metadataFromPrincipalHeaders({ apiKey });
+    return this.keys.metadata(tenantId);
+  }
+
+  servesTenant(tenantId: string): boolean {
+    return this.keys.has(tenantId);
   }
 
   async balanceOf(tenantId: string, accountId: string): Promise<Money> {

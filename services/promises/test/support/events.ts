@@ -29,6 +29,8 @@ export async function deliver<T extends EventType>(
   type: T,
   payload: EventPayload<T>,
   id: string = randomUUID(),
+  /** The consumer group that must have consumed it. */
+  group = 'promises',
 ): Promise<string> {
   const topic = topicOf(type);
   const key = (payload as { accountId?: string }).accountId ?? '';
@@ -44,9 +46,9 @@ export async function deliver<T extends EventType>(
     async () => {
       const [row] = (await sut.dataSource.query(
         `SELECT (SELECT max(log_offset) FROM messaging.log WHERE topic = $1) AS last,
-                (SELECT committed_offset FROM messaging.consumer_offset WHERE group_id = 'promises' AND topic = $1)
+                (SELECT committed_offset FROM messaging.consumer_offset WHERE group_id = $2 AND topic = $1)
                   AS committed`,
-        [topic],
+        [topic, group],
       )) as { last: string; committed: string | null }[];
       return row.committed !== null && Number(row.committed) >= Number(row.last);
     },

@@ -1,51 +1,8 @@
-import { promises } from '@collections/contracts';
-import { AppError } from '@collections/platform';
+import { scoring } from '@collections/contracts';
 import { Frequency, Instalment, buildSchedule } from '../../plans/domain/schedule';
+import { NegotiationLimits, Role, discountCapBps, judgePlan } from './negotiation-policy';
 
-/** How far whoever takes an arrangement may go: the biggest settlement discount and the longest plan. */
-export interface RoleLimit {
-  /** Largest settlement discount, in basis points of the balance. */
-  maxDiscountBps: number;
-  maxInstalments: number;
-}
-
-/** People can grant more than the bot, the bot more than the debtor alone on the web. */
-export const ROLE_LIMITS: Readonly<Record<promises.TakenBy, RoleLimit | undefined>> = {
-  [promises.TakenBy.TAKEN_BY_UNSPECIFIED]: undefined,
-  [promises.TakenBy.TAKEN_BY_AGENT]: { maxDiscountBps: 3_000, maxInstalments: 24 },
-  [promises.TakenBy.TAKEN_BY_BOT]: { maxDiscountBps: 1_500, maxInstalments: 12 },
-  [promises.TakenBy.TAKEN_BY_SELF_SERVICE]: { maxDiscountBps: 1_000, maxInstalments: 6 },
-  [promises.TakenBy.UNRECOGNIZED]: undefined,
-};
-
-export function roleLimit(takenBy: promises.TakenBy): RoleLimit {
-  const limit = ROLE_LIMITS[takenBy];
-  if (!limit) throw AppError.invalid('taken_by must be AGENT, BOT or SELF_SERVICE');
-  return limit;
-}
-
-/** Refuses a plan longer than the role may grant. */
-export function assertPlanWithinRole(takenBy: promises.TakenBy, instalments: number): void {
-  const limit = roleLimit(takenBy);
-  if (instalments > limit.maxInstalments) {
-    throw AppError.permissionDenied(
-      `${promises.takenByToJSON(takenBy)} may grant at most ${limit.maxInstalments} instalments, asked ${instalments}`,
-    );
-  }
-}
-
-/** Refuses a settlement discount bigger than the role may grant. */
-export function assertDiscountWithinRole(takenBy: promises.TakenBy, balanceMinor: number, discountMinor: number): void {
-  const limit = roleLimit(takenBy);
-  // Integer arithmetic: discount / balance <= bps / 10 000.
-  if (discountMinor * 10_000 > balanceMinor * limit.maxDiscountBps) {
-    throw AppError.permissionDenied(
-      `${promises.takenByToJSON(takenBy)} may grant at most ${limit.maxDiscountBps / 100}% off the balance`,
-    );
-  }
-}
-
-/** The discount the age of the debt earns (basis points), before the role's cap. */
+/** The discount the age of the debt earns (basis points), before the role's and the segment's caps. */
 export function discountForAge(daysPastDue: number): number {
   if (daysPastDue < 30) return 0;
   if (daysPastDue < 90) return 1_000;
@@ -55,47 +12,120 @@ export function discountForAge(daysPastDue: number): number {
 
 export interface OfferInput {
   balanceMinor: number;
+  currency: string;
   daysPastDue: number;
-  takenBy: promises.TakenBy;
+  role: Role;
+  segment: scoring.Segment;
+  limits: NegotiationLimits;
   frequency: Frequency;
-  /** First due date of the plans offered. */
+  /** The account's local date: present values are as of today. */
+  today: string;
+  /** Due date of the settlement and first due date of the plans offered. */
   firstDate: string;
 }
 
+export interface SettlementOfferTerms {
+  amountMinor: number;
+  discountMinor: number;
+  presentValueMinor: number;
+  dueDate: string;
+}
+
+export interface PlanOfferTerms {
+  instalments: number;
+  downPaymentMinor: number;
+  schedule: Instalment[];
+  totalMinor: number;
+  presentValueMinor: number;
+}
+
 export interface Offers {
-  settlement?: { amountMinor: number; discountMinor: number };
-  plans: { instalments: number; downPaymentMinor: number; schedule: Instalment[] }[];
+  settlement?: SettlementOfferTerms;
+  plans: PlanOfferTerms[];
 }
 
 const PLAN_LENGTHS = [3, 6, 12, 24];
-/** Share of the balance asked up front on a plan (basis points). */
+/** Share of the balance asked up front on a plan (basis points), unless the tenant asks more. */
 const DOWN_PAYMENT_BPS = 1_000;
+const DAY = 86_400_000;
+
+/** What amounts due on dates are worth today, discounted at an annual rate (basis points). */
+export function presentValue(
+  flows: { dueDate: string; amountMinor: number }[],
+  today: string,
+  rateBps: number,
+): number {
+  const t0 = Date.parse(`${today}T00:00:00Z`);
+  const value = flows.reduce((pv, f) => {
+    const years = Math.max(0, (Date.parse(`${f.dueDate}T00:00:00Z`) - t0) / DAY / 365);
+    return pv + f.amountMinor / Math.pow(1 + rateBps / 10_000, years);
+  }, 0);
+  return Math.round(value);
+}
 
 /**
  * What may be offered to a debtor: a settlement whose discount the debt's age earns, capped by
- * the role (rounded so the discount never exceeds either), and plans of the standard lengths the
- * role may grant, each with a 10% down payment and instalments adding up exactly to the balance.
+ * the role and the account's segment (rounded so the discount never exceeds either), and plans of
+ * the standard lengths within the tenant's limits for the role (instalments, term, minimum
+ * instalment, minimum down payment), each adding up exactly to the balance; every offer with what
+ * the debtor pays in all and its present value to the creditor.
  */
 export function calculateOffers(input: OfferInput): Offers {
   if (!Number.isSafeInteger(input.balanceMinor) || input.balanceMinor <= 0) return { plans: [] };
-  const limit = roleLimit(input.takenBy);
-  const bps = Math.min(discountForAge(Math.max(0, input.daysPastDue)), limit.maxDiscountBps);
+  const { limits } = input;
+  const rate = limits.annualDiscountRateBps;
+  const bps = Math.min(
+    discountForAge(Math.max(0, input.daysPastDue)),
+    discountCapBps(limits, input.role, input.segment),
+  );
   const discountMinor = Math.floor((input.balanceMinor * bps) / 10_000);
-  const settlement = discountMinor > 0 ? { amountMinor: input.balanceMinor - discountMinor, discountMinor } : undefined;
-  const downPaymentMinor = Math.ceil((input.balanceMinor * DOWN_PAYMENT_BPS) / 10_000);
-  const plans = PLAN_LENGTHS.filter(
-    (n) =>
-      n <= limit.maxInstalments && input.balanceMinor - downPaymentMinor >= n && downPaymentMinor < input.balanceMinor,
-  ).map((n) => ({
-    instalments: n,
-    downPaymentMinor,
-    schedule: buildSchedule({
+  const settlementAmount = input.balanceMinor - discountMinor;
+  const settlement =
+    discountMinor > 0
+      ? {
+          amountMinor: settlementAmount,
+          discountMinor,
+          dueDate: input.firstDate,
+          presentValueMinor: presentValue(
+            [{ dueDate: input.firstDate, amountMinor: settlementAmount }],
+            input.today,
+            rate,
+          ),
+        }
+      : undefined;
+  const downPaymentBps = Math.max(DOWN_PAYMENT_BPS, limits.minDownPaymentBps);
+  const downPaymentMinor = Math.ceil((input.balanceMinor * downPaymentBps) / 10_000);
+  const plans: PlanOfferTerms[] = [];
+  for (const n of PLAN_LENGTHS) {
+    if (downPaymentMinor >= input.balanceMinor || input.balanceMinor - downPaymentMinor < n) continue;
+    const schedule = buildSchedule({
       totalMinor: input.balanceMinor,
       downPaymentMinor,
       instalments: n,
       frequency: input.frequency,
       firstDate: input.firstDate,
-    }),
-  }));
+    });
+    const verdict = judgePlan(
+      limits,
+      input.role,
+      {
+        currency: input.currency,
+        totalMinor: input.balanceMinor,
+        downPaymentMinor,
+        instalments: n,
+        instalmentAmountsMinor: schedule.filter((i) => i.seq > 0).map((i) => i.amountMinor),
+        lastDueDate: schedule[schedule.length - 1].dueDate,
+      },
+      input.today,
+    );
+    if (verdict.kind !== 'allowed') continue;
+    plans.push({
+      instalments: n,
+      downPaymentMinor,
+      schedule,
+      totalMinor: input.balanceMinor,
+      presentValueMinor: presentValue(schedule, input.today, rate),
+    });
+  }
   return { settlement, plans };
 }

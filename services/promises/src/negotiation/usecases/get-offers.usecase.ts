@@ -4,7 +4,9 @@ import { ServiceContext } from '@collections/runtime';
 import { AccountProfilesRepository } from '../../accounts/account-profiles.repository';
 import { Frequency } from '../../plans/domain/schedule';
 import { SettlementLedger } from '../../settlements/ledger-port';
-import { calculateOffers, roleLimit } from '../domain/offer-calculator';
+import { Offers, calculateOffers } from '../domain/offer-calculator';
+import { roleOf } from '../domain/negotiation-policy';
+import { AccountSegmentsRepository, NegotiationPoliciesRepository } from '../negotiation.repository';
 
 const FREQUENCIES: Partial<Record<promises.PlanFrequency, Frequency>> = {
   [promises.PlanFrequency.PLAN_FREQUENCY_WEEKLY]: 'weekly',
@@ -12,26 +14,24 @@ const FREQUENCIES: Partial<Record<promises.PlanFrequency, Frequency>> = {
   [promises.PlanFrequency.PLAN_FREQUENCY_MONTHLY]: 'monthly',
 };
 
-/** What may be offered on an account now, from its ledger standing and the role asking. */
+/** What may be offered on an account now, from its ledger standing, its segment, the tenant's limits and the role asking. */
 export class GetOffersUseCase {
   private readonly profiles = new AccountProfilesRepository();
+  private readonly segments = new AccountSegmentsRepository();
 
   constructor(
     private readonly ctx: ServiceContext,
     private readonly ledger: SettlementLedger,
+    private readonly policies: NegotiationPoliciesRepository,
   ) {}
 
   async execute(tenantId: string, request: promises.GetOffersRequest): Promise<promises.GetOffersResponse> {
     if (!request.accountId) throw AppError.invalid('account_id is required');
-    roleLimit(request.takenBy);
+    const role = roleOf(request.takenBy);
     const frequency = FREQUENCIES[request.frequency];
     if (!frequency) throw AppError.invalid('frequency must be WEEKLY, BIWEEKLY or MONTHLY');
-    const today = await this.profiles.localDate(
-      this.ctx.dataSource.manager,
-      tenantId,
-      request.accountId,
-      this.ctx.clock.now(),
-    );
+    const m = this.ctx.dataSource.manager;
+    const today = await this.profiles.localDate(m, tenantId, request.accountId, this.ctx.clock.now());
     const firstDate = request.firstDate || today;
     if (!/^\d{4}-\d{2}-\d{2}$/.test(firstDate) || Number.isNaN(Date.parse(`${firstDate}T00:00:00Z`)))
       throw AppError.invalid('first_date must be a calendar date YYYY-MM-DD');
@@ -39,30 +39,44 @@ export class GetOffersUseCase {
     const { balance, daysPastDue } = await this.ledger.standing(tenantId, request.accountId);
     const offers = calculateOffers({
       balanceMinor: balance.amountMinor,
+      currency: balance.currency,
       daysPastDue,
-      takenBy: request.takenBy,
+      role,
+      segment: await this.segments.find(m, tenantId, request.accountId),
+      limits: (await this.policies.find(m, tenantId))!.limits,
       frequency,
+      today,
       firstDate,
     });
-    const m = (minor: number) => money(minor, balance.currency);
-    return {
-      balance,
-      daysPastDue,
-      settlement: offers.settlement && {
-        amount: m(offers.settlement.amountMinor),
-        discount: m(offers.settlement.discountMinor),
-      },
-      plans: offers.plans.map((p) => ({
-        instalmentCount: p.instalments,
-        downPayment: m(p.downPaymentMinor),
-        schedule: p.schedule.map((i) => ({
-          seq: i.seq,
-          dueDate: i.dueDate,
-          amount: m(i.amountMinor),
-          paid: m(0),
-          state: promises.InstalmentState.INSTALMENT_STATE_OPEN,
-        })),
-      })),
-    };
+    return { balance, daysPastDue, ...offersToProto(offers, balance.currency) };
   }
+}
+
+/** The proto form of a menu of offers. */
+export function offersToProto(
+  offers: Offers,
+  currency: string,
+): Pick<promises.GetOffersResponse, 'settlement' | 'plans'> {
+  const m = (minor: number) => money(minor, currency);
+  return {
+    settlement: offers.settlement && {
+      amount: m(offers.settlement.amountMinor),
+      discount: m(offers.settlement.discountMinor),
+      presentValue: m(offers.settlement.presentValueMinor),
+      dueDate: offers.settlement.dueDate,
+    },
+    plans: offers.plans.map((p) => ({
+      instalmentCount: p.instalments,
+      downPayment: m(p.downPaymentMinor),
+      schedule: p.schedule.map((i) => ({
+        seq: i.seq,
+        dueDate: i.dueDate,
+        amount: m(i.amountMinor),
+        paid: m(0),
+        state: promises.InstalmentState.INSTALMENT_STATE_OPEN,
+      })),
+      total: m(p.totalMinor),
+      presentValue: m(p.presentValueMinor),
+    })),
+  };
 }

@@ -1,15 +1,25 @@
+import { EntityManager } from 'typeorm';
 import { promises } from '@collections/contracts';
 import { AppError } from '@collections/platform';
 import { ServiceContext } from '@collections/runtime';
 import { AccountProfilesRepository, safeLocalDate } from '../../accounts/account-profiles.repository';
-import { assertPlanWithinRole } from '../../negotiation/domain/offer-calculator';
-import { validatePlan } from '../domain/plan';
-import { PlansRepository } from '../plans.repository';
+import { KnownAccounts } from '../../accounts/known-accounts';
+import { Role, Verdict, judgePlan, refuseDenied, roleOf } from '../../negotiation/domain/negotiation-policy';
+import {
+  ApprovalRow,
+  ApprovalsRepository,
+  NegotiationPoliciesRepository,
+  mapApproval,
+} from '../../negotiation/negotiation.repository';
+import { NewPlan, validatePlan } from '../domain/plan';
+import { PlanRow, PlansRepository } from '../plans.repository';
 import { PlanQueries } from './plan-queries';
 
 /**
- * Agrees a payment plan: validated whole before anything is written, then the plan and its
- * schedule in one transaction. A retry with the same idempotency key answers the first plan.
+ * Agrees a payment plan: validated whole and judged against the tenant's negotiation limits
+ * before anything is written, then the plan and its schedule in one transaction. A plan beyond
+ * the agent's own limits but within a supervisor's is held for approval instead (nothing else is
+ * written). A retry with the same idempotency key answers the first plan, or the held approval.
  */
 export class CreatePlanUseCase {
   private readonly profiles = new AccountProfilesRepository();
@@ -18,19 +28,92 @@ export class CreatePlanUseCase {
     private readonly ctx: ServiceContext,
     private readonly repo: PlansRepository,
     private readonly queries: PlanQueries,
+    private readonly policies: NegotiationPoliciesRepository,
+    private readonly approvals: ApprovalsRepository,
+    private readonly accounts: KnownAccounts,
   ) {}
 
-  async execute(tenantId: string, request: promises.CreatePlanRequest): Promise<promises.PlanView> {
+  async execute(tenantId: string, request: promises.CreatePlanRequest): Promise<promises.CreatePlanResponse> {
+    const m = this.ctx.dataSource.manager;
+    const held = request.idempotencyKey
+      ? await this.approvals.findByKey(m, tenantId, 'plan', request.idempotencyKey)
+      : undefined;
+    if (held) return this.answerHeld(tenantId, held);
     const now = this.ctx.clock.now();
-    const account = await this.profiles.find(this.ctx.dataSource.manager, tenantId, request.accountId);
-    const plan = validatePlan(request, safeLocalDate(now, account.timeZone));
-    assertPlanWithinRole(plan.takenBy, plan.instalments);
-    if (account.currency && account.currency !== plan.currency) {
-      throw AppError.invalid(`account ${plan.accountId} is in ${account.currency}, the plan in ${plan.currency}`);
+    const { plan, verdict, policyVersion } = await this.judge(tenantId, request, undefined);
+    if (verdict.kind === 'needs-approval') {
+      const row = await this.ctx.dataSource.transaction((tx) =>
+        this.approvals.hold(
+          tx,
+          tenantId,
+          {
+            accountId: plan.accountId,
+            kind: 'plan',
+            request,
+            reason: verdict.reason,
+            agentId: plan.agentId,
+            policyVersion,
+            idempotencyKey: plan.idempotencyKey,
+          },
+          now,
+        ),
+      );
+      return { approval: mapApproval(row) };
     }
     const row = await this.ctx.dataSource.transaction((tx) =>
       this.repo.create(tx, tenantId, plan, promises.PlanState.PLAN_STATE_ACTIVE, now),
     );
-    return (await this.queries.views(tenantId, [row]))[0];
+    return { plan: (await this.queries.views(tenantId, [row]))[0] };
+  }
+
+  /**
+   * Checks the plan and judges it for whoever took it, or for `role` (a supervisor approving);
+   * throws INVALID_ARGUMENT for bad input and PERMISSION_DENIED beyond the limits.
+   */
+  async judge(
+    tenantId: string,
+    request: promises.CreatePlanRequest,
+    role: Role | undefined,
+  ): Promise<{ plan: NewPlan; verdict: Verdict; policyVersion: number }> {
+    const m = this.ctx.dataSource.manager;
+    const account = await this.profiles.find(m, tenantId, request.accountId);
+    const today = safeLocalDate(this.ctx.clock.now(), account.timeZone);
+    const plan = validatePlan(request, today);
+    await this.accounts.check(tenantId, plan.accountId, plan.currency, 'plan');
+    const policy = (await this.policies.find(m, tenantId))!;
+    const verdict = judgePlan(
+      policy.limits,
+      role ?? roleOf(plan.takenBy),
+      {
+        currency: plan.currency,
+        totalMinor: plan.totalMinor,
+        downPaymentMinor: plan.downPaymentMinor,
+        instalments: plan.instalments,
+        instalmentAmountsMinor: plan.schedule.filter((i) => i.seq > 0).map((i) => i.amountMinor),
+        lastDueDate: plan.schedule[plan.schedule.length - 1].dueDate,
+      },
+      today,
+    );
+    refuseDenied(verdict);
+    return { plan, verdict, policyVersion: policy.version };
+  }
+
+  /** Stores a plan a supervisor approved (inside the approval's transaction). */
+  create(tx: EntityManager, tenantId: string, plan: NewPlan): Promise<PlanRow> {
+    return this.repo.create(tx, tenantId, plan, promises.PlanState.PLAN_STATE_ACTIVE, this.ctx.clock.now());
+  }
+
+  private async answerHeld(tenantId: string, held: ApprovalRow): Promise<promises.CreatePlanResponse> {
+    const approval = mapApproval(held);
+    if (held.state === promises.ApprovalState.APPROVAL_STATE_REJECTED) {
+      throw AppError.failedPrecondition(
+        `this plan was held for approval and rejected by ${held.decided_by}${held.decision_note ? `: ${held.decision_note}` : ''}`,
+        { approvalId: held.id },
+      );
+    }
+    if (held.state === promises.ApprovalState.APPROVAL_STATE_APPROVED && held.plan_id) {
+      return { plan: await this.queries.get(tenantId, held.plan_id), approval };
+    }
+    return { approval };
   }
 }

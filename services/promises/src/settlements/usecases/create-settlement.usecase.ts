@@ -1,38 +1,119 @@
+import { EntityManager } from 'typeorm';
 import { promises } from '@collections/contracts';
 import { AppError } from '@collections/platform';
 import { ServiceContext } from '@collections/runtime';
 import { AccountProfilesRepository } from '../../accounts/account-profiles.repository';
-import { assertDiscountWithinRole } from '../../negotiation/domain/offer-calculator';
-import { checkSettlementRequest, validateSettlement } from '../domain/settlement';
+import { Role, Verdict, judgeDiscount, refuseDenied, roleOf } from '../../negotiation/domain/negotiation-policy';
+import {
+  AccountSegmentsRepository,
+  ApprovalRow,
+  ApprovalsRepository,
+  NegotiationPoliciesRepository,
+  mapApproval,
+} from '../../negotiation/negotiation.repository';
+import { NewSettlement, checkSettlementRequest, validateSettlement } from '../domain/settlement';
 import { SettlementLedger } from '../ledger-port';
-import { SettlementsRepository, mapSettlement } from '../settlements.repository';
+import { SettlementRow, SettlementsRepository, mapSettlement } from '../settlements.repository';
 
 /**
  * Agrees a settlement: checked on its own, then against the account's ledger balance (the
- * discount is fixed now), then stored. A retry with the same idempotency key answers the first one.
+ * discount is fixed now) and the tenant's limits for the role and the account's segment, then
+ * stored. A discount beyond the agent's own limit but within a supervisor's is held for approval
+ * instead. A retry with the same idempotency key answers the first settlement, or the held approval.
  */
 export class CreateSettlementUseCase {
   private readonly profiles = new AccountProfilesRepository();
+  private readonly segments = new AccountSegmentsRepository();
 
   constructor(
     private readonly ctx: ServiceContext,
     private readonly repo: SettlementsRepository,
     private readonly ledger: SettlementLedger,
+    private readonly policies: NegotiationPoliciesRepository,
+    private readonly approvals: ApprovalsRepository,
   ) {}
 
-  async execute(tenantId: string, request: promises.CreateSettlementRequest): Promise<promises.SettlementView> {
+  async execute(
+    tenantId: string,
+    request: promises.CreateSettlementRequest,
+  ): Promise<promises.CreateSettlementResponse> {
+    const m = this.ctx.dataSource.manager;
+    const held = request.idempotencyKey
+      ? await this.approvals.findByKey(m, tenantId, 'settlement', request.idempotencyKey)
+      : undefined;
+    if (held) return this.answerHeld(tenantId, held);
     const now = this.ctx.clock.now();
-    const today = await this.profiles.localDate(this.ctx.dataSource.manager, tenantId, request.accountId, now);
+    const { settlement, verdict, policyVersion } = await this.judge(tenantId, request, undefined);
+    if (verdict.kind === 'needs-approval') {
+      const row = await this.ctx.dataSource.transaction((tx) =>
+        this.approvals.hold(
+          tx,
+          tenantId,
+          {
+            accountId: settlement.accountId,
+            kind: 'settlement',
+            request,
+            reason: verdict.reason,
+            agentId: settlement.agentId,
+            policyVersion,
+            idempotencyKey: settlement.idempotencyKey,
+          },
+          now,
+        ),
+      );
+      return { approval: mapApproval(row) };
+    }
+    const row = await this.ctx.dataSource.transaction((tx) => this.repo.create(tx, tenantId, settlement, now));
+    return { settlement: mapSettlement(row) };
+  }
+
+  /**
+   * Checks the settlement against the ledger balance and judges its discount for whoever took
+   * it, or for `role` (a supervisor approving); throws on bad input and beyond the limits.
+   */
+  async judge(
+    tenantId: string,
+    request: promises.CreateSettlementRequest,
+    role: Role | undefined,
+  ): Promise<{ settlement: NewSettlement; verdict: Verdict; policyVersion: number }> {
+    const m = this.ctx.dataSource.manager;
+    const today = await this.profiles.localDate(m, tenantId, request.accountId, this.ctx.clock.now());
     checkSettlementRequest(request, today);
     const settlement = validateSettlement(request, await this.ledger.balanceOf(tenantId, request.accountId), today);
-    assertDiscountWithinRole(settlement.takenBy, settlement.balance.amountMinor, settlement.discount.amountMinor);
-    const row = await this.ctx.dataSource.transaction((tx) => this.repo.create(tx, tenantId, settlement, now));
-    return mapSettlement(row);
+    const policy = (await this.policies.find(m, tenantId))!;
+    const verdict = judgeDiscount(
+      policy.limits,
+      role ?? roleOf(settlement.takenBy),
+      await this.segments.find(m, tenantId, settlement.accountId),
+      settlement.balance.amountMinor,
+      settlement.discount.amountMinor,
+    );
+    refuseDenied(verdict);
+    return { settlement, verdict, policyVersion: policy.version };
+  }
+
+  /** Stores a settlement a supervisor approved (inside the approval's transaction). */
+  create(tx: EntityManager, tenantId: string, settlement: NewSettlement): Promise<SettlementRow> {
+    return this.repo.create(tx, tenantId, settlement, this.ctx.clock.now());
   }
 
   async get(tenantId: string, settlementId: string): Promise<promises.SettlementView> {
     const row = await this.repo.find(this.ctx.dataSource.manager, tenantId, settlementId);
     if (!row) throw AppError.notFound(`settlement ${settlementId} does not exist`);
     return mapSettlement(row);
+  }
+
+  private async answerHeld(tenantId: string, held: ApprovalRow): Promise<promises.CreateSettlementResponse> {
+    const approval = mapApproval(held);
+    if (held.state === promises.ApprovalState.APPROVAL_STATE_REJECTED) {
+      throw AppError.failedPrecondition(
+        `this settlement was held for approval and rejected by ${held.decided_by}${held.decision_note ? `: ${held.decision_note}` : ''}`,
+        { approvalId: held.id },
+      );
+    }
+    if (held.state === promises.ApprovalState.APPROVAL_STATE_APPROVED && held.settlement_id) {
+      return { settlement: await this.get(tenantId, held.settlement_id), approval };
+    }
+    return { approval };
   }
 }

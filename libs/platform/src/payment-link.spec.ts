@@ -1,4 +1,4 @@
-import { PaymentLinkSigner } from '../../src/templates/domain';
+import { PaymentLinkSigner } from './payment-link';
 
 const SECRET = 'a-test-secret-of-at-least-32-bytes!!';
 const EXPIRY = new Date('2026-03-20T05:00:00Z');

@@ -1,0 +1,348 @@
+import { fork } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { Consumer, Kafka, Partitioners, Producer, logLevel } from 'kafkajs';
+import { Topic, ledger, promises } from '@collections/contracts';
+import { buildHeaders } from '@collections/messaging';
+import { grpcClient, metadataFromPrincipalHeaders } from '@collections/platform';
+import {
+  RunningProcess,
+  createTestDatabase,
+  provideInfrastructure,
+  startProcess,
+  waitFor,
+  waitForHttp,
+} from '@collections/testing';
+import { percentile, progress, report } from './report';
+
+/**
+ * npm run bench -- promises: the promises service as its own process (services/promises/dist,
+ * distributed mode: Kafka and PostgreSQL) allocating PaymentPosted events to payment plans, each
+ * payment keeping one instalment; measured from the payment's publication to its PromiseKept's
+ * arrival on the promises topic (consumer, allocation, outbox, relay). Beside it, raw kafkajs doing
+ * the same produce/consume (decode the payment, produce a PromiseKept), without a database.
+ */
+const BENCH = 'promises';
+const TENANT = 'bench';
+const API_KEY = 'bench-key';
+const PLANS = Number(process.env.BENCH_PLANS ?? 1_000);
+/** Payments per plan in the throughput run (each pays the next instalment of 24). */
+const PER_PLAN = Number(process.env.BENCH_PAYMENTS_PER_PLAN ?? 10);
+const TOTAL = PLANS * PER_PLAN;
+const BATCH = 100;
+const PRODUCERS = 4;
+/** Paced rate for latency: at most this, and at most half the throughput ours sustained (a load it keeps up with). */
+const MAX_RATE = Number(process.env.BENCH_RATE ?? 200);
+const WARM_UP = 200;
+const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 10);
+const INSTALMENT = 1_000;
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+
+/** Payment n of a run: which account it pays and the promise (instalment) it keeps. */
+interface Payment {
+  accountId: string;
+  promiseId: string;
+}
+
+/** Counts the PromiseKept arriving on a topic and when each expected one did. */
+class Observer {
+  private consumer?: Consumer;
+  readonly sentAt = new Map<string, number>();
+  readonly latencies: number[] = [];
+  seen = 0;
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly topic: string,
+  ) {}
+
+  async start(): Promise<void> {
+    this.consumer = this.kafka.consumer({ groupId: `observer-${randomBytes(4).toString('hex')}`, maxWaitTimeInMs: 10 });
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics: [this.topic], fromBeginning: true });
+    await this.consumer.run({
+      partitionsConsumedConcurrently: 4,
+      eachBatch: async ({ batch }) => {
+        const now = Date.now();
+        for (const m of batch.messages) {
+          if (m.headers?.ce_type?.toString() !== 'collections.promises.v1.PromiseKept') continue;
+          const kept = promises.PromiseKept.decode(m.value!);
+          const sent = this.sentAt.get(kept.promiseId);
+          if (sent === undefined) continue;
+          this.sentAt.delete(kept.promiseId);
+          this.latencies.push(now - sent);
+          this.seen++;
+        }
+      },
+    });
+  }
+
+  reset(): void {
+    this.seen = 0;
+    this.latencies.length = 0;
+  }
+
+  async waitFor(count: number, message: string): Promise<void> {
+    await waitFor(() => this.seen >= count, { timeoutMs: 900_000, intervalMs: 5, message });
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer?.disconnect();
+  }
+}
+
+async function send(producer: Producer, topic: string, observer: Observer, payments: Payment[]): Promise<void> {
+  const now = Date.now();
+  const messages = payments.map((p, i) => {
+    observer.sentAt.set(p.promiseId, now);
+    const payload = ledger.PaymentPosted.fromPartial({
+      paymentId: `${p.promiseId}-${randomBytes(4).toString('hex')}-${i}`,
+      accountId: p.accountId,
+      amount: { amountMinor: INSTALMENT, currency: 'USD' },
+      balanceAfter: { amountMinor: 0, currency: 'USD' },
+      reference: p.promiseId,
+      postedAt: new Date(now),
+    });
+    return {
+      key: p.accountId,
+      value: Buffer.from(ledger.PaymentPosted.encode(payload).finish()),
+      headers: buildHeaders({
+        type: 'collections.ledger.v1.PaymentPosted',
+        source: '/collections/ledger',
+        tenantId: TENANT,
+        subject: p.accountId,
+      }),
+    };
+  });
+  await producer.send({ topic, acks: -1, messages });
+}
+
+interface Figures {
+  throughput: number;
+  latencies: number[];
+}
+
+type Run = 'warm-up' | 'throughput' | 'latency';
+
+/** A warm-up, then as fast as the producers can, then paced at `rate(throughput)`; payments from `payment(run, n)`. */
+async function measure(
+  name: string,
+  observer: Observer,
+  produce: (payments: Payment[]) => Promise<void>,
+  payment: (run: Run, n: number) => Payment,
+  rate: (throughput: number) => number,
+): Promise<Figures & { rate: number }> {
+  progress(`${name}: warm-up`);
+  const warm: Payment[] = [];
+  for (let n = 0; n < WARM_UP; n++) warm.push(payment('warm-up', n));
+  for (let i = 0; i < WARM_UP; i += BATCH) await produce(warm.slice(i, i + BATCH));
+  await observer.waitFor(WARM_UP, `${name}: warm-up PromiseKept`);
+  progress(`${name}: ${TOTAL} payments to ${PLANS} plans`);
+  observer.reset();
+  const t0 = Date.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: PRODUCERS }, async () => {
+      while (next < TOTAL) {
+        const from = next;
+        next = Math.min(TOTAL, next + BATCH);
+        const batch: Payment[] = [];
+        for (let n = from; n < next; n++) batch.push(payment('throughput', n));
+        await produce(batch);
+      }
+    }),
+  );
+  await observer.waitFor(TOTAL, `${name}: every PromiseKept`);
+  const throughput = TOTAL / ((Date.now() - t0) / 1000);
+  const paced = rate(throughput);
+  progress(`${name}: ${Math.round(throughput)} payments/s; now ${paced}/s for ${LATENCY_SECONDS}s`);
+  observer.reset();
+  // Ticks of 10 ms, or longer at low rates, one payment or more each.
+  const perTick = Math.max(1, Math.round(paced / 100));
+  const tickMs = Math.max(10, Math.round((1000 * perTick) / paced));
+  const start = Date.now();
+  let sent = 0;
+  for (let tick = 0; tick < (LATENCY_SECONDS * 1000) / tickMs; tick++) {
+    const wait = start + tick * tickMs - Date.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    const batch: Payment[] = [];
+    for (let i = 0; i < perTick; i++) batch.push(payment('latency', sent++));
+    await produce(batch);
+  }
+  await observer.waitFor(sent, `${name}: paced PromiseKept`);
+  return { throughput, rate: paced, latencies: [...observer.latencies].sort((a, b) => a - b) };
+}
+
+async function main(): Promise<void> {
+  const infra = await provideInfrastructure({ kafka: true });
+  const db = await createTestDatabase(infra.databaseUrl, 'bench');
+  const prefix = `b${randomBytes(4).toString('hex')}.`;
+  const kafka = new Kafka({ clientId: 'bench-promises', brokers: infra.kafkaBrokers, logLevel: logLevel.ERROR });
+  const producer = kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
+  await producer.connect();
+
+  // ours: the promises service, as it runs in distributed mode.
+  const [http, grpc] = [await freePort(), await freePort()];
+  let service: RunningProcess | undefined = startProcess(
+    'promises',
+    process.execPath,
+    [join(__dirname, '..', '..', 'services', 'promises', 'dist', 'main.js')],
+    {
+      DATABASE_URL: db.url,
+      DB_POOL_SIZE: '10',
+      KAFKA_BROKERS: infra.kafkaBrokers.join(','),
+      KAFKA_TOPIC_PREFIX: prefix,
+      API_KEYS: `${TENANT}:${API_KEY}`,
+      HTTP_HOST: '127.0.0.1',
+      HTTP_PORT: String(http),
+      GRPC_HOST: '127.0.0.1',
+      GRPC_PORT: String(grpc),
+      LOG_LEVEL: 'warn',
+      PROMISES_DAILY_RUN_CHECK_MS: '0',
+      OTEL_SDK_DISABLED: 'true',
+    },
+  );
+  try {
+    await waitForHttp(service, `http://127.0.0.1:${http}/ready`, 120_000);
+    const client = grpcClient(promises.PromisesServiceService, `127.0.0.1:${grpc}`);
+    const md = () => metadataFromPrincipalHeaders({ apiKey: API_KEY });
+    const today = new Date().toISOString().slice(0, 10);
+    // Plans for each run: payments to a run's plans go round them, each paying the next instalment.
+    const latencyPlans = Math.ceil((MAX_RATE * LATENCY_SECONDS) / 20);
+    const ranges: Record<Run, { base: number; count: number }> = {
+      throughput: { base: 0, count: PLANS },
+      latency: { base: PLANS, count: latencyPlans },
+      'warm-up': { base: PLANS + latencyPlans, count: WARM_UP / 10 },
+    };
+    const allPlans = PLANS + latencyPlans + WARM_UP / 10;
+    progress(`ours: agreeing ${allPlans} plans of 24 instalments over gRPC`);
+    const planIds: string[] = [];
+    let made = 0;
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        while (made < allPlans) {
+          const i = made++;
+          const { plan } = await client.createPlan(
+            {
+              accountId: `acct-${i}`,
+              total: { amountMinor: 24 * INSTALMENT, currency: 'USD' },
+              downPayment: undefined,
+              instalments: 24,
+              frequency: promises.PlanFrequency.PLAN_FREQUENCY_WEEKLY,
+              firstDate: today,
+              channel: promises.PlanChannel.PLAN_CHANNEL_CALL,
+              takenBy: promises.TakenBy.TAKEN_BY_AGENT,
+              agentId: 'bench',
+              idempotencyKey: `bench-plan-${i}`,
+            },
+            md(),
+          );
+          planIds[i] = plan!.planId;
+        }
+      }),
+    );
+    client.close();
+    // Payment n pays plan (n mod PLANS)'s next instalment; each account's payments stay in order (one key).
+    const ourPayment = (run: Run, n: number): Payment => {
+      const { base, count } = ranges[run];
+      const i = base + (n % count);
+      return { accountId: `acct-${i}`, promiseId: `${planIds[i]}/${1 + Math.floor(n / count)}` };
+    };
+    const oursObserver = new Observer(kafka, `${prefix}${Topic.PromisesPromise}`);
+    await oursObserver.start();
+    const ours = await measure(
+      'ours',
+      oursObserver,
+      (batch) => send(producer, `${prefix}${Topic.LedgerPayment}`, oursObserver, batch),
+      ourPayment,
+      (throughput) => Math.max(1, Math.min(MAX_RATE, Math.floor(throughput / 2))),
+    );
+    await oursObserver.stop();
+    await service.stop();
+    service = undefined;
+
+    // raw: kafkajs consume -> produce of the same records, same broker and partitions.
+    const rawIn = `${prefix}raw.${Topic.LedgerPayment}`;
+    const rawOut = `${prefix}raw.${Topic.PromisesPromise}`;
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: [rawIn, rawOut].map((topic) => ({ topic, numPartitions: 4, replicationFactor: 1 })),
+    });
+    await admin.disconnect();
+    const pipe = fork(
+      join(__dirname, 'promises-raw-pipe.js'),
+      [infra.kafkaBrokers.join(','), rawIn, rawOut, `raw-${prefix}`],
+      {
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      },
+    );
+    await new Promise<void>((resolve) => pipe.once('message', () => resolve()));
+    const rawObserver = new Observer(kafka, rawOut);
+    await rawObserver.start();
+    const raw = await measure(
+      'raw kafkajs',
+      rawObserver,
+      (batch) => send(producer, rawIn, rawObserver, batch),
+      (run, n) => ({ accountId: `acct-${n % PLANS}`, promiseId: `raw-${run}-${n}` }),
+      () => ours.rate,
+    );
+    await rawObserver.stop();
+    pipe.kill('SIGKILL');
+
+    report({
+      bench: BENCH,
+      metric: 'allocations_per_s',
+      value: Math.round(ours.throughput),
+      unit: 'payments/s allocated to plans (PaymentPosted published to PromiseKept received)',
+      baseline: 'raw kafkajs consume+produce',
+      baselineValue: Math.round(raw.throughput),
+      target: 10_000,
+      payments: TOTAL,
+      plans: PLANS,
+      partitions: 4,
+    });
+    for (const p of [50, 99]) {
+      report({
+        bench: BENCH,
+        metric: `payment_to_promise_kept_p${p}_at_${ours.rate}_per_s`,
+        value: percentile(ours.latencies, p),
+        unit: 'ms (PaymentPosted published to PromiseKept received)',
+        baseline: 'raw kafkajs consume+produce',
+        baselineValue: percentile(raw.latencies, p),
+        ...(p === 99 ? { target: 200 } : {}),
+        samples: ours.latencies.length,
+      });
+    }
+  } catch (err) {
+    if (service) process.stderr.write(`--- promises output ---\n${service.output().slice(-4000)}\n`);
+    throw err;
+  } finally {
+    await service?.stop();
+    await producer.disconnect();
+    await db.drop();
+    await infra.stop();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

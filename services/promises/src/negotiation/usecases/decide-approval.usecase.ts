@@ -1,0 +1,109 @@
+import { promises } from '@collections/contracts';
+import { AppError, Principal } from '@collections/platform';
+import { ServiceContext } from '@collections/runtime';
+import { CreatePlanUseCase } from '../../plans/usecases/create-plan.usecase';
+import { PlanQueries } from '../../plans/usecases/plan-queries';
+import { CreateSettlementUseCase } from '../../settlements/usecases/create-settlement.usecase';
+import { mapSettlement } from '../../settlements/settlements.repository';
+import { ApprovalRow, ApprovalsRepository, mapApproval } from '../negotiation.repository';
+
+export const SUPERVISOR_ROLE = 'supervisor';
+
+/**
+ * A supervisor's decision on an offer held for approval, recorded with who and when. Approving
+ * re-checks the offer (dates, balance, the supervisor's limits under the current policy) and
+ * creates the plan or settlement in the same transaction that records the decision, so an
+ * approval and what it created never part; a decided approval is never decided again.
+ */
+export class DecideApprovalUseCase {
+  constructor(
+    private readonly ctx: ServiceContext,
+    private readonly approvals: ApprovalsRepository,
+    private readonly plans: CreatePlanUseCase,
+    private readonly planQueries: PlanQueries,
+    private readonly settlements: CreateSettlementUseCase,
+  ) {}
+
+  async get(tenantId: string, approvalId: string): Promise<promises.ApprovalView> {
+    return mapApproval(await this.found(tenantId, approvalId));
+  }
+
+  async list(tenantId: string, request: promises.ListApprovalsRequest): Promise<promises.ApprovalView[]> {
+    if (promises.ApprovalState[request.state] === undefined || request.state === promises.ApprovalState.UNRECOGNIZED)
+      throw AppError.invalid('state must be PENDING, APPROVED, REJECTED or unspecified');
+    const rows = await this.approvals.list(this.ctx.dataSource.manager, tenantId, request.state, request.accountId);
+    return rows.map(mapApproval);
+  }
+
+  async execute(
+    principal: Principal,
+    request: promises.DecideApprovalRequest,
+  ): Promise<promises.DecideApprovalResponse> {
+    const tenantId = principal.tenantId;
+    if (principal.kind === 'user' && !principal.roles.includes(SUPERVISOR_ROLE)) {
+      throw AppError.permissionDenied('only a supervisor may decide on a held offer');
+    }
+    const supervisorId = request.supervisorId || (principal.kind === 'user' ? principal.subject : '');
+    if (!supervisorId) throw AppError.invalid('supervisor_id is required: who decides', { field: 'supervisor_id' });
+    const approve = request.decision === promises.ApprovalDecision.APPROVAL_DECISION_APPROVE;
+    if (!approve && request.decision !== promises.ApprovalDecision.APPROVAL_DECISION_REJECT) {
+      throw AppError.invalid('decision must be APPROVE or REJECT', { field: 'decision' });
+    }
+    const held = await this.found(tenantId, request.approvalId);
+    if (held.agent_id && held.agent_id === supervisorId) {
+      throw AppError.permissionDenied('an agent cannot approve their own offer');
+    }
+    assertPending(held);
+    const decision = {
+      decidedBy: supervisorId,
+      decidedAt: this.ctx.clock.now(),
+      note: request.note,
+    };
+    const REJECTED = promises.ApprovalState.APPROVAL_STATE_REJECTED;
+    const APPROVED = promises.ApprovalState.APPROVAL_STATE_APPROVED;
+    if (!approve) {
+      const row = await this.ctx.dataSource.transaction(async (tx) => {
+        assertPending((await this.approvals.find(tx, tenantId, held.id, true))!);
+        return this.approvals.decide(tx, tenantId, held.id, { ...decision, state: REJECTED });
+      });
+      return { approval: mapApproval(row) };
+    }
+    if (held.kind === 'plan') {
+      // Checked before the transaction: the dates may have passed, the limits changed.
+      const heldPlan = promises.CreatePlanRequest.fromJSON(held.request);
+      const { plan } = await this.plans.judge(tenantId, heldPlan, SUPERVISOR_ROLE);
+      const row = await this.ctx.dataSource.transaction(async (tx) => {
+        assertPending((await this.approvals.find(tx, tenantId, held.id, true))!);
+        const created = await this.plans.create(tx, tenantId, plan);
+        return this.approvals.decide(tx, tenantId, held.id, { ...decision, state: APPROVED, planId: created.id });
+      });
+      return { approval: mapApproval(row), plan: await this.planQueries.get(tenantId, row.plan_id!) };
+    }
+    const heldSettlement = promises.CreateSettlementRequest.fromJSON(held.request);
+    const { settlement } = await this.settlements.judge(tenantId, heldSettlement, SUPERVISOR_ROLE);
+    const { row, created } = await this.ctx.dataSource.transaction(async (tx) => {
+      assertPending((await this.approvals.find(tx, tenantId, held.id, true))!);
+      const created = await this.settlements.create(tx, tenantId, settlement);
+      const row = await this.approvals.decide(tx, tenantId, held.id, {
+        ...decision,
+        state: APPROVED,
+        settlementId: created.id,
+      });
+      return { row, created };
+    });
+    return { approval: mapApproval(row), settlement: mapSettlement(created) };
+  }
+
+  private async found(tenantId: string, approvalId: string): Promise<ApprovalRow> {
+    const row = await this.approvals.find(this.ctx.dataSource.manager, tenantId, approvalId);
+    if (!row) throw AppError.notFound(`approval ${approvalId} does not exist`);
+    return row;
+  }
+}
+
+function assertPending(row: ApprovalRow): void {
+  if (row.state !== promises.ApprovalState.APPROVAL_STATE_PENDING) {
+    const state = promises.approvalStateToJSON(row.state).replace('APPROVAL_STATE_', '').toLowerCase();
+    throw AppError.failedPrecondition(`approval ${row.id} was already ${state} by ${row.decided_by}`);
+  }
+}

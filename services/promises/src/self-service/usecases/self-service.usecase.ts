@@ -1,0 +1,147 @@
+import { createHash } from 'node:crypto';
+import { promises } from '@collections/contracts';
+import { AppError, PaymentLinkSigner } from '@collections/platform';
+import { ServiceContext } from '@collections/runtime';
+import { GetOffersUseCase } from '../../negotiation/usecases/get-offers.usecase';
+import { CreatePlanUseCase } from '../../plans/usecases/create-plan.usecase';
+import { CreateSettlementUseCase } from '../../settlements/usecases/create-settlement.usecase';
+import { RateLimit, RateLimiter } from '../domain/rate-limiter';
+
+export interface SelfServiceSettings {
+  /** PAYMENT_LINK_SECRET, shared with the orchestrator that issues the links; without it self-service is off. */
+  secret?: string;
+  perToken: RateLimit;
+  perClient: RateLimit;
+}
+
+/** Who is asking: the payment-link token and the client's address. */
+export interface SelfServiceCaller {
+  token: string | undefined;
+  clientAddress: string;
+}
+
+const SETTLEMENT = 'settlement';
+const planOfferId = (instalments: number) => `plan-${instalments}`;
+
+/**
+ * The debtor's side of a payment link: their balance and the offers self-service may grant, and
+ * accepting one, for exactly the tenant and account the link was signed for. Rate limited per
+ * client address (before the token is even read, so guessing tokens is slow) and per token.
+ */
+export class SelfServiceUseCase {
+  private readonly signer?: PaymentLinkSigner;
+  private readonly perToken: RateLimiter;
+  private readonly perClient: RateLimiter;
+
+  constructor(
+    private readonly ctx: ServiceContext,
+    settings: SelfServiceSettings,
+    private readonly offers: GetOffersUseCase,
+    private readonly plans: CreatePlanUseCase,
+    private readonly settlements: CreateSettlementUseCase,
+  ) {
+    // The base URL is the orchestrator's business; here links are only verified.
+    this.signer = settings.secret ? new PaymentLinkSigner(settings.secret, '') : undefined;
+    this.perToken = new RateLimiter(settings.perToken);
+    this.perClient = new RateLimiter(settings.perClient);
+  }
+
+  async view(caller: SelfServiceCaller): Promise<promises.SelfServiceView> {
+    const link = this.admit(caller);
+    const menu = await this.menu(link.tenantId, link.accountId);
+    return {
+      accountId: link.accountId,
+      balance: menu.balance,
+      daysPastDue: menu.daysPastDue,
+      offers: [
+        ...(menu.settlement ? [{ offerId: SETTLEMENT, settlement: menu.settlement, plan: undefined }] : []),
+        ...menu.plans.map((plan) => ({ offerId: planOfferId(plan.instalmentCount), plan, settlement: undefined })),
+      ],
+      linkExpiresAt: link.expiresAt,
+    };
+  }
+
+  /** Accepts one of the offers the debtor sees now; a retry with the same idempotency key answers the first. */
+  async accept(
+    caller: SelfServiceCaller,
+    request: promises.AcceptSelfServiceOfferRequest,
+  ): Promise<promises.AcceptSelfServiceOfferResponse> {
+    const link = this.admit(caller);
+    if (!request.offerId) throw AppError.invalid('offer_id is required', { field: 'offer_id' });
+    if (!request.idempotencyKey) throw AppError.invalid('idempotency_key is required', { field: 'idempotency_key' });
+    const { tenantId, accountId } = link;
+    // Scoped to the account, so two debtors' keys never meet.
+    const idempotencyKey = `self-service:${accountId}:${request.idempotencyKey}`;
+    const menu = await this.menu(tenantId, accountId);
+    if (request.offerId === SETTLEMENT && menu.settlement) {
+      const { settlement } = await this.settlements.execute(tenantId, {
+        accountId,
+        amount: menu.settlement.amount,
+        dueDate: menu.settlement.dueDate,
+        channel: promises.PlanChannel.PLAN_CHANNEL_WEB,
+        takenBy: promises.TakenBy.TAKEN_BY_SELF_SERVICE,
+        agentId: '',
+        idempotencyKey,
+      });
+      return { settlement };
+    }
+    const plan = menu.plans.find((p) => planOfferId(p.instalmentCount) === request.offerId);
+    if (!plan) {
+      throw AppError.notFound(`offer ${request.offerId} is not offered on this account now`, { field: 'offer_id' });
+    }
+    const created = await this.plans.execute(tenantId, {
+      accountId,
+      total: plan.total,
+      downPayment: plan.downPayment,
+      instalments: plan.instalmentCount,
+      frequency: promises.PlanFrequency.PLAN_FREQUENCY_MONTHLY,
+      firstDate: plan.schedule[0].dueDate,
+      channel: promises.PlanChannel.PLAN_CHANNEL_WEB,
+      takenBy: promises.TakenBy.TAKEN_BY_SELF_SERVICE,
+      agentId: '',
+      idempotencyKey,
+    });
+    return { plan: created.plan };
+  }
+
+  private menu(tenantId: string, accountId: string): Promise<promises.GetOffersResponse> {
+    return this.offers.execute(tenantId, {
+      accountId,
+      takenBy: promises.TakenBy.TAKEN_BY_SELF_SERVICE,
+      frequency: promises.PlanFrequency.PLAN_FREQUENCY_MONTHLY,
+      firstDate: '',
+    });
+  }
+
+  /** The link's tenant and account, once the client and the token are within their rates and the token holds. */
+  private admit(caller: SelfServiceCaller): { tenantId: string; accountId: string; expiresAt: Date } {
+    if (!this.signer) throw AppError.unavailable('self-service payment links are not configured on this service');
+    const now = this.ctx.clock.now();
+    this.limit(this.perClient, `client:${caller.clientAddress}`, now, 'from this address');
+    if (!caller.token) throw AppError.unauthenticated('missing payment-link token (x-payment-link-token)');
+    const verified = this.signer.verify(caller.token, now);
+    if (!verified.valid) {
+      switch (verified.reason) {
+        case 'expired':
+          throw AppError.unauthenticated('this payment link has expired; ask for a new one');
+        case 'bad-signature':
+          throw AppError.permissionDenied('this payment link is not valid (it was altered or not issued by us)');
+        case 'malformed':
+          throw AppError.unauthenticated('this payment link is malformed');
+      }
+    }
+    // The digest, not the token, is the key: the map never holds a credential.
+    const digest = createHash('sha256').update(caller.token).digest('base64url');
+    this.limit(this.perToken, `token:${digest}`, now, 'for this payment link');
+    return { tenantId: verified.tenantId, accountId: verified.accountId, expiresAt: verified.expiresAt };
+  }
+
+  private limit(limiter: RateLimiter, key: string, now: Date, scope: string): void {
+    const decision = limiter.take(key, now.getTime());
+    if (!decision.allowed) {
+      throw AppError.rateLimited(`too many requests ${scope}; retry in ${decision.retryAfterSeconds} s`, {
+        retryAfterSeconds: decision.retryAfterSeconds,
+      });
+    }
+  }
+}

@@ -1,0 +1,522 @@
+import { Metadata, ServiceError, status } from '@grpc/grpc-js';
+import { randomUUID } from 'node:crypto';
+import { ledger, promises, scoring } from '@collections/contracts';
+import { API_KEY_HEADER, grpcClient, metadataFromPrincipalHeaders } from '@collections/platform';
+import { ServiceUnderTest, startServiceUnderTest } from '@collections/testing';
+import { ledgerService } from '@collections/ledger';
+import { createPromisesService } from '../src/promises.service';
+import { DEFAULT_LIMITS, policyToProto } from '../src/negotiation/domain/negotiation-policy';
+import { GrpcSettlementLedger } from '../src/settlements/ledger-port';
+import { deliver, startConsumers } from './support/events';
+
+const USD = (amountMinor: number) => ({ amountMinor, currency: 'USD' });
+const { ApprovalState, ApprovalDecision, TakenBy, PlanFrequency, PlanChannel } = promises;
+
+/** Tenant negotiation limits and supervisor approvals, against a real ledger (its own database, its gRPC API). */
+describe('negotiation limits per tenant and supervisor approvals (real ledger, real PostgreSQL)', () => {
+  let ledgerSut: ServiceUnderTest;
+  let sut: ServiceUnderTest;
+  let ledgerPort: GrpcSettlementLedger;
+  let ledgerClient: ReturnType<typeof grpcClient<typeof ledger.LedgerServiceService>>;
+  let client: ReturnType<typeof grpcClient<typeof promises.PromisesServiceService>>;
+  let ledgerMd: () => Metadata;
+  let md: () => Metadata;
+  let mdOther: () => Metadata;
+  let n = 0;
+
+  beforeAll(async () => {
+    ledgerSut = await startServiceUnderTest(ledgerService);
+    ledgerClient = grpcClient(ledger.LedgerServiceService, ledgerSut.app.grpcAddress);
+    ledgerMd = () => metadataFromPrincipalHeaders({ apiKey: ledgerSut.apiKey });
+    const definition = createPromisesService({
+      ledger: {
+        balanceOf: (...args) => ledgerPort.balanceOf(...args),
+        standing: (...args) => ledgerPort.standing(...args),
+        postDiscount: (...args) => ledgerPort.postDiscount(...args),
+        close: () => undefined,
+      },
+    });
+    sut = await startServiceUnderTest(definition);
+    ledgerPort = new GrpcSettlementLedger(ledgerSut.app.grpcAddress, `${sut.tenant}:${ledgerSut.apiKey}`);
+    client = grpcClient(promises.PromisesServiceService, sut.app.grpcAddress);
+    md = () => metadataFromPrincipalHeaders({ apiKey: sut.apiKey });
+    mdOther = () => metadataFromPrincipalHeaders({ apiKey: sut.otherApiKey });
+    await startConsumers(sut, definition);
+  });
+  afterAll(async () => {
+    client.close();
+    ledgerClient.close();
+    ledgerPort.close();
+    await sut.context.backbone.stop();
+    await sut.close();
+    await ledgerSut.close();
+  });
+
+  /** A ledger account owing `opening` USD since `since` (so the debt is that old on 2026-03-02). */
+  async function newAccount(opening: number, since = '2026-01-05'): Promise<string> {
+    const id = `acct-${++n}-${randomUUID().slice(0, 6)}`;
+    await ledgerClient.upsertDebtor(
+      { debtor: ledger.Debtor.fromPartial({ debtorId: `d-${id}`, kind: 'person', displayName: 'Ana', country: 'CO' }) },
+      ledgerMd(),
+    );
+    await ledgerClient.openAccount(
+      ledger.OpenAccountRequest.fromPartial({
+        accountId: id,
+        externalRef: `crm-${id}`,
+        product: ledger.Product.PRODUCT_CREDIT_CARD,
+        currency: 'USD',
+        openedOn: '2025-01-01',
+        timeZone: 'UTC',
+        debtors: [{ debtorId: `d-${id}`, role: ledger.DebtorRole.DEBTOR_ROLE_PRIMARY }],
+      }),
+      ledgerMd(),
+    );
+    await ledgerClient.postCharge(
+      {
+        accountId: id,
+        kind: ledger.EntryKind.ENTRY_KIND_CHARGE,
+        amount: USD(opening),
+        idempotencyKey: `open-${id}`,
+        effectiveDate: since,
+        memo: '',
+      },
+      ledgerMd(),
+    );
+    // Due on `since` and unpaid since: that old.
+    await ledgerClient.issueStatement(
+      {
+        accountId: id,
+        cycle: 1,
+        statementDate: since,
+        dueDate: since,
+        amountDue: USD(opening),
+        minimumDue: USD(opening),
+      },
+      ledgerMd(),
+    );
+    return id;
+  }
+
+  const codeOf = (p: Promise<unknown>) =>
+    p.then(
+      () => ({ code: status.OK, details: '' }),
+      (err: ServiceError) => ({ code: err.code, details: err.details }),
+    );
+
+  const planRequest = (accountId: string, over: Partial<promises.CreatePlanRequest> = {}) => ({
+    accountId,
+    total: USD(120_000),
+    downPayment: USD(12_000),
+    instalments: 6,
+    frequency: PlanFrequency.PLAN_FREQUENCY_MONTHLY,
+    firstDate: '2026-03-10',
+    channel: PlanChannel.PLAN_CHANNEL_CALL,
+    takenBy: TakenBy.TAKEN_BY_AGENT,
+    agentId: 'agent-1',
+    idempotencyKey: `plan-${accountId}-${randomUUID().slice(0, 6)}`,
+    ...over,
+  });
+  const settlementRequest = (
+    accountId: string,
+    amountMinor: number,
+    over: Partial<promises.CreateSettlementRequest> = {},
+  ) => ({
+    accountId,
+    amount: USD(amountMinor),
+    dueDate: '2026-03-31',
+    channel: PlanChannel.PLAN_CHANNEL_CALL,
+    takenBy: TakenBy.TAKEN_BY_AGENT,
+    agentId: 'agent-1',
+    idempotencyKey: `settle-${accountId}-${amountMinor}-${randomUUID().slice(0, 6)}`,
+    ...over,
+  });
+  const rows = async (accountId: string) => {
+    const [r] = (await sut.dataSource.query(
+      `SELECT (SELECT count(*)::int FROM promises.payment_plan WHERE account_id = $1) AS plans,
+              (SELECT count(*)::int FROM promises.plan_instalment i JOIN promises.payment_plan p
+                 ON p.tenant_id = i.tenant_id AND p.id = i.plan_id WHERE p.account_id = $1) AS instalments,
+              (SELECT count(*)::int FROM promises.settlement WHERE account_id = $1) AS settlements,
+              (SELECT count(*)::int FROM promises.offer_approval WHERE account_id = $1) AS approvals`,
+      [accountId],
+    )) as { plans: number; instalments: number; settlements: number; approvals: number }[];
+    return r;
+  };
+
+  describe('the tenant sets its own limits, versioned and audited', () => {
+    afterAll(async () => {
+      // Back to the platform's limits for the other tests.
+      await client.setNegotiationPolicy(
+        {
+          policy: policyToProto({ limits: DEFAULT_LIMITS, version: 0, changedBy: '', changeReason: '' }),
+          changedBy: 'test',
+          reason: 'reset',
+        },
+        md(),
+      );
+    });
+
+    it('keeps every version with who set it, when and why, and offers within the latest (gRPC and REST)', async () => {
+      const { policy: before } = await client.getNegotiationPolicy({ version: 0 }, md());
+      expect(before).toMatchObject({ version: 0, agent: { maxDiscountBps: 3_000, maxInstalments: 24 } });
+      const accountId = await newAccount(100_000, '2025-06-01'); // 274 days past due: the age earns 40%
+      const wanted = {
+        ...before!,
+        selfService: { maxDiscountBps: 500, maxInstalments: 3 },
+        segmentLimits: [{ segment: scoring.Segment.SEGMENT_HARDSHIP, maxDiscountBps: 1_000 }],
+        minInstalment: [USD(20_000)],
+        minDownPaymentBps: 1_500,
+        maxTermDays: 200,
+      };
+      const { policy: v1 } = await client.setNegotiationPolicy(
+        { policy: wanted, changedBy: 'ops-lead@tenant', reason: 'Q2 collections policy' },
+        md(),
+      );
+      expect(v1).toMatchObject({
+        version: 1,
+        changedBy: 'ops-lead@tenant',
+        changeReason: 'Q2 collections policy',
+        changedAt: sut.clock.now(),
+        minDownPaymentBps: 1_500,
+      });
+      const rest = await fetch(`${sut.app.httpUrl}/v1/promises/negotiation-policy`, {
+        method: 'PUT',
+        headers: { [API_KEY_HEADER]: sut.apiKey, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          policy: promises.NegotiationPolicy.toJSON({ ...wanted, maxTermDays: 400 }),
+          changedBy: 'ops-lead@tenant',
+          reason: 'longer plans',
+        }),
+      });
+      expect(rest.status).toBe(200);
+      expect(((await rest.json()) as { policy: { version: number } }).policy.version).toBe(2);
+      const old = await fetch(`${sut.app.httpUrl}/v1/promises/negotiation-policy?version=1`, {
+        headers: { [API_KEY_HEADER]: sut.apiKey },
+      });
+      expect(((await old.json()) as { policy: { maxTermDays: number } }).policy.maxTermDays).toBe(200);
+      expect((await client.getNegotiationPolicy({ version: 0 }, mdOther())).policy!.version).toBe(0);
+
+      const offers = await client.getOffers(
+        {
+          accountId,
+          takenBy: TakenBy.TAKEN_BY_SELF_SERVICE,
+          frequency: PlanFrequency.PLAN_FREQUENCY_MONTHLY,
+          firstDate: '',
+        },
+        md(),
+      );
+      expect(offers.settlement).toMatchObject({ amount: USD(95_000), discount: USD(5_000) });
+      // 15% down, then 3 instalments of at least 200.00 within the self-service role.
+      expect(offers.plans.map((p) => [p.instalmentCount, p.downPayment!.amountMinor])).toEqual([[3, 15_000]]);
+      expect(offers.plans[0].total).toEqual(USD(100_000));
+      expect(offers.plans[0].presentValue!.amountMinor).toBeLessThan(100_000);
+      const agent = await client.getOffers(
+        { accountId, takenBy: TakenBy.TAKEN_BY_AGENT, frequency: PlanFrequency.PLAN_FREQUENCY_MONTHLY, firstDate: '' },
+        md(),
+      );
+      // 12 x 70.83 is below the minimum instalment; 24 months is beyond the term.
+      expect(agent.plans.map((p) => p.instalmentCount)).toEqual([3]);
+      expect(agent.settlement!.discount).toEqual(USD(30_000));
+
+      // A hardship account gets at most 10% off, whoever grants it.
+      await deliver(
+        sut,
+        'collections.scoring.v1.AccountScored',
+        scoring.AccountScored.fromPartial({
+          accountId,
+          segment: scoring.Segment.SEGMENT_HARDSHIP,
+          scoredAt: sut.clock.now(),
+        }),
+      );
+      const hardship = await client.getOffers(
+        { accountId, takenBy: TakenBy.TAKEN_BY_AGENT, frequency: PlanFrequency.PLAN_FREQUENCY_MONTHLY, firstDate: '' },
+        md(),
+      );
+      expect(hardship.settlement!.discount).toEqual(USD(10_000));
+      expect(await codeOf(client.createSettlement(settlementRequest(accountId, 89_999), md()))).toEqual({
+        code: status.PERMISSION_DENIED,
+        details: 'accounts in SEGMENT_HARDSHIP may get at most 10% off the balance',
+      });
+      const small = await codeOf(
+        client.createPlan(
+          planRequest(accountId, { total: USD(100_000), downPayment: USD(15_000), instalments: 6 }),
+          md(),
+        ),
+      );
+      expect(small).toEqual({ code: status.PERMISSION_DENIED, details: expect.stringMatching(/at least 20000 USD/) });
+      const littleDown = await codeOf(
+        client.createPlan(planRequest(accountId, { downPayment: USD(1_000), instalments: 3 }), md()),
+      );
+      expect(littleDown).toEqual({ code: status.PERMISSION_DENIED, details: expect.stringMatching(/at least 15%/) });
+      expect(await rows(accountId)).toEqual({ plans: 0, instalments: 0, settlements: 0, approvals: 0 });
+    });
+
+    it('refuses a policy that makes no sense, or without who changes it, and keeps the current one', async () => {
+      const { policy } = await client.getNegotiationPolicy({ version: 0 }, md());
+      const refused = await codeOf(
+        client.setNegotiationPolicy(
+          { policy: { ...policy!, agent: { maxDiscountBps: 9_000, maxInstalments: 24 } }, changedBy: 'x', reason: '' },
+          md(),
+        ),
+      );
+      expect(refused).toEqual({
+        code: status.INVALID_ARGUMENT,
+        details: expect.stringMatching(/policy.agent may not go beyond/),
+      });
+      expect((await codeOf(client.setNegotiationPolicy({ policy, changedBy: '', reason: '' }, md()))).code).toBe(
+        status.INVALID_ARGUMENT,
+      );
+      expect((await codeOf(client.getNegotiationPolicy({ version: 99 }, md()))).code).toBe(status.NOT_FOUND);
+      expect((await client.getNegotiationPolicy({ version: 0 }, md())).policy!.version).toBe(policy!.version);
+    });
+  });
+
+  describe("an agent beyond their own limits but within a supervisor's", () => {
+    it('holds the plan for approval, creates nothing until a supervisor approves, then creates it once', async () => {
+      const accountId = await newAccount(120_000);
+      const request = planRequest(accountId, { instalments: 30 });
+      const held = await client.createPlan(request, md());
+      expect(held.plan).toBeUndefined();
+      expect(held.approval).toMatchObject({
+        state: ApprovalState.APPROVAL_STATE_PENDING,
+        accountId,
+        agentId: 'agent-1',
+        reason: 'an agent may grant at most 24 instalments, asked 30: needs a supervisor',
+        plan: { instalments: 30, idempotencyKey: request.idempotencyKey },
+      });
+      // A pending offer cannot be accepted: asking again answers the same pending approval.
+      const again = await client.createPlan(request, md());
+      expect(again).toEqual({ approval: held.approval, plan: undefined });
+      expect(await rows(accountId)).toMatchObject({ plans: 0, instalments: 0, approvals: 1 });
+      const pending = await client.listApprovals({ state: ApprovalState.APPROVAL_STATE_PENDING, accountId: '' }, md());
+      expect(pending.approvals.map((a) => a.approvalId)).toContain(held.approval!.approvalId);
+      expect((await client.listApprovals({ state: 0, accountId }, mdOther())).approvals).toEqual([]);
+
+      expect(
+        await codeOf(
+          client.decideApproval(
+            {
+              approvalId: held.approval!.approvalId,
+              decision: ApprovalDecision.APPROVAL_DECISION_APPROVE,
+              supervisorId: 'agent-1',
+              note: '',
+            },
+            md(),
+          ),
+        ),
+      ).toEqual({ code: status.PERMISSION_DENIED, details: 'an agent cannot approve their own offer' });
+      expect(
+        (
+          await codeOf(
+            client.decideApproval(
+              {
+                approvalId: held.approval!.approvalId,
+                decision: ApprovalDecision.APPROVAL_DECISION_APPROVE,
+                supervisorId: 'sup-9',
+                note: '',
+              },
+              mdOther(),
+            ),
+          )
+        ).code,
+      ).toBe(status.NOT_FOUND);
+
+      sut.clock.advance(3_600_000);
+      const decided = await client.decideApproval(
+        {
+          approvalId: held.approval!.approvalId,
+          decision: ApprovalDecision.APPROVAL_DECISION_APPROVE,
+          supervisorId: 'sup-9',
+          note: 'long-standing customer',
+        },
+        md(),
+      );
+      expect(decided.approval).toMatchObject({
+        state: ApprovalState.APPROVAL_STATE_APPROVED,
+        decidedBy: 'sup-9',
+        decidedAt: sut.clock.now(),
+        decisionNote: 'long-standing customer',
+        planId: decided.plan!.planId,
+      });
+      expect(decided.plan!.instalments).toHaveLength(31);
+      expect(await rows(accountId)).toMatchObject({ plans: 1, instalments: 31 });
+      // The agent's retry now answers the approved plan; a second decision is refused.
+      expect((await client.createPlan(request, md())).plan!.planId).toBe(decided.plan!.planId);
+      const twice = await codeOf(
+        client.decideApproval(
+          {
+            approvalId: held.approval!.approvalId,
+            decision: ApprovalDecision.APPROVAL_DECISION_REJECT,
+            supervisorId: 'sup-2',
+            note: '',
+          },
+          md(),
+        ),
+      );
+      expect(twice).toEqual({
+        code: status.FAILED_PRECONDITION,
+        details: expect.stringMatching(/already approved by sup-9/),
+      });
+      expect(await rows(accountId)).toMatchObject({ plans: 1, instalments: 31 });
+    });
+
+    it('holds a settlement over REST (202), and a rejection is recorded and refuses the offer from then on', async () => {
+      const accountId = await newAccount(100_000);
+      const headers = { [API_KEY_HEADER]: sut.apiKey, 'content-type': 'application/json' };
+      const request = settlementRequest(accountId, 60_000); // 40% off: beyond an agent's 30%, within a supervisor's 50%
+      const created = await fetch(`${sut.app.httpUrl}/v1/promises/settlements`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify(promises.CreateSettlementRequest.toJSON(request)),
+      });
+      expect(created.status).toBe(202);
+      const { approval } = (await created.json()) as {
+        approval: { approvalId: string; state: number; reason: string };
+      };
+      expect(approval).toMatchObject({
+        state: ApprovalState.APPROVAL_STATE_PENDING,
+        reason: expect.stringMatching(/at most 30%/),
+      });
+      const rejected = await fetch(`${sut.app.httpUrl}/v1/promises/approvals/${approval.approvalId}/decision`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ decision: 'APPROVAL_DECISION_REJECT', supervisorId: 'sup-3', note: 'too generous' }),
+      });
+      expect(rejected.status).toBe(200);
+      const got = await client.getApproval({ approvalId: approval.approvalId }, md());
+      expect(got.approval).toMatchObject({
+        state: ApprovalState.APPROVAL_STATE_REJECTED,
+        decidedBy: 'sup-3',
+        decisionNote: 'too generous',
+        settlementId: '',
+      });
+      expect(await codeOf(client.createSettlement(request, md()))).toEqual({
+        code: status.FAILED_PRECONDITION,
+        details: 'this settlement was held for approval and rejected by sup-3: too generous',
+      });
+      expect(await rows(accountId)).toMatchObject({ settlements: 0, approvals: 1 });
+
+      // Beyond the supervisor's 50% is refused outright, and nothing is held.
+      expect(await codeOf(client.createSettlement(settlementRequest(accountId, 40_000), md()))).toEqual({
+        code: status.PERMISSION_DENIED,
+        details: 'an agent may grant at most 30% off the balance',
+      });
+      const approved = settlementRequest(accountId, 65_000);
+      const heldAgain = await client.createSettlement(approved, md());
+      const decided = await client.decideApproval(
+        {
+          approvalId: heldAgain.approval!.approvalId,
+          decision: ApprovalDecision.APPROVAL_DECISION_APPROVE,
+          supervisorId: 'sup-3',
+          note: '',
+        },
+        md(),
+      );
+      expect(decided.settlement).toMatchObject({
+        amount: USD(65_000),
+        discount: USD(35_000),
+        takenBy: TakenBy.TAKEN_BY_AGENT,
+      });
+      expect(await rows(accountId)).toMatchObject({ settlements: 1, approvals: 2 });
+    });
+
+    it('re-checks a held plan when it is approved: a first date now past is refused and nothing is created', async () => {
+      const accountId = await newAccount(120_000);
+      const held = await client.createPlan(planRequest(accountId, { instalments: 30, firstDate: '2026-03-03' }), md());
+      sut.clock.advance(2 * 86_400_000);
+      const late = await codeOf(
+        client.decideApproval(
+          {
+            approvalId: held.approval!.approvalId,
+            decision: ApprovalDecision.APPROVAL_DECISION_APPROVE,
+            supervisorId: 'sup-1',
+            note: '',
+          },
+          md(),
+        ),
+      );
+      expect(late).toEqual({ code: status.INVALID_ARGUMENT, details: expect.stringMatching(/in the past/) });
+      expect((await client.getApproval({ approvalId: held.approval!.approvalId }, md())).approval!.state).toBe(
+        ApprovalState.APPROVAL_STATE_PENDING,
+      );
+      expect(await rows(accountId)).toMatchObject({ plans: 0, instalments: 0 });
+    });
+  });
+
+  it('answers bad decisions clearly', async () => {
+    const accountId = await newAccount(120_000);
+    const held = await client.createPlan(planRequest(accountId, { instalments: 25 }), md());
+    const decide = (over: Partial<promises.DecideApprovalRequest>) =>
+      codeOf(
+        client.decideApproval(
+          {
+            approvalId: held.approval!.approvalId,
+            decision: ApprovalDecision.APPROVAL_DECISION_APPROVE,
+            supervisorId: 'sup-1',
+            note: '',
+            ...over,
+          },
+          md(),
+        ),
+      );
+    expect(await decide({ decision: ApprovalDecision.APPROVAL_DECISION_UNSPECIFIED })).toEqual({
+      code: status.INVALID_ARGUMENT,
+      details: 'decision must be APPROVE or REJECT',
+    });
+    expect((await decide({ supervisorId: '' })).code).toBe(status.INVALID_ARGUMENT);
+    expect((await decide({ approvalId: randomUUID() })).code).toBe(status.NOT_FOUND);
+    expect((await decide({ approvalId: 'nope' })).code).toBe(status.NOT_FOUND);
+  });
+
+  it('refuses arrangements for an account the ledger does not have, or in another currency, and stores nothing', async () => {
+    const accountId = await newAccount(50_000); // opened in the ledger; its AccountOpened has not reached promises
+    const promiseRequest = (over: Partial<promises.CreatePromiseRequest>) => ({
+      accountId,
+      amount: USD(10_000),
+      dueDate: '2026-03-20',
+      idempotencyKey: `p-${randomUUID()}`,
+      ...over,
+    });
+    expect(await codeOf(client.createPlan(planRequest('no-such-account'), md()))).toEqual({
+      code: status.NOT_FOUND,
+      details: 'account no-such-account does not exist in the ledger',
+    });
+    expect(
+      await codeOf(
+        client.createPlan(
+          planRequest(accountId, { total: { amountMinor: 120_000, currency: 'EUR' }, downPayment: undefined }),
+          md(),
+        ),
+      ),
+    ).toEqual({ code: status.INVALID_ARGUMENT, details: `account ${accountId} is in USD, the plan in EUR` });
+    expect((await codeOf(client.createPromise(promiseRequest({ accountId: 'no-such-account' }), md()))).code).toBe(
+      status.NOT_FOUND,
+    );
+    expect(
+      (await codeOf(client.createPromise(promiseRequest({ amount: { amountMinor: 10_000, currency: 'EUR' } }), md())))
+        .code,
+    ).toBe(status.INVALID_ARGUMENT);
+    for (const amountMinor of [0, -100]) {
+      expect((await codeOf(client.createPromise(promiseRequest({ amount: USD(amountMinor) }), md()))).code).toBe(
+        status.INVALID_ARGUMENT,
+      );
+      expect((await codeOf(client.createSettlement(settlementRequest(accountId, amountMinor), md()))).code).toBe(
+        status.INVALID_ARGUMENT,
+      );
+    }
+    expect((await codeOf(client.createPromise(promiseRequest({ dueDate: '2026-03-01' }), md()))).details).toMatch(
+      /in the past/,
+    );
+    const [{ n: promisesStored }] = await sut.dataSource.query(
+      `SELECT count(*)::int AS n FROM promises.promise WHERE account_id = $1`,
+      [accountId],
+    );
+    expect({ promisesStored, ...(await rows(accountId)) }).toEqual({
+      promisesStored: 0,
+      plans: 0,
+      instalments: 0,
+      settlements: 0,
+      approvals: 0,
+    });
+    expect((await client.createPromise(promiseRequest({}), md())).promise!.accountId).toBe(accountId);
+  });
+});

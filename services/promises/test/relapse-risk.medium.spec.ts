@@ -1,0 +1,209 @@
+import { Metadata } from '@grpc/grpc-js';
+import { randomUUID } from 'node:crypto';
+import { EventPayload, EventType, ledger, promises, scoring } from '@collections/contracts';
+import { ConsumedEvent, EventHandlers } from '@collections/messaging';
+import { grpcClient, metadataFromPrincipalHeaders } from '@collections/platform';
+import { ServiceUnderTest, startServiceUnderTest, waitFor } from '@collections/testing';
+import {
+  ChampionChallengerConfig,
+  LiveModels,
+  RescoreAccountUseCase,
+  createScoringService,
+  featureStoreHandlers,
+} from '@collections/scoring';
+import { relapseRisk } from '../src/relapse/domain/relapse-risk';
+import { GrpcAccountScorer } from '../src/relapse/scoring-port';
+import { createPromisesService } from '../src/promises.service';
+import { deliver, published, startConsumers } from './support/events';
+
+const USD = (amountMinor: number) => ({ amountMinor, currency: 'USD' });
+const MODELS: ChampionChallengerConfig = { champion: 'uci-gbdt-v1', challenger: undefined, challengerShare: 0 };
+const MONTHS = ['2025-09', '2025-10', '2025-11', '2025-12', '2026-01', '2026-02'];
+
+/** A completed plan scored by the real scoring service (its own database, its models, its gRPC API). */
+describe('relapse risk after a completed plan (real scoring service, real PostgreSQL)', () => {
+  let scoringSut: ServiceUnderTest;
+  let sut: ServiceUnderTest;
+  let scorer: GrpcAccountScorer;
+  let scoringHandlers: EventHandlers;
+  let scoringClient: ReturnType<typeof grpcClient<typeof scoring.ScoringServiceService>>;
+  let client: ReturnType<typeof grpcClient<typeof promises.PromisesServiceService>>;
+  let md: () => Metadata;
+  let n = 0;
+
+  beforeAll(async () => {
+    scoringSut = await startServiceUnderTest(createScoringService({ models: MODELS }));
+    scoringClient = grpcClient(scoring.ScoringServiceService, scoringSut.app.grpcAddress);
+    // The scoring service's own feature store, fed as its consumer would feed it from the ledger's topics.
+    scoringHandlers = featureStoreHandlers(new RescoreAccountUseCase(scoringSut.clock, LiveModels.load(MODELS)));
+    const definition = createPromisesService({
+      scorer: { score: (...args) => scorer.score(...args), close: () => undefined },
+    });
+    sut = await startServiceUnderTest(definition);
+    // Each service under test invents its tenants: the promises tenant calls scoring with the scoring tenant's key.
+    scorer = new GrpcAccountScorer(scoringSut.app.grpcAddress, `${sut.tenant}:${scoringSut.apiKey}`);
+    client = grpcClient(promises.PromisesServiceService, sut.app.grpcAddress);
+    md = () => metadataFromPrincipalHeaders({ apiKey: sut.apiKey });
+    await startConsumers(sut, definition);
+  });
+  afterAll(async () => {
+    client.close();
+    scoringClient.close();
+    scorer.close();
+    await sut.context.backbone.stop();
+    await sut.close();
+    await scoringSut.close();
+  });
+
+  async function toScoring<T extends EventType>(type: T, payload: EventPayload<T>, key: string): Promise<void> {
+    const event = {
+      id: randomUUID(),
+      type,
+      source: '/collections/ledger',
+      time: scoringSut.clock.now(),
+      tenantId: scoringSut.tenant,
+      key,
+      payload,
+      topic: 'test',
+      partition: 0,
+      offset: '0',
+    } as ConsumedEvent<T>;
+    const handler = scoringHandlers[type] as ((e: ConsumedEvent<T>, c: unknown) => Promise<void>) | undefined;
+    await scoringSut.dataSource.transaction((tx) =>
+      handler!(event, { tx, outbox: scoringSut.context.backbone.outbox }),
+    );
+  }
+
+  /** An account the scoring service knows: six statements, paid as `paidShare` of each bill. */
+  async function scoredAccount(paidShare: number): Promise<string> {
+    const id = `acct-${++n}-${randomUUID().slice(0, 6)}`;
+    await toScoring(
+      'collections.ledger.v1.AccountOpened',
+      ledger.AccountOpened.fromPartial({ accountId: id, currency: 'USD', creditLimitMinor: 500_000 }),
+      id,
+    );
+    for (const [i, month] of MONTHS.entries()) {
+      await toScoring(
+        'collections.ledger.v1.StatementIssued',
+        ledger.StatementIssued.fromPartial({
+          accountId: id,
+          cycle: i + 1,
+          statementDate: `${month}-05`,
+          amountDue: USD(100_000),
+          hasReportedStatus: true,
+          reportedStatus: paidShare >= 1 ? -1 : 2,
+        }),
+        id,
+      );
+      if (paidShare > 0) {
+        await toScoring(
+          'collections.ledger.v1.PaymentPosted',
+          ledger.PaymentPosted.fromPartial({
+            accountId: id,
+            paymentId: `${id}-p${i}`,
+            amount: USD(Math.round(100_000 * paidShare)),
+            postedAt: new Date(`${month}-20T12:00:00Z`),
+          }),
+          id,
+        );
+      }
+    }
+    await toScoring(
+      'collections.ledger.v1.BalanceChanged',
+      ledger.BalanceChanged.fromPartial({ balance: { accountId: id, total: USD(30_000), daysPastDue: 40 } }),
+      id,
+    );
+    return id;
+  }
+
+  /** A two-instalment plan on the account, paid in full: its PlanCompleted, as the relay would publish it. */
+  async function completePlan(accountId: string): Promise<promises.PlanCompleted> {
+    const { plan } = await client.createPlan(
+      {
+        accountId,
+        total: USD(30_000),
+        downPayment: undefined,
+        instalments: 2,
+        frequency: promises.PlanFrequency.PLAN_FREQUENCY_WEEKLY,
+        firstDate: '2026-03-10',
+        channel: promises.PlanChannel.PLAN_CHANNEL_CALL,
+        takenBy: promises.TakenBy.TAKEN_BY_BOT,
+        agentId: '',
+        idempotencyKey: `plan-${accountId}`,
+      },
+      md(),
+    );
+    await deliver(sut, 'collections.ledger.v1.PaymentPosted', {
+      paymentId: randomUUID(),
+      accountId,
+      amount: USD(30_000),
+      balanceAfter: USD(0),
+      postedAt: sut.clock.now(),
+      reference: '',
+    });
+    const completed = (await published(sut, 'collections.promises.v1.PlanCompleted')).find(
+      (e) => e.planId === plan!.planId,
+    );
+    expect(completed).toBeDefined();
+    return completed!;
+  }
+
+  const assessments = async (planId: string) =>
+    (await published(sut, 'collections.promises.v1.RelapseRiskAssessed')).filter((e) => e.planId === planId);
+
+  it('scores the account when its plan completes and publishes the relapse risk once, even when redelivered', async () => {
+    const accountId = await scoredAccount(1);
+    const completed = await completePlan(accountId);
+    const eventId = await deliver(
+      sut,
+      'collections.promises.v1.PlanCompleted',
+      completed,
+      undefined,
+      'promises-relapse',
+    );
+    const [assessed] = await waitFor(async () => {
+      const found = await assessments(completed.planId);
+      return found.length > 0 ? found : undefined;
+    });
+    const score = await scoringClient.scoreAccount(
+      { accountId },
+      metadataFromPrincipalHeaders({ apiKey: scoringSut.apiKey }),
+    );
+    expect(assessed).toEqual({
+      planId: completed.planId,
+      accountId,
+      ...(({ risk, level }) => ({ relapseRisk: risk, level }))(relapseRisk(score.probabilityToPay)),
+      probabilityToPay: score.probabilityToPay,
+      segment: score.segment,
+      modelVersion: score.modelVersion,
+      reasons: score.reasons,
+      assessedAt: sut.clock.now(),
+    });
+    expect(assessed.reasons.length).toBeGreaterThan(0);
+
+    await deliver(sut, 'collections.promises.v1.PlanCompleted', completed, eventId, 'promises-relapse'); // redelivery
+    await deliver(sut, 'collections.promises.v1.PlanCompleted', completed, undefined, 'promises-relapse'); // republished
+    expect(await assessments(completed.planId)).toHaveLength(1);
+  });
+
+  it('rates an account that paid little before the plan as riskier than one that always paid', async () => {
+    const [good, poor] = await Promise.all([scoredAccount(1), scoredAccount(0.1)]);
+    const risks: number[] = [];
+    for (const accountId of [good, poor]) {
+      const completed = await completePlan(accountId);
+      await deliver(sut, 'collections.promises.v1.PlanCompleted', completed, undefined, 'promises-relapse');
+      risks.push((await assessments(completed.planId))[0].relapseRisk);
+    }
+    expect(risks[1]).toBeGreaterThan(risks[0]);
+  });
+});
+
+describe(relapseRisk.name, () => {
+  it('is the complement of the probability to pay, banded low / medium / high', () => {
+    const L = promises.RelapseRiskLevel;
+    expect(relapseRisk(0.9)).toEqual({ risk: 0.1, level: L.RELAPSE_RISK_LEVEL_LOW });
+    expect(relapseRisk(0.7)).toEqual({ risk: 0.3, level: L.RELAPSE_RISK_LEVEL_MEDIUM });
+    expect(relapseRisk(0.2)).toEqual({ risk: 0.8, level: L.RELAPSE_RISK_LEVEL_HIGH });
+    expect(relapseRisk(1.2).risk).toBe(0);
+  });
+});

@@ -1,0 +1,230 @@
+import { randomUUID } from 'node:crypto';
+import { ledger, promises } from '@collections/contracts';
+import { PaymentLinkSigner, grpcClient, metadataFromPrincipalHeaders } from '@collections/platform';
+import { ServiceUnderTest, startServiceUnderTest } from '@collections/testing';
+import { ledgerService } from '@collections/ledger';
+import { createPromisesService } from '../src/promises.service';
+import { GrpcSettlementLedger } from '../src/settlements/ledger-port';
+
+const USD = (amountMinor: number) => ({ amountMinor, currency: 'USD' });
+const SECRET = 'the-payment-link-secret-shared-with-the-orchestrator';
+const DAY = 86_400_000;
+
+/** The payment-link landing API as the debtor's browser uses it: no API key, only the link's token. */
+describe('self-service payment-link landing API (real ledger, real PostgreSQL)', () => {
+  let ledgerSut: ServiceUnderTest;
+  let sut: ServiceUnderTest;
+  let ledgerPort: GrpcSettlementLedger;
+  let ledgerClient: ReturnType<typeof grpcClient<typeof ledger.LedgerServiceService>>;
+  // What the orchestrator signs its links with (libs/platform), under the same secret.
+  const orchestratorLinks = new PaymentLinkSigner(SECRET, 'https://pay.example/p');
+  let n = 0;
+
+  beforeAll(async () => {
+    ledgerSut = await startServiceUnderTest(ledgerService);
+    ledgerClient = grpcClient(ledger.LedgerServiceService, ledgerSut.app.grpcAddress);
+    sut = await startServiceUnderTest(
+      createPromisesService({
+        ledger: {
+          balanceOf: (...args) => ledgerPort.balanceOf(...args),
+          standing: (...args) => ledgerPort.standing(...args),
+          postDiscount: (...args) => ledgerPort.postDiscount(...args),
+          close: () => undefined,
+        },
+        selfService: {
+          secret: SECRET,
+          perToken: { limit: 4, windowMs: 60_000 },
+          perClient: { limit: 10, windowMs: 60_000 },
+        },
+      }),
+    );
+    ledgerPort = new GrpcSettlementLedger(ledgerSut.app.grpcAddress, `${sut.tenant}:${ledgerSut.apiKey}`);
+  });
+  afterAll(async () => {
+    ledgerClient.close();
+    ledgerPort.close();
+    await sut.close();
+    await ledgerSut.close();
+  });
+  // Each test starts with fresh rate windows.
+  beforeEach(() => sut.clock.advance(61_000));
+
+  /** A ledger account owing `opening` USD, past due since 2026-01-05 (56 days on 2026-03-02). */
+  async function newAccount(opening: number): Promise<string> {
+    const id = `acct-${++n}-${randomUUID().slice(0, 6)}`;
+    const md = metadataFromPrincipalHeaders({ apiKey: ledgerSut.apiKey });
+    await ledgerClient.upsertDebtor(
+      { debtor: ledger.Debtor.fromPartial({ debtorId: `d-${id}`, kind: 'person', displayName: 'Ana', country: 'CO' }) },
+      md,
+    );
+    await ledgerClient.openAccount(
+      ledger.OpenAccountRequest.fromPartial({
+        accountId: id,
+        externalRef: `crm-${id}`,
+        product: ledger.Product.PRODUCT_CREDIT_CARD,
+        currency: 'USD',
+        openedOn: '2025-01-01',
+        timeZone: 'UTC',
+        debtors: [{ debtorId: `d-${id}`, role: ledger.DebtorRole.DEBTOR_ROLE_PRIMARY }],
+      }),
+      md,
+    );
+    await ledgerClient.postCharge(
+      {
+        accountId: id,
+        kind: ledger.EntryKind.ENTRY_KIND_CHARGE,
+        amount: USD(opening),
+        idempotencyKey: `open-${id}`,
+        effectiveDate: '2026-01-05',
+        memo: '',
+      },
+      md,
+    );
+    await ledgerClient.issueStatement(
+      {
+        accountId: id,
+        cycle: 1,
+        statementDate: '2026-01-05',
+        dueDate: '2026-01-05',
+        amountDue: USD(opening),
+        minimumDue: USD(opening),
+      },
+      md,
+    );
+    return id;
+  }
+
+  const linkFor = (accountId: string, validForMs = 7 * DAY, tenantId = sut.tenant) =>
+    orchestratorLinks.sign({ tenantId, accountId, expiresAt: new Date(sut.clock.now().getTime() + validForMs) }).token;
+
+  const get = (token?: string) =>
+    fetch(`${sut.app.httpUrl}/v1/self-service`, { headers: token ? { 'x-payment-link-token': token } : {} });
+  const accept = (token: string, body: object) =>
+    fetch(`${sut.app.httpUrl}/v1/self-service/accept`, {
+      method: 'POST',
+      headers: { 'x-payment-link-token': token, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+  const stored = async (accountId: string) =>
+    (
+      (await sut.dataSource.query(
+        `SELECT (SELECT count(*)::int FROM promises.payment_plan WHERE account_id = $1) AS plans,
+                (SELECT count(*)::int FROM promises.settlement WHERE account_id = $1) AS settlements`,
+        [accountId],
+      )) as { plans: number; settlements: number }[]
+    )[0];
+
+  it('shows the debtor their balance and the offers self-service may grant, with no API key', async () => {
+    const accountId = await newAccount(90_000);
+    const answer = await get(linkFor(accountId));
+    expect(answer.status).toBe(200);
+    const view = (await answer.json()) as {
+      accountId: string;
+      balance: unknown;
+      daysPastDue: number;
+      offers: { offerId: string; settlement?: { amount: unknown; discount: unknown }; plan?: { total: unknown } }[];
+      linkExpiresAt: string;
+    };
+    expect(view).toMatchObject({ accountId, balance: USD(90_000), daysPastDue: 56 });
+    // 56 days past due earns 10% off, all self-service may grant; plans up to 6 instalments.
+    expect(view.offers.map((o) => o.offerId)).toEqual(['settlement', 'plan-3', 'plan-6']);
+    expect(view.offers[0].settlement).toMatchObject({ amount: USD(81_000), discount: USD(9_000) });
+    expect(view.offers[1].plan).toMatchObject({ total: USD(90_000) });
+    expect(new Date(view.linkExpiresAt).getTime()).toBeGreaterThan(sut.clock.now().getTime());
+  });
+
+  it('lets the debtor accept an offer once: a plan taken by self-service on the web', async () => {
+    const accountId = await newAccount(90_000);
+    const token = linkFor(accountId);
+    const first = await accept(token, { offerId: 'plan-6', idempotencyKey: 'click-1' });
+    expect(first.status).toBe(201);
+    const { plan } = (await first.json()) as {
+      plan: { planId: string; takenBy: number; channel: number; instalments: unknown[] };
+    };
+    expect(plan).toMatchObject({
+      takenBy: promises.TakenBy.TAKEN_BY_SELF_SERVICE,
+      channel: promises.PlanChannel.PLAN_CHANNEL_WEB,
+    });
+    expect(plan.instalments).toHaveLength(7);
+    const again = await accept(token, { offerId: 'plan-6', idempotencyKey: 'click-1' });
+    expect(((await again.json()) as { plan: { planId: string } }).plan.planId).toBe(plan.planId);
+
+    const settled = await accept(token, { offerId: 'settlement', idempotencyKey: 'click-2' });
+    expect(settled.status).toBe(201);
+    expect(((await settled.json()) as { settlement: { amount: unknown } }).settlement.amount).toEqual(USD(81_000));
+
+    const unknown = await accept(token, { offerId: 'plan-24', idempotencyKey: 'click-3' });
+    expect(unknown.status).toBe(404);
+    expect(await unknown.json()).toMatchObject({ message: 'offer plan-24 is not offered on this account now' });
+    // (A second link for the account: the first has used up its requests for the minute.)
+    expect((await accept(linkFor(accountId, 8 * DAY), { offerId: 'plan-3' })).status).toBe(400);
+    expect(await stored(accountId)).toEqual({ plans: 1, settlements: 1 });
+  });
+
+  it('refuses expired, tampered, foreign and missing tokens with a clear error, and creates nothing', async () => {
+    const accountId = await newAccount(50_000);
+    const other = await newAccount(70_000);
+    const expired = linkFor(accountId, 60_000);
+    sut.clock.advance(60_000);
+    const late = await get(expired);
+    expect(late.status).toBe(401);
+    expect(await late.json()).toEqual({
+      code: 'UNAUTHENTICATED',
+      message: 'this payment link has expired; ask for a new one',
+    });
+    expect((await accept(expired, { offerId: 'plan-3', idempotencyKey: 'k' })).status).toBe(401);
+
+    // The link is bound to its tenant and account: pointing it at another account breaks its signature.
+    const [payload, mac] = linkFor(accountId).split('.');
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as Record<string, unknown>;
+    const forged = `${Buffer.from(JSON.stringify({ ...claims, a: other })).toString('base64url')}.${mac}`;
+    const tampered = await get(forged);
+    expect(tampered.status).toBe(403);
+    expect(await tampered.json()).toEqual({
+      code: 'PERMISSION_DENIED',
+      message: 'this payment link is not valid (it was altered or not issued by us)',
+    });
+    const strangers = new PaymentLinkSigner('someone-elses-secret-of-at-least-32-bytes', 'https://evil.example');
+    const foreign = strangers.sign({
+      tenantId: sut.tenant,
+      accountId,
+      expiresAt: new Date(sut.clock.now().getTime() + DAY),
+    });
+    expect((await accept(foreign.token, { offerId: 'plan-3', idempotencyKey: 'k' })).status).toBe(403);
+    expect((await get()).status).toBe(401);
+    expect((await get('not-a-token')).status).toBe(401);
+    // An API key is no way in either.
+    const withKey = await fetch(`${sut.app.httpUrl}/v1/self-service`, { headers: { 'x-api-key': sut.apiKey } });
+    expect(withKey.status).toBe(401);
+    // The genuine link reads its own account only.
+    const own = (await (await get(linkFor(other))).json()) as { accountId: string; balance: unknown };
+    expect(own).toMatchObject({ accountId: other, balance: USD(70_000) });
+    expect(await stored(accountId)).toEqual({ plans: 0, settlements: 0 });
+  });
+
+  it('answers 429 with Retry-After past the rate per link, and per client address', async () => {
+    const links = await Promise.all([newAccount(10_000), newAccount(20_000), newAccount(30_000)]).then((ids) =>
+      ids.map((id) => linkFor(id)),
+    );
+    for (let i = 0; i < 4; i++) expect((await get(links[0])).status).toBe(200);
+    const limited = await get(links[0]);
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(Number(limited.headers.get('retry-after'))).toBeLessThanOrEqual(60);
+    expect(await limited.json()).toMatchObject({
+      code: 'RATE_LIMITED',
+      message: expect.stringMatching(/^too many requests for this payment link; retry in \d+ s$/),
+    });
+    // Another link from the same address is still served, until the address has made 10 requests.
+    for (let i = 0; i < 4; i++) expect((await get(links[1])).status).toBe(200);
+    expect((await get(links[2])).status).toBe(200);
+    const byAddress = await get(links[2]);
+    expect(byAddress.status).toBe(429);
+    expect(await byAddress.json()).toMatchObject({ message: expect.stringMatching(/from this address/) });
+    // Guessing tokens is throttled the same way.
+    expect((await get('guess.guess')).status).toBe(429);
+
+    sut.clock.advance(60_000);
+    expect((await get(links[0])).status).toBe(200);
+  });
+});

@@ -10,6 +10,8 @@ const services = ['ledger', 'scoring', 'orchestrator', 'promises', 'reporting'];
 const env = { API_KEYS: 'demo:demo-key', ...process.env };
 // promises settles through the ledger's gRPC API (ledger on 50051), as the same tenants
 env.PROMISES_LEDGER_API_KEYS ??= env.API_KEYS;
+// the orchestrator reads debtors' addresses from the ledger's gRPC API at send time
+env.ORCHESTRATOR_LEDGER_API_KEYS ??= env.API_KEYS;
 const children = services.map((name) => {
   const child = spawn(process.execPath, [join(root, 'services', name, 'dist', 'main.js')], {
     env,

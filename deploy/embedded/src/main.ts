@@ -31,6 +31,9 @@ async function main(): Promise<void> {
   // tenants it serves.
   process.env.PROMISES_LEDGER_GRPC_ADDRESS ??= `${config.grpc.host}:${config.grpc.port}`;
   process.env.PROMISES_LEDGER_API_KEYS ??= config.apiKeys;
+  // The orchestrator asks the ledger for debtors' addresses at send time, the same way.
+  process.env.ORCHESTRATOR_LEDGER_GRPC_ADDRESS ??= `${config.grpc.host}:${config.grpc.port}`;
+  process.env.ORCHESTRATOR_LEDGER_API_KEYS ??= config.apiKeys;
   const logger = createLogger({ service: 'platform', level: config.logLevel });
   const tracing = startTracing('platform', { logger });
   const started = Date.now();

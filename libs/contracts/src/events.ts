@@ -14,6 +14,13 @@ import {
 import { AccountChargedOff, AccountClosed, AccountSettled } from './generated/collections/ledger/v1/lifecycle';
 import { ContactDecision } from './generated/collections/orchestrator/v1/orchestrator';
 import {
+  ContactDelivered,
+  ContactFailed,
+  ContactScheduled,
+  ContactSent,
+  OptOutRecorded,
+} from './generated/collections/orchestrator/v1/dispatch';
+import {
   InstalmentDueSoon,
   InstalmentMissed,
   PlanCompleted,
@@ -129,6 +136,31 @@ export const EVENTS = {
     Topic.OrchestratorContact,
     ContactDecision,
     'The orchestrator allowed or refused a contact, with its reasons.',
+  ),
+  'collections.orchestrator.v1.ContactScheduled': event(
+    Topic.OrchestratorContact,
+    ContactScheduled,
+    "A contact was put on an account's schedule at an instant the contact law allows.",
+  ),
+  'collections.orchestrator.v1.ContactSent': event(
+    Topic.OrchestratorContact,
+    ContactSent,
+    'A scheduled contact was accepted by its channel provider.',
+  ),
+  'collections.orchestrator.v1.ContactFailed': event(
+    Topic.OrchestratorContact,
+    ContactFailed,
+    'A scheduled contact could not be sent (invalid address, refused, retries exhausted, no route).',
+  ),
+  'collections.orchestrator.v1.ContactDelivered': event(
+    Topic.OrchestratorContact,
+    ContactDelivered,
+    'The channel provider reported a contact delivered or read.',
+  ),
+  'collections.orchestrator.v1.OptOutRecorded': event(
+    Topic.OrchestratorContact,
+    OptOutRecorded,
+    'A debtor opted out of a channel; pending contacts on it were cancelled.',
   ),
   'collections.promises.v1.PromiseKept': event(
     Topic.PromisesPromise,

@@ -6,6 +6,7 @@ export * as reconciliation from './generated/collections/ledger/v1/reconciliatio
 export * as ledgerLifecycle from './generated/collections/ledger/v1/lifecycle';
 export * as scoring from './generated/collections/scoring/v1/scoring';
 export * as orchestrator from './generated/collections/orchestrator/v1/orchestrator';
+export * as orchestratorDispatch from './generated/collections/orchestrator/v1/dispatch';
 export * as promises from './generated/collections/promises/v1/promises';
 export * as reporting from './generated/collections/reporting/v1/reporting';
 export * from './events';

@@ -13,6 +13,7 @@ import { defaultTemplateExists } from './templates/domain';
 import { OrchestratorChannelDeliveries1763900006000 } from './migrations/1763900006000-orchestrator-channel-deliveries';
 import { ChannelWebhooksController } from './channels/channel-webhooks.controller';
 import { CHANNEL_PROVIDERS, channelProvidersFromEnv } from './channels/config';
+import { OrchestratorAgentQueues1763900007100 } from './migrations/1763900007100-orchestrator-agent-queues';
 
 /** services/orchestrator: whom to contact, when and how (walking skeleton: decision per score). */
 export const orchestratorService: ServiceDefinition = {
@@ -22,6 +23,7 @@ export const orchestratorService: ServiceDefinition = {
     OrchestratorDebtorFacts1763900003100,
     OrchestratorChannelDeliveries1763900006000,
     OrchestratorStrategies1763900006100,
+    OrchestratorAgentQueues1763900007100,
   ],
   module: (ctx) => ({
     module: class OrchestratorModule {},

@@ -21,6 +21,12 @@ import {
   OptOutRecorded,
 } from './generated/collections/orchestrator/v1/dispatch';
 import {
+  AgentTaskCreated,
+  CallOutcomeRecorded,
+  DebtorReplied,
+  PaymentIntentExpressed,
+} from './generated/collections/orchestrator/v1/agents';
+import {
   InstalmentDueSoon,
   InstalmentMissed,
   PlanCompleted,
@@ -45,6 +51,7 @@ export enum Topic {
   OrchestratorContact = 'collections.orchestrator.contact.v1',
   PromisesPromise = 'collections.promises.promise.v1',
   PromisesPlan = 'collections.promises.plan.v1',
+  OrchestratorAgent = 'collections.orchestrator.agent.v1',
 }
 
 /** Dead letters of one consuming service: the original record plus the reason it failed. */
@@ -191,6 +198,26 @@ export const EVENTS = {
     Topic.PromisesPlan,
     PlanDefaulted,
     'A payment plan defaulted after too many missed instalments.',
+  ),
+  'collections.orchestrator.v1.AgentTaskCreated': event(
+    Topic.OrchestratorAgent,
+    AgentTaskCreated,
+    'A task (call, reply review, negotiation) was put in an agent queue.',
+  ),
+  'collections.orchestrator.v1.CallOutcomeRecorded': event(
+    Topic.OrchestratorAgent,
+    CallOutcomeRecorded,
+    "A call's outcome was recorded by an agent or the voice bot.",
+  ),
+  'collections.orchestrator.v1.DebtorReplied': event(
+    Topic.OrchestratorContact,
+    DebtorReplied,
+    'A debtor replied to a message (the text is not carried).',
+  ),
+  'collections.orchestrator.v1.PaymentIntentExpressed': event(
+    Topic.OrchestratorContact,
+    PaymentIntentExpressed,
+    "A debtor's reply stated an intent to pay, with an amount and/or a date.",
   ),
 } as const;
 

@@ -13,6 +13,7 @@ import { StrategiesUseCase } from './strategies/usecases/strategies.usecase';
 import { PaymentLinkSigner, defaultTemplateExists } from './templates/domain';
 import { OrchestratorChannelDeliveries1763900006000 } from './migrations/1763900006000-orchestrator-channel-deliveries';
 import { ChannelWebhooksController } from './channels/channel-webhooks.controller';
+import { OrchestratorAgentQueues1763900007100 } from './migrations/1763900007100-orchestrator-agent-queues';
 import { CHANNEL_PROVIDERS, ChannelProviders, channelProvidersFromEnv } from './channels/config';
 import { ContactDirectory, GrpcContactDirectory } from './dispatch/contact-directory';
 import { DISPATCH, DISPATCH_CHECK_MS, DispatchScheduler } from './dispatch/dispatch.scheduler';
@@ -26,7 +27,7 @@ import {
   DailyPlanningScheduler,
   DailyPlanningUseCase,
 } from './planning/usecases/daily-planning.usecase';
-import { AgentEscalation, PlanAccountUseCase } from './planning/usecases/plan-account.usecase';
+import { AgentEscalation, AgentQueueEscalation, PlanAccountUseCase } from './planning/usecases/plan-account.usecase';
 
 export interface OrchestratorServiceDependencies {
   /** Debtors' names and addresses; by default the ledger's gRPC API at ORCHESTRATOR_LEDGER_GRPC_ADDRESS. */
@@ -35,6 +36,7 @@ export interface OrchestratorServiceDependencies {
   providers?: ChannelProviders;
   /** Overrides of the dispatcher's waits and test seams. */
   dispatch?: Partial<Pick<DispatchDependencies, 'delay' | 'random' | 'backoff' | 'afterProviderCall'>>;
+  /** Where escalations go; by default a call task in the orchestrator's agent work queues. */
   escalation?: AgentEscalation;
 }
 
@@ -45,7 +47,7 @@ export function createOrchestratorService(deps: OrchestratorServiceDependencies 
   const plannerFor = (ctx: ServiceContext) => {
     let planner = planners.get(ctx);
     if (!planner) {
-      planner = new PlanAccountUseCase(ctx, repo, deps.escalation);
+      planner = new PlanAccountUseCase(ctx, repo, deps.escalation ?? new AgentQueueEscalation());
       planners.set(ctx, planner);
     }
     return planner;
@@ -60,6 +62,7 @@ export function createOrchestratorService(deps: OrchestratorServiceDependencies 
       OrchestratorChannelDeliveries1763900006000,
       OrchestratorStrategies1763900006100,
       OrchestratorPlanner1763900007000,
+      OrchestratorAgentQueues1763900007100,
     ],
     module: (ctx) => {
       const config = loadPlannerConfig();

@@ -114,6 +114,12 @@ describe('one account’s contact cycle, planned and dispatched on the injected 
       [accountId],
     );
 
+  const agentTasks = (accountId: string) =>
+    q<{ kind: string; queue: string; segment: string }>(
+      `SELECT kind, queue, segment FROM agent_task WHERE account_id = $1`,
+      [accountId],
+    );
+
   beforeAll(async () => {
     mailbox = join(mkdtempSync(join(tmpdir(), 'smtp-')), 'received.jsonl');
     smtp = startProcess('smtp-server', process.execPath, [join(__dirname, '../support/smtp-server.mjs')], {
@@ -274,6 +280,13 @@ describe('one account’s contact cycle, planned and dispatched on the injected 
       [accountId],
     );
     expect(account).toEqual({ escalated: true, steps_done: ['d-3', 'd+1', 'd+5'] });
+    expect(await agentTasks(accountId)).toEqual([{ kind: 'call', queue: 'early-agents', segment: 'negotiate' }]);
+    const created = (await published(sut, 'collections.orchestrator.v1.AgentTaskCreated')).filter(
+      (e) => e.accountId === accountId,
+    );
+    expect(created).toHaveLength(1);
+    await dailyRun(); // a second run the same day queues nothing more
+    expect(await agentTasks(accountId)).toHaveLength(1);
     const decisions = await published(sut, 'collections.orchestrator.v1.ContactDecision');
     expect(decisions.filter((d) => d.accountId === accountId).at(-1)).toMatchObject({
       channel: orchestrator.Channel.CHANNEL_CALL,
@@ -332,6 +345,7 @@ describe('one account’s contact cycle, planned and dispatched on the injected 
       accountId,
     ]);
     expect(account.escalated).toBe(false);
+    expect(await agentTasks(accountId)).toEqual([]);
   });
 
   it('sends once when the dispatcher dies between the provider call and recording it: the restart re-sends under the same key', async () => {

@@ -12,6 +12,7 @@ import {
   assignArm,
   chooseStrategy,
 } from '../../strategies/domain';
+import { createAgentTask } from '../../agents';
 import { PlanOutcome, PolicyVerdict, planNextContact } from '../domain/contact-plan';
 import { ActiveStrategy, PlannerAccountRow, PlannerRepository } from '../planner.repository';
 
@@ -32,8 +33,35 @@ export interface AgentEscalation {
   escalate(
     tx: EntityManager,
     outbox: Outbox,
-    request: { tenantId: string; accountId: string; queue: string; reason: string; now: Date },
+    request: {
+      tenantId: string;
+      accountId: string;
+      queue: string;
+      segment: string;
+      language: string;
+      reason: string;
+      /** One task per account and strategy entry, however often the account is planned. */
+      causedBy: string;
+      now: Date;
+    },
   ): Promise<void>;
+}
+
+/** Escalation to the orchestrator's own agent work queues: a call task, in the planner's transaction. */
+export class AgentQueueEscalation implements AgentEscalation {
+  async escalate(tx: EntityManager, outbox: Outbox, r: Parameters<AgentEscalation['escalate']>[2]): Promise<void> {
+    await createAgentTask(tx, outbox, {
+      tenantId: r.tenantId,
+      accountId: r.accountId,
+      kind: 'call',
+      queue: r.queue,
+      segment: r.segment,
+      language: r.language,
+      reason: r.reason,
+      causedByEventId: r.causedBy,
+      now: r.now,
+    });
+  }
 }
 
 export type PlanResult = PlanOutcome['kind'] | 'no-account' | 'no-debtor' | 'no-strategy' | 'sending' | 'unchanged';
@@ -55,7 +83,7 @@ export class PlanAccountUseCase {
   constructor(
     private readonly ctx: ServiceContext,
     private readonly repo: PlannerRepository,
-    private readonly escalation?: AgentEscalation,
+    private readonly escalation: AgentEscalation,
   ) {}
 
   async plan(
@@ -236,11 +264,14 @@ export class PlanAccountUseCase {
           reasons: [`escalation: handed to the agent queue ${outcome.queue}`],
           nextPermittedAt: now,
         });
-        await this.escalation?.escalate(tx, outbox, {
+        await this.escalation.escalate(tx, outbox, {
           tenantId,
           accountId,
           queue: outcome.queue,
+          segment: account.segment,
+          language: debtor.language.slice(0, 2),
           reason: `strategy ${chosen.key} escalates at ${snapshotDaysPastDue(snapshot, today)} days past due`,
+          causedBy: `escalation:${accountId}:${chosen.key}:${progress.enteredOn}`,
           now,
         });
         break;

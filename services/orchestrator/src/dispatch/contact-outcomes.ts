@@ -21,9 +21,12 @@ export async function recordContactOutcomes(
     if (event.kind === 'status') {
       if (event.status !== 'delivered' && event.status !== 'read') continue;
       const rows = (await tx.query(
-        `UPDATE contact_schedule SET delivered_at = $4
-          WHERE tenant_id = $1 AND channel = $2 AND provider_message_id = $3 AND delivered_at IS NULL
-          RETURNING id, account_id`,
+        // A CTE: TypeORM answers a bare UPDATE ... RETURNING with [rows, count].
+        `WITH delivered AS (
+           UPDATE contact_schedule SET delivered_at = $4
+            WHERE tenant_id = $1 AND channel = $2 AND provider_message_id = $3 AND delivered_at IS NULL
+            RETURNING id, account_id)
+         SELECT id, account_id FROM delivered`,
         [tenantId, channel, event.providerMessageId, at],
       )) as { id: string; account_id: string }[];
       for (const row of rows)
@@ -56,8 +59,10 @@ export async function recordContactOutcomes(
       )) as unknown[];
       if (inserted.length === 0) continue;
       const cancelled = (await tx.query(
-        `UPDATE contact_schedule SET status = 'cancelled', cancel_reason = 'opt-out', updated_at = $4
-          WHERE tenant_id = $1 AND debtor_id = $2 AND channel = $3 AND status = 'pending' RETURNING account_id`,
+        `WITH cancelled AS (
+           UPDATE contact_schedule SET status = 'cancelled', cancel_reason = 'opt-out', updated_at = $4
+            WHERE tenant_id = $1 AND debtor_id = $2 AND channel = $3 AND status = 'pending' RETURNING account_id)
+         SELECT account_id FROM cancelled`,
         [tenantId, debtorId, channel, at],
       )) as { account_id: string }[];
       await outbox.add(tx, {

@@ -206,9 +206,12 @@ export class PlannerRepository {
     channel?: Channel,
   ): Promise<string[]> {
     const rows = (await tx.query(
-      `UPDATE contact_schedule SET status = 'cancelled', cancel_reason = $3, updated_at = $4
-        WHERE tenant_id = $1 AND account_id = $2 AND status = 'pending' AND ($5::text IS NULL OR channel = $5)
-        RETURNING id`,
+      // A CTE: TypeORM answers a bare UPDATE ... RETURNING with [rows, count].
+      `WITH cancelled AS (
+         UPDATE contact_schedule SET status = 'cancelled', cancel_reason = $3, updated_at = $4
+          WHERE tenant_id = $1 AND account_id = $2 AND status = 'pending' AND ($5::text IS NULL OR channel = $5)
+          RETURNING id)
+       SELECT id FROM cancelled`,
       [tenantId, accountId, reason, at, channel ?? null],
     )) as { id: string }[];
     return rows.map((r) => r.id);

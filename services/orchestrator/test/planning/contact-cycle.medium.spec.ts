@@ -22,6 +22,7 @@ import { PlanAccountUseCase } from '../../src/planning/usecases/plan-account.use
 import { PaymentLinkSigner } from '../../src/templates/domain';
 import { StrategyDocument } from '../../src/strategies/domain';
 import { deliver, published, startConsumers } from '../support/events';
+import { deliverWebhook } from '../support/http-stand-in';
 import { startTwilioStandIn } from '../support/twilio-stand-in';
 import { startWhatsAppStandIn } from '../support/whatsapp-stand-in';
 
@@ -451,5 +452,45 @@ describe('one account’s contact cycle, planned and dispatched on the injected 
       (e) => e.accountId === accountId && e.stepId === 'd+1',
     );
     expect(sent).toEqual([expect.objectContaining({ attempts: 3 })]);
+  });
+
+  it('turns receipts into ContactDelivered, and a BAJA reply into an opt-out that cancels the pending WhatsApp', async () => {
+    const { accountId, phone } = await openAccount('optout', '+573001110006');
+    sut.clock.set(bogota('2026-03-09', 6));
+    await dailyRun();
+    sut.clock.set(bogota('2026-03-09', 9));
+    await dispatch();
+    sut.clock.set(bogota('2026-03-13', 10));
+    await dispatch();
+    const sms = twilio.messages.find((m) => m.to === phone)!;
+    const receipt = await deliverWebhook(
+      twilio.statusCallback(sms.sid, 'delivered', `${sut.app.httpUrl}/webhooks/${sut.tenant}/sms`),
+    );
+    expect(receipt.status).toBe(200);
+    const delivered = (await published(sut, 'collections.orchestrator.v1.ContactDelivered')).filter(
+      (e) => e.accountId === accountId,
+    );
+    expect(delivered).toEqual([
+      expect.objectContaining({ channel: orchestrator.Channel.CHANNEL_SMS, providerMessageId: sms.sid, read: false }),
+    ]);
+    expect((await schedule(accountId)).at(-1)).toMatchObject({
+      step_id: 'd+5',
+      channel: 'whatsapp',
+      status: 'pending',
+    });
+
+    const reply = await deliverWebhook(
+      meta.inboundWebhook(`${sut.app.httpUrl}/webhooks/${sut.tenant}/whatsapp`, PHONE_ID, phone.slice(1), 'BAJA'),
+    );
+    expect(reply.status).toBe(200);
+    const optOuts = await published(sut, 'collections.orchestrator.v1.OptOutRecorded');
+    expect(optOuts.filter((e) => e.debtorId === 'debtor-optout')).toEqual([
+      expect.objectContaining({ channel: orchestrator.Channel.CHANNEL_WHATSAPP, accountIds: [accountId] }),
+    ]);
+    expect((await schedule(accountId)).at(-1)).toMatchObject({ step_id: 'd+5', status: 'cancelled' });
+    sut.clock.set(bogota('2026-03-17', 10));
+    await dailyRun();
+    await dispatch();
+    expect(meta.sent.filter((m) => `+${m.to}` === phone)).toHaveLength(0);
   });
 });

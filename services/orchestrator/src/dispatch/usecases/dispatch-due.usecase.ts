@@ -237,10 +237,12 @@ export class DispatchDueContactsUseCase {
           }
         : {}),
     };
-    await this.ctx.dataSource.query(
-      `INSERT INTO contact_address_owner (tenant_id, channel, address_hash, debtor_id) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
-      [row.tenant_id, channel, addressHash(row.tenant_id, channel, to), row.debtor_id],
-    );
+    // A phone number is the debtor's on every phone channel: a STOP on WhatsApp reaches them before any WhatsApp.
+    for (const owned of channel === 'email' ? ['email'] : ['sms', 'whatsapp'])
+      await this.ctx.dataSource.query(
+        `INSERT INTO contact_address_owner (tenant_id, channel, address_hash, debtor_id) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
+        [row.tenant_id, owned, addressHash(row.tenant_id, owned, to), row.debtor_id],
+      );
     const sender = new ReliableSender(provider, {
       store: new PgOutcomeStore(this.ctx.dataSource, provider.channel, message, () => this.ctx.clock.now()),
       delay: this.deps.delay,

@@ -96,7 +96,18 @@ export class PlanAccountUseCase {
   ): Promise<PlanResult> {
     const now = this.ctx.clock.now();
     const account = await this.repo.lockAccount(tx, tenantId, accountId);
-    if (!account || !account.due_date) return 'no-account';
+    if (!account) return 'no-account';
+    if (!account.due_date) {
+      if (cause.answerWithoutStrategy)
+        await this.decide(tx, outbox, account, cause.id, now, {
+          channel: 'sms',
+          at: now,
+          allowed: false,
+          reasons: ['no-due-date: no statement with a due date is known for the account yet'],
+          nextPermittedAt: null,
+        });
+      return 'no-account';
+    }
     const debtor = await this.repo.debtorOf(tx, tenantId, accountId);
     if (!debtor || !debtor.jurisdiction) {
       if (cause.answerWithoutStrategy)

@@ -254,6 +254,8 @@ export class DispatchDueContactsUseCase {
 
   private async record(row: ScheduleRow, result: DeliveryOutcome | Failure): Promise<keyof DispatchSummary> {
     return this.ctx.dataSource.transaction(async (tx) => {
+      // The account first, then its row: the same lock order as the planner's, so no deadlock with a consumer.
+      await this.repo.lockAccount(tx, row.tenant_id, row.account_id);
       const [current] = (await tx.query(
         `SELECT * FROM contact_schedule WHERE tenant_id = $1 AND id = $2 AND status = 'sending' FOR UPDATE`,
         [row.tenant_id, row.id],

@@ -58,13 +58,7 @@ export function plannerHandlers(planner: PlanAccountUseCase, repo: PlannerReposi
     },
     'collections.ledger.v1.StatementIssued': async (event, hc) => {
       const s = event.payload;
-      await repo.ensureAccount(hc.tx, event.tenantId, s.accountId);
-      await hc.tx.query(
-        `UPDATE planner_account SET due_date = $3,
-           balance_minor = CASE WHEN balance_known THEN balance_minor ELSE $4 END
-         WHERE tenant_id = $1 AND account_id = $2 AND (due_date IS NULL OR due_date <= $3)`,
-        [event.tenantId, s.accountId, s.dueDate, money(s.amountDue) ?? 0],
-      );
+      await repo.statementIssued(hc.tx, event.tenantId, s.accountId, s.dueDate, money(s.amountDue) ?? 0);
       await plan(event, hc, s.accountId);
     },
     'collections.ledger.v1.BalanceChanged': async (event, hc) => {

@@ -101,6 +101,23 @@ export class PlannerRepository {
     );
   }
 
+  /** The latest cycle's due date; its amount due stands for the balance until the ledger tells one. */
+  async statementIssued(
+    tx: EntityManager,
+    tenantId: string,
+    accountId: string,
+    dueDate: string,
+    amountDueMinor: number,
+  ): Promise<void> {
+    await this.ensureAccount(tx, tenantId, accountId);
+    await tx.query(
+      `UPDATE planner_account SET due_date = $3,
+         balance_minor = CASE WHEN balance_known THEN balance_minor ELSE $4 END
+       WHERE tenant_id = $1 AND account_id = $2 AND (due_date IS NULL OR due_date <= $3)`,
+      [tenantId, accountId, dueDate, amountDueMinor],
+    );
+  }
+
   async saveProgress(
     tx: EntityManager,
     tenantId: string,

@@ -11,6 +11,7 @@ import {
   admits,
   assignArm,
   chooseStrategy,
+  daysPastDue,
 } from '../../strategies/domain';
 import { createAgentTask } from '../../agents';
 import { PlanOutcome, PolicyVerdict, planNextContact } from '../domain/contact-plan';
@@ -281,7 +282,7 @@ export class PlanAccountUseCase {
           queue: outcome.queue,
           segment: account.segment,
           language: debtor.language.slice(0, 2),
-          reason: `strategy ${chosen.key} escalates at ${snapshotDaysPastDue(snapshot, today)} days past due`,
+          reason: `strategy ${chosen.key} escalates at ${daysPastDue(snapshot.dueDate, today)} days past due`,
           causedBy: `escalation:${accountId}:${chosen.key}:${progress.enteredOn}`,
           now,
         });
@@ -323,10 +324,6 @@ export class PlanAccountUseCase {
       stage: 'plan',
     });
   }
-}
-
-function snapshotDaysPastDue(account: AccountSnapshot, today: string): number {
-  return Math.round((Date.parse(`${today}T00:00:00Z`) - Date.parse(`${account.dueDate}T00:00:00Z`)) / 86_400_000);
 }
 
 /** One audit row and one ContactDecision per decision, in the caller's transaction. */

@@ -15,6 +15,8 @@ env.PROMISES_LEDGER_API_KEYS ??= env.API_KEYS;
 env.PROMISES_SCORING_API_KEYS ??= env.API_KEYS;
 // the orchestrator signs payment links and promises honours them, with one secret
 env.PAYMENT_LINK_SECRET ??= randomBytes(32).toString('base64url');
+// the orchestrator reads debtors' addresses from the ledger's gRPC API at send time
+env.ORCHESTRATOR_LEDGER_API_KEYS ??= env.API_KEYS;
 const children = services.map((name) => {
   const child = spawn(process.execPath, [join(root, 'services', name, 'dist', 'main.js')], {
     env,

@@ -7,6 +7,9 @@ import { progress } from './report';
  * accounts. The work lives in the orchestrator (services/orchestrator/src/policy/cli/bench-policy.ts)
  * so it measures the engine the dispatcher runs; this file starts it and forwards its JSON lines.
  *
+ * Three figures: policy decisions/s, the simplified planning loop, and the service's planner
+ * (planNextContact) with its schedule rows built (not written).
+ *
  * BENCH_SECONDS (default 3) per measured loop; BENCH_ACCOUNTS (default 1,000,000) for the planning run.
  */
 const SCRIPT = join(__dirname, '..', '..', 'services', 'orchestrator', 'dist', 'policy', 'cli', 'bench-policy.js');

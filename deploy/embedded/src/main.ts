@@ -37,6 +37,9 @@ async function main(): Promise<void> {
   // Payment links signed and honoured in this process: a fresh secret unless one is given (links
   // then last until a restart).
   process.env.PAYMENT_LINK_SECRET ??= randomBytes(32).toString('base64url');
+  // The orchestrator asks the ledger for debtors' addresses at send time, the same way.
+  process.env.ORCHESTRATOR_LEDGER_GRPC_ADDRESS ??= `${config.grpc.host}:${config.grpc.port}`;
+  process.env.ORCHESTRATOR_LEDGER_API_KEYS ??= config.apiKeys;
   const logger = createLogger({ service: 'platform', level: config.logLevel });
   const tracing = startTracing('platform', { logger });
   const started = Date.now();

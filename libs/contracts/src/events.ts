@@ -14,6 +14,19 @@ import {
 import { AccountChargedOff, AccountClosed, AccountSettled } from './generated/collections/ledger/v1/lifecycle';
 import { ContactDecision } from './generated/collections/orchestrator/v1/orchestrator';
 import {
+  ContactDelivered,
+  ContactFailed,
+  ContactScheduled,
+  ContactSent,
+  OptOutRecorded,
+} from './generated/collections/orchestrator/v1/dispatch';
+import {
+  AgentTaskCreated,
+  CallOutcomeRecorded,
+  DebtorReplied,
+  PaymentIntentExpressed,
+} from './generated/collections/orchestrator/v1/agents';
+import {
   InstalmentDueSoon,
   InstalmentMissed,
   PlanCompleted,
@@ -39,6 +52,7 @@ export enum Topic {
   OrchestratorContact = 'collections.orchestrator.contact.v1',
   PromisesPromise = 'collections.promises.promise.v1',
   PromisesPlan = 'collections.promises.plan.v1',
+  OrchestratorAgent = 'collections.orchestrator.agent.v1',
 }
 
 /** Dead letters of one consuming service: the original record plus the reason it failed. */
@@ -131,6 +145,31 @@ export const EVENTS = {
     ContactDecision,
     'The orchestrator allowed or refused a contact, with its reasons.',
   ),
+  'collections.orchestrator.v1.ContactScheduled': event(
+    Topic.OrchestratorContact,
+    ContactScheduled,
+    "A contact was put on an account's schedule at an instant the contact law allows.",
+  ),
+  'collections.orchestrator.v1.ContactSent': event(
+    Topic.OrchestratorContact,
+    ContactSent,
+    'A scheduled contact was accepted by its channel provider.',
+  ),
+  'collections.orchestrator.v1.ContactFailed': event(
+    Topic.OrchestratorContact,
+    ContactFailed,
+    'A scheduled contact could not be sent (invalid address, refused, retries exhausted, no route).',
+  ),
+  'collections.orchestrator.v1.ContactDelivered': event(
+    Topic.OrchestratorContact,
+    ContactDelivered,
+    'The channel provider reported a contact delivered or read.',
+  ),
+  'collections.orchestrator.v1.OptOutRecorded': event(
+    Topic.OrchestratorContact,
+    OptOutRecorded,
+    'A debtor opted out of a channel; pending contacts on it were cancelled.',
+  ),
   'collections.promises.v1.PromiseKept': event(
     Topic.PromisesPromise,
     PromiseKept,
@@ -165,6 +204,26 @@ export const EVENTS = {
     Topic.PromisesPlan,
     RelapseRiskAssessed,
     'The risk that an account falls behind again, scored when its payment plan completed.',
+  ),
+  'collections.orchestrator.v1.AgentTaskCreated': event(
+    Topic.OrchestratorAgent,
+    AgentTaskCreated,
+    'A task (call, reply review, negotiation) was put in an agent queue.',
+  ),
+  'collections.orchestrator.v1.CallOutcomeRecorded': event(
+    Topic.OrchestratorAgent,
+    CallOutcomeRecorded,
+    "A call's outcome was recorded by an agent or the voice bot.",
+  ),
+  'collections.orchestrator.v1.DebtorReplied': event(
+    Topic.OrchestratorContact,
+    DebtorReplied,
+    'A debtor replied to a message (the text is not carried).',
+  ),
+  'collections.orchestrator.v1.PaymentIntentExpressed': event(
+    Topic.OrchestratorContact,
+    PaymentIntentExpressed,
+    "A debtor's reply stated an intent to pay, with an amount and/or a date.",
   ),
 } as const;
 

@@ -6,6 +6,8 @@ export * as reconciliation from './generated/collections/ledger/v1/reconciliatio
 export * as ledgerLifecycle from './generated/collections/ledger/v1/lifecycle';
 export * as scoring from './generated/collections/scoring/v1/scoring';
 export * as orchestrator from './generated/collections/orchestrator/v1/orchestrator';
+export * as orchestratorDispatch from './generated/collections/orchestrator/v1/dispatch';
+export * as orchestratorAgents from './generated/collections/orchestrator/v1/agents';
 export * as promises from './generated/collections/promises/v1/promises';
 export * as reporting from './generated/collections/reporting/v1/reporting';
 export * from './events';
@@ -24,7 +26,11 @@ export const GRPC_PACKAGES = {
     extraFiles: ['collections/ledger/v1/reconciliation.proto', 'collections/ledger/v1/lifecycle.proto'],
   },
   scoring: { package: 'collections.scoring.v1', file: 'collections/scoring/v1/scoring.proto' },
-  orchestrator: { package: 'collections.orchestrator.v1', file: 'collections/orchestrator/v1/orchestrator.proto' },
+  orchestrator: {
+    package: 'collections.orchestrator.v1',
+    file: 'collections/orchestrator/v1/orchestrator.proto',
+    extraFiles: ['collections/orchestrator/v1/agents.proto'],
+  },
   promises: { package: 'collections.promises.v1', file: 'collections/promises/v1/promises.proto' },
   reporting: { package: 'collections.reporting.v1', file: 'collections/reporting/v1/reporting.proto' },
 } as const;

@@ -1,48 +1,119 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Topic } from '@collections/contracts';
-import { SERVICE_CONTEXT, ServiceDefinition } from '@collections/runtime';
-import { debtorFactHandlers, decideOnScore } from './decisions/decide-on-score.consumer';
+import { SERVICE_CONTEXT, ServiceContext, ServiceDefinition } from '@collections/runtime';
 import { OrchestratorDebtorFacts1763900003100 } from './migrations/1763900003100-orchestrator-debtor-facts';
 import { OrchestratorGrpcController } from './decisions/orchestrator.grpc';
 import { OrchestratorInitial1763900003000 } from './migrations/1763900003000-orchestrator-initial';
 import { OrchestratorStrategies1763900006100 } from './migrations/1763900006100-orchestrator-strategies';
+import { OrchestratorPlanner1763900007000 } from './migrations/1763900007000-orchestrator-planner';
 import { StrategiesRestController } from './strategies/strategies.controller';
 import { StrategiesRpc } from './strategies/strategies.rpc';
 import { StrategyRepository } from './strategies/strategy.repository';
 import { StrategiesUseCase } from './strategies/usecases/strategies.usecase';
-import { defaultTemplateExists } from './templates/domain';
+import { PaymentLinkSigner, defaultTemplateExists } from './templates/domain';
 import { OrchestratorChannelDeliveries1763900006000 } from './migrations/1763900006000-orchestrator-channel-deliveries';
 import { ChannelWebhooksController } from './channels/channel-webhooks.controller';
-import { CHANNEL_PROVIDERS, channelProvidersFromEnv } from './channels/config';
+import { OrchestratorAgentQueues1763900007100 } from './migrations/1763900007100-orchestrator-agent-queues';
+import { CHANNEL_PROVIDERS, ChannelProviders, channelProvidersFromEnv } from './channels/config';
+import { ContactDirectory, GrpcContactDirectory } from './dispatch/contact-directory';
+import { DISPATCH, DISPATCH_CHECK_MS, DispatchScheduler } from './dispatch/dispatch.scheduler';
+import { DispatchDependencies, DispatchDueContactsUseCase } from './dispatch/usecases/dispatch-due.usecase';
+import { loadPlannerConfig } from './planning/config';
+import { plannerHandlers } from './planning/planner.consumer';
+import { PlannerRepository } from './planning/planner.repository';
+import {
+  DAILY_PLANNING,
+  DAILY_PLANNING_CHECK_MS,
+  DailyPlanningScheduler,
+  DailyPlanningUseCase,
+} from './planning/usecases/daily-planning.usecase';
+import { AgentEscalation, AgentQueueEscalation, PlanAccountUseCase } from './planning/usecases/plan-account.usecase';
 
-/** services/orchestrator: whom to contact, when and how (walking skeleton: decision per score). */
-export const orchestratorService: ServiceDefinition = {
-  name: 'orchestrator',
-  migrations: [
-    OrchestratorInitial1763900003000,
-    OrchestratorDebtorFacts1763900003100,
-    OrchestratorChannelDeliveries1763900006000,
-    OrchestratorStrategies1763900006100,
-  ],
-  module: (ctx) => ({
-    module: class OrchestratorModule {},
-    controllers: [OrchestratorGrpcController, StrategiesRestController, ChannelWebhooksController],
-    providers: [
-      { provide: SERVICE_CONTEXT, useValue: ctx },
-      {
-        provide: StrategiesUseCase,
-        useValue: new StrategiesUseCase(new StrategyRepository(ctx.dataSource), defaultTemplateExists),
-      },
-      StrategiesRpc,
-      { provide: CHANNEL_PROVIDERS, useFactory: () => channelProvidersFromEnv() },
+export interface OrchestratorServiceDependencies {
+  /** Debtors' names and addresses; by default the ledger's gRPC API at ORCHESTRATOR_LEDGER_GRPC_ADDRESS. */
+  directory?: ContactDirectory;
+  /** Channel providers; by default from the environment (SMTP_*, TWILIO_*, WHATSAPP_*). */
+  providers?: ChannelProviders;
+  /** Overrides of the dispatcher's waits and test seams. */
+  dispatch?: Partial<Pick<DispatchDependencies, 'delay' | 'random' | 'backoff' | 'afterProviderCall'>>;
+  /** Where escalations go; by default a call task in the orchestrator's agent work queues. */
+  escalation?: AgentEscalation;
+}
+
+/** services/orchestrator: whom to contact, when and how, within the contact law. */
+export function createOrchestratorService(deps: OrchestratorServiceDependencies = {}): ServiceDefinition {
+  const repo = new PlannerRepository();
+  const planners = new WeakMap<ServiceContext, PlanAccountUseCase>();
+  const plannerFor = (ctx: ServiceContext) => {
+    let planner = planners.get(ctx);
+    if (!planner) {
+      planner = new PlanAccountUseCase(ctx, repo, deps.escalation ?? new AgentQueueEscalation());
+      planners.set(ctx, planner);
+    }
+    return planner;
+  };
+  let providers: ChannelProviders | undefined;
+  const providersOnce = () => (providers ??= deps.providers ?? channelProvidersFromEnv());
+  return {
+    name: 'orchestrator',
+    migrations: [
+      OrchestratorInitial1763900003000,
+      OrchestratorDebtorFacts1763900003100,
+      OrchestratorChannelDeliveries1763900006000,
+      OrchestratorStrategies1763900006100,
+      OrchestratorPlanner1763900007000,
+      OrchestratorAgentQueues1763900007100,
     ],
-  }),
-  consumers: (ctx) => {
-    ctx.backbone.consume({
-      topics: [Topic.ScoringScore, Topic.LedgerDebtor, Topic.LedgerAccount],
-      handlers: {
-        ...debtorFactHandlers,
-        'collections.scoring.v1.AccountScored': (event, hc) => decideOnScore(ctx, event, hc),
-      },
-    });
-  },
-};
+    module: (ctx) => {
+      const config = loadPlannerConfig();
+      const channels = providersOnce();
+      const planner = plannerFor(ctx);
+      const dispatcher = new DispatchDueContactsUseCase(ctx, repo, planner, {
+        providers: { email: channels.email, sms: channels.sms, whatsapp: channels.whatsapp },
+        directory: deps.directory ?? new GrpcContactDirectory(config.ledger.grpcAddress, config.ledger.apiKeys),
+        links: new PaymentLinkSigner(config.paymentLinks.secret, config.paymentLinks.baseUrl),
+        linkDays: config.paymentLinks.days,
+        optOutUrl: config.optOutUrl,
+        delay: (ms) => sleep(ms),
+        random: Math.random,
+        ...deps.dispatch,
+      });
+      return {
+        module: class OrchestratorModule {},
+        controllers: [OrchestratorGrpcController, StrategiesRestController, ChannelWebhooksController],
+        providers: [
+          { provide: SERVICE_CONTEXT, useValue: ctx },
+          {
+            provide: StrategiesUseCase,
+            useValue: new StrategiesUseCase(new StrategyRepository(ctx.dataSource), defaultTemplateExists),
+          },
+          StrategiesRpc,
+          { provide: CHANNEL_PROVIDERS, useValue: channels },
+          { provide: PlanAccountUseCase, useValue: planner },
+          { provide: DAILY_PLANNING, useValue: new DailyPlanningUseCase(ctx, repo, planner) },
+          { provide: DAILY_PLANNING_CHECK_MS, useValue: config.planningCheckMs },
+          DailyPlanningScheduler,
+          { provide: DISPATCH, useValue: dispatcher },
+          { provide: DISPATCH_CHECK_MS, useValue: config.dispatchCheckMs },
+          DispatchScheduler,
+        ],
+      };
+    },
+    consumers: (ctx) => {
+      ctx.backbone.consume({
+        topics: [
+          Topic.ScoringScore,
+          Topic.LedgerDebtor,
+          Topic.LedgerAccount,
+          Topic.LedgerBalance,
+          Topic.LedgerPayment,
+          Topic.PromisesPromise,
+          Topic.PromisesPlan,
+        ],
+        handlers: plannerHandlers(plannerFor(ctx), repo),
+      });
+    },
+  };
+}
+
+export const orchestratorService: ServiceDefinition = createOrchestratorService();

@@ -14,6 +14,7 @@ import {
 import { IncomingMessage } from 'node:http';
 import { Public } from '@collections/platform';
 import { SERVICE_CONTEXT, ServiceContext } from '@collections/runtime';
+import { recordContactOutcomes } from '../dispatch/contact-outcomes';
 import { applyWebhookEvents } from './channel-records';
 import { CHANNEL_PROVIDERS, ChannelProviders } from './config';
 import { ChannelProvider, WebhookRequest } from './domain';
@@ -78,8 +79,10 @@ export class ChannelWebhooksController {
     };
     if (!provider.verifySignature(request)) throw new ForbiddenException('invalid signature');
     const events = provider.parseWebhook(request);
-    await this.ctx.dataSource.transaction((tx) =>
-      applyWebhookEvents(tx, tenant, provider.channel, events, this.ctx.clock.now()),
-    );
+    const at = this.ctx.clock.now();
+    await this.ctx.dataSource.transaction(async (tx) => {
+      await applyWebhookEvents(tx, tenant, provider.channel, events, at);
+      await recordContactOutcomes(tx, this.ctx.backbone.outbox, tenant, provider.channel, events, at);
+    });
   }
 }

@@ -1,10 +1,12 @@
-import { loadConfig, optional, str, url } from '@collections/platform';
+import { int, loadConfig, optional, str, url } from '@collections/platform';
+import { SmtpEmailProvider } from './email/smtp-email.provider';
 import { TwilioSmsProvider } from './sms/twilio.provider';
 import { WhatsAppCloudProvider } from './whatsapp/whatsapp-cloud.provider';
 
 export const CHANNEL_PROVIDERS = Symbol('CHANNEL_PROVIDERS');
 
 export interface ChannelProviders {
+  email?: SmtpEmailProvider;
   sms?: TwilioSmsProvider;
   whatsapp?: WhatsAppCloudProvider;
   /** The public origin providers call (Twilio signs the full URL); else taken from the request's Host. */
@@ -16,6 +18,11 @@ export function channelProvidersFromEnv(env: NodeJS.ProcessEnv = process.env): C
   const c = loadConfig(
     {
       publicBaseUrl: optional(url('CHANNELS_PUBLIC_BASE_URL')),
+      smtp: {
+        host: optional(str('SMTP_HOST')),
+        port: int('SMTP_PORT', { default: 25, min: 1, max: 65535 }),
+        from: optional(str('SMTP_FROM')),
+      },
       twilio: {
         baseUrl: str('TWILIO_BASE_URL', { default: 'https://api.twilio.com' }),
         accountSid: optional(str('TWILIO_ACCOUNT_SID')),
@@ -37,8 +44,11 @@ export function channelProvidersFromEnv(env: NodeJS.ProcessEnv = process.env): C
   );
   const t = c.twilio;
   const w = c.whatsapp;
+  const smtp = c.smtp;
   return {
     publicBaseUrl: c.publicBaseUrl,
+    email:
+      smtp.host && smtp.from ? new SmtpEmailProvider({ host: smtp.host, port: smtp.port, from: smtp.from }) : undefined,
     sms:
       t.accountSid && t.authToken && (t.from || t.messagingServiceSid)
         ? new TwilioSmsProvider({

@@ -1,7 +1,6 @@
 import { ledger, orchestrator } from '@collections/contracts';
 import { Channel, Hold, JURISDICTIONS, Jurisdiction, PastContact, evaluate } from '../../policy/domain';
 import { RULE_PACKS } from '../../policy/packs';
-import { ContactChoice } from './next-contact';
 
 export interface DebtorFacts {
   timeZone: string;
@@ -10,6 +9,13 @@ export interface DebtorFacts {
   /** Channels with a recorded consent; empty means none recorded (treated as "all", per the CLI's rule). */
   consentedChannels: string[];
   activeHolds: ledger.HoldKind[];
+}
+
+/** A channel a strategy chose, before the contact law has looked at it. */
+export interface ContactChoice {
+  channel: orchestrator.Channel;
+  allowed: boolean;
+  reasons: string[];
 }
 
 export interface CheckedContact {

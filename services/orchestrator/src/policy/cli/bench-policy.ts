@@ -2,6 +2,8 @@
 import { Channel, ContactCase, RulePack, TimeZoneClock, evaluate } from '../domain';
 import { RULE_PACKS } from '../packs';
 import { SyntheticDebtor, ZONES_BY_JURISDICTION, seededRandom, syntheticDebtor } from './synthetic-debtors';
+import { planNextContact } from '../../planning/domain/contact-plan';
+import { StrategyDocument, StrategyProgress, addDays, nextAction } from '../../strategies/domain';
 
 /**
  * node services/orchestrator/dist/policy/cli/bench-policy.js [--seconds 3] [--accounts 1000000] [--no-planning]
@@ -10,7 +12,11 @@ import { SyntheticDebtor, ZONES_BY_JURISDICTION, seededRandom, syntheticDebtor }
  * - policy_decisions_per_s: full evaluate() on typical synthetic debtors, beside the raw work of a
  *   bare hours-window check with precomputed offsets over the same cases;
  * - daily_planning_run_s: a day's plan for N synthetic accounts (strategy + policy check, with a
- *   fallback channel or a later slot when refused), beside the same run without the policy check.
+ *   fallback channel or a later slot when refused), beside the same run without the policy check;
+ * - planner_daily_run_s: the same N accounts through the planner the service runs
+ *   (planNextContact: strategy document, arm, preferred window in the debtor's zone, policy, next
+ *   permitted time, fallback) with each schedule row built for a bulk write, beside the strategy
+ *   evaluator alone (nextAction) on the same accounts. Writing the rows to PostgreSQL is not in it.
  */
 const POOL_SIZE = 20_000;
 const MS_PER_DAY = 86_400_000;
@@ -201,10 +207,167 @@ function planningRun(options: Options): void {
   });
 }
 
+/** A typical cadence: pre-due e-mail, due-day SMS, post-due WhatsApp and calls with fallbacks. */
+const BENCH_STRATEGY: StrategyDocument = {
+  name: 'bench cadence',
+  priority: 1,
+  entry: {},
+  arms: [
+    {
+      id: 'champion',
+      weight: 100,
+      steps: [
+        { id: 'd-3', channel: 'email', template: 'reminder', offset: { from: 'due_date', days: -3 } },
+        {
+          id: 'd0',
+          channel: 'sms',
+          template: 'due-today',
+          offset: { from: 'due_date', days: 0 },
+          fallbackChannel: 'email',
+        },
+        {
+          id: 'd+3',
+          channel: 'whatsapp',
+          template: 'overdue',
+          offset: { from: 'due_date', days: 3 },
+          preferredWindow: { from: '10:00', to: '13:00' },
+          fallbackChannel: 'sms',
+        },
+        {
+          id: 'd+10',
+          channel: 'call',
+          template: 'overdue',
+          offset: { from: 'due_date', days: 10 },
+          preferredWindow: { from: '09:00', to: '12:00' },
+          fallbackChannel: 'sms',
+        },
+        { id: 'd+30', channel: 'letter', template: 'final-notice', offset: { from: 'due_date', days: 30 } },
+      ],
+    },
+  ],
+  stopConditions: ['payment', 'promise', 'dispute', 'opt_out', 'hold'],
+};
+
+interface ScheduleBuffer {
+  accountIds: string[];
+  stepIds: string[];
+  channels: string[];
+  dueAt: number[];
+  decisions: number;
+}
+
+function plannerDay(
+  accounts: number,
+  withPlanner: boolean,
+): { rows: ScheduleBuffer; outcomes: Record<string, number> } {
+  const random = seededRandom(11);
+  const now = new Date(Date.UTC(2025, 2, 12, 12));
+  const today = '2025-03-12';
+  const rows: ScheduleBuffer = { accountIds: [], stepIds: [], channels: [], dueAt: [], decisions: 0 };
+  const tally: Record<string, number> = {};
+  const progress0: StrategyProgress = {
+    enteredOn: today,
+    armId: 'champion',
+    stepsDone: [],
+    stepsFailed: [],
+    escalated: false,
+    referredToLegal: false,
+  };
+  const status = { paidInFull: false, promiseActive: false, disputed: false, optedOut: false, holds: [] };
+  for (let i = 0; i < accounts; i++) {
+    const debtor = syntheticDebtor(random, now.getTime(), i);
+    // Due dates from 10 days ahead to 40 days behind: pre-due reminders through the post-due cadence.
+    const dueDate = addDays(today, 10 - Math.floor(random() * 50));
+    const account = {
+      tenantId: 'bench',
+      accountId: debtor.contactCase.debtId,
+      segment: 'negotiate',
+      product: 'credit_card',
+      jurisdiction: debtor.jurisdiction,
+      balanceMinor: 100_000,
+      currency: 'USD',
+      dueDate,
+    };
+    let kind: string;
+    if (withPlanner) {
+      const plan = planNextContact({
+        doc: BENCH_STRATEGY,
+        account,
+        status: { ...status, holds: debtor.contactCase.holds },
+        progress: progress0,
+        today,
+        now,
+        facts: {
+          debtorId: `debtor-${i}`,
+          timeZone: debtor.contactCase.timezone,
+          jurisdiction: debtor.jurisdiction,
+          region: '',
+          consent: debtor.contactCase.consent,
+          optedOut: debtor.contactCase.optedOut,
+          holds: debtor.contactCase.holds,
+        },
+        history: debtor.contactCase.history,
+      });
+      rows.decisions += plan.decisions.length;
+      kind = plan.outcome.kind;
+      if (plan.outcome.kind === 'schedule') {
+        rows.accountIds.push(account.accountId);
+        rows.stepIds.push(plan.outcome.step.id);
+        rows.channels.push(plan.outcome.channel);
+        rows.dueAt.push(plan.outcome.dueAt.getTime());
+      }
+    } else {
+      const action = nextAction(BENCH_STRATEGY, account, status, progress0, today);
+      kind = action.kind;
+      if (action.kind === 'step') {
+        rows.accountIds.push(account.accountId);
+        rows.stepIds.push(action.step.id);
+        rows.channels.push(action.channel);
+        rows.dueAt.push(now.getTime());
+      }
+    }
+    tally[kind] = (tally[kind] ?? 0) + 1;
+    if (i > 0 && i % 250_000 === 0) progress(`${withPlanner ? 'planner' : 'evaluator only'}: ${i} accounts`);
+  }
+  return { rows, outcomes: tally };
+}
+
+function plannerRun(options: Options): void {
+  const warmUp = Math.min(options.accounts, 50_000);
+  plannerDay(warmUp, false);
+  plannerDay(warmUp, true);
+  progress(`planner over ${options.accounts} synthetic accounts, strategy evaluator only`);
+  let start = process.hrtime.bigint();
+  plannerDay(options.accounts, false);
+  const baselineSeconds = Number(process.hrtime.bigint() - start) / 1e9;
+  progress(`planner over ${options.accounts} synthetic accounts, decide + policy + schedule rows`);
+  start = process.hrtime.bigint();
+  const { rows, outcomes } = plannerDay(options.accounts, true);
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  report({
+    metric: 'planner_daily_run_s',
+    value: Number(seconds.toFixed(2)),
+    unit: 's',
+    baseline: 'strategy evaluator only (nextAction), same accounts',
+    baselineValue: Number(baselineSeconds.toFixed(2)),
+    ratio: seconds / baselineSeconds,
+    target: 120,
+    accounts: options.accounts,
+    accountsPerSecond: Math.round(options.accounts / seconds),
+    scheduleRows: rows.accountIds.length,
+    policyDecisions: rows.decisions,
+    outcomes,
+    persisted: false,
+  });
+}
+
 function main(): void {
   const options = parseOptions(process.argv.slice(2));
   decisionsPerSecond(options);
-  if (options.planning) planningRun(options);
+  if (options.planning) {
+    planningRun(options);
+    plannerRun(options);
+  }
 }
 
 if (require.main === module) main();

@@ -1,0 +1,2 @@
+export * from './agent-task';
+export * from './call-outcome';

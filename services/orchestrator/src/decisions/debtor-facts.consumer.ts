@@ -1,0 +1,47 @@
+import { ledger } from '@collections/contracts';
+import { EventHandlers } from '@collections/messaging';
+
+/** Keeps the debtor facts the contact law needs, from the ledger's events. */
+export const debtorFactHandlers: EventHandlers = {
+  'collections.ledger.v1.DebtorUpserted': async (event, { tx }) => {
+    const d = event.payload;
+    if (!d.timeZone) {
+      // An erased debtor: forget the facts, so nothing is sent until they are known again.
+      await tx.query(`DELETE FROM debtor_profile WHERE tenant_id = $1 AND debtor_id = $2`, [
+        event.tenantId,
+        d.debtorId,
+      ]);
+      return;
+    }
+    await tx.query(
+      `INSERT INTO debtor_profile (tenant_id, debtor_id, time_zone, country, region, consented_channels, language)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)
+       ON CONFLICT (tenant_id, debtor_id) DO UPDATE SET time_zone = EXCLUDED.time_zone, country = EXCLUDED.country,
+         region = EXCLUDED.region, consented_channels = EXCLUDED.consented_channels, language = EXCLUDED.language`,
+      [event.tenantId, d.debtorId, d.timeZone, d.country, d.region, d.consentedChannels, d.language],
+    );
+  },
+  'collections.ledger.v1.ConsentChanged': async (event, { tx }) => {
+    await tx.query(`UPDATE debtor_profile SET consented_channels = $3 WHERE tenant_id = $1 AND debtor_id = $2`, [
+      event.tenantId,
+      event.payload.debtorId,
+      event.payload.consentedChannels,
+    ]);
+  },
+  'collections.ledger.v1.HoldChanged': async (event, { tx }) => {
+    const h = event.payload;
+    await tx.query(
+      `INSERT INTO debtor_hold_state (tenant_id, hold_id, debtor_id, kind, active) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (tenant_id, hold_id) DO UPDATE SET active = EXCLUDED.active`,
+      [event.tenantId, h.holdId, h.debtorId, h.kind, h.active],
+    );
+  },
+  'collections.ledger.v1.AccountOpened': async (event, { tx }) => {
+    for (const d of event.payload.debtors) {
+      await tx.query(
+        `INSERT INTO account_party (tenant_id, account_id, debtor_id, role) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
+        [event.tenantId, event.payload.accountId, d.debtorId, d.role || ledger.DebtorRole.DEBTOR_ROLE_PRIMARY],
+      );
+    }
+  },
+};

@@ -1,0 +1,78 @@
+import { Metadata } from '@grpc/grpc-js';
+import { ledger } from '@collections/contracts';
+import { AppError, PromiseClient, grpcClient, metadataFromPrincipalHeaders } from '@collections/platform';
+
+/**
+ * A debtor's name and addresses, asked of the ledger at the moment of sending and never stored
+ * or logged here: the events the orchestrator keeps carry no PII.
+ */
+export interface DebtorAddresses {
+  readonly fullName: string;
+  readonly email?: string;
+  /** E.164: SMS and WhatsApp. */
+  readonly phone?: string;
+}
+
+export interface ContactDirectory {
+  addressesOf(tenantId: string, debtorId: string): Promise<DebtorAddresses | undefined>;
+  close(): void;
+}
+
+/** The first verified contact point of a type, else the first of that type. */
+function pick(points: readonly ledger.ContactPoint[], type: string): string | undefined {
+  const ofType = points.filter((p) => p.type === type && p.value);
+  return (ofType.find((p) => p.verified) ?? ofType[0])?.value;
+}
+
+export function addressesFrom(debtor: ledger.Debtor): DebtorAddresses {
+  return {
+    fullName: debtor.displayName,
+    email: pick(debtor.contactPoints, 'email'),
+    phone: pick(debtor.contactPoints, 'phone'),
+  };
+}
+
+/**
+ * The ledger over gRPC (ExportDebtor), calling for each tenant with that tenant's API key
+ * (ORCHESTRATOR_LEDGER_API_KEYS, "tenant:key,..."), so the ledger applies its own tenant isolation.
+ */
+export class GrpcContactDirectory implements ContactDirectory {
+  private channel?: PromiseClient<typeof ledger.LedgerServiceService>;
+  private readonly keys: Map<string, string>;
+
+  constructor(
+    private readonly address: string,
+    apiKeys: string,
+  ) {
+    this.keys = new Map(
+      apiKeys
+        .split(',')
+        .map((pair) => pair.trim())
+        .filter(Boolean)
+        .map((pair) => [pair.slice(0, pair.indexOf(':')), pair.slice(pair.indexOf(':') + 1)]),
+    );
+  }
+
+  /** Opened on first use: a process that never sends never dials the ledger. */
+  private get client(): PromiseClient<typeof ledger.LedgerServiceService> {
+    this.channel ??= grpcClient(ledger.LedgerServiceService, this.address);
+    return this.channel;
+  }
+
+  private metadata(tenantId: string): Metadata {
+    const apiKey = this.keys.get(tenantId);
+    if (!apiKey) throw AppError.failedPrecondition(`no ledger credentials for tenant ${tenantId}`);
+    return metadataFromPrincipalHeaders({ apiKey });
+  }
+
+  async addressesOf(tenantId: string, debtorId: string): Promise<DebtorAddresses | undefined> {
+    const answer = await this.client.exportDebtor({ debtorId }, this.metadata(tenantId));
+    if (!answer.debtor || answer.erased) return undefined;
+    return addressesFrom(answer.debtor);
+  }
+
+  close(): void {
+    this.channel?.close();
+    this.channel = undefined;
+  }
+}

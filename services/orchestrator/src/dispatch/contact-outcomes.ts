@@ -1,0 +1,82 @@
+import { EntityManager } from 'typeorm';
+import { Outbox } from '@collections/messaging';
+import { ChannelName, WebhookEvent, isOptOut } from '../channels/domain';
+import { channelCode } from '../planning/usecases/plan-account.usecase';
+import { addressHash } from './usecases/dispatch-due.usecase';
+
+/**
+ * What verified webhooks mean for scheduled contacts: a receipt marks the contact delivered
+ * (ContactDelivered, once), and a STOP word opts the address's debtor out of the channel,
+ * cancelling every pending contact on it (OptOutRecorded). Same transaction as the receipt.
+ */
+export async function recordContactOutcomes(
+  tx: EntityManager,
+  outbox: Outbox,
+  tenantId: string,
+  channel: ChannelName,
+  events: WebhookEvent[],
+  at: Date,
+): Promise<void> {
+  for (const event of events) {
+    if (event.kind === 'status') {
+      if (event.status !== 'delivered' && event.status !== 'read') continue;
+      const rows = (await tx.query(
+        // A CTE: TypeORM answers a bare UPDATE ... RETURNING with [rows, count].
+        `WITH delivered AS (
+           UPDATE contact_schedule SET delivered_at = $4
+            WHERE tenant_id = $1 AND channel = $2 AND provider_message_id = $3 AND delivered_at IS NULL
+            RETURNING id, account_id)
+         SELECT id, account_id FROM delivered`,
+        [tenantId, channel, event.providerMessageId, at],
+      )) as { id: string; account_id: string }[];
+      for (const row of rows)
+        await outbox.add(tx, {
+          type: 'collections.orchestrator.v1.ContactDelivered',
+          key: row.account_id,
+          tenantId,
+          time: at,
+          payload: {
+            scheduleId: row.id,
+            accountId: row.account_id,
+            channel: channelCode(channel),
+            providerMessageId: event.providerMessageId,
+            read: event.status === 'read',
+            deliveredAt: at,
+          },
+        });
+      continue;
+    }
+    if (!isOptOut(event.text)) continue;
+    const owners = (await tx.query(
+      `SELECT debtor_id FROM contact_address_owner WHERE tenant_id = $1 AND channel = $2 AND address_hash = $3`,
+      [tenantId, channel, addressHash(tenantId, channel, event.from)],
+    )) as { debtor_id: string }[];
+    for (const { debtor_id: debtorId } of owners) {
+      const inserted = (await tx.query(
+        `INSERT INTO debtor_channel_opt_out (tenant_id, debtor_id, channel, recorded_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT DO NOTHING RETURNING debtor_id`,
+        [tenantId, debtorId, channel, at],
+      )) as unknown[];
+      if (inserted.length === 0) continue;
+      const cancelled = (await tx.query(
+        `WITH cancelled AS (
+           UPDATE contact_schedule SET status = 'cancelled', cancel_reason = 'opt-out', updated_at = $4
+            WHERE tenant_id = $1 AND debtor_id = $2 AND channel = $3 AND status = 'pending' RETURNING account_id)
+         SELECT account_id FROM cancelled`,
+        [tenantId, debtorId, channel, at],
+      )) as { account_id: string }[];
+      await outbox.add(tx, {
+        type: 'collections.orchestrator.v1.OptOutRecorded',
+        key: debtorId,
+        tenantId,
+        time: at,
+        payload: {
+          debtorId,
+          channel: channelCode(channel),
+          accountIds: [...new Set(cancelled.map((c) => c.account_id))],
+          recordedAt: at,
+        },
+      });
+    }
+  }
+}

@@ -1,0 +1,56 @@
+import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { SERVICE_CONTEXT, ServiceContext } from '@collections/runtime';
+import { DispatchDueContactsUseCase, DispatchSummary } from './usecases/dispatch-due.usecase';
+
+export const DISPATCH = Symbol('DISPATCH');
+export const DISPATCH_CHECK_MS = Symbol('DISPATCH_CHECK_MS');
+
+/**
+ * Runs the dispatcher from a timer that reads the injected clock: first the reconciliation of rows
+ * a previous process left `sending`, then every `checkEveryMs` the rows that fell due. Never two
+ * runs at once; `tick()` is the whole step, so tests drive it with a ManualClock (0 = no timer).
+ */
+@Injectable()
+export class DispatchScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<DispatchSummary | undefined>;
+  private reconciled = false;
+
+  constructor(
+    @Inject(SERVICE_CONTEXT) private readonly ctx: ServiceContext,
+    @Inject(DISPATCH) private readonly dispatcher: DispatchDueContactsUseCase,
+    @Inject(DISPATCH_CHECK_MS) private readonly checkEveryMs: number,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (this.checkEveryMs <= 0) return;
+    this.timer = setInterval(() => {
+      void this.tick();
+    }, this.checkEveryMs);
+    this.timer.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  async tick(): Promise<DispatchSummary | undefined> {
+    if (this.running) return undefined;
+    this.running = (async () => {
+      if (!this.reconciled) {
+        await this.dispatcher.reconcile();
+        this.reconciled = true;
+      }
+      return this.dispatcher.run();
+    })().catch((err: unknown) => {
+      this.ctx.logger.error({ err }, 'dispatch run failed; the next tick retries');
+      return undefined;
+    });
+    try {
+      return await this.running;
+    } finally {
+      this.running = undefined;
+    }
+  }
+}

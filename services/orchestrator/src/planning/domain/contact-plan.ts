@@ -1,0 +1,206 @@
+import { Channel, Hold, Jurisdiction, PastContact, TimeZoneClock, evaluate } from '../../policy/domain';
+import { RULE_PACKS } from '../../policy/packs';
+import {
+  AccountSnapshot,
+  AccountStatus,
+  StopCondition,
+  StrategyDocument,
+  StrategyProgress,
+  StrategyStep,
+  nextAction,
+  scheduledOn,
+} from '../../strategies/domain';
+
+const MS_PER_DAY = 86_400_000;
+const MS_PER_MINUTE = 60_000;
+
+/** What the contact law needs to know about the debtor behind an account. */
+export interface DebtorContactFacts {
+  readonly debtorId: string;
+  readonly timeZone: string;
+  /** Null when the debtor's country has no rule pack: nothing is sent. */
+  readonly jurisdiction: Jurisdiction | null;
+  readonly region: string;
+  /** Channels the debtor authorised; `undefined` means every channel. */
+  readonly consent?: readonly Channel[];
+  readonly optedOut: readonly Channel[];
+  readonly holds: readonly Hold[];
+}
+
+/** The contact law's answer for one channel at one instant, in the words stored and published. */
+export interface PolicyVerdict {
+  readonly channel: Channel;
+  readonly at: Date;
+  readonly allowed: boolean;
+  /** `rule-id: words`; empty when allowed. */
+  readonly reasons: readonly string[];
+  readonly nextPermittedAt: Date | null;
+}
+
+/**
+ * The contact-policy engine (the same as the policy CLI's) on one proposed contact, with the
+ * debtor's earlier contacts on every account.
+ */
+export function checkPolicy(
+  channel: Channel,
+  facts: DebtorContactFacts,
+  history: readonly PastContact[],
+  at: Date,
+  debtId: string,
+): PolicyVerdict {
+  if (!facts.jurisdiction)
+    return {
+      channel,
+      at,
+      allowed: false,
+      reasons: ['no-rule-pack: no contact rules for the debtor’s country'],
+      nextPermittedAt: null,
+    };
+  const decision = evaluate(
+    {
+      timezone: facts.timeZone,
+      region: facts.region || undefined,
+      channel,
+      at,
+      debtId,
+      history,
+      consent: facts.consent,
+      optedOut: facts.optedOut,
+      holds: facts.holds,
+    },
+    RULE_PACKS[facts.jurisdiction],
+  );
+  return {
+    channel,
+    at,
+    allowed: decision.allowed,
+    reasons: decision.reasons.map((r) => `${r.ruleId}: ${r.message}`),
+    nextPermittedAt: decision.nextPermittedAt,
+  };
+}
+
+const minutesOf = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
+const dayNumberOf = (date: string) =>
+  Date.UTC(Number(date.slice(0, 4)), Number(date.slice(5, 7)) - 1, Number(date.slice(8, 10))) / MS_PER_DAY;
+
+/**
+ * When the step would like to go out: the start of its preferred window (or of the day) on its
+ * day in the debtor's zone; if that has passed, now when now is inside the window, else the
+ * window's next start. The contact law may move it later still.
+ */
+export function preferredInstant(step: StrategyStep, on: string, timeZone: string, now: Date): Date {
+  const clock = TimeZoneClock.for(timeZone);
+  const from = step.preferredWindow ? minutesOf(step.preferredWindow.from) : 0;
+  const to = step.preferredWindow ? minutesOf(step.preferredWindow.to) : 24 * 60;
+  const candidate = clock.instantOf(dayNumberOf(on) * MS_PER_DAY + from * MS_PER_MINUTE);
+  if (candidate >= now.getTime()) return new Date(candidate);
+  const local = clock.local(now.getTime());
+  if (local.minute >= from && local.minute < to) return now;
+  const day = local.minute < from ? local.day : local.day + 1;
+  return new Date(clock.instantOf(day * MS_PER_DAY + from * MS_PER_MINUTE, now.getTime()));
+}
+
+export interface PlanInput {
+  readonly doc: StrategyDocument;
+  readonly account: AccountSnapshot;
+  readonly status: AccountStatus;
+  readonly progress: StrategyProgress;
+  /** The debtor's local day. */
+  readonly today: string;
+  readonly now: Date;
+  readonly facts: DebtorContactFacts;
+  readonly history: readonly PastContact[];
+}
+
+export type PlanOutcome =
+  | { readonly kind: 'stopped'; readonly because: readonly StopCondition[] }
+  | { readonly kind: 'escalate'; readonly queue: string }
+  | { readonly kind: 'legal-referral' }
+  /** Nothing to schedule: the cadence is done, or waits for a day the planner cannot see yet. */
+  | { readonly kind: 'idle' }
+  | {
+      readonly kind: 'schedule';
+      readonly step: StrategyStep;
+      readonly channel: Channel;
+      readonly fallback: boolean;
+      readonly dueAt: Date;
+    };
+
+export interface Plan {
+  readonly outcome: PlanOutcome;
+  /** Progress after steps skipped (their day passed) or refused for good by the contact law. */
+  readonly progress: StrategyProgress;
+  /** Every policy decision taken on the way, in order: the audit trail. */
+  readonly decisions: readonly PolicyVerdict[];
+}
+
+/**
+ * The account's next contact: the strategy's next action, moved to the debtor's preferred local
+ * time and then to the first instant the contact law allows. A step whose day has passed while
+ * a later step is already due is skipped (a reminder before the due date means nothing after
+ * it); a step the law refuses for good (opt-out, no consent, a hold) fails over to its fallback
+ * channel, or is given up. Pure: the same input gives the same plan.
+ */
+export function planNextContact(input: PlanInput): Plan {
+  const { doc, account, status, facts, history, now, today } = input;
+  let progress = input.progress;
+  const decisions: PolicyVerdict[] = [];
+  const arm = doc.arms.find((a) => a.id === progress.armId);
+  for (let guard = 0; guard <= 2 * (arm?.steps.length ?? 0) + 1; guard++) {
+    let action = nextAction(doc, account, status, progress, today);
+    if (action.kind === 'wait' && action.nextOn !== null) {
+      // Plan the next step now for its day; stops and escalations are looked at again on that day.
+      const ahead = nextAction(doc, account, status, progress, action.nextOn);
+      if (ahead.kind !== 'step') return { outcome: { kind: 'idle' }, progress, decisions };
+      action = ahead;
+    }
+    switch (action.kind) {
+      case 'stopped':
+        return { outcome: { kind: 'stopped', because: action.because }, progress, decisions };
+      case 'escalate':
+        return { outcome: { kind: 'escalate', queue: action.queue }, progress, decisions };
+      case 'legal-referral':
+        return { outcome: { kind: 'legal-referral' }, progress, decisions };
+      case 'wait':
+        return { outcome: { kind: 'idle' }, progress, decisions };
+    }
+    const { step, channel, fallback } = action;
+    const failedBefore = (progress.stepsFailed ?? []).includes(step.id);
+    if (!failedBefore && supersededOn(arm?.steps ?? [], step, account.dueDate, progress.enteredOn, today)) {
+      progress = { ...progress, stepsDone: [...progress.stepsDone, step.id] };
+      continue;
+    }
+    const preferred = preferredInstant(step, action.scheduledOn, facts.timeZone, now);
+    const first = checkPolicy(channel, facts, history, preferred, account.accountId);
+    decisions.push(first);
+    if (first.allowed)
+      return { outcome: { kind: 'schedule', step, channel, fallback, dueAt: preferred }, progress, decisions };
+    if (first.nextPermittedAt) {
+      const later = checkPolicy(channel, facts, history, first.nextPermittedAt, account.accountId);
+      decisions.push(later);
+      if (later.allowed)
+        return { outcome: { kind: 'schedule', step, channel, fallback, dueAt: later.at }, progress, decisions };
+    }
+    progress = refused(progress, step, failedBefore);
+  }
+  return { outcome: { kind: 'idle' }, progress, decisions };
+}
+
+/** A later step of the arm is already due today: this one's moment has passed. */
+function supersededOn(
+  steps: readonly StrategyStep[],
+  step: StrategyStep,
+  dueDate: string,
+  enteredOn: string,
+  today: string,
+): boolean {
+  const index = steps.findIndex((s) => s.id === step.id);
+  return steps.slice(index + 1).some((s) => scheduledOn(s, dueDate, enteredOn) <= today);
+}
+
+/** The law will not allow this channel until something changes: try the fallback, or give the step up. */
+export function refused(progress: StrategyProgress, step: StrategyStep, failedBefore: boolean): StrategyProgress {
+  if (!failedBefore && step.fallbackChannel !== undefined)
+    return { ...progress, stepsFailed: [...(progress.stepsFailed ?? []), step.id] };
+  return { ...progress, stepsDone: [...progress.stepsDone, step.id] };
+}

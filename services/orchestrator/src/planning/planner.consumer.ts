@@ -1,0 +1,126 @@
+import { ledger, scoring } from '@collections/contracts';
+import { ConsumedEvent, EventHandlers, HandlerContext } from '@collections/messaging';
+import { debtorFactHandlers } from '../decisions/debtor-facts.consumer';
+import { PlannerRepository } from './planner.repository';
+import { PlanAccountUseCase, PlanCause } from './usecases/plan-account.usecase';
+
+/** `SEGMENT_SELF_CURE` → `self_cure`, `PRODUCT_CREDIT_CARD` → `credit_card`: the words strategies use. */
+export const segmentWord = (segment: scoring.Segment) =>
+  segment === scoring.Segment.SEGMENT_UNSPECIFIED
+    ? ''
+    : scoring
+        .segmentToJSON(segment)
+        .replace(/^SEGMENT_/, '')
+        .toLowerCase();
+export const productWord = (product: ledger.Product) =>
+  product === ledger.Product.PRODUCT_UNSPECIFIED
+    ? ''
+    : ledger
+        .productToJSON(product)
+        .replace(/^PRODUCT_/, '')
+        .toLowerCase();
+
+/**
+ * The planner's read model, kept from ledger, scoring and promises events, and the events that
+ * make it plan an account again: a score, a delinquency change, a broken promise, an instalment
+ * falling due, and every stop fact (payment, promise, hold, consent) the moment it arrives.
+ */
+export function plannerHandlers(planner: PlanAccountUseCase, repo: PlannerRepository): EventHandlers {
+  const plan = (event: ConsumedEvent, { tx, outbox }: HandlerContext, accountId: string, answer = false) => {
+    const cause: PlanCause = { id: event.id, answerWithoutStrategy: answer };
+    return planner.plan(tx, outbox, event.tenantId, accountId, cause);
+  };
+  const planDebtor = async (event: ConsumedEvent, hc: HandlerContext, debtorId: string) => {
+    for (const accountId of await repo.accountsOfDebtor(hc.tx, event.tenantId, debtorId))
+      await plan(event, hc, accountId);
+  };
+  const money = (m: { amountMinor: number } | undefined) => (m ? m.amountMinor : undefined);
+
+  return {
+    ...debtorFactHandlers,
+    'collections.ledger.v1.AccountOpened': async (event, hc) => {
+      await debtorFactHandlers['collections.ledger.v1.AccountOpened']!(event, hc);
+      const a = event.payload;
+      await repo.updateAccount(hc.tx, event.tenantId, a.accountId, {
+        reference: a.externalRef || a.accountId,
+        product: productWord(a.product),
+        currency: a.currency,
+        time_zone: a.timeZone || 'UTC',
+      });
+    },
+    'collections.ledger.v1.HoldChanged': async (event, hc) => {
+      await debtorFactHandlers['collections.ledger.v1.HoldChanged']!(event, hc);
+      await planDebtor(event, hc, event.payload.debtorId);
+    },
+    'collections.ledger.v1.ConsentChanged': async (event, hc) => {
+      await debtorFactHandlers['collections.ledger.v1.ConsentChanged']!(event, hc);
+      await planDebtor(event, hc, event.payload.debtorId);
+    },
+    'collections.ledger.v1.StatementIssued': async (event, hc) => {
+      const s = event.payload;
+      await repo.statementIssued(hc.tx, event.tenantId, s.accountId, s.dueDate, money(s.amountDue) ?? 0);
+      await plan(event, hc, s.accountId);
+    },
+    'collections.ledger.v1.BalanceChanged': async (event, hc) => {
+      const b = event.payload.balance;
+      if (!b) return;
+      const total = money(b.total) ?? 0;
+      await repo.updateAccount(hc.tx, event.tenantId, b.accountId, {
+        balance_minor: total,
+        balance_known: true,
+        days_past_due: b.daysPastDue,
+      });
+      if (total <= 0) await plan(event, hc, b.accountId);
+    },
+    'collections.ledger.v1.PaymentPosted': async (event, hc) => {
+      const p = event.payload;
+      if (p.balanceAfter)
+        await repo.updateAccount(hc.tx, event.tenantId, p.accountId, {
+          balance_minor: p.balanceAfter.amountMinor,
+          balance_known: true,
+        });
+      await plan(event, hc, p.accountId);
+    },
+    'collections.ledger.v1.DelinquencyChanged': async (event, hc) => {
+      const d = event.payload;
+      await repo.updateAccount(hc.tx, event.tenantId, d.accountId, { days_past_due: d.daysPastDue });
+      await plan(event, hc, d.accountId);
+    },
+    'collections.scoring.v1.AccountScored': async (event, hc) => {
+      const s = event.payload;
+      await repo.updateAccount(hc.tx, event.tenantId, s.accountId, {
+        segment: segmentWord(s.segment),
+        days_past_due: s.daysPastDue,
+        ...(s.balance ? { balance_minor: s.balance.amountMinor, balance_known: true } : {}),
+      });
+      await plan(event, hc, s.accountId, true);
+    },
+    'collections.scoring.v1.SegmentChanged': async (event, hc) => {
+      await repo.updateAccount(hc.tx, event.tenantId, event.payload.accountId, {
+        segment: segmentWord(event.payload.segment),
+      });
+    },
+    'collections.promises.v1.PromiseBroken': async (event, hc) => {
+      await repo.updateAccount(hc.tx, event.tenantId, event.payload.accountId, { promise_active: false });
+      await plan(event, hc, event.payload.accountId);
+    },
+    'collections.promises.v1.PromiseKept': async (event, hc) => {
+      if (event.payload.planId) return; // an instalment kept: the plan is still running
+      await repo.updateAccount(hc.tx, event.tenantId, event.payload.accountId, { promise_active: false });
+      await plan(event, hc, event.payload.accountId);
+    },
+    'collections.promises.v1.InstalmentDueSoon': async (event, hc) => {
+      // A running plan is a promise: the collection cadence pauses while the plan reminds on its own.
+      await repo.updateAccount(hc.tx, event.tenantId, event.payload.accountId, { promise_active: true });
+      await plan(event, hc, event.payload.accountId);
+    },
+    'collections.promises.v1.PlanCompleted': async (event, hc) => {
+      await repo.updateAccount(hc.tx, event.tenantId, event.payload.accountId, { promise_active: false });
+      await plan(event, hc, event.payload.accountId);
+    },
+    'collections.promises.v1.PlanDefaulted': async (event, hc) => {
+      await repo.updateAccount(hc.tx, event.tenantId, event.payload.accountId, { promise_active: false });
+      await plan(event, hc, event.payload.accountId);
+    },
+  };
+}

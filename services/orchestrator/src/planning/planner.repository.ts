@@ -1,0 +1,324 @@
+import { DataSource, EntityManager } from 'typeorm';
+import { ledger } from '@collections/contracts';
+import { CHANNELS, Channel, Hold, JURISDICTIONS, Jurisdiction, PastContact } from '../policy/domain';
+import { StrategyDocument, StrategyProgress } from '../strategies/domain';
+import { DebtorContactFacts } from './domain/contact-plan';
+
+type Db = DataSource | EntityManager;
+
+export interface PlannerAccountRow {
+  tenant_id: string;
+  account_id: string;
+  reference: string;
+  product: string;
+  currency: string;
+  time_zone: string;
+  segment: string;
+  balance_minor: string;
+  balance_known: boolean;
+  due_date: string | null;
+  days_past_due: number;
+  promise_active: boolean;
+  strategy_id: string | null;
+  strategy_version: number | null;
+  arm_id: string | null;
+  entered_on: string | null;
+  steps_done: string[];
+  steps_failed: string[];
+  escalated: boolean;
+  referred_to_legal: boolean;
+}
+
+export interface DebtorRow extends DebtorContactFacts {
+  readonly language: string;
+}
+
+export interface ScheduleRow {
+  tenant_id: string;
+  id: string;
+  account_id: string;
+  debtor_id: string;
+  decision_id: string;
+  strategy_id: string;
+  strategy_version: number;
+  arm_id: string;
+  step_id: string;
+  channel: Channel;
+  template: string;
+  fallback: boolean;
+  due_at: Date;
+  status: 'pending' | 'sending' | 'sent' | 'failed' | 'invalid' | 'cancelled';
+  attempts: number;
+}
+
+export interface ActiveStrategy {
+  readonly key: string;
+  readonly version: number;
+  readonly document: StrategyDocument;
+}
+
+const HOLD_NAMES: Partial<Record<ledger.HoldKind, Hold>> = {
+  [ledger.HoldKind.HOLD_KIND_DISPUTE]: 'dispute',
+  [ledger.HoldKind.HOLD_KIND_BANKRUPTCY]: 'bankruptcy',
+  [ledger.HoldKind.HOLD_KIND_DECEASED]: 'deceased',
+  [ledger.HoldKind.HOLD_KIND_ATTORNEY]: 'attorney',
+  [ledger.HoldKind.HOLD_KIND_CEASE_COMMUNICATION]: 'cease_communication',
+};
+
+const isChannel = (c: string): c is Channel => (CHANNELS as readonly string[]).includes(c);
+
+/** The planner's and dispatcher's queries; what the rows mean is the domain's business. */
+export class PlannerRepository {
+  /** The account, locked for this transaction: one planner at a time per account. */
+  async lockAccount(tx: EntityManager, tenantId: string, accountId: string): Promise<PlannerAccountRow | undefined> {
+    const [row] = (await tx.query(`SELECT * FROM planner_account WHERE tenant_id = $1 AND account_id = $2 FOR UPDATE`, [
+      tenantId,
+      accountId,
+    ])) as PlannerAccountRow[];
+    return row;
+  }
+
+  /** Creates the account's row if it is new; the read-model handlers then update it. */
+  async ensureAccount(tx: EntityManager, tenantId: string, accountId: string): Promise<void> {
+    await tx.query(`INSERT INTO planner_account (tenant_id, account_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [
+      tenantId,
+      accountId,
+    ]);
+  }
+
+  async updateAccount(
+    tx: EntityManager,
+    tenantId: string,
+    accountId: string,
+    set: Partial<Record<keyof PlannerAccountRow, unknown>>,
+  ): Promise<void> {
+    await this.ensureAccount(tx, tenantId, accountId);
+    const keys = Object.keys(set);
+    if (keys.length === 0) return;
+    await tx.query(
+      `UPDATE planner_account SET ${keys.map((k, i) => `${k} = $${i + 3}`).join(', ')} WHERE tenant_id = $1 AND account_id = $2`,
+      [tenantId, accountId, ...keys.map((k) => set[k as keyof PlannerAccountRow])],
+    );
+  }
+
+  /** The latest cycle's due date; its amount due stands for the balance until the ledger tells one. */
+  async statementIssued(
+    tx: EntityManager,
+    tenantId: string,
+    accountId: string,
+    dueDate: string,
+    amountDueMinor: number,
+  ): Promise<void> {
+    await this.ensureAccount(tx, tenantId, accountId);
+    await tx.query(
+      `UPDATE planner_account SET due_date = $3,
+         balance_minor = CASE WHEN balance_known THEN balance_minor ELSE $4 END
+       WHERE tenant_id = $1 AND account_id = $2 AND (due_date IS NULL OR due_date <= $3)`,
+      [tenantId, accountId, dueDate, amountDueMinor],
+    );
+  }
+
+  async saveProgress(
+    tx: EntityManager,
+    tenantId: string,
+    accountId: string,
+    strategy: { id: string; version: number } | null,
+    progress: StrategyProgress | null,
+    at: Date,
+  ): Promise<void> {
+    await tx.query(
+      `UPDATE planner_account SET strategy_id = $3, strategy_version = $4, arm_id = $5, entered_on = $6, steps_done = $7,
+         steps_failed = $8, escalated = $9, referred_to_legal = $10, planned_at = $11
+       WHERE tenant_id = $1 AND account_id = $2`,
+      [
+        tenantId,
+        accountId,
+        strategy?.id ?? null,
+        strategy?.version ?? null,
+        progress?.armId ?? null,
+        progress?.enteredOn ?? null,
+        progress?.stepsDone ?? [],
+        progress?.stepsFailed ?? [],
+        progress?.escalated ?? false,
+        progress?.referredToLegal ?? false,
+        at,
+      ],
+    );
+  }
+
+  /** The primary debtor's facts for the contact law, or undefined while the ledger has not told us. */
+  async debtorOf(db: Db, tenantId: string, accountId: string): Promise<DebtorRow | undefined> {
+    const [p] = (await db.query(
+      `SELECT p.debtor_id, p.time_zone, p.country, p.region, p.consented_channels, p.language,
+              ARRAY(SELECT h.kind FROM debtor_hold_state h WHERE h.tenant_id = p.tenant_id AND h.debtor_id = p.debtor_id AND h.active) AS holds,
+              ARRAY(SELECT o.channel FROM debtor_channel_opt_out o WHERE o.tenant_id = p.tenant_id AND o.debtor_id = p.debtor_id) AS opted_out
+         FROM account_party a JOIN debtor_profile p ON p.tenant_id = a.tenant_id AND p.debtor_id = a.debtor_id
+        WHERE a.tenant_id = $1 AND a.account_id = $2 ORDER BY a.role LIMIT 1`,
+      [tenantId, accountId],
+    )) as {
+      debtor_id: string;
+      time_zone: string;
+      country: string;
+      region: string;
+      consented_channels: string[];
+      language: string;
+      holds: number[];
+      opted_out: string[];
+    }[];
+    if (!p) return undefined;
+    const country = p.country.trim();
+    const consent = p.consented_channels.filter(isChannel);
+    return {
+      debtorId: p.debtor_id,
+      timeZone: p.time_zone,
+      jurisdiction: (JURISDICTIONS as readonly string[]).includes(country) ? (country as Jurisdiction) : null,
+      region: p.region,
+      consent: consent.length > 0 ? consent : undefined,
+      optedOut: p.opted_out.filter(isChannel),
+      holds: p.holds.map((h) => HOLD_NAMES[h as ledger.HoldKind]).filter((h): h is Hold => h !== undefined),
+      language: p.language,
+    };
+  }
+
+  /** The debtor's contacts on every account: what was sent (and delivered), and what is being sent. */
+  async historyOf(db: Db, tenantId: string, debtorId: string): Promise<PastContact[]> {
+    const rows = (await db.query(
+      `SELECT channel, account_id, COALESCE(sent_at, updated_at) AS at, delivered_at IS NOT NULL AS delivered
+         FROM contact_schedule WHERE tenant_id = $1 AND debtor_id = $2 AND status IN ('sent', 'sending')
+        ORDER BY 3`,
+      [tenantId, debtorId],
+    )) as { channel: string; account_id: string; at: Date; delivered: boolean }[];
+    return rows.flatMap((r) =>
+      isChannel(r.channel)
+        ? [{ channel: r.channel, at: r.at, outcome: r.delivered ? 'delivered' : 'attempted', debtId: r.account_id }]
+        : [],
+    );
+  }
+
+  /** The active (highest) version of every strategy of the tenant. */
+  async activeStrategies(db: Db, tenantId: string): Promise<ActiveStrategy[]> {
+    const rows = (await db.query(
+      `SELECT DISTINCT ON (strategy_id) strategy_id, version, document FROM strategy_version
+        WHERE tenant_id = $1 ORDER BY strategy_id, version DESC`,
+      [tenantId],
+    )) as { strategy_id: string; version: number; document: StrategyDocument }[];
+    return rows.map((r) => ({ key: r.strategy_id, version: r.version, document: r.document }));
+  }
+
+  async liveSchedule(tx: EntityManager, tenantId: string, accountId: string): Promise<ScheduleRow | undefined> {
+    const [row] = (await tx.query(
+      `SELECT * FROM contact_schedule WHERE tenant_id = $1 AND account_id = $2 AND status IN ('pending', 'sending')`,
+      [tenantId, accountId],
+    )) as ScheduleRow[];
+    return row;
+  }
+
+  /** Cancels the account's pending contact (optionally only on one channel); a row being sent is left to finish. */
+  async cancelPending(
+    tx: EntityManager,
+    tenantId: string,
+    accountId: string,
+    reason: string,
+    at: Date,
+    channel?: Channel,
+  ): Promise<string[]> {
+    const rows = (await tx.query(
+      // A CTE: TypeORM answers a bare UPDATE ... RETURNING with [rows, count].
+      `WITH cancelled AS (
+         UPDATE contact_schedule SET status = 'cancelled', cancel_reason = $3, updated_at = $4
+          WHERE tenant_id = $1 AND account_id = $2 AND status = 'pending' AND ($5::text IS NULL OR channel = $5)
+          RETURNING id)
+       SELECT id FROM cancelled`,
+      [tenantId, accountId, reason, at, channel ?? null],
+    )) as { id: string }[];
+    return rows.map((r) => r.id);
+  }
+
+  /** A new pending row, or nothing when this step was already scheduled on this channel. */
+  async insertSchedule(
+    tx: EntityManager,
+    row: Omit<ScheduleRow, 'id' | 'status' | 'attempts'>,
+    at: Date,
+  ): Promise<string | undefined> {
+    const [inserted] = (await tx.query(
+      `INSERT INTO contact_schedule (tenant_id, account_id, debtor_id, decision_id, strategy_id, strategy_version, arm_id,
+         step_id, channel, template, fallback, due_at, status, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'pending', $13, $13)
+       ON CONFLICT DO NOTHING RETURNING id`,
+      [
+        row.tenant_id,
+        row.account_id,
+        row.debtor_id,
+        row.decision_id,
+        row.strategy_id,
+        row.strategy_version,
+        row.arm_id,
+        row.step_id,
+        row.channel,
+        row.template,
+        row.fallback,
+        row.due_at,
+        at,
+      ],
+    )) as { id: string }[];
+    return inserted?.id;
+  }
+
+  async insertDecision(
+    tx: EntityManager,
+    d: {
+      tenantId: string;
+      accountId: string;
+      channel: number;
+      allowed: boolean;
+      reasons: readonly string[];
+      decidedAt: Date;
+      causedBy: string;
+      nextPermittedAt: Date | null;
+      contactAt: Date | null;
+      stage: 'plan' | 'send';
+    },
+  ): Promise<string> {
+    const [{ id }] = (await tx.query(
+      `INSERT INTO contact_decision (tenant_id, account_id, channel, allowed, reasons, decided_at, caused_by_event,
+         next_permitted_at, contact_at, stage)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
+      [
+        d.tenantId,
+        d.accountId,
+        d.channel,
+        d.allowed,
+        d.reasons,
+        d.decidedAt,
+        d.causedBy,
+        d.nextPermittedAt,
+        d.contactAt,
+        d.stage,
+      ],
+    )) as { id: string }[];
+    return id;
+  }
+
+  /** Accounts of the debtor, for stops and opt-outs that reach all of them. */
+  async accountsOfDebtor(db: Db, tenantId: string, debtorId: string): Promise<string[]> {
+    const rows = (await db.query(`SELECT account_id FROM account_party WHERE tenant_id = $1 AND debtor_id = $2`, [
+      tenantId,
+      debtorId,
+    ])) as { account_id: string }[];
+    return rows.map((r) => r.account_id);
+  }
+
+  /** A page of accounts for the daily run, in key order after `after`. */
+  async accountPage(
+    db: Db,
+    after: { tenantId: string; accountId: string },
+    limit: number,
+  ): Promise<{ tenant_id: string; account_id: string }[]> {
+    return (await db.query(
+      `SELECT tenant_id, account_id FROM planner_account
+        WHERE (tenant_id, account_id) > ($1, $2) AND due_date IS NOT NULL
+        ORDER BY tenant_id, account_id LIMIT $3`,
+      [after.tenantId, after.accountId, limit],
+    )) as { tenant_id: string; account_id: string }[];
+  }
+}

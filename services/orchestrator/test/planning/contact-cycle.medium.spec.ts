@@ -1,0 +1,496 @@
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ledger, orchestrator, orchestratorDispatch, scoring } from '@collections/contracts';
+import { grpcClient, metadataFromPrincipalHeaders } from '@collections/platform';
+import { RunningProcess, ServiceUnderTest, startProcess, startServiceUnderTest, waitFor } from '@collections/testing';
+import { ChannelProvider } from '../../src/channels/domain';
+import { SmtpEmailProvider } from '../../src/channels/email/smtp-email.provider';
+import { TwilioSmsProvider } from '../../src/channels/sms/twilio.provider';
+import { WhatsAppCloudProvider } from '../../src/channels/whatsapp/whatsapp-cloud.provider';
+import { ContactDirectory, addressesFrom } from '../../src/dispatch/contact-directory';
+import { DISPATCH, DispatchScheduler } from '../../src/dispatch/dispatch.scheduler';
+import { DispatchDueContactsUseCase } from '../../src/dispatch/usecases/dispatch-due.usecase';
+import { createOrchestratorService } from '../../src/orchestrator.service';
+import { PlannerRepository } from '../../src/planning/planner.repository';
+import {
+  DAILY_PLANNING,
+  DailyPlanningScheduler,
+  DailyPlanningUseCase,
+} from '../../src/planning/usecases/daily-planning.usecase';
+import { PlanAccountUseCase } from '../../src/planning/usecases/plan-account.usecase';
+import { PaymentLinkSigner } from '../../src/templates/domain';
+import { StrategyDocument } from '../../src/strategies/domain';
+import { deliver, published, startConsumers } from '../support/events';
+import { deliverWebhook } from '../support/http-stand-in';
+import { startTwilioStandIn } from '../support/twilio-stand-in';
+import { startWhatsAppStandIn } from '../support/whatsapp-stand-in';
+
+const TWILIO_SID = 'AC' + '2'.repeat(32);
+const TWILIO_TOKEN = 'twilio-token';
+const WA_TOKEN = 'wa-token';
+const WA_SECRET = 'wa-app-secret';
+const PHONE_ID = '106540352242922';
+const COP = (amountMinor: number) => ({ amountMinor, currency: 'COP' });
+/** Bogotá is UTC-5 all year: 09:00 local is 14:00Z. */
+const bogota = (date: string, hour: number) => new Date(`${date}T${String(hour + 5).padStart(2, '0')}:00:00Z`);
+const DUE = '2026-03-12'; // a Thursday; D-3 is Monday 9 March
+
+/** Pre-due e-mail at D-3, SMS at D+1, WhatsApp at D+5, a person at D+10. */
+const cadence: StrategyDocument = {
+  name: 'Early stage, negotiate',
+  priority: 1,
+  entry: { segments: ['negotiate'], daysPastDue: { min: -5, max: 60 }, jurisdictions: ['CO'] },
+  arms: [
+    {
+      id: 'champion',
+      weight: 100,
+      steps: [
+        {
+          id: 'd-3',
+          channel: 'email',
+          template: 'reminder',
+          offset: { from: 'due_date', days: -3 },
+          preferredWindow: { from: '09:00', to: '12:00' },
+        },
+        {
+          id: 'd+1',
+          channel: 'sms',
+          template: 'overdue',
+          offset: { from: 'due_date', days: 1 },
+          preferredWindow: { from: '10:00', to: '13:00' },
+          fallbackChannel: 'email',
+        },
+        {
+          id: 'd+5',
+          channel: 'whatsapp',
+          template: 'overdue',
+          offset: { from: 'due_date', days: 5 },
+          preferredWindow: { from: '10:00', to: '13:00' },
+        },
+      ],
+    },
+  ],
+  stopConditions: ['payment', 'promise', 'dispute', 'opt_out', 'hold'],
+  escalation: { atDaysPastDue: 10, queue: 'early-agents' },
+};
+
+interface Received {
+  to: string[];
+  headers: Record<string, string>;
+  body: string;
+}
+
+describe('one account’s contact cycle, planned and dispatched on the injected clock (real PostgreSQL, SMTP server, provider stand-ins)', () => {
+  let sut: ServiceUnderTest;
+  let smtp: RunningProcess;
+  let mailbox: string;
+  let twilio: Awaited<ReturnType<typeof startTwilioStandIn>>;
+  let meta: Awaited<ReturnType<typeof startWhatsAppStandIn>>;
+  let providers: { email: SmtpEmailProvider; sms: TwilioSmsProvider; whatsapp: WhatsAppCloudProvider };
+  const debtors = new Map<string, ledger.Debtor>();
+  const directory: ContactDirectory = {
+    // Stands for the ledger's ExportDebtor: the same Debtor message, mapped by the same code.
+    addressesOf: async (_tenant, debtorId) => {
+      const d = debtors.get(debtorId);
+      return d ? addressesFrom(d) : undefined;
+    },
+    close: () => undefined,
+  };
+  const saved = { ...process.env };
+
+  const mails = (): Received[] =>
+    existsSync(mailbox)
+      ? readFileSync(mailbox, 'utf8')
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as Received)
+      : [];
+  const q = <T>(sql: string, params: unknown[] = []) => sut.dataSource.query(sql, params) as Promise<T[]>;
+  const dailyRun = () => sut.app.app.get<DailyPlanningUseCase>(DAILY_PLANNING).run();
+  const dispatch = () => sut.app.app.get(DispatchScheduler).tick();
+  const schedule = (accountId: string) =>
+    q<{ step_id: string; channel: string; status: string; due_at: Date; cancel_reason: string | null }>(
+      `SELECT step_id, channel, status, due_at, cancel_reason FROM contact_schedule WHERE account_id = $1 ORDER BY created_at, due_at`,
+      [accountId],
+    );
+
+  const agentTasks = (accountId: string) =>
+    q<{ kind: string; queue: string; segment: string }>(
+      `SELECT kind, queue, segment FROM agent_task WHERE account_id = $1`,
+      [accountId],
+    );
+
+  beforeAll(async () => {
+    mailbox = join(mkdtempSync(join(tmpdir(), 'smtp-')), 'received.jsonl');
+    smtp = startProcess('smtp-server', process.execPath, [join(__dirname, '../support/smtp-server.mjs')], {
+      SMTP_OUT: mailbox,
+    });
+    const port = await waitFor(() => /LISTENING (\d+)/.exec(smtp.output())?.[1], {
+      timeoutMs: 20_000,
+      message: 'smtp-server listening',
+    });
+    twilio = await startTwilioStandIn(TWILIO_SID, TWILIO_TOKEN);
+    meta = await startWhatsAppStandIn({ token: WA_TOKEN, appSecret: WA_SECRET });
+    providers = {
+      email: new SmtpEmailProvider({ host: '127.0.0.1', port: Number(port), from: 'cobros@acreedor.example' }),
+      sms: new TwilioSmsProvider({
+        baseUrl: twilio.url,
+        accountSid: TWILIO_SID,
+        authToken: TWILIO_TOKEN,
+        messagingServiceSid: 'MG' + '3'.repeat(32),
+      }),
+      whatsapp: new WhatsAppCloudProvider({
+        baseUrl: meta.url,
+        version: 'v21.0',
+        phoneNumberId: PHONE_ID,
+        accessToken: WA_TOKEN,
+        appSecret: WA_SECRET,
+        verifyToken: 'verify-me',
+      }),
+    };
+    Object.assign(process.env, { ORCHESTRATOR_PLANNING_CHECK_MS: '0', ORCHESTRATOR_DISPATCH_CHECK_MS: '0' });
+    const service = createOrchestratorService({
+      directory,
+      providers,
+      dispatch: { delay: async () => undefined, random: () => 0 },
+    });
+    sut = await startServiceUnderTest(service, new Date('2026-03-02T15:00:00Z'));
+    await startConsumers(sut, service);
+    const client = grpcClient(orchestrator.OrchestratorServiceService, sut.app.grpcAddress);
+    await client.putStrategy(
+      {
+        strategyId: 'early-negotiate',
+        document: JSON.stringify(cadence),
+        format: orchestrator.StrategyFormat.STRATEGY_FORMAT_JSON,
+      },
+      metadataFromPrincipalHeaders({ apiKey: sut.apiKey }),
+    );
+    client.close();
+  });
+
+  afterAll(async () => {
+    await sut?.context.backbone.stop();
+    await sut?.close();
+    providers?.email.close();
+    await twilio?.close();
+    await meta?.close();
+    await smtp?.stop(5_000);
+    process.env = saved;
+  });
+
+  /** A Colombian debtor with a card account due on DUE, scored "negotiate". */
+  async function openAccount(n: string, phone: string): Promise<{ accountId: string; email: string; phone: string }> {
+    const accountId = `acct-${n}`;
+    const debtorId = `debtor-${n}`;
+    const email = `deudor-${n}@example.com`;
+    debtors.set(debtorId, {
+      debtorId,
+      kind: 'person',
+      displayName: `Ana ${n} Pérez`,
+      nationalId: '',
+      contactPoints: [
+        { type: 'email', value: email, verified: true, consentedChannels: [] },
+        { type: 'phone', value: phone, verified: true, consentedChannels: [] },
+      ],
+      timeZone: 'America/Bogota',
+      language: 'es',
+      country: 'CO',
+      region: '',
+    });
+    sut.clock.set(new Date('2026-03-02T15:00:00Z'));
+    await deliver(
+      sut,
+      'collections.ledger.v1.DebtorUpserted',
+      { debtorId, timeZone: 'America/Bogota', language: 'es', country: 'CO', region: '', consentedChannels: [] },
+      debtorId,
+    );
+    await deliver(sut, 'collections.ledger.v1.AccountOpened', {
+      accountId,
+      externalRef: `TC-${n}`,
+      product: ledger.Product.PRODUCT_CREDIT_CARD,
+      currency: 'COP',
+      creditLimitMinor: 500_000_00,
+      openedOn: '2025-06-01',
+      debtors: [{ debtorId, role: ledger.DebtorRole.DEBTOR_ROLE_PRIMARY }],
+      timeZone: 'America/Bogota',
+    });
+    await deliver(sut, 'collections.ledger.v1.StatementIssued', {
+      accountId,
+      cycle: 9,
+      statementDate: '2026-02-20',
+      dueDate: DUE,
+      amountDue: COP(250_000_00),
+      minimumDue: COP(25_000_00),
+      hasReportedStatus: false,
+      reportedStatus: 0,
+    });
+    await deliver(sut, 'collections.scoring.v1.AccountScored', {
+      accountId,
+      probabilityToPay: 0.4,
+      segment: scoring.Segment.SEGMENT_NEGOTIATE,
+      modelVersion: 'm1',
+      reasons: [],
+      scoredAt: sut.clock.now(),
+      expectedRecovery: COP(100_000_00),
+      priority: 0.5,
+      balance: COP(250_000_00),
+      daysPastDue: -10,
+      segmentRule: 'test',
+      imputedFeatures: [],
+    });
+    return { accountId, email, phone };
+  }
+
+  it('reminds by e-mail at D-3, then SMS, then WhatsApp, then hands the account to an agent queue', async () => {
+    const { accountId, email, phone } = await openAccount('full', '+573001110001');
+    // Ten days before the due date no strategy takes the account yet: a refusal, with its reason.
+    const [first] = await q<{ allowed: boolean; reasons: string[] }>(
+      `SELECT allowed, reasons FROM contact_decision WHERE account_id = $1 ORDER BY decided_at, id LIMIT 1`,
+      [accountId],
+    );
+    expect(first).toEqual({ allowed: false, reasons: [expect.stringMatching(/^no-strategy/)] });
+
+    // D-5, 07:00 in Bogotá: the daily run (from the clock) enters the strategy and books the D-3 e-mail at 09:00.
+    sut.clock.set(bogota('2026-03-07', 7));
+    expect(await sut.app.app.get(DailyPlanningScheduler).tick()).toMatchObject({ accounts: expect.any(Number) });
+    expect(await schedule(accountId)).toEqual([
+      expect.objectContaining({ step_id: 'd-3', channel: 'email', status: 'pending', due_at: bogota('2026-03-09', 9) }),
+    ]);
+    sut.clock.set(bogota('2026-03-09', 8));
+    expect(await dispatch()).toMatchObject({ sent: 0 });
+
+    sut.clock.set(bogota('2026-03-09', 9));
+    expect(await dispatch()).toMatchObject({ sent: 1 });
+    const mail = mails().find((m) => m.to.includes(email));
+    expect(mail?.headers.subject).toBe('Recordatorio de pago TC-full');
+    expect(mail?.body).toContain('Hola Ana');
+
+    sut.clock.set(bogota('2026-03-13', 10));
+    expect(await dispatch()).toMatchObject({ sent: 1 });
+    expect(twilio.messages.filter((m) => m.to === phone)).toHaveLength(1);
+
+    sut.clock.set(bogota('2026-03-17', 10));
+    expect(await dispatch()).toMatchObject({ sent: 1 });
+    expect(meta.sent.filter((m) => `+${m.to}` === phone || m.to === phone)).toHaveLength(1);
+
+    sut.clock.set(bogota('2026-03-22', 8));
+    await dailyRun();
+    const [account] = await q<{ escalated: boolean; steps_done: string[] }>(
+      `SELECT escalated, steps_done FROM planner_account WHERE account_id = $1`,
+      [accountId],
+    );
+    expect(account).toEqual({ escalated: true, steps_done: ['d-3', 'd+1', 'd+5'] });
+    expect(await agentTasks(accountId)).toEqual([{ kind: 'call', queue: 'early-agents', segment: 'negotiate' }]);
+    const created = (await published(sut, 'collections.orchestrator.v1.AgentTaskCreated')).filter(
+      (e) => e.accountId === accountId,
+    );
+    expect(created).toHaveLength(1);
+    await dailyRun(); // a second run the same day queues nothing more
+    expect(await agentTasks(accountId)).toHaveLength(1);
+    const decisions = await published(sut, 'collections.orchestrator.v1.ContactDecision');
+    expect(decisions.filter((d) => d.accountId === accountId).at(-1)).toMatchObject({
+      channel: orchestrator.Channel.CHANNEL_CALL,
+      allowed: true,
+      reasons: ['escalation: handed to the agent queue early-agents'],
+    });
+    const sent = (await published(sut, 'collections.orchestrator.v1.ContactSent')).filter(
+      (e) => e.accountId === accountId,
+    );
+    expect(sent.map((e) => [e.stepId, e.channel])).toEqual([
+      ['d-3', orchestrator.Channel.CHANNEL_EMAIL],
+      ['d+1', orchestrator.Channel.CHANNEL_SMS],
+      ['d+5', orchestrator.Channel.CHANNEL_WHATSAPP],
+    ]);
+    // Nothing more to send, however often the dispatcher looks.
+    sut.clock.set(bogota('2026-03-30', 10));
+    expect(await dispatch()).toMatchObject({ sent: 0 });
+  });
+
+  it('stops the moment a payment arrives: the pending SMS is cancelled and nothing more is sent', async () => {
+    const { accountId, phone } = await openAccount('paid', '+573001110002');
+    sut.clock.set(bogota('2026-03-09', 6));
+    await dailyRun();
+    sut.clock.set(bogota('2026-03-09', 9));
+    await dispatch();
+    expect((await schedule(accountId)).map((r) => [r.step_id, r.status])).toEqual([
+      ['d-3', 'sent'],
+      ['d+1', 'pending'],
+    ]);
+
+    sut.clock.set(bogota('2026-03-11', 16));
+    await deliver(sut, 'collections.ledger.v1.PaymentPosted', {
+      paymentId: 'pay-1',
+      accountId,
+      amount: COP(250_000_00),
+      balanceAfter: COP(0),
+      postedAt: sut.clock.now(),
+      reference: 'PSE',
+    });
+    expect((await schedule(accountId)).map((r) => [r.step_id, r.status, r.cancel_reason])).toEqual([
+      ['d-3', 'sent', null],
+      ['d+1', 'cancelled', 'stop:payment'],
+    ]);
+    for (const [date, hour] of [
+      ['2026-03-13', 10],
+      ['2026-03-17', 10],
+      ['2026-03-22', 9],
+    ] as const) {
+      sut.clock.set(bogota(date, hour));
+      await dailyRun();
+      await dispatch();
+    }
+    expect(twilio.messages.filter((m) => m.to === phone)).toHaveLength(0);
+    expect(meta.sent.filter((m) => `+${m.to}` === phone)).toHaveLength(0);
+    const [account] = await q<{ escalated: boolean }>(`SELECT escalated FROM planner_account WHERE account_id = $1`, [
+      accountId,
+    ]);
+    expect(account.escalated).toBe(false);
+    expect(await agentTasks(accountId)).toEqual([]);
+  });
+
+  it('sends once when the dispatcher dies between the provider call and recording it: the restart re-sends under the same key', async () => {
+    const { accountId, phone } = await openAccount('crash', '+573001110003');
+    sut.clock.set(bogota('2026-03-09', 6));
+    await dailyRun();
+    sut.clock.set(bogota('2026-03-09', 9));
+    await dispatch(); // the e-mail
+    sut.clock.set(bogota('2026-03-13', 10));
+
+    // This process "dies" right after Twilio accepted the SMS: its provider call never returns.
+    const dying: ChannelProvider = {
+      channel: 'sms',
+      send: async (message) => {
+        await providers.sms.send(message);
+        return new Promise(() => undefined);
+      },
+      verifySignature: () => false,
+      parseWebhook: () => [],
+    };
+    const deps = {
+      directory,
+      links: new PaymentLinkSigner('local-only-payment-link-secret-0123456789', 'http://pay.example'),
+      linkDays: 7,
+      optOutUrl: 'http://opt-out.example',
+      delay: async () => undefined,
+      random: () => 0,
+    };
+    const planner = sut.app.app.get(PlanAccountUseCase);
+    const doomed = new DispatchDueContactsUseCase(sut.context, new PlannerRepository(), planner, {
+      ...deps,
+      providers: { email: providers.email, sms: dying, whatsapp: providers.whatsapp },
+    });
+    void doomed.run();
+    await waitFor(() => twilio.messages.some((m) => m.to === phone), { message: 'Twilio accepted the SMS' });
+    expect((await schedule(accountId)).map((r) => [r.step_id, r.status])).toEqual([
+      ['d-3', 'sent'],
+      ['d+1', 'sending'],
+    ]);
+
+    // The restarted process reconciles what was left `sending`.
+    const restarted = new DispatchDueContactsUseCase(sut.context, new PlannerRepository(), planner, {
+      ...deps,
+      providers,
+    });
+    expect(await restarted.reconcile()).toMatchObject({ sent: 1 });
+    const sms = twilio.messages.filter((m) => m.to === phone);
+    expect(sms).toHaveLength(1);
+    const [row] = await q<{ status: string; provider_message_id: string }>(
+      `SELECT status, provider_message_id FROM contact_schedule WHERE account_id = $1 AND step_id = 'd+1'`,
+      [accountId],
+    );
+    expect(row).toEqual({ status: 'sent', provider_message_id: sms[0].sid });
+    const sent = (await published(sut, 'collections.orchestrator.v1.ContactSent')).filter(
+      (e) => e.accountId === accountId && e.stepId === 'd+1',
+    );
+    expect(sent).toHaveLength(1);
+    expect(sut.app.app.get(DISPATCH)).toBeInstanceOf(DispatchDueContactsUseCase);
+  });
+
+  it('marks an unreachable number invalid without retrying it, and falls back to the step’s fallback channel', async () => {
+    const { accountId, email } = await openAccount('invalid', '+15005550001');
+    sut.clock.set(bogota('2026-03-09', 6));
+    await dailyRun();
+    sut.clock.set(bogota('2026-03-09', 9));
+    await dispatch(); // the D-3 e-mail
+    const before = twilio.requests();
+    sut.clock.set(bogota('2026-03-13', 10));
+    await dispatch();
+    expect(twilio.requests() - before).toBe(1);
+    const rows = await schedule(accountId);
+    expect(rows.map((r) => [r.step_id, r.channel, r.status])).toEqual([
+      ['d-3', 'email', 'sent'],
+      ['d+1', 'sms', 'invalid'],
+      ['d+1', 'email', 'sent'],
+      ['d+5', 'whatsapp', 'pending'],
+    ]);
+    const failed = (await published(sut, 'collections.orchestrator.v1.ContactFailed')).filter(
+      (e) => e.accountId === accountId,
+    );
+    expect(failed).toEqual([
+      expect.objectContaining({
+        stepId: 'd+1',
+        failure: orchestratorDispatch.ContactFailure.CONTACT_FAILURE_INVALID_ADDRESS,
+        code: '21211',
+        attempts: 1,
+      }),
+    ]);
+    expect(mails().filter((m) => m.to.includes(email))).toHaveLength(2);
+  });
+
+  it('backs off on 429 and 5xx and still sends the SMS exactly once', async () => {
+    const { accountId, phone } = await openAccount('busy', '+573001110005');
+    sut.clock.set(bogota('2026-03-09', 6));
+    await dailyRun();
+    sut.clock.set(bogota('2026-03-09', 9));
+    await dispatch();
+    sut.clock.set(bogota('2026-03-13', 10));
+    twilio.failNext({ status: 429, code: 20429, retryAfter: '1' }, { status: 503, code: 20503 });
+    expect(await dispatch()).toMatchObject({ sent: 1 });
+    expect(twilio.messages.filter((m) => m.to === phone)).toHaveLength(1);
+    const sent = (await published(sut, 'collections.orchestrator.v1.ContactSent')).filter(
+      (e) => e.accountId === accountId && e.stepId === 'd+1',
+    );
+    expect(sent).toEqual([expect.objectContaining({ attempts: 3 })]);
+  });
+
+  it('turns receipts into ContactDelivered, and a BAJA reply into an opt-out that cancels the pending WhatsApp', async () => {
+    const { accountId, phone } = await openAccount('optout', '+573001110006');
+    sut.clock.set(bogota('2026-03-09', 6));
+    await dailyRun();
+    sut.clock.set(bogota('2026-03-09', 9));
+    await dispatch();
+    sut.clock.set(bogota('2026-03-13', 10));
+    await dispatch();
+    const sms = twilio.messages.find((m) => m.to === phone)!;
+    const receipt = await deliverWebhook(
+      twilio.statusCallback(sms.sid, 'delivered', `${sut.app.httpUrl}/webhooks/${sut.tenant}/sms`),
+    );
+    expect(receipt.status).toBe(200);
+    const delivered = (await published(sut, 'collections.orchestrator.v1.ContactDelivered')).filter(
+      (e) => e.accountId === accountId,
+    );
+    expect(delivered).toEqual([
+      expect.objectContaining({ channel: orchestrator.Channel.CHANNEL_SMS, providerMessageId: sms.sid, read: false }),
+    ]);
+    expect((await schedule(accountId)).at(-1)).toMatchObject({
+      step_id: 'd+5',
+      channel: 'whatsapp',
+      status: 'pending',
+    });
+
+    const reply = await deliverWebhook(
+      meta.inboundWebhook(`${sut.app.httpUrl}/webhooks/${sut.tenant}/whatsapp`, PHONE_ID, phone.slice(1), 'BAJA'),
+    );
+    expect(reply.status).toBe(200);
+    const optOuts = await published(sut, 'collections.orchestrator.v1.OptOutRecorded');
+    expect(optOuts.filter((e) => e.debtorId === 'debtor-optout')).toEqual([
+      expect.objectContaining({ channel: orchestrator.Channel.CHANNEL_WHATSAPP, accountIds: [accountId] }),
+    ]);
+    expect((await schedule(accountId)).at(-1)).toMatchObject({ step_id: 'd+5', status: 'cancelled' });
+    sut.clock.set(bogota('2026-03-17', 10));
+    await dailyRun();
+    await dispatch();
+    expect(meta.sent.filter((m) => `+${m.to}` === phone)).toHaveLength(0);
+  });
+});

@@ -1,0 +1,23 @@
+import { ObservedContact } from './model/behaviour';
+
+/**
+ * Where the simulator sees the platform's contacts arrive: an SMTP catcher for email, the
+ * Twilio- and WhatsApp-shaped stand-ins for SMS and WhatsApp. Each source maps a recipient
+ * address back to its debtor and hands over what arrived since the last call.
+ *
+ * Pending: the orchestrator's dispatcher (which sends the contacts) is being built; until it
+ * lands no contact arrives, and debtors act only on their own (pay, promise, dispute).
+ */
+export interface ContactSource {
+  readonly name: string;
+  /** Contacts that arrived since the last call, in arrival order. */
+  collect(): Promise<ObservedContact[]>;
+  close(): Promise<void>;
+}
+
+/** Orders contacts independently of arrival timing, so the same run reacts the same way. */
+export function inReactionOrder(contacts: ObservedContact[]): ObservedContact[] {
+  return [...contacts].sort((a, b) =>
+    a.debtorId === b.debtorId ? a.channel.localeCompare(b.channel) : a.debtorId.localeCompare(b.debtorId),
+  );
+}

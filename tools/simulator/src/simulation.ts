@@ -82,8 +82,11 @@ export async function runSimulation(platform: PlatformClient, options: Simulatio
   const instantOfDay = (day: number) => new Date(start.getTime() + day * DAY_MS);
   const progress = options.progress;
 
-  await onboard(platform, debtors);
-  for (const b of behaviours) await issueStatement(platform, b, 0, start, b.debtor.firstBillMinor);
+  progress?.update(0, `${dateOf(start)}: opening ${debtors.length} accounts`);
+  await inParallel(behaviours, async (b) => {
+    await onboard(platform, b.debtor, dateOf(start));
+    await issueStatement(platform, b, 0, start, b.debtor.firstBillMinor);
+  });
   await platform.drained();
 
   let businessDays = 0;
@@ -103,9 +106,10 @@ export async function runSimulation(platform: PlatformClient, options: Simulatio
         }
       }
       await carryOut(platform, actions, day, today, instantOfDay, activity);
-      for (const b of behaviours)
-        if (day > 0 && day % CYCLE_DAYS === 0)
-          await issueStatement(platform, b, day, today, Math.round(b.debtor.firstBillMinor * 0.6));
+      if (day > 0 && day % CYCLE_DAYS === 0)
+        await inParallel(behaviours, (b) =>
+          issueStatement(platform, b, day, today, Math.round(b.debtor.firstBillMinor * 0.6)),
+        );
       progress?.update(businessDays - 1, `${dateOf(today)}: platform catches up`);
       await platform.drained();
     }
@@ -148,10 +152,20 @@ function mapKpis(r: reporting.GetKpisResponse): KpiTable {
   };
 }
 
-async function onboard(platform: PlatformClient, debtors: SimDebtor[]): Promise<void> {
-  const { now } = await platform.simulation.getClock({}, platform.auth);
-  const openedOn = dateOf(now ?? new Date(0));
-  for (const d of debtors) {
+/**
+ * Runs `fn` for every item, a few at a time. Only for calls whose order cannot change an
+ * outcome (each touches its own account, and the clock stands still meanwhile).
+ */
+async function inParallel<T>(items: T[], fn: (item: T) => Promise<void>, concurrency = 8): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+}
+
+async function onboard(platform: PlatformClient, d: SimDebtor, openedOn: string): Promise<void> {
+  {
     await platform.ledger.upsertDebtor(
       {
         debtor: {

@@ -45,6 +45,8 @@ function billUsd(rng: Random): number {
 export function generatePortfolio(seed: string, accounts: number): SimDebtor[] {
   const root = new Random(`portfolio:${seed}`);
   const debtors: SimDebtor[] = [];
+  // Ids carry the seed, so several seeds can share one platform (one run per seed and tenant).
+  const tag = seed.replace(/[^A-Za-z0-9]/g, '').slice(0, 12) || 'x';
   for (let index = 0; index < accounts; index++) {
     const rng = root.fork(`debtor:${index}`);
     const jurisdiction = rng.weighted(JURISDICTIONS.map((j) => [j, j.weight] as const));
@@ -58,12 +60,12 @@ export function generatePortfolio(seed: string, accounts: number): SimDebtor[] {
     const name = `${rng.pick(FIRST_NAMES)} ${rng.pick(LAST_NAMES)}`;
     debtors.push({
       index,
-      debtorId: `sim-d-${id}`,
-      accountId: `sim-a-${id}`,
-      externalRef: `SIM${id}`,
+      debtorId: `sim-${tag}-d-${id}`,
+      accountId: `sim-${tag}-a-${id}`,
+      externalRef: `SIM${tag}X${id}`,
       jurisdiction,
       timeZone: rng.pick(jurisdiction.timeZones),
-      email: `debtor-${id}@sim.example`,
+      email: `debtor-${tag}-${id}@sim.example`,
       phone: `${jurisdiction.phonePrefix}${id.slice(-4)}`,
       riskClass: riskClass.name,
       propensity,

@@ -1,5 +1,5 @@
 import { ledger, reconciliation, reporting } from '@collections/contracts';
-import { ContactSource, inReactionOrder } from './contacts';
+import { ContactSource, inReactionOrder } from './contacts/contact-source';
 import { Action, DebtorBehaviour } from './model/behaviour';
 import { decimalOf } from './model/jurisdictions';
 import { SimDebtor, generatePortfolio } from './model/portfolio';

@@ -1,51 +1,62 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { FreshPlatform, PlatformClient, SimulationResult, runSimulation, startFreshPlatform } from '../src';
 
 const REPO = join(__dirname, '..', '..', '..');
-const run = promisify(execFile);
+const START = '2026-01-05T12:00:00.000Z';
 
-/** `npm run simulate -- ... --json` against a fresh embedded platform of its own. */
-async function simulate(seed: string): Promise<string> {
-  const { stdout } = await run(
-    process.execPath,
-    [join(REPO, 'tools/simulator/dist/cli/simulate.js'), '--accounts', '8', '--days', '3', '--seed', seed, '--json'],
-    { cwd: REPO, maxBuffer: 16 * 1024 * 1024, env: { ...process.env, LOG_LEVEL: 'error' } },
-  );
-  return stdout;
-}
+describe('the portfolio simulator', () => {
+  let platforms: FreshPlatform[] = [];
+  const clients: PlatformClient[] = [];
+  let first: SimulationResult;
+  let again: SimulationResult;
 
-describe('npm run simulate', () => {
-  let first: string;
-  let again: string;
-  let other: string;
+  const simulate = (client: PlatformClient, seed: string) => runSimulation(client, { accounts: 8, days: 3, seed });
 
   beforeAll(async () => {
-    // Three fresh platforms side by side: two with the same seed, one with another.
-    [first, again, other] = await Promise.all([simulate('11'), simulate('11'), simulate('12')]);
+    // Two fresh embedded platforms (what `npm start` runs) on simulated clocks, side by side.
+    platforms = await Promise.all([
+      startFreshPlatform({ start: START, env: { ...process.env, LOG_LEVEL: 'error' } }),
+      startFreshPlatform({ start: START, env: { ...process.env, LOG_LEVEL: 'error' } }),
+    ]);
+    clients.push(...platforms.map((p) => new PlatformClient(p)));
+    [first, again] = await Promise.all([simulate(clients[0], '11'), simulate(clients[1], '11')]);
   });
 
-  it('gives byte-identical results for the same seed on fresh platforms', () => {
-    expect(again).toBe(first);
+  afterAll(async () => {
+    for (const c of clients) c.close();
+    await Promise.all(platforms.map((p) => p.stop()));
   });
 
-  it('gives a different result for another seed', () => {
-    expect(other).not.toBe(first);
+  it('gives byte-identical JSON for the same seed on two fresh platforms', () => {
+    expect(JSON.stringify(again, null, 2)).toBe(JSON.stringify(first, null, 2));
   });
 
-  it('ends with the reporting KPIs of the money the debtors paid, per currency', () => {
-    const result = JSON.parse(first) as {
-      businessDays: number;
-      activity: { paymentsViaGateway: number; paymentsViaBankFile: number };
-      kpis: { currency: string; kpis: { name: string; value: number | null }[] }[];
-    };
-    expect(result.businessDays).toBe(3);
-    const collected = result.kpis.reduce(
+  it('ends with the reporting KPIs, which count the money the debtors paid', () => {
+    expect(first.businessDays).toBe(3);
+    expect(first.kpis.length).toBeGreaterThan(0);
+    const collected = first.kpis.reduce(
       (n, t) => n + (t.kpis.find((k) => k.name === 'collected_minor')?.value ?? 0),
       0,
     );
-    const payments = result.activity.paymentsViaGateway + result.activity.paymentsViaBankFile;
+    const payments = first.activity.paymentsViaGateway + first.activity.paymentsViaBankFile;
     expect(payments > 0).toBe(collected > 0);
-    expect(result.kpis.length).toBeGreaterThan(0);
+  });
+
+  it('gives a different result for another seed (npm run simulate against a running platform)', async () => {
+    const p = platforms[0];
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [
+        join(REPO, 'tools/simulator/dist/cli/simulate.js'),
+        ...['--platform', p.http, '--grpc', p.grpc, '--api-key', p.apiKey],
+        ...['--accounts', '8', '--days', '2', '--seed', '12', '--json'],
+      ],
+      { cwd: REPO, maxBuffer: 16 * 1024 * 1024 },
+    );
+    const other = JSON.parse(stdout) as SimulationResult;
+    expect(other.seed).toBe('12');
+    expect(other.kpis).not.toEqual(first.kpis);
   });
 });

@@ -1,4 +1,8 @@
 import { parseArgs } from 'node:util';
+import { ContactSource, contactDirectory } from '../contacts/contact-source';
+import { startProviderStandIns } from '../contacts/provider-stand-ins';
+import { startSmtpCatcher } from '../contacts/smtp-catcher';
+import { generatePortfolio } from '../model/portfolio';
 import { PlatformClient } from '../platform/platform-client';
 import { FreshPlatform, startFreshPlatform } from '../platform/embedded-platform';
 import { ProgressBar } from '../progress';
@@ -48,6 +52,7 @@ async function main(): Promise<void> {
 
   let fresh: FreshPlatform | undefined;
   let address;
+  const contactSources: ContactSource[] = [];
   if (values.platform) {
     const url = new URL(values.platform);
     address = {
@@ -56,8 +61,16 @@ async function main(): Promise<void> {
       apiKey: values['api-key'] ?? 'demo-key',
     };
   } else {
+    // The platform's email, SMS and WhatsApp go to catchers hosted here, where debtors "read" them.
+    const directory = contactDirectory(generatePortfolio(seed, accounts));
+    const smtp = await startSmtpCatcher(directory.byEmail);
+    const providers = await startProviderStandIns(directory.byPhone);
+    contactSources.push(smtp.source, providers.source);
     process.stderr.write('starting a fresh embedded platform on a simulated clock...\n');
-    fresh = await startFreshPlatform({ start: '2026-01-05T12:00:00.000Z', env: process.env });
+    fresh = await startFreshPlatform({
+      start: '2026-01-05T12:00:00.000Z',
+      env: { ...process.env, ...smtp.platformEnv, ...providers.platformEnv },
+    });
     address = fresh;
   }
   const client = new PlatformClient(address);
@@ -66,12 +79,14 @@ async function main(): Promise<void> {
       accounts,
       days,
       seed,
+      contactSources,
       progress: new ProgressBar(days, values.progress || process.stderr.isTTY === true),
     });
     process.stdout.write(values.json ? `${JSON.stringify(result, null, 2)}\n` : `${kpiTableText(result)}\n`);
   } finally {
     client.close();
     await fresh?.stop();
+    for (const source of contactSources) await source.close();
   }
 }
 

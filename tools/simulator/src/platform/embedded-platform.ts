@@ -33,6 +33,8 @@ export async function startFreshPlatform(options: {
   start: string;
   /** The environment the platform inherits (PATH, LOG_LEVEL, ...). */
   env: NodeJS.ProcessEnv;
+  /** How long booting may take (migrations on PGlite are slow on a busy machine); default 5 min. */
+  readyWithinMs?: number;
   log?: (line: string) => void;
 }): Promise<FreshPlatform> {
   const dataDir = mkdtempSync(join(tmpdir(), 'simulate-'));
@@ -71,7 +73,7 @@ export async function startFreshPlatform(options: {
     rmSync(dataDir, { recursive: true, force: true });
   };
   const url = `http://127.0.0.1:${http}`;
-  const deadline = Date.now() + 120_000;
+  const deadline = Date.now() + (options.readyWithinMs ?? 300_000);
   for (;;) {
     if (child.exitCode !== null) {
       await stop();
@@ -84,7 +86,7 @@ export async function startFreshPlatform(options: {
     }
     if (Date.now() > deadline) {
       await stop();
-      throw new Error(`the embedded platform did not become ready in 120 s:\n${output.slice(-4000)}`);
+      throw new Error(`the embedded platform did not become ready in time:\n${output.slice(-4000)}`);
     }
     await new Promise((r) => setTimeout(r, 200));
   }

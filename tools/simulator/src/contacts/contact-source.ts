@@ -1,4 +1,4 @@
-import { ObservedContact } from './model/behaviour';
+import { ObservedContact } from '../model/behaviour';
 
 /**
  * Where the simulator sees the platform's contacts arrive: an SMTP catcher for email, the
@@ -20,4 +20,15 @@ export function inReactionOrder(contacts: ObservedContact[]): ObservedContact[] 
   return [...contacts].sort((a, b) =>
     a.debtorId === b.debtorId ? a.channel.localeCompare(b.channel) : a.debtorId.localeCompare(b.debtorId),
   );
+}
+
+/** Finds the debtor a contact was addressed to, by the contact points the simulator gave them. */
+export function contactDirectory(debtors: { debtorId: string; email: string; phone: string }[]) {
+  const byEmail = new Map(debtors.map((d) => [d.email.toLowerCase(), d.debtorId]));
+  const byPhone = new Map(debtors.map((d) => [d.phone.replace(/^whatsapp:/, ''), d.debtorId]));
+  return {
+    byEmail: (address: string) => byEmail.get(address.toLowerCase()),
+    byPhone: (_channel: 'sms' | 'whatsapp', to: string) =>
+      byPhone.get(to.replace(/^whatsapp:/, '').replace(/^(?!\+)/, '+')),
+  };
 }

@@ -83,11 +83,13 @@ export async function runSimulation(platform: PlatformClient, options: Simulatio
   const progress = options.progress;
 
   progress?.update(0, `${dateOf(start)}: opening ${debtors.length} accounts`);
-  await inParallel(behaviours, async (b) => {
-    await onboard(platform, b.debtor, dateOf(start));
-    await issueStatement(platform, b, 0, start, b.debtor.firstBillMinor);
-  });
+  // One kind of call at a time, then the platform catches up: a service that reads several
+  // topics sees them in the same order on every run (across topics, order is only by time).
+  await inParallel(debtors, (d) => upsertDebtor(platform, d));
   await platform.drained();
+  await inParallel(debtors, (d) => openAccount(platform, d, dateOf(start)));
+  await platform.drained();
+  await newCycle(platform, behaviours, 0, start, (b) => b.debtor.firstBillMinor);
 
   let businessDays = 0;
   let day = 0;
@@ -107,9 +109,7 @@ export async function runSimulation(platform: PlatformClient, options: Simulatio
       }
       await carryOut(platform, actions, day, today, instantOfDay, activity);
       if (day > 0 && day % CYCLE_DAYS === 0)
-        await inParallel(behaviours, (b) =>
-          issueStatement(platform, b, day, today, Math.round(b.debtor.firstBillMinor * 0.6)),
-        );
+        await newCycle(platform, behaviours, day, today, (b) => Math.round(b.debtor.firstBillMinor * 0.6));
       progress?.update(businessDays - 1, `${dateOf(today)}: platform catches up`);
       await platform.drained();
     }
@@ -164,75 +164,86 @@ async function inParallel<T>(items: T[], fn: (item: T) => Promise<void>, concurr
   await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
 }
 
-async function onboard(platform: PlatformClient, d: SimDebtor, openedOn: string): Promise<void> {
-  {
-    await platform.ledger.upsertDebtor(
-      {
-        debtor: {
-          debtorId: d.debtorId,
-          kind: 'person',
-          displayName: d.displayName,
-          nationalId: '',
-          contactPoints: [
-            { type: 'email', value: d.email, verified: true, consentedChannels: ['email'] },
-            { type: 'phone', value: d.phone, verified: true, consentedChannels: ['sms', 'whatsapp', 'call'] },
-          ],
-          timeZone: d.timeZone,
-          language: d.jurisdiction.language,
-          country: d.jurisdiction.country,
-          region: '',
-        },
-      },
-      platform.auth,
-    );
-    await platform.ledger.openAccount(
-      {
-        accountId: d.accountId,
-        externalRef: d.externalRef,
-        product: ledger.Product.PRODUCT_CREDIT_CARD,
-        currency: d.jurisdiction.currency,
-        creditLimitMinor: d.creditLimitMinor,
-        openedOn,
-        debtors: [{ debtorId: d.debtorId, role: ledger.DebtorRole.DEBTOR_ROLE_PRIMARY }],
+async function upsertDebtor(platform: PlatformClient, d: SimDebtor): Promise<void> {
+  await platform.ledger.upsertDebtor(
+    {
+      debtor: {
+        debtorId: d.debtorId,
+        kind: 'person',
+        displayName: d.displayName,
+        nationalId: '',
+        contactPoints: [
+          { type: 'email', value: d.email, verified: true, consentedChannels: ['email'] },
+          { type: 'phone', value: d.phone, verified: true, consentedChannels: ['sms', 'whatsapp', 'call'] },
+        ],
         timeZone: d.timeZone,
+        language: d.jurisdiction.language,
+        country: d.jurisdiction.country,
+        region: '',
       },
-      platform.auth,
-    );
-  }
+    },
+    platform.auth,
+  );
 }
 
-async function issueStatement(
+async function openAccount(platform: PlatformClient, d: SimDebtor, openedOn: string): Promise<void> {
+  await platform.ledger.openAccount(
+    {
+      accountId: d.accountId,
+      externalRef: d.externalRef,
+      product: ledger.Product.PRODUCT_CREDIT_CARD,
+      currency: d.jurisdiction.currency,
+      creditLimitMinor: d.creditLimitMinor,
+      openedOn,
+      debtors: [{ debtorId: d.debtorId, role: ledger.DebtorRole.DEBTOR_ROLE_PRIMARY }],
+      timeZone: d.timeZone,
+    },
+    platform.auth,
+  );
+}
+
+/** A statement cycle for every account: the charges, then (once they are known) the statements. */
+async function newCycle(
   platform: PlatformClient,
-  b: DebtorBehaviour,
+  behaviours: DebtorBehaviour[],
   day: number,
   today: Date,
-  amountMinor: number,
+  amountOf: (b: DebtorBehaviour) => number,
 ): Promise<void> {
-  const d = b.debtor;
-  const cycle = b.statement(day, amountMinor);
-  const currency = d.jurisdiction.currency;
-  await platform.ledger.postCharge(
-    {
-      accountId: d.accountId,
-      kind: ledger.EntryKind.ENTRY_KIND_CHARGE,
-      amount: { amountMinor, currency },
-      idempotencyKey: `sim:${d.accountId}:charge:${b.cycles.length}`,
-      effectiveDate: '',
-      memo: `statement ${b.cycles.length}`,
-    },
-    platform.auth,
+  const cycles = behaviours.map((b) => ({ b, amountMinor: amountOf(b), cycle: b.statement(day, amountOf(b)) }));
+  await inParallel(cycles, ({ b, amountMinor }) =>
+    platform.ledger
+      .postCharge(
+        {
+          accountId: b.debtor.accountId,
+          kind: ledger.EntryKind.ENTRY_KIND_CHARGE,
+          amount: { amountMinor, currency: b.debtor.jurisdiction.currency },
+          idempotencyKey: `sim:${b.debtor.accountId}:charge:${b.cycles.length}`,
+          effectiveDate: '',
+          memo: `statement ${b.cycles.length}`,
+        },
+        platform.auth,
+      )
+      .then(() => undefined),
   );
-  await platform.ledger.issueStatement(
-    {
-      accountId: d.accountId,
-      cycle: b.cycles.length,
-      statementDate: dateOf(today),
-      dueDate: dateOf(new Date(today.getTime() + (cycle.dueDay - day) * DAY_MS)),
-      amountDue: { amountMinor, currency },
-      minimumDue: { amountMinor: cycle.minimumMinor, currency },
-    },
-    platform.auth,
-  );
+  await platform.drained();
+  await inParallel(cycles, ({ b, amountMinor, cycle }) => {
+    const currency = b.debtor.jurisdiction.currency;
+    return platform.ledger
+      .issueStatement(
+        {
+          accountId: b.debtor.accountId,
+          cycle: b.cycles.length,
+          statementDate: dateOf(today),
+          dueDate: dateOf(new Date(today.getTime() + (cycle.dueDay - day) * DAY_MS)),
+          amountDue: { amountMinor, currency },
+          minimumDue: { amountMinor: cycle.minimumMinor, currency },
+        },
+        platform.auth,
+      )
+      .then(() => undefined);
+  });
+  await platform.drained();
 }
 
 async function carryOut(
@@ -246,10 +257,22 @@ async function carryOut(
   const gateway: ledger.PostPaymentRequest[] = [];
   const bankLines: string[] = [];
   let n = 0;
-  for (const { b, action } of actions) {
+  // Payments first, then promises, disputes and opt-outs, each kind followed by the platform
+  // catching up (see onboarding: the same order of topics on every run).
+  const order: Action['kind'][] = ['pay', 'promise', 'dispute', 'opt-out'];
+  const sorted = actions
+    .map((a, i) => ({ ...a, i }))
+    .sort((x, y) => order.indexOf(x.action.kind) - order.indexOf(y.action.kind) || x.i - y.i);
+  let previousKind: Action['kind'] | undefined;
+  for (const { b, action } of sorted) {
     const d = b.debtor;
     const currency = d.jurisdiction.currency;
     n += 1;
+    if (previousKind !== action.kind) {
+      if (previousKind === 'pay') await postPayments();
+      else if (previousKind) await platform.drained();
+      previousKind = action.kind;
+    }
     switch (action.kind) {
       case 'pay':
         if (d.paysBy === 'gateway')
@@ -307,37 +330,43 @@ async function carryOut(
         break;
     }
   }
-  if (gateway.length > 0) {
-    const res = await platform.ledger.postPayments({ payments: gateway }, platform.auth);
-    const refused = res.results.filter((r) => r.error);
-    if (refused.length > 0)
-      throw new Error(`the ledger refused ${refused.length} payments: ${refused[0].error?.message}`);
-    activity.paymentsViaGateway += gateway.length;
-  }
-  if (bankLines.length > 0) {
-    // One bank statement per currency and day, as a bank would send it.
-    const byCurrency = new Map<string, string[]>();
-    for (const line of bankLines) {
-      const currency = line.split(',')[3];
-      byCurrency.set(currency, [...(byCurrency.get(currency) ?? []), line]);
+  if (previousKind === 'pay') await postPayments();
+  else if (previousKind) await platform.drained();
+
+  async function postPayments(): Promise<void> {
+    if (gateway.length > 0) {
+      const res = await platform.ledger.postPayments({ payments: gateway }, platform.auth);
+      const refused = res.results.filter((r) => r.error);
+      if (refused.length > 0)
+        throw new Error(`the ledger refused ${refused.length} payments: ${refused[0].error?.message}`);
+      activity.paymentsViaGateway += gateway.length;
     }
-    for (const [currency, lines] of [...byCurrency].sort(([a], [b]) => a.localeCompare(b))) {
-      const csv = [
-        'booking_date,value_date,amount,currency,reference,counterparty_account,bank_reference',
-        ...lines,
-      ].join('\n');
-      const res = await platform.reconciliation.importStatement(
-        {
-          content: Buffer.from(`${csv}\n`, 'utf8'),
-          kind: reconciliation.StatementFileKind.STATEMENT_FILE_KIND_BANK_CSV,
-          name: `bank-${currency}-${dateOf(today)}.csv`,
-        },
-        platform.auth,
-      );
-      activity.bankFilesImported += 1;
-      activity.bankItemsMatched += res.matched;
-      activity.paymentsViaBankFile += lines.length;
+    if (bankLines.length > 0) {
+      // One bank statement per currency and day, as a bank would send it.
+      const byCurrency = new Map<string, string[]>();
+      for (const line of bankLines) {
+        const currency = line.split(',')[3];
+        byCurrency.set(currency, [...(byCurrency.get(currency) ?? []), line]);
+      }
+      for (const [currency, lines] of [...byCurrency].sort(([a], [b]) => a.localeCompare(b))) {
+        const csv = [
+          'booking_date,value_date,amount,currency,reference,counterparty_account,bank_reference',
+          ...lines,
+        ].join('\n');
+        const res = await platform.reconciliation.importStatement(
+          {
+            content: Buffer.from(`${csv}\n`, 'utf8'),
+            kind: reconciliation.StatementFileKind.STATEMENT_FILE_KIND_BANK_CSV,
+            name: `bank-${currency}-${dateOf(today)}.csv`,
+          },
+          platform.auth,
+        );
+        activity.bankFilesImported += 1;
+        activity.bankItemsMatched += res.matched;
+        activity.paymentsViaBankFile += lines.length;
+      }
     }
+    await platform.drained();
   }
 }
 

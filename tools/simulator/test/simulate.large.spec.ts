@@ -6,6 +6,10 @@ import { FreshPlatform, PlatformClient, SimulationResult, runSimulation, startFr
 const REPO = join(__dirname, '..', '..', '..');
 const START = '2026-01-05T12:00:00.000Z';
 
+// Booting a fresh embedded platform (migrations of five services on PGlite) takes most of this
+// file's time: 10-60 s each, depending on how busy the machine is. The simulations take seconds.
+jest.setTimeout(900_000);
+
 describe('the portfolio simulator', () => {
   let platforms: FreshPlatform[] = [];
   const clients: PlatformClient[] = [];

@@ -50,12 +50,24 @@ export class PlatformClient {
     return (text ? JSON.parse(text) : undefined) as T;
   }
 
-  /** Waits until every event published so far has been consumed, and those it caused too. */
-  async drained(): Promise<void> {
+  /**
+   * Waits until every event published so far has been consumed, and those it caused too; gives
+   * up after `withinMs` naming what is still pending (a consumer stuck retrying, say).
+   */
+  async drained(withinMs = 300_000): Promise<void> {
+    const deadline = Date.now() + withinMs;
     for (let attempt = 0; ; attempt++) {
       const backlog = await this.simulation.getBacklog({}, this.auth);
       if (backlog.drained) return;
-      // Polling the platform's own answer; the wait grows to 50 ms (no fixed sleep decides anything).
+      if (Date.now() > deadline) {
+        const pending = backlog.services
+          .filter((s) => s.outbox > 0 || s.consumerLag > 0)
+          .map((s) => `${s.service}: outbox ${s.outbox}, consumer lag ${s.consumerLag}`);
+        throw new Error(
+          `the platform did not catch up within ${withinMs} ms (${pending.join('; ') || 'still moving'})`,
+        );
+      }
+      // Polls the platform's own answer, a little less often the longer it takes (at most every 50 ms).
       await new Promise((r) => setTimeout(r, Math.min(50, 5 + attempt * 5)));
     }
   }

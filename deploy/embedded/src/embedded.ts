@@ -138,6 +138,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedP
         clock,
         inProcess,
         backbones.map((backbone, i) => ({ service: options.services[i].name, backbone })),
+        logger,
       )
     : undefined;
 

@@ -76,15 +76,25 @@ export interface ClockDrivenJob {
 /**
  * The platform's clock in a simulation (PLATFORM_CLOCK=simulated): it stands still until told
  * to move, only forwards, and each move returns once every clock-driven job attached to it has
- * run for the new instant, so a simulator knows the daily runs for "today" are done.
+ * run for the new instant (one after the other, each settled before the next), so a simulator
+ * knows the daily runs for "today" are done.
  */
 export class SimulatedClock implements Clock {
   private current: number;
   private readonly jobs = new Set<ClockDrivenJob>();
   private moving: Promise<unknown> = Promise.resolve();
+  private settle: () => Promise<void> = async () => undefined;
 
   constructor(start: Date) {
     this.current = start.getTime();
+  }
+
+  /**
+   * What to wait for after each job (the events it published being consumed), so the next job
+   * sees its effects, as a day of real time would allow; the move returns after the last wait.
+   */
+  settleAfterEachJob(settle: () => Promise<void>): void {
+    this.settle = settle;
   }
 
   now(): Date {
@@ -108,8 +118,10 @@ export class SimulatedClock implements Clock {
         );
       this.current = to;
       const jobs: { job: string; ran: boolean }[] = [];
-      for (const job of [...this.jobs].sort((a, b) => a.jobName.localeCompare(b.jobName)))
+      for (const job of [...this.jobs].sort((a, b) => a.jobName.localeCompare(b.jobName))) {
         jobs.push({ job: job.jobName, ran: await job.runIfDue() });
+        await this.settle();
+      }
       return { now: this.now(), jobs };
     });
     this.moving = move.catch(() => undefined);

@@ -57,3 +57,30 @@ describe('HourlyClockScheduler on a SimulatedClock', () => {
     expect(clock.now()).toEqual(start);
   });
 });
+
+describe('SimulatedClock.settleAfterEachJob', () => {
+  it('lets each job settle before the next one runs, and the move return after the last', async () => {
+    const clock = new SimulatedClock(new Date('2026-01-05T12:00:00Z'));
+    const ctx = { clock, logger: { error: () => undefined } } as unknown as ServiceContext;
+    const seen: string[] = [];
+    clock.settleAfterEachJob(async () => {
+      seen.push('settled');
+    });
+    const a = new CountingScheduler(ctx, 'a daily run');
+    const b = new CountingScheduler(ctx, 'b daily run');
+    for (const s of [b, a]) s.onApplicationBootstrap();
+    const record = (name: string, s: CountingScheduler) => {
+      const original = s.runIfDue.bind(s);
+      s.runIfDue = async () => {
+        seen.push(name);
+        return original();
+      };
+    };
+    record('a', a);
+    record('b', b);
+
+    await clock.advanceTo(new Date('2026-01-06T12:00:00Z'));
+
+    expect(seen).toEqual(['a', 'settled', 'b', 'settled']);
+  });
+});

@@ -1,5 +1,5 @@
 import { Backbone, InProcessTransport } from '@collections/messaging';
-import { SimulatedClock } from '@collections/platform';
+import { Logger, SimulatedClock } from '@collections/platform';
 
 export interface ServiceBacklog {
   service: string;
@@ -23,7 +23,24 @@ export class SimulationControl {
     readonly clock: SimulatedClock,
     private readonly transport: InProcessTransport,
     private readonly backbones: { service: string; backbone: Backbone }[],
-  ) {}
+    private readonly logger: Logger,
+  ) {
+    clock.settleAfterEachJob(() => this.settled());
+  }
+
+  /** Resolves once the platform is drained, or after `withinMs` (a consumer stuck retrying) with a warning. */
+  async settled(withinMs = 300_000): Promise<void> {
+    const deadline = Date.now() + withinMs;
+    for (let attempt = 0; ; attempt++) {
+      const b = await this.backlog();
+      if (b.drained) return;
+      if (Date.now() > deadline) {
+        this.logger.warn({ outbox: b.outbox, consumerLag: b.consumerLag }, 'the platform did not settle; moving on');
+        return;
+      }
+      await new Promise((r) => setTimeout(r, Math.min(50, 5 + attempt * 5)));
+    }
+  }
 
   /**
    * Drained when the consumers were at the log's head, then every outbox was empty, and then

@@ -22,6 +22,21 @@ module.exports = {
       to: { path: ['node_modules/@nestjs/', 'node_modules/typeorm/'] },
     },
     {
+      name: 'tools-use-public-apis-only',
+      comment:
+        'The simulator drives the platform as an integrator would: its gRPC/REST APIs, webhooks and files, never its code or database.',
+      severity: 'error',
+      from: { path: '^tools/' },
+      to: {
+        path: [
+          '^services/',
+          '^deploy/',
+          '^libs/(messaging|runtime|testing)/',
+          'node_modules/(typeorm|pg|@electric-sql)/',
+        ],
+      },
+    },
+    {
       name: 'no-circular',
       severity: 'error',
       from: {},

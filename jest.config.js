@@ -4,7 +4,7 @@ const { readdirSync, existsSync } = require('node:fs');
 const { join } = require('node:path');
 
 const moduleNameMapper = {};
-for (const dir of ['libs', 'services']) {
+for (const dir of ['libs', 'services', 'tools']) {
   for (const name of readdirSync(join(__dirname, dir))) {
     if (existsSync(join(__dirname, dir, name, 'package.json'))) {
       moduleNameMapper[`^@collections/${name}$`] = `<rootDir>/${dir}/${name}/src`;
@@ -34,7 +34,7 @@ const base = {
   moduleNameMapper,
   testEnvironment: 'node',
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
-  roots: ['<rootDir>/libs', '<rootDir>/services', '<rootDir>/deploy/embedded'],
+  roots: ['<rootDir>/libs', '<rootDir>/services', '<rootDir>/deploy/embedded', '<rootDir>/tools'],
 };
 
 module.exports = {

@@ -54,6 +54,7 @@ const manifests = [
   ...walk(join(root, 'services'), (p) => p.endsWith('package.json')),
   ...walk(join(root, 'deploy', 'embedded'), (p) => p.endsWith('package.json')),
   ...walk(join(root, 'bench'), (p) => p.endsWith('package.json')),
+  ...walk(join(root, 'tools'), (p) => p.endsWith('package.json')),
 ];
 const lockfile = join(root, 'pnpm-lock.yaml');
 const frozen = existsSync(lockfile) && process.env.SETUP_UPDATE_LOCKFILE !== '1';

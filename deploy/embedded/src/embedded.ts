@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { DataSource } from 'typeorm';
-import { ServiceName } from '@collections/contracts';
+import { PLATFORM_GRPC_PACKAGES, ServiceName } from '@collections/contracts';
 import {
   Backbone,
   IN_PROCESS_SCHEMA,
@@ -15,6 +15,7 @@ import {
   MetricsRegistry,
   SystemClock,
   currentTraceparent,
+  isSimulatedClock,
 } from '@collections/platform';
 import {
   RunningApp,
@@ -27,6 +28,8 @@ import {
   startNestApp,
 } from '@collections/runtime';
 import { startPgliteServer } from './pglite-server';
+import { SimulationControl } from './simulation/simulation-control';
+import { simulationModule } from './simulation/simulation.module';
 
 export interface EmbeddedOptions {
   services: ServiceDefinition[];
@@ -37,6 +40,7 @@ export interface EmbeddedOptions {
   apiKeys: string;
   jwtSecret?: string;
   logger: Logger;
+  /** The real clock by default; a SimulatedClock also mounts the simulation API (clock, backlog). */
   clock?: Clock;
 }
 
@@ -44,6 +48,8 @@ export interface EmbeddedPlatform {
   app: RunningApp;
   databaseUrl: string;
   contexts: Map<ServiceName, ServiceContext>;
+  /** Present when the platform runs on a simulated clock. */
+  simulation?: SimulationControl;
   stop(): Promise<void>;
 }
 
@@ -73,10 +79,8 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedP
   }).initialize();
   await busSource.query(`CREATE SCHEMA IF NOT EXISTS ${IN_PROCESS_SCHEMA}`);
   await busSource.runMigrations();
-  const transport = meteredTransport(
-    new InProcessTransport({ dataSource: busSource, logger, pollIntervalMs: 200 }),
-    metrics,
-  );
+  const inProcess = new InProcessTransport({ dataSource: busSource, logger, pollIntervalMs: 200 });
+  const transport = meteredTransport(inProcess, metrics);
 
   const contexts = new Map<ServiceName, ServiceContext>();
   const backbones: Backbone[] = [];
@@ -117,6 +121,26 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedP
   health.register('database', async () => (await busSource.query('SELECT 1')).length === 1);
   const names = new Map(backbones.map((b, i) => [b, options.services[i].name]));
   registerBacklogGauge(metrics, backbones, (b) => names.get(b) ?? 'unknown');
+  metrics.gauge({
+    name: 'collections_consumer_lag',
+    help: 'Records on the in-process log that a consumer group has not yet committed',
+    labelNames: ['group'],
+    collect: async (gauge) => {
+      try {
+        for (const g of (await inProcess.lag()).groups) gauge.set({ group: g.groupId }, g.lag);
+      } catch {
+        // The database is unreachable: readiness reports it; keep the last value.
+      }
+    },
+  });
+  const simulation = isSimulatedClock(clock)
+    ? new SimulationControl(
+        clock,
+        inProcess,
+        backbones.map((backbone, i) => ({ service: options.services[i].name, backbone })),
+        logger,
+      )
+    : undefined;
 
   const app = await startNestApp({
     name: 'platform',
@@ -128,6 +152,9 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedP
     health,
     http: options.http,
     grpc: options.grpc,
+    extras: simulation
+      ? [{ module: simulationModule(simulation), grpc: PLATFORM_GRPC_PACKAGES.simulation }]
+      : undefined,
   });
   for (const b of backbones) await b.start();
 
@@ -135,6 +162,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedP
     app,
     databaseUrl,
     contexts,
+    simulation,
     stop: async () => {
       for (const b of backbones) await b.stop();
       await app.close();

@@ -1,6 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { int, loadConfig, optional, str, createLogger, startTracing } from '@collections/platform';
+import {
+  SimulatedClock,
+  SystemClock,
+  createLogger,
+  int,
+  loadConfig,
+  oneOf,
+  optional,
+  startTracing,
+  str,
+} from '@collections/platform';
 import { onShutdown } from '@collections/runtime';
 import { ledgerService } from '@collections/ledger';
 import { orchestratorService } from '@collections/orchestrator';
@@ -10,6 +20,8 @@ import { scoringService } from '@collections/scoring';
 import { startEmbedded } from './embedded';
 
 const REPO_ROOT = join(__dirname, '..', '..', '..');
+/** Where a simulated clock starts unless told: a fixed Monday noon UTC, so runs repeat. */
+const DEFAULT_SIMULATION_START = '2026-01-05T12:00:00.000Z';
 
 /** `npm start`: the whole platform in one process, with nothing to install but Node. */
 async function main(): Promise<void> {
@@ -27,7 +39,16 @@ async function main(): Promise<void> {
     apiKeys: str('API_KEYS', { default: 'demo:demo-key' }),
     jwtSecret: optional(str('JWT_SECRET')),
     logLevel: str('LOG_LEVEL', { default: 'warn' }),
+    clock: {
+      // `simulated`: one clock for every service that stands still until moved through the
+      // simulation API (POST /v1/platform/simulation/clock/advance), which runs the daily jobs.
+      kind: oneOf('PLATFORM_CLOCK', ['system', 'simulated'] as const, { default: 'system' }),
+      start: str('PLATFORM_CLOCK_START', { default: DEFAULT_SIMULATION_START }),
+    },
   });
+  const start = new Date(config.clock.start);
+  if (config.clock.kind === 'simulated' && Number.isNaN(start.getTime()))
+    throw new Error(`PLATFORM_CLOCK_START is not an instant: ${JSON.stringify(config.clock.start)}`);
   // Promises settles through the ledger's gRPC API: in one process, this process's own, as the
   // tenants it serves.
   process.env.PROMISES_LEDGER_GRPC_ADDRESS ??= `${config.grpc.host}:${config.grpc.port}`;
@@ -52,6 +73,7 @@ async function main(): Promise<void> {
     apiKeys: config.apiKeys,
     jwtSecret: config.jwtSecret,
     logger,
+    clock: config.clock.kind === 'simulated' ? new SimulatedClock(start) : new SystemClock(),
   });
   const http = `http://${config.http.host}:${config.http.port}`;
   const demoKey = config.apiKeys.split(',')[0]?.split(':')[1] ?? '';
@@ -64,6 +86,11 @@ async function main(): Promise<void> {
       `  health   ${http}/health   ready ${http}/ready`,
       `  metrics  ${http}/metrics`,
       `  database PGlite in ${config.dataDir} (psql ${platform.databaseUrl})`,
+      ...(platform.simulation
+        ? [
+            `  clock    simulated, now ${platform.simulation.clock.now().toISOString()} (move it: POST ${http}/v1/platform/simulation/clock/advance)`,
+          ]
+        : []),
       '',
     ].join('\n') + '\n',
   );

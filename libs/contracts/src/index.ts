@@ -10,6 +10,7 @@ export * as orchestratorDispatch from './generated/collections/orchestrator/v1/d
 export * as orchestratorAgents from './generated/collections/orchestrator/v1/agents';
 export * as promises from './generated/collections/promises/v1/promises';
 export * as reporting from './generated/collections/reporting/v1/reporting';
+export * as simulation from './generated/collections/platform/v1/simulation';
 export * from './events';
 
 /** Root of the .proto sources; Nest's gRPC transport loads them at run time. */
@@ -35,3 +36,8 @@ export const GRPC_PACKAGES = {
   reporting: { package: 'collections.reporting.v1', file: 'collections/reporting/v1/reporting.proto' },
 } as const;
 export type ServiceName = keyof typeof GRPC_PACKAGES;
+
+/** gRPC APIs of the platform as a whole rather than of one service (served only where enabled). */
+export const PLATFORM_GRPC_PACKAGES = {
+  simulation: { package: 'collections.platform.v1', file: 'collections/platform/v1/simulation.proto' },
+} as const;

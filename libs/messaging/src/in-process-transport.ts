@@ -12,6 +12,12 @@ import {
   silentLogger,
 } from './transport';
 
+export interface InProcessLag {
+  groups: { groupId: string; lag: number }[];
+  /** The last offset of every subscribed topic, as one comparable string. */
+  heads: string;
+}
+
 export interface InProcessTransportOptions {
   dataSource: DataSource;
   logger?: MessagingLogger;
@@ -33,6 +39,8 @@ export class InProcessTransport implements Transport {
   readonly kind = 'in-process' as const;
   private readonly appended = new EventEmitter();
   private readonly subscriptions = new Set<Subscription>();
+  /** Who reads what, for `lag()`: group id → its topics. */
+  private readonly readers = new Map<Subscription, { groupId: string; topics: string[] }>();
   /** Resolves when the group's current member stops: the next one takes over (a "rebalance"). */
   private readonly groupTail = new Map<string, Promise<void>>();
   private readonly logger: MessagingLogger;
@@ -168,12 +176,45 @@ export class InProcessTransport implements Transport {
         wake?.();
         this.appended.off('appended', onAppended);
         this.subscriptions.delete(subscription);
+        this.readers.delete(subscription);
         await loop;
         stopped();
       },
     };
     this.subscriptions.add(subscription);
+    this.readers.set(subscription, { groupId: options.groupId, topics: options.topics });
     return subscription;
+  }
+
+  /**
+   * How far each subscribed group is behind the log (Σ over its topics of the last offset minus
+   * the committed one), and a fingerprint of the log's heads, both read in one statement: the
+   * same fingerprint read again later means nothing was appended in between.
+   */
+  async lag(): Promise<InProcessLag> {
+    const pairs = new Map<string, { groupId: string; topic: string }>();
+    for (const { groupId, topics } of this.readers.values())
+      for (const topic of topics) pairs.set(`${groupId}\u0000${topic}`, { groupId, topic });
+    const list = [...pairs.values()];
+    const rows = (await this.options.dataSource.query(
+      `SELECT s.group_id, s.topic,
+              coalesce((SELECT max(l.log_offset) FROM ${LOG} l WHERE l.topic = s.topic), -1)::bigint AS head,
+              coalesce(o.committed_offset, -1)::bigint AS committed
+         FROM unnest($1::text[], $2::text[]) AS s(group_id, topic)
+         LEFT JOIN ${OFFSETS} o ON o.group_id = s.group_id AND o.topic = s.topic
+        ORDER BY s.group_id, s.topic`,
+      [list.map((p) => p.groupId), list.map((p) => p.topic)],
+    )) as { group_id: string; topic: string; head: string; committed: string }[];
+    const groups = new Map<string, number>();
+    const heads = new Map<string, string>();
+    for (const r of rows) {
+      groups.set(r.group_id, (groups.get(r.group_id) ?? 0) + Math.max(0, Number(r.head) - Number(r.committed)));
+      heads.set(r.topic, String(r.head));
+    }
+    return {
+      groups: [...groups].map(([groupId, lag]) => ({ groupId, lag })),
+      heads: [...heads].map(([topic, head]) => `${topic}@${head}`).join(','),
+    };
   }
 
   async close(): Promise<void> {

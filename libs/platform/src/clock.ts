@@ -65,3 +65,71 @@ export function localDate(instant: Date, timeZone: string): string {
   const part = (type: Intl.DateTimeFormatPartTypes): string => parts.find((p) => p.type === type)?.value ?? '';
   return `${part('year').padStart(4, '0')}-${part('month')}-${part('day')}`;
 }
+
+/** Work that looks at the clock (a daily run): a simulated clock runs it each time it moves. */
+export interface ClockDrivenJob {
+  readonly jobName: string;
+  /** Runs the job if it is due at the clock's instant; resolves with whether it ran. */
+  runIfDue(): Promise<boolean>;
+}
+
+/**
+ * The platform's clock in a simulation (PLATFORM_CLOCK=simulated): it stands still until told
+ * to move, only forwards, and each move returns once every clock-driven job attached to it has
+ * run for the new instant (one after the other, each settled before the next), so a simulator
+ * knows the daily runs for "today" are done.
+ */
+export class SimulatedClock implements Clock {
+  private current: number;
+  private readonly jobs = new Set<ClockDrivenJob>();
+  private moving: Promise<unknown> = Promise.resolve();
+  private settle: () => Promise<void> = async () => undefined;
+
+  constructor(start: Date) {
+    this.current = start.getTime();
+  }
+
+  /**
+   * What to wait for after each job (the events it published being consumed), so the next job
+   * sees its effects, as a day of real time would allow; the move returns after the last wait.
+   */
+  settleAfterEachJob(settle: () => Promise<void>): void {
+    this.settle = settle;
+  }
+
+  now(): Date {
+    return new Date(this.current);
+  }
+
+  /** Runs `job` on every move from now on; returns the detach function. */
+  attach(job: ClockDrivenJob): () => void {
+    this.jobs.add(job);
+    return () => this.jobs.delete(job);
+  }
+
+  /** Moves to `instant` and runs the attached jobs there, one after the other; moves are serialised. */
+  advanceTo(instant: Date): Promise<{ now: Date; jobs: { job: string; ran: boolean }[] }> {
+    const move = this.moving.then(async () => {
+      const to = instant.getTime();
+      if (Number.isNaN(to)) throw AppError.invalid('the clock can only move to a valid instant');
+      if (to < this.current)
+        throw AppError.failedPrecondition(
+          `the clock only moves forward: it is ${new Date(this.current).toISOString()}, asked for ${instant.toISOString()}`,
+        );
+      this.current = to;
+      const jobs: { job: string; ran: boolean }[] = [];
+      for (const job of [...this.jobs].sort((a, b) => a.jobName.localeCompare(b.jobName))) {
+        jobs.push({ job: job.jobName, ran: await job.runIfDue() });
+        await this.settle();
+      }
+      return { now: this.now(), jobs };
+    });
+    this.moving = move.catch(() => undefined);
+    return move;
+  }
+}
+
+/** Whether the clock runs clock-driven jobs itself (a simulated clock) rather than leaving them to timers. */
+export function isSimulatedClock(clock: Clock): clock is SimulatedClock {
+  return clock instanceof SimulatedClock;
+}

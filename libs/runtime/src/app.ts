@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { INestApplication, Module } from '@nestjs/common';
+import { DynamicModule, INestApplication, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { GRPC_PACKAGES, PROTO_ROOT } from '@collections/contracts';
@@ -27,6 +27,8 @@ export interface AppOptions {
   health: HealthRegistry;
   http: { host: string; port: number };
   grpc: { host: string; port: number };
+  /** APIs of the platform as a whole beside the services' (e.g. the embedded simulation clock). */
+  extras?: { module: DynamicModule; grpc: { package: string; file: string } }[];
 }
 
 export interface RunningApp {
@@ -51,6 +53,7 @@ export async function startNestApp(options: AppOptions): Promise<RunningApp> {
       health: options.health,
     }),
     ...options.services.map((s) => s.definition.module(s.context)),
+    ...(options.extras ?? []).map((e) => e.module),
   ];
   @Module({ imports })
   class RootModule {}
@@ -64,11 +67,14 @@ export async function startNestApp(options: AppOptions): Promise<RunningApp> {
   // Bulk commands (a bank file's payments, a portfolio page) are bigger than the 100 kB default.
   app.useBodyParser('json', { limit: JSON_BODY_LIMIT });
   applyHttpPlatform(app, { logger: options.logger, authenticator: options.authenticator });
-  const packages = options.services.map((s) => GRPC_PACKAGES[s.definition.name]);
+  const packages: { package: string; file: string; extraFiles?: readonly string[] }[] = [
+    ...options.services.map((s) => GRPC_PACKAGES[s.definition.name]),
+    ...(options.extras ?? []).map((e) => e.grpc),
+  ];
   app.connectMicroservice(
     grpcServerOptions({
       packages: packages.map((p) => p.package),
-      protoFiles: packages.flatMap((p) => [p.file, ...('extraFiles' in p ? p.extraFiles : [])]),
+      protoFiles: packages.flatMap((p) => [p.file, ...(p.extraFiles ?? [])]),
       protoRoot: PROTO_ROOT,
       url: `${options.grpc.host}:${options.grpc.port}`,
     }),

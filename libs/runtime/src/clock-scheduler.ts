@@ -1,4 +1,5 @@
 import { OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { ClockDrivenJob, isSimulatedClock } from '@collections/platform';
 import { ServiceContext } from './service-definition';
 
 /**
@@ -6,9 +7,11 @@ import { ServiceContext } from './service-definition';
  * (every local midnight falls on some hour, and the jobs are idempotent), never two at once.
  * `tick()` is the whole decision, so tests drive it with a ManualClock; `checkEveryMs` 0 turns
  * the timer off (the job then runs only on demand). A subclass says which job and its name.
+ * On a simulated clock there is no timer: the clock runs `tick()` itself each time it is moved.
  */
-export abstract class HourlyClockScheduler<T> implements OnApplicationBootstrap, OnApplicationShutdown {
+export abstract class HourlyClockScheduler<T> implements OnApplicationBootstrap, OnApplicationShutdown, ClockDrivenJob {
   private timer?: NodeJS.Timeout;
+  private detach?: () => void;
   private running?: Promise<T | undefined>;
   private lastHour?: string;
 
@@ -16,12 +19,16 @@ export abstract class HourlyClockScheduler<T> implements OnApplicationBootstrap,
     private readonly ctx: ServiceContext,
     private readonly checkEveryMs: number,
     /** In the log line of a failed run, e.g. `daily delinquency run`. */
-    private readonly jobName: string,
+    readonly jobName: string,
   ) {}
 
   protected abstract runJob(): Promise<T>;
 
   onApplicationBootstrap(): void {
+    if (isSimulatedClock(this.ctx.clock)) {
+      this.detach = this.ctx.clock.attach(this);
+      return;
+    }
     if (this.checkEveryMs <= 0) return;
     this.timer = setInterval(() => {
       void this.tick();
@@ -30,8 +37,15 @@ export abstract class HourlyClockScheduler<T> implements OnApplicationBootstrap,
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.detach?.();
     clearInterval(this.timer);
     await this.running;
+  }
+
+  /** ClockDrivenJob: after a run already in progress, the tick for the clock's instant. */
+  async runIfDue(): Promise<boolean> {
+    await this.running;
+    return (await this.tick()) !== undefined;
   }
 
   /** Runs the job if the clock entered an hour without a run; its result, or undefined when it did not run. */

@@ -1,0 +1,96 @@
+import { parseArgs } from 'node:util';
+import { ContactSource, contactDirectory } from '../contacts/contact-source';
+import { startProviderStandIns } from '../contacts/provider-stand-ins';
+import { startSmtpCatcher } from '../contacts/smtp-catcher';
+import { generatePortfolio } from '../model/portfolio';
+import { PlatformClient } from '../platform/platform-client';
+import { FreshPlatform, startFreshPlatform } from '../platform/embedded-platform';
+import { ProgressBar } from '../progress';
+import { kpiTableText } from '../report';
+import { runSimulation } from '../simulation';
+
+const USAGE = `npm run simulate -- --accounts N --days D --seed S [--json]
+  Runs a seeded portfolio for D business days on the platform's simulated clock and prints the KPIs.
+  --accounts N   debtors, one account each (default 50)
+  --days D       business days (default 20)
+  --seed S       same seed, same run (default 1)
+  --json         the result as JSON on stdout instead of the table
+  --platform URL a running platform started with PLATFORM_CLOCK=simulated (REST base URL);
+                 default: a fresh embedded platform in a temporary folder
+  --grpc H:P     its gRPC address (with --platform; default the URL's host and port 50050)
+  --api-key K    its API key (with --platform; default demo-key)
+  --progress     draw the progress bar even when stderr is not a terminal`;
+
+function positive(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name} must be a positive whole number, got ${value}`);
+  return n;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      accounts: { type: 'string' },
+      days: { type: 'string' },
+      seed: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      platform: { type: 'string' },
+      grpc: { type: 'string' },
+      'api-key': { type: 'string' },
+      progress: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  const accounts = positive('accounts', values.accounts, 50);
+  const days = positive('days', values.days, 20);
+  const seed = values.seed ?? '1';
+
+  let fresh: FreshPlatform | undefined;
+  let address;
+  const contactSources: ContactSource[] = [];
+  if (values.platform) {
+    const url = new URL(values.platform);
+    address = {
+      http: values.platform.replace(/\/$/, ''),
+      grpc: values.grpc ?? `${url.hostname}:50050`,
+      apiKey: values['api-key'] ?? 'demo-key',
+    };
+  } else {
+    // The platform's email, SMS and WhatsApp go to catchers hosted here, where debtors "read" them.
+    const directory = contactDirectory(generatePortfolio(seed, accounts));
+    const smtp = await startSmtpCatcher(directory.byEmail);
+    const providers = await startProviderStandIns(directory.byPhone);
+    contactSources.push(smtp.source, providers.source);
+    process.stderr.write('starting a fresh embedded platform on a simulated clock...\n');
+    fresh = await startFreshPlatform({
+      start: '2026-01-05T12:00:00.000Z',
+      env: { ...process.env, ...smtp.platformEnv, ...providers.platformEnv },
+    });
+    address = fresh;
+  }
+  const client = new PlatformClient(address);
+  try {
+    const result = await runSimulation(client, {
+      accounts,
+      days,
+      seed,
+      contactSources,
+      progress: new ProgressBar(days, values.progress || process.stderr.isTTY === true),
+    });
+    process.stdout.write(values.json ? `${JSON.stringify(result, null, 2)}\n` : `${kpiTableText(result)}\n`);
+  } finally {
+    client.close();
+    await fresh?.stop();
+    for (const source of contactSources) await source.close();
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`simulate: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,94 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PlatformAddress } from './platform-client';
+
+const REPO_ROOT = join(__dirname, '..', '..', '..', '..');
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface FreshPlatform extends PlatformAddress {
+  stop(): Promise<void>;
+}
+
+/**
+ * A fresh embedded platform (`deploy/embedded`, what `npm start` runs) in its own process, on a
+ * simulated clock, with an empty data folder and free ports: the same seed then gives the same
+ * run. It is started as a user would, and talked to only over its public ports.
+ */
+export async function startFreshPlatform(options: {
+  start: string;
+  /** The environment the platform inherits (PATH, LOG_LEVEL, ...). */
+  env: NodeJS.ProcessEnv;
+  /** How long booting may take (migrations on PGlite are slow on a busy machine); default 5 min. */
+  readyWithinMs?: number;
+  log?: (line: string) => void;
+}): Promise<FreshPlatform> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'simulate-'));
+  const [pg, http, grpc] = [await freePort(), await freePort(), await freePort()];
+  const apiKey = 'sim-key';
+  const child: ChildProcess = spawn(process.execPath, [join(REPO_ROOT, 'deploy/embedded/dist/main.js')], {
+    env: {
+      ...options.env,
+      EMBEDDED_DATA_DIR: dataDir,
+      EMBEDDED_PG_PORT: String(pg),
+      HTTP_PORT: String(http),
+      GRPC_PORT: String(grpc),
+      API_KEYS: `sim:${apiKey}`,
+      PLATFORM_CLOCK: 'simulated',
+      PLATFORM_CLOCK_START: options.start,
+      LOG_LEVEL: options.env.LOG_LEVEL ?? 'warn',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const collect = (chunk: Buffer) => {
+    output += chunk.toString('utf8');
+    if (output.length > 200_000) output = output.slice(-100_000);
+    options.log?.(chunk.toString('utf8'));
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  const url = `http://127.0.0.1:${http}`;
+  const deadline = Date.now() + (options.readyWithinMs ?? 300_000);
+  for (;;) {
+    if (child.exitCode !== null) {
+      await stop();
+      throw new Error(`the embedded platform exited (${child.exitCode}):\n${output.slice(-4000)}`);
+    }
+    try {
+      if ((await fetch(`${url}/ready`)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`the embedded platform did not become ready in time:\n${output.slice(-4000)}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return { http: url, grpc: `127.0.0.1:${grpc}`, apiKey, stop };
+}

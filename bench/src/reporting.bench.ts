@@ -78,6 +78,7 @@ function portfolio(): InboundRecord[] {
       daysPastDue: 0,
       segmentRule: '',
       imputedFeatures: [],
+      modelArm: 'champion',
     });
     add('collections.ledger.v1.StatementIssued', id, a, {
       accountId: id,

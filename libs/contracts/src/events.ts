@@ -16,6 +16,7 @@ import { ContactDecision } from './generated/collections/orchestrator/v1/orchest
 import {
   InstalmentDueSoon,
   InstalmentMissed,
+  PlanAgreed,
   PlanCompleted,
   PlanDefaulted,
   PromiseBroken,
@@ -149,6 +150,11 @@ export const EVENTS = {
     Topic.PromisesPlan,
     InstalmentDueSoon,
     'An instalment of a payment plan falls due soon.',
+  ),
+  'collections.promises.v1.PlanAgreed': event(
+    Topic.PromisesPlan,
+    PlanAgreed,
+    'A payment plan was agreed, with its whole schedule.',
   ),
   'collections.promises.v1.PlanCompleted': event(
     Topic.PromisesPlan,

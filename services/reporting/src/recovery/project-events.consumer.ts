@@ -1,4 +1,5 @@
 import { EventHandlers } from '@collections/messaging';
+import { instalmentKept } from '../forecast/project-forecast-facts.consumer';
 
 /** Projections into the read model; replays and duplicates change nothing (keyed upserts). */
 export const projectEvents: EventHandlers = {
@@ -24,5 +25,6 @@ export const projectEvents: EventHandlers = {
        VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
       [event.tenantId, p.promiseId, p.accountId, p.keptAt ?? event.time, p.amount?.amountMinor ?? null],
     );
+    if (p.planId) await instalmentKept(tx, event.tenantId, p.planId, p.accountId, p.instalmentSeq);
   },
 };

@@ -88,6 +88,7 @@ export function portfolioEvents(): SeedEvent[] {
       daysPastDue: 0,
       segmentRule: '',
       imputedFeatures: [],
+      modelArm: '',
     });
   const contact = (
     decisionId: string,

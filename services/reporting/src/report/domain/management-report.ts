@@ -1,4 +1,4 @@
-import { formatMoney, minorUnitDigits, money } from '@collections/platform';
+import { formatMoney, isCurrencyCode, minorUnitDigits, money } from '@collections/platform';
 import { ExperimentResult } from '../../experiments/domain/experiment-results';
 import { ForecastAccuracyWeek, ForecastWeek } from '../../forecast/domain/cash-forecast';
 import { KpiReport } from '../../kpis/domain/kpi-report';
@@ -29,10 +29,13 @@ const shortDate = (d: string) => d.slice(5);
 /** The report as one self-contained HTML page: inline SVG charts, print CSS, no script, no external resource. */
 export function renderManagementReport(d: ManagementReportData): string {
   const currency = d.kpis.currency;
-  const amount = (minor: number) => formatMoney(money(Math.round(minor), currency), 'en-US');
+  // A tenant without accounts has no currency yet (XXX): its amounts (all zero) stay in minor units.
+  const known = isCurrencyCode(currency);
+  const amount = (minor: number) =>
+    known ? formatMoney(money(Math.round(minor), currency), 'en-US') : String(Math.round(minor));
   const compact = (minor: number) =>
     new Intl.NumberFormat('en-US', { notation: 'compact', maximumFractionDigits: 1 }).format(
-      minor / 10 ** minorUnitDigits(currency),
+      minor / 10 ** (known ? minorUnitDigits(currency) : 0),
     );
   const kpi = (name: string) => d.kpis.kpis.find((k) => k.name === name)?.value ?? null;
 

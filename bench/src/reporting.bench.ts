@@ -26,6 +26,7 @@ const TABLES = [
   'statement_fact',
   'contact_fact',
   'promise_kept_fact',
+  'experiment_arm_fact',
 ];
 
 const USD = (amountMinor: number) => ({ amountMinor, currency: 'USD' });

@@ -57,7 +57,7 @@ describe('KPIs from a replayed event stream (real PostgreSQL)', () => {
     expect(valueOf(r, 'collection_effectiveness_index')).toBeCloseTo(90_000 / (380_000 + 180_000 - 390_000), 12);
     expect(valueOf(r, 'days_sales_outstanding')).toBeCloseTo((390_000 / 180_000) * 59, 9);
     expect(valueOf(r, 'contact_attempts')).toBe(3);
-    expect(valueOf(r, 'promise_kept_rate')).toBeUndefined(); // no event says a promise was broken
+    expect(valueOf(r, 'promise_kept_rate')).toBe(0.5); // A's kept (late), B's broken
     // Debtors contacted: d-A and d-B by call, d-C by SMS; d-C then withdrew SMS consent.
     expect(valueOf(r, 'opt_out_rate')).toBeCloseTo(1 / 3, 12);
   });

@@ -3,7 +3,7 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
 /**
  * The read model of the cash forecast and of experiments, still built only from events: the
  * latest probability to pay of each account, agreed plans with their schedules and what became
- * of each instalment, each account's experiment arms; and the forecasts taken each day, kept so
+ * of each instalment, broken promises, each account's experiment arms; and the forecasts taken each day, kept so
  * that a closed week can be compared with what was forecast for it.
  */
 export class ReportingForecastExperiments1763900007300 implements MigrationInterface {
@@ -38,6 +38,13 @@ export class ReportingForecastExperiments1763900007300 implements MigrationInter
       assigned_at timestamptz NOT NULL,
       PRIMARY KEY (tenant_id, experiment, account_id)
     )`);
+    await q.query(`CREATE TABLE promise_broken_fact (
+      tenant_id text NOT NULL,
+      promise_id text NOT NULL,
+      account_id text NOT NULL,
+      broken_at timestamptz NOT NULL,
+      PRIMARY KEY (tenant_id, promise_id)
+    )`);
     await q.query(`CREATE TABLE forecast_snapshot (
       tenant_id text NOT NULL,
       currency char(3) NOT NULL,
@@ -52,7 +59,13 @@ export class ReportingForecastExperiments1763900007300 implements MigrationInter
   }
 
   async down(q: QueryRunner): Promise<void> {
-    for (const t of ['forecast_snapshot', 'experiment_arm_fact', 'forecast_instalment_fact', 'forecast_plan_fact']) {
+    for (const t of [
+      'forecast_snapshot',
+      'promise_broken_fact',
+      'experiment_arm_fact',
+      'forecast_instalment_fact',
+      'forecast_plan_fact',
+    ]) {
       await q.query(`DROP TABLE ${t}`);
     }
     await q.query(`ALTER TABLE account_fact DROP COLUMN probability_to_pay`);

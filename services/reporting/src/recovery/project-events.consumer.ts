@@ -27,4 +27,12 @@ export const projectEvents: EventHandlers = {
     );
     if (p.planId) await instalmentKept(tx, event.tenantId, p.planId, p.accountId, p.instalmentSeq);
   },
+  'collections.promises.v1.PromiseBroken': async (event, { tx }) => {
+    const p = event.payload;
+    await tx.query(
+      `INSERT INTO promise_broken_fact (tenant_id, promise_id, account_id, broken_at) VALUES ($1, $2, $3, $4)
+       ON CONFLICT DO NOTHING`,
+      [event.tenantId, p.promiseId, p.accountId, p.brokenAt ?? event.time],
+    );
+  },
 };

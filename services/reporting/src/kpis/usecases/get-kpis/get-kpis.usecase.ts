@@ -41,6 +41,7 @@ export class GetKpisUseCase {
       contactsAllowed: contacts.allowed,
       contactsRefused: contacts.refused,
       promisesKept: await this.repo.promisesKept(filter, from, to),
+      promisesBroken: await this.repo.promisesBroken(filter, from, to),
       debtorsContacted: optOuts.contacted,
       debtorsOptedOut: optOuts.optedOut,
     });

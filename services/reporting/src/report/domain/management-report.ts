@@ -24,6 +24,8 @@ export interface ManagementReportData {
 
 const percent = (v: number | null | undefined, digits = 1) =>
   v === null || v === undefined ? '–' : `${(v * 100).toFixed(digits)}%`;
+/** 12.5%, 25%: an axis tick with no more digits than it needs. */
+const axisPercent = (v: number) => `${Number((v * 100).toFixed(1))}%`;
 const shortDate = (d: string) => d.slice(5);
 
 /** The report as one self-contained HTML page: inline SVG charts, print CSS, no script, no external resource. */
@@ -52,7 +54,7 @@ export function renderManagementReport(d: ManagementReportData): string {
         color: '#2ca02c',
       },
     ],
-    format: (v) => percent(v, 0),
+    format: axisPercent,
   });
   const collections = barChart({
     id: 'collections',
@@ -213,7 +215,7 @@ function experimentSection(d: ManagementReportData, amount: (minor: number) => s
         color: '#8c564b',
       },
     ],
-    format: (v) => percent(v, 0),
+    format: axisPercent,
   });
   return `<section id="experiment"><h2>Champion versus challenger</h2>
 <figure>${chart}</figure>

@@ -6,6 +6,7 @@ import {
   recoveryRateVariance,
   twoSidedP,
 } from '../src/experiments/domain/experiment-results';
+import { experimentResultsCsv } from '../src/experiments/domain/experiment-results-csv';
 
 const acc = (placedMinor: number, collectedMinor: number): ArmAccount => ({ placedMinor, collectedMinor });
 const repeat = (n: number, a: ArmAccount) => Array.from({ length: n }, () => a);
@@ -71,6 +72,22 @@ describe(experimentResult.name, () => {
     expect(paying.ciHigh! - paying.difference!).toBeCloseTo(1.959963984540054 * 0.10458250331675945, 9);
     expect(sut.verdict).toBe('challenger_better');
     expect(experimentResult('a', chall, 'b', champ).verdict).toBe('champion_better');
+  });
+
+  it('exports the arms and the comparisons as CSV', () => {
+    const csv = experimentResultsCsv({
+      experiment: 'scoring_model',
+      currency: 'USD',
+      ...experimentResult('champion', champion, 'challenger', challenger),
+    }).split('\r\n');
+    expect(csv[0]).toBe(
+      'row,experiment,currency,arm_or_metric,accounts,placed_minor,collected_minor,recovery_rate,paying_accounts,paying_rate,test,difference,ci_low,ci_high,z,p_value,significant,verdict',
+    );
+    expect(csv[1]).toBe('arm,scoring_model,USD,champion,4,500,200,0.4,3,0.75,,,,,,,,');
+    expect(csv[3]).toMatch(
+      /^comparison,scoring_model,USD,recovery_rate,,,,,,,delta_method_z,0\.(1|0999)\d*,-0\.28\d+,0\.48\d+,0\.51\d+,0\.60\d+,false,insufficient_data$/,
+    );
+    expect(csv[4]).toMatch(/^comparison,scoring_model,USD,paying_rate,.*,false,$/);
   });
 
   it('leaves the test undefined when an arm is empty or nothing varies', () => {

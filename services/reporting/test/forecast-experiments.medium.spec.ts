@@ -117,6 +117,14 @@ describe('cash forecast and experiment results from events (real PostgreSQL)', (
       { headers: { 'x-api-key': model.sut.apiKey } },
     );
     expect(reporting.GetExperimentResultsResponse.fromJSON(await rest.json())).toEqual(r);
+    const csv = await fetch(
+      `${model.sut.app.httpUrl}/v1/reporting/experiments.csv?from_date=2026-01-01&to_date=2026-03-31`,
+      { headers: { 'x-api-key': model.sut.apiKey } },
+    );
+    expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
+    expect((await csv.text()).split('\r\n')).toContain(
+      'arm,scoring_model,USD,challenger,2,60000,20000,0.3333333333333333,2,1,,,,,,,,',
+    );
     await expect(
       model.client.getExperimentResults(
         reporting.GetExperimentResultsRequest.fromPartial({

@@ -2,6 +2,7 @@ import { Controller, Get, Header, Inject, Query } from '@nestjs/common';
 import { reporting } from '@collections/contracts';
 import { currentTenantId, money } from '@collections/platform';
 import { SERVICE_CONTEXT, ServiceContext } from '@collections/runtime';
+import { experimentResultsCsv } from '../experiments/domain/experiment-results-csv';
 import { ExperimentsRepository } from '../experiments/experiments.repository';
 import { GetExperimentResultsCommand } from '../experiments/usecases/get-experiment-results/get-experiment-results.command';
 import {
@@ -227,9 +228,7 @@ export class ReportingGrpcController implements reporting.ReportingServiceContro
     return cashForecastCsv(await this.forecastOf(q));
   }
 
-  /** REST twin of GetExperimentResults: `?from_date=&to_date=&experiment=&champion_arm=&challenger_arm=&currency=`. */
-  @Get('experiments')
-  async restExperimentResults(@Query() q: ExperimentQuery): Promise<reporting.GetExperimentResultsResponse> {
+  private experimentOf(q: ExperimentQuery): Promise<ExperimentResults> {
     const cmd = GetExperimentResultsCommand.of(currentTenantId(), {
       experiment: q.experiment,
       fromDate: q.from_date,
@@ -238,7 +237,21 @@ export class ReportingGrpcController implements reporting.ReportingServiceContro
       challengerArm: q.challenger_arm,
       currency: q.currency,
     });
-    return mapExperimentResults(await this.getExperimentResultsUseCase.execute(cmd));
+    return this.getExperimentResultsUseCase.execute(cmd);
+  }
+
+  /** REST twin of GetExperimentResults: `?from_date=&to_date=&experiment=&champion_arm=&challenger_arm=&currency=`. */
+  @Get('experiments')
+  async restExperimentResults(@Query() q: ExperimentQuery): Promise<reporting.GetExperimentResultsResponse> {
+    return mapExperimentResults(await this.experimentOf(q));
+  }
+
+  /** The same results as CSV: one row per arm, then one per comparison. */
+  @Get('experiments.csv')
+  @Header('content-type', 'text/csv; charset=utf-8')
+  @Header('content-disposition', 'attachment; filename="experiment-results.csv"')
+  async restExperimentResultsCsv(@Query() q: ExperimentQuery): Promise<string> {
+    return experimentResultsCsv(await this.experimentOf(q));
   }
 
   /** The management report: one printable HTML page with inline SVG charts (`?from=&to=&currency=`, default the last 90 days). */

@@ -26,6 +26,7 @@ const TABLES = [
   'statement_fact',
   'contact_fact',
   'promise_kept_fact',
+  'experiment_arm_fact',
 ];
 
 const USD = (amountMinor: number) => ({ amountMinor, currency: 'USD' });
@@ -78,6 +79,7 @@ function portfolio(): InboundRecord[] {
       daysPastDue: 0,
       segmentRule: '',
       imputedFeatures: [],
+      modelArm: 'champion',
     });
     add('collections.ledger.v1.StatementIssued', id, a, {
       accountId: id,

@@ -29,6 +29,7 @@ import {
 import {
   InstalmentDueSoon,
   InstalmentMissed,
+  PlanAgreed,
   PlanCompleted,
   PlanDefaulted,
   PromiseBroken,
@@ -189,6 +190,11 @@ export const EVENTS = {
     Topic.PromisesPlan,
     InstalmentDueSoon,
     'An instalment of a payment plan falls due soon.',
+  ),
+  'collections.promises.v1.PlanAgreed': event(
+    Topic.PromisesPlan,
+    PlanAgreed,
+    'A payment plan was agreed, with its whole schedule.',
   ),
   'collections.promises.v1.PlanCompleted': event(
     Topic.PromisesPlan,

@@ -3,6 +3,7 @@ import { promises } from '@collections/contracts';
 import { API_KEY_HEADER, grpcClient, metadataFromPrincipalHeaders } from '@collections/platform';
 import { ServiceUnderTest, startServiceUnderTest } from '@collections/testing';
 import { promisesService } from '../src/promises.service';
+import { published } from './support/events';
 
 const USD = (amountMinor: number) => ({ amountMinor, currency: 'USD' });
 const { PlanFrequency, PlanChannel, TakenBy, InstalmentState, PlanState } = promises;
@@ -77,6 +78,20 @@ describe('payment plans API (gRPC and REST, real PostgreSQL)', () => {
     const { plans } = await client.listPlans({ accountId: request.accountId }, md());
     expect(plans.map((p) => p.planId)).toEqual([second.plan!.planId, a.plan!.planId]);
     expect(plans[1].instalments.map((i) => i.dueDate)).toEqual(['2026-03-10', '2026-03-17', '2026-03-24']);
+  });
+
+  it('announces an agreed plan once, with its whole schedule, however often the create is retried', async () => {
+    const request = planRequest();
+    await Promise.all([client.createPlan(request, md()), client.createPlan(request, md())]);
+    const { plan } = await client.createPlan(request, md());
+    const agreed = (await published(sut, 'collections.promises.v1.PlanAgreed')).filter(
+      (e) => e.planId === plan!.planId,
+    );
+    expect(agreed).toHaveLength(1);
+    expect(agreed[0]).toMatchObject({ accountId: request.accountId, total: USD(100_000) });
+    expect(agreed[0].instalments.map((i) => [i.seq, i.dueDate, i.amount!.amountMinor])).toEqual(
+      plan!.instalments.map((i) => [i.seq, i.dueDate, i.amount!.amountMinor]),
+    );
   });
 
   it('refuses bad plans with INVALID_ARGUMENT and stores nothing of them', async () => {

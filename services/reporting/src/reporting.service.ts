@@ -1,14 +1,24 @@
 import { Topic } from '@collections/contracts';
+import { int, loadConfig } from '@collections/platform';
 import { EventHandlers } from '@collections/messaging';
 import { SERVICE_CONTEXT, ServiceDefinition } from '@collections/runtime';
+import { ForecastRepository } from './forecast/forecast.repository';
+import { projectForecastFacts } from './forecast/project-forecast-facts.consumer';
+import {
+  FORECAST_SNAPSHOTS,
+  FORECAST_SNAPSHOT_CHECK_MS,
+  ForecastSnapshotScheduler,
+  TakeForecastSnapshotsUseCase,
+} from './forecast/usecases/take-forecast-snapshots.usecase';
 import { projectKpiFacts } from './kpis/project-kpi-facts.consumer';
 import { ReportingInitial1763900005000 } from './migrations/1763900005000-reporting-initial';
 import { ReportingKpiReadModel1763900006000 } from './migrations/1763900006000-reporting-kpi-read-model';
+import { ReportingForecastExperiments1763900007300 } from './migrations/1763900007300-reporting-forecast-experiments';
 import { projectEvents } from './recovery/project-events.consumer';
 import { ReportingGrpcController } from './recovery/reporting.grpc';
 
-/** Every projection of the read model: the recovery summary's and the KPIs'. */
-export const reportingHandlers: EventHandlers = { ...projectEvents, ...projectKpiFacts };
+/** Every projection of the read model: the recovery summary's, the KPIs' and the forecast's. */
+export const reportingHandlers: EventHandlers = { ...projectEvents, ...projectKpiFacts, ...projectForecastFacts };
 
 export const REPORTING_TOPICS = [
   Topic.LedgerAccount,
@@ -18,16 +28,36 @@ export const REPORTING_TOPICS = [
   Topic.ScoringScore,
   Topic.OrchestratorContact,
   Topic.PromisesPromise,
+  Topic.PromisesPlan,
 ];
 
-/** services/reporting: a read model of events and the KPIs over it (walking skeleton: recovery). */
+function loadReportingConfig() {
+  return loadConfig({
+    // How often the daily forecast snapshot looks at the clock (0: never; snapshots then come only from tests or tools).
+    forecastSnapshotCheckMs: int('REPORTING_FORECAST_SNAPSHOT_CHECK_MS', { default: 15 * 60_000, min: 0 }),
+  });
+}
+
+/** services/reporting: a read model of events, the KPIs, cash forecast and experiment results over it. */
 export const reportingService: ServiceDefinition = {
   name: 'reporting',
-  migrations: [ReportingInitial1763900005000, ReportingKpiReadModel1763900006000],
+  migrations: [
+    ReportingInitial1763900005000,
+    ReportingKpiReadModel1763900006000,
+    ReportingForecastExperiments1763900007300,
+  ],
   module: (ctx) => ({
     module: class ReportingModule {},
     controllers: [ReportingGrpcController],
-    providers: [{ provide: SERVICE_CONTEXT, useValue: ctx }],
+    providers: [
+      { provide: SERVICE_CONTEXT, useValue: ctx },
+      {
+        provide: FORECAST_SNAPSHOTS,
+        useValue: new TakeForecastSnapshotsUseCase(ctx, new ForecastRepository(ctx.dataSource)),
+      },
+      { provide: FORECAST_SNAPSHOT_CHECK_MS, useValue: loadReportingConfig().forecastSnapshotCheckMs },
+      ForecastSnapshotScheduler,
+    ],
   }),
   consumers: (ctx) => {
     ctx.backbone.consume({ topics: REPORTING_TOPICS, handlers: reportingHandlers });

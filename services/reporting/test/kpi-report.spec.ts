@@ -25,6 +25,7 @@ const facts: KpiFacts = {
   contactsAllowed: 3,
   contactsRefused: 1,
   promisesKept: 1,
+  promisesBroken: 3,
   debtorsContacted: 3,
   debtorsOptedOut: 1,
 };
@@ -40,11 +41,12 @@ describe(kpiReport.name, () => {
     expect(value('collection_effectiveness_index')).toBeCloseTo(90 / 170, 12);
     expect(value('days_sales_outstanding')).toBeCloseTo((390 / 180) * 59, 9);
     expect(value('opt_out_rate')).toBeCloseTo(1 / 3, 12);
+    expect(value('promise_kept_rate')).toBe(0.25); // 1 kept, 3 broken
     expect(sut.rollRates).toContainEqual({ fromBucket: '1-30', toBucket: '31-60', rate: 0.5 });
   });
 
   it('leaves undefined the KPIs whose inputs no event carries', () => {
-    for (const name of ['right_party_contact_rate', 'promise_kept_rate', 'cost_per_unit_collected']) {
+    for (const name of ['right_party_contact_rate', 'cost_per_unit_collected']) {
       expect(value(name)).toBeNull();
     }
   });

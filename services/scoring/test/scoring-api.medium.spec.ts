@@ -271,6 +271,11 @@ describe('scoring API (gRPC and REST, real PostgreSQL)', () => {
     const arms = scores.map((s) => s.modelArm);
     expect(arms).toEqual(ids.map((id) => armOf(sut.tenant, id, MODELS.challengerShare)));
     expect(new Set(arms)).toEqual(new Set(['champion', 'challenger']));
+    // AccountScored carries the arm, so that reporting can compare the arms' recovery.
+    for (const [i, id] of ids.entries()) {
+      const [event] = (await published('collections.scoring.v1.AccountScored', id)).slice(-1);
+      expect(event.modelArm).toBe(arms[i]);
+    }
     for (const s of scores) {
       expect(s.modelVersion).toBe(models.champion.version);
       if (s.modelArm === 'challenger') {

@@ -33,8 +33,17 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Queries of payment plans; decisions live in the domain and the use cases. */
 export class PlansRepository {
-  /** Inserts the plan and its schedule, or finds the plan already created with this idempotency key. */
-  async create(tx: EntityManager, tenantId: string, p: NewPlan, state: number, createdAt: Date): Promise<PlanRow> {
+  /**
+   * Inserts the plan and its schedule, or finds the plan already created with this idempotency
+   * key; `created` says which.
+   */
+  async create(
+    tx: EntityManager,
+    tenantId: string,
+    p: NewPlan,
+    state: number,
+    createdAt: Date,
+  ): Promise<{ row: PlanRow; created: boolean }> {
     const inserted = (await tx.query(
       `INSERT INTO payment_plan (tenant_id, account_id, currency, total_minor, down_payment_minor, instalments,
          frequency, first_date, channel, taken_by, agent_id, state, idempotency_key, created_at)
@@ -74,7 +83,7 @@ export class PlansRepository {
       tenantId,
       p.idempotencyKey,
     ])) as PlanRow[];
-    return row;
+    return { row, created: inserted.length === 1 };
   }
 
   async find(m: EntityManager, tenantId: string, id: string, lock = false): Promise<PlanRow | undefined> {

@@ -152,6 +152,18 @@ export class KpisRepository {
     return row.n;
   }
 
+  /** Promises (and plan instalments) broken in the period that were never kept, even late. */
+  async promisesBroken(f: KpiFilter, from: string, to: string): Promise<number> {
+    const [row] = (await this.db.query(
+      `WITH ${ACCOUNTS}
+       SELECT count(*)::int AS n FROM promise_broken_fact b JOIN acct a USING (account_id)
+        WHERE b.tenant_id = $1 AND (b.broken_at AT TIME ZONE 'UTC')::date BETWEEN $5 AND $6
+          AND NOT EXISTS (SELECT 1 FROM promise_kept_fact k WHERE k.tenant_id = $1 AND k.promise_id = b.promise_id)`,
+      [...this.params(f), from, to],
+    )) as { n: number }[];
+    return row.n;
+  }
+
   /**
    * Debtors contacted (an allowed contact on one of their accounts) on a channel in the period,
    * and how many of those withdrew their consent for that channel in the period; as

@@ -99,11 +99,23 @@ export const projectKpiFacts: EventHandlers = {
 
   'collections.scoring.v1.AccountScored': async (event, { tx }) => {
     const p = event.payload;
-    await setSegment(tx, event.tenantId, p.accountId, p.segment, p.modelVersion, p.scoredAt ?? event.time);
+    const at = p.scoredAt ?? event.time;
+    await setSegment(tx, event.tenantId, p.accountId, p.segment, p.modelVersion, at, p.probabilityToPay);
+    // The arm an account entered the experiment in is its arm (scoring keeps it stable anyway).
+    if (p.modelArm) {
+      await tx.query(
+        `INSERT INTO experiment_arm_fact (tenant_id, experiment, account_id, arm, assigned_at)
+         VALUES ($1, 'scoring_model', $2, $3, $4)
+         ON CONFLICT (tenant_id, experiment, account_id) DO UPDATE SET arm = excluded.arm, assigned_at = excluded.assigned_at
+           WHERE excluded.assigned_at < experiment_arm_fact.assigned_at`,
+        [event.tenantId, p.accountId, p.modelArm, at],
+      );
+    }
   },
   'collections.scoring.v1.SegmentChanged': async (event, { tx }) => {
     const p = event.payload;
-    await setSegment(tx, event.tenantId, p.accountId, p.segment, p.modelVersion, p.changedAt ?? event.time);
+    const at = p.changedAt ?? event.time;
+    await setSegment(tx, event.tenantId, p.accountId, p.segment, p.modelVersion, at, p.probabilityToPay);
   },
 
   'collections.orchestrator.v1.ContactDecision': async (event, { tx }) => {
@@ -132,13 +144,16 @@ async function setSegment(
   segment: scoring.Segment,
   modelVersion: string,
   at: Date,
+  probabilityToPay: number,
 ): Promise<void> {
   await tx.query(
-    `INSERT INTO account_fact (tenant_id, account_id, segment, model_version, scored_at) VALUES ($1, $2, $3, $4, $5)
+    `INSERT INTO account_fact (tenant_id, account_id, segment, model_version, scored_at, probability_to_pay)
+     VALUES ($1, $2, $3, $4, $5, $6)
      ON CONFLICT (tenant_id, account_id) DO UPDATE
-       SET segment = excluded.segment, model_version = excluded.model_version, scored_at = excluded.scored_at
+       SET segment = excluded.segment, model_version = excluded.model_version, scored_at = excluded.scored_at,
+           probability_to_pay = excluded.probability_to_pay
        WHERE account_fact.scored_at IS NULL OR excluded.scored_at > account_fact.scored_at`,
-    [tenantId, accountId, scoring.segmentToJSON(segment), modelVersion || null, at],
+    [tenantId, accountId, scoring.segmentToJSON(segment), modelVersion || null, at, probabilityToPay],
   );
 }
 

@@ -1,4 +1,5 @@
 import { EventHandlers } from '@collections/messaging';
+import { instalmentKept } from '../forecast/project-forecast-facts.consumer';
 
 /** Projections into the read model; replays and duplicates change nothing (keyed upserts). */
 export const projectEvents: EventHandlers = {
@@ -23,6 +24,15 @@ export const projectEvents: EventHandlers = {
       `INSERT INTO promise_kept_fact (tenant_id, promise_id, account_id, kept_at, amount_minor)
        VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
       [event.tenantId, p.promiseId, p.accountId, p.keptAt ?? event.time, p.amount?.amountMinor ?? null],
+    );
+    if (p.planId) await instalmentKept(tx, event.tenantId, p.planId, p.accountId, p.instalmentSeq);
+  },
+  'collections.promises.v1.PromiseBroken': async (event, { tx }) => {
+    const p = event.payload;
+    await tx.query(
+      `INSERT INTO promise_broken_fact (tenant_id, promise_id, account_id, broken_at) VALUES ($1, $2, $3, $4)
+       ON CONFLICT DO NOTHING`,
+      [event.tenantId, p.promiseId, p.accountId, p.brokenAt ?? event.time],
     );
   },
 };

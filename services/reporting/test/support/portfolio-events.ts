@@ -21,7 +21,8 @@ const at = (day: string, hour = 12) => new Date(`${day}T${String(hour).padStart(
  * Statements: A 800.00 on 02-05, C 1,000.00 on 03-01. Contacts: A call allowed, A SMS refused,
  * B call allowed, C SMS allowed; C's debtor then withdraws SMS consent (A's withdraws WhatsApp,
  * where nobody contacted them). A kept a promise on 03-15. A was scored NEGOTIATE by m1, then
- * SELF_CURE by m2; B NEGOTIATE (m1); C HARDSHIP (m1).
+ * SELF_CURE by m2; B NEGOTIATE (m1); C HARDSHIP (m1). B broke a promise on 02-18; A's promise was
+ * reported broken on 03-12 before it was paid (kept) on 03-15.
  */
 export function portfolioEvents(): SeedEvent[] {
   const events: SeedEvent[] = [];
@@ -88,6 +89,7 @@ export function portfolioEvents(): SeedEvent[] {
       daysPastDue: 0,
       segmentRule: '',
       imputedFeatures: [],
+      modelArm: '',
     });
   const contact = (
     decisionId: string,
@@ -159,6 +161,19 @@ export function portfolioEvents(): SeedEvent[] {
   });
   age('A', '2026-03-16', 29, '1-30', 5);
   age('A', '2026-03-16', 0, 'current', 6);
+  const broken = (promiseId: string, accountId: string, day: string) =>
+    add('collections.promises.v1.PromiseBroken', at(day, 14), {
+      promiseId,
+      accountId,
+      amount: USD(30_000),
+      paid: USD(0),
+      dueDate: day,
+      brokenAt: at(day, 14),
+      planId: '',
+      instalmentSeq: 0,
+    });
+  broken('prom-B1', 'B', '2026-02-18');
+  broken('prom-A1', 'A', '2026-03-12'); // paid late, on 03-15: it counts as kept
   return events;
 }
 

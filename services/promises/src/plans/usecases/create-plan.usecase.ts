@@ -1,6 +1,6 @@
 import { EntityManager } from 'typeorm';
 import { promises } from '@collections/contracts';
-import { AppError } from '@collections/platform';
+import { AppError, money } from '@collections/platform';
 import { ServiceContext } from '@collections/runtime';
 import { AccountProfilesRepository, safeLocalDate } from '../../accounts/account-profiles.repository';
 import { KnownAccounts } from '../../accounts/known-accounts';
@@ -17,7 +17,7 @@ import { PlanQueries } from './plan-queries';
 
 /**
  * Agrees a payment plan: validated whole and judged against the tenant's negotiation limits
- * before anything is written, then the plan and its schedule in one transaction. A plan beyond
+ * before anything is written, then the plan, its schedule and its PlanAgreed event in one transaction. A plan beyond
  * the agent's own limits but within a supervisor's is held for approval instead (nothing else is
  * written). A retry with the same idempotency key answers the first plan, or the held approval.
  */
@@ -60,9 +60,7 @@ export class CreatePlanUseCase {
       );
       return { approval: mapApproval(row) };
     }
-    const row = await this.ctx.dataSource.transaction((tx) =>
-      this.repo.create(tx, tenantId, plan, promises.PlanState.PLAN_STATE_ACTIVE, now),
-    );
+    const row = await this.ctx.dataSource.transaction((tx) => this.create(tx, tenantId, plan));
     return { plan: (await this.queries.views(tenantId, [row]))[0] };
   }
 
@@ -98,9 +96,36 @@ export class CreatePlanUseCase {
     return { plan, verdict, policyVersion: policy.version };
   }
 
-  /** Stores a plan a supervisor approved (inside the approval's transaction). */
-  create(tx: EntityManager, tenantId: string, plan: NewPlan): Promise<PlanRow> {
-    return this.repo.create(tx, tenantId, plan, promises.PlanState.PLAN_STATE_ACTIVE, this.ctx.clock.now());
+  /**
+   * Stores the plan and its schedule (here, or inside a supervisor's approval transaction); the
+   * whole schedule goes out once, with the plan, as PlanAgreed: reporting forecasts cash from it.
+   */
+  async create(tx: EntityManager, tenantId: string, plan: NewPlan): Promise<PlanRow> {
+    const now = this.ctx.clock.now();
+    const { row, created } = await this.repo.create(tx, tenantId, plan, promises.PlanState.PLAN_STATE_ACTIVE, now);
+    if (created) {
+      await this.ctx.backbone.outbox.add(tx, {
+        type: 'collections.promises.v1.PlanAgreed',
+        key: plan.accountId,
+        tenantId,
+        time: now,
+        payload: {
+          planId: row.id,
+          accountId: plan.accountId,
+          total: money(plan.totalMinor, plan.currency),
+          frequency: plan.frequency,
+          instalments: plan.schedule.map((i) => ({
+            seq: i.seq,
+            dueDate: i.dueDate,
+            amount: money(i.amountMinor, plan.currency),
+          })),
+          agreedAt: now,
+          channel: plan.channel,
+          takenBy: plan.takenBy,
+        },
+      });
+    }
+    return row;
   }
 
   private async answerHeld(tenantId: string, held: ApprovalRow): Promise<promises.CreatePlanResponse> {

@@ -5,6 +5,7 @@ import {
   cureRate,
   daysSalesOutstanding,
   optOutRate,
+  promiseKeptRateOf,
   recoveryRate,
   rollRateMatrix,
 } from './kpis';
@@ -32,6 +33,8 @@ export interface KpiFacts {
   contactsAllowed: number;
   contactsRefused: number;
   promisesKept: number;
+  /** Promises broken in the period and never kept. */
+  promisesBroken: number;
   /** (debtor, channel) pairs contacted in the period, and those that withdrew consent for it. */
   debtorsContacted: number;
   debtorsOptedOut: number;
@@ -120,8 +123,8 @@ export function kpiReport(f: KpiFacts): KpiReport {
     { name: 'promise_to_pay_rate', value: null, inputs: `${NOT_IN_EVENTS} contact outcomes or promises made` },
     {
       name: 'promise_kept_rate',
-      value: null,
-      inputs: `${NOT_IN_EVENTS} broken promises (kept=${f.promisesKept})`,
+      value: promiseKeptRateOf(f.promisesKept, f.promisesBroken),
+      inputs: `kept=${f.promisesKept} broken=${f.promisesBroken}`,
     },
     { name: 'cost_per_unit_collected', value: null, inputs: `${NOT_IN_EVENTS} contact costs` },
     {

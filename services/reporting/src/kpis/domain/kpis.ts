@@ -68,6 +68,11 @@ export function promiseKeptRate(promises: PromiseOutcome[]): number | null {
   return ratio(due.filter((p) => p.kept).length, due.length);
 }
 
+/** Promise-kept rate from counts: kept ÷ (kept + broken). */
+export function promiseKeptRateOf(kept: number, broken: number): number | null {
+  return ratio(kept, kept + broken);
+}
+
 /**
  * Roll rates between aging buckets from one snapshot to the next: for each bucket, the share
  * of its accounts found in each bucket a period later (rows sum to 1 over accounts present in

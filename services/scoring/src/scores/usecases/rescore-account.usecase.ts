@@ -111,6 +111,7 @@ export class RescoreAccountUseCase {
         daysPastDue,
         segmentRule: decision.rule,
         imputedFeatures: [...score.imputedFeatures],
+        modelArm: arm,
       },
     });
     if (previousSegment !== decision.segment) {

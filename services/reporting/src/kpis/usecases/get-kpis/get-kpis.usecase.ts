@@ -1,6 +1,6 @@
-import { AppError } from '@collections/platform';
 import { KpiReport, kpiReport } from '../../domain/kpi-report';
 import { KpiFilter, KpisRepository } from '../../kpis.repository';
+import { tenantCurrency } from '../tenant-currency';
 import { GetKpisCommand } from './get-kpis.command';
 
 const dayBefore = (d: string) => new Date(Date.parse(`${d}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
@@ -15,7 +15,7 @@ export class GetKpisUseCase {
       segment: cmd.segment,
       modelVersion: cmd.modelVersion,
       channel: cmd.channel,
-      currency: cmd.currency ?? (await this.onlyCurrency(cmd.tenantId)),
+      currency: await tenantCurrency(this.repo, cmd.tenantId, cmd.currency),
     };
     const { fromDate: from, toDate: to } = cmd;
     const placed = await this.repo.placed(filter, from, to);
@@ -41,19 +41,9 @@ export class GetKpisUseCase {
       contactsAllowed: contacts.allowed,
       contactsRefused: contacts.refused,
       promisesKept: await this.repo.promisesKept(filter, from, to),
+      promisesBroken: await this.repo.promisesBroken(filter, from, to),
       debtorsContacted: optOuts.contacted,
       debtorsOptedOut: optOuts.optedOut,
     });
-  }
-
-  /** Amounts of different currencies never add up: a tenant with several must name one. */
-  private async onlyCurrency(tenantId: string): Promise<string> {
-    const currencies = await this.repo.currencies(tenantId);
-    if (currencies.length > 1) {
-      throw AppError.invalid(`the tenant has accounts in ${currencies.join(', ')}: name one currency`, {
-        currencies,
-      });
-    }
-    return currencies[0] ?? 'XXX';
   }
 }

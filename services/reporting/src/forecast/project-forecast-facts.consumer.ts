@@ -1,0 +1,97 @@
+import { EventHandlers } from '@collections/messaging';
+
+type Tx = Parameters<NonNullable<EventHandlers['collections.promises.v1.PlanAgreed']>>[1]['tx'];
+
+/**
+ * Projections of the promises service's plan events into the forecast's read model. Whatever
+ * the order they arrive in, they converge: an instalment's status only moves up
+ * open → missed → kept (a late payment keeps a missed instalment), a plan's state only from
+ * active to completed or defaulted, and the open amount of an instalment only down.
+ */
+export const projectForecastFacts: EventHandlers = {
+  'collections.promises.v1.PlanAgreed': async (event, { tx }) => {
+    const p = event.payload;
+    await tx.query(
+      `INSERT INTO forecast_plan_fact (tenant_id, plan_id, account_id, currency, agreed_at) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (tenant_id, plan_id) DO UPDATE
+         SET account_id = excluded.account_id, currency = excluded.currency, agreed_at = excluded.agreed_at`,
+      [event.tenantId, p.planId, p.accountId, p.total?.currency || null, p.agreedAt ?? event.time],
+    );
+    await tx.query(
+      `INSERT INTO forecast_instalment_fact (tenant_id, plan_id, seq, due_date, amount_minor, open_minor)
+       SELECT $1, $2, * FROM unnest($3::int[], $4::date[], $5::bigint[], $5::bigint[])
+       ON CONFLICT (tenant_id, plan_id, seq) DO UPDATE
+         SET due_date = excluded.due_date, amount_minor = excluded.amount_minor,
+             open_minor = least(forecast_instalment_fact.open_minor, excluded.amount_minor)`,
+      [
+        event.tenantId,
+        p.planId,
+        p.instalments.map((i) => i.seq),
+        p.instalments.map((i) => i.dueDate),
+        p.instalments.map((i) => i.amount?.amountMinor ?? 0),
+      ],
+    );
+  },
+
+  'collections.promises.v1.InstalmentDueSoon': async (event, { tx }) => {
+    const p = event.payload;
+    await touchPlan(tx, event.tenantId, p.planId, p.accountId);
+    await tx.query(
+      `INSERT INTO forecast_instalment_fact (tenant_id, plan_id, seq, due_date, open_minor) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (tenant_id, plan_id, seq) DO UPDATE
+         SET due_date = coalesce(forecast_instalment_fact.due_date, excluded.due_date),
+             open_minor = least(forecast_instalment_fact.open_minor, excluded.open_minor)`,
+      [event.tenantId, p.planId, p.seq, p.dueDate || null, p.amountDue?.amountMinor ?? 0],
+    );
+  },
+
+  'collections.promises.v1.InstalmentMissed': async (event, { tx }) => {
+    const p = event.payload;
+    await touchPlan(tx, event.tenantId, p.planId, p.accountId);
+    await setInstalmentStatus(tx, event.tenantId, p.planId, p.seq, 'missed', p.dueDate);
+  },
+
+  'collections.promises.v1.PlanCompleted': (event, { tx }) =>
+    setPlanState(tx, event.tenantId, event.payload.planId, event.payload.accountId, 'completed'),
+  'collections.promises.v1.PlanDefaulted': (event, { tx }) =>
+    setPlanState(tx, event.tenantId, event.payload.planId, event.payload.accountId, 'defaulted'),
+};
+
+/** A plan instalment paid in full (from PromiseKept with a plan id). */
+export async function instalmentKept(tx: Tx, tenantId: string, planId: string, accountId: string, seq: number) {
+  await touchPlan(tx, tenantId, planId, accountId);
+  await setInstalmentStatus(tx, tenantId, planId, seq, 'kept', null);
+}
+
+const touchPlan = (tx: Tx, tenantId: string, planId: string, accountId: string) =>
+  tx.query(
+    `INSERT INTO forecast_plan_fact (tenant_id, plan_id, account_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
+    [tenantId, planId, accountId],
+  );
+
+const STATUS_RANK = `CASE status WHEN 'kept' THEN 2 WHEN 'missed' THEN 1 ELSE 0 END`;
+
+async function setInstalmentStatus(
+  tx: Tx,
+  tenantId: string,
+  planId: string,
+  seq: number,
+  status: 'missed' | 'kept',
+  dueDate: string | null,
+): Promise<void> {
+  await tx.query(
+    `INSERT INTO forecast_instalment_fact AS f (tenant_id, plan_id, seq, due_date, status) VALUES ($1, $2, $3, $4, $5)
+     ON CONFLICT (tenant_id, plan_id, seq) DO UPDATE
+       SET status = excluded.status, due_date = coalesce(f.due_date, excluded.due_date)
+       WHERE (${STATUS_RANK.replace('status', 'excluded.status')}) > (${STATUS_RANK.replace('status', 'f.status')})`,
+    [tenantId, planId, seq, dueDate || null, status],
+  );
+}
+
+async function setPlanState(tx: Tx, tenantId: string, planId: string, accountId: string, state: string) {
+  await tx.query(
+    `INSERT INTO forecast_plan_fact (tenant_id, plan_id, account_id, state) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (tenant_id, plan_id) DO UPDATE SET state = excluded.state WHERE forecast_plan_fact.state = 'active'`,
+    [tenantId, planId, accountId, state],
+  );
+}

@@ -13,6 +13,10 @@ import { defaultTemplateExists } from './templates/domain';
 import { OrchestratorChannelDeliveries1763900006000 } from './migrations/1763900006000-orchestrator-channel-deliveries';
 import { ChannelWebhooksController } from './channels/channel-webhooks.controller';
 import { CHANNEL_PROVIDERS, channelProvidersFromEnv } from './channels/config';
+import { AgentQueueRestController } from './agents/agent-queue.controller';
+import { AgentQueueGrpcController } from './agents/agent-queue.grpc';
+import { AgentQueueRpc } from './agents/agent-queue.rpc';
+import { AgentQueueUseCase } from './agents/usecases/agent-queue.usecase';
 import { OrchestratorAgentQueues1763900007100 } from './migrations/1763900007100-orchestrator-agent-queues';
 
 /** services/orchestrator: whom to contact, when and how (walking skeleton: decision per score). */
@@ -27,7 +31,13 @@ export const orchestratorService: ServiceDefinition = {
   ],
   module: (ctx) => ({
     module: class OrchestratorModule {},
-    controllers: [OrchestratorGrpcController, StrategiesRestController, ChannelWebhooksController],
+    controllers: [
+      OrchestratorGrpcController,
+      StrategiesRestController,
+      ChannelWebhooksController,
+      AgentQueueGrpcController,
+      AgentQueueRestController,
+    ],
     providers: [
       { provide: SERVICE_CONTEXT, useValue: ctx },
       {
@@ -35,6 +45,11 @@ export const orchestratorService: ServiceDefinition = {
         useValue: new StrategiesUseCase(new StrategyRepository(ctx.dataSource), defaultTemplateExists),
       },
       StrategiesRpc,
+      {
+        provide: AgentQueueUseCase,
+        useValue: new AgentQueueUseCase(ctx.dataSource, ctx.backbone.outbox, ctx.clock),
+      },
+      AgentQueueRpc,
       { provide: CHANNEL_PROVIDERS, useFactory: () => channelProvidersFromEnv() },
     ],
   }),

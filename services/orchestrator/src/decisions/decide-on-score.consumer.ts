@@ -2,6 +2,7 @@ import { EntityManager } from 'typeorm';
 import { ledger } from '@collections/contracts';
 import { ConsumedEvent, EventHandlers, HandlerContext } from '@collections/messaging';
 import { ServiceContext } from '@collections/runtime';
+import { CALL_DISPUTE_HOLD } from '../agents/record-call-outcome';
 import { PastContact } from '../policy/domain';
 import { chooseNextContact } from './domain/next-contact';
 import { DebtorFacts, channelName, checkContact } from './domain/policy-check';
@@ -122,6 +123,13 @@ export const debtorFactHandlers: EventHandlers = {
        ON CONFLICT (tenant_id, hold_id) DO UPDATE SET active = EXCLUDED.active`,
       [event.tenantId, h.holdId, h.debtorId, h.kind, h.active],
     );
+    if (h.kind === ledger.HoldKind.HOLD_KIND_DISPUTE && !h.active) {
+      // The ledger resolved the debtor's dispute: the holds opened on a call's dispute outcome end with it.
+      await tx.query(
+        `UPDATE debtor_hold_state SET active = false WHERE tenant_id = $1 AND debtor_id = $2 AND kind = $3 AND hold_id LIKE $4`,
+        [event.tenantId, h.debtorId, h.kind, `${CALL_DISPUTE_HOLD}%`],
+      );
+    }
   },
   'collections.ledger.v1.AccountOpened': async (event, { tx }) => {
     for (const d of event.payload.debtors) {

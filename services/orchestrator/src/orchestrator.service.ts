@@ -18,6 +18,7 @@ import { AgentQueueGrpcController } from './agents/agent-queue.grpc';
 import { AgentQueueRpc } from './agents/agent-queue.rpc';
 import { AgentQueueUseCase } from './agents/usecases/agent-queue.usecase';
 import { OrchestratorAgentQueues1763900007100 } from './migrations/1763900007100-orchestrator-agent-queues';
+import { OrchestratorReplies1763900007110 } from './migrations/1763900007110-orchestrator-replies';
 
 /** services/orchestrator: whom to contact, when and how (walking skeleton: decision per score). */
 export const orchestratorService: ServiceDefinition = {
@@ -28,6 +29,7 @@ export const orchestratorService: ServiceDefinition = {
     OrchestratorChannelDeliveries1763900006000,
     OrchestratorStrategies1763900006100,
     OrchestratorAgentQueues1763900007100,
+    OrchestratorReplies1763900007110,
   ],
   module: (ctx) => ({
     module: class OrchestratorModule {},

@@ -79,7 +79,7 @@ export class ChannelWebhooksController {
     if (!provider.verifySignature(request)) throw new ForbiddenException('invalid signature');
     const events = provider.parseWebhook(request);
     await this.ctx.dataSource.transaction((tx) =>
-      applyWebhookEvents(tx, tenant, provider.channel, events, this.ctx.clock.now()),
+      applyWebhookEvents(tx, this.ctx.backbone.outbox, tenant, provider.channel, events, this.ctx.clock.now()),
     );
   }
 }

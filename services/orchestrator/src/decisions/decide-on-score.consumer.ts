@@ -134,8 +134,14 @@ export const debtorFactHandlers: EventHandlers = {
   'collections.ledger.v1.AccountOpened': async (event, { tx }) => {
     for (const d of event.payload.debtors) {
       await tx.query(
-        `INSERT INTO account_party (tenant_id, account_id, debtor_id, role) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
-        [event.tenantId, event.payload.accountId, d.debtorId, d.role || ledger.DebtorRole.DEBTOR_ROLE_PRIMARY],
+        `INSERT INTO account_party (tenant_id, account_id, debtor_id, role, currency) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
+        [
+          event.tenantId,
+          event.payload.accountId,
+          d.debtorId,
+          d.role || ledger.DebtorRole.DEBTOR_ROLE_PRIMARY,
+          event.payload.currency,
+        ],
       );
     }
   },

@@ -28,6 +28,7 @@ import { AppliedPaymentsRepository } from './promises/applied-payments.repositor
 import { allocatePayment } from './promises/allocate-payment.consumer';
 import { PromisesGrpcController } from './promises/promises.grpc';
 import { PromisesRepository } from './promises/promises.repository';
+import { botPromiseHandlers } from './promises/take-bot-promise.consumer';
 
 function loadPromisesConfig() {
   return loadConfig({
@@ -114,8 +115,10 @@ export function createPromisesService(deps: PromisesServiceDependencies = {}): S
       const plans = trackPayments(ctx);
       const settlements = new SettlePaymentUseCase(ctx, new SettlementsRepository(), ledgerPort());
       ctx.backbone.consume({
-        topics: [Topic.LedgerPayment, Topic.LedgerAccount],
+        topics: [Topic.LedgerPayment, Topic.LedgerAccount, Topic.OrchestratorContact, Topic.OrchestratorAgent],
         handlers: {
+          // Promises the debtor stated to the orchestrator's bot or to an agent on a call.
+          ...botPromiseHandlers(ctx, repo, (tenantId, accountId) => ledgerPort().balanceOf(tenantId, accountId)),
           'collections.ledger.v1.PaymentPosted': async (event, hc) => {
             if (await applied.alreadyApplied(hc.tx, event.tenantId, event.payload.paymentId)) return;
             // An open settlement takes the payment first, then an active plan, then single promises.

@@ -1,6 +1,7 @@
 import { DataSource, EntityManager } from 'typeorm';
 import { Outbox } from '@collections/messaging';
 import { handleReply } from '../replies/handle-reply';
+import { recordVoiceCallResult } from './voice/voice-call-results';
 import {
   ChannelName,
   DeliveryOutcome,
@@ -118,6 +119,8 @@ export async function applyWebhookEvents(
       );
       if (event.status === 'failed' && receiptMarksInvalid(channel, event.errorCode))
         await markInvalid(tx, tenant, channel, address, event.errorCode!, at);
+    } else if (event.kind === 'call-result') {
+      await recordVoiceCallResult(tx, outbox, tenant, event, at);
     } else {
       const optOut = isOptOut(event.text);
       const inserted = (await tx.query(

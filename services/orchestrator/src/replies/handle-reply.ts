@@ -23,6 +23,7 @@ const CHANNEL: Record<ChannelName, orchestrator.Channel> = {
   sms: orchestrator.Channel.CHANNEL_SMS,
   whatsapp: orchestrator.Channel.CHANNEL_WHATSAPP,
   email: orchestrator.Channel.CHANNEL_EMAIL,
+  call: orchestrator.Channel.CHANNEL_CALL,
 };
 
 const INTENT: Record<ReplyDecision['kind'], orchestratorAgents.ReplyIntent> = {

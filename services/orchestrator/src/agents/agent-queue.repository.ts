@@ -1,7 +1,7 @@
 import { EntityManager } from 'typeorm';
 import { localDate } from '@collections/platform';
 import { AgentProfile, AgentTaskKindName, AgentTaskStateName } from './domain';
-import { AgentTaskRow } from './agent-task.row';
+import { AgentTaskRow, TASK_COLUMNS } from './agent-task.row';
 
 export interface AgentRow {
   agent_id: string;
@@ -66,7 +66,7 @@ export class AgentQueueRepository {
   async task(tx: EntityManager, tenantId: string, taskId: string, lock = false): Promise<AgentTaskRow | undefined> {
     if (!UUID.test(taskId)) return undefined;
     const [row] = (await tx.query(
-      `SELECT * FROM agent_task WHERE tenant_id = $1 AND id = $2 ${lock ? 'FOR UPDATE' : ''}`,
+      `SELECT ${TASK_COLUMNS} FROM agent_task t WHERE t.tenant_id = $1 AND t.id = $2 ${lock ? 'FOR UPDATE OF t' : ''}`,
       [tenantId, taskId],
     )) as AgentTaskRow[];
     return row;
@@ -74,9 +74,9 @@ export class AgentQueueRepository {
 
   async tasks(tx: EntityManager, tenantId: string, f: TaskFilter): Promise<AgentTaskRow[]> {
     return (await tx.query(
-      `SELECT * FROM agent_task WHERE tenant_id = $1 AND state = $2
-          AND ($3::text IS NULL OR queue = $3) AND ($4::text IS NULL OR agent_id = $4)
-        ORDER BY due_at, created_at, id LIMIT $5`,
+      `SELECT ${TASK_COLUMNS} FROM agent_task t WHERE t.tenant_id = $1 AND t.state = $2
+          AND ($3::text IS NULL OR t.queue = $3) AND ($4::text IS NULL OR t.agent_id = $4)
+        ORDER BY t.due_at, t.created_at, t.id LIMIT $5`,
       [tenantId, f.state, f.queue ?? null, f.agentId ?? null, f.limit],
     )) as AgentTaskRow[];
   }
@@ -106,7 +106,7 @@ export class AgentQueueRepository {
   async markClaimed(tx: EntityManager, tenantId: string, taskId: string, agentId: string, now: Date) {
     const [row] = (await tx.query(
       `WITH claimed AS (UPDATE agent_task SET state = 'claimed', agent_id = $3, claimed_at = $4
-        WHERE tenant_id = $1 AND id = $2 AND state = 'open' RETURNING *) SELECT * FROM claimed`,
+        WHERE tenant_id = $1 AND id = $2 AND state = 'open' RETURNING *) SELECT ${TASK_COLUMNS} FROM claimed t`,
       [tenantId, taskId, agentId, now],
     )) as AgentTaskRow[];
     return row;
@@ -115,7 +115,7 @@ export class AgentQueueRepository {
   async markCompleted(tx: EntityManager, tenantId: string, taskId: string, outcome: string | null, now: Date) {
     const [row] = (await tx.query(
       `WITH completed AS (UPDATE agent_task SET state = 'completed', completed_at = $3, outcome = $4
-        WHERE tenant_id = $1 AND id = $2 AND state = 'claimed' RETURNING *) SELECT * FROM completed`,
+        WHERE tenant_id = $1 AND id = $2 AND state = 'claimed' RETURNING *) SELECT ${TASK_COLUMNS} FROM completed t`,
       [tenantId, taskId, now, outcome],
     )) as AgentTaskRow[];
     return row;
@@ -124,7 +124,7 @@ export class AgentQueueRepository {
   async markOpen(tx: EntityManager, tenantId: string, taskId: string) {
     const [row] = (await tx.query(
       `WITH released AS (UPDATE agent_task SET state = 'open', agent_id = NULL, claimed_at = NULL
-        WHERE tenant_id = $1 AND id = $2 AND state = 'claimed' RETURNING *) SELECT * FROM released`,
+        WHERE tenant_id = $1 AND id = $2 AND state = 'claimed' RETURNING *) SELECT ${TASK_COLUMNS} FROM released t`,
       [tenantId, taskId],
     )) as AgentTaskRow[];
     return row;

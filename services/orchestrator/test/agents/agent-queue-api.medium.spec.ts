@@ -1,5 +1,6 @@
 import { Metadata, ServiceError, status } from '@grpc/grpc-js';
-import { orchestratorAgents as pb } from '@collections/contracts';
+import { ledger, orchestratorAgents as pb } from '@collections/contracts';
+import { debtorFactHandlers } from '../../src/decisions/decide-on-score.consumer';
 import { API_KEY_HEADER, grpcClient, metadataFromPrincipalHeaders } from '@collections/platform';
 import { ServiceUnderTest, startServiceUnderTest } from '@collections/testing';
 import { createAgentTask, NewAgentTask } from '../../src/agents';
@@ -240,6 +241,29 @@ describe('agent work queues (gRPC and REST, real PostgreSQL)', () => {
         [sut.tenant],
       ),
     ).toEqual([{ debtor_id: 'deb-bog', kind: 1, active: true }]);
+    // The ledger resolves the debtor's dispute: our call-dispute hold ends with it.
+    await sut.dataSource.transaction((tx) =>
+      debtorFactHandlers['collections.ledger.v1.HoldChanged']!(
+        {
+          id: 'hold-event-1',
+          type: 'collections.ledger.v1.HoldChanged',
+          tenantId: sut.tenant,
+          payload: {
+            holdId: 'ledger-hold-1',
+            debtorId: 'deb-bog',
+            kind: ledger.HoldKind.HOLD_KIND_DISPUTE,
+            active: false,
+          },
+        } as unknown as Parameters<NonNullable<(typeof debtorFactHandlers)['collections.ledger.v1.HoldChanged']>>[0],
+        { tx, outbox: sut.context.backbone.outbox },
+      ),
+    );
+    expect(
+      await sut.dataSource.query(
+        `SELECT active FROM debtor_hold_state WHERE tenant_id = $1 AND debtor_id = 'deb-bog' AND active`,
+        [sut.tenant],
+      ),
+    ).toEqual([]);
   });
 
   it("never shows or hands out another tenant's agents and tasks", async () => {

@@ -1,4 +1,5 @@
 import { orchestrator, orchestratorAgents as pb } from '@collections/contracts';
+import { API_KEY_HEADER } from '@collections/platform';
 import { ServiceUnderTest, startServiceUnderTest } from '@collections/testing';
 import { PgOutcomeStore } from '../../src/channels/channel-records';
 import { ReliableSender } from '../../src/channels/domain';
@@ -138,6 +139,16 @@ describe('debtor replies over SMS and WhatsApp (real PostgreSQL)', () => {
       accountId: 'acc-br',
       intent: pb.ReplyIntent.REPLY_INTENT_OTHER,
     });
+    // The agent who claims the review reads the reply itself (the event never carries it).
+    const rest = (method: string, path: string, body?: unknown) =>
+      fetch(`${sut.app.httpUrl}/v1/orchestrator/${path}`, {
+        method,
+        headers: { [API_KEY_HEADER]: sut.apiKey, 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    await rest('PUT', 'agents/bia', { skills: ['review_reply'], languages: ['pt'], queues: ['replies'], capacity: 5 });
+    const claim = (await (await rest('POST', 'agents/bia/claims', {})).json()) as { task: { replyText: string } };
+    expect(claim.task).toMatchObject({ taskId: tasks.at(-1)?.taskId, replyText: 'Não reconheço essa dívida' });
   });
 
   it("sends an intent in another currency than the account's to an agent", async () => {

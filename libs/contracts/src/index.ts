@@ -30,7 +30,7 @@ export const GRPC_PACKAGES = {
   orchestrator: {
     package: 'collections.orchestrator.v1',
     file: 'collections/orchestrator/v1/orchestrator.proto',
-    extraFiles: ['collections/orchestrator/v1/agents.proto'],
+    extraFiles: ['collections/orchestrator/v1/agents.proto', 'collections/orchestrator/v1/dispatch.proto'],
   },
   promises: { package: 'collections.promises.v1', file: 'collections/promises/v1/promises.proto' },
   reporting: { package: 'collections.reporting.v1', file: 'collections/reporting/v1/reporting.proto' },

@@ -14,6 +14,11 @@ import { PaymentLinkSigner, defaultTemplateExists } from './templates/domain';
 import { OrchestratorChannelDeliveries1763900006000 } from './migrations/1763900006000-orchestrator-channel-deliveries';
 import { ChannelWebhooksController } from './channels/channel-webhooks.controller';
 import { OrchestratorAgentQueues1763900007100 } from './migrations/1763900007100-orchestrator-agent-queues';
+import { OrchestratorReplies1763900007110 } from './migrations/1763900007110-orchestrator-replies';
+import { AgentQueueRestController } from './agents/agent-queue.controller';
+import { AgentQueueGrpcController } from './agents/agent-queue.grpc';
+import { AgentQueueRpc } from './agents/agent-queue.rpc';
+import { AgentQueueUseCase } from './agents/usecases/agent-queue.usecase';
 import { CHANNEL_PROVIDERS, ChannelProviders, channelProvidersFromEnv } from './channels/config';
 import { ContactDirectory, GrpcContactDirectory } from './dispatch/contact-directory';
 import { DISPATCH, DISPATCH_CHECK_MS, DispatchScheduler } from './dispatch/dispatch.scheduler';
@@ -63,6 +68,7 @@ export function createOrchestratorService(deps: OrchestratorServiceDependencies 
       OrchestratorStrategies1763900006100,
       OrchestratorPlanner1763900007000,
       OrchestratorAgentQueues1763900007100,
+      OrchestratorReplies1763900007110,
     ],
     module: (ctx) => {
       const config = loadPlannerConfig();
@@ -80,7 +86,13 @@ export function createOrchestratorService(deps: OrchestratorServiceDependencies 
       });
       return {
         module: class OrchestratorModule {},
-        controllers: [OrchestratorGrpcController, StrategiesRestController, ChannelWebhooksController],
+        controllers: [
+          OrchestratorGrpcController,
+          StrategiesRestController,
+          ChannelWebhooksController,
+          AgentQueueGrpcController,
+          AgentQueueRestController,
+        ],
         providers: [
           { provide: SERVICE_CONTEXT, useValue: ctx },
           {
@@ -88,6 +100,11 @@ export function createOrchestratorService(deps: OrchestratorServiceDependencies 
             useValue: new StrategiesUseCase(new StrategyRepository(ctx.dataSource), defaultTemplateExists),
           },
           StrategiesRpc,
+          {
+            provide: AgentQueueUseCase,
+            useValue: new AgentQueueUseCase(ctx.dataSource, ctx.backbone.outbox, ctx.clock),
+          },
+          AgentQueueRpc,
           { provide: CHANNEL_PROVIDERS, useValue: channels },
           { provide: PlanAccountUseCase, useValue: planner },
           { provide: DAILY_PLANNING, useValue: new DailyPlanningUseCase(ctx, repo, planner) },

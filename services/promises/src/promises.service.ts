@@ -43,6 +43,7 @@ import { AccountScorer, GrpcAccountScorer } from './relapse/scoring-port';
 import { AssessRelapseRiskUseCase } from './relapse/usecases/assess-relapse-risk.usecase';
 import { SelfServiceController } from './self-service/self-service.controller';
 import { SelfServiceSettings, SelfServiceUseCase } from './self-service/usecases/self-service.usecase';
+import { botPromiseHandlers } from './promises/take-bot-promise.consumer';
 
 function loadPromisesConfig() {
   return loadConfig({
@@ -179,8 +180,16 @@ export function createPromisesService(deps: PromisesServiceDependencies = {}): S
       const settlements = new SettlePaymentUseCase(ctx, new SettlementsRepository(), ledgerPort());
       const segments = new AccountSegmentsRepository();
       ctx.backbone.consume({
-        topics: [Topic.LedgerPayment, Topic.LedgerAccount, Topic.ScoringScore],
+        topics: [
+          Topic.LedgerPayment,
+          Topic.LedgerAccount,
+          Topic.ScoringScore,
+          Topic.OrchestratorContact,
+          Topic.OrchestratorAgent,
+        ],
         handlers: {
+          // Promises the debtor stated to the orchestrator's bot or to an agent on a call.
+          ...botPromiseHandlers(ctx, repo, (tenantId, accountId) => ledgerPort().balanceOf(tenantId, accountId)),
           'collections.ledger.v1.PaymentPosted': async (event, hc) => {
             if (await applied.alreadyApplied(hc.tx, event.tenantId, event.payload.paymentId)) return;
             // An open settlement takes the payment first, then an active plan, then single promises.

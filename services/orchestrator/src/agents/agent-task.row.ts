@@ -26,7 +26,19 @@ export interface AgentTaskRow {
   claimed_at: Date | null;
   completed_at: Date | null;
   outcome: CallOutcomeName | null;
+  /** Only where the query joins the reply (TASK_COLUMNS). */
+  reply_text?: string | null;
 }
+
+/**
+ * agent_task columns for an agent's eyes: a reply review carries the reply it is about (its cause
+ * is `reply:<channel>:<provider message id>`, see handle-reply.ts).
+ */
+export const TASK_COLUMNS = `t.*, CASE WHEN t.kind = 'review_reply' AND t.caused_by_event_id LIKE 'reply:%' THEN
+  (SELECT i.text FROM channel_inbound i WHERE i.tenant_id = t.tenant_id
+      AND i.channel = split_part(t.caused_by_event_id, ':', 2)
+      AND i.provider_message_id = substr(t.caused_by_event_id, length(split_part(t.caused_by_event_id, ':', 2)) + 8))
+  END AS reply_text`;
 
 export function mapAgentTask(row: AgentTaskRow): orchestratorAgents.AgentTask {
   return {
@@ -44,5 +56,6 @@ export function mapAgentTask(row: AgentTaskRow): orchestratorAgents.AgentTask {
     claimedAt: row.claimed_at ?? undefined,
     completedAt: row.completed_at ?? undefined,
     outcome: row.outcome ? callOutcomeToProto(row.outcome) : orchestratorAgents.CallOutcome.CALL_OUTCOME_UNSPECIFIED,
+    replyText: row.reply_text ?? '',
   };
 }

@@ -1,4 +1,7 @@
 import { DataSource, EntityManager } from 'typeorm';
+import { Outbox } from '@collections/messaging';
+import { handleReply } from '../replies/handle-reply';
+import { recordVoiceCallResult } from './voice/voice-call-results';
 import {
   ChannelName,
   DeliveryOutcome,
@@ -16,7 +19,8 @@ export class PgOutcomeStore implements OutcomeStore {
   constructor(
     private readonly db: DataSource | EntityManager,
     private readonly channel: ChannelName,
-    private readonly message: Pick<OutboundMessage, 'tenantId' | 'to'>,
+    /** `accountId`, when known, lets a reply from this address find its account. */
+    private readonly message: Pick<OutboundMessage, 'tenantId' | 'to'> & { accountId?: string },
     private readonly now: () => Date,
   ) {}
 
@@ -43,8 +47,8 @@ export class PgOutcomeStore implements OutcomeStore {
     const tenant = this.message.tenantId;
     const errorCode = outcome.status === 'sent' ? null : outcome.failure.code;
     await this.db.query(
-      `INSERT INTO channel_delivery (tenant_id, channel, idempotency_key, recipient, provider_message_id, status, error_code, attempts, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (tenant_id, channel, idempotency_key) DO NOTHING`,
+      `INSERT INTO channel_delivery (tenant_id, channel, idempotency_key, recipient, provider_message_id, status, error_code, attempts, updated_at, account_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (tenant_id, channel, idempotency_key) DO NOTHING`,
       [
         tenant,
         this.channel,
@@ -55,6 +59,7 @@ export class PgOutcomeStore implements OutcomeStore {
         errorCode,
         outcome.attempts,
         this.now(),
+        this.message.accountId ?? null,
       ],
     );
     if (outcome.status === 'invalid-recipient')
@@ -78,9 +83,13 @@ async function markInvalid(
   );
 }
 
-/** Applies verified webhook events: receipts update delivery and contact records, STOP words opt out. */
+/**
+ * Applies verified webhook events: receipts update delivery and contact records; each reply is
+ * recorded once, STOP words opt out, and handleReply() tells the promises service or an agent.
+ */
 export async function applyWebhookEvents(
   tx: EntityManager,
+  outbox: Outbox,
   tenant: string,
   channel: ChannelName,
   events: WebhookEvent[],
@@ -110,6 +119,8 @@ export async function applyWebhookEvents(
       );
       if (event.status === 'failed' && receiptMarksInvalid(channel, event.errorCode))
         await markInvalid(tx, tenant, channel, address, event.errorCode!, at);
+    } else if (event.kind === 'call-result') {
+      await recordVoiceCallResult(tx, outbox, tenant, event, at);
     } else {
       const optOut = isOptOut(event.text);
       const inserted = (await tx.query(
@@ -117,7 +128,17 @@ export async function applyWebhookEvents(
          VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING RETURNING provider_message_id`,
         [tenant, channel, event.providerMessageId, event.from, event.text, optOut, at],
       )) as unknown[];
-      if (!optOut || inserted.length === 0) continue;
+      if (inserted.length === 0) continue; // a repeated webhook
+      await handleReply(tx, outbox, {
+        tenantId: tenant,
+        channel,
+        providerMessageId: event.providerMessageId,
+        from: event.from,
+        text: event.text,
+        optOut,
+        at,
+      });
+      if (!optOut) continue;
       await tx.query(
         `INSERT INTO channel_opt_out (tenant_id, channel, address, message, provider_message_id, received_at)
          VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (tenant_id, channel, address) DO NOTHING`,

@@ -51,6 +51,15 @@ export class ChannelWebhooksController {
     return '<?xml version="1.0" encoding="UTF-8"?><Response></Response>';
   }
 
+  /** Twilio voice: call progress callbacks and the voice bot's <Gather> results. */
+  @Post('call')
+  @HttpCode(200)
+  @Header('content-type', 'text/xml')
+  async call(@Param('tenant') tenant: string, @Req() req: RawRequest): Promise<string> {
+    await this.handle(tenant, this.providers.call, req);
+    return '<?xml version="1.0" encoding="UTF-8"?><Response></Response>';
+  }
+
   @Get('whatsapp')
   @Header('content-type', 'text/plain')
   handshake(@Query() query: Record<string, string | undefined>): string {
@@ -81,7 +90,7 @@ export class ChannelWebhooksController {
     const events = provider.parseWebhook(request);
     const at = this.ctx.clock.now();
     await this.ctx.dataSource.transaction(async (tx) => {
-      await applyWebhookEvents(tx, tenant, provider.channel, events, at);
+      await applyWebhookEvents(tx, this.ctx.backbone.outbox, tenant, provider.channel, events, at);
       await recordContactOutcomes(tx, this.ctx.backbone.outbox, tenant, provider.channel, events, at);
     });
   }

@@ -1,6 +1,7 @@
 import { int, loadConfig, optional, str, url } from '@collections/platform';
 import { SmtpEmailProvider } from './email/smtp-email.provider';
 import { TwilioSmsProvider } from './sms/twilio.provider';
+import { TwilioVoiceProvider } from './voice/twilio-voice.provider';
 import { WhatsAppCloudProvider } from './whatsapp/whatsapp-cloud.provider';
 
 export const CHANNEL_PROVIDERS = Symbol('CHANNEL_PROVIDERS');
@@ -9,6 +10,7 @@ export interface ChannelProviders {
   email?: SmtpEmailProvider;
   sms?: TwilioSmsProvider;
   whatsapp?: WhatsAppCloudProvider;
+  call?: TwilioVoiceProvider;
   /** The public origin providers call (Twilio signs the full URL); else taken from the request's Host. */
   publicBaseUrl?: string;
 }
@@ -31,6 +33,14 @@ export function channelProvidersFromEnv(env: NodeJS.ProcessEnv = process.env): C
         messagingServiceSid: optional(str('TWILIO_MESSAGING_SERVICE_SID')),
         statusCallback: optional(str('TWILIO_STATUS_CALLBACK')),
       },
+      voice: {
+        // Caller ids for the voice bot (comma-separated); the voice channel is off without them.
+        from: optional(str('TWILIO_VOICE_FROM_NUMBERS')),
+        // The voice bot's TwiML URL (its <Gather input="speech"> action posts to /webhooks/{tenant}/call).
+        botUrl: optional(url('TWILIO_VOICE_BOT_URL')),
+        statusCallback: optional(str('TWILIO_VOICE_STATUS_CALLBACK')),
+        callsPerSecond: int('TWILIO_VOICE_CALLS_PER_SECOND', { default: 1, min: 1, max: 100 }),
+      },
       whatsapp: {
         baseUrl: str('WHATSAPP_BASE_URL', { default: 'https://graph.facebook.com' }),
         version: str('WHATSAPP_API_VERSION', { default: 'v21.0' }),
@@ -45,6 +55,7 @@ export function channelProvidersFromEnv(env: NodeJS.ProcessEnv = process.env): C
   const t = c.twilio;
   const w = c.whatsapp;
   const smtp = c.smtp;
+  const v = c.voice;
   return {
     publicBaseUrl: c.publicBaseUrl,
     email:
@@ -69,6 +80,18 @@ export function channelProvidersFromEnv(env: NodeJS.ProcessEnv = process.env): C
             accessToken: w.accessToken,
             appSecret: w.appSecret,
             verifyToken: w.verifyToken,
+          })
+        : undefined,
+    call:
+      t.accountSid && t.authToken && v.from
+        ? new TwilioVoiceProvider({
+            baseUrl: t.baseUrl,
+            accountSid: t.accountSid,
+            authToken: t.authToken,
+            from: v.from.split(',').map((s) => s.trim()),
+            botUrl: v.botUrl,
+            statusCallback: v.statusCallback,
+            callsPerSecond: v.callsPerSecond,
           })
         : undefined,
   };

@@ -1,5 +1,6 @@
 import { ledger } from '@collections/contracts';
 import { EventHandlers } from '@collections/messaging';
+import { CALL_DISPUTE_HOLD } from '../agents/record-call-outcome';
 
 /** Keeps the debtor facts the contact law needs, from the ledger's events. */
 export const debtorFactHandlers: EventHandlers = {
@@ -35,12 +36,25 @@ export const debtorFactHandlers: EventHandlers = {
        ON CONFLICT (tenant_id, hold_id) DO UPDATE SET active = EXCLUDED.active`,
       [event.tenantId, h.holdId, h.debtorId, h.kind, h.active],
     );
+    if (h.kind === ledger.HoldKind.HOLD_KIND_DISPUTE && !h.active) {
+      // The ledger resolved the debtor's dispute: the holds opened on a call's dispute outcome end with it.
+      await tx.query(
+        `UPDATE debtor_hold_state SET active = false WHERE tenant_id = $1 AND debtor_id = $2 AND kind = $3 AND hold_id LIKE $4`,
+        [event.tenantId, h.debtorId, h.kind, `${CALL_DISPUTE_HOLD}%`],
+      );
+    }
   },
   'collections.ledger.v1.AccountOpened': async (event, { tx }) => {
     for (const d of event.payload.debtors) {
       await tx.query(
-        `INSERT INTO account_party (tenant_id, account_id, debtor_id, role) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
-        [event.tenantId, event.payload.accountId, d.debtorId, d.role || ledger.DebtorRole.DEBTOR_ROLE_PRIMARY],
+        `INSERT INTO account_party (tenant_id, account_id, debtor_id, role, currency) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
+        [
+          event.tenantId,
+          event.payload.accountId,
+          d.debtorId,
+          d.role || ledger.DebtorRole.DEBTOR_ROLE_PRIMARY,
+          event.payload.currency,
+        ],
       );
     }
   },

@@ -46,7 +46,7 @@ export async function recordContactOutcomes(
         });
       continue;
     }
-    if (!isOptOut(event.text)) continue;
+    if (event.kind !== 'inbound' || !isOptOut(event.text)) continue;
     const owners = (await tx.query(
       `SELECT debtor_id FROM contact_address_owner WHERE tenant_id = $1 AND channel = $2 AND address_hash = $3`,
       [tenantId, channel, addressHash(tenantId, channel, event.from)],

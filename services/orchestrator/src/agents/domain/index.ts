@@ -1,2 +1,4 @@
 export * from './agent-task';
 export * from './call-outcome';
+export * from './agent';
+export * from './completion';

@@ -5,3 +5,4 @@ export * from './opt-out';
 export * from './recipients';
 export * from './signatures';
 export * from './receipts';
+export * from './voice-outcome';

@@ -1,5 +1,5 @@
 /** One provider per channel (novu's shape): send, verify a webhook's signature, read its events. */
-export type ChannelName = 'email' | 'sms' | 'whatsapp';
+export type ChannelName = 'email' | 'sms' | 'whatsapp' | 'call';
 
 export interface TemplateRef {
   name: string;
@@ -49,7 +49,19 @@ export type DeliveryStatus = 'sent' | 'delivered' | 'read' | 'failed';
 
 export type WebhookEvent =
   | { kind: 'status'; providerMessageId: string; status: DeliveryStatus; recipient?: string; errorCode?: string }
-  | { kind: 'inbound'; providerMessageId: string; from: string; text: string };
+  | { kind: 'inbound'; providerMessageId: string; from: string; text: string }
+  /**
+   * What a voice-bot call came to: the provider's final call status (with its answering-machine
+   * verdict), or what the debtor said to the bot (`speech`). Read into a call outcome code.
+   */
+  | {
+      kind: 'call-result';
+      providerMessageId: string;
+      recipient?: string;
+      callStatus: string;
+      answeredBy?: string;
+      speech?: string;
+    };
 
 export interface ChannelProvider {
   readonly channel: ChannelName;

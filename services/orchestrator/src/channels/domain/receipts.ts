@@ -14,6 +14,7 @@ const INVALID_ON_RECEIPT: Record<ChannelName, Set<string>> = {
   sms: new Set(['21211', '21614', '30003', '30005', '30006']),
   whatsapp: new Set(['131026', '131021']),
   email: new Set(['550', '551', '553']),
+  call: new Set(['21211', '21217', '13224']),
 };
 
 export function receiptMarksInvalid(channel: ChannelName, errorCode: string | undefined): boolean {

@@ -244,7 +244,9 @@ export class DispatchDueContactsUseCase {
         [row.tenant_id, owned, addressHash(row.tenant_id, owned, to), row.debtor_id],
       );
     const sender = new ReliableSender(provider, {
-      store: new PgOutcomeStore(this.ctx.dataSource, provider.channel, message, () => this.ctx.clock.now()),
+      store: new PgOutcomeStore(this.ctx.dataSource, provider.channel, { ...message, accountId: row.account_id }, () =>
+        this.ctx.clock.now(),
+      ),
       delay: this.deps.delay,
       random: this.deps.random,
       policy: this.deps.backoff,

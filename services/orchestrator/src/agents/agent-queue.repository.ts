@@ -1,0 +1,149 @@
+import { EntityManager } from 'typeorm';
+import { localDate } from '@collections/platform';
+import { AgentProfile, AgentTaskKindName, AgentTaskStateName } from './domain';
+import { AgentTaskRow, TASK_COLUMNS } from './agent-task.row';
+
+export interface AgentRow {
+  agent_id: string;
+  name: string;
+  skills: AgentTaskKindName[];
+  languages: string[];
+  segments: string[];
+  queues: string[];
+  capacity: number;
+  active: boolean;
+  claimed: number;
+}
+
+export function agentProfileOf(row: AgentRow): AgentProfile {
+  return {
+    agentId: row.agent_id,
+    name: row.name,
+    skills: row.skills,
+    languages: row.languages,
+    segments: row.segments,
+    queues: row.queues,
+    capacity: row.capacity,
+    active: row.active,
+  };
+}
+
+export interface TaskFilter {
+  state: AgentTaskStateName;
+  queue?: string;
+  agentId?: string;
+  limit: number;
+}
+
+/** The agent queues' queries; every one is scoped to a tenant. */
+export class AgentQueueRepository {
+  async putAgent(tx: EntityManager, tenantId: string, a: AgentProfile, now: Date): Promise<void> {
+    await tx.query(
+      `INSERT INTO agent_profile (tenant_id, agent_id, name, skills, languages, segments, queues, capacity, active, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+       ON CONFLICT (tenant_id, agent_id) DO UPDATE SET name = EXCLUDED.name, skills = EXCLUDED.skills,
+         languages = EXCLUDED.languages, segments = EXCLUDED.segments, queues = EXCLUDED.queues,
+         capacity = EXCLUDED.capacity, active = EXCLUDED.active, updated_at = EXCLUDED.updated_at`,
+      [tenantId, a.agentId, a.name, a.skills, a.languages, a.segments, a.queues, a.capacity, a.active, now],
+    );
+  }
+
+  /** The agent with the number of tasks it holds; `lock` serialises one agent's claims (capacity). */
+  async agent(tx: EntityManager, tenantId: string, agentId: string, lock = false): Promise<AgentRow | undefined> {
+    const [row] = (await tx.query(
+      `SELECT agent_id, name, skills, languages, segments, queues, capacity, active FROM agent_profile
+        WHERE tenant_id = $1 AND agent_id = $2 ${lock ? 'FOR UPDATE' : ''}`,
+      [tenantId, agentId],
+    )) as Omit<AgentRow, 'claimed'>[];
+    if (!row) return undefined;
+    const [{ n }] = (await tx.query(
+      `SELECT count(*)::int AS n FROM agent_task WHERE tenant_id = $1 AND agent_id = $2 AND state = 'claimed'`,
+      [tenantId, agentId],
+    )) as { n: number }[];
+    return { ...row, claimed: n };
+  }
+
+  async task(tx: EntityManager, tenantId: string, taskId: string, lock = false): Promise<AgentTaskRow | undefined> {
+    if (!UUID.test(taskId)) return undefined;
+    const [row] = (await tx.query(
+      `SELECT ${TASK_COLUMNS} FROM agent_task t WHERE t.tenant_id = $1 AND t.id = $2 ${lock ? 'FOR UPDATE OF t' : ''}`,
+      [tenantId, taskId],
+    )) as AgentTaskRow[];
+    return row;
+  }
+
+  async tasks(tx: EntityManager, tenantId: string, f: TaskFilter): Promise<AgentTaskRow[]> {
+    return (await tx.query(
+      `SELECT ${TASK_COLUMNS} FROM agent_task t WHERE t.tenant_id = $1 AND t.state = $2
+          AND ($3::text IS NULL OR t.queue = $3) AND ($4::text IS NULL OR t.agent_id = $4)
+        ORDER BY t.due_at, t.created_at, t.id LIMIT $5`,
+      [tenantId, f.state, f.queue ?? null, f.agentId ?? null, f.limit],
+    )) as AgentTaskRow[];
+  }
+
+  /**
+   * Locks the open task, due by `now`, that the agent should work next (oldest due first), skipping
+   * tasks another agent is claiming at this instant. The filter is taskFitsAgent() in SQL.
+   */
+  async nextTaskFor(
+    tx: EntityManager,
+    tenantId: string,
+    a: AgentProfile,
+    now: Date,
+  ): Promise<AgentTaskRow | undefined> {
+    const [row] = (await tx.query(
+      `SELECT * FROM agent_task
+        WHERE tenant_id = $1 AND state = 'open' AND due_at <= $2 AND kind = ANY($3::text[])
+          AND (cardinality($4::text[]) = 0 OR queue = ANY($4::text[]))
+          AND (language = '' OR cardinality($5::text[]) = 0 OR split_part(language, '-', 1) = ANY($5::text[]))
+          AND (segment = '' OR cardinality($6::text[]) = 0 OR segment = ANY($6::text[]))
+        ORDER BY due_at, created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED`,
+      [tenantId, now, a.skills, a.queues, a.languages, a.segments],
+    )) as AgentTaskRow[];
+    return row;
+  }
+
+  async markClaimed(tx: EntityManager, tenantId: string, taskId: string, agentId: string, now: Date) {
+    const [row] = (await tx.query(
+      `WITH claimed AS (UPDATE agent_task SET state = 'claimed', agent_id = $3, claimed_at = $4
+        WHERE tenant_id = $1 AND id = $2 AND state = 'open' RETURNING *) SELECT ${TASK_COLUMNS} FROM claimed t`,
+      [tenantId, taskId, agentId, now],
+    )) as AgentTaskRow[];
+    return row;
+  }
+
+  async markCompleted(tx: EntityManager, tenantId: string, taskId: string, outcome: string | null, now: Date) {
+    const [row] = (await tx.query(
+      `WITH completed AS (UPDATE agent_task SET state = 'completed', completed_at = $3, outcome = $4
+        WHERE tenant_id = $1 AND id = $2 AND state = 'claimed' RETURNING *) SELECT ${TASK_COLUMNS} FROM completed t`,
+      [tenantId, taskId, now, outcome],
+    )) as AgentTaskRow[];
+    return row;
+  }
+
+  async markOpen(tx: EntityManager, tenantId: string, taskId: string) {
+    const [row] = (await tx.query(
+      `WITH released AS (UPDATE agent_task SET state = 'open', agent_id = NULL, claimed_at = NULL
+        WHERE tenant_id = $1 AND id = $2 AND state = 'claimed' RETURNING *) SELECT ${TASK_COLUMNS} FROM released t`,
+      [tenantId, taskId],
+    )) as AgentTaskRow[];
+    return row;
+  }
+
+  /** The account's local calendar date (its primary debtor's time zone; UTC when unknown). */
+  async localToday(tx: EntityManager, tenantId: string, accountId: string, now: Date): Promise<string> {
+    return localDate(now, await accountTimeZone(tx, tenantId, accountId));
+  }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The time zone of the account's primary debtor, from the ledger's events; UTC when unknown. */
+export async function accountTimeZone(tx: EntityManager, tenantId: string, accountId: string): Promise<string> {
+  const [row] = (await tx.query(
+    `SELECT p.time_zone FROM account_party a JOIN debtor_profile p ON p.tenant_id = a.tenant_id AND p.debtor_id = a.debtor_id
+      WHERE a.tenant_id = $1 AND a.account_id = $2 ORDER BY a.role LIMIT 1`,
+    [tenantId, accountId],
+  )) as { time_zone: string }[];
+  return row?.time_zone ?? 'UTC';
+}

@@ -1,0 +1,89 @@
+import { EntityManager } from 'typeorm';
+import { ledger, orchestratorAgents } from '@collections/contracts';
+import { Outbox } from '@collections/messaging';
+import { CallOutcomeName, callOutcomeToProto } from './domain';
+
+export interface NewCallOutcome {
+  tenantId: string;
+  accountId: string;
+  taskId?: string;
+  agentId?: string;
+  source: 'agent' | 'voice_bot';
+  outcome: CallOutcomeName;
+  promisedAmount?: { amountMinor: number; currency: string };
+  promisedDate?: string;
+  /** What recorded it (an agent task, a provider call id): one outcome per tenant and cause. */
+  causedBy: string;
+  now: Date;
+}
+
+/** Prefix of the holds the orchestrator opens itself when a debtor disputes on a call. */
+export const CALL_DISPUTE_HOLD = 'call-dispute:';
+
+/**
+ * Records a call's outcome and publishes CallOutcomeRecorded in the caller's transaction; once per
+ * cause. A dispute stops contact at once: a dispute hold on the account's debtors in the
+ * orchestrator's own hold table (which the contact-policy check reads), until the ledger's own
+ * dispute hold for the debtor is lifted (see debtorFactHandlers).
+ */
+export async function recordCallOutcome(
+  tx: EntityManager,
+  outbox: Outbox,
+  o: NewCallOutcome,
+): Promise<{ outcomeId: string; recorded: boolean }> {
+  const [row] = (await tx.query(
+    `INSERT INTO agent_call_outcome (tenant_id, account_id, task_id, agent_id, source, outcome, promised_amount_minor,
+       promised_currency, promised_date, recorded_at, caused_by)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+     ON CONFLICT (tenant_id, caused_by) DO NOTHING RETURNING id`,
+    [
+      o.tenantId,
+      o.accountId,
+      o.taskId ?? null,
+      o.agentId ?? null,
+      o.source,
+      o.outcome,
+      o.promisedAmount?.amountMinor ?? null,
+      o.promisedAmount?.currency ?? null,
+      o.promisedDate ?? null,
+      o.now,
+      o.causedBy,
+    ],
+  )) as { id: string }[];
+  if (!row) {
+    const [existing] = (await tx.query(`SELECT id FROM agent_call_outcome WHERE tenant_id = $1 AND caused_by = $2`, [
+      o.tenantId,
+      o.causedBy,
+    ])) as { id: string }[];
+    return { outcomeId: existing.id, recorded: false };
+  }
+  if (o.outcome === 'dispute') {
+    await tx.query(
+      `INSERT INTO debtor_hold_state (tenant_id, hold_id, debtor_id, kind, active)
+       SELECT tenant_id, $3 || debtor_id, debtor_id, $4, true FROM account_party WHERE tenant_id = $1 AND account_id = $2
+       ON CONFLICT (tenant_id, hold_id) DO UPDATE SET active = true`,
+      [o.tenantId, o.accountId, `${CALL_DISPUTE_HOLD}${row.id}:`, ledger.HoldKind.HOLD_KIND_DISPUTE],
+    );
+  }
+  await outbox.add(tx, {
+    type: 'collections.orchestrator.v1.CallOutcomeRecorded',
+    key: o.accountId,
+    tenantId: o.tenantId,
+    time: o.now,
+    payload: {
+      outcomeId: row.id,
+      accountId: o.accountId,
+      taskId: o.taskId ?? '',
+      agentId: o.agentId ?? '',
+      source:
+        o.source === 'agent'
+          ? orchestratorAgents.CallOutcomeSource.CALL_OUTCOME_SOURCE_AGENT
+          : orchestratorAgents.CallOutcomeSource.CALL_OUTCOME_SOURCE_VOICE_BOT,
+      outcome: callOutcomeToProto(o.outcome),
+      promisedAmount: o.promisedAmount ?? undefined,
+      promisedDate: o.promisedDate ?? '',
+      recordedAt: o.now,
+    },
+  });
+  return { outcomeId: row.id, recorded: true };
+}

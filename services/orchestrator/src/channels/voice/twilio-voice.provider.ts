@@ -1,0 +1,163 @@
+import {
+  ChannelProvider,
+  DeliveryStatus,
+  OutboundMessage,
+  PoolLimiter,
+  SendResult,
+  WebhookEvent,
+  WebhookRequest,
+  isE164,
+  parseForm,
+  verifyTwilioSignature,
+} from '../domain';
+import { Fetch, retryAfterMs } from '../http';
+
+export interface TwilioVoiceConfig {
+  /** https://api.twilio.com in production; the stand-in's URL in tests. */
+  baseUrl: string;
+  accountSid: string;
+  authToken: string;
+  /** Caller ids to call from. */
+  from: string[];
+  /**
+   * The voice bot: the TwiML URL Twilio fetches when the call connects (its <Gather input="speech">
+   * posts what the debtor said back to our call webhook). Without it the message body is read out.
+   */
+  botUrl?: string;
+  /** Our call webhook (`/webhooks/{tenant}/call`): call progress and the bot's results. */
+  statusCallback?: string;
+  /** Calls per second per caller id (Twilio's default CPS is 1). */
+  callsPerSecond?: number;
+  /** Ask Twilio to tell a person from an answering machine (AnsweredBy). */
+  machineDetection?: boolean;
+  now?: () => number;
+  fetch?: Fetch;
+}
+
+/** Twilio error codes that mean the number can never be called. */
+const INVALID_NUMBER = new Set([21211, 21214, 21217, 21401, 21407, 13223, 13224]);
+/** Refused for good for this call (geo permissions, blocked, unverified caller id). */
+const REJECTED = new Set([21210, 21215, 21216, 21610, 13227]);
+
+const STATUS: Record<string, DeliveryStatus | undefined> = {
+  initiated: 'sent',
+  ringing: 'sent',
+  'in-progress': 'delivered',
+  completed: 'delivered',
+  busy: 'failed',
+  'no-answer': 'failed',
+  failed: 'failed',
+  canceled: 'failed',
+};
+
+const xml = (text: string) =>
+  text.replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c]!);
+
+/** Voice-bot calls through Twilio's Calls resource (REST, form-encoded, basic auth). */
+export class TwilioVoiceProvider implements ChannelProvider {
+  readonly channel = 'call' as const;
+  private readonly pool: PoolLimiter;
+  private readonly now: () => number;
+  private readonly fetch: Fetch;
+
+  constructor(private readonly config: TwilioVoiceConfig) {
+    if (!config.from.length) throw new Error('Twilio voice needs at least one caller id (From)');
+    this.pool = new PoolLimiter(config.from, config.callsPerSecond ?? 1);
+    this.now = config.now ?? Date.now;
+    this.fetch = config.fetch ?? fetch;
+  }
+
+  async send(message: OutboundMessage): Promise<SendResult> {
+    if (!isE164(message.to))
+      return { ok: false, failure: { kind: 'invalid-recipient', code: 'e164', detail: 'not an E.164 number' } };
+    const slot = this.pool.take(this.now());
+    if (!slot.ok)
+      return { ok: false, failure: { kind: 'rate-limited', code: 'local', retryAfterMs: slot.waitMs, local: true } };
+    const form = new URLSearchParams({ To: message.to, From: slot.sender });
+    if (this.config.botUrl) form.set('Url', this.config.botUrl);
+    else form.set('Twiml', `<Response><Say>${xml(message.body ?? '')}</Say></Response>`);
+    if (this.config.statusCallback) {
+      form.set('StatusCallback', this.config.statusCallback);
+      form.set('StatusCallbackMethod', 'POST');
+      for (const e of ['initiated', 'ringing', 'answered', 'completed']) form.append('StatusCallbackEvent', e);
+    }
+    if (this.config.machineDetection ?? true) form.set('MachineDetection', 'Enable');
+    const url = `${this.config.baseUrl}/2010-04-01/Accounts/${encodeURIComponent(this.config.accountSid)}/Calls.json`;
+    let res: Response;
+    try {
+      res = await this.fetch(url, {
+        method: 'POST',
+        headers: {
+          authorization:
+            'Basic ' + Buffer.from(`${this.config.accountSid}:${this.config.authToken}`).toString('base64'),
+          'content-type': 'application/x-www-form-urlencoded',
+          'idempotency-key': `${message.tenantId}:${message.idempotencyKey}`,
+        },
+        body: form.toString(),
+      });
+    } catch (err) {
+      return { ok: false, failure: { kind: 'transient', code: 'network', detail: String(err) } };
+    }
+    const body = (await res.json().catch(() => ({}))) as { code?: number; message?: string; sid?: string };
+    if (res.ok && body.sid) return { ok: true, providerMessageId: body.sid };
+    const code = body.code ?? res.status;
+    const detail = body.message ?? `HTTP ${res.status}`;
+    if (res.status === 429 || code === 20429)
+      return {
+        ok: false,
+        failure: {
+          kind: 'rate-limited',
+          code: String(code),
+          retryAfterMs: retryAfterMs(res.headers.get('retry-after'), this.now()),
+        },
+      };
+    if (res.status >= 500) return { ok: false, failure: { kind: 'transient', code: String(code), detail } };
+    if (INVALID_NUMBER.has(code))
+      return { ok: false, failure: { kind: 'invalid-recipient', code: String(code), detail } };
+    if (REJECTED.has(code) || res.status >= 400)
+      return { ok: false, failure: { kind: 'rejected', code: String(code), detail } };
+    return { ok: false, failure: { kind: 'transient', code: String(code), detail } };
+  }
+
+  verifySignature(request: WebhookRequest): boolean {
+    return verifyTwilioSignature(
+      this.config.authToken,
+      request.url,
+      parseForm(request.rawBody),
+      request.headers['x-twilio-signature'],
+    );
+  }
+
+  /**
+   * Status callbacks (CallStatus, AnsweredBy) update the call's delivery record and, once the call
+   * is over, give its outcome; the bot's <Gather> action (SpeechResult) gives what the debtor said.
+   */
+  parseWebhook(request: WebhookRequest): WebhookEvent[] {
+    const p = parseForm(request.rawBody);
+    const sid = p.CallSid;
+    if (!sid) return [];
+    const callStatus = p.CallStatus ?? '';
+    if (p.SpeechResult !== undefined)
+      return [{ kind: 'call-result', providerMessageId: sid, recipient: p.To, callStatus, speech: p.SpeechResult }];
+    const mapped = STATUS[callStatus];
+    if (!mapped) return [];
+    const events: WebhookEvent[] = [
+      {
+        kind: 'status',
+        providerMessageId: sid,
+        status: mapped,
+        recipient: p.To,
+        errorCode: mapped === 'failed' ? p.ErrorCode || callStatus : undefined,
+      },
+    ];
+    if (['completed', 'busy', 'no-answer', 'failed', 'canceled'].includes(callStatus))
+      events.push({
+        kind: 'call-result',
+        providerMessageId: sid,
+        recipient: p.To,
+        callStatus,
+        answeredBy: p.AnsweredBy || undefined,
+      });
+    return events;
+  }
+}

@@ -1,0 +1,3 @@
+export * from './calendar';
+export * from './payment-intent.parser';
+export * from './reply-decision';

@@ -1,0 +1,178 @@
+import { Metadata } from '@grpc/grpc-js';
+import { ledger, orchestrator, orchestratorAgents } from '@collections/contracts';
+import { grpcClient, metadataFromPrincipalHeaders } from '@collections/platform';
+import { ServiceUnderTest, startServiceUnderTest } from '@collections/testing';
+import { ledgerService } from '@collections/ledger';
+import { createPromisesService } from '../src/promises.service';
+import { GrpcSettlementLedger } from '../src/settlements/ledger-port';
+import { deliver, startConsumers } from './support/events';
+
+const COP = (amountMinor: number) => ({ amountMinor, currency: 'COP' });
+
+/** Promises the debtor stated to the orchestrator (a reply to the bot, a call with an agent). */
+describe('promises taken from the orchestrator (real ledger, real PostgreSQL)', () => {
+  let ledgerSut: ServiceUnderTest;
+  let sut: ServiceUnderTest;
+  let ledgerPort: GrpcSettlementLedger;
+  let ledgerClient: ReturnType<typeof grpcClient<typeof ledger.LedgerServiceService>>;
+  let ledgerMd: () => Metadata;
+  let n = 0;
+
+  beforeAll(async () => {
+    ledgerSut = await startServiceUnderTest(ledgerService);
+    ledgerClient = grpcClient(ledger.LedgerServiceService, ledgerSut.app.grpcAddress);
+    ledgerMd = () => metadataFromPrincipalHeaders({ apiKey: ledgerSut.apiKey });
+    const definition = createPromisesService({
+      ledger: {
+        balanceOf: (...args) => ledgerPort.balanceOf(...args),
+        standing: (...args) => ledgerPort.standing(...args),
+        postDiscount: (...args) => ledgerPort.postDiscount(...args),
+        close: () => undefined,
+      },
+    });
+    sut = await startServiceUnderTest(definition);
+    ledgerPort = new GrpcSettlementLedger(ledgerSut.app.grpcAddress, `${sut.tenant}:${ledgerSut.apiKey}`);
+    await startConsumers(sut, definition);
+  });
+  afterAll(async () => {
+    ledgerClient.close();
+    ledgerPort.close();
+    await sut.context.backbone.stop();
+    await sut.close();
+    await ledgerSut.close();
+  });
+
+  /** An account in Bogotá owing `owed` COP, known to both the ledger and promises. */
+  async function newAccount(owed: number): Promise<string> {
+    const id = `acc-bot-${++n}`;
+    await ledgerClient.upsertDebtor(
+      { debtor: ledger.Debtor.fromPartial({ debtorId: `d-${id}`, kind: 'person', displayName: 'Ana', country: 'CO' }) },
+      ledgerMd(),
+    );
+    const opened = ledger.OpenAccountRequest.fromPartial({
+      accountId: id,
+      externalRef: `crm-${id}`,
+      product: ledger.Product.PRODUCT_CREDIT_CARD,
+      currency: 'COP',
+      openedOn: '2026-01-01',
+      timeZone: 'America/Bogota',
+      debtors: [{ debtorId: `d-${id}`, role: ledger.DebtorRole.DEBTOR_ROLE_PRIMARY }],
+    });
+    await ledgerClient.openAccount(opened, ledgerMd());
+    await ledgerClient.postCharge(
+      {
+        accountId: id,
+        kind: ledger.EntryKind.ENTRY_KIND_CHARGE,
+        amount: COP(owed),
+        idempotencyKey: `open-${id}`,
+        effectiveDate: '2026-01-05',
+        memo: '',
+      },
+      ledgerMd(),
+    );
+    await deliver(sut, 'collections.ledger.v1.AccountOpened', {
+      accountId: id,
+      externalRef: '',
+      product: ledger.Product.PRODUCT_CREDIT_CARD,
+      currency: 'COP',
+      creditLimitMinor: 0,
+      openedOn: '2026-01-01',
+      debtors: [],
+      timeZone: 'America/Bogota',
+    });
+    return id;
+  }
+
+  const promisesOf = (accountId: string) =>
+    sut.dataSource.query(
+      `SELECT amount_minor::int AS amount, currency, to_char(due_date, 'YYYY-MM-DD') AS due_date, idempotency_key
+         FROM promise WHERE tenant_id = $1 AND account_id = $2 ORDER BY created_at`,
+      [sut.tenant, accountId],
+    );
+
+  const intent = (accountId: string, intentId: string, over: object = {}) => ({
+    intentId,
+    accountId,
+    promisedDate: '',
+    channel: orchestrator.Channel.CHANNEL_SMS,
+    replyId: intentId,
+    expressedAt: sut.clock.now(),
+    ...over,
+  });
+
+  it('takes "pago 500 el viernes" as a promise of 500 on Friday, once however often it is delivered', async () => {
+    const account = await newAccount(2_000_00);
+    const event = intent(account, 'sms:SM1', { amount: COP(500_00), promisedDate: '2026-03-06' });
+    const id = await deliver(sut, 'collections.orchestrator.v1.PaymentIntentExpressed', event);
+    await deliver(sut, 'collections.orchestrator.v1.PaymentIntentExpressed', event, id);
+    await deliver(sut, 'collections.orchestrator.v1.PaymentIntentExpressed', event);
+    expect(await promisesOf(account)).toEqual([
+      { amount: 500_00, currency: 'COP', due_date: '2026-03-06', idempotency_key: 'orchestrator:intent:sms:SM1' },
+    ]);
+  });
+
+  it('promises the balance when the debtor named only a date, and gives a week when only an amount', async () => {
+    const dateOnly = await newAccount(1_234_00);
+    await deliver(
+      sut,
+      'collections.orchestrator.v1.PaymentIntentExpressed',
+      intent(dateOnly, 'sms:SM2', { promisedDate: '2026-03-03' }),
+    );
+    expect(await promisesOf(dateOnly)).toMatchObject([{ amount: 1_234_00, due_date: '2026-03-03' }]);
+
+    const amountOnly = await newAccount(9_000_00);
+    await deliver(
+      sut,
+      'collections.orchestrator.v1.PaymentIntentExpressed',
+      intent(amountOnly, 'sms:SM3', { amount: COP(300_00) }),
+    );
+    // 2 March in Bogotá, plus seven days.
+    expect(await promisesOf(amountOnly)).toMatchObject([{ amount: 300_00, due_date: '2026-03-09' }]);
+  });
+
+  it('skips what cannot be a promise (another currency, a past date) without blocking the stream', async () => {
+    const account = await newAccount(1_000_00);
+    await deliver(
+      sut,
+      'collections.orchestrator.v1.PaymentIntentExpressed',
+      intent(account, 'sms:SM4', { amount: { amountMinor: 5000, currency: 'USD' } }),
+    );
+    await deliver(
+      sut,
+      'collections.orchestrator.v1.PaymentIntentExpressed',
+      intent(account, 'sms:SM5', { amount: COP(100), promisedDate: '2026-02-01' }),
+    );
+    expect(await promisesOf(account)).toEqual([]);
+    const [{ n: dead }] = (await sut.dataSource.query(`SELECT count(*)::int AS n FROM promises.dead_letter`)) as {
+      n: number;
+    }[];
+    expect(dead).toBe(0);
+  });
+
+  it('takes the promise an agent recorded on a call, and ignores other call outcomes', async () => {
+    const account = await newAccount(5_000_00);
+    const outcome = {
+      outcomeId: 'out-1',
+      accountId: account,
+      taskId: 'task-1',
+      agentId: 'ana',
+      source: orchestratorAgents.CallOutcomeSource.CALL_OUTCOME_SOURCE_AGENT,
+      promisedDate: '',
+      recordedAt: sut.clock.now(),
+    };
+    await deliver(sut, 'collections.orchestrator.v1.CallOutcomeRecorded', {
+      ...outcome,
+      outcome: orchestratorAgents.CallOutcome.CALL_OUTCOME_REFUSAL,
+    });
+    await deliver(sut, 'collections.orchestrator.v1.CallOutcomeRecorded', {
+      ...outcome,
+      outcomeId: 'out-2',
+      outcome: orchestratorAgents.CallOutcome.CALL_OUTCOME_PROMISE,
+      promisedAmount: COP(2_500_00),
+      promisedDate: '2026-03-10',
+    });
+    expect(await promisesOf(account)).toEqual([
+      { amount: 2_500_00, currency: 'COP', due_date: '2026-03-10', idempotency_key: 'orchestrator:call-outcome:out-2' },
+    ]);
+  });
+});

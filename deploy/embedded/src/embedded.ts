@@ -23,7 +23,7 @@ import {
   backboneMetrics,
   meteredTransport,
   openServiceDatabase,
-  registerBacklogGauge,
+  registerBackboneGauges,
   startNestApp,
 } from '@collections/runtime';
 import { startPgliteServer } from './pglite-server';
@@ -116,7 +116,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedP
   }
   health.register('database', async () => (await busSource.query('SELECT 1')).length === 1);
   const names = new Map(backbones.map((b, i) => [b, options.services[i].name]));
-  registerBacklogGauge(metrics, backbones, (b) => names.get(b) ?? 'unknown');
+  registerBackboneGauges(metrics, backbones, (b) => names.get(b) ?? 'unknown');
 
   const app = await startNestApp({
     name: 'platform',

@@ -12,3 +12,4 @@ export * from './tenant-context';
 export * from './tracing';
 export * from './grpc-client';
 export * from './trace-context.interceptor';
+export * from './request-metrics';

@@ -2,6 +2,7 @@ import { Topic } from '@collections/contracts';
 import { EventHandlers } from '@collections/messaging';
 import { SERVICE_CONTEXT, ServiceDefinition } from '@collections/runtime';
 import { projectKpiFacts } from './kpis/project-kpi-facts.consumer';
+import { ReportingBusinessMetrics } from './metrics/business.metrics';
 import { ReportingInitial1763900005000 } from './migrations/1763900005000-reporting-initial';
 import { ReportingKpiReadModel1763900006000 } from './migrations/1763900006000-reporting-kpi-read-model';
 import { projectEvents } from './recovery/project-events.consumer';
@@ -27,7 +28,7 @@ export const reportingService: ServiceDefinition = {
   module: (ctx) => ({
     module: class ReportingModule {},
     controllers: [ReportingGrpcController],
-    providers: [{ provide: SERVICE_CONTEXT, useValue: ctx }],
+    providers: [{ provide: SERVICE_CONTEXT, useValue: ctx }, ReportingBusinessMetrics],
   }),
   consumers: (ctx) => {
     ctx.backbone.consume({ topics: REPORTING_TOPICS, handlers: reportingHandlers });

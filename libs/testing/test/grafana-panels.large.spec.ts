@@ -190,7 +190,7 @@ describe('Grafana dashboards against a seeded platform', () => {
               return true;
             }
           },
-          { timeoutMs: 60_000, intervalMs: 500, message: 'data' },
+          { timeoutMs: 60_000, intervalMs: 500, message: 'the query to return data' },
         );
         if (lastError) throw lastError;
       } catch (err) {

@@ -5,6 +5,9 @@ import { BusinessMetricsRepository, BusinessSnapshot } from './business-metrics.
 
 type Gauge = ReturnType<MetricsRegistry['gauge']>;
 
+/** How long one read of the read model serves scrapes. */
+const REFRESH_MS = 10_000;
+
 /**
  * The business gauges of the read model, computed on each scrape (one read of the read model per
  * scrape for all of them, shared by the gauges): placed and collected amounts by champion/challenger
@@ -16,16 +19,29 @@ type Gauge = ReturnType<MetricsRegistry['gauge']>;
 export class ReportingBusinessMetrics implements OnModuleInit {
   private readonly repository: BusinessMetricsRepository;
   private inFlight?: Promise<BusinessSnapshot>;
+  private last?: { at: number; snapshot: BusinessSnapshot };
 
   constructor(@Inject(SERVICE_CONTEXT) private readonly ctx: ServiceContext) {
     this.repository = new BusinessMetricsRepository(ctx.dataSource);
   }
 
-  /** One read per scrape: the gauges of one scrape collect concurrently and share it. */
+  /**
+   * The gauges of one scrape collect concurrently and share one read; a read younger than
+   * REFRESH_MS is reused, so scrapers (several Prometheus replicas, a 1 s interval) never put
+   * more than one whole-read-model read per REFRESH_MS on the database.
+   */
   private snapshot(): Promise<BusinessSnapshot> {
-    this.inFlight ??= this.repository.snapshot().finally(() => {
-      this.inFlight = undefined;
-    });
+    const now = this.ctx.clock.now().getTime();
+    if (this.last && now - this.last.at < REFRESH_MS) return Promise.resolve(this.last.snapshot);
+    this.inFlight ??= this.repository
+      .snapshot()
+      .then((snapshot) => {
+        this.last = { at: now, snapshot };
+        return snapshot;
+      })
+      .finally(() => {
+        this.inFlight = undefined;
+      });
     return this.inFlight;
   }
 

@@ -24,7 +24,7 @@ import {
   backboneMetrics,
   meteredTransport,
   openServiceDatabase,
-  registerBacklogGauge,
+  registerBackboneGauges,
   startNestApp,
 } from '@collections/runtime';
 import { startPgliteServer } from './pglite-server';
@@ -120,19 +120,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedP
   }
   health.register('database', async () => (await busSource.query('SELECT 1')).length === 1);
   const names = new Map(backbones.map((b, i) => [b, options.services[i].name]));
-  registerBacklogGauge(metrics, backbones, (b) => names.get(b) ?? 'unknown');
-  metrics.gauge({
-    name: 'collections_consumer_lag',
-    help: 'Records on the in-process log that a consumer group has not yet committed',
-    labelNames: ['group'],
-    collect: async (gauge) => {
-      try {
-        for (const g of (await inProcess.lag()).groups) gauge.set({ group: g.groupId }, g.lag);
-      } catch {
-        // The database is unreachable: readiness reports it; keep the last value.
-      }
-    },
-  });
+  registerBackboneGauges(metrics, backbones, (b) => names.get(b) ?? 'unknown');
   const simulation = isSimulatedClock(clock)
     ? new SimulationControl(
         clock,

@@ -80,6 +80,11 @@ export class Backbone {
     return consumer;
   }
 
+  /** Lag of every consumer of this backbone, per consumer group and topic. */
+  async consumerLag(): Promise<{ group: string; topic: string; lag: number }[]> {
+    return (await Promise.all(this.consumers.map((c) => c.lag()))).flat();
+  }
+
   get transport(): Transport {
     return this.options.transport;
   }

@@ -87,6 +87,12 @@ export class EventConsumer {
     this.subscription = undefined;
   }
 
+  /** This consumer's group and how far behind it is on each of its topics (empty if the transport cannot say). */
+  async lag(): Promise<{ group: string; topic: string; lag: number }[]> {
+    const lags = (await this.options.transport.lag?.(this.name, this.options.topics)) ?? [];
+    return lags.map((l) => ({ group: this.name, ...l }));
+  }
+
   /** Processes one partition's records in order; resolves when all their effects are committed. */
   async handleBatch(records: InboundRecord[], control: BatchControl): Promise<void> {
     const parsed = records.map((r) => this.parse(r));

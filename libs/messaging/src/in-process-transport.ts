@@ -8,6 +8,7 @@ import {
   OutboundRecord,
   SubscribeOptions,
   Subscription,
+  TopicLag,
   Transport,
   silentLogger,
 } from './transport';
@@ -191,7 +192,7 @@ export class InProcessTransport implements Transport {
    * the committed one), and a fingerprint of the log's heads, both read in one statement: the
    * same fingerprint read again later means nothing was appended in between.
    */
-  async lag(): Promise<InProcessLag> {
+  async groupsLag(): Promise<InProcessLag> {
     const pairs = new Map<string, { groupId: string; topic: string }>();
     for (const { groupId, topics } of this.readers.values())
       for (const topic of topics) pairs.set(`${groupId}\u0000${topic}`, { groupId, topic });
@@ -215,6 +216,18 @@ export class InProcessTransport implements Transport {
       groups: [...groups].map(([groupId, lag]) => ({ groupId, lag })),
       heads: [...heads].map(([topic, head]) => `${topic}@${head}`).join(','),
     };
+  }
+
+  /** Log records past the group's committed offset (a group that never committed starts at -1). */
+  async lag(groupId: string, topics: string[]): Promise<TopicLag[]> {
+    const rows = (await this.options.dataSource.query(
+      `SELECT t.topic, coalesce((SELECT max(l.log_offset) FROM ${LOG} l WHERE l.topic = t.topic), -1)
+                - coalesce((SELECT o.committed_offset FROM ${OFFSETS} o WHERE o.group_id = $1 AND o.topic = t.topic), -1)
+                AS lag
+         FROM unnest($2::text[]) AS t(topic)`,
+      [groupId, topics],
+    )) as { topic: string; lag: string | number }[];
+    return rows.map((r) => ({ topic: r.topic, lag: Math.max(0, Number(r.lag)) }));
   }
 
   async close(): Promise<void> {

@@ -6,6 +6,7 @@ import {
   OutboundRecord,
   SubscribeOptions,
   Subscription,
+  TopicLag,
   Transport,
   silentLogger,
 } from './transport';
@@ -38,6 +39,8 @@ export class KafkaTransport implements Transport {
   private connecting?: Promise<Producer>;
   private readonly consumers = new Set<Consumer>();
   private readonly logger: MessagingLogger;
+  /** Connected on the first lag question and kept for the next scrapes. */
+  private admin?: Promise<Admin>;
 
   constructor(private readonly options: KafkaTransportOptions) {
     this.logger = options.logger ?? silentLogger;
@@ -174,9 +177,41 @@ export class KafkaTransport implements Transport {
     };
   }
 
+  /**
+   * Per topic, Σ over partitions of (high watermark − the group's committed offset); a partition
+   * the group never committed counts from its low watermark (the group starts from the beginning).
+   */
+  async lag(groupId: string, topics: string[]): Promise<TopicLag[]> {
+    this.admin ??= (async () => {
+      const admin = this.kafka.admin();
+      await admin.connect();
+      return admin;
+    })().catch((err: unknown) => {
+      this.admin = undefined;
+      throw err;
+    });
+    const admin = await this.admin;
+    const committed = await admin.fetchOffsets({ groupId, topics: topics.map((t) => this.wire(t)) });
+    return Promise.all(
+      committed.map(async ({ topic, partitions }) => {
+        const ends = await admin.fetchTopicOffsets(topic);
+        const at = new Map(partitions.map((p) => [p.partition, Number(p.offset)]));
+        let lag = 0;
+        for (const end of ends) {
+          const position = at.get(end.partition) ?? -1;
+          lag += Math.max(0, Number(end.high) - (position >= 0 ? position : Number(end.low)));
+        }
+        return { topic: this.logical(topic), lag };
+      }),
+    );
+  }
+
   async close(): Promise<void> {
     await Promise.all([...this.consumers].map((c) => c.disconnect()));
     this.consumers.clear();
+    const admin = this.admin;
+    this.admin = undefined;
+    if (admin) await admin.then((a) => a.disconnect()).catch(() => undefined);
     if (this.producer) await this.producer.disconnect();
     this.producer = undefined;
     this.connecting = undefined;

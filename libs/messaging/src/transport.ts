@@ -37,6 +37,12 @@ export interface Subscription {
   stop(): Promise<void>;
 }
 
+/** How far a consumer group is behind on one topic: records appended but not yet committed by the group. */
+export interface TopicLag {
+  topic: string;
+  lag: number;
+}
+
 /**
  * The backbone's two implementations (Kafka and in-process) share this interface and one
  * contract test suite. `publish` may be given the relay's transaction: the in-process
@@ -48,6 +54,8 @@ export interface Transport {
   /** Called after the relay's transaction committed (wakes in-process consumers). */
   afterPublishCommitted?(): void;
   subscribe(options: SubscribeOptions): Promise<Subscription>;
+  /** The group's lag on each topic (summed over partitions), for the consumer-lag gauge. */
+  lag?(groupId: string, topics: string[]): Promise<TopicLag[]>;
   close(): Promise<void>;
 }
 

@@ -32,6 +32,24 @@ export function describeBackboneContract(kind: TransportKind): void {
       for (const [, order] of appliedOrderByKey(effects)) expect(order).toEqual([...order].sort((x, y) => x - y));
     });
 
+    it('reports how far a consumer group is behind on its topic until it has caught up', async () => {
+      const producer = h.backbone();
+      await producer.start();
+      const consumer = h.backbone({ runRelay: false });
+      h.effectConsumer(consumer);
+      const lag = async () => (await consumer.consumerLag()).map((l) => `${l.group} ${l.topic} ${l.lag}`);
+
+      await h.publishPayments(producer, range(1, 30));
+      await waitFor(async () => (await lag()).join() === `${SERVICE} ${PAYMENT_TOPIC} 30`, {
+        message: 'a lag of 30 before the group consumed anything',
+      });
+      await consumer.start();
+      await h.waitForEffects(30);
+      await waitFor(async () => (await lag()).join() === `${SERVICE} ${PAYMENT_TOPIC} 0`, {
+        message: 'no lag once the group committed',
+      });
+    });
+
     it("continues the producer's trace in the consumer (traceparent header)", async () => {
       startTracing('backbone-contract-test');
       const b = h.backbone();

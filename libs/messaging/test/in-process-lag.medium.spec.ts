@@ -17,18 +17,20 @@ describe('InProcessTransport.lag', () => {
     // Before a consumer subscribes, no group is waiting for anything.
     const consuming = h.backbone({ transport, runRelay: false });
     h.effectConsumer(consuming);
-    const before = await transport.lag();
+    const before = await transport.groupsLag();
     expect(before.groups).toEqual([]);
 
     await consuming.start();
     await h.waitForEffects(3);
-    await waitFor(async () => (await transport.lag()).groups.every((g) => g.lag === 0), { message: 'lag 0' });
-    const settled = await transport.lag();
+    await waitFor(async () => (await transport.groupsLag()).groups.every((g) => g.lag === 0), { message: 'lag 0' });
+    const settled = await transport.groupsLag();
     expect(settled.groups).toEqual([{ groupId: 'svc', lag: 0 }]);
 
     await h.publishPayments(publisher, [4]);
-    await waitFor(async () => (await transport.lag()).heads !== settled.heads, { message: 'head moved' });
+    await waitFor(async () => (await transport.groupsLag()).heads !== settled.heads, { message: 'head moved' });
     await h.waitForEffects(4);
-    await waitFor(async () => (await transport.lag()).groups.every((g) => g.lag === 0), { message: 'lag 0 again' });
+    await waitFor(async () => (await transport.groupsLag()).groups.every((g) => g.lag === 0), {
+      message: 'lag 0 again',
+    });
   });
 });

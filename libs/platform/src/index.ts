@@ -13,3 +13,4 @@ export * from './tenant-context';
 export * from './tracing';
 export * from './grpc-client';
 export * from './trace-context.interceptor';
+export * from './request-metrics';

@@ -6,6 +6,7 @@ import { GrpcErrorFilter, HttpErrorFilter } from './errors';
 import { HealthController, HealthRegistry, SERVICE_NAME } from './health';
 import { Logger } from './logger';
 import { MetricsController, MetricsRegistry } from './metrics';
+import { GrpcMetricsInterceptor, httpRequestMetrics } from './request-metrics';
 import { TraceContextInterceptor } from './trace-context.interceptor';
 
 /** Nest injection token for the pino Logger. */
@@ -49,18 +50,33 @@ export class PlatformModule {
 export interface PlatformDeps {
   logger: Logger;
   authenticator: Authenticator;
+  /** When given, HTTP requests and gRPC calls are timed into latency histograms. */
+  metrics?: MetricsRegistry;
 }
 
-/** Error envelope, authentication (except @Public routes) and the principal context for HTTP. */
+/**
+ * Error envelope, authentication (except @Public routes) and the principal context for HTTP;
+ * with `metrics`, request latency for HTTP and for the gRPC microservices that inherit this
+ * app's configuration.
+ */
 export function applyHttpPlatform(app: INestApplication, deps: PlatformDeps): void {
+  if (deps.metrics) app.use(httpRequestMetrics(deps.metrics));
   app.useGlobalFilters(new HttpErrorFilter(deps.logger));
   app.useGlobalGuards(new HttpAuthGuard(deps.authenticator, app.get(Reflector)));
-  app.useGlobalInterceptors(new TraceContextInterceptor(), new PrincipalContextInterceptor());
+  app.useGlobalInterceptors(
+    ...(deps.metrics ? [new GrpcMetricsInterceptor(deps.metrics)] : []),
+    new TraceContextInterceptor(),
+    new PrincipalContextInterceptor(),
+  );
 }
 
 /** The gRPC counterpart of applyHttpPlatform, for a standalone microservice. */
 export function applyGrpcPlatform(app: INestMicroservice, deps: PlatformDeps): void {
   app.useGlobalFilters(new GrpcErrorFilter(deps.logger));
   app.useGlobalGuards(new GrpcAuthGuard(deps.authenticator, app.get(Reflector)));
-  app.useGlobalInterceptors(new TraceContextInterceptor(), new PrincipalContextInterceptor());
+  app.useGlobalInterceptors(
+    ...(deps.metrics ? [new GrpcMetricsInterceptor(deps.metrics)] : []),
+    new TraceContextInterceptor(),
+    new PrincipalContextInterceptor(),
+  );
 }

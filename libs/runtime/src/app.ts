@@ -66,7 +66,7 @@ export async function startNestApp(options: AppOptions): Promise<RunningApp> {
   });
   // Bulk commands (a bank file's payments, a portfolio page) are bigger than the 100 kB default.
   app.useBodyParser('json', { limit: JSON_BODY_LIMIT });
-  applyHttpPlatform(app, { logger: options.logger, authenticator: options.authenticator });
+  applyHttpPlatform(app, { logger: options.logger, authenticator: options.authenticator, metrics: options.metrics });
   const packages: { package: string; file: string; extraFiles?: readonly string[] }[] = [
     ...options.services.map((s) => GRPC_PACKAGES[s.definition.name]),
     ...(options.extras ?? []).map((e) => e.grpc),

@@ -1,6 +1,13 @@
 import { Backbone, BackboneOptions, Transport } from '@collections/messaging';
 import { MetricsRegistry, withSpanFrom } from '@collections/platform';
 
+/*
+ * The messaging metrics every service exports, with the same names and labels in distributed
+ * mode (one registry per service) and embedded mode (one `platform` registry): `group` is the
+ * consumer group (the consuming service), `owner` the service whose outbox it is. No tenant
+ * label: these are per topic, and topics are few.
+ */
+
 /** Counts what crosses the transport; the names are the ones the Grafana ops dashboard plots. */
 export function meteredTransport(transport: Transport, metrics: MetricsRegistry): Transport {
   const published = metrics.counter({
@@ -11,8 +18,9 @@ export function meteredTransport(transport: Transport, metrics: MetricsRegistry)
   const consumed = metrics.counter({
     name: 'collections_events_consumed_total',
     help: 'Events delivered to consumers and committed',
-    labelNames: ['topic'],
+    labelNames: ['topic', 'group'],
   });
+  const lag = transport.lag?.bind(transport);
   return {
     kind: transport.kind,
     publish: async (records, tx) => {
@@ -25,9 +33,10 @@ export function meteredTransport(transport: Transport, metrics: MetricsRegistry)
         ...options,
         handle: async (records, control) => {
           await options.handle(records, control);
-          for (const r of records) consumed.inc({ topic: r.topic });
+          for (const r of records) consumed.inc({ topic: r.topic, group: options.groupId });
         },
       }),
+    ...(lag ? { lag } : {}),
     close: () => transport.close(),
   };
 }
@@ -36,17 +45,22 @@ export function meteredTransport(transport: Transport, metrics: MetricsRegistry)
 export function backboneMetrics(metrics: MetricsRegistry): NonNullable<BackboneOptions['hooks']> {
   const deadLetters = metrics.counter({
     name: 'collections_dead_letters_total',
-    help: 'Events sent to a dead-letter topic',
-    labelNames: ['reason'],
+    help: 'Events sent to a dead-letter topic, by the topic they came from',
+    labelNames: ['reason', 'topic'],
   });
   return {
-    onDeadLetter: ({ reason }) => deadLetters.inc({ reason }),
+    onDeadLetter: ({ reason, topic }) => deadLetters.inc({ reason, topic }),
     // Each handler runs in a span continuing the producer's trace (traceparent header).
     around: (event, fn) => withSpanFrom(`consume ${event.type}`, { traceparent: event.traceparent }, fn),
   };
 }
 
-export function registerBacklogGauge(
+/**
+ * Gauges read on every scrape: `collections_outbox_backlog{owner}` (outbox rows not yet
+ * published) and `collections_consumer_lag{group,topic}` (records on a topic the group has not
+ * committed yet). A backbone whose database or broker does not answer keeps its last values.
+ */
+export function registerBackboneGauges(
   metrics: MetricsRegistry,
   backbones: Backbone[],
   owner: (b: Backbone) => string,
@@ -61,6 +75,20 @@ export function registerBacklogGauge(
           gauge.set({ owner: owner(b) }, await b.relay.backlog());
         } catch {
           // The database is unreachable: readiness reports it; keep the last value.
+        }
+      }
+    },
+  });
+  metrics.gauge({
+    name: 'collections_consumer_lag',
+    help: 'Records on a topic that the consumer group has not committed yet',
+    labelNames: ['group', 'topic'],
+    collect: async (gauge) => {
+      for (const b of backbones) {
+        try {
+          for (const l of await b.consumerLag()) gauge.set({ group: l.group, topic: l.topic }, l.lag);
+        } catch {
+          // The broker is unreachable: keep the last value.
         }
       }
     },

@@ -12,7 +12,7 @@ import {
 import { startNestApp } from './app';
 import { loadServiceConfig } from './config';
 import { openServiceDatabase } from './database';
-import { backboneMetrics, meteredTransport, registerBacklogGauge } from './metering';
+import { backboneMetrics, meteredTransport, registerBackboneGauges } from './metering';
 import { ServiceContext, ServiceDefinition } from './service-definition';
 import { onShutdown } from './shutdown';
 
@@ -64,7 +64,7 @@ export async function runService(definition: ServiceDefinition, env: NodeJS.Proc
   };
   definition.consumers?.(context);
   health.register('database', async () => (await dataSource.query('SELECT 1')).length === 1);
-  registerBacklogGauge(metrics, [backbone], () => name);
+  registerBackboneGauges(metrics, [backbone], () => name);
 
   const app = await startNestApp({
     name,

@@ -4,3 +4,5 @@ export * from './wait-for';
 export * from './processes';
 export * from './walking-skeleton';
 export * from './service-under-test';
+export * from './prometheus';
+export * from './grafana-dashboards';

@@ -11,6 +11,7 @@ import {
   TakeForecastSnapshotsUseCase,
 } from './forecast/usecases/take-forecast-snapshots.usecase';
 import { projectKpiFacts } from './kpis/project-kpi-facts.consumer';
+import { ReportingBusinessMetrics } from './metrics/business.metrics';
 import { ReportingInitial1763900005000 } from './migrations/1763900005000-reporting-initial';
 import { ReportingKpiReadModel1763900006000 } from './migrations/1763900006000-reporting-kpi-read-model';
 import { ReportingForecastExperiments1763900007300 } from './migrations/1763900007300-reporting-forecast-experiments';
@@ -57,6 +58,7 @@ export const reportingService: ServiceDefinition = {
       },
       { provide: FORECAST_SNAPSHOT_CHECK_MS, useValue: loadReportingConfig().forecastSnapshotCheckMs },
       ForecastSnapshotScheduler,
+      ReportingBusinessMetrics,
     ],
   }),
   consumers: (ctx) => {

@@ -50,9 +50,9 @@ export class SimulationControl {
    * head means none was published since, and every consumer is still at the head.
    */
   async backlog(): Promise<PlatformBacklog> {
-    const before = await this.transport.lag();
+    const before = await this.transport.groupsLag();
     const outboxes = await Promise.all(this.backbones.map(async (b) => b.backbone.relay.backlog()));
-    const after = await this.transport.lag();
+    const after = await this.transport.groupsLag();
     const lagOf = (service: string) =>
       before.groups
         .filter((g) => g.groupId === service || g.groupId.startsWith(`${service}.`))

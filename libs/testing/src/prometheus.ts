@@ -1,0 +1,103 @@
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { RunningProcess, startProcess, waitForHttp } from './processes';
+
+/** A TCP port nobody listens on right now (the OS picks it). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** The Prometheus server binary: $PROMETHEUS_BIN, else `prometheus` on the PATH (Debian's package). */
+export function prometheusBinary(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.PROMETHEUS_BIN) return env.PROMETHEUS_BIN;
+  for (const dir of (env.PATH ?? '').split(delimiter).concat(['/usr/bin', '/usr/local/bin'])) {
+    const candidate = join(dir, 'prometheus');
+    if (dir && existsSync(candidate)) return candidate;
+  }
+  throw new Error('no prometheus binary: apt-get install -y prometheus (or set PROMETHEUS_BIN)');
+}
+
+export interface PrometheusQueryResult {
+  resultType: 'vector' | 'matrix' | 'scalar' | 'string';
+  result: unknown;
+}
+
+export interface RunningPrometheus {
+  url: string;
+  /** Instant query at the current time; rejects with Prometheus' own message when the query is invalid. */
+  query(expr: string): Promise<PrometheusQueryResult>;
+  stop(): Promise<void>;
+  process: RunningProcess;
+}
+
+/**
+ * A real Prometheus server scraping the given targets (host:port, path /metrics) under one job,
+ * with its own config and storage in a temporary directory, listening on a free port.
+ */
+export async function startPrometheus(options: {
+  job: string;
+  targets: string[];
+  scrapeIntervalSeconds?: number;
+}): Promise<RunningPrometheus> {
+  const dir = mkdtempSync(join(tmpdir(), 'prometheus-'));
+  const interval = `${options.scrapeIntervalSeconds ?? 1}s`;
+  writeFileSync(
+    join(dir, 'prometheus.yml'),
+    [
+      'global:',
+      `  scrape_interval: ${interval}`,
+      `  evaluation_interval: ${interval}`,
+      'scrape_configs:',
+      `  - job_name: ${JSON.stringify(options.job)}`,
+      '    metrics_path: /metrics',
+      '    static_configs:',
+      `      - targets: [${options.targets.map((t) => JSON.stringify(t)).join(', ')}]`,
+      '',
+    ].join('\n'),
+  );
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const proc = startProcess(
+    'prometheus',
+    prometheusBinary(),
+    [
+      `--config.file=${join(dir, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--log.level=warn',
+    ],
+    {},
+  );
+  try {
+    await waitForHttp(proc, `${url}/-/ready`, 60_000);
+  } catch (err) {
+    await proc.stop();
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+  return {
+    url,
+    process: proc,
+    query: async (expr) => {
+      const res = await fetch(`${url}/api/v1/query?${new URLSearchParams({ query: expr })}`);
+      const body = (await res.json()) as { status: string; data?: PrometheusQueryResult; error?: string };
+      if (body.status !== 'success' || !body.data)
+        throw new Error(`PromQL ${expr} failed: ${body.error ?? res.status}`);
+      return body.data;
+    },
+    stop: async () => {
+      await proc.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,6 +1,6 @@
 import { Metadata, ServiceError, status } from '@grpc/grpc-js';
 import { ledger, orchestratorAgents as pb } from '@collections/contracts';
-import { debtorFactHandlers } from '../../src/decisions/decide-on-score.consumer';
+import { debtorFactHandlers } from '../../src/decisions/debtor-facts.consumer';
 import { API_KEY_HEADER, grpcClient, metadataFromPrincipalHeaders } from '@collections/platform';
 import { ServiceUnderTest, startServiceUnderTest } from '@collections/testing';
 import { createAgentTask, NewAgentTask } from '../../src/agents';

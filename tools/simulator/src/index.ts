@@ -5,6 +5,7 @@ export * from './model/jurisdictions';
 export * from './contacts/contact-source';
 export * from './contacts/smtp-catcher';
 export * from './contacts/provider-stand-ins';
+export * from './contacts/catchers';
 export * from './platform/platform-client';
 export * from './platform/embedded-platform';
 export * from './simulation';

@@ -48,6 +48,53 @@ export interface SimulationResult {
   kpis: KpiTable[];
 }
 
+/**
+ * Where a fresh platform's clock starts: a Monday at 18:00 UTC. The clock moves a whole day at a
+ * time, so every simulated day is seen at this hour, the afternoon in every supported zone (US
+ * Pacific 10:00 to Brazil 15:00), inside every jurisdiction's contact hours: the dispatcher,
+ * which runs when the clock moves, finds the day's contacts due and permitted.
+ */
+export const SIMULATION_START = '2026-01-05T18:00:00.000Z';
+
+/** The id of the strategy the simulator puts for its tenant. */
+export const SIMULATION_STRATEGY_ID = 'simulator-default';
+
+/**
+ * A plain early-stage cadence for every account of the tenant: an e-mail reminder three days
+ * before the due date, an SMS on the due date, WhatsApp three days after it, and a human agent
+ * queue at ten days past due; a payment, promise, dispute, opt-out or hold stops it.
+ */
+export const SIMULATION_STRATEGY = {
+  name: 'Simulator default: remind, then chase, then a person',
+  priority: 100,
+  entry: { daysPastDue: { min: -5 } },
+  arms: [
+    {
+      id: 'default',
+      weight: 100,
+      steps: [
+        { id: 'd-3-email', channel: 'email', template: 'reminder', offset: { from: 'due_date', days: -3 } },
+        {
+          id: 'd0-sms',
+          channel: 'sms',
+          template: 'reminder',
+          offset: { from: 'due_date', days: 0 },
+          fallbackChannel: 'email',
+        },
+        {
+          id: 'd+3-whatsapp',
+          channel: 'whatsapp',
+          template: 'overdue',
+          offset: { from: 'due_date', days: 3 },
+          fallbackChannel: 'sms',
+        },
+      ],
+    },
+  ],
+  stopConditions: ['payment', 'promise', 'dispute', 'opt_out', 'hold'],
+  escalation: { atDaysPastDue: 10, queue: 'early-agents' },
+};
+
 const DAY_MS = 86_400_000;
 const dateOf = (instant: Date) => instant.toISOString().slice(0, 10);
 const isWeekend = (instant: Date) => instant.getUTCDay() === 0 || instant.getUTCDay() === 6;
@@ -55,7 +102,8 @@ const CYCLE_DAYS = 30;
 
 /**
  * D business days of a portfolio on the platform's simulated clock: debtors and accounts go in
- * through the ledger's API, statements every 30 days, payments through the payments batch API
+ * through the ledger's API (after the tenant's contact strategy, `SIMULATION_STRATEGY`),
+ * statements every 30 days, payments through the payments batch API
  * or a daily bank statement file (reconciliation import), promises through the promises API;
  * after each day the clock moves to the next day (which runs the daily jobs) and the simulator
  * waits until every event has been consumed. Then the KPIs, per currency, from reporting.
@@ -83,6 +131,13 @@ export async function runSimulation(platform: PlatformClient, options: Simulatio
   const progress = options.progress;
 
   progress?.update(0, `${dateOf(start)}: opening ${debtors.length} accounts`);
+  // The tenant's contact strategy first, through the orchestrator's public API, so every account
+  // is planned from the moment its statement arrives.
+  await platform.rest(
+    'PUT',
+    `/v1/orchestrator/strategies/${SIMULATION_STRATEGY_ID}`,
+    JSON.stringify(SIMULATION_STRATEGY),
+  );
   // One kind of call at a time, then the platform catches up: a service that reads several
   // topics sees them in the same order on every run (across topics, order is only by time).
   await inParallel(debtors, (d) => upsertDebtor(platform, d));

@@ -1,10 +1,18 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { FreshPlatform, PlatformClient, SimulationResult, runSimulation, startFreshPlatform } from '../src';
+import {
+  ContactSource,
+  FreshPlatform,
+  PlatformClient,
+  SIMULATION_START,
+  SimulationResult,
+  runSimulation,
+  startContactCatchers,
+  startFreshPlatform,
+} from '../src';
 
 const REPO = join(__dirname, '..', '..', '..');
-const START = '2026-01-05T12:00:00.000Z';
 
 // Booting a fresh embedded platform (migrations of five services on PGlite) takes most of this
 // file's time: 10-60 s each, depending on how busy the machine is. The simulations take seconds.
@@ -13,24 +21,36 @@ jest.setTimeout(900_000);
 describe('the portfolio simulator', () => {
   let platforms: FreshPlatform[] = [];
   const clients: PlatformClient[] = [];
+  const sources: ContactSource[][] = [];
   let first: SimulationResult;
   let again: SimulationResult;
 
-  const simulate = (client: PlatformClient, seed: string) => runSimulation(client, { accounts: 8, days: 3, seed });
+  // Ten business days: the first statements fall due 10-20 days in, so their D-3 reminders and
+  // due-day messages go out within the run.
+  const simulate = (client: PlatformClient, seed: string, contactSources: ContactSource[]) =>
+    runSimulation(client, { accounts: 8, days: 10, seed, contactSources });
 
   beforeAll(async () => {
-    // Two fresh embedded platforms (what `npm start` runs) on simulated clocks, side by side.
-    platforms = await Promise.all([
-      startFreshPlatform({ start: START, env: { ...process.env, LOG_LEVEL: 'error' } }),
-      startFreshPlatform({ start: START, env: { ...process.env, LOG_LEVEL: 'error' } }),
-    ]);
+    // Two fresh embedded platforms (what `npm start` runs) on simulated clocks, side by side,
+    // each sending its contacts to its own SMTP catcher and SMS/WhatsApp stand-ins.
+    const catchers = await Promise.all([startContactCatchers('11', 8), startContactCatchers('11', 8)]);
+    sources.push(...catchers.map((c) => c.sources));
+    platforms = await Promise.all(
+      catchers.map((c) =>
+        startFreshPlatform({ start: SIMULATION_START, env: { ...process.env, ...c.platformEnv, LOG_LEVEL: 'error' } }),
+      ),
+    );
     clients.push(...platforms.map((p) => new PlatformClient(p)));
-    [first, again] = await Promise.all([simulate(clients[0], '11'), simulate(clients[1], '11')]);
+    [first, again] = await Promise.all([
+      simulate(clients[0], '11', sources[0]),
+      simulate(clients[1], '11', sources[1]),
+    ]);
   });
 
   afterAll(async () => {
     for (const c of clients) c.close();
     await Promise.all(platforms.map((p) => p.stop()));
+    for (const source of sources.flat()) await source.close();
   });
 
   it('gives byte-identical JSON for the same seed on two fresh platforms', () => {
@@ -38,7 +58,7 @@ describe('the portfolio simulator', () => {
   });
 
   it('ends with the reporting KPIs, which count the money the debtors paid', () => {
-    expect(first.businessDays).toBe(3);
+    expect(first.businessDays).toBe(10);
     expect(first.kpis.length).toBeGreaterThan(0);
     const collected = first.kpis.reduce(
       (n, t) => n + (t.kpis.find((k) => k.name === 'collected_minor')?.value ?? 0),
@@ -46,6 +66,16 @@ describe('the portfolio simulator', () => {
     );
     const payments = first.activity.paymentsViaGateway + first.activity.paymentsViaBankFile;
     expect(payments > 0).toBe(collected > 0);
+  });
+
+  it('sees the contacts the platform sent: the strategy’s e-mail reminders reach the SMTP catcher', () => {
+    const observed = first.activity.contactsObserved;
+    expect(observed.email ?? 0).toBeGreaterThan(0);
+    const attempts = first.kpis.reduce(
+      (n, t) => n + (t.kpis.find((k) => k.name === 'contact_attempts')?.value ?? 0),
+      0,
+    );
+    expect(attempts).toBeGreaterThan(0);
   });
 
   it('gives a different result for another seed (npm run simulate against a running platform)', async () => {

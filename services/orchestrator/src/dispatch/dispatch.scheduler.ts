@@ -1,4 +1,5 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { ClockDrivenJob, isSimulatedClock } from '@collections/platform';
 import { SERVICE_CONTEXT, ServiceContext } from '@collections/runtime';
 import { DispatchDueContactsUseCase, DispatchSummary } from './usecases/dispatch-due.usecase';
 
@@ -9,10 +10,16 @@ export const DISPATCH_CHECK_MS = Symbol('DISPATCH_CHECK_MS');
  * Runs the dispatcher from a timer that reads the injected clock: first the reconciliation of rows
  * a previous process left `sending`, then every `checkEveryMs` the rows that fell due. Never two
  * runs at once; `tick()` is the whole step, so tests drive it with a ManualClock (0 = no timer).
+ * On a simulated clock there is no timer: every move of the clock runs `tick()` for the new
+ * instant. The clock runs its jobs in the order of their names, so "dispatch run" comes after
+ * the daily runs ("daily ... run"): the planning run's contacts for the instant go out in the
+ * same move.
  */
 @Injectable()
-export class DispatchScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
+export class DispatchScheduler implements OnApplicationBootstrap, OnApplicationShutdown, ClockDrivenJob {
+  readonly jobName = 'dispatch run';
   private timer?: NodeJS.Timeout;
+  private detach?: () => void;
   private running?: Promise<DispatchSummary | undefined>;
   private reconciled = false;
 
@@ -23,6 +30,10 @@ export class DispatchScheduler implements OnApplicationBootstrap, OnApplicationS
   ) {}
 
   onApplicationBootstrap(): void {
+    if (isSimulatedClock(this.ctx.clock)) {
+      this.detach = this.ctx.clock.attach(this);
+      return;
+    }
     if (this.checkEveryMs <= 0) return;
     this.timer = setInterval(() => {
       void this.tick();
@@ -31,8 +42,15 @@ export class DispatchScheduler implements OnApplicationBootstrap, OnApplicationS
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.detach?.();
     clearInterval(this.timer);
     await this.running;
+  }
+
+  /** ClockDrivenJob: after a run already in progress, the run for the clock's instant. */
+  async runIfDue(): Promise<boolean> {
+    await this.running;
+    return (await this.tick()) !== undefined;
   }
 
   async tick(): Promise<DispatchSummary | undefined> {

@@ -1,13 +1,11 @@
 import { parseArgs } from 'node:util';
-import { ContactSource, contactDirectory } from '../contacts/contact-source';
-import { startProviderStandIns } from '../contacts/provider-stand-ins';
-import { startSmtpCatcher } from '../contacts/smtp-catcher';
-import { generatePortfolio } from '../model/portfolio';
+import { startContactCatchers } from '../contacts/catchers';
+import { ContactSource } from '../contacts/contact-source';
 import { PlatformClient } from '../platform/platform-client';
 import { FreshPlatform, startFreshPlatform } from '../platform/embedded-platform';
 import { ProgressBar } from '../progress';
 import { kpiTableText } from '../report';
-import { runSimulation } from '../simulation';
+import { SIMULATION_START, runSimulation } from '../simulation';
 
 const USAGE = `npm run simulate -- --accounts N --days D --seed S [--json]
   Runs a seeded portfolio for D business days on the platform's simulated clock and prints the KPIs.
@@ -62,14 +60,12 @@ async function main(): Promise<void> {
     };
   } else {
     // The platform's email, SMS and WhatsApp go to catchers hosted here, where debtors "read" them.
-    const directory = contactDirectory(generatePortfolio(seed, accounts));
-    const smtp = await startSmtpCatcher(directory.byEmail);
-    const providers = await startProviderStandIns(directory.byPhone);
-    contactSources.push(smtp.source, providers.source);
+    const catchers = await startContactCatchers(seed, accounts);
+    contactSources.push(...catchers.sources);
     process.stderr.write('starting a fresh embedded platform on a simulated clock...\n');
     fresh = await startFreshPlatform({
-      start: '2026-01-05T12:00:00.000Z',
-      env: { ...process.env, ...smtp.platformEnv, ...providers.platformEnv },
+      start: SIMULATION_START,
+      env: { ...process.env, ...catchers.platformEnv },
     });
     address = fresh;
   }

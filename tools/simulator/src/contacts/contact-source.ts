@@ -4,9 +4,8 @@ import { ObservedContact } from '../model/behaviour';
  * Where the simulator sees the platform's contacts arrive: an SMTP catcher for email, the
  * Twilio- and WhatsApp-shaped stand-ins for SMS and WhatsApp. Each source maps a recipient
  * address back to its debtor and hands over what arrived since the last call.
- *
- * Pending: the orchestrator's dispatcher (which sends the contacts) is being built; until it
- * lands no contact arrives, and debtors act only on their own (pay, promise, dispute).
+ * The orchestrator's dispatcher sends them while the simulated clock moves (AdvanceClock waits
+ * for it), so after a move and the platform draining, everything sent has arrived.
  */
 export interface ContactSource {
   readonly name: string;

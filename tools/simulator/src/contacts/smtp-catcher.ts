@@ -4,7 +4,8 @@ import { ContactSource } from './contact-source';
 
 /**
  * A real SMTP server that accepts every message the platform's email channel sends and hands
- * the recipients over as contacts. The platform is pointed at it with SMTP_HOST / SMTP_PORT.
+ * the recipients over as contacts. The platform is pointed at it with SMTP_HOST / SMTP_PORT and
+ * a sender address, SMTP_FROM (without one the platform's email channel stays off).
  */
 export async function startSmtpCatcher(recipient: (address: string) => string | undefined) {
   let arrived: ObservedContact[] = [];
@@ -35,5 +36,9 @@ export async function startSmtpCatcher(recipient: (address: string) => string | 
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
-  return { source, port, platformEnv: { SMTP_HOST: '127.0.0.1', SMTP_PORT: String(port) } };
+  return {
+    source,
+    port,
+    platformEnv: { SMTP_HOST: '127.0.0.1', SMTP_PORT: String(port), SMTP_FROM: 'cobranza@simulator.invalid' },
+  };
 }

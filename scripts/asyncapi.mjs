@@ -60,6 +60,9 @@ const CONSUMERS = {
     'collections.scoring.v1.SegmentChanged',
     'collections.orchestrator.v1.ContactDecision',
     'collections.ledger.v1.ConsentChanged',
+    'collections.orchestrator.v1.ContactSent',
+    'collections.orchestrator.v1.OptOutRecorded',
+    'collections.orchestrator.v1.CallOutcomeRecorded',
   ],
 };
 

@@ -15,6 +15,7 @@ import { ReportingBusinessMetrics } from './metrics/business.metrics';
 import { ReportingInitial1763900005000 } from './migrations/1763900005000-reporting-initial';
 import { ReportingKpiReadModel1763900006000 } from './migrations/1763900006000-reporting-kpi-read-model';
 import { ReportingForecastExperiments1763900007300 } from './migrations/1763900007300-reporting-forecast-experiments';
+import { ReportingContactKpis1763900007800 } from './migrations/1763900007800-reporting-contact-kpis';
 import { projectEvents } from './recovery/project-events.consumer';
 import { ReportingGrpcController } from './recovery/reporting.grpc';
 
@@ -28,6 +29,7 @@ export const REPORTING_TOPICS = [
   Topic.LedgerPayment,
   Topic.ScoringScore,
   Topic.OrchestratorContact,
+  Topic.OrchestratorAgent,
   Topic.PromisesPromise,
   Topic.PromisesPlan,
 ];
@@ -46,6 +48,7 @@ export const reportingService: ServiceDefinition = {
     ReportingInitial1763900005000,
     ReportingKpiReadModel1763900006000,
     ReportingForecastExperiments1763900007300,
+    ReportingContactKpis1763900007800,
   ],
   module: (ctx) => ({
     module: class ReportingModule {},

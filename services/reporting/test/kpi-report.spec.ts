@@ -28,6 +28,16 @@ const facts: KpiFacts = {
   promisesBroken: 3,
   debtorsContacted: 3,
   debtorsOptedOut: 1,
+  deniedByRule: { 'quiet-hours': 1, 'frequency-cap': 1 }, // one refusal citing both rules
+  callOutcomes: {
+    CALL_OUTCOME_NO_ANSWER: 2,
+    CALL_OUTCOME_RIGHT_PARTY_CONTACT: 1,
+    CALL_OUTCOME_PROMISE: 2,
+    CALL_OUTCOME_WRONG_PARTY: 1,
+    CALL_OUTCOME_DISPUTE: 1,
+  },
+  sentByChannel: { CHANNEL_CALL: 4, CHANNEL_SMS: 10 },
+  channelCosts: { CHANNEL_CALL: 120, CHANNEL_SMS: 5 },
 };
 
 describe(kpiReport.name, () => {
@@ -45,10 +55,30 @@ describe(kpiReport.name, () => {
     expect(sut.rollRates).toContainEqual({ fromBucket: '1-30', toBucket: '31-60', rate: 0.5 });
   });
 
-  it('leaves undefined the KPIs whose inputs no event carries', () => {
-    for (const name of ['right_party_contact_rate', 'cost_per_unit_collected']) {
-      expect(value(name)).toBeNull();
-    }
+  it('computes the contact KPIs: right-party contacts, promises, denials by rule, cost per unit collected', () => {
+    // 7 call outcomes; reached: right party 1 + promise 2 + dispute 1 = 4; of those 2 promised.
+    expect(value('right_party_contact_rate')).toBeCloseTo(4 / 7, 12);
+    expect(value('promise_to_pay_rate')).toBe(0.5);
+    // 4 calls × 1.20 + 10 SMS × 0.05 = 5.30 spent for 900.00 collected.
+    expect(value('cost_per_unit_collected')).toBeCloseTo(530 / 90_000, 12);
+    expect(sut.kpis.find((k) => k.name === 'cost_per_unit_collected')?.inputs).toBe(
+      'cost=530 collected=90000 sent=CHANNEL_CALL=4x120 CHANNEL_SMS=10x5',
+    );
+    expect(value('contacts_denied')).toBe(1);
+    expect(sut.kpis.slice(-3)).toEqual([
+      { name: 'contacts_denied', value: 1, inputs: 'refused=1 decided=4 frequency-cap=1 quiet-hours=1' },
+      { name: 'contacts_denied:frequency-cap', value: 1, inputs: 'refused decisions citing the rule' },
+      { name: 'contacts_denied:quiet-hours', value: 1, inputs: 'refused decisions citing the rule' },
+    ]);
+  });
+
+  it('leaves the contact KPIs undefined without call outcomes or collections', () => {
+    const none = kpiReport({ ...facts, callOutcomes: {}, collectedInPeriodMinor: 0, deniedByRule: {} });
+    const v = (name: string) => none.kpis.find((k) => k.name === name)?.value;
+    expect(v('right_party_contact_rate')).toBeNull();
+    expect(v('promise_to_pay_rate')).toBeNull();
+    expect(v('cost_per_unit_collected')).toBeNull();
+    expect(none.kpis.filter((k) => k.name.startsWith('contacts_denied:'))).toEqual([]);
   });
 
   it('counts both ends of a period', () => {

@@ -15,6 +15,7 @@ const QUERIES: Partial<reporting.GetKpisRequest>[] = [
   { ...Q1, segment: 'SEGMENT_NEGOTIATE' },
   { ...Q1, modelVersion: 'm2' },
   { ...FEB_MAR, channel: 'CHANNEL_CALL' },
+  { ...FEB_MAR, channel: 'CHANNEL_SMS' },
 ];
 
 describe('KPIs from a replayed event stream (real PostgreSQL)', () => {
@@ -58,8 +59,30 @@ describe('KPIs from a replayed event stream (real PostgreSQL)', () => {
     expect(valueOf(r, 'days_sales_outstanding')).toBeCloseTo((390_000 / 180_000) * 59, 9);
     expect(valueOf(r, 'contact_attempts')).toBe(3);
     expect(valueOf(r, 'promise_kept_rate')).toBe(0.5); // A's kept (late), B's broken
-    // Debtors contacted: d-A and d-B by call, d-C by SMS; d-C then withdrew SMS consent.
-    expect(valueOf(r, 'opt_out_rate')).toBeCloseTo(1 / 3, 12);
+    // Debtors contacted: d-A and d-B by call, d-C by SMS; d-C then withdrew SMS consent (told by the
+    // ledger and by the orchestrator: one opt-out), d-B opted out of calls with the orchestrator.
+    expect(valueOf(r, 'opt_out_rate')).toBeCloseTo(2 / 3, 12);
+  });
+
+  it("computes the contact KPIs from the orchestrator's decisions, sends and call outcomes", async () => {
+    const r = await inOrder.kpis(FEB_MAR);
+    // Call outcomes: A no answer, A promise, B refusal, B wrong party: the debtor was reached twice.
+    expect(valueOf(r, 'right_party_contact_rate')).toBe(0.5);
+    expect(valueOf(r, 'promise_to_pay_rate')).toBe(0.5);
+    // Refused: dec-2 (quiet-hours, frequency-cap) and dec-5 (quiet-hours).
+    expect(valueOf(r, 'contacts_denied')).toBe(2);
+    expect(valueOf(r, 'contacts_denied:quiet-hours')).toBe(2);
+    expect(valueOf(r, 'contacts_denied:frequency-cap')).toBe(1);
+    // Sent: 2 calls at the default 150 and 1 SMS at 5; collected 90,000 in Feb-Mar.
+    expect(valueOf(r, 'cost_per_unit_collected')).toBeCloseTo(305 / 90_000, 12);
+    expect(r.kpis.find((k) => k.name === 'cost_per_unit_collected')?.inputs).toBe(
+      'cost=305 collected=90000 sent=CHANNEL_CALL=2x150 CHANNEL_SMS=1x5',
+    );
+    // In February only: the first three call outcomes, dec-2, no payment of C's SMS yet.
+    const feb = await inOrder.kpis({ fromDate: '2026-02-01', toDate: '2026-02-05' });
+    expect(valueOf(feb, 'right_party_contact_rate')).toBe(0.5); // A no answer, B refusal
+    expect(valueOf(feb, 'contacts_denied')).toBe(1);
+    expect(valueOf(feb, 'cost_per_unit_collected')).toBeUndefined(); // nothing collected yet
   });
 
   it('filters by the latest segment, the scoring model version and the contact channel', async () => {
@@ -69,11 +92,22 @@ describe('KPIs from a replayed event stream (real PostgreSQL)', () => {
     expect(valueOf(m2, 'recovery_rate')).toBeCloseTo(50_000 / 100_000, 12);
     const calls = await inOrder.kpis({ ...FEB_MAR, channel: 'CHANNEL_CALL' });
     expect(valueOf(calls, 'contact_attempts')).toBe(2);
-    expect(valueOf(calls, 'opt_out_rate')).toBe(0);
+    expect(valueOf(calls, 'opt_out_rate')).toBe(0.5); // d-A and d-B called; d-B opted out of calls
+    expect(valueOf(calls, 'contacts_denied')).toBe(0);
+    expect(valueOf(calls, 'right_party_contact_rate')).toBe(0.5);
+    expect(valueOf(calls, 'cost_per_unit_collected')).toBeCloseTo(300 / 90_000, 12);
+    const sms = await inOrder.kpis({ ...FEB_MAR, channel: 'CHANNEL_SMS' });
+    expect(valueOf(sms, 'right_party_contact_rate')).toBeUndefined(); // call outcomes only with calls
+    expect(valueOf(sms, 'contacts_denied:quiet-hours')).toBe(2);
   });
 
   it('gives identical KPIs when the same events arrive shuffled, redelivered, republished and late', async () => {
-    const late = new Set(['evt-4', 'evt-7']); // a first score and an opening balance
+    const late = new Set([
+      'evt-4', // a first score
+      'evt-7', // an opening balance
+      ...events.filter((e) => e.type === 'collections.orchestrator.v1.CallOutcomeRecorded').map((e) => e.id),
+      events.find((e) => e.type === 'collections.orchestrator.v1.ContactSent')!.id,
+    ]);
     const early = shuffled(
       events.filter((e) => !late.has(e.id)),
       20_260_301,

@@ -1,15 +1,21 @@
 import {
   ContactAttempt,
+  callOutcomeCounts,
   collectionEffectivenessIndex,
+  contactCostMinor,
+  costPerUnitCollectedOf,
   costPerUnitCollected,
   cureRate,
   daysSalesOutstanding,
   optOutRate,
   promiseKeptRate,
   promiseToPayRate,
+  promiseToPayRateOf,
   recoveryRate,
   rightPartyContactRate,
+  rightPartyContactRateOf,
   rollRateMatrix,
+  ruleIdOf,
 } from '../src/kpis/domain/kpis';
 
 /*
@@ -100,5 +106,39 @@ describe('collections KPIs on a portfolio computed by hand', () => {
     expect(costPerUnitCollected(attempts, collections)).toBeCloseTo(370 / 110_000, 12);
     expect(costPerUnitCollected(attempts, [])).toBeNull();
     expect(optOutRate(40, 2)).toBe(0.05);
+  });
+});
+
+describe('contact KPIs from the orchestrator events', () => {
+  /* 6 call outcomes: no answer ×2, wrong party, right party, promise, refusal: 3 reached the debtor, 1 promised. */
+  const outcomes = {
+    CALL_OUTCOME_NO_ANSWER: 2,
+    CALL_OUTCOME_WRONG_PARTY: 1,
+    CALL_OUTCOME_RIGHT_PARTY_CONTACT: 1,
+    CALL_OUTCOME_PROMISE: 1,
+    CALL_OUTCOME_REFUSAL: 1,
+    CALL_OUTCOME_UNSPECIFIED: 4,
+  };
+
+  it('right-party contact rate = outcomes that reached the debtor ÷ call outcomes (unspecified ones left out)', () => {
+    expect(callOutcomeCounts(outcomes)).toEqual({ outcomes: 6, rightParty: 3, promises: 1 });
+    expect(rightPartyContactRateOf(outcomes)).toBe(0.5);
+    expect(promiseToPayRateOf(outcomes)).toBeCloseTo(1 / 3, 12);
+    expect(rightPartyContactRateOf({})).toBeNull();
+    expect(promiseToPayRateOf({ CALL_OUTCOME_NO_ANSWER: 3 })).toBeNull();
+  });
+
+  it('reads the rule id of a refusal reason', () => {
+    expect(ruleIdOf('quiet-hours: outside 08:00–21:00')).toBe('quiet-hours');
+    expect(ruleIdOf('MX-FREQ-1')).toBe('MX-FREQ-1');
+    expect(ruleIdOf(': nothing')).toBe('unspecified');
+  });
+
+  it('cost per unit collected = Σ sent × channel cost ÷ collected', () => {
+    // 3 calls at 1.50 and 20 SMS at 0.05 = 5.50 to collect 1,100.00.
+    const cost = contactCostMinor({ CHANNEL_CALL: 3, CHANNEL_SMS: 20 }, (c) => (c === 'CHANNEL_CALL' ? 150 : 5));
+    expect(cost).toBe(550);
+    expect(costPerUnitCollectedOf(cost, 110_000)).toBe(0.005);
+    expect(costPerUnitCollectedOf(cost, 0)).toBeNull();
   });
 });

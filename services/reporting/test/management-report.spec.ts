@@ -28,6 +28,11 @@ const report = () =>
       promisesKept: 0,
       debtorsContacted: 0,
       debtorsOptedOut: 0,
+      promisesBroken: 0,
+      deniedByRule: { [HOSTILE]: 1 }, // a rule id comes from events too
+      callOutcomes: {},
+      sentByChannel: { CHANNEL_SMS: 2 },
+      channelCosts: { CHANNEL_SMS: 5 },
     }),
     collectionsByWeek: [{ weekStart: '2026-02-23', amountMinor: 5_000 }],
     aging: [

@@ -187,4 +187,44 @@ export class KpisRepository {
     )) as { contacted: number; opted_out: number }[];
     return { contacted: row.contacted, optedOut: row.opted_out };
   }
+
+  /** Refused contact decisions in the period per refusing rule (a decision counts under each of its rules). */
+  async deniedByRule(f: KpiFilter, from: string, to: string): Promise<Record<string, number>> {
+    const rows = (await this.db.query(
+      `WITH ${ACCOUNTS}
+       SELECT rule, count(*)::int AS n FROM contact_fact c JOIN acct a USING (account_id)
+         CROSS JOIN LATERAL unnest(c.denial_rules) AS rule
+        WHERE c.tenant_id = $1 AND NOT c.allowed AND ($5::text IS NULL OR c.channel = $5)
+          AND (c.decided_at AT TIME ZONE 'UTC')::date BETWEEN $6 AND $7
+        GROUP BY rule ORDER BY rule`,
+      [...this.params(f), f.channel, from, to],
+    )) as { rule: string; n: number }[];
+    return Object.fromEntries(rows.map((r) => [r.rule, r.n]));
+  }
+
+  /** Call outcomes recorded in the period by outcome; none when the channel filter names another channel than calls. */
+  async callOutcomes(f: KpiFilter, from: string, to: string): Promise<Record<string, number>> {
+    const rows = (await this.db.query(
+      `WITH ${ACCOUNTS}
+       SELECT o.outcome, count(*)::int AS n FROM call_outcome_fact o JOIN acct a USING (account_id)
+        WHERE o.tenant_id = $1 AND ($5::text IS NULL OR $5 = 'CHANNEL_CALL')
+          AND (o.recorded_at AT TIME ZONE 'UTC')::date BETWEEN $6 AND $7
+        GROUP BY o.outcome ORDER BY o.outcome`,
+      [...this.params(f), f.channel, from, to],
+    )) as { outcome: string; n: number }[];
+    return Object.fromEntries(rows.map((r) => [r.outcome, r.n]));
+  }
+
+  /** Contacts sent in the period by channel. */
+  async sentByChannel(f: KpiFilter, from: string, to: string): Promise<Record<string, number>> {
+    const rows = (await this.db.query(
+      `WITH ${ACCOUNTS}
+       SELECT s.channel, count(*)::int AS n FROM contact_sent_fact s JOIN acct a USING (account_id)
+        WHERE s.tenant_id = $1 AND ($5::text IS NULL OR s.channel = $5)
+          AND (s.sent_at AT TIME ZONE 'UTC')::date BETWEEN $6 AND $7
+        GROUP BY s.channel ORDER BY s.channel`,
+      [...this.params(f), f.channel, from, to],
+    )) as { channel: string; n: number }[];
+    return Object.fromEntries(rows.map((r) => [r.channel, r.n]));
+  }
 }

@@ -1,5 +1,6 @@
-import { orchestrator, scoring } from '@collections/contracts';
+import { orchestrator, orchestratorAgents, scoring } from '@collections/contracts';
 import { EventHandlers } from '@collections/messaging';
+import { ruleIdOf } from './domain/kpis';
 
 const day = (d: Date) => d.toISOString().slice(0, 10);
 
@@ -121,8 +122,8 @@ export const projectKpiFacts: EventHandlers = {
   'collections.orchestrator.v1.ContactDecision': async (event, { tx }) => {
     const p = event.payload;
     await tx.query(
-      `INSERT INTO contact_fact (tenant_id, decision_id, account_id, channel, allowed, decided_at)
-       VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
+      `INSERT INTO contact_fact (tenant_id, decision_id, account_id, channel, allowed, decided_at, denial_rules)
+       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
       [
         event.tenantId,
         p.decisionId || event.id,
@@ -130,6 +131,49 @@ export const projectKpiFacts: EventHandlers = {
         orchestrator.channelToJSON(p.channel),
         p.allowed,
         p.decidedAt ?? event.time,
+        // Reasons read `<rule id>: <message>`; only the rule ids of a refusal are kept (a message may name the debtor's rules, never PII, but it is not a key).
+        p.allowed ? [] : [...new Set((p.reasons.length ? p.reasons : ['unspecified']).map(ruleIdOf))],
+      ],
+    );
+  },
+
+  'collections.orchestrator.v1.ContactSent': async (event, { tx }) => {
+    const p = event.payload;
+    await tx.query(
+      `INSERT INTO contact_sent_fact (tenant_id, schedule_id, account_id, channel, sent_at)
+       VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
+      [
+        event.tenantId,
+        p.scheduleId || event.id,
+        p.accountId,
+        orchestrator.channelToJSON(p.channel),
+        p.sentAt ?? event.time,
+      ],
+    );
+  },
+
+  // An opt-out taken by the orchestrator (a STOP reply, an agent) is a withdrawn consent for the channel;
+  // the ledger's own ConsentChanged for the same opt-out is the same fact (the opt-out rate asks whether one exists).
+  'collections.orchestrator.v1.OptOutRecorded': async (event, { tx }) => {
+    const p = event.payload;
+    await tx.query(
+      `INSERT INTO consent_fact (tenant_id, debtor_id, channel, event_time, granted) VALUES ($1, $2, $3, $4, false)
+       ON CONFLICT DO NOTHING`,
+      [event.tenantId, p.debtorId, orchestrator.channelToJSON(p.channel), p.recordedAt ?? event.time],
+    );
+  },
+
+  'collections.orchestrator.v1.CallOutcomeRecorded': async (event, { tx }) => {
+    const p = event.payload;
+    await tx.query(
+      `INSERT INTO call_outcome_fact (tenant_id, outcome_id, account_id, outcome, recorded_at)
+       VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
+      [
+        event.tenantId,
+        p.outcomeId || event.id,
+        p.accountId,
+        orchestratorAgents.callOutcomeToJSON(p.outcome),
+        p.recordedAt ?? event.time,
       ],
     );
   },

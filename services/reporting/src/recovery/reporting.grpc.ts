@@ -1,6 +1,6 @@
 import { Controller, Get, Header, Inject, Query } from '@nestjs/common';
 import { reporting } from '@collections/contracts';
-import { currentTenantId, money } from '@collections/platform';
+import { currentTenantId, loadConfig, money, str } from '@collections/platform';
 import { SERVICE_CONTEXT, ServiceContext } from '@collections/runtime';
 import { experimentResultsCsv } from '../experiments/domain/experiment-results-csv';
 import { ExperimentsRepository } from '../experiments/experiments.repository';
@@ -16,6 +16,7 @@ import { CashForecast, GetCashForecastUseCase } from '../forecast/usecases/get-c
 import { KpiReport, kpiReportCsv } from '../kpis/domain/kpi-report';
 import { KpisRepository } from '../kpis/kpis.repository';
 import { GetKpisCommand } from '../kpis/usecases/get-kpis/get-kpis.command';
+import { parseChannelCosts } from '../kpis/domain/channel-costs';
 import { GetKpisUseCase } from '../kpis/usecases/get-kpis/get-kpis.usecase';
 import { BuildManagementReportUseCase } from '../report/usecases/build-management-report.usecase';
 
@@ -137,6 +138,9 @@ const commandOf = (q: KpisQuery) =>
     currency: q.currency,
   });
 
+/** Cost per contact sent, by tenant, currency and channel (see kpis/domain/channel-costs.ts); empty: the defaults. */
+const loadReportingKpiConfig = () => loadConfig({ channelCosts: str('REPORTING_CHANNEL_COSTS', { default: '' }) });
+
 @Controller('v1/reporting')
 @reporting.ReportingServiceControllerMethods()
 export class ReportingGrpcController implements reporting.ReportingServiceController {
@@ -148,7 +152,7 @@ export class ReportingGrpcController implements reporting.ReportingServiceContro
   constructor(@Inject(SERVICE_CONTEXT) private readonly ctx: ServiceContext) {
     const kpis = new KpisRepository(ctx.dataSource);
     const forecasts = new ForecastRepository(ctx.dataSource);
-    this.getKpisUseCase = new GetKpisUseCase(kpis);
+    this.getKpisUseCase = new GetKpisUseCase(kpis, parseChannelCosts(loadReportingKpiConfig().channelCosts));
     this.getCashForecastUseCase = new GetCashForecastUseCase(forecasts, kpis);
     this.getExperimentResultsUseCase = new GetExperimentResultsUseCase(new ExperimentsRepository(ctx.dataSource), kpis);
     this.buildReportUseCase = new BuildManagementReportUseCase(

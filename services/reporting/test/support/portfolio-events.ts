@@ -1,4 +1,12 @@
-import { EventPayload, EventType, encodePayload, orchestrator, scoring, topicOf } from '@collections/contracts';
+import {
+  EventPayload,
+  EventType,
+  encodePayload,
+  orchestrator,
+  orchestratorAgents,
+  scoring,
+  topicOf,
+} from '@collections/contracts';
 import { InboundRecord, buildHeaders } from '@collections/messaging';
 
 export interface SeedEvent<T extends EventType = EventType> {
@@ -23,6 +31,11 @@ const at = (day: string, hour = 12) => new Date(`${day}T${String(hour).padStart(
  * where nobody contacted them). A kept a promise on 03-15. A was scored NEGOTIATE by m1, then
  * SELF_CURE by m2; B NEGOTIATE (m1); C HARDSHIP (m1). B broke a promise on 02-18; A's promise was
  * reported broken on 03-12 before it was paid (kept) on 03-15.
+ * The orchestrator's side: dec-2 (A, SMS) was refused by quiet-hours and frequency-cap, dec-5 (B, SMS,
+ * 03-10) by quiet-hours; the allowed ones were sent (A call 02-03, B call 02-05, C SMS 03-02). Calls to
+ * A: no answer (02-03), then a promise (02-06); to B: a refusal (02-05), then a wrong party (02-09).
+ * The orchestrator recorded C's SMS opt-out too (the same fact as the ledger's) and B's opt-out of
+ * calls on 03-20.
  */
 export function portfolioEvents(): SeedEvent[] {
   const events: SeedEvent[] = [];
@@ -97,14 +110,53 @@ export function portfolioEvents(): SeedEvent[] {
     day: string,
     channel: orchestrator.Channel,
     allowed: boolean,
+    reasons: string[] = [],
   ) =>
     add('collections.orchestrator.v1.ContactDecision', at(day, 15), {
       decisionId,
       accountId,
       channel,
       allowed,
-      reasons: [],
+      reasons,
       decidedAt: at(day, 15),
+    });
+  const sent = (
+    scheduleId: string,
+    decisionId: string,
+    accountId: string,
+    day: string,
+    channel: orchestrator.Channel,
+  ) =>
+    add('collections.orchestrator.v1.ContactSent', at(day, 16), {
+      scheduleId,
+      decisionId,
+      accountId,
+      channel,
+      template: 'reminder',
+      strategyId: 's',
+      armId: '',
+      stepId: 'step-1',
+      providerMessageId: `msg-${scheduleId}`,
+      attempts: 1,
+      sentAt: at(day, 16),
+    });
+  const called = (outcomeId: string, accountId: string, day: string, outcome: orchestratorAgents.CallOutcome) =>
+    add('collections.orchestrator.v1.CallOutcomeRecorded', at(day, 17), {
+      outcomeId,
+      accountId,
+      taskId: `task-${outcomeId}`,
+      agentId: 'agent-1',
+      source: orchestratorAgents.CallOutcomeSource.CALL_OUTCOME_SOURCE_AGENT,
+      outcome,
+      promisedDate: '',
+      recordedAt: at(day, 17),
+    });
+  const optOut = (debtorId: string, accountId: string, day: string, channel: orchestrator.Channel) =>
+    add('collections.orchestrator.v1.OptOutRecorded', at(day, 18), {
+      debtorId,
+      channel,
+      accountIds: [accountId],
+      recordedAt: at(day, 18),
     });
   const statement = (accountId: string, cycle: number, day: string, due: number) =>
     add('collections.ledger.v1.StatementIssued', at(day, 2), {
@@ -129,7 +181,10 @@ export function portfolioEvents(): SeedEvent[] {
   age('B', '2026-01-20', 19, '1-30');
   pay('A', 'pay-A1', '2026-01-20', 20_000, 80_000);
   contact('dec-1', 'A', '2026-02-03', orchestrator.Channel.CHANNEL_CALL, true);
-  contact('dec-2', 'A', '2026-02-04', orchestrator.Channel.CHANNEL_SMS, false);
+  contact('dec-2', 'A', '2026-02-04', orchestrator.Channel.CHANNEL_SMS, false, [
+    'quiet-hours: outside the contact hours',
+    'frequency-cap: 3 contacts in 7 days',
+  ]);
   contact('dec-3', 'B', '2026-02-05', orchestrator.Channel.CHANNEL_CALL, true);
   statement('A', 1, '2026-02-05', 80_000);
   pay('B', 'pay-B1', '2026-02-10', 60_000, 240_000);
@@ -174,6 +229,18 @@ export function portfolioEvents(): SeedEvent[] {
     });
   broken('prom-B1', 'B', '2026-02-18');
   broken('prom-A1', 'A', '2026-03-12'); // paid late, on 03-15: it counts as kept
+  const { CHANNEL_CALL: CALL, CHANNEL_SMS: SMS } = orchestrator.Channel;
+  const O = orchestratorAgents.CallOutcome;
+  contact('dec-5', 'B', '2026-03-10', SMS, false, ['quiet-hours: outside the contact hours']);
+  sent('sched-1', 'dec-1', 'A', '2026-02-03', CALL);
+  sent('sched-3', 'dec-3', 'B', '2026-02-05', CALL);
+  sent('sched-4', 'dec-4', 'C', '2026-03-02', SMS);
+  called('out-1', 'A', '2026-02-03', O.CALL_OUTCOME_NO_ANSWER);
+  called('out-2', 'A', '2026-02-06', O.CALL_OUTCOME_PROMISE);
+  called('out-3', 'B', '2026-02-05', O.CALL_OUTCOME_REFUSAL);
+  called('out-4', 'B', '2026-02-09', O.CALL_OUTCOME_WRONG_PARTY);
+  optOut('d-C', 'C', '2026-03-03', SMS);
+  optOut('d-B', 'B', '2026-03-20', CALL);
   return events;
 }
 

@@ -1,12 +1,17 @@
 import {
   Collection,
   PlacedAccount,
+  callOutcomeCounts,
   collectionEffectivenessIndex,
+  contactCostMinor,
+  costPerUnitCollectedOf,
   cureRate,
   daysSalesOutstanding,
   optOutRate,
   promiseKeptRateOf,
+  promiseToPayRateOf,
   recoveryRate,
+  rightPartyContactRateOf,
   rollRateMatrix,
 } from './kpis';
 
@@ -38,6 +43,13 @@ export interface KpiFacts {
   /** (debtor, channel) pairs contacted in the period, and those that withdrew consent for it. */
   debtorsContacted: number;
   debtorsOptedOut: number;
+  /** Refused contact decisions in the period per refusing rule id (a decision counts under each of its rules). */
+  deniedByRule: Record<string, number>;
+  /** Call outcomes recorded in the period, by outcome name (CALL_OUTCOME_…). */
+  callOutcomes: Record<string, number>;
+  /** Contacts sent in the period, by channel, and what one contact costs on each (minor units). */
+  sentByChannel: Record<string, number>;
+  channelCosts: Record<string, number>;
 }
 
 export interface KpiValue {
@@ -60,7 +72,11 @@ const DAY = 86_400_000;
 export const daysInPeriod = (from: string, to: string) =>
   Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / DAY) + 1;
 
-const NOT_IN_EVENTS = 'not computed: no event carries';
+const counts = (byKey: Record<string, number>) =>
+  Object.keys(byKey)
+    .sort()
+    .map((k) => `${k}=${byKey[k]}`)
+    .join(' ');
 
 /** Applies the KPI formulas (./kpis.ts) to the facts; the order of `kpis` is the documented one. */
 export function kpiReport(f: KpiFacts): KpiReport {
@@ -82,6 +98,12 @@ export function kpiReport(f: KpiFacts): KpiReport {
   const days = daysInPeriod(f.fromDate, f.toDate);
   const receivables = `beginning=${f.beginningReceivableMinor} billed=${f.billedMinor} ending=${f.endingReceivableMinor}`;
   const matrix = rollRateMatrix(f.bucketsAtStart, f.bucketsAtEnd, f.buckets);
+  const calls = callOutcomeCounts(f.callOutcomes);
+  const costMinor = contactCostMinor(f.sentByChannel, (c) => f.channelCosts[c] ?? 0);
+  const sentCosts = Object.keys(f.sentByChannel)
+    .sort()
+    .map((c) => `${c}=${f.sentByChannel[c]}x${f.channelCosts[c] ?? 0}`)
+    .join(' ');
 
   const kpis: KpiValue[] = [
     recovery(),
@@ -119,19 +141,44 @@ export function kpiReport(f: KpiFacts): KpiReport {
       inputs: `allowed=${f.contactsAllowed} refused=${f.contactsRefused}`,
     },
     { name: 'promises_kept', value: f.promisesKept, inputs: 'PromiseKept events in the period' },
-    { name: 'right_party_contact_rate', value: null, inputs: `${NOT_IN_EVENTS} contact outcomes` },
-    { name: 'promise_to_pay_rate', value: null, inputs: `${NOT_IN_EVENTS} contact outcomes or promises made` },
+    {
+      name: 'right_party_contact_rate',
+      value: rightPartyContactRateOf(f.callOutcomes),
+      inputs: `right_party=${calls.rightParty} call_outcomes=${calls.outcomes}`,
+    },
+    {
+      name: 'promise_to_pay_rate',
+      value: promiseToPayRateOf(f.callOutcomes),
+      inputs: `promises=${calls.promises} right_party=${calls.rightParty}`,
+    },
     {
       name: 'promise_kept_rate',
       value: promiseKeptRateOf(f.promisesKept, f.promisesBroken),
       inputs: `kept=${f.promisesKept} broken=${f.promisesBroken}`,
     },
-    { name: 'cost_per_unit_collected', value: null, inputs: `${NOT_IN_EVENTS} contact costs` },
+    {
+      name: 'cost_per_unit_collected',
+      value: costPerUnitCollectedOf(costMinor, f.collectedInPeriodMinor),
+      inputs: `cost=${costMinor} collected=${f.collectedInPeriodMinor} sent=${sentCosts}`.trimEnd(),
+    },
     {
       name: 'opt_out_rate',
       value: optOutRate(f.debtorsContacted, f.debtorsOptedOut),
       inputs: `opted_out=${f.debtorsOptedOut} contacted=${f.debtorsContacted}`,
     },
+    {
+      name: 'contacts_denied',
+      value: f.contactsRefused,
+      inputs:
+        `refused=${f.contactsRefused} decided=${f.contactsAllowed + f.contactsRefused} ${counts(f.deniedByRule)}`.trimEnd(),
+    },
+    ...Object.keys(f.deniedByRule)
+      .sort()
+      .map((rule) => ({
+        name: `contacts_denied:${rule}`,
+        value: f.deniedByRule[rule],
+        inputs: 'refused decisions citing the rule',
+      })),
   ];
   return {
     fromDate: f.fromDate,

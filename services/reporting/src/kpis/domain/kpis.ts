@@ -134,3 +134,59 @@ export function costPerUnitCollected(attempts: ContactAttempt[], collections: Co
 export function optOutRate(contactedDebtors: number, optedOut: number): number | null {
   return ratio(optedOut, contactedDebtors);
 }
+
+/**
+ * Call outcomes in which the debtor was reached (the right party): they answered and spoke, whatever
+ * they said. NO_ANSWER and WRONG_PARTY are attempts that did not reach them.
+ */
+export const RIGHT_PARTY_OUTCOMES: readonly string[] = [
+  'CALL_OUTCOME_RIGHT_PARTY_CONTACT',
+  'CALL_OUTCOME_PROMISE',
+  'CALL_OUTCOME_REFUSAL',
+  'CALL_OUTCOME_DISPUTE',
+];
+
+/** Right-party contacts among recorded call outcomes (counts by outcome name; UNSPECIFIED is not an outcome). */
+export function callOutcomeCounts(byOutcome: Readonly<Record<string, number>>): {
+  outcomes: number;
+  rightParty: number;
+  promises: number;
+} {
+  const entries = Object.entries(byOutcome).filter(([o]) => o !== 'CALL_OUTCOME_UNSPECIFIED');
+  return {
+    outcomes: entries.reduce((s, [, n]) => s + n, 0),
+    rightParty: entries.filter(([o]) => RIGHT_PARTY_OUTCOMES.includes(o)).reduce((s, [, n]) => s + n, 0),
+    promises: byOutcome.CALL_OUTCOME_PROMISE ?? 0,
+  };
+}
+
+/** Right-party contact rate from call outcomes = outcomes that reached the debtor ÷ call outcomes. */
+export function rightPartyContactRateOf(byOutcome: Readonly<Record<string, number>>): number | null {
+  const c = callOutcomeCounts(byOutcome);
+  return ratio(c.rightParty, c.outcomes);
+}
+
+/** Promise-to-pay rate from call outcomes = PROMISE outcomes ÷ right-party outcomes. */
+export function promiseToPayRateOf(byOutcome: Readonly<Record<string, number>>): number | null {
+  const c = callOutcomeCounts(byOutcome);
+  return ratio(c.promises, c.rightParty);
+}
+
+/** The rule id of a refusal reason written `<rule id>: <message>` (the whole reason when it has no colon). */
+export function ruleIdOf(reason: string): string {
+  const i = reason.indexOf(':');
+  return (i < 0 ? reason : reason.slice(0, i)).trim() || 'unspecified';
+}
+
+/** Σ over channels of contacts sent × the channel's cost per contact (minor units). */
+export function contactCostMinor(
+  sentByChannel: Readonly<Record<string, number>>,
+  costOf: (channel: string) => number,
+): number {
+  return Object.entries(sentByChannel).reduce((s, [channel, n]) => s + n * costOf(channel), 0);
+}
+
+/** Cost per unit collected = Σ contact costs ÷ Σ collected (both minor units of one currency). */
+export function costPerUnitCollectedOf(costMinor: number, collectedMinor: number): number | null {
+  return ratio(costMinor, collectedMinor);
+}

@@ -1,3 +1,4 @@
+import { ChannelCostConfig, channelCost } from '../../domain/channel-costs';
 import { KpiReport, kpiReport } from '../../domain/kpi-report';
 import { KpiFilter, KpisRepository } from '../../kpis.repository';
 import { tenantCurrency } from '../tenant-currency';
@@ -7,7 +8,11 @@ const dayBefore = (d: string) => new Date(Date.parse(`${d}T00:00:00Z`) - 86_400_
 
 /** Reads the facts for a tenant, period and filter and applies the KPI formulas to them. */
 export class GetKpisUseCase {
-  constructor(private readonly repo: KpisRepository) {}
+  constructor(
+    private readonly repo: KpisRepository,
+    /** Cost per contact sent by tenant, currency and channel (REPORTING_CHANNEL_COSTS); empty: the defaults. */
+    private readonly channelCosts: ChannelCostConfig = {},
+  ) {}
 
   async execute(cmd: GetKpisCommand): Promise<KpiReport> {
     const filter: KpiFilter = {
@@ -21,6 +26,7 @@ export class GetKpisUseCase {
     const placed = await this.repo.placed(filter, from, to);
     const contacts = await this.repo.contacts(filter, from, to);
     const optOuts = await this.repo.optOuts(filter, from, to);
+    const sentByChannel = await this.repo.sentByChannel(filter, from, to);
     return kpiReport({
       fromDate: from,
       toDate: to,
@@ -44,6 +50,12 @@ export class GetKpisUseCase {
       promisesBroken: await this.repo.promisesBroken(filter, from, to),
       debtorsContacted: optOuts.contacted,
       debtorsOptedOut: optOuts.optedOut,
+      deniedByRule: await this.repo.deniedByRule(filter, from, to),
+      callOutcomes: await this.repo.callOutcomes(filter, from, to),
+      sentByChannel,
+      channelCosts: Object.fromEntries(
+        Object.keys(sentByChannel).map((c) => [c, channelCost(this.channelCosts, cmd.tenantId, filter.currency, c)]),
+      ),
     });
   }
 }

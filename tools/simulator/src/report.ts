@@ -2,7 +2,16 @@ import { SimulationResult } from './simulation';
 
 const formatValue = (name: string, value: number | null): string => {
   if (value === null) return '—';
-  if (name.endsWith('_minor') || name === 'contact_attempts' || name === 'promises_kept') return String(value);
+  if (
+    name.endsWith('_minor') ||
+    name === 'contact_attempts' ||
+    name === 'promises_kept' ||
+    name === 'contacts_denied' ||
+    name.startsWith('contacts_denied:')
+  )
+    return String(value);
+  // Contact cost per unit of currency collected: small fractions, so four decimals.
+  if (name === 'cost_per_unit_collected') return value.toFixed(4);
   if (name.endsWith('_rate') || name.includes('rate_') || name === 'collection_effectiveness_index')
     return `${(value * 100).toFixed(1)}%`;
   return value.toFixed(2);

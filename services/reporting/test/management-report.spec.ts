@@ -29,7 +29,7 @@ const report = () =>
       debtorsContacted: 0,
       debtorsOptedOut: 0,
       promisesBroken: 0,
-      deniedByRule: { [HOSTILE]: 1 }, // a rule id comes from events too
+      deniedByRule: { [HOSTILE]: 1, 'rate-limit': 2 }, // a rule id comes from events too
       callOutcomes: {},
       sentByChannel: { CHANNEL_SMS: 2 },
       channelCosts: { CHANNEL_SMS: 5 },
@@ -75,6 +75,9 @@ describe(renderManagementReport.name, () => {
     expect(html).toContain('@media print');
     expect(html).not.toMatch(/<script|src=|href=/i);
     expect(html).toContain('$70.00'); // forecast table: week 1 of A = 7 days × 600.00 × 0.5 ÷ 30
+    // Denials per rule are counts even when a rule id reads like a rate; 2 SMS × 5 ÷ 5,000 collected.
+    expect(html).toContain('<td>contacts_denied:rate-limit</td><td class="num">2</td>');
+    expect(html).toContain('<td>cost_per_unit_collected</td><td class="num">0.0020</td>');
   });
 
   it('escapes every name that comes from events', () => {

@@ -106,13 +106,17 @@ export function renderManagementReport(d: ManagementReportData): string {
       const value =
         k.value === null
           ? '<span class="na">not defined</span>'
-          : k.name.endsWith('_minor')
-            ? amount(k.value)
-            : /rate|index/.test(k.name)
-              ? percent(k.value)
-              : k.name === 'days_sales_outstanding'
-                ? k.value.toFixed(1)
-                : String(k.value);
+          : k.name.startsWith('contacts_denied') // counts, whatever a rule id says
+            ? String(k.value)
+            : k.name === 'cost_per_unit_collected'
+              ? k.value.toFixed(4)
+              : k.name.endsWith('_minor')
+                ? amount(k.value)
+                : /rate|index/.test(k.name)
+                  ? percent(k.value)
+                  : k.name === 'days_sales_outstanding'
+                    ? k.value.toFixed(1)
+                    : String(k.value);
       return `<tr><td>${esc(k.name)}</td><td class="num">${value}</td><td class="inputs">${esc(k.inputs)}</td></tr>`;
     })
     .join('');

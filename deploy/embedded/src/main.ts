@@ -23,7 +23,7 @@ const REPO_ROOT = join(__dirname, '..', '..', '..');
 /** Where a simulated clock starts unless told: a fixed Monday noon UTC, so runs repeat. */
 const DEFAULT_SIMULATION_START = '2026-01-05T12:00:00.000Z';
 
-/** `npm start`: the whole platform in one process, with nothing to install but Node. */
+/** `DEMO=off npm start` (and under `npm start`'s demo): the whole platform in one process, with nothing to install but Node. */
 async function main(): Promise<void> {
   const config = loadConfig({
     dataDir: str('EMBEDDED_DATA_DIR', { default: join(REPO_ROOT, '.data', 'pglite') }),

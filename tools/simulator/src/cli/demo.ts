@@ -56,10 +56,13 @@ async function main(): Promise<void> {
 
   const http = platform.http;
   const key = config.apiKey;
-  // The report is per currency when a tenant has several.
-  const currencies = [
-    ...new Set(generatePortfolio(config.seed, config.accounts).map((d) => d.jurisdiction.currency)),
-  ].sort();
+  // The report is per currency when a tenant has several: the link names the most common one.
+  const perCurrency = new Map<string, number>();
+  for (const d of generatePortfolio(config.seed, config.accounts))
+    perCurrency.set(d.jurisdiction.currency, (perCurrency.get(d.jurisdiction.currency) ?? 0) + 1);
+  const currencies = [...perCurrency.keys()].sort(
+    (a, b) => perCurrency.get(b)! - perCurrency.get(a)! || a.localeCompare(b),
+  );
   out(
     [
       '',

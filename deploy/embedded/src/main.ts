@@ -23,7 +23,7 @@ const REPO_ROOT = join(__dirname, '..', '..', '..');
 /** Where a simulated clock starts unless told: a fixed Monday noon UTC, so runs repeat. */
 const DEFAULT_SIMULATION_START = '2026-01-05T12:00:00.000Z';
 
-/** `npm start`: the whole platform in one process, with nothing to install but Node. */
+/** `DEMO=off npm start` (and under `npm start`'s demo): the whole platform in one process, with nothing to install but Node. */
 async function main(): Promise<void> {
   const config = loadConfig({
     dataDir: str('EMBEDDED_DATA_DIR', { default: join(REPO_ROOT, '.data', 'pglite') }),
@@ -83,6 +83,8 @@ async function main(): Promise<void> {
       `Collections platform (embedded) is up in ${((Date.now() - started) / 1000).toFixed(1)} s`,
       `  REST     ${http}   (try: curl -H 'x-api-key: ${demoKey}' ${http}/v1/reporting/recovery-summary)`,
       `  gRPC     ${config.grpc.host}:${config.grpc.port}   (server reflection on: grpcurl -plaintext -H 'x-api-key: ${demoKey}' ${config.grpc.host}:${config.grpc.port} list)`,
+      `  OpenAPI  ${http}/v1/ledger/openapi.json   (the ledger's REST API)`,
+      `  report   ${http}/v1/reporting/report.html   (send the x-api-key header)`,
       `  health   ${http}/health   ready ${http}/ready`,
       `  metrics  ${http}/metrics`,
       `  database PGlite in ${config.dataDir} (psql ${platform.databaseUrl})`,

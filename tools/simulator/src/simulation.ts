@@ -14,6 +14,11 @@ export interface SimulationOptions {
   seed: string;
   contactSources?: ContactSource[];
   progress?: ProgressBar;
+  /**
+   * Called after each business day, once the clock has moved on and the platform has caught up
+   * (`npm start`'s demo paces the run with it and prints a line a day).
+   */
+  afterDay?: (day: { date: string; businessDay: number; contactsObserved: Record<string, number> }) => Promise<void>;
 }
 
 export interface KpiTable {
@@ -171,6 +176,12 @@ export async function runSimulation(platform: PlatformClient, options: Simulatio
     day += 1;
     await platform.simulation.advanceClock({ to: instantOfDay(day) }, auth());
     await platform.drained();
+    if (!isWeekend(instantOfDay(day - 1)))
+      await options.afterDay?.({
+        date: dateOf(instantOfDay(day - 1)),
+        businessDay: businessDays,
+        contactsObserved: { ...activity.contactsObserved },
+      });
   }
   progress?.update(businessDays, 'KPIs');
   const lastDay = instantOfDay(day - 1);

@@ -22,6 +22,8 @@ async function freePort(): Promise<number> {
 
 export interface FreshPlatform extends PlatformAddress {
   stop(): Promise<void>;
+  /** Settles with the exit code when the platform's process ends (for whatever reason). */
+  exited: Promise<number | null>;
 }
 
 /**
@@ -36,10 +38,17 @@ export async function startFreshPlatform(options: {
   /** How long booting may take (migrations on PGlite are slow on a busy machine); default 5 min. */
   readyWithinMs?: number;
   log?: (line: string) => void;
+  /** Fixed ports instead of free ones (`npm start`'s demo serves on the usual ports). */
+  ports?: { pg: number; http: number; grpc: number };
+  /** The tenant and its API key; default `sim` with `sim-key`. */
+  tenant?: { id: string; apiKey: string };
 }): Promise<FreshPlatform> {
   const dataDir = mkdtempSync(join(tmpdir(), 'simulate-'));
-  const [pg, http, grpc] = [await freePort(), await freePort(), await freePort()];
-  const apiKey = 'sim-key';
+  const [pg, http, grpc] = options.ports
+    ? [options.ports.pg, options.ports.http, options.ports.grpc]
+    : [await freePort(), await freePort(), await freePort()];
+  const tenant = options.tenant ?? { id: 'sim', apiKey: 'sim-key' };
+  const apiKey = tenant.apiKey;
   const child: ChildProcess = spawn(process.execPath, [join(REPO_ROOT, 'deploy/embedded/dist/main.js')], {
     env: {
       ...options.env,
@@ -47,7 +56,7 @@ export async function startFreshPlatform(options: {
       EMBEDDED_PG_PORT: String(pg),
       HTTP_PORT: String(http),
       GRPC_PORT: String(grpc),
-      API_KEYS: `sim:${apiKey}`,
+      API_KEYS: `${tenant.id}:${apiKey}`,
       PLATFORM_CLOCK: 'simulated',
       PLATFORM_CLOCK_START: options.start,
       LOG_LEVEL: options.env.LOG_LEVEL ?? 'warn',
@@ -90,5 +99,5 @@ export async function startFreshPlatform(options: {
     }
     await new Promise((r) => setTimeout(r, 200));
   }
-  return { http: url, grpc: `127.0.0.1:${grpc}`, apiKey, stop };
+  return { http: url, grpc: `127.0.0.1:${grpc}`, apiKey, stop, exited };
 }

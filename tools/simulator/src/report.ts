@@ -29,7 +29,7 @@ export function kpiTableText(r: SimulationResult): string {
     `  promises ${a.promisesMade}, disputes ${a.disputes}, opt-outs ${a.optOuts}, contacts observed ${
       Object.entries(a.contactsObserved)
         .map(([c, n]) => `${c} ${n}`)
-        .join(', ') || '0 (the orchestrator dispatcher is pending)'
+        .join(', ') || '0 (none sent yet: the first reminders go out 3 days before the first due dates)'
     }`,
     `  first statement unpaid the day after its due date: ${
       r.firstDueMissedRate === null ? '— (no due date passed yet)' : `${(r.firstDueMissedRate * 100).toFixed(1)}%`

@@ -134,6 +134,12 @@ describe('contact KPIs from the orchestrator events', () => {
     expect(ruleIdOf(': nothing')).toBe('unspecified');
   });
 
+  it("puts the planner's refusals for want of facts in one bucket, whichever fact it missed first", () => {
+    expect(ruleIdOf('no-due-date: no statement with a due date is known for the account yet')).toBe('awaiting-facts');
+    expect(ruleIdOf('no-strategy: no active strategy of the tenant admits the account')).toBe('awaiting-facts');
+    expect(ruleIdOf('US-HOURS: outside 08:00–21:00')).toBe('US-HOURS');
+  });
+
   it('cost per unit collected = Σ sent × channel cost ÷ collected', () => {
     // 3 calls at 1.50 and 20 SMS at 0.05 = 5.50 to collect 1,100.00.
     const cost = contactCostMinor({ CHANNEL_CALL: 3, CHANNEL_SMS: 20 }, (c) => (c === 'CHANNEL_CALL' ? 150 : 5));

@@ -175,8 +175,16 @@ export function promiseToPayRateOf(byOutcome: Readonly<Record<string, number>>):
 /** The rule id of a refusal reason written `<rule id>: <message>` (the whole reason when it has no colon). */
 export function ruleIdOf(reason: string): string {
   const i = reason.indexOf(':');
-  return (i < 0 ? reason : reason.slice(0, i)).trim() || 'unspecified';
+  const id = (i < 0 ? reason : reason.slice(0, i)).trim() || 'unspecified';
+  return id.startsWith('no-') ? AWAITING_FACTS : id;
 }
+
+/**
+ * One bucket for the planner's own refusals for want of facts (`no-due-date`, `no-strategy`,
+ * `no-debtor-facts`, `no-rule-pack`, `no-channel`): which of them a decision cites depends on which
+ * event reached the orchestrator first, and none of them is the contact law refusing.
+ */
+export const AWAITING_FACTS = 'awaiting-facts';
 
 /** Σ over channels of contacts sent × the channel's cost per contact (minor units). */
 export function contactCostMinor(

@@ -10,7 +10,8 @@ import {
   parseForm,
   verifyTwilioSignature,
 } from '../domain';
-import { Fetch, retryAfterMs } from '../http';
+import { Fetch } from '../http';
+import { createTwilioResource } from '../twilio-rest';
 
 export interface TwilioConfig {
   /** https://api.twilio.com in production; the stand-in's URL in tests. */
@@ -30,12 +31,6 @@ export interface TwilioConfig {
 const INVALID_NUMBER = new Set([21211, 21214, 21217, 21401, 21407, 21421, 21614]);
 /** Refused for good for this message (opted out, blocked, permission). */
 const REJECTED = new Set([21408, 21610, 21612, 30004, 30007]);
-
-interface TwilioError {
-  code?: number;
-  message?: string;
-  status?: number;
-}
 
 const STATUS: Record<string, DeliveryStatus | undefined> = {
   sent: 'sent',
@@ -72,41 +67,15 @@ export class TwilioSmsProvider implements ChannelProvider {
       form.set('From', slot.sender);
     }
     if (this.config.statusCallback) form.set('StatusCallback', this.config.statusCallback);
-    const url = `${this.config.baseUrl}/2010-04-01/Accounts/${encodeURIComponent(this.config.accountSid)}/Messages.json`;
-    let res: Response;
-    try {
-      res = await this.fetch(url, {
-        method: 'POST',
-        headers: {
-          authorization:
-            'Basic ' + Buffer.from(`${this.config.accountSid}:${this.config.authToken}`).toString('base64'),
-          'content-type': 'application/x-www-form-urlencoded',
-          'idempotency-key': `${message.tenantId}:${message.idempotencyKey}`,
-        },
-        body: form.toString(),
-      });
-    } catch (err) {
-      return { ok: false, failure: { kind: 'transient', code: 'network', detail: String(err) } };
-    }
-    const body = (await res.json().catch(() => ({}))) as TwilioError & { sid?: string };
-    if (res.ok && body.sid) return { ok: true, providerMessageId: body.sid };
-    const code = body.code ?? res.status;
-    const detail = body.message ?? `HTTP ${res.status}`;
-    if (res.status === 429 || code === 20429)
-      return {
-        ok: false,
-        failure: {
-          kind: 'rate-limited',
-          code: String(code),
-          retryAfterMs: retryAfterMs(res.headers.get('retry-after'), this.now()),
-        },
-      };
-    if (res.status >= 500) return { ok: false, failure: { kind: 'transient', code: String(code), detail } };
-    if (INVALID_NUMBER.has(code))
-      return { ok: false, failure: { kind: 'invalid-recipient', code: String(code), detail } };
-    if (REJECTED.has(code) || res.status >= 400)
-      return { ok: false, failure: { kind: 'rejected', code: String(code), detail } };
-    return { ok: false, failure: { kind: 'transient', code: String(code), detail } };
+    return createTwilioResource(
+      this.fetch,
+      this.config,
+      'Messages',
+      form,
+      `${message.tenantId}:${message.idempotencyKey}`,
+      this.now,
+      { invalidRecipient: INVALID_NUMBER, rejected: REJECTED },
+    );
   }
 
   verifySignature(request: WebhookRequest): boolean {

@@ -10,7 +10,8 @@ import {
   parseForm,
   verifyTwilioSignature,
 } from '../domain';
-import { Fetch, retryAfterMs } from '../http';
+import { Fetch } from '../http';
+import { createTwilioResource } from '../twilio-rest';
 
 export interface TwilioVoiceConfig {
   /** https://api.twilio.com in production; the stand-in's URL in tests. */
@@ -82,41 +83,15 @@ export class TwilioVoiceProvider implements ChannelProvider {
       for (const e of ['initiated', 'ringing', 'answered', 'completed']) form.append('StatusCallbackEvent', e);
     }
     if (this.config.machineDetection ?? true) form.set('MachineDetection', 'Enable');
-    const url = `${this.config.baseUrl}/2010-04-01/Accounts/${encodeURIComponent(this.config.accountSid)}/Calls.json`;
-    let res: Response;
-    try {
-      res = await this.fetch(url, {
-        method: 'POST',
-        headers: {
-          authorization:
-            'Basic ' + Buffer.from(`${this.config.accountSid}:${this.config.authToken}`).toString('base64'),
-          'content-type': 'application/x-www-form-urlencoded',
-          'idempotency-key': `${message.tenantId}:${message.idempotencyKey}`,
-        },
-        body: form.toString(),
-      });
-    } catch (err) {
-      return { ok: false, failure: { kind: 'transient', code: 'network', detail: String(err) } };
-    }
-    const body = (await res.json().catch(() => ({}))) as { code?: number; message?: string; sid?: string };
-    if (res.ok && body.sid) return { ok: true, providerMessageId: body.sid };
-    const code = body.code ?? res.status;
-    const detail = body.message ?? `HTTP ${res.status}`;
-    if (res.status === 429 || code === 20429)
-      return {
-        ok: false,
-        failure: {
-          kind: 'rate-limited',
-          code: String(code),
-          retryAfterMs: retryAfterMs(res.headers.get('retry-after'), this.now()),
-        },
-      };
-    if (res.status >= 500) return { ok: false, failure: { kind: 'transient', code: String(code), detail } };
-    if (INVALID_NUMBER.has(code))
-      return { ok: false, failure: { kind: 'invalid-recipient', code: String(code), detail } };
-    if (REJECTED.has(code) || res.status >= 400)
-      return { ok: false, failure: { kind: 'rejected', code: String(code), detail } };
-    return { ok: false, failure: { kind: 'transient', code: String(code), detail } };
+    return createTwilioResource(
+      this.fetch,
+      this.config,
+      'Calls',
+      form,
+      `${message.tenantId}:${message.idempotencyKey}`,
+      this.now,
+      { invalidRecipient: INVALID_NUMBER, rejected: REJECTED },
+    );
   }
 
   verifySignature(request: WebhookRequest): boolean {

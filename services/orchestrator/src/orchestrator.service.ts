@@ -23,6 +23,15 @@ import { CHANNEL_PROVIDERS, ChannelProviders, channelProvidersFromEnv } from './
 import { ContactDirectory, GrpcContactDirectory } from './dispatch/contact-directory';
 import { DISPATCH, DISPATCH_CHECK_MS, DispatchScheduler } from './dispatch/dispatch.scheduler';
 import { DispatchDependencies, DispatchDueContactsUseCase } from './dispatch/usecases/dispatch-due.usecase';
+import { loadDispatchConfig } from './dispatch/config';
+import {
+  LETTER_EXPORT,
+  LETTER_EXPORT_CHECK_MS,
+  LetterExportScheduler,
+  LetterExportUseCase,
+} from './dispatch/usecases/letter-export.usecase';
+import { PgSubmissionLog } from './channels/email/email-submissions';
+import { OrchestratorChannelWork1763900008300 } from './migrations/1763900008300-orchestrator-channel-work';
 import { loadPlannerConfig } from './planning/config';
 import { plannerHandlers } from './planning/planner.consumer';
 import { PlannerRepository } from './planning/planner.repository';
@@ -41,6 +50,8 @@ export interface OrchestratorServiceDependencies {
   providers?: ChannelProviders;
   /** Overrides of the dispatcher's waits and test seams. */
   dispatch?: Partial<Pick<DispatchDependencies, 'delay' | 'random' | 'backoff' | 'afterProviderCall'>>;
+  /** Where the daily letter files go; by default LETTER_EXPORT_DIR (no letters without one). */
+  letterExportDir?: string;
   /** Where escalations go; by default a call task in the orchestrator's agent work queues. */
   escalation?: AgentEscalation;
 }
@@ -69,21 +80,37 @@ export function createOrchestratorService(deps: OrchestratorServiceDependencies 
       OrchestratorPlanner1763900007000,
       OrchestratorAgentQueues1763900007100,
       OrchestratorReplies1763900007110,
+      OrchestratorChannelWork1763900008300,
     ],
     module: (ctx) => {
       const config = loadPlannerConfig();
+      const dispatchConfig = loadDispatchConfig();
       const channels = providersOnce();
+      // SMTP has no idempotency key: the provider records its submissions in this database.
+      channels.email?.useSubmissionLog(new PgSubmissionLog(ctx.dataSource, () => ctx.clock.now()));
       const planner = plannerFor(ctx);
+      const directory = deps.directory ?? new GrpcContactDirectory(config.ledger.grpcAddress, config.ledger.apiKeys);
+      const links = new PaymentLinkSigner(config.paymentLinks.secret, config.paymentLinks.baseUrl);
+      const letterDir = deps.letterExportDir ?? dispatchConfig.letters.directory;
       const dispatcher = new DispatchDueContactsUseCase(ctx, repo, planner, {
-        providers: { email: channels.email, sms: channels.sms, whatsapp: channels.whatsapp },
-        directory: deps.directory ?? new GrpcContactDirectory(config.ledger.grpcAddress, config.ledger.apiKeys),
-        links: new PaymentLinkSigner(config.paymentLinks.secret, config.paymentLinks.baseUrl),
+        providers: { email: channels.email, sms: channels.sms, whatsapp: channels.whatsapp, call: channels.call },
+        directory,
+        links,
         linkDays: config.paymentLinks.days,
         optOutUrl: config.optOutUrl,
         delay: (ms) => sleep(ms),
         random: Math.random,
+        letters: letterDir !== undefined,
+        fieldVisitQueue: dispatchConfig.fieldVisitQueue,
         ...deps.dispatch,
       });
+      const letterExport = new LetterExportUseCase(
+        ctx,
+        repo,
+        dispatcher,
+        { ...dispatchConfig.letters, directory: letterDir ?? '' },
+        { directory, links, linkDays: config.paymentLinks.days, optOutUrl: config.optOutUrl },
+      );
       return {
         module: class OrchestratorModule {},
         controllers: [
@@ -113,6 +140,10 @@ export function createOrchestratorService(deps: OrchestratorServiceDependencies 
           { provide: DISPATCH, useValue: dispatcher },
           { provide: DISPATCH_CHECK_MS, useValue: config.dispatchCheckMs },
           DispatchScheduler,
+          { provide: LETTER_EXPORT, useValue: letterExport },
+          // Without an export directory there are no letters to export: no timer.
+          { provide: LETTER_EXPORT_CHECK_MS, useValue: letterDir ? dispatchConfig.letters.checkMs : 0 },
+          LetterExportScheduler,
         ],
       };
     },

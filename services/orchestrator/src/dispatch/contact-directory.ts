@@ -9,8 +9,10 @@ import { AppError, PromiseClient, grpcClient, metadataFromPrincipalHeaders } fro
 export interface DebtorAddresses {
   readonly fullName: string;
   readonly email?: string;
-  /** E.164: SMS and WhatsApp. */
+  /** E.164: SMS, WhatsApp and calls. */
   readonly phone?: string;
+  /** The postal address, one line as the ledger keeps it: letters and field visits. */
+  readonly postal?: string;
 }
 
 export interface ContactDirectory {
@@ -29,6 +31,7 @@ export function addressesFrom(debtor: ledger.Debtor): DebtorAddresses {
     fullName: debtor.displayName,
     email: pick(debtor.contactPoints, 'email'),
     phone: pick(debtor.contactPoints, 'phone'),
+    postal: pick(debtor.contactPoints, 'address'),
   };
 }
 

@@ -2,7 +2,7 @@ import { orchestratorAgents } from '@collections/contracts';
 import { AppError } from '@collections/platform';
 
 /** What an agent is asked to do; the same words as the table's `kind` column. */
-export const AGENT_TASK_KINDS = ['call', 'review_reply', 'negotiate'] as const;
+export const AGENT_TASK_KINDS = ['call', 'review_reply', 'negotiate', 'field_visit'] as const;
 export type AgentTaskKindName = (typeof AGENT_TASK_KINDS)[number];
 
 export type AgentTaskStateName = 'open' | 'claimed' | 'completed';
@@ -52,6 +52,7 @@ const KIND_TO_PROTO: Record<AgentTaskKindName, orchestratorAgents.AgentTaskKind>
   call: orchestratorAgents.AgentTaskKind.AGENT_TASK_KIND_CALL,
   review_reply: orchestratorAgents.AgentTaskKind.AGENT_TASK_KIND_REVIEW_REPLY,
   negotiate: orchestratorAgents.AgentTaskKind.AGENT_TASK_KIND_NEGOTIATE,
+  field_visit: orchestratorAgents.AgentTaskKind.AGENT_TASK_KIND_FIELD_VISIT,
 };
 
 export function kindToProto(kind: AgentTaskKindName): orchestratorAgents.AgentTaskKind {

@@ -10,6 +10,24 @@ export interface SmtpEmailConfig {
   messageIdDomain?: string;
   secure?: boolean;
   auth?: { user: string; pass: string };
+  /** Where each submission is recorded before and after the SMTP transaction (see SubmissionLog). */
+  submissions?: SubmissionLog;
+}
+
+/**
+ * SMTP has no idempotency key: a server that accepted a message takes the same message again.
+ * The provider records each submission, so a key is submitted once however often it is sent:
+ * `begin` before the SMTP transaction (`new`, or what an earlier submission of the key came to),
+ * `accepted` after the server's 250, `abandon` when the server refused it (a later send may try
+ * again). A submission begun and never finished (`in-doubt`: the process died during the SMTP
+ * transaction or before recording the 250) is taken as sent and not submitted again — at most
+ * once: a dunning e-mail sent twice counts against the debtor's contact limits; one lost in that
+ * instant is followed by the cadence's next step.
+ */
+export interface SubmissionLog {
+  begin(tenantId: string, idempotencyKey: string, messageId: string): Promise<'new' | 'accepted' | 'in-doubt'>;
+  accepted(tenantId: string, idempotencyKey: string): Promise<void>;
+  abandon(tenantId: string, idempotencyKey: string): Promise<void>;
 }
 
 /** The Message-ID a message gets for its idempotency key: the same on every retry, so receivers can dedupe. */
@@ -30,6 +48,7 @@ export class SmtpEmailProvider implements ChannelProvider {
   readonly channel = 'email' as const;
   private readonly transport: Transporter;
   private readonly domain: string;
+  private submissions?: SubmissionLog;
 
   constructor(private readonly config: SmtpEmailConfig) {
     this.transport = createTransport({
@@ -41,12 +60,21 @@ export class SmtpEmailProvider implements ChannelProvider {
       connectionTimeout: 10_000,
     });
     this.domain = config.messageIdDomain ?? config.from.split('@')[1] ?? 'localhost';
+    this.submissions = config.submissions;
+  }
+
+  /** The service attaches its database's log when the provider came without one. */
+  useSubmissionLog(log: SubmissionLog): void {
+    this.submissions ??= log;
   }
 
   async send(message: OutboundMessage): Promise<SendResult> {
     if (!isEmailAddress(message.to))
       return { ok: false, failure: { kind: 'invalid-recipient', code: 'address', detail: 'not an email address' } };
     const messageId = messageIdFor(message, this.domain);
+    const log = this.submissions;
+    const before = await log?.begin(message.tenantId, message.idempotencyKey, messageId);
+    if (before === 'accepted' || before === 'in-doubt') return { ok: true, providerMessageId: messageId };
     try {
       await this.transport.sendMail({
         from: this.config.from,
@@ -56,21 +84,13 @@ export class SmtpEmailProvider implements ChannelProvider {
         messageId,
         headers: { 'X-Idempotency-Key': message.idempotencyKey },
       });
-      return { ok: true, providerMessageId: messageId };
     } catch (raw) {
-      const err = raw as SmtpError;
-      const code = err.responseCode;
-      const detail = err.response ?? err.message ?? String(raw);
-      if (code !== undefined && code >= 500) {
-        // 550/551/553 on RCPT: the mailbox does not exist or is not accepted — permanent.
-        if (err.code === 'EENVELOPE' && [550, 551, 553].includes(code))
-          return { ok: false, failure: { kind: 'invalid-recipient', code: String(code), detail } };
-        return { ok: false, failure: { kind: 'rejected', code: String(code), detail } };
-      }
-      if (code === 421 || code === 450 || code === 452)
-        return { ok: false, failure: { kind: 'rate-limited', code: String(code) } };
-      return { ok: false, failure: { kind: 'transient', code: String(code ?? err.code ?? 'error'), detail } };
+      // The server (or the connection) said no while this process was alive to hear it: not sent.
+      await log?.abandon(message.tenantId, message.idempotencyKey);
+      return smtpFailure(raw);
     }
+    await log?.accepted(message.tenantId, message.idempotencyKey);
+    return { ok: true, providerMessageId: messageId };
   }
 
   verifySignature(): boolean {
@@ -84,4 +104,20 @@ export class SmtpEmailProvider implements ChannelProvider {
   close(): void {
     this.transport.close();
   }
+}
+
+/** What an SMTP refusal means: 5xx permanent (a refused mailbox invalid), 421/450/452 slow down, else retry. */
+function smtpFailure(raw: unknown): SendResult {
+  const err = raw as SmtpError;
+  const code = err.responseCode;
+  const detail = err.response ?? err.message ?? String(raw);
+  if (code !== undefined && code >= 500) {
+    // 550/551/553 on RCPT: the mailbox does not exist or is not accepted — permanent.
+    if (err.code === 'EENVELOPE' && [550, 551, 553].includes(code))
+      return { ok: false, failure: { kind: 'invalid-recipient', code: String(code), detail } };
+    return { ok: false, failure: { kind: 'rejected', code: String(code), detail } };
+  }
+  if (code === 421 || code === 450 || code === 452)
+    return { ok: false, failure: { kind: 'rate-limited', code: String(code) } };
+  return { ok: false, failure: { kind: 'transient', code: String(code ?? err.code ?? 'error'), detail } };
 }

@@ -11,13 +11,14 @@ import {
   OutboundMessage,
   ReliableSender,
 } from '../../channels/domain';
+import { createAgentTask } from '../../agents';
 import { Channel } from '../../policy/domain';
-import { RULE_PACKS } from '../../policy/packs';
 import { checkPolicy } from '../../planning/domain/contact-plan';
 import { PlannerRepository, ScheduleRow } from '../../planning/planner.repository';
 import { PlanAccountUseCase, channelCode, recordDecision } from '../../planning/usecases/plan-account.usecase';
-import { DEFAULT_TEMPLATES, LOCALES, Locale, PaymentLinkSigner, renderMessage } from '../../templates/domain';
-import { ContactDirectory, DebtorAddresses } from '../contact-directory';
+import { PaymentLinkSigner } from '../../templates/domain';
+import { ContactDirectory } from '../contact-directory';
+import { addressFor, composeMessage } from '../message-content';
 
 const { ContactFailure } = orchestratorDispatch;
 
@@ -32,6 +33,13 @@ export interface DispatchDependencies {
   delay: (ms: number) => Promise<void>;
   random: () => number;
   backoff?: BackoffPolicy;
+  /**
+   * Letters go to the daily print batch (`letter_print_item`, exported by LetterExportUseCase)
+   * when a letter export is configured; without one a letter step has no route.
+   */
+  letters?: boolean;
+  /** The agent queue a field visit is put in (default `field-visits`). */
+  fieldVisitQueue?: string;
   /** Test seam: runs after the provider call and before its outcome is recorded (a crash there). */
   afterProviderCall?: (scheduleId: string) => Promise<void>;
 }
@@ -41,21 +49,21 @@ export interface DispatchSummary {
   failed: number;
   deferred: number;
   skipped: number;
+  /** Letters put in the print batch: sent (ContactSent) when the batch is exported. */
+  queued: number;
 }
 
-type Failure = { failure: orchestratorDispatch.ContactFailure; code: string; attempts: number };
+export type Failure = { failure: orchestratorDispatch.ContactFailure; code: string; attempts: number };
+
+const emptySummary = (): DispatchSummary => ({ sent: 0, failed: 0, deferred: 0, skipped: 0, queued: 0 });
+
+const noRoute = (code: string): Failure => ({ failure: ContactFailure.CONTACT_FAILURE_NO_ROUTE, code, attempts: 0 });
 
 /** What the dispatcher keeps of an address: a hash, so an opt-out from it finds its debtor without PII. */
 export function addressHash(tenantId: string, channel: string, address: string): string {
   const normal = channel === 'email' ? address.trim().toLowerCase() : '+' + address.replace(/\D/g, '');
   return createHash('sha256').update(`${tenantId}\u0000${channel}\u0000${normal}`).digest('hex');
 }
-
-const localeOf = (language: string, jurisdiction: string): Locale => {
-  const l = language.slice(0, 2).toLowerCase();
-  if ((LOCALES as readonly string[]).includes(l)) return l as Locale;
-  return jurisdiction === 'BR' ? 'pt' : jurisdiction === 'US' ? 'en' : 'es';
-};
 
 /**
  * Sends the contacts whose time has come. For each due row: plan the account again (a stop
@@ -64,6 +72,11 @@ const localeOf = (language: string, jurisdiction: string): Locale => {
  * idempotency key, and record the outcome with its event. A row left `sending` by a process that
  * died is sent again with the same key (`reconcile`): the provider and the outcome store answer
  * the first send's result, so each decision is sent once.
+ *
+ * Calls go to the voice bot's provider like any electronic send. A letter is put in the daily
+ * print batch (the row stays `sending` until the batch's file is exported, then ContactSent); a
+ * visit becomes a `field_visit` task in the agent queues (AgentTaskCreated, and ContactSent with
+ * the task id), in one transaction with the row.
  */
 export class DispatchDueContactsUseCase {
   constructor(
@@ -75,7 +88,7 @@ export class DispatchDueContactsUseCase {
 
   /** Due rows, oldest first, a batch at a time, until none is due. */
   async run(batchSize = 100): Promise<DispatchSummary> {
-    const summary: DispatchSummary = { sent: 0, failed: 0, deferred: 0, skipped: 0 };
+    const summary = emptySummary();
     const seen = new Set<string>();
     for (;;) {
       const due = (await this.ctx.dataSource.query(
@@ -93,9 +106,12 @@ export class DispatchDueContactsUseCase {
 
   /** Rows left `sending` (the process died mid-send): sent again under the same idempotency key. */
   async reconcile(): Promise<DispatchSummary> {
-    const summary: DispatchSummary = { sent: 0, failed: 0, deferred: 0, skipped: 0 };
+    const summary = emptySummary();
+    // A letter waiting in an open print batch is not lost: the export finishes it.
     const rows = (await this.ctx.dataSource.query(
-      `SELECT * FROM contact_schedule WHERE status = 'sending' ORDER BY due_at, id`,
+      `SELECT * FROM contact_schedule s WHERE status = 'sending'
+          AND NOT EXISTS (SELECT 1 FROM letter_print_item l WHERE l.tenant_id = s.tenant_id AND l.schedule_id = s.id)
+        ORDER BY due_at, id`,
     )) as ScheduleRow[];
     for (const row of rows) summary[await this.dispatch(row, true)] += 1;
     return summary;
@@ -106,7 +122,13 @@ export class DispatchDueContactsUseCase {
     if (!claimed || claimed === 'deferred') return claimed === 'deferred' ? 'deferred' : 'skipped';
     let result: DeliveryOutcome | Failure;
     try {
-      result = await this.send(claimed);
+      if (claimed.channel === 'letter' || claimed.channel === 'visit') {
+        const handedOff = await this.handOff(claimed);
+        if (typeof handedOff === 'string') return handedOff;
+        result = handedOff;
+      } else {
+        result = await this.send(claimed);
+      }
     } catch (err) {
       // Nothing reached a provider's answer (the ledger or the database failed): try again in a minute.
       this.ctx.logger.warn({ err, scheduleId: claimed.id }, 'contact send failed before an outcome; retried later');
@@ -120,7 +142,6 @@ export class DispatchDueContactsUseCase {
     return this.record(claimed, result);
   }
 
-  /** Plans again, checks the law at this instant, and marks the row `sending` — or says why not. */
   private async claim(row: ScheduleRow): Promise<ScheduleRow | 'deferred' | undefined> {
     return this.ctx.dataSource.transaction(async (tx) => {
       const outbox = this.ctx.backbone.outbox;
@@ -170,57 +191,13 @@ export class DispatchDueContactsUseCase {
   }
 
   private async send(row: ScheduleRow): Promise<DeliveryOutcome | Failure> {
-    const noRoute = (code: string): Failure => ({
-      failure: ContactFailure.CONTACT_FAILURE_NO_ROUTE,
-      code,
-      attempts: 0,
-    });
     const channel = row.channel as Channel;
     const provider = this.deps.providers[channel as ChannelName];
-    const template = DEFAULT_TEMPLATES[row.template];
     if (!provider) return noRoute('no-provider');
-    if (!template) return noRoute('no-template');
-    const [account, debtor] = await Promise.all([
-      this.ctx.dataSource.query(`SELECT * FROM planner_account WHERE tenant_id = $1 AND account_id = $2`, [
-        row.tenant_id,
-        row.account_id,
-      ]) as Promise<{ reference: string; balance_minor: string; currency: string; due_date: string }[]>,
-      this.repo.debtorOf(this.ctx.dataSource, row.tenant_id, row.account_id),
-    ]);
-    if (!account[0] || !debtor?.jurisdiction) return noRoute('no-facts');
-    const addresses: DebtorAddresses | undefined = await this.deps.directory.addressesOf(row.tenant_id, row.debtor_id);
-    const to = channel === 'email' ? addresses?.email : addresses?.phone;
-    if (!addresses || !to) return noRoute('no-address');
-    const locale = localeOf(debtor.language, debtor.jurisdiction);
-    const now = this.ctx.clock.now();
-    const link = this.deps.links.sign({
-      tenantId: row.tenant_id,
-      accountId: row.account_id,
-      expiresAt: new Date(now.getTime() + this.deps.linkDays * 86_400_000),
-    });
-    const a = account[0];
-    const variables = {
-      debtor: {
-        firstName: addresses.fullName.split(/\s+/)[0] ?? addresses.fullName,
-        fullName: addresses.fullName,
-        timeZone: debtor.timeZone,
-      },
-      account: {
-        reference: a.reference || row.account_id,
-        balanceMinor: Number(a.balance_minor),
-        currency: a.currency.trim(),
-        dueDate: a.due_date,
-      },
-      paymentLink: { url: link.url, expiresAt: link.expiresAt },
-    };
-    const rendered = renderMessage({
-      template,
-      locale,
-      channel,
-      pack: RULE_PACKS[debtor.jurisdiction],
-      variables,
-      optOutUrl: this.deps.optOutUrl,
-    });
+    const content = await composeMessage(this.sources(), row, channel, this.ctx.clock.now());
+    if ('missing' in content) return noRoute(content.missing);
+    const { rendered, variables, locale } = content;
+    const to = addressFor(content.addresses, channel)!;
     const message: OutboundMessage = {
       idempotencyKey: row.id,
       tenantId: row.tenant_id,
@@ -232,13 +209,13 @@ export class DispatchDueContactsUseCase {
             template: {
               name: row.template.replace(/-/g, '_'),
               language: locale,
-              parameters: [variables.debtor.firstName, variables.account.reference, link.url],
+              parameters: [variables.debtor.firstName, variables.account.reference, variables.paymentLink.url],
             },
           }
         : {}),
     };
     // A phone number is the debtor's on every phone channel: a STOP on WhatsApp reaches them before any WhatsApp.
-    for (const owned of channel === 'email' ? ['email'] : ['sms', 'whatsapp'])
+    for (const owned of channel === 'email' ? ['email'] : ['sms', 'whatsapp', 'call'])
       await this.ctx.dataSource.query(
         `INSERT INTO contact_address_owner (tenant_id, channel, address_hash, debtor_id) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
         [row.tenant_id, owned, addressHash(row.tenant_id, owned, to), row.debtor_id],
@@ -254,7 +231,55 @@ export class DispatchDueContactsUseCase {
     return sender.send(message);
   }
 
-  private async record(row: ScheduleRow, result: DeliveryOutcome | Failure): Promise<keyof DispatchSummary> {
+  private sources() {
+    return { dataSource: this.ctx.dataSource, repo: this.repo, ...this.deps };
+  }
+
+  /**
+   * A letter or a visit: no electronic send. Both need the debtor's postal address (asked of the
+   * ledger now, never stored). A letter is put in the print batch, once per row, and stays
+   * `sending` until its batch is exported; a visit is a field_visit task in the agent queues,
+   * recorded as sent with the task's id in the same transaction.
+   */
+  private async handOff(row: ScheduleRow): Promise<'queued' | 'sent' | 'skipped' | Failure> {
+    if (row.channel === 'letter' && !this.deps.letters) return noRoute('no-provider');
+    const now = this.ctx.clock.now();
+    const content = await composeMessage(this.sources(), row, row.channel, now);
+    if ('missing' in content) return noRoute(content.missing);
+    return this.ctx.dataSource.transaction(async (tx) => {
+      const account = await this.repo.lockAccount(tx, row.tenant_id, row.account_id);
+      const [current] = (await tx.query(
+        `SELECT * FROM contact_schedule WHERE tenant_id = $1 AND id = $2 AND status = 'sending' FOR UPDATE`,
+        [row.tenant_id, row.id],
+      )) as ScheduleRow[];
+      if (!current || !account) return 'skipped';
+      if (row.channel === 'letter') {
+        await tx.query(
+          `INSERT INTO letter_print_item (tenant_id, schedule_id, account_id, debtor_id, template, status, queued_at)
+           VALUES ($1, $2, $3, $4, $5, 'queued', $6) ON CONFLICT DO NOTHING`,
+          [row.tenant_id, row.id, row.account_id, row.debtor_id, row.template, now],
+        );
+        return 'queued';
+      }
+      const { task } = await createAgentTask(tx, this.ctx.backbone.outbox, {
+        tenantId: row.tenant_id,
+        accountId: row.account_id,
+        kind: 'field_visit',
+        queue: this.deps.fieldVisitQueue ?? 'field-visits',
+        segment: account.segment,
+        language: content.locale,
+        reason: `strategy ${row.strategy_id} step ${row.step_id}: field visit (${row.template})`,
+        causedByEventId: `visit:${row.id}`,
+        dueAt: now,
+        now,
+      });
+      await this.markSent(tx, current, task.id, 1);
+      return 'sent';
+    });
+  }
+
+  /** Records what a send came to (also for a letter once its print batch is exported). */
+  async record(row: ScheduleRow, result: DeliveryOutcome | Failure): Promise<keyof DispatchSummary> {
     return this.ctx.dataSource.transaction(async (tx) => {
       // The account first, then its row: the same lock order as the planner's, so no deadlock with a consumer.
       await this.repo.lockAccount(tx, row.tenant_id, row.account_id);
@@ -263,39 +288,8 @@ export class DispatchDueContactsUseCase {
         [row.tenant_id, row.id],
       )) as ScheduleRow[];
       if (!current) return 'skipped';
-      const now = this.ctx.clock.now();
-      const outbox = this.ctx.backbone.outbox;
       if ('status' in result && result.status === 'sent') {
-        await tx.query(
-          `UPDATE contact_schedule SET status = 'sent', sent_at = $3, provider_message_id = $4, updated_at = $3
-            WHERE tenant_id = $1 AND id = $2`,
-          [row.tenant_id, row.id, now, result.providerMessageId],
-        );
-        await tx.query(
-          `UPDATE planner_account SET steps_done = array_append(steps_done, $3)
-            WHERE tenant_id = $1 AND account_id = $2 AND NOT ($3 = ANY (steps_done))`,
-          [row.tenant_id, row.account_id, row.step_id],
-        );
-        await outbox.add(tx, {
-          type: 'collections.orchestrator.v1.ContactSent',
-          key: row.account_id,
-          tenantId: row.tenant_id,
-          time: now,
-          payload: {
-            scheduleId: row.id,
-            decisionId: current.decision_id,
-            accountId: row.account_id,
-            channel: channelCode(row.channel),
-            template: row.template,
-            strategyId: row.strategy_id,
-            armId: row.arm_id,
-            stepId: row.step_id,
-            providerMessageId: result.providerMessageId,
-            attempts: result.attempts,
-            sentAt: now,
-          },
-        });
-        await this.planner.plan(tx, outbox, row.tenant_id, row.account_id, { id: `dispatch:${row.id}` });
+        await this.markSent(tx, current, result.providerMessageId, result.attempts);
         return 'sent';
       }
       const failure: Failure =
@@ -307,11 +301,42 @@ export class DispatchDueContactsUseCase {
     });
   }
 
-  /**
-   * A failed contact: the row is closed (an invalid address is marked so, and never tried again on
-   * this row), the step fails over to its fallback channel or is given up, and the account is
-   * planned again.
-   */
+  /** The row sent, its ContactSent, the step done, and the account planned again; in the caller's transaction. */
+  private async markSent(tx: EntityManager, row: ScheduleRow, providerMessageId: string, attempts: number) {
+    const now = this.ctx.clock.now();
+    const outbox = this.ctx.backbone.outbox;
+    await tx.query(
+      `UPDATE contact_schedule SET status = 'sent', sent_at = $3, provider_message_id = $4, updated_at = $3
+        WHERE tenant_id = $1 AND id = $2`,
+      [row.tenant_id, row.id, now, providerMessageId],
+    );
+    await tx.query(
+      `UPDATE planner_account SET steps_done = array_append(steps_done, $3)
+        WHERE tenant_id = $1 AND account_id = $2 AND NOT ($3 = ANY (steps_done))`,
+      [row.tenant_id, row.account_id, row.step_id],
+    );
+    await outbox.add(tx, {
+      type: 'collections.orchestrator.v1.ContactSent',
+      key: row.account_id,
+      tenantId: row.tenant_id,
+      time: now,
+      payload: {
+        scheduleId: row.id,
+        decisionId: row.decision_id,
+        accountId: row.account_id,
+        channel: channelCode(row.channel),
+        template: row.template,
+        strategyId: row.strategy_id,
+        armId: row.arm_id,
+        stepId: row.step_id,
+        providerMessageId,
+        attempts,
+        sentAt: now,
+      },
+    });
+    await this.planner.plan(tx, outbox, row.tenant_id, row.account_id, { id: `dispatch:${row.id}` });
+  }
+
   private async fail(tx: EntityManager, row: ScheduleRow, f: Failure): Promise<void> {
     const now = this.ctx.clock.now();
     const invalid = f.failure === ContactFailure.CONTACT_FAILURE_INVALID_ADDRESS;

@@ -1,0 +1,107 @@
+import { DataSource } from 'typeorm';
+import { Channel, Jurisdiction } from '../policy/domain';
+import { RULE_PACKS } from '../policy/packs';
+import { PlannerRepository, ScheduleRow } from '../planning/planner.repository';
+import {
+  DEFAULT_TEMPLATES,
+  LOCALES,
+  Locale,
+  MessageVariables,
+  PaymentLinkSigner,
+  RenderedMessage,
+  renderMessage,
+} from '../templates/domain';
+import { ContactDirectory, DebtorAddresses } from './contact-directory';
+
+/** What a contact says to whom: read at the moment it goes out, never stored (names and addresses are PII). */
+export interface MessageContent {
+  readonly addresses: DebtorAddresses;
+  readonly locale: Locale;
+  readonly variables: MessageVariables;
+  readonly rendered: RenderedMessage;
+}
+
+export interface ContentSources {
+  readonly dataSource: DataSource;
+  readonly repo: PlannerRepository;
+  readonly directory: ContactDirectory;
+  readonly links: PaymentLinkSigner;
+  /** Days a payment link stays valid. */
+  readonly linkDays: number;
+  readonly optOutUrl: string;
+}
+
+export const localeOf = (language: string, jurisdiction: string): Locale => {
+  const l = language.slice(0, 2).toLowerCase();
+  if ((LOCALES as readonly string[]).includes(l)) return l as Locale;
+  return jurisdiction === 'BR' ? 'pt' : jurisdiction === 'US' ? 'en' : 'es';
+};
+
+/**
+ * The contact's message for `channel`: the account's facts, the debtor's name and addresses from
+ * the ledger, a signed payment link valid from `now`, the template in the debtor's locale — or
+ * why there is none (`no-template`, `no-facts`, `no-address`).
+ */
+export async function composeMessage(
+  s: ContentSources,
+  row: Pick<ScheduleRow, 'tenant_id' | 'account_id' | 'debtor_id' | 'template'>,
+  channel: Channel,
+  now: Date,
+): Promise<MessageContent | { missing: 'no-template' | 'no-facts' | 'no-address' }> {
+  const template = DEFAULT_TEMPLATES[row.template];
+  if (!template) return { missing: 'no-template' };
+  const [account, debtor] = await Promise.all([
+    s.dataSource.query(`SELECT * FROM planner_account WHERE tenant_id = $1 AND account_id = $2`, [
+      row.tenant_id,
+      row.account_id,
+    ]) as Promise<{ reference: string; balance_minor: string; currency: string; due_date: string }[]>,
+    s.repo.debtorOf(s.dataSource, row.tenant_id, row.account_id),
+  ]);
+  if (!account[0] || !debtor?.jurisdiction) return { missing: 'no-facts' };
+  const addresses = await s.directory.addressesOf(row.tenant_id, row.debtor_id);
+  if (!addresses || !addressFor(addresses, channel)) return { missing: 'no-address' };
+  const jurisdiction: Jurisdiction = debtor.jurisdiction;
+  const locale = localeOf(debtor.language, jurisdiction);
+  const link = s.links.sign({
+    tenantId: row.tenant_id,
+    accountId: row.account_id,
+    expiresAt: new Date(now.getTime() + s.linkDays * 86_400_000),
+  });
+  const a = account[0];
+  const variables: MessageVariables = {
+    debtor: {
+      firstName: addresses.fullName.split(/\s+/)[0] ?? addresses.fullName,
+      fullName: addresses.fullName,
+      timeZone: debtor.timeZone,
+    },
+    account: {
+      reference: a.reference || row.account_id,
+      balanceMinor: Number(a.balance_minor),
+      currency: a.currency.trim(),
+      dueDate: a.due_date,
+    },
+    paymentLink: { url: link.url, expiresAt: link.expiresAt },
+  };
+  const rendered = renderMessage({
+    template,
+    locale,
+    channel,
+    pack: RULE_PACKS[jurisdiction],
+    variables,
+    optOutUrl: s.optOutUrl,
+  });
+  return { addresses, locale, variables, rendered };
+}
+
+/** The address a channel reaches the debtor at: e-mail, the phone (SMS, WhatsApp, calls), the postal address. */
+export function addressFor(addresses: DebtorAddresses, channel: Channel): string | undefined {
+  switch (channel) {
+    case 'email':
+      return addresses.email;
+    case 'letter':
+    case 'visit':
+      return addresses.postal;
+    default:
+      return addresses.phone;
+  }
+}

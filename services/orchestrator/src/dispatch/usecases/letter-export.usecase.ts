@@ -1,0 +1,227 @@
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Inject, Injectable } from '@nestjs/common';
+import { localDate } from '@collections/platform';
+import { HourlyClockScheduler, SERVICE_CONTEXT, ServiceContext } from '@collections/runtime';
+import { PlannerRepository, ScheduleRow } from '../../planning/planner.repository';
+import { PaymentLinkSigner } from '../../templates/domain';
+import { ContactDirectory } from '../contact-directory';
+import { composeMessage } from '../message-content';
+import { DispatchDueContactsUseCase, Failure } from './dispatch-due.usecase';
+import { orchestratorDispatch } from '@collections/contracts';
+
+export interface LetterExportConfig {
+  /** Where the print vendor's files are written (they hold names and postal addresses: the vendor's feed). */
+  readonly directory: string;
+  /** The batch day and the export hour are read in this zone (default UTC). */
+  readonly timeZone: string;
+  /** The day's batch is cut at the first run at or after this local hour (0–23). */
+  readonly hour: number;
+}
+
+export interface LetterExportDependencies {
+  readonly directory: ContactDirectory;
+  readonly links: PaymentLinkSigner;
+  readonly linkDays: number;
+  readonly optOutUrl: string;
+}
+
+export interface LetterExportSummary {
+  batches: number;
+  exported: number;
+  failed: number;
+  files: string[];
+}
+
+interface BatchRow {
+  tenant_id: string;
+  id: string;
+  batch_date: string;
+  file_name: string;
+  created_at: Date;
+}
+
+/** The vendor file's columns, in order. */
+export const LETTER_COLUMNS = [
+  'batch_id',
+  'sequence',
+  'letter_id',
+  'account_reference',
+  'recipient_name',
+  'postal_address',
+  'locale',
+  'subject',
+  'body',
+] as const;
+
+/** One RFC 4180 field: always quoted, quotes doubled. */
+const csvField = (value: string | number) => `"${String(value).replace(/"/g, '""')}"`;
+
+export function csvLine(values: readonly (string | number)[]): string {
+  return values.map(csvField).join(',') + '\r\n';
+}
+
+/**
+ * The daily letter file for the print vendor. Once a day per tenant (at the configured local hour)
+ * the letters the dispatcher queued are cut into that day's batch (`letter_print_batch`, one per
+ * tenant and day); the batch's CSV is written from the ledger's names and postal addresses (asked
+ * now, never stored here) to a temporary name and renamed into place, so the vendor never sees a
+ * partial file; then each letter is recorded sent (ContactSent, the step done, the account planned
+ * again) — or failed (no postal address any more: ContactFailed, and the step's fallback) — and the
+ * batch marked exported. A run that died half-way finds its batch still `assigned` and writes the
+ * same file again (links are signed from the batch's creation time, so the bytes are the same)
+ * before finishing it; letters already recorded are not recorded twice.
+ */
+export class LetterExportUseCase {
+  constructor(
+    private readonly ctx: ServiceContext,
+    private readonly repo: PlannerRepository,
+    private readonly dispatcher: DispatchDueContactsUseCase,
+    private readonly config: LetterExportConfig,
+    private readonly deps: LetterExportDependencies,
+  ) {}
+
+  async run(): Promise<LetterExportSummary> {
+    const summary: LetterExportSummary = { batches: 0, exported: 0, failed: 0, files: [] };
+    const now = this.ctx.clock.now();
+    const today = localDate(now, this.config.timeZone);
+    const hour = Number(
+      new Intl.DateTimeFormat('en-GB', { hour: '2-digit', hourCycle: 'h23', timeZone: this.config.timeZone }).format(
+        now,
+      ),
+    );
+    if (hour >= this.config.hour) await this.cut(today, now);
+    const open = (await this.ctx.dataSource.query(
+      `SELECT * FROM letter_print_batch WHERE state = 'assigned' ORDER BY created_at, id`,
+    )) as BatchRow[];
+    for (const batch of open) {
+      const done = await this.export(batch);
+      summary.batches += 1;
+      summary.exported += done.exported;
+      summary.failed += done.failed;
+      summary.files.push(batch.file_name);
+    }
+    if (summary.batches) this.ctx.logger.info({ ...summary, files: summary.files.length }, 'letter batches exported');
+    return summary;
+  }
+
+  /** Today's batch for every tenant with queued letters and no batch today yet (later letters wait for tomorrow's). */
+  private async cut(today: string, now: Date): Promise<void> {
+    const tenants = (await this.ctx.dataSource.query(
+      `SELECT DISTINCT tenant_id FROM letter_print_item i WHERE status = 'queued' AND batch_id IS NULL
+          AND NOT EXISTS (SELECT 1 FROM letter_print_batch b WHERE b.tenant_id = i.tenant_id AND b.batch_date = $1)`,
+      [today],
+    )) as { tenant_id: string }[];
+    for (const { tenant_id: tenantId } of tenants)
+      await this.ctx.dataSource.transaction(async (tx) => {
+        const [batch] = (await tx.query(
+          `INSERT INTO letter_print_batch (tenant_id, batch_date, file_name, state, created_at)
+           VALUES ($1, $2, '', 'assigned', $3) ON CONFLICT DO NOTHING RETURNING id`,
+          [tenantId, today, now],
+        )) as { id: string }[];
+        if (!batch) return;
+        const fileName = `letters-${tenantId.replace(/[^A-Za-z0-9_-]/g, '_')}-${today}-${batch.id.slice(0, 8)}.csv`;
+        const assigned = (await tx.query(
+          `WITH assigned AS (
+             UPDATE letter_print_item SET batch_id = $2
+              WHERE tenant_id = $1 AND status = 'queued' AND batch_id IS NULL AND queued_at <= $3 RETURNING 1)
+           SELECT count(*)::int AS n FROM assigned`,
+          [tenantId, batch.id, now],
+        )) as { n: number }[];
+        await tx.query(`UPDATE letter_print_batch SET file_name = $3, letters = $4 WHERE tenant_id = $1 AND id = $2`, [
+          tenantId,
+          batch.id,
+          fileName,
+          assigned[0].n,
+        ]);
+      });
+  }
+
+  private async export(batch: BatchRow): Promise<{ exported: number; failed: number }> {
+    const items = (await this.ctx.dataSource.query(
+      `SELECT s.* FROM letter_print_item i
+         JOIN contact_schedule s ON s.tenant_id = i.tenant_id AND s.id = i.schedule_id
+        WHERE i.tenant_id = $1 AND i.batch_id = $2 ORDER BY i.queued_at, i.schedule_id`,
+      [batch.tenant_id, batch.id],
+    )) as ScheduleRow[];
+    const sources = { dataSource: this.ctx.dataSource, repo: this.repo, ...this.deps };
+    const letters: { row: ScheduleRow; line: string }[] = [];
+    const failed: { row: ScheduleRow; code: string }[] = [];
+    for (const row of items) {
+      const content = await composeMessage(sources, row, 'letter', batch.created_at);
+      if ('missing' in content) {
+        failed.push({ row, code: content.missing });
+        continue;
+      }
+      letters.push({
+        row,
+        line: csvLine([
+          batch.id,
+          letters.length + 1,
+          row.id,
+          content.variables.account.reference,
+          content.addresses.fullName,
+          content.addresses.postal!,
+          content.locale,
+          content.rendered.subject ?? '',
+          content.rendered.body,
+        ]),
+      });
+    }
+    mkdirSync(this.config.directory, { recursive: true });
+    const path = join(this.config.directory, batch.file_name);
+    writeFileSync(`${path}.partial`, csvLine(LETTER_COLUMNS) + letters.map((l) => l.line).join(''), { mode: 0o600 });
+    renameSync(`${path}.partial`, path);
+    for (const { row } of letters)
+      await this.dispatcher.record(row, {
+        status: 'sent',
+        providerMessageId: `letter:${batch.id}:${row.id}`,
+        attempts: 1,
+      });
+    for (const { row, code } of failed) {
+      const failure: Failure = {
+        failure: orchestratorDispatch.ContactFailure.CONTACT_FAILURE_NO_ROUTE,
+        code,
+        attempts: 0,
+      };
+      await this.dispatcher.record(row, failure);
+    }
+    const exportedAt = this.ctx.clock.now();
+    await this.ctx.dataSource.transaction(async (tx) => {
+      await tx.query(
+        `UPDATE letter_print_item SET status = CASE WHEN schedule_id = ANY ($3::uuid[]) THEN 'failed' ELSE 'exported' END,
+                outcome_code = CASE WHEN schedule_id = ANY ($3::uuid[]) THEN 'no-address' END, exported_at = $4
+          WHERE tenant_id = $1 AND batch_id = $2`,
+        [batch.tenant_id, batch.id, failed.map((f) => f.row.id), exportedAt],
+      );
+      await tx.query(
+        `UPDATE letter_print_batch SET state = 'exported', exported_at = $3, letters = $4 WHERE tenant_id = $1 AND id = $2`,
+        [batch.tenant_id, batch.id, exportedAt, letters.length],
+      );
+    });
+    return { exported: letters.length, failed: failed.length };
+  }
+}
+
+export const LETTER_EXPORT = Symbol('LETTER_EXPORT');
+export const LETTER_EXPORT_CHECK_MS = Symbol('LETTER_EXPORT_CHECK_MS');
+
+/**
+ * The letter export from the clock, hourly at most (HourlyClockScheduler). On a simulated clock
+ * its name orders it after the dispatch run, so letters queued at an instant can go in that
+ * instant's batch.
+ */
+@Injectable()
+export class LetterExportScheduler extends HourlyClockScheduler<LetterExportSummary> {
+  constructor(
+    @Inject(SERVICE_CONTEXT) ctx: ServiceContext,
+    @Inject(LETTER_EXPORT) private readonly job: LetterExportUseCase,
+    @Inject(LETTER_EXPORT_CHECK_MS) checkEveryMs: number,
+  ) {
+    super(ctx, checkEveryMs, 'letter export run');
+  }
+
+  protected runJob(): Promise<LetterExportSummary> {
+    return this.job.run();
+  }
+}

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RunningProcess, startProcess, waitFor } from '@collections/testing';
 import { InMemoryOutcomeStore, ReliableSender } from '../../src/channels/domain';
-import { SmtpEmailProvider, messageIdFor } from '../../src/channels/email/smtp-email.provider';
+import { SmtpEmailProvider, SubmissionLog, messageIdFor } from '../../src/channels/email/smtp-email.provider';
 
 interface Received {
   from: string;
@@ -16,6 +16,8 @@ describe('email over SMTP against a real smtp-server process', () => {
   let smtp: RunningProcess;
   let outFile: string;
   let provider: SmtpEmailProvider;
+  let smtpPort: number;
+  const port = () => smtpPort;
 
   const received = (): Received[] =>
     existsSync(outFile)
@@ -34,7 +36,8 @@ describe('email over SMTP against a real smtp-server process', () => {
       timeoutMs: 20_000,
       message: 'smtp-server listening',
     });
-    provider = new SmtpEmailProvider({ host: '127.0.0.1', port: Number(port), from: 'cobros@acreedor.example' });
+    smtpPort = Number(port);
+    provider = new SmtpEmailProvider({ host: '127.0.0.1', port: smtpPort, from: 'cobros@acreedor.example' });
   });
 
   afterAll(async () => {
@@ -85,5 +88,48 @@ describe('email over SMTP against a real smtp-server process', () => {
   it('treats a 4xx answer as retryable', async () => {
     const result = await provider.send({ idempotencyKey: 'd-3', tenantId: 't', to: 'ana@tempfail.test', body: 'x' });
     expect(result).toMatchObject({ ok: false, failure: { kind: 'transient', code: '451' } });
+  });
+
+  it('submits a key once: a second send answers the first acceptance, a refused one may be sent again', async () => {
+    const states = new Map<string, 'submitting' | 'accepted'>();
+    const log: SubmissionLog = {
+      begin: async (tenant, key) => {
+        const state = states.get(`${tenant}/${key}`);
+        if (!state) states.set(`${tenant}/${key}`, 'submitting');
+        return state === undefined ? 'new' : state === 'accepted' ? 'accepted' : 'in-doubt';
+      },
+      accepted: async (tenant, key) => void states.set(`${tenant}/${key}`, 'accepted'),
+      abandon: async (tenant, key) => void states.delete(`${tenant}/${key}`),
+    };
+    const once = new SmtpEmailProvider({
+      host: '127.0.0.1',
+      port: port(),
+      from: 'cobros@acreedor.example',
+      submissions: log,
+    });
+    try {
+      const message = {
+        idempotencyKey: 'row-7',
+        tenantId: 'tenant-a',
+        to: 'luis@example.com',
+        subject: 's',
+        body: 'b',
+      };
+      const first = await once.send(message);
+      const second = await once.send(message);
+      expect(second).toEqual(first);
+      const id = messageIdFor(message, 'acreedor.example');
+      await waitFor(() => received().some((m) => m.headers['message-id'] === id), { message: 'first message' });
+      expect(received().filter((m) => m.headers['message-id'] === id)).toHaveLength(1);
+
+      // Refused with 451: nothing was sent, so the next attempt sends — once.
+      const flaky = { idempotencyKey: 'row-8', tenantId: 'tenant-a', to: 'luis@flaky.test', body: 'b' };
+      expect(await once.send(flaky)).toMatchObject({ ok: false, failure: { kind: 'transient', code: '451' } });
+      expect(await once.send(flaky)).toMatchObject({ ok: true });
+      expect(await once.send(flaky)).toMatchObject({ ok: true });
+      expect(received().filter((m) => m.to.includes('luis@flaky.test'))).toHaveLength(1);
+    } finally {
+      once.close();
+    }
   });
 });

@@ -1,10 +1,12 @@
 // A real SMTP server process for the email channel's tests (npm smtp-server). Prints
 // "LISTENING <port>" once up; appends every accepted message to $SMTP_OUT as a JSON line.
-// Refuses recipients at invalid.test (550 5.1.1) and answers 451 for tempfail.test.
+// Refuses recipients at invalid.test (550 5.1.1) and answers 451 for tempfail.test; a recipient
+// at flaky.test gets 451 the first time and is accepted after.
 import { appendFileSync } from 'node:fs';
 import { SMTPServer } from 'smtp-server';
 
 const out = process.env.SMTP_OUT;
+const refusedOnce = new Set();
 
 function parse(raw) {
   const split = raw.indexOf('\r\n\r\n');
@@ -27,6 +29,12 @@ const server = new SMTPServer({
     if (domain === 'invalid.test') {
       const err = new Error('5.1.1 No such user here');
       err.responseCode = 550;
+      return callback(err);
+    }
+    if (domain === 'flaky.test' && !refusedOnce.has(address.address)) {
+      refusedOnce.add(address.address);
+      const err = new Error('4.3.0 Try again later');
+      err.responseCode = 451;
       return callback(err);
     }
     if (domain === 'tempfail.test') {

@@ -1,0 +1,464 @@
+import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ledger, orchestrator, orchestratorAgents, orchestratorDispatch, scoring } from '@collections/contracts';
+import { grpcClient, metadataFromPrincipalHeaders } from '@collections/platform';
+import { RunningProcess, ServiceUnderTest, startProcess, startServiceUnderTest, waitFor } from '@collections/testing';
+import { PgSubmissionLog } from '../../src/channels/email/email-submissions';
+import { SmtpEmailProvider } from '../../src/channels/email/smtp-email.provider';
+import { TwilioSmsProvider } from '../../src/channels/sms/twilio.provider';
+import { TwilioVoiceProvider } from '../../src/channels/voice/twilio-voice.provider';
+import { WhatsAppCloudProvider } from '../../src/channels/whatsapp/whatsapp-cloud.provider';
+import { ContactDirectory, addressesFrom } from '../../src/dispatch/contact-directory';
+import { DispatchScheduler } from '../../src/dispatch/dispatch.scheduler';
+import { DispatchDueContactsUseCase } from '../../src/dispatch/usecases/dispatch-due.usecase';
+import { LETTER_COLUMNS, LETTER_EXPORT, LetterExportUseCase } from '../../src/dispatch/usecases/letter-export.usecase';
+import { createOrchestratorService } from '../../src/orchestrator.service';
+import { PlannerRepository } from '../../src/planning/planner.repository';
+import { DAILY_PLANNING, DailyPlanningUseCase } from '../../src/planning/usecases/daily-planning.usecase';
+import { PlanAccountUseCase } from '../../src/planning/usecases/plan-account.usecase';
+import { StrategyDocument } from '../../src/strategies/domain';
+import { PaymentLinkSigner } from '../../src/templates/domain';
+import { deliver, published, startConsumers } from '../support/events';
+import { deliverWebhook } from '../support/http-stand-in';
+import { startTwilioStandIn } from '../support/twilio-stand-in';
+import { startTwilioVoiceStandIn } from '../support/twilio-voice-stand-in';
+import { startWhatsAppStandIn } from '../support/whatsapp-stand-in';
+
+const TWILIO_SID = 'AC' + '5'.repeat(32);
+const TWILIO_TOKEN = 'twilio-token';
+const WA_TOKEN = 'wa-token';
+const WA_SECRET = 'wa-app-secret';
+const PHONE_ID = '106540352242923';
+const CALLER_ID = '+15550000301';
+const COP = (amountMinor: number) => ({ amountMinor, currency: 'COP' });
+/** Bogotá is UTC-5 all year. */
+const bogota = (date: string, hour: number) => new Date(`${date}T${String(hour + 5).padStart(2, '0')}:00:00Z`);
+const DUE = '2026-03-12'; // a Thursday
+
+const step = (id: string, channel: string, days: number, from = '10:00', to = '13:00') => ({
+  id,
+  channel,
+  template: 'overdue',
+  offset: { from: 'due_date', days },
+  preferredWindow: { from, to },
+});
+
+/** Large balances: a call on Friday D+1, a letter on Monday D+4, a field visit on Wednesday D+6. */
+const fieldWork = {
+  name: 'Field work',
+  priority: 1,
+  entry: { segments: ['negotiate'], balanceMinor: { min: 200_000_00 }, jurisdictions: ['CO'] },
+  arms: [
+    { id: 'champion', weight: 100, steps: [step('d+1', 'call', 1), step('d+4', 'letter', 4), step('d+6', 'visit', 6)] },
+  ],
+  stopConditions: ['payment', 'promise', 'dispute', 'opt_out', 'hold'],
+} as StrategyDocument;
+
+/** Small balances: e-mail at D-3, WhatsApp at D+1, a bot call at D+4. */
+const electronic = {
+  name: 'Electronic',
+  priority: 2,
+  entry: { segments: ['negotiate'], balanceMinor: { max: 199_999_99 }, jurisdictions: ['CO'] },
+  arms: [
+    {
+      id: 'champion',
+      weight: 100,
+      steps: [
+        { ...step('d-3', 'email', -3, '09:00', '12:00'), template: 'reminder' },
+        step('d+1', 'whatsapp', 1),
+        step('d+4', 'call', 4),
+      ],
+    },
+  ],
+  stopConditions: ['payment', 'promise', 'dispute', 'opt_out', 'hold'],
+} as StrategyDocument;
+
+interface Received {
+  to: string[];
+  headers: Record<string, string>;
+  body: string;
+}
+
+describe('calls, letters, visits and e-mail once, dispatched on the injected clock (real PostgreSQL, SMTP server, provider stand-ins)', () => {
+  let sut: ServiceUnderTest;
+  let smtp: RunningProcess;
+  let smtpPort: number;
+  let mailbox: string;
+  let letterDir: string;
+  let twilio: Awaited<ReturnType<typeof startTwilioStandIn>>;
+  let voice: Awaited<ReturnType<typeof startTwilioVoiceStandIn>>;
+  let meta: Awaited<ReturnType<typeof startWhatsAppStandIn>>;
+  let providers: {
+    email: SmtpEmailProvider;
+    sms: TwilioSmsProvider;
+    whatsapp: WhatsAppCloudProvider;
+    call: TwilioVoiceProvider;
+  };
+  const closers: (() => void)[] = [];
+  const debtors = new Map<string, ledger.Debtor>();
+  const directory: ContactDirectory = {
+    addressesOf: async (_tenant, debtorId) => {
+      const d = debtors.get(debtorId);
+      return d ? addressesFrom(d) : undefined;
+    },
+    close: () => undefined,
+  };
+  const saved = { ...process.env };
+
+  const mails = (): Received[] =>
+    existsSync(mailbox)
+      ? readFileSync(mailbox, 'utf8')
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as Received)
+      : [];
+  const q = <T>(sql: string, params: unknown[] = []) => sut.dataSource.query(sql, params) as Promise<T[]>;
+  const dailyRun = () => sut.app.app.get<DailyPlanningUseCase>(DAILY_PLANNING).run();
+  const dispatch = () => sut.app.app.get(DispatchScheduler).tick();
+  const exportLetters = () => sut.app.app.get<LetterExportUseCase>(LETTER_EXPORT).run();
+  const schedule = (accountId: string) =>
+    q<{ id: string; step_id: string; channel: string; status: string; provider_message_id: string | null }>(
+      `SELECT id, step_id, channel, status, provider_message_id FROM contact_schedule WHERE account_id = $1 ORDER BY created_at, due_at`,
+      [accountId],
+    );
+  const sentFor = async (accountId: string) =>
+    (await published(sut, 'collections.orchestrator.v1.ContactSent')).filter((e) => e.accountId === accountId);
+  const hook = (channel: string) => `${sut.app.httpUrl}/webhooks/${sut.tenant}/${channel}`;
+  const deps = () => ({
+    directory,
+    links: new PaymentLinkSigner('local-only-payment-link-secret-0123456789', 'http://pay.example'),
+    linkDays: 7,
+    optOutUrl: 'http://opt-out.example',
+    delay: async () => undefined,
+    random: () => 0,
+  });
+
+  beforeAll(async () => {
+    mailbox = join(mkdtempSync(join(tmpdir(), 'smtp-')), 'received.jsonl');
+    letterDir = mkdtempSync(join(tmpdir(), 'letters-'));
+    smtp = startProcess('smtp-server', process.execPath, [join(__dirname, '../support/smtp-server.mjs')], {
+      SMTP_OUT: mailbox,
+    });
+    smtpPort = Number(
+      await waitFor(() => /LISTENING (\d+)/.exec(smtp.output())?.[1], {
+        timeoutMs: 20_000,
+        message: 'smtp-server listening',
+      }),
+    );
+    twilio = await startTwilioStandIn(TWILIO_SID, TWILIO_TOKEN);
+    voice = await startTwilioVoiceStandIn(TWILIO_SID, TWILIO_TOKEN);
+    meta = await startWhatsAppStandIn({ token: WA_TOKEN, appSecret: WA_SECRET });
+    providers = {
+      email: new SmtpEmailProvider({ host: '127.0.0.1', port: smtpPort, from: 'cobros@acreedor.example' }),
+      sms: new TwilioSmsProvider({
+        baseUrl: twilio.url,
+        accountSid: TWILIO_SID,
+        authToken: TWILIO_TOKEN,
+        messagingServiceSid: 'MG' + '3'.repeat(32),
+      }),
+      whatsapp: new WhatsAppCloudProvider({
+        baseUrl: meta.url,
+        version: 'v21.0',
+        phoneNumberId: PHONE_ID,
+        accessToken: WA_TOKEN,
+        appSecret: WA_SECRET,
+        verifyToken: 'verify-me',
+      }),
+      call: new TwilioVoiceProvider({
+        baseUrl: voice.url,
+        accountSid: TWILIO_SID,
+        authToken: TWILIO_TOKEN,
+        from: [CALLER_ID],
+        botUrl: 'https://bot.example/twiml',
+        callsPerSecond: 100,
+      }),
+    };
+    closers.push(() => providers.email.close());
+    Object.assign(process.env, {
+      ORCHESTRATOR_PLANNING_CHECK_MS: '0',
+      ORCHESTRATOR_DISPATCH_CHECK_MS: '0',
+      ORCHESTRATOR_LETTER_EXPORT_CHECK_MS: '0',
+      LETTER_EXPORT_TIME_ZONE: 'America/Bogota',
+      LETTER_EXPORT_HOUR: '17',
+    });
+    const service = createOrchestratorService({
+      directory,
+      providers,
+      letterExportDir: letterDir,
+      dispatch: { delay: async () => undefined, random: () => 0 },
+    });
+    sut = await startServiceUnderTest(service, new Date('2026-03-02T15:00:00Z'));
+    await startConsumers(sut, service);
+    const client = grpcClient(orchestrator.OrchestratorServiceService, sut.app.grpcAddress);
+    for (const [strategyId, doc] of [
+      ['field-work', fieldWork],
+      ['electronic', electronic],
+    ] as const)
+      await client.putStrategy(
+        { strategyId, document: JSON.stringify(doc), format: orchestrator.StrategyFormat.STRATEGY_FORMAT_JSON },
+        metadataFromPrincipalHeaders({ apiKey: sut.apiKey }),
+      );
+    client.close();
+  });
+
+  afterAll(async () => {
+    await sut?.context.backbone.stop();
+    await sut?.close();
+    for (const close of closers) close();
+    await twilio?.close();
+    await voice?.close();
+    await meta?.close();
+    await smtp?.stop(5_000);
+    process.env = saved;
+  });
+
+  /** A Colombian debtor with a card account due on DUE, scored "negotiate", with this balance. */
+  async function openAccount(
+    n: string,
+    balanceMinor: number,
+    points: { email?: string; phone?: string; postal?: string },
+  ): Promise<string> {
+    const accountId = `acct-${n}`;
+    const debtorId = `debtor-${n}`;
+    debtors.set(debtorId, {
+      debtorId,
+      kind: 'person',
+      displayName: `Ana ${n} Pérez`,
+      nationalId: '',
+      contactPoints: [
+        ...(points.email ? [{ type: 'email', value: points.email, verified: true, consentedChannels: [] }] : []),
+        ...(points.phone ? [{ type: 'phone', value: points.phone, verified: true, consentedChannels: [] }] : []),
+        ...(points.postal ? [{ type: 'address', value: points.postal, verified: true, consentedChannels: [] }] : []),
+      ],
+      timeZone: 'America/Bogota',
+      language: 'es',
+      country: 'CO',
+      region: '',
+    });
+    sut.clock.set(new Date('2026-03-02T15:00:00Z'));
+    await deliver(
+      sut,
+      'collections.ledger.v1.DebtorUpserted',
+      { debtorId, timeZone: 'America/Bogota', language: 'es', country: 'CO', region: '', consentedChannels: [] },
+      debtorId,
+    );
+    await deliver(sut, 'collections.ledger.v1.AccountOpened', {
+      accountId,
+      externalRef: `TC-${n}`,
+      product: ledger.Product.PRODUCT_CREDIT_CARD,
+      currency: 'COP',
+      creditLimitMinor: 500_000_00,
+      openedOn: '2025-06-01',
+      debtors: [{ debtorId, role: ledger.DebtorRole.DEBTOR_ROLE_PRIMARY }],
+      timeZone: 'America/Bogota',
+    });
+    await deliver(sut, 'collections.ledger.v1.StatementIssued', {
+      accountId,
+      cycle: 9,
+      statementDate: '2026-02-20',
+      dueDate: DUE,
+      amountDue: COP(balanceMinor),
+      minimumDue: COP(25_000_00),
+      hasReportedStatus: false,
+      reportedStatus: 0,
+    });
+    await deliver(sut, 'collections.scoring.v1.AccountScored', {
+      accountId,
+      probabilityToPay: 0.4,
+      segment: scoring.Segment.SEGMENT_NEGOTIATE,
+      modelVersion: 'm1',
+      reasons: [],
+      scoredAt: sut.clock.now(),
+      expectedRecovery: COP(100_000_00),
+      priority: 0.5,
+      balance: COP(balanceMinor),
+      daysPastDue: -10,
+      segmentRule: 'test',
+      imputedFeatures: [],
+    });
+    sut.clock.set(bogota('2026-03-09', 6));
+    await dailyRun();
+    return accountId;
+  }
+
+  it('places the bot call under the row id, prints the letter in the day’s batch, and queues a field visit', async () => {
+    const phone = '+573001120001';
+    const accountId = await openAccount('field', 250_000_00, { phone, postal: 'Calle 10 # 5-51, Bogotá' });
+
+    // D+1, 10:00 in Bogotá: the voice bot calls, with the schedule row id as Twilio's idempotency key.
+    sut.clock.set(bogota('2026-03-13', 10));
+    expect(await dispatch()).toMatchObject({ sent: 1 });
+    const [callRow] = await schedule(accountId);
+    const call = voice.calls.find((c) => c.to === phone)!;
+    expect(call).toMatchObject({ from: CALLER_ID, url: 'https://bot.example/twiml' });
+    expect(callRow).toMatchObject({ step_id: 'd+1', channel: 'call', status: 'sent', provider_message_id: call.sid });
+    expect(
+      await q(
+        `SELECT idempotency_key, account_id FROM channel_delivery WHERE channel = 'call' AND provider_message_id = $1`,
+        [call.sid],
+      ),
+    ).toEqual([{ idempotency_key: callRow.id, account_id: accountId }]);
+    // What the debtor told the bot comes back on the call webhook: CallOutcomeRecorded, once.
+    const said = voice.gatherResult(hook('call'), call.sid, 'Pago 500 el viernes');
+    expect((await deliverWebhook(said)).status).toBe(200);
+    expect((await deliverWebhook(said)).status).toBe(200);
+    const outcomes = (await published(sut, 'collections.orchestrator.v1.CallOutcomeRecorded')).filter(
+      (o) => o.accountId === accountId,
+    );
+    expect(outcomes).toEqual([
+      expect.objectContaining({
+        source: orchestratorAgents.CallOutcomeSource.CALL_OUTCOME_SOURCE_VOICE_BOT,
+        outcome: orchestratorAgents.CallOutcome.CALL_OUTCOME_PROMISE,
+        promisedAmount: COP(50_000),
+      }),
+    ]);
+
+    // D+4: the letter goes into the print batch; it is sent when the day's file is exported.
+    sut.clock.set(bogota('2026-03-16', 10));
+    expect(await dispatch()).toMatchObject({ queued: 1, sent: 0 });
+    expect((await schedule(accountId)).at(-1)).toMatchObject({ step_id: 'd+4', channel: 'letter', status: 'sending' });
+    expect(await exportLetters()).toMatchObject({ batches: 0 }); // before the export hour
+    expect((await sentFor(accountId)).map((e) => e.channel)).toEqual([orchestrator.Channel.CHANNEL_CALL]);
+    sut.clock.set(bogota('2026-03-16', 17));
+    const exported = await exportLetters();
+    expect(exported).toMatchObject({ batches: 1, exported: 1, failed: 0 });
+    const file = join(letterDir, exported.files[0]);
+    const csv = readFileSync(file, 'utf8');
+    const lines = csv.split('\r\n').filter(Boolean);
+    expect(lines[0]).toBe(LETTER_COLUMNS.map((c) => `"${c}"`).join(','));
+    const letterRow = (await schedule(accountId)).find((r) => r.channel === 'letter')!;
+    expect(csv).toContain(`"${letterRow.id}","TC-field","Ana field Pérez","Calle 10 # 5-51, Bogotá","es"`);
+    expect(letterRow.status).toBe('sent');
+    // Exporting again the same day writes nothing new and sends nothing twice.
+    expect(await exportLetters()).toMatchObject({ batches: 0 });
+    expect(readdirSync(letterDir).filter((f) => f.endsWith('.csv'))).toEqual([exported.files[0]]);
+
+    // D+6: a field visit is a task in the agent queues.
+    sut.clock.set(bogota('2026-03-18', 10));
+    expect(await dispatch()).toMatchObject({ sent: 1 });
+    const tasks = await q<{ id: string; kind: string; queue: string; segment: string }>(
+      `SELECT id, kind, queue, segment FROM agent_task WHERE account_id = $1`,
+      [accountId],
+    );
+    expect(tasks).toEqual([
+      { id: expect.any(String), kind: 'field_visit', queue: 'field-visits', segment: 'negotiate' },
+    ]);
+    const created = (await published(sut, 'collections.orchestrator.v1.AgentTaskCreated')).filter(
+      (e) => e.accountId === accountId,
+    );
+    expect(created).toEqual([
+      expect.objectContaining({
+        kind: orchestratorAgents.AgentTaskKind.AGENT_TASK_KIND_FIELD_VISIT,
+        queue: 'field-visits',
+      }),
+    ]);
+    const sent = await sentFor(accountId);
+    expect(sent.map((e) => [e.stepId, e.channel])).toEqual([
+      ['d+1', orchestrator.Channel.CHANNEL_CALL],
+      ['d+4', orchestrator.Channel.CHANNEL_LETTER],
+      ['d+6', orchestrator.Channel.CHANNEL_VISIT],
+    ]);
+    expect(sent[2].providerMessageId).toBe(tasks[0].id);
+    expect(await dispatch()).toMatchObject({ sent: 0 });
+  });
+
+  it('gives a letter or a visit up when the debtor has no postal address, saying why', async () => {
+    const accountId = await openAccount('nopost', 250_000_00, { phone: '+573001120002' });
+    sut.clock.set(bogota('2026-03-13', 10));
+    await dispatch();
+    sut.clock.set(bogota('2026-03-16', 10));
+    expect(await dispatch()).toMatchObject({ failed: 1, queued: 0 });
+    sut.clock.set(bogota('2026-03-18', 10));
+    expect(await dispatch()).toMatchObject({ failed: 1 });
+    expect((await schedule(accountId)).map((r) => [r.channel, r.status])).toEqual([
+      ['call', 'sent'],
+      ['letter', 'failed'],
+      ['visit', 'failed'],
+    ]);
+    const failed = (await published(sut, 'collections.orchestrator.v1.ContactFailed')).filter(
+      (e) => e.accountId === accountId,
+    );
+    expect(failed.map((f) => [f.code, f.failure])).toEqual([
+      ['no-address', orchestratorDispatch.ContactFailure.CONTACT_FAILURE_NO_ROUTE],
+      ['no-address', orchestratorDispatch.ContactFailure.CONTACT_FAILURE_NO_ROUTE],
+    ]);
+    expect(await q(`SELECT 1 FROM agent_task WHERE account_id = $1`, [accountId])).toEqual([]);
+  });
+
+  it('delivers one e-mail when the process dies after the SMTP server accepted it and before recording it', async () => {
+    const email = 'deudor-crash@example.com';
+    const accountId = await openAccount('mailcrash', 150_000_00, { email, phone: '+573001120003' });
+    sut.clock.set(bogota('2026-03-09', 9));
+    // This process "dies" right after the server's 250: the acceptance is never recorded, nor the outcome.
+    const log = new PgSubmissionLog(sut.dataSource, () => sut.clock.now());
+    const dying = new SmtpEmailProvider({
+      host: '127.0.0.1',
+      port: smtpPort,
+      from: 'cobros@acreedor.example',
+      submissions: {
+        begin: (...a) => log.begin(...a),
+        abandon: (...a) => log.abandon(...a),
+        accepted: () => new Promise(() => undefined),
+      },
+    });
+    closers.push(() => dying.close());
+    const planner = sut.app.app.get(PlanAccountUseCase);
+    const doomed = new DispatchDueContactsUseCase(sut.context, new PlannerRepository(), planner, {
+      ...deps(),
+      providers: { email: dying },
+    });
+    void doomed.run();
+    await waitFor(() => mails().some((m) => m.to.includes(email)), { message: 'the SMTP server accepted the e-mail' });
+    expect((await schedule(accountId)).map((r) => [r.step_id, r.status])).toEqual([['d-3', 'sending']]);
+
+    // The restarted process reconciles the row left `sending`, with the service's own e-mail provider.
+    const restarted = new DispatchDueContactsUseCase(sut.context, new PlannerRepository(), planner, {
+      ...deps(),
+      providers,
+    });
+    expect(await restarted.reconcile()).toMatchObject({ sent: 1 });
+    const delivered = mails().filter((m) => m.to.includes(email));
+    expect(delivered).toHaveLength(1);
+    const [row] = await schedule(accountId);
+    expect(row).toMatchObject({ status: 'sent', provider_message_id: delivered[0].headers['message-id'] });
+    expect((await sentFor(accountId)).map((e) => e.stepId)).toEqual(['d-3']);
+    // Paid: the rest of this account's cadence is cancelled (it stays out of the next test's sends).
+    await deliver(sut, 'collections.ledger.v1.PaymentPosted', {
+      paymentId: 'pay-mailcrash',
+      accountId,
+      amount: COP(150_000_00),
+      balanceAfter: COP(0),
+      postedAt: sut.clock.now(),
+      reference: 'PSE',
+    });
+    expect((await schedule(accountId)).map((r) => r.status)).toEqual(['sent', 'cancelled']);
+  });
+
+  it('backs off on e-mail 4xx, WhatsApp 429/5xx and call 429/5xx, and sends each exactly once', async () => {
+    const email = 'deudor-busy@flaky.test';
+    const phone = '+573001120004';
+    const accountId = await openAccount('busy', 150_000_00, { email, phone });
+
+    sut.clock.set(bogota('2026-03-09', 9));
+    expect(await dispatch()).toMatchObject({ sent: 1 }); // refused once with 451, then accepted
+    expect(mails().filter((m) => m.to.includes(email))).toHaveLength(1);
+
+    sut.clock.set(bogota('2026-03-13', 10));
+    meta.failNext({ status: 429, code: 130429 }, { status: 503, code: 131000 });
+    expect(await dispatch()).toMatchObject({ sent: 1 });
+    expect(meta.sent.filter((m) => `+${m.to}` === phone || m.to === phone)).toHaveLength(1);
+
+    sut.clock.set(bogota('2026-03-16', 10));
+    voice.failNext({ status: 429, code: 20429, retryAfter: '1' }, { status: 500, code: 20500 });
+    expect(await dispatch()).toMatchObject({ sent: 1 });
+    expect(voice.calls.filter((c) => c.to === phone)).toHaveLength(1);
+
+    const sent = await sentFor(accountId);
+    expect(sent.map((e) => [e.channel, e.attempts])).toEqual([
+      [orchestrator.Channel.CHANNEL_EMAIL, 2],
+      [orchestrator.Channel.CHANNEL_WHATSAPP, 3],
+      [orchestrator.Channel.CHANNEL_CALL, 3],
+    ]);
+  });
+});

@@ -32,6 +32,8 @@ export function channelProvidersFromEnv(env: NodeJS.ProcessEnv = process.env): C
         from: optional(str('TWILIO_FROM_NUMBERS')),
         messagingServiceSid: optional(str('TWILIO_MESSAGING_SERVICE_SID')),
         statusCallback: optional(str('TWILIO_STATUS_CALLBACK')),
+        // Messages per second per long code of the pool (1 for US long codes); lower it per replica if scaled out.
+        perSecond: int('TWILIO_SMS_PER_SECOND', { default: 1, min: 1, max: 100 }),
       },
       voice: {
         // Caller ids for the voice bot (comma-separated); the voice channel is off without them.
@@ -48,6 +50,8 @@ export function channelProvidersFromEnv(env: NodeJS.ProcessEnv = process.env): C
         accessToken: optional(str('WHATSAPP_ACCESS_TOKEN')),
         appSecret: optional(str('WHATSAPP_APP_SECRET')),
         verifyToken: optional(str('WHATSAPP_VERIFY_TOKEN')),
+        // Cloud API throughput per business number (80 msg/s by default; higher tiers allow more).
+        perSecond: int('WHATSAPP_MESSAGES_PER_SECOND', { default: 80, min: 1, max: 1000 }),
       },
     },
     env,
@@ -69,6 +73,7 @@ export function channelProvidersFromEnv(env: NodeJS.ProcessEnv = process.env): C
             from: t.from?.split(',').map((s) => s.trim()),
             messagingServiceSid: t.messagingServiceSid,
             statusCallback: t.statusCallback,
+            ratePerSecond: t.perSecond,
           })
         : undefined,
     whatsapp:
@@ -80,6 +85,7 @@ export function channelProvidersFromEnv(env: NodeJS.ProcessEnv = process.env): C
             accessToken: w.accessToken,
             appSecret: w.appSecret,
             verifyToken: w.verifyToken,
+            ratePerSecond: w.perSecond,
           })
         : undefined,
     call:

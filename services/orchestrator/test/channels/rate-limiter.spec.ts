@@ -82,3 +82,38 @@ describe('PoolLimiter (SMS, 1 msg/s per long code)', () => {
     expect(limiter.take(20)).toEqual({ ok: false, waitMs: 980 });
   });
 });
+
+describe('PoolLimiter throughput', () => {
+  it('uses every long code of the pool: n codes at 1 msg/s carry n messages a second under steady demand', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 8 }), fc.integer({ min: 2, max: 30 }), (size, seconds) => {
+        const limiter = new PoolLimiter(
+          Array.from({ length: size }, (_, i) => `+1555000100${i}`),
+          1,
+        );
+        let sent = 0;
+        // A message waiting every 10 ms (far above the pool's capacity).
+        for (let t = 0; t < seconds * 1000; t += 10) if (limiter.take(t).ok) sent += 1;
+        expect(sent).toBe(size * seconds);
+      }),
+    );
+  });
+
+  it('asks a held-back message to wait no longer than one token of the fastest code', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 80 }), instants, (size, rate, times) => {
+        const limiter = new PoolLimiter(
+          Array.from({ length: size }, (_, i) => `+1555000200${i}`),
+          rate,
+        );
+        for (const t of times) {
+          const got = limiter.take(t);
+          if (!got.ok) {
+            expect(got.waitMs).toBeGreaterThan(0);
+            expect(got.waitMs).toBeLessThanOrEqual(Math.ceil(1000 / rate));
+          }
+        }
+      }),
+    );
+  });
+});

@@ -334,8 +334,16 @@ describe('calls, letters, visits and e-mail once, dispatched on the injected clo
     expect(await exportLetters()).toMatchObject({ batches: 0 });
     expect(readdirSync(letterDir).filter((f) => f.endsWith('.csv'))).toEqual([exported.files[0]]);
 
-    // D+6: a field visit is a task in the agent queues.
-    sut.clock.set(bogota('2026-03-18', 10));
+    // D+6: a field visit is a task in the agent queues — within the contact law's hours, asked again at dispatch.
+    sut.clock.set(new Date('2026-03-19T01:00:00Z')); // 20:00 on D+6 in Bogotá
+    expect(await dispatch()).toMatchObject({ deferred: 1, sent: 0 });
+    expect(await q(`SELECT 1 FROM agent_task WHERE account_id = $1`, [accountId])).toEqual([]);
+    const [refusal] = await q<{ allowed: boolean; reasons: string[] }>(
+      `SELECT allowed, reasons FROM contact_decision WHERE account_id = $1 AND stage = 'send' ORDER BY decided_at DESC, id LIMIT 1`,
+      [accountId],
+    );
+    expect(refusal).toEqual({ allowed: false, reasons: [expect.stringMatching(/^CO-HOURS/)] });
+    sut.clock.set(bogota('2026-03-19', 10));
     expect(await dispatch()).toMatchObject({ sent: 1 });
     const tasks = await q<{ id: string; kind: string; queue: string; segment: string }>(
       `SELECT id, kind, queue, segment FROM agent_task WHERE account_id = $1`,
@@ -459,6 +467,52 @@ describe('calls, letters, visits and e-mail once, dispatched on the injected clo
       [orchestrator.Channel.CHANNEL_EMAIL, 2],
       [orchestrator.Channel.CHANNEL_WHATSAPP, 3],
       [orchestrator.Channel.CHANNEL_CALL, 3],
+    ]);
+  });
+
+  it('writes the same file again after an export that died half-way, and sends each letter once', async () => {
+    const accountId = await openAccount('printcrash', 250_000_00, {
+      phone: '+573001120005',
+      postal: 'Carrera 7 # 71-21, Bogotá',
+    });
+    sut.clock.set(bogota('2026-03-13', 10));
+    await dispatch(); // the call
+    sut.clock.set(bogota('2026-03-16', 10));
+    expect(await dispatch()).toMatchObject({ queued: 1 });
+    // The day's batch was cut already (the first test's): this letter waits for tomorrow's.
+    sut.clock.set(bogota('2026-03-16', 18));
+    expect(await exportLetters()).toMatchObject({ batches: 0 });
+
+    // Tomorrow's export writes its file and dies before recording anything.
+    sut.clock.set(bogota('2026-03-17', 17));
+    const dying = new LetterExportUseCase(
+      sut.context,
+      new PlannerRepository(),
+      { record: () => Promise.reject(new Error('process died')) } as unknown as DispatchDueContactsUseCase,
+      { directory: letterDir, timeZone: 'America/Bogota', hour: 17 },
+      // The service's own links (its defaults): the file is the same whichever process writes it.
+      {
+        ...deps(),
+        links: new PaymentLinkSigner('local-only-payment-link-secret-0123456789', 'http://127.0.0.1:3000/pay'),
+      },
+    );
+    await expect(dying.run()).rejects.toThrow('process died');
+    const [batch] = await q<{ file_name: string; state: string }>(
+      `SELECT file_name, state FROM letter_print_batch WHERE batch_date = '2026-03-17'`,
+    );
+    expect(batch.state).toBe('assigned');
+    const written = readFileSync(join(letterDir, batch.file_name), 'utf8');
+    expect(written).toContain('Carrera 7 # 71-21, Bogotá');
+    expect((await sentFor(accountId)).map((e) => e.channel)).toEqual([orchestrator.Channel.CHANNEL_CALL]);
+
+    // The next run finishes that batch: the same bytes, one ContactSent.
+    sut.clock.set(bogota('2026-03-17', 18));
+    expect(await exportLetters()).toMatchObject({ batches: 1, exported: 1 });
+    expect(readFileSync(join(letterDir, batch.file_name), 'utf8')).toBe(written);
+    expect(await exportLetters()).toMatchObject({ batches: 0 });
+    expect((await sentFor(accountId)).map((e) => e.channel)).toEqual([
+      orchestrator.Channel.CHANNEL_CALL,
+      orchestrator.Channel.CHANNEL_LETTER,
     ]);
   });
 });

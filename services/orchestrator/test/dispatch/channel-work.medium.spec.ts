@@ -515,4 +515,42 @@ describe('calls, letters, visits and e-mail once, dispatched on the injected clo
       orchestrator.Channel.CHANNEL_LETTER,
     ]);
   });
+
+  it('withdraws a queued letter from the file when the account is paid before the export', async () => {
+    const accountId = await openAccount('paidletter', 250_000_00, {
+      phone: '+573001120006',
+      postal: 'Avenida 19 # 100-12, Bogotá',
+    });
+    sut.clock.set(bogota('2026-03-13', 10));
+    await dispatch(); // the call
+    sut.clock.set(bogota('2026-03-16', 10));
+    expect(await dispatch()).toMatchObject({ queued: 1 });
+    sut.clock.set(bogota('2026-03-17', 12));
+    await deliver(sut, 'collections.ledger.v1.PaymentPosted', {
+      paymentId: 'pay-paidletter',
+      accountId,
+      amount: COP(250_000_00),
+      balanceAfter: COP(0),
+      postedAt: sut.clock.now(),
+      reference: 'PSE',
+    });
+    sut.clock.set(bogota('2026-03-18', 17));
+    const run = await exportLetters();
+    expect(run).toMatchObject({ batches: 1, exported: 0, withdrawn: 1 });
+    expect(readFileSync(join(letterDir, run.files[0]), 'utf8')).not.toContain('Avenida 19');
+    expect(
+      await q(
+        `SELECT channel, status, cancel_reason FROM contact_schedule WHERE account_id = $1 AND channel = 'letter'`,
+        [accountId],
+      ),
+    ).toEqual([{ channel: 'letter', status: 'cancelled', cancel_reason: 'stop:payment' }]);
+    expect((await sentFor(accountId)).map((e) => e.channel)).toEqual([orchestrator.Channel.CHANNEL_CALL]);
+    sut.clock.set(bogota('2026-03-19', 10));
+    await dispatch(); // no visit either: the account is paid
+    expect((await schedule(accountId)).map((r) => [r.channel, r.status])).toEqual([
+      ['call', 'sent'],
+      ['letter', 'cancelled'],
+    ]);
+    expect(await q(`SELECT 1 FROM agent_task WHERE account_id = $1`, [accountId])).toEqual([]);
+  });
 });

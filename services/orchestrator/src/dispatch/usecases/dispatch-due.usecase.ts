@@ -301,6 +301,34 @@ export class DispatchDueContactsUseCase {
     });
   }
 
+  /**
+   * Takes back a contact that is `sending` but not out yet (a letter waiting for its print batch):
+   * the row cancelled with the reason, its step done (not planned again), the account planned again.
+   */
+  async withdraw(row: ScheduleRow, reason: string): Promise<boolean> {
+    return this.ctx.dataSource.transaction(async (tx) => {
+      await this.repo.lockAccount(tx, row.tenant_id, row.account_id);
+      const now = this.ctx.clock.now();
+      const withdrawn = (await tx.query(
+        `WITH withdrawn AS (
+           UPDATE contact_schedule SET status = 'cancelled', cancel_reason = $3, updated_at = $4
+            WHERE tenant_id = $1 AND id = $2 AND status = 'sending' RETURNING id)
+         SELECT id FROM withdrawn`,
+        [row.tenant_id, row.id, reason, now],
+      )) as unknown[];
+      if (withdrawn.length === 0) return false;
+      await tx.query(
+        `UPDATE planner_account SET steps_done = array_append(steps_done, $3)
+          WHERE tenant_id = $1 AND account_id = $2 AND NOT ($3 = ANY (steps_done))`,
+        [row.tenant_id, row.account_id, row.step_id],
+      );
+      await this.planner.plan(tx, this.ctx.backbone.outbox, row.tenant_id, row.account_id, {
+        id: `dispatch:${row.id}`,
+      });
+      return true;
+    });
+  }
+
   /** The row sent, its ContactSent, the step done, and the account planned again; in the caller's transaction. */
   private async markSent(tx: EntityManager, row: ScheduleRow, providerMessageId: string, attempts: number) {
     const now = this.ctx.clock.now();

@@ -30,6 +30,8 @@ export interface LetterExportSummary {
   batches: number;
   exported: number;
   failed: number;
+  /** No longer wanted when the batch was written (paid, a hold, an opt-out): the row cancelled. */
+  withdrawn: number;
   files: string[];
 }
 
@@ -66,7 +68,8 @@ export function csvLine(values: readonly (string | number)[]): string {
  * the letters the dispatcher queued are cut into that day's batch (`letter_print_batch`, one per
  * tenant and day); the batch's CSV is written from the ledger's names and postal addresses (asked
  * now, never stored here) to a temporary name and renamed into place, so the vendor never sees a
- * partial file; then each letter is recorded sent (ContactSent, the step done, the account planned
+ * partial file — without the letters no longer wanted (paid in full, a hold, an opt-out of
+ * letters since they were queued: withdrawn, the row cancelled); then each letter is recorded sent (ContactSent, the step done, the account planned
  * again) — or failed (no postal address any more: ContactFailed, and the step's fallback) — and the
  * batch marked exported. A run that died half-way finds its batch still `assigned` and writes the
  * same file again (links are signed from the batch's creation time, so the bytes are the same)
@@ -82,7 +85,7 @@ export class LetterExportUseCase {
   ) {}
 
   async run(): Promise<LetterExportSummary> {
-    const summary: LetterExportSummary = { batches: 0, exported: 0, failed: 0, files: [] };
+    const summary: LetterExportSummary = { batches: 0, exported: 0, failed: 0, withdrawn: 0, files: [] };
     const now = this.ctx.clock.now();
     const today = localDate(now, this.config.timeZone);
     const hour = Number(
@@ -99,6 +102,7 @@ export class LetterExportUseCase {
       summary.batches += 1;
       summary.exported += done.exported;
       summary.failed += done.failed;
+      summary.withdrawn += done.withdrawn;
       summary.files.push(batch.file_name);
     }
     if (summary.batches) this.ctx.logger.info({ ...summary, files: summary.files.length }, 'letter batches exported');
@@ -137,7 +141,23 @@ export class LetterExportUseCase {
       });
   }
 
-  private async export(batch: BatchRow): Promise<{ exported: number; failed: number }> {
+  /**
+   * A letter queued yesterday may no longer be wanted: the account paid in full, or the debtor is
+   * now under a hold or opted out of letters. It is withdrawn from the file (`stop:...`).
+   */
+  private async stopped(row: ScheduleRow): Promise<string | undefined> {
+    const [account] = (await this.ctx.dataSource.query(
+      `SELECT balance_known, balance_minor FROM planner_account WHERE tenant_id = $1 AND account_id = $2`,
+      [row.tenant_id, row.account_id],
+    )) as { balance_known: boolean; balance_minor: string }[];
+    if (account?.balance_known && Number(account.balance_minor) <= 0) return 'stop:payment';
+    const debtor = await this.repo.debtorOf(this.ctx.dataSource, row.tenant_id, row.account_id);
+    if (debtor?.holds.length) return `stop:hold:${debtor.holds.join(',')}`;
+    if (debtor?.optedOut.includes('letter')) return 'stop:opt_out';
+    return undefined;
+  }
+
+  private async export(batch: BatchRow): Promise<{ exported: number; failed: number; withdrawn: number }> {
     const items = (await this.ctx.dataSource.query(
       `SELECT s.* FROM letter_print_item i
          JOIN contact_schedule s ON s.tenant_id = i.tenant_id AND s.id = i.schedule_id
@@ -147,7 +167,14 @@ export class LetterExportUseCase {
     const sources = { dataSource: this.ctx.dataSource, repo: this.repo, ...this.deps };
     const letters: { row: ScheduleRow; line: string }[] = [];
     const failed: { row: ScheduleRow; code: string }[] = [];
+    const withdrawn: { row: ScheduleRow; code: string }[] = [];
     for (const row of items) {
+      // Only a letter not yet recorded can be withdrawn (a re-run keeps the ones already sent).
+      const stop = row.status === 'sending' ? await this.stopped(row) : undefined;
+      if (stop) {
+        withdrawn.push({ row, code: stop });
+        continue;
+      }
       const content = await composeMessage(sources, row, 'letter', batch.created_at);
       if ('missing' in content) {
         failed.push({ row, code: content.missing });
@@ -178,6 +205,7 @@ export class LetterExportUseCase {
         providerMessageId: `letter:${batch.id}:${row.id}`,
         attempts: 1,
       });
+    for (const { row, code } of withdrawn) await this.dispatcher.withdraw(row, code);
     for (const { row, code } of failed) {
       const failure: Failure = {
         failure: orchestratorDispatch.ContactFailure.CONTACT_FAILURE_NO_ROUTE,
@@ -189,17 +217,21 @@ export class LetterExportUseCase {
     const exportedAt = this.ctx.clock.now();
     await this.ctx.dataSource.transaction(async (tx) => {
       await tx.query(
-        `UPDATE letter_print_item SET status = CASE WHEN schedule_id = ANY ($3::uuid[]) THEN 'failed' ELSE 'exported' END,
-                outcome_code = CASE WHEN schedule_id = ANY ($3::uuid[]) THEN 'no-address' END, exported_at = $4
+        `UPDATE letter_print_item SET status = 'exported', outcome_code = NULL, exported_at = $3
           WHERE tenant_id = $1 AND batch_id = $2`,
-        [batch.tenant_id, batch.id, failed.map((f) => f.row.id), exportedAt],
+        [batch.tenant_id, batch.id, exportedAt],
       );
+      for (const { row, code } of [...failed, ...withdrawn])
+        await tx.query(
+          `UPDATE letter_print_item SET status = 'failed', outcome_code = $3 WHERE tenant_id = $1 AND schedule_id = $2`,
+          [batch.tenant_id, row.id, code],
+        );
       await tx.query(
         `UPDATE letter_print_batch SET state = 'exported', exported_at = $3, letters = $4 WHERE tenant_id = $1 AND id = $2`,
         [batch.tenant_id, batch.id, exportedAt, letters.length],
       );
     });
-    return { exported: letters.length, failed: failed.length };
+    return { exported: letters.length, failed: failed.length, withdrawn: withdrawn.length };
   }
 }
 

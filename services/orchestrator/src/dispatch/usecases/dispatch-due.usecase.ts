@@ -142,6 +142,7 @@ export class DispatchDueContactsUseCase {
     return this.record(claimed, result);
   }
 
+  /** Plans again, checks the law at this instant, and marks the row `sending` — or says why not. */
   private async claim(row: ScheduleRow): Promise<ScheduleRow | 'deferred' | undefined> {
     return this.ctx.dataSource.transaction(async (tx) => {
       const outbox = this.ctx.backbone.outbox;

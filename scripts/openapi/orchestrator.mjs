@@ -176,6 +176,7 @@ export const ROUTES = [
     id: { field: 'strategyId', what: 'the strategy id' },
     status: 200,
     errors: [404],
+    notes: 'A strategy the tenant never put answers 404, like GET of the strategy.',
   },
   {
     method: 'get',

@@ -83,7 +83,7 @@ async function main(): Promise<void> {
       `Collections platform (embedded) is up in ${((Date.now() - started) / 1000).toFixed(1)} s`,
       `  REST     ${http}   (try: curl -H 'x-api-key: ${demoKey}' ${http}/v1/reporting/recovery-summary)`,
       `  gRPC     ${config.grpc.host}:${config.grpc.port}   (server reflection on: grpcurl -plaintext -H 'x-api-key: ${demoKey}' ${config.grpc.host}:${config.grpc.port} list)`,
-      `  OpenAPI  ${http}/v1/ledger/openapi.json   (the ledger's REST API)`,
+      `  OpenAPI  ${http}/v1/ledger/openapi.json   (the ledger's REST API; also /v1/{scoring,orchestrator,promises,reporting}/openapi.json)`,
       `  report   ${http}/v1/reporting/report.html   (send the x-api-key header)`,
       `  health   ${http}/health   ready ${http}/ready`,
       `  metrics  ${http}/metrics`,

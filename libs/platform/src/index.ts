@@ -14,3 +14,4 @@ export * from './tracing';
 export * from './grpc-client';
 export * from './trace-context.interceptor';
 export * from './request-metrics';
+export * from './openapi';

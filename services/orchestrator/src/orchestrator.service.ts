@@ -42,6 +42,13 @@ import {
   DailyPlanningUseCase,
 } from './planning/usecases/daily-planning.usecase';
 import { AgentEscalation, AgentQueueEscalation, PlanAccountUseCase } from './planning/usecases/plan-account.usecase';
+import { join } from 'node:path';
+import { openApiController } from '@collections/platform';
+
+/** services/orchestrator/openapi.yaml (scripts/openapi.mjs), one folder up from both src and dist. */
+export const ORCHESTRATOR_OPENAPI_PATH = join(__dirname, '..', 'openapi.yaml');
+/** GET /v1/orchestrator/openapi.json: the REST API's OpenAPI document, public. */
+export const OrchestratorOpenApiController = openApiController('v1/orchestrator', ORCHESTRATOR_OPENAPI_PATH);
 
 export interface OrchestratorServiceDependencies {
   /** Debtors' names and addresses; by default the ledger's gRPC API at ORCHESTRATOR_LEDGER_GRPC_ADDRESS. */
@@ -119,6 +126,7 @@ export function createOrchestratorService(deps: OrchestratorServiceDependencies 
           ChannelWebhooksController,
           AgentQueueGrpcController,
           AgentQueueRestController,
+          OrchestratorOpenApiController,
         ],
         providers: [
           { provide: SERVICE_CONTEXT, useValue: ctx },

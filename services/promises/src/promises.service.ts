@@ -1,5 +1,5 @@
 import { Topic } from '@collections/contracts';
-import { int, loadConfig, optional, str } from '@collections/platform';
+import { int, loadConfig, optional, str, openApiController } from '@collections/platform';
 import { SERVICE_CONTEXT, ServiceContext, ServiceDefinition } from '@collections/runtime';
 import { PromisesInitial1763900004000 } from './migrations/1763900004000-promises-initial';
 import { PromisesPlans1763900005000 } from './migrations/1763900005000-promises-plans';
@@ -44,6 +44,12 @@ import { AssessRelapseRiskUseCase } from './relapse/usecases/assess-relapse-risk
 import { SelfServiceController } from './self-service/self-service.controller';
 import { SelfServiceSettings, SelfServiceUseCase } from './self-service/usecases/self-service.usecase';
 import { botPromiseHandlers } from './promises/take-bot-promise.consumer';
+import { join } from 'node:path';
+
+/** services/promises/openapi.yaml (scripts/openapi.mjs), one folder up from both src and dist. */
+export const PROMISES_OPENAPI_PATH = join(__dirname, '..', 'openapi.yaml');
+/** GET /v1/promises/openapi.json: the REST API's OpenAPI document, public. */
+export const PromisesOpenApiController = openApiController('v1/promises', PROMISES_OPENAPI_PATH);
 
 function loadPromisesConfig() {
   return loadConfig({
@@ -136,7 +142,7 @@ export function createPromisesService(deps: PromisesServiceDependencies = {}): S
       const getOffers = new GetOffersUseCase(ctx, ledgerPort(), policies);
       return {
         module: class PromisesModule {},
-        controllers: [PromisesGrpcController, PromisesRestController, SelfServiceController],
+        controllers: [PromisesGrpcController, PromisesRestController, SelfServiceController, PromisesOpenApiController],
         providers: [
           { provide: SERVICE_CONTEXT, useValue: ctx },
           PromisesRepository,

@@ -1,5 +1,5 @@
 import { Topic } from '@collections/contracts';
-import { int, loadConfig } from '@collections/platform';
+import { int, loadConfig, openApiController } from '@collections/platform';
 import { EventHandlers } from '@collections/messaging';
 import { SERVICE_CONTEXT, ServiceDefinition } from '@collections/runtime';
 import { ForecastRepository } from './forecast/forecast.repository';
@@ -18,6 +18,12 @@ import { ReportingForecastExperiments1763900007300 } from './migrations/17639000
 import { ReportingContactKpis1763900007800 } from './migrations/1763900007800-reporting-contact-kpis';
 import { projectEvents } from './recovery/project-events.consumer';
 import { ReportingGrpcController } from './recovery/reporting.grpc';
+import { join } from 'node:path';
+
+/** services/reporting/openapi.yaml (scripts/openapi.mjs), one folder up from both src and dist. */
+export const REPORTING_OPENAPI_PATH = join(__dirname, '..', 'openapi.yaml');
+/** GET /v1/reporting/openapi.json: the REST API's OpenAPI document, public. */
+export const ReportingOpenApiController = openApiController('v1/reporting', REPORTING_OPENAPI_PATH);
 
 /** Every projection of the read model: the recovery summary's, the KPIs' and the forecast's. */
 export const reportingHandlers: EventHandlers = { ...projectEvents, ...projectKpiFacts, ...projectForecastFacts };
@@ -52,7 +58,7 @@ export const reportingService: ServiceDefinition = {
   ],
   module: (ctx) => ({
     module: class ReportingModule {},
-    controllers: [ReportingGrpcController],
+    controllers: [ReportingGrpcController, ReportingOpenApiController],
     providers: [
       { provide: SERVICE_CONTEXT, useValue: ctx },
       {

@@ -1,6 +1,6 @@
 import { Topic } from '@collections/contracts';
 import { EventHandlers } from '@collections/messaging';
-import { int, loadConfig, str } from '@collections/platform';
+import { int, loadConfig, str, openApiController } from '@collections/platform';
 import { SERVICE_CONTEXT, ServiceContext, ServiceDefinition } from '@collections/runtime';
 import { ScoringInitial1763900002000 } from './migrations/1763900002000-scoring-initial';
 import { ScoringFeatureStore1763900002100 } from './migrations/1763900002100-scoring-feature-store';
@@ -18,6 +18,12 @@ import { ScoreFeatureRowsUseCase } from './scores/usecases/score-feature-rows.us
 import { SegmentRulesUseCase } from './scores/usecases/segment-rules.usecase';
 import { MODEL_TRAINING_CONFIG, loadModelTrainingConfig } from './training/model-training.config';
 import { TrainModelUseCase } from './training/usecases/train-model/train-model.usecase';
+import { join } from 'node:path';
+
+/** services/scoring/openapi.yaml (scripts/openapi.mjs), one folder up from both src and dist. */
+export const SCORING_OPENAPI_PATH = join(__dirname, '..', 'openapi.yaml');
+/** GET /v1/scoring/openapi.json: the REST API's OpenAPI document, public. */
+export const ScoringOpenApiController = openApiController('v1/scoring', SCORING_OPENAPI_PATH);
 
 /**
  * Champion and challenger from the environment: SCORING_CHAMPION_MODEL and SCORING_CHALLENGER_MODEL
@@ -55,7 +61,7 @@ export function createScoringService(options: { models?: ChampionChallengerConfi
     ],
     module: (ctx) => ({
       module: class ScoringModule {},
-      controllers: [ScoringGrpcController, ScoringRestController],
+      controllers: [ScoringGrpcController, ScoringRestController, ScoringOpenApiController],
       providers: [
         { provide: SERVICE_CONTEXT, useValue: ctx },
         { provide: READ_SCORES, useValue: new ReadScoresUseCase(ctx.dataSource, live()) },

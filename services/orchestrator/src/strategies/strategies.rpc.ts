@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { orchestrator } from '@collections/contracts';
-import { currentTenantId } from '@collections/platform';
+import { AppError, currentTenantId } from '@collections/platform';
 import { StrategyFormat } from './domain';
 import { StrategyVersionRow } from './strategy.repository';
 import { StrategiesUseCase } from './usecases/strategies.usecase';
@@ -35,6 +35,8 @@ export class StrategiesRpc implements StrategyRpcs {
     request: orchestrator.ListStrategyVersionsRequest,
   ): Promise<orchestrator.ListStrategyVersionsResponse> {
     const rows = await this.strategies.list(currentTenantId(), request.strategyId);
+    // Like GetStrategy: a strategy the tenant never put is not found (another tenant's id included).
+    if (rows.length === 0) throw AppError.notFound(`strategy ${request.strategyId} not found`);
     return { versions: rows.map(mapStrategyVersion) };
   }
 }

@@ -93,7 +93,9 @@ describe('strategies API (gRPC and REST, real PostgreSQL)', () => {
     expect(await failure(client.getStrategy({ strategyId: 'private', version: 0 }, mdOther()))).toMatchObject({
       code: status.NOT_FOUND,
     });
-    expect((await client.listStrategyVersions({ strategyId: 'private' }, mdOther())).versions).toEqual([]);
+    expect(await failure(client.listStrategyVersions({ strategyId: 'private' }, mdOther()))).toMatchObject({
+      code: status.NOT_FOUND,
+    });
   });
 
   it('answers over REST with every error by path in the details', async () => {

@@ -68,7 +68,7 @@ async function main(): Promise<void> {
       '',
       `Collections platform (embedded, demo) is up in ${((Date.now() - started) / 1000).toFixed(1)} s; tenant "demo", API key ${key}`,
       `  REST     ${http}   (try: curl -H 'x-api-key: ${key}' ${http}/v1/reporting/recovery-summary)`,
-      `  OpenAPI  ${http}/v1/ledger/openapi.json   (the ledger's REST API)`,
+      `  OpenAPI  ${http}/v1/ledger/openapi.json   (the ledger's REST API; also /v1/{scoring,orchestrator,promises,reporting}/openapi.json)`,
       `  gRPC     ${platform.grpc}   (server reflection on: grpcurl -plaintext -H 'x-api-key: ${key}' ${platform.grpc} list)`,
       `  metrics  ${http}/metrics`,
       `  report   ${http}/v1/reporting/report.html?currency=${currencies[0]}   (send the x-api-key header; currencies: ${currencies.join(', ')})`,

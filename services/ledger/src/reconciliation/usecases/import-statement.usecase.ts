@@ -75,7 +75,7 @@ export class ImportStatementUseCase {
     const parsed = this.parse(cmd);
     if (!parsed.ok) {
       this.ctx.logger.warn(
-        { ...log, problems: parsed.problems.length, first: parsed.problems[0] },
+        { ...log, problems: parsed.problems.length, first: withoutValues(parsed.problems[0]) },
         'reconciliation file refused: it does not validate, nothing was written',
       );
       return { ...emptySummary(), rejected: parsed.problems.length, errors: parsed.problems };
@@ -244,4 +244,13 @@ function emptySummary(): ImportSummary {
     ignored: 0,
     errors: [],
   };
+}
+
+/**
+ * A problem as the log may carry it: where, and why without the quoted cell values (a shifted
+ * column puts a payer's name or account number where the amount should be; the caller gets the
+ * full reasons in the answer, the shared log never sees the file's contents).
+ */
+function withoutValues(problem: { reason: string } | undefined) {
+  return problem && { ...problem, reason: problem.reason.replace(/"[^"]*"/g, '"…"') };
 }

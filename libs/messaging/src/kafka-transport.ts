@@ -182,15 +182,7 @@ export class KafkaTransport implements Transport {
    * the group never committed counts from its low watermark (the group starts from the beginning).
    */
   async lag(groupId: string, topics: string[]): Promise<TopicLag[]> {
-    this.admin ??= (async () => {
-      const admin = this.kafka.admin();
-      await admin.connect();
-      return admin;
-    })().catch((err: unknown) => {
-      this.admin = undefined;
-      throw err;
-    });
-    const admin = await this.admin;
+    const admin = await this.connectedAdmin();
     const committed = await admin.fetchOffsets({ groupId, topics: topics.map((t) => this.wire(t)) });
     return Promise.all(
       committed.map(async ({ topic, partitions }) => {
@@ -204,6 +196,31 @@ export class KafkaTransport implements Transport {
         return { topic: this.logical(topic), lag };
       }),
     );
+  }
+
+  /**
+   * Σ over the topics and their partitions of the high watermark: it only grows, and two equal
+   * answers mean nothing was published to those topics in between (a simulation's "drained").
+   */
+  async logEnd(topics: string[]): Promise<number> {
+    const admin = await this.connectedAdmin();
+    let total = 0;
+    for (const topic of [...new Set(topics)].sort()) {
+      for (const end of await admin.fetchTopicOffsets(this.wire(topic))) total += Number(end.high);
+    }
+    return total;
+  }
+
+  private connectedAdmin(): Promise<Admin> {
+    this.admin ??= (async () => {
+      const admin = this.kafka.admin();
+      await admin.connect();
+      return admin;
+    })().catch((err: unknown) => {
+      this.admin = undefined;
+      throw err;
+    });
+    return this.admin;
   }
 
   async close(): Promise<void> {

@@ -199,16 +199,31 @@ export class KafkaTransport implements Transport {
   }
 
   /**
-   * Σ over the topics and their partitions of the high watermark: it only grows, and two equal
-   * answers mean nothing was published to those topics in between (a simulation's "drained").
+   * Each topic's partitions' high watermarks (the offset the next record gets). Their sum only
+   * grows, and two equal answers mean nothing was published to those topics in between.
    */
-  async logEnd(topics: string[]): Promise<number> {
+  async logEnds(topics: string[]): Promise<Map<string, Map<number, number>>> {
     const admin = await this.connectedAdmin();
-    let total = 0;
-    for (const topic of [...new Set(topics)].sort()) {
-      for (const end of await admin.fetchTopicOffsets(this.wire(topic))) total += Number(end.high);
+    const unique = [...new Set(topics)].sort();
+    const ends = await Promise.all(unique.map((topic) => admin.fetchTopicOffsets(this.wire(topic))));
+    return new Map(unique.map((topic, i) => [topic, new Map(ends[i].map((e) => [e.partition, Number(e.high)]))]));
+  }
+
+  /**
+   * How many records of `ends` (from `logEnds`) the group has not committed: a partition it never
+   * committed counts from 0 (topics made for a run start empty).
+   */
+  async lagBehind(groupId: string, ends: Map<string, Map<number, number>>): Promise<number> {
+    const admin = await this.connectedAdmin();
+    const committed = await admin.fetchOffsets({ groupId, topics: [...ends.keys()].map((t) => this.wire(t)) });
+    let lag = 0;
+    for (const { topic, partitions } of committed) {
+      const at = new Map(partitions.map((p) => [p.partition, Number(p.offset)]));
+      for (const [partition, high] of ends.get(this.logical(topic)) ?? []) {
+        lag += Math.max(0, high - Math.max(0, at.get(partition) ?? 0));
+      }
     }
-    return total;
+    return lag;
   }
 
   private connectedAdmin(): Promise<Admin> {

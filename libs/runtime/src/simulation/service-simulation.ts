@@ -10,8 +10,7 @@ import { PlatformBacklog, SimulationBackend } from './simulation-backend';
  * on its own, a move of this clock waits after each job only for this process to be drained.
  */
 export class ServiceSimulationControl implements SimulationBackend {
-  /** The topics this process's consumers read (fixed once it started). */
-  private topics?: string[];
+  private groups?: { groupId: string; topics: string[] }[];
 
   constructor(
     readonly clock: SimulatedClock,
@@ -38,23 +37,35 @@ export class ServiceSimulationControl implements SimulationBackend {
   }
 
   /**
-   * The log's end before, the consumer groups' lag, the outbox, the log's end after: drained when
-   * nothing is pending and nothing was published to this process's topics meanwhile (consumers
-   * commit their effects, and the events those cause, before their offsets).
+   * The log's end, the consumer groups' committed offsets against it, the outbox, the log's end
+   * again: drained when nothing is pending and nothing was published to this process's topics
+   * meanwhile (consumers commit their effects, and the events those cause, before their offsets).
    */
   async backlog(): Promise<PlatformBacklog> {
-    this.topics ??= [...new Set((await this.backbone.consumerLag()).map((l) => l.topic))];
-    const topics = this.topics;
-    const before = await this.kafka.logEnd(topics);
-    const consumerLag = (await this.backbone.consumerLag()).reduce((n, l) => n + l.lag, 0);
+    this.groups ??= await this.consumerGroups();
+    const topics = [...new Set(this.groups.flatMap((g) => g.topics))];
+    const before = await this.kafka.logEnds(topics);
+    const lags = await Promise.all(
+      this.groups.map((g) => this.kafka.lagBehind(g.groupId, new Map(g.topics.map((t) => [t, before.get(t)!])))),
+    );
+    const consumerLag = lags.reduce((n, l) => n + l, 0);
     const outbox = await this.backbone.relay.backlog();
-    const after = await this.kafka.logEnd(topics);
+    const after = await this.kafka.logEnds(topics);
+    const head = (ends: Map<string, Map<number, number>>) =>
+      [...ends.values()].reduce((n, partitions) => n + [...partitions.values()].reduce((m, h) => m + h, 0), 0);
     return {
-      drained: consumerLag === 0 && outbox === 0 && before === after,
+      drained: consumerLag === 0 && outbox === 0 && head(before) === head(after),
       outbox,
       consumerLag,
       services: [{ service: this.service, outbox, consumerLag }],
-      logHead: after,
+      logHead: head(after),
     };
+  }
+
+  /** This process's consumer groups and the topics each reads (fixed once it started). */
+  private async consumerGroups(): Promise<{ groupId: string; topics: string[] }[]> {
+    const byGroup = new Map<string, string[]>();
+    for (const l of await this.backbone.consumerLag()) byGroup.set(l.group, [...(byGroup.get(l.group) ?? []), l.topic]);
+    return [...byGroup].map(([groupId, topics]) => ({ groupId, topics }));
   }
 }

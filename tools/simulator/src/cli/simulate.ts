@@ -89,6 +89,11 @@ async function main(): Promise<void> {
     });
     address = fresh;
   }
+  // Ctrl-C stops a fresh platform too (a distributed one drops its database).
+  for (const signal of ['SIGINT', 'SIGTERM'] as const)
+    process.once(signal, () => {
+      void (fresh?.stop() ?? Promise.resolve()).finally(() => process.exit(130));
+    });
   const client = new PlatformClient(address);
   try {
     const result = await runSimulation(client, {

@@ -17,16 +17,20 @@ export type SimulationApi = Pick<
  *   clock-driven jobs in the embedded order (by job name: the ledger's delinquency run, the
  *   promises daily run, the orchestrator's planning run, its dispatcher, reporting's snapshot),
  *   waiting after each until the platform is drained, so the next job sees its effects.
- * - GetBacklog is drained only when three rounds of asking every process found nothing pending
- *   (no outbox row, no uncommitted record on Kafka) and no process's log head moved from the
- *   first round to the third: nothing was published during the middle round, in which every
- *   consumer was at the head and every outbox empty, so no event work was left anywhere.
+ * - GetBacklog asks every process and is drained only when this round and the one before it
+ *   found nothing pending anywhere and no process's log head moved between them. Each process's
+ *   answer is drained only if no record reached its topics while it looked (its log head the
+ *   same before and after reading its lag and outbox), so from the first round's look to the
+ *   second's nothing was published to any topic that is read: every consumer was at the head and
+ *   every outbox empty, and no event work was left anywhere.
  */
 export class CoordinatedSimulation implements SimulationApi {
   private readonly processes: {
     service: ServiceName;
     client: PromiseClient<typeof simulation.SimulationServiceService>;
   }[];
+  /** The last round of answers: drained needs two rounds in a row with nothing pending and no log head moved. */
+  private previousRound?: simulation.GetBacklogResponse[];
 
   constructor(
     services: Record<ServiceName, { grpc: string }>,
@@ -91,18 +95,21 @@ export class CoordinatedSimulation implements SimulationApi {
     _request: simulation.GetBacklogRequest,
     metadata?: Metadata,
   ): Promise<simulation.GetBacklogResponse> {
-    const round = () => Promise.all(this.processes.map((p) => p.client.getBacklog({}, metadata)));
-    const quiet = (answers: simulation.GetBacklogResponse[]) => answers.every((a) => a.drained);
-    const rounds = [await round()];
-    while (rounds.length < 3 && quiet(rounds[rounds.length - 1])) rounds.push(await round());
-    const last = rounds[rounds.length - 1];
-    const drained = rounds.length === 3 && quiet(last) && last.every((a, i) => a.logHead === rounds[0][i].logHead);
+    const answers = await Promise.all(this.processes.map((p) => p.client.getBacklog({}, metadata)));
+    const previous = this.previousRound;
+    this.previousRound = answers;
+    const quiet = (round: simulation.GetBacklogResponse[]) => round.every((a) => a.drained);
+    const drained =
+      quiet(answers) &&
+      previous !== undefined &&
+      quiet(previous) &&
+      answers.every((a, i) => a.logHead === previous[i].logHead);
     return {
       drained,
-      outbox: last.reduce((n, a) => n + a.outbox, 0),
-      consumerLag: last.reduce((n, a) => n + a.consumerLag, 0),
-      services: last.flatMap((a) => a.services),
-      logHead: last.reduce((n, a) => n + a.logHead, 0),
+      outbox: answers.reduce((n, a) => n + a.outbox, 0),
+      consumerLag: answers.reduce((n, a) => n + a.consumerLag, 0),
+      services: answers.flatMap((a) => a.services),
+      logHead: answers.reduce((n, a) => n + a.logHead, 0),
     };
   }
 

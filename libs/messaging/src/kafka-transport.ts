@@ -24,7 +24,11 @@ export interface KafkaTransportOptions {
   kafka?: Partial<KafkaConfig>;
   /** How often resolved offsets are committed (they are resolved only after the inbox commit). */
   autoCommitIntervalMs?: number;
-  /** Prepended to every topic name on the wire (isolates test runs sharing one broker). */
+  /**
+   * Prepended to every topic name and consumer group id on the wire (isolates platforms sharing
+   * one broker: without it on the groups, two platforms' "promises" consumers would join one
+   * group and be handed each other's partitions).
+   */
   topicPrefix?: string;
 }
 
@@ -121,7 +125,7 @@ export class KafkaTransport implements Transport {
 
   async subscribe(options: SubscribeOptions): Promise<Subscription> {
     const consumer = this.kafka.consumer({
-      groupId: options.groupId,
+      groupId: this.wire(options.groupId),
       sessionTimeout: this.options.sessionTimeoutMs ?? 30_000,
       heartbeatInterval: 3_000,
       maxWaitTimeInMs: this.options.maxWaitTimeMs ?? 100,
@@ -183,7 +187,10 @@ export class KafkaTransport implements Transport {
    */
   async lag(groupId: string, topics: string[]): Promise<TopicLag[]> {
     const admin = await this.connectedAdmin();
-    const committed = await admin.fetchOffsets({ groupId, topics: topics.map((t) => this.wire(t)) });
+    const committed = await admin.fetchOffsets({
+      groupId: this.wire(groupId),
+      topics: topics.map((t) => this.wire(t)),
+    });
     return Promise.all(
       committed.map(async ({ topic, partitions }) => {
         const ends = await admin.fetchTopicOffsets(topic);
@@ -215,7 +222,10 @@ export class KafkaTransport implements Transport {
    */
   async lagBehind(groupId: string, ends: Map<string, Map<number, number>>): Promise<number> {
     const admin = await this.connectedAdmin();
-    const committed = await admin.fetchOffsets({ groupId, topics: [...ends.keys()].map((t) => this.wire(t)) });
+    const committed = await admin.fetchOffsets({
+      groupId: this.wire(groupId),
+      topics: [...ends.keys()].map((t) => this.wire(t)),
+    });
     let lag = 0;
     for (const { topic, partitions } of committed) {
       const at = new Map(partitions.map((p) => [p.partition, Number(p.offset)]));
@@ -249,7 +259,7 @@ export class KafkaTransport implements Transport {
     this.connecting = undefined;
   }
 
-  /** The topic's name on the broker. */
+  /** The topic's (or consumer group's) name on the broker. */
   wire(topic: string): string {
     return `${this.options.topicPrefix ?? ''}${topic}`;
   }

@@ -24,7 +24,11 @@ export interface KafkaTransportOptions {
   kafka?: Partial<KafkaConfig>;
   /** How often resolved offsets are committed (they are resolved only after the inbox commit). */
   autoCommitIntervalMs?: number;
-  /** Prepended to every topic name on the wire (isolates test runs sharing one broker). */
+  /**
+   * Prepended to every topic name and consumer group id on the wire (isolates platforms sharing
+   * one broker: without it on the groups, two platforms' "promises" consumers would join one
+   * group and be handed each other's partitions).
+   */
   topicPrefix?: string;
 }
 
@@ -121,7 +125,7 @@ export class KafkaTransport implements Transport {
 
   async subscribe(options: SubscribeOptions): Promise<Subscription> {
     const consumer = this.kafka.consumer({
-      groupId: options.groupId,
+      groupId: this.wire(options.groupId),
       sessionTimeout: this.options.sessionTimeoutMs ?? 30_000,
       heartbeatInterval: 3_000,
       maxWaitTimeInMs: this.options.maxWaitTimeMs ?? 100,
@@ -182,16 +186,11 @@ export class KafkaTransport implements Transport {
    * the group never committed counts from its low watermark (the group starts from the beginning).
    */
   async lag(groupId: string, topics: string[]): Promise<TopicLag[]> {
-    this.admin ??= (async () => {
-      const admin = this.kafka.admin();
-      await admin.connect();
-      return admin;
-    })().catch((err: unknown) => {
-      this.admin = undefined;
-      throw err;
+    const admin = await this.connectedAdmin();
+    const committed = await admin.fetchOffsets({
+      groupId: this.wire(groupId),
+      topics: topics.map((t) => this.wire(t)),
     });
-    const admin = await this.admin;
-    const committed = await admin.fetchOffsets({ groupId, topics: topics.map((t) => this.wire(t)) });
     return Promise.all(
       committed.map(async ({ topic, partitions }) => {
         const ends = await admin.fetchTopicOffsets(topic);
@@ -206,6 +205,49 @@ export class KafkaTransport implements Transport {
     );
   }
 
+  /**
+   * Each topic's partitions' high watermarks (the offset the next record gets). Their sum only
+   * grows, and two equal answers mean nothing was published to those topics in between.
+   */
+  async logEnds(topics: string[]): Promise<Map<string, Map<number, number>>> {
+    const admin = await this.connectedAdmin();
+    const unique = [...new Set(topics)].sort();
+    const ends = await Promise.all(unique.map((topic) => admin.fetchTopicOffsets(this.wire(topic))));
+    return new Map(unique.map((topic, i) => [topic, new Map(ends[i].map((e) => [e.partition, Number(e.high)]))]));
+  }
+
+  /**
+   * How many records of `ends` (from `logEnds`) the group has not committed: a partition it never
+   * committed counts from 0 (topics made for a run start empty).
+   */
+  async lagBehind(groupId: string, ends: Map<string, Map<number, number>>): Promise<number> {
+    const admin = await this.connectedAdmin();
+    const committed = await admin.fetchOffsets({
+      groupId: this.wire(groupId),
+      topics: [...ends.keys()].map((t) => this.wire(t)),
+    });
+    let lag = 0;
+    for (const { topic, partitions } of committed) {
+      const at = new Map(partitions.map((p) => [p.partition, Number(p.offset)]));
+      for (const [partition, high] of ends.get(this.logical(topic)) ?? []) {
+        lag += Math.max(0, high - Math.max(0, at.get(partition) ?? 0));
+      }
+    }
+    return lag;
+  }
+
+  private connectedAdmin(): Promise<Admin> {
+    this.admin ??= (async () => {
+      const admin = this.kafka.admin();
+      await admin.connect();
+      return admin;
+    })().catch((err: unknown) => {
+      this.admin = undefined;
+      throw err;
+    });
+    return this.admin;
+  }
+
   async close(): Promise<void> {
     await Promise.all([...this.consumers].map((c) => c.disconnect()));
     this.consumers.clear();
@@ -217,7 +259,7 @@ export class KafkaTransport implements Transport {
     this.connecting = undefined;
   }
 
-  /** The topic's name on the broker. */
+  /** The topic's (or consumer group's) name on the broker. */
   wire(topic: string): string {
     return `${this.options.topicPrefix ?? ''}${topic}`;
   }

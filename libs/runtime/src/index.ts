@@ -7,3 +7,4 @@ export * from './standalone';
 export * from './shutdown';
 export * from './clock-scheduler';
 export * from './routes';
+export * from './simulation';

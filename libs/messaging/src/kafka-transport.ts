@@ -24,7 +24,7 @@ export interface KafkaTransportOptions {
   kafka?: Partial<KafkaConfig>;
   /** How often resolved offsets are committed (they are resolved only after the inbox commit). */
   autoCommitIntervalMs?: number;
-  /** Prepended to every topic name on the wire (isolates test runs sharing one broker). */
+  /** Prepended to every topic and consumer group name on the wire (isolates test runs sharing one broker). */
   topicPrefix?: string;
 }
 
@@ -121,7 +121,8 @@ export class KafkaTransport implements Transport {
 
   async subscribe(options: SubscribeOptions): Promise<Subscription> {
     const consumer = this.kafka.consumer({
-      groupId: options.groupId,
+      // Prefixed like the topics: runs sharing a broker must not share (and rebalance) one group.
+      groupId: this.wire(options.groupId),
       sessionTimeout: this.options.sessionTimeoutMs ?? 30_000,
       heartbeatInterval: 3_000,
       maxWaitTimeInMs: this.options.maxWaitTimeMs ?? 100,
@@ -191,7 +192,10 @@ export class KafkaTransport implements Transport {
       throw err;
     });
     const admin = await this.admin;
-    const committed = await admin.fetchOffsets({ groupId, topics: topics.map((t) => this.wire(t)) });
+    const committed = await admin.fetchOffsets({
+      groupId: this.wire(groupId),
+      topics: topics.map((t) => this.wire(t)),
+    });
     return Promise.all(
       committed.map(async ({ topic, partitions }) => {
         const ends = await admin.fetchTopicOffsets(topic);

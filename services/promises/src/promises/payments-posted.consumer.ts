@@ -29,7 +29,11 @@ export class PaymentsPostedConsumer {
 
   async handle(events: PaymentPosted[], hc: HandlerContext): Promise<void> {
     const byTenant = new Map<string, PaymentPosted[]>();
-    for (const e of events) byTenant.set(e.tenantId, [...(byTenant.get(e.tenantId) ?? []), e]);
+    for (const e of events) {
+      const own = byTenant.get(e.tenantId);
+      if (own) own.push(e);
+      else byTenant.set(e.tenantId, [e]);
+    }
     for (const [tenantId, own] of byTenant) {
       const priced = own.filter((e) => e.payload.amount && e.payload.paymentId);
       const keys = new Map(

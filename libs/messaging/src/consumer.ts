@@ -24,6 +24,9 @@ export interface HandlerContext {
 
 export type EventHandler<T extends EventType> = (event: ConsumedEvent<T>, ctx: HandlerContext) => Promise<void>;
 export type EventHandlers = { [T in EventType]?: EventHandler<T> };
+/** Several fresh events of one type, in their partition's order, handled in one go (set-based work). */
+export type BatchEventHandler<T extends EventType> = (events: ConsumedEvent<T>[], ctx: HandlerContext) => Promise<void>;
+export type BatchEventHandlers = { [T in EventType]?: BatchEventHandler<T> };
 
 export interface ConsumerOptions {
   /** The consuming service (inbox namespace, consumer group and dead-letter topic). */
@@ -36,6 +39,14 @@ export interface ConsumerOptions {
   outbox: Outbox;
   topics: string[];
   handlers: EventHandlers;
+  /**
+   * Types handled a run at a time: each run of consecutive fresh events of such a type in a
+   * partition's batch (redeliveries and in-batch duplicates already dropped by the inbox) goes to
+   * the handler in one call, inside the batch's transaction. The order of events of different
+   * types is kept: a run ends at the first event of another type. When the batch fails, events
+   * are retried one by one as usual, each as a run of one. Takes precedence over `handlers`.
+   */
+  batchHandlers?: BatchEventHandlers;
   logger?: MessagingLogger;
   /** Attempts per event before it is dead-lettered (handler failures only; poison goes at once). */
   maxAttempts?: number;
@@ -161,12 +172,24 @@ export class EventConsumer {
         )) as { event_id: string }[]
       ).map((r) => r.event_id),
     );
+    let run: ConsumedEvent[] = [];
     for (let i = 0; i < parsed.length; i++) {
       const p = parsed[i];
       if (!fresh.delete(ids[i])) continue; // already processed (redelivery), or a duplicate in this batch
+      if ('event' in p && this.options.batchHandlers?.[p.event.type]) {
+        if (run.length > 0 && run[0].type !== p.event.type) {
+          await this.invokeRun(run, tx);
+          run = [];
+        }
+        run.push(p.event);
+        continue;
+      }
+      if (run.length > 0) await this.invokeRun(run, tx);
+      run = [];
       if ('poison' in p) await this.deadLetter(tx, p.record, p.poison.reason, p.poison.message, 1, undefined);
       else await this.invoke(p.event, tx);
     }
+    if (run.length > 0) await this.invokeRun(run, tx);
   }
 
   private async applyWithRetries(p: Parsed, control: BatchControl): Promise<void> {
@@ -225,6 +248,14 @@ export class EventConsumer {
     const ctx: HandlerContext = { tx, outbox: this.options.outbox };
     if (this.options.around) await this.options.around(event, () => handler(event, ctx));
     else await handler(event, ctx);
+  }
+
+  /** A run of events of one type to its batch handler (`around` wraps the call, given the run's first event). */
+  private async invokeRun(events: ConsumedEvent[], tx: EntityManager): Promise<void> {
+    const handler = this.options.batchHandlers![events[0].type] as BatchEventHandler<EventType>;
+    const ctx: HandlerContext = { tx, outbox: this.options.outbox };
+    if (this.options.around) await this.options.around(events[0], () => handler(events, ctx));
+    else await handler(events, ctx);
   }
 
   private async deadLetter(

@@ -33,8 +33,7 @@ import {
 } from './negotiation/negotiation.repository';
 import { DecideApprovalUseCase } from './negotiation/usecases/decide-approval.usecase';
 import { NegotiationPolicyUseCase } from './negotiation/usecases/negotiation-policy.usecase';
-import { AppliedPaymentsRepository } from './promises/applied-payments.repository';
-import { allocatePayment } from './promises/allocate-payment.consumer';
+import { PaymentsPostedConsumer } from './promises/payments-posted.consumer';
 import { PromisesGrpcController } from './promises/promises.grpc';
 import { PromisesRepository } from './promises/promises.repository';
 import { PromisesRelapseRisk1763900007210 } from './migrations/1763900007210-promises-relapse-risk';
@@ -181,10 +180,10 @@ export function createPromisesService(deps: PromisesServiceDependencies = {}): S
       const config = loadPromisesConfig();
       const repo = new PromisesRepository();
       const profiles = new AccountProfilesRepository();
-      const applied = new AppliedPaymentsRepository();
       const plans = trackPayments(ctx);
       const settlements = new SettlePaymentUseCase(ctx, new SettlementsRepository(), ledgerPort());
       const segments = new AccountSegmentsRepository();
+      const payments = new PaymentsPostedConsumer(ctx, repo, settlements, plans);
       ctx.backbone.consume({
         topics: [
           Topic.LedgerPayment,
@@ -193,15 +192,11 @@ export function createPromisesService(deps: PromisesServiceDependencies = {}): S
           Topic.OrchestratorContact,
           Topic.OrchestratorAgent,
         ],
+        // Payments a batch at a time: an open settlement, then an active plan, then single promises.
+        batchHandlers: { 'collections.ledger.v1.PaymentPosted': (events, hc) => payments.handle(events, hc) },
         handlers: {
           // Promises the debtor stated to the orchestrator's bot or to an agent on a call.
           ...botPromiseHandlers(ctx, repo, (tenantId, accountId) => ledgerPort().balanceOf(tenantId, accountId)),
-          'collections.ledger.v1.PaymentPosted': async (event, hc) => {
-            if (await applied.alreadyApplied(hc.tx, event.tenantId, event.payload.paymentId)) return;
-            // An open settlement takes the payment first, then an active plan, then single promises.
-            if (await settlements.posted(event, hc)) return;
-            if (!(await plans.posted(event, hc))) await allocatePayment(ctx, repo, event, hc);
-          },
           // Each account's time zone makes its "today"; its currency is the only one its plans may use.
           'collections.ledger.v1.AccountOpened': (event, { tx }) =>
             profiles.upsert(

@@ -95,6 +95,17 @@ describe(allocatePayments.name, () => {
       }),
     );
   });
+
+  it('leaves the earlier payments where they were when later ones arrive (a batch only adds allocations)', () => {
+    fc.assert(
+      fc.property(schedules, payments, fc.nat({ max: 20 }), (schedule, paid, cut) => {
+        const earlier = paid.slice(0, cut);
+        const all = allocatePayments(schedule, paid).allocations;
+        const earlierIds = new Set(earlier.map((p) => p.paymentId));
+        expect(all.filter((a) => earlierIds.has(a.paymentId))).toEqual(allocatePayments(schedule, earlier).allocations);
+      }),
+    );
+  });
 });
 
 describe(planStatusAsOf.name, () => {

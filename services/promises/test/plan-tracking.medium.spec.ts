@@ -5,7 +5,7 @@ import { grpcClient, metadataFromPrincipalHeaders } from '@collections/platform'
 import { ServiceUnderTest, startServiceUnderTest } from '@collections/testing';
 import { DailyPlanRunScheduler } from '../src/plans/usecases/daily-plan-run.usecase';
 import { promisesService } from '../src/promises.service';
-import { deliver, published, startConsumers } from './support/events';
+import { deliver, deliverBatch, published, startConsumers } from './support/events';
 
 const USD = (amountMinor: number) => ({ amountMinor, currency: 'USD' });
 const { InstalmentState, PlanState } = promises;
@@ -270,5 +270,93 @@ describe('payment plans tracked from ledger events and the daily run (real Postg
     expect((await client.getPromise({ promiseId: kept!.promiseId }, md())).promise!.state).toBe(
       promises.PromiseState.PROMISE_STATE_KEPT,
     );
+  });
+
+  describe('payments arriving together, in one batch of the consumer', () => {
+    const posted = (accountId: string, amountMinor: number, date: string, paymentId = randomUUID()) => ({
+      type: 'collections.ledger.v1.PaymentPosted' as const,
+      payload: {
+        paymentId,
+        accountId,
+        amount: USD(amountMinor),
+        balanceAfter: USD(0),
+        postedAt: at(date),
+        reference: '',
+      },
+    });
+    const reversed = (accountId: string, paymentId: string) => ({
+      type: 'collections.ledger.v1.PaymentReversed' as const,
+      payload: { entryId: randomUUID(), paymentId, accountId, amount: USD(0), reason: 'NSF' },
+    });
+
+    it('applies two payments of one account in order and a redelivered one once', async () => {
+      const { planId, accountId } = await newPlan();
+      const other = await newPlan();
+      sut.clock.set(at('2026-03-05'));
+      const first = { ...posted(accountId, 12_000, '2026-03-05'), id: randomUUID() };
+      const second = posted(accountId, 9_000, '2026-03-05');
+      await deliverBatch(sut, [
+        first,
+        posted(other.accountId, 10_000, '2026-03-05'),
+        first, // the same event again
+        { ...first, id: randomUUID() }, // the same payment under a new event id (a ledger replay)
+        second,
+      ]);
+      expect(await paidOf(planId)).toEqual([10_000, 10_000, 1_000]);
+      expect(await paidOf(other.planId)).toEqual([10_000, 0, 0]);
+      const kept = await eventsFor('collections.promises.v1.PromiseKept', planId);
+      expect(kept.map((e) => e.instalmentSeq)).toEqual([1, 2]);
+      // Delivered again later, the whole batch changes nothing.
+      await deliverBatch(sut, [first, second]);
+      expect(await paidOf(planId)).toEqual([10_000, 10_000, 1_000]);
+      expect(await eventsFor('collections.promises.v1.PromiseKept', planId)).toHaveLength(2);
+      // The stored allocations are those of the payments in order (the first filled instalment 1).
+      const allocations = (await sut.dataSource.query(
+        `SELECT a.payment_id, a.seq, a.amount_minor::int AS amount FROM promises.plan_allocation a
+           JOIN promises.plan_payment p ON p.tenant_id = a.tenant_id AND p.payment_id = a.payment_id
+          WHERE a.plan_id = $1 ORDER BY a.seq, p.received_seq`,
+        [planId],
+      )) as { payment_id: string; seq: number; amount: number }[];
+      expect(allocations.map((a) => [a.payment_id, a.seq, a.amount])).toEqual([
+        [first.payload.paymentId, 1, 10_000],
+        [first.payload.paymentId, 2, 2_000],
+        [second.payload.paymentId, 2, 8_000],
+        [second.payload.paymentId, 3, 1_000],
+      ]);
+    });
+
+    it('undoes exactly a payment reversed in the same batch', async () => {
+      const { planId, accountId } = await newPlan();
+      sut.clock.set(at('2026-03-05'));
+      const a = posted(accountId, 6_000, '2026-03-04');
+      const b = posted(accountId, 7_000, '2026-03-05');
+      await deliverBatch(sut, [a, b]);
+      expect(await paidOf(planId)).toEqual([10_000, 3_000, 0]);
+      const c = posted(accountId, 5_000, '2026-03-05');
+      sut.clock.set(at('2026-03-06'));
+      await deliverBatch(sut, [reversed(accountId, a.payload.paymentId), c, reversed(accountId, c.payload.paymentId)]);
+      expect(await paidOf(planId)).toEqual([7_000, 0, 0]);
+      expect((await plan(planId)).credit).toEqual(USD(0));
+    });
+
+    it("sends the payments after the one that completes a plan to the account's single promises", async () => {
+      const { planId, accountId } = await newPlan();
+      sut.clock.set(at('2026-03-02'));
+      const { promise } = await client.createPromise(
+        { accountId, amount: USD(2_000), dueDate: '2026-03-20', idempotencyKey: `after-plan-${accountId}` },
+        md(),
+      );
+      sut.clock.set(at('2026-03-05'));
+      await deliverBatch(sut, [
+        posted(accountId, 15_000, '2026-03-05'),
+        posted(accountId, 15_000, '2026-03-05'),
+        posted(accountId, 2_000, '2026-03-05'),
+      ]);
+      expect((await plan(planId)).state).toBe(PlanState.PLAN_STATE_COMPLETED);
+      expect(await eventsFor('collections.promises.v1.PlanCompleted', planId)).toHaveLength(1);
+      expect((await client.getPromise({ promiseId: promise!.promiseId }, md())).promise!.state).toBe(
+        promises.PromiseState.PROMISE_STATE_KEPT,
+      );
+    });
   });
 });

@@ -250,6 +250,129 @@ export class PlansRepository {
     await tx.query(`UPDATE payment_plan SET state = $3 WHERE tenant_id = $1 AND id = $2`, [tenantId, planId, state]);
   }
 
+  /**
+   * The plans' schedules (with paid amounts), live payments (in posting order) and what they
+   * announced, in one statement: read after the plans were locked, so it sees their latest state.
+   */
+  async paymentState(
+    tx: EntityManager,
+    tenantId: string,
+    planIds: string[],
+  ): Promise<{
+    instalments: Map<string, InstalmentRow[]>;
+    payments: Map<string, Payment[]>;
+    announced: Map<string, Set<string>>;
+  }> {
+    const [row] = (await tx.query(
+      `SELECT
+         (SELECT coalesce(json_agg(json_build_array(plan_id, seq, to_char(due_date, 'YYYY-MM-DD'), amount_minor::text,
+                 paid_minor::text) ORDER BY plan_id, seq), '[]')
+            FROM plan_instalment WHERE tenant_id = $1 AND plan_id = ANY($2::uuid[])) AS instalments,
+         (SELECT coalesce(json_agg(json_build_array(plan_id, payment_id, amount_minor::text,
+                 to_char(paid_on, 'YYYY-MM-DD')) ORDER BY plan_id, received_seq), '[]')
+            FROM plan_payment WHERE tenant_id = $1 AND plan_id = ANY($2::uuid[]) AND NOT reversed) AS payments,
+         (SELECT coalesce(json_agg(json_build_array(plan_id, kind, seq)), '[]')
+            FROM plan_announcement WHERE tenant_id = $1 AND plan_id = ANY($2::uuid[])) AS announced`,
+      [tenantId, planIds],
+    )) as {
+      instalments: [string, number, string, string, string][];
+      payments: [string, string, string, string][];
+      announced: [string, Announcement['kind'], number][];
+    }[];
+    const instalments = new Map<string, InstalmentRow[]>(planIds.map((id) => [id, []]));
+    for (const [planId, seq, due_date, amount_minor, paid_minor] of row.instalments) {
+      instalments.get(planId)?.push({ seq, due_date, amount_minor, paid_minor });
+    }
+    const payments = new Map<string, Payment[]>(planIds.map((id) => [id, []]));
+    for (const [planId, paymentId, amount, date] of row.payments) {
+      payments.get(planId)?.push({ paymentId, amountMinor: Number(amount), date });
+    }
+    const announced = new Map<string, Set<string>>(planIds.map((id) => [id, new Set<string>()]));
+    for (const [planId, kind, seq] of row.announced) announced.get(planId)?.add(announcementKey({ kind, seq }));
+    return { instalments, payments, announced };
+  }
+
+  /**
+   * Stores what a batch of payments did to its plans, set-based: the payments (in posting
+   * order), their allocations, the instalments whose paid amount changed, the announcements
+   * made and withdrawn, and the plans whose state changed. Fails (rolling the batch back) when
+   * a payment was already recorded: the caller checked that under the plans' locks.
+   */
+  async applyPayments(
+    tx: EntityManager,
+    tenantId: string,
+    w: {
+      payments: { planId: string; paymentId: string; amountMinor: number; paidOn: string }[];
+      allocations: (Allocation & { planId: string })[];
+      paid: { planId: string; seq: number; paidMinor: number }[];
+      announced: { planId: string; kind: string; seq: number }[];
+      withdrawn: { planId: string; kind: string; seq: number }[];
+      states: { planId: string; state: number }[];
+      at: Date;
+    },
+    /** One more statement to run with these (the outbox insert), its parameters numbered from the one given. */
+    also?: (firstParam: number) => { sql: string; params: unknown[] },
+  ): Promise<void> {
+    const params: unknown[] = [
+      tenantId,
+      w.payments.map((p) => p.planId),
+      w.payments.map((p) => p.paymentId),
+      w.payments.map((p) => p.amountMinor),
+      w.payments.map((p) => p.paidOn),
+      w.allocations.map((a) => a.planId),
+      w.allocations.map((a) => a.paymentId),
+      w.allocations.map((a) => a.seq),
+      w.allocations.map((a) => a.amountMinor),
+      w.allocations.map((a) => a.date),
+      w.paid.map((p) => p.planId),
+      w.paid.map((p) => p.seq),
+      w.paid.map((p) => p.paidMinor),
+      w.withdrawn.map((a) => a.planId),
+      w.withdrawn.map((a) => a.kind),
+      w.withdrawn.map((a) => a.seq),
+      w.announced.map((a) => a.planId),
+      w.announced.map((a) => a.kind),
+      w.announced.map((a) => a.seq),
+      w.at,
+      w.states.map((s) => s.planId),
+      w.states.map((s) => s.state),
+    ];
+    const extra = also?.(params.length + 1);
+    // One statement of data-modifying CTEs: each table written once, whatever the batch's size.
+    const [row] = (await tx.query(
+      `WITH payments AS (
+         INSERT INTO plan_payment (tenant_id, plan_id, payment_id, amount_minor, paid_on)
+         SELECT $1, plan_id, payment_id, amount_minor, paid_on
+           FROM unnest($2::uuid[], $3::text[], $4::bigint[], $5::date[]) WITH ORDINALITY
+                AS t(plan_id, payment_id, amount_minor, paid_on, n)
+          ORDER BY n
+         ON CONFLICT DO NOTHING RETURNING 1),
+       allocations AS (
+         INSERT INTO plan_allocation (tenant_id, plan_id, payment_id, seq, amount_minor, paid_on)
+         SELECT $1, * FROM unnest($6::uuid[], $7::text[], $8::int[], $9::bigint[], $10::date[]) RETURNING 1),
+       paid AS (
+         UPDATE plan_instalment i SET paid_minor = p.paid
+           FROM unnest($11::uuid[], $12::int[], $13::bigint[]) AS p(plan_id, seq, paid)
+          WHERE i.tenant_id = $1 AND i.plan_id = p.plan_id AND i.seq = p.seq RETURNING 1),
+       withdrawn AS (
+         DELETE FROM plan_announcement a USING unnest($14::uuid[], $15::text[], $16::int[]) AS w(plan_id, kind, seq)
+          WHERE a.tenant_id = $1 AND a.plan_id = w.plan_id AND a.kind = w.kind AND a.seq = w.seq RETURNING 1),
+       announced AS (
+         INSERT INTO plan_announcement (tenant_id, plan_id, kind, seq, announced_at)
+         SELECT $1, plan_id, kind, seq, $20 FROM unnest($17::uuid[], $18::text[], $19::int[]) AS t(plan_id, kind, seq)
+         ON CONFLICT (tenant_id, plan_id, kind, seq) DO UPDATE SET announced_at = EXCLUDED.announced_at RETURNING 1),
+       states AS (
+         UPDATE payment_plan p SET state = s.state FROM unnest($21::uuid[], $22::int[]) AS s(id, state)
+          WHERE p.tenant_id = $1 AND p.id = s.id RETURNING 1)
+       ${extra ? `, also AS (${extra.sql})` : ''}
+       SELECT (SELECT count(*)::int FROM payments) AS payments`,
+      [...params, ...(extra?.params ?? [])],
+    )) as { payments: number }[];
+    if (row.payments !== w.payments.length) {
+      throw new Error(`${w.payments.length - row.payments} of a batch's plan payments were already recorded`);
+    }
+  }
+
   /** Plans the daily run looks at (all but the defaulted ones), after a cursor, in key order. */
   async plansToReview(
     m: EntityManager,

@@ -57,6 +57,46 @@ export async function deliver<T extends EventType>(
   return id;
 }
 
+/**
+ * Publishes several events in one append, so the consumer reads them as one batch (one
+ * partition's run, in this order), and waits until it committed past the last. An entry with the
+ * `id` of an earlier one is a redelivery.
+ */
+export async function deliverBatch(
+  sut: ServiceUnderTest,
+  events: { type: EventType; payload: EventPayload<EventType>; id?: string }[],
+  group = 'promises',
+): Promise<void> {
+  const topic = topicOf(events[0].type);
+  if (events.some((e) => topicOf(e.type) !== topic)) throw new Error('one topic per batch');
+  await sut.context.backbone.transport.publish(
+    events.map((e) => ({
+      topic,
+      key: (e.payload as { accountId?: string }).accountId ?? '',
+      headers: buildHeaders({
+        type: e.type,
+        source: '/collections/ledger',
+        tenantId: sut.tenant,
+        id: e.id ?? randomUUID(),
+        time: sut.clock.now(),
+      }),
+      payload: Buffer.from(encodePayload(e.type, e.payload)),
+    })),
+  );
+  await waitFor(
+    async () => {
+      const [row] = (await sut.dataSource.query(
+        `SELECT (SELECT max(log_offset) FROM messaging.log WHERE topic = $1) AS last,
+                (SELECT committed_offset FROM messaging.consumer_offset WHERE group_id = $2 AND topic = $1)
+                  AS committed`,
+        [topic, group],
+      )) as { last: string; committed: string | null }[];
+      return row.committed !== null && Number(row.committed) >= Number(row.last);
+    },
+    { message: `a batch of ${events.length} events consumed` },
+  );
+}
+
 /** The events of one type the service put in its outbox, oldest first. */
 export async function published<T extends EventType>(sut: ServiceUnderTest, type: T): Promise<EventPayload<T>[]> {
   const rows = (await sut.dataSource.query(

@@ -2,7 +2,7 @@ import { EntityManager } from 'typeorm';
 import { EventType, promises } from '@collections/contracts';
 import { NewEvent, Outbox } from '@collections/messaging';
 import { money } from '@collections/platform';
-import { allocatePayments } from '../domain/allocation';
+import { AllocationState, Payment, allocatePayments } from '../domain/allocation';
 import { Announcement, PlanReview, PlanRules, reviewPlan } from '../domain/announcements';
 import { Instalment } from '../domain/schedule';
 import { PlanRow, PlansRepository, scheduleOf } from '../plans.repository';
@@ -34,25 +34,44 @@ export class PlanTracker {
   ): Promise<{ events: number; review: PlanReview }> {
     const tenantId = plan.tenant_id;
     const schedule = scheduleOf((await this.repo.instalments(tx, tenantId, [plan.id])).get(plan.id) ?? []);
-    const state = allocatePayments(schedule, await this.repo.livePayments(tx, tenantId, plan.id));
-    await this.repo.replaceAllocations(tx, tenantId, plan.id, state.allocations, state.paidBySeq);
+    const payments = await this.repo.livePayments(tx, tenantId, plan.id);
     const announced = await this.repo.announced(tx, tenantId, plan.id);
+    const step = this.step(plan, plan.state, schedule, payments, announced, asOf, now);
+    await this.repo.replaceAllocations(tx, tenantId, plan.id, step.allocation.allocations, step.allocation.paidBySeq);
+    await this.repo.recordAnnouncements(tx, tenantId, plan.id, step.review.announce, step.review.withdraw, now);
+    if (step.state !== plan.state) await this.repo.setState(tx, tenantId, plan.id, step.state);
+    await outbox.addMany(tx, step.events);
+    return { events: step.events.length, review: step.review };
+  }
+
+  /**
+   * The decision half of a review, without storage: where the payments go, what to announce
+   * and withdraw, the plan's state after it and the events to publish. `state` is the plan's
+   * state before the review (a batch may have moved it since `plan` was read).
+   */
+  step(
+    plan: PlanRow,
+    state: number,
+    schedule: Instalment[],
+    payments: readonly Payment[],
+    announced: ReadonlySet<string>,
+    asOf: string,
+    now: Date,
+  ): { allocation: AllocationState; review: PlanReview; state: promises.PlanState; events: NewEvent<EventType>[] } {
+    const allocation = allocatePayments(schedule, payments);
     const review = reviewPlan(
       schedule,
-      state,
+      allocation,
       asOf,
       this.rules,
       announced,
-      plan.state === promises.PlanState.PLAN_STATE_DEFAULTED,
+      state === promises.PlanState.PLAN_STATE_DEFAULTED,
     );
-    await this.repo.recordAnnouncements(tx, tenantId, plan.id, review.announce, review.withdraw, now);
-    if (STATE[review.plan] !== plan.state) await this.repo.setState(tx, tenantId, plan.id, STATE[review.plan]);
     const missed = review.instalments.filter((i) => i.status === 'missed').length;
     const events = review.announce.flatMap((a) =>
-      eventsOf(a, { plan, schedule, paidBySeq: state.paidBySeq, missed, now, asOf }),
+      eventsOf(a, { plan, schedule, paidBySeq: allocation.paidBySeq, missed, now, asOf }),
     );
-    await outbox.addMany(tx, events);
-    return { events: events.length, review };
+    return { allocation, review, state: STATE[review.plan], events };
   }
 }
 

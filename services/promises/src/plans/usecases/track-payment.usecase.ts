@@ -1,9 +1,43 @@
-import { promises } from '@collections/contracts';
-import { ConsumedEvent, HandlerContext } from '@collections/messaging';
+import { EventType, promises } from '@collections/contracts';
+import { ConsumedEvent, HandlerContext, NewEvent } from '@collections/messaging';
 import { ServiceContext } from '@collections/runtime';
 import { AccountProfilesRepository, safeLocalDate } from '../../accounts/account-profiles.repository';
-import { PlansRepository } from '../plans.repository';
+import { Payment, allocatePayments } from '../domain/allocation';
+import { announcementKey } from '../domain/announcements';
+import { Instalment } from '../domain/schedule';
+import { PlanRow, PlansRepository, scheduleOf } from '../plans.repository';
 import { PlanTracker } from './plan-tracker';
+
+type PaymentPosted = ConsumedEvent<'collections.ledger.v1.PaymentPosted'>;
+
+/** Where one plan stands while a batch of payments is applied to it in memory. */
+interface PlanInBatch {
+  plan: PlanRow;
+  state: number;
+  schedule: Instalment[];
+  paidBefore: Map<number, number>;
+  payments: Payment[];
+  added: Set<string>;
+  announcedBefore: ReadonlySet<string>;
+  announced: Set<string>;
+  /** Announcements made during the batch (their row is written, or its time refreshed). */
+  made: Map<string, { kind: string; seq: number }>;
+}
+
+/** What the caller read, in one go, before a batch of payments goes to plans. */
+export interface PlanPaymentFacts {
+  /** Each (account, currency)'s oldest active plan, locked for the transaction. */
+  plans: PlanRow[];
+  /** Payment ids a settlement or a plan already counted (a replay under a new event id). */
+  applied: ReadonlySet<string>;
+  /** (account, currency) pairs, as `paymentKey` gives them, with an open settlement. */
+  settled: ReadonlySet<string>;
+  /** Each account's time zone. */
+  zones: ReadonlyMap<string, string>;
+}
+
+/** An (account, currency) pair: a plan, a settlement and single promises are each in one currency. */
+export const paymentKey = (accountId: string, currency: string) => `${accountId}\u0000${currency}`;
 
 /**
  * Follows the ledger's payments on plans. A posted payment goes to the account's oldest active
@@ -38,6 +72,140 @@ export class TrackPaymentUseCase {
     await this.repo.addPayment(hc.tx, event.tenantId, plan.id, { paymentId, amountMinor: amount.amountMinor, paidOn });
     await this.tracker.review(hc.tx, hc.outbox, plan, paidOn > today ? paidOn : today, now);
     return true;
+  }
+
+  /**
+   * A batch of one tenant's payments, in their partition's order, set-based: given the plans the
+   * caller locked (each (account, currency)'s oldest active one), their payments, schedules and
+   * announcements are read in one statement, each payment is then applied in memory exactly as
+   * `posted` would (allocate, review as of its date, announce), and everything is written in one
+   * more statement with the events. Returns, in order, the payments this did not take, for the
+   * caller to handle one by one after it: those of accounts without an active plan, or with a
+   * settlement (`facts.settled`, which takes them first), or whose plan completed or defaulted
+   * earlier in the batch (the next payment looks for the next plan), and malformed ones. Payments
+   * counted before (`facts.applied`: a replay under a new event id) or earlier in the batch are skipped.
+   */
+  async postedMany(
+    tenantId: string,
+    events: PaymentPosted[],
+    hc: HandlerContext,
+    facts: PlanPaymentFacts,
+  ): Promise<PaymentPosted[]> {
+    const valid = (e: PaymentPosted) => !!e.payload.amount && e.payload.amount.amountMinor > 0 && !!e.payload.paymentId;
+    const keyOf = (e: PaymentPosted) => paymentKey(e.payload.accountId, e.payload.amount!.currency);
+    const locked = facts.plans.filter((p) => !facts.settled.has(paymentKey(p.account_id, p.currency.trim())));
+    if (locked.length === 0) return events.filter((e) => !valid(e) || !facts.applied.has(e.payload.paymentId));
+    const planIds = locked.map((p) => p.id);
+    const { instalments, payments, announced } = await this.repo.paymentState(hc.tx, tenantId, planIds);
+    const byKey = new Map<string, PlanInBatch>();
+    for (const plan of locked) {
+      const rows = instalments.get(plan.id) ?? [];
+      byKey.set(paymentKey(plan.account_id, plan.currency.trim()), {
+        plan,
+        state: plan.state,
+        schedule: scheduleOf(rows),
+        paidBefore: new Map(rows.map((r) => [r.seq, Number(r.paid_minor)])),
+        payments: payments.get(plan.id) ?? [],
+        added: new Set(),
+        announcedBefore: announced.get(plan.id) ?? new Set(),
+        announced: new Set(announced.get(plan.id)),
+        made: new Map(),
+      });
+    }
+    const now = this.ctx.clock.now();
+    const today = new Map<string, string>();
+    const rest: PaymentPosted[] = [];
+    /** Keys whose later payments go one by one: their plan left ACTIVE, or one of theirs did. */
+    const oneByOne = new Set<string>();
+    const taken = new Set<string>();
+    const outbox: NewEvent<EventType>[] = [];
+    for (const e of events) {
+      if (!valid(e)) {
+        rest.push(e);
+        continue;
+      }
+      const { paymentId, amount, postedAt } = e.payload;
+      if (facts.applied.has(paymentId) || taken.has(paymentId)) continue; // counted before: changes nothing
+      const key = keyOf(e);
+      const p = byKey.get(key);
+      if (!p || oneByOne.has(key)) {
+        oneByOne.add(key);
+        rest.push(e);
+        continue;
+      }
+      const timeZone = facts.zones.get(p.plan.account_id) ?? 'UTC';
+      if (!today.has(timeZone)) today.set(timeZone, safeLocalDate(now, timeZone));
+      const paidOn = postedAt ? safeLocalDate(postedAt, timeZone) : today.get(timeZone)!;
+      const asOf = paidOn > today.get(timeZone)! ? paidOn : today.get(timeZone)!;
+      p.payments = [...p.payments, { paymentId, amountMinor: amount!.amountMinor, date: paidOn }];
+      p.added.add(paymentId);
+      taken.add(paymentId);
+      const step = this.tracker.step(p.plan, p.state, p.schedule, p.payments, p.announced, asOf, now);
+      for (const a of step.review.withdraw) {
+        p.announced.delete(announcementKey(a));
+        p.made.delete(announcementKey(a));
+      }
+      for (const a of step.review.announce) {
+        p.announced.add(announcementKey(a));
+        p.made.set(announcementKey(a), a);
+      }
+      outbox.push(...step.events);
+      p.state = step.state;
+      if (p.state !== promises.PlanState.PLAN_STATE_ACTIVE) oneByOne.add(key);
+    }
+    await this.store(tenantId, [...byKey.values()], outbox, hc, now);
+    return rest;
+  }
+
+  /**
+   * Writes the batch's outcome. Allocation is prefix-stable (a payment's allocation depends only
+   * on the payments posted before it), so the batch adds the new payments' allocations to the
+   * stored ones instead of replacing them all.
+   */
+  private async store(
+    tenantId: string,
+    plans: PlanInBatch[],
+    events: NewEvent<EventType>[],
+    hc: HandlerContext,
+    at: Date,
+  ): Promise<void> {
+    const w: Parameters<PlansRepository['applyPayments']>[2] = {
+      payments: [],
+      allocations: [],
+      paid: [],
+      announced: [],
+      withdrawn: [],
+      states: [],
+      at,
+    };
+    for (const p of plans) {
+      if (p.added.size === 0) continue;
+      const planId = p.plan.id;
+      for (const pay of p.payments) {
+        if (p.added.has(pay.paymentId))
+          w.payments.push({ planId, paymentId: pay.paymentId, amountMinor: pay.amountMinor, paidOn: pay.date });
+      }
+      const { allocations, paidBySeq } = allocatePayments(p.schedule, p.payments);
+      for (const a of allocations) if (p.added.has(a.paymentId)) w.allocations.push({ ...a, planId });
+      for (const [seq, paidMinor] of paidBySeq) {
+        if (p.paidBefore.get(seq) !== paidMinor) w.paid.push({ planId, seq, paidMinor });
+      }
+      for (const key of p.announcedBefore) {
+        if (!p.announced.has(key)) {
+          const [kind, seq] = key.split(':');
+          w.withdrawn.push({ planId, kind, seq: Number(seq) });
+        }
+      }
+      for (const a of p.made.values()) w.announced.push({ planId, kind: a.kind, seq: a.seq });
+      if (p.state !== p.plan.state) w.states.push({ planId, state: p.state });
+    }
+    if (w.payments.length === 0) return;
+    await this.repo.applyPayments(
+      hc.tx,
+      tenantId,
+      w,
+      events.length > 0 ? (first) => hc.outbox.statement(hc.tx, events, first) : undefined,
+    );
   }
 
   async reversed(event: ConsumedEvent<'collections.ledger.v1.PaymentReversed'>, hc: HandlerContext): Promise<void> {

@@ -1,0 +1,68 @@
+import { EntityManager } from 'typeorm';
+import { promises } from '@collections/contracts';
+import { DEFAULT_TIME_ZONE } from '../accounts/account-profiles.repository';
+import { PlanRow } from '../plans/plans.repository';
+import { PlanPaymentFacts, paymentKey } from '../plans/usecases/track-payment.usecase';
+
+/**
+ * What a batch of posted payments needs to know before it allocates (one tenant's), read in
+ * one statement (one round trip per batch, whatever its size): the plans are locked in a
+ * stable key order, so two batches lock alike; accounts the ledger never told us about are in UTC.
+ */
+export class PaymentBatchRepository {
+  async lockAndRead(
+    tx: EntityManager,
+    tenantId: string,
+    keys: { accountId: string; currency: string }[],
+    paymentIds: string[],
+  ): Promise<PlanPaymentFacts> {
+    const sorted = [...keys].sort((a, b) => cmp(a.accountId, b.accountId) || cmp(a.currency, b.currency));
+    const [row] = (await tx.query(
+      `WITH k AS (SELECT * FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS k(account_id, currency, n)),
+       locked AS (
+         SELECT p.* FROM k CROSS JOIN LATERAL (
+           SELECT tenant_id, id::text AS id, account_id, currency::text AS currency, total_minor::text AS total_minor,
+                  down_payment_minor::text AS down_payment_minor, instalments, frequency, channel, taken_by, agent_id,
+                  state, created_at
+             FROM payment_plan
+            WHERE tenant_id = $1 AND account_id = k.account_id AND currency = k.currency AND state = $5
+            ORDER BY created_at, id LIMIT 1 FOR UPDATE) p
+          ORDER BY k.n)
+       SELECT (SELECT coalesce(json_agg(l), '[]') FROM locked l) AS plans,
+              (SELECT coalesce(json_agg(a.payment_id), '[]') FROM (
+                 SELECT payment_id FROM settlement_payment WHERE tenant_id = $1 AND payment_id = ANY($4::text[])
+                 UNION SELECT payment_id FROM plan_payment WHERE tenant_id = $1 AND payment_id = ANY($4::text[])) a
+              ) AS applied,
+              (SELECT coalesce(json_agg(json_build_array(s.account_id, rtrim(s.currency))), '[]') FROM (
+                 SELECT DISTINCT s.account_id, s.currency FROM settlement s JOIN k
+                     ON s.account_id = k.account_id AND s.currency = k.currency
+                  WHERE s.tenant_id = $1 AND s.state = $6) s
+              ) AS settled,
+              (SELECT coalesce(json_object_agg(account_id, time_zone), '{}') FROM promise_account_profile
+                WHERE tenant_id = $1 AND account_id = ANY($2::text[])) AS zones`,
+      [
+        tenantId,
+        sorted.map((k) => k.accountId),
+        sorted.map((k) => k.currency),
+        paymentIds,
+        promises.PlanState.PLAN_STATE_ACTIVE,
+        promises.SettlementState.SETTLEMENT_STATE_OPEN,
+      ],
+    )) as {
+      plans: (Omit<PlanRow, 'created_at'> & { created_at: string })[];
+      applied: string[];
+      settled: [string, string][];
+      zones: Record<string, string>;
+    }[];
+    const zones = new Map(keys.map((k) => [k.accountId, DEFAULT_TIME_ZONE]));
+    for (const [accountId, zone] of Object.entries(row.zones)) zones.set(accountId, zone);
+    return {
+      plans: row.plans.map((p) => ({ ...p, created_at: new Date(p.created_at) })),
+      applied: new Set(row.applied),
+      settled: new Set(row.settled.map(([accountId, currency]) => paymentKey(accountId, currency))),
+      zones,
+    };
+  }
+}
+
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);

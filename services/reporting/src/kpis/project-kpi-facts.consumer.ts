@@ -176,6 +176,17 @@ export const projectKpiFacts: EventHandlers = {
         ],
       ),
     );
+    // The strategy arm the account was contacted in (ContactSent.strategy_id / arm_id), an experiment
+    // `strategy:<id>` like the scoring model's: the first arm it was contacted in is its arm.
+    if (p.strategyId && p.armId) {
+      await tx.query(
+        `INSERT INTO experiment_arm_fact (tenant_id, experiment, account_id, arm, assigned_at)
+         VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (tenant_id, experiment, account_id) DO UPDATE SET arm = excluded.arm, assigned_at = excluded.assigned_at
+           WHERE (excluded.assigned_at, excluded.arm) < (experiment_arm_fact.assigned_at, experiment_arm_fact.arm)`,
+        [event.tenantId, `strategy:${p.strategyId}`, p.accountId, p.armId, p.sentAt ?? event.time],
+      );
+    }
   },
 
   // An opt-out taken by the orchestrator (a STOP reply, an agent) is a withdrawn consent for the channel;

@@ -167,6 +167,7 @@ async function main(): Promise<void> {
     for (const sql of SEED) await dataSource.query(sql, [ACCOUNTS, TENANTS]);
     const seedSeconds = (Date.now() - seedStart) / 1000;
     progress(`${BENCH}: seeded in ${seedSeconds.toFixed(0)} s; building the KPI rollup from the facts`);
+    await dataSource.query('ANALYZE');
     const rollupStart = Date.now();
     for (const sql of REBUILD_ROLLUP_SQL) await dataSource.query(sql);
     const rollupSeconds = (Date.now() - rollupStart) / 1000;

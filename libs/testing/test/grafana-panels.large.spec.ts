@@ -115,6 +115,15 @@ describe('Grafana dashboards against a seeded platform', () => {
 
     sql = new Client({ connectionString: db.url });
     await sql.connect();
+    // The daily forecast snapshot is taken by the clock (at most hourly), so none exists yet: keep one
+    // taken a week before this week began, for the forecast-vs-actual panel to compare with this week's payments.
+    await sql.query(
+      `INSERT INTO reporting.forecast_snapshot
+         (tenant_id, currency, as_of_date, week_start, expected_minor, from_plans_minor, from_scores_minor, taken_at)
+       SELECT $1, 'USD', w - 7, w, 15000, 10000, 5000, now() - interval '7 days'
+         FROM (SELECT date_trunc('week', now() AT TIME ZONE 'UTC')::date AS w) week`,
+      [tenant.tenant],
+    );
     const now = Date.now();
     interpolation = {
       variables: { tenant: tenant.tenant },

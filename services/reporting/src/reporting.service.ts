@@ -16,6 +16,7 @@ import { ReportingInitial1763900005000 } from './migrations/1763900005000-report
 import { ReportingKpiReadModel1763900006000 } from './migrations/1763900006000-reporting-kpi-read-model';
 import { ReportingForecastExperiments1763900007300 } from './migrations/1763900007300-reporting-forecast-experiments';
 import { ReportingContactKpis1763900007800 } from './migrations/1763900007800-reporting-contact-kpis';
+import { ReportingKpiRollup1763900008100 } from './migrations/1763900008100-reporting-kpi-rollup';
 import { projectEvents } from './recovery/project-events.consumer';
 import { ReportingGrpcController } from './recovery/reporting.grpc';
 import { join } from 'node:path';
@@ -55,6 +56,7 @@ export const reportingService: ServiceDefinition = {
     ReportingKpiReadModel1763900006000,
     ReportingForecastExperiments1763900007300,
     ReportingContactKpis1763900007800,
+    ReportingKpiRollup1763900008100,
   ],
   module: (ctx) => ({
     module: class ReportingModule {},

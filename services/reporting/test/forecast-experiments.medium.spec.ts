@@ -1,8 +1,8 @@
 import { status } from '@grpc/grpc-js';
-import { reporting } from '@collections/contracts';
+import { orchestrator, reporting } from '@collections/contracts';
 import { ForecastSnapshotScheduler } from '../src/forecast/usecases/take-forecast-snapshots.usecase';
 import { forecastEvents } from './support/forecast-events';
-import { shuffled } from './support/portfolio-events';
+import { SeedEvent, shuffled } from './support/portfolio-events';
 import { ReadModel } from './support/read-model';
 
 /** The hand-computed weeks of cash-forecast.spec.ts: A's score and B's plan at a kept rate of 3 in 4. */
@@ -136,5 +136,45 @@ describe('cash forecast and experiment results from events (real PostgreSQL)', (
         model.md(),
       ),
     ).rejects.toMatchObject({ code: status.INVALID_ARGUMENT });
+  });
+
+  it("compares a strategy's arms from the arm each account was first contacted in (ContactSent)", async () => {
+    const sent = (id: string, accountId: string, day: string, armId: string): SeedEvent => ({
+      id,
+      type: 'collections.orchestrator.v1.ContactSent',
+      time: new Date(`${day}T10:00:00Z`),
+      payload: {
+        scheduleId: id,
+        decisionId: `dec-${id}`,
+        accountId,
+        channel: orchestrator.Channel.CHANNEL_SMS,
+        template: 'reminder',
+        strategyId: 's1',
+        armId,
+        stepId: 'step-1',
+        providerMessageId: `msg-${id}`,
+        attempts: 1,
+        sentAt: new Date(`${day}T10:00:00Z`),
+      },
+    });
+    // C is sent a variant contact later, but it entered the strategy in the control arm.
+    await model.deliver([
+      sent('cs-3', 'C', '2026-02-20', 'variant'),
+      sent('cs-1', 'A', '2026-01-10', 'control'),
+      sent('cs-2', 'B', '2026-01-10', 'variant'),
+      sent('cs-4', 'C', '2026-01-12', 'control'),
+    ]);
+    const r = await model.client.getExperimentResults(
+      reporting.GetExperimentResultsRequest.fromPartial({
+        fromDate: '2026-01-01',
+        toDate: '2026-03-31',
+        experiment: 'strategy:s1',
+        championArm: 'control',
+        challengerArm: 'variant',
+      }),
+      model.md(),
+    );
+    expect(r.champion).toMatchObject({ arm: 'control', accounts: 2, placedMinor: 110_000, collectedMinor: 5_000 });
+    expect(r.challenger).toMatchObject({ arm: 'variant', accounts: 1, placedMinor: 40_000, collectedMinor: 10_000 });
   });
 });

@@ -1,5 +1,6 @@
 import { DataSource } from 'typeorm';
-import { Collection, PlacedAccount } from './domain/kpis';
+import { BucketPair, Collection, PlacedAccount } from './domain/kpis';
+import { FOLD_DELTAS_SQL } from './kpi-rollup';
 
 export interface KpiFilter {
   tenantId: string;
@@ -25,6 +26,25 @@ const NET_PAYMENTS = `net AS (
     FROM payment_fact p JOIN acct a ON a.account_id = p.account_id
     LEFT JOIN payment_reversal_fact r ON r.tenant_id = p.tenant_id AND r.payment_id = p.payment_id
    WHERE p.tenant_id = $1 AND p.currency = $4)`;
+
+/** The rollup rows of the accounts a filter selects ($1 tenant, $2 segment, $3 model version, $4 currency). */
+const ROLLUP = `kpi_rollup WHERE tenant_id = $1 AND currency = $4
+  AND ($2::text IS NULL OR segment = $2) AND ($3::text IS NULL OR model_version = $3)`;
+
+/** Totals of a period read from the KPI rollup. */
+export interface RollupTotals {
+  accounts: number;
+  placedMinor: number;
+  cohortCollectedMinor: { all: number; within30: number; within60: number; within90: number };
+  collectedInPeriodMinor: number;
+  beginningReceivableMinor: number;
+  endingReceivableMinor: number;
+  billedMinor: number;
+  contactsAllowed: number;
+  contactsRefused: number;
+  promisesKept: number;
+  promisesBroken: number;
+}
 
 /** Reads the KPI read model; every query is scoped to one tenant. */
 export class KpisRepository {
@@ -226,5 +246,96 @@ export class KpisRepository {
       [...this.params(f), f.channel, from, to],
     )) as { channel: string; n: number }[];
     return Object.fromEntries(rows.map((r) => [r.channel, r.n]));
+  }
+
+  /** Folds the deltas the projections appended for the tenant into the rollup (before reading it). */
+  async foldRollup(tenantId: string): Promise<void> {
+    await this.db.query(FOLD_DELTAS_SQL, [tenantId]);
+  }
+
+  /** The period's sums from the rollup ($5 from, $6 to, $7 the day before from, $8 channel). */
+  async rollupTotals(f: KpiFilter, from: string, to: string, dayBefore: string): Promise<RollupTotals> {
+    const [r] = (await this.db.query(
+      `SELECT
+         coalesce(sum(n) FILTER (WHERE kind = 'placed' AND d1 >= $5), 0)::bigint AS accounts,
+         coalesce(sum(v) FILTER (WHERE kind = 'placed' AND d1 >= $5), 0)::bigint AS placed,
+         coalesce(sum(v) FILTER (WHERE kind = 'cohort' AND d1 >= $5 AND d2 <= $6), 0)::bigint AS cohort,
+         coalesce(sum(v) FILTER (WHERE kind = 'cohort' AND d1 >= $5 AND d2 <= $6 AND d2 - d1 <= 30), 0)::bigint AS cohort30,
+         coalesce(sum(v) FILTER (WHERE kind = 'cohort' AND d1 >= $5 AND d2 <= $6 AND d2 - d1 <= 60), 0)::bigint AS cohort60,
+         coalesce(sum(v) FILTER (WHERE kind = 'cohort' AND d1 >= $5 AND d2 <= $6 AND d2 - d1 <= 90), 0)::bigint AS cohort90,
+         coalesce(sum(v) FILTER (WHERE kind = 'collected' AND d1 >= $5), 0)::bigint AS collected,
+         coalesce(sum(v) FILTER (WHERE kind = 'receivable' AND d1 <= $7), 0)::bigint AS beginning,
+         coalesce(sum(v) FILTER (WHERE kind = 'receivable'), 0)::bigint AS ending,
+         coalesce(sum(v) FILTER (WHERE kind = 'billed' AND d1 >= $5), 0)::bigint AS billed,
+         coalesce(sum(n) FILTER (WHERE kind = 'decision' AND d1 >= $5 AND k2 = 't' AND ($8::text IS NULL OR k1 = $8)), 0)::bigint AS allowed,
+         coalesce(sum(n) FILTER (WHERE kind = 'decision' AND d1 >= $5 AND k2 = 'f' AND ($8::text IS NULL OR k1 = $8)), 0)::bigint AS refused,
+         coalesce(sum(n) FILTER (WHERE kind = 'kept' AND d1 >= $5), 0)::bigint AS kept,
+         coalesce(sum(n) FILTER (WHERE kind = 'broken' AND d1 >= $5), 0)::bigint AS broken
+         FROM ${ROLLUP}
+          AND kind IN ('placed', 'cohort', 'collected', 'receivable', 'billed', 'decision', 'kept', 'broken') AND d1 <= $6`,
+      [...this.params(f), from, to, dayBefore, f.channel],
+    )) as Record<string, string>[];
+    const n = (k: string) => Number(r[k]);
+    return {
+      accounts: n('accounts'),
+      placedMinor: n('placed'),
+      cohortCollectedMinor: {
+        all: n('cohort'),
+        within30: n('cohort30'),
+        within60: n('cohort60'),
+        within90: n('cohort90'),
+      },
+      collectedInPeriodMinor: n('collected'),
+      beginningReceivableMinor: n('beginning'),
+      endingReceivableMinor: n('ending'),
+      billedMinor: n('billed'),
+      contactsAllowed: n('allowed'),
+      contactsRefused: n('refused'),
+      promisesKept: n('kept'),
+      promisesBroken: n('broken'),
+    };
+  }
+
+  /** Accounts present on day t1 and on day t2 (t1 < t2) by their aging bucket on each, from the rollup. */
+  async rollupBucketPairs(f: KpiFilter, t1: string, t2: string): Promise<BucketPair[]> {
+    const rows = (await this.db.query(
+      `SELECT k1 AS from_bucket, k2 AS to_bucket, sum(n)::bigint AS accounts FROM ${ROLLUP}
+          AND kind = 'aging_pair' AND d1 <= $5 AND d2 <= $6
+        GROUP BY k1, k2 HAVING sum(n) <> 0 ORDER BY k1, k2`,
+      [...this.params(f), t1, t2],
+    )) as { from_bucket: string; to_bucket: string; accounts: string }[];
+    return rows.map((r) => ({ from: r.from_bucket, to: r.to_bucket, accounts: Number(r.accounts) }));
+  }
+
+  /** The tenant's buckets seen in aging facts, fewest days past due first ('current' always first), from the rollup. */
+  async rollupBuckets(tenantId: string): Promise<string[]> {
+    const rows = (await this.db.query(
+      `SELECT k1 AS aging_bucket FROM kpi_rollup WHERE tenant_id = $1 AND kind = 'aging_bucket' AND n <> 0
+        GROUP BY k1 ORDER BY min(k2::int), k1`,
+      [tenantId],
+    )) as { aging_bucket: string }[];
+    return ['current', ...rows.map((r) => r.aging_bucket).filter((b) => b !== 'current')];
+  }
+
+  /** Counts by key in the period from the rollup: refusals by rule, call outcomes, contacts sent by channel. */
+  async rollupCounts(
+    f: KpiFilter,
+    from: string,
+    to: string,
+  ): Promise<{
+    deniedByRule: Record<string, number>;
+    callOutcomes: Record<string, number>;
+    sentByChannel: Record<string, number>;
+  }> {
+    const rows = (await this.db.query(
+      `SELECT kind, CASE WHEN kind = 'denied' THEN k2 ELSE k1 END AS key, sum(n)::bigint AS n FROM ${ROLLUP}
+          AND kind IN ('denied', 'call_outcome', 'sent') AND d1 BETWEEN $5 AND $6
+          AND CASE WHEN kind = 'call_outcome' THEN ($7::text IS NULL OR $7 = 'CHANNEL_CALL') ELSE ($7::text IS NULL OR k1 = $7) END
+        GROUP BY 1, 2 HAVING sum(n) <> 0 ORDER BY 1, 2`,
+      [...this.params(f), from, to, f.channel],
+    )) as { kind: string; key: string; n: string }[];
+    const of = (kind: string) =>
+      Object.fromEntries(rows.filter((r) => r.kind === kind).map((r) => [r.key, Number(r.n)]));
+    return { deniedByRule: of('denied'), callOutcomes: of('call_outcome'), sentByChannel: of('sent') };
   }
 }

@@ -1,18 +1,20 @@
 import {
+  BucketPair,
   Collection,
   PlacedAccount,
+  bucketPairsOf,
   callOutcomeCounts,
   collectionEffectivenessIndex,
   contactCostMinor,
   costPerUnitCollectedOf,
-  cureRate,
+  cureRateOf,
   daysSalesOutstanding,
   optOutRate,
   promiseKeptRateOf,
   promiseToPayRateOf,
-  recoveryRate,
+  recoveryRateOf,
   rightPartyContactRateOf,
-  rollRateMatrix,
+  rollRateMatrixOf,
 } from './kpis';
 
 /** The facts one KPI report needs, read from the read model for one tenant, period and filter. */
@@ -78,26 +80,86 @@ const counts = (byKey: Record<string, number>) =>
     .map((k) => `${k}=${byKey[k]}`)
     .join(' ');
 
-/** Applies the KPI formulas (./kpis.ts) to the facts; the order of `kpis` is the documented one. */
-export function kpiReport(f: KpiFacts): KpiReport {
-  const placedMinor = f.placed.reduce((s, p) => s + p.placedBalanceMinor, 0);
-  const cohortCollected = (withinDays?: number) => {
-    const placedOn = new Map(f.placed.map((p) => [p.accountId, p.placedOn]));
-    return f.cohortCollections
+/**
+ * The sums and counts the KPI formulas need, which a rollup can give without the facts of each
+ * account: what `kpiTotals` derives from the facts, term for term.
+ */
+export interface KpiTotals {
+  fromDate: string;
+  toDate: string;
+  currency: string;
+  /** Accounts placed (opened) in the period and Σ their balance owed at placement. */
+  accounts: number;
+  placedMinor: number;
+  /** Net collections on the placed accounts up to the end of the period: all, and within 30, 60, 90 days of placement. */
+  cohortCollectedMinor: { all: number; within30: number; within60: number; within90: number };
+  collectedInPeriodMinor: number;
+  beginningReceivableMinor: number;
+  endingReceivableMinor: number;
+  billedMinor: number;
+  /** Accounts by (aging bucket the day before the period, bucket on its last day), for those present on both days. */
+  bucketPairs: BucketPair[];
+  buckets: string[];
+  contactsAllowed: number;
+  contactsRefused: number;
+  promisesKept: number;
+  promisesBroken: number;
+  debtorsContacted: number;
+  debtorsOptedOut: number;
+  deniedByRule: Record<string, number>;
+  callOutcomes: Record<string, number>;
+  sentByChannel: Record<string, number>;
+  channelCosts: Record<string, number>;
+}
+
+/** The totals of per-account facts. */
+export function kpiTotals(f: KpiFacts): KpiTotals {
+  const placedOn = new Map(f.placed.map((p) => [p.accountId, p.placedOn]));
+  const cohortCollected = (withinDays?: number) =>
+    f.cohortCollections
       .filter((c) => placedOn.has(c.accountId))
       .filter((c) => withinDays === undefined || daysInPeriod(placedOn.get(c.accountId)!, c.date) - 1 <= withinDays)
       .reduce((s, c) => s + c.amountMinor, 0);
+  const { placed, cohortCollections, bucketsAtStart, bucketsAtEnd, ...rest } = f;
+  void cohortCollections;
+  return {
+    ...rest,
+    accounts: placed.length,
+    placedMinor: placed.reduce((s, p) => s + p.placedBalanceMinor, 0),
+    cohortCollectedMinor: {
+      all: cohortCollected(),
+      within30: cohortCollected(30),
+      within60: cohortCollected(60),
+      within90: cohortCollected(90),
+    },
+    bucketPairs: bucketPairsOf(bucketsAtStart, bucketsAtEnd),
   };
-  const recovery = (withinDays?: number): KpiValue => ({
+}
+
+/** Applies the KPI formulas (./kpis.ts) to the facts; the order of `kpis` is the documented one. */
+export function kpiReport(f: KpiFacts): KpiReport {
+  return kpiReportOf(kpiTotals(f));
+}
+
+/** Applies the KPI formulas to the totals of the facts. */
+export function kpiReportOf(f: KpiTotals): KpiReport {
+  const placedMinor = f.placedMinor;
+  const cohortCollected = (withinDays?: number) =>
+    withinDays === undefined
+      ? f.cohortCollectedMinor.all
+      : f.cohortCollectedMinor[`within${withinDays}` as 'within30' | 'within60' | 'within90'];
+  const recovery = (withinDays?: 30 | 60 | 90): KpiValue => ({
     name: withinDays === undefined ? 'recovery_rate' : `recovery_rate_${withinDays}d`,
-    value: recoveryRate(f.placed, f.cohortCollections, withinDays),
-    inputs: `collected=${cohortCollected(withinDays)} placed=${placedMinor} accounts=${f.placed.length}`,
+    value: recoveryRateOf(cohortCollected(withinDays), placedMinor),
+    inputs: `collected=${cohortCollected(withinDays)} placed=${placedMinor} accounts=${f.accounts}`,
   });
-  const delinquentAtStart = [...f.bucketsAtStart].filter(([id, b]) => b !== 'current' && f.bucketsAtEnd.has(id));
-  const cured = delinquentAtStart.filter(([id]) => f.bucketsAtEnd.get(id) === 'current').length;
+  const delinquentAtStart = f.bucketPairs.filter((p) => p.from !== 'current').reduce((s, p) => s + p.accounts, 0);
+  const cured = f.bucketPairs
+    .filter((p) => p.from !== 'current' && p.to === 'current')
+    .reduce((s, p) => s + p.accounts, 0);
   const days = daysInPeriod(f.fromDate, f.toDate);
   const receivables = `beginning=${f.beginningReceivableMinor} billed=${f.billedMinor} ending=${f.endingReceivableMinor}`;
-  const matrix = rollRateMatrix(f.bucketsAtStart, f.bucketsAtEnd, f.buckets);
+  const matrix = rollRateMatrixOf(f.bucketPairs, f.buckets);
   const calls = callOutcomeCounts(f.callOutcomes);
   const costMinor = contactCostMinor(f.sentByChannel, (c) => f.channelCosts[c] ?? 0);
   const sentCosts = Object.keys(f.sentByChannel)
@@ -117,8 +179,8 @@ export function kpiReport(f: KpiFacts): KpiReport {
     },
     {
       name: 'cure_rate',
-      value: cureRate(f.bucketsAtStart, f.bucketsAtEnd),
-      inputs: `cured=${cured} delinquent_at_start=${delinquentAtStart.length}`,
+      value: cureRateOf(f.bucketPairs),
+      inputs: `cured=${cured} delinquent_at_start=${delinquentAtStart}`,
     },
     {
       name: 'collection_effectiveness_index',
@@ -184,7 +246,7 @@ export function kpiReport(f: KpiFacts): KpiReport {
     fromDate: f.fromDate,
     toDate: f.toDate,
     currency: f.currency,
-    accounts: f.placed.length,
+    accounts: f.accounts,
     kpis,
     rollRates: f.buckets.flatMap((from) =>
       f.buckets.map((to) => ({ fromBucket: from, toBucket: to, rate: matrix[from][to] })),

@@ -51,6 +51,11 @@ export function recoveryRate(placed: PlacedAccount[], collections: Collection[],
   );
 }
 
+/** Recovery rate from totals: Σ collected ÷ Σ placed. */
+export function recoveryRateOf(collectedMinor: number, placedMinor: number): number | null {
+  return ratio(collectedMinor, placedMinor);
+}
+
 /** Right-party contact rate = attempts that reached the debtor / attempts. */
 export function rightPartyContactRate(attempts: ContactAttempt[]): number | null {
   return ratio(attempts.filter((a) => a.rightPartyContact).length, attempts.length);
@@ -101,6 +106,58 @@ export function cureRate(
 ): number | null {
   const delinquent = [...before].filter(([id, b]) => b !== currentBucket && after.has(id));
   return ratio(delinquent.filter(([id]) => after.get(id) === currentBucket).length, delinquent.length);
+}
+
+/** Accounts by their bucket in one snapshot and in the next (only accounts present in both). */
+export interface BucketPair {
+  from: string;
+  to: string;
+  accounts: number;
+}
+
+/** Counts the accounts of two snapshots by (bucket before, bucket after), in order of first appearance. */
+export function bucketPairsOf(before: Map<string, string>, after: Map<string, string>): BucketPair[] {
+  const pairs = new Map<string, BucketPair>();
+  for (const [id, from] of before) {
+    const to = after.get(id);
+    if (to === undefined) continue;
+    const key = JSON.stringify([from, to]);
+    const pair = pairs.get(key) ?? { from, to, accounts: 0 };
+    pair.accounts++;
+    pairs.set(key, pair);
+  }
+  return [...pairs.values()];
+}
+
+/** `rollRateMatrix` from the counts of accounts by (bucket before, bucket after). */
+export function rollRateMatrixOf(
+  pairs: readonly BucketPair[],
+  buckets: readonly string[],
+): Record<string, Record<string, number | null>> {
+  const count = (p: (x: BucketPair) => boolean) => pairs.filter(p).reduce((s, x) => s + x.accounts, 0);
+  const matrix: Record<string, Record<string, number | null>> = {};
+  for (const from of buckets) {
+    const moved = count((x) => x.from === from);
+    matrix[from] = Object.fromEntries(
+      buckets.map((to) => [
+        to,
+        ratio(
+          count((x) => x.from === from && x.to === to),
+          moved,
+        ),
+      ]),
+    );
+  }
+  return matrix;
+}
+
+/** `cureRate` from the counts of accounts by (bucket before, bucket after). */
+export function cureRateOf(pairs: readonly BucketPair[], currentBucket = 'current'): number | null {
+  const delinquent = pairs.filter((p) => p.from !== currentBucket);
+  return ratio(
+    delinquent.filter((p) => p.to === currentBucket).reduce((s, p) => s + p.accounts, 0),
+    delinquent.reduce((s, p) => s + p.accounts, 0),
+  );
 }
 
 /**

@@ -1,12 +1,12 @@
 import { ChannelCostConfig, channelCost } from '../../domain/channel-costs';
-import { KpiReport, kpiReport } from '../../domain/kpi-report';
+import { KpiReport, kpiReportOf } from '../../domain/kpi-report';
 import { KpiFilter, KpisRepository } from '../../kpis.repository';
 import { tenantCurrency } from '../tenant-currency';
 import { GetKpisCommand } from './get-kpis.command';
 
 const dayBefore = (d: string) => new Date(Date.parse(`${d}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
 
-/** Reads the facts for a tenant, period and filter and applies the KPI formulas to them. */
+/** Reads the totals of the facts for a tenant, period and filter and applies the KPI formulas to them. */
 export class GetKpisUseCase {
   constructor(
     private readonly repo: KpisRepository,
@@ -23,35 +23,23 @@ export class GetKpisUseCase {
       currency: await tenantCurrency(this.repo, cmd.tenantId, cmd.currency),
     };
     const { fromDate: from, toDate: to } = cmd;
-    const placed = await this.repo.placed(filter, from, to);
-    const contacts = await this.repo.contacts(filter, from, to);
+    // Sums per group and day (src/kpis/kpi-rollup.ts), made current first; opt-outs count distinct debtors, from the facts.
+    await this.repo.foldRollup(cmd.tenantId);
+    const totals = await this.repo.rollupTotals(filter, from, to, dayBefore(from));
+    const counts = await this.repo.rollupCounts(filter, from, to);
     const optOuts = await this.repo.optOuts(filter, from, to);
-    const sentByChannel = await this.repo.sentByChannel(filter, from, to);
-    return kpiReport({
+    const sentByChannel = counts.sentByChannel;
+    return kpiReportOf({
       fromDate: from,
       toDate: to,
       currency: filter.currency,
-      placed,
-      cohortCollections: await this.repo.collections(
-        filter,
-        placed.map((p) => p.accountId),
-        to,
-      ),
-      collectedInPeriodMinor: await this.repo.collectedBetween(filter, from, to),
-      beginningReceivableMinor: await this.repo.receivableAsOf(filter, dayBefore(from)),
-      endingReceivableMinor: await this.repo.receivableAsOf(filter, to),
-      billedMinor: await this.repo.billedBetween(filter, from, to),
-      bucketsAtStart: await this.repo.bucketsAsOf(filter, dayBefore(from)),
-      bucketsAtEnd: await this.repo.bucketsAsOf(filter, to),
-      buckets: await this.repo.buckets(cmd.tenantId),
-      contactsAllowed: contacts.allowed,
-      contactsRefused: contacts.refused,
-      promisesKept: await this.repo.promisesKept(filter, from, to),
-      promisesBroken: await this.repo.promisesBroken(filter, from, to),
+      ...totals,
+      bucketPairs: await this.repo.rollupBucketPairs(filter, dayBefore(from), to),
+      buckets: await this.repo.rollupBuckets(cmd.tenantId),
       debtorsContacted: optOuts.contacted,
       debtorsOptedOut: optOuts.optedOut,
-      deniedByRule: await this.repo.deniedByRule(filter, from, to),
-      callOutcomes: await this.repo.callOutcomes(filter, from, to),
+      deniedByRule: counts.deniedByRule,
+      callOutcomes: counts.callOutcomes,
       sentByChannel,
       channelCosts: Object.fromEntries(
         Object.keys(sentByChannel).map((c) => [c, channelCost(this.channelCosts, cmd.tenantId, filter.currency, c)]),

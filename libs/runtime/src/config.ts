@@ -31,6 +31,8 @@ export function loadServiceConfig(name: ServiceName, env: NodeJS.ProcessEnv = pr
         brokers: str('KAFKA_BROKERS', { default: '127.0.0.1:9092' }),
         topicPrefix: str('KAFKA_TOPIC_PREFIX', { default: '' }),
         partitions: int('KAFKA_PARTITIONS', { default: 4, min: 1 }),
+        // How long the group waits for a silent member (a killed process) before handing its partitions on.
+        sessionTimeoutMs: int('KAFKA_SESSION_TIMEOUT_MS', { default: 30_000, min: 6_000 }),
       },
       auth: { apiKeys: str('API_KEYS'), jwtSecret: optional(str('JWT_SECRET')) },
       log: {

@@ -40,6 +40,7 @@ export async function runService(definition: ServiceDefinition, env: NodeJS.Proc
     clientId: name,
     topicPrefix: config.kafka.topicPrefix,
     partitions: config.kafka.partitions,
+    sessionTimeoutMs: config.kafka.sessionTimeoutMs,
     logger,
   });
   await kafka.ensureTopics([], [name]);

@@ -6,3 +6,4 @@ export * from './walking-skeleton';
 export * from './service-under-test';
 export * from './prometheus';
 export * from './grafana-dashboards';
+export * from './kafka-broker';

@@ -31,10 +31,13 @@ const REPO = join(__dirname, '..', '..', '..');
 const SERVICES = ['ledger', 'scoring', 'orchestrator', 'promises', 'reporting'] as const;
 type Service = (typeof SERVICES)[number];
 const ACCOUNTS = 24;
-const ROUNDS = 6;
+const ROUNDS = 5;
 const MIN_DUPLICATES = 1_000;
 const CURRENCY = 'USD';
 const CHARGE_MINOR = 100_000;
+const T0 = Date.now();
+/** Where the run is (stderr), so a slow phase on a busy machine can be told from a stuck one. */
+const progress = (what: string) => process.stderr.write(`[chaos +${Math.round((Date.now() - T0) / 1000)}s] ${what}\n`);
 const PREFIX = `chaos${randomBytes(3).toString('hex')}.`;
 
 /** A zone whose local time is near 13:00 now (inside Regulation F's 08:00–21:00 for hours either side). */
@@ -108,11 +111,13 @@ describe('chaos: services killed, the broker restarted, records redelivered and 
   }
 
   async function killAndRestart(name: Service): Promise<void> {
+    progress(`SIGKILL ${name}`);
     await processes.get(name)!.kill(); // SIGKILL: no shutdown hook runs
     injected.kills += 1;
     const p = start(name);
     injected.restarts += 1;
     await waitForHttp(p, `${httpAt(name)}/ready`, 120_000);
+    progress(`${name} restarted`);
   }
 
   beforeAll(async () => {
@@ -305,7 +310,7 @@ describe('chaos: services killed, the broker restarted, records redelivered and 
 
     // --- the rounds: each posts payments (gateway and a bank file) and promises while one service
     // is killed and restarted under it; the broker restarts in the middle of round 3
-    const victims: Service[] = ['ledger', 'scoring', 'orchestrator', 'promises', 'reporting', 'ledger'];
+    const victims: Service[] = [...SERVICES];
     for (let round = 0; round < ROUNDS; round++) {
       const work = (async () => {
         if (round === 0)
@@ -396,7 +401,9 @@ describe('chaos: services killed, the broker restarted, records redelivered and 
         await new Promise((r) => setTimeout(r, 300));
         await killAndRestart(victims[round]);
         if (round === 2) {
+          progress('restarting the broker');
           await broker.restart();
+          progress('broker restarted');
           injected.brokerRestarts += 1;
         }
       })();
@@ -413,6 +420,7 @@ describe('chaos: services killed, the broker restarted, records redelivered and 
     const last = await redeliver();
     injected.duplicates += last.duplicates;
     injected.reordered += last.reordered;
+    progress(`injected ${JSON.stringify(injected)}; waiting for the platform to catch up`);
     await settled();
     await waitFor(() => contactsSettled(), { timeoutMs: 120_000, intervalMs: 500, message: 'contacts sent' });
     await settled();
@@ -516,6 +524,7 @@ describe('chaos: services killed, the broker restarted, records redelivered and 
     const live = await kpisOf(grpcAt('reporting'), kpiRequest);
     const collected = live.find((k) => k.name === 'collected_minor');
     expect(collected?.value).toBe([...paid.values()].reduce((s, n) => s + n, 0));
+    progress('replaying reporting from the beginning');
     const replayed = await replayReporting(kpiRequest);
     expect(replayed).toEqual(live);
 

@@ -25,11 +25,11 @@ import {
   meteredTransport,
   openServiceDatabase,
   registerBackboneGauges,
+  simulationModule,
   startNestApp,
 } from '@collections/runtime';
 import { startPgliteServer } from './pglite-server';
 import { SimulationControl } from './simulation/simulation-control';
-import { simulationModule } from './simulation/simulation.module';
 
 export interface EmbeddedOptions {
   services: ServiceDefinition[];

@@ -214,15 +214,7 @@ export class KafkaTransport implements Transport {
    * the group never committed counts from its low watermark (the group starts from the beginning).
    */
   async lag(groupId: string, topics: string[]): Promise<TopicLag[]> {
-    this.admin ??= (async () => {
-      const admin = this.kafka.admin();
-      await admin.connect();
-      return admin;
-    })().catch((err: unknown) => {
-      this.admin = undefined;
-      throw err;
-    });
-    const admin = await this.admin;
+    const admin = await this.connectedAdmin();
     const committed = await admin.fetchOffsets({ groupId, topics: topics.map((t) => this.wire(t)) });
     return Promise.all(
       committed.map(async ({ topic, partitions }) => {
@@ -236,6 +228,46 @@ export class KafkaTransport implements Transport {
         return { topic: this.logical(topic), lag };
       }),
     );
+  }
+
+  /**
+   * Each topic's partitions' high watermarks (the offset the next record gets). Their sum only
+   * grows, and two equal answers mean nothing was published to those topics in between.
+   */
+  async logEnds(topics: string[]): Promise<Map<string, Map<number, number>>> {
+    const admin = await this.connectedAdmin();
+    const unique = [...new Set(topics)].sort();
+    const ends = await Promise.all(unique.map((topic) => admin.fetchTopicOffsets(this.wire(topic))));
+    return new Map(unique.map((topic, i) => [topic, new Map(ends[i].map((e) => [e.partition, Number(e.high)]))]));
+  }
+
+  /**
+   * How many records of `ends` (from `logEnds`) the group has not committed: a partition it never
+   * committed counts from 0 (topics made for a run start empty).
+   */
+  async lagBehind(groupId: string, ends: Map<string, Map<number, number>>): Promise<number> {
+    const admin = await this.connectedAdmin();
+    const committed = await admin.fetchOffsets({ groupId, topics: [...ends.keys()].map((t) => this.wire(t)) });
+    let lag = 0;
+    for (const { topic, partitions } of committed) {
+      const at = new Map(partitions.map((p) => [p.partition, Number(p.offset)]));
+      for (const [partition, high] of ends.get(this.logical(topic)) ?? []) {
+        lag += Math.max(0, high - Math.max(0, at.get(partition) ?? 0));
+      }
+    }
+    return lag;
+  }
+
+  private connectedAdmin(): Promise<Admin> {
+    this.admin ??= (async () => {
+      const admin = this.kafka.admin();
+      await admin.connect();
+      return admin;
+    })().catch((err: unknown) => {
+      this.admin = undefined;
+      throw err;
+    });
+    return this.admin;
   }
 
   async close(): Promise<void> {

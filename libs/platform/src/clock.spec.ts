@@ -1,5 +1,5 @@
 import { ErrorCode } from './errors';
-import { ManualClock, SystemClock, localDate } from './clock';
+import { ManualClock, SimulatedClock, SystemClock, localDate } from './clock';
 
 describe(ManualClock.name, () => {
   it('stands still until set or advanced', () => {
@@ -50,5 +50,61 @@ describe(localDate.name, () => {
     expect(() => localDate(new Date(), 'Mars/Olympus_Mons')).toThrow(
       expect.objectContaining({ code: ErrorCode.InvalidArgument }),
     );
+  });
+});
+
+describe(SimulatedClock.name, () => {
+  const job = (jobName: string, log: string[], clock: { now(): Date }) => ({
+    jobName,
+    runIfDue: async () => {
+      log.push(`${jobName}@${clock.now().toISOString()}`);
+      return true;
+    },
+  });
+
+  it('runs its jobs on every move, in the order of their names, settling after each', async () => {
+    const clock = new SimulatedClock(new Date('2026-01-05T12:00:00Z'));
+    const log: string[] = [];
+    clock.attach(job('dispatch run', log, clock));
+    clock.attach(job('daily delinquency run', log, clock));
+    clock.settleAfterEachJob(async () => {
+      log.push('settled');
+    });
+    const moved = await clock.advanceTo(new Date('2026-01-06T12:00:00Z'));
+    expect(moved.jobs).toEqual([
+      { job: 'daily delinquency run', ran: true },
+      { job: 'dispatch run', ran: true },
+    ]);
+    expect(log).toEqual([
+      'daily delinquency run@2026-01-06T12:00:00.000Z',
+      'settled',
+      'dispatch run@2026-01-06T12:00:00.000Z',
+      'settled',
+    ]);
+  });
+
+  it('can move without its jobs, leaving them to be run one by one (a coordinator of several processes)', async () => {
+    const clock = new SimulatedClock(new Date('2026-01-05T12:00:00Z'));
+    const log: string[] = [];
+    clock.attach(job('forecast snapshot', log, clock));
+    clock.attach(job('daily plan run', log, clock));
+    const moved = await clock.advanceTo(new Date('2026-01-06T12:00:00Z'), { deferJobs: true });
+    expect(moved.jobs).toEqual([
+      { job: 'daily plan run', ran: false },
+      { job: 'forecast snapshot', ran: false },
+    ]);
+    expect(log).toEqual([]);
+    expect(clock.jobNames()).toEqual(['daily plan run', 'forecast snapshot']);
+    expect(await clock.runJob('forecast snapshot')).toEqual({ job: 'forecast snapshot', ran: true });
+    expect(log).toEqual(['forecast snapshot@2026-01-06T12:00:00.000Z']);
+    await expect(clock.runJob('no such job')).rejects.toThrow(/no clock-driven job/);
+  });
+
+  it('only moves forward', async () => {
+    const clock = new SimulatedClock(new Date('2026-01-05T12:00:00Z'));
+    await expect(clock.advanceTo(new Date('2026-01-04T12:00:00Z'), { deferJobs: true })).rejects.toThrow(
+      /only moves forward/,
+    );
+    expect(clock.now().toISOString()).toBe('2026-01-05T12:00:00.000Z');
   });
 });

@@ -107,9 +107,21 @@ export class SimulatedClock implements Clock {
     return () => this.jobs.delete(job);
   }
 
-  /** Moves to `instant` and runs the attached jobs there, one after the other; moves are serialised. */
-  advanceTo(instant: Date): Promise<{ now: Date; jobs: { job: string; ran: boolean }[] }> {
-    const move = this.moving.then(async () => {
+  /** The attached jobs' names, in the order a move runs them. */
+  jobNames(): string[] {
+    return this.ordered().map((j) => j.jobName);
+  }
+
+  /**
+   * Moves to `instant` and runs the attached jobs there, one after the other; moves are serialised.
+   * With `deferJobs` only the clock moves (the jobs are listed, not run): a coordinator of several
+   * processes then runs every process's jobs itself, in one order, with `runJob`.
+   */
+  advanceTo(
+    instant: Date,
+    options: { deferJobs?: boolean } = {},
+  ): Promise<{ now: Date; jobs: { job: string; ran: boolean }[] }> {
+    return this.serialised(async () => {
       const to = instant.getTime();
       if (Number.isNaN(to)) throw AppError.invalid('the clock can only move to a valid instant');
       if (to < this.current)
@@ -118,14 +130,35 @@ export class SimulatedClock implements Clock {
         );
       this.current = to;
       const jobs: { job: string; ran: boolean }[] = [];
-      for (const job of [...this.jobs].sort((a, b) => a.jobName.localeCompare(b.jobName))) {
+      for (const job of this.ordered()) {
+        if (options.deferJobs) {
+          jobs.push({ job: job.jobName, ran: false });
+          continue;
+        }
         jobs.push({ job: job.jobName, ran: await job.runIfDue() });
         await this.settle();
       }
       return { now: this.now(), jobs };
     });
-    this.moving = move.catch(() => undefined);
-    return move;
+  }
+
+  /** Runs one attached job for the current instant (if due), without settling afterwards; NOT_FOUND if none has that name. */
+  runJob(name: string): Promise<{ job: string; ran: boolean }> {
+    return this.serialised(async () => {
+      const job = this.ordered().find((j) => j.jobName === name);
+      if (!job) throw AppError.notFound(`no clock-driven job named ${JSON.stringify(name)}`);
+      return { job: job.jobName, ran: await job.runIfDue() };
+    });
+  }
+
+  private ordered(): ClockDrivenJob[] {
+    return [...this.jobs].sort((a, b) => a.jobName.localeCompare(b.jobName));
+  }
+
+  private serialised<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.moving.then(work);
+    this.moving = next.catch(() => undefined);
+    return next;
   }
 }
 

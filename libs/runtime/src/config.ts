@@ -10,6 +10,9 @@ export const DEFAULT_PORTS: Record<ServiceName, { http: number; grpc: number }> 
   reporting: { http: 3005, grpc: 50055 },
 };
 
+/** Where a simulated clock starts unless told: a fixed Monday noon UTC, as in embedded mode. */
+export const DEFAULT_SIMULATION_START = '2026-01-05T12:00:00.000Z';
+
 export function loadServiceConfig(name: ServiceName, env: NodeJS.ProcessEnv = process.env) {
   return loadConfig(
     {
@@ -33,8 +36,17 @@ export function loadServiceConfig(name: ServiceName, env: NodeJS.ProcessEnv = pr
         partitions: int('KAFKA_PARTITIONS', { default: 4, min: 1 }),
         // How long the group waits for a silent member (a killed process) before handing its partitions on.
         sessionTimeoutMs: int('KAFKA_SESSION_TIMEOUT_MS', { default: 30_000, min: 6_000 }),
+        // How often consumers commit the offsets of what they processed (a simulation's "drained"
+        // waits for the commit, so it runs with a short one).
+        commitIntervalMs: int('KAFKA_COMMIT_INTERVAL_MS', { default: 500, min: 1 }),
       },
       auth: { apiKeys: str('API_KEYS'), jwtSecret: optional(str('JWT_SECRET')) },
+      // `simulated`: a clock that stands still until moved through this process's
+      // collections.platform.v1.SimulationService, which runs its clock-driven jobs.
+      clock: {
+        kind: oneOf('PLATFORM_CLOCK', ['system', 'simulated'] as const, { default: 'system' }),
+        start: str('PLATFORM_CLOCK_START', { default: DEFAULT_SIMULATION_START }),
+      },
       log: {
         level: oneOf('LOG_LEVEL', ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const, { default: 'info' }),
       },

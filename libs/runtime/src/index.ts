@@ -6,3 +6,4 @@ export * from './app';
 export * from './standalone';
 export * from './shutdown';
 export * from './clock-scheduler';
+export * from './simulation';

@@ -1,9 +1,10 @@
-import { ServiceName } from '@collections/contracts';
+import { PLATFORM_GRPC_PACKAGES, ServiceName } from '@collections/contracts';
 import { Backbone, KafkaTransport } from '@collections/messaging';
 import {
   Authenticator,
   HealthRegistry,
   MetricsRegistry,
+  SimulatedClock,
   SystemClock,
   createLogger,
   currentTraceparent,
@@ -15,6 +16,8 @@ import { openServiceDatabase } from './database';
 import { backboneMetrics, meteredTransport, registerBackboneGauges } from './metering';
 import { ServiceContext, ServiceDefinition } from './service-definition';
 import { onShutdown } from './shutdown';
+import { ServiceSimulationControl } from './simulation/service-simulation';
+import { simulationModule } from './simulation/simulation.module';
 
 /**
  * Distributed mode: one service per process over Kafka and PostgreSQL. Every service's
@@ -27,7 +30,10 @@ export async function runService(definition: ServiceDefinition, env: NodeJS.Proc
   const tracing = startTracing(name, { logger, env });
   const metrics = new MetricsRegistry(name);
   const health = new HealthRegistry();
-  const clock = new SystemClock();
+  const simulatedStart = new Date(config.clock.start);
+  if (config.clock.kind === 'simulated' && Number.isNaN(simulatedStart.getTime()))
+    throw new Error(`PLATFORM_CLOCK_START is not an instant: ${JSON.stringify(config.clock.start)}`);
+  const clock = config.clock.kind === 'simulated' ? new SimulatedClock(simulatedStart) : new SystemClock();
 
   const dataSource = await openServiceDatabase({
     url: config.database.url,
@@ -41,6 +47,7 @@ export async function runService(definition: ServiceDefinition, env: NodeJS.Proc
     topicPrefix: config.kafka.topicPrefix,
     partitions: config.kafka.partitions,
     sessionTimeoutMs: config.kafka.sessionTimeoutMs,
+    autoCommitIntervalMs: config.kafka.commitIntervalMs,
     logger,
   });
   await kafka.ensureTopics([], [name]);
@@ -66,6 +73,10 @@ export async function runService(definition: ServiceDefinition, env: NodeJS.Proc
   definition.consumers?.(context);
   health.register('database', async () => (await dataSource.query('SELECT 1')).length === 1);
   registerBackboneGauges(metrics, [backbone], () => name);
+  // On a simulated clock the process serves the simulation API for itself (its clock, its jobs,
+  // its backlog); a coordinator moves every process (see simulation.proto).
+  const simulation =
+    clock instanceof SimulatedClock ? new ServiceSimulationControl(clock, name, backbone, kafka, logger) : undefined;
 
   const app = await startNestApp({
     name,
@@ -77,10 +88,19 @@ export async function runService(definition: ServiceDefinition, env: NodeJS.Proc
     health,
     http: config.http,
     grpc: config.grpc,
+    extras: simulation
+      ? [{ module: simulationModule(simulation), grpc: PLATFORM_GRPC_PACKAGES.simulation }]
+      : undefined,
   });
   await backbone.start();
   logger.info(
-    { http: app.httpUrl, grpc: app.grpcAddress, transport: 'kafka', schema: config.database.schema },
+    {
+      http: app.httpUrl,
+      grpc: app.grpcAddress,
+      transport: 'kafka',
+      schema: config.database.schema,
+      clock: simulation ? `simulated, now ${clock.now().toISOString()}` : 'system',
+    },
     `${name} ready`,
   );
 

@@ -116,7 +116,7 @@ describe('chaos: services killed, the broker restarted, records redelivered and 
     injected.kills += 1;
     const p = start(name);
     injected.restarts += 1;
-    await waitForHttp(p, `${httpAt(name)}/ready`, 120_000);
+    await waitForHttp(p, `${httpAt(name)}/ready`, 300_000);
     progress(`${name} restarted`);
   }
 
@@ -546,7 +546,7 @@ describe('chaos: services killed, the broker restarted, records redelivered and 
     expect(injected.reordered).toBeGreaterThan(0);
 
     for (const c of [ledgerApi, recon, promisesApi]) c.close();
-  }, 900_000);
+  }, 1_500_000);
 
   /**
    * Reads every record on the platform's topics from the beginning with a raw consumer of its own

@@ -10,3 +10,5 @@ export * from './platform/platform-client';
 export * from './platform/embedded-platform';
 export * from './simulation';
 export * from './report';
+export * from './platform/coordinated-simulation';
+export * from './platform/distributed-platform';

@@ -1,24 +1,12 @@
 import { Backbone, InProcessTransport } from '@collections/messaging';
 import { Logger, SimulatedClock } from '@collections/platform';
-
-export interface ServiceBacklog {
-  service: string;
-  outbox: number;
-  consumerLag: number;
-}
-
-export interface PlatformBacklog {
-  drained: boolean;
-  outbox: number;
-  consumerLag: number;
-  services: ServiceBacklog[];
-}
+import { PlatformBacklog, SimulationBackend } from '@collections/runtime';
 
 /**
  * What the simulation API works on: the platform's one simulated clock, and every service's
  * outbox and consumers, to tell when the event work caused so far is done.
  */
-export class SimulationControl {
+export class SimulationControl implements SimulationBackend {
   constructor(
     readonly clock: SimulatedClock,
     private readonly transport: InProcessTransport,

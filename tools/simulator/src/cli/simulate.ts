@@ -1,8 +1,10 @@
 import { parseArgs } from 'node:util';
 import { startContactCatchers } from '../contacts/catchers';
 import { ContactSource } from '../contacts/contact-source';
-import { PlatformClient } from '../platform/platform-client';
+import { ServiceName } from '@collections/contracts';
+import { PlatformAddress, PlatformClient, ServiceAddress } from '../platform/platform-client';
 import { FreshPlatform, startFreshPlatform } from '../platform/embedded-platform';
+import { startFreshDistributedPlatform } from '../platform/distributed-platform';
 import { ProgressBar } from '../progress';
 import { kpiTableText } from '../report';
 import { SIMULATION_START, runSimulation } from '../simulation';
@@ -17,6 +19,11 @@ const USAGE = `npm run simulate -- --accounts N --days D --seed S [--json]
                  default: a fresh embedded platform in a temporary folder
   --grpc H:P     its gRPC address (with --platform; default the URL's host and port 50050)
   --api-key K    its API key (with --platform; default demo-key)
+  --distributed  the five services as processes over Kafka and PostgreSQL (KAFKA_BROKERS,
+                 DATABASE_URL): a fresh set (new database, own topic prefix, free ports), or with
+                 --platform http://HOST the ones \`PLATFORM_CLOCK=simulated npm run start:distributed\`
+                 runs on HOST's default ports (SIMULATE_SERVICES='{"ledger":{"http":..,"grpc":..},..}'
+                 names other addresses)
   --progress     draw the progress bar even when stderr is not a terminal`;
 
 function positive(name: string, value: string | undefined, fallback: number): number {
@@ -36,6 +43,7 @@ async function main(): Promise<void> {
       platform: { type: 'string' },
       grpc: { type: 'string' },
       'api-key': { type: 'string' },
+      distributed: { type: 'boolean', default: false },
       progress: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
@@ -49,15 +57,27 @@ async function main(): Promise<void> {
   const seed = values.seed ?? '1';
 
   let fresh: FreshPlatform | undefined;
-  let address;
+  let address: PlatformAddress;
   const contactSources: ContactSource[] = [];
-  if (values.platform) {
+  if (values.platform && values.distributed) {
+    const services = runningServices(new URL(values.platform).hostname);
+    address = { ...services.ledger, services, apiKey: values['api-key'] ?? 'demo-key' };
+  } else if (values.platform) {
     const url = new URL(values.platform);
     address = {
       http: values.platform.replace(/\/$/, ''),
       grpc: values.grpc ?? `${url.hostname}:50050`,
       apiKey: values['api-key'] ?? 'demo-key',
     };
+  } else if (values.distributed) {
+    const catchers = await startContactCatchers(seed, accounts);
+    contactSources.push(...catchers.sources);
+    process.stderr.write('starting a fresh distributed platform (five processes over Kafka) on a simulated clock...\n');
+    fresh = await startFreshDistributedPlatform({
+      start: SIMULATION_START,
+      env: { ...process.env, ...catchers.platformEnv },
+    });
+    address = fresh;
   } else {
     // The platform's email, SMS and WhatsApp go to catchers hosted here, where debtors "read" them.
     const catchers = await startContactCatchers(seed, accounts);
@@ -69,6 +89,11 @@ async function main(): Promise<void> {
     });
     address = fresh;
   }
+  // Ctrl-C stops a fresh platform too (a distributed one drops its database).
+  for (const signal of ['SIGINT', 'SIGTERM'] as const)
+    process.once(signal, () => {
+      void (fresh?.stop() ?? Promise.resolve()).finally(() => process.exit(130));
+    });
   const client = new PlatformClient(address);
   try {
     const result = await runSimulation(client, {
@@ -84,6 +109,22 @@ async function main(): Promise<void> {
     await fresh?.stop();
     for (const source of contactSources) await source.close();
   }
+}
+
+/** Where `npm run start:distributed` serves on `host` (its default ports), or SIMULATE_SERVICES. */
+function runningServices(host: string): Record<ServiceName, ServiceAddress> {
+  if (process.env.SIMULATE_SERVICES)
+    return JSON.parse(process.env.SIMULATE_SERVICES) as Record<ServiceName, ServiceAddress>;
+  const ports: [ServiceName, number, number][] = [
+    ['ledger', 3001, 50051],
+    ['scoring', 3002, 50052],
+    ['orchestrator', 3003, 50053],
+    ['promises', 3004, 50054],
+    ['reporting', 3005, 50055],
+  ];
+  return Object.fromEntries(
+    ports.map(([name, http, grpc]) => [name, { http: `http://${host}:${http}`, grpc: `${host}:${grpc}` }]),
+  ) as Record<ServiceName, ServiceAddress>;
 }
 
 main().catch((err: unknown) => {

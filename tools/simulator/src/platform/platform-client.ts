@@ -1,13 +1,27 @@
 import { Metadata } from '@grpc/grpc-js';
-import { ledger, promises, reconciliation, reporting, simulation } from '@collections/contracts';
+import { ServiceName, ledger, promises, reconciliation, reporting, simulation } from '@collections/contracts';
 import { PromiseClient, grpcClient } from '@collections/platform';
+import { CoordinatedSimulation, SimulationApi } from './coordinated-simulation';
+
+export interface ServiceAddress {
+  /** REST base, e.g. http://127.0.0.1:3001 */
+  http: string;
+  /** gRPC host:port */
+  grpc: string;
+}
 
 export interface PlatformAddress {
-  /** REST base, e.g. http://127.0.0.1:3000 */
+  /** REST base, e.g. http://127.0.0.1:3000 (distributed: the ledger's) */
   http: string;
-  /** gRPC host:port serving every service (embedded) */
+  /** gRPC host:port serving every service (embedded; distributed: the ledger's) */
   grpc: string;
   apiKey: string;
+  /**
+   * Distributed mode: each service's own addresses. Every call then goes to the service that
+   * owns it (REST by its `/v1/<service>/` path), and the simulation API is coordinated across
+   * the five processes (`CoordinatedSimulation`).
+   */
+  services?: Record<ServiceName, ServiceAddress>;
 }
 
 /**
@@ -19,16 +33,19 @@ export class PlatformClient {
   readonly reconciliation: PromiseClient<typeof reconciliation.ReconciliationServiceService>;
   readonly promises: PromiseClient<typeof promises.PromisesServiceService>;
   readonly reporting: PromiseClient<typeof reporting.ReportingServiceService>;
-  readonly simulation: PromiseClient<typeof simulation.SimulationServiceService>;
+  readonly simulation: SimulationApi;
   private readonly metadata: Metadata;
 
   constructor(readonly address: PlatformAddress) {
     const options = { deadlineMs: 120_000 };
-    this.ledger = grpcClient(ledger.LedgerServiceService, address.grpc, options);
-    this.reconciliation = grpcClient(reconciliation.ReconciliationServiceService, address.grpc, options);
-    this.promises = grpcClient(promises.PromisesServiceService, address.grpc, options);
-    this.reporting = grpcClient(reporting.ReportingServiceService, address.grpc, options);
-    this.simulation = grpcClient(simulation.SimulationServiceService, address.grpc, { deadlineMs: 600_000 });
+    const grpcOf = (service: ServiceName) => address.services?.[service].grpc ?? address.grpc;
+    this.ledger = grpcClient(ledger.LedgerServiceService, grpcOf('ledger'), options);
+    this.reconciliation = grpcClient(reconciliation.ReconciliationServiceService, grpcOf('ledger'), options);
+    this.promises = grpcClient(promises.PromisesServiceService, grpcOf('promises'), options);
+    this.reporting = grpcClient(reporting.ReportingServiceService, grpcOf('reporting'), options);
+    this.simulation = address.services
+      ? new CoordinatedSimulation(address.services)
+      : grpcClient(simulation.SimulationServiceService, address.grpc, { deadlineMs: 600_000 });
     this.metadata = new Metadata();
     this.metadata.set('x-api-key', address.apiKey);
   }
@@ -40,7 +57,9 @@ export class PlatformClient {
 
   /** A REST call with the API key; JSON in and out. */
   async rest<T>(method: string, path: string, body?: string, contentType = 'application/json'): Promise<T> {
-    const res = await fetch(`${this.address.http}${path}`, {
+    const owner = /^\/v1\/([a-z]+)\//.exec(path)?.[1] as ServiceName | undefined;
+    const base = (owner && this.address.services?.[owner]?.http) ?? this.address.http;
+    const res = await fetch(`${base}${path}`, {
       method,
       headers: { 'x-api-key': this.address.apiKey, ...(body === undefined ? {} : { 'content-type': contentType }) },
       body,

@@ -1,0 +1,71 @@
+import { Backbone, KafkaTransport } from '@collections/messaging';
+import { Logger, SimulatedClock } from '@collections/platform';
+import { PlatformBacklog, SimulationBackend } from './simulation-backend';
+
+/**
+ * One service process on a simulated clock (distributed mode, PLATFORM_CLOCK=simulated): its own
+ * clock and jobs, and the event work it still has — its outbox rows not yet published and the
+ * records its consumer groups have not committed on Kafka. A coordinator that moves several
+ * processes (the simulator) decides from every process's answer whether the platform is drained;
+ * on its own, a move of this clock waits after each job only for this process to be drained.
+ */
+export class ServiceSimulationControl implements SimulationBackend {
+  private groups?: { groupId: string; topics: string[] }[];
+
+  constructor(
+    readonly clock: SimulatedClock,
+    private readonly service: string,
+    private readonly backbone: Backbone,
+    private readonly kafka: KafkaTransport,
+    private readonly logger: Logger,
+  ) {
+    clock.settleAfterEachJob(() => this.settled());
+  }
+
+  /** Resolves once this process is drained, or after `withinMs` (a consumer stuck retrying) with a warning. */
+  async settled(withinMs = 300_000): Promise<void> {
+    const deadline = Date.now() + withinMs;
+    for (let attempt = 0; ; attempt++) {
+      const b = await this.backlog();
+      if (b.drained) return;
+      if (Date.now() > deadline) {
+        this.logger.warn({ outbox: b.outbox, consumerLag: b.consumerLag }, 'the service did not settle; moving on');
+        return;
+      }
+      await new Promise((r) => setTimeout(r, Math.min(50, 5 + attempt * 5)));
+    }
+  }
+
+  /**
+   * The log's end, the consumer groups' committed offsets against it, the outbox, the log's end
+   * again: drained when nothing is pending and nothing was published to this process's topics
+   * meanwhile (consumers commit their effects, and the events those cause, before their offsets).
+   */
+  async backlog(): Promise<PlatformBacklog> {
+    this.groups ??= await this.consumerGroups();
+    const topics = [...new Set(this.groups.flatMap((g) => g.topics))];
+    const before = await this.kafka.logEnds(topics);
+    const lags = await Promise.all(
+      this.groups.map((g) => this.kafka.lagBehind(g.groupId, new Map(g.topics.map((t) => [t, before.get(t)!])))),
+    );
+    const consumerLag = lags.reduce((n, l) => n + l, 0);
+    const outbox = await this.backbone.relay.backlog();
+    const after = await this.kafka.logEnds(topics);
+    const head = (ends: Map<string, Map<number, number>>) =>
+      [...ends.values()].reduce((n, partitions) => n + [...partitions.values()].reduce((m, h) => m + h, 0), 0);
+    return {
+      drained: consumerLag === 0 && outbox === 0 && head(before) === head(after),
+      outbox,
+      consumerLag,
+      services: [{ service: this.service, outbox, consumerLag }],
+      logHead: head(after),
+    };
+  }
+
+  /** This process's consumer groups and the topics each reads (fixed once it started). */
+  private async consumerGroups(): Promise<{ groupId: string; topics: string[] }[]> {
+    const byGroup = new Map<string, string[]>();
+    for (const l of await this.backbone.consumerLag()) byGroup.set(l.group, [...(byGroup.get(l.group) ?? []), l.topic]);
+    return [...byGroup].map(([groupId, topics]) => ({ groupId, topics }));
+  }
+}

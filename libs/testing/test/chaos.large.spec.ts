@@ -667,7 +667,7 @@ describe('chaos: services killed, the broker restarted, records redelivered and 
     await retrying('deleteGroups', () => admin.deleteGroups(['reporting']).then(() => undefined), 60_000);
     await admin.disconnect();
     const p = start('reporting', { DB_SCHEMA: 'reporting_replay' });
-    await waitForHttp(p, `${httpAt('reporting')}/ready`, 120_000);
+    await waitForHttp(p, `${httpAt('reporting')}/ready`, 300_000);
     await settled();
     return kpisOf(grpcAt('reporting'), request);
   }

@@ -30,6 +30,8 @@ export interface KafkaTransportOptions {
    * group and be handed each other's partitions).
    */
   topicPrefix?: string;
+  /** Longest a publish may wait for the broker's acknowledgement before it counts as failed. */
+  publishTimeoutMs?: number;
 }
 
 /**
@@ -114,13 +116,43 @@ export class KafkaTransport implements Transport {
       list.push(r);
       byTopic.set(r.topic, list);
     }
-    await producer.sendBatch({
-      acks: -1,
-      topicMessages: [...byTopic].map(([topic, list]) => ({
-        topic: this.wire(topic),
-        messages: list.map((r) => ({ key: r.key, value: r.payload, headers: r.headers })),
-      })),
-    });
+    // A send in flight when the broker restarts can stay pending for ever in kafkajs (neither
+    // resolved nor rejected), and the outbox relay that awaits it would hold its claim and stop
+    // publishing for good. So a send has a deadline, and a producer that failed one is replaced:
+    // the relay retries the rows (still unpublished) on a fresh connection; consumers' inboxes
+    // drop whatever the wedged producer did deliver.
+    const timeoutMs = this.options.publishTimeoutMs ?? 30_000;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        producer.sendBatch({
+          acks: -1,
+          topicMessages: [...byTopic].map(([topic, list]) => ({
+            topic: this.wire(topic),
+            messages: list.map((r) => ({ key: r.key, value: r.payload, headers: r.headers })),
+          })),
+        }),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () => reject(new Error(`kafka publish not acknowledged within ${timeoutMs} ms`)),
+            timeoutMs,
+          );
+        }),
+      ]);
+    } catch (err) {
+      this.dropProducer(producer);
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Forgets a producer that failed a send, so the next publish connects a new one. */
+  private dropProducer(producer: Producer): void {
+    if (this.producer !== producer) return;
+    this.producer = undefined;
+    this.connecting = undefined;
+    producer.disconnect().catch((err: unknown) => this.logger.warn({ err }, 'kafka producer did not disconnect'));
   }
 
   async subscribe(options: SubscribeOptions): Promise<Subscription> {
@@ -281,7 +313,11 @@ export class KafkaTransport implements Transport {
       await producer.connect();
       this.producer = producer;
       return producer;
-    })();
+    })().catch((err: unknown) => {
+      // A connect that failed (the broker down) must not be remembered: the next publish tries again.
+      this.connecting = undefined;
+      throw err;
+    });
     return this.connecting;
   }
 }

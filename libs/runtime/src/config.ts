@@ -34,6 +34,8 @@ export function loadServiceConfig(name: ServiceName, env: NodeJS.ProcessEnv = pr
         brokers: str('KAFKA_BROKERS', { default: '127.0.0.1:9092' }),
         topicPrefix: str('KAFKA_TOPIC_PREFIX', { default: '' }),
         partitions: int('KAFKA_PARTITIONS', { default: 4, min: 1 }),
+        // How long the group waits for a silent member (a killed process) before handing its partitions on.
+        sessionTimeoutMs: int('KAFKA_SESSION_TIMEOUT_MS', { default: 30_000, min: 6_000 }),
         // How often consumers commit the offsets of what they processed (a simulation's "drained"
         // waits for the commit, so it runs with a short one).
         commitIntervalMs: int('KAFKA_COMMIT_INTERVAL_MS', { default: 500, min: 1 }),

@@ -46,6 +46,7 @@ export async function runService(definition: ServiceDefinition, env: NodeJS.Proc
     clientId: name,
     topicPrefix: config.kafka.topicPrefix,
     partitions: config.kafka.partitions,
+    sessionTimeoutMs: config.kafka.sessionTimeoutMs,
     autoCommitIntervalMs: config.kafka.commitIntervalMs,
     logger,
   });

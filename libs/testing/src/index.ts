@@ -7,3 +7,4 @@ export * from './service-under-test';
 export * from './prometheus';
 export * from './grafana-dashboards';
 export * from './openapi';
+export * from './kafka-broker';

@@ -1,4 +1,6 @@
 import { EntityManager } from 'typeorm';
+import { EventType } from '@collections/contracts';
+import { NewEvent, Outbox } from '@collections/messaging';
 import { PastContact } from '../policy/domain';
 import {
   DebtorFactsRow,
@@ -9,6 +11,7 @@ import {
   pastContactOf,
 } from './planner.repository';
 import { LiveScheduleFacts } from './usecases/decide-account';
+import { copyRows, supportsCopy } from './copy-rows';
 
 /** One account of a daily-run chunk with everything planning it needs, read in one statement. */
 export interface ChunkAccount {
@@ -155,6 +158,7 @@ export class DailyRunRepository {
     );
   }
 
+  /** Decision audit rows: COPY on PostgreSQL, one multi-row INSERT on PGlite (no COPY there). */
   async insertDecisions(
     tx: EntityManager,
     decisions: readonly DecisionInsert[],
@@ -162,6 +166,41 @@ export class DailyRunRepository {
     stage: 'plan' | 'send',
   ): Promise<void> {
     if (decisions.length === 0) return;
+    if (await supportsCopy(tx)) {
+      await copyRows(
+        tx,
+        'contact_decision',
+        [
+          'tenant_id',
+          'id',
+          'account_id',
+          'channel',
+          'allowed',
+          'reasons',
+          'decided_at',
+          'caused_by_event',
+          'next_permitted_at',
+          'contact_at',
+          'stage',
+          'arm_id',
+        ],
+        decisions.map((d) => [
+          d.tenantId,
+          d.id,
+          d.accountId,
+          d.channel,
+          d.allowed,
+          d.reasons,
+          decidedAt,
+          d.causedBy,
+          d.nextPermittedAt,
+          d.contactAt,
+          stage,
+          d.armId,
+        ]),
+      );
+      return;
+    }
     await tx.query(
       `INSERT INTO contact_decision (tenant_id, id, account_id, channel, allowed, reasons, decided_at, caused_by_event,
          next_permitted_at, contact_at, stage, arm_id)
@@ -185,6 +224,34 @@ export class DailyRunRepository {
         decidedAt,
         stage,
       ],
+    );
+  }
+
+  /**
+   * The chunk's events into the service's outbox, in order, in the chunk's transaction: COPY on
+   * PostgreSQL (the outbox's own columns and headers, from `Outbox.statement`), its multi-row
+   * INSERT on PGlite.
+   */
+  async addEvents(tx: EntityManager, outbox: Outbox, schema: string, events: NewEvent<EventType>[]): Promise<void> {
+    if (events.length === 0) return;
+    const { sql, params } = outbox.statement(tx, events, 1);
+    if (!(await supportsCopy(tx))) {
+      await tx.query(sql, params);
+      return;
+    }
+    const [ids, tenants, topics, keys, headers, payloads] = params as [
+      string[],
+      string[],
+      string[],
+      string[],
+      string[],
+      (Buffer | null)[],
+    ];
+    await copyRows(
+      tx,
+      `${schema}.outbox`,
+      ['event_id', 'tenant_id', 'topic', 'key', 'headers', 'payload'],
+      ids.map((id, i) => [id, tenants[i], topics[i], keys[i], headers[i], payloads[i]]),
     );
   }
 

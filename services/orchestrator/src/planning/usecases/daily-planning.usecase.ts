@@ -17,6 +17,8 @@ export type DailyPlanningSummary = {
   /** Accounts this run's day had already planned (a re-run, or a run resumed after a crash). */
   alreadyPlanned: number;
   chunks: number;
+  /** Where the time went, summed over the chunks: reading, deciding in memory, writing. */
+  ms: { read: number; decide: number; write: number };
 } & Partial<Record<PlanResult | 'failed', number>>;
 
 /**
@@ -47,7 +49,12 @@ export class DailyPlanningUseCase {
       strategies: new Map(),
       days: new Map(),
     };
-    const summary: DailyPlanningSummary = { accounts: 0, alreadyPlanned: 0, chunks: 0 };
+    const summary: DailyPlanningSummary = {
+      accounts: 0,
+      alreadyPlanned: 0,
+      chunks: 0,
+      ms: { read: 0, decide: 0, write: 0 },
+    };
     const started = performance.now();
     let after = { tenantId: '', accountId: '' };
     for (;;) {
@@ -56,6 +63,9 @@ export class DailyPlanningUseCase {
       summary.chunks += 1;
       summary.accounts += chunk.read;
       summary.alreadyPlanned += chunk.alreadyPlanned;
+      summary.ms.read += chunk.ms.read;
+      summary.ms.decide += chunk.ms.decide;
+      summary.ms.write += chunk.ms.write;
       for (const [result, n] of Object.entries(chunk.results))
         summary[result as PlanResult] = (summary[result as PlanResult] ?? 0) + n;
       this.ctx.logger.info(
@@ -67,6 +77,8 @@ export class DailyPlanningUseCase {
           scheduled: chunk.scheduled,
           results: chunk.results,
           ms: Math.round(performance.now() - chunkStarted),
+          readMs: chunk.ms.read,
+          writeMs: chunk.ms.write,
           accountsSoFar: summary.accounts,
         },
         'daily planning chunk',
@@ -85,8 +97,21 @@ export class DailyPlanningUseCase {
   ): Promise<ChunkSummary> {
     const { now, causedBy } = run;
     const outbox = this.ctx.backbone.outbox;
+    let mark = performance.now();
+    const lap = () => {
+      const was = mark;
+      mark = performance.now();
+      return Math.round(mark - was);
+    };
     const accounts = await this.batch.readChunk(tx, after, this.chunkSize);
-    const summary: ChunkSummary = { read: accounts.length, alreadyPlanned: 0, decisions: 0, scheduled: 0, results: {} };
+    const summary: ChunkSummary = {
+      read: accounts.length,
+      alreadyPlanned: 0,
+      decisions: 0,
+      scheduled: 0,
+      results: {},
+      ms: { read: lap(), decide: 0, write: 0 },
+    };
     const last = accounts.at(-1)?.account;
     if (last) summary.last = { tenantId: last.tenant_id, accountId: last.account_id };
 
@@ -178,6 +203,7 @@ export class DailyPlanningUseCase {
       }
     }
 
+    summary.ms.decide = lap();
     await this.batch.cancelPending(tx, cancels, now);
     await this.batch.insertDecisions(tx, decisions, now, 'plan');
     const scheduleIds = await this.batch.insertSchedules(tx, schedules, now);
@@ -186,11 +212,12 @@ export class DailyPlanningUseCase {
       return id ? [contactScheduled(id, row, now)] : [];
     });
     // Each account's ContactDecision events precede its ContactScheduled (outbox order is publish order).
-    await outbox.addMany(tx, [...decisionEvents, ...scheduledEvents]);
+    await this.batch.addEvents(tx, outbox, this.ctx.schema, [...decisionEvents, ...scheduledEvents]);
     await this.batch.saveProgress(tx, updates, now);
     for (const { account, effects } of oneByOne) await this.planner.apply(tx, outbox, account, causedBy, now, effects);
     summary.decisions = decisions.length;
     summary.scheduled = scheduledEvents.length;
+    summary.ms.write = lap();
     return summary;
   }
 
@@ -222,6 +249,7 @@ interface ChunkSummary {
   decisions: number;
   scheduled: number;
   results: Partial<Record<PlanResult | 'failed', number>>;
+  ms: { read: number; decide: number; write: number };
   last?: { tenantId: string; accountId: string };
 }
 

@@ -274,6 +274,10 @@ export class PlannerRepository {
     return inserted?.id;
   }
 
+  /**
+   * An audit row; its id and arm. The arm is the one given (null: none), or, when not given
+   * (`undefined`, a decision at send time), the account's current arm.
+   */
   async insertDecision(
     tx: EntityManager,
     d: {
@@ -289,11 +293,15 @@ export class PlannerRepository {
       stage: 'plan' | 'send';
       armId?: string | null;
     },
-  ): Promise<string> {
-    const [{ id }] = (await tx.query(
+  ): Promise<{ id: string; armId: string | null }> {
+    const [row] = (await tx.query(
       `INSERT INTO contact_decision (tenant_id, account_id, channel, allowed, reasons, decided_at, caused_by_event,
          next_permitted_at, contact_at, stage, arm_id)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,
+               CASE WHEN $12::boolean
+                    THEN (SELECT arm_id FROM planner_account WHERE tenant_id = $1 AND account_id = $2)
+                    ELSE $11::text END)
+       RETURNING id, arm_id`,
       [
         d.tenantId,
         d.accountId,
@@ -306,9 +314,10 @@ export class PlannerRepository {
         d.contactAt,
         d.stage,
         d.armId || null,
+        d.armId === undefined,
       ],
-    )) as { id: string }[];
-    return id;
+    )) as { id: string; arm_id: string | null }[];
+    return { id: row.id, armId: row.arm_id };
   }
 
   /** Accounts of the debtor, for stops and opt-outs that reach all of them. */

@@ -219,11 +219,11 @@ export async function recordDecision(
     now: Date;
     verdict: DecisionVerdict;
     stage: 'plan' | 'send';
-    /** The account's champion/challenger arm, when it is in a strategy. */
+    /** The account's champion/challenger arm ('' when it is in no strategy); by default its current one. */
     armId?: string;
   },
 ): Promise<string> {
-  const id = await repo.insertDecision(tx, {
+  const { id, armId } = await repo.insertDecision(tx, {
     tenantId: d.tenantId,
     accountId: d.accountId,
     channel: channelCode(d.verdict.channel),
@@ -234,8 +234,8 @@ export async function recordDecision(
     nextPermittedAt: d.verdict.nextPermittedAt,
     contactAt: d.verdict.at,
     stage: d.stage,
-    armId: d.armId ?? null,
+    armId: d.armId,
   });
-  await outbox.add(tx, contactDecision(id, d));
+  await outbox.add(tx, contactDecision(id, { ...d, armId: armId ?? undefined }));
   return id;
 }

@@ -425,6 +425,36 @@ describe('one account’s contact cycle, planned and dispatched on the injected 
     expect(arms).toEqual([{ arm_id: 'champion' }]);
   });
 
+  it('pauses the cadence for a payment plan and reminds of the instalment falling due, once, with the instalment template', async () => {
+    const { accountId, phone } = await openAccount('instalment', '+573001110008');
+    sut.clock.set(bogota('2026-03-09', 6));
+    await dailyRun();
+    const instalmentDueSoon = {
+      planId: 'plan-7',
+      accountId,
+      seq: 1,
+      dueDate: '2026-03-12',
+      amountDue: COP(50_000_00),
+      daysUntilDue: 3,
+    };
+    sut.clock.set(bogota('2026-03-09', 7));
+    await deliver(sut, 'collections.promises.v1.InstalmentDueSoon', instalmentDueSoon);
+    await deliver(sut, 'collections.promises.v1.InstalmentDueSoon', instalmentDueSoon); // redelivered by promises
+    expect((await schedule(accountId)).map((r) => [r.step_id, r.channel, r.status, r.due_at])).toEqual([
+      ['d-3', 'email', 'cancelled', bogota('2026-03-09', 9)],
+      ['instalment:plan-7:1', 'sms', 'pending', bogota('2026-03-09', 9)],
+    ]);
+    sut.clock.set(bogota('2026-03-09', 9));
+    await dispatch();
+    const sms = twilio.messages.filter((m) => m.to === phone);
+    expect(sms).toHaveLength(1);
+    expect(sms[0].body).toContain('la próxima cuota de tu acuerdo de pago (cuenta TC-instalment)');
+    const scheduled = (await published(sut, 'collections.orchestrator.v1.ContactScheduled')).filter(
+      (e) => e.accountId === accountId && e.template === 'instalment-reminder',
+    );
+    expect(scheduled).toHaveLength(1);
+  });
+
   it('sends once when the dispatcher dies between the provider call and recording it: the restart re-sends under the same key', async () => {
     const { accountId, phone } = await openAccount('crash', '+573001110003');
     sut.clock.set(bogota('2026-03-09', 6));

@@ -12,6 +12,9 @@ import {
 import { PlanOutcome, PolicyVerdict, planNextContact } from '../domain/contact-plan';
 import { ActiveStrategy, DebtorRow, PlannerAccountRow, ScheduleRow } from '../planner.repository';
 
+/** The strategy id and template of the reminders a running payment plan's instalments get. */
+export const INSTALMENT_REMINDER = 'instalment-reminder';
+
 export type PlanResult = PlanOutcome['kind'] | 'no-account' | 'no-debtor' | 'no-strategy' | 'sending' | 'unchanged';
 
 /** The account's live schedule row (pending or being sent), as far as planning needs it. */
@@ -103,6 +106,10 @@ export function decideAccount(input: AccountPlanInput): AccountPlan {
         ),
       );
     return { result: 'no-debtor', effects };
+  }
+  if (input.live?.strategy_id === INSTALMENT_REMINDER && account.promise_active) {
+    // The running plan's own reminder: it stands while the plan runs (the cadence is paused).
+    return { result: input.live.status === 'sending' ? 'sending' : 'unchanged', effects };
   }
   const tenantId = account.tenant_id;
   const accountId = account.account_id;

@@ -1,11 +1,13 @@
 import { EntityManager } from 'typeorm';
 import { orchestrator } from '@collections/contracts';
 import { NewEvent, Outbox } from '@collections/messaging';
+import { localDate } from '@collections/platform';
 import { ServiceContext } from '@collections/runtime';
 import { Channel } from '../../policy/domain';
 import { createAgentTask } from '../../agents';
 import { ActiveStrategy, PlannerAccountRow, PlannerRepository, ScheduleRow } from '../planner.repository';
-import { DecisionVerdict, PlanEffect, PlanResult, decideAccount } from './decide-account';
+import { DecisionVerdict, INSTALMENT_REMINDER, PlanEffect, PlanResult, decideAccount } from './decide-account';
+import { checkPolicy, preferredInstant } from '../domain/contact-plan';
 
 const CHANNEL_CODES: Readonly<Record<Channel, orchestrator.Channel>> = {
   call: orchestrator.Channel.CHANNEL_CALL,
@@ -102,6 +104,76 @@ export class PlanAccountUseCase {
     });
     await this.apply(tx, outbox, account, cause.id, now, effects);
     return result;
+  }
+
+  /**
+   * A reminder before an instalment of a running payment plan falls due: one contact on the
+   * debtor's local day, at 09:00 or as soon as the contact law allows that day (SMS, else e-mail,
+   * else WhatsApp), with the instalment-reminder template; a decision per policy answer. Once per
+   * instalment (the row's step is the plan and instalment), so a redelivered event books nothing more.
+   */
+  async remindInstalment(
+    tx: EntityManager,
+    outbox: Outbox,
+    tenantId: string,
+    accountId: string,
+    instalment: { planId: string; seq: number },
+    causedBy: string,
+  ): Promise<'scheduled' | 'not-now'> {
+    const now = this.ctx.clock.now();
+    const account = await this.repo.lockAccount(tx, tenantId, accountId);
+    const debtor = account && (await this.repo.debtorOf(tx, tenantId, accountId));
+    if (!account || !debtor?.jurisdiction) return 'not-now';
+    if (await this.repo.liveSchedule(tx, tenantId, accountId)) return 'not-now';
+    const history = await this.repo.historyOf(tx, tenantId, debtor.debtorId);
+    const today = localDate(now, debtor.timeZone);
+    const window = { from: '09:00', to: '20:00' };
+    const preferred = preferredInstant(
+      {
+        id: 'instalment',
+        channel: 'sms',
+        template: INSTALMENT_REMINDER,
+        offset: { from: 'entry', days: 0 },
+        preferredWindow: window,
+      },
+      today,
+      debtor.timeZone,
+      now,
+    );
+    const effects: PlanEffect[] = [];
+    const armId = account.arm_id ?? '';
+    for (const channel of ['sms', 'email', 'whatsapp'] as const) {
+      let verdict = checkPolicy(channel, debtor, history, preferred, accountId);
+      effects.push({ kind: 'decision', verdict, armId });
+      if (
+        !verdict.allowed &&
+        verdict.nextPermittedAt &&
+        localDate(verdict.nextPermittedAt, debtor.timeZone) === today
+      ) {
+        verdict = checkPolicy(channel, debtor, history, verdict.nextPermittedAt, accountId);
+        effects.push({ kind: 'decision', verdict, armId });
+      }
+      if (!verdict.allowed) continue;
+      effects.push({
+        kind: 'schedule',
+        row: {
+          tenant_id: tenantId,
+          account_id: accountId,
+          debtor_id: debtor.debtorId,
+          strategy_id: INSTALMENT_REMINDER,
+          strategy_version: 1,
+          arm_id: armId,
+          step_id: `instalment:${instalment.planId}:${instalment.seq}`,
+          channel,
+          template: INSTALMENT_REMINDER,
+          fallback: false,
+          due_at: verdict.at,
+        },
+      });
+      break;
+    }
+    await this.apply(tx, outbox, account, causedBy, now, effects);
+    return effects.some((e) => e.kind === 'schedule') ? 'scheduled' : 'not-now';
   }
 
   /** The plan's writes, one by one, in the caller's transaction. */

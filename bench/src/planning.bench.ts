@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { persistedPlanningRun } from './planning-persisted';
 import { progress } from './report';
 
 /**
@@ -7,10 +8,15 @@ import { progress } from './report';
  * accounts. The work lives in the orchestrator (services/orchestrator/src/policy/cli/bench-policy.ts)
  * so it measures the engine the dispatcher runs; this file starts it and forwards its JSON lines.
  *
- * Three figures: policy decisions/s, the simplified planning loop, and the service's planner
- * (planNextContact) with its schedule rows built (not written).
+ * Four figures: policy decisions/s, the simplified planning loop, the service's planner
+ * (planNextContact) with its schedule rows built in memory, and then the persisted daily run —
+ * the service's DailyPlanningUseCase over the accounts seeded into PostgreSQL, writing schedule
+ * rows, decision audit rows, outbox events and progress — beside a raw COPY of the same rows
+ * (planning-persisted.ts).
  *
- * BENCH_SECONDS (default 3) per measured loop; BENCH_ACCOUNTS (default 1,000,000) for the planning run.
+ * BENCH_SECONDS (default 3) per measured loop; BENCH_ACCOUNTS (default 1,000,000) for the planning
+ * runs; BENCH_PLANNING_RUNS (default 1) persisted runs, each on a fresh database; BENCH_PERSISTED=0
+ * skips them.
  */
 const SCRIPT = join(__dirname, '..', '..', 'services', 'orchestrator', 'dist', 'policy', 'cli', 'bench-policy.js');
 
@@ -34,6 +40,22 @@ function main(): Promise<number> {
   });
 }
 
-main().then((code) => {
-  process.exitCode = code;
-});
+async function all(): Promise<number> {
+  const code = await main();
+  if (code !== 0 || process.env.BENCH_PERSISTED === '0') return code;
+  await persistedPlanningRun(
+    Number(process.env.BENCH_ACCOUNTS ?? 1_000_000),
+    Number(process.env.BENCH_PLANNING_RUNS ?? 1),
+  );
+  return 0;
+}
+
+all().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    progress(`persisted planning run failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    process.exitCode = 1;
+  },
+);

@@ -15,6 +15,7 @@ import { OrchestratorChannelDeliveries1763900006000 } from './migrations/1763900
 import { ChannelWebhooksController } from './channels/channel-webhooks.controller';
 import { OrchestratorAgentQueues1763900007100 } from './migrations/1763900007100-orchestrator-agent-queues';
 import { OrchestratorReplies1763900007110 } from './migrations/1763900007110-orchestrator-replies';
+import { OrchestratorDailyRun1763900008200 } from './migrations/1763900008200-orchestrator-daily-run';
 import { AgentQueueRestController } from './agents/agent-queue.controller';
 import { AgentQueueGrpcController } from './agents/agent-queue.grpc';
 import { AgentQueueRpc } from './agents/agent-queue.rpc';
@@ -87,6 +88,7 @@ export function createOrchestratorService(deps: OrchestratorServiceDependencies 
       OrchestratorPlanner1763900007000,
       OrchestratorAgentQueues1763900007100,
       OrchestratorReplies1763900007110,
+      OrchestratorDailyRun1763900008200,
       OrchestratorChannelWork1763900008300,
     ],
     module: (ctx) => {

@@ -12,6 +12,7 @@ interface DecisionRow {
   reasons: string[];
   decided_at: Date;
   next_permitted_at: Date | null;
+  arm_id: string | null;
 }
 
 @Controller()
@@ -54,6 +55,7 @@ export class OrchestratorGrpcController implements orchestrator.OrchestratorServ
         reasons: row.reasons,
         decidedAt: row.decided_at,
         nextPermittedAt: row.next_permitted_at ?? undefined,
+        armId: row.arm_id ?? undefined,
       },
     };
   }

@@ -110,9 +110,17 @@ export function plannerHandlers(planner: PlanAccountUseCase, repo: PlannerReposi
       await plan(event, hc, event.payload.accountId);
     },
     'collections.promises.v1.InstalmentDueSoon': async (event, hc) => {
-      // A running plan is a promise: the collection cadence pauses while the plan reminds on its own.
+      // A running plan is a promise: the collection cadence pauses, and the instalment gets its reminder.
       await repo.updateAccount(hc.tx, event.tenantId, event.payload.accountId, { promise_active: true });
       await plan(event, hc, event.payload.accountId);
+      await planner.remindInstalment(
+        hc.tx,
+        hc.outbox,
+        event.tenantId,
+        event.payload.accountId,
+        { planId: event.payload.planId, seq: event.payload.seq },
+        event.id,
+      );
     },
     'collections.promises.v1.PlanCompleted': async (event, hc) => {
       await repo.updateAccount(hc.tx, event.tenantId, event.payload.accountId, { promise_active: false });

@@ -67,6 +67,41 @@ const HOLD_NAMES: Partial<Record<ledger.HoldKind, Hold>> = {
 
 const isChannel = (c: string): c is Channel => (CHANNELS as readonly string[]).includes(c);
 
+/** The primary debtor's facts as read (holds as ledger codes, channels as words). */
+export interface DebtorFactsRow {
+  debtor_id: string;
+  time_zone: string;
+  country: string;
+  region: string;
+  consented_channels: string[];
+  language: string;
+  holds: number[];
+  opted_out: string[];
+}
+
+/** The contact law's view of the debtor's facts. */
+export function debtorRowOf(p: DebtorFactsRow): DebtorRow {
+  const country = p.country.trim();
+  const consent = p.consented_channels.filter(isChannel);
+  return {
+    debtorId: p.debtor_id,
+    timeZone: p.time_zone,
+    jurisdiction: (JURISDICTIONS as readonly string[]).includes(country) ? (country as Jurisdiction) : null,
+    region: p.region,
+    consent: consent.length > 0 ? consent : undefined,
+    optedOut: p.opted_out.filter(isChannel),
+    holds: p.holds.map((h) => HOLD_NAMES[h as ledger.HoldKind]).filter((h): h is Hold => h !== undefined),
+    language: p.language,
+  };
+}
+
+/** A sent (or being sent) contact as read, for the contact law's frequency rules. */
+export function pastContactOf(r: { channel: string; account_id: string; at: Date; delivered: boolean }): PastContact[] {
+  return isChannel(r.channel)
+    ? [{ channel: r.channel, at: r.at, outcome: r.delivered ? 'delivered' : 'attempted', debtId: r.account_id }]
+    : [];
+}
+
 /** The planner's and dispatcher's queries; what the rows mean is the domain's business. */
 export class PlannerRepository {
   /** The account, locked for this transaction: one planner at a time per account. */
@@ -155,29 +190,8 @@ export class PlannerRepository {
          FROM account_party a JOIN debtor_profile p ON p.tenant_id = a.tenant_id AND p.debtor_id = a.debtor_id
         WHERE a.tenant_id = $1 AND a.account_id = $2 ORDER BY a.role LIMIT 1`,
       [tenantId, accountId],
-    )) as {
-      debtor_id: string;
-      time_zone: string;
-      country: string;
-      region: string;
-      consented_channels: string[];
-      language: string;
-      holds: number[];
-      opted_out: string[];
-    }[];
-    if (!p) return undefined;
-    const country = p.country.trim();
-    const consent = p.consented_channels.filter(isChannel);
-    return {
-      debtorId: p.debtor_id,
-      timeZone: p.time_zone,
-      jurisdiction: (JURISDICTIONS as readonly string[]).includes(country) ? (country as Jurisdiction) : null,
-      region: p.region,
-      consent: consent.length > 0 ? consent : undefined,
-      optedOut: p.opted_out.filter(isChannel),
-      holds: p.holds.map((h) => HOLD_NAMES[h as ledger.HoldKind]).filter((h): h is Hold => h !== undefined),
-      language: p.language,
-    };
+    )) as DebtorFactsRow[];
+    return p ? debtorRowOf(p) : undefined;
   }
 
   /** The debtor's contacts on every account: what was sent (and delivered), and what is being sent. */
@@ -188,11 +202,7 @@ export class PlannerRepository {
         ORDER BY 3`,
       [tenantId, debtorId],
     )) as { channel: string; account_id: string; at: Date; delivered: boolean }[];
-    return rows.flatMap((r) =>
-      isChannel(r.channel)
-        ? [{ channel: r.channel, at: r.at, outcome: r.delivered ? 'delivered' : 'attempted', debtId: r.account_id }]
-        : [],
-    );
+    return rows.flatMap(pastContactOf);
   }
 
   /** The active (highest) version of every strategy of the tenant. */
@@ -264,6 +274,10 @@ export class PlannerRepository {
     return inserted?.id;
   }
 
+  /**
+   * An audit row; its id and arm. The arm is the one given (null: none), or, when not given
+   * (`undefined`, a decision at send time), the account's current arm.
+   */
   async insertDecision(
     tx: EntityManager,
     d: {
@@ -277,12 +291,17 @@ export class PlannerRepository {
       nextPermittedAt: Date | null;
       contactAt: Date | null;
       stage: 'plan' | 'send';
+      armId?: string | null;
     },
-  ): Promise<string> {
-    const [{ id }] = (await tx.query(
+  ): Promise<{ id: string; armId: string | null }> {
+    const [row] = (await tx.query(
       `INSERT INTO contact_decision (tenant_id, account_id, channel, allowed, reasons, decided_at, caused_by_event,
-         next_permitted_at, contact_at, stage)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
+         next_permitted_at, contact_at, stage, arm_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,
+               CASE WHEN $12::boolean
+                    THEN (SELECT arm_id FROM planner_account WHERE tenant_id = $1 AND account_id = $2)
+                    ELSE $11::text END)
+       RETURNING id, arm_id`,
       [
         d.tenantId,
         d.accountId,
@@ -294,9 +313,11 @@ export class PlannerRepository {
         d.nextPermittedAt,
         d.contactAt,
         d.stage,
+        d.armId || null,
+        d.armId === undefined,
       ],
-    )) as { id: string }[];
-    return id;
+    )) as { id: string; arm_id: string | null }[];
+    return { id: row.id, armId: row.arm_id };
   }
 
   /** Accounts of the debtor, for stops and opt-outs that reach all of them. */

@@ -349,6 +349,112 @@ describe('one account’s contact cycle, planned and dispatched on the injected 
     expect(await agentTasks(accountId)).toEqual([]);
   });
 
+  it('keeps the cadence after a partial payment; only the payment that clears the balance stops it', async () => {
+    const { accountId, phone } = await openAccount('partial', '+573001110007');
+    sut.clock.set(bogota('2026-03-09', 6));
+    await dailyRun();
+    sut.clock.set(bogota('2026-03-09', 9));
+    await dispatch();
+
+    // A fifth of the balance, the day before the due date: the account will still be past due after it.
+    sut.clock.set(bogota('2026-03-11', 16));
+    await deliver(sut, 'collections.ledger.v1.PaymentPosted', {
+      paymentId: 'pay-partial-1',
+      accountId,
+      amount: COP(50_000_00),
+      balanceAfter: COP(200_000_00),
+      postedAt: sut.clock.now(),
+      reference: 'PSE',
+    });
+    await deliver(sut, 'collections.ledger.v1.BalanceChanged', {
+      balance: {
+        accountId,
+        asOfDate: '2026-03-11',
+        principal: COP(200_000_00),
+        interest: COP(0),
+        fees: COP(0),
+        total: COP(200_000_00),
+        pastDue: COP(0),
+        daysPastDue: 0,
+        agingBucket: 'current',
+      },
+      causedByEntryId: 'entry-partial-1',
+    });
+    expect((await schedule(accountId)).map((r) => [r.step_id, r.status])).toEqual([
+      ['d-3', 'sent'],
+      ['d+1', 'pending'],
+    ]);
+    sut.clock.set(bogota('2026-03-13', 10));
+    await dispatch();
+    expect(twilio.messages.filter((m) => m.to === phone)).toHaveLength(1);
+    expect((await schedule(accountId)).map((r) => [r.step_id, r.status])).toEqual([
+      ['d-3', 'sent'],
+      ['d+1', 'sent'],
+      ['d+5', 'pending'],
+    ]);
+
+    // The rest: nothing is owed any more, and the WhatsApp waiting for D+5 is cancelled.
+    sut.clock.set(bogota('2026-03-14', 11));
+    await deliver(sut, 'collections.ledger.v1.PaymentPosted', {
+      paymentId: 'pay-partial-2',
+      accountId,
+      amount: COP(200_000_00),
+      balanceAfter: COP(0),
+      postedAt: sut.clock.now(),
+      reference: 'PSE',
+    });
+    expect((await schedule(accountId)).map((r) => [r.step_id, r.status, r.cancel_reason])).toEqual([
+      ['d-3', 'sent', null],
+      ['d+1', 'sent', null],
+      ['d+5', 'cancelled', 'stop:payment'],
+    ]);
+    sut.clock.set(bogota('2026-03-17', 10));
+    await dispatch();
+    expect(meta.sent.filter((m) => `+${m.to}` === phone)).toHaveLength(0);
+
+    // Every decision taken in the strategy names the account's champion/challenger arm, on the event and the audit row.
+    const decisions = (await published(sut, 'collections.orchestrator.v1.ContactDecision')).filter(
+      (d) => d.accountId === accountId && d.allowed,
+    );
+    expect(decisions.length).toBeGreaterThanOrEqual(3);
+    expect(new Set(decisions.map((d) => d.armId))).toEqual(new Set(['champion']));
+    const arms = await q<{ arm_id: string | null }>(
+      `SELECT DISTINCT arm_id FROM contact_decision WHERE account_id = $1 AND allowed`,
+      [accountId],
+    );
+    expect(arms).toEqual([{ arm_id: 'champion' }]);
+  });
+
+  it('pauses the cadence for a payment plan and reminds of the instalment falling due, once, with the instalment template', async () => {
+    const { accountId, phone } = await openAccount('instalment', '+573001110008');
+    sut.clock.set(bogota('2026-03-09', 6));
+    await dailyRun();
+    const instalmentDueSoon = {
+      planId: 'plan-7',
+      accountId,
+      seq: 1,
+      dueDate: '2026-03-12',
+      amountDue: COP(50_000_00),
+      daysUntilDue: 3,
+    };
+    sut.clock.set(bogota('2026-03-09', 7));
+    await deliver(sut, 'collections.promises.v1.InstalmentDueSoon', instalmentDueSoon);
+    await deliver(sut, 'collections.promises.v1.InstalmentDueSoon', instalmentDueSoon); // redelivered by promises
+    expect((await schedule(accountId)).map((r) => [r.step_id, r.channel, r.status, r.due_at])).toEqual([
+      ['d-3', 'email', 'cancelled', bogota('2026-03-09', 9)],
+      ['instalment:plan-7:1', 'sms', 'pending', bogota('2026-03-09', 9)],
+    ]);
+    sut.clock.set(bogota('2026-03-09', 9));
+    await dispatch();
+    const sms = twilio.messages.filter((m) => m.to === phone);
+    expect(sms).toHaveLength(1);
+    expect(sms[0].body).toContain('la próxima cuota de tu acuerdo de pago (cuenta TC-instalment)');
+    const scheduled = (await published(sut, 'collections.orchestrator.v1.ContactScheduled')).filter(
+      (e) => e.accountId === accountId && e.template === 'instalment-reminder',
+    );
+    expect(scheduled).toHaveLength(1);
+  });
+
   it('sends once when the dispatcher dies between the provider call and recording it: the restart re-sends under the same key', async () => {
     const { accountId, phone } = await openAccount('crash', '+573001110003');
     sut.clock.set(bogota('2026-03-09', 6));

@@ -1,49 +1,256 @@
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import { Inject, Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { EventType } from '@collections/contracts';
+import { NewEvent } from '@collections/messaging';
+import { localDate } from '@collections/platform';
 import { HourlyClockScheduler, SERVICE_CONTEXT, ServiceContext } from '@collections/runtime';
-import { ActiveStrategy, PlannerRepository } from '../planner.repository';
-import { PlanAccountUseCase, PlanResult } from './plan-account.usecase';
+import { ChunkAccount, DailyRunRepository, DecisionInsert, ProgressUpdate } from '../daily-run.repository';
+import { ActiveStrategy, PlannerRepository, ScheduleRow } from '../planner.repository';
+import { AccountPlan, PlanEffect, PlanResult, decideAccount } from './decide-account';
+import { PlanAccountUseCase, channelCode, contactDecision, contactScheduled } from './plan-account.usecase';
 
-export type DailyPlanningSummary = { accounts: number } & Partial<Record<PlanResult, number>>;
+export type DailyPlanningSummary = {
+  /** Accounts read (with a due date). */
+  accounts: number;
+  /** Accounts this run's day had already planned (a re-run, or a run resumed after a crash). */
+  alreadyPlanned: number;
+  chunks: number;
+  /** Where the time went, summed over the chunks: reading, deciding in memory, writing. */
+  ms: { read: number; decide: number; write: number };
+} & Partial<Record<PlanResult | 'failed', number>>;
 
 /**
  * The daily planning run: every account with a due date is planned again on the injected clock,
- * one transaction per account (steps whose day has come, escalations, stops); each tenant's
- * strategies are read once per run. Planning is idempotent, so a re-run changes nothing.
+ * in chunks of accounts in key order (keyset pagination), one transaction per chunk. A chunk is
+ * read in one statement (accounts locked, with their debtors' facts, live rows and histories),
+ * decided in memory by the planner's own `decideAccount`, and written with one multi-row
+ * statement per kind: cancellations, decision audit rows, schedule rows, outbox events
+ * (ContactDecision, ContactScheduled), progress. Escalations go through the per-account planner
+ * (agent tasks), in the same transaction. Each account is stamped with the local day it was
+ * planned on, so a re-run the same day, or a run resumed after a crash (the failed chunk rolled
+ * back), plans each (tenant, account, day) once and writes nothing twice.
  */
 export class DailyPlanningUseCase {
   constructor(
     private readonly ctx: ServiceContext,
     private readonly repo: PlannerRepository,
     private readonly planner: PlanAccountUseCase,
-    private readonly batchSize = 500,
+    private readonly chunkSize = 10_000,
+    private readonly batch = new DailyRunRepository(),
   ) {}
 
   async run(): Promise<DailyPlanningSummary> {
-    const summary: DailyPlanningSummary = { accounts: 0 };
-    const cause = { id: `daily-run:${this.ctx.clock.now().toISOString().slice(0, 13)}` };
-    const strategies = new Map<string, readonly ActiveStrategy[]>();
+    const now = this.ctx.clock.now();
+    const run: RunState = {
+      now,
+      causedBy: `daily-run:${now.toISOString().slice(0, 13)}`,
+      strategies: new Map(),
+      days: new Map(),
+    };
+    const summary: DailyPlanningSummary = {
+      accounts: 0,
+      alreadyPlanned: 0,
+      chunks: 0,
+      ms: { read: 0, decide: 0, write: 0 },
+    };
+    const started = performance.now();
     let after = { tenantId: '', accountId: '' };
     for (;;) {
-      const page = await this.repo.accountPage(this.ctx.dataSource, after, this.batchSize);
-      for (const { tenant_id: tenantId, account_id: accountId } of page) {
-        let forTenant = strategies.get(tenantId);
-        if (!forTenant) {
-          forTenant = await this.repo.activeStrategies(this.ctx.dataSource, tenantId);
-          strategies.set(tenantId, forTenant);
-        }
-        const result = await this.ctx.dataSource.transaction((tx) =>
-          this.planner.plan(tx, this.ctx.backbone.outbox, tenantId, accountId, cause, forTenant),
-        );
-        summary.accounts += 1;
-        summary[result] = (summary[result] ?? 0) + 1;
-      }
-      if (page.length < this.batchSize) break;
-      const last = page[page.length - 1];
-      after = { tenantId: last.tenant_id, accountId: last.account_id };
+      const chunkStarted = performance.now();
+      const chunk = await this.ctx.dataSource.transaction((tx) => this.planChunk(tx, run, after));
+      summary.chunks += 1;
+      summary.accounts += chunk.read;
+      summary.alreadyPlanned += chunk.alreadyPlanned;
+      summary.ms.read += chunk.ms.read;
+      summary.ms.decide += chunk.ms.decide;
+      summary.ms.write += chunk.ms.write;
+      for (const [result, n] of Object.entries(chunk.results))
+        summary[result as PlanResult] = (summary[result as PlanResult] ?? 0) + n;
+      this.ctx.logger.info(
+        {
+          chunk: summary.chunks,
+          accounts: chunk.read,
+          alreadyPlanned: chunk.alreadyPlanned,
+          decisions: chunk.decisions,
+          scheduled: chunk.scheduled,
+          results: chunk.results,
+          ms: Math.round(performance.now() - chunkStarted),
+          readMs: chunk.ms.read,
+          writeMs: chunk.ms.write,
+          accountsSoFar: summary.accounts,
+        },
+        'daily planning chunk',
+      );
+      if (!chunk.last || chunk.read < this.chunkSize) break;
+      after = chunk.last;
     }
-    this.ctx.logger.info(summary, 'daily planning run finished');
+    this.ctx.logger.info({ ...summary, ms: Math.round(performance.now() - started) }, 'daily planning run finished');
     return summary;
   }
+
+  private async planChunk(
+    tx: EntityManager,
+    run: RunState,
+    after: { tenantId: string; accountId: string },
+  ): Promise<ChunkSummary> {
+    const { now, causedBy } = run;
+    const outbox = this.ctx.backbone.outbox;
+    let mark = performance.now();
+    const lap = () => {
+      const was = mark;
+      mark = performance.now();
+      return Math.round(mark - was);
+    };
+    const accounts = await this.batch.readChunk(tx, after, this.chunkSize);
+    const summary: ChunkSummary = {
+      read: accounts.length,
+      alreadyPlanned: 0,
+      decisions: 0,
+      scheduled: 0,
+      results: {},
+      ms: { read: lap(), decide: 0, write: 0 },
+    };
+    const last = accounts.at(-1)?.account;
+    if (last) summary.last = { tenantId: last.tenant_id, accountId: last.account_id };
+
+    const cancels: { tenantId: string; accountId: string; reason: string }[] = [];
+    const decisions: DecisionInsert[] = [];
+    const decisionEvents: NewEvent<EventType>[] = [];
+    const schedules: Omit<ScheduleRow, 'id' | 'status' | 'attempts'>[] = [];
+    const updates: ProgressUpdate[] = [];
+    const oneByOne: { account: ChunkAccount['account']; effects: readonly PlanEffect[] }[] = [];
+
+    for (const item of accounts) {
+      const { account, debtor } = item;
+      const day = this.dayIn(run, debtor?.timeZone ?? account.time_zone);
+      if (item.plannedOn === day) {
+        summary.alreadyPlanned += 1;
+        continue;
+      }
+      const tenantId = account.tenant_id;
+      const accountId = account.account_id;
+      let strategies = run.strategies.get(tenantId);
+      if (!strategies) {
+        strategies = await this.repo.activeStrategies(tx, tenantId);
+        run.strategies.set(tenantId, strategies);
+      }
+      let plan: AccountPlan;
+      try {
+        plan = decideAccount({ ...item, strategies, now, today: debtor?.jurisdiction ? day : undefined });
+      } catch (err) {
+        // One account's bad facts (an unknown zone) must not stop the run; it is planned again on its next event.
+        this.ctx.logger.warn({ err, tenantId, accountId }, 'daily planning could not plan an account');
+        summary.results.failed = (summary.results.failed ?? 0) + 1;
+        continue;
+      }
+      summary.results[plan.result] = (summary.results[plan.result] ?? 0) + 1;
+      const update: ProgressUpdate = { tenantId, accountId, plannedOn: day, progress: null };
+      updates.push(update);
+      if (plan.effects.some((e) => e.kind === 'escalate')) {
+        oneByOne.push({ account, effects: plan.effects });
+        continue;
+      }
+      let lastDecision: string | undefined;
+      let cancelled = false;
+      for (const effect of plan.effects) {
+        switch (effect.kind) {
+          case 'cancel':
+            // Nothing to cancel unless the chunk read a pending row (the account is locked: none can appear).
+            if (!cancelled && item.live?.status === 'pending')
+              cancels.push({ tenantId, accountId, reason: effect.reason });
+            cancelled = true;
+            break;
+          case 'decision': {
+            lastDecision = randomUUID();
+            const armId = effect.armId || null;
+            decisions.push({
+              id: lastDecision,
+              tenantId,
+              accountId,
+              channel: channelCode(effect.verdict.channel),
+              allowed: effect.verdict.allowed,
+              reasons: effect.verdict.reasons,
+              causedBy,
+              nextPermittedAt: effect.verdict.nextPermittedAt,
+              contactAt: effect.verdict.at,
+              armId,
+            });
+            decisionEvents.push(
+              contactDecision(lastDecision, { tenantId, accountId, now, verdict: effect.verdict, armId: effect.armId }),
+            );
+            break;
+          }
+          case 'schedule':
+            schedules.push({ ...effect.row, decision_id: lastDecision! });
+            break;
+          case 'progress':
+            update.progress = {
+              strategyId: effect.strategy?.id ?? null,
+              strategyVersion: effect.strategy?.version ?? null,
+              armId: effect.progress?.armId ?? null,
+              enteredOn: effect.progress?.enteredOn ?? null,
+              stepsDone: effect.progress?.stepsDone ?? [],
+              stepsFailed: effect.progress?.stepsFailed ?? [],
+              escalated: effect.progress?.escalated ?? false,
+              referredToLegal: effect.progress?.referredToLegal ?? false,
+            };
+            break;
+          case 'escalate':
+            break;
+        }
+      }
+    }
+
+    summary.ms.decide = lap();
+    await this.batch.cancelPending(tx, cancels, now);
+    await this.batch.insertDecisions(tx, decisions, now, 'plan');
+    const scheduleIds = await this.batch.insertSchedules(tx, schedules, now);
+    const scheduledEvents = schedules.flatMap((row) => {
+      const id = scheduleIds.get(row.decision_id);
+      return id ? [contactScheduled(id, row, now)] : [];
+    });
+    // Each account's ContactDecision events precede its ContactScheduled (outbox order is publish order).
+    await this.batch.addEvents(tx, outbox, this.ctx.schema, [...decisionEvents, ...scheduledEvents]);
+    await this.batch.saveProgress(tx, updates, now);
+    for (const { account, effects } of oneByOne) await this.planner.apply(tx, outbox, account, causedBy, now, effects);
+    summary.decisions = decisions.length;
+    summary.scheduled = scheduledEvents.length;
+    summary.ms.write = lap();
+    return summary;
+  }
+
+  /** The local day in a zone at the run's instant (one lookup per zone per run). */
+  private dayIn(run: RunState, zone: string): string {
+    let day = run.days.get(zone);
+    if (day === undefined) {
+      try {
+        day = localDate(run.now, zone);
+      } catch {
+        day = localDate(run.now, 'UTC');
+      }
+      run.days.set(zone, day);
+    }
+    return day;
+  }
+}
+
+interface RunState {
+  readonly now: Date;
+  readonly causedBy: string;
+  readonly strategies: Map<string, readonly ActiveStrategy[]>;
+  readonly days: Map<string, string>;
+}
+
+interface ChunkSummary {
+  read: number;
+  alreadyPlanned: number;
+  decisions: number;
+  scheduled: number;
+  results: Partial<Record<PlanResult | 'failed', number>>;
+  ms: { read: number; decide: number; write: number };
+  last?: { tenantId: string; accountId: string };
 }
 
 export const DAILY_PLANNING = Symbol('DAILY_PLANNING');

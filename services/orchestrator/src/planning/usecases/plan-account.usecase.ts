@@ -1,21 +1,13 @@
 import { EntityManager } from 'typeorm';
 import { orchestrator } from '@collections/contracts';
-import { Outbox } from '@collections/messaging';
+import { NewEvent, Outbox } from '@collections/messaging';
 import { localDate } from '@collections/platform';
 import { ServiceContext } from '@collections/runtime';
 import { Channel } from '../../policy/domain';
-import {
-  AccountSnapshot,
-  AccountStatus,
-  StrategyProgress,
-  admits,
-  assignArm,
-  chooseStrategy,
-  daysPastDue,
-} from '../../strategies/domain';
 import { createAgentTask } from '../../agents';
-import { PlanOutcome, PolicyVerdict, planNextContact } from '../domain/contact-plan';
-import { ActiveStrategy, PlannerAccountRow, PlannerRepository } from '../planner.repository';
+import { ActiveStrategy, PlannerAccountRow, PlannerRepository, ScheduleRow } from '../planner.repository';
+import { DecisionVerdict, INSTALMENT_REMINDER, PlanEffect, PlanResult, decideAccount } from './decide-account';
+import { checkPolicy, preferredInstant } from '../domain/contact-plan';
 
 const CHANNEL_CODES: Readonly<Record<Channel, orchestrator.Channel>> = {
   call: orchestrator.Channel.CHANNEL_CALL,
@@ -65,7 +57,7 @@ export class AgentQueueEscalation implements AgentEscalation {
   }
 }
 
-export type PlanResult = PlanOutcome['kind'] | 'no-account' | 'no-debtor' | 'no-strategy' | 'sending' | 'unchanged';
+export type { PlanResult } from './decide-account';
 
 /** Where a plan came from, for the audit trail: an event id, `daily-run:<date>` or `dispatch:<id>`. */
 export interface PlanCause {
@@ -79,6 +71,7 @@ export interface PlanCause {
  * strategy's next step in the debtor's local time and window, the contact law on it, one pending
  * row at most per account, an audit row and a ContactDecision per decision, ContactScheduled per
  * row. Stop conditions cancel the pending row at once. Idempotent: planning twice changes nothing.
+ * The decision itself is `decideAccount` (shared with the batched daily run); this applies it.
  */
 export class PlanAccountUseCase {
   constructor(
@@ -98,232 +91,192 @@ export class PlanAccountUseCase {
     const now = this.ctx.clock.now();
     const account = await this.repo.lockAccount(tx, tenantId, accountId);
     if (!account) return 'no-account';
-    if (!account.due_date) {
-      if (cause.answerWithoutStrategy)
-        await this.decide(tx, outbox, account, cause.id, now, {
-          channel: 'sms',
-          at: now,
-          allowed: false,
-          reasons: ['no-due-date: no statement with a due date is known for the account yet'],
-          nextPermittedAt: null,
-        });
-      return 'no-account';
-    }
-    const debtor = await this.repo.debtorOf(tx, tenantId, accountId);
-    if (!debtor || !debtor.jurisdiction) {
-      if (cause.answerWithoutStrategy)
-        await this.decide(tx, outbox, account, cause.id, now, {
-          channel: 'sms',
-          at: now,
-          allowed: false,
-          reasons: [
-            debtor
-              ? 'no-rule-pack: no contact rules for the debtor’s country'
-              : 'no-debtor-facts: the debtor’s time zone and jurisdiction are not known yet',
-          ],
-          nextPermittedAt: null,
-        });
-      return 'no-debtor';
-    }
-    const today = localDate(now, debtor.timeZone);
-    const snapshot: AccountSnapshot = {
-      tenantId,
-      accountId,
-      segment: account.segment,
-      product: account.product,
-      jurisdiction: debtor.jurisdiction,
-      balanceMinor: Number(account.balance_minor),
-      currency: account.currency,
-      dueDate: account.due_date,
-    };
-    const all = strategies ?? (await this.repo.activeStrategies(tx, tenantId));
-    const current = all.find((s) => s.key === account.strategy_id);
-    const admitted =
-      current && admits(current.document, snapshot, today) ? current : chooseStrategy(all, snapshot, today);
-    const chosen = all.find((s) => s.key === admitted?.key) ?? current;
-    if (!chosen) {
-      await this.repo.cancelPending(tx, tenantId, accountId, 'no-strategy', now);
-      if (cause.answerWithoutStrategy)
-        await this.decide(tx, outbox, account, cause.id, now, {
-          channel: 'sms',
-          at: now,
-          allowed: false,
-          reasons: ['no-strategy: no active strategy of the tenant admits the account'],
-          nextPermittedAt: null,
-        });
-      return 'no-strategy';
-    }
-    let progress: StrategyProgress;
-    if (chosen === current && account.arm_id && account.entered_on) {
-      progress = {
-        enteredOn: account.entered_on,
-        armId: account.arm_id,
-        stepsDone: account.steps_done,
-        stepsFailed: account.steps_failed,
-        escalated: account.escalated,
-        referredToLegal: account.referred_to_legal,
-      };
-    } else {
-      await this.repo.cancelPending(tx, tenantId, accountId, `entered strategy ${chosen.key}`, now);
-      progress = {
-        enteredOn: today,
-        armId: assignArm(chosen.document, chosen.key, tenantId, accountId).id,
-        stepsDone: [],
-        stepsFailed: [],
-        escalated: false,
-        referredToLegal: false,
-      };
-    }
-    const arm = chosen.document.arms.find((a) => a.id === progress.armId);
-    const armChannels = new Set(
-      arm?.steps.flatMap((s) => [s.channel, ...(s.fallbackChannel ? [s.fallbackChannel] : [])]),
-    );
-    const status: AccountStatus = {
-      paidInFull: account.balance_known && Number(account.balance_minor) <= 0,
-      promiseActive: account.promise_active,
-      disputed: debtor.holds.includes('dispute'),
-      optedOut: armChannels.size > 0 && [...armChannels].every((c) => debtor.optedOut.includes(c)),
-      holds: debtor.holds,
-    };
-    const live = await this.repo.liveSchedule(tx, tenantId, accountId);
-    if (live?.status === 'sending') return 'sending';
-
-    const plan = planNextContact({
-      doc: chosen.document,
-      account: snapshot,
-      status,
-      progress,
-      today,
+    const debtor = account.due_date ? await this.repo.debtorOf(tx, tenantId, accountId) : undefined;
+    const ready = debtor !== undefined && debtor.jurisdiction !== null;
+    const { result, effects } = decideAccount({
+      account,
+      debtor,
+      live: ready ? await this.repo.liveSchedule(tx, tenantId, accountId) : undefined,
+      history: ready ? await this.repo.historyOf(tx, tenantId, debtor.debtorId) : [],
+      strategies: ready ? (strategies ?? (await this.repo.activeStrategies(tx, tenantId))) : [],
       now,
-      facts: debtor,
-      history: await this.repo.historyOf(tx, tenantId, debtor.debtorId),
+      answerWithoutStrategy: cause.answerWithoutStrategy,
     });
-    const outcome = plan.outcome;
-    progress = plan.progress;
-    const strategy = { id: chosen.key, version: chosen.version };
-
-    if (
-      outcome.kind === 'schedule' &&
-      live &&
-      live.step_id === outcome.step.id &&
-      live.fallback === outcome.fallback &&
-      live.strategy_id === chosen.key
-    ) {
-      // Already on the schedule; its time is checked again when it is sent.
-      await this.repo.saveProgress(tx, tenantId, accountId, strategy, progress, now);
-      return 'unchanged';
-    }
-    if (live)
-      await this.repo.cancelPending(
-        tx,
-        tenantId,
-        accountId,
-        outcome.kind === 'stopped' ? `stop:${outcome.because.join(',')}` : `replanned:${outcome.kind}`,
-        now,
-      );
-
-    let lastDecision: string | undefined;
-    for (const verdict of plan.decisions) lastDecision = await this.decide(tx, outbox, account, cause.id, now, verdict);
-
-    switch (outcome.kind) {
-      case 'schedule': {
-        const scheduleId = await this.repo.insertSchedule(
-          tx,
-          {
-            tenant_id: tenantId,
-            account_id: accountId,
-            debtor_id: debtor.debtorId,
-            decision_id: lastDecision!,
-            strategy_id: chosen.key,
-            strategy_version: chosen.version,
-            arm_id: progress.armId,
-            step_id: outcome.step.id,
-            channel: outcome.channel,
-            template: outcome.step.template,
-            fallback: outcome.fallback,
-            due_at: outcome.dueAt,
-          },
-          now,
-        );
-        if (scheduleId)
-          await outbox.add(tx, {
-            type: 'collections.orchestrator.v1.ContactScheduled',
-            key: accountId,
-            tenantId,
-            time: now,
-            payload: {
-              scheduleId,
-              decisionId: lastDecision!,
-              accountId,
-              channel: channelCode(outcome.channel),
-              template: outcome.step.template,
-              strategyId: chosen.key,
-              strategyVersion: chosen.version,
-              armId: progress.armId,
-              stepId: outcome.step.id,
-              fallback: outcome.fallback,
-              dueAt: outcome.dueAt,
-            },
-          });
-        break;
-      }
-      case 'escalate': {
-        progress = { ...progress, escalated: true };
-        await this.decide(tx, outbox, account, cause.id, now, {
-          channel: 'call',
-          at: now,
-          allowed: true,
-          reasons: [`escalation: handed to the agent queue ${outcome.queue}`],
-          nextPermittedAt: now,
-        });
-        await this.escalation.escalate(tx, outbox, {
-          tenantId,
-          accountId,
-          queue: outcome.queue,
-          segment: account.segment,
-          language: debtor.language.slice(0, 2),
-          reason: `strategy ${chosen.key} escalates at ${daysPastDue(snapshot.dueDate, today)} days past due`,
-          causedBy: `escalation:${accountId}:${chosen.key}:${progress.enteredOn}`,
-          now,
-        });
-        break;
-      }
-      case 'legal-referral': {
-        progress = { ...progress, referredToLegal: true };
-        await this.decide(tx, outbox, account, cause.id, now, {
-          channel: 'letter',
-          at: now,
-          allowed: true,
-          reasons: ['legal-referral: the strategy refers the account for legal action'],
-          nextPermittedAt: now,
-        });
-        break;
-      }
-      case 'stopped':
-      case 'idle':
-        break;
-    }
-    await this.repo.saveProgress(tx, tenantId, accountId, strategy, progress, now);
-    return outcome.kind;
+    await this.apply(tx, outbox, account, cause.id, now, effects);
+    return result;
   }
 
-  private async decide(
+  /**
+   * A reminder before an instalment of a running payment plan falls due: one contact on the
+   * debtor's local day, at 09:00 or as soon as the contact law allows that day (SMS, else e-mail,
+   * else WhatsApp), with the instalment-reminder template; a decision per policy answer. Once per
+   * instalment (the row's step is the plan and instalment), so a redelivered event books nothing more.
+   */
+  async remindInstalment(
     tx: EntityManager,
     outbox: Outbox,
-    account: PlannerAccountRow,
+    tenantId: string,
+    accountId: string,
+    instalment: { planId: string; seq: number },
+    causedBy: string,
+  ): Promise<'scheduled' | 'not-now'> {
+    const now = this.ctx.clock.now();
+    const account = await this.repo.lockAccount(tx, tenantId, accountId);
+    const debtor = account && (await this.repo.debtorOf(tx, tenantId, accountId));
+    if (!account || !debtor?.jurisdiction) return 'not-now';
+    if (await this.repo.liveSchedule(tx, tenantId, accountId)) return 'not-now';
+    const history = await this.repo.historyOf(tx, tenantId, debtor.debtorId);
+    const today = localDate(now, debtor.timeZone);
+    const window = { from: '09:00', to: '20:00' };
+    const preferred = preferredInstant(
+      {
+        id: 'instalment',
+        channel: 'sms',
+        template: INSTALMENT_REMINDER,
+        offset: { from: 'entry', days: 0 },
+        preferredWindow: window,
+      },
+      today,
+      debtor.timeZone,
+      now,
+    );
+    const effects: PlanEffect[] = [];
+    const armId = account.arm_id ?? '';
+    for (const channel of ['sms', 'email', 'whatsapp'] as const) {
+      let verdict = checkPolicy(channel, debtor, history, preferred, accountId);
+      effects.push({ kind: 'decision', verdict, armId });
+      if (
+        !verdict.allowed &&
+        verdict.nextPermittedAt &&
+        localDate(verdict.nextPermittedAt, debtor.timeZone) === today
+      ) {
+        verdict = checkPolicy(channel, debtor, history, verdict.nextPermittedAt, accountId);
+        effects.push({ kind: 'decision', verdict, armId });
+      }
+      if (!verdict.allowed) continue;
+      effects.push({
+        kind: 'schedule',
+        row: {
+          tenant_id: tenantId,
+          account_id: accountId,
+          debtor_id: debtor.debtorId,
+          strategy_id: INSTALMENT_REMINDER,
+          strategy_version: 1,
+          arm_id: armId,
+          step_id: `instalment:${instalment.planId}:${instalment.seq}`,
+          channel,
+          template: INSTALMENT_REMINDER,
+          fallback: false,
+          due_at: verdict.at,
+        },
+      });
+      break;
+    }
+    await this.apply(tx, outbox, account, causedBy, now, effects);
+    return effects.some((e) => e.kind === 'schedule') ? 'scheduled' : 'not-now';
+  }
+
+  /** The plan's writes, one by one, in the caller's transaction. */
+  async apply(
+    tx: EntityManager,
+    outbox: Outbox,
+    account: Pick<PlannerAccountRow, 'tenant_id' | 'account_id'>,
     causedBy: string,
     now: Date,
-    verdict: Pick<PolicyVerdict, 'channel' | 'at' | 'allowed' | 'reasons' | 'nextPermittedAt'>,
-  ): Promise<string> {
-    return recordDecision(this.repo, tx, outbox, {
-      tenantId: account.tenant_id,
-      accountId: account.account_id,
-      causedBy,
-      now,
-      verdict,
-      stage: 'plan',
-    });
+    effects: readonly PlanEffect[],
+  ): Promise<void> {
+    const { tenant_id: tenantId, account_id: accountId } = account;
+    let lastDecision: string | undefined;
+    for (const effect of effects) {
+      switch (effect.kind) {
+        case 'cancel':
+          await this.repo.cancelPending(tx, tenantId, accountId, effect.reason, now);
+          break;
+        case 'decision':
+          lastDecision = await recordDecision(this.repo, tx, outbox, {
+            tenantId,
+            accountId,
+            causedBy,
+            now,
+            verdict: effect.verdict,
+            stage: 'plan',
+            armId: effect.armId,
+          });
+          break;
+        case 'schedule': {
+          const row = { ...effect.row, decision_id: lastDecision! };
+          const scheduleId = await this.repo.insertSchedule(tx, row, now);
+          if (scheduleId) await outbox.add(tx, contactScheduled(scheduleId, row, now));
+          break;
+        }
+        case 'escalate':
+          await this.escalation.escalate(tx, outbox, {
+            tenantId,
+            accountId,
+            queue: effect.queue,
+            segment: effect.segment,
+            language: effect.language,
+            reason: effect.reason,
+            causedBy: effect.causedBy,
+            now,
+          });
+          break;
+        case 'progress':
+          await this.repo.saveProgress(tx, tenantId, accountId, effect.strategy, effect.progress, now);
+          break;
+      }
+    }
   }
+}
+
+/** ContactScheduled for a new pending row. */
+export function contactScheduled(
+  scheduleId: string,
+  row: Omit<ScheduleRow, 'id' | 'status' | 'attempts'>,
+  now: Date,
+): NewEvent<'collections.orchestrator.v1.ContactScheduled'> {
+  return {
+    type: 'collections.orchestrator.v1.ContactScheduled',
+    key: row.account_id,
+    tenantId: row.tenant_id,
+    time: now,
+    payload: {
+      scheduleId,
+      decisionId: row.decision_id,
+      accountId: row.account_id,
+      channel: channelCode(row.channel),
+      template: row.template,
+      strategyId: row.strategy_id,
+      strategyVersion: row.strategy_version,
+      armId: row.arm_id,
+      stepId: row.step_id,
+      fallback: row.fallback,
+      dueAt: row.due_at,
+    },
+  };
+}
+
+/** ContactDecision for an audit row. */
+export function contactDecision(
+  decisionId: string,
+  d: { tenantId: string; accountId: string; now: Date; verdict: DecisionVerdict; armId?: string },
+): NewEvent<'collections.orchestrator.v1.ContactDecision'> {
+  return {
+    type: 'collections.orchestrator.v1.ContactDecision',
+    key: d.accountId,
+    tenantId: d.tenantId,
+    time: d.now,
+    payload: {
+      decisionId,
+      accountId: d.accountId,
+      channel: channelCode(d.verdict.channel),
+      allowed: d.verdict.allowed,
+      reasons: [...d.verdict.reasons],
+      decidedAt: d.now,
+      nextPermittedAt: d.verdict.nextPermittedAt ?? undefined,
+      armId: d.armId || undefined,
+    },
+  };
 }
 
 /** One audit row and one ContactDecision per decision, in the caller's transaction. */
@@ -336,15 +289,16 @@ export async function recordDecision(
     accountId: string;
     causedBy: string;
     now: Date;
-    verdict: Pick<PolicyVerdict, 'channel' | 'at' | 'allowed' | 'reasons' | 'nextPermittedAt'>;
+    verdict: DecisionVerdict;
     stage: 'plan' | 'send';
+    /** The account's champion/challenger arm ('' when it is in no strategy); by default its current one. */
+    armId?: string;
   },
 ): Promise<string> {
-  const channel = channelCode(d.verdict.channel);
-  const id = await repo.insertDecision(tx, {
+  const { id, armId } = await repo.insertDecision(tx, {
     tenantId: d.tenantId,
     accountId: d.accountId,
-    channel,
+    channel: channelCode(d.verdict.channel),
     allowed: d.verdict.allowed,
     reasons: d.verdict.reasons,
     decidedAt: d.now,
@@ -352,21 +306,8 @@ export async function recordDecision(
     nextPermittedAt: d.verdict.nextPermittedAt,
     contactAt: d.verdict.at,
     stage: d.stage,
+    armId: d.armId,
   });
-  await outbox.add(tx, {
-    type: 'collections.orchestrator.v1.ContactDecision',
-    key: d.accountId,
-    tenantId: d.tenantId,
-    time: d.now,
-    payload: {
-      decisionId: id,
-      accountId: d.accountId,
-      channel,
-      allowed: d.verdict.allowed,
-      reasons: [...d.verdict.reasons],
-      decidedAt: d.now,
-      nextPermittedAt: d.verdict.nextPermittedAt ?? undefined,
-    },
-  });
+  await outbox.add(tx, contactDecision(id, { ...d, armId: armId ?? undefined }));
   return id;
 }

@@ -103,6 +103,27 @@ export const DEFAULT_TEMPLATES: Readonly<Record<string, TemplateSource>> = {
         'Without payment, the account may be referred for legal collection. Pay here: {{paymentLink.url}}',
     },
   },
+  /** Before an instalment of an agreed payment plan falls due (promises' InstalmentDueSoon). */
+  'instalment-reminder': {
+    es: {
+      subject: 'Recordatorio de tu cuota {{account.reference}}',
+      body:
+        'Hola {{debtor.firstName}}, se acerca el vencimiento de la próxima cuota de tu acuerdo de pago ' +
+        '(cuenta {{account.reference}}). Paga aquí: {{paymentLink.url}}',
+    },
+    pt: {
+      subject: 'Lembrete da sua parcela {{account.reference}}',
+      body:
+        'Olá {{debtor.firstName}}, a próxima parcela do seu acordo de pagamento está para vencer ' +
+        '(conta {{account.reference}}). Pague aqui: {{paymentLink.url}}',
+    },
+    en: {
+      subject: 'Your instalment reminder {{account.reference}}',
+      body:
+        'Hi {{debtor.firstName}}, the next instalment of your payment plan is due soon ' +
+        '(account {{account.reference}}). Pay here: {{paymentLink.url}}',
+    },
+  },
 };
 
 export const defaultTemplateExists = (templateId: string): boolean =>

@@ -1,0 +1,61 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { PoolClient } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { EntityManager } from 'typeorm';
+
+export type CopyValue = string | number | boolean | null | Date | readonly string[] | Buffer;
+
+const escapeText = (v: string) =>
+  v.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r');
+
+function encode(v: CopyValue): string {
+  if (v === null) return '\\N';
+  if (v instanceof Date) return v.toISOString();
+  if (Buffer.isBuffer(v)) return `\\\\x${v.toString('hex')}`;
+  if (Array.isArray(v)) return escapeText(`{${v.map((s: string) => `"${s.replace(/["\\]/g, '\\$&')}"`).join(',')}}`);
+  if (typeof v === 'string') return escapeText(v);
+  return String(v);
+}
+
+/** The transaction's own pg connection. */
+function connectionOf(tx: EntityManager): PoolClient | undefined {
+  return (tx.queryRunner as unknown as { databaseConnection?: PoolClient } | undefined)?.databaseConnection;
+}
+
+const copySupport = new WeakMap<PoolClient, Promise<boolean>>();
+
+/** PGlite (embedded mode) speaks the wire protocol but not COPY FROM STDIN through pglite-socket. */
+export function supportsCopy(tx: EntityManager): Promise<boolean> {
+  const connection = connectionOf(tx);
+  if (!connection) return Promise.resolve(false);
+  let known = copySupport.get(connection);
+  if (!known) {
+    known = tx.query('SELECT version() AS v').then((r: { v: string }[]) => !r[0].v.includes('PGlite'));
+    copySupport.set(connection, known);
+  }
+  return known;
+}
+
+/** Streams rows into a table with COPY FROM STDIN (text format) on the transaction's connection. */
+export async function copyRows(
+  tx: EntityManager,
+  table: string,
+  columns: readonly string[],
+  rows: readonly (readonly CopyValue[])[],
+): Promise<void> {
+  if (rows.length === 0) return;
+  const sink = connectionOf(tx)!.query(copyFrom(`COPY ${table} (${columns.join(', ')}) FROM STDIN`));
+  function* pieces() {
+    let buffer = '';
+    for (const row of rows) {
+      buffer += `${row.map(encode).join('\t')}\n`;
+      if (buffer.length > 1 << 16) {
+        yield buffer;
+        buffer = '';
+      }
+    }
+    if (buffer) yield buffer;
+  }
+  await pipeline(Readable.from(pieces()), sink);
+}

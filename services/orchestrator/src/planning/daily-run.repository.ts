@@ -1,0 +1,333 @@
+import { EntityManager } from 'typeorm';
+import { EventType } from '@collections/contracts';
+import { NewEvent, Outbox } from '@collections/messaging';
+import { PastContact } from '../policy/domain';
+import {
+  DebtorFactsRow,
+  DebtorRow,
+  PlannerAccountRow,
+  ScheduleRow,
+  debtorRowOf,
+  pastContactOf,
+} from './planner.repository';
+import { LiveScheduleFacts } from './usecases/decide-account';
+import { copyRows, supportsCopy } from './copy-rows';
+
+/** One account of a daily-run chunk with everything planning it needs, read in one statement. */
+export interface ChunkAccount {
+  readonly account: PlannerAccountRow;
+  readonly plannedOn: string | null;
+  readonly debtor: DebtorRow | undefined;
+  readonly live: LiveScheduleFacts | undefined;
+  readonly history: readonly PastContact[];
+}
+
+type ChunkRow = PlannerAccountRow &
+  Partial<DebtorFactsRow> & {
+    daily_planned_on: string | null;
+    live_status: string | null;
+    live_step_id: string;
+    live_fallback: boolean;
+    live_strategy_id: string;
+    history: { c: string; a: string; t: string; d: boolean }[] | null;
+  };
+
+export interface DecisionInsert {
+  id: string;
+  tenantId: string;
+  accountId: string;
+  channel: number;
+  allowed: boolean;
+  reasons: readonly string[];
+  causedBy: string;
+  nextPermittedAt: Date | null;
+  contactAt: Date;
+  armId: string | null;
+}
+
+export interface ProgressUpdate {
+  tenantId: string;
+  accountId: string;
+  /** The local day of the run, stamped on every account it planned. */
+  plannedOn: string;
+  /** Null when the plan leaves the account's place in its strategy as it was. */
+  progress: {
+    strategyId: string | null;
+    strategyVersion: number | null;
+    armId: string | null;
+    enteredOn: string | null;
+    stepsDone: readonly string[];
+    stepsFailed: readonly string[];
+    escalated: boolean;
+    referredToLegal: boolean;
+  } | null;
+}
+
+/** Separates a decision's reasons in one text parameter (arrays of arrays cannot be ragged in SQL). */
+const SEP = '\u001f';
+const arrayLiteral = (items: readonly string[]) =>
+  `{${items.map((s) => `"${s.replace(/["\\]/g, '\\$&')}"`).join(',')}}`;
+
+/**
+ * The batched daily run's reads and writes: a chunk of accounts in key order, locked for the
+ * chunk's transaction, with their debtors' facts, live rows and contact history in one
+ * statement; then each kind of write as one multi-row statement (arrays bound as parameters),
+ * so a chunk of ten thousand accounts costs a handful of round trips.
+ */
+export class DailyRunRepository {
+  async readChunk(
+    tx: EntityManager,
+    after: { tenantId: string; accountId: string },
+    limit: number,
+  ): Promise<ChunkAccount[]> {
+    const rows = (await tx.query(
+      `SELECT a.*, d.debtor_id, d.time_zone AS debtor_zone, d.country, d.region, d.consented_channels, d.language,
+              d.holds, d.opted_out,
+              l.status AS live_status, l.step_id AS live_step_id, l.fallback AS live_fallback,
+              l.strategy_id AS live_strategy_id,
+              h.history
+         FROM planner_account a
+         LEFT JOIN LATERAL (
+           SELECT p.debtor_id, p.time_zone, p.country, p.region, p.consented_channels, p.language,
+                  ARRAY(SELECT hs.kind FROM debtor_hold_state hs
+                         WHERE hs.tenant_id = p.tenant_id AND hs.debtor_id = p.debtor_id AND hs.active) AS holds,
+                  ARRAY(SELECT o.channel FROM debtor_channel_opt_out o
+                         WHERE o.tenant_id = p.tenant_id AND o.debtor_id = p.debtor_id) AS opted_out
+             FROM account_party ap JOIN debtor_profile p ON p.tenant_id = ap.tenant_id AND p.debtor_id = ap.debtor_id
+            WHERE ap.tenant_id = a.tenant_id AND ap.account_id = a.account_id
+            ORDER BY ap.role LIMIT 1) d ON true
+         LEFT JOIN LATERAL (
+           SELECT s.status, s.step_id, s.fallback, s.strategy_id FROM contact_schedule s
+            WHERE s.tenant_id = a.tenant_id AND s.account_id = a.account_id AND s.status IN ('pending', 'sending')
+            LIMIT 1) l ON true
+         LEFT JOIN LATERAL (
+           SELECT json_agg(json_build_object('c', s.channel, 'a', s.account_id, 't', COALESCE(s.sent_at, s.updated_at),
+                                             'd', s.delivered_at IS NOT NULL)
+                           ORDER BY COALESCE(s.sent_at, s.updated_at)) AS history
+             FROM contact_schedule s
+            WHERE s.tenant_id = a.tenant_id AND s.debtor_id = d.debtor_id AND s.status IN ('sent', 'sending')) h ON true
+        WHERE (a.tenant_id, a.account_id) > ($1, $2) AND a.due_date IS NOT NULL
+        ORDER BY a.tenant_id, a.account_id
+        LIMIT $3
+          FOR UPDATE OF a`,
+      [after.tenantId, after.accountId, limit],
+    )) as (ChunkRow & { debtor_zone: string | null })[];
+    return rows.map((r) => ({
+      account: r,
+      plannedOn: r.daily_planned_on,
+      debtor:
+        r.debtor_id != null
+          ? debtorRowOf({
+              debtor_id: r.debtor_id,
+              time_zone: r.debtor_zone ?? 'UTC',
+              country: r.country ?? '',
+              region: r.region ?? '',
+              consented_channels: r.consented_channels ?? [],
+              language: r.language ?? '',
+              holds: r.holds ?? [],
+              opted_out: r.opted_out ?? [],
+            })
+          : undefined,
+      live:
+        r.live_status != null
+          ? {
+              status: r.live_status,
+              step_id: r.live_step_id,
+              fallback: r.live_fallback,
+              strategy_id: r.live_strategy_id,
+            }
+          : undefined,
+      history: (r.history ?? []).flatMap((h) =>
+        pastContactOf({ channel: h.c, account_id: h.a, at: new Date(h.t), delivered: h.d }),
+      ),
+    }));
+  }
+
+  /** Cancels the pending row of each account (one reason per account). */
+  async cancelPending(
+    tx: EntityManager,
+    cancels: readonly { tenantId: string; accountId: string; reason: string }[],
+    at: Date,
+  ): Promise<void> {
+    if (cancels.length === 0) return;
+    await tx.query(
+      `UPDATE contact_schedule s SET status = 'cancelled', cancel_reason = u.reason, updated_at = $4
+         FROM unnest($1::text[], $2::text[], $3::text[]) AS u(tenant_id, account_id, reason)
+        WHERE s.tenant_id = u.tenant_id AND s.account_id = u.account_id AND s.status = 'pending'`,
+      [cancels.map((c) => c.tenantId), cancels.map((c) => c.accountId), cancels.map((c) => c.reason), at],
+    );
+  }
+
+  /** Decision audit rows: COPY on PostgreSQL, one multi-row INSERT on PGlite (no COPY there). */
+  async insertDecisions(
+    tx: EntityManager,
+    decisions: readonly DecisionInsert[],
+    decidedAt: Date,
+    stage: 'plan' | 'send',
+  ): Promise<void> {
+    if (decisions.length === 0) return;
+    if (await supportsCopy(tx)) {
+      await copyRows(
+        tx,
+        'contact_decision',
+        [
+          'tenant_id',
+          'id',
+          'account_id',
+          'channel',
+          'allowed',
+          'reasons',
+          'decided_at',
+          'caused_by_event',
+          'next_permitted_at',
+          'contact_at',
+          'stage',
+          'arm_id',
+        ],
+        decisions.map((d) => [
+          d.tenantId,
+          d.id,
+          d.accountId,
+          d.channel,
+          d.allowed,
+          d.reasons,
+          decidedAt,
+          d.causedBy,
+          d.nextPermittedAt,
+          d.contactAt,
+          stage,
+          d.armId,
+        ]),
+      );
+      return;
+    }
+    await tx.query(
+      `INSERT INTO contact_decision (tenant_id, id, account_id, channel, allowed, reasons, decided_at, caused_by_event,
+         next_permitted_at, contact_at, stage, arm_id)
+       SELECT u.tenant_id, u.id, u.account_id, u.channel, u.allowed,
+              CASE WHEN u.reasons = '' THEN '{}'::text[] ELSE string_to_array(u.reasons, E'\\x1F') END,
+              $11, u.caused_by, u.next_permitted_at, u.contact_at, $12, u.arm_id
+         FROM unnest($1::text[], $2::uuid[], $3::text[], $4::int[], $5::bool[], $6::text[], $7::text[],
+                     $8::timestamptz[], $9::timestamptz[], $10::text[])
+           AS u(tenant_id, id, account_id, channel, allowed, reasons, caused_by, next_permitted_at, contact_at, arm_id)`,
+      [
+        decisions.map((d) => d.tenantId),
+        decisions.map((d) => d.id),
+        decisions.map((d) => d.accountId),
+        decisions.map((d) => d.channel),
+        decisions.map((d) => d.allowed),
+        decisions.map((d) => d.reasons.join(SEP)),
+        decisions.map((d) => d.causedBy),
+        decisions.map((d) => d.nextPermittedAt),
+        decisions.map((d) => d.contactAt),
+        decisions.map((d) => d.armId),
+        decidedAt,
+        stage,
+      ],
+    );
+  }
+
+  /**
+   * The chunk's events into the service's outbox, in order, in the chunk's transaction: COPY on
+   * PostgreSQL (the outbox's own columns and headers, from `Outbox.statement`), its multi-row
+   * INSERT on PGlite.
+   */
+  async addEvents(tx: EntityManager, outbox: Outbox, schema: string, events: NewEvent<EventType>[]): Promise<void> {
+    if (events.length === 0) return;
+    const { sql, params } = outbox.statement(tx, events, 1);
+    if (!(await supportsCopy(tx))) {
+      await tx.query(sql, params);
+      return;
+    }
+    const [ids, tenants, topics, keys, headers, payloads] = params as [
+      string[],
+      string[],
+      string[],
+      string[],
+      string[],
+      (Buffer | null)[],
+    ];
+    await copyRows(
+      tx,
+      `${schema}.outbox`,
+      ['event_id', 'tenant_id', 'topic', 'key', 'headers', 'payload'],
+      ids.map((id, i) => [id, tenants[i], topics[i], keys[i], headers[i], payloads[i]]),
+    );
+  }
+
+  /** New pending rows; a row whose step was already scheduled (or a live one) is left out. Returns the ids written. */
+  async insertSchedules(
+    tx: EntityManager,
+    rows: readonly Omit<ScheduleRow, 'id' | 'status' | 'attempts'>[],
+    at: Date,
+  ): Promise<Map<string, string>> {
+    const ids = new Map<string, string>();
+    if (rows.length === 0) return ids;
+    const inserted = (await tx.query(
+      `INSERT INTO contact_schedule (tenant_id, account_id, debtor_id, decision_id, strategy_id, strategy_version, arm_id,
+         step_id, channel, template, fallback, due_at, status, created_at, updated_at)
+       SELECT u.*, 'pending', $13::timestamptz, $13::timestamptz
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::uuid[], $5::text[], $6::int[], $7::text[], $8::text[],
+                     $9::text[], $10::text[], $11::bool[], $12::timestamptz[])
+           AS u(tenant_id, account_id, debtor_id, decision_id, strategy_id, strategy_version, arm_id, step_id, channel,
+                template, fallback, due_at)
+       ON CONFLICT DO NOTHING RETURNING id, decision_id`,
+      [
+        rows.map((r) => r.tenant_id),
+        rows.map((r) => r.account_id),
+        rows.map((r) => r.debtor_id),
+        rows.map((r) => r.decision_id),
+        rows.map((r) => r.strategy_id),
+        rows.map((r) => r.strategy_version),
+        rows.map((r) => r.arm_id),
+        rows.map((r) => r.step_id),
+        rows.map((r) => r.channel),
+        rows.map((r) => r.template),
+        rows.map((r) => r.fallback),
+        rows.map((r) => r.due_at),
+        at,
+      ],
+    )) as { id: string; decision_id: string }[];
+    for (const r of inserted) ids.set(r.decision_id, r.id);
+    return ids;
+  }
+
+  /** Stamps the run's day on every account of the chunk, and their new place in a strategy where it moved. */
+  async saveProgress(tx: EntityManager, updates: readonly ProgressUpdate[], at: Date): Promise<void> {
+    if (updates.length === 0) return;
+    const p = (u: ProgressUpdate) => u.progress;
+    await tx.query(
+      `UPDATE planner_account a SET
+         daily_planned_on = u.planned_on,
+         strategy_id = CASE WHEN u.moved THEN u.strategy_id ELSE a.strategy_id END,
+         strategy_version = CASE WHEN u.moved THEN u.strategy_version ELSE a.strategy_version END,
+         arm_id = CASE WHEN u.moved THEN u.arm_id ELSE a.arm_id END,
+         entered_on = CASE WHEN u.moved THEN u.entered_on ELSE a.entered_on END,
+         steps_done = CASE WHEN u.moved THEN u.steps_done::text[] ELSE a.steps_done END,
+         steps_failed = CASE WHEN u.moved THEN u.steps_failed::text[] ELSE a.steps_failed END,
+         escalated = CASE WHEN u.moved THEN u.escalated ELSE a.escalated END,
+         referred_to_legal = CASE WHEN u.moved THEN u.referred_to_legal ELSE a.referred_to_legal END,
+         planned_at = CASE WHEN u.moved THEN $13::timestamptz ELSE a.planned_at END
+        FROM unnest($1::text[], $2::text[], $3::text[], $4::bool[], $5::text[], $6::int[], $7::text[], $8::text[],
+                    $9::text[], $10::text[], $11::bool[], $12::bool[])
+          AS u(tenant_id, account_id, planned_on, moved, strategy_id, strategy_version, arm_id, entered_on, steps_done,
+               steps_failed, escalated, referred_to_legal)
+       WHERE a.tenant_id = u.tenant_id AND a.account_id = u.account_id`,
+      [
+        updates.map((u) => u.tenantId),
+        updates.map((u) => u.accountId),
+        updates.map((u) => u.plannedOn),
+        updates.map((u) => p(u) !== null),
+        updates.map((u) => p(u)?.strategyId ?? null),
+        updates.map((u) => p(u)?.strategyVersion ?? null),
+        updates.map((u) => p(u)?.armId ?? null),
+        updates.map((u) => p(u)?.enteredOn ?? null),
+        updates.map((u) => arrayLiteral(p(u)?.stepsDone ?? [])),
+        updates.map((u) => arrayLiteral(p(u)?.stepsFailed ?? [])),
+        updates.map((u) => p(u)?.escalated ?? false),
+        updates.map((u) => p(u)?.referredToLegal ?? false),
+        at,
+      ],
+    );
+  }
+}

@@ -1,0 +1,267 @@
+import { localDate } from '@collections/platform';
+import { PastContact } from '../../policy/domain';
+import {
+  AccountSnapshot,
+  AccountStatus,
+  StrategyProgress,
+  admits,
+  assignArm,
+  chooseStrategy,
+  daysPastDue,
+} from '../../strategies/domain';
+import { PlanOutcome, PolicyVerdict, planNextContact } from '../domain/contact-plan';
+import { ActiveStrategy, DebtorRow, PlannerAccountRow, ScheduleRow } from '../planner.repository';
+
+/** The strategy id and template of the reminders a running payment plan's instalments get. */
+export const INSTALMENT_REMINDER = 'instalment-reminder';
+
+export type PlanResult = PlanOutcome['kind'] | 'no-account' | 'no-debtor' | 'no-strategy' | 'sending' | 'unchanged';
+
+/** The account's live schedule row (pending or being sent), as far as planning needs it. */
+export interface LiveScheduleFacts {
+  readonly status: string;
+  readonly step_id: string;
+  readonly fallback: boolean;
+  readonly strategy_id: string;
+}
+
+export type DecisionVerdict = Pick<PolicyVerdict, 'channel' | 'at' | 'allowed' | 'reasons' | 'nextPermittedAt'>;
+
+/** What planning an account writes, in order; applied one by one (an event) or in bulk (the daily run). */
+export type PlanEffect =
+  /** Cancel the account's pending row, if any (a row being sent is left to finish). */
+  | { readonly kind: 'cancel'; readonly reason: string }
+  /** An audit row and a ContactDecision. */
+  | { readonly kind: 'decision'; readonly verdict: DecisionVerdict; readonly armId: string }
+  /** A pending row (and ContactScheduled), allowed by the last decision before it. */
+  | {
+      readonly kind: 'schedule';
+      readonly row: Omit<ScheduleRow, 'id' | 'status' | 'attempts' | 'decision_id'>;
+    }
+  /** A call task in an agent queue. */
+  | {
+      readonly kind: 'escalate';
+      readonly queue: string;
+      readonly segment: string;
+      readonly language: string;
+      readonly reason: string;
+      readonly causedBy: string;
+    }
+  /** The account's place in its strategy. */
+  | {
+      readonly kind: 'progress';
+      readonly strategy: { readonly id: string; readonly version: number } | null;
+      readonly progress: StrategyProgress | null;
+    };
+
+export interface AccountPlanInput {
+  readonly account: PlannerAccountRow;
+  /** Undefined while the ledger has not told the debtor's facts. */
+  readonly debtor: DebtorRow | undefined;
+  readonly live: LiveScheduleFacts | undefined;
+  /** The debtor's contacts on every account (sent and being sent). */
+  readonly history: readonly PastContact[];
+  /** The tenant's active strategies. */
+  readonly strategies: readonly ActiveStrategy[];
+  readonly now: Date;
+  /** Record a decision even when nothing can be planned (an answer to a score). */
+  readonly answerWithoutStrategy?: boolean;
+  /** The debtor's local day at `now`, when the caller knows it already. */
+  readonly today?: string;
+}
+
+export interface AccountPlan {
+  readonly result: PlanResult;
+  readonly effects: readonly PlanEffect[];
+}
+
+const refusal = (now: Date, reason: string): PlanEffect => ({
+  kind: 'decision',
+  armId: '',
+  verdict: { channel: 'sms', at: now, allowed: false, reasons: [reason], nextPermittedAt: null },
+});
+
+/**
+ * An account's plan from its facts: the strategy and arm (stable), the strategy's next step in the
+ * debtor's local time and window, the contact law on it, at most one live row, a decision per
+ * policy answer; stop conditions cancel the pending row. Pure: the writes are its effects, so the
+ * planner on an event and the batched daily run decide with the same code.
+ */
+export function decideAccount(input: AccountPlanInput): AccountPlan {
+  const { account, debtor, now } = input;
+  const effects: PlanEffect[] = [];
+  if (!account.due_date) {
+    if (input.answerWithoutStrategy)
+      effects.push(refusal(now, 'no-due-date: no statement with a due date is known for the account yet'));
+    return { result: 'no-account', effects };
+  }
+  if (!debtor || !debtor.jurisdiction) {
+    if (input.answerWithoutStrategy)
+      effects.push(
+        refusal(
+          now,
+          debtor
+            ? 'no-rule-pack: no contact rules for the debtor’s country'
+            : 'no-debtor-facts: the debtor’s time zone and jurisdiction are not known yet',
+        ),
+      );
+    return { result: 'no-debtor', effects };
+  }
+  if (input.live?.strategy_id === INSTALMENT_REMINDER && account.promise_active) {
+    // The running plan's own reminder: it stands while the plan runs (the cadence is paused).
+    return { result: input.live.status === 'sending' ? 'sending' : 'unchanged', effects };
+  }
+  const tenantId = account.tenant_id;
+  const accountId = account.account_id;
+  const today = input.today ?? localDate(now, debtor.timeZone);
+  const snapshot: AccountSnapshot = {
+    tenantId,
+    accountId,
+    segment: account.segment,
+    product: account.product,
+    jurisdiction: debtor.jurisdiction,
+    balanceMinor: Number(account.balance_minor),
+    currency: account.currency,
+    dueDate: account.due_date,
+  };
+  const all = input.strategies;
+  const current = all.find((s) => s.key === account.strategy_id);
+  const admitted =
+    current && admits(current.document, snapshot, today) ? current : chooseStrategy(all, snapshot, today);
+  const chosen = all.find((s) => s.key === admitted?.key) ?? current;
+  if (!chosen) {
+    effects.push({ kind: 'cancel', reason: 'no-strategy' });
+    if (input.answerWithoutStrategy)
+      effects.push(refusal(now, 'no-strategy: no active strategy of the tenant admits the account'));
+    return { result: 'no-strategy', effects };
+  }
+  let live = input.live;
+  let progress: StrategyProgress;
+  if (chosen === current && account.arm_id && account.entered_on) {
+    progress = {
+      enteredOn: account.entered_on,
+      armId: account.arm_id,
+      stepsDone: account.steps_done,
+      stepsFailed: account.steps_failed,
+      escalated: account.escalated,
+      referredToLegal: account.referred_to_legal,
+    };
+  } else {
+    effects.push({ kind: 'cancel', reason: `entered strategy ${chosen.key}` });
+    if (live?.status === 'pending') live = undefined;
+    progress = {
+      enteredOn: today,
+      armId: assignArm(chosen.document, chosen.key, tenantId, accountId).id,
+      stepsDone: [],
+      stepsFailed: [],
+      escalated: false,
+      referredToLegal: false,
+    };
+  }
+  const arm = chosen.document.arms.find((a) => a.id === progress.armId);
+  const armChannels = new Set(
+    arm?.steps.flatMap((s) => [s.channel, ...(s.fallbackChannel ? [s.fallbackChannel] : [])]),
+  );
+  const status: AccountStatus = {
+    paidInFull: account.balance_known && Number(account.balance_minor) <= 0,
+    promiseActive: account.promise_active,
+    disputed: debtor.holds.includes('dispute'),
+    optedOut: armChannels.size > 0 && [...armChannels].every((c) => debtor.optedOut.includes(c)),
+    holds: debtor.holds,
+  };
+  if (live?.status === 'sending') return { result: 'sending', effects };
+
+  const plan = planNextContact({
+    doc: chosen.document,
+    account: snapshot,
+    status,
+    progress,
+    today,
+    now,
+    facts: debtor,
+    history: input.history,
+  });
+  const outcome = plan.outcome;
+  progress = plan.progress;
+  const strategy = { id: chosen.key, version: chosen.version };
+
+  if (
+    outcome.kind === 'schedule' &&
+    live &&
+    live.step_id === outcome.step.id &&
+    live.fallback === outcome.fallback &&
+    live.strategy_id === chosen.key
+  ) {
+    // Already on the schedule; its time is checked again when it is sent.
+    effects.push({ kind: 'progress', strategy, progress });
+    return { result: 'unchanged', effects };
+  }
+  if (live)
+    effects.push({
+      kind: 'cancel',
+      reason: outcome.kind === 'stopped' ? `stop:${outcome.because.join(',')}` : `replanned:${outcome.kind}`,
+    });
+  for (const verdict of plan.decisions) effects.push({ kind: 'decision', verdict, armId: progress.armId });
+
+  switch (outcome.kind) {
+    case 'schedule':
+      effects.push({
+        kind: 'schedule',
+        row: {
+          tenant_id: tenantId,
+          account_id: accountId,
+          debtor_id: debtor.debtorId,
+          strategy_id: chosen.key,
+          strategy_version: chosen.version,
+          arm_id: progress.armId,
+          step_id: outcome.step.id,
+          channel: outcome.channel,
+          template: outcome.step.template,
+          fallback: outcome.fallback,
+          due_at: outcome.dueAt,
+        },
+      });
+      break;
+    case 'escalate':
+      progress = { ...progress, escalated: true };
+      effects.push({
+        kind: 'decision',
+        armId: progress.armId,
+        verdict: {
+          channel: 'call',
+          at: now,
+          allowed: true,
+          reasons: [`escalation: handed to the agent queue ${outcome.queue}`],
+          nextPermittedAt: now,
+        },
+      });
+      effects.push({
+        kind: 'escalate',
+        queue: outcome.queue,
+        segment: account.segment,
+        language: debtor.language.slice(0, 2),
+        reason: `strategy ${chosen.key} escalates at ${daysPastDue(snapshot.dueDate, today)} days past due`,
+        causedBy: `escalation:${accountId}:${chosen.key}:${progress.enteredOn}`,
+      });
+      break;
+    case 'legal-referral':
+      progress = { ...progress, referredToLegal: true };
+      effects.push({
+        kind: 'decision',
+        armId: progress.armId,
+        verdict: {
+          channel: 'letter',
+          at: now,
+          allowed: true,
+          reasons: ['legal-referral: the strategy refers the account for legal action'],
+          nextPermittedAt: now,
+        },
+      });
+      break;
+    case 'stopped':
+    case 'idle':
+      break;
+  }
+  effects.push({ kind: 'progress', strategy, progress });
+  return { result: outcome.kind, effects };
+}

@@ -1,0 +1,108 @@
+import { EntityManager } from 'typeorm';
+import { ServiceUnderTest, startServiceUnderTest } from '@collections/testing';
+import { createOrchestratorService } from '../../src/orchestrator.service';
+import { DailyRunRepository, ProgressUpdate } from '../../src/planning/daily-run.repository';
+import { PlannerRepository } from '../../src/planning/planner.repository';
+import { DailyPlanningUseCase } from '../../src/planning/usecases/daily-planning.usecase';
+import { PlanAccountUseCase } from '../../src/planning/usecases/plan-account.usecase';
+
+/** Bogotá 07:00 on Wednesday 11 March 2026. */
+const NOW = new Date('2026-03-11T12:00:00Z');
+const strategy = {
+  name: 'Reminders',
+  priority: 1,
+  entry: {},
+  arms: [
+    {
+      id: 'champion',
+      weight: 100,
+      steps: [{ id: 'd-1', channel: 'sms', template: 'reminder', offset: { from: 'due_date', days: -1 } }],
+    },
+  ],
+  stopConditions: ['payment'],
+};
+
+/** Fails writing the second chunk, as a process dying mid-run would leave it. */
+class CrashingOnSecondChunk extends DailyRunRepository {
+  private chunks = 0;
+  override async saveProgress(tx: EntityManager, updates: readonly ProgressUpdate[], at: Date): Promise<void> {
+    await super.saveProgress(tx, updates, at);
+    if (++this.chunks === 2) throw new Error('the process died');
+  }
+}
+
+describe('the batched daily planning run (real PostgreSQL)', () => {
+  let sut: ServiceUnderTest;
+  const saved = { ...process.env };
+  const count = async (sql: string) => ((await sut.dataSource.query(sql, [sut.tenant])) as { n: number }[])[0].n;
+  const written = async () => ({
+    schedules: await count(`SELECT count(*)::int AS n FROM contact_schedule WHERE tenant_id = $1`),
+    decisions: await count(`SELECT count(*)::int AS n FROM contact_decision WHERE tenant_id = $1`),
+    events: await count(`SELECT count(*)::int AS n FROM outbox WHERE tenant_id = $1`),
+  });
+
+  beforeAll(async () => {
+    Object.assign(process.env, { ORCHESTRATOR_PLANNING_CHECK_MS: '0', ORCHESTRATOR_DISPATCH_CHECK_MS: '0' });
+    sut = await startServiceUnderTest(
+      createOrchestratorService({ directory: { addressesOf: async () => undefined, close: () => undefined } }),
+      NOW,
+    );
+    const t = sut.tenant;
+    await sut.dataSource.query(
+      `INSERT INTO strategy_version (tenant_id, strategy_id, version, document) VALUES ($1, 'reminders', 1, $2)`,
+      [t, JSON.stringify(strategy)],
+    );
+    for (let i = 1; i <= 5; i++) {
+      await sut.dataSource.query(
+        `INSERT INTO debtor_profile (tenant_id, debtor_id, time_zone, country, language) VALUES ($1, $2, 'America/Bogota', 'CO', 'es')`,
+        [t, `debtor-${i}`],
+      );
+      await sut.dataSource.query(
+        `INSERT INTO account_party (tenant_id, account_id, debtor_id, role) VALUES ($1, $2, $3, 1)`,
+        [t, `acct-${i}`, `debtor-${i}`],
+      );
+      await sut.dataSource.query(
+        `INSERT INTO planner_account (tenant_id, account_id, product, currency, segment, balance_minor, balance_known, due_date)
+         VALUES ($1, $2, 'credit_card', 'COP', 'negotiate', 100000, true, '2026-03-12')`,
+        [t, `acct-${i}`],
+      );
+    }
+  });
+
+  afterAll(async () => {
+    await sut?.close();
+    process.env = saved;
+  });
+
+  it('resumes after a crash mid-run and plans each account once a day, however often it runs', async () => {
+    const planner = sut.app.app.get(PlanAccountUseCase);
+    const run = (batch = new DailyRunRepository()) =>
+      new DailyPlanningUseCase(sut.context, new PlannerRepository(), planner, 2, batch).run();
+
+    // Chunks of two: the first commits, the second dies and rolls back.
+    await expect(run(new CrashingOnSecondChunk())).rejects.toThrow('the process died');
+    expect(await written()).toEqual({ schedules: 2, decisions: 2, events: 4 });
+
+    // The next run plans the other three and leaves the first two alone.
+    expect(await run()).toMatchObject({ accounts: 5, alreadyPlanned: 2, schedule: 3 });
+    const rows = (await sut.dataSource.query(
+      `SELECT account_id, step_id, channel, status, due_at FROM contact_schedule WHERE tenant_id = $1 ORDER BY account_id`,
+      [sut.tenant],
+    )) as { account_id: string; step_id: string; channel: string; status: string; due_at: Date }[];
+    // D-1 is today: now, 07:00 in Bogotá, is inside the SMS hours of Colombia's pack.
+    expect(rows).toEqual(
+      [1, 2, 3, 4, 5].map((i) => ({
+        account_id: `acct-${i}`,
+        step_id: 'd-1',
+        channel: 'sms',
+        status: 'pending',
+        due_at: expect.any(Date),
+      })),
+    );
+    expect(await written()).toEqual({ schedules: 5, decisions: 5, events: 10 });
+
+    // The same day again: nothing new.
+    expect(await run()).toMatchObject({ accounts: 5, alreadyPlanned: 5 });
+    expect(await written()).toEqual({ schedules: 5, decisions: 5, events: 10 });
+  });
+});

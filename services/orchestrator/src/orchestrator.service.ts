@@ -15,6 +15,8 @@ import { OrchestratorChannelDeliveries1763900006000 } from './migrations/1763900
 import { ChannelWebhooksController } from './channels/channel-webhooks.controller';
 import { OrchestratorAgentQueues1763900007100 } from './migrations/1763900007100-orchestrator-agent-queues';
 import { OrchestratorReplies1763900007110 } from './migrations/1763900007110-orchestrator-replies';
+import { OrchestratorContactBudgets1763900008600 } from './migrations/1763900008600-orchestrator-contact-budgets';
+import { ContactBudgetGate } from './strategies/contact-budget.gate';
 import { AgentQueueRestController } from './agents/agent-queue.controller';
 import { AgentQueueGrpcController } from './agents/agent-queue.grpc';
 import { AgentQueueRpc } from './agents/agent-queue.rpc';
@@ -69,6 +71,7 @@ export function createOrchestratorService(deps: OrchestratorServiceDependencies 
       OrchestratorPlanner1763900007000,
       OrchestratorAgentQueues1763900007100,
       OrchestratorReplies1763900007110,
+      OrchestratorContactBudgets1763900008600,
     ],
     module: (ctx) => {
       const config = loadPlannerConfig();
@@ -82,6 +85,7 @@ export function createOrchestratorService(deps: OrchestratorServiceDependencies 
         optOutUrl: config.optOutUrl,
         delay: (ms) => sleep(ms),
         random: Math.random,
+        budgets: new ContactBudgetGate(ctx.dataSource),
         ...deps.dispatch,
       });
       return {

@@ -10,3 +10,4 @@ export * from './platform/platform-client';
 export * from './platform/embedded-platform';
 export * from './simulation';
 export * from './report';
+export * from './arms';

@@ -17,7 +17,10 @@ const USAGE = `npm run simulate -- --accounts N --days D --seed S [--json]
                  default: a fresh embedded platform in a temporary folder
   --grpc H:P     its gRPC address (with --platform; default the URL's host and port 50050)
   --api-key K    its API key (with --platform; default demo-key)
-  --progress     draw the progress bar even when stderr is not a terminal`;
+  --progress     draw the progress bar even when stderr is not a terminal
+  --compare-arms the scoring-driven strategy against a days-past-due-only one, half the accounts
+                 each, at an equal daily contact budget; reports both arms (recovered, cost, uplift)
+  --arm-budget N contacts a day per arm with --compare-arms (default: 2% of the accounts, at least 1)`;
 
 function positive(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -37,6 +40,8 @@ async function main(): Promise<void> {
       grpc: { type: 'string' },
       'api-key': { type: 'string' },
       progress: { type: 'boolean', default: false },
+      'compare-arms': { type: 'boolean', default: false },
+      'arm-budget': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -47,6 +52,7 @@ async function main(): Promise<void> {
   const accounts = positive('accounts', values.accounts, 50);
   const days = positive('days', values.days, 20);
   const seed = values.seed ?? '1';
+  const armBudget = positive('arm-budget', values['arm-budget'], Math.max(1, Math.ceil(accounts * 0.02)));
 
   let fresh: FreshPlatform | undefined;
   let address;
@@ -77,6 +83,7 @@ async function main(): Promise<void> {
       seed,
       contactSources,
       progress: new ProgressBar(days, values.progress || process.stderr.isTTY === true),
+      ...(values['compare-arms'] ? { compareArms: { contactsPerDayPerArm: armBudget } } : {}),
     });
     process.stdout.write(values.json ? `${JSON.stringify(result, null, 2)}\n` : `${kpiTableText(result)}\n`);
   } finally {

@@ -32,6 +32,8 @@ export interface DispatchDependencies {
   delay: (ms: number) => Promise<void>;
   random: () => number;
   backoff?: BackoffPolicy;
+  /** Arms' daily contact budgets (`strategies/contact-budget.gate.ts`): due rows that wait for another day. */
+  budgets?: { heldBack(now: Date, exclude: ReadonlySet<string>): Promise<Set<string>> };
   /** Test seam: runs after the provider call and before its outcome is recorded (a crash there). */
   afterProviderCall?: (scheduleId: string) => Promise<void>;
 }
@@ -78,9 +80,12 @@ export class DispatchDueContactsUseCase {
     const summary: DispatchSummary = { sent: 0, failed: 0, deferred: 0, skipped: 0 };
     const seen = new Set<string>();
     for (;;) {
+      const now = this.ctx.clock.now();
+      const held = [...((await this.deps.budgets?.heldBack(now, seen)) ?? [])];
       const due = (await this.ctx.dataSource.query(
-        `SELECT * FROM contact_schedule WHERE status = 'pending' AND due_at <= $1 ORDER BY due_at, id LIMIT $2`,
-        [this.ctx.clock.now(), batchSize],
+        `SELECT * FROM contact_schedule WHERE status = 'pending' AND due_at <= $1 AND NOT (id = ANY ($3::uuid[]))
+          ORDER BY due_at, id LIMIT $2`,
+        [now, batchSize, held],
       )) as ScheduleRow[];
       const fresh = due.filter((r) => !seen.has(r.id));
       if (fresh.length === 0) return summary;

@@ -72,6 +72,8 @@ async function main(): Promise<void> {
     fresh = await startFreshPlatform({
       start: SIMULATION_START,
       env: { ...process.env, ...catchers.platformEnv },
+      // Migrations on PGlite take minutes on a busy machine: SIMULATE_READY_MS waits longer.
+      readyWithinMs: Number(process.env.SIMULATE_READY_MS ?? 300_000),
     });
     address = fresh;
   }

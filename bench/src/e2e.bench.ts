@@ -134,7 +134,7 @@ async function main(): Promise<void> {
     const auth = new Metadata();
     auth.set('x-api-key', API_KEY);
     const ledgerAddress = `127.0.0.1:${at('ledger').grpc}`;
-    const recon = grpcClient(reconciliation.ReconciliationServiceService, ledgerAddress, { deadlineMs: 600_000 });
+    const recon = grpcClient(reconciliation.ReconciliationServiceService, ledgerAddress, { deadlineMs: 3_600_000 });
     const lifecycle = grpcClient(ledgerLifecycle.LedgerLifecycleServiceService, ledgerAddress, { deadlineMs: 600_000 });
     const kpis = grpcClient(reporting.ReportingServiceService, `127.0.0.1:${at('reporting').grpc}`, {
       deadlineMs: 60_000,
@@ -197,8 +197,13 @@ async function main(): Promise<void> {
       auth,
     );
     let importSeconds = 0;
-    void imported.then(() => (importSeconds = seconds(t0)));
+    let importFailed: unknown;
+    imported.then(
+      () => (importSeconds = seconds(t0)),
+      (err: unknown) => (importFailed = err),
+    );
     for (;;) {
+      if (importFailed) throw importFailed;
       const n = Math.round(((await collected()) - base) / CENTS);
       visibleAt.push({ t: seconds(t0), n });
       if (n >= ACCOUNTS) break;

@@ -67,6 +67,8 @@ export interface ArmComparison {
   upliftPercent: number | null;
   /** The same on what was paid in answer to contacts. */
   upliftAfterContactPercent: number | null;
+  /** On recovered per account: the hash split does not give the arms the same number of accounts. */
+  upliftPerAccountPercent: number | null;
   /** |AI − baseline contacts| ÷ the larger, in percent. */
   contactsDifferencePercent: number;
   /** The target: the AI arm recovers at least 15% more than the baseline at equal contacts. */
@@ -92,6 +94,10 @@ export function compareArms(
     dpd,
     upliftPercent: uplift,
     upliftAfterContactPercent: pct(ai.recoveredAfterContactUsd, dpd.recoveredAfterContactUsd),
+    upliftPerAccountPercent:
+      ai.accounts === 0 || dpd.accounts === 0
+        ? null
+        : pct(ai.recoveredUsd / ai.accounts, dpd.recoveredUsd / dpd.accounts),
     contactsDifferencePercent: larger === 0 ? 0 : (Math.abs(ai.contacts - dpd.contacts) / larger) * 100,
     target: { upliftPercent: UPLIFT_TARGET_PERCENT, met: uplift !== null && uplift >= UPLIFT_TARGET_PERCENT },
   };

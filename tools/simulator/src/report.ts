@@ -79,7 +79,7 @@ export function armsText(c: ArmComparison): string[] {
   ];
   for (const [name, f] of rows) out.push(`  ${name.padEnd(width)}  ${f(c.ai).padStart(24)}  ${f(c.dpd).padStart(24)}`);
   out.push(
-    `  uplift of AI over baseline: recovered ${signed(c.upliftPercent)}, after a contact ${signed(c.upliftAfterContactPercent)}; contacts differ by ${c.contactsDifferencePercent.toFixed(1)}%`,
+    `  uplift of AI over baseline: recovered ${signed(c.upliftPercent)}, per account ${signed(c.upliftPerAccountPercent)}, after a contact ${signed(c.upliftAfterContactPercent)}; contacts differ by ${c.contactsDifferencePercent.toFixed(1)}%`,
     `  target (AI recovers at least ${c.target.upliftPercent}% more at equal contacts): ${c.target.met ? 'met' : 'NOT met'}`,
     '',
   );

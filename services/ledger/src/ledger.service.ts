@@ -33,6 +33,7 @@ import { ReconciliationRepository } from './reconciliation/reconciliation.reposi
 import { ImportStatementUseCase } from './reconciliation/usecases/import-statement.usecase';
 import { ResolveItemUseCase } from './reconciliation/usecases/resolve-item.usecase';
 import { LedgerLifecycle1763900004000 } from './migrations/1763900004000-ledger-lifecycle';
+import { LedgerReconCandidateIndexes1763900008610 } from './migrations/1763900008610-ledger-recon-candidate-indexes';
 
 /** Development default only: production sets LEDGER_PII_KEY (the boot log says which is used). */
 const DEV_PII_KEY = 'collections-dev-only-pii-key';
@@ -45,6 +46,7 @@ export const ledgerService: ServiceDefinition = {
     LedgerHolds1763900001100,
     LedgerReconciliation1763900002000,
     LedgerLifecycle1763900004000,
+    LedgerReconCandidateIndexes1763900008610,
   ],
   module: (ctx) => {
     const config = loadConfig({

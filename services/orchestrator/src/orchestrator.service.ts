@@ -16,6 +16,8 @@ import { ChannelWebhooksController } from './channels/channel-webhooks.controlle
 import { OrchestratorAgentQueues1763900007100 } from './migrations/1763900007100-orchestrator-agent-queues';
 import { OrchestratorReplies1763900007110 } from './migrations/1763900007110-orchestrator-replies';
 import { OrchestratorDailyRun1763900008200 } from './migrations/1763900008200-orchestrator-daily-run';
+import { OrchestratorContactBudgets1763900008600 } from './migrations/1763900008600-orchestrator-contact-budgets';
+import { ContactBudgetGate } from './strategies/contact-budget.gate';
 import { AgentQueueRestController } from './agents/agent-queue.controller';
 import { AgentQueueGrpcController } from './agents/agent-queue.grpc';
 import { AgentQueueRpc } from './agents/agent-queue.rpc';
@@ -90,6 +92,7 @@ export function createOrchestratorService(deps: OrchestratorServiceDependencies 
       OrchestratorReplies1763900007110,
       OrchestratorDailyRun1763900008200,
       OrchestratorChannelWork1763900008300,
+      OrchestratorContactBudgets1763900008600,
     ],
     module: (ctx) => {
       const config = loadPlannerConfig();
@@ -111,6 +114,7 @@ export function createOrchestratorService(deps: OrchestratorServiceDependencies 
         random: Math.random,
         letters: letterDir !== undefined,
         fieldVisitQueue: dispatchConfig.fieldVisitQueue,
+        budgets: new ContactBudgetGate(ctx.dataSource),
         ...deps.dispatch,
       });
       const letterExport = new LetterExportUseCase(

@@ -12,3 +12,4 @@ export * from './simulation';
 export * from './report';
 export * from './platform/coordinated-simulation';
 export * from './platform/distributed-platform';
+export * from './arms';

@@ -1,3 +1,4 @@
+import { ArmComparison } from './arms';
 import { SimulationResult } from './simulation';
 
 const formatValue = (name: string, value: number | null): string => {
@@ -46,5 +47,41 @@ export function kpiTableText(r: SimulationResult): string {
       );
     lines.push('');
   }
+  if (r.arms) lines.push(...armsText(r.arms));
   return lines.join('\n');
+}
+
+const usd = (x: number | null) => (x === null ? '—' : `$${x.toFixed(2)}`);
+const signed = (x: number | null) => (x === null ? '—' : `${x >= 0 ? '+' : ''}${x.toFixed(1)}%`);
+
+/** The experiment's arms side by side: scoring priority against days past due at equal daily contacts. */
+export function armsText(c: ArmComparison): string[] {
+  const rows: [string, (a: ArmComparison['ai']) => string][] = [
+    ['accounts', (a) => String(a.accounts)],
+    ['contacts sent', (a) => String(a.contacts)],
+    [
+      'contacts observed',
+      (a) =>
+        Object.entries(a.contactsObserved)
+          .map(([ch, n]) => `${ch} ${n}`)
+          .join(', ') || '0',
+    ],
+    ['recovered (USD)', (a) => usd(a.recoveredUsd)],
+    ['  of it after a contact', (a) => usd(a.recoveredAfterContactUsd)],
+    ['contact cost (USD)', (a) => usd(a.costUsd)],
+    ['recovered per contact', (a) => usd(a.recoveredPerContactUsd)],
+    ['  after a contact, per contact', (a) => usd(a.recoveredAfterContactPerContactUsd)],
+  ];
+  const width = Math.max(...rows.map(([n]) => n.length));
+  const out = [
+    `Strategy arms (${c.strategyId}: at most ${c.contactsPerDayPerArm} contacts a day per arm; amounts in USD at the simulator's rates)`,
+    `  ${''.padEnd(width)}  ${'AI (scoring priority)'.padStart(24)}  ${'baseline (days past due)'.padStart(24)}`,
+  ];
+  for (const [name, f] of rows) out.push(`  ${name.padEnd(width)}  ${f(c.ai).padStart(24)}  ${f(c.dpd).padStart(24)}`);
+  out.push(
+    `  uplift of AI over baseline: recovered ${signed(c.upliftPercent)}, per account ${signed(c.upliftPerAccountPercent)}, after a contact ${signed(c.upliftAfterContactPercent)}; contacts differ by ${c.contactsDifferencePercent.toFixed(1)}%`,
+    `  target (AI recovers at least ${c.target.upliftPercent}% more at equal contacts): ${c.target.met ? 'met' : 'NOT met'}`,
+    '',
+  );
+  return out;
 }

@@ -1,4 +1,14 @@
 import { ledger, reconciliation, reporting } from '@collections/contracts';
+import {
+  AI_ARM,
+  ArmComparison,
+  ArmFigures,
+  COMPARE_ARMS_STRATEGY_ID,
+  CONTACT_COST_USD_CENTS,
+  DPD_ARM,
+  compareArms,
+  compareArmsStrategy,
+} from './arms';
 import { ContactSource, inReactionOrder } from './contacts/contact-source';
 import { Action, DebtorBehaviour } from './model/behaviour';
 import { decimalOf } from './model/jurisdictions';
@@ -19,6 +29,11 @@ export interface SimulationOptions {
    * (`npm start`'s demo paces the run with it and prints a line a day).
    */
   afterDay?: (day: { date: string; businessDay: number; contactsObserved: Record<string, number> }) => Promise<void>;
+  /**
+   * Instead of the default strategy, an experiment (`arms.ts`): the scoring-driven arm against a
+   * days-past-due-only arm, each with this many contacts a day; the result then has `arms`.
+   */
+  compareArms?: { contactsPerDayPerArm: number };
 }
 
 export interface KpiTable {
@@ -51,6 +66,8 @@ export interface SimulationResult {
    */
   firstDueMissedRate: number | null;
   kpis: KpiTable[];
+  /** With `compareArms`: the two arms side by side. */
+  arms?: ArmComparison;
 }
 
 /**
@@ -138,11 +155,19 @@ export async function runSimulation(platform: PlatformClient, options: Simulatio
   progress?.update(0, `${dateOf(start)}: opening ${debtors.length} accounts`);
   // The tenant's contact strategy first, through the orchestrator's public API, so every account
   // is planned from the moment its statement arrives.
+  const strategyId = options.compareArms ? COMPARE_ARMS_STRATEGY_ID : SIMULATION_STRATEGY_ID;
   await platform.rest(
     'PUT',
-    `/v1/orchestrator/strategies/${SIMULATION_STRATEGY_ID}`,
-    JSON.stringify(SIMULATION_STRATEGY),
+    `/v1/orchestrator/strategies/${strategyId}`,
+    JSON.stringify(
+      options.compareArms
+        ? compareArmsStrategy(SIMULATION_STRATEGY, options.compareArms.contactsPerDayPerArm)
+        : SIMULATION_STRATEGY,
+    ),
   );
+  // Per debtor, for the arms' figures: contacts seen by channel, and what was paid in answer to one.
+  const contactsOf = new Map<string, Record<string, number>>();
+  const paidAfterContact = new Map<string, number>();
   // One kind of call at a time, then the platform catches up: a service that reads several
   // topics sees them in the same order on every run (across topics, order is only by time).
   await inParallel(debtors, (d) => upsertDebtor(platform, d));
@@ -164,7 +189,18 @@ export async function runSimulation(platform: PlatformClient, options: Simulatio
         for (const contact of inReactionOrder(await source.collect())) {
           activity.contactsObserved[contact.channel] = (activity.contactsObserved[contact.channel] ?? 0) + 1;
           const b = byDebtorId.get(contact.debtorId);
-          if (b) for (const action of b.contacted(day, contact)) actions.push({ b, action });
+          if (!b) continue;
+          const seen = contactsOf.get(contact.debtorId) ?? {};
+          seen[contact.channel] = (seen[contact.channel] ?? 0) + 1;
+          contactsOf.set(contact.debtorId, seen);
+          for (const action of b.contacted(day, contact)) {
+            actions.push({ b, action });
+            if (action.kind === 'pay')
+              paidAfterContact.set(
+                contact.debtorId,
+                (paidAfterContact.get(contact.debtorId) ?? 0) + action.amountMinor,
+              );
+          }
         }
       }
       await carryOut(platform, actions, day, today, instantOfDay, activity);
@@ -196,6 +232,9 @@ export async function runSimulation(platform: PlatformClient, options: Simulatio
     );
     kpis.push(mapKpis(r));
   }
+  const arms = options.compareArms
+    ? await armFigures(platform, behaviours, contactsOf, paidAfterContact, options.compareArms.contactsPerDayPerArm)
+    : undefined;
   progress?.done();
   return {
     seed: options.seed,
@@ -206,7 +245,57 @@ export async function runSimulation(platform: PlatformClient, options: Simulatio
     activity,
     firstDueMissedRate,
     kpis,
+    ...(arms ? { arms } : {}),
   };
+}
+
+/**
+ * The experiment's arms: which account is in which arm and the contacts sent under each, from the
+ * orchestrator (`GET /v1/orchestrator/strategies/:id/arms`); what the arm's debtors paid, from the
+ * simulator's own record of the payments it made through the ledger, in US dollars at its rates.
+ */
+async function armFigures(
+  platform: PlatformClient,
+  behaviours: DebtorBehaviour[],
+  contactsOf: Map<string, Record<string, number>>,
+  paidAfterContact: Map<string, number>,
+  contactsPerDayPerArm: number,
+): Promise<ArmComparison> {
+  const split = await platform.rest<{
+    arms: { armId: string; accounts?: string | number; contactsSent?: string | number }[];
+    assignments: { accountId: string; armId: string }[];
+  }>('GET', `/v1/orchestrator/strategies/${COMPARE_ARMS_STRATEGY_ID}/arms`);
+  const armOf = new Map(split.assignments.map((a) => [a.accountId, a.armId]));
+  const usd = (b: DebtorBehaviour, minor: number) =>
+    minor / 10 ** b.debtor.jurisdiction.exponent / b.debtor.jurisdiction.perUsd;
+  const figures = (armId: string): ArmFigures => {
+    const stats = split.arms.find((a) => a.armId === armId);
+    const contacts = Number(stats?.contactsSent ?? 0);
+    const observed: Record<string, number> = {};
+    let recovered = 0;
+    let afterContact = 0;
+    for (const b of behaviours) {
+      if (armOf.get(b.debtor.accountId) !== armId) continue;
+      recovered += usd(b, b.paidMinor);
+      afterContact += usd(b, paidAfterContact.get(b.debtor.debtorId) ?? 0);
+      for (const [channel, n] of Object.entries(contactsOf.get(b.debtor.debtorId) ?? {}))
+        observed[channel] = (observed[channel] ?? 0) + n;
+    }
+    const cost = Object.entries(observed).reduce((sum, [c, n]) => sum + n * (CONTACT_COST_USD_CENTS[c] ?? 0), 0) / 100;
+    const round = (x: number) => Math.round(x * 100) / 100;
+    return {
+      arm: armId,
+      accounts: Number(stats?.accounts ?? 0),
+      contacts,
+      contactsObserved: Object.fromEntries(Object.entries(observed).sort(([a], [b]) => a.localeCompare(b))),
+      recoveredUsd: round(recovered),
+      recoveredAfterContactUsd: round(afterContact),
+      costUsd: round(cost),
+      recoveredPerContactUsd: contacts === 0 ? null : round(recovered / contacts),
+      recoveredAfterContactPerContactUsd: contacts === 0 ? null : round(afterContact / contacts),
+    };
+  };
+  return compareArms(COMPARE_ARMS_STRATEGY_ID, contactsPerDayPerArm, { ai: figures(AI_ARM), dpd: figures(DPD_ARM) });
 }
 
 function mapKpis(r: reporting.GetKpisResponse): KpiTable {

@@ -1,4 +1,5 @@
 import { EntityManager } from 'typeorm';
+import { tokenSpans } from './domain/matcher';
 import { StatementFileKind } from './domain/statement-line';
 
 export type ReconItemStatus = 'matched' | 'unmatched' | 'resolved' | 'ignored';
@@ -166,11 +167,11 @@ export class ReconciliationRepository {
          LEFT JOIN LATERAL (SELECT amount_due_minor, minimum_due_minor FROM statement
                              WHERE tenant_id = a.tenant_id AND account_id = a.id ORDER BY cycle DESC LIMIT 1) s ON true
         WHERE a.tenant_id = $1
-          AND (strpos(lower($2), lower(a.external_ref)) > 0 OR strpos(lower($2), lower(a.id)) > 0
+          AND (lower(a.external_ref) = ANY($2::text[]) OR lower(a.id) = ANY($2::text[])
                OR regexp_replace(a.external_ref, '\\D', '', 'g') = ANY($3::text[]))
         ORDER BY a.id
         LIMIT 50`,
-      [tenantId, reference, numbers],
+      [tenantId, tokenSpans(reference), numbers],
     )) as CandidateRow[];
   }
 

@@ -37,6 +37,10 @@ export class OrchestratorGrpcController implements orchestrator.OrchestratorServ
     return this.strategies.listStrategyVersions(request);
   }
 
+  getStrategyArms(request: orchestrator.GetStrategyArmsRequest): Promise<orchestrator.GetStrategyArmsResponse> {
+    return this.strategies.getStrategyArms(request);
+  }
+
   async getContactDecision(
     request: orchestrator.GetContactDecisionRequest,
   ): Promise<orchestrator.GetContactDecisionResponse> {

@@ -91,6 +91,7 @@ export function plannerHandlers(planner: PlanAccountUseCase, repo: PlannerReposi
       await repo.updateAccount(hc.tx, event.tenantId, s.accountId, {
         segment: segmentWord(s.segment),
         days_past_due: s.daysPastDue,
+        score_priority: s.priority,
         ...(s.balance ? { balance_minor: s.balance.amountMinor, balance_known: true } : {}),
       });
       await plan(event, hc, s.accountId, true);

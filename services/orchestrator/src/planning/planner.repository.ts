@@ -18,6 +18,8 @@ export interface PlannerAccountRow {
   balance_known: boolean;
   due_date: string | null;
   days_past_due: number;
+  /** AccountScored.priority (expected recovery, discounted by age); null until scored. */
+  score_priority: number | null;
   promise_active: boolean;
   strategy_id: string | null;
   strategy_version: number | null;

@@ -27,6 +27,11 @@ export class StrategiesRestController {
     return this.rpc.getStrategy({ strategyId: id, version: 0 });
   }
 
+  @Get(':id/arms')
+  arms(@Param('id') id: string) {
+    return this.rpc.getStrategyArms({ strategyId: id });
+  }
+
   @Get(':id/versions')
   versions(@Param('id') id: string) {
     return this.rpc.listStrategyVersions({ strategyId: id });

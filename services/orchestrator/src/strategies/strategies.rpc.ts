@@ -7,7 +7,7 @@ import { StrategiesUseCase } from './usecases/strategies.usecase';
 
 type StrategyRpcs = Pick<
   orchestrator.OrchestratorServiceController,
-  'putStrategy' | 'getStrategy' | 'listStrategyVersions'
+  'putStrategy' | 'getStrategy' | 'listStrategyVersions' | 'getStrategyArms'
 >;
 
 /** The strategy RPCs: translate proto to use case and back. The gRPC controller and REST twin both call here. */
@@ -39,7 +39,33 @@ export class StrategiesRpc implements StrategyRpcs {
     if (rows.length === 0) throw AppError.notFound(`strategy ${request.strategyId} not found`);
     return { versions: rows.map(mapStrategyVersion) };
   }
+
+  async getStrategyArms(request: orchestrator.GetStrategyArmsRequest): Promise<orchestrator.GetStrategyArmsResponse> {
+    const split = await this.strategies.arms(currentTenantId(), request.strategyId);
+    return {
+      strategyId: request.strategyId,
+      arms: split.arms.map((a) => ({
+        armId: a.armId,
+        accounts: a.accounts,
+        contactsSent: a.contactsSent,
+        contactsByChannel: Object.entries(a.byChannel)
+          .sort(([x], [y]) => (x < y ? -1 : 1))
+          .map(([channel, sent]) => ({ channel: channelCode(channel), sent })),
+      })),
+      assignments: split.assignments,
+    };
+  }
 }
+
+const CHANNEL_CODES: Readonly<Record<string, orchestrator.Channel>> = {
+  call: orchestrator.Channel.CHANNEL_CALL,
+  sms: orchestrator.Channel.CHANNEL_SMS,
+  whatsapp: orchestrator.Channel.CHANNEL_WHATSAPP,
+  email: orchestrator.Channel.CHANNEL_EMAIL,
+  letter: orchestrator.Channel.CHANNEL_LETTER,
+  visit: orchestrator.Channel.CHANNEL_VISIT,
+};
+const channelCode = (channel: string) => CHANNEL_CODES[channel] ?? orchestrator.Channel.CHANNEL_UNSPECIFIED;
 
 function formatOf(format: orchestrator.StrategyFormat): StrategyFormat {
   switch (format) {

@@ -10,6 +10,11 @@ export interface StrategyVersionRow {
   active: boolean;
 }
 
+export interface ArmSplit {
+  arms: { armId: string; accounts: number; contactsSent: number; byChannel: Record<string, number> }[];
+  assignments: { accountId: string; armId: string }[];
+}
+
 const SELECT = `SELECT strategy_id, version, document, created_at,
   version = max(version) OVER (PARTITION BY tenant_id, strategy_id) AS active
   FROM strategy_version WHERE tenant_id = $1 AND strategy_id = $2`;
@@ -46,5 +51,37 @@ export class StrategyRepository {
       tenantId,
       strategyId,
     ])) as StrategyVersionRow[];
+  }
+
+  /** Accounts in each arm now (the planner's read model) and contacts sent under each arm. */
+  async armSplit(tenantId: string, strategyId: string): Promise<ArmSplit> {
+    const [assignments, sent] = await Promise.all([
+      this.dataSource.query(
+        `SELECT account_id, arm_id FROM planner_account
+          WHERE tenant_id = $1 AND strategy_id = $2 AND arm_id IS NOT NULL ORDER BY account_id`,
+        [tenantId, strategyId],
+      ) as Promise<{ account_id: string; arm_id: string }[]>,
+      this.dataSource.query(
+        `SELECT arm_id, channel, count(*)::int AS n FROM contact_schedule
+          WHERE tenant_id = $1 AND strategy_id = $2 AND status = 'sent' GROUP BY arm_id, channel`,
+        [tenantId, strategyId],
+      ) as Promise<{ arm_id: string; channel: string; n: number }[]>,
+    ]);
+    const arms = new Map<string, ArmSplit['arms'][number]>();
+    const arm = (armId: string) => {
+      let a = arms.get(armId);
+      if (!a) arms.set(armId, (a = { armId, accounts: 0, contactsSent: 0, byChannel: {} }));
+      return a;
+    };
+    for (const r of assignments) arm(r.arm_id).accounts += 1;
+    for (const r of sent) {
+      const a = arm(r.arm_id);
+      a.contactsSent += r.n;
+      a.byChannel[r.channel] = (a.byChannel[r.channel] ?? 0) + r.n;
+    }
+    return {
+      arms: [...arms.values()],
+      assignments: assignments.map((r) => ({ accountId: r.account_id, armId: r.arm_id })),
+    };
   }
 }

@@ -24,7 +24,10 @@ const USAGE = `npm run simulate -- --accounts N --days D --seed S [--json]
                  --platform http://HOST the ones \`PLATFORM_CLOCK=simulated npm run start:distributed\`
                  runs on HOST's default ports (SIMULATE_SERVICES='{"ledger":{"http":..,"grpc":..},..}'
                  names other addresses)
-  --progress     draw the progress bar even when stderr is not a terminal`;
+  --progress     draw the progress bar even when stderr is not a terminal
+  --compare-arms the scoring-driven strategy against a days-past-due-only one, half the accounts
+                 each, at an equal daily contact budget; reports both arms (recovered, cost, uplift)
+  --arm-budget N contacts a day per arm with --compare-arms (default: 2% of the accounts, at least 1)`;
 
 function positive(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -45,6 +48,8 @@ async function main(): Promise<void> {
       'api-key': { type: 'string' },
       distributed: { type: 'boolean', default: false },
       progress: { type: 'boolean', default: false },
+      'compare-arms': { type: 'boolean', default: false },
+      'arm-budget': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -55,6 +60,7 @@ async function main(): Promise<void> {
   const accounts = positive('accounts', values.accounts, 50);
   const days = positive('days', values.days, 20);
   const seed = values.seed ?? '1';
+  const armBudget = positive('arm-budget', values['arm-budget'], Math.max(1, Math.ceil(accounts * 0.02)));
 
   let fresh: FreshPlatform | undefined;
   let address: PlatformAddress;
@@ -86,6 +92,8 @@ async function main(): Promise<void> {
     fresh = await startFreshPlatform({
       start: SIMULATION_START,
       env: { ...process.env, ...catchers.platformEnv },
+      // Migrations on PGlite take minutes on a busy machine: SIMULATE_READY_MS waits longer.
+      readyWithinMs: Number(process.env.SIMULATE_READY_MS ?? 300_000),
     });
     address = fresh;
   }
@@ -102,6 +110,7 @@ async function main(): Promise<void> {
       seed,
       contactSources,
       progress: new ProgressBar(days, values.progress || process.stderr.isTTY === true),
+      ...(values['compare-arms'] ? { compareArms: { contactsPerDayPerArm: armBudget } } : {}),
     });
     process.stdout.write(values.json ? `${JSON.stringify(result, null, 2)}\n` : `${kpiTableText(result)}\n`);
   } finally {

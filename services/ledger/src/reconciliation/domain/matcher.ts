@@ -44,6 +44,30 @@ export function containsToken(text: string, token: string): boolean {
   return false;
 }
 
+/**
+ * Every substring of the reference, lower-cased, that starts and ends where a token may
+ * (`containsToken`: not glued to letters or digits on either side): the only strings an account's
+ * external reference or id can be for the matcher to accept it, looked up by index.
+ */
+export function tokenSpans(reference: string): string[] {
+  const text = reference.toLowerCase();
+  const chars = [...text];
+  const starts: number[] = [];
+  const ends: number[] = [];
+  for (let i = 0; i <= chars.length; i++) {
+    if (i < chars.length && (i === 0 || !ALNUM.test(chars[i - 1]))) starts.push(i);
+    if (i > 0 && (i === chars.length || !ALNUM.test(chars[i]))) ends.push(i);
+  }
+  const spans = new Set<string>();
+  for (const s of starts)
+    for (const e of ends)
+      if (e > s) {
+        const span = chars.slice(s, e).join('');
+        if (span.trim()) spans.add(span);
+      }
+  return [...spans];
+}
+
 /** The account number of an account: the digits of its external reference, when long enough. */
 export function accountNumberOf(externalRef: string): string | undefined {
   const digits = externalRef.replace(/\D/g, '');

@@ -40,6 +40,8 @@ export interface DispatchDependencies {
   letters?: boolean;
   /** The agent queue a field visit is put in (default `field-visits`). */
   fieldVisitQueue?: string;
+  /** Arms' daily contact budgets (`strategies/contact-budget.gate.ts`): due rows that wait for another day. */
+  budgets?: { heldBack(now: Date, exclude: ReadonlySet<string>): Promise<Set<string>> };
   /** Test seam: runs after the provider call and before its outcome is recorded (a crash there). */
   afterProviderCall?: (scheduleId: string) => Promise<void>;
 }
@@ -91,9 +93,12 @@ export class DispatchDueContactsUseCase {
     const summary = emptySummary();
     const seen = new Set<string>();
     for (;;) {
+      const now = this.ctx.clock.now();
+      const held = [...((await this.deps.budgets?.heldBack(now, seen)) ?? [])];
       const due = (await this.ctx.dataSource.query(
-        `SELECT * FROM contact_schedule WHERE status = 'pending' AND due_at <= $1 ORDER BY due_at, id LIMIT $2`,
-        [this.ctx.clock.now(), batchSize],
+        `SELECT * FROM contact_schedule WHERE status = 'pending' AND due_at <= $1 AND NOT (id = ANY ($3::uuid[]))
+          ORDER BY due_at, id LIMIT $2`,
+        [now, batchSize, held],
       )) as ScheduleRow[];
       const fresh = due.filter((r) => !seen.has(r.id));
       if (fresh.length === 0) return summary;

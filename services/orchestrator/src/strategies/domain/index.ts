@@ -18,3 +18,4 @@ export {
   scheduledOn,
 } from './strategy.evaluator';
 export { parseStrategyText, type StrategyFormat } from './strategy.parser';
+export { heldBackByBudget, type DueContact } from './contact-budget';

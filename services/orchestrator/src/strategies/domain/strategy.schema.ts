@@ -1,5 +1,5 @@
 import { CHANNELS, JURISDICTIONS } from '../../policy/domain';
-import { OFFSET_ANCHORS, STOP_CONDITIONS } from './strategy.types';
+import { OFFSET_ANCHORS, RANK_KEYS, STOP_CONDITIONS } from './strategy.types';
 
 const id = { type: 'string', pattern: '^[a-z0-9][a-z0-9_.+-]{0,63}$' } as const;
 const localTime = { type: 'string', pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$' } as const;
@@ -73,6 +73,15 @@ export const STRATEGY_SCHEMA = {
                 },
                 fallbackChannel: { enum: [...CHANNELS] },
               },
+            },
+          },
+          contactBudget: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['perDay', 'rankBy'],
+            properties: {
+              perDay: { type: 'integer', minimum: 0 },
+              rankBy: { enum: [...RANK_KEYS] },
             },
           },
         },

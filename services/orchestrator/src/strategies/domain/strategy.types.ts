@@ -6,6 +6,20 @@ export const STOP_CONDITIONS = ['payment', 'promise', 'dispute', 'opt_out', 'hol
 export type StopCondition = (typeof STOP_CONDITIONS)[number];
 
 export const OFFSET_ANCHORS = ['due_date', 'entry'] as const;
+
+/** How an arm with a daily contact budget chooses among its accounts due a contact. */
+export const RANK_KEYS = ['expected_recovery', 'days_past_due'] as const;
+export type RankKey = (typeof RANK_KEYS)[number];
+
+/**
+ * At most `perDay` contacts a day (UTC day of the clock) under the arm, spent on the accounts due
+ * a contact ranked by `rankBy`: the scoring service's priority by expected recovery, or days past
+ * due. What does not fit waits, pending, for the next day's budget.
+ */
+export interface ContactBudget {
+  readonly perDay: number;
+  readonly rankBy: RankKey;
+}
 export type OffsetAnchor = (typeof OFFSET_ANCHORS)[number];
 
 export interface Range {
@@ -41,6 +55,7 @@ export interface StrategyArm {
   readonly id: string;
   readonly weight: number;
   readonly steps: readonly StrategyStep[];
+  readonly contactBudget?: ContactBudget;
 }
 
 export interface StrategyDocument {

@@ -1,6 +1,6 @@
 import { AppError } from '@collections/platform';
 import { StrategyFormat, StrategyViolation, formatViolation, parseStrategyText, validateStrategy } from '../domain';
-import { StrategyRepository, StrategyVersionRow } from '../strategy.repository';
+import { ArmSplit, StrategyRepository, StrategyVersionRow } from '../strategy.repository';
 
 const STRATEGY_ID = /^[a-z0-9][a-z0-9_.-]{0,63}$/;
 
@@ -38,6 +38,26 @@ export class StrategiesUseCase {
   async list(tenantId: string, strategyId: string): Promise<StrategyVersionRow[]> {
     checkStrategyId(strategyId);
     return this.repo.list(tenantId, strategyId);
+  }
+
+  /** The split as it ran: per arm of the active version, accounts and contacts sent; each account's arm. */
+  async arms(tenantId: string, strategyId: string): Promise<ArmSplit> {
+    const active = await this.get(tenantId, strategyId, 0);
+    const split = await this.repo.armSplit(tenantId, strategyId);
+    const known = active.document.arms.map((a) => a.id);
+    const order = [
+      ...known,
+      ...split.arms
+        .map((a) => a.armId)
+        .filter((id) => !known.includes(id))
+        .sort(),
+    ];
+    return {
+      arms: order.map(
+        (armId) => split.arms.find((a) => a.armId === armId) ?? { armId, accounts: 0, contactsSent: 0, byChannel: {} },
+      ),
+      assignments: split.assignments,
+    };
   }
 }
 

@@ -170,6 +170,16 @@ export const ROUTES = [
   },
   {
     method: 'get',
+    path: '/v1/orchestrator/strategies/{id}/arms',
+    rpc: 'OrchestratorService.GetStrategyArms',
+    tag: 'strategies',
+    id: { field: 'strategyId', what: 'the strategy id' },
+    status: 200,
+    errors: [404],
+    notes: "The champion/challenger split as it ran: per arm, accounts and contacts sent, and each account's arm.",
+  },
+  {
+    method: 'get',
     path: '/v1/orchestrator/strategies/{id}/versions',
     rpc: 'OrchestratorService.ListStrategyVersions',
     tag: 'strategies',

@@ -43,7 +43,7 @@ module.exports = {
       ...base,
       displayName: 'small',
       testMatch: ['**/*.spec.ts'],
-      testPathIgnorePatterns: [...base.testPathIgnorePatterns, '\\.(medium|large)\\.spec\\.ts$'],
+      testPathIgnorePatterns: [...base.testPathIgnorePatterns, '\\.(medium|large|chaos)\\.spec\\.ts$'],
     },
     {
       ...base,
@@ -55,6 +55,15 @@ module.exports = {
       ...base,
       displayName: 'large',
       testMatch: ['**/*.large.spec.ts'],
+      setupFilesAfterEnv: ['<rootDir>/libs/testing/jest/large.setup.js'],
+    },
+    {
+      // Opt-in (`npm test -- --selectProjects chaos`), not in `npm test`'s default tiers: on main it
+      // fails today (an e-mail schedule row stays `sending` after the orchestrator is killed; see the
+      // test's header), and a failing tier would keep every other change from landing.
+      ...base,
+      displayName: 'chaos',
+      testMatch: ['**/*.chaos.spec.ts'],
       setupFilesAfterEnv: ['<rootDir>/libs/testing/jest/large.setup.js'],
     },
   ],

@@ -1,3 +1,10 @@
+// KNOWN FAILURE (issue 8, chaos acceptance not met on main): after the five kills, the broker
+// restart and the redeliveries, one e-mail schedule row stays `sending` and every due row behind it
+// stays `pending` ("contacts sent did not hold within 120000 ms"; the stuck rows and the
+// orchestrator's last output are printed). It passed on its own branch before the e-mail
+// submission log (orchestrator `channels/email/email-submissions.ts`) was merged: first suspect is
+// the dispatcher holding a pooled connection in its claim while the provider waits for another.
+// Run with `npm test -- --selectProjects chaos`; it moves back into the large tier once it passes.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -422,7 +429,19 @@ describe('chaos: services killed, the broker restarted, records redelivered and 
     injected.reordered += last.reordered;
     progress(`injected ${JSON.stringify(injected)}; waiting for the platform to catch up`);
     await settled();
-    await waitFor(() => contactsSettled(), { timeoutMs: 120_000, intervalMs: 500, message: 'contacts sent' });
+    await waitFor(() => contactsSettled(), { timeoutMs: 120_000, intervalMs: 500, message: 'contacts sent' }).catch(
+      async (err: unknown) => {
+        // What is stuck, and what the orchestrator said: a failure here must be diagnosable from CI's log.
+        const stuck = await pg.query(
+          `SELECT id::text, channel, status, due_at, step_id FROM orchestrator.contact_schedule
+            WHERE tenant_id = $1 AND (status = 'sending' OR (status = 'pending' AND due_at <= now()))`,
+          [tenant.tenant],
+        );
+        progress(`stuck schedule rows: ${JSON.stringify(stuck.rows)}`);
+        progress(`orchestrator output:\n${processes.get('orchestrator')!.output().slice(-4000)}`);
+        throw err;
+      },
+    );
     await settled();
 
     // ---- the ledger balances: every entry's debits equal its credits, and so does the tenant's
@@ -664,7 +683,7 @@ describe('chaos: services killed, the broker restarted, records redelivered and 
     const kafka = new Kafka({ clientId: 'chaos-admin', brokers: [broker.brokers], logLevel: logLevel.NOTHING });
     const admin = kafka.admin();
     await admin.connect();
-    await retrying('deleteGroups', () => admin.deleteGroups(['reporting']).then(() => undefined), 60_000);
+    await retrying('deleteGroups', () => admin.deleteGroups([`${PREFIX}reporting`]).then(() => undefined), 60_000);
     await admin.disconnect();
     const p = start('reporting', { DB_SCHEMA: 'reporting_replay' });
     await waitForHttp(p, `${httpAt('reporting')}/ready`, 300_000);

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DeclaredRoute } from '@collections/runtime';
+import { DeclaredRoute, ServiceDefinition, declaredRoutes, servedRoutes } from '@collections/runtime';
+import { ServiceUnderTest, startServiceUnderTest } from './service-under-test';
 
 /** The parts of an OpenAPI 3.1 document the checks below read. */
 export interface OpenApiOperation {
@@ -145,4 +146,46 @@ export function openApiProblems(document: OpenApiDocument, served: string[], dec
   if (!document.info?.title || !document.info?.version) problems.push('info lacks a title or version');
   if (!document.security?.length) problems.push('no default security');
   return problems;
+}
+
+/**
+ * The OpenAPI acceptance every service's `test/openapi.medium.spec.ts` runs against its real Nest
+ * app over real PostgreSQL: the document and the served routes agree, the document is served at
+ * GET /v1/<service>/openapi.json without credentials, and a protected route refuses a request
+ * without them as the document says.
+ */
+export function describeOpenApiDocument(
+  service: (typeof OPENAPI_SERVICES)[number],
+  definition: ServiceDefinition,
+): void {
+  const document = readOpenApiDocument(service);
+
+  describe(`${service} OpenAPI document (real Nest app, real PostgreSQL)`, () => {
+    let sut: ServiceUnderTest;
+
+    beforeAll(async () => {
+      sut = await startServiceUnderTest(definition);
+    });
+    afterAll(async () => {
+      await sut.close();
+    });
+
+    it('documents every route the app serves with its success status and parameters, and serves every documented route', () => {
+      expect(openApiProblems(document, servedRoutes(sut.app.app), declaredRoutes(sut.app.app))).toEqual([]);
+    });
+
+    it(`serves the document as JSON at GET /v1/${service}/openapi.json without credentials`, async () => {
+      const res = await fetch(`${sut.app.httpUrl}/v1/${service}/openapi.json`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+      expect(await res.json()).toEqual(document);
+    });
+
+    it('answers a documented route without credentials with 401, unless the document says it is public', async () => {
+      const [path, item] = Object.entries(document.paths).find(([, i]) => i.get && i.get.security === undefined)!;
+      const res = await fetch(`${sut.app.httpUrl}${path.replace(/\{[^}]+\}/g, 'x')}`);
+      expect({ path, status: res.status }).toEqual({ path, status: 401 });
+      expect(item.get!.responses).toHaveProperty('401');
+    });
+  });
 }

@@ -1,6 +1,6 @@
 import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Consumer, Kafka, Partitioners, Producer, logLevel } from 'kafkajs';
@@ -130,6 +130,48 @@ async function send(producer: Producer, topic: string, observer: Observer, payme
   await producer.send({ topic, acks: -1, messages });
 }
 
+/**
+ * CPU time (user + system, ms) the PostgreSQL backends serving `database` use while it runs
+ * (Linux /proc; NaN elsewhere). Sampled every 200 ms, since pooled connections come and go.
+ */
+function databaseCpu(database: string): { stop(): number } {
+  const first = new Map<number, number>();
+  const last = new Map<number, number>();
+  let initial = true;
+  const sample = () => {
+    try {
+      for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+        try {
+          const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+          if (!cmdline.startsWith('postgres:') || !cmdline.includes(` ${database} `)) continue;
+          const ms = cpuMs(Number(pid));
+          if (!Number.isFinite(ms)) continue;
+          // A backend that appears later started during the run: all its CPU counts.
+          if (!first.has(Number(pid))) first.set(Number(pid), initial ? ms : 0);
+          last.set(Number(pid), ms);
+        } catch {
+          // gone meanwhile
+        }
+      }
+    } catch {
+      // no /proc: NaN
+    }
+  };
+  sample();
+  initial = false;
+  const timer = setInterval(sample, 200);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      sample();
+      if (first.size === 0) return NaN;
+      let total = 0;
+      for (const [pid, ms] of last) total += ms - (first.get(pid) ?? 0);
+      return total;
+    },
+  };
+}
+
 /** CPU time (user + system, ms) a process used so far, where /proc tells (Linux); -Infinity elsewhere. */
 function cpuMs(pid: number | undefined): number {
   try {
@@ -151,6 +193,7 @@ type Run = 'warm-up' | 'throughput' | 'latency';
 async function measure(
   name: string,
   pid: number | undefined,
+  database: string | undefined,
   observer: Observer,
   produce: (payments: Payment[]) => Promise<void>,
   payment: (run: Run, n: number) => Payment,
@@ -165,6 +208,7 @@ async function measure(
   observer.reset();
   const t0 = Date.now();
   const cpu0 = cpuMs(pid);
+  const dbMeter = database ? databaseCpu(database) : undefined;
   let next = 0;
   await Promise.all(
     Array.from({ length: PRODUCERS }, async () => {
@@ -181,7 +225,9 @@ async function measure(
   await observer.waitFor(TOTAL, `${name}: every PromiseKept`);
   const throughput = TOTAL / ((Date.now() - t0) / 1000);
   const cpu = cpuMs(pid) - cpu0;
+  const dbCpu = dbMeter?.stop() ?? NaN;
   if (cpu >= 0) progress(`${name}: ${Math.round((1000 * cpu) / TOTAL)} µs of its process's CPU per payment`);
+  if (dbCpu >= 0) progress(`${name}: ${Math.round((1000 * dbCpu) / TOTAL)} µs of PostgreSQL's CPU per payment`);
   const paced = rate(throughput);
   progress(`${name}: ${Math.round(throughput)} payments/s; now ${paced}/s for ${LATENCY_SECONDS}s`);
   observer.reset();
@@ -285,6 +331,7 @@ async function main(): Promise<void> {
     const ours = await measure(
       'ours',
       service.child.pid,
+      db.name,
       oursObserver,
       (batch) => send(producer, `${prefix}${Topic.LedgerPayment}`, oursObserver, batch),
       ourPayment,
@@ -315,6 +362,7 @@ async function main(): Promise<void> {
     const raw = await measure(
       'raw kafkajs',
       pipe.pid,
+      undefined,
       rawObserver,
       (batch) => send(producer, rawIn, rawObserver, batch),
       (run, n) => ({ accountId: `acct-${n % PLANS}`, promiseId: `raw-${run}-${n}` }),

@@ -48,6 +48,9 @@ async function main(): Promise<void> {
     },
   });
   process.send?.({ cmd: 'started' });
+  process.once('SIGTERM', () => {
+    void Promise.all([consumer.disconnect(), producer.disconnect()]).finally(() => process.exit(0));
+  });
 }
 
 main().catch((err: Error) => {

@@ -1,5 +1,6 @@
 import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFileSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Consumer, Kafka, Partitioners, Producer, logLevel } from 'kafkajs';
@@ -30,13 +31,16 @@ const PLANS = Number(process.env.BENCH_PLANS ?? 1_000);
 /** Payments per plan in the throughput run (each pays the next instalment of 24). */
 const PER_PLAN = Number(process.env.BENCH_PAYMENTS_PER_PLAN ?? 10);
 const TOTAL = PLANS * PER_PLAN;
-const BATCH = 100;
+/** Payments per produce request in the throughput run (the load generator must not be what limits it). */
+const BATCH = Number(process.env.BENCH_BATCH ?? 500);
 const PRODUCERS = 4;
 /** Paced rate for latency: at most this, and at most half the throughput ours sustained (a load it keeps up with). */
 const MAX_RATE = Number(process.env.BENCH_RATE ?? 200);
 const WARM_UP = 200;
 const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 10);
 const INSTALMENT = 1_000;
+/** Extra node flags for the service and the raw pipe, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile them. */
+const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
 const freePort = () =>
   new Promise<number>((resolve) => {
@@ -126,6 +130,58 @@ async function send(producer: Producer, topic: string, observer: Observer, payme
   await producer.send({ topic, acks: -1, messages });
 }
 
+/**
+ * CPU time (user + system, ms) the PostgreSQL backends serving `database` use while it runs
+ * (Linux /proc; NaN elsewhere). Sampled every 200 ms, since pooled connections come and go.
+ */
+function databaseCpu(database: string): { stop(): number } {
+  const first = new Map<number, number>();
+  const last = new Map<number, number>();
+  let initial = true;
+  const sample = () => {
+    try {
+      for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+        try {
+          const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+          if (!cmdline.startsWith('postgres:') || !cmdline.includes(` ${database} `)) continue;
+          const ms = cpuMs(Number(pid));
+          if (!Number.isFinite(ms)) continue;
+          // A backend that appears later started during the run: all its CPU counts.
+          if (!first.has(Number(pid))) first.set(Number(pid), initial ? ms : 0);
+          last.set(Number(pid), ms);
+        } catch {
+          // gone meanwhile
+        }
+      }
+    } catch {
+      // no /proc: NaN
+    }
+  };
+  sample();
+  initial = false;
+  const timer = setInterval(sample, 200);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      sample();
+      if (first.size === 0) return NaN;
+      let total = 0;
+      for (const [pid, ms] of last) total += ms - (first.get(pid) ?? 0);
+      return total;
+    },
+  };
+}
+
+/** CPU time (user + system, ms) a process used so far, where /proc tells (Linux); -Infinity elsewhere. */
+function cpuMs(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return -Infinity;
+  }
+}
+
 interface Figures {
   throughput: number;
   latencies: number[];
@@ -136,6 +192,8 @@ type Run = 'warm-up' | 'throughput' | 'latency';
 /** A warm-up, then as fast as the producers can, then paced at `rate(throughput)`; payments from `payment(run, n)`. */
 async function measure(
   name: string,
+  pid: number | undefined,
+  database: string | undefined,
   observer: Observer,
   produce: (payments: Payment[]) => Promise<void>,
   payment: (run: Run, n: number) => Payment,
@@ -149,6 +207,8 @@ async function measure(
   progress(`${name}: ${TOTAL} payments to ${PLANS} plans`);
   observer.reset();
   const t0 = Date.now();
+  const cpu0 = cpuMs(pid);
+  const dbMeter = database ? databaseCpu(database) : undefined;
   let next = 0;
   await Promise.all(
     Array.from({ length: PRODUCERS }, async () => {
@@ -161,8 +221,13 @@ async function measure(
       }
     }),
   );
+  progress(`${name}: published in ${Date.now() - t0} ms; ${observer.seen} PromiseKept so far`);
   await observer.waitFor(TOTAL, `${name}: every PromiseKept`);
   const throughput = TOTAL / ((Date.now() - t0) / 1000);
+  const cpu = cpuMs(pid) - cpu0;
+  const dbCpu = dbMeter?.stop() ?? NaN;
+  if (cpu >= 0) progress(`${name}: ${Math.round((1000 * cpu) / TOTAL)} µs of its process's CPU per payment`);
+  if (dbCpu >= 0) progress(`${name}: ${Math.round((1000 * dbCpu) / TOTAL)} µs of PostgreSQL's CPU per payment`);
   const paced = rate(throughput);
   progress(`${name}: ${Math.round(throughput)} payments/s; now ${paced}/s for ${LATENCY_SECONDS}s`);
   observer.reset();
@@ -199,7 +264,7 @@ async function main(): Promise<void> {
   let service: RunningProcess | undefined = startProcess(
     'promises',
     process.execPath,
-    [join(__dirname, '..', '..', 'services', 'promises', 'dist', 'main.js')],
+    [...NODE_ARGS, join(__dirname, '..', '..', 'services', 'promises', 'dist', 'main.js')],
     {
       DATABASE_URL: db.url,
       DB_POOL_SIZE: '10',
@@ -265,6 +330,8 @@ async function main(): Promise<void> {
     await oursObserver.start();
     const ours = await measure(
       'ours',
+      service.child.pid,
+      db.name,
       oursObserver,
       (batch) => send(producer, `${prefix}${Topic.LedgerPayment}`, oursObserver, batch),
       ourPayment,
@@ -287,22 +354,24 @@ async function main(): Promise<void> {
     const pipe = fork(
       join(__dirname, 'promises-raw-pipe.js'),
       [infra.kafkaBrokers.join(','), rawIn, rawOut, `raw-${prefix}`],
-      {
-        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      },
+      { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: NODE_ARGS },
     );
     await new Promise<void>((resolve) => pipe.once('message', () => resolve()));
     const rawObserver = new Observer(kafka, rawOut);
     await rawObserver.start();
     const raw = await measure(
       'raw kafkajs',
+      pipe.pid,
+      undefined,
       rawObserver,
       (batch) => send(producer, rawIn, rawObserver, batch),
       (run, n) => ({ accountId: `acct-${n % PLANS}`, promiseId: `raw-${run}-${n}` }),
       () => ours.rate,
     );
     await rawObserver.stop();
-    pipe.kill('SIGKILL');
+    const exited = new Promise((resolve) => pipe.once('exit', resolve));
+    pipe.kill('SIGTERM');
+    await exited;
 
     report({
       bench: BENCH,

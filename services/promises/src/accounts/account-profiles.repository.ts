@@ -41,6 +41,11 @@ export class AccountProfilesRepository {
 
 /** localDate, falling back to UTC for a time zone this runtime does not know. */
 export function safeLocalDate(instant: Date, timeZone: string): string {
+  // UTC needs no time-zone database: the ISO form's date (the common case, and per payment).
+  if (timeZone === DEFAULT_TIME_ZONE) {
+    const year = instant.getUTCFullYear();
+    if (year >= 1 && year <= 9999) return instant.toISOString().slice(0, 10);
+  }
   try {
     return localDate(instant, timeZone);
   } catch {

@@ -1,4 +1,4 @@
-import { Instalment } from './schedule';
+import { Instalment, addDays } from './schedule';
 
 export interface Payment {
   paymentId: string;
@@ -64,9 +64,6 @@ export function reversePayment(
 
 export type InstalmentStatus = 'paid' | 'open' | 'missed';
 export type PlanStatus = 'active' | 'completed' | 'defaulted';
-
-const addDays = (date: string, days: number) =>
-  new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
 
 /**
  * Where the plan stands on a date (payments made by then): an instalment is paid once fully allocated, missed when its

@@ -1,5 +1,5 @@
 import { AllocationState, planStatusAsOf } from './allocation';
-import { Instalment } from './schedule';
+import { Instalment, addDays } from './schedule';
 
 /** What a plan tells the world, at most once each: per instalment (seq) or for the whole plan (seq -1). */
 export type AnnouncementKind = 'kept' | 'missed' | 'due-soon' | 'completed' | 'defaulted';
@@ -20,9 +20,6 @@ export interface PlanRules {
 
 export const PLAN_LEVEL = -1;
 export const announcementKey = (a: Announcement) => `${a.kind}:${a.seq}`;
-
-const addDays = (date: string, days: number) =>
-  new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
 
 export interface PlanReview {
   /** New announcements, in the order they are due (instalments by seq, then the plan's). */
@@ -60,17 +57,19 @@ export function reviewPlan(
   const withdraw: Announcement[] = [];
   const fullyPaidOn = new Map<number, string>();
   const paid = new Map<number, number>();
+  const bySeq = new Map(schedule.map((i) => [i.seq, i]));
   for (const a of state.allocations) {
     if (a.date > asOf) continue;
     paid.set(a.seq, (paid.get(a.seq) ?? 0) + a.amountMinor);
-    const inst = schedule.find((i) => i.seq === a.seq);
+    const inst = bySeq.get(a.seq);
     if (inst && !fullyPaidOn.has(a.seq) && paid.get(a.seq)! >= inst.amountMinor) fullyPaidOn.set(a.seq, a.date);
   }
   const add = (a: Announcement) => {
     if (!announced.has(announcementKey(a))) announce.push(a);
   };
+  const statusOf = new Map(status.instalments.map((i) => [i.seq, i.status]));
   for (const inst of [...schedule].sort((a, b) => a.seq - b.seq)) {
-    const s = status.instalments.find((i) => i.seq === inst.seq)!.status;
+    const s = statusOf.get(inst.seq)!;
     const kept = { kind: 'kept' as const, seq: inst.seq };
     if (s !== 'paid' && announced.has(announcementKey(kept))) withdraw.push(kept);
     if (alreadyDefaulted) continue;

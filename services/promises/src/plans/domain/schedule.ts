@@ -18,6 +18,22 @@ export interface PlanTerms {
 }
 
 const DAY = 86_400_000;
+
+const shifted = new Map<string, string>();
+/**
+ * A calendar date (YYYY-MM-DD) moved by whole days. Memoised: a batch of payments reviews each
+ * plan's schedule once per payment, and the due dates and offsets (grace, reminder) repeat.
+ */
+export function addDays(date: string, days: number): string {
+  const key = `${date}|${days}`;
+  let out = shifted.get(key);
+  if (out === undefined) {
+    out = new Date(Date.parse(`${date}T00:00:00Z`) + days * DAY).toISOString().slice(0, 10);
+    if (shifted.size >= 100_000) shifted.clear();
+    shifted.set(key, out);
+  }
+  return out;
+}
 const parse = (date: string) => new Date(`${date}T00:00:00Z`);
 const iso = (d: Date) => d.toISOString().slice(0, 10);
 

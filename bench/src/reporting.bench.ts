@@ -1,7 +1,7 @@
 import { DataSource } from 'typeorm';
 import { EventPayload, EventType, encodePayload, orchestrator, scoring, topicOf } from '@collections/contracts';
 import { Backbone, InProcessTransport, InboundRecord, buildHeaders } from '@collections/messaging';
-import { KpisRepository, REPORTING_TOPICS, reportingHandlers, reportingService } from '@collections/reporting';
+import { REPORTING_CONSUMER, reportingService } from '@collections/reporting';
 import { openServiceDatabase } from '@collections/runtime';
 import { createTestDatabase, provideInfrastructure } from '@collections/testing';
 import { progress, report } from './report';
@@ -141,12 +141,10 @@ async function ingest(dataSource: DataSource, records: InboundRecord[]): Promise
     transport: new InProcessTransport({ dataSource }),
     runRelay: false,
   });
-  const consumer = backbone.consume({ topics: REPORTING_TOPICS, handlers: reportingHandlers });
+  const consumer = backbone.consume(REPORTING_CONSUMER);
   const control = { heartbeat: async () => undefined, isActive: () => true };
   const start = process.hrtime.bigint();
   for (let i = 0; i < records.length; i += BATCH) await consumer.handleBatch(records.slice(i, i + BATCH), control);
-  // Until a KPI query folds them in, the rollup's deltas are not yet sums: that is part of ingesting.
-  await new KpisRepository(dataSource).foldRollup(TENANT);
   return Number(process.hrtime.bigint() - start) / 1e9;
 }
 

@@ -23,8 +23,7 @@ export class GetKpisUseCase {
       currency: await tenantCurrency(this.repo, cmd.tenantId, cmd.currency),
     };
     const { fromDate: from, toDate: to } = cmd;
-    // Sums per group and day (src/kpis/kpi-rollup.ts), made current first; opt-outs count distinct debtors, from the facts.
-    await this.repo.foldRollup(cmd.tenantId);
+    // Sums per group and day (src/kpis/kpi-rollup.ts), kept current by the projections; opt-outs count distinct debtors, from the facts.
     const totals = await this.repo.rollupTotals(filter, from, to, dayBefore(from));
     const counts = await this.repo.rollupCounts(filter, from, to);
     const optOuts = await this.repo.optOuts(filter, from, to);

@@ -47,7 +47,13 @@ function accountOf(e: ConsumedEvent): string {
  * projections, applied afterwards in the batch's order.
  */
 export async function projectReadModel(events: ConsumedEvent[], ctx: HandlerContext): Promise<void> {
-  const by = <T extends EventType>(type: T) => events.filter((e) => e.type === type) as Of<T>[];
+  const ofType = new Map<EventType, ConsumedEvent[]>();
+  for (const e of events) {
+    const list = ofType.get(e.type);
+    if (list) list.push(e);
+    else ofType.set(e.type, [e]);
+  }
+  const by = <T extends EventType>(type: T) => (ofType.get(type) ?? []) as Of<T>[];
   const kinds = new Set<RollupKind>();
   const tenants: string[] = [];
   const accounts: string[] = [];

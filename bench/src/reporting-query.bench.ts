@@ -16,7 +16,7 @@ import { percentile, progress, report } from './report';
  * npm run bench -- reporting-query: latency of one tenant's KPI query (GetKpis: every KPI and
  * the roll-rate matrix for one month) over a read model holding the facts of 10 million events,
  * beside the raw engine running the very same SQL statements with the same parameters (recorded
- * from the use case) without the use case around them.
+ * from the use case) without the use case around them, at once as the use case runs them.
  *
  * The read model is seeded directly with INSERT … SELECT generate_series (the rows the
  * projections would write for 11 events per account: opening, score, three balances, a
@@ -187,9 +187,8 @@ async function main(): Promise<void> {
     const useCase = new GetKpisUseCase(new KpisRepository(dataSource));
     const viaUseCase = await timeRuns(() => useCase.execute(command));
     const statements = [...recorded];
-    const raw = await timeRuns(async () => {
-      for (const s of statements) await dataSource.query(s.sql, s.params);
-    });
+    // As the use case does, the statements run at once (none depends on another).
+    const raw = await timeRuns(() => Promise.all(statements.map((s) => dataSource.query(s.sql, s.params))));
 
     // Where the time goes: the median of each statement alone, slowest first.
     const perStatement: { statement: string; p50Ms: number }[] = [];
@@ -207,7 +206,7 @@ async function main(): Promise<void> {
       metric: 'kpi_query_p99_ms',
       value: Number(percentile(viaUseCase, 99).toFixed(1)),
       unit: 'ms',
-      baseline: 'the same SQL statements with the same parameters, run one after the other without the use case',
+      baseline: 'the same SQL statements with the same parameters, run at once without the use case',
       baselineValue: Number(percentile(raw, 99).toFixed(1)),
       target: '< 200 ms',
       p50Ms: Number(percentile(viaUseCase, 50).toFixed(1)),

@@ -27,6 +27,8 @@ export type EventHandlers = { [T in EventType]?: EventHandler<T> };
 /** Several fresh events of one type, in their partition's order, handled in one go (set-based work). */
 export type BatchEventHandler<T extends EventType> = (events: ConsumedEvent<T>[], ctx: HandlerContext) => Promise<void>;
 export type BatchEventHandlers = { [T in EventType]?: BatchEventHandler<T> };
+/** Every fresh event of a partition's batch, whatever its type, in the partition's order, handled in one go. */
+export type WholeBatchHandler = (events: ConsumedEvent[], ctx: HandlerContext) => Promise<void>;
 
 export interface ConsumerOptions {
   /** The consuming service (inbox namespace, consumer group and dead-letter topic). */
@@ -47,12 +49,26 @@ export interface ConsumerOptions {
    * are retried one by one as usual, each as a run of one. Takes precedence over `handlers`.
    */
   batchHandlers?: BatchEventHandlers;
+  /**
+   * For projections whose effect does not depend on the order of events within a batch (keyed,
+   * order-independent facts): every fresh event of a partition's batch (redeliveries and in-batch
+   * duplicates already dropped by the inbox, poison records dead-lettered), whatever its type, goes
+   * to this handler in one call, in the partition's order, inside the batch's transaction. When the
+   * batch fails, events are retried one by one as usual, each as a batch of one. Takes precedence
+   * over `handlers` and `batchHandlers`. Unset by default.
+   */
+  wholeBatchHandler?: WholeBatchHandler;
   logger?: MessagingLogger;
   /** Attempts per event before it is dead-lettered (handler failures only; poison goes at once). */
   maxAttempts?: number;
   baseBackoffMs?: number;
   maxBackoffMs?: number;
   fromBeginning?: boolean;
+  /**
+   * The most records of a partition handled in one transaction (set-based handlers gain from more);
+   * unset: the transport's own slice (500).
+   */
+  maxBatchSize?: number;
   /** Wraps each handler call, e.g. to restore the producer's trace context. */
   around?: <R>(event: ConsumedEvent, fn: () => Promise<R>) => Promise<R>;
   /** Test hook: runs after a batch's effects committed, before the transport commits its offsets. */
@@ -89,6 +105,7 @@ export class EventConsumer {
       groupId: this.name,
       topics: this.options.topics,
       fromBeginning: this.options.fromBeginning ?? true,
+      maxBatchSize: this.options.maxBatchSize,
       handle: (records, control) => this.handleBatch(records, control),
     });
   }
@@ -172,6 +189,17 @@ export class EventConsumer {
         )) as { event_id: string }[]
       ).map((r) => r.event_id),
     );
+    if (this.options.wholeBatchHandler) {
+      const events: ConsumedEvent[] = [];
+      for (let i = 0; i < parsed.length; i++) {
+        const p = parsed[i];
+        if (!fresh.delete(ids[i])) continue;
+        if ('poison' in p) await this.deadLetter(tx, p.record, p.poison.reason, p.poison.message, 1, undefined);
+        else events.push(p.event);
+      }
+      if (events.length > 0) await this.invokeWhole(events, tx);
+      return;
+    }
     let run: ConsumedEvent[] = [];
     for (let i = 0; i < parsed.length; i++) {
       const p = parsed[i];
@@ -253,6 +281,14 @@ export class EventConsumer {
   /** A run of events of one type to its batch handler (`around` wraps the call, given the run's first event). */
   private async invokeRun(events: ConsumedEvent[], tx: EntityManager): Promise<void> {
     const handler = this.options.batchHandlers![events[0].type] as BatchEventHandler<EventType>;
+    const ctx: HandlerContext = { tx, outbox: this.options.outbox };
+    if (this.options.around) await this.options.around(events[0], () => handler(events, ctx));
+    else await handler(events, ctx);
+  }
+
+  /** A whole batch to the whole-batch handler (`around` wraps the call, given the batch's first event). */
+  private async invokeWhole(events: ConsumedEvent[], tx: EntityManager): Promise<void> {
+    const handler = this.options.wholeBatchHandler!;
     const ctx: HandlerContext = { tx, outbox: this.options.outbox };
     if (this.options.around) await this.options.around(events[0], () => handler(events, ctx));
     else await handler(events, ctx);

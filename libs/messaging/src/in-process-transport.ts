@@ -87,7 +87,7 @@ export class InProcessTransport implements Transport {
 
   async subscribe(options: SubscribeOptions): Promise<Subscription> {
     const ds = this.options.dataSource;
-    const batchSize = this.options.batchSize ?? 500;
+    const batchSize = options.maxBatchSize ?? this.options.batchSize ?? 500;
     const poll = this.options.pollIntervalMs ?? 50;
     let active = true;
     let wake: (() => void) | undefined;

@@ -193,7 +193,7 @@ export class KafkaTransport implements Transport {
         }));
         const control = { heartbeat, isActive: () => !stopping && isRunning() && !isStale() };
         // Process in slices so a long batch still heartbeats and commits progressively.
-        const slice = 500;
+        const slice = options.maxBatchSize ?? 500;
         for (let i = 0; i < records.length && control.isActive(); i += slice) {
           const part = records.slice(i, i + slice);
           await options.handle(part, control);

@@ -31,6 +31,8 @@ export interface SubscribeOptions {
   handle: BatchHandler;
   /** Start from the earliest retained record when the group has no committed position. */
   fromBeginning?: boolean;
+  /** The most records handed to `handle` at once; unset: the transport's own (500). */
+  maxBatchSize?: number;
 }
 
 export interface Subscription {

@@ -1,4 +1,4 @@
-export { REPORTING_TOPICS, reportingHandlers, reportingService } from './reporting.service';
+export { REPORTING_CONSUMER, REPORTING_TOPICS, reportingHandlers, reportingService } from './reporting.service';
 export { KpisRepository } from './kpis/kpis.repository';
 export { GetKpisUseCase } from './kpis/usecases/get-kpis/get-kpis.usecase';
 export { GetKpisCommand } from './kpis/usecases/get-kpis/get-kpis.command';

@@ -3,21 +3,20 @@ import { int, loadConfig, openApiController } from '@collections/platform';
 import { EventHandlers } from '@collections/messaging';
 import { SERVICE_CONTEXT, ServiceDefinition } from '@collections/runtime';
 import { ForecastRepository } from './forecast/forecast.repository';
-import { projectForecastFacts } from './forecast/project-forecast-facts.consumer';
 import {
   FORECAST_SNAPSHOTS,
   FORECAST_SNAPSHOT_CHECK_MS,
   ForecastSnapshotScheduler,
   TakeForecastSnapshotsUseCase,
 } from './forecast/usecases/take-forecast-snapshots.usecase';
-import { projectKpiFacts } from './kpis/project-kpi-facts.consumer';
+import { projectKpiFacts, projectReadModel } from './kpis/project-kpi-facts.consumer';
 import { ReportingBusinessMetrics } from './metrics/business.metrics';
 import { ReportingInitial1763900005000 } from './migrations/1763900005000-reporting-initial';
 import { ReportingKpiReadModel1763900006000 } from './migrations/1763900006000-reporting-kpi-read-model';
 import { ReportingForecastExperiments1763900007300 } from './migrations/1763900007300-reporting-forecast-experiments';
 import { ReportingContactKpis1763900007800 } from './migrations/1763900007800-reporting-contact-kpis';
 import { ReportingKpiRollup1763900008100 } from './migrations/1763900008100-reporting-kpi-rollup';
-import { projectEvents } from './recovery/project-events.consumer';
+import { ReportingKpiRollupBatches1763900009000 } from './migrations/1763900009000-reporting-kpi-rollup-batches';
 import { ReportingGrpcController } from './recovery/reporting.grpc';
 import { join } from 'node:path';
 
@@ -26,10 +25,10 @@ export const REPORTING_OPENAPI_PATH = join(__dirname, '..', 'openapi.yaml');
 /** GET /v1/reporting/openapi.json: the REST API's OpenAPI document, public. */
 export const ReportingOpenApiController = openApiController('v1/reporting', REPORTING_OPENAPI_PATH);
 
-/** Every projection of the read model: the recovery summary's, the KPIs' and the forecast's. */
-export const reportingHandlers: EventHandlers = { ...projectEvents, ...projectKpiFacts, ...projectForecastFacts };
+/** Every projection of the read model (the KPIs' facts and rollup, the forecast's), an event at a time. */
+export const reportingHandlers: EventHandlers = projectKpiFacts;
 
-export const REPORTING_TOPICS = [
+export const REPORTING_TOPICS: string[] = [
   Topic.LedgerAccount,
   Topic.LedgerBalance,
   Topic.LedgerDebtor,
@@ -40,6 +39,19 @@ export const REPORTING_TOPICS = [
   Topic.PromisesPromise,
   Topic.PromisesPlan,
 ];
+
+/**
+ * The read model's consumer: a partition's batch (up to 2,000 records) is projected in one go (one
+ * statement writes every table and another moves the KPI rollup, src/kpis/project-kpi-facts.consumer.ts);
+ * a failed batch is retried event by event as batches of one.
+ */
+export const REPORTING_CONSUMER = {
+  topics: REPORTING_TOPICS,
+  handlers: reportingHandlers,
+  wholeBatchHandler: projectReadModel,
+  // A batch costs a few statements whatever its size: the larger, the cheaper an event.
+  maxBatchSize: 2_000,
+};
 
 function loadReportingConfig() {
   return loadConfig({
@@ -57,6 +69,7 @@ export const reportingService: ServiceDefinition = {
     ReportingForecastExperiments1763900007300,
     ReportingContactKpis1763900007800,
     ReportingKpiRollup1763900008100,
+    ReportingKpiRollupBatches1763900009000,
   ],
   module: (ctx) => ({
     module: class ReportingModule {},
@@ -73,6 +86,6 @@ export const reportingService: ServiceDefinition = {
     ],
   }),
   consumers: (ctx) => {
-    ctx.backbone.consume({ topics: REPORTING_TOPICS, handlers: reportingHandlers });
+    ctx.backbone.consume(REPORTING_CONSUMER);
   },
 };

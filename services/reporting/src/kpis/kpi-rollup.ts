@@ -4,13 +4,14 @@
  * at most days × groups rows instead of reading every fact of every account.
  *
  * What an account adds to the rollup is a pure function of its facts (`contributionSql`). The
- * projections keep the rollup equal to Σ over accounts of that function without recomputing it:
- * in the transaction that writes a fact they append the account's contribution before the write
- * with sign −1 and after it with sign +1 to `kpi_rollup_delta` (only the kinds the fact can
- * change); a KPI query first folds the tenant's appended deltas into `kpi_rollup`. A redelivered,
- * republished, late or out-of-order event therefore moves the rollup exactly as far as it moves
- * the facts, and a fact that changes what group an account is in (its opening, its segment)
- * moves all of the account's contribution from the old group to the new one.
+ * projections keep the rollup equal to Σ over accounts of that function without recomputing it
+ * (`withKpiRollup`): in the transaction that writes a batch of facts they compute, once for the
+ * batch, the contribution of every account the batch touches before the writes and after them
+ * (only the kinds the batch's facts can change), and add the difference, summed by key, to
+ * `kpi_rollup`. A redelivered, republished, late or out-of-order event therefore moves the rollup
+ * exactly as far as it moves the facts, and a fact that changes what group an account is in (its
+ * opening, its segment) moves all of the account's contribution from the old group to the new
+ * one. A KPI query reads `kpi_rollup` as it is.
  *
  * Kinds (d1, d2, k1, k2 → n, v; days are UTC):
  * - `placed`: opening day → accounts, balance owed at the end of the opening day;
@@ -139,14 +140,20 @@ aging_pairs AS (
 
 /**
  * The contribution of accounts to the rollup, for the given kinds, as rows of ROLLUP_COLUMNS
- * (not summed). `function`: the body of `kpi_append_contribution` below (its arguments p_tenant,
- * p_accounts, p_kinds — only those kinds are computed — and p_sign, 1 or −1, multiplying n and v);
- * `all`: every account of every tenant, sign 1.
+ * (not summed). `pairs`: the body of `kpi_contribution` below (its arguments p_tenants and
+ * p_accounts, parallel arrays naming the accounts, and p_kinds — only those kinds are computed);
+ * `function`: the body of the former `kpi_append_contribution` (p_tenant, p_accounts, p_kinds,
+ * p_sign; kept for the migration that created it); `all`: every account of every tenant, sign 1.
  */
-export function contributionSql(kinds: readonly RollupKind[], scope: 'function' | 'all'): string {
-  const fn = scope === 'function';
-  const where = fn ? 'tenant_id = p_tenant AND account_id = ANY(p_accounts)' : 'true';
-  const sign = fn ? 'p_sign' : '1';
+export function contributionSql(kinds: readonly RollupKind[], scope: 'pairs' | 'function' | 'all'): string {
+  const fn = scope !== 'all';
+  const where =
+    scope === 'pairs'
+      ? '(tenant_id, account_id) IN (SELECT * FROM unnest(p_tenants, p_accounts))'
+      : scope === 'function'
+        ? 'tenant_id = p_tenant AND account_id = ANY(p_accounts)'
+        : 'true';
+  const sign = scope === 'function' ? 'p_sign' : '1';
   const ctes = [ACCT.replace('SCOPE', () => where)];
   if (kinds.includes('cohort') || kinds.includes('collected')) ctes.push(NET);
   if (kinds.includes('aging_pair')) ctes.push(AGING);
@@ -162,53 +169,173 @@ export function contributionSql(kinds: readonly RollupKind[], scope: 'function' 
 }
 
 /**
- * Appends the accounts' contribution of some kinds, times a sign, to the deltas. A PL/pgSQL
- * function so that the plan of this long statement (~100 ms to plan) is made once per connection,
- * not per event: generic from the first call (kinds not asked for are one-time filters; every
- * fact is reached by its account's index).
+ * The former per-event function (migration 1763900008100 created it, 1763900009000 drops it):
+ * appended the accounts' contribution of some kinds, times a sign, to `kpi_rollup_delta`.
  */
-export const CONTRIBUTION_FUNCTION_SQL = `CREATE OR REPLACE FUNCTION kpi_append_contribution(
+export const APPEND_CONTRIBUTION_FUNCTION_SQL = `CREATE OR REPLACE FUNCTION kpi_append_contribution(
     p_tenant text, p_accounts text[], p_kinds text[], p_sign bigint) RETURNS void LANGUAGE plpgsql
     SET plan_cache_mode = force_generic_plan AS $fn$
   BEGIN
     INSERT INTO kpi_rollup_delta (${ROLLUP_COLUMNS}) ${contributionSql(ROLLUP_KINDS, 'function')};
   END $fn$`;
 
+/**
+ * The accounts' contribution of some kinds, summed by rollup key: the rows the rollup holds for
+ * them alone. A PL/pgSQL function so that the plan of this long statement (~100 ms to plan) is
+ * made once per connection, not per batch: generic from the first call (kinds not asked for are
+ * one-time filters; every fact is reached by its account's index).
+ */
+export const CONTRIBUTION_FUNCTION_SQL = `CREATE OR REPLACE FUNCTION kpi_contribution(
+    p_tenants text[], p_accounts text[], p_kinds text[]) RETURNS SETOF kpi_rollup LANGUAGE plpgsql STABLE
+    SET plan_cache_mode = force_generic_plan AS $fn$
+  BEGIN
+    RETURN QUERY SELECT ${KEY}, sum(n)::bigint, sum(v)::bigint
+      FROM (${contributionSql(ROLLUP_KINDS, 'pairs')}) c GROUP BY ${KEY};
+  END $fn$`;
+
 /** Rebuilds the whole rollup from the facts (a migration's backfill; the bench's seed). */
 export const REBUILD_ROLLUP_SQL = [
-  'TRUNCATE kpi_rollup, kpi_rollup_delta',
+  'TRUNCATE kpi_rollup',
   `INSERT INTO kpi_rollup (${ROLLUP_COLUMNS})
    SELECT ${KEY}, sum(n), sum(v) FROM (${contributionSql(ROLLUP_KINDS, 'all')}) c GROUP BY ${KEY}`,
 ];
-
-/** Folds a tenant's appended deltas into the rollup (in key order, so two folds never deadlock). */
-export const FOLD_DELTAS_SQL = `WITH d AS (DELETE FROM kpi_rollup_delta WHERE tenant_id = $1 RETURNING *)
-  INSERT INTO kpi_rollup (${ROLLUP_COLUMNS})
-  SELECT ${KEY}, sum(n), sum(v) FROM d GROUP BY ${KEY} HAVING sum(n) <> 0 OR sum(v) <> 0 ORDER BY ${KEY}
-  ON CONFLICT (${KEY}) DO UPDATE SET n = kpi_rollup.n + excluded.n, v = kpi_rollup.v + excluded.v`;
 
 interface Queryable {
   query(sql: string, params?: unknown[]): Promise<unknown>;
 }
 
 /**
- * Writes a fact (`write`) and appends what it changed in the rollup: the accounts' contribution
- * of the given kinds before the write, negated, and after it.
+ * A multi-row write of a batch: `rows` (each holding one value per entry of `types`) reach the
+ * statement `sql(u)` as `u`, an `unnest(…)` of one typed array per column.
  */
-export async function withKpiRollup(
-  tx: Queryable,
-  tenantId: string,
-  accountIds: readonly string[],
-  kinds: readonly RollupKind[],
-  write: () => Promise<unknown>,
-): Promise<void> {
-  const ids = [...new Set(accountIds.filter((id) => id))];
-  if (ids.length === 0) {
-    await write();
-    return;
+export interface BatchWrite {
+  types: string[];
+  rows: unknown[][];
+  sql: (u: string) => string;
+}
+
+/** What a batch of facts can change in the rollup: its accounts, and the kinds its facts bear on. */
+export interface RollupScope {
+  /** The accounts the facts name (parallel arrays). */
+  tenants: string[];
+  accounts: string[];
+  /** Payments reversed and promises kept by the batch: their accounts are in scope too. */
+  reversed: { tenants: string[]; paymentIds: string[] };
+  kept: { tenants: string[]; promiseIds: string[] };
+  kinds: ReadonlySet<RollupKind>;
+}
+
+/** Numbered parameters of one statement. */
+class Params {
+  readonly values: unknown[] = [];
+  add(value: unknown, type: string): string {
+    this.values.push(value);
+    return `$${this.values.length}::${type}`;
   }
-  const append = 'SELECT kpi_append_contribution($1, $2, $3, $4)';
-  await tx.query(append, [tenantId, ids, kinds, -1]);
-  await write();
-  await tx.query(append, [tenantId, ids, kinds, 1]);
+}
+
+/**
+ * The accounts in scope ($ parameters added to `p`): those the facts name, and those reached
+ * through another fact (the payment a reversal nets, the broken promise a kept one cancels).
+ */
+function scopeCte(scope: RollupScope, p: Params): string {
+  return `scope AS MATERIALIZED (
+      SELECT t, a FROM unnest(${p.add(scope.tenants, 'text[]')}, ${p.add(scope.accounts, 'text[]')}) AS e(t, a)
+      UNION SELECT f.tenant_id, f.account_id FROM payment_fact f
+        JOIN unnest(${p.add(scope.reversed.tenants, 'text[]')}, ${p.add(scope.reversed.paymentIds, 'text[]')})
+          AS r(tenant_id, payment_id) USING (tenant_id, payment_id)
+      UNION SELECT f.tenant_id, f.account_id FROM promise_broken_fact f
+        JOIN unnest(${p.add(scope.kept.tenants, 'text[]')}, ${p.add(scope.kept.promiseIds, 'text[]')})
+          AS k(tenant_id, promise_id) USING (tenant_id, promise_id))`;
+}
+
+const contributionOf = (scope: RollupScope, p: Params) =>
+  `kpi_contribution((SELECT coalesce(array_agg(t ORDER BY t, a), '{}') FROM scope WHERE a <> ''),
+                    (SELECT coalesce(array_agg(a ORDER BY t, a), '{}') FROM scope WHERE a <> ''),
+                    ${p.add(
+                      ROLLUP_KINDS.filter((k) => scope.kinds.has(k)),
+                      'text[]',
+                    )})`;
+
+/** Rollup rows as the database gives them (dates as text). */
+type RollupRow = {
+  tenant_id: string;
+  currency: string;
+  segment: string;
+  model_version: string;
+  kind: string;
+  d1: string;
+  d2: string;
+  k1: string;
+  k2: string;
+  n: string;
+  v: string;
+};
+
+/**
+ * Writes a batch of facts and moves the rollup as far as they move the facts, in three
+ * statements: the tenants' advisory locks; the writes, each a data-modifying CTE of one
+ * statement that also reads the accounts' contribution before them (every part of a statement
+ * sees the same snapshot, taken before its writes); and the contribution after them less the one
+ * before, summed by key and added to the rollup (in key order). The locks, held to the commit,
+ * make concurrent batches of a tenant (several partitions) take turns, so that what one reads as
+ * "before" never misses what another wrote.
+ */
+export async function writeWithKpiRollup(tx: Queryable, scope: RollupScope, writes: BatchWrite[]): Promise<void> {
+  const rollup = scope.kinds.size > 0 && scope.accounts.length > 0;
+  if (rollup) {
+    await tx.query(
+      `SELECT pg_advisory_xact_lock(hashtextextended('reporting.kpi_rollup/' || t, 0))
+         FROM (SELECT DISTINCT unnest($1::text[]) AS t ORDER BY 1) AS tenants`,
+      [scope.tenants],
+    );
+  }
+  const p = new Params();
+  const ctes: string[] = [];
+  if (rollup) {
+    ctes.push(scopeCte(scope, p));
+    ctes.push(`before AS MATERIALIZED (SELECT * FROM ${contributionOf(scope, p)})`);
+  }
+  for (const w of writes) {
+    if (w.rows.length === 0) continue;
+    const u = `unnest(${w.types
+      .map((type, c) =>
+        p.add(
+          w.rows.map((r) => r[c]),
+          `${type}[]`,
+        ),
+      )
+      .join(', ')})`;
+    ctes.push(`w${ctes.length} AS (${w.sql(u)})`);
+  }
+  if (ctes.length === 0) return;
+  const before = (await tx.query(
+    `WITH ${ctes.join(',\n')}\n` +
+      (rollup
+        ? `SELECT tenant_id, currency, segment, model_version, kind, d1::text, d2::text, k1, k2, n, v FROM before`
+        : 'SELECT 1'),
+    p.values,
+  )) as RollupRow[];
+  if (!rollup) return;
+  const q = new Params();
+  const col = (c: keyof RollupRow, type: string) =>
+    q.add(
+      before.map((r) => r[c]),
+      type,
+    );
+  await tx.query(
+    `WITH ${scopeCte(scope, q)}
+     INSERT INTO kpi_rollup AS r (${ROLLUP_COLUMNS})
+     SELECT ${KEY}, sum(n), sum(v) FROM (
+       SELECT * FROM ${contributionOf(scope, q)}
+       UNION ALL
+       SELECT ${KEY}, -n, -v
+         FROM unnest(${col('tenant_id', 'text[]')}, ${col('currency', 'text[]')}, ${col('segment', 'text[]')},
+                     ${col('model_version', 'text[]')}, ${col('kind', 'text[]')}, ${col('d1', 'date[]')},
+                     ${col('d2', 'date[]')}, ${col('k1', 'text[]')}, ${col('k2', 'text[]')}, ${col('n', 'bigint[]')},
+                     ${col('v', 'bigint[]')}) AS prior(${ROLLUP_COLUMNS})
+     ) AS c GROUP BY ${KEY} HAVING sum(n) <> 0 OR sum(v) <> 0 ORDER BY ${KEY}
+     ON CONFLICT (${KEY}) DO UPDATE SET n = r.n + excluded.n, v = r.v + excluded.v`,
+    q.values,
+  );
 }

@@ -1,6 +1,5 @@
 import { DataSource } from 'typeorm';
 import { BucketPair, Collection, PlacedAccount } from './domain/kpis';
-import { FOLD_DELTAS_SQL } from './kpi-rollup';
 
 export interface KpiFilter {
   tenantId: string;
@@ -246,11 +245,6 @@ export class KpisRepository {
       [...this.params(f), f.channel, from, to],
     )) as { channel: string; n: number }[];
     return Object.fromEntries(rows.map((r) => [r.channel, r.n]));
-  }
-
-  /** Folds the deltas the projections appended for the tenant into the rollup (before reading it). */
-  async foldRollup(tenantId: string): Promise<void> {
-    await this.db.query(FOLD_DELTAS_SQL, [tenantId]);
   }
 
   /** The period's sums from the rollup ($5 from, $6 to, $7 the day before from, $8 channel). */

@@ -1,261 +1,403 @@
-import { orchestrator, orchestratorAgents, scoring } from '@collections/contracts';
-import { EventHandlers } from '@collections/messaging';
+import { EventType, orchestrator, orchestratorAgents, scoring } from '@collections/contracts';
+import { ConsumedEvent, EventHandler, EventHandlers, HandlerContext } from '@collections/messaging';
+import { instalmentKept, projectForecastFacts } from '../forecast/project-forecast-facts.consumer';
 import { ruleIdOf } from './domain/kpis';
-import { ROLLUP_KINDS, withKpiRollup } from './kpi-rollup';
+import { BatchWrite, ROLLUP_KINDS, RollupKind, writeWithKpiRollup } from './kpi-rollup';
 
 const day = (d: Date) => d.toISOString().slice(0, 10);
+const iso = (d: Date) => d.toISOString();
 
-/**
- * Projections into the KPI read model. The inbox already drops a redelivered event (same
- * event id); on top of that every fact is keyed by its source identity (a republished event
- * changes nothing) and per-account state moves only to a strictly newer fact (a late event
- * never overwrites what a newer one said).
- */
-export const projectKpiFacts: EventHandlers = {
-  'collections.ledger.v1.AccountOpened': async (event, { tx }) => {
-    const p = event.payload;
-    // The opening places the account in its group: all of its contribution moves.
-    await withKpiRollup(tx, event.tenantId, [p.accountId], ROLLUP_KINDS, () =>
-      tx.query(
-        `INSERT INTO account_fact (tenant_id, account_id, opened_on, currency) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (tenant_id, account_id) DO UPDATE SET opened_on = excluded.opened_on, currency = excluded.currency`,
-        [event.tenantId, p.accountId, p.openedOn || day(event.time), p.currency || null],
-      ),
-    );
-    await tx.query(
-      `INSERT INTO account_debtor_fact (tenant_id, account_id, debtor_id)
-       SELECT $1, $2, unnest($3::text[]) ON CONFLICT DO NOTHING`,
-      [event.tenantId, p.accountId, p.debtors.map((d) => d.debtorId)],
-    );
-  },
+type Of<T extends EventType> = ConsumedEvent<T>;
 
-  'collections.ledger.v1.ConsentChanged': async (event, { tx }) => {
-    const p = event.payload;
-    // The ledger names channels "sms", "call", …; contacts name them CHANNEL_SMS, … (one word in the read model).
-    await tx.query(
-      `INSERT INTO consent_fact (tenant_id, debtor_id, channel, event_time, granted) VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT DO NOTHING`,
-      [event.tenantId, p.debtorId, `CHANNEL_${p.channel.toUpperCase()}`, event.time, p.granted],
-    );
-  },
-
-  'collections.ledger.v1.BalanceChanged': async (event, { tx }) => {
-    const b = event.payload.balance;
-    if (!b) return;
-    await withKpiRollup(tx, event.tenantId, [b.accountId], ['placed', 'receivable'], () =>
-      tx.query(
-        `INSERT INTO balance_fact (tenant_id, account_id, caused_by_entry_id, as_of_date, event_time, total_minor, currency)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
-        [
-          event.tenantId,
-          b.accountId,
-          event.payload.causedByEntryId || `event:${event.id}`,
-          b.asOfDate || day(event.time),
-          event.time,
-          b.total?.amountMinor ?? 0,
-          b.total?.currency || 'XXX',
-        ],
-      ),
-    );
-  },
-
-  'collections.ledger.v1.DelinquencyChanged': async (event, { tx }) => {
-    const p = event.payload;
-    // One aging fact per account and day; of two for the same day the later event wins.
-    await withKpiRollup(tx, event.tenantId, [p.accountId], ['aging_pair', 'aging_bucket'], () =>
-      tx.query(
-        `INSERT INTO delinquency_fact (tenant_id, account_id, as_of_date, event_time, days_past_due, aging_bucket)
-         VALUES ($1, $2, $3, $4, $5, $6)
-         ON CONFLICT (tenant_id, account_id, as_of_date) DO UPDATE
-           SET event_time = excluded.event_time, days_past_due = excluded.days_past_due, aging_bucket = excluded.aging_bucket
-           WHERE excluded.event_time > delinquency_fact.event_time`,
-        [event.tenantId, p.accountId, p.asOfDate || day(event.time), event.time, p.daysPastDue, p.bucket],
-      ),
-    );
-  },
-
-  'collections.ledger.v1.PaymentReversed': async (event, { tx }) => {
-    const p = event.payload;
-    // A reversal nets the payment it reverses, on whichever account that payment was posted to.
-    const paid = (await tx.query(`SELECT account_id FROM payment_fact WHERE tenant_id = $1 AND payment_id = $2`, [
-      event.tenantId,
-      p.paymentId,
-    ])) as { account_id: string }[];
-    await withKpiRollup(
-      tx,
-      event.tenantId,
-      [p.accountId, ...paid.map((r) => r.account_id)],
-      ['cohort', 'collected'],
-      () =>
-        tx.query(
-          `INSERT INTO payment_reversal_fact (tenant_id, payment_id, entry_id, account_id, amount_minor, reversed_at)
-           VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
-          [event.tenantId, p.paymentId, p.entryId, p.accountId, p.amount?.amountMinor ?? 0, event.time],
-        ),
-    );
-  },
-
-  'collections.ledger.v1.StatementIssued': async (event, { tx }) => {
-    const p = event.payload;
-    await withKpiRollup(tx, event.tenantId, [p.accountId], ['billed'], () =>
-      tx.query(
-        `INSERT INTO statement_fact (tenant_id, account_id, cycle, statement_date, amount_due_minor, currency)
-         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
-        [
-          event.tenantId,
-          p.accountId,
-          p.cycle,
-          p.statementDate || day(event.time),
-          p.amountDue?.amountMinor ?? 0,
-          p.amountDue?.currency || 'XXX',
-        ],
-      ),
-    );
-  },
-
-  'collections.ledger.v1.AccountChargedOff': (event, { tx }) =>
-    setStatus(tx, event.tenantId, event.payload.accountId, 'charged_off', event.payload.effectiveDate, event.time),
-  'collections.ledger.v1.AccountSettled': (event, { tx }) =>
-    setStatus(tx, event.tenantId, event.payload.accountId, 'settled', event.payload.effectiveDate, event.time),
-  'collections.ledger.v1.AccountClosed': (event, { tx }) =>
-    setStatus(tx, event.tenantId, event.payload.accountId, 'closed', event.payload.closedOn, event.time),
-
-  'collections.scoring.v1.AccountScored': async (event, { tx }) => {
-    const p = event.payload;
-    const at = p.scoredAt ?? event.time;
-    await setSegment(tx, event.tenantId, p.accountId, p.segment, p.modelVersion, at, p.probabilityToPay);
-    // The arm an account entered the experiment in is its arm (scoring keeps it stable anyway).
-    if (p.modelArm) {
-      await tx.query(
-        `INSERT INTO experiment_arm_fact (tenant_id, experiment, account_id, arm, assigned_at)
-         VALUES ($1, 'scoring_model', $2, $3, $4)
-         ON CONFLICT (tenant_id, experiment, account_id) DO UPDATE SET arm = excluded.arm, assigned_at = excluded.assigned_at
-           WHERE excluded.assigned_at < experiment_arm_fact.assigned_at`,
-        [event.tenantId, p.accountId, p.modelArm, at],
-      );
-    }
-  },
-  'collections.scoring.v1.SegmentChanged': async (event, { tx }) => {
-    const p = event.payload;
-    const at = p.changedAt ?? event.time;
-    await setSegment(tx, event.tenantId, p.accountId, p.segment, p.modelVersion, at, p.probabilityToPay);
-  },
-
-  'collections.orchestrator.v1.ContactDecision': async (event, { tx }) => {
-    const p = event.payload;
-    await withKpiRollup(tx, event.tenantId, [p.accountId], ['decision', 'denied'], () =>
-      tx.query(
-        `INSERT INTO contact_fact (tenant_id, decision_id, account_id, channel, allowed, decided_at, denial_rules)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
-        [
-          event.tenantId,
-          p.decisionId || event.id,
-          p.accountId,
-          orchestrator.channelToJSON(p.channel),
-          p.allowed,
-          p.decidedAt ?? event.time,
-          // Reasons read `<rule id>: <message>`; only the rule ids of a refusal are kept (a message may name the debtor's rules, never PII, but it is not a key).
-          p.allowed ? [] : [...new Set((p.reasons.length ? p.reasons : ['unspecified']).map(ruleIdOf))],
-        ],
-      ),
-    );
-  },
-
-  'collections.orchestrator.v1.ContactSent': async (event, { tx }) => {
-    const p = event.payload;
-    await withKpiRollup(tx, event.tenantId, [p.accountId], ['sent'], () =>
-      tx.query(
-        `INSERT INTO contact_sent_fact (tenant_id, schedule_id, account_id, channel, sent_at)
-         VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
-        [
-          event.tenantId,
-          p.scheduleId || event.id,
-          p.accountId,
-          orchestrator.channelToJSON(p.channel),
-          p.sentAt ?? event.time,
-        ],
-      ),
-    );
-    // The strategy arm the account was contacted in (ContactSent.strategy_id / arm_id), an experiment
-    // `strategy:<id>` like the scoring model's: the first arm it was contacted in is its arm.
-    if (p.strategyId && p.armId) {
-      await tx.query(
-        `INSERT INTO experiment_arm_fact (tenant_id, experiment, account_id, arm, assigned_at)
-         VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (tenant_id, experiment, account_id) DO UPDATE SET arm = excluded.arm, assigned_at = excluded.assigned_at
-           WHERE (excluded.assigned_at, excluded.arm) < (experiment_arm_fact.assigned_at, experiment_arm_fact.arm)`,
-        [event.tenantId, `strategy:${p.strategyId}`, p.accountId, p.armId, p.sentAt ?? event.time],
-      );
-    }
-  },
-
-  // An opt-out taken by the orchestrator (a STOP reply, an agent) is a withdrawn consent for the channel;
-  // the ledger's own ConsentChanged for the same opt-out is the same fact (the opt-out rate asks whether one exists).
-  'collections.orchestrator.v1.OptOutRecorded': async (event, { tx }) => {
-    const p = event.payload;
-    await tx.query(
-      `INSERT INTO consent_fact (tenant_id, debtor_id, channel, event_time, granted) VALUES ($1, $2, $3, $4, false)
-       ON CONFLICT DO NOTHING`,
-      [event.tenantId, p.debtorId, orchestrator.channelToJSON(p.channel), p.recordedAt ?? event.time],
-    );
-  },
-
-  'collections.orchestrator.v1.CallOutcomeRecorded': async (event, { tx }) => {
-    const p = event.payload;
-    await withKpiRollup(tx, event.tenantId, [p.accountId], ['call_outcome'], () =>
-      tx.query(
-        `INSERT INTO call_outcome_fact (tenant_id, outcome_id, account_id, outcome, recorded_at)
-         VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
-        [
-          event.tenantId,
-          p.outcomeId || event.id,
-          p.accountId,
-          orchestratorAgents.callOutcomeToJSON(p.outcome),
-          p.recordedAt ?? event.time,
-        ],
-      ),
-    );
-  },
+/** The kinds of the KPI rollup a fact of each type can change (opening and score move the account's group: all). */
+const KINDS: { [T in EventType]?: readonly RollupKind[] } = {
+  'collections.ledger.v1.AccountOpened': ROLLUP_KINDS,
+  'collections.scoring.v1.AccountScored': ROLLUP_KINDS,
+  'collections.scoring.v1.SegmentChanged': ROLLUP_KINDS,
+  'collections.ledger.v1.BalanceChanged': ['placed', 'receivable'],
+  'collections.ledger.v1.DelinquencyChanged': ['aging_pair', 'aging_bucket'],
+  'collections.ledger.v1.PaymentPosted': ['cohort', 'collected'],
+  'collections.ledger.v1.PaymentReversed': ['cohort', 'collected'],
+  'collections.ledger.v1.StatementIssued': ['billed'],
+  'collections.orchestrator.v1.ContactDecision': ['decision', 'denied'],
+  'collections.orchestrator.v1.ContactSent': ['sent'],
+  'collections.orchestrator.v1.CallOutcomeRecorded': ['call_outcome'],
+  'collections.promises.v1.PromiseKept': ['kept', 'broken'],
+  'collections.promises.v1.PromiseBroken': ['broken'],
 };
 
-type Tx = Parameters<NonNullable<EventHandlers['collections.ledger.v1.AccountOpened']>>[1]['tx'];
+/** The account whose contribution a fact changes, if any ('' when the event names none). */
+function accountOf(e: ConsumedEvent): string {
+  if (e.type === 'collections.ledger.v1.BalanceChanged') {
+    return (e as Of<'collections.ledger.v1.BalanceChanged'>).payload.balance?.accountId ?? '';
+  }
+  return (e.payload as { accountId?: string }).accountId ?? '';
+}
 
-async function setSegment(
-  tx: Tx,
-  tenantId: string,
-  accountId: string,
-  segment: scoring.Segment,
-  modelVersion: string,
-  at: Date,
-  probabilityToPay: number,
-): Promise<void> {
-  // The segment and model version are the account's group: all of its contribution moves.
-  await withKpiRollup(tx, tenantId, [accountId], ROLLUP_KINDS, () =>
-    tx.query(
-      `INSERT INTO account_fact (tenant_id, account_id, segment, model_version, scored_at, probability_to_pay)
-     VALUES ($1, $2, $3, $4, $5, $6)
-     ON CONFLICT (tenant_id, account_id) DO UPDATE
-       SET segment = excluded.segment, model_version = excluded.model_version, scored_at = excluded.scored_at,
-           probability_to_pay = excluded.probability_to_pay
-       WHERE account_fact.scored_at IS NULL OR excluded.scored_at > account_fact.scored_at`,
-      [tenantId, accountId, scoring.segmentToJSON(segment), modelVersion || null, at, probabilityToPay],
+/**
+ * Projections into the KPI read model, a partition's batch at a time. The inbox already drops a
+ * redelivered event (same event id); on top of that every fact is keyed by its source identity (a
+ * republished event changes nothing) and per-account state moves only to a strictly newer fact (a
+ * late event never overwrites what a newer one said). Because of these rules the facts a batch
+ * leaves do not depend on the order of its events, so each table is written by one multi-row
+ * write per batch, all in one statement: rows of one key within the batch are first reduced to the
+ * one the rule keeps (in SQL, `DISTINCT ON` ordered by the rule and then by the position in the
+ * batch, which is what applying them one by one would keep), and the KPI rollup is moved once for
+ * the whole batch (`writeWithKpiRollup`). The forecast's plan events keep their per-event
+ * projections, applied afterwards in the batch's order.
+ */
+export async function projectReadModel(events: ConsumedEvent[], ctx: HandlerContext): Promise<void> {
+  const ofType = new Map<EventType, ConsumedEvent[]>();
+  for (const e of events) {
+    const list = ofType.get(e.type);
+    if (list) list.push(e);
+    else ofType.set(e.type, [e]);
+  }
+  const by = <T extends EventType>(type: T) => (ofType.get(type) ?? []) as Of<T>[];
+  const kinds = new Set<RollupKind>();
+  const tenants: string[] = [];
+  const accounts: string[] = [];
+  const touched = new Set<string>();
+  for (const e of events) {
+    const k = KINDS[e.type];
+    const account = k ? accountOf(e) : '';
+    if (!k || !account) continue;
+    for (const kind of k) kinds.add(kind);
+    const key = `${e.tenantId}\u0000${account}`;
+    if (touched.has(key)) continue;
+    touched.add(key);
+    tenants.push(e.tenantId);
+    accounts.push(account);
+  }
+  // A reversal nets the payment it reverses, on whichever account that payment was posted to;
+  // a kept promise is no longer a broken one, on whichever account it was broken.
+  const reversals = by('collections.ledger.v1.PaymentReversed');
+  const kept = by('collections.promises.v1.PromiseKept');
+  await writeWithKpiRollup(
+    ctx.tx,
+    {
+      tenants,
+      accounts,
+      reversed: { tenants: reversals.map((e) => e.tenantId), paymentIds: reversals.map((e) => e.payload.paymentId) },
+      kept: { tenants: kept.map((e) => e.tenantId), promiseIds: kept.map((e) => e.payload.promiseId) },
+      kinds,
+    },
+    factWrites(events, by),
+  );
+  // The forecast's plan events and a kept plan instalment, one by one in the batch's order.
+  for (const e of events) {
+    if (e.type === 'collections.promises.v1.PromiseKept') {
+      const p = (e as Of<'collections.promises.v1.PromiseKept'>).payload;
+      if (p.planId) await instalmentKept(ctx.tx, e.tenantId, p.planId, p.accountId, p.instalmentSeq);
+      continue;
+    }
+    const forecast = projectForecastFacts[e.type] as EventHandler<EventType> | undefined;
+    if (forecast) await forecast(e, ctx);
+  }
+}
+
+/** Whether a score, a status, … of the incoming row (`excluded`) replaces the stored one (`f`). */
+const NEWER_SCORE = 'excluded.scored_at IS NOT NULL AND (f.scored_at IS NULL OR excluded.scored_at > f.scored_at)';
+const NEWER_STATUS =
+  'excluded.status_event_time IS NOT NULL AND (f.status_event_time IS NULL OR excluded.status_event_time > f.status_event_time)';
+const OPENING = 'excluded.opened_on IS NOT NULL';
+
+function factWrites(events: ConsumedEvent[], by: <T extends EventType>(type: T) => Of<T>[]): BatchWrite[] {
+  const writes: BatchWrite[] = [];
+  const write = (types: string[], rows: unknown[][], sql: (u: string) => string) => writes.push({ types, rows, sql });
+
+  // Accounts, one row per account: the opening (the same facts on every delivery: the last one
+  // stands), the score (segment, model version, probability: only from a strictly newer score) and
+  // the status (only from a newer event), each kept or not on its own.
+  const rows: unknown[][] = [];
+  for (const e of by('collections.ledger.v1.AccountOpened')) {
+    const p = e.payload;
+    rows.push([e.tenantId, p.accountId, 'open', p.openedOn || day(e.time), p.currency || null, null, null, null, null]);
+  }
+  for (const e of events) {
+    if (e.type !== 'collections.scoring.v1.AccountScored' && e.type !== 'collections.scoring.v1.SegmentChanged')
+      continue;
+    const p = e.payload as Of<'collections.scoring.v1.AccountScored'>['payload'] &
+      Of<'collections.scoring.v1.SegmentChanged'>['payload'];
+    const at = (e.type === 'collections.scoring.v1.AccountScored' ? p.scoredAt : p.changedAt) ?? e.time;
+    rows.push([
+      e.tenantId,
+      p.accountId,
+      'score',
+      null,
+      p.modelVersion || null,
+      scoring.segmentToJSON(p.segment),
+      p.probabilityToPay,
+      iso(at),
+      null,
+    ]);
+  }
+  for (const e of events) {
+    const at = e.time;
+    if (e.type === 'collections.ledger.v1.AccountChargedOff' || e.type === 'collections.ledger.v1.AccountSettled') {
+      const p = (e as Of<'collections.ledger.v1.AccountChargedOff'>).payload;
+      const status = e.type === 'collections.ledger.v1.AccountSettled' ? 'settled' : 'charged_off';
+      rows.push([e.tenantId, p.accountId, 'status', p.effectiveDate || day(at), null, null, null, iso(at), status]);
+    } else if (e.type === 'collections.ledger.v1.AccountClosed') {
+      const p = (e as Of<'collections.ledger.v1.AccountClosed'>).payload;
+      rows.push([e.tenantId, p.accountId, 'status', p.closedOn || day(at), null, null, null, iso(at), 'closed']);
+    }
+  }
+  // r(t, a, what, d: opened/status day, x: currency/model, s: segment, p: probability, at: scored/status time, st: status)
+  const pick = (what: string, order: string) =>
+    `(SELECT DISTINCT ON (t, a) * FROM r WHERE what = '${what}' ORDER BY t, a, ${order})`;
+  write(
+    ['text', 'text', 'text', 'date', 'text', 'text', 'float8', 'timestamptz', 'text'],
+    rows,
+    (
+      u,
+    ) => `INSERT INTO account_fact AS f (tenant_id, account_id, opened_on, currency, segment, model_version, scored_at,
+              probability_to_pay, status, status_on, status_event_time)
+       WITH r AS (SELECT * FROM ${u} WITH ORDINALITY AS r(t, a, what, d, x, s, p, at, st, i))
+       SELECT t, a, o.d, o.x, s.s, s.x, s.at, s.p, x.st, x.d, x.at
+         FROM ${pick('open', 'i DESC')} AS o
+         FULL JOIN ${pick('score', 'at DESC, i')} AS s USING (t, a)
+         FULL JOIN ${pick('status', 'at DESC, i')} AS x USING (t, a)
+       ON CONFLICT (tenant_id, account_id) DO UPDATE SET
+         opened_on = CASE WHEN ${OPENING} THEN excluded.opened_on ELSE f.opened_on END,
+         currency = CASE WHEN ${OPENING} THEN excluded.currency ELSE f.currency END,
+         segment = CASE WHEN ${NEWER_SCORE} THEN excluded.segment ELSE f.segment END,
+         model_version = CASE WHEN ${NEWER_SCORE} THEN excluded.model_version ELSE f.model_version END,
+         probability_to_pay = CASE WHEN ${NEWER_SCORE} THEN excluded.probability_to_pay ELSE f.probability_to_pay END,
+         scored_at = CASE WHEN ${NEWER_SCORE} THEN excluded.scored_at ELSE f.scored_at END,
+         status = CASE WHEN ${NEWER_STATUS} THEN excluded.status ELSE f.status END,
+         status_on = CASE WHEN ${NEWER_STATUS} THEN excluded.status_on ELSE f.status_on END,
+         status_event_time = CASE WHEN ${NEWER_STATUS} THEN excluded.status_event_time ELSE f.status_event_time END
+       WHERE ${OPENING} OR ${NEWER_SCORE} OR ${NEWER_STATUS}`,
+  );
+
+  // The arm an account entered the scoring experiment in is its arm: the earliest score's.
+  write(
+    ['text', 'text', 'text', 'timestamptz'],
+    by('collections.scoring.v1.AccountScored')
+      .filter((e) => e.payload.modelArm)
+      .map((e) => [e.tenantId, e.payload.accountId, e.payload.modelArm, iso(e.payload.scoredAt ?? e.time)]),
+    (u) => `INSERT INTO experiment_arm_fact (tenant_id, experiment, account_id, arm, assigned_at)
+       SELECT DISTINCT ON (t, a) t, 'scoring_model', a, arm, at FROM ${u} WITH ORDINALITY AS r(t, a, arm, at, i)
+        ORDER BY t, a, at, i
+       ON CONFLICT (tenant_id, experiment, account_id) DO UPDATE SET arm = excluded.arm, assigned_at = excluded.assigned_at
+         WHERE excluded.assigned_at < experiment_arm_fact.assigned_at`,
+  );
+  // The strategy arm the account was contacted in (ContactSent.strategy_id / arm_id), an experiment
+  // `strategy:<id>` like the scoring model's: the first arm it was contacted in is its arm.
+  const sent = by('collections.orchestrator.v1.ContactSent');
+  write(
+    ['text', 'text', 'text', 'text', 'timestamptz'],
+    sent
+      .filter((e) => e.payload.strategyId && e.payload.armId)
+      .map((e) => {
+        const p = e.payload;
+        return [e.tenantId, `strategy:${p.strategyId}`, p.accountId, p.armId, iso(p.sentAt ?? e.time)];
+      }),
+    (u) => `INSERT INTO experiment_arm_fact (tenant_id, experiment, account_id, arm, assigned_at)
+       SELECT DISTINCT ON (t, x, a) t, x, a, arm, at FROM ${u} WITH ORDINALITY AS r(t, x, a, arm, at, i)
+        ORDER BY t, x, a, at, arm, i
+       ON CONFLICT (tenant_id, experiment, account_id) DO UPDATE SET arm = excluded.arm, assigned_at = excluded.assigned_at
+         WHERE (excluded.assigned_at, excluded.arm) < (experiment_arm_fact.assigned_at, experiment_arm_fact.arm)`,
+  );
+  write(
+    ['text', 'text', 'text'],
+    by('collections.ledger.v1.AccountOpened').flatMap((e) =>
+      e.payload.debtors.map((d) => [e.tenantId, e.payload.accountId, d.debtorId]),
     ),
+    (u) =>
+      `INSERT INTO account_debtor_fact (tenant_id, account_id, debtor_id) SELECT * FROM ${u} ON CONFLICT DO NOTHING`,
   );
+
+  // Balances, statements, payments and reversals: facts keyed by their source (the first one stands).
+  write(
+    ['text', 'text', 'text', 'date', 'timestamptz', 'bigint', 'text'],
+    by('collections.ledger.v1.BalanceChanged')
+      .filter((e) => e.payload.balance)
+      .map((e) => {
+        const b = e.payload.balance!;
+        return [
+          e.tenantId,
+          b.accountId,
+          e.payload.causedByEntryId || `event:${e.id}`,
+          b.asOfDate || day(e.time),
+          iso(e.time),
+          b.total?.amountMinor ?? 0,
+          b.total?.currency || 'XXX',
+        ];
+      }),
+    (
+      u,
+    ) => `INSERT INTO balance_fact (tenant_id, account_id, caused_by_entry_id, as_of_date, event_time, total_minor, currency)
+       SELECT * FROM ${u} ON CONFLICT DO NOTHING`,
+  );
+  write(
+    ['text', 'text', 'int', 'date', 'bigint', 'text'],
+    by('collections.ledger.v1.StatementIssued').map((e) => {
+      const p = e.payload;
+      return [
+        e.tenantId,
+        p.accountId,
+        p.cycle,
+        p.statementDate || day(e.time),
+        p.amountDue?.amountMinor ?? 0,
+        p.amountDue?.currency || 'XXX',
+      ];
+    }),
+    (u) => `INSERT INTO statement_fact (tenant_id, account_id, cycle, statement_date, amount_due_minor, currency)
+       SELECT * FROM ${u} ON CONFLICT DO NOTHING`,
+  );
+  write(
+    ['text', 'text', 'text', 'bigint', 'text', 'timestamptz'],
+    by('collections.ledger.v1.PaymentPosted').map((e) => {
+      const p = e.payload;
+      return [
+        e.tenantId,
+        p.paymentId,
+        p.accountId,
+        p.amount?.amountMinor ?? 0,
+        p.amount?.currency ?? 'XXX',
+        iso(p.postedAt ?? e.time),
+      ];
+    }),
+    (u) => `INSERT INTO payment_fact (tenant_id, payment_id, account_id, amount_minor, currency, posted_at)
+       SELECT * FROM ${u} ON CONFLICT DO NOTHING`,
+  );
+  write(
+    ['text', 'text', 'text', 'text', 'bigint', 'timestamptz'],
+    by('collections.ledger.v1.PaymentReversed').map((e) => {
+      const p = e.payload;
+      return [e.tenantId, p.paymentId, p.entryId, p.accountId, p.amount?.amountMinor ?? 0, iso(e.time)];
+    }),
+    (u) => `INSERT INTO payment_reversal_fact (tenant_id, payment_id, entry_id, account_id, amount_minor, reversed_at)
+       SELECT * FROM ${u} ON CONFLICT DO NOTHING`,
+  );
+
+  // Aging: one fact per account and day; of two for the same day the later event wins.
+  write(
+    ['text', 'text', 'date', 'timestamptz', 'int', 'text'],
+    by('collections.ledger.v1.DelinquencyChanged').map((e) => {
+      const p = e.payload;
+      return [e.tenantId, p.accountId, p.asOfDate || day(e.time), iso(e.time), p.daysPastDue, p.bucket];
+    }),
+    (u) => `INSERT INTO delinquency_fact (tenant_id, account_id, as_of_date, event_time, days_past_due, aging_bucket)
+       SELECT DISTINCT ON (t, a, d) t, a, d, at, dpd, b FROM ${u} WITH ORDINALITY AS r(t, a, d, at, dpd, b, i)
+        ORDER BY t, a, d, at DESC, i
+       ON CONFLICT (tenant_id, account_id, as_of_date) DO UPDATE
+         SET event_time = excluded.event_time, days_past_due = excluded.days_past_due, aging_bucket = excluded.aging_bucket
+         WHERE excluded.event_time > delinquency_fact.event_time`,
+  );
+
+  // Contacts: decisions, sends and call outcomes are facts keyed by their source.
+  write(
+    ['text', 'text', 'text', 'text', 'boolean', 'timestamptz', 'text'],
+    by('collections.orchestrator.v1.ContactDecision').map((e) => {
+      const p = e.payload;
+      return [
+        e.tenantId,
+        p.decisionId || e.id,
+        p.accountId,
+        orchestrator.channelToJSON(p.channel),
+        p.allowed,
+        iso(p.decidedAt ?? e.time),
+        // Reasons read `<rule id>: <message>`; only the rule ids of a refusal are kept (a message may name the debtor's rules, never PII, but it is not a key).
+        JSON.stringify(p.allowed ? [] : [...new Set((p.reasons.length ? p.reasons : ['unspecified']).map(ruleIdOf))]),
+      ];
+    }),
+    (u) => `INSERT INTO contact_fact (tenant_id, decision_id, account_id, channel, allowed, decided_at, denial_rules)
+       SELECT t, d, a, c, ok, at, ARRAY(SELECT jsonb_array_elements_text(rules::jsonb))
+         FROM ${u} AS r(t, d, a, c, ok, at, rules)
+       ON CONFLICT DO NOTHING`,
+  );
+  write(
+    ['text', 'text', 'text', 'text', 'timestamptz'],
+    sent.map((e) => {
+      const p = e.payload;
+      return [
+        e.tenantId,
+        p.scheduleId || e.id,
+        p.accountId,
+        orchestrator.channelToJSON(p.channel),
+        iso(p.sentAt ?? e.time),
+      ];
+    }),
+    (u) => `INSERT INTO contact_sent_fact (tenant_id, schedule_id, account_id, channel, sent_at)
+       SELECT * FROM ${u} ON CONFLICT DO NOTHING`,
+  );
+  write(
+    ['text', 'text', 'text', 'text', 'timestamptz'],
+    by('collections.orchestrator.v1.CallOutcomeRecorded').map((e) => {
+      const p = e.payload;
+      return [
+        e.tenantId,
+        p.outcomeId || e.id,
+        p.accountId,
+        orchestratorAgents.callOutcomeToJSON(p.outcome),
+        iso(p.recordedAt ?? e.time),
+      ];
+    }),
+    (u) => `INSERT INTO call_outcome_fact (tenant_id, outcome_id, account_id, outcome, recorded_at)
+       SELECT * FROM ${u} ON CONFLICT DO NOTHING`,
+  );
+
+  // Consent: the ledger names channels "sms", "call", …; contacts name them CHANNEL_SMS, … (one word in
+  // the read model). An opt-out taken by the orchestrator (a STOP reply, an agent) is a withdrawn consent
+  // for the channel; the ledger's own ConsentChanged for the same opt-out is the same fact (the opt-out
+  // rate asks whether one exists).
+  write(
+    ['text', 'text', 'text', 'timestamptz', 'boolean'],
+    events.flatMap((e): unknown[][] => {
+      if (e.type === 'collections.ledger.v1.ConsentChanged') {
+        const p = (e as Of<'collections.ledger.v1.ConsentChanged'>).payload;
+        return [[e.tenantId, p.debtorId, `CHANNEL_${p.channel.toUpperCase()}`, iso(e.time), p.granted]];
+      }
+      if (e.type === 'collections.orchestrator.v1.OptOutRecorded') {
+        const p = (e as Of<'collections.orchestrator.v1.OptOutRecorded'>).payload;
+        return [[e.tenantId, p.debtorId, orchestrator.channelToJSON(p.channel), iso(p.recordedAt ?? e.time), false]];
+      }
+      return [];
+    }),
+    (u) => `INSERT INTO consent_fact (tenant_id, debtor_id, channel, event_time, granted)
+       SELECT * FROM ${u} ON CONFLICT DO NOTHING`,
+  );
+
+  // Promises: kept and broken ones are facts; a promise also kept (paid late) counts as kept only.
+  write(
+    ['text', 'text', 'text', 'timestamptz', 'bigint'],
+    by('collections.promises.v1.PromiseKept').map((e) => {
+      const p = e.payload;
+      return [e.tenantId, p.promiseId, p.accountId, iso(p.keptAt ?? e.time), p.amount?.amountMinor ?? null];
+    }),
+    (u) => `INSERT INTO promise_kept_fact (tenant_id, promise_id, account_id, kept_at, amount_minor)
+       SELECT * FROM ${u} ON CONFLICT DO NOTHING`,
+  );
+  write(
+    ['text', 'text', 'text', 'timestamptz'],
+    by('collections.promises.v1.PromiseBroken').map((e) => {
+      const p = e.payload;
+      return [e.tenantId, p.promiseId, p.accountId, iso(p.brokenAt ?? e.time)];
+    }),
+    (u) => `INSERT INTO promise_broken_fact (tenant_id, promise_id, account_id, broken_at)
+       SELECT * FROM ${u} ON CONFLICT DO NOTHING`,
+  );
+  return writes;
 }
 
-async function setStatus(
-  tx: Tx,
-  tenantId: string,
-  accountId: string,
-  status: string,
-  on: string,
-  at: Date,
-): Promise<void> {
-  await tx.query(
-    `INSERT INTO account_fact (tenant_id, account_id, status, status_on, status_event_time) VALUES ($1, $2, $3, $4, $5)
-     ON CONFLICT (tenant_id, account_id) DO UPDATE
-       SET status = excluded.status, status_on = excluded.status_on, status_event_time = excluded.status_event_time
-       WHERE account_fact.status_event_time IS NULL OR excluded.status_event_time > account_fact.status_event_time`,
-    [tenantId, accountId, status, on || day(at), at],
-  );
-}
+/** The types the read model projects. */
+const PROJECTED: EventType[] = [
+  ...(Object.keys(KINDS) as EventType[]),
+  'collections.ledger.v1.ConsentChanged',
+  'collections.orchestrator.v1.OptOutRecorded',
+  'collections.ledger.v1.AccountChargedOff',
+  'collections.ledger.v1.AccountSettled',
+  'collections.ledger.v1.AccountClosed',
+  ...(Object.keys(projectForecastFacts) as EventType[]),
+];
+
+/**
+ * The same projection an event at a time (a batch of one), for a consumer without the
+ * whole-batch handler.
+ */
+export const projectKpiFacts: EventHandlers = Object.fromEntries(
+  PROJECTED.map((type) => [type, (event: ConsumedEvent, ctx: HandlerContext) => projectReadModel([event], ctx)]),
+);

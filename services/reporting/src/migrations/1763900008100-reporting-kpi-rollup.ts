@@ -1,5 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import { CONTRIBUTION_FUNCTION_SQL, REBUILD_ROLLUP_SQL } from '../kpis/kpi-rollup';
+import { APPEND_CONTRIBUTION_FUNCTION_SQL, REBUILD_ROLLUP_SQL } from '../kpis/kpi-rollup';
 
 /**
  * The KPI rollup (see src/kpis/kpi-rollup.ts): sums per tenant, account group and day that a KPI
@@ -33,7 +33,7 @@ export class ReportingKpiRollup1763900008100 implements MigrationInterface {
     await q.query(`CREATE INDEX payment_fact_account ON payment_fact (tenant_id, account_id)`);
     await q.query(`CREATE INDEX promise_kept_fact_account ON promise_kept_fact (tenant_id, account_id)`);
     await q.query(`CREATE INDEX promise_broken_fact_account ON promise_broken_fact (tenant_id, account_id)`);
-    await q.query(CONTRIBUTION_FUNCTION_SQL);
+    await q.query(APPEND_CONTRIBUTION_FUNCTION_SQL);
     for (const sql of REBUILD_ROLLUP_SQL) await q.query(sql);
   }
 

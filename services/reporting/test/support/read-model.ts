@@ -3,7 +3,7 @@ import { reporting } from '@collections/contracts';
 import { BatchControl, EventConsumer } from '@collections/messaging';
 import { grpcClient, metadataFromPrincipalHeaders } from '@collections/platform';
 import { ServiceUnderTest, startServiceUnderTest } from '@collections/testing';
-import { REPORTING_TOPICS, reportingHandlers, reportingService } from '../../src/reporting.service';
+import { REPORTING_CONSUMER, reportingService } from '../../src/reporting.service';
 import { SeedEvent, toRecord } from './portfolio-events';
 
 const control: BatchControl = { heartbeat: async () => undefined, isActive: () => true };
@@ -17,7 +17,7 @@ export class ReadModel {
 
   async start(): Promise<this> {
     this.sut = await startServiceUnderTest(reportingService);
-    this.consumer = this.sut.context.backbone.consume({ topics: REPORTING_TOPICS, handlers: reportingHandlers });
+    this.consumer = this.sut.context.backbone.consume(REPORTING_CONSUMER);
     this.client = grpcClient(reporting.ReportingServiceService, this.sut.app.grpcAddress);
     return this;
   }

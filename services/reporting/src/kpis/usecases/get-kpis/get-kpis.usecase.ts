@@ -23,19 +23,23 @@ export class GetKpisUseCase {
       currency: await tenantCurrency(this.repo, cmd.tenantId, cmd.currency),
     };
     const { fromDate: from, toDate: to } = cmd;
-    // Sums per group and day (src/kpis/kpi-rollup.ts), made current first; opt-outs count distinct debtors, from the facts.
-    await this.repo.foldRollup(cmd.tenantId);
-    const totals = await this.repo.rollupTotals(filter, from, to, dayBefore(from));
-    const counts = await this.repo.rollupCounts(filter, from, to);
-    const optOuts = await this.repo.optOuts(filter, from, to);
+    // Sums per group and day (src/kpis/kpi-rollup.ts), kept current by the projections; opt-outs count
+    // distinct debtors, from the facts. The statements do not depend on each other: they run at once.
+    const [totals, counts, optOuts, bucketPairs, buckets] = await Promise.all([
+      this.repo.rollupTotals(filter, from, to, dayBefore(from)),
+      this.repo.rollupCounts(filter, from, to),
+      this.repo.optOuts(filter, from, to),
+      this.repo.rollupBucketPairs(filter, dayBefore(from), to),
+      this.repo.rollupBuckets(cmd.tenantId),
+    ]);
     const sentByChannel = counts.sentByChannel;
     return kpiReportOf({
       fromDate: from,
       toDate: to,
       currency: filter.currency,
       ...totals,
-      bucketPairs: await this.repo.rollupBucketPairs(filter, dayBefore(from), to),
-      buckets: await this.repo.rollupBuckets(cmd.tenantId),
+      bucketPairs,
+      buckets,
       debtorsContacted: optOuts.contacted,
       debtorsOptedOut: optOuts.optedOut,
       deniedByRule: counts.deniedByRule,

@@ -181,6 +181,35 @@ export function describeBackboneContract(kind: TransportKind): void {
       );
     });
 
+    it('hands a set-based projection whole batches of at most maxBatchSize, dead-letters the poison in them and retries a failing batch one event at a time', async () => {
+      const sizes: number[] = [];
+      const b = h.backbone();
+      h.effectConsumer(b, { failFor: (n) => n === 13, maxAttempts: 1, whole: { maxBatchSize: 7, sizes } });
+      // Everything is waiting before the consumer starts, so the batches it takes are full ones.
+      await h.publishPayments(b, range(1, 12), 1);
+      const valid = buildHeaders({ type: 'collections.ledger.v1.PaymentPosted', source: '/test', tenantId: h.tenant });
+      await h.transport('poison').publish([
+        {
+          topic: PAYMENT_TOPIC,
+          key: 'acct-0',
+          headers: { ...valid, [Header.Id]: 'bad-bytes' },
+          payload: Buffer.from([0xff, 0xff, 0xff, 0xff]),
+        },
+      ]);
+      await h.publishPayments(b, range(13, 30), 1);
+      await b.start();
+
+      const effects = await h.waitForEffects(29);
+      expect(effects.map((e) => e.n)).toEqual([...range(1, 12), ...range(14, 30)]);
+      const dead = await waitFor(async () => {
+        const list = await b.deadLetters.list();
+        return list.length === 2 ? list : undefined;
+      });
+      expect(dead.map((d) => d.reason).sort()).toEqual(['handler-failed', 'undecodable-payload']);
+      expect(Math.max(...sizes)).toBeLessThanOrEqual(7);
+      expect(sizes.filter((s) => s > 1).length).toBeGreaterThan(0);
+    });
+
     it('replays a dead letter once the cause is fixed', async () => {
       let broken = true;
       const b = h.backbone();

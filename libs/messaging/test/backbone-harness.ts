@@ -1,13 +1,15 @@
 import { ChildProcess, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { DataSource, MigrationInterface, QueryRunner } from 'typeorm';
+import { DataSource, EntityManager, MigrationInterface, QueryRunner } from 'typeorm';
 import { ledger } from '@collections/contracts';
 import { currentTraceId, currentTraceparent, withSpanFrom } from '@collections/platform';
 import { createTestDatabase, TestDatabase, waitFor } from '@collections/testing';
 import {
   Backbone,
+  ConsumedEvent,
   EventConsumer,
+  HandlerContext,
   InProcessLogMigration1763900000001,
   InProcessTransport,
   KafkaTransport,
@@ -117,24 +119,39 @@ export class BackboneHarness {
   }
 
   /** A consumer that records each PaymentPosted it applies in svc.effect. */
-  effectConsumer(b: Backbone, options: { failFor?: (n: number) => boolean; maxAttempts?: number } = {}): EventConsumer {
+  effectConsumer(
+    b: Backbone,
+    options: {
+      failFor?: (n: number) => boolean;
+      maxAttempts?: number;
+      /** Set-based: whole batches of at most `maxBatchSize` go to one handler call, whose sizes land in `sizes`. */
+      whole?: { maxBatchSize: number; sizes: number[] };
+    } = {},
+  ): EventConsumer {
+    const apply = async (event: ConsumedEvent, tx: EntityManager) => {
+      const n = (event.payload as ledger.PaymentPosted).amount?.amountMinor ?? -1;
+      if (options.failFor?.(n)) throw new Error(`handler refuses payment ${n}`);
+      this.traceIds.set(n, currentTraceId());
+      await tx.query('INSERT INTO svc.effect (event_id, key, n, tenant_id) VALUES ($1, $2, $3, $4)', [
+        event.id,
+        event.key,
+        n,
+        event.tenantId,
+      ]);
+    };
+    const whole = options.whole;
     return b.consume({
       topics: [PAYMENT_TOPIC],
       maxAttempts: options.maxAttempts ?? 3,
       baseBackoffMs: 10,
-      handlers: {
-        'collections.ledger.v1.PaymentPosted': async (event, { tx }) => {
-          const n = event.payload.amount?.amountMinor ?? -1;
-          if (options.failFor?.(n)) throw new Error(`handler refuses payment ${n}`);
-          this.traceIds.set(n, currentTraceId());
-          await tx.query('INSERT INTO svc.effect (event_id, key, n, tenant_id) VALUES ($1, $2, $3, $4)', [
-            event.id,
-            event.key,
-            n,
-            event.tenantId,
-          ]);
+      handlers: { 'collections.ledger.v1.PaymentPosted': (event, { tx }) => apply(event, tx) },
+      ...(whole && {
+        maxBatchSize: whole.maxBatchSize,
+        wholeBatchHandler: async (events: ConsumedEvent[], { tx }: HandlerContext) => {
+          whole.sizes.push(events.length);
+          for (const event of events) await apply(event, tx);
         },
-      },
+      }),
     });
   }
 

@@ -588,7 +588,8 @@ describe('chaos: services killed, the broker restarted, records redelivered and 
     const total = [...ends.values()].reduce((s, n) => s + n, 0);
     type Copy = { topic: string; partition: number; key: Buffer | null; value: Buffer | null; headers: never };
     const records: Copy[] = [];
-    const consumer = kafka.consumer({ groupId: `chaos-${randomBytes(4).toString('hex')}` });
+    // Its group carries the run's prefix like every topic and group this test touches.
+    const consumer = kafka.consumer({ groupId: `${PREFIX}redeliver-${randomBytes(4).toString('hex')}` });
     await consumer.connect();
     await consumer.subscribe({ topics: wanted, fromBeginning: true });
     await consumer.run({

@@ -88,6 +88,8 @@ describe('chaos: services killed, the broker restarted, records redelivered and 
   const zone = zoneNearMidday();
   const today = localDate(zone);
   const processes = new Map<Service, RunningProcess>();
+  /** The process each kill ended, for its output when something is stuck afterwards. */
+  const killed = new Map<Service, RunningProcess>();
   const ports = new Map<Service, { http: number; grpc: number }>();
   const caught: CaughtContact[] = [];
   const injected = { kills: 0, restarts: 0, brokerRestarts: 0, duplicates: 0, reordered: 0 };
@@ -119,7 +121,9 @@ describe('chaos: services killed, the broker restarted, records redelivered and 
 
   async function killAndRestart(name: Service): Promise<void> {
     progress(`SIGKILL ${name}`);
-    await processes.get(name)!.kill(); // SIGKILL: no shutdown hook runs
+    const victim = processes.get(name)!;
+    await victim.kill(); // SIGKILL: no shutdown hook runs
+    killed.set(name, victim);
     injected.kills += 1;
     const p = start(name);
     injected.restarts += 1;
@@ -438,7 +442,31 @@ describe('chaos: services killed, the broker restarted, records redelivered and 
           [tenant.tenant],
         );
         progress(`stuck schedule rows: ${JSON.stringify(stuck.rows)}`);
-        progress(`orchestrator output:\n${processes.get('orchestrator')!.output().slice(-4000)}`);
+        const ids = (stuck.rows as { id: string }[]).map((r) => r.id);
+        const records = await pg.query(
+          `SELECT 'email_submission' AS t, idempotency_key AS key, state AS status FROM orchestrator.email_submission
+            WHERE tenant_id = $1 AND idempotency_key = ANY ($2)
+           UNION ALL SELECT 'channel_delivery', idempotency_key, status FROM orchestrator.channel_delivery
+            WHERE tenant_id = $1 AND idempotency_key = ANY ($2)`,
+          [tenant.tenant, ids],
+        );
+        progress(`their send records: ${JSON.stringify(records.rows)}`);
+        const sessions = await pg.query(
+          `SELECT pid, state, wait_event_type, wait_event, now() - xact_start AS in_xact, pg_blocking_pids(pid) AS blocked_by,
+                  left(query, 160) AS query
+             FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()
+              AND (state <> 'idle' OR wait_event_type = 'Lock')`,
+        );
+        progress(`database sessions not idle: ${JSON.stringify(sessions.rows)}`);
+        // kafkajs' own retries would fill the tail: the orchestrator's own lines.
+        const own = (p?: RunningProcess) =>
+          (p?.output() ?? '')
+            .split('\n')
+            .filter((l) => !l.includes('"kafkajs":{'))
+            .join('\n')
+            .slice(-6000);
+        progress(`killed orchestrator's output:\n${own(killed.get('orchestrator'))}`);
+        progress(`orchestrator output:\n${own(processes.get('orchestrator'))}`);
         throw err;
       },
     );

@@ -1,9 +1,15 @@
-// KNOWN FAILURE (issue 8, chaos acceptance not met on main): after the five kills, the broker
-// restart and the redeliveries, one e-mail schedule row stays `sending` and every due row behind it
-// stays `pending` ("contacts sent did not hold within 120000 ms"; the stuck rows and the
-// orchestrator's last output are printed). It passed on its own branch before the e-mail
-// submission log (orchestrator `channels/email/email-submissions.ts`) was merged: first suspect is
-// the dispatcher holding a pooled connection in its claim while the provider waits for another.
+// KNOWN FAILURE (issue 8, chaos acceptance not met yet; opt-in `chaos` project, see jest.config.js).
+// Three ways it has failed, one fixed:
+// - fixed: an e-mail to a US debtor who had withdrawn e-mail consent (the orchestrator now takes a
+//   withdrawal as an opt-out, `decisions/debtor-facts.consumer.ts`);
+// - intermittent (1 run in 3 on a loaded machine): after the orchestrator is SIGKILLed while an
+//   e-mail row is due, that row stays `sending` and every due row behind it `pending` ("contacts
+//   sent did not hold"): the restarted dispatcher makes no progress. Root cause not established;
+//   on failure the test prints the rows' send records, the database sessions not idle and what
+//   blocks them, and both orchestrator processes' own log lines;
+// - the replayed reporting read model's KPIs differ from the live ones (placed, collected, ending
+//   balance, contacts_denied), the cross-topic ordering gap `tools/simulator/test/
+//   distributed-simulate.large.spec.ts` marks as known.
 // Run with `npm test -- --selectProjects chaos`; it moves back into the large tier once it passes.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';

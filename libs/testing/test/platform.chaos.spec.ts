@@ -1,8 +1,8 @@
 // KNOWN FAILURE (issue 8, chaos acceptance not met yet; opt-in `chaos` project, see jest.config.js).
-// How it has failed (four runs on a loaded two-core machine), one cause fixed:
+// How it has failed (five runs on a loaded two-core machine), one cause fixed:
 // - fixed: an e-mail to a US debtor who had withdrawn e-mail consent (the orchestrator now takes a
 //   withdrawal as an opt-out, `decisions/debtor-facts.consumer.ts`);
-// - intermittent (1 run in 4): after the orchestrator is SIGKILLed while an e-mail row is due,
+// - intermittent (1 run in 5): after the orchestrator is SIGKILLed while an e-mail row is due,
 //   that row stays `sending` and every due row behind it `pending` ("contacts sent did not
 //   hold"): the restarted dispatcher makes no progress. Root cause not established; on failure the
 //   test prints the rows' send records, the database sessions not idle and what blocks them, and
@@ -11,6 +11,10 @@
 //   gateway payment of 10.18 posted while the ledger was killed and retried), or the replayed read
 //   model's collected/placed/ending balance/contacts_denied differ from the live ones (compare
 //   the cross-topic ordering gap `tools/simulator/test/distributed-simulate.large.spec.ts` marks).
+// - one row `sent` with no message caught (21 caught for 22 sent rows), most likely the e-mail
+//   at-most-once trade-off (`services/orchestrator/src/channels/README.md`: a submission begun
+//   when the process died is taken as sent), which `caught.length === sent rows` does not allow
+//   for; not confirmed (the run's database was dropped).
 // Run with `npm test -- --selectProjects chaos`; it moves back into the large tier once it passes.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';

@@ -1,9 +1,20 @@
-// KNOWN FAILURE (issue 8, chaos acceptance not met on main): after the five kills, the broker
-// restart and the redeliveries, one e-mail schedule row stays `sending` and every due row behind it
-// stays `pending` ("contacts sent did not hold within 120000 ms"; the stuck rows and the
-// orchestrator's last output are printed). It passed on its own branch before the e-mail
-// submission log (orchestrator `channels/email/email-submissions.ts`) was merged: first suspect is
-// the dispatcher holding a pooled connection in its claim while the provider waits for another.
+// KNOWN FAILURE (issue 8, chaos acceptance not met yet; opt-in `chaos` project, see jest.config.js).
+// How it has failed (five runs on a loaded two-core machine), one cause fixed:
+// - fixed: an e-mail to a US debtor who had withdrawn e-mail consent (the orchestrator now takes a
+//   withdrawal as an opt-out, `decisions/debtor-facts.consumer.ts`);
+// - intermittent (1 run in 5): after the orchestrator is SIGKILLed while an e-mail row is due,
+//   that row stays `sending` and every due row behind it `pending` ("contacts sent did not
+//   hold"): the restarted dispatcher makes no progress. Root cause not established; on failure the
+//   test prints the rows' send records, the database sessions not idle and what blocks them, and
+//   both orchestrator processes' own log lines;
+// - reporting counts a payment twice: live `collected_minor` 93268 against 92250 paid (one
+//   gateway payment of 10.18 posted while the ledger was killed and retried), or the replayed read
+//   model's collected/placed/ending balance/contacts_denied differ from the live ones (compare
+//   the cross-topic ordering gap `tools/simulator/test/distributed-simulate.large.spec.ts` marks).
+// - one row `sent` with no message caught (21 caught for 22 sent rows), most likely the e-mail
+//   at-most-once trade-off (`services/orchestrator/src/channels/README.md`: a submission begun
+//   when the process died is taken as sent), which `caught.length === sent rows` does not allow
+//   for; not confirmed (the run's database was dropped).
 // Run with `npm test -- --selectProjects chaos`; it moves back into the large tier once it passes.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -88,6 +99,8 @@ describe('chaos: services killed, the broker restarted, records redelivered and 
   const zone = zoneNearMidday();
   const today = localDate(zone);
   const processes = new Map<Service, RunningProcess>();
+  /** The process each kill ended, for its output when something is stuck afterwards. */
+  const killed = new Map<Service, RunningProcess>();
   const ports = new Map<Service, { http: number; grpc: number }>();
   const caught: CaughtContact[] = [];
   const injected = { kills: 0, restarts: 0, brokerRestarts: 0, duplicates: 0, reordered: 0 };
@@ -119,7 +132,9 @@ describe('chaos: services killed, the broker restarted, records redelivered and 
 
   async function killAndRestart(name: Service): Promise<void> {
     progress(`SIGKILL ${name}`);
-    await processes.get(name)!.kill(); // SIGKILL: no shutdown hook runs
+    const victim = processes.get(name)!;
+    await victim.kill(); // SIGKILL: no shutdown hook runs
+    killed.set(name, victim);
     injected.kills += 1;
     const p = start(name);
     injected.restarts += 1;
@@ -438,7 +453,31 @@ describe('chaos: services killed, the broker restarted, records redelivered and 
           [tenant.tenant],
         );
         progress(`stuck schedule rows: ${JSON.stringify(stuck.rows)}`);
-        progress(`orchestrator output:\n${processes.get('orchestrator')!.output().slice(-4000)}`);
+        const ids = (stuck.rows as { id: string }[]).map((r) => r.id);
+        const records = await pg.query(
+          `SELECT 'email_submission' AS t, idempotency_key AS key, state AS status FROM orchestrator.email_submission
+            WHERE tenant_id = $1 AND idempotency_key = ANY ($2)
+           UNION ALL SELECT 'channel_delivery', idempotency_key, status FROM orchestrator.channel_delivery
+            WHERE tenant_id = $1 AND idempotency_key = ANY ($2)`,
+          [tenant.tenant, ids],
+        );
+        progress(`their send records: ${JSON.stringify(records.rows)}`);
+        const sessions = await pg.query(
+          `SELECT pid, state, wait_event_type, wait_event, now() - xact_start AS in_xact, pg_blocking_pids(pid) AS blocked_by,
+                  left(query, 160) AS query
+             FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()
+              AND (state <> 'idle' OR wait_event_type = 'Lock')`,
+        );
+        progress(`database sessions not idle: ${JSON.stringify(sessions.rows)}`);
+        // kafkajs' own retries would fill the tail: the orchestrator's own lines.
+        const own = (p?: RunningProcess) =>
+          (p?.output() ?? '')
+            .split('\n')
+            .filter((l) => !l.includes('"kafkajs":{'))
+            .join('\n')
+            .slice(-6000);
+        progress(`killed orchestrator's output:\n${own(killed.get('orchestrator'))}`);
+        progress(`orchestrator output:\n${own(processes.get('orchestrator'))}`);
         throw err;
       },
     );
@@ -588,7 +627,8 @@ describe('chaos: services killed, the broker restarted, records redelivered and 
     const total = [...ends.values()].reduce((s, n) => s + n, 0);
     type Copy = { topic: string; partition: number; key: Buffer | null; value: Buffer | null; headers: never };
     const records: Copy[] = [];
-    const consumer = kafka.consumer({ groupId: `chaos-${randomBytes(4).toString('hex')}` });
+    // Its group carries the run's prefix like every topic and group this test touches.
+    const consumer = kafka.consumer({ groupId: `${PREFIX}redeliver-${randomBytes(4).toString('hex')}` });
     await consumer.connect();
     await consumer.subscribe({ topics: wanted, fromBeginning: true });
     await consumer.run({

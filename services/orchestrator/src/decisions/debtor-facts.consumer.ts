@@ -23,11 +23,27 @@ export const debtorFactHandlers: EventHandlers = {
     );
   },
   'collections.ledger.v1.ConsentChanged': async (event, { tx }) => {
+    const c = event.payload;
     await tx.query(`UPDATE debtor_profile SET consented_channels = $3 WHERE tenant_id = $1 AND debtor_id = $2`, [
       event.tenantId,
-      event.payload.debtorId,
-      event.payload.consentedChannels,
+      c.debtorId,
+      c.consentedChannels,
     ]);
+    // A medium the debtor refuses is an opt-out wherever the law asks no prior consent (Regulation F
+    // §1006.14(h)): the withdrawal stops that channel like a STOP reply does; consent given again
+    // lifts it. (Where consent is required, the consented channels above already refuse it.)
+    if (c.granted)
+      await tx.query(`DELETE FROM debtor_channel_opt_out WHERE tenant_id = $1 AND debtor_id = $2 AND channel = $3`, [
+        event.tenantId,
+        c.debtorId,
+        c.channel,
+      ]);
+    else
+      await tx.query(
+        `INSERT INTO debtor_channel_opt_out (tenant_id, debtor_id, channel, recorded_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT DO NOTHING`,
+        [event.tenantId, c.debtorId, c.channel, event.time],
+      );
   },
   'collections.ledger.v1.HoldChanged': async (event, { tx }) => {
     const h = event.payload;

@@ -75,6 +75,30 @@ const cadence: StrategyDocument = {
   escalation: { atDaysPastDue: 10, queue: 'early-agents' },
 };
 
+/** A US reminder (Regulation F asks no prior consent per channel): e-mail at D-3, SMS if e-mail is refused. */
+const usReminder: StrategyDocument = {
+  name: 'US reminder',
+  priority: 2,
+  entry: { daysPastDue: { min: -5, max: 60 }, jurisdictions: ['US'] },
+  arms: [
+    {
+      id: 'champion',
+      weight: 100,
+      steps: [
+        {
+          id: 'd-3',
+          channel: 'email',
+          template: 'reminder',
+          offset: { from: 'due_date', days: -3 },
+          preferredWindow: { from: '09:00', to: '12:00' },
+          fallbackChannel: 'sms',
+        },
+      ],
+    },
+  ],
+  stopConditions: ['payment', 'promise', 'dispute', 'opt_out', 'hold'],
+};
+
 interface Received {
   to: string[];
   headers: Record<string, string>;
@@ -158,14 +182,14 @@ describe('one account’s contact cycle, planned and dispatched on the injected 
     sut = await startServiceUnderTest(service, new Date('2026-03-02T15:00:00Z'));
     await startConsumers(sut, service);
     const client = grpcClient(orchestrator.OrchestratorServiceService, sut.app.grpcAddress);
-    await client.putStrategy(
-      {
-        strategyId: 'early-negotiate',
-        document: JSON.stringify(cadence),
-        format: orchestrator.StrategyFormat.STRATEGY_FORMAT_JSON,
-      },
-      metadataFromPrincipalHeaders({ apiKey: sut.apiKey }),
-    );
+    for (const [strategyId, doc] of [
+      ['early-negotiate', cadence],
+      ['us-reminder', usReminder],
+    ] as const)
+      await client.putStrategy(
+        { strategyId, document: JSON.stringify(doc), format: orchestrator.StrategyFormat.STRATEGY_FORMAT_JSON },
+        metadataFromPrincipalHeaders({ apiKey: sut.apiKey }),
+      );
     client.close();
   });
 
@@ -598,5 +622,78 @@ describe('one account’s contact cycle, planned and dispatched on the injected 
     await dailyRun();
     await dispatch();
     expect(meta.sent.filter((m) => `+${m.to}` === phone)).toHaveLength(0);
+  });
+
+  it('takes a US debtor’s withdrawn e-mail consent as an opt-out: no e-mail, the SMS fallback instead', async () => {
+    // Regulation F asks no prior consent per channel, so a withdrawal is what counts: a medium the
+    // consumer refuses (§1006.14(h)). New York is UTC-4 from 8 March 2026.
+    const accountId = 'acct-us-withdrawn';
+    const debtorId = 'debtor-us-withdrawn';
+    const email = 'debtor-withdrawn@example.com';
+    const phone = '+12025550107';
+    debtors.set(debtorId, {
+      debtorId,
+      kind: 'person',
+      displayName: 'Ann Withdrawn',
+      nationalId: '',
+      contactPoints: [
+        { type: 'email', value: email, verified: true, consentedChannels: ['email'] },
+        { type: 'phone', value: phone, verified: true, consentedChannels: ['sms'] },
+      ],
+      timeZone: 'America/New_York',
+      language: 'en',
+      country: 'US',
+      region: '',
+    });
+    sut.clock.set(new Date('2026-03-02T15:00:00Z'));
+    await deliver(
+      sut,
+      'collections.ledger.v1.DebtorUpserted',
+      {
+        debtorId,
+        timeZone: 'America/New_York',
+        language: 'en',
+        country: 'US',
+        region: '',
+        consentedChannels: ['email', 'sms'],
+      },
+      debtorId,
+    );
+    // The debtor withdraws e-mail (RecordConsent granted=false): the ledger's ConsentChanged.
+    await deliver(
+      sut,
+      'collections.ledger.v1.ConsentChanged',
+      { debtorId, channel: 'email', granted: false, consentedChannels: ['sms'] },
+      debtorId,
+    );
+    await deliver(sut, 'collections.ledger.v1.AccountOpened', {
+      accountId,
+      externalRef: 'US-1',
+      product: ledger.Product.PRODUCT_CREDIT_CARD,
+      currency: 'USD',
+      creditLimitMinor: 5_000_00,
+      openedOn: '2025-06-01',
+      debtors: [{ debtorId, role: ledger.DebtorRole.DEBTOR_ROLE_PRIMARY }],
+      timeZone: 'America/New_York',
+    });
+    await deliver(sut, 'collections.ledger.v1.StatementIssued', {
+      accountId,
+      cycle: 1,
+      statementDate: '2026-02-20',
+      dueDate: DUE,
+      amountDue: { amountMinor: 1_000_00, currency: 'USD' },
+      minimumDue: { amountMinor: 100_00, currency: 'USD' },
+      hasReportedStatus: false,
+      reportedStatus: 0,
+    });
+    sut.clock.set(new Date('2026-03-09T10:00:00Z'));
+    await dailyRun();
+    sut.clock.set(new Date('2026-03-09T13:30:00Z')); // 09:30 in New York
+    await dispatch();
+    expect(mails().filter((m) => m.to.includes(email))).toHaveLength(0);
+    expect(twilio.messages.filter((m) => m.to === phone)).toHaveLength(1);
+    const rows = await schedule(accountId);
+    expect(rows.filter((r) => r.channel === 'email' && r.status === 'sent')).toEqual([]);
+    expect(rows.filter((r) => r.status === 'sent').map((r) => [r.step_id, r.channel])).toEqual([['d-3', 'sms']]);
   });
 });

@@ -6,8 +6,9 @@ import { EntityManager } from 'typeorm';
 
 export type CopyValue = string | number | boolean | null | Date | readonly string[] | Buffer;
 
+const SPECIAL = /[\\\t\n\r]/;
 const escapeText = (v: string) =>
-  v.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r');
+  SPECIAL.test(v) ? v.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r') : v;
 
 function encode(v: CopyValue): string {
   if (v === null) return '\\N';
@@ -45,7 +46,6 @@ export async function copyRows(
   rows: readonly (readonly CopyValue[])[],
 ): Promise<void> {
   if (rows.length === 0) return;
-  const sink = connectionOf(tx)!.query(copyFrom(`COPY ${table} (${columns.join(', ')}) FROM STDIN`));
   function* pieces() {
     let buffer = '';
     for (const row of rows) {
@@ -57,5 +57,16 @@ export async function copyRows(
     }
     if (buffer) yield buffer;
   }
-  await pipeline(Readable.from(pieces()), sink);
+  await copyText(tx, table, columns, pieces());
+}
+
+/** Streams lines already in COPY text format (pieces of any size) into a table, on the transaction's connection. */
+export async function copyText(
+  tx: EntityManager,
+  table: string,
+  columns: readonly string[],
+  pieces: Iterable<string>,
+): Promise<void> {
+  const sink = connectionOf(tx)!.query(copyFrom(`COPY ${table} (${columns.join(', ')}) FROM STDIN`));
+  await pipeline(Readable.from(pieces), sink);
 }

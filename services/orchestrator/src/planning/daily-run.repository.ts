@@ -11,7 +11,7 @@ import {
   pastContactOf,
 } from './planner.repository';
 import { LiveScheduleFacts } from './usecases/decide-account';
-import { copyRows, supportsCopy } from './copy-rows';
+import { copyRows, copyText, supportsCopy } from './copy-rows';
 
 /** One account of a daily-run chunk with everything planning it needs, read in one statement. */
 export interface ChunkAccount {
@@ -229,30 +229,17 @@ export class DailyRunRepository {
 
   /**
    * The chunk's events into the service's outbox, in order, in the chunk's transaction: COPY on
-   * PostgreSQL (the outbox's own columns and headers, from `Outbox.statement`), its multi-row
-   * INSERT on PGlite.
+   * PostgreSQL (the outbox's own lines, `Outbox.copyText`), its multi-row INSERT on PGlite.
    */
-  async addEvents(tx: EntityManager, outbox: Outbox, schema: string, events: NewEvent<EventType>[]): Promise<void> {
+  async addEvents(tx: EntityManager, outbox: Outbox, events: readonly NewEvent<EventType>[]): Promise<void> {
     if (events.length === 0) return;
-    const { sql, params } = outbox.statement(tx, events, 1);
     if (!(await supportsCopy(tx))) {
+      const { sql, params } = outbox.statement(tx, [...events], 1);
       await tx.query(sql, params);
       return;
     }
-    const [ids, tenants, topics, keys, headers, payloads] = params as [
-      string[],
-      string[],
-      string[],
-      string[],
-      string[],
-      (Buffer | null)[],
-    ];
-    await copyRows(
-      tx,
-      `${schema}.outbox`,
-      ['event_id', 'tenant_id', 'topic', 'key', 'headers', 'payload'],
-      ids.map((id, i) => [id, tenants[i], topics[i], keys[i], headers[i], payloads[i]]),
-    );
+    const { table, columns } = outbox.copyTarget;
+    await copyText(tx, table, columns, outbox.copyText(tx, events));
   }
 
   /** New pending rows; a row whose step was already scheduled (or a live one) is left out. Returns the ids written. */

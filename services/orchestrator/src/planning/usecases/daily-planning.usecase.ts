@@ -17,8 +17,8 @@ export type DailyPlanningSummary = {
   /** Accounts this run's day had already planned (a re-run, or a run resumed after a crash). */
   alreadyPlanned: number;
   chunks: number;
-  /** Where the time went, summed over the chunks: reading, deciding in memory, writing. */
-  ms: { read: number; decide: number; write: number };
+  /** Where the time went, summed over the chunks: reading, deciding in memory, writing (and each kind of write). */
+  ms: Timings;
 } & Partial<Record<PlanResult | 'failed', number>>;
 
 /**
@@ -53,7 +53,7 @@ export class DailyPlanningUseCase {
       accounts: 0,
       alreadyPlanned: 0,
       chunks: 0,
-      ms: { read: 0, decide: 0, write: 0 },
+      ms: { read: 0, decide: 0, write: 0, writes: { ...NO_WRITES } },
     };
     const started = performance.now();
     let after = { tenantId: '', accountId: '' };
@@ -66,6 +66,7 @@ export class DailyPlanningUseCase {
       summary.ms.read += chunk.ms.read;
       summary.ms.decide += chunk.ms.decide;
       summary.ms.write += chunk.ms.write;
+      for (const kind of WRITE_KINDS) summary.ms.writes[kind] += chunk.ms.writes[kind];
       for (const [result, n] of Object.entries(chunk.results))
         summary[result as PlanResult] = (summary[result as PlanResult] ?? 0) + n;
       this.ctx.logger.info(
@@ -79,6 +80,7 @@ export class DailyPlanningUseCase {
           ms: Math.round(performance.now() - chunkStarted),
           readMs: chunk.ms.read,
           writeMs: chunk.ms.write,
+          writesMs: chunk.ms.writes,
           accountsSoFar: summary.accounts,
         },
         'daily planning chunk',
@@ -110,7 +112,7 @@ export class DailyPlanningUseCase {
       decisions: 0,
       scheduled: 0,
       results: {},
-      ms: { read: lap(), decide: 0, write: 0 },
+      ms: { read: lap(), decide: 0, write: 0, writes: { ...NO_WRITES } },
     };
     const last = accounts.at(-1)?.account;
     if (last) summary.last = { tenantId: last.tenant_id, accountId: last.account_id };
@@ -204,20 +206,27 @@ export class DailyPlanningUseCase {
     }
 
     summary.ms.decide = lap();
+    const started = mark;
+    const w = summary.ms.writes;
     await this.batch.cancelPending(tx, cancels, now);
+    w.cancel = lap();
     await this.batch.insertDecisions(tx, decisions, now, 'plan');
+    w.decisions = lap();
     const scheduleIds = await this.batch.insertSchedules(tx, schedules, now);
+    w.schedules = lap();
     const scheduledEvents = schedules.flatMap((row) => {
       const id = scheduleIds.get(row.decision_id);
       return id ? [contactScheduled(id, row, now)] : [];
     });
     // Each account's ContactDecision events precede its ContactScheduled (outbox order is publish order).
-    await this.batch.addEvents(tx, outbox, this.ctx.schema, [...decisionEvents, ...scheduledEvents]);
+    await this.batch.addEvents(tx, outbox, [...decisionEvents, ...scheduledEvents]);
+    w.events = lap();
     await this.batch.saveProgress(tx, updates, now);
     for (const { account, effects } of oneByOne) await this.planner.apply(tx, outbox, account, causedBy, now, effects);
+    w.progress = lap();
     summary.decisions = decisions.length;
     summary.scheduled = scheduledEvents.length;
-    summary.ms.write = lap();
+    summary.ms.write = Math.round(mark - started);
     return summary;
   }
 
@@ -236,6 +245,16 @@ export class DailyPlanningUseCase {
   }
 }
 
+const WRITE_KINDS = ['cancel', 'decisions', 'schedules', 'events', 'progress'] as const;
+const NO_WRITES = { cancel: 0, decisions: 0, schedules: 0, events: 0, progress: 0 };
+
+export interface Timings {
+  read: number;
+  decide: number;
+  write: number;
+  writes: Record<(typeof WRITE_KINDS)[number], number>;
+}
+
 interface RunState {
   readonly now: Date;
   readonly causedBy: string;
@@ -249,7 +268,7 @@ interface ChunkSummary {
   decisions: number;
   scheduled: number;
   results: Partial<Record<PlanResult | 'failed', number>>;
-  ms: { read: number; decide: number; write: number };
+  ms: Timings;
   last?: { tenantId: string; accountId: string };
 }
 

@@ -150,7 +150,17 @@ export function createOrchestratorService(deps: OrchestratorServiceDependencies 
           AgentQueueRpc,
           { provide: CHANNEL_PROVIDERS, useValue: channels },
           { provide: PlanAccountUseCase, useValue: planner },
-          { provide: DAILY_PLANNING, useValue: new DailyPlanningUseCase(ctx, repo, planner) },
+          {
+            provide: DAILY_PLANNING,
+            useValue: new DailyPlanningUseCase(
+              ctx,
+              repo,
+              planner,
+              config.planningChunk,
+              undefined,
+              config.planningLanes,
+            ),
+          },
           { provide: DAILY_PLANNING_CHECK_MS, useValue: config.planningCheckMs },
           DailyPlanningScheduler,
           { provide: DISPATCH, useValue: dispatcher },

@@ -11,7 +11,7 @@ import {
   pastContactOf,
 } from './planner.repository';
 import { LiveScheduleFacts } from './usecases/decide-account';
-import { copyRows, copyText, supportsCopy } from './copy-rows';
+import { arrayOf, copyRows, copyText, supportsCopy } from './copy-rows';
 
 /** One account of a daily-run chunk with everything planning it needs, read in one statement. */
 export interface ChunkAccount {
@@ -154,7 +154,12 @@ export class DailyRunRepository {
       `UPDATE contact_schedule s SET status = 'cancelled', cancel_reason = u.reason, updated_at = $4
          FROM unnest($1::text[], $2::text[], $3::text[]) AS u(tenant_id, account_id, reason)
         WHERE s.tenant_id = u.tenant_id AND s.account_id = u.account_id AND s.status = 'pending'`,
-      [cancels.map((c) => c.tenantId), cancels.map((c) => c.accountId), cancels.map((c) => c.reason), at],
+      [
+        arrayOf(cancels, (c) => c.tenantId),
+        arrayOf(cancels, (c) => c.accountId),
+        arrayOf(cancels, (c) => c.reason),
+        at,
+      ],
     );
   }
 
@@ -260,18 +265,18 @@ export class DailyRunRepository {
                 template, fallback, due_at)
        ON CONFLICT DO NOTHING RETURNING id, decision_id`,
       [
-        rows.map((r) => r.tenant_id),
-        rows.map((r) => r.account_id),
-        rows.map((r) => r.debtor_id),
-        rows.map((r) => r.decision_id),
-        rows.map((r) => r.strategy_id),
-        rows.map((r) => r.strategy_version),
-        rows.map((r) => r.arm_id),
-        rows.map((r) => r.step_id),
-        rows.map((r) => r.channel),
-        rows.map((r) => r.template),
-        rows.map((r) => r.fallback),
-        rows.map((r) => r.due_at),
+        arrayOf(rows, (r) => r.tenant_id),
+        arrayOf(rows, (r) => r.account_id),
+        arrayOf(rows, (r) => r.debtor_id),
+        arrayOf(rows, (r) => r.decision_id),
+        arrayOf(rows, (r) => r.strategy_id),
+        arrayOf(rows, (r) => r.strategy_version),
+        arrayOf(rows, (r) => r.arm_id),
+        arrayOf(rows, (r) => r.step_id),
+        arrayOf(rows, (r) => r.channel),
+        arrayOf(rows, (r) => r.template),
+        arrayOf(rows, (r) => r.fallback),
+        arrayOf(rows, (r) => r.due_at),
         at,
       ],
     )) as { id: string; decision_id: string }[];
@@ -301,18 +306,18 @@ export class DailyRunRepository {
                steps_failed, escalated, referred_to_legal)
        WHERE a.tenant_id = u.tenant_id AND a.account_id = u.account_id`,
       [
-        updates.map((u) => u.tenantId),
-        updates.map((u) => u.accountId),
-        updates.map((u) => u.plannedOn),
-        updates.map((u) => p(u) !== null),
-        updates.map((u) => p(u)?.strategyId ?? null),
-        updates.map((u) => p(u)?.strategyVersion ?? null),
-        updates.map((u) => p(u)?.armId ?? null),
-        updates.map((u) => p(u)?.enteredOn ?? null),
-        updates.map((u) => arrayLiteral(p(u)?.stepsDone ?? [])),
-        updates.map((u) => arrayLiteral(p(u)?.stepsFailed ?? [])),
-        updates.map((u) => p(u)?.escalated ?? false),
-        updates.map((u) => p(u)?.referredToLegal ?? false),
+        arrayOf(updates, (u) => u.tenantId),
+        arrayOf(updates, (u) => u.accountId),
+        arrayOf(updates, (u) => u.plannedOn),
+        arrayOf(updates, (u) => p(u) !== null),
+        arrayOf(updates, (u) => p(u)?.strategyId ?? null),
+        arrayOf(updates, (u) => p(u)?.strategyVersion ?? null),
+        arrayOf(updates, (u) => p(u)?.armId ?? null),
+        arrayOf(updates, (u) => p(u)?.enteredOn ?? null),
+        arrayOf(updates, (u) => arrayLiteral(p(u)?.stepsDone ?? [])),
+        arrayOf(updates, (u) => arrayLiteral(p(u)?.stepsFailed ?? [])),
+        arrayOf(updates, (u) => p(u)?.escalated ?? false),
+        arrayOf(updates, (u) => p(u)?.referredToLegal ?? false),
         at,
       ],
     );

@@ -22,12 +22,15 @@ const strategy = {
   stopConditions: ['payment'],
 };
 
-/** Fails writing the second chunk, as a process dying mid-run would leave it. */
+/**
+ * Fails writing the second chunk (the one with acct-3, in chunks of two), as a process dying
+ * mid-run would leave it. Known by its accounts, not by call order: the run writes one chunk
+ * while it reads and decides the next.
+ */
 class CrashingOnSecondChunk extends DailyRunRepository {
-  private chunks = 0;
   override async saveProgress(tx: EntityManager, updates: readonly ProgressUpdate[], at: Date): Promise<void> {
     await super.saveProgress(tx, updates, at);
-    if (++this.chunks === 2) throw new Error('the process died');
+    if (updates.some((u) => u.accountId === 'acct-3')) throw new Error('the process died');
   }
 }
 
@@ -77,9 +80,10 @@ describe('the batched daily planning run (real PostgreSQL)', () => {
   it('resumes after a crash mid-run and plans each account once a day, however often it runs', async () => {
     const planner = sut.app.app.get(PlanAccountUseCase);
     const run = (batch = new DailyRunRepository()) =>
-      new DailyPlanningUseCase(sut.context, new PlannerRepository(), planner, 2, batch).run();
+      new DailyPlanningUseCase(sut.context, new PlannerRepository(), planner, 2, batch, 2).run();
 
-    // Chunks of two: the first commits, the second dies and rolls back.
+    // Chunks of two, two in flight: the first commits, the second dies and rolls back, and the
+    // third (read and written meanwhile) does not commit after it.
     await expect(run(new CrashingOnSecondChunk())).rejects.toThrow('the process died');
     expect(await written()).toEqual({ schedules: 2, decisions: 2, events: 4 });
 

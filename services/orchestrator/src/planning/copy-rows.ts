@@ -10,7 +10,8 @@ const SPECIAL = /[\\\t\n\r]/;
 const escapeText = (v: string) =>
   SPECIAL.test(v) ? v.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r') : v;
 
-function encode(v: CopyValue): string {
+/** One value in COPY text format (`\\N` for null). */
+export function copyValue(v: CopyValue): string {
   if (v === null) return '\\N';
   if (v instanceof Date) return v.toISOString();
   if (Buffer.isBuffer(v)) return `\\\\x${v.toString('hex')}`;
@@ -49,7 +50,7 @@ export async function copyRows(
   function* pieces() {
     let buffer = '';
     for (const row of rows) {
-      buffer += `${row.map(encode).join('\t')}\n`;
+      buffer += `${row.map(copyValue).join('\t')}\n`;
       if (buffer.length > 1 << 16) {
         yield buffer;
         buffer = '';

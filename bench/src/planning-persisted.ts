@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Client } from 'pg';
@@ -277,9 +279,13 @@ export async function persistedPlanningRun(accounts: number, runs: number): Prom
         progress(`seeded in ${seedSeconds.toFixed(1)}s; the service's daily planning run`);
 
         const job = sut.app.app.get<DailyPlanningUseCase>(DAILY_PLANNING);
+        const profiler = await startProfile();
         t = process.hrtime.bigint();
+        const cpu = process.cpuUsage();
         const summary: DailyPlanningSummary = await job.run();
         const seconds = Number(process.hrtime.bigint() - t) / 1e9;
+        const { user, system } = process.cpuUsage(cpu);
+        await profiler?.();
         const rows = await written(client, sut.tenant);
         progress(`planned in ${seconds.toFixed(1)}s: ${JSON.stringify(rows)}; the same run again (same day)`);
 
@@ -311,6 +317,8 @@ export async function persistedPlanningRun(accounts: number, runs: number): Prom
           accounts,
           chunk: 10_000,
           accountsPerSecond: Math.round(accounts / seconds),
+          // The service's own CPU time (this process): less distorted by a busy machine than the wall clock.
+          processCpuSeconds: Number(((user + system) / 1e6).toFixed(2)),
           ...rows,
           results,
           chunks: counts.chunks,
@@ -329,6 +337,25 @@ export async function persistedPlanningRun(accounts: number, runs: number): Prom
   } finally {
     await infra.stop();
   }
+}
+
+/**
+ * BENCH_CPU_PROFILE=<file.cpuprofile>: a V8 CPU profile of the service's daily run alone (not the
+ * seeding, the re-run or the raw engine), for chrome://inspect or any .cpuprofile viewer.
+ */
+async function startProfile(): Promise<(() => Promise<void>) | undefined> {
+  const file = process.env.BENCH_CPU_PROFILE;
+  if (!file) return undefined;
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return async () => {
+    const { profile } = await session.post('Profiler.stop');
+    await writeFile(file, JSON.stringify(profile));
+    session.disconnect();
+    progress(`CPU profile of the daily run written to ${file}`);
+  };
 }
 
 function splitResults(summary: DailyPlanningSummary): { results: Record<string, number>; chunks: number } {

@@ -253,6 +253,16 @@ export function encodePayload<T extends EventType>(type: T, payload: EventPayloa
   return (EVENTS[type].codec as PayloadCodec<EventPayload<T>>).encode(payload).finish();
 }
 
+/**
+ * An encoder for many payloads in a row (a batch): one protobuf writer reused, so its buffer is
+ * grown once instead of for every message. The bytes returned are the caller's own.
+ */
+export function payloadEncoder(): <T extends EventType>(type: T, payload: EventPayload<T>) => Uint8Array {
+  const writer = new BinaryWriter();
+  return (type, payload) =>
+    (EVENTS[type].codec as PayloadCodec<EventPayload<typeof type>>).encode(payload, writer).finish();
+}
+
 export function decodePayload<T extends EventType>(type: T, bytes: Uint8Array): EventPayload<T> {
   return (EVENTS[type].codec as PayloadCodec<EventPayload<T>>).decode(bytes);
 }

@@ -17,6 +17,7 @@ import { OrchestratorAgentQueues1763900007100 } from './migrations/1763900007100
 import { OrchestratorReplies1763900007110 } from './migrations/1763900007110-orchestrator-replies';
 import { OrchestratorDailyRun1763900008200 } from './migrations/1763900008200-orchestrator-daily-run';
 import { OrchestratorContactBudgets1763900008600 } from './migrations/1763900008600-orchestrator-contact-budgets';
+import { OrchestratorSchedulePartialIndexes1763900009200 } from './migrations/1763900009200-orchestrator-schedule-partial-indexes';
 import { ContactBudgetGate } from './strategies/contact-budget.gate';
 import { AgentQueueRestController } from './agents/agent-queue.controller';
 import { AgentQueueGrpcController } from './agents/agent-queue.grpc';
@@ -93,6 +94,7 @@ export function createOrchestratorService(deps: OrchestratorServiceDependencies 
       OrchestratorDailyRun1763900008200,
       OrchestratorChannelWork1763900008300,
       OrchestratorContactBudgets1763900008600,
+      OrchestratorSchedulePartialIndexes1763900009200,
     ],
     module: (ctx) => {
       const config = loadPlannerConfig();
@@ -148,7 +150,17 @@ export function createOrchestratorService(deps: OrchestratorServiceDependencies 
           AgentQueueRpc,
           { provide: CHANNEL_PROVIDERS, useValue: channels },
           { provide: PlanAccountUseCase, useValue: planner },
-          { provide: DAILY_PLANNING, useValue: new DailyPlanningUseCase(ctx, repo, planner) },
+          {
+            provide: DAILY_PLANNING,
+            useValue: new DailyPlanningUseCase(
+              ctx,
+              repo,
+              planner,
+              config.planningChunk,
+              undefined,
+              config.planningLanes,
+            ),
+          },
           { provide: DAILY_PLANNING_CHECK_MS, useValue: config.planningCheckMs },
           DailyPlanningScheduler,
           { provide: DISPATCH, useValue: dispatcher },

@@ -11,7 +11,7 @@ import {
   pastContactOf,
 } from './planner.repository';
 import { LiveScheduleFacts } from './usecases/decide-account';
-import { copyRows, supportsCopy } from './copy-rows';
+import { arrayOf, copyText, copyValue, supportsCopy } from './copy-rows';
 
 /** One account of a daily-run chunk with everything planning it needs, read in one statement. */
 export interface ChunkAccount {
@@ -154,7 +154,12 @@ export class DailyRunRepository {
       `UPDATE contact_schedule s SET status = 'cancelled', cancel_reason = u.reason, updated_at = $4
          FROM unnest($1::text[], $2::text[], $3::text[]) AS u(tenant_id, account_id, reason)
         WHERE s.tenant_id = u.tenant_id AND s.account_id = u.account_id AND s.status = 'pending'`,
-      [cancels.map((c) => c.tenantId), cancels.map((c) => c.accountId), cancels.map((c) => c.reason), at],
+      [
+        arrayOf(cancels, (c) => c.tenantId),
+        arrayOf(cancels, (c) => c.accountId),
+        arrayOf(cancels, (c) => c.reason),
+        at,
+      ],
     );
   }
 
@@ -167,7 +172,30 @@ export class DailyRunRepository {
   ): Promise<void> {
     if (decisions.length === 0) return;
     if (await supportsCopy(tx)) {
-      await copyRows(
+      // Straight into COPY text: the values alike on every row are formatted once.
+      const decided = decidedAt.toISOString();
+      const causes = new Map<string, string>();
+      const cause = (c: string) => {
+        let v = causes.get(c);
+        if (v === undefined) causes.set(c, (v = copyValue(c)));
+        return v;
+      };
+      function* lines() {
+        let piece = '';
+        for (const d of decisions) {
+          piece += `${copyValue(d.tenantId)}\t${d.id}\t${copyValue(d.accountId)}\t${d.channel}\t${d.allowed}\t${copyValue(
+            d.reasons,
+          )}\t${decided}\t${cause(d.causedBy)}\t${copyValue(d.nextPermittedAt)}\t${d.contactAt.toISOString()}\t${stage}\t${copyValue(
+            d.armId,
+          )}\n`;
+          if (piece.length > 1 << 16) {
+            yield piece;
+            piece = '';
+          }
+        }
+        if (piece) yield piece;
+      }
+      await copyText(
         tx,
         'contact_decision',
         [
@@ -184,20 +212,7 @@ export class DailyRunRepository {
           'stage',
           'arm_id',
         ],
-        decisions.map((d) => [
-          d.tenantId,
-          d.id,
-          d.accountId,
-          d.channel,
-          d.allowed,
-          d.reasons,
-          decidedAt,
-          d.causedBy,
-          d.nextPermittedAt,
-          d.contactAt,
-          stage,
-          d.armId,
-        ]),
+        lines(),
       );
       return;
     }
@@ -229,30 +244,17 @@ export class DailyRunRepository {
 
   /**
    * The chunk's events into the service's outbox, in order, in the chunk's transaction: COPY on
-   * PostgreSQL (the outbox's own columns and headers, from `Outbox.statement`), its multi-row
-   * INSERT on PGlite.
+   * PostgreSQL (the outbox's own lines, `Outbox.copyText`), its multi-row INSERT on PGlite.
    */
-  async addEvents(tx: EntityManager, outbox: Outbox, schema: string, events: NewEvent<EventType>[]): Promise<void> {
+  async addEvents(tx: EntityManager, outbox: Outbox, events: readonly NewEvent<EventType>[]): Promise<void> {
     if (events.length === 0) return;
-    const { sql, params } = outbox.statement(tx, events, 1);
     if (!(await supportsCopy(tx))) {
+      const { sql, params } = outbox.statement(tx, [...events], 1);
       await tx.query(sql, params);
       return;
     }
-    const [ids, tenants, topics, keys, headers, payloads] = params as [
-      string[],
-      string[],
-      string[],
-      string[],
-      string[],
-      (Buffer | null)[],
-    ];
-    await copyRows(
-      tx,
-      `${schema}.outbox`,
-      ['event_id', 'tenant_id', 'topic', 'key', 'headers', 'payload'],
-      ids.map((id, i) => [id, tenants[i], topics[i], keys[i], headers[i], payloads[i]]),
-    );
+    const { table, columns } = outbox.copyTarget;
+    await copyText(tx, table, columns, outbox.copyText(tx, events));
   }
 
   /** New pending rows; a row whose step was already scheduled (or a live one) is left out. Returns the ids written. */
@@ -273,18 +275,18 @@ export class DailyRunRepository {
                 template, fallback, due_at)
        ON CONFLICT DO NOTHING RETURNING id, decision_id`,
       [
-        rows.map((r) => r.tenant_id),
-        rows.map((r) => r.account_id),
-        rows.map((r) => r.debtor_id),
-        rows.map((r) => r.decision_id),
-        rows.map((r) => r.strategy_id),
-        rows.map((r) => r.strategy_version),
-        rows.map((r) => r.arm_id),
-        rows.map((r) => r.step_id),
-        rows.map((r) => r.channel),
-        rows.map((r) => r.template),
-        rows.map((r) => r.fallback),
-        rows.map((r) => r.due_at),
+        arrayOf(rows, (r) => r.tenant_id),
+        arrayOf(rows, (r) => r.account_id),
+        arrayOf(rows, (r) => r.debtor_id),
+        arrayOf(rows, (r) => r.decision_id),
+        arrayOf(rows, (r) => r.strategy_id),
+        arrayOf(rows, (r) => r.strategy_version),
+        arrayOf(rows, (r) => r.arm_id),
+        arrayOf(rows, (r) => r.step_id),
+        arrayOf(rows, (r) => r.channel),
+        arrayOf(rows, (r) => r.template),
+        arrayOf(rows, (r) => r.fallback),
+        arrayOf(rows, (r) => r.due_at),
         at,
       ],
     )) as { id: string; decision_id: string }[];
@@ -314,18 +316,18 @@ export class DailyRunRepository {
                steps_failed, escalated, referred_to_legal)
        WHERE a.tenant_id = u.tenant_id AND a.account_id = u.account_id`,
       [
-        updates.map((u) => u.tenantId),
-        updates.map((u) => u.accountId),
-        updates.map((u) => u.plannedOn),
-        updates.map((u) => p(u) !== null),
-        updates.map((u) => p(u)?.strategyId ?? null),
-        updates.map((u) => p(u)?.strategyVersion ?? null),
-        updates.map((u) => p(u)?.armId ?? null),
-        updates.map((u) => p(u)?.enteredOn ?? null),
-        updates.map((u) => arrayLiteral(p(u)?.stepsDone ?? [])),
-        updates.map((u) => arrayLiteral(p(u)?.stepsFailed ?? [])),
-        updates.map((u) => p(u)?.escalated ?? false),
-        updates.map((u) => p(u)?.referredToLegal ?? false),
+        arrayOf(updates, (u) => u.tenantId),
+        arrayOf(updates, (u) => u.accountId),
+        arrayOf(updates, (u) => u.plannedOn),
+        arrayOf(updates, (u) => p(u) !== null),
+        arrayOf(updates, (u) => p(u)?.strategyId ?? null),
+        arrayOf(updates, (u) => p(u)?.strategyVersion ?? null),
+        arrayOf(updates, (u) => p(u)?.armId ?? null),
+        arrayOf(updates, (u) => p(u)?.enteredOn ?? null),
+        arrayOf(updates, (u) => arrayLiteral(p(u)?.stepsDone ?? [])),
+        arrayOf(updates, (u) => arrayLiteral(p(u)?.stepsFailed ?? [])),
+        arrayOf(updates, (u) => p(u)?.escalated ?? false),
+        arrayOf(updates, (u) => p(u)?.referredToLegal ?? false),
         at,
       ],
     );

@@ -276,10 +276,7 @@ export class PlannerRepository {
     return inserted?.id;
   }
 
-  /**
-   * An audit row; its id and arm. The arm is the one given (null: none), or, when not given
-   * (`undefined`, a decision at send time), the account's current arm.
-   */
+  /** An audit row; its id and arm (the one given; '' or null: none). */
   async insertDecision(
     tx: EntityManager,
     d: {
@@ -293,16 +290,14 @@ export class PlannerRepository {
       nextPermittedAt: Date | null;
       contactAt: Date | null;
       stage: 'plan' | 'send';
-      armId?: string | null;
+      armId: string | null;
     },
   ): Promise<{ id: string; armId: string | null }> {
     const [row] = (await tx.query(
       `INSERT INTO contact_decision (tenant_id, account_id, channel, allowed, reasons, decided_at, caused_by_event,
          next_permitted_at, contact_at, stage, arm_id)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,
-               CASE WHEN $12::boolean
-                    THEN (SELECT arm_id FROM planner_account WHERE tenant_id = $1 AND account_id = $2)
-                    ELSE $11::text END)
+               $11)
        RETURNING id, arm_id`,
       [
         d.tenantId,
@@ -316,7 +311,6 @@ export class PlannerRepository {
         d.contactAt,
         d.stage,
         d.armId || null,
-        d.armId === undefined,
       ],
     )) as { id: string; arm_id: string | null }[];
     return { id: row.id, armId: row.arm_id };

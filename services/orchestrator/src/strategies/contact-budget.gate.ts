@@ -10,23 +10,21 @@ const DAY_MS = 86_400_000;
  * competes again at the next run; the planner may meanwhile move the account to a later step.
  */
 export class ContactBudgetGate {
+  /**
+   * The arms' budgets of each strategy version seen (null: none), by tenant, strategy and version.
+   * A version is never changed once written (a change is a new version), so what a version says
+   * is read once, not on every pass of the dispatcher.
+   */
+  private readonly versions = new Map<string, ReadonlyMap<string, ContactBudget> | null>();
+
   constructor(private readonly dataSource: DataSource) {}
 
   /** Ids of due rows (`pending`, `due_at <= now`) to leave for a later run; `exclude` ids are not candidates. */
   async heldBack(now: Date, exclude: ReadonlySet<string>): Promise<Set<string>> {
-    const budgeted = (await this.dataSource.query(
-      `SELECT DISTINCT ON (tenant_id, strategy_id) tenant_id, strategy_id, document FROM strategy_version
-        WHERE document @> '{"arms":[{"contactBudget":{}}]}'::jsonb
-        ORDER BY tenant_id, strategy_id, version DESC`,
-    )) as { tenant_id: string; strategy_id: string; document: StrategyDocument }[];
-    const budgets = new Map<string, ContactBudget>();
-    for (const s of budgeted)
-      for (const arm of s.document.arms)
-        if (arm.contactBudget) budgets.set(key(s.tenant_id, s.strategy_id, arm.id), arm.contactBudget);
+    const budgets = await this.budgets();
     if (budgets.size === 0) return new Set();
-
+    const tenants = [...new Set([...budgets.values()].map((b) => b.tenantId))];
     const dayStart = new Date(Math.floor(now.getTime() / DAY_MS) * DAY_MS);
-    const tenants = [...new Set(budgeted.map((s) => s.tenant_id))];
     const [due, used] = await Promise.all([
       this.dataSource.query(
         `SELECT s.tenant_id, s.id, s.strategy_id, s.arm_id, s.due_at, a.currency, a.score_priority, a.days_past_due
@@ -67,9 +65,46 @@ export class ContactBudgetGate {
           daysPastDue: r.days_past_due,
           dueAt: new Date(r.due_at).getTime(),
         })),
-      (strategyKey, armId) => budgets.get(`${strategyKey}\u0000${armId}`),
+      (strategyKey, armId) => budgets.get(`${strategyKey}\u0000${armId}`)?.budget,
       (strategyKey, armId) => usedBy.get(`${strategyKey}\u0000${armId}`) ?? 0,
     );
+  }
+
+  /**
+   * The budget of every arm, by tenant, strategy and arm: from each strategy's latest version that
+   * has budgets. One look at the versions' keys per call; documents only of versions not seen yet.
+   */
+  private async budgets(): Promise<Map<string, { tenantId: string; budget: ContactBudget }>> {
+    const all = (await this.dataSource.query(
+      `SELECT tenant_id, strategy_id, version FROM strategy_version ORDER BY tenant_id, strategy_id, version DESC`,
+    )) as { tenant_id: string; strategy_id: string; version: number }[];
+    const unseen = all.filter((v) => !this.versions.has(key(v.tenant_id, v.strategy_id, String(v.version))));
+    if (unseen.length > 0) {
+      const documents = (await this.dataSource.query(
+        `SELECT s.tenant_id, s.strategy_id, s.version, s.document FROM strategy_version s
+           JOIN unnest($1::text[], $2::text[], $3::int[]) AS u(tenant_id, strategy_id, version)
+             ON s.tenant_id = u.tenant_id AND s.strategy_id = u.strategy_id AND s.version = u.version`,
+        [unseen.map((v) => v.tenant_id), unseen.map((v) => v.strategy_id), unseen.map((v) => v.version)],
+      )) as { tenant_id: string; strategy_id: string; version: number; document: StrategyDocument }[];
+      for (const d of documents) {
+        const arms = new Map<string, ContactBudget>();
+        for (const arm of d.document.arms ?? []) if (arm.contactBudget) arms.set(arm.id, arm.contactBudget);
+        this.versions.set(key(d.tenant_id, d.strategy_id, String(d.version)), arms.size > 0 ? arms : null);
+      }
+    }
+    const budgets = new Map<string, { tenantId: string; budget: ContactBudget }>();
+    const done = new Set<string>();
+    // Newest first: the first version of a strategy with budgets is the one that counts.
+    for (const v of all) {
+      const strategy = `${v.tenant_id}\u0000${v.strategy_id}`;
+      if (done.has(strategy)) continue;
+      const arms = this.versions.get(key(v.tenant_id, v.strategy_id, String(v.version)));
+      if (!arms) continue;
+      done.add(strategy);
+      for (const [armId, budget] of arms)
+        budgets.set(key(v.tenant_id, v.strategy_id, armId), { tenantId: v.tenant_id, budget });
+    }
+    return budgets;
   }
 }
 

@@ -1,4 +1,5 @@
 import { EntityManager } from 'typeorm';
+import { decodePayload } from '@collections/contracts';
 import { ServiceUnderTest, startServiceUnderTest } from '@collections/testing';
 import { createOrchestratorService } from '../../src/orchestrator.service';
 import { DailyRunRepository, ProgressUpdate } from '../../src/planning/daily-run.repository';
@@ -22,12 +23,15 @@ const strategy = {
   stopConditions: ['payment'],
 };
 
-/** Fails writing the second chunk, as a process dying mid-run would leave it. */
+/**
+ * Fails writing the second chunk (the one with acct-3, in chunks of two), as a process dying
+ * mid-run would leave it. Known by its accounts, not by call order: the run writes one chunk
+ * while it reads and decides the next.
+ */
 class CrashingOnSecondChunk extends DailyRunRepository {
-  private chunks = 0;
   override async saveProgress(tx: EntityManager, updates: readonly ProgressUpdate[], at: Date): Promise<void> {
     await super.saveProgress(tx, updates, at);
-    if (++this.chunks === 2) throw new Error('the process died');
+    if (updates.some((u) => u.accountId === 'acct-3')) throw new Error('the process died');
   }
 }
 
@@ -77,9 +81,10 @@ describe('the batched daily planning run (real PostgreSQL)', () => {
   it('resumes after a crash mid-run and plans each account once a day, however often it runs', async () => {
     const planner = sut.app.app.get(PlanAccountUseCase);
     const run = (batch = new DailyRunRepository()) =>
-      new DailyPlanningUseCase(sut.context, new PlannerRepository(), planner, 2, batch).run();
+      new DailyPlanningUseCase(sut.context, new PlannerRepository(), planner, 2, batch, 2).run();
 
-    // Chunks of two: the first commits, the second dies and rolls back.
+    // Chunks of two, two in flight: the first commits, the second dies and rolls back, and the
+    // third (read and written meanwhile) does not commit after it.
     await expect(run(new CrashingOnSecondChunk())).rejects.toThrow('the process died');
     expect(await written()).toEqual({ schedules: 2, decisions: 2, events: 4 });
 
@@ -100,6 +105,40 @@ describe('the batched daily planning run (real PostgreSQL)', () => {
       })),
     );
     expect(await written()).toEqual({ schedules: 5, decisions: 5, events: 10 });
+
+    // What COPY wrote reads back as written: the audit row, and its event with its envelope.
+    const [decision] = (await sut.dataSource.query(
+      `SELECT id, allowed, reasons, stage, arm_id, caused_by_event FROM contact_decision
+        WHERE tenant_id = $1 AND account_id = 'acct-3'`,
+      [sut.tenant],
+    )) as { id: string; allowed: boolean; reasons: string[]; stage: string; arm_id: string; caused_by_event: string }[];
+    expect(decision).toMatchObject({ allowed: true, reasons: [], stage: 'plan', arm_id: 'champion' });
+    expect(decision.caused_by_event).toMatch(/^daily-run:2026-03-11T12$/);
+    const events = (await sut.dataSource.query(
+      `SELECT key, headers, payload FROM outbox WHERE tenant_id = $1 AND key = 'acct-3' ORDER BY id`,
+      [sut.tenant],
+    )) as { key: string; headers: Record<string, string>; payload: Buffer }[];
+    expect(events.map((e) => e.headers.ce_type)).toEqual([
+      'collections.orchestrator.v1.ContactDecision',
+      'collections.orchestrator.v1.ContactScheduled',
+    ]);
+    expect(events[0].headers).toMatchObject({
+      ce_tenantid: sut.tenant,
+      ce_subject: 'acct-3',
+      ce_time: NOW.toISOString(),
+      'content-type': 'application/protobuf',
+    });
+    expect(decodePayload('collections.orchestrator.v1.ContactDecision', events[0].payload)).toMatchObject({
+      decisionId: decision.id,
+      accountId: 'acct-3',
+      allowed: true,
+      armId: 'champion',
+    });
+    expect(decodePayload('collections.orchestrator.v1.ContactScheduled', events[1].payload)).toMatchObject({
+      decisionId: decision.id,
+      accountId: 'acct-3',
+      stepId: 'd-1',
+    });
 
     // The same day again: nothing new.
     expect(await run()).toMatchObject({ accounts: 5, alreadyPlanned: 5 });

@@ -175,6 +175,8 @@ export class DispatchDueContactsUseCase {
         now,
         verdict,
         stage: 'send',
+        // The row carries its arm (the account's, as planned; the plan above left it unchanged): no look-up.
+        armId: current.arm_id,
       });
       if (!verdict.allowed) {
         if (verdict.nextPermittedAt) {

@@ -5,7 +5,7 @@ import { EntityManager } from 'typeorm';
 import { EventType } from '@collections/contracts';
 import { NewEvent } from '@collections/messaging';
 import { localDate } from '@collections/platform';
-import { HourlyClockScheduler, SERVICE_CONTEXT, ServiceContext } from '@collections/runtime';
+import { HourlyClockScheduler, SERVICE_CONTEXT, ServiceContext, allowsNamedStatements } from '@collections/runtime';
 import { ChunkAccount, DailyRunRepository, DecisionInsert, ProgressUpdate } from '../daily-run.repository';
 import { ActiveStrategy, PlannerRepository, ScheduleRow } from '../planner.repository';
 import { AccountPlan, PlanEffect, PlanResult, decideAccount } from './decide-account';
@@ -17,8 +17,8 @@ export type DailyPlanningSummary = {
   /** Accounts this run's day had already planned (a re-run, or a run resumed after a crash). */
   alreadyPlanned: number;
   chunks: number;
-  /** Where the time went, summed over the chunks: reading, deciding in memory, writing. */
-  ms: { read: number; decide: number; write: number };
+  /** Where the time went, summed over the chunks: reading, deciding in memory, writing (and each kind of write). */
+  ms: Timings;
 } & Partial<Record<PlanResult | 'failed', number>>;
 
 /**
@@ -39,6 +39,7 @@ export class DailyPlanningUseCase {
     private readonly planner: PlanAccountUseCase,
     private readonly chunkSize = 10_000,
     private readonly batch = new DailyRunRepository(),
+    private readonly lanes = 1,
   ) {}
 
   async run(): Promise<DailyPlanningSummary> {
@@ -53,47 +54,88 @@ export class DailyPlanningUseCase {
       accounts: 0,
       alreadyPlanned: 0,
       chunks: 0,
-      ms: { read: 0, decide: 0, write: 0 },
+      ms: { read: 0, decide: 0, write: 0, writes: { ...NO_WRITES } },
     };
     const started = performance.now();
-    let after = { tenantId: '', accountId: '' };
-    for (;;) {
-      const chunkStarted = performance.now();
-      const chunk = await this.ctx.dataSource.transaction((tx) => this.planChunk(tx, run, after));
-      summary.chunks += 1;
-      summary.accounts += chunk.read;
-      summary.alreadyPlanned += chunk.alreadyPlanned;
-      summary.ms.read += chunk.ms.read;
-      summary.ms.decide += chunk.ms.decide;
-      summary.ms.write += chunk.ms.write;
-      for (const [result, n] of Object.entries(chunk.results))
-        summary[result as PlanResult] = (summary[result as PlanResult] ?? 0) + n;
-      this.ctx.logger.info(
-        {
-          chunk: summary.chunks,
-          accounts: chunk.read,
-          alreadyPlanned: chunk.alreadyPlanned,
-          decisions: chunk.decisions,
-          scheduled: chunk.scheduled,
-          results: chunk.results,
-          ms: Math.round(performance.now() - chunkStarted),
-          readMs: chunk.ms.read,
-          writeMs: chunk.ms.write,
-          accountsSoFar: summary.accounts,
-        },
-        'daily planning chunk',
-      );
-      if (!chunk.last || chunk.read < this.chunkSize) break;
-      after = chunk.last;
-    }
+    // Chunks are read one after another in key order (each read gives the next one's start). With
+    // two lanes (ORCHESTRATOR_PLANNING_LANES), while one chunk is written the next is read and
+    // decided on a second connection, so the process and the database work at the same time.
+    // Commits stay in key order: a chunk commits only once the one before it has, so a failure
+    // leaves a prefix of the run committed, as a one-by-one run would. PGlite (embedded mode) has
+    // one session for every connection: one lane.
+    const lanes = allowsNamedStatements(this.ctx.dataSource) ? this.lanes : 1;
+    let next: Promise<Key | null> = Promise.resolve({ tenantId: '', accountId: '' });
+    let previousCommit: Promise<void> = Promise.resolve();
+    let failure: { error: unknown } | undefined;
+    const lane = async (): Promise<void> => {
+      for (;;) {
+        // Take the next chunk's place in line (synchronously, so no two lanes take the same one).
+        const start = next;
+        const read = settable<Key | null>();
+        next = read.promise;
+        const waitFor = previousCommit;
+        const commit = settable<void>();
+        previousCommit = commit.promise;
+        let chunk: ChunkSummary;
+        const chunkStarted = performance.now();
+        try {
+          const after = await start;
+          if (after === null || failure) {
+            read.resolve(null);
+            commit.resolve();
+            return;
+          }
+          chunk = await this.ctx.dataSource.transaction(async (tx) => {
+            const result = await this.planChunk(tx, run, after, (last) => read.resolve(last));
+            await waitFor;
+            return result;
+          });
+        } catch (error) {
+          failure ??= { error };
+          read.reject(error);
+          commit.reject(error);
+          return;
+        }
+        commit.resolve();
+        summary.chunks += 1;
+        summary.accounts += chunk.read;
+        summary.alreadyPlanned += chunk.alreadyPlanned;
+        summary.ms.read += chunk.ms.read;
+        summary.ms.decide += chunk.ms.decide;
+        summary.ms.write += chunk.ms.write;
+        for (const kind of WRITE_KINDS) summary.ms.writes[kind] += chunk.ms.writes[kind];
+        for (const [result, n] of Object.entries(chunk.results))
+          summary[result as PlanResult] = (summary[result as PlanResult] ?? 0) + n;
+        this.ctx.logger.info(
+          {
+            chunk: summary.chunks,
+            accounts: chunk.read,
+            alreadyPlanned: chunk.alreadyPlanned,
+            decisions: chunk.decisions,
+            scheduled: chunk.scheduled,
+            results: chunk.results,
+            ms: Math.round(performance.now() - chunkStarted),
+            readMs: chunk.ms.read,
+            writeMs: chunk.ms.write,
+            writesMs: chunk.ms.writes,
+            accountsSoFar: summary.accounts,
+          },
+          'daily planning chunk',
+        );
+      }
+    };
+    await Promise.all(Array.from({ length: lanes }, lane));
+    if (failure) throw failure.error;
     this.ctx.logger.info({ ...summary, ms: Math.round(performance.now() - started) }, 'daily planning run finished');
     return summary;
   }
 
+  /** Plans one chunk in `tx`; `onRead` hears the next chunk's start (null: this one is the last) as soon as it is read. */
   private async planChunk(
     tx: EntityManager,
     run: RunState,
-    after: { tenantId: string; accountId: string },
+    after: Key,
+    onRead: (next: Key | null) => void,
   ): Promise<ChunkSummary> {
     const { now, causedBy } = run;
     const outbox = this.ctx.backbone.outbox;
@@ -110,10 +152,10 @@ export class DailyPlanningUseCase {
       decisions: 0,
       scheduled: 0,
       results: {},
-      ms: { read: lap(), decide: 0, write: 0 },
+      ms: { read: lap(), decide: 0, write: 0, writes: { ...NO_WRITES } },
     };
     const last = accounts.at(-1)?.account;
-    if (last) summary.last = { tenantId: last.tenant_id, accountId: last.account_id };
+    onRead(last && accounts.length >= this.chunkSize ? { tenantId: last.tenant_id, accountId: last.account_id } : null);
 
     const cancels: { tenantId: string; accountId: string; reason: string }[] = [];
     const decisions: DecisionInsert[] = [];
@@ -204,20 +246,27 @@ export class DailyPlanningUseCase {
     }
 
     summary.ms.decide = lap();
+    const started = mark;
+    const w = summary.ms.writes;
     await this.batch.cancelPending(tx, cancels, now);
+    w.cancel = lap();
     await this.batch.insertDecisions(tx, decisions, now, 'plan');
+    w.decisions = lap();
     const scheduleIds = await this.batch.insertSchedules(tx, schedules, now);
+    w.schedules = lap();
     const scheduledEvents = schedules.flatMap((row) => {
       const id = scheduleIds.get(row.decision_id);
       return id ? [contactScheduled(id, row, now)] : [];
     });
     // Each account's ContactDecision events precede its ContactScheduled (outbox order is publish order).
-    await this.batch.addEvents(tx, outbox, this.ctx.schema, [...decisionEvents, ...scheduledEvents]);
+    await this.batch.addEvents(tx, outbox, [...decisionEvents, ...scheduledEvents]);
+    w.events = lap();
     await this.batch.saveProgress(tx, updates, now);
     for (const { account, effects } of oneByOne) await this.planner.apply(tx, outbox, account, causedBy, now, effects);
+    w.progress = lap();
     summary.decisions = decisions.length;
     summary.scheduled = scheduledEvents.length;
-    summary.ms.write = lap();
+    summary.ms.write = Math.round(mark - started);
     return summary;
   }
 
@@ -236,6 +285,16 @@ export class DailyPlanningUseCase {
   }
 }
 
+const WRITE_KINDS = ['cancel', 'decisions', 'schedules', 'events', 'progress'] as const;
+const NO_WRITES = { cancel: 0, decisions: 0, schedules: 0, events: 0, progress: 0 };
+
+export interface Timings {
+  read: number;
+  decide: number;
+  write: number;
+  writes: Record<(typeof WRITE_KINDS)[number], number>;
+}
+
 interface RunState {
   readonly now: Date;
   readonly causedBy: string;
@@ -249,8 +308,25 @@ interface ChunkSummary {
   decisions: number;
   scheduled: number;
   results: Partial<Record<PlanResult | 'failed', number>>;
-  ms: { read: number; decide: number; write: number };
-  last?: { tenantId: string; accountId: string };
+  ms: Timings;
+}
+
+/** A chunk's place in key order: it starts after this account. */
+interface Key {
+  readonly tenantId: string;
+  readonly accountId: string;
+}
+
+/** A promise settled from outside; a rejection nobody waits for is not an unhandled one. */
+function settable<T>(): { promise: Promise<T>; resolve: (value: T) => void; reject: (error: unknown) => void } {
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((ok, fail) => {
+    resolve = ok;
+    reject = fail;
+  });
+  promise.catch(() => undefined);
+  return { promise, resolve, reject };
 }
 
 export const DAILY_PLANNING = Symbol('DAILY_PLANNING');

@@ -291,8 +291,8 @@ export async function recordDecision(
     now: Date;
     verdict: DecisionVerdict;
     stage: 'plan' | 'send';
-    /** The account's champion/challenger arm ('' when it is in no strategy); by default its current one. */
-    armId?: string;
+    /** The account's champion/challenger arm ('' when it is in no strategy). */
+    armId: string;
   },
 ): Promise<string> {
   const { id, armId } = await repo.insertDecision(tx, {

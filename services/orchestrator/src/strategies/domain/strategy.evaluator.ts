@@ -13,13 +13,35 @@ import {
 
 const DAY_MS = 86_400_000;
 
+/**
+ * Day numbers and dates already converted: a daily run asks about the same few hundred dates
+ * millions of times, and a Date per question was a large part of planning's time. Bounded: cleared
+ * when it holds more than a few decades of days.
+ */
+const dayNumbers = new Map<string, number>();
+const dates = new Map<number, string>();
+const REMEMBERED = 20_000;
+
 /** `YYYY-MM-DD` to a day number; civil days only, no time zone. */
 export function dayNumber(date: string): number {
-  return Date.UTC(Number(date.slice(0, 4)), Number(date.slice(5, 7)) - 1, Number(date.slice(8, 10))) / DAY_MS;
+  let n = dayNumbers.get(date);
+  if (n === undefined) {
+    n = Date.UTC(Number(date.slice(0, 4)), Number(date.slice(5, 7)) - 1, Number(date.slice(8, 10))) / DAY_MS;
+    if (dayNumbers.size >= REMEMBERED) dayNumbers.clear();
+    dayNumbers.set(date, n);
+  }
+  return n;
 }
 
 export function addDays(date: string, days: number): string {
-  return new Date((dayNumber(date) + days) * DAY_MS).toISOString().slice(0, 10);
+  const n = dayNumber(date) + days;
+  let d = dates.get(n);
+  if (d === undefined) {
+    d = new Date(n * DAY_MS).toISOString().slice(0, 10);
+    if (dates.size >= REMEMBERED) dates.clear();
+    dates.set(n, d);
+  }
+  return d;
 }
 
 /** Negative before the due date: on D-3 this is `-3`. */

@@ -71,8 +71,7 @@ export class ContactBudgetGate {
   }
 
   /**
-   * The budget of every arm, by tenant, strategy and arm: from each strategy's latest version that
-   * has budgets. One look at the versions' keys per call; documents only of versions not seen yet.
+   * The budget of every arm, by tenant, strategy and arm: from each strategy's latest version. One look at the versions' keys per call; documents only of versions not seen yet.
    */
   private async budgets(): Promise<Map<string, { tenantId: string; budget: ContactBudget }>> {
     const all = (await this.dataSource.query(
@@ -94,13 +93,14 @@ export class ContactBudgetGate {
     }
     const budgets = new Map<string, { tenantId: string; budget: ContactBudget }>();
     const done = new Set<string>();
-    // Newest first: the first version of a strategy with budgets is the one that counts.
+    // Newest first: a strategy's latest version is the one that counts, even when it has dropped
+    // the budgets an older version had (then nothing of that strategy is held back).
     for (const v of all) {
       const strategy = `${v.tenant_id}\u0000${v.strategy_id}`;
       if (done.has(strategy)) continue;
+      done.add(strategy);
       const arms = this.versions.get(key(v.tenant_id, v.strategy_id, String(v.version)));
       if (!arms) continue;
-      done.add(strategy);
       for (const [armId, budget] of arms)
         budgets.set(key(v.tenant_id, v.strategy_id, armId), { tenantId: v.tenant_id, budget });
     }

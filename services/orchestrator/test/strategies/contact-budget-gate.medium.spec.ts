@@ -61,7 +61,7 @@ describe('the contact budget gate (real PostgreSQL)', () => {
     return rows.map((r) => r.account_id);
   };
 
-  it('holds back what the arm cannot afford today, and follows a new version of the strategy', async () => {
+  it('holds back what the arm cannot afford today, and follows new versions of the strategy, one that drops the budget too', async () => {
     const gate = new ContactBudgetGate(sut.dataSource);
     // One a day, most days past due first: acct-1 (30 days) goes, the others wait.
     expect(await heldAccounts(gate)).toEqual(['acct-0', 'acct-2']);
@@ -74,5 +74,12 @@ describe('the contact budget gate (real PostgreSQL)', () => {
       [sut.tenant, JSON.stringify(strategy(2))],
     );
     expect(await heldAccounts(gate)).toEqual(['acct-0']);
+
+    // A version without budgets lifts them: the older versions' budgets no longer apply.
+    await sut.dataSource.query(
+      `INSERT INTO strategy_version (tenant_id, strategy_id, version, document) VALUES ($1, 'budgeted', 3, $2)`,
+      [sut.tenant, JSON.stringify({ ...strategy(1), arms: [{ ...strategy(1).arms[0], contactBudget: undefined }] })],
+    );
+    expect(await heldAccounts(gate)).toEqual([]);
   });
 });

@@ -160,7 +160,9 @@ export class LedgerRepository {
   /**
    * After the account locks, in one round trip (a fresh snapshot, so it sees what the locks
    * waited for): the entries already posted with the batch's idempotency keys, and the
-   * inputs of days past due of each account.
+   * inputs of days past due of each account. Each key is one probe of the unique index (the
+   * LIMIT keeps the planner from hashing the whole journal for a large batch, which it prefers
+   * while the journal is small and which then costs a scan of the journal per batch).
    */
   async postingInputs(
     tx: EntityManager,
@@ -171,8 +173,10 @@ export class LedgerRepository {
       tx,
       `SELECT
          (SELECT coalesce(json_agg(e), '[]') FROM (
-            SELECT tenant_id, ${ENTRY_COLUMNS} FROM journal_entry
-             WHERE (tenant_id, idempotency_key) IN (SELECT * FROM unnest($3::text[], $4::text[]))) e) AS earlier,
+            SELECT e.* FROM unnest($3::text[], $4::text[]) AS k(tenant_id, idempotency_key)
+            CROSS JOIN LATERAL (
+              SELECT tenant_id, ${ENTRY_COLUMNS} FROM journal_entry
+               WHERE tenant_id = k.tenant_id AND idempotency_key = k.idempotency_key LIMIT 1) e) e) AS earlier,
          (SELECT coalesce(json_agg(x), '[]') FROM (
             SELECT t.tenant_id, t.id, ${delinquencyInputsSql('t.tenant_id', 't.id')}
               FROM unnest($1::text[], $2::text[]) AS t(tenant_id, id)) x) AS delinquency`,

@@ -107,7 +107,7 @@ export class Outbox {
    */
   private insertSql(n: number): string {
     return `INSERT INTO ${this.table} (event_id, tenant_id, topic, key, headers, payload)
-            SELECT e, t, tp, k, $${n + 4}::jsonb -> (ord::int - 1), p
+            SELECT e, t, tp, k, (SELECT $${n + 4}::jsonb) -> (ord::int - 1), p
               FROM unnest($${n}::text[], $${n + 1}::text[], $${n + 2}::text[], $${n + 3}::text[], $${n + 5}::bytea[])
                 WITH ORDINALITY AS r(e, t, tp, k, p, ord)`;
   }

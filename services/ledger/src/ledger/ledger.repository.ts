@@ -220,7 +220,7 @@ export class LedgerRepository {
       `WITH entry AS (
          INSERT INTO journal_entry (tenant_id, id, account_id, kind, amount_minor, currency, effective_date, posted_at, reverses_entry_id,
            dues_credit_minor, idempotency_key, reference, memo, response)
-         SELECT tn, id, acct, kind, amount, cur, eff, posted, rev, dues, ikey, ref, memo, $14::jsonb -> (ord::int - 1)
+         SELECT tn, id, acct, kind, amount, cur, eff, posted, rev, dues, ikey, ref, memo, (SELECT $14::jsonb) -> (ord::int - 1)
            FROM unnest($1::text[], $2::uuid[], $3::text[], $4::smallint[], $5::bigint[], $6::char(3)[], $7::date[],
              $8::timestamptz[], $9::uuid[], $10::bigint[], $11::text[], $12::text[], $13::text[])
              WITH ORDINALITY AS x(tn, id, acct, kind, amount, cur, eff, posted, rev, dues, ikey, ref, memo, ord)

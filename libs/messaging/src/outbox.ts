@@ -63,12 +63,7 @@ export class Outbox {
     const c = this.columnsOf(events);
     const n = firstParam;
     this.scheduleWake(tx);
-    return {
-      sql: `INSERT INTO ${this.table} (event_id, tenant_id, topic, key, headers, payload)
-            SELECT * FROM unnest($${n}::text[], $${n + 1}::text[], $${n + 2}::text[], $${n + 3}::text[], $${n + 4}::jsonb[], $${n + 5}::bytea[])`,
-      params: [c.eventIds, c.tenantIds, c.topics, c.keys, c.headers, c.payloads],
-      eventIds: c.eventIds,
-    };
+    return { sql: this.insertSql(n), params: paramsOf(c), eventIds: c.eventIds };
   }
 
   /** Where `copyText` lines go: `COPY <table> (<columns>) FROM STDIN` (text format). */
@@ -161,12 +156,20 @@ export class Outbox {
 
   /** One statement for any number of rows: arrays bind as six parameters, whatever the count. */
   private async insert(tx: EntityManager, c: OutboxColumns): Promise<void> {
-    await tx.query(
-      `INSERT INTO ${this.table} (event_id, tenant_id, topic, key, headers, payload)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::bytea[])`,
-      [c.eventIds, c.tenantIds, c.topics, c.keys, c.headers, c.payloads],
-    );
+    await tx.query(this.insertSql(1), paramsOf(c));
     this.scheduleWake(tx);
+  }
+
+  /**
+   * The rows as arrays, parameters numbered from `n`; the headers go as one JSON array (row i
+   * takes element i), since as an array of jsonb every header's quotes would be escaped one by
+   * one into the array literal.
+   */
+  private insertSql(n: number): string {
+    return `INSERT INTO ${this.table} (event_id, tenant_id, topic, key, headers, payload)
+            SELECT e, t, tp, k, (SELECT $${n + 4}::jsonb) -> (ord::int - 1), p
+              FROM unnest($${n}::text[], $${n + 1}::text[], $${n + 2}::text[], $${n + 3}::text[], $${n + 5}::bytea[])
+                WITH ORDINALITY AS r(e, t, tp, k, p, ord)`;
   }
 
   private scheduleWake(tx: EntityManager): void {
@@ -185,8 +188,12 @@ interface OutboxColumns {
   tenantIds: string[];
   topics: string[];
   keys: string[];
-  headers: string[];
+  headers: Headers[];
   payloads: (Buffer | null)[];
+}
+
+function paramsOf(c: OutboxColumns): unknown[] {
+  return [c.eventIds, c.tenantIds, c.topics, c.keys, JSON.stringify(c.headers), c.payloads];
 }
 
 function pushColumns(
@@ -202,7 +209,7 @@ function pushColumns(
   c.tenantIds.push(tenantId);
   c.topics.push(topic);
   c.keys.push(key);
-  c.headers.push(JSON.stringify(headers));
+  c.headers.push(headers);
   c.payloads.push(payload);
 }
 

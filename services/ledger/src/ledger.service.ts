@@ -34,6 +34,7 @@ import { ImportStatementUseCase } from './reconciliation/usecases/import-stateme
 import { ResolveItemUseCase } from './reconciliation/usecases/resolve-item.usecase';
 import { LedgerLifecycle1763900004000 } from './migrations/1763900004000-ledger-lifecycle';
 import { LedgerReconCandidateIndexes1763900008610 } from './migrations/1763900008610-ledger-recon-candidate-indexes';
+import { LedgerAccountFillfactor1763900009800 } from './migrations/1763900009800-ledger-account-fillfactor';
 
 /** Development default only: production sets LEDGER_PII_KEY (the boot log says which is used). */
 const DEV_PII_KEY = 'collections-dev-only-pii-key';
@@ -47,6 +48,7 @@ export const ledgerService: ServiceDefinition = {
     LedgerReconciliation1763900002000,
     LedgerLifecycle1763900004000,
     LedgerReconCandidateIndexes1763900008610,
+    LedgerAccountFillfactor1763900009800,
   ],
   module: (ctx) => {
     const config = loadConfig({

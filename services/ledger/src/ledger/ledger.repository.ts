@@ -160,7 +160,9 @@ export class LedgerRepository {
   /**
    * After the account locks, in one round trip (a fresh snapshot, so it sees what the locks
    * waited for): the entries already posted with the batch's idempotency keys, and the
-   * inputs of days past due of each account.
+   * inputs of days past due of each account. Each key is one probe of the unique index (the
+   * LIMIT keeps the planner from hashing the whole journal for a large batch, which it prefers
+   * while the journal is small and which then costs a scan of the journal per batch).
    */
   async postingInputs(
     tx: EntityManager,
@@ -171,8 +173,10 @@ export class LedgerRepository {
       tx,
       `SELECT
          (SELECT coalesce(json_agg(e), '[]') FROM (
-            SELECT tenant_id, ${ENTRY_COLUMNS} FROM journal_entry
-             WHERE (tenant_id, idempotency_key) IN (SELECT * FROM unnest($3::text[], $4::text[]))) e) AS earlier,
+            SELECT e.* FROM unnest($3::text[], $4::text[]) AS k(tenant_id, idempotency_key)
+            CROSS JOIN LATERAL (
+              SELECT tenant_id, ${ENTRY_COLUMNS} FROM journal_entry
+               WHERE tenant_id = k.tenant_id AND idempotency_key = k.idempotency_key LIMIT 1) e) e) AS earlier,
          (SELECT coalesce(json_agg(x), '[]') FROM (
             SELECT t.tenant_id, t.id, ${delinquencyInputsSql('t.tenant_id', 't.id')}
               FROM unnest($1::text[], $2::text[]) AS t(tenant_id, id)) x) AS delinquency`,
@@ -201,6 +205,8 @@ export class LedgerRepository {
    * Writes a batch of postings in one statement: the entries (with their stored answers),
    * their lines, each account's cached balance and delinquency, and the outbox rows
    * (data-modifying CTEs over arrays, so the parameter count does not grow with the batch).
+   * The stored answers go as one JSON array, element i for entry i: as an array of jsonb each
+   * answer's quotes would be escaped one by one into the array literal.
    */
   async writePostings(
     tx: EntityManager,
@@ -214,10 +220,10 @@ export class LedgerRepository {
       `WITH entry AS (
          INSERT INTO journal_entry (tenant_id, id, account_id, kind, amount_minor, currency, effective_date, posted_at, reverses_entry_id,
            dues_credit_minor, idempotency_key, reference, memo, response)
-         SELECT tn, id, acct, kind, amount, cur, eff, posted, rev, dues, ikey, ref, memo, resp
+         SELECT tn, id, acct, kind, amount, cur, eff, posted, rev, dues, ikey, ref, memo, (SELECT $14::jsonb) -> (ord::int - 1)
            FROM unnest($1::text[], $2::uuid[], $3::text[], $4::smallint[], $5::bigint[], $6::char(3)[], $7::date[],
-             $8::timestamptz[], $9::uuid[], $10::bigint[], $11::text[], $12::text[], $13::text[], $14::jsonb[])
-             WITH ORDINALITY AS x(tn, id, acct, kind, amount, cur, eff, posted, rev, dues, ikey, ref, memo, resp, ord)
+             $8::timestamptz[], $9::uuid[], $10::bigint[], $11::text[], $12::text[], $13::text[])
+             WITH ORDINALITY AS x(tn, id, acct, kind, amount, cur, eff, posted, rev, dues, ikey, ref, memo, ord)
           ORDER BY ord),
        lines AS (
          INSERT INTO journal_line (tenant_id, entry_id, line_no, ledger_account, debit_minor, credit_minor)
@@ -244,7 +250,7 @@ export class LedgerRepository {
         entries.map((e) => e.idempotencyKey),
         entries.map((e) => e.reference),
         entries.map((e) => e.memo),
-        entries.map((e) => JSON.stringify(e.response)),
+        JSON.stringify(entries.map((e) => e.response)),
         lines.map(({ e }) => e.tenantId),
         lines.map(({ e }) => e.id),
         lines.map(({ n }) => n),

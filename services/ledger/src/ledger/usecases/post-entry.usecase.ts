@@ -186,6 +186,13 @@ export class PostEntryUseCase {
       cmds.map((c) => ({ tenantId: c.tenantId, idempotencyKey: c.idempotencyKey })),
     );
     const now = this.ctx.clock.now();
+    // One calendar date per time zone for the whole batch (formatting it is the costliest step per account).
+    const todayIn = new Map<string, string>();
+    const today = (timeZone: string): string => {
+      let date = todayIn.get(timeZone);
+      if (date === undefined) todayIn.set(timeZone, (date = localDate(now, timeZone)));
+      return date;
+    };
     const states = new Map<string, AccountState>();
     const stateOf = (cmd: PostEntryCommand): AccountState => {
       const key = accountKey(cmd.tenantId, cmd.accountId);
@@ -204,7 +211,7 @@ export class PostEntryUseCase {
           components: componentsOf(row),
           bucket: row.aging_bucket,
           ...inputs,
-          today: localDate(now, row.time_zone),
+          today: today(row.time_zone),
         };
         states.set(key, state);
       }

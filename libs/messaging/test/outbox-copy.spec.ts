@@ -55,8 +55,11 @@ describe('outbox rows as COPY text', () => {
     expect(outbox.copyTarget.columns).toEqual(['event_id', 'tenant_id', 'topic', 'key', 'headers', 'payload']);
     lines.forEach((line, i) => {
       const [id, tenantId, topic, key, headers, payload] = line.split('\t').map(field);
-      const { params } = outbox.statement(tx, [events[i]], 1) as { params: string[][] };
-      const expected = JSON.parse(params[4][0]) as Record<string, string>;
+      const { params } = outbox.statement(tx, [events[i]], 1) as {
+        params: [string[], string[], string[], string[], string];
+      };
+      // The insert binds the headers of all its rows as one JSON array.
+      const [expected] = JSON.parse(params[4]) as Record<string, string>[];
       const got = JSON.parse(headers) as Record<string, string>;
       expect(got).toEqual({ ...expected, ce_id: id });
       if (events[i].id) expect(id).toBe(events[i].id);

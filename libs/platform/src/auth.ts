@@ -108,12 +108,16 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
+/** Accepted API keys remembered at most (one per configured key in practice). */
+const MAX_VERIFIED_KEYS = 1_000;
+
 /** Turns request credentials into a Principal, or throws AppError Unauthenticated. */
 export class Authenticator {
   private readonly apiKeys: readonly ApiKeyEntry[];
   private readonly jwtSecret: string | undefined;
   private readonly clock: Clock;
   private readonly toleranceSeconds: number;
+  private readonly verifiedKeys = new Map<string, Principal>();
 
   constructor(options: AuthenticatorOptions) {
     this.apiKeys = parseApiKeys(options.apiKeys);
@@ -129,6 +133,17 @@ export class Authenticator {
   }
 
   private authenticateApiKey(presented: string): Principal {
+    // A key verified once maps to the same principal for the life of the process (the key list
+    // is fixed at construction); only accepted keys are remembered, so guessing fills nothing.
+    const known = this.verifiedKeys.get(presented);
+    if (known) return known;
+    const principal = this.verifyApiKey(presented);
+    if (this.verifiedKeys.size >= MAX_VERIFIED_KEYS) this.verifiedKeys.clear();
+    this.verifiedKeys.set(presented, principal);
+    return principal;
+  }
+
+  private verifyApiKey(presented: string): Principal {
     // Hashing first gives equal-length buffers for timingSafeEqual, and every configured key is
     // compared so the response time does not reveal which tenant (if any) nearly matched.
     const presentedDigest = sha256(presented);
@@ -137,7 +152,12 @@ export class Authenticator {
       if (timingSafeEqual(presentedDigest, entry.keyDigest)) matchedTenant = entry.tenantId;
     }
     if (matchedTenant === undefined) throw AppError.unauthenticated('invalid API key');
-    return { tenantId: matchedTenant, subject: `api-key:${matchedTenant}`, kind: 'api-key', roles: ['service'] };
+    return Object.freeze({
+      tenantId: matchedTenant,
+      subject: `api-key:${matchedTenant}`,
+      kind: 'api-key',
+      roles: Object.freeze(['service']),
+    });
   }
 
   private authenticateBearer(authorization: string): Principal {

@@ -1,4 +1,14 @@
-import { DynamicModule, Global, INestApplication, INestMicroservice, Module } from '@nestjs/common';
+import {
+  CallHandler,
+  DynamicModule,
+  ExecutionContext,
+  Global,
+  INestApplication,
+  INestMicroservice,
+  Module,
+  NestInterceptor,
+} from '@nestjs/common';
+import { Observable, from, mergeAll } from 'rxjs';
 import { Reflector } from '@nestjs/core';
 import { AUTHENTICATOR, Authenticator, GrpcAuthGuard, HttpAuthGuard, PrincipalContextInterceptor } from './auth';
 import { CLOCK, Clock, SystemClock } from './clock';
@@ -63,20 +73,43 @@ export function applyHttpPlatform(app: INestApplication, deps: PlatformDeps): vo
   if (deps.metrics) app.use(httpRequestMetrics(deps.metrics));
   app.useGlobalFilters(new HttpErrorFilter(deps.logger));
   app.useGlobalGuards(new HttpAuthGuard(deps.authenticator, app.get(Reflector)));
-  app.useGlobalInterceptors(
-    ...(deps.metrics ? [new GrpcMetricsInterceptor(deps.metrics)] : []),
-    new TraceContextInterceptor(),
-    new PrincipalContextInterceptor(),
-  );
+  app.useGlobalInterceptors(requestContextInterceptor(deps));
 }
 
 /** The gRPC counterpart of applyHttpPlatform, for a standalone microservice. */
 export function applyGrpcPlatform(app: INestMicroservice, deps: PlatformDeps): void {
   app.useGlobalFilters(new GrpcErrorFilter(deps.logger));
   app.useGlobalGuards(new GrpcAuthGuard(deps.authenticator, app.get(Reflector)));
-  app.useGlobalInterceptors(
+  app.useGlobalInterceptors(requestContextInterceptor(deps));
+}
+
+/**
+ * Latency metrics (outermost), the caller's trace, then the principal's context, as ONE global
+ * interceptor: each interceptor Nest chains costs a defer, a mergeAll and an AsyncResource.bind
+ * per call, which on a small gRPC call like ScoreAccount is a good part of the server's CPU. The
+ * order and what each of them sees are the same as when they were registered one by one.
+ */
+export class RequestContextInterceptor implements NestInterceptor {
+  constructor(private readonly chain: readonly NestInterceptor[]) {}
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const at = (i: number): CallHandler =>
+      i === this.chain.length
+        ? next
+        : {
+            handle: () => {
+              const handled = this.chain[i].intercept(context, at(i + 1));
+              return handled instanceof Observable ? handled : from(handled).pipe(mergeAll());
+            },
+          };
+    return at(0).handle();
+  }
+}
+
+function requestContextInterceptor(deps: PlatformDeps): RequestContextInterceptor {
+  return new RequestContextInterceptor([
     ...(deps.metrics ? [new GrpcMetricsInterceptor(deps.metrics)] : []),
     new TraceContextInterceptor(),
     new PrincipalContextInterceptor(),
-  );
+  ]);
 }

@@ -13,7 +13,12 @@ const principalStorage = new AsyncLocalStorage<Principal>();
 
 /** Runs `fn` (and everything it awaits) as `principal`. */
 export function runWithPrincipal<T>(principal: Principal, fn: () => T): T {
-  return principalStorage.run(Object.freeze({ ...principal, roles: Object.freeze([...principal.roles]) }), fn);
+  // A principal already frozen all the way down (the authenticator's cached ones) needs no copy.
+  const frozen =
+    Object.isFrozen(principal) && Object.isFrozen(principal.roles)
+      ? principal
+      : Object.freeze({ ...principal, roles: Object.freeze([...principal.roles]) });
+  return principalStorage.run(frozen, fn);
 }
 
 /** The principal for the current request, or undefined outside one (startup, public routes). */

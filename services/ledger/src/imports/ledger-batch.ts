@@ -209,14 +209,16 @@ export class LedgerBatch {
       // The outbox's own encoding (headers, payloads, ids), streamed with COPY instead of one
       // unnest() of hundreds of thousands of array elements; same transaction, same wake-up.
       const { params } = this.ctx.backbone.outbox.statement(tx, this.events, 1);
-      const [ids, tenants, topics, keys, headers, payloads] = params as [
+      const [ids, tenants, topics, keys, headersJson, payloads] = params as [
         string[],
         string[],
         string[],
         string[],
-        string[],
+        string,
         (Buffer | null)[],
       ];
+      // The insert binds every row's headers as one JSON array; COPY wants one JSON object a row.
+      const headers = (JSON.parse(headersJson) as unknown[]).map((h) => JSON.stringify(h));
       await copyRows(
         tx,
         `${this.ctx.schema}.outbox`,

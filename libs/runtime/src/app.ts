@@ -80,8 +80,14 @@ export async function startNestApp(options: AppOptions): Promise<RunningApp> {
     }),
     { inheritAppConfig: true },
   );
-  await app.startAllMicroservices();
-  await app.listen(options.http.port, options.http.host);
+  try {
+    await app.startAllMicroservices();
+    await app.listen(options.http.port, options.http.host);
+  } catch (err) {
+    // A port already taken: release what did start (the gRPC server, the pools) before saying so.
+    await app.close().catch(() => undefined);
+    throw err;
+  }
   const httpUrl = `http://127.0.0.1:${options.http.port}`;
   return {
     app,

@@ -20,7 +20,9 @@ export interface ServiceUnderTest {
   close(): Promise<void>;
 }
 
-let nextPort = 41_000 + Math.floor(Math.random() * 2_000) * 4;
+// Below Linux's ephemeral range (32768-60999): a port there can be taken at any moment by an
+// outgoing connection (PostgreSQL, Kafka) of this or another test process.
+let nextPort = 20_000 + Math.floor(Math.random() * 3_000) * 4;
 
 /**
  * One service's real Nest app (REST + gRPC) on a database of its own, with its events kept
@@ -61,18 +63,21 @@ export async function startServiceUnderTest(
   };
   const a = newTenant();
   const b = newTenant();
-  const port = (nextPort += 4);
-  const app = await startNestApp({
-    name: definition.name,
-    services: [{ definition, context }],
-    logger,
-    clock,
-    authenticator: new Authenticator({ apiKeys: `${a.apiKeys},${b.apiKeys}` }),
-    metrics,
-    health,
-    http: { host: '127.0.0.1', port },
-    grpc: { host: '127.0.0.1', port: port + 1 },
-  });
+  const authenticator = new Authenticator({ apiKeys: `${a.apiKeys},${b.apiKeys}` });
+  // Another test process may hold the port picked (parallel workers): take the next ones then.
+  const app = await withFreshPorts((port) =>
+    startNestApp({
+      name: definition.name,
+      services: [{ definition, context }],
+      logger,
+      clock,
+      authenticator,
+      metrics,
+      health,
+      http: { host: '127.0.0.1', port },
+      grpc: { host: '127.0.0.1', port: port + 1 },
+    }),
+  );
   return {
     name: definition.name,
     db,
@@ -89,4 +94,16 @@ export async function startServiceUnderTest(
       await db.drop();
     },
   };
+}
+
+/** Runs `start` on the next pair of ports, again on the following pair while the ports are taken. */
+async function withFreshPorts<T>(start: (port: number) => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start((nextPort += 4));
+    } catch (err) {
+      const taken = /EADDRINUSE|address already in use|No address added/i.test(String((err as Error)?.message ?? err));
+      if (!taken || attempt >= 5) throw err;
+    }
+  }
 }

@@ -30,6 +30,9 @@ function runTier(tier, env) {
       '--json',
       `--outputFile=${out}`,
       ...(tier === 'small' ? [] : ['--runInBand']),
+      // A suite that leaks a server or a pool must fail its tests, not hang the run until CI's timeout
+      // (Jest still prints that it did not exit).
+      '--forceExit',
       ...passThrough,
     ],
     { stdio: 'inherit', cwd: root, env: { ...process.env, ...env } },

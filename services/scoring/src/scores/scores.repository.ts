@@ -1,4 +1,5 @@
 import { DataSource, EntityManager } from 'typeorm';
+import { allowsNamedStatements } from '@collections/runtime';
 import { SegmentRule, SegmentRuleSet } from './domain/segment-rules';
 
 /** A stored score row, as the gRPC and REST adapters answer it. */
@@ -76,6 +77,8 @@ export interface Queryable {
  * when the driver is not the pg one.
  */
 export function poolOf(dataSource: DataSource): Queryable | undefined {
+  // The embedded PGlite server shares one session among connections: statement names would collide.
+  if (!allowsNamedStatements(dataSource)) return undefined;
   const master = (dataSource.driver as unknown as { master?: unknown }).master;
   return master && typeof (master as Queryable).query === 'function' ? (master as Queryable) : undefined;
 }

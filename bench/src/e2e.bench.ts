@@ -1,7 +1,6 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -9,7 +8,7 @@ import { Metadata } from '@grpc/grpc-js';
 import { Kafka, Partitioners, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 import { ledgerLifecycle, reconciliation, reporting } from '@collections/contracts';
-import { grpcClient } from '@collections/platform';
+import { freePort, grpcClient } from '@collections/platform';
 import {
   RunningProcess,
   createTestDatabase,
@@ -63,19 +62,6 @@ const BENCH = 'e2e';
 const TENANT = 'bench';
 const API_KEY = 'bench-key';
 const CENTS = 1_000; // every payment: 10.00 USD
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 const seconds = (from: bigint) => Number(process.hrtime.bigint() - from) / 1e9;
 const today = () => new Date().toISOString().slice(0, 10);

@@ -1,12 +1,11 @@
 import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Consumer, Kafka, Partitioners, Producer, logLevel } from 'kafkajs';
 import { Topic, ledger, promises } from '@collections/contracts';
 import { buildHeaders } from '@collections/messaging';
-import { grpcClient, metadataFromPrincipalHeaders } from '@collections/platform';
+import { freePort, grpcClient, metadataFromPrincipalHeaders } from '@collections/platform';
 import {
   RunningProcess,
   createTestDatabase,
@@ -41,15 +40,6 @@ const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 10);
 const INSTALMENT = 1_000;
 /** Extra node flags for the service and the raw pipe, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile them. */
 const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
 
 /** Payment n of a run: which account it pays and the promise (instalment) it keeps. */
 interface Payment {

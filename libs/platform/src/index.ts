@@ -15,3 +15,4 @@ export * from './grpc-client';
 export * from './trace-context.interceptor';
 export * from './request-metrics';
 export * from './openapi';
+export * from './ports';

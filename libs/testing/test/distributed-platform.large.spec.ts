@@ -11,6 +11,7 @@ import {
   startProcess,
   waitForHttp,
 } from '../src';
+import { freePort } from '@collections/platform';
 
 const REPO = join(__dirname, '..', '..', '..');
 const SERVICES = ['ledger', 'scoring', 'orchestrator', 'promises', 'reporting'] as const;
@@ -19,8 +20,10 @@ describe('distributed platform (five processes over Kafka and PostgreSQL)', () =
   const tenant = newTenant();
   const processes: RunningProcess[] = [];
   let db: TestDatabase;
+  const ports: { http: number; grpc: number }[] = [];
 
   beforeAll(async () => {
+    for (const _ of SERVICES) ports.push({ http: await freePort(), grpc: await freePort() });
     db = await createTestDatabase(undefined, 'distributed');
     const topicPrefix = `d${randomBytes(4).toString('hex')}.`;
     SERVICES.forEach((name, i) => {
@@ -29,8 +32,8 @@ describe('distributed platform (five processes over Kafka and PostgreSQL)', () =
           DATABASE_URL: db.url,
           KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092',
           KAFKA_TOPIC_PREFIX: topicPrefix,
-          HTTP_PORT: String(3910 + i),
-          GRPC_PORT: String(50960 + i),
+          HTTP_PORT: String(ports[i].http),
+          GRPC_PORT: String(ports[i].grpc),
           HTTP_HOST: '127.0.0.1',
           GRPC_HOST: '127.0.0.1',
           API_KEYS: tenant.apiKeys,
@@ -38,7 +41,7 @@ describe('distributed platform (five processes over Kafka and PostgreSQL)', () =
         }),
       );
     });
-    await Promise.all(processes.map((p, i) => waitForHttp(p, `http://127.0.0.1:${3910 + i}/ready`, 90_000)));
+    await Promise.all(processes.map((p, i) => waitForHttp(p, `http://127.0.0.1:${ports[i].http}/ready`, 90_000)));
   });
 
   afterAll(async () => {
@@ -48,15 +51,12 @@ describe('distributed platform (five processes over Kafka and PostgreSQL)', () =
 
   it('carries a payment from the ledger to scoring, orchestrator, promises and reporting over Kafka', async () => {
     const outcome = await runWalkingSkeleton({
-      ledgerHttp: 'http://127.0.0.1:3910',
+      ledgerHttp: `http://127.0.0.1:${ports[0].http}`,
       apiKey: tenant.apiKey,
-      grpc: {
-        ledger: '127.0.0.1:50960',
-        scoring: '127.0.0.1:50961',
-        orchestrator: '127.0.0.1:50962',
-        promises: '127.0.0.1:50963',
-        reporting: '127.0.0.1:50964',
-      },
+      grpc: Object.fromEntries(SERVICES.map((name, i) => [name, `127.0.0.1:${ports[i].grpc}`])) as Record<
+        (typeof SERVICES)[number],
+        string
+      >,
     });
     expect(expectedSkeletonFacts(outcome)).toEqual(EXPECTED_SKELETON_FACTS);
   });

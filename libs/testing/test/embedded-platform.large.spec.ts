@@ -10,6 +10,7 @@ import {
   startProcess,
   waitForHttp,
 } from '../src';
+import { freePort } from '@collections/platform';
 
 const REPO = join(__dirname, '..', '..', '..');
 
@@ -17,15 +18,19 @@ describe('npm start (embedded platform)', () => {
   let platform: RunningProcess;
   let dataDir: string;
   const tenant = newTenant();
-  const http = 'http://127.0.0.1:3900';
+  let http: string;
+  let grpc: string;
 
-  beforeAll(() => {
+  beforeAll(async () => {
+    const [pgPort, httpPort, grpcPort] = [await freePort(), await freePort(), await freePort()];
+    http = `http://127.0.0.1:${httpPort}`;
+    grpc = `127.0.0.1:${grpcPort}`;
     dataDir = mkdtempSync(join(tmpdir(), 'embedded-'));
     platform = startProcess('embedded platform', process.execPath, [join(REPO, 'deploy/embedded/dist/main.js')], {
       EMBEDDED_DATA_DIR: dataDir,
-      EMBEDDED_PG_PORT: '54399',
-      HTTP_PORT: '3900',
-      GRPC_PORT: '50950',
+      EMBEDDED_PG_PORT: String(pgPort),
+      HTTP_PORT: String(httpPort),
+      GRPC_PORT: String(grpcPort),
       API_KEYS: tenant.apiKeys,
     });
   });
@@ -37,12 +42,11 @@ describe('npm start (embedded platform)', () => {
 
   it('answers health within 30 seconds of starting', async () => {
     await waitForHttp(platform, `${http}/health`, 30_000);
-    expect(platform.output()).toContain('REST     http://127.0.0.1:3900');
+    expect(platform.output()).toContain(`REST     ${http}`);
     expect(await (await fetch(`${http}/ready`)).json()).toMatchObject({ status: 'ready' });
   });
 
   it('carries a payment from the ledger to scoring, orchestrator, promises and reporting in one process', async () => {
-    const grpc = '127.0.0.1:50950';
     const outcome = await runWalkingSkeleton({
       ledgerHttp: http,
       apiKey: tenant.apiKey,

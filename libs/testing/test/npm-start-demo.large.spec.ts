@@ -1,6 +1,7 @@
 import { dirname, join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
+import { freePort } from '@collections/platform';
 import { RunningProcess, startProcess, waitFor } from '../src';
 
 const REPO = join(__dirname, '..', '..', '..');
@@ -40,15 +41,19 @@ async function reflectedServices(address: string): Promise<string[]> {
 
 describe('npm start (the demo: embedded platform, simulated clock, simulator)', () => {
   let demo: RunningProcess;
-  const http = 'http://127.0.0.1:3911';
+  let http: string;
+  let grpcAddress: string;
   const key = { 'x-api-key': 'demo-key' };
 
-  beforeAll(() => {
+  beforeAll(async () => {
+    const [httpPort, grpcPort, pgPort] = [await freePort(), await freePort(), await freePort()];
+    http = `http://127.0.0.1:${httpPort}`;
+    grpcAddress = `127.0.0.1:${grpcPort}`;
     // What `npm start` runs after setup, with a small portfolio played as fast as it goes.
     demo = startProcess('npm start demo', process.execPath, [join(REPO, 'scripts/start.mjs')], {
-      HTTP_PORT: '3911',
-      GRPC_PORT: '50961',
-      EMBEDDED_PG_PORT: '54411',
+      HTTP_PORT: String(httpPort),
+      GRPC_PORT: String(grpcPort),
+      EMBEDDED_PG_PORT: String(pgPort),
       DEMO_ACCOUNTS: '8',
       DEMO_DAYS: '10',
       DEMO_SEED: '11',
@@ -78,9 +83,11 @@ describe('npm start (the demo: embedded platform, simulated clock, simulator)', 
     const out = demo.output();
     expect(out).toContain(`REST     ${http}`);
     expect(out).toContain(`OpenAPI  ${http}/v1/ledger/openapi.json`);
-    expect(out).toContain('gRPC     127.0.0.1:50961');
+    expect(out).toContain(`gRPC     ${grpcAddress}`);
     expect(out).toContain(`metrics  ${http}/metrics`);
-    expect(out).toMatch(/report {3}http:\/\/127.0.0.1:3911\/v1\/reporting\/report.html\?currency=[A-Z]{3} /);
+    expect(out).toMatch(
+      new RegExp(`report {3}${http.replace(/\./g, '\\.')}/v1/reporting/report\\.html\\?currency=[A-Z]{3} `),
+    );
   });
 
   it('plays the demo portfolio day by day on the simulated clock, contacts reaching the catchers, and ends with the KPI table', async () => {
@@ -105,7 +112,7 @@ describe('npm start (the demo: embedded platform, simulated clock, simulator)', 
     const report = await fetch(reportUrl, { headers: key });
     expect(report.status).toBe(200);
     expect(await report.text()).toContain('<svg');
-    expect(await reflectedServices('127.0.0.1:50961')).toEqual(
+    expect(await reflectedServices(grpcAddress)).toEqual(
       expect.arrayContaining(['collections.ledger.v1.LedgerService', 'collections.platform.v1.SimulationService']),
     );
     const metrics = await (await fetch(`${http}/metrics`)).text();

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { scoring } from '@collections/contracts';
-import { grpcClient, metadataFromPrincipalHeaders } from '@collections/platform';
+import { freePort, grpcClient, metadataFromPrincipalHeaders } from '@collections/platform';
 import { CreditRiskModel, parseUciCsv } from '../../../services/scoring/src/model';
 import { PRODUCTION_MODEL_FILE } from '../../../services/scoring/src/scores/feature-store.consumer';
 import { RunningProcess, newTenant, startProcess, waitFor, waitForHttp } from '../src';
@@ -21,17 +21,21 @@ describe('scoring parity with the ledger import (embedded platform)', () => {
   const tenant = newTenant();
   let platform: RunningProcess;
   let dir: string;
+  let pgPort: number;
+  let grpcPort: number;
 
   beforeAll(async () => {
+    const httpPort = await freePort();
+    [pgPort, grpcPort] = [await freePort(), await freePort()];
     dir = mkdtempSync(join(tmpdir(), 'parity-'));
     platform = startProcess('embedded platform', process.execPath, [join(REPO, 'deploy/embedded/dist/main.js')], {
       EMBEDDED_DATA_DIR: join(dir, 'pglite'),
-      EMBEDDED_PG_PORT: '54398',
-      HTTP_PORT: '3901',
-      GRPC_PORT: '50951',
+      EMBEDDED_PG_PORT: String(pgPort),
+      HTTP_PORT: String(httpPort),
+      GRPC_PORT: String(grpcPort),
       API_KEYS: tenant.apiKeys,
     });
-    await waitForHttp(platform, 'http://127.0.0.1:3901/ready', 60_000);
+    await waitForHttp(platform, `http://127.0.0.1:${httpPort}/ready`, 60_000);
   });
 
   afterAll(async () => {
@@ -50,7 +54,7 @@ describe('scoring parity with the ledger import (embedded platform)', () => {
       process.execPath,
       [join(REPO, 'services/ledger/dist/imports/cli/import.js'), '--file', file, '--tenant', tenant.tenant],
       {
-        env: { ...process.env, DATABASE_URL: 'postgres://postgres@127.0.0.1:54398/postgres' },
+        env: { ...process.env, DATABASE_URL: `postgres://postgres@127.0.0.1:${pgPort}/postgres` },
         stdio: 'pipe',
       },
     );
@@ -62,7 +66,7 @@ describe('scoring parity with the ledger import (embedded platform)', () => {
       probabilityToPay: model.score({ ...a.history, education: undefined }).probabilityToPay,
     }));
 
-    const client = grpcClient(scoring.ScoringServiceService, '127.0.0.1:50951');
+    const client = grpcClient(scoring.ScoringServiceService, `127.0.0.1:${grpcPort}`);
     const md = () => metadataFromPrincipalHeaders({ apiKey: tenant.apiKey });
     try {
       // Each account is re-scored on every event; wait until the last one (its September payment or statement) is in.

@@ -1,12 +1,11 @@
 import { spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Client, Metadata, ServiceError, credentials, loadPackageDefinition, status } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
-import { PaymentLinkSigner } from '@collections/platform';
+import { PaymentLinkSigner, freePort } from '@collections/platform';
 import {
   ContactSource,
   PlatformClient,
@@ -61,19 +60,6 @@ const PII = {
   bankAccount: 'CO99887766554433',
   replyText: 'Hola soy Xiomara Quintanilla-Wexford, pagare el viernes',
 };
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function protoFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {

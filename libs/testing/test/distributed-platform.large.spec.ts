@@ -63,11 +63,11 @@ describe('distributed platform (five processes over Kafka and PostgreSQL)', () =
 
   it('serves health and Prometheus metrics from every service', async () => {
     for (const [i, name] of SERVICES.entries()) {
-      expect(await (await fetch(`http://127.0.0.1:${3910 + i}/health`)).json()).toEqual({
+      expect(await (await fetch(`http://127.0.0.1:${ports[i].http}/health`)).json()).toEqual({
         status: 'ok',
         service: name,
       });
-      const metrics = await (await fetch(`http://127.0.0.1:${3910 + i}/metrics`)).text();
+      const metrics = await (await fetch(`http://127.0.0.1:${ports[i].http}/metrics`)).text();
       expect(metrics).toContain(`collections_outbox_backlog{owner="${name}",service="${name}"}`);
     }
   });

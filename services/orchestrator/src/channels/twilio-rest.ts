@@ -1,4 +1,12 @@
-import { SendResult } from './domain';
+import {
+  OutboundMessage,
+  PoolLimiter,
+  SendResult,
+  WebhookRequest,
+  isE164,
+  parseForm,
+  verifyTwilioSignature,
+} from './domain';
 import { Fetch, retryAfterMs } from './http';
 
 /** A Twilio account's REST credentials; `baseUrl` is https://api.twilio.com, or a stand-in's URL in tests. */
@@ -64,4 +72,67 @@ export async function createTwilioResource(
   if (codes.rejected.has(code) || res.status >= 400)
     return { ok: false, failure: { kind: 'rejected', code: String(code), detail } };
   return { ok: false, failure: { kind: 'transient', code: String(code), detail } };
+}
+
+/** What every Twilio provider is configured with. */
+export interface TwilioProviderConfig extends TwilioAccount {
+  now?: () => number;
+  fetch?: Fetch;
+}
+
+/**
+ * What Twilio's SMS and voice providers share: the E.164 check and the caller-id slot a send starts
+ * with, creating the resource under the tenant's idempotency key, and the webhook signature check.
+ */
+export abstract class TwilioProvider {
+  protected readonly now: () => number;
+  protected readonly fetch: Fetch;
+
+  protected constructor(
+    private readonly account: TwilioProviderConfig,
+    private readonly resource: 'Messages' | 'Calls',
+    private readonly codes: TwilioErrorCodes,
+  ) {
+    this.now = account.now ?? Date.now;
+    this.fetch = account.fetch ?? fetch;
+  }
+
+  /** The failure a send ends with before reaching Twilio, or the sender to use (none without a pool). */
+  protected admit(to: string, pool: PoolLimiter | undefined): { failure: SendResult } | { sender?: string } {
+    if (!isE164(to))
+      return {
+        failure: { ok: false, failure: { kind: 'invalid-recipient', code: 'e164', detail: 'not an E.164 number' } },
+      };
+    if (!pool) return {};
+    const slot = pool.take(this.now());
+    if (!slot.ok)
+      return {
+        failure: {
+          ok: false,
+          failure: { kind: 'rate-limited', code: 'local', retryAfterMs: slot.waitMs, local: true },
+        },
+      };
+    return { sender: slot.sender };
+  }
+
+  protected create(form: URLSearchParams, message: OutboundMessage): Promise<SendResult> {
+    return createTwilioResource(
+      this.fetch,
+      this.account,
+      this.resource,
+      form,
+      `${message.tenantId}:${message.idempotencyKey}`,
+      this.now,
+      this.codes,
+    );
+  }
+
+  verifySignature(request: WebhookRequest): boolean {
+    return verifyTwilioSignature(
+      this.account.authToken,
+      request.url,
+      parseForm(request.rawBody),
+      request.headers['x-twilio-signature'],
+    );
+  }
 }

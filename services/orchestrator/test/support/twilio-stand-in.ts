@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { twilioSignature } from '../../src/channels/domain';
-import { startHttpStandIn } from './http-stand-in';
+import { startTwilioResourceStandIn, twilioError, validTwilioTo } from './twilio-resource-stand-in';
 
 /**
  * Speaks Twilio's Messages resource as documented: POST /2010-04-01/Accounts/{AccountSid}/Messages.json,
@@ -17,89 +16,43 @@ export interface TwilioMessage {
 }
 
 export async function startTwilioStandIn(accountSid: string, authToken: string) {
-  const messages: TwilioMessage[] = [];
-  const byKey = new Map<string, TwilioMessage>();
-  const scripted: { status: number; code: number; message: string; retryAfter?: string }[] = [];
-  let requests = 0;
-
-  const error = (status: number, code: number, message: string, headers?: Record<string, string>) => ({
-    status,
-    headers,
-    body: { code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status },
-  });
-
-  const server = await startHttpStandIn((req) => {
-    requests += 1;
-    const path = `/2010-04-01/Accounts/${accountSid}/Messages.json`;
-    if (req.method !== 'POST' || req.path !== path) return error(404, 20404, 'The requested resource was not found');
-    const expected = 'Basic ' + Buffer.from(`${accountSid}:${authToken}`).toString('base64');
-    if (req.headers.authorization !== expected) return error(401, 20003, 'Authenticate');
-    const next = scripted.shift();
-    if (next)
-      return error(
-        next.status,
-        next.code,
-        next.message,
-        next.retryAfter ? { 'retry-after': next.retryAfter } : undefined,
-      );
-    const p = Object.fromEntries(new URLSearchParams(req.body).entries());
-    if (!p.To) return error(400, 21604, "A 'To' phone number is required.");
-    if (!p.From && !p.MessagingServiceSid) return error(400, 21603, "A 'From' or 'MessagingServiceSid' is required.");
-    if (!/^\+[1-9]\d{7,14}$/.test(p.To) || p.To === '+15005550001')
-      return error(400, 21211, `The 'To' number ${p.To} is not a valid phone number.`);
-    const key = req.headers['idempotency-key'] as string | undefined;
-    const known = key ? byKey.get(key) : undefined;
-    const message = known ?? {
-      sid: 'SM' + randomBytes(16).toString('hex'),
-      to: p.To,
-      from: p.From,
-      messagingServiceSid: p.MessagingServiceSid,
-      body: p.Body ?? '',
-      statusCallback: p.StatusCallback,
-    };
-    if (!known) {
-      messages.push(message);
-      if (key) byKey.set(key, message);
-    }
-    return {
-      status: 201,
-      body: {
-        account_sid: accountSid,
-        sid: message.sid,
-        to: message.to,
-        from: message.from ?? null,
-        messaging_service_sid: message.messagingServiceSid ?? null,
-        body: message.body,
-        status: 'queued',
-        num_segments: '1',
-        direction: 'outbound-api',
-        api_version: '2010-04-01',
-        error_code: null,
-        error_message: null,
-        uri: `/2010-04-01/Accounts/${accountSid}/Messages/${message.sid}.json`,
-      },
-    };
-  });
-
-  /** A signed request as Twilio would send it to `url`. */
-  const signed = (url: string, params: Record<string, string>) => ({
-    url,
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      'x-twilio-signature': twilioSignature(authToken, url, params),
+  const standIn = await startTwilioResourceStandIn<TwilioMessage>({
+    accountSid,
+    authToken,
+    resource: 'Messages',
+    create: (_form, p) => {
+      if (!p.To) return twilioError(400, 21604, "A 'To' phone number is required.");
+      if (!p.From && !p.MessagingServiceSid)
+        return twilioError(400, 21603, "A 'From' or 'MessagingServiceSid' is required.");
+      if (!validTwilioTo(p.To)) return twilioError(400, 21211, `The 'To' number ${p.To} is not a valid phone number.`);
+      return {
+        sid: 'SM' + randomBytes(16).toString('hex'),
+        to: p.To,
+        from: p.From,
+        messagingServiceSid: p.MessagingServiceSid,
+        body: p.Body ?? '',
+        statusCallback: p.StatusCallback,
+      };
     },
-    rawBody: new URLSearchParams(params).toString(),
+    describe: (message) => ({
+      to: message.to,
+      from: message.from ?? null,
+      messaging_service_sid: message.messagingServiceSid ?? null,
+      body: message.body,
+      status: 'queued',
+      num_segments: '1',
+      error_code: null,
+      error_message: null,
+    }),
   });
+  const messages = standIn.created;
 
   return {
-    url: server.url,
+    url: standIn.url,
     messages,
-    requests: () => requests,
-    close: server.close,
-    /** The next requests answer with these errors (e.g. 429/20429, 500/20500, 503). */
-    failNext(...errors: { status: number; code: number; message?: string; retryAfter?: string }[]) {
-      for (const e of errors) scripted.push({ message: 'scripted', ...e });
-    },
+    requests: standIn.requests,
+    close: standIn.close,
+    failNext: standIn.failNext,
     statusCallback(sid: string, status: string, url?: string, errorCode?: string) {
       const m = messages.find((x) => x.sid === sid);
       if (!m) throw new Error(`no message ${sid}`);
@@ -114,11 +67,11 @@ export async function startTwilioStandIn(accountSid: string, authToken: string) 
         From: m.from ?? '',
       };
       if (errorCode) params.ErrorCode = errorCode;
-      return signed(url ?? m.statusCallback ?? '', params);
+      return standIn.signed(url ?? m.statusCallback ?? '', params);
     },
     inbound(url: string, from: string, to: string, body: string) {
       const sid = 'SM' + randomBytes(16).toString('hex');
-      return signed(url, {
+      return standIn.signed(url, {
         AccountSid: accountSid,
         ApiVersion: '2010-04-01',
         MessageSid: sid,

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { twilioSignature } from '../../src/channels/domain';
-import { startHttpStandIn } from './http-stand-in';
+import { startTwilioResourceStandIn, twilioError, validTwilioTo } from './twilio-resource-stand-in';
 
 /**
  * Speaks Twilio's Calls resource as documented: POST /2010-04-01/Accounts/{AccountSid}/Calls.json,
@@ -21,83 +20,40 @@ export interface TwilioCall {
 }
 
 export async function startTwilioVoiceStandIn(accountSid: string, authToken: string) {
-  const calls: TwilioCall[] = [];
-  const byKey = new Map<string, TwilioCall>();
-  const scripted: { status: number; code: number; message: string; retryAfter?: string }[] = [];
-  let requests = 0;
-
-  const error = (status: number, code: number, message: string, headers?: Record<string, string>) => ({
-    status,
-    headers,
-    body: { code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status },
-  });
-
-  const server = await startHttpStandIn((req) => {
-    requests += 1;
-    const path = `/2010-04-01/Accounts/${accountSid}/Calls.json`;
-    if (req.method !== 'POST' || req.path !== path) return error(404, 20404, 'The requested resource was not found');
-    const expected = 'Basic ' + Buffer.from(`${accountSid}:${authToken}`).toString('base64');
-    if (req.headers.authorization !== expected) return error(401, 20003, 'Authenticate');
-    const next = scripted.shift();
-    if (next)
-      return error(
-        next.status,
-        next.code,
-        next.message,
-        next.retryAfter ? { 'retry-after': next.retryAfter } : undefined,
-      );
-    const form = new URLSearchParams(req.body);
-    const p = Object.fromEntries(form.entries());
-    if (!p.To) return error(400, 21201, "No 'To' number is specified");
-    if (!p.From) return error(400, 21213, "No 'From' number is specified");
-    if (!p.Url && !p.Twiml && !p.ApplicationSid) return error(400, 21205, 'Url, Twiml or ApplicationSid is required');
-    if (!/^\+[1-9]\d{7,14}$/.test(p.To) || p.To === '+15005550001')
-      return error(400, 21211, `The 'To' number ${p.To} is not a valid phone number.`);
-    const key = req.headers['idempotency-key'] as string | undefined;
-    const known = key ? byKey.get(key) : undefined;
-    const call: TwilioCall = known ?? {
-      sid: 'CA' + randomBytes(16).toString('hex'),
-      to: p.To,
-      from: p.From,
-      url: p.Url,
-      twiml: p.Twiml,
-      statusCallback: p.StatusCallback,
-      statusCallbackEvents: form.getAll('StatusCallbackEvent'),
-      machineDetection: p.MachineDetection,
-    };
-    if (!known) {
-      calls.push(call);
-      if (key) byKey.set(key, call);
-    }
-    return {
-      status: 201,
-      body: {
-        account_sid: accountSid,
-        sid: call.sid,
-        to: call.to,
-        to_formatted: call.to,
-        from: call.from,
-        from_formatted: call.from,
-        status: 'queued',
-        direction: 'outbound-api',
-        api_version: '2010-04-01',
-        answered_by: null,
-        duration: null,
-        parent_call_sid: null,
-        uri: `/2010-04-01/Accounts/${accountSid}/Calls/${call.sid}.json`,
-      },
-    };
-  });
-
-  /** A signed request as Twilio would send it to `url`. */
-  const signed = (url: string, params: Record<string, string>) => ({
-    url,
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      'x-twilio-signature': twilioSignature(authToken, url, params),
+  const standIn = await startTwilioResourceStandIn<TwilioCall>({
+    accountSid,
+    authToken,
+    resource: 'Calls',
+    create: (form, p) => {
+      if (!p.To) return twilioError(400, 21201, "No 'To' number is specified");
+      if (!p.From) return twilioError(400, 21213, "No 'From' number is specified");
+      if (!p.Url && !p.Twiml && !p.ApplicationSid)
+        return twilioError(400, 21205, 'Url, Twiml or ApplicationSid is required');
+      if (!validTwilioTo(p.To)) return twilioError(400, 21211, `The 'To' number ${p.To} is not a valid phone number.`);
+      return {
+        sid: 'CA' + randomBytes(16).toString('hex'),
+        to: p.To,
+        from: p.From,
+        url: p.Url,
+        twiml: p.Twiml,
+        statusCallback: p.StatusCallback,
+        statusCallbackEvents: form.getAll('StatusCallbackEvent'),
+        machineDetection: p.MachineDetection,
+      };
     },
-    rawBody: new URLSearchParams(params).toString(),
+    describe: (call) => ({
+      to: call.to,
+      to_formatted: call.to,
+      from: call.from,
+      from_formatted: call.from,
+      status: 'queued',
+      answered_by: null,
+      duration: null,
+      parent_call_sid: null,
+    }),
   });
+  const calls = standIn.created;
+  const signed = standIn.signed;
 
   const callParams = (c: TwilioCall, status: string): Record<string, string> => ({
     AccountSid: accountSid,
@@ -116,14 +72,11 @@ export async function startTwilioVoiceStandIn(accountSid: string, authToken: str
   };
 
   return {
-    url: server.url,
+    url: standIn.url,
     calls,
-    requests: () => requests,
-    close: server.close,
-    /** The next requests answer with these errors (e.g. 429/20429, 500/20500, 503). */
-    failNext(...errors: { status: number; code: number; message?: string; retryAfter?: string }[]) {
-      for (const e of errors) scripted.push({ message: 'scripted', ...e });
-    },
+    requests: standIn.requests,
+    close: standIn.close,
+    failNext: standIn.failNext,
     /** A call-progress callback: initiated, ringing, in-progress, completed, busy, no-answer, failed, canceled. */
     statusCallback(sid: string, status: string, extra: { answeredBy?: string; duration?: number; url?: string } = {}) {
       const c = find(sid);

@@ -6,25 +6,16 @@ import {
   SendResult,
   WebhookEvent,
   WebhookRequest,
-  isE164,
   parseForm,
-  verifyTwilioSignature,
 } from '../domain';
-import { Fetch } from '../http';
-import { createTwilioResource } from '../twilio-rest';
+import { TwilioProvider, TwilioProviderConfig } from '../twilio-rest';
 
-export interface TwilioConfig {
-  /** https://api.twilio.com in production; the stand-in's URL in tests. */
-  baseUrl: string;
-  accountSid: string;
-  authToken: string;
+export interface TwilioConfig extends TwilioProviderConfig {
   /** Long codes to send from, each limited to `ratePerSecond` (1 msg/s for US long codes). */
   from?: string[];
   messagingServiceSid?: string;
   statusCallback?: string;
   ratePerSecond?: number;
-  now?: () => number;
-  fetch?: Fetch;
 }
 
 /** Twilio error codes that mean the number can never receive SMS. */
@@ -41,50 +32,25 @@ const STATUS: Record<string, DeliveryStatus | undefined> = {
 };
 
 /** SMS through Twilio's Messages resource (REST, form-encoded, basic auth). */
-export class TwilioSmsProvider implements ChannelProvider {
+export class TwilioSmsProvider extends TwilioProvider implements ChannelProvider {
   readonly channel = 'sms' as const;
   private readonly pool?: PoolLimiter;
-  private readonly now: () => number;
-  private readonly fetch: Fetch;
 
   constructor(private readonly config: TwilioConfig) {
+    super(config, 'Messages', { invalidRecipient: INVALID_NUMBER, rejected: REJECTED });
     if (!config.messagingServiceSid && !config.from?.length)
       throw new Error('Twilio needs a MessagingServiceSid or at least one From number');
     if (config.from?.length) this.pool = new PoolLimiter(config.from, config.ratePerSecond ?? 1);
-    this.now = config.now ?? Date.now;
-    this.fetch = config.fetch ?? fetch;
   }
 
   async send(message: OutboundMessage): Promise<SendResult> {
-    if (!isE164(message.to))
-      return { ok: false, failure: { kind: 'invalid-recipient', code: 'e164', detail: 'not an E.164 number' } };
+    const admitted = this.admit(message.to, this.config.messagingServiceSid ? undefined : this.pool);
+    if ('failure' in admitted) return admitted.failure;
     const form = new URLSearchParams({ To: message.to, Body: message.body ?? '' });
-    if (this.config.messagingServiceSid) form.set('MessagingServiceSid', this.config.messagingServiceSid);
-    else {
-      const slot = this.pool!.take(this.now());
-      if (!slot.ok)
-        return { ok: false, failure: { kind: 'rate-limited', code: 'local', retryAfterMs: slot.waitMs, local: true } };
-      form.set('From', slot.sender);
-    }
+    if (admitted.sender) form.set('From', admitted.sender);
+    else form.set('MessagingServiceSid', this.config.messagingServiceSid!);
     if (this.config.statusCallback) form.set('StatusCallback', this.config.statusCallback);
-    return createTwilioResource(
-      this.fetch,
-      this.config,
-      'Messages',
-      form,
-      `${message.tenantId}:${message.idempotencyKey}`,
-      this.now,
-      { invalidRecipient: INVALID_NUMBER, rejected: REJECTED },
-    );
-  }
-
-  verifySignature(request: WebhookRequest): boolean {
-    return verifyTwilioSignature(
-      this.config.authToken,
-      request.url,
-      parseForm(request.rawBody),
-      request.headers['x-twilio-signature'],
-    );
+    return this.create(form, message);
   }
 
   parseWebhook(request: WebhookRequest): WebhookEvent[] {

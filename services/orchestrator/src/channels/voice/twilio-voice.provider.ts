@@ -6,18 +6,11 @@ import {
   SendResult,
   WebhookEvent,
   WebhookRequest,
-  isE164,
   parseForm,
-  verifyTwilioSignature,
 } from '../domain';
-import { Fetch } from '../http';
-import { createTwilioResource } from '../twilio-rest';
+import { TwilioProvider, TwilioProviderConfig } from '../twilio-rest';
 
-export interface TwilioVoiceConfig {
-  /** https://api.twilio.com in production; the stand-in's URL in tests. */
-  baseUrl: string;
-  accountSid: string;
-  authToken: string;
+export interface TwilioVoiceConfig extends TwilioProviderConfig {
   /** Caller ids to call from. */
   from: string[];
   /**
@@ -31,8 +24,6 @@ export interface TwilioVoiceConfig {
   callsPerSecond?: number;
   /** Ask Twilio to tell a person from an answering machine (AnsweredBy). */
   machineDetection?: boolean;
-  now?: () => number;
-  fetch?: Fetch;
 }
 
 /** Twilio error codes that mean the number can never be called. */
@@ -55,26 +46,20 @@ const xml = (text: string) =>
   text.replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c]!);
 
 /** Voice-bot calls through Twilio's Calls resource (REST, form-encoded, basic auth). */
-export class TwilioVoiceProvider implements ChannelProvider {
+export class TwilioVoiceProvider extends TwilioProvider implements ChannelProvider {
   readonly channel = 'call' as const;
   private readonly pool: PoolLimiter;
-  private readonly now: () => number;
-  private readonly fetch: Fetch;
 
   constructor(private readonly config: TwilioVoiceConfig) {
+    super(config, 'Calls', { invalidRecipient: INVALID_NUMBER, rejected: REJECTED });
     if (!config.from.length) throw new Error('Twilio voice needs at least one caller id (From)');
     this.pool = new PoolLimiter(config.from, config.callsPerSecond ?? 1);
-    this.now = config.now ?? Date.now;
-    this.fetch = config.fetch ?? fetch;
   }
 
   async send(message: OutboundMessage): Promise<SendResult> {
-    if (!isE164(message.to))
-      return { ok: false, failure: { kind: 'invalid-recipient', code: 'e164', detail: 'not an E.164 number' } };
-    const slot = this.pool.take(this.now());
-    if (!slot.ok)
-      return { ok: false, failure: { kind: 'rate-limited', code: 'local', retryAfterMs: slot.waitMs, local: true } };
-    const form = new URLSearchParams({ To: message.to, From: slot.sender });
+    const admitted = this.admit(message.to, this.pool);
+    if ('failure' in admitted) return admitted.failure;
+    const form = new URLSearchParams({ To: message.to, From: admitted.sender! });
     if (this.config.botUrl) form.set('Url', this.config.botUrl);
     else form.set('Twiml', `<Response><Say>${xml(message.body ?? '')}</Say></Response>`);
     if (this.config.statusCallback) {
@@ -83,24 +68,7 @@ export class TwilioVoiceProvider implements ChannelProvider {
       for (const e of ['initiated', 'ringing', 'answered', 'completed']) form.append('StatusCallbackEvent', e);
     }
     if (this.config.machineDetection ?? true) form.set('MachineDetection', 'Enable');
-    return createTwilioResource(
-      this.fetch,
-      this.config,
-      'Calls',
-      form,
-      `${message.tenantId}:${message.idempotencyKey}`,
-      this.now,
-      { invalidRecipient: INVALID_NUMBER, rejected: REJECTED },
-    );
-  }
-
-  verifySignature(request: WebhookRequest): boolean {
-    return verifyTwilioSignature(
-      this.config.authToken,
-      request.url,
-      parseForm(request.rawBody),
-      request.headers['x-twilio-signature'],
-    );
+    return this.create(form, message);
   }
 
   /**

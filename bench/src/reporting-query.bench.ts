@@ -4,8 +4,7 @@ import {
   GetKpisUseCase,
   KpisRepository,
   REBUILD_ROLLUP_SQL,
-  channelCost,
-  kpiReport,
+  kpiReportFromFacts,
   reportingService,
 } from '@collections/reporting';
 import { openServiceDatabase } from '@collections/runtime';
@@ -90,54 +89,14 @@ function recordingRepository(dataSource: DataSource, into: Recorded[]): KpisRepo
   return new KpisRepository(recorder as unknown as DataSource);
 }
 
-const dayBefore = (d: string) => new Date(Date.parse(`${d}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
-
 /** The same report computed from every fact (no rollup): the read model's queries per account. */
-async function fromFacts(dataSource: DataSource, cmd: GetKpisCommand) {
-  const repo = new KpisRepository(dataSource);
-  const f = {
-    tenantId: cmd.tenantId,
-    segment: null,
-    modelVersion: null,
-    channel: null,
-    currency: cmd.currency ?? 'USD',
-  };
-  const { fromDate: from, toDate: to } = cmd;
-  const placed = await repo.placed(f, from, to);
-  const contacts = await repo.contacts(f, from, to);
-  const optOuts = await repo.optOuts(f, from, to);
-  const sentByChannel = await repo.sentByChannel(f, from, to);
-  return kpiReport({
-    fromDate: from,
-    toDate: to,
-    currency: f.currency,
-    placed,
-    cohortCollections: await repo.collections(
-      f,
-      placed.map((p) => p.accountId),
-      to,
-    ),
-    collectedInPeriodMinor: await repo.collectedBetween(f, from, to),
-    beginningReceivableMinor: await repo.receivableAsOf(f, dayBefore(from)),
-    endingReceivableMinor: await repo.receivableAsOf(f, to),
-    billedMinor: await repo.billedBetween(f, from, to),
-    bucketsAtStart: await repo.bucketsAsOf(f, dayBefore(from)),
-    bucketsAtEnd: await repo.bucketsAsOf(f, to),
-    buckets: await repo.buckets(cmd.tenantId),
-    contactsAllowed: contacts.allowed,
-    contactsRefused: contacts.refused,
-    promisesKept: await repo.promisesKept(f, from, to),
-    promisesBroken: await repo.promisesBroken(f, from, to),
-    debtorsContacted: optOuts.contacted,
-    debtorsOptedOut: optOuts.optedOut,
-    deniedByRule: await repo.deniedByRule(f, from, to),
-    callOutcomes: await repo.callOutcomes(f, from, to),
-    sentByChannel,
-    channelCosts: Object.fromEntries(
-      Object.keys(sentByChannel).map((c) => [c, channelCost({}, cmd.tenantId, f.currency, c)]),
-    ),
-  });
-}
+const fromFacts = (dataSource: DataSource, cmd: GetKpisCommand) =>
+  kpiReportFromFacts(
+    dataSource,
+    { tenantId: cmd.tenantId, segment: null, modelVersion: null, channel: null, currency: cmd.currency ?? 'USD' },
+    cmd.fromDate,
+    cmd.toDate,
+  );
 
 async function timeRuns(run: () => Promise<unknown>): Promise<number[]> {
   await run(); // warm: plans and buffers

@@ -5,3 +5,4 @@ export { GetKpisCommand } from './kpis/usecases/get-kpis/get-kpis.command';
 export { REBUILD_ROLLUP_SQL } from './kpis/kpi-rollup';
 export { kpiReport } from './kpis/domain/kpi-report';
 export { channelCost } from './kpis/domain/channel-costs';
+export { kpiReportFromFacts } from './kpis/kpi-report-from-facts';

@@ -1,53 +1,10 @@
-import { DataSource } from 'typeorm';
-import { channelCost } from '../src/kpis/domain/channel-costs';
-import { KpiReport, kpiReport } from '../src/kpis/domain/kpi-report';
-import { KpiFilter, KpisRepository } from '../src/kpis/kpis.repository';
+import { kpiReportFromFacts } from '../src/kpis/kpi-report-from-facts';
+import { KpisRepository } from '../src/kpis/kpis.repository';
 import { GetKpisCommand } from '../src/kpis/usecases/get-kpis/get-kpis.command';
 import { GetKpisUseCase } from '../src/kpis/usecases/get-kpis/get-kpis.usecase';
 import { topicOf } from '@collections/contracts';
 import { SeedEvent, portfolioEvents, shuffled } from './support/portfolio-events';
 import { ReadModel } from './support/read-model';
-
-const dayBefore = (d: string) => new Date(Date.parse(`${d}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
-
-/** The report computed from every fact of every account, as GetKpis did before the rollup. */
-async function fromFacts(db: DataSource, f: KpiFilter, from: string, to: string): Promise<KpiReport> {
-  const repo = new KpisRepository(db);
-  const placed = await repo.placed(f, from, to);
-  const contacts = await repo.contacts(f, from, to);
-  const optOuts = await repo.optOuts(f, from, to);
-  const sentByChannel = await repo.sentByChannel(f, from, to);
-  return kpiReport({
-    fromDate: from,
-    toDate: to,
-    currency: f.currency,
-    placed,
-    cohortCollections: await repo.collections(
-      f,
-      placed.map((p) => p.accountId),
-      to,
-    ),
-    collectedInPeriodMinor: await repo.collectedBetween(f, from, to),
-    beginningReceivableMinor: await repo.receivableAsOf(f, dayBefore(from)),
-    endingReceivableMinor: await repo.receivableAsOf(f, to),
-    billedMinor: await repo.billedBetween(f, from, to),
-    bucketsAtStart: await repo.bucketsAsOf(f, dayBefore(from)),
-    bucketsAtEnd: await repo.bucketsAsOf(f, to),
-    buckets: await repo.buckets(f.tenantId),
-    contactsAllowed: contacts.allowed,
-    contactsRefused: contacts.refused,
-    promisesKept: await repo.promisesKept(f, from, to),
-    promisesBroken: await repo.promisesBroken(f, from, to),
-    debtorsContacted: optOuts.contacted,
-    debtorsOptedOut: optOuts.optedOut,
-    deniedByRule: await repo.deniedByRule(f, from, to),
-    callOutcomes: await repo.callOutcomes(f, from, to),
-    sentByChannel,
-    channelCosts: Object.fromEntries(
-      Object.keys(sentByChannel).map((c) => [c, channelCost({}, f.tenantId, f.currency, c)]),
-    ),
-  });
-}
 
 const PERIODS: [string, string][] = [];
 for (const from of ['2026-01-01', '2026-02-01', '2026-02-14', '2026-03-01']) {
@@ -79,7 +36,7 @@ async function expectRollupToMatchFacts(model: ReadModel): Promise<void> {
           channel: f.channel ?? undefined,
         }),
       );
-      const facts = await fromFacts(model.sut.dataSource, { tenantId, currency: 'USD', ...f }, from, to);
+      const facts = await kpiReportFromFacts(model.sut.dataSource, { tenantId, currency: 'USD', ...f }, from, to);
       expect({ from, to, ...f, report: viaRollup }).toEqual({ from, to, ...f, report: facts });
     }
   }

@@ -1,8 +1,6 @@
-import { EventPayload, EventType, scoring } from '@collections/contracts';
+import { scoring } from '@collections/contracts';
+import { USD, at, eventScript } from './event-script';
 import { SeedEvent } from './portfolio-events';
-
-const USD = (amountMinor: number) => ({ amountMinor, currency: 'USD' });
-const at = (day: string, hour = 12) => new Date(`${day}T${String(hour).padStart(2, '0')}:00:00Z`);
 
 /**
  * A portfolio for the forecast, the experiment and the report, computed by hand (the one of
@@ -17,38 +15,7 @@ const at = (day: string, hour = 12) => new Date(`${day}T${String(hour).padStart(
  *     missed, then defaulted: the tenant's instalment history is 2 kept of 3 on 02-22, 3 of 4 later.
  */
 export function forecastEvents(): { beforeSnapshot: SeedEvent[]; afterSnapshot: SeedEvent[] } {
-  let n = 0;
-  let events: SeedEvent[] = [];
-  const add = <T extends EventType>(type: T, time: Date, payload: EventPayload<T>) =>
-    events.push({ id: `fc-${++n}`, type, time, payload } as SeedEvent);
-  const balance = (accountId: string, entryId: string, day: string, total: number) =>
-    add('collections.ledger.v1.BalanceChanged', at(day, 13), {
-      balance: {
-        accountId,
-        asOfDate: day,
-        total: USD(total),
-        principal: USD(total),
-        interest: USD(0),
-        fees: USD(0),
-        pastDue: USD(0),
-        daysPastDue: 0,
-        agingBucket: '',
-      },
-      causedByEntryId: entryId,
-    });
-  const open = (accountId: string, day: string, owed: number) => {
-    add('collections.ledger.v1.AccountOpened', at(day, 9), {
-      accountId,
-      externalRef: '',
-      product: 0,
-      currency: 'USD',
-      creditLimitMinor: 0,
-      openedOn: day,
-      debtors: [{ debtorId: `d-${accountId}`, role: 0 }],
-      timeZone: 'UTC',
-    });
-    balance(accountId, `${accountId}-opening`, day, owed);
-  };
+  const { add, open, pay, age, take } = eventScript('fc', { openingBalanceHour: 13 });
   const score = (accountId: string, day: string, probabilityToPay: number, modelArm: string) =>
     add('collections.scoring.v1.AccountScored', at(day, 3), {
       accountId,
@@ -62,26 +29,6 @@ export function forecastEvents(): { beforeSnapshot: SeedEvent[]; afterSnapshot: 
       segmentRule: '',
       imputedFeatures: [],
       modelArm,
-    });
-  const pay = (accountId: string, paymentId: string, day: string, amount: number, after: number) => {
-    add('collections.ledger.v1.PaymentPosted', at(day), {
-      paymentId,
-      accountId,
-      amount: USD(amount),
-      balanceAfter: USD(after),
-      postedAt: at(day),
-      reference: '',
-    });
-    balance(accountId, paymentId, day, after);
-  };
-  const age = (accountId: string, day: string, daysPastDue: number, bucket: string) =>
-    add('collections.ledger.v1.DelinquencyChanged', at(day, 6), {
-      accountId,
-      asOfDate: day,
-      daysPastDue,
-      previousBucket: '',
-      bucket,
-      pastDue: USD(0),
     });
   const agree = (planId: string, accountId: string, day: string, dues: string[]) =>
     add('collections.promises.v1.PlanAgreed', at(day, 11), {
@@ -135,9 +82,8 @@ export function forecastEvents(): { beforeSnapshot: SeedEvent[]; afterSnapshot: 
   score('D', '2026-02-04', 0, 'challenger');
   age('B', '2026-02-10', 36, '31-60');
   agree('plan-B', 'B', '2026-02-20', ['2026-03-02', '2026-03-10', '2026-03-24', '2026-04-07']);
-  const beforeSnapshot = events;
+  const beforeSnapshot = take();
 
-  events = [];
   pay('C', 'pay-C1', '2026-02-25', 5_000, 45_000);
   add('collections.promises.v1.InstalmentDueSoon', at('2026-02-28'), {
     planId: 'plan-B',
@@ -150,5 +96,5 @@ export function forecastEvents(): { beforeSnapshot: SeedEvent[]; afterSnapshot: 
   pay('B', 'pay-B1', '2026-03-02', 10_000, 30_000);
   kept('plan-B', 'B', 1, '2026-03-02');
   pay('D', 'pay-D1', '2026-03-03', 10_000, 10_000);
-  return { beforeSnapshot, afterSnapshot: events };
+  return { beforeSnapshot, afterSnapshot: take() };
 }

@@ -8,6 +8,7 @@ import {
   topicOf,
 } from '@collections/contracts';
 import { InboundRecord, buildHeaders } from '@collections/messaging';
+import { USD, at, eventScript } from './event-script';
 
 export interface SeedEvent<T extends EventType = EventType> {
   id: string;
@@ -15,9 +16,6 @@ export interface SeedEvent<T extends EventType = EventType> {
   time: Date;
   payload: EventPayload<T>;
 }
-
-const USD = (amountMinor: number) => ({ amountMinor, currency: 'USD' });
-const at = (day: string, hour = 12) => new Date(`${day}T${String(hour).padStart(2, '0')}:00:00Z`);
 
 /**
  * A portfolio small enough to compute by hand (the one of kpis.spec.ts, told as events):
@@ -38,58 +36,7 @@ const at = (day: string, hour = 12) => new Date(`${day}T${String(hour).padStart(
  * calls on 03-20.
  */
 export function portfolioEvents(): SeedEvent[] {
-  const events: SeedEvent[] = [];
-  let n = 0;
-  const add = <T extends EventType>(type: T, time: Date, payload: EventPayload<T>) =>
-    events.push({ id: `evt-${++n}`, type, time, payload } as SeedEvent);
-  const open = (accountId: string, day: string, owed: number) => {
-    add('collections.ledger.v1.AccountOpened', at(day, 9), {
-      accountId,
-      externalRef: '',
-      product: 0,
-      currency: 'USD',
-      creditLimitMinor: 0,
-      openedOn: day,
-      debtors: [{ debtorId: `d-${accountId}`, role: 0 }],
-      timeZone: 'UTC',
-    });
-    balance(accountId, `${accountId}-opening`, day, owed, 10);
-  };
-  const balance = (accountId: string, entryId: string, day: string, total: number, hour = 13) =>
-    add('collections.ledger.v1.BalanceChanged', at(day, hour), {
-      balance: {
-        accountId,
-        asOfDate: day,
-        total: USD(total),
-        principal: USD(total),
-        interest: USD(0),
-        fees: USD(0),
-        pastDue: USD(0),
-        daysPastDue: 0,
-        agingBucket: '',
-      },
-      causedByEntryId: entryId,
-    });
-  const pay = (accountId: string, paymentId: string, day: string, amount: number, after: number) => {
-    add('collections.ledger.v1.PaymentPosted', at(day), {
-      paymentId,
-      accountId,
-      amount: USD(amount),
-      balanceAfter: USD(after),
-      postedAt: at(day),
-      reference: '',
-    });
-    balance(accountId, paymentId, day, after);
-  };
-  const age = (accountId: string, day: string, daysPastDue: number, bucket: string, hour = 6) =>
-    add('collections.ledger.v1.DelinquencyChanged', at(day, hour), {
-      accountId,
-      asOfDate: day,
-      daysPastDue,
-      previousBucket: '',
-      bucket,
-      pastDue: USD(0),
-    });
+  const { add, open, balance, pay, age, take } = eventScript('evt', { openingBalanceHour: 10 });
   const score = (accountId: string, day: string, segment: scoring.Segment, modelVersion: string) =>
     add('collections.scoring.v1.AccountScored', at(day, 3), {
       accountId,
@@ -241,7 +188,7 @@ export function portfolioEvents(): SeedEvent[] {
   called('out-4', 'B', '2026-02-09', O.CALL_OUTCOME_WRONG_PARTY);
   optOut('d-C', 'C', '2026-03-03', SMS);
   optOut('d-B', 'B', '2026-03-20', CALL);
-  return events;
+  return take();
 }
 
 /** The event as the transport delivers it: a CloudEvents record (the offset is its position). */

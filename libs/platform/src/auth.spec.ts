@@ -41,6 +41,31 @@ describe(Authenticator.name, () => {
     expect(sut.authenticate({ apiKey: 'key-a2' }).tenantId).toBe('tenant-a');
   });
 
+  it('answers a key it verified before with the same frozen principal, and still refuses a wrong key after many good ones', () => {
+    const sut = newAuthenticator();
+    const first = sut.authenticate({ apiKey: 'key-a1' });
+    const again = sut.authenticate({ apiKey: 'key-a1' });
+
+    expect(again).toBe(first);
+    expect(Object.isFrozen(first) && Object.isFrozen(first.roles)).toBe(true);
+    expect(sut.authenticate({ apiKey: 'key-b' }).tenantId).toBe('tenant-b');
+    for (let i = 0; i < 1_500; i++)
+      expect(sut.authenticate({ apiKey: i % 2 ? 'key-a2' : 'key-b' }).tenantId).toBeTruthy();
+    expect(unauthenticatedBy(() => sut.authenticate({ apiKey: 'key-a1x' }))).toBe(true);
+    expect(unauthenticatedBy(() => sut.authenticate({ apiKey: 'key-a1x' }))).toBe(true);
+    expect(sut.authenticate({ apiKey: 'key-a1' }).tenantId).toBe('tenant-a');
+  });
+
+  it('does not let a refused key into the cache: guessing many keys leaves every real key working and every guess refused', () => {
+    const sut = newAuthenticator();
+    sut.authenticate({ apiKey: 'key-b' });
+    for (let i = 0; i < 2_000; i++)
+      expect(unauthenticatedBy(() => sut.authenticate({ apiKey: `guess-${i}` }))).toBe(true);
+    expect(unauthenticatedBy(() => sut.authenticate({ apiKey: 'guess-7' }))).toBe(true);
+    expect(sut.authenticate({ apiKey: 'key-b' }).tenantId).toBe('tenant-b');
+    expect(sut.authenticate({ apiKey: 'key-a2' }).tenantId).toBe('tenant-a');
+  });
+
   it('recognises a user by a valid bearer token', () => {
     const sut = newAuthenticator();
     const token = signJwt({ sub: 'user-7', tenant: 'tenant-a', roles: ['supervisor'], exp: nowSeconds + 60 }, secret);

@@ -44,18 +44,19 @@ export const localeOf = (language: string, jurisdiction: string): Locale => {
  */
 export async function composeMessage(
   s: ContentSources,
-  row: Pick<ScheduleRow, 'tenant_id' | 'account_id' | 'debtor_id' | 'template'>,
+  row: Pick<ScheduleRow, 'tenant_id' | 'account_id' | 'debtor_id' | 'template'> & { step_id?: string },
   channel: Channel,
   now: Date,
 ): Promise<MessageContent | { missing: 'no-template' | 'no-facts' | 'no-address' }> {
   const template = DEFAULT_TEMPLATES[row.template];
   if (!template) return { missing: 'no-template' };
-  const [account, debtor] = await Promise.all([
+  const [account, debtor, instalment] = await Promise.all([
     s.dataSource.query(`SELECT * FROM planner_account WHERE tenant_id = $1 AND account_id = $2`, [
       row.tenant_id,
       row.account_id,
     ]) as Promise<{ reference: string; balance_minor: string; currency: string; due_date: string }[]>,
     s.repo.debtorOf(s.dataSource, row.tenant_id, row.account_id),
+    row.step_id ? s.repo.instalmentOfStep(s.dataSource, row.tenant_id, row.account_id, row.step_id) : undefined,
   ]);
   if (!account[0] || !debtor?.jurisdiction) return { missing: 'no-facts' };
   const addresses = await s.directory.addressesOf(row.tenant_id, row.debtor_id);
@@ -81,6 +82,7 @@ export async function composeMessage(
       dueDate: a.due_date,
     },
     paymentLink: { url: link.url, expiresAt: link.expiresAt },
+    ...(instalment ? { instalment } : {}),
   };
   const rendered = renderMessage({
     template,

@@ -113,6 +113,13 @@ export function plannerHandlers(planner: PlanAccountUseCase, repo: PlannerReposi
     'collections.promises.v1.InstalmentDueSoon': async (event, hc) => {
       // A running plan is a promise: the collection cadence pauses, and the instalment gets its reminder.
       await repo.updateAccount(hc.tx, event.tenantId, event.payload.accountId, { promise_active: true });
+      await repo.recordInstalment(hc.tx, event.tenantId, {
+        planId: event.payload.planId,
+        seq: event.payload.seq,
+        accountId: event.payload.accountId,
+        dueDate: event.payload.dueDate,
+        amount: event.payload.amountDue,
+      });
       await plan(event, hc, event.payload.accountId);
       await planner.remindInstalment(
         hc.tx,

@@ -138,6 +138,46 @@ export class PlannerRepository {
     );
   }
 
+  /** An instalment about to fall due (promises' InstalmentDueSoon); a later notice of the same one updates what is still open. */
+  async recordInstalment(
+    tx: EntityManager,
+    tenantId: string,
+    i: {
+      planId: string;
+      seq: number;
+      accountId: string;
+      dueDate: string;
+      amount?: { amountMinor: number; currency: string };
+    },
+  ): Promise<void> {
+    if (!i.amount?.currency) return;
+    await tx.query(
+      `INSERT INTO plan_instalment (tenant_id, plan_id, seq, account_id, due_date, amount_minor, currency)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)
+       ON CONFLICT (tenant_id, plan_id, seq) DO UPDATE SET due_date = EXCLUDED.due_date, amount_minor = EXCLUDED.amount_minor,
+         currency = EXCLUDED.currency`,
+      [tenantId, i.planId, i.seq, i.accountId, i.dueDate, i.amount.amountMinor, i.amount.currency],
+    );
+  }
+
+  /** The instalment a reminder's step (`instalment:{planId}:{seq}`) is about, if promises told it. */
+  async instalmentOfStep(
+    db: DataSource | EntityManager,
+    tenantId: string,
+    accountId: string,
+    stepId: string,
+  ): Promise<{ amountMinor: number; currency: string; dueDate: string } | undefined> {
+    const m = /^instalment:(.+):(\d+)$/.exec(stepId);
+    if (!m) return undefined;
+    const rows = (await db.query(
+      `SELECT amount_minor, currency, to_char(due_date, 'YYYY-MM-DD') AS due_date FROM plan_instalment
+        WHERE tenant_id = $1 AND plan_id = $2 AND seq = $3 AND account_id = $4`,
+      [tenantId, m[1], Number(m[2]), accountId],
+    )) as { amount_minor: string; currency: string; due_date: string }[];
+    const r = rows[0];
+    return r && { amountMinor: Number(r.amount_minor), currency: r.currency.trim(), dueDate: r.due_date };
+  }
+
   /** The latest cycle's due date; its amount due stands for the balance until the ledger tells one. */
   async statementIssued(
     tx: EntityManager,

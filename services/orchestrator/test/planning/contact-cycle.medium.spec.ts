@@ -472,7 +472,10 @@ describe('one account’s contact cycle, planned and dispatched on the injected 
     await dispatch();
     const sms = twilio.messages.filter((m) => m.to === phone);
     expect(sms).toHaveLength(1);
-    expect(sms[0].body).toContain('la próxima cuota de tu acuerdo de pago (cuenta TC-instalment)');
+    // It says how much is due and when: COP 50,000.00 on 12 March, as promises told it.
+    expect(sms[0].body).toMatch(
+      /la próxima cuota de tu acuerdo de pago \(cuenta TC-instalment\): \$\s50\.000 el 12 de marzo de 2026\./,
+    );
     const scheduled = (await published(sut, 'collections.orchestrator.v1.ContactScheduled')).filter(
       (e) => e.accountId === accountId && e.template === 'instalment-reminder',
     );

@@ -13,6 +13,8 @@ export interface MessageVariables {
     readonly dueDate: string;
   };
   readonly paymentLink: { readonly url: string; readonly expiresAt: Date };
+  /** The plan instalment an instalment reminder is about (what is still open on it, and when it falls due). */
+  readonly instalment?: { readonly amountMinor: number; readonly currency: string; readonly dueDate: string };
 }
 
 export interface RenderRequest {

@@ -109,19 +109,22 @@ export const DEFAULT_TEMPLATES: Readonly<Record<string, TemplateSource>> = {
       subject: 'Recordatorio de tu cuota {{account.reference}}',
       body:
         'Hola {{debtor.firstName}}, se acerca el vencimiento de la próxima cuota de tu acuerdo de pago ' +
-        '(cuenta {{account.reference}}). Paga aquí: {{paymentLink.url}}',
+        '(cuenta {{account.reference}}){{#if instalment}}: {{money instalment.amountMinor instalment.currency}} ' +
+        'el {{date instalment.dueDate}}{{/if}}. Paga aquí: {{paymentLink.url}}',
     },
     pt: {
       subject: 'Lembrete da sua parcela {{account.reference}}',
       body:
         'Olá {{debtor.firstName}}, a próxima parcela do seu acordo de pagamento está para vencer ' +
-        '(conta {{account.reference}}). Pague aqui: {{paymentLink.url}}',
+        '(conta {{account.reference}}){{#if instalment}}: {{money instalment.amountMinor instalment.currency}} ' +
+        'em {{date instalment.dueDate}}{{/if}}. Pague aqui: {{paymentLink.url}}',
     },
     en: {
       subject: 'Your instalment reminder {{account.reference}}',
       body:
         'Hi {{debtor.firstName}}, the next instalment of your payment plan is due soon ' +
-        '(account {{account.reference}}). Pay here: {{paymentLink.url}}',
+        '(account {{account.reference}}){{#if instalment}}: {{money instalment.amountMinor instalment.currency}} ' +
+        'on {{date instalment.dueDate}}{{/if}}. Pay here: {{paymentLink.url}}',
     },
   },
 };

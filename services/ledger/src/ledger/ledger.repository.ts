@@ -1,5 +1,5 @@
 import { EntityManager } from 'typeorm';
-import { preparedQuery } from './prepared';
+import { preparedQuery } from '@collections/runtime';
 import { Components, EntryKind, Line } from './domain/journal';
 import { AgingBucket, Credit, DEFAULT_AGING_BUCKETS, Due } from './domain/delinquency';
 

@@ -1,6 +1,7 @@
 export * from './service-definition';
 export * from './config';
 export * from './database';
+export * from './prepared';
 export * from './metering';
 export * from './app';
 export * from './standalone';

@@ -1,5 +1,5 @@
 import { EntityManager } from 'typeorm';
-import { preparedQuery } from './prepared';
+import { preparedQuery } from '@collections/runtime';
 import { Components, EntryKind, Line } from './domain/journal';
 import { AgingBucket, Credit, DEFAULT_AGING_BUCKETS, Due } from './domain/delinquency';
 
@@ -90,7 +90,9 @@ const ENTRY_COLUMNS = `id, account_id, kind, amount_minor, currency, to_char(eff
  * Select-list columns `dues`, `credits` and `aging_buckets`: the inputs of days past due for
  * account `account` of tenant `tenant` (SQL expressions): what fell due by date (statement
  * minimums and loan instalments), credits towards them by date, as JSON arrays, and the
- * tenant's aging buckets (null: the default).
+ * tenant's aging buckets (null: the default). An account with nothing ever due gets no credits:
+ * they pay dues only, so without dues they cannot change its delinquency, and reading them would
+ * scan every payment the account ever had.
  */
 export function delinquencyInputsSql(tenant: string, account: string): string {
   return `(SELECT coalesce(json_agg(json_build_array(to_char(due_date, 'YYYY-MM-DD'), amount) ORDER BY due_date, source, seq), '[]') FROM (
@@ -99,7 +101,10 @@ export function delinquencyInputsSql(tenant: string, account: string): string {
             SELECT due_date, principal_minor + interest_minor, 2, number FROM instalment WHERE tenant_id = ${tenant} AND account_id = ${account}) due) AS dues,
          (SELECT coalesce(json_agg(json_build_array(d, c)), '[]') FROM (
             SELECT to_char(effective_date, 'YYYY-MM-DD') AS d, sum(dues_credit_minor) AS c FROM journal_entry
-             WHERE tenant_id = ${tenant} AND account_id = ${account} AND dues_credit_minor <> 0 GROUP BY effective_date) credit) AS credits,
+             WHERE tenant_id = ${tenant} AND account_id = ${account} AND dues_credit_minor <> 0
+               AND (EXISTS (SELECT 1 FROM statement WHERE tenant_id = ${tenant} AND account_id = ${account})
+                 OR EXISTS (SELECT 1 FROM instalment WHERE tenant_id = ${tenant} AND account_id = ${account}))
+             GROUP BY effective_date) credit) AS credits,
          (SELECT buckets FROM aging_config WHERE tenant_id = ${tenant}) AS aging_buckets`;
 }
 
@@ -147,11 +152,13 @@ export class LedgerRepository {
    * never deadlock; returns them keyed by `accountKey`.
    */
   async lockAccounts(tx: EntityManager, refs: AccountRef[]): Promise<Map<string, AccountRow>> {
+    // One index probe and lock per key, in key order: as a join the planner hashes the whole
+    // account table while it is small (and a generic plan keeps doing so as it grows).
     const rows = (await preparedQuery(
       tx,
-      `SELECT tenant_id, ${ACCOUNT_COLUMNS} FROM account
-        WHERE (tenant_id, id) IN (SELECT * FROM unnest($1::text[], $2::text[]))
-        ORDER BY tenant_id, id FOR UPDATE`,
+      `SELECT a.* FROM (SELECT DISTINCT * FROM unnest($1::text[], $2::text[]) AS k(tenant_id, id) ORDER BY 1, 2) k
+        CROSS JOIN LATERAL (
+          SELECT tenant_id, ${ACCOUNT_COLUMNS} FROM account WHERE tenant_id = k.tenant_id AND id = k.id FOR UPDATE) a`,
       [refs.map((r) => r.tenantId), refs.map((r) => r.accountId)],
     )) as (AccountRow & { tenant_id: string })[];
     return new Map(rows.map((r) => [accountKey(r.tenant_id, r.id), r]));

@@ -1,5 +1,5 @@
-import { DataSource, EntityManager } from 'typeorm';
-import { allowsNamedStatements } from '@collections/runtime';
+import { EntityManager } from 'typeorm';
+import { preparedQuery } from '@collections/runtime';
 import { SegmentRule, SegmentRuleSet } from './domain/segment-rules';
 
 /** A stored score row, as the gRPC and REST adapters answer it. */
@@ -66,22 +66,6 @@ const SCORE_COLUMNS = [
 
 const SCORES_BY_KEYS = `SELECT s.* FROM account_score s
   JOIN unnest($1::text[], $2::text[]) AS k (tenant_id, account_id) USING (tenant_id, account_id)`;
-
-/** What a pg Pool offers for one query (kept narrow so tests can hand in any pool). */
-export interface Queryable {
-  query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;
-}
-
-/**
- * The pg Pool under a TypeORM Postgres DataSource (its driver keeps it as `master`), or undefined
- * when the driver is not the pg one.
- */
-export function poolOf(dataSource: DataSource): Queryable | undefined {
-  // The embedded PGlite server shares one session among connections: statement names would collide.
-  if (!allowsNamedStatements(dataSource)) return undefined;
-  const master = (dataSource.driver as unknown as { master?: unknown }).master;
-  return master && typeof (master as Queryable).query === 'function' ? (master as Queryable) : undefined;
-}
 
 /** The scores module's queries (feature store, standing, rule sets, scores); it decides nothing. */
 export class ScoresRepository {
@@ -204,25 +188,20 @@ export class ScoresRepository {
   }
 
   /**
-   * Stored scores of these (tenant, account) pairs, whatever tenants they name, in one round trip:
-   * keyed by tenant, then account id (missing ones are absent).
-   */
-  /**
-   * The stored scores of these (tenant, account) pairs, keyed by tenant then account. Given the
-   * pool, it runs as a named prepared statement straight on it: the ScoreAccount hot path then
-   * skips TypeORM's per-query runner and PostgreSQL's parse/plan of the same text on every call.
+   * The stored scores of these (tenant, account) pairs, whatever tenants they name, in one round
+   * trip: keyed by tenant, then account id (missing ones are absent). Outside a transaction it runs
+   * as a named prepared statement straight on the pool where the database allows it: the
+   * ScoreAccount hot path then skips TypeORM's per-query runner and PostgreSQL's parse/plan of the
+   * same text on every call.
    */
   async scores(
     tx: EntityManager,
     keys: readonly { tenantId: string; accountId: string }[],
-    pool?: Queryable,
   ): Promise<Map<string, Map<string, ScoreRow>>> {
-    const values = [keys.map((k) => k.tenantId), keys.map((k) => k.accountId)];
-    const rows = (
-      pool
-        ? (await pool.query({ name: 'scoring_scores_by_keys', text: SCORES_BY_KEYS, values })).rows
-        : await tx.query(SCORES_BY_KEYS, values)
-    ) as (ScoreRow & { tenant_id: string })[];
+    const rows = await preparedQuery<ScoreRow & { tenant_id: string }>(tx, SCORES_BY_KEYS, [
+      keys.map((k) => k.tenantId),
+      keys.map((k) => k.accountId),
+    ]);
     const byTenant = new Map<string, Map<string, ScoreRow>>();
     for (const row of rows) {
       let tenant = byTenant.get(row.tenant_id);

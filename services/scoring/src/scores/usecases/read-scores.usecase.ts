@@ -3,7 +3,7 @@ import { scoring } from '@collections/contracts';
 import { priorityOf } from '../domain/priority';
 import { ScoresErrorCode, ScoresException } from '../domain/scores.exception';
 import { LiveModels } from '../live-models';
-import { Queryable, ScoreRow, ScoresRepository, poolOf } from '../scores.repository';
+import { ScoreRow, ScoresRepository } from '../scores.repository';
 
 /** Most items one ScoreBatch call may carry. */
 export const MAX_BATCH_ITEMS = 1_000;
@@ -82,7 +82,6 @@ interface PendingRead {
 export class ReadScoresUseCase {
   private readonly queue: PendingRead[] = [];
   private inFlight = 0;
-  private pool: Queryable | undefined | null = null;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -127,12 +126,6 @@ export class ReadScoresUseCase {
     });
   }
 
-  /** Looked up once the DataSource is initialised (the driver creates its pool then). */
-  private poolNow(): Queryable | undefined {
-    if (this.pool === null && this.dataSource.isInitialized) this.pool = poolOf(this.dataSource);
-    return this.pool ?? undefined;
-  }
-
   private pump(): void {
     while (this.inFlight < MAX_IN_FLIGHT && this.queue.length > 0) {
       let taken = 1;
@@ -143,7 +136,7 @@ export class ReadScoresUseCase {
       const batch = this.queue.splice(0, taken);
       this.inFlight++;
       this.repo
-        .scores(this.dataSource.manager, distinctKeys(batch), this.poolNow())
+        .scores(this.dataSource.manager, distinctKeys(batch))
         .then(
           (byTenant) => batch.forEach((p) => p.resolve(byTenant.get(p.tenantId) ?? new Map())),
           (err: unknown) => batch.forEach((p) => p.reject(err)),

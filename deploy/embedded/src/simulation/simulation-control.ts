@@ -1,33 +1,19 @@
 import { Backbone, InProcessTransport } from '@collections/messaging';
 import { Logger, SimulatedClock } from '@collections/platform';
-import { PlatformBacklog, SimulationBackend } from '@collections/runtime';
+import { PlatformBacklog, SettlingSimulationBackend } from '@collections/runtime';
 
 /**
  * What the simulation API works on: the platform's one simulated clock, and every service's
  * outbox and consumers, to tell when the event work caused so far is done.
  */
-export class SimulationControl implements SimulationBackend {
+export class SimulationControl extends SettlingSimulationBackend {
   constructor(
-    readonly clock: SimulatedClock,
+    clock: SimulatedClock,
     private readonly transport: InProcessTransport,
     private readonly backbones: { service: string; backbone: Backbone }[],
-    private readonly logger: Logger,
+    logger: Logger,
   ) {
-    clock.settleAfterEachJob(() => this.settled());
-  }
-
-  /** Resolves once the platform is drained, or after `withinMs` (a consumer stuck retrying) with a warning. */
-  async settled(withinMs = 300_000): Promise<void> {
-    const deadline = Date.now() + withinMs;
-    for (let attempt = 0; ; attempt++) {
-      const b = await this.backlog();
-      if (b.drained) return;
-      if (Date.now() > deadline) {
-        this.logger.warn({ outbox: b.outbox, consumerLag: b.consumerLag }, 'the platform did not settle; moving on');
-        return;
-      }
-      await new Promise((r) => setTimeout(r, Math.min(50, 5 + attempt * 5)));
-    }
+    super(clock, logger, 'the platform');
   }
 
   /**

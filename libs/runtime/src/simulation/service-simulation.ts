@@ -1,6 +1,6 @@
 import { Backbone, KafkaTransport } from '@collections/messaging';
 import { Logger, SimulatedClock } from '@collections/platform';
-import { PlatformBacklog, SimulationBackend } from './simulation-backend';
+import { PlatformBacklog, SettlingSimulationBackend } from './simulation-backend';
 
 /**
  * One service process on a simulated clock (distributed mode, PLATFORM_CLOCK=simulated): its own
@@ -9,31 +9,17 @@ import { PlatformBacklog, SimulationBackend } from './simulation-backend';
  * processes (the simulator) decides from every process's answer whether the platform is drained;
  * on its own, a move of this clock waits after each job only for this process to be drained.
  */
-export class ServiceSimulationControl implements SimulationBackend {
+export class ServiceSimulationControl extends SettlingSimulationBackend {
   private groups?: { groupId: string; topics: string[] }[];
 
   constructor(
-    readonly clock: SimulatedClock,
+    clock: SimulatedClock,
     private readonly service: string,
     private readonly backbone: Backbone,
     private readonly kafka: KafkaTransport,
-    private readonly logger: Logger,
+    logger: Logger,
   ) {
-    clock.settleAfterEachJob(() => this.settled());
-  }
-
-  /** Resolves once this process is drained, or after `withinMs` (a consumer stuck retrying) with a warning. */
-  async settled(withinMs = 300_000): Promise<void> {
-    const deadline = Date.now() + withinMs;
-    for (let attempt = 0; ; attempt++) {
-      const b = await this.backlog();
-      if (b.drained) return;
-      if (Date.now() > deadline) {
-        this.logger.warn({ outbox: b.outbox, consumerLag: b.consumerLag }, 'the service did not settle; moving on');
-        return;
-      }
-      await new Promise((r) => setTimeout(r, Math.min(50, 5 + attempt * 5)));
-    }
+    super(clock, logger, 'the service');
   }
 
   /**

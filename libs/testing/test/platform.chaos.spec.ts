@@ -1,21 +1,26 @@
-// KNOWN FAILURE (issue 8, chaos acceptance not met yet; opt-in `chaos` project, see jest.config.js).
-// How it has failed (five runs on a loaded two-core machine), one cause fixed:
-// - fixed: an e-mail to a US debtor who had withdrawn e-mail consent (the orchestrator now takes a
-//   withdrawal as an opt-out, `decisions/debtor-facts.consumer.ts`);
-// - intermittent (1 run in 5): after the orchestrator is SIGKILLed while an e-mail row is due,
-//   that row stays `sending` and every due row behind it `pending` ("contacts sent did not
-//   hold"): the restarted dispatcher makes no progress. Root cause not established; on failure the
-//   test prints the rows' send records, the database sessions not idle and what blocks them, and
-//   both orchestrator processes' own log lines;
-// - reporting counts a payment twice: live `collected_minor` 93268 against 92250 paid (one
-//   gateway payment of 10.18 posted while the ledger was killed and retried), or the replayed read
-//   model's collected/placed/ending balance/contacts_denied differ from the live ones (compare
-//   the cross-topic ordering gap `tools/simulator/test/distributed-simulate.large.spec.ts` marks).
-// - one row `sent` with no message caught (21 caught for 22 sent rows), most likely the e-mail
-//   at-most-once trade-off (`services/orchestrator/src/channels/README.md`: a submission begun
-//   when the process died is taken as sent), which `caught.length === sent rows` does not allow
-//   for; not confirmed (the run's database was dropped).
-// Run with `npm test -- --selectProjects chaos`; it moves back into the large tier once it passes.
+// Issue 8's chaos acceptance (opt-in `chaos` project, see jest.config.js). Passed twice in a row on
+// a loaded two-core machine after the fixes below (5 kills, 1 broker restart, ~2,700 duplicates,
+// 84 reordered; 21 and 22 contacts, one e-mail submission in doubt in the first run).
+// What failed before, and what was done:
+// - an e-mail to a US debtor who had withdrawn e-mail consent: the orchestrator takes a withdrawal
+//   as an opt-out (`decisions/debtor-facts.consumer.ts`);
+// - an e-mail row stuck `sending` with every due row behind it `pending`: this test's SMTP catcher
+//   missed a message's final dot when it arrived in a TCP chunk of its own (nodemailer writes it
+//   separately) and never answered, and nodemailer waits ten minutes for a silent server. The
+//   catcher now finds the terminator across chunks; the provider's waits are finite (60 s of
+//   silence at most) and the dispatcher reconciles rows left `sending` on every tick, with lock
+//   and statement timeouts on its transactions (`services/orchestrator/src/dispatch/README.md`);
+// - a row `sent` with no message caught: the same stall with the orchestrator killed inside it,
+//   and the e-mail at-most-once guarantee, which the test now asserts as the product states it
+//   (`services/orchestrator/src/channels/README.md`): SMS and WhatsApp one message per sent row,
+//   e-mail at most one, a sent e-mail row without one only when its submission is `in-doubt`, and
+//   no more of those than kills of the orchestrator;
+// - reporting counting a payment twice, or replayed KPIs differing from live ones: not seen in the
+//   two passing runs (the reporting projection takes a per-tenant lock since); should they come
+//   back, compare the cross-topic ordering gap `tools/simulator/test/distributed-simulate.large.spec.ts`
+//   marks. On a failure to settle the contacts the test prints the stuck rows' send records, the
+//   database sessions not idle and what blocks them, and both orchestrator processes' log lines.
+// Run with `npm test -- --selectProjects chaos` (15-20 minutes here).
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -104,6 +109,7 @@ describe('chaos: services killed, the broker restarted, records redelivered and 
   const ports = new Map<Service, { http: number; grpc: number }>();
   const caught: CaughtContact[] = [];
   const injected = { kills: 0, restarts: 0, brokerRestarts: 0, duplicates: 0, reordered: 0 };
+  const killsOf = Object.fromEntries(SERVICES.map((s) => [s, 0])) as Record<Service, number>;
   let broker: OwnKafkaBroker;
   let db: TestDatabase;
   let smtp: Awaited<ReturnType<typeof startSmtpReceiver>>;
@@ -136,6 +142,7 @@ describe('chaos: services killed, the broker restarted, records redelivered and 
     await victim.kill(); // SIGKILL: no shutdown hook runs
     killed.set(name, victim);
     injected.kills += 1;
+    killsOf[name] += 1;
     const p = start(name);
     injected.restarts += 1;
     await waitForHttp(p, `${httpAt(name)}/ready`, 300_000);
@@ -564,7 +571,23 @@ describe('chaos: services killed, the broker restarted, records redelivered and 
     // SMS and WhatsApp carry `<tenant>:<row id>` (a provider's keys are global), e-mail the row id.
     const rowOf = (c: CaughtContact) => c.key.slice(c.key.lastIndexOf(':') + 1);
     expect(caught.filter((c) => !rowIds.has(rowOf(c))).map((c) => `${c.channel}:${c.key}`)).toEqual([]);
-    expect(caught.length).toBe(rowIds.size);
+    // What the product guarantees (services/orchestrator/src/channels/README.md): SMS and WhatsApp
+    // once per row (the provider takes the row's key); e-mail at most once, since SMTP takes no key:
+    // a submission the orchestrator was killed inside is recorded `in-doubt` and counts as sent,
+    // whether or not the message reached the server. Every other sent row has its message.
+    const inDoubt = await pg.query(
+      `SELECT idempotency_key FROM orchestrator.email_submission WHERE tenant_id = $1 AND state = 'in-doubt'`,
+      [tenant.tenant],
+    );
+    const doubted = new Set((inDoubt.rows as { idempotency_key: string }[]).map((r) => r.idempotency_key));
+    const caughtRows = new Set(caught.map(rowOf));
+    expect(
+      (sentRows.rows as { id: string; channel: string }[])
+        .filter((r) => !caughtRows.has(r.id) && !(r.channel === 'email' && doubted.has(r.id)))
+        .map((r) => `${r.channel}:${r.id}`),
+    ).toEqual([]);
+    // Only a kill of the orchestrator leaves a submission in doubt, at most the one it was inside.
+    expect(doubted.size).toBeLessThanOrEqual(killsOf.orchestrator);
     expect(caught.length).toBeGreaterThan(0);
     const decisions = await policyDecisions(
       caught,
@@ -595,6 +618,7 @@ describe('chaos: services killed, the broker restarted, records redelivered and 
       duplicates: injected.duplicates,
       reordered: injected.reordered,
       contacts: caught.length,
+      emailInDoubt: doubted.size,
       providerRetriesAbsorbed: providers.repeatedKeys(),
       bankLines: bankRefs.length,
       gatewayPayments: gatewayKeys.length,

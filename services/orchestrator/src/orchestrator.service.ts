@@ -18,6 +18,7 @@ import { OrchestratorReplies1763900007110 } from './migrations/1763900007110-orc
 import { OrchestratorDailyRun1763900008200 } from './migrations/1763900008200-orchestrator-daily-run';
 import { OrchestratorContactBudgets1763900008600 } from './migrations/1763900008600-orchestrator-contact-budgets';
 import { OrchestratorSchedulePartialIndexes1763900009200 } from './migrations/1763900009200-orchestrator-schedule-partial-indexes';
+import { OrchestratorEmailInDoubt1763900010500 } from './migrations/1763900010500-orchestrator-email-in-doubt';
 import { OrchestratorPlanInstalments1763900010700 } from './migrations/1763900010700-orchestrator-plan-instalments';
 import { ContactBudgetGate } from './strategies/contact-budget.gate';
 import { AgentQueueRestController } from './agents/agent-queue.controller';
@@ -96,6 +97,7 @@ export function createOrchestratorService(deps: OrchestratorServiceDependencies 
       OrchestratorChannelWork1763900008300,
       OrchestratorContactBudgets1763900008600,
       OrchestratorSchedulePartialIndexes1763900009200,
+      OrchestratorEmailInDoubt1763900010500,
       OrchestratorPlanInstalments1763900010700,
     ],
     module: (ctx) => {

@@ -32,16 +32,16 @@ export async function startSmtpReceiver(onMessage: (c: CaughtContact) => void) {
       buffer += chunk.toString('utf8');
       for (;;) {
         if (inData) {
-          const end = buffer.indexOf('\r\n.\r\n');
-          const startEnd = data === '' && buffer.startsWith('.\r\n') ? 0 : -1;
-          if (end < 0 && startEnd < 0) {
-            data += buffer;
-            buffer = '';
-            return;
-          }
-          const cut = startEnd === 0 ? 0 : end;
-          data += buffer.slice(0, cut);
-          buffer = buffer.slice(cut + (startEnd === 0 ? 3 : 5));
+          // The message ends at <CRLF>.<CRLF>, the first CRLF being the DATA line's own when the
+          // message is empty. The client writes the terminator as a chunk of its own (nodemailer:
+          // ".\r\n" after a message that ends with CRLF), which may arrive on its own: look for
+          // it across everything received since DATA, not within one chunk.
+          data += buffer;
+          buffer = '';
+          const end = `\r\n${data}`.indexOf('\r\n.\r\n');
+          if (end < 0) return;
+          buffer = data.slice(end + 3);
+          data = data.slice(0, end);
           inData = false;
           const key = /^x-idempotency-key:\s*(.+)$/im.exec(data)?.[1]?.trim() ?? '';
           for (const to of rcpt) onMessage({ channel: 'email', to, key, at: new Date() });

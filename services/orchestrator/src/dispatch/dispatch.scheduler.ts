@@ -7,9 +7,9 @@ export const DISPATCH = Symbol('DISPATCH');
 export const DISPATCH_CHECK_MS = Symbol('DISPATCH_CHECK_MS');
 
 /**
- * Runs the dispatcher from a timer that reads the injected clock: first the reconciliation of rows
- * a previous process left `sending`, then every `checkEveryMs` the rows that fell due. Never two
- * runs at once; `tick()` is the whole step, so tests drive it with a ManualClock (0 = no timer).
+ * Runs the dispatcher from a timer that reads the injected clock: every `checkEveryMs`, first the
+ * reconciliation of rows left `sending` (by a process that died, or by a step of this one that
+ * failed after its claim), then the rows that fell due. Never two runs at once; `tick()` is the whole step, so tests drive it with a ManualClock (0 = no timer).
  * On a simulated clock there is no timer: every move of the clock runs `tick()` for the new
  * instant. The clock runs its jobs in the order of their names, so "dispatch run" comes after
  * the daily runs ("daily ... run"): the planning run's contacts for the instant go out in the
@@ -21,7 +21,6 @@ export class DispatchScheduler implements OnApplicationBootstrap, OnApplicationS
   private timer?: NodeJS.Timeout;
   private detach?: () => void;
   private running?: Promise<DispatchSummary | undefined>;
-  private reconciled = false;
 
   constructor(
     @Inject(SERVICE_CONTEXT) private readonly ctx: ServiceContext,
@@ -56,11 +55,14 @@ export class DispatchScheduler implements OnApplicationBootstrap, OnApplicationS
   async tick(): Promise<DispatchSummary | undefined> {
     if (this.running) return undefined;
     this.running = (async () => {
-      if (!this.reconciled) {
-        await this.dispatcher.reconcile();
-        this.reconciled = true;
-      }
-      return this.dispatcher.run();
+      // Rows left `sending` first (by a process that died, or a step of this one that failed
+      // after its claim); a failure to look for them never keeps the due rows from going out.
+      const reconciled = await this.dispatcher.reconcile().catch((err: unknown) => {
+        this.ctx.logger.error({ err }, 'reconciling contacts left sending failed; the next tick retries');
+        return undefined;
+      });
+      const ran = await this.dispatcher.run();
+      return reconciled ? sumOf(reconciled, ran) : ran;
     })().catch((err: unknown) => {
       this.ctx.logger.error({ err }, 'dispatch run failed; the next tick retries');
       return undefined;
@@ -71,4 +73,14 @@ export class DispatchScheduler implements OnApplicationBootstrap, OnApplicationS
       this.running = undefined;
     }
   }
+}
+
+function sumOf(a: DispatchSummary, b: DispatchSummary): DispatchSummary {
+  return {
+    sent: a.sent + b.sent,
+    failed: a.failed + b.failed,
+    deferred: a.deferred + b.deferred,
+    skipped: a.skipped + b.skipped,
+    queued: a.queued + b.queued,
+  };
 }

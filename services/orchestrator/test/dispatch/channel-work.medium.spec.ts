@@ -443,6 +443,123 @@ describe('calls, letters, visits and e-mail once, dispatched on the injected clo
     expect((await schedule(accountId)).map((r) => r.status)).toEqual(['sent', 'cancelled']);
   });
 
+  it('sends no second e-mail when the process died waiting on the SMTP server: the new process takes it as sent, in doubt', async () => {
+    const email = 'deudor-stall@stall.test';
+    const accountId = await openAccount('mailstall', 150_000_00, { email, phone: '+573001120006' });
+    sut.clock.set(bogota('2026-03-09', 9));
+    // This process "dies" inside the SMTP transaction: the server never answers the message, and
+    // nothing it would do afterwards (a timeout, giving the submission up) happens any more.
+    const log = new PgSubmissionLog(sut.dataSource, () => sut.clock.now());
+    const dying = new SmtpEmailProvider({
+      host: '127.0.0.1',
+      port: smtpPort,
+      from: 'cobros@acreedor.example',
+      submissions: {
+        begin: (...a) => log.begin(...a),
+        abandon: () => new Promise(() => undefined),
+        accepted: () => new Promise(() => undefined),
+      },
+    });
+    closers.push(() => dying.close());
+    const planner = sut.app.app.get(PlanAccountUseCase);
+    const doomed = new DispatchDueContactsUseCase(sut.context, new PlannerRepository(), planner, {
+      ...deps(),
+      providers: { email: dying },
+    });
+    void doomed.run();
+    const [claimed] = await waitFor(
+      async () => {
+        const rows = await schedule(accountId);
+        const submitting = await q(
+          `SELECT 1 FROM email_submission WHERE idempotency_key = $1 AND state = 'submitting'`,
+          [rows[0]?.id],
+        );
+        return submitting.length > 0 ? rows : undefined;
+      },
+      { message: 'the dying process inside the SMTP transaction' },
+    );
+    expect([claimed.step_id, claimed.status]).toEqual(['d-3', 'sending']);
+
+    // A new process, with the service's own provider, reconciles the row without sending again.
+    const restarted = new DispatchDueContactsUseCase(sut.context, new PlannerRepository(), planner, {
+      ...deps(),
+      providers,
+    });
+    expect(await restarted.reconcile()).toMatchObject({ sent: 1 });
+    expect((await schedule(accountId))[0]).toMatchObject({ id: claimed.id, status: 'sent' });
+    expect(await q(`SELECT state FROM email_submission WHERE idempotency_key = $1`, [claimed.id])).toEqual([
+      { state: 'in-doubt' },
+    ]);
+    expect(await restarted.reconcile()).toMatchObject({ sent: 0 });
+    expect(mails().filter((m) => m.to.includes(email))).toEqual([]);
+    expect((await sentFor(accountId)).map((e) => e.stepId)).toEqual(['d-3']);
+    await deliver(sut, 'collections.ledger.v1.PaymentPosted', {
+      paymentId: 'pay-mailstall',
+      accountId,
+      amount: COP(150_000_00),
+      balanceAfter: COP(0),
+      postedAt: sut.clock.now(),
+      reference: 'PSE',
+    });
+  });
+
+  it('takes a row up again on the next tick when its outcome could not be recorded, and a locked account fails the step instead of stalling it', async () => {
+    const email = 'deudor-record@example.com';
+    const accountId = await openAccount('recordfail', 150_000_00, { email, phone: '+573001120007' });
+    sut.clock.set(bogota('2026-03-09', 9));
+    let failRecord = true;
+    const planner = sut.app.app.get(PlanAccountUseCase);
+    const dispatcher = new DispatchDueContactsUseCase(sut.context, new PlannerRepository(), planner, {
+      ...deps(),
+      providers,
+      dbTimeouts: { lockMs: 100, statementMs: 30_000 },
+      afterProviderCall: async () => {
+        if (!failRecord) return;
+        failRecord = false;
+        throw new Error('connection to the database lost');
+      },
+    });
+    const scheduler = new DispatchScheduler(sut.context, dispatcher, 0);
+    const rowOf = async () => (await schedule(accountId))[0];
+
+    // Sent, but the outcome not recorded: the row stays `sending`, the tick ends.
+    await scheduler.tick();
+    expect(await rowOf()).toMatchObject({ step_id: 'd-3', status: 'sending' });
+    expect(mails().filter((m) => m.to.includes(email))).toHaveLength(1);
+
+    // The account locked by someone else: recording waits no longer than the lock timeout.
+    const holder = sut.dataSource.createQueryRunner();
+    await holder.connect();
+    try {
+      await holder.startTransaction();
+      await holder.query(`SELECT 1 FROM planner_account WHERE tenant_id = $1 AND account_id = $2 FOR UPDATE`, [
+        sut.tenant,
+        accountId,
+      ]);
+      await scheduler.tick();
+      expect(await rowOf()).toMatchObject({ status: 'sending' });
+    } finally {
+      await holder.rollbackTransaction();
+      await holder.release();
+    }
+
+    // The next tick of the same process reconciles it: recorded sent, the message sent once.
+    await scheduler.tick();
+    const row = await rowOf();
+    const delivered = mails().filter((m) => m.to.includes(email));
+    expect(delivered).toHaveLength(1);
+    expect(row).toMatchObject({ status: 'sent', provider_message_id: delivered[0].headers['message-id'] });
+    expect((await sentFor(accountId)).map((e) => e.stepId)).toEqual(['d-3']);
+    await deliver(sut, 'collections.ledger.v1.PaymentPosted', {
+      paymentId: 'pay-recordfail',
+      accountId,
+      amount: COP(150_000_00),
+      balanceAfter: COP(0),
+      postedAt: sut.clock.now(),
+      reference: 'PSE',
+    });
+  });
+
   it('backs off on e-mail 4xx, WhatsApp 429/5xx and call 429/5xx, and sends each exactly once', async () => {
     const email = 'deudor-busy@flaky.test';
     const phone = '+573001120004';

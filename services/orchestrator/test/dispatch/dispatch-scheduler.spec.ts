@@ -3,7 +3,7 @@ import { ServiceContext } from '@collections/runtime';
 import { DispatchScheduler } from '../../src/dispatch/dispatch.scheduler';
 import { DispatchDueContactsUseCase, DispatchSummary } from '../../src/dispatch/usecases/dispatch-due.usecase';
 
-const nothing: DispatchSummary = { sent: 0, failed: 0, deferred: 0, skipped: 0 };
+const nothing: DispatchSummary = { sent: 0, failed: 0, deferred: 0, skipped: 0, queued: 0 };
 
 /** A dispatcher that notes when it ran, in the log it shares with the other jobs. */
 function recordingDispatcher(log: string[], clock: { now(): Date }) {
@@ -48,6 +48,7 @@ describe('DispatchScheduler', () => {
       'reconcile 2026-01-06T18:00:00.000Z',
       'dispatch 2026-01-06T18:00:00.000Z',
       'planning 2026-01-07T18:00:00.000Z',
+      'reconcile 2026-01-07T18:00:00.000Z',
       'dispatch 2026-01-07T18:00:00.000Z',
     ]);
     await sut.onApplicationShutdown();
@@ -67,5 +68,31 @@ describe('DispatchScheduler', () => {
     expect(await sut.tick()).toEqual({ ...nothing, sent: 1 });
     expect(log).toEqual(['reconcile 2026-01-05T18:00:00.000Z', 'dispatch 2026-01-05T18:00:00.000Z']);
     await sut.onApplicationShutdown();
+  });
+
+  it('reconciles rows left sending on every tick, and a failed reconciliation never keeps due rows from going out', async () => {
+    const clock = new ManualClock(new Date('2026-01-05T18:00:00Z'));
+    const log: string[] = [];
+    const errors: string[] = [];
+    const ctx = { clock, logger: { error: (_o: unknown, m: string) => errors.push(m) } } as unknown as ServiceContext;
+    let failReconcile = true;
+    const dispatcher = {
+      reconcile: async () => {
+        log.push('reconcile');
+        if (failReconcile) throw new Error('connection lost');
+        return { ...nothing, sent: 1 };
+      },
+      run: async () => {
+        log.push('dispatch');
+        return { ...nothing, sent: 2 };
+      },
+    } as unknown as DispatchDueContactsUseCase;
+    const sut = new DispatchScheduler(ctx, dispatcher, 0);
+
+    expect(await sut.tick()).toEqual({ ...nothing, sent: 2 });
+    failReconcile = false;
+    expect(await sut.tick()).toEqual({ ...nothing, sent: 3 });
+    expect(log).toEqual(['reconcile', 'dispatch', 'reconcile', 'dispatch']);
+    expect(errors).toHaveLength(1);
   });
 });

@@ -1,7 +1,8 @@
 // A real SMTP server process for the email channel's tests (npm smtp-server). Prints
 // "LISTENING <port>" once up; appends every accepted message to $SMTP_OUT as a JSON line.
 // Refuses recipients at invalid.test (550 5.1.1) and answers 451 for tempfail.test; a recipient
-// at flaky.test gets 451 the first time and is accepted after.
+// at flaky.test gets 451 the first time and is accepted after. A message to stall.test is read to
+// its final dot and never answered (a server that hangs): nothing recorded, the client left waiting.
 import { appendFileSync } from 'node:fs';
 import { SMTPServer } from 'smtp-server';
 
@@ -45,6 +46,10 @@ const server = new SMTPServer({
     callback();
   },
   onData(stream, session, callback) {
+    if (session.envelope.rcptTo.some((r) => r.address.endsWith('@stall.test'))) {
+      stream.resume();
+      return;
+    }
     const chunks = [];
     stream.on('data', (c) => chunks.push(c));
     stream.on('end', () => {
@@ -63,4 +68,8 @@ const server = new SMTPServer({
 server.listen(0, '127.0.0.1', () => {
   process.stdout.write(`LISTENING ${server.server.address().port}\n`);
 });
-process.on('SIGTERM', () => server.close(() => process.exit(0)));
+// A stalled client's connection would hold close() open: stop waiting for it.
+process.on('SIGTERM', () => {
+  server.close(() => process.exit(0));
+  setTimeout(() => process.exit(0), 1_000).unref();
+});

@@ -15,12 +15,16 @@ export class PgSubmissionLog implements SubmissionLog {
       [tenantId, key, messageId, this.now()],
     )) as unknown[];
     if (inserted.length > 0) return 'new';
+    // An earlier submission that never finished becomes `in-doubt` for good: taken as sent.
     const [row] = (await this.db.query(
-      `SELECT state FROM email_submission WHERE tenant_id = $1 AND idempotency_key = $2`,
-      [tenantId, key],
-    )) as { state: string }[];
+      `WITH earlier AS (SELECT state FROM email_submission WHERE tenant_id = $1 AND idempotency_key = $2),
+            doubted AS (UPDATE email_submission SET state = 'in-doubt', in_doubt_at = $3
+                         WHERE tenant_id = $1 AND idempotency_key = $2 AND state = 'submitting' RETURNING state)
+       SELECT coalesce((SELECT state FROM doubted), (SELECT state FROM earlier)) AS state`,
+      [tenantId, key, this.now()],
+    )) as { state: string | null }[];
     // Abandoned between the two statements: begin again.
-    if (!row) return this.begin(tenantId, key, messageId);
+    if (!row?.state) return this.begin(tenantId, key, messageId);
     return row.state === 'accepted' ? 'accepted' : 'in-doubt';
   }
 

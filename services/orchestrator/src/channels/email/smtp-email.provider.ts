@@ -12,7 +12,22 @@ export interface SmtpEmailConfig {
   auth?: { user: string; pass: string };
   /** Where each submission is recorded before and after the SMTP transaction (see SubmissionLog). */
   submissions?: SubmissionLog;
+  /**
+   * How long the dispatcher waits on the server: to connect, for its greeting, and for any answer
+   * once connected (nodemailer's default for the last is ten minutes, during which the dispatcher,
+   * which sends one contact at a time, would send nothing else). Defaults: `SMTP_TIMEOUTS`.
+   */
+  timeouts?: Partial<SmtpTimeouts>;
 }
+
+export interface SmtpTimeouts {
+  connectionMs: number;
+  greetingMs: number;
+  /** Inactivity on an open connection, e.g. waiting for the answer to the message's final dot. */
+  socketMs: number;
+}
+
+export const SMTP_TIMEOUTS: SmtpTimeouts = { connectionMs: 10_000, greetingMs: 10_000, socketMs: 60_000 };
 
 /**
  * SMTP has no idempotency key: a server that accepted a message takes the same message again.
@@ -25,6 +40,11 @@ export interface SmtpEmailConfig {
  * instant is followed by the cadence's next step.
  */
 export interface SubmissionLog {
+  /**
+   * `new` (recorded `submitting`), `accepted`, or `in-doubt`: an earlier submission of the key
+   * never finished; the log now says `in-doubt` for good (a late refusal heard by the earlier
+   * attempt no longer removes it) and the message counts as sent.
+   */
   begin(tenantId: string, idempotencyKey: string, messageId: string): Promise<'new' | 'accepted' | 'in-doubt'>;
   accepted(tenantId: string, idempotencyKey: string): Promise<void>;
   abandon(tenantId: string, idempotencyKey: string): Promise<void>;
@@ -57,7 +77,9 @@ export class SmtpEmailProvider implements ChannelProvider {
       secure: config.secure ?? false,
       ignoreTLS: !config.secure && !config.auth,
       auth: config.auth,
-      connectionTimeout: 10_000,
+      connectionTimeout: config.timeouts?.connectionMs ?? SMTP_TIMEOUTS.connectionMs,
+      greetingTimeout: config.timeouts?.greetingMs ?? SMTP_TIMEOUTS.greetingMs,
+      socketTimeout: config.timeouts?.socketMs ?? SMTP_TIMEOUTS.socketMs,
     });
     this.domain = config.messageIdDomain ?? config.from.split('@')[1] ?? 'localhost';
     this.submissions = config.submissions;

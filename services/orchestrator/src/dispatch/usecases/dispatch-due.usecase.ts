@@ -44,7 +44,15 @@ export interface DispatchDependencies {
   budgets?: { heldBack(now: Date, exclude: ReadonlySet<string>): Promise<Set<string>> };
   /** Test seam: runs after the provider call and before its outcome is recorded (a crash there). */
   afterProviderCall?: (scheduleId: string) => Promise<void>;
+  /**
+   * Bounds on the dispatcher's own transactions (claim, hand-off, record): a row or account
+   * locked by someone else fails the step after `lockMs` instead of stalling every send behind it;
+   * the row is taken up again on a later tick. Defaults: `DISPATCH_DB_TIMEOUTS`.
+   */
+  dbTimeouts?: { lockMs: number; statementMs: number };
 }
+
+export const DISPATCH_DB_TIMEOUTS = { lockMs: 30_000, statementMs: 60_000 };
 
 export interface DispatchSummary {
   sent: number;
@@ -72,8 +80,9 @@ export function addressHash(tenantId: string, channel: string, address: string):
  * cancels it), ask the contact law again at this instant (a refusal moves it to the next permitted
  * time), mark it `sending`, then send through the channel's provider with the row id as the
  * idempotency key, and record the outcome with its event. A row left `sending` by a process that
- * died is sent again with the same key (`reconcile`): the provider and the outcome store answer
- * the first send's result, so each decision is sent once.
+ * died, or by a step that failed after its claim, is sent again with the same key (`reconcile`,
+ * every tick): the provider and the outcome store answer the first send's result, so each
+ * decision is sent once (e-mail at most once: `../../channels/README.md`).
  *
  * Calls go to the voice bot's provider like any electronic send. A letter is put in the daily
  * print batch (the row stays `sending` until the batch's file is exported, then ContactSent); a
@@ -87,6 +96,9 @@ export class DispatchDueContactsUseCase {
     private readonly planner: PlanAccountUseCase,
     private readonly deps: DispatchDependencies,
   ) {}
+
+  /** Rows this instance is dispatching now: never reconciled under its feet. */
+  private readonly inFlight = new Set<string>();
 
   /** Due rows, oldest first, a batch at a time, until none is due. */
   async run(batchSize = 100): Promise<DispatchSummary> {
@@ -104,22 +116,66 @@ export class DispatchDueContactsUseCase {
       if (fresh.length === 0) return summary;
       for (const row of fresh) {
         seen.add(row.id);
-        summary[await this.dispatch(row, false)] += 1;
+        const done = await this.dispatchOrLeave(row, false);
+        if (done) summary[done] += 1;
       }
     }
   }
 
-  /** Rows left `sending` (the process died mid-send): sent again under the same idempotency key. */
+  /**
+   * Rows left `sending` and not being sent by this instance: a process that died mid-send, or a
+   * step of this one that failed after the claim (its outcome could not be recorded, a lock wait
+   * ran out). Each is sent again under the same idempotency key — the provider and the outcome
+   * store answer the first send's result — and recorded. One dispatcher runs per deployment (see
+   * `../../channels/README.md`), so a `sending` row nobody here is working on has no one else.
+   */
   async reconcile(): Promise<DispatchSummary> {
     const summary = emptySummary();
     // A letter waiting in an open print batch is not lost: the export finishes it.
     const rows = (await this.ctx.dataSource.query(
-      `SELECT * FROM contact_schedule s WHERE status = 'sending'
+      `SELECT * FROM contact_schedule s WHERE status = 'sending' AND NOT (id = ANY ($1::uuid[]))
           AND NOT EXISTS (SELECT 1 FROM letter_print_item l WHERE l.tenant_id = s.tenant_id AND l.schedule_id = s.id)
         ORDER BY due_at, id`,
+      [[...this.inFlight]],
     )) as ScheduleRow[];
-    for (const row of rows) summary[await this.dispatch(row, true)] += 1;
+    for (const row of rows) {
+      const done = await this.dispatchOrLeave(row, true);
+      if (done) summary[done] += 1;
+    }
     return summary;
+  }
+
+  /**
+   * One row; a failure of its own (the database, a lock wait that ran out) is logged and the row
+   * left as it is — `pending` (the claim rolled back) or `sending` (reconciled on the next tick) —
+   * so one row never stops the rows behind it.
+   */
+  private async dispatchOrLeave(row: ScheduleRow, resume: boolean): Promise<keyof DispatchSummary | undefined> {
+    if (this.inFlight.has(row.id)) return undefined;
+    this.inFlight.add(row.id);
+    try {
+      return await this.dispatch(row, resume);
+    } catch (err) {
+      this.ctx.logger.warn(
+        { err, scheduleId: row.id, resume },
+        'contact dispatch failed; taken up again on a later tick',
+      );
+      return undefined;
+    } finally {
+      this.inFlight.delete(row.id);
+    }
+  }
+
+  /** The dispatcher's own transactions, with bounded lock waits and statements. */
+  private bounded<T>(work: (tx: EntityManager) => Promise<T>): Promise<T> {
+    const { lockMs, statementMs } = this.deps.dbTimeouts ?? DISPATCH_DB_TIMEOUTS;
+    return this.ctx.dataSource.transaction(async (tx) => {
+      await tx.query(`SELECT set_config('lock_timeout', $1, true), set_config('statement_timeout', $2, true)`, [
+        `${lockMs}ms`,
+        `${statementMs}ms`,
+      ]);
+      return work(tx);
+    });
   }
 
   private async dispatch(row: ScheduleRow, resume: boolean): Promise<keyof DispatchSummary> {
@@ -149,7 +205,7 @@ export class DispatchDueContactsUseCase {
 
   /** Plans again, checks the law at this instant, and marks the row `sending` — or says why not. */
   private async claim(row: ScheduleRow): Promise<ScheduleRow | 'deferred' | undefined> {
-    return this.ctx.dataSource.transaction(async (tx) => {
+    return this.bounded(async (tx) => {
       const outbox = this.ctx.backbone.outbox;
       const planned = await this.planner.plan(tx, outbox, row.tenant_id, row.account_id, { id: `dispatch:${row.id}` });
       const [current] = (await tx.query(
@@ -254,7 +310,7 @@ export class DispatchDueContactsUseCase {
     const now = this.ctx.clock.now();
     const content = await composeMessage(this.sources(), row, row.channel, now);
     if ('missing' in content) return noRoute(content.missing);
-    return this.ctx.dataSource.transaction(async (tx) => {
+    return this.bounded(async (tx) => {
       const account = await this.repo.lockAccount(tx, row.tenant_id, row.account_id);
       const [current] = (await tx.query(
         `SELECT * FROM contact_schedule WHERE tenant_id = $1 AND id = $2 AND status = 'sending' FOR UPDATE`,
@@ -288,7 +344,7 @@ export class DispatchDueContactsUseCase {
 
   /** Records what a send came to (also for a letter once its print batch is exported). */
   async record(row: ScheduleRow, result: DeliveryOutcome | Failure): Promise<keyof DispatchSummary> {
-    return this.ctx.dataSource.transaction(async (tx) => {
+    return this.bounded(async (tx) => {
       // The account first, then its row: the same lock order as the planner's, so no deadlock with a consumer.
       await this.repo.lockAccount(tx, row.tenant_id, row.account_id);
       const [current] = (await tx.query(

@@ -37,6 +37,8 @@ import { PaymentsPostedConsumer } from './promises/payments-posted.consumer';
 import { PromisesGrpcController } from './promises/promises.grpc';
 import { PromisesRepository } from './promises/promises.repository';
 import { PromisesRelapseRisk1763900007210 } from './migrations/1763900007210-promises-relapse-risk';
+import { PromisesPlanPaymentByPlan1763900010600 } from './migrations/1763900010600-promises-plan-payment-by-plan';
+import { PromisesPlanRevision1763900010610 } from './migrations/1763900010610-promises-plan-revision';
 import { RelapseRisksRepository } from './relapse/relapse-risks.repository';
 import { AccountScorer, GrpcAccountScorer } from './relapse/scoring-port';
 import { AssessRelapseRiskUseCase } from './relapse/usecases/assess-relapse-risk.usecase';
@@ -121,6 +123,8 @@ export function createPromisesService(deps: PromisesServiceDependencies = {}): S
       PromisesAccountProfiles1763900005200,
       PromisesNegotiation1763900007200,
       PromisesRelapseRisk1763900007210,
+      PromisesPlanPaymentByPlan1763900010600,
+      PromisesPlanRevision1763900010610,
     ],
     module: (ctx) => {
       const config = loadPromisesConfig();

@@ -339,6 +339,29 @@ describe('payment plans tracked from ledger events and the daily run (real Postg
       expect((await plan(planId)).credit).toEqual(USD(0));
     });
 
+    it('sees a reversal handled between two batches (what a batch remembers of a plan is not used after it)', async () => {
+      const { planId, accountId } = await newPlan();
+      sut.clock.set(at('2026-03-05'));
+      const a = posted(accountId, 10_000, '2026-03-05');
+      await deliverBatch(sut, [a]);
+      expect(await paidOf(planId)).toEqual([10_000, 0, 0]);
+      await reverse(accountId, a.payload.paymentId, '2026-03-06');
+      expect(await paidOf(planId)).toEqual([0, 0, 0]);
+      sut.clock.set(at('2026-03-07'));
+      await deliverBatch(sut, [posted(accountId, 4_000, '2026-03-07')]);
+      expect(await paidOf(planId)).toEqual([4_000, 0, 0]);
+      await runDaily('2026-03-15');
+      sut.clock.set(at('2026-03-15'));
+      await deliverBatch(sut, [posted(accountId, 6_000, '2026-03-15')]);
+      expect(await paidOf(planId)).toEqual([10_000, 0, 0]);
+      expect((await plan(planId)).credit).toEqual(USD(0));
+      // Instalment 1 was missed on the daily run (due 03-10, 3 days' grace) and broken once.
+      expect(await eventsFor('collections.promises.v1.InstalmentMissed', planId)).toHaveLength(1);
+      expect((await eventsFor('collections.promises.v1.PromiseKept', planId)).map((e) => e.instalmentSeq)).toEqual([1]);
+      // The daily run reminded of instalment 2 (due 03-17); the batch after it does not again.
+      expect((await eventsFor('collections.promises.v1.InstalmentDueSoon', planId)).map((e) => e.seq)).toEqual([2]);
+    });
+
     it("sends the payments after the one that completes a plan to the account's single promises", async () => {
       const { planId, accountId } = await newPlan();
       sut.clock.set(at('2026-03-02'));

@@ -20,6 +20,12 @@ export interface PlanRow {
   created_at: Date;
 }
 
+/** What allocating payments to a plan and announcing about it needs of the plan itself. */
+export type PlanFacts = Pick<PlanRow, 'tenant_id' | 'id' | 'account_id' | 'currency' | 'total_minor' | 'state'>;
+
+/** A plan locked for a batch of payments, with its revision (null until a payment first changes it). */
+export type LockedPlan = PlanFacts & { revision: string | null };
+
 export interface InstalmentRow {
   seq: number;
   due_date: string;
@@ -191,7 +197,12 @@ export class PlansRepository {
     allocations: Allocation[],
     paidBySeq: Map<number, number>,
   ): Promise<void> {
-    await tx.query(`DELETE FROM plan_allocation WHERE tenant_id = $1 AND plan_id = $2`, [tenantId, planId]);
+    // A new revision: what a batch consumer remembers of this plan is no longer current.
+    await tx.query(
+      `WITH revised AS (UPDATE payment_plan SET revision = gen_random_uuid() WHERE tenant_id = $1 AND id = $2)
+       DELETE FROM plan_allocation WHERE tenant_id = $1 AND plan_id = $2`,
+      [tenantId, planId],
+    );
     if (allocations.length) {
       await tx.query(
         `INSERT INTO plan_allocation (tenant_id, plan_id, payment_id, seq, amount_minor, paid_on)
@@ -251,37 +262,39 @@ export class PlansRepository {
   }
 
   /**
-   * The plans' schedules (with paid amounts), live payments (in posting order) and what they
-   * announced, in one statement: read after the plans were locked, so it sees their latest state.
+   * The plans' live payments (in posting order) and what they announced, and the schedules of
+   * `withSchedule` (those the caller does not know yet), in one statement: read after the plans
+   * were locked, so it sees their latest state.
    */
   async paymentState(
     tx: EntityManager,
     tenantId: string,
     planIds: string[],
+    withSchedule: string[],
   ): Promise<{
-    instalments: Map<string, InstalmentRow[]>;
+    schedules: Map<string, Instalment[]>;
     payments: Map<string, Payment[]>;
     announced: Map<string, Set<string>>;
   }> {
     const [row] = (await tx.query(
       `SELECT
-         (SELECT coalesce(json_agg(json_build_array(plan_id, seq, to_char(due_date, 'YYYY-MM-DD'), amount_minor::text,
-                 paid_minor::text) ORDER BY plan_id, seq), '[]')
-            FROM plan_instalment WHERE tenant_id = $1 AND plan_id = ANY($2::uuid[])) AS instalments,
+         (SELECT coalesce(json_agg(json_build_array(plan_id, seq, to_char(due_date, 'YYYY-MM-DD'), amount_minor::text)
+                 ORDER BY plan_id, seq), '[]')
+            FROM plan_instalment WHERE tenant_id = $1 AND plan_id = ANY($3::uuid[])) AS instalments,
          (SELECT coalesce(json_agg(json_build_array(plan_id, payment_id, amount_minor::text,
                  to_char(paid_on, 'YYYY-MM-DD')) ORDER BY plan_id, received_seq), '[]')
             FROM plan_payment WHERE tenant_id = $1 AND plan_id = ANY($2::uuid[]) AND NOT reversed) AS payments,
          (SELECT coalesce(json_agg(json_build_array(plan_id, kind, seq)), '[]')
             FROM plan_announcement WHERE tenant_id = $1 AND plan_id = ANY($2::uuid[])) AS announced`,
-      [tenantId, planIds],
+      [tenantId, planIds, withSchedule],
     )) as {
-      instalments: [string, number, string, string, string][];
+      instalments: [string, number, string, string][];
       payments: [string, string, string, string][];
       announced: [string, Announcement['kind'], number][];
     }[];
-    const instalments = new Map<string, InstalmentRow[]>(planIds.map((id) => [id, []]));
-    for (const [planId, seq, due_date, amount_minor, paid_minor] of row.instalments) {
-      instalments.get(planId)?.push({ seq, due_date, amount_minor, paid_minor });
+    const schedules = new Map<string, Instalment[]>(withSchedule.map((id) => [id, []]));
+    for (const [planId, seq, dueDate, amount] of row.instalments) {
+      schedules.get(planId)?.push({ seq, dueDate, amountMinor: Number(amount) });
     }
     const payments = new Map<string, Payment[]>(planIds.map((id) => [id, []]));
     for (const [planId, paymentId, amount, date] of row.payments) {
@@ -289,14 +302,14 @@ export class PlansRepository {
     }
     const announced = new Map<string, Set<string>>(planIds.map((id) => [id, new Set<string>()]));
     for (const [planId, kind, seq] of row.announced) announced.get(planId)?.add(announcementKey({ kind, seq }));
-    return { instalments, payments, announced };
+    return { schedules, payments, announced };
   }
 
   /**
    * Stores what a batch of payments did to its plans, set-based: the payments (in posting
    * order), their allocations, the instalments whose paid amount changed, the announcements
-   * made and withdrawn, and the plans whose state changed. Fails (rolling the batch back) when
-   * a payment was already recorded: the caller checked that under the plans' locks.
+   * made and withdrawn, and each changed plan's state and new revision. Fails (rolling the batch
+   * back) when a payment was already recorded: the caller checked that under the plans' locks.
    */
   async applyPayments(
     tx: EntityManager,
@@ -307,8 +320,11 @@ export class PlansRepository {
       paid: { planId: string; seq: number; paidMinor: number }[];
       announced: { planId: string; kind: string; seq: number }[];
       withdrawn: { planId: string; kind: string; seq: number }[];
+      /** Every plan the batch changed, with its state after it. */
       states: { planId: string; state: number }[];
       at: Date;
+      /** The plans' new revision. */
+      revision: string;
     },
     /** One more statement to run with these (the outbox insert), its parameters numbered from the one given. */
     also?: (firstParam: number) => { sql: string; params: unknown[] },
@@ -336,6 +352,7 @@ export class PlansRepository {
       w.at,
       w.states.map((s) => s.planId),
       w.states.map((s) => s.state),
+      w.revision,
     ];
     const extra = also?.(params.length + 1);
     // One statement of data-modifying CTEs: each table written once, whatever the batch's size.
@@ -362,7 +379,8 @@ export class PlansRepository {
          SELECT $1, plan_id, kind, seq, $20 FROM unnest($17::uuid[], $18::text[], $19::int[]) AS t(plan_id, kind, seq)
          ON CONFLICT (tenant_id, plan_id, kind, seq) DO UPDATE SET announced_at = EXCLUDED.announced_at RETURNING 1),
        states AS (
-         UPDATE payment_plan p SET state = s.state FROM unnest($21::uuid[], $22::int[]) AS s(id, state)
+         UPDATE payment_plan p SET state = s.state, revision = $23::uuid
+           FROM unnest($21::uuid[], $22::int[]) AS s(id, state)
           WHERE p.tenant_id = $1 AND p.id = s.id RETURNING 1)
        ${extra ? `, also AS (${extra.sql})` : ''}
        SELECT (SELECT count(*)::int FROM payments) AS payments`,

@@ -1,7 +1,7 @@
 import { EntityManager } from 'typeorm';
 import { promises } from '@collections/contracts';
 import { DEFAULT_TIME_ZONE } from '../accounts/account-profiles.repository';
-import { PlanRow } from '../plans/plans.repository';
+import { LockedPlan } from '../plans/plans.repository';
 import { PlanPaymentFacts, paymentKey } from '../plans/usecases/track-payment.usecase';
 
 /**
@@ -22,8 +22,7 @@ export class PaymentBatchRepository {
        locked AS (
          SELECT p.* FROM k CROSS JOIN LATERAL (
            SELECT tenant_id, id::text AS id, account_id, currency::text AS currency, total_minor::text AS total_minor,
-                  down_payment_minor::text AS down_payment_minor, instalments, frequency, channel, taken_by, agent_id,
-                  state, created_at
+                  state, revision::text AS revision
              FROM payment_plan
             WHERE tenant_id = $1 AND account_id = k.account_id AND currency = k.currency AND state = $5
             ORDER BY created_at, id LIMIT 1 FOR UPDATE) p
@@ -49,7 +48,7 @@ export class PaymentBatchRepository {
         promises.SettlementState.SETTLEMENT_STATE_OPEN,
       ],
     )) as {
-      plans: (Omit<PlanRow, 'created_at'> & { created_at: string })[];
+      plans: LockedPlan[];
       applied: string[];
       settled: [string, string][];
       zones: Record<string, string>;
@@ -57,7 +56,7 @@ export class PaymentBatchRepository {
     const zones = new Map(keys.map((k) => [k.accountId, DEFAULT_TIME_ZONE]));
     for (const [accountId, zone] of Object.entries(row.zones)) zones.set(accountId, zone);
     return {
-      plans: row.plans.map((p) => ({ ...p, created_at: new Date(p.created_at) })),
+      plans: row.plans,
       applied: new Set(row.applied),
       settled: new Set(row.settled.map(([accountId, currency]) => paymentKey(accountId, currency))),
       zones,

@@ -5,7 +5,7 @@ import { money } from '@collections/platform';
 import { AllocationState, Payment, allocatePayments } from '../domain/allocation';
 import { Announcement, PlanReview, PlanRules, reviewPlan } from '../domain/announcements';
 import { Instalment } from '../domain/schedule';
-import { PlanRow, PlansRepository, scheduleOf } from '../plans.repository';
+import { PlanFacts, PlanRow, PlansRepository, scheduleOf } from '../plans.repository';
 
 const STATE: Record<PlanReview['plan'], promises.PlanState> = {
   active: promises.PlanState.PLAN_STATE_ACTIVE,
@@ -50,9 +50,9 @@ export class PlanTracker {
    * state before the review (a batch may have moved it since `plan` was read).
    */
   step(
-    plan: PlanRow,
+    plan: PlanFacts,
     state: number,
-    schedule: Instalment[],
+    schedule: readonly Instalment[],
     payments: readonly Payment[],
     announced: ReadonlySet<string>,
     asOf: string,
@@ -76,8 +76,8 @@ export class PlanTracker {
 }
 
 interface Facts {
-  plan: PlanRow;
-  schedule: Instalment[];
+  plan: PlanFacts;
+  schedule: readonly Instalment[];
   paidBySeq: Map<number, number>;
   missed: number;
   now: Date;

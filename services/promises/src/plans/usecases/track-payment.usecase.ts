@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { EventType, promises } from '@collections/contracts';
 import { ConsumedEvent, HandlerContext, NewEvent } from '@collections/messaging';
 import { ServiceContext } from '@collections/runtime';
@@ -5,18 +6,19 @@ import { AccountProfilesRepository, safeLocalDate } from '../../accounts/account
 import { Payment, allocatePayments } from '../domain/allocation';
 import { announcementKey } from '../domain/announcements';
 import { Instalment } from '../domain/schedule';
-import { PlanRow, PlansRepository, scheduleOf } from '../plans.repository';
+import { LockedPlan, PlansRepository } from '../plans.repository';
+import { PlanCache, PlanPaymentState, ScheduleCache } from '../plan-cache';
 import { PlanTracker } from './plan-tracker';
 
 type PaymentPosted = ConsumedEvent<'collections.ledger.v1.PaymentPosted'>;
 
 /** Where one plan stands while a batch of payments is applied to it in memory. */
 interface PlanInBatch {
-  plan: PlanRow;
+  plan: LockedPlan;
   state: number;
-  schedule: Instalment[];
+  schedule: readonly Instalment[];
   paidBefore: Map<number, number>;
-  payments: Payment[];
+  payments: readonly Payment[];
   added: Set<string>;
   announcedBefore: ReadonlySet<string>;
   announced: Set<string>;
@@ -27,7 +29,7 @@ interface PlanInBatch {
 /** What the caller read, in one go, before a batch of payments goes to plans. */
 export interface PlanPaymentFacts {
   /** Each (account, currency)'s oldest active plan, locked for the transaction. */
-  plans: PlanRow[];
+  plans: LockedPlan[];
   /** Payment ids a settlement or a plan already counted (a replay under a new event id). */
   applied: ReadonlySet<string>;
   /** (account, currency) pairs, as `paymentKey` gives them, with an open settlement. */
@@ -47,6 +49,8 @@ export const paymentKey = (accountId: string, currency: string) => `${accountId}
  */
 export class TrackPaymentUseCase {
   private readonly profiles = new AccountProfilesRepository();
+  private readonly schedules: ScheduleCache = new PlanCache();
+  private readonly states = new PlanCache<PlanPaymentState>();
 
   constructor(
     private readonly ctx: ServiceContext,
@@ -95,20 +99,42 @@ export class TrackPaymentUseCase {
     const keyOf = (e: PaymentPosted) => paymentKey(e.payload.accountId, e.payload.amount!.currency);
     const locked = facts.plans.filter((p) => !facts.settled.has(paymentKey(p.account_id, p.currency.trim())));
     if (locked.length === 0) return events.filter((e) => !valid(e) || !facts.applied.has(e.payload.paymentId));
-    const planIds = locked.map((p) => p.id);
-    const { instalments, payments, announced } = await this.repo.paymentState(hc.tx, tenantId, planIds);
+    // What each plan's payments changed: remembered from this consumer's last batch while the
+    // plan's revision is the one it wrote, read for the others (and the schedules not known yet).
+    const known = new Map<string, PlanPaymentState>();
+    const schedules = new Map<string, readonly Instalment[]>();
+    for (const plan of locked) {
+      const state = plan.revision ? this.states.get(tenantId, plan.id) : undefined;
+      if (state && state.revision === plan.revision) known.set(plan.id, state);
+      const schedule = this.schedules.get(tenantId, plan.id);
+      if (schedule) schedules.set(plan.id, schedule);
+    }
+    const toRead = locked.filter((p) => !known.has(p.id)).map((p) => p.id);
+    const withSchedule = locked.filter((p) => !schedules.has(p.id)).map((p) => p.id);
+    const read =
+      toRead.length + withSchedule.length > 0
+        ? await this.repo.paymentState(hc.tx, tenantId, toRead, withSchedule)
+        : undefined;
+    for (const [id, schedule] of read?.schedules ?? []) {
+      if (schedule.length > 0) this.schedules.set(tenantId, id, schedule);
+      schedules.set(id, schedule);
+    }
     const byKey = new Map<string, PlanInBatch>();
     for (const plan of locked) {
-      const rows = instalments.get(plan.id) ?? [];
+      const schedule = schedules.get(plan.id) ?? [];
+      const cached = known.get(plan.id);
+      const before = cached?.payments ?? read?.payments.get(plan.id) ?? [];
+      const announced = cached?.announced ?? read?.announced.get(plan.id) ?? new Set<string>();
       byKey.set(paymentKey(plan.account_id, plan.currency.trim()), {
         plan,
         state: plan.state,
-        schedule: scheduleOf(rows),
-        paidBefore: new Map(rows.map((r) => [r.seq, Number(r.paid_minor)])),
-        payments: payments.get(plan.id) ?? [],
+        schedule,
+        // What each instalment has paid is a function of the live payments (it is stored as such).
+        paidBefore: allocatePayments(schedule, before).paidBySeq,
+        payments: before,
         added: new Set(),
-        announcedBefore: announced.get(plan.id) ?? new Set(),
-        announced: new Set(announced.get(plan.id)),
+        announcedBefore: announced,
+        announced: new Set(announced),
         made: new Map(),
       });
     }
@@ -177,6 +203,7 @@ export class TrackPaymentUseCase {
       withdrawn: [],
       states: [],
       at,
+      revision: randomUUID(),
     };
     for (const p of plans) {
       if (p.added.size === 0) continue;
@@ -197,7 +224,7 @@ export class TrackPaymentUseCase {
         }
       }
       for (const a of p.made.values()) w.announced.push({ planId, kind: a.kind, seq: a.seq });
-      if (p.state !== p.plan.state) w.states.push({ planId, state: p.state });
+      w.states.push({ planId, state: p.state });
     }
     if (w.payments.length === 0) return;
     await this.repo.applyPayments(
@@ -206,6 +233,12 @@ export class TrackPaymentUseCase {
       w,
       events.length > 0 ? (first) => hc.outbox.statement(hc.tx, events, first) : undefined,
     );
+    // Remembered under the new revision: should this transaction roll back, the plans keep their
+    // old one and the next batch reads them again.
+    for (const p of plans) {
+      if (p.added.size === 0) continue;
+      this.states.set(tenantId, p.plan.id, { revision: w.revision, payments: p.payments, announced: p.announced });
+    }
   }
 
   async reversed(event: ConsumedEvent<'collections.ledger.v1.PaymentReversed'>, hc: HandlerContext): Promise<void> {

@@ -99,6 +99,8 @@ function answerOf(
  * queues, and a lookup takes whatever is queued, whatever the tenants, when fewer than
  * MAX_IN_FLIGHT are running. A read never joins a lookup already sent, so it sees every score
  * committed before it arrived, as a lookup of its own would; with one caller nothing waits.
+ * From the cache, a read sees every score this process committed before it arrived, and a score
+ * committed by another instance once that commit's notification has arrived (milliseconds).
  */
 export class ReadScoresUseCase {
   private readonly queue: PendingRead[] = [];

@@ -1,13 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { Server, ServerCredentials, ServerUnaryCall, sendUnaryData } from '@grpc/grpc-js';
+import { Server, ServerCredentials, ServerUnaryCall, sendUnaryData, status } from '@grpc/grpc-js';
+import { Client } from 'pg';
 import { EventPayload, EventType, ledger, scoring } from '@collections/contracts';
 import { ConsumedEvent, EventHandlers, HandlerContext } from '@collections/messaging';
 import {
   LiveModels,
   RescoreAccountUseCase,
+  ScoreRow,
   championChallengerFromEnv,
   featureStoreHandlers,
-  loadLiveModel,
+  mapScore,
   scoringService,
 } from '@collections/scoring';
 import { startServiceUnderTest } from '@collections/testing';
@@ -16,8 +18,11 @@ import { startServiceUnderTest } from '@collections/testing';
  * The scoring service in its own process for `npm run bench -- scoring-batch`, so the load
  * generator does not share its event loop. `service <accounts>`: the real service (Nest, auth,
  * PostgreSQL) with that many accounts fed through its ledger-event handlers; sends
- * {grpcAddress, apiKey} when ready. `plain <port>`: a bare grpc-js server answering ScoreAccount by
- * scoring one fixed history with the same champion model, no database: the baseline.
+ * {grpcAddress, apiKey, databaseUrl, schema, tenant} when ready. `plain <port> <databaseUrl>
+ * <schema> <tenant>`: the baseline, a bare grpc-js server that loads that tenant's stored scores
+ * (the ones the service answers) into a Map once and answers ScoreAccount with a lookup in it and
+ * the service's own row-to-response mapping: the same work as the service's cached read, without
+ * Nest, auth or tenant context.
  */
 export const BENCH_HISTORY_MONTHS = ['2026-01', '2026-02', '2026-03', '2026-04', '2026-05', '2026-06'];
 
@@ -90,40 +95,39 @@ async function service(accounts: number): Promise<void> {
   process.once('SIGTERM', () => {
     void sut.close().then(() => process.exit(0));
   });
-  process.send?.({ grpcAddress: sut.app.grpcAddress, apiKey: sut.apiKey });
+  process.send?.({
+    grpcAddress: sut.app.grpcAddress,
+    apiKey: sut.apiKey,
+    databaseUrl: sut.db.url,
+    schema: sut.name,
+    tenant: sut.tenant,
+  });
 }
 
-async function plain(port: number): Promise<void> {
-  const champion = loadLiveModel(championChallengerFromEnv().champion);
-  const history = {
-    creditLimit: 20_000,
-    statements: BENCH_HISTORY_MONTHS.map((_, i) => ({
-      bill: 500 + i * 100,
-      paid: i % 2 ? 100 : 0,
-      status: (i % 3) - 1,
-    })),
+async function plain(port: number, databaseUrl: string, schema: string, tenant: string): Promise<void> {
+  const db = new Client({ connectionString: databaseUrl });
+  await db.connect();
+  const { rows } = (await db.query(`SELECT * FROM "${schema}".account_score WHERE tenant_id = $1`, [tenant])) as {
+    rows: ScoreRow[];
   };
+  await db.end();
+  const scores = new Map(rows.map((r) => [r.account_id, r]));
   const server = new Server();
   server.addService(scoring.ScoringServiceService, {
     scoreAccount: (
       call: ServerUnaryCall<scoring.ScoreAccountRequest, scoring.ScoreAccountResponse>,
       cb: sendUnaryData<scoring.ScoreAccountResponse>,
     ) => {
-      const score = champion.model.score(history);
-      cb(
-        null,
-        scoring.ScoreAccountResponse.fromPartial({
-          accountId: call.request.accountId,
-          probabilityToPay: score.probabilityToPay,
-          modelVersion: champion.version,
-          reasons: score.reasons.map((r) => r.text),
-        }),
-      );
+      const row = scores.get(call.request.accountId);
+      if (!row) cb({ code: status.NOT_FOUND, details: `account ${call.request.accountId} has no score yet` });
+      else cb(null, mapScore(row));
     },
   });
   await new Promise<void>((resolve, reject) =>
     server.bindAsync(`127.0.0.1:${port}`, ServerCredentials.createInsecure(), (err) => (err ? reject(err) : resolve())),
   );
+  // exits on its own so that --cpu-prof (BENCH_PROFILE) writes its profile
+  process.once('SIGTERM', () => server.tryShutdown(() => process.exit(0)));
   process.send?.({ grpcAddress: `127.0.0.1:${port}`, apiKey: '' });
 }
 
@@ -135,8 +139,8 @@ process.on('message', (m) => {
   }
 });
 
-const [mode, arg] = process.argv.slice(2);
-(mode === 'plain' ? plain(Number(arg)) : service(Number(arg))).catch((err: unknown) => {
+const [mode, arg, ...rest] = process.argv.slice(2);
+(mode === 'plain' ? plain(Number(arg), rest[0], rest[1], rest[2]) : service(Number(arg))).catch((err: unknown) => {
   console.error(err);
   process.exit(1);
 });

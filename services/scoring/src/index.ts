@@ -4,3 +4,5 @@ export { featureStoreHandlers } from './scores/feature-store.consumer';
 export { LiveModels, loadLiveModel } from './scores/live-models';
 export type { ChampionChallengerConfig, LiveModel } from './scores/live-models';
 export { RescoreAccountUseCase } from './scores/usecases/rescore-account.usecase';
+export { mapScore } from './scores/usecases/read-scores.usecase';
+export type { ScoreRow } from './scores/scores.repository';

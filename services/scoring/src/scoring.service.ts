@@ -6,10 +6,12 @@ import { ScoringInitial1763900002000 } from './migrations/1763900002000-scoring-
 import { ScoringFeatureStore1763900002100 } from './migrations/1763900002100-scoring-feature-store';
 import { ScoringSegments1763900003000 } from './migrations/1763900003000-scoring-segments';
 import { ScoringMonitoring1763900004000 } from './migrations/1763900004000-scoring-monitoring';
+import { ScoringScoreNotify1763900010400 } from './migrations/1763900010400-scoring-score-notify';
 import { inSequence, scoreMonitoringHandlers } from './monitoring/score-monitoring.consumer';
 import { ScoreMonitoringMetrics } from './monitoring/score-monitoring.metrics';
 import { featureStoreHandlers } from './scores/feature-store.consumer';
 import { ChampionChallengerConfig, LIVE_MODELS, LiveModels } from './scores/live-models';
+import { ScoreCache, ScoreCacheListener } from './scores/score-cache';
 import { ScoringRestController } from './scores/scoring.controller';
 import { READ_SCORES, SCORE_FEATURE_ROWS, SEGMENT_RULES, ScoringGrpcController } from './scores/scoring.grpc';
 import { ReadScoresUseCase } from './scores/usecases/read-scores.usecase';
@@ -58,22 +60,31 @@ export function createScoringService(options: { models?: ChampionChallengerConfi
       ScoringFeatureStore1763900002100,
       ScoringSegments1763900003000,
       ScoringMonitoring1763900004000,
+      ScoringScoreNotify1763900010400,
     ],
-    module: (ctx) => ({
-      module: class ScoringModule {},
-      controllers: [ScoringGrpcController, ScoringRestController, ScoringOpenApiController],
-      providers: [
-        { provide: SERVICE_CONTEXT, useValue: ctx },
-        { provide: READ_SCORES, useValue: new ReadScoresUseCase(ctx.dataSource, live()) },
-        { provide: SCORE_FEATURE_ROWS, useValue: new ScoreFeatureRowsUseCase(ctx.dataSource, live(), ctx.clock) },
-        { provide: SEGMENT_RULES, useValue: new SegmentRulesUseCase(ctx.dataSource, ctx.clock, ctx.backbone.outbox) },
-        ScoringGrpcController,
-        { provide: LIVE_MODELS, useFactory: live },
-        ScoreMonitoringMetrics,
-        { provide: MODEL_TRAINING_CONFIG, useFactory: () => loadModelTrainingConfig() },
-        TrainModelUseCase,
-      ],
-    }),
+    module: (ctx) => {
+      // ScoreAccount's latest scores in memory, live while the listener hears every change of them
+      const cache = new ScoreCache();
+      return {
+        module: class ScoringModule {},
+        controllers: [ScoringGrpcController, ScoringRestController, ScoringOpenApiController],
+        providers: [
+          { provide: SERVICE_CONTEXT, useValue: ctx },
+          {
+            provide: ScoreCacheListener,
+            useValue: new ScoreCacheListener(cache, ctx.dataSource, ctx.schema, ctx.logger),
+          },
+          { provide: READ_SCORES, useValue: new ReadScoresUseCase(ctx.dataSource, live(), undefined, cache) },
+          { provide: SCORE_FEATURE_ROWS, useValue: new ScoreFeatureRowsUseCase(ctx.dataSource, live(), ctx.clock) },
+          { provide: SEGMENT_RULES, useValue: new SegmentRulesUseCase(ctx.dataSource, ctx.clock, ctx.backbone.outbox) },
+          ScoringGrpcController,
+          { provide: LIVE_MODELS, useFactory: live },
+          ScoreMonitoringMetrics,
+          { provide: MODEL_TRAINING_CONFIG, useFactory: () => loadModelTrainingConfig() },
+          TrainModelUseCase,
+        ],
+      };
+    },
     consumers: (ctx) => {
       ctx.backbone.consume({
         topics: [Topic.LedgerAccount, Topic.LedgerPayment, Topic.LedgerBalance],

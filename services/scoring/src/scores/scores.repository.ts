@@ -1,6 +1,7 @@
 import { EntityManager } from 'typeorm';
 import { preparedQuery } from '@collections/runtime';
 import { SegmentRule, SegmentRuleSet } from './domain/segment-rules';
+import { noteScoreWritten } from './score-writes';
 
 /** A stored score row, as the gRPC and REST adapters answer it. */
 export interface ScoreRow {
@@ -164,6 +165,7 @@ export class ScoresRepository {
        ON CONFLICT (tenant_id, account_id) DO UPDATE SET ${updates}`,
       SCORE_COLUMNS.map((c) => row[c]),
     );
+    noteScoreWritten(tx, row.tenant_id, row.account_id);
   }
 
   /** A page of the tenant's scored account ids, in id order, after `after`. */
@@ -185,6 +187,7 @@ export class ScoresRepository {
       `UPDATE account_score SET segment = $3, segment_rule = $4, challenger_segment = $5 WHERE tenant_id = $1 AND account_id = $2`,
       [tenantId, accountId, segments.segment, segments.segmentRule, segments.challengerSegment],
     );
+    noteScoreWritten(tx, tenantId, accountId);
   }
 
   /**

@@ -2,6 +2,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { scoring } from '@collections/contracts';
 import { ScoresException } from '../../src/scores/domain/scores.exception';
 import { LiveModels } from '../../src/scores/live-models';
+import { ScoreCache } from '../../src/scores/score-cache';
 import { ScoreRow, ScoresRepository } from '../../src/scores/scores.repository';
 import { ReadScoresUseCase } from '../../src/scores/usecases/read-scores.usecase';
 
@@ -133,5 +134,87 @@ describe(ReadScoresUseCase.name, () => {
     expect(await sut.many('t1', [], '')).toEqual([]);
     await expect(sut.many('t1', ['acct-1'], 'no-such-model#0')).rejects.toThrow(ScoresException);
     expect(store.lookups).toBe(0);
+  });
+});
+
+describe(`${ReadScoresUseCase.name} with a ${ScoreCache.name}`, () => {
+  let store: StoredScores;
+  let cache: ScoreCache;
+  let sut: ReadScoresUseCase;
+
+  beforeEach(() => {
+    store = new StoredScores();
+    store.hold = false;
+    cache = new ScoreCache(3);
+    cache.setLive(true);
+    sut = new ReadScoresUseCase({ manager: {} } as DataSource, MODELS, store, cache);
+  });
+
+  it('answers a read score again from memory, each tenant only its own, with its reasons', async () => {
+    store.store('t1', 'acct-1', 0.3);
+    store.store('t2', 'acct-1', 0.7);
+    expect(probability(await sut.one('t1', 'acct-1', ''))).toBe(0.3);
+    expect(probability(await sut.one('t2', 'acct-1', ''))).toBe(0.7);
+    expect(store.lookups).toBe(2);
+    const again = await sut.one('t1', 'acct-1', '');
+    expect(again.probabilityToPay).toBe(0.3);
+    expect(again.reasons).toEqual(['r']);
+    expect(probability(await sut.one('t2', 'acct-1', ''))).toBe(0.7);
+    expect(store.lookups).toBe(2);
+    await expect(sut.one('t3', 'acct-1', '')).rejects.toMatchObject({ code: 'NOT_SCORED' });
+    // an unknown model version is refused even for a cached account
+    await expect(sut.one('t1', 'acct-1', 'no-such-model#0')).rejects.toMatchObject({ code: 'UNKNOWN_MODEL_VERSION' });
+  });
+
+  it('reads a dropped score from the database again, and answers a batch from memory and the database together', async () => {
+    store.store('t1', 'acct-1', 0.3);
+    store.store('t1', 'acct-2', 0.4);
+    await sut.one('t1', 'acct-1', '');
+    store.store('t1', 'acct-1', 0.5);
+    cache.invalidate('t1', 'acct-1');
+    expect(probability(await sut.one('t1', 'acct-1', ''))).toBe(0.5);
+    const lookups = store.lookups;
+    expect((await sut.many('t1', ['acct-1', 'acct-2', 'acct-3'], '')).map(probability)).toEqual([
+      0.5,
+      0.4,
+      'NOT_SCORED',
+    ]);
+    expect(store.lookups).toBe(lookups + 1); // acct-2 and acct-3 only
+  });
+
+  it('never keeps a score read before a change of it was heard', async () => {
+    store.hold = true;
+    store.store('t1', 'acct-1', 0.3);
+    store.store('t1', 'acct-2', 0.4);
+    const read = sut.many('t1', ['acct-1', 'acct-2'], '');
+    store.store('t1', 'acct-1', 0.6); // committed while the lookup is in flight, its snapshot the old one
+    cache.invalidate('t1', 'acct-1');
+    store.releaseAll();
+    expect((await read).map(probability)).toEqual([0.3, 0.4]);
+    store.hold = false;
+    const lookups = store.lookups;
+    expect(probability(await sut.one('t1', 'acct-1', ''))).toBe(0.6); // not kept: read again
+    expect(probability(await sut.one('t1', 'acct-2', ''))).toBe(0.4); // unchanged: kept
+    expect(store.lookups).toBe(lookups + 1);
+  });
+
+  it('answers nothing from memory while off, and forgets everything when turned off', async () => {
+    store.store('t1', 'acct-1', 0.3);
+    await sut.one('t1', 'acct-1', '');
+    cache.setLive(false);
+    store.store('t1', 'acct-1', 0.8);
+    expect(probability(await sut.one('t1', 'acct-1', ''))).toBe(0.8);
+    expect(cache.size).toBe(0);
+    cache.setLive(true);
+    expect(probability(await sut.one('t1', 'acct-1', ''))).toBe(0.8);
+    expect(cache.size).toBe(1);
+  });
+
+  it('keeps at most its size, the score kept first going first', async () => {
+    for (const id of ['a', 'b', 'c', 'd']) store.store('t1', id, 0.1);
+    for (const id of ['a', 'b', 'c', 'a', 'd']) await sut.one('t1', id, '');
+    expect(cache.size).toBe(3);
+    expect(cache.get('t1', 'a')).toBeUndefined();
+    expect(cache.get('t1', 'b')).toBeDefined();
   });
 });

@@ -2,7 +2,8 @@ import { DataSource } from 'typeorm';
 import { scoring } from '@collections/contracts';
 import { priorityOf } from '../domain/priority';
 import { ScoresErrorCode, ScoresException } from '../domain/scores.exception';
-import { LiveModels } from '../live-models';
+import { LiveModel, LiveModels } from '../live-models';
+import { ScoreCache } from '../score-cache';
 import { ScoreRow, ScoresRepository } from '../scores.repository';
 
 /** Most items one ScoreBatch call may carry. */
@@ -69,15 +70,37 @@ interface PendingRead {
   reject: (err: unknown) => void;
 }
 
+/** One account's answer from its stored row (or its absence), for the live model asked for. */
+function answerOf(
+  id: string,
+  row: ScoreRow | undefined,
+  modelVersion: string,
+  model: LiveModel,
+): scoring.ScoreAccountResponse | ScoresException {
+  if (!id) return new ScoresException(ScoresErrorCode.InvalidScoreRequest, 'account_id is required', 'account_id');
+  if (!row) return new ScoresException(ScoresErrorCode.NotScored, `account ${id} has no score yet`);
+  if (!modelVersion || row.model_version === model.version) return mapScore(row);
+  if (row.challenger_model_version === model.version) return challengerView(row);
+  return new ScoresException(
+    ScoresErrorCode.NotScored,
+    row.model_arm === 'champion'
+      ? `account ${id} is in the champion arm: ${model.version} does not score it`
+      : `account ${id} has no score from ${model.version} yet`,
+  );
+}
+
 /**
  * Answers stored scores: the latest score of an account, or the live model version asked for (the
  * champion's, or the challenger's for accounts in its arm). Scores are computed when the ledger's
- * events arrive, so a read is one indexed lookup.
+ * events arrive, so a read is one indexed lookup, or none when the account's row is in the
+ * ScoreCache (which answers only while it hears every change of the stored scores; see there).
  *
  * Concurrent reads share that lookup (the reads' counterpart of the ledger's group commit): a read
  * queues, and a lookup takes whatever is queued, whatever the tenants, when fewer than
  * MAX_IN_FLIGHT are running. A read never joins a lookup already sent, so it sees every score
  * committed before it arrived, as a lookup of its own would; with one caller nothing waits.
+ * From the cache, a read sees every score this process committed before it arrived, and a score
+ * committed by another instance once that commit's notification has arrived (milliseconds).
  */
 export class ReadScoresUseCase {
   private readonly queue: PendingRead[] = [];
@@ -87,10 +110,15 @@ export class ReadScoresUseCase {
     private readonly dataSource: DataSource,
     private readonly models: LiveModels,
     private readonly repo: ScoresRepository = new ScoresRepository(),
+    private readonly cache?: ScoreCache,
   ) {}
 
   async one(tenantId: string, accountId: string, modelVersion: string): Promise<scoring.ScoreAccountResponse> {
-    const result = (await this.many(tenantId, [accountId], modelVersion))[0];
+    const model = this.models.byVersion(modelVersion); // an unknown version fails the call, cached or not
+    const cached = accountId ? this.cache?.get(tenantId, accountId) : undefined;
+    const result = cached
+      ? answerOf(accountId, cached, modelVersion, model)
+      : (await this.many(tenantId, [accountId], modelVersion))[0];
     if (result instanceof ScoresException) throw result;
     return result;
   }
@@ -102,20 +130,27 @@ export class ReadScoresUseCase {
     modelVersion: string,
   ): Promise<(scoring.ScoreAccountResponse | ScoresException)[]> {
     const model = this.models.byVersion(modelVersion); // an unknown version fails the whole call
-    const rows = accountIds.length === 0 ? new Map<string, ScoreRow>() : await this.lookup(tenantId, accountIds);
-    return accountIds.map((id) => {
-      const row = rows.get(id);
-      if (!id) return new ScoresException(ScoresErrorCode.InvalidScoreRequest, 'account_id is required', 'account_id');
-      if (!row) return new ScoresException(ScoresErrorCode.NotScored, `account ${id} has no score yet`);
-      if (!modelVersion || row.model_version === model.version) return mapScore(row);
-      if (row.challenger_model_version === model.version) return challengerView(row);
-      return new ScoresException(
-        ScoresErrorCode.NotScored,
-        row.model_arm === 'champion'
-          ? `account ${id} is in the champion arm: ${model.version} does not score it`
-          : `account ${id} has no score from ${model.version} yet`,
-      );
-    });
+    const rows = accountIds.length === 0 ? new Map<string, ScoreRow>() : await this.rowsOf(tenantId, accountIds);
+    return accountIds.map((id) => answerOf(id, rows.get(id), modelVersion, model));
+  }
+
+  /** The cached rows of these accounts, and the others from the database (kept in the cache if still current). */
+  private async rowsOf(tenantId: string, accountIds: readonly string[]): Promise<Map<string, ScoreRow>> {
+    const cache = this.cache;
+    if (!cache?.enabled) return this.lookup(tenantId, accountIds);
+    const rows = new Map<string, ScoreRow>();
+    const missing: string[] = [];
+    for (const id of accountIds) {
+      const row = id ? cache.get(tenantId, id) : undefined;
+      if (row) rows.set(id, row);
+      else if (id) missing.push(id);
+    }
+    if (missing.length === 0) return rows;
+    const mark = cache.mark();
+    const read = await this.lookup(tenantId, missing);
+    cache.fill(mark, tenantId, read);
+    for (const [id, row] of read) rows.set(id, row);
+    return rows;
   }
 
   /** The tenant's stored scores of these accounts, keyed by account id, from the next lookup sent. */

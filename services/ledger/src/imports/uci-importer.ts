@@ -1,10 +1,9 @@
 import { EntityManager } from 'typeorm';
 import { ledger } from '@collections/contracts';
 import { AppError, localDate, minorUnitDigits } from '@collections/platform';
-import { ServiceContext } from '@collections/runtime';
+import { ServiceContext, copyRows } from '@collections/runtime';
 import { ZERO } from '../ledger/domain/journal';
 import { delinquencyAsOf } from '../ledger/domain/delinquency';
-import { copyRows } from './copy';
 import { RowError, UCI_HEADER, UciAccount, parseUciLine, planUciAccount } from './domain/uci-format';
 import {
   ChunkOutcome,

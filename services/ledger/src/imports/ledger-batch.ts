@@ -1,7 +1,7 @@
 import { EntityManager } from 'typeorm';
 import { ledger } from '@collections/contracts';
 import { NewEvent } from '@collections/messaging';
-import { ServiceContext, copyEscape, copyText, supportsCopy } from '@collections/runtime';
+import { ServiceContext, connectionOf, copyEscape, copyText, supportsCopy } from '@collections/runtime';
 import { Components, EntryKind, add, creditTowardsDues, post } from '../ledger/domain/journal';
 import { agingBucket } from '../ledger/domain/delinquency';
 import { orderedUuid } from '../ledger/ids';
@@ -48,6 +48,48 @@ type LedgerEventType =
   | 'collections.ledger.v1.AccountOpened';
 
 /**
+ * COPY text lines kept as pieces of about 64 KiB: appending to one string per table would leave a
+ * rope of hundreds of thousands of parts that is flattened (and copied again) when written.
+ */
+class CopyLines {
+  private readonly done: string[] = [];
+  private piece = '';
+
+  get empty(): boolean {
+    return this.piece === '' && this.done.length === 0;
+  }
+
+  add(line: string): void {
+    this.piece += line;
+    if (this.piece.length > 1 << 16) {
+      this.done.push(this.piece);
+      this.piece = '';
+    }
+  }
+
+  pieces(): string[] {
+    return this.piece ? [...this.done, this.piece] : this.done;
+  }
+}
+
+const replicaRole = new WeakMap<object, Promise<boolean>>();
+
+/** PostgreSQL (not PGlite) with a role allowed to set `session_replication_role` (a superuser). */
+function mayUseReplicaRole(tx: EntityManager): Promise<boolean> {
+  const connection = connectionOf(tx);
+  if (!connection) return Promise.resolve(false);
+  let known = replicaRole.get(connection);
+  if (!known) {
+    known = supportsCopy(tx).then(
+      async (copy) =>
+        copy && ((await tx.query(`SELECT current_setting('is_superuser') = 'on' AS ok`)) as { ok: boolean }[])[0].ok,
+    );
+    replicaRole.set(connection, known);
+  }
+  return known;
+}
+
+/**
  * The ledger rows and events of one import chunk, written straight into COPY text as they are
  * made (no row arrays to build, keep and encode again) and sent with one COPY per table: debtor
  * links, statements, journal entries and lines, then the cached balances (one UPDATE) and the
@@ -56,10 +98,10 @@ type LedgerEventType =
  * from a posted one.
  */
 export class LedgerBatch {
-  private links = '';
-  private statements = '';
-  private entries = '';
-  private lines = '';
+  private readonly links = new CopyLines();
+  private readonly statements = new CopyLines();
+  private readonly entries = new CopyLines();
+  private readonly lines = new CopyLines();
   private readonly balances = new Map<string, { c: Components; daysPastDue: number }>();
   private readonly events: NewEvent<never>[] = [];
   private readonly tenant: string;
@@ -75,7 +117,9 @@ export class LedgerBatch {
   }
 
   accountOpened(a: OpenedAccount): void {
-    this.links += `${this.tenant}\t${copyEscape(a.id)}\t${copyEscape(a.debtorId)}\t${ledger.DebtorRole.DEBTOR_ROLE_PRIMARY}\n`;
+    this.links.add(
+      `${this.tenant}\t${copyEscape(a.id)}\t${copyEscape(a.debtorId)}\t${ledger.DebtorRole.DEBTOR_ROLE_PRIMARY}\n`,
+    );
     this.event(a.id, 'collections.ledger.v1.AccountOpened', {
       accountId: a.id,
       externalRef: a.externalRef,
@@ -90,9 +134,11 @@ export class LedgerBatch {
 
   statement(account: PostingAccount, s: BatchStatement): void {
     const { currency } = account;
-    this.statements += `${this.tenant}\t${copyEscape(account.id)}\t${s.cycle}\t${copyEscape(s.statementDate)}\t${copyEscape(
-      s.dueDate,
-    )}\t${s.amountDue}\t${s.minimumDue}\t${s.reportedStatus ?? '\\N'}\n`;
+    this.statements.add(
+      `${this.tenant}\t${copyEscape(account.id)}\t${s.cycle}\t${copyEscape(s.statementDate)}\t${copyEscape(
+        s.dueDate,
+      )}\t${s.amountDue}\t${s.minimumDue}\t${s.reportedStatus ?? '\\N'}\n`,
+    );
     this.event(account.id, 'collections.ledger.v1.StatementIssued', {
       accountId: account.id,
       cycle: s.cycle,
@@ -111,14 +157,16 @@ export class LedgerBatch {
     const posting = post(e.kind, e.amount, account.balance);
     account.balance = add(account.balance, posting.delta);
     const duesCredit = creditTowardsDues(e.kind, posting.delta);
-    this.entries += `${this.tenant}\t${entryId}\t${copyEscape(account.id)}\t${e.kind}\t${e.amount}\t${copyEscape(
-      account.currency,
-    )}\t${copyEscape(e.effectiveDate)}\t${this.postedAt}\t${duesCredit}\t${copyEscape(e.idempotencyKey)}\t${copyEscape(
-      e.reference ?? '',
-    )}\t${copyEscape(e.memo)}\n`;
+    this.entries.add(
+      `${this.tenant}\t${entryId}\t${copyEscape(account.id)}\t${e.kind}\t${e.amount}\t${copyEscape(
+        account.currency,
+      )}\t${copyEscape(e.effectiveDate)}\t${this.postedAt}\t${duesCredit}\t${copyEscape(e.idempotencyKey)}\t${copyEscape(
+        e.reference ?? '',
+      )}\t${copyEscape(e.memo)}\n`,
+    );
     for (let i = 0; i < posting.lines.length; i++) {
       const l = posting.lines[i];
-      this.lines += `${this.tenant}\t${entryId}\t${i + 1}\t${l.account}\t${l.debit}\t${l.credit}\n`;
+      this.lines.add(`${this.tenant}\t${entryId}\t${i + 1}\t${l.account}\t${l.debit}\t${l.credit}\n`);
     }
     if (e.kind === EntryKind.Payment) {
       const b = account.balance;
@@ -140,8 +188,14 @@ export class LedgerBatch {
   }
 
   async flush(tx: EntityManager): Promise<void> {
-    const copy = (table: string, columns: string[], text: string) =>
-      text ? copyText(tx, table, columns, [text]) : Promise.resolve();
+    const copy = (table: string, columns: string[], lines: CopyLines) =>
+      lines.empty ? Promise.resolve() : copyText(tx, table, columns, lines.pieces());
+    // Every row below references an account this chunk created or locked, a debtor it wrote, or
+    // an entry written just before it, all in this transaction: the per-row foreign-key checks
+    // (one locking lookup and WAL record per row, more than the row's own insert) cannot fail,
+    // so they are skipped where the role may do so, as a replica applying rows does.
+    const unchecked = await mayUseReplicaRole(tx);
+    if (unchecked) await tx.query(`SET LOCAL session_replication_role = replica`);
     await copy('account_debtor', ['tenant_id', 'account_id', 'debtor_id', 'role'], this.links);
     await copy(
       'statement',
@@ -180,6 +234,7 @@ export class LedgerBatch {
       ['tenant_id', 'entry_id', 'line_no', 'ledger_account', 'debit_minor', 'credit_minor'],
       this.lines,
     );
+    if (unchecked) await tx.query(`SET LOCAL session_replication_role = origin`);
     if (this.balances.size > 0) {
       const rows = [...this.balances.entries()];
       await tx.query(

@@ -9,3 +9,4 @@ export * from './shutdown';
 export * from './clock-scheduler';
 export * from './routes';
 export * from './simulation';
+export * from './copy';

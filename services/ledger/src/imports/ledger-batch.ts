@@ -1,10 +1,9 @@
 import { EntityManager } from 'typeorm';
 import { ledger } from '@collections/contracts';
 import { NewEvent } from '@collections/messaging';
-import { ServiceContext } from '@collections/runtime';
+import { ServiceContext, connectionOf, copyEscape, copyText, supportsCopy } from '@collections/runtime';
 import { Components, EntryKind, add, creditTowardsDues, post } from '../ledger/domain/journal';
 import { agingBucket } from '../ledger/domain/delinquency';
-import { CopyValue, copyRows } from './copy';
 import { orderedUuid } from '../ledger/ids';
 
 export interface OpenedAccount {
@@ -49,27 +48,78 @@ type LedgerEventType =
   | 'collections.ledger.v1.AccountOpened';
 
 /**
- * The ledger rows and events of one import chunk, collected in memory and written with one
- * COPY per table: debtor links, statements, journal entries and lines, then the cached
- * balances (one UPDATE) and the outbox events (one INSERT). The journal arithmetic is the
- * ledger's own (`post`), so an imported entry is indistinguishable from a posted one.
+ * COPY text lines kept as pieces of about 64 KiB: appending to one string per table would leave a
+ * rope of hundreds of thousands of parts that is flattened (and copied again) when written.
+ */
+class CopyLines {
+  private readonly done: string[] = [];
+  private piece = '';
+
+  get empty(): boolean {
+    return this.piece === '' && this.done.length === 0;
+  }
+
+  add(line: string): void {
+    this.piece += line;
+    if (this.piece.length > 1 << 16) {
+      this.done.push(this.piece);
+      this.piece = '';
+    }
+  }
+
+  pieces(): string[] {
+    return this.piece ? [...this.done, this.piece] : this.done;
+  }
+}
+
+const replicaRole = new WeakMap<object, Promise<boolean>>();
+
+/** PostgreSQL (not PGlite) with a role allowed to set `session_replication_role` (a superuser). */
+function mayUseReplicaRole(tx: EntityManager): Promise<boolean> {
+  const connection = connectionOf(tx);
+  if (!connection) return Promise.resolve(false);
+  let known = replicaRole.get(connection);
+  if (!known) {
+    known = supportsCopy(tx).then(
+      async (copy) =>
+        copy && ((await tx.query(`SELECT current_setting('is_superuser') = 'on' AS ok`)) as { ok: boolean }[])[0].ok,
+    );
+    replicaRole.set(connection, known);
+  }
+  return known;
+}
+
+/**
+ * The ledger rows and events of one import chunk, written straight into COPY text as they are
+ * made (no row arrays to build, keep and encode again) and sent with one COPY per table: debtor
+ * links, statements, journal entries and lines, then the cached balances (one UPDATE) and the
+ * outbox events (the outbox's own COPY lines; its INSERT statement on PGlite, which has no COPY).
+ * The journal arithmetic is the ledger's own (`post`), so an imported entry is indistinguishable
+ * from a posted one.
  */
 export class LedgerBatch {
-  private readonly links: CopyValue[][] = [];
-  private readonly statements: CopyValue[][] = [];
-  private readonly entries: CopyValue[][] = [];
-  private readonly lines: CopyValue[][] = [];
+  private readonly links = new CopyLines();
+  private readonly statements = new CopyLines();
+  private readonly entries = new CopyLines();
+  private readonly lines = new CopyLines();
   private readonly balances = new Map<string, { c: Components; daysPastDue: number }>();
   private readonly events: NewEvent<never>[] = [];
+  private readonly tenant: string;
+  private readonly postedAt: string;
 
   constructor(
     private readonly ctx: ServiceContext,
     private readonly tenantId: string,
-    private readonly postedAt: Date,
-  ) {}
+    postedAt: Date,
+  ) {
+    this.tenant = copyEscape(tenantId);
+    this.postedAt = postedAt.toISOString();
+  }
 
   accountOpened(a: OpenedAccount): void {
-    this.links.push([this.tenantId, a.id, a.debtorId, ledger.DebtorRole.DEBTOR_ROLE_PRIMARY]);
+    this.links.add(
+      `${this.tenant}\t${copyEscape(a.id)}\t${copyEscape(a.debtorId)}\t${ledger.DebtorRole.DEBTOR_ROLE_PRIMARY}\n`,
+    );
     this.event(a.id, 'collections.ledger.v1.AccountOpened', {
       accountId: a.id,
       externalRef: a.externalRef,
@@ -84,16 +134,11 @@ export class LedgerBatch {
 
   statement(account: PostingAccount, s: BatchStatement): void {
     const { currency } = account;
-    this.statements.push([
-      this.tenantId,
-      account.id,
-      s.cycle,
-      s.statementDate,
-      s.dueDate,
-      s.amountDue,
-      s.minimumDue,
-      s.reportedStatus,
-    ]);
+    this.statements.add(
+      `${this.tenant}\t${copyEscape(account.id)}\t${s.cycle}\t${copyEscape(s.statementDate)}\t${copyEscape(
+        s.dueDate,
+      )}\t${s.amountDue}\t${s.minimumDue}\t${s.reportedStatus ?? '\\N'}\n`,
+    );
     this.event(account.id, 'collections.ledger.v1.StatementIssued', {
       accountId: account.id,
       cycle: s.cycle,
@@ -112,21 +157,17 @@ export class LedgerBatch {
     const posting = post(e.kind, e.amount, account.balance);
     account.balance = add(account.balance, posting.delta);
     const duesCredit = creditTowardsDues(e.kind, posting.delta);
-    this.entries.push([
-      this.tenantId,
-      entryId,
-      account.id,
-      e.kind,
-      e.amount,
-      account.currency,
-      e.effectiveDate,
-      this.postedAt,
-      duesCredit,
-      e.idempotencyKey,
-      e.reference ?? '',
-      e.memo,
-    ]);
-    posting.lines.forEach((l, i) => this.lines.push([this.tenantId, entryId, i + 1, l.account, l.debit, l.credit]));
+    this.entries.add(
+      `${this.tenant}\t${entryId}\t${copyEscape(account.id)}\t${e.kind}\t${e.amount}\t${copyEscape(
+        account.currency,
+      )}\t${copyEscape(e.effectiveDate)}\t${this.postedAt}\t${duesCredit}\t${copyEscape(e.idempotencyKey)}\t${copyEscape(
+        e.reference ?? '',
+      )}\t${copyEscape(e.memo)}\n`,
+    );
+    for (let i = 0; i < posting.lines.length; i++) {
+      const l = posting.lines[i];
+      this.lines.add(`${this.tenant}\t${entryId}\t${i + 1}\t${l.account}\t${l.debit}\t${l.credit}\n`);
+    }
     if (e.kind === EntryKind.Payment) {
       const b = account.balance;
       this.event(account.id, 'collections.ledger.v1.PaymentPosted', {
@@ -147,9 +188,16 @@ export class LedgerBatch {
   }
 
   async flush(tx: EntityManager): Promise<void> {
-    await copyRows(tx, 'account_debtor', ['tenant_id', 'account_id', 'debtor_id', 'role'], this.links);
-    await copyRows(
-      tx,
+    const copy = (table: string, columns: string[], lines: CopyLines) =>
+      lines.empty ? Promise.resolve() : copyText(tx, table, columns, lines.pieces());
+    // Every row below references an account this chunk created or locked, a debtor it wrote, or
+    // an entry written just before it, all in this transaction: the per-row foreign-key checks
+    // (one locking lookup and WAL record per row, more than the row's own insert) cannot fail,
+    // so they are skipped where the role may do so, as a replica applying rows does.
+    const unchecked = await mayUseReplicaRole(tx);
+    if (unchecked) await tx.query(`SET LOCAL session_replication_role = replica`);
+    await copy('account_debtor', ['tenant_id', 'account_id', 'debtor_id', 'role'], this.links);
+    await copy(
       'statement',
       [
         'tenant_id',
@@ -163,8 +211,7 @@ export class LedgerBatch {
       ],
       this.statements,
     );
-    await copyRows(
-      tx,
+    await copy(
       'journal_entry',
       [
         'tenant_id',
@@ -182,12 +229,12 @@ export class LedgerBatch {
       ],
       this.entries,
     );
-    await copyRows(
-      tx,
+    await copy(
       'journal_line',
       ['tenant_id', 'entry_id', 'line_no', 'ledger_account', 'debit_minor', 'credit_minor'],
       this.lines,
     );
+    if (unchecked) await tx.query(`SET LOCAL session_replication_role = origin`);
     if (this.balances.size > 0) {
       const rows = [...this.balances.entries()];
       await tx.query(
@@ -206,25 +253,16 @@ export class LedgerBatch {
       );
     }
     if (this.events.length > 0) {
-      // The outbox's own encoding (headers, payloads, ids), streamed with COPY instead of one
-      // unnest() of hundreds of thousands of array elements; same transaction, same wake-up.
-      const { params } = this.ctx.backbone.outbox.statement(tx, this.events, 1);
-      const [ids, tenants, topics, keys, headersJson, payloads] = params as [
-        string[],
-        string[],
-        string[],
-        string[],
-        string,
-        (Buffer | null)[],
-      ];
-      // The insert binds every row's headers as one JSON array; COPY wants one JSON object a row.
-      const headers = (JSON.parse(headersJson) as unknown[]).map((h) => JSON.stringify(h));
-      await copyRows(
-        tx,
-        `${this.ctx.schema}.outbox`,
-        ['event_id', 'tenant_id', 'topic', 'key', 'headers', 'payload'],
-        ids.map((id, i) => [id, tenants[i], topics[i], keys[i], headers[i], payloads[i]]),
-      );
+      const { outbox } = this.ctx.backbone;
+      if (await supportsCopy(tx)) {
+        // The outbox's own rows (headers, payloads, ids) as COPY lines, streamed in the same
+        // transaction and waking the relay after it commits.
+        const { table, columns } = outbox.copyTarget;
+        await copyText(tx, table, columns, outbox.copyText(tx, this.events));
+      } else {
+        const { sql, params } = outbox.statement(tx, this.events, 1);
+        await tx.query(sql, params);
+      }
     }
   }
 

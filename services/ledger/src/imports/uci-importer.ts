@@ -1,10 +1,9 @@
 import { EntityManager } from 'typeorm';
 import { ledger } from '@collections/contracts';
 import { AppError, localDate, minorUnitDigits } from '@collections/platform';
-import { ServiceContext } from '@collections/runtime';
-import { ZERO } from '../ledger/domain/journal';
-import { delinquencyAsOf } from '../ledger/domain/delinquency';
-import { copyRows } from './copy';
+import { ServiceContext, copyRows } from '@collections/runtime';
+import { Components, ZERO, add, creditTowardsDues, post } from '../ledger/domain/journal';
+import { Credit, agingBucket, delinquencyAsOf } from '../ledger/domain/delinquency';
 import { RowError, UCI_HEADER, UciAccount, parseUciLine, planUciAccount } from './domain/uci-format';
 import {
   ChunkOutcome,
@@ -63,6 +62,23 @@ export class UciFormat implements ImportFormat {
       }
     }
 
+    // Each account's balance and delinquency after its six months, worked out before it is
+    // written, so the account row is inserted once with them instead of updated after its postings.
+    const today = localDate(this.ctx.clock.now(), 'Asia/Taipei');
+    const settled = accepted.map(({ account }) => {
+      const plan = planUciAccount(account, scale);
+      let balance: Components = ZERO;
+      const credits: Credit[] = [];
+      for (const e of plan.entries) {
+        const posting = post(e.kind, e.amount, balance);
+        balance = add(balance, posting.delta);
+        const duesCredit = creditTowardsDues(e.kind, posting.delta);
+        if (duesCredit !== 0) credits.push({ date: e.effectiveDate, amount: duesCredit });
+      }
+      const dues = plan.statements.map((s) => ({ dueDate: s.dueDate, amount: s.minimumDue }));
+      return { account, plan, balance, daysPastDue: delinquencyAsOf(dues, credits, today).daysPastDue };
+    });
+
     await tx.query(
       `CREATE TEMP TABLE IF NOT EXISTS stage_account (LIKE account INCLUDING DEFAULTS) ON COMMIT DELETE ROWS`,
     );
@@ -79,8 +95,13 @@ export class UciFormat implements ImportFormat {
         'opened_on',
         'time_zone',
         'import_job_id',
+        'principal_minor',
+        'interest_minor',
+        'fees_minor',
+        'days_past_due',
+        'aging_bucket',
       ],
-      accepted.map(({ account }) => [
+      settled.map(({ account, balance, daysPastDue }) => [
         tenantId,
         accountId(account),
         `uci:${account.clientId}`,
@@ -90,6 +111,11 @@ export class UciFormat implements ImportFormat {
         '2005-03-01',
         'Asia/Taipei',
         jobId,
+        balance.principal,
+        balance.interest,
+        balance.fees,
+        daysPastDue,
+        agingBucket(daysPastDue),
       ]),
     );
     // Debtors carry no personal data from this file: an id, a country and a time zone.
@@ -130,11 +156,9 @@ export class UciFormat implements ImportFormat {
     }
 
     const batch = new LedgerBatch(this.ctx, tenantId, this.ctx.clock.now());
-    const today = localDate(this.ctx.clock.now(), 'Asia/Taipei');
-    for (const { account } of accepted) {
+    for (const { account, plan } of settled) {
       const id = accountId(account);
       if (!created.has(id)) continue;
-      const plan = planUciAccount(account, scale);
       batch.accountOpened({
         id,
         externalRef: `uci:${account.clientId}`,
@@ -145,25 +169,18 @@ export class UciFormat implements ImportFormat {
         timeZone: 'Asia/Taipei',
         debtorId: id,
       });
+      // The same postings again, now into the batch: its running balance ends where `settled` did.
       const target = { id, currency, balance: { ...ZERO } };
-      const credits: { date: string; amount: number }[] = [];
       for (const e of plan.entries) {
-        const duesCredit = batch.post(target, {
+        batch.post(target, {
           kind: e.kind,
           amount: e.amount,
           effectiveDate: e.effectiveDate,
           idempotencyKey: `import:uci:${account.clientId}:${e.key}`,
           memo: 'uci import',
         });
-        if (duesCredit !== 0) credits.push({ date: e.effectiveDate, amount: duesCredit });
       }
       for (const s of plan.statements) batch.statement(target, s);
-      const d = delinquencyAsOf(
-        plan.statements.map((s) => ({ dueDate: s.dueDate, amount: s.minimumDue })),
-        credits,
-        today,
-      );
-      batch.settle(target, d.daysPastDue);
     }
     await batch.flush(tx);
     rejected.sort((a, b) => a.lineNo - b.lineNo);

@@ -11,7 +11,7 @@ import {
   pastContactOf,
 } from './planner.repository';
 import { LiveScheduleFacts } from './usecases/decide-account';
-import { arrayOf, copyText, copyValue, supportsCopy } from './copy-rows';
+import { arrayOf, copyText, copyValue, supportsCopy } from '@collections/runtime';
 
 /** One account of a daily-run chunk with everything planning it needs, read in one statement. */
 export interface ChunkAccount {

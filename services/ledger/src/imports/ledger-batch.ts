@@ -1,7 +1,7 @@
 import { EntityManager } from 'typeorm';
 import { ledger } from '@collections/contracts';
 import { NewEvent } from '@collections/messaging';
-import { ServiceContext, connectionOf, copyEscape, copyText, supportsCopy } from '@collections/runtime';
+import { ServiceContext, copyEscape, copyText, supportsCopy } from '@collections/runtime';
 import { Components, EntryKind, add, creditTowardsDues, post } from '../ledger/domain/journal';
 import { agingBucket } from '../ledger/domain/delinquency';
 import { orderedUuid } from '../ledger/ids';
@@ -70,23 +70,6 @@ class CopyLines {
   pieces(): string[] {
     return this.piece ? [...this.done, this.piece] : this.done;
   }
-}
-
-const replicaRole = new WeakMap<object, Promise<boolean>>();
-
-/** PostgreSQL (not PGlite) with a role allowed to set `session_replication_role` (a superuser). */
-function mayUseReplicaRole(tx: EntityManager): Promise<boolean> {
-  const connection = connectionOf(tx);
-  if (!connection) return Promise.resolve(false);
-  let known = replicaRole.get(connection);
-  if (!known) {
-    known = supportsCopy(tx).then(
-      async (copy) =>
-        copy && ((await tx.query(`SELECT current_setting('is_superuser') = 'on' AS ok`)) as { ok: boolean }[])[0].ok,
-    );
-    replicaRole.set(connection, known);
-  }
-  return known;
 }
 
 /**
@@ -190,12 +173,6 @@ export class LedgerBatch {
   async flush(tx: EntityManager): Promise<void> {
     const copy = (table: string, columns: string[], lines: CopyLines) =>
       lines.empty ? Promise.resolve() : copyText(tx, table, columns, lines.pieces());
-    // Every row below references an account this chunk created or locked, a debtor it wrote, or
-    // an entry written just before it, all in this transaction: the per-row foreign-key checks
-    // (one locking lookup and WAL record per row, more than the row's own insert) cannot fail,
-    // so they are skipped where the role may do so, as a replica applying rows does.
-    const unchecked = await mayUseReplicaRole(tx);
-    if (unchecked) await tx.query(`SET LOCAL session_replication_role = replica`);
     await copy('account_debtor', ['tenant_id', 'account_id', 'debtor_id', 'role'], this.links);
     await copy(
       'statement',
@@ -234,7 +211,6 @@ export class LedgerBatch {
       ['tenant_id', 'entry_id', 'line_no', 'ledger_account', 'debit_minor', 'credit_minor'],
       this.lines,
     );
-    if (unchecked) await tx.query(`SET LOCAL session_replication_role = origin`);
     if (this.balances.size > 0) {
       const rows = [...this.balances.entries()];
       await tx.query(

@@ -18,7 +18,6 @@ import { OrchestratorReplies1763900007110 } from './migrations/1763900007110-orc
 import { OrchestratorDailyRun1763900008200 } from './migrations/1763900008200-orchestrator-daily-run';
 import { OrchestratorContactBudgets1763900008600 } from './migrations/1763900008600-orchestrator-contact-budgets';
 import { OrchestratorSchedulePartialIndexes1763900009200 } from './migrations/1763900009200-orchestrator-schedule-partial-indexes';
-import { OrchestratorPlannerAccountFillfactor1763900010100 } from './migrations/1763900010100-orchestrator-planner-account-fillfactor';
 import { ContactBudgetGate } from './strategies/contact-budget.gate';
 import { AgentQueueRestController } from './agents/agent-queue.controller';
 import { AgentQueueGrpcController } from './agents/agent-queue.grpc';
@@ -96,7 +95,6 @@ export function createOrchestratorService(deps: OrchestratorServiceDependencies 
       OrchestratorChannelWork1763900008300,
       OrchestratorContactBudgets1763900008600,
       OrchestratorSchedulePartialIndexes1763900009200,
-      OrchestratorPlannerAccountFillfactor1763900010100,
     ],
     module: (ctx) => {
       const config = loadPlannerConfig();

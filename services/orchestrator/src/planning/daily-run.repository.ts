@@ -1,4 +1,5 @@
-import { EntityManager } from 'typeorm';
+import { randomUUID } from 'node:crypto';
+import { EntityManager, QueryResult } from 'typeorm';
 import { EventType } from '@collections/contracts';
 import { NewEvent, Outbox } from '@collections/messaging';
 import { PastContact } from '../policy/domain';
@@ -65,6 +66,24 @@ export interface ProgressUpdate {
 
 /** Separates a decision's reasons in one text parameter (arrays of arrays cannot be ragged in SQL). */
 const SEP = '\u001f';
+/** The columns of a new schedule row the daily run sets (status and times are the run's). */
+const SCHEDULE_COLUMNS = [
+  'tenant_id',
+  'id',
+  'account_id',
+  'debtor_id',
+  'decision_id',
+  'strategy_id',
+  'strategy_version',
+  'arm_id',
+  'step_id',
+  'channel',
+  'template',
+  'fallback',
+  'due_at',
+] as const;
+/** The chunk's schedule rows on their way in (a temporary table of the chunk's transaction). */
+const SCHEDULE_STAGE = 'daily_schedule_stage';
 const arrayLiteral = (items: readonly string[]) =>
   `{${items.map((s) => `"${s.replace(/["\\]/g, '\\$&')}"`).join(',')}}`;
 
@@ -257,7 +276,14 @@ export class DailyRunRepository {
     await copyText(tx, table, columns, outbox.copyText(tx, events));
   }
 
-  /** New pending rows; a row whose step was already scheduled (or a live one) is left out. Returns the ids written. */
+  /**
+   * New pending rows; a row whose step was already scheduled (or a live one) is left out. Returns
+   * the ids written, by decision id. On PostgreSQL the chunk's rows are streamed by COPY into a
+   * staging table of the transaction (dropped at commit) with ids drawn here, then moved by one
+   * set-based INSERT … SELECT … ON CONFLICT DO NOTHING: no twelve arrays to parse, and no rows
+   * returned unless some were left out (then the ids that went in are read back from the stage).
+   * PGlite (no COPY): one multi-row INSERT from arrays.
+   */
   async insertSchedules(
     tx: EntityManager,
     rows: readonly Omit<ScheduleRow, 'id' | 'status' | 'attempts'>[],
@@ -265,30 +291,79 @@ export class DailyRunRepository {
   ): Promise<Map<string, string>> {
     const ids = new Map<string, string>();
     if (rows.length === 0) return ids;
+    if (!(await supportsCopy(tx))) {
+      const inserted = (await tx.query(
+        `INSERT INTO contact_schedule (${SCHEDULE_COLUMNS.filter((c) => c !== 'id').join(', ')}, status, created_at, updated_at)
+         SELECT u.*, 'pending', $13::timestamptz, $13::timestamptz
+           FROM unnest($1::text[], $2::text[], $3::text[], $4::uuid[], $5::text[], $6::int[], $7::text[], $8::text[],
+                       $9::text[], $10::text[], $11::bool[], $12::timestamptz[])
+             AS u(tenant_id, account_id, debtor_id, decision_id, strategy_id, strategy_version, arm_id, step_id, channel,
+                  template, fallback, due_at)
+         ON CONFLICT DO NOTHING RETURNING id, decision_id`,
+        [
+          arrayOf(rows, (r) => r.tenant_id),
+          arrayOf(rows, (r) => r.account_id),
+          arrayOf(rows, (r) => r.debtor_id),
+          arrayOf(rows, (r) => r.decision_id),
+          arrayOf(rows, (r) => r.strategy_id),
+          arrayOf(rows, (r) => r.strategy_version),
+          arrayOf(rows, (r) => r.arm_id),
+          arrayOf(rows, (r) => r.step_id),
+          arrayOf(rows, (r) => r.channel),
+          arrayOf(rows, (r) => r.template),
+          arrayOf(rows, (r) => r.fallback),
+          arrayOf(rows, (r) => r.due_at),
+          at,
+        ],
+      )) as { id: string; decision_id: string }[];
+      for (const r of inserted) ids.set(r.decision_id, r.id);
+      return ids;
+    }
+    const staged = rows.map(() => randomUUID());
+    // The stage lives as long as the chunk's transaction (a rollback takes it too); each lane has its own session.
+    await tx.query(
+      `CREATE TEMP TABLE ${SCHEDULE_STAGE} ON COMMIT DROP AS SELECT ${SCHEDULE_COLUMNS.join(', ')} FROM contact_schedule WITH NO DATA`,
+    );
+    const texts = new Map<string, string>();
+    const text = (v: string) => {
+      let t = texts.get(v);
+      if (t === undefined) texts.set(v, (t = copyValue(v)));
+      return t;
+    };
+    function* lines() {
+      let piece = '';
+      for (let i = 0; i < rows.length; i++) {
+        const r = rows[i];
+        piece += `${text(r.tenant_id)}\t${staged[i]}\t${copyValue(r.account_id)}\t${copyValue(r.debtor_id)}\t${r.decision_id}\t${text(
+          r.strategy_id,
+        )}\t${r.strategy_version}\t${text(r.arm_id)}\t${text(r.step_id)}\t${text(r.channel)}\t${text(r.template)}\t${
+          r.fallback
+        }\t${r.due_at.toISOString()}\n`;
+        if (piece.length > 1 << 16) {
+          yield piece;
+          piece = '';
+        }
+      }
+      if (piece) yield piece;
+    }
+    await copyText(tx, SCHEDULE_STAGE, SCHEDULE_COLUMNS, lines());
+    const columns = SCHEDULE_COLUMNS.join(', ');
+    // The statement's row count (a structured result): how many went in, without returning them.
+    const { affected } = (await tx.queryRunner!.query(
+      `INSERT INTO contact_schedule (${columns}, status, created_at, updated_at)
+       SELECT ${columns}, 'pending', $1::timestamptz, $1::timestamptz FROM ${SCHEDULE_STAGE}
+       ON CONFLICT DO NOTHING`,
+      [at],
+      true,
+    )) as QueryResult;
+    if (affected === rows.length) {
+      for (let i = 0; i < rows.length; i++) ids.set(rows[i].decision_id, staged[i]);
+      return ids;
+    }
+    // Some were left out (their step was scheduled before, or the account has a live row): the ids that went in.
     const inserted = (await tx.query(
-      `INSERT INTO contact_schedule (tenant_id, account_id, debtor_id, decision_id, strategy_id, strategy_version, arm_id,
-         step_id, channel, template, fallback, due_at, status, created_at, updated_at)
-       SELECT u.*, 'pending', $13::timestamptz, $13::timestamptz
-         FROM unnest($1::text[], $2::text[], $3::text[], $4::uuid[], $5::text[], $6::int[], $7::text[], $8::text[],
-                     $9::text[], $10::text[], $11::bool[], $12::timestamptz[])
-           AS u(tenant_id, account_id, debtor_id, decision_id, strategy_id, strategy_version, arm_id, step_id, channel,
-                template, fallback, due_at)
-       ON CONFLICT DO NOTHING RETURNING id, decision_id`,
-      [
-        arrayOf(rows, (r) => r.tenant_id),
-        arrayOf(rows, (r) => r.account_id),
-        arrayOf(rows, (r) => r.debtor_id),
-        arrayOf(rows, (r) => r.decision_id),
-        arrayOf(rows, (r) => r.strategy_id),
-        arrayOf(rows, (r) => r.strategy_version),
-        arrayOf(rows, (r) => r.arm_id),
-        arrayOf(rows, (r) => r.step_id),
-        arrayOf(rows, (r) => r.channel),
-        arrayOf(rows, (r) => r.template),
-        arrayOf(rows, (r) => r.fallback),
-        arrayOf(rows, (r) => r.due_at),
-        at,
-      ],
+      `SELECT s.id, s.decision_id FROM ${SCHEDULE_STAGE} s
+         JOIN contact_schedule c ON c.tenant_id = s.tenant_id AND c.id = s.id AND c.decision_id = s.decision_id`,
     )) as { id: string; decision_id: string }[];
     for (const r of inserted) ids.set(r.decision_id, r.id);
     return ids;

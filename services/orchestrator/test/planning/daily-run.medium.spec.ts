@@ -134,7 +134,12 @@ describe('the batched daily planning run (real PostgreSQL)', () => {
       allowed: true,
       armId: 'champion',
     });
+    const [row] = (await sut.dataSource.query(
+      `SELECT id FROM contact_schedule WHERE tenant_id = $1 AND account_id = 'acct-3'`,
+      [sut.tenant],
+    )) as { id: string }[];
     expect(decodePayload('collections.orchestrator.v1.ContactScheduled', events[1].payload)).toMatchObject({
+      scheduleId: row.id,
       decisionId: decision.id,
       accountId: 'acct-3',
       stepId: 'd-1',
@@ -143,5 +148,58 @@ describe('the batched daily planning run (real PostgreSQL)', () => {
     // The same day again: nothing new.
     expect(await run()).toMatchObject({ accounts: 5, alreadyPlanned: 5 });
     expect(await written()).toEqual({ schedules: 5, decisions: 5, events: 10 });
+  });
+
+  it('writes the schedule rows whose step and account are free, and names only those', async () => {
+    const batch = new DailyRunRepository();
+    const at = new Date('2026-03-11T12:00:00Z');
+    const row = (account: string, step: string, decision: string) => ({
+      tenant_id: sut.tenant,
+      account_id: account,
+      debtor_id: 'debtor-x',
+      decision_id: decision,
+      strategy_id: 'reminders',
+      strategy_version: 1,
+      arm_id: 'champion',
+      step_id: step,
+      channel: 'sms' as const,
+      template: 'reminder\ttab "quoted"',
+      fallback: false,
+      due_at: at,
+    });
+    const first = await sut.dataSource.transaction((tx) =>
+      batch.insertSchedules(tx, [row('acct-x1', 'd-1', '00000000-0000-4000-8000-000000000001')], at),
+    );
+    // acct-x1 already has its live row (and that step): left out; acct-x2 goes in; acct-x3 twice in one chunk: once.
+    const second = await sut.dataSource.transaction((tx) =>
+      batch.insertSchedules(
+        tx,
+        [
+          row('acct-x1', 'd-3', '00000000-0000-4000-8000-000000000002'),
+          row('acct-x2', 'd-1', '00000000-0000-4000-8000-000000000003'),
+          row('acct-x3', 'd-1', '00000000-0000-4000-8000-000000000004'),
+          row('acct-x3', 'd-1', '00000000-0000-4000-8000-000000000005'),
+        ],
+        at,
+      ),
+    );
+    const stored = (await sut.dataSource.query(
+      `SELECT id, decision_id, template, status FROM contact_schedule WHERE tenant_id = $1 AND account_id LIKE 'acct-x%'
+        ORDER BY account_id`,
+      [sut.tenant],
+    )) as { id: string; decision_id: string; template: string; status: string }[];
+    expect(stored.map((r) => r.decision_id)).toEqual([
+      '00000000-0000-4000-8000-000000000001',
+      '00000000-0000-4000-8000-000000000003',
+      '00000000-0000-4000-8000-000000000004',
+    ]);
+    expect(stored.every((r) => r.status === 'pending' && r.template === 'reminder\ttab "quoted"')).toBe(true);
+    expect([...first]).toEqual([[stored[0].decision_id, stored[0].id]]);
+    expect([...second].sort()).toEqual(
+      stored
+        .slice(1)
+        .map((r) => [r.decision_id, r.id])
+        .sort(),
+    );
   });
 });

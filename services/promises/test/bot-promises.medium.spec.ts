@@ -1,75 +1,32 @@
-import { Metadata } from '@grpc/grpc-js';
 import { ledger, orchestrator, orchestratorAgents } from '@collections/contracts';
-import { grpcClient, metadataFromPrincipalHeaders } from '@collections/platform';
-import { ServiceUnderTest, startServiceUnderTest } from '@collections/testing';
-import { ledgerService } from '@collections/ledger';
-import { createPromisesService } from '../src/promises.service';
-import { GrpcSettlementLedger } from '../src/settlements/ledger-port';
-import { deliver, startConsumers } from './support/events';
+import { ServiceUnderTest } from '@collections/testing';
+import { deliver } from './support/events';
+import { PromisesOnLedger, startPromisesOnLedger } from './support/with-ledger';
 
 const COP = (amountMinor: number) => ({ amountMinor, currency: 'COP' });
 
 /** Promises the debtor stated to the orchestrator (a reply to the bot, a call with an agent). */
 describe('promises taken from the orchestrator (real ledger, real PostgreSQL)', () => {
-  let ledgerSut: ServiceUnderTest;
+  let env: PromisesOnLedger;
   let sut: ServiceUnderTest;
-  let ledgerPort: GrpcSettlementLedger;
-  let ledgerClient: ReturnType<typeof grpcClient<typeof ledger.LedgerServiceService>>;
-  let ledgerMd: () => Metadata;
   let n = 0;
 
   beforeAll(async () => {
-    ledgerSut = await startServiceUnderTest(ledgerService);
-    ledgerClient = grpcClient(ledger.LedgerServiceService, ledgerSut.app.grpcAddress);
-    ledgerMd = () => metadataFromPrincipalHeaders({ apiKey: ledgerSut.apiKey });
-    const definition = createPromisesService({
-      ledger: {
-        balanceOf: (...args) => ledgerPort.balanceOf(...args),
-        standing: (...args) => ledgerPort.standing(...args),
-        postDiscount: (...args) => ledgerPort.postDiscount(...args),
-        close: () => undefined,
-      },
-    });
-    sut = await startServiceUnderTest(definition);
-    ledgerPort = new GrpcSettlementLedger(ledgerSut.app.grpcAddress, `${sut.tenant}:${ledgerSut.apiKey}`);
-    await startConsumers(sut, definition);
+    env = await startPromisesOnLedger();
+    ({ sut } = env);
   });
-  afterAll(async () => {
-    ledgerClient.close();
-    ledgerPort.close();
-    await sut.context.backbone.stop();
-    await sut.close();
-    await ledgerSut.close();
-  });
+  afterAll(() => env.close());
 
   /** An account in Bogotá owing `owed` COP, known to both the ledger and promises. */
   async function newAccount(owed: number): Promise<string> {
     const id = `acc-bot-${++n}`;
-    await ledgerClient.upsertDebtor(
-      { debtor: ledger.Debtor.fromPartial({ debtorId: `d-${id}`, kind: 'person', displayName: 'Ana', country: 'CO' }) },
-      ledgerMd(),
-    );
-    const opened = ledger.OpenAccountRequest.fromPartial({
-      accountId: id,
-      externalRef: `crm-${id}`,
-      product: ledger.Product.PRODUCT_CREDIT_CARD,
+    await env.openLedgerAccount(id, {
+      amountMinor: owed,
       currency: 'COP',
-      openedOn: '2026-01-01',
       timeZone: 'America/Bogota',
-      debtors: [{ debtorId: `d-${id}`, role: ledger.DebtorRole.DEBTOR_ROLE_PRIMARY }],
+      openedOn: '2026-01-01',
+      chargedOn: '2026-01-05',
     });
-    await ledgerClient.openAccount(opened, ledgerMd());
-    await ledgerClient.postCharge(
-      {
-        accountId: id,
-        kind: ledger.EntryKind.ENTRY_KIND_CHARGE,
-        amount: COP(owed),
-        idempotencyKey: `open-${id}`,
-        effectiveDate: '2026-01-05',
-        memo: '',
-      },
-      ledgerMd(),
-    );
     await deliver(sut, 'collections.ledger.v1.AccountOpened', {
       accountId: id,
       externalRef: '',

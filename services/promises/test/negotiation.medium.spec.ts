@@ -1,87 +1,42 @@
 import { Metadata, ServiceError, status } from '@grpc/grpc-js';
 import { randomUUID } from 'node:crypto';
-import { ledger, promises, scoring } from '@collections/contracts';
-import { API_KEY_HEADER, grpcClient, metadataFromPrincipalHeaders } from '@collections/platform';
-import { ServiceUnderTest, startServiceUnderTest } from '@collections/testing';
-import { ledgerService } from '@collections/ledger';
-import { createPromisesService } from '../src/promises.service';
+import { promises, scoring } from '@collections/contracts';
+import { API_KEY_HEADER } from '@collections/platform';
+import { ServiceUnderTest } from '@collections/testing';
 import { DEFAULT_LIMITS, policyToProto } from '../src/negotiation/domain/negotiation-policy';
-import { GrpcSettlementLedger } from '../src/settlements/ledger-port';
-import { deliver, startConsumers } from './support/events';
+import { deliver } from './support/events';
+import { PromisesOnLedger, startPromisesOnLedger } from './support/with-ledger';
 
 const USD = (amountMinor: number) => ({ amountMinor, currency: 'USD' });
 const { ApprovalState, ApprovalDecision, TakenBy, PlanFrequency, PlanChannel } = promises;
 
 /** Tenant negotiation limits and supervisor approvals, against a real ledger (its own database, its gRPC API). */
 describe('negotiation limits per tenant and supervisor approvals (real ledger, real PostgreSQL)', () => {
-  let ledgerSut: ServiceUnderTest;
+  let env: PromisesOnLedger;
   let sut: ServiceUnderTest;
-  let ledgerPort: GrpcSettlementLedger;
-  let ledgerClient: ReturnType<typeof grpcClient<typeof ledger.LedgerServiceService>>;
-  let client: ReturnType<typeof grpcClient<typeof promises.PromisesServiceService>>;
+  let ledgerClient: PromisesOnLedger['ledgerClient'];
+  let client: PromisesOnLedger['client'];
   let ledgerMd: () => Metadata;
   let md: () => Metadata;
   let mdOther: () => Metadata;
   let n = 0;
 
   beforeAll(async () => {
-    ledgerSut = await startServiceUnderTest(ledgerService);
-    ledgerClient = grpcClient(ledger.LedgerServiceService, ledgerSut.app.grpcAddress);
-    ledgerMd = () => metadataFromPrincipalHeaders({ apiKey: ledgerSut.apiKey });
-    const definition = createPromisesService({
-      ledger: {
-        balanceOf: (...args) => ledgerPort.balanceOf(...args),
-        standing: (...args) => ledgerPort.standing(...args),
-        postDiscount: (...args) => ledgerPort.postDiscount(...args),
-        close: () => undefined,
-      },
-    });
-    sut = await startServiceUnderTest(definition);
-    ledgerPort = new GrpcSettlementLedger(ledgerSut.app.grpcAddress, `${sut.tenant}:${ledgerSut.apiKey}`);
-    client = grpcClient(promises.PromisesServiceService, sut.app.grpcAddress);
-    md = () => metadataFromPrincipalHeaders({ apiKey: sut.apiKey });
-    mdOther = () => metadataFromPrincipalHeaders({ apiKey: sut.otherApiKey });
-    await startConsumers(sut, definition);
+    env = await startPromisesOnLedger();
+    ({ sut, ledgerClient, client, ledgerMd, md, mdOther } = env);
   });
-  afterAll(async () => {
-    client.close();
-    ledgerClient.close();
-    ledgerPort.close();
-    await sut.context.backbone.stop();
-    await sut.close();
-    await ledgerSut.close();
-  });
+  afterAll(() => env.close());
 
   /** A ledger account owing `opening` USD since `since` (so the debt is that old on 2026-03-02). */
   async function newAccount(opening: number, since = '2026-01-05'): Promise<string> {
     const id = `acct-${++n}-${randomUUID().slice(0, 6)}`;
-    await ledgerClient.upsertDebtor(
-      { debtor: ledger.Debtor.fromPartial({ debtorId: `d-${id}`, kind: 'person', displayName: 'Ana', country: 'CO' }) },
-      ledgerMd(),
-    );
-    await ledgerClient.openAccount(
-      ledger.OpenAccountRequest.fromPartial({
-        accountId: id,
-        externalRef: `crm-${id}`,
-        product: ledger.Product.PRODUCT_CREDIT_CARD,
-        currency: 'USD',
-        openedOn: '2025-01-01',
-        timeZone: 'UTC',
-        debtors: [{ debtorId: `d-${id}`, role: ledger.DebtorRole.DEBTOR_ROLE_PRIMARY }],
-      }),
-      ledgerMd(),
-    );
-    await ledgerClient.postCharge(
-      {
-        accountId: id,
-        kind: ledger.EntryKind.ENTRY_KIND_CHARGE,
-        amount: USD(opening),
-        idempotencyKey: `open-${id}`,
-        effectiveDate: since,
-        memo: '',
-      },
-      ledgerMd(),
-    );
+    await env.openLedgerAccount(id, {
+      amountMinor: opening,
+      currency: 'USD',
+      timeZone: 'UTC',
+      openedOn: '2025-01-01',
+      chargedOn: since,
+    });
     // Due on `since` and unpaid since: that old.
     await ledgerClient.issueStatement(
       {

@@ -1,86 +1,41 @@
 import { Metadata, ServiceError, status } from '@grpc/grpc-js';
 import { randomUUID } from 'node:crypto';
 import { ledger, promises } from '@collections/contracts';
-import { API_KEY_HEADER, grpcClient, metadataFromPrincipalHeaders } from '@collections/platform';
-import { ServiceUnderTest, startServiceUnderTest } from '@collections/testing';
-import { ledgerService } from '@collections/ledger';
-import { createPromisesService } from '../src/promises.service';
-import { GrpcSettlementLedger } from '../src/settlements/ledger-port';
-import { deliver, startConsumers } from './support/events';
+import { API_KEY_HEADER } from '@collections/platform';
+import { ServiceUnderTest } from '@collections/testing';
+import { deliver } from './support/events';
+import { PromisesOnLedger, startPromisesOnLedger } from './support/with-ledger';
 
 const USD = (amountMinor: number) => ({ amountMinor, currency: 'USD' });
 
 /** Settlements against a real ledger service (its own database, its gRPC API). */
 describe('settlements post their discount to the ledger exactly once (real ledger, real PostgreSQL)', () => {
+  let env: PromisesOnLedger;
   let ledgerSut: ServiceUnderTest;
   let sut: ServiceUnderTest;
-  let ledgerPort: GrpcSettlementLedger;
-  let ledgerClient: ReturnType<typeof grpcClient<typeof ledger.LedgerServiceService>>;
-  let client: ReturnType<typeof grpcClient<typeof promises.PromisesServiceService>>;
+  let ledgerPort: PromisesOnLedger['ledgerPort'];
+  let ledgerClient: PromisesOnLedger['ledgerClient'];
+  let client: PromisesOnLedger['client'];
   let ledgerMd: () => Metadata;
   let md: () => Metadata;
   let n = 0;
 
   beforeAll(async () => {
-    ledgerSut = await startServiceUnderTest(ledgerService);
-    ledgerClient = grpcClient(ledger.LedgerServiceService, ledgerSut.app.grpcAddress);
-    ledgerMd = () => metadataFromPrincipalHeaders({ apiKey: ledgerSut.apiKey });
-    // Each service under test invents its tenants: the promises tenant calls with the ledger tenant's key.
-    const definition = createPromisesService({
-      ledger: {
-        balanceOf: (...args) => ledgerPort.balanceOf(...args),
-        standing: (...args) => ledgerPort.standing(...args),
-        postDiscount: (...args) => ledgerPort.postDiscount(...args),
-        close: () => undefined,
-      },
-    });
-    sut = await startServiceUnderTest(definition);
-    ledgerPort = new GrpcSettlementLedger(ledgerSut.app.grpcAddress, `${sut.tenant}:${ledgerSut.apiKey}`);
-    client = grpcClient(promises.PromisesServiceService, sut.app.grpcAddress);
-    md = () => metadataFromPrincipalHeaders({ apiKey: sut.apiKey });
-    await startConsumers(sut, definition);
+    env = await startPromisesOnLedger();
+    ({ ledgerSut, sut, ledgerPort, ledgerClient, client, ledgerMd, md } = env);
   });
-  afterAll(async () => {
-    client.close();
-    ledgerClient.close();
-    ledgerPort.close();
-    await sut.context.backbone.stop();
-    await sut.close();
-    await ledgerSut.close();
-  });
+  afterAll(() => env.close());
 
   /** A ledger account owing `opening` USD. */
   async function newAccount(opening: number): Promise<string> {
     const id = `acct-${++n}-${randomUUID().slice(0, 6)}`;
-    await ledgerClient.upsertDebtor(
-      {
-        debtor: ledger.Debtor.fromPartial({ debtorId: `d-${id}`, kind: 'person', displayName: 'Ana', country: 'CO' }),
-      },
-      ledgerMd(),
-    );
-    await ledgerClient.openAccount(
-      ledger.OpenAccountRequest.fromPartial({
-        accountId: id,
-        externalRef: `crm-${id}`,
-        product: ledger.Product.PRODUCT_CREDIT_CARD,
-        currency: 'USD',
-        openedOn: '2026-01-01',
-        timeZone: 'UTC',
-        debtors: [{ debtorId: `d-${id}`, role: ledger.DebtorRole.DEBTOR_ROLE_PRIMARY }],
-      }),
-      ledgerMd(),
-    );
-    await ledgerClient.postCharge(
-      {
-        accountId: id,
-        kind: ledger.EntryKind.ENTRY_KIND_CHARGE,
-        amount: USD(opening),
-        idempotencyKey: `open-${id}`,
-        effectiveDate: '2026-01-05',
-        memo: '',
-      },
-      ledgerMd(),
-    );
+    await env.openLedgerAccount(id, {
+      amountMinor: opening,
+      currency: 'USD',
+      timeZone: 'UTC',
+      openedOn: '2026-01-01',
+      chargedOn: '2026-01-05',
+    });
     return id;
   }
 

@@ -55,7 +55,7 @@ describe('outbox rows as COPY text', () => {
     expect(outbox.copyTarget.columns).toEqual(['event_id', 'tenant_id', 'topic', 'key', 'headers', 'payload']);
     lines.forEach((line, i) => {
       const [id, tenantId, topic, key, headers, payload] = line.split('\t').map(field);
-      const { params } = outbox.statement(tx, [events[i]], 1) as {
+      const { params } = outbox.statement(tx, [events[i]], 1) as unknown as {
         params: [string[], string[], string[], string[], string];
       };
       // The insert binds the headers of all its rows as one JSON array.

@@ -23,7 +23,7 @@ async function counts(metrics: MetricsRegistry, name: string): Promise<Record<st
   const metric = metrics.registry.getSingleMetric(name);
   if (!metric) return [];
   return (await metric.get()).values
-    .filter((v) => v.metricName === `${name}_count`)
+    .filter((v) => (v as { metricName?: string }).metricName === `${name}_count`)
     .map((v) => ({ ...(v.labels as Record<string, string>), count: v.value }));
 }
 

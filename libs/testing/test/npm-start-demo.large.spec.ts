@@ -28,7 +28,7 @@ async function reflectedServices(address: string): Promise<string[]> {
         { listServicesResponse?: { service: { name: string }[] } }
       >;
       call.on('data', (response) => {
-        resolve((response.listServicesResponse?.service ?? []).map((s) => s.name));
+        resolve((response.listServicesResponse?.service ?? []).map((s: { name: string }) => s.name));
         call.end();
       });
       call.on('error', reject);

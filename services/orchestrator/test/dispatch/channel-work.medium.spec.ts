@@ -276,6 +276,7 @@ describe('calls, letters, visits and e-mail once, dispatched on the injected clo
       daysPastDue: -10,
       segmentRule: 'test',
       imputedFeatures: [],
+      modelArm: '',
     });
     sut.clock.set(bogota('2026-03-09', 6));
     await dailyRun();

@@ -262,6 +262,7 @@ describe('one account’s contact cycle, planned and dispatched on the injected 
       daysPastDue: -10,
       segmentRule: 'test',
       imputedFeatures: [],
+      modelArm: '',
     });
     return { accountId, email, phone };
   }

@@ -19,7 +19,7 @@ import { OrchestratorDailyRun1763900008200 } from './migrations/1763900008200-or
 import { OrchestratorContactBudgets1763900008600 } from './migrations/1763900008600-orchestrator-contact-budgets';
 import { OrchestratorSchedulePartialIndexes1763900009200 } from './migrations/1763900009200-orchestrator-schedule-partial-indexes';
 import { OrchestratorEmailInDoubt1763900010500 } from './migrations/1763900010500-orchestrator-email-in-doubt';
-import { OrchestratorPlanInstalments1763900010700 } from './migrations/1763900010700-orchestrator-plan-instalments';
+import { OrchestratorReminderInstalments1763900010700 } from './migrations/1763900010700-orchestrator-reminder-instalments';
 import { ContactBudgetGate } from './strategies/contact-budget.gate';
 import { AgentQueueRestController } from './agents/agent-queue.controller';
 import { AgentQueueGrpcController } from './agents/agent-queue.grpc';
@@ -98,7 +98,7 @@ export function createOrchestratorService(deps: OrchestratorServiceDependencies 
       OrchestratorContactBudgets1763900008600,
       OrchestratorSchedulePartialIndexes1763900009200,
       OrchestratorEmailInDoubt1763900010500,
-      OrchestratorPlanInstalments1763900010700,
+      OrchestratorReminderInstalments1763900010700,
     ],
     module: (ctx) => {
       const config = loadPlannerConfig();

@@ -152,7 +152,7 @@ export class PlannerRepository {
   ): Promise<void> {
     if (!i.amount?.currency) return;
     await tx.query(
-      `INSERT INTO plan_instalment (tenant_id, plan_id, seq, account_id, due_date, amount_minor, currency)
+      `INSERT INTO reminder_instalment (tenant_id, plan_id, seq, account_id, due_date, amount_minor, currency)
        VALUES ($1, $2, $3, $4, $5, $6, $7)
        ON CONFLICT (tenant_id, plan_id, seq) DO UPDATE SET due_date = EXCLUDED.due_date, amount_minor = EXCLUDED.amount_minor,
          currency = EXCLUDED.currency`,
@@ -170,7 +170,7 @@ export class PlannerRepository {
     const m = /^instalment:(.+):(\d+)$/.exec(stepId);
     if (!m) return undefined;
     const rows = (await db.query(
-      `SELECT amount_minor, currency, to_char(due_date, 'YYYY-MM-DD') AS due_date FROM plan_instalment
+      `SELECT amount_minor, currency, to_char(due_date, 'YYYY-MM-DD') AS due_date FROM reminder_instalment
         WHERE tenant_id = $1 AND plan_id = $2 AND seq = $3 AND account_id = $4`,
       [tenantId, m[1], Number(m[2]), accountId],
     )) as { amount_minor: string; currency: string; due_date: string }[];

@@ -4,12 +4,12 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * The instalment an instalment reminder is about (from promises' InstalmentDueSoon): its amount
  * and due date, so the reminder says how much is due and when, read when the message goes out.
  */
-export class OrchestratorPlanInstalments1763900010700 implements MigrationInterface {
-  name = 'OrchestratorPlanInstalments1763900010700';
+export class OrchestratorReminderInstalments1763900010700 implements MigrationInterface {
+  name = 'OrchestratorReminderInstalments1763900010700';
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(`
-      CREATE TABLE plan_instalment (
+      CREATE TABLE reminder_instalment (
         tenant_id text NOT NULL,
         plan_id text NOT NULL,
         seq integer NOT NULL,
@@ -22,6 +22,6 @@ export class OrchestratorPlanInstalments1763900010700 implements MigrationInterf
   }
 
   async down(q: QueryRunner): Promise<void> {
-    await q.query(`DROP TABLE plan_instalment`);
+    await q.query(`DROP TABLE reminder_instalment`);
   }
 }

@@ -243,6 +243,31 @@ describe('reconciliation of bank statements and gateway files (gRPC + REST, real
       `possible duplicate: entry 1 of file bank-statement.csv (${csvFileId}) has the same bank reference and amount`,
     );
   });
+  it('matches a line against what the earlier lines of the same file left owing', async () => {
+    await openAccount('acct-f', 'LN-8003-0006', 30_000);
+    // 100.00 by reference, then 200.00 naming only the account number: 200.00 is what the account
+    // owes once the first line is posted (300.00 before it, and nothing past due).
+    const csv = [
+      'booking_date,value_date,amount,currency,reference,counterparty_account,bank_reference',
+      '2026-03-02,2026-03-02,100.00,USD,Pago acct-f,CO11112222333366,BNK-0200',
+      '2026-03-02,2026-03-02,200.00,USD,Abono credito 80030006,CO11112222333366,BNK-0201',
+    ].join('\n');
+    const summary = await client.importStatement(
+      { content: Buffer.from(csv), kind: Kind.STATEMENT_FILE_KIND_BANK_CSV, name: 'two-lines-one-account.csv' },
+      md(),
+    );
+    expect(summary).toMatchObject({ matched: 2, unmatched: 0, posted: 2, rejected: 0 });
+    expect(await balanceOf('acct-f')).toBe(0);
+    const items = (await sut.dataSource.query(
+      `SELECT entry_index, status, match_rule, matched_account_id FROM ledger.recon_item WHERE file_id = $1 ORDER BY seq`,
+      [summary.fileId],
+    )) as { entry_index: number; status: string; match_rule: string; matched_account_id: string }[];
+    expect(items.map((i) => [i.status, i.match_rule, i.matched_account_id])).toEqual([
+      ['matched', 'reference', 'acct-f'],
+      ['matched', 'account_number_amount', 'acct-f'],
+    ]);
+  });
+
   it('queues a credit matched to a closed account instead of failing the file, and posts the rest', async () => {
     await openAccount('acct-e', 'LN-5001-0005', 20_000);
     await ledgerClient.postPayment(

@@ -41,6 +41,9 @@ export interface ReconItemRow {
   reason: string;
 }
 
+const ITEM_INSERT_COLUMNS = `tenant_id, id, file_id, entry_index, line_no, xml_path, direction, amount_minor, currency,
+  value_date, reference, counterparty_account, bank_reference, status, match_rule, matched_account_id, posted_payment_id, reason`;
+
 export interface NewReconItem {
   id: string;
   entryIndex: number;
@@ -125,76 +128,115 @@ export class ReconciliationRepository {
     );
   }
 
-  async insertItem(tx: EntityManager, tenantId: string, fileId: string, i: NewReconItem): Promise<void> {
+  /** Every item, in file order, with one statement (a bank file can hold thousands). */
+  async insertItems(tx: EntityManager, tenantId: string, fileId: string, items: NewReconItem[]): Promise<void> {
+    if (items.length === 0) return;
+    const rows = items.map((i) => ({
+      tenant_id: tenantId,
+      id: i.id,
+      file_id: fileId,
+      entry_index: i.entryIndex,
+      line_no: i.line ?? null,
+      xml_path: i.path ?? null,
+      direction: i.direction,
+      amount_minor: i.amountMinor,
+      currency: i.currency,
+      value_date: i.valueDate,
+      reference: i.reference,
+      counterparty_account: i.counterpartyAccount,
+      bank_reference: i.bankReference,
+      status: i.status,
+      match_rule: i.matchRule ?? null,
+      matched_account_id: i.accountId ?? null,
+      posted_payment_id: i.paymentId ?? null,
+      reason: i.reason,
+    }));
     await tx.query(
-      `INSERT INTO recon_item (tenant_id, id, file_id, entry_index, line_no, xml_path, direction, amount_minor, currency,
-         value_date, reference, counterparty_account, bank_reference, status, match_rule, matched_account_id,
-         posted_payment_id, reason)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
-      [
-        tenantId,
-        i.id,
-        fileId,
-        i.entryIndex,
-        i.line ?? null,
-        i.path ?? null,
-        i.direction,
-        i.amountMinor,
-        i.currency,
-        i.valueDate,
-        i.reference,
-        i.counterpartyAccount,
-        i.bankReference,
-        i.status,
-        i.matchRule ?? null,
-        i.accountId ?? null,
-        i.paymentId ?? null,
-        i.reason,
-      ],
+      `INSERT INTO recon_item (${ITEM_INSERT_COLUMNS})
+       SELECT ${ITEM_INSERT_COLUMNS} FROM jsonb_populate_recordset(NULL::recon_item, $1::jsonb) WITH ORDINALITY
+        ORDER BY ordinality`,
+      [JSON.stringify(rows)],
     );
   }
 
   /**
-   * Accounts a reference may name: their external reference or id is written in it, or the
-   * digits of their external reference are one of the numbers in it. The matcher decides.
-   * With their last statement's amount due and minimum due.
+   * The accounts each reference may name (at most 50, by id): their external reference or id is
+   * written in it, or the digits of their external reference are one of the numbers in it. The
+   * matcher decides. With their last statement's amount due and minimum due. Keyed by the
+   * caller's key (a line's entry index); an empty reference names none.
    */
-  async candidates(tx: EntityManager, tenantId: string, reference: string, numbers: string[]): Promise<CandidateRow[]> {
-    if (!reference.trim()) return [];
-    return (await tx.query(
-      `SELECT a.id, a.external_ref, a.currency, s.amount_due_minor, s.minimum_due_minor
-         FROM account a
-         LEFT JOIN LATERAL (SELECT amount_due_minor, minimum_due_minor FROM statement
-                             WHERE tenant_id = a.tenant_id AND account_id = a.id ORDER BY cycle DESC LIMIT 1) s ON true
-        WHERE a.tenant_id = $1
-          AND (lower(a.external_ref) = ANY($2::text[]) OR lower(a.id) = ANY($2::text[])
-               OR regexp_replace(a.external_ref, '\\D', '', 'g') = ANY($3::text[]))
-        ORDER BY a.id
-        LIMIT 50`,
-      [tenantId, tokenSpans(reference), numbers],
-    )) as CandidateRow[];
+  async candidatesOfMany(
+    tx: EntityManager,
+    tenantId: string,
+    refs: { key: number; reference: string; numbers: string[] }[],
+  ): Promise<Map<number, CandidateRow[]>> {
+    const asked = refs
+      .filter((r) => r.reference.trim())
+      .map((r) => ({ key: r.key, tokens: tokenSpans(r.reference), numbers: r.numbers }));
+    const byKey = new Map<number, CandidateRow[]>();
+    if (asked.length === 0) return byKey;
+    const rows = (await tx.query(
+      `SELECT l.key, c.*
+         FROM jsonb_to_recordset($2::jsonb) AS l(key int, tokens text[], numbers text[])
+         CROSS JOIN LATERAL (
+           SELECT a.id, a.external_ref, a.currency, s.amount_due_minor, s.minimum_due_minor
+             FROM account a
+             LEFT JOIN LATERAL (SELECT amount_due_minor, minimum_due_minor FROM statement
+                                 WHERE tenant_id = a.tenant_id AND account_id = a.id ORDER BY cycle DESC LIMIT 1) s ON true
+            WHERE a.tenant_id = $1
+              AND (lower(a.external_ref) = ANY(l.tokens) OR lower(a.id) = ANY(l.tokens)
+                   OR regexp_replace(a.external_ref, '\\D', '', 'g') = ANY(l.numbers))
+            ORDER BY a.id
+            LIMIT 50) c
+        ORDER BY l.key, c.id`,
+      [tenantId, JSON.stringify(asked)],
+    )) as (CandidateRow & { key: number })[];
+    for (const { key, ...row } of rows) {
+      const list = byKey.get(key);
+      if (list) list.push(row);
+      else byKey.set(key, [row]);
+    }
+    return byKey;
   }
 
   /**
-   * An earlier item of another file with the same bank transaction id, amount and direction:
-   * overlapping statements carry the same transaction twice.
+   * For each line, an earlier item of another file with the same bank transaction id, amount and
+   * direction (overlapping statements carry the same transaction twice). Keyed by the caller's key.
    */
-  async findSameTransaction(
+  async findSameTransactions(
     tx: EntityManager,
     tenantId: string,
     fileId: string,
-    t: { bankReference: string; amountMinor: number; currency: string; direction: 'credit' | 'debit' },
-  ): Promise<{ file_id: string; file_name: string; entry_index: number } | undefined> {
-    if (!t.bankReference) return undefined;
-    const [row] = (await tx.query(
-      `SELECT i.file_id, f.name AS file_name, i.entry_index
-         FROM recon_item i JOIN recon_file f ON f.tenant_id = i.tenant_id AND f.id = i.file_id
-        WHERE i.tenant_id = $1 AND i.bank_reference = $2 AND i.file_id <> $3 AND i.amount_minor = $4
-          AND i.currency = $5 AND i.direction = $6
-        ORDER BY i.seq LIMIT 1`,
-      [tenantId, t.bankReference, fileId, t.amountMinor, t.currency, t.direction],
-    )) as { file_id: string; file_name: string; entry_index: number }[];
-    return row;
+    lines: {
+      key: number;
+      bankReference: string;
+      amountMinor: number;
+      currency: string;
+      direction: 'credit' | 'debit';
+    }[],
+  ): Promise<Map<number, { file_id: string; file_name: string; entry_index: number }>> {
+    const asked = lines
+      .filter((l) => l.bankReference)
+      .map((l) => ({
+        key: l.key,
+        bank_reference: l.bankReference,
+        amount_minor: l.amountMinor,
+        currency: l.currency,
+        direction: l.direction,
+      }));
+    if (asked.length === 0) return new Map();
+    const rows = (await tx.query(
+      `SELECT l.key, m.file_id, m.file_name, m.entry_index
+         FROM jsonb_to_recordset($3::jsonb) AS l(key int, bank_reference text, amount_minor bigint, currency text, direction text)
+         CROSS JOIN LATERAL (
+           SELECT i.file_id, f.name AS file_name, i.entry_index
+             FROM recon_item i JOIN recon_file f ON f.tenant_id = i.tenant_id AND f.id = i.file_id
+            WHERE i.tenant_id = $1 AND i.bank_reference = l.bank_reference AND i.file_id <> $2
+              AND i.amount_minor = l.amount_minor AND i.currency = l.currency AND i.direction = l.direction
+            ORDER BY i.seq LIMIT 1) m`,
+      [tenantId, fileId, JSON.stringify(asked)],
+    )) as { key: number; file_id: string; file_name: string; entry_index: number }[];
+    return new Map(rows.map(({ key, ...row }) => [key, row]));
   }
 
   /**

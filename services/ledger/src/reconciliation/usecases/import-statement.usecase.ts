@@ -1,17 +1,18 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { ledger } from '@collections/contracts';
 import { AppError } from '@collections/platform';
 import { ServiceContext } from '@collections/runtime';
 import { EntityManager } from 'typeorm';
-import { balanceAsOf } from '../../ledger/balance-view';
+import { balanceViewOf } from '../../ledger/balance-view';
 import { EntryKind } from '../../ledger/domain/journal';
 import { LedgerRepository } from '../../ledger/ledger.repository';
-import { PostEntryUseCase } from '../../ledger/usecases/post-entry.usecase';
+import { PostEntryCommand, PostEntryUseCase } from '../../ledger/usecases/post-entry.usecase';
 import { parseBankCsv } from '../domain/bank-csv.parser';
 import { parseCamt053 } from '../domain/camt053.parser';
 import { parseGatewayCsv } from '../domain/gateway-csv.parser';
 import { CandidateAccount, matchCredit, numbersIn } from '../domain/matcher';
 import { ParseProblem, ParseResult, StatementFileKind, StatementLine } from '../domain/statement-line';
-import { NewReconItem, ReconFileRow, ReconciliationRepository } from '../reconciliation.repository';
+import { CandidateRow, NewReconItem, ReconFileRow, ReconciliationRepository } from '../reconciliation.repository';
 
 export interface ImportStatementCommand {
   tenantId: string;
@@ -116,6 +117,13 @@ export class ImportStatementUseCase {
     return PARSERS[cmd.kind](text);
   }
 
+  /**
+   * Records every line, in file order, with set-based reads and writes: duplicates of other
+   * files and candidate accounts are read for all lines at once, and matched payments are posted
+   * in batches. A line is matched against balances that count every earlier line of the file:
+   * before a line whose candidates include an account with a payment not yet posted, the
+   * pending payments are posted and those accounts' balances read again.
+   */
   private async record(
     tx: EntityManager,
     tenantId: string,
@@ -123,10 +131,105 @@ export class ImportStatementUseCase {
     sha256: string,
     lines: StatementLine[],
   ): Promise<ImportSummary> {
-    const summary = { ...emptySummary(), fileId };
+    const payable = lines.filter((l) => !l.notPayable);
+    const seen = await this.repo.findSameTransactions(
+      tx,
+      tenantId,
+      fileId,
+      payable.map((l) => ({ key: l.entryIndex, ...l })),
+    );
+    const candidates = await this.repo.candidatesOfMany(
+      tx,
+      tenantId,
+      payable
+        .filter((l) => !seen.has(l.entryIndex))
+        .map((l) => ({ key: l.entryIndex, reference: l.reference, numbers: numbersIn(l.reference) })),
+    );
+    const balances = new Map<string, ledger.BalanceView>();
+    await this.readBalances(tx, tenantId, [...new Set([...candidates.values()].flat().map((r) => r.id))], balances);
+
+    const items: (NewReconItem & { replayed?: boolean })[] = [];
+    const pending: { index: number; cmd: PostEntryCommand }[] = [];
+    const pendingAccounts = new Set<string>();
+    const flush = async () => {
+      if (pending.length === 0) return;
+      const outcomes = await this.postEntry.executeManyIn(
+        tx,
+        pending.map((p) => p.cmd),
+      );
+      outcomes.forEach((outcome, i) => {
+        const { index, cmd } = pending[i];
+        const item = items[index];
+        // The ledger refused it (e.g. the account is closed): a person decides, the file goes on.
+        items[index] = outcome.ok
+          ? { ...item, paymentId: outcome.result.entryId, replayed: outcome.result.replayed }
+          : {
+              ...item,
+              status: 'unmatched',
+              matchRule: undefined,
+              accountId: undefined,
+              reason: `matched ${cmd.accountId} but not posted: ${outcome.error.message}`,
+            };
+      });
+      await this.readBalances(tx, tenantId, [...pendingAccounts], balances);
+      pending.length = 0;
+      pendingAccounts.clear();
+    };
+
     for (const line of lines) {
-      const item = await this.decide(tx, tenantId, fileId, sha256, line);
-      await this.repo.insertItem(tx, tenantId, fileId, item);
+      const item = itemOf(line);
+      if (line.notPayable) {
+        items.push({ ...item, status: 'ignored', reason: line.notPayable });
+        continue;
+      }
+      const same = seen.get(line.entryIndex);
+      if (same) {
+        items.push({
+          ...item,
+          status: 'unmatched',
+          reason: `possible duplicate: entry ${same.entry_index} of file ${same.file_name} (${same.file_id}) has the same bank reference and amount`,
+        });
+        continue;
+      }
+      const rows = candidates.get(line.entryIndex) ?? [];
+      if (rows.some((r) => pendingAccounts.has(r.id))) await flush();
+      const decision = matchCredit(
+        line,
+        rows.map((row) => candidateOf(row, balances.get(row.id)!)),
+        this.toleranceMinor,
+      );
+      if (decision.status === 'unmatched') {
+        items.push({ ...item, status: 'unmatched', reason: decision.reason });
+        continue;
+      }
+      items.push({
+        ...item,
+        status: 'matched',
+        matchRule: decision.rule,
+        accountId: decision.accountId,
+        reason: decision.rule === 'reference' ? 'matched by reference' : 'matched by account number and amount',
+      });
+      pending.push({
+        index: items.length - 1,
+        cmd: {
+          tenantId,
+          accountId: decision.accountId,
+          kind: EntryKind.Payment,
+          amountMinor: line.amountMinor,
+          currency: line.currency,
+          idempotencyKey: paymentKeyOf(tenantId, sha256, line.entryIndex),
+          effectiveDate: line.valueDate,
+          reference: line.bankReference,
+        },
+      });
+      pendingAccounts.add(decision.accountId);
+      if (pending.length >= MAX_PAYMENTS_PER_POSTING) await flush();
+    }
+    await flush();
+    await this.repo.insertItems(tx, tenantId, fileId, items);
+
+    const summary = { ...emptySummary(), fileId };
+    for (const item of items) {
       if (item.status === 'matched') summary.matched++;
       else if (item.status === 'unmatched') summary.unmatched++;
       else summary.ignored++;
@@ -136,86 +239,21 @@ export class ImportStatementUseCase {
     return summary;
   }
 
-  private async decide(
+  /** What these accounts owe now (inside the import: earlier lines already count), into `into`. */
+  private async readBalances(
     tx: EntityManager,
     tenantId: string,
-    fileId: string,
-    sha256: string,
-    line: StatementLine,
-  ): Promise<NewReconItem & { replayed?: boolean }> {
-    const item = {
-      id: randomUUID(),
-      entryIndex: line.entryIndex,
-      line: line.line,
-      path: line.path,
-      direction: line.direction,
-      amountMinor: line.amountMinor,
-      currency: line.currency,
-      valueDate: line.valueDate,
-      reference: line.reference,
-      counterpartyAccount: line.counterpartyAccount,
-      bankReference: line.bankReference,
-    };
-    if (line.notPayable) return { ...item, status: 'ignored', reason: line.notPayable };
-    const seen = await this.repo.findSameTransaction(tx, tenantId, fileId, line);
-    if (seen) {
-      return {
-        ...item,
-        status: 'unmatched',
-        reason: `possible duplicate: entry ${seen.entry_index} of file ${seen.file_name} (${seen.file_id}) has the same bank reference and amount`,
-      };
-    }
-    const decision = matchCredit(line, await this.candidates(tx, tenantId, line.reference), this.toleranceMinor);
-    if (decision.status === 'unmatched') return { ...item, status: 'unmatched', reason: decision.reason };
-    const [outcome] = await this.postEntry.executeManyIn(tx, [
-      {
-        tenantId,
-        accountId: decision.accountId,
-        kind: EntryKind.Payment,
-        amountMinor: line.amountMinor,
-        currency: line.currency,
-        idempotencyKey: paymentKeyOf(tenantId, sha256, line.entryIndex),
-        effectiveDate: line.valueDate,
-        reference: line.bankReference,
-      },
-    ]);
-    // The ledger refused it (e.g. the account is closed): a person decides, the file goes on.
-    if (!outcome.ok)
-      return {
-        ...item,
-        status: 'unmatched',
-        reason: `matched ${decision.accountId} but not posted: ${outcome.error.message}`,
-      };
-    const payment = outcome.result;
-    return {
-      ...item,
-      status: 'matched',
-      matchRule: decision.rule,
-      accountId: decision.accountId,
-      paymentId: payment.entryId,
-      replayed: payment.replayed,
-      reason: decision.rule === 'reference' ? 'matched by reference' : 'matched by account number and amount',
-    };
-  }
-
-  /** Candidate accounts with what they owe now (inside the import: earlier lines already count). */
-  private async candidates(tx: EntityManager, tenantId: string, reference: string): Promise<CandidateAccount[]> {
-    const rows = await this.repo.candidates(tx, tenantId, reference, numbersIn(reference));
-    const accounts: CandidateAccount[] = [];
-    for (const row of rows) {
-      const balance = await balanceAsOf(tx, this.ledgerRepo, this.ctx.clock, tenantId, row.id);
-      accounts.push({
-        accountId: row.id,
-        externalRef: row.external_ref,
-        currency: row.currency.trim(),
-        owed: [
-          balance.total?.amountMinor ?? 0,
-          balance.pastDue?.amountMinor ?? 0,
-          ...(row.amount_due_minor === null ? [] : [Number(row.amount_due_minor), Number(row.minimum_due_minor)]),
-        ],
-      });
-    }
-    return accounts;
+    accountIds: string[],
+    into: Map<string, ledger.BalanceView>,
+  ): Promise<void> {
+    if (accountIds.length === 0) return;
+    const now = this.ctx.clock.now();
+    const inputs = await this.ledgerRepo.balanceInputs(
+      tx,
+      accountIds.map((accountId) => ({ tenantId, accountId, asOfDate: null })),
+      now,
+    );
+    accountIds.forEach((accountId, i) => into.set(accountId, balanceViewOf(accountId, inputs[i])));
   }
 
   private replay(earlier: ReconFileRow, log: object): ImportSummary {
@@ -253,4 +291,37 @@ function emptySummary(): ImportSummary {
  */
 function withoutValues(problem: { reason: string } | undefined) {
   return problem && { ...problem, reason: problem.reason.replace(/"[^"]*"/g, '"…"') };
+}
+
+/** Payments posted in one go (the ledger's own batch size). */
+const MAX_PAYMENTS_PER_POSTING = 500;
+
+function itemOf(line: StatementLine) {
+  return {
+    id: randomUUID(),
+    entryIndex: line.entryIndex,
+    line: line.line,
+    path: line.path,
+    direction: line.direction,
+    amountMinor: line.amountMinor,
+    currency: line.currency,
+    valueDate: line.valueDate,
+    reference: line.reference,
+    counterpartyAccount: line.counterpartyAccount,
+    bankReference: line.bankReference,
+  };
+}
+
+/** A candidate account with what it might plausibly be paid: balance, past due, last statement's amounts. */
+function candidateOf(row: CandidateRow, balance: ledger.BalanceView): CandidateAccount {
+  return {
+    accountId: row.id,
+    externalRef: row.external_ref,
+    currency: row.currency.trim(),
+    owed: [
+      balance.total?.amountMinor ?? 0,
+      balance.pastDue?.amountMinor ?? 0,
+      ...(row.amount_due_minor === null ? [] : [Number(row.amount_due_minor), Number(row.minimum_due_minor)]),
+    ],
+  };
 }

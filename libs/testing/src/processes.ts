@@ -1,5 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { waitFor } from './wait-for';
+import { WaitAborted, waitFor } from './wait-for';
 
 export interface RunningProcess {
   name: string;
@@ -45,7 +45,7 @@ export async function waitForHttp(proc: RunningProcess, url: string, timeoutMs =
   await waitFor(
     async () => {
       if (proc.child.exitCode !== null)
-        throw new Error(`${proc.name} exited with ${proc.child.exitCode}:\n${proc.output().slice(-4000)}`);
+        throw new WaitAborted(`${proc.name} exited with ${proc.child.exitCode}:\n${proc.output().slice(-4000)}`);
       try {
         return (await fetch(url)).ok;
       } catch {

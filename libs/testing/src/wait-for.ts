@@ -1,4 +1,7 @@
 /** Polls until the condition holds (returns a truthy value) or fails with the last observation. */
+/** Thrown by a condition that can never hold any more (a process it waits on exited): waitFor stops at once. */
+export class WaitAborted extends Error {}
+
 export async function waitFor<T>(
   condition: () => Promise<T> | T,
   options: { timeoutMs?: number; intervalMs?: number; message?: string } = {},
@@ -13,6 +16,7 @@ export async function waitFor<T>(
       if (value) return value as NonNullable<T>;
       last = value;
     } catch (err) {
+      if (err instanceof WaitAborted) throw err;
       last = err;
     }
     if (Date.now() > deadline) {

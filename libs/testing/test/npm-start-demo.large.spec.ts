@@ -2,7 +2,7 @@ import { dirname, join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { freePort } from '@collections/platform';
-import { RunningProcess, startProcess, waitFor } from '../src';
+import { RunningProcess, WaitAborted, startProcess, waitFor } from '../src';
 
 const REPO = join(__dirname, '..', '..', '..');
 
@@ -70,7 +70,7 @@ describe('npm start (the demo: embedded platform, simulated clock, simulator)', 
     waitFor(
       () => {
         if (demo.child.exitCode !== null)
-          throw new Error(`npm start exited with ${demo.child.exitCode}:\n${demo.output().slice(-4000)}`);
+          throw new WaitAborted(`npm start exited with ${demo.child.exitCode}:\n${demo.output().slice(-4000)}`);
         return demo.output().includes(text);
       },
       { timeoutMs, intervalMs: 200, message: `npm start printing ${JSON.stringify(text)}` },

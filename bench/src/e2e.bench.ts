@@ -43,12 +43,12 @@ import { percentile, progress, report } from './report';
  *    timed until the reporting service holds every account's delinquency fact for that day. Extrapolated to
  *    1,000,000 accounts linearly (labelled as such), beside a raw UPDATE of the same accounts.
  *
- * Measured 2026-12-02 on the shared 2-core machine at load average ~35 (other engineers' tests and
- * benches), BENCH_E2E_ACCOUNTS=1000 BENCH_E2E_FILES=10: 2 payments/s bank file → KPI against 448/s
- * raw (ratio 0.004; the import call alone took 338 s of the 404: the reconciliation import posts
- * one line at a time, the first thing to speed up); small files p99 10.9 s (p50 3.3 s) against
- * 273 ms raw: the < 1 s target is not met here; a day change for 1,000 accounts 17.6 s
- * (delinquency run 3.1 s), linearly 4.9 h for 1,000,000 — not measured at that size.
+ * Measured 2026-12-02 on the quiet 2-core machine (load ~1), defaults (20,000 accounts, 40 files): a
+ * 20,000-line bank file 862 payments/s bank file → KPI (import call 12.9 s) against 8,917/s raw;
+ * small files p99 588 ms (p50 358 ms) against 108 ms raw: the < 1 s target is met; a day change for
+ * 20,000 accounts 4.35 s (delinquency run 3.1 s), linearly 218 s for 1,000,000 — not measured at that
+ * size. (Before the reconciliation import was made set-based the same bench, at load ~35 and 1,000
+ * accounts, gave 2 payments/s and a p99 of 10.9 s: the import posted one line at a time.)
  */
 const ACCOUNTS = Number(process.env.BENCH_E2E_ACCOUNTS ?? 20_000);
 const FILES = Number(process.env.BENCH_E2E_FILES ?? 40);

@@ -3,6 +3,8 @@ import { pipeline } from 'node:stream/promises';
 import { PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { EntityManager } from 'typeorm';
+import { EventType } from '@collections/contracts';
+import { NewEvent, Outbox } from '@collections/messaging';
 
 /**
  * Bulk writes inside a TypeORM transaction: COPY FROM STDIN (text format) on PostgreSQL, the same
@@ -92,6 +94,26 @@ export async function copyText(
   }
   const sink = connection.query(copyFrom(`COPY ${table} (${columns.join(', ')}) FROM STDIN`));
   await pipeline(Readable.from(pieces), sink);
+}
+
+/**
+ * Events into the service's outbox in the caller's transaction, in order: the outbox's own COPY
+ * lines (`Outbox.copyText`) on PostgreSQL, its multi-row INSERT on PGlite. The relay is woken
+ * after the transaction commits. For bulk writers (the ledger's importer, the daily planning run).
+ */
+export async function copyEvents(
+  tx: EntityManager,
+  outbox: Outbox,
+  events: readonly NewEvent<EventType>[],
+): Promise<void> {
+  if (events.length === 0) return;
+  if (!(await supportsCopy(tx))) {
+    const { sql, params } = outbox.statement(tx, [...events], 1);
+    await tx.query(sql, params);
+    return;
+  }
+  const { table, columns } = outbox.copyTarget;
+  await copyText(tx, table, columns, outbox.copyText(tx, events));
 }
 
 const ESCAPED: Record<string, string> = { n: '\n', t: '\t', r: '\r', b: '\b', f: '\f', v: '\v' };

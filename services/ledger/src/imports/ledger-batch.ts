@@ -1,7 +1,7 @@
 import { EntityManager } from 'typeorm';
 import { ledger } from '@collections/contracts';
 import { NewEvent } from '@collections/messaging';
-import { ServiceContext, copyEscape, copyText, supportsCopy } from '@collections/runtime';
+import { ServiceContext, copyEscape, copyEvents, copyText } from '@collections/runtime';
 import { Components, EntryKind, add, creditTowardsDues, post } from '../ledger/domain/journal';
 import { agingBucket } from '../ledger/domain/delinquency';
 import { orderedUuid } from '../ledger/ids';
@@ -228,18 +228,7 @@ export class LedgerBatch {
         ],
       );
     }
-    if (this.events.length > 0) {
-      const { outbox } = this.ctx.backbone;
-      if (await supportsCopy(tx)) {
-        // The outbox's own rows (headers, payloads, ids) as COPY lines, streamed in the same
-        // transaction and waking the relay after it commits.
-        const { table, columns } = outbox.copyTarget;
-        await copyText(tx, table, columns, outbox.copyText(tx, this.events));
-      } else {
-        const { sql, params } = outbox.statement(tx, this.events, 1);
-        await tx.query(sql, params);
-      }
-    }
+    await copyEvents(tx, this.ctx.backbone.outbox, this.events);
   }
 
   private event(accountId: string, type: LedgerEventType, payload: object): void {

@@ -12,7 +12,7 @@ import {
   pastContactOf,
 } from './planner.repository';
 import { LiveScheduleFacts } from './usecases/decide-account';
-import { arrayOf, copyText, copyValue, supportsCopy } from '@collections/runtime';
+import { arrayOf, copyEvents, copyText, copyValue, supportsCopy } from '@collections/runtime';
 
 /** One account of a daily-run chunk with everything planning it needs, read in one statement. */
 export interface ChunkAccount {
@@ -265,15 +265,8 @@ export class DailyRunRepository {
    * The chunk's events into the service's outbox, in order, in the chunk's transaction: COPY on
    * PostgreSQL (the outbox's own lines, `Outbox.copyText`), its multi-row INSERT on PGlite.
    */
-  async addEvents(tx: EntityManager, outbox: Outbox, events: readonly NewEvent<EventType>[]): Promise<void> {
-    if (events.length === 0) return;
-    if (!(await supportsCopy(tx))) {
-      const { sql, params } = outbox.statement(tx, [...events], 1);
-      await tx.query(sql, params);
-      return;
-    }
-    const { table, columns } = outbox.copyTarget;
-    await copyText(tx, table, columns, outbox.copyText(tx, events));
+  addEvents(tx: EntityManager, outbox: Outbox, events: readonly NewEvent<EventType>[]): Promise<void> {
+    return copyEvents(tx, outbox, events);
   }
 
   /**

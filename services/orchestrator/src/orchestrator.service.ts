@@ -20,6 +20,7 @@ import { OrchestratorContactBudgets1763900008600 } from './migrations/1763900008
 import { OrchestratorSchedulePartialIndexes1763900009200 } from './migrations/1763900009200-orchestrator-schedule-partial-indexes';
 import { OrchestratorEmailInDoubt1763900010500 } from './migrations/1763900010500-orchestrator-email-in-doubt';
 import { OrchestratorReminderInstalments1763900010700 } from './migrations/1763900010700-orchestrator-reminder-instalments';
+import { OrchestratorScheduleSendingIndex1763900010800 } from './migrations/1763900010800-orchestrator-schedule-sending-index';
 import { ContactBudgetGate } from './strategies/contact-budget.gate';
 import { AgentQueueRestController } from './agents/agent-queue.controller';
 import { AgentQueueGrpcController } from './agents/agent-queue.grpc';
@@ -99,6 +100,7 @@ export function createOrchestratorService(deps: OrchestratorServiceDependencies 
       OrchestratorSchedulePartialIndexes1763900009200,
       OrchestratorEmailInDoubt1763900010500,
       OrchestratorReminderInstalments1763900010700,
+      OrchestratorScheduleSendingIndex1763900010800,
     ],
     module: (ctx) => {
       const config = loadPlannerConfig();

@@ -11,7 +11,7 @@ import { TwilioVoiceProvider } from '../../src/channels/voice/twilio-voice.provi
 import { WhatsAppCloudProvider } from '../../src/channels/whatsapp/whatsapp-cloud.provider';
 import { ContactDirectory, addressesFrom } from '../../src/dispatch/contact-directory';
 import { DispatchScheduler } from '../../src/dispatch/dispatch.scheduler';
-import { DispatchDueContactsUseCase } from '../../src/dispatch/usecases/dispatch-due.usecase';
+import { DispatchDependencies, DispatchDueContactsUseCase } from '../../src/dispatch/usecases/dispatch-due.usecase';
 import { LETTER_COLUMNS, LETTER_EXPORT, LetterExportUseCase } from '../../src/dispatch/usecases/letter-export.usecase';
 import { createOrchestratorService } from '../../src/orchestrator.service';
 import { PlannerRepository } from '../../src/planning/planner.repository';
@@ -395,37 +395,46 @@ describe('calls, letters, visits and e-mail once, dispatched on the injected clo
     expect(await q(`SELECT 1 FROM agent_task WHERE account_id = $1`, [accountId])).toEqual([]);
   });
 
-  it('delivers one e-mail when the process dies after the SMTP server accepted it and before recording it', async () => {
-    const email = 'deudor-crash@example.com';
-    const accountId = await openAccount('mailcrash', 150_000_00, { email, phone: '+573001120003' });
-    sut.clock.set(bogota('2026-03-09', 9));
-    // This process "dies" right after the server's 250: the acceptance is never recorded, nor the outcome.
+  /** A dispatcher of this service (as a restarted process would build it), with the service's providers. */
+  const dispatcher = (extra: Partial<DispatchDependencies> = {}) =>
+    new DispatchDueContactsUseCase(sut.context, new PlannerRepository(), sut.app.app.get(PlanAccountUseCase), {
+      ...deps(),
+      providers,
+      ...extra,
+    });
+
+  /**
+   * A dispatcher whose e-mail provider "dies" once the SMTP server has the message: the acceptance
+   * is never recorded, and (without `keepsAbandoning`) neither is giving the submission up.
+   */
+  const dispatcherWithDyingEmail = (o: { keepsAbandoning: boolean }) => {
     const log = new PgSubmissionLog(sut.dataSource, () => sut.clock.now());
+    const never = () => new Promise<never>(() => undefined);
     const dying = new SmtpEmailProvider({
       host: '127.0.0.1',
       port: smtpPort,
       from: 'cobros@acreedor.example',
       submissions: {
         begin: (...a) => log.begin(...a),
-        abandon: (...a) => log.abandon(...a),
-        accepted: () => new Promise(() => undefined),
+        abandon: o.keepsAbandoning ? (...a) => log.abandon(...a) : never,
+        accepted: never,
       },
     });
     closers.push(() => dying.close());
-    const planner = sut.app.app.get(PlanAccountUseCase);
-    const doomed = new DispatchDueContactsUseCase(sut.context, new PlannerRepository(), planner, {
-      ...deps(),
-      providers: { email: dying },
-    });
-    void doomed.run();
+    return dispatcher({ providers: { email: dying } });
+  };
+
+  it('delivers one e-mail when the process dies after the SMTP server accepted it and before recording it', async () => {
+    const email = 'deudor-crash@example.com';
+    const accountId = await openAccount('mailcrash', 150_000_00, { email, phone: '+573001120003' });
+    sut.clock.set(bogota('2026-03-09', 9));
+    // This process "dies" right after the server's 250: the acceptance is never recorded, nor the outcome.
+    void dispatcherWithDyingEmail({ keepsAbandoning: true }).run();
     await waitFor(() => mails().some((m) => m.to.includes(email)), { message: 'the SMTP server accepted the e-mail' });
     expect((await schedule(accountId)).map((r) => [r.step_id, r.status])).toEqual([['d-3', 'sending']]);
 
     // The restarted process reconciles the row left `sending`, with the service's own e-mail provider.
-    const restarted = new DispatchDueContactsUseCase(sut.context, new PlannerRepository(), planner, {
-      ...deps(),
-      providers,
-    });
+    const restarted = dispatcher();
     expect(await restarted.reconcile()).toMatchObject({ sent: 1 });
     const delivered = mails().filter((m) => m.to.includes(email));
     expect(delivered).toHaveLength(1);
@@ -450,24 +459,7 @@ describe('calls, letters, visits and e-mail once, dispatched on the injected clo
     sut.clock.set(bogota('2026-03-09', 9));
     // This process "dies" inside the SMTP transaction: the server never answers the message, and
     // nothing it would do afterwards (a timeout, giving the submission up) happens any more.
-    const log = new PgSubmissionLog(sut.dataSource, () => sut.clock.now());
-    const dying = new SmtpEmailProvider({
-      host: '127.0.0.1',
-      port: smtpPort,
-      from: 'cobros@acreedor.example',
-      submissions: {
-        begin: (...a) => log.begin(...a),
-        abandon: () => new Promise(() => undefined),
-        accepted: () => new Promise(() => undefined),
-      },
-    });
-    closers.push(() => dying.close());
-    const planner = sut.app.app.get(PlanAccountUseCase);
-    const doomed = new DispatchDueContactsUseCase(sut.context, new PlannerRepository(), planner, {
-      ...deps(),
-      providers: { email: dying },
-    });
-    void doomed.run();
+    void dispatcherWithDyingEmail({ keepsAbandoning: false }).run();
     const [claimed] = await waitFor(
       async () => {
         const rows = await schedule(accountId);
@@ -482,10 +474,7 @@ describe('calls, letters, visits and e-mail once, dispatched on the injected clo
     expect([claimed.step_id, claimed.status]).toEqual(['d-3', 'sending']);
 
     // A new process, with the service's own provider, reconciles the row without sending again.
-    const restarted = new DispatchDueContactsUseCase(sut.context, new PlannerRepository(), planner, {
-      ...deps(),
-      providers,
-    });
+    const restarted = dispatcher();
     expect(await restarted.reconcile()).toMatchObject({ sent: 1 });
     expect((await schedule(accountId))[0]).toMatchObject({ id: claimed.id, status: 'sent' });
     expect(await q(`SELECT state FROM email_submission WHERE idempotency_key = $1`, [claimed.id])).toEqual([
@@ -509,10 +498,7 @@ describe('calls, letters, visits and e-mail once, dispatched on the injected clo
     const accountId = await openAccount('recordfail', 150_000_00, { email, phone: '+573001120007' });
     sut.clock.set(bogota('2026-03-09', 9));
     let failRecord = true;
-    const planner = sut.app.app.get(PlanAccountUseCase);
-    const dispatcher = new DispatchDueContactsUseCase(sut.context, new PlannerRepository(), planner, {
-      ...deps(),
-      providers,
+    const recordingFails = dispatcher({
       dbTimeouts: { lockMs: 100, statementMs: 30_000 },
       afterProviderCall: async () => {
         if (!failRecord) return;
@@ -520,7 +506,7 @@ describe('calls, letters, visits and e-mail once, dispatched on the injected clo
         throw new Error('connection to the database lost');
       },
     });
-    const scheduler = new DispatchScheduler(sut.context, dispatcher, 0);
+    const scheduler = new DispatchScheduler(sut.context, recordingFails, 0);
     const rowOf = async () => (await schedule(accountId))[0];
 
     // Sent, but the outcome not recorded: the row stays `sending`, the tick ends.

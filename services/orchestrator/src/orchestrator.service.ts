@@ -21,6 +21,7 @@ import { OrchestratorSchedulePartialIndexes1763900009200 } from './migrations/17
 import { OrchestratorEmailInDoubt1763900010500 } from './migrations/1763900010500-orchestrator-email-in-doubt';
 import { OrchestratorReminderInstalments1763900010700 } from './migrations/1763900010700-orchestrator-reminder-instalments';
 import { OrchestratorScheduleSendingIndex1763900010800 } from './migrations/1763900010800-orchestrator-schedule-sending-index';
+import { OrchestratorPlanningMarks1763900011400 } from './migrations/1763900011400-orchestrator-planning-marks';
 import { ContactBudgetGate } from './strategies/contact-budget.gate';
 import { AgentQueueRestController } from './agents/agent-queue.controller';
 import { AgentQueueGrpcController } from './agents/agent-queue.grpc';
@@ -49,6 +50,7 @@ import {
   DailyPlanningUseCase,
 } from './planning/usecases/daily-planning.usecase';
 import { AgentEscalation, AgentQueueEscalation, PlanAccountUseCase } from './planning/usecases/plan-account.usecase';
+import { MarkedAccountsPlanningJob } from './planning/usecases/marked-accounts-planning';
 import { join } from 'node:path';
 import { openApiController } from '@collections/platform';
 
@@ -101,6 +103,7 @@ export function createOrchestratorService(deps: OrchestratorServiceDependencies 
       OrchestratorEmailInDoubt1763900010500,
       OrchestratorReminderInstalments1763900010700,
       OrchestratorScheduleSendingIndex1763900010800,
+      OrchestratorPlanningMarks1763900011400,
     ],
     module: (ctx) => {
       const config = loadPlannerConfig();
@@ -156,6 +159,8 @@ export function createOrchestratorService(deps: OrchestratorServiceDependencies 
           AgentQueueRpc,
           { provide: CHANNEL_PROVIDERS, useValue: channels },
           { provide: PlanAccountUseCase, useValue: planner },
+          { provide: PlannerRepository, useValue: repo },
+          MarkedAccountsPlanningJob,
           {
             provide: DAILY_PLANNING,
             useValue: new DailyPlanningUseCase(

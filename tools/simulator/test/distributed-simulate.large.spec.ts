@@ -59,14 +59,11 @@ describe('the portfolio simulator on the distributed platform', () => {
     expect(collected(distributed)).toEqual(collected(embedded));
   });
 
-  // KNOWN GAP (issue 8, "embedded and distributed runs with the same seed give identical KPIs" — not
-  // met yet). Over Kafka (4 partitions a topic) the orchestrator's planner sees ledger, scoring and
-  // promises facts in another order than in-process (one partition), so it refuses a few more or
-  // fewer decisions for want of facts (`contact_attempts`, `contacts_denied:*` differ by 1-3), and
-  // reporting's placed amount and ending balance (recovery rate, CEI, DSO) differ in some
-  // currencies. `failing` turns this into a pass while they differ and into a failure the day they
-  // agree, so the marker cannot outlive the fix.
-  it.failing('gives the same KPIs as the embedded platform for the same seed (whole result)', () => {
+  // Issue 8: "embedded and distributed runs with the same seed give identical KPIs". Over Kafka (four
+  // partitions a topic) the orchestrator gets ledger, scoring and promises facts in another order
+  // than in-process (one partition); on the simulated clock an event only marks its account and the
+  // clock's next move plans it on settled facts (planning README), so the order cannot show.
+  it('gives the same KPIs as the embedded platform for the same seed (whole result)', () => {
     expect(distributed).toEqual(embedded);
   });
 

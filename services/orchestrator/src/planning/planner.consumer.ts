@@ -28,7 +28,7 @@ export const productWord = (product: ledger.Product) =>
 export function plannerHandlers(planner: PlanAccountUseCase, repo: PlannerRepository): EventHandlers {
   const plan = (event: ConsumedEvent, { tx, outbox }: HandlerContext, accountId: string, answer = false) => {
     const cause: PlanCause = { id: event.id, answerWithoutStrategy: answer };
-    return planner.plan(tx, outbox, event.tenantId, accountId, cause);
+    return planner.planAfterEvent(tx, outbox, event.tenantId, accountId, cause);
   };
   const planDebtor = async (event: ConsumedEvent, hc: HandlerContext, debtorId: string) => {
     for (const accountId of await repo.accountsOfDebtor(hc.tx, event.tenantId, debtorId))
@@ -120,7 +120,8 @@ export function plannerHandlers(planner: PlanAccountUseCase, repo: PlannerReposi
         dueDate: event.payload.dueDate,
         amount: event.payload.amountDue,
       });
-      await plan(event, hc, event.payload.accountId);
+      // At once, on every clock: the reminder is booked only where the paused cadence left no live row.
+      await planner.plan(hc.tx, hc.outbox, event.tenantId, event.payload.accountId, { id: event.id });
       await planner.remindInstalment(
         hc.tx,
         hc.outbox,

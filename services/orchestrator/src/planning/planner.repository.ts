@@ -6,6 +6,18 @@ import { DebtorContactFacts } from './domain/contact-plan';
 
 type Db = DataSource | EntityManager;
 
+/** Code-unit order, as PostgreSQL's "C" collation sorts (the same on PGlite and a server). */
+const byKey = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** An account an event marked for planning (simulated clock). */
+export interface PlanningMark {
+  readonly tenantId: string;
+  readonly accountId: string;
+  readonly causedBy: string;
+  /** Record a decision even when no strategy takes the account (a score asked for an answer). */
+  readonly answer: boolean;
+}
+
 export interface PlannerAccountRow {
   tenant_id: string;
   account_id: string;
@@ -363,6 +375,39 @@ export class PlannerRepository {
       debtorId,
     ])) as { account_id: string }[];
     return rows.map((r) => r.account_id);
+  }
+
+  /**
+   * Marks an account to be planned at the clock's next move (simulated clock): the first event
+   * that marked it stays its cause; a mark asking for an answer without a strategy keeps asking.
+   */
+  async markForPlanning(
+    tx: EntityManager,
+    tenantId: string,
+    accountId: string,
+    mark: { causedBy: string; answer: boolean; now: Date },
+  ): Promise<void> {
+    await tx.query(
+      `INSERT INTO planner_mark (tenant_id, account_id, caused_by, answer, marked_at) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (tenant_id, account_id) DO UPDATE SET answer = planner_mark.answer OR EXCLUDED.answer`,
+      [tenantId, accountId, mark.causedBy, mark.answer, mark.now],
+    );
+  }
+
+  /** Takes up to `limit` marks in key order (deleted in the caller's transaction: a rollback keeps them). */
+  async takeMarks(tx: EntityManager, limit: number): Promise<PlanningMark[]> {
+    const rows = (await tx.query(
+      // A SELECT over the DELETE: TypeORM answers a bare DELETE … RETURNING with [rows, count].
+      `WITH taken AS (
+         DELETE FROM planner_mark WHERE (tenant_id, account_id) IN (
+           SELECT tenant_id, account_id FROM planner_mark ORDER BY tenant_id COLLATE "C", account_id COLLATE "C" LIMIT $1)
+         RETURNING tenant_id, account_id, caused_by, answer)
+       SELECT * FROM taken`,
+      [limit],
+    )) as { tenant_id: string; account_id: string; caused_by: string; answer: boolean }[];
+    return rows
+      .map((r) => ({ tenantId: r.tenant_id, accountId: r.account_id, causedBy: r.caused_by, answer: r.answer }))
+      .sort((a, b) => byKey(a.tenantId, b.tenantId) || byKey(a.accountId, b.accountId));
   }
 
   /** A page of accounts for the daily run, in key order after `after`. */

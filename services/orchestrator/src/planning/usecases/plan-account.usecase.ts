@@ -1,7 +1,7 @@
 import { EntityManager } from 'typeorm';
 import { orchestrator } from '@collections/contracts';
 import { NewEvent, Outbox } from '@collections/messaging';
-import { localDate } from '@collections/platform';
+import { isSimulatedClock, localDate } from '@collections/platform';
 import { ServiceContext } from '@collections/runtime';
 import { Channel } from '../../policy/domain';
 import { createAgentTask } from '../../agents';
@@ -104,6 +104,29 @@ export class PlanAccountUseCase {
     });
     await this.apply(tx, outbox, account, cause.id, now, effects);
     return result;
+  }
+
+  /**
+   * Planning an account an event concerns: at once on the real clock. On a simulated clock the
+   * account is marked instead and planned at the clock's next move (`MarkedAccountsPlanningJob`),
+   * on the facts of a settled platform: the ledger's, scoring's and promises' topics reach the
+   * planner in another order in-process (one partition) than over Kafka (four), and a plan made
+   * between two of an account's events would differ with that order.
+   */
+  async planAfterEvent(
+    tx: EntityManager,
+    outbox: Outbox,
+    tenantId: string,
+    accountId: string,
+    cause: PlanCause,
+  ): Promise<PlanResult | 'marked'> {
+    if (!isSimulatedClock(this.ctx.clock)) return this.plan(tx, outbox, tenantId, accountId, cause);
+    await this.repo.markForPlanning(tx, tenantId, accountId, {
+      causedBy: cause.id,
+      answer: cause.answerWithoutStrategy ?? false,
+      now: this.ctx.clock.now(),
+    });
+    return 'marked';
   }
 
   /**

@@ -1,5 +1,5 @@
 import { isAbsolute, join } from 'node:path';
-import { Metadata } from '@grpc/grpc-js';
+import { Metadata, Server } from '@grpc/grpc-js';
 import { ReflectionService } from '@grpc/reflection';
 import { GrpcOptions, Transport } from '@nestjs/microservices';
 import { API_KEY_HEADER, AUTHORIZATION_HEADER, CredentialHeaders } from './auth';
@@ -14,6 +14,8 @@ export interface GrpcServerSettings {
   protoRoot: string;
   /** Bind address, e.g. '0.0.0.0:50051'. */
   url: string;
+  /** Told the grpc-js server Nest creates, before Nest adds its services (e.g. to install direct routes later). */
+  onServer?: (server: Server) => void;
 }
 
 /** Options for app.connectMicroservice / NestFactory.createMicroservice, with server reflection on. */
@@ -34,7 +36,10 @@ export function grpcServerOptions(settings: GrpcServerSettings): GrpcOptions {
         oneofs: true,
       },
       // Reflection lets grpcurl and similar tools call the services without local protos.
-      onLoadPackageDefinition: (pkg, server) => new ReflectionService(pkg).addToServer(server),
+      onLoadPackageDefinition: (pkg, server: Server) => {
+        new ReflectionService(pkg).addToServer(server);
+        settings.onServer?.(server);
+      },
     },
   };
 }

@@ -12,6 +12,7 @@ export * from './platform.module';
 export * from './tenant-context';
 export * from './tracing';
 export * from './grpc-client';
+export * from './grpc-direct-route';
 export * from './trace-context.interceptor';
 export * from './request-metrics';
 export * from './openapi';

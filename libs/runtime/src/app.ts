@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { DynamicModule, INestApplication, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { Server } from '@grpc/grpc-js';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { GRPC_PACKAGES, PROTO_ROOT } from '@collections/contracts';
 import {
@@ -13,6 +14,7 @@ import {
   PlatformModule,
   applyHttpPlatform,
   grpcServerOptions,
+  installDirectRoutes,
 } from '@collections/platform';
 import { ServiceContext, ServiceDefinition } from './service-definition';
 
@@ -71,17 +73,24 @@ export async function startNestApp(options: AppOptions): Promise<RunningApp> {
     ...options.services.map((s) => GRPC_PACKAGES[s.definition.name]),
     ...(options.extras ?? []).map((e) => e.grpc),
   ];
+  let grpcServer: Server | undefined;
   app.connectMicroservice(
     grpcServerOptions({
       packages: packages.map((p) => p.package),
       protoFiles: packages.flatMap((p) => [p.file, ...(p.extraFiles ?? [])]),
       protoRoot: PROTO_ROOT,
       url: `${options.grpc.host}:${options.grpc.port}`,
+      onServer: (server) => (grpcServer = server),
     }),
     { inheritAppConfig: true },
   );
   try {
     await app.startAllMicroservices();
+    const routes = options.services.flatMap((s) => s.definition.directGrpcRoutes?.(app) ?? []);
+    if (routes.length > 0) {
+      if (!grpcServer) throw new Error('the gRPC server was not created: no place for the direct routes');
+      installDirectRoutes(grpcServer, routes, options);
+    }
     await app.listen(options.http.port, options.http.host);
   } catch (err) {
     // A port already taken: release what did start (the gRPC server, the pools) before saying so.

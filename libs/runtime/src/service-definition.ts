@@ -1,9 +1,9 @@
-import { DynamicModule } from '@nestjs/common';
+import { DynamicModule, INestApplicationContext } from '@nestjs/common';
 import { MigrationInterface } from 'typeorm';
 import { DataSource } from 'typeorm';
 import { ServiceName } from '@collections/contracts';
 import { Backbone } from '@collections/messaging';
-import { Clock, HealthRegistry, Logger, MetricsRegistry } from '@collections/platform';
+import { Clock, DirectUnaryRoute, HealthRegistry, Logger, MetricsRegistry } from '@collections/platform';
 
 /** Everything one service needs at run time, whichever way the platform runs. */
 export interface ServiceContext {
@@ -29,4 +29,9 @@ export interface ServiceDefinition {
   migrations: (new () => MigrationInterface)[];
   module(ctx: ServiceContext): DynamicModule;
   consumers?(ctx: ServiceContext): void;
+  /**
+   * gRPC methods of the service's module answered straight from the grpc-js server rather than
+   * through Nest's pipeline (see DirectUnaryRoute), built from the started app's providers.
+   */
+  directGrpcRoutes?(app: INestApplicationContext): DirectUnaryRoute[];
 }

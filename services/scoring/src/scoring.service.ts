@@ -13,7 +13,13 @@ import { featureStoreHandlers } from './scores/feature-store.consumer';
 import { ChampionChallengerConfig, LIVE_MODELS, LiveModels } from './scores/live-models';
 import { ScoreCache, ScoreCacheListener } from './scores/score-cache';
 import { ScoringRestController } from './scores/scoring.controller';
-import { READ_SCORES, SCORE_FEATURE_ROWS, SEGMENT_RULES, ScoringGrpcController } from './scores/scoring.grpc';
+import {
+  READ_SCORES,
+  SCORE_FEATURE_ROWS,
+  SEGMENT_RULES,
+  ScoringGrpcController,
+  scoringDirectRoutes,
+} from './scores/scoring.grpc';
 import { ReadScoresUseCase } from './scores/usecases/read-scores.usecase';
 import { RescoreAccountUseCase } from './scores/usecases/rescore-account.usecase';
 import { ScoreFeatureRowsUseCase } from './scores/usecases/score-feature-rows.usecase';
@@ -85,6 +91,7 @@ export function createScoringService(options: { models?: ChampionChallengerConfi
         ],
       };
     },
+    directGrpcRoutes: scoringDirectRoutes,
     consumers: (ctx) => {
       ctx.backbone.consume({
         topics: [Topic.LedgerAccount, Topic.LedgerPayment, Topic.LedgerBalance],

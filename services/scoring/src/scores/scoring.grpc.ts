@@ -1,6 +1,6 @@
-import { Controller, Inject } from '@nestjs/common';
+import { Controller, INestApplicationContext, Inject } from '@nestjs/common';
 import { scoring } from '@collections/contracts';
-import { AppError, currentTenantId } from '@collections/platform';
+import { AppError, DirectUnaryRoute, currentTenantId, directUnaryRoute } from '@collections/platform';
 import { TrainModelCommand } from '../training/usecases/train-model/train-model.command';
 import { TrainModelUseCase } from '../training/usecases/train-model/train-model.usecase';
 import { SegmentRuleSet } from './domain/segment-rules';
@@ -77,4 +77,19 @@ export class ScoringGrpcController implements scoring.ScoringServiceController {
   trainModel(request: scoring.TrainModelRequest): Promise<scoring.TrainModelResponse> {
     return this.trainModelUseCase.execute(TrainModelCommand.from(request));
   }
+}
+
+/**
+ * ScoreAccount straight from the grpc-js server (authenticated, as the caller's tenant, traced,
+ * timed and error-mapped as every gRPC call; see DirectUnaryRoute), answered by the controller's
+ * own method: its p99 at 50 concurrent callers is a target (< 10 ms), and Nest's per-call pipeline
+ * cost the server 3.5× the CPU of a bare grpc-js server doing the same lookup.
+ */
+export function scoringDirectRoutes(app: INestApplicationContext): DirectUnaryRoute[] {
+  const controller = app.get(ScoringGrpcController);
+  return [
+    directUnaryRoute(scoring.ScoringServiceService.scoreAccount, `${ScoringGrpcController.name}.scoreAccount`, (r) =>
+      controller.scoreAccount(r),
+    ),
+  ];
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Metadata } from '@grpc/grpc-js';
 import { Client } from 'pg';
 import { ledger } from '@collections/contracts';
-import { grpcClient, metadataFromPrincipalHeaders } from '@collections/platform';
+import { freePort, grpcClient, metadataFromPrincipalHeaders } from '@collections/platform';
 import { provideInfrastructure } from '@collections/testing';
 import { percentile, progress, report } from './report';
 
@@ -52,7 +52,9 @@ async function plainGetBalance<T>(
   tenant: string,
   load: (client: ReturnType<typeof grpcClient<typeof ledger.LedgerServiceService>>) => Promise<T>,
 ): Promise<T> {
-  const child = fork(join(__dirname, 'ledger-plain-server.js'), [databaseUrl, tenant, '50893'], {
+  // Below Linux's ephemeral range: a fixed port inside it may already be held by an outgoing connection.
+  const port = await freePort();
+  const child = fork(join(__dirname, 'ledger-plain-server.js'), [databaseUrl, tenant, String(port)], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const { grpcAddress } = await new Promise<{ grpcAddress: string }>((resolve, reject) => {

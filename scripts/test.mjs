@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// npm test: every tier. small needs nothing; medium and large get PostgreSQL and Kafka from
+// npm test: every tier (chaos last: services killed, its own broker restarted, ~8-20 minutes). small needs nothing; medium and large get PostgreSQL and Kafka from
 // libs/testing (environment -> testcontainers -> local processes), which stops what it started.
 // Extra arguments go to Jest, e.g. `npm test -- --selectProjects small` or a path pattern.
 import { spawnSync } from 'node:child_process';
@@ -14,7 +14,9 @@ const jestBin = join(root, 'node_modules', 'jest', 'bin', 'jest.js');
 const args = process.argv.slice(2);
 const onlyProjects = [];
 for (let i = 0; i < args.length; i++) if (args[i] === '--selectProjects') onlyProjects.push(args[i + 1]);
-const tiers = (onlyProjects.length ? onlyProjects : ['small', 'medium', 'large']).filter((t) => t !== undefined);
+const tiers = (onlyProjects.length ? onlyProjects : ['small', 'medium', 'large', 'chaos']).filter(
+  (t) => t !== undefined,
+);
 const passThrough = args.filter((a, i) => a !== '--selectProjects' && args[i - 1] !== '--selectProjects');
 const outDir = mkdtempSync(join(tmpdir(), 'collections-test-'));
 const totals = { passed: 0, failed: 0, skipped: 0 };

@@ -39,7 +39,7 @@ const ZONES: readonly (readonly [string, string, string])[] = [
 ];
 
 /** A typical cadence: pre-due e-mail, due-day SMS, post-due WhatsApp and calls with fallbacks. */
-const STRATEGY = {
+export const STRATEGY = {
   name: 'bench cadence',
   priority: 1,
   entry: {},

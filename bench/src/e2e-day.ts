@@ -1,0 +1,455 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg as osLoadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { Metadata } from '@grpc/grpc-js';
+import { Client } from 'pg';
+import { ledger, orchestrator, simulation } from '@collections/contracts';
+import { freePort, grpcClient } from '@collections/platform';
+import { RunningProcess, createTestDatabase, startProcess, waitForHttp } from '@collections/testing';
+import { STRATEGY } from './planning-persisted';
+import { progress, report } from './report';
+
+const REPO = join(__dirname, '..', '..');
+export const DAY_SERVICES = ['ledger', 'scoring', 'orchestrator', 'promises', 'reporting'] as const;
+const TENANT = 'bench';
+const API_KEY = 'bench-key';
+
+const seconds = (from: bigint) => Number(process.hrtime.bigint() - from) / 1e9;
+const addDays = (date: string, days: number) =>
+  new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+const ref = (i: number) => `DAY${String(i).padStart(7, '0')}`;
+
+/** Days past due of account i on the day the clock leaves: -10 (due in 10 days) to 89, evenly spread. */
+export const dpdBefore = (i: number) => (i % 100) - 10;
+
+export interface DayPlatform {
+  db: { url: string; name: string; drop(): Promise<void> };
+  pg: Client;
+  processes: RunningProcess[];
+  sims: { service: string; client: ReturnType<typeof simClient> }[];
+  grpcOf(service: string): string;
+  auth: Metadata;
+  start: string;
+  today: string;
+  stop(): Promise<void>;
+}
+
+function simClient(address: string) {
+  return grpcClient(simulation.SimulationServiceService, address, { deadlineMs: 3_600_000 });
+}
+
+/**
+ * The ledger's portfolio and statements for `accounts` accounts, through the ledger's own importer
+ * (the operator's command, generic CSV). Account i's only statement fell due so that it is
+ * dpdBefore(i) days past due on `today`.
+ */
+export async function importLedger(dbUrl: string, accounts: number, today: string): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'e2e-day-'));
+  try {
+    const run = async (name: string, lines: Iterable<string>) => {
+      const file = join(dir, name);
+      writeFileSync(file, `${[...lines].join('\n')}\n`);
+      await promisify(execFile)(
+        process.execPath,
+        [
+          join(REPO, 'services/ledger/dist/imports/cli/import.js'),
+          '--format',
+          'generic-csv',
+          '--file',
+          file,
+          '--tenant',
+          TENANT,
+        ],
+        { env: { ...process.env, DATABASE_URL: dbUrl, DB_SCHEMA: 'ledger' }, maxBuffer: 256 << 20 },
+      );
+    };
+    function* portfolio() {
+      yield 'record,external_ref,debtor_id,debtor_kind,debtor_name,debtor_country,product,currency,credit_limit,opening_balance,opened_on';
+      for (let i = 1; i <= accounts; i++)
+        yield `account,${ref(i)},D${i},person,Debtor ${i},US,credit_card,USD,5000.00,1000.00,${addDays(today, -400)}`;
+    }
+    function* statements() {
+      yield 'record,external_ref,currency,cycle,statement_date,due_date,amount_due,minimum_due';
+      for (let i = 1; i <= accounts; i++) {
+        const due = addDays(today, -dpdBefore(i));
+        yield `statement,${ref(i)},USD,1,${addDays(due, -25)},${due},1000.00,100.00`;
+      }
+    }
+    await run('portfolio.csv', portfolio());
+    await run('statements.csv', statements());
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The five services as processes on a simulated clock at `start`, on a fresh database. */
+export async function startDayPlatform(
+  infra: { databaseUrl: string; kafkaBrokers: string[] },
+  start: string,
+): Promise<DayPlatform> {
+  const db = await createTestDatabase(infra.databaseUrl, 'bench_e2e_day');
+  const prefix = `day${randomBytes(4).toString('hex')}.`;
+  const processes: RunningProcess[] = [];
+  const pg = new Client({ connectionString: db.url });
+  const stop = async () => {
+    await pg.end().catch(() => undefined);
+    await Promise.all(processes.map((p) => p.stop()));
+    await db.drop().catch(() => undefined);
+  };
+  try {
+    const ports = await Promise.all(DAY_SERVICES.map(async () => ({ http: await freePort(), grpc: await freePort() })));
+    const grpcOf = (name: string) => `127.0.0.1:${ports[DAY_SERVICES.indexOf(name as never)].grpc}`;
+    DAY_SERVICES.forEach((name, i) =>
+      processes.push(
+        startProcess(name, process.execPath, [join(REPO, `services/${name}/dist/main.js`)], {
+          DATABASE_URL: db.url,
+          KAFKA_BROKERS: infra.kafkaBrokers.join(','),
+          KAFKA_TOPIC_PREFIX: prefix,
+          KAFKA_COMMIT_INTERVAL_MS: '20',
+          PLATFORM_CLOCK: 'simulated',
+          PLATFORM_CLOCK_START: start,
+          HTTP_PORT: String(ports[i].http),
+          GRPC_PORT: String(ports[i].grpc),
+          HTTP_HOST: '127.0.0.1',
+          GRPC_HOST: '127.0.0.1',
+          API_KEYS: `${TENANT}:${API_KEY}`,
+          PROMISES_LEDGER_API_KEYS: `${TENANT}:${API_KEY}`,
+          PROMISES_LEDGER_GRPC_ADDRESS: grpcOf('ledger'),
+          PROMISES_SCORING_API_KEYS: `${TENANT}:${API_KEY}`,
+          PROMISES_SCORING_GRPC_ADDRESS: grpcOf('scoring'),
+          ORCHESTRATOR_LEDGER_API_KEYS: `${TENANT}:${API_KEY}`,
+          ORCHESTRATOR_LEDGER_GRPC_ADDRESS: grpcOf('ledger'),
+          PAYMENT_LINK_SECRET: randomBytes(32).toString('base64url'),
+          LOG_LEVEL: process.env.BENCH_DAY_LOG_LEVEL ?? 'warn',
+        }),
+      ),
+    );
+    await Promise.all(processes.map((p, i) => waitForHttp(p, `http://127.0.0.1:${ports[i].http}/ready`, 300_000)));
+    await pg.connect();
+    const auth = new Metadata();
+    auth.set('x-api-key', API_KEY);
+    const sims = DAY_SERVICES.map((service) => ({ service, client: simClient(grpcOf(service)) }));
+    return { db, pg, processes, sims, grpcOf, auth, start, today: start.slice(0, 10), stop };
+  } catch (err) {
+    for (const p of processes) process.stderr.write(`--- ${p.name}\n${p.output().slice(-3000)}\n`);
+    await stop();
+    throw err;
+  }
+}
+
+/**
+ * Waits until no process has event work pending (outbox, consumer lag) two rounds in a row with
+ * no log head moved in between, as the simulator's coordinator does between clock jobs.
+ */
+export async function settled(p: DayPlatform, withinMs = 3_600_000): Promise<void> {
+  const deadline = Date.now() + withinMs;
+  let previous: simulation.GetBacklogResponse[] | undefined;
+  let said = Date.now();
+  for (let attempt = 0; ; attempt++) {
+    let answers: simulation.GetBacklogResponse[];
+    try {
+      answers = await Promise.all(p.sims.map((s) => s.client.getBacklog({}, p.auth)));
+    } catch (err) {
+      // a process's look at its consumer groups can fail while they rebalance: look again
+      if (Date.now() > deadline) throw err;
+      previous = undefined;
+      await new Promise((r) => setTimeout(r, 200));
+      continue;
+    }
+    if (Date.now() - said > 10_000) {
+      said = Date.now();
+      progress(
+        `    waiting: ${answers.map((a, i) => `${p.sims[i].service} outbox ${a.outbox} lag ${a.consumerLag}`).join(', ')}`,
+      );
+    }
+    const quiet = (round: simulation.GetBacklogResponse[]) => round.every((a) => a.drained);
+    if (quiet(answers) && previous && quiet(previous) && answers.every((a, i) => a.logHead === previous![i].logHead))
+      return;
+    previous = answers;
+    if (Date.now() > deadline) throw new Error('the platform did not settle');
+    await new Promise((r) => setTimeout(r, Math.min(200, 5 + attempt * 5)));
+  }
+}
+
+export interface JobTiming {
+  job: string;
+  service: string;
+  ran: boolean;
+  runSeconds: number;
+  settleSeconds: number;
+}
+
+/**
+ * The day change as the simulator's coordinator does it: every process's clock moves to `to`,
+ * then every clock job runs, in name order, each followed by the wait until the event work it
+ * caused is done. Each job's run and settling timed apart.
+ */
+export async function moveDay(p: DayPlatform, to: string): Promise<JobTiming[]> {
+  const moved = await Promise.all(p.sims.map((s) => s.client.moveClock({ to: new Date(to) }, p.auth)));
+  const jobs = moved
+    .flatMap((m, i) => m.jobs.map((job) => ({ sim: p.sims[i], job })))
+    .sort((a, b) => a.job.localeCompare(b.job));
+  const timings: JobTiming[] = [];
+  for (const { sim, job } of jobs) {
+    progress(`  ${sim.service}: ${job}`);
+    const t = process.hrtime.bigint();
+    const { run } = await sim.client.runClockJob({ job }, p.auth);
+    const runSeconds = seconds(t);
+    const s = process.hrtime.bigint();
+    await settled(p);
+    const settleSeconds = seconds(s);
+    progress(`    ran ${runSeconds.toFixed(2)} s, settled ${settleSeconds.toFixed(2)} s`);
+    timings.push({
+      job,
+      service: sim.service,
+      ran: run?.ran ?? false,
+      runSeconds: Number(runSeconds.toFixed(2)),
+      settleSeconds: Number(settleSeconds.toFixed(2)),
+    });
+  }
+  return timings;
+}
+
+/** Rows per table of every service schema (non-empty ones). */
+export async function tableCounts(pg: Client): Promise<Record<string, number>> {
+  const { rows } = await pg.query(
+    `SELECT table_schema || '.' || table_name AS t FROM information_schema.tables
+      WHERE table_schema = ANY($1) AND table_type = 'BASE TABLE' ORDER BY 1`,
+    [[...DAY_SERVICES]],
+  );
+  const out: Record<string, number> = {};
+  for (const { t } of rows as { t: string }[]) {
+    const n = Number((await pg.query(`SELECT count(*)::int AS n FROM ${t}`)).rows[0].n);
+    if (n > 0) out[t] = n;
+  }
+  return out;
+}
+
+/** Tables not copied per account: bookkeeping of migrations and event delivery, the import's own jobs. */
+const NOT_PER_ACCOUNT = new Set(['migrations', 'inbox', 'outbox', 'import_job', 'import_rejection']);
+/** Sums over accounts: scaled by the number of copies (every copy adds the same as its template). */
+const AGGREGATES = new Set(['reporting.kpi_rollup']);
+/** uuid columns naming a row that is not copied (kept as they are). */
+const SHARED_UUIDS = new Set(['import_job_id']);
+
+/**
+ * Every service's rows of the template accounts 1..`template` (what the platform itself wrote
+ * for them: the ledger's importer, then every service's consumers) copied to accounts
+ * template+1..template*copies, account i from template ((i-1) % template) + 1, which has the same
+ * days past due (dpdBefore has period 100). In each copy the account's and debtor's ids and
+ * references are the new account's, and every uuid (entry, decision, schedule, event ids) is
+ * md5(old, i), the same in every table, so references between tables hold. Sums over accounts
+ * (the KPI roll-up) are multiplied. Returns the rows per table afterwards.
+ */
+export async function replicate(pg: Client, template: number, copies: number): Promise<Record<string, number>> {
+  if (100 % template !== 0 && template % 100 !== 0) throw new Error('the template must cover whole periods of 100');
+  const { rows: tables } = (await pg.query(
+    `SELECT table_schema AS s, table_name AS t FROM information_schema.tables
+      WHERE table_schema = ANY($1) AND table_type = 'BASE TABLE' ORDER BY 1, 2`,
+    [[...DAY_SERVICES]],
+  )) as { rows: { s: string; t: string }[] };
+  await pg.query(`SET session_replication_role = replica`); // seeding: FK checks off (rows copied from consistent ones)
+  try {
+    for (const { s, t } of tables) {
+      const name = `${s}.${t}`;
+      if (NOT_PER_ACCOUNT.has(t) || copies <= 1) continue;
+      if (AGGREGATES.has(name)) {
+        await pg.query(`UPDATE ${name} SET n = n * $1, v = v * $1`, [copies]);
+        continue;
+      }
+      const { rows: cols } = (await pg.query(
+        `SELECT column_name AS c, data_type AS type FROM information_schema.columns
+          WHERE table_schema = $1 AND table_name = $2 AND is_identity = 'NO' AND is_generated = 'NEVER'
+            AND coalesce(column_default, '') NOT LIKE 'nextval%' ORDER BY ordinal_position`,
+        [s, t],
+      )) as { rows: { c: string; type: string }[] };
+      const q = (c: string) => `"${c}"`;
+      // uuid columns, and text columns holding uuids (event and decision ids kept as text)
+      const uuidText = [];
+      for (const c of cols.filter((c) => c.type === 'text'))
+        if ((await pg.query(`SELECT 1 FROM ${name} WHERE ${q(c.c)} ~ '^[0-9a-f]{8}-[0-9a-f]{4}-' LIMIT 1`)).rowCount)
+          uuidText.push(c.c);
+      const uuids = cols.filter((c) => c.type === 'uuid' && !SHARED_UUIDS.has(c.c)).map((c) => c.c);
+      // the row's template account: from its own text, or (journal lines) from its entry's
+      const text =
+        name === 'ledger.journal_line'
+          ? `(SELECT to_jsonb(e)::text FROM ledger.journal_entry e WHERE e.tenant_id = x.tenant_id AND e.id = x.entry_id)`
+          : `to_jsonb(x)::text`;
+      const own = await pg.query(
+        `SELECT count(*)::int AS n FROM ${name} x
+          WHERE coalesce(substring(${text} from 'DAY(\\d{7})')::int, substring(to_jsonb(x)::text from '"D(\\d+)"')::int) <= $1`,
+        [template],
+      );
+      if (own.rows[0].n === 0) continue; // not per account (configuration: strategies, rules)
+      const remap = [
+        ...uuids.map((c) => `'${c}', md5(x.${q(c)}::text || ':' || n.i)::uuid`),
+        ...uuidText.map(
+          (c) =>
+            `'${c}', CASE WHEN x.${q(c)} ~ '^[0-9a-f]{8}-[0-9a-f]{4}-' THEN md5(x.${q(c)} || ':' || n.i)::uuid::text ELSE x.${q(c)} END`,
+        ),
+      ].join(', ');
+      const step = Math.max(1, Math.floor(50_000 / template));
+      for (let from = 1; from < copies; from += step) {
+        const to = Math.min(copies - 1, from + step - 1);
+        await pg.query(
+          `INSERT INTO ${name} (${cols.map((c) => q(c.c)).join(', ')})
+           SELECT ${cols.map((c) => `r.${q(c.c)}`).join(', ')}
+             FROM ${name} x
+             CROSS JOIN LATERAL (SELECT coalesce(substring(${text} from 'DAY(\\d{7})')::int,
+                                                 substring(to_jsonb(x)::text from '"D(\\d+)"')::int) AS tpl) k
+             CROSS JOIN LATERAL generate_series($2::int, $3::int) c
+             CROSS JOIN LATERAL (SELECT k.tpl + $1::int * c AS i) n
+             CROSS JOIN LATERAL jsonb_populate_record(NULL::${name},
+               (replace(replace(replace(to_jsonb(x)::text,
+                  'DAY' || lpad(k.tpl::text, 7, '0'), 'DAY' || lpad(n.i::text, 7, '0')),
+                  '"D' || k.tpl || '"', '"D' || n.i || '"'),
+                  '"Debtor ' || k.tpl || '"', '"Debtor ' || n.i || '"'))::jsonb
+               ${remap ? `|| jsonb_build_object(${remap})` : ''}) r
+            WHERE k.tpl <= $1`,
+          [template, from, to],
+        );
+      }
+      progress(`  ${name}: ${own.rows[0].n} → ${own.rows[0].n * copies} rows`);
+    }
+  } finally {
+    await pg.query(`SET session_replication_role = DEFAULT`);
+  }
+  await pg.query('ANALYZE');
+  return tableCounts(pg);
+}
+
+/** Publishes `document` as the tenant's strategy through the orchestrator's API. */
+export async function putStrategy(p: DayPlatform, strategyId: string, document: object): Promise<void> {
+  const client = grpcClient(orchestrator.OrchestratorServiceService, p.grpcOf('orchestrator'), { deadlineMs: 60_000 });
+  try {
+    await client.putStrategy({ strategyId, document: JSON.stringify(document), format: 0 }, p.auth);
+  } finally {
+    client.close();
+  }
+}
+
+/**
+ * The debtors' contact points and consents, through the ledger's API (the portfolio file carries
+ * none): a phone for SMS, WhatsApp and calls, an e-mail, a postal address; the orchestrator learns
+ * them from DebtorUpserted, as it would from a CRM feed.
+ */
+export async function upsertDebtors(p: DayPlatform, accounts: number): Promise<void> {
+  const client = grpcClient(ledger.LedgerServiceService, p.grpcOf('ledger'), { deadlineMs: 60_000 });
+  try {
+    for (let i = 1; i <= accounts; i++)
+      await client.upsertDebtor(
+        {
+          debtor: {
+            debtorId: `D${i}`,
+            kind: 'person',
+            displayName: `Debtor ${i}`,
+            nationalId: '',
+            timeZone: 'America/New_York',
+            language: 'en',
+            country: 'US',
+            region: 'NY',
+            contactPoints: [
+              {
+                type: 'phone',
+                value: `+1212555${String(i % 10_000).padStart(4, '0')}`,
+                verified: true,
+                consentedChannels: ['sms', 'whatsapp', 'call'],
+              },
+              { type: 'email', value: `${ref(i)}@example.test`, verified: true, consentedChannels: ['email'] },
+              { type: 'address', value: `${i} Main St, New York, NY`, verified: true, consentedChannels: ['letter'] },
+            ],
+          },
+        },
+        p.auth,
+      );
+  } finally {
+    client.close();
+  }
+}
+
+/**
+ * One simulated day for `accounts` accounts (rounded to whole hundreds), measured: a fresh
+ * platform of the five services on a simulated clock, 100 template accounts through the public
+ * paths (strategy, portfolio import, debtors' contact points) until every service has consumed
+ * them, every service's rows copied to `accounts` accounts (replicate), then the clock moved one
+ * day (moveDay). Prints the JSON line.
+ */
+export async function measureDay(infra: { databaseUrl: string; kafkaBrokers: string[] }, accounts: number) {
+  const template = 100;
+  const copies = Math.max(1, Math.round(accounts / template));
+  const n = template * copies;
+  const today = new Date().toISOString().slice(0, 10);
+  const start = `${today}T${process.env.BENCH_DAY_AT ?? '15:00'}:00Z`;
+  progress(`a day for ${n} accounts: the five services on a simulated clock at ${start}`);
+  const p = await startDayPlatform(infra, start);
+  try {
+    const t0 = process.hrtime.bigint();
+    await putStrategy(p, 'bench', STRATEGY);
+    await importLedger(p.db.url, template, today);
+    await upsertDebtors(p, template);
+    await settled(p);
+    // The template's first day on the platform (accounts enter the strategy, the contacts due
+    // since their due dates go out): the day measured is a day like the ones after it.
+    const day1 = new Date(Date.parse(start) + 86_400_000).toISOString();
+    progress(`  the template's first day (${day1})`);
+    await moveDay(p, day1);
+    const templateSeconds = seconds(t0);
+    progress(
+      `  ${template} template accounts through the platform in ${templateSeconds.toFixed(1)} s; copying to ${n}`,
+    );
+    const t1 = process.hrtime.bigint();
+    const before = await replicate(p.pg, template, copies);
+    const copySeconds = seconds(t1);
+    progress(`  copied in ${copySeconds.toFixed(1)} s; moving the clock one day`);
+    const loadBefore = loadavg();
+    const d0 = process.hrtime.bigint();
+    const jobs = await moveDay(p, new Date(Date.parse(start) + 2 * 86_400_000).toISOString());
+    const daySeconds = seconds(d0);
+    const loadAfter = loadavg();
+    const after = await tableCounts(p.pg);
+    const rowsWritten = Object.fromEntries(
+      Object.keys(after)
+        .filter((t) => !t.endsWith('.inbox') && after[t] !== (before[t] ?? 0))
+        .map((t) => [t, after[t] - (before[t] ?? 0)]),
+    );
+    // Raw: the same accounts' days past due recomputed by one UPDATE in the same PostgreSQL.
+    await p.pg.query(`CREATE TABLE public.raw_day (account_id text PRIMARY KEY, due_date date, dpd int)`);
+    await p.pg.query(`INSERT INTO public.raw_day SELECT 'a' || g, current_date - 1, 0 FROM generate_series(1, $1) g`, [
+      n,
+    ]);
+    const r0 = process.hrtime.bigint();
+    await p.pg.query(`UPDATE public.raw_day SET dpd = current_date + 30 - due_date`);
+    const rawSeconds = seconds(r0);
+    report({
+      bench: 'e2e',
+      metric: 'day_change_seconds',
+      value: Number(daySeconds.toFixed(2)),
+      unit: `s for ${n} accounts`,
+      baseline: 'one raw UPDATE of days past due for the same number of rows',
+      baselineValue: Number(rawSeconds.toFixed(3)),
+      accounts: n,
+      services: [...DAY_SERVICES],
+      jobs,
+      perService: perService(jobs),
+      rowsWritten,
+      seeding: `${template} template accounts through the platform (${templateSeconds.toFixed(0)} s), every service's rows copied ×${copies} (${copySeconds.toFixed(0)} s)`,
+      loadavg: { before: loadBefore, after: loadAfter },
+    });
+  } finally {
+    await p.stop();
+  }
+}
+
+const loadavg = () =>
+  osLoadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
+
+function perService(jobs: JobTiming[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const j of jobs) out[j.service] = Number(((out[j.service] ?? 0) + j.runSeconds).toFixed(2));
+  return out;
+}

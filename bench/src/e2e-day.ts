@@ -1,18 +1,16 @@
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg as osLoadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { Metadata } from '@grpc/grpc-js';
 import { Client } from 'pg';
 import { ledger, orchestrator, simulation } from '@collections/contracts';
-import { freePort, grpcClient } from '@collections/platform';
-import { RunningProcess, createTestDatabase, startProcess, waitForHttp } from '@collections/testing';
+import { grpcClient } from '@collections/platform';
+import { RunningProcess, createTestDatabase } from '@collections/testing';
 import { STRATEGY } from './planning-persisted';
 import { progress, report } from './report';
+import { importIntoLedger, startServiceProcesses } from './service-processes';
 
-const REPO = join(__dirname, '..', '..');
 export const DAY_SERVICES = ['ledger', 'scoring', 'orchestrator', 'promises', 'reporting'] as const;
 const TENANT = 'bench';
 const API_KEY = 'bench-key';
@@ -52,19 +50,7 @@ export async function importLedger(dbUrl: string, accounts: number, today: strin
     const run = async (name: string, lines: Iterable<string>) => {
       const file = join(dir, name);
       writeFileSync(file, `${[...lines].join('\n')}\n`);
-      await promisify(execFile)(
-        process.execPath,
-        [
-          join(REPO, 'services/ledger/dist/imports/cli/import.js'),
-          '--format',
-          'generic-csv',
-          '--file',
-          file,
-          '--tenant',
-          TENANT,
-        ],
-        { env: { ...process.env, DATABASE_URL: dbUrl, DB_SCHEMA: 'ledger' }, maxBuffer: 256 << 20 },
-      );
+      await importIntoLedger(dbUrl, TENANT, file);
     };
     function* portfolio() {
       yield 'record,external_ref,debtor_id,debtor_kind,debtor_name,debtor_country,product,currency,credit_limit,opening_balance,opened_on';
@@ -100,34 +86,25 @@ export async function startDayPlatform(
     await db.drop().catch(() => undefined);
   };
   try {
-    const ports = await Promise.all(DAY_SERVICES.map(async () => ({ http: await freePort(), grpc: await freePort() })));
-    const grpcOf = (name: string) => `127.0.0.1:${ports[DAY_SERVICES.indexOf(name as never)].grpc}`;
-    DAY_SERVICES.forEach((name, i) =>
-      processes.push(
-        startProcess(name, process.execPath, [join(REPO, `services/${name}/dist/main.js`)], {
-          DATABASE_URL: db.url,
-          KAFKA_BROKERS: infra.kafkaBrokers.join(','),
-          KAFKA_TOPIC_PREFIX: prefix,
+    const { grpcOf } = await startServiceProcesses(
+      {
+        services: DAY_SERVICES,
+        databaseUrl: db.url,
+        kafkaBrokers: infra.kafkaBrokers,
+        topicPrefix: prefix,
+        tenant: TENANT,
+        apiKey: API_KEY,
+        env: {
           KAFKA_COMMIT_INTERVAL_MS: '20',
           PLATFORM_CLOCK: 'simulated',
           PLATFORM_CLOCK_START: start,
-          HTTP_PORT: String(ports[i].http),
-          GRPC_PORT: String(ports[i].grpc),
-          HTTP_HOST: '127.0.0.1',
-          GRPC_HOST: '127.0.0.1',
-          API_KEYS: `${TENANT}:${API_KEY}`,
-          PROMISES_LEDGER_API_KEYS: `${TENANT}:${API_KEY}`,
-          PROMISES_LEDGER_GRPC_ADDRESS: grpcOf('ledger'),
-          PROMISES_SCORING_API_KEYS: `${TENANT}:${API_KEY}`,
-          PROMISES_SCORING_GRPC_ADDRESS: grpcOf('scoring'),
-          ORCHESTRATOR_LEDGER_API_KEYS: `${TENANT}:${API_KEY}`,
-          ORCHESTRATOR_LEDGER_GRPC_ADDRESS: grpcOf('ledger'),
           PAYMENT_LINK_SECRET: randomBytes(32).toString('base64url'),
           LOG_LEVEL: process.env.BENCH_DAY_LOG_LEVEL ?? 'warn',
-        }),
-      ),
+        },
+        readyTimeoutMs: 300_000,
+      },
+      processes,
     );
-    await Promise.all(processes.map((p, i) => waitForHttp(p, `http://127.0.0.1:${ports[i].http}/ready`, 300_000)));
     await pg.connect();
     const auth = new Metadata();
     auth.set('x-api-key', API_KEY);

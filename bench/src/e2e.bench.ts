@@ -1,23 +1,16 @@
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { Metadata } from '@grpc/grpc-js';
 import { Kafka, Partitioners, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 import { reconciliation, reporting } from '@collections/contracts';
-import { freePort, grpcClient } from '@collections/platform';
-import {
-  RunningProcess,
-  createTestDatabase,
-  provideInfrastructure,
-  startProcess,
-  waitForHttp,
-} from '@collections/testing';
+import { grpcClient } from '@collections/platform';
+import { RunningProcess, createTestDatabase, provideInfrastructure } from '@collections/testing';
 import { measureDay } from './e2e-day';
 import { percentile, progress, report } from './report';
+import { importIntoLedger, startServiceProcesses } from './service-processes';
 
 /**
  * npm run bench -- e2e: the distributed platform end to end over the shared Kafka.
@@ -78,7 +71,6 @@ const PARTS = (process.env.BENCH_E2E_PARTS ?? 'files,day').split(',');
 const SERVICES = ALL
   ? ['ledger', 'scoring', 'orchestrator', 'promises', 'reporting']
   : ['ledger', 'promises', 'reporting'];
-const REPO = join(__dirname, '..', '..');
 const BENCH = 'e2e';
 const TENANT = 'bench';
 const API_KEY = 'bench-key';
@@ -122,37 +114,27 @@ async function bankFiles(infra: { databaseUrl: string; kafkaBrokers: string[] })
   const processes: RunningProcess[] = [];
   const dir = mkdtempSync(join(tmpdir(), 'e2e-bench-'));
   const pg = new Client({ connectionString: db.url });
-  const ports = await Promise.all(SERVICES.map(async () => ({ http: await freePort(), grpc: await freePort() })));
-  const at = (name: string) => ports[SERVICES.indexOf(name)];
   try {
     progress(`starting ${SERVICES.join(', ')} as processes (topic prefix ${prefix}, database ${db.name})`);
-    SERVICES.forEach((name, i) =>
-      processes.push(
-        startProcess(name, process.execPath, [join(REPO, `services/${name}/dist/main.js`)], {
-          DATABASE_URL: db.url,
-          KAFKA_BROKERS: infra.kafkaBrokers.join(','),
-          KAFKA_TOPIC_PREFIX: prefix,
-          HTTP_PORT: String(ports[i].http),
-          GRPC_PORT: String(ports[i].grpc),
-          HTTP_HOST: '127.0.0.1',
-          GRPC_HOST: '127.0.0.1',
-          API_KEYS: `${TENANT}:${API_KEY}`,
-          PROMISES_LEDGER_API_KEYS: `${TENANT}:${API_KEY}`,
-          PROMISES_LEDGER_GRPC_ADDRESS: `127.0.0.1:${at('ledger').grpc}`,
-          ORCHESTRATOR_LEDGER_API_KEYS: `${TENANT}:${API_KEY}`,
-          ORCHESTRATOR_LEDGER_GRPC_ADDRESS: `127.0.0.1:${at('ledger').grpc}`,
-          LOG_LEVEL: 'warn',
-        }),
-      ),
+    const { grpcOf } = await startServiceProcesses(
+      {
+        services: SERVICES,
+        databaseUrl: db.url,
+        kafkaBrokers: infra.kafkaBrokers,
+        topicPrefix: prefix,
+        tenant: TENANT,
+        apiKey: API_KEY,
+        readyTimeoutMs: 180_000,
+      },
+      processes,
     );
-    await Promise.all(processes.map((p, i) => waitForHttp(p, `http://127.0.0.1:${ports[i].http}/ready`, 180_000)));
     await pg.connect();
 
     const auth = new Metadata();
     auth.set('x-api-key', API_KEY);
-    const ledgerAddress = `127.0.0.1:${at('ledger').grpc}`;
+    const ledgerAddress = grpcOf('ledger');
     const recon = grpcClient(reconciliation.ReconciliationServiceService, ledgerAddress, { deadlineMs: 3_600_000 });
-    const kpis = grpcClient(reporting.ReportingServiceService, `127.0.0.1:${at('reporting').grpc}`, {
+    const kpis = grpcClient(reporting.ReportingServiceService, grpcOf('reporting'), {
       deadlineMs: 60_000,
     });
     const collected = async () => {
@@ -175,19 +157,7 @@ async function bankFiles(infra: { databaseUrl: string; kafkaBrokers: string[] })
     const importFile = (name: string, content: string) => {
       const file = join(dir, name);
       writeFileSync(file, content);
-      return promisify(execFile)(
-        process.execPath,
-        [
-          join(REPO, 'services/ledger/dist/imports/cli/import.js'),
-          '--format',
-          'generic-csv',
-          '--file',
-          file,
-          '--tenant',
-          TENANT,
-        ],
-        { env: { ...process.env, DATABASE_URL: db.url, DB_SCHEMA: 'ledger' }, maxBuffer: 64 << 20 },
-      );
+      return importIntoLedger(db.url, TENANT, file);
     };
     const seedStart = process.hrtime.bigint();
     await importFile('portfolio.csv', portfolioCsv(ACCOUNTS));

@@ -13,7 +13,6 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { root } from './pnpm.mjs';
@@ -36,17 +35,10 @@ const DEFAULT_PORTS = {
   reporting: [3005, 50055],
 };
 
-async function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
+// Free ports below the ephemeral range, as tests pick them (libs/platform/src/ports.ts, built by setup
+// with the services): a port the kernel hands out for `listen(0)` can be taken by an outgoing
+// PostgreSQL or Kafka connection before the service binds it (EADDRINUSE, a failed CI run).
+const freePort = () => createRequire(import.meta.url)(join(root, 'libs', 'platform', 'dist', 'ports.js')).freePort();
 
 /** A database of its own on the DATABASE_URL server (pg comes with the runtime library). */
 async function freshDatabase(serverUrl) {

@@ -125,6 +125,7 @@ export function createOrchestratorService(deps: OrchestratorServiceDependencies 
         random: Math.random,
         letters: letterDir !== undefined,
         fieldVisitQueue: dispatchConfig.fieldVisitQueue,
+        concurrency: dispatchConfig.concurrency,
         budgets: new ContactBudgetGate(ctx.dataSource),
         ...deps.dispatch,
       });

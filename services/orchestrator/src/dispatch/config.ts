@@ -1,6 +1,6 @@
 import { int, loadConfig, optional, str } from '@collections/platform';
 
-/** The dispatcher's settings for letters and field visits, read once at boot. */
+/** The dispatcher's settings (letters, field visits, how many debtors at once), read once at boot. */
 export function loadDispatchConfig(env: NodeJS.ProcessEnv = process.env) {
   return loadConfig(
     {
@@ -16,6 +16,8 @@ export function loadDispatchConfig(env: NodeJS.ProcessEnv = process.env) {
       },
       // The agent queue that field visits go to.
       fieldVisitQueue: str('ORCHESTRATOR_FIELD_VISIT_QUEUE', { default: 'field-visits' }),
+      // Debtors the dispatcher sends to side by side (each holds at most one of DB_POOL_SIZE connections).
+      concurrency: int('ORCHESTRATOR_DISPATCH_CONCURRENCY', { default: 4, min: 1, max: 64 }),
     },
     env,
   );

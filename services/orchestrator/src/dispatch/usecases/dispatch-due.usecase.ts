@@ -50,6 +50,12 @@ export interface DispatchDependencies {
    * the row is taken up again on a later tick. Defaults: `DISPATCH_DB_TIMEOUTS`.
    */
   dbTimeouts?: { lockMs: number; statementMs: number };
+  /**
+   * Debtors dispatched side by side (default 1): a provider's answer takes tens to hundreds of
+   * milliseconds, and one debtor at a time would leave the database and the process waiting on it.
+   * Each lane holds at most one database connection: keep it below DB_POOL_SIZE.
+   */
+  concurrency?: number;
 }
 
 export const DISPATCH_DB_TIMEOUTS = { lockMs: 30_000, statementMs: 60_000 };
@@ -114,11 +120,18 @@ export class DispatchDueContactsUseCase {
       )) as ScheduleRow[];
       const fresh = due.filter((r) => !seen.has(r.id));
       if (fresh.length === 0) return summary;
-      for (const row of fresh) {
-        seen.add(row.id);
-        const done = await this.dispatchOrLeave(row, false);
-        if (done) summary[done] += 1;
-      }
+      for (const row of fresh) seen.add(row.id);
+      // A debtor's rows one after another, in due order (the contact law counts a debtor's
+      // contacts across accounts); different debtors' side by side, up to `concurrency`.
+      await inLanes(
+        fresh,
+        (row) => `${row.tenant_id}\u0000${row.debtor_id}`,
+        this.deps.concurrency ?? 1,
+        async (row) => {
+          const done = await this.dispatchOrLeave(row, false);
+          if (done) summary[done] += 1;
+        },
+      );
     }
   }
 
@@ -465,6 +478,34 @@ export class DispatchDueContactsUseCase {
     });
     await this.planner.plan(tx, outbox, row.tenant_id, row.account_id, { id: `dispatch:${row.id}` });
   }
+}
+
+/**
+ * Runs `work` on every item: items with the same key one after another in their order, items of
+ * different keys side by side, at most `lanes` at a time. Resolves when all are done.
+ */
+export async function inLanes<T>(
+  items: readonly T[],
+  keyOf: (item: T) => string,
+  lanes: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const key = keyOf(item);
+    const group = groups.get(key);
+    if (group) group.push(item);
+    else groups.set(key, [item]);
+  }
+  const queue = [...groups.values()];
+  let next = 0;
+  const lane = async () => {
+    while (next < queue.length) {
+      const group = queue[next++];
+      for (const item of group) await work(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(lanes, queue.length)) }, lane));
 }
 
 function toFailure(outcome: Exclude<DeliveryOutcome, { status: 'sent' }>): Failure {

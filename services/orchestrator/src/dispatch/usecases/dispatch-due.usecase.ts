@@ -14,7 +14,7 @@ import {
 import { createAgentTask } from '../../agents';
 import { Channel } from '../../policy/domain';
 import { checkPolicy } from '../../planning/domain/contact-plan';
-import { PlannerRepository, ScheduleRow } from '../../planning/planner.repository';
+import { ActiveStrategy, PlannerRepository, ScheduleRow } from '../../planning/planner.repository';
 import { PlanAccountUseCase, channelCode, recordDecision } from '../../planning/usecases/plan-account.usecase';
 import { PaymentLinkSigner } from '../../templates/domain';
 import { ContactDirectory } from '../contact-directory';
@@ -121,6 +121,9 @@ export class DispatchDueContactsUseCase {
       const fresh = due.filter((r) => !seen.has(r.id));
       if (fresh.length === 0) return summary;
       for (const row of fresh) seen.add(row.id);
+      // Each tenant's active strategies read once a batch, not twice a row (a strategy published
+      // meanwhile applies from the next batch, a few seconds later at most).
+      this.batchStrategies = new Map();
       // A debtor's rows one after another, in due order (the contact law counts a debtor's
       // contacts across accounts); different debtors' side by side, up to `concurrency`.
       await inLanes(
@@ -131,8 +134,22 @@ export class DispatchDueContactsUseCase {
           const done = await this.dispatchOrLeave(row, false);
           if (done) summary[done] += 1;
         },
-      );
+      ).finally(() => (this.batchStrategies = undefined));
     }
+  }
+
+  /** Active strategies for a run's batch (read once per tenant), or undefined: the planner reads them. */
+  private batchStrategies?: Map<string, Promise<ActiveStrategy[]>>;
+
+  private strategiesOf(tenantId: string): Promise<ActiveStrategy[] | undefined> {
+    const cache = this.batchStrategies;
+    if (!cache) return Promise.resolve(undefined);
+    let strategies = cache.get(tenantId);
+    if (!strategies) {
+      strategies = this.repo.activeStrategies(this.ctx.dataSource, tenantId);
+      cache.set(tenantId, strategies);
+    }
+    return strategies;
   }
 
   /**
@@ -220,23 +237,25 @@ export class DispatchDueContactsUseCase {
   private async claim(row: ScheduleRow): Promise<ScheduleRow | 'deferred' | undefined> {
     return this.bounded(async (tx) => {
       const outbox = this.ctx.backbone.outbox;
-      const planned = await this.planner.plan(tx, outbox, row.tenant_id, row.account_id, { id: `dispatch:${row.id}` });
+      // The facts the plan was made on (account locked) are the ones the law is asked on below.
+      const planned = await this.planner.planOn(
+        tx,
+        outbox,
+        row.tenant_id,
+        row.account_id,
+        { id: `dispatch:${row.id}` },
+        await this.strategiesOf(row.tenant_id),
+      );
       const [current] = (await tx.query(
         `SELECT * FROM contact_schedule WHERE tenant_id = $1 AND id = $2 AND status = 'pending' FOR UPDATE`,
         [row.tenant_id, row.id],
       )) as ScheduleRow[];
-      if (!current || planned !== 'unchanged') return undefined;
+      if (!current || planned.result !== 'unchanged') return undefined;
       const now = this.ctx.clock.now();
       if (current.due_at.getTime() > now.getTime()) return 'deferred';
-      const debtor = await this.repo.debtorOf(tx, row.tenant_id, row.account_id);
-      if (!debtor) return undefined;
-      const verdict = checkPolicy(
-        current.channel,
-        debtor,
-        await this.repo.historyOf(tx, row.tenant_id, debtor.debtorId),
-        now,
-        row.account_id,
-      );
+      const { debtor, history } = planned;
+      if (!debtor || !history) return undefined;
+      const verdict = checkPolicy(current.channel, debtor, history, now, row.account_id);
       const decisionId = await recordDecision(this.repo, tx, outbox, {
         tenantId: row.tenant_id,
         accountId: row.account_id,
@@ -439,7 +458,14 @@ export class DispatchDueContactsUseCase {
         sentAt: now,
       },
     });
-    await this.planner.plan(tx, outbox, row.tenant_id, row.account_id, { id: `dispatch:${row.id}` });
+    await this.planner.plan(
+      tx,
+      outbox,
+      row.tenant_id,
+      row.account_id,
+      { id: `dispatch:${row.id}` },
+      await this.strategiesOf(row.tenant_id),
+    );
   }
 
   private async fail(tx: EntityManager, row: ScheduleRow, f: Failure): Promise<void> {
@@ -476,7 +502,14 @@ export class DispatchDueContactsUseCase {
         failedAt: now,
       },
     });
-    await this.planner.plan(tx, outbox, row.tenant_id, row.account_id, { id: `dispatch:${row.id}` });
+    await this.planner.plan(
+      tx,
+      outbox,
+      row.tenant_id,
+      row.account_id,
+      { id: `dispatch:${row.id}` },
+      await this.strategiesOf(row.tenant_id),
+    );
   }
 }
 

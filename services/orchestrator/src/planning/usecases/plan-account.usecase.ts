@@ -3,9 +3,9 @@ import { orchestrator } from '@collections/contracts';
 import { NewEvent, Outbox } from '@collections/messaging';
 import { isSimulatedClock, localDate } from '@collections/platform';
 import { ServiceContext } from '@collections/runtime';
-import { Channel } from '../../policy/domain';
+import { Channel, PastContact } from '../../policy/domain';
 import { createAgentTask } from '../../agents';
-import { ActiveStrategy, PlannerAccountRow, PlannerRepository, ScheduleRow } from '../planner.repository';
+import { ActiveStrategy, DebtorRow, PlannerAccountRow, PlannerRepository, ScheduleRow } from '../planner.repository';
 import { DecisionVerdict, INSTALMENT_REMINDER, PlanEffect, PlanResult, decideAccount } from './decide-account';
 import { checkPolicy, preferredInstant } from '../domain/contact-plan';
 
@@ -88,22 +88,39 @@ export class PlanAccountUseCase {
     cause: PlanCause,
     strategies?: readonly ActiveStrategy[],
   ): Promise<PlanResult> {
+    return (await this.planOn(tx, outbox, tenantId, accountId, cause, strategies)).result;
+  }
+
+  /**
+   * `plan`, also giving the facts it was planned on, read with the account locked: the debtor and
+   * their contacts across accounts (when the debtor is known). The dispatcher goes on to ask the
+   * contact law on them, in the same transaction, without reading them twice.
+   */
+  async planOn(
+    tx: EntityManager,
+    outbox: Outbox,
+    tenantId: string,
+    accountId: string,
+    cause: PlanCause,
+    strategies?: readonly ActiveStrategy[],
+  ): Promise<{ result: PlanResult; debtor?: DebtorRow; history?: PastContact[] }> {
     const now = this.ctx.clock.now();
     const account = await this.repo.lockAccount(tx, tenantId, accountId);
-    if (!account) return 'no-account';
+    if (!account) return { result: 'no-account' };
     const debtor = account.due_date ? await this.repo.debtorOf(tx, tenantId, accountId) : undefined;
     const ready = debtor !== undefined && debtor.jurisdiction !== null;
+    const history = ready ? await this.repo.historyOf(tx, tenantId, debtor.debtorId) : undefined;
     const { result, effects } = decideAccount({
       account,
       debtor,
       live: ready ? await this.repo.liveSchedule(tx, tenantId, accountId) : undefined,
-      history: ready ? await this.repo.historyOf(tx, tenantId, debtor.debtorId) : [],
+      history: history ?? [],
       strategies: ready ? (strategies ?? (await this.repo.activeStrategies(tx, tenantId))) : [],
       now,
       answerWithoutStrategy: cause.answerWithoutStrategy,
     });
     await this.apply(tx, outbox, account, cause.id, now, effects);
-    return result;
+    return { result, debtor, history };
   }
 
   /**

@@ -56,9 +56,11 @@ import { importIntoLedger, startServiceProcesses } from './service-processes';
  * decisions, contacts failing for want of a provider: none is configured), the ledger's
  * delinquency run 5.3 s + 30.9 s until its 400 DelinquencyChanged were consumed (scoring rescoring,
  * the orchestrator re-planning), the planning run 5.2 s; the rest under 2 s each. Not yet measured
- * at 1,000,000: the copy (replicate, one jsonb rewrite per row) ran at ~3,500 rows/s at that load,
- * hours for the ~30 M rows of 1,000,000 accounts, and the dispatch run, per contact, would take
- * hours too. (Before the reconciliation import was made set-based the same bench, at load ~35 and 1,000
+ * at 1,000,000: the dispatch run, per contact, would take hours. The copy (replicate: column by
+ * column, indexes built after it, two tables at a time) measured alone 2026-12-02 on the shared
+ * machine: 100,000 accounts 27.7 s at load ~1 (one jsonb rewrite per row before: 659.9 s at load
+ * 4-9), 1,000,000 accounts (31.8 M rows) 350 s at load 5.5-7.5; within the bench at 10,000 accounts
+ * 8.3 s (85.2 s before), the day writing the same rows after either. (Before the reconciliation import was made set-based the same bench, at load ~35 and 1,000
  * accounts, gave 2 payments/s and a p99 of 10.9 s: the import posted one line at a time.)
  */
 const ACCOUNTS = Number(process.env.BENCH_E2E_ACCOUNTS ?? 20_000);

@@ -17,3 +17,4 @@ export * from './trace-context.interceptor';
 export * from './request-metrics';
 export * from './openapi';
 export * from './ports';
+export * from './group-by';

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { Clock } from '@collections/platform';
+import { Clock, groupBy } from '@collections/platform';
 import { DEFAULT_OUTCOME_HORIZON_DAYS, MaturedPerformance, maturedPerformance } from './domain/matured-outcome';
 import { populationStabilityIndex } from './domain/population-stability';
 import { ReferenceDistribution } from './domain/reference-distribution';
@@ -33,17 +33,6 @@ export interface MonitoringSnapshot {
 export interface ScoreMonitorOptions {
   horizonDays?: number;
   lookbackDays?: number;
-}
-
-function groupBy<T>(items: readonly T[], keyOf: (item: T) => string): Map<string, T[]> {
-  const groups = new Map<string, T[]>();
-  for (const item of items) {
-    const key = keyOf(item);
-    const group = groups.get(key);
-    if (group) group.push(item);
-    else groups.set(key, [item]);
-  }
-  return groups;
 }
 
 /**

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import { orchestratorDispatch } from '@collections/contracts';
+import { Outbox } from '@collections/messaging';
+import { groupBy } from '@collections/platform';
 import { ServiceContext } from '@collections/runtime';
 import { PgOutcomeStore } from '../../channels/channel-records';
 import {
@@ -122,8 +124,14 @@ export class DispatchDueContactsUseCase {
       if (fresh.length === 0) return summary;
       for (const row of fresh) seen.add(row.id);
       // Each tenant's active strategies read once a batch, not twice a row (a strategy published
-      // meanwhile applies from the next batch, a few seconds later at most).
-      this.batchStrategies = new Map();
+      // meanwhile applies from the next batch, a few seconds later at most). Read before any row's
+      // transaction: a lane never waits for a second connection while it holds one.
+      const tenants = [...new Set(fresh.map((r) => r.tenant_id))];
+      this.batchStrategies = new Map(
+        await Promise.all(
+          tenants.map(async (t) => [t, await this.repo.activeStrategies(this.ctx.dataSource, t)] as const),
+        ),
+      );
       // A debtor's rows one after another, in due order (the contact law counts a debtor's
       // contacts across accounts); different debtors' side by side, up to `concurrency`.
       await inLanes(
@@ -138,18 +146,11 @@ export class DispatchDueContactsUseCase {
     }
   }
 
-  /** Active strategies for a run's batch (read once per tenant), or undefined: the planner reads them. */
-  private batchStrategies?: Map<string, Promise<ActiveStrategy[]>>;
+  /** Active strategies of the run's batch, by tenant; outside a batch none (the planner reads them). */
+  private batchStrategies?: Map<string, readonly ActiveStrategy[]>;
 
-  private strategiesOf(tenantId: string): Promise<ActiveStrategy[] | undefined> {
-    const cache = this.batchStrategies;
-    if (!cache) return Promise.resolve(undefined);
-    let strategies = cache.get(tenantId);
-    if (!strategies) {
-      strategies = this.repo.activeStrategies(this.ctx.dataSource, tenantId);
-      cache.set(tenantId, strategies);
-    }
-    return strategies;
+  private strategiesOf(tenantId: string): readonly ActiveStrategy[] | undefined {
+    return this.batchStrategies?.get(tenantId);
   }
 
   /**
@@ -244,7 +245,7 @@ export class DispatchDueContactsUseCase {
         row.tenant_id,
         row.account_id,
         { id: `dispatch:${row.id}` },
-        await this.strategiesOf(row.tenant_id),
+        this.strategiesOf(row.tenant_id),
       );
       const [current] = (await tx.query(
         `SELECT * FROM contact_schedule WHERE tenant_id = $1 AND id = $2 AND status = 'pending' FOR UPDATE`,
@@ -458,13 +459,18 @@ export class DispatchDueContactsUseCase {
         sentAt: now,
       },
     });
+    await this.replan(tx, outbox, row);
+  }
+
+  /** The account planned again after its row's outcome: its next step, or the fallback. */
+  private async replan(tx: EntityManager, outbox: Outbox, row: ScheduleRow): Promise<void> {
     await this.planner.plan(
       tx,
       outbox,
       row.tenant_id,
       row.account_id,
       { id: `dispatch:${row.id}` },
-      await this.strategiesOf(row.tenant_id),
+      this.strategiesOf(row.tenant_id),
     );
   }
 
@@ -502,14 +508,7 @@ export class DispatchDueContactsUseCase {
         failedAt: now,
       },
     });
-    await this.planner.plan(
-      tx,
-      outbox,
-      row.tenant_id,
-      row.account_id,
-      { id: `dispatch:${row.id}` },
-      await this.strategiesOf(row.tenant_id),
-    );
+    await this.replan(tx, outbox, row);
   }
 }
 
@@ -523,14 +522,7 @@ export async function inLanes<T>(
   lanes: number,
   work: (item: T) => Promise<void>,
 ): Promise<void> {
-  const groups = new Map<string, T[]>();
-  for (const item of items) {
-    const key = keyOf(item);
-    const group = groups.get(key);
-    if (group) group.push(item);
-    else groups.set(key, [item]);
-  }
-  const queue = [...groups.values()];
+  const queue = [...groupBy(items, keyOf).values()];
   let next = 0;
   const lane = async () => {
     while (next < queue.length) {

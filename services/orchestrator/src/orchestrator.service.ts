@@ -22,6 +22,7 @@ import { OrchestratorEmailInDoubt1763900010500 } from './migrations/176390001050
 import { OrchestratorReminderInstalments1763900010700 } from './migrations/1763900010700-orchestrator-reminder-instalments';
 import { OrchestratorScheduleSendingIndex1763900010800 } from './migrations/1763900010800-orchestrator-schedule-sending-index';
 import { OrchestratorPlanningMarks1763900011400 } from './migrations/1763900011400-orchestrator-planning-marks';
+import { OrchestratorPlanningMarksKeyOrder1763900011500 } from './migrations/1763900011500-orchestrator-planning-marks-key-order';
 import { ContactBudgetGate } from './strategies/contact-budget.gate';
 import { AgentQueueRestController } from './agents/agent-queue.controller';
 import { AgentQueueGrpcController } from './agents/agent-queue.grpc';
@@ -104,6 +105,7 @@ export function createOrchestratorService(deps: OrchestratorServiceDependencies 
       OrchestratorReminderInstalments1763900010700,
       OrchestratorScheduleSendingIndex1763900010800,
       OrchestratorPlanningMarks1763900011400,
+      OrchestratorPlanningMarksKeyOrder1763900011500,
     ],
     module: (ctx) => {
       const config = loadPlannerConfig();

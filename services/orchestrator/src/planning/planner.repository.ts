@@ -400,7 +400,7 @@ export class PlannerRepository {
       // A SELECT over the DELETE: TypeORM answers a bare DELETE … RETURNING with [rows, count].
       `WITH taken AS (
          DELETE FROM planner_mark WHERE (tenant_id, account_id) IN (
-           SELECT tenant_id, account_id FROM planner_mark ORDER BY tenant_id COLLATE "C", account_id COLLATE "C" LIMIT $1)
+           SELECT tenant_id, account_id FROM planner_mark ORDER BY tenant_id, account_id LIMIT $1)
          RETURNING tenant_id, account_id, caused_by, answer)
        SELECT * FROM taken`,
       [limit],

@@ -54,7 +54,8 @@ describe('scoring TrainModel: trains over gRPC and stores a new artifact version
     mkdirSync(datasets);
     writeFileSync(join(datasets, 'uci-3000.csv'), uciRows(0, 3_000));
     sut = await startServiceUnderTest(withTrainingConfig(config));
-    client = grpcClient(scoring.ScoringServiceService, sut.app.grpcAddress);
+    // Training is a long call (seconds on a quiet machine, more on a busy one), as an operator's client would allow.
+    client = grpcClient(scoring.ScoringServiceService, sut.app.grpcAddress, { deadlineMs: 100_000 });
   });
   afterAll(async () => {
     client.close();

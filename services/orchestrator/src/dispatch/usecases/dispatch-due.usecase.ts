@@ -239,14 +239,7 @@ export class DispatchDueContactsUseCase {
     return this.bounded(async (tx) => {
       const outbox = this.ctx.backbone.outbox;
       // The facts the plan was made on (account locked) are the ones the law is asked on below.
-      const planned = await this.planner.planOn(
-        tx,
-        outbox,
-        row.tenant_id,
-        row.account_id,
-        { id: `dispatch:${row.id}` },
-        this.strategiesOf(row.tenant_id),
-      );
+      const planned = await this.planRow(tx, outbox, row);
       const [current] = (await tx.query(
         `SELECT * FROM contact_schedule WHERE tenant_id = $1 AND id = $2 AND status = 'pending' FOR UPDATE`,
         [row.tenant_id, row.id],
@@ -459,12 +452,15 @@ export class DispatchDueContactsUseCase {
         sentAt: now,
       },
     });
-    await this.replan(tx, outbox, row);
+    await this.planRow(tx, outbox, row);
   }
 
-  /** The account planned again after its row's outcome: its next step, or the fallback. */
-  private async replan(tx: EntityManager, outbox: Outbox, row: ScheduleRow): Promise<void> {
-    await this.planner.plan(
+  /**
+   * The row's account planned as the dispatcher plans it, caused by the row, on the batch's
+   * strategies: before the claim, and again after the outcome (its next step, or the fallback).
+   */
+  private planRow(tx: EntityManager, outbox: Outbox, row: ScheduleRow) {
+    return this.planner.planOn(
       tx,
       outbox,
       row.tenant_id,
@@ -508,7 +504,7 @@ export class DispatchDueContactsUseCase {
         failedAt: now,
       },
     });
-    await this.replan(tx, outbox, row);
+    await this.planRow(tx, outbox, row);
   }
 }
 

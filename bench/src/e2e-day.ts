@@ -35,8 +35,9 @@ export interface DayPlatform {
   stop(): Promise<void>;
 }
 
+/** A clock job's call may take hours at 1,000,000 accounts (the dispatch run sends per contact). */
 function simClient(address: string) {
-  return grpcClient(simulation.SimulationServiceService, address, { deadlineMs: 3_600_000 });
+  return grpcClient(simulation.SimulationServiceService, address, { deadlineMs: 6 * 3_600_000 });
 }
 
 /**

@@ -1,5 +1,5 @@
 import { SimulatedClock } from '@collections/platform';
-import { HourlyClockScheduler } from './clock-scheduler';
+import { ClockTimedJob, HourlyClockScheduler } from './clock-scheduler';
 import { ServiceContext } from './service-definition';
 
 class CountingScheduler extends HourlyClockScheduler<string> {
@@ -55,6 +55,80 @@ describe('HourlyClockScheduler on a SimulatedClock', () => {
     const { clock } = setup();
     await expect(clock.advanceTo(new Date('2026-01-04T12:00:00Z'))).rejects.toThrow(/only moves forward/);
     expect(clock.now()).toEqual(start);
+  });
+});
+
+/** Fails while `failures` is above zero; tells the clock it ran only when it found work. */
+class FlakyJob extends ClockTimedJob<number> {
+  readonly errors: string[];
+  failures = 1;
+  work = 0;
+
+  constructor(clock: SimulatedClock) {
+    const errors: string[] = [];
+    super(
+      { clock, logger: { error: (_: unknown, msg: string) => errors.push(msg) } } as unknown as ServiceContext,
+      0,
+      'flaky run',
+    );
+    this.errors = errors;
+  }
+
+  protected async runJob(): Promise<number> {
+    if (this.failures-- > 0) throw new Error('database went away');
+    return this.work;
+  }
+
+  protected override ran(found: number): boolean {
+    return found > 0;
+  }
+}
+
+describe('ClockTimedJob', () => {
+  it('logs a failed run with its name and runs again on the next move; the clock hears whether it found work', async () => {
+    const clock = new SimulatedClock(new Date('2026-01-05T12:00:00Z'));
+    const sut = new FlakyJob(clock);
+    sut.onApplicationBootstrap();
+
+    const failed = await clock.advanceTo(new Date('2026-01-05T12:01:00Z'));
+    sut.work = 3;
+    const retried = await clock.advanceTo(new Date('2026-01-05T12:02:00Z'));
+    sut.work = 0;
+    const idle = await clock.advanceTo(new Date('2026-01-05T12:03:00Z'));
+
+    expect(failed.jobs).toEqual([{ job: 'flaky run', ran: false }]);
+    expect(sut.errors).toEqual(['flaky run failed; the next tick retries']);
+    expect(retried.jobs).toEqual([{ job: 'flaky run', ran: true }]);
+    expect(idle.jobs).toEqual([{ job: 'flaky run', ran: false }]);
+    await sut.onApplicationShutdown();
+  });
+
+  it('an hourly job that failed runs again within the same hour', async () => {
+    const clock = new SimulatedClock(new Date('2026-01-05T12:00:00Z'));
+    const errors: string[] = [];
+    const ctx = {
+      clock,
+      logger: { error: (_: unknown, msg: string) => errors.push(msg) },
+    } as unknown as ServiceContext;
+    let attempts = 0;
+    const sut = new (class extends HourlyClockScheduler<string> {
+      constructor() {
+        super(ctx, 0, 'daily run');
+      }
+      protected async runJob(): Promise<string> {
+        if (++attempts === 1) throw new Error('lock timeout');
+        return 'done';
+      }
+    })();
+    sut.onApplicationBootstrap();
+
+    const moves = [];
+    for (const at of ['2026-01-06T00:10:00Z', '2026-01-06T00:20:00Z', '2026-01-06T00:30:00Z'])
+      moves.push((await clock.advanceTo(new Date(at))).jobs[0].ran);
+
+    expect(moves).toEqual([false, true, false]);
+    expect(errors).toEqual(['daily run failed; the next tick retries']);
+    await sut.onApplicationShutdown();
   });
 });
 

@@ -3,26 +3,40 @@ import { ClockDrivenJob, isSimulatedClock } from '@collections/platform';
 import { ServiceContext } from './service-definition';
 
 /**
- * Runs a daily job from a timer that looks at the injected clock: at most once per clock hour
- * (every local midnight falls on some hour, and the jobs are idempotent), never two at once.
- * `tick()` is the whole decision, so tests drive it with a ManualClock; `checkEveryMs` 0 turns
- * the timer off (the job then runs only on demand). A subclass says which job and its name.
- * On a simulated clock there is no timer: the clock runs `tick()` itself each time it is moved.
+ * A job the injected clock drives. On a simulated clock it is attached to the clock, which runs
+ * `tick()` each time it is moved (no timer); otherwise a timer calls `tick()` every
+ * `checkEveryMs` (0 = no timer: the job runs only on demand). Never two runs at once; a failed
+ * run is logged with the job's name and left for the next tick. `tick()` is the whole step, so
+ * tests drive it with a ManualClock. A subclass says what a run does, and may say when the
+ * clock's instant calls for one (`due`) and what counts as having run (`ran`).
  */
-export abstract class HourlyClockScheduler<T> implements OnApplicationBootstrap, OnApplicationShutdown, ClockDrivenJob {
+export abstract class ClockTimedJob<T> implements OnApplicationBootstrap, OnApplicationShutdown, ClockDrivenJob {
   private timer?: NodeJS.Timeout;
   private detach?: () => void;
   private running?: Promise<T | undefined>;
-  private lastHour?: string;
 
   protected constructor(
-    private readonly ctx: ServiceContext,
+    protected readonly ctx: ServiceContext,
     private readonly checkEveryMs: number,
     /** In the log line of a failed run, e.g. `daily delinquency run`. */
     readonly jobName: string,
   ) {}
 
   protected abstract runJob(): Promise<T>;
+
+  /** Whether the clock's instant calls for a run (asked only when none is running); every tick by default. */
+  protected due(): boolean {
+    return true;
+  }
+
+  /** Called after a run failed (the next tick retries). */
+  protected failed(): void {}
+
+  /** What the clock is told of a run's result: whether the job ran (any finished run, by default). */
+  protected ran(result: T): boolean {
+    void result;
+    return true;
+  }
 
   onApplicationBootstrap(): void {
     if (isSimulatedClock(this.ctx.clock)) {
@@ -45,17 +59,16 @@ export abstract class HourlyClockScheduler<T> implements OnApplicationBootstrap,
   /** ClockDrivenJob: after a run already in progress, the tick for the clock's instant. */
   async runIfDue(): Promise<boolean> {
     await this.running;
-    return (await this.tick()) !== undefined;
+    const result = await this.tick();
+    return result !== undefined && this.ran(result);
   }
 
-  /** Runs the job if the clock entered an hour without a run; its result, or undefined when it did not run. */
+  /** Runs the job if the clock's instant calls for it; its result, or undefined when it did not run (or failed). */
   async tick(): Promise<T | undefined> {
-    const hour = this.ctx.clock.now().toISOString().slice(0, 13);
-    if (this.running || hour === this.lastHour) return undefined;
-    this.lastHour = hour;
+    if (this.running || !this.due()) return undefined;
     this.running = this.runJob().catch((err: unknown) => {
       this.ctx.logger.error({ err }, `${this.jobName} failed; the next tick retries`);
-      this.lastHour = undefined;
+      this.failed();
       return undefined;
     });
     try {
@@ -63,5 +76,24 @@ export abstract class HourlyClockScheduler<T> implements OnApplicationBootstrap,
     } finally {
       this.running = undefined;
     }
+  }
+}
+
+/**
+ * Runs a daily job at most once per clock hour (every local midnight falls on some hour, and the
+ * jobs are idempotent); a failed run is tried again on the next tick, even in the same hour.
+ */
+export abstract class HourlyClockScheduler<T> extends ClockTimedJob<T> {
+  private lastHour?: string;
+
+  protected override due(): boolean {
+    const hour = this.ctx.clock.now().toISOString().slice(0, 13);
+    if (hour === this.lastHour) return false;
+    this.lastHour = hour;
+    return true;
+  }
+
+  protected override failed(): void {
+    this.lastHour = undefined;
   }
 }

@@ -1,6 +1,5 @@
-import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { ClockDrivenJob, isSimulatedClock } from '@collections/platform';
-import { SERVICE_CONTEXT, ServiceContext } from '@collections/runtime';
+import { Inject, Injectable } from '@nestjs/common';
+import { ClockTimedJob, SERVICE_CONTEXT, ServiceContext } from '@collections/runtime';
 import { ActiveStrategy, PlannerRepository } from '../planner.repository';
 import { PlanAccountUseCase, PlanResult } from './plan-account.usecase';
 
@@ -15,29 +14,25 @@ export type MarkedPlanningSummary = { accounts: number } & Partial<Record<PlanRe
  * have, with the event's answer-without-strategy asked for. Marks are taken in chunks, each chunk
  * one transaction with its plans, so a failure leaves them for the next move. Its name sorts it
  * right after the daily planning run and before the dispatch run: the contacts it books for the
- * instant go out in the same move. No timer: on the real clock events plan at once.
+ * instant go out in the same move. No timer: on the real clock events plan at once. A failed
+ * chunk is logged and its marks wait for the next move.
  */
 @Injectable()
-export class MarkedAccountsPlanningJob implements OnApplicationBootstrap, OnApplicationShutdown, ClockDrivenJob {
-  readonly jobName = 'daily planning run (marked accounts)';
-  private detach?: () => void;
-
+export class MarkedAccountsPlanningJob extends ClockTimedJob<MarkedPlanningSummary> {
   constructor(
-    @Inject(SERVICE_CONTEXT) private readonly ctx: ServiceContext,
+    @Inject(SERVICE_CONTEXT) ctx: ServiceContext,
     @Inject(PlanAccountUseCase) private readonly planner: PlanAccountUseCase,
     @Inject(PlannerRepository) private readonly repo: PlannerRepository,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    if (isSimulatedClock(this.ctx.clock)) this.detach = this.ctx.clock.attach(this);
+  ) {
+    super(ctx, 0, 'daily planning run (marked accounts)');
   }
 
-  onApplicationShutdown(): void {
-    this.detach?.();
+  protected runJob(): Promise<MarkedPlanningSummary> {
+    return this.run();
   }
 
-  async runIfDue(): Promise<boolean> {
-    const summary = await this.run();
+  /** The clock is told it ran when there were marked accounts to plan. */
+  protected override ran(summary: MarkedPlanningSummary): boolean {
     return summary.accounts > 0;
   }
 

@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ledger, orchestrator, orchestratorAgents, orchestratorDispatch, scoring } from '@collections/contracts';
+import { ledger, orchestrator, orchestratorAgents, orchestratorDispatch } from '@collections/contracts';
 import { grpcClient, metadataFromPrincipalHeaders } from '@collections/platform';
 import { RunningProcess, ServiceUnderTest, startProcess, startServiceUnderTest, waitFor } from '@collections/testing';
 import { PgSubmissionLog } from '../../src/channels/email/email-submissions';
@@ -19,6 +19,7 @@ import { DAILY_PLANNING, DailyPlanningUseCase } from '../../src/planning/usecase
 import { PlanAccountUseCase } from '../../src/planning/usecases/plan-account.usecase';
 import { StrategyDocument } from '../../src/strategies/domain';
 import { PaymentLinkSigner } from '../../src/templates/domain';
+import { TestContactPoints, openColombianAccount } from '../support/accounts';
 import { deliver, published, startConsumers } from '../support/events';
 import { deliverWebhook } from '../support/http-stand-in';
 import { startTwilioStandIn } from '../support/twilio-stand-in';
@@ -213,71 +214,9 @@ describe('calls, letters, visits and e-mail once, dispatched on the injected clo
     process.env = saved;
   });
 
-  /** A Colombian debtor with a card account due on DUE, scored "negotiate", with this balance. */
-  async function openAccount(
-    n: string,
-    balanceMinor: number,
-    points: { email?: string; phone?: string; postal?: string },
-  ): Promise<string> {
-    const accountId = `acct-${n}`;
-    const debtorId = `debtor-${n}`;
-    debtors.set(debtorId, {
-      debtorId,
-      kind: 'person',
-      displayName: `Ana ${n} Pérez`,
-      nationalId: '',
-      contactPoints: [
-        ...(points.email ? [{ type: 'email', value: points.email, verified: true, consentedChannels: [] }] : []),
-        ...(points.phone ? [{ type: 'phone', value: points.phone, verified: true, consentedChannels: [] }] : []),
-        ...(points.postal ? [{ type: 'address', value: points.postal, verified: true, consentedChannels: [] }] : []),
-      ],
-      timeZone: 'America/Bogota',
-      language: 'es',
-      country: 'CO',
-      region: '',
-    });
-    sut.clock.set(new Date('2026-03-02T15:00:00Z'));
-    await deliver(
-      sut,
-      'collections.ledger.v1.DebtorUpserted',
-      { debtorId, timeZone: 'America/Bogota', language: 'es', country: 'CO', region: '', consentedChannels: [] },
-      debtorId,
-    );
-    await deliver(sut, 'collections.ledger.v1.AccountOpened', {
-      accountId,
-      externalRef: `TC-${n}`,
-      product: ledger.Product.PRODUCT_CREDIT_CARD,
-      currency: 'COP',
-      creditLimitMinor: 500_000_00,
-      openedOn: '2025-06-01',
-      debtors: [{ debtorId, role: ledger.DebtorRole.DEBTOR_ROLE_PRIMARY }],
-      timeZone: 'America/Bogota',
-    });
-    await deliver(sut, 'collections.ledger.v1.StatementIssued', {
-      accountId,
-      cycle: 9,
-      statementDate: '2026-02-20',
-      dueDate: DUE,
-      amountDue: COP(balanceMinor),
-      minimumDue: COP(25_000_00),
-      hasReportedStatus: false,
-      reportedStatus: 0,
-    });
-    await deliver(sut, 'collections.scoring.v1.AccountScored', {
-      accountId,
-      probabilityToPay: 0.4,
-      segment: scoring.Segment.SEGMENT_NEGOTIATE,
-      modelVersion: 'm1',
-      reasons: [],
-      scoredAt: sut.clock.now(),
-      expectedRecovery: COP(100_000_00),
-      priority: 0.5,
-      balance: COP(balanceMinor),
-      daysPastDue: -10,
-      segmentRule: 'test',
-      imputedFeatures: [],
-      modelArm: '',
-    });
+  /** A Colombian debtor with a card account due on DUE, scored "negotiate", with this balance; planned on 9 March. */
+  async function openAccount(n: string, balanceMinor: number, points: TestContactPoints): Promise<string> {
+    const accountId = await openColombianAccount(sut, debtors, n, { balanceMinor, dueDate: DUE, points });
     sut.clock.set(bogota('2026-03-09', 6));
     await dailyRun();
     return accountId;

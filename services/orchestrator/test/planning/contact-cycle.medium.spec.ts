@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ledger, orchestrator, orchestratorDispatch, scoring } from '@collections/contracts';
+import { ledger, orchestrator, orchestratorDispatch } from '@collections/contracts';
 import { grpcClient, metadataFromPrincipalHeaders } from '@collections/platform';
 import { RunningProcess, ServiceUnderTest, startProcess, startServiceUnderTest, waitFor } from '@collections/testing';
 import { ChannelProvider } from '../../src/channels/domain';
@@ -21,6 +21,7 @@ import {
 import { PlanAccountUseCase } from '../../src/planning/usecases/plan-account.usecase';
 import { PaymentLinkSigner } from '../../src/templates/domain';
 import { StrategyDocument } from '../../src/strategies/domain';
+import { openColombianAccount } from '../support/accounts';
 import { deliver, published, startConsumers } from '../support/events';
 import { deliverWebhook } from '../support/http-stand-in';
 import { startTwilioStandIn } from '../support/twilio-stand-in';
@@ -205,64 +206,11 @@ describe('one account’s contact cycle, planned and dispatched on the injected 
 
   /** A Colombian debtor with a card account due on DUE, scored "negotiate". */
   async function openAccount(n: string, phone: string): Promise<{ accountId: string; email: string; phone: string }> {
-    const accountId = `acct-${n}`;
-    const debtorId = `debtor-${n}`;
     const email = `deudor-${n}@example.com`;
-    debtors.set(debtorId, {
-      debtorId,
-      kind: 'person',
-      displayName: `Ana ${n} Pérez`,
-      nationalId: '',
-      contactPoints: [
-        { type: 'email', value: email, verified: true, consentedChannels: [] },
-        { type: 'phone', value: phone, verified: true, consentedChannels: [] },
-      ],
-      timeZone: 'America/Bogota',
-      language: 'es',
-      country: 'CO',
-      region: '',
-    });
-    sut.clock.set(new Date('2026-03-02T15:00:00Z'));
-    await deliver(
-      sut,
-      'collections.ledger.v1.DebtorUpserted',
-      { debtorId, timeZone: 'America/Bogota', language: 'es', country: 'CO', region: '', consentedChannels: [] },
-      debtorId,
-    );
-    await deliver(sut, 'collections.ledger.v1.AccountOpened', {
-      accountId,
-      externalRef: `TC-${n}`,
-      product: ledger.Product.PRODUCT_CREDIT_CARD,
-      currency: 'COP',
-      creditLimitMinor: 500_000_00,
-      openedOn: '2025-06-01',
-      debtors: [{ debtorId, role: ledger.DebtorRole.DEBTOR_ROLE_PRIMARY }],
-      timeZone: 'America/Bogota',
-    });
-    await deliver(sut, 'collections.ledger.v1.StatementIssued', {
-      accountId,
-      cycle: 9,
-      statementDate: '2026-02-20',
+    const accountId = await openColombianAccount(sut, debtors, n, {
+      balanceMinor: 250_000_00,
       dueDate: DUE,
-      amountDue: COP(250_000_00),
-      minimumDue: COP(25_000_00),
-      hasReportedStatus: false,
-      reportedStatus: 0,
-    });
-    await deliver(sut, 'collections.scoring.v1.AccountScored', {
-      accountId,
-      probabilityToPay: 0.4,
-      segment: scoring.Segment.SEGMENT_NEGOTIATE,
-      modelVersion: 'm1',
-      reasons: [],
-      scoredAt: sut.clock.now(),
-      expectedRecovery: COP(100_000_00),
-      priority: 0.5,
-      balance: COP(250_000_00),
-      daysPastDue: -10,
-      segmentRule: 'test',
-      imputedFeatures: [],
-      modelArm: '',
+      points: { email, phone },
     });
     return { accountId, email, phone };
   }

@@ -23,6 +23,7 @@ import { OrchestratorReminderInstalments1763900010700 } from './migrations/17639
 import { OrchestratorScheduleSendingIndex1763900010800 } from './migrations/1763900010800-orchestrator-schedule-sending-index';
 import { OrchestratorPlanningMarks1763900011400 } from './migrations/1763900011400-orchestrator-planning-marks';
 import { OrchestratorPlanningMarksKeyOrder1763900011500 } from './migrations/1763900011500-orchestrator-planning-marks-key-order';
+import { OrchestratorPlannerBalanceSource1763900011600 } from './migrations/1763900011600-orchestrator-planner-balance-source';
 import { ContactBudgetGate } from './strategies/contact-budget.gate';
 import { AgentQueueRestController } from './agents/agent-queue.controller';
 import { AgentQueueGrpcController } from './agents/agent-queue.grpc';
@@ -106,6 +107,7 @@ export function createOrchestratorService(deps: OrchestratorServiceDependencies 
       OrchestratorScheduleSendingIndex1763900010800,
       OrchestratorPlanningMarks1763900011400,
       OrchestratorPlanningMarksKeyOrder1763900011500,
+      OrchestratorPlannerBalanceSource1763900011600,
     ],
     module: (ctx) => {
       const config = loadPlannerConfig();

@@ -68,6 +68,7 @@ export function plannerHandlers(planner: PlanAccountUseCase, repo: PlannerReposi
       await repo.updateAccount(hc.tx, event.tenantId, b.accountId, {
         balance_minor: total,
         balance_known: true,
+        balance_from_ledger: true,
         days_past_due: b.daysPastDue,
       });
       if (total <= 0) await plan(event, hc, b.accountId);
@@ -78,6 +79,7 @@ export function plannerHandlers(planner: PlanAccountUseCase, repo: PlannerReposi
         await repo.updateAccount(hc.tx, event.tenantId, p.accountId, {
           balance_minor: p.balanceAfter.amountMinor,
           balance_known: true,
+          balance_from_ledger: true,
         });
       await plan(event, hc, p.accountId);
     },
@@ -88,11 +90,11 @@ export function plannerHandlers(planner: PlanAccountUseCase, repo: PlannerReposi
     },
     'collections.scoring.v1.AccountScored': async (event, hc) => {
       const s = event.payload;
-      await repo.updateAccount(hc.tx, event.tenantId, s.accountId, {
+      await repo.accountScored(hc.tx, event.tenantId, s.accountId, {
         segment: segmentWord(s.segment),
-        days_past_due: s.daysPastDue,
-        score_priority: s.priority,
-        ...(s.balance ? { balance_minor: s.balance.amountMinor, balance_known: true } : {}),
+        daysPastDue: s.daysPastDue,
+        priority: s.priority,
+        balanceMinor: s.balance?.amountMinor,
       });
       await plan(event, hc, s.accountId, true);
     },

@@ -28,6 +28,8 @@ export interface PlannerAccountRow {
   segment: string;
   balance_minor: string;
   balance_known: boolean;
+  /** The balance is the ledger's own (BalanceChanged, PaymentPosted), not scoring's copy: see `accountScored`. */
+  balance_from_ledger: boolean;
   due_date: string | null;
   days_past_due: number;
   /** AccountScored.priority (expected recovery, discounted by age); null until scored. */
@@ -147,6 +149,27 @@ export class PlannerRepository {
     await tx.query(
       `UPDATE planner_account SET ${keys.map((k, i) => `${k} = $${i + 3}`).join(', ')} WHERE tenant_id = $1 AND account_id = $2`,
       [tenantId, accountId, ...keys.map((k) => set[k as keyof PlannerAccountRow])],
+    );
+  }
+
+  /**
+   * What an AccountScored tells: the segment, days past due and priority, and scoring's copy of the
+   * balance only while the ledger has not told one. The ledger's and scoring's topics arrive in no
+   * order between them, and a score computed before a payment carries the balance the payment cleared.
+   */
+  async accountScored(
+    tx: EntityManager,
+    tenantId: string,
+    accountId: string,
+    s: { segment: string; daysPastDue: number; priority: number; balanceMinor?: number },
+  ): Promise<void> {
+    await this.ensureAccount(tx, tenantId, accountId);
+    await tx.query(
+      `UPDATE planner_account SET segment = $3, days_past_due = $4, score_priority = $5,
+         balance_minor = CASE WHEN $6::bigint IS NULL OR balance_from_ledger THEN balance_minor ELSE $6::bigint END,
+         balance_known = balance_known OR $6::bigint IS NOT NULL
+       WHERE tenant_id = $1 AND account_id = $2`,
+      [tenantId, accountId, s.segment, s.daysPastDue, s.priority, s.balanceMinor ?? null],
     );
   }
 

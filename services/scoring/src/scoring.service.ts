@@ -9,7 +9,7 @@ import { ScoringMonitoring1763900004000 } from './migrations/1763900004000-scori
 import { ScoringScoreNotify1763900010400 } from './migrations/1763900010400-scoring-score-notify';
 import { inSequence, scoreMonitoringHandlers } from './monitoring/score-monitoring.consumer';
 import { ScoreMonitoringMetrics } from './monitoring/score-monitoring.metrics';
-import { featureStoreHandlers } from './scores/feature-store.consumer';
+import { featureStoreBatchHandlers, featureStoreHandlers } from './scores/feature-store.consumer';
 import { ChampionChallengerConfig, LIVE_MODELS, LiveModels } from './scores/live-models';
 import { ScoreCache, ScoreCacheListener } from './scores/score-cache';
 import { ScoringRestController } from './scores/scoring.controller';
@@ -96,6 +96,8 @@ export function createScoringService(options: { models?: ChampionChallengerConfi
       ctx.backbone.consume({
         topics: [Topic.LedgerAccount, Topic.LedgerPayment, Topic.LedgerBalance],
         handlers: scoringHandlers(ctx, live()),
+        // balance and delinquency facts a run at a time: a daily delinquency run sends thousands
+        batchHandlers: featureStoreBatchHandlers(new RescoreAccountUseCase(ctx.clock, live())),
       });
     },
   };

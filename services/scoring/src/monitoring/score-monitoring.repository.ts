@@ -6,25 +6,37 @@ const extractor = new FeatureExtractor();
 
 /** Inserts and reads of the monitoring tables; the decisions are in `domain/`. */
 
-/** Keeps the account's latest feature vector and score: the live population of population stability. */
-export async function recordScoredFeatures(
-  tx: EntityManager,
-  row: {
-    tenantId: string;
-    accountId: string;
-    modelVersion: string;
-    history: AccountHistory;
-    probabilityToPay: number;
-    scoredAt: Date;
-  },
-): Promise<void> {
-  const { values } = extractor.extract(row.history);
+/** What is kept of one scoring: the account's latest feature vector and score. */
+export interface ScoredFeatures {
+  tenantId: string;
+  accountId: string;
+  modelVersion: string;
+  history: AccountHistory;
+  probabilityToPay: number;
+  scoredAt: Date;
+}
+
+/**
+ * Keeps each account's latest feature vector and score (the live population of population
+ * stability), for many accounts (distinct) in one statement. Vectors go as array literals, so a
+ * non-finite value stays NaN or Infinity as the database reads it.
+ */
+export async function recordScoredFeatures(tx: EntityManager, rows: readonly ScoredFeatures[]): Promise<void> {
+  if (rows.length === 0) return;
   await tx.query(
     `INSERT INTO scored_features (tenant_id, account_id, model_version, features, probability_to_pay, scored_at)
-     VALUES ($1, $2, $3, $4, $5, $6)
+     SELECT t, a, m, f::float8[], p, s FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::float8[], $6::timestamptz[])
+       AS x(t, a, m, f, p, s)
      ON CONFLICT (tenant_id, account_id) DO UPDATE SET model_version = EXCLUDED.model_version,
        features = EXCLUDED.features, probability_to_pay = EXCLUDED.probability_to_pay, scored_at = EXCLUDED.scored_at`,
-    [row.tenantId, row.accountId, row.modelVersion, Array.from(values), row.probabilityToPay, row.scoredAt],
+    [
+      rows.map((r) => r.tenantId),
+      rows.map((r) => r.accountId),
+      rows.map((r) => r.modelVersion),
+      rows.map((r) => `{${Array.from(extractor.extract(r.history).values).join(',')}}`),
+      rows.map((r) => r.probabilityToPay),
+      rows.map((r) => r.scoredAt),
+    ],
   );
 }
 

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { EventHandlers } from '@collections/messaging';
+import { BatchEventHandlers, ConsumedEvent, EventHandlers, HandlerContext } from '@collections/messaging';
+import { groupBy } from '@collections/platform';
 import { LiveModel, loadLiveModel } from './live-models';
 import { ScoresRepository } from './scores.repository';
 import { RescoreAccountUseCase } from './usecases/rescore-account.usecase';
@@ -20,6 +21,7 @@ export function featureStoreHandlers(
   rescore: RescoreAccountUseCase,
   repo: ScoresRepository = new ScoresRepository(),
 ): EventHandlers {
+  const standingsChanged = standingHandler(rescore, repo);
   return {
     'collections.ledger.v1.AccountOpened': async (event, { tx, outbox }) => {
       const a = event.payload;
@@ -57,20 +59,81 @@ export function featureStoreHandlers(
       );
       await rescore.execute(tx, outbox, event.tenantId, p.accountId);
     },
-    'collections.ledger.v1.BalanceChanged': async (event, { tx, outbox }) => {
-      const b = event.payload.balance;
-      if (!b?.total) return;
-      await repo.saveBalance(tx, event.tenantId, b.accountId, {
-        currency: b.total.currency,
-        balanceMinor: b.total.amountMinor,
-        daysPastDue: b.daysPastDue,
-      });
-      await rescore.execute(tx, outbox, event.tenantId, b.accountId);
-    },
-    'collections.ledger.v1.DelinquencyChanged': async (event, { tx, outbox }) => {
-      const d = event.payload;
-      await repo.saveDaysPastDue(tx, event.tenantId, d.accountId, d.daysPastDue);
-      await rescore.execute(tx, outbox, event.tenantId, d.accountId);
-    },
+    'collections.ledger.v1.BalanceChanged': (event, hc) => standingsChanged([balanceFact(event)], hc),
+    'collections.ledger.v1.DelinquencyChanged': (event, hc) => standingsChanged([delinquencyFact(event)], hc),
+  };
+}
+
+/**
+ * The balance and delinquency events a run at a time (a daily run's DelinquencyChanged come by the
+ * thousand): the same facts stored and the same accounts scored, in the same order, as one event at a
+ * time would, in a few statements per run instead of about ten per event.
+ */
+export function featureStoreBatchHandlers(
+  rescore: RescoreAccountUseCase,
+  repo: ScoresRepository = new ScoresRepository(),
+): BatchEventHandlers {
+  const standingsChanged = standingHandler(rescore, repo);
+  return {
+    'collections.ledger.v1.BalanceChanged': (events, hc) => standingsChanged(events.map(balanceFact), hc),
+    'collections.ledger.v1.DelinquencyChanged': (events, hc) => standingsChanged(events.map(delinquencyFact), hc),
+  };
+}
+
+interface StandingFact {
+  tenantId: string;
+  accountId: string;
+  daysPastDue: number;
+  balance?: { currency: string; minor: number };
+}
+
+const balanceFact = (event: ConsumedEvent<'collections.ledger.v1.BalanceChanged'>): StandingFact | undefined => {
+  const b = event.payload.balance;
+  if (!b?.total) return undefined; // nothing to store: the account is not rescored either
+  return {
+    tenantId: event.tenantId,
+    accountId: b.accountId,
+    daysPastDue: b.daysPastDue,
+    balance: { currency: b.total.currency, minor: b.total.amountMinor },
+  };
+};
+
+const delinquencyFact = (event: ConsumedEvent<'collections.ledger.v1.DelinquencyChanged'>): StandingFact => ({
+  tenantId: event.tenantId,
+  accountId: event.payload.accountId,
+  daysPastDue: event.payload.daysPastDue,
+});
+
+/**
+ * Stores each fact and rescores its account, in order. The facts go in spans of distinct accounts
+ * (a span ends before an account's second fact): a span's standings are written, then its
+ * accounts scored, tenant by tenant. A score reads only its own account, so this is what one
+ * fact at a time gives.
+ */
+function standingHandler(rescore: RescoreAccountUseCase, repo: ScoresRepository) {
+  return async (facts: (StandingFact | undefined)[], { tx, outbox }: HandlerContext): Promise<void> => {
+    let span: StandingFact[] = [];
+    const seen = new Set<string>();
+    const flush = async () => {
+      if (span.length === 0) return;
+      await repo.saveStandings(tx, span);
+      for (const [tenantId, ofTenant] of groupBy(span, (f) => f.tenantId))
+        await rescore.executeMany(
+          tx,
+          outbox,
+          tenantId,
+          ofTenant.map((f) => f.accountId),
+        );
+      span = [];
+      seen.clear();
+    };
+    for (const fact of facts) {
+      if (!fact) continue;
+      const key = `${fact.tenantId}\u0000${fact.accountId}`;
+      if (seen.has(key)) await flush();
+      seen.add(key);
+      span.push(fact);
+    }
+    await flush();
   };
 }

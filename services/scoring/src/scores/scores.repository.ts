@@ -37,6 +37,12 @@ export interface HistoryRows {
   payments: { month: string; paid_minor: string }[];
 }
 
+/** What scoring one account reads (`scoringFacts`). */
+export interface ScoringFacts extends HistoryRows {
+  standing: StandingRow | undefined;
+  segment: number | undefined;
+}
+
 export interface StandingRow {
   currency: string | null;
   balance_minor: string | null;
@@ -76,50 +82,83 @@ export class ScoresRepository {
     await tx.query(`SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))`, [tenantId, accountId]);
   }
 
-  async history(tx: EntityManager, tenantId: string, accountId: string): Promise<HistoryRows> {
-    const [profile] = (await tx.query(
-      `SELECT currency, credit_limit_minor FROM account_profile WHERE tenant_id = $1 AND account_id = $2`,
-      [tenantId, accountId],
-    )) as { currency: string; credit_limit_minor: string }[];
-    if (!profile) return { profile, cycles: [], payments: [] };
-    const cycles = (await tx.query(
-      `SELECT statement_month, bill_minor, reported_status FROM account_cycle WHERE tenant_id = $1 AND account_id = $2`,
-      [tenantId, accountId],
-    )) as HistoryRows['cycles'];
-    const payments = (await tx.query(
-      `SELECT month, paid_minor FROM account_payment_month WHERE tenant_id = $1 AND account_id = $2`,
-      [tenantId, accountId],
-    )) as HistoryRows['payments'];
-    return { profile, cycles, payments };
-  }
-
-  async standing(tx: EntityManager, tenantId: string, accountId: string): Promise<StandingRow | undefined> {
-    const [row] = (await tx.query(
-      `SELECT currency, balance_minor, days_past_due FROM account_standing WHERE tenant_id = $1 AND account_id = $2`,
-      [tenantId, accountId],
-    )) as StandingRow[];
-    return row;
-  }
-
-  async saveBalance(
-    tx: EntityManager,
-    tenantId: string,
-    accountId: string,
-    balance: { currency: string; balanceMinor: number; daysPastDue: number },
-  ): Promise<void> {
+  /** `lockAccount` for many accounts of a tenant, in one order (sorted), so two batches never wait on each other in a cycle. */
+  async lockAccounts(tx: EntityManager, tenantId: string, accountIds: readonly string[]): Promise<void> {
+    if (accountIds.length === 1) return this.lockAccount(tx, tenantId, accountIds[0]);
     await tx.query(
-      `INSERT INTO account_standing (tenant_id, account_id, currency, balance_minor, days_past_due) VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (tenant_id, account_id) DO UPDATE SET currency = EXCLUDED.currency,
-         balance_minor = EXCLUDED.balance_minor, days_past_due = EXCLUDED.days_past_due`,
-      [tenantId, accountId, balance.currency, balance.balanceMinor, balance.daysPastDue],
+      `SELECT count(pg_advisory_xact_lock(hashtext($1), hashtext(a)))
+         FROM (SELECT a FROM unnest($2::text[]) AS a ORDER BY hashtext(a), a) k`,
+      [tenantId, [...accountIds]],
     );
   }
 
-  async saveDaysPastDue(tx: EntityManager, tenantId: string, accountId: string, daysPastDue: number): Promise<void> {
+  /**
+   * What scoring an account reads, for many accounts of a tenant in one round trip: its history
+   * (profile, cycles, payments), its standing and its current segment. Accounts without a profile
+   * (AccountOpened not seen yet) have `profile` undefined.
+   */
+  async scoringFacts(
+    tx: EntityManager,
+    tenantId: string,
+    accountIds: readonly string[],
+  ): Promise<Map<string, ScoringFacts>> {
+    const rows = (await tx.query(
+      `SELECT k.account_id,
+         (SELECT row_to_json(p) FROM (SELECT currency, credit_limit_minor::text FROM account_profile
+            WHERE tenant_id = $1 AND account_id = k.account_id) p) AS profile,
+         (SELECT coalesce(json_agg(c), '[]') FROM (SELECT statement_month, bill_minor::text, reported_status FROM account_cycle
+            WHERE tenant_id = $1 AND account_id = k.account_id) c) AS cycles,
+         (SELECT coalesce(json_agg(m), '[]') FROM (SELECT month, paid_minor::text FROM account_payment_month
+            WHERE tenant_id = $1 AND account_id = k.account_id) m) AS payments,
+         (SELECT row_to_json(s) FROM (SELECT currency, balance_minor::text, days_past_due FROM account_standing
+            WHERE tenant_id = $1 AND account_id = k.account_id) s) AS standing,
+         (SELECT segment FROM account_score WHERE tenant_id = $1 AND account_id = k.account_id) AS segment
+       FROM unnest($2::text[]) AS k(account_id)`,
+      [tenantId, [...accountIds]],
+    )) as (HistoryRows & { account_id: string; standing: StandingRow | null; segment: number | null })[];
+    return new Map(
+      rows.map((r) => [
+        r.account_id,
+        {
+          profile: r.profile ?? undefined,
+          cycles: r.cycles,
+          payments: r.payments,
+          standing: r.standing ?? undefined,
+          segment: r.segment ?? undefined,
+        },
+      ]),
+    );
+  }
+
+  /**
+   * What the ledger told of the accounts' standing (distinct accounts), in one statement: a
+   * balance (BalanceChanged: with its currency and days past due) or days past due alone
+   * (DelinquencyChanged: the balance kept).
+   */
+  async saveStandings(
+    tx: EntityManager,
+    rows: readonly {
+      tenantId: string;
+      accountId: string;
+      daysPastDue: number;
+      balance?: { currency: string; minor: number };
+    }[],
+  ): Promise<void> {
+    if (rows.length === 0) return;
     await tx.query(
-      `INSERT INTO account_standing (tenant_id, account_id, days_past_due) VALUES ($1, $2, $3)
-       ON CONFLICT (tenant_id, account_id) DO UPDATE SET days_past_due = EXCLUDED.days_past_due`,
-      [tenantId, accountId, daysPastDue],
+      `INSERT INTO account_standing (tenant_id, account_id, currency, balance_minor, days_past_due)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::int[])
+       ON CONFLICT (tenant_id, account_id) DO UPDATE SET
+         currency = CASE WHEN EXCLUDED.balance_minor IS NULL THEN account_standing.currency ELSE EXCLUDED.currency END,
+         balance_minor = coalesce(EXCLUDED.balance_minor, account_standing.balance_minor),
+         days_past_due = EXCLUDED.days_past_due`,
+      [
+        rows.map((r) => r.tenantId),
+        rows.map((r) => r.accountId),
+        rows.map((r) => r.balance?.currency ?? null),
+        rows.map((r) => r.balance?.minor ?? null),
+        rows.map((r) => r.daysPastDue),
+      ],
     );
   }
 
@@ -147,25 +186,19 @@ export class ScoresRepository {
     return version;
   }
 
-  async currentSegment(tx: EntityManager, tenantId: string, accountId: string): Promise<number | undefined> {
-    const [row] = (await tx.query(`SELECT segment FROM account_score WHERE tenant_id = $1 AND account_id = $2`, [
-      tenantId,
-      accountId,
-    ])) as { segment: number }[];
-    return row?.segment;
-  }
-
-  async saveScore(tx: EntityManager, row: NewScoreRow): Promise<void> {
-    const placeholders = SCORE_COLUMNS.map((_, i) => `$${i + 1}`).join(', ');
+  /** The accounts' scores (distinct accounts), in one statement. */
+  async saveScores(tx: EntityManager, rows: readonly NewScoreRow[]): Promise<void> {
+    if (rows.length === 0) return;
     const updates = SCORE_COLUMNS.slice(2)
       .map((c) => `${c} = EXCLUDED.${c}`)
       .join(', ');
     await tx.query(
-      `INSERT INTO account_score (${SCORE_COLUMNS.join(', ')}) VALUES (${placeholders})
+      `INSERT INTO account_score (${SCORE_COLUMNS.join(', ')})
+       SELECT ${SCORE_COLUMNS.join(', ')} FROM jsonb_populate_recordset(NULL::account_score, $1::jsonb)
        ON CONFLICT (tenant_id, account_id) DO UPDATE SET ${updates}`,
-      SCORE_COLUMNS.map((c) => row[c]),
+      [JSON.stringify(rows.map((r) => Object.fromEntries(SCORE_COLUMNS.map((c) => [c, r[c]]))))],
     );
-    noteScoreWritten(tx, row.tenant_id, row.account_id);
+    for (const r of rows) noteScoreWritten(tx, r.tenant_id, r.account_id);
   }
 
   /** A page of the tenant's scored account ids, in id order, after `after`. */

@@ -24,6 +24,7 @@ import { OrchestratorScheduleSendingIndex1763900010800 } from './migrations/1763
 import { OrchestratorPlanningMarks1763900011400 } from './migrations/1763900011400-orchestrator-planning-marks';
 import { OrchestratorPlanningMarksKeyOrder1763900011500 } from './migrations/1763900011500-orchestrator-planning-marks-key-order';
 import { OrchestratorPlannerBalanceSource1763900011600 } from './migrations/1763900011600-orchestrator-planner-balance-source';
+import { OrchestratorScheduleDueOrder1763900011700 } from './migrations/1763900011700-orchestrator-schedule-due-order';
 import { ContactBudgetGate } from './strategies/contact-budget.gate';
 import { AgentQueueRestController } from './agents/agent-queue.controller';
 import { AgentQueueGrpcController } from './agents/agent-queue.grpc';
@@ -108,6 +109,7 @@ export function createOrchestratorService(deps: OrchestratorServiceDependencies 
       OrchestratorPlanningMarks1763900011400,
       OrchestratorPlanningMarksKeyOrder1763900011500,
       OrchestratorPlannerBalanceSource1763900011600,
+      OrchestratorScheduleDueOrder1763900011700,
     ],
     module: (ctx) => {
       const config = loadPlannerConfig();

@@ -486,6 +486,55 @@ describe('calls, letters, visits and e-mail once, dispatched on the injected clo
     });
   });
 
+  it('goes on past a row it could not take up: a locked account does not hold back the rows due after it', async () => {
+    const emails = ['deudor-head-1@example.com', 'deudor-head-2@example.com'];
+    const accounts = [
+      await openAccount('head-1', 150_000_00, { email: emails[0], phone: '+573001120011' }),
+      await openAccount('head-2', 150_000_00, { email: emails[1], phone: '+573001120012' }),
+    ];
+    // Both D-3 e-mails fall due at 09:00; the dispatcher takes due rows in (due_at, id) order.
+    sut.clock.set(bogota('2026-03-09', 9));
+    const order = (
+      await q<{ account_id: string }>(
+        `SELECT account_id FROM contact_schedule WHERE account_id = ANY ($1) AND status = 'pending' ORDER BY due_at, id`,
+        [accounts],
+      )
+    ).map((r) => r.account_id);
+    expect(order).toHaveLength(2);
+    const mailsTo = (account: string) => mails().filter((m) => m.to.includes(emails[accounts.indexOf(account)]));
+
+    // The first one's account held by someone else: its claim gives up after the lock timeout.
+    const holder = sut.dataSource.createQueryRunner();
+    await holder.connect();
+    try {
+      await holder.startTransaction();
+      await holder.query(`SELECT 1 FROM planner_account WHERE tenant_id = $1 AND account_id = $2 FOR UPDATE`, [
+        sut.tenant,
+        order[0],
+      ]);
+      // One row a batch: the row left pending comes back at the head of every later batch.
+      await dispatcher({ dbTimeouts: { lockMs: 100, statementMs: 30_000 } }).run(1);
+    } finally {
+      await holder.rollbackTransaction();
+      await holder.release();
+    }
+    expect(mailsTo(order[1])).toHaveLength(1);
+    expect(mailsTo(order[0])).toHaveLength(0);
+
+    // The next run sends the one left behind; each debtor got one e-mail.
+    await dispatch();
+    expect(accounts.map((a) => mailsTo(a).length)).toEqual([1, 1]);
+    for (const accountId of accounts)
+      await deliver(sut, 'collections.ledger.v1.PaymentPosted', {
+        paymentId: `pay-${accountId}`,
+        accountId,
+        amount: COP(150_000_00),
+        balanceAfter: COP(0),
+        postedAt: sut.clock.now(),
+        reference: 'PSE',
+      });
+  });
+
   it('backs off on e-mail 4xx, WhatsApp 429/5xx and call 429/5xx, and sends each exactly once', async () => {
     const email = 'deudor-busy@flaky.test';
     const phone = '+573001120004';

@@ -108,20 +108,27 @@ export class DispatchDueContactsUseCase {
   /** Rows this instance is dispatching now: never reconciled under its feet. */
   private readonly inFlight = new Set<string>();
 
-  /** Due rows, oldest first, a batch at a time, until none is due. */
+  /**
+   * Due rows, oldest first, a batch at a time, until none is due. A row taken up once in the run
+   * and still pending and due (its claim failed, or it had no facts to decide on) is not taken up
+   * again in this run, and does not hold back the rows behind it: the next batch skips it.
+   */
   async run(batchSize = 100): Promise<DispatchSummary> {
     const summary = emptySummary();
     const seen = new Set<string>();
+    const leftPending = new Set<string>();
     for (;;) {
       const now = this.ctx.clock.now();
-      const held = [...((await this.deps.budgets?.heldBack(now, seen)) ?? [])];
+      const held = [...((await this.deps.budgets?.heldBack(now, seen)) ?? []), ...leftPending];
       const due = (await this.ctx.dataSource.query(
         `SELECT * FROM contact_schedule WHERE status = 'pending' AND due_at <= $1 AND NOT (id = ANY ($3::uuid[]))
           ORDER BY due_at, id LIMIT $2`,
         [now, batchSize, held],
       )) as ScheduleRow[];
+      if (due.length === 0) return summary;
       const fresh = due.filter((r) => !seen.has(r.id));
-      if (fresh.length === 0) return summary;
+      for (const row of due) if (seen.has(row.id)) leftPending.add(row.id);
+      if (fresh.length === 0) continue;
       for (const row of fresh) seen.add(row.id);
       // Each tenant's active strategies read once a batch, not twice a row (a strategy published
       // meanwhile applies from the next batch, a few seconds later at most). Read before any row's

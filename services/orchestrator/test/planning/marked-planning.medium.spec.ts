@@ -1,6 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { EventPayload, EventType, ledger, scoring } from '@collections/contracts';
-import { ConsumedEvent } from '@collections/messaging';
 import { SimulatedClock } from '@collections/platform';
 import { ServiceContext } from '@collections/runtime';
 import { ServiceUnderTest, startServiceUnderTest } from '@collections/testing';
@@ -9,6 +7,7 @@ import { plannerHandlers } from '../../src/planning/planner.consumer';
 import { PlannerRepository } from '../../src/planning/planner.repository';
 import { MarkedAccountsPlanningJob } from '../../src/planning/usecases/marked-accounts-planning';
 import { AgentQueueEscalation, PlanAccountUseCase } from '../../src/planning/usecases/plan-account.usecase';
+import { Fact, factConsumer, openedAccountFacts, scoredFact } from '../support/planner-facts';
 
 /** Tuesday 10 March 2026, 10:00 in Bogotá. */
 const NOW = new Date('2026-03-10T15:00:00Z');
@@ -31,62 +30,10 @@ const strategy = {
   stopConditions: ['payment'],
 };
 
-type Fact = { [T in EventType]: { type: T; key: string; payload: EventPayload<T> } }[EventType];
-
 /** One account's facts as the ledger and scoring publish them (three topics in all). */
 const facts = (accountId: string, debtorId: string): Fact[] => [
-  {
-    type: 'collections.ledger.v1.DebtorUpserted',
-    key: debtorId,
-    payload: { debtorId, timeZone: 'America/Bogota', language: 'es', country: 'CO', region: '', consentedChannels: [] },
-  },
-  {
-    type: 'collections.ledger.v1.AccountOpened',
-    key: accountId,
-    payload: {
-      accountId,
-      externalRef: `TC-${accountId}`,
-      product: ledger.Product.PRODUCT_CREDIT_CARD,
-      currency: 'COP',
-      creditLimitMinor: 500_000_00,
-      openedOn: '2025-06-01',
-      debtors: [{ debtorId, role: ledger.DebtorRole.DEBTOR_ROLE_PRIMARY }],
-      timeZone: 'America/Bogota',
-    },
-  },
-  {
-    type: 'collections.ledger.v1.StatementIssued',
-    key: accountId,
-    payload: {
-      accountId,
-      cycle: 1,
-      statementDate: '2026-02-20',
-      dueDate: '2026-03-12',
-      amountDue: COP(250_000_00),
-      minimumDue: COP(25_000_00),
-      hasReportedStatus: false,
-      reportedStatus: 0,
-    },
-  },
-  {
-    type: 'collections.scoring.v1.AccountScored',
-    key: accountId,
-    payload: {
-      accountId,
-      probabilityToPay: 0.4,
-      segment: scoring.Segment.SEGMENT_NEGOTIATE,
-      modelVersion: 'm1',
-      reasons: [],
-      scoredAt: NOW,
-      expectedRecovery: COP(100_000_00),
-      priority: 0.5,
-      balance: COP(200_000_00),
-      daysPastDue: -2,
-      segmentRule: 'test',
-      imputedFeatures: [],
-      modelArm: '',
-    },
-  },
+  ...openedAccountFacts(accountId, debtorId),
+  scoredFact(accountId, 200_000_00, NOW),
   {
     type: 'collections.ledger.v1.PaymentPosted',
     key: accountId,
@@ -147,20 +94,7 @@ describe('planning on a simulated clock: events mark accounts, the clock plans t
     const handlers = plannerHandlers(planner, repo);
     const job = new MarkedAccountsPlanningJob(ctx, planner, repo);
     job.onApplicationBootstrap();
-    const consume = async (tenantId: string, fact: Fact) => {
-      const event = {
-        ...fact,
-        id: randomUUID(),
-        source: '/collections/test',
-        time: clock.now(),
-        tenantId,
-        topic: '',
-        partition: 0,
-        offset: '0',
-      } as ConsumedEvent;
-      const handle = handlers[fact.type] as (e: ConsumedEvent, hc: unknown) => Promise<void>;
-      await sut.dataSource.transaction((tx) => handle(event, { tx, outbox: sut.context.backbone.outbox }));
-    };
+    const consume = factConsumer(sut, handlers, clock);
     // Two accounts a tenant; one tenant gets every account's facts in publication order, the other
     // in reverse (a score and a payment before the debtor, the account or its statement are known).
     for (const account of ['acct-1', 'acct-2']) {

@@ -1,11 +1,9 @@
-import { randomUUID } from 'node:crypto';
-import { EventPayload, EventType, ledger, scoring } from '@collections/contracts';
-import { ConsumedEvent } from '@collections/messaging';
 import { ServiceUnderTest, startServiceUnderTest } from '@collections/testing';
 import { createOrchestratorService } from '../../src/orchestrator.service';
 import { plannerHandlers } from '../../src/planning/planner.consumer';
 import { PlannerRepository } from '../../src/planning/planner.repository';
 import { AgentQueueEscalation, PlanAccountUseCase } from '../../src/planning/usecases/plan-account.usecase';
+import { Fact, factConsumer, openedAccountFacts, scoredFact } from '../support/planner-facts';
 
 /** Tuesday 10 March 2026, 10:00 in Bogotá; the statement falls due on Thursday. */
 const NOW = new Date('2026-03-10T15:00:00Z');
@@ -27,63 +25,7 @@ const strategy = {
   stopConditions: ['payment'],
 };
 
-type Fact = { [T in EventType]: { type: T; key: string; payload: EventPayload<T> } }[EventType];
-
-const opened = (accountId: string, debtorId: string): Fact[] => [
-  {
-    type: 'collections.ledger.v1.DebtorUpserted',
-    key: debtorId,
-    payload: { debtorId, timeZone: 'America/Bogota', language: 'es', country: 'CO', region: '', consentedChannels: [] },
-  },
-  {
-    type: 'collections.ledger.v1.AccountOpened',
-    key: accountId,
-    payload: {
-      accountId,
-      externalRef: `TC-${accountId}`,
-      product: ledger.Product.PRODUCT_CREDIT_CARD,
-      currency: 'COP',
-      creditLimitMinor: 500_000_00,
-      openedOn: '2025-06-01',
-      debtors: [{ debtorId, role: ledger.DebtorRole.DEBTOR_ROLE_PRIMARY }],
-      timeZone: 'America/Bogota',
-    },
-  },
-  {
-    type: 'collections.ledger.v1.StatementIssued',
-    key: accountId,
-    payload: {
-      accountId,
-      cycle: 1,
-      statementDate: '2026-02-20',
-      dueDate: '2026-03-12',
-      amountDue: COP(250_000_00),
-      minimumDue: COP(25_000_00),
-      hasReportedStatus: false,
-      reportedStatus: 0,
-    },
-  },
-];
-
-const scored = (accountId: string, balanceMinor: number): Fact => ({
-  type: 'collections.scoring.v1.AccountScored',
-  key: accountId,
-  payload: {
-    accountId,
-    probabilityToPay: 0.4,
-    segment: scoring.Segment.SEGMENT_NEGOTIATE,
-    modelVersion: 'm1',
-    reasons: [],
-    scoredAt: NOW,
-    expectedRecovery: COP(100_000_00),
-    priority: 0.5,
-    balance: COP(balanceMinor),
-    daysPastDue: -2,
-    segmentRule: 'test',
-    imputedFeatures: [],
-    modelArm: '',
-  },
-});
+const scored = (accountId: string, balanceMinor: number) => scoredFact(accountId, balanceMinor, NOW);
 
 /** The ledger's answer to a payment of the whole balance. */
 const paidOff = (accountId: string): Fact[] => [
@@ -136,20 +78,8 @@ describe("the planner's read model: the ledger's balance over scoring's copy (re
     );
     const repo = new PlannerRepository();
     const handlers = plannerHandlers(new PlanAccountUseCase(sut.context, repo, new AgentQueueEscalation()), repo);
-    consume = async (fact: Fact) => {
-      const event = {
-        ...fact,
-        id: randomUUID(),
-        source: '/collections/test',
-        time: sut.clock.now(),
-        tenantId: sut.tenant,
-        topic: '',
-        partition: 0,
-        offset: '0',
-      } as ConsumedEvent;
-      const handle = handlers[fact.type] as (e: ConsumedEvent, hc: unknown) => Promise<void>;
-      await sut.dataSource.transaction((tx) => handle(event, { tx, outbox: sut.context.backbone.outbox }));
-    };
+    const consumeAs = factConsumer(sut, handlers, sut.clock);
+    consume = (fact) => consumeAs(sut.tenant, fact);
   });
 
   afterAll(async () => {
@@ -174,7 +104,7 @@ describe("the planner's read model: the ledger's balance over scoring's copy (re
     ).map((r) => r.step_id);
 
   it('a score computed before a payment and consumed after it does not bring back the balance the payment cleared', async () => {
-    for (const fact of opened('acct-late', 'debtor-late')) await consume(fact);
+    for (const fact of openedAccountFacts('acct-late', 'debtor-late')) await consume(fact);
     await consume(scored('acct-late', 250_000_00));
     expect(await pending('acct-late')).toEqual(['d-2']);
 
@@ -190,7 +120,7 @@ describe("the planner's read model: the ledger's balance over scoring's copy (re
   });
 
   it("scoring's balance stands for the balance, score after score, until the ledger tells one", async () => {
-    for (const fact of opened('acct-scored', 'debtor-scored')) await consume(fact);
+    for (const fact of openedAccountFacts('acct-scored', 'debtor-scored')) await consume(fact);
     expect(await account('acct-scored')).toEqual({ balance: 250_000_00, known: false });
 
     await consume(scored('acct-scored', 200_000_00));

@@ -602,6 +602,10 @@ export async function measureDay(infra: { databaseUrl: string; kafkaBrokers: str
     const jobs = await moveDay(p, new Date(Date.parse(start) + 2 * 86_400_000).toISOString());
     const daySeconds = seconds(d0);
     const loadAfter = loadavg();
+    // The database against its buffer cache: past it, the day's reads go through the OS cache.
+    const { rows: pgFacts } = await p.pg.query(
+      `SELECT current_setting('shared_buffers') AS shared_buffers, pg_size_pretty(pg_database_size(current_database())) AS size`,
+    );
     const after = await tableCounts(p.pg);
     const rowsWritten = Object.fromEntries(
       Object.keys(after)
@@ -630,6 +634,7 @@ export async function measureDay(infra: { databaseUrl: string; kafkaBrokers: str
       rowsWritten,
       seeding: `${template} template accounts through the platform (${templateSeconds.toFixed(0)} s), every service's rows copied ×${copies} (${copySeconds.toFixed(0)} s)`,
       loadavg: { before: loadBefore, after: loadAfter },
+      postgres: { sharedBuffers: pgFacts[0].shared_buffers, databaseSize: pgFacts[0].size },
     });
   } finally {
     await p.stop();

@@ -55,8 +55,21 @@ import { importIntoLedger, startServiceProcesses } from './service-processes';
  * BENCH_DAY_ACCOUNTS=10000: 195.7 s, of which the orchestrator's dispatch run 149.1 s (1,700
  * decisions, contacts failing for want of a provider: none is configured), the ledger's
  * delinquency run 5.3 s + 30.9 s until its 400 DelinquencyChanged were consumed (scoring rescoring,
- * the orchestrator re-planning), the planning run 5.2 s; the rest under 2 s each. Not yet measured
- * at 1,000,000: the dispatch run, per contact, would take hours. The copy (replicate: column by
+ * the orchestrator re-planning), the planning run 5.2 s; the rest under 2 s each.
+ *
+ * The day for 1,000,000 accounts, measured 2026-12-02 (commit 99c3a70; load 7-9: the bench's own
+ * five services on 2 cores, with medium tests run beside it), KAFKA_BROKERS=127.0.0.1:9092
+ * BENCH_E2E_PARTS=day BENCH_DAY_ACCOUNTS=1000000: 5,386.5 s (89.8 min) against 6.9 s for the raw
+ * UPDATE of days past due. Seeding: 100 template accounts through the platform 34 s, copied x10,000
+ * in 314 s (an 8 GB database; PostgreSQL at its default shared_buffers of 128 MB). The day's jobs:
+ * the ledger's delinquency run 193.0 s + 652.1 s until its 40,000 DelinquencyChanged were consumed
+ * (scoring rescored them one at a time then; it takes a run of them at once since f011927);
+ * promises' plan run 0.04 s; the orchestrator's planning run 138.1 s, its marked accounts (the
+ * ~40,000 the delinquency events marked) 994.7 s, its dispatch run 3,392.1 s (170,000 decisions,
+ * 70,000 schedule rows; every contact fails for want of a provider: none is configured); reporting's
+ * forecast 13.9 s. The dispatch run then read each batch of 100 due rows by sorting every row due at
+ * the same instant (0.8 s a batch with 20,000 due): since f4dd0ef the batch is read off an index in
+ * (due_at, id) order. Neither change has been measured at 1,000,000 yet. The copy (replicate: column by
  * column, indexes built after it, two tables at a time) measured alone 2026-12-02 on the shared
  * machine: 100,000 accounts 27.7 s at load ~1 (one jsonb rewrite per row before: 659.9 s at load
  * 4-9), 1,000,000 accounts (31.8 M rows) 350 s at load 5.5-7.5; within the bench at 10,000 accounts

@@ -342,6 +342,23 @@ describe('calls, letters, visits and e-mail once, dispatched on the injected clo
       ...extra,
     });
 
+  /** Runs `work` while another connection holds the account's planner row locked. */
+  const whileLocked = async (accountId: string, work: () => Promise<unknown>) => {
+    const holder = sut.dataSource.createQueryRunner();
+    await holder.connect();
+    try {
+      await holder.startTransaction();
+      await holder.query(`SELECT 1 FROM planner_account WHERE tenant_id = $1 AND account_id = $2 FOR UPDATE`, [
+        sut.tenant,
+        accountId,
+      ]);
+      await work();
+    } finally {
+      await holder.rollbackTransaction();
+      await holder.release();
+    }
+  };
+
   /**
    * A dispatcher whose e-mail provider "dies" once the SMTP server has the message: the acceptance
    * is never recorded, and (without `keepsAbandoning`) neither is giving the submission up.
@@ -454,20 +471,8 @@ describe('calls, letters, visits and e-mail once, dispatched on the injected clo
     expect(mails().filter((m) => m.to.includes(email))).toHaveLength(1);
 
     // The account locked by someone else: recording waits no longer than the lock timeout.
-    const holder = sut.dataSource.createQueryRunner();
-    await holder.connect();
-    try {
-      await holder.startTransaction();
-      await holder.query(`SELECT 1 FROM planner_account WHERE tenant_id = $1 AND account_id = $2 FOR UPDATE`, [
-        sut.tenant,
-        accountId,
-      ]);
-      await scheduler.tick();
-      expect(await rowOf()).toMatchObject({ status: 'sending' });
-    } finally {
-      await holder.rollbackTransaction();
-      await holder.release();
-    }
+    await whileLocked(accountId, () => scheduler.tick());
+    expect(await rowOf()).toMatchObject({ status: 'sending' });
 
     // The next tick of the same process reconciles it: recorded sent, the message sent once.
     await scheduler.tick();
@@ -504,20 +509,8 @@ describe('calls, letters, visits and e-mail once, dispatched on the injected clo
     const mailsTo = (account: string) => mails().filter((m) => m.to.includes(emails[accounts.indexOf(account)]));
 
     // The first one's account held by someone else: its claim gives up after the lock timeout.
-    const holder = sut.dataSource.createQueryRunner();
-    await holder.connect();
-    try {
-      await holder.startTransaction();
-      await holder.query(`SELECT 1 FROM planner_account WHERE tenant_id = $1 AND account_id = $2 FOR UPDATE`, [
-        sut.tenant,
-        order[0],
-      ]);
-      // One row a batch: the row left pending comes back at the head of every later batch.
-      await dispatcher({ dbTimeouts: { lockMs: 100, statementMs: 30_000 } }).run(1);
-    } finally {
-      await holder.rollbackTransaction();
-      await holder.release();
-    }
+    // One row a batch: the row left pending comes back at the head of every later batch.
+    await whileLocked(order[0], () => dispatcher({ dbTimeouts: { lockMs: 100, statementMs: 30_000 } }).run(1));
     expect(mailsTo(order[1])).toHaveLength(1);
     expect(mailsTo(order[0])).toHaveLength(0);
 

@@ -84,7 +84,6 @@ export class ScoresRepository {
 
   /** `lockAccount` for many accounts of a tenant, in one order (sorted), so two batches never wait on each other in a cycle. */
   async lockAccounts(tx: EntityManager, tenantId: string, accountIds: readonly string[]): Promise<void> {
-    if (accountIds.length === 1) return this.lockAccount(tx, tenantId, accountIds[0]);
     await tx.query(
       `SELECT count(pg_advisory_xact_lock(hashtext($1), hashtext(a)))
          FROM (SELECT a FROM unnest($2::text[]) AS a ORDER BY hashtext(a), a) k`,

@@ -39,6 +39,7 @@ import { PromisesRepository } from './promises/promises.repository';
 import { PromisesRelapseRisk1763900007210 } from './migrations/1763900007210-promises-relapse-risk';
 import { PromisesPlanPaymentByPlan1763900010600 } from './migrations/1763900010600-promises-plan-payment-by-plan';
 import { PromisesPlanRevision1763900010610 } from './migrations/1763900010610-promises-plan-revision';
+import { PromisesPaymentLinkRates1763900011800 } from './migrations/1763900011800-promises-payment-link-rates';
 import { RelapseRisksRepository } from './relapse/relapse-risks.repository';
 import { AccountScorer, GrpcAccountScorer } from './relapse/scoring-port';
 import { AssessRelapseRiskUseCase } from './relapse/usecases/assess-relapse-risk.usecase';
@@ -125,6 +126,7 @@ export function createPromisesService(deps: PromisesServiceDependencies = {}): S
       PromisesRelapseRisk1763900007210,
       PromisesPlanPaymentByPlan1763900010600,
       PromisesPlanRevision1763900010610,
+      PromisesPaymentLinkRates1763900011800,
     ],
     module: (ctx) => {
       const config = loadPromisesConfig();

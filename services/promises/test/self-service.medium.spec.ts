@@ -4,11 +4,20 @@ import { PaymentLinkSigner, grpcClient, metadataFromPrincipalHeaders } from '@co
 import { ServiceUnderTest, startServiceUnderTest } from '@collections/testing';
 import { ledgerService } from '@collections/ledger';
 import { createPromisesService } from '../src/promises.service';
+import { GetOffersUseCase } from '../src/negotiation/usecases/get-offers.usecase';
+import { CreatePlanUseCase } from '../src/plans/usecases/create-plan.usecase';
+import { CreateSettlementUseCase } from '../src/settlements/usecases/create-settlement.usecase';
+import { SelfServiceSettings, SelfServiceUseCase } from '../src/self-service/usecases/self-service.usecase';
 import { GrpcSettlementLedger } from '../src/settlements/ledger-port';
 
 const USD = (amountMinor: number) => ({ amountMinor, currency: 'USD' });
 const SECRET = 'the-payment-link-secret-shared-with-the-orchestrator';
 const DAY = 86_400_000;
+const SELF_SERVICE: SelfServiceSettings = {
+  secret: SECRET,
+  perToken: { limit: 4, windowMs: 60_000 },
+  perClient: { limit: 10, windowMs: 60_000 },
+};
 
 /** The payment-link landing API as the debtor's browser uses it: no API key, only the link's token. */
 describe('self-service payment-link landing API (real ledger, real PostgreSQL)', () => {
@@ -31,11 +40,7 @@ describe('self-service payment-link landing API (real ledger, real PostgreSQL)',
           postDiscount: (...args) => ledgerPort.postDiscount(...args),
           close: () => undefined,
         },
-        selfService: {
-          secret: SECRET,
-          perToken: { limit: 4, windowMs: 60_000 },
-          perClient: { limit: 10, windowMs: 60_000 },
-        },
+        selfService: SELF_SERVICE,
       }),
     );
     ledgerPort = new GrpcSettlementLedger(ledgerSut.app.grpcAddress, `${sut.tenant}:${ledgerSut.apiKey}`);
@@ -226,5 +231,54 @@ describe('self-service payment-link landing API (real ledger, real PostgreSQL)',
 
     sut.clock.advance(60_000);
     expect((await get(links[0])).status).toBe(200);
+  });
+
+  it('counts a link and an address across replicas: a second instance grants no extra requests', async () => {
+    // Another replica of the service: its own objects, the same database.
+    const nest = sut.app.app;
+    const replica = new SelfServiceUseCase(
+      sut.context,
+      SELF_SERVICE,
+      nest.get(GetOffersUseCase),
+      nest.get(CreatePlanUseCase),
+      nest.get(CreateSettlementUseCase),
+    );
+    const [first, second] = await Promise.all([newAccount(10_000), newAccount(20_000)]);
+    const viaReplica = (token: string, clientAddress: string) =>
+      replica.view({ token, clientAddress }).then(
+        () => 'ok',
+        (err: { code?: string }) => err.code,
+      );
+    // Two requests through the HTTP instance, two through the replica: the link's four.
+    const link = linkFor(first);
+    for (let i = 0; i < 2; i++) expect((await get(link)).status).toBe(200);
+    expect(await viaReplica(link, '203.0.113.7')).toBe('ok');
+    expect(await viaReplica(link, '203.0.113.8')).toBe('ok');
+    expect(await viaReplica(link, '203.0.113.9')).toBe('RATE_LIMITED');
+    expect((await get(link)).status).toBe(429);
+
+    // Twelve at once from one address over both replicas, on a fresh link: exactly four served.
+    sut.clock.advance(61_000);
+    const fresh = linkFor(second);
+    const answers = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        i % 2 === 0 ? get(fresh).then((r) => (r.status === 200 ? 'ok' : String(r.status))) : viaReplica(fresh, '::1'),
+      ),
+    );
+    expect(answers.filter((a) => a === 'ok')).toHaveLength(4);
+    // The other eight refused, whichever instance they reached (HTTP 429, or the use case's RATE_LIMITED).
+    expect(answers.filter((a) => a === '429' || a === 'RATE_LIMITED')).toHaveLength(8);
+
+    // What is kept: digests, never a token or an address.
+    const keys = (await sut.dataSource.query(`SELECT rate_key, tenant_id FROM promises.payment_link_rate_window`)) as {
+      rate_key: string;
+      tenant_id: string | null;
+    }[];
+    expect(keys.length).toBeGreaterThan(0);
+    for (const { rate_key: key } of keys) {
+      expect(key).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      expect([link, fresh, '::1', '203.0.113.7'].some((raw) => key.includes(raw))).toBe(false);
+    }
+    expect(keys.filter((k) => k.tenant_id === sut.tenant).length).toBeGreaterThanOrEqual(2);
   });
 });

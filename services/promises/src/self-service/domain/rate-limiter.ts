@@ -6,41 +6,26 @@ export interface RateLimit {
 
 export type RateDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number };
 
+/** A key's current fixed window: when it started and the requests counted in it, this one included. */
+export interface RateWindow {
+  startMs: number;
+  hits: number;
+}
+
 /**
- * Fixed-window request counting per key (a payment-link token, a client address), on the
- * caller's clock. Kept in memory: each instance counts its own requests.
+ * The fixed window a request at `nowMs` falls in, given the key's window before it (none: its
+ * first request): the same window one hit further, or a new one starting now once the old ended.
  */
-export class RateLimiter {
-  private readonly windows = new Map<string, { start: number; count: number }>();
+export function nextWindow(rate: RateLimit, before: RateWindow | undefined, nowMs: number): RateWindow {
+  if (!before || nowMs >= before.startMs + rate.windowMs) return { startMs: nowMs, hits: 1 };
+  return { startMs: before.startMs, hits: before.hits + 1 };
+}
 
-  constructor(
-    private readonly rate: RateLimit,
-    private readonly maxKeys = 100_000,
-  ) {}
-
-  take(key: string, nowMs: number): RateDecision {
-    let w = this.windows.get(key);
-    if (!w || nowMs >= w.start + this.rate.windowMs) {
-      if (!w && this.windows.size >= this.maxKeys) this.prune(nowMs);
-      w = { start: nowMs, count: 0 };
-      this.windows.set(key, w);
-    }
-    if (w.count >= this.rate.limit) {
-      return {
-        allowed: false,
-        retryAfterSeconds: Math.max(1, Math.ceil((w.start + this.rate.windowMs - nowMs) / 1000)),
-      };
-    }
-    w.count++;
-    return { allowed: true };
-  }
-
-  /** Forgets windows that ended; if none did, the oldest, so memory stays bounded. */
-  private prune(nowMs: number): void {
-    for (const [key, w] of this.windows) if (nowMs >= w.start + this.rate.windowMs) this.windows.delete(key);
-    if (this.windows.size >= this.maxKeys) {
-      const oldest = this.windows.keys().next().value;
-      if (oldest !== undefined) this.windows.delete(oldest);
-    }
-  }
+/** Allowed while the window has counted at most `limit` requests; otherwise how long until it ends. */
+export function rateDecision(rate: RateLimit, window: RateWindow, nowMs: number): RateDecision {
+  if (window.hits <= rate.limit) return { allowed: true };
+  return {
+    allowed: false,
+    retryAfterSeconds: Math.max(1, Math.ceil((window.startMs + rate.windowMs - nowMs) / 1000)),
+  };
 }

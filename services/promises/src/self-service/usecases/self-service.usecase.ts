@@ -1,11 +1,11 @@
-import { createHash } from 'node:crypto';
 import { promises } from '@collections/contracts';
 import { AppError, PaymentLinkSigner } from '@collections/platform';
 import { ServiceContext } from '@collections/runtime';
 import { GetOffersUseCase } from '../../negotiation/usecases/get-offers.usecase';
 import { CreatePlanUseCase } from '../../plans/usecases/create-plan.usecase';
 import { CreateSettlementUseCase } from '../../settlements/usecases/create-settlement.usecase';
-import { RateLimit, RateLimiter } from '../domain/rate-limiter';
+import { RateLimit, rateDecision } from '../domain/rate-limiter';
+import { RateWindowsRepository } from '../rate-windows.repository';
 
 export interface SelfServiceSettings {
   /** PAYMENT_LINK_SECRET, shared with the orchestrator that issues the links; without it self-service is off. */
@@ -21,33 +21,34 @@ export interface SelfServiceCaller {
 }
 
 const SETTLEMENT = 'settlement';
+/** Requests (of this instance) between two sweeps of the rate windows that ended. */
+const SWEEP_EVERY = 1_000;
 const planOfferId = (instalments: number) => `plan-${instalments}`;
 
 /**
  * The debtor's side of a payment link: their balance and the offers self-service may grant, and
  * accepting one, for exactly the tenant and account the link was signed for. Rate limited per
- * client address (before the token is even read, so guessing tokens is slow) and per token.
+ * client address (before the token is even read, so guessing tokens is slow) and per token, in
+ * windows every replica shares (PostgreSQL), so more replicas do not mean more requests.
  */
 export class SelfServiceUseCase {
   private readonly signer?: PaymentLinkSigner;
-  private readonly perToken: RateLimiter;
-  private readonly perClient: RateLimiter;
+  private readonly windows = new RateWindowsRepository();
+  private hitsSinceSweep = 0;
 
   constructor(
     private readonly ctx: ServiceContext,
-    settings: SelfServiceSettings,
+    private readonly settings: SelfServiceSettings,
     private readonly offers: GetOffersUseCase,
     private readonly plans: CreatePlanUseCase,
     private readonly settlements: CreateSettlementUseCase,
   ) {
     // The base URL is the orchestrator's business; here links are only verified.
     this.signer = settings.secret ? new PaymentLinkSigner(settings.secret, '') : undefined;
-    this.perToken = new RateLimiter(settings.perToken);
-    this.perClient = new RateLimiter(settings.perClient);
   }
 
   async view(caller: SelfServiceCaller): Promise<promises.SelfServiceView> {
-    const link = this.admit(caller);
+    const link = await this.admit(caller);
     const menu = await this.menu(link.tenantId, link.accountId);
     return {
       accountId: link.accountId,
@@ -66,7 +67,7 @@ export class SelfServiceUseCase {
     caller: SelfServiceCaller,
     request: promises.AcceptSelfServiceOfferRequest,
   ): Promise<promises.AcceptSelfServiceOfferResponse> {
-    const link = this.admit(caller);
+    const link = await this.admit(caller);
     if (!request.offerId) throw AppError.invalid('offer_id is required', { field: 'offer_id' });
     if (!request.idempotencyKey) throw AppError.invalid('idempotency_key is required', { field: 'idempotency_key' });
     const { tenantId, accountId } = link;
@@ -114,10 +115,10 @@ export class SelfServiceUseCase {
   }
 
   /** The link's tenant and account, once the client and the token are within their rates and the token holds. */
-  private admit(caller: SelfServiceCaller): { tenantId: string; accountId: string; expiresAt: Date } {
+  private async admit(caller: SelfServiceCaller): Promise<{ tenantId: string; accountId: string; expiresAt: Date }> {
     if (!this.signer) throw AppError.unavailable('self-service payment links are not configured on this service');
     const now = this.ctx.clock.now();
-    this.limit(this.perClient, `client:${caller.clientAddress}`, now, 'from this address');
+    await this.limit(this.settings.perClient, `client:${caller.clientAddress}`, null, now, 'from this address');
     if (!caller.token) throw AppError.unauthenticated('missing payment-link token (x-payment-link-token)');
     const verified = this.signer.verify(caller.token, now);
     if (!verified.valid) {
@@ -130,14 +131,20 @@ export class SelfServiceUseCase {
           throw AppError.unauthenticated('this payment link is malformed');
       }
     }
-    // The digest, not the token, is the key: the map never holds a credential.
-    const digest = createHash('sha256').update(caller.token).digest('base64url');
-    this.limit(this.perToken, `token:${digest}`, now, 'for this payment link');
+    await this.limit(this.settings.perToken, `token:${caller.token}`, verified.tenantId, now, 'for this payment link');
     return { tenantId: verified.tenantId, accountId: verified.accountId, expiresAt: verified.expiresAt };
   }
 
-  private limit(limiter: RateLimiter, key: string, now: Date, scope: string): void {
-    const decision = limiter.take(key, now.getTime());
+  private async limit(rate: RateLimit, key: string, tenantId: string | null, now: Date, scope: string): Promise<void> {
+    const db = this.ctx.dataSource.manager;
+    const window = await this.windows.hit(db, key, tenantId, rate, now);
+    if (++this.hitsSinceSweep >= SWEEP_EVERY) {
+      this.hitsSinceSweep = 0;
+      const longest = Math.max(this.settings.perClient.windowMs, this.settings.perToken.windowMs);
+      const swept = await this.windows.sweep(db, new Date(now.getTime() - longest));
+      this.ctx.logger.debug({ swept }, 'self-service rate windows that ended were swept');
+    }
+    const decision = rateDecision(rate, window, now.getTime());
     if (!decision.allowed) {
       throw AppError.rateLimited(`too many requests ${scope}; retry in ${decision.retryAfterSeconds} s`, {
         retryAfterSeconds: decision.retryAfterSeconds,

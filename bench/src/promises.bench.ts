@@ -52,6 +52,12 @@ class Observer {
   private consumer?: Consumer;
   readonly sentAt = new Map<string, number>();
   readonly latencies: number[] = [];
+  /**
+   * Where each latency went, from the PromiseKept's own stamps: `handled` until the service made
+   * the event (its ce_time), `relayed` from then until the relay produced it (the record's
+   * timestamp), `delivered` from then until it arrived here.
+   */
+  readonly parts = { handled: [] as number[], relayed: [] as number[], delivered: [] as number[] };
   seen = 0;
 
   constructor(
@@ -74,6 +80,13 @@ class Observer {
           if (sent === undefined) continue;
           this.sentAt.delete(kept.promiseId);
           this.latencies.push(now - sent);
+          const made = Date.parse(m.headers?.ce_time?.toString() ?? '');
+          const produced = Number(m.timestamp);
+          if (Number.isFinite(made) && Number.isFinite(produced)) {
+            this.parts.handled.push(made - sent);
+            this.parts.relayed.push(produced - made);
+            this.parts.delivered.push(now - produced);
+          }
           this.seen++;
         }
       },
@@ -83,6 +96,7 @@ class Observer {
   reset(): void {
     this.seen = 0;
     this.latencies.length = 0;
+    for (const list of Object.values(this.parts)) list.length = 0;
   }
 
   async waitFor(count: number, message: string): Promise<void> {
@@ -175,6 +189,7 @@ function cpuMs(pid: number | undefined): number {
 interface Figures {
   throughput: number;
   latencies: number[];
+  parts: Record<keyof Observer['parts'], number[]>;
 }
 
 type Run = 'warm-up' | 'throughput' | 'latency';
@@ -234,7 +249,25 @@ async function measure(
     await produce(batch);
   }
   await observer.waitFor(sent, `${name}: paced PromiseKept`);
-  return { throughput, rate: paced, latencies: [...observer.latencies].sort((a, b) => a - b) };
+  const sorted = (list: number[]) => [...list].sort((a, b) => a - b);
+  return {
+    throughput,
+    rate: paced,
+    latencies: sorted(observer.latencies),
+    parts: {
+      handled: sorted(observer.parts.handled),
+      relayed: sorted(observer.parts.relayed),
+      delivered: sorted(observer.parts.delivered),
+    },
+  };
+}
+
+function partsAt(parts: Figures['parts'], p: number): Record<keyof Figures['parts'], number> {
+  return {
+    handled: percentile(parts.handled, p),
+    relayed: percentile(parts.relayed, p),
+    delivered: percentile(parts.delivered, p),
+  };
 }
 
 async function main(): Promise<void> {
@@ -385,6 +418,9 @@ async function main(): Promise<void> {
         baselineValue: percentile(raw.latencies, p),
         ...(p === 99 ? { target: 200 } : {}),
         samples: ours.latencies.length,
+        // the same percentile of each part (not additive): payment to event made, made to produced, produced to here
+        parts: partsAt(ours.parts, p),
+        baselineParts: partsAt(raw.parts, p),
       });
     }
   } catch (err) {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Client } from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
+import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { UciImporter, ledgerService } from '@collections/ledger';
 import { provideInfrastructure, startServiceUnderTest } from '@collections/testing';
 import { progress, report } from './report';
@@ -15,6 +15,11 @@ import { progress, report } from './report';
  * imported through the ledger's importer (job, parsing, journal, statements, balances,
  * delinquency, outbox events, quarantine) into a fresh database; in the same run the same file
  * COPYed raw (pg-copy-streams, CSV) into a bare table. Figures are input lines per second.
+ *
+ * A second line compares table rows: every row the import wrote (debtors, accounts, links,
+ * statements, journal entries and lines, outbox events, the job's own rows) is COPYed out to files
+ * after it (not timed), then COPYed from those files into bare tables of the same columns (no
+ * index, key or constraint): what the database does to store exactly those rows, and nothing else.
  */
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
 const CHUNK = Number(process.env.BENCH_CHUNK ?? 5_000);
@@ -60,6 +65,40 @@ async function writeFile(path: string, n: number): Promise<void> {
   }
   out.end(buffer);
   await once(out, 'finish');
+}
+
+/**
+ * Copies every ledger-schema row out to a file per table (not timed), then times COPYing them into
+ * bare tables with the same columns. Returns the rows per table and the seconds of the timed part.
+ */
+async function rawCopyOfWrittenRows(
+  admin: Client,
+  dir: string,
+): Promise<{ rows: Record<string, number>; seconds: number }> {
+  const tables = (
+    await admin.query(
+      `SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = 'ledger' AND c.relkind = 'r' AND c.relname <> 'migrations' ORDER BY 1`,
+    )
+  ).rows as { name: string }[];
+  const rows: Record<string, number> = {};
+  progress(`copying the rows the import wrote out of ${tables.length} tables`);
+  for (const { name } of tables) {
+    const [{ n }] = (await admin.query(`SELECT count(*)::int AS n FROM ledger.${name}`)).rows as { n: number }[];
+    if (n === 0) continue;
+    rows[name] = n;
+    await pipeline(admin.query(copyTo(`COPY ledger.${name} TO STDOUT`)), createWriteStream(join(dir, `${name}.tsv`)));
+    await admin.query(`CREATE TABLE public.bare_${name} (LIKE ledger.${name})`);
+  }
+  progress(`raw COPY of those ${Object.values(rows).reduce((a, b) => a + b, 0)} rows into bare tables`);
+  const start = process.hrtime.bigint();
+  for (const name of Object.keys(rows)) {
+    await pipeline(
+      createReadStream(join(dir, `${name}.tsv`)),
+      admin.query(copyFrom(`COPY public.bare_${name} FROM STDIN`)),
+    );
+  }
+  return { rows, seconds: Number(process.hrtime.bigint() - start) / 1e9 };
 }
 
 async function main(): Promise<void> {
@@ -116,6 +155,7 @@ async function main(): Promise<void> {
     // Table rows the import wrote: account, debtor and link per line, then the rest.
     const written = 3 * ROWS + counts.statements + counts.entries + counts.lines + counts.events;
     const rawRate = rawRows / rawSeconds;
+    const sameRows = await rawCopyOfWrittenRows(admin, dir);
     report({
       bench: 'ledger-import',
       metric: 'throughput_ratio',
@@ -129,6 +169,18 @@ async function main(): Promise<void> {
       rawSeconds: Number(rawSeconds.toFixed(1)),
       ...counts,
       ledgerTableRowsPerS: Math.round(written / seconds),
+    });
+    const importedRows = Object.values(sameRows.rows).reduce((a, b) => a + b, 0);
+    report({
+      bench: 'ledger-import',
+      metric: 'table_rows_ratio',
+      value: Math.round(importedRows / seconds),
+      unit: 'table rows/s written by the import',
+      baseline: 'raw COPY of the same table rows into bare tables (no index, key or constraint), same server, same run',
+      baselineValue: Math.round(importedRows / sameRows.seconds),
+      ledgerSeconds: Number(seconds.toFixed(1)),
+      rawSeconds: Number(sameRows.seconds.toFixed(1)),
+      tables: sameRows.rows,
     });
   } finally {
     await admin.end();

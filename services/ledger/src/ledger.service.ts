@@ -35,6 +35,7 @@ import { ResolveItemUseCase } from './reconciliation/usecases/resolve-item.useca
 import { LedgerLifecycle1763900004000 } from './migrations/1763900004000-ledger-lifecycle';
 import { LedgerReconCandidateIndexes1763900008610 } from './migrations/1763900008610-ledger-recon-candidate-indexes';
 import { LedgerAccountFillfactor1763900009800 } from './migrations/1763900009800-ledger-account-fillfactor';
+import { LedgerJournalSetChecks1763900011900 } from './migrations/1763900011900-ledger-journal-set-checks';
 
 /** Development default only: production sets LEDGER_PII_KEY (the boot log says which is used). */
 const DEV_PII_KEY = 'collections-dev-only-pii-key';
@@ -49,6 +50,7 @@ export const ledgerService: ServiceDefinition = {
     LedgerLifecycle1763900004000,
     LedgerReconCandidateIndexes1763900008610,
     LedgerAccountFillfactor1763900009800,
+    LedgerJournalSetChecks1763900011900,
   ],
   module: (ctx) => {
     const config = loadConfig({

@@ -1,6 +1,7 @@
-import { ledger, scoring } from '@collections/contracts';
+import { ledger } from '@collections/contracts';
 import { ServiceUnderTest } from '@collections/testing';
 import { deliver } from './events';
+import { openedAccountFacts, scoredFact } from './planner-facts';
 
 /** A test debtor's contact points: each verified, none with a recorded consent (Colombia asks for none). */
 export interface TestContactPoints {
@@ -8,8 +9,6 @@ export interface TestContactPoints {
   phone?: string;
   postal?: string;
 }
-
-const COP = (amountMinor: number) => ({ amountMinor, currency: 'COP' });
 
 /**
  * Debtor `debtor-<n>` (Colombian, America/Bogota, Spanish) with card account `acct-<n>` in COP,
@@ -44,46 +43,15 @@ export async function openColombianAccount(
     region: '',
   });
   sut.clock.set(new Date('2026-03-02T15:00:00Z'));
-  await deliver(
-    sut,
-    'collections.ledger.v1.DebtorUpserted',
-    { debtorId, timeZone: 'America/Bogota', language: 'es', country: 'CO', region: '', consentedChannels: [] },
-    debtorId,
-  );
-  await deliver(sut, 'collections.ledger.v1.AccountOpened', {
-    accountId,
-    externalRef: `TC-${n}`,
-    product: ledger.Product.PRODUCT_CREDIT_CARD,
-    currency: 'COP',
-    creditLimitMinor: 500_000_00,
-    openedOn: '2025-06-01',
-    debtors: [{ debtorId, role: ledger.DebtorRole.DEBTOR_ROLE_PRIMARY }],
-    timeZone: 'America/Bogota',
-  });
-  await deliver(sut, 'collections.ledger.v1.StatementIssued', {
-    accountId,
-    cycle: 9,
-    statementDate: '2026-02-20',
-    dueDate: account.dueDate,
-    amountDue: COP(account.balanceMinor),
-    minimumDue: COP(25_000_00),
-    hasReportedStatus: false,
-    reportedStatus: 0,
-  });
-  await deliver(sut, 'collections.scoring.v1.AccountScored', {
-    accountId,
-    probabilityToPay: 0.4,
-    segment: scoring.Segment.SEGMENT_NEGOTIATE,
-    modelVersion: 'm1',
-    reasons: [],
-    scoredAt: sut.clock.now(),
-    expectedRecovery: COP(100_000_00),
-    priority: 0.5,
-    balance: COP(account.balanceMinor),
-    daysPastDue: -10,
-    segmentRule: 'test',
-    imputedFeatures: [],
-    modelArm: '',
-  });
+  const facts = [
+    ...openedAccountFacts(accountId, debtorId, {
+      externalRef: `TC-${n}`,
+      cycle: 9,
+      dueDate: account.dueDate,
+      amountDueMinor: account.balanceMinor,
+    }),
+    scoredFact(accountId, account.balanceMinor, sut.clock.now(), -10),
+  ];
+  for (const fact of facts) await deliver(sut, fact.type, fact.payload as never, fact.key);
   return accountId;
 }

@@ -9,11 +9,28 @@ export type Fact = { [T in EventType]: { type: T; key: string; payload: EventPay
 
 const COP = (amountMinor: number) => ({ amountMinor, currency: 'COP' });
 
+/** The opened account's statement, and its CRM reference. */
+export interface OpenedAccountOptions {
+  externalRef?: string;
+  cycle?: number;
+  dueDate?: string;
+  amountDueMinor?: number;
+}
+
 /**
  * What the ledger publishes when a Colombian debtor's card account opens: the debtor, the
- * account, and its statement of 250,000 COP due on Thursday 12 March 2026.
+ * account, and its statement (by default cycle 1, 250,000 COP due on Thursday 12 March 2026).
  */
-export const openedAccountFacts = (accountId: string, debtorId: string): Fact[] => [
+export const openedAccountFacts = (
+  accountId: string,
+  debtorId: string,
+  {
+    externalRef = `TC-${accountId}`,
+    cycle = 1,
+    dueDate = '2026-03-12',
+    amountDueMinor = 250_000_00,
+  }: OpenedAccountOptions = {},
+): Fact[] => [
   {
     type: 'collections.ledger.v1.DebtorUpserted',
     key: debtorId,
@@ -24,7 +41,7 @@ export const openedAccountFacts = (accountId: string, debtorId: string): Fact[] 
     key: accountId,
     payload: {
       accountId,
-      externalRef: `TC-${accountId}`,
+      externalRef,
       product: ledger.Product.PRODUCT_CREDIT_CARD,
       currency: 'COP',
       creditLimitMinor: 500_000_00,
@@ -38,10 +55,10 @@ export const openedAccountFacts = (accountId: string, debtorId: string): Fact[] 
     key: accountId,
     payload: {
       accountId,
-      cycle: 1,
+      cycle,
       statementDate: '2026-02-20',
-      dueDate: '2026-03-12',
-      amountDue: COP(250_000_00),
+      dueDate,
+      amountDue: COP(amountDueMinor),
       minimumDue: COP(25_000_00),
       hasReportedStatus: false,
       reportedStatus: 0,
@@ -50,7 +67,7 @@ export const openedAccountFacts = (accountId: string, debtorId: string): Fact[] 
 ];
 
 /** Scoring's AccountScored for the account: "negotiate", carrying scoring's copy of the balance. */
-export const scoredFact = (accountId: string, balanceMinor: number, scoredAt: Date): Fact => ({
+export const scoredFact = (accountId: string, balanceMinor: number, scoredAt: Date, daysPastDue = -2): Fact => ({
   type: 'collections.scoring.v1.AccountScored',
   key: accountId,
   payload: {
@@ -63,7 +80,7 @@ export const scoredFact = (accountId: string, balanceMinor: number, scoredAt: Da
     expectedRecovery: COP(100_000_00),
     priority: 0.5,
     balance: COP(balanceMinor),
-    daysPastDue: -2,
+    daysPastDue,
     segmentRule: 'test',
     imputedFeatures: [],
     modelArm: '',

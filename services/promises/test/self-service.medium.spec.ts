@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import fc from 'fast-check';
 import { ledger, promises } from '@collections/contracts';
 import { PaymentLinkSigner, grpcClient, metadataFromPrincipalHeaders } from '@collections/platform';
 import { ServiceUnderTest, startServiceUnderTest } from '@collections/testing';
@@ -8,6 +9,8 @@ import { GetOffersUseCase } from '../src/negotiation/usecases/get-offers.usecase
 import { CreatePlanUseCase } from '../src/plans/usecases/create-plan.usecase';
 import { CreateSettlementUseCase } from '../src/settlements/usecases/create-settlement.usecase';
 import { SelfServiceSettings, SelfServiceUseCase } from '../src/self-service/usecases/self-service.usecase';
+import { rateDecision } from '../src/self-service/domain/rate-limiter';
+import { RateWindowsRepository } from '../src/self-service/rate-windows.repository';
 import { GrpcSettlementLedger } from '../src/settlements/ledger-port';
 
 const USD = (amountMinor: number) => ({ amountMinor, currency: 'USD' });
@@ -280,5 +283,38 @@ describe('self-service payment-link landing API (real ledger, real PostgreSQL)',
       expect([link, fresh, '::1', '203.0.113.7'].some((raw) => key.includes(raw))).toBe(false);
     }
     expect(keys.filter((k) => k.tenant_id === sut.tenant).length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('never serves more than the limit in a window, and refuses only once the limit was served', async () => {
+    const windows = new RateWindowsRepository();
+    const t0 = sut.clock.now().getTime();
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 5 }),
+        fc.integer({ min: 1_000, max: 10_000 }),
+        fc.array(fc.integer({ min: 0, max: 30_000 }), { maxLength: 40 }),
+        async (limit, windowMs, raw) => {
+          const rate = { limit, windowMs };
+          const key = `property:${randomUUID()}`;
+          const servedIn = new Map<number, number>();
+          for (const offset of [...raw].sort((x, y) => x - y)) {
+            const now = t0 + offset;
+            const window = await windows.hit(sut.dataSource.manager, key, sut.tenant, rate, new Date(now));
+            const decision = rateDecision(rate, window, now);
+            const served = servedIn.get(window.startMs) ?? 0;
+            if (decision.allowed) servedIn.set(window.startMs, served + 1);
+            else {
+              expect(served).toBe(limit);
+              expect(decision.retryAfterSeconds).toBeGreaterThanOrEqual(1);
+              expect(decision.retryAfterSeconds).toBeLessThanOrEqual(Math.ceil(windowMs / 1000));
+            }
+            expect(now - window.startMs).toBeGreaterThanOrEqual(0);
+            expect(now - window.startMs).toBeLessThan(windowMs);
+          }
+          for (const served of servedIn.values()) expect(served).toBeLessThanOrEqual(limit);
+        },
+      ),
+      { numRuns: 30 },
+    );
   });
 });

@@ -10,8 +10,9 @@ import { RateLimit, RateWindow } from './domain/rate-limiter';
  */
 export class RateWindowsRepository {
   /**
-   * Counts one request against `key` at `now` (the window moves on once `rate.windowMs` passed
-   * since it started; see `nextWindow`, which this is in SQL) and returns the window as it stands.
+   * Counts one request against `key` at `now` and returns the window as it stands: the key's first
+   * request, or one `rate.windowMs` or more after its window started, opens a new window at `now`
+   * with one hit; any other adds a hit to the current window.
    */
   async hit(db: EntityManager, key: string, tenantId: string | null, rate: RateLimit, now: Date): Promise<RateWindow> {
     const [row] = (await db.query(

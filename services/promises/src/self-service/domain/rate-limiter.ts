@@ -12,15 +12,6 @@ export interface RateWindow {
   hits: number;
 }
 
-/**
- * The fixed window a request at `nowMs` falls in, given the key's window before it (none: its
- * first request): the same window one hit further, or a new one starting now once the old ended.
- */
-export function nextWindow(rate: RateLimit, before: RateWindow | undefined, nowMs: number): RateWindow {
-  if (!before || nowMs >= before.startMs + rate.windowMs) return { startMs: nowMs, hits: 1 };
-  return { startMs: before.startMs, hits: before.hits + 1 };
-}
-
 /** Allowed while the window has counted at most `limit` requests; otherwise how long until it ends. */
 export function rateDecision(rate: RateLimit, window: RateWindow, nowMs: number): RateDecision {
   if (window.hits <= rate.limit) return { allowed: true };

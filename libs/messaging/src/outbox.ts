@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { EntityManager, EntitySubscriberInterface, TransactionCommitEvent } from 'typeorm';
-import { EventPayload, EventType, encodePayload, payloadEncoder, topicOf } from '@collections/contracts';
+import { EventPayload, EventType, payloadEncoder, topicOf } from '@collections/contracts';
 import { CONTENT_TYPE, Header, Headers, SPEC_VERSION, buildHeaders } from './envelope';
+import { arrayOf } from '@collections/platform';
 import { assertIdentifier } from './schema';
 
 export interface NewEvent<T extends EventType> {
@@ -74,17 +75,35 @@ export class Outbox {
   /**
    * The events as lines of COPY FROM STDIN text format into `copyTarget`, in pieces of about
    * 64 KiB, for a caller that streams many events into the outbox in its own transaction (the
-   * same rows, headers and payloads `addMany` inserts). Built straight into text: the headers'
-   * invariant part (type, source, time, tenant, trace) is serialised once per run of alike events
-   * and one protobuf writer is reused. The relay is woken after `tx` commits.
+   * same rows, headers and payloads `addMany` inserts). The relay is woken after `tx` commits.
    */
   *copyText(tx: EntityManager, events: readonly NewEvent<EventType>[]): Generator<string, void, undefined> {
     this.scheduleWake(tx);
+    let piece = '';
+    for (const row of this.rows(events)) {
+      // JSON text has no raw tab, newline or carriage return: only its backslashes need escaping.
+      const { headers, payload } = row;
+      piece += `${copyField(row.id)}\t${copyField(row.tenantId)}\t${row.topic}\t${copyField(row.key)}\t${
+        headers.includes('\\') ? headers.replace(/\\/g, '\\\\') : headers
+      }\t\\\\x${payload.toString('hex')}\n`;
+      if (piece.length > 1 << 16) {
+        yield piece;
+        piece = '';
+      }
+    }
+    if (piece) yield piece;
+  }
+
+  /**
+   * Each event as its outbox row, with the headers as JSON text: the attributes alike events
+   * share (type, source, time, tenant, trace) are serialised once per run of them, and one
+   * protobuf writer is reused, so a batch costs little more than its payloads.
+   */
+  private *rows(events: readonly NewEvent<EventType>[]): Generator<OutboxRow, void, undefined> {
     const traceparent = this.options.traceparent?.();
     const encode = payloadEncoder();
     let invariant:
       { type: EventType; tenantId: string; time: Date | undefined; trace?: string; json: string } | undefined;
-    let piece = '';
     for (const e of events) {
       const trace = e.traceparent ?? traceparent;
       if (
@@ -109,37 +128,24 @@ export class Outbox {
       }
       const id = e.id ?? randomUUID();
       const subject = e.subject ?? e.key;
-      const headers = `{"${Header.Id}":${JSON.stringify(id)},${invariant.json.slice(1, -1)}${
-        subject ? `,"${Header.Subject}":${JSON.stringify(subject)}` : ''
-      }}`;
       const payload = encode(e.type, e.payload);
-      // JSON text has no raw tab, newline or carriage return: only its backslashes need escaping.
-      piece += `${copyField(id)}\t${copyField(e.tenantId)}\t${topicOf(e.type)}\t${copyField(e.key)}\t${
-        headers.includes('\\') ? headers.replace(/\\/g, '\\\\') : headers
-      }\t\\\\x${Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('hex')}\n`;
-      if (piece.length > 1 << 16) {
-        yield piece;
-        piece = '';
-      }
+      yield {
+        id,
+        tenantId: e.tenantId,
+        topic: topicOf(e.type),
+        key: e.key,
+        headers: `{"${Header.Id}":${JSON.stringify(id)},${invariant.json.slice(1, -1)}${
+          subject ? `,"${Header.Subject}":${JSON.stringify(subject)}` : ''
+        }}`,
+        payload: Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength),
+      };
     }
-    if (piece) yield piece;
   }
 
-  private columnsOf(events: NewEvent<EventType>[]): OutboxColumns {
-    const traceparent = this.options.traceparent?.();
+  private columnsOf(events: readonly NewEvent<EventType>[]): OutboxColumns {
     const columns: OutboxColumns = { eventIds: [], tenantIds: [], topics: [], keys: [], headers: [], payloads: [] };
-    for (const e of events) {
-      const headers = buildHeaders({
-        type: e.type,
-        source: this.options.source,
-        tenantId: e.tenantId,
-        subject: e.subject ?? e.key,
-        time: e.time,
-        id: e.id,
-        traceparent: e.traceparent ?? traceparent,
-      });
-      const payload = Buffer.from(encodePayload(e.type, e.payload as EventPayload<typeof e.type>));
-      pushColumns(columns, headers[Header.Id], e.tenantId, topicOf(e.type), e.key, headers, payload);
+    for (const row of this.rows(events)) {
+      pushColumns(columns, row.id, row.tenantId, row.topic, row.key, row.headers, row.payload);
     }
     return columns;
   }
@@ -150,7 +156,15 @@ export class Outbox {
     record: { eventId: string; tenantId: string; topic: string; key: string; headers: Headers; payload: Buffer | null },
   ): Promise<void> {
     const columns: OutboxColumns = { eventIds: [], tenantIds: [], topics: [], keys: [], headers: [], payloads: [] };
-    pushColumns(columns, record.eventId, record.tenantId, record.topic, record.key, record.headers, record.payload);
+    pushColumns(
+      columns,
+      record.eventId,
+      record.tenantId,
+      record.topic,
+      record.key,
+      JSON.stringify(record.headers),
+      record.payload,
+    );
     await this.insert(tx, columns);
   }
 
@@ -183,17 +197,30 @@ export class Outbox {
   }
 }
 
+/** One event as its outbox row; `headers` is a JSON object's text. */
+interface OutboxRow {
+  id: string;
+  tenantId: string;
+  topic: string;
+  key: string;
+  headers: string;
+  payload: Buffer;
+}
+
 interface OutboxColumns {
   eventIds: string[];
   tenantIds: string[];
   topics: string[];
   keys: string[];
-  headers: Headers[];
+  /** Each row's headers as JSON object text. */
+  headers: string[];
   payloads: (Buffer | null)[];
 }
 
+const text = (values: readonly string[]) => arrayOf(values, (v) => v);
+
 function paramsOf(c: OutboxColumns): unknown[] {
-  return [c.eventIds, c.tenantIds, c.topics, c.keys, JSON.stringify(c.headers), c.payloads];
+  return [text(c.eventIds), text(c.tenantIds), text(c.topics), text(c.keys), `[${c.headers.join(',')}]`, c.payloads];
 }
 
 function pushColumns(
@@ -202,7 +229,7 @@ function pushColumns(
   tenantId: string,
   topic: string,
   key: string,
-  headers: Headers,
+  headers: string,
   payload: Buffer | null,
 ): void {
   c.eventIds.push(eventId);

@@ -56,14 +56,15 @@ describe('outbox rows as COPY text', () => {
     lines.forEach((line, i) => {
       const [id, tenantId, topic, key, headers, payload] = line.split('\t').map(field);
       const { params } = outbox.statement(tx, [events[i]], 1) as unknown as {
-        params: [string[], string[], string[], string[], string];
+        params: [string, string, string, string, string];
       };
       // The insert binds the headers of all its rows as one JSON array.
       const [expected] = JSON.parse(params[4]) as Record<string, string>[];
       const got = JSON.parse(headers) as Record<string, string>;
       expect(got).toEqual({ ...expected, ce_id: id });
       if (events[i].id) expect(id).toBe(events[i].id);
-      expect([tenantId, topic, key]).toEqual([params[1][0], params[2][0], events[i].key]);
+      // The insert binds each column as one array literal.
+      expect([params[1], params[2], key]).toEqual([`{"${tenantId}"}`, `{"${topic}"}`, events[i].key]);
       expect(payload.startsWith('\\x')).toBe(true);
       expect(decodePayload(events[i].type, Buffer.from(payload.slice(2), 'hex'))).toEqual(events[i].payload);
     });

@@ -18,3 +18,4 @@ export * from './request-metrics';
 export * from './openapi';
 export * from './ports';
 export * from './group-by';
+export * from './sql-array';

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { EntityManager, QueryResult } from 'typeorm';
 import { EventType } from '@collections/contracts';
 import { NewEvent, Outbox } from '@collections/messaging';
+import { arrayOf } from '@collections/platform';
 import { PastContact } from '../policy/domain';
 import {
   DebtorFactsRow,
@@ -12,7 +13,7 @@ import {
   pastContactOf,
 } from './planner.repository';
 import { LiveScheduleFacts } from './usecases/decide-account';
-import { arrayOf, copyEvents, copyText, copyValue, supportsCopy } from '@collections/runtime';
+import { copyEvents, copyText, copyValue, supportsCopy } from '@collections/runtime';
 
 /** One account of a daily-run chunk with everything planning it needs, read in one statement. */
 export interface ChunkAccount {

@@ -96,24 +96,20 @@ export class Outbox {
 
   /**
    * Each event as its outbox row, with the headers as JSON text: the attributes alike events
-   * share (type, source, time, tenant, trace) are serialised once per run of them, and one
-   * protobuf writer is reused, so a batch costs little more than its payloads.
+   * share (type, source, time, tenant, trace) are serialised once per batch, and one protobuf
+   * writer is reused, so a batch costs little more than its payloads.
    */
   private *rows(events: readonly NewEvent<EventType>[]): Generator<OutboxRow, void, undefined> {
     const traceparent = this.options.traceparent?.();
     const encode = payloadEncoder();
-    let invariant:
-      { type: EventType; tenantId: string; time: Date | undefined; trace?: string; json: string } | undefined;
+    // buildHeaders' attributes but the id and subject, as the inside of a JSON object, per kind
+    // of event in the batch (a posting's events alternate PaymentPosted and BalanceChanged).
+    const invariants = new Map<string, string>();
     for (const e of events) {
       const trace = e.traceparent ?? traceparent;
-      if (
-        !invariant ||
-        invariant.type !== e.type ||
-        invariant.tenantId !== e.tenantId ||
-        invariant.time !== e.time ||
-        invariant.trace !== trace
-      ) {
-        // buildHeaders' attributes but the id and subject, as the inside of a JSON object.
+      const kind = `${e.type}\n${e.tenantId}\n${e.time?.getTime() ?? ''}\n${trace ?? ''}`;
+      let invariant = invariants.get(kind);
+      if (invariant === undefined) {
         const h = buildHeaders({ type: e.type, source: this.options.source, tenantId: e.tenantId, time: e.time });
         const constant: Headers = {
           [Header.Type]: h[Header.Type],
@@ -124,7 +120,8 @@ export class Outbox {
           [Header.TenantId]: h[Header.TenantId],
         };
         if (trace) constant[Header.TraceParent] = trace;
-        invariant = { type: e.type, tenantId: e.tenantId, time: e.time, trace, json: JSON.stringify(constant) };
+        invariant = JSON.stringify(constant).slice(1, -1);
+        invariants.set(kind, invariant);
       }
       const id = e.id ?? randomUUID();
       const subject = e.subject ?? e.key;
@@ -134,7 +131,7 @@ export class Outbox {
         tenantId: e.tenantId,
         topic: topicOf(e.type),
         key: e.key,
-        headers: `{"${Header.Id}":${JSON.stringify(id)},${invariant.json.slice(1, -1)}${
+        headers: `{"${Header.Id}":${JSON.stringify(id)},${invariant}${
           subject ? `,"${Header.Subject}":${JSON.stringify(subject)}` : ''
         }}`,
         payload: Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength),

@@ -1,5 +1,6 @@
 import { DataSource, EntityManager } from 'typeorm';
 import { EventPayload, EventType, decodePayload, deadLetterTopic } from '@collections/contracts';
+import { arrayOf } from '@collections/platform';
 import { ParsedEnvelope, PoisonReason, PoisonRecordError, parseEnvelope } from './envelope';
 import { Outbox } from './outbox';
 import { assertIdentifier } from './schema';
@@ -182,9 +183,9 @@ export class EventConsumer {
            ON CONFLICT DO NOTHING RETURNING event_id`,
           [
             this.name,
-            ids,
-            parsed.map((p) => ('event' in p ? p.event.tenantId : (p.record.headers.ce_tenantid ?? null))),
-            parsed.map((p) => 'poison' in p),
+            arrayOf(ids, (id) => id),
+            arrayOf(parsed, (p) => ('event' in p ? p.event.tenantId : (p.record.headers.ce_tenantid ?? null))),
+            arrayOf(parsed, (p) => 'poison' in p),
           ],
         )) as { event_id: string }[]
       ).map((r) => r.event_id),

@@ -1,4 +1,5 @@
 import { EntityManager } from 'typeorm';
+import { arrayOf } from '@collections/platform';
 import { Allocation, Payment } from './domain/allocation';
 import { Announcement, announcementKey } from './domain/announcements';
 import { NewPlan } from './domain/plan';
@@ -331,27 +332,27 @@ export class PlansRepository {
   ): Promise<void> {
     const params: unknown[] = [
       tenantId,
-      w.payments.map((p) => p.planId),
-      w.payments.map((p) => p.paymentId),
-      w.payments.map((p) => p.amountMinor),
-      w.payments.map((p) => p.paidOn),
-      w.allocations.map((a) => a.planId),
-      w.allocations.map((a) => a.paymentId),
-      w.allocations.map((a) => a.seq),
-      w.allocations.map((a) => a.amountMinor),
-      w.allocations.map((a) => a.date),
-      w.paid.map((p) => p.planId),
-      w.paid.map((p) => p.seq),
-      w.paid.map((p) => p.paidMinor),
-      w.withdrawn.map((a) => a.planId),
-      w.withdrawn.map((a) => a.kind),
-      w.withdrawn.map((a) => a.seq),
-      w.announced.map((a) => a.planId),
-      w.announced.map((a) => a.kind),
-      w.announced.map((a) => a.seq),
+      arrayOf(w.payments, (p) => p.planId),
+      arrayOf(w.payments, (p) => p.paymentId),
+      arrayOf(w.payments, (p) => p.amountMinor),
+      arrayOf(w.payments, (p) => p.paidOn),
+      arrayOf(w.allocations, (a) => a.planId),
+      arrayOf(w.allocations, (a) => a.paymentId),
+      arrayOf(w.allocations, (a) => a.seq),
+      arrayOf(w.allocations, (a) => a.amountMinor),
+      arrayOf(w.allocations, (a) => a.date),
+      arrayOf(w.paid, (p) => p.planId),
+      arrayOf(w.paid, (p) => p.seq),
+      arrayOf(w.paid, (p) => p.paidMinor),
+      arrayOf(w.withdrawn, (a) => a.planId),
+      arrayOf(w.withdrawn, (a) => a.kind),
+      arrayOf(w.withdrawn, (a) => a.seq),
+      arrayOf(w.announced, (a) => a.planId),
+      arrayOf(w.announced, (a) => a.kind),
+      arrayOf(w.announced, (a) => a.seq),
       w.at,
-      w.states.map((s) => s.planId),
-      w.states.map((s) => s.state),
+      arrayOf(w.states, (s) => s.planId),
+      arrayOf(w.states, (s) => s.state),
       w.revision,
     ];
     const extra = also?.(params.length + 1);

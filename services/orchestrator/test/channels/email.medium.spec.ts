@@ -1,48 +1,22 @@
-import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { RunningProcess, startProcess, waitFor } from '@collections/testing';
+import { waitFor } from '@collections/testing';
 import { InMemoryOutcomeStore, ReliableSender } from '../../src/channels/domain';
 import { SmtpEmailProvider, SubmissionLog, messageIdFor } from '../../src/channels/email/smtp-email.provider';
-
-interface Received {
-  from: string;
-  to: string[];
-  headers: Record<string, string>;
-  body: string;
-}
+import { SmtpServer, startSmtpServer } from '../support/channel-stand-ins';
 
 describe('email over SMTP against a real smtp-server process', () => {
-  let smtp: RunningProcess;
-  let outFile: string;
+  let smtp: SmtpServer;
   let provider: SmtpEmailProvider;
-  let smtpPort: number;
-  const port = () => smtpPort;
-
-  const received = (): Received[] =>
-    existsSync(outFile)
-      ? readFileSync(outFile, 'utf8')
-          .split('\n')
-          .filter(Boolean)
-          .map((l) => JSON.parse(l) as Received)
-      : [];
+  const port = () => smtp.port;
+  const received = () => smtp.received();
 
   beforeAll(async () => {
-    outFile = join(mkdtempSync(join(tmpdir(), 'smtp-')), 'received.jsonl');
-    smtp = startProcess('smtp-server', process.execPath, [join(__dirname, '../support/smtp-server.mjs')], {
-      SMTP_OUT: outFile,
-    });
-    const port = await waitFor(() => /LISTENING (\d+)/.exec(smtp.output())?.[1], {
-      timeoutMs: 20_000,
-      message: 'smtp-server listening',
-    });
-    smtpPort = Number(port);
-    provider = new SmtpEmailProvider({ host: '127.0.0.1', port: smtpPort, from: 'cobros@acreedor.example' });
+    smtp = await startSmtpServer();
+    provider = new SmtpEmailProvider({ host: '127.0.0.1', port: smtp.port, from: 'cobros@acreedor.example' });
   });
 
   afterAll(async () => {
     provider?.close();
-    await smtp?.stop(5_000);
+    await smtp?.stop();
   });
 
   it('delivers the message with its headers, body and a Message-ID from the idempotency key', async () => {

@@ -1,15 +1,12 @@
-import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ledger, orchestrator, orchestratorAgents, orchestratorDispatch } from '@collections/contracts';
 import { grpcClient, metadataFromPrincipalHeaders } from '@collections/platform';
-import { RunningProcess, ServiceUnderTest, startProcess, startServiceUnderTest, waitFor } from '@collections/testing';
+import { ServiceUnderTest, startServiceUnderTest, waitFor } from '@collections/testing';
 import { PgSubmissionLog } from '../../src/channels/email/email-submissions';
 import { SmtpEmailProvider } from '../../src/channels/email/smtp-email.provider';
-import { TwilioSmsProvider } from '../../src/channels/sms/twilio.provider';
 import { TwilioVoiceProvider } from '../../src/channels/voice/twilio-voice.provider';
-import { WhatsAppCloudProvider } from '../../src/channels/whatsapp/whatsapp-cloud.provider';
-import { ContactDirectory, addressesFrom } from '../../src/dispatch/contact-directory';
 import { DispatchScheduler } from '../../src/dispatch/dispatch.scheduler';
 import { DispatchDependencies, DispatchDueContactsUseCase } from '../../src/dispatch/usecases/dispatch-due.usecase';
 import { LETTER_COLUMNS, LETTER_EXPORT, LetterExportUseCase } from '../../src/dispatch/usecases/letter-export.usecase';
@@ -21,16 +18,10 @@ import { StrategyDocument } from '../../src/strategies/domain';
 import { PaymentLinkSigner } from '../../src/templates/domain';
 import { TestContactPoints, openColombianAccount } from '../support/accounts';
 import { deliver, published, startConsumers } from '../support/events';
+import { ChannelStandIns, STAND_IN, directoryOf, startChannelStandIns } from '../support/channel-stand-ins';
 import { deliverWebhook } from '../support/http-stand-in';
-import { startTwilioStandIn } from '../support/twilio-stand-in';
 import { startTwilioVoiceStandIn } from '../support/twilio-voice-stand-in';
-import { startWhatsAppStandIn } from '../support/whatsapp-stand-in';
 
-const TWILIO_SID = 'AC' + '5'.repeat(32);
-const TWILIO_TOKEN = 'twilio-token';
-const WA_TOKEN = 'wa-token';
-const WA_SECRET = 'wa-app-secret';
-const PHONE_ID = '106540352242923';
 const CALLER_ID = '+15550000301';
 const COP = (amountMinor: number) => ({ amountMinor, currency: 'COP' });
 /** Bogotá is UTC-5 all year. */
@@ -75,45 +66,19 @@ const electronic = {
   stopConditions: ['payment', 'promise', 'dispute', 'opt_out', 'hold'],
 } as StrategyDocument;
 
-interface Received {
-  to: string[];
-  headers: Record<string, string>;
-  body: string;
-}
-
 describe('calls, letters, visits and e-mail once, dispatched on the injected clock (real PostgreSQL, SMTP server, provider stand-ins)', () => {
   let sut: ServiceUnderTest;
-  let smtp: RunningProcess;
-  let smtpPort: number;
-  let mailbox: string;
+  let channels: ChannelStandIns;
   let letterDir: string;
-  let twilio: Awaited<ReturnType<typeof startTwilioStandIn>>;
   let voice: Awaited<ReturnType<typeof startTwilioVoiceStandIn>>;
-  let meta: Awaited<ReturnType<typeof startWhatsAppStandIn>>;
-  let providers: {
-    email: SmtpEmailProvider;
-    sms: TwilioSmsProvider;
-    whatsapp: WhatsAppCloudProvider;
-    call: TwilioVoiceProvider;
-  };
+  let meta: ChannelStandIns['meta'];
+  let providers: ChannelStandIns['providers'] & { call: TwilioVoiceProvider };
   const closers: (() => void)[] = [];
   const debtors = new Map<string, ledger.Debtor>();
-  const directory: ContactDirectory = {
-    addressesOf: async (_tenant, debtorId) => {
-      const d = debtors.get(debtorId);
-      return d ? addressesFrom(d) : undefined;
-    },
-    close: () => undefined,
-  };
+  const directory = directoryOf(debtors);
   const saved = { ...process.env };
 
-  const mails = (): Received[] =>
-    existsSync(mailbox)
-      ? readFileSync(mailbox, 'utf8')
-          .split('\n')
-          .filter(Boolean)
-          .map((l) => JSON.parse(l) as Received)
-      : [];
+  const mails = () => channels.smtp.received();
   const q = <T>(sql: string, params: unknown[] = []) => sut.dataSource.query(sql, params) as Promise<T[]>;
   const dailyRun = () => sut.app.app.get<DailyPlanningUseCase>(DAILY_PLANNING).run();
   const dispatch = () => sut.app.app.get(DispatchScheduler).tick();
@@ -136,46 +101,21 @@ describe('calls, letters, visits and e-mail once, dispatched on the injected clo
   });
 
   beforeAll(async () => {
-    mailbox = join(mkdtempSync(join(tmpdir(), 'smtp-')), 'received.jsonl');
     letterDir = mkdtempSync(join(tmpdir(), 'letters-'));
-    smtp = startProcess('smtp-server', process.execPath, [join(__dirname, '../support/smtp-server.mjs')], {
-      SMTP_OUT: mailbox,
-    });
-    smtpPort = Number(
-      await waitFor(() => /LISTENING (\d+)/.exec(smtp.output())?.[1], {
-        timeoutMs: 20_000,
-        message: 'smtp-server listening',
-      }),
-    );
-    twilio = await startTwilioStandIn(TWILIO_SID, TWILIO_TOKEN);
-    voice = await startTwilioVoiceStandIn(TWILIO_SID, TWILIO_TOKEN);
-    meta = await startWhatsAppStandIn({ token: WA_TOKEN, appSecret: WA_SECRET });
+    channels = await startChannelStandIns();
+    meta = channels.meta;
+    voice = await startTwilioVoiceStandIn(STAND_IN.twilioSid, STAND_IN.twilioToken);
     providers = {
-      email: new SmtpEmailProvider({ host: '127.0.0.1', port: smtpPort, from: 'cobros@acreedor.example' }),
-      sms: new TwilioSmsProvider({
-        baseUrl: twilio.url,
-        accountSid: TWILIO_SID,
-        authToken: TWILIO_TOKEN,
-        messagingServiceSid: 'MG' + '3'.repeat(32),
-      }),
-      whatsapp: new WhatsAppCloudProvider({
-        baseUrl: meta.url,
-        version: 'v21.0',
-        phoneNumberId: PHONE_ID,
-        accessToken: WA_TOKEN,
-        appSecret: WA_SECRET,
-        verifyToken: 'verify-me',
-      }),
+      ...channels.providers,
       call: new TwilioVoiceProvider({
         baseUrl: voice.url,
-        accountSid: TWILIO_SID,
-        authToken: TWILIO_TOKEN,
+        accountSid: STAND_IN.twilioSid,
+        authToken: STAND_IN.twilioToken,
         from: [CALLER_ID],
         botUrl: 'https://bot.example/twiml',
         callsPerSecond: 100,
       }),
     };
-    closers.push(() => providers.email.close());
     Object.assign(process.env, {
       ORCHESTRATOR_PLANNING_CHECK_MS: '0',
       ORCHESTRATOR_DISPATCH_CHECK_MS: '0',
@@ -207,10 +147,8 @@ describe('calls, letters, visits and e-mail once, dispatched on the injected clo
     await sut?.context.backbone.stop();
     await sut?.close();
     for (const close of closers) close();
-    await twilio?.close();
     await voice?.close();
-    await meta?.close();
-    await smtp?.stop(5_000);
+    await channels?.close();
     process.env = saved;
   });
 
@@ -368,7 +306,7 @@ describe('calls, letters, visits and e-mail once, dispatched on the injected clo
     const never = () => new Promise<never>(() => undefined);
     const dying = new SmtpEmailProvider({
       host: '127.0.0.1',
-      port: smtpPort,
+      port: channels.smtp.port,
       from: 'cobros@acreedor.example',
       submissions: {
         begin: (...a) => log.begin(...a),

@@ -1,14 +1,7 @@
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { ledger, orchestrator, orchestratorDispatch } from '@collections/contracts';
 import { grpcClient, metadataFromPrincipalHeaders } from '@collections/platform';
-import { RunningProcess, ServiceUnderTest, startProcess, startServiceUnderTest, waitFor } from '@collections/testing';
+import { ServiceUnderTest, startServiceUnderTest, waitFor } from '@collections/testing';
 import { ChannelProvider } from '../../src/channels/domain';
-import { SmtpEmailProvider } from '../../src/channels/email/smtp-email.provider';
-import { TwilioSmsProvider } from '../../src/channels/sms/twilio.provider';
-import { WhatsAppCloudProvider } from '../../src/channels/whatsapp/whatsapp-cloud.provider';
-import { ContactDirectory, addressesFrom } from '../../src/dispatch/contact-directory';
 import { DISPATCH, DispatchScheduler } from '../../src/dispatch/dispatch.scheduler';
 import { DispatchDueContactsUseCase } from '../../src/dispatch/usecases/dispatch-due.usecase';
 import { createOrchestratorService } from '../../src/orchestrator.service';
@@ -23,15 +16,9 @@ import { PaymentLinkSigner } from '../../src/templates/domain';
 import { StrategyDocument } from '../../src/strategies/domain';
 import { openColombianAccount } from '../support/accounts';
 import { deliver, published, startConsumers } from '../support/events';
+import { ChannelStandIns, STAND_IN, directoryOf, startChannelStandIns } from '../support/channel-stand-ins';
 import { deliverWebhook } from '../support/http-stand-in';
-import { startTwilioStandIn } from '../support/twilio-stand-in';
-import { startWhatsAppStandIn } from '../support/whatsapp-stand-in';
 
-const TWILIO_SID = 'AC' + '2'.repeat(32);
-const TWILIO_TOKEN = 'twilio-token';
-const WA_TOKEN = 'wa-token';
-const WA_SECRET = 'wa-app-secret';
-const PHONE_ID = '106540352242922';
 const COP = (amountMinor: number) => ({ amountMinor, currency: 'COP' });
 /** Bogotá is UTC-5 all year: 09:00 local is 14:00Z. */
 const bogota = (date: string, hour: number) => new Date(`${date}T${String(hour + 5).padStart(2, '0')}:00:00Z`);
@@ -100,37 +87,17 @@ const usReminder: StrategyDocument = {
   stopConditions: ['payment', 'promise', 'dispute', 'opt_out', 'hold'],
 };
 
-interface Received {
-  to: string[];
-  headers: Record<string, string>;
-  body: string;
-}
-
 describe('one account’s contact cycle, planned and dispatched on the injected clock (real PostgreSQL, SMTP server, provider stand-ins)', () => {
   let sut: ServiceUnderTest;
-  let smtp: RunningProcess;
-  let mailbox: string;
-  let twilio: Awaited<ReturnType<typeof startTwilioStandIn>>;
-  let meta: Awaited<ReturnType<typeof startWhatsAppStandIn>>;
-  let providers: { email: SmtpEmailProvider; sms: TwilioSmsProvider; whatsapp: WhatsAppCloudProvider };
+  let channels: ChannelStandIns;
+  let twilio: ChannelStandIns['twilio'];
+  let meta: ChannelStandIns['meta'];
+  let providers: ChannelStandIns['providers'];
   const debtors = new Map<string, ledger.Debtor>();
-  const directory: ContactDirectory = {
-    // Stands for the ledger's ExportDebtor: the same Debtor message, mapped by the same code.
-    addressesOf: async (_tenant, debtorId) => {
-      const d = debtors.get(debtorId);
-      return d ? addressesFrom(d) : undefined;
-    },
-    close: () => undefined,
-  };
+  const directory = directoryOf(debtors);
   const saved = { ...process.env };
 
-  const mails = (): Received[] =>
-    existsSync(mailbox)
-      ? readFileSync(mailbox, 'utf8')
-          .split('\n')
-          .filter(Boolean)
-          .map((l) => JSON.parse(l) as Received)
-      : [];
+  const mails = () => channels.smtp.received();
   const q = <T>(sql: string, params: unknown[] = []) => sut.dataSource.query(sql, params) as Promise<T[]>;
   const dailyRun = () => sut.app.app.get<DailyPlanningUseCase>(DAILY_PLANNING).run();
   const dispatch = () => sut.app.app.get(DispatchScheduler).tick();
@@ -147,33 +114,8 @@ describe('one account’s contact cycle, planned and dispatched on the injected 
     );
 
   beforeAll(async () => {
-    mailbox = join(mkdtempSync(join(tmpdir(), 'smtp-')), 'received.jsonl');
-    smtp = startProcess('smtp-server', process.execPath, [join(__dirname, '../support/smtp-server.mjs')], {
-      SMTP_OUT: mailbox,
-    });
-    const port = await waitFor(() => /LISTENING (\d+)/.exec(smtp.output())?.[1], {
-      timeoutMs: 20_000,
-      message: 'smtp-server listening',
-    });
-    twilio = await startTwilioStandIn(TWILIO_SID, TWILIO_TOKEN);
-    meta = await startWhatsAppStandIn({ token: WA_TOKEN, appSecret: WA_SECRET });
-    providers = {
-      email: new SmtpEmailProvider({ host: '127.0.0.1', port: Number(port), from: 'cobros@acreedor.example' }),
-      sms: new TwilioSmsProvider({
-        baseUrl: twilio.url,
-        accountSid: TWILIO_SID,
-        authToken: TWILIO_TOKEN,
-        messagingServiceSid: 'MG' + '3'.repeat(32),
-      }),
-      whatsapp: new WhatsAppCloudProvider({
-        baseUrl: meta.url,
-        version: 'v21.0',
-        phoneNumberId: PHONE_ID,
-        accessToken: WA_TOKEN,
-        appSecret: WA_SECRET,
-        verifyToken: 'verify-me',
-      }),
-    };
+    channels = await startChannelStandIns();
+    ({ twilio, meta, providers } = channels);
     Object.assign(process.env, { ORCHESTRATOR_PLANNING_CHECK_MS: '0', ORCHESTRATOR_DISPATCH_CHECK_MS: '0' });
     const service = createOrchestratorService({
       directory,
@@ -197,10 +139,7 @@ describe('one account’s contact cycle, planned and dispatched on the injected 
   afterAll(async () => {
     await sut?.context.backbone.stop();
     await sut?.close();
-    providers?.email.close();
-    await twilio?.close();
-    await meta?.close();
-    await smtp?.stop(5_000);
+    await channels?.close();
     process.env = saved;
   });
 
@@ -562,7 +501,12 @@ describe('one account’s contact cycle, planned and dispatched on the injected 
     });
 
     const reply = await deliverWebhook(
-      meta.inboundWebhook(`${sut.app.httpUrl}/webhooks/${sut.tenant}/whatsapp`, PHONE_ID, phone.slice(1), 'BAJA'),
+      meta.inboundWebhook(
+        `${sut.app.httpUrl}/webhooks/${sut.tenant}/whatsapp`,
+        STAND_IN.phoneNumberId,
+        phone.slice(1),
+        'BAJA',
+      ),
     );
     expect(reply.status).toBe(200);
     const optOuts = await published(sut, 'collections.orchestrator.v1.OptOutRecorded');

@@ -1,0 +1,119 @@
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ledger } from '@collections/contracts';
+import { startProcess, waitFor } from '@collections/testing';
+import { SmtpEmailProvider } from '../../src/channels/email/smtp-email.provider';
+import { TwilioSmsProvider } from '../../src/channels/sms/twilio.provider';
+import { WhatsAppCloudProvider } from '../../src/channels/whatsapp/whatsapp-cloud.provider';
+import { ContactDirectory, addressesFrom } from '../../src/dispatch/contact-directory';
+import { startTwilioStandIn } from './twilio-stand-in';
+import { startWhatsAppStandIn } from './whatsapp-stand-in';
+
+/** The credentials the stand-ins check and the providers send (test values, not secrets). */
+export const STAND_IN = {
+  twilioSid: 'AC' + '5'.repeat(32),
+  twilioToken: 'twilio-token',
+  waToken: 'wa-token',
+  waSecret: 'wa-app-secret',
+  phoneNumberId: '106540352242923',
+} as const;
+
+/** A message as support/smtp-server.mjs recorded it (one JSON line each). */
+export interface ReceivedMail {
+  from: string;
+  to: string[];
+  headers: Record<string, string>;
+  body: string;
+}
+
+export interface SmtpServer {
+  port: number;
+  /** Every message the server accepted so far. */
+  received(): ReceivedMail[];
+  stop(): Promise<void>;
+}
+
+/** The real SMTP server (support/smtp-server.mjs) in its own process, on a free port. */
+export async function startSmtpServer(): Promise<SmtpServer> {
+  const mailbox = join(mkdtempSync(join(tmpdir(), 'smtp-')), 'received.jsonl');
+  const smtp = startProcess('smtp-server', process.execPath, [join(__dirname, 'smtp-server.mjs')], {
+    SMTP_OUT: mailbox,
+  });
+  try {
+    const port = await waitFor(() => /LISTENING (\d+)/.exec(smtp.output())?.[1], {
+      timeoutMs: 20_000,
+      message: 'smtp-server listening',
+    });
+    return {
+      port: Number(port),
+      received: () =>
+        existsSync(mailbox)
+          ? readFileSync(mailbox, 'utf8')
+              .split('\n')
+              .filter(Boolean)
+              .map((l) => JSON.parse(l) as ReceivedMail)
+          : [],
+      stop: () => smtp.stop(5_000),
+    };
+  } catch (err) {
+    await smtp.stop(5_000);
+    throw err;
+  }
+}
+
+export interface ChannelStandIns {
+  smtp: SmtpServer;
+  twilio: Awaited<ReturnType<typeof startTwilioStandIn>>;
+  meta: Awaited<ReturnType<typeof startWhatsAppStandIn>>;
+  /** The orchestrator's own providers, pointed at the stand-ins. */
+  providers: { email: SmtpEmailProvider; sms: TwilioSmsProvider; whatsapp: WhatsAppCloudProvider };
+  close(): Promise<void>;
+}
+
+/** A real SMTP server, the Twilio and WhatsApp Cloud stand-ins, and the providers that send to them. */
+export async function startChannelStandIns(): Promise<ChannelStandIns> {
+  const smtp = await startSmtpServer();
+  const twilio = await startTwilioStandIn(STAND_IN.twilioSid, STAND_IN.twilioToken);
+  const meta = await startWhatsAppStandIn({ token: STAND_IN.waToken, appSecret: STAND_IN.waSecret });
+  const providers = {
+    email: new SmtpEmailProvider({ host: '127.0.0.1', port: smtp.port, from: 'cobros@acreedor.example' }),
+    sms: new TwilioSmsProvider({
+      baseUrl: twilio.url,
+      accountSid: STAND_IN.twilioSid,
+      authToken: STAND_IN.twilioToken,
+      messagingServiceSid: 'MG' + '3'.repeat(32),
+    }),
+    whatsapp: new WhatsAppCloudProvider({
+      baseUrl: meta.url,
+      version: 'v21.0',
+      phoneNumberId: STAND_IN.phoneNumberId,
+      accessToken: STAND_IN.waToken,
+      appSecret: STAND_IN.waSecret,
+      verifyToken: 'verify-me',
+    }),
+  };
+  return {
+    smtp,
+    twilio,
+    meta,
+    providers,
+    close: async () => {
+      providers.email.close();
+      await twilio.close();
+      await meta.close();
+      await smtp.stop();
+    },
+  };
+}
+
+/** Stands for the ledger's ExportDebtor: the same Debtor message, mapped by the same code. */
+export function directoryOf(debtors: ReadonlyMap<string, ledger.Debtor>): ContactDirectory {
+  return {
+    addressesOf: async (_tenant, debtorId) => {
+      const d = debtors.get(debtorId);
+      return d ? addressesFrom(d) : undefined;
+    },
+    close: () => undefined,
+  };
+}

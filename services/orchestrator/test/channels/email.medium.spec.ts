@@ -1,7 +1,7 @@
 import { waitFor } from '@collections/testing';
-import { InMemoryOutcomeStore, ReliableSender } from '../../src/channels/domain';
 import { SmtpEmailProvider, SubmissionLog, messageIdFor } from '../../src/channels/email/smtp-email.provider';
 import { SmtpServer, startSmtpServer } from '../support/channel-stand-ins';
+import { recordingSender } from '../support/recording-sender';
 
 describe('email over SMTP against a real smtp-server process', () => {
   let smtp: SmtpServer;
@@ -41,14 +41,7 @@ describe('email over SMTP against a real smtp-server process', () => {
   });
 
   it('refuses a mailbox the server rejects as permanent, and the sender does not retry it', async () => {
-    const delays: number[] = [];
-    const sender = new ReliableSender(provider, {
-      store: new InMemoryOutcomeStore(),
-      delay: async (ms) => {
-        delays.push(ms);
-      },
-      random: () => 0.5,
-    });
+    const { sender, delays } = recordingSender(provider);
     const outcome = await sender.send({ idempotencyKey: 'd-1', tenantId: 't', to: 'nobody@invalid.test', body: 'x' });
     expect(outcome).toMatchObject({ status: 'invalid-recipient', attempts: 1, failure: { code: '550' } });
     expect(delays).toEqual([]);

@@ -1,12 +1,5 @@
-import {
-  ChannelProvider,
-  InMemoryOutcomeStore,
-  OutboundMessage,
-  ReliableSender,
-  SendResult,
-  backoffDelay,
-  defaultBackoff,
-} from '../../src/channels/domain';
+import { ChannelProvider, OutboundMessage, SendResult, backoffDelay, defaultBackoff } from '../../src/channels/domain';
+import { recordingSender } from '../support/recording-sender';
 
 function scriptedProvider(results: SendResult[]) {
   const calls: OutboundMessage[] = [];
@@ -27,13 +20,7 @@ function scriptedProvider(results: SendResult[]) {
 const message: OutboundMessage = { idempotencyKey: 'k-1', tenantId: 't', to: '+34600000001', body: 'hola' };
 
 function sender(provider: ChannelProvider, delays: number[], random = () => 0.5) {
-  return new ReliableSender(provider, {
-    store: new InMemoryOutcomeStore(),
-    delay: async (ms) => {
-      delays.push(ms);
-    },
-    random,
-  });
+  return recordingSender(provider, { random, onDelay: (ms) => delays.push(ms) }).sender;
 }
 
 describe('ReliableSender', () => {

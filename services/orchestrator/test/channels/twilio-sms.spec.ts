@@ -1,6 +1,7 @@
-import { InMemoryOutcomeStore, ReliableSender, twilioSignature } from '../../src/channels/domain';
+import { twilioSignature } from '../../src/channels/domain';
 import { TwilioSmsProvider } from '../../src/channels/sms/twilio.provider';
 import { startTwilioStandIn } from '../support/twilio-stand-in';
+import { recordingSender } from '../support/recording-sender';
 
 const ACCOUNT = 'AC' + '0'.repeat(32);
 const TOKEN = 'twilio-auth-token';
@@ -66,14 +67,7 @@ describe('TwilioSmsProvider against the Twilio stand-in', () => {
   });
 
   it('marks 21211 as an invalid recipient, never retried', async () => {
-    const delays: number[] = [];
-    const sender = new ReliableSender(provider(), {
-      store: new InMemoryOutcomeStore(),
-      delay: async (ms) => {
-        delays.push(ms);
-      },
-      random: () => 1,
-    });
+    const { sender, delays } = recordingSender(provider(), { random: () => 1 });
     const outcome = await sender.send(msg('k1', '+15005550001'));
     expect(outcome).toMatchObject({ status: 'invalid-recipient', attempts: 1, failure: { code: '21211' } });
     expect(twilio.requests()).toBe(1);
@@ -86,16 +80,8 @@ describe('TwilioSmsProvider against the Twilio stand-in', () => {
       { status: 500, code: 20500, message: 'Internal Server Error' },
       { status: 503, code: 20503, message: 'Service Unavailable' },
     );
-    const delays: number[] = [];
     const sms = provider();
-    const sender = new ReliableSender(sms, {
-      store: new InMemoryOutcomeStore(),
-      delay: async (ms) => {
-        delays.push(ms);
-        now += ms;
-      },
-      random: () => 1,
-    });
+    const { sender, delays } = recordingSender(sms, { random: () => 1, onDelay: (ms) => (now += ms) });
     const outcome = await sender.send(msg('k-retry'));
     expect(outcome).toMatchObject({ status: 'sent', attempts: 4 });
     expect(delays[0]).toBe(3_000);
@@ -121,15 +107,7 @@ describe('TwilioSmsProvider against the Twilio stand-in', () => {
 
   it('waits for the long code through the sender without spending retry attempts', async () => {
     const sms = provider({ from: ['+15550000001'] });
-    const delays: number[] = [];
-    const sender = new ReliableSender(sms, {
-      store: new InMemoryOutcomeStore(),
-      delay: async (ms) => {
-        delays.push(ms);
-        now += ms;
-      },
-      random: () => 1,
-    });
+    const { sender, delays } = recordingSender(sms, { random: () => 1, onDelay: (ms) => (now += ms) });
     const outcomes = [];
     for (const key of ['a', 'b', 'c']) outcomes.push(await sender.send(msg(key)));
     expect(outcomes.map((o) => [o.status, o.attempts])).toEqual([

@@ -1,6 +1,7 @@
-import { InMemoryOutcomeStore, ReliableSender, voiceCallOutcome } from '../../src/channels/domain';
+import { voiceCallOutcome } from '../../src/channels/domain';
 import { TwilioVoiceProvider } from '../../src/channels/voice/twilio-voice.provider';
 import { startTwilioVoiceStandIn } from '../support/twilio-voice-stand-in';
+import { recordingSender } from '../support/recording-sender';
 
 const ACCOUNT = 'AC' + '3'.repeat(32);
 const TOKEN = 'twilio-auth-token';
@@ -57,14 +58,7 @@ describe('TwilioVoiceProvider against the Twilio Calls stand-in', () => {
       ok: false,
       failure: { kind: 'rejected', code: '20003' },
     });
-    const delays: number[] = [];
-    const sender = new ReliableSender(provider(), {
-      store: new InMemoryOutcomeStore(),
-      delay: async (ms) => {
-        delays.push(ms);
-      },
-      random: () => 1,
-    });
+    const { sender, delays } = recordingSender(provider(), { random: () => 1 });
     expect(await sender.send(call('k2', '+15005550001'))).toMatchObject({
       status: 'invalid-recipient',
       attempts: 1,
@@ -79,16 +73,8 @@ describe('TwilioVoiceProvider against the Twilio Calls stand-in', () => {
       { status: 500, code: 20500, message: 'Internal Server Error' },
       { status: 503, code: 20503, message: 'Service Unavailable' },
     );
-    const delays: number[] = [];
     const voice = provider();
-    const sender = new ReliableSender(voice, {
-      store: new InMemoryOutcomeStore(),
-      delay: async (ms) => {
-        delays.push(ms);
-        now += ms;
-      },
-      random: () => 1,
-    });
+    const { sender, delays } = recordingSender(voice, { random: () => 1, onDelay: (ms) => (now += ms) });
     expect(await sender.send(call('k-retry'))).toMatchObject({ status: 'sent', attempts: 4 });
     expect(delays[0]).toBe(2_000);
     expect(twilio.calls).toHaveLength(1);

@@ -1,6 +1,7 @@
-import { InMemoryOutcomeStore, OutboundMessage, ReliableSender } from '../../src/channels/domain';
+import { OutboundMessage } from '../../src/channels/domain';
 import { WhatsAppCloudProvider } from '../../src/channels/whatsapp/whatsapp-cloud.provider';
 import { startWhatsAppStandIn } from '../support/whatsapp-stand-in';
+import { recordingSender } from '../support/recording-sender';
 
 const TOKEN = 'EAAG-test-token';
 const SECRET = 'app-secret';
@@ -35,20 +36,7 @@ describe('WhatsAppCloudProvider against the Cloud API stand-in', () => {
     template: { name: 'payment_reminder', language: 'es', parameters: ['Ana', '120,00 €'] },
   });
 
-  const recorder = () => {
-    const delays: number[] = [];
-    return {
-      delays,
-      deps: {
-        store: new InMemoryOutcomeStore(),
-        delay: async (ms: number) => {
-          delays.push(ms);
-          now += ms;
-        },
-        random: () => 0.5,
-      },
-    };
-  };
+  const recorder = (wa: WhatsAppCloudProvider) => recordingSender(wa, { onDelay: (ms) => (now += ms) });
 
   it('sends a template message with a bearer token and gets the wamid', async () => {
     const result = await provider().send(msg('k1'));
@@ -87,15 +75,14 @@ describe('WhatsAppCloudProvider against the Cloud API stand-in', () => {
   });
 
   it('marks 131026 undeliverable as an invalid recipient, sent once only', async () => {
-    const r = recorder();
-    const outcome = await new ReliableSender(provider(), r.deps).send(msg('k1', '+34600999999'));
+    const outcome = await recorder(provider()).sender.send(msg('k1', '+34600999999'));
     expect(outcome).toMatchObject({ status: 'invalid-recipient', attempts: 1, failure: { code: '131026' } });
     expect(meta.requests()).toBe(1);
   });
 
   it('does not retry 131047 (outside the re-engagement window)', async () => {
     meta.failNext({ status: 400, code: 131047, message: 'Re-engagement message' });
-    const outcome = await new ReliableSender(provider(), recorder().deps).send(msg('k1'));
+    const outcome = await recorder(provider()).sender.send(msg('k1'));
     expect(outcome).toMatchObject({ status: 'rejected', attempts: 1, failure: { code: '131047' } });
   });
 
@@ -105,9 +92,9 @@ describe('WhatsAppCloudProvider against the Cloud API stand-in', () => {
       { status: 500, code: 131000, message: 'Something went wrong' },
       { status: 503, code: 2, message: 'Service temporarily unavailable' },
     );
-    const r = recorder();
     const wa = provider();
-    const outcome = await new ReliableSender(wa, r.deps).send(msg('k-retry'));
+    const r = recorder(wa);
+    const outcome = await r.sender.send(msg('k-retry'));
     expect(outcome).toMatchObject({ status: 'sent', attempts: 4 });
     expect(r.delays).toHaveLength(3);
     expect(meta.sent).toHaveLength(1);

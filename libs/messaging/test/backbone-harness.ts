@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { DataSource, EntityManager, MigrationInterface, QueryRunner } from 'typeorm';
 import { ledger } from '@collections/contracts';
 import { currentTraceId, currentTraceparent, withSpanFrom } from '@collections/platform';
-import { createTestDatabase, TestDatabase, waitFor } from '@collections/testing';
+import { canConnect, createTestDatabase, TestDatabase, waitFor } from '@collections/testing';
 import {
   Backbone,
   ConsumedEvent,
@@ -84,6 +84,12 @@ export class BackboneHarness {
     }).initialize();
     await this.ds.runMigrations();
     if (this.kind.name === 'kafka') {
+      // kafkajs would retry an absent broker until the test's timeout, which reads as a hang.
+      const [host, port] = kafkaBrokers().split(',')[0].split(':');
+      if (!(await canConnect(host, Number(port), 3_000)))
+        throw new Error(
+          `No Kafka broker at ${kafkaBrokers()}: \`npm test\` starts one; run alone, start deploy/local/kafka/kafka.sh or set KAFKA_BROKERS`,
+        );
       const admin = this.kind.make(this.ds, 'setup', this.topicPrefix) as KafkaTransport;
       await admin.ensureTopics([], [SERVICE]);
       await admin.close();

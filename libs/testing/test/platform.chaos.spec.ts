@@ -60,6 +60,12 @@ const T0 = Date.now();
 /** Where the run is (stderr), so a slow phase on a busy machine can be told from a stuck one. */
 const progress = (what: string) => process.stderr.write(`[chaos +${Math.round((Date.now() - T0) / 1000)}s] ${what}\n`);
 const PREFIX = `chaos${randomBytes(3).toString('hex')}.`;
+/**
+ * A contact row not yet sent that is due now or soon: in flight, or pending and due within two
+ * minutes. A send that failed before any provider answered (the ledger killed under it) is retried
+ * a minute later, and a reminder deferred that way is still today's reminder the test waits for.
+ */
+const UNSENT_SOON = `(status = 'sending' OR (status = 'pending' AND due_at <= now() + interval '2 minutes'))`;
 
 /** A zone whose local time is near 13:00 now (inside Regulation F's 08:00–21:00 for hours either side). */
 function zoneNearMidday(now = new Date()): string {
@@ -454,7 +460,7 @@ describe('chaos: services killed, the broker restarted, records redelivered and 
         // What is stuck, and what the orchestrator said: a failure here must be diagnosable from CI's log.
         const stuck = await pg.query(
           `SELECT id::text, channel, status, due_at, step_id FROM orchestrator.contact_schedule
-            WHERE tenant_id = $1 AND (status = 'sending' OR (status = 'pending' AND due_at <= now() + interval '2 minutes'))`,
+            WHERE tenant_id = $1 AND ${UNSENT_SOON}`,
           [tenant.tenant],
         );
         progress(`stuck schedule rows: ${JSON.stringify(stuck.rows)}`);
@@ -748,15 +754,11 @@ describe('chaos: services killed, the broker restarted, records redelivered and 
     });
   }
 
-  /**
-   * No contact row is due and unsent (pending and due, or in flight). "Due" looks two minutes
-   * ahead: a send that failed before any provider answered (the ledger killed under it) is retried
-   * a minute later, and a reminder deferred that way is still today's reminder the test waits for.
-   */
+  /** No contact row is unsent and due now or soon (`UNSENT_SOON`). */
   async function contactsSettled(): Promise<boolean> {
     const r = await pg.query(
       `SELECT count(*)::int AS n FROM orchestrator.contact_schedule
-        WHERE tenant_id = $1 AND (status = 'sending' OR (status = 'pending' AND due_at <= now() + interval '2 minutes'))`,
+        WHERE tenant_id = $1 AND ${UNSENT_SOON}`,
       [tenant.tenant],
     );
     return (r.rows[0] as { n: number }).n === 0;

@@ -74,8 +74,17 @@ export interface ChannelStandIns {
 /** A real SMTP server, the Twilio and WhatsApp Cloud stand-ins, and the providers that send to them. */
 export async function startChannelStandIns(): Promise<ChannelStandIns> {
   const smtp = await startSmtpServer();
-  const twilio = await startTwilioStandIn(STAND_IN.twilioSid, STAND_IN.twilioToken);
-  const meta = await startWhatsAppStandIn({ token: STAND_IN.waToken, appSecret: STAND_IN.waSecret });
+  let twilio: ChannelStandIns['twilio'] | undefined;
+  let meta: ChannelStandIns['meta'];
+  try {
+    twilio = await startTwilioStandIn(STAND_IN.twilioSid, STAND_IN.twilioToken);
+    meta = await startWhatsAppStandIn({ token: STAND_IN.waToken, appSecret: STAND_IN.waSecret });
+  } catch (err) {
+    // The caller has nothing to close yet: what did start stops here.
+    await twilio?.close();
+    await smtp.stop();
+    throw err;
+  }
   const providers = {
     email: new SmtpEmailProvider({ host: '127.0.0.1', port: smtp.port, from: 'cobros@acreedor.example' }),
     sms: new TwilioSmsProvider({

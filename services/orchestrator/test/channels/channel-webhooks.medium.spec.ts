@@ -2,45 +2,27 @@ import { ServiceUnderTest, startServiceUnderTest } from '@collections/testing';
 import { PgOutcomeStore } from '../../src/channels/channel-records';
 import { ReliableSender, metaSignature } from '../../src/channels/domain';
 import { TwilioSmsProvider } from '../../src/channels/sms/twilio.provider';
-import { WhatsAppCloudProvider } from '../../src/channels/whatsapp/whatsapp-cloud.provider';
 import { orchestratorService } from '../../src/orchestrator.service';
+import { ChannelStandIns, STAND_IN, standInEnv, startChannelStandIns } from '../support/channel-stand-ins';
 import { deliverWebhook } from '../support/http-stand-in';
-import { startTwilioStandIn } from '../support/twilio-stand-in';
-import { startWhatsAppStandIn } from '../support/whatsapp-stand-in';
-
-const ACCOUNT = 'AC' + '1'.repeat(32);
-const TWILIO_TOKEN = 'twilio-token';
-const WA_TOKEN = 'wa-token';
-const WA_SECRET = 'wa-app-secret';
-const PHONE_ID = '106540352242922';
 
 describe('channel webhooks in the orchestrator app (real PostgreSQL)', () => {
   let sut: ServiceUnderTest;
-  let twilio: Awaited<ReturnType<typeof startTwilioStandIn>>;
-  let meta: Awaited<ReturnType<typeof startWhatsAppStandIn>>;
+  let channels: ChannelStandIns;
+  let twilio: ChannelStandIns['twilio'];
+  let meta: ChannelStandIns['meta'];
   const saved = { ...process.env };
 
   beforeAll(async () => {
-    twilio = await startTwilioStandIn(ACCOUNT, TWILIO_TOKEN);
-    meta = await startWhatsAppStandIn({ token: WA_TOKEN, appSecret: WA_SECRET });
-    Object.assign(process.env, {
-      TWILIO_BASE_URL: twilio.url,
-      TWILIO_ACCOUNT_SID: ACCOUNT,
-      TWILIO_AUTH_TOKEN: TWILIO_TOKEN,
-      TWILIO_FROM_NUMBERS: '+15550000001,+15550000002',
-      WHATSAPP_BASE_URL: meta.url,
-      WHATSAPP_PHONE_NUMBER_ID: PHONE_ID,
-      WHATSAPP_ACCESS_TOKEN: WA_TOKEN,
-      WHATSAPP_APP_SECRET: WA_SECRET,
-      WHATSAPP_VERIFY_TOKEN: 'verify-me',
-    });
+    channels = await startChannelStandIns();
+    ({ twilio, meta } = channels);
+    Object.assign(process.env, standInEnv(channels, ['+15550000001', '+15550000002']));
     sut = await startServiceUnderTest(orchestratorService);
   });
 
   afterAll(async () => {
     await sut?.close();
-    await twilio?.close();
-    await meta?.close();
+    await channels?.close();
     process.env = saved;
   });
 
@@ -51,8 +33,8 @@ describe('channel webhooks in the orchestrator app (real PostgreSQL)', () => {
   const smsSender = (to: string) => {
     const provider = new TwilioSmsProvider({
       baseUrl: twilio.url,
-      accountSid: ACCOUNT,
-      authToken: TWILIO_TOKEN,
+      accountSid: STAND_IN.twilioSid,
+      authToken: STAND_IN.twilioToken,
       from: ['+15550000001'],
       statusCallback: smsHook(),
       now: () => 0,
@@ -138,7 +120,7 @@ describe('channel webhooks in the orchestrator app (real PostgreSQL)', () => {
       '"type":"text","text":{"body":"Sa\\u00edr"}}]}}]}]}';
     const res = await deliverWebhook({
       url: waHook(),
-      headers: { 'content-type': 'application/json', 'x-hub-signature-256': metaSignature(WA_SECRET, rawBody) },
+      headers: { 'content-type': 'application/json', 'x-hub-signature-256': metaSignature(STAND_IN.waSecret, rawBody) },
       rawBody,
     });
     expect(res.status).toBe(200);
@@ -151,7 +133,9 @@ describe('channel webhooks in the orchestrator app (real PostgreSQL)', () => {
   });
 
   it('answers the WhatsApp verification handshake only with the right token', async () => {
-    const ok = await fetch(`${waHook()}?hub.mode=subscribe&hub.verify_token=verify-me&hub.challenge=1158201444`);
+    const ok = await fetch(
+      `${waHook()}?hub.mode=subscribe&hub.verify_token=${STAND_IN.waVerifyToken}&hub.challenge=1158201444`,
+    );
     expect(ok.status).toBe(200);
     expect(await ok.text()).toBe('1158201444');
     const bad = await fetch(`${waHook()}?hub.mode=subscribe&hub.verify_token=nope&hub.challenge=1`);
@@ -159,15 +143,7 @@ describe('channel webhooks in the orchestrator app (real PostgreSQL)', () => {
   });
 
   it('WhatsApp: read receipts update the record, SAIR opts out, tampering is refused', async () => {
-    const wa = new WhatsAppCloudProvider({
-      baseUrl: meta.url,
-      version: 'v21.0',
-      phoneNumberId: PHONE_ID,
-      accessToken: WA_TOKEN,
-      appSecret: WA_SECRET,
-      verifyToken: 'verify-me',
-    });
-    const sender = new ReliableSender(wa, {
+    const sender = new ReliableSender(channels.providers.whatsapp, {
       store: new PgOutcomeStore(sut.dataSource, 'whatsapp', { tenantId: sut.tenant, to: '+5511999990000' }, () =>
         sut.clock.now(),
       ),
@@ -190,14 +166,16 @@ describe('channel webhooks in the orchestrator app (real PostgreSQL)', () => {
       await q(`SELECT last_status FROM channel_address WHERE channel = 'whatsapp' AND address = '+5511999990000'`),
     ).toEqual([{ last_status: 'read' }]);
 
-    const tampered = meta.inboundWebhook(waHook(), PHONE_ID, '5511988880000', 'SAIR');
+    const tampered = meta.inboundWebhook(waHook(), STAND_IN.phoneNumberId, '5511988880000', 'SAIR');
     expect(
       (await deliverWebhook({ ...tampered, rawBody: tampered.rawBody.replace('5511988880000', '5511988880001') }))
         .status,
     ).toBe(403);
     expect(await q(`SELECT * FROM channel_opt_out WHERE address LIKE '+55119888800%'`)).toEqual([]);
 
-    expect((await deliverWebhook(meta.inboundWebhook(waHook(), PHONE_ID, '5511988880000', 'Sáir'))).status).toBe(200);
+    expect(
+      (await deliverWebhook(meta.inboundWebhook(waHook(), STAND_IN.phoneNumberId, '5511988880000', 'Sáir'))).status,
+    ).toBe(200);
     expect(
       await q(
         `SELECT tenant_id, address FROM channel_opt_out WHERE channel = 'whatsapp' AND address LIKE '+55119888800%'`,

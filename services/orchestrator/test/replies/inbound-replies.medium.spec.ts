@@ -5,37 +5,23 @@ import { PgOutcomeStore } from '../../src/channels/channel-records';
 import { ReliableSender } from '../../src/channels/domain';
 import { TwilioSmsProvider } from '../../src/channels/sms/twilio.provider';
 import { orchestratorService } from '../../src/orchestrator.service';
+import { ChannelStandIns, STAND_IN, standInEnv, startChannelStandIns } from '../support/channel-stand-ins';
 import { deliverWebhook } from '../support/http-stand-in';
 import { published } from '../support/outbox-events';
-import { startTwilioStandIn } from '../support/twilio-stand-in';
-import { startWhatsAppStandIn } from '../support/whatsapp-stand-in';
 
-const ACCOUNT = 'AC' + '2'.repeat(32);
-const TWILIO_TOKEN = 'twilio-token';
-const WA_SECRET = 'wa-app-secret';
-const PHONE_ID = '106540352242922';
 const OUR_NUMBER = '+15550000001';
 
 describe('debtor replies over SMS and WhatsApp (real PostgreSQL)', () => {
   let sut: ServiceUnderTest;
-  let twilio: Awaited<ReturnType<typeof startTwilioStandIn>>;
-  let meta: Awaited<ReturnType<typeof startWhatsAppStandIn>>;
+  let channels: ChannelStandIns;
+  let twilio: ChannelStandIns['twilio'];
+  let meta: ChannelStandIns['meta'];
   const saved = { ...process.env };
 
   beforeAll(async () => {
-    twilio = await startTwilioStandIn(ACCOUNT, TWILIO_TOKEN);
-    meta = await startWhatsAppStandIn({ token: 'wa-token', appSecret: WA_SECRET });
-    Object.assign(process.env, {
-      TWILIO_BASE_URL: twilio.url,
-      TWILIO_ACCOUNT_SID: ACCOUNT,
-      TWILIO_AUTH_TOKEN: TWILIO_TOKEN,
-      TWILIO_FROM_NUMBERS: OUR_NUMBER,
-      WHATSAPP_BASE_URL: meta.url,
-      WHATSAPP_PHONE_NUMBER_ID: PHONE_ID,
-      WHATSAPP_ACCESS_TOKEN: 'wa-token',
-      WHATSAPP_APP_SECRET: WA_SECRET,
-      WHATSAPP_VERIFY_TOKEN: 'verify-me',
-    });
+    channels = await startChannelStandIns();
+    ({ twilio, meta } = channels);
+    Object.assign(process.env, standInEnv(channels, [OUR_NUMBER]));
     sut = await startServiceUnderTest(orchestratorService);
     // acc-co belongs to a debtor in Bogotá (COP); acc-br to one in São Paulo (BRL).
     for (const [account, debtor, zone, country, currency] of [
@@ -55,8 +41,7 @@ describe('debtor replies over SMS and WhatsApp (real PostgreSQL)', () => {
 
   afterAll(async () => {
     await sut?.close();
-    await twilio?.close();
-    await meta?.close();
+    await channels?.close();
     process.env = saved;
   });
 
@@ -67,8 +52,8 @@ describe('debtor replies over SMS and WhatsApp (real PostgreSQL)', () => {
   const remind = async (to: string, accountId: string, key: string) => {
     const provider = new TwilioSmsProvider({
       baseUrl: twilio.url,
-      accountSid: ACCOUNT,
-      authToken: TWILIO_TOKEN,
+      accountSid: STAND_IN.twilioSid,
+      authToken: STAND_IN.twilioToken,
       from: [OUR_NUMBER],
       statusCallback: smsHook(),
       now: () => 0,
@@ -187,7 +172,7 @@ describe('debtor replies over SMS and WhatsApp (real PostgreSQL)', () => {
       [sut.tenant, sut.clock.now()],
     );
     const res = await deliverWebhook(
-      meta.inboundWebhook(waHook(), PHONE_ID, '5511966660000', 'vou pagar R$ 200 dia 15'),
+      meta.inboundWebhook(waHook(), STAND_IN.phoneNumberId, '5511966660000', 'vou pagar R$ 200 dia 15'),
     );
     expect(res.status).toBe(200);
     expect((await published(sut, 'collections.orchestrator.v1.PaymentIntentExpressed')).at(-1)).toMatchObject({

@@ -17,6 +17,7 @@ export const STAND_IN = {
   waToken: 'wa-token',
   waSecret: 'wa-app-secret',
   phoneNumberId: '106540352242923',
+  waVerifyToken: 'verify-me',
 } as const;
 
 /** A message as support/smtp-server.mjs recorded it (one JSON line each). */
@@ -99,7 +100,7 @@ export async function startChannelStandIns(): Promise<ChannelStandIns> {
       phoneNumberId: STAND_IN.phoneNumberId,
       accessToken: STAND_IN.waToken,
       appSecret: STAND_IN.waSecret,
-      verifyToken: 'verify-me',
+      verifyToken: STAND_IN.waVerifyToken,
     }),
   };
   return {
@@ -113,6 +114,27 @@ export async function startChannelStandIns(): Promise<ChannelStandIns> {
       await meta.close();
       await smtp.stop();
     },
+  };
+}
+
+/**
+ * The environment from which the orchestrator builds its own SMS and WhatsApp providers
+ * (src/channels/config.ts), pointed at the stand-ins: for a test that starts the service without `providers`.
+ */
+export function standInEnv(
+  { twilio, meta }: Pick<ChannelStandIns, 'twilio' | 'meta'>,
+  smsFrom: readonly string[],
+): Record<string, string> {
+  return {
+    TWILIO_BASE_URL: twilio.url,
+    TWILIO_ACCOUNT_SID: STAND_IN.twilioSid,
+    TWILIO_AUTH_TOKEN: STAND_IN.twilioToken,
+    TWILIO_FROM_NUMBERS: smsFrom.join(','),
+    WHATSAPP_BASE_URL: meta.url,
+    WHATSAPP_PHONE_NUMBER_ID: STAND_IN.phoneNumberId,
+    WHATSAPP_ACCESS_TOKEN: STAND_IN.waToken,
+    WHATSAPP_APP_SECRET: STAND_IN.waSecret,
+    WHATSAPP_VERIFY_TOKEN: STAND_IN.waVerifyToken,
   };
 }
 

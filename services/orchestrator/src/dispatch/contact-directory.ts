@@ -1,4 +1,4 @@
-import { Metadata } from '@grpc/grpc-js';
+import { Metadata, ServiceError, status } from '@grpc/grpc-js';
 import { ledger } from '@collections/contracts';
 import { AppError, PromiseClient, grpcClient, metadataFromPrincipalHeaders } from '@collections/platform';
 
@@ -16,6 +16,7 @@ export interface DebtorAddresses {
 }
 
 export interface ContactDirectory {
+  /** Throws AppError UNAVAILABLE when the ledger cannot be reached (the dispatcher pauses: `send-pause.ts`). */
   addressesOf(tenantId: string, debtorId: string): Promise<DebtorAddresses | undefined>;
   close(): void;
 }
@@ -69,7 +70,11 @@ export class GrpcContactDirectory implements ContactDirectory {
   }
 
   async addressesOf(tenantId: string, debtorId: string): Promise<DebtorAddresses | undefined> {
-    const answer = await this.client.exportDebtor({ debtorId }, this.metadata(tenantId));
+    const answer = await this.client.exportDebtor({ debtorId }, this.metadata(tenantId)).catch((err: ServiceError) => {
+      if (err.code === status.UNAVAILABLE || err.code === status.DEADLINE_EXCEEDED)
+        throw AppError.unavailable(`the ledger is unreachable: ${err.details}`, { grpcStatus: err.code });
+      throw err;
+    });
     if (!answer.debtor || answer.erased) return undefined;
     return addressesFrom(answer.debtor);
   }

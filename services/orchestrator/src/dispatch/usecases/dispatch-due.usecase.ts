@@ -21,6 +21,7 @@ import { PlanAccountUseCase, channelCode, recordDecision } from '../../planning/
 import { PaymentLinkSigner } from '../../templates/domain';
 import { ContactDirectory } from '../contact-directory';
 import { addressFor, composeMessage } from '../message-content';
+import { SendPause, isUnreachable } from '../send-pause';
 
 const { ContactFailure } = orchestratorDispatch;
 
@@ -108,10 +109,24 @@ export class DispatchDueContactsUseCase {
   /** Rows this instance is dispatching now: never reconciled under its feet. */
   private readonly inFlight = new Set<string>();
 
+  /** Set while the ledger cannot be reached: nothing is taken up until it ends (`../send-pause.ts`). */
+  private readonly pause = new SendPause();
+
+  /** The ledger's directory, telling the pause when it answers. */
+  private readonly directory: ContactDirectory = {
+    addressesOf: async (tenantId, debtorId) => {
+      const addresses = await this.deps.directory.addressesOf(tenantId, debtorId);
+      if (this.pause.reached()) this.ctx.logger.info('the ledger answers again: contact sending resumed');
+      return addresses;
+    },
+    close: () => this.deps.directory.close(),
+  };
+
   /**
    * Due rows, oldest first, a batch at a time, until none is due. A row taken up once in the run
    * and still pending and due (its claim failed, or it had no facts to decide on) is not taken up
    * again in this run, and does not hold back the rows behind it: the next batch skips it.
+   * While the ledger is unreachable (`../send-pause.ts`) nothing is taken up: the due rows wait.
    */
   async run(batchSize = 100): Promise<DispatchSummary> {
     const summary = emptySummary();
@@ -119,6 +134,7 @@ export class DispatchDueContactsUseCase {
     const leftPending = new Set<string>();
     for (;;) {
       const now = this.ctx.clock.now();
+      if (this.pause.activeAt(now)) return summary;
       const held = [...((await this.deps.budgets?.heldBack(now, seen)) ?? []), ...leftPending];
       const due = (await this.ctx.dataSource.query(
         `SELECT * FROM contact_schedule WHERE status = 'pending' AND due_at <= $1 AND NOT (id = ANY ($3::uuid[]))
@@ -146,6 +162,7 @@ export class DispatchDueContactsUseCase {
         (row) => `${row.tenant_id}\u0000${row.debtor_id}`,
         this.deps.concurrency ?? 1,
         async (row) => {
+          if (this.pause.activeAt(this.ctx.clock.now())) return;
           const done = await this.dispatchOrLeave(row, false);
           if (done) summary[done] += 1;
         },
@@ -177,6 +194,7 @@ export class DispatchDueContactsUseCase {
       [[...this.inFlight]],
     )) as ScheduleRow[];
     for (const row of rows) {
+      if (this.pause.activeAt(this.ctx.clock.now())) break;
       const done = await this.dispatchOrLeave(row, true);
       if (done) summary[done] += 1;
     }
@@ -229,7 +247,8 @@ export class DispatchDueContactsUseCase {
         result = await this.send(claimed);
       }
     } catch (err) {
-      // Nothing reached a provider's answer (the ledger or the database failed): try again in a minute.
+      if (isUnreachable(err)) return this.waitForLedger(claimed, err);
+      // Nothing reached a provider's answer (the database, or the ledger refused this one): try again in a minute.
       this.ctx.logger.warn({ err, scheduleId: claimed.id }, 'contact send failed before an outcome; retried later');
       await this.ctx.dataSource.query(
         `UPDATE contact_schedule SET status = 'pending', due_at = $3 WHERE tenant_id = $1 AND id = $2 AND status = 'sending'`,
@@ -239,6 +258,31 @@ export class DispatchDueContactsUseCase {
     }
     await this.deps.afterProviderCall?.(claimed.id);
     return this.record(claimed, result);
+  }
+
+  /**
+   * The ledger could not be reached for the row's addresses: the row goes back to `pending` as it
+   * was (due, first in line when the pause ends) and sending pauses. One warn line per pause, with
+   * how many due contacts wait; sends that fail inside a pause already in force add nothing.
+   */
+  private async waitForLedger(row: ScheduleRow, err: unknown): Promise<'deferred'> {
+    const now = this.ctx.clock.now();
+    const { until, failures, opened } = this.pause.failed(now);
+    await this.ctx.dataSource.query(
+      `UPDATE contact_schedule SET status = 'pending' WHERE tenant_id = $1 AND id = $2 AND status = 'sending'`,
+      [row.tenant_id, row.id],
+    );
+    if (opened) {
+      const [{ waiting }] = (await this.ctx.dataSource.query(
+        `SELECT count(*)::int AS waiting FROM contact_schedule WHERE status = 'pending' AND due_at <= $1`,
+        [now],
+      )) as { waiting: number }[];
+      this.ctx.logger.warn(
+        { err, until, failures, waiting },
+        `the ledger is unreachable for contact addresses: contact sending paused until ${until.toISOString()}; ${waiting} due contacts wait`,
+      );
+    }
+    return 'deferred';
   }
 
   /** Plans again, checks the law at this instant, and marks the row `sending` — or says why not. */
@@ -329,7 +373,7 @@ export class DispatchDueContactsUseCase {
   }
 
   private sources() {
-    return { dataSource: this.ctx.dataSource, repo: this.repo, ...this.deps };
+    return { dataSource: this.ctx.dataSource, repo: this.repo, ...this.deps, directory: this.directory };
   }
 
   /**

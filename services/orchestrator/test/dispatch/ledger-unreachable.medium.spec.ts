@@ -1,0 +1,189 @@
+import { ledger, orchestrator } from '@collections/contracts';
+import { grpcClient, metadataFromPrincipalHeaders } from '@collections/platform';
+import { ServiceUnderTest, startServiceUnderTest, waitFor } from '@collections/testing';
+import { GrpcContactDirectory } from '../../src/dispatch/contact-directory';
+import { DispatchScheduler } from '../../src/dispatch/dispatch.scheduler';
+import { createOrchestratorService } from '../../src/orchestrator.service';
+import { DAILY_PLANNING, DailyPlanningUseCase } from '../../src/planning/usecases/daily-planning.usecase';
+import { StrategyDocument } from '../../src/strategies/domain';
+import { openColombianAccount } from '../support/accounts';
+import { SmtpServer, startSmtpServer } from '../support/channel-stand-ins';
+import { startConsumers } from '../support/events';
+import { LedgerDirectoryStandIn, ledgerDirectoryStandIn } from '../support/ledger-directory-stand-in';
+import { SmtpEmailProvider } from '../../src/channels/email/smtp-email.provider';
+
+/** Bogotá is UTC-5 all year. */
+const bogota = (date: string, hour: number, minute = 0) =>
+  new Date(`${date}T${String(hour + 5).padStart(2, '0')}:${String(minute).padStart(2, '0')}:00Z`);
+const DUE = '2026-03-12'; // a Thursday; D-3 is Monday 9 March
+const LEDGER_KEY = 'ledger-key-for-the-orchestrator';
+
+const reminder: StrategyDocument = {
+  name: 'Reminder',
+  priority: 1,
+  entry: { segments: ['negotiate'], daysPastDue: { min: -5, max: 60 }, jurisdictions: ['CO'] },
+  arms: [
+    {
+      id: 'champion',
+      weight: 100,
+      steps: [
+        {
+          id: 'd-3',
+          channel: 'email',
+          template: 'reminder',
+          offset: { from: 'due_date', days: -3 },
+          preferredWindow: { from: '09:00', to: '12:00' },
+        },
+      ],
+    },
+  ],
+  stopConditions: ['payment', 'promise', 'dispute', 'opt_out', 'hold'],
+};
+
+describe('sending while the ledger is unreachable (real PostgreSQL, SMTP server, the ledger’s ExportDebtor over real gRPC)', () => {
+  let sut: ServiceUnderTest;
+  let smtp: SmtpServer;
+  let email: SmtpEmailProvider;
+  let ledgerAt: LedgerDirectoryStandIn;
+  let directory: GrpcContactDirectory;
+  const debtors = new Map<string, ledger.Debtor>();
+  const saved = { ...process.env };
+  const warnings: string[] = [];
+  const infos: string[] = [];
+
+  const q = <T>(sql: string, params: unknown[] = []) => sut.dataSource.query(sql, params) as Promise<T[]>;
+  const dispatch = () => sut.app.app.get(DispatchScheduler).tick();
+  const rows = () =>
+    q<{ account_id: string; status: string; attempts: number; due_at: Date }>(
+      `SELECT account_id, status, attempts, due_at FROM contact_schedule ORDER BY account_id`,
+    );
+  const pauses = () => warnings.filter((m) => m.startsWith('the ledger is unreachable'));
+  const at = (minute: number) => sut.clock.set(bogota('2026-03-09', 10, minute));
+
+  beforeAll(async () => {
+    smtp = await startSmtpServer();
+    email = new SmtpEmailProvider({ host: '127.0.0.1', port: smtp.port, from: 'cobros@acreedor.example' });
+    ledgerAt = await ledgerDirectoryStandIn(debtors, LEDGER_KEY);
+    Object.assign(process.env, {
+      ORCHESTRATOR_PLANNING_CHECK_MS: '0',
+      ORCHESTRATOR_DISPATCH_CHECK_MS: '0',
+      // One lane, so exactly one send meets the unreachable ledger (with four, up to four are in flight).
+      ORCHESTRATOR_DISPATCH_CONCURRENCY: '1',
+    });
+    const service = createOrchestratorService({
+      directory: {
+        addressesOf: (...args) => directory.addressesOf(...args),
+        close: () => directory?.close(),
+      },
+      providers: { email },
+      dispatch: { delay: async () => undefined, random: () => 0 },
+    });
+    sut = await startServiceUnderTest(service, new Date('2026-03-02T15:00:00Z'));
+    directory = new GrpcContactDirectory(ledgerAt.address, `${sut.tenant}:${LEDGER_KEY}`);
+    await startConsumers(sut, service);
+    const logger = sut.context.logger;
+    jest.spyOn(logger, 'warn').mockImplementation(((o: unknown, m?: string) => {
+      warnings.push(typeof o === 'string' ? o : (m ?? ''));
+    }) as never);
+    jest.spyOn(logger, 'info').mockImplementation(((o: unknown, m?: string) => {
+      infos.push(typeof o === 'string' ? o : (m ?? ''));
+    }) as never);
+    const client = grpcClient(orchestrator.OrchestratorServiceService, sut.app.grpcAddress);
+    await client.putStrategy(
+      {
+        strategyId: 'reminder',
+        document: JSON.stringify(reminder),
+        format: orchestrator.StrategyFormat.STRATEGY_FORMAT_JSON,
+      },
+      metadataFromPrincipalHeaders({ apiKey: sut.apiKey }),
+    );
+    client.close();
+  });
+
+  afterAll(async () => {
+    await sut?.context.backbone.stop();
+    await sut?.close();
+    ledgerAt?.stop();
+    email?.close();
+    await smtp?.stop();
+    process.env = saved;
+  });
+
+  it('pauses sending with one warning per pause, backs off, and sends every waiting contact once when the ledger answers', async () => {
+    for (const n of ['a', 'b', 'c', 'd'])
+      await openColombianAccount(sut, debtors, n, {
+        balanceMinor: 150_000_00,
+        dueDate: DUE,
+        points: { email: `deudor-${n}@example.com` },
+      });
+    sut.clock.set(bogota('2026-03-07', 7));
+    await sut.app.app.get<DailyPlanningUseCase>(DAILY_PLANNING).run();
+    expect((await rows()).map((r) => [r.status, r.due_at])).toEqual(
+      Array.from({ length: 4 }, () => ['pending', bogota('2026-03-09', 9)]),
+    );
+
+    // 10:00 on D-3 and the ledger does not answer: the first row's send finds it unreachable, and
+    // the other three are not taken up at all. One warning, saying until when and how many wait.
+    at(0);
+    expect(await dispatch()).toMatchObject({ sent: 0, deferred: 1 });
+    let now = await rows();
+    expect(now.map((r) => r.status)).toEqual(['pending', 'pending', 'pending', 'pending']);
+    expect(now.map((r) => r.attempts).sort()).toEqual([0, 0, 0, 1]);
+    expect(now.every((r) => r.due_at.getTime() === bogota('2026-03-09', 9).getTime())).toBe(true);
+    expect(pauses()).toEqual([
+      `the ledger is unreachable for contact addresses: contact sending paused until ${bogota('2026-03-09', 10, 1).toISOString()}; 4 due contacts wait`,
+    ]);
+
+    // Inside the pause nothing is tried: no claim, no decision, no warning.
+    at(0);
+    expect(await dispatch()).toMatchObject({ sent: 0, deferred: 0, skipped: 0 });
+    expect((await rows()).reduce((n, r) => n + r.attempts, 0)).toBe(1);
+
+    // A minute later one row tries again, the ledger is still down: the next pause is two minutes.
+    at(1);
+    expect(await dispatch()).toMatchObject({ sent: 0, deferred: 1 });
+    expect((await rows()).reduce((n, r) => n + r.attempts, 0)).toBe(2);
+    expect(pauses()).toHaveLength(2);
+    expect(pauses()[1]).toContain(`paused until ${bogota('2026-03-09', 10, 3).toISOString()}`);
+    at(2);
+    expect(await dispatch()).toMatchObject({ sent: 0, deferred: 0 });
+    expect(ledgerAt.calls).toBe(0);
+
+    // The ledger comes back (the directory's own channel reconnects), and one debtor's export
+    // fails on its own: that contact alone waits a minute; the pause does not return.
+    await ledgerAt.start();
+    ledgerAt.failing.add('debtor-d');
+    await waitFor(
+      () =>
+        directory.addressesOf(sut.tenant, 'debtor-a').then(
+          (a) => a !== undefined,
+          () => false,
+        ),
+      { timeoutMs: 30_000, message: 'the ledger stand-in reachable' },
+    );
+    at(3);
+    expect(await dispatch()).toMatchObject({ sent: 3, deferred: 1 });
+    expect(infos.filter((m) => m === 'the ledger answers again: contact sending resumed')).toHaveLength(1);
+    now = await rows();
+    expect(now.map((r) => [r.account_id, r.status])).toEqual([
+      ['acct-a', 'sent'],
+      ['acct-b', 'sent'],
+      ['acct-c', 'sent'],
+      ['acct-d', 'pending'],
+    ]);
+    expect(now[3].due_at).toEqual(bogota('2026-03-09', 10, 4));
+    expect(pauses()).toHaveLength(2);
+
+    ledgerAt.failing.clear();
+    at(4);
+    expect(await dispatch()).toMatchObject({ sent: 1, deferred: 0 });
+    at(5);
+    expect(await dispatch()).toMatchObject({ sent: 0 });
+    // Every debtor got the reminder exactly once.
+    const received = smtp
+      .received()
+      .flatMap((m) => m.to)
+      .sort();
+    expect(received).toEqual(['a', 'b', 'c', 'd'].map((n) => `deudor-${n}@example.com`));
+  });
+});

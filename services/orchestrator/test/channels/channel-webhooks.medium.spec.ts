@@ -1,9 +1,14 @@
 import { ServiceUnderTest, startServiceUnderTest } from '@collections/testing';
-import { PgOutcomeStore } from '../../src/channels/channel-records';
-import { ReliableSender, metaSignature } from '../../src/channels/domain';
-import { TwilioSmsProvider } from '../../src/channels/sms/twilio.provider';
+import { metaSignature } from '../../src/channels/domain';
 import { orchestratorService } from '../../src/orchestrator.service';
-import { ChannelStandIns, STAND_IN, standInEnv, startChannelStandIns } from '../support/channel-stand-ins';
+import {
+  ChannelStandIns,
+  STAND_IN,
+  standInEnv,
+  standInSmsSender,
+  startChannelStandIns,
+  storedSender,
+} from '../support/channel-stand-ins';
 import { deliverWebhook } from '../support/http-stand-in';
 
 describe('channel webhooks in the orchestrator app (real PostgreSQL)', () => {
@@ -30,21 +35,7 @@ describe('channel webhooks in the orchestrator app (real PostgreSQL)', () => {
   const smsHook = () => `${sut.app.httpUrl}/webhooks/${sut.tenant}/sms`;
   const waHook = () => `${sut.app.httpUrl}/webhooks/${sut.tenant}/whatsapp`;
 
-  const smsSender = (to: string) => {
-    const provider = new TwilioSmsProvider({
-      baseUrl: twilio.url,
-      accountSid: STAND_IN.twilioSid,
-      authToken: STAND_IN.twilioToken,
-      from: ['+15550000001'],
-      statusCallback: smsHook(),
-      now: () => 0,
-    });
-    return new ReliableSender(provider, {
-      store: new PgOutcomeStore(sut.dataSource, 'sms', { tenantId: sut.tenant, to }, () => sut.clock.now()),
-      delay: async () => undefined,
-      random: () => 0.5,
-    });
-  };
+  const smsSender = (to: string) => standInSmsSender(sut, twilio, '+15550000001', { to });
 
   it('records a send, then the signed delivered receipt updates the delivery and the contact record', async () => {
     const outcome = await smsSender('+34600100100').send({
@@ -143,13 +134,7 @@ describe('channel webhooks in the orchestrator app (real PostgreSQL)', () => {
   });
 
   it('WhatsApp: read receipts update the record, SAIR opts out, tampering is refused', async () => {
-    const sender = new ReliableSender(channels.providers.whatsapp, {
-      store: new PgOutcomeStore(sut.dataSource, 'whatsapp', { tenantId: sut.tenant, to: '+5511999990000' }, () =>
-        sut.clock.now(),
-      ),
-      delay: async () => undefined,
-      random: () => 0.5,
-    });
+    const sender = storedSender(sut, channels.providers.whatsapp, { to: '+5511999990000' });
     const outcome = await sender.send({
       idempotencyKey: 'decision-wa-1',
       tenantId: sut.tenant,

@@ -1,11 +1,14 @@
 import { orchestrator, orchestratorAgents as pb } from '@collections/contracts';
 import { API_KEY_HEADER } from '@collections/platform';
 import { ServiceUnderTest, startServiceUnderTest } from '@collections/testing';
-import { PgOutcomeStore } from '../../src/channels/channel-records';
-import { ReliableSender } from '../../src/channels/domain';
-import { TwilioSmsProvider } from '../../src/channels/sms/twilio.provider';
 import { orchestratorService } from '../../src/orchestrator.service';
-import { ChannelStandIns, STAND_IN, standInEnv, startChannelStandIns } from '../support/channel-stand-ins';
+import {
+  ChannelStandIns,
+  STAND_IN,
+  standInEnv,
+  standInSmsSender,
+  startChannelStandIns,
+} from '../support/channel-stand-ins';
 import { deliverWebhook } from '../support/http-stand-in';
 import { published } from '../support/outbox-events';
 
@@ -50,19 +53,7 @@ describe('debtor replies over SMS and WhatsApp (real PostgreSQL)', () => {
 
   /** A reminder sent to `to` for `accountId`, so a reply from that number finds the account. */
   const remind = async (to: string, accountId: string, key: string) => {
-    const provider = new TwilioSmsProvider({
-      baseUrl: twilio.url,
-      accountSid: STAND_IN.twilioSid,
-      authToken: STAND_IN.twilioToken,
-      from: [OUR_NUMBER],
-      statusCallback: smsHook(),
-      now: () => 0,
-    });
-    const sender = new ReliableSender(provider, {
-      store: new PgOutcomeStore(sut.dataSource, 'sms', { tenantId: sut.tenant, to, accountId }, () => sut.clock.now()),
-      delay: async () => undefined,
-      random: () => 0.5,
-    });
+    const sender = standInSmsSender(sut, twilio, OUR_NUMBER, { to, accountId });
     expect((await sender.send({ idempotencyKey: key, tenantId: sut.tenant, to, body: 'Recordatorio' })).status).toBe(
       'sent',
     );

@@ -2,7 +2,9 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ledger } from '@collections/contracts';
-import { startProcess, waitFor } from '@collections/testing';
+import { ServiceUnderTest, startProcess, waitFor } from '@collections/testing';
+import { PgOutcomeStore } from '../../src/channels/channel-records';
+import { ChannelProvider, ReliableSender } from '../../src/channels/domain';
 import { SmtpEmailProvider } from '../../src/channels/email/smtp-email.provider';
 import { TwilioSmsProvider } from '../../src/channels/sms/twilio.provider';
 import { WhatsAppCloudProvider } from '../../src/channels/whatsapp/whatsapp-cloud.provider';
@@ -136,6 +138,46 @@ export function standInEnv(
     WHATSAPP_APP_SECRET: STAND_IN.waSecret,
     WHATSAPP_VERIFY_TOKEN: STAND_IN.waVerifyToken,
   };
+}
+
+/**
+ * A sender as the dispatcher builds one — `provider`, each send's outcome kept in the service's
+ * database (`channel_delivery`, for the webhooks to find), no waiting between retries.
+ */
+export function storedSender(
+  sut: ServiceUnderTest,
+  provider: ChannelProvider,
+  record: { to: string; accountId?: string },
+): ReliableSender {
+  return new ReliableSender(provider, {
+    store: new PgOutcomeStore(sut.dataSource, provider.channel, { tenantId: sut.tenant, ...record }, () =>
+      sut.clock.now(),
+    ),
+    delay: async () => undefined,
+    random: () => 0.5,
+  });
+}
+
+/**
+ * SMS through the Twilio stand-in from `from`, its status callbacks to the service's SMS webhook,
+ * stored like the dispatcher's: a new provider per sender, since `now: () => 0` makes one provider
+ * refuse a second send under its per-number rate.
+ */
+export function standInSmsSender(
+  sut: ServiceUnderTest,
+  twilio: ChannelStandIns['twilio'],
+  from: string,
+  record: { to: string; accountId?: string },
+): ReliableSender {
+  const provider = new TwilioSmsProvider({
+    baseUrl: twilio.url,
+    accountSid: STAND_IN.twilioSid,
+    authToken: STAND_IN.twilioToken,
+    from: [from],
+    statusCallback: `${sut.app.httpUrl}/webhooks/${sut.tenant}/sms`,
+    now: () => 0,
+  });
+  return storedSender(sut, provider, record);
 }
 
 /** Stands for the ledger's ExportDebtor: the same Debtor message, mapped by the same code. */

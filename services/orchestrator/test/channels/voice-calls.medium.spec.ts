@@ -1,9 +1,8 @@
 import { orchestratorAgents as pb } from '@collections/contracts';
 import { ServiceUnderTest, startServiceUnderTest } from '@collections/testing';
-import { PgOutcomeStore } from '../../src/channels/channel-records';
-import { ReliableSender } from '../../src/channels/domain';
 import { TwilioVoiceProvider } from '../../src/channels/voice/twilio-voice.provider';
 import { orchestratorService } from '../../src/orchestrator.service';
+import { storedSender } from '../support/channel-stand-ins';
 import { deliverWebhook } from '../support/http-stand-in';
 import { published } from '../support/outbox-events';
 import { startTwilioVoiceStandIn } from '../support/twilio-voice-stand-in';
@@ -58,11 +57,7 @@ describe('voice-bot calls in the orchestrator app (real PostgreSQL)', () => {
       callsPerSecond: 100,
     });
     const to = '+573005550100';
-    const sender = new ReliableSender(provider, {
-      store: new PgOutcomeStore(sut.dataSource, 'call', { tenantId: sut.tenant, to, accountId }, () => sut.clock.now()),
-      delay: async () => undefined,
-      random: () => 0.5,
-    });
+    const sender = storedSender(sut, provider, { to, accountId });
     const outcome = await sender.send({ idempotencyKey: key, tenantId: sut.tenant, to, body: '' });
     if (outcome.status !== 'sent') throw new Error(`call not placed: ${outcome.status}`);
     return outcome.providerMessageId;

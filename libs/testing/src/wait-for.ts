@@ -26,3 +26,37 @@ export async function waitFor<T>(
     await new Promise((r) => setTimeout(r, interval));
   }
 }
+
+/**
+ * Polls until `check` says the work is done, for as long as the work keeps moving: `progress`
+ * (accounts scored, rows written…) must grow at least once every `stallMs`, and the whole wait
+ * stops at `capMs`. A loaded machine gets the time it needs; a stuck pipeline still fails within
+ * `stallMs`, with the last progress in the message.
+ */
+export async function waitWhileProgressing<T>(
+  check: () => Promise<{ done?: T; progress: number }>,
+  options: { stallMs: number; capMs: number; intervalMs?: number; message: string },
+): Promise<NonNullable<T>> {
+  const start = Date.now();
+  let best = -Infinity;
+  let movedAt = start;
+  let last: unknown;
+  for (;;) {
+    try {
+      const { done, progress } = await check();
+      if (done) return done as NonNullable<T>;
+      if (progress > best) [best, movedAt] = [progress, Date.now()];
+      last = progress;
+    } catch (err) {
+      if (err instanceof WaitAborted) throw err;
+      last = err instanceof Error ? err.message : err;
+    }
+    const now = Date.now();
+    if (now - movedAt > options.stallMs || now - start > options.capMs) {
+      const why =
+        now - start > options.capMs ? ` within ${options.capMs} ms` : `: no progress for ${options.stallMs} ms`;
+      throw new Error(`${options.message} did not hold${why} (progress ${best}, last: ${JSON.stringify(last)})`);
+    }
+    await new Promise((r) => setTimeout(r, options.intervalMs ?? 50));
+  }
+}

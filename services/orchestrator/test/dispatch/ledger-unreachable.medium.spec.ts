@@ -58,6 +58,11 @@ describe('sending while the ledger is unreachable (real PostgreSQL, SMTP server,
       `SELECT account_id, status, attempts, due_at FROM contact_schedule ORDER BY account_id`,
     );
   const pauses = () => warnings.filter((m) => m.startsWith('the ledger is unreachable'));
+  /** What Prometheus scrapes of the pause. */
+  const pausedSeconds = async () =>
+    Number(
+      /^collections_contact_sending_paused_seconds\{[^}]*\} (\S+)$/m.exec(await sut.context.metrics.metrics())?.[1],
+    );
   const at = (minute: number) => sut.clock.set(bogota('2026-03-09', 10, minute));
 
   beforeAll(async () => {
@@ -134,6 +139,8 @@ describe('sending while the ledger is unreachable (real PostgreSQL, SMTP server,
       `the ledger is unreachable for contact addresses: contact sending paused until ${bogota('2026-03-09', 10, 1).toISOString()}; 4 due contacts wait`,
     ]);
 
+    expect(await pausedSeconds()).toBe(60);
+
     // Inside the pause nothing is tried: no claim, no decision, no warning.
     at(0);
     expect(await dispatch()).toMatchObject({ sent: 0, deferred: 0, skipped: 0 });
@@ -164,6 +171,7 @@ describe('sending while the ledger is unreachable (real PostgreSQL, SMTP server,
     at(3);
     expect(await dispatch()).toMatchObject({ sent: 3, deferred: 1 });
     expect(infos.filter((m) => m === 'the ledger answers again: contact sending resumed')).toHaveLength(1);
+    expect(await pausedSeconds()).toBe(0);
     now = await rows();
     expect(now.map((r) => [r.account_id, r.status])).toEqual([
       ['acct-a', 'sent'],

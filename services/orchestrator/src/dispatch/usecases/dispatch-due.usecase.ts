@@ -104,7 +104,18 @@ export class DispatchDueContactsUseCase {
     private readonly repo: PlannerRepository,
     private readonly planner: PlanAccountUseCase,
     private readonly deps: DispatchDependencies,
-  ) {}
+  ) {
+    // For the operations dashboards: how long until sending resumes (0 while it runs).
+    ctx.metrics.gauge({
+      name: 'collections_contact_sending_paused_seconds',
+      help: 'Seconds until contact sending resumes after the ledger was found unreachable; 0 while sending',
+      collect: async (gauge) => {
+        const now = this.ctx.clock.now();
+        const until = this.pause.activeAt(now);
+        gauge.set(until ? (until.getTime() - now.getTime()) / 1000 : 0);
+      },
+    });
+  }
 
   /** Rows this instance is dispatching now: never reconciled under its feet. */
   private readonly inFlight = new Set<string>();

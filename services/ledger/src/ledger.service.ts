@@ -1,7 +1,13 @@
 import { int, loadConfig, str } from '@collections/platform';
 import { SERVICE_CONTEXT, ServiceDefinition } from '@collections/runtime';
 import { LedgerRestController } from './ledger/ledger.controller';
-import { LEDGER_ACCOUNTS, LEDGER_DATA_SUBJECTS, LEDGER_HOLDS, LedgerGrpcController } from './ledger/ledger.grpc';
+import {
+  LEDGER_ACCOUNTS,
+  LEDGER_DATA_SUBJECTS,
+  LEDGER_HOLDS,
+  LedgerGrpcController,
+  ledgerDirectRoutes,
+} from './ledger/ledger.grpc';
 import { LedgerRepository } from './ledger/ledger.repository';
 import { LedgerLifecycleRestController } from './ledger/lifecycle.controller';
 import {
@@ -100,4 +106,5 @@ export const ledgerService: ServiceDefinition = {
       ],
     };
   },
+  directGrpcRoutes: ledgerDirectRoutes,
 };

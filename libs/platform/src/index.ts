@@ -19,3 +19,4 @@ export * from './openapi';
 export * from './ports';
 export * from './group-by';
 export * from './sql-array';
+export * from './tenant-api-keys';

@@ -1,6 +1,6 @@
-import { Metadata, ServiceError, status } from '@grpc/grpc-js';
+import { ServiceError, status } from '@grpc/grpc-js';
 import { ledger } from '@collections/contracts';
-import { AppError, PromiseClient, grpcClient, metadataFromPrincipalHeaders } from '@collections/platform';
+import { AppError, PromiseClient, TenantApiKeys, grpcClient } from '@collections/platform';
 
 /**
  * A debtor's name and addresses, asked of the ledger at the moment of sending and never stored
@@ -42,19 +42,13 @@ export function addressesFrom(debtor: ledger.Debtor): DebtorAddresses {
  */
 export class GrpcContactDirectory implements ContactDirectory {
   private channel?: PromiseClient<typeof ledger.LedgerServiceService>;
-  private readonly keys: Map<string, string>;
+  private readonly keys: TenantApiKeys;
 
   constructor(
     private readonly address: string,
     apiKeys: string,
   ) {
-    this.keys = new Map(
-      apiKeys
-        .split(',')
-        .map((pair) => pair.trim())
-        .filter(Boolean)
-        .map((pair) => [pair.slice(0, pair.indexOf(':')), pair.slice(pair.indexOf(':') + 1)]),
-    );
+    this.keys = new TenantApiKeys(apiKeys, 'ledger');
   }
 
   /** Opened on first use: a process that never sends never dials the ledger. */
@@ -63,18 +57,14 @@ export class GrpcContactDirectory implements ContactDirectory {
     return this.channel;
   }
 
-  private metadata(tenantId: string): Metadata {
-    const apiKey = this.keys.get(tenantId);
-    if (!apiKey) throw AppError.failedPrecondition(`no ledger credentials for tenant ${tenantId}`);
-    return metadataFromPrincipalHeaders({ apiKey });
-  }
-
   async addressesOf(tenantId: string, debtorId: string): Promise<DebtorAddresses | undefined> {
-    const answer = await this.client.exportDebtor({ debtorId }, this.metadata(tenantId)).catch((err: ServiceError) => {
-      if (err.code === status.UNAVAILABLE || err.code === status.DEADLINE_EXCEEDED)
-        throw AppError.unavailable(`the ledger is unreachable: ${err.details}`, { grpcStatus: err.code });
-      throw err;
-    });
+    const answer = await this.client
+      .exportDebtor({ debtorId }, this.keys.metadata(tenantId))
+      .catch((err: ServiceError) => {
+        if (err.code === status.UNAVAILABLE || err.code === status.DEADLINE_EXCEEDED)
+          throw AppError.unavailable(`the ledger is unreachable: ${err.details}`, { grpcStatus: err.code });
+        throw err;
+      });
     if (!answer.debtor || answer.erased) return undefined;
     return addressesFrom(answer.debtor);
   }

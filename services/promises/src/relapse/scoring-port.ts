@@ -1,7 +1,6 @@
 import { ServiceError, status } from '@grpc/grpc-js';
 import { scoring } from '@collections/contracts';
-import { AppError, PromiseClient, grpcClient } from '@collections/platform';
-import { TenantApiKeys } from '../tenant-api-keys';
+import { AppError, PromiseClient, TenantApiKeys, grpcClient } from '@collections/platform';
 
 /** What relapse assessment needs from the scoring service: an account's current score. */
 export interface AccountScorer {

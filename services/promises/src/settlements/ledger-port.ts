@@ -1,7 +1,6 @@
 import { Metadata, ServiceError, status } from '@grpc/grpc-js';
 import { ledger } from '@collections/contracts';
-import { AppError, Money, PromiseClient, grpcClient, money } from '@collections/platform';
-import { TenantApiKeys } from '../tenant-api-keys';
+import { AppError, Money, PromiseClient, TenantApiKeys, grpcClient, money } from '@collections/platform';
 
 /** What settlements need from the ledger: an account's balance, and posting the discount. */
 export interface SettlementLedger {

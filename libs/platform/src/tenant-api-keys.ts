@@ -1,5 +1,6 @@
 import { Metadata } from '@grpc/grpc-js';
-import { AppError, metadataFromPrincipalHeaders } from '@collections/platform';
+import { metadataFromPrincipalHeaders } from './grpc';
+import { AppError } from './errors';
 
 /** "tenant:apiKey,...": the key each tenant's calls to another service carry, so that service applies its own tenant isolation. */
 export class TenantApiKeys {

@@ -6,12 +6,11 @@ import { recordingSender } from '../support/recording-sender';
 describe('email over SMTP against a real smtp-server process', () => {
   let smtp: SmtpServer;
   let provider: SmtpEmailProvider;
-  const port = () => smtp.port;
   const received = () => smtp.received();
 
   beforeAll(async () => {
     smtp = await startSmtpServer();
-    provider = new SmtpEmailProvider({ host: '127.0.0.1', port: smtp.port, from: 'cobros@acreedor.example' });
+    provider = smtp.provider();
   });
 
   afterAll(async () => {
@@ -68,12 +67,7 @@ describe('email over SMTP against a real smtp-server process', () => {
       accepted: async (tenant, key) => void states.set(`${tenant}/${key}`, 'accepted'),
       abandon: async (tenant, key) => void states.delete(`${tenant}/${key}`),
     };
-    const once = new SmtpEmailProvider({
-      host: '127.0.0.1',
-      port: port(),
-      from: 'cobros@acreedor.example',
-      submissions: log,
-    });
+    const once = smtp.provider({ submissions: log });
     try {
       const message = {
         idempotencyKey: 'row-7',

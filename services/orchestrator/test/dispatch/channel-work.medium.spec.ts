@@ -5,7 +5,6 @@ import { ledger, orchestrator, orchestratorAgents, orchestratorDispatch } from '
 import { grpcClient, metadataFromPrincipalHeaders } from '@collections/platform';
 import { ServiceUnderTest, startServiceUnderTest, waitFor } from '@collections/testing';
 import { PgSubmissionLog } from '../../src/channels/email/email-submissions';
-import { SmtpEmailProvider } from '../../src/channels/email/smtp-email.provider';
 import { TwilioVoiceProvider } from '../../src/channels/voice/twilio-voice.provider';
 import { DispatchScheduler } from '../../src/dispatch/dispatch.scheduler';
 import { DispatchDependencies, DispatchDueContactsUseCase } from '../../src/dispatch/usecases/dispatch-due.usecase';
@@ -304,10 +303,7 @@ describe('calls, letters, visits and e-mail once, dispatched on the injected clo
   const dispatcherWithDyingEmail = (o: { keepsAbandoning: boolean }) => {
     const log = new PgSubmissionLog(sut.dataSource, () => sut.clock.now());
     const never = () => new Promise<never>(() => undefined);
-    const dying = new SmtpEmailProvider({
-      host: '127.0.0.1',
-      port: channels.smtp.port,
-      from: 'cobros@acreedor.example',
+    const dying = channels.smtp.provider({
       submissions: {
         begin: (...a) => log.begin(...a),
         abandon: o.keepsAbandoning ? (...a) => log.abandon(...a) : never,

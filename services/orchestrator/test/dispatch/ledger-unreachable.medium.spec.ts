@@ -67,7 +67,7 @@ describe('sending while the ledger is unreachable (real PostgreSQL, SMTP server,
 
   beforeAll(async () => {
     smtp = await startSmtpServer();
-    email = new SmtpEmailProvider({ host: '127.0.0.1', port: smtp.port, from: 'cobros@acreedor.example' });
+    email = smtp.provider();
     ledgerAt = await ledgerDirectoryStandIn(debtors, LEDGER_KEY);
     Object.assign(process.env, {
       ORCHESTRATOR_PLANNING_CHECK_MS: '0',

@@ -5,7 +5,7 @@ import { ledger } from '@collections/contracts';
 import { ServiceUnderTest, startProcess, waitFor } from '@collections/testing';
 import { PgOutcomeStore } from '../../src/channels/channel-records';
 import { ChannelProvider, ReliableSender } from '../../src/channels/domain';
-import { SmtpEmailProvider } from '../../src/channels/email/smtp-email.provider';
+import { SmtpEmailConfig, SmtpEmailProvider } from '../../src/channels/email/smtp-email.provider';
 import { TwilioSmsProvider } from '../../src/channels/sms/twilio.provider';
 import { WhatsAppCloudProvider } from '../../src/channels/whatsapp/whatsapp-cloud.provider';
 import { ContactDirectory, addressesFrom } from '../../src/dispatch/contact-directory';
@@ -34,6 +34,8 @@ export interface SmtpServer {
   port: number;
   /** Every message the server accepted so far. */
   received(): ReceivedMail[];
+  /** The orchestrator's e-mail provider sending to this server (host, port and sender set; `extra` adds or overrides). */
+  provider(extra?: Partial<SmtpEmailConfig>): SmtpEmailProvider;
   stop(): Promise<void>;
 }
 
@@ -57,6 +59,8 @@ export async function startSmtpServer(): Promise<SmtpServer> {
               .filter(Boolean)
               .map((l) => JSON.parse(l) as ReceivedMail)
           : [],
+      provider: (extra = {}) =>
+        new SmtpEmailProvider({ host: '127.0.0.1', port: Number(port), from: 'cobros@acreedor.example', ...extra }),
       stop: () => smtp.stop(5_000),
     };
   } catch (err) {
@@ -89,7 +93,7 @@ export async function startChannelStandIns(): Promise<ChannelStandIns> {
     throw err;
   }
   const providers = {
-    email: new SmtpEmailProvider({ host: '127.0.0.1', port: smtp.port, from: 'cobros@acreedor.example' }),
+    email: smtp.provider(),
     sms: new TwilioSmsProvider({
       baseUrl: twilio.url,
       accountSid: STAND_IN.twilioSid,

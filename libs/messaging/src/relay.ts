@@ -68,18 +68,11 @@ export class OutboxRelay {
     const batchSize = this.options.batchSize ?? 500;
     let published = 0;
     await this.options.dataSource.transaction(async (tx) => {
+      await tx.query(CLAIM_SETTINGS);
       // One statement takes the relay lock and claims the next rows; the claim commits only
       // after the transport acknowledged them, so a failed publish leaves them pending.
-      // Marking rows published need not wait for the disk (set_config: SET LOCAL without a
-      // round trip of its own): if that commit is lost, the rows are published again and
-      // consumers' inboxes drop the copies. Saves an fsync per batch.
-      const rows = (await tx.query(
-        `WITH lock AS (SELECT pg_try_advisory_xact_lock($1) AS ok, set_config('synchronous_commit', 'off', true) AS sync),
-              next AS (SELECT o.id FROM ${this.table} o, lock WHERE lock.ok AND o.published_at IS NULL ORDER BY o.id LIMIT $2)
-         UPDATE ${this.table} t SET published_at = now() FROM next WHERE t.id = next.id
-         RETURNING t.id, t.topic, t.key, t.headers, t.payload`,
-        [this.lockKey, batchSize],
-      )) as [OutboxRow[], number] | OutboxRow[];
+      const rows = (await tx.query(claimStatement(this.table), [this.lockKey, batchSize])) as
+        [OutboxRow[], number] | OutboxRow[];
       const claimed = (isUpdateResult(rows) ? rows[0] : rows).sort((a, b) => compareIds(a.id, b.id));
       if (claimed.length === 0) return;
       const records: OutboundRecord[] = claimed.map((r) => ({
@@ -149,6 +142,28 @@ export class OutboxRelay {
       this.wakeUp = done;
     });
   }
+}
+
+/**
+ * The relay's transaction settings, set before its claim. The claim must walk outbox_unpublished
+ * as a plain index scan: each claimed row leaves a dead entry in that index until VACUUM (the
+ * update takes it out of the index's predicate), and a plain index scan marks such an entry dead
+ * the first time it meets it and skips it from then on. A bitmap scan, which the planner prefers
+ * when few rows are pending, never does: it went back to the heap for every row published since
+ * the last VACUUM, so each claim cost more than the one before (1,405 buffers to find nothing
+ * after 16,000 published rows, against 3), and autovacuum comes only once a fifth of the table
+ * is dead. Marking rows published need not wait for the disk: if that commit is lost, the rows
+ * are published again and consumers' inboxes drop the copies (saves an fsync per batch).
+ */
+export const CLAIM_SETTINGS = `SELECT set_config('enable_bitmapscan', 'off', true), set_config('enable_seqscan', 'off', true),
+  set_config('synchronous_commit', 'off', true)`;
+
+/** Takes the relay lock ($1) and claims the next rows ($2 at most) of an outbox table, in id order. */
+export function claimStatement(table: string): string {
+  return `WITH lock AS (SELECT pg_try_advisory_xact_lock($1) AS ok),
+    next AS (SELECT o.id FROM ${table} o, lock WHERE lock.ok AND o.published_at IS NULL ORDER BY o.id LIMIT $2)
+    UPDATE ${table} t SET published_at = now() FROM next WHERE t.id = next.id
+    RETURNING t.id, t.topic, t.key, t.headers, t.payload`;
 }
 
 /** Stable 32-bit hash for advisory lock keys. */

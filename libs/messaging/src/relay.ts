@@ -68,7 +68,7 @@ export class OutboxRelay {
     const batchSize = this.options.batchSize ?? 500;
     let published = 0;
     await this.options.dataSource.transaction(async (tx) => {
-      await tx.query(CLAIM_SETTINGS);
+      await tx.query(SCAN_SETTINGS);
       // One statement takes the relay lock and claims the next rows; the claim commits only
       // after the transport acknowledged them, so a failed publish leaves them pending.
       const rows = (await tx.query(claimStatement(this.table), [this.lockKey, batchSize])) as
@@ -91,10 +91,13 @@ export class OutboxRelay {
 
   /** Rows not yet published (the outbox backlog, exported as a metric). */
   async backlog(): Promise<number> {
-    const [{ n }] = (await this.options.dataSource.query(
-      `SELECT count(*)::int AS n FROM ${this.table} WHERE published_at IS NULL`,
-    )) as { n: number }[];
-    return n;
+    return this.options.dataSource.transaction(async (tx) => {
+      await tx.query(SCAN_SETTINGS); // counted from the same index as the claim, the same way
+      const [{ n }] = (await tx.query(`SELECT count(*)::int AS n FROM ${this.table} WHERE published_at IS NULL`)) as {
+        n: number;
+      }[];
+      return n;
+    });
   }
 
   /** Deletes published rows older than the cutoff (they are kept a while for audit and debugging). */
@@ -145,17 +148,18 @@ export class OutboxRelay {
 }
 
 /**
- * The relay's transaction settings, set before its claim. The claim must walk outbox_unpublished
- * as a plain index scan: each claimed row leaves a dead entry in that index until VACUUM (the
- * update takes it out of the index's predicate), and a plain index scan marks such an entry dead
- * the first time it meets it and skips it from then on. A bitmap scan, which the planner prefers
- * when few rows are pending, never does: it went back to the heap for every row published since
- * the last VACUUM, so each claim cost more than the one before (1,405 buffers to find nothing
- * after 16,000 published rows, against 3), and autovacuum comes only once a fifth of the table
- * is dead. Marking rows published need not wait for the disk: if that commit is lost, the rows
- * are published again and consumers' inboxes drop the copies (saves an fsync per batch).
+ * The relay's transaction settings, set before its claim and before the backlog count (which
+ * every metrics scrape runs). Both must walk outbox_unpublished as a plain index scan: each
+ * claimed row leaves a dead entry in that index until VACUUM (the update takes it out of the
+ * index's predicate), and a plain index scan marks such an entry dead the first time it meets it
+ * and skips it from then on. A bitmap scan, which the planner prefers when few rows are pending,
+ * never does: it went back to the heap for every row published since the last VACUUM, so each
+ * claim cost more than the one before (1,405 buffers to find nothing after 16,000 published
+ * rows, against 3), and autovacuum comes only once a fifth of the table is dead. Marking rows
+ * published need not wait for the disk: if that commit is lost, the rows are published again and
+ * consumers' inboxes drop the copies (saves an fsync per batch).
  */
-export const CLAIM_SETTINGS = `SELECT set_config('enable_bitmapscan', 'off', true), set_config('enable_seqscan', 'off', true),
+export const SCAN_SETTINGS = `SELECT set_config('enable_bitmapscan', 'off', true), set_config('enable_seqscan', 'off', true),
   set_config('synchronous_commit', 'off', true)`;
 
 /** Takes the relay lock ($1) and claims the next rows ($2 at most) of an outbox table, in id order. */

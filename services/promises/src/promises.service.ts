@@ -40,6 +40,7 @@ import { PromisesRelapseRisk1763900007210 } from './migrations/1763900007210-pro
 import { PromisesPlanPaymentByPlan1763900010600 } from './migrations/1763900010600-promises-plan-payment-by-plan';
 import { PromisesPlanRevision1763900010610 } from './migrations/1763900010610-promises-plan-revision';
 import { PromisesPaymentLinkRates1763900011800 } from './migrations/1763900011800-promises-payment-link-rates';
+import { PromisesPlanFillfactor1763900012000 } from './migrations/1763900012000-promises-plan-fillfactor';
 import { RelapseRisksRepository } from './relapse/relapse-risks.repository';
 import { AccountScorer, GrpcAccountScorer } from './relapse/scoring-port';
 import { AssessRelapseRiskUseCase } from './relapse/usecases/assess-relapse-risk.usecase';
@@ -127,6 +128,7 @@ export function createPromisesService(deps: PromisesServiceDependencies = {}): S
       PromisesPlanPaymentByPlan1763900010600,
       PromisesPlanRevision1763900010610,
       PromisesPaymentLinkRates1763900011800,
+      PromisesPlanFillfactor1763900012000,
     ],
     module: (ctx) => {
       const config = loadPromisesConfig();

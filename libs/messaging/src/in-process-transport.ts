@@ -91,10 +91,22 @@ export class InProcessTransport implements Transport {
     const poll = this.options.pollIntervalMs ?? 50;
     let active = true;
     let wake: (() => void) | undefined;
-    const onAppended = () => wake?.();
+    // Set by every append (this process's relay, after its commit); a read clears it first, so an
+    // append that lands while a read is under way is not slept through until the next poll.
+    let appended = false;
+    const onAppended = () => {
+      appended = true;
+      wake?.();
+    };
     this.appended.on('appended', onAppended);
 
-    const readTopic = async (topic: string): Promise<number> => {
+    // Where this member is in each topic: read from the group's committed offset when it starts,
+    // then kept here as it commits (it is the group's only reader until it stops), so that an idle
+    // poll is one statement, not two.
+    const positions = new Map<string, number>();
+    const position = async (topic: string): Promise<number> => {
+      const known = positions.get(topic);
+      if (known !== undefined) return known;
       const [row] = (await ds.query(`SELECT committed_offset FROM ${OFFSETS} WHERE group_id = $1 AND topic = $2`, [
         options.groupId,
         topic,
@@ -107,6 +119,12 @@ export class InProcessTransport implements Transport {
         )) as { max: string }[];
         from = Number(max);
       }
+      positions.set(topic, from);
+      return from;
+    };
+
+    const readTopic = async (topic: string): Promise<number> => {
+      const from = await position(topic);
       const rows = (await ds.query(
         `SELECT log_offset, key, headers, payload FROM ${LOG} WHERE topic = $1 AND log_offset > $2 ORDER BY log_offset LIMIT $3`,
         [topic, from, batchSize],
@@ -122,11 +140,13 @@ export class InProcessTransport implements Transport {
       }));
       await options.handle(records, { heartbeat: async () => undefined, isActive: () => active });
       if (!active) return 0;
+      const last = records[records.length - 1].offset;
       await ds.query(
         `INSERT INTO ${OFFSETS} (group_id, topic, committed_offset) VALUES ($1, $2, $3)
          ON CONFLICT (group_id, topic) DO UPDATE SET committed_offset = EXCLUDED.committed_offset`,
-        [options.groupId, topic, records[records.length - 1].offset],
+        [options.groupId, topic, last],
       );
+      positions.set(topic, Number(last));
       return records.length;
     };
 
@@ -140,13 +160,30 @@ export class InProcessTransport implements Transport {
       Promise.all([previousMember, ownStop]).then(() => undefined),
     );
 
+    /**
+     * The topics with records past this member's positions, in one statement: what an idle poll
+     * asks (one statement per group, not one per topic) when no append woke it.
+     */
+    const topicsWithNews = async (): Promise<string[]> => {
+      const rows = (await ds.query(
+        `SELECT t.topic FROM unnest($1::text[], $2::bigint[]) WITH ORDINALITY AS t(topic, pos, n)
+          WHERE EXISTS (SELECT 1 FROM ${LOG} l WHERE l.topic = t.topic AND l.log_offset > t.pos) ORDER BY t.n`,
+        [options.topics, options.topics.map((t) => positions.get(t) ?? -1)],
+      )) as { topic: string }[];
+      return rows.map((r) => r.topic);
+    };
+
     const loop = (async () => {
       await Promise.race([previousMember, stopRequested]);
       let failures = 0;
+      let polled = false;
       while (active) {
         let delivered = 0;
+        appended = false;
         try {
-          for (const topic of options.topics) if (active) delivered += await readTopic(topic);
+          const topics =
+            polled && options.topics.every((t) => positions.has(t)) ? await topicsWithNews() : options.topics;
+          for (const topic of topics) if (active) delivered += await readTopic(topic);
           failures = 0;
         } catch (err) {
           failures += 1;
@@ -155,16 +192,18 @@ export class InProcessTransport implements Transport {
             'in-process consumer failed; will retry',
           );
           await new Promise((r) => setTimeout(r, Math.min(5_000, 50 * 2 ** Math.min(failures, 7))));
+          polled = false;
           continue;
         }
-        if (delivered === 0 && active) {
-          await new Promise<void>((resolve) => {
-            const timer = setTimeout(done, poll);
-            function done() {
+        polled = false;
+        if (delivered === 0 && active && !appended) {
+          polled = await new Promise<boolean>((resolve) => {
+            const timer = setTimeout(() => done(true), poll);
+            const done = (timedOut: boolean) => {
               clearTimeout(timer);
-              resolve();
-            }
-            wake = done;
+              resolve(timedOut);
+            };
+            wake = () => done(false);
           });
         }
       }

@@ -23,8 +23,6 @@ export class SendPause {
   private failures = 0;
   private until?: Date;
 
-  constructor(private readonly backoff: { firstMs: number; maxMs: number } = SEND_PAUSE) {}
-
   /** The end of the pause in force at `now`, if one is. */
   activeAt(now: Date): Date | undefined {
     return this.until && now.getTime() < this.until.getTime() ? this.until : undefined;
@@ -38,7 +36,7 @@ export class SendPause {
     const current = this.activeAt(now);
     if (current) return { until: current, failures: this.failures, opened: false };
     this.failures += 1;
-    const ms = Math.min(this.backoff.maxMs, this.backoff.firstMs * 2 ** Math.min(this.failures - 1, 30));
+    const ms = Math.min(SEND_PAUSE.maxMs, SEND_PAUSE.firstMs * 2 ** Math.min(this.failures - 1, 30));
     this.until = new Date(now.getTime() + ms);
     return { until: this.until, failures: this.failures, opened: true };
   }

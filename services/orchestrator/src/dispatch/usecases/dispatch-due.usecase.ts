@@ -261,10 +261,7 @@ export class DispatchDueContactsUseCase {
       if (isUnreachable(err)) return this.waitForLedger(claimed, err);
       // Nothing reached a provider's answer (the database, or the ledger refused this one): try again in a minute.
       this.ctx.logger.warn({ err, scheduleId: claimed.id }, 'contact send failed before an outcome; retried later');
-      await this.ctx.dataSource.query(
-        `UPDATE contact_schedule SET status = 'pending', due_at = $3 WHERE tenant_id = $1 AND id = $2 AND status = 'sending'`,
-        [claimed.tenant_id, claimed.id, new Date(this.ctx.clock.now().getTime() + 60_000)],
-      );
+      await this.putBack(claimed, new Date(this.ctx.clock.now().getTime() + 60_000));
       return 'deferred';
     }
     await this.deps.afterProviderCall?.(claimed.id);
@@ -279,10 +276,7 @@ export class DispatchDueContactsUseCase {
   private async waitForLedger(row: ScheduleRow, err: unknown): Promise<'deferred'> {
     const now = this.ctx.clock.now();
     const { until, failures, opened } = this.pause.failed(now);
-    await this.ctx.dataSource.query(
-      `UPDATE contact_schedule SET status = 'pending' WHERE tenant_id = $1 AND id = $2 AND status = 'sending'`,
-      [row.tenant_id, row.id],
-    );
+    await this.putBack(row);
     if (opened) {
       const [{ waiting }] = (await this.ctx.dataSource.query(
         `SELECT count(*)::int AS waiting FROM contact_schedule WHERE status = 'pending' AND due_at <= $1`,
@@ -294,6 +288,14 @@ export class DispatchDueContactsUseCase {
       );
     }
     return 'deferred';
+  }
+
+  /** A claimed row nothing was sent for goes back to `pending`, due at `dueAt` (as it was, by default). */
+  private async putBack(row: ScheduleRow, dueAt: Date = row.due_at): Promise<void> {
+    await this.ctx.dataSource.query(
+      `UPDATE contact_schedule SET status = 'pending', due_at = $3 WHERE tenant_id = $1 AND id = $2 AND status = 'sending'`,
+      [row.tenant_id, row.id, dueAt],
+    );
   }
 
   /** Plans again, checks the law at this instant, and marks the row `sending` — or says why not. */

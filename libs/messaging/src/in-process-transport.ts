@@ -78,11 +78,12 @@ export class InProcessTransport implements Transport {
     };
     if (tx) await run(tx);
     else await this.options.dataSource.transaction(run);
-    if (!tx) this.afterPublishCommitted();
+    if (!tx) this.afterPublishCommitted(new Set(records.map((r) => r.topic)));
   }
 
-  afterPublishCommitted(): void {
-    this.appended.emit('appended');
+  /** Wakes the readers of those topics (the others have nothing new). */
+  afterPublishCommitted(topics: ReadonlySet<string>): void {
+    this.appended.emit('appended', topics);
   }
 
   async subscribe(options: SubscribeOptions): Promise<Subscription> {
@@ -91,10 +92,11 @@ export class InProcessTransport implements Transport {
     const poll = this.options.pollIntervalMs ?? 50;
     let active = true;
     let wake: (() => void) | undefined;
-    // Set by every append (this process's relay, after its commit); a read clears it first, so an
-    // append that lands while a read is under way is not slept through until the next poll.
+    // Set by every append to one of these topics (this process's relay, after its commit); a read
+    // clears it first, so an append that lands while a read is under way is not slept through.
     let appended = false;
-    const onAppended = () => {
+    const onAppended = (topics: ReadonlySet<string>) => {
+      if (!options.topics.some((t) => topics.has(t))) return;
       appended = true;
       wake?.();
     };

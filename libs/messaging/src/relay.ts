@@ -70,6 +70,7 @@ export class OutboxRelay {
   async drainOnce(): Promise<number> {
     const batchSize = this.options.batchSize ?? 500;
     let published = 0;
+    const topics = new Set<string>();
     await this.options.dataSource.transaction(async (tx) => {
       await tx.query(SCAN_SETTINGS);
       // One statement takes the relay lock and claims the next rows; the claim commits only
@@ -87,8 +88,9 @@ export class OutboxRelay {
       await this.options.transport.publish(records, tx);
       await this.options.onPublished?.(records.length);
       published = claimed.length;
+      for (const r of records) topics.add(r.topic);
     });
-    if (published > 0) this.options.transport.afterPublishCommitted?.();
+    if (published > 0) this.options.transport.afterPublishCommitted?.(topics);
     return published;
   }
 

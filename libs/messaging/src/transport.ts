@@ -53,8 +53,8 @@ export interface TopicLag {
 export interface Transport {
   readonly kind: 'kafka' | 'in-process';
   publish(records: OutboundRecord[], tx?: EntityManager): Promise<void>;
-  /** Called after the relay's transaction committed (wakes in-process consumers). */
-  afterPublishCommitted?(): void;
+  /** Called after the relay's transaction committed, with the topics it published to (wakes in-process consumers). */
+  afterPublishCommitted?(topics: ReadonlySet<string>): void;
   subscribe(options: SubscribeOptions): Promise<Subscription>;
   /** The group's lag on each topic (summed over partitions), for the consumer-lag gauge. */
   lag?(groupId: string, topics: string[]): Promise<TopicLag[]>;

@@ -1,13 +1,14 @@
 import { waitFor } from '@collections/testing';
+import { InProcessTransport } from '../src';
 import { BackboneHarness, inProcessKind } from './backbone-harness';
 
 /**
  * A relay sleeps between polls unless a commit in its own process wakes it, and an in-process
- * consumer unless its own transport announces an append. Work that arrives without that
- * announcement (another replica's commit, another process's append) is found by the next poll,
- * which when idle asks one cheap question first: these check that the question finds it.
+ * consumer unless its own transport announces an append to one of its topics. Work that arrives
+ * without that announcement (another replica's commit, another process's append) is found by the
+ * next poll, which when idle asks one cheap question first.
  */
-describe('work nobody announced', () => {
+describe('finding work, announced or not', () => {
   const h = new BackboneHarness(inProcessKind);
   beforeAll(() => h.open());
   afterAll(() => h.close());
@@ -30,5 +31,26 @@ describe('work nobody announced', () => {
     // Idle since: the second round is found by polls that ask before they read.
     await h.publishPayments(writer, [4, 5]);
     expect((await h.waitForEffects(5)).map((e) => e.n)).toEqual([1, 2, 3, 4, 5]);
+  });
+});
+
+describe('an announced append', () => {
+  const h = new BackboneHarness(inProcessKind);
+  beforeAll(() => h.open());
+  afterAll(() => h.close());
+
+  it('an in-process consumer that polls once a minute gets at once what its transport appends to its topic', async () => {
+    const transport = new InProcessTransport({ dataSource: h.ds, pollIntervalMs: 60_000 });
+    const b = h.backbone({ transport });
+    h.effectConsumer(b);
+    await b.start();
+    // A first event, applied and committed: from then on the consumer sleeps for its minute.
+    await h.publishPayments(b, [100]);
+    await h.waitForEffects(1, 20_000);
+    await waitFor(async () => (await transport.groupsLag()).groups.every((g) => g.lag === 0), { message: 'lag 0' });
+    await h.publishPayments(b, [101]);
+    // Well inside the minute: only the announcement can have woken it.
+    const effects = await h.waitForEffects(2, 20_000);
+    expect(effects.map((e) => e.n)).toEqual([100, 101]);
   });
 });

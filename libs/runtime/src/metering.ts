@@ -27,7 +27,7 @@ export function meteredTransport(transport: Transport, metrics: MetricsRegistry)
       await transport.publish(records, tx);
       for (const r of records) published.inc({ topic: r.topic });
     },
-    afterPublishCommitted: () => transport.afterPublishCommitted?.(),
+    afterPublishCommitted: (topics) => transport.afterPublishCommitted?.(topics),
     subscribe: (options) =>
       transport.subscribe({
         ...options,

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { DataSource, EntityManager } from 'typeorm';
 import { hashToInt32 } from './relay';
 import { IN_PROCESS_SCHEMA } from './schema';
+import { Wakeable } from './wakeable';
 import {
   InboundRecord,
   MessagingLogger,
@@ -91,14 +92,10 @@ export class InProcessTransport implements Transport {
     const batchSize = options.maxBatchSize ?? this.options.batchSize ?? 500;
     const poll = this.options.pollIntervalMs ?? 50;
     let active = true;
-    let wake: (() => void) | undefined;
-    // Set by every append to one of these topics (this process's relay, after its commit); a read
-    // clears it first, so an append that lands while a read is under way is not slept through.
-    let appended = false;
+    // Woken by every append to one of these topics (this process's relay, after its commit).
+    const alarm = new Wakeable();
     const onAppended = (topics: ReadonlySet<string>) => {
-      if (!options.topics.some((t) => topics.has(t))) return;
-      appended = true;
-      wake?.();
+      if (options.topics.some((t) => topics.has(t))) alarm.wake();
     };
     this.appended.on('appended', onAppended);
 
@@ -181,10 +178,10 @@ export class InProcessTransport implements Transport {
       let polled = false;
       while (active) {
         let delivered = 0;
-        appended = false;
+        alarm.clear(); // this read answers the appends so far
         try {
-          const topics =
-            polled && options.topics.every((t) => positions.has(t)) ? await topicsWithNews() : options.topics;
+          // After a poll every position is known: the last pass read every topic.
+          const topics = polled ? await topicsWithNews() : options.topics;
           for (const topic of topics) if (active) delivered += await readTopic(topic);
           failures = 0;
         } catch (err) {
@@ -197,17 +194,7 @@ export class InProcessTransport implements Transport {
           polled = false;
           continue;
         }
-        polled = false;
-        if (delivered === 0 && active && !appended) {
-          polled = await new Promise<boolean>((resolve) => {
-            const timer = setTimeout(() => done(true), poll);
-            const done = (timedOut: boolean) => {
-              clearTimeout(timer);
-              resolve(timedOut);
-            };
-            wake = () => done(false);
-          });
-        }
+        polled = delivered === 0 && active && !(await alarm.sleep(poll));
       }
     })();
 
@@ -215,7 +202,7 @@ export class InProcessTransport implements Transport {
       stop: async () => {
         active = false;
         requestStop();
-        wake?.();
+        alarm.wake();
         this.appended.off('appended', onAppended);
         this.subscriptions.delete(subscription);
         this.readers.delete(subscription);

@@ -2,6 +2,7 @@ import { DataSource } from 'typeorm';
 import { Headers } from './envelope';
 import { assertIdentifier } from './schema';
 import { MessagingLogger, OutboundRecord, Transport, silentLogger } from './transport';
+import { Wakeable } from './wakeable';
 
 export interface RelayOptions {
   schema: string;
@@ -36,9 +37,7 @@ export class OutboxRelay {
   private readonly lockKey: number;
   private running = false;
   private loop?: Promise<void>;
-  private wakeUp?: () => void;
-  /** Set by `wake`, cleared before each drain: a commit during a drain is not slept through until the next poll. */
-  private woken = false;
+  private readonly alarm = new Wakeable();
   private failures = 0;
   private readonly logger: MessagingLogger;
 
@@ -56,8 +55,7 @@ export class OutboxRelay {
 
   /** Nudges the relay to look now (new rows committed). */
   wake = (): void => {
-    this.woken = true;
-    this.wakeUp?.();
+    this.alarm.wake();
   };
 
   async stop(): Promise<void> {
@@ -134,7 +132,7 @@ export class OutboxRelay {
     let polled = false;
     while (this.running) {
       let published = 0;
-      this.woken = false;
+      this.alarm.clear(); // this drain answers the commits so far
       try {
         if (!polled || (await this.pending())) published = await this.drainOnce();
         if (this.failures > 0) {
@@ -148,24 +146,13 @@ export class OutboxRelay {
           { err, schema: this.options.schema, attempt: this.failures, retryInMs: delay },
           'outbox relay could not publish; will retry',
         );
-        await this.idle(delay);
+        this.alarm.clear(); // a failed drain backs off, even if a commit came meanwhile
+        await this.alarm.sleep(delay);
         polled = false;
         continue;
       }
-      polled = published === 0 && !this.woken && !(await this.idle(poll));
+      polled = published === 0 && !(await this.alarm.sleep(poll));
     }
-  }
-
-  /** Waits `ms` or until woken; true when woken. */
-  private idle(ms: number): Promise<boolean> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => done(false), ms);
-      const done = (woken: boolean) => {
-        clearTimeout(timer);
-        resolve(woken);
-      };
-      this.wakeUp = () => done(true);
-    });
   }
 }
 

@@ -5,11 +5,11 @@ import { GrpcContactDirectory } from '../../src/dispatch/contact-directory';
 import { DispatchScheduler } from '../../src/dispatch/dispatch.scheduler';
 import { createOrchestratorService } from '../../src/orchestrator.service';
 import { DAILY_PLANNING, DailyPlanningUseCase } from '../../src/planning/usecases/daily-planning.usecase';
-import { StrategyDocument } from '../../src/strategies/domain';
 import { openColombianAccount } from '../support/accounts';
 import { SmtpServer, startSmtpServer } from '../support/channel-stand-ins';
 import { startConsumers } from '../support/events';
 import { LedgerDirectoryStandIn, ledgerDirectoryStandIn } from '../support/ledger-directory-stand-in';
+import { D3_REMINDER_EMAIL, colombianEarlyStage } from '../support/strategies';
 import { SmtpEmailProvider } from '../../src/channels/email/smtp-email.provider';
 
 /** Bogotá is UTC-5 all year. */
@@ -18,27 +18,7 @@ const bogota = (date: string, hour: number, minute = 0) =>
 const DUE = '2026-03-12'; // a Thursday; D-3 is Monday 9 March
 const LEDGER_KEY = 'ledger-key-for-the-orchestrator';
 
-const reminder: StrategyDocument = {
-  name: 'Reminder',
-  priority: 1,
-  entry: { segments: ['negotiate'], daysPastDue: { min: -5, max: 60 }, jurisdictions: ['CO'] },
-  arms: [
-    {
-      id: 'champion',
-      weight: 100,
-      steps: [
-        {
-          id: 'd-3',
-          channel: 'email',
-          template: 'reminder',
-          offset: { from: 'due_date', days: -3 },
-          preferredWindow: { from: '09:00', to: '12:00' },
-        },
-      ],
-    },
-  ],
-  stopConditions: ['payment', 'promise', 'dispute', 'opt_out', 'hold'],
-};
+const reminder = colombianEarlyStage('Reminder', [D3_REMINDER_EMAIL]);
 
 describe('sending while the ledger is unreachable (real PostgreSQL, SMTP server, the ledger’s ExportDebtor over real gRPC)', () => {
   let sut: ServiceUnderTest;

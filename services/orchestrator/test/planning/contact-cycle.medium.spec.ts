@@ -18,6 +18,7 @@ import { openColombianAccount } from '../support/accounts';
 import { deliver, published, startConsumers } from '../support/events';
 import { ChannelStandIns, STAND_IN, directoryOf, startChannelStandIns } from '../support/channel-stand-ins';
 import { deliverWebhook } from '../support/http-stand-in';
+import { ALL_STOPS, D3_REMINDER_EMAIL, colombianEarlyStage } from '../support/strategies';
 
 const COP = (amountMinor: number) => ({ amountMinor, currency: 'COP' });
 /** Bogotá is UTC-5 all year: 09:00 local is 14:00Z. */
@@ -25,66 +26,36 @@ const bogota = (date: string, hour: number) => new Date(`${date}T${String(hour +
 const DUE = '2026-03-12'; // a Thursday; D-3 is Monday 9 March
 
 /** Pre-due e-mail at D-3, SMS at D+1, WhatsApp at D+5, a person at D+10. */
-const cadence: StrategyDocument = {
-  name: 'Early stage, negotiate',
-  priority: 1,
-  entry: { segments: ['negotiate'], daysPastDue: { min: -5, max: 60 }, jurisdictions: ['CO'] },
-  arms: [
+const cadence = colombianEarlyStage(
+  'Early stage, negotiate',
+  [
+    D3_REMINDER_EMAIL,
     {
-      id: 'champion',
-      weight: 100,
-      steps: [
-        {
-          id: 'd-3',
-          channel: 'email',
-          template: 'reminder',
-          offset: { from: 'due_date', days: -3 },
-          preferredWindow: { from: '09:00', to: '12:00' },
-        },
-        {
-          id: 'd+1',
-          channel: 'sms',
-          template: 'overdue',
-          offset: { from: 'due_date', days: 1 },
-          preferredWindow: { from: '10:00', to: '13:00' },
-          fallbackChannel: 'email',
-        },
-        {
-          id: 'd+5',
-          channel: 'whatsapp',
-          template: 'overdue',
-          offset: { from: 'due_date', days: 5 },
-          preferredWindow: { from: '10:00', to: '13:00' },
-        },
-      ],
+      id: 'd+1',
+      channel: 'sms',
+      template: 'overdue',
+      offset: { from: 'due_date', days: 1 },
+      preferredWindow: { from: '10:00', to: '13:00' },
+      fallbackChannel: 'email',
+    },
+    {
+      id: 'd+5',
+      channel: 'whatsapp',
+      template: 'overdue',
+      offset: { from: 'due_date', days: 5 },
+      preferredWindow: { from: '10:00', to: '13:00' },
     },
   ],
-  stopConditions: ['payment', 'promise', 'dispute', 'opt_out', 'hold'],
-  escalation: { atDaysPastDue: 10, queue: 'early-agents' },
-};
+  { escalation: { atDaysPastDue: 10, queue: 'early-agents' } },
+);
 
 /** A US reminder (Regulation F asks no prior consent per channel): e-mail at D-3, SMS if e-mail is refused. */
 const usReminder: StrategyDocument = {
   name: 'US reminder',
   priority: 2,
   entry: { daysPastDue: { min: -5, max: 60 }, jurisdictions: ['US'] },
-  arms: [
-    {
-      id: 'champion',
-      weight: 100,
-      steps: [
-        {
-          id: 'd-3',
-          channel: 'email',
-          template: 'reminder',
-          offset: { from: 'due_date', days: -3 },
-          preferredWindow: { from: '09:00', to: '12:00' },
-          fallbackChannel: 'sms',
-        },
-      ],
-    },
-  ],
-  stopConditions: ['payment', 'promise', 'dispute', 'opt_out', 'hold'],
+  arms: [{ id: 'champion', weight: 100, steps: [{ ...D3_REMINDER_EMAIL, fallbackChannel: 'sms' }] }],
+  stopConditions: ALL_STOPS,
 };
 
 describe('one account’s contact cycle, planned and dispatched on the injected clock (real PostgreSQL, SMTP server, provider stand-ins)', () => {

@@ -17,6 +17,7 @@ import { ReportingForecastExperiments1763900007300 } from './migrations/17639000
 import { ReportingContactKpis1763900007800 } from './migrations/1763900007800-reporting-contact-kpis';
 import { ReportingKpiRollup1763900008100 } from './migrations/1763900008100-reporting-kpi-rollup';
 import { ReportingKpiRollupBatches1763900009000 } from './migrations/1763900009000-reporting-kpi-rollup-batches';
+import { ReportingKpiAccountLock1763900012100 } from './migrations/1763900012100-reporting-kpi-account-lock';
 import { ReportingGrpcController } from './recovery/reporting.grpc';
 import { join } from 'node:path';
 
@@ -70,6 +71,7 @@ export const reportingService: ServiceDefinition = {
     ReportingContactKpis1763900007800,
     ReportingKpiRollup1763900008100,
     ReportingKpiRollupBatches1763900009000,
+    ReportingKpiAccountLock1763900012100,
   ],
   module: (ctx) => ({
     module: class ReportingModule {},

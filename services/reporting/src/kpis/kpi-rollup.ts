@@ -273,27 +273,30 @@ type RollupRow = {
 };
 
 /**
- * Writes a batch of facts and moves the rollup as far as they move the facts, in three
- * statements: the tenants' advisory locks; the writes, each a data-modifying CTE of one
- * statement that also reads the accounts' contribution before them (every part of a statement
- * sees the same snapshot, taken before its writes); and the contribution after them less the one
- * before, summed by key and added to the rollup (in key order). The locks, held to the commit,
- * make concurrent batches of a tenant (several partitions) take turns, so that what one reads as
- * "before" never misses what another wrote.
+ * Writes a batch of facts and moves the rollup as far as they move the facts. What an account adds
+ * to the rollup is a function of its own facts, so a batch locks the accounts in its scope (their
+ * `kpi_account_lock` rows, in key order, held to the commit): batches of one tenant (several
+ * partitions, several topics) that touch different accounts go side by side, and two that share an
+ * account take turns on it, so that what one reads as "before" never misses what the other wrote.
+ * Four statements:
+ * 1. the scope — the accounts the facts name, and those reached through earlier facts (the payment a
+ *    reversal nets, the broken promise a kept one cancels) — with a lock row added for a new account;
+ * 2. the locks, in key order;
+ * 3. the writes, each a data-modifying CTE of one statement that also reads the accounts'
+ *    contribution before them (every part of a statement sees the same snapshot, taken before its
+ *    writes and after the locks);
+ * 4. the contribution after them less the one before, summed by key and added to the rollup (in key
+ *    order: concurrent batches meet on the rollup's rows in one order).
+ * Statements 3 and 4 work the scope out again in their own snapshot. Should it have grown past the
+ * accounts locked — another batch committed, in between, the payment this batch's reversal nets —
+ * the batch fails as a whole (nothing of it stays) and the consumer applies it again.
  */
 export async function writeWithKpiRollup(tx: Queryable, scope: RollupScope, writes: BatchWrite[]): Promise<void> {
-  const rollup = scope.kinds.size > 0 && scope.accounts.length > 0;
-  if (rollup) {
-    await tx.query(
-      `SELECT pg_advisory_xact_lock(hashtextextended('reporting.kpi_rollup/' || t, 0))
-         FROM (SELECT DISTINCT unnest($1::text[]) AS t ORDER BY 1) AS tenants`,
-      [scope.tenants],
-    );
-  }
+  const locked = scope.kinds.size > 0 && scope.accounts.length > 0 ? await lockScope(tx, scope) : undefined;
   const p = new Params();
   const ctes: string[] = [];
-  if (rollup) {
-    ctes.push(scopeCte(scope, p));
+  if (locked) {
+    ctes.push(scopeCte(scope, p), unlockedCte(locked, p));
     ctes.push(`before AS MATERIALIZED (SELECT * FROM ${contributionOf(scope, p)})`);
   }
   for (const w of writes) {
@@ -309,33 +312,87 @@ export async function writeWithKpiRollup(tx: Queryable, scope: RollupScope, writ
     ctes.push(`w${ctes.length} AS (${w.sql(u)})`);
   }
   if (ctes.length === 0) return;
-  const before = (await tx.query(
-    `WITH ${ctes.join(',\n')}\n` +
-      (rollup
-        ? `SELECT tenant_id, currency, segment, model_version, kind, d1::text, d2::text, k1, k2, n, v FROM before`
-        : 'SELECT 1'),
+  if (!locked) {
+    await tx.query(`WITH ${ctes.join(',\n')}\nSELECT 1`, p.values);
+    return;
+  }
+  // One row per contribution, each with the count of accounts in scope but not locked; one row of
+  // nulls with that count when nothing contributed.
+  const answer = (await tx.query(
+    `WITH ${ctes.join(',\n')}
+     SELECT b.tenant_id, b.currency, b.segment, b.model_version, b.kind, b.d1::text, b.d2::text, b.k1, b.k2, b.n, b.v,
+            u.unlocked
+       FROM (SELECT count(*)::int AS unlocked FROM unlocked) u LEFT JOIN before b ON true`,
     p.values,
-  )) as RollupRow[];
-  if (!rollup) return;
+  )) as (RollupRow & { unlocked: number })[];
+  requireLocked(answer[0].unlocked);
+  const before = answer.filter((r) => r.kind !== null);
   const q = new Params();
   const col = (c: keyof RollupRow, type: string) =>
     q.add(
       before.map((r) => r[c]),
       type,
     );
-  await tx.query(
-    `WITH ${scopeCte(scope, q)}
-     INSERT INTO kpi_rollup AS r (${ROLLUP_COLUMNS})
-     SELECT ${KEY}, sum(n), sum(v) FROM (
-       SELECT * FROM ${contributionOf(scope, q)}
-       UNION ALL
-       SELECT ${KEY}, -n, -v
-         FROM unnest(${col('tenant_id', 'text[]')}, ${col('currency', 'text[]')}, ${col('segment', 'text[]')},
-                     ${col('model_version', 'text[]')}, ${col('kind', 'text[]')}, ${col('d1', 'date[]')},
-                     ${col('d2', 'date[]')}, ${col('k1', 'text[]')}, ${col('k2', 'text[]')}, ${col('n', 'bigint[]')},
-                     ${col('v', 'bigint[]')}) AS prior(${ROLLUP_COLUMNS})
-     ) AS c GROUP BY ${KEY} HAVING sum(n) <> 0 OR sum(v) <> 0 ORDER BY ${KEY}
-     ON CONFLICT (${KEY}) DO UPDATE SET n = r.n + excluded.n, v = r.v + excluded.v`,
+  const [{ unlocked }] = (await tx.query(
+    `WITH ${scopeCte(scope, q)}, ${unlockedCte(locked, q)},
+     moved AS (
+       INSERT INTO kpi_rollup AS r (${ROLLUP_COLUMNS})
+       SELECT ${KEY}, sum(n), sum(v) FROM (
+         SELECT * FROM ${contributionOf(scope, q)}
+         UNION ALL
+         SELECT ${KEY}, -n, -v
+           FROM unnest(${col('tenant_id', 'text[]')}, ${col('currency', 'text[]')}, ${col('segment', 'text[]')},
+                       ${col('model_version', 'text[]')}, ${col('kind', 'text[]')}, ${col('d1', 'date[]')},
+                       ${col('d2', 'date[]')}, ${col('k1', 'text[]')}, ${col('k2', 'text[]')}, ${col('n', 'bigint[]')},
+                       ${col('v', 'bigint[]')}) AS prior(${ROLLUP_COLUMNS})
+       ) AS c GROUP BY ${KEY} HAVING sum(n) <> 0 OR sum(v) <> 0 ORDER BY ${KEY}
+       ON CONFLICT (${KEY}) DO UPDATE SET n = r.n + excluded.n, v = r.v + excluded.v)
+     SELECT count(*)::int AS unlocked FROM unlocked`,
     q.values,
+  )) as { unlocked: number }[];
+  requireLocked(unlocked);
+}
+
+/** The accounts of a batch's scope (tenants and accounts, parallel, in key order), each locked. */
+interface LockedAccounts {
+  tenants: string[];
+  accounts: string[];
+}
+
+/**
+ * Statements 1 and 2 of `writeWithKpiRollup`. After the first, every account of the scope has a lock
+ * row this transaction can see: added by it, or committed (an insert meeting one another batch is
+ * adding waits for that batch's end). Both go in key order, as every batch does, so that two batches
+ * wanting the same accounts queue rather than deadlock.
+ */
+async function lockScope(tx: Queryable, scope: RollupScope): Promise<LockedAccounts> {
+  const p = new Params();
+  const rows = (await tx.query(
+    `WITH ${scopeCte(scope, p)},
+     added AS (INSERT INTO kpi_account_lock (tenant_id, account_id)
+               SELECT t, a FROM scope WHERE a <> '' ORDER BY t, a ON CONFLICT DO NOTHING)
+     SELECT t, a FROM scope WHERE a <> '' ORDER BY t, a`,
+    p.values,
+  )) as { t: string; a: string }[];
+  const locked = { tenants: rows.map((r) => r.t), accounts: rows.map((r) => r.a) };
+  await tx.query(
+    `SELECT count(*) FROM (
+       SELECT 1 FROM kpi_account_lock l JOIN unnest($1::text[], $2::text[]) AS k(t, a) ON l.tenant_id = k.t AND l.account_id = k.a
+        ORDER BY l.tenant_id, l.account_id FOR UPDATE OF l) AS locked`,
+    [locked.tenants, locked.accounts],
   );
+  return locked;
+}
+
+/** The accounts the statement's own scope holds and the batch did not lock. */
+const unlockedCte = (locked: LockedAccounts, p: Params) =>
+  `unlocked AS (SELECT t, a FROM scope WHERE a <> ''
+                EXCEPT SELECT * FROM unnest(${p.add(locked.tenants, 'text[]')}, ${p.add(locked.accounts, 'text[]')}))`;
+
+function requireLocked(unlocked: number): void {
+  if (unlocked > 0) {
+    throw new Error(
+      `the KPI rollup's scope grew by ${unlocked} account(s) after the batch locked its accounts; the batch is applied again`,
+    );
+  }
 }

@@ -94,6 +94,11 @@ export abstract class HourlyClockScheduler<T> extends ClockTimedJob<T> {
   }
 
   protected override failed(): void {
+    this.retryNextTick();
+  }
+
+  /** The next tick runs the job again, even in the same hour (a run that left work waiting). */
+  protected retryNextTick(): void {
     this.lastHour = undefined;
   }
 }

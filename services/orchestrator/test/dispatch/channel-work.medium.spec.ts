@@ -2,7 +2,6 @@ import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ledger, orchestrator, orchestratorAgents, orchestratorDispatch } from '@collections/contracts';
-import { grpcClient, metadataFromPrincipalHeaders } from '@collections/platform';
 import { ServiceUnderTest, startServiceUnderTest, waitFor } from '@collections/testing';
 import { PgSubmissionLog } from '../../src/channels/email/email-submissions';
 import { TwilioVoiceProvider } from '../../src/channels/voice/twilio-voice.provider';
@@ -19,6 +18,7 @@ import { TestContactPoints, openColombianAccount } from '../support/accounts';
 import { deliver, published, startConsumers } from '../support/events';
 import { ChannelStandIns, STAND_IN, directoryOf, startChannelStandIns } from '../support/channel-stand-ins';
 import { deliverWebhook } from '../support/http-stand-in';
+import { putStrategies } from '../support/strategies';
 import { startTwilioVoiceStandIn } from '../support/twilio-voice-stand-in';
 
 const CALLER_ID = '+15550000301';
@@ -130,16 +130,7 @@ describe('calls, letters, visits and e-mail once, dispatched on the injected clo
     });
     sut = await startServiceUnderTest(service, new Date('2026-03-02T15:00:00Z'));
     await startConsumers(sut, service);
-    const client = grpcClient(orchestrator.OrchestratorServiceService, sut.app.grpcAddress);
-    for (const [strategyId, doc] of [
-      ['field-work', fieldWork],
-      ['electronic', electronic],
-    ] as const)
-      await client.putStrategy(
-        { strategyId, document: JSON.stringify(doc), format: orchestrator.StrategyFormat.STRATEGY_FORMAT_JSON },
-        metadataFromPrincipalHeaders({ apiKey: sut.apiKey }),
-      );
-    client.close();
+    await putStrategies(sut, { 'field-work': fieldWork, electronic: electronic });
   });
 
   afterAll(async () => {
@@ -507,7 +498,11 @@ describe('calls, letters, visits and e-mail once, dispatched on the injected clo
     const dying = new LetterExportUseCase(
       sut.context,
       new PlannerRepository(),
-      { record: () => Promise.reject(new Error('process died')) } as unknown as DispatchDueContactsUseCase,
+      {
+        record: () => Promise.reject(new Error('process died')),
+        pausedUntil: () => undefined,
+        directory,
+      } as unknown as DispatchDueContactsUseCase,
       { directory: letterDir, timeZone: 'America/Bogota', hour: 17 },
       // The service's own links (its defaults): the file is the same whichever process writes it.
       {

@@ -1,15 +1,18 @@
-import { ledger, orchestrator } from '@collections/contracts';
-import { grpcClient, metadataFromPrincipalHeaders } from '@collections/platform';
+import { ledger } from '@collections/contracts';
 import { ServiceUnderTest, startServiceUnderTest, waitFor } from '@collections/testing';
 import { GrpcContactDirectory } from '../../src/dispatch/contact-directory';
 import { DispatchScheduler } from '../../src/dispatch/dispatch.scheduler';
+import { LetterExportScheduler } from '../../src/dispatch/usecases/letter-export.usecase';
 import { createOrchestratorService } from '../../src/orchestrator.service';
 import { DAILY_PLANNING, DailyPlanningUseCase } from '../../src/planning/usecases/daily-planning.usecase';
 import { openColombianAccount } from '../support/accounts';
 import { SmtpServer, startSmtpServer } from '../support/channel-stand-ins';
 import { startConsumers } from '../support/events';
 import { LedgerDirectoryStandIn, ledgerDirectoryStandIn } from '../support/ledger-directory-stand-in';
-import { D3_REMINDER_EMAIL, colombianEarlyStage } from '../support/strategies';
+import { D3_REMINDER_EMAIL, colombianEarlyStage, putStrategies } from '../support/strategies';
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { SmtpEmailProvider } from '../../src/channels/email/smtp-email.provider';
 
 /** Bogotá is UTC-5 all year. */
@@ -19,6 +22,17 @@ const DUE = '2026-03-12'; // a Thursday; D-3 is Monday 9 March
 const LEDGER_KEY = 'ledger-key-for-the-orchestrator';
 
 const reminder = colombianEarlyStage('Reminder', [D3_REMINDER_EMAIL]);
+/** Balances of 200,000.00 and more get a letter three days before the due date instead (first by priority). */
+const letters = colombianEarlyStage('Letters', [{ ...D3_REMINDER_EMAIL, channel: 'letter' }], {
+  priority: 0,
+  entry: {
+    segments: ['negotiate'],
+    daysPastDue: { min: -5, max: 60 },
+    jurisdictions: ['CO'],
+    balanceMinor: { min: 200_000_00 },
+  },
+});
+const LETTER_DUE = '2026-03-19'; // a Thursday; D-3 is Monday 16 March
 
 describe('sending while the ledger is unreachable (real PostgreSQL, SMTP server, the ledger’s ExportDebtor over real gRPC)', () => {
   let sut: ServiceUnderTest;
@@ -44,6 +58,18 @@ describe('sending while the ledger is unreachable (real PostgreSQL, SMTP server,
       /^collections_contact_sending_paused_seconds\{[^}]*\} (\S+)$/m.exec(await sut.context.metrics.metrics())?.[1],
     );
   const at = (minute: number) => sut.clock.set(bogota('2026-03-09', 10, minute));
+  /** Waits until the ledger stand-in, started again, answers the directory (its channel reconnects). */
+  const ledgerAnswers = (debtorId: string) =>
+    waitFor(
+      () =>
+        directory.addressesOf(sut.tenant, debtorId).then(
+          (a) => a !== undefined,
+          () => false,
+        ),
+      { timeoutMs: 30_000, message: 'the ledger stand-in reachable' },
+    );
+  const letterDir = mkdtempSync(join(tmpdir(), 'letters-'));
+  const exportLetters = () => sut.app.app.get(LetterExportScheduler).tick();
 
   beforeAll(async () => {
     smtp = await startSmtpServer();
@@ -54,6 +80,9 @@ describe('sending while the ledger is unreachable (real PostgreSQL, SMTP server,
       ORCHESTRATOR_DISPATCH_CHECK_MS: '0',
       // One lane, so exactly one send meets the unreachable ledger (with four, up to four are in flight).
       ORCHESTRATOR_DISPATCH_CONCURRENCY: '1',
+      ORCHESTRATOR_LETTER_EXPORT_CHECK_MS: '0',
+      LETTER_EXPORT_TIME_ZONE: 'America/Bogota',
+      LETTER_EXPORT_HOUR: '17',
     });
     const service = createOrchestratorService({
       directory: {
@@ -61,6 +90,7 @@ describe('sending while the ledger is unreachable (real PostgreSQL, SMTP server,
         close: () => directory?.close(),
       },
       providers: { email },
+      letterExportDir: letterDir,
       dispatch: { delay: async () => undefined, random: () => 0 },
     });
     sut = await startServiceUnderTest(service, new Date('2026-03-02T15:00:00Z'));
@@ -73,16 +103,7 @@ describe('sending while the ledger is unreachable (real PostgreSQL, SMTP server,
     jest.spyOn(logger, 'info').mockImplementation(((o: unknown, m?: string) => {
       infos.push(typeof o === 'string' ? o : (m ?? ''));
     }) as never);
-    const client = grpcClient(orchestrator.OrchestratorServiceService, sut.app.grpcAddress);
-    await client.putStrategy(
-      {
-        strategyId: 'reminder',
-        document: JSON.stringify(reminder),
-        format: orchestrator.StrategyFormat.STRATEGY_FORMAT_JSON,
-      },
-      metadataFromPrincipalHeaders({ apiKey: sut.apiKey }),
-    );
-    client.close();
+    await putStrategies(sut, { reminder, letters });
   });
 
   afterAll(async () => {
@@ -140,14 +161,7 @@ describe('sending while the ledger is unreachable (real PostgreSQL, SMTP server,
     // fails on its own: that contact alone waits a minute; the pause does not return.
     await ledgerAt.start();
     ledgerAt.failing.add('debtor-d');
-    await waitFor(
-      () =>
-        directory.addressesOf(sut.tenant, 'debtor-a').then(
-          (a) => a !== undefined,
-          () => false,
-        ),
-      { timeoutMs: 30_000, message: 'the ledger stand-in reachable' },
-    );
+    await ledgerAnswers('debtor-a');
     at(3);
     expect(await dispatch()).toMatchObject({ sent: 3, deferred: 1 });
     expect(infos.filter((m) => m === 'the ledger answers again: contact sending resumed')).toHaveLength(1);
@@ -173,5 +187,47 @@ describe('sending while the ledger is unreachable (real PostgreSQL, SMTP server,
       .flatMap((m) => m.to)
       .sort();
     expect(received).toEqual(['a', 'b', 'c', 'd'].map((n) => `deudor-${n}@example.com`));
+  });
+  it('keeps the day’s letter file waiting in the same pause, and writes it once the ledger answers', async () => {
+    // Runs after the test above: the ledger answers and sending runs.
+    await openColombianAccount(sut, debtors, 'e', {
+      balanceMinor: 250_000_00,
+      dueDate: LETTER_DUE,
+      points: { postal: 'Calle 10 # 5-51, Bogotá' },
+    });
+    sut.clock.set(bogota('2026-03-14', 7));
+    await sut.app.app.get<DailyPlanningUseCase>(DAILY_PLANNING).run();
+    sut.clock.set(bogota('2026-03-16', 10));
+    expect(await dispatch()).toMatchObject({ queued: 1 });
+    const before = pauses().length;
+
+    // 17:00, the day's cut, and the ledger does not answer: the batch is cut, its file waits. One
+    // warning opens the pause; the next check in the same hour tries again, and finds it in force.
+    ledgerAt.stop();
+    sut.clock.set(bogota('2026-03-16', 17));
+    expect(await exportLetters()).toMatchObject({ batches: 0, waiting: 1, files: [] });
+    const [batch] = await q<{ file_name: string; state: string; letters: number }>(
+      `SELECT file_name, state, letters FROM letter_print_batch`,
+    );
+    expect(batch).toMatchObject({ state: 'assigned', letters: 1 });
+    expect(pauses().slice(before)).toEqual([
+      `the ledger is unreachable for contact addresses: contact sending paused until ${bogota('2026-03-16', 17, 1).toISOString()}; 1 letter file waits (${batch.file_name} first)`,
+    ]);
+    expect(await pausedSeconds()).toBe(60);
+    expect(await exportLetters()).toMatchObject({ batches: 0, waiting: 1 });
+    expect(readdirSync(letterDir)).toEqual([]);
+    expect(pauses().slice(before)).toHaveLength(1);
+
+    // The ledger answers again: the first check after the pause writes the file and sends the letter once.
+    await ledgerAt.start();
+    await ledgerAnswers('debtor-e');
+    sut.clock.set(bogota('2026-03-16', 17, 1));
+    expect(await exportLetters()).toMatchObject({ batches: 1, exported: 1, waiting: 0, files: [batch.file_name] });
+    expect(readFileSync(join(letterDir, batch.file_name), 'utf8')).toContain('"Calle 10 # 5-51, Bogotá"');
+    expect(await pausedSeconds()).toBe(0);
+    expect(await q(`SELECT status FROM contact_schedule WHERE account_id = 'acct-e' AND channel = 'letter'`)).toEqual([
+      { status: 'sent' },
+    ]);
+    expect(pauses().slice(before)).toHaveLength(1);
   });
 });

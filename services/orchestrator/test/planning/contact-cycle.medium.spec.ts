@@ -1,5 +1,4 @@
 import { ledger, orchestrator, orchestratorDispatch } from '@collections/contracts';
-import { grpcClient, metadataFromPrincipalHeaders } from '@collections/platform';
 import { ServiceUnderTest, startServiceUnderTest, waitFor } from '@collections/testing';
 import { ChannelProvider } from '../../src/channels/domain';
 import { DISPATCH, DispatchScheduler } from '../../src/dispatch/dispatch.scheduler';
@@ -18,7 +17,7 @@ import { openColombianAccount } from '../support/accounts';
 import { deliver, published, startConsumers } from '../support/events';
 import { ChannelStandIns, STAND_IN, directoryOf, startChannelStandIns } from '../support/channel-stand-ins';
 import { deliverWebhook } from '../support/http-stand-in';
-import { ALL_STOPS, D3_REMINDER_EMAIL, colombianEarlyStage } from '../support/strategies';
+import { ALL_STOPS, D3_REMINDER_EMAIL, colombianEarlyStage, putStrategies } from '../support/strategies';
 
 const COP = (amountMinor: number) => ({ amountMinor, currency: 'COP' });
 /** Bogotá is UTC-5 all year: 09:00 local is 14:00Z. */
@@ -95,16 +94,7 @@ describe('one account’s contact cycle, planned and dispatched on the injected 
     });
     sut = await startServiceUnderTest(service, new Date('2026-03-02T15:00:00Z'));
     await startConsumers(sut, service);
-    const client = grpcClient(orchestrator.OrchestratorServiceService, sut.app.grpcAddress);
-    for (const [strategyId, doc] of [
-      ['early-negotiate', cadence],
-      ['us-reminder', usReminder],
-    ] as const)
-      await client.putStrategy(
-        { strategyId, document: JSON.stringify(doc), format: orchestrator.StrategyFormat.STRATEGY_FORMAT_JSON },
-        metadataFromPrincipalHeaders({ apiKey: sut.apiKey }),
-      );
-    client.close();
+    await putStrategies(sut, { 'early-negotiate': cadence, 'us-reminder': usReminder });
   });
 
   afterAll(async () => {

@@ -1,3 +1,6 @@
+import { orchestrator } from '@collections/contracts';
+import { grpcClient, metadataFromPrincipalHeaders } from '@collections/platform';
+import { ServiceUnderTest } from '@collections/testing';
 import { StopCondition, StrategyDocument, StrategyStep } from '../../src/strategies/domain';
 
 /** Every stop condition: the strategies of these tests stop on payment, promise, dispute, opt-out and hold. */
@@ -29,4 +32,21 @@ export function colombianEarlyStage(
     stopConditions: ALL_STOPS,
     ...extra,
   };
+}
+
+/** Publishes each strategy (id → document) through the orchestrator's gRPC API, with the tenant's key. */
+export async function putStrategies(
+  sut: ServiceUnderTest,
+  strategies: Record<string, StrategyDocument>,
+): Promise<void> {
+  const client = grpcClient(orchestrator.OrchestratorServiceService, sut.app.grpcAddress);
+  try {
+    for (const [strategyId, doc] of Object.entries(strategies))
+      await client.putStrategy(
+        { strategyId, document: JSON.stringify(doc), format: orchestrator.StrategyFormat.STRATEGY_FORMAT_JSON },
+        metadataFromPrincipalHeaders({ apiKey: sut.apiKey }),
+      );
+  } finally {
+    client.close();
+  }
 }

@@ -123,8 +123,8 @@ export class DispatchDueContactsUseCase {
   /** Set while the ledger cannot be reached: nothing is taken up until it ends (`../send-pause.ts`). */
   private readonly pause = new SendPause();
 
-  /** The ledger's directory, telling the pause when it answers. */
-  private readonly directory: ContactDirectory = {
+  /** The ledger's directory, telling the pause when it answers (the letter export asks it too). */
+  readonly directory: ContactDirectory = {
     addressesOf: async (tenantId, debtorId) => {
       const addresses = await this.deps.directory.addressesOf(tenantId, debtorId);
       if (this.pause.reached()) this.ctx.logger.info('the ledger answers again: contact sending resumed');
@@ -274,20 +274,34 @@ export class DispatchDueContactsUseCase {
    * how many due contacts wait; sends that fail inside a pause already in force add nothing.
    */
   private async waitForLedger(row: ScheduleRow, err: unknown): Promise<'deferred'> {
-    const now = this.ctx.clock.now();
-    const { until, failures, opened } = this.pause.failed(now);
     await this.putBack(row);
-    if (opened) {
+    await this.pauseForLedger(err, async (now) => {
       const [{ waiting }] = (await this.ctx.dataSource.query(
         `SELECT count(*)::int AS waiting FROM contact_schedule WHERE status = 'pending' AND due_at <= $1`,
         [now],
       )) as { waiting: number }[];
-      this.ctx.logger.warn(
-        { err, until, failures, waiting },
-        `the ledger is unreachable for contact addresses: contact sending paused until ${until.toISOString()}; ${waiting} due contacts wait`,
-      );
-    }
+      return `${waiting} due contacts wait`;
+    });
     return 'deferred';
+  }
+
+  /**
+   * The ledger could not be reached for addresses — by a send, or by the letter export: sending
+   * pauses (or its pause goes on), and the first failure of a pause says so, with what waits.
+   */
+  async pauseForLedger(err: unknown, waiting: (now: Date) => Promise<string>): Promise<void> {
+    const now = this.ctx.clock.now();
+    const { until, failures, opened } = this.pause.failed(now);
+    if (!opened) return;
+    this.ctx.logger.warn(
+      { err, until, failures },
+      `the ledger is unreachable for contact addresses: contact sending paused until ${until.toISOString()}; ${await waiting(now)}`,
+    );
+  }
+
+  /** The end of the pause in force at `now` (the ledger unreachable), if one is. */
+  pausedUntil(now: Date): Date | undefined {
+    return this.pause.activeAt(now);
   }
 
   /** A claimed row nothing was sent for goes back to `pending`, due at `dueAt` (as it was, by default). */

@@ -7,6 +7,7 @@ import { PlannerRepository, ScheduleRow } from '../../planning/planner.repositor
 import { PaymentLinkSigner } from '../../templates/domain';
 import { ContactDirectory } from '../contact-directory';
 import { composeMessage } from '../message-content';
+import { isUnreachable } from '../send-pause';
 import { DispatchDueContactsUseCase, Failure } from './dispatch-due.usecase';
 import { orchestratorDispatch } from '@collections/contracts';
 
@@ -33,6 +34,8 @@ export interface LetterExportSummary {
   /** No longer wanted when the batch was written (paid, a hold, an opt-out): the row cancelled. */
   withdrawn: number;
   files: string[];
+  /** Batches left `assigned` for want of the ledger (sending paused): the next check writes them. */
+  waiting: number;
 }
 
 interface BatchRow {
@@ -85,7 +88,7 @@ export class LetterExportUseCase {
   ) {}
 
   async run(): Promise<LetterExportSummary> {
-    const summary: LetterExportSummary = { batches: 0, exported: 0, failed: 0, withdrawn: 0, files: [] };
+    const summary: LetterExportSummary = { batches: 0, exported: 0, failed: 0, withdrawn: 0, files: [], waiting: 0 };
     const now = this.ctx.clock.now();
     const today = localDate(now, this.config.timeZone);
     const hour = Number(
@@ -97,8 +100,26 @@ export class LetterExportUseCase {
     const open = (await this.ctx.dataSource.query(
       `SELECT * FROM letter_print_batch WHERE state = 'assigned' ORDER BY created_at, id`,
     )) as BatchRow[];
-    for (const batch of open) {
-      const done = await this.export(batch);
+    for (const [i, batch] of open.entries()) {
+      // The names and addresses come from the ledger: while it cannot be reached (the dispatcher's
+      // pause, `../send-pause.ts`) the batches wait, written on the first check after the pause.
+      if (this.dispatcher.pausedUntil(this.ctx.clock.now())) {
+        summary.waiting = open.length - i;
+        break;
+      }
+      let done: { exported: number; failed: number; withdrawn: number };
+      try {
+        done = await this.export(batch);
+      } catch (err) {
+        if (!isUnreachable(err)) throw err;
+        const waiting = open.length - i;
+        await this.dispatcher.pauseForLedger(
+          err,
+          async () => `${waiting} letter ${waiting === 1 ? 'file waits' : 'files wait'} (${batch.file_name} first)`,
+        );
+        summary.waiting = waiting;
+        break;
+      }
       summary.batches += 1;
       summary.exported += done.exported;
       summary.failed += done.failed;
@@ -164,7 +185,13 @@ export class LetterExportUseCase {
         WHERE i.tenant_id = $1 AND i.batch_id = $2 ORDER BY i.queued_at, i.schedule_id`,
       [batch.tenant_id, batch.id],
     )) as ScheduleRow[];
-    const sources = { dataSource: this.ctx.dataSource, repo: this.repo, ...this.deps };
+    // The dispatcher's directory: an answer from the ledger ends a pause of sending.
+    const sources = {
+      dataSource: this.ctx.dataSource,
+      repo: this.repo,
+      ...this.deps,
+      directory: this.dispatcher.directory,
+    };
     const letters: { row: ScheduleRow; line: string }[] = [];
     const failed: { row: ScheduleRow; code: string }[] = [];
     const withdrawn: { row: ScheduleRow; code: string }[] = [];
@@ -253,7 +280,10 @@ export class LetterExportScheduler extends HourlyClockScheduler<LetterExportSumm
     super(ctx, checkEveryMs, 'letter export run');
   }
 
-  protected runJob(): Promise<LetterExportSummary> {
-    return this.job.run();
+  protected async runJob(): Promise<LetterExportSummary> {
+    const summary = await this.job.run();
+    // Batches waiting for the ledger are tried again on the next check, even in the same hour.
+    if (summary.waiting > 0) this.retryNextTick();
+    return summary;
   }
 }

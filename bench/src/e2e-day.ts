@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg as osLoadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Metadata } from '@grpc/grpc-js';
 import { Client } from 'pg';
 import { ledger, orchestrator, simulation } from '@collections/contracts';
 import { grpcClient } from '@collections/platform';
-import { RunningProcess, createTestDatabase } from '@collections/testing';
+import { RunningProcess, createTestDatabase, startProcess, waitFor } from '@collections/testing';
 import { STRATEGY } from './planning-persisted';
 import { progress, report } from './report';
 import { importIntoLedger, startServiceProcesses } from './service-processes';
@@ -32,8 +32,31 @@ export interface DayPlatform {
   auth: Metadata;
   start: string;
   today: string;
+  /** E-mails the platform's SMTP server has accepted so far. */
+  emailsAccepted(): number;
   stop(): Promise<void>;
 }
+
+/** The orchestrator's own test SMTP server (npm smtp-server), a real SMTP server in its own process. */
+const SMTP_SERVER = join(__dirname, '..', '..', 'services', 'orchestrator', 'test', 'support', 'smtp-server.mjs');
+
+/**
+ * A real SMTP server for the day's e-mail (the one channel whose provider is a protocol, not a
+ * SaaS): the dispatch run renders, sends and records every e-mail as in production. It keeps each
+ * accepted message as a JSON line in `mailbox`.
+ */
+async function startSmtp(processes: RunningProcess[], mailbox: string): Promise<number> {
+  const smtp = startProcess('smtp-server', process.execPath, [SMTP_SERVER], { SMTP_OUT: mailbox });
+  processes.push(smtp);
+  const port = await waitFor(() => /LISTENING (\d+)/.exec(smtp.output())?.[1], {
+    timeoutMs: 20_000,
+    message: 'smtp-server listening',
+  });
+  return Number(port);
+}
+
+const linesIn = (file: string) =>
+  existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean).length : 0;
 
 /** A clock job's call may take hours at 1,000,000 accounts (the dispatch run sends per contact). */
 function simClient(address: string) {
@@ -80,13 +103,17 @@ export async function startDayPlatform(
   const db = await createTestDatabase(infra.databaseUrl, 'bench_e2e_day');
   const prefix = `day${randomBytes(4).toString('hex')}.`;
   const processes: RunningProcess[] = [];
+  const mailDir = mkdtempSync(join(tmpdir(), 'bench-day-smtp-'));
+  const mailbox = join(mailDir, 'received.jsonl');
   const pg = new Client({ connectionString: db.url });
   const stop = async () => {
     await pg.end().catch(() => undefined);
     await Promise.all(processes.map((p) => p.stop()));
+    rmSync(mailDir, { recursive: true, force: true });
     await db.drop().catch(() => undefined);
   };
   try {
+    const smtpPort = await startSmtp(processes, mailbox);
     const { grpcOf } = await startServiceProcesses(
       {
         services: DAY_SERVICES,
@@ -101,6 +128,9 @@ export async function startDayPlatform(
           PLATFORM_CLOCK_START: start,
           PAYMENT_LINK_SECRET: randomBytes(32).toString('base64url'),
           LOG_LEVEL: process.env.BENCH_DAY_LOG_LEVEL ?? 'warn',
+          SMTP_HOST: '127.0.0.1',
+          SMTP_PORT: String(smtpPort),
+          SMTP_FROM: 'cobros@bench.example',
         },
         readyTimeoutMs: 300_000,
       },
@@ -110,7 +140,8 @@ export async function startDayPlatform(
     const auth = new Metadata();
     auth.set('x-api-key', API_KEY);
     const sims = DAY_SERVICES.map((service) => ({ service, client: simClient(grpcOf(service)) }));
-    return { db, pg, processes, sims, grpcOf, auth, start, today: start.slice(0, 10), stop };
+    const emailsAccepted = () => linesIn(mailbox);
+    return { db, pg, processes, sims, grpcOf, auth, start, today: start.slice(0, 10), emailsAccepted, stop };
   } catch (err) {
     for (const p of processes) process.stderr.write(`--- ${p.name}\n${p.output().slice(-3000)}\n`);
     await stop();
@@ -210,6 +241,8 @@ export async function tableCounts(pg: Client): Promise<Record<string, number>> {
 const NOT_PER_ACCOUNT = new Set(['migrations', 'inbox', 'outbox', 'import_job', 'import_rejection']);
 /** Sums over accounts: scaled by the number of copies (every copy adds the same as its template). */
 const AGGREGATES = new Set(['reporting.kpi_rollup']);
+/** Columns holding a provider's id of a message (unique per tenant and channel): suffixed per copy. */
+const MESSAGE_IDS = new Set(['provider_message_id', 'message_id']);
 /** uuid columns naming a row that is not copied (kept as they are). */
 const SHARED_UUIDS = new Set(['import_job_id']);
 /** The copy's own tables (template rows, known uuids), dropped at its end. */
@@ -447,6 +480,8 @@ async function copyTable(pg: Client, p: TemplateTable, template: number, copies:
         e = `CASE WHEN ${col} = x._d THEN x._nd WHEN ${col} = x._name THEN x._nname ELSE ${e} END`;
       if (has[`whole:${c.c}`])
         e = `CASE WHEN x._whole${whole.indexOf(c.c)} THEN md5(${col} || ':' || x._i)::uuid::text ELSE ${e} END`;
+      // a provider's id of a message (an e-mail's Message-ID, an SMS SID) is unique per channel: each copy its own
+      if (MESSAGE_IDS.has(c.c)) e = `${e} || ':' || x._i`;
       return e;
     }
     if (JSON_TYPES.has(c.type)) {
@@ -598,6 +633,7 @@ export async function measureDay(infra: { databaseUrl: string; kafkaBrokers: str
     const copySeconds = seconds(t1);
     progress(`  copied in ${copySeconds.toFixed(1)} s; moving the clock one day`);
     const loadBefore = loadavg();
+    const emailsBefore = p.emailsAccepted();
     const d0 = process.hrtime.bigint();
     const jobs = await moveDay(p, new Date(Date.parse(start) + 2 * 86_400_000).toISOString());
     const daySeconds = seconds(d0);
@@ -632,6 +668,7 @@ export async function measureDay(infra: { databaseUrl: string; kafkaBrokers: str
       jobs,
       perService: perService(jobs),
       rowsWritten,
+      emailsAccepted: p.emailsAccepted() - emailsBefore,
       seeding: `${template} template accounts through the platform (${templateSeconds.toFixed(0)} s), every service's rows copied ×${copies} (${copySeconds.toFixed(0)} s)`,
       loadavg: { before: loadBefore, after: loadAfter },
       postgres: { sharedBuffers: pgFacts[0].shared_buffers, databaseSize: pgFacts[0].size },

@@ -42,6 +42,7 @@ import { LedgerLifecycle1763900004000 } from './migrations/1763900004000-ledger-
 import { LedgerReconCandidateIndexes1763900008610 } from './migrations/1763900008610-ledger-recon-candidate-indexes';
 import { LedgerAccountFillfactor1763900009800 } from './migrations/1763900009800-ledger-account-fillfactor';
 import { LedgerJournalSetChecks1763900011900 } from './migrations/1763900011900-ledger-journal-set-checks';
+import { LedgerAccountDebtorByDebtor1763900012200 } from './migrations/1763900012200-ledger-account-debtor-by-debtor';
 
 /** Development default only: production sets LEDGER_PII_KEY (the boot log says which is used). */
 const DEV_PII_KEY = 'collections-dev-only-pii-key';
@@ -57,6 +58,7 @@ export const ledgerService: ServiceDefinition = {
     LedgerReconCandidateIndexes1763900008610,
     LedgerAccountFillfactor1763900009800,
     LedgerJournalSetChecks1763900011900,
+    LedgerAccountDebtorByDebtor1763900012200,
   ],
   module: (ctx) => {
     const config = loadConfig({

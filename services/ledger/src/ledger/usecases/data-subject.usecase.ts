@@ -15,6 +15,9 @@ interface DebtorRow {
   erased_at: Date | null;
 }
 
+/** A debtor's accounts ($1 tenant, $2 debtor), by index (migration 1763900012200). */
+export const ACCOUNTS_OF_DEBTOR_SQL = `SELECT account_id FROM account_debtor WHERE tenant_id = $1 AND debtor_id = $2 ORDER BY account_id`;
+
 /**
  * Data-subject rights: export everything held on a debtor; erase = pseudonymise the personal
  * data (name, national id, contact points) while accounts and journal entries, which carry no
@@ -36,10 +39,9 @@ export class DataSubjectUseCase {
       `SELECT type, value, verified, consented_channels FROM contact_point WHERE tenant_id = $1 AND debtor_id = $2 ORDER BY seq`,
       [tenantId, debtorId],
     )) as { type: string; value: string; verified: boolean; consented_channels: string[] }[];
-    const accounts = (await this.ctx.dataSource.query(
-      `SELECT account_id FROM account_debtor WHERE tenant_id = $1 AND debtor_id = $2 ORDER BY account_id`,
-      [tenantId, debtorId],
-    )) as { account_id: string }[];
+    const accounts = (await this.ctx.dataSource.query(ACCOUNTS_OF_DEBTOR_SQL, [tenantId, debtorId])) as {
+      account_id: string;
+    }[];
     const entries = (await this.ctx.dataSource.query(
       `SELECT id, kind, amount_minor, currency, to_char(effective_date, 'YYYY-MM-DD') AS effective_date, posted_at, reverses_entry_id, memo
          FROM journal_entry WHERE tenant_id = $1 AND account_id = ANY($2) ORDER BY seq`,

@@ -140,7 +140,7 @@ export function createOrchestratorService(deps: OrchestratorServiceDependencies 
         repo,
         dispatcher,
         { ...dispatchConfig.letters, directory: letterDir ?? '' },
-        { directory, links, linkDays: config.paymentLinks.days, optOutUrl: config.optOutUrl },
+        { links, linkDays: config.paymentLinks.days, optOutUrl: config.optOutUrl },
       );
       return {
         module: class OrchestratorModule {},

@@ -5,7 +5,6 @@ import { localDate } from '@collections/platform';
 import { HourlyClockScheduler, SERVICE_CONTEXT, ServiceContext } from '@collections/runtime';
 import { PlannerRepository, ScheduleRow } from '../../planning/planner.repository';
 import { PaymentLinkSigner } from '../../templates/domain';
-import { ContactDirectory } from '../contact-directory';
 import { composeMessage } from '../message-content';
 import { isUnreachable } from '../send-pause';
 import { DispatchDueContactsUseCase, Failure } from './dispatch-due.usecase';
@@ -20,8 +19,8 @@ export interface LetterExportConfig {
   readonly hour: number;
 }
 
+/** What the file is written with; names and addresses come through the dispatcher's directory (its pause). */
 export interface LetterExportDependencies {
-  readonly directory: ContactDirectory;
   readonly links: PaymentLinkSigner;
   readonly linkDays: number;
   readonly optOutUrl: string;

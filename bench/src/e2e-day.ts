@@ -6,7 +6,7 @@ import { Metadata } from '@grpc/grpc-js';
 import { Client } from 'pg';
 import { ledger, orchestrator, simulation } from '@collections/contracts';
 import { grpcClient } from '@collections/platform';
-import { RunningProcess, createTestDatabase, startProcess, waitFor } from '@collections/testing';
+import { RunningProcess, createTestDatabase, startListeningScript } from '@collections/testing';
 import { STRATEGY } from './planning-persisted';
 import { progress, report } from './report';
 import { importIntoLedger, startServiceProcesses } from './service-processes';
@@ -46,13 +46,9 @@ const SMTP_SERVER = join(__dirname, '..', '..', 'services', 'orchestrator', 'tes
  * accepted message as a JSON line in `mailbox`.
  */
 async function startSmtp(processes: RunningProcess[], mailbox: string): Promise<number> {
-  const smtp = startProcess('smtp-server', process.execPath, [SMTP_SERVER], { SMTP_OUT: mailbox });
-  processes.push(smtp);
-  const port = await waitFor(() => /LISTENING (\d+)/.exec(smtp.output())?.[1], {
-    timeoutMs: 20_000,
-    message: 'smtp-server listening',
-  });
-  return Number(port);
+  const { proc, port } = await startListeningScript('smtp-server', SMTP_SERVER, { SMTP_OUT: mailbox });
+  processes.push(proc);
+  return port;
 }
 
 const linesIn = (file: string) =>

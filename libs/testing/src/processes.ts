@@ -57,3 +57,27 @@ export async function waitForHttp(proc: RunningProcess, url: string, timeoutMs =
     throw new Error(`${err.message}\n--- ${proc.name} output ---\n${proc.output().slice(-4000)}`);
   });
 }
+
+/**
+ * `node <script>`: a stand-in server that prints `LISTENING <port>` once it is up (the SMTP server
+ * of the orchestrator's tests and of the e2e day bench). Waits for that line and answers the
+ * process and its port; a process that never says it stops again.
+ */
+export async function startListeningScript(
+  name: string,
+  script: string,
+  env: NodeJS.ProcessEnv,
+  timeoutMs = 20_000,
+): Promise<{ proc: RunningProcess; port: number }> {
+  const proc = startProcess(name, process.execPath, [script], env);
+  try {
+    const port = await waitFor(() => /LISTENING (\d+)/.exec(proc.output())?.[1], {
+      timeoutMs,
+      message: `${name} listening`,
+    });
+    return { proc, port: Number(port) };
+  } catch (err) {
+    await proc.stop(5_000);
+    throw err;
+  }
+}

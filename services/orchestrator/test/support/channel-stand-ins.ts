@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ledger } from '@collections/contracts';
-import { ServiceUnderTest, startProcess, waitFor } from '@collections/testing';
+import { ServiceUnderTest, startListeningScript } from '@collections/testing';
 import { PgOutcomeStore } from '../../src/channels/channel-records';
 import { ChannelProvider, ReliableSender } from '../../src/channels/domain';
 import { SmtpEmailConfig, SmtpEmailProvider } from '../../src/channels/email/smtp-email.provider';
@@ -42,31 +42,22 @@ export interface SmtpServer {
 /** The real SMTP server (support/smtp-server.mjs) in its own process, on a free port. */
 export async function startSmtpServer(): Promise<SmtpServer> {
   const mailbox = join(mkdtempSync(join(tmpdir(), 'smtp-')), 'received.jsonl');
-  const smtp = startProcess('smtp-server', process.execPath, [join(__dirname, 'smtp-server.mjs')], {
+  const { proc, port } = await startListeningScript('smtp-server', join(__dirname, 'smtp-server.mjs'), {
     SMTP_OUT: mailbox,
   });
-  try {
-    const port = await waitFor(() => /LISTENING (\d+)/.exec(smtp.output())?.[1], {
-      timeoutMs: 20_000,
-      message: 'smtp-server listening',
-    });
-    return {
-      port: Number(port),
-      received: () =>
-        existsSync(mailbox)
-          ? readFileSync(mailbox, 'utf8')
-              .split('\n')
-              .filter(Boolean)
-              .map((l) => JSON.parse(l) as ReceivedMail)
-          : [],
-      provider: (extra = {}) =>
-        new SmtpEmailProvider({ host: '127.0.0.1', port: Number(port), from: 'cobros@acreedor.example', ...extra }),
-      stop: () => smtp.stop(5_000),
-    };
-  } catch (err) {
-    await smtp.stop(5_000);
-    throw err;
-  }
+  return {
+    port,
+    received: () =>
+      existsSync(mailbox)
+        ? readFileSync(mailbox, 'utf8')
+            .split('\n')
+            .filter(Boolean)
+            .map((l) => JSON.parse(l) as ReceivedMail)
+        : [],
+    provider: (extra = {}) =>
+      new SmtpEmailProvider({ host: '127.0.0.1', port, from: 'cobros@acreedor.example', ...extra }),
+    stop: () => proc.stop(5_000),
+  };
 }
 
 export interface ChannelStandIns {

@@ -145,4 +145,35 @@ describe(planStatusAsOf.name, () => {
       instalments: [{ status: 'paid' }, { status: 'open' }, { status: 'open' }],
     });
   });
+
+  it('answers the same for a schedule reused across grace days, or listed out of seq order, as for a fresh copy', () => {
+    // A schedule's derived dates are kept per schedule object (a batch reviews a cached schedule once
+    // per payment): reusing the object must never carry one grace period or one order into another.
+    fc.assert(
+      fc.property(
+        schedules,
+        payments,
+        fc.array(fc.integer({ min: 0, max: 10 }), { minLength: 1, maxLength: 4 }),
+        fc.integer({ min: 0, max: 400 }),
+        fc.nat(),
+        (schedule, paid, graces, asOfDay, rotation) => {
+          const shift = rotation % schedule.length;
+          const reordered = [...schedule.slice(shift), ...schedule.slice(0, shift)];
+          const asOf = new Date(Date.UTC(2026, 0, 1) + asOfDay * 86_400_000).toISOString().slice(0, 10);
+          for (const grace of graces) {
+            const fresh = schedule.map((i) => ({ ...i }));
+            const expected = planStatusAsOf(fresh, allocatePayments(fresh, paid), asOf, grace, 2);
+            expect(planStatusAsOf(schedule, allocatePayments(schedule, paid), asOf, grace, 2)).toEqual(expected);
+            const state = allocatePayments(reordered, paid);
+            expect(state).toEqual(allocatePayments(fresh, paid));
+            const answer = planStatusAsOf(reordered, state, asOf, grace, 2);
+            expect(answer.plan).toBe(expected.plan);
+            // listed in the caller's order, each instalment with its own status
+            expect(answer.instalments.map((i) => i.seq)).toEqual(reordered.map((i) => i.seq));
+            expect([...answer.instalments].sort((a, b) => a.seq - b.seq)).toEqual(expected.instalments);
+          }
+        },
+      ),
+    );
+  });
 });

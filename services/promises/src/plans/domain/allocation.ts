@@ -1,4 +1,4 @@
-import { Instalment, addDays } from './schedule';
+import { Instalment, ScheduleDates, scheduleDates } from './schedule';
 
 export interface Payment {
   paymentId: string;
@@ -28,8 +28,8 @@ export interface AllocationState {
  * payments, so reversing a payment is allocating again without it.
  */
 export function allocatePayments(schedule: readonly Instalment[], payments: readonly Payment[]): AllocationState {
-  const ordered = [...schedule].sort((a, b) => a.seq - b.seq);
-  const paidBySeq = new Map<number, number>(ordered.map((i) => [i.seq, 0]));
+  const ordered = scheduleDates(schedule).ordered;
+  const paid = new Array<number>(ordered.length).fill(0);
   const allocations: Allocation[] = [];
   let carryMinor = 0;
   let cursor = 0;
@@ -37,17 +37,18 @@ export function allocatePayments(schedule: readonly Instalment[], payments: read
     let left = p.amountMinor;
     while (left > 0 && cursor < ordered.length) {
       const inst = ordered[cursor];
-      const open = inst.amountMinor - paidBySeq.get(inst.seq)!;
-      const part = Math.min(open, left);
+      const part = Math.min(inst.amountMinor - paid[cursor], left);
       if (part > 0) {
-        paidBySeq.set(inst.seq, paidBySeq.get(inst.seq)! + part);
+        paid[cursor] += part;
         allocations.push({ paymentId: p.paymentId, seq: inst.seq, amountMinor: part, date: p.date });
         left -= part;
       }
-      if (paidBySeq.get(inst.seq)! >= inst.amountMinor) cursor += 1;
+      if (paid[cursor] >= inst.amountMinor) cursor += 1;
     }
     carryMinor += left;
   }
+  const paidBySeq = new Map<number, number>();
+  for (let at = 0; at < ordered.length; at++) paidBySeq.set(ordered[at].seq, paid[at]);
   return { allocations, paidBySeq, carryMinor };
 }
 
@@ -65,6 +66,56 @@ export function reversePayment(
 export type InstalmentStatus = 'paid' | 'open' | 'missed';
 export type PlanStatus = 'active' | 'completed' | 'defaulted';
 
+/** Where each instalment of a schedule (in seq order) stands on a date. */
+export interface StandingAsOf {
+  /** Status by position in `ScheduleDates.ordered`. */
+  status: InstalmentStatus[];
+  /** Date each instalment (by position) was fully paid, counting payments made by then; undefined while it is not. */
+  fullyPaidOn: (string | undefined)[];
+  missed: number;
+  plan: PlanStatus;
+}
+
+/**
+ * The work behind `planStatusAsOf` and the review, on a schedule's dates worked out once: what
+ * the allocations made by `asOf` paid of each instalment and when each became fully paid.
+ */
+export function standingAsOf(
+  dates: ScheduleDates,
+  state: AllocationState,
+  asOf: string,
+  graceDays: number,
+  missedToDefault: number,
+): StandingAsOf {
+  const { ordered } = dates;
+  const graceEnd = dates.dueDatesPlus(graceDays);
+  const paid = new Array<number>(ordered.length).fill(0);
+  const fullyPaidOn = new Array<string | undefined>(ordered.length).fill(undefined);
+  for (const a of state.allocations) {
+    if (a.date > asOf) continue;
+    const at = dates.positionOf(a.seq);
+    if (at === undefined) continue;
+    paid[at] += a.amountMinor;
+    if (fullyPaidOn[at] === undefined && paid[at] >= ordered[at].amountMinor) fullyPaidOn[at] = a.date;
+  }
+  const status = new Array<InstalmentStatus>(ordered.length);
+  let missed = 0;
+  let allPaid = true;
+  for (let at = 0; at < ordered.length; at++) {
+    if (paid[at] >= ordered[at].amountMinor) {
+      status[at] = 'paid';
+      continue;
+    }
+    allPaid = false;
+    if (asOf > graceEnd[at]) {
+      status[at] = 'missed';
+      missed++;
+    } else status[at] = 'open';
+  }
+  const plan: PlanStatus = allPaid ? 'completed' : missed >= missedToDefault ? 'defaulted' : 'active';
+  return { status, fullyPaidOn, missed, plan };
+}
+
 /**
  * Where the plan stands on a date (payments made by then): an instalment is paid once fully allocated, missed when its
  * due date plus the grace days has passed without that, otherwise open. The plan completes when
@@ -77,19 +128,7 @@ export function planStatusAsOf(
   graceDays: number,
   missedToDefault: number,
 ): { instalments: { seq: number; status: InstalmentStatus }[]; plan: PlanStatus } {
-  const paidAsOf = new Map<number, number>();
-  for (const a of state.allocations)
-    if (a.date <= asOf) paidAsOf.set(a.seq, (paidAsOf.get(a.seq) ?? 0) + a.amountMinor);
-  const instalments = schedule.map((i) => {
-    const paidInFull = (paidAsOf.get(i.seq) ?? 0) >= i.amountMinor;
-    const status: InstalmentStatus = paidInFull ? 'paid' : asOf > addDays(i.dueDate, graceDays) ? 'missed' : 'open';
-    return { seq: i.seq, status };
-  });
-  const missed = instalments.filter((i) => i.status === 'missed').length;
-  const plan: PlanStatus = instalments.every((i) => i.status === 'paid')
-    ? 'completed'
-    : missed >= missedToDefault
-      ? 'defaulted'
-      : 'active';
-  return { instalments, plan };
+  const dates = scheduleDates(schedule);
+  const standing = standingAsOf(dates, state, asOf, graceDays, missedToDefault);
+  return { instalments: dates.inScheduleOrder(standing.status), plan: standing.plan };
 }

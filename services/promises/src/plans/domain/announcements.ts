@@ -1,5 +1,5 @@
-import { AllocationState, planStatusAsOf } from './allocation';
-import { Instalment, addDays } from './schedule';
+import { AllocationState, standingAsOf } from './allocation';
+import { Instalment, scheduleDates } from './schedule';
 
 /** What a plan tells the world, at most once each: per instalment (seq) or for the whole plan (seq -1). */
 export type AnnouncementKind = 'kept' | 'missed' | 'due-soon' | 'completed' | 'defaulted';
@@ -45,43 +45,34 @@ export function reviewPlan(
   announced: ReadonlySet<string>,
   alreadyDefaulted = false,
 ): PlanReview {
-  const status = planStatusAsOf(schedule, state, asOf, rules.graceDays, rules.missedToDefault);
+  const dates = scheduleDates(schedule);
+  const standing = standingAsOf(dates, state, asOf, rules.graceDays, rules.missedToDefault);
   // A plan with nothing left open and something missed can no longer complete: it defaults even
   // when it had fewer instalments than `missedToDefault`.
-  const exhausted =
-    status.plan === 'active' &&
-    status.instalments.every((i) => i.status !== 'open') &&
-    status.instalments.some((i) => i.status === 'missed');
-  const plan = alreadyDefaulted || exhausted ? 'defaulted' : status.plan;
+  const exhausted = standing.plan === 'active' && standing.missed > 0 && !standing.status.includes('open');
+  const plan = alreadyDefaulted || exhausted ? 'defaulted' : standing.plan;
   const announce: Announcement[] = [];
   const withdraw: Announcement[] = [];
-  const fullyPaidOn = new Map<number, string>();
-  const paid = new Map<number, number>();
-  const bySeq = new Map(schedule.map((i) => [i.seq, i]));
-  for (const a of state.allocations) {
-    if (a.date > asOf) continue;
-    paid.set(a.seq, (paid.get(a.seq) ?? 0) + a.amountMinor);
-    const inst = bySeq.get(a.seq);
-    if (inst && !fullyPaidOn.has(a.seq) && paid.get(a.seq)! >= inst.amountMinor) fullyPaidOn.set(a.seq, a.date);
-  }
   const add = (a: Announcement) => {
     if (!announced.has(announcementKey(a))) announce.push(a);
   };
-  const statusOf = new Map(status.instalments.map((i) => [i.seq, i.status]));
-  for (const inst of [...schedule].sort((a, b) => a.seq - b.seq)) {
-    const s = statusOf.get(inst.seq)!;
+  const { ordered } = dates;
+  const graceEnd = dates.dueDatesPlus(rules.graceDays);
+  const dueSoonFrom = dates.dueDatesPlus(-rules.dueSoonDays);
+  for (let at = 0; at < ordered.length; at++) {
+    const inst = ordered[at];
+    const s = standing.status[at];
     const kept = { kind: 'kept' as const, seq: inst.seq };
     if (s !== 'paid' && announced.has(announcementKey(kept))) withdraw.push(kept);
     if (alreadyDefaulted) continue;
-    const paidOn = fullyPaidOn.get(inst.seq);
-    if (s === 'paid' && paidOn && paidOn <= addDays(inst.dueDate, rules.graceDays)) add(kept);
+    const paidOn = standing.fullyPaidOn[at];
+    if (s === 'paid' && paidOn && paidOn <= graceEnd[at]) add(kept);
     if (s === 'missed') add({ kind: 'missed', seq: inst.seq });
-    if (s === 'open' && asOf >= addDays(inst.dueDate, -rules.dueSoonDays) && asOf <= inst.dueDate)
-      add({ kind: 'due-soon', seq: inst.seq });
+    if (s === 'open' && asOf >= dueSoonFrom[at] && asOf <= inst.dueDate) add({ kind: 'due-soon', seq: inst.seq });
   }
   const completed = { kind: 'completed' as const, seq: PLAN_LEVEL };
   if (plan === 'completed') add(completed);
   else if (announced.has(announcementKey(completed))) withdraw.push(completed);
   if (plan === 'defaulted' && !alreadyDefaulted) add({ kind: 'defaulted', seq: PLAN_LEVEL });
-  return { announce, withdraw, instalments: status.instalments, plan };
+  return { announce, withdraw, instalments: dates.inScheduleOrder(standing.status), plan };
 }

@@ -34,6 +34,59 @@ export function addDays(date: string, days: number): string {
   }
   return out;
 }
+
+/**
+ * A schedule in seq order with the dates its instalments are judged by (due date plus the grace
+ * days, due date minus the reminder days), worked out once per schedule: a batch of payments
+ * reviews each plan once per payment, always against the same schedule (cached per plan).
+ * Schedules are treated as immutable, like everywhere else here.
+ */
+export class ScheduleDates {
+  /** The instalments in seq order (the schedule itself when it already is). */
+  readonly ordered: readonly Instalment[];
+  private readonly positions = new Map<number, number>();
+  private readonly ends = new Map<number, string[]>();
+
+  constructor(private readonly schedule: readonly Instalment[]) {
+    let sorted = true;
+    for (let i = 1; i < schedule.length && sorted; i++) sorted = schedule[i - 1].seq <= schedule[i].seq;
+    this.ordered = sorted ? schedule : [...schedule].sort((a, b) => a.seq - b.seq);
+    this.ordered.forEach((inst, at) => this.positions.set(inst.seq, at));
+  }
+
+  /** Position of an instalment in `ordered`, undefined for a seq the schedule does not have. */
+  positionOf(seq: number): number | undefined {
+    return this.positions.get(seq);
+  }
+
+  /** Each instalment's due date moved by `days` (by position in `ordered`), e.g. the end of its grace days. */
+  dueDatesPlus(days: number): readonly string[] {
+    let dates = this.ends.get(days);
+    if (!dates) {
+      dates = this.ordered.map((inst) => addDays(inst.dueDate, days));
+      this.ends.set(days, dates);
+    }
+    return dates;
+  }
+
+  /** Values by position in `ordered`, as `{ seq, status }` in the schedule's own order. */
+  inScheduleOrder<T>(byPosition: readonly T[]): { seq: number; status: T }[] {
+    return this.schedule.map((inst) => ({ seq: inst.seq, status: byPosition[this.positions.get(inst.seq)!] }));
+  }
+}
+
+const datesOf = new WeakMap<readonly Instalment[], ScheduleDates>();
+
+/** The `ScheduleDates` of a schedule, kept as long as the schedule is. */
+export function scheduleDates(schedule: readonly Instalment[]): ScheduleDates {
+  let dates = datesOf.get(schedule);
+  if (!dates || dates.ordered.length !== schedule.length) {
+    dates = new ScheduleDates(schedule);
+    datesOf.set(schedule, dates);
+  }
+  return dates;
+}
+
 const parse = (date: string) => new Date(`${date}T00:00:00Z`);
 const iso = (d: Date) => d.toISOString().slice(0, 10);
 

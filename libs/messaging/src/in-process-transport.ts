@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { DataSource, EntityManager } from 'typeorm';
 import { hashToInt32 } from './relay';
 import { IN_PROCESS_SCHEMA } from './schema';
-import { Wakeable } from './wakeable';
+import { IdleBackoff, Wakeable } from './wakeable';
 import {
   InboundRecord,
   MessagingLogger,
@@ -23,7 +23,10 @@ export interface InProcessLag {
 export interface InProcessTransportOptions {
   dataSource: DataSource;
   logger?: MessagingLogger;
+  /** How often an idle consumer looks for appends no wake-up announced (doubling while idle, see maxIdlePollMs). */
   pollIntervalMs?: number;
+  /** Longest sleep of an idle consumer (default 1 s). */
+  maxIdlePollMs?: number;
   batchSize?: number;
 }
 
@@ -90,7 +93,7 @@ export class InProcessTransport implements Transport {
   async subscribe(options: SubscribeOptions): Promise<Subscription> {
     const ds = this.options.dataSource;
     const batchSize = options.maxBatchSize ?? this.options.batchSize ?? 500;
-    const poll = this.options.pollIntervalMs ?? 50;
+    const idle = new IdleBackoff(this.options.pollIntervalMs ?? 50, this.options.maxIdlePollMs ?? 1_000);
     let active = true;
     // Woken by every append to one of these topics (this process's relay, after its commit).
     const alarm = new Wakeable();
@@ -192,9 +195,11 @@ export class InProcessTransport implements Transport {
           );
           await new Promise((r) => setTimeout(r, Math.min(5_000, 50 * 2 ** Math.min(failures, 7))));
           polled = false;
+          idle.next(false);
           continue;
         }
-        polled = delivered === 0 && active && !(await alarm.sleep(poll));
+        polled = delivered === 0 && active && !(await alarm.sleep(idle.ms));
+        idle.next(polled);
       }
     })();
 

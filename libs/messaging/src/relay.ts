@@ -2,7 +2,7 @@ import { DataSource } from 'typeorm';
 import { Headers } from './envelope';
 import { assertIdentifier } from './schema';
 import { MessagingLogger, OutboundRecord, Transport, silentLogger } from './transport';
-import { Wakeable } from './wakeable';
+import { IdleBackoff, Wakeable } from './wakeable';
 
 export interface RelayOptions {
   schema: string;
@@ -10,8 +10,13 @@ export interface RelayOptions {
   transport: Transport;
   logger?: MessagingLogger;
   batchSize?: number;
-  /** How often to look for new rows when nothing woke the relay. */
+  /** How often to look for new rows when nothing woke the relay (doubling while idle, see maxIdlePollMs). */
   pollIntervalMs?: number;
+  /**
+   * Longest sleep of an idle relay (default 1 s): rows committed where no commit wakes this relay
+   * (another replica, another process) wait at most this long once the relay has been idle a while.
+   */
+  maxIdlePollMs?: number;
   /** Ceiling of the exponential backoff after a failed publish. */
   maxBackoffMs?: number;
   /** Test hook: runs after the batch was handed to the transport, before it is marked published. */
@@ -38,6 +43,7 @@ export class OutboxRelay {
   private running = false;
   private loop?: Promise<void>;
   private readonly alarm = new Wakeable();
+  private readonly idle: IdleBackoff;
   private failures = 0;
   private readonly logger: MessagingLogger;
 
@@ -45,6 +51,12 @@ export class OutboxRelay {
     this.table = `${assertIdentifier(options.schema)}.outbox`;
     this.lockKey = hashToInt32(`outbox-relay:${options.schema}`);
     this.logger = options.logger ?? silentLogger;
+    this.idle = new IdleBackoff(options.pollIntervalMs ?? 10, options.maxIdlePollMs ?? 1_000);
+  }
+
+  /** How long the relay sleeps next when nothing wakes it (the poll interval, longer while idle). */
+  get idlePollMs(): number {
+    return this.idle.ms;
   }
 
   start(): void {
@@ -116,7 +128,8 @@ export class OutboxRelay {
   /**
    * Whether any row waits, in one cheap statement (an index-only scan stopping at the first row).
    * The loop asks this when its poll interval ran out without a wake-up, before opening a claim
-   * transaction (four statements): an idle relay polls 100 times a second by default.
+   * transaction (four statements). An idle relay asks every 10 ms at first, then less and less
+   * often, down to once a second (`maxIdlePollMs`).
    */
   async pending(): Promise<boolean> {
     const [{ pending }] = (await this.options.dataSource.query(
@@ -126,7 +139,6 @@ export class OutboxRelay {
   }
 
   private async run(): Promise<void> {
-    const poll = this.options.pollIntervalMs ?? 10;
     const maxBackoff = this.options.maxBackoffMs ?? 5_000;
     // True when the last drain found nothing and no commit woke the relay since: look before claiming.
     let polled = false;
@@ -149,9 +161,11 @@ export class OutboxRelay {
         this.alarm.clear(); // a failed drain backs off, even if a commit came meanwhile
         await this.alarm.sleep(delay);
         polled = false;
+        this.idle.next(false);
         continue;
       }
-      polled = published === 0 && !(await this.alarm.sleep(poll));
+      polled = published === 0 && !(await this.alarm.sleep(this.idle.ms));
+      this.idle.next(polled);
     }
   }
 }

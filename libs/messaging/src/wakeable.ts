@@ -36,3 +36,32 @@ export class Wakeable {
     });
   }
 }
+
+/**
+ * How long a woken poll loop sleeps when it looks for unannounced work only (see `Wakeable`): from
+ * `floorMs`, doubled after each poll that timed out and found nothing, up to `ceilingMs`; back to
+ * the floor as soon as there was work or a wake-up. An idle loop then asks about once per ceiling
+ * instead of once per floor, while announced work still starts at once.
+ */
+export class IdleBackoff {
+  private current: number;
+  private readonly ceilingMs: number;
+
+  constructor(
+    private readonly floorMs: number,
+    ceilingMs: number,
+  ) {
+    this.current = floorMs;
+    this.ceilingMs = Math.max(floorMs, ceilingMs);
+  }
+
+  /** The next sleep. */
+  get ms(): number {
+    return this.current;
+  }
+
+  /** After a round: `idle` when its sleep timed out with nothing to do, otherwise back to the floor. */
+  next(idle: boolean): void {
+    this.current = idle ? Math.min(this.ceilingMs, this.current * 2) : this.floorMs;
+  }
+}

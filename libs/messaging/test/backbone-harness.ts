@@ -7,6 +7,7 @@ import { currentTraceId, currentTraceparent, withSpanFrom } from '@collections/p
 import { canConnect, createTestDatabase, TestDatabase, waitFor } from '@collections/testing';
 import {
   Backbone,
+  BackboneOptions,
   ConsumedEvent,
   EventConsumer,
   HandlerContext,
@@ -109,14 +110,14 @@ export class BackboneHarness {
     return t;
   }
 
-  backbone(options: { transport?: Transport; runRelay?: boolean } = {}): Backbone {
+  backbone(options: { transport?: Transport; runRelay?: boolean; relay?: BackboneOptions['relay'] } = {}): Backbone {
     const b = new Backbone({
       service: SERVICE,
       schema: SERVICE,
       dataSource: this.ds,
       transport: options.transport ?? this.transport(),
       runRelay: options.runRelay,
-      relay: { pollIntervalMs: 10 },
+      relay: { pollIntervalMs: 10, ...options.relay },
       traceparent: currentTraceparent,
       hooks: { around: (event, fn) => withSpanFrom(`consume ${event.type}`, { traceparent: event.traceparent }, fn) },
     });

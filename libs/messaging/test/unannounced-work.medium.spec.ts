@@ -54,3 +54,24 @@ describe('an announced append', () => {
     expect(effects.map((e) => e.n)).toEqual([100, 101]);
   });
 });
+
+describe('an idle relay', () => {
+  const h = new BackboneHarness(inProcessKind);
+  beforeAll(() => h.open());
+  afterAll(() => h.close());
+
+  it('asks less and less often while nothing comes, and still publishes what its process commits', async () => {
+    const b = h.backbone({ relay: { pollIntervalMs: 10, maxIdlePollMs: 60_000 } });
+    const asked = jest.spyOn(b.relay, 'pending');
+    h.effectConsumer(b);
+    await b.start();
+    await waitFor(() => b.relay.idlePollMs >= 1_280, { message: 'the idle relay backed off' });
+    // Sleeps of 10, 20, ..., 640 ms ran out, each followed by one question: a relay polling every
+    // 10 ms would have asked over a hundred times by now.
+    expect(asked.mock.calls.length).toBeLessThanOrEqual(8);
+
+    await h.publishPayments(b, [7, 8]);
+    expect((await h.waitForEffects(2, 20_000)).map((e) => e.n)).toEqual([7, 8]);
+    expect(await b.relay.backlog()).toBe(0);
+  });
+});

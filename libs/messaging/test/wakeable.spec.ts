@@ -1,4 +1,4 @@
-import { Wakeable } from '../src/wakeable';
+import { IdleBackoff, Wakeable } from '../src/wakeable';
 
 describe('Wakeable (a poll loop’s sleep)', () => {
   beforeEach(() => jest.useFakeTimers());
@@ -36,5 +36,25 @@ describe('Wakeable (a poll loop’s sleep)', () => {
     void alarm.sleep(10).then((r) => (third = r));
     await jest.advanceTimersByTimeAsync(10);
     expect(third).toBe(false);
+  });
+});
+
+describe('IdleBackoff (how long an idle poll loop sleeps)', () => {
+  it('doubles after each idle round up to the ceiling, and drops to the floor after work or a wake-up', () => {
+    const idle = new IdleBackoff(10, 1_000);
+    const sleeps: number[] = [];
+    for (let round = 0; round < 9; round++) {
+      sleeps.push(idle.ms);
+      idle.next(true);
+    }
+    expect(sleeps).toEqual([10, 20, 40, 80, 160, 320, 640, 1_000, 1_000]);
+    idle.next(false);
+    expect(idle.ms).toBe(10);
+  });
+
+  it('never sleeps less than its floor, even with a lower ceiling', () => {
+    const idle = new IdleBackoff(200, 50);
+    idle.next(true);
+    expect(idle.ms).toBe(200);
   });
 });

@@ -18,7 +18,11 @@ export interface KafkaTransportOptions {
   /** Partitions for topics this transport creates. */
   partitions?: number;
   sessionTimeoutMs?: number;
-  /** Longest the broker holds a fetch waiting for data (bounds delivery latency when idle). */
+  /**
+   * Longest the broker holds a fetch while no data comes (default 500 ms, Kafka's own default). It
+   * answers as soon as a record arrives, so this sets how often an idle consumer asks, not how
+   * late it sees a record; it also bounds how long stopping a consumer waits for its fetch.
+   */
   maxWaitTimeMs?: number;
   partitionsConsumedConcurrently?: number;
   kafka?: Partial<KafkaConfig>;
@@ -160,7 +164,7 @@ export class KafkaTransport implements Transport {
       groupId: this.wire(options.groupId),
       sessionTimeout: this.options.sessionTimeoutMs ?? 30_000,
       heartbeatInterval: 3_000,
-      maxWaitTimeInMs: this.options.maxWaitTimeMs ?? 100,
+      maxWaitTimeInMs: this.options.maxWaitTimeMs ?? 500,
       retry: { initialRetryTime: 100, retries: 10 },
     });
     this.consumers.add(consumer);

@@ -3,6 +3,7 @@ import { ConsumedEvent, EventHandlers, HandlerContext } from '@collections/messa
 import { AppError, ErrorCode, Money } from '@collections/platform';
 import { ServiceContext } from '@collections/runtime';
 import { AccountProfilesRepository } from '../accounts/account-profiles.repository';
+import { addDays } from '../plans/domain/schedule';
 import { validatePromise } from './domain/promise';
 import { PromisesRepository } from './promises.repository';
 
@@ -14,11 +15,6 @@ interface StatedPromise {
   amount?: Money;
   date: string;
   idempotencyKey: string;
-}
-
-function addDays(date: string, days: number): string {
-  const [y, m, d] = date.split('-').map(Number);
-  return new Date(Date.UTC(y, m - 1, d + days)).toISOString().slice(0, 10);
 }
 
 /**

@@ -21,8 +21,8 @@ const DAY = 86_400_000;
 
 const shifted = new Map<string, string>();
 /**
- * A calendar date (YYYY-MM-DD) moved by whole days. Memoised: a batch of payments reviews each
- * plan's schedule once per payment, and the due dates and offsets (grace, reminder) repeat.
+ * A calendar date (YYYY-MM-DD) moved by whole days. Memoised: the daily run moves every plan's
+ * due dates by the grace days, and across plans the due dates repeat.
  */
 export function addDays(date: string, days: number): string {
   const key = `${date}|${days}`;

@@ -4,6 +4,7 @@ import { AppError, localDate, money } from '@collections/platform';
 import { PromisesRepository } from '../../promises/promises.repository';
 import { HourlyClockScheduler, SERVICE_CONTEXT, ServiceContext } from '@collections/runtime';
 import { AccountProfilesRepository } from '../../accounts/account-profiles.repository';
+import { addDays } from '../domain/schedule';
 import { PlansRepository } from '../plans.repository';
 import { PlanTracker } from './plan-tracker';
 
@@ -11,9 +12,6 @@ export interface DailyPlanRunSummary {
   plansEvaluated: number;
   eventsEmitted: number;
 }
-
-const addDays = (date: string, days: number) =>
-  new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
 
 /**
  * The daily run: every plan that has not defaulted is reviewed as of a date (default: the

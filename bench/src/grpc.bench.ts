@@ -2,7 +2,7 @@ import { fork } from 'node:child_process';
 import { join } from 'node:path';
 import { scoring } from '@collections/contracts';
 import { grpcClient } from '@collections/platform';
-import { percentile, progress, report } from './report';
+import { closedLoop, progress, report } from './report';
 
 const CONCURRENCY = 50;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -20,22 +20,8 @@ async function load(mode: 'nest' | 'plain', port: number): Promise<{ rate: numbe
   try {
     // warm-up
     for (let i = 0; i < 500; i++) await client.scoreAccount({ accountId: `acct-${i}` });
-    const latencies: number[] = [];
-    let calls = 0;
-    const end = Date.now() + SECONDS * 1000;
-    const worker = async (w: number) => {
-      while (Date.now() < end) {
-        const t = process.hrtime.bigint();
-        await client.scoreAccount({ accountId: `acct-${w}-${calls}` });
-        latencies.push(Number(process.hrtime.bigint() - t) / 1e6);
-        calls++;
-      }
-    };
-    const start = Date.now();
-    await Promise.all(Array.from({ length: CONCURRENCY }, (_, w) => worker(w)));
-    const seconds = (Date.now() - start) / 1000;
-    latencies.sort((a, b) => a - b);
-    return { rate: calls / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+    const run = await closedLoop(CONCURRENCY, SECONDS, (w, i) => client.scoreAccount({ accountId: `acct-${w}-${i}` }));
+    return { rate: run.rate, p50: run.p50, p99: run.p99 };
   } finally {
     client.close();
     server.kill('SIGKILL');

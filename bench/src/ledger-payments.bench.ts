@@ -6,7 +6,8 @@ import { Client } from 'pg';
 import { ledger } from '@collections/contracts';
 import { freePort, grpcClient, metadataFromPrincipalHeaders } from '@collections/platform';
 import { provideInfrastructure } from '@collections/testing';
-import { percentile, progress, report } from './report';
+import { closedLoop, progress, report } from './report';
+import { CALLER_KINDS, UnaryCaller, unaryCaller } from './unary-caller';
 
 /**
  * npm run bench -- ledger-payments: the ledger in its own process; PostPayment over gRPC (lock, idempotency check, double
@@ -15,6 +16,10 @@ import { percentile, progress, report } from './report';
  * concurrency; PostPayments in batches of 500 beside raw 500-row INSERT transactions; then
  * the p99 of GetBalance at 50 concurrent callers, beside a bare grpc-js server in its own process
  * answering GetBalance with one indexed read of the cached balance over a plain pg pool.
+ * The callers are promise loops in this process on one HTTP/2 session (see unary-caller.ts;
+ * BENCH_GRPC_CLIENT=grpc-js calls through grpc-js's client instead, at about twice the callers' CPU
+ * per call: 0.20 against 0.10-0.13 ms for a PostPayment, taken from the same 2 cores as the ledger's
+ * and PostgreSQL's).
  */
 const CONCURRENCY = 50;
 const ACCOUNTS = 1_000;
@@ -24,33 +29,11 @@ const BATCH_CONCURRENCY = 4;
 const SHARE = ACCOUNTS / BATCH_CONCURRENCY;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 
-async function timed(workers: number, seconds: number, call: (worker: number, i: number) => Promise<unknown>) {
-  const latencies: number[] = [];
-  let calls = 0;
-  const end = Date.now() + seconds * 1000;
-  const start = Date.now();
-  await Promise.all(
-    Array.from({ length: workers }, async (_, w) => {
-      while (Date.now() < end) {
-        const t = process.hrtime.bigint();
-        await call(w, calls++);
-        latencies.push(Number(process.hrtime.bigint() - t) / 1e6);
-      }
-    }),
-  );
-  latencies.sort((a, b) => a - b);
-  return {
-    rate: calls / ((Date.now() - start) / 1000),
-    p50: percentile(latencies, 50),
-    p99: percentile(latencies, 99),
-  };
-}
-
 /** Runs `load` against the plain GetBalance server (bench/src/ledger-plain-server.ts) in its own process. */
 async function plainGetBalance<T>(
   databaseUrl: string,
   tenant: string,
-  load: (client: ReturnType<typeof grpcClient<typeof ledger.LedgerServiceService>>) => Promise<T>,
+  load: (caller: UnaryCaller) => Promise<T>,
 ): Promise<T> {
   // Below Linux's ephemeral range: a fixed port inside it may already be held by an outgoing connection.
   const port = await freePort();
@@ -61,11 +44,11 @@ async function plainGetBalance<T>(
     child.once('message', (m) => resolve(m as never));
     child.once('exit', (code) => reject(new Error(`plain GetBalance server exited with ${code}`)));
   });
-  const client = grpcClient(ledger.LedgerServiceService, grpcAddress);
+  const caller = unaryCaller(grpcAddress, '');
   try {
-    return await load(client);
+    return await load(caller);
   } finally {
-    client.close();
+    caller.close();
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGTERM');
     await exited;
@@ -133,32 +116,27 @@ async function main(): Promise<void> {
     await analyze.query('ANALYZE');
     await analyze.end();
     progress(`PostPayment over gRPC, ${CONCURRENCY} concurrent, ${SECONDS}s`);
-    const ours = await timed(CONCURRENCY, SECONDS, (w, i) =>
-      client.postPayment(
-        {
-          accountId: `acct-${(w * 997 + i) % ACCOUNTS}`,
-          amount: { amountMinor: 100, currency: 'USD' },
-          idempotencyKey: `p-${w}-${i}`,
-          reference: '',
-        },
-        md(),
-      ),
+    const caller = unaryCaller(sut.grpcAddress, sut.apiKey);
+    const ours = await closedLoop(CONCURRENCY, SECONDS, (w, i) =>
+      caller.call(ledger.LedgerServiceService.postPayment, {
+        accountId: `acct-${(w * 997 + i) % ACCOUNTS}`,
+        amount: { amountMinor: 100, currency: 'USD' },
+        idempotencyKey: `p-${w}-${i}`,
+        reference: '',
+      }),
     );
 
     progress(`PostPayments over gRPC, ${BATCH} per call, ${BATCH_CONCURRENCY} calls in flight, ${SECONDS}s`);
-    const batched = await timed(BATCH_CONCURRENCY, SECONDS, (w, i) =>
-      client.postPayments(
-        {
-          payments: Array.from({ length: BATCH }, (_, k) => ({
-            // each feed pays its own accounts (as bank files do), so feeds do not queue on each other's locks
-            accountId: `acct-${w * SHARE + ((i * BATCH + k) % SHARE)}`,
-            amount: { amountMinor: 100, currency: 'USD' },
-            idempotencyKey: `pb-${w}-${i}-${k}`,
-            reference: '',
-          })),
-        },
-        md(),
-      ),
+    const batched = await closedLoop(BATCH_CONCURRENCY, SECONDS, (w, i) =>
+      caller.call(ledger.LedgerServiceService.postPayments, {
+        payments: Array.from({ length: BATCH }, (_, k) => ({
+          // each feed pays its own accounts (as bank files do), so feeds do not queue on each other's locks
+          accountId: `acct-${w * SHARE + ((i * BATCH + k) % SHARE)}`,
+          amount: { amountMinor: 100, currency: 'USD' },
+          idempotencyKey: `pb-${w}-${i}-${k}`,
+          reference: '',
+        })),
+      }),
     );
 
     progress(`raw INSERT transactions, ${CONCURRENCY} connections, ${SECONDS}s`);
@@ -174,7 +152,7 @@ async function main(): Promise<void> {
         return c;
       }),
     );
-    const raw = await timed(CONCURRENCY, SECONDS, (w, i) =>
+    const raw = await closedLoop(CONCURRENCY, SECONDS, (w, i) =>
       conns[w].query('INSERT INTO raw_payment (account_id, amount_minor, key) VALUES ($1, $2, $3)', [
         `acct-${i % ACCOUNTS}`,
         100,
@@ -182,7 +160,7 @@ async function main(): Promise<void> {
       ]),
     );
     progress(`raw ${BATCH}-row INSERT transactions, ${BATCH_CONCURRENCY} connections, ${SECONDS}s`);
-    const rawBatched = await timed(BATCH_CONCURRENCY, SECONDS, (w, i) =>
+    const rawBatched = await closedLoop(BATCH_CONCURRENCY, SECONDS, (w, i) =>
       conns[w].query(
         'INSERT INTO raw_payment (account_id, amount_minor, key) SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[])',
         [
@@ -196,15 +174,19 @@ async function main(): Promise<void> {
     await admin.end();
 
     progress(`GetBalance over gRPC, ${CONCURRENCY} concurrent, ${SECONDS}s`);
-    const balance = await timed(CONCURRENCY, SECONDS, (w, i) =>
-      client.getBalance({ accountId: `acct-${(w + i) % ACCOUNTS}`, asOfDate: '' }, md()),
+    const balance = await closedLoop(CONCURRENCY, SECONDS, (w, i) =>
+      caller.call(ledger.LedgerServiceService.getBalance, { accountId: `acct-${(w + i) % ACCOUNTS}`, asOfDate: '' }),
     );
     progress(`plain grpc-js GetBalance (one read of the cached balance), ${CONCURRENCY} concurrent, ${SECONDS}s`);
-    const plain = await plainGetBalance(sut.databaseUrl, sut.tenant, (plainClient) =>
-      timed(CONCURRENCY, SECONDS, (w, i) =>
-        plainClient.getBalance({ accountId: `acct-${(w + i) % ACCOUNTS}`, asOfDate: '' }, md()),
+    const plain = await plainGetBalance(sut.databaseUrl, sut.tenant, (plainCaller) =>
+      closedLoop(CONCURRENCY, SECONDS, (w, i) =>
+        plainCaller.call(ledger.LedgerServiceService.getBalance, {
+          accountId: `acct-${(w + i) % ACCOUNTS}`,
+          asOfDate: '',
+        }),
       ),
     );
+    caller.close();
 
     report({
       bench: 'ledger-payments',
@@ -215,6 +197,8 @@ async function main(): Promise<void> {
       baselineValue: Math.round(raw.rate),
       concurrency: CONCURRENCY,
       p99Ms: Number(ours.p99.toFixed(1)),
+      client: CALLER_KINDS[caller.kind],
+      clientCpuMsPerCall: Number((ours.cpuMs / ours.calls).toFixed(3)),
     });
     report({
       bench: 'ledger-payments',
@@ -226,6 +210,7 @@ async function main(): Promise<void> {
       batch: BATCH,
       concurrency: BATCH_CONCURRENCY,
       p99MsPerCall: Number(batched.p99.toFixed(1)),
+      client: CALLER_KINDS[caller.kind],
     });
     report({
       bench: 'ledger-payments',
@@ -240,6 +225,7 @@ async function main(): Promise<void> {
       callsPerS: Math.round(balance.rate),
       baselineCallsPerS: Math.round(plain.rate),
       postPaymentP99Ms: Number(ours.p99.toFixed(2)),
+      client: CALLER_KINDS[caller.kind],
       loadAverage: loadavg().map((l) => Number(l.toFixed(2))),
     });
   } finally {

@@ -92,6 +92,17 @@ async function service(accounts: number): Promise<void> {
       deliverAll(handlers, { tx, outbox: sut.context.backbone.outbox }, sut.tenant, `acct-${a}`),
     );
   }
+  answered = async () => {
+    const histogram = sut.context.metrics.registry.getSingleMetric('grpc_server_handling_seconds');
+    const counts = { ok: 0, failed: 0 };
+    for (const v of (await histogram?.get())?.values ?? []) {
+      const { metricName, labels } = v as typeof v & { metricName?: string };
+      if (metricName !== 'grpc_server_handling_seconds_count' || !String(labels.method).endsWith('/ScoreAccount'))
+        continue;
+      counts[labels.code === 'OK' ? 'ok' : 'failed'] += v.value;
+    }
+    return counts;
+  };
   process.once('SIGTERM', () => {
     void sut.close().then(() => process.exit(0));
   });
@@ -112,6 +123,8 @@ async function plain(port: number, databaseUrl: string, schema: string, tenant: 
   };
   await db.end();
   const scores = new Map(rows.map((r) => [r.account_id, r]));
+  const answers = { ok: 0, failed: 0 };
+  answered = () => Promise.resolve({ ...answers });
   const server = new Server();
   server.addService(scoring.ScoringServiceService, {
     scoreAccount: (
@@ -119,6 +132,7 @@ async function plain(port: number, databaseUrl: string, schema: string, tenant: 
       cb: sendUnaryData<scoring.ScoreAccountResponse>,
     ) => {
       const row = scores.get(call.request.accountId);
+      answers[row ? 'ok' : 'failed']++;
       if (!row) cb({ code: status.NOT_FOUND, details: `account ${call.request.accountId} has no score yet` });
       else cb(null, mapScore(row));
     },
@@ -131,11 +145,15 @@ async function plain(port: number, databaseUrl: string, schema: string, tenant: 
   process.send?.({ grpcAddress: `127.0.0.1:${port}`, apiKey: '' });
 }
 
-// the bench asks for this process's CPU time before and after the load, for CPU per call
+/** ScoreAccount calls this process has answered so far, with a score and with an error. */
+let answered: () => Promise<{ ok: number; failed: number }> = () => Promise.resolve({ ok: 0, failed: 0 });
+
+// the bench asks for this process's CPU time and answers before and after the load, for CPU per call
+// and to check that every call it counted was answered with a score (h2load does not read gRPC's status)
 process.on('message', (m) => {
   if (m === 'cpu') {
     const { user, system } = process.cpuUsage();
-    process.send?.({ cpuMicros: user + system });
+    void answered().then((answers) => process.send?.({ cpuMicros: user + system, ...answers }));
   }
 });
 

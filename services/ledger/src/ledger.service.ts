@@ -43,6 +43,7 @@ import { LedgerReconCandidateIndexes1763900008610 } from './migrations/176390000
 import { LedgerAccountFillfactor1763900009800 } from './migrations/1763900009800-ledger-account-fillfactor';
 import { LedgerJournalSetChecks1763900011900 } from './migrations/1763900011900-ledger-journal-set-checks';
 import { LedgerAccountDebtorByDebtor1763900012200 } from './migrations/1763900012200-ledger-account-debtor-by-debtor';
+import { LedgerEntryAnswerJson1763900012300 } from './migrations/1763900012300-ledger-entry-answer-json';
 
 /** Development default only: production sets LEDGER_PII_KEY (the boot log says which is used). */
 const DEV_PII_KEY = 'collections-dev-only-pii-key';
@@ -59,6 +60,7 @@ export const ledgerService: ServiceDefinition = {
     LedgerAccountFillfactor1763900009800,
     LedgerJournalSetChecks1763900011900,
     LedgerAccountDebtorByDebtor1763900012200,
+    LedgerEntryAnswerJson1763900012300,
   ],
   module: (ctx) => {
     const config = loadConfig({

@@ -213,8 +213,9 @@ export class LedgerRepository {
    * Writes a batch of postings in one statement: the entries (with their stored answers),
    * their lines, each account's cached balance and delinquency, and the outbox rows
    * (data-modifying CTEs over arrays, so the parameter count does not grow with the batch).
-   * The stored answers go as one JSON array, element i for entry i: as an array of jsonb each
-   * answer's quotes would be escaped one by one into the array literal.
+   * The stored answers go as one JSON array, element i for entry i: as an array of json each
+   * answer's quotes would be escaped one by one into the array literal. They are json, not jsonb
+   * (migration 1763900012300): jsonb's input was the dearest part of the statement.
    */
   async writePostings(
     tx: EntityManager,
@@ -228,10 +229,11 @@ export class LedgerRepository {
       `WITH entry AS (
          INSERT INTO journal_entry (tenant_id, id, account_id, kind, amount_minor, currency, effective_date, posted_at, reverses_entry_id,
            dues_credit_minor, idempotency_key, reference, memo, response)
-         SELECT tn, id, acct, kind, amount, cur, eff, posted, rev, dues, ikey, ref, memo, (SELECT $14::jsonb) -> (ord::int - 1)
+         SELECT tn, id, acct, kind, amount, cur, eff, posted, rev, dues, ikey, ref, memo, answer
            FROM unnest($1::text[], $2::uuid[], $3::text[], $4::smallint[], $5::bigint[], $6::char(3)[], $7::date[],
              $8::timestamptz[], $9::uuid[], $10::bigint[], $11::text[], $12::text[], $13::text[])
              WITH ORDINALITY AS x(tn, id, acct, kind, amount, cur, eff, posted, rev, dues, ikey, ref, memo, ord)
+           JOIN json_array_elements($14::json) WITH ORDINALITY AS r(answer, n) ON r.n = x.ord
           ORDER BY ord),
        lines AS (
          INSERT INTO journal_line (tenant_id, entry_id, line_no, ledger_account, debit_minor, credit_minor)

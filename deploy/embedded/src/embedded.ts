@@ -4,6 +4,7 @@ import { PLATFORM_GRPC_PACKAGES, ServiceName } from '@collections/contracts';
 import {
   Backbone,
   IN_PROCESS_SCHEMA,
+  InProcessLogHeadersJson1763900012401,
   InProcessLogMigration1763900000001,
   InProcessTransport,
 } from '@collections/messaging';
@@ -74,7 +75,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedP
     url: databaseUrl,
     schema: IN_PROCESS_SCHEMA,
     poolSize: 4,
-    migrations: [InProcessLogMigration1763900000001],
+    migrations: [InProcessLogMigration1763900000001, InProcessLogHeadersJson1763900012401],
     migrationsTableName: 'migrations',
   }).initialize();
   await busSource.query(`CREATE SCHEMA IF NOT EXISTS ${IN_PROCESS_SCHEMA}`);

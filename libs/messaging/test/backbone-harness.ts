@@ -11,10 +11,12 @@ import {
   ConsumedEvent,
   EventConsumer,
   HandlerContext,
+  InProcessLogHeadersJson1763900012401,
   InProcessLogMigration1763900000001,
   InProcessTransport,
   KafkaTransport,
   Transport,
+  messagingOutboxHeadersJsonMigration,
   messagingTablesMigration,
 } from '../src';
 
@@ -81,7 +83,13 @@ export class BackboneHarness {
       type: 'postgres',
       url: this.db.url,
       poolSize: 10,
-      migrations: [messagingTablesMigration(SERVICE), InProcessLogMigration1763900000001, EffectTable1763900000002],
+      migrations: [
+        messagingTablesMigration(SERVICE),
+        InProcessLogMigration1763900000001,
+        EffectTable1763900000002,
+        messagingOutboxHeadersJsonMigration(SERVICE),
+        InProcessLogHeadersJson1763900012401,
+      ],
     }).initialize();
     await this.ds.runMigrations();
     if (this.kind.name === 'kafka') {

@@ -1,6 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { EVENTS, EventPayload, EventType, PayloadCodec, encodePayload, topicOf } from '@collections/contracts';
-import { InProcessLogMigration1763900000001, buildHeaders } from '@collections/messaging';
+import {
+  InProcessLogHeadersJson1763900012401,
+  InProcessLogMigration1763900000001,
+  buildHeaders,
+} from '@collections/messaging';
 import { ServiceDefinition } from '@collections/runtime';
 import { ServiceUnderTest, waitFor } from '@collections/testing';
 
@@ -9,6 +13,7 @@ export async function startConsumers(sut: ServiceUnderTest, definition: ServiceD
   const runner = sut.dataSource.createQueryRunner();
   try {
     await new InProcessLogMigration1763900000001().up(runner);
+    await new InProcessLogHeadersJson1763900012401().up(runner);
   } finally {
     await runner.release();
   }

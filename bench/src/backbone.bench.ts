@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Kafka, Partitioners, logLevel } from 'kafkajs';
 import { DataSource, MigrationInterface, QueryRunner } from 'typeorm';
 import { ledger } from '@collections/contracts';
-import { Backbone, KafkaTransport, NewEvent, buildHeaders, messagingTablesMigration } from '@collections/messaging';
+import { Backbone, KafkaTransport, NewEvent, buildHeaders, messagingMigrations } from '@collections/messaging';
 import { createTestDatabase, provideInfrastructure, waitFor } from '@collections/testing';
 import { percentile, progress, report } from './report';
 
@@ -152,7 +152,7 @@ async function main(): Promise<void> {
     type: 'postgres',
     url: db.url,
     poolSize: 8,
-    migrations: [messagingTablesMigration(SCHEMA), BenchNoop1763900009999],
+    migrations: [...messagingMigrations(SCHEMA), BenchNoop1763900009999],
   }).initialize();
   await ds.runMigrations();
   const transport = new KafkaTransport({ brokers: infra.kafkaBrokers, clientId: 'bench', topicPrefix: prefix });

@@ -1,13 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { DataSource } from 'typeorm';
 import { PLATFORM_GRPC_PACKAGES, ServiceName } from '@collections/contracts';
-import {
-  Backbone,
-  IN_PROCESS_SCHEMA,
-  InProcessLogHeadersJson1763900012401,
-  InProcessLogMigration1763900000001,
-  InProcessTransport,
-} from '@collections/messaging';
+import { Backbone, IN_PROCESS_LOG_MIGRATIONS, IN_PROCESS_SCHEMA, InProcessTransport } from '@collections/messaging';
 import {
   Authenticator,
   Clock,
@@ -75,7 +69,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedP
     url: databaseUrl,
     schema: IN_PROCESS_SCHEMA,
     poolSize: 4,
-    migrations: [InProcessLogMigration1763900000001, InProcessLogHeadersJson1763900012401],
+    migrations: IN_PROCESS_LOG_MIGRATIONS,
     migrationsTableName: 'migrations',
   }).initialize();
   await busSource.query(`CREATE SCHEMA IF NOT EXISTS ${IN_PROCESS_SCHEMA}`);

@@ -86,6 +86,11 @@ export function messagingOutboxHeadersJsonMigration(schema: string): new () => M
   };
 }
 
+/** Every migration of one service's messaging tables (outbox, inbox, dead letters), in order. */
+export function messagingMigrations(schema: string): (new () => MigrationInterface)[] {
+  return [messagingTablesMigration(schema), messagingOutboxHeadersJsonMigration(schema)];
+}
+
 /** Tables of the in-process transport: an append-only log per topic and committed offsets per group. */
 export class InProcessLogMigration1763900000001 implements MigrationInterface {
   name = 'InProcessLogMigration1763900000001';
@@ -122,3 +127,9 @@ export class InProcessLogHeadersJson1763900012401 implements MigrationInterface 
     await q.query(`ALTER TABLE ${IN_PROCESS_SCHEMA}.log ALTER COLUMN headers TYPE jsonb USING headers::jsonb`);
   }
 }
+
+/** Every migration of the in-process transport's tables, in order. */
+export const IN_PROCESS_LOG_MIGRATIONS: (new () => MigrationInterface)[] = [
+  InProcessLogMigration1763900000001,
+  InProcessLogHeadersJson1763900012401,
+];

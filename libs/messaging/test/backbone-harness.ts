@@ -11,13 +11,11 @@ import {
   ConsumedEvent,
   EventConsumer,
   HandlerContext,
-  InProcessLogHeadersJson1763900012401,
-  InProcessLogMigration1763900000001,
+  IN_PROCESS_LOG_MIGRATIONS,
   InProcessTransport,
   KafkaTransport,
   Transport,
-  messagingOutboxHeadersJsonMigration,
-  messagingTablesMigration,
+  messagingMigrations,
 } from '../src';
 
 export const SERVICE = 'svc';
@@ -83,13 +81,7 @@ export class BackboneHarness {
       type: 'postgres',
       url: this.db.url,
       poolSize: 10,
-      migrations: [
-        messagingTablesMigration(SERVICE),
-        InProcessLogMigration1763900000001,
-        EffectTable1763900000002,
-        messagingOutboxHeadersJsonMigration(SERVICE),
-        InProcessLogHeadersJson1763900012401,
-      ],
+      migrations: [...messagingMigrations(SERVICE), ...IN_PROCESS_LOG_MIGRATIONS, EffectTable1763900000002],
     }).initialize();
     await this.ds.runMigrations();
     if (this.kind.name === 'kafka') {

@@ -1,5 +1,5 @@
 import { DataSource, MigrationInterface } from 'typeorm';
-import { messagingOutboxHeadersJsonMigration, messagingTablesMigration } from '@collections/messaging';
+import { messagingMigrations } from '@collections/messaging';
 
 export interface ServiceDatabaseOptions {
   url: string;
@@ -31,11 +31,7 @@ export async function openServiceDatabase(options: ServiceDatabaseOptions): Prom
     url: options.url,
     schema: options.schema,
     poolSize: options.poolSize ?? 10,
-    migrations: [
-      messagingTablesMigration(options.schema),
-      messagingOutboxHeadersJsonMigration(options.schema),
-      ...options.migrations,
-    ],
+    migrations: [...messagingMigrations(options.schema), ...options.migrations],
     migrationsTableName: 'migrations',
     migrationsTransactionMode: 'each',
     // Unqualified names (the service's own tables and queries) resolve in its schema only.

@@ -1,10 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { EVENTS, EventPayload, EventType, PayloadCodec, encodePayload, topicOf } from '@collections/contracts';
-import {
-  InProcessLogHeadersJson1763900012401,
-  InProcessLogMigration1763900000001,
-  buildHeaders,
-} from '@collections/messaging';
+import { IN_PROCESS_LOG_MIGRATIONS, buildHeaders } from '@collections/messaging';
 import { ServiceDefinition } from '@collections/runtime';
 import { ServiceUnderTest, waitFor } from '@collections/testing';
 import { promisesService } from '../../src/promises.service';
@@ -16,8 +12,7 @@ export async function startConsumers(
 ): Promise<void> {
   const runner = sut.dataSource.createQueryRunner();
   try {
-    await new InProcessLogMigration1763900000001().up(runner);
-    await new InProcessLogHeadersJson1763900012401().up(runner);
+    for (const Migration of IN_PROCESS_LOG_MIGRATIONS) await new Migration().up(runner);
   } finally {
     await runner.release();
   }

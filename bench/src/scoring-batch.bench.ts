@@ -142,18 +142,18 @@ interface Load {
 async function loader(server: Server, client: GrpcClientKind) {
   const method = scoring.ScoringServiceService.scoreAccount;
   const request = (i: number) => ({ accountId: `acct-${i % ACCOUNTS}`, modelVersion: '' });
-  const headers = { [API_KEY_HEADER]: server.apiKey };
-  const framed = Array.from({ length: ACCOUNTS }, (_, i) => H2UnaryClient.frame(method, request(i)));
-  const h2 = new H2UnaryClient(server.grpcAddress);
+  // h2load's warm-up and answer check go through the node caller
+  const caller = unaryCaller(server.grpcAddress, server.apiKey, client === 'h2load' ? 'node' : client);
+  const scoreAccount = (i: number) => caller.call(method, request(i));
   // warm-up, checking each answer is the account asked for
   for (let i = 0; i < 500; i++) {
-    const answer = await h2.call(method, framed[i % ACCOUNTS], headers);
+    const answer = await scoreAccount(i);
     if (answer.accountId !== request(i).accountId)
       throw new Error(`acct-${i % ACCOUNTS} was answered as ${answer.accountId}`);
   }
   // every call the caller counted must have been answered with a score (the server may have answered a
   // few more, in flight when the caller stopped counting)
-  const withServerCpu = async (run: () => Promise<Omit<Slice, 'serverCpuMs'>>): Promise<Slice> => {
+  const checkedSlice = async (run: () => Promise<Omit<Slice, 'serverCpuMs'>>): Promise<Slice> => {
     const before = await serverState(server);
     const slice = await run();
     const after = await serverState(server);
@@ -166,13 +166,17 @@ async function loader(server: Server, client: GrpcClientKind) {
     return { ...slice, serverCpuMs: after.cpuMs - before.cpuMs };
   };
   if (client === 'h2load') {
-    const answerBytes = (await h2.callRaw(method.path, framed[0], headers)).length;
+    caller.close();
+    const framedRequest = H2UnaryClient.frame(method, request(0));
+    const headers = { [API_KEY_HEADER]: server.apiKey };
+    const h2 = new H2UnaryClient(server.grpcAddress);
+    const answerBytes = (await h2.callRaw(method.path, framedRequest, headers)).length;
     h2.close();
     const measure = (seconds: number) =>
-      withServerCpu(async () => {
+      checkedSlice(async () => {
         const run = await h2load({
           url: `http://${server.grpcAddress}${method.path}`,
-          framedRequest: framed[0],
+          framedRequest,
           headers,
           concurrency: CONCURRENCY,
           seconds,
@@ -185,12 +189,8 @@ async function loader(server: Server, client: GrpcClientKind) {
     await measure(H2LOAD_WARM_UP_SECONDS);
     return { measure, close: () => undefined };
   }
-  h2.close();
-  const caller = unaryCaller(server.grpcAddress, server.apiKey, client);
-  const scoreAccount = (i: number) => caller.call(method, request(i));
-  for (let i = 0; i < 500; i++) await scoreAccount(i);
   const measure = (seconds: number) =>
-    withServerCpu(async () => {
+    checkedSlice(async () => {
       const run = await closedLoop(CONCURRENCY, seconds, (w, i) => scoreAccount(w * 7 + i));
       return { latencies: run.latencies, calls: run.calls, seconds: run.seconds, clientCpuMs: run.cpuMs };
     });

@@ -1,5 +1,5 @@
-import { Client, Metadata, ServiceError, credentials } from '@grpc/grpc-js';
-import { API_KEY_HEADER } from '@collections/platform';
+import { Client, ServiceError, credentials } from '@grpc/grpc-js';
+import { API_KEY_HEADER, metadataFromPrincipalHeaders } from '@collections/platform';
 import { H2UnaryClient, UnaryMethod } from './h2-unary-client';
 
 /** How a bench's in-process callers reach a gRPC server (BENCH_GRPC_CLIENT). */
@@ -43,14 +43,12 @@ export function unaryCaller(address: string, apiKey: string, kind: CallerKind = 
     kind,
     call: <Req, Res>(method: UnaryMethod<Req, Res>, request: Req) =>
       new Promise<Res>((resolve, reject) => {
-        const metadata = new Metadata();
-        if (apiKey) metadata.set(API_KEY_HEADER, apiKey);
         client.makeUnaryRequest(
           method.path,
           method.requestSerialize,
           method.responseDeserialize,
           request,
-          metadata,
+          metadataFromPrincipalHeaders({ apiKey }),
           { deadline: Date.now() + 10_000 },
           (err: ServiceError | null, res?: Res) => (err ? reject(err) : resolve(res as Res)),
         );

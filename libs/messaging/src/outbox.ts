@@ -181,9 +181,8 @@ export class Outbox {
   private insertSql(n: number): string {
     return `INSERT INTO ${this.table} (event_id, tenant_id, topic, key, headers, payload)
             SELECT e, t, tp, k, h, p
-              FROM ROWS FROM (unnest($${n}::text[]), unnest($${n + 1}::text[]), unnest($${n + 2}::text[]),
-                unnest($${n + 3}::text[]), json_array_elements($${n + 4}::json), unnest($${n + 5}::bytea[]))
-                AS r(e, t, tp, k, h, p)`;
+              FROM ROWS FROM (unnest($${n}::text[], $${n + 1}::text[], $${n + 2}::text[], $${n + 3}::text[], $${n + 5}::bytea[]),
+                json_array_elements($${n + 4}::json)) AS r(e, t, tp, k, p, h)`;
   }
 
   private scheduleWake(tx: EntityManager): void {

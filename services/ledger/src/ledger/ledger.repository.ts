@@ -230,10 +230,9 @@ export class LedgerRepository {
          INSERT INTO journal_entry (tenant_id, id, account_id, kind, amount_minor, currency, effective_date, posted_at, reverses_entry_id,
            dues_credit_minor, idempotency_key, reference, memo, response)
          SELECT tn, id, acct, kind, amount, cur, eff, posted, rev, dues, ikey, ref, memo, answer
-           FROM unnest($1::text[], $2::uuid[], $3::text[], $4::smallint[], $5::bigint[], $6::char(3)[], $7::date[],
-             $8::timestamptz[], $9::uuid[], $10::bigint[], $11::text[], $12::text[], $13::text[])
-             WITH ORDINALITY AS x(tn, id, acct, kind, amount, cur, eff, posted, rev, dues, ikey, ref, memo, ord)
-           JOIN json_array_elements($14::json) WITH ORDINALITY AS r(answer, n) ON r.n = x.ord
+           FROM ROWS FROM (unnest($1::text[], $2::uuid[], $3::text[], $4::smallint[], $5::bigint[], $6::char(3)[], $7::date[],
+             $8::timestamptz[], $9::uuid[], $10::bigint[], $11::text[], $12::text[], $13::text[]), json_array_elements($14::json))
+             WITH ORDINALITY AS x(tn, id, acct, kind, amount, cur, eff, posted, rev, dues, ikey, ref, memo, answer, ord)
           ORDER BY ord),
        lines AS (
          INSERT INTO journal_line (tenant_id, entry_id, line_no, ledger_account, debit_minor, credit_minor)

@@ -7,6 +7,7 @@ import { ledger } from '@collections/contracts';
 import { freePort, grpcClient, metadataFromPrincipalHeaders } from '@collections/platform';
 import { provideInfrastructure } from '@collections/testing';
 import { closedLoop, progress, report } from './report';
+import { analyzeDatabase } from './steady-state';
 import { CALLER_KINDS, UnaryCaller, unaryCaller } from './unary-caller';
 
 /**
@@ -109,12 +110,7 @@ async function main(): Promise<void> {
         md(),
       );
     }
-    // Steady state: tables with statistics, as autovacuum gives them within a minute of real
-    // traffic (a brand-new database plans the journal's foreign-key checks as if it were empty).
-    const analyze = new Client({ connectionString: sut.databaseUrl });
-    await analyze.connect();
-    await analyze.query('ANALYZE');
-    await analyze.end();
+    await analyzeDatabase(sut.databaseUrl);
     progress(`PostPayment over gRPC, ${CONCURRENCY} concurrent, ${SECONDS}s`);
     const caller = unaryCaller(sut.grpcAddress, sut.apiKey);
     const ours = await closedLoop(CONCURRENCY, SECONDS, (w, i) =>

@@ -15,6 +15,7 @@ import {
   waitForHttp,
 } from '@collections/testing';
 import { percentile, progress, report } from './report';
+import { analyzeDatabase } from './steady-state';
 
 /**
  * npm run bench -- promises: the promises service as its own process (services/promises/dist,
@@ -343,6 +344,7 @@ async function main(): Promise<void> {
       }),
     );
     client.close();
+    await analyzeDatabase(db.url);
     // Payment n pays plan (n mod PLANS)'s next instalment; each account's payments stay in order (one key).
     const ourPayment = (run: Run, n: number): Payment => {
       const { base, count } = ranges[run];

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
+import { DataSource } from 'typeorm';
 
 /** A database of its own for one test file, dropped afterwards. */
 export interface TestDatabase {
@@ -35,4 +36,28 @@ export async function createTestDatabase(
       }
     },
   };
+}
+
+/** What PostgreSQL raised for a refused statement: its SQLSTATE and message. */
+export interface SqlFailure {
+  code: string;
+  message: string;
+}
+
+/**
+ * Runs SQL in a transaction of its own and resolves to the error PostgreSQL raised for it, or
+ * undefined when it succeeded (and committed): for tests of what the database itself refuses.
+ */
+export async function sqlFailure(
+  dataSource: DataSource,
+  sql: string,
+  params: unknown[] = [],
+): Promise<SqlFailure | undefined> {
+  try {
+    await dataSource.transaction((tx) => tx.query(sql, params));
+    return undefined;
+  } catch (err) {
+    const e = err as { code?: string; driverError?: { code?: string }; message: string };
+    return { code: e.code ?? e.driverError?.code ?? '', message: e.message };
+  }
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ledger } from '@collections/contracts';
 import { grpcClient, metadataFromPrincipalHeaders } from '@collections/platform';
-import { ServiceUnderTest, startServiceUnderTest } from '@collections/testing';
+import { ServiceUnderTest, sqlFailure, startServiceUnderTest } from '@collections/testing';
 import { ledgerService } from '../src';
 import { LedgerClient, openFundedAccount } from './support/accounts';
 
@@ -33,15 +33,7 @@ describe('journal integrity in the database (real PostgreSQL)', () => {
   });
 
   /** Runs SQL in the service's schema; resolves to the error PostgreSQL raised, or undefined. */
-  async function failure(sql: string, params: unknown[] = []): Promise<{ code: string; message: string } | undefined> {
-    try {
-      await sut.dataSource.transaction((tx) => tx.query(sql, params));
-      return undefined;
-    } catch (err) {
-      const e = err as { code?: string; driverError?: { code?: string }; message: string };
-      return { code: e.code ?? e.driverError?.code ?? '', message: e.message };
-    }
-  }
+  const failure = (sql: string, params: unknown[] = []) => sqlFailure(sut.dataSource, sql, params);
   const count = async (sql: string, params: unknown[]) =>
     ((await sut.dataSource.query(sql, params)) as { n: number }[])[0].n;
   const entryColumns = `tenant_id, id, account_id, kind, amount_minor, currency, effective_date, posted_at, idempotency_key`;

@@ -41,6 +41,7 @@ import { PromisesPlanPaymentByPlan1763900010600 } from './migrations/17639000106
 import { PromisesPlanRevision1763900010610 } from './migrations/1763900010610-promises-plan-revision';
 import { PromisesPaymentLinkRates1763900011800 } from './migrations/1763900011800-promises-payment-link-rates';
 import { PromisesPlanFillfactor1763900012000 } from './migrations/1763900012000-promises-plan-fillfactor';
+import { PromisesPlanSetChecks1763900012500 } from './migrations/1763900012500-promises-plan-set-checks';
 import { RelapseRisksRepository } from './relapse/relapse-risks.repository';
 import { AccountScorer, GrpcAccountScorer } from './relapse/scoring-port';
 import { AssessRelapseRiskUseCase } from './relapse/usecases/assess-relapse-risk.usecase';
@@ -129,6 +130,7 @@ export function createPromisesService(deps: PromisesServiceDependencies = {}): S
       PromisesPlanRevision1763900010610,
       PromisesPaymentLinkRates1763900011800,
       PromisesPlanFillfactor1763900012000,
+      PromisesPlanSetChecks1763900012500,
     ],
     module: (ctx) => {
       const config = loadPromisesConfig();

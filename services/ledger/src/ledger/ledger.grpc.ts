@@ -247,8 +247,13 @@ export function ledgerDirectRoutes(app: INestApplicationContext): DirectUnaryRou
   const { postPayment, postPayments, getBalance } = ledger.LedgerServiceService;
   const span = (method: string) => `${LedgerGrpcController.name}.${method}`;
   return [
-    directUnaryRoute(postPayment, span('postPayment'), (r) => controller.postPayment(r)),
-    directUnaryRoute(postPayments, span('postPayments'), (r) => controller.postPayments(r)),
-    directUnaryRoute(getBalance, span('getBalance'), (r) => controller.getBalance(r)),
+    directUnaryRoute(postPayment, span('postPayment'), (r) => controller.postPayment(r), ledger.PostPaymentResponse),
+    directUnaryRoute(
+      postPayments,
+      span('postPayments'),
+      (r) => controller.postPayments(r),
+      ledger.PostPaymentsResponse,
+    ),
+    directUnaryRoute(getBalance, span('getBalance'), (r) => controller.getBalance(r), ledger.GetBalanceResponse),
   ];
 }

@@ -88,8 +88,11 @@ export class ScoringGrpcController implements scoring.ScoringServiceController {
 export function scoringDirectRoutes(app: INestApplicationContext): DirectUnaryRoute[] {
   const controller = app.get(ScoringGrpcController);
   return [
-    directUnaryRoute(scoring.ScoringServiceService.scoreAccount, `${ScoringGrpcController.name}.scoreAccount`, (r) =>
-      controller.scoreAccount(r),
+    directUnaryRoute(
+      scoring.ScoringServiceService.scoreAccount,
+      `${ScoringGrpcController.name}.scoreAccount`,
+      (r) => controller.scoreAccount(r),
+      scoring.ScoreAccountResponse,
     ),
   ];
 }

@@ -8,3 +8,4 @@ export * from './prometheus';
 export * from './grafana-dashboards';
 export * from './openapi';
 export * from './kafka-broker';
+export * from './in-process-events';

@@ -1,4 +1,4 @@
-import { ConfigError, bool, int, loadConfig, oneOf, optional, str, url } from './config';
+import { ConfigError, bool, int, loadConfig, num, oneOf, optional, str, url } from './config';
 
 const spec = {
   service: str('SERVICE_NAME'),
@@ -79,6 +79,19 @@ describe(loadConfig.name, () => {
     expect(() => loadConfig(spec, { ...validEnv, LEDGER_GRPC_PORT: '70000' })).toThrow(
       'LEDGER_GRPC_PORT: must be <= 65535, got 70000',
     );
+  });
+
+  it('parses decimal numbers and refuses what is not one, or is out of range', () => {
+    const cost = { cost: num('DB_RANDOM_PAGE_COST', { default: 1.1, min: 0.01 }) };
+    expect(loadConfig(cost, {}).cost).toBe(1.1);
+    expect(loadConfig(cost, { DB_RANDOM_PAGE_COST: ' 4 ' }).cost).toBe(4);
+    expect(loadConfig(cost, { DB_RANDOM_PAGE_COST: '.5' }).cost).toBe(0.5);
+    for (const bad of ['1,1', '1.1.1', 'Infinity', '0x10', '1e3', 'cheap']) {
+      expect(() => loadConfig(cost, { DB_RANDOM_PAGE_COST: bad })).toThrow(
+        `DB_RANDOM_PAGE_COST: expected a number, got ${JSON.stringify(bad)}`,
+      );
+    }
+    expect(() => loadConfig(cost, { DB_RANDOM_PAGE_COST: '0' })).toThrow('DB_RANDOM_PAGE_COST: must be >= 0.01, got 0');
   });
 
   it('rejects a URL with a protocol the service cannot use', () => {

@@ -82,6 +82,24 @@ export function int(name: string, opts: { default?: number; min?: number; max?: 
   );
 }
 
+/** A decimal number (e.g. 1.1), finite, within the bounds given. */
+export function num(name: string, opts: { default?: number; min?: number; max?: number } = {}): ConfigField<number> {
+  return field(
+    name,
+    (raw) => {
+      const trimmed = raw.trim();
+      const value = Number(trimmed);
+      if (!/^[+-]?(\d+\.?\d*|\.\d+)$/.test(trimmed) || !Number.isFinite(value)) {
+        return problem(`expected a number, got ${JSON.stringify(raw)}`);
+      }
+      if (opts.min !== undefined && value < opts.min) return problem(`must be >= ${opts.min}, got ${value}`);
+      if (opts.max !== undefined && value > opts.max) return problem(`must be <= ${opts.max}, got ${value}`);
+      return ok(value);
+    },
+    opts.default,
+  );
+}
+
 const TRUE_WORDS = new Set(['true', '1', 'yes', 'on']);
 const FALSE_WORDS = new Set(['false', '0', 'no', 'off']);
 

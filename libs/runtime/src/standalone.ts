@@ -39,6 +39,7 @@ export async function runService(definition: ServiceDefinition, env: NodeJS.Proc
     url: config.database.url,
     schema: config.database.schema,
     poolSize: config.database.poolSize,
+    randomPageCost: config.database.randomPageCost,
     migrations: definition.migrations,
   });
   const kafka = new KafkaTransport({

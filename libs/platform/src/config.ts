@@ -65,15 +65,22 @@ export function str(name: string, opts: { default?: string } = {}): ConfigField<
   return field(name, (raw) => ok(raw), opts.default);
 }
 
-export function int(name: string, opts: { default?: number; min?: number; max?: number } = {}): ConfigField<number> {
+type NumberOptions = { default?: number; min?: number; max?: number };
+
+/** A number written as `syntax` allows, exact as `exact` requires, within the bounds given. */
+function numeric(
+  name: string,
+  opts: NumberOptions,
+  syntax: RegExp,
+  exact: (value: number) => boolean,
+  what: string,
+): ConfigField<number> {
   return field(
     name,
     (raw) => {
       const trimmed = raw.trim();
       const value = Number(trimmed);
-      if (!/^[+-]?\d+$/.test(trimmed) || !Number.isSafeInteger(value)) {
-        return problem(`expected an integer, got ${JSON.stringify(raw)}`);
-      }
+      if (!syntax.test(trimmed) || !exact(value)) return problem(`expected ${what}, got ${JSON.stringify(raw)}`);
       if (opts.min !== undefined && value < opts.min) return problem(`must be >= ${opts.min}, got ${value}`);
       if (opts.max !== undefined && value > opts.max) return problem(`must be <= ${opts.max}, got ${value}`);
       return ok(value);
@@ -82,22 +89,13 @@ export function int(name: string, opts: { default?: number; min?: number; max?: 
   );
 }
 
+export function int(name: string, opts: NumberOptions = {}): ConfigField<number> {
+  return numeric(name, opts, /^[+-]?\d+$/, Number.isSafeInteger, 'an integer');
+}
+
 /** A decimal number (e.g. 1.1), finite, within the bounds given. */
-export function num(name: string, opts: { default?: number; min?: number; max?: number } = {}): ConfigField<number> {
-  return field(
-    name,
-    (raw) => {
-      const trimmed = raw.trim();
-      const value = Number(trimmed);
-      if (!/^[+-]?(\d+\.?\d*|\.\d+)$/.test(trimmed) || !Number.isFinite(value)) {
-        return problem(`expected a number, got ${JSON.stringify(raw)}`);
-      }
-      if (opts.min !== undefined && value < opts.min) return problem(`must be >= ${opts.min}, got ${value}`);
-      if (opts.max !== undefined && value > opts.max) return problem(`must be <= ${opts.max}, got ${value}`);
-      return ok(value);
-    },
-    opts.default,
-  );
+export function num(name: string, opts: NumberOptions = {}): ConfigField<number> {
+  return numeric(name, opts, /^[+-]?(\d+\.?\d*|\.\d+)$/, Number.isFinite, 'a number');
 }
 
 const TRUE_WORDS = new Set(['true', '1', 'yes', 'on']);

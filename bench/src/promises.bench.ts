@@ -229,7 +229,7 @@ interface PaymentConsumer {
   restart(meanwhile: () => Promise<void>): Promise<void>;
 }
 
-/** Publishes payments `from`..`to` of a run with PRODUCERS concurrent producers, BATCH per request. */
+/** Publishes payments 0..TOTAL-1 of a run with PRODUCERS concurrent producers, BATCH per request. */
 async function publishAll(
   run: Run,
   produce: (payments: Payment[]) => Promise<void>,
@@ -249,11 +249,25 @@ async function publishAll(
   );
 }
 
-function perPayment(name: string, what: string, cpuMs: number, payments: number): number {
-  if (!(cpuMs >= 0)) return NaN;
-  const us = Math.round((1000 * cpuMs) / payments);
-  progress(`${name}: ${us} µs of ${what} CPU per payment`);
-  return us;
+/**
+ * Starts counting the CPU of the consuming process and of PostgreSQL's backends (when `database`);
+ * `stop(payments)` gives each per payment, in µs (NaN where not measured), and logs them.
+ */
+function meterCpu(name: string, consumer: PaymentConsumer, database: string | undefined) {
+  const process0 = cpuMs(consumer.pid());
+  const db = database ? databaseCpu(database) : undefined;
+  const perPayment = (what: string, ms: number, payments: number) => {
+    if (!(ms >= 0)) return NaN;
+    const us = Math.round((1000 * ms) / payments);
+    progress(`${name}: ${us} µs of ${what} CPU per payment`);
+    return us;
+  };
+  return {
+    stop: (payments: number): Pick<Throughput, 'cpuUs' | 'dbCpuUs'> => ({
+      cpuUs: perPayment('its process', cpuMs(consumer.pid()) - process0, payments),
+      dbCpuUs: perPayment("PostgreSQL's", db?.stop() ?? NaN, payments),
+    }),
+  };
 }
 
 /**
@@ -279,16 +293,11 @@ async function measure(
   progress(`${name}: ${TOTAL} payments to ${PLANS} plans, published while it consumes`);
   observer.reset();
   const t0 = Date.now();
-  let cpu0 = cpuMs(consumer.pid());
-  let dbMeter = database ? databaseCpu(database) : undefined;
+  let meter = meterCpu(name, consumer, database);
   await publishAll('throughput', produce, payment);
   progress(`${name}: published in ${Date.now() - t0} ms; ${observer.seen} PromiseKept so far`);
   await observer.waitFor(TOTAL, `${name}: every PromiseKept`);
-  const whilePublishing: Throughput = {
-    rate: TOTAL / ((Date.now() - t0) / 1000),
-    cpuUs: perPayment(name, 'its process', cpuMs(consumer.pid()) - cpu0, TOTAL),
-    dbCpuUs: perPayment(name, "PostgreSQL's", dbMeter?.stop() ?? NaN, TOTAL),
-  };
+  const whilePublishing: Throughput = { rate: TOTAL / ((Date.now() - t0) / 1000), ...meter.stop(TOTAL) };
   progress(`${name}: ${Math.round(whilePublishing.rate)} payments/s while publishing`);
 
   progress(`${name}: stopped; ${TOTAL} payments published as a backlog, then restarted`);
@@ -297,14 +306,12 @@ async function measure(
   // From the 10% mark (a restarted process compiles its hot paths meanwhile) to the last.
   const first = Math.ceil(TOTAL / 10);
   await observer.waitFor(first, `${name}: ${first} PromiseKept of the backlog`);
-  cpu0 = cpuMs(consumer.pid());
-  dbMeter = database ? databaseCpu(database) : undefined;
+  meter = meterCpu(name, consumer, database);
   const counted = TOTAL - observer.seen;
   await observer.waitFor(TOTAL, `${name}: the backlog's every PromiseKept`);
   const backlog: Throughput = {
     rate: (TOTAL - first) / ((observer.arrivals[TOTAL - 1] - observer.arrivals[first - 1]) / 1000),
-    cpuUs: perPayment(name, 'its process', cpuMs(consumer.pid()) - cpu0, counted),
-    dbCpuUs: perPayment(name, "PostgreSQL's", dbMeter?.stop() ?? NaN, counted),
+    ...meter.stop(counted),
   };
 
   const paced = rate(backlog.rate);
@@ -360,7 +367,7 @@ async function main(): Promise<void> {
   // ours: the promises service, as it runs in distributed mode.
   const [http, grpc] = [await freePort(), await freePort()];
   let service: RunningProcess | undefined;
-  const startService = async (): Promise<RunningProcess> => {
+  const startService = async (): Promise<void> => {
     const started = startProcess(
       'promises',
       process.execPath,
@@ -382,7 +389,6 @@ async function main(): Promise<void> {
     );
     service = started;
     await waitForHttp(started, `http://127.0.0.1:${http}/ready`, 120_000);
-    return started;
   };
   try {
     await startService();

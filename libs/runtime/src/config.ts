@@ -1,5 +1,6 @@
 import { ServiceName } from '@collections/contracts';
 import { int, loadConfig, num, oneOf, optional, str } from '@collections/platform';
+import { DEFAULT_RANDOM_PAGE_COST } from './database';
 
 /** Default ports, the same in the local scripts and docker-compose.yml. */
 export const DEFAULT_PORTS: Record<ServiceName, { http: number; grpc: number }> = {
@@ -29,7 +30,7 @@ export function loadServiceConfig(name: ServiceName, env: NodeJS.ProcessEnv = pr
         schema: str('DB_SCHEMA', { default: name }),
         poolSize: int('DB_POOL_SIZE', { default: 10, min: 1 }),
         // The planner's price of a random page read for the service's sessions (openServiceDatabase).
-        randomPageCost: num('DB_RANDOM_PAGE_COST', { default: 1.1, min: 0.01 }),
+        randomPageCost: num('DB_RANDOM_PAGE_COST', { default: DEFAULT_RANDOM_PAGE_COST, min: 0.01 }),
       },
       transport: oneOf('TRANSPORT', ['kafka', 'in-process'] as const, { default: 'kafka' }),
       kafka: {

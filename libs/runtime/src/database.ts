@@ -22,6 +22,9 @@ export interface ServiceDatabaseOptions {
   randomPageCost?: number;
 }
 
+/** `randomPageCost` when none is given (and DB_RANDOM_PAGE_COST's default). */
+export const DEFAULT_RANDOM_PAGE_COST = 1.1;
+
 const withoutNamedStatements = new WeakSet<DataSource>();
 
 /** False when the database was opened with `namedStatements: false`. */
@@ -45,7 +48,9 @@ export async function openServiceDatabase(options: ServiceDatabaseOptions): Prom
     migrationsTransactionMode: 'each',
     // Unqualified names (the service's own tables and queries) resolve in its schema only.
     // The planner's price of an index probe: see `randomPageCost`.
-    extra: { options: `-c search_path=${options.schema} -c random_page_cost=${options.randomPageCost ?? 1.1}` },
+    extra: {
+      options: `-c search_path=${options.schema} -c random_page_cost=${options.randomPageCost ?? DEFAULT_RANDOM_PAGE_COST}`,
+    },
   });
   if (options.namedStatements === false) withoutNamedStatements.add(ds);
   await ds.initialize();

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { AppError } from '@collections/platform';
-import { Payment, allocatePayments, planStatusAsOf, reversePayment } from '../src/plans/domain/allocation';
+import { Allocator, Payment, allocatePayments, planStatusAsOf, reversePayment } from '../src/plans/domain/allocation';
 import { Frequency, buildSchedule } from '../src/plans/domain/schedule';
 
 const terms = fc.record({
@@ -103,6 +103,26 @@ describe(allocatePayments.name, () => {
         const all = allocatePayments(schedule, paid).allocations;
         const earlierIds = new Set(earlier.map((p) => p.paymentId));
         expect(all.filter((a) => earlierIds.has(a.paymentId))).toEqual(allocatePayments(schedule, earlier).allocations);
+      }),
+    );
+  });
+
+  it('allocates payment by payment (a batch) exactly as it allocates them all at once, and says which instalments changed', () => {
+    fc.assert(
+      fc.property(schedules, payments, fc.nat({ max: 20 }), (schedule, paid, cut) => {
+        const allocator = new Allocator(schedule, paid.slice(0, cut));
+        const before = allocator.paidByPosition();
+        const paidBefore = allocatePayments(schedule, paid.slice(0, cut)).paidBySeq;
+        for (let n = cut; n < paid.length; n++) {
+          allocator.add(paid[n]);
+          const whole = allocatePayments(schedule, paid.slice(0, n + 1));
+          expect(allocator.allocations).toEqual(whole.allocations);
+          expect(allocator.paidBySeq).toEqual(whole.paidBySeq);
+          expect(allocator.carryMinor).toBe(whole.carryMinor);
+        }
+        const after = allocatePayments(schedule, paid).paidBySeq;
+        const changed = [...after].filter(([seq, minor]) => paidBefore.get(seq) !== minor);
+        expect(allocator.paidChangedSince(before).map((c) => [c.seq, c.paidMinor])).toEqual(changed);
       }),
     );
   });

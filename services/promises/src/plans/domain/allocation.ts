@@ -28,28 +28,70 @@ export interface AllocationState {
  * payments, so reversing a payment is allocating again without it.
  */
 export function allocatePayments(schedule: readonly Instalment[], payments: readonly Payment[]): AllocationState {
-  const ordered = scheduleDates(schedule).ordered;
-  const paid = new Array<number>(ordered.length).fill(0);
-  const allocations: Allocation[] = [];
-  let carryMinor = 0;
-  let cursor = 0;
-  for (const p of payments) {
+  const allocator = new Allocator(schedule, payments);
+  return { allocations: allocator.allocations, paidBySeq: allocator.paidBySeq, carryMinor: allocator.carryMinor };
+}
+
+/**
+ * `allocatePayments` one payment at a time. Allocation is prefix-stable (a payment's allocation
+ * depends only on the payments posted before it), so adding a payment extends the state of
+ * those before it: a batch that reviews a plan after each of its payments allocates each
+ * payment once, not the plan's whole history again per payment.
+ */
+export class Allocator implements AllocationState {
+  readonly allocations: Allocation[] = [];
+  carryMinor = 0;
+  /** The instalments in seq order; `paid` is by position in it. */
+  private readonly ordered: readonly Instalment[];
+  private readonly paid: number[];
+  private cursor = 0;
+  private bySeq?: Map<number, number>;
+
+  constructor(schedule: readonly Instalment[], payments: readonly Payment[] = []) {
+    this.ordered = scheduleDates(schedule).ordered;
+    this.paid = new Array<number>(this.ordered.length).fill(0);
+    for (const p of payments) this.add(p);
+  }
+
+  add(p: Payment): void {
+    const { ordered, paid } = this;
+    this.bySeq = undefined;
     let left = p.amountMinor;
-    while (left > 0 && cursor < ordered.length) {
-      const inst = ordered[cursor];
-      const part = Math.min(inst.amountMinor - paid[cursor], left);
+    while (left > 0 && this.cursor < ordered.length) {
+      const inst = ordered[this.cursor];
+      const part = Math.min(inst.amountMinor - paid[this.cursor], left);
       if (part > 0) {
-        paid[cursor] += part;
-        allocations.push({ paymentId: p.paymentId, seq: inst.seq, amountMinor: part, date: p.date });
+        paid[this.cursor] += part;
+        this.allocations.push({ paymentId: p.paymentId, seq: inst.seq, amountMinor: part, date: p.date });
         left -= part;
       }
-      if (paid[cursor] >= inst.amountMinor) cursor += 1;
+      if (paid[this.cursor] >= inst.amountMinor) this.cursor += 1;
     }
-    carryMinor += left;
+    this.carryMinor += left;
   }
-  const paidBySeq = new Map<number, number>();
-  for (let at = 0; at < ordered.length; at++) paidBySeq.set(ordered[at].seq, paid[at]);
-  return { allocations, paidBySeq, carryMinor };
+
+  /** What each instalment has been paid, by seq (worked out when asked, once per payment added). */
+  get paidBySeq(): Map<number, number> {
+    if (!this.bySeq) {
+      this.bySeq = new Map<number, number>();
+      for (let at = 0; at < this.ordered.length; at++) this.bySeq.set(this.ordered[at].seq, this.paid[at]);
+    }
+    return this.bySeq;
+  }
+
+  /** What each instalment has been paid, by position in seq order, as of now (a copy). */
+  paidByPosition(): number[] {
+    return [...this.paid];
+  }
+
+  /** The instalments whose paid amount differs from `before` (by position, from `paidByPosition`). */
+  paidChangedSince(before: readonly number[]): { seq: number; paidMinor: number }[] {
+    const changed: { seq: number; paidMinor: number }[] = [];
+    for (let at = 0; at < this.ordered.length; at++) {
+      if (before[at] !== this.paid[at]) changed.push({ seq: this.ordered[at].seq, paidMinor: this.paid[at] });
+    }
+    return changed;
+  }
 }
 
 export function reversePayment(

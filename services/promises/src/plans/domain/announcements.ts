@@ -19,7 +19,16 @@ export interface PlanRules {
 }
 
 export const PLAN_LEVEL = -1;
-export const announcementKey = (a: Announcement) => `${a.kind}:${a.seq}`;
+/** `kind:seq`, the form announcements are remembered in (the common ones made once, not per review). */
+export const announcementKey = (a: Announcement): string => keyOf(a.kind, a.seq);
+
+const KEYS = new Map<AnnouncementKind, string[]>();
+function keyOf(kind: AnnouncementKind, seq: number): string {
+  if (!Number.isInteger(seq) || seq < PLAN_LEVEL || seq > 1_000) return `${kind}:${seq}`;
+  let keys = KEYS.get(kind);
+  if (!keys) KEYS.set(kind, (keys = []));
+  return (keys[seq + 1] ??= `${kind}:${seq}`);
+}
 
 export interface PlanReview {
   /** New announcements, in the order they are due (instalments by seq, then the plan's). */
@@ -27,6 +36,8 @@ export interface PlanReview {
   /** Earlier announcements a reversal made untrue ('kept', 'completed'): forgotten, so they can be made again. */
   withdraw: Announcement[];
   instalments: { seq: number; status: 'paid' | 'open' | 'missed' }[];
+  /** How many instalments are missed. */
+  missed: number;
   plan: 'active' | 'completed' | 'defaulted';
 }
 
@@ -53,8 +64,8 @@ export function reviewPlan(
   const plan = alreadyDefaulted || exhausted ? 'defaulted' : standing.plan;
   const announce: Announcement[] = [];
   const withdraw: Announcement[] = [];
-  const add = (a: Announcement) => {
-    if (!announced.has(announcementKey(a))) announce.push(a);
+  const add = (kind: AnnouncementKind, seq: number) => {
+    if (!announced.has(keyOf(kind, seq))) announce.push({ kind, seq });
   };
   const { ordered } = dates;
   const graceEnd = dates.dueDatesPlus(rules.graceDays);
@@ -62,17 +73,25 @@ export function reviewPlan(
   for (let at = 0; at < ordered.length; at++) {
     const inst = ordered[at];
     const s = standing.status[at];
-    const kept = { kind: 'kept' as const, seq: inst.seq };
-    if (s !== 'paid' && announced.has(announcementKey(kept))) withdraw.push(kept);
+    if (s !== 'paid' && announced.has(keyOf('kept', inst.seq))) withdraw.push({ kind: 'kept', seq: inst.seq });
     if (alreadyDefaulted) continue;
     const paidOn = standing.fullyPaidOn[at];
-    if (s === 'paid' && paidOn && paidOn <= graceEnd[at]) add(kept);
-    if (s === 'missed') add({ kind: 'missed', seq: inst.seq });
-    if (s === 'open' && asOf >= dueSoonFrom[at] && asOf <= inst.dueDate) add({ kind: 'due-soon', seq: inst.seq });
+    if (s === 'paid' && paidOn && paidOn <= graceEnd[at]) add('kept', inst.seq);
+    if (s === 'missed') add('missed', inst.seq);
+    if (s === 'open' && asOf >= dueSoonFrom[at] && asOf <= inst.dueDate) add('due-soon', inst.seq);
   }
-  const completed = { kind: 'completed' as const, seq: PLAN_LEVEL };
-  if (plan === 'completed') add(completed);
-  else if (announced.has(announcementKey(completed))) withdraw.push(completed);
-  if (plan === 'defaulted' && !alreadyDefaulted) add({ kind: 'defaulted', seq: PLAN_LEVEL });
-  return { announce, withdraw, instalments: dates.inScheduleOrder(standing.status), plan };
+  if (plan === 'completed') add('completed', PLAN_LEVEL);
+  else if (announced.has(keyOf('completed', PLAN_LEVEL))) withdraw.push({ kind: 'completed', seq: PLAN_LEVEL });
+  if (plan === 'defaulted' && !alreadyDefaulted) add('defaulted', PLAN_LEVEL);
+  const { status, missed } = standing;
+  return {
+    announce,
+    withdraw,
+    // Worked out when asked: a batch reviews a plan once per payment and needs only the count.
+    get instalments() {
+      return dates.inScheduleOrder(status);
+    },
+    missed,
+    plan,
+  };
 }

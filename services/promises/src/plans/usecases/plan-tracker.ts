@@ -58,7 +58,19 @@ export class PlanTracker {
     asOf: string,
     now: Date,
   ): { allocation: AllocationState; review: PlanReview; state: promises.PlanState; events: NewEvent<EventType>[] } {
-    const allocation = allocatePayments(schedule, payments);
+    return this.stepOn(plan, state, schedule, allocatePayments(schedule, payments), announced, asOf, now);
+  }
+
+  /** `step` on payments already allocated (a batch extends one `Allocator` per plan payment by payment). */
+  stepOn(
+    plan: PlanFacts,
+    state: number,
+    schedule: readonly Instalment[],
+    allocation: AllocationState,
+    announced: ReadonlySet<string>,
+    asOf: string,
+    now: Date,
+  ): { allocation: AllocationState; review: PlanReview; state: promises.PlanState; events: NewEvent<EventType>[] } {
     const review = reviewPlan(
       schedule,
       allocation,
@@ -67,10 +79,10 @@ export class PlanTracker {
       announced,
       state === promises.PlanState.PLAN_STATE_DEFAULTED,
     );
-    const missed = review.instalments.filter((i) => i.status === 'missed').length;
-    const events = review.announce.flatMap((a) =>
-      eventsOf(a, { plan, schedule, paidBySeq: allocation.paidBySeq, missed, now, asOf }),
-    );
+    const events: NewEvent<EventType>[] = [];
+    for (const a of review.announce) {
+      events.push(...eventsOf(a, { plan, schedule, allocation, missed: review.missed, now, asOf }));
+    }
     return { allocation, review, state: STATE[review.plan], events };
   }
 }
@@ -78,7 +90,8 @@ export class PlanTracker {
 interface Facts {
   plan: PlanFacts;
   schedule: readonly Instalment[];
-  paidBySeq: Map<number, number>;
+  /** Its `paidBySeq` is worked out only for the announcements that say what was paid. */
+  allocation: AllocationState;
   missed: number;
   now: Date;
   asOf: string;
@@ -96,7 +109,7 @@ function eventsOf(a: Announcement, f: Facts): NewEvent<EventType>[] {
   const currency = plan.currency.trim();
   const base = { key: plan.account_id, tenantId: plan.tenant_id, time: now };
   const inst = f.schedule.find((i) => i.seq === a.seq);
-  const paid = inst ? (f.paidBySeq.get(inst.seq) ?? 0) : 0;
+  const paid = () => (inst ? (f.allocation.paidBySeq.get(inst.seq) ?? 0) : 0);
   const total = Number(plan.total_minor);
   switch (a.kind) {
     case 'kept':
@@ -125,7 +138,7 @@ function eventsOf(a: Announcement, f: Facts): NewEvent<EventType>[] {
             seq: a.seq,
             dueDate: inst!.dueDate,
             amount: money(inst!.amountMinor, currency),
-            paid: money(paid, currency),
+            paid: money(paid(), currency),
             missedInstalments: f.missed,
           },
         },
@@ -136,7 +149,7 @@ function eventsOf(a: Announcement, f: Facts): NewEvent<EventType>[] {
             promiseId: instalmentPromiseId(plan.id, a.seq),
             accountId: plan.account_id,
             amount: money(inst!.amountMinor, currency),
-            paid: money(paid, currency),
+            paid: money(paid(), currency),
             dueDate: inst!.dueDate,
             brokenAt: now,
             planId: plan.id,
@@ -154,7 +167,7 @@ function eventsOf(a: Announcement, f: Facts): NewEvent<EventType>[] {
             accountId: plan.account_id,
             seq: a.seq,
             dueDate: inst!.dueDate,
-            amountDue: money(inst!.amountMinor - paid, currency),
+            amountDue: money(inst!.amountMinor - paid(), currency),
             daysUntilDue: daysBetween(f.asOf, inst!.dueDate),
           },
         },
@@ -168,7 +181,7 @@ function eventsOf(a: Announcement, f: Facts): NewEvent<EventType>[] {
         },
       ];
     case 'defaulted': {
-      const paidAll = [...f.paidBySeq.values()].reduce((s, x) => s + x, 0);
+      const paidAll = [...f.allocation.paidBySeq.values()].reduce((s, x) => s + x, 0);
       return [
         {
           ...base,

@@ -3,7 +3,7 @@ import { EventType, promises } from '@collections/contracts';
 import { ConsumedEvent, HandlerContext, NewEvent } from '@collections/messaging';
 import { ServiceContext } from '@collections/runtime';
 import { AccountProfilesRepository, safeLocalDate } from '../../accounts/account-profiles.repository';
-import { Payment, allocatePayments } from '../domain/allocation';
+import { Allocator, Payment } from '../domain/allocation';
 import { announcementKey } from '../domain/announcements';
 import { Instalment } from '../domain/schedule';
 import { LockedPlan, PlansRepository } from '../plans.repository';
@@ -17,8 +17,13 @@ interface PlanInBatch {
   plan: LockedPlan;
   state: number;
   schedule: readonly Instalment[];
-  paidBefore: Map<number, number>;
-  payments: readonly Payment[];
+  /** The plan's live payments, extended by the batch's (a copy: the cache's list stays as it was). */
+  payments: Payment[];
+  /** Their allocation, extended payment by payment. */
+  allocation: Allocator;
+  /** What each instalment had paid (by position in seq order) and how many allocations there were before the batch. */
+  paidBefore: number[];
+  allocatedBefore: number;
   added: Set<string>;
   announcedBefore: ReadonlySet<string>;
   announced: Set<string>;
@@ -125,13 +130,16 @@ export class TrackPaymentUseCase {
       const cached = known.get(plan.id);
       const before = cached?.payments ?? read?.payments.get(plan.id) ?? [];
       const announced = cached?.announced ?? read?.announced.get(plan.id) ?? new Set<string>();
+      // What each instalment has paid is a function of the live payments (it is stored as such).
+      const allocation = new Allocator(schedule, before);
       byKey.set(paymentKey(plan.account_id, plan.currency.trim()), {
         plan,
         state: plan.state,
         schedule,
-        // What each instalment has paid is a function of the live payments (it is stored as such).
-        paidBefore: allocatePayments(schedule, before).paidBySeq,
-        payments: before,
+        payments: [...before],
+        allocation,
+        paidBefore: allocation.paidByPosition(),
+        allocatedBefore: allocation.allocations.length,
         added: new Set(),
         announcedBefore: announced,
         announced: new Set(announced),
@@ -163,10 +171,12 @@ export class TrackPaymentUseCase {
       if (!today.has(timeZone)) today.set(timeZone, safeLocalDate(now, timeZone));
       const paidOn = postedAt ? safeLocalDate(postedAt, timeZone) : today.get(timeZone)!;
       const asOf = paidOn > today.get(timeZone)! ? paidOn : today.get(timeZone)!;
-      p.payments = [...p.payments, { paymentId, amountMinor: amount!.amountMinor, date: paidOn }];
+      const payment = { paymentId, amountMinor: amount!.amountMinor, date: paidOn };
+      p.payments.push(payment);
+      p.allocation.add(payment);
       p.added.add(paymentId);
       taken.add(paymentId);
-      const step = this.tracker.step(p.plan, p.state, p.schedule, p.payments, p.announced, asOf, now);
+      const step = this.tracker.stepOn(p.plan, p.state, p.schedule, p.allocation, p.announced, asOf, now);
       for (const a of step.review.withdraw) {
         p.announced.delete(announcementKey(a));
         p.made.delete(announcementKey(a));
@@ -212,11 +222,11 @@ export class TrackPaymentUseCase {
         if (p.added.has(pay.paymentId))
           w.payments.push({ planId, paymentId: pay.paymentId, amountMinor: pay.amountMinor, paidOn: pay.date });
       }
-      const { allocations, paidBySeq } = allocatePayments(p.schedule, p.payments);
-      for (const a of allocations) if (p.added.has(a.paymentId)) w.allocations.push({ ...a, planId });
-      for (const [seq, paidMinor] of paidBySeq) {
-        if (p.paidBefore.get(seq) !== paidMinor) w.paid.push({ planId, seq, paidMinor });
-      }
+      // The batch's payments came after the plan's others, so theirs are the allocations added since.
+      const { allocations } = p.allocation;
+      for (let i = p.allocatedBefore; i < allocations.length; i++) w.allocations.push({ ...allocations[i], planId });
+      for (const { seq, paidMinor } of p.allocation.paidChangedSince(p.paidBefore))
+        w.paid.push({ planId, seq, paidMinor });
       for (const key of p.announcedBefore) {
         if (!p.announced.has(key)) {
           const [kind, seq] = key.split(':');

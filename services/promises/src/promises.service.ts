@@ -42,6 +42,7 @@ import { PromisesPlanRevision1763900010610 } from './migrations/1763900010610-pr
 import { PromisesPaymentLinkRates1763900011800 } from './migrations/1763900011800-promises-payment-link-rates';
 import { PromisesPlanFillfactor1763900012000 } from './migrations/1763900012000-promises-plan-fillfactor';
 import { PromisesPlanSetChecks1763900012500 } from './migrations/1763900012500-promises-plan-set-checks';
+import { PromisesPlanRowsFolded1763900012600 } from './migrations/1763900012600-promises-plan-rows-folded';
 import { RelapseRisksRepository } from './relapse/relapse-risks.repository';
 import { AccountScorer, GrpcAccountScorer } from './relapse/scoring-port';
 import { AssessRelapseRiskUseCase } from './relapse/usecases/assess-relapse-risk.usecase';
@@ -131,6 +132,7 @@ export function createPromisesService(deps: PromisesServiceDependencies = {}): S
       PromisesPaymentLinkRates1763900011800,
       PromisesPlanFillfactor1763900012000,
       PromisesPlanSetChecks1763900012500,
+      PromisesPlanRowsFolded1763900012600,
     ],
     module: (ctx) => {
       const config = loadPromisesConfig();

@@ -6,7 +6,7 @@ import { promisesService } from '../src/promises.service';
 
 /**
  * What the database itself guarantees about plans, whatever code writes to them: every
- * instalment, payment, allocation and announcement belongs to a plan that exists (checked per
+ * instalment and payment belongs to a plan that exists (checked per
  * statement, migration 1763900012500), never moves to another plan, and no plan goes away or
  * changes its key afterwards.
  */
@@ -54,16 +54,6 @@ describe('payment plan integrity in the database (real PostgreSQL)', () => {
       'plan_payment',
       `INSERT INTO promises.plan_payment (tenant_id, plan_id, payment_id, amount_minor, paid_on)
        VALUES ($1, $2, 'pay-ok', 100, '2026-03-10'), ($1, $3, 'pay-stray', 100, '2026-03-10')`,
-    ],
-    [
-      'plan_allocation',
-      `INSERT INTO promises.plan_allocation (tenant_id, plan_id, payment_id, seq, amount_minor, paid_on)
-       VALUES ($1, $2, 'pay-ok', 1, 100, '2026-03-10'), ($1, $3, 'pay-stray', 1, 100, '2026-03-10')`,
-    ],
-    [
-      'plan_announcement',
-      `INSERT INTO promises.plan_announcement (tenant_id, plan_id, kind, seq, announced_at)
-       VALUES ($1, $2, 'kept', 1, now()), ($1, $3, 'kept', 1, now())`,
     ],
     [
       'plan_instalment',

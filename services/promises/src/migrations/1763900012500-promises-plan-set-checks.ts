@@ -38,23 +38,7 @@ export class PromisesPlanSetChecks1763900012500 implements MigrationInterface {
         [table],
       )) as { conname: string }[];
       if (fk) await q.query(`ALTER TABLE ${table} DROP CONSTRAINT "${fk.conname}"`);
-      await q.query(`CREATE FUNCTION promises_${table}_plan_exists() RETURNS trigger LANGUAGE plpgsql
-        SET search_path FROM CURRENT SET enable_hashjoin = off SET enable_mergejoin = off SET jit = off AS $$
-        DECLARE missing record;
-        BEGIN
-          SELECT n.tenant_id, n.plan_id INTO missing FROM promises_new_rows n
-           WHERE NOT EXISTS (SELECT 1 FROM payment_plan p WHERE p.tenant_id = n.tenant_id AND p.id = n.plan_id) LIMIT 1;
-          IF FOUND THEN
-            RAISE EXCEPTION 'a ${table} row references payment_plan %, which does not exist', row_to_json(missing)
-              USING ERRCODE = 'foreign_key_violation', TABLE = '${table}';
-          END IF;
-          RETURN NULL;
-        END $$`);
-      await q.query(`CREATE TRIGGER ${table}_plan_exists AFTER INSERT ON ${table}
-        REFERENCING NEW TABLE AS promises_new_rows FOR EACH STATEMENT EXECUTE FUNCTION promises_${table}_plan_exists()`);
-      await q.query(`CREATE TRIGGER ${table}_plan_kept BEFORE UPDATE OF tenant_id, plan_id ON ${table} FOR EACH ROW
-        WHEN (OLD.tenant_id IS DISTINCT FROM NEW.tenant_id OR OLD.plan_id IS DISTINCT FROM NEW.plan_id)
-        EXECUTE FUNCTION promises_refuse_change('a plan''s row stays with its plan')`);
+      await addPlanCheck(q, table);
     }
     await q.query(`CREATE TRIGGER payment_plan_not_deleted BEFORE DELETE ON payment_plan FOR EACH ROW
       EXECUTE FUNCTION promises_refuse_change('plans end completed or defaulted, never deleted: their rows refer to them')`);
@@ -79,4 +63,28 @@ export class PromisesPlanSetChecks1763900012500 implements MigrationInterface {
     }
     await q.query('DROP FUNCTION promises_refuse_change()');
   }
+}
+
+/**
+ * The set-based check of one of a plan's tables (see PromisesPlanSetChecks1763900012500): after
+ * each INSERT, its new rows' plans must exist; a row never moves to another plan.
+ */
+export async function addPlanCheck(q: QueryRunner, table: string): Promise<void> {
+  await q.query(`CREATE FUNCTION promises_${table}_plan_exists() RETURNS trigger LANGUAGE plpgsql
+      SET search_path FROM CURRENT SET enable_hashjoin = off SET enable_mergejoin = off SET jit = off AS $$
+      DECLARE missing record;
+      BEGIN
+        SELECT n.tenant_id, n.plan_id INTO missing FROM promises_new_rows n
+         WHERE NOT EXISTS (SELECT 1 FROM payment_plan p WHERE p.tenant_id = n.tenant_id AND p.id = n.plan_id) LIMIT 1;
+        IF FOUND THEN
+          RAISE EXCEPTION 'a ${table} row references payment_plan %, which does not exist', row_to_json(missing)
+            USING ERRCODE = 'foreign_key_violation', TABLE = '${table}';
+        END IF;
+        RETURN NULL;
+      END $$`);
+  await q.query(`CREATE TRIGGER ${table}_plan_exists AFTER INSERT ON ${table}
+      REFERENCING NEW TABLE AS promises_new_rows FOR EACH STATEMENT EXECUTE FUNCTION promises_${table}_plan_exists()`);
+  await q.query(`CREATE TRIGGER ${table}_plan_kept BEFORE UPDATE OF tenant_id, plan_id ON ${table} FOR EACH ROW
+      WHEN (OLD.tenant_id IS DISTINCT FROM NEW.tenant_id OR OLD.plan_id IS DISTINCT FROM NEW.plan_id)
+      EXECUTE FUNCTION promises_refuse_change('a plan''s row stays with its plan')`);
 }

@@ -1,6 +1,6 @@
 import { EntityManager } from 'typeorm';
 import { arrayOf } from '@collections/platform';
-import { Allocation, Payment } from './domain/allocation';
+import { Payment } from './domain/allocation';
 import { Announcement, announcementKey } from './domain/announcements';
 import { NewPlan } from './domain/plan';
 import { Instalment } from './domain/schedule';
@@ -144,11 +144,11 @@ export class PlansRepository {
     return byPlan;
   }
 
-  /** What each plan received beyond its schedule (live payments less their allocations). */
+  /** What each plan received beyond its schedule (live payments less what its instalments were paid). */
   async credits(m: EntityManager, tenantId: string, planIds: string[]): Promise<Map<string, number>> {
     const rows = (await m.query(
-      `SELECT p.plan_id, sum(p.amount_minor) - coalesce((SELECT sum(a.amount_minor) FROM plan_allocation a
-                WHERE a.tenant_id = $1 AND a.plan_id = p.plan_id), 0) AS credit
+      `SELECT p.plan_id, sum(p.amount_minor) - coalesce((SELECT sum(i.paid_minor) FROM plan_instalment i
+                WHERE i.tenant_id = $1 AND i.plan_id = p.plan_id), 0) AS credit
          FROM plan_payment p WHERE p.tenant_id = $1 AND p.plan_id = ANY($2::uuid[]) AND NOT p.reversed
         GROUP BY p.plan_id`,
       [tenantId, planIds],
@@ -190,72 +190,49 @@ export class PlansRepository {
     return rows.map((r) => ({ paymentId: r.payment_id, amountMinor: Number(r.amount_minor), date: r.paid_on }));
   }
 
-  /** Stores where the live payments went, and each instalment's paid amount. */
-  async replaceAllocations(
+  /**
+   * Stores each instalment's paid amount (where the live payments went is a function of them and
+   * the schedule, not stored) under a new revision: what a batch consumer remembers of this plan
+   * is no longer current.
+   */
+  async replacePaid(
     tx: EntityManager,
     tenantId: string,
     planId: string,
-    allocations: Allocation[],
     paidBySeq: Map<number, number>,
   ): Promise<void> {
-    // A new revision: what a batch consumer remembers of this plan is no longer current.
     await tx.query(
       `WITH revised AS (UPDATE payment_plan SET revision = gen_random_uuid() WHERE tenant_id = $1 AND id = $2)
-       DELETE FROM plan_allocation WHERE tenant_id = $1 AND plan_id = $2`,
-      [tenantId, planId],
-    );
-    if (allocations.length) {
-      await tx.query(
-        `INSERT INTO plan_allocation (tenant_id, plan_id, payment_id, seq, amount_minor, paid_on)
-         SELECT $1, $2, * FROM unnest($3::text[], $4::int[], $5::bigint[], $6::date[])`,
-        [
-          tenantId,
-          planId,
-          allocations.map((a) => a.paymentId),
-          allocations.map((a) => a.seq),
-          allocations.map((a) => a.amountMinor),
-          allocations.map((a) => a.date),
-        ],
-      );
-    }
-    await tx.query(
-      `UPDATE plan_instalment i SET paid_minor = p.paid FROM unnest($3::int[], $4::bigint[]) AS p(seq, paid)
+       UPDATE plan_instalment i SET paid_minor = p.paid FROM unnest($3::int[], $4::bigint[]) AS p(seq, paid)
         WHERE i.tenant_id = $1 AND i.plan_id = $2 AND i.seq = p.seq`,
       [tenantId, planId, [...paidBySeq.keys()], [...paidBySeq.values()]],
     );
   }
 
+  /** What the plan announced, as `announcementKey`s. */
   async announced(tx: EntityManager, tenantId: string, planId: string): Promise<Set<string>> {
-    const rows = (await tx.query(`SELECT kind, seq FROM plan_announcement WHERE tenant_id = $1 AND plan_id = $2`, [
+    const rows = (await tx.query(`SELECT announced FROM payment_plan WHERE tenant_id = $1 AND id = $2`, [
       tenantId,
       planId,
-    ])) as { kind: Announcement['kind']; seq: number }[];
-    return new Set(rows.map(announcementKey));
+    ])) as { announced: string[] }[];
+    return new Set(rows[0]?.announced ?? []);
   }
 
+  /** Adds and withdraws announcements: the plan's set, kept in its row. */
   async recordAnnouncements(
     tx: EntityManager,
     tenantId: string,
     planId: string,
     announce: Announcement[],
     withdraw: Announcement[],
-    at: Date,
   ): Promise<void> {
-    for (const a of withdraw) {
-      await tx.query(`DELETE FROM plan_announcement WHERE tenant_id = $1 AND plan_id = $2 AND kind = $3 AND seq = $4`, [
-        tenantId,
-        planId,
-        a.kind,
-        a.seq,
-      ]);
-    }
-    if (announce.length) {
-      await tx.query(
-        `INSERT INTO plan_announcement (tenant_id, plan_id, kind, seq, announced_at)
-         SELECT $1, $2, k, s, $5 FROM unnest($3::text[], $4::int[]) AS t(k, s)`,
-        [tenantId, planId, announce.map((a) => a.kind), announce.map((a) => a.seq), at],
-      );
-    }
+    if (announce.length + withdraw.length === 0) return;
+    await tx.query(
+      `UPDATE payment_plan SET announced = array(
+         SELECT DISTINCT k FROM unnest(announced || $3::text[]) AS k WHERE k <> ALL ($4::text[]) ORDER BY k)
+        WHERE tenant_id = $1 AND id = $2`,
+      [tenantId, planId, announce.map(announcementKey), withdraw.map(announcementKey)],
+    );
   }
 
   async setState(tx: EntityManager, tenantId: string, planId: string, state: number): Promise<void> {
@@ -285,13 +262,13 @@ export class PlansRepository {
          (SELECT coalesce(json_agg(json_build_array(plan_id, payment_id, amount_minor::text,
                  to_char(paid_on, 'YYYY-MM-DD')) ORDER BY plan_id, received_seq), '[]')
             FROM plan_payment WHERE tenant_id = $1 AND plan_id = ANY($2::uuid[]) AND NOT reversed) AS payments,
-         (SELECT coalesce(json_agg(json_build_array(plan_id, kind, seq)), '[]')
-            FROM plan_announcement WHERE tenant_id = $1 AND plan_id = ANY($2::uuid[])) AS announced`,
+         (SELECT coalesce(json_agg(json_build_array(id, announced)), '[]')
+            FROM payment_plan WHERE tenant_id = $1 AND id = ANY($2::uuid[])) AS announced`,
       [tenantId, planIds, withSchedule],
     )) as {
       instalments: [string, number, string, string][];
       payments: [string, string, string, string][];
-      announced: [string, Announcement['kind'], number][];
+      announced: [string, string[]][];
     }[];
     const schedules = new Map<string, Instalment[]>(withSchedule.map((id) => [id, []]));
     for (const [planId, seq, dueDate, amount] of row.instalments) {
@@ -302,28 +279,24 @@ export class PlansRepository {
       payments.get(planId)?.push({ paymentId, amountMinor: Number(amount), date });
     }
     const announced = new Map<string, Set<string>>(planIds.map((id) => [id, new Set<string>()]));
-    for (const [planId, kind, seq] of row.announced) announced.get(planId)?.add(announcementKey({ kind, seq }));
+    for (const [planId, keys] of row.announced) announced.set(planId, new Set(keys));
     return { schedules, payments, announced };
   }
 
   /**
    * Stores what a batch of payments did to its plans, set-based: the payments (in posting
-   * order), their allocations, the instalments whose paid amount changed, the announcements
-   * made and withdrawn, and each changed plan's state and new revision. Fails (rolling the batch
-   * back) when a payment was already recorded: the caller checked that under the plans' locks.
+   * order), the instalments whose paid amount changed, and each changed plan's state, what it has
+   * announced and its new revision. Fails (rolling the batch back) when a payment was already
+   * recorded: the caller checked that under the plans' locks.
    */
   async applyPayments(
     tx: EntityManager,
     tenantId: string,
     w: {
       payments: { planId: string; paymentId: string; amountMinor: number; paidOn: string }[];
-      allocations: (Allocation & { planId: string })[];
       paid: { planId: string; seq: number; paidMinor: number }[];
-      announced: { planId: string; kind: string; seq: number }[];
-      withdrawn: { planId: string; kind: string; seq: number }[];
-      /** Every plan the batch changed, with its state after it. */
-      states: { planId: string; state: number }[];
-      at: Date;
+      /** Every plan the batch changed, with its state and announcements (`announcementKey`s) after it. */
+      states: { planId: string; state: number; announced: Iterable<string> }[];
       /** The plans' new revision. */
       revision: string;
     },
@@ -336,23 +309,12 @@ export class PlansRepository {
       arrayOf(w.payments, (p) => p.paymentId),
       arrayOf(w.payments, (p) => p.amountMinor),
       arrayOf(w.payments, (p) => p.paidOn),
-      arrayOf(w.allocations, (a) => a.planId),
-      arrayOf(w.allocations, (a) => a.paymentId),
-      arrayOf(w.allocations, (a) => a.seq),
-      arrayOf(w.allocations, (a) => a.amountMinor),
-      arrayOf(w.allocations, (a) => a.date),
       arrayOf(w.paid, (p) => p.planId),
       arrayOf(w.paid, (p) => p.seq),
       arrayOf(w.paid, (p) => p.paidMinor),
-      arrayOf(w.withdrawn, (a) => a.planId),
-      arrayOf(w.withdrawn, (a) => a.kind),
-      arrayOf(w.withdrawn, (a) => a.seq),
-      arrayOf(w.announced, (a) => a.planId),
-      arrayOf(w.announced, (a) => a.kind),
-      arrayOf(w.announced, (a) => a.seq),
-      w.at,
       arrayOf(w.states, (s) => s.planId),
       arrayOf(w.states, (s) => s.state),
+      arrayOf(w.states, (s) => textArrayLiteral(s.announced)),
       w.revision,
     ];
     const extra = also?.(params.length + 1);
@@ -365,23 +327,13 @@ export class PlansRepository {
                 AS t(plan_id, payment_id, amount_minor, paid_on, n)
           ORDER BY n
          ON CONFLICT DO NOTHING RETURNING 1),
-       allocations AS (
-         INSERT INTO plan_allocation (tenant_id, plan_id, payment_id, seq, amount_minor, paid_on)
-         SELECT $1, * FROM unnest($6::uuid[], $7::text[], $8::int[], $9::bigint[], $10::date[]) RETURNING 1),
        paid AS (
          UPDATE plan_instalment i SET paid_minor = p.paid
-           FROM unnest($11::uuid[], $12::int[], $13::bigint[]) AS p(plan_id, seq, paid)
+           FROM unnest($6::uuid[], $7::int[], $8::bigint[]) AS p(plan_id, seq, paid)
           WHERE i.tenant_id = $1 AND i.plan_id = p.plan_id AND i.seq = p.seq RETURNING 1),
-       withdrawn AS (
-         DELETE FROM plan_announcement a USING unnest($14::uuid[], $15::text[], $16::int[]) AS w(plan_id, kind, seq)
-          WHERE a.tenant_id = $1 AND a.plan_id = w.plan_id AND a.kind = w.kind AND a.seq = w.seq RETURNING 1),
-       announced AS (
-         INSERT INTO plan_announcement (tenant_id, plan_id, kind, seq, announced_at)
-         SELECT $1, plan_id, kind, seq, $20 FROM unnest($17::uuid[], $18::text[], $19::int[]) AS t(plan_id, kind, seq)
-         ON CONFLICT (tenant_id, plan_id, kind, seq) DO UPDATE SET announced_at = EXCLUDED.announced_at RETURNING 1),
        states AS (
-         UPDATE payment_plan p SET state = s.state, revision = $23::uuid
-           FROM unnest($21::uuid[], $22::int[]) AS s(id, state)
+         UPDATE payment_plan p SET state = s.state, announced = s.announced::text[], revision = $12::uuid
+           FROM unnest($9::uuid[], $10::int[], $11::text[]) AS s(id, state, announced)
           WHERE p.tenant_id = $1 AND p.id = s.id RETURNING 1)
        ${extra ? `, also AS (${extra.sql})` : ''}
        SELECT (SELECT count(*)::int FROM payments) AS payments`,
@@ -415,4 +367,11 @@ export function scheduleOf(rows: InstalmentRow[]): Instalment[] {
 /** TypeORM answers an UPDATE ... RETURNING on PostgreSQL with [rows, count]. */
 function rowCount(result: unknown[]): number {
   return Array.isArray(result[0]) ? (result[0] as unknown[]).length : result.length;
+}
+
+/** A PostgreSQL array literal of strings, each quoted (a parameter of a text[] of text[] literals). */
+function textArrayLiteral(items: Iterable<string>): string {
+  let out = '';
+  for (const item of items) out += `${out ? ',' : ''}"${item.replace(/["\\]/g, '\\$&')}"`;
+  return `{${out}}`;
 }

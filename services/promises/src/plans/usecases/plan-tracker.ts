@@ -37,8 +37,8 @@ export class PlanTracker {
     const payments = await this.repo.livePayments(tx, tenantId, plan.id);
     const announced = await this.repo.announced(tx, tenantId, plan.id);
     const step = this.step(plan, plan.state, schedule, payments, announced, asOf, now);
-    await this.repo.replaceAllocations(tx, tenantId, plan.id, step.allocation.allocations, step.allocation.paidBySeq);
-    await this.repo.recordAnnouncements(tx, tenantId, plan.id, step.review.announce, step.review.withdraw, now);
+    await this.repo.replacePaid(tx, tenantId, plan.id, step.allocation.paidBySeq);
+    await this.repo.recordAnnouncements(tx, tenantId, plan.id, step.review.announce, step.review.withdraw);
     if (step.state !== plan.state) await this.repo.setState(tx, tenantId, plan.id, step.state);
     await outbox.addMany(tx, step.events);
     return { events: step.events.length, review: step.review };

@@ -21,14 +21,11 @@ interface PlanInBatch {
   payments: Payment[];
   /** Their allocation, extended payment by payment. */
   allocation: Allocator;
-  /** What each instalment had paid (by position in seq order) and how many allocations there were before the batch. */
+  /** What each instalment had paid before the batch (by position in seq order). */
   paidBefore: number[];
-  allocatedBefore: number;
   added: Set<string>;
-  announcedBefore: ReadonlySet<string>;
+  /** What the plan has announced (`announcementKey`s), as the batch goes. */
   announced: Set<string>;
-  /** Announcements made during the batch (their row is written, or its time refreshed). */
-  made: Map<string, { kind: string; seq: number }>;
 }
 
 /** What the caller read, in one go, before a batch of payments goes to plans. */
@@ -139,11 +136,8 @@ export class TrackPaymentUseCase {
         payments: [...before],
         allocation,
         paidBefore: allocation.paidByPosition(),
-        allocatedBefore: allocation.allocations.length,
         added: new Set(),
-        announcedBefore: announced,
         announced: new Set(announced),
-        made: new Map(),
       });
     }
     const now = this.ctx.clock.now();
@@ -177,42 +171,30 @@ export class TrackPaymentUseCase {
       p.added.add(paymentId);
       taken.add(paymentId);
       const step = this.tracker.stepOn(p.plan, p.state, p.schedule, p.allocation, p.announced, asOf, now);
-      for (const a of step.review.withdraw) {
-        p.announced.delete(announcementKey(a));
-        p.made.delete(announcementKey(a));
-      }
-      for (const a of step.review.announce) {
-        p.announced.add(announcementKey(a));
-        p.made.set(announcementKey(a), a);
-      }
+      for (const a of step.review.withdraw) p.announced.delete(announcementKey(a));
+      for (const a of step.review.announce) p.announced.add(announcementKey(a));
       outbox.push(...step.events);
       p.state = step.state;
       if (p.state !== promises.PlanState.PLAN_STATE_ACTIVE) oneByOne.add(key);
     }
-    await this.store(tenantId, [...byKey.values()], outbox, hc, now);
+    await this.store(tenantId, [...byKey.values()], outbox, hc);
     return rest;
   }
 
   /**
-   * Writes the batch's outcome. Allocation is prefix-stable (a payment's allocation depends only
-   * on the payments posted before it), so the batch adds the new payments' allocations to the
-   * stored ones instead of replacing them all.
+   * Writes the batch's outcome: its payments, the instalments whose paid amount they changed,
+   * and each plan's state and announcements.
    */
   private async store(
     tenantId: string,
     plans: PlanInBatch[],
     events: NewEvent<EventType>[],
     hc: HandlerContext,
-    at: Date,
   ): Promise<void> {
     const w: Parameters<PlansRepository['applyPayments']>[2] = {
       payments: [],
-      allocations: [],
       paid: [],
-      announced: [],
-      withdrawn: [],
       states: [],
-      at,
       revision: randomUUID(),
     };
     for (const p of plans) {
@@ -222,19 +204,9 @@ export class TrackPaymentUseCase {
         if (p.added.has(pay.paymentId))
           w.payments.push({ planId, paymentId: pay.paymentId, amountMinor: pay.amountMinor, paidOn: pay.date });
       }
-      // The batch's payments came after the plan's others, so theirs are the allocations added since.
-      const { allocations } = p.allocation;
-      for (let i = p.allocatedBefore; i < allocations.length; i++) w.allocations.push({ ...allocations[i], planId });
       for (const { seq, paidMinor } of p.allocation.paidChangedSince(p.paidBefore))
         w.paid.push({ planId, seq, paidMinor });
-      for (const key of p.announcedBefore) {
-        if (!p.announced.has(key)) {
-          const [kind, seq] = key.split(':');
-          w.withdrawn.push({ planId, kind, seq: Number(seq) });
-        }
-      }
-      for (const a of p.made.values()) w.announced.push({ planId, kind: a.kind, seq: a.seq });
-      w.states.push({ planId, state: p.state });
+      w.states.push({ planId, state: p.state, announced: p.announced });
     }
     if (w.payments.length === 0) return;
     await this.repo.applyPayments(

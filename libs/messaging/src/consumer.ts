@@ -174,27 +174,31 @@ export class EventConsumer {
 
   private async applyAll(tx: EntityManager, parsed: Parsed[]): Promise<void> {
     const ids = parsed.map((p) => inboxId(p));
-    const fresh = new Set(
-      (
-        (await tx.query(
-          `INSERT INTO ${this.inbox} (consumer, event_id, tenant_id, outcome)
-           SELECT $1, id, tenant, CASE WHEN poison THEN 'dead_lettered' ELSE 'processed' END
-             FROM unnest($2::text[], $3::text[], $4::boolean[]) AS t(id, tenant, poison)
-           ON CONFLICT DO NOTHING RETURNING event_id`,
-          [
-            this.name,
-            arrayOf(ids, (id) => id),
-            arrayOf(parsed, (p) => ('event' in p ? p.event.tenantId : (p.record.headers.ce_tenantid ?? null))),
-            arrayOf(parsed, (p) => 'poison' in p),
-          ],
-        )) as { event_id: string }[]
-      ).map((r) => r.event_id),
-    );
+    // The ids the inbox took now come back only when it did not take them all (a redelivery, or an
+    // id twice in the slice): usually every id is new, and one count says so.
+    const [taken] = (await tx.query(
+      `WITH taken AS (
+         INSERT INTO ${this.inbox} (consumer, event_id, tenant_id, outcome)
+         SELECT $1, id, tenant, CASE WHEN poison THEN 'dead_lettered' ELSE 'processed' END
+           FROM unnest($2::text[], $3::text[], $4::boolean[]) AS t(id, tenant, poison)
+         ON CONFLICT DO NOTHING RETURNING event_id)
+       SELECT CASE WHEN count(*) < $5 THEN coalesce(array_agg(event_id), '{}') END AS ids FROM taken`,
+      [
+        this.name,
+        arrayOf(ids, (id) => id),
+        arrayOf(parsed, (p) => ('event' in p ? p.event.tenantId : (p.record.headers.ce_tenantid ?? null))),
+        arrayOf(parsed, (p) => 'poison' in p),
+        ids.length,
+      ],
+    )) as { ids: string[] | null }[];
+    const some = taken.ids ? new Set(taken.ids) : undefined;
+    /** True the first time an id the inbox took now is asked about: the event is processed once. */
+    const isFresh = (id: string) => (some ? some.delete(id) : true);
     if (this.options.wholeBatchHandler) {
       const events: ConsumedEvent[] = [];
       for (let i = 0; i < parsed.length; i++) {
         const p = parsed[i];
-        if (!fresh.delete(ids[i])) continue;
+        if (!isFresh(ids[i])) continue;
         if ('poison' in p) await this.deadLetter(tx, p.record, p.poison.reason, p.poison.message, 1, undefined);
         else events.push(p.event);
       }
@@ -204,7 +208,7 @@ export class EventConsumer {
     let run: ConsumedEvent[] = [];
     for (let i = 0; i < parsed.length; i++) {
       const p = parsed[i];
-      if (!fresh.delete(ids[i])) continue; // already processed (redelivery), or a duplicate in this batch
+      if (!isFresh(ids[i])) continue; // already processed (redelivery), or a duplicate in this batch
       if ('event' in p && this.options.batchHandlers?.[p.event.type]) {
         if (run.length > 0 && run[0].type !== p.event.type) {
           await this.invokeRun(run, tx);

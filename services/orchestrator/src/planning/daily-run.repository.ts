@@ -85,8 +85,6 @@ const SCHEDULE_COLUMNS = [
 ] as const;
 /** The chunk's schedule rows on their way in (a temporary table of the chunk's transaction). */
 const SCHEDULE_STAGE = 'daily_schedule_stage';
-const arrayLiteral = (items: readonly string[]) =>
-  `{${items.map((s) => `"${s.replace(/["\\]/g, '\\$&')}"`).join(',')}}`;
 
 /**
  * The batched daily run's reads and writes: a chunk of accounts in key order, locked for the
@@ -393,8 +391,8 @@ export class DailyRunRepository {
         arrayOf(updates, (u) => p(u)?.strategyVersion ?? null),
         arrayOf(updates, (u) => p(u)?.armId ?? null),
         arrayOf(updates, (u) => p(u)?.enteredOn ?? null),
-        arrayOf(updates, (u) => arrayLiteral(p(u)?.stepsDone ?? [])),
-        arrayOf(updates, (u) => arrayLiteral(p(u)?.stepsFailed ?? [])),
+        arrayOf(updates, (u) => arrayOf(p(u)?.stepsDone ?? [], (step) => step)),
+        arrayOf(updates, (u) => arrayOf(p(u)?.stepsFailed ?? [], (step) => step)),
         arrayOf(updates, (u) => p(u)?.escalated ?? false),
         arrayOf(updates, (u) => p(u)?.referredToLegal ?? false),
         at,

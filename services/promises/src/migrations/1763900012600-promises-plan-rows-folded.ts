@@ -16,8 +16,8 @@ import { addPlanCheck } from './1763900012500-promises-plan-set-checks';
  *
  * In the promises bench the two inserts (with their keys and statement-level checks) were about
  * 20 us of PostgreSQL's CPU per payment. `down` recreates both tables as they were (with their
- * set-based checks): the announcements from the plans' keys (announced at the time of the rollback), the allocations empty (they are
- * rewritten for a plan by the next review of it).
+ * set-based checks): the announcements from the plans' keys (announced at the time of the
+ * rollback), the allocations empty (the next review of a plan rewrites them).
  */
 export class PromisesPlanRowsFolded1763900012600 implements MigrationInterface {
   name = 'PromisesPlanRowsFolded1763900012600';

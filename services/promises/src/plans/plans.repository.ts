@@ -314,7 +314,7 @@ export class PlansRepository {
       arrayOf(w.paid, (p) => p.paidMinor),
       arrayOf(w.states, (s) => s.planId),
       arrayOf(w.states, (s) => s.state),
-      arrayOf(w.states, (s) => textArrayLiteral(s.announced)),
+      arrayOf(w.states, (s) => arrayOf([...s.announced], (key) => key)),
       w.revision,
     ];
     const extra = also?.(params.length + 1);
@@ -367,11 +367,4 @@ export function scheduleOf(rows: InstalmentRow[]): Instalment[] {
 /** TypeORM answers an UPDATE ... RETURNING on PostgreSQL with [rows, count]. */
 function rowCount(result: unknown[]): number {
   return Array.isArray(result[0]) ? (result[0] as unknown[]).length : result.length;
-}
-
-/** A PostgreSQL array literal of strings, each quoted (a parameter of a text[] of text[] literals). */
-function textArrayLiteral(items: Iterable<string>): string {
-  let out = '';
-  for (const item of items) out += `${out ? ',' : ''}"${item.replace(/["\\]/g, '\\$&')}"`;
-  return `{${out}}`;
 }

@@ -19,6 +19,13 @@ export interface RelayOptions {
   maxIdlePollMs?: number;
   /** Ceiling of the exponential backoff after a failed publish. */
   maxBackoffMs?: number;
+  /**
+   * How long published rows stay in the outbox, for audit and debugging (default 7 days). The
+   * running relay deletes older ones every `purgeIntervalMs`; 0 keeps them for ever.
+   */
+  retentionMs?: number;
+  /** How often the running relay deletes published rows past their retention (default 1 hour). */
+  purgeIntervalMs?: number;
   /** Test hook: runs after the batch was handed to the transport, before it is marked published. */
   onPublished?: (count: number) => Promise<void> | void;
 }
@@ -45,6 +52,10 @@ export class OutboxRelay {
   private readonly alarm = new Wakeable();
   private readonly idle: IdleBackoff;
   private failures = 0;
+  /** When the running relay's last purge began (Date.now()): the first begins as it starts. */
+  private lastPurge = -Infinity;
+  /** The purge under way, if any: rows deleted so far. */
+  private purge?: { deleted: number };
   private readonly logger: MessagingLogger;
 
   constructor(private readonly options: RelayOptions) {
@@ -115,14 +126,33 @@ export class OutboxRelay {
     });
   }
 
-  /** Deletes published rows older than the cutoff (they are kept a while for audit and debugging). */
-  async purgePublished(olderThan: Date): Promise<number> {
-    const result = (await this.options.dataSource.query(
-      `WITH d AS (DELETE FROM ${this.table} WHERE published_at IS NOT NULL AND published_at < $1 RETURNING 1)
-       SELECT count(*)::int AS n FROM d`,
-      [olderThan],
-    )) as { n: number }[];
-    return result[0].n;
+  /**
+   * Deletes the published rows older than the retention (`retentionMs`, measured on the
+   * database's clock, which stamped them), oldest first, in statements of at most `batch` rows;
+   * returns how many it deleted. The running relay does this itself, a statement per turn of its
+   * loop (see purgeStep).
+   */
+  async purgePublished(batch = PURGE_BATCH): Promise<number> {
+    let purged = 0;
+    for (;;) {
+      const n = await this.purgeBatch(batch);
+      purged += n;
+      if (n < batch) return purged;
+    }
+  }
+
+  /**
+   * One statement of the purge: it walks the outbox in id order, the order the relay publishes
+   * it, and stops at the first row still pending or still within the retention, so it reads what
+   * it deletes and little more, however many rows the retention keeps.
+   */
+  private async purgeBatch(batch: number): Promise<number> {
+    const retentionMs = this.options.retentionMs ?? DEFAULT_RETENTION_MS;
+    if (retentionMs <= 0) return 0;
+    const [{ n }] = (await this.options.dataSource.query(purgeStatement(this.table), [retentionMs, batch])) as {
+      n: number;
+    }[];
+    return n;
   }
 
   /**
@@ -138,6 +168,42 @@ export class OutboxRelay {
     return pending;
   }
 
+  /**
+   * A step of the retention purge, once per turn of the loop: when a purge interval went by since
+   * the last purge began, one statement of at most PURGE_BATCH rows, then one per turn until a
+   * statement finds fewer (a large purge never holds up publishing for more than a statement).
+   * A failed purge is tried again at the next interval.
+   */
+  private async purgeStep(): Promise<void> {
+    if (!this.purge) {
+      const now = Date.now();
+      if (now - this.lastPurge < (this.options.purgeIntervalMs ?? DEFAULT_PURGE_INTERVAL_MS)) return;
+      this.lastPurge = now;
+      this.purge = { deleted: 0 };
+    }
+    try {
+      const n = await this.purgeBatch(PURGE_BATCH);
+      this.purge.deleted += n;
+      if (n === PURGE_BATCH) return;
+      if (this.purge.deleted > 0) {
+        this.logger.info(
+          {
+            schema: this.options.schema,
+            deleted: this.purge.deleted,
+            retentionMs: this.options.retentionMs ?? DEFAULT_RETENTION_MS,
+          },
+          'outbox relay deleted published events past their retention',
+        );
+      }
+    } catch (err) {
+      this.logger.warn(
+        { err, schema: this.options.schema },
+        'outbox relay could not purge published events; will retry',
+      );
+    }
+    this.purge = undefined;
+  }
+
   private async run(): Promise<void> {
     const maxBackoff = this.options.maxBackoffMs ?? 5_000;
     // True when the last drain found nothing and no commit woke the relay since: look before claiming.
@@ -147,6 +213,7 @@ export class OutboxRelay {
       this.alarm.clear(); // this drain answers the commits so far
       try {
         if (!polled || (await this.pending())) published = await this.drainOnce();
+        await this.purgeStep();
         if (this.failures > 0) {
           this.logger.info({ schema: this.options.schema, failures: this.failures }, 'outbox relay recovered');
         }
@@ -191,6 +258,24 @@ export function claimStatement(table: string): string {
     next AS (SELECT o.id FROM ${table} o, lock WHERE lock.ok AND o.published_at IS NULL ORDER BY o.id LIMIT $2)
     UPDATE ${table} t SET published_at = now() FROM next WHERE t.id = next.id
     RETURNING t.id, t.topic, t.key, t.headers, t.payload`;
+}
+
+const DEFAULT_RETENTION_MS = 7 * 24 * 3_600_000;
+const DEFAULT_PURGE_INTERVAL_MS = 3_600_000;
+/** Rows deleted per purge statement. */
+const PURGE_BATCH = 1_000;
+
+/**
+ * Deletes, from the start of an outbox table in id order, at most $2 rows published more than $1
+ * milliseconds ago, stopping before the first row that is pending or more recent.
+ */
+export function purgeStatement(table: string): string {
+  return `WITH head AS (SELECT id, published_at FROM ${table} ORDER BY id LIMIT $2),
+    kept AS (SELECT min(id) AS id FROM head
+              WHERE published_at IS NULL OR published_at >= now() - $1::bigint * interval '1 millisecond'),
+    gone AS (DELETE FROM ${table} o USING head, kept
+              WHERE o.id = head.id AND (kept.id IS NULL OR head.id < kept.id) RETURNING 1)
+    SELECT count(*)::int AS n FROM gone`;
 }
 
 /** Stable 32-bit hash for advisory lock keys. */

@@ -43,6 +43,8 @@ export function loadServiceConfig(name: ServiceName, env: NodeJS.ProcessEnv = pr
         // waits for the commit, so it runs with a short one).
         commitIntervalMs: int('KAFKA_COMMIT_INTERVAL_MS', { default: 500, min: 1 }),
       },
+      // How long published events stay in the outbox (audit, debugging) before the relay deletes them; 0 keeps them.
+      outbox: { retentionHours: num('OUTBOX_RETENTION_HOURS', { default: 168, min: 0 }) },
       auth: { apiKeys: str('API_KEYS'), jwtSecret: optional(str('JWT_SECRET')) },
       // `simulated`: a clock that stands still until moved through this process's
       // collections.platform.v1.SimulationService, which runs its clock-driven jobs.

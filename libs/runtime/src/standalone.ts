@@ -60,6 +60,7 @@ export async function runService(definition: ServiceDefinition, env: NodeJS.Proc
     logger,
     traceparent: currentTraceparent,
     hooks: backboneMetrics(metrics),
+    relay: { retentionMs: config.outbox.retentionHours * 3_600_000 },
   });
   const context: ServiceContext = {
     name,

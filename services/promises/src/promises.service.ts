@@ -43,6 +43,7 @@ import { PromisesPaymentLinkRates1763900011800 } from './migrations/176390001180
 import { PromisesPlanFillfactor1763900012000 } from './migrations/1763900012000-promises-plan-fillfactor';
 import { PromisesPlanSetChecks1763900012500 } from './migrations/1763900012500-promises-plan-set-checks';
 import { PromisesPlanRowsFolded1763900012600 } from './migrations/1763900012600-promises-plan-rows-folded';
+import { PromisesPlanCheckPlannedPerStatement1763900012700 } from './migrations/1763900012700-promises-plan-check-planned-per-statement';
 import { RelapseRisksRepository } from './relapse/relapse-risks.repository';
 import { AccountScorer, GrpcAccountScorer } from './relapse/scoring-port';
 import { AssessRelapseRiskUseCase } from './relapse/usecases/assess-relapse-risk.usecase';
@@ -133,6 +134,7 @@ export function createPromisesService(deps: PromisesServiceDependencies = {}): S
       PromisesPlanFillfactor1763900012000,
       PromisesPlanSetChecks1763900012500,
       PromisesPlanRowsFolded1763900012600,
+      PromisesPlanCheckPlannedPerStatement1763900012700,
     ],
     module: (ctx) => {
       const config = loadPromisesConfig();

@@ -1,0 +1,69 @@
+import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
+import { openServiceDatabase } from '@collections/runtime';
+import { TestDatabase, createTestDatabase } from '@collections/testing';
+import { promisesService } from '../src/promises.service';
+
+/**
+ * The check that a plan's new instalments and payments belong to a plan that exists probes
+ * payment_plan's primary key, whatever the table looked like when the session first ran it.
+ * PL/pgSQL keeps a statement's plan for the session: planned while the table held one plan, the
+ * probe could go through payment_plan_account (tenant, account, created) and read every plan of
+ * the tenant for each new row, for as long as the connection lived (35 ms a plan on 4,000 plans
+ * in the promises bench's setup, growing with the tenant).
+ */
+describe('plans: the plan-exists check probes the plan key as the table grows (real PostgreSQL)', () => {
+  let db: TestDatabase;
+  let session: Client;
+  const notices: string[] = [];
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    const ds = await openServiceDatabase({ url: db.url, schema: 'promises', migrations: promisesService.migrations });
+    await ds.destroy();
+    session = new Client({ connectionString: db.url });
+    await session.connect();
+    session.on('notice', (n) => notices.push(n.message ?? ''));
+    await session.query('SET search_path TO promises');
+  });
+  afterAll(async () => {
+    await session.end();
+    await db.drop();
+  });
+
+  const addPlans = (count: number) =>
+    session.query(
+      `INSERT INTO payment_plan (tenant_id, id, account_id, currency, total_minor, down_payment_minor, instalments,
+         frequency, first_date, channel, taken_by, state, idempotency_key, created_at)
+       SELECT 't1', gen_random_uuid(), 'acct-' || g, 'USD', 30000, 0, 3, 1, '2026-03-10', 1, 1, 1, 'key-' || g || '-' || $2, now()
+         FROM generate_series(1, $1::int) g`,
+      [count, randomUUID()],
+    );
+  const addInstalments = async () => {
+    const [{ id }] = (await session.query(`SELECT id FROM payment_plan ORDER BY created_at DESC, id LIMIT 1`)).rows as {
+      id: string;
+    }[];
+    await session.query(
+      `INSERT INTO plan_instalment (tenant_id, plan_id, seq, due_date, amount_minor)
+       SELECT 't1', $1, s, DATE '2026-03-10' + 30 * s, 10000 FROM generate_series(1, 3) s`,
+      [id],
+    );
+  };
+
+  it('uses payment_plan_pkey after the table grew from one plan to 3,001 in the same session', async () => {
+    await addPlans(1);
+    await addInstalments(); // the session's first check, on a table of one plan
+    await addPlans(3_000);
+    // The plan of every statement from here on, nested ones included, comes back as a notice.
+    await session.query(`LOAD 'auto_explain'`);
+    await session.query(
+      `SET auto_explain.log_min_duration = 0; SET auto_explain.log_nested_statements = on; SET auto_explain.log_level = notice`,
+    );
+    notices.length = 0;
+    await addInstalments();
+    const probe = notices.find((n) => n.includes('promises_new_rows'));
+    expect(probe).toBeDefined();
+    expect(probe).toContain('payment_plan_pkey');
+    expect(probe).not.toContain('payment_plan_account');
+  });
+});

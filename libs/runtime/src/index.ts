@@ -10,3 +10,4 @@ export * from './clock-scheduler';
 export * from './routes';
 export * from './simulation';
 export * from './copy';
+export * from './parent-check';

@@ -61,3 +61,54 @@ export async function sqlFailure(
     return { code: e.code ?? e.driverError?.code ?? '', message: e.message };
   }
 }
+
+/** One session on a test database whose statements' plans, nested ones included, can be read back. */
+export interface PlanSession {
+  client: Client;
+  /** Runs `work` and returns the plan of every statement it ran, those inside triggers and functions too. */
+  plans(work: () => Promise<unknown>): Promise<string[]>;
+  end(): Promise<void>;
+}
+
+/**
+ * A session in `schema` for reading the plans PostgreSQL chose: auto_explain, loaded into this
+ * session only when asked, sends each plan back as a notice. A function's statements keep their
+ * plan for the session, so what a test sees is what a service's pooled connection would run.
+ */
+export async function openPlanSession(url: string, schema: string): Promise<PlanSession> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  const notices: string[] = [];
+  client.on('notice', (n) => notices.push(n.message ?? ''));
+  await client.query(`SET search_path TO ${schema}`);
+  let loaded = false;
+  return {
+    client,
+    async plans(work) {
+      if (!loaded) {
+        await client.query(`LOAD 'auto_explain'`);
+        loaded = true;
+      }
+      await client.query(
+        `SET auto_explain.log_min_duration = 0; SET auto_explain.log_nested_statements = on; SET auto_explain.log_level = notice`,
+      );
+      notices.length = 0;
+      try {
+        await work();
+      } finally {
+        await client.query(`SET auto_explain.log_min_duration = -1`);
+      }
+      return notices.filter((n) => n.includes('plan:'));
+    },
+    end: () => client.end(),
+  };
+}
+
+/** The source of the functions whose names match a LIKE pattern, concatenated. */
+export async function functionSource(ds: DataSource, namePattern: string): Promise<string> {
+  const [{ src }] = (await ds.query(
+    `SELECT coalesce(string_agg(prosrc, ' '), '') AS src FROM pg_proc WHERE proname LIKE $1`,
+    [namePattern],
+  )) as { src: string }[];
+  return src;
+}

@@ -44,6 +44,7 @@ import { LedgerAccountFillfactor1763900009800 } from './migrations/1763900009800
 import { LedgerJournalSetChecks1763900011900 } from './migrations/1763900011900-ledger-journal-set-checks';
 import { LedgerAccountDebtorByDebtor1763900012200 } from './migrations/1763900012200-ledger-account-debtor-by-debtor';
 import { LedgerEntryAnswerJson1763900012300 } from './migrations/1763900012300-ledger-entry-answer-json';
+import { LedgerJournalChecksPlannedPerStatement1763900012710 } from './migrations/1763900012710-ledger-journal-checks-planned-per-statement';
 
 /** Development default only: production sets LEDGER_PII_KEY (the boot log says which is used). */
 const DEV_PII_KEY = 'collections-dev-only-pii-key';
@@ -61,6 +62,7 @@ export const ledgerService: ServiceDefinition = {
     LedgerJournalSetChecks1763900011900,
     LedgerAccountDebtorByDebtor1763900012200,
     LedgerEntryAnswerJson1763900012300,
+    LedgerJournalChecksPlannedPerStatement1763900012710,
   ],
   module: (ctx) => {
     const config = loadConfig({

@@ -1,7 +1,8 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
+import { ParentCheck, parentCheckFunction } from '@collections/runtime';
 
 /** The books' references that were row-by-row foreign keys: [table, columns, parent, parent columns]. */
-const REFERENCES = [
+export const REFERENCES = [
   ['journal_line', ['tenant_id', 'entry_id'], 'journal_entry', ['tenant_id', 'id']],
   ['journal_entry', ['tenant_id', 'account_id'], 'account', ['tenant_id', 'id']],
   ['statement', ['tenant_id', 'account_id'], 'account', ['tenant_id', 'id']],
@@ -33,26 +34,15 @@ export class LedgerJournalSetChecks1763900011900 implements MigrationInterface {
   name = 'LedgerJournalSetChecks1763900011900';
 
   async up(q: QueryRunner): Promise<void> {
-    for (const [table, columns, parent, keys] of REFERENCES) {
+    for (const reference of REFERENCES) {
+      const [table, , parent] = reference;
       // The keys were named by PostgreSQL; find them by what they reference.
       const [fk] = (await q.query(
         `SELECT conname FROM pg_constraint WHERE contype = 'f' AND conrelid = $1::regclass AND confrelid = $2::regclass`,
         [table, parent],
       )) as { conname: string }[];
       if (fk) await q.query(`ALTER TABLE ${table} DROP CONSTRAINT "${fk.conname}"`);
-      const on = columns.map((c, i) => `p.${keys[i]} = n.${c}`).join(' AND ');
-      await q.query(`CREATE FUNCTION ledger_${table}_parents_exist() RETURNS trigger LANGUAGE plpgsql
-        SET search_path FROM CURRENT SET enable_hashjoin = off SET enable_mergejoin = off SET jit = off AS $$
-        DECLARE missing record;
-        BEGIN
-          SELECT ${columns.map((c) => `n.${c}`).join(', ')} INTO missing FROM ledger_new_rows n
-           WHERE NOT EXISTS (SELECT 1 FROM ${parent} p WHERE ${on}) LIMIT 1;
-          IF FOUND THEN
-            RAISE EXCEPTION 'a ${table} row references ${parent} %, which does not exist', row_to_json(missing)
-              USING ERRCODE = 'foreign_key_violation', TABLE = '${table}';
-          END IF;
-          RETURN NULL;
-        END $$`);
+      await q.query(parentCheckFunction(journalCheck(reference), 'cached'));
       await q.query(`CREATE TRIGGER ${table}_parents_exist AFTER INSERT ON ${table}
         REFERENCING NEW TABLE AS ledger_new_rows FOR EACH STATEMENT EXECUTE FUNCTION ledger_${table}_parents_exist()`);
     }
@@ -96,4 +86,9 @@ export class LedgerJournalSetChecks1763900011900 implements MigrationInterface {
       );
     }
   }
+}
+
+/** The check of one of the journal's references (see LedgerJournalSetChecks1763900011900). */
+export function journalCheck([table, columns, parent, keys]: (typeof REFERENCES)[number]): ParentCheck {
+  return { fn: `ledger_${table}_parents_exist`, newRows: 'ledger_new_rows', table, columns, parent, keys };
 }

@@ -1,4 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
+import { ParentCheck, parentCheckFunction } from '@collections/runtime';
 
 /** The tables whose rows belong to a payment plan through (tenant_id, plan_id), until now by foreign key. */
 const CHILDREN = ['plan_instalment', 'plan_payment', 'plan_allocation', 'plan_announcement'] as const;
@@ -70,7 +71,7 @@ export class PromisesPlanSetChecks1763900012500 implements MigrationInterface {
  * each INSERT, its new rows' plans must exist; a row never moves to another plan.
  */
 export async function addPlanCheck(q: QueryRunner, table: string): Promise<void> {
-  await q.query(planCheckFunction(table, 'cached'));
+  await q.query(parentCheckFunction(planCheck(table), 'cached'));
   await q.query(`CREATE TRIGGER ${table}_plan_exists AFTER INSERT ON ${table}
       REFERENCING NEW TABLE AS promises_new_rows FOR EACH STATEMENT EXECUTE FUNCTION promises_${table}_plan_exists()`);
   await q.query(`CREATE TRIGGER ${table}_plan_kept BEFORE UPDATE OF tenant_id, plan_id ON ${table} FOR EACH ROW
@@ -78,30 +79,14 @@ export async function addPlanCheck(q: QueryRunner, table: string): Promise<void>
       EXECUTE FUNCTION promises_refuse_change('a plan''s row stays with its plan')`);
 }
 
-/**
- * The function behind a plan table's set-based check. `cached`: its probe is planned once per
- * session, as PL/pgSQL does with a static statement (PromisesPlanSetChecks1763900012500);
- * `per-statement`: planned each time it runs, on the table as it is then (EXECUTE,
- * PromisesPlanCheckPlannedPerStatement1763900012700).
- */
-export function planCheckFunction(table: string, planned: 'cached' | 'per-statement'): string {
-  const probe = `SELECT n.tenant_id, n.plan_id FROM promises_new_rows n
-         WHERE NOT EXISTS (SELECT 1 FROM payment_plan p WHERE p.tenant_id = n.tenant_id AND p.id = n.plan_id) LIMIT 1`;
-  const found =
-    planned === 'cached'
-      ? `${probe.replace(' FROM promises_new_rows', ' INTO missing FROM promises_new_rows')};
-        IF FOUND THEN`
-      : `EXECUTE '${probe}' INTO missing;
-        GET DIAGNOSTICS found_rows = ROW_COUNT;
-        IF found_rows > 0 THEN`;
-  return `CREATE OR REPLACE FUNCTION promises_${table}_plan_exists() RETURNS trigger LANGUAGE plpgsql
-      SET search_path FROM CURRENT SET enable_hashjoin = off SET enable_mergejoin = off SET jit = off AS $$
-      DECLARE missing record;${planned === 'cached' ? '' : ' found_rows bigint;'}
-      BEGIN
-        ${found}
-          RAISE EXCEPTION 'a ${table} row references payment_plan %, which does not exist', row_to_json(missing)
-            USING ERRCODE = 'foreign_key_violation', TABLE = '${table}';
-        END IF;
-        RETURN NULL;
-      END $$`;
+/** The check of one of a plan's tables (see PromisesPlanSetChecks1763900012500). */
+export function planCheck(table: string): ParentCheck {
+  return {
+    fn: `promises_${table}_plan_exists`,
+    newRows: 'promises_new_rows',
+    table,
+    columns: ['tenant_id', 'plan_id'],
+    parent: 'payment_plan',
+    keys: ['tenant_id', 'id'],
+  };
 }

@@ -1,5 +1,6 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import { planCheckFunction } from './1763900012500-promises-plan-set-checks';
+import { parentCheckFunction } from '@collections/runtime';
+import { planCheck } from './1763900012500-promises-plan-set-checks';
 
 /** The plan tables that still have a set-based check (1763900012600 dropped the other two). */
 const CHECKED = ['plan_instalment', 'plan_payment'] as const;
@@ -23,10 +24,10 @@ export class PromisesPlanCheckPlannedPerStatement1763900012700 implements Migrat
   name = 'PromisesPlanCheckPlannedPerStatement1763900012700';
 
   async up(q: QueryRunner): Promise<void> {
-    for (const table of CHECKED) await q.query(planCheckFunction(table, 'per-statement'));
+    for (const table of CHECKED) await q.query(parentCheckFunction(planCheck(table), 'per-statement'));
   }
 
   async down(q: QueryRunner): Promise<void> {
-    for (const table of CHECKED) await q.query(planCheckFunction(table, 'cached'));
+    for (const table of CHECKED) await q.query(parentCheckFunction(planCheck(table), 'cached'));
   }
 }

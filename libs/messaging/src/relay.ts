@@ -57,8 +57,11 @@ export class OutboxRelay {
   /** The purge under way, if any: rows deleted so far. */
   private purge?: { deleted: number };
   private readonly logger: MessagingLogger;
+  /** How long published rows stay (RelayOptions.retentionMs); 0 keeps them. */
+  private readonly retentionMs: number;
 
   constructor(private readonly options: RelayOptions) {
+    this.retentionMs = options.retentionMs ?? DEFAULT_RETENTION_MS;
     this.table = `${assertIdentifier(options.schema)}.outbox`;
     this.lockKey = hashToInt32(`outbox-relay:${options.schema}`);
     this.logger = options.logger ?? silentLogger;
@@ -147,9 +150,8 @@ export class OutboxRelay {
    * it deletes and little more, however many rows the retention keeps.
    */
   private async purgeBatch(batch: number): Promise<number> {
-    const retentionMs = this.options.retentionMs ?? DEFAULT_RETENTION_MS;
-    if (retentionMs <= 0) return 0;
-    const [{ n }] = (await this.options.dataSource.query(purgeStatement(this.table), [retentionMs, batch])) as {
+    if (this.retentionMs <= 0) return 0;
+    const [{ n }] = (await this.options.dataSource.query(purgeStatement(this.table), [this.retentionMs, batch])) as {
       n: number;
     }[];
     return n;
@@ -190,7 +192,7 @@ export class OutboxRelay {
           {
             schema: this.options.schema,
             deleted: this.purge.deleted,
-            retentionMs: this.options.retentionMs ?? DEFAULT_RETENTION_MS,
+            retentionMs: this.retentionMs,
           },
           'outbox relay deleted published events past their retention',
         );

@@ -1,3 +1,5 @@
+import { MigrationInterface, QueryRunner } from 'typeorm';
+
 /** A reference checked per statement instead of by a row-by-row foreign key. */
 export interface ParentCheck {
   /** The trigger function's name. */
@@ -43,4 +45,22 @@ export function parentCheckFunction(check: ParentCheck, planned: 'cached' | 'per
         END IF;
         RETURN NULL;
       END $$`;
+}
+
+/**
+ * A migration named `name` that moves set-based checks' probes from planned once per session to
+ * planned per statement (`down` goes back), for a service whose checks already exist.
+ */
+export function parentChecksPlannedPerStatement(
+  name: string,
+  checks: readonly ParentCheck[],
+): new () => MigrationInterface {
+  const replace = async (q: QueryRunner, planned: 'cached' | 'per-statement') => {
+    for (const check of checks) await q.query(parentCheckFunction(check, planned));
+  };
+  return class ParentChecksPlannedPerStatement implements MigrationInterface {
+    name = name;
+    up = (q: QueryRunner) => replace(q, 'per-statement');
+    down = (q: QueryRunner) => replace(q, 'cached');
+  };
 }

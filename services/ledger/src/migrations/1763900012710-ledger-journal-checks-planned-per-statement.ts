@@ -1,5 +1,4 @@
-import { MigrationInterface, QueryRunner } from 'typeorm';
-import { parentCheckFunction } from '@collections/runtime';
+import { parentChecksPlannedPerStatement } from '@collections/runtime';
 import { REFERENCES, journalCheck } from './1763900011900-ledger-journal-set-checks';
 
 /**
@@ -18,14 +17,7 @@ import { REFERENCES, journalCheck } from './1763900011900-ledger-journal-set-che
  * goes by the primary key as soon as the parent is more than a page or two; planning costs some
  * tens of microseconds a statement, not a row.
  */
-export class LedgerJournalChecksPlannedPerStatement1763900012710 implements MigrationInterface {
-  name = 'LedgerJournalChecksPlannedPerStatement1763900012710';
-
-  async up(q: QueryRunner): Promise<void> {
-    for (const reference of REFERENCES) await q.query(parentCheckFunction(journalCheck(reference), 'per-statement'));
-  }
-
-  async down(q: QueryRunner): Promise<void> {
-    for (const reference of REFERENCES) await q.query(parentCheckFunction(journalCheck(reference), 'cached'));
-  }
-}
+export const LedgerJournalChecksPlannedPerStatement1763900012710 = parentChecksPlannedPerStatement(
+  'LedgerJournalChecksPlannedPerStatement1763900012710',
+  REFERENCES.map(journalCheck),
+);

@@ -1,5 +1,4 @@
-import { MigrationInterface, QueryRunner } from 'typeorm';
-import { parentCheckFunction } from '@collections/runtime';
+import { parentChecksPlannedPerStatement } from '@collections/runtime';
 import { planCheck } from './1763900012500-promises-plan-set-checks';
 
 /** The plan tables that still have a set-based check (1763900012600 dropped the other two). */
@@ -20,14 +19,7 @@ const CHECKED = ['plan_instalment', 'plan_payment'] as const;
  * more than a page or two (test/plan-check-probe.medium.spec.ts); planning it costs some tens of
  * microseconds a statement, not a row.
  */
-export class PromisesPlanCheckPlannedPerStatement1763900012700 implements MigrationInterface {
-  name = 'PromisesPlanCheckPlannedPerStatement1763900012700';
-
-  async up(q: QueryRunner): Promise<void> {
-    for (const table of CHECKED) await q.query(parentCheckFunction(planCheck(table), 'per-statement'));
-  }
-
-  async down(q: QueryRunner): Promise<void> {
-    for (const table of CHECKED) await q.query(parentCheckFunction(planCheck(table), 'cached'));
-  }
-}
+export const PromisesPlanCheckPlannedPerStatement1763900012700 = parentChecksPlannedPerStatement(
+  'PromisesPlanCheckPlannedPerStatement1763900012700',
+  CHECKED.map(planCheck),
+);

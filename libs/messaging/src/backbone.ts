@@ -2,6 +2,7 @@ import { DataSource } from 'typeorm';
 import { DeadLetterAdmin } from './dead-letters';
 import { EventConsumer, ConsumerOptions } from './consumer';
 import { InProcessTransport } from './in-process-transport';
+import { InboxRetention, InboxRetentionOptions } from './inbox-retention';
 import { KafkaTransport } from './kafka-transport';
 import { Outbox, OutboxCommitSubscriber } from './outbox';
 import { OutboxRelay, RelayOptions } from './relay';
@@ -32,6 +33,8 @@ export interface BackboneOptions {
   transport: Transport;
   logger?: MessagingLogger;
   relay?: Partial<Omit<RelayOptions, 'schema' | 'dataSource' | 'transport'>>;
+  /** The consumers' inbox retention (InboxRetention): how long processed event ids stay, how often it sweeps. */
+  inbox?: Partial<Omit<InboxRetentionOptions, 'schema' | 'dataSource' | 'transport' | 'topics'>>;
   traceparent?: () => string | undefined;
   /** Run the outbox relay in this process (default true). */
   runRelay?: boolean;
@@ -47,6 +50,8 @@ export class Backbone {
   readonly outbox: Outbox;
   readonly relay: OutboxRelay;
   readonly deadLetters: DeadLetterAdmin;
+  /** Deletes the consumers' inbox ids once their events can no longer come back (runs while consumers run). */
+  readonly inboxRetention: InboxRetention;
   private readonly consumers: EventConsumer[] = [];
   private started = false;
 
@@ -63,6 +68,14 @@ export class Backbone {
       onAdded: this.relay.wake,
     });
     this.deadLetters = new DeadLetterAdmin(dataSource, schema, this.outbox);
+    this.inboxRetention = new InboxRetention({
+      schema,
+      dataSource,
+      transport,
+      logger: options.logger,
+      topics: () => this.consumers.flatMap((c) => c.topics),
+      ...options.inbox,
+    });
   }
 
   consume(options: ConsumeOptions): EventConsumer {
@@ -94,11 +107,13 @@ export class Backbone {
     this.started = true;
     if (this.options.runRelay !== false) this.relay.start();
     for (const c of this.consumers) await c.start();
+    if (this.consumers.length > 0) this.inboxRetention.start();
   }
 
   async stop(): Promise<void> {
     if (!this.started) return;
     this.started = false;
+    await this.inboxRetention.stop();
     for (const c of this.consumers) await c.stop();
     await this.relay.stop();
   }

@@ -101,6 +101,11 @@ export class EventConsumer {
     this.name = options.name ?? options.service;
   }
 
+  /** The topics this consumer reads. */
+  get topics(): readonly string[] {
+    return this.options.topics;
+  }
+
   async start(): Promise<void> {
     this.subscription = await this.options.transport.subscribe({
       groupId: this.name,

@@ -3,6 +3,7 @@ export * from './schema';
 export * from './transport';
 export * from './outbox';
 export * from './relay';
+export * from './inbox-retention';
 export * from './consumer';
 export * from './kafka-transport';
 export * from './in-process-transport';

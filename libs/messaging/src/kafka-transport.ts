@@ -1,4 +1,4 @@
-import { Admin, Consumer, Kafka, KafkaConfig, logLevel, Partitioners, Producer } from 'kafkajs';
+import { Admin, ConfigResourceTypes, Consumer, Kafka, KafkaConfig, logLevel, Partitioners, Producer } from 'kafkajs';
 import { EVENTS, deadLetterTopic } from '@collections/contracts';
 import {
   InboundRecord,
@@ -270,6 +270,45 @@ export class KafkaTransport implements Transport {
       }
     }
     return lag;
+  }
+
+  /**
+   * A group whose committed offsets expired (the broker drops them `offsets.retention.minutes`
+   * after the group went empty) starts again from the earliest record a topic keeps: a record
+   * stays until its whole segment is older than `retention.ms`, so up to `retention.ms` plus
+   * `segment.ms` after it was appended. For ever on a topic with retention.ms -1 or compaction.
+   * A topic not created yet has nothing to deliver again.
+   */
+  async redeliveryHorizonMs(topics: string[]): Promise<number> {
+    const admin = await this.connectedAdmin();
+    let horizon = 0;
+    for (const topic of topics) {
+      let entries: { configName: string; configValue: string }[];
+      try {
+        const { resources } = await admin.describeConfigs({
+          includeSynonyms: false,
+          resources: [
+            {
+              type: ConfigResourceTypes.TOPIC,
+              name: this.wire(topic),
+              configNames: ['retention.ms', 'segment.ms', 'cleanup.policy'],
+            },
+          ],
+        });
+        entries = resources[0]?.configEntries ?? [];
+      } catch (err) {
+        if ((err as { type?: string }).type === 'UNKNOWN_TOPIC_OR_PARTITION') continue;
+        throw err;
+      }
+      const value = (name: string) => entries.find((e) => e.configName === name)?.configValue;
+      const retention = Number(value('retention.ms'));
+      const segment = Number(value('segment.ms'));
+      if ((value('cleanup.policy') ?? '').includes('compact') || retention < 0) return Infinity;
+      if (!Number.isFinite(retention) || !Number.isFinite(segment))
+        throw new Error(`topic ${topic}: the broker did not report retention.ms and segment.ms`);
+      horizon = Math.max(horizon, retention + segment);
+    }
+    return horizon;
   }
 
   private connectedAdmin(): Promise<Admin> {

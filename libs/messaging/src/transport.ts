@@ -58,6 +58,13 @@ export interface Transport {
   subscribe(options: SubscribeOptions): Promise<Subscription>;
   /** The group's lag on each topic (summed over partitions), for the consumer-lag gauge. */
   lag?(groupId: string, topics: string[]): Promise<TopicLag[]>;
+  /**
+   * How long after a group processed a record of these topics the transport may deliver it to
+   * that group again, without anyone resetting offsets by hand (Infinity: for ever). Consumers'
+   * inboxes keep event ids at least this long (InboxRetention). Unset: only the redeliveries of a
+   * crash before the offset commit, which the inbox's own retention covers.
+   */
+  redeliveryHorizonMs?(topics: string[]): Promise<number>;
   close(): Promise<void>;
 }
 

@@ -65,3 +65,47 @@ export class IdleBackoff {
     this.current = idle ? Math.min(this.ceilingMs, this.current * 2) : this.floorMs;
   }
 }
+
+/**
+ * Background housekeeping run now and then (the inbox's retention sweep, the in-process log's
+ * trim): `work` first `firstMs` after `start()`, then `everyMs` after each run ends. Never two runs
+ * at once; `stop()` cancels the next and waits for the one under way, which can ask `stopping`.
+ */
+export class Periodic {
+  private running = false;
+  private timer?: NodeJS.Timeout;
+  private current?: Promise<void>;
+
+  constructor(
+    private readonly work: () => Promise<void>,
+    private readonly firstMs: number,
+    private readonly everyMs: number,
+  ) {}
+
+  /** True while a run begun by the timer should end early: `stop()` was called. */
+  get stopping(): boolean {
+    return this.current !== undefined && !this.running;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.schedule(this.firstMs);
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    clearTimeout(this.timer);
+    await this.current;
+  }
+
+  private schedule(ms: number): void {
+    this.timer = setTimeout(() => {
+      this.current = this.work().finally(() => {
+        this.current = undefined;
+        if (this.running) this.schedule(this.everyMs);
+      });
+    }, ms);
+    this.timer.unref();
+  }
+}

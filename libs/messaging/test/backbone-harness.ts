@@ -110,7 +110,14 @@ export class BackboneHarness {
     return t;
   }
 
-  backbone(options: { transport?: Transport; runRelay?: boolean; relay?: BackboneOptions['relay'] } = {}): Backbone {
+  backbone(
+    options: {
+      transport?: Transport;
+      runRelay?: boolean;
+      relay?: BackboneOptions['relay'];
+      inbox?: BackboneOptions['inbox'];
+    } = {},
+  ): Backbone {
     const b = new Backbone({
       service: SERVICE,
       schema: SERVICE,
@@ -118,6 +125,7 @@ export class BackboneHarness {
       transport: options.transport ?? this.transport(),
       runRelay: options.runRelay,
       relay: { pollIntervalMs: 10, ...options.relay },
+      inbox: options.inbox,
       traceparent: currentTraceparent,
       hooks: { around: (event, fn) => withSpanFrom(`consume ${event.type}`, { traceparent: event.traceparent }, fn) },
     });

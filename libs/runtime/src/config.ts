@@ -45,6 +45,9 @@ export function loadServiceConfig(name: ServiceName, env: NodeJS.ProcessEnv = pr
       },
       // How long published events stay in the outbox (audit, debugging) before the relay deletes them; 0 keeps them.
       outbox: { retentionHours: num('OUTBOX_RETENTION_HOURS', { default: 168, min: 0 }) },
+      // How long consumers' inboxes keep processed event ids at least (longer when Kafka may deliver
+      // a topic's records again later: its retention.ms + segment.ms); 0 keeps them.
+      inbox: { retentionHours: num('INBOX_RETENTION_HOURS', { default: 336, min: 0 }) },
       auth: { apiKeys: str('API_KEYS'), jwtSecret: optional(str('JWT_SECRET')) },
       // `simulated`: a clock that stands still until moved through this process's
       // collections.platform.v1.SimulationService, which runs its clock-driven jobs.

@@ -21,6 +21,7 @@ export function meteredTransport(transport: Transport, metrics: MetricsRegistry)
     labelNames: ['topic', 'group'],
   });
   const lag = transport.lag?.bind(transport);
+  const redeliveryHorizonMs = transport.redeliveryHorizonMs?.bind(transport);
   return {
     kind: transport.kind,
     publish: async (records, tx) => {
@@ -37,6 +38,7 @@ export function meteredTransport(transport: Transport, metrics: MetricsRegistry)
         },
       }),
     ...(lag ? { lag } : {}),
+    ...(redeliveryHorizonMs ? { redeliveryHorizonMs } : {}),
     close: () => transport.close(),
   };
 }

@@ -61,6 +61,7 @@ export async function runService(definition: ServiceDefinition, env: NodeJS.Proc
     traceparent: currentTraceparent,
     hooks: backboneMetrics(metrics),
     relay: { retentionMs: config.outbox.retentionHours * 3_600_000 },
+    inbox: { retentionMs: config.inbox.retentionHours * 3_600_000 },
   });
   const context: ServiceContext = {
     name,

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { DataSource, EntityManager } from 'typeorm';
 import { hashToInt32 } from './relay';
 import { IN_PROCESS_SCHEMA } from './schema';
-import { IdleBackoff, Wakeable } from './wakeable';
+import { IdleBackoff, Periodic, Wakeable } from './wakeable';
 import {
   InboundRecord,
   MessagingLogger,
@@ -28,7 +28,20 @@ export interface InProcessTransportOptions {
   /** Longest sleep of an idle consumer (default 1 s). */
   maxIdlePollMs?: number;
   batchSize?: number;
+  /**
+   * How long the log keeps a record every group that committed on its topic has read (default 7
+   * days, Kafka's default retention); a record some such group has not read yet stays, and so
+   * does each topic's last record (the next offset follows it). 0 keeps every record.
+   */
+  retentionMs?: number;
+  /** How often the log is trimmed while consumers run (default 1 hour; the first a minute after the first subscribe). */
+  trimIntervalMs?: number;
+  firstTrimDelayMs?: number;
 }
+
+const DEFAULT_LOG_RETENTION_MS = 7 * 24 * 3_600_000;
+/** Records deleted per trim statement. */
+const TRIM_BATCH = 1_000;
 
 const LOG = `${IN_PROCESS_SCHEMA}.log`;
 const OFFSETS = `${IN_PROCESS_SCHEMA}.consumer_offset`;
@@ -49,10 +62,62 @@ export class InProcessTransport implements Transport {
   /** Resolves when the group's current member stops: the next one takes over (a "rebalance"). */
   private readonly groupTail = new Map<string, Promise<void>>();
   private readonly logger: MessagingLogger;
+  private readonly trimmer: Periodic;
 
   constructor(private readonly options: InProcessTransportOptions) {
     this.appended.setMaxListeners(0);
     this.logger = options.logger ?? silentLogger;
+    this.trimmer = new Periodic(
+      () => this.trimAndLog(),
+      options.firstTrimDelayMs ?? 60_000,
+      options.trimIntervalMs ?? 3_600_000,
+    );
+  }
+
+  /**
+   * Deletes the log's records older than the retention that every group which committed on their
+   * topic has read, oldest first, a statement of at most 1,000 per topic at a time; keeps each
+   * topic's last record. Returns how many went. A group that never committed cannot hold records
+   * back: like a new Kafka group, it starts from the earliest record kept.
+   */
+  async trim(): Promise<number> {
+    const retentionMs = this.options.retentionMs ?? DEFAULT_LOG_RETENTION_MS;
+    if (retentionMs <= 0) return 0;
+    // The topics, by a skip scan of the primary key (not a scan of the whole log).
+    const topics = (
+      (await this.options.dataSource.query(
+        `WITH RECURSIVE t AS (
+           (SELECT topic FROM ${LOG} ORDER BY topic LIMIT 1)
+           UNION ALL
+           SELECT (SELECT l.topic FROM ${LOG} l WHERE l.topic > t.topic ORDER BY l.topic LIMIT 1) FROM t WHERE t.topic IS NOT NULL)
+         SELECT topic FROM t WHERE topic IS NOT NULL`,
+      )) as { topic: string }[]
+    ).map((r) => r.topic);
+    let deleted = 0;
+    for (const topic of topics) {
+      for (;;) {
+        if (this.trimmer.stopping) return deleted;
+        const [{ n }] = (await this.options.dataSource.query(trimStatement, [topic, retentionMs, TRIM_BATCH])) as {
+          n: number;
+        }[];
+        deleted += n;
+        if (n < TRIM_BATCH) break;
+      }
+    }
+    return deleted;
+  }
+
+  private async trimAndLog(): Promise<void> {
+    try {
+      const deleted = await this.trim();
+      if (deleted > 0)
+        this.logger.info(
+          { deleted, retentionMs: this.options.retentionMs ?? DEFAULT_LOG_RETENTION_MS },
+          'in-process log deleted records past its retention that every consumer group had read',
+        );
+    } catch (err) {
+      this.logger.warn({ err }, 'in-process log trim failed; the records stay until the next trim');
+    }
   }
 
   async publish(records: OutboundRecord[], tx?: EntityManager): Promise<void> {
@@ -217,6 +282,7 @@ export class InProcessTransport implements Transport {
     };
     this.subscriptions.add(subscription);
     this.readers.set(subscription, { groupId: options.groupId, topics: options.topics });
+    this.trimmer.start();
     return subscription;
   }
 
@@ -264,6 +330,22 @@ export class InProcessTransport implements Transport {
   }
 
   async close(): Promise<void> {
+    await this.trimmer.stop();
     await Promise.all([...this.subscriptions].map((s) => s.stop()));
   }
 }
+
+/**
+ * Deletes, from the start of topic $1 in offset order, at most $3 records appended more than $2
+ * milliseconds ago, stopping before the first record that is more recent, that a group which
+ * committed on the topic has not read (offsets past its committed one), or the topic's last.
+ */
+const trimStatement = `WITH bound AS (
+    SELECT least((SELECT min(committed_offset) + 1 FROM ${OFFSETS} WHERE topic = $1),
+                 (SELECT max(log_offset) FROM ${LOG} WHERE topic = $1)) AS below),
+  first AS (SELECT log_offset, appended_at FROM ${LOG} WHERE topic = $1 ORDER BY log_offset LIMIT $3),
+  kept AS (SELECT min(f.log_offset) AS o FROM first f, bound b
+            WHERE f.log_offset >= b.below OR f.appended_at >= now() - $2::bigint * interval '1 millisecond'),
+  gone AS (DELETE FROM ${LOG} l USING first f, kept k
+            WHERE l.topic = $1 AND l.log_offset = f.log_offset AND (k.o IS NULL OR f.log_offset < k.o) RETURNING 1)
+  SELECT count(*)::int AS n FROM gone`;

@@ -37,7 +37,15 @@ export interface EmbeddedOptions {
   logger: Logger;
   /** The real clock by default; a SimulatedClock also mounts the simulation API (clock, backlog). */
   clock?: Clock;
+  /**
+   * How long published events stay in each service's outbox, processed event ids in its
+   * consumers' inboxes, and read records in the in-process log (0 keeps them); unset, the
+   * libraries' defaults (7 days, 14 days, 7 days).
+   */
+  retentionHours?: { outbox?: number; inbox?: number; log?: number };
 }
+
+const hoursToMs = (hours: number | undefined) => (hours === undefined ? undefined : hours * 3_600_000);
 
 export interface EmbeddedPlatform {
   app: RunningApp;
@@ -74,7 +82,13 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedP
   }).initialize();
   await busSource.query(`CREATE SCHEMA IF NOT EXISTS ${IN_PROCESS_SCHEMA}`);
   await busSource.runMigrations();
-  const inProcess = new InProcessTransport({ dataSource: busSource, logger, pollIntervalMs: 200 });
+  const retention = options.retentionHours ?? {};
+  const inProcess = new InProcessTransport({
+    dataSource: busSource,
+    logger,
+    pollIntervalMs: 200,
+    retentionMs: hoursToMs(retention.log),
+  });
   const transport = meteredTransport(inProcess, metrics);
 
   const contexts = new Map<ServiceName, ServiceContext>();
@@ -96,7 +110,8 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedP
       transport,
       logger: logger.child({ module: definition.name }),
       traceparent: currentTraceparent,
-      relay: { pollIntervalMs: 200 },
+      relay: { pollIntervalMs: 200, retentionMs: hoursToMs(retention.outbox) },
+      inbox: { retentionMs: hoursToMs(retention.inbox) },
       hooks: backboneMetrics(metrics),
     });
     backbones.push(backbone);

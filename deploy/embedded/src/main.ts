@@ -6,6 +6,7 @@ import {
   createLogger,
   int,
   loadConfig,
+  num,
   oneOf,
   optional,
   startTracing,
@@ -45,6 +46,12 @@ async function main(): Promise<void> {
       kind: oneOf('PLATFORM_CLOCK', ['system', 'simulated'] as const, { default: 'system' }),
       start: str('PLATFORM_CLOCK_START', { default: DEFAULT_SIMULATION_START }),
     },
+    // As in distributed mode (libs/runtime config), and the in-process log's own; 0 keeps them.
+    retentionHours: {
+      outbox: num('OUTBOX_RETENTION_HOURS', { default: 168, min: 0 }),
+      inbox: num('INBOX_RETENTION_HOURS', { default: 336, min: 0 }),
+      log: num('EVENT_LOG_RETENTION_HOURS', { default: 168, min: 0 }),
+    },
   });
   const start = new Date(config.clock.start);
   if (config.clock.kind === 'simulated' && Number.isNaN(start.getTime()))
@@ -74,6 +81,7 @@ async function main(): Promise<void> {
     jwtSecret: config.jwtSecret,
     logger,
     clock: config.clock.kind === 'simulated' ? new SimulatedClock(start) : new SystemClock(),
+    retentionHours: config.retentionHours,
   });
   const http = `http://${config.http.host}:${config.http.port}`;
   const demoKey = config.apiKeys.split(',')[0]?.split(':')[1] ?? '';

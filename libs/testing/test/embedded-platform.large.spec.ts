@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -57,5 +58,30 @@ describe('npm start (embedded platform)', () => {
     expect(metrics).toMatch(
       /collections_events_published_total\{topic="collections.ledger.payment.v1",service="platform"\} [1-9]/,
     );
+  });
+});
+
+describe('npm start (embedded platform) retention settings', () => {
+  it('refuses a retention it cannot honour, naming each variable, before it starts anything', () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'embedded-retention-'));
+    try {
+      const run = spawnSync(process.execPath, [join(REPO, 'deploy/embedded/dist/main.js')], {
+        env: {
+          ...process.env,
+          EMBEDDED_DATA_DIR: dataDir,
+          OUTBOX_RETENTION_HOURS: '24',
+          INBOX_RETENTION_HOURS: '-5',
+          EVENT_LOG_RETENTION_HOURS: 'a week',
+        },
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+      expect(run.status).toBe(1);
+      expect(run.stderr).toContain('Invalid configuration (2 problems)');
+      expect(run.stderr).toContain('INBOX_RETENTION_HOURS: must be >= 0, got -5');
+      expect(run.stderr).toContain('EVENT_LOG_RETENTION_HOURS: expected a number, got "a week"');
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });

@@ -277,11 +277,12 @@ export class KafkaTransport implements Transport {
    * after the group went empty) starts again from the earliest record a topic keeps: a record
    * stays until its whole segment is older than `retention.ms`, so up to `retention.ms` plus
    * `segment.ms` after it was appended. For ever on a topic with retention.ms -1 or compaction.
-   * A topic not created yet has nothing to deliver again.
+   * A topic not created yet has nothing to deliver again. Throws when a broker cannot say.
    */
   async redeliveryHorizonMs(topics: string[]): Promise<number> {
     const admin = await this.connectedAdmin();
     let horizon = 0;
+    let listed: Set<string> | undefined;
     for (const topic of topics) {
       let entries: { configName: string; configValue: string }[];
       try {
@@ -297,8 +298,12 @@ export class KafkaTransport implements Transport {
         });
         entries = resources[0]?.configEntries ?? [];
       } catch (err) {
-        if ((err as { type?: string }).type === 'UNKNOWN_TOPIC_OR_PARTITION') continue;
-        throw err;
+        if ((err as { type?: string }).type !== 'UNKNOWN_TOPIC_OR_PARTITION') throw err;
+        // Absent, or a broker that cannot answer for it just now (a topic being created): only
+        // the first has nothing to deliver again, so the cluster's topic list must confirm it.
+        listed ??= new Set(await admin.listTopics());
+        if (listed.has(this.wire(topic))) throw err;
+        continue;
       }
       const value = (name: string) => entries.find((e) => e.configName === name)?.configValue;
       const retention = Number(value('retention.ms'));

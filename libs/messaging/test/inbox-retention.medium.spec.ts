@@ -1,4 +1,4 @@
-import { Kafka, logLevel } from 'kafkajs';
+import { ConfigResourceTypes, Kafka, logLevel } from 'kafkajs';
 import { waitFor } from '@collections/testing';
 import { InboxRetention } from '../src/inbox-retention';
 import { BackboneHarness, SERVICE, inProcessKind, kafkaKind } from './backbone-harness';
@@ -127,26 +127,11 @@ describe('inbox retention (Kafka transport)', () => {
   beforeAll(async () => {
     await h.open();
     await admin.connect();
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: [
-        {
-          topic: `${h.topicPrefix}kept.30d`,
-          numPartitions: 1,
-          replicationFactor: 1,
-          configEntries: [
-            { name: 'retention.ms', value: String(30 * DAY_MS) },
-            { name: 'segment.ms', value: String(DAY_MS) },
-          ],
-        },
-        {
-          topic: `${h.topicPrefix}kept.forever`,
-          numPartitions: 1,
-          replicationFactor: 1,
-          configEntries: [{ name: 'retention.ms', value: '-1' }],
-        },
-      ],
-    });
+    await createTopic(`${h.topicPrefix}kept.30d`, [
+      { name: 'retention.ms', value: String(30 * DAY_MS) },
+      { name: 'segment.ms', value: String(DAY_MS) },
+    ]);
+    await createTopic(`${h.topicPrefix}kept.forever`, [{ name: 'retention.ms', value: '-1' }]);
   });
   afterAll(async () => {
     await admin.deleteTopics({ topics: [`${h.topicPrefix}kept.30d`, `${h.topicPrefix}kept.forever`] });
@@ -156,6 +141,30 @@ describe('inbox retention (Kafka transport)', () => {
   afterEach(async () => {
     await h.ds.query(`DELETE FROM ${SERVICE}.inbox`);
   });
+
+  /** Creates a topic with these settings; a broker still electing its leader is asked again. */
+  async function createTopic(topic: string, configEntries: { name: string; value: string }[]): Promise<void> {
+    await waitFor(
+      async () => {
+        try {
+          await admin.createTopics({
+            waitForLeaders: true,
+            topics: [{ topic, numPartitions: 1, replicationFactor: 1, configEntries }],
+          });
+          await admin.fetchTopicMetadata({ topics: [topic] });
+          await admin.describeConfigs({
+            includeSynonyms: false,
+            resources: [{ type: ConfigResourceTypes.TOPIC, name: topic }],
+          });
+          return true;
+        } catch (err) {
+          if ((err as { retriable?: boolean }).retriable) return false;
+          throw err;
+        }
+      },
+      { timeoutMs: 30_000, message: `topic ${topic} created` },
+    );
+  }
 
   const sweepReading = (topics: string[]) =>
     new InboxRetention({

@@ -13,6 +13,11 @@ export interface DebtorAddresses {
   readonly phone?: string;
   /** The postal address, one line as the ledger keeps it: letters and field visits. */
   readonly postal?: string;
+  /**
+   * The channels the debtor consents to now, on any contact point (as the ledger's ConsentChanged
+   * and DebtorUpserted events carry them): a send checks its facts are not behind this.
+   */
+  readonly consentedChannels: readonly string[];
 }
 
 export interface ContactDirectory {
@@ -33,6 +38,7 @@ export function addressesFrom(debtor: ledger.Debtor): DebtorAddresses {
     email: pick(debtor.contactPoints, 'email'),
     phone: pick(debtor.contactPoints, 'phone'),
     postal: pick(debtor.contactPoints, 'address'),
+    consentedChannels: [...new Set(debtor.contactPoints.flatMap((p) => p.consentedChannels))],
   };
 }
 

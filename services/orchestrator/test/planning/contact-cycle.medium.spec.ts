@@ -481,20 +481,28 @@ describe('one account’s contact cycle, planned and dispatched on the injected 
     expect(meta.sent.filter((m) => `+${m.to}` === phone)).toHaveLength(0);
   });
 
-  it('takes a US debtor’s withdrawn e-mail consent as an opt-out: no e-mail, the SMS fallback instead', async () => {
-    // Regulation F asks no prior consent per channel, so a withdrawal is what counts: a medium the
-    // consumer refuses (§1006.14(h)). New York is UTC-4 from 8 March 2026.
-    const accountId = 'acct-us-withdrawn';
-    const debtorId = 'debtor-us-withdrawn';
-    const email = 'debtor-withdrawn@example.com';
-    const phone = '+12025550107';
+  /**
+   * A US debtor (New York) with an e-mail and a phone, and a card account whose statement is due on
+   * DUE, as the orchestrator learns them from the ledger's events: first the debtor consenting to
+   * e-mail and SMS, then `before` (the events that come before the account's), then the account and
+   * its statement. `ledgerConsents`: what the ledger's ExportDebtor answers for the e-mail point now.
+   */
+  async function openUsAccount(
+    n: string,
+    ledgerConsents: string[],
+    before: (debtorId: string) => Promise<void>,
+  ): Promise<{ accountId: string; email: string; phone: string }> {
+    const accountId = `acct-us-${n}`;
+    const debtorId = `debtor-us-${n}`;
+    const email = `debtor-${n}@example.com`;
+    const phone = `+1202555${String(1000 + Number(n)).slice(-4)}`;
     debtors.set(debtorId, {
       debtorId,
       kind: 'person',
-      displayName: 'Ann Withdrawn',
+      displayName: `Ann ${n}`,
       nationalId: '',
       contactPoints: [
-        { type: 'email', value: email, verified: true, consentedChannels: ['email'] },
+        { type: 'email', value: email, verified: true, consentedChannels: ledgerConsents },
         { type: 'phone', value: phone, verified: true, consentedChannels: ['sms'] },
       ],
       timeZone: 'America/New_York',
@@ -516,16 +524,10 @@ describe('one account’s contact cycle, planned and dispatched on the injected 
       },
       debtorId,
     );
-    // The debtor withdraws e-mail (RecordConsent granted=false): the ledger's ConsentChanged.
-    await deliver(
-      sut,
-      'collections.ledger.v1.ConsentChanged',
-      { debtorId, channel: 'email', granted: false, consentedChannels: ['sms'] },
-      debtorId,
-    );
+    await before(debtorId);
     await deliver(sut, 'collections.ledger.v1.AccountOpened', {
       accountId,
-      externalRef: 'US-1',
+      externalRef: `US-${n}`,
       product: ledger.Product.PRODUCT_CREDIT_CARD,
       currency: 'USD',
       creditLimitMinor: 5_000_00,
@@ -543,14 +545,58 @@ describe('one account’s contact cycle, planned and dispatched on the injected 
       hasReportedStatus: false,
       reportedStatus: 0,
     });
-    sut.clock.set(new Date('2026-03-09T10:00:00Z'));
-    await dailyRun();
-    sut.clock.set(new Date('2026-03-09T13:30:00Z')); // 09:30 in New York
-    await dispatch();
+    return { accountId, email, phone };
+  }
+
+  /** The ledger's ConsentChanged for a withdrawal of e-mail. */
+  const withdrawEmail = (debtorId: string) =>
+    deliver(
+      sut,
+      'collections.ledger.v1.ConsentChanged',
+      { debtorId, channel: 'email', granted: false, consentedChannels: ['sms'] },
+      debtorId,
+    );
+
+  /** No e-mail reached the debtor; the D-3 reminder went as the SMS fallback, once. */
+  async function expectSmsInsteadOfEmail(accountId: string, email: string, phone: string): Promise<void> {
     expect(mails().filter((m) => m.to.includes(email))).toHaveLength(0);
     expect(twilio.messages.filter((m) => m.to === phone)).toHaveLength(1);
     const rows = await schedule(accountId);
     expect(rows.filter((r) => r.channel === 'email' && r.status === 'sent')).toEqual([]);
     expect(rows.filter((r) => r.status === 'sent').map((r) => [r.step_id, r.channel])).toEqual([['d-3', 'sms']]);
+  }
+
+  it('takes a US debtor’s withdrawn e-mail consent as an opt-out: no e-mail, the SMS fallback instead', async () => {
+    // Regulation F asks no prior consent per channel, so a withdrawal is what counts: a medium the
+    // consumer refuses (§1006.14(h)). New York is UTC-4 from 8 March 2026.
+    const { accountId, email, phone } = await openUsAccount('107', ['email'], withdrawEmail);
+    sut.clock.set(new Date('2026-03-09T10:00:00Z'));
+    await dailyRun();
+    sut.clock.set(new Date('2026-03-09T13:30:00Z')); // 09:30 in New York
+    await dispatch();
+    await expectSmsInsteadOfEmail(accountId, email, phone);
+  });
+
+  it('sends no e-mail while the ledger holds a withdrawal the orchestrator has not consumed yet', async () => {
+    // The withdrawal travels on the debtor topic, the statement that starts the chase on another:
+    // here the statement came first. The ledger, asked for the address at sending time, already
+    // lists no e-mail consent.
+    const { accountId, email, phone } = await openUsAccount('108', [], async () => undefined);
+    sut.clock.set(new Date('2026-03-09T10:00:00Z'));
+    await dailyRun();
+    sut.clock.set(new Date('2026-03-09T13:30:00Z'));
+    await dispatch();
+    expect(mails().filter((m) => m.to.includes(email))).toHaveLength(0);
+    const waiting = (await schedule(accountId)).filter((r) => r.channel === 'email');
+    expect(waiting.map((r) => [r.step_id, r.status, new Date(r.due_at).toISOString()])).toEqual([
+      ['d-3', 'pending', '2026-03-09T13:31:00.000Z'],
+    ]);
+
+    // The withdrawal arrives; a minute on, the law refuses the e-mail and the SMS fallback goes instead.
+    await withdrawEmail(`debtor-us-108`);
+    sut.clock.set(new Date('2026-03-09T13:31:00Z'));
+    await dailyRun();
+    await dispatch();
+    await expectSmsInsteadOfEmail(accountId, email, phone);
   });
 });

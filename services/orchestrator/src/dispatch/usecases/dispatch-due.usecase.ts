@@ -251,11 +251,11 @@ export class DispatchDueContactsUseCase {
     let result: DeliveryOutcome | Failure;
     try {
       if (claimed.channel === 'letter' || claimed.channel === 'visit') {
-        const handedOff = await this.handOff(claimed);
+        const handedOff = await this.handOff(claimed, resume);
         if (typeof handedOff === 'string') return handedOff;
         result = handedOff;
       } else {
-        result = await this.send(claimed);
+        result = await this.send(claimed, resume);
       }
     } catch (err) {
       if (isUnreachable(err)) return this.waitForLedger(claimed, err);
@@ -358,12 +358,14 @@ export class DispatchDueContactsUseCase {
     });
   }
 
-  private async send(row: ScheduleRow): Promise<DeliveryOutcome | Failure> {
+  /** `resume`: a row left `sending`, perhaps sent already: it goes on as it began, whatever came since. */
+  private async send(row: ScheduleRow, resume: boolean): Promise<DeliveryOutcome | Failure> {
     const channel = row.channel as Channel;
     const provider = this.deps.providers[channel as ChannelName];
     if (!provider) return noRoute('no-provider');
     const content = await composeMessage(this.sources(), row, channel, this.ctx.clock.now());
     if ('missing' in content) return noRoute(content.missing);
+    if (!resume) await this.assertConsentNotWithdrawnSince(row, content.addresses.consentedChannels);
     const { rendered, variables, locale } = content;
     const to = addressFor(content.addresses, channel)!;
     const message: OutboundMessage = {
@@ -399,6 +401,25 @@ export class DispatchDueContactsUseCase {
     return sender.send(message);
   }
 
+  /**
+   * The law was asked on the consents the ledger's events told this service; the ledger's answer
+   * at sending time is newer. When the debtor consented to the row's channel by the events but the
+   * ledger no longer lists it, a withdrawal is on its way (ConsentChanged, on another topic than
+   * the statement that started the chase, so it can come later): nothing is sent, and the row is
+   * taken up again in a minute, by when the law is asked with the withdrawal known.
+   */
+  private async assertConsentNotWithdrawnSince(row: ScheduleRow, ledgerConsents: readonly string[]): Promise<void> {
+    if (ledgerConsents.includes(row.channel)) return;
+    const [profile] = (await this.ctx.dataSource.query(
+      `SELECT consented_channels FROM debtor_profile WHERE tenant_id = $1 AND debtor_id = $2`,
+      [row.tenant_id, row.debtor_id],
+    )) as { consented_channels: string[] }[];
+    if (profile?.consented_channels.includes(row.channel))
+      throw new Error(
+        `the ledger no longer has the debtor's consent to ${row.channel}, and its ConsentChanged has not reached the orchestrator yet: the contact waits for it`,
+      );
+  }
+
   private sources() {
     return { dataSource: this.ctx.dataSource, repo: this.repo, ...this.deps, directory: this.directory };
   }
@@ -409,11 +430,12 @@ export class DispatchDueContactsUseCase {
    * `sending` until its batch is exported; a visit is a field_visit task in the agent queues,
    * recorded as sent with the task's id in the same transaction.
    */
-  private async handOff(row: ScheduleRow): Promise<'queued' | 'sent' | 'skipped' | Failure> {
+  private async handOff(row: ScheduleRow, resume: boolean): Promise<'queued' | 'sent' | 'skipped' | Failure> {
     if (row.channel === 'letter' && !this.deps.letters) return noRoute('no-provider');
     const now = this.ctx.clock.now();
     const content = await composeMessage(this.sources(), row, row.channel, now);
     if ('missing' in content) return noRoute(content.missing);
+    if (!resume) await this.assertConsentNotWithdrawnSince(row, content.addresses.consentedChannels);
     return this.bounded(async (tx) => {
       const account = await this.repo.lockAccount(tx, row.tenant_id, row.account_id);
       const [current] = (await tx.query(

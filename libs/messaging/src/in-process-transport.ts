@@ -63,10 +63,13 @@ export class InProcessTransport implements Transport {
   private readonly groupTail = new Map<string, Promise<void>>();
   private readonly logger: MessagingLogger;
   private readonly trimmer: Periodic;
+  /** How long read records stay (InProcessTransportOptions.retentionMs); 0 keeps them. */
+  private readonly retentionMs: number;
 
   constructor(private readonly options: InProcessTransportOptions) {
     this.appended.setMaxListeners(0);
     this.logger = options.logger ?? silentLogger;
+    this.retentionMs = options.retentionMs ?? DEFAULT_LOG_RETENTION_MS;
     this.trimmer = new Periodic(
       () => this.trimAndLog(),
       options.firstTrimDelayMs ?? 60_000,
@@ -81,8 +84,7 @@ export class InProcessTransport implements Transport {
    * back: like a new Kafka group, it starts from the earliest record kept.
    */
   async trim(): Promise<number> {
-    const retentionMs = this.options.retentionMs ?? DEFAULT_LOG_RETENTION_MS;
-    if (retentionMs <= 0) return 0;
+    if (this.retentionMs <= 0) return 0;
     // The topics, by a skip scan of the primary key (not a scan of the whole log).
     const topics = (
       (await this.options.dataSource.query(
@@ -97,7 +99,7 @@ export class InProcessTransport implements Transport {
     for (const topic of topics) {
       for (;;) {
         if (this.trimmer.stopping) return deleted;
-        const [{ n }] = (await this.options.dataSource.query(trimStatement, [topic, retentionMs, TRIM_BATCH])) as {
+        const [{ n }] = (await this.options.dataSource.query(trimStatement, [topic, this.retentionMs, TRIM_BATCH])) as {
           n: number;
         }[];
         deleted += n;
@@ -112,7 +114,7 @@ export class InProcessTransport implements Transport {
       const deleted = await this.trim();
       if (deleted > 0)
         this.logger.info(
-          { deleted, retentionMs: this.options.retentionMs ?? DEFAULT_LOG_RETENTION_MS },
+          { deleted, retentionMs: this.retentionMs },
           'in-process log deleted records past its retention that every consumer group had read',
         );
     } catch (err) {

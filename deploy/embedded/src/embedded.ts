@@ -13,10 +13,13 @@ import {
   isSimulatedClock,
 } from '@collections/platform';
 import {
+  RetentionHours,
   RunningApp,
   ServiceContext,
   ServiceDefinition,
   backboneMetrics,
+  backboneRetention,
+  hoursToMs,
   meteredTransport,
   openServiceDatabase,
   registerBackboneGauges,
@@ -39,13 +42,11 @@ export interface EmbeddedOptions {
   clock?: Clock;
   /**
    * How long published events stay in each service's outbox, processed event ids in its
-   * consumers' inboxes, and read records in the in-process log (0 keeps them); unset, the
-   * libraries' defaults (7 days, 14 days, 7 days).
+   * consumers' inboxes, and read records in the in-process log, in hours (0 keeps them); unset,
+   * the libraries' defaults (7 days, 14 days, 7 days).
    */
-  retentionHours?: { outbox?: number; inbox?: number; log?: number };
+  retention?: RetentionHours & { logHours: number };
 }
-
-const hoursToMs = (hours: number | undefined) => (hours === undefined ? undefined : hours * 3_600_000);
 
 export interface EmbeddedPlatform {
   app: RunningApp;
@@ -82,12 +83,12 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedP
   }).initialize();
   await busSource.query(`CREATE SCHEMA IF NOT EXISTS ${IN_PROCESS_SCHEMA}`);
   await busSource.runMigrations();
-  const retention = options.retentionHours ?? {};
+  const retention = options.retention && backboneRetention(options.retention);
   const inProcess = new InProcessTransport({
     dataSource: busSource,
     logger,
     pollIntervalMs: 200,
-    retentionMs: hoursToMs(retention.log),
+    retentionMs: options.retention && hoursToMs(options.retention.logHours),
   });
   const transport = meteredTransport(inProcess, metrics);
 
@@ -110,8 +111,8 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedP
       transport,
       logger: logger.child({ module: definition.name }),
       traceparent: currentTraceparent,
-      relay: { pollIntervalMs: 200, retentionMs: hoursToMs(retention.outbox) },
-      inbox: { retentionMs: hoursToMs(retention.inbox) },
+      relay: { pollIntervalMs: 200, ...retention?.relay },
+      inbox: retention?.inbox,
       hooks: backboneMetrics(metrics),
     });
     backbones.push(backbone);

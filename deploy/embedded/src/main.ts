@@ -12,7 +12,7 @@ import {
   startTracing,
   str,
 } from '@collections/platform';
-import { onShutdown } from '@collections/runtime';
+import { onShutdown, retentionSettings } from '@collections/runtime';
 import { ledgerService } from '@collections/ledger';
 import { orchestratorService } from '@collections/orchestrator';
 import { promisesService } from '@collections/promises';
@@ -46,12 +46,8 @@ async function main(): Promise<void> {
       kind: oneOf('PLATFORM_CLOCK', ['system', 'simulated'] as const, { default: 'system' }),
       start: str('PLATFORM_CLOCK_START', { default: DEFAULT_SIMULATION_START }),
     },
-    // As in distributed mode (libs/runtime config), and the in-process log's own; 0 keeps them.
-    retentionHours: {
-      outbox: num('OUTBOX_RETENTION_HOURS', { default: 168, min: 0 }),
-      inbox: num('INBOX_RETENTION_HOURS', { default: 336, min: 0 }),
-      log: num('EVENT_LOG_RETENTION_HOURS', { default: 168, min: 0 }),
-    },
+    // As a service on its own reads them, and the in-process log's own; 0 keeps them.
+    retention: { ...retentionSettings(), logHours: num('EVENT_LOG_RETENTION_HOURS', { default: 168, min: 0 }) },
   });
   const start = new Date(config.clock.start);
   if (config.clock.kind === 'simulated' && Number.isNaN(start.getTime()))
@@ -81,7 +77,7 @@ async function main(): Promise<void> {
     jwtSecret: config.jwtSecret,
     logger,
     clock: config.clock.kind === 'simulated' ? new SimulatedClock(start) : new SystemClock(),
-    retentionHours: config.retentionHours,
+    retention: config.retention,
   });
   const http = `http://${config.http.host}:${config.http.port}`;
   const demoKey = config.apiKeys.split(',')[0]?.split(':')[1] ?? '';

@@ -43,11 +43,7 @@ export function loadServiceConfig(name: ServiceName, env: NodeJS.ProcessEnv = pr
         // waits for the commit, so it runs with a short one).
         commitIntervalMs: int('KAFKA_COMMIT_INTERVAL_MS', { default: 500, min: 1 }),
       },
-      // How long published events stay in the outbox (audit, debugging) before the relay deletes them; 0 keeps them.
-      outbox: { retentionHours: num('OUTBOX_RETENTION_HOURS', { default: 168, min: 0 }) },
-      // How long consumers' inboxes keep processed event ids at least (longer when Kafka may deliver
-      // a topic's records again later: its retention.ms + segment.ms); 0 keeps them.
-      inbox: { retentionHours: num('INBOX_RETENTION_HOURS', { default: 336, min: 0 }) },
+      retention: retentionSettings(),
       auth: { apiKeys: str('API_KEYS'), jwtSecret: optional(str('JWT_SECRET')) },
       // `simulated`: a clock that stands still until moved through this process's
       // collections.platform.v1.SimulationService, which runs its clock-driven jobs.
@@ -64,3 +60,33 @@ export function loadServiceConfig(name: ServiceName, env: NodeJS.ProcessEnv = pr
 }
 
 export type ServiceConfig = ReturnType<typeof loadServiceConfig>;
+
+/**
+ * How long a service keeps what its messaging wrote, in hours (0 keeps it): read alike by a service
+ * on its own (loadServiceConfig) and by the embedded platform.
+ */
+export function retentionSettings() {
+  return {
+    // Published events stay in the outbox (audit, debugging) this long before the relay deletes them.
+    outboxHours: num('OUTBOX_RETENTION_HOURS', { default: 168, min: 0 }),
+    // Consumers' inboxes keep processed event ids at least this long (longer when Kafka may deliver
+    // a topic's records again later: its retention.ms + segment.ms).
+    inboxHours: num('INBOX_RETENTION_HOURS', { default: 336, min: 0 }),
+  };
+}
+
+export interface RetentionHours {
+  outboxHours: number;
+  inboxHours: number;
+}
+
+/** A setting in hours, as the milliseconds the libraries take. */
+export const hoursToMs = (hours: number): number => hours * 3_600_000;
+
+/** Those settings as a Backbone's relay and inbox options. */
+export function backboneRetention(hours: RetentionHours): {
+  relay: { retentionMs: number };
+  inbox: { retentionMs: number };
+} {
+  return { relay: { retentionMs: hoursToMs(hours.outboxHours) }, inbox: { retentionMs: hoursToMs(hours.inboxHours) } };
+}

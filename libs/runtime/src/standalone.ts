@@ -11,7 +11,7 @@ import {
   startTracing,
 } from '@collections/platform';
 import { startNestApp } from './app';
-import { loadServiceConfig } from './config';
+import { backboneRetention, loadServiceConfig } from './config';
 import { openServiceDatabase } from './database';
 import { backboneMetrics, meteredTransport, registerBackboneGauges } from './metering';
 import { ServiceContext, ServiceDefinition } from './service-definition';
@@ -60,8 +60,7 @@ export async function runService(definition: ServiceDefinition, env: NodeJS.Proc
     logger,
     traceparent: currentTraceparent,
     hooks: backboneMetrics(metrics),
-    relay: { retentionMs: config.outbox.retentionHours * 3_600_000 },
-    inbox: { retentionMs: config.inbox.retentionHours * 3_600_000 },
+    ...backboneRetention(config.retention),
   });
   const context: ServiceContext = {
     name,

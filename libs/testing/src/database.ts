@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
-import { DataSource } from 'typeorm';
+import { DataSource, MigrationInterface } from 'typeorm';
+import { openServiceDatabase } from '@collections/runtime';
 
 /** A database of its own for one test file, dropped afterwards. */
 export interface TestDatabase {
@@ -111,4 +112,49 @@ export async function functionSource(ds: DataSource, namePattern: string): Promi
     [namePattern],
   )) as { src: string }[];
   return src;
+}
+
+/**
+ * For the enclosing describe block: a fresh database with a service's migrations run into its
+ * schema, and a plan session there (openPlanSession), opened before the block's tests and dropped
+ * after them.
+ */
+export function planProbeDatabase(
+  schema: string,
+  migrations: (new () => MigrationInterface)[],
+): { readonly ds: DataSource; readonly session: PlanSession } {
+  let db: TestDatabase;
+  let ds: DataSource;
+  let session: PlanSession;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    ds = await openServiceDatabase({ url: db.url, schema, migrations });
+    session = await openPlanSession(db.url, schema);
+  });
+  afterAll(async () => {
+    await session?.end();
+    await ds?.destroy();
+    await db?.drop();
+  });
+  return {
+    get ds() {
+      return ds;
+    },
+    get session() {
+      return session;
+    },
+  };
+}
+
+/**
+ * Whether the functions named like `namePattern` run a statement through EXECUTE (planned each
+ * time): now, after the last migration is undone, and after it runs again.
+ */
+export async function executeAcrossLastMigration(ds: DataSource, namePattern: string): Promise<boolean[]> {
+  const executes = async () => (await functionSource(ds, namePattern)).includes('EXECUTE');
+  const now = await executes();
+  await ds.undoLastMigration();
+  const undone = await executes();
+  await ds.runMigrations();
+  return [now, undone, await executes()];
 }

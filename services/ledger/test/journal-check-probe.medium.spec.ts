@@ -1,7 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
-import { openServiceDatabase } from '@collections/runtime';
-import { PlanSession, TestDatabase, createTestDatabase, functionSource, openPlanSession } from '@collections/testing';
+import { executeAcrossLastMigration, planProbeDatabase } from '@collections/testing';
 import { ledgerService } from '../src/ledger.service';
 
 /**
@@ -12,25 +10,12 @@ import { ledgerService } from '../src/ledger.service';
  * tenant for each new row, for as long as the connection lived.
  */
 describe('ledger: the parent-exists checks probe the parent key as the books grow (real PostgreSQL)', () => {
-  let db: TestDatabase;
-  let ds: DataSource;
-  let session: PlanSession;
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    ds = await openServiceDatabase({ url: db.url, schema: 'ledger', migrations: ledgerService.migrations });
-    session = await openPlanSession(db.url, 'ledger');
-  });
-  afterAll(async () => {
-    await session.end();
-    await ds.destroy();
-    await db.drop();
-  });
+  const fixture = planProbeDatabase('ledger', ledgerService.migrations);
 
   /** `count` accounts, each with a statement and one entry of two lines, in four statements. */
   const addBooks = async (count: number) => {
     const batch = randomUUID().slice(0, 8);
-    const run = (sql: string) => session.client.query(sql, [count, batch]);
+    const run = (sql: string) => fixture.session.client.query(sql, [count, batch]);
     await run(`INSERT INTO account (tenant_id, id, external_ref, product, currency, opened_on)
        SELECT 't1', 'acct-' || $2 || '-' || g, 'ref-' || $2 || '-' || g, 1, 'USD', DATE '2026-01-01'
          FROM generate_series(1, $1::int) g`);
@@ -49,17 +34,12 @@ describe('ledger: the parent-exists checks probe the parent key as the books gro
   it('uses the primary keys after the books grew from one account to 3,001 in the same session', async () => {
     await addBooks(1); // the session's first checks, on tables of one row
     await addBooks(3_000);
-    const probes = (await session.plans(() => addBooks(1))).filter((p) => p.includes('ledger_new_rows'));
+    const probes = (await fixture.session.plans(() => addBooks(1))).filter((p) => p.includes('ledger_new_rows'));
     expect(probes).toHaveLength(3);
     for (const probe of probes) expect(probe).toMatch(/Index (Only )?Scan using (account|journal_entry)_pkey/);
   });
 
   it('goes back to the probes planned once per session (migration 1763900012710 down), and forward again', async () => {
-    const source = () => functionSource(ds, 'ledger_%_parents_exist');
-    expect(await source()).toContain('EXECUTE');
-    await ds.undoLastMigration();
-    expect(await source()).not.toContain('EXECUTE');
-    await ds.runMigrations();
-    expect(await source()).toContain('EXECUTE');
+    expect(await executeAcrossLastMigration(fixture.ds, 'ledger_%_parents_exist')).toEqual([true, false, true]);
   });
 });

@@ -1,7 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
-import { openServiceDatabase } from '@collections/runtime';
-import { PlanSession, TestDatabase, createTestDatabase, functionSource, openPlanSession } from '@collections/testing';
+import { executeAcrossLastMigration, planProbeDatabase } from '@collections/testing';
 import { promisesService } from '../src/promises.service';
 
 /**
@@ -13,23 +11,10 @@ import { promisesService } from '../src/promises.service';
  * in the promises bench's setup, growing with the tenant).
  */
 describe('plans: the plan-exists check probes the plan key as the table grows (real PostgreSQL)', () => {
-  let db: TestDatabase;
-  let ds: DataSource;
-  let session: PlanSession;
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    ds = await openServiceDatabase({ url: db.url, schema: 'promises', migrations: promisesService.migrations });
-    session = await openPlanSession(db.url, 'promises');
-  });
-  afterAll(async () => {
-    await session.end();
-    await ds.destroy();
-    await db.drop();
-  });
+  const fixture = planProbeDatabase('promises', promisesService.migrations);
 
   const addPlans = (count: number) =>
-    session.client.query(
+    fixture.session.client.query(
       `INSERT INTO payment_plan (tenant_id, id, account_id, currency, total_minor, down_payment_minor, instalments,
          frequency, first_date, channel, taken_by, state, idempotency_key, created_at)
        SELECT 't1', gen_random_uuid(), 'acct-' || g, 'USD', 30000, 0, 3, 1, '2026-03-10', 1, 1, 1, 'key-' || g || '-' || $2, now()
@@ -37,9 +22,10 @@ describe('plans: the plan-exists check probes the plan key as the table grows (r
       [count, randomUUID()],
     );
   const addInstalments = async () => {
-    const [{ id }] = (await session.client.query(`SELECT id FROM payment_plan ORDER BY created_at DESC, id LIMIT 1`))
-      .rows as { id: string }[];
-    await session.client.query(
+    const [{ id }] = (
+      await fixture.session.client.query(`SELECT id FROM payment_plan ORDER BY created_at DESC, id LIMIT 1`)
+    ).rows as { id: string }[];
+    await fixture.session.client.query(
       `INSERT INTO plan_instalment (tenant_id, plan_id, seq, due_date, amount_minor)
        SELECT 't1', $1, s, DATE '2026-03-10' + 30 * s, 10000 FROM generate_series(1, 3) s`,
       [id],
@@ -50,18 +36,13 @@ describe('plans: the plan-exists check probes the plan key as the table grows (r
     await addPlans(1);
     await addInstalments(); // the session's first check, on a table of one plan
     await addPlans(3_000);
-    const probe = (await session.plans(addInstalments)).find((p) => p.includes('promises_new_rows'));
+    const probe = (await fixture.session.plans(addInstalments)).find((p) => p.includes('promises_new_rows'));
     expect(probe).toBeDefined();
     expect(probe).toContain('payment_plan_pkey');
     expect(probe).not.toContain('payment_plan_account');
   });
 
   it('goes back to the probe planned once per session (migration 1763900012700 down), and forward again', async () => {
-    const source = () => functionSource(ds, 'promises_%_plan_exists');
-    expect(await source()).toContain('EXECUTE');
-    await ds.undoLastMigration();
-    expect(await source()).not.toContain('EXECUTE');
-    await ds.runMigrations();
-    expect(await source()).toContain('EXECUTE');
+    expect(await executeAcrossLastMigration(fixture.ds, 'promises_%_plan_exists')).toEqual([true, false, true]);
   });
 });

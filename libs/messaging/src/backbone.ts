@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DataSource } from 'typeorm';
 import { DeadLetterAdmin } from './dead-letters';
 import { EventConsumer, ConsumerOptions } from './consumer';
@@ -96,6 +97,37 @@ export class Backbone {
   /** Lag of every consumer of this backbone, per consumer group and topic. */
   async consumerLag(): Promise<{ group: string; topic: string; lag: number }[]> {
     return (await Promise.all(this.consumers.map((c) => c.lag()))).flat();
+  }
+
+  /**
+   * Waits until this backbone's running consumers of `topics` have committed every record those
+   * topics held when called (records appended later do not count): the facts published before the
+   * call are then in the service's database. False when they have not after `timeoutMs`, or when
+   * the transport cannot answer (the caller goes on without them at its own risk). True at once
+   * when no running consumer reads them, or the transport cannot tell positions.
+   */
+  async caughtUp(topics: readonly string[], timeoutMs: number): Promise<boolean> {
+    const transport = this.options.transport;
+    const readers = this.consumers
+      .filter((c) => c.running)
+      .map((c) => ({ group: c.name, topics: c.topics.filter((t) => topics.includes(t)) }))
+      .filter((r) => r.topics.length > 0);
+    if (readers.length === 0 || !transport.logEnds || !transport.lagBehind) return true;
+    const deadline = Date.now() + timeoutMs;
+    try {
+      const ends = await transport.logEnds([...new Set(readers.flatMap((r) => r.topics))]);
+      for (let pause = 20; ; pause = Math.min(pause * 2, 250)) {
+        const lags = await Promise.all(
+          readers.map((r) => transport.lagBehind!(r.group, new Map(r.topics.map((t) => [t, ends.get(t)!])))),
+        );
+        if (lags.every((l) => l === 0)) return true;
+        if (Date.now() + pause > deadline) return false;
+        await sleep(pause);
+      }
+    } catch (err) {
+      (this.options.logger ?? silentLogger).warn({ err, topics }, 'cannot tell how far the consumers have read');
+      return false;
+    }
   }
 
   get transport(): Transport {

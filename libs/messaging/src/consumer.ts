@@ -116,6 +116,11 @@ export class EventConsumer {
     });
   }
 
+  /** Subscribed: started and not stopped. */
+  get running(): boolean {
+    return this.subscription !== undefined;
+  }
+
   async stop(): Promise<void> {
     await this.subscription?.stop();
     this.subscription = undefined;

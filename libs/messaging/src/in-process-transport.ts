@@ -5,6 +5,7 @@ import { IN_PROCESS_SCHEMA } from './schema';
 import { IdleBackoff, Periodic, Wakeable } from './wakeable';
 import {
   InboundRecord,
+  LogEnds,
   MessagingLogger,
   OutboundRecord,
   SubscribeOptions,
@@ -317,6 +318,29 @@ export class InProcessTransport implements Transport {
       groups: [...groups].map(([groupId, lag]) => ({ groupId, lag })),
       heads: [...heads].map(([topic, head]) => `${topic}@${head}`).join(','),
     };
+  }
+
+  /** Each topic's one partition (0): one past its last offset (0 for an empty topic). */
+  async logEnds(topics: string[]): Promise<LogEnds> {
+    const unique = [...new Set(topics)].sort();
+    const rows = (await this.options.dataSource.query(
+      `SELECT t.topic, coalesce((SELECT max(l.log_offset) FROM ${LOG} l WHERE l.topic = t.topic), -1)::bigint AS head
+         FROM unnest($1::text[]) AS t(topic)`,
+      [unique],
+    )) as { topic: string; head: string }[];
+    return new Map(rows.map((r) => [r.topic, new Map([[0, Number(r.head) + 1]])]));
+  }
+
+  /** Records before `ends` past the group's committed offset (a group that never committed starts at -1). */
+  async lagBehind(groupId: string, ends: LogEnds): Promise<number> {
+    const topics = [...ends.keys()];
+    const rows = (await this.options.dataSource.query(
+      `SELECT t.topic, coalesce(o.committed_offset, -1)::bigint AS committed
+         FROM unnest($2::text[]) AS t(topic)
+         LEFT JOIN ${OFFSETS} o ON o.group_id = $1 AND o.topic = t.topic`,
+      [groupId, topics],
+    )) as { topic: string; committed: string }[];
+    return rows.reduce((n, r) => n + Math.max(0, (ends.get(r.topic)?.get(0) ?? 0) - (Number(r.committed) + 1)), 0);
   }
 
   /** Log records past the group's committed offset (a group that never committed starts at -1). */

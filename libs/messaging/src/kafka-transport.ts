@@ -2,6 +2,7 @@ import { Admin, ConfigResourceTypes, Consumer, Kafka, KafkaConfig, logLevel, Par
 import { EVENTS, deadLetterTopic } from '@collections/contracts';
 import {
   InboundRecord,
+  LogEnds,
   MessagingLogger,
   OutboundRecord,
   SubscribeOptions,
@@ -245,7 +246,7 @@ export class KafkaTransport implements Transport {
    * Each topic's partitions' high watermarks (the offset the next record gets). Their sum only
    * grows, and two equal answers mean nothing was published to those topics in between.
    */
-  async logEnds(topics: string[]): Promise<Map<string, Map<number, number>>> {
+  async logEnds(topics: string[]): Promise<LogEnds> {
     const admin = await this.connectedAdmin();
     const unique = [...new Set(topics)].sort();
     const ends = await Promise.all(unique.map((topic) => admin.fetchTopicOffsets(this.wire(topic))));
@@ -253,10 +254,11 @@ export class KafkaTransport implements Transport {
   }
 
   /**
-   * How many records of `ends` (from `logEnds`) the group has not committed: a partition it never
-   * committed counts from 0 (topics made for a run start empty).
+   * How many records of `ends` (from `logEnds`) the group has not committed. A partition it never
+   * committed counts from its low watermark, where the group starts (from the beginning): one whose
+   * records all expired holds nothing for it.
    */
-  async lagBehind(groupId: string, ends: Map<string, Map<number, number>>): Promise<number> {
+  async lagBehind(groupId: string, ends: LogEnds): Promise<number> {
     const admin = await this.connectedAdmin();
     const committed = await admin.fetchOffsets({
       groupId: this.wire(groupId),
@@ -265,8 +267,15 @@ export class KafkaTransport implements Transport {
     let lag = 0;
     for (const { topic, partitions } of committed) {
       const at = new Map(partitions.map((p) => [p.partition, Number(p.offset)]));
-      for (const [partition, high] of ends.get(this.logical(topic)) ?? []) {
-        lag += Math.max(0, high - Math.max(0, at.get(partition) ?? 0));
+      const logical = this.logical(topic);
+      let low: Map<number, number> | undefined;
+      for (const [partition, high] of ends.get(logical) ?? []) {
+        let position = at.get(partition) ?? -1;
+        if (position < 0) {
+          low ??= new Map((await admin.fetchTopicOffsets(topic)).map((o) => [o.partition, Number(o.low)]));
+          position = low.get(partition) ?? 0;
+        }
+        lag += Math.max(0, high - position);
       }
     }
     return lag;

@@ -45,6 +45,9 @@ export interface TopicLag {
   lag: number;
 }
 
+/** Per topic, per partition: the position the next record appended gets (Kafka's high watermark). */
+export type LogEnds = Map<string, Map<number, number>>;
+
 /**
  * The backbone's two implementations (Kafka and in-process) share this interface and one
  * contract test suite. `publish` may be given the relay's transaction: the in-process
@@ -58,6 +61,14 @@ export interface Transport {
   subscribe(options: SubscribeOptions): Promise<Subscription>;
   /** The group's lag on each topic (summed over partitions), for the consumer-lag gauge. */
   lag?(groupId: string, topics: string[]): Promise<TopicLag[]>;
+  /** Where these topics' logs end now: a mark to measure a group's progress against (`lagBehind`). */
+  logEnds?(topics: string[]): Promise<LogEnds>;
+  /**
+   * How many of the records before `ends` (from `logEnds`) the group has not committed; records
+   * appended since do not count. A partition the group never committed counts from its first
+   * record still kept.
+   */
+  lagBehind?(groupId: string, ends: LogEnds): Promise<number>;
   /**
    * How long after a group processed a record of these topics the transport may deliver it to
    * that group again, without anyone resetting offsets by hand (Infinity: for ever). Consumers'

@@ -50,6 +50,32 @@ export function describeBackboneContract(kind: TransportKind): void {
       });
     });
 
+    it('waits until its running consumers committed what a topic held when asked, and says when they have not', async () => {
+      const producer = h.backbone();
+      await producer.start();
+      const consumer = h.backbone({ runRelay: false });
+      h.effectConsumer(consumer);
+      expect(await consumer.caughtUp([PAYMENT_TOPIC], 0)).toBe(true); // no consumer runs yet: nothing to wait for
+      await consumer.start();
+      // The consumer cannot record its effects while the table is locked: it stays behind.
+      const lock = h.ds.createQueryRunner();
+      await lock.startTransaction();
+      await lock.query('LOCK TABLE svc.effect IN EXCLUSIVE MODE');
+      try {
+        await h.publishPayments(producer, range(1, 20));
+        await waitFor(async () => (await consumer.consumerLag()).reduce((n, l) => n + l.lag, 0) === 20, {
+          message: '20 records in the log, none committed',
+        });
+        expect(await consumer.caughtUp([PAYMENT_TOPIC], 300)).toBe(false);
+      } finally {
+        await lock.rollbackTransaction();
+        await lock.release();
+      }
+      expect(await consumer.caughtUp([PAYMENT_TOPIC], 60_000)).toBe(true);
+      expect(await h.effects()).toHaveLength(20); // true once every effect is in the database
+      expect(await consumer.caughtUp(['a.topic.none.reads'], 0)).toBe(true);
+    });
+
     it("continues the producer's trace in the consumer (traceparent header)", async () => {
       startTracing('backbone-contract-test');
       const b = h.backbone();

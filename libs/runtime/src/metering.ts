@@ -22,6 +22,8 @@ export function meteredTransport(transport: Transport, metrics: MetricsRegistry)
   });
   const lag = transport.lag?.bind(transport);
   const redeliveryHorizonMs = transport.redeliveryHorizonMs?.bind(transport);
+  const logEnds = transport.logEnds?.bind(transport);
+  const lagBehind = transport.lagBehind?.bind(transport);
   return {
     kind: transport.kind,
     publish: async (records, tx) => {
@@ -39,6 +41,8 @@ export function meteredTransport(transport: Transport, metrics: MetricsRegistry)
       }),
     ...(lag ? { lag } : {}),
     ...(redeliveryHorizonMs ? { redeliveryHorizonMs } : {}),
+    ...(logEnds ? { logEnds } : {}),
+    ...(lagBehind ? { lagBehind } : {}),
     close: () => transport.close(),
   };
 }

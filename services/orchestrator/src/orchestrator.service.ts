@@ -68,7 +68,7 @@ export interface OrchestratorServiceDependencies {
   /** Channel providers; by default from the environment (SMTP_*, TWILIO_*, WHATSAPP_*). */
   providers?: ChannelProviders;
   /** Overrides of the dispatcher's waits and test seams. */
-  dispatch?: Partial<Pick<DispatchDependencies, 'delay' | 'random' | 'backoff' | 'afterProviderCall'>>;
+  dispatch?: Partial<Pick<DispatchDependencies, 'delay' | 'random' | 'backoff' | 'afterProviderCall' | 'factsWaitMs'>>;
   /** Where the daily letter files go; by default LETTER_EXPORT_DIR (no letters without one). */
   letterExportDir?: string;
   /** Where escalations go; by default a call task in the orchestrator's agent work queues. */

@@ -90,7 +90,8 @@ describe('one account’s contact cycle, planned and dispatched on the injected 
     const service = createOrchestratorService({
       directory,
       providers,
-      dispatch: { delay: async () => undefined, random: () => 0 },
+      // A run whose debtor events are not consumed gives up after 0.2 s here (5 s by default).
+      dispatch: { delay: async () => undefined, random: () => 0, factsWaitMs: 200 },
     });
     sut = await startServiceUnderTest(service, new Date('2026-03-02T15:00:00Z'));
     await startConsumers(sut, service);
@@ -598,5 +599,51 @@ describe('one account’s contact cycle, planned and dispatched on the injected 
     await dailyRun();
     await dispatch();
     await expectSmsInsteadOfEmail(accountId, email, phone);
+  });
+
+  it('sends nothing while the hold the ledger published before the contact fell due is not consumed yet', async () => {
+    // The ledger put the debtor under a dispute hold (debtor topic) after the statement that started
+    // the chase (statement topic), and before the D-3 e-mail falls due; the orchestrator's consumer
+    // is stuck on the hold (its table locked) when the dispatcher runs.
+    const { accountId, email, phone } = await openUsAccount('109', ['email'], async () => undefined);
+    sut.clock.set(new Date('2026-03-09T10:00:00Z'));
+    await dailyRun();
+    sut.clock.set(new Date('2026-03-09T13:30:00Z'));
+    const blocker = sut.dataSource.createQueryRunner();
+    await blocker.startTransaction();
+    await blocker.query('LOCK TABLE debtor_hold_state IN EXCLUSIVE MODE');
+    const hold = { holdId: 'dispute-109', debtorId: 'debtor-us-109', source: 'ledger', startsOn: '', endsOn: '' };
+    const consumed = deliver(
+      sut,
+      'collections.ledger.v1.HoldChanged',
+      { ...hold, kind: ledger.HoldKind.HOLD_KIND_DISPUTE, active: true },
+      hold.debtorId,
+    );
+    try {
+      await waitFor(
+        async () =>
+          (
+            await q(
+              `SELECT 1 FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = 'debtor_hold_state' AND NOT l.granted`,
+            )
+          ).length > 0,
+        { message: 'the consumer waits to record the hold' },
+      );
+      expect(await dispatch()).toMatchObject({ sent: 0 });
+      expect(mails().filter((m) => m.to.includes(email))).toHaveLength(0);
+      expect((await schedule(accountId)).map((r) => [r.step_id, r.channel, r.status])).toEqual([
+        ['d-3', 'email', 'pending'],
+      ]);
+    } finally {
+      await blocker.rollbackTransaction();
+      await blocker.release();
+    }
+
+    // The hold consumed, the next run asks the law with it known: nothing goes, on any channel.
+    await consumed;
+    await dispatch();
+    expect(mails().filter((m) => m.to.includes(email))).toHaveLength(0);
+    expect(twilio.messages.filter((m) => m.to === phone)).toHaveLength(0);
+    expect((await schedule(accountId)).filter((r) => r.status === 'sent')).toEqual([]);
   });
 });

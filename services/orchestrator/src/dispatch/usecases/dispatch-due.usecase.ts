@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { EntityManager } from 'typeorm';
-import { orchestratorDispatch } from '@collections/contracts';
+import { Topic, orchestratorDispatch } from '@collections/contracts';
 import { Outbox } from '@collections/messaging';
 import { groupBy } from '@collections/platform';
 import { ServiceContext } from '@collections/runtime';
@@ -59,7 +59,15 @@ export interface DispatchDependencies {
    * Each lane holds at most one database connection: keep it below DB_POOL_SIZE.
    */
   concurrency?: number;
+  /**
+   * How long a run waits for this service's consumers to catch up with the ledger's debtor events
+   * published before its due rows were read (default 5 s); longer, the rows wait for a later run.
+   */
+  factsWaitMs?: number;
 }
+
+/** Default of `factsWaitMs`. */
+export const FACTS_WAIT_MS = 5_000;
 
 export const DISPATCH_DB_TIMEOUTS = { lockMs: 30_000, statementMs: 60_000 };
 
@@ -156,6 +164,7 @@ export class DispatchDueContactsUseCase {
       const fresh = due.filter((r) => !seen.has(r.id));
       for (const row of due) if (seen.has(row.id)) leftPending.add(row.id);
       if (fresh.length === 0) continue;
+      if (!(await this.debtorFactsKnown())) return summary;
       for (const row of fresh) seen.add(row.id);
       // Each tenant's active strategies read once a batch, not twice a row (a strategy published
       // meanwhile applies from the next batch, a few seconds later at most). Read before any row's
@@ -179,6 +188,31 @@ export class DispatchDueContactsUseCase {
         },
       ).finally(() => (this.batchStrategies = undefined));
     }
+  }
+
+  /** Set while the last run found the debtor events unconsumed: logged once until they are. */
+  private factsBehind = false;
+
+  /**
+   * The contact law is asked on the debtor facts (holds, consents, time zone) the ledger's events
+   * told this service, and those travel on the debtor topic, the statement that starts a chase on
+   * another: with no order between them, a row can be due before the hold its debtor was put under
+   * earlier is known. Every due row read was planned from an event consumed before the read; the
+   * ledger published the facts before it earlier still. So once the debtor events published up to
+   * now are consumed, those facts are in this database: the rows wait for that, and for a later
+   * run if it takes longer than `factsWaitMs`.
+   */
+  private async debtorFactsKnown(): Promise<boolean> {
+    const known = await this.ctx.backbone.caughtUp([Topic.LedgerDebtor], this.deps.factsWaitMs ?? FACTS_WAIT_MS);
+    if (known === !this.factsBehind) return known;
+    this.factsBehind = !known;
+    if (known) this.ctx.logger.info('the ledger’s debtor events are consumed: contact sending resumed');
+    else
+      this.ctx.logger.warn(
+        { waitedMs: this.deps.factsWaitMs ?? FACTS_WAIT_MS },
+        'the orchestrator has not consumed the ledger’s debtor events (holds, consents) published before the due contacts were read: nothing is sent until it has; check its consumer lag on the debtor topic',
+      );
+    return known;
   }
 
   /** Active strategies of the run's batch, by tenant; outside a batch none (the planner reads them). */

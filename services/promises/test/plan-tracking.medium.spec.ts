@@ -358,6 +358,38 @@ describe('payment plans tracked from ledger events and the daily run (real Postg
       expect((await eventsFor('collections.promises.v1.InstalmentDueSoon', planId)).map((e) => e.seq)).toEqual([2]);
     });
 
+    it('forgets what a batch that failed did to a plan: its payments apply once, when retried', async () => {
+      const { planId, accountId } = await newPlan();
+      sut.clock.set(at('2026-03-05'));
+      await deliverBatch(sut, [posted(accountId, 10_000, '2026-03-05')]);
+      // The batch's write of this plan's payments fails once (after the batch worked it out in memory).
+      await sut.dataSource.query(`CREATE SEQUENCE promises.fail_once`);
+      await sut.dataSource.query(
+        `CREATE FUNCTION promises.fail_once() RETURNS trigger LANGUAGE plpgsql AS $$
+         BEGIN IF nextval('promises.fail_once') = 1 THEN RAISE EXCEPTION 'injected failure'; END IF; RETURN NEW; END $$`,
+      );
+      await sut.dataSource.query(
+        `CREATE TRIGGER fail_once BEFORE INSERT ON promises.plan_payment FOR EACH ROW
+           WHEN (NEW.plan_id = '${planId}') EXECUTE FUNCTION promises.fail_once()`,
+      );
+      try {
+        await deliverBatch(sut, [posted(accountId, 10_000, '2026-03-06'), posted(accountId, 1_000, '2026-03-06')]);
+        expect(await paidOf(planId)).toEqual([10_000, 10_000, 1_000]);
+        const [failures] = (await sut.dataSource.query(`SELECT last_value FROM promises.fail_once`)) as {
+          last_value: string;
+        }[];
+        expect(Number(failures.last_value)).toBeGreaterThan(1); // it did fail, and the retry wrote them
+      } finally {
+        await sut.dataSource.query(`DROP TRIGGER fail_once ON promises.plan_payment`);
+        await sut.dataSource.query(`DROP FUNCTION promises.fail_once(); DROP SEQUENCE promises.fail_once`);
+      }
+      await deliverBatch(sut, [posted(accountId, 9_000, '2026-03-07')]);
+      expect(await paidOf(planId)).toEqual([10_000, 10_000, 10_000]);
+      expect((await eventsFor('collections.promises.v1.PromiseKept', planId)).map((e) => e.instalmentSeq)).toEqual([
+        1, 2, 3,
+      ]);
+    });
+
     it("sends the payments after the one that completes a plan to the account's single promises", async () => {
       const { planId, accountId } = await newPlan();
       sut.clock.set(at('2026-03-02'));

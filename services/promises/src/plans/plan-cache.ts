@@ -1,4 +1,4 @@
-import { Payment } from './domain/allocation';
+import { Allocator, Payment } from './domain/allocation';
 import { Instalment } from './domain/schedule';
 
 /**
@@ -19,6 +19,14 @@ export class PlanCache<V> {
       this.entries.delete(key);
       this.entries.set(key, value);
     }
+    return value;
+  }
+
+  /** The entry, removed: the caller owns it (and may change it) until it sets it again. */
+  take(tenantId: string, planId: string): V | undefined {
+    const key = cacheKey(tenantId, planId);
+    const value = this.entries.get(key);
+    this.entries.delete(key);
     return value;
   }
 
@@ -46,9 +54,11 @@ const cacheKey = (tenantId: string, planId: string) => `${tenantId}\u0000${planI
 export interface PlanPaymentState {
   revision: string;
   /** The live payments, in posting order. */
-  payments: readonly Payment[];
+  payments: Payment[];
+  /** Their allocation to the plan's schedule. */
+  allocation: Allocator;
   /** What was announced (announcementKey). */
-  announced: ReadonlySet<string>;
+  announced: Set<string>;
 }
 
 /**

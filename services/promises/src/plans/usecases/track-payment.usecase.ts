@@ -17,7 +17,7 @@ interface PlanInBatch {
   plan: LockedPlan;
   state: number;
   schedule: readonly Instalment[];
-  /** The plan's live payments, extended by the batch's (a copy: the cache's list stays as it was). */
+  /** The plan's live payments, extended by the batch's (the cache's entry, taken out of it, or read). */
   payments: Payment[];
   /** Their allocation, extended payment by payment. */
   allocation: Allocator;
@@ -103,10 +103,12 @@ export class TrackPaymentUseCase {
     if (locked.length === 0) return events.filter((e) => !valid(e) || !facts.applied.has(e.payload.paymentId));
     // What each plan's payments changed: remembered from this consumer's last batch while the
     // plan's revision is the one it wrote, read for the others (and the schedules not known yet).
+    // A remembered state is taken out of the cache and extended in place: it goes back under the
+    // batch's revision once the batch is stored, and should the batch fail it is read again.
     const known = new Map<string, PlanPaymentState>();
     const schedules = new Map<string, readonly Instalment[]>();
     for (const plan of locked) {
-      const state = plan.revision ? this.states.get(tenantId, plan.id) : undefined;
+      const state = plan.revision ? this.states.take(tenantId, plan.id) : undefined;
       if (state && state.revision === plan.revision) known.set(plan.id, state);
       const schedule = this.schedules.get(tenantId, plan.id);
       if (schedule) schedules.set(plan.id, schedule);
@@ -125,19 +127,18 @@ export class TrackPaymentUseCase {
     for (const plan of locked) {
       const schedule = schedules.get(plan.id) ?? [];
       const cached = known.get(plan.id);
-      const before = cached?.payments ?? read?.payments.get(plan.id) ?? [];
-      const announced = cached?.announced ?? read?.announced.get(plan.id) ?? new Set<string>();
+      const payments = cached?.payments ?? [...(read?.payments.get(plan.id) ?? [])];
       // What each instalment has paid is a function of the live payments (it is stored as such).
-      const allocation = new Allocator(schedule, before);
+      const allocation = cached?.allocation ?? new Allocator(schedule, payments);
       byKey.set(paymentKey(plan.account_id, plan.currency.trim()), {
         plan,
         state: plan.state,
         schedule,
-        payments: [...before],
+        payments,
         allocation,
         paidBefore: allocation.paidByPosition(),
         added: new Set(),
-        announced: new Set(announced),
+        announced: cached?.announced ?? new Set(read?.announced.get(plan.id)),
       });
     }
     const now = this.ctx.clock.now();
@@ -208,18 +209,24 @@ export class TrackPaymentUseCase {
         w.paid.push({ planId, seq, paidMinor });
       w.states.push({ planId, state: p.state, announced: p.announced });
     }
-    if (w.payments.length === 0) return;
-    await this.repo.applyPayments(
-      hc.tx,
-      tenantId,
-      w,
-      events.length > 0 ? (first) => hc.outbox.statement(hc.tx, events, first) : undefined,
-    );
+    if (w.payments.length > 0)
+      await this.repo.applyPayments(
+        hc.tx,
+        tenantId,
+        w,
+        events.length > 0 ? (first) => hc.outbox.statement(hc.tx, events, first) : undefined,
+      );
     // Remembered under the new revision: should this transaction roll back, the plans keep their
-    // old one and the next batch reads them again.
+    // old one and the next batch reads them again. A plan the batch did not change keeps its own.
     for (const p of plans) {
-      if (p.added.size === 0) continue;
-      this.states.set(tenantId, p.plan.id, { revision: w.revision, payments: p.payments, announced: p.announced });
+      const revision = p.added.size > 0 ? w.revision : p.plan.revision;
+      if (!revision) continue;
+      this.states.set(tenantId, p.plan.id, {
+        revision,
+        payments: p.payments,
+        allocation: p.allocation,
+        announced: p.announced,
+      });
     }
   }
 

@@ -201,9 +201,10 @@ export class TrackPaymentUseCase {
     for (const p of plans) {
       if (p.added.size === 0) continue;
       const planId = p.plan.id;
-      for (const pay of p.payments) {
-        if (p.added.has(pay.paymentId))
-          w.payments.push({ planId, paymentId: pay.paymentId, amountMinor: pay.amountMinor, paidOn: pay.date });
+      // The batch's payments are the last ones of the plan's list, in posting order.
+      for (let i = p.payments.length - p.added.size; i < p.payments.length; i++) {
+        const pay = p.payments[i];
+        w.payments.push({ planId, paymentId: pay.paymentId, amountMinor: pay.amountMinor, paidOn: pay.date });
       }
       for (const { seq, paidMinor } of p.allocation.paidChangedSince(p.paidBefore))
         w.paid.push({ planId, seq, paidMinor });

@@ -7,7 +7,7 @@ import { InboxRetention, InboxRetentionOptions } from './inbox-retention';
 import { KafkaTransport } from './kafka-transport';
 import { Outbox, OutboxCommitSubscriber } from './outbox';
 import { OutboxRelay, RelayOptions } from './relay';
-import { MessagingLogger, Transport, silentLogger } from './transport';
+import { LogEnds, MessagingLogger, Transport, silentLogger } from './transport';
 
 export type TransportConfig =
   | { kind: 'kafka'; brokers: string[]; clientId: string; partitions?: number }
@@ -99,6 +99,30 @@ export class Backbone {
     return (await Promise.all(this.consumers.map((c) => c.lag()))).flat();
   }
 
+  /** The topics this backbone's consumers read, each once. */
+  get consumedTopics(): string[] {
+    return [...new Set(this.consumers.flatMap((c) => c.topics))];
+  }
+
+  /**
+   * How many of the records before `ends` (the transport's `logEnds`) this backbone's consumers of
+   * those topics have not committed, summed over them (only the running ones when `running`).
+   * Throws when the transport cannot tell.
+   */
+  async lagBehind(ends: LogEnds, { running = false } = {}): Promise<number> {
+    const transport = this.options.transport;
+    if (!transport.lagBehind) throw new Error(`the ${transport.kind} transport cannot tell consumer positions`);
+    const lags = await Promise.all(
+      this.consumers
+        .filter((c) => !running || c.running)
+        .map((c) => {
+          const mine = c.topics.filter((t) => ends.has(t));
+          return mine.length === 0 ? 0 : transport.lagBehind!(c.name, new Map(mine.map((t) => [t, ends.get(t)!])));
+        }),
+    );
+    return lags.reduce((n, l) => n + l, 0);
+  }
+
   /**
    * Waits until this backbone's running consumers of `topics` have committed every record those
    * topics held when called (records appended later do not count): the facts published before the
@@ -108,19 +132,15 @@ export class Backbone {
    */
   async caughtUp(topics: readonly string[], timeoutMs: number): Promise<boolean> {
     const transport = this.options.transport;
-    const readers = this.consumers
-      .filter((c) => c.running)
-      .map((c) => ({ group: c.name, topics: c.topics.filter((t) => topics.includes(t)) }))
-      .filter((r) => r.topics.length > 0);
-    if (readers.length === 0 || !transport.logEnds || !transport.lagBehind) return true;
+    const read = [
+      ...new Set(this.consumers.filter((c) => c.running).flatMap((c) => c.topics.filter((t) => topics.includes(t)))),
+    ];
+    if (read.length === 0 || !transport.logEnds || !transport.lagBehind) return true;
     const deadline = Date.now() + timeoutMs;
     try {
-      const ends = await transport.logEnds([...new Set(readers.flatMap((r) => r.topics))]);
+      const ends = await transport.logEnds(read);
       for (let pause = 20; ; pause = Math.min(pause * 2, 250)) {
-        const lags = await Promise.all(
-          readers.map((r) => transport.lagBehind!(r.group, new Map(r.topics.map((t) => [t, ends.get(t)!])))),
-        );
-        if (lags.every((l) => l === 0)) return true;
+        if ((await this.lagBehind(ends, { running: true })) === 0) return true;
         if (Date.now() + pause > deadline) return false;
         await sleep(pause);
       }

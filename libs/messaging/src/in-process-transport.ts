@@ -46,6 +46,8 @@ const TRIM_BATCH = 1_000;
 
 const LOG = `${IN_PROCESS_SCHEMA}.log`;
 const OFFSETS = `${IN_PROCESS_SCHEMA}.consumer_offset`;
+/** SQL: the last offset of the topic named by `topic` (a column), -1 while it has none. */
+const headOf = (topic: string) => `coalesce((SELECT max(l.log_offset) FROM ${LOG} l WHERE l.topic = ${topic}), -1)`;
 
 /**
  * The embedded-mode transport: the relay appends outbox rows to a per-topic log table in the
@@ -301,7 +303,7 @@ export class InProcessTransport implements Transport {
     const list = [...pairs.values()];
     const rows = (await this.options.dataSource.query(
       `SELECT s.group_id, s.topic,
-              coalesce((SELECT max(l.log_offset) FROM ${LOG} l WHERE l.topic = s.topic), -1)::bigint AS head,
+              ${headOf('s.topic')}::bigint AS head,
               coalesce(o.committed_offset, -1)::bigint AS committed
          FROM unnest($1::text[], $2::text[]) AS s(group_id, topic)
          LEFT JOIN ${OFFSETS} o ON o.group_id = s.group_id AND o.topic = s.topic
@@ -324,7 +326,7 @@ export class InProcessTransport implements Transport {
   async logEnds(topics: string[]): Promise<LogEnds> {
     const unique = [...new Set(topics)].sort();
     const rows = (await this.options.dataSource.query(
-      `SELECT t.topic, coalesce((SELECT max(l.log_offset) FROM ${LOG} l WHERE l.topic = t.topic), -1)::bigint AS head
+      `SELECT t.topic, ${headOf('t.topic')}::bigint AS head
          FROM unnest($1::text[]) AS t(topic)`,
       [unique],
     )) as { topic: string; head: string }[];
@@ -346,7 +348,7 @@ export class InProcessTransport implements Transport {
   /** Log records past the group's committed offset (a group that never committed starts at -1). */
   async lag(groupId: string, topics: string[]): Promise<TopicLag[]> {
     const rows = (await this.options.dataSource.query(
-      `SELECT t.topic, coalesce((SELECT max(l.log_offset) FROM ${LOG} l WHERE l.topic = t.topic), -1)
+      `SELECT t.topic, ${headOf('t.topic')}
                 - coalesce((SELECT o.committed_offset FROM ${OFFSETS} o WHERE o.group_id = $1 AND o.topic = t.topic), -1)
                 AS lag
          FROM unnest($2::text[]) AS t(topic)`,

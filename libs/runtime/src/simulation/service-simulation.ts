@@ -10,8 +10,6 @@ import { PlatformBacklog, SettlingSimulationBackend } from './simulation-backend
  * on its own, a move of this clock waits after each job only for this process to be drained.
  */
 export class ServiceSimulationControl extends SettlingSimulationBackend {
-  private groups?: { groupId: string; topics: string[] }[];
-
   constructor(
     clock: SimulatedClock,
     private readonly service: string,
@@ -28,13 +26,9 @@ export class ServiceSimulationControl extends SettlingSimulationBackend {
    * meanwhile (consumers commit their effects, and the events those cause, before their offsets).
    */
   async backlog(): Promise<PlatformBacklog> {
-    this.groups ??= await this.consumerGroups();
-    const topics = [...new Set(this.groups.flatMap((g) => g.topics))];
+    const topics = this.backbone.consumedTopics;
     const before = await this.kafka.logEnds(topics);
-    const lags = await Promise.all(
-      this.groups.map((g) => this.kafka.lagBehind(g.groupId, new Map(g.topics.map((t) => [t, before.get(t)!])))),
-    );
-    const consumerLag = lags.reduce((n, l) => n + l, 0);
+    const consumerLag = await this.backbone.lagBehind(before);
     const outbox = await this.backbone.relay.backlog();
     const after = await this.kafka.logEnds(topics);
     const head = (ends: Map<string, Map<number, number>>) =>
@@ -46,12 +40,5 @@ export class ServiceSimulationControl extends SettlingSimulationBackend {
       services: [{ service: this.service, outbox, consumerLag }],
       logHead: head(after),
     };
-  }
-
-  /** This process's consumer groups and the topics each reads (fixed once it started). */
-  private async consumerGroups(): Promise<{ groupId: string; topics: string[] }[]> {
-    const byGroup = new Map<string, string[]>();
-    for (const l of await this.backbone.consumerLag()) byGroup.set(l.group, [...(byGroup.get(l.group) ?? []), l.topic]);
-    return [...byGroup].map(([groupId, topics]) => ({ groupId, topics }));
   }
 }

@@ -203,13 +203,14 @@ export class DispatchDueContactsUseCase {
    * run if it takes longer than `factsWaitMs`.
    */
   private async debtorFactsKnown(): Promise<boolean> {
-    const known = await this.ctx.backbone.caughtUp([Topic.LedgerDebtor], this.deps.factsWaitMs ?? FACTS_WAIT_MS);
+    const waitedMs = this.deps.factsWaitMs ?? FACTS_WAIT_MS;
+    const known = await this.ctx.backbone.caughtUp([Topic.LedgerDebtor], waitedMs);
     if (known === !this.factsBehind) return known;
     this.factsBehind = !known;
     if (known) this.ctx.logger.info('the ledger’s debtor events are consumed: contact sending resumed');
     else
       this.ctx.logger.warn(
-        { waitedMs: this.deps.factsWaitMs ?? FACTS_WAIT_MS },
+        { waitedMs },
         'the orchestrator has not consumed the ledger’s debtor events (holds, consents) published before the due contacts were read: nothing is sent until it has; check its consumer lag on the debtor topic',
       );
     return known;

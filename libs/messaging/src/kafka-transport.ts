@@ -1,4 +1,14 @@
-import { Admin, ConfigResourceTypes, Consumer, Kafka, KafkaConfig, logLevel, Partitioners, Producer } from 'kafkajs';
+import {
+  Admin,
+  ConfigResourceTypes,
+  Consumer,
+  IHeaders,
+  Kafka,
+  KafkaConfig,
+  logLevel,
+  Partitioners,
+  Producer,
+} from 'kafkajs';
 import { EVENTS, deadLetterTopic } from '@collections/contracts';
 import {
   InboundRecord,
@@ -192,9 +202,7 @@ export class KafkaTransport implements Transport {
           offset: m.offset,
           key: m.key?.toString() ?? '',
           payload: m.value,
-          headers: Object.fromEntries(
-            Object.entries(m.headers ?? {}).map(([k, v]) => [k, Array.isArray(v) ? v[0]?.toString() : v?.toString()]),
-          ) as Record<string, string>,
+          headers: headerText(m.headers) as Record<string, string>,
         }));
         const control = { heartbeat, isActive: () => !stopping && isRunning() && !isStale() };
         // Process in slices so a long batch still heartbeats and commits progressively.
@@ -377,4 +385,14 @@ export class KafkaTransport implements Transport {
     });
     return this.connecting;
   }
+}
+
+/** A record's headers as text (kafkajs gives Buffers, or arrays of them for a repeated name: the first counts). */
+function headerText(headers: IHeaders | undefined): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const k in headers) {
+    const v = headers[k];
+    out[k] = Array.isArray(v) ? v[0]?.toString() : v?.toString();
+  }
+  return out;
 }

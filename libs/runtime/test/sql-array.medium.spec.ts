@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { Client } from 'pg';
-import { arrayOf } from '@collections/platform';
+import { arrayOf, textArraysOf } from '@collections/platform';
 
 const SERVER = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -26,6 +26,19 @@ describe('arrayOf read back by PostgreSQL', () => {
           arrayOf(values, (v) => v),
         ]);
         expect(rows[0].v).toEqual(values);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('gives back arrays of texts, one per row, as textArraysOf builds them', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.array(text, { maxLength: 6 }), { maxLength: 10 }), async (lists) => {
+        const { rows } = await db.query<{ v: string[][] }>(
+          `SELECT coalesce(json_agg(e::text[] ORDER BY n), '[]') AS v FROM unnest($1::text[]) WITH ORDINALITY AS t(e, n)`,
+          [textArraysOf(lists, (l) => l)],
+        );
+        expect(rows[0].v).toEqual(lists);
       }),
       { numRuns: 60 },
     );

@@ -1,5 +1,5 @@
 import { EntityManager } from 'typeorm';
-import { arrayOf } from '@collections/platform';
+import { arrayOf, textArraysOf } from '@collections/platform';
 import { Payment } from './domain/allocation';
 import { Announcement, announcementKey } from './domain/announcements';
 import { NewPlan } from './domain/plan';
@@ -314,7 +314,7 @@ export class PlansRepository {
       arrayOf(w.paid, (p) => p.paidMinor),
       arrayOf(w.states, (s) => s.planId),
       arrayOf(w.states, (s) => s.state),
-      arrayOf(w.states, (s) => arrayOf([...s.announced], (key) => key)),
+      textArraysOf(w.states, (s) => s.announced),
       w.revision,
     ];
     const extra = also?.(params.length + 1);

@@ -90,7 +90,7 @@ describe('one account’s contact cycle, planned and dispatched on the injected 
     const service = createOrchestratorService({
       directory,
       providers,
-      // A run whose debtor events are not consumed gives up after 0.2 s here (5 s by default).
+      // A run whose debtor, payment and balance events are not consumed gives up after 0.2 s here (5 s by default).
       dispatch: { delay: async () => undefined, random: () => 0, factsWaitMs: 200 },
     });
     sut = await startServiceUnderTest(service, new Date('2026-03-02T15:00:00Z'));
@@ -601,6 +601,43 @@ describe('one account’s contact cycle, planned and dispatched on the injected 
     await expectSmsInsteadOfEmail(accountId, email, phone);
   });
 
+  /**
+   * Delivers an event while the orchestrator's consumer is stuck before recording it (`table`
+   * locked against its write), runs `whileStuck` once it waits there, then lets it through and
+   * resolves once the event is consumed.
+   */
+  async function withEventUnconsumed(
+    table: string,
+    deliverIt: () => Promise<void>,
+    whileStuck: () => Promise<void>,
+  ): Promise<void> {
+    const blocker = sut.dataSource.createQueryRunner();
+    await blocker.startTransaction();
+    await blocker.query(`LOCK TABLE ${table} IN EXCLUSIVE MODE`);
+    const consumed = deliverIt();
+    try {
+      await waitFor(
+        async () =>
+          (await q(`SELECT 1 FROM pg_locks WHERE relation = $1::regclass AND NOT granted`, [table])).length > 0,
+        { message: `the consumer waits on ${table}` },
+      );
+      await whileStuck();
+    } finally {
+      await blocker.rollbackTransaction();
+      await blocker.release();
+    }
+    await consumed;
+  }
+
+  /** A run sends nothing: the account's D-3 e-mail stays pending. */
+  async function expectEmailHeldBack(accountId: string, email: string): Promise<void> {
+    expect(await dispatch()).toMatchObject({ sent: 0 });
+    expect(mails().filter((m) => m.to.includes(email))).toHaveLength(0);
+    expect((await schedule(accountId)).map((r) => [r.step_id, r.channel, r.status])).toEqual([
+      ['d-3', 'email', 'pending'],
+    ]);
+  }
+
   it('sends nothing while the hold the ledger published before the contact fell due is not consumed yet', async () => {
     // The ledger put the debtor under a dispute hold (debtor topic) after the statement that started
     // the chase (statement topic), and before the D-3 e-mail falls due; the orchestrator's consumer
@@ -609,41 +646,53 @@ describe('one account’s contact cycle, planned and dispatched on the injected 
     sut.clock.set(new Date('2026-03-09T10:00:00Z'));
     await dailyRun();
     sut.clock.set(new Date('2026-03-09T13:30:00Z'));
-    const blocker = sut.dataSource.createQueryRunner();
-    await blocker.startTransaction();
-    await blocker.query('LOCK TABLE debtor_hold_state IN EXCLUSIVE MODE');
     const hold = { holdId: 'dispute-109', debtorId: 'debtor-us-109', source: 'ledger', startsOn: '', endsOn: '' };
-    const consumed = deliver(
-      sut,
-      'collections.ledger.v1.HoldChanged',
-      { ...hold, kind: ledger.HoldKind.HOLD_KIND_DISPUTE, active: true },
-      hold.debtorId,
+    await withEventUnconsumed(
+      'orchestrator.debtor_hold_state',
+      () =>
+        deliver(
+          sut,
+          'collections.ledger.v1.HoldChanged',
+          { ...hold, kind: ledger.HoldKind.HOLD_KIND_DISPUTE, active: true },
+          hold.debtorId,
+        ),
+      () => expectEmailHeldBack(accountId, email),
     );
-    try {
-      await waitFor(
-        async () =>
-          (
-            await q(
-              `SELECT 1 FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = 'debtor_hold_state' AND NOT l.granted`,
-            )
-          ).length > 0,
-        { message: 'the consumer waits to record the hold' },
-      );
-      expect(await dispatch()).toMatchObject({ sent: 0 });
-      expect(mails().filter((m) => m.to.includes(email))).toHaveLength(0);
-      expect((await schedule(accountId)).map((r) => [r.step_id, r.channel, r.status])).toEqual([
-        ['d-3', 'email', 'pending'],
-      ]);
-    } finally {
-      await blocker.rollbackTransaction();
-      await blocker.release();
-    }
 
     // The hold consumed, the next run asks the law with it known: nothing goes, on any channel.
-    await consumed;
     await dispatch();
     expect(mails().filter((m) => m.to.includes(email))).toHaveLength(0);
     expect(twilio.messages.filter((m) => m.to === phone)).toHaveLength(0);
     expect((await schedule(accountId)).filter((r) => r.status === 'sent')).toEqual([]);
+  });
+
+  it('sends no reminder while the payment that cleared the balance is not consumed yet', async () => {
+    // The payment travels on the payment topic, the statement that started the chase on another:
+    // the debtor paid before the D-3 e-mail fell due, and the orchestrator's consumer is stuck (its
+    // inbox locked) when the dispatcher runs.
+    const { accountId, email } = await openAccount('paid-unconsumed', '+573001110011');
+    sut.clock.set(bogota('2026-03-09', 6));
+    await dailyRun();
+    sut.clock.set(bogota('2026-03-09', 9));
+    await withEventUnconsumed(
+      'orchestrator.inbox',
+      () =>
+        deliver(sut, 'collections.ledger.v1.PaymentPosted', {
+          paymentId: 'pay-unconsumed',
+          accountId,
+          amount: COP(250_000_00),
+          balanceAfter: COP(0),
+          postedAt: bogota('2026-03-09', 8),
+          reference: 'PSE',
+        }),
+      () => expectEmailHeldBack(accountId, email),
+    );
+
+    // The payment consumed, the row is cancelled: the next run sends nothing.
+    expect((await schedule(accountId)).map((r) => [r.step_id, r.status, r.cancel_reason])).toEqual([
+      ['d-3', 'cancelled', 'stop:payment'],
+    ]);
+    expect(await dispatch()).toMatchObject({ sent: 0 });
+    expect(mails().filter((m) => m.to.includes(email))).toHaveLength(0);
   });
 });

@@ -60,14 +60,18 @@ export interface DispatchDependencies {
    */
   concurrency?: number;
   /**
-   * How long a run waits for this service's consumers to catch up with the ledger's debtor events
-   * published before its due rows were read (default 5 s); longer, the rows wait for a later run.
+   * How long a run waits for this service's consumers to catch up with the ledger's debtor, payment
+   * and balance events published before its due rows were read (default 5 s); longer, the rows wait
+   * for a later run.
    */
   factsWaitMs?: number;
 }
 
 /** Default of `factsWaitMs`. */
 export const FACTS_WAIT_MS = 5_000;
+
+/** The topics whose facts stop or hold a contact (see `stopFactsKnown`): consumed before any row is sent. */
+const STOP_FACT_TOPICS = [Topic.LedgerDebtor, Topic.LedgerPayment, Topic.LedgerBalance];
 
 export const DISPATCH_DB_TIMEOUTS = { lockMs: 30_000, statementMs: 60_000 };
 
@@ -164,7 +168,7 @@ export class DispatchDueContactsUseCase {
       const fresh = due.filter((r) => !seen.has(r.id));
       for (const row of due) if (seen.has(row.id)) leftPending.add(row.id);
       if (fresh.length === 0) continue;
-      if (!(await this.debtorFactsKnown())) return summary;
+      if (!(await this.stopFactsKnown())) return summary;
       for (const row of fresh) seen.add(row.id);
       // Each tenant's active strategies read once a batch, not twice a row (a strategy published
       // meanwhile applies from the next batch, a few seconds later at most). Read before any row's
@@ -190,28 +194,32 @@ export class DispatchDueContactsUseCase {
     }
   }
 
-  /** Set while the last run found the debtor events unconsumed: logged once until they are. */
+  /** Set while the last run found the facts that stop a contact unconsumed: logged once until they are. */
   private factsBehind = false;
 
   /**
-   * The contact law is asked on the debtor facts (holds, consents, time zone) the ledger's events
-   * told this service, and those travel on the debtor topic, the statement that starts a chase on
-   * another: with no order between them, a row can be due before the hold its debtor was put under
-   * earlier is known. Every due row read was planned from an event consumed before the read; the
-   * ledger published the facts before it earlier still. So once the debtor events published up to
-   * now are consumed, those facts are in this database: the rows wait for that, and for a later
-   * run if it takes longer than `factsWaitMs`.
+   * The contact law and the cadence are asked on the facts the ledger's events told this service,
+   * and the facts that stop a contact travel on other topics than the statement that starts a
+   * chase: holds, consents and time zones on the debtor topic, payments on the payment topic, a
+   * balance settled by an adjustment or a write-off on the balance topic. With no order between
+   * topics, a row can be due before the hold its debtor was put under, or the payment that cleared
+   * its balance, is known. Every due row read was planned from an event consumed before the read,
+   * and the ledger published those facts before it or at least before the read; once the events
+   * published on those topics up to now are consumed, the facts are in this database (a payment
+   * that cleared the balance has cancelled the row, which the claim then no longer finds). So the
+   * rows wait for that, and for a later run if it takes longer than `factsWaitMs`.
    */
-  private async debtorFactsKnown(): Promise<boolean> {
+  private async stopFactsKnown(): Promise<boolean> {
     const waitedMs = this.deps.factsWaitMs ?? FACTS_WAIT_MS;
-    const known = await this.ctx.backbone.caughtUp([Topic.LedgerDebtor], waitedMs);
+    const known = await this.ctx.backbone.caughtUp(STOP_FACT_TOPICS, waitedMs);
     if (known === !this.factsBehind) return known;
     this.factsBehind = !known;
-    if (known) this.ctx.logger.info('the ledger’s debtor events are consumed: contact sending resumed');
+    if (known)
+      this.ctx.logger.info('the ledger’s debtor, payment and balance events are consumed: contact sending resumed');
     else
       this.ctx.logger.warn(
-        { waitedMs },
-        'the orchestrator has not consumed the ledger’s debtor events (holds, consents) published before the due contacts were read: nothing is sent until it has; check its consumer lag on the debtor topic',
+        { waitedMs, topics: STOP_FACT_TOPICS },
+        'the orchestrator has not consumed the ledger’s debtor, payment and balance events (holds, consents, payments) published before the due contacts were read: nothing is sent until it has; check its consumer lag on those topics',
       );
     return known;
   }

@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { EventType, isEventType } from '@collections/contracts';
+import { orderedUuid } from '@collections/platform';
 
 /**
  * CloudEvents 1.0 Kafka protocol binding, binary mode: attributes travel as `ce_*` headers, the
@@ -35,7 +35,7 @@ export interface EnvelopeInput {
 
 export function buildHeaders(input: EnvelopeInput): Headers {
   const headers: Headers = {
-    [Header.Id]: input.id ?? randomUUID(),
+    [Header.Id]: input.id ?? orderedUuid(),
     [Header.Type]: input.type,
     [Header.Source]: input.source,
     [Header.Time]: (input.time ?? new Date()).toISOString(),

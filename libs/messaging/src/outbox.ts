@@ -1,8 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import { EntityManager, EntitySubscriberInterface, TransactionCommitEvent } from 'typeorm';
 import { EventPayload, EventType, payloadEncoder, topicOf } from '@collections/contracts';
 import { CONTENT_TYPE, Header, Headers, SPEC_VERSION, buildHeaders } from './envelope';
-import { arrayOf } from '@collections/platform';
+import { arrayOf, orderedUuid } from '@collections/platform';
 import { assertIdentifier } from './schema';
 
 export interface NewEvent<T extends EventType> {
@@ -123,7 +122,7 @@ export class Outbox {
         invariant = JSON.stringify(constant).slice(1, -1);
         invariants.set(kind, invariant);
       }
-      const id = e.id ?? randomUUID();
+      const id = e.id ?? orderedUuid();
       const subject = e.subject ?? e.key;
       const payload = encode(e.type, e.payload);
       yield {

@@ -20,3 +20,4 @@ export * from './ports';
 export * from './group-by';
 export * from './sql-array';
 export * from './tenant-api-keys';
+export * from './ordered-uuid';

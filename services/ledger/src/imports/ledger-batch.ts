@@ -1,10 +1,10 @@
 import { EntityManager } from 'typeorm';
 import { ledger } from '@collections/contracts';
 import { NewEvent } from '@collections/messaging';
+import { orderedUuid } from '@collections/platform';
 import { ServiceContext, copyEscape, copyEvents, copyText } from '@collections/runtime';
 import { Components, EntryKind, add, creditTowardsDues, post } from '../ledger/domain/journal';
 import { agingBucket } from '../ledger/domain/delinquency';
-import { orderedUuid } from '../ledger/ids';
 
 export interface OpenedAccount {
   id: string;

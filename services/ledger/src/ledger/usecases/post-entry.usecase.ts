@@ -1,10 +1,9 @@
 import { EntityManager } from 'typeorm';
 import { EventType, ledger } from '@collections/contracts';
 import { NewEvent } from '@collections/messaging';
-import { AppError, currentTraceparent, isAppError, localDate, money } from '@collections/platform';
+import { AppError, currentTraceparent, isAppError, localDate, money, orderedUuid } from '@collections/platform';
 import { ServiceContext } from '@collections/runtime';
 import { mapBalanceView, validDate } from '../balance-view';
-import { orderedUuid } from '../ids';
 import { Components, EntryKind, add, creditTowardsDues, creditedComponents, post, total } from '../domain/journal';
 import { AgingBucket, Credit, DEFAULT_AGING_BUCKETS, Due, agingBucket, delinquencyAsOf } from '../domain/delinquency';
 import { AccountStatus, transitionAfterPosting } from '../domain/lifecycle';

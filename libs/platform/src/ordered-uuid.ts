@@ -7,9 +7,10 @@ let pool = Buffer.alloc(0);
 let poolOffset = 0;
 
 /**
- * A time-ordered UUID (version 7: milliseconds, then a sequence, then random bits). Entry ids
- * (of postings and of large imports alike) land at the right edge of the journal's primary-key indexes instead
- * of on random pages, which keeps writes cheap as the journal grows.
+ * A time-ordered UUID (version 7: milliseconds, then a sequence, then random bits). Ids made one
+ * after another land at the right edge of the primary-key indexes that hold them instead of on
+ * random pages, which keeps writes cheap as the table grows: the ledger's journal entries (of
+ * postings and of large imports alike), and the event ids every consumer's inbox records.
  */
 export function orderedUuid(): string {
   let ms = Date.now();

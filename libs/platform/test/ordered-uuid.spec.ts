@@ -1,4 +1,4 @@
-import { orderedUuid } from '../src/ledger/ids';
+import { orderedUuid } from '../src/ordered-uuid';
 
 describe(orderedUuid.name, () => {
   it('gives unique version-7 UUIDs in the order they were made, so imported entries append to the journal indexes', () => {

@@ -112,6 +112,12 @@ export function plannerHandlers(planner: PlanAccountUseCase, repo: PlannerReposi
       await repo.updateAccount(hc.tx, event.tenantId, event.payload.accountId, { promise_active: false });
       await plan(event, hc, event.payload.accountId);
     },
+    'collections.promises.v1.PlanAgreed': async (event, hc) => {
+      // A plan is a promise from the moment it is agreed: the collection cadence pauses at once (each
+      // instalment falling due gets its own reminder, InstalmentDueSoon below), not days later.
+      await repo.updateAccount(hc.tx, event.tenantId, event.payload.accountId, { promise_active: true });
+      await plan(event, hc, event.payload.accountId);
+    },
     'collections.promises.v1.InstalmentDueSoon': async (event, hc) => {
       // A running plan is a promise: the collection cadence pauses, and the instalment gets its reminder.
       await repo.updateAccount(hc.tx, event.tenantId, event.payload.accountId, { promise_active: true });

@@ -1,4 +1,4 @@
-import { ledger, orchestrator, orchestratorDispatch } from '@collections/contracts';
+import { ledger, orchestrator, orchestratorDispatch, promises } from '@collections/contracts';
 import { ServiceUnderTest, startServiceUnderTest, waitFor } from '@collections/testing';
 import { ChannelProvider } from '../../src/channels/domain';
 import { DISPATCH, DispatchScheduler } from '../../src/dispatch/dispatch.scheduler';
@@ -76,6 +76,15 @@ describe('one account’s contact cycle, planned and dispatched on the injected 
       `SELECT step_id, channel, status, due_at, cancel_reason FROM contact_schedule WHERE account_id = $1 ORDER BY created_at, due_at`,
       [accountId],
     );
+
+  /** The clock moves to each Bogotá day and hour in turn; each time the daily run and the dispatcher run. */
+  const daysPass = async (...moments: [string, number][]) => {
+    for (const [date, hour] of moments) {
+      sut.clock.set(bogota(date, hour));
+      await dailyRun();
+      await dispatch();
+    }
+  };
 
   const agentTasks = (accountId: string) =>
     q<{ kind: string; queue: string; segment: string }>(
@@ -205,15 +214,7 @@ describe('one account’s contact cycle, planned and dispatched on the injected 
       ['d-3', 'sent', null],
       ['d+1', 'cancelled', 'stop:payment'],
     ]);
-    for (const [date, hour] of [
-      ['2026-03-13', 10],
-      ['2026-03-17', 10],
-      ['2026-03-22', 9],
-    ] as const) {
-      sut.clock.set(bogota(date, hour));
-      await dailyRun();
-      await dispatch();
-    }
+    await daysPass(['2026-03-13', 10], ['2026-03-17', 10], ['2026-03-22', 9]);
     expect(twilio.messages.filter((m) => m.to === phone)).toHaveLength(0);
     expect(meta.sent.filter((m) => `+${m.to}` === phone)).toHaveLength(0);
     const [account] = await q<{ escalated: boolean }>(`SELECT escalated FROM planner_account WHERE account_id = $1`, [
@@ -330,6 +331,33 @@ describe('one account’s contact cycle, planned and dispatched on the injected 
       (e) => e.accountId === accountId && e.template === 'instalment-reminder',
     );
     expect(scheduled).toHaveLength(1);
+  });
+
+  it('pauses the cadence the moment a plan is agreed, not when its first instalment falls due', async () => {
+    const { accountId, email, phone } = await openAccount('plan-agreed', '+573001110012');
+    sut.clock.set(bogota('2026-03-09', 6));
+    await dailyRun();
+    expect((await schedule(accountId)).map((r) => [r.step_id, r.status])).toEqual([['d-3', 'pending']]);
+
+    // The debtor agrees a plan whose first instalment is due in a month: no reminder of the overdue balance meanwhile.
+    sut.clock.set(bogota('2026-03-09', 7));
+    await deliver(sut, 'collections.promises.v1.PlanAgreed', {
+      planId: 'plan-agreed-1',
+      accountId,
+      total: COP(250_000_00),
+      frequency: promises.PlanFrequency.PLAN_FREQUENCY_MONTHLY,
+      instalments: [{ seq: 1, dueDate: '2026-04-09', amount: COP(250_000_00) }],
+      agreedAt: sut.clock.now(),
+      channel: promises.PlanChannel.PLAN_CHANNEL_WEB,
+      takenBy: promises.TakenBy.TAKEN_BY_SELF_SERVICE,
+    });
+    expect((await schedule(accountId)).map((r) => [r.step_id, r.status, r.cancel_reason])).toEqual([
+      ['d-3', 'cancelled', 'stop:promise'],
+    ]);
+    await daysPass(['2026-03-09', 9], ['2026-03-13', 10], ['2026-03-17', 10]);
+    expect(mails().filter((m) => m.to.includes(email))).toHaveLength(0);
+    expect(twilio.messages.filter((m) => m.to === phone)).toHaveLength(0);
+    expect(meta.sent.filter((m) => `+${m.to}` === phone)).toHaveLength(0);
   });
 
   it('sends once when the dispatcher dies between the provider call and recording it: the restart re-sends under the same key', async () => {

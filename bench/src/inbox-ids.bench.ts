@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import { messagingMigrations } from '@collections/messaging';
 import { arrayOf, orderedUuid } from '@collections/platform';
 import { createTestDatabase } from '@collections/testing';
-import { progress, report } from './report';
+import { percentile, progress, report } from './report';
 
 /**
  * npm run bench -- inbox-ids: what the kind of event id costs every consumer's inbox. Event ids
@@ -57,7 +57,11 @@ async function oneRound(url: string, kind: Kind, round: number): Promise<{ perS:
   }
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const median = (xs: number[]) =>
+  percentile(
+    [...xs].sort((a, b) => a - b),
+    50,
+  );
 
 async function main(): Promise<void> {
   const db = await createTestDatabase(undefined, 'bench');

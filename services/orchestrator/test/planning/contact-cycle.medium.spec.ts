@@ -86,6 +86,18 @@ describe('one account’s contact cycle, planned and dispatched on the injected 
     }
   };
 
+  /** A plan of the whole balance in one instalment due on 9 April, agreed on the payment link at `agreedAt`. */
+  const planAgreed = (planId: string, accountId: string, agreedAt: Date) => ({
+    planId,
+    accountId,
+    total: COP(250_000_00),
+    frequency: promises.PlanFrequency.PLAN_FREQUENCY_MONTHLY,
+    instalments: [{ seq: 1, dueDate: '2026-04-09', amount: COP(250_000_00) }],
+    agreedAt,
+    channel: promises.PlanChannel.PLAN_CHANNEL_WEB,
+    takenBy: promises.TakenBy.TAKEN_BY_SELF_SERVICE,
+  });
+
   const agentTasks = (accountId: string) =>
     q<{ kind: string; queue: string; segment: string }>(
       `SELECT kind, queue, segment FROM agent_task WHERE account_id = $1`,
@@ -99,7 +111,7 @@ describe('one account’s contact cycle, planned and dispatched on the injected 
     const service = createOrchestratorService({
       directory,
       providers,
-      // A run whose debtor, payment and balance events are not consumed gives up after 0.2 s here (5 s by default).
+      // A run whose debtor, payment, balance and plan events are not consumed gives up after 0.2 s here (5 s by default).
       dispatch: { delay: async () => undefined, random: () => 0, factsWaitMs: 200 },
     });
     sut = await startServiceUnderTest(service, new Date('2026-03-02T15:00:00Z'));
@@ -341,16 +353,7 @@ describe('one account’s contact cycle, planned and dispatched on the injected 
 
     // The debtor agrees a plan whose first instalment is due in a month: no reminder of the overdue balance meanwhile.
     sut.clock.set(bogota('2026-03-09', 7));
-    await deliver(sut, 'collections.promises.v1.PlanAgreed', {
-      planId: 'plan-agreed-1',
-      accountId,
-      total: COP(250_000_00),
-      frequency: promises.PlanFrequency.PLAN_FREQUENCY_MONTHLY,
-      instalments: [{ seq: 1, dueDate: '2026-04-09', amount: COP(250_000_00) }],
-      agreedAt: sut.clock.now(),
-      channel: promises.PlanChannel.PLAN_CHANNEL_WEB,
-      takenBy: promises.TakenBy.TAKEN_BY_SELF_SERVICE,
-    });
+    await deliver(sut, 'collections.promises.v1.PlanAgreed', planAgreed('plan-agreed-1', accountId, sut.clock.now()));
     expect((await schedule(accountId)).map((r) => [r.step_id, r.status, r.cancel_reason])).toEqual([
       ['d-3', 'cancelled', 'stop:promise'],
     ]);
@@ -694,17 +697,42 @@ describe('one account’s contact cycle, planned and dispatched on the injected 
     expect((await schedule(accountId)).filter((r) => r.status === 'sent')).toEqual([]);
   });
 
-  it('sends no reminder while the payment that cleared the balance is not consumed yet', async () => {
-    // The payment travels on the payment topic, the statement that started the chase on another:
-    // the debtor paid before the D-3 e-mail fell due, and the orchestrator's consumer is stuck (its
-    // inbox locked) when the dispatcher runs.
-    const { accountId, email } = await openAccount('paid-unconsumed', '+573001110011');
+  /**
+   * The D-3 e-mail of a new account falls due while the event that stops it (`deliverStop`, given
+   * the account) is stuck before the orchestrator's consumer records it (its inbox locked): the run
+   * sends nothing. Once it is consumed, the row is cancelled for `reason` and the next run sends
+   * nothing either.
+   */
+  async function expectNoReminderUntilConsumed(
+    n: string,
+    phone: string,
+    deliverStop: (accountId: string) => Promise<void>,
+    reason: string,
+  ): Promise<void> {
+    const { accountId, email } = await openAccount(n, phone);
     sut.clock.set(bogota('2026-03-09', 6));
     await dailyRun();
     sut.clock.set(bogota('2026-03-09', 9));
     await withEventUnconsumed(
       'orchestrator.inbox',
-      () =>
+      () => deliverStop(accountId),
+      () => expectEmailHeldBack(accountId, email),
+    );
+
+    expect((await schedule(accountId)).map((r) => [r.step_id, r.status, r.cancel_reason])).toEqual([
+      ['d-3', 'cancelled', reason],
+    ]);
+    expect(await dispatch()).toMatchObject({ sent: 0 });
+    expect(mails().filter((m) => m.to.includes(email))).toHaveLength(0);
+  }
+
+  it('sends no reminder while the payment that cleared the balance is not consumed yet', async () => {
+    // The payment travels on the payment topic, the statement that started the chase on another:
+    // the debtor paid before the D-3 e-mail fell due.
+    await expectNoReminderUntilConsumed(
+      'paid-unconsumed',
+      '+573001110011',
+      (accountId) =>
         deliver(sut, 'collections.ledger.v1.PaymentPosted', {
           paymentId: 'pay-unconsumed',
           accountId,
@@ -713,14 +741,23 @@ describe('one account’s contact cycle, planned and dispatched on the injected 
           postedAt: bogota('2026-03-09', 8),
           reference: 'PSE',
         }),
-      () => expectEmailHeldBack(accountId, email),
+      'stop:payment',
     );
+  });
 
-    // The payment consumed, the row is cancelled: the next run sends nothing.
-    expect((await schedule(accountId)).map((r) => [r.step_id, r.status, r.cancel_reason])).toEqual([
-      ['d-3', 'cancelled', 'stop:payment'],
-    ]);
-    expect(await dispatch()).toMatchObject({ sent: 0 });
-    expect(mails().filter((m) => m.to.includes(email))).toHaveLength(0);
+  it('sends no reminder while the plan the debtor agreed is not consumed yet', async () => {
+    // The plan travels on the promise service's plan topic: the debtor agreed it on the payment link
+    // before the D-3 e-mail fell due.
+    await expectNoReminderUntilConsumed(
+      'plan-unconsumed',
+      '+573001110013',
+      (accountId) =>
+        deliver(
+          sut,
+          'collections.promises.v1.PlanAgreed',
+          planAgreed('plan-unconsumed-1', accountId, bogota('2026-03-09', 8)),
+        ),
+      'stop:promise',
+    );
   });
 });

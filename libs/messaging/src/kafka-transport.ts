@@ -22,6 +22,26 @@ import {
   silentLogger,
 } from './transport';
 
+/** Room a fetch leaves per record of a batch: an event with its CloudEvents headers is some 400 bytes. */
+const FETCH_BYTES_PER_RECORD = 1_024;
+/** kafkajs' own fetch limits: 1 MiB per partition, 10 MiB per fetch. */
+const FETCH_BYTES_PER_PARTITION = 1_048_576;
+const FETCH_BYTES = 10_485_760;
+
+/**
+ * How much one fetch may bring: enough for a whole batch of `maxBatchSize` records per partition
+ * (and for each partition consumed side by side), never less than kafkajs' defaults. At 1 MiB a
+ * partition, a set-based consumer asking for 5,000 records of some 300 bytes got 3,500, then
+ * 1,500: its batches were cut wherever a fetch ended, whatever it asked for.
+ */
+function fetchBytes(
+  maxBatchSize: number | undefined,
+  partitions: number,
+): { maxBytesPerPartition: number; maxBytes: number } {
+  const maxBytesPerPartition = Math.max(FETCH_BYTES_PER_PARTITION, (maxBatchSize ?? 0) * FETCH_BYTES_PER_RECORD);
+  return { maxBytesPerPartition, maxBytes: Math.max(FETCH_BYTES, maxBytesPerPartition * partitions) };
+}
+
 export interface KafkaTransportOptions {
   brokers: string[];
   clientId: string;
@@ -176,6 +196,7 @@ export class KafkaTransport implements Transport {
       sessionTimeout: this.options.sessionTimeoutMs ?? 30_000,
       heartbeatInterval: 3_000,
       maxWaitTimeInMs: this.options.maxWaitTimeMs ?? 500,
+      ...fetchBytes(options.maxBatchSize, this.options.partitionsConsumedConcurrently ?? 4),
       retry: { initialRetryTime: 100, retries: 10 },
     });
     this.consumers.add(consumer);

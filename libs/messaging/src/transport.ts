@@ -31,7 +31,10 @@ export interface SubscribeOptions {
   handle: BatchHandler;
   /** Start from the earliest retained record when the group has no committed position. */
   fromBeginning?: boolean;
-  /** The most records handed to `handle` at once; unset: the transport's own (500). */
+  /**
+   * The most records handed to `handle` at once; unset: the transport's own (500). Kafka fetches
+   * room for that many records a partition (`fetchBytes`).
+   */
   maxBatchSize?: number;
 }
 

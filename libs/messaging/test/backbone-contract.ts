@@ -236,6 +236,25 @@ export function describeBackboneContract(kind: TransportKind): void {
       expect(sizes.filter((s) => s > 1).length).toBeGreaterThan(0);
     });
 
+    it('hands a set-based projection batches as large as its maxBatchSize, megabytes of records included', async () => {
+      // 5,000 payments of one account (one partition), some 2 MB on Kafka, wait before the consumer
+      // starts: the first batch it takes is all of them (Kafka's default fetch, 1 MiB a partition,
+      // brought some 2,500).
+      const producer = h.backbone();
+      await producer.start();
+      const consumer = h.backbone({ runRelay: false });
+      const sizes: number[] = [];
+      h.effectConsumer(consumer, { whole: { maxBatchSize: 5_000, sizes } });
+      await h.publishPayments(producer, range(1, 5_000), 1);
+      await waitFor(async () => (await consumer.consumerLag()).map((l) => l.lag).join() === '5000', {
+        message: 'the 5,000 payments on the topic',
+      });
+      await consumer.start();
+      const effects = await h.waitForEffects(5_000);
+      expect(effects.map((e) => e.n)).toEqual(range(1, 5_000));
+      expect(sizes).toEqual([5_000]);
+    });
+
     it('replays a dead letter once the cause is fixed', async () => {
       let broken = true;
       const b = h.backbone();

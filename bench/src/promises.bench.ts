@@ -394,7 +394,6 @@ async function main(): Promise<void> {
     await startService();
     const client = grpcClient(promises.PromisesServiceService, `127.0.0.1:${grpc}`);
     const md = () => metadataFromPrincipalHeaders({ apiKey: API_KEY });
-    const today = new Date().toISOString().slice(0, 10);
     // Plans for each run: payments to a run's plans go round them, each paying the next instalment.
     const latencyPlans = Math.ceil((MAX_RATE * LATENCY_SECONDS) / 20);
     const ranges: Record<Run, { base: number; count: number }> = {
@@ -418,7 +417,8 @@ async function main(): Promise<void> {
               downPayment: undefined,
               instalments: 24,
               frequency: promises.PlanFrequency.PLAN_FREQUENCY_WEEKLY,
-              firstDate: today,
+              // Today as each plan is agreed: setup may run past midnight (UTC, the accounts' zone).
+              firstDate: new Date().toISOString().slice(0, 10),
               channel: promises.PlanChannel.PLAN_CHANNEL_CALL,
               takenBy: promises.TakenBy.TAKEN_BY_AGENT,
               agentId: 'bench',

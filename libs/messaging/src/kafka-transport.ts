@@ -191,12 +191,13 @@ export class KafkaTransport implements Transport {
   }
 
   async subscribe(options: SubscribeOptions): Promise<Subscription> {
+    const partitionsConsumedConcurrently = this.options.partitionsConsumedConcurrently ?? 4;
     const consumer = this.kafka.consumer({
       groupId: this.wire(options.groupId),
       sessionTimeout: this.options.sessionTimeoutMs ?? 30_000,
       heartbeatInterval: 3_000,
       maxWaitTimeInMs: this.options.maxWaitTimeMs ?? 500,
-      ...fetchBytes(options.maxBatchSize, this.options.partitionsConsumedConcurrently ?? 4),
+      ...fetchBytes(options.maxBatchSize, partitionsConsumedConcurrently),
       retry: { initialRetryTime: 100, retries: 10 },
     });
     this.consumers.add(consumer);
@@ -213,7 +214,7 @@ export class KafkaTransport implements Transport {
       autoCommit: true,
       autoCommitInterval: this.options.autoCommitIntervalMs ?? 500,
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 4,
+      partitionsConsumedConcurrently,
       eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset, commitOffsetsIfNecessary }) => {
         if (batch.messages.length === 0) return;
         const logicalTopic = this.logical(batch.topic);

@@ -237,9 +237,9 @@ export function describeBackboneContract(kind: TransportKind): void {
     });
 
     it('hands a set-based projection batches as large as its maxBatchSize, megabytes of records included', async () => {
-      // 5,000 payments of one account (one partition), some 2 MB on Kafka, wait before the consumer
-      // starts: the first batch it takes is all of them (Kafka's default fetch, 1 MiB a partition,
-      // brought some 2,500).
+      // 5,000 payments of one account (one partition), some 1.5 MB on Kafka, wait before the consumer
+      // starts: the first batch it takes is all of them (kafkajs' default fetch, 1 MiB a partition,
+      // brought 3,500, then 1,500).
       const producer = h.backbone();
       await producer.start();
       const consumer = h.backbone({ runRelay: false });

@@ -198,18 +198,17 @@ export class DispatchDueContactsUseCase {
   private factsBehind = false;
 
   /**
-   * The contact law and the cadence are asked on the facts the ledger's events told this service,
-   * and the facts that stop a contact travel on other topics than the statement that starts a
-   * chase: holds, consents and time zones on the debtor topic, payments on the payment topic, a
-   * balance settled by an adjustment or a write-off on the balance topic, a payment plan agreed on
-   * the promise service's plan topic. With no order between topics, a row can be due before the
-   * hold its debtor was put under, the payment that cleared its balance or the plan they agreed is
-   * known. Every due row read was planned from an event consumed before the read,
-   * and those facts were published before it or at least before the read; once the events
-   * published on those topics up to now are consumed, the facts are in this database (a payment
-   * that cleared the balance or an agreed plan has cancelled the row, which the claim then no
-   * longer finds). So the
-   * rows wait for that, and for a later run if it takes longer than `factsWaitMs`.
+   * The contact law and the cadence are asked on the facts the ledger's and the promise service's
+   * events told this service, and the facts that stop a contact travel on other topics than the
+   * statement that starts a chase: holds, consents and time zones on the debtor topic, payments
+   * on the payment topic, a balance settled by an adjustment or a write-off on the balance topic,
+   * a payment plan agreed on the promise service's plan topic. With no order between topics, a row
+   * can be due before the hold its debtor was put under, the payment that cleared its balance or
+   * the plan they agreed is known. Every due row read was planned from an event consumed before the read, and those
+   * facts were published before it or at least before the read; once the events published on
+   * those topics up to now are consumed, the facts are in this database (a payment that cleared
+   * the balance or an agreed plan has cancelled the row, which the claim then no longer finds).
+   * So the rows wait for that, and for a later run if it takes longer than `factsWaitMs`.
    */
   private async stopFactsKnown(): Promise<boolean> {
     const waitedMs = this.deps.factsWaitMs ?? FACTS_WAIT_MS;

@@ -34,6 +34,7 @@ import {
   PlanDefaulted,
   PromiseBroken,
   PromiseKept,
+  PromiseMade,
   RelapseRiskAssessed,
 } from './generated/collections/promises/v1/promises';
 import { AccountScored, SegmentChanged } from './generated/collections/scoring/v1/scoring';
@@ -170,6 +171,11 @@ export const EVENTS = {
     Topic.OrchestratorContact,
     OptOutRecorded,
     'A debtor opted out of a channel; pending contacts on it were cancelled.',
+  ),
+  'collections.promises.v1.PromiseMade': event(
+    Topic.PromisesPromise,
+    PromiseMade,
+    'A promise to pay was made; the collection cadence pauses until it is kept or broken.',
   ),
   'collections.promises.v1.PromiseKept': event(
     Topic.PromisesPromise,

@@ -1,6 +1,6 @@
 import { ledger, orchestrator, orchestratorAgents } from '@collections/contracts';
 import { ServiceUnderTest } from '@collections/testing';
-import { deliver } from './support/events';
+import { deliver, published } from './support/events';
 import { PromisesOnLedger, startPromisesOnLedger } from './support/with-ledger';
 
 const COP = (amountMinor: number) => ({ amountMinor, currency: 'COP' });
@@ -66,6 +66,9 @@ describe('promises taken from the orchestrator (real ledger, real PostgreSQL)', 
     expect(await promisesOf(account)).toEqual([
       { amount: 500_00, currency: 'COP', due_date: '2026-03-06', idempotency_key: 'orchestrator:intent:sms:SM1' },
     ]);
+    // Announced once, for the orchestrator to pause the account's cadence.
+    const made = (await published(sut, 'collections.promises.v1.PromiseMade')).filter((e) => e.accountId === account);
+    expect(made).toEqual([expect.objectContaining({ accountId: account, amount: COP(500_00), dueDate: '2026-03-06' })]);
   });
 
   it('promises the balance when the debtor named only a date, and gives a week when only an amount', async () => {
@@ -100,6 +103,9 @@ describe('promises taken from the orchestrator (real ledger, real PostgreSQL)', 
       intent(account, 'sms:SM5', { amount: COP(100), promisedDate: '2026-02-01' }),
     );
     expect(await promisesOf(account)).toEqual([]);
+    expect(
+      (await published(sut, 'collections.promises.v1.PromiseMade')).filter((e) => e.accountId === account),
+    ).toEqual([]);
     const [{ n: dead }] = (await sut.dataSource.query(`SELECT count(*)::int AS n FROM promises.dead_letter`)) as {
       n: number;
     }[];

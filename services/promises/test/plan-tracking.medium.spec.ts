@@ -241,6 +241,19 @@ describe('payment plans tracked from ledger events and the daily run (real Postg
     ).toMatch(/is in COP/);
   });
 
+  it('announces a single promise made over gRPC once (PromiseMade), however often the request is retried', async () => {
+    sut.clock.set(at('2026-03-02'));
+    const accountId = `made-${randomUUID().slice(0, 8)}`;
+    const request = { accountId, amount: USD(7_500), dueDate: '2026-03-12', idempotencyKey: `made-${accountId}` };
+    const { promise } = await client.createPromise(request, md());
+    const { promise: again } = await client.createPromise(request, md());
+    expect(again!.promiseId).toBe(promise!.promiseId);
+    const made = (await published(sut, 'collections.promises.v1.PromiseMade')).filter((e) => e.accountId === accountId);
+    expect(made).toEqual([
+      { promiseId: promise!.promiseId, accountId, amount: USD(7_500), dueDate: '2026-03-12', madeAt: at('2026-03-02') },
+    ]);
+  });
+
   it('breaks a single promise still unpaid after its due date plus the grace days, once', async () => {
     sut.clock.set(at('2026-03-02'));
     const accountId = `single-${randomUUID().slice(0, 8)}`;

@@ -103,6 +103,12 @@ export function plannerHandlers(planner: PlanAccountUseCase, repo: PlannerReposi
         segment: segmentWord(event.payload.segment),
       });
     },
+    'collections.promises.v1.PromiseMade': async (event, hc) => {
+      // A promise to pay (made to the bot, to an agent or through the API) pauses the cadence at once,
+      // as a plan does, until PromiseKept or PromiseBroken below.
+      await repo.updateAccount(hc.tx, event.tenantId, event.payload.accountId, { promise_active: true });
+      await plan(event, hc, event.payload.accountId);
+    },
     'collections.promises.v1.PromiseBroken': async (event, hc) => {
       await repo.updateAccount(hc.tx, event.tenantId, event.payload.accountId, { promise_active: false });
       await plan(event, hc, event.payload.accountId);

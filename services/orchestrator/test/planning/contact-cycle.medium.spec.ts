@@ -86,6 +86,15 @@ describe('one account’s contact cycle, planned and dispatched on the injected 
     }
   };
 
+  /** A promise to pay the whole balance on `dueDate`. */
+  const promiseMade = (promiseId: string, accountId: string, dueDate: string) => ({
+    promiseId,
+    accountId,
+    amount: COP(250_000_00),
+    dueDate,
+    madeAt: sut.clock.now(),
+  });
+
   /** A plan of the whole balance in one instalment due on 9 April, agreed on the payment link at `agreedAt`. */
   const planAgreed = (planId: string, accountId: string, agreedAt: Date) => ({
     planId,
@@ -345,15 +354,23 @@ describe('one account’s contact cycle, planned and dispatched on the injected 
     expect(scheduled).toHaveLength(1);
   });
 
-  it('pauses the cadence the moment a plan is agreed, not when its first instalment falls due', async () => {
-    const { accountId, email, phone } = await openAccount('plan-agreed', '+573001110012');
+  /**
+   * A new account's D-3 e-mail is pending when, at 07:00 on its day, the event that pauses the
+   * cadence (`deliverPause`, given the account) arrives: the row is cancelled (`stop:promise`) and
+   * nothing goes out by any channel for the next eight days. Answers the account.
+   */
+  async function expectCadencePaused(
+    n: string,
+    phone: string,
+    deliverPause: (accountId: string) => Promise<unknown>,
+  ): Promise<string> {
+    const { accountId, email } = await openAccount(n, phone);
     sut.clock.set(bogota('2026-03-09', 6));
     await dailyRun();
     expect((await schedule(accountId)).map((r) => [r.step_id, r.status])).toEqual([['d-3', 'pending']]);
 
-    // The debtor agrees a plan whose first instalment is due in a month: no reminder of the overdue balance meanwhile.
     sut.clock.set(bogota('2026-03-09', 7));
-    await deliver(sut, 'collections.promises.v1.PlanAgreed', planAgreed('plan-agreed-1', accountId, sut.clock.now()));
+    await deliverPause(accountId);
     expect((await schedule(accountId)).map((r) => [r.step_id, r.status, r.cancel_reason])).toEqual([
       ['d-3', 'cancelled', 'stop:promise'],
     ]);
@@ -361,6 +378,35 @@ describe('one account’s contact cycle, planned and dispatched on the injected 
     expect(mails().filter((m) => m.to.includes(email))).toHaveLength(0);
     expect(twilio.messages.filter((m) => m.to === phone)).toHaveLength(0);
     expect(meta.sent.filter((m) => `+${m.to}` === phone)).toHaveLength(0);
+    return accountId;
+  }
+
+  it('pauses the cadence the moment a plan is agreed, not when its first instalment falls due', async () => {
+    // The debtor agrees a plan whose first instalment is due in a month: no reminder of the overdue balance meanwhile.
+    await expectCadencePaused('plan-agreed', '+573001110012', (accountId) =>
+      deliver(sut, 'collections.promises.v1.PlanAgreed', planAgreed('plan-agreed-1', accountId, sut.clock.now())),
+    );
+  });
+
+  it('pauses the cadence while a promise to pay runs, and takes it up again once the promise is broken', async () => {
+    // The debtor promises an agent to pay the whole balance on the 16th: no reminder meanwhile.
+    const accountId = await expectCadencePaused('promise-made', '+573001110014', (accountId) =>
+      deliver(sut, 'collections.promises.v1.PromiseMade', promiseMade('promise-made-1', accountId, '2026-03-16')),
+    );
+
+    // Unpaid past its grace days: broken, and the chase goes on.
+    sut.clock.set(bogota('2026-03-20', 7));
+    await deliver(sut, 'collections.promises.v1.PromiseBroken', {
+      promiseId: 'promise-made-1',
+      accountId,
+      amount: COP(250_000_00),
+      paid: COP(0),
+      dueDate: '2026-03-16',
+      brokenAt: sut.clock.now(),
+      planId: '',
+      instalmentSeq: 0,
+    });
+    expect((await schedule(accountId)).filter((r) => r.status === 'pending')).toHaveLength(1);
   });
 
   it('sends once when the dispatcher dies between the provider call and recording it: the restart re-sends under the same key', async () => {
@@ -756,6 +802,22 @@ describe('one account’s contact cycle, planned and dispatched on the injected 
           sut,
           'collections.promises.v1.PlanAgreed',
           planAgreed('plan-unconsumed-1', accountId, bogota('2026-03-09', 8)),
+        ),
+      'stop:promise',
+    );
+  });
+
+  it('sends no reminder while the promise the debtor made is not consumed yet', async () => {
+    // The promise travels on the promise service's promise topic: the debtor promised the bot to pay
+    // before the D-3 e-mail fell due.
+    await expectNoReminderUntilConsumed(
+      'promise-unconsumed',
+      '+573001110015',
+      (accountId) =>
+        deliver(
+          sut,
+          'collections.promises.v1.PromiseMade',
+          promiseMade('promise-unconsumed-1', accountId, '2026-03-13'),
         ),
       'stop:promise',
     );

@@ -12,6 +12,7 @@ import { GetOffersUseCase } from '../negotiation/usecases/get-offers.usecase';
 import { NegotiationPolicyUseCase } from '../negotiation/usecases/negotiation-policy.usecase';
 import { CreateSettlementUseCase } from '../settlements/usecases/create-settlement.usecase';
 import { validatePromise } from './domain/promise';
+import { makePromise } from './make-promise';
 import { PromisesRepository, mapPromise } from './promises.repository';
 
 @Controller()
@@ -42,7 +43,7 @@ export class PromisesGrpcController implements promises.PromisesServiceControlle
     const today = await this.profiles.localDate(this.ctx.dataSource.manager, tenantId, request.accountId, now);
     const input = validatePromise(request, today);
     await this.accounts.check(tenantId, input.accountId, input.amount.currency, 'promise');
-    const row = await this.ctx.dataSource.transaction((tx) => this.repo.create(tx, tenantId, input, now));
+    const row = await this.ctx.dataSource.transaction((tx) => makePromise(this.ctx, this.repo, tx, tenantId, input));
     return { promise: mapPromise(row) };
   }
 

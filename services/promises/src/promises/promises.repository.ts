@@ -28,11 +28,17 @@ export function mapPromise(r: PromiseRow): promises.PromiseView {
 const COLUMNS = `id, account_id, amount_minor, paid_minor, currency, to_char(due_date, 'YYYY-MM-DD') AS due_date, state`;
 
 export class PromisesRepository {
-  /** Inserts, or returns the promise already created with this idempotency key. */
-  async create(tx: EntityManager, tenantId: string, p: NewPromise, createdAt: Date): Promise<PromiseRow> {
-    await tx.query(
+  /** Inserts, or returns the promise already created with this idempotency key (`created` false). */
+  async create(
+    tx: EntityManager,
+    tenantId: string,
+    p: NewPromise,
+    createdAt: Date,
+  ): Promise<{ row: PromiseRow; created: boolean }> {
+    const inserted = (await tx.query(
       `INSERT INTO promise (tenant_id, account_id, amount_minor, currency, due_date, state, idempotency_key, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (tenant_id, idempotency_key) DO NOTHING`,
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
+       RETURNING ${COLUMNS}`,
       [
         tenantId,
         p.accountId,
@@ -43,12 +49,13 @@ export class PromisesRepository {
         p.idempotencyKey,
         createdAt,
       ],
-    );
+    )) as PromiseRow[];
+    if (inserted.length > 0) return { row: inserted[0], created: true };
     const [row] = (await tx.query(`SELECT ${COLUMNS} FROM promise WHERE tenant_id = $1 AND idempotency_key = $2`, [
       tenantId,
       p.idempotencyKey,
     ])) as PromiseRow[];
-    return row;
+    return { row, created: false };
   }
 
   async find(tx: EntityManager, tenantId: string, id: string): Promise<PromiseRow | undefined> {

@@ -5,6 +5,7 @@ import { ServiceContext } from '@collections/runtime';
 import { AccountProfilesRepository } from '../accounts/account-profiles.repository';
 import { addDays } from '../plans/domain/schedule';
 import { validatePromise } from './domain/promise';
+import { makePromise } from './make-promise';
 import { PromisesRepository } from './promises.repository';
 
 /** A debtor who names an amount but no date is held to it this many days from their today. */
@@ -22,6 +23,7 @@ interface StatedPromise {
  * call become promises to pay, once per statement. A statement without an amount promises the
  * balance (asked of the ledger); without a date, BOT_PROMISE_DAYS from the account's today. A
  * statement that cannot be a promise (another currency, a past date) is skipped, not retried.
+ * Each promise taken goes out as PromiseMade (makePromise).
  */
 export function botPromiseHandlers(
   ctx: ServiceContext,
@@ -49,7 +51,7 @@ export function botPromiseHandlers(
         },
         today,
       );
-      await repo.create(tx, event.tenantId, promise, ctx.clock.now());
+      await makePromise(ctx, repo, tx, event.tenantId, promise);
     } catch (err) {
       if (err instanceof AppError && err.code === ErrorCode.InvalidArgument) return skip(err.message);
       throw err;

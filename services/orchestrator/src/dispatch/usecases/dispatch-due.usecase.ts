@@ -61,8 +61,8 @@ export interface DispatchDependencies {
   concurrency?: number;
   /**
    * How long a run waits for this service's consumers to catch up with the ledger's debtor, payment
-   * and balance events and the promise service's plan events published before its due rows were
-   * read (default 5 s); longer, the rows wait for a later run.
+   * and balance events and the promise service's plan and promise events published before its due
+   * rows were read (default 5 s); longer, the rows wait for a later run.
    */
   factsWaitMs?: number;
 }
@@ -71,7 +71,13 @@ export interface DispatchDependencies {
 export const FACTS_WAIT_MS = 5_000;
 
 /** The topics whose facts stop or hold a contact (see `stopFactsKnown`): consumed before any row is sent. */
-const STOP_FACT_TOPICS = [Topic.LedgerDebtor, Topic.LedgerPayment, Topic.LedgerBalance, Topic.PromisesPlan];
+const STOP_FACT_TOPICS = [
+  Topic.LedgerDebtor,
+  Topic.LedgerPayment,
+  Topic.LedgerBalance,
+  Topic.PromisesPlan,
+  Topic.PromisesPromise,
+];
 
 export const DISPATCH_DB_TIMEOUTS = { lockMs: 30_000, statementMs: 60_000 };
 
@@ -202,12 +208,13 @@ export class DispatchDueContactsUseCase {
    * events told this service, and the facts that stop a contact travel on other topics than the
    * statement that starts a chase: holds, consents and time zones on the debtor topic, payments
    * on the payment topic, a balance settled by an adjustment or a write-off on the balance topic,
-   * a payment plan agreed on the promise service's plan topic. With no order between topics, a row
-   * can be due before the hold its debtor was put under, the payment that cleared its balance or
-   * the plan they agreed is known. Every due row read was planned from an event consumed before the read, and those
-   * facts were published before it or at least before the read; once the events published on
-   * those topics up to now are consumed, the facts are in this database (a payment that cleared
-   * the balance or an agreed plan has cancelled the row, which the claim then no longer finds).
+   * a payment plan agreed on the promise service's plan topic, a promise to pay made on its promise
+   * topic. With no order between topics, a row can be due before the hold its debtor was put
+   * under, the payment that cleared its balance or the plan or promise they made is known. Every
+   * due row read was planned from an event consumed before the read, and those facts were
+   * published before it or at least before the read; once the events published on those topics
+   * up to now are consumed, the facts are in this database (a payment that cleared the balance,
+   * an agreed plan or a promise made has cancelled the row, which the claim then no longer finds).
    * So the rows wait for that, and for a later run if it takes longer than `factsWaitMs`.
    */
   private async stopFactsKnown(): Promise<boolean> {
@@ -217,12 +224,12 @@ export class DispatchDueContactsUseCase {
     this.factsBehind = !known;
     if (known)
       this.ctx.logger.info(
-        'the ledger’s debtor, payment and balance events and the agreed plans are consumed: contact sending resumed',
+        'the ledger’s debtor, payment and balance events and the plans and promises made are consumed: contact sending resumed',
       );
     else
       this.ctx.logger.warn(
         { waitedMs, topics: STOP_FACT_TOPICS },
-        'the orchestrator has not consumed the ledger’s debtor, payment and balance events (holds, consents, payments) or the agreed plans published before the due contacts were read: nothing is sent until it has; check its consumer lag on those topics',
+        'the orchestrator has not consumed the ledger’s debtor, payment and balance events (holds, consents, payments) or the plans and promises made published before the due contacts were read: nothing is sent until it has; check its consumer lag on those topics',
       );
     return known;
   }

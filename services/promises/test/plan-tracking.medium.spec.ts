@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { promises } from '@collections/contracts';
 import { grpcClient, metadataFromPrincipalHeaders } from '@collections/platform';
 import { ServiceUnderTest, startServiceUnderTest } from '@collections/testing';
+import { PlansRepository } from '../src/plans/plans.repository';
 import { DailyPlanRunScheduler } from '../src/plans/usecases/daily-plan-run.usecase';
 import { promisesService } from '../src/promises.service';
 import { deliver, deliverBatch, published, startConsumers } from './support/events';
@@ -239,6 +240,42 @@ describe('payment plans tracked from ledger events and the daily run (real Postg
         firstDate: '2026-03-05',
       }),
     ).toMatch(/is in COP/);
+  });
+
+  it('reads a schedule back from the database exactly as it was agreed, down payment included', async () => {
+    // What a payment to a plan no longer in the service's memory (a restart, a plan paid weeks
+    // apart) allocates against: the read itself, checked against the plan's own view.
+    sut.clock.set(at('2026-03-02'));
+    const accountId = `read-back-${randomUUID().slice(0, 8)}`;
+    const { plan: agreed } = await client.createPlan(
+      {
+        accountId,
+        total: USD(100_000),
+        downPayment: USD(10_000),
+        instalments: 4,
+        frequency: promises.PlanFrequency.PLAN_FREQUENCY_MONTHLY,
+        firstDate: '2026-03-31',
+        channel: promises.PlanChannel.PLAN_CHANNEL_CALL,
+        takenBy: promises.TakenBy.TAKEN_BY_AGENT,
+        agentId: 'ana',
+        idempotencyKey: `read-back-${accountId}`,
+      },
+      md(),
+    );
+    const planId = agreed!.planId;
+    const { schedules } = await new PlansRepository().paymentState(
+      sut.dataSource.manager,
+      sut.tenant,
+      [planId],
+      [planId],
+    );
+    const read = schedules.get(planId)!;
+    expect(read.map((i) => i.seq)).toEqual([0, 1, 2, 3, 4]);
+    expect(read).toEqual(
+      agreed!.instalments.map((i) => ({ seq: i.seq, dueDate: i.dueDate, amountMinor: i.amount!.amountMinor })),
+    );
+    expect(read[0]).toEqual({ seq: 0, dueDate: '2026-03-31', amountMinor: 10_000 });
+    expect(read.reduce((sum, i) => sum + i.amountMinor, 0)).toBe(100_000);
   });
 
   it('announces a single promise made over gRPC once (PromiseMade), however often the request is retried', async () => {

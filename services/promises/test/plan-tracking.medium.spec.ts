@@ -276,6 +276,17 @@ describe('payment plans tracked from ledger events and the daily run (real Postg
     );
     expect(read[0]).toEqual({ seq: 0, dueDate: '2026-03-31', amountMinor: 10_000 });
     expect(read.reduce((sum, i) => sum + i.amountMinor, 0)).toBe(100_000);
+
+    // And its live payments, in the order they were posted (a reversed one left out).
+    const first = await pay(accountId, 10_000, '2026-03-05');
+    const reversed = await pay(accountId, 7_000, '2026-03-06');
+    const last = await pay(accountId, 25_000, '2026-04-02');
+    await reverse(accountId, reversed, '2026-04-03');
+    const { payments } = await new PlansRepository().paymentState(sut.dataSource.manager, sut.tenant, [planId], []);
+    expect(payments.get(planId)).toEqual([
+      { paymentId: first, amountMinor: 10_000, date: '2026-03-05' },
+      { paymentId: last, amountMinor: 25_000, date: '2026-04-02' },
+    ]);
   });
 
   it('announces a single promise made over gRPC once (PromiseMade), however often the request is retried', async () => {

@@ -1,8 +1,7 @@
 import { EntityManager } from 'typeorm';
-import { money } from '@collections/platform';
 import { ServiceContext } from '@collections/runtime';
 import { NewPromise } from './domain/promise';
-import { PromiseRow, PromisesRepository } from './promises.repository';
+import { PromiseRow, PromisesRepository, mapPromise } from './promises.repository';
 
 /**
  * Records a promise to pay, once per idempotency key, and the first time its PromiseMade in the
@@ -19,18 +18,13 @@ export async function makePromise(
   const now = ctx.clock.now();
   const { row, created } = await repo.create(tx, tenantId, promise, now);
   if (created) {
+    const { promiseId, accountId, amount, dueDate } = mapPromise(row);
     await ctx.backbone.outbox.add(tx, {
       type: 'collections.promises.v1.PromiseMade',
-      key: promise.accountId,
+      key: accountId,
       tenantId,
       time: now,
-      payload: {
-        promiseId: row.id,
-        accountId: row.account_id,
-        amount: money(Number(row.amount_minor), row.currency.trim()),
-        dueDate: row.due_date,
-        madeAt: now,
-      },
+      payload: { promiseId, accountId, amount, dueDate, madeAt: now },
     });
   }
   return row;

@@ -8,6 +8,12 @@ import { PlanPaymentFacts, paymentKey } from '../plans/usecases/track-payment.us
  * What a batch of posted payments needs to know before it allocates (one tenant's), read in
  * one statement (one round trip per batch, whatever its size): the plans are locked in a
  * stable key order, so two batches lock alike; accounts the ledger never told us about are in UTC.
+ * Every lookup by payment or account id is a LATERAL subquery with LIMIT 1, one key at a time:
+ * whatever the planner's statistics say, it probes the table's key and never scans the tenant's
+ * rows. With `payment_id = ANY(...)` PostgreSQL read every payment of the tenant for each batch (a
+ * bitmap scan on tenant_id, the ids as a filter), so the check cost more as the tenant's history
+ * grew: with 400,000 payments, 2,000 new ids took 69 ms (96 with statistics from when the table was
+ * small), probing 10 (15).
  */
 export class PaymentBatchRepository {
   async lockAndRead(
@@ -28,17 +34,18 @@ export class PaymentBatchRepository {
             ORDER BY created_at, id LIMIT 1 FOR UPDATE) p
           ORDER BY k.n)
        SELECT (SELECT coalesce(json_agg(l), '[]') FROM locked l) AS plans,
-              (SELECT coalesce(json_agg(a.payment_id), '[]') FROM (
-                 SELECT payment_id FROM settlement_payment WHERE tenant_id = $1 AND payment_id = ANY($4::text[])
-                 UNION SELECT payment_id FROM plan_payment WHERE tenant_id = $1 AND payment_id = ANY($4::text[])) a
+              (SELECT coalesce(json_agg(a.id), '[]') FROM unnest($4::text[]) AS a(id) CROSS JOIN LATERAL (
+                 SELECT 1 FROM settlement_payment WHERE tenant_id = $1 AND payment_id = a.id
+                 UNION ALL SELECT 1 FROM plan_payment WHERE tenant_id = $1 AND payment_id = a.id LIMIT 1) x
               ) AS applied,
               (SELECT coalesce(json_agg(json_build_array(s.account_id, rtrim(s.currency))), '[]') FROM (
                  SELECT DISTINCT s.account_id, s.currency FROM settlement s JOIN k
                      ON s.account_id = k.account_id AND s.currency = k.currency
                   WHERE s.tenant_id = $1 AND s.state = $6) s
               ) AS settled,
-              (SELECT coalesce(json_object_agg(account_id, time_zone), '{}') FROM promise_account_profile
-                WHERE tenant_id = $1 AND account_id = ANY($2::text[])) AS zones`,
+              (SELECT coalesce(json_object_agg(k.account_id, z.time_zone), '{}') FROM (SELECT DISTINCT account_id FROM k) k CROSS JOIN LATERAL (
+                 SELECT time_zone FROM promise_account_profile
+                  WHERE tenant_id = $1 AND account_id = k.account_id LIMIT 1) z) AS zones`,
       [
         tenantId,
         sorted.map((k) => k.accountId),

@@ -196,7 +196,7 @@ describe('payment plans tracked from ledger events and the daily run (real Postg
     expect((await eventsFor('collections.promises.v1.PromiseBroken', planId)).map((e) => e.instalmentSeq)).toEqual([1]);
   });
 
-  it('takes today, and the only currency, from the account the ledger opened', async () => {
+  it("takes today, a payment's day and the only currency from the account the ledger opened", async () => {
     const accountId = `bogota-${randomUUID().slice(0, 8)}`;
     await deliver(sut, 'collections.ledger.v1.AccountOpened', {
       accountId,
@@ -240,6 +240,21 @@ describe('payment plans tracked from ledger events and the daily run (real Postg
         firstDate: '2026-03-05',
       }),
     ).toMatch(/is in COP/);
+
+    // Paid at 03:00 UTC on 5 March: 4 March in Bogotá, the last day of the 3 days' grace, so
+    // the first instalment is kept (in UTC it would be a day late, paid but not kept).
+    sut.clock.set(new Date('2026-03-05T03:00:00Z'));
+    await deliver(sut, 'collections.ledger.v1.PaymentPosted', {
+      paymentId: randomUUID(),
+      accountId,
+      amount: { amountMinor: 100_000, currency: 'COP' },
+      balanceAfter: { amountMinor: 200_000, currency: 'COP' },
+      postedAt: new Date('2026-03-05T03:00:00Z'),
+      reference: '',
+    });
+    const planId = created!.planId;
+    expect((await eventsFor('collections.promises.v1.PromiseKept', planId)).map((e) => e.instalmentSeq)).toEqual([1]);
+    expect(await eventsFor('collections.promises.v1.InstalmentMissed', planId)).toEqual([]);
   });
 
   it('reads a schedule back from the database exactly as it was agreed, down payment included', async () => {

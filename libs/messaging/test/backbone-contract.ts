@@ -255,6 +255,19 @@ export function describeBackboneContract(kind: TransportKind): void {
       expect(sizes).toEqual([5_000]);
     });
 
+    it('publishes a claim larger than one produce request may carry, in order', async () => {
+      // 5,000 events of one account (one partition), some 1.5 MB, claimed by the relay at once:
+      // over Kafka's default message.max.bytes (1 MiB) for one partition's record batch.
+      const producer = h.backbone({ relay: { batchSize: 5_000 } });
+      const consumer = h.backbone({ runRelay: false });
+      h.effectConsumer(consumer);
+      await h.publishPayments(producer, range(1, 5_000), 1);
+      await consumer.start();
+      await producer.start();
+      const effects = await h.waitForEffects(5_000);
+      expect(effects.map((e) => e.n)).toEqual(range(1, 5_000));
+    });
+
     it('replays a dead letter once the cause is fixed', async () => {
       let broken = true;
       const b = h.backbone();

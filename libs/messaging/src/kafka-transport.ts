@@ -19,6 +19,7 @@ import {
   Subscription,
   TopicLag,
   Transport,
+  UndeliverableRecordError,
   silentLogger,
 } from './transport';
 
@@ -26,6 +27,18 @@ import {
 const FETCH_BYTES_PER_RECORD = 1_024;
 /** The most one produce request carries: half the broker's default message.max.bytes (1 MiB), for framing. */
 const PRODUCE_REQUEST_BYTES = 524_288;
+
+/**
+ * The broker's answer to a record batch over its size limit (kafkajs: the protocol error, or a
+ * non-retriable error carrying it as its cause).
+ */
+function isTooLarge(err: unknown): boolean {
+  for (let e = err as { type?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 3; depth++) {
+    if (e.type === 'MESSAGE_TOO_LARGE' || e.type === 'RECORD_LIST_TOO_LARGE') return true;
+    e = e.cause as typeof e;
+  }
+  return false;
+}
 
 /** What a record takes in a produce request, near enough: key, value, headers and some framing. */
 function recordBytes(r: OutboundRecord): number {
@@ -165,13 +178,36 @@ export class KafkaTransport implements Transport {
     for (let i = 0; i < records.length; i++) {
       const size = recordBytes(records[i]);
       if (i > from && bytes + size > PRODUCE_REQUEST_BYTES) {
-        await this.produce(records.slice(from, i));
+        await this.produceOrSplit(records, from, i);
         from = i;
         bytes = 0;
       }
       bytes += size;
     }
-    if (from < records.length) await this.produce(from === 0 ? records : records.slice(from));
+    if (from < records.length) await this.produceOrSplit(records, from, records.length);
+  }
+
+  /**
+   * records[from, to) in one request; should the broker find it too large (a limit below
+   * PRODUCE_REQUEST_BYTES), in two halves, one after the other, down to a single record, which
+   * it then refuses for good: UndeliverableRecordError names it (its index in `records`).
+   */
+  private async produceOrSplit(records: OutboundRecord[], from: number, to: number): Promise<void> {
+    try {
+      await this.produce(from === 0 && to === records.length ? records : records.slice(from, to));
+    } catch (err) {
+      if (!isTooLarge(err)) throw err;
+      if (to - from === 1) {
+        throw new UndeliverableRecordError(
+          from,
+          `the broker refuses the record as too large (about ${recordBytes(records[from])} bytes; ` +
+            `its message.max.bytes, or the topic's max.message.bytes, is lower): ${(err as Error).message}`,
+        );
+      }
+      const half = from + Math.ceil((to - from) / 2);
+      await this.produceOrSplit(records, from, half);
+      await this.produceOrSplit(records, half, to);
+    }
   }
 
   /** One produce request (acks=all), with a deadline. */
@@ -207,7 +243,7 @@ export class KafkaTransport implements Transport {
         }),
       ]);
     } catch (err) {
-      this.dropProducer(producer);
+      if (!isTooLarge(err)) this.dropProducer(producer); // the broker answered: the connection is fine
       throw err;
     } finally {
       clearTimeout(timer);

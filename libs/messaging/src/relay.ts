@@ -1,7 +1,7 @@
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { Headers } from './envelope';
 import { assertIdentifier } from './schema';
-import { MessagingLogger, OutboundRecord, Transport, silentLogger } from './transport';
+import { MessagingLogger, OutboundRecord, Transport, UndeliverableRecordError, silentLogger } from './transport';
 import { IdleBackoff, Wakeable } from './wakeable';
 
 export interface RelayOptions {
@@ -46,6 +46,7 @@ interface OutboxRow {
  */
 export class OutboxRelay {
   private readonly table: string;
+  private readonly deadLetters: string;
   private readonly lockKey: number;
   private running = false;
   private loop?: Promise<void>;
@@ -63,6 +64,7 @@ export class OutboxRelay {
   constructor(private readonly options: RelayOptions) {
     this.retentionMs = options.retentionMs ?? DEFAULT_RETENTION_MS;
     this.table = `${assertIdentifier(options.schema)}.outbox`;
+    this.deadLetters = `${options.schema}.dead_letter`;
     this.lockKey = hashToInt32(`outbox-relay:${options.schema}`);
     this.logger = options.logger ?? silentLogger;
     this.idle = new IdleBackoff(options.pollIntervalMs ?? 10, options.maxIdlePollMs ?? 1_000);
@@ -109,13 +111,62 @@ export class OutboxRelay {
         headers: typeof r.headers === 'string' ? (JSON.parse(r.headers) as Headers) : r.headers,
         payload: r.payload,
       }));
-      await this.options.transport.publish(records, tx);
+      for (let from = 0; from < records.length;) {
+        try {
+          await this.options.transport.publish(from === 0 ? records : records.slice(from), tx);
+          break;
+        } catch (err) {
+          if (!(err instanceof UndeliverableRecordError)) throw err;
+          // Retrying can never deliver this one: set it aside where an operator sees it, and go on.
+          const i = from + err.index;
+          await this.deadLetter(tx, claimed[i].id, records[i], err.message);
+          from = i + 1;
+        }
+      }
       await this.options.onPublished?.(records.length);
       published = claimed.length;
       for (const r of records) topics.add(r.topic);
     });
     if (published > 0) this.options.transport.afterPublishCommitted?.(topics);
     return published;
+  }
+
+  /**
+   * Moves an outbox row the transport refuses for good (UndeliverableRecordError) to the
+   * dead-letter table, consumer `outbox-relay`, reason `undeliverable`, its outbox id as the
+   * offset (partition -1: it never reached one), in the claim's transaction. The row counts as
+   * published, and the relay goes on with the rows after it: the event's key misses this event
+   * until an operator fixes the cause (e.g. raises the broker's limit) and replays the letter.
+   */
+  private async deadLetter(tx: EntityManager, outboxId: string, record: OutboundRecord, error: string): Promise<void> {
+    await tx.query(
+      `INSERT INTO ${this.deadLetters}
+        (consumer, event_id, tenant_id, topic, partition, record_offset, key, headers, payload, reason, error, attempts)
+       VALUES ($1, $2, $3, $4, -1, $5, $6, $7, $8, 'undeliverable', $9, 1)`,
+      [
+        RELAY_CONSUMER,
+        record.headers.ce_id ?? null,
+        record.headers.ce_tenantid ?? null,
+        record.topic,
+        outboxId,
+        record.key,
+        JSON.stringify(record.headers),
+        record.payload,
+        error.slice(0, 1000),
+      ],
+    );
+    this.logger.error(
+      {
+        schema: this.options.schema,
+        outboxId,
+        eventId: record.headers.ce_id,
+        type: record.headers.ce_type,
+        topic: record.topic,
+        payloadBytes: record.payload?.length ?? 0,
+        err: error,
+      },
+      'outbox relay cannot deliver an event; dead-lettered it and goes on (see the dead-letter list)',
+    );
   }
 
   /** Rows not yet published (the outbox backlog, exported as a metric). */
@@ -262,6 +313,8 @@ export function claimStatement(table: string): string {
     RETURNING t.id, t.topic, t.key, t.headers, t.payload`;
 }
 
+/** The dead-letter table's `consumer` for events the relay could not deliver. */
+export const RELAY_CONSUMER = 'outbox-relay';
 const DEFAULT_RETENTION_MS = 7 * 24 * 3_600_000;
 const DEFAULT_PURGE_INTERVAL_MS = 3_600_000;
 /** Rows deleted per purge statement. */

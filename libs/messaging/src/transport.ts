@@ -82,6 +82,23 @@ export interface Transport {
   close(): Promise<void>;
 }
 
+/**
+ * Thrown by `Transport.publish` when the transport refuses one record for what it is, not for
+ * the moment (Kafka: larger than the broker takes), so that retrying can never help. The records
+ * before `index` were published; none after it was. The outbox relay dead-letters that record and
+ * publishes the rest, instead of retrying its claim for ever.
+ */
+export class UndeliverableRecordError extends Error {
+  constructor(
+    /** Position of the refused record in the list given to `publish`. */
+    readonly index: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'UndeliverableRecordError';
+  }
+}
+
 /** Minimal structured logger; pino satisfies it. Messages never carry payloads (PII). */
 export interface MessagingLogger {
   debug(obj: object, msg: string): void;

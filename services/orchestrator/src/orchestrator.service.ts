@@ -25,6 +25,7 @@ import { OrchestratorPlanningMarks1763900011400 } from './migrations/17639000114
 import { OrchestratorPlanningMarksKeyOrder1763900011500 } from './migrations/1763900011500-orchestrator-planning-marks-key-order';
 import { OrchestratorPlannerBalanceSource1763900011600 } from './migrations/1763900011600-orchestrator-planner-balance-source';
 import { OrchestratorScheduleDueOrder1763900011700 } from './migrations/1763900011700-orchestrator-schedule-due-order';
+import { OrchestratorPlannerCommitments1763900012800 } from './migrations/1763900012800-orchestrator-planner-commitments';
 import { ContactBudgetGate } from './strategies/contact-budget.gate';
 import { AgentQueueRestController } from './agents/agent-queue.controller';
 import { AgentQueueGrpcController } from './agents/agent-queue.grpc';
@@ -110,6 +111,7 @@ export function createOrchestratorService(deps: OrchestratorServiceDependencies 
       OrchestratorPlanningMarksKeyOrder1763900011500,
       OrchestratorPlannerBalanceSource1763900011600,
       OrchestratorScheduleDueOrder1763900011700,
+      OrchestratorPlannerCommitments1763900012800,
     ],
     module: (ctx) => {
       const config = loadPlannerConfig();

@@ -20,6 +20,12 @@ export const productWord = (product: ledger.Product) =>
         .replace(/^PRODUCT_/, '')
         .toLowerCase();
 
+/** The commitment a running plan is (planner_commitment). */
+const planCommitment = (planId: string) => `plan:${planId}`;
+/** A single promise's commitment, or its plan's for an instalment of a plan. */
+const promiseCommitment = (p: { promiseId: string; planId?: string }) =>
+  p.planId ? planCommitment(p.planId) : `promise:${p.promiseId}`;
+
 /**
  * The planner's read model, kept from ledger, scoring and promises events, and the events that
  * make it plan an account again: a score, a delinquency change, a broken promise, an instalment
@@ -106,27 +112,29 @@ export function plannerHandlers(planner: PlanAccountUseCase, repo: PlannerReposi
     'collections.promises.v1.PromiseMade': async (event, hc) => {
       // A promise to pay (made to the bot, to an agent or through the API) pauses the cadence at once,
       // as a plan does, until PromiseKept or PromiseBroken below.
-      await repo.updateAccount(hc.tx, event.tenantId, event.payload.accountId, { promise_active: true });
+      await repo.commitment(hc.tx, event.tenantId, event.payload.accountId, promiseCommitment(event.payload), true);
       await plan(event, hc, event.payload.accountId);
     },
     'collections.promises.v1.PromiseBroken': async (event, hc) => {
-      await repo.updateAccount(hc.tx, event.tenantId, event.payload.accountId, { promise_active: false });
+      // A single promise ends; a plan's missed instalment takes the plan's pause away until its next
+      // instalment falls due (InstalmentDueSoon), so the chase goes on meanwhile. Others stay.
+      await repo.commitment(hc.tx, event.tenantId, event.payload.accountId, promiseCommitment(event.payload), false);
       await plan(event, hc, event.payload.accountId);
     },
     'collections.promises.v1.PromiseKept': async (event, hc) => {
       if (event.payload.planId) return; // an instalment kept: the plan is still running
-      await repo.updateAccount(hc.tx, event.tenantId, event.payload.accountId, { promise_active: false });
+      await repo.commitment(hc.tx, event.tenantId, event.payload.accountId, promiseCommitment(event.payload), false);
       await plan(event, hc, event.payload.accountId);
     },
     'collections.promises.v1.PlanAgreed': async (event, hc) => {
       // A plan is a promise from the moment it is agreed: the collection cadence pauses at once (each
       // instalment falling due gets its own reminder, InstalmentDueSoon below), not days later.
-      await repo.updateAccount(hc.tx, event.tenantId, event.payload.accountId, { promise_active: true });
+      await repo.commitment(hc.tx, event.tenantId, event.payload.accountId, planCommitment(event.payload.planId), true);
       await plan(event, hc, event.payload.accountId);
     },
     'collections.promises.v1.InstalmentDueSoon': async (event, hc) => {
       // A running plan is a promise: the collection cadence pauses, and the instalment gets its reminder.
-      await repo.updateAccount(hc.tx, event.tenantId, event.payload.accountId, { promise_active: true });
+      await repo.commitment(hc.tx, event.tenantId, event.payload.accountId, planCommitment(event.payload.planId), true);
       await repo.recordInstalment(hc.tx, event.tenantId, {
         planId: event.payload.planId,
         seq: event.payload.seq,
@@ -146,11 +154,23 @@ export function plannerHandlers(planner: PlanAccountUseCase, repo: PlannerReposi
       );
     },
     'collections.promises.v1.PlanCompleted': async (event, hc) => {
-      await repo.updateAccount(hc.tx, event.tenantId, event.payload.accountId, { promise_active: false });
+      await repo.commitment(
+        hc.tx,
+        event.tenantId,
+        event.payload.accountId,
+        planCommitment(event.payload.planId),
+        false,
+      );
       await plan(event, hc, event.payload.accountId);
     },
     'collections.promises.v1.PlanDefaulted': async (event, hc) => {
-      await repo.updateAccount(hc.tx, event.tenantId, event.payload.accountId, { promise_active: false });
+      await repo.commitment(
+        hc.tx,
+        event.tenantId,
+        event.payload.accountId,
+        planCommitment(event.payload.planId),
+        false,
+      );
       await plan(event, hc, event.payload.accountId);
     },
   };

@@ -137,6 +137,33 @@ export class PlannerRepository {
     ]);
   }
 
+  /**
+   * Records that a commitment (`promise:<id>`, `plan:<id>`) begins (`open`) or ends, and sets the
+   * account's promise_active to whether any is left: a promise kept beside a running plan leaves
+   * the cadence paused. Both are idempotent: a commitment opened twice is one row.
+   */
+  async commitment(
+    tx: EntityManager,
+    tenantId: string,
+    accountId: string,
+    commitmentId: string,
+    open: boolean,
+  ): Promise<void> {
+    await this.ensureAccount(tx, tenantId, accountId);
+    await tx.query(
+      open
+        ? `INSERT INTO planner_commitment (tenant_id, account_id, commitment_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`
+        : `DELETE FROM planner_commitment WHERE tenant_id = $1 AND account_id = $2 AND commitment_id = $3`,
+      [tenantId, accountId, commitmentId],
+    );
+    await tx.query(
+      `UPDATE planner_account SET promise_active =
+         EXISTS (SELECT 1 FROM planner_commitment c WHERE c.tenant_id = $1 AND c.account_id = $2)
+       WHERE tenant_id = $1 AND account_id = $2`,
+      [tenantId, accountId],
+    );
+  }
+
   async updateAccount(
     tx: EntityManager,
     tenantId: string,

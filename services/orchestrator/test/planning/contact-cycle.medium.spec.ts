@@ -409,6 +409,46 @@ describe('one account’s contact cycle, planned and dispatched on the injected 
     expect((await schedule(accountId)).filter((r) => r.status === 'pending')).toHaveLength(1);
   });
 
+  it('keeps the cadence paused while a plan runs beside a promise that is kept, and takes it up once the plan defaults', async () => {
+    // The debtor agrees a plan, then promises an agent a separate payment on the 16th.
+    const phone = '+573001110016';
+    const accountId = await expectCadencePaused('plan-and-promise', phone, async (accountId) => {
+      await deliver(sut, 'collections.promises.v1.PlanAgreed', planAgreed('plan-beside-1', accountId, sut.clock.now()));
+      await deliver(
+        sut,
+        'collections.promises.v1.PromiseMade',
+        promiseMade('promise-beside-1', accountId, '2026-03-16'),
+      );
+    });
+
+    // The promise is paid: the plan still runs, so nothing is chased.
+    sut.clock.set(bogota('2026-03-16', 9));
+    await deliver(sut, 'collections.promises.v1.PromiseKept', {
+      promiseId: 'promise-beside-1',
+      accountId,
+      amount: COP(50_000_00),
+      keptAt: sut.clock.now(),
+      planId: '',
+      instalmentSeq: 0,
+    });
+    await daysPass(['2026-03-17', 9], ['2026-03-20', 9]);
+    expect((await schedule(accountId)).filter((r) => r.status !== 'cancelled')).toEqual([]);
+    expect(twilio.messages.filter((m) => m.to === phone)).toHaveLength(0);
+    expect(meta.sent.filter((m) => `+${m.to}` === phone)).toHaveLength(0);
+    expect(await agentTasks(accountId)).toEqual([]);
+
+    // The plan defaults: no commitment is left, and the chase goes on (by now, an agent's call).
+    sut.clock.set(bogota('2026-04-20', 7));
+    await deliver(sut, 'collections.promises.v1.PlanDefaulted', {
+      planId: 'plan-beside-1',
+      accountId,
+      missedInstalments: 1,
+      unpaid: COP(250_000_00),
+      defaultedAt: sut.clock.now(),
+    });
+    expect((await agentTasks(accountId)).map((t) => t.kind)).toEqual(['call']);
+  });
+
   it('sends once when the dispatcher dies between the provider call and recording it: the restart re-sends under the same key', async () => {
     const { accountId, phone } = await openAccount('crash', '+573001110003');
     sut.clock.set(bogota('2026-03-09', 6));

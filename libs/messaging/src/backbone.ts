@@ -39,7 +39,7 @@ export interface BackboneOptions {
   traceparent?: () => string | undefined;
   /** Run the outbox relay in this process (default true). */
   runRelay?: boolean;
-  /** Observers applied to every consumer of this backbone (metrics). */
+  /** Observers applied to every consumer of this backbone (metrics); `onDeadLetter` also to its relay. */
   hooks?: Pick<ConsumerOptions, 'onDeadLetter' | 'onProcessed' | 'around'>;
 }
 
@@ -61,7 +61,14 @@ export class Backbone {
     if (!dataSource.subscribers.some((s) => s instanceof OutboxCommitSubscriber)) {
       dataSource.subscribers.push(new OutboxCommitSubscriber());
     }
-    this.relay = new OutboxRelay({ schema, dataSource, transport, logger: options.logger, ...options.relay });
+    this.relay = new OutboxRelay({
+      schema,
+      dataSource,
+      transport,
+      logger: options.logger,
+      onDeadLetter: options.hooks?.onDeadLetter,
+      ...options.relay,
+    });
     this.outbox = new Outbox({
       schema,
       source: `/collections/${service}`,

@@ -26,6 +26,8 @@ export interface RelayOptions {
   retentionMs?: number;
   /** How often the running relay deletes published rows past their retention (default 1 hour). */
   purgeIntervalMs?: number;
+  /** Called for each event the relay dead-letters (the transport refused it for good), e.g. for a metric. */
+  onDeadLetter?: (info: { reason: string; topic: string }) => void;
   /** Test hook: runs after the batch was handed to the transport, before it is marked published. */
   onPublished?: (count: number) => Promise<void> | void;
 }
@@ -167,6 +169,7 @@ export class OutboxRelay {
       },
       'outbox relay cannot deliver an event; dead-lettered it and goes on (see the dead-letter list)',
     );
+    this.options.onDeadLetter?.({ reason: 'undeliverable', topic: record.topic });
   }
 
   /** Rows not yet published (the outbox backlog, exported as a metric). */

@@ -116,6 +116,7 @@ export class BackboneHarness {
       runRelay?: boolean;
       relay?: BackboneOptions['relay'];
       inbox?: BackboneOptions['inbox'];
+      onDeadLetter?: NonNullable<BackboneOptions['hooks']>['onDeadLetter'];
     } = {},
   ): Backbone {
     const b = new Backbone({
@@ -127,7 +128,10 @@ export class BackboneHarness {
       relay: { pollIntervalMs: 10, ...options.relay },
       inbox: options.inbox,
       traceparent: currentTraceparent,
-      hooks: { around: (event, fn) => withSpanFrom(`consume ${event.type}`, { traceparent: event.traceparent }, fn) },
+      hooks: {
+        around: (event, fn) => withSpanFrom(`consume ${event.type}`, { traceparent: event.traceparent }, fn),
+        onDeadLetter: options.onDeadLetter,
+      },
     });
     this.backbones.push(b);
     return b;

@@ -2,7 +2,7 @@ import { ledger } from '@collections/contracts';
 import { waitFor } from '@collections/testing';
 import { RELAY_CONSUMER } from '../src';
 import { describeBackboneContract } from './backbone-contract';
-import { BackboneHarness, kafkaKind } from './backbone-harness';
+import { BackboneHarness, PAYMENT_TOPIC, kafkaKind } from './backbone-harness';
 
 describeBackboneContract(kafkaKind);
 
@@ -18,7 +18,8 @@ describe('the outbox relay over Kafka', () => {
   });
 
   it('dead-letters an event larger than the broker takes, and publishes the ones after it', async () => {
-    const b = h.backbone();
+    const counted: { reason: string; topic: string }[] = [];
+    const b = h.backbone({ onDeadLetter: (info) => counted.push(info) });
     h.effectConsumer(b);
     // One account's three payments, claimed together: the second carries 1.2 MB, over the
     // broker's default message.max.bytes (1 MiB), which no retry can change.
@@ -56,5 +57,7 @@ describe('the outbox relay over Kafka', () => {
     });
     expect(letters[0].error).toMatch(/too large/);
     expect(await b.relay.backlog()).toBe(0);
+    // The dead-letter metric (collections_dead_letters_total) counts it too.
+    expect(counted).toEqual([{ reason: 'undeliverable', topic: PAYMENT_TOPIC }]);
   });
 });

@@ -1,4 +1,4 @@
-import { Backbone, BackboneOptions, Transport } from '@collections/messaging';
+import { Backbone, BackboneOptions, Transport, UndeliverableRecordError } from '@collections/messaging';
 import { MetricsRegistry, withSpanFrom } from '@collections/platform';
 
 /*
@@ -27,7 +27,14 @@ export function meteredTransport(transport: Transport, metrics: MetricsRegistry)
   return {
     kind: transport.kind,
     publish: async (records, tx) => {
-      await transport.publish(records, tx);
+      try {
+        await transport.publish(records, tx);
+      } catch (err) {
+        // The records before the one refused for good went out (the relay goes on after it).
+        if (err instanceof UndeliverableRecordError)
+          for (const r of records.slice(0, err.index)) published.inc({ topic: r.topic });
+        throw err;
+      }
       for (const r of records) published.inc({ topic: r.topic });
     },
     afterPublishCommitted: (topics) => transport.afterPublishCommitted?.(topics),
@@ -51,7 +58,7 @@ export function meteredTransport(transport: Transport, metrics: MetricsRegistry)
 export function backboneMetrics(metrics: MetricsRegistry): NonNullable<BackboneOptions['hooks']> {
   const deadLetters = metrics.counter({
     name: 'collections_dead_letters_total',
-    help: 'Events sent to a dead-letter topic, by the topic they came from',
+    help: 'Events dead-lettered, by the topic they came from or were bound for (reason undeliverable: the outbox relay could not publish them)',
     labelNames: ['reason', 'topic'],
   });
   return {

@@ -1,0 +1,27 @@
+import { OutboundRecord, Transport, UndeliverableRecordError } from '@collections/messaging';
+import { MetricsRegistry } from '@collections/platform';
+import { meteredTransport } from '../src/metering';
+
+const record = (topic: string): OutboundRecord => ({ topic, key: 'acct-1', headers: {}, payload: null });
+
+describe('meteredTransport', () => {
+  it('counts the events published before one the transport refuses for good, and not that one', async () => {
+    const metrics = new MetricsRegistry('test');
+    // The transport under the meter published records 0 and 1, then refused record 2 (too large).
+    const transport: Transport = {
+      kind: 'kafka',
+      publish: async () => {
+        throw new UndeliverableRecordError(2, 'the broker refuses the record as too large');
+      },
+      subscribe: async () => ({ stop: async () => undefined }),
+      close: async () => undefined,
+    };
+    const metered = meteredTransport(transport, metrics);
+    await expect(metered.publish([record('a'), record('b'), record('a'), record('a')])).rejects.toBeInstanceOf(
+      UndeliverableRecordError,
+    );
+    const text = await metrics.metrics();
+    expect(text).toMatch(/collections_events_published_total\{[^}]*topic="a"[^}]*\} 1\n/);
+    expect(text).toMatch(/collections_events_published_total\{[^}]*topic="b"[^}]*\} 1\n/);
+  });
+});

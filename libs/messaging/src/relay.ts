@@ -26,7 +26,10 @@ export interface RelayOptions {
   retentionMs?: number;
   /** How often the running relay deletes published rows past their retention (default 1 hour). */
   purgeIntervalMs?: number;
-  /** Called for each event the relay dead-letters (the transport refused it for good), e.g. for a metric. */
+  /**
+   * Called for each event the relay dead-lettered (the transport refused it for good), once the
+   * claim that did so committed (a claim rolled back and retried does not count it twice): a metric.
+   */
   onDeadLetter?: (info: { reason: string; topic: string }) => void;
   /** Test hook: runs after the batch was handed to the transport, before it is marked published. */
   onPublished?: (count: number) => Promise<void> | void;
@@ -99,6 +102,8 @@ export class OutboxRelay {
     const batchSize = this.options.batchSize ?? 500;
     let published = 0;
     const topics = new Set<string>();
+    /** The topics of the events this claim dead-lettered, told to `onDeadLetter` once it committed. */
+    const deadLettered: string[] = [];
     await this.options.dataSource.transaction(async (tx) => {
       await tx.query(SCAN_SETTINGS);
       // One statement takes the relay lock and claims the next rows; the claim commits only
@@ -122,6 +127,7 @@ export class OutboxRelay {
           // Retrying can never deliver this one: set it aside where an operator sees it, and go on.
           const i = from + err.index;
           await this.deadLetter(tx, claimed[i].id, records[i], err.message);
+          deadLettered.push(records[i].topic);
           from = i + 1;
         }
       }
@@ -130,6 +136,7 @@ export class OutboxRelay {
       for (const r of records) topics.add(r.topic);
     });
     if (published > 0) this.options.transport.afterPublishCommitted?.(topics);
+    for (const topic of deadLettered) this.options.onDeadLetter?.({ reason: 'undeliverable', topic });
     return published;
   }
 
@@ -169,7 +176,6 @@ export class OutboxRelay {
       },
       'outbox relay cannot deliver an event; dead-lettered it and goes on (see the dead-letter list)',
     );
-    this.options.onDeadLetter?.({ reason: 'undeliverable', topic: record.topic });
   }
 
   /** Rows not yet published (the outbox backlog, exported as a metric). */

@@ -1,6 +1,7 @@
 import { DataSource, EntityManager } from 'typeorm';
 import { EventPayload, EventType, decodePayload, deadLetterTopic } from '@collections/contracts';
 import { arrayOf } from '@collections/platform';
+import { insertDeadLetter } from './dead-letters';
 import { ParsedEnvelope, PoisonReason, PoisonRecordError, parseEnvelope } from './envelope';
 import { Outbox } from './outbox';
 import { assertIdentifier } from './schema';
@@ -337,25 +338,20 @@ export class EventConsumer {
       dlq_original_offset: record.offset,
       dlq_attempts: String(attempts),
     };
-    await tx.query(
-      `INSERT INTO ${this.deadLetters}
-        (consumer, event_id, tenant_id, topic, partition, record_offset, key, headers, payload, reason, error, attempts)
-       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)`,
-      [
-        this.name,
-        event?.id ?? record.headers.ce_id ?? null,
-        tenantId,
-        record.topic,
-        record.partition,
-        record.offset,
-        record.key,
-        JSON.stringify(record.headers),
-        record.payload,
-        reason,
-        error.slice(0, 1000),
-        attempts,
-      ],
-    );
+    await insertDeadLetter(tx, this.deadLetters, {
+      consumer: this.name,
+      eventId: event?.id ?? record.headers.ce_id ?? null,
+      tenantId,
+      topic: record.topic,
+      partition: record.partition,
+      offset: record.offset,
+      key: record.key,
+      headers: record.headers,
+      payload: record.payload,
+      reason,
+      error,
+      attempts,
+    });
     await this.options.outbox.addRaw(tx, {
       eventId: event?.id ?? `${record.topic}:${record.partition}:${record.offset}`,
       tenantId,

@@ -1,4 +1,4 @@
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { Headers } from './envelope';
 import { Outbox } from './outbox';
 import { assertIdentifier } from './schema';
@@ -35,6 +35,46 @@ interface DeadLetterRow {
   attempts: number;
   created_at: Date;
   replayed_at: Date | null;
+}
+
+/** A dead letter as written: by a consumer (a record it cannot apply) or by the outbox relay (one it cannot publish). */
+export interface NewDeadLetter {
+  consumer: string;
+  eventId: string | null;
+  tenantId: string | null;
+  topic: string;
+  partition: number;
+  offset: string;
+  key: string;
+  headers: Headers;
+  payload: Buffer | null;
+  reason: string;
+  /** Cut to 1,000 characters. */
+  error: string;
+  attempts: number;
+}
+
+/** Writes one dead letter into `table` (a schema's dead_letter), in the caller's transaction. */
+export async function insertDeadLetter(tx: EntityManager, table: string, d: NewDeadLetter): Promise<void> {
+  await tx.query(
+    `INSERT INTO ${table}
+      (consumer, event_id, tenant_id, topic, partition, record_offset, key, headers, payload, reason, error, attempts)
+     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)`,
+    [
+      d.consumer,
+      d.eventId,
+      d.tenantId,
+      d.topic,
+      d.partition,
+      d.offset,
+      d.key,
+      JSON.stringify(d.headers),
+      d.payload,
+      d.reason,
+      d.error.slice(0, 1000),
+      d.attempts,
+    ],
+  );
 }
 
 function mapDeadLetter(r: DeadLetterRow): DeadLetterView {

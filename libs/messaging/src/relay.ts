@@ -1,4 +1,5 @@
 import { DataSource, EntityManager } from 'typeorm';
+import { insertDeadLetter } from './dead-letters';
 import { Headers } from './envelope';
 import { assertIdentifier } from './schema';
 import { MessagingLogger, OutboundRecord, Transport, UndeliverableRecordError, silentLogger } from './transport';
@@ -148,22 +149,20 @@ export class OutboxRelay {
    * until an operator fixes the cause (e.g. raises the broker's limit) and replays the letter.
    */
   private async deadLetter(tx: EntityManager, outboxId: string, record: OutboundRecord, error: string): Promise<void> {
-    await tx.query(
-      `INSERT INTO ${this.deadLetters}
-        (consumer, event_id, tenant_id, topic, partition, record_offset, key, headers, payload, reason, error, attempts)
-       VALUES ($1, $2, $3, $4, -1, $5, $6, $7, $8, 'undeliverable', $9, 1)`,
-      [
-        RELAY_CONSUMER,
-        record.headers.ce_id ?? null,
-        record.headers.ce_tenantid ?? null,
-        record.topic,
-        outboxId,
-        record.key,
-        JSON.stringify(record.headers),
-        record.payload,
-        error.slice(0, 1000),
-      ],
-    );
+    await insertDeadLetter(tx, this.deadLetters, {
+      consumer: RELAY_CONSUMER,
+      eventId: record.headers.ce_id ?? null,
+      tenantId: record.headers.ce_tenantid ?? null,
+      topic: record.topic,
+      partition: -1,
+      offset: outboxId,
+      key: record.key,
+      headers: record.headers,
+      payload: record.payload,
+      reason: 'undeliverable',
+      error,
+      attempts: 1,
+    });
     this.logger.error(
       {
         schema: this.options.schema,

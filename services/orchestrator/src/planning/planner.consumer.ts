@@ -41,6 +41,15 @@ export function plannerHandlers(planner: PlanAccountUseCase, repo: PlannerReposi
       await plan(event, hc, accountId);
   };
   const money = (m: { amountMinor: number } | undefined) => (m ? m.amountMinor : undefined);
+  /** A plan completed or defaulted: its pause ends, and the account is planned again. */
+  const planEnded = async (
+    event: ConsumedEvent<'collections.promises.v1.PlanCompleted' | 'collections.promises.v1.PlanDefaulted'>,
+    hc: HandlerContext,
+  ) => {
+    const { accountId, planId } = event.payload;
+    await repo.commitment(hc.tx, event.tenantId, accountId, planCommitment(planId), false);
+    await plan(event, hc, accountId);
+  };
 
   return {
     ...debtorFactHandlers,
@@ -153,25 +162,7 @@ export function plannerHandlers(planner: PlanAccountUseCase, repo: PlannerReposi
         event.id,
       );
     },
-    'collections.promises.v1.PlanCompleted': async (event, hc) => {
-      await repo.commitment(
-        hc.tx,
-        event.tenantId,
-        event.payload.accountId,
-        planCommitment(event.payload.planId),
-        false,
-      );
-      await plan(event, hc, event.payload.accountId);
-    },
-    'collections.promises.v1.PlanDefaulted': async (event, hc) => {
-      await repo.commitment(
-        hc.tx,
-        event.tenantId,
-        event.payload.accountId,
-        planCommitment(event.payload.planId),
-        false,
-      );
-      await plan(event, hc, event.payload.accountId);
-    },
+    'collections.promises.v1.PlanCompleted': planEnded,
+    'collections.promises.v1.PlanDefaulted': planEnded,
   };
 }

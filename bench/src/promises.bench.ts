@@ -55,6 +55,11 @@ const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 10);
 const INSTALMENT = 1_000;
 /** Extra node flags for the service and the raw pipe, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile them. */
 const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+/**
+ * The service's OUTBOX_PUBLISHED: `delete` (this bench's default), as a service this busy would run
+ * with the broker keeping the events; `keep` measures the default deployment (events kept a week).
+ */
+const OUTBOX_PUBLISHED = process.env.BENCH_OUTBOX_PUBLISHED ?? 'delete';
 
 /** Payment n of a run: which account it pays and the promise (instalment) it keeps. */
 interface Payment {
@@ -439,6 +444,7 @@ async function main(): Promise<void> {
         GRPC_PORT: String(grpc),
         LOG_LEVEL: 'warn',
         PROMISES_DAILY_RUN_CHECK_MS: '0',
+        OUTBOX_PUBLISHED,
         OTEL_SDK_DISABLED: 'true',
       },
     );
@@ -596,6 +602,7 @@ async function main(): Promise<void> {
       payments: TOTAL,
       plans: PLANS,
       partitions: 4,
+      outboxPublished: OUTBOX_PUBLISHED,
       allocatedPerS: ours.backlog.allocatedRate === undefined ? undefined : Math.round(ours.backlog.allocatedRate),
       ...cpu(ours.backlog, raw.backlog),
     });
@@ -607,6 +614,7 @@ async function main(): Promise<void> {
       baseline: 'raw kafkajs consume+produce',
       baselineValue: Math.round(raw.whilePublishing.rate),
       payments: TOTAL,
+      outboxPublished: OUTBOX_PUBLISHED,
       ...cpu(ours.whilePublishing, raw.whilePublishing),
     });
     for (const p of [50, 99]) {
@@ -619,6 +627,7 @@ async function main(): Promise<void> {
         baselineValue: percentile(raw.latencies, p),
         ...(p === 99 ? { target: 200 } : {}),
         samples: ours.latencies.length,
+        outboxPublished: OUTBOX_PUBLISHED,
         // the same percentile of each part (not additive): payment to event made, made to produced, produced to here
         parts: partsAt(ours.parts, p),
         baselineParts: partsAt(raw.parts, p),

@@ -28,6 +28,15 @@ export interface RelayOptions {
   /** How often the running relay deletes published rows past their retention (default 1 hour). */
   purgeIntervalMs?: number;
   /**
+   * What becomes of a row once published: `keep` (default) marks it published and keeps it for
+   * `retentionMs`; `delete` deletes it in the claim, so the broker's topic holds the only copy.
+   * Deleting writes far less than marking (an UPDATE rewrites the whole row, payload and all, with
+   * a new index entry: some 800 bytes of WAL a row, against some 60 for a DELETE) and leaves the
+   * table no bigger than its backlog: on the promises bench, PostgreSQL's CPU per payment fell
+   * from 64-66 µs to 53-60.
+   */
+  published?: 'keep' | 'delete';
+  /**
    * Called for each event the relay dead-lettered (the transport refused it for good), once the
    * claim that did so committed (a claim rolled back and retried does not count it twice): a metric.
    */
@@ -66,12 +75,15 @@ export class OutboxRelay {
   private readonly logger: MessagingLogger;
   /** How long published rows stay (RelayOptions.retentionMs); 0 keeps them. */
   private readonly retentionMs: number;
+  /** The claim statement: marks the rows it takes published, or deletes them (RelayOptions.published). */
+  private readonly claim: string;
 
   constructor(private readonly options: RelayOptions) {
     this.retentionMs = options.retentionMs ?? DEFAULT_RETENTION_MS;
     this.table = `${assertIdentifier(options.schema)}.outbox`;
     this.deadLetters = `${options.schema}.dead_letter`;
     this.lockKey = hashToInt32(`outbox-relay:${options.schema}`);
+    this.claim = claimStatement(this.table, options.published ?? 'keep');
     this.logger = options.logger ?? silentLogger;
     this.idle = new IdleBackoff(options.pollIntervalMs ?? 10, options.maxIdlePollMs ?? 1_000);
   }
@@ -109,8 +121,7 @@ export class OutboxRelay {
       await tx.query(SCAN_SETTINGS);
       // One statement takes the relay lock and claims the next rows; the claim commits only
       // after the transport acknowledged them, so a failed publish leaves them pending.
-      const rows = (await tx.query(claimStatement(this.table), [this.lockKey, batchSize])) as
-        [OutboxRow[], number] | OutboxRow[];
+      const rows = (await tx.query(this.claim, [this.lockKey, batchSize])) as [OutboxRow[], number] | OutboxRow[];
       const claimed = (isUpdateResult(rows) ? rows[0] : rows).sort((a, b) => compareIds(a.id, b.id));
       if (claimed.length === 0) return;
       const records: OutboundRecord[] = claimed.map((r) => ({
@@ -209,7 +220,8 @@ export class OutboxRelay {
    * it deletes and little more, however many rows the retention keeps.
    */
   private async purgeBatch(batch: number): Promise<number> {
-    if (this.retentionMs <= 0) return 0;
+    // A relay that deletes what it publishes leaves nothing to purge.
+    if (this.retentionMs <= 0 || this.options.published === 'delete') return 0;
     const [{ n }] = (await this.options.dataSource.query(purgeStatement(this.table), [this.retentionMs, batch])) as {
       n: number;
     }[];
@@ -313,12 +325,19 @@ export class OutboxRelay {
 export const SCAN_SETTINGS = `SELECT set_config('enable_bitmapscan', 'off', true), set_config('enable_seqscan', 'off', true),
   set_config('synchronous_commit', 'off', true)`;
 
-/** Takes the relay lock ($1) and claims the next rows ($2 at most) of an outbox table, in id order. */
-export function claimStatement(table: string): string {
-  return `WITH lock AS (SELECT pg_try_advisory_xact_lock($1) AS ok),
-    next AS (SELECT o.id FROM ${table} o, lock WHERE lock.ok AND o.published_at IS NULL ORDER BY o.id LIMIT $2)
-    UPDATE ${table} t SET published_at = now() FROM next WHERE t.id = next.id
-    RETURNING t.id, t.topic, t.key, t.headers, t.payload`;
+/**
+ * Takes the relay lock ($1) and claims the next rows ($2 at most) of an outbox table, in id order:
+ * marks them published (`keep`) or deletes them (`delete`). The deleting form takes the ids as an
+ * array: written as a join (`DELETE ... USING next`), PostgreSQL planned it, with an outbox it
+ * believed empty (statistics from before the backlog), as a walk of the whole table's key for
+ * each row claimed, and a claim of 500 rows ran for minutes.
+ */
+export function claimStatement(table: string, published: 'keep' | 'delete' = 'keep'): string {
+  const lock = `WITH lock AS (SELECT pg_try_advisory_xact_lock($1) AS ok)`;
+  const next = `SELECT o.id FROM ${table} o, lock WHERE lock.ok AND o.published_at IS NULL ORDER BY o.id LIMIT $2`;
+  const returning = `RETURNING t.id, t.topic, t.key, t.headers, t.payload`;
+  if (published === 'delete') return `${lock} DELETE FROM ${table} t WHERE t.id = ANY (ARRAY(${next})) ${returning}`;
+  return `${lock}, next AS (${next}) UPDATE ${table} t SET published_at = now() FROM next WHERE t.id = next.id ${returning}`;
 }
 
 /** The dead-letter table's `consumer` for events the relay could not deliver. */

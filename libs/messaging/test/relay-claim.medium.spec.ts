@@ -69,4 +69,49 @@ describe('outbox relay claim', () => {
     expect(first.pages).toBeLessThan(100);
     expect(second.pages).toBeLessThan(first.pages + 50);
   });
+
+  it('deletes each event in the claim that publishes it, when told to, and delivers every one once, in order', async () => {
+    const b = h.backbone({ relay: { published: 'delete', retentionMs: 60_000, purgeIntervalMs: 10 } });
+    h.effectConsumer(b);
+    b.start();
+    const base = 1_000_000; // payment numbers no other test here uses
+    const published: number[] = [];
+    const eventIds: string[] = [];
+    for (let i = 0; i < 3_000; i += 500) {
+      const batch = Array.from({ length: 500 }, (_, k) => base + i + k);
+      eventIds.push(...(await h.publishPayments(b, batch)));
+      published.push(...batch);
+    }
+    // (the consumer reads the topic from its start: the events of the test above come first)
+    const ours = async () => (await h.effects()).filter((e) => Number(e.n) >= base);
+    await waitFor(async () => (await ours()).length >= 3_000, { timeoutMs: 60_000, message: '3,000 effects' });
+    const effects = await ours();
+    expect(effects.map((e) => Number(e.n)).sort((x, y) => x - y)).toEqual(published);
+    // Each account's payments in the order they were written.
+    for (const key of new Set(effects.map((e) => e.key))) {
+      const ns = effects.filter((e) => e.key === key).map((e) => Number(e.n));
+      expect(ns).toEqual([...ns].sort((x, y) => x - y));
+    }
+    await waitFor(async () => (await b.relay.backlog()) === 0, { timeoutMs: 60_000, message: 'outbox published' });
+    // Of ours, none is left (the 6,000 rows the test above published and kept are still there).
+    const [{ left }] = (await h.ds.query(
+      `SELECT count(*)::int AS left FROM ${SERVICE}.outbox WHERE event_id = ANY($1::text[])`,
+      [eventIds],
+    )) as { left: number }[];
+    expect(left).toBe(0);
+    await b.stop();
+
+    // The next claim finds nothing, and reads no more pages than a claim after 3,000 marked rows.
+    const plan = await h.ds.transaction(async (tx) => {
+      await tx.query(SCAN_SETTINGS);
+      const [row] = (await tx.query(
+        `EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${claimStatement(`${SERVICE}.outbox`, 'delete')}`,
+        [hashToInt32(`outbox-relay:${SERVICE}`), 500],
+      )) as { 'QUERY PLAN': { Plan: PlanNode & { 'Actual Rows': number } }[] }[];
+      return row['QUERY PLAN'][0].Plan;
+    });
+    expect(plan['Actual Rows']).toBe(0);
+    expect(nodeTypes(plan)).not.toContain('Seq Scan');
+    expect(plan['Shared Hit Blocks'] + plan['Shared Read Blocks']).toBeLessThan(100);
+  });
 });

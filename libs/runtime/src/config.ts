@@ -69,6 +69,9 @@ export function retentionSettings() {
   return {
     // Published events stay in the outbox (audit, debugging) this long before the relay deletes them.
     outboxHours: num('OUTBOX_RETENTION_HOURS', { default: 168, min: 0 }),
+    // Or none of them: `delete` deletes each event as the relay publishes it (the broker's topic
+    // then holds the only copy), which spares the database a rewrite of every row.
+    outboxPublished: oneOf('OUTBOX_PUBLISHED', ['keep', 'delete'] as const, { default: 'keep' }),
     // Consumers' inboxes keep processed event ids at least this long (longer when Kafka may deliver
     // a topic's records again later: its retention.ms + segment.ms).
     inboxHours: num('INBOX_RETENTION_HOURS', { default: 336, min: 0 }),
@@ -77,6 +80,8 @@ export function retentionSettings() {
 
 export interface RetentionHours {
   outboxHours: number;
+  /** What the relay does with a published event: keeps it `outboxHours`, or deletes it at once. */
+  outboxPublished?: 'keep' | 'delete';
   inboxHours: number;
 }
 
@@ -85,8 +90,11 @@ export const hoursToMs = (hours: number): number => hours * 3_600_000;
 
 /** Those settings as a Backbone's relay and inbox options. */
 export function backboneRetention(hours: RetentionHours): {
-  relay: { retentionMs: number };
+  relay: { retentionMs: number; published: 'keep' | 'delete' };
   inbox: { retentionMs: number };
 } {
-  return { relay: { retentionMs: hoursToMs(hours.outboxHours) }, inbox: { retentionMs: hoursToMs(hours.inboxHours) } };
+  return {
+    relay: { retentionMs: hoursToMs(hours.outboxHours), published: hours.outboxPublished ?? 'keep' },
+    inbox: { retentionMs: hoursToMs(hours.inboxHours) },
+  };
 }

@@ -110,7 +110,7 @@ export class OutboxRelay {
     await this.loop;
   }
 
-  /** Publishes everything pending once; returns how many rows were published. */
+  /** Publishes one claim of pending rows; returns how many rows it took off the backlog (published, or dead-lettered as undeliverable). */
   async drainOnce(): Promise<number> {
     const batchSize = this.options.batchSize ?? 500;
     let published = 0;

@@ -106,6 +106,11 @@ export class Backbone {
     return (await Promise.all(this.consumers.map((c) => c.lag()))).flat();
   }
 
+  /** The event types this backbone's consumers handle, each once (what the event catalogue must list). */
+  get consumedEventTypes(): string[] {
+    return [...new Set(this.consumers.flatMap((c) => c.eventTypes))];
+  }
+
   /** The topics this backbone's consumers read, each once. */
   get consumedTopics(): string[] {
     return [...new Set(this.consumers.flatMap((c) => c.topics))];

@@ -102,6 +102,11 @@ export class EventConsumer {
     this.name = options.name ?? options.service;
   }
 
+  /** The event types this consumer has a handler (or a batch handler) for, each once. */
+  get eventTypes(): string[] {
+    return [...new Set([...Object.keys(this.options.handlers), ...Object.keys(this.options.batchHandlers ?? {})])];
+  }
+
   /** The topics this consumer reads. */
   get topics(): readonly string[] {
     return this.options.topics;

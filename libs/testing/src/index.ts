@@ -9,3 +9,4 @@ export * from './grafana-dashboards';
 export * from './openapi';
 export * from './kafka-broker';
 export * from './in-process-events';
+export * from './event-catalogue';

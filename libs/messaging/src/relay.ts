@@ -35,7 +35,7 @@ export interface RelayOptions {
    * table no bigger than its backlog: on the promises bench, PostgreSQL's CPU per payment fell
    * from 64-66 µs to 53-60.
    */
-  published?: 'keep' | 'delete';
+  published?: OutboxPublished;
   /**
    * Called for each event the relay dead-lettered (the transport refused it for good), once the
    * claim that did so committed (a claim rolled back and retried does not count it twice): a metric.
@@ -44,6 +44,10 @@ export interface RelayOptions {
   /** Test hook: runs after the batch was handed to the transport, before it is marked published. */
   onPublished?: (count: number) => Promise<void> | void;
 }
+
+/** What the relay does with an outbox row it published (RelayOptions.published). */
+export const OUTBOX_PUBLISHED = ['keep', 'delete'] as const;
+export type OutboxPublished = (typeof OUTBOX_PUBLISHED)[number];
 
 interface OutboxRow {
   id: string;
@@ -332,7 +336,7 @@ export const SCAN_SETTINGS = `SELECT set_config('enable_bitmapscan', 'off', true
  * believed empty (statistics from before the backlog), as a walk of the whole table's key for
  * each row claimed, and a claim of 500 rows ran for minutes.
  */
-export function claimStatement(table: string, published: 'keep' | 'delete' = 'keep'): string {
+export function claimStatement(table: string, published: OutboxPublished = 'keep'): string {
   const lock = `WITH lock AS (SELECT pg_try_advisory_xact_lock($1) AS ok)`;
   const next = `SELECT o.id FROM ${table} o, lock WHERE lock.ok AND o.published_at IS NULL ORDER BY o.id LIMIT $2`;
   const returning = `RETURNING t.id, t.topic, t.key, t.headers, t.payload`;

@@ -1,9 +1,11 @@
+import { EntityManager } from 'typeorm';
 import { waitFor } from '@collections/testing';
-import { SCAN_SETTINGS, claimStatement, hashToInt32 } from '../src/relay';
+import { OutboxPublished, SCAN_SETTINGS, claimStatement, hashToInt32 } from '../src/relay';
 import { BackboneHarness, SERVICE, inProcessKind } from './backbone-harness';
 
 interface PlanNode {
   'Node Type': string;
+  'Actual Rows': number;
   'Shared Hit Blocks': number;
   'Shared Read Blocks': number;
   Plans?: PlanNode[];
@@ -11,6 +13,15 @@ interface PlanNode {
 
 function nodeTypes(node: PlanNode): string[] {
   return [node['Node Type'], ...(node.Plans ?? []).flatMap(nodeTypes)];
+}
+
+/** The relay's claim statement run under EXPLAIN ANALYZE in `tx` (after SCAN_SETTINGS), as the relay runs it. */
+async function explainClaim(tx: EntityManager, published: OutboxPublished = 'keep'): Promise<PlanNode> {
+  const [row] = (await tx.query(
+    `EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${claimStatement(`${SERVICE}.outbox`, published)}`,
+    [hashToInt32(`outbox-relay:${SERVICE}`), 500],
+  )) as { 'QUERY PLAN': { Plan: PlanNode }[] }[];
+  return row['QUERY PLAN'][0].Plan;
 }
 
 /**
@@ -46,15 +57,8 @@ describe('outbox relay claim', () => {
     // the last batch it published, the second is what every later claim costs.
     const plan = await h.ds.transaction(async (tx) => {
       await tx.query(SCAN_SETTINGS);
-      const explain = async () => {
-        const [row] = (await tx.query(
-          `EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${claimStatement(`${SERVICE}.outbox`)}`,
-          [hashToInt32(`outbox-relay:${SERVICE}`), 500],
-        )) as { 'QUERY PLAN': { Plan: PlanNode }[] }[];
-        return row['QUERY PLAN'][0].Plan;
-      };
-      await explain();
-      return explain();
+      await explainClaim(tx);
+      return explainClaim(tx);
     });
     return { published, pages: plan['Shared Hit Blocks'] + plan['Shared Read Blocks'], plan: nodeTypes(plan) };
   }
@@ -104,11 +108,7 @@ describe('outbox relay claim', () => {
     // The next claim finds nothing, and reads no more pages than a claim after 3,000 marked rows.
     const plan = await h.ds.transaction(async (tx) => {
       await tx.query(SCAN_SETTINGS);
-      const [row] = (await tx.query(
-        `EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${claimStatement(`${SERVICE}.outbox`, 'delete')}`,
-        [hashToInt32(`outbox-relay:${SERVICE}`), 500],
-      )) as { 'QUERY PLAN': { Plan: PlanNode & { 'Actual Rows': number } }[] }[];
-      return row['QUERY PLAN'][0].Plan;
+      return explainClaim(tx, 'delete');
     });
     expect(plan['Actual Rows']).toBe(0);
     expect(nodeTypes(plan)).not.toContain('Seq Scan');

@@ -1,4 +1,5 @@
 import { ServiceName } from '@collections/contracts';
+import { OUTBOX_PUBLISHED, OutboxPublished } from '@collections/messaging';
 import { int, loadConfig, num, oneOf, optional, str } from '@collections/platform';
 import { DEFAULT_RANDOM_PAGE_COST } from './database';
 
@@ -71,7 +72,7 @@ export function retentionSettings() {
     outboxHours: num('OUTBOX_RETENTION_HOURS', { default: 168, min: 0 }),
     // Or none of them: `delete` deletes each event as the relay publishes it (the broker's topic
     // then holds the only copy), which spares the database a rewrite of every row.
-    outboxPublished: oneOf('OUTBOX_PUBLISHED', ['keep', 'delete'] as const, { default: 'keep' }),
+    outboxPublished: oneOf('OUTBOX_PUBLISHED', OUTBOX_PUBLISHED, { default: 'keep' }),
     // Consumers' inboxes keep processed event ids at least this long (longer when Kafka may deliver
     // a topic's records again later: its retention.ms + segment.ms).
     inboxHours: num('INBOX_RETENTION_HOURS', { default: 336, min: 0 }),
@@ -81,7 +82,7 @@ export function retentionSettings() {
 export interface RetentionHours {
   outboxHours: number;
   /** What the relay does with a published event: keeps it `outboxHours`, or deletes it at once. */
-  outboxPublished?: 'keep' | 'delete';
+  outboxPublished?: OutboxPublished;
   inboxHours: number;
 }
 
@@ -90,7 +91,7 @@ export const hoursToMs = (hours: number): number => hours * 3_600_000;
 
 /** Those settings as a Backbone's relay and inbox options. */
 export function backboneRetention(hours: RetentionHours): {
-  relay: { retentionMs: number; published: 'keep' | 'delete' };
+  relay: { retentionMs: number; published: OutboxPublished };
   inbox: { retentionMs: number };
 } {
   return {

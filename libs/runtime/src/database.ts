@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import { DataSource, MigrationInterface } from 'typeorm';
 import { messagingMigrations } from '@collections/messaging';
 
@@ -32,10 +33,14 @@ export function allowsNamedStatements(dataSource: DataSource): boolean {
   return !withoutNamedStatements.has(dataSource);
 }
 
+/** First key of the advisory lock that lets one process at a time migrate a schema (the second is the schema's hash). */
+const MIGRATION_LOCK = 7340002;
+
 /**
  * The service's own schema with its own migrations (never `synchronize`): the messaging tables
- * first, then the service's. Concurrent first starts of several services are safe: the schema
- * is created under an advisory lock.
+ * first, then the service's. Concurrent first starts are safe: of several services (the schema is
+ * created under an advisory lock), and of several replicas of one service (its migrations run
+ * under a lock of their own, so the first to take it applies them and the others find them done).
  */
 export async function openServiceDatabase(options: ServiceDatabaseOptions): Promise<DataSource> {
   const ds = new DataSource({
@@ -54,10 +59,32 @@ export async function openServiceDatabase(options: ServiceDatabaseOptions): Prom
   });
   if (options.namedStatements === false) withoutNamedStatements.add(ds);
   await ds.initialize();
-  await ds.transaction(async (tx) => {
-    await tx.query('SELECT pg_advisory_xact_lock(7340001)');
-    await tx.query(`CREATE SCHEMA IF NOT EXISTS "${options.schema}"`);
-  });
-  await ds.runMigrations();
+  try {
+    await ds.transaction(async (tx) => {
+      await tx.query('SELECT pg_advisory_xact_lock(7340001)');
+      await tx.query(`CREATE SCHEMA IF NOT EXISTS "${options.schema}"`);
+    });
+    await migrateAlone(ds, options);
+  } catch (err) {
+    await ds.destroy(); // the caller gets no pool to close
+    throw err;
+  }
   return ds;
+}
+
+/**
+ * Runs the pending migrations holding a session lock on the schema, taken on a connection of its
+ * own (the pool may have a single one, which the migrations need). Without it, replicas started
+ * together each applied the same migration and all but one failed to start (a duplicate type or
+ * table). Ending that connection releases the lock, whatever happened.
+ */
+async function migrateAlone(ds: DataSource, options: ServiceDatabaseOptions): Promise<void> {
+  const lock = new Client({ connectionString: options.url });
+  await lock.connect();
+  try {
+    await lock.query('SELECT pg_advisory_lock($1, hashtext($2))', [MIGRATION_LOCK, options.schema]);
+    await ds.runMigrations();
+  } finally {
+    await lock.end();
+  }
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { DataSource } from 'typeorm';
+import { DataSource, MigrationInterface, QueryRunner } from 'typeorm';
 import { openServiceDatabase } from '../src';
 
 const SERVER = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -66,5 +66,50 @@ describe('openServiceDatabase sessions', () => {
     const stockPlan = await batchUpdatePlan(stock);
     expect(stockPlan).toContain('Hash Join');
     expect(stockPlan).toContain('Seq Scan');
+  });
+});
+
+/**
+ * Replicas of one service started together on a database it has never used: the first applies the
+ * migrations, the others wait and find them applied. Before the migration lock, each applied them
+ * and all but one failed to start (the promises bench's two replicas: a duplicate type).
+ */
+describe('openServiceDatabase by replicas starting together', () => {
+  const schema = `svcrep_${randomBytes(4).toString('hex')}`;
+  /** A migration that takes a while, so that the replicas' starts overlap inside it. */
+  class SlowTable1764900000000 implements MigrationInterface {
+    async up(qr: QueryRunner): Promise<void> {
+      await qr.query('SELECT pg_sleep(0.3)');
+      await qr.query('CREATE TABLE slow_made (at timestamptz NOT NULL DEFAULT now())');
+      await qr.query('INSERT INTO slow_made DEFAULT VALUES');
+    }
+    async down(qr: QueryRunner): Promise<void> {
+      await qr.query('DROP TABLE slow_made');
+    }
+  }
+  const opened: DataSource[] = [];
+
+  afterAll(async () => {
+    await opened[0]?.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await Promise.all(opened.map((ds) => ds.destroy()));
+  });
+
+  it('all start, and each migration is applied once', async () => {
+    const starts = await Promise.allSettled(
+      [1, 2, 3].map(() =>
+        openServiceDatabase({ url: SERVER, schema, poolSize: 1, migrations: [SlowTable1764900000000] }),
+      ),
+    );
+    for (const start of starts) if (start.status === 'fulfilled') opened.push(start.value);
+    expect(starts.map((s) => (s.status === 'rejected' ? String(s.reason) : 'started'))).toEqual([
+      'started',
+      'started',
+      'started',
+    ]);
+    expect(await opened[0].query('SELECT count(*)::int AS n FROM slow_made')).toEqual([{ n: 1 }]);
+    const applied = (await opened[0].query('SELECT name FROM migrations')) as { name: string }[];
+    const names = applied.map((m) => m.name);
+    expect(names.filter((n) => n === 'SlowTable1764900000000')).toHaveLength(1);
+    expect(new Set(names).size).toBe(names.length);
   });
 });

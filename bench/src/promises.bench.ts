@@ -60,6 +60,14 @@ const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean)
  * with the broker keeping the events; `keep` measures the default deployment (events kept a week).
  */
 const OUTBOX_PUBLISHED = process.env.BENCH_OUTBOX_PUBLISHED ?? 'delete';
+/**
+ * Processes consuming the payments on each side, in one consumer group (the 4 partitions shared
+ * among them): the service's replicas, and as many raw pipes. 1 by default; a single Node process
+ * uses one core, and a deployment scales the promises stage by adding replicas.
+ */
+const REPLICAS = Number(process.env.BENCH_REPLICAS ?? 1);
+if (!(Number.isInteger(REPLICAS) && REPLICAS >= 1 && REPLICAS <= 4))
+  throw new Error('BENCH_REPLICAS must be 1-4 (the topic has 4 partitions)');
 
 /** Payment n of a run: which account it pays and the promise (instalment) it keeps. */
 interface Payment {
@@ -234,10 +242,15 @@ function cpuMs(pid: number | undefined): number {
   }
 }
 
+/** CPU time (ms) the processes used so far, together (-Infinity where one cannot say). */
+function cpuMsOf(pids: number[]): number {
+  return pids.reduce((sum, pid) => sum + cpuMs(pid), 0);
+}
+
 interface Throughput {
   /** PromiseKept received per second. */
   rate: number;
-  /** CPU of the consuming process and of PostgreSQL's backends per payment, µs (NaN where not measured). */
+  /** CPU of the consuming processes (together) and of PostgreSQL's backends per payment, µs (NaN where not measured). */
   cpuUs: number;
   dbCpuUs: number;
   /**
@@ -258,9 +271,9 @@ interface Figures {
 
 type Run = 'warm-up' | 'throughput' | 'backlog' | 'latency';
 
-/** The process consuming the payments (the service, or the raw pipe): its pid, and a restart around `meanwhile`. */
+/** The processes consuming the payments (the service's replicas, or the raw pipes): their pids, and a restart around `meanwhile`. */
 interface PaymentConsumer {
-  pid(): number | undefined;
+  pids(): number[];
   /**
    * How many payments it has allocated so far (the service: plan payments written, read from
    * their identity sequence, which costs PostgreSQL nothing however many there are), when it can
@@ -292,11 +305,11 @@ async function publishAll(
 }
 
 /**
- * Starts counting the CPU of the consuming process and of PostgreSQL's backends (when `database`);
+ * Starts counting the CPU of the consuming processes and of PostgreSQL's backends (when `database`);
  * `stop(payments)` gives each per payment, in µs (NaN where not measured), and logs them.
  */
 function meterCpu(name: string, consumer: PaymentConsumer, database: string | undefined) {
-  const process0 = cpuMs(consumer.pid());
+  const process0 = cpuMsOf(consumer.pids());
   const db = database ? databaseCpu(database) : undefined;
   const perPayment = (what: string, ms: number, payments: number) => {
     if (!(ms >= 0)) return NaN;
@@ -306,7 +319,7 @@ function meterCpu(name: string, consumer: PaymentConsumer, database: string | un
   };
   return {
     stop: (payments: number): Pick<Throughput, 'cpuUs' | 'dbCpuUs'> => ({
-      cpuUs: perPayment('its process', cpuMs(consumer.pid()) - process0, payments),
+      cpuUs: perPayment(REPLICAS > 1 ? 'its processes' : 'its process', cpuMsOf(consumer.pids()) - process0, payments),
       dbCpuUs: perPayment("PostgreSQL's", db?.stop() ?? NaN, payments),
     }),
   };
@@ -424,12 +437,13 @@ async function main(): Promise<void> {
   });
   await producer.connect();
 
-  // ours: the promises service, as it runs in distributed mode.
-  const [http, grpc] = [await freePort(), await freePort()];
-  let service: RunningProcess | undefined;
-  const startService = async (): Promise<void> => {
+  // ours: the promises service, as it runs in distributed mode (REPLICAS processes).
+  const ports: { http: number; grpc: number }[] = [];
+  for (let r = 0; r < REPLICAS; r++) ports.push({ http: await freePort(), grpc: await freePort() });
+  let services: RunningProcess[] = [];
+  const startReplica = async ({ http, grpc }: { http: number; grpc: number }): Promise<RunningProcess> => {
     const started = startProcess(
-      'promises',
+      REPLICAS > 1 ? `promises-${ports.findIndex((p) => p.http === http)}` : 'promises',
       process.execPath,
       [...NODE_ARGS, join(__dirname, '..', '..', 'services', 'promises', 'dist', 'main.js')],
       {
@@ -448,12 +462,22 @@ async function main(): Promise<void> {
         OTEL_SDK_DISABLED: 'true',
       },
     );
-    service = started;
+    services.push(started);
     await waitForHttp(started, `http://127.0.0.1:${http}/ready`, 120_000);
+    return started;
+  };
+  // All at once: the consumer group forms with every replica before the backlog's 10% mark.
+  const startService = async (): Promise<void> => {
+    await Promise.all(ports.map(startReplica));
+  };
+  const stopService = async (): Promise<void> => {
+    const running = services;
+    services = [];
+    await Promise.all(running.map((s) => s.stop()));
   };
   try {
     await startService();
-    const client = grpcClient(promises.PromisesServiceService, `127.0.0.1:${grpc}`);
+    const client = grpcClient(promises.PromisesServiceService, `127.0.0.1:${ports[0].grpc}`);
     const md = () => metadataFromPrincipalHeaders({ apiKey: API_KEY });
     // Plans for each run: payments to a run's plans go round them, each paying the next instalment.
     const latencyPlans = Math.ceil((MAX_RATE * LATENCY_SECONDS) / 20);
@@ -513,14 +537,13 @@ async function main(): Promise<void> {
     const ours = await measure(
       'ours',
       {
-        pid: () => service?.child.pid,
+        pids: () => services.flatMap((s) => (s.child.pid === undefined ? [] : [s.child.pid])),
         allocated: async () => {
           const { rows } = await sequenceReader.query<{ n: string }>(`SELECT last_value AS n FROM ${paymentSequence}`);
           return Number(rows[0].n);
         },
         restart: async (meanwhile) => {
-          await service?.stop();
-          service = undefined;
+          await stopService();
           await meanwhile();
           await startService();
         },
@@ -533,8 +556,7 @@ async function main(): Promise<void> {
     );
     await oursObserver.stop();
     await sequenceReader.end();
-    await service?.stop();
-    service = undefined;
+    await stopService();
 
     // raw: kafkajs consume -> produce of the same records, same broker and partitions.
     const rawIn = `${prefix}raw.${Topic.LedgerPayment}`;
@@ -546,23 +568,30 @@ async function main(): Promise<void> {
       topics: [rawIn, rawOut].map((topic) => ({ topic, numPartitions: 4, replicationFactor: 1 })),
     });
     await admin.disconnect();
-    let pipe: ChildProcess | undefined;
+    let pipes: ChildProcess[] = [];
     const startPipe = async () => {
-      const child = fork(
-        join(__dirname, 'promises-raw-pipe.js'),
-        [infra.kafkaBrokers.join(','), rawIn, rawOut, `raw-${prefix}`],
-        { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: NODE_ARGS },
+      await Promise.all(
+        Array.from({ length: REPLICAS }, async () => {
+          const child = fork(
+            join(__dirname, 'promises-raw-pipe.js'),
+            [infra.kafkaBrokers.join(','), rawIn, rawOut, `raw-${prefix}`],
+            { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: NODE_ARGS },
+          );
+          pipes.push(child);
+          await new Promise<void>((resolve) => child.once('message', () => resolve()));
+        }),
       );
-      pipe = child;
-      await new Promise<void>((resolve) => child.once('message', () => resolve()));
     };
     const stopPipe = async () => {
-      const child = pipe;
-      if (!child) return;
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
-      pipe = undefined;
+      const running = pipes;
+      pipes = [];
+      await Promise.all(
+        running.map(async (child) => {
+          const exited = new Promise((resolve) => child.once('exit', resolve));
+          child.kill('SIGTERM');
+          await exited;
+        }),
+      );
     };
     await startPipe();
     const rawObserver = new Observer(kafka, rawOut);
@@ -570,7 +599,7 @@ async function main(): Promise<void> {
     const raw = await measure(
       'raw kafkajs',
       {
-        pid: () => pipe?.pid,
+        pids: () => pipes.flatMap((p) => (p.pid === undefined ? [] : [p.pid])),
         restart: async (meanwhile) => {
           await stopPipe();
           await meanwhile();
@@ -603,6 +632,7 @@ async function main(): Promise<void> {
       plans: PLANS,
       partitions: 4,
       outboxPublished: OUTBOX_PUBLISHED,
+      replicas: REPLICAS,
       allocatedPerS: ours.backlog.allocatedRate === undefined ? undefined : Math.round(ours.backlog.allocatedRate),
       ...cpu(ours.backlog, raw.backlog),
     });
@@ -615,6 +645,7 @@ async function main(): Promise<void> {
       baselineValue: Math.round(raw.whilePublishing.rate),
       payments: TOTAL,
       outboxPublished: OUTBOX_PUBLISHED,
+      replicas: REPLICAS,
       ...cpu(ours.whilePublishing, raw.whilePublishing),
     });
     for (const p of [50, 99]) {
@@ -628,16 +659,17 @@ async function main(): Promise<void> {
         ...(p === 99 ? { target: 200 } : {}),
         samples: ours.latencies.length,
         outboxPublished: OUTBOX_PUBLISHED,
+        replicas: REPLICAS,
         // the same percentile of each part (not additive): payment to event made, made to produced, produced to here
         parts: partsAt(ours.parts, p),
         baselineParts: partsAt(raw.parts, p),
       });
     }
   } catch (err) {
-    if (service) process.stderr.write(`--- promises output ---\n${service.output().slice(-4000)}\n`);
+    for (const s of services) process.stderr.write(`--- promises output ---\n${s.output().slice(-4000)}\n`);
     throw err;
   } finally {
-    await service?.stop();
+    await stopService();
     await producer.disconnect();
     await db.drop();
     await infra.stop();

@@ -1,6 +1,17 @@
 import { OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { ClockDrivenJob, isSimulatedClock } from '@collections/platform';
+import { ReplicaLock } from './replica-lock';
 import { ServiceContext } from './service-definition';
+
+export interface ClockTimedJobOptions {
+  /**
+   * Whether the job may run in only one of the service's replicas at a time (`ReplicaLock`, keyed
+   * by the service's schema and the job's name): for a job whose runs must not overlap, such as
+   * one that takes over work it finds half done, which would otherwise take over another
+   * replica's work in progress. A tick while another replica runs it does not run it.
+   */
+  oneReplicaAtATime?: boolean;
+}
 
 /**
  * A job the injected clock drives. On a simulated clock it is attached to the clock, which runs
@@ -14,13 +25,19 @@ export abstract class ClockTimedJob<T> implements OnApplicationBootstrap, OnAppl
   private timer?: NodeJS.Timeout;
   private detach?: () => void;
   private running?: Promise<T | undefined>;
+  private readonly lock?: ReplicaLock;
 
   protected constructor(
     protected readonly ctx: ServiceContext,
     private readonly checkEveryMs: number,
     /** In the log line of a failed run, e.g. `daily delinquency run`. */
     readonly jobName: string,
-  ) {}
+    options: ClockTimedJobOptions = {},
+  ) {
+    // A context without a database (a unit test's stand-in) has no replicas to keep apart.
+    if (options.oneReplicaAtATime && ctx.dataSource)
+      this.lock = new ReplicaLock(ctx.dataSource, `${ctx.schema}/${jobName}`, ctx.logger);
+  }
 
   protected abstract runJob(): Promise<T>;
 
@@ -54,6 +71,7 @@ export abstract class ClockTimedJob<T> implements OnApplicationBootstrap, OnAppl
     this.detach?.();
     clearInterval(this.timer);
     await this.running;
+    await this.lock?.close();
   }
 
   /** ClockDrivenJob: after a run already in progress, the tick for the clock's instant. */
@@ -63,10 +81,13 @@ export abstract class ClockTimedJob<T> implements OnApplicationBootstrap, OnAppl
     return result !== undefined && this.ran(result);
   }
 
-  /** Runs the job if the clock's instant calls for it; its result, or undefined when it did not run (or failed). */
+  /**
+   * Runs the job if the clock's instant calls for it; its result, or undefined when it did not run
+   * (or failed, or another replica was running it).
+   */
   async tick(): Promise<T | undefined> {
     if (this.running || !this.due()) return undefined;
-    this.running = this.runJob().catch((err: unknown) => {
+    this.running = this.runAlone().catch((err: unknown) => {
       this.ctx.logger.error({ err }, `${this.jobName} failed; the next tick retries`);
       this.failed();
       return undefined;
@@ -76,6 +97,14 @@ export abstract class ClockTimedJob<T> implements OnApplicationBootstrap, OnAppl
     } finally {
       this.running = undefined;
     }
+  }
+
+  private async runAlone(): Promise<T | undefined> {
+    if (!this.lock) return this.runJob();
+    const run = await this.lock.whileHeld(() => this.runJob());
+    if (run.held) return run.result;
+    this.ctx.logger.debug({ job: this.lock.key }, `${this.jobName} skipped: another replica is running it`);
+    return undefined;
   }
 }
 

@@ -64,7 +64,9 @@ export async function openServiceDatabase(options: ServiceDatabaseOptions): Prom
       await tx.query('SELECT pg_advisory_xact_lock(7340001)');
       await tx.query(`CREATE SCHEMA IF NOT EXISTS "${options.schema}"`);
     });
-    await migrateAlone(ds, options);
+    // The embedded platform is one process, its PGlite one session for every connection: no lock.
+    if (options.namedStatements === false) await ds.runMigrations();
+    else await migrateAlone(ds, options);
   } catch (err) {
     await ds.destroy(); // the caller gets no pool to close
     throw err;

@@ -7,6 +7,7 @@ export * from './app';
 export * from './standalone';
 export * from './shutdown';
 export * from './clock-scheduler';
+export * from './replica-lock';
 export * from './routes';
 export * from './simulation';
 export * from './copy';

@@ -8,8 +8,9 @@ export const DISPATCH_CHECK_MS = Symbol('DISPATCH_CHECK_MS');
 /**
  * Runs the dispatcher from a timer that reads the injected clock: every `checkEveryMs`, first the
  * reconciliation of rows left `sending` (by a process that died, or by a step of this one that
- * failed after its claim), then the rows that fell due. Never two runs at once; `tick()` is the whole
- * step, so tests drive it with a ManualClock (0 = no timer).
+ * failed after its claim), then the rows that fell due. Never two runs at once, in this process or
+ * in any replica of the service (a replica's tick while another runs does nothing); `tick()` is the
+ * whole step, so tests drive it with a ManualClock (0 = no timer).
  * On a simulated clock there is no timer: every move of the clock runs `tick()` for the new
  * instant. The clock runs its jobs in the order of their names, so "dispatch run" comes after
  * the daily runs ("daily ... run"): the planning run's contacts for the instant go out in the
@@ -22,7 +23,9 @@ export class DispatchScheduler extends ClockTimedJob<DispatchSummary> {
     @Inject(DISPATCH) private readonly dispatcher: DispatchDueContactsUseCase,
     @Inject(DISPATCH_CHECK_MS) checkEveryMs: number,
   ) {
-    super(ctx, checkEveryMs, 'dispatch run');
+    // One replica at a time: the reconciliation takes over every row left `sending` that this
+    // process is not sending, which in a run beside another replica's would be that replica's.
+    super(ctx, checkEveryMs, 'dispatch run', { oneReplicaAtATime: true });
   }
 
   protected async runJob(): Promise<DispatchSummary> {

@@ -65,6 +65,8 @@ export interface ScheduleRow {
   due_at: Date;
   status: 'pending' | 'sending' | 'sent' | 'failed' | 'invalid' | 'cancelled';
   attempts: number;
+  /** Why the row was cancelled (`stop:payment`, ...), when it was; in rows read whole (`SELECT *`). */
+  cancel_reason?: string | null;
 }
 
 export interface ActiveStrategy {

@@ -245,8 +245,9 @@ export class DispatchDueContactsUseCase {
    * Rows left `sending` and not being sent by this instance: a process that died mid-send, or a
    * step of this one that failed after the claim (its outcome could not be recorded, a lock wait
    * ran out). Each is sent again under the same idempotency key — the provider and the outcome
-   * store answer the first send's result — and recorded. One dispatcher runs per deployment (see
-   * `../../channels/README.md`), so a `sending` row nobody here is working on has no one else.
+   * store answer the first send's result — and recorded. The dispatch run goes on in one replica
+   * at a time (`DispatchScheduler`, `oneReplicaAtATime`), so a `sending` row nobody here is
+   * working on has no one else: call it from that run only.
    */
   async reconcile(): Promise<DispatchSummary> {
     const summary = emptySummary();

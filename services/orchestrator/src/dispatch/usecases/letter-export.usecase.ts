@@ -195,8 +195,15 @@ export class LetterExportUseCase {
     const failed: { row: ScheduleRow; code: string }[] = [];
     const withdrawn: { row: ScheduleRow; code: string }[] = [];
     for (const row of items) {
-      // Only a letter not yet recorded can be withdrawn (a re-run keeps the ones already sent).
-      const stop = row.status === 'sending' ? await this.stopped(row) : undefined;
+      // Only a letter not yet recorded can be withdrawn (a re-run keeps the ones already sent); a
+      // re-run after a withdrawal (a run that died before marking the batch exported) keeps the
+      // withdrawn letter out of the file again, for the same reason.
+      const stop =
+        row.status === 'cancelled'
+          ? (row.cancel_reason ?? 'stop:withdrawn')
+          : row.status === 'sending'
+            ? await this.stopped(row)
+            : undefined;
       if (stop) {
         withdrawn.push({ row, code: stop });
         continue;
@@ -276,7 +283,8 @@ export class LetterExportScheduler extends HourlyClockScheduler<LetterExportSumm
     @Inject(LETTER_EXPORT) private readonly job: LetterExportUseCase,
     @Inject(LETTER_EXPORT_CHECK_MS) checkEveryMs: number,
   ) {
-    super(ctx, checkEveryMs, 'letter export run');
+    // One replica at a time: two exports of one batch would write the vendor's file twice.
+    super(ctx, checkEveryMs, 'letter export run', { oneReplicaAtATime: true });
   }
 
   protected async runJob(): Promise<LetterExportSummary> {

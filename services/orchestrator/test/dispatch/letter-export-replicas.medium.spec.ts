@@ -1,0 +1,226 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ledger, orchestrator } from '@collections/contracts';
+import { ServiceUnderTest, startServiceUnderTest } from '@collections/testing';
+import { DISPATCH, DispatchScheduler } from '../../src/dispatch/dispatch.scheduler';
+import { DispatchDueContactsUseCase } from '../../src/dispatch/usecases/dispatch-due.usecase';
+import {
+  LETTER_EXPORT,
+  LetterExportScheduler,
+  LetterExportUseCase,
+} from '../../src/dispatch/usecases/letter-export.usecase';
+import { createOrchestratorService } from '../../src/orchestrator.service';
+import { PlannerRepository } from '../../src/planning/planner.repository';
+import { DAILY_PLANNING, DailyPlanningUseCase } from '../../src/planning/usecases/daily-planning.usecase';
+import { StrategyDocument } from '../../src/strategies/domain';
+import { PaymentLinkSigner } from '../../src/templates/domain';
+import { openColombianAccount } from '../support/accounts';
+import { deliver, published, startConsumers } from '../support/events';
+import { directoryOf } from '../support/channel-stand-ins';
+import { putStrategies } from '../support/strategies';
+
+const COP = (amountMinor: number) => ({ amountMinor, currency: 'COP' });
+/** Bogotá is UTC-5 all year. */
+const bogota = (date: string, hour: number) => new Date(`${date}T${String(hour + 5).padStart(2, '0')}:00:00Z`);
+const DUE = '2026-03-12'; // a Thursday
+
+/** One step: a letter on Monday D+4, 10:00–13:00 in Bogotá. */
+const lettersOnly = {
+  name: 'Letters only',
+  priority: 1,
+  entry: { segments: ['negotiate'], jurisdictions: ['CO'] },
+  arms: [
+    {
+      id: 'champion',
+      weight: 100,
+      steps: [
+        {
+          id: 'd+4',
+          channel: 'letter',
+          template: 'overdue',
+          offset: { from: 'due_date', days: 4 },
+          preferredWindow: { from: '10:00', to: '13:00' },
+        },
+      ],
+    },
+  ],
+  stopConditions: ['payment', 'promise', 'dispute', 'opt_out', 'hold'],
+} as StrategyDocument;
+
+/**
+ * Two replicas of the orchestrator, one database and one letter directory (the vendor's mount):
+ * each runs the letter export from its own hourly timer, so in the export hour their timers fire
+ * together. One replica at a time exports; and a run that finds a batch another run left half
+ * done (a process that died after withdrawing a letter) keeps the withdrawn letter out of the file.
+ */
+describe('the daily letter export run by two replicas at once (real PostgreSQL)', () => {
+  let sut: ServiceUnderTest;
+  let letterDir: string;
+  const debtors = new Map<string, ledger.Debtor>();
+  const directory = directoryOf(debtors);
+  const saved = { ...process.env };
+
+  const q = <T>(sql: string, params: unknown[] = []) => sut.dataSource.query(sql, params) as Promise<T[]>;
+
+  beforeAll(async () => {
+    letterDir = mkdtempSync(join(tmpdir(), 'letters-replicas-'));
+    Object.assign(process.env, {
+      ORCHESTRATOR_PLANNING_CHECK_MS: '0',
+      ORCHESTRATOR_DISPATCH_CHECK_MS: '0',
+      ORCHESTRATOR_LETTER_EXPORT_CHECK_MS: '0',
+      LETTER_EXPORT_TIME_ZONE: 'America/Bogota',
+      LETTER_EXPORT_HOUR: '17',
+    });
+    const service = createOrchestratorService({
+      directory,
+      providers: {},
+      letterExportDir: letterDir,
+      dispatch: { delay: async () => undefined, random: () => 0 },
+    });
+    sut = await startServiceUnderTest(service, new Date('2026-03-02T15:00:00Z'));
+    await startConsumers(sut, service);
+    await putStrategies(sut, { letters: lettersOnly });
+  });
+
+  afterAll(async () => {
+    await sut?.context.backbone.stop();
+    await sut?.close();
+    process.env = saved;
+  });
+
+  it('leaves a letter withdrawn by an earlier run of the same batch out of the file, and sends each letter once', async () => {
+    const kept = await openColombianAccount(sut, debtors, 'kept', {
+      balanceMinor: 250_000_00,
+      dueDate: DUE,
+      points: { phone: '+573001130001', postal: 'Calle 10 # 5-51, Bogotá' },
+    });
+    const paid = await openColombianAccount(sut, debtors, 'paid', {
+      balanceMinor: 250_000_00,
+      dueDate: DUE,
+      points: { phone: '+573001130002', postal: 'Avenida 19 # 100-12, Bogotá' },
+    });
+    sut.clock.set(bogota('2026-03-09', 6));
+    await sut.app.app.get<DailyPlanningUseCase>(DAILY_PLANNING).run();
+    // D+4, 10:00: both letters go into the print queue.
+    sut.clock.set(bogota('2026-03-16', 10));
+    expect(await sut.app.app.get(DispatchScheduler).tick()).toMatchObject({ queued: 2 });
+    // Paid in full before the export: that letter must not be printed.
+    sut.clock.set(bogota('2026-03-16', 12));
+    await deliver(sut, 'collections.ledger.v1.PaymentPosted', {
+      paymentId: 'pay-paid',
+      accountId: paid,
+      amount: COP(250_000_00),
+      balanceAfter: COP(0),
+      postedAt: sut.clock.now(),
+      reference: 'PSE',
+    });
+
+    // 17:00, the export hour. Run A is under way (it has withdrawn the paid letter and has more to
+    // do: the other letters, the batch marked exported) when run B starts on the same batch: the
+    // use cases themselves, as after a crash of A's process (the replicas' timers no longer overlap).
+    sut.clock.set(bogota('2026-03-16', 17));
+    const dispatcherA = sut.app.app.get<DispatchDueContactsUseCase>(DISPATCH);
+    let withdrawn!: () => void;
+    const aWithdrew = new Promise<void>((resolve) => (withdrawn = resolve));
+    let resumeA!: () => void;
+    const bFinished = new Promise<void>((resolve) => (resumeA = resolve));
+    const replicaA = new LetterExportUseCase(
+      sut.context,
+      new PlannerRepository(),
+      {
+        record: (row, result) => dispatcherA.record(row, result),
+        withdraw: async (row, reason) => {
+          const done = await dispatcherA.withdraw(row, reason);
+          withdrawn();
+          await bFinished;
+          return done;
+        },
+        pausedUntil: (now) => dispatcherA.pausedUntil(now),
+        pauseForLedger: (err, waiting) => dispatcherA.pauseForLedger(err, waiting),
+        directory: dispatcherA.directory,
+      } as Partial<DispatchDueContactsUseCase> as DispatchDueContactsUseCase,
+      { directory: letterDir, timeZone: 'America/Bogota', hour: 17 },
+      // The service's own links (its defaults): the file is the same whichever replica writes it.
+      {
+        links: new PaymentLinkSigner('local-only-payment-link-secret-0123456789', 'http://127.0.0.1:3000/pay'),
+        linkDays: 7,
+        optOutUrl: 'http://opt-out.example',
+      },
+    );
+    const replicaB = sut.app.app.get<LetterExportUseCase>(LETTER_EXPORT);
+    const [a, b] = await Promise.all([replicaA.run(), aWithdrew.then(() => replicaB.run()).finally(() => resumeA())]);
+
+    // One batch for the day, one file; the paid account's letter is not in it.
+    const [batch] = await q<{ file_name: string; state: string; letters: number }>(
+      `SELECT file_name, state, letters FROM letter_print_batch WHERE batch_date = '2026-03-16'`,
+    );
+    expect(batch).toMatchObject({ state: 'exported', letters: 1 });
+    expect([...a.files, ...b.files].every((f) => f === batch.file_name)).toBe(true);
+    expect(
+      await q(
+        `SELECT s.account_id, s.status, i.status AS item, i.outcome_code FROM letter_print_item i
+           JOIN contact_schedule s ON s.tenant_id = i.tenant_id AND s.id = i.schedule_id ORDER BY s.account_id`,
+      ),
+    ).toEqual([
+      { account_id: kept, status: 'sent', item: 'exported', outcome_code: null },
+      { account_id: paid, status: 'cancelled', item: 'failed', outcome_code: 'stop:payment' },
+    ]);
+    // Each letter recorded once: one ContactSent, for the kept account.
+    const sent = await published(sut, 'collections.orchestrator.v1.ContactSent');
+    expect(sent.map((e) => [e.accountId, e.channel])).toEqual([[kept, orchestrator.Channel.CHANNEL_LETTER]]);
+    // What the vendor prints: B wrote the file again after A had withdrawn the paid letter; the
+    // letter, `cancelled` by then, stays out of it.
+    const csv = readFileSync(join(letterDir, batch.file_name), 'utf8');
+    expect(csv).toContain('Calle 10 # 5-51, Bogotá');
+    expect(csv).not.toContain('Avenida 19 # 100-12, Bogotá');
+  });
+
+  it("runs the export in one replica when both replicas' timers fire in the export hour", async () => {
+    const account = await openColombianAccount(sut, debtors, 'both-timers', {
+      balanceMinor: 180_000_00,
+      dueDate: DUE,
+      points: { phone: '+573001130003', postal: 'Carrera 7 # 32-16, Bogotá' },
+    });
+    sut.clock.set(bogota('2026-03-09', 6));
+    await sut.app.app.get<DailyPlanningUseCase>(DAILY_PLANNING).run();
+    sut.clock.set(bogota('2026-03-16', 10));
+    expect(await sut.app.app.get(DispatchScheduler).tick()).toMatchObject({ queued: 1 });
+
+    // The next day at 17:00 (the day's batch is one a day): replica A's timer fires first, and its
+    // run is under way when B's fires.
+    sut.clock.set(bogota('2026-03-17', 17));
+    const job = sut.app.app.get<LetterExportUseCase>(LETTER_EXPORT);
+    let entered!: () => void;
+    const aRunning = new Promise<void>((resolve) => (entered = resolve));
+    let release!: () => void;
+    const bTicked = new Promise<void>((resolve) => (release = resolve));
+    const jobA = {
+      run: async () => {
+        entered();
+        await bTicked;
+        return job.run();
+      },
+    } as LetterExportUseCase;
+    const timers = [new LetterExportScheduler(sut.context, jobA, 0), new LetterExportScheduler(sut.context, job, 0)];
+    try {
+      const [a, b] = await Promise.all([
+        timers[0].tick(),
+        aRunning.then(() => timers[1].tick()).finally(() => release()),
+      ]);
+      expect(a).toMatchObject({ batches: 1, exported: 1 });
+      expect(b).toBeUndefined();
+    } finally {
+      await Promise.all(timers.map((t) => t.onApplicationShutdown()));
+    }
+    const [batch] = await q<{ file_name: string; state: string; letters: number }>(
+      `SELECT file_name, state, letters FROM letter_print_batch WHERE batch_date = '2026-03-17'`,
+    );
+    expect(batch).toMatchObject({ state: 'exported', letters: 1 });
+    expect(readFileSync(join(letterDir, batch.file_name), 'utf8')).toContain('Carrera 7 # 32-16, Bogotá');
+    const sent = (await published(sut, 'collections.orchestrator.v1.ContactSent')).filter(
+      (e) => e.accountId === account,
+    );
+    expect(sent.map((e) => e.channel)).toEqual([orchestrator.Channel.CHANNEL_LETTER]);
+  });
+});

@@ -13,7 +13,7 @@ import { PlannerRepository } from '../../src/planning/planner.repository';
 import { DAILY_PLANNING, DailyPlanningUseCase } from '../../src/planning/usecases/daily-planning.usecase';
 import { PlanAccountUseCase } from '../../src/planning/usecases/plan-account.usecase';
 import { StrategyDocument } from '../../src/strategies/domain';
-import { PaymentLinkSigner } from '../../src/templates/domain';
+import { serviceLinks, testDispatchDeps } from '../support/dispatch-deps';
 import { TestContactPoints, openColombianAccount } from '../support/accounts';
 import { deliver, published, startConsumers } from '../support/events';
 import { ChannelStandIns, STAND_IN, directoryOf, startChannelStandIns } from '../support/channel-stand-ins';
@@ -90,14 +90,7 @@ describe('calls, letters, visits and e-mail once, dispatched on the injected clo
   const sentFor = async (accountId: string) =>
     (await published(sut, 'collections.orchestrator.v1.ContactSent')).filter((e) => e.accountId === accountId);
   const hook = (channel: string) => `${sut.app.httpUrl}/webhooks/${sut.tenant}/${channel}`;
-  const deps = () => ({
-    directory,
-    links: new PaymentLinkSigner('local-only-payment-link-secret-0123456789', 'http://pay.example'),
-    linkDays: 7,
-    optOutUrl: 'http://opt-out.example',
-    delay: async () => undefined,
-    random: () => 0,
-  });
+  const deps = () => testDispatchDeps(directory);
 
   beforeAll(async () => {
     letterDir = mkdtempSync(join(tmpdir(), 'letters-'));
@@ -505,10 +498,7 @@ describe('calls, letters, visits and e-mail once, dispatched on the injected clo
       } as unknown as DispatchDueContactsUseCase,
       { directory: letterDir, timeZone: 'America/Bogota', hour: 17 },
       // The service's own links (its defaults): the file is the same whichever process writes it.
-      {
-        ...deps(),
-        links: new PaymentLinkSigner('local-only-payment-link-secret-0123456789', 'http://127.0.0.1:3000/pay'),
-      },
+      { ...deps(), links: serviceLinks() },
     );
     await expect(dying.run()).rejects.toThrow('process died');
     const [batch] = await q<{ file_name: string; state: string }>(

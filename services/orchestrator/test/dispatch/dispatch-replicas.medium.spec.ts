@@ -7,7 +7,7 @@ import { createOrchestratorService } from '../../src/orchestrator.service';
 import { PlannerRepository } from '../../src/planning/planner.repository';
 import { DAILY_PLANNING, DailyPlanningUseCase } from '../../src/planning/usecases/daily-planning.usecase';
 import { PlanAccountUseCase } from '../../src/planning/usecases/plan-account.usecase';
-import { PaymentLinkSigner } from '../../src/templates/domain';
+import { testDispatchDeps } from '../support/dispatch-deps';
 import { openColombianAccount } from '../support/accounts';
 import { published, startConsumers } from '../support/events';
 import { ChannelStandIns, directoryOf, startChannelStandIns } from '../support/channel-stand-ins';
@@ -36,13 +36,8 @@ describe('the dispatch run of two replicas at once (real PostgreSQL, a real SMTP
   const replica = (email = channels.smtp.provider()) => {
     email.useSubmissionLog(new PgSubmissionLog(sut.dataSource, () => sut.clock.now()));
     return new DispatchDueContactsUseCase(sut.context, new PlannerRepository(), sut.app.app.get(PlanAccountUseCase), {
+      ...testDispatchDeps(directory),
       providers: { email },
-      directory,
-      links: new PaymentLinkSigner('local-only-payment-link-secret-0123456789', 'http://pay.example'),
-      linkDays: 7,
-      optOutUrl: 'http://opt-out.example',
-      delay: async () => undefined,
-      random: () => 0,
     });
   };
 

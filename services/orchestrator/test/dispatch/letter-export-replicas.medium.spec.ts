@@ -14,7 +14,7 @@ import { createOrchestratorService } from '../../src/orchestrator.service';
 import { PlannerRepository } from '../../src/planning/planner.repository';
 import { DAILY_PLANNING, DailyPlanningUseCase } from '../../src/planning/usecases/daily-planning.usecase';
 import { StrategyDocument } from '../../src/strategies/domain';
-import { PaymentLinkSigner } from '../../src/templates/domain';
+import { serviceLinks, testDispatchDeps } from '../support/dispatch-deps';
 import { openColombianAccount } from '../support/accounts';
 import { deliver, published, startConsumers } from '../support/events';
 import { directoryOf } from '../support/channel-stand-ins';
@@ -142,11 +142,7 @@ describe('the daily letter export run by two replicas at once (real PostgreSQL)'
       } as Partial<DispatchDueContactsUseCase> as DispatchDueContactsUseCase,
       { directory: letterDir, timeZone: 'America/Bogota', hour: 17 },
       // The service's own links (its defaults): the file is the same whichever replica writes it.
-      {
-        links: new PaymentLinkSigner('local-only-payment-link-secret-0123456789', 'http://127.0.0.1:3000/pay'),
-        linkDays: 7,
-        optOutUrl: 'http://opt-out.example',
-      },
+      { ...testDispatchDeps(directory), links: serviceLinks() },
     );
     const replicaB = sut.app.app.get<LetterExportUseCase>(LETTER_EXPORT);
     const [a, b] = await Promise.all([replicaA.run(), aWithdrew.then(() => replicaB.run()).finally(() => resumeA())]);

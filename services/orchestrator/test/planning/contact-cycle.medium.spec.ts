@@ -11,7 +11,7 @@ import {
   DailyPlanningUseCase,
 } from '../../src/planning/usecases/daily-planning.usecase';
 import { PlanAccountUseCase } from '../../src/planning/usecases/plan-account.usecase';
-import { PaymentLinkSigner } from '../../src/templates/domain';
+import { testDispatchDeps } from '../support/dispatch-deps';
 import { StrategyDocument } from '../../src/strategies/domain';
 import { openColombianAccount } from '../support/accounts';
 import { deliver, published, startConsumers } from '../support/events';
@@ -467,14 +467,7 @@ describe('one account’s contact cycle, planned and dispatched on the injected 
       verifySignature: () => false,
       parseWebhook: () => [],
     };
-    const deps = {
-      directory,
-      links: new PaymentLinkSigner('local-only-payment-link-secret-0123456789', 'http://pay.example'),
-      linkDays: 7,
-      optOutUrl: 'http://opt-out.example',
-      delay: async () => undefined,
-      random: () => 0,
-    };
+    const deps = testDispatchDeps(directory);
     const planner = sut.app.app.get(PlanAccountUseCase);
     const doomed = new DispatchDueContactsUseCase(sut.context, new PlannerRepository(), planner, {
       ...deps,

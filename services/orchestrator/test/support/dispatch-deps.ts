@@ -1,0 +1,22 @@
+import { ContactDirectory } from '../../src/dispatch/contact-directory';
+import { PaymentLinkSigner } from '../../src/templates/domain';
+
+/** The service's own payment-link secret and base (its defaults): a letter file is the same whichever process writes it. */
+export const serviceLinks = () =>
+  new PaymentLinkSigner('local-only-payment-link-secret-0123456789', 'http://127.0.0.1:3000/pay');
+
+/**
+ * What a test's own dispatcher (or letter export) is built with beside the service's: the test's
+ * contact directory, links signed with the local secret, and no waiting between attempts
+ * (`delay`) or jitter (`random`).
+ */
+export function testDispatchDeps(directory: ContactDirectory) {
+  return {
+    directory,
+    links: new PaymentLinkSigner('local-only-payment-link-secret-0123456789', 'http://pay.example'),
+    linkDays: 7,
+    optOutUrl: 'http://opt-out.example',
+    delay: async () => undefined,
+    random: () => 0,
+  };
+}

@@ -399,6 +399,7 @@ describe('calls, letters, visits and e-mail once, dispatched on the injected clo
     expect(delivered).toHaveLength(1);
     expect(row).toMatchObject({ status: 'sent', provider_message_id: delivered[0].headers['message-id'] });
     expect((await sentFor(accountId)).map((e) => e.stepId)).toEqual(['d-3']);
+    await scheduler.onApplicationShutdown(); // its lock's connection
     await deliver(sut, 'collections.ledger.v1.PaymentPosted', {
       paymentId: 'pay-recordfail',
       accountId,

@@ -340,7 +340,9 @@ export class DailyPlanningScheduler extends HourlyClockScheduler<DailyPlanningSu
     @Inject(DAILY_PLANNING) private readonly job: DailyPlanningUseCase,
     @Inject(DAILY_PLANNING_CHECK_MS) checkEveryMs: number,
   ) {
-    super(ctx, checkEveryMs, 'daily planning run');
+    // One replica at a time: a replica's run beside another's re-plans accounts from facts read
+    // before it waited for their lock (a run on each side of a debtor's midnight would plan twice).
+    super(ctx, checkEveryMs, 'daily planning run', { oneReplicaAtATime: true });
   }
 
   protected runJob(): Promise<DailyPlanningSummary> {

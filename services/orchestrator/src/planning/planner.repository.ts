@@ -67,6 +67,8 @@ export interface ScheduleRow {
   attempts: number;
   /** Why the row was cancelled (`stop:payment`, ...), when it was; in rows read whole (`SELECT *`). */
   cancel_reason?: string | null;
+  /** The failure's code (`no-address`, ...), when it failed; in rows read whole. */
+  outcome_code?: string | null;
 }
 
 export interface ActiveStrategy {

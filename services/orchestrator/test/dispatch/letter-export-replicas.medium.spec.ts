@@ -165,8 +165,8 @@ describe('the daily letter export run by two replicas at once (real PostgreSQL)'
     // Each letter recorded once: one ContactSent, for the kept account.
     const sent = await published(sut, 'collections.orchestrator.v1.ContactSent');
     expect(sent.map((e) => [e.accountId, e.channel])).toEqual([[kept, orchestrator.Channel.CHANNEL_LETTER]]);
-    // What the vendor prints: B wrote the file again after A had withdrawn the paid letter; the
-    // letter, `cancelled` by then, stays out of it.
+    // What the vendor prints: B, after A had withdrawn the paid letter, finished the batch from
+    // A's file; the letter, `cancelled` by then, stays out of it.
     const csv = readFileSync(join(letterDir, batch.file_name), 'utf8');
     expect(csv).toContain('Calle 10 # 5-51, Bogotá');
     expect(csv).not.toContain('Avenida 19 # 100-12, Bogotá');

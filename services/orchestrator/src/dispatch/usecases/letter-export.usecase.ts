@@ -1,4 +1,4 @@
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Inject, Injectable } from '@nestjs/common';
 import { localDate } from '@collections/platform';
@@ -63,6 +63,36 @@ const csvField = (value: string | number) => `"${String(value).replace(/"/g, '""
 
 export function csvLine(values: readonly (string | number)[]): string {
   return values.map(csvField).join(',') + '\r\n';
+}
+
+/** The `letter_id`s (the third field) of a letter file's records, header excluded, as `csvLine` wrote them. */
+export function letterIdsIn(csv: string): Set<string> {
+  const ids = new Set<string>();
+  let record = 0;
+  let field = 0;
+  let value = '';
+  let quoted = false;
+  for (let i = 0; i < csv.length; i++) {
+    const c = csv[i];
+    if (quoted) {
+      if (c !== '"') {
+        if (field === 2) value += c;
+      } else if (csv[i + 1] === '"') {
+        if (field === 2) value += '"';
+        i++;
+      } else quoted = false;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') {
+      if (field === 2 && record > 0) ids.add(value);
+      field++;
+      value = '';
+    } else if (c === '\n') {
+      record++;
+      field = 0;
+      value = '';
+    }
+  }
+  return ids;
 }
 
 /**
@@ -194,16 +224,29 @@ export class LetterExportUseCase {
     const letters: { row: ScheduleRow; line: string }[] = [];
     const failed: { row: ScheduleRow; code: string }[] = [];
     const withdrawn: { row: ScheduleRow; code: string }[] = [];
+    /** Letters a run that died left out of its file without recording why: they wait for the next batch. */
+    const requeued: ScheduleRow[] = [];
+    const path = join(this.config.directory, batch.file_name);
+    // A run that died after renaming its file into place left it whole, and the vendor may have
+    // it already: it stays as it is, and says which letters went. Only a file never written is
+    // written (again) here.
+    const inFile = existsSync(path) ? letterIdsIn(readFileSync(path, 'utf8')) : undefined;
     for (const row of items) {
-      // Only a letter not yet recorded can be withdrawn (a re-run keeps the ones already sent); a
-      // re-run after a withdrawal (a run that died before marking the batch exported) keeps the
-      // withdrawn letter out of the file again, for the same reason.
-      const stop =
-        row.status === 'cancelled'
-          ? (row.cancel_reason ?? 'stop:withdrawn')
-          : row.status === 'sending'
-            ? await this.stopped(row)
-            : undefined;
+      // An outcome a run recorded before it died stands: a letter withdrawn or failed stays out.
+      if (row.status === 'cancelled') {
+        withdrawn.push({ row, code: row.cancel_reason ?? 'stop:withdrawn' });
+        continue;
+      }
+      if (row.status === 'failed') {
+        failed.push({ row, code: row.outcome_code ?? 'failed' });
+        continue;
+      }
+      if (inFile?.has(row.id)) {
+        letters.push({ row, line: '' });
+        continue;
+      }
+      // Only a letter not yet recorded can be withdrawn (a re-run keeps the ones already sent).
+      const stop = row.status === 'sending' ? await this.stopped(row) : undefined;
       if (stop) {
         withdrawn.push({ row, code: stop });
         continue;
@@ -211,6 +254,10 @@ export class LetterExportUseCase {
       const content = await composeMessage(sources, row, 'letter', batch.created_at);
       if ('missing' in content) {
         failed.push({ row, code: content.missing });
+        continue;
+      }
+      if (inFile) {
+        requeued.push(row);
         continue;
       }
       letters.push({
@@ -228,10 +275,18 @@ export class LetterExportUseCase {
         ]),
       });
     }
-    mkdirSync(this.config.directory, { recursive: true });
-    const path = join(this.config.directory, batch.file_name);
-    writeFileSync(`${path}.partial`, csvLine(LETTER_COLUMNS) + letters.map((l) => l.line).join(''), { mode: 0o600 });
-    renameSync(`${path}.partial`, path);
+    if (!inFile) {
+      mkdirSync(this.config.directory, { recursive: true });
+      writeFileSync(`${path}.partial`, csvLine(LETTER_COLUMNS) + letters.map((l) => l.line).join(''), {
+        mode: 0o600,
+      });
+      renameSync(`${path}.partial`, path);
+    }
+    if (requeued.length)
+      await this.ctx.dataSource.query(
+        `UPDATE letter_print_item SET batch_id = NULL WHERE tenant_id = $1 AND schedule_id = ANY ($2::uuid[])`,
+        [batch.tenant_id, requeued.map((r) => r.id)],
+      );
     for (const { row } of letters)
       await this.dispatcher.record(row, {
         status: 'sent',

@@ -5,7 +5,9 @@ import { EntryKind, total } from '../domain/journal';
 import { AccountStatus, mayClose } from '../domain/lifecycle';
 import { LifecycleRepository } from '../lifecycle.repository';
 import { LedgerRepository, componentsOf } from '../ledger.repository';
-import { PostEntryUseCase } from './post-entry.usecase';
+import { PostEntryUseCase, noBalanceToPost } from './post-entry.usecase';
+
+const CREDIT_BALANCE = 'the account has a credit balance: refund it instead';
 
 interface LifecycleCommand {
   accountId: string;
@@ -115,27 +117,39 @@ export class AccountLifecycleUseCase {
     if (!cmd.accountId) throw AppError.invalid('account_id is required');
     if (!cmd.idempotencyKey) throw AppError.invalid('idempotency_key is required: a retry must not post twice');
     const tx = this.ctx.dataSource.manager;
-    const earlier = await this.lifecycle.entryByKey(tx, tenantId, cmd.idempotencyKey);
+    // The account before the key: a retry of the same command that runs beside the first reads
+    // the key after the balance, so a first posting that cleared the balance it read is found
+    // (and replayed) rather than answered "nothing to post".
     const account = await this.repo.findAccount(tx, tenantId, cmd.accountId);
     if (!account) throw AppError.notFound(`account ${cmd.accountId} does not exist`);
+    const earlier = await this.lifecycle.entryByKey(tx, tenantId, cmd.idempotencyKey);
     if (!earlier) {
       // A first look to answer clearly; the amount itself is read again under the account lock.
       if (account.status === AccountStatus.Closed) throw AppError.failedPrecondition('the account is closed');
       const balance = total(componentsOf(account));
-      if (balance < 0) throw AppError.failedPrecondition('the account has a credit balance: refund it instead');
+      if (balance < 0) throw AppError.failedPrecondition(CREDIT_BALANCE);
       if (balance === 0) return undefined;
     }
-    const result = await this.postEntry.execute({
-      tenantId,
-      accountId: account.id,
-      kind,
-      amountMinor: 0,
-      wholeBalance: true,
-      currency: account.currency.trim(),
-      idempotencyKey: cmd.idempotencyKey,
-      memo: cmd.reason,
-    });
-    return { entryId: result.entryId, balance: result.balance, replayed: result.replayed };
+    try {
+      const result = await this.postEntry.execute({
+        tenantId,
+        accountId: account.id,
+        kind,
+        amountMinor: 0,
+        wholeBalance: true,
+        currency: account.currency.trim(),
+        idempotencyKey: cmd.idempotencyKey,
+        memo: cmd.reason,
+      });
+      return { entryId: result.entryId, balance: result.balance, replayed: result.replayed };
+    } catch (err) {
+      // Cleared (or turned to a credit) since the first look, by another posting: the answer it
+      // would have had after that one.
+      const left = noBalanceToPost(err);
+      if (left === undefined) throw err;
+      if (left < 0) throw AppError.failedPrecondition(CREDIT_BALANCE);
+      return undefined;
+    }
   }
 
   private async statusOf(tenantId: string, accountId: string): Promise<number> {

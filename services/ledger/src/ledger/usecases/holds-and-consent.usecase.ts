@@ -43,6 +43,13 @@ export class HoldsAndConsentUseCase {
         r.debtorId,
       ])) as unknown[];
       if (!debtor) throw AppError.notFound(`debtor ${r.debtorId} does not exist`);
+      // The key's own lock: the same key sent for another debtor at the same time (whose row lock
+      // is another) waits here and finds this hold, instead of both inserting and the second
+      // failing on the key's unique index (an internal error where one after the other is a conflict).
+      await tx.query(`SELECT pg_advisory_xact_lock(hashtext('ledger.debtor_hold.key'), hashtext($1 || '/' || $2))`, [
+        tenantId,
+        r.idempotencyKey,
+      ]);
       const [earlier] = (await tx.query(
         `SELECT id, debtor_id, kind FROM debtor_hold WHERE tenant_id = $1 AND idempotency_key = $2`,
         [tenantId, r.idempotencyKey],

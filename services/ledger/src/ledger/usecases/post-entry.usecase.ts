@@ -45,6 +45,19 @@ export interface PostEntryResult {
   replayed: boolean;
 }
 
+/**
+ * The details of the refusal of a whole-balance posting (charge-off, settlement) that found no
+ * balance to post under the account lock: `{ [NO_BALANCE_TO_POST]: balance }` (zero, or negative
+ * for a credit). The caller turns it into its own answer.
+ */
+export const NO_BALANCE_TO_POST = 'noBalanceToPost';
+
+/** The balance a whole-balance posting found under the lock, when it was refused for having none to post. */
+export function noBalanceToPost(err: unknown): number | undefined {
+  const balance = err instanceof AppError ? err.details?.[NO_BALANCE_TO_POST] : undefined;
+  return typeof balance === 'number' ? balance : undefined;
+}
+
 /** The answer to one command of a batch: its result, or why it was refused. */
 export type PostEntryOutcome = { ok: true; result: PostEntryResult } | { ok: false; error: AppError };
 
@@ -320,7 +333,15 @@ export class PostEntryUseCase {
       // Money arriving for a closed account waits in reconciliation's review queue instead.
       throw AppError.failedPrecondition(`account ${account.id} is closed: nothing more can be posted to it`);
     }
-    if (cmd.wholeBalance) cmd = { ...cmd, amountMinor: total(state.components) };
+    if (cmd.wholeBalance) {
+      // Another posting may have cleared it since the caller looked (a payment, another charge-off).
+      const whole = total(state.components);
+      if (whole <= 0)
+        throw AppError.failedPrecondition(`account ${account.id} has no balance to post`, {
+          [NO_BALANCE_TO_POST]: whole,
+        });
+      cmd = { ...cmd, amountMinor: whole };
+    }
     if (cmd.currency !== account.currency.trim()) {
       throw AppError.invalid(
         `amount currency ${cmd.currency} differs from the account currency ${account.currency.trim()}`,

@@ -16,7 +16,7 @@ import {
   trainCreditRiskModel,
 } from '../../../model';
 import { buildFeatureMatrix } from '../../../model/domain/feature-matrix';
-import { LabelledAccount } from '../../../model/domain/uci';
+import { LabelledAccount, fingerprintAccounts } from '../../../model/domain/uci';
 import { buildReferenceDistribution } from '../../../monitoring/domain/reference-distribution';
 import { referenceFileOf } from '../../../monitoring/reference-file';
 import { MODEL_TRAINING_CONFIG, ModelTrainingConfig } from '../../model-training.config';
@@ -29,17 +29,22 @@ export const MODEL_TRAINER_ROLE = 'scoring-admin';
  * Trains the production recipe on a UCI-format data set and stores the artifact, with its
  * reference distribution for stability monitoring, as a new version in the models directory. An
  * existing version is never replaced: the files are written aside and hard-linked into place,
- * which fails if the name is taken, even by a concurrent training.
+ * which fails if the name is taken, even by a concurrent training. A training that died between
+ * the artifact and its reference is completed by a retry on the same data (the artifact's
+ * training-data fingerprint): its reference is built from the artifact already there, and the
+ * answer is that artifact's.
  */
 @Injectable()
 export class TrainModelUseCase {
   private readonly clock: Clock;
+  private readonly logger: ServiceContext['logger'];
 
   constructor(
     @Inject(SERVICE_CONTEXT) ctx: ServiceContext,
     @Inject(MODEL_TRAINING_CONFIG) private readonly config: ModelTrainingConfig,
   ) {
     this.clock = ctx.clock;
+    this.logger = ctx.logger;
   }
 
   async execute(command: TrainModelCommand): Promise<scoring.TrainModelResponse> {
@@ -50,20 +55,28 @@ export class TrainModelUseCase {
     const artifactFile = `${command.modelVersion}.json`;
     const artifactPath = join(this.config.modelsDirectory, artifactFile);
     const referencePath = referenceFileOf(artifactPath);
-    if (existsSync(artifactPath) || existsSync(referencePath)) throw this.taken(command.modelVersion);
+    if (existsSync(referencePath)) throw this.taken(command.modelVersion);
+    // An artifact without its reference: a training of this version died between the two.
+    const unfinished = existsSync(artifactPath)
+      ? (JSON.parse(await readFile(artifactPath, 'utf8')) as ModelArtifact)
+      : undefined;
 
     const accounts = this.parse(await this.readDataset(command.dataset));
-    const createdAt = this.clock.now();
     let artifact: ModelArtifact;
-    try {
-      artifact = trainCreditRiskModel(accounts, {
-        ...DEFAULT_TRAINING_OPTIONS,
-        seed: command.seed,
-        createdAt: createdAt.toISOString(),
-      });
-    } catch (error) {
-      if (error instanceof ScoringModelException) throw AppError.invalid(error.message, { field: error.field });
-      throw error;
+    if (unfinished) {
+      if (unfinished.trainingDataFingerprint !== fingerprintAccounts(accounts)) throw this.taken(command.modelVersion);
+      artifact = unfinished;
+    } else {
+      try {
+        artifact = trainCreditRiskModel(accounts, {
+          ...DEFAULT_TRAINING_OPTIONS,
+          seed: command.seed,
+          createdAt: this.clock.now().toISOString(),
+        });
+      } catch (error) {
+        if (error instanceof ScoringModelException) throw AppError.invalid(error.message, { field: error.field });
+        throw error;
+      }
     }
     const model = CreditRiskModel.fromArtifact(artifact);
     const matrix = buildFeatureMatrix(accounts);
@@ -76,8 +89,13 @@ export class TrainModelUseCase {
     });
 
     await mkdir(this.config.modelsDirectory, { recursive: true });
-    await this.writeNew(artifactPath, JSON.stringify(artifact), command.modelVersion);
+    if (!unfinished) await this.writeNew(artifactPath, JSON.stringify(artifact), command.modelVersion);
     await this.writeNew(referencePath, `${JSON.stringify(reference, null, 2)}\n`, command.modelVersion);
+    if (unfinished)
+      this.logger.info(
+        { modelVersion: command.modelVersion },
+        'model version completed: its reference distribution was missing (a training that died before writing it)',
+      );
 
     const validation = artifact.metrics.validation;
     return {
@@ -95,7 +113,7 @@ export class TrainModelUseCase {
         n: validation.n,
       },
       calibration: artifact.calibration.method,
-      createdAt,
+      createdAt: new Date(artifact.createdAt),
     };
   }
 

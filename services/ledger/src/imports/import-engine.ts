@@ -116,9 +116,12 @@ export class ImportEngine {
       const lines = chunk;
       chunk = [];
       current = await this.ctx.dataSource.transaction(async (tx) => {
-        // A chunk lost in a crash is simply imported again on resume (its progress row rolls
-        // back with it), so the import need not wait for each commit to be flushed to disk.
-        await tx.query(`SET LOCAL synchronous_commit = off`);
+        // Each chunk's commit waits for its WAL to be flushed, as every transaction that writes
+        // events must: a commit that is visible but not yet durable lets the relay publish the
+        // chunk's events, and a server crash then loses the chunk, which resume imports again
+        // under new entry and event ids (inboxes would not know them for the same facts). Not
+        // waiting (synchronous_commit off, until 2026-12-05) saved nothing measurable: 20,000
+        // accounts, alternating, 1,270 and 1,128 accounts/s waiting, 1,205 and 1,079 not.
         const outcome = await format.importChunk(tx, { tenantId: options.tenantId, jobId: job.id }, lines);
         return this.recordChunk(tx, options.tenantId, job.id, lines[lines.length - 1].lineNo, outcome);
       });

@@ -1,8 +1,7 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ledger, orchestrator } from '@collections/contracts';
-import { ServiceUnderTest, startServiceUnderTest } from '@collections/testing';
+import { orchestrator } from '@collections/contracts';
+import { ServiceUnderTest } from '@collections/testing';
 import { DISPATCH, DispatchScheduler } from '../../src/dispatch/dispatch.scheduler';
 import { DispatchDueContactsUseCase } from '../../src/dispatch/usecases/dispatch-due.usecase';
 import {
@@ -10,43 +9,15 @@ import {
   LetterExportScheduler,
   LetterExportUseCase,
 } from '../../src/dispatch/usecases/letter-export.usecase';
-import { createOrchestratorService } from '../../src/orchestrator.service';
 import { PlannerRepository } from '../../src/planning/planner.repository';
 import { DAILY_PLANNING, DailyPlanningUseCase } from '../../src/planning/usecases/daily-planning.usecase';
-import { StrategyDocument } from '../../src/strategies/domain';
 import { serviceLinks, testDispatchDeps } from '../support/dispatch-deps';
 import { openColombianAccount } from '../support/accounts';
-import { deliver, published, startConsumers } from '../support/events';
-import { directoryOf } from '../support/channel-stand-ins';
-import { putStrategies } from '../support/strategies';
+import { deliver, published } from '../support/events';
+import { LetterExportService, bogota, startLetterExportService } from '../support/letter-export-service';
 
 const COP = (amountMinor: number) => ({ amountMinor, currency: 'COP' });
-/** Bogotá is UTC-5 all year. */
-const bogota = (date: string, hour: number) => new Date(`${date}T${String(hour + 5).padStart(2, '0')}:00:00Z`);
 const DUE = '2026-03-12'; // a Thursday
-
-/** One step: a letter on Monday D+4, 10:00–13:00 in Bogotá. */
-const lettersOnly = {
-  name: 'Letters only',
-  priority: 1,
-  entry: { segments: ['negotiate'], jurisdictions: ['CO'] },
-  arms: [
-    {
-      id: 'champion',
-      weight: 100,
-      steps: [
-        {
-          id: 'd+4',
-          channel: 'letter',
-          template: 'overdue',
-          offset: { from: 'due_date', days: 4 },
-          preferredWindow: { from: '10:00', to: '13:00' },
-        },
-      ],
-    },
-  ],
-  stopConditions: ['payment', 'promise', 'dispute', 'opt_out', 'hold'],
-} as StrategyDocument;
 
 /**
  * Two replicas of the orchestrator, one database and one letter directory (the vendor's mount):
@@ -55,38 +26,21 @@ const lettersOnly = {
  * done (a process that died after withdrawing a letter) keeps the withdrawn letter out of the file.
  */
 describe('the daily letter export run by two replicas at once (real PostgreSQL)', () => {
+  let service: LetterExportService;
   let sut: ServiceUnderTest;
   let letterDir: string;
-  const debtors = new Map<string, ledger.Debtor>();
-  const directory = directoryOf(debtors);
-  const saved = { ...process.env };
+  let debtors: LetterExportService['debtors'];
+  let directory: LetterExportService['directory'];
 
   const q = <T>(sql: string, params: unknown[] = []) => sut.dataSource.query(sql, params) as Promise<T[]>;
 
   beforeAll(async () => {
-    letterDir = mkdtempSync(join(tmpdir(), 'letters-replicas-'));
-    Object.assign(process.env, {
-      ORCHESTRATOR_PLANNING_CHECK_MS: '0',
-      ORCHESTRATOR_DISPATCH_CHECK_MS: '0',
-      ORCHESTRATOR_LETTER_EXPORT_CHECK_MS: '0',
-      LETTER_EXPORT_TIME_ZONE: 'America/Bogota',
-      LETTER_EXPORT_HOUR: '17',
-    });
-    const service = createOrchestratorService({
-      directory,
-      providers: {},
-      letterExportDir: letterDir,
-      dispatch: { delay: async () => undefined, random: () => 0 },
-    });
-    sut = await startServiceUnderTest(service, new Date('2026-03-02T15:00:00Z'));
-    await startConsumers(sut, service);
-    await putStrategies(sut, { letters: lettersOnly });
+    service = await startLetterExportService('letters-replicas');
+    ({ sut, letterDir, debtors, directory } = service);
   });
 
   afterAll(async () => {
-    await sut?.context.backbone.stop();
-    await sut?.close();
-    process.env = saved;
+    await service?.close();
   });
 
   it('leaves a letter withdrawn by an earlier run of the same batch out of the file, and sends each letter once', async () => {

@@ -1,62 +1,33 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ledger, orchestrator } from '@collections/contracts';
-import { ServiceUnderTest, startServiceUnderTest } from '@collections/testing';
+import { orchestrator } from '@collections/contracts';
+import { ServiceUnderTest } from '@collections/testing';
 import { DISPATCH, DispatchScheduler } from '../../src/dispatch/dispatch.scheduler';
 import { DispatchDueContactsUseCase } from '../../src/dispatch/usecases/dispatch-due.usecase';
 import { LETTER_EXPORT, LetterExportUseCase } from '../../src/dispatch/usecases/letter-export.usecase';
-import { createOrchestratorService } from '../../src/orchestrator.service';
 import { PlannerRepository } from '../../src/planning/planner.repository';
 import { DAILY_PLANNING, DailyPlanningUseCase } from '../../src/planning/usecases/daily-planning.usecase';
-import { StrategyDocument } from '../../src/strategies/domain';
 import { serviceLinks, testDispatchDeps } from '../support/dispatch-deps';
 import { openColombianAccount } from '../support/accounts';
-import { published, startConsumers } from '../support/events';
-import { directoryOf } from '../support/channel-stand-ins';
-import { putStrategies } from '../support/strategies';
-
-/** Bogotá is UTC-5 all year. */
-const bogota = (date: string, hour: number) => new Date(`${date}T${String(hour + 5).padStart(2, '0')}:00:00Z`);
-
-/** One step: a letter on D+4, 10:00–13:00 in Bogotá. */
-const lettersOnly = {
-  name: 'Letters only',
-  priority: 1,
-  entry: { segments: ['negotiate'], jurisdictions: ['CO'] },
-  arms: [
-    {
-      id: 'champion',
-      weight: 100,
-      steps: [
-        {
-          id: 'd+4',
-          channel: 'letter',
-          template: 'overdue',
-          offset: { from: 'due_date', days: 4 },
-          preferredWindow: { from: '10:00', to: '13:00' },
-        },
-      ],
-    },
-  ],
-  stopConditions: ['payment', 'promise', 'dispute', 'opt_out', 'hold'],
-} as StrategyDocument;
+import { published } from '../support/events';
+import { LetterExportService, bogota, startLetterExportService } from '../support/letter-export-service';
 
 /**
  * The daily letter export works in several transactions: the file is written, each letter's
  * outcome recorded (sent, or failed for want of a postal address), then the batch marked
- * exported. A run that died between the records and the mark is finished by the next run, which
- * writes the file again from the ledger's names and addresses as they are *then*. These tests kill
- * the first run right after an outcome was recorded, let the ledger's address change meanwhile,
- * and check that the re-run keeps to the outcomes already recorded: a letter recorded sent stays
- * in the vendor's file, a letter recorded failed stays out of it.
+ * exported. A run that died between the records and the mark is finished by the next run, with
+ * the ledger's names and addresses as they are *then*. These tests kill the first run right after
+ * an outcome was recorded, let the ledger's address change meanwhile, and check that the re-run
+ * keeps to the outcomes already recorded and to the file already written: a letter recorded sent
+ * stays in the vendor's file, a letter recorded failed stays out of it, and a letter left out
+ * without a record goes in the next day's file.
  */
 describe('the daily letter export resumed after a crash between recording letters and marking the batch (real PostgreSQL)', () => {
+  let service: LetterExportService;
   let sut: ServiceUnderTest;
   let letterDir: string;
-  const debtors = new Map<string, ledger.Debtor>();
-  const directory = directoryOf(debtors);
-  const saved = { ...process.env };
+  let debtors: LetterExportService['debtors'];
+  let directory: LetterExportService['directory'];
 
   const q = <T>(sql: string, params: unknown[] = []) => sut.dataSource.query(sql, params) as Promise<T[]>;
   const exportLetters = () => sut.app.app.get<LetterExportUseCase>(LETTER_EXPORT).run();
@@ -111,29 +82,12 @@ describe('the daily letter export resumed after a crash between recording letter
   }
 
   beforeAll(async () => {
-    letterDir = mkdtempSync(join(tmpdir(), 'letters-resume-'));
-    Object.assign(process.env, {
-      ORCHESTRATOR_PLANNING_CHECK_MS: '0',
-      ORCHESTRATOR_DISPATCH_CHECK_MS: '0',
-      ORCHESTRATOR_LETTER_EXPORT_CHECK_MS: '0',
-      LETTER_EXPORT_TIME_ZONE: 'America/Bogota',
-      LETTER_EXPORT_HOUR: '17',
-    });
-    const service = createOrchestratorService({
-      directory,
-      providers: {},
-      letterExportDir: letterDir,
-      dispatch: { delay: async () => undefined, random: () => 0 },
-    });
-    sut = await startServiceUnderTest(service, new Date('2026-03-02T15:00:00Z'));
-    await startConsumers(sut, service);
-    await putStrategies(sut, { letters: lettersOnly });
+    service = await startLetterExportService('letters-resume');
+    ({ sut, letterDir, debtors, directory } = service);
   });
 
   afterAll(async () => {
-    await sut?.context.backbone.stop();
-    await sut?.close();
-    process.env = saved;
+    await service?.close();
   });
 
   it('keeps a letter recorded sent in the batch file, though its address is gone from the ledger since', async () => {

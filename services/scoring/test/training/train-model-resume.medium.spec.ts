@@ -4,32 +4,10 @@ import { join } from 'node:path';
 import { ServiceError, status } from '@grpc/grpc-js';
 import { scoring } from '@collections/contracts';
 import { grpcClient, metadataFromPrincipalHeaders } from '@collections/platform';
-import { ServiceDefinition } from '@collections/runtime';
 import { ServiceUnderTest, startServiceUnderTest } from '@collections/testing';
-import { DEFAULT_UCI_TRAINING_FILE } from '../../src/model/cli/cli-arguments';
-import { scoringService } from '../../src/scoring.service';
-import { MODEL_TRAINING_CONFIG, ModelTrainingConfig } from '../../src/training/model-training.config';
+import { ModelTrainingConfig } from '../../src/training/model-training.config';
+import { uciRows, withTrainingConfig } from './training-service';
 import { TrainModelUseCase } from '../../src/training/usecases/train-model/train-model.usecase';
-
-/** `rows` clients of the project's UCI training file from `from` on, as CSV text. */
-function uciRows(from: number, rows: number): string {
-  const lines = readFileSync(DEFAULT_UCI_TRAINING_FILE, 'utf8').split('\n');
-  return `${[lines[0], ...lines.slice(1 + from, 1 + from + rows)].join('\n')}\n`;
-}
-
-/** The scoring service with its models directory pointed at a scratch folder. */
-function withTrainingConfig(config: ModelTrainingConfig): ServiceDefinition {
-  return {
-    ...scoringService,
-    module: (ctx) => {
-      const module = scoringService.module(ctx);
-      return {
-        ...module,
-        providers: [...(module.providers ?? []), { provide: MODEL_TRAINING_CONFIG, useValue: config }],
-      };
-    },
-  };
-}
 
 type WriteNew = (path: string, content: string, version: string) => Promise<void>;
 

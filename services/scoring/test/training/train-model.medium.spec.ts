@@ -4,34 +4,12 @@ import { join } from 'node:path';
 import { ServiceError, status } from '@grpc/grpc-js';
 import { scoring } from '@collections/contracts';
 import { grpcClient, metadataFromPrincipalHeaders } from '@collections/platform';
-import { ServiceDefinition } from '@collections/runtime';
 import { ServiceUnderTest, startServiceUnderTest } from '@collections/testing';
 import { CreditRiskModel, FEATURE_NAMES, parseUciCsv } from '../../src/model';
-import { DEFAULT_UCI_TRAINING_FILE } from '../../src/model/cli/cli-arguments';
 import { fingerprintAccounts } from '../../src/model/domain/uci';
 import { parseReferenceDistribution } from '../../src/monitoring/domain/reference-distribution';
-import { scoringService } from '../../src/scoring.service';
-import { MODEL_TRAINING_CONFIG, ModelTrainingConfig } from '../../src/training/model-training.config';
-
-/** The first `rows` clients of the project's UCI training file, as CSV text. */
-function uciRows(from: number, rows: number): string {
-  const lines = readFileSync(DEFAULT_UCI_TRAINING_FILE, 'utf8').split('\n');
-  return `${[lines[0], ...lines.slice(1 + from, 1 + from + rows)].join('\n')}\n`;
-}
-
-/** The scoring service with its training directories pointed at a scratch folder. */
-function withTrainingConfig(config: ModelTrainingConfig): ServiceDefinition {
-  return {
-    ...scoringService,
-    module: (ctx) => {
-      const module = scoringService.module(ctx);
-      return {
-        ...module,
-        providers: [...(module.providers ?? []), { provide: MODEL_TRAINING_CONFIG, useValue: config }],
-      };
-    },
-  };
-}
+import { ModelTrainingConfig } from '../../src/training/model-training.config';
+import { uciRows, withTrainingConfig } from './training-service';
 
 describe('scoring TrainModel: trains over gRPC and stores a new artifact version (real PostgreSQL)', () => {
   let sut: ServiceUnderTest;

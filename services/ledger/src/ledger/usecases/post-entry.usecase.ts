@@ -58,6 +58,14 @@ export function noBalanceToPost(err: unknown): number | undefined {
   return typeof balance === 'number' ? balance : undefined;
 }
 
+/** The journal's unique index on (tenant, idempotency key) refused an insert. */
+function isIdempotencyKeyTaken(err: unknown): boolean {
+  type PgError = { code?: string; constraint?: string };
+  // pg's own error (the prepared statements), or TypeORM's around it.
+  const pg = (err as { driverError?: PgError }).driverError ?? (err as PgError);
+  return pg?.code === '23505' && pg.constraint === 'journal_entry_tenant_id_idempotency_key_key';
+}
+
 /** The answer to one command of a batch: its result, or why it was refused. */
 export type PostEntryOutcome = { ok: true; result: PostEntryResult } | { ok: false; error: AppError };
 
@@ -208,11 +216,17 @@ export class PostEntryUseCase {
     return batch;
   }
 
-  private async runBatch(cmds: PostEntryCommand[]): Promise<PostEntryOutcome[]> {
+  private async runBatch(cmds: PostEntryCommand[], again = false): Promise<PostEntryOutcome[]> {
     try {
       return await this.ctx.dataSource.transaction((tx) => this.postBatch(tx, cmds));
     } catch (err) {
-      if (cmds.length === 1) throw err;
+      if (cmds.length === 1) {
+        // Its key posted at the same moment by another process to another account (whose lock is
+        // another): the key's unique index refused this one. Posted again, it finds that entry
+        // under its key and answers as one after the other: a conflict, or the first answer.
+        if (!again && isIdempotencyKeyTaken(err)) return this.runBatch(cmds, true);
+        throw err;
+      }
       this.ctx.logger.warn(
         { err, commands: cmds.length },
         'a batch of postings failed as a whole; posting its commands one at a time',

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ServiceError, status } from '@grpc/grpc-js';
@@ -82,6 +82,7 @@ describe('scoring TrainModel retried after the process died between the artifact
       artifact: true,
       reference: true,
     });
+    expect(existsSync(`${artifact}.training`)).toBe(false); // no training of it under way any more
     // The reference is the artifact's (the monitoring reads it only if the fingerprints agree).
     const [made, ref] = [artifact, reference].map((f) => JSON.parse(readFileSync(f, 'utf8')) as Fingerprinted);
     expect(ref.trainingDataFingerprint).toBe(made.trainingDataFingerprint);
@@ -106,5 +107,26 @@ describe('scoring TrainModel retried after the process died between the artifact
       client.trainModel(request({ modelVersion: version, datasetCsv: Buffer.from(uciRows(2_000, 2_000)) }), md()),
     ).rejects.toMatchObject({ code: status.ALREADY_EXISTS });
     expect([existsSync(artifact), existsSync(reference)]).toEqual([true, false]);
+  });
+
+  it('does not complete an artifact no training left unfinished (a shipped model without a reference), nor a retry with another seed', async () => {
+    const csv = Buffer.from(uciRows(0, 2_000));
+    // A model delivered as a file, without a reference: the same data is no claim on it.
+    await client.trainModel(request({ modelVersion: 'uci-gbdt-whole', datasetCsv: csv }), md());
+    const shipped = join(config.modelsDirectory, 'uci-shipped-v1.json');
+    copyFileSync(join(config.modelsDirectory, 'uci-gbdt-whole.json'), shipped);
+    await expect(
+      client.trainModel(request({ modelVersion: 'uci-shipped-v1', datasetCsv: csv }), md()),
+    ).rejects.toMatchObject({ code: status.ALREADY_EXISTS });
+    expect(existsSync(join(config.modelsDirectory, 'uci-shipped-v1.reference.json'))).toBe(false);
+
+    // A training that died, asked again with another seed: not the same request.
+    const version = 'uci-gbdt-crash-3';
+    const dying = dieBeforeWriting(join(config.modelsDirectory, `${version}.reference.json`));
+    await expect(client.trainModel(request({ modelVersion: version, datasetCsv: csv }), md())).rejects.toBeDefined();
+    dying.mockRestore();
+    await expect(
+      client.trainModel(request({ modelVersion: version, datasetCsv: csv, seed: 7 }), md()),
+    ).rejects.toMatchObject({ code: status.ALREADY_EXISTS });
   });
 });

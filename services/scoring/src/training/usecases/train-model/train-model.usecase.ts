@@ -30,9 +30,10 @@ export const MODEL_TRAINER_ROLE = 'scoring-admin';
  * reference distribution for stability monitoring, as a new version in the models directory. An
  * existing version is never replaced: the files are written aside and hard-linked into place,
  * which fails if the name is taken, even by a concurrent training. A training that died between
- * the artifact and its reference is completed by a retry on the same data (the artifact's
- * training-data fingerprint): its reference is built from the artifact already there, and the
- * answer is that artifact's.
+ * the artifact and its reference (a marker file, `<version>.json.training`, is there from before
+ * the one to after the other) is completed by the same request again (the artifact's
+ * training-data fingerprint and seed): its reference is built from the artifact already there,
+ * and the answer is that artifact's.
  */
 @Injectable()
 export class TrainModelUseCase {
@@ -55,16 +56,20 @@ export class TrainModelUseCase {
     const artifactFile = `${command.modelVersion}.json`;
     const artifactPath = join(this.config.modelsDirectory, artifactFile);
     const referencePath = referenceFileOf(artifactPath);
+    // Present from before the artifact is linked until its reference is: a training under way, or
+    // one that died between the two (an artifact without a reference is otherwise not ours to
+    // complete: a shipped model may have none).
+    const markerPath = `${artifactPath}.training`;
     if (existsSync(referencePath)) throw this.taken(command.modelVersion);
-    // An artifact without its reference: a training of this version died between the two.
-    const unfinished = existsSync(artifactPath)
-      ? (JSON.parse(await readFile(artifactPath, 'utf8')) as ModelArtifact)
-      : undefined;
+    const unfinished = existsSync(artifactPath) ? await this.unfinished(artifactPath, markerPath) : undefined;
+    if (existsSync(artifactPath) && !unfinished) throw this.taken(command.modelVersion);
 
     const accounts = this.parse(await this.readDataset(command.dataset));
     let artifact: ModelArtifact;
     if (unfinished) {
-      if (unfinished.trainingDataFingerprint !== fingerprintAccounts(accounts)) throw this.taken(command.modelVersion);
+      // The same request again (data and seed): it completes the version; anything else is refused.
+      if (unfinished.trainingDataFingerprint !== fingerprintAccounts(accounts) || unfinished.seed !== command.seed)
+        throw this.taken(command.modelVersion);
       artifact = unfinished;
     } else {
       try {
@@ -89,8 +94,18 @@ export class TrainModelUseCase {
     });
 
     await mkdir(this.config.modelsDirectory, { recursive: true });
-    if (!unfinished) await this.writeNew(artifactPath, JSON.stringify(artifact), command.modelVersion);
-    await this.writeNew(referencePath, `${JSON.stringify(reference, null, 2)}\n`, command.modelVersion);
+    if (!unfinished) {
+      await writeFile(markerPath, `${command.seed}\n`);
+      await this.writeNew(artifactPath, JSON.stringify(artifact), command.modelVersion);
+    }
+    // A retry that completed the version meanwhile wrote the same reference: that is success too.
+    await this.writeNew(
+      referencePath,
+      `${JSON.stringify(reference, null, 2)}\n`,
+      command.modelVersion,
+      (existing) => fingerprintOf(existing) === artifact.trainingDataFingerprint,
+    );
+    await unlink(markerPath).catch(() => undefined);
     if (unfinished)
       this.logger.info(
         { modelVersion: command.modelVersion },
@@ -155,17 +170,44 @@ export class TrainModelUseCase {
     }
   }
 
-  /** Creates `path` with `content`, complete or not at all; ALREADY_EXISTS when the name is taken. */
-  private async writeNew(path: string, content: string, version: string): Promise<void> {
+  /** The artifact of a training of this version that died before its reference (the marker says so). */
+  private async unfinished(artifactPath: string, markerPath: string): Promise<ModelArtifact | undefined> {
+    if (!existsSync(markerPath)) return undefined;
+    try {
+      return JSON.parse(await readFile(artifactPath, 'utf8')) as ModelArtifact;
+    } catch {
+      return undefined; // not readable: not completed here
+    }
+  }
+
+  /**
+   * Creates `path` with `content`, complete or not at all; ALREADY_EXISTS when the name is taken
+   * (unless `same` says the file there is this one).
+   */
+  private async writeNew(
+    path: string,
+    content: string,
+    version: string,
+    same?: (existing: string) => boolean,
+  ): Promise<void> {
     const staging = `${path}.${randomUUID()}.tmp`;
     await writeFile(staging, content, { flag: 'wx' });
     try {
       await link(staging, path);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw this.taken(version);
-      throw error;
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      if (!same?.(await readFile(path, 'utf8'))) throw this.taken(version);
     } finally {
       await unlink(staging);
     }
+  }
+}
+
+/** The training-data fingerprint a reference file names, if it is readable. */
+function fingerprintOf(referenceJson: string): string | undefined {
+  try {
+    return (JSON.parse(referenceJson) as { trainingDataFingerprint?: string }).trainingDataFingerprint;
+  } catch {
+    return undefined;
   }
 }

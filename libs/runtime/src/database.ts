@@ -33,6 +33,9 @@ export function allowsNamedStatements(dataSource: DataSource): boolean {
   return !withoutNamedStatements.has(dataSource);
 }
 
+/** PostgreSQL's keep-alives on a session holding a lock (migrations, ReplicaLock): a peer silent for 60 s is probed every 10 s, 6 times. */
+export const SERVER_KEEPALIVES = '-c tcp_keepalives_idle=60 -c tcp_keepalives_interval=10 -c tcp_keepalives_count=6';
+
 /** First key of the advisory lock that lets one process at a time migrate a schema (the second is the schema's hash). */
 const MIGRATION_LOCK = 7340002;
 
@@ -81,11 +84,15 @@ export async function openServiceDatabase(options: ServiceDatabaseOptions): Prom
  * table). Ending that connection releases the lock, whatever happened.
  */
 async function migrateAlone(ds: DataSource, options: ServiceDatabaseOptions): Promise<void> {
-  const lock = new Client({ connectionString: options.url });
+  const lock = new Client({ connectionString: options.url, keepAlive: true, options: SERVER_KEEPALIVES });
+  // A connection lost while waiting or migrating rejects the start (below), not the process.
+  let lost: Error | undefined;
+  lock.on('error', (err) => (lost = err));
   await lock.connect();
   try {
     await lock.query('SELECT pg_advisory_lock($1, hashtext($2))', [MIGRATION_LOCK, options.schema]);
     await ds.runMigrations();
+    if (lost) throw lost; // the lock went with its connection: another replica may have migrated meanwhile
   } finally {
     await lock.end();
   }

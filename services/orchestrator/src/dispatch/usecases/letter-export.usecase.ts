@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { Inject, Injectable } from '@nestjs/common';
 import { localDate } from '@collections/platform';
@@ -103,9 +103,10 @@ export function letterIdsIn(csv: string): Set<string> {
  * partial file — without the letters no longer wanted (paid in full, a hold, an opt-out of
  * letters since they were queued: withdrawn, the row cancelled); then each letter is recorded sent (ContactSent, the step done, the account planned
  * again) — or failed (no postal address any more: ContactFailed, and the step's fallback) — and the
- * batch marked exported. A run that died half-way finds its batch still `assigned` and writes the
- * same file again (links are signed from the batch's creation time, so the bytes are the same)
- * before finishing it; letters already recorded are not recorded twice.
+ * batch marked exported. A run that died half-way finds its batch still `assigned` and finishes
+ * it: the file it renamed into place stays as it is and says which letters went (a file it never
+ * wrote is written, links signed from the batch's creation time); an outcome it recorded stands,
+ * and nothing is recorded twice.
  */
 export class LetterExportUseCase {
   constructor(
@@ -241,7 +242,8 @@ export class LetterExportUseCase {
         failed.push({ row, code: row.outcome_code ?? 'failed' });
         continue;
       }
-      if (inFile?.has(row.id)) {
+      // In the file, or recorded sent (a file that lost it, after a system crash, does not undo that).
+      if (inFile?.has(row.id) || (inFile && row.status === 'sent')) {
         letters.push({ row, line: '' });
         continue;
       }
@@ -277,16 +279,26 @@ export class LetterExportUseCase {
     }
     if (!inFile) {
       mkdirSync(this.config.directory, { recursive: true });
-      writeFileSync(`${path}.partial`, csvLine(LETTER_COLUMNS) + letters.map((l) => l.line).join(''), {
-        mode: 0o600,
-      });
+      // On disk before it has its name, and before any letter in it is recorded sent.
+      const fd = openSync(`${path}.partial`, 'w', 0o600);
+      try {
+        writeSync(fd, csvLine(LETTER_COLUMNS) + letters.map((l) => l.line).join(''));
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
       renameSync(`${path}.partial`, path);
     }
-    if (requeued.length)
+    if (requeued.length) {
       await this.ctx.dataSource.query(
         `UPDATE letter_print_item SET batch_id = NULL WHERE tenant_id = $1 AND schedule_id = ANY ($2::uuid[])`,
         [batch.tenant_id, requeued.map((r) => r.id)],
       );
+      this.ctx.logger.warn(
+        { file: batch.file_name, letters: requeued.length },
+        'letters left out of a letter file by an export that died, without a record of why, wait for the next batch',
+      );
+    }
     for (const { row } of letters)
       await this.dispatcher.record(row, {
         status: 'sent',

@@ -1,9 +1,8 @@
-import { Metadata, ServiceError, status } from '@grpc/grpc-js';
+import { ServiceError, status } from '@grpc/grpc-js';
 import { ledger } from '@collections/contracts';
-import { grpcClient, metadataFromPrincipalHeaders } from '@collections/platform';
-import { ServiceUnderTest, startServiceUnderTest } from '@collections/testing';
-import { ledgerService } from '../src/ledger.service';
+import { ServiceUnderTest } from '@collections/testing';
 import { openFundedAccount } from './support/accounts';
+import { LedgerApi, startLedgerApi } from './support/ledger-api';
 
 const ROUNDS = 5;
 const COPIES = 4;
@@ -14,19 +13,18 @@ const COPIES = 4;
  * debtor must be refused as it is one after the other (ABORTED, "already used"), not fail inside.
  */
 describe('holds set at the same time (gRPC, real PostgreSQL)', () => {
+  let api: LedgerApi;
   let sut: ServiceUnderTest;
-  let client: ReturnType<typeof grpcClient<typeof ledger.LedgerServiceService>>;
-  let md: () => Metadata;
+  let client: LedgerApi['client'];
+  let md: LedgerApi['md'];
   let n = 0;
 
   beforeAll(async () => {
-    sut = await startServiceUnderTest(ledgerService);
-    client = grpcClient(ledger.LedgerServiceService, sut.app.grpcAddress);
-    md = () => metadataFromPrincipalHeaders({ apiKey: sut.apiKey });
+    api = await startLedgerApi();
+    ({ sut, client, md } = api);
   });
   afterAll(async () => {
-    client.close();
-    await sut.close();
+    await api?.close();
   });
 
   /** A debtor `d-<account>` with one account. */

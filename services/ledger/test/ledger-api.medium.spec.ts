@@ -1,27 +1,26 @@
 import { Metadata, ServiceError, status } from '@grpc/grpc-js';
 import fc from 'fast-check';
 import { ledger } from '@collections/contracts';
-import { grpcClient, metadataFromPrincipalHeaders } from '@collections/platform';
-import { ServiceUnderTest, startServiceUnderTest } from '@collections/testing';
-import { ledgerService } from '../src/ledger.service';
+import { metadataFromPrincipalHeaders } from '@collections/platform';
+import { ServiceUnderTest } from '@collections/testing';
 import { openFundedAccount } from './support/accounts';
+import { LedgerApi, startLedgerApi } from './support/ledger-api';
 
 const USD = (amountMinor: number) => ({ amountMinor, currency: 'USD' });
 
 describe('ledger API (gRPC, real PostgreSQL)', () => {
+  let api: LedgerApi;
   let sut: ServiceUnderTest;
-  let client: ReturnType<typeof grpcClient<typeof ledger.LedgerServiceService>>;
-  let md: () => Metadata;
+  let client: LedgerApi['client'];
+  let md: LedgerApi['md'];
   let n = 0;
 
   beforeAll(async () => {
-    sut = await startServiceUnderTest(ledgerService);
-    client = grpcClient(ledger.LedgerServiceService, sut.app.grpcAddress);
-    md = () => metadataFromPrincipalHeaders({ apiKey: sut.apiKey });
+    api = await startLedgerApi();
+    ({ sut, client, md } = api);
   });
   afterAll(async () => {
-    client.close();
-    await sut.close();
+    await api?.close();
   });
 
   const newAccount = (opening = 100_000, currency = 'USD'): Promise<string> =>

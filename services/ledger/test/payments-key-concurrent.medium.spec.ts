@@ -1,12 +1,10 @@
-import { Metadata } from '@grpc/grpc-js';
-import { ledger } from '@collections/contracts';
-import { AppError, grpcClient, metadataFromPrincipalHeaders } from '@collections/platform';
-import { ServiceUnderTest, startServiceUnderTest } from '@collections/testing';
+import { AppError } from '@collections/platform';
+import { ServiceUnderTest } from '@collections/testing';
 import { EntryKind } from '../src/ledger/domain/journal';
 import { LedgerRepository } from '../src/ledger/ledger.repository';
 import { PostEntryUseCase } from '../src/ledger/usecases/post-entry.usecase';
-import { ledgerService } from '../src/ledger.service';
 import { openFundedAccount } from './support/accounts';
+import { LedgerApi, startLedgerApi } from './support/ledger-api';
 
 const ROUNDS = 8;
 
@@ -18,20 +16,19 @@ const ROUNDS = 8;
  * the key already used for another posting — and nothing is posted twice.
  */
 describe('one idempotency key posted to two accounts by two replicas at once (real PostgreSQL)', () => {
+  let api: LedgerApi;
   let sut: ServiceUnderTest;
-  let client: ReturnType<typeof grpcClient<typeof ledger.LedgerServiceService>>;
-  let md: () => Metadata;
+  let client: LedgerApi['client'];
+  let md: LedgerApi['md'];
   let n = 0;
 
   beforeAll(async () => {
-    sut = await startServiceUnderTest(ledgerService);
-    client = grpcClient(ledger.LedgerServiceService, sut.app.grpcAddress);
-    md = () => metadataFromPrincipalHeaders({ apiKey: sut.apiKey });
+    api = await startLedgerApi();
+    ({ sut, client, md } = api);
     sut.clock.set(new Date('2026-03-02T15:00:00Z'));
   });
   afterAll(async () => {
-    client.close();
-    await sut.close();
+    await api?.close();
   });
 
   const payment = (accountId: string, idempotencyKey: string) => ({

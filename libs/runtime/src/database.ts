@@ -33,8 +33,21 @@ export function allowsNamedStatements(dataSource: DataSource): boolean {
   return !withoutNamedStatements.has(dataSource);
 }
 
-/** PostgreSQL's keep-alives on a session holding a lock (migrations, ReplicaLock): a peer silent for 60 s is probed every 10 s, 6 times. */
-export const SERVER_KEEPALIVES = '-c tcp_keepalives_idle=60 -c tcp_keepalives_interval=10 -c tcp_keepalives_count=6';
+/**
+ * A connection of its own for holding an advisory lock (migrations, ReplicaLock), outside the
+ * pool. Its session may sit idle a long while: keep-alives on both ends, so that a dropped
+ * connection fails instead of hanging, and PostgreSQL ends the session (and its locks) of a host
+ * that vanished within about 2 minutes (a peer silent for 60 s probed every 10 s, 6 times), not
+ * the system's hours.
+ */
+export function lockConnection(url: string, applicationName?: string): Client {
+  return new Client({
+    connectionString: url,
+    application_name: applicationName?.slice(0, 63),
+    keepAlive: true,
+    options: '-c tcp_keepalives_idle=60 -c tcp_keepalives_interval=10 -c tcp_keepalives_count=6',
+  });
+}
 
 /** First key of the advisory lock that lets one process at a time migrate a schema (the second is the schema's hash). */
 const MIGRATION_LOCK = 7340002;
@@ -84,7 +97,7 @@ export async function openServiceDatabase(options: ServiceDatabaseOptions): Prom
  * table). Ending that connection releases the lock, whatever happened.
  */
 async function migrateAlone(ds: DataSource, options: ServiceDatabaseOptions): Promise<void> {
-  const lock = new Client({ connectionString: options.url, keepAlive: true, options: SERVER_KEEPALIVES });
+  const lock = lockConnection(options.url, `migrations: ${options.schema}`);
   // A connection lost while waiting or migrating rejects the start (below), not the process.
   let lost: Error | undefined;
   lock.on('error', (err) => (lost = err));

@@ -2,7 +2,7 @@ import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { PostgresConnectionOptions } from 'typeorm/driver/postgres/PostgresConnectionOptions';
 import { Logger } from '@collections/platform';
-import { SERVER_KEEPALIVES, allowsNamedStatements } from './database';
+import { allowsNamedStatements, lockConnection } from './database';
 
 /** First key of the advisory locks that keep a job to one replica at a time (the second is the job's key, hashed). */
 const JOB_LOCK = 7340003;
@@ -62,15 +62,7 @@ export class ReplicaLock {
     if (!this.current) {
       const url = (this.dataSource.options as PostgresConnectionOptions).url;
       if (!url) throw new Error(`the lock of job ${this.key} needs the database's URL`);
-      const client = new Client({
-        connectionString: url,
-        application_name: `job lock: ${this.key}`.slice(0, 63),
-        // The lock's session sits idle between runs: keep-alives on both ends, so that a dropped
-        // connection fails here instead of hanging, and PostgreSQL ends the session (and the
-        // lock) of a host that vanished within minutes, not the system's hours.
-        keepAlive: true,
-        options: SERVER_KEEPALIVES,
-      });
+      const client = lockConnection(url, `job lock: ${this.key}`);
       client.on('error', (err) => {
         this.logger.warn(
           { err, job: this.key },

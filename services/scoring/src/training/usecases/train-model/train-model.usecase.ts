@@ -61,8 +61,9 @@ export class TrainModelUseCase {
     // complete: a shipped model may have none).
     const markerPath = `${artifactPath}.training`;
     if (existsSync(referencePath)) throw this.taken(command.modelVersion);
-    const unfinished = existsSync(artifactPath) ? await this.unfinished(artifactPath, markerPath) : undefined;
-    if (existsSync(artifactPath) && !unfinished) throw this.taken(command.modelVersion);
+    const artifactThere = existsSync(artifactPath);
+    const unfinished = artifactThere ? await this.unfinished(artifactPath, markerPath) : undefined;
+    if (artifactThere && !unfinished) throw this.taken(command.modelVersion);
 
     const accounts = this.parse(await this.readDataset(command.dataset));
     let artifact: ModelArtifact;

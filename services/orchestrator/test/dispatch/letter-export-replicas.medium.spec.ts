@@ -2,19 +2,20 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { orchestrator } from '@collections/contracts';
 import { ServiceUnderTest } from '@collections/testing';
-import { DISPATCH, DispatchScheduler } from '../../src/dispatch/dispatch.scheduler';
-import { DispatchDueContactsUseCase } from '../../src/dispatch/usecases/dispatch-due.usecase';
 import {
   LETTER_EXPORT,
   LetterExportScheduler,
   LetterExportUseCase,
 } from '../../src/dispatch/usecases/letter-export.usecase';
-import { PlannerRepository } from '../../src/planning/planner.repository';
-import { DAILY_PLANNING, DailyPlanningUseCase } from '../../src/planning/usecases/daily-planning.usecase';
-import { serviceLinks, testDispatchDeps } from '../support/dispatch-deps';
 import { openColombianAccount } from '../support/accounts';
 import { deliver, published } from '../support/events';
-import { LetterExportService, bogota, startLetterExportService } from '../support/letter-export-service';
+import {
+  LetterExportService,
+  bogota,
+  letterExportWith,
+  planAndQueue,
+  startLetterExportService,
+} from '../support/letter-export-service';
 
 const COP = (amountMinor: number) => ({ amountMinor, currency: 'COP' });
 const DUE = '2026-03-12'; // a Thursday
@@ -30,13 +31,12 @@ describe('the daily letter export run by two replicas at once (real PostgreSQL)'
   let sut: ServiceUnderTest;
   let letterDir: string;
   let debtors: LetterExportService['debtors'];
-  let directory: LetterExportService['directory'];
 
   const q = <T>(sql: string, params: unknown[] = []) => sut.dataSource.query(sql, params) as Promise<T[]>;
 
   beforeAll(async () => {
     service = await startLetterExportService('letters-replicas');
-    ({ sut, letterDir, debtors, directory } = service);
+    ({ sut, letterDir, debtors } = service);
   });
 
   afterAll(async () => {
@@ -54,11 +54,8 @@ describe('the daily letter export run by two replicas at once (real PostgreSQL)'
       dueDate: DUE,
       points: { phone: '+573001130002', postal: 'Avenida 19 # 100-12, Bogotá' },
     });
-    sut.clock.set(bogota('2026-03-09', 6));
-    await sut.app.app.get<DailyPlanningUseCase>(DAILY_PLANNING).run();
     // D+4, 10:00: both letters go into the print queue.
-    sut.clock.set(bogota('2026-03-16', 10));
-    expect(await sut.app.app.get(DispatchScheduler).tick()).toMatchObject({ queued: 2 });
+    expect(await planAndQueue(sut, '2026-03-09', '2026-03-16')).toMatchObject({ queued: 2 });
     // Paid in full before the export: that letter must not be printed.
     sut.clock.set(bogota('2026-03-16', 12));
     await deliver(sut, 'collections.ledger.v1.PaymentPosted', {
@@ -74,30 +71,18 @@ describe('the daily letter export run by two replicas at once (real PostgreSQL)'
     // do: the other letters, the batch marked exported) when run B starts on the same batch: the
     // use cases themselves, as after a crash of A's process (the replicas' timers no longer overlap).
     sut.clock.set(bogota('2026-03-16', 17));
-    const dispatcherA = sut.app.app.get<DispatchDueContactsUseCase>(DISPATCH);
     let withdrawn!: () => void;
     const aWithdrew = new Promise<void>((resolve) => (withdrawn = resolve));
     let resumeA!: () => void;
     const bFinished = new Promise<void>((resolve) => (resumeA = resolve));
-    const replicaA = new LetterExportUseCase(
-      sut.context,
-      new PlannerRepository(),
-      {
-        record: (row, result) => dispatcherA.record(row, result),
-        withdraw: async (row, reason) => {
-          const done = await dispatcherA.withdraw(row, reason);
-          withdrawn();
-          await bFinished;
-          return done;
-        },
-        pausedUntil: (now) => dispatcherA.pausedUntil(now),
-        pauseForLedger: (err, waiting) => dispatcherA.pauseForLedger(err, waiting),
-        directory: dispatcherA.directory,
-      } as Partial<DispatchDueContactsUseCase> as DispatchDueContactsUseCase,
-      { directory: letterDir, timeZone: 'America/Bogota', hour: 17 },
-      // The service's own links (its defaults): the file is the same whichever replica writes it.
-      { ...testDispatchDeps(directory), links: serviceLinks() },
-    );
+    const replicaA = letterExportWith(service, (real) => ({
+      withdraw: async (row, reason) => {
+        const done = await real.withdraw(row, reason);
+        withdrawn();
+        await bFinished;
+        return done;
+      },
+    }));
     const replicaB = sut.app.app.get<LetterExportUseCase>(LETTER_EXPORT);
     const [a, b] = await Promise.all([replicaA.run(), aWithdrew.then(() => replicaB.run()).finally(() => resumeA())]);
 
@@ -132,10 +117,7 @@ describe('the daily letter export run by two replicas at once (real PostgreSQL)'
       dueDate: DUE,
       points: { phone: '+573001130003', postal: 'Carrera 7 # 32-16, Bogotá' },
     });
-    sut.clock.set(bogota('2026-03-09', 6));
-    await sut.app.app.get<DailyPlanningUseCase>(DAILY_PLANNING).run();
-    sut.clock.set(bogota('2026-03-16', 10));
-    expect(await sut.app.app.get(DispatchScheduler).tick()).toMatchObject({ queued: 1 });
+    expect(await planAndQueue(sut, '2026-03-09', '2026-03-16')).toMatchObject({ queued: 1 });
 
     // The next day at 17:00 (the day's batch is one a day): replica A's timer fires first, and its
     // run is under way when B's fires.

@@ -2,15 +2,16 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { orchestrator } from '@collections/contracts';
 import { ServiceUnderTest } from '@collections/testing';
-import { DISPATCH, DispatchScheduler } from '../../src/dispatch/dispatch.scheduler';
-import { DispatchDueContactsUseCase } from '../../src/dispatch/usecases/dispatch-due.usecase';
 import { LETTER_EXPORT, LetterExportUseCase } from '../../src/dispatch/usecases/letter-export.usecase';
-import { PlannerRepository } from '../../src/planning/planner.repository';
-import { DAILY_PLANNING, DailyPlanningUseCase } from '../../src/planning/usecases/daily-planning.usecase';
-import { serviceLinks, testDispatchDeps } from '../support/dispatch-deps';
 import { openColombianAccount } from '../support/accounts';
 import { published } from '../support/events';
-import { LetterExportService, bogota, startLetterExportService } from '../support/letter-export-service';
+import {
+  LetterExportService,
+  bogota,
+  letterExportWith,
+  planAndQueue,
+  startLetterExportService,
+} from '../support/letter-export-service';
 
 /**
  * The daily letter export works in several transactions: the file is written, each letter's
@@ -27,7 +28,6 @@ describe('the daily letter export resumed after a crash between recording letter
   let sut: ServiceUnderTest;
   let letterDir: string;
   let debtors: LetterExportService['debtors'];
-  let directory: LetterExportService['directory'];
 
   const q = <T>(sql: string, params: unknown[] = []) => sut.dataSource.query(sql, params) as Promise<T[]>;
   const exportLetters = () => sut.app.app.get<LetterExportUseCase>(LETTER_EXPORT).run();
@@ -59,31 +59,18 @@ describe('the daily letter export resumed after a crash between recording letter
     )[0];
 
   /** A letter export whose process dies right after the dispatcher recorded the outcome `diesAfter` picks. */
-  function dyingExport(diesAfter: (result: object) => boolean): LetterExportUseCase {
-    const real = sut.app.app.get<DispatchDueContactsUseCase>(DISPATCH);
-    return new LetterExportUseCase(
-      sut.context,
-      new PlannerRepository(),
-      {
-        record: async (row, result) => {
-          const done = await real.record(row, result);
-          if (diesAfter(result)) throw new Error('process died');
-          return done;
-        },
-        withdraw: (row, reason) => real.withdraw(row, reason),
-        pausedUntil: (now) => real.pausedUntil(now),
-        pauseForLedger: (err, waiting) => real.pauseForLedger(err, waiting),
-        directory: real.directory,
-      } as Partial<DispatchDueContactsUseCase> as DispatchDueContactsUseCase,
-      { directory: letterDir, timeZone: 'America/Bogota', hour: 17 },
-      // The service's own links (its defaults): the file is the same whichever process writes it.
-      { ...testDispatchDeps(directory), links: serviceLinks() },
-    );
-  }
+  const dyingExport = (diesAfter: (result: object) => boolean): LetterExportUseCase =>
+    letterExportWith(service, (real) => ({
+      record: async (row, result) => {
+        const done = await real.record(row, result);
+        if (diesAfter(result)) throw new Error('process died');
+        return done;
+      },
+    }));
 
   beforeAll(async () => {
     service = await startLetterExportService('letters-resume');
-    ({ sut, letterDir, debtors, directory } = service);
+    ({ sut, letterDir, debtors } = service);
   });
 
   afterAll(async () => {
@@ -97,10 +84,7 @@ describe('the daily letter export resumed after a crash between recording letter
       dueDate: '2026-03-12',
       points: { phone: '+573001140001', postal },
     });
-    sut.clock.set(bogota('2026-03-09', 6));
-    await sut.app.app.get<DailyPlanningUseCase>(DAILY_PLANNING).run();
-    sut.clock.set(bogota('2026-03-16', 10));
-    expect(await sut.app.app.get(DispatchScheduler).tick()).toMatchObject({ queued: 1 });
+    expect(await planAndQueue(sut, '2026-03-09', '2026-03-16')).toMatchObject({ queued: 1 });
 
     // 17:00: the export writes the file, records the letter sent (ContactSent) and dies before
     // marking the batch exported.
@@ -146,10 +130,7 @@ describe('the daily letter export resumed after a crash between recording letter
       dueDate: '2026-03-13',
       points: { phone: '+573001140002', postal },
     });
-    sut.clock.set(bogota('2026-03-09', 6));
-    await sut.app.app.get<DailyPlanningUseCase>(DAILY_PLANNING).run();
-    sut.clock.set(bogota('2026-03-17', 10));
-    expect(await sut.app.app.get(DispatchScheduler).tick()).toMatchObject({ queued: 1 });
+    expect(await planAndQueue(sut, '2026-03-09', '2026-03-17')).toMatchObject({ queued: 1 });
 
     // The address goes missing after the letter was queued: the export records it failed
     // (ContactFailed, no-address) and dies before marking the batch exported.
@@ -201,10 +182,7 @@ describe('the daily letter export resumed after a crash between recording letter
       dueDate: '2026-03-16',
       points: { phone: '+573001140004', postal: outPostal },
     });
-    sut.clock.set(bogota('2026-03-13', 6));
-    await sut.app.app.get<DailyPlanningUseCase>(DAILY_PLANNING).run();
-    sut.clock.set(bogota('2026-03-20', 10));
-    expect(await sut.app.app.get(DispatchScheduler).tick()).toMatchObject({ queued: 2 });
+    expect(await planAndQueue(sut, '2026-03-13', '2026-03-20')).toMatchObject({ queued: 2 });
 
     // No address for the second letter at 17:00: the file holds the first only, and the run dies
     // after recording the first sent, before recording the second failed.

@@ -3,9 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ledger } from '@collections/contracts';
 import { ServiceUnderTest, startServiceUnderTest } from '@collections/testing';
+import { DISPATCH, DispatchScheduler } from '../../src/dispatch/dispatch.scheduler';
+import { DispatchDueContactsUseCase } from '../../src/dispatch/usecases/dispatch-due.usecase';
+import { LetterExportUseCase } from '../../src/dispatch/usecases/letter-export.usecase';
 import { createOrchestratorService } from '../../src/orchestrator.service';
+import { PlannerRepository } from '../../src/planning/planner.repository';
+import { DAILY_PLANNING, DailyPlanningUseCase } from '../../src/planning/usecases/daily-planning.usecase';
 import { StrategyDocument } from '../../src/strategies/domain';
 import { directoryOf } from './channel-stand-ins';
+import { serviceLinks, testDispatchDeps } from './dispatch-deps';
 import { startConsumers } from './events';
 import { putStrategies } from './strategies';
 
@@ -81,4 +87,43 @@ export async function startLetterExportService(name: string): Promise<LetterExpo
       process.env = saved;
     },
   };
+}
+
+/**
+ * The daily planning run at 06:00 on `planOn`, then the dispatch run at 10:00 on `queueOn`
+ * (Bogotá): what that dispatch run did (the letters due go into the print queue, `queued`).
+ */
+export async function planAndQueue(sut: ServiceUnderTest, planOn: string, queueOn: string) {
+  sut.clock.set(bogota(planOn, 6));
+  await sut.app.app.get<DailyPlanningUseCase>(DAILY_PLANNING).run();
+  sut.clock.set(bogota(queueOn, 10));
+  return sut.app.app.get(DispatchScheduler).tick();
+}
+
+type LetterSteps = Pick<DispatchDueContactsUseCase, 'record' | 'withdraw'>;
+
+/**
+ * A letter export as the service's own (its directory, 17:00 in Bogotá, its links: the file is
+ * the same whichever process writes it), with the dispatcher's `record` or `withdraw` replaced by
+ * `steps` (given the service's dispatcher, to call through): a process that dies, or stops a while.
+ */
+export function letterExportWith(
+  service: LetterExportService,
+  steps: (real: DispatchDueContactsUseCase) => Partial<LetterSteps>,
+): LetterExportUseCase {
+  const real = service.sut.app.app.get<DispatchDueContactsUseCase>(DISPATCH);
+  const replaced = steps(real);
+  return new LetterExportUseCase(
+    service.sut.context,
+    new PlannerRepository(),
+    {
+      record: replaced.record ?? ((row, result) => real.record(row, result)),
+      withdraw: replaced.withdraw ?? ((row, reason) => real.withdraw(row, reason)),
+      pausedUntil: (now) => real.pausedUntil(now),
+      pauseForLedger: (err, waiting) => real.pauseForLedger(err, waiting),
+      directory: real.directory,
+    } as Partial<DispatchDueContactsUseCase> as DispatchDueContactsUseCase,
+    { directory: service.letterDir, timeZone: 'America/Bogota', hour: 17 },
+    { ...testDispatchDeps(service.directory), links: serviceLinks() },
+  );
 }

@@ -441,9 +441,9 @@ async function main(): Promise<void> {
   const ports: { http: number; grpc: number }[] = [];
   for (let r = 0; r < REPLICAS; r++) ports.push({ http: await freePort(), grpc: await freePort() });
   let services: RunningProcess[] = [];
-  const startReplica = async ({ http, grpc }: { http: number; grpc: number }): Promise<RunningProcess> => {
+  const startReplica = async ({ http, grpc }: { http: number; grpc: number }, replica: number): Promise<void> => {
     const started = startProcess(
-      REPLICAS > 1 ? `promises-${ports.findIndex((p) => p.http === http)}` : 'promises',
+      REPLICAS > 1 ? `promises-${replica}` : 'promises',
       process.execPath,
       [...NODE_ARGS, join(__dirname, '..', '..', 'services', 'promises', 'dist', 'main.js')],
       {
@@ -464,7 +464,6 @@ async function main(): Promise<void> {
     );
     services.push(started);
     await waitForHttp(started, `http://127.0.0.1:${http}/ready`, 120_000);
-    return started;
   };
   // All at once: the consumer group forms with every replica before the backlog's 10% mark.
   const startService = async (): Promise<void> => {

@@ -67,6 +67,25 @@ export class PgOutcomeStore implements OutcomeStore {
   }
 }
 
+/**
+ * Whether a send under `key` is on record: an outcome, or (e-mail) a submission begun, which the
+ * provider answers as sent. Without either, the provider may still have it (SMS, WhatsApp and
+ * calls, when the process died after its answer), under the same key.
+ */
+export async function sendOnRecord(
+  db: DataSource | EntityManager,
+  tenantId: string,
+  channel: string,
+  key: string,
+): Promise<boolean> {
+  const [{ known }] = (await db.query(
+    `SELECT EXISTS (SELECT 1 FROM channel_delivery WHERE tenant_id = $1 AND channel = $2 AND idempotency_key = $3)
+         OR ($2 = 'email' AND EXISTS (SELECT 1 FROM email_submission WHERE tenant_id = $1 AND idempotency_key = $3)) AS known`,
+    [tenantId, channel, key],
+  )) as { known: boolean }[];
+  return known;
+}
+
 async function markInvalid(
   db: DataSource | EntityManager,
   tenant: string,

@@ -302,13 +302,17 @@ export class PlannerRepository {
     return p ? debtorRowOf(p) : undefined;
   }
 
-  /** The debtor's contacts on every account: what was sent (and delivered), and what is being sent. */
-  async historyOf(db: Db, tenantId: string, debtorId: string): Promise<PastContact[]> {
+  /**
+   * The debtor's contacts on every account: what was sent (and delivered), and what is being sent
+   * (but `except`, a row being sent that asks the law again).
+   */
+  async historyOf(db: Db, tenantId: string, debtorId: string, except?: string): Promise<PastContact[]> {
     const rows = (await db.query(
       `SELECT channel, account_id, COALESCE(sent_at, updated_at) AS at, delivered_at IS NOT NULL AS delivered
          FROM contact_schedule WHERE tenant_id = $1 AND debtor_id = $2 AND status IN ('sent', 'sending')
+          AND id IS DISTINCT FROM $3::uuid
         ORDER BY 3`,
-      [tenantId, debtorId],
+      [tenantId, debtorId, except ?? null],
     )) as { channel: string; account_id: string; at: Date; delivered: boolean }[];
     return rows.flatMap(pastContactOf);
   }

@@ -7,7 +7,7 @@ import { createOrchestratorService } from '../../src/orchestrator.service';
 import { PlannerRepository } from '../../src/planning/planner.repository';
 import { DAILY_PLANNING, DailyPlanningUseCase } from '../../src/planning/usecases/daily-planning.usecase';
 import { PlanAccountUseCase } from '../../src/planning/usecases/plan-account.usecase';
-import { testDispatchDeps } from '../support/dispatch-deps';
+import { JOB_TIMERS_OFF, testDispatchDeps } from '../support/dispatch-deps';
 import { openColombianAccount } from '../support/accounts';
 import { published, startConsumers } from '../support/events';
 import { ChannelStandIns, directoryOf, startChannelStandIns } from '../support/channel-stand-ins';
@@ -43,11 +43,7 @@ describe('the dispatch run of two replicas at once (real PostgreSQL, a real SMTP
 
   beforeAll(async () => {
     channels = await startChannelStandIns();
-    Object.assign(process.env, {
-      ORCHESTRATOR_PLANNING_CHECK_MS: '0',
-      ORCHESTRATOR_DISPATCH_CHECK_MS: '0',
-      ORCHESTRATOR_LETTER_EXPORT_CHECK_MS: '0',
-    });
+    Object.assign(process.env, JOB_TIMERS_OFF);
     const service = createOrchestratorService({ directory, providers: {} });
     sut = await startServiceUnderTest(service, new Date('2026-03-02T15:00:00Z'));
     await startConsumers(sut, service);

@@ -20,3 +20,10 @@ export function testDispatchDeps(directory: ContactDirectory) {
     random: () => 0,
   };
 }
+
+/** The service's own job timers off (planning, dispatch, letter export): the test runs each job itself. */
+export const JOB_TIMERS_OFF = {
+  ORCHESTRATOR_PLANNING_CHECK_MS: '0',
+  ORCHESTRATOR_DISPATCH_CHECK_MS: '0',
+  ORCHESTRATOR_LETTER_EXPORT_CHECK_MS: '0',
+};

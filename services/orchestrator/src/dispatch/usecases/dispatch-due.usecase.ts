@@ -4,7 +4,7 @@ import { Topic, orchestratorDispatch } from '@collections/contracts';
 import { Outbox } from '@collections/messaging';
 import { groupBy } from '@collections/platform';
 import { ServiceContext } from '@collections/runtime';
-import { PgOutcomeStore } from '../../channels/channel-records';
+import { PgOutcomeStore, sendOnRecord } from '../../channels/channel-records';
 import {
   BackoffPolicy,
   ChannelName,
@@ -14,12 +14,13 @@ import {
   ReliableSender,
 } from '../../channels/domain';
 import { createAgentTask } from '../../agents';
-import { Channel } from '../../policy/domain';
-import { checkPolicy } from '../../planning/domain/contact-plan';
-import { ActiveStrategy, PlannerRepository, ScheduleRow } from '../../planning/planner.repository';
+import { Channel, PastContact } from '../../policy/domain';
+import { PolicyVerdict, checkPolicy } from '../../planning/domain/contact-plan';
+import { ActiveStrategy, DebtorRow, PlannerRepository, ScheduleRow } from '../../planning/planner.repository';
 import { PlanAccountUseCase, channelCode, recordDecision } from '../../planning/usecases/plan-account.usecase';
 import { PaymentLinkSigner } from '../../templates/domain';
 import { ContactDirectory } from '../contact-directory';
+import { stopOf } from '../contact-stops';
 import { addressFor, composeMessage } from '../message-content';
 import { SendPause, isUnreachable } from '../send-pause';
 
@@ -252,11 +253,12 @@ export class DispatchDueContactsUseCase {
   async reconcile(): Promise<DispatchSummary> {
     const summary = emptySummary();
     // A letter waiting in an open print batch is not lost: the export finishes it.
+    // A row the contact law refused until later (`recheck`) waits for that time.
     const rows = (await this.ctx.dataSource.query(
-      `SELECT * FROM contact_schedule s WHERE status = 'sending' AND NOT (id = ANY ($1::uuid[]))
+      `SELECT * FROM contact_schedule s WHERE status = 'sending' AND due_at <= $2 AND NOT (id = ANY ($1::uuid[]))
           AND NOT EXISTS (SELECT 1 FROM letter_print_item l WHERE l.tenant_id = s.tenant_id AND l.schedule_id = s.id)
         ORDER BY due_at, id`,
-      [[...this.inFlight]],
+      [[...this.inFlight], this.ctx.clock.now()],
     )) as ScheduleRow[];
     for (const row of rows) {
       if (this.pause.activeAt(this.ctx.clock.now())) break;
@@ -300,8 +302,8 @@ export class DispatchDueContactsUseCase {
   }
 
   private async dispatch(row: ScheduleRow, resume: boolean): Promise<keyof DispatchSummary> {
-    const claimed = resume ? row : await this.claim(row);
-    if (!claimed || claimed === 'deferred') return claimed === 'deferred' ? 'deferred' : 'skipped';
+    const claimed = resume ? await this.recheck(row) : await this.claim(row);
+    if (!claimed || typeof claimed === 'string') return claimed ?? 'skipped';
     let result: DeliveryOutcome | Failure;
     try {
       if (claimed.channel === 'letter' || claimed.channel === 'visit') {
@@ -381,38 +383,113 @@ export class DispatchDueContactsUseCase {
       if (current.due_at.getTime() > now.getTime()) return 'deferred';
       const { debtor, history } = planned;
       if (!debtor || !history) return undefined;
-      const verdict = checkPolicy(current.channel, debtor, history, now, row.account_id);
-      const decisionId = await recordDecision(this.repo, tx, outbox, {
-        tenantId: row.tenant_id,
-        accountId: row.account_id,
-        causedBy: `dispatch:${row.id}`,
-        now,
-        verdict,
-        stage: 'send',
-        // The row carries its arm (the account's, as planned; the plan above left it unchanged): no look-up.
-        armId: current.arm_id,
-      });
-      if (!verdict.allowed) {
-        if (verdict.nextPermittedAt) {
-          await tx.query(
-            `UPDATE contact_schedule SET due_at = $3, decision_id = $4, updated_at = $5 WHERE tenant_id = $1 AND id = $2`,
-            [row.tenant_id, row.id, verdict.nextPermittedAt, decisionId, now],
-          );
-          return 'deferred';
-        }
-        await this.fail(tx, current, { failure: ContactFailure.CONTACT_FAILURE_REJECTED, code: 'policy', attempts: 0 });
-        return undefined;
-      }
+      const { decided } = await this.decideAtSend(tx, current, debtor, history, now);
+      if (decided === 'deferred') return 'deferred';
+      if (decided === 'failed') return undefined;
       await tx.query(
         `UPDATE contact_schedule SET status = 'sending', decision_id = $3, attempts = attempts + 1, updated_at = $4
           WHERE tenant_id = $1 AND id = $2`,
-        [row.tenant_id, row.id, decisionId, now],
+        [row.tenant_id, row.id, decided.decision_id, now],
       );
-      return { ...current, decision_id: decisionId, status: 'sending' };
+      return { ...decided, status: 'sending' };
     });
   }
 
-  /** `resume`: a row left `sending`, perhaps sent already: it goes on as it began, whatever came since. */
+  /**
+   * The contact law asked about `row` at `now`, on `debtor` and `history`, and its decision
+   * recorded (stage `send`): allowed, the row carries the decision; refused until a later time,
+   * the row is due then (`deferred`); refused for good, it fails (`policy`).
+   */
+  private async decideAtSend(
+    tx: EntityManager,
+    row: ScheduleRow,
+    debtor: DebtorRow,
+    history: readonly PastContact[],
+    now: Date,
+  ): Promise<{ decided: ScheduleRow | 'deferred' | 'failed'; verdict: PolicyVerdict }> {
+    const verdict = checkPolicy(row.channel, debtor, history, now, row.account_id);
+    const decisionId = await recordDecision(this.repo, tx, this.ctx.backbone.outbox, {
+      tenantId: row.tenant_id,
+      accountId: row.account_id,
+      causedBy: `dispatch:${row.id}`,
+      now,
+      verdict,
+      stage: 'send',
+      // The row carries its arm (the account's, as planned): no look-up.
+      armId: row.arm_id,
+    });
+    const decided = { ...row, decision_id: decisionId };
+    if (verdict.allowed) return { decided, verdict };
+    if (verdict.nextPermittedAt) {
+      await tx.query(
+        `UPDATE contact_schedule SET due_at = $3, decision_id = $4, updated_at = $5 WHERE tenant_id = $1 AND id = $2`,
+        [row.tenant_id, row.id, verdict.nextPermittedAt, decisionId, now],
+      );
+      return { decided: 'deferred', verdict };
+    }
+    await this.fail(tx, decided, { failure: ContactFailure.CONTACT_FAILURE_REJECTED, code: 'policy', attempts: 0 });
+    return { decided: 'failed', verdict };
+  }
+
+  /**
+   * A row left `sending`, before it goes on: it may never have reached its provider (the process
+   * died between the claim and the send), and what came since counts — a payment in full, a hold,
+   * an opt-out or a withdrawn consent, the hour it is now. Unless its provider has the send on
+   * record (an outcome, or an e-mail submission begun: it was sent, or is taken as sent, and goes
+   * on to be recorded):
+   * - a stop (`stopOf`) withdraws it, like a letter in the print queue (cancelled `stop:...`);
+   * - else the contact law is asked again at this instant, on the debtor's contacts other than
+   *   this one, and the decision recorded (the row carries it to its ContactSent). Refused until a
+   *   later time (the hours, a frequency cap), the row waits `sending` until then, same key, and
+   *   the first reconciliation after it takes it up; refused for good, it fails (`policy`) unsent.
+   * A provider that had it without our record (the process died after its answer) answers the
+   * first send at that later time; stopped or refused for good, the contact stays cancelled or
+   * failed here: never sent again under a stop.
+   */
+  private async recheck(row: ScheduleRow): Promise<ScheduleRow | 'deferred' | 'failed' | 'skipped' | undefined> {
+    return this.bounded(async (tx) => {
+      const current = await this.lockSending(tx, row);
+      if (!current) return undefined;
+      if (await sendOnRecord(tx, current.tenant_id, current.channel, current.id)) return current;
+      const debtor = await this.repo.debtorOf(tx, row.tenant_id, row.account_id);
+      const stop = await stopOf(tx, current, debtor);
+      if (stop) {
+        await this.withdrawIn(tx, current, stop);
+        this.ctx.logger.info(
+          { scheduleId: row.id, channel: row.channel, reason: stop },
+          'a contact left sending is no longer wanted and is not sent: withdrawn',
+        );
+        return 'skipped';
+      }
+      if (!debtor) return current;
+      const history = await this.repo.historyOf(tx, row.tenant_id, debtor.debtorId, current.id);
+      const { decided, verdict } = await this.decideAtSend(tx, current, debtor, history, this.ctx.clock.now());
+      const refused = { scheduleId: row.id, channel: row.channel, reasons: verdict.reasons };
+      if (decided === 'deferred')
+        this.ctx.logger.info(
+          { ...refused, until: verdict.nextPermittedAt },
+          'a contact left sending is refused by the contact law now: it waits until the next permitted time, under the same key',
+        );
+      else if (decided === 'failed')
+        this.ctx.logger.warn(
+          refused,
+          'a contact left sending is refused by the contact law now and is not sent: failed (policy)',
+        );
+      else
+        await tx.query(`UPDATE contact_schedule SET decision_id = $3 WHERE tenant_id = $1 AND id = $2`, [
+          row.tenant_id,
+          row.id,
+          decided.decision_id,
+        ]);
+      return decided;
+    });
+  }
+
+  /**
+   * `resume`: a row left `sending` (asked the contact law again by `recheck`), perhaps sent
+   * already: the ledger's consents are not asked again, since a row put back to wait for a
+   * withdrawal is planned again and could go out under another key.
+   */
   private async send(row: ScheduleRow, resume: boolean): Promise<DeliveryOutcome | Failure> {
     const channel = row.channel as Channel;
     const provider = this.deps.providers[channel as ChannelName];
@@ -522,15 +599,23 @@ export class DispatchDueContactsUseCase {
     });
   }
 
+  /**
+   * The row, locked, while it is still `sending` (else undefined). The account first, then its
+   * row: the same lock order as the planner's, so no deadlock with a consumer.
+   */
+  private async lockSending(tx: EntityManager, row: ScheduleRow): Promise<ScheduleRow | undefined> {
+    await this.repo.lockAccount(tx, row.tenant_id, row.account_id);
+    const [current] = (await tx.query(
+      `SELECT * FROM contact_schedule WHERE tenant_id = $1 AND id = $2 AND status = 'sending' FOR UPDATE`,
+      [row.tenant_id, row.id],
+    )) as ScheduleRow[];
+    return current;
+  }
+
   /** Records what a send came to (also for a letter once its print batch is exported). */
   async record(row: ScheduleRow, result: DeliveryOutcome | Failure): Promise<keyof DispatchSummary> {
     return this.bounded(async (tx) => {
-      // The account first, then its row: the same lock order as the planner's, so no deadlock with a consumer.
-      await this.repo.lockAccount(tx, row.tenant_id, row.account_id);
-      const [current] = (await tx.query(
-        `SELECT * FROM contact_schedule WHERE tenant_id = $1 AND id = $2 AND status = 'sending' FOR UPDATE`,
-        [row.tenant_id, row.id],
-      )) as ScheduleRow[];
+      const current = await this.lockSending(tx, row);
       if (!current) return 'skipped';
       if ('status' in result && result.status === 'sent') {
         await this.markSent(tx, current, result.providerMessageId, result.attempts);
@@ -552,25 +637,30 @@ export class DispatchDueContactsUseCase {
   async withdraw(row: ScheduleRow, reason: string): Promise<boolean> {
     return this.ctx.dataSource.transaction(async (tx) => {
       await this.repo.lockAccount(tx, row.tenant_id, row.account_id);
-      const now = this.ctx.clock.now();
-      const withdrawn = (await tx.query(
-        `WITH withdrawn AS (
-           UPDATE contact_schedule SET status = 'cancelled', cancel_reason = $3, updated_at = $4
-            WHERE tenant_id = $1 AND id = $2 AND status = 'sending' RETURNING id)
-         SELECT id FROM withdrawn`,
-        [row.tenant_id, row.id, reason, now],
-      )) as unknown[];
-      if (withdrawn.length === 0) return false;
-      await tx.query(
-        `UPDATE planner_account SET steps_done = array_append(steps_done, $3)
-          WHERE tenant_id = $1 AND account_id = $2 AND NOT ($3 = ANY (steps_done))`,
-        [row.tenant_id, row.account_id, row.step_id],
-      );
-      await this.planner.plan(tx, this.ctx.backbone.outbox, row.tenant_id, row.account_id, {
-        id: `dispatch:${row.id}`,
-      });
-      return true;
+      return this.withdrawIn(tx, row, reason);
     });
+  }
+
+  /** `withdraw`, in the caller's transaction, the account locked. */
+  private async withdrawIn(tx: EntityManager, row: ScheduleRow, reason: string): Promise<boolean> {
+    const now = this.ctx.clock.now();
+    const withdrawn = (await tx.query(
+      `WITH withdrawn AS (
+         UPDATE contact_schedule SET status = 'cancelled', cancel_reason = $3, updated_at = $4
+          WHERE tenant_id = $1 AND id = $2 AND status = 'sending' RETURNING id)
+       SELECT id FROM withdrawn`,
+      [row.tenant_id, row.id, reason, now],
+    )) as unknown[];
+    if (withdrawn.length === 0) return false;
+    await tx.query(
+      `UPDATE planner_account SET steps_done = array_append(steps_done, $3)
+        WHERE tenant_id = $1 AND account_id = $2 AND NOT ($3 = ANY (steps_done))`,
+      [row.tenant_id, row.account_id, row.step_id],
+    );
+    await this.planner.plan(tx, this.ctx.backbone.outbox, row.tenant_id, row.account_id, {
+      id: `dispatch:${row.id}`,
+    });
+    return true;
   }
 
   /** The row sent, its ContactSent, the step done, and the account planned again; in the caller's transaction. */

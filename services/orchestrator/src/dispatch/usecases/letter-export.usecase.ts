@@ -5,6 +5,7 @@ import { localDate } from '@collections/platform';
 import { HourlyClockScheduler, SERVICE_CONTEXT, ServiceContext } from '@collections/runtime';
 import { PlannerRepository, ScheduleRow } from '../../planning/planner.repository';
 import { PaymentLinkSigner } from '../../templates/domain';
+import { stopOf } from '../contact-stops';
 import { composeMessage } from '../message-content';
 import { isUnreachable } from '../send-pause';
 import { DispatchDueContactsUseCase, Failure } from './dispatch-due.usecase';
@@ -197,15 +198,11 @@ export class LetterExportUseCase {
    * now under a hold or opted out of letters. It is withdrawn from the file (`stop:...`).
    */
   private async stopped(row: ScheduleRow): Promise<string | undefined> {
-    const [account] = (await this.ctx.dataSource.query(
-      `SELECT balance_known, balance_minor FROM planner_account WHERE tenant_id = $1 AND account_id = $2`,
-      [row.tenant_id, row.account_id],
-    )) as { balance_known: boolean; balance_minor: string }[];
-    if (account?.balance_known && Number(account.balance_minor) <= 0) return 'stop:payment';
-    const debtor = await this.repo.debtorOf(this.ctx.dataSource, row.tenant_id, row.account_id);
-    if (debtor?.holds.length) return `stop:hold:${debtor.holds.join(',')}`;
-    if (debtor?.optedOut.includes('letter')) return 'stop:opt_out';
-    return undefined;
+    return stopOf(
+      this.ctx.dataSource,
+      row,
+      await this.repo.debtorOf(this.ctx.dataSource, row.tenant_id, row.account_id),
+    );
   }
 
   private async export(batch: BatchRow): Promise<{ exported: number; failed: number; withdrawn: number }> {

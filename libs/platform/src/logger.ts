@@ -24,6 +24,35 @@ export const PII_FIELDS: readonly string[] = Object.freeze(PII_KEYS.flatMap((key
 
 export const REDACTED = '[redacted]';
 
+/**
+ * What a failed statement's error carries of the values it was given: TypeORM's `parameters` and
+ * PostgreSQL's `detail` ("Failing row contains (...)", "Key (...)=(...) already exists"), which hold
+ * the names, phone numbers, addresses... being written. The message, query text, code, table and
+ * constraint stay: they say what failed without saying about whom.
+ */
+const STATEMENT_VALUE_KEYS = new Set(['parameters', 'detail']);
+
+/** pino's error serializer, with the statement values of the error (and of the errors it holds) redacted. */
+export function serializeError(err: unknown): unknown {
+  return withoutStatementValues(pino.stdSerializers.err(err as Error), 0);
+}
+
+/** The prototype of pino's serialized errors (their `raw` is not enumerable, so not copied). */
+const SERIALIZED_ERROR = Object.getPrototypeOf(pino.stdSerializers.err(new Error())) as object;
+
+function withoutStatementValues(value: unknown, depth: number): unknown {
+  if (depth > 4 || value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map((v) => withoutStatementValues(v, depth + 1));
+  const proto = Object.getPrototypeOf(value) as object | null;
+  // Dates, buffers and the like are logged as they are.
+  if (proto !== Object.prototype && proto !== null && proto !== SERIALIZED_ERROR) return value;
+  const copy: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value)) {
+    copy[key] = STATEMENT_VALUE_KEYS.has(key) && v !== undefined ? REDACTED : withoutStatementValues(v, depth + 1);
+  }
+  return copy;
+}
+
 export interface CreateLoggerOptions {
   service: string;
   level?: string;
@@ -37,7 +66,7 @@ export function createLogger(options: CreateLoggerOptions): Logger {
     base: { service: options.service },
     timestamp: pino.stdTimeFunctions.isoTime,
     errorKey: 'err',
-    serializers: { err: pino.stdSerializers.err },
+    serializers: { err: serializeError },
     // Level names survive log pipelines that don't know pino's numeric levels.
     formatters: { level: (label) => ({ level: label }) },
     redact: { paths: [...PII_FIELDS], censor: REDACTED },

@@ -158,7 +158,7 @@ export function plannerHandlers(planner: PlanAccountUseCase, repo: PlannerReposi
         hc.outbox,
         event.tenantId,
         event.payload.accountId,
-        { planId: event.payload.planId, seq: event.payload.seq },
+        { planId: event.payload.planId, seq: event.payload.seq, dueDate: event.payload.dueDate },
         event.id,
       );
     },

@@ -148,16 +148,17 @@ export class PlanAccountUseCase {
 
   /**
    * A reminder before an instalment of a running payment plan falls due: one contact on the
-   * debtor's local day, at 09:00 or as soon as the contact law allows that day (SMS, else e-mail,
-   * else WhatsApp), with the instalment-reminder template; a decision per policy answer. Once per
-   * instalment (the row's step is the plan and instalment), so a redelivered event books nothing more.
+   * debtor's local day, at 09:00 or as soon as the contact law allows, no later than the due date
+   * (SMS, else e-mail, else WhatsApp), with the instalment-reminder template; a decision per policy
+   * answer. Once per instalment (the row's step is the plan and instalment), so a redelivered event
+   * books nothing more.
    */
   async remindInstalment(
     tx: EntityManager,
     outbox: Outbox,
     tenantId: string,
     accountId: string,
-    instalment: { planId: string; seq: number },
+    instalment: { planId: string; seq: number; dueDate: string },
     causedBy: string,
   ): Promise<'scheduled' | 'not-now'> {
     const now = this.ctx.clock.now();
@@ -185,10 +186,12 @@ export class PlanAccountUseCase {
     for (const channel of ['sms', 'email', 'whatsapp'] as const) {
       let verdict = checkPolicy(channel, debtor, history, preferred, accountId);
       effects.push({ kind: 'decision', verdict, armId });
+      // Promises announces an instalment once: when the law closes the rest of today (a Sunday, a
+      // holiday, a cap), the reminder goes at the next moment it allows, up to the due date itself.
       if (
         !verdict.allowed &&
         verdict.nextPermittedAt &&
-        localDate(verdict.nextPermittedAt, debtor.timeZone) === today
+        localDate(verdict.nextPermittedAt, debtor.timeZone) <= (instalment.dueDate || today)
       ) {
         verdict = checkPolicy(channel, debtor, history, verdict.nextPermittedAt, accountId);
         effects.push({ kind: 'decision', verdict, armId });

@@ -1,21 +1,35 @@
 import { promises } from '@collections/contracts';
 import { ConsumedEvent, HandlerContext } from '@collections/messaging';
 import { ServiceContext } from '@collections/runtime';
+import { AccountProfilesRepository } from '../accounts/account-profiles.repository';
+import { addDays } from '../plans/domain/schedule';
 import { allocateToPromise } from './domain/promise';
 import { PromisesRepository } from './promises.repository';
 
-/** Allocates a posted payment to the account's open promises, earliest due first. */
+/**
+ * Allocates a posted payment to the account's open promises, earliest due first. A promise whose
+ * due date plus the grace days passed before the payment's day (the account's calendar) was
+ * broken by then, even if the daily run has not said so yet: a late payment does not keep it.
+ */
 export async function allocatePayment(
   ctx: ServiceContext,
   repo: PromisesRepository,
   event: ConsumedEvent<'collections.ledger.v1.PaymentPosted'>,
   { tx, outbox }: HandlerContext,
+  graceDays: number,
 ): Promise<void> {
   const amount = event.payload.amount;
   if (!amount) return;
   let left = amount.amountMinor;
+  const paidOn = await new AccountProfilesRepository().localDate(
+    tx,
+    event.tenantId,
+    event.payload.accountId,
+    event.payload.postedAt ?? ctx.clock.now(),
+  );
   for (const p of await repo.openForAccount(tx, event.tenantId, event.payload.accountId, amount.currency)) {
     if (left <= 0) break;
+    if (addDays(p.due_date, graceDays) < paidOn) continue; // broken already: the daily run announces it
     const result = allocateToPromise({ amountMinor: Number(p.amount_minor), paidMinor: Number(p.paid_minor) }, left);
     left -= result.allocatedMinor;
     await repo.updatePaid(tx, event.tenantId, p.id, result.paidMinor, result.state);

@@ -57,6 +57,7 @@ export class PaymentsPostedConsumer {
   async one(event: PaymentPosted, hc: HandlerContext): Promise<void> {
     if (await this.applied.alreadyApplied(hc.tx, event.tenantId, event.payload.paymentId)) return;
     if (await this.settlements.posted(event, hc)) return;
-    if (!(await this.plans.posted(event, hc))) await allocatePayment(this.ctx, this.promises, event, hc);
+    if (!(await this.plans.posted(event, hc)))
+      await allocatePayment(this.ctx, this.promises, event, hc, this.plans.graceDays);
   }
 }

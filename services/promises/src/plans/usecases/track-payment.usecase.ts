@@ -60,6 +60,11 @@ export class TrackPaymentUseCase {
     private readonly tracker: PlanTracker,
   ) {}
 
+  /** Days after a due date a payment still keeps a promise (the plans' rule, single promises' too). */
+  get graceDays(): number {
+    return this.tracker.rules.graceDays;
+  }
+
   async posted(event: ConsumedEvent<'collections.ledger.v1.PaymentPosted'>, hc: HandlerContext): Promise<boolean> {
     const { amount, accountId, paymentId, postedAt } = event.payload;
     if (!amount || amount.amountMinor <= 0 || !paymentId) return false;

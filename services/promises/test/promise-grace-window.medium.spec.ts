@@ -1,0 +1,94 @@
+import { Metadata } from '@grpc/grpc-js';
+import { randomUUID } from 'node:crypto';
+import { promises } from '@collections/contracts';
+import { grpcClient, metadataFromPrincipalHeaders } from '@collections/platform';
+import { ServiceUnderTest, startServiceUnderTest } from '@collections/testing';
+import { promisesService } from '../src/promises.service';
+import { deliver, published, startConsumers } from './support/events';
+
+const COP = (amountMinor: number) => ({ amountMinor, currency: 'COP' });
+/** Bogotá is UTC-5 all year. */
+const bogota = (date: string, hour: number) => new Date(Date.parse(`${date}T00:00:00Z`) + (hour + 5) * 3_600_000);
+
+/**
+ * A single promise is kept when paid in full by its due date plus the grace days (3 by default),
+ * on the account's own calendar, as a plan's instalment is. A payment that comes later, before the
+ * daily run got round to breaking the promise (the run was down, or the payment was consumed
+ * first after the debtor's midnight), is a late payment: the promise is broken, not kept.
+ */
+describe('a single promise paid around the end of its grace days (real PostgreSQL, in-process events)', () => {
+  let sut: ServiceUnderTest;
+  let client: ReturnType<typeof grpcClient<typeof promises.PromisesServiceService>>;
+  let md: () => Metadata;
+
+  beforeAll(async () => {
+    sut = await startServiceUnderTest(promisesService, bogota('2026-03-02', 10));
+    client = grpcClient(promises.PromisesServiceService, sut.app.grpcAddress);
+    md = () => metadataFromPrincipalHeaders({ apiKey: sut.apiKey });
+    await startConsumers(sut);
+  });
+  afterAll(async () => {
+    client.close();
+    await sut.context.backbone.stop();
+    await sut.close();
+  });
+
+  /** A Bogotá account's promise of 50,000 COP due on Tuesday 10 March (grace to Friday 13 March). */
+  async function promiseDueOn10March(): Promise<{ accountId: string; promiseId: string }> {
+    const accountId = `grace-${randomUUID().slice(0, 8)}`;
+    sut.clock.set(bogota('2026-03-02', 10));
+    await deliver(sut, 'collections.ledger.v1.AccountOpened', {
+      accountId,
+      externalRef: '',
+      product: 0,
+      currency: 'COP',
+      creditLimitMinor: 0,
+      openedOn: '2026-01-01',
+      debtors: [],
+      timeZone: 'America/Bogota',
+    });
+    const { promise } = await client.createPromise(
+      { accountId, amount: COP(50_000_00), dueDate: '2026-03-10', idempotencyKey: `p-${accountId}` },
+      md(),
+    );
+    return { accountId, promiseId: promise!.promiseId };
+  }
+
+  const pay = (accountId: string, postedAt: Date) => {
+    sut.clock.set(postedAt);
+    return deliver(sut, 'collections.ledger.v1.PaymentPosted', {
+      paymentId: randomUUID(),
+      accountId,
+      amount: COP(50_000_00),
+      balanceAfter: COP(0),
+      postedAt,
+      reference: '',
+    });
+  };
+  const stateOf = async (promiseId: string) => (await client.getPromise({ promiseId }, md())).promise!.state;
+  const kept = async (promiseId: string) =>
+    (await published(sut, 'collections.promises.v1.PromiseKept')).filter((e) => e.promiseId === promiseId);
+  const broken = async (promiseId: string) =>
+    (await published(sut, 'collections.promises.v1.PromiseBroken')).filter((e) => e.promiseId === promiseId);
+
+  it('keeps a promise paid at 20:00 on the last grace day in Bogotá (already the next day in UTC)', async () => {
+    const { accountId, promiseId } = await promiseDueOn10March();
+
+    await pay(accountId, bogota('2026-03-13', 20));
+
+    expect(await stateOf(promiseId)).toBe(promises.PromiseState.PROMISE_STATE_KEPT);
+    expect(await kept(promiseId)).toHaveLength(1);
+  });
+
+  it('breaks, and does not keep, a promise paid the day after its grace days ended, before the daily run', async () => {
+    const { accountId, promiseId } = await promiseDueOn10March();
+
+    await pay(accountId, bogota('2026-03-14', 0.5));
+    sut.clock.set(bogota('2026-03-14', 1));
+    await client.runDaily({ asOfDate: '' }, md());
+
+    expect(await kept(promiseId)).toEqual([]);
+    expect(await stateOf(promiseId)).toBe(promises.PromiseState.PROMISE_STATE_BROKEN);
+    expect((await broken(promiseId)).map((e) => e.dueDate)).toEqual(['2026-03-10']);
+  });
+});

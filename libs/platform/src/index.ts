@@ -21,3 +21,4 @@ export * from './group-by';
 export * from './sql-array';
 export * from './tenant-api-keys';
 export * from './ordered-uuid';
+export * from './calendar-date';

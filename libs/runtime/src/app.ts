@@ -44,6 +44,22 @@ export interface RunningApp {
 /** Largest JSON body a REST call may send; larger ones get 413. */
 export const JSON_BODY_LIMIT = '16mb';
 
+/** A Money amount as proto3 JSON writes an int64: a number, or a string of one in decimal notation. */
+const DECIMAL = /^-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
+
+/**
+ * Refuses (400, naming the field) a Money amount the generated `fromJSON` would otherwise coerce
+ * with `Number()`: `true` became 1 minor unit, `[7]` 7, `"0x10"` 16 and `""` 0.
+ */
+function moneyJsonReviver(this: unknown, key: string, value: unknown): unknown {
+  if ((key === 'amountMinor' || key === 'amount_minor') && value !== null) {
+    if (typeof value !== 'number' && !(typeof value === 'string' && DECIMAL.test(value))) {
+      throw new SyntaxError(`${key} must be an integer number of minor units, got ${JSON.stringify(value)}`);
+    }
+  }
+  return value;
+}
+
 export async function startNestApp(options: AppOptions): Promise<RunningApp> {
   const imports = [
     PlatformModule.forRoot({
@@ -67,7 +83,7 @@ export async function startNestApp(options: AppOptions): Promise<RunningApp> {
     rawBody: true,
   });
   // Bulk commands (a bank file's payments, a portfolio page) are bigger than the 100 kB default.
-  app.useBodyParser('json', { limit: JSON_BODY_LIMIT });
+  app.useBodyParser('json', { limit: JSON_BODY_LIMIT, reviver: moneyJsonReviver });
   applyHttpPlatform(app, { logger: options.logger, authenticator: options.authenticator, metrics: options.metrics });
   const packages: { package: string; file: string; extraFiles?: readonly string[] }[] = [
     ...options.services.map((s) => GRPC_PACKAGES[s.definition.name]),

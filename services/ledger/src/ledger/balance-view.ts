@@ -1,12 +1,12 @@
 import { EntityManager } from 'typeorm';
 import { ledger } from '@collections/contracts';
-import { AppError, Clock, money } from '@collections/platform';
+import { AppError, Clock, isCalendarDate, money } from '@collections/platform';
 import { Components, total } from './domain/journal';
 import { AgingBucket, DEFAULT_AGING_BUCKETS, agingBucket, delinquencyAsOf } from './domain/delinquency';
 import { AccountRow, BalanceInputs, LedgerRepository } from './ledger.repository';
 
 export function validDate(date: string, field: string): string {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || Number.isNaN(Date.parse(`${date}T00:00:00Z`))) {
+  if (!isCalendarDate(date)) {
     throw AppError.invalid(`${field} must be a calendar date YYYY-MM-DD`, { [field]: date });
   }
   return date;

@@ -1,5 +1,5 @@
 import { EntityManager } from 'typeorm';
-import { arrayOf } from '@collections/platform';
+import { arrayOf, isUuid } from '@collections/platform';
 import { preparedQuery } from '@collections/runtime';
 import { Components, EntryKind, Line } from './domain/journal';
 import { AgingBucket, Credit, DEFAULT_AGING_BUCKETS, Due } from './domain/delinquency';
@@ -279,7 +279,7 @@ export class LedgerRepository {
   }
 
   async findEntry(tx: EntityManager, tenantId: string, id: string): Promise<EntryRow | undefined> {
-    if (!/^[0-9a-f-]{36}$/i.test(id)) return undefined;
+    if (!isUuid(id)) return undefined;
     const [row] = (await tx.query(`SELECT ${ENTRY_COLUMNS} FROM journal_entry WHERE tenant_id = $1 AND id = $2`, [
       tenantId,
       id,

@@ -1,6 +1,6 @@
 import { Controller, Inject } from '@nestjs/common';
 import { reconciliation } from '@collections/contracts';
-import { AppError, currentPrincipal, currentTenantId, money } from '@collections/platform';
+import { AppError, currentPrincipal, currentTenantId, isUuid, money } from '@collections/platform';
 import { SERVICE_CONTEXT, ServiceContext } from '@collections/runtime';
 import { StatementFileKind } from './domain/statement-line';
 import { ReconItemRow, ReconItemStatus, ReconciliationRepository } from './reconciliation.repository';
@@ -92,8 +92,7 @@ export class ReconciliationGrpcController implements reconciliation.Reconciliati
     if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE)
       throw AppError.invalid(`page_size must be between 1 and ${MAX_PAGE_SIZE}`);
     if (request.pageToken && !/^\d{1,18}$/.test(request.pageToken)) throw AppError.invalid('page_token is not valid');
-    if (request.fileId && !/^[0-9a-f-]{36}$/i.test(request.fileId))
-      throw AppError.invalid('file_id is not a reconciliation file id');
+    if (request.fileId && !isUuid(request.fileId)) throw AppError.invalid('file_id is not a reconciliation file id');
     const rows = await this.repo.listUnmatched(
       this.ctx.dataSource.manager,
       currentTenantId(),

@@ -1,4 +1,5 @@
 import { EntityManager } from 'typeorm';
+import { isUuid } from '@collections/platform';
 import { tokenSpans } from './domain/matcher';
 import { StatementFileKind } from './domain/statement-line';
 
@@ -80,7 +81,7 @@ const FILE_COLUMNS = `id, kind, sha256, name, status, total_items, matched_items
 /** Queries only; every one is scoped to a tenant. Decisions live in domain/ and the use cases. */
 export class ReconciliationRepository {
   async findFile(tx: EntityManager, tenantId: string, id: string): Promise<ReconFileRow | undefined> {
-    if (!/^[0-9a-f-]{36}$/i.test(id)) return undefined;
+    if (!isUuid(id)) return undefined;
     const [row] = (await tx.query(`SELECT ${FILE_COLUMNS} FROM recon_file WHERE tenant_id = $1 AND id = $2`, [
       tenantId,
       id,
@@ -248,7 +249,7 @@ export class ReconciliationRepository {
   }
 
   async findItem(tx: EntityManager, tenantId: string, id: string, lock = false): Promise<ReconItemRow | undefined> {
-    if (!/^[0-9a-f-]{36}$/i.test(id)) return undefined;
+    if (!isUuid(id)) return undefined;
     const [row] = (await tx.query(
       `SELECT ${ITEM_COLUMNS} FROM recon_item i JOIN recon_file f ON f.tenant_id = i.tenant_id AND f.id = i.file_id
         WHERE i.tenant_id = $1 AND i.id = $2 ${lock ? 'FOR UPDATE OF i' : ''}`,

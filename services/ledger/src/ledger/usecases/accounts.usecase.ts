@@ -7,6 +7,8 @@ import { PiiCipher } from '../pii';
 const CHANNELS = new Set(['call', 'sms', 'whatsapp', 'email', 'letter', 'visit']);
 const E164 = /^\+[1-9]\d{6,14}$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+/** The statement's `cycle` column is an integer. */
+const MAX_CYCLE = 2_147_483_647;
 
 function validTimeZone(zone: string): string {
   try {
@@ -89,12 +91,19 @@ export class AccountsUseCase {
     if (!r.accountId) throw AppError.invalid('account_id is required');
     if (!r.externalRef) throw AppError.invalid('external_ref is required');
     if (!isCurrencyCode(r.currency)) throw AppError.invalid(`currency "${r.currency}" is not an ISO 4217 code`);
-    if (!r.product) throw AppError.invalid('product is required');
+    if (!(r.product > 0) || !ledger.Product[r.product]) throw AppError.invalid('product must be a Product');
     money(r.creditLimitMinor, r.currency);
     if (r.creditLimitMinor < 0) throw AppError.invalid('credit_limit_minor cannot be negative');
     const openedOn = validDate(r.openedOn, 'opened_on');
     const timeZone = validTimeZone(r.timeZone || 'UTC');
     if (r.debtors.length === 0) throw AppError.invalid('an account needs at least one debtor');
+    r.debtors.forEach((d, i) => {
+      if (!d.debtorId) throw AppError.invalid(`debtors[${i}].debtor_id is required`);
+      if (d.role !== 0 && !(d.role > 0 && ledger.DebtorRole[d.role]))
+        throw AppError.invalid(`debtors[${i}].role must be a DebtorRole`);
+      if (r.debtors.findIndex((e) => e.debtorId === d.debtorId) !== i)
+        throw AppError.invalid(`debtors[${i}]: debtor ${d.debtorId} is listed twice`);
+    });
     return this.ctx.dataSource.transaction(async (tx) => {
       const [byRef] = (await tx.query(`SELECT id FROM account WHERE tenant_id = $1 AND external_ref = $2`, [
         tenantId,
@@ -141,7 +150,8 @@ export class AccountsUseCase {
 
   async issueStatement(tenantId: string, r: ledger.IssueStatementRequest): Promise<ledger.IssueStatementResponse> {
     if (!r.accountId) throw AppError.invalid('account_id is required');
-    if (!Number.isInteger(r.cycle) || r.cycle < 1) throw AppError.invalid('cycle must be a positive integer');
+    if (!Number.isInteger(r.cycle) || r.cycle < 1 || r.cycle > MAX_CYCLE)
+      throw AppError.invalid(`cycle must be an integer from 1 to ${MAX_CYCLE}`);
     const statementDate = validDate(r.statementDate, 'statement_date');
     const dueDate = validDate(r.dueDate, 'due_date');
     if (dueDate < statementDate) throw AppError.invalid('due_date cannot be before statement_date');

@@ -1,5 +1,5 @@
 import { ledger } from '@collections/contracts';
-import { AppError } from '@collections/platform';
+import { AppError, isUuid } from '@collections/platform';
 import { ServiceContext } from '@collections/runtime';
 import { validDate } from '../balance-view';
 
@@ -30,8 +30,7 @@ export class HoldsAndConsentUseCase {
 
   async setHold(tenantId: string, r: ledger.SetHoldRequest): Promise<ledger.SetHoldResponse> {
     if (!r.debtorId) throw AppError.invalid('debtor_id is required');
-    if (!ledger.HoldKind[r.kind] || r.kind === ledger.HoldKind.HOLD_KIND_UNSPECIFIED)
-      throw AppError.invalid('kind must be a HoldKind');
+    if (!(r.kind > 0) || !ledger.HoldKind[r.kind]) throw AppError.invalid('kind must be a HoldKind');
     if (!r.source) throw AppError.invalid('source is required (who reported the hold)');
     if (!r.idempotencyKey) throw AppError.invalid('idempotency_key is required');
     const startsOn = validDate(r.startsOn, 'starts_on');
@@ -83,7 +82,7 @@ export class HoldsAndConsentUseCase {
   }
 
   async liftHold(tenantId: string, r: ledger.LiftHoldRequest): Promise<ledger.LiftHoldResponse> {
-    if (!/^[0-9a-f-]{36}$/i.test(r.holdId)) throw AppError.notFound(`hold ${r.holdId} does not exist`);
+    if (!isUuid(r.holdId)) throw AppError.notFound(`hold ${r.holdId} does not exist`);
     if (!r.reason) throw AppError.invalid('reason is required');
     return this.ctx.dataSource.transaction(async (tx) => {
       const [hold] = (await tx.query(

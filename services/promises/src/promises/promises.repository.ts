@@ -1,6 +1,6 @@
 import { EntityManager } from 'typeorm';
 import { promises } from '@collections/contracts';
-import { money } from '@collections/platform';
+import { isUuid, money } from '@collections/platform';
 import { NewPromise } from './domain/promise';
 
 export interface PromiseRow {
@@ -59,7 +59,7 @@ export class PromisesRepository {
   }
 
   async find(tx: EntityManager, tenantId: string, id: string): Promise<PromiseRow | undefined> {
-    if (!/^[0-9a-f-]{36}$/i.test(id)) return undefined;
+    if (!isUuid(id)) return undefined;
     const [row] = (await tx.query(`SELECT ${COLUMNS} FROM promise WHERE tenant_id = $1 AND id = $2`, [
       tenantId,
       id,

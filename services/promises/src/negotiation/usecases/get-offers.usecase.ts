@@ -1,5 +1,5 @@
 import { promises } from '@collections/contracts';
-import { AppError, money } from '@collections/platform';
+import { AppError, isCalendarDate, money } from '@collections/platform';
 import { ServiceContext } from '@collections/runtime';
 import { AccountProfilesRepository } from '../../accounts/account-profiles.repository';
 import { Frequency } from '../../plans/domain/schedule';
@@ -33,8 +33,7 @@ export class GetOffersUseCase {
     const m = this.ctx.dataSource.manager;
     const today = await this.profiles.localDate(m, tenantId, request.accountId, this.ctx.clock.now());
     const firstDate = request.firstDate || today;
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(firstDate) || Number.isNaN(Date.parse(`${firstDate}T00:00:00Z`)))
-      throw AppError.invalid('first_date must be a calendar date YYYY-MM-DD');
+    if (!isCalendarDate(firstDate)) throw AppError.invalid('first_date must be a calendar date YYYY-MM-DD');
     if (firstDate < today) throw AppError.invalid(`first_date ${firstDate} is in the past (today is ${today})`);
     const { balance, daysPastDue } = await this.ledger.standing(tenantId, request.accountId);
     const offers = calculateOffers({

@@ -4,6 +4,9 @@ import { ServiceContext } from '@collections/runtime';
 import { policyToProto, validatePolicy } from '../domain/negotiation-policy';
 import { NegotiationPoliciesRepository } from '../negotiation.repository';
 
+/** Versions are 32-bit integers (the column's and the proto's type). */
+const MAX_VERSION = 2_147_483_647;
+
 /** Reads and sets a tenant's negotiation limits; every change is a new version, kept with who, when and why. */
 export class NegotiationPolicyUseCase {
   constructor(
@@ -12,7 +15,8 @@ export class NegotiationPolicyUseCase {
   ) {}
 
   async get(tenantId: string, version: number): Promise<promises.NegotiationPolicy> {
-    if (!Number.isInteger(version) || version < 0) throw AppError.invalid('version must be 0 (current) or positive');
+    if (!Number.isInteger(version) || version < 0 || version > MAX_VERSION)
+      throw AppError.invalid(`version must be 0 (current) or a positive integer up to ${MAX_VERSION}`);
     const policy = await this.repo.find(this.ctx.dataSource.manager, tenantId, version);
     if (!policy) throw AppError.notFound(`negotiation policy version ${version} does not exist`);
     return policyToProto(policy);

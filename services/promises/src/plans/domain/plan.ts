@@ -1,5 +1,5 @@
 import { promises } from '@collections/contracts';
-import { AppError, money } from '@collections/platform';
+import { AppError, isCalendarDate, money } from '@collections/platform';
 import { Frequency, Instalment, buildSchedule } from './schedule';
 
 export interface NewPlan {
@@ -23,7 +23,8 @@ const FREQUENCIES: Partial<Record<promises.PlanFrequency, Frequency>> = {
   [promises.PlanFrequency.PLAN_FREQUENCY_MONTHLY]: 'monthly',
 };
 
-const known = <E extends Record<string, string | number>>(e: E, v: number) => v !== 0 && Object.values(e).includes(v);
+/** A value the enum names, other than UNSPECIFIED (0) and ts-proto's UNRECOGNIZED (-1, a name sent over REST it does not know). */
+const known = <E extends Record<string, string | number>>(e: E, v: number) => v > 0 && Object.values(e).includes(v);
 
 /**
  * Checks a payment plan before anything is stored and builds its schedule; `today` is the
@@ -50,7 +51,7 @@ export function validatePlan(input: promises.CreatePlanRequest, today: string): 
   if (input.takenBy === promises.TakenBy.TAKEN_BY_AGENT && !input.agentId) {
     throw AppError.invalid('agent_id is required when an agent took the plan');
   }
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(input.firstDate) || Number.isNaN(Date.parse(`${input.firstDate}T00:00:00Z`))) {
+  if (!isCalendarDate(input.firstDate)) {
     throw AppError.invalid('first_date must be a calendar date YYYY-MM-DD');
   }
   if (input.firstDate < today)

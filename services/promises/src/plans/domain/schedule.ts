@@ -1,4 +1,4 @@
-import { AppError } from '@collections/platform';
+import { AppError, isCalendarDate } from '@collections/platform';
 
 export type Frequency = 'weekly' | 'biweekly' | 'monthly';
 
@@ -112,8 +112,7 @@ export function buildSchedule(t: PlanTerms): Instalment[] {
   }
   if (!Number.isInteger(t.instalments) || t.instalments < 1 || t.instalments > 120)
     throw AppError.invalid('instalments must be between 1 and 120');
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(t.firstDate) || Number.isNaN(parse(t.firstDate).getTime()))
-    throw AppError.invalid('first_date must be YYYY-MM-DD');
+  if (!isCalendarDate(t.firstDate)) throw AppError.invalid('first_date must be a calendar date YYYY-MM-DD');
   const rest = t.totalMinor - t.downPaymentMinor;
   if (rest < t.instalments) throw AppError.invalid('each instalment must be at least one minor unit');
   const schedule: Instalment[] = [];
@@ -127,6 +126,8 @@ export function buildSchedule(t: PlanTerms): Instalment[] {
       t.frequency === 'monthly'
         ? addMonthsClamped(t.firstDate, k)
         : iso(new Date(parse(t.firstDate).getTime() + k * (t.frequency === 'weekly' ? 7 : 14) * DAY));
+    if (!isCalendarDate(dueDate))
+      throw AppError.invalid(`first_date ${t.firstDate} is too far ahead: the schedule would run past 9999-12-31`);
     schedule.push({ seq: i + 1, dueDate, amountMinor: base + (i < remainder ? 1 : 0) });
   }
   return schedule;

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { promises } from '@collections/contracts';
-import { AppError, localDate, money } from '@collections/platform';
+import { AppError, isCalendarDate, localDate, money } from '@collections/platform';
 import { PromisesRepository } from '../../promises/promises.repository';
 import { HourlyClockScheduler, SERVICE_CONTEXT, ServiceContext } from '@collections/runtime';
 import { AccountProfilesRepository } from '../../accounts/account-profiles.repository';
@@ -30,7 +30,7 @@ export class DailyPlanRunUseCase {
   ) {}
 
   async run(scope: { tenantId?: string; asOfDate?: string } = {}): Promise<DailyPlanRunSummary> {
-    if (scope.asOfDate && !/^\d{4}-\d{2}-\d{2}$/.test(scope.asOfDate))
+    if (scope.asOfDate && !isCalendarDate(scope.asOfDate))
       throw AppError.invalid('as_of_date must be a calendar date YYYY-MM-DD');
     const summary: DailyPlanRunSummary = { plansEvaluated: 0, eventsEmitted: 0 };
     let after = { tenantId: '', id: '' };

@@ -1,5 +1,5 @@
 import { promises } from '@collections/contracts';
-import { AppError, Money, money } from '@collections/platform';
+import { AppError, Money, isCalendarDate, money } from '@collections/platform';
 
 export interface NewPromise {
   accountId: string;
@@ -23,7 +23,7 @@ export function validatePromise(
   if (!input.amount) throw AppError.invalid('amount is required');
   const amount = money(input.amount.amountMinor, input.amount.currency);
   if (amount.amountMinor <= 0) throw AppError.invalid('a promise must be for a positive amount');
-  if (!input.dueDate || !/^\d{4}-\d{2}-\d{2}$/.test(input.dueDate) || Number.isNaN(Date.parse(input.dueDate))) {
+  if (!isCalendarDate(input.dueDate)) {
     throw AppError.invalid('due_date must be a calendar date YYYY-MM-DD');
   }
   if (input.dueDate < today) throw AppError.invalid(`due_date ${input.dueDate} is in the past (today is ${today})`);

@@ -1,5 +1,5 @@
 import { promises } from '@collections/contracts';
-import { AppError, Money, money } from '@collections/platform';
+import { AppError, Money, isCalendarDate, money } from '@collections/platform';
 
 export interface NewSettlement {
   accountId: string;
@@ -20,11 +20,13 @@ export function checkSettlementRequest(input: promises.CreateSettlementRequest, 
   if (!input.amount) throw AppError.invalid('amount is required');
   const amount = money(input.amount.amountMinor, input.amount.currency);
   if (amount.amountMinor <= 0) throw AppError.invalid('a settlement must be for a positive amount');
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(input.dueDate) || Number.isNaN(Date.parse(`${input.dueDate}T00:00:00Z`))) {
+  if (!isCalendarDate(input.dueDate)) {
     throw AppError.invalid('due_date must be a calendar date YYYY-MM-DD');
   }
   if (input.dueDate < today) throw AppError.invalid(`due_date ${input.dueDate} is in the past (today is ${today})`);
   if (input.takenBy === promises.TakenBy.TAKEN_BY_UNSPECIFIED) throw AppError.invalid('taken_by is required');
+  if (!(input.channel > 0) || !promises.PlanChannel[input.channel])
+    throw AppError.invalid('channel must be a PlanChannel');
   if (input.takenBy === promises.TakenBy.TAKEN_BY_AGENT && !input.agentId) {
     throw AppError.invalid('agent_id is required when an agent took the settlement');
   }

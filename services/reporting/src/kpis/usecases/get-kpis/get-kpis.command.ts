@@ -1,7 +1,7 @@
-import { AppError } from '@collections/platform';
+import { AppError, isCalendarDate } from '@collections/platform';
 
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
-const isDate = (s: string) => DATE.test(s) && !Number.isNaN(Date.parse(`${s}T00:00:00Z`));
+/** A real calendar day YYYY-MM-DD (not 2026-02-30, which `Date.parse` takes as 2 March). */
+const isDate = (s: string) => isCalendarDate(s);
 const MAX_DAYS = 3_660;
 
 /** A KPI query, checked when built so gRPC and REST callers get the same answers. */

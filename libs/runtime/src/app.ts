@@ -49,9 +49,12 @@ const DECIMAL = /^-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
 
 /**
  * Refuses (400, naming the field) a Money amount the generated `fromJSON` would otherwise coerce
- * with `Number()`: `true` became 1 minor unit, `[7]` 7, `"0x10"` 16 and `""` 0.
+ * with `Number()`: `true` became 1 minor unit, `[7]` 7, `"0x10"` 16 and `""` 0; and a string
+ * holding a NUL character, which PostgreSQL's text refuses (a 500, or a whole batch failed).
  */
-function moneyJsonReviver(this: unknown, key: string, value: unknown): unknown {
+function requestJsonReviver(this: unknown, key: string, value: unknown): unknown {
+  if (typeof value === 'string' && value.includes('\u0000'))
+    throw new SyntaxError(`${key || 'the body'} must not contain a NUL character (\\u0000)`);
   if ((key === 'amountMinor' || key === 'amount_minor') && value !== null) {
     if (typeof value !== 'number' && !(typeof value === 'string' && DECIMAL.test(value))) {
       throw new SyntaxError(`${key} must be an integer number of minor units, got ${JSON.stringify(value)}`);
@@ -83,7 +86,7 @@ export async function startNestApp(options: AppOptions): Promise<RunningApp> {
     rawBody: true,
   });
   // Bulk commands (a bank file's payments, a portfolio page) are bigger than the 100 kB default.
-  app.useBodyParser('json', { limit: JSON_BODY_LIMIT, reviver: moneyJsonReviver });
+  app.useBodyParser('json', { limit: JSON_BODY_LIMIT, reviver: requestJsonReviver });
   applyHttpPlatform(app, { logger: options.logger, authenticator: options.authenticator, metrics: options.metrics });
   const packages: { package: string; file: string; extraFiles?: readonly string[] }[] = [
     ...options.services.map((s) => GRPC_PACKAGES[s.definition.name]),

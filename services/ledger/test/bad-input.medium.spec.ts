@@ -154,6 +154,29 @@ describe('ledger refuses bad input (REST and gRPC, real PostgreSQL)', () => {
     expect(paid.status).toBe(201);
   });
 
+  it('refuses over REST a string holding a NUL character with 400 naming the field, posting nothing', async () => {
+    const id = await newAccount();
+    const single = await rest('POST', `/v1/ledger/accounts/${id}/payments`, {
+      amount: { amountMinor: 1500, currency: 'USD' },
+      idempotencyKey: `pay-nul-${id}`,
+      reference: 'PSE\u0000123',
+    });
+    expect({ status: single.status, message: single.body.message }).toEqual({
+      status: 400,
+      message: expect.stringMatching(/reference must not contain a NUL/),
+    });
+    const batch = await rest('POST', '/v1/ledger/payments/batch', {
+      payments: [{ accountId: id, amount: { amountMinor: 1500, currency: 'USD' }, idempotencyKey: `nul\u0000${id}` }],
+    });
+    expect({ status: batch.status, message: batch.body.message }).toEqual({
+      status: 400,
+      message: expect.stringMatching(/idempotencyKey must not contain a NUL/),
+    });
+    expect(
+      await rows(`SELECT count(*)::int AS n FROM ledger.journal_entry WHERE account_id = $1 AND kind = 4`, [id]),
+    ).toBe(0);
+  });
+
   it('answers a payment or hold id that is not a UUID (but looks like one) with NOT_FOUND, not INTERNAL', async () => {
     const notAUuid = '-'.repeat(36);
     expect(

@@ -195,7 +195,12 @@ export function createPromisesService(deps: PromisesServiceDependencies = {}): S
       const repo = new PromisesRepository();
       const profiles = new AccountProfilesRepository();
       const plans = trackPayments(ctx);
-      const settlements = new SettlePaymentUseCase(ctx, new SettlementsRepository(), ledgerPort());
+      const settlements = new SettlePaymentUseCase(
+        ctx,
+        new SettlementsRepository(),
+        ledgerPort(),
+        planRules().graceDays,
+      );
       const segments = new AccountSegmentsRepository();
       const payments = new PaymentsPostedConsumer(ctx, repo, settlements, plans);
       ctx.backbone.consume({

@@ -81,19 +81,51 @@ export class SettlementsRepository {
     return row;
   }
 
-  /** The account's oldest open settlement in this currency, locked for the transaction. */
+  /**
+   * The account's oldest open settlement in this currency, locked for the transaction; with
+   * `dueOnOrAfter`, the oldest one due on or after that date.
+   */
   async lockOpen(
     tx: EntityManager,
     tenantId: string,
     accountId: string,
     currency: string,
+    dueOnOrAfter?: string,
   ): Promise<SettlementRow | undefined> {
     const [row] = (await tx.query(
       `SELECT ${COLUMNS} FROM settlement WHERE tenant_id = $1 AND account_id = $2 AND currency = $3 AND state = $4
+         AND ($5::date IS NULL OR due_date >= $5::date)
        ORDER BY created_at, id LIMIT 1 FOR UPDATE`,
-      [tenantId, accountId, currency, promises.SettlementState.SETTLEMENT_STATE_OPEN],
+      [tenantId, accountId, currency, promises.SettlementState.SETTLEMENT_STATE_OPEN, dueOnOrAfter ?? null],
     )) as SettlementRow[];
     return row;
+  }
+
+  /** Open settlements due on or before `dueBy` (a first cut: the caller checks each account's calendar). */
+  async openDueBy(
+    m: EntityManager,
+    tenantId: string | undefined,
+    dueBy: string,
+  ): Promise<{ tenant_id: string; id: string; account_id: string; due_date: string }[]> {
+    return (await m.query(
+      `SELECT tenant_id, id, account_id, to_char(due_date, 'YYYY-MM-DD') AS due_date FROM settlement
+        WHERE state = $1 AND due_date <= $2::date AND ($3::text IS NULL OR tenant_id = $3)
+        ORDER BY tenant_id, due_date, id`,
+      [promises.SettlementState.SETTLEMENT_STATE_OPEN, dueBy, tenantId ?? null],
+    )) as { tenant_id: string; id: string; account_id: string; due_date: string }[];
+  }
+
+  /**
+   * Marks an open settlement lapsed; false when it was no longer open (paid meanwhile, or lapsed
+   * by another run). The payments it counted stay as they are; no discount is ever posted for it.
+   */
+  async markLapsed(tx: EntityManager, tenantId: string, id: string): Promise<boolean> {
+    const result = (await tx.query(
+      `UPDATE settlement SET state = $3 WHERE tenant_id = $1 AND id = $2 AND state = $4 RETURNING id`,
+      [tenantId, id, promises.SettlementState.SETTLEMENT_STATE_LAPSED, promises.SettlementState.SETTLEMENT_STATE_OPEN],
+    )) as unknown[];
+    const rows = Array.isArray(result[0]) ? (result[0] as unknown[]) : result;
+    return rows.length === 1;
   }
 
   /** Counts a payment towards the settlement; the new paid total, or undefined when it was counted before. */
@@ -118,8 +150,9 @@ export class SettlementsRepository {
   }
 
   /**
-   * Takes a reversed payment off an open settlement; what happened: 'none' (not a settlement
-   * payment, or already taken off), 'reopened' (paid lowered) or 'already-paid' (the settlement closed).
+   * Takes a reversed payment off an open or lapsed settlement; what happened: 'none' (not a
+   * settlement payment, or already taken off), 'reopened' (paid lowered; a lapsed settlement stays
+   * lapsed) or 'already-paid' (the settlement was paid and its discount posted).
    */
   async reversePayment(
     tx: EntityManager,
@@ -133,7 +166,7 @@ export class SettlementsRepository {
       [tenantId, paymentId],
     )) as { settlement_id: string; amount_minor: string; state: number }[];
     if (!row) return { outcome: 'none' };
-    if (row.state !== promises.SettlementState.SETTLEMENT_STATE_OPEN)
+    if (row.state === promises.SettlementState.SETTLEMENT_STATE_PAID)
       return { outcome: 'already-paid', settlementId: row.settlement_id };
     await tx.query(`DELETE FROM settlement_payment WHERE tenant_id = $1 AND payment_id = $2`, [tenantId, paymentId]);
     await tx.query(`UPDATE settlement SET paid_minor = paid_minor - $3 WHERE tenant_id = $1 AND id = $2`, [

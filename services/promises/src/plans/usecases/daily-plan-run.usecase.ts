@@ -1,7 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
 import { promises } from '@collections/contracts';
 import { AppError, isCalendarDate, localDate, money } from '@collections/platform';
 import { PromisesRepository } from '../../promises/promises.repository';
+import { SettlementsRepository } from '../../settlements/settlements.repository';
 import { HourlyClockScheduler, SERVICE_CONTEXT, ServiceContext } from '@collections/runtime';
 import { AccountProfilesRepository } from '../../accounts/account-profiles.repository';
 import { addDays } from '../domain/schedule';
@@ -11,16 +13,20 @@ import { PlanTracker } from './plan-tracker';
 export interface DailyPlanRunSummary {
   plansEvaluated: number;
   eventsEmitted: number;
+  /** Open settlements whose due date plus the grace days passed unpaid, marked lapsed by this run. */
+  settlementsLapsed: number;
 }
 
 /**
  * The daily run: every plan that has not defaulted is reviewed as of a date (default: the
- * account's today), one transaction per plan, then overdue single promises are broken. What a
- * plan announced is stored with it, so a re-run, or a run after a crash, announces nothing twice.
+ * account's today), one transaction per plan, then overdue single promises are broken and
+ * overdue settlements lapse. What a plan announced is stored with it, so a re-run, or a run after
+ * a crash, announces nothing twice.
  */
 export class DailyPlanRunUseCase {
   private readonly profiles = new AccountProfilesRepository();
   private readonly singlePromises = new PromisesRepository();
+  private readonly settlements = new SettlementsRepository();
 
   constructor(
     private readonly ctx: ServiceContext,
@@ -29,10 +35,10 @@ export class DailyPlanRunUseCase {
     private readonly batchSize = 500,
   ) {}
 
-  async run(scope: { tenantId?: string; asOfDate?: string } = {}): Promise<DailyPlanRunSummary> {
+  async run(scope: RunScope = {}): Promise<DailyPlanRunSummary> {
     if (scope.asOfDate && !isCalendarDate(scope.asOfDate))
       throw AppError.invalid('as_of_date must be a calendar date YYYY-MM-DD');
-    const summary: DailyPlanRunSummary = { plansEvaluated: 0, eventsEmitted: 0 };
+    const summary: DailyPlanRunSummary = { plansEvaluated: 0, eventsEmitted: 0, settlementsLapsed: 0 };
     let after = { tenantId: '', id: '' };
     for (;;) {
       const batch = await this.repo.plansToReview(
@@ -56,6 +62,7 @@ export class DailyPlanRunUseCase {
       after = { tenantId: batch[batch.length - 1].tenant_id, id: batch[batch.length - 1].id };
     }
     summary.eventsEmitted += await this.breakOverduePromises(scope);
+    summary.settlementsLapsed = await this.lapseOverdueSettlements(scope);
     this.ctx.logger.info({ ...summary, asOfDate: scope.asOfDate ?? 'local' }, 'daily plan run finished');
     return summary;
   }
@@ -64,21 +71,11 @@ export class DailyPlanRunUseCase {
    * Single promises still open after their due date plus the grace days are broken, each in its
    * own transaction with its PromiseBroken: the state change is what makes it happen once.
    */
-  private async breakOverduePromises(scope: { tenantId?: string; asOfDate?: string }): Promise<number> {
-    const now = this.ctx.clock.now();
-    const grace = this.tracker.rules.graceDays;
-    // No account's today is later than UTC's tomorrow: a cheap first cut, refined per account below.
-    const latest = scope.asOfDate ?? addDays(localDate(now, 'UTC'), 1);
-    let broken = 0;
-    const candidates = await this.singlePromises.openDueBy(
-      this.ctx.dataSource.manager,
-      scope.tenantId,
-      addDays(latest, -grace - 1),
-    );
-    for (const p of candidates) {
-      broken += await this.ctx.dataSource.transaction(async (tx) => {
-        const asOf = scope.asOfDate ?? (await this.profiles.localDate(tx, p.tenant_id, p.account_id, now));
-        if (asOf <= addDays(p.due_date, grace)) return 0;
+  private breakOverduePromises(scope: RunScope): Promise<number> {
+    return this.closeOverdue(
+      scope,
+      (m, tenantId, dueBy) => this.singlePromises.openDueBy(m, tenantId, dueBy),
+      async (tx, p, now) => {
         if (!(await this.singlePromises.markBroken(tx, p.tenant_id, p.id))) return 0;
         const currency = p.currency.trim();
         await this.ctx.backbone.outbox.add(tx, {
@@ -98,11 +95,51 @@ export class DailyPlanRunUseCase {
           },
         });
         return 1;
+      },
+    );
+  }
+
+  /**
+   * Open settlements still unpaid after their due date plus the grace days (the promises' rule,
+   * on the account's calendar) lapse, each in its own transaction: the state change is what makes
+   * it happen once, and a settlement paid meanwhile stays paid. What they counted stays recorded;
+   * the account's later payments go to its plans and promises, and no discount is ever posted.
+   * The count is logged with the run's summary (no account or debtor in it).
+   */
+  private lapseOverdueSettlements(scope: RunScope): Promise<number> {
+    return this.closeOverdue(
+      scope,
+      (m, tenantId, dueBy) => this.settlements.openDueBy(m, tenantId, dueBy),
+      async (tx, s) => ((await this.settlements.markLapsed(tx, s.tenant_id, s.id)) ? 1 : 0),
+    );
+  }
+
+  /**
+   * The open items `find` gives (due by a cheap first cut: no account's today is later than UTC's
+   * tomorrow) whose due date plus the grace days is past on their account's calendar, each handed
+   * to `close` in a transaction of its own; the sum of what `close` counts.
+   */
+  private async closeOverdue<R extends { tenant_id: string; account_id: string; due_date: string }>(
+    scope: RunScope,
+    find: (m: EntityManager, tenantId: string | undefined, dueBy: string) => Promise<R[]>,
+    close: (tx: EntityManager, row: R, now: Date) => Promise<number>,
+  ): Promise<number> {
+    const now = this.ctx.clock.now();
+    const grace = this.tracker.rules.graceDays;
+    const latest = scope.asOfDate ?? addDays(localDate(now, 'UTC'), 1);
+    let closed = 0;
+    for (const row of await find(this.ctx.dataSource.manager, scope.tenantId, addDays(latest, -grace - 1))) {
+      closed += await this.ctx.dataSource.transaction(async (tx) => {
+        const asOf = scope.asOfDate ?? (await this.profiles.localDate(tx, row.tenant_id, row.account_id, now));
+        return asOf <= addDays(row.due_date, grace) ? 0 : close(tx, row, now);
       });
     }
-    return broken;
+    return closed;
   }
 }
+
+/** What a run covers: one tenant or all, and the accounts' own today or a given date. */
+type RunScope = { tenantId?: string; asOfDate?: string };
 
 export const DAILY_PLAN_RUN = Symbol('DAILY_PLAN_RUN');
 export const DAILY_PLAN_RUN_CHECK_MS = Symbol('DAILY_PLAN_RUN_CHECK_MS');

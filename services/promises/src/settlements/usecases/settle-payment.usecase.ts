@@ -2,13 +2,16 @@ import { ConsumedEvent, HandlerContext } from '@collections/messaging';
 import { money } from '@collections/platform';
 import { ServiceContext } from '@collections/runtime';
 import { AccountProfilesRepository } from '../../accounts/account-profiles.repository';
+import { addDays } from '../../plans/domain/schedule';
 import { discountIdempotencyKey } from '../domain/settlement';
 import { SettlementLedger } from '../ledger-port';
 import { SettlementsRepository } from '../settlements.repository';
 
 /**
- * Counts a posted payment towards the account's open settlement (false when there is none).
- * When the sum is reached the discount goes to the ledger under a key derived from the
+ * Counts a posted payment towards the account's open settlement (false when there is none). A
+ * settlement whose due date plus the grace days passed before the payment's day (the account's
+ * calendar) has lapsed, even if the daily run has not marked it so yet: the payment is not its,
+ * and goes to the account's plans and promises. When the sum is reached the discount goes to the ledger under a key derived from the
  * settlement id: if this transaction rolls back after the call, or the event comes again, the
  * ledger answers the first entry instead of posting a second one.
  */
@@ -19,20 +22,29 @@ export class SettlePaymentUseCase {
     private readonly ctx: ServiceContext,
     private readonly repo: SettlementsRepository,
     private readonly ledger: SettlementLedger,
+    /** Days after its due date a settlement still takes payments (the promises' and plans' rule). */
+    private readonly graceDays: number,
   ) {}
 
   async posted(event: ConsumedEvent<'collections.ledger.v1.PaymentPosted'>, { tx }: HandlerContext): Promise<boolean> {
     const { amount, accountId, paymentId, postedAt } = event.payload;
     if (!amount || amount.amountMinor <= 0 || !paymentId) return false;
-    const settlement = await this.repo.lockOpen(tx, event.tenantId, accountId, amount.currency);
+    let settlement = await this.repo.lockOpen(tx, event.tenantId, accountId, amount.currency);
     if (!settlement) return false;
+    const paidOn = await this.profiles.localDate(tx, event.tenantId, accountId, postedAt ?? this.ctx.clock.now());
+    const dueOnOrAfter = addDays(paidOn, -this.graceDays);
+    if (settlement.due_date < dueOnOrAfter) {
+      // Lapsed by the payment's day (the daily run marks it): a later open one may still take it.
+      settlement = await this.repo.lockOpen(tx, event.tenantId, accountId, amount.currency, dueOnOrAfter);
+      if (!settlement) return false;
+    }
     const paid = await this.repo.addPayment(tx, event.tenantId, settlement.id, paymentId, amount.amountMinor);
     if (paid === undefined || paid < Number(settlement.amount_minor)) return true;
     const { entryId } = await this.ledger.postDiscount(event.tenantId, {
       accountId,
       amount: money(Number(settlement.discount_minor), settlement.currency.trim()),
       idempotencyKey: discountIdempotencyKey(settlement.id),
-      effectiveDate: await this.profiles.localDate(tx, event.tenantId, accountId, postedAt ?? this.ctx.clock.now()),
+      effectiveDate: paidOn,
       reason: `settlement ${settlement.id}`,
     });
     await this.repo.markPaid(tx, event.tenantId, settlement.id, entryId);

@@ -49,6 +49,32 @@ describe(createLogger.name, () => {
     expect(capture.raw()).not.toContain('Calle 1');
   });
 
+  it('redacts a debtor as the contracts name its personal data: display name, contact points, a recipient', () => {
+    const capture = captureLines();
+    const sut = createLogger({ service: 'ledger', destination: capture.destination });
+
+    sut.warn(
+      {
+        debtor: {
+          debtorId: 'debtor-1',
+          displayName: 'Ana Pérez',
+          contactPoints: [{ type: 'phone', value: '+573001234567' }],
+        },
+        delivery: { recipient: 'ana@example.com' },
+      },
+      'x',
+    );
+
+    expect(capture.raw()).not.toContain('Ana Pérez');
+    expect(capture.raw()).not.toContain('+573001234567');
+    expect(capture.raw()).not.toContain('ana@example.com');
+    expect(capture.lines()[0].debtor).toEqual({
+      debtorId: 'debtor-1',
+      displayName: '[redacted]',
+      contactPoints: '[redacted]',
+    });
+  });
+
   it('writes JSON lines naming the service, with ISO timestamps and errors under err', () => {
     const capture = captureLines();
     const sut = createLogger({ service: 'scoring', destination: capture.destination });

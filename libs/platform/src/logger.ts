@@ -17,6 +17,12 @@ const PII_KEYS = [
   'address',
   'postalAddress',
   'dateOfBirth',
+  // The contracts' own names: a ledger Debtor's, a delivery record's.
+  'displayName',
+  'display_name',
+  'contactPoints',
+  'contact_points',
+  'recipient',
 ] as const;
 
 /** Redaction paths: each PII key at the top level and nested one or two objects deep. */

@@ -26,6 +26,7 @@ import { OrchestratorPlanningMarksKeyOrder1763900011500 } from './migrations/176
 import { OrchestratorPlannerBalanceSource1763900011600 } from './migrations/1763900011600-orchestrator-planner-balance-source';
 import { OrchestratorScheduleDueOrder1763900011700 } from './migrations/1763900011700-orchestrator-schedule-due-order';
 import { OrchestratorPlannerCommitments1763900012800 } from './migrations/1763900012800-orchestrator-planner-commitments';
+import { OrchestratorPlannerOldestUnpaid1763900012900 } from './migrations/1763900012900-orchestrator-planner-oldest-unpaid';
 import { ContactBudgetGate } from './strategies/contact-budget.gate';
 import { AgentQueueRestController } from './agents/agent-queue.controller';
 import { AgentQueueGrpcController } from './agents/agent-queue.grpc';
@@ -112,6 +113,7 @@ export function createOrchestratorService(deps: OrchestratorServiceDependencies 
       OrchestratorPlannerBalanceSource1763900011600,
       OrchestratorScheduleDueOrder1763900011700,
       OrchestratorPlannerCommitments1763900012800,
+      OrchestratorPlannerOldestUnpaid1763900012900,
     ],
     module: (ctx) => {
       const config = loadPlannerConfig();

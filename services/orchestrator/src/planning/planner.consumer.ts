@@ -86,6 +86,8 @@ export function plannerHandlers(planner: PlanAccountUseCase, repo: PlannerReposi
         balance_from_ledger: true,
         days_past_due: b.daysPastDue,
       });
+      // The ledger's days past due as of its (the account's local) day after the posting.
+      if (b.asOfDate) await repo.ledgerDelinquency(hc.tx, event.tenantId, b.accountId, b.asOfDate, b.daysPastDue);
       if (total <= 0) await plan(event, hc, b.accountId);
     },
     'collections.ledger.v1.PaymentPosted': async (event, hc) => {
@@ -101,6 +103,7 @@ export function plannerHandlers(planner: PlanAccountUseCase, repo: PlannerReposi
     'collections.ledger.v1.DelinquencyChanged': async (event, hc) => {
       const d = event.payload;
       await repo.updateAccount(hc.tx, event.tenantId, d.accountId, { days_past_due: d.daysPastDue });
+      await repo.ledgerDelinquency(hc.tx, event.tenantId, d.accountId, d.asOfDate, d.daysPastDue);
       await plan(event, hc, d.accountId);
     },
     'collections.scoring.v1.AccountScored': async (event, hc) => {

@@ -1,7 +1,8 @@
 import { DataSource, EntityManager } from 'typeorm';
 import { ledger } from '@collections/contracts';
+import { isCalendarDate } from '@collections/platform';
 import { CHANNELS, Channel, Hold, JURISDICTIONS, Jurisdiction, PastContact } from '../policy/domain';
-import { StrategyDocument, StrategyProgress } from '../strategies/domain';
+import { StrategyDocument, StrategyProgress, addDays } from '../strategies/domain';
 import { DebtorContactFacts } from './domain/contact-plan';
 
 type Db = DataSource | EntityManager;
@@ -32,6 +33,12 @@ export interface PlannerAccountRow {
   balance_from_ledger: boolean;
   due_date: string | null;
   days_past_due: number;
+  /**
+   * The ledger's oldest unpaid due date (`YYYY-MM-DD`; null: not told, or current), from which
+   * strategies count days past due; `delinquency_as_of` is the ledger's as-of date it came from.
+   */
+  oldest_unpaid_due_date: string | null;
+  delinquency_as_of: string | null;
   /** AccountScored.priority (expected recovery, discounted by age); null until scored. */
   score_priority: number | null;
   promise_active: boolean;
@@ -242,6 +249,28 @@ export class PlannerRepository {
     )) as { amount_minor: string; currency: string; due_date: string }[];
     const r = rows[0];
     return r && { amountMinor: Number(r.amount_minor), currency: r.currency.trim(), dueDate: r.due_date };
+  }
+
+  /**
+   * What the ledger tells of the account's delinquency as of its date `asOfDate` (DelinquencyChanged,
+   * BalanceChanged): the oldest unpaid due date is `asOfDate` minus `daysPastDue`, or none when the
+   * account is current. The ledger's topics and redeliveries arrive in any order: a fact as of an
+   * earlier date than the one kept is ignored; one as of the same date is the later consumed.
+   */
+  async ledgerDelinquency(
+    tx: EntityManager,
+    tenantId: string,
+    accountId: string,
+    asOfDate: string,
+    daysPastDue: number,
+  ): Promise<void> {
+    if (!isCalendarDate(asOfDate)) return; // not a date to keep
+    await this.ensureAccount(tx, tenantId, accountId);
+    await tx.query(
+      `UPDATE planner_account SET oldest_unpaid_due_date = $4, delinquency_as_of = $3
+        WHERE tenant_id = $1 AND account_id = $2 AND (delinquency_as_of IS NULL OR delinquency_as_of <= $3)`,
+      [tenantId, accountId, asOfDate, daysPastDue > 0 ? addDays(asOfDate, -daysPastDue) : null],
+    );
   }
 
   /** The latest cycle's due date; its amount due stands for the balance until the ledger tells one. */

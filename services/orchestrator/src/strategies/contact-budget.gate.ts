@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { ContactBudget, StrategyDocument, heldBackByBudget } from './domain';
+import { ContactBudget, StrategyDocument, daysPastDue, heldBackByBudget } from './domain';
 
 const DAY_MS = 86_400_000;
 
@@ -25,9 +25,11 @@ export class ContactBudgetGate {
     if (budgets.size === 0) return new Set();
     const tenants = [...new Set([...budgets.values()].map((b) => b.tenantId))];
     const dayStart = new Date(Math.floor(now.getTime() / DAY_MS) * DAY_MS);
+    const today = dayStart.toISOString().slice(0, 10);
     const [due, used] = await Promise.all([
       this.dataSource.query(
-        `SELECT s.tenant_id, s.id, s.strategy_id, s.arm_id, s.due_at, a.currency, a.score_priority, a.days_past_due
+        `SELECT s.tenant_id, s.id, s.strategy_id, s.arm_id, s.due_at, a.currency, a.score_priority, a.days_past_due,
+                a.oldest_unpaid_due_date
            FROM contact_schedule s
            JOIN planner_account a ON a.tenant_id = s.tenant_id AND a.account_id = s.account_id
           WHERE s.status = 'pending' AND s.due_at <= $1 AND s.tenant_id = ANY ($2)`,
@@ -42,6 +44,7 @@ export class ContactBudgetGate {
           currency: string;
           score_priority: number | null;
           days_past_due: number;
+          oldest_unpaid_due_date: string | null;
         }[]
       >,
       this.dataSource.query(
@@ -62,7 +65,9 @@ export class ContactBudgetGate {
           armId: r.arm_id,
           currency: r.currency.trim(),
           priority: r.score_priority === null ? null : Number(r.score_priority),
-          daysPastDue: r.days_past_due,
+          // From the ledger's oldest unpaid due date to the clock's (UTC) day when the ledger told one:
+          // a stored count goes stale as days pass.
+          daysPastDue: r.oldest_unpaid_due_date ? daysPastDue(r.oldest_unpaid_due_date, today) : r.days_past_due,
           dueAt: new Date(r.due_at).getTime(),
         })),
       (strategyKey, armId) => budgets.get(`${strategyKey}\u0000${armId}`)?.budget,

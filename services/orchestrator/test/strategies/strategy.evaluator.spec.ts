@@ -127,6 +127,95 @@ describe('strategy evaluation', () => {
     });
   });
 
+  describe("days past due from the ledger's oldest unpaid due date", () => {
+    // A card billed on the 10th: statements due 10 Jan, 10 Feb and 10 Mar, none paid. The latest
+    // statement's due date is 10 Mar; the ledger's oldest unpaid due date is 10 Jan.
+    const OLDEST = '2026-01-10';
+    const unpaid = account({ dueDate: DUE, oldestUnpaidDueDate: OLDEST });
+    const late = {
+      ...retailStrategy(),
+      entry: { daysPastDue: { min: 31 } },
+      escalation: { atDaysPastDue: 60, queue: 'late-agents' },
+      legalReferral: { atDaysPastDue: 90 },
+    };
+    const done = late.arms[0].steps.map((s) => s.id);
+
+    it('escalates at the configured days past due counted from the oldest unpaid due date, not the latest statement', () => {
+      expect(addDays(OLDEST, 60)).toBe('2026-03-11');
+      expect(nextAction(late, unpaid, CLEAR, progress({ stepsDone: done }), '2026-03-10')).toEqual({
+        kind: 'wait',
+        nextOn: null,
+      });
+      expect(nextAction(late, unpaid, CLEAR, progress({ stepsDone: done }), '2026-03-11')).toEqual({
+        kind: 'escalate',
+        queue: 'late-agents',
+      });
+      expect(nextAction(late, unpaid, CLEAR, progress({ escalated: true }), addDays(OLDEST, 90))).toEqual({
+        kind: 'legal-referral',
+      });
+    });
+
+    it('enters a "31+ days past due" strategy once the oldest unpaid cycle is 31 days late', () => {
+      const all = [
+        { key: 'retail', document: sut },
+        { key: 'late', document: { ...late, priority: 1 } },
+      ];
+      expect(admits(late, unpaid, '2026-03-11')).toBe(true);
+      expect(chooseStrategy(all, unpaid, '2026-03-11')?.key).toBe('late');
+      expect(admits(late, account({ oldestUnpaidDueDate: '2026-02-10' }), '2026-03-12')).toBe(false); // 30 days
+      expect(admits(late, account({ oldestUnpaidDueDate: '2026-02-10' }), '2026-03-13')).toBe(true); // 31 days
+      // Retail early stage admits up to 60 days: no longer once the oldest cycle is 61 days late.
+      expect(admits(sut, unpaid, '2026-03-11')).toBe(true);
+      expect(admits(sut, unpaid, '2026-03-12')).toBe(false);
+    });
+
+    it("counts from the latest statement's due date while the ledger has told none, or says current", () => {
+      for (const a of [account(), account({ oldestUnpaidDueDate: null })]) {
+        expect(admits(late, a, '2026-03-11')).toBe(false);
+        expect(nextAction(late, a, CLEAR, progress({ stepsDone: done }), '2026-03-11')).toEqual({
+          kind: 'wait',
+          nextOn: null,
+        });
+        expect(nextAction(late, a, CLEAR, progress({ stepsDone: done }), addDays(DUE, 60))).toEqual({
+          kind: 'escalate',
+          queue: 'late-agents',
+        });
+      }
+    });
+
+    it("keeps the steps' days relative to the latest statement's due date", () => {
+      const early = { ...late, escalation: undefined, legalReferral: undefined };
+      expect(nextAction(early, unpaid, CLEAR, progress(), '2026-03-06')).toEqual({
+        kind: 'wait',
+        nextOn: '2026-03-07',
+      });
+      expect(nextAction(early, unpaid, CLEAR, progress({ stepsDone: ['d-3', 'd-1', 'd0'] }), '2026-03-12')).toEqual({
+        kind: 'wait',
+        nextOn: '2026-03-15',
+      });
+    });
+
+    it('escalates exactly when the oldest unpaid cycle is the configured days late, whatever later statements came; steps as without it', () => {
+      const noEscalation = { ...late, escalation: undefined, legalReferral: undefined };
+      const withEscalation = { ...noEscalation, escalation: { atDaysPastDue: 60, queue: 'late-agents' } };
+      fc.assert(
+        fc.property(
+          fc.integer({ min: 0, max: 150 }), // the oldest unpaid due date, days before the latest
+          fc.integer({ min: -10, max: 150 }), // today, days after the latest due date
+          fc.subarray(done),
+          (cycleDays, afterDue, stepsDone) => {
+            const a = account({ oldestUnpaidDueDate: addDays(DUE, -cycleDays) });
+            const today = addDays(DUE, afterDue);
+            const p = progress({ stepsDone });
+            const action = nextAction(withEscalation, a, CLEAR, p, today);
+            if (cycleDays + afterDue >= 60) expect(action).toEqual({ kind: 'escalate', queue: 'late-agents' });
+            else expect(action).toEqual(nextAction(noEscalation, account(), CLEAR, p, today));
+          },
+        ),
+      );
+    });
+  });
+
   describe('properties', () => {
     const status = fc.record<AccountStatus>({
       paidInFull: fc.boolean(),

@@ -4,10 +4,10 @@ import {
   AccountSnapshot,
   AccountStatus,
   StrategyProgress,
+  accountDaysPastDue,
   admits,
   assignArm,
   chooseStrategy,
-  daysPastDue,
 } from '../../strategies/domain';
 import { PlanOutcome, PolicyVerdict, planNextContact } from '../domain/contact-plan';
 import { ActiveStrategy, DebtorRow, PlannerAccountRow, ScheduleRow } from '../planner.repository';
@@ -123,6 +123,7 @@ export function decideAccount(input: AccountPlanInput): AccountPlan {
     balanceMinor: Number(account.balance_minor),
     currency: account.currency,
     dueDate: account.due_date,
+    oldestUnpaidDueDate: account.oldest_unpaid_due_date,
   };
   const all = input.strategies;
   const current = all.find((s) => s.key === account.strategy_id);
@@ -240,7 +241,7 @@ export function decideAccount(input: AccountPlanInput): AccountPlan {
         queue: outcome.queue,
         segment: account.segment,
         language: debtor.language.slice(0, 2),
-        reason: `strategy ${chosen.key} escalates at ${daysPastDue(snapshot.dueDate, today)} days past due`,
+        reason: `strategy ${chosen.key} escalates at ${accountDaysPastDue(snapshot, today)} days past due`,
         causedBy: `escalation:${accountId}:${chosen.key}:${progress.enteredOn}`,
       });
       break;

@@ -8,6 +8,7 @@ export {
   type StrategyViolation,
 } from './strategy.validator';
 export {
+  accountDaysPastDue,
   activeStops,
   addDays,
   admits,

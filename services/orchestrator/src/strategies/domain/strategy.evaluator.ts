@@ -49,6 +49,16 @@ export function daysPastDue(dueDate: string, today: string): number {
   return dayNumber(today) - dayNumber(dueDate);
 }
 
+/**
+ * The account's days past due on its local day `today`, as strategies count them (entry ranges,
+ * escalation, legal referral): from the ledger's oldest unpaid due date when it told one, else from
+ * the latest statement's due date. A card that keeps receiving statements unpaid is as late as its
+ * oldest unpaid cycle, not its latest; step offsets still count from the latest due date.
+ */
+export function accountDaysPastDue(account: AccountSnapshot, today: string): number {
+  return daysPastDue(account.oldestUnpaidDueDate || account.dueDate, today);
+}
+
 const inRange = (value: number, r: Range | undefined) =>
   r === undefined || ((r.min === undefined || value >= r.min) && (r.max === undefined || value <= r.max));
 
@@ -61,7 +71,7 @@ export function admits(doc: StrategyDocument, account: AccountSnapshot, today: s
     (e.jurisdictions === undefined || e.jurisdictions.includes(account.jurisdiction)) &&
     (e.currency === undefined || e.currency === account.currency) &&
     inRange(account.balanceMinor, e.balanceMinor) &&
-    inRange(daysPastDue(account.dueDate, today), e.daysPastDue)
+    inRange(accountDaysPastDue(account, today), e.daysPastDue)
   );
 }
 
@@ -126,7 +136,7 @@ export function nextAction(
 ): NextAction {
   const stops = activeStops(doc, status);
   if (stops.length > 0) return { kind: 'stopped', because: stops };
-  const dpd = daysPastDue(account.dueDate, today);
+  const dpd = accountDaysPastDue(account, today);
   if (doc.legalReferral && !progress.referredToLegal && dpd >= doc.legalReferral.atDaysPastDue) {
     return { kind: 'legal-referral' };
   }

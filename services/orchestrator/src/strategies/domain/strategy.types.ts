@@ -81,8 +81,14 @@ export interface AccountSnapshot {
   readonly jurisdiction: Jurisdiction;
   readonly balanceMinor: number;
   readonly currency: string;
-  /** `YYYY-MM-DD`. */
+  /** `YYYY-MM-DD`, the latest statement's due date: step offsets (`due_date`) count from it. */
   readonly dueDate: string;
+  /**
+   * `YYYY-MM-DD`, the ledger's oldest unpaid due date (its as-of date minus its days past due),
+   * when the ledger has told one; absent or null while it has not, or says the account is current.
+   * Days past due (entry, escalation, legal referral) count from it: see `accountDaysPastDue`.
+   */
+  readonly oldestUnpaidDueDate?: string | null;
 }
 
 /** Live facts that stop the cadence. */

@@ -50,11 +50,15 @@ const DECIMAL = /^-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
 /**
  * Refuses (400, naming the field) a Money amount the generated `fromJSON` would otherwise coerce
  * with `Number()`: `true` became 1 minor unit, `[7]` 7, `"0x10"` 16 and `""` 0; and a string
- * holding a NUL character, which PostgreSQL's text refuses (a 500, or a whole batch failed).
+ * holding a NUL character, which PostgreSQL's text refuses (a 500, or a whole batch failed); and a
+ * list holding null.
  */
 function requestJsonReviver(this: unknown, key: string, value: unknown): unknown {
   if (typeof value === 'string' && value.includes('\u0000'))
     throw new SyntaxError(`${key || 'the body'} must not contain a NUL character (\\u0000)`);
+  // proto3 JSON has no null item in a list; the generated fromJSON(null) throws (a 500).
+  if (Array.isArray(value) && value.includes(null))
+    throw new SyntaxError(`${key || 'the body'} must not hold null items`);
   if ((key === 'amountMinor' || key === 'amount_minor') && value !== null) {
     if (typeof value !== 'number' && !(typeof value === 'string' && DECIMAL.test(value))) {
       throw new SyntaxError(`${key} must be an integer number of minor units, got ${JSON.stringify(value)}`);

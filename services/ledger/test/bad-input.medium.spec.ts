@@ -177,6 +177,20 @@ describe('ledger refuses bad input (REST and gRPC, real PostgreSQL)', () => {
     ).toBe(0);
   });
 
+  it('refuses over REST a batch holding a null item with 400 naming the list, where the decoder failed with 500', async () => {
+    const id = await newAccount();
+    const batch = await rest('POST', '/v1/ledger/payments/batch', {
+      payments: [{ accountId: id, amount: { amountMinor: 1500, currency: 'USD' }, idempotencyKey: `null-${id}` }, null],
+    });
+    expect({ status: batch.status, message: batch.body.message }).toEqual({
+      status: 400,
+      message: expect.stringMatching(/payments must not hold null items/),
+    });
+    expect(
+      await rows(`SELECT count(*)::int AS n FROM ledger.journal_entry WHERE account_id = $1 AND kind = 4`, [id]),
+    ).toBe(0);
+  });
+
   it('answers a payment or hold id that is not a UUID (but looks like one) with NOT_FOUND, not INTERNAL', async () => {
     const notAUuid = '-'.repeat(36);
     expect(

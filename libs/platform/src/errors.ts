@@ -208,6 +208,19 @@ interface HttpResponseLike {
   status(code: number): { json(body: unknown): unknown };
 }
 
+/**
+ * A database refusal that is the caller's input, not our fault: PostgreSQL text cannot hold a NUL
+ * character (SQLSTATE 22021, "invalid byte sequence for encoding UTF8: 0x00"), whichever field,
+ * path parameter or gRPC string brought it. The statement failed, so its transaction wrote nothing.
+ */
+export function inputRefusedByDatabase(exception: unknown): AppError | undefined {
+  const e = exception as { code?: unknown; driverError?: { code?: unknown } } | null;
+  const sqlState = e?.driverError?.code ?? e?.code;
+  if (sqlState === '22021')
+    return AppError.invalid('a text value holds a NUL character (\\u0000), which cannot be stored');
+  return undefined;
+}
+
 /** gRPC error metadata keys, so clients can recover the precise ErrorCode (several share a gRPC status). */
 export const GRPC_ERROR_CODE_METADATA_KEY = 'x-error-code';
 export const GRPC_ERROR_ID_METADATA_KEY = 'x-error-id';
@@ -237,7 +250,8 @@ export class GrpcErrorFilter implements ExceptionFilter {
     return throwError(() => this.toGrpcError(exception));
   }
 
-  toGrpcError(exception: unknown): GrpcErrorPayload {
+  toGrpcError(thrown: unknown): GrpcErrorPayload {
+    const exception = inputRefusedByDatabase(thrown) ?? thrown;
     if (isAppError(exception)) {
       if (grpcStatusOf(exception.code) === GrpcStatus.INTERNAL) {
         this.logger.error({ err: exception, code: exception.code }, 'rpc failed');
@@ -284,7 +298,8 @@ export class HttpErrorFilter implements ExceptionFilter {
     return undefined;
   }
 
-  toHttpResponse(exception: unknown): { status: number; body: unknown } {
+  toHttpResponse(thrown: unknown): { status: number; body: unknown } {
+    const exception = inputRefusedByDatabase(thrown) ?? thrown;
     if (isAppError(exception)) {
       const status = httpStatusOf(exception.code);
       if (status >= 500) {

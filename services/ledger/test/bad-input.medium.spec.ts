@@ -191,6 +191,48 @@ describe('ledger refuses bad input (REST and gRPC, real PostgreSQL)', () => {
     ).toBe(0);
   });
 
+  it('answers a NUL character the body check cannot see (a gRPC string, a path parameter) with INVALID_ARGUMENT / 400, not INTERNAL', async () => {
+    const id = await newAccount();
+    expect(
+      await grpcError(
+        api.client.postPayment(
+          { accountId: id, amount: USD(1_500), idempotencyKey: `grpc-nul-${id}`, reference: 'PSE\u0000123' },
+          api.md(),
+        ),
+      ),
+    ).toEqual({ code: status.INVALID_ARGUMENT, details: expect.stringMatching(/NUL character/) });
+    expect(
+      await rows(`SELECT count(*)::int AS n FROM ledger.journal_entry WHERE account_id = $1 AND kind = 4`, [id]),
+    ).toBe(0);
+    const byPath = await rest('GET', `/v1/ledger/accounts/${id}%00x/balance`);
+    expect({ status: byPath.status, message: byPath.body.message }).toEqual({
+      status: 400,
+      message: expect.stringMatching(/NUL character/),
+    });
+  });
+
+  it('answers a batch payment holding a NUL character on its own, posting the others of the batch', async () => {
+    const id = await newAccount();
+    const { results } = await api.client.postPayments(
+      {
+        payments: [
+          { accountId: id, amount: USD(1_000), idempotencyKey: `batch-ok-1-${id}`, reference: 'PSE-1' },
+          { accountId: id, amount: USD(1_500), idempotencyKey: `batch-nul-${id}`, reference: 'PSE\u00002' },
+          { accountId: id, amount: USD(2_000), idempotencyKey: `batch-ok-2-${id}`, reference: 'PSE-3' },
+        ],
+      },
+      api.md(),
+    );
+    expect(results.map((r) => (r.error ? r.error.code : r.posted && 'posted'))).toEqual([
+      'posted',
+      'INVALID_ARGUMENT',
+      'posted',
+    ]);
+    expect(
+      await rows(`SELECT count(*)::int AS n FROM ledger.journal_entry WHERE account_id = $1 AND kind = 4`, [id]),
+    ).toBe(2);
+  });
+
   it('answers a payment or hold id that is not a UUID (but looks like one) with NOT_FOUND, not INTERNAL', async () => {
     const notAUuid = '-'.repeat(36);
     expect(

@@ -1,7 +1,15 @@
 import { EntityManager } from 'typeorm';
 import { EventType, ledger } from '@collections/contracts';
 import { NewEvent } from '@collections/messaging';
-import { AppError, currentTraceparent, isAppError, localDate, money, orderedUuid } from '@collections/platform';
+import {
+  AppError,
+  currentTraceparent,
+  inputRefusedByDatabase,
+  isAppError,
+  localDate,
+  money,
+  orderedUuid,
+} from '@collections/platform';
 import { ServiceContext } from '@collections/runtime';
 import { mapBalanceView, validDate } from '../balance-view';
 import { Components, EntryKind, add, creditTowardsDues, creditedComponents, post, total } from '../domain/journal';
@@ -236,8 +244,10 @@ export class PostEntryUseCase {
         try {
           outcomes.push(...(await this.runBatch([cmd])));
         } catch (one) {
-          if (!isAppError(one)) throw one;
-          outcomes.push({ ok: false, error: one });
+          // A refusal of this command's own input (a NUL in a text) is its answer, not the batch's.
+          const error = isAppError(one) ? one : inputRefusedByDatabase(one);
+          if (!error) throw one;
+          outcomes.push({ ok: false, error });
         }
       }
       return outcomes;

@@ -1,7 +1,17 @@
+import { Metadata, ServiceDefinition as GrpcServiceDefinition } from '@grpc/grpc-js';
 import { DataSource } from 'typeorm';
 import { ServiceName } from '@collections/contracts';
 import { Backbone, InProcessTransport } from '@collections/messaging';
-import { Authenticator, HealthRegistry, ManualClock, MetricsRegistry, createLogger } from '@collections/platform';
+import {
+  Authenticator,
+  HealthRegistry,
+  ManualClock,
+  MetricsRegistry,
+  PromiseClient,
+  createLogger,
+  grpcClient,
+  metadataFromPrincipalHeaders,
+} from '@collections/platform';
 import { RunningApp, ServiceContext, ServiceDefinition, openServiceDatabase, startNestApp } from '@collections/runtime';
 import { createTestDatabase, TestDatabase } from './database';
 import { newTenant } from './walking-skeleton';
@@ -106,4 +116,32 @@ async function withFreshPorts<T>(start: (port: number) => Promise<T>): Promise<T
       if (!taken || attempt >= 5) throw err;
     }
   }
+}
+
+/** A service under test with a gRPC client of one of its services, calling with the test tenant's credentials. */
+export interface ServiceApi<S extends GrpcServiceDefinition> {
+  sut: ServiceUnderTest;
+  client: PromiseClient<S>;
+  md: () => Metadata;
+  /** Closes the client, then the service. */
+  close(): Promise<void>;
+}
+
+/** `startServiceUnderTest`, and a gRPC client of its `grpc` service with the tenant's API key. */
+export async function startServiceApi<S extends GrpcServiceDefinition>(
+  definition: ServiceDefinition,
+  grpc: S,
+  now?: Date,
+): Promise<ServiceApi<S>> {
+  const sut = await startServiceUnderTest(definition, now);
+  const client = grpcClient(grpc, sut.app.grpcAddress);
+  return {
+    sut,
+    client,
+    md: () => metadataFromPrincipalHeaders({ apiKey: sut.apiKey }),
+    close: async () => {
+      client.close();
+      await sut.close();
+    },
+  };
 }

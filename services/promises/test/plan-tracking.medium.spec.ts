@@ -1,12 +1,10 @@
-import { Metadata } from '@grpc/grpc-js';
 import { randomUUID } from 'node:crypto';
 import { promises } from '@collections/contracts';
-import { grpcClient, metadataFromPrincipalHeaders } from '@collections/platform';
-import { ServiceUnderTest, startServiceUnderTest } from '@collections/testing';
+import { ServiceUnderTest } from '@collections/testing';
 import { PlansRepository } from '../src/plans/plans.repository';
 import { DailyPlanRunScheduler } from '../src/plans/usecases/daily-plan-run.usecase';
-import { promisesService } from '../src/promises.service';
-import { deliver, deliverBatch, published, startConsumers } from './support/events';
+import { deliver, deliverBatch, published } from './support/events';
+import { PromisesApi, startPromisesApi } from './support/promises-api';
 
 const USD = (amountMinor: number) => ({ amountMinor, currency: 'USD' });
 const { InstalmentState, PlanState } = promises;
@@ -17,22 +15,17 @@ const at = (date: string) => new Date(`${date}T15:00:00Z`);
  * 3 grace days, default after 2 missed instalments, reminders 2 days before a due date.
  */
 describe('payment plans tracked from ledger events and the daily run (real PostgreSQL, in-process events)', () => {
+  let api: PromisesApi;
   let sut: ServiceUnderTest;
-  let client: ReturnType<typeof grpcClient<typeof promises.PromisesServiceService>>;
-  let md: () => Metadata;
+  let client: PromisesApi['client'];
+  let md: PromisesApi['md'];
   let n = 0;
 
   beforeAll(async () => {
-    sut = await startServiceUnderTest(promisesService, at('2026-03-02'));
-    client = grpcClient(promises.PromisesServiceService, sut.app.grpcAddress);
-    md = () => metadataFromPrincipalHeaders({ apiKey: sut.apiKey });
-    await startConsumers(sut);
+    api = await startPromisesApi(at('2026-03-02'));
+    ({ sut, client, md } = api);
   });
-  afterAll(async () => {
-    client.close();
-    await sut.context.backbone.stop();
-    await sut.close();
-  });
+  afterAll(() => api?.close());
 
   /** A 3-instalment weekly plan of 300.00 USD, due 2026-03-10, -17 and -24. */
   async function newPlan(): Promise<{ planId: string; accountId: string }> {

@@ -1,10 +1,8 @@
-import { Metadata } from '@grpc/grpc-js';
 import { randomUUID } from 'node:crypto';
 import { promises } from '@collections/contracts';
-import { grpcClient, metadataFromPrincipalHeaders } from '@collections/platform';
-import { ServiceUnderTest, startServiceUnderTest } from '@collections/testing';
-import { promisesService } from '../src/promises.service';
-import { deliver, published, startConsumers } from './support/events';
+import { ServiceUnderTest } from '@collections/testing';
+import { deliver, published } from './support/events';
+import { PromisesApi, startPromisesApi } from './support/promises-api';
 
 const COP = (amountMinor: number) => ({ amountMinor, currency: 'COP' });
 /** Bogotá is UTC-5 all year. */
@@ -17,21 +15,16 @@ const bogota = (date: string, hour: number) => new Date(Date.parse(`${date}T00:0
  * first after the debtor's midnight), is a late payment: the promise is broken, not kept.
  */
 describe('a single promise paid around the end of its grace days (real PostgreSQL, in-process events)', () => {
+  let api: PromisesApi;
   let sut: ServiceUnderTest;
-  let client: ReturnType<typeof grpcClient<typeof promises.PromisesServiceService>>;
-  let md: () => Metadata;
+  let client: PromisesApi['client'];
+  let md: PromisesApi['md'];
 
   beforeAll(async () => {
-    sut = await startServiceUnderTest(promisesService, bogota('2026-03-02', 10));
-    client = grpcClient(promises.PromisesServiceService, sut.app.grpcAddress);
-    md = () => metadataFromPrincipalHeaders({ apiKey: sut.apiKey });
-    await startConsumers(sut);
+    api = await startPromisesApi(bogota('2026-03-02', 10));
+    ({ sut, client, md } = api);
   });
-  afterAll(async () => {
-    client.close();
-    await sut.context.backbone.stop();
-    await sut.close();
-  });
+  afterAll(() => api?.close());
 
   /** A Bogotá account's promise of 50,000 COP due on Tuesday 10 March (grace to Friday 13 March). */
   async function promiseDueOn10March(): Promise<{ accountId: string; promiseId: string }> {

@@ -256,6 +256,7 @@ export class PlannerRepository {
    * BalanceChanged): the oldest unpaid due date is `asOfDate` minus `daysPastDue`, or none when the
    * account is current. The ledger's topics and redeliveries arrive in any order: a fact as of an
    * earlier date than the one kept is ignored; one as of the same date is the later consumed.
+   * Called after `updateAccount` with the same event's figures, which made sure the row exists.
    */
   async ledgerDelinquency(
     tx: EntityManager,
@@ -265,7 +266,6 @@ export class PlannerRepository {
     daysPastDue: number,
   ): Promise<void> {
     if (!isCalendarDate(asOfDate)) return; // not a date to keep
-    await this.ensureAccount(tx, tenantId, accountId);
     await tx.query(
       `UPDATE planner_account SET oldest_unpaid_due_date = $4, delinquency_as_of = $3
         WHERE tenant_id = $1 AND account_id = $2 AND (delinquency_as_of IS NULL OR delinquency_as_of <= $3)`,

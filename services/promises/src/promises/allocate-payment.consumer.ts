@@ -2,7 +2,7 @@ import { promises } from '@collections/contracts';
 import { ConsumedEvent, HandlerContext } from '@collections/messaging';
 import { ServiceContext } from '@collections/runtime';
 import { AccountProfilesRepository } from '../accounts/account-profiles.repository';
-import { addDays } from '../plans/domain/schedule';
+import { pastGrace } from '../plans/domain/schedule';
 import { allocateToPromise } from './domain/promise';
 import { PromisesRepository } from './promises.repository';
 
@@ -21,15 +21,17 @@ export async function allocatePayment(
   const amount = event.payload.amount;
   if (!amount) return;
   let left = amount.amountMinor;
+  const open = await repo.openForAccount(tx, event.tenantId, event.payload.accountId, amount.currency);
+  if (open.length === 0) return;
   const paidOn = await new AccountProfilesRepository().localDate(
     tx,
     event.tenantId,
     event.payload.accountId,
     event.payload.postedAt ?? ctx.clock.now(),
   );
-  for (const p of await repo.openForAccount(tx, event.tenantId, event.payload.accountId, amount.currency)) {
+  for (const p of open) {
     if (left <= 0) break;
-    if (addDays(p.due_date, graceDays) < paidOn) continue; // broken already: the daily run announces it
+    if (pastGrace(p.due_date, graceDays, paidOn)) continue; // broken already: the daily run announces it
     const result = allocateToPromise({ amountMinor: Number(p.amount_minor), paidMinor: Number(p.paid_minor) }, left);
     left -= result.allocatedMinor;
     await repo.updatePaid(tx, event.tenantId, p.id, result.paidMinor, result.state);

@@ -24,6 +24,11 @@ const shifted = new Map<string, string>();
  * A calendar date (YYYY-MM-DD) moved by whole days. Memoised: the daily run moves every plan's
  * due dates by the grace days, and across plans the due dates repeat.
  */
+/** Whether `day` is after the grace days that follow `dueDate` (a payment that day is late; a run that day breaks). */
+export function pastGrace(dueDate: string, graceDays: number, day: string): boolean {
+  return addDays(dueDate, graceDays) < day;
+}
+
 export function addDays(date: string, days: number): string {
   const key = `${date}|${days}`;
   let out = shifted.get(key);

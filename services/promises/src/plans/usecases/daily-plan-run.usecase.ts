@@ -6,7 +6,7 @@ import { PromisesRepository } from '../../promises/promises.repository';
 import { SettlementsRepository } from '../../settlements/settlements.repository';
 import { HourlyClockScheduler, SERVICE_CONTEXT, ServiceContext } from '@collections/runtime';
 import { AccountProfilesRepository } from '../../accounts/account-profiles.repository';
-import { addDays } from '../domain/schedule';
+import { addDays, pastGrace } from '../domain/schedule';
 import { PlansRepository } from '../plans.repository';
 import { PlanTracker } from './plan-tracker';
 
@@ -131,7 +131,7 @@ export class DailyPlanRunUseCase {
     for (const row of await find(this.ctx.dataSource.manager, scope.tenantId, addDays(latest, -grace - 1))) {
       closed += await this.ctx.dataSource.transaction(async (tx) => {
         const asOf = scope.asOfDate ?? (await this.profiles.localDate(tx, row.tenant_id, row.account_id, now));
-        return asOf <= addDays(row.due_date, grace) ? 0 : close(tx, row, now);
+        return pastGrace(row.due_date, grace, asOf) ? close(tx, row, now) : 0;
       });
     }
     return closed;

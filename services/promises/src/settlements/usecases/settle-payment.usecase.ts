@@ -2,7 +2,7 @@ import { ConsumedEvent, HandlerContext } from '@collections/messaging';
 import { money } from '@collections/platform';
 import { ServiceContext } from '@collections/runtime';
 import { AccountProfilesRepository } from '../../accounts/account-profiles.repository';
-import { addDays } from '../../plans/domain/schedule';
+import { addDays, pastGrace } from '../../plans/domain/schedule';
 import { discountIdempotencyKey } from '../domain/settlement';
 import { SettlementLedger } from '../ledger-port';
 import { SettlementsRepository } from '../settlements.repository';
@@ -32,9 +32,9 @@ export class SettlePaymentUseCase {
     let settlement = await this.repo.lockOpen(tx, event.tenantId, accountId, amount.currency);
     if (!settlement) return false;
     const paidOn = await this.profiles.localDate(tx, event.tenantId, accountId, postedAt ?? this.ctx.clock.now());
-    const dueOnOrAfter = addDays(paidOn, -this.graceDays);
-    if (settlement.due_date < dueOnOrAfter) {
+    if (pastGrace(settlement.due_date, this.graceDays, paidOn)) {
       // Lapsed by the payment's day (the daily run marks it): a later open one may still take it.
+      const dueOnOrAfter = addDays(paidOn, -this.graceDays);
       settlement = await this.repo.lockOpen(tx, event.tenantId, accountId, amount.currency, dueOnOrAfter);
       if (!settlement) return false;
     }

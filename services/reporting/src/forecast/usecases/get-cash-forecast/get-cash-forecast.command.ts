@@ -1,7 +1,5 @@
 import { AppError, isCalendarDate } from '@collections/platform';
 
-/** A real calendar day YYYY-MM-DD (not 2026-02-30, which `Date.parse` takes as 2 March). */
-const isDate = (s: string) => isCalendarDate(s);
 export const DEFAULT_HISTORY_WEEKS = 12;
 const MAX_HISTORY_WEEKS = 104;
 
@@ -22,7 +20,7 @@ export class GetCashForecastCommand {
   ): GetCashForecastCommand {
     const problems: string[] = [];
     const asOf = q.asOfDate || today;
-    if (!isDate(asOf)) problems.push('as_of_date must be a date YYYY-MM-DD');
+    if (!isCalendarDate(asOf)) problems.push('as_of_date must be a date YYYY-MM-DD');
     const weeks = q.historyWeeks === undefined || q.historyWeeks === '' ? 0 : Number(q.historyWeeks);
     if (!Number.isInteger(weeks) || weeks < 0 || weeks > MAX_HISTORY_WEEKS) {
       problems.push(`history_weeks must be a whole number from 0 to ${MAX_HISTORY_WEEKS}`);

@@ -1,7 +1,5 @@
 import { AppError, isCalendarDate } from '@collections/platform';
 
-/** A real calendar day YYYY-MM-DD (not 2026-02-30, which `Date.parse` takes as 2 March). */
-const isDate = (s: string) => isCalendarDate(s);
 const MAX_DAYS = 3_660;
 
 /** A KPI query, checked when built so gRPC and REST callers get the same answers. */
@@ -30,8 +28,8 @@ export class GetKpisCommand {
     const from = q.fromDate ?? '';
     const to = q.toDate ?? '';
     const problems: string[] = [];
-    if (!isDate(from)) problems.push('from_date must be a date YYYY-MM-DD');
-    if (!isDate(to)) problems.push('to_date must be a date YYYY-MM-DD');
+    if (!isCalendarDate(from)) problems.push('from_date must be a date YYYY-MM-DD');
+    if (!isCalendarDate(to)) problems.push('to_date must be a date YYYY-MM-DD');
     if (problems.length === 0) {
       const days = (Date.parse(to) - Date.parse(from)) / 86_400_000;
       if (days < 0) problems.push('to_date must not be before from_date');

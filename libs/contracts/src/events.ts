@@ -36,6 +36,9 @@ import {
   PromiseKept,
   PromiseMade,
   RelapseRiskAssessed,
+  SettlementAgreed,
+  SettlementLapsed,
+  SettlementPaid,
 } from './generated/collections/promises/v1/promises';
 import { AccountScored, SegmentChanged } from './generated/collections/scoring/v1/scoring';
 
@@ -211,6 +214,21 @@ export const EVENTS = {
     Topic.PromisesPlan,
     PlanDefaulted,
     'A payment plan defaulted after too many missed instalments.',
+  ),
+  'collections.promises.v1.SettlementAgreed': event(
+    Topic.PromisesPlan,
+    SettlementAgreed,
+    'A settlement (a lump sum below the balance, by a due date) was agreed.',
+  ),
+  'collections.promises.v1.SettlementPaid': event(
+    Topic.PromisesPlan,
+    SettlementPaid,
+    'A settlement was paid in full and its discount posted to the ledger.',
+  ),
+  'collections.promises.v1.SettlementLapsed': event(
+    Topic.PromisesPlan,
+    SettlementLapsed,
+    'A settlement lapsed unpaid after its due date and grace days; no discount will be posted.',
   ),
   'collections.promises.v1.RelapseRiskAssessed': event(
     Topic.PromisesPlan,

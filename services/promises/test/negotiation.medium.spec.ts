@@ -4,7 +4,7 @@ import { promises, scoring } from '@collections/contracts';
 import { API_KEY_HEADER } from '@collections/platform';
 import { ServiceUnderTest } from '@collections/testing';
 import { DEFAULT_LIMITS, policyToProto } from '../src/negotiation/domain/negotiation-policy';
-import { deliver } from './support/events';
+import { deliver, published } from './support/events';
 import { PromisesOnLedger, startPromisesOnLedger } from './support/with-ledger';
 
 const USD = (amountMinor: number) => ({ amountMinor, currency: 'USD' });
@@ -372,6 +372,13 @@ describe('negotiation limits per tenant and supervisor approvals (real ledger, r
         takenBy: TakenBy.TAKEN_BY_AGENT,
       });
       expect(await rows(accountId)).toMatchObject({ settlements: 1, approvals: 2 });
+      // Announced once, when approved: neither holding nor the rejection announced one.
+      const agreed = (await published(sut, 'collections.promises.v1.SettlementAgreed')).filter(
+        (e) => e.accountId === accountId,
+      );
+      expect(agreed).toEqual([
+        expect.objectContaining({ settlementId: decided.settlement!.settlementId, discount: USD(35_000) }),
+      ]);
     });
 
     it('re-checks a held plan when it is approved: a first date now past is refused and nothing is created', async () => {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ledger, promises } from '@collections/contracts';
 import { API_KEY_HEADER } from '@collections/platform';
 import { ServiceUnderTest } from '@collections/testing';
-import { deliver } from './support/events';
+import { deliver, published } from './support/events';
 import { PromisesOnLedger, startPromisesOnLedger } from './support/with-ledger';
 
 const USD = (amountMinor: number) => ({ amountMinor, currency: 'USD' });
@@ -86,9 +86,13 @@ describe('a settlement unpaid by its due date plus the grace days lapses (real l
     return { event, eventId };
   }
 
+  const lapses = () => published(sut, 'collections.promises.v1.SettlementLapsed');
+  /** Runs the daily job at `instant`; checks its lapsed count against the SettlementLapsed it announced. */
   const runDaily = async (instant: Date) => {
     at(instant);
-    await env.client.runDaily({ asOfDate: '' }, env.md());
+    const before = (await lapses()).length;
+    const answer = await env.client.runDaily({ asOfDate: '' }, env.md());
+    expect(answer.settlementsLapsed).toBe((await lapses()).length - before);
   };
   const settlementOf = async (settlementId: string) =>
     (await env.client.getSettlement({ settlementId }, env.md())).settlement!;
@@ -147,6 +151,16 @@ describe('a settlement unpaid by its due date plus the grace days lapses (real l
       paid: USD(10_000),
       state: promises.SettlementState.SETTLEMENT_STATE_LAPSED,
     });
+    expect((await lapses()).filter((e) => e.settlementId === settlementId)).toEqual([
+      {
+        settlementId,
+        accountId,
+        amount: USD(75_000),
+        paid: USD(10_000),
+        dueDate: '2026-03-10',
+        lapsedAt: bogota('2026-03-14', 1),
+      },
+    ]);
 
     // The rest of the settlement's sum, paid late: the plan's, not the settlement's.
     const late = await pay(accountId, 65_000, bogota('2026-03-16', 9));

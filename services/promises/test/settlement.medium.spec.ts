@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { ledger, promises } from '@collections/contracts';
 import { API_KEY_HEADER } from '@collections/platform';
 import { ServiceUnderTest } from '@collections/testing';
-import { deliver } from './support/events';
+import { deliver, published } from './support/events';
 import { PromisesOnLedger, startPromisesOnLedger } from './support/with-ledger';
 
 const USD = (amountMinor: number) => ({ amountMinor, currency: 'USD' });
@@ -80,6 +80,12 @@ describe('settlements post their discount to the ledger exactly once (real ledge
       )
     )[0].n as number;
 
+  /** What the service announced of `accountId`'s settlements: agreed, then paid. */
+  const announced = async (accountId: string) => ({
+    agreed: (await published(sut, 'collections.promises.v1.SettlementAgreed')).filter((e) => e.accountId === accountId),
+    paid: (await published(sut, 'collections.promises.v1.SettlementPaid')).filter((e) => e.accountId === accountId),
+  });
+
   it('posts the discount once when the sum is paid in two parts, even when the last payment comes twice', async () => {
     const accountId = await newAccount(100_000);
     const { settlement } = await settle(accountId, 75_000);
@@ -89,6 +95,20 @@ describe('settlements post their discount to the ledger exactly once (real ledge
       discount: USD(25_000),
       state: promises.SettlementState.SETTLEMENT_STATE_OPEN,
     });
+    await settle(accountId, 75_000); // a retry under the same key: the same settlement, announced once
+    expect((await announced(accountId)).agreed).toEqual([
+      {
+        settlementId: settlement!.settlementId,
+        accountId,
+        balance: USD(100_000),
+        amount: USD(75_000),
+        discount: USD(25_000),
+        dueDate: '2026-03-31',
+        channel: promises.PlanChannel.PLAN_CHANNEL_CALL,
+        takenBy: promises.TakenBy.TAKEN_BY_AGENT,
+        agreedAt: sut.clock.now(),
+      },
+    ]);
     await payInLedger(accountId, 25_000);
     expect(await discounts(accountId)).toBe(0);
     const last = await payInLedger(accountId, 50_000);
@@ -101,6 +121,17 @@ describe('settlements post their discount to the ledger exactly once (real ledge
     const { settlement: after } = await client.getSettlement({ settlementId: settlement!.settlementId }, md());
     expect(after).toMatchObject({ paid: USD(75_000), state: promises.SettlementState.SETTLEMENT_STATE_PAID });
     expect(after!.discountEntryId).not.toBe('');
+    expect((await announced(accountId)).paid).toEqual([
+      {
+        settlementId: settlement!.settlementId,
+        accountId,
+        paid: USD(75_000),
+        discount: USD(25_000),
+        discountEntryId: after!.discountEntryId,
+        paidOn: last.event.postedAt.toISOString().slice(0, 10),
+        paidAt: last.event.postedAt,
+      },
+    ]);
   });
 
   it('posts nothing more when the discount was already posted under the settlement key (a retried handler)', async () => {

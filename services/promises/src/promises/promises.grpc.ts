@@ -67,7 +67,11 @@ export class PromisesGrpcController implements promises.PromisesServiceControlle
 
   async runDaily(request: promises.RunDailyRequest): Promise<promises.RunDailyResponse> {
     const summary = await this.dailyRun.run({ tenantId: currentTenantId(), asOfDate: request.asOfDate || undefined });
-    return { plansEvaluated: summary.plansEvaluated, eventsEmitted: summary.eventsEmitted };
+    return {
+      plansEvaluated: summary.plansEvaluated,
+      eventsEmitted: summary.eventsEmitted,
+      settlementsLapsed: summary.settlementsLapsed,
+    };
   }
 
   async createSettlement(request: promises.CreateSettlementRequest): Promise<promises.CreateSettlementResponse> {

@@ -43,12 +43,20 @@ export function mapSettlement(r: SettlementRow): promises.SettlementView {
 }
 
 export class SettlementsRepository {
-  /** Inserts, or finds the settlement already created with this idempotency key. */
-  async create(tx: EntityManager, tenantId: string, s: NewSettlement, createdAt: Date): Promise<SettlementRow> {
-    await tx.query(
+  /**
+   * Inserts, or finds the settlement already created with this idempotency key (`created` false).
+   */
+  async create(
+    tx: EntityManager,
+    tenantId: string,
+    s: NewSettlement,
+    createdAt: Date,
+  ): Promise<{ row: SettlementRow; created: boolean }> {
+    const [inserted] = (await tx.query(
       `INSERT INTO settlement (tenant_id, account_id, currency, balance_minor, amount_minor, discount_minor, due_date,
          channel, taken_by, agent_id, state, idempotency_key, created_at)
-       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13) ON CONFLICT (tenant_id, idempotency_key) DO NOTHING`,
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13) ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
+       RETURNING ${COLUMNS}`,
       [
         tenantId,
         s.accountId,
@@ -64,12 +72,13 @@ export class SettlementsRepository {
         s.idempotencyKey,
         createdAt,
       ],
-    );
+    )) as SettlementRow[];
+    if (inserted) return { row: inserted, created: true };
     const [row] = (await tx.query(`SELECT ${COLUMNS} FROM settlement WHERE tenant_id = $1 AND idempotency_key = $2`, [
       tenantId,
       s.idempotencyKey,
     ])) as SettlementRow[];
-    return row;
+    return { row, created: false };
   }
 
   async find(m: EntityManager, tenantId: string, id: string): Promise<SettlementRow | undefined> {
@@ -116,16 +125,16 @@ export class SettlementsRepository {
   }
 
   /**
-   * Marks an open settlement lapsed; false when it was no longer open (paid meanwhile, or lapsed
-   * by another run). The payments it counted stay as they are; no discount is ever posted for it.
+   * Marks an open settlement lapsed: the row as it now is, or undefined when it was no longer open
+   * (paid meanwhile, or lapsed by another run). The payments it counted stay as they are; no
+   * discount is ever posted for it.
    */
-  async markLapsed(tx: EntityManager, tenantId: string, id: string): Promise<boolean> {
-    const result = (await tx.query(
-      `UPDATE settlement SET state = $3 WHERE tenant_id = $1 AND id = $2 AND state = $4 RETURNING id`,
+  async markLapsed(tx: EntityManager, tenantId: string, id: string): Promise<SettlementRow | undefined> {
+    const [rows] = (await tx.query(
+      `UPDATE settlement SET state = $3 WHERE tenant_id = $1 AND id = $2 AND state = $4 RETURNING ${COLUMNS}`,
       [tenantId, id, promises.SettlementState.SETTLEMENT_STATE_LAPSED, promises.SettlementState.SETTLEMENT_STATE_OPEN],
-    )) as unknown[];
-    const rows = Array.isArray(result[0]) ? (result[0] as unknown[]) : result;
-    return rows.length === 1;
+    )) as [SettlementRow[], number];
+    return rows[0];
   }
 
   /** Counts a payment towards the settlement; the new paid total, or undefined when it was counted before. */
@@ -177,12 +186,17 @@ export class SettlementsRepository {
     return { outcome: 'reopened', settlementId: row.settlement_id };
   }
 
-  async markPaid(tx: EntityManager, tenantId: string, settlementId: string, discountEntryId: string): Promise<void> {
-    await tx.query(`UPDATE settlement SET state = $3, discount_entry_id = $4 WHERE tenant_id = $1 AND id = $2`, [
-      tenantId,
-      settlementId,
-      promises.SettlementState.SETTLEMENT_STATE_PAID,
-      discountEntryId,
-    ]);
+  /** Marks the settlement paid with its discount's ledger entry; the row as it now is. */
+  async markPaid(
+    tx: EntityManager,
+    tenantId: string,
+    settlementId: string,
+    discountEntryId: string,
+  ): Promise<SettlementRow> {
+    const [rows] = (await tx.query(
+      `UPDATE settlement SET state = $3, discount_entry_id = $4 WHERE tenant_id = $1 AND id = $2 RETURNING ${COLUMNS}`,
+      [tenantId, settlementId, promises.SettlementState.SETTLEMENT_STATE_PAID, discountEntryId],
+    )) as [SettlementRow[], number];
+    return rows[0];
   }
 }

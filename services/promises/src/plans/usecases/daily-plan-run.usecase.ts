@@ -3,7 +3,7 @@ import { EntityManager } from 'typeorm';
 import { promises } from '@collections/contracts';
 import { AppError, isCalendarDate, localDate, money } from '@collections/platform';
 import { PromisesRepository } from '../../promises/promises.repository';
-import { SettlementsRepository } from '../../settlements/settlements.repository';
+import { SettlementsRepository, mapSettlement } from '../../settlements/settlements.repository';
 import { HourlyClockScheduler, SERVICE_CONTEXT, ServiceContext } from '@collections/runtime';
 import { AccountProfilesRepository } from '../../accounts/account-profiles.repository';
 import { addDays, pastGrace } from '../domain/schedule';
@@ -104,13 +104,32 @@ export class DailyPlanRunUseCase {
    * on the account's calendar) lapse, each in its own transaction: the state change is what makes
    * it happen once, and a settlement paid meanwhile stays paid. What they counted stays recorded;
    * the account's later payments go to its plans and promises, and no discount is ever posted.
-   * The count is logged with the run's summary (no account or debtor in it).
+   * Each is announced as SettlementLapsed; the count is in the run's summary and its log line.
    */
   private lapseOverdueSettlements(scope: RunScope): Promise<number> {
     return this.closeOverdue(
       scope,
       (m, tenantId, dueBy) => this.settlements.openDueBy(m, tenantId, dueBy),
-      async (tx, s) => ((await this.settlements.markLapsed(tx, s.tenant_id, s.id)) ? 1 : 0),
+      async (tx, s, now) => {
+        const row = await this.settlements.markLapsed(tx, s.tenant_id, s.id);
+        if (!row) return 0;
+        const view = mapSettlement(row);
+        await this.ctx.backbone.outbox.add(tx, {
+          type: 'collections.promises.v1.SettlementLapsed',
+          key: view.accountId,
+          tenantId: s.tenant_id,
+          time: now,
+          payload: {
+            settlementId: view.settlementId,
+            accountId: view.accountId,
+            amount: view.amount,
+            paid: view.paid,
+            dueDate: view.dueDate,
+            lapsedAt: now,
+          },
+        });
+        return 1;
+      },
     );
   }
 

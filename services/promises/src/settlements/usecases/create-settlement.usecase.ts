@@ -63,7 +63,7 @@ export class CreateSettlementUseCase {
       );
       return { approval: mapApproval(row) };
     }
-    const row = await this.ctx.dataSource.transaction((tx) => this.repo.create(tx, tenantId, settlement, now));
+    const row = await this.ctx.dataSource.transaction((tx) => this.create(tx, tenantId, settlement));
     return { settlement: mapSettlement(row) };
   }
 
@@ -92,9 +92,34 @@ export class CreateSettlementUseCase {
     return { settlement, verdict, policyVersion: policy.version };
   }
 
-  /** Stores a settlement a supervisor approved (inside the approval's transaction). */
-  create(tx: EntityManager, tenantId: string, settlement: NewSettlement): Promise<SettlementRow> {
-    return this.repo.create(tx, tenantId, settlement, this.ctx.clock.now());
+  /**
+   * Stores the settlement (here, or inside a supervisor's approval transaction) and announces it,
+   * once, as SettlementAgreed: a retry with the same key finds it and announces nothing.
+   */
+  async create(tx: EntityManager, tenantId: string, settlement: NewSettlement): Promise<SettlementRow> {
+    const now = this.ctx.clock.now();
+    const { row, created } = await this.repo.create(tx, tenantId, settlement, now);
+    if (created) {
+      const view = mapSettlement(row);
+      await this.ctx.backbone.outbox.add(tx, {
+        type: 'collections.promises.v1.SettlementAgreed',
+        key: row.account_id,
+        tenantId,
+        time: now,
+        payload: {
+          settlementId: view.settlementId,
+          accountId: view.accountId,
+          balance: view.balance,
+          amount: view.amount,
+          discount: view.discount,
+          dueDate: view.dueDate,
+          channel: view.channel,
+          takenBy: view.takenBy,
+          agreedAt: now,
+        },
+      });
+    }
+    return row;
   }
 
   async get(tenantId: string, settlementId: string): Promise<promises.SettlementView> {

@@ -5,7 +5,7 @@ import { AccountProfilesRepository } from '../../accounts/account-profiles.repos
 import { addDays, pastGrace } from '../../plans/domain/schedule';
 import { discountIdempotencyKey } from '../domain/settlement';
 import { SettlementLedger } from '../ledger-port';
-import { SettlementsRepository } from '../settlements.repository';
+import { SettlementsRepository, mapSettlement } from '../settlements.repository';
 
 /**
  * Counts a posted payment towards the account's open settlement (false when there is none). A
@@ -47,7 +47,24 @@ export class SettlePaymentUseCase {
       effectiveDate: paidOn,
       reason: `settlement ${settlement.id}`,
     });
-    await this.repo.markPaid(tx, event.tenantId, settlement.id, entryId);
+    const row = await this.repo.markPaid(tx, event.tenantId, settlement.id, entryId);
+    const view = mapSettlement(row);
+    const now = this.ctx.clock.now();
+    await this.ctx.backbone.outbox.add(tx, {
+      type: 'collections.promises.v1.SettlementPaid',
+      key: accountId,
+      tenantId: event.tenantId,
+      time: now,
+      payload: {
+        settlementId: view.settlementId,
+        accountId,
+        paid: view.paid,
+        discount: view.discount,
+        discountEntryId: entryId,
+        paidOn,
+        paidAt: postedAt ?? now,
+      },
+    });
     return true;
   }
 

@@ -52,6 +52,9 @@ const CONSUMERS = {
     'collections.promises.v1.InstalmentDueSoon',
     'collections.promises.v1.PlanCompleted',
     'collections.promises.v1.PlanDefaulted',
+    'collections.promises.v1.SettlementAgreed',
+    'collections.promises.v1.SettlementPaid',
+    'collections.promises.v1.SettlementLapsed',
   ],
   // Its two consumers (services/promises/src/promises.service.ts): payments and facts, relapse risk.
   promises: [

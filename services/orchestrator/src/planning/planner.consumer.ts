@@ -22,6 +22,8 @@ export const productWord = (product: ledger.Product) =>
 
 /** The commitment a running plan is (planner_commitment). */
 const planCommitment = (planId: string) => `plan:${planId}`;
+/** The commitment an open settlement is. */
+const settlementCommitment = (settlementId: string) => `settlement:${settlementId}`;
 /** A single promise's commitment, or its plan's for an instalment of a plan. */
 const promiseCommitment = (p: { promiseId: string; planId?: string }) =>
   p.planId ? planCommitment(p.planId) : `promise:${p.promiseId}`;
@@ -41,6 +43,15 @@ export function plannerHandlers(planner: PlanAccountUseCase, repo: PlannerReposi
       await plan(event, hc, accountId);
   };
   const money = (m: { amountMinor: number } | undefined) => (m ? m.amountMinor : undefined);
+  /** A settlement paid or lapsed: its pause ends, and the account is planned again. */
+  const settlementEnded = async (
+    event: ConsumedEvent<'collections.promises.v1.SettlementPaid' | 'collections.promises.v1.SettlementLapsed'>,
+    hc: HandlerContext,
+  ) => {
+    const { accountId, settlementId } = event.payload;
+    await repo.commitment(hc.tx, event.tenantId, accountId, settlementCommitment(settlementId), false);
+    await plan(event, hc, accountId);
+  };
   /** A plan completed or defaulted: its pause ends, and the account is planned again. */
   const planEnded = async (
     event: ConsumedEvent<'collections.promises.v1.PlanCompleted' | 'collections.promises.v1.PlanDefaulted'>,
@@ -167,5 +178,14 @@ export function plannerHandlers(planner: PlanAccountUseCase, repo: PlannerReposi
     },
     'collections.promises.v1.PlanCompleted': planEnded,
     'collections.promises.v1.PlanDefaulted': planEnded,
+    'collections.promises.v1.SettlementAgreed': async (event, hc) => {
+      // A settlement is a promise to pay its sum by its due date: the cadence pauses until it is
+      // paid or lapses (its due date plus the grace days, unpaid).
+      const { accountId, settlementId } = event.payload;
+      await repo.commitment(hc.tx, event.tenantId, accountId, settlementCommitment(settlementId), true);
+      await plan(event, hc, accountId);
+    },
+    'collections.promises.v1.SettlementPaid': settlementEnded,
+    'collections.promises.v1.SettlementLapsed': settlementEnded,
   };
 }

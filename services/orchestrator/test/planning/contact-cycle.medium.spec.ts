@@ -409,6 +409,35 @@ describe('one account’s contact cycle, planned and dispatched on the injected 
     expect((await schedule(accountId)).filter((r) => r.status === 'pending')).toHaveLength(1);
   });
 
+  it('pauses the cadence while a settlement runs, and takes it up again once it lapses unpaid', async () => {
+    // The debtor agrees with an agent to settle for COP 180,000 by the 16th: no reminder meanwhile.
+    const accountId = await expectCadencePaused('settlement', '+573001110018', (accountId) =>
+      deliver(sut, 'collections.promises.v1.SettlementAgreed', {
+        settlementId: 'settlement-1',
+        accountId,
+        balance: COP(250_000_00),
+        amount: COP(180_000_00),
+        discount: COP(70_000_00),
+        dueDate: '2026-03-16',
+        channel: promises.PlanChannel.PLAN_CHANNEL_CALL,
+        takenBy: promises.TakenBy.TAKEN_BY_AGENT,
+        agreedAt: sut.clock.now(),
+      }),
+    );
+
+    // Unpaid past its grace days: lapsed, and the chase goes on.
+    sut.clock.set(bogota('2026-03-20', 7));
+    await deliver(sut, 'collections.promises.v1.SettlementLapsed', {
+      settlementId: 'settlement-1',
+      accountId,
+      amount: COP(180_000_00),
+      paid: COP(0),
+      dueDate: '2026-03-16',
+      lapsedAt: sut.clock.now(),
+    });
+    expect((await schedule(accountId)).filter((r) => r.status === 'pending')).toHaveLength(1);
+  });
+
   it('keeps the cadence paused while a plan runs beside a promise that is kept, and takes it up once the plan defaults', async () => {
     // The debtor agrees a plan, then promises an agent a separate payment on the 16th.
     const phone = '+573001110016';

@@ -91,6 +91,9 @@ const CONSUMERS = {
     'collections.promises.v1.InstalmentMissed',
     'collections.promises.v1.PlanCompleted',
     'collections.promises.v1.PlanDefaulted',
+    'collections.promises.v1.SettlementAgreed',
+    'collections.promises.v1.SettlementPaid',
+    'collections.promises.v1.SettlementLapsed',
   ],
 };
 

@@ -18,6 +18,7 @@ import { ReportingContactKpis1763900007800 } from './migrations/1763900007800-re
 import { ReportingKpiRollup1763900008100 } from './migrations/1763900008100-reporting-kpi-rollup';
 import { ReportingKpiRollupBatches1763900009000 } from './migrations/1763900009000-reporting-kpi-rollup-batches';
 import { ReportingKpiAccountLock1763900012100 } from './migrations/1763900012100-reporting-kpi-account-lock';
+import { ReportingForecastSettlements1763900013500 } from './migrations/1763900013500-reporting-forecast-settlements';
 import { ReportingGrpcController } from './recovery/reporting.grpc';
 import { join } from 'node:path';
 
@@ -72,6 +73,7 @@ export const reportingService: ServiceDefinition = {
     ReportingKpiRollup1763900008100,
     ReportingKpiRollupBatches1763900009000,
     ReportingKpiAccountLock1763900012100,
+    ReportingForecastSettlements1763900013500,
   ],
   module: (ctx) => ({
     module: class ReportingModule {},

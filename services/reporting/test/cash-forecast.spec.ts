@@ -21,10 +21,10 @@ import { cashForecastCsv } from '../src/forecast/domain/cash-forecast-csv';
 const portfolio = (instalmentKeptRate: number | null): ForecastInput => ({
   asOfDate: '2026-03-04',
   accounts: [
-    { accountId: 'A', probabilityToPay: 0.5, balanceMinor: 60_000, underActivePlan: false },
-    { accountId: 'B', probabilityToPay: 0.2, balanceMinor: 30_000, underActivePlan: true },
-    { accountId: 'C', probabilityToPay: null, balanceMinor: 50_000, underActivePlan: false },
-    { accountId: 'D', probabilityToPay: 0.9, balanceMinor: 0, underActivePlan: false },
+    { accountId: 'A', probabilityToPay: 0.5, balanceMinor: 60_000, underActivePlan: false, settlement: null },
+    { accountId: 'B', probabilityToPay: 0.2, balanceMinor: 30_000, underActivePlan: true, settlement: null },
+    { accountId: 'C', probabilityToPay: null, balanceMinor: 50_000, underActivePlan: false, settlement: null },
+    { accountId: 'D', probabilityToPay: 0.9, balanceMinor: 0, underActivePlan: false, settlement: null },
   ],
   instalments: ['2026-03-05', '2026-03-10', '2026-03-24', '2026-04-07', '2026-06-01'].map((dueDate) => ({
     accountId: 'B',
@@ -33,6 +33,8 @@ const portfolio = (instalmentKeptRate: number | null): ForecastInput => ({
     probabilityToPay: 0.2,
   })),
   instalmentKeptRate,
+  settlements: [],
+  settlementKeptRate: null,
 });
 
 // A's weeks: 4 × 7 days at 1,000; week 5 = 2 × 1,000 + 5 × 500; weeks 6–8 at 500; week 9 = 4 × 500 + 3 × 250.
@@ -63,12 +65,38 @@ describe(cashForecast.name, () => {
     expect(sut.map((w) => w.fromPlansMinor).slice(0, 5)).toEqual([2_000, 0, 2_000, 0, 2_000]);
   });
 
+  it("expects an open settlement's sum in its due week instead of the account's score, at the settlements' kept rate", () => {
+    const base = portfolio(0.75);
+    const withSettlement = (settlement: 'open' | 'paid', settlementKeptRate: number | null): ForecastInput => ({
+      ...base,
+      // A agreed to settle its 600.00 for 400.00 by Wednesday 03-18 (week 2).
+      accounts: base.accounts.map((a) => (a.accountId === 'A' ? { ...a, settlement } : a)),
+      settlements:
+        settlement === 'open'
+          ? [{ accountId: 'A', dueDate: '2026-03-18', openMinor: 40_000, probabilityToPay: 0.5 }]
+          : [],
+      settlementKeptRate,
+    });
+    const sut = cashForecast(withSettlement('open', 0.6));
+    expect(sut.map((w) => w.fromScoresMinor)).toEqual(Array.from({ length: 12 }, () => 0));
+    expect(sut.map((w) => w.fromPlansMinor).slice(0, 5)).toEqual([7_500, 24_000, 7_500, 0, 7_500]);
+    // No settlement decided yet: the instalment kept rate, and without one the account's probability.
+    expect(cashForecast(withSettlement('open', null))[1].fromPlansMinor).toBe(30_000);
+    expect(cashForecast({ ...withSettlement('open', null), instalmentKeptRate: null })[1].fromPlansMinor).toBe(20_000);
+    // Paid: the rest is forgiven, nothing more is expected from A.
+    expect(cashForecast(withSettlement('paid', 0.6)).every((w) => w.fromScoresMinor === 0)).toBe(true);
+  });
+
   it('rounds each part of a week to whole minor units', () => {
     const sut = cashForecast({
       asOfDate: '2026-03-04',
-      accounts: [{ accountId: 'X', probabilityToPay: 1 / 3, balanceMinor: 10_000, underActivePlan: false }],
+      accounts: [
+        { accountId: 'X', probabilityToPay: 1 / 3, balanceMinor: 10_000, underActivePlan: false, settlement: null },
+      ],
       instalments: [],
       instalmentKeptRate: null,
+      settlements: [],
+      settlementKeptRate: null,
     });
     expect(sut[0].fromScoresMinor).toBe(778); // 7 × 10,000 ÷ 3 ÷ 30 = 777.78
   });
@@ -81,9 +109,13 @@ describe(cashForecast.name, () => {
         (p, balance) => {
           const weeks = cashForecast({
             asOfDate: '2026-03-04',
-            accounts: [{ accountId: 'X', probabilityToPay: p, balanceMinor: balance, underActivePlan: false }],
+            accounts: [
+              { accountId: 'X', probabilityToPay: p, balanceMinor: balance, underActivePlan: false, settlement: null },
+            ],
             instalments: [],
             instalmentKeptRate: null,
+            settlements: [],
+            settlementKeptRate: null,
           });
           const total = weeks.reduce((s, w) => s + w.expectedMinor, 0);
           expect(total).toBeLessThanOrEqual(Math.max(0, balance) + 6); // 12 roundings of at most ½

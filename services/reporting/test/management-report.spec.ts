@@ -43,9 +43,13 @@ const report = () =>
       asOfDate: '2026-03-31',
       weeks: cashForecast({
         asOfDate: '2026-03-31',
-        accounts: [{ accountId: 'A', probabilityToPay: 0.5, balanceMinor: 60_000, underActivePlan: false }],
+        accounts: [
+          { accountId: 'A', probabilityToPay: 0.5, balanceMinor: 60_000, underActivePlan: false, settlement: null },
+        ],
         instalments: [],
         instalmentKeptRate: null,
+        settlements: [],
+        settlementKeptRate: null,
       }),
       history: forecastAccuracy([
         { weekStart: '2026-02-23', forecast: { expectedMinor: 7_000, asOfDate: '2026-02-22' }, actualMinor: 5_000 },

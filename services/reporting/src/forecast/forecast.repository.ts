@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { ForecastAccount, ForecastWeek, OpenInstalment } from './domain/cash-forecast';
+import { ForecastAccount, ForecastWeek, OpenInstalment, OpenSettlement } from './domain/cash-forecast';
 
 /** Reads the forecast's read model and keeps its snapshots; every query is scoped to one tenant. */
 export class ForecastRepository {
@@ -13,7 +13,10 @@ export class ForecastRepository {
     return rows.map((r) => ({ tenantId: r.tenant_id, currency: r.currency.trim() }));
   }
 
-  /** Accounts opened by the day: latest probability to pay, balance as of the day, whether a plan is active. */
+  /**
+   * Accounts opened by the day: latest probability to pay, balance as of the day, whether a plan is
+   * active, and whether a settlement is open (agreed, neither paid nor lapsed) or else paid.
+   */
   async accounts(tenantId: string, currency: string, asOf: string): Promise<ForecastAccount[]> {
     const rows = (await this.db.query(
       `SELECT a.account_id, a.probability_to_pay,
@@ -21,7 +24,12 @@ export class ForecastRepository {
                  WHERE b.tenant_id = $1 AND b.account_id = a.account_id AND b.as_of_date <= $3
                  ORDER BY b.as_of_date DESC, b.event_time DESC, b.caused_by_entry_id DESC LIMIT 1), 0)::bigint AS balance_minor,
               EXISTS (SELECT 1 FROM forecast_plan_fact p WHERE p.tenant_id = $1 AND p.account_id = a.account_id
-                 AND p.state = 'active' AND p.agreed_at IS NOT NULL) AS under_active_plan
+                 AND p.state = 'active' AND p.agreed_at IS NOT NULL) AS under_active_plan,
+              (SELECT CASE WHEN bool_or(s.state = 'open') THEN 'open' ELSE 'paid' END
+                 FROM forecast_settlement_fact s
+                WHERE s.tenant_id = $1 AND s.account_id = a.account_id
+                  AND (s.state = 'paid' OR (s.state = 'open' AND s.agreed_at IS NOT NULL))
+               HAVING count(*) > 0) AS settlement
          FROM account_fact a
         WHERE a.tenant_id = $1 AND a.currency = $2 AND a.opened_on <= $3
         ORDER BY a.account_id`,
@@ -31,12 +39,14 @@ export class ForecastRepository {
       probability_to_pay: number | null;
       balance_minor: string;
       under_active_plan: boolean;
+      settlement: 'open' | 'paid' | null;
     }[];
     return rows.map((r) => ({
       accountId: r.account_id,
       probabilityToPay: r.probability_to_pay === null ? null : Number(r.probability_to_pay),
       balanceMinor: Number(r.balance_minor),
       underActivePlan: r.under_active_plan,
+      settlement: r.settlement,
     }));
   }
 
@@ -58,6 +68,36 @@ export class ForecastRepository {
       openMinor: Number(r.open_minor),
       probabilityToPay: r.probability_to_pay === null ? null : Number(r.probability_to_pay),
     }));
+  }
+
+  /** Open settlements in the currency (agreed, neither paid nor lapsed) due from `from` to `to`. */
+  async openSettlements(tenantId: string, currency: string, from: string, to: string): Promise<OpenSettlement[]> {
+    const rows = (await this.db.query(
+      `SELECT s.account_id, s.due_date::text AS due_date, s.amount_minor, a.probability_to_pay
+         FROM forecast_settlement_fact s
+         LEFT JOIN account_fact a ON a.tenant_id = s.tenant_id AND a.account_id = s.account_id
+        WHERE s.tenant_id = $1 AND s.currency = $2 AND s.state = 'open' AND s.agreed_at IS NOT NULL
+          AND s.due_date BETWEEN $3 AND $4
+        ORDER BY s.account_id, s.due_date`,
+      [tenantId, currency, from, to],
+    )) as { account_id: string; due_date: string; amount_minor: string; probability_to_pay: number | null }[];
+    return rows.map((r) => ({
+      accountId: r.account_id,
+      dueDate: r.due_date,
+      openMinor: Number(r.amount_minor),
+      probabilityToPay: r.probability_to_pay === null ? null : Number(r.probability_to_pay),
+    }));
+  }
+
+  /** Settlements of the tenant in the currency that were paid, and that lapsed. */
+  async settlementOutcomes(tenantId: string, currency: string): Promise<{ paid: number; lapsed: number }> {
+    const [row] = (await this.db.query(
+      `SELECT count(*) FILTER (WHERE state = 'paid')::int AS paid, count(*) FILTER (WHERE state = 'lapsed')::int AS lapsed
+         FROM forecast_settlement_fact
+        WHERE tenant_id = $1 AND currency = $2`,
+      [tenantId, currency],
+    )) as { paid: number; lapsed: number }[];
+    return row;
   }
 
   /** Instalments of the tenant's plans in the currency that were kept, and that were missed. */

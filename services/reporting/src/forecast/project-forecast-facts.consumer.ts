@@ -3,10 +3,12 @@ import { EventHandlers } from '@collections/messaging';
 type Tx = Parameters<NonNullable<EventHandlers['collections.promises.v1.PlanAgreed']>>[1]['tx'];
 
 /**
- * Projections of the promises service's plan events into the forecast's read model. Whatever
- * the order they arrive in, they converge: an instalment's status only moves up
+ * Projections of the promises service's plan and settlement events into the forecast's read model.
+ * Whatever the order they arrive in, they converge: an instalment's status only moves up
  * open → missed → kept (a late payment keeps a missed instalment), a plan's state only from
- * active to completed or defaulted, and the open amount of an instalment only down.
+ * active to completed or defaulted, the open amount of an instalment only down, and a
+ * settlement's state only up open → lapsed → paid (the rank of the instalment's statuses, so
+ * that whichever of its outcomes arrives first, the same one stands).
  */
 export const projectForecastFacts: EventHandlers = {
   'collections.promises.v1.PlanAgreed': async (event, { tx }) => {
@@ -55,6 +57,35 @@ export const projectForecastFacts: EventHandlers = {
     setPlanState(tx, event.tenantId, event.payload.planId, event.payload.accountId, 'completed'),
   'collections.promises.v1.PlanDefaulted': (event, { tx }) =>
     setPlanState(tx, event.tenantId, event.payload.planId, event.payload.accountId, 'defaulted'),
+
+  // The agreement's facts are the same on every delivery; its state is left to the outcomes.
+  'collections.promises.v1.SettlementAgreed': async (event, { tx }) => {
+    const p = event.payload;
+    await tx.query(
+      `INSERT INTO forecast_settlement_fact (tenant_id, settlement_id, account_id, currency, amount_minor, due_date, agreed_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)
+       ON CONFLICT (tenant_id, settlement_id) DO UPDATE
+         SET account_id = excluded.account_id, currency = excluded.currency, amount_minor = excluded.amount_minor,
+             due_date = excluded.due_date, agreed_at = excluded.agreed_at`,
+      [
+        event.tenantId,
+        p.settlementId,
+        p.accountId,
+        p.amount?.currency || null,
+        p.amount?.amountMinor ?? 0,
+        p.dueDate || null,
+        p.agreedAt ?? event.time,
+      ],
+    );
+  },
+  'collections.promises.v1.SettlementPaid': (event, { tx }) => {
+    const p = event.payload;
+    return setSettlementState(tx, event.tenantId, p.settlementId, p.accountId, p.paid?.currency, 'paid');
+  },
+  'collections.promises.v1.SettlementLapsed': (event, { tx }) => {
+    const p = event.payload;
+    return setSettlementState(tx, event.tenantId, p.settlementId, p.accountId, p.amount?.currency, 'lapsed');
+  },
 };
 
 /** A plan instalment paid in full (from PromiseKept with a plan id). */
@@ -93,5 +124,28 @@ async function setPlanState(tx: Tx, tenantId: string, planId: string, accountId:
     `INSERT INTO forecast_plan_fact (tenant_id, plan_id, account_id, state) VALUES ($1, $2, $3, $4)
      ON CONFLICT (tenant_id, plan_id) DO UPDATE SET state = excluded.state WHERE forecast_plan_fact.state = 'active'`,
     [tenantId, planId, accountId, state],
+  );
+}
+
+const SETTLEMENT_RANK = `CASE state WHEN 'paid' THEN 2 WHEN 'lapsed' THEN 1 ELSE 0 END`;
+
+/**
+ * A settlement's outcome; it may come before its agreement (the row then waits for the agreement's
+ * facts). The outcome's currency counts it in the settlements' kept rate even before.
+ */
+async function setSettlementState(
+  tx: Tx,
+  tenantId: string,
+  settlementId: string,
+  accountId: string,
+  currency: string | undefined,
+  state: 'paid' | 'lapsed',
+): Promise<void> {
+  await tx.query(
+    `INSERT INTO forecast_settlement_fact AS f (tenant_id, settlement_id, account_id, currency, state) VALUES ($1, $2, $3, $4, $5)
+     ON CONFLICT (tenant_id, settlement_id) DO UPDATE
+       SET state = excluded.state, currency = coalesce(f.currency, excluded.currency)
+       WHERE (${SETTLEMENT_RANK.replace('state', 'excluded.state')}) > (${SETTLEMENT_RANK.replace('state', 'f.state')})`,
+    [tenantId, settlementId, accountId, currency || null, state],
   );
 }

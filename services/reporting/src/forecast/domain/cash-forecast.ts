@@ -17,6 +17,12 @@ export interface ForecastAccount {
   balanceMinor: number;
   /** An account with an active plan is forecast from the plan's schedule only (never twice). */
   underActivePlan: boolean;
+  /**
+   * Its settlement, if any is open or paid (a lapsed one is as if none was agreed): under an open
+   * one it is forecast from the settlement's sum only; once one is paid the creditor forgives the
+   * rest, so nothing more is expected from it.
+   */
+  settlement: 'open' | 'paid' | null;
 }
 
 /** An instalment of an active plan still open (neither kept nor missed). */
@@ -29,12 +35,21 @@ export interface OpenInstalment {
   probabilityToPay: number | null;
 }
 
+/**
+ * An open settlement: its sum (`openMinor`) expected by its due date, like the one instalment of a
+ * plan; `probabilityToPay` is the account's, the last fallback of its kept probability.
+ */
+export type OpenSettlement = OpenInstalment;
+
 export interface ForecastInput {
   asOfDate: string;
   accounts: ForecastAccount[];
   instalments: OpenInstalment[];
   /** The tenant's observed instalment kept rate; null when no instalment was decided yet. */
   instalmentKeptRate: number | null;
+  settlements: OpenSettlement[];
+  /** The tenant's observed settlement kept rate (paid ÷ decided); null when none was paid or lapsed yet. */
+  settlementKeptRate: number | null;
 }
 
 export interface ForecastWeek {
@@ -69,6 +84,18 @@ export function keptProbability(i: OpenInstalment, instalmentKeptRate: number | 
 }
 
 /**
+ * Kept probability of a settlement: the tenant's settlement kept rate (a lump sum at a discount is
+ * not an instalment of a plan), else the instalment's kept probability (the nearest observed promise).
+ */
+export function settlementKeptProbability(
+  s: OpenSettlement,
+  settlementKeptRate: number | null,
+  instalmentKeptRate: number | null,
+): number {
+  return settlementKeptRate ?? keptProbability(s, instalmentKeptRate);
+}
+
+/**
  * Expected collection from one scored account on forecast day `d` (1 = the first forecast day):
  * the probability p applies to each successive 30-day period of the balance still unpaid, spread
  * evenly over the period's days: balance × p × (1 − p)^(m − 1) ÷ 30, m = ⌈d ÷ 30⌉.
@@ -80,9 +107,10 @@ export function expectedFromScoreOnDay(balanceMinor: number, p: number, d: numbe
 
 /**
  * Expected collections per week for the 12 weeks starting on the first Monday after `asOfDate`:
- * - from plans: Σ open amount × kept probability of the open instalments of active plans due in the week;
- * - from scores: Σ over accounts with a score, a positive balance and no active plan, of
- *   `expectedFromScoreOnDay` over the week's days.
+ * - from plans: Σ open amount × kept probability of the open instalments of active plans due in the
+ *   week, plus Σ sum × settlement kept probability of the open settlements due in the week;
+ * - from scores: Σ over accounts with a score, a positive balance, no active plan and no open or paid
+ *   settlement, of `expectedFromScoreOnDay` over the week's days.
  * Each part is rounded to whole minor units per week; the expectation is their sum.
  */
 export function cashForecast(input: ForecastInput): ForecastWeek[] {
@@ -92,13 +120,23 @@ export function cashForecast(input: ForecastInput): ForecastWeek[] {
     scores: 0,
     start: addDays(start, 7 * w),
   }));
-  for (const i of input.instalments) {
+  const weekOf = (i: OpenInstalment) => {
     const w = Math.floor(daysFrom(start, i.dueDate) / 7);
-    if (w < 0 || w >= FORECAST_WEEKS || i.openMinor <= 0) continue;
-    weeks[w].plans += i.openMinor * keptProbability(i, input.instalmentKeptRate);
+    return w < 0 || w >= FORECAST_WEEKS || i.openMinor <= 0 ? null : weeks[w];
+  };
+  for (const i of input.instalments) {
+    const week = weekOf(i);
+    if (week) week.plans += i.openMinor * keptProbability(i, input.instalmentKeptRate);
+  }
+  for (const s of input.settlements) {
+    const week = weekOf(s);
+    if (week) {
+      week.plans += s.openMinor * settlementKeptProbability(s, input.settlementKeptRate, input.instalmentKeptRate);
+    }
   }
   for (const a of input.accounts) {
-    if (a.underActivePlan || a.probabilityToPay === null || a.balanceMinor <= 0) continue;
+    if (a.underActivePlan || a.settlement !== null) continue;
+    if (a.probabilityToPay === null || a.balanceMinor <= 0) continue;
     for (let d = 1; d <= FORECAST_WEEKS * 7; d++) {
       weeks[Math.floor((d - 1) / 7)].scores += expectedFromScoreOnDay(a.balanceMinor, a.probabilityToPay, d);
     }

@@ -86,7 +86,7 @@ export function renderManagementReport(d: ManagementReportData): string {
     title: `Cash forecast for the next 12 weeks (${currency}), as of ${d.forecast.asOfDate}`,
     labels: d.forecast.weeks.map((w) => shortDate(w.weekStart)),
     series: [
-      { name: 'plan instalments', values: d.forecast.weeks.map((w) => w.fromPlansMinor), color: '#9467bd' },
+      { name: 'plans and settlements', values: d.forecast.weeks.map((w) => w.fromPlansMinor), color: '#9467bd' },
       { name: 'scored balances', values: d.forecast.weeks.map((w) => w.fromScoresMinor), color: '#17becf' },
     ],
     stacked: true,

@@ -32,11 +32,16 @@ export async function forecastAsOf(
   const outcomes = await repo.instalmentOutcomes(tenantId, currency);
   const decided = outcomes.kept + outcomes.missed;
   const instalmentKeptRate = decided === 0 ? null : outcomes.kept / decided;
+  const settled = await repo.settlementOutcomes(tenantId, currency);
+  const settledDecided = settled.paid + settled.lapsed;
+  const end = addDays(start, FORECAST_WEEKS * 7 - 1);
   const weeks = cashForecast({
     asOfDate,
     accounts: await repo.accounts(tenantId, currency, asOfDate),
-    instalments: await repo.openInstalments(tenantId, currency, start, addDays(start, FORECAST_WEEKS * 7 - 1)),
+    instalments: await repo.openInstalments(tenantId, currency, start, end),
     instalmentKeptRate,
+    settlements: await repo.openSettlements(tenantId, currency, start, end),
+    settlementKeptRate: settledDecided === 0 ? null : settled.paid / settledDecided,
   });
   return { weeks, instalmentKeptRate };
 }

@@ -111,6 +111,7 @@ function portfolio(): InboundRecord[] {
         balanceAfter: USD(owed - amount),
         postedAt: new Date(Date.UTC(2026, 3, p)),
         reference: '',
+        effectiveDate: '',
       });
       balance(`${id}-pay-${p}`, 90 + p, owed - amount * p);
     }

@@ -61,6 +61,7 @@ describe('payment plans tracked from ledger events and the daily run (real Postg
         balanceAfter: USD(0),
         postedAt: at(date),
         reference: '',
+        effectiveDate: '',
       },
       eventId,
     ).then(() => paymentId);
@@ -244,6 +245,7 @@ describe('payment plans tracked from ledger events and the daily run (real Postg
       balanceAfter: { amountMinor: 200_000, currency: 'COP' },
       postedAt: new Date('2026-03-05T03:00:00Z'),
       reference: '',
+      effectiveDate: '',
     });
     const planId = created!.planId;
     expect((await eventsFor('collections.promises.v1.PromiseKept', planId)).map((e) => e.instalmentSeq)).toEqual([1]);
@@ -342,7 +344,14 @@ describe('payment plans tracked from ledger events and the daily run (real Postg
   });
 
   describe('payments arriving together, in one batch of the consumer', () => {
-    const posted = (accountId: string, amountMinor: number, date: string, paymentId = randomUUID()) => ({
+    /** A payment posted on `date`; `effectiveDate` empty as from a ledger before that field. */
+    const posted = (
+      accountId: string,
+      amountMinor: number,
+      date: string,
+      paymentId = randomUUID(),
+      effectiveDate = '',
+    ) => ({
       type: 'collections.ledger.v1.PaymentPosted' as const,
       payload: {
         paymentId,
@@ -351,6 +360,7 @@ describe('payment plans tracked from ledger events and the daily run (real Postg
         balanceAfter: USD(0),
         postedAt: at(date),
         reference: '',
+        effectiveDate,
       },
     });
     const reversed = (accountId: string, paymentId: string) => ({
@@ -425,6 +435,17 @@ describe('payment plans tracked from ledger events and the daily run (real Postg
       expect((await eventsFor('collections.promises.v1.PromiseKept', planId)).map((e) => e.instalmentSeq)).toEqual([1]);
       // The daily run reminded of instalment 2 (due 03-17); the batch after it does not again.
       expect((await eventsFor('collections.promises.v1.InstalmentDueSoon', planId)).map((e) => e.seq)).toEqual([2]);
+    });
+
+    it('keeps an instalment paid inside its grace days that the ledger posted after them (a bank file)', async () => {
+      const { planId, accountId } = await newPlan();
+      // Instalment 1 is due 03-10 with 3 days' grace; paid at the bank on 03-12, posted on 03-15.
+      sut.clock.set(at('2026-03-15'));
+      await deliverBatch(sut, [posted(accountId, 10_000, '2026-03-15', randomUUID(), '2026-03-12')]);
+      await runDaily('2026-03-15');
+      expect(await paidOf(planId)).toEqual([10_000, 0, 0]);
+      expect((await eventsFor('collections.promises.v1.PromiseKept', planId)).map((e) => e.instalmentSeq)).toEqual([1]);
+      expect(await eventsFor('collections.promises.v1.InstalmentMissed', planId)).toEqual([]);
     });
 
     it('forgets what a batch that failed did to a plan: its payments apply once, when retried', async () => {

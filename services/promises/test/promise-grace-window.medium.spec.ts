@@ -47,7 +47,8 @@ describe('a single promise paid around the end of its grace days (real PostgreSQ
     return { accountId, promiseId: promise!.promiseId };
   }
 
-  const pay = (accountId: string, postedAt: Date) => {
+  /** A payment posted at `postedAt`; `effectiveDate` empty as from a ledger before that field. */
+  const pay = (accountId: string, postedAt: Date, effectiveDate = '') => {
     sut.clock.set(postedAt);
     return deliver(sut, 'collections.ledger.v1.PaymentPosted', {
       paymentId: randomUUID(),
@@ -56,6 +57,7 @@ describe('a single promise paid around the end of its grace days (real PostgreSQ
       balanceAfter: COP(0),
       postedAt,
       reference: '',
+      effectiveDate,
     });
   };
   const stateOf = async (promiseId: string) => (await client.getPromise({ promiseId }, md())).promise!.state;
@@ -83,5 +85,29 @@ describe('a single promise paid around the end of its grace days (real PostgreSQ
     expect(await kept(promiseId)).toEqual([]);
     expect(await stateOf(promiseId)).toBe(promises.PromiseState.PROMISE_STATE_BROKEN);
     expect((await broken(promiseId)).map((e) => e.dueDate)).toEqual(['2026-03-10']);
+  });
+
+  it('keeps a promise paid on its last grace day that the bank file brought to the ledger two days later', async () => {
+    const { accountId, promiseId } = await promiseDueOn10March();
+
+    // Paid at the bank on Friday 13 March, posted from its file on Sunday 15 March.
+    await pay(accountId, bogota('2026-03-15', 6), '2026-03-13');
+    sut.clock.set(bogota('2026-03-15', 7));
+    await client.runDaily({ asOfDate: '' }, md());
+
+    expect(await stateOf(promiseId)).toBe(promises.PromiseState.PROMISE_STATE_KEPT);
+    expect(await kept(promiseId)).toHaveLength(1);
+    expect(await broken(promiseId)).toEqual([]);
+  });
+
+  it('does not keep a promise with a payment the ledger dates after the grace days, though posted on time', async () => {
+    const { accountId, promiseId } = await promiseDueOn10March();
+
+    await pay(accountId, bogota('2026-03-13', 23), '2026-03-14');
+    sut.clock.set(bogota('2026-03-14', 1));
+    await client.runDaily({ asOfDate: '' }, md());
+
+    expect(await kept(promiseId)).toEqual([]);
+    expect(await stateOf(promiseId)).toBe(promises.PromiseState.PROMISE_STATE_BROKEN);
   });
 });

@@ -140,6 +140,7 @@ describe('relapse risk after a completed plan (real scoring service, real Postgr
       balanceAfter: USD(0),
       postedAt: sut.clock.now(),
       reference: '',
+      effectiveDate: '',
     });
     const completed = (await published(sut, 'collections.promises.v1.PlanCompleted')).find(
       (e) => e.planId === plan!.planId,

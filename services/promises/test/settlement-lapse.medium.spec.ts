@@ -81,6 +81,7 @@ describe('a settlement unpaid by its due date plus the grace days lapses (real l
       balanceAfter: paid.balance,
       postedAt: instant,
       reference: '',
+      effectiveDate: '',
     };
     await deliver(sut, 'collections.ledger.v1.PaymentPosted', event, eventId);
     return { event, eventId };

@@ -67,6 +67,7 @@ describe('settlements post their discount to the ledger exactly once (real ledge
       balanceAfter: paid.balance,
       postedAt: sut.clock.now(),
       reference: '',
+      effectiveDate: '',
     };
     await deliver(sut, 'collections.ledger.v1.PaymentPosted', event, eventId);
     return { event, eventId };

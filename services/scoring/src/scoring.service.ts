@@ -7,6 +7,7 @@ import { ScoringFeatureStore1763900002100 } from './migrations/1763900002100-sco
 import { ScoringSegments1763900003000 } from './migrations/1763900003000-scoring-segments';
 import { ScoringMonitoring1763900004000 } from './migrations/1763900004000-scoring-monitoring';
 import { ScoringScoreNotify1763900010400 } from './migrations/1763900010400-scoring-score-notify';
+import { ScoringPaymentTimeZone1763900013000 } from './migrations/1763900013000-scoring-payment-time-zone';
 import { inSequence, scoreMonitoringHandlers } from './monitoring/score-monitoring.consumer';
 import { ScoreMonitoringMetrics } from './monitoring/score-monitoring.metrics';
 import { featureStoreBatchHandlers, featureStoreHandlers } from './scores/feature-store.consumer';
@@ -67,6 +68,7 @@ export function createScoringService(options: { models?: ChampionChallengerConfi
       ScoringSegments1763900003000,
       ScoringMonitoring1763900004000,
       ScoringScoreNotify1763900010400,
+      ScoringPaymentTimeZone1763900013000,
     ],
     module: (ctx) => {
       // ScoreAccount's latest scores in memory, live while the listener hears every change of them

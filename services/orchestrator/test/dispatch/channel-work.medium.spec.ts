@@ -323,6 +323,7 @@ describe('calls, letters, visits and e-mail once, dispatched on the injected clo
       balanceAfter: COP(0),
       postedAt: sut.clock.now(),
       reference: 'PSE',
+      effectiveDate: '',
     });
     expect((await schedule(accountId)).map((r) => r.status)).toEqual(['sent', 'cancelled']);
   });
@@ -364,6 +365,7 @@ describe('calls, letters, visits and e-mail once, dispatched on the injected clo
       balanceAfter: COP(0),
       postedAt: sut.clock.now(),
       reference: 'PSE',
+      effectiveDate: '',
     });
   });
 
@@ -407,6 +409,7 @@ describe('calls, letters, visits and e-mail once, dispatched on the injected clo
       balanceAfter: COP(0),
       postedAt: sut.clock.now(),
       reference: 'PSE',
+      effectiveDate: '',
     });
   });
 
@@ -444,6 +447,7 @@ describe('calls, letters, visits and e-mail once, dispatched on the injected clo
         balanceAfter: COP(0),
         postedAt: sut.clock.now(),
         reference: 'PSE',
+        effectiveDate: '',
       });
   });
 
@@ -538,6 +542,7 @@ describe('calls, letters, visits and e-mail once, dispatched on the injected clo
       balanceAfter: COP(0),
       postedAt: sut.clock.now(),
       reference: 'PSE',
+      effectiveDate: '',
     });
     sut.clock.set(bogota('2026-03-18', 17));
     const run = await exportLetters();

@@ -214,6 +214,7 @@ describe('a contact left sending by a process that died, taken up again under th
             balanceAfter: COP(0),
             postedAt: sut.clock.now(),
             reference: 'PSE',
+            effectiveDate: '',
           }).then(() => accountId),
       },
     ];

@@ -65,6 +65,7 @@ describe('the daily letter export run by two replicas at once (real PostgreSQL)'
       balanceAfter: COP(0),
       postedAt: sut.clock.now(),
       reference: 'PSE',
+      effectiveDate: '',
     });
 
     // 17:00, the export hour. Run A is under way (it has withdrawn the paid letter and has more to

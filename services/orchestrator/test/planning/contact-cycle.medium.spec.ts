@@ -230,6 +230,7 @@ describe('one account’s contact cycle, planned and dispatched on the injected 
       balanceAfter: COP(0),
       postedAt: sut.clock.now(),
       reference: 'PSE',
+      effectiveDate: '',
     });
     expect((await schedule(accountId)).map((r) => [r.step_id, r.status, r.cancel_reason])).toEqual([
       ['d-3', 'sent', null],
@@ -261,6 +262,7 @@ describe('one account’s contact cycle, planned and dispatched on the injected 
       balanceAfter: COP(200_000_00),
       postedAt: sut.clock.now(),
       reference: 'PSE',
+      effectiveDate: '',
     });
     await deliver(sut, 'collections.ledger.v1.BalanceChanged', {
       balance: {
@@ -298,6 +300,7 @@ describe('one account’s contact cycle, planned and dispatched on the injected 
       balanceAfter: COP(0),
       postedAt: sut.clock.now(),
       reference: 'PSE',
+      effectiveDate: '',
     });
     expect((await schedule(accountId)).map((r) => [r.step_id, r.status, r.cancel_reason])).toEqual([
       ['d-3', 'sent', null],
@@ -848,6 +851,7 @@ describe('one account’s contact cycle, planned and dispatched on the injected 
           balanceAfter: COP(0),
           postedAt: bogota('2026-03-09', 8),
           reference: 'PSE',
+          effectiveDate: '',
         }),
       'stop:payment',
     );

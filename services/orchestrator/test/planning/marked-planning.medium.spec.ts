@@ -44,6 +44,7 @@ const facts = (accountId: string, debtorId: string): Fact[] => [
       balanceAfter: COP(200_000_00),
       postedAt: NOW,
       reference: 'PSE',
+      effectiveDate: '',
     },
   },
 ];

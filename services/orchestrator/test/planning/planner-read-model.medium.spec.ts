@@ -39,6 +39,7 @@ const paidOff = (accountId: string): Fact[] => [
       balanceAfter: COP(0),
       postedAt: NOW,
       reference: 'PSE',
+      effectiveDate: '',
     },
   },
   {

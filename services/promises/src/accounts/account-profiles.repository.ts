@@ -1,5 +1,5 @@
 import { EntityManager } from 'typeorm';
-import { localDate } from '@collections/platform';
+import { isCalendarDate, localDate } from '@collections/platform';
 
 /** Accounts whose opening the ledger announced before anything else is known: UTC, any currency. */
 export const DEFAULT_TIME_ZONE = 'UTC';
@@ -37,6 +37,30 @@ export class AccountProfilesRepository {
   async localDate(m: EntityManager, tenantId: string, accountId: string, instant: Date): Promise<string> {
     return safeLocalDate(instant, (await this.find(m, tenantId, accountId)).timeZone);
   }
+
+  /** The day a posted payment counts from on the account's calendar (`paymentDay`). */
+  async paymentDay(m: EntityManager, tenantId: string, payment: PostedPayment, now: Date): Promise<string> {
+    if (isCalendarDate(payment.effectiveDate)) return payment.effectiveDate;
+    return paymentDay(payment, (await this.find(m, tenantId, payment.accountId)).timeZone, now);
+  }
+}
+
+/** What of a PaymentPosted says when the payment was made. */
+export interface PostedPayment {
+  accountId: string;
+  effectiveDate?: string;
+  postedAt?: Date;
+}
+
+/**
+ * The day a posted payment counts from: the ledger's effective date (a bank file's payment can be
+ * posted days after it was made), else, from a ledger before that field, the day it was posted (or
+ * `now`) on the account's calendar.
+ */
+export function paymentDay(payment: PostedPayment, timeZone: string, now: Date): string {
+  return isCalendarDate(payment.effectiveDate)
+    ? payment.effectiveDate
+    : safeLocalDate(payment.postedAt ?? now, timeZone);
 }
 
 /** localDate, falling back to UTC for a time zone this runtime does not know. */

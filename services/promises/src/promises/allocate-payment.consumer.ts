@@ -23,12 +23,7 @@ export async function allocatePayment(
   let left = amount.amountMinor;
   const open = await repo.openForAccount(tx, event.tenantId, event.payload.accountId, amount.currency);
   if (open.length === 0) return;
-  const paidOn = await new AccountProfilesRepository().localDate(
-    tx,
-    event.tenantId,
-    event.payload.accountId,
-    event.payload.postedAt ?? ctx.clock.now(),
-  );
+  const paidOn = await new AccountProfilesRepository().paymentDay(tx, event.tenantId, event.payload, ctx.clock.now());
   for (const p of open) {
     if (left <= 0) break;
     if (pastGrace(p.due_date, graceDays, paidOn)) continue; // broken already: the daily run announces it

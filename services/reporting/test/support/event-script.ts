@@ -53,6 +53,7 @@ export function eventScript(idPrefix: string, options: { openingBalanceHour: num
         balanceAfter: USD(after),
         postedAt: at(day),
         reference: '',
+        effectiveDate: '',
       });
       balance(accountId, paymentId, day, after);
     },

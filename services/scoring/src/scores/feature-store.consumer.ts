@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { BatchEventHandlers, ConsumedEvent, EventHandlers, HandlerContext } from '@collections/messaging';
-import { groupBy } from '@collections/platform';
+import { groupBy, isCalendarDate } from '@collections/platform';
 import { LiveModel, loadLiveModel } from './live-models';
 import { ScoresRepository } from './scores.repository';
 import { RescoreAccountUseCase } from './usecases/rescore-account.usecase';
@@ -16,6 +16,9 @@ export function loadProductionModel(): LiveModel {
 /**
  * Feeds the feature store from the ledger's events and re-scores the account each time: cycles and
  * payments change the probability, the balance and days past due change the segment and priority.
+ * Months are the account's: a statement's is that of its statement date (a calendar date), a
+ * payment's that of its posting time in the account's time zone (AccountOpened), UTC while none is
+ * known.
  */
 export function featureStoreHandlers(
   rescore: RescoreAccountUseCase,
@@ -25,10 +28,12 @@ export function featureStoreHandlers(
   return {
     'collections.ledger.v1.AccountOpened': async (event, { tx, outbox }) => {
       const a = event.payload;
+      // the account's time zone, which its payments' months are counted in (none: UTC, see paidByMonth)
       await tx.query(
-        `INSERT INTO account_profile (tenant_id, account_id, currency, credit_limit_minor) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (tenant_id, account_id) DO UPDATE SET currency = EXCLUDED.currency, credit_limit_minor = EXCLUDED.credit_limit_minor`,
-        [event.tenantId, a.accountId, a.currency, a.creditLimitMinor],
+        `INSERT INTO account_profile (tenant_id, account_id, currency, credit_limit_minor, time_zone) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (tenant_id, account_id) DO UPDATE SET currency = EXCLUDED.currency,
+           credit_limit_minor = EXCLUDED.credit_limit_minor, time_zone = EXCLUDED.time_zone`,
+        [event.tenantId, a.accountId, a.currency, a.creditLimitMinor, a.timeZone || null],
       );
       await rescore.execute(tx, outbox, event.tenantId, a.accountId);
     },
@@ -51,11 +56,19 @@ export function featureStoreHandlers(
     },
     'collections.ledger.v1.PaymentPosted': async (event, { tx, outbox }) => {
       const p = event.payload;
-      const month = (p.postedAt ?? event.time).toISOString().slice(0, 7);
+      // kept with its posting instant: its month is the account's, decided when the account is
+      // scored (the account's time zone may arrive later, with AccountOpened on another topic)
       await tx.query(
-        `INSERT INTO account_payment_month (tenant_id, account_id, month, paid_minor) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (tenant_id, account_id, month) DO UPDATE SET paid_minor = account_payment_month.paid_minor + EXCLUDED.paid_minor`,
-        [event.tenantId, p.accountId, month, p.amount?.amountMinor ?? 0],
+        `INSERT INTO account_payment (tenant_id, account_id, payment_id, posted_at, effective_date, paid_minor)
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
+        [
+          event.tenantId,
+          p.accountId,
+          p.paymentId || event.id,
+          p.postedAt ?? event.time,
+          isCalendarDate(p.effectiveDate) ? p.effectiveDate : null,
+          p.amount?.amountMinor ?? 0,
+        ],
       );
       await rescore.execute(tx, outbox, event.tenantId, p.accountId);
     },

@@ -32,9 +32,11 @@ export type NewScoreRow = Omit<ScoreRow, 'balance_minor' | 'expected_recovery_mi
 };
 
 export interface HistoryRows {
-  profile: { currency: string; credit_limit_minor: string } | undefined;
+  /** `time_zone` null: AccountOpened gave none, or was seen only before scoring kept time zones. */
+  profile: { currency: string; credit_limit_minor: string; time_zone: string | null } | undefined;
   cycles: { statement_month: string; bill_minor: string; reported_status: number | null }[];
-  payments: { month: string; paid_minor: string }[];
+  /** Each payment's posting instant (milliseconds since the epoch) and amount; months are the account's (`paidByMonth`). */
+  payments: { posted_at_ms: number; effective_date: string | null; paid_minor: string }[];
 }
 
 /** What scoring one account reads (`scoringFacts`). */
@@ -93,8 +95,8 @@ export class ScoresRepository {
 
   /**
    * What scoring an account reads, for many accounts of a tenant in one round trip: its history
-   * (profile, cycles, payments), its standing and its current segment. Accounts without a profile
-   * (AccountOpened not seen yet) have `profile` undefined.
+   * (profile with its time zone, cycles, payments with their posting time), its standing and its
+   * current segment. Accounts without a profile (AccountOpened not seen yet) have `profile` undefined.
    */
   async scoringFacts(
     tx: EntityManager,
@@ -103,11 +105,12 @@ export class ScoresRepository {
   ): Promise<Map<string, ScoringFacts>> {
     const rows = (await tx.query(
       `SELECT k.account_id,
-         (SELECT row_to_json(p) FROM (SELECT currency, credit_limit_minor::text FROM account_profile
+         (SELECT row_to_json(p) FROM (SELECT currency, credit_limit_minor::text, time_zone FROM account_profile
             WHERE tenant_id = $1 AND account_id = k.account_id) p) AS profile,
          (SELECT coalesce(json_agg(c), '[]') FROM (SELECT statement_month, bill_minor::text, reported_status FROM account_cycle
             WHERE tenant_id = $1 AND account_id = k.account_id) c) AS cycles,
-         (SELECT coalesce(json_agg(m), '[]') FROM (SELECT month, paid_minor::text FROM account_payment_month
+         (SELECT coalesce(json_agg(m), '[]') FROM (SELECT (extract(epoch FROM posted_at) * 1000)::float8 AS posted_at_ms,
+              to_char(effective_date, 'YYYY-MM-DD') AS effective_date, paid_minor::text FROM account_payment
             WHERE tenant_id = $1 AND account_id = k.account_id) m) AS payments,
          (SELECT row_to_json(s) FROM (SELECT currency, balance_minor::text, days_past_due FROM account_standing
             WHERE tenant_id = $1 AND account_id = k.account_id) s) AS standing,

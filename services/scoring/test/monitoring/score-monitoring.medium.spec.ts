@@ -179,6 +179,7 @@ describe('scoring monitoring: stability and matured outcomes on the metrics endp
             amount: USD(paid),
             postedAt: new Date(`${month}-15T12:00:00Z`),
             reference: 'test',
+            effectiveDate: '',
           });
           paidByMonth.set(month, paid / 100);
         }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { EventType, promises } from '@collections/contracts';
 import { ConsumedEvent, HandlerContext, NewEvent } from '@collections/messaging';
 import { ServiceContext } from '@collections/runtime';
-import { AccountProfilesRepository, safeLocalDate } from '../../accounts/account-profiles.repository';
+import { AccountProfilesRepository, paymentDay, safeLocalDate } from '../../accounts/account-profiles.repository';
 import { Allocator, Payment } from '../domain/allocation';
 import { announcementKey } from '../domain/announcements';
 import { Instalment } from '../domain/schedule';
@@ -66,7 +66,7 @@ export class TrackPaymentUseCase {
   }
 
   async posted(event: ConsumedEvent<'collections.ledger.v1.PaymentPosted'>, hc: HandlerContext): Promise<boolean> {
-    const { amount, accountId, paymentId, postedAt } = event.payload;
+    const { amount, accountId, paymentId } = event.payload;
     if (!amount || amount.amountMinor <= 0 || !paymentId) return false;
     const plan = await this.repo.lockOldestInState(
       hc.tx,
@@ -79,7 +79,7 @@ export class TrackPaymentUseCase {
     const now = this.ctx.clock.now();
     const { timeZone } = await this.profiles.find(hc.tx, event.tenantId, accountId);
     const today = safeLocalDate(now, timeZone);
-    const paidOn = safeLocalDate(postedAt ?? now, timeZone);
+    const paidOn = paymentDay(event.payload, timeZone, now);
     await this.repo.addPayment(hc.tx, event.tenantId, plan.id, { paymentId, amountMinor: amount.amountMinor, paidOn });
     await this.tracker.review(hc.tx, hc.outbox, plan, paidOn > today ? paidOn : today, now);
     return true;
@@ -158,7 +158,7 @@ export class TrackPaymentUseCase {
         rest.push(e);
         continue;
       }
-      const { paymentId, amount, postedAt } = e.payload;
+      const { paymentId, amount } = e.payload;
       if (facts.applied.has(paymentId) || taken.has(paymentId)) continue; // counted before: changes nothing
       const key = keyOf(e);
       const p = byKey.get(key);
@@ -169,7 +169,7 @@ export class TrackPaymentUseCase {
       }
       const timeZone = facts.zones.get(p.plan.account_id) ?? 'UTC';
       if (!today.has(timeZone)) today.set(timeZone, safeLocalDate(now, timeZone));
-      const paidOn = postedAt ? safeLocalDate(postedAt, timeZone) : today.get(timeZone)!;
+      const paidOn = paymentDay(e.payload, timeZone, now);
       const asOf = paidOn > today.get(timeZone)! ? paidOn : today.get(timeZone)!;
       const payment = { paymentId, amountMinor: amount!.amountMinor, date: paidOn };
       p.payments.push(payment);

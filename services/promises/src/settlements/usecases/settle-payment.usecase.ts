@@ -31,7 +31,7 @@ export class SettlePaymentUseCase {
     if (!amount || amount.amountMinor <= 0 || !paymentId) return false;
     let settlement = await this.repo.lockOpen(tx, event.tenantId, accountId, amount.currency);
     if (!settlement) return false;
-    const paidOn = await this.profiles.localDate(tx, event.tenantId, accountId, postedAt ?? this.ctx.clock.now());
+    const paidOn = await this.profiles.paymentDay(tx, event.tenantId, event.payload, this.ctx.clock.now());
     if (pastGrace(settlement.due_date, this.graceDays, paidOn)) {
       // Lapsed by the payment's day (the daily run marks it): a later open one may still take it.
       const dueOnOrAfter = addDays(paidOn, -this.graceDays);

@@ -3,7 +3,7 @@ import { EventType, scoring } from '@collections/contracts';
 import { NewEvent, Outbox } from '@collections/messaging';
 import { Clock, minorUnitDigits } from '@collections/platform';
 import { ScoredFeatures, recordScoredFeatures } from '../../monitoring/score-monitoring.repository';
-import { StoredCycle, toAccountHistory } from '../domain/account-history';
+import { StoredCycle, paidByMonth, toAccountHistory } from '../domain/account-history';
 import { priorityOf } from '../domain/priority';
 import { reasonTexts } from '../domain/score-reasons';
 import { DEFAULT_SEGMENT_RULES, SegmentRuleSet, segmentFor } from '../domain/segment-rules';
@@ -80,7 +80,18 @@ export class RescoreAccountUseCase {
         bill: toUnits(Number(c.bill_minor), currency),
         reportedStatus: c.reported_status,
       })),
-      new Map(payments.map((p) => [p.month, toUnits(Number(p.paid_minor), currency)])),
+      new Map(
+        [
+          ...paidByMonth(
+            payments.map((p) => ({
+              postedAt: new Date(p.posted_at_ms),
+              effectiveDate: p.effective_date,
+              paidMinor: Number(p.paid_minor),
+            })),
+            profile.time_zone,
+          ),
+        ].map(([month, minor]) => [month, toUnits(minor, currency)]),
+      ),
     );
     const balanceMinor = standing?.balance_minor == null ? undefined : Number(standing.balance_minor);
     const balanceCurrency = standing?.currency?.trim() || currency;

@@ -82,7 +82,86 @@ describe(parsePaymentIntent.name, () => {
 
   it('reads dates from the debtor\'s day: "mañana" on the last day of the year is New Year\'s Day', () => {
     expect(parsePaymentIntent('pago mañana', { today: '2026-12-31', currency: 'COP' })?.date).toBe('2027-01-01');
-    expect(parsePaymentIntent('pago el 31', { today: '2026-04-05', currency: 'COP' })?.date).toBe('2026-04-30');
+  });
+});
+
+/** The calendar date `days` after `ymd`, by the platform's own Date (the oracle, not the parser's calendar). */
+function plusDays(ymd: string, days: number): string {
+  const [y, m, d] = ymd.split('-').map(Number);
+  return new Date(Date.UTC(y, m - 1, d + days)).toISOString().slice(0, 10);
+}
+
+const ordinal = (n: number) =>
+  `${n}${n % 10 === 1 && n !== 11 ? 'st' : n % 10 === 2 && n !== 12 ? 'nd' : n % 10 === 3 && n !== 13 ? 'rd' : 'th'}`;
+
+describe('a day of the month ("el 30", "dia 30", "on the 30th")', () => {
+  const dateOf = (text: string, today: string) => parsePaymentIntent(text, { today, currency: 'COP' })?.date;
+
+  it.each([
+    // The month has no such day: the next month that has it, never today or the month's last day.
+    ['pago el 30', '2027-02-28', '2027-03-30'],
+    ['pago el 30', '2027-01-31', '2027-03-30'],
+    ['pago el 31', '2026-04-01', '2026-05-31'],
+    ['pago el 31', '2026-04-05', '2026-05-31'],
+    ['pago el 29', '2027-02-10', '2027-03-29'],
+    ['pago el 29', '2028-02-10', '2028-02-29'],
+    ['vou pagar dia 31', '2026-06-15', '2026-07-31'],
+    ['I will pay on the 31st', '2026-09-30', '2026-10-31'],
+    ['I will pay on the 30th', '2026-12-31', '2027-01-30'],
+    // The day itself, and a day already past this month.
+    ['pago el 28', '2027-02-28', '2027-02-28'],
+    ['pago el 15', '2026-12-20', '2027-01-15'],
+  ])('%j on %s is %s', (text, today, expected) => {
+    expect(dateOf(text, today)).toBe(expected);
+  });
+
+  it('is the first date on or after today with that day of the month, in any language, any day of any year', () => {
+    const phrasings = [
+      (n: number) => `pago el ${n}`,
+      (n: number) => `vou pagar dia ${n}`,
+      (n: number) => `I will pay on the ${ordinal(n)}`,
+    ];
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 200 * 366 }).map((days) => plusDays('1950-01-01', days)),
+        fc.integer({ min: 1, max: 31 }),
+        fc.constantFrom(...phrasings),
+        (today, n, phrase) => {
+          const date = dateOf(phrase(n), today);
+          expect(date).toBeDefined();
+          expect(date! >= today).toBe(true);
+          expect(Number(date!.slice(8))).toBe(n);
+          for (let d = today; d < date!; d = plusDays(d, 1)) expect(Number(d.slice(8))).not.toBe(n);
+        },
+      ),
+    );
+  });
+});
+
+describe('a date that does not exist (or has passed) is refused, not rolled over or read as something else', () => {
+  it.each([
+    ['pago 500 el 30 de febrero', '2027-02-10'],
+    ['pagaré el 31 de abril', '2027-02-10'],
+    ['pago el 30/02', '2027-02-10'],
+    ['pago 45.000 el 31/06', '2027-02-10'],
+    ['vou pagar R$ 200 dia 30/02/2028', '2027-02-10'],
+    ['I will pay $50 on February 30', '2027-02-10'],
+    ["I'll pay 40 bucks on 2/30", '2027-02-10'],
+    ['I will pay on the 31st of April', '2027-02-10'],
+    // 29 February of a common year; the coming February (this year's) has none.
+    ['pago el 29 de febrero', '2027-01-10'],
+    ['pago el 29/02/2027', '2027-01-10'],
+    // A date with its year that has passed is not some day this month.
+    ['pago el 15/03/2026', '2027-01-10'],
+  ])('%j on %s', (text, today) => {
+    expect(parsePaymentIntent(text, { today, currency: 'COP' })).toBeUndefined();
+  });
+
+  it('reads 29 February when the coming February has one', () => {
+    expect(parsePaymentIntent('pago el 29 de febrero', { today: '2027-03-05', currency: 'COP' })?.date).toBe(
+      '2028-02-29',
+    );
+    expect(parsePaymentIntent('pago el 29/02', { today: '2028-01-10', currency: 'COP' })?.date).toBe('2028-02-29');
   });
 });
 

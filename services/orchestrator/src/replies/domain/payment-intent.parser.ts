@@ -57,7 +57,8 @@ export function replyLanguage(text: string): ReplyLanguage {
 /**
  * Reads an intent to pay from a debtor's reply in Spanish, Portuguese or English: a verb of paying
  * (not negated) and an amount and/or a date, dates relative to the debtor's local `today`.
- * Anything else answers undefined (an agent reads it).
+ * Anything else answers undefined (an agent reads it) — so does a reply naming a date that does not
+ * exist ("el 30 de febrero", "31/04") or has passed ("15/03/2026" in 2027).
  */
 export function parsePaymentIntent(text: string, ctx: ReplyContext): PaymentIntent | undefined {
   const t = normalizeReply(text);
@@ -65,6 +66,7 @@ export function parsePaymentIntent(text: string, ctx: ReplyContext): PaymentInte
   if (!(['es', 'pt', 'en'] as const).some((l) => INTENT[l].test(t))) return undefined;
   const language = replyLanguage(text);
   const found = findDate(t, ctx.today, language);
+  if (found === NO_SUCH_DATE) return undefined;
   const rest = found ? t.slice(0, found.start) + ' '.repeat(found.end - found.start) + t.slice(found.end) : t;
   const amount = findAmount(rest, ctx.currency);
   if (!amount && !found) return undefined;
@@ -176,31 +178,46 @@ interface FoundDate {
   end: number;
 }
 
-type DateRule = (m: RegExpExecArray, today: string, language: ReplyLanguage) => string | undefined;
+/**
+ * The reply names a date that does not exist (30 February, 31 April, 29 February of a common year)
+ * or one that has passed (with its year): not an intent to read, an agent reads it. Neither rolled
+ * over to another day nor read again by a later rule ("el 30/02" is not "el 30").
+ */
+export const NO_SUCH_DATE = 'no-such-date';
 
-/** The next date on or after today with this day of the month (clamped to the month's last day). */
-function nextDayOfMonth(today: string, day: number): string | undefined {
+/** A date (YYYY-MM-DD); NO_SUCH_DATE; or undefined when the match is not a date at all ("el 50 mil"). */
+type DateRead = string | typeof NO_SUCH_DATE | undefined;
+
+type DateRule = (m: RegExpExecArray, today: string, language: ReplyLanguage) => DateRead;
+
+/**
+ * The first date on or after today whose day of the month is `day`: a month without that day is
+ * skipped, never clamped ("el 30" on 28 February is 30 March, "el 31" on 1 April is 31 May).
+ */
+function nextDayOfMonth(today: string, day: number): DateRead {
   if (day < 1 || day > 31) return undefined;
   const t = parseYmd(today);
   let { year, month } = t;
-  if (day < t.day) [year, month] = month === 12 ? [year + 1, 1] : [year, month + 1];
-  return formatYmd({ year, month, day: Math.min(day, daysInMonth(year, month)) });
+  const nextMonth = () => ([year, month] = month === 12 ? [year + 1, 1] : [year, month + 1]);
+  if (day < t.day) nextMonth();
+  // At most two steps: a day 29-31 is missing from no two months in a row.
+  while (day > daysInMonth(year, month)) nextMonth();
+  return formatYmd({ year, month, day });
 }
 
-/** The date on or after today with this month and day (next year if this year's has passed). */
-function nextMonthDay(today: string, month: number, day: number, year?: number): string | undefined {
+/**
+ * The date on or after today with this month and day: this year's, or next year's when this year's
+ * has passed — and NO_SUCH_DATE when that year has no such day (29 February in a common year) or
+ * when the year given has passed.
+ */
+function nextMonthDay(today: string, month: number, day: number, year?: number): DateRead {
+  if (month < 1 || month > 12 || day < 1 || day > 31) return undefined; // "13/13", "50 de marzo": no date
   const t = parseYmd(today);
-  const candidate = (y: number): Ymd => ({ year: y, month, day });
-  if (year !== undefined) {
-    const full = year < 100 ? 2000 + year : year;
-    const d = candidate(full);
-    return isValidYmd(d) && formatYmd(d) >= today ? formatYmd(d) : undefined;
-  }
-  for (const y of [t.year, t.year + 1]) {
-    const d = candidate(y);
-    if (isValidYmd(d) && formatYmd(d) >= today) return formatYmd(d);
-  }
-  return undefined;
+  const passed = month < t.month || (month === t.month && day < t.day);
+  const d: Ymd = { year: year === undefined ? t.year + (passed ? 1 : 0) : year < 100 ? 2000 + year : year, month, day };
+  if (!isValidYmd(d)) return NO_SUCH_DATE;
+  const date = formatYmd(d);
+  return date >= today ? date : NO_SUCH_DATE;
 }
 
 /** The next such weekday strictly after today ("el viernes" said on a Friday is a week later). */
@@ -246,12 +263,20 @@ const DATE_RULES: [RegExp, DateRule][] = [
   [new RegExp(String.raw`\b${WEEKDAY}\b`), (m, today) => nextWeekday(today, WEEKDAYS[m[1]])],
 ];
 
-/** The first date rule (most specific first) that reads a date in the reply. */
-export function findDate(normalized: string, today: string, language: ReplyLanguage): FoundDate | undefined {
+/**
+ * The first date rule (most specific first) that reads a date in the reply, or NO_SUCH_DATE when
+ * the first date-shaped text names a day that does not exist or has passed.
+ */
+export function findDate(
+  normalized: string,
+  today: string,
+  language: ReplyLanguage,
+): FoundDate | typeof NO_SUCH_DATE | undefined {
   for (const [pattern, rule] of DATE_RULES) {
     const m = pattern.exec(normalized);
     if (!m) continue;
     const date = rule(m, today, language);
+    if (date === NO_SUCH_DATE) return NO_SUCH_DATE;
     if (date) return { date, start: m.index, end: m.index + m[0].length };
   }
   return undefined;

@@ -27,6 +27,7 @@ import { OrchestratorPlannerBalanceSource1763900011600 } from './migrations/1763
 import { OrchestratorScheduleDueOrder1763900011700 } from './migrations/1763900011700-orchestrator-schedule-due-order';
 import { OrchestratorPlannerCommitments1763900012800 } from './migrations/1763900012800-orchestrator-planner-commitments';
 import { OrchestratorPlannerOldestUnpaid1763900012900 } from './migrations/1763900012900-orchestrator-planner-oldest-unpaid';
+import { OrchestratorChannelRateBuckets1763900013000 } from './migrations/1763900013000-orchestrator-channel-rate-buckets';
 import { ContactBudgetGate } from './strategies/contact-budget.gate';
 import { AgentQueueRestController } from './agents/agent-queue.controller';
 import { AgentQueueGrpcController } from './agents/agent-queue.grpc';
@@ -44,6 +45,7 @@ import {
   LetterExportUseCase,
 } from './dispatch/usecases/letter-export.usecase';
 import { PgSubmissionLog } from './channels/email/email-submissions';
+import { PgRateBuckets } from './channels/rate-buckets';
 import { OrchestratorChannelWork1763900008300 } from './migrations/1763900008300-orchestrator-channel-work';
 import { loadPlannerConfig } from './planning/config';
 import { plannerHandlers } from './planning/planner.consumer';
@@ -114,6 +116,7 @@ export function createOrchestratorService(deps: OrchestratorServiceDependencies 
       OrchestratorScheduleDueOrder1763900011700,
       OrchestratorPlannerCommitments1763900012800,
       OrchestratorPlannerOldestUnpaid1763900012900,
+      OrchestratorChannelRateBuckets1763900013000,
     ],
     module: (ctx) => {
       const config = loadPlannerConfig();
@@ -121,6 +124,9 @@ export function createOrchestratorService(deps: OrchestratorServiceDependencies 
       const channels = providersOnce();
       // SMTP has no idempotency key: the provider records its submissions in this database.
       channels.email?.useSubmissionLog(new PgSubmissionLog(ctx.dataSource, () => ctx.clock.now()));
+      // The providers' rates hold across replicas and restarts: their token buckets are in this database.
+      const rateBuckets = new PgRateBuckets(ctx.dataSource);
+      for (const provider of [channels.sms, channels.whatsapp, channels.call]) provider?.useRateBuckets(rateBuckets);
       const planner = plannerFor(ctx);
       const directory = deps.directory ?? new GrpcContactDirectory(config.ledger.grpcAddress, config.ledger.apiKeys);
       const links = new PaymentLinkSigner(config.paymentLinks.secret, config.paymentLinks.baseUrl);

@@ -32,7 +32,7 @@ export function channelProvidersFromEnv(env: NodeJS.ProcessEnv = process.env): C
         from: optional(str('TWILIO_FROM_NUMBERS')),
         messagingServiceSid: optional(str('TWILIO_MESSAGING_SERVICE_SID')),
         statusCallback: optional(str('TWILIO_STATUS_CALLBACK')),
-        // Messages per second per long code of the pool (1 for US long codes); lower it per replica if scaled out.
+        // Messages per second per long code of the pool (1 for US long codes); the buckets are shared by replicas.
         perSecond: int('TWILIO_SMS_PER_SECOND', { default: 1, min: 1, max: 100 }),
       },
       voice: {

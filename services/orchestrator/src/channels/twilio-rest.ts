@@ -1,7 +1,8 @@
 import {
   OutboundMessage,
-  PoolLimiter,
   SendResult,
+  SenderThrottle,
+  SharedRateBuckets,
   WebhookRequest,
   isE164,
   parseForm,
@@ -97,14 +98,25 @@ export abstract class TwilioProvider {
     this.fetch = account.fetch ?? fetch;
   }
 
+  /** The sender pool's buckets, when it has one; the service attaches its database's. */
+  protected abstract readonly pool?: SenderThrottle;
+
+  /** Keeps the pool's token buckets in `buckets` (shared by the service's replicas) from now on. */
+  useRateBuckets(buckets: SharedRateBuckets): void {
+    this.pool?.useShared(buckets);
+  }
+
   /** The failure a send ends with before reaching Twilio, or the sender to use (none without a pool). */
-  protected admit(to: string, pool: PoolLimiter | undefined): { failure: SendResult } | { sender?: string } {
+  protected async admit(
+    to: string,
+    pool: SenderThrottle | undefined,
+  ): Promise<{ failure: SendResult } | { sender?: string }> {
     if (!isE164(to))
       return {
         failure: { ok: false, failure: { kind: 'invalid-recipient', code: 'e164', detail: 'not an E.164 number' } },
       };
     if (!pool) return {};
-    const slot = pool.take(this.now());
+    const slot = await pool.take(this.now());
     if (!slot.ok)
       return {
         failure: {

@@ -69,3 +69,47 @@ export class PoolLimiter {
     return { ok: false, waitMs: wait };
   }
 }
+
+/** A take from shared buckets: the key that gave a token, or how long until one of them has one. */
+export type SharedTake = { ok: true; key: string } | { ok: false; waitMs: number };
+
+/**
+ * Token buckets every replica of the service sees (`PgRateBuckets`: rows in its database), so a
+ * provider's rate holds across replicas, hand-overs of the dispatch turn and restarts. `take` is
+ * the pool's rule in one atomic step: a token from the first of `keys` that has one at `now`, else
+ * the shortest wait. A bucket never seen starts full.
+ */
+export interface SharedRateBuckets {
+  take(keys: readonly string[], ratePerSecond: number, capacity: number, now: number): Promise<SharedTake>;
+}
+
+/**
+ * A provider's senders (long codes, caller ids, a WhatsApp business number) at `ratePerSecond`
+ * each, capacity 1: buckets in this process (`PoolLimiter`) until the service attaches shared ones
+ * (`useShared`); keyed `<channel>:<sender>` there, as the provider's limit is per sender.
+ */
+export class SenderThrottle {
+  private readonly local: PoolLimiter;
+  private readonly keys: string[];
+  private shared?: SharedRateBuckets;
+
+  constructor(
+    channel: string,
+    private readonly senders: string[],
+    private readonly ratePerSecond: number,
+  ) {
+    this.local = new PoolLimiter(senders, ratePerSecond);
+    this.keys = senders.map((s) => `${channel}:${s}`);
+  }
+
+  /** Takes the shared buckets from now on (once: a provider keeps the first it is given). */
+  useShared(buckets: SharedRateBuckets): void {
+    this.shared ??= buckets;
+  }
+
+  async take(now: number): Promise<{ ok: true; sender: string } | { ok: false; waitMs: number }> {
+    if (!this.shared) return this.local.take(now);
+    const got = await this.shared.take(this.keys, this.ratePerSecond, 1, now);
+    return got.ok ? { ok: true, sender: this.senders[this.keys.indexOf(got.key)] } : got;
+  }
+}

@@ -2,8 +2,8 @@ import {
   ChannelProvider,
   DeliveryStatus,
   OutboundMessage,
-  PoolLimiter,
   SendResult,
+  SenderThrottle,
   WebhookEvent,
   WebhookRequest,
   parseForm,
@@ -34,17 +34,17 @@ const STATUS: Record<string, DeliveryStatus | undefined> = {
 /** SMS through Twilio's Messages resource (REST, form-encoded, basic auth). */
 export class TwilioSmsProvider extends TwilioProvider implements ChannelProvider {
   readonly channel = 'sms' as const;
-  private readonly pool?: PoolLimiter;
+  protected readonly pool?: SenderThrottle;
 
   constructor(private readonly config: TwilioConfig) {
     super(config, 'Messages', { invalidRecipient: INVALID_NUMBER, rejected: REJECTED });
     if (!config.messagingServiceSid && !config.from?.length)
       throw new Error('Twilio needs a MessagingServiceSid or at least one From number');
-    if (config.from?.length) this.pool = new PoolLimiter(config.from, config.ratePerSecond ?? 1);
+    if (config.from?.length) this.pool = new SenderThrottle('sms', config.from, config.ratePerSecond ?? 1);
   }
 
   async send(message: OutboundMessage): Promise<SendResult> {
-    const admitted = this.admit(message.to, this.config.messagingServiceSid ? undefined : this.pool);
+    const admitted = await this.admit(message.to, this.config.messagingServiceSid ? undefined : this.pool);
     if ('failure' in admitted) return admitted.failure;
     const form = new URLSearchParams({ To: message.to, Body: message.body ?? '' });
     if (admitted.sender) form.set('From', admitted.sender);

@@ -2,8 +2,8 @@ import {
   ChannelProvider,
   DeliveryStatus,
   OutboundMessage,
-  PoolLimiter,
   SendResult,
+  SenderThrottle,
   WebhookEvent,
   WebhookRequest,
   parseForm,
@@ -48,16 +48,16 @@ const xml = (text: string) =>
 /** Voice-bot calls through Twilio's Calls resource (REST, form-encoded, basic auth). */
 export class TwilioVoiceProvider extends TwilioProvider implements ChannelProvider {
   readonly channel = 'call' as const;
-  private readonly pool: PoolLimiter;
+  protected readonly pool: SenderThrottle;
 
   constructor(private readonly config: TwilioVoiceConfig) {
     super(config, 'Calls', { invalidRecipient: INVALID_NUMBER, rejected: REJECTED });
     if (!config.from.length) throw new Error('Twilio voice needs at least one caller id (From)');
-    this.pool = new PoolLimiter(config.from, config.callsPerSecond ?? 1);
+    this.pool = new SenderThrottle('call', config.from, config.callsPerSecond ?? 1);
   }
 
   async send(message: OutboundMessage): Promise<SendResult> {
-    const admitted = this.admit(message.to, this.pool);
+    const admitted = await this.admit(message.to, this.pool);
     if ('failure' in admitted) return admitted.failure;
     const form = new URLSearchParams({ To: message.to, From: admitted.sender! });
     if (this.config.botUrl) form.set('Url', this.config.botUrl);

@@ -2,8 +2,9 @@ import {
   ChannelProvider,
   DeliveryStatus,
   OutboundMessage,
-  PerSenderLimiter,
   SendResult,
+  SenderThrottle,
+  SharedRateBuckets,
   WebhookEvent,
   WebhookRequest,
   isE164,
@@ -67,14 +68,19 @@ interface CloudWebhook {
 /** WhatsApp through Meta's Cloud API: template messages, bearer token, signed webhooks. */
 export class WhatsAppCloudProvider implements ChannelProvider {
   readonly channel = 'whatsapp' as const;
-  private readonly limiter: PerSenderLimiter;
+  private readonly limiter: SenderThrottle;
   private readonly now: () => number;
   private readonly fetch: Fetch;
 
   constructor(private readonly config: WhatsAppCloudConfig) {
-    this.limiter = new PerSenderLimiter(config.ratePerSecond ?? 80);
+    this.limiter = new SenderThrottle('whatsapp', [config.phoneNumberId], config.ratePerSecond ?? 80);
     this.now = config.now ?? Date.now;
     this.fetch = config.fetch ?? fetch;
+  }
+
+  /** Keeps the number's token bucket in `buckets` (shared by the service's replicas) from now on. */
+  useRateBuckets(buckets: SharedRateBuckets): void {
+    this.limiter.useShared(buckets);
   }
 
   async send(message: OutboundMessage): Promise<SendResult> {
@@ -85,7 +91,7 @@ export class WhatsAppCloudProvider implements ChannelProvider {
         ok: false,
         failure: { kind: 'rejected', code: 'template', detail: 'business-initiated WhatsApp needs a template' },
       };
-    const slot = this.limiter.take(this.config.phoneNumberId, this.now());
+    const slot = await this.limiter.take(this.now());
     if (!slot.ok)
       return { ok: false, failure: { kind: 'rate-limited', code: 'local', retryAfterMs: slot.waitMs, local: true } };
     const parameters = message.template.parameters ?? [];

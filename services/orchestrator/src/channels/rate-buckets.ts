@@ -1,0 +1,65 @@
+import { DataSource, EntityManager } from 'typeorm';
+import { SharedRateBuckets, SharedTake } from './domain';
+
+/** A bucket below this (float rounding of refills) still counts as holding a token, as TokenBucket does. */
+const EPSILON = 1e-9;
+
+/**
+ * The providers' token buckets in `channel_rate_bucket`, one row per `<channel>:<sender>`, shared by
+ * every replica: the tokens and the instant they were counted, on the providers' clock (epoch ms).
+ *
+ * A take is one statement: it locks the pool's rows (in key order, so two takes never deadlock),
+ * refills each to the instant given (`least(capacity, tokens + elapsed · rate)`; a clock behind the
+ * row's refills nothing), takes a token from the first key in the pool's order that has one and
+ * answers the others' wait. Under READ COMMITTED a take that waited for another's lock reads the
+ * row that one left. A key's row is created full the first time this process takes from it.
+ */
+export class PgRateBuckets implements SharedRateBuckets {
+  private readonly known = new Set<string>();
+
+  constructor(private readonly db: DataSource | EntityManager) {}
+
+  async take(keys: readonly string[], ratePerSecond: number, capacity: number, now: number): Promise<SharedTake> {
+    const fresh = keys.filter((k) => !this.known.has(k));
+    if (fresh.length) {
+      await this.db.query(
+        `INSERT INTO channel_rate_bucket (bucket_key, tokens, counted_at_ms)
+         SELECT unnest($1::text[]), $2, $3 ON CONFLICT (bucket_key) DO NOTHING`,
+        [fresh, capacity, now],
+      );
+      for (const k of fresh) this.known.add(k);
+    }
+    const rows = (await this.db.query(
+      `WITH bucket AS MATERIALIZED (
+         SELECT bucket_key,
+                least($3::float8, tokens + greatest(0, $4::float8 - counted_at_ms) * $2::float8 / 1000) AS tokens,
+                greatest(counted_at_ms, $4::float8) AS counted_at_ms
+           FROM channel_rate_bucket
+          WHERE bucket_key = ANY($1::text[])
+          ORDER BY bucket_key
+            FOR UPDATE
+       ), chosen AS (
+         SELECT bucket_key FROM bucket WHERE tokens >= 1 - $5::float8
+          ORDER BY array_position($1::text[], bucket_key) LIMIT 1
+       ), taken AS (
+         UPDATE channel_rate_bucket r
+            SET tokens = greatest(0, b.tokens - 1), counted_at_ms = b.counted_at_ms
+           FROM bucket b JOIN chosen c USING (bucket_key)
+          WHERE r.bucket_key = b.bucket_key
+         RETURNING r.bucket_key
+       )
+       SELECT b.bucket_key, b.tokens, t.bucket_key IS NOT NULL AS taken
+         FROM bucket b LEFT JOIN taken t USING (bucket_key)`,
+      [keys, ratePerSecond, capacity, now, EPSILON],
+    )) as { bucket_key: string; tokens: number; taken: boolean }[];
+    const taken = rows.find((r) => r.taken);
+    if (taken) return { ok: true, key: taken.bucket_key };
+    if (rows.length < new Set(keys).size) {
+      // A row gone since this process created it (a table emptied by hand): create it again.
+      for (const k of keys) this.known.delete(k);
+      return this.take(keys, ratePerSecond, capacity, now);
+    }
+    const waitMs = Math.min(...rows.map((r) => Math.ceil(((1 - r.tokens) * 1000) / ratePerSecond)));
+    return { ok: false, waitMs };
+  }
+}

@@ -1,0 +1,188 @@
+import { ServiceUnderTest, startServiceUnderTest } from '@collections/testing';
+import { OutboundMessage } from '../../src/channels/domain';
+import { Fetch } from '../../src/channels/http';
+import { PgRateBuckets } from '../../src/channels/rate-buckets';
+import { TwilioSmsProvider } from '../../src/channels/sms/twilio.provider';
+import { TwilioVoiceProvider } from '../../src/channels/voice/twilio-voice.provider';
+import { WhatsAppCloudProvider } from '../../src/channels/whatsapp/whatsapp-cloud.provider';
+import { createOrchestratorService } from '../../src/orchestrator.service';
+import { JOB_TIMERS_OFF } from '../support/dispatch-deps';
+import { startTwilioStandIn } from '../support/twilio-stand-in';
+import { startTwilioVoiceStandIn } from '../support/twilio-voice-stand-in';
+import { startWhatsAppStandIn } from '../support/whatsapp-stand-in';
+
+const ACCOUNT = 'AC' + '0'.repeat(32);
+const TOKEN = 'twilio-auth-token';
+const WA_TOKEN = 'EAAG-test-token';
+const WA_SECRET = 'app-secret';
+const LONG_CODES = ['+15550000001', '+15550000002'];
+const CALLER_IDS = ['+15550000101'];
+const WA_NUMBER = '106540352242922';
+
+/** The most requests any window of `windowMs` (on the injected clock) holds. */
+function maxInWindow(times: number[], windowMs: number): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  let best = 0;
+  let start = 0;
+  for (let end = 0; end < sorted.length; end++) {
+    while (sorted[end] - sorted[start] >= windowMs) start++;
+    best = Math.max(best, end - start + 1);
+  }
+  return best;
+}
+
+/**
+ * The providers' documented throughput (1 SMS/s per long code, 1 call/s per caller id, 80 WhatsApp
+ * messages/s per number) held across replicas and restarts: the token buckets are rows in the
+ * service's database, so a replica taking over the dispatch turn, or a restarted process, starts
+ * from what the last sender left, not from a full bucket. Time is the providers' injected clock.
+ */
+describe('rate buckets shared by replicas (real PostgreSQL)', () => {
+  let sut: ServiceUnderTest;
+  let twilio: Awaited<ReturnType<typeof startTwilioStandIn>>;
+  let voice: Awaited<ReturnType<typeof startTwilioVoiceStandIn>>;
+  let meta: Awaited<ReturnType<typeof startWhatsAppStandIn>>;
+  const saved = { ...process.env };
+  /** The providers' clock (epoch ms), moved by the tests. */
+  let now = 0;
+  /** Every request that reached a provider: when (injected clock) and from which sender. */
+  let requests: { at: number; from: string }[] = [];
+
+  const recording: Fetch = async (url, init) => {
+    const body = String(init?.body ?? '');
+    const from = body.startsWith('{') ? WA_NUMBER : (new URLSearchParams(body).get('From') ?? '');
+    requests.push({ at: now, from });
+    return fetch(url, init);
+  };
+
+  const sms = () =>
+    new TwilioSmsProvider({
+      baseUrl: twilio.url,
+      accountSid: ACCOUNT,
+      authToken: TOKEN,
+      from: LONG_CODES,
+      now: () => now,
+      fetch: recording,
+    });
+  const calls = () =>
+    new TwilioVoiceProvider({
+      baseUrl: voice.url,
+      accountSid: ACCOUNT,
+      authToken: TOKEN,
+      from: CALLER_IDS,
+      now: () => now,
+      fetch: recording,
+    });
+  const whatsapp = () =>
+    new WhatsAppCloudProvider({
+      baseUrl: meta.url,
+      version: 'v21.0',
+      phoneNumberId: WA_NUMBER,
+      accessToken: WA_TOKEN,
+      appSecret: WA_SECRET,
+      verifyToken: 'verify-me',
+      now: () => now,
+      fetch: recording,
+    });
+
+  /** The service's own providers: replica A. Another replica (or a restarted process) is built like `replica`. */
+  let service: { sms: TwilioSmsProvider; call: TwilioVoiceProvider; whatsapp: WhatsAppCloudProvider };
+  const replica = <P extends { useRateBuckets(b: PgRateBuckets): void }>(provider: P): P => {
+    provider.useRateBuckets(new PgRateBuckets(sut.dataSource));
+    return provider;
+  };
+
+  let seq = 0;
+  const text = (): OutboundMessage => ({
+    idempotencyKey: `k-${++seq}`,
+    tenantId: 'tenant-a',
+    to: '+34600123456',
+    body: 'Hola',
+  });
+  const template = (): OutboundMessage => ({
+    ...text(),
+    template: { name: 'payment_reminder', language: 'es', parameters: ['Ana'] },
+  });
+
+  beforeAll(async () => {
+    twilio = await startTwilioStandIn(ACCOUNT, TOKEN);
+    voice = await startTwilioVoiceStandIn(ACCOUNT, TOKEN);
+    meta = await startWhatsAppStandIn({ token: WA_TOKEN, appSecret: WA_SECRET });
+    Object.assign(process.env, JOB_TIMERS_OFF);
+    service = { sms: sms(), call: calls(), whatsapp: whatsapp() };
+    sut = await startServiceUnderTest(createOrchestratorService({ providers: service }));
+  });
+
+  beforeEach(async () => {
+    // Each test on a clock of its own, far from the last one's: every bucket full again.
+    now += 3_600_000;
+    requests = [];
+  });
+
+  afterAll(async () => {
+    await sut?.close();
+    await Promise.all([twilio?.close(), voice?.close(), meta?.close()]);
+    process.env = saved;
+  });
+
+  it('two replicas sending side by side put at most one SMS a second through each long code', async () => {
+    const a = service.sms;
+    const b = replica(sms());
+    const start = now;
+    for (let t = 0; t <= 10_000; t += 250) {
+      now = start + t;
+      // Both replicas at this instant, twice each: a token is taken once.
+      await Promise.all([a.send(text()), b.send(text()), a.send(text()), b.send(text())]);
+    }
+    for (const code of LONG_CODES)
+      expect(
+        maxInWindow(
+          requests.filter((r) => r.from === code).map((r) => r.at),
+          1000,
+        ),
+      ).toBe(1);
+    // 1 msg/s for 10 s on each of two long codes (the first second's bucket full): 22, not 44.
+    expect(requests).toHaveLength(22);
+  });
+
+  it('a replica taking over, or a restarted process, starts from the bucket the last sender left', async () => {
+    const start = now;
+    expect((await service.sms.send(text())).ok).toBe(true);
+    expect((await service.sms.send(text())).ok).toBe(true);
+    now = start + 400;
+    const heldBack = { ok: false, failure: { kind: 'rate-limited', code: 'local', retryAfterMs: 600, local: true } };
+    expect(await replica(sms()).send(text())).toEqual(heldBack);
+    expect(await replica(sms()).send(text())).toEqual(heldBack);
+    now = start + 1000;
+    expect(await replica(sms()).send(text())).toMatchObject({ ok: true });
+    expect(requests.map((r) => [r.at - start, r.from])).toEqual([
+      [0, LONG_CODES[0]],
+      [0, LONG_CODES[1]],
+      [1000, LONG_CODES[0]],
+    ]);
+  });
+
+  it('holds a call a second per caller id across replicas', async () => {
+    const start = now;
+    expect((await service.call.send(text())).ok).toBe(true);
+    expect(await replica(calls()).send(text())).toMatchObject({
+      ok: false,
+      failure: { kind: 'rate-limited', local: true, retryAfterMs: 1000 },
+    });
+    now = start + 1000;
+    expect((await replica(calls()).send(text())).ok).toBe(true);
+    expect(requests).toHaveLength(2);
+  });
+
+  it('holds 80 WhatsApp messages a second per number across replicas and restarts', async () => {
+    const replicas = [service.whatsapp, replica(whatsapp()), replica(whatsapp())];
+    const start = now;
+    for (let t = 0; t < 1_000; t += 2.5) {
+      now = start + t;
+      if (t === 500) replicas[2] = replica(whatsapp()); // a restart half-way
+      await Promise.all(replicas.map((r) => r.send(template())));
+    }
+    // One every 12.5 ms from the first, whichever replica sends it: 80 in the second, not 240.
+    expect(requests.map((r) => r.at - start)).toEqual(Array.from({ length: 80 }, (_, i) => i * 12.5));
+  });
+});

@@ -67,8 +67,17 @@ describe('a settlement unpaid by its due date plus the grace days lapses (real l
     return { accountId, settlementId: settlement!.settlementId };
   }
 
-  /** Pays in the ledger at `instant`, then hands its PaymentPosted to the promises consumer. */
-  async function pay(accountId: string, amountMinor: number, instant: Date, eventId = randomUUID()) {
+  /**
+   * Pays in the ledger at `instant`, then hands its PaymentPosted to the promises consumer, with the
+   * effective date a bank file gave it (none: as from a ledger before that field).
+   */
+  async function pay(
+    accountId: string,
+    amountMinor: number,
+    instant: Date,
+    eventId = randomUUID(),
+    effectiveDate = '',
+  ) {
     at(instant);
     const paid = await env.ledgerClient.postPayment(
       { accountId, amount: USD(amountMinor), idempotencyKey: `pay-${eventId}`, reference: '' },
@@ -81,7 +90,7 @@ describe('a settlement unpaid by its due date plus the grace days lapses (real l
       balanceAfter: paid.balance,
       postedAt: instant,
       reference: '',
-      effectiveDate: '',
+      effectiveDate,
     };
     await deliver(sut, 'collections.ledger.v1.PaymentPosted', event, eventId);
     return { event, eventId };
@@ -238,5 +247,59 @@ describe('a settlement unpaid by its due date plus the grace days lapses (real l
     await runDaily(bogota('2026-03-14', 1));
     expect((await settlementOf(settlementId)).state).toBe(promises.SettlementState.SETTLEMENT_STATE_PAID);
     expect(await discounts(accountId)).toBe(1);
+  });
+
+  it('counts payments made within the grace days but posted after the run lapsed it: the one that completes it posts the discount', async () => {
+    const { accountId, settlementId } = await settlementDueOn10March();
+    const { plan } = await env.client.createPlan(
+      {
+        accountId,
+        total: USD(90_000),
+        downPayment: undefined,
+        instalments: 3,
+        frequency: promises.PlanFrequency.PLAN_FREQUENCY_WEEKLY,
+        firstDate: '2026-03-16',
+        channel: promises.PlanChannel.PLAN_CHANNEL_CALL,
+        takenBy: promises.TakenBy.TAKEN_BY_AGENT,
+        agentId: 'agent-1',
+        idempotencyKey: `plan-${accountId}`,
+      },
+      env.md(),
+    );
+    await runDaily(bogota('2026-03-14', 1));
+    expect((await settlementOf(settlementId)).state).toBe(promises.SettlementState.SETTLEMENT_STATE_LAPSED);
+
+    // Paid at the bank on the last grace day in two parts; the file reaches the ledger on the 16th.
+    await pay(accountId, 25_000, bogota('2026-03-16', 8), randomUUID(), '2026-03-13');
+    expect(await settlementOf(settlementId)).toMatchObject({
+      paid: USD(25_000),
+      state: promises.SettlementState.SETTLEMENT_STATE_LAPSED,
+    });
+    const last = await pay(accountId, 50_000, bogota('2026-03-16', 8), randomUUID(), '2026-03-13');
+    await deliver(sut, 'collections.ledger.v1.PaymentPosted', last.event); // same payment, new event id
+
+    const paid = await settlementOf(settlementId);
+    expect(paid).toMatchObject({ paid: USD(75_000), state: promises.SettlementState.SETTLEMENT_STATE_PAID });
+    expect(await discounts(accountId)).toBe(1);
+    expect((await env.client.getPlan({ planId: plan!.planId }, env.md())).plan!.paid).toEqual(USD(0));
+    expect(
+      (await published(sut, 'collections.promises.v1.SettlementPaid')).filter((e) => e.accountId === accountId),
+    ).toEqual([
+      expect.objectContaining({
+        settlementId,
+        paid: USD(75_000),
+        paidOn: '2026-03-13',
+        discountEntryId: paid.discountEntryId,
+      }),
+    ]);
+    // A payment the bank dated after the grace days is not the settlement's, whenever it is posted.
+    const other = await settlementDueOn10March();
+    await runDaily(bogota('2026-03-14', 1));
+    await pay(other.accountId, 75_000, bogota('2026-03-16', 8), randomUUID(), '2026-03-14');
+    expect(await settlementOf(other.settlementId)).toMatchObject({
+      paid: USD(0),
+      state: promises.SettlementState.SETTLEMENT_STATE_LAPSED,
+    });
+    expect(await discounts(other.accountId)).toBe(0);
   });
 });

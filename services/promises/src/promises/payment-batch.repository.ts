@@ -3,6 +3,7 @@ import { promises } from '@collections/contracts';
 import { DEFAULT_TIME_ZONE } from '../accounts/account-profiles.repository';
 import { LockedPlan } from '../plans/plans.repository';
 import { PlanPaymentFacts, paymentKey } from '../plans/usecases/track-payment.usecase';
+import { TAKING_STATES } from '../settlements/settlements.repository';
 
 /**
  * What a batch of posted payments needs to know before it allocates (one tenant's), read in
@@ -21,6 +22,8 @@ export class PaymentBatchRepository {
     tenantId: string,
     keys: { accountId: string; currency: string }[],
     paymentIds: string[],
+    /** The earliest due date a settlement taking one of these payments can have (`lockTaking`). */
+    settlementsDueOnOrAfter: string,
   ): Promise<PlanPaymentFacts> {
     const sorted = [...keys].sort((a, b) => cmp(a.accountId, b.accountId) || cmp(a.currency, b.currency));
     const [row] = (await tx.query(
@@ -41,7 +44,7 @@ export class PaymentBatchRepository {
               (SELECT coalesce(json_agg(json_build_array(s.account_id, rtrim(s.currency))), '[]') FROM (
                  SELECT DISTINCT s.account_id, s.currency FROM settlement s JOIN k
                      ON s.account_id = k.account_id AND s.currency = k.currency
-                  WHERE s.tenant_id = $1 AND s.state = $6) s
+                  WHERE s.tenant_id = $1 AND s.state = ANY($6::int[]) AND s.due_date >= $7::date) s
               ) AS settled,
               (SELECT coalesce(json_object_agg(k.account_id, z.time_zone), '{}') FROM (SELECT DISTINCT account_id FROM k) k CROSS JOIN LATERAL (
                  SELECT time_zone FROM promise_account_profile
@@ -52,7 +55,8 @@ export class PaymentBatchRepository {
         sorted.map((k) => k.currency),
         paymentIds,
         promises.PlanState.PLAN_STATE_ACTIVE,
-        promises.SettlementState.SETTLEMENT_STATE_OPEN,
+        TAKING_STATES,
+        settlementsDueOnOrAfter,
       ],
     )) as {
       plans: LockedPlan[];

@@ -1,5 +1,7 @@
 import { ConsumedEvent, HandlerContext } from '@collections/messaging';
+import { isCalendarDate } from '@collections/platform';
 import { ServiceContext } from '@collections/runtime';
+import { addDays } from '../plans/domain/schedule';
 import { TrackPaymentUseCase, paymentKey } from '../plans/usecases/track-payment.usecase';
 import { SettlePaymentUseCase } from '../settlements/usecases/settle-payment.usecase';
 import { allocatePayment } from './allocate-payment.consumer';
@@ -47,6 +49,7 @@ export class PaymentsPostedConsumer {
         tenantId,
         [...keys.values()],
         priced.map((e) => e.payload.paymentId),
+        addDays(earliestPaymentDay(priced, this.ctx.clock.now()), -this.plans.graceDays),
       );
       const rest = await this.plans.postedMany(tenantId, own, hc, facts);
       for (const e of rest) await this.one(e, hc);
@@ -61,3 +64,21 @@ export class PaymentsPostedConsumer {
       await allocatePayment(this.ctx, this.promises, event, hc, this.plans.graceDays);
   }
 }
+
+/**
+ * A day no payment of the batch was made before, on any account's calendar: the earliest effective
+ * date, or for a payment without one the day before its posting day in UTC (no time zone's
+ * calendar is more than a day behind UTC's).
+ */
+function earliestPaymentDay(events: PaymentPosted[], now: Date): string {
+  let earliest = addDays(utcDay(now), -1);
+  for (const { payload } of events) {
+    const day = isCalendarDate(payload.effectiveDate)
+      ? payload.effectiveDate
+      : addDays(utcDay(payload.postedAt ?? now), -1);
+    if (day < earliest) earliest = day;
+  }
+  return earliest;
+}
+
+const utcDay = (instant: Date) => instant.toISOString().slice(0, 10);

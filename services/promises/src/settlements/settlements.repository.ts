@@ -22,6 +22,11 @@ export interface SettlementRow {
 
 const COLUMNS = `tenant_id, id, account_id, currency, balance_minor, amount_minor, discount_minor, paid_minor,
   to_char(due_date, 'YYYY-MM-DD') AS due_date, channel, taken_by, agent_id, state, discount_entry_id`;
+/** The states of a settlement that may take a payment (`lockTaking`). */
+export const TAKING_STATES = [
+  promises.SettlementState.SETTLEMENT_STATE_OPEN,
+  promises.SettlementState.SETTLEMENT_STATE_LAPSED,
+];
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function mapSettlement(r: SettlementRow): promises.SettlementView {
@@ -91,21 +96,23 @@ export class SettlementsRepository {
   }
 
   /**
-   * The account's oldest open settlement in this currency, locked for the transaction; with
-   * `dueOnOrAfter`, the oldest one due on or after that date.
+   * The settlement a payment made on a day counts towards, locked for the transaction: the
+   * account's oldest in this currency due on or after `dueOnOrAfter` (the payment's day less the
+   * grace days) that is open, or that the daily run lapsed though the payment was made within its
+   * grace days (a bank file's payment posted after the run).
    */
-  async lockOpen(
+  async lockTaking(
     tx: EntityManager,
     tenantId: string,
     accountId: string,
     currency: string,
-    dueOnOrAfter?: string,
+    dueOnOrAfter: string,
   ): Promise<SettlementRow | undefined> {
     const [row] = (await tx.query(
-      `SELECT ${COLUMNS} FROM settlement WHERE tenant_id = $1 AND account_id = $2 AND currency = $3 AND state = $4
-         AND ($5::date IS NULL OR due_date >= $5::date)
+      `SELECT ${COLUMNS} FROM settlement WHERE tenant_id = $1 AND account_id = $2 AND currency = $3
+         AND state = ANY($4::int[]) AND due_date >= $5::date
        ORDER BY created_at, id LIMIT 1 FOR UPDATE`,
-      [tenantId, accountId, currency, promises.SettlementState.SETTLEMENT_STATE_OPEN, dueOnOrAfter ?? null],
+      [tenantId, accountId, currency, TAKING_STATES, dueOnOrAfter],
     )) as SettlementRow[];
     return row;
   }

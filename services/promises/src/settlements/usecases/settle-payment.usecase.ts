@@ -2,18 +2,19 @@ import { ConsumedEvent, HandlerContext } from '@collections/messaging';
 import { money } from '@collections/platform';
 import { ServiceContext } from '@collections/runtime';
 import { AccountProfilesRepository } from '../../accounts/account-profiles.repository';
-import { addDays, pastGrace } from '../../plans/domain/schedule';
+import { addDays } from '../../plans/domain/schedule';
 import { discountIdempotencyKey } from '../domain/settlement';
 import { SettlementLedger } from '../ledger-port';
 import { SettlementsRepository, mapSettlement } from '../settlements.repository';
 
 /**
- * Counts a posted payment towards the account's open settlement (false when there is none). A
- * settlement whose due date plus the grace days passed before the payment's day (the account's
- * calendar) has lapsed, even if the daily run has not marked it so yet: the payment is not its,
- * and goes to the account's plans and promises. When the sum is reached the discount goes to the ledger under a key derived from the
- * settlement id: if this transaction rolls back after the call, or the event comes again, the
- * ledger answers the first entry instead of posting a second one.
+ * Counts a posted payment towards the account's settlement (false when none takes it): the oldest
+ * whose due date plus the grace days is not before the payment's day (the account's calendar; the
+ * ledger's effective date), open or already lapsed by the daily run (a payment made on the last
+ * grace day and posted after the run still counts, and may complete it). Other payments go to the
+ * account's plans and promises. When the sum is reached the discount goes to the ledger under a
+ * key derived from the settlement id: if this transaction rolls back after the call, or the event
+ * comes again, the ledger answers the first entry instead of posting a second one.
  */
 export class SettlePaymentUseCase {
   private readonly profiles = new AccountProfilesRepository();
@@ -29,15 +30,15 @@ export class SettlePaymentUseCase {
   async posted(event: ConsumedEvent<'collections.ledger.v1.PaymentPosted'>, { tx }: HandlerContext): Promise<boolean> {
     const { amount, accountId, paymentId, postedAt } = event.payload;
     if (!amount || amount.amountMinor <= 0 || !paymentId) return false;
-    let settlement = await this.repo.lockOpen(tx, event.tenantId, accountId, amount.currency);
-    if (!settlement) return false;
     const paidOn = await this.profiles.paymentDay(tx, event.tenantId, event.payload, this.ctx.clock.now());
-    if (pastGrace(settlement.due_date, this.graceDays, paidOn)) {
-      // Lapsed by the payment's day (the daily run marks it): a later open one may still take it.
-      const dueOnOrAfter = addDays(paidOn, -this.graceDays);
-      settlement = await this.repo.lockOpen(tx, event.tenantId, accountId, amount.currency, dueOnOrAfter);
-      if (!settlement) return false;
-    }
+    const settlement = await this.repo.lockTaking(
+      tx,
+      event.tenantId,
+      accountId,
+      amount.currency,
+      addDays(paidOn, -this.graceDays),
+    );
+    if (!settlement) return false;
     const paid = await this.repo.addPayment(tx, event.tenantId, settlement.id, paymentId, amount.amountMinor);
     if (paid === undefined || paid < Number(settlement.amount_minor)) return true;
     const { entryId } = await this.ledger.postDiscount(event.tenantId, {

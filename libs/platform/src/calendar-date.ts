@@ -21,3 +21,41 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export function isUuid(value: unknown): value is string {
   return typeof value === 'string' && UUID.test(value);
 }
+
+const DAY_MS = 86_400_000;
+
+/**
+ * The calendar date `days` after `date` (before it when negative), both YYYY-MM-DD: calendar
+ * arithmetic on the date itself, with no time of day or zone to shift it across midnight.
+ */
+export function addCalendarDays(date: string, days: number): string {
+  return new Date(Date.parse(`${date}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
+}
+
+/** A zone's name (`America/Bogota`, `Etc/GMT+5`, `UTC`), never an offset such as `+05:00`. */
+const ZONE_NAME = /^[A-Za-z][A-Za-z0-9_+\-/]*$/;
+/** Valid names seen, by their lower case: at most the few hundred zones and links there are. */
+const canonicalZones = new Map<string, string>();
+
+/**
+ * The canonical spelling of an IANA time zone, as this runtime's Intl resolves it
+ * (`america/bogota` → `America/Bogota`, `US/Eastern` → `America/New_York`, `Etc/UTC` → `UTC`),
+ * or undefined when `zone` is not one. Offsets (`+05:00`) are refused: PostgreSQL reads them as
+ * POSIX zones, with the sign inverted. Store and publish what this returns, not what was sent,
+ * so one zone is always written one way.
+ */
+export function canonicalTimeZone(zone: string): string | undefined {
+  if (!ZONE_NAME.test(zone)) return undefined;
+  const key = zone.toLowerCase();
+  let canonical = canonicalZones.get(key);
+  if (canonical === undefined) {
+    try {
+      canonical = new Intl.DateTimeFormat(undefined, { timeZone: zone }).resolvedOptions().timeZone;
+    } catch {
+      return undefined; // not cached: the names a caller may invent are endless
+    }
+    if (!ZONE_NAME.test(canonical)) return undefined;
+    canonicalZones.set(key, canonical);
+  }
+  return canonical;
+}

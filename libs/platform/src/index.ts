@@ -22,3 +22,4 @@ export * from './sql-array';
 export * from './tenant-api-keys';
 export * from './ordered-uuid';
 export * from './calendar-date';
+export * from './text-limits';

@@ -247,4 +247,71 @@ describe('generic portfolio import (real PostgreSQL, COPY)', () => {
     for (let i = 1; i <= 150; i++) expected += i * 100 + 25 + 200 - 50;
     expect(Number(total)).toBe(expected);
   });
+  it('stores the canonical time zone, and rejects lines dated after tomorrow or due more than a year ahead', async () => {
+    // The clock: 2026-03-02T15:00:00Z, 09:00 in Mexico City.
+    const tenantId = `${sut.tenant}-future`;
+    const file = join(mkdtempSync(join(tmpdir(), 'generic-')), 'future.ndjson');
+    const line = (fields: object) => ({ external_ref: 'F-1', currency: 'MXN', ...fields });
+    writeFileSync(
+      file,
+      [
+        line({
+          record: 'account',
+          debtor_id: 'FD-1',
+          debtor_kind: 'person',
+          debtor_name: 'Eva',
+          debtor_time_zone: 'america/mexico_city',
+          debtor_country: 'MX',
+          product: 'credit_card',
+          opening_balance: '100.00',
+          opened_on: '2025-01-10',
+        }),
+        line({ record: 'payment', reference: 'FP-1', amount: '10.00', date: '9999-12-31' }),
+        line({ record: 'charge', reference: 'FC-1', amount: '10.00', date: '2026-03-04' }),
+        line({ record: 'charge', reference: 'FC-2', amount: '20.00', date: '2026-03-03' }),
+        line({ record: 'payment', reference: 'FP-2', amount: '5.00', date: '2026-03-02' }),
+        line({
+          record: 'statement',
+          cycle: 1,
+          statement_date: '2026-03-05',
+          due_date: '2026-03-25',
+          amount_due: '1.00',
+        }),
+        line({
+          record: 'statement',
+          cycle: 1,
+          statement_date: '2026-03-01',
+          due_date: '2027-03-04',
+          amount_due: '1.00',
+        }),
+        line({
+          record: 'statement',
+          cycle: 1,
+          statement_date: '2026-03-01',
+          due_date: '2027-03-03',
+          amount_due: '1.00',
+        }),
+      ]
+        .map((r) => JSON.stringify(r))
+        .join('\n'),
+    );
+    const job = await importer.run('ndjson', { tenantId, file });
+    expect(job).toMatchObject({ status: 'completed', acceptedRows: 4, rejectedRows: 4, createdAccounts: 1 });
+    expect((await importer.rejections(tenantId, job.jobId)).map((r) => [r.lineNo, r.reason])).toEqual([
+      [2, expect.stringMatching(/^date 9999-12-31 is too far in the future: at the latest 2026-03-03/)],
+      [3, expect.stringMatching(/^date 2026-03-04 is too far in the future/)],
+      [6, expect.stringMatching(/^statement_date 2026-03-05 is too far in the future/)],
+      [7, expect.stringMatching(/^due_date 2027-03-04 is too far in the future: at the latest 2027-03-03/)],
+    ]);
+    const [account] = (await q(
+      `SELECT a.time_zone AS account, d.time_zone AS debtor, (a.principal_minor + a.interest_minor + a.fees_minor)::bigint AS total
+         FROM ledger.account a JOIN ledger.debtor d ON d.tenant_id = a.tenant_id AND d.id = 'FD-1' WHERE a.tenant_id = $1`,
+      [tenantId],
+    )) as { account: string; debtor: string; total: string }[];
+    expect({ ...account, total: Number(account.total) }).toEqual({
+      account: 'America/Mexico_City',
+      debtor: 'America/Mexico_City',
+      total: 10_000 + 2_000 - 500,
+    });
+  });
 });

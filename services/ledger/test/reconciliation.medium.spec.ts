@@ -293,4 +293,25 @@ describe('reconciliation of bank statements and gateway files (gRPC + REST, real
     expect(held).toMatchObject({ bankReference: 'BNK-0100', amount: USD(5_000) });
     expect(held.reason).toMatch(/^matched acct-e but not posted: account acct-e is closed/);
   });
+  it('queues a credit value-dated after tomorrow instead of posting it ahead of its date', async () => {
+    await openAccount('acct-g', 'LN-5001-0007', 40_000);
+    // The clock: 2026-03-02, 10:00 in Bogotá. A value date of tomorrow posts; next week waits for a person.
+    const csv = [
+      'booking_date,value_date,amount,currency,reference,counterparty_account,bank_reference',
+      '2026-03-02,2026-03-09,70.00,USD,Pago acct-g,CO11112222333377,BNK-0300',
+      '2026-03-02,2026-03-03,30.00,USD,Pago acct-g,CO11112222333377,BNK-0301',
+    ].join('\n');
+    const summary = await client.importStatement(
+      { content: Buffer.from(csv), kind: Kind.STATEMENT_FILE_KIND_BANK_CSV, name: 'forward-valued.csv' },
+      md(),
+    );
+    expect(summary).toMatchObject({ matched: 1, unmatched: 1, posted: 1, rejected: 0 });
+    // Posted with its value date: in the balance from tomorrow on.
+    const asOf = async (asOfDate: string) =>
+      (await ledgerClient.getBalance({ accountId: 'acct-g', asOfDate }, md())).balance!.amountMinor;
+    expect([await asOf('2026-03-02'), await asOf('2026-03-03')]).toEqual([40_000, 40_000 - 3_000]);
+    const [held] = (await client.listUnmatched({ pageSize: 10, pageToken: '', fileId: summary.fileId }, md())).items;
+    expect(held).toMatchObject({ bankReference: 'BNK-0300', valueDate: '2026-03-09' });
+    expect(held.reason).toMatch(/^matched acct-g but not posted: effective_date 2026-03-09 is too far in the future/);
+  });
 });

@@ -2,6 +2,7 @@ import { EntityManager } from 'typeorm';
 import { localDate } from '@collections/platform';
 import { ServiceContext } from '@collections/runtime';
 import { EntryKind } from '../ledger/domain/journal';
+import { DAYS_AHEAD_OF_TODAY, DUE_DAYS_AHEAD_OF_TODAY, tooFarAhead } from '../ledger/domain/dates';
 import { Credit, Due, delinquencyAsOf } from '../ledger/domain/delinquency';
 import {
   GenericAccount,
@@ -97,6 +98,15 @@ export class GenericFormat implements ImportFormat {
     const keys = await this.existingKeys(tx, scope.tenantId, parsed);
     const accepted = new Set<Parsed>(opened.accepted);
     const openedLine = new Map([...opened.created].map((p) => [p.rec.externalRef, p.line.lineNo]));
+    // The same rule as the API's: what happened is dated tomorrow at the latest in the account's
+    // time zone, and a statement falls due within a year of today. History is in the past.
+    const now = this.ctx.clock.now();
+    const todayIn = new Map<string, string>();
+    const today = (timeZone: string) => {
+      let date = todayIn.get(timeZone);
+      if (date === undefined) todayIn.set(timeZone, (date = localDate(now, timeZone)));
+      return date;
+    };
 
     for (const p of parsed) {
       const { rec, line } = p;
@@ -126,6 +136,15 @@ export class GenericFormat implements ImportFormat {
       }
       if (rec.currency !== account.currency) {
         reject(line, `currency ${rec.currency} differs from the account's currency ${account.currency}`);
+        continue;
+      }
+      const tooLate =
+        rec.record === 'statement'
+          ? (tooFarAhead('statement_date', rec.statementDate, today(account.timeZone), DAYS_AHEAD_OF_TODAY) ??
+            tooFarAhead('due_date', rec.dueDate, today(account.timeZone), DUE_DAYS_AHEAD_OF_TODAY))
+          : tooFarAhead('date', rec.date, today(account.timeZone), DAYS_AHEAD_OF_TODAY);
+      if (tooLate) {
+        reject(line, tooLate);
         continue;
       }
       if (rec.record === 'statement') {
@@ -159,8 +178,7 @@ export class GenericFormat implements ImportFormat {
 
     for (const account of accounts.values()) {
       if (!account.touched) continue;
-      const today = localDate(this.ctx.clock.now(), account.timeZone);
-      batch.settle(account, delinquencyAsOf(account.dues, account.credits, today).daysPastDue);
+      batch.settle(account, delinquencyAsOf(account.dues, account.credits, today(account.timeZone)).daysPastDue);
     }
     await batch.flush(tx);
     rejected.sort((a, b) => a.lineNo - b.lineNo);

@@ -11,6 +11,7 @@ import {
 import { SERVICE_CONTEXT, ServiceContext } from '@collections/runtime';
 import { EntryKind } from './domain/journal';
 import { LedgerRepository } from './ledger.repository';
+import { requireLedgerText } from './text-limits';
 import { AccountsUseCase } from './usecases/accounts.usecase';
 import { DataSubjectUseCase } from './usecases/data-subject.usecase';
 import { GetBalanceUseCase } from './usecases/get-balance.usecase';
@@ -60,6 +61,7 @@ export class LedgerGrpcController implements ledger.LedgerServiceController {
 
   async postPayment(request: ledger.PostPaymentRequest): Promise<ledger.PostPaymentResponse> {
     const amount = requireMoney(request.amount, 'amount');
+    requireLedgerText({ idempotency_key: request.idempotencyKey, reference: request.reference });
     const result = await this.postEntry.execute({
       tenantId: currentTenantId(),
       accountId: request.accountId,
@@ -86,6 +88,7 @@ export class LedgerGrpcController implements ledger.LedgerServiceController {
     const commands: (PostEntryCommand | AppError)[] = request.payments.map((p) => {
       try {
         const amount = requireMoney(p.amount, 'amount');
+        requireLedgerText({ idempotency_key: p.idempotencyKey, reference: p.reference });
         return {
           tenantId,
           accountId: p.accountId,
@@ -140,6 +143,7 @@ export class LedgerGrpcController implements ledger.LedgerServiceController {
   postCharge(request: ledger.PostChargeRequest): Promise<ledger.PostChargeResponse> {
     if (!CHARGE_KINDS.has(request.kind))
       throw AppError.invalid('kind must be ENTRY_KIND_CHARGE, ENTRY_KIND_INTEREST or ENTRY_KIND_FEE');
+    requireLedgerText({ idempotency_key: request.idempotencyKey, memo: request.memo });
     return this.postKind(request, request.memo);
   }
 
@@ -149,6 +153,7 @@ export class LedgerGrpcController implements ledger.LedgerServiceController {
         'kind must be ENTRY_KIND_ADJUSTMENT, ENTRY_KIND_SETTLEMENT_DISCOUNT or ENTRY_KIND_WRITE_OFF',
       );
     }
+    requireLedgerText({ idempotency_key: request.idempotencyKey, reason: request.reason });
     return this.postKind(request, request.reason);
   }
 
@@ -175,6 +180,7 @@ export class LedgerGrpcController implements ledger.LedgerServiceController {
     const tenantId = currentTenantId();
     if (request.reason !== 'nsf' && request.reason !== 'chargeback')
       throw AppError.invalid('reason must be "nsf" or "chargeback"');
+    requireLedgerText({ idempotency_key: request.idempotencyKey });
     const payment = await this.repo.findEntry(this.ctx.dataSource.manager, tenantId, request.paymentId);
     if (!payment || payment.kind !== EntryKind.Payment)
       throw AppError.notFound(`payment ${request.paymentId} does not exist`);

@@ -2,6 +2,7 @@ import { Controller, Inject } from '@nestjs/common';
 import { reconciliation } from '@collections/contracts';
 import { AppError, currentPrincipal, currentTenantId, isUuid, money } from '@collections/platform';
 import { SERVICE_CONTEXT, ServiceContext } from '@collections/runtime';
+import { requireLedgerText } from '../ledger/text-limits';
 import { StatementFileKind } from './domain/statement-line';
 import { ReconItemRow, ReconItemStatus, ReconciliationRepository } from './reconciliation.repository';
 import { ImportStatementUseCase } from './usecases/import-statement.usecase';
@@ -75,6 +76,7 @@ export class ReconciliationGrpcController implements reconciliation.Reconciliati
   ): Promise<reconciliation.ImportStatementResponse> {
     const kind = KIND_OF[request.kind];
     if (!kind) throw AppError.invalid('kind must be STATEMENT_FILE_KIND_BANK_CSV, _CAMT053 or _GATEWAY_CSV');
+    requireLedgerText({ name: request.name });
     const summary = await this.importer.execute({
       tenantId: currentTenantId(),
       kind,
@@ -109,6 +111,7 @@ export class ReconciliationGrpcController implements reconciliation.Reconciliati
 
   async resolveItem(request: reconciliation.ResolveItemRequest): Promise<reconciliation.ResolveItemResponse> {
     const principal = currentPrincipal();
+    requireLedgerText({ ignore_reason: request.ignoreReason });
     const result = await this.resolver.execute({
       tenantId: principal.tenantId,
       resolvedBy: principal.subject,

@@ -1,5 +1,5 @@
 import { ledger } from '@collections/contracts';
-import { AppError, isCurrencyCode, parseDecimalToMinor } from '@collections/platform';
+import { AppError, canonicalTimeZone, isCurrencyCode, parseDecimalToMinor } from '@collections/platform';
 import { RowError } from './row-error';
 
 /**
@@ -252,21 +252,12 @@ function integer(f: GenericFields, name: GenericField, min: number, max: number)
   return n;
 }
 
-const zones = new Map<string, boolean>();
+/** The debtor's IANA time zone in its canonical spelling (`america/bogota` is stored as `America/Bogota`). */
 function timeZone(f: GenericFields): string {
   const v = f.debtor_time_zone ?? 'UTC';
-  let valid = zones.get(v);
-  if (valid === undefined) {
-    try {
-      new Intl.DateTimeFormat('en', { timeZone: v });
-      valid = true;
-    } catch {
-      valid = false;
-    }
-    zones.set(v, valid);
-  }
-  if (!valid) throw new RowError(`debtor_time_zone "${v.slice(0, 40)}" is not an IANA time zone`);
-  return v;
+  const canonical = canonicalTimeZone(v);
+  if (!canonical) throw new RowError(`debtor_time_zone "${v.slice(0, 40)}" is not an IANA time zone`);
+  return canonical;
 }
 
 function parseAccount(f: GenericFields, externalRef: string): GenericAccount {

@@ -5,6 +5,7 @@ import { EntryKind, total } from '../domain/journal';
 import { AccountStatus, mayClose } from '../domain/lifecycle';
 import { LifecycleRepository } from '../lifecycle.repository';
 import { LedgerRepository, componentsOf } from '../ledger.repository';
+import { requireLedgerText } from '../text-limits';
 import { PostEntryUseCase, noBalanceToPost } from './post-entry.usecase';
 
 const CREDIT_BALANCE = 'the account has a credit balance: refund it instead';
@@ -70,6 +71,7 @@ export class AccountLifecycleUseCase {
   }
 
   async close(tenantId: string, accountId: string, reason: string): Promise<ledgerLifecycle.CloseAccountResponse> {
+    requireLedgerText({ reason });
     return this.ctx.dataSource.transaction(async (tx) => {
       const account = await this.repo.findAccount(tx, tenantId, accountId, true);
       if (!account) throw AppError.notFound(`account ${accountId} does not exist`);
@@ -116,6 +118,7 @@ export class AccountLifecycleUseCase {
   ): Promise<{ entryId: string; balance: ledger.BalanceView; replayed: boolean } | undefined> {
     if (!cmd.accountId) throw AppError.invalid('account_id is required');
     if (!cmd.idempotencyKey) throw AppError.invalid('idempotency_key is required: a retry must not post twice');
+    requireLedgerText({ idempotency_key: cmd.idempotencyKey, reason: cmd.reason });
     const tx = this.ctx.dataSource.manager;
     // The account before the key: a retry of the same command that runs beside the first reads
     // the key after the balance, so a first posting that cleared the balance it read is found

@@ -1,8 +1,10 @@
 import { ledger } from '@collections/contracts';
-import { AppError, isCurrencyCode, money } from '@collections/platform';
+import { AppError, canonicalTimeZone, isCurrencyCode, localDate, money } from '@collections/platform';
 import { ServiceContext } from '@collections/runtime';
 import { validDate } from '../balance-view';
+import { DAYS_AHEAD_OF_TODAY, DUE_DAYS_AHEAD_OF_TODAY, tooFarAhead } from '../domain/dates';
 import { PiiCipher } from '../pii';
+import { requireLedgerText } from '../text-limits';
 
 const CHANNELS = new Set(['call', 'sms', 'whatsapp', 'email', 'letter', 'visit']);
 const E164 = /^\+[1-9]\d{6,14}$/;
@@ -10,13 +12,17 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 /** The statement's `cycle` column is an integer. */
 const MAX_CYCLE = 2_147_483_647;
 
-function validTimeZone(zone: string): string {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: zone });
-    return zone;
-  } catch {
-    throw AppError.invalid(`time_zone "${zone}" is not an IANA time zone`);
-  }
+/** An IANA time zone, in its canonical spelling (`america/bogota` is stored as `America/Bogota`). */
+function validTimeZone(zone: string, field: string): string {
+  const canonical = canonicalTimeZone(zone);
+  if (!canonical) throw AppError.invalid(`${field} "${zone}" is not an IANA time zone`);
+  return canonical;
+}
+
+/** Refuses `date` (a valid calendar date) when it is more than `daysAhead` days after `today`. */
+function notTooFarAhead(field: string, date: string, today: string, daysAhead: number): void {
+  const problem = tooFarAhead(field, date, today, daysAhead);
+  if (problem) throw AppError.invalid(problem, { [field]: date });
 }
 
 /** Debtors and accounts: validated when the command is built, then written with their events. */
@@ -28,11 +34,23 @@ export class AccountsUseCase {
 
   async upsertDebtor(tenantId: string, d: ledger.Debtor | undefined): Promise<ledger.UpsertDebtorResponse> {
     if (!d?.debtorId) throw AppError.invalid('debtor.debtor_id is required');
+    requireLedgerText(
+      {
+        debtor_id: d.debtorId,
+        display_name: d.displayName,
+        national_id: d.nationalId,
+        time_zone: d.timeZone,
+        language: d.language,
+        region: d.region,
+      },
+      'debtor.',
+    );
+    d.contactPoints.forEach((c, i) => requireLedgerText({ value: c.value }, `contact_points[${i}].`));
     if (d.kind !== 'person' && d.kind !== 'company')
       throw AppError.invalid('debtor.kind must be "person" or "company"');
     if (!d.displayName) throw AppError.invalid('debtor.display_name is required');
     if (!/^[A-Z]{2}$/.test(d.country)) throw AppError.invalid('debtor.country must be an ISO 3166 alpha-2 code');
-    const timeZone = validTimeZone(d.timeZone || 'UTC');
+    const timeZone = validTimeZone(d.timeZone || 'UTC', 'debtor.time_zone');
     d.contactPoints.forEach((c, i) => {
       if (c.type === 'phone' && !E164.test(c.value))
         throw AppError.invalid(`contact_points[${i}]: a phone must be E.164 (+573001234567)`);
@@ -90,15 +108,17 @@ export class AccountsUseCase {
   async openAccount(tenantId: string, r: ledger.OpenAccountRequest): Promise<ledger.OpenAccountResponse> {
     if (!r.accountId) throw AppError.invalid('account_id is required');
     if (!r.externalRef) throw AppError.invalid('external_ref is required');
+    requireLedgerText({ account_id: r.accountId, external_ref: r.externalRef, time_zone: r.timeZone });
     if (!isCurrencyCode(r.currency)) throw AppError.invalid(`currency "${r.currency}" is not an ISO 4217 code`);
     if (!(r.product > 0) || !ledger.Product[r.product]) throw AppError.invalid('product must be a Product');
     money(r.creditLimitMinor, r.currency);
     if (r.creditLimitMinor < 0) throw AppError.invalid('credit_limit_minor cannot be negative');
     const openedOn = validDate(r.openedOn, 'opened_on');
-    const timeZone = validTimeZone(r.timeZone || 'UTC');
+    const timeZone = validTimeZone(r.timeZone || 'UTC', 'time_zone');
     if (r.debtors.length === 0) throw AppError.invalid('an account needs at least one debtor');
     r.debtors.forEach((d, i) => {
       if (!d.debtorId) throw AppError.invalid(`debtors[${i}].debtor_id is required`);
+      requireLedgerText({ debtor_id: d.debtorId }, `debtors[${i}].`);
       if (d.role !== 0 && !(d.role > 0 && ledger.DebtorRole[d.role]))
         throw AppError.invalid(`debtors[${i}].role must be a DebtorRole`);
       if (r.debtors.findIndex((e) => e.debtorId === d.debtorId) !== i)
@@ -159,17 +179,31 @@ export class AccountsUseCase {
     const amountDue = money(r.amountDue.amountMinor, r.amountDue.currency);
     const minimumDue = money(r.minimumDue.amountMinor, r.minimumDue.currency);
     if (minimumDue.amountMinor < 0) throw AppError.invalid('minimum_due cannot be negative');
+    // A credit statement (negative amount due, a credit balance) asks for nothing.
+    if (minimumDue.currency === amountDue.currency && minimumDue.amountMinor > Math.max(amountDue.amountMinor, 0)) {
+      throw AppError.invalid(
+        amountDue.amountMinor > 0
+          ? 'minimum_due cannot be more than amount_due'
+          : 'minimum_due must be zero when amount_due is zero or negative (a credit balance)',
+        { minimumDue, amountDue },
+      );
+    }
     return this.ctx.dataSource.transaction(async (tx) => {
-      const [account] = (await tx.query(`SELECT currency FROM account WHERE tenant_id = $1 AND id = $2`, [
+      const [account] = (await tx.query(`SELECT currency, time_zone FROM account WHERE tenant_id = $1 AND id = $2`, [
         tenantId,
         r.accountId,
       ])) as {
         currency: string;
+        time_zone: string;
       }[];
       if (!account) throw AppError.notFound(`account ${r.accountId} does not exist`);
       if (amountDue.currency !== account.currency.trim() || minimumDue.currency !== account.currency.trim()) {
         throw AppError.invalid(`statement currency differs from the account currency ${account.currency.trim()}`);
       }
+      // Issued by today (tomorrow at the latest, as postings), due within a year of today.
+      const today = localDate(this.ctx.clock.now(), account.time_zone);
+      notTooFarAhead('statement_date', statementDate, today, DAYS_AHEAD_OF_TODAY);
+      notTooFarAhead('due_date', dueDate, today, DUE_DAYS_AHEAD_OF_TODAY);
       const rows = (await tx.query(
         `INSERT INTO statement (tenant_id, account_id, cycle, statement_date, due_date, amount_due_minor, minimum_due_minor)
          VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING RETURNING cycle`,

@@ -2,6 +2,7 @@ import { ledger } from '@collections/contracts';
 import { AppError, money } from '@collections/platform';
 import { ServiceContext } from '@collections/runtime';
 import { PiiCipher } from '../pii';
+import { requireLedgerText } from '../text-limits';
 
 interface DebtorRow {
   id: string;
@@ -89,6 +90,7 @@ export class DataSubjectUseCase {
 
   async erase(tenantId: string, debtorId: string, reason: string): Promise<ledger.EraseDebtorResponse> {
     if (!reason) throw AppError.invalid('reason is required: erasures are audited');
+    requireLedgerText({ reason });
     return this.ctx.dataSource.transaction(async (tx) => {
       const rows = (await tx.query(
         `UPDATE debtor SET display_name = 'erased', national_id_enc = NULL, erased_at = coalesce(erased_at, $3), updated_at = now()

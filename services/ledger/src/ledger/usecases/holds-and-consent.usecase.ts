@@ -2,6 +2,7 @@ import { ledger } from '@collections/contracts';
 import { AppError, isUuid } from '@collections/platform';
 import { ServiceContext } from '@collections/runtime';
 import { validDate } from '../balance-view';
+import { requireLedgerText } from '../text-limits';
 
 /** Which contact points a channel reaches. */
 const CHANNEL_CONTACT_TYPE: Record<string, 'phone' | 'email' | 'address'> = {
@@ -33,6 +34,7 @@ export class HoldsAndConsentUseCase {
     if (!(r.kind > 0) || !ledger.HoldKind[r.kind]) throw AppError.invalid('kind must be a HoldKind');
     if (!r.source) throw AppError.invalid('source is required (who reported the hold)');
     if (!r.idempotencyKey) throw AppError.invalid('idempotency_key is required');
+    requireLedgerText({ source: r.source, idempotency_key: r.idempotencyKey });
     const startsOn = validDate(r.startsOn, 'starts_on');
     const endsOn = r.endsOn ? validDate(r.endsOn, 'ends_on') : null;
     if (endsOn && endsOn < startsOn) throw AppError.invalid('ends_on cannot be before starts_on');
@@ -84,6 +86,7 @@ export class HoldsAndConsentUseCase {
   async liftHold(tenantId: string, r: ledger.LiftHoldRequest): Promise<ledger.LiftHoldResponse> {
     if (!isUuid(r.holdId)) throw AppError.notFound(`hold ${r.holdId} does not exist`);
     if (!r.reason) throw AppError.invalid('reason is required');
+    requireLedgerText({ reason: r.reason });
     return this.ctx.dataSource.transaction(async (tx) => {
       const [hold] = (await tx.query(
         `SELECT id, debtor_id, kind, source, to_char(starts_on, 'YYYY-MM-DD') AS starts_on, to_char(ends_on, 'YYYY-MM-DD') AS ends_on, lifted_at
@@ -120,6 +123,7 @@ export class HoldsAndConsentUseCase {
     const type = CHANNEL_CONTACT_TYPE[r.channel];
     if (!type) throw AppError.invalid(`channel must be one of ${Object.keys(CHANNEL_CONTACT_TYPE).join(', ')}`);
     if (!r.source) throw AppError.invalid('source is required (how the consent was given or withdrawn)');
+    requireLedgerText({ source: r.source });
     return this.ctx.dataSource.transaction(async (tx) => {
       const [debtor] = (await tx.query(`SELECT id FROM debtor WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, [
         tenantId,

@@ -14,6 +14,7 @@ import { ServiceContext } from '@collections/runtime';
 import { mapBalanceView, validDate } from '../balance-view';
 import { Components, EntryKind, add, creditTowardsDues, creditedComponents, post, total } from '../domain/journal';
 import { AgingBucket, Credit, DEFAULT_AGING_BUCKETS, Due, agingBucket, delinquencyAsOf } from '../domain/delinquency';
+import { DAYS_AHEAD_OF_TODAY, tooFarAhead } from '../domain/dates';
 import { AccountStatus, transitionAfterPosting } from '../domain/lifecycle';
 import { LifecycleRepository } from '../lifecycle.repository';
 import { lifecycleEvent } from './lifecycle-events';
@@ -372,7 +373,7 @@ export class PostEntryUseCase {
       );
     }
     money(cmd.amountMinor, cmd.currency); // a safe integer in an ISO 4217 currency
-    const effectiveDate = cmd.effectiveDate ? validDate(cmd.effectiveDate, 'effective_date') : state.today;
+    const effectiveDate = cmd.effectiveDate ? postingDate(cmd.effectiveDate, state.today) : state.today;
     let reversedLines: Components | undefined;
     if (cmd.reverses) {
       // Under the account lock: a reversal committed by another batch since the caller looked.
@@ -493,6 +494,13 @@ export class PostEntryUseCase {
       traceparent: cmd.traceparent,
     }));
   }
+}
+
+/** A posting's effective date: a calendar date, at the latest tomorrow in the account's time zone. */
+function postingDate(date: string, today: string): string {
+  const problem = tooFarAhead('effective_date', validDate(date, 'effective_date'), today, DAYS_AHEAD_OF_TODAY);
+  if (problem) throw AppError.invalid(problem, { effective_date: date });
+  return date;
 }
 
 function requireIdempotencyKey(cmd: PostEntryCommand): void {

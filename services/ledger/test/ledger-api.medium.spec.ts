@@ -1,8 +1,8 @@
 import { Metadata, ServiceError, status } from '@grpc/grpc-js';
 import fc from 'fast-check';
 import { ledger } from '@collections/contracts';
-import { metadataFromPrincipalHeaders } from '@collections/platform';
-import { ServiceUnderTest } from '@collections/testing';
+import { localDate, metadataFromPrincipalHeaders } from '@collections/platform';
+import { ServiceUnderTest, publishedEvents } from '@collections/testing';
 import { openFundedAccount } from './support/accounts';
 import { LedgerApi, startLedgerApi } from './support/ledger-api';
 
@@ -466,6 +466,11 @@ describe('ledger API (gRPC, real PostgreSQL)', () => {
       'BalanceChanged',
       'DelinquencyChanged',
     ]);
+    // The payment counts from the day it was posted on the account's (Bogotá's) calendar.
+    const [posted] = (await publishedEvents(sut, 'ledger', 'collections.ledger.v1.PaymentPosted')).filter(
+      (e) => e.accountId === id,
+    );
+    expect(posted).toMatchObject({ amount: USD(3_450), effectiveDate: localDate(posted.postedAt!, 'America/Bogota') });
   });
 
   it('refuses bad input with a clear error and changes nothing', async () => {

@@ -160,6 +160,7 @@ export class LedgerBatch {
         balanceAfter: { amountMinor: b.principal + b.interest + b.fees, currency: account.currency },
         postedAt: new Date(`${e.effectiveDate}T12:00:00Z`),
         reference: e.reference || e.memo,
+        effectiveDate: e.effectiveDate,
       });
     }
     return duesCredit;

@@ -393,7 +393,7 @@ export class PostEntryUseCase {
     const transition = transitionAfterPosting(state.status, cmd.kind, total(after));
     const entryId = orderedUuid();
     const result: PostEntryResult = { entryId, balance, replayed: false };
-    events.push(...this.events(cmd, account, entryId, now, amountMinor, balance, state.bucket, bucket));
+    events.push(...this.events(cmd, account, entryId, now, effectiveDate, amountMinor, balance, state.bucket, bucket));
     if (transition) {
       events.push(
         lifecycleEvent(cmd.tenantId, account, transition, now, {
@@ -431,6 +431,7 @@ export class PostEntryUseCase {
     account: AccountRow,
     entryId: string,
     postedAt: Date,
+    effectiveDate: string,
     amountMinor: number,
     balance: ledger.BalanceView,
     previousBucket: string,
@@ -448,6 +449,7 @@ export class PostEntryUseCase {
           balanceAfter: balance.total,
           postedAt,
           reference: cmd.reference ?? '',
+          effectiveDate,
         },
       });
     } else if (cmd.kind === EntryKind.PaymentReversal) {

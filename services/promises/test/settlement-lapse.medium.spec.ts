@@ -67,6 +67,26 @@ describe('a settlement unpaid by its due date plus the grace days lapses (real l
     return { accountId, settlementId: settlement!.settlementId };
   }
 
+  /** The account's plan of 90,000 USD in three weekly instalments from 16 March. */
+  const weeklyPlan = async (accountId: string) =>
+    (
+      await env.client.createPlan(
+        {
+          accountId,
+          total: USD(90_000),
+          downPayment: undefined,
+          instalments: 3,
+          frequency: promises.PlanFrequency.PLAN_FREQUENCY_WEEKLY,
+          firstDate: '2026-03-16',
+          channel: promises.PlanChannel.PLAN_CHANNEL_CALL,
+          takenBy: promises.TakenBy.TAKEN_BY_AGENT,
+          agentId: 'agent-1',
+          idempotencyKey: `plan-${accountId}`,
+        },
+        env.md(),
+      )
+    ).plan!;
+
   /**
    * Pays in the ledger at `instant`, then hands its PaymentPosted to the promises consumer, with the
    * effective date a bank file gave it (none: as from a ledger before that field).
@@ -116,22 +136,8 @@ describe('a settlement unpaid by its due date plus the grace days lapses (real l
 
   it('lapses at the daily run after the last grace day; a later payment posts no discount and goes to the plan', async () => {
     const { accountId, settlementId } = await settlementDueOn10March();
-    const { plan } = await env.client.createPlan(
-      {
-        accountId,
-        total: USD(90_000),
-        downPayment: undefined,
-        instalments: 3,
-        frequency: promises.PlanFrequency.PLAN_FREQUENCY_WEEKLY,
-        firstDate: '2026-03-16',
-        channel: promises.PlanChannel.PLAN_CHANNEL_CALL,
-        takenBy: promises.TakenBy.TAKEN_BY_AGENT,
-        agentId: 'agent-1',
-        idempotencyKey: `plan-${accountId}`,
-      },
-      env.md(),
-    );
-    const planPaid = async () => (await env.client.getPlan({ planId: plan!.planId }, env.md())).plan!.paid;
+    const plan = await weeklyPlan(accountId);
+    const planPaid = async () => (await env.client.getPlan({ planId: plan.planId }, env.md())).plan!.paid;
     // While open, the settlement takes the account's payments first.
     const partial = await pay(accountId, 10_000, bogota('2026-03-09', 12));
     expect(await settlementOf(settlementId)).toMatchObject({
@@ -251,21 +257,7 @@ describe('a settlement unpaid by its due date plus the grace days lapses (real l
 
   it('counts payments made within the grace days but posted after the run lapsed it: the one that completes it posts the discount', async () => {
     const { accountId, settlementId } = await settlementDueOn10March();
-    const { plan } = await env.client.createPlan(
-      {
-        accountId,
-        total: USD(90_000),
-        downPayment: undefined,
-        instalments: 3,
-        frequency: promises.PlanFrequency.PLAN_FREQUENCY_WEEKLY,
-        firstDate: '2026-03-16',
-        channel: promises.PlanChannel.PLAN_CHANNEL_CALL,
-        takenBy: promises.TakenBy.TAKEN_BY_AGENT,
-        agentId: 'agent-1',
-        idempotencyKey: `plan-${accountId}`,
-      },
-      env.md(),
-    );
+    const plan = await weeklyPlan(accountId);
     await runDaily(bogota('2026-03-14', 1));
     expect((await settlementOf(settlementId)).state).toBe(promises.SettlementState.SETTLEMENT_STATE_LAPSED);
 
@@ -281,7 +273,7 @@ describe('a settlement unpaid by its due date plus the grace days lapses (real l
     const paid = await settlementOf(settlementId);
     expect(paid).toMatchObject({ paid: USD(75_000), state: promises.SettlementState.SETTLEMENT_STATE_PAID });
     expect(await discounts(accountId)).toBe(1);
-    expect((await env.client.getPlan({ planId: plan!.planId }, env.md())).plan!.paid).toEqual(USD(0));
+    expect((await env.client.getPlan({ planId: plan.planId }, env.md())).plan!.paid).toEqual(USD(0));
     expect(
       (await published(sut, 'collections.promises.v1.SettlementPaid')).filter((e) => e.accountId === accountId),
     ).toEqual([

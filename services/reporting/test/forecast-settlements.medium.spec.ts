@@ -1,4 +1,4 @@
-import { reporting, scoring } from '@collections/contracts';
+import { reporting } from '@collections/contracts';
 import { USD, at, eventScript } from './support/event-script';
 import { SeedEvent, shuffled } from './support/portfolio-events';
 import { ReadModel } from './support/read-model';
@@ -16,21 +16,10 @@ import { ReadModel } from './support/read-model';
  * by 03-11; L's settlement lapses on 03-19 and S pays its 600.00 on 03-24.
  */
 function settlementEvents() {
-  const { add, open, pay, balance, take } = eventScript('st', { openingBalanceHour: 13 });
+  const script = eventScript('st', { openingBalanceHour: 13 });
+  const { add, open, pay, balance, take } = script;
   const score = (accountId: string, day: string, probabilityToPay: number) =>
-    add('collections.scoring.v1.AccountScored', at(day, 3), {
-      accountId,
-      probabilityToPay,
-      segment: scoring.Segment.SEGMENT_NEGOTIATE,
-      modelVersion: 'm1',
-      reasons: [],
-      scoredAt: at(day, 3),
-      priority: 1,
-      daysPastDue: 0,
-      segmentRule: '',
-      imputedFeatures: [],
-      modelArm: 'champion',
-    });
+    script.score(accountId, day, { probabilityToPay, modelArm: 'champion' });
   const settle = (settlementId: string, accountId: string, day: string, owed: number, amount: number, due: string) =>
     add('collections.promises.v1.SettlementAgreed', at(day, 11), {
       settlementId,

@@ -1,7 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { Metadata, ServiceError, status } from '@grpc/grpc-js';
 import { EventPayload, EventType, decodePayload, ledger, scoring } from '@collections/contracts';
-import { ConsumedEvent, EventHandlers } from '@collections/messaging';
+import { EventHandlers } from '@collections/messaging';
 import { grpcClient, metadataFromPrincipalHeaders } from '@collections/platform';
 import { ServiceUnderTest, startServiceUnderTest } from '@collections/testing';
 import { armOf } from '../src/scores/domain/model-assignment';
@@ -12,6 +11,7 @@ import { RescoreAccountUseCase } from '../src/scores/usecases/rescore-account.us
 import { SegmentRulesUseCase } from '../src/scores/usecases/segment-rules.usecase';
 import { ScoresRepository } from '../src/scores/scores.repository';
 import { createScoringService } from '../src/scoring.service';
+import { handleLedgerEvent } from './support/ledger-events';
 
 const S = scoring.Segment;
 const MODELS: ChampionChallengerConfig = { champion: 'uci-gbdt-v1', challenger: 'uci-logit-v1', challengerShare: 0.5 };
@@ -38,23 +38,8 @@ describe('scoring API (gRPC and REST, real PostgreSQL)', () => {
     await sut.close();
   });
 
-  async function deliver<T extends EventType>(type: T, payload: EventPayload<T>, key: string): Promise<void> {
-    const event = {
-      id: randomUUID(),
-      type,
-      source: '/collections/ledger',
-      time: sut.clock.now(),
-      tenantId: sut.tenant,
-      key,
-      payload,
-      topic: 'test',
-      partition: 0,
-      offset: '0',
-    } as ConsumedEvent<T>;
-    const handler = handlers[type] as ((e: ConsumedEvent<T>, c: unknown) => Promise<void>) | undefined;
-    if (!handler) throw new Error(`scoring has no handler for ${type}`);
-    await sut.dataSource.transaction((tx) => handler(event, { tx, outbox: sut.context.backbone.outbox }));
-  }
+  const deliver = <T extends EventType>(type: T, payload: EventPayload<T>, key: string) =>
+    handleLedgerEvent(sut, handlers, type, payload, key);
 
   const usd = (amountMinor: number) => ({ amountMinor, currency: 'USD' });
 

@@ -1,6 +1,8 @@
 import { ledger, scoring } from '@collections/contracts';
 import { ConsumedEvent, EventHandlers, HandlerContext } from '@collections/messaging';
+import { isErasure } from '../decisions/debtor-erasure';
 import { debtorFactHandlers } from '../decisions/debtor-facts.consumer';
+import { eraseLettersOf } from '../dispatch/letter-erasure';
 import { PlannerRepository } from './planner.repository';
 import { PlanAccountUseCase, PlanCause } from './usecases/plan-account.usecase';
 
@@ -32,8 +34,13 @@ const promiseCommitment = (p: { promiseId: string; planId?: string }) =>
  * The planner's read model, kept from ledger, scoring and promises events, and the events that
  * make it plan an account again: a score, a delinquency change, a broken promise, an instalment
  * falling due, and every stop fact (payment, promise, hold, consent) the moment it arrives.
+ * `letterDir`: where the letter export writes the print files, which a debtor's erasure reaches.
  */
-export function plannerHandlers(planner: PlanAccountUseCase, repo: PlannerRepository): EventHandlers {
+export function plannerHandlers(
+  planner: PlanAccountUseCase,
+  repo: PlannerRepository,
+  letterDir?: string,
+): EventHandlers {
   const plan = (event: ConsumedEvent, { tx, outbox }: HandlerContext, accountId: string, answer = false) => {
     const cause: PlanCause = { id: event.id, answerWithoutStrategy: answer };
     return planner.planAfterEvent(tx, outbox, event.tenantId, accountId, cause);
@@ -43,27 +50,29 @@ export function plannerHandlers(planner: PlanAccountUseCase, repo: PlannerReposi
       await plan(event, hc, accountId);
   };
   const money = (m: { amountMinor: number } | undefined) => (m ? m.amountMinor : undefined);
+  /** Opens or ends one of the account's commitments (each pauses its cadence), then plans it again. */
+  const commit = async (event: ConsumedEvent, hc: HandlerContext, accountId: string, id: string, open: boolean) => {
+    await repo.commitment(hc.tx, event.tenantId, accountId, id, open);
+    await plan(event, hc, accountId);
+  };
   /** A settlement paid or lapsed: its pause ends, and the account is planned again. */
-  const settlementEnded = async (
+  const settlementEnded = (
     event: ConsumedEvent<'collections.promises.v1.SettlementPaid' | 'collections.promises.v1.SettlementLapsed'>,
     hc: HandlerContext,
-  ) => {
-    const { accountId, settlementId } = event.payload;
-    await repo.commitment(hc.tx, event.tenantId, accountId, settlementCommitment(settlementId), false);
-    await plan(event, hc, accountId);
-  };
+  ) => commit(event, hc, event.payload.accountId, settlementCommitment(event.payload.settlementId), false);
   /** A plan completed or defaulted: its pause ends, and the account is planned again. */
-  const planEnded = async (
+  const planEnded = (
     event: ConsumedEvent<'collections.promises.v1.PlanCompleted' | 'collections.promises.v1.PlanDefaulted'>,
     hc: HandlerContext,
-  ) => {
-    const { accountId, planId } = event.payload;
-    await repo.commitment(hc.tx, event.tenantId, accountId, planCommitment(planId), false);
-    await plan(event, hc, accountId);
-  };
+  ) => commit(event, hc, event.payload.accountId, planCommitment(event.payload.planId), false);
 
   return {
     ...debtorFactHandlers,
+    'collections.ledger.v1.DebtorUpserted': async (event, hc) => {
+      await debtorFactHandlers['collections.ledger.v1.DebtorUpserted']!(event, hc);
+      if (letterDir && isErasure(event.payload))
+        await eraseLettersOf(hc.tx, letterDir, event.tenantId, event.payload.debtorId);
+    },
     'collections.ledger.v1.AccountOpened': async (event, hc) => {
       await debtorFactHandlers['collections.ledger.v1.AccountOpened']!(event, hc);
       const a = event.payload;
@@ -135,25 +144,21 @@ export function plannerHandlers(planner: PlanAccountUseCase, repo: PlannerReposi
     'collections.promises.v1.PromiseMade': async (event, hc) => {
       // A promise to pay (made to the bot, to an agent or through the API) pauses the cadence at once,
       // as a plan does, until PromiseKept or PromiseBroken below.
-      await repo.commitment(hc.tx, event.tenantId, event.payload.accountId, promiseCommitment(event.payload), true);
-      await plan(event, hc, event.payload.accountId);
+      await commit(event, hc, event.payload.accountId, promiseCommitment(event.payload), true);
     },
     'collections.promises.v1.PromiseBroken': async (event, hc) => {
       // A single promise ends; a plan's missed instalment takes the plan's pause away until its next
       // instalment falls due (InstalmentDueSoon), so the chase goes on meanwhile. Others stay.
-      await repo.commitment(hc.tx, event.tenantId, event.payload.accountId, promiseCommitment(event.payload), false);
-      await plan(event, hc, event.payload.accountId);
+      await commit(event, hc, event.payload.accountId, promiseCommitment(event.payload), false);
     },
     'collections.promises.v1.PromiseKept': async (event, hc) => {
       if (event.payload.planId) return; // an instalment kept: the plan is still running
-      await repo.commitment(hc.tx, event.tenantId, event.payload.accountId, promiseCommitment(event.payload), false);
-      await plan(event, hc, event.payload.accountId);
+      await commit(event, hc, event.payload.accountId, promiseCommitment(event.payload), false);
     },
     'collections.promises.v1.PlanAgreed': async (event, hc) => {
       // A plan is a promise from the moment it is agreed: the collection cadence pauses at once (each
       // instalment falling due gets its own reminder, InstalmentDueSoon below), not days later.
-      await repo.commitment(hc.tx, event.tenantId, event.payload.accountId, planCommitment(event.payload.planId), true);
-      await plan(event, hc, event.payload.accountId);
+      await commit(event, hc, event.payload.accountId, planCommitment(event.payload.planId), true);
     },
     'collections.promises.v1.InstalmentDueSoon': async (event, hc) => {
       // A running plan is a promise: the collection cadence pauses, and the instalment gets its reminder.
@@ -181,9 +186,7 @@ export function plannerHandlers(planner: PlanAccountUseCase, repo: PlannerReposi
     'collections.promises.v1.SettlementAgreed': async (event, hc) => {
       // A settlement is a promise to pay its sum by its due date: the cadence pauses until it is
       // paid or lapses (its due date plus the grace days, unpaid).
-      const { accountId, settlementId } = event.payload;
-      await repo.commitment(hc.tx, event.tenantId, accountId, settlementCommitment(settlementId), true);
-      await plan(event, hc, accountId);
+      await commit(event, hc, event.payload.accountId, settlementCommitment(event.payload.settlementId), true);
     },
     'collections.promises.v1.SettlementPaid': settlementEnded,
     'collections.promises.v1.SettlementLapsed': settlementEnded,

@@ -1,4 +1,4 @@
-import { EventPayload, EventType } from '@collections/contracts';
+import { EventPayload, EventType, scoring } from '@collections/contracts';
 import type { SeedEvent } from './portfolio-events';
 
 export const USD = (amountMinor: number) => ({ amountMinor, currency: 'USD' });
@@ -56,6 +56,32 @@ export function eventScript(idPrefix: string, options: { openingBalanceHour: num
         effectiveDate: '',
       });
       balance(accountId, paymentId, day, after);
+    },
+    /** Scoring's verdict on the account at 03:00 on `day` (what the fields not given default to). */
+    score(
+      accountId: string,
+      day: string,
+      over: Partial<
+        Pick<
+          EventPayload<'collections.scoring.v1.AccountScored'>,
+          'probabilityToPay' | 'segment' | 'modelVersion' | 'modelArm'
+        >
+      >,
+    ) {
+      add('collections.scoring.v1.AccountScored', at(day, 3), {
+        accountId,
+        probabilityToPay: 0.5,
+        segment: scoring.Segment.SEGMENT_NEGOTIATE,
+        modelVersion: 'm1',
+        reasons: [],
+        scoredAt: at(day, 3),
+        priority: 1,
+        daysPastDue: 0,
+        segmentRule: '',
+        imputedFeatures: [],
+        modelArm: '',
+        ...over,
+      });
     },
     age(accountId: string, day: string, daysPastDue: number, bucket: string, hour = 6) {
       add('collections.ledger.v1.DelinquencyChanged', at(day, hour), {

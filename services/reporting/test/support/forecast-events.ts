@@ -1,4 +1,3 @@
-import { scoring } from '@collections/contracts';
 import { USD, at, eventScript } from './event-script';
 import { SeedEvent } from './portfolio-events';
 
@@ -15,21 +14,10 @@ import { SeedEvent } from './portfolio-events';
  *     missed, then defaulted: the tenant's instalment history is 2 kept of 3 on 02-22, 3 of 4 later.
  */
 export function forecastEvents(): { beforeSnapshot: SeedEvent[]; afterSnapshot: SeedEvent[] } {
-  const { add, open, pay, age, take } = eventScript('fc', { openingBalanceHour: 13 });
+  const script = eventScript('fc', { openingBalanceHour: 13 });
+  const { add, open, pay, age, take } = script;
   const score = (accountId: string, day: string, probabilityToPay: number, modelArm: string) =>
-    add('collections.scoring.v1.AccountScored', at(day, 3), {
-      accountId,
-      probabilityToPay,
-      segment: scoring.Segment.SEGMENT_NEGOTIATE,
-      modelVersion: 'm1',
-      reasons: [],
-      scoredAt: at(day, 3),
-      priority: 1,
-      daysPastDue: 0,
-      segmentRule: '',
-      imputedFeatures: [],
-      modelArm,
-    });
+    script.score(accountId, day, { probabilityToPay, modelArm });
   const agree = (planId: string, accountId: string, day: string, dues: string[]) =>
     add('collections.promises.v1.PlanAgreed', at(day, 11), {
       planId,

@@ -36,21 +36,10 @@ export interface SeedEvent<T extends EventType = EventType> {
  * calls on 03-20.
  */
 export function portfolioEvents(): SeedEvent[] {
-  const { add, open, balance, pay, age, take } = eventScript('evt', { openingBalanceHour: 10 });
+  const script = eventScript('evt', { openingBalanceHour: 10 });
+  const { add, open, balance, pay, age, take } = script;
   const score = (accountId: string, day: string, segment: scoring.Segment, modelVersion: string) =>
-    add('collections.scoring.v1.AccountScored', at(day, 3), {
-      accountId,
-      probabilityToPay: 0.5,
-      segment,
-      modelVersion,
-      reasons: [],
-      scoredAt: at(day, 3),
-      priority: 1,
-      daysPastDue: 0,
-      segmentRule: '',
-      imputedFeatures: [],
-      modelArm: '',
-    });
+    script.score(accountId, day, { segment, modelVersion });
   const contact = (
     decisionId: string,
     accountId: string,

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { EventPayload, EventType, ledger, scoring } from '@collections/contracts';
-import { ConsumedEvent, EventHandlers } from '@collections/messaging';
+import { EventHandlers } from '@collections/messaging';
 import { grpcClient, metadataFromPrincipalHeaders } from '@collections/platform';
 import { ServiceUnderTest, startServiceUnderTest } from '@collections/testing';
 import { FeatureExtractor } from '../../src/model';
@@ -8,6 +8,7 @@ import { referenceFileOf } from '../../src/monitoring/reference-file';
 import { PRODUCTION_MODEL_FILE, loadProductionModel } from '../../src/scores/feature-store.consumer';
 import { StoredCycle, toAccountHistory } from '../../src/scores/domain/account-history';
 import { scoringHandlers, scoringService } from '../../src/scoring.service';
+import { handleLedgerEvent } from '../support/ledger-events';
 
 interface ReferenceFile {
   features: { name: string; cuts: number[]; proportions: number[] }[];
@@ -102,23 +103,14 @@ describe('scoring monitoring: stability and matured outcomes on the metrics endp
   });
 
   /** Delivers one ledger event to the service's consumer handlers, in a transaction as the consumer would. */
-  async function deliver<T extends EventType>(type: T, key: string, time: Date, payload: EventPayload<T>) {
-    const event = {
-      id: `event-${++eventCount}`,
-      type,
-      source: '/collections/ledger',
+  const deliver = <T extends EventType>(type: T, key: string, time: Date, payload: EventPayload<T>) => {
+    eventCount += 1;
+    return handleLedgerEvent(sut, handlers, type, payload, key, {
       time,
-      tenantId: sut.tenant,
-      key,
-      payload,
-      topic: 'test',
-      partition: 0,
+      id: `event-${eventCount}`,
       offset: String(eventCount),
-    } as ConsumedEvent<T>;
-    const handler = handlers[type] as ((e: ConsumedEvent<T>, ctx: unknown) => Promise<void>) | undefined;
-    if (!handler) throw new Error(`no handler for ${type}`);
-    await sut.dataSource.transaction((tx) => handler(event, { tx, outbox: sut.context.backbone.outbox }));
-  }
+    });
+  };
 
   const scoreOf = async (accountId: string) =>
     (await client.scoreAccount({ accountId }, metadataFromPrincipalHeaders({ apiKey: sut.apiKey }))).probabilityToPay;

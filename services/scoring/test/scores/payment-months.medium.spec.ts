@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { EventPayload, EventType, ledger } from '@collections/contracts';
-import { ConsumedEvent, EventHandlers } from '@collections/messaging';
+import { EventHandlers } from '@collections/messaging';
 import { ServiceUnderTest, startServiceUnderTest } from '@collections/testing';
 import { AccountHistory, FeatureExtractor } from '../../src/model';
 import { featureStoreHandlers } from '../../src/scores/feature-store.consumer';
 import { ChampionChallengerConfig, LiveModels } from '../../src/scores/live-models';
 import { RescoreAccountUseCase } from '../../src/scores/usecases/rescore-account.usecase';
 import { createScoringService } from '../../src/scoring.service';
+import { handleLedgerEvent } from '../support/ledger-events';
 
 const MODELS: ChampionChallengerConfig = { champion: 'uci-gbdt-v1', challengerShare: 0 };
 /** Six statement months, oldest first; the payment under test is made at the end of January. */
@@ -34,22 +35,8 @@ describe('feature store: payments counted in the month of the account time zone 
     await sut?.close();
   });
 
-  async function deliver<T extends EventType>(type: T, payload: EventPayload<T>, key: string): Promise<void> {
-    const event = {
-      id: randomUUID(),
-      type,
-      source: '/collections/ledger',
-      time: sut.clock.now(),
-      tenantId: sut.tenant,
-      key,
-      payload,
-      topic: 'test',
-      partition: 0,
-      offset: '0',
-    } as ConsumedEvent<T>;
-    const handler = handlers[type] as (e: ConsumedEvent<T>, c: unknown) => Promise<void>;
-    await sut.dataSource.transaction((tx) => handler(event, { tx, outbox: sut.context.backbone.outbox }));
-  }
+  const deliver = <T extends EventType>(type: T, payload: EventPayload<T>, key: string) =>
+    handleLedgerEvent(sut, handlers, type, payload, key);
 
   const open = (accountId: string, timeZone: string) =>
     deliver(

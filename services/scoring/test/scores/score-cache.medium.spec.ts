@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Metadata, ServiceError, status } from '@grpc/grpc-js';
 import { DataSource } from 'typeorm';
 import { EventPayload, EventType, ledger, scoring } from '@collections/contracts';
-import { ConsumedEvent, EventHandlers } from '@collections/messaging';
+import { EventHandlers } from '@collections/messaging';
 import { grpcClient, metadataFromPrincipalHeaders } from '@collections/platform';
 import { openServiceDatabase } from '@collections/runtime';
 import { ServiceUnderTest, startServiceUnderTest, waitFor } from '@collections/testing';
@@ -10,6 +10,7 @@ import { featureStoreHandlers } from '../../src/scores/feature-store.consumer';
 import { ChampionChallengerConfig, LiveModels } from '../../src/scores/live-models';
 import { RescoreAccountUseCase } from '../../src/scores/usecases/rescore-account.usecase';
 import { createScoringService } from '../../src/scoring.service';
+import { handleLedgerEvent } from '../support/ledger-events';
 
 const MODELS: ChampionChallengerConfig = { champion: 'uci-gbdt-v1', challengerShare: 0 };
 const MONTHS = ['2026-01', '2026-02', '2026-03', '2026-04', '2026-05', '2026-06'];
@@ -46,27 +47,8 @@ describe('ScoreAccount from the score cache (real PostgreSQL, two instances)', (
   });
 
   /** Handles one ledger event as a consumer of the given instance would: in a transaction of its DataSource. */
-  async function deliver<T extends EventType>(
-    on: DataSource,
-    type: T,
-    payload: EventPayload<T>,
-    key: string,
-  ): Promise<void> {
-    const event = {
-      id: randomUUID(),
-      type,
-      source: '/collections/ledger',
-      time: sut.clock.now(),
-      tenantId: sut.tenant,
-      key,
-      payload,
-      topic: 'test',
-      partition: 0,
-      offset: '0',
-    } as ConsumedEvent<T>;
-    const handler = handlers[type] as (e: ConsumedEvent<T>, c: unknown) => Promise<void>;
-    await on.transaction((tx) => handler(event, { tx, outbox: sut.context.backbone.outbox }));
-  }
+  const deliver = <T extends EventType>(on: DataSource, type: T, payload: EventPayload<T>, key: string) =>
+    handleLedgerEvent(sut, handlers, type, payload, key, { on });
 
   async function newAccount(): Promise<string> {
     const id = `acct-${++n}`;

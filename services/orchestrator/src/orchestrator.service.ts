@@ -212,7 +212,11 @@ export function createOrchestratorService(deps: OrchestratorServiceDependencies 
           Topic.PromisesPromise,
           Topic.PromisesPlan,
         ],
-        handlers: plannerHandlers(plannerFor(ctx), repo),
+        handlers: plannerHandlers(
+          plannerFor(ctx),
+          repo,
+          deps.letterExportDir ?? loadDispatchConfig().letters.directory,
+        ),
       });
     },
   };

@@ -1,5 +1,6 @@
 import { DataSource, EntityManager } from 'typeorm';
 import { Outbox } from '@collections/messaging';
+import { ERASED } from '../decisions/erased';
 import { handleReply } from '../replies/handle-reply';
 import { recordVoiceCallResult } from './voice/voice-call-results';
 import {
@@ -130,7 +131,8 @@ export async function applyWebhookEvents(
           [tenant, channel, event.providerMessageId, status, event.errorCode ?? null, at],
         );
       }
-      if (!address) continue;
+      // A receipt for a send whose recipient was erased with its debtor keeps no address (debtor-erasure.ts).
+      if (!address || address === ERASED) continue;
       await tx.query(
         `INSERT INTO channel_address (tenant_id, channel, address, last_status, last_status_at) VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (tenant_id, channel, address) DO UPDATE SET last_status = EXCLUDED.last_status, last_status_at = EXCLUDED.last_status_at`,

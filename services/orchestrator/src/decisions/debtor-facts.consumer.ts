@@ -1,17 +1,20 @@
 import { ledger } from '@collections/contracts';
 import { EventHandlers } from '@collections/messaging';
 import { CALL_DISPUTE_HOLD } from '../agents/record-call-outcome';
+import { eraseDebtorContactData, isErasure } from './debtor-erasure';
 
 /** Keeps the debtor facts the contact law needs, from the ledger's events. */
 export const debtorFactHandlers: EventHandlers = {
   'collections.ledger.v1.DebtorUpserted': async (event, { tx }) => {
     const d = event.payload;
     if (!d.timeZone) {
-      // An erased debtor: forget the facts, so nothing is sent until they are known again.
+      // An erased debtor: forget the facts, so nothing is sent until they are known again, and
+      // every copy of their addresses and words this service kept (debtor-erasure.ts).
       await tx.query(`DELETE FROM debtor_profile WHERE tenant_id = $1 AND debtor_id = $2`, [
         event.tenantId,
         d.debtorId,
       ]);
+      if (isErasure(d)) await eraseDebtorContactData(tx, event.tenantId, d.debtorId);
       return;
     }
     await tx.query(

@@ -1,0 +1,92 @@
+import { EntityManager } from 'typeorm';
+import { ledger } from '@collections/contracts';
+import { addressHash } from '../dispatch/usecases/dispatch-due.usecase';
+import { ERASED } from './erased';
+
+/**
+ * Whether a DebtorUpserted is the ledger's erasure (EraseDebtor) rather than an upsert. The
+ * contract has no flag for it: an erasure is the one DebtorUpserted without a time zone and a
+ * country (an upsert always carries both: the ledger requires the country and defaults the zone
+ * to UTC). See services/orchestrator/src/channels/README.md, "A debtor the ledger erases".
+ */
+export function isErasure(d: ledger.DebtorUpserted): boolean {
+  return !d.timeZone && !d.country;
+}
+
+/** The channels an address hash is kept under (`contact_address_owner`): a phone is the debtor's on every phone channel. */
+const ownedChannels = (channel: string) => (channel === 'email' ? ['email'] : ['sms', 'whatsapp', 'call']);
+
+/**
+ * `addressHash()` in SQL, over a row's `tenant_id`, its channel column and its address column:
+ * the same normal form (e-mail trimmed and lower-cased, a phone as + and its ASCII digits) and the
+ * same SHA-256, so rows holding an address are found by the hashes the dispatcher kept.
+ */
+const hashOf = (channel: string, address: string) =>
+  `encode(sha256(convert_to(tenant_id, 'UTF8') || decode('00', 'hex') || convert_to(${channel}, 'UTF8') || decode('00', 'hex')
+     || convert_to(CASE WHEN ${channel} = 'email' THEN lower(btrim(${address}, E' \\t\\n\\r\\f\\x0B'))
+                        ELSE '+' || regexp_replace(${address}, '[^0-9]', '', 'g') END, 'UTF8')), 'hex')`;
+
+/**
+ * Erases what the orchestrator holds of a debtor the ledger erased (same transaction as the
+ * event's inbox record, so a redelivery finds it done). What goes is what identifies the person:
+ * the addresses our messages went to (`channel_delivery.recipient` of the debtor's sends), each
+ * address's status (`channel_address`), the debtor's replies and STOP messages in their own words and the
+ * addresses they came from (`channel_inbound`, `channel_opt_out`), and the hashes that tie an
+ * address to the debtor (`contact_address_owner`). What stays is the record the contact law and
+ * the books ask for, under the debtor's pseudonymous id: each contact planned, sent, delivered or
+ * failed and when (`contact_schedule`, `contact_decision`, `channel_delivery` without its
+ * recipient), each reply's time, account and intent, and the debtor's opt-outs and holds, which
+ * keep applying should the ledger know the debtor again. An address another debtor of the tenant
+ * was also contacted at (a shared phone) is theirs too: its status and the messages from it stay.
+ */
+export async function eraseDebtorContactData(tx: EntityManager, tenantId: string, debtorId: string): Promise<void> {
+  // The recipients of the debtor's own sends (the schedule row id is the send's idempotency key).
+  const recipients = (await tx.query(
+    `SELECT DISTINCT d.channel, d.recipient FROM contact_schedule s
+       JOIN channel_delivery d ON d.tenant_id = s.tenant_id AND d.channel = s.channel AND d.idempotency_key = s.id::text
+      WHERE s.tenant_id = $1 AND s.debtor_id = $2 AND d.recipient <> $3`,
+    [tenantId, debtorId, ERASED],
+  )) as { channel: string; recipient: string }[];
+  const owned = (await tx.query(
+    `SELECT channel, address_hash FROM contact_address_owner WHERE tenant_id = $1 AND debtor_id = $2`,
+    [tenantId, debtorId],
+  )) as { channel: string; address_hash: string }[];
+  const hashes = new Set(owned.map((o) => `${o.channel}:${o.address_hash}`));
+  for (const r of recipients)
+    for (const channel of ownedChannels(r.channel))
+      hashes.add(`${channel}:${addressHash(tenantId, channel, r.recipient)}`);
+  const shared = (await tx.query(
+    `SELECT DISTINCT o.channel || ':' || o.address_hash AS key
+       FROM unnest($3::text[]) k
+       JOIN contact_address_owner o ON o.tenant_id = $1 AND o.channel = split_part(k, ':', 1)
+        AND o.address_hash = split_part(k, ':', 2) AND o.debtor_id <> $2`,
+    [tenantId, debtorId, [...hashes]],
+  )) as { key: string }[];
+  for (const { key } of shared) hashes.delete(key);
+  const erasable = [...hashes];
+
+  // Every send of the debtor's is a schedule row of theirs (its id the idempotency key): found by
+  // index, where matching the addresses would read every send the tenant ever made.
+  await tx.query(
+    `UPDATE channel_delivery d SET recipient = $3 FROM contact_schedule s
+      WHERE s.tenant_id = $1 AND s.debtor_id = $2 AND d.tenant_id = s.tenant_id AND d.channel = s.channel
+        AND d.idempotency_key = s.id::text AND d.recipient <> $3`,
+    [tenantId, debtorId, ERASED],
+  );
+  if (erasable.length) {
+    // Per address (a table of addresses, and the replies and STOPs received): read whole for the tenant.
+    const match = (address: string) => `channel || ':' || ${hashOf('channel', address)} = ANY($2::text[])`;
+    await tx.query(`DELETE FROM channel_address WHERE tenant_id = $1 AND ${match('address')}`, [tenantId, erasable]);
+    await tx.query(
+      `UPDATE channel_inbound SET sender = $3, text = $3 WHERE tenant_id = $1 AND sender <> $3 AND ${match('sender')}`,
+      [tenantId, erasable, ERASED],
+    );
+    // The opt-out stays on record (it was honoured, and when), under a key that no longer names the address.
+    await tx.query(
+      `UPDATE channel_opt_out SET address = $3 || ':' || provider_message_id, message = $3
+        WHERE tenant_id = $1 AND ${match('address')}`,
+      [tenantId, erasable, ERASED],
+    );
+  }
+  await tx.query(`DELETE FROM contact_address_owner WHERE tenant_id = $1 AND debtor_id = $2`, [tenantId, debtorId]);
+}

@@ -45,6 +45,7 @@ import { LedgerJournalSetChecks1763900011900 } from './migrations/1763900011900-
 import { LedgerAccountDebtorByDebtor1763900012200 } from './migrations/1763900012200-ledger-account-debtor-by-debtor';
 import { LedgerEntryAnswerJson1763900012300 } from './migrations/1763900012300-ledger-entry-answer-json';
 import { LedgerJournalChecksPlannedPerStatement1763900012710 } from './migrations/1763900012710-ledger-journal-checks-planned-per-statement';
+import { LedgerDebtorErasureReason1763900014100 } from './migrations/1763900014100-ledger-debtor-erasure-reason';
 
 /** Development default only: production sets LEDGER_PII_KEY (the boot log says which is used). */
 const DEV_PII_KEY = 'collections-dev-only-pii-key';
@@ -63,6 +64,7 @@ export const ledgerService: ServiceDefinition = {
     LedgerAccountDebtorByDebtor1763900012200,
     LedgerEntryAnswerJson1763900012300,
     LedgerJournalChecksPlannedPerStatement1763900012710,
+    LedgerDebtorErasureReason1763900014100,
   ],
   module: (ctx) => {
     const config = loadConfig({

@@ -600,6 +600,16 @@ describe('ledger API (gRPC, real PostgreSQL)', () => {
     expect(JSON.stringify(after)).not.toMatch(/Ana|1020304050|ana@example/);
     expect(after.entries).toEqual(exported.entries);
     expect((await client.getBalance({ accountId: id, asOfDate: '' }, md())).balance).toEqual(USD(35_000));
+    // Consumers are told it was an erasure (they erase their own copies); the reason is kept for the audit.
+    const told = (await publishedEvents(sut, 'ledger', 'collections.ledger.v1.DebtorUpserted')).filter(
+      (e) => e.debtorId === `d-${id}`,
+    );
+    expect(told[told.length - 1]).toMatchObject({ erased: true, timeZone: '', country: '' });
+    expect(told.slice(0, -1).every((e) => !e.erased)).toBe(true);
+    const [{ erasure_reason }] = await sut.dataSource.query(`SELECT erasure_reason FROM ledger.debtor WHERE id = $1`, [
+      `d-${id}`,
+    ]);
+    expect(erasure_reason).toBe('data-subject request 42');
   });
 
   it('sets and lifts holds and records consent, publishing each change', async () => {

@@ -4,13 +4,13 @@ import { addressHash } from '../dispatch/usecases/dispatch-due.usecase';
 import { ERASED } from './erased';
 
 /**
- * Whether a DebtorUpserted is the ledger's erasure (EraseDebtor) rather than an upsert. The
- * contract has no flag for it: an erasure is the one DebtorUpserted without a time zone and a
- * country (an upsert always carries both: the ledger requires the country and defaults the zone
- * to UTC). See services/orchestrator/src/channels/README.md, "A debtor the ledger erases".
+ * Whether a DebtorUpserted is the ledger's erasure (EraseDebtor) rather than an upsert: `erased`,
+ * or, from a ledger before that field, no time zone and no country (an upsert always carries both:
+ * the ledger requires the country and defaults the zone to UTC). See
+ * services/orchestrator/src/channels/README.md, "A debtor the ledger erases".
  */
 export function isErasure(d: ledger.DebtorUpserted): boolean {
-  return !d.timeZone && !d.country;
+  return d.erased || (!d.timeZone && !d.country);
 }
 
 /** The channels an address hash is kept under (`contact_address_owner`): a phone is the debtor's on every phone channel. */

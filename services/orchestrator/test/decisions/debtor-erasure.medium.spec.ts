@@ -15,6 +15,7 @@ import { JOB_TIMERS_OFF } from '../support/dispatch-deps';
 import { deliver, published, startConsumers } from '../support/events';
 import { deliverWebhook } from '../support/http-stand-in';
 import { D3_REMINDER_EMAIL, colombianEarlyStage, putStrategies } from '../support/strategies';
+import { isErasure } from '../../src/decisions/debtor-erasure';
 
 /** Bogotá is UTC-5 all year. */
 const bogota = (date: string, hour: number) => new Date(`${date}T${String(hour + 5).padStart(2, '0')}:00:00Z`);
@@ -42,7 +43,7 @@ const cadence = colombianEarlyStage('Early stage, negotiate', [
 
 /**
  * The DebtorUpserted the ledger publishes when it erases a debtor (EraseDebtor,
- * services/ledger/src/ledger/usecases/data-subject.usecase.ts): no time zone, no country.
+ * services/ledger/src/ledger/usecases/data-subject.usecase.ts): flagged `erased`, no time zone, no country.
  */
 const ledgerErasure = (debtorId: string) => ({
   debtorId,
@@ -51,6 +52,7 @@ const ledgerErasure = (debtorId: string) => ({
   country: '',
   region: '',
   consentedChannels: [],
+  erased: true,
 });
 
 describe('a debtor the ledger erases (real PostgreSQL, SMTP server, provider stand-ins)', () => {
@@ -167,6 +169,14 @@ describe('a debtor the ledger erases (real PostgreSQL, SMTP server, provider sta
     await sut?.close();
     await channels?.close();
     process.env = saved;
+  });
+
+  it('takes the erased flag, or no time zone and no country from a ledger before the flag, as an erasure', () => {
+    const upsert = ledger.DebtorUpserted.fromPartial({ debtorId: 'd-1', timeZone: 'UTC', country: 'CO' });
+    expect(isErasure(ledgerErasure('d-1'))).toBe(true);
+    expect(isErasure({ ...ledgerErasure('d-1'), erased: false })).toBe(true);
+    expect(isErasure(upsert)).toBe(false);
+    expect(isErasure({ ...upsert, country: '' })).toBe(false);
   });
 
   it("keeps no copy of the erased debtor's phone, e-mail, name or words, nor a hash of their addresses", async () => {

@@ -664,6 +664,7 @@ describe('one account’s contact cycle, planned and dispatched on the injected 
         country: 'US',
         region: '',
         consentedChannels: ['email', 'sms'],
+        erased: false,
       },
       debtorId,
     );

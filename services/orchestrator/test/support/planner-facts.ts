@@ -34,7 +34,15 @@ export const openedAccountFacts = (
   {
     type: 'collections.ledger.v1.DebtorUpserted',
     key: debtorId,
-    payload: { debtorId, timeZone: 'America/Bogota', language: 'es', country: 'CO', region: '', consentedChannels: [] },
+    payload: {
+      debtorId,
+      timeZone: 'America/Bogota',
+      language: 'es',
+      country: 'CO',
+      region: '',
+      consentedChannels: [],
+      erased: false,
+    },
   },
   {
     type: 'collections.ledger.v1.AccountOpened',

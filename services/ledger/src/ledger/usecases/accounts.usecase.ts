@@ -99,6 +99,7 @@ export class AccountsUseCase {
           country: d.country,
           region: d.region,
           consentedChannels: [...new Set(d.contactPoints.flatMap((c) => c.consentedChannels))],
+          erased: false,
         },
       });
       return { debtorId: d.debtorId, created: row.created };

@@ -93,21 +93,23 @@ export class DataSubjectUseCase {
     requireLedgerText({ reason });
     return this.ctx.dataSource.transaction(async (tx) => {
       const rows = (await tx.query(
-        `UPDATE debtor SET display_name = 'erased', national_id_enc = NULL, erased_at = coalesce(erased_at, $3), updated_at = now()
+        `UPDATE debtor SET display_name = 'erased', national_id_enc = NULL, erased_at = coalesce(erased_at, $3),
+                erasure_reason = coalesce(erasure_reason, $4), updated_at = now()
           WHERE tenant_id = $1 AND id = $2 RETURNING id`,
-        [tenantId, debtorId, this.ctx.clock.now()],
+        [tenantId, debtorId, this.ctx.clock.now(), reason],
       )) as [unknown[], number];
       if (rows[1] === 0) throw AppError.notFound(`debtor ${debtorId} does not exist`);
       await tx.query(
         `UPDATE contact_point SET value = 'erased:' || seq, verified = false, consented_channels = '{}' WHERE tenant_id = $1 AND debtor_id = $2`,
         [tenantId, debtorId],
       );
-      this.ctx.logger.info({ tenantId, debtorId, reason }, 'debtor personal data erased (pseudonymised)');
+      // The reason is the caller's free text (it may name the person): kept with the debtor, never logged.
+      this.ctx.logger.info({ tenantId, debtorId }, 'debtor personal data erased (pseudonymised)');
       await this.ctx.backbone.outbox.add(tx, {
         type: 'collections.ledger.v1.DebtorUpserted',
         key: debtorId,
         tenantId,
-        payload: { debtorId, timeZone: '', language: '', country: '', region: '', consentedChannels: [] },
+        payload: { debtorId, timeZone: '', language: '', country: '', region: '', consentedChannels: [], erased: true },
       });
       return { erased: true };
     });

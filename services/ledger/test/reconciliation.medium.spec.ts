@@ -314,4 +314,18 @@ describe('reconciliation of bank statements and gateway files (gRPC + REST, real
     expect(held).toMatchObject({ bankReference: 'BNK-0300', valueDate: '2026-03-09' });
     expect(held.reason).toMatch(/^matched acct-g but not posted: effective_date 2026-03-09 is too far in the future/);
   });
+
+  it("erases the payer's bank account from the items matched to an erased debtor's accounts, and no other", async () => {
+    const payerOf = async (accountId: string) =>
+      (
+        (await sut.dataSource.query(
+          `SELECT counterparty_account FROM ledger.recon_item WHERE matched_account_id = $1 ORDER BY seq`,
+          [accountId],
+        )) as { counterparty_account: string }[]
+      ).map((r) => r.counterparty_account);
+    expect(await payerOf('acct-f')).toEqual(['CO11112222333366', 'CO11112222333366']);
+    await ledgerClient.eraseDebtor({ debtorId: 'd-acct-f', reason: 'data-subject request 7' }, md());
+    expect(await payerOf('acct-f')).toEqual(['erased', 'erased']);
+    expect(await payerOf('acct-g')).toEqual(['CO11112222333377']);
+  });
 });

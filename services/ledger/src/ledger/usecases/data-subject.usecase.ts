@@ -103,6 +103,13 @@ export class DataSubjectUseCase {
         `UPDATE contact_point SET value = 'erased:' || seq, verified = false, consented_channels = '{}' WHERE tenant_id = $1 AND debtor_id = $2`,
         [tenantId, debtorId],
       );
+      // The bank account a matched payment came from (reconciliation) is the payer's: not the books'.
+      await tx.query(
+        `UPDATE recon_item SET counterparty_account = 'erased'
+          WHERE tenant_id = $1 AND counterparty_account <> 'erased' AND matched_account_id IN (
+            SELECT account_id FROM account_debtor WHERE tenant_id = $1 AND debtor_id = $2)`,
+        [tenantId, debtorId],
+      );
       // The reason is the caller's free text (it may name the person): kept with the debtor, never logged.
       this.ctx.logger.info({ tenantId, debtorId }, 'debtor personal data erased (pseudonymised)');
       await this.ctx.backbone.outbox.add(tx, {

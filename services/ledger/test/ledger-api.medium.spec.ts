@@ -584,7 +584,31 @@ describe('ledger API (gRPC, real PostgreSQL)', () => {
       md(),
     );
     await client.postPayment({ accountId: id, amount: USD(5_000), idempotencyKey: `pay-${id}`, reference: '' }, md());
+    const disputed = await client.setHold(
+      {
+        debtorId: `d-${id}`,
+        kind: ledger.HoldKind.HOLD_KIND_DISPUTE,
+        source: 'debtor',
+        startsOn: '2026-02-20',
+        endsOn: '',
+        idempotencyKey: `export-hold-${id}`,
+      },
+      md(),
+    );
+    await client.liftHold({ holdId: disputed.holdId, reason: 'dispute resolved' }, md());
     const exported = await client.exportDebtor({ debtorId: `d-${id}` }, md());
+    expect(exported.holds).toEqual([
+      {
+        holdId: disputed.holdId,
+        kind: ledger.HoldKind.HOLD_KIND_DISPUTE,
+        source: 'debtor',
+        startsOn: '2026-02-20',
+        endsOn: '',
+        setAt: expect.any(Date),
+        liftedAt: expect.any(Date),
+        liftReason: 'dispute resolved',
+      },
+    ]);
     expect(exported.debtor).toMatchObject({
       displayName: 'Ana Pérez',
       nationalId: '1020304050',

@@ -57,6 +57,21 @@ export class DataSubjectUseCase {
       reverses_entry_id: string | null;
       memo: string;
     }[];
+    const holds = (await this.ctx.dataSource.query(
+      `SELECT id, kind, source, to_char(starts_on, 'YYYY-MM-DD') AS starts_on, to_char(ends_on, 'YYYY-MM-DD') AS ends_on,
+              created_at, lifted_at, lift_reason
+         FROM debtor_hold WHERE tenant_id = $1 AND debtor_id = $2 ORDER BY created_at, id`,
+      [tenantId, debtorId],
+    )) as {
+      id: string;
+      kind: number;
+      source: string;
+      starts_on: string;
+      ends_on: string | null;
+      created_at: Date;
+      lifted_at: Date | null;
+      lift_reason: string | null;
+    }[];
     return {
       debtor: {
         debtorId: d.id,
@@ -85,6 +100,16 @@ export class DataSubjectUseCase {
         memo: e.memo,
       })),
       erased: d.erased_at !== null,
+      holds: holds.map((h) => ({
+        holdId: h.id,
+        kind: h.kind,
+        source: h.source,
+        startsOn: h.starts_on,
+        endsOn: h.ends_on ?? '',
+        setAt: h.created_at,
+        liftedAt: h.lifted_at ?? undefined,
+        liftReason: h.lift_reason ?? '',
+      })),
     };
   }
 

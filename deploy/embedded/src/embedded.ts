@@ -113,7 +113,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedP
       traceparent: currentTraceparent,
       relay: { pollIntervalMs: 200, ...retention?.relay },
       inbox: retention?.inbox,
-      hooks: backboneMetrics(metrics),
+      hooks: backboneMetrics(metrics, definition.name),
     });
     backbones.push(backbone);
     const context: ServiceContext = {

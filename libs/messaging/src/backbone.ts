@@ -39,8 +39,11 @@ export interface BackboneOptions {
   traceparent?: () => string | undefined;
   /** Run the outbox relay in this process (default true). */
   runRelay?: boolean;
-  /** Observers applied to every consumer of this backbone (metrics); `onDeadLetter` also to its relay. */
-  hooks?: Pick<ConsumerOptions, 'onDeadLetter' | 'onProcessed' | 'around'>;
+  /**
+   * Observers applied to every consumer of this backbone (metrics); `onDeadLetter` also to its
+   * relay, `onPublishFailed` to its relay only.
+   */
+  hooks?: Pick<ConsumerOptions, 'onDeadLetter' | 'onProcessed' | 'around'> & Pick<RelayOptions, 'onPublishFailed'>;
 }
 
 type ConsumeOptions = Omit<ConsumerOptions, 'service' | 'schema' | 'dataSource' | 'transport' | 'outbox'> &
@@ -67,6 +70,7 @@ export class Backbone {
       transport,
       logger: options.logger,
       onDeadLetter: options.hooks?.onDeadLetter,
+      onPublishFailed: options.hooks?.onPublishFailed,
       ...options.relay,
     });
     this.outbox = new Outbox({

@@ -41,9 +41,19 @@ export interface RelayOptions {
    * claim that did so committed (a claim rolled back and retried does not count it twice): a metric.
    */
   onDeadLetter?: (info: { reason: string; topic: string }) => void;
+  /**
+   * Called each time the running relay could not publish (it backs off and retries): `transport`
+   * when the transport refused the batch or did not answer, `database` when the outbox could not be
+   * read, claimed or marked. A metric.
+   */
+  onPublishFailed?: (info: { reason: RelayFailureReason }) => void;
   /** Test hook: runs after the batch was handed to the transport, before it is marked published. */
   onPublished?: (count: number) => Promise<void> | void;
 }
+
+/** What failed when the relay could not publish (RelayOptions.onPublishFailed). */
+export const RELAY_FAILURE_REASONS = ['transport', 'database'] as const;
+export type RelayFailureReason = (typeof RELAY_FAILURE_REASONS)[number];
 
 /** What the relay does with an outbox row it published (RelayOptions.published). */
 export const OUTBOX_PUBLISHED = ['keep', 'delete'] as const;
@@ -72,6 +82,8 @@ export class OutboxRelay {
   private readonly alarm = new Wakeable();
   private readonly idle: IdleBackoff;
   private failures = 0;
+  /** The last error the transport threw at a publish: tells a failed drain's cause (onPublishFailed). */
+  private transportError?: unknown;
   /** When the running relay's last purge began (Date.now()): the first begins as it starts. */
   private lastPurge = -Infinity;
   /** The purge under way, if any: rows deleted so far. */
@@ -139,7 +151,10 @@ export class OutboxRelay {
           await this.options.transport.publish(from === 0 ? records : records.slice(from), tx);
           break;
         } catch (err) {
-          if (!(err instanceof UndeliverableRecordError)) throw err;
+          if (!(err instanceof UndeliverableRecordError)) {
+            this.transportError = err;
+            throw err;
+          }
           // Retrying can never deliver this one: set it aside where an operator sees it, and go on.
           const i = from + err.index;
           await this.deadLetter(tx, claimed[i].id, records[i], err.message);
@@ -297,6 +312,8 @@ export class OutboxRelay {
         this.failures = 0;
       } catch (err) {
         this.failures += 1;
+        this.options.onPublishFailed?.({ reason: err === this.transportError ? 'transport' : 'database' });
+        this.transportError = undefined;
         const delay = Math.min(maxBackoff, 50 * 2 ** Math.min(this.failures, 10));
         this.logger.warn(
           { err, schema: this.options.schema, attempt: this.failures, retryInMs: delay },

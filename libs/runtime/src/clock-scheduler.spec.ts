@@ -1,4 +1,4 @@
-import { SimulatedClock } from '@collections/platform';
+import { MetricsRegistry, SimulatedClock } from '@collections/platform';
 import { ClockTimedJob, HourlyClockScheduler } from './clock-scheduler';
 import { ServiceContext } from './service-definition';
 
@@ -156,5 +156,84 @@ describe('SimulatedClock.settleAfterEachJob', () => {
     await clock.advanceTo(new Date('2026-01-06T12:00:00Z'));
 
     expect(seen).toEqual(['a', 'settled', 'b', 'settled']);
+  });
+});
+
+/** The value of one series of a metric in `metrics`, or undefined when it has no such series. */
+async function sampleOf(
+  metrics: MetricsRegistry,
+  name: string,
+  labels: Record<string, string>,
+): Promise<number | undefined> {
+  const metric = metrics.registry.getSingleMetric(name);
+  if (!metric) return undefined;
+  const { values } = await metric.get();
+  return values.find((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l))?.value;
+}
+
+describe('ClockTimedJob metrics', () => {
+  /** A job on a clock years away from the wall clock, failing while `failing` is set. */
+  const setup = () => {
+    const metrics = new MetricsRegistry('test');
+    const clock = new SimulatedClock(new Date('2020-01-05T12:00:00Z'));
+    const ctx = { clock, logger: { error: () => undefined }, metrics } as unknown as ServiceContext;
+    const job = { failing: true };
+    const sut = new (class extends ClockTimedJob<string> {
+      constructor() {
+        super(ctx, 0, 'daily plan run');
+      }
+      protected async runJob(): Promise<string> {
+        if (job.failing) throw new Error('database went away');
+        return 'done';
+      }
+    })();
+    const runs = (outcome: string) =>
+      sampleOf(metrics, 'collections_job_runs_total', { job_name: 'daily plan run', outcome });
+    const lastSuccess = () =>
+      sampleOf(metrics, 'collections_job_last_success_timestamp_seconds', { job_name: 'daily plan run' });
+    return { sut, job, runs, lastSuccess };
+  };
+
+  it('exports every outcome at 0 before the first run, and no last success until one succeeds', async () => {
+    const { runs, lastSuccess } = setup();
+
+    expect([await runs('succeeded'), await runs('failed'), await runs('skipped')]).toEqual([0, 0, 0]);
+    expect(await lastSuccess()).toBeUndefined();
+  });
+
+  it('counts a failed run as failed and leaves the last success where it was', async () => {
+    const { sut, job, runs, lastSuccess } = setup();
+
+    await sut.tick();
+    expect({ failed: await runs('failed'), succeeded: await runs('succeeded'), last: await lastSuccess() }).toEqual({
+      failed: 1,
+      succeeded: 0,
+      last: undefined,
+    });
+
+    job.failing = false;
+    await sut.tick();
+    const succeededAt = await lastSuccess();
+    job.failing = true;
+    await sut.tick();
+
+    expect({ failed: await runs('failed'), succeeded: await runs('succeeded'), last: await lastSuccess() }).toEqual({
+      failed: 2,
+      succeeded: 1,
+      last: succeededAt,
+    });
+  });
+
+  it('stamps a success with the wall time, not the injected clock: Prometheus compares it with its own time()', async () => {
+    const { sut, job, lastSuccess } = setup();
+    job.failing = false;
+
+    const before = Date.now() / 1000;
+    await sut.tick();
+    const after = Date.now() / 1000;
+
+    const stamped = await lastSuccess();
+    expect(stamped).toBeGreaterThanOrEqual(Math.floor(before));
+    expect(stamped).toBeLessThanOrEqual(after);
   });
 });

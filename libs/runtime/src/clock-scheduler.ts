@@ -1,5 +1,6 @@
 import { OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { ClockDrivenJob, isSimulatedClock } from '@collections/platform';
+import { JobRunOutcome, jobRunMetrics } from './metering';
 import { ReplicaLock } from './replica-lock';
 import { ServiceContext } from './service-definition';
 
@@ -17,15 +18,18 @@ export interface ClockTimedJobOptions {
  * A job the injected clock drives. On a simulated clock it is attached to the clock, which runs
  * `tick()` each time it is moved (no timer); otherwise a timer calls `tick()` every
  * `checkEveryMs` (0 = no timer: the job runs only on demand). Never two runs at once; a failed
- * run is logged with the job's name and left for the next tick. `tick()` is the whole step, so
- * tests drive it with a ManualClock. A subclass says what a run does, and may say when the
- * clock's instant calls for one (`due`) and what counts as having run (`ran`).
+ * run is logged with the job's name and left for the next tick. Each run is counted by outcome
+ * and each success stamped, for the operators' alerts (`jobRunMetrics`). `tick()` is the whole
+ * step, so tests drive it with a ManualClock. A subclass says what a run does, and may say when
+ * the clock's instant calls for one (`due`) and what counts as having run (`ran`).
  */
 export abstract class ClockTimedJob<T> implements OnApplicationBootstrap, OnApplicationShutdown, ClockDrivenJob {
   private timer?: NodeJS.Timeout;
   private detach?: () => void;
   private running?: Promise<T | undefined>;
   private readonly lock?: ReplicaLock;
+  /** Counts each run by outcome and stamps each success (`jobRunMetrics`). */
+  private readonly report?: (outcome: JobRunOutcome) => void;
 
   protected constructor(
     protected readonly ctx: ServiceContext,
@@ -37,6 +41,8 @@ export abstract class ClockTimedJob<T> implements OnApplicationBootstrap, OnAppl
     // A context without a database (a unit test's stand-in) has no replicas to keep apart.
     if (options.oneReplicaAtATime && ctx.dataSource)
       this.lock = new ReplicaLock(ctx.dataSource, `${ctx.schema}/${jobName}`, ctx.logger);
+    // Nor, without a registry, metrics to export.
+    if (ctx.metrics) this.report = jobRunMetrics(ctx.metrics, jobName);
   }
 
   protected abstract runJob(): Promise<T>;
@@ -87,11 +93,18 @@ export abstract class ClockTimedJob<T> implements OnApplicationBootstrap, OnAppl
    */
   async tick(): Promise<T | undefined> {
     if (this.running || !this.due()) return undefined;
-    this.running = this.runAlone().catch((err: unknown) => {
-      this.ctx.logger.error({ err }, `${this.jobName} failed; the next tick retries`);
-      this.failed();
-      return undefined;
-    });
+    this.running = this.runAlone().then(
+      (run) => {
+        this.report?.(run.held ? 'succeeded' : 'skipped');
+        return run.held ? run.result : undefined;
+      },
+      (err: unknown) => {
+        this.ctx.logger.error({ err }, `${this.jobName} failed; the next tick retries`);
+        this.report?.('failed');
+        this.failed();
+        return undefined;
+      },
+    );
     try {
       return await this.running;
     } finally {
@@ -99,12 +112,13 @@ export abstract class ClockTimedJob<T> implements OnApplicationBootstrap, OnAppl
     }
   }
 
-  private async runAlone(): Promise<T | undefined> {
-    if (!this.lock) return this.runJob();
+  /** The run, or `held: false` when another replica was running the job. */
+  private async runAlone(): Promise<{ held: true; result: T } | { held: false }> {
+    if (!this.lock) return { held: true, result: await this.runJob() };
     const run = await this.lock.whileHeld(() => this.runJob());
-    if (run.held) return run.result;
-    this.ctx.logger.debug({ job: this.lock.key }, `${this.jobName} skipped: another replica is running it`);
-    return undefined;
+    if (!run.held)
+      this.ctx.logger.debug({ job: this.lock.key }, `${this.jobName} skipped: another replica is running it`);
+    return run;
   }
 }
 

@@ -1,4 +1,10 @@
-import { Backbone, BackboneOptions, Transport, UndeliverableRecordError } from '@collections/messaging';
+import {
+  Backbone,
+  BackboneOptions,
+  RELAY_FAILURE_REASONS,
+  Transport,
+  UndeliverableRecordError,
+} from '@collections/messaging';
 import { MetricsRegistry, withSpanFrom } from '@collections/platform';
 
 /*
@@ -54,15 +60,26 @@ export function meteredTransport(transport: Transport, metrics: MetricsRegistry)
   };
 }
 
-/** Backbone hooks and gauges: dead letters by reason and the outbox backlog. */
-export function backboneMetrics(metrics: MetricsRegistry): NonNullable<BackboneOptions['hooks']> {
+/**
+ * Backbone hooks: dead letters by reason, and the failed publishes of the outbox relay of
+ * `owner` (the service whose outbox it is, as in `collections_outbox_backlog`).
+ */
+export function backboneMetrics(metrics: MetricsRegistry, owner: string): NonNullable<BackboneOptions['hooks']> {
   const deadLetters = metrics.counter({
     name: 'collections_dead_letters_total',
     help: 'Events dead-lettered, by the topic they came from or were bound for (reason undeliverable: the outbox relay could not publish them)',
     labelNames: ['reason', 'topic'],
   });
+  const relayFailures = metrics.counter({
+    name: 'collections_relay_publish_failures_total',
+    help: 'Attempts of the outbox relay to publish that failed and will be retried (reason transport: the broker refused or did not answer; database: the outbox could not be read or marked)',
+    labelNames: ['owner', 'reason'],
+  });
+  // Every series from the start: increase() and the alert see the first failure.
+  for (const reason of RELAY_FAILURE_REASONS) relayFailures.inc({ owner, reason }, 0);
   return {
     onDeadLetter: ({ reason, topic }) => deadLetters.inc({ reason, topic }),
+    onPublishFailed: ({ reason }) => relayFailures.inc({ owner, reason }),
     // Each handler runs in a span continuing the producer's trace (traceparent header).
     around: (event, fn) => withSpanFrom(`consume ${event.type}`, { traceparent: event.traceparent }, fn),
   };
@@ -106,4 +123,38 @@ export function registerBackboneGauges(
       }
     },
   });
+}
+
+/** What became of a run of a scheduled job (`ClockTimedJob`). */
+export const JOB_RUN_OUTCOMES = ['succeeded', 'failed', 'skipped'] as const;
+export type JobRunOutcome = (typeof JOB_RUN_OUTCOMES)[number];
+
+/**
+ * The runs of the scheduled job `jobName` (its log name, e.g. `daily plan run`):
+ * `collections_job_runs_total{job_name,outcome}` (skipped: another replica was running it) and
+ * `collections_job_last_success_timestamp_seconds{job_name}`, absent until the job first
+ * succeeds in this process. The label is `job_name`, not `job`: Prometheus sets `job` on every
+ * series to its scrape job, and would rename ours `exported_job`.
+ *
+ * The last success is wall time, not the injected clock's: Prometheus compares it with its own
+ * `time()`, and the question it answers is whether this process really ran the job lately. A
+ * simulated clock may stand months away from the wall clock, and a ManualClock not move at all.
+ */
+export function jobRunMetrics(metrics: MetricsRegistry, jobName: string): (outcome: JobRunOutcome) => void {
+  const runs = metrics.counter({
+    name: 'collections_job_runs_total',
+    help: 'Runs of a scheduled job, by outcome (skipped: another replica of the service was running it)',
+    labelNames: ['job_name', 'outcome'],
+  });
+  const lastSuccess = metrics.gauge({
+    name: 'collections_job_last_success_timestamp_seconds',
+    help: 'Wall time (Unix seconds) the scheduled job last succeeded in this process; absent until it has',
+    labelNames: ['job_name'],
+  });
+  // Every outcome from the start: increase() and the alerts see the first failure.
+  for (const outcome of JOB_RUN_OUTCOMES) runs.inc({ job_name: jobName, outcome }, 0);
+  return (outcome) => {
+    runs.inc({ job_name: jobName, outcome });
+    if (outcome === 'succeeded') lastSuccess.setToCurrentTime({ job_name: jobName });
+  };
 }

@@ -59,7 +59,7 @@ export async function runService(definition: ServiceDefinition, env: NodeJS.Proc
     transport: meteredTransport(kafka, metrics),
     logger,
     traceparent: currentTraceparent,
-    hooks: backboneMetrics(metrics),
+    hooks: backboneMetrics(metrics, name),
     ...backboneRetention(config.retention),
   });
   const context: ServiceContext = {

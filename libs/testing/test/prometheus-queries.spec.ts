@@ -10,7 +10,13 @@ import {
   grpcRequestHistogram,
   httpRequestHistogram,
 } from '@collections/platform';
-import { ServiceContext, backboneMetrics, meteredTransport, registerBackboneGauges } from '@collections/runtime';
+import {
+  ServiceContext,
+  backboneMetrics,
+  jobRunMetrics,
+  meteredTransport,
+  registerBackboneGauges,
+} from '@collections/runtime';
 import { DispatchDueContactsUseCase } from '../../../services/orchestrator/src/dispatch/usecases/dispatch-due.usecase';
 import { ReportingBusinessMetrics } from '../../../services/reporting/src/metrics/business.metrics';
 import { ScoreMonitoringMetrics } from '../../../services/scoring/src/monitoring/score-monitoring.metrics';
@@ -67,12 +73,14 @@ function exportedMetrics(): Map<string, ExportedMetric> {
     subscribe: async () => ({ stop: async () => undefined }),
     close: async () => undefined,
   };
-  // Messaging (every service, and the embedded platform) and request latency.
+  // Messaging (every service, and the embedded platform), request latency, and every job the
+  // clock runs (ClockTimedJob).
   meteredTransport(transport, metrics);
-  backboneMetrics(metrics);
+  backboneMetrics(metrics, 'catalogue');
   registerBackboneGauges(metrics, [], () => 'catalogue');
   httpRequestHistogram(metrics);
   grpcRequestHistogram(metrics);
+  jobRunMetrics(metrics, 'catalogue');
   // Per service.
   new ReportingBusinessMetrics(ctx).onModuleInit();
   new ScoreMonitoringMetrics(ctx, {
@@ -481,6 +489,10 @@ describe('PromQL of the dashboards and alert rules against the metrics the code 
         'reporting_contact_decisions',
         'scoring_score_psi',
         'collections_contact_sending_paused_seconds',
+        'collections_job_runs_total',
+        'collections_job_last_success_timestamp_seconds',
+        'collections_relay_publish_failures_total',
+        'collections_provider_sends_total',
         'process_cpu_seconds_total',
       ]),
     );
@@ -494,6 +506,14 @@ describe('PromQL of the dashboards and alert rules against the metrics the code 
       .filter((m) => (m.type === 'counter') !== m.name.endsWith('_total') || /_(bucket|count|sum)$/.test(m.name))
       .map((m) => `${m.name} (${m.type})`);
     expect(wrong).toEqual([]);
+  });
+
+  it('exports no label Prometheus sets on every series itself, which it would rename exported_<label>', () => {
+    // e.g. a scheduled job's name is `job_name`: a `job` label would become `exported_job`.
+    const clashing = [...catalogue.values()].flatMap((m) =>
+      m.labels.filter((l) => ['job', 'instance'].includes(l)).map((l) => `${m.name}{${l}}`),
+    );
+    expect(clashing).toEqual([]);
   });
 
   it('queries, in every Grafana panel and variable, only metrics and labels a service exports', () => {
@@ -543,6 +563,10 @@ describe('PromQL of the dashboards and alert rules against the metrics the code 
       'collections_consumer_lag',
       'collections_outbox_backlog',
       'collections_contact_sending_paused_seconds',
+      'collections_job_runs_total',
+      'collections_job_last_success_timestamp_seconds',
+      'collections_relay_publish_failures_total',
+      'collections_provider_sends_total',
       'reporting_contact_decisions',
       'scoring_score_psi',
       'scoring_psi',
@@ -554,6 +578,10 @@ describe('PromQL of the dashboards and alert rules against the metrics the code 
       'collections_consumer_lag',
       'collections_outbox_backlog',
       'collections_contact_sending_paused_seconds',
+      'collections_job_runs_total',
+      'collections_job_last_success_timestamp_seconds',
+      'collections_relay_publish_failures_total',
+      'collections_provider_sends_total',
       'scoring_score_psi',
       'scoring_psi',
       'scoring_auc_matured',

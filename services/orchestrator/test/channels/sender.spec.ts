@@ -1,4 +1,13 @@
-import { ChannelProvider, OutboundMessage, SendResult, backoffDelay, defaultBackoff } from '../../src/channels/domain';
+import {
+  ChannelProvider,
+  InMemoryOutcomeStore,
+  OutboundMessage,
+  ProviderAnswer,
+  ReliableSender,
+  SendResult,
+  backoffDelay,
+  defaultBackoff,
+} from '../../src/channels/domain';
 import { recordingSender } from '../support/recording-sender';
 
 function scriptedProvider(results: SendResult[]) {
@@ -24,6 +33,26 @@ function sender(provider: ChannelProvider, delays: number[], random = () => 0.5)
 }
 
 describe('ReliableSender', () => {
+  it('tells each answer the provider gave, and nothing for an outcome on record or a wait for our own limiter', async () => {
+    const { provider } = scriptedProvider([
+      { ok: false, failure: { kind: 'rate-limited', code: 'local', retryAfterMs: 10, local: true } },
+      { ok: false, failure: { kind: 'transient', code: '503', detail: 'busy' } },
+      { ok: true, providerMessageId: 'SM1' },
+    ]);
+    const answers: ProviderAnswer[] = [];
+    const sut = new ReliableSender(provider, {
+      store: new InMemoryOutcomeStore(),
+      delay: async () => undefined,
+      random: () => 0.5,
+      onAnswer: (answer) => answers.push(answer),
+    });
+
+    await sut.send(message);
+    await sut.send(message); // the outcome on record: the provider is not asked again
+
+    expect(answers).toEqual(['retried', 'sent']);
+  });
+
   it('retries 5xx and 429 with growing jittered delays, then sends once', async () => {
     const { provider, calls } = scriptedProvider([
       { ok: false, failure: { kind: 'transient', code: '500', detail: 'boom' } },

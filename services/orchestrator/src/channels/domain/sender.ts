@@ -39,12 +39,20 @@ export class InMemoryOutcomeStore implements OutcomeStore {
   }
 }
 
+/** What one answer of a provider came to: the send's outcome, or `retried` (a failure tried again). */
+export type ProviderAnswer = DeliveryOutcome['status'] | 'retried';
+
 export interface SenderDeps {
   store: OutcomeStore;
   /** Waits; injected so tests never sleep. */
   delay: (ms: number) => Promise<void>;
   random: () => number;
   policy?: BackoffPolicy;
+  /**
+   * Told what each attempt that reached the provider came to (a metric): not an outcome the store
+   * already had, nor a wait for our own limiter.
+   */
+  onAnswer?: (answer: ProviderAnswer) => void;
 }
 
 /**
@@ -102,6 +110,7 @@ export class ReliableSender {
           attempts,
         };
       else if (attempts >= policy.maxAttempts) outcome = { status: 'gave-up', failure: result.failure, attempts };
+      this.deps.onAnswer?.(outcome?.status ?? 'retried');
       if (outcome) {
         await this.deps.store.put(message.idempotencyKey, outcome);
         return outcome;

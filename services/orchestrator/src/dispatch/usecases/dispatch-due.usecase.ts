@@ -11,6 +11,7 @@ import {
   ChannelProvider,
   DeliveryOutcome,
   OutboundMessage,
+  ProviderAnswer,
   ReliableSender,
 } from '../../channels/domain';
 import { createAgentTask } from '../../agents';
@@ -93,6 +94,20 @@ export interface DispatchSummary {
 
 export type Failure = { failure: orchestratorDispatch.ContactFailure; code: string; attempts: number };
 
+/**
+ * `collections_provider_sends_total{result}`: what each answer of a provider came to, in the
+ * words of ContactFailure (`invalid_address`, `rejected`, `gave_up`), or `sent`, or `retried`.
+ */
+const PROVIDER_ANSWER_RESULTS: Record<ProviderAnswer, string> = {
+  sent: 'sent',
+  retried: 'retried',
+  rejected: 'rejected',
+  'invalid-recipient': 'invalid_address',
+  'gave-up': 'gave_up',
+};
+/** Every channel a provider sends on (the metric's `channel`). */
+const PROVIDER_CHANNELS: readonly ChannelName[] = ['email', 'sms', 'whatsapp', 'call'];
+
 const emptySummary = (): DispatchSummary => ({ sent: 0, failed: 0, deferred: 0, skipped: 0, queued: 0 });
 
 const noRoute = (code: string): Failure => ({ failure: ContactFailure.CONTACT_FAILURE_NO_ROUTE, code, attempts: 0 });
@@ -134,7 +149,20 @@ export class DispatchDueContactsUseCase {
         gauge.set(until ? (until.getTime() - now.getTime()) / 1000 : 0);
       },
     });
+    const providerSends = ctx.metrics.counter({
+      name: 'collections_provider_sends_total',
+      help: 'Answers of the channel providers to contact sends, by channel and result (retried: a failure tried again; sent, rejected, invalid_address, gave_up: what the send came to)',
+      labelNames: ['channel', 'result'],
+    });
+    // Every series from the start, for every channel whether or not it has a provider here:
+    // increase() and the alert see the first failure, and the panels read 0, not "no data".
+    for (const channel of PROVIDER_CHANNELS)
+      for (const result of Object.values(PROVIDER_ANSWER_RESULTS)) providerSends.inc({ channel, result }, 0);
+    this.countAnswer = (channel, answer) => providerSends.inc({ channel, result: PROVIDER_ANSWER_RESULTS[answer] });
   }
+
+  /** Counts an answer of a channel's provider (`collections_provider_sends_total`). */
+  private readonly countAnswer: (channel: ChannelName, answer: ProviderAnswer) => void;
 
   /** Rows this instance is dispatching now: never reconciled under its feet. */
   private readonly inFlight = new Set<string>();
@@ -528,6 +556,7 @@ export class DispatchDueContactsUseCase {
       delay: this.deps.delay,
       random: this.deps.random,
       policy: this.deps.backoff,
+      onAnswer: (answer) => this.countAnswer(provider.channel, answer),
     });
     return sender.send(message);
   }

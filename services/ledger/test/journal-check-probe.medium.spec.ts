@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { executeAcrossLastMigration, planProbeDatabase } from '@collections/testing';
 import { ledgerService } from '../src/ledger.service';
+import { LedgerJournalChecksPlannedPerStatement1763900012710 as PlannedPerStatement } from '../src/migrations/1763900012710-ledger-journal-checks-planned-per-statement';
 
 /**
  * The checks that a journal line's entry, and an entry's or statement's account, exist probe the
@@ -10,7 +11,9 @@ import { ledgerService } from '../src/ledger.service';
  * tenant for each new row, for as long as the connection lived.
  */
 describe('ledger: the parent-exists checks probe the parent key as the books grow (real PostgreSQL)', () => {
-  const fixture = planProbeDatabase('ledger', ledgerService.migrations);
+  // The ledger's migrations up to the one under test, which is then the last to undo.
+  const migrations = ledgerService.migrations;
+  const fixture = planProbeDatabase('ledger', migrations.slice(0, migrations.indexOf(PlannedPerStatement) + 1));
 
   /** `count` accounts, each with a statement and one entry of two lines, in four statements. */
   const addBooks = async (count: number) => {

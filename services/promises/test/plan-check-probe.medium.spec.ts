@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { executeAcrossLastMigration, planProbeDatabase } from '@collections/testing';
+import { PromisesPlanCheckPlannedPerStatement1763900012700 as PlannedPerStatement } from '../src/migrations/1763900012700-promises-plan-check-planned-per-statement';
 import { promisesService } from '../src/promises.service';
 
 /**
@@ -11,7 +12,9 @@ import { promisesService } from '../src/promises.service';
  * in the promises bench's setup, growing with the tenant).
  */
 describe('plans: the plan-exists check probes the plan key as the table grows (real PostgreSQL)', () => {
-  const fixture = planProbeDatabase('promises', promisesService.migrations);
+  // The service's migrations up to the one under test, which is then the last to undo.
+  const migrations = promisesService.migrations;
+  const fixture = planProbeDatabase('promises', migrations.slice(0, migrations.indexOf(PlannedPerStatement) + 1));
 
   const addPlans = (count: number) =>
     fixture.session.client.query(

@@ -119,6 +119,7 @@ async function main(): Promise<void> {
         amount: { amountMinor: 100, currency: 'USD' },
         idempotencyKey: `p-${w}-${i}`,
         reference: '',
+        effectiveDate: '',
       }),
     );
 
@@ -131,6 +132,7 @@ async function main(): Promise<void> {
           amount: { amountMinor: 100, currency: 'USD' },
           idempotencyKey: `pb-${w}-${i}-${k}`,
           reference: '',
+          effectiveDate: '',
         })),
       }),
     );

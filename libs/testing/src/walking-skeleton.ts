@@ -94,6 +94,7 @@ export async function runWalkingSkeleton(endpoints: PlatformEndpoints): Promise<
       amount: { amountMinor: 20_000, currency: 'USD' },
       idempotencyKey: `pay-${accountId}`,
       reference: 'skeleton',
+      effectiveDate: '',
     };
     const firstPayment = await ledgerClient.postPayment(payment, md());
     const retriedPayment = await ledgerClient.postPayment(payment, md());

@@ -382,6 +382,7 @@ describe('chaos: services killed, the broker restarted, records redelivered and 
                   amount: { amountMinor: amount, currency: CURRENCY },
                   idempotencyKey: key,
                   reference: `gw-${round}-${a.i}`,
+                  effectiveDate: '',
                 },
                 md(),
               ),

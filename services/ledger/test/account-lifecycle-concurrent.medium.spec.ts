@@ -170,7 +170,10 @@ describe('ledger lifecycle commands arriving at the same time (gRPC, real Postgr
       const id = await newAccount();
       const [paid, chargedOff] = await Promise.all([
         outcome(
-          client.postPayment({ accountId: id, amount: USD(300_000), idempotencyKey: `p-${id}`, reference: '' }, md()),
+          client.postPayment(
+            { accountId: id, amount: USD(300_000), idempotencyKey: `p-${id}`, reference: '', effectiveDate: '' },
+            md(),
+          ),
         ),
         outcome(lifecycle.chargeOffAccount({ accountId: id, idempotencyKey: `co-${id}`, reason: 'x' }, md())),
       ]);

@@ -196,7 +196,13 @@ describe('ledger refuses bad input (REST and gRPC, real PostgreSQL)', () => {
     expect(
       await grpcError(
         api.client.postPayment(
-          { accountId: id, amount: USD(1_500), idempotencyKey: `grpc-nul-${id}`, reference: 'PSE\u0000123' },
+          {
+            accountId: id,
+            amount: USD(1_500),
+            idempotencyKey: `grpc-nul-${id}`,
+            reference: 'PSE\u0000123',
+            effectiveDate: '',
+          },
           api.md(),
         ),
       ),
@@ -216,9 +222,27 @@ describe('ledger refuses bad input (REST and gRPC, real PostgreSQL)', () => {
     const { results } = await api.client.postPayments(
       {
         payments: [
-          { accountId: id, amount: USD(1_000), idempotencyKey: `batch-ok-1-${id}`, reference: 'PSE-1' },
-          { accountId: id, amount: USD(1_500), idempotencyKey: `batch-nul-${id}`, reference: 'PSE\u00002' },
-          { accountId: id, amount: USD(2_000), idempotencyKey: `batch-ok-2-${id}`, reference: 'PSE-3' },
+          {
+            accountId: id,
+            amount: USD(1_000),
+            idempotencyKey: `batch-ok-1-${id}`,
+            reference: 'PSE-1',
+            effectiveDate: '',
+          },
+          {
+            accountId: id,
+            amount: USD(1_500),
+            idempotencyKey: `batch-nul-${id}`,
+            reference: 'PSE\u00002',
+            effectiveDate: '',
+          },
+          {
+            accountId: id,
+            amount: USD(2_000),
+            idempotencyKey: `batch-ok-2-${id}`,
+            reference: 'PSE-3',
+            effectiveDate: '',
+          },
         ],
       },
       api.md(),
@@ -627,16 +651,25 @@ describe('ledger refuses bad input (REST and gRPC, real PostgreSQL)', () => {
     // Over gRPC too; in a batch, the long item alone is refused.
     expect(
       await grpcError(
-        api.client.postPayment({ accountId: id, amount: USD(100), idempotencyKey: long(129), reference: '' }, api.md()),
+        api.client.postPayment(
+          { accountId: id, amount: USD(100), idempotencyKey: long(129), reference: '', effectiveDate: '' },
+          api.md(),
+        ),
       ),
     ).toEqual({ code: status.INVALID_ARGUMENT, details: 'idempotency_key is longer than 128 characters' });
     const { results } = await api.client.postPayments(
       {
         payments: [
-          { accountId: id, amount: USD(100), idempotencyKey: `ok-1-${id}`, reference: '' },
-          { accountId: id, amount: USD(100), idempotencyKey: `long-ref-${id}`, reference: long(257) },
-          { accountId: id, amount: USD(100), idempotencyKey: long(129), reference: '' },
-          { accountId: id, amount: USD(100), idempotencyKey: `ok-2-${id}`, reference: long(256) },
+          { accountId: id, amount: USD(100), idempotencyKey: `ok-1-${id}`, reference: '', effectiveDate: '' },
+          {
+            accountId: id,
+            amount: USD(100),
+            idempotencyKey: `long-ref-${id}`,
+            reference: long(257),
+            effectiveDate: '',
+          },
+          { accountId: id, amount: USD(100), idempotencyKey: long(129), reference: '', effectiveDate: '' },
+          { accountId: id, amount: USD(100), idempotencyKey: `ok-2-${id}`, reference: long(256), effectiveDate: '' },
         ],
       },
       api.md(),

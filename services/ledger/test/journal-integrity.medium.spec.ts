@@ -22,7 +22,13 @@ describe('journal integrity in the database (real PostgreSQL)', () => {
     client = grpcClient(ledger.LedgerServiceService, sut.app.grpcAddress);
     accountId = await openFundedAccount(client, md, { id: `acct-${randomUUID().slice(0, 8)}`, opening: 50_000 });
     const posted = await client.postPayment(
-      { accountId, amount: { amountMinor: 10_000, currency: 'USD' }, idempotencyKey: 'pay-1', reference: 'r' },
+      {
+        accountId,
+        amount: { amountMinor: 10_000, currency: 'USD' },
+        idempotencyKey: 'pay-1',
+        reference: 'r',
+        effectiveDate: '',
+      },
       md(),
     );
     entryId = posted.paymentId;

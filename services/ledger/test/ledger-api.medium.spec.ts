@@ -1,7 +1,7 @@
 import { Metadata, ServiceError, status } from '@grpc/grpc-js';
 import fc from 'fast-check';
 import { ledger } from '@collections/contracts';
-import { localDate, metadataFromPrincipalHeaders } from '@collections/platform';
+import { addCalendarDays, localDate, metadataFromPrincipalHeaders } from '@collections/platform';
 import { ServiceUnderTest, publishedEvents } from '@collections/testing';
 import { openFundedAccount } from './support/accounts';
 import { LedgerApi, startLedgerApi } from './support/ledger-api';
@@ -37,7 +37,7 @@ describe('ledger API (gRPC, real PostgreSQL)', () => {
     const results = await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
         client.postPayment(
-          { accountId: id, amount: USD(1_000 + i), idempotencyKey: `p-${id}-${i}`, reference: '' },
+          { accountId: id, amount: USD(1_000 + i), idempotencyKey: `p-${id}-${i}`, reference: '', effectiveDate: '' },
           md(),
         ),
       ),
@@ -55,31 +55,51 @@ describe('ledger API (gRPC, real PostgreSQL)', () => {
 
   it('returns the first answer when a payment is retried with the same idempotency key, even concurrently', async () => {
     const id = await newAccount(50_000);
-    const request = { accountId: id, amount: USD(7_500), idempotencyKey: `retry-${id}`, reference: 'bank-123' };
+    const request = {
+      accountId: id,
+      amount: USD(7_500),
+      idempotencyKey: `retry-${id}`,
+      reference: 'bank-123',
+      effectiveDate: '',
+    };
     const answers = await Promise.all(Array.from({ length: 5 }, () => client.postPayment(request, md())));
     expect(new Set(answers.map((a) => a.paymentId)).size).toBe(1);
     expect(answers.filter((a) => !a.replayed)).toHaveLength(1);
     expect((await client.getBalance({ accountId: id, asOfDate: '' }, md())).balance).toEqual(USD(42_500));
-    expect(await codeOf(client.postPayment({ ...request, amount: USD(9_999) }, md()))).toBe(status.ABORTED);
+    expect(await codeOf(client.postPayment({ ...request, amount: USD(9_999), effectiveDate: '' }, md()))).toBe(
+      status.ABORTED,
+    );
   });
 
   it('posts a batch of payments, answering each on its own, and a retried batch changes nothing', async () => {
     const [a, b] = [await newAccount(100_000), await newAccount(100_000, 'COP')];
     const single = await client.postPayment(
-      { accountId: a, amount: USD(1_000), idempotencyKey: `single-${a}`, reference: '' },
+      { accountId: a, amount: USD(1_000), idempotencyKey: `single-${a}`, reference: '', effectiveDate: '' },
       md(),
     );
     const batch = {
       payments: [
-        { accountId: a, amount: USD(2_000), idempotencyKey: `b1-${a}`, reference: 'bank-1' },
-        { accountId: b, amount: { amountMinor: 30_000, currency: 'COP' }, idempotencyKey: `b2-${b}`, reference: '' },
-        { accountId: a, amount: USD(3_000), idempotencyKey: `b3-${a}`, reference: '' },
-        { accountId: 'no-such-account', amount: USD(500), idempotencyKey: `b4-${a}`, reference: '' },
-        { accountId: a, amount: { amountMinor: 500, currency: 'COP' }, idempotencyKey: `b5-${a}`, reference: '' },
-        { accountId: a, amount: USD(2_000), idempotencyKey: `b1-${a}`, reference: 'bank-1' },
-        { accountId: a, amount: USD(1_000), idempotencyKey: `single-${a}`, reference: '' },
-        { accountId: a, amount: USD(9_999), idempotencyKey: `single-${a}`, reference: '' },
-        { accountId: a, amount: USD(700), idempotencyKey: '', reference: '' },
+        { accountId: a, amount: USD(2_000), idempotencyKey: `b1-${a}`, reference: 'bank-1', effectiveDate: '' },
+        {
+          accountId: b,
+          amount: { amountMinor: 30_000, currency: 'COP' },
+          idempotencyKey: `b2-${b}`,
+          reference: '',
+          effectiveDate: '',
+        },
+        { accountId: a, amount: USD(3_000), idempotencyKey: `b3-${a}`, reference: '', effectiveDate: '' },
+        { accountId: 'no-such-account', amount: USD(500), idempotencyKey: `b4-${a}`, reference: '', effectiveDate: '' },
+        {
+          accountId: a,
+          amount: { amountMinor: 500, currency: 'COP' },
+          idempotencyKey: `b5-${a}`,
+          reference: '',
+          effectiveDate: '',
+        },
+        { accountId: a, amount: USD(2_000), idempotencyKey: `b1-${a}`, reference: 'bank-1', effectiveDate: '' },
+        { accountId: a, amount: USD(1_000), idempotencyKey: `single-${a}`, reference: '', effectiveDate: '' },
+        { accountId: a, amount: USD(9_999), idempotencyKey: `single-${a}`, reference: '', effectiveDate: '' },
+        { accountId: a, amount: USD(700), idempotencyKey: '', reference: '', effectiveDate: '' },
       ],
     };
     const first = await client.postPayments(batch, md());
@@ -119,8 +139,8 @@ describe('ledger API (gRPC, real PostgreSQL)', () => {
     const [a, b] = [await newAccount(10_000), await newAccount(10_000)];
     const pay = (accountId: string) => ({
       payments: [
-        { accountId, amount: USD(100), idempotencyKey: `own-${accountId}`, reference: '' },
-        { accountId, amount: USD(250), idempotencyKey: `shared-${a}`, reference: '' },
+        { accountId, amount: USD(100), idempotencyKey: `own-${accountId}`, reference: '', effectiveDate: '' },
+        { accountId, amount: USD(250), idempotencyKey: `shared-${a}`, reference: '', effectiveDate: '' },
       ],
     });
     const [ra, rb] = await Promise.all([client.postPayments(pay(a), md()), client.postPayments(pay(b), md())]);
@@ -162,6 +182,7 @@ describe('ledger API (gRPC, real PostgreSQL)', () => {
                 amount: USD(p.amount),
                 idempotencyKey: `mix-${round}-${i}`,
                 reference: '',
+                effectiveDate: '',
               },
             })),
           );
@@ -232,12 +253,31 @@ describe('ledger API (gRPC, real PostgreSQL)', () => {
                 return o.batched
                   ? client
                       .postPayments(
-                        { payments: [{ accountId: id, amount: USD(o.amount), idempotencyKey: key(), reference: '' }] },
+                        {
+                          payments: [
+                            {
+                              accountId: id,
+                              amount: USD(o.amount),
+                              idempotencyKey: key(),
+                              reference: '',
+                              effectiveDate: '',
+                            },
+                          ],
+                        },
                         md(),
                       )
                       .then((r) => payments.push(r.results[0].posted!.paymentId))
                   : client
-                      .postPayment({ accountId: id, amount: USD(o.amount), idempotencyKey: key(), reference: '' }, md())
+                      .postPayment(
+                        {
+                          accountId: id,
+                          amount: USD(o.amount),
+                          idempotencyKey: key(),
+                          reference: '',
+                          effectiveDate: '',
+                        },
+                        md(),
+                      )
                       .then((r) => payments.push(r.paymentId));
               case 'reverse':
                 return payments.length === 0
@@ -309,7 +349,7 @@ describe('ledger API (gRPC, real PostgreSQL)', () => {
       md(),
     );
     const pay = await client.postPayment(
-      { accountId: id, amount: USD(10_000), idempotencyKey: `pay-${id}`, reference: '' },
+      { accountId: id, amount: USD(10_000), idempotencyKey: `pay-${id}`, reference: '', effectiveDate: '' },
       md(),
     );
     await client.reversePayment({ paymentId: pay.paymentId, reason: 'nsf', idempotencyKey: `rev-${id}` }, md());
@@ -380,7 +420,10 @@ describe('ledger API (gRPC, real PostgreSQL)', () => {
     const late = await client.getBalance({ accountId: id, asOfDate: '2026-03-01' }, md());
     expect(late.detail).toMatchObject({ total: USD(60_000), pastDue: USD(6_000), daysPastDue: 9, agingBucket: '1-30' });
     // today (2026-03-02 in Bogotá) is 10 days past due; a payment of the minimum cures it
-    await client.postPayment({ accountId: id, amount: USD(6_000), idempotencyKey: `cure-${id}`, reference: '' }, md());
+    await client.postPayment(
+      { accountId: id, amount: USD(6_000), idempotencyKey: `cure-${id}`, reference: '', effectiveDate: '' },
+      md(),
+    );
     const cured = await client.getBalance({ accountId: id, asOfDate: '' }, md());
     expect(cured.detail).toMatchObject({
       asOfDate: '2026-03-02',
@@ -393,7 +436,7 @@ describe('ledger API (gRPC, real PostgreSQL)', () => {
   it('answers many concurrent balance reads each as if asked alone: its account, date and tenant, a bad one failing alone', async () => {
     const ids = [await newAccount(70_000), await newAccount(20_000)];
     await client.postPayment(
-      { accountId: ids[1], amount: USD(5_000), idempotencyKey: `c-${ids[1]}`, reference: '' },
+      { accountId: ids[1], amount: USD(5_000), idempotencyKey: `c-${ids[1]}`, reference: '', effectiveDate: '' },
       md(),
     );
     const asks = [
@@ -450,7 +493,10 @@ describe('ledger API (gRPC, real PostgreSQL)', () => {
       },
       md(),
     );
-    await client.postPayment({ accountId: id, amount: USD(3_450), idempotencyKey: `pay-${id}`, reference: '' }, md());
+    await client.postPayment(
+      { accountId: id, amount: USD(3_450), idempotencyKey: `pay-${id}`, reference: '', effectiveDate: '' },
+      md(),
+    );
     const types = (
       await sut.dataSource.query(`SELECT headers->>'ce_type' AS type FROM ledger.outbox WHERE key = $1 ORDER BY id`, [
         id,
@@ -473,13 +519,56 @@ describe('ledger API (gRPC, real PostgreSQL)', () => {
     expect(posted).toMatchObject({ amount: USD(3_450), effectiveDate: localDate(posted.postedAt!, 'America/Bogota') });
   });
 
+  it("posts a payment made on an earlier day (a processor's value date) as of that day, and refuses one dated after tomorrow", async () => {
+    const id = await newAccount(30_000);
+    const today = localDate(sut.clock.now(), 'America/Bogota');
+    const valueDate = addCalendarDays(today, -3);
+    const paid = await client.postPayment(
+      {
+        accountId: id,
+        amount: USD(1_000),
+        idempotencyKey: `value-dated-${id}`,
+        reference: 'ACH',
+        effectiveDate: valueDate,
+      },
+      md(),
+    );
+    const asOf = async (asOfDate: string) => (await client.getBalance({ accountId: id, asOfDate }, md())).balance;
+    expect([await asOf(addCalendarDays(valueDate, -1)), await asOf(valueDate)]).toEqual([USD(30_000), USD(29_000)]);
+    const [posted] = (await publishedEvents(sut, 'ledger', 'collections.ledger.v1.PaymentPosted')).filter(
+      (e) => e.paymentId === paid.paymentId,
+    );
+    expect(posted.effectiveDate).toBe(valueDate);
+
+    const ahead = addCalendarDays(today, 2);
+    await expect(
+      client.postPayment(
+        { accountId: id, amount: USD(1_000), idempotencyKey: `ahead-${id}`, reference: '', effectiveDate: ahead },
+        md(),
+      ),
+    ).rejects.toMatchObject({ code: status.INVALID_ARGUMENT, details: expect.stringMatching(/^effective_date/) });
+    await expect(
+      client.postPayment(
+        { accountId: id, amount: USD(1_000), idempotencyKey: `bad-${id}`, reference: '', effectiveDate: '2026-02-30' },
+        md(),
+      ),
+    ).rejects.toMatchObject({ code: status.INVALID_ARGUMENT, details: expect.stringMatching(/effective_date/) });
+    expect(await asOf('')).toEqual(USD(29_000));
+  });
+
   it('refuses bad input with a clear error and changes nothing', async () => {
     const id = await newAccount(10_000);
     const cases: [string, Promise<unknown>, number][] = [
       [
         'unknown currency',
         client.postPayment(
-          { accountId: id, amount: { amountMinor: 100, currency: 'XYZ' }, idempotencyKey: 'bad-1', reference: '' },
+          {
+            accountId: id,
+            amount: { amountMinor: 100, currency: 'XYZ' },
+            idempotencyKey: 'bad-1',
+            reference: '',
+            effectiveDate: '',
+          },
           md(),
         ),
         status.INVALID_ARGUMENT,
@@ -487,29 +576,47 @@ describe('ledger API (gRPC, real PostgreSQL)', () => {
       [
         'currency mismatch',
         client.postPayment(
-          { accountId: id, amount: { amountMinor: 100, currency: 'EUR' }, idempotencyKey: 'bad-2', reference: '' },
+          {
+            accountId: id,
+            amount: { amountMinor: 100, currency: 'EUR' },
+            idempotencyKey: 'bad-2',
+            reference: '',
+            effectiveDate: '',
+          },
           md(),
         ),
         status.INVALID_ARGUMENT,
       ],
       [
         'zero payment',
-        client.postPayment({ accountId: id, amount: USD(0), idempotencyKey: 'bad-3', reference: '' }, md()),
+        client.postPayment(
+          { accountId: id, amount: USD(0), idempotencyKey: 'bad-3', reference: '', effectiveDate: '' },
+          md(),
+        ),
         status.INVALID_ARGUMENT,
       ],
       [
         'negative payment',
-        client.postPayment({ accountId: id, amount: USD(-5), idempotencyKey: 'bad-4', reference: '' }, md()),
+        client.postPayment(
+          { accountId: id, amount: USD(-5), idempotencyKey: 'bad-4', reference: '', effectiveDate: '' },
+          md(),
+        ),
         status.INVALID_ARGUMENT,
       ],
       [
         'no idempotency key',
-        client.postPayment({ accountId: id, amount: USD(5), idempotencyKey: '', reference: '' }, md()),
+        client.postPayment(
+          { accountId: id, amount: USD(5), idempotencyKey: '', reference: '', effectiveDate: '' },
+          md(),
+        ),
         status.INVALID_ARGUMENT,
       ],
       [
         'unknown account',
-        client.postPayment({ accountId: 'nope', amount: USD(5), idempotencyKey: 'bad-5', reference: '' }, md()),
+        client.postPayment(
+          { accountId: 'nope', amount: USD(5), idempotencyKey: 'bad-5', reference: '', effectiveDate: '' },
+          md(),
+        ),
         status.NOT_FOUND,
       ],
       [
@@ -583,7 +690,10 @@ describe('ledger API (gRPC, real PostgreSQL)', () => {
       },
       md(),
     );
-    await client.postPayment({ accountId: id, amount: USD(5_000), idempotencyKey: `pay-${id}`, reference: '' }, md());
+    await client.postPayment(
+      { accountId: id, amount: USD(5_000), idempotencyKey: `pay-${id}`, reference: '', effectiveDate: '' },
+      md(),
+    );
     const disputed = await client.setHold(
       {
         debtorId: `d-${id}`,

@@ -74,7 +74,10 @@ describe('ledger lifecycle: loans, delinquency run, aging buckets, charge-off, s
 
   const runDaily = (meta = md, asOfDate = '') => lifecycle.runDailyDelinquency({ asOfDate }, meta());
   const pay = (accountId: string, amountMinor: number, key: string) =>
-    client.postPayment({ accountId, amount: USD(amountMinor), idempotencyKey: key, reference: '' }, md());
+    client.postPayment(
+      { accountId, amount: USD(amountMinor), idempotencyKey: key, reference: '', effectiveDate: '' },
+      md(),
+    );
   const codeOf = (p: Promise<unknown>) =>
     p.then(
       () => status.OK,

@@ -271,7 +271,7 @@ describe('reconciliation of bank statements and gateway files (gRPC + REST, real
   it('queues a credit matched to a closed account instead of failing the file, and posts the rest', async () => {
     await openAccount('acct-e', 'LN-5001-0005', 20_000);
     await ledgerClient.postPayment(
-      { accountId: 'acct-e', amount: USD(20_000), idempotencyKey: 'payoff-e', reference: '' },
+      { accountId: 'acct-e', amount: USD(20_000), idempotencyKey: 'payoff-e', reference: '', effectiveDate: '' },
       md(),
     );
     const lifecycle = grpcClient(ledgerLifecycle.LedgerLifecycleServiceService, sut.app.grpcAddress);

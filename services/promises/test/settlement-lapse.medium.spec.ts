@@ -100,7 +100,7 @@ describe('a settlement unpaid by its due date plus the grace days lapses (real l
   ) {
     at(instant);
     const paid = await env.ledgerClient.postPayment(
-      { accountId, amount: USD(amountMinor), idempotencyKey: `pay-${eventId}`, reference: '' },
+      { accountId, amount: USD(amountMinor), idempotencyKey: `pay-${eventId}`, reference: '', effectiveDate: '' },
       env.ledgerMd(),
     );
     const event = {

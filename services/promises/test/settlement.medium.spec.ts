@@ -57,7 +57,7 @@ describe('settlements post their discount to the ledger exactly once (real ledge
   /** Pays in the ledger, then hands its PaymentPosted to the promises consumer (as the transport would). */
   async function payInLedger(accountId: string, amountMinor: number, eventId = randomUUID()) {
     const paid = await ledgerClient.postPayment(
-      { accountId, amount: USD(amountMinor), idempotencyKey: `pay-${eventId}`, reference: '' },
+      { accountId, amount: USD(amountMinor), idempotencyKey: `pay-${eventId}`, reference: '', effectiveDate: '' },
       ledgerMd(),
     );
     const event = {

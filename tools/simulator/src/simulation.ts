@@ -436,6 +436,7 @@ async function carryOut(
             amount: { amountMinor: action.amountMinor, currency },
             idempotencyKey: `sim:${d.accountId}:pay:${day}:${n}`,
             reference: `gw-${day}-${n}`,
+            effectiveDate: '',
           });
         else
           bankLines.push(

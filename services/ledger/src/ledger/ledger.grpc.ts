@@ -60,17 +60,7 @@ export class LedgerGrpcController implements ledger.LedgerServiceController {
   }
 
   async postPayment(request: ledger.PostPaymentRequest): Promise<ledger.PostPaymentResponse> {
-    const amount = requireMoney(request.amount, 'amount');
-    requireLedgerText({ idempotency_key: request.idempotencyKey, reference: request.reference });
-    const result = await this.postEntry.execute({
-      tenantId: currentTenantId(),
-      accountId: request.accountId,
-      kind: EntryKind.Payment,
-      amountMinor: amount.amountMinor,
-      currency: amount.currency,
-      idempotencyKey: request.idempotencyKey,
-      reference: request.reference,
-    });
+    const result = await this.postEntry.execute(paymentCommand(currentTenantId(), request));
     return {
       paymentId: result.entryId,
       accountId: request.accountId,
@@ -87,17 +77,7 @@ export class LedgerGrpcController implements ledger.LedgerServiceController {
     // Items that are malformed on their own are answered without reaching the journal.
     const commands: (PostEntryCommand | AppError)[] = request.payments.map((p) => {
       try {
-        const amount = requireMoney(p.amount, 'amount');
-        requireLedgerText({ idempotency_key: p.idempotencyKey, reference: p.reference });
-        return {
-          tenantId,
-          accountId: p.accountId,
-          kind: EntryKind.Payment,
-          amountMinor: amount.amountMinor,
-          currency: amount.currency,
-          idempotencyKey: p.idempotencyKey,
-          reference: p.reference,
-        };
+        return paymentCommand(tenantId, p);
       } catch (err) {
         if (isAppError(err)) return err;
         throw err;
@@ -262,4 +242,20 @@ export function ledgerDirectRoutes(app: INestApplicationContext): DirectUnaryRou
     ),
     directUnaryRoute(getBalance, span('getBalance'), (r) => controller.getBalance(r), ledger.GetBalanceResponse),
   ];
+}
+
+/** The posting a PostPayment request asks for; throws on a malformed amount or text. */
+function paymentCommand(tenantId: string, p: ledger.PostPaymentRequest): PostEntryCommand {
+  const amount = requireMoney(p.amount, 'amount');
+  requireLedgerText({ idempotency_key: p.idempotencyKey, reference: p.reference });
+  return {
+    tenantId,
+    accountId: p.accountId,
+    kind: EntryKind.Payment,
+    amountMinor: amount.amountMinor,
+    currency: amount.currency,
+    idempotencyKey: p.idempotencyKey,
+    reference: p.reference,
+    effectiveDate: p.effectiveDate || undefined,
+  };
 }

@@ -1,42 +1,13 @@
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EntityManager } from 'typeorm';
 import { ERASED } from '../decisions/erased';
-import { LETTER_COLUMNS, csvLine } from './usecases/letter-export.usecase';
+import { LETTER_COLUMNS, LETTER_ID, csvLine, csvRecords, writeLetterFile } from './usecases/letter-export.usecase';
 
 /** The fields of a letter that say who it is for and what it told them: erased with the debtor. */
 const PERSONAL_FIELDS = ['recipient_name', 'postal_address', 'subject', 'body'].map((c) =>
   LETTER_COLUMNS.indexOf(c as (typeof LETTER_COLUMNS)[number]),
 );
-const LETTER_ID = LETTER_COLUMNS.indexOf('letter_id');
-
-/** A letter file's records, each a list of fields, as `csvLine` wrote them (every field quoted, CRLF). */
-export function csvRecords(csv: string): string[][] {
-  const records: string[][] = [];
-  let fields: string[] = [];
-  let value = '';
-  let quoted = false;
-  for (let i = 0; i < csv.length; i++) {
-    const c = csv[i];
-    if (quoted) {
-      if (c !== '"') value += c;
-      else if (csv[i + 1] === '"') {
-        value += '"';
-        i++;
-      } else quoted = false;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      fields.push(value);
-      value = '';
-    } else if (c === '\n') {
-      fields.push(value);
-      records.push(fields);
-      fields = [];
-      value = '';
-    }
-  }
-  return records;
-}
 
 /**
  * The debtor's letters in the print files still in `directory` (the vendor's mount), their name,
@@ -77,14 +48,7 @@ export async function eraseLettersOf(
       erased += 1;
     }
     if (!changed) continue;
-    const fd = openSync(`${path}.partial`, 'w', 0o600);
-    try {
-      writeSync(fd, records.map((r) => csvLine(r)).join(''));
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(`${path}.partial`, path);
+    writeLetterFile(path, records.map((r) => csvLine(r)).join(''));
   }
   return erased;
 }

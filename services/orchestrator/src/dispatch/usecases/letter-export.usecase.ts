@@ -66,34 +66,59 @@ export function csvLine(values: readonly (string | number)[]): string {
   return values.map(csvField).join(',') + '\r\n';
 }
 
-/** The `letter_id`s (the third field) of a letter file's records, header excluded, as `csvLine` wrote them. */
-export function letterIdsIn(csv: string): Set<string> {
-  const ids = new Set<string>();
-  let record = 0;
-  let field = 0;
+/** A letter file's records, each a list of fields, as `csvLine` wrote them (every field quoted, CRLF). */
+export function csvRecords(csv: string): string[][] {
+  const records: string[][] = [];
+  let fields: string[] = [];
   let value = '';
   let quoted = false;
   for (let i = 0; i < csv.length; i++) {
     const c = csv[i];
     if (quoted) {
-      if (c !== '"') {
-        if (field === 2) value += c;
-      } else if (csv[i + 1] === '"') {
-        if (field === 2) value += '"';
+      if (c !== '"') value += c;
+      else if (csv[i + 1] === '"') {
+        value += '"';
         i++;
       } else quoted = false;
     } else if (c === '"') quoted = true;
     else if (c === ',') {
-      if (field === 2 && record > 0) ids.add(value);
-      field++;
+      fields.push(value);
       value = '';
     } else if (c === '\n') {
-      record++;
-      field = 0;
+      fields.push(value);
+      records.push(fields);
+      fields = [];
       value = '';
     }
   }
-  return ids;
+  return records;
+}
+
+/** Where a record holds its letter id (the contact's schedule row). */
+export const LETTER_ID = LETTER_COLUMNS.indexOf('letter_id');
+
+/** The `letter_id`s of a letter file's records, header excluded, as `csvLine` wrote them. */
+export function letterIdsIn(csv: string): Set<string> {
+  return new Set(
+    csvRecords(csv)
+      .slice(1)
+      .map((r) => r[LETTER_ID]),
+  );
+}
+
+/**
+ * Writes `content` to `path` as the vendor must see it, whole or not at all: under a temporary
+ * name, synced to disk, then renamed into place.
+ */
+export function writeLetterFile(path: string, content: string): void {
+  const fd = openSync(`${path}.partial`, 'w', 0o600);
+  try {
+    writeSync(fd, content);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(`${path}.partial`, path);
 }
 
 /**
@@ -277,14 +302,7 @@ export class LetterExportUseCase {
     if (!inFile) {
       mkdirSync(this.config.directory, { recursive: true });
       // On disk before it has its name, and before any letter in it is recorded sent.
-      const fd = openSync(`${path}.partial`, 'w', 0o600);
-      try {
-        writeSync(fd, csvLine(LETTER_COLUMNS) + letters.map((l) => l.line).join(''));
-        fsyncSync(fd);
-      } finally {
-        closeSync(fd);
-      }
-      renameSync(`${path}.partial`, path);
+      writeLetterFile(path, csvLine(LETTER_COLUMNS) + letters.map((l) => l.line).join(''));
     }
     if (requeued.length) {
       await this.ctx.dataSource.query(

@@ -40,8 +40,8 @@ export class AccountProfilesRepository {
 
   /** The day a posted payment counts from on the account's calendar (`paymentDay`). */
   async paymentDay(m: EntityManager, tenantId: string, payment: PostedPayment, now: Date): Promise<string> {
-    if (isCalendarDate(payment.effectiveDate)) return payment.effectiveDate;
-    return paymentDay(payment, (await this.find(m, tenantId, payment.accountId)).timeZone, now);
+    if (isCalendarDate(payment.effectiveDate)) return payment.effectiveDate; // no look-up
+    return this.localDate(m, tenantId, payment.accountId, payment.postedAt ?? now);
   }
 }
 

@@ -8,6 +8,7 @@ import { allocatePayment } from './allocate-payment.consumer';
 import { AppliedPaymentsRepository } from './applied-payments.repository';
 import { PaymentBatchRepository } from './payment-batch.repository';
 import { PromisesRepository } from './promises.repository';
+import { DEFAULT_TIME_ZONE, safeLocalDate } from '../accounts/account-profiles.repository';
 
 type PaymentPosted = ConsumedEvent<'collections.ledger.v1.PaymentPosted'>;
 
@@ -71,14 +72,12 @@ export class PaymentsPostedConsumer {
  * calendar is more than a day behind UTC's).
  */
 function earliestPaymentDay(events: PaymentPosted[], now: Date): string {
-  let earliest = addDays(utcDay(now), -1);
+  let earliest = addDays(safeLocalDate(now, DEFAULT_TIME_ZONE), -1);
   for (const { payload } of events) {
     const day = isCalendarDate(payload.effectiveDate)
       ? payload.effectiveDate
-      : addDays(utcDay(payload.postedAt ?? now), -1);
+      : addDays(safeLocalDate(payload.postedAt ?? now, DEFAULT_TIME_ZONE), -1);
     if (day < earliest) earliest = day;
   }
   return earliest;
 }
-
-const utcDay = (instant: Date) => instant.toISOString().slice(0, 10);

@@ -1,3 +1,4 @@
+import { addCalendarDays } from '@collections/platform';
 import { EntryKind } from '../../ledger/domain/journal';
 import { RowError } from './row-error';
 
@@ -68,10 +69,6 @@ const DUE_DAYS_AFTER_STATEMENT = 25;
 /** The file gives no minimum payment: 10% of the bill, as many issuers require. */
 export const UCI_MINIMUM_DUE_SHARE = 0.1;
 
-function addDays(date: string, days: number): string {
-  return new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
-}
-
 /**
  * Rebuilds an account's journal from its six statements and payments (amounts × scale into
  * minor units): the payment of month k settles part of bill k-1, and the charges of month k
@@ -127,7 +124,7 @@ export function planUciAccount(
     statements.push({
       cycle: k + 1,
       statementDate: MONTH_END[k],
-      dueDate: addDays(MONTH_END[k], DUE_DAYS_AFTER_STATEMENT),
+      dueDate: addCalendarDays(MONTH_END[k], DUE_DAYS_AFTER_STATEMENT),
       amountDue: bills[k],
       minimumDue: Math.max(0, Math.min(bills[k], Math.round(bills[k] * UCI_MINIMUM_DUE_SHARE))),
       reportedStatus: a.statuses[k],

@@ -1,6 +1,6 @@
 import { EntityManager } from 'typeorm';
 import { ledger } from '@collections/contracts';
-import { addressHash } from '../dispatch/usecases/dispatch-due.usecase';
+import { addressHash, ownedChannels } from '../dispatch/usecases/dispatch-due.usecase';
 import { ERASED } from './erased';
 
 /**
@@ -12,9 +12,6 @@ import { ERASED } from './erased';
 export function isErasure(d: ledger.DebtorUpserted): boolean {
   return d.erased || (!d.timeZone && !d.country);
 }
-
-/** The channels an address hash is kept under (`contact_address_owner`): a phone is the debtor's on every phone channel. */
-const ownedChannels = (channel: string) => (channel === 'email' ? ['email'] : ['sms', 'whatsapp', 'call']);
 
 /**
  * `addressHash()` in SQL, over a row's `tenant_id`, its channel column and its address column:

@@ -112,6 +112,13 @@ const emptySummary = (): DispatchSummary => ({ sent: 0, failed: 0, deferred: 0, 
 
 const noRoute = (code: string): Failure => ({ failure: ContactFailure.CONTACT_FAILURE_NO_ROUTE, code, attempts: 0 });
 
+/**
+ * The channels an address sent to on `channel` is kept under (`contact_address_owner`): a phone
+ * number is the debtor's on every phone channel, so a STOP on WhatsApp reaches them before any WhatsApp.
+ */
+export const ownedChannels = (channel: string): readonly string[] =>
+  channel === 'email' ? ['email'] : ['sms', 'whatsapp', 'call'];
+
 /** What the dispatcher keeps of an address: a hash, so an opt-out from it finds its debtor without PII. */
 export function addressHash(tenantId: string, channel: string, address: string): string {
   const normal = channel === 'email' ? address.trim().toLowerCase() : '+' + address.replace(/\D/g, '');
@@ -543,8 +550,7 @@ export class DispatchDueContactsUseCase {
           }
         : {}),
     };
-    // A phone number is the debtor's on every phone channel: a STOP on WhatsApp reaches them before any WhatsApp.
-    for (const owned of channel === 'email' ? ['email'] : ['sms', 'whatsapp', 'call'])
+    for (const owned of ownedChannels(channel))
       await this.ctx.dataSource.query(
         `INSERT INTO contact_address_owner (tenant_id, channel, address_hash, debtor_id) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
         [row.tenant_id, owned, addressHash(row.tenant_id, owned, to), row.debtor_id],

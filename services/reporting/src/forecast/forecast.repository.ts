@@ -61,32 +61,22 @@ export class ForecastRepository {
           AND i.status = 'open' AND i.due_date BETWEEN $3 AND $4
         ORDER BY p.account_id, i.due_date`,
       [tenantId, currency, from, to],
-    )) as { account_id: string; due_date: string; open_minor: string; probability_to_pay: number | null }[];
-    return rows.map((r) => ({
-      accountId: r.account_id,
-      dueDate: r.due_date,
-      openMinor: Number(r.open_minor),
-      probabilityToPay: r.probability_to_pay === null ? null : Number(r.probability_to_pay),
-    }));
+    )) as OpenItemRow[];
+    return rows.map(openItem);
   }
 
   /** Open settlements in the currency (agreed, neither paid nor lapsed) due from `from` to `to`. */
   async openSettlements(tenantId: string, currency: string, from: string, to: string): Promise<OpenSettlement[]> {
     const rows = (await this.db.query(
-      `SELECT s.account_id, s.due_date::text AS due_date, s.amount_minor, a.probability_to_pay
+      `SELECT s.account_id, s.due_date::text AS due_date, s.amount_minor AS open_minor, a.probability_to_pay
          FROM forecast_settlement_fact s
          LEFT JOIN account_fact a ON a.tenant_id = s.tenant_id AND a.account_id = s.account_id
         WHERE s.tenant_id = $1 AND s.currency = $2 AND s.state = 'open' AND s.agreed_at IS NOT NULL
           AND s.due_date BETWEEN $3 AND $4
         ORDER BY s.account_id, s.due_date`,
       [tenantId, currency, from, to],
-    )) as { account_id: string; due_date: string; amount_minor: string; probability_to_pay: number | null }[];
-    return rows.map((r) => ({
-      accountId: r.account_id,
-      dueDate: r.due_date,
-      openMinor: Number(r.amount_minor),
-      probabilityToPay: r.probability_to_pay === null ? null : Number(r.probability_to_pay),
-    }));
+    )) as OpenItemRow[];
+    return rows.map(openItem);
   }
 
   /** Settlements of the tenant in the currency that were paid, and that lapsed. */
@@ -164,3 +154,18 @@ export class ForecastRepository {
     );
   }
 }
+
+/** A row of what is still expected on a due date (an open instalment, an open settlement's sum). */
+interface OpenItemRow {
+  account_id: string;
+  due_date: string;
+  open_minor: string;
+  probability_to_pay: number | null;
+}
+
+const openItem = (r: OpenItemRow): OpenInstalment => ({
+  accountId: r.account_id,
+  dueDate: r.due_date,
+  openMinor: Number(r.open_minor),
+  probabilityToPay: r.probability_to_pay === null ? null : Number(r.probability_to_pay),
+});

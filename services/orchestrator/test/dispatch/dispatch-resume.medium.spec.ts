@@ -241,11 +241,21 @@ describe('a contact left sending by a process that died, taken up again under th
     const email = 'deudor-resume-mail@example.com';
     const accountId = await openAccount('resume-mail', 150_000_00, { email });
     sut.clock.set(bogota('2026-03-09', 10));
-    // This process "dies" inside the SMTP transaction, after recording the submission it began.
+    // This process "dies" once it has recorded the submission it began, before the server hears
+    // from it: nothing reaches the server, so a message there could only be a second send.
+    // (Dying later, inside the SMTP transaction, let its own message reach the server before the
+    // last assertion, at random.)
     const log = new PgSubmissionLog(sut.dataSource, () => sut.clock.now());
     const never = () => new Promise<never>(() => undefined);
     const dying = channels.smtp.provider({
-      submissions: { begin: (...a) => log.begin(...a), abandon: never, accepted: never },
+      submissions: {
+        begin: async (...a) => {
+          await log.begin(...a);
+          return never();
+        },
+        abandon: never,
+        accepted: never,
+      },
     });
     closers.push(() => dying.close());
     void dispatcher({ providers: { ...channels.providers, email: dying } }).run();

@@ -70,8 +70,11 @@ export function plannerHandlers(
     ...debtorFactHandlers,
     'collections.ledger.v1.DebtorUpserted': async (event, hc) => {
       await debtorFactHandlers['collections.ledger.v1.DebtorUpserted']!(event, hc);
-      if (letterDir && isErasure(event.payload))
-        await eraseLettersOf(hc.tx, letterDir, event.tenantId, event.payload.debtorId);
+      if (!isErasure(event.payload)) return;
+      // Nothing more goes to an erased debtor: their pending contacts are cancelled, where they
+      // stayed pending for ever (no facts to send them under), each dispatch tick reading them again.
+      await planner.cancelErased(hc.tx, event.tenantId, event.payload.debtorId);
+      if (letterDir) await eraseLettersOf(hc.tx, letterDir, event.tenantId, event.payload.debtorId);
     },
     'collections.ledger.v1.AccountOpened': async (event, hc) => {
       await debtorFactHandlers['collections.ledger.v1.AccountOpened']!(event, hc);

@@ -385,6 +385,31 @@ export class PlannerRepository {
     return rows.map((r) => r.id);
   }
 
+  /**
+   * Cancels every pending contact addressed to the debtor (on each account they are a party to,
+   * found by the accounts' live rows); a row being sent is left to finish, and a co-debtor's row
+   * on a shared account stays.
+   */
+  async cancelPendingOfDebtor(
+    tx: EntityManager,
+    tenantId: string,
+    debtorId: string,
+    reason: string,
+    at: Date,
+  ): Promise<string[]> {
+    const rows = (await tx.query(
+      `WITH cancelled AS (
+         UPDATE contact_schedule s SET status = 'cancelled', cancel_reason = $3, updated_at = $4
+           FROM account_party a
+          WHERE a.tenant_id = $1 AND a.debtor_id = $2 AND s.tenant_id = a.tenant_id AND s.account_id = a.account_id
+            AND s.status = 'pending' AND s.debtor_id = $2
+          RETURNING s.id)
+       SELECT id FROM cancelled`,
+      [tenantId, debtorId, reason, at],
+    )) as { id: string }[];
+    return rows.map((r) => r.id);
+  }
+
   /** A new pending row, or nothing when this step was already scheduled on this channel. */
   async insertSchedule(
     tx: EntityManager,

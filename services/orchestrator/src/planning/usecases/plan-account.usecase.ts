@@ -8,6 +8,7 @@ import { createAgentTask } from '../../agents';
 import { ActiveStrategy, DebtorRow, PlannerAccountRow, PlannerRepository, ScheduleRow } from '../planner.repository';
 import { DecisionVerdict, INSTALMENT_REMINDER, PlanEffect, PlanResult, decideAccount } from './decide-account';
 import { checkPolicy, preferredInstant } from '../domain/contact-plan';
+import { ContactRefusals } from '../contact-refusals';
 
 const CHANNEL_CODES: Readonly<Record<Channel, orchestrator.Channel>> = {
   call: orchestrator.Channel.CHANNEL_CALL,
@@ -78,7 +79,12 @@ export class PlanAccountUseCase {
     private readonly ctx: ServiceContext,
     private readonly repo: PlannerRepository,
     private readonly escalation: AgentEscalation,
-  ) {}
+  ) {
+    this.refusals = ContactRefusals.of(ctx.metrics);
+  }
+
+  /** The contact law's refusals and deferrals, counted as their decisions are recorded. */
+  private readonly refusals: ContactRefusals;
 
   async plan(
     tx: EntityManager,
@@ -121,6 +127,16 @@ export class PlanAccountUseCase {
     });
     await this.apply(tx, outbox, account, cause.id, now, effects);
     return { result, debtor, history };
+  }
+
+  /** An erased debtor's pending contacts, cancelled (`erased`): nothing more is sent to them. */
+  async cancelErased(tx: EntityManager, tenantId: string, debtorId: string): Promise<void> {
+    const cancelled = await this.repo.cancelPendingOfDebtor(tx, tenantId, debtorId, 'erased', this.ctx.clock.now());
+    if (cancelled.length)
+      this.ctx.logger.info(
+        { tenantId, debtorId, scheduleIds: cancelled },
+        "an erased debtor's pending contacts are cancelled",
+      );
   }
 
   /**
@@ -245,6 +261,7 @@ export class PlanAccountUseCase {
             stage: 'plan',
             armId: effect.armId,
           });
+          this.refusals.count(tx, tenantId, effect.verdict);
           break;
         case 'schedule': {
           const row = { ...effect.row, decision_id: lastDecision! };

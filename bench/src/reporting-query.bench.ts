@@ -49,9 +49,10 @@ const SEED = [
           100000 + i % 1000 - e.paid, 'USD'
      FROM generate_series(0, $1 - 1) AS i,
           (VALUES ('-open', 0, 0), ('-pay-1', 20, 10000), ('-pay-2', 25, 15000)) AS e(entry, days, paid)`,
-  `INSERT INTO payment_fact (tenant_id, payment_id, account_id, amount_minor, currency, posted_at)
+  `INSERT INTO payment_fact (tenant_id, payment_id, account_id, amount_minor, currency, posted_at, paid_on)
    SELECT 'bench-' || (i % $2), 'acct-' || i || p.id, 'acct-' || i, p.amount, 'USD',
-          timestamptz '2026-01-01' + (((i / $2) % 120) + p.days) * interval '1 day' + interval '12 hours'
+          timestamptz '2026-01-01' + (((i / $2) % 120) + p.days) * interval '1 day' + interval '12 hours',
+          date '2026-01-01' + ((i / $2) % 120) + p.days
      FROM generate_series(0, $1 - 1) AS i, (VALUES ('-pay-1', 20, 10000), ('-pay-2', 25, 5000)) AS p(id, days, amount)`,
   `INSERT INTO payment_reversal_fact (tenant_id, payment_id, entry_id, account_id, amount_minor, reversed_at)
    SELECT 'bench-' || (i % $2), 'acct-' || i || '-pay-2', 'acct-' || i || '-rev-2', 'acct-' || i, 5000,

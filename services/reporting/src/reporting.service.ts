@@ -19,6 +19,7 @@ import { ReportingKpiRollup1763900008100 } from './migrations/1763900008100-repo
 import { ReportingKpiRollupBatches1763900009000 } from './migrations/1763900009000-reporting-kpi-rollup-batches';
 import { ReportingKpiAccountLock1763900012100 } from './migrations/1763900012100-reporting-kpi-account-lock';
 import { ReportingForecastSettlements1763900013500 } from './migrations/1763900013500-reporting-forecast-settlements';
+import { ReportingPaymentPaidOn1763900014600 } from './migrations/1763900014600-reporting-payment-paid-on';
 import { ReportingGrpcController } from './recovery/reporting.grpc';
 import { join } from 'node:path';
 
@@ -74,6 +75,7 @@ export const reportingService: ServiceDefinition = {
     ReportingKpiRollupBatches1763900009000,
     ReportingKpiAccountLock1763900012100,
     ReportingForecastSettlements1763900013500,
+    ReportingPaymentPaidOn1763900014600,
   ],
   module: (ctx) => ({
     module: class ReportingModule {},

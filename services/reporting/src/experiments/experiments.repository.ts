@@ -7,7 +7,8 @@ export class ExperimentsRepository {
 
   /**
    * Accounts of the arms placed (opened) in the period, in the currency, each with its placed
-   * balance (as the KPIs define it) and its net collections up to the end of the period.
+   * balance (as the KPIs define it) and its net collections up to the end of the period (payments
+   * made by then: `paid_on`).
    */
   async armAccounts(q: {
     tenantId: string;
@@ -33,7 +34,7 @@ export class ExperimentsRepository {
          coalesce((SELECT sum(p.amount_minor - coalesce(r.amount_minor, 0)) FROM payment_fact p
              LEFT JOIN payment_reversal_fact r ON r.tenant_id = p.tenant_id AND r.payment_id = p.payment_id
             WHERE p.tenant_id = $1 AND p.account_id = c.account_id AND p.currency = $4
-              AND (p.posted_at AT TIME ZONE 'UTC')::date <= $6), 0)::bigint AS collected_minor
+              AND p.paid_on <= $6), 0)::bigint AS collected_minor
          FROM cohort c ORDER BY c.arm, c.account_id`,
       [q.tenantId, q.experiment, q.arms, q.currency, q.from, q.to],
     )) as { arm: string; account_id: string; placed_minor: string; collected_minor: string }[];

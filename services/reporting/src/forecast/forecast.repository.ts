@@ -102,14 +102,17 @@ export class ForecastRepository {
     return row;
   }
 
-  /** Net collections (payments minus their reversals) in the currency per week, by the Monday starting it. */
+  /**
+   * Net collections (payments minus their reversals) in the currency per week, by the Monday starting
+   * it; a payment counts in the week of the day it was made (`paid_on`).
+   */
   async collectedByWeek(tenantId: string, currency: string, from: string, to: string): Promise<Map<string, number>> {
     const rows = (await this.db.query(
-      `SELECT (date_trunc('week', (p.posted_at AT TIME ZONE 'UTC')::date))::date::text AS week_start,
+      `SELECT (date_trunc('week', p.paid_on))::date::text AS week_start,
               sum(p.amount_minor - coalesce(r.amount_minor, 0))::bigint AS amount_minor
          FROM payment_fact p
          LEFT JOIN payment_reversal_fact r ON r.tenant_id = p.tenant_id AND r.payment_id = p.payment_id
-        WHERE p.tenant_id = $1 AND p.currency = $2 AND (p.posted_at AT TIME ZONE 'UTC')::date BETWEEN $3 AND $4
+        WHERE p.tenant_id = $1 AND p.currency = $2 AND p.paid_on BETWEEN $3 AND $4
         GROUP BY 1`,
       [tenantId, currency, from, to],
     )) as { week_start: string; amount_minor: string }[];

@@ -13,7 +13,7 @@
  * opening, its segment) moves all of the account's contribution from the old group to the new
  * one. A KPI query reads `kpi_rollup` as it is.
  *
- * Kinds (d1, d2, k1, k2 → n, v; days are UTC):
+ * Kinds (d1, d2, k1, k2 → n, v; days are UTC, but a payment's day is its `paid_on`):
  * - `placed`: opening day → accounts, balance owed at the end of the opening day;
  * - `cohort`: opening day, payment day → net collected (payments net of their reversals);
  * - `collected`: payment day → net collected;
@@ -52,6 +52,14 @@ const KEY = 'tenant_id, currency, segment, model_version, kind, d1, d2, k1, k2';
 
 const G = 'a.tenant_id, a.currency, a.segment, a.model_version';
 const utcDay = (col: string) => `(${col} AT TIME ZONE 'UTC')::date`;
+
+/**
+ * The day a payment (`p`, a payment_fact row) counts on: the day it was made, as projected into
+ * `paid_on` (migration 1763900014600). Migrations before that one build the rollup and its
+ * function with the day it was dated by until then, `POSTED_UTC_DAY`: its posting day in UTC.
+ */
+export const PAID_ON = 'p.paid_on';
+export const POSTED_UTC_DAY = utcDay('p.posted_at');
 
 /** One SELECT per kind over the CTEs below, each giving the rollup's columns. */
 const PARTS: Record<RollupKind, string> = {
@@ -105,9 +113,9 @@ const ACCT = `acct AS (
          coalesce(segment, '') AS segment, coalesce(model_version, '') AS model_version
     FROM account_fact WHERE opened_on IS NOT NULL AND currency IS NOT NULL AND SCOPE)`;
 
-/** Payments of the accounts in their currency, net of their reversals, by posting day. */
-const NET = `net AS (
-  SELECT ${G}, a.opened_on, ${utcDay('p.posted_at')} AS paid_on,
+/** Payments of the accounts in their currency, net of their reversals, by the day they count on (`paidOn`). */
+const net = (paidOn: string) => `net AS (
+  SELECT ${G}, a.opened_on, ${paidOn} AS paid_on,
          p.amount_minor - coalesce(r.amount_minor, 0) AS amount_minor
     FROM acct a JOIN payment_fact p ON p.tenant_id = a.tenant_id AND p.account_id = a.account_id AND p.currency = a.currency
     LEFT JOIN payment_reversal_fact r ON r.tenant_id = p.tenant_id AND r.payment_id = p.payment_id)`;
@@ -144,8 +152,13 @@ aging_pairs AS (
  * p_accounts, parallel arrays naming the accounts, and p_kinds — only those kinds are computed);
  * `function`: the body of the former `kpi_append_contribution` (p_tenant, p_accounts, p_kinds,
  * p_sign; kept for the migration that created it); `all`: every account of every tenant, sign 1.
+ * `paidOn`: the day a payment counts on (`PAID_ON`, or `POSTED_UTC_DAY` for the migrations before it).
  */
-export function contributionSql(kinds: readonly RollupKind[], scope: 'pairs' | 'function' | 'all'): string {
+export function contributionSql(
+  kinds: readonly RollupKind[],
+  scope: 'pairs' | 'function' | 'all',
+  paidOn: string = PAID_ON,
+): string {
   const fn = scope !== 'all';
   const where =
     scope === 'pairs'
@@ -155,7 +168,7 @@ export function contributionSql(kinds: readonly RollupKind[], scope: 'pairs' | '
         : 'true';
   const sign = scope === 'function' ? 'p_sign' : '1';
   const ctes = [ACCT.replace('SCOPE', () => where)];
-  if (kinds.includes('cohort') || kinds.includes('collected')) ctes.push(NET);
+  if (kinds.includes('cohort') || kinds.includes('collected')) ctes.push(net(paidOn));
   if (kinds.includes('aging_pair')) ctes.push(AGING);
   const scopeD = where.replace(/\b(tenant_id|account_id)\b/g, (col) => `d.${col}`);
   const parts = kinds.map((k) => {
@@ -170,35 +183,42 @@ export function contributionSql(kinds: readonly RollupKind[], scope: 'pairs' | '
 
 /**
  * The former per-event function (migration 1763900008100 created it, 1763900009000 drops it):
- * appended the accounts' contribution of some kinds, times a sign, to `kpi_rollup_delta`.
+ * appended the accounts' contribution of some kinds, times a sign, to `kpi_rollup_delta`. It dates
+ * payments as it did then (`POSTED_UTC_DAY`).
  */
 export const APPEND_CONTRIBUTION_FUNCTION_SQL = `CREATE OR REPLACE FUNCTION kpi_append_contribution(
     p_tenant text, p_accounts text[], p_kinds text[], p_sign bigint) RETURNS void LANGUAGE plpgsql
     SET plan_cache_mode = force_generic_plan AS $fn$
   BEGIN
-    INSERT INTO kpi_rollup_delta (${ROLLUP_COLUMNS}) ${contributionSql(ROLLUP_KINDS, 'function')};
+    INSERT INTO kpi_rollup_delta (${ROLLUP_COLUMNS}) ${contributionSql(ROLLUP_KINDS, 'function', POSTED_UTC_DAY)};
   END $fn$`;
 
 /**
  * The accounts' contribution of some kinds, summed by rollup key: the rows the rollup holds for
  * them alone. A PL/pgSQL function so that the plan of this long statement (~100 ms to plan) is
  * made once per connection, not per batch: generic from the first call (kinds not asked for are
- * one-time filters; every fact is reached by its account's index).
+ * one-time filters; every fact is reached by its account's index). The function is created by a
+ * migration and keeps the SQL of then: a migration that changes what it computes creates it again
+ * (`paidOn` as in `contributionSql`).
  */
-export const CONTRIBUTION_FUNCTION_SQL = `CREATE OR REPLACE FUNCTION kpi_contribution(
+export const contributionFunctionSql = (paidOn: string = PAID_ON) => `CREATE OR REPLACE FUNCTION kpi_contribution(
     p_tenants text[], p_accounts text[], p_kinds text[]) RETURNS SETOF kpi_rollup LANGUAGE plpgsql STABLE
     SET plan_cache_mode = force_generic_plan AS $fn$
   BEGIN
     RETURN QUERY SELECT ${KEY}, sum(n)::bigint, sum(v)::bigint
-      FROM (${contributionSql(ROLLUP_KINDS, 'pairs')}) c GROUP BY ${KEY};
+      FROM (${contributionSql(ROLLUP_KINDS, 'pairs', paidOn)}) c GROUP BY ${KEY};
   END $fn$`;
+/** The function as the current code computes it. */
+export const CONTRIBUTION_FUNCTION_SQL = contributionFunctionSql();
 
-/** Rebuilds the whole rollup from the facts (a migration's backfill; the bench's seed). */
-export const REBUILD_ROLLUP_SQL = [
+/** Rebuilds the whole rollup from the facts (a migration's backfill; the bench's seed); `paidOn` as above. */
+export const rebuildRollupSql = (paidOn: string = PAID_ON) => [
   'TRUNCATE kpi_rollup',
   `INSERT INTO kpi_rollup (${ROLLUP_COLUMNS})
-   SELECT ${KEY}, sum(n), sum(v) FROM (${contributionSql(ROLLUP_KINDS, 'all')}) c GROUP BY ${KEY}`,
+   SELECT ${KEY}, sum(n), sum(v) FROM (${contributionSql(ROLLUP_KINDS, 'all', paidOn)}) c GROUP BY ${KEY}`,
 ];
+/** The rebuild as the current code computes it. */
+export const REBUILD_ROLLUP_SQL = rebuildRollupSql();
 
 interface Queryable {
   query(sql: string, params?: unknown[]): Promise<unknown>;

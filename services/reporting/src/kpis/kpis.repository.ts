@@ -18,9 +18,9 @@ const ACCOUNTS = `acct AS (
    WHERE tenant_id = $1 AND opened_on IS NOT NULL AND currency = $4
      AND ($2::text IS NULL OR segment = $2) AND ($3::text IS NULL OR model_version = $3))`;
 
-/** Payments net of their reversals, dated by their posting day (UTC). */
+/** Payments net of their reversals, dated by the day they were made (`paid_on`). */
 const NET_PAYMENTS = `net AS (
-  SELECT p.account_id, (p.posted_at AT TIME ZONE 'UTC')::date AS paid_on,
+  SELECT p.account_id, p.paid_on,
          p.amount_minor - coalesce(r.amount_minor, 0) AS amount_minor
     FROM payment_fact p JOIN acct a ON a.account_id = p.account_id
     LEFT JOIN payment_reversal_fact r ON r.tenant_id = p.tenant_id AND r.payment_id = p.payment_id

@@ -1,5 +1,6 @@
 import { EventType, orchestrator, orchestratorAgents, scoring } from '@collections/contracts';
 import { ConsumedEvent, EventHandler, EventHandlers, HandlerContext } from '@collections/messaging';
+import { isCalendarDate } from '@collections/platform';
 import { instalmentKept, projectForecastFacts } from '../forecast/project-forecast-facts.consumer';
 import { ruleIdOf } from './domain/kpis';
 import { BatchWrite, ROLLUP_KINDS, RollupKind, writeWithKpiRollup } from './kpi-rollup';
@@ -247,20 +248,26 @@ function factWrites(events: ConsumedEvent[], by: <T extends EventType>(type: T) 
     (u) => `INSERT INTO statement_fact (tenant_id, account_id, cycle, statement_date, amount_due_minor, currency)
        SELECT * FROM ${u} ON CONFLICT DO NOTHING`,
   );
+  // A payment counts on the day it was made (effective_date, in the account's calendar); from a ledger
+  // older than that field, or with a date that is none, on its posting day in UTC (reporting does not
+  // keep the account's time zone). The first delivery stands: a republished payment counts once, on
+  // the same day.
   write(
-    ['text', 'text', 'text', 'bigint', 'text', 'timestamptz'],
+    ['text', 'text', 'text', 'bigint', 'text', 'timestamptz', 'date'],
     by('collections.ledger.v1.PaymentPosted').map((e) => {
       const p = e.payload;
+      const postedAt = p.postedAt ?? e.time;
       return [
         e.tenantId,
         p.paymentId,
         p.accountId,
         p.amount?.amountMinor ?? 0,
         p.amount?.currency ?? 'XXX',
-        iso(p.postedAt ?? e.time),
+        iso(postedAt),
+        isCalendarDate(p.effectiveDate) ? p.effectiveDate : day(postedAt),
       ];
     }),
-    (u) => `INSERT INTO payment_fact (tenant_id, payment_id, account_id, amount_minor, currency, posted_at)
+    (u) => `INSERT INTO payment_fact (tenant_id, payment_id, account_id, amount_minor, currency, posted_at, paid_on)
        SELECT * FROM ${u} ON CONFLICT DO NOTHING`,
   );
   write(

@@ -1,11 +1,12 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import { APPEND_CONTRIBUTION_FUNCTION_SQL, REBUILD_ROLLUP_SQL } from '../kpis/kpi-rollup';
+import { APPEND_CONTRIBUTION_FUNCTION_SQL, POSTED_UTC_DAY, rebuildRollupSql } from '../kpis/kpi-rollup';
 
 /**
  * The KPI rollup (see src/kpis/kpi-rollup.ts): sums per tenant, account group and day that a KPI
  * query adds up instead of reading every fact, and the deltas the projections append to it in
  * the transaction of each fact, folded in by the next query. Built here from the facts already
- * projected; from then on the projections keep it.
+ * projected; from then on the projections keep it. Payments are dated as they were then, by their
+ * posting day in UTC (`POSTED_UTC_DAY`; 1763900014600 dates them by `paid_on`).
  */
 export class ReportingKpiRollup1763900008100 implements MigrationInterface {
   name = 'ReportingKpiRollup1763900008100';
@@ -34,7 +35,7 @@ export class ReportingKpiRollup1763900008100 implements MigrationInterface {
     await q.query(`CREATE INDEX promise_kept_fact_account ON promise_kept_fact (tenant_id, account_id)`);
     await q.query(`CREATE INDEX promise_broken_fact_account ON promise_broken_fact (tenant_id, account_id)`);
     await q.query(APPEND_CONTRIBUTION_FUNCTION_SQL);
-    for (const sql of REBUILD_ROLLUP_SQL) await q.query(sql);
+    for (const sql of rebuildRollupSql(POSTED_UTC_DAY)) await q.query(sql);
   }
 
   async down(q: QueryRunner): Promise<void> {

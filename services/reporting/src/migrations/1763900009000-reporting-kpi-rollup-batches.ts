@@ -1,5 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import { APPEND_CONTRIBUTION_FUNCTION_SQL, CONTRIBUTION_FUNCTION_SQL } from '../kpis/kpi-rollup';
+import { APPEND_CONTRIBUTION_FUNCTION_SQL, POSTED_UTC_DAY, contributionFunctionSql } from '../kpis/kpi-rollup';
 
 const KEY = 'tenant_id, currency, segment, model_version, kind, d1, d2, k1, k2';
 
@@ -7,6 +7,8 @@ const KEY = 'tenant_id, currency, segment, model_version, kind, d1, d2, k1, k2';
  * The KPI rollup is moved once per batch of facts, by the projections themselves (see
  * src/kpis/kpi-rollup.ts): `kpi_contribution` gives the accounts' contribution summed by key, and
  * the deltas a KPI query used to fold in are gone. Deltas still waiting are folded in first.
+ * Payments are dated as they were then, by their posting day in UTC (1763900014600 dates them by
+ * `paid_on` and creates the function again).
  */
 export class ReportingKpiRollupBatches1763900009000 implements MigrationInterface {
   name = 'ReportingKpiRollupBatches1763900009000';
@@ -17,7 +19,7 @@ export class ReportingKpiRollupBatches1763900009000 implements MigrationInterfac
       ON CONFLICT (${KEY}) DO UPDATE SET n = kpi_rollup.n + excluded.n, v = kpi_rollup.v + excluded.v`);
     await q.query('DROP FUNCTION kpi_append_contribution(text, text[], text[], bigint)');
     await q.query('DROP TABLE kpi_rollup_delta');
-    await q.query(CONTRIBUTION_FUNCTION_SQL);
+    await q.query(contributionFunctionSql(POSTED_UTC_DAY));
   }
 
   async down(q: QueryRunner): Promise<void> {

@@ -46,6 +46,7 @@ import { LedgerAccountDebtorByDebtor1763900012200 } from './migrations/176390001
 import { LedgerEntryAnswerJson1763900012300 } from './migrations/1763900012300-ledger-entry-answer-json';
 import { LedgerJournalChecksPlannedPerStatement1763900012710 } from './migrations/1763900012710-ledger-journal-checks-planned-per-statement';
 import { LedgerDebtorErasureReason1763900014100 } from './migrations/1763900014100-ledger-debtor-erasure-reason';
+import { LedgerEntryMemoErasable1763900014700 } from './migrations/1763900014700-ledger-entry-memo-erasable';
 
 /** Development default only: production sets LEDGER_PII_KEY (the boot log says which is used). */
 const DEV_PII_KEY = 'collections-dev-only-pii-key';
@@ -65,6 +66,7 @@ export const ledgerService: ServiceDefinition = {
     LedgerEntryAnswerJson1763900012300,
     LedgerJournalChecksPlannedPerStatement1763900012710,
     LedgerDebtorErasureReason1763900014100,
+    LedgerEntryMemoErasable1763900014700,
   ],
   module: (ctx) => {
     const config = loadConfig({

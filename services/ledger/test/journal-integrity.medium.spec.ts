@@ -102,6 +102,28 @@ describe('journal integrity in the database (real PostgreSQL)', () => {
     expect(await count(`SELECT count(*)::int AS n FROM journal_line WHERE entry_id = ANY($1)`, [[a, b]])).toBe(4);
   });
 
+  it("lets an entry's memo be erased (EraseDebtor) and nothing else about it change, nor the memo become another text", async () => {
+    const immutable = 'the journal is immutable';
+    const entry = () =>
+      sut.dataSource.query(`SELECT amount_minor, memo FROM journal_entry WHERE id = $1`, [entryId]) as Promise<
+        unknown[]
+      >;
+    const before = await entry();
+    expect(
+      (await failure(`UPDATE journal_entry SET memo = 'another text' WHERE id = $1`, [entryId]))?.message,
+    ).toContain(immutable);
+    expect(
+      (
+        await failure(`UPDATE journal_entry SET memo = 'erased', amount_minor = amount_minor + 1 WHERE id = $1`, [
+          entryId,
+        ])
+      )?.message,
+    ).toContain(immutable);
+    expect(await entry()).toEqual(before);
+    expect(await failure(`UPDATE journal_entry SET memo = 'erased' WHERE id = $1`, [entryId])).toBeUndefined();
+    expect(await entry()).toEqual([{ ...(before[0] as object), memo: 'erased' }]);
+  });
+
   it('keeps the journal immutable and accounts undeletable, so no reference can break later', async () => {
     const immutable = 'the journal is immutable';
     expect((await failure(`UPDATE journal_entry SET amount_minor = 1 WHERE id = $1`, [entryId]))?.message).toContain(

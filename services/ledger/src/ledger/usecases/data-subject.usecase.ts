@@ -1,6 +1,7 @@
 import { ledger } from '@collections/contracts';
 import { AppError, money } from '@collections/platform';
 import { ServiceContext } from '@collections/runtime';
+import { erasurePatterns } from '../domain/erasure';
 import { PiiCipher } from '../pii';
 import { requireLedgerText } from '../text-limits';
 
@@ -21,8 +22,9 @@ export const ACCOUNTS_OF_DEBTOR_SQL = `SELECT account_id FROM account_debtor WHE
 
 /**
  * Data-subject rights: export everything held on a debtor; erase = pseudonymise the personal
- * data (name, national id, contact points) while accounts and journal entries, which carry no
- * personal data, stay as they are, so the books remain whole and balanced.
+ * data (name, national id, contact points, and every free text that may hold them: see `erase`)
+ * while accounts and journal entries keep their amounts, dates and kinds, so the books remain
+ * whole and balanced.
  */
 export class DataSubjectUseCase {
   constructor(
@@ -113,10 +115,72 @@ export class DataSubjectUseCase {
     };
   }
 
+  /**
+   * Pseudonymises the debtor's personal data everywhere the ledger holds a copy, in one
+   * transaction. The debtor's identifiers are read (under the debtor's lock) before any is
+   * overwritten, to find the copies that are not linked to the debtor:
+   * - the debtor: the name becomes 'erased', the national id is dropped;
+   * - contact points: each value becomes 'erased:<seq>', without consent;
+   * - rejected import lines of the tenant (`import_rejection.raw`, quarantined raw CSV/NDJSON text,
+   *   linked to no debtor): the raw text of every line that names the debtor becomes 'erased',
+   *   its line number and reason stay. "Names the debtor" is the rule of `erasurePatterns`
+   *   (domain/erasure.ts), looked for in every line: the name, the national id in clear (decrypted
+   *   here), each contact point value, the debtor id and the ids and external references of its
+   *   accounts, case-insensitively, as a whole token (4 characters or more), as a whole field
+   *   (shorter values: a 1-character name must not erase every line with that letter), or as the
+   *   same digits however written (phones, national ids);
+   * - journal entries of the debtor's accounts (joint accounts included): a memo (the caller's free
+   *   text: a charge's memo, an adjustment's or charge-off's reason) becomes 'erased'; amounts,
+   *   dates, kinds and keys stay, the books need them (migration 1763900014700);
+   * - holds on the debtor: who reported them (`source`) and why they were lifted (`lift_reason`),
+   *   free texts, become 'erased'; kind and dates stay;
+   * - reconciliation: the payer's bank account and the bank's free-text reference of every item
+   *   matched to the debtor's accounts, and of any other item of the tenant whose reference names
+   *   the debtor (same rule), become 'erased'.
+   * The erasure's own reason is kept with the debtor (the audit), never logged.
+   */
   async erase(tenantId: string, debtorId: string, reason: string): Promise<ledger.EraseDebtorResponse> {
     if (!reason) throw AppError.invalid('reason is required: erasures are audited');
     requireLedgerText({ reason });
     return this.ctx.dataSource.transaction(async (tx) => {
+      const [debtor] = (await tx.query(
+        `SELECT display_name, national_id_enc FROM debtor WHERE tenant_id = $1 AND id = $2 FOR UPDATE`,
+        [tenantId, debtorId],
+      )) as Pick<DebtorRow, 'display_name' | 'national_id_enc'>[];
+      if (!debtor) throw AppError.notFound(`debtor ${debtorId} does not exist`);
+      const contactValues = (await tx.query(
+        `SELECT type, value FROM contact_point WHERE tenant_id = $1 AND debtor_id = $2 ORDER BY seq`,
+        [tenantId, debtorId],
+      )) as { type: string; value: string }[];
+      const accounts = (await tx.query(
+        `SELECT a.id, a.external_ref FROM account_debtor ad JOIN account a ON a.tenant_id = ad.tenant_id AND a.id = ad.account_id
+          WHERE ad.tenant_id = $1 AND ad.debtor_id = $2 ORDER BY a.id`,
+        [tenantId, debtorId],
+      )) as { id: string; external_ref: string }[];
+      const accountIds = accounts.map((a) => a.id);
+      const patterns = erasurePatterns({
+        debtorId,
+        displayName: debtor.display_name,
+        nationalId: this.nationalIdOf(tenantId, debtorId, debtor.national_id_enc),
+        contactValues,
+        accountRefs: accounts.flatMap((a) => [a.id, a.external_ref]),
+      });
+
+      // The copies not linked to the debtor first, while the values that find them are known.
+      if (patterns.length > 0) {
+        await tx.query(
+          `UPDATE import_rejection SET raw = 'erased' WHERE tenant_id = $1 AND raw <> 'erased' AND raw ~ ANY($2::text[])`,
+          [tenantId, patterns],
+        );
+      }
+      // The bank account a matched payment came from (reconciliation) is the payer's: not the books'.
+      // The bank's reference is the payer's free text (it may name them).
+      await tx.query(
+        `UPDATE recon_item SET counterparty_account = 'erased', reference = 'erased'
+          WHERE tenant_id = $1 AND (counterparty_account <> 'erased' OR reference <> 'erased')
+            AND (matched_account_id = ANY($2) OR reference ~ ANY($3::text[]))`,
+        [tenantId, accountIds, patterns],
+      );
       const rows = (await tx.query(
         `UPDATE debtor SET display_name = 'erased', national_id_enc = NULL, erased_at = coalesce(erased_at, $3),
                 erasure_reason = coalesce(erasure_reason, $4), updated_at = now()
@@ -128,11 +192,13 @@ export class DataSubjectUseCase {
         `UPDATE contact_point SET value = 'erased:' || seq, verified = false, consented_channels = '{}' WHERE tenant_id = $1 AND debtor_id = $2`,
         [tenantId, debtorId],
       );
-      // The bank account a matched payment came from (reconciliation) is the payer's: not the books'.
       await tx.query(
-        `UPDATE recon_item SET counterparty_account = 'erased'
-          WHERE tenant_id = $1 AND counterparty_account <> 'erased' AND matched_account_id IN (
-            SELECT account_id FROM account_debtor WHERE tenant_id = $1 AND debtor_id = $2)`,
+        `UPDATE journal_entry SET memo = 'erased' WHERE tenant_id = $1 AND account_id = ANY($2) AND memo NOT IN ('', 'erased')`,
+        [tenantId, accountIds],
+      );
+      await tx.query(
+        `UPDATE debtor_hold SET source = 'erased', lift_reason = CASE WHEN lift_reason IS NULL THEN NULL ELSE 'erased' END
+          WHERE tenant_id = $1 AND debtor_id = $2 AND (source <> 'erased' OR lift_reason <> 'erased')`,
         [tenantId, debtorId],
       );
       // The reason is the caller's free text (it may name the person): kept with the debtor, never logged.
@@ -145,5 +211,22 @@ export class DataSubjectUseCase {
       });
       return { erased: true };
     });
+  }
+
+  /**
+   * The national id in clear, to find its copies; '' when there is none, or when it cannot be
+   * decrypted (another key): the erasure goes on without it rather than not at all.
+   */
+  private nationalIdOf(tenantId: string, debtorId: string, stored: Buffer | null): string {
+    if (!stored) return '';
+    try {
+      return this.cipher.decrypt(stored);
+    } catch {
+      this.ctx.logger.warn(
+        { tenantId, debtorId },
+        "the erased debtor's national id could not be decrypted: its copies in rejected import lines are not looked for",
+      );
+      return '';
+    }
   }
 }

@@ -158,3 +158,34 @@ export async function executeAcrossLastMigration(ds: DataSource, namePattern: st
   await ds.runMigrations();
   return [now, undone, await executes()];
 }
+
+/**
+ * Every column of every table of a database (every schema but the catalogs: a service's own, its
+ * outbox, the in-process event log and dead letters) that holds `needle` in any letter case, as
+ * `schema.table.column`: where an erasure test looks for what should be gone. A bytea column is
+ * searched for the needle's UTF-8 bytes as they are.
+ */
+export async function columnsHolding(
+  db: { query(sql: string, params?: unknown[]): Promise<unknown> },
+  needle: string,
+): Promise<string[]> {
+  const columns = (await db.query(
+    `SELECT c.table_schema, c.table_name, c.column_name, c.data_type FROM information_schema.columns c
+       JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name
+      WHERE t.table_type = 'BASE TABLE' AND c.table_schema NOT IN ('pg_catalog', 'information_schema')
+        AND c.data_type IN ('text', 'character varying', 'character', 'ARRAY', 'jsonb', 'json', 'bytea')`,
+  )) as { table_schema: string; table_name: string; column_name: string; data_type: string }[];
+  const found: string[] = [];
+  for (const c of columns) {
+    const test =
+      c.data_type === 'bytea'
+        ? `position(convert_to($1, 'UTF8') in "${c.column_name}") > 0`
+        : `strpos(lower("${c.column_name}"::text), lower($1)) > 0`;
+    const [{ n }] = (await db.query(
+      `SELECT count(*)::int AS n FROM "${c.table_schema}"."${c.table_name}" WHERE ${test}`,
+      [needle],
+    )) as { n: number }[];
+    if (n > 0) found.push(`${c.table_schema}.${c.table_name}.${c.column_name}`);
+  }
+  return found.sort();
+}

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ledger } from '@collections/contracts';
-import { ServiceUnderTest } from '@collections/testing';
+import { ServiceUnderTest, columnsHolding } from '@collections/testing';
 import { GenericImporter } from '../src/imports/generic-importer';
 import { erasurePatterns } from '../src/ledger/domain/erasure';
 import { LedgerApi, startLedgerApi } from './support/ledger-api';
@@ -30,32 +30,8 @@ describe('EraseDebtor reaches every copy of the debtor in the ledger (gRPC, real
 
   const q = <T>(sql: string, params: unknown[] = []) => sut.dataSource.query(sql, params) as Promise<T[]>;
 
-  /**
-   * Every column of every table of the service's database (the ledger's schema, its outbox and
-   * the in-process event log included) holding `needle` in any letter case, as `schema.table.column`
-   * (as services/orchestrator/test/decisions/debtor-erasure.medium.spec.ts searches its own).
-   */
-  async function placesHolding(needle: string): Promise<string[]> {
-    const columns = await q<{ table_schema: string; table_name: string; column_name: string; data_type: string }>(
-      `SELECT c.table_schema, c.table_name, c.column_name, c.data_type FROM information_schema.columns c
-         JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name
-        WHERE t.table_type = 'BASE TABLE' AND c.table_schema NOT IN ('pg_catalog', 'information_schema')
-          AND c.data_type IN ('text', 'character varying', 'character', 'ARRAY', 'jsonb', 'json', 'bytea')`,
-    );
-    const found: string[] = [];
-    for (const c of columns) {
-      const test =
-        c.data_type === 'bytea'
-          ? `position(convert_to($1, 'UTF8') in "${c.column_name}") > 0`
-          : `strpos(lower("${c.column_name}"::text), lower($1)) > 0`;
-      const [{ n }] = await q<{ n: number }>(
-        `SELECT count(*)::int AS n FROM "${c.table_schema}"."${c.table_name}" WHERE ${test}`,
-        [needle],
-      );
-      if (n > 0) found.push(`${c.table_schema}.${c.table_name}.${c.column_name}`);
-    }
-    return found.sort();
-  }
+  /** Where in the service's database `needle` is held, in any letter case (`schema.table.column`). */
+  const placesHolding = (needle: string) => columnsHolding(sut.dataSource, needle);
 
   const rejected = () =>
     q<{ line_no: number; reason: string; raw: string }>(

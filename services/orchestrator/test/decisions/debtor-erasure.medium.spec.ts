@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ledger, orchestrator } from '@collections/contracts';
 import { API_KEY_HEADER } from '@collections/platform';
-import { ServiceUnderTest, startServiceUnderTest } from '@collections/testing';
+import { ServiceUnderTest, columnsHolding, startServiceUnderTest } from '@collections/testing';
 import { DispatchScheduler } from '../../src/dispatch/dispatch.scheduler';
 import { addressHash } from '../../src/dispatch/usecases/dispatch-due.usecase';
 import { LETTER_EXPORT, LetterExportUseCase, letterIdsIn } from '../../src/dispatch/usecases/letter-export.usecase';
@@ -65,31 +65,8 @@ describe('a debtor the ledger erases (real PostgreSQL, SMTP server, provider sta
   const q = <T>(sql: string, params: unknown[] = []) => sut.dataSource.query(sql, params) as Promise<T[]>;
   const smsHook = () => `${sut.app.httpUrl}/webhooks/${sut.tenant}/sms`;
 
-  /**
-   * Every column of every table in the service's database (its schema and the in-process event
-   * log, outbox and dead letters included) that holds `needle`, as `schema.table.column`.
-   */
-  async function placesHolding(needle: string): Promise<string[]> {
-    const columns = await q<{ table_schema: string; table_name: string; column_name: string; data_type: string }>(
-      `SELECT c.table_schema, c.table_name, c.column_name, c.data_type FROM information_schema.columns c
-         JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name
-        WHERE t.table_type = 'BASE TABLE' AND c.table_schema NOT IN ('pg_catalog', 'information_schema')
-          AND c.data_type IN ('text', 'character varying', 'character', 'ARRAY', 'jsonb', 'json', 'bytea')`,
-    );
-    const found: string[] = [];
-    for (const c of columns) {
-      const test =
-        c.data_type === 'bytea'
-          ? `position(convert_to($1, 'UTF8') in "${c.column_name}") > 0`
-          : `strpos("${c.column_name}"::text, $1) > 0`;
-      const [{ n }] = await q<{ n: number }>(
-        `SELECT count(*)::int AS n FROM "${c.table_schema}"."${c.table_name}" WHERE ${test}`,
-        [needle],
-      );
-      if (n > 0) found.push(`${c.table_schema}.${c.table_name}.${c.column_name}`);
-    }
-    return found.sort();
-  }
+  /** Where in the service's database `needle` is held, in any letter case (`schema.table.column`). */
+  const placesHolding = (needle: string) => columnsHolding(sut.dataSource, needle);
 
   /** The orchestrator's agent REST API with the tenant's key. */
   const rest = (method: string, path: string) =>

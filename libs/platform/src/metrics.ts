@@ -29,9 +29,29 @@ export class MetricsRegistry {
     return this.registry.contentType;
   }
 
-  /** Returns the existing counter when already registered: modules can declare metrics independently. */
-  counter<L extends string = string>(options: MetricOptions<L>): Counter<L> {
-    return this.registerOnce(options.name, Counter, () => new Counter<L>({ ...this.common(options) }));
+  /**
+   * Returns the existing counter when already registered: modules can declare metrics independently.
+   * `collect` runs on every scrape, for a total kept in a database (it sets the counter from it).
+   */
+  counter<L extends string = string>(
+    options: MetricOptions<L> & { collect?: (counter: Counter<L>) => Promise<void> },
+  ): Counter<L> {
+    const collect = options.collect;
+    return this.registerOnce(
+      options.name,
+      Counter,
+      () =>
+        new Counter<L>({
+          ...this.common(options),
+          ...(collect
+            ? {
+                collect: async function (this: Counter<L>) {
+                  await collect(this);
+                },
+              }
+            : {}),
+        }),
+    );
   }
 
   histogram<L extends string = string>(options: HistogramOptions<L>): Histogram<L> {

@@ -17,7 +17,9 @@ import {
   meteredTransport,
   registerBackboneGauges,
 } from '@collections/runtime';
+import { registerImportMetrics } from '../../../services/ledger/src/imports/import-metrics';
 import { DispatchDueContactsUseCase } from '../../../services/orchestrator/src/dispatch/usecases/dispatch-due.usecase';
+import { ContactRefusals } from '../../../services/orchestrator/src/planning/contact-refusals';
 import { ReportingBusinessMetrics } from '../../../services/reporting/src/metrics/business.metrics';
 import { ScoreMonitoringMetrics } from '../../../services/scoring/src/monitoring/score-monitoring.metrics';
 import { LiveModels } from '../../../services/scoring/src/scores/live-models';
@@ -47,7 +49,9 @@ interface ExportedMetric {
 const REGISTERING_FILES = [
   'libs/platform/src/request-metrics.ts',
   'libs/runtime/src/metering.ts',
+  'services/ledger/src/imports/import-metrics.ts',
   'services/orchestrator/src/dispatch/usecases/dispatch-due.usecase.ts',
+  'services/orchestrator/src/planning/contact-refusals.ts',
   'services/reporting/src/metrics/business.metrics.ts',
   'services/scoring/src/monitoring/score-monitoring.metrics.ts',
 ];
@@ -87,6 +91,8 @@ function exportedMetrics(): Map<string, ExportedMetric> {
     champion: { version: 'catalogue', model: {} },
   } as unknown as LiveModels).onModuleInit();
   new DispatchDueContactsUseCase(ctx, {} as never, {} as never, {} as never);
+  ContactRefusals.of(metrics);
+  registerImportMetrics(ctx);
 
   const out = new Map<string, ExportedMetric>();
   for (const m of metrics.registry.getMetricsAsArray()) {
@@ -100,8 +106,15 @@ function exportedMetrics(): Map<string, ExportedMetric> {
 const SERIES_LABELS = ['service', 'job', 'instance'];
 /** Series Prometheus makes itself for every target. */
 const SYNTHETIC = ['up', 'scrape_duration_seconds', 'scrape_samples_scraped', 'scrape_series_added'];
-/** Counters that stay absent until their first increment, so are born at 1 (see `sparse counters`). */
-const SPARSE_COUNTERS = ['collections_dead_letters_total'];
+/**
+ * Counters with series that stay absent until their first increment, so are born at 1, or (read
+ * from a database) at their first totals (see `sparse counters`).
+ */
+const SPARSE_COUNTERS = [
+  'collections_dead_letters_total',
+  'collections_contact_refusals_total',
+  'collections_import_lines_total',
+];
 
 // ---------------------------------------------------------------------------------------------
 // A small PromQL reader: enough to find every selector, its label matchers, the labels it is
@@ -493,6 +506,8 @@ describe('PromQL of the dashboards and alert rules against the metrics the code 
         'collections_job_last_success_timestamp_seconds',
         'collections_relay_publish_failures_total',
         'collections_provider_sends_total',
+        'collections_contact_refusals_total',
+        'collections_import_lines_total',
         'process_cpu_seconds_total',
       ]),
     );
@@ -567,6 +582,8 @@ describe('PromQL of the dashboards and alert rules against the metrics the code 
       'collections_job_last_success_timestamp_seconds',
       'collections_relay_publish_failures_total',
       'collections_provider_sends_total',
+      'collections_contact_refusals_total',
+      'collections_import_lines_total',
       'reporting_contact_decisions',
       'scoring_score_psi',
       'scoring_psi',
@@ -582,6 +599,7 @@ describe('PromQL of the dashboards and alert rules against the metrics the code 
       'collections_job_last_success_timestamp_seconds',
       'collections_relay_publish_failures_total',
       'collections_provider_sends_total',
+      'collections_import_lines_total',
       'scoring_score_psi',
       'scoring_psi',
       'scoring_auc_matured',

@@ -30,6 +30,7 @@ import { AccountsUseCase } from './ledger/usecases/accounts.usecase';
 import { DataSubjectUseCase } from './ledger/usecases/data-subject.usecase';
 import { HoldsAndConsentUseCase } from './ledger/usecases/holds-and-consent.usecase';
 import { OpenApiController } from './openapi/openapi.controller';
+import { registerImportMetrics } from './imports/import-metrics';
 import { LedgerInitial1763900001000 } from './migrations/1763900001000-ledger-initial';
 import { LedgerHolds1763900001100 } from './migrations/1763900001100-ledger-holds';
 import { LedgerReconciliation1763900002000 } from './migrations/1763900002000-ledger-reconciliation';
@@ -81,6 +82,8 @@ export const ledgerService: ServiceDefinition = {
     const cipher = new PiiCipher(config.piiKey);
     const ledgerRepo = new LedgerRepository();
     const reconRepo = new ReconciliationRepository();
+    // Portfolio files are imported by an operator command; their lines are counted from the jobs.
+    registerImportMetrics(ctx);
     return {
       module: class LedgerModule {},
       controllers: [

@@ -16,6 +16,7 @@ import {
 } from '../../channels/domain';
 import { createAgentTask } from '../../agents';
 import { Channel, PastContact } from '../../policy/domain';
+import { ContactRefusals } from '../../planning/contact-refusals';
 import { PolicyVerdict, checkPolicy } from '../../planning/domain/contact-plan';
 import { ActiveStrategy, DebtorRow, PlannerRepository, ScheduleRow } from '../../planning/planner.repository';
 import { PlanAccountUseCase, channelCode, recordDecision } from '../../planning/usecases/plan-account.usecase';
@@ -166,10 +167,14 @@ export class DispatchDueContactsUseCase {
     for (const channel of PROVIDER_CHANNELS)
       for (const result of Object.values(PROVIDER_ANSWER_RESULTS)) providerSends.inc({ channel, result }, 0);
     this.countAnswer = (channel, answer) => providerSends.inc({ channel, result: PROVIDER_ANSWER_RESULTS[answer] });
+    this.refusals = ContactRefusals.of(ctx.metrics);
   }
 
   /** Counts an answer of a channel's provider (`collections_provider_sends_total`). */
   private readonly countAnswer: (channel: ChannelName, answer: ProviderAnswer) => void;
+
+  /** The contact law's refusals and deferrals at send time (`collections_contact_refusals_total`). */
+  private readonly refusals: ContactRefusals;
 
   /** Rows this instance is dispatching now: never reconciled under its feet. */
   private readonly inFlight = new Set<string>();
@@ -453,6 +458,7 @@ export class DispatchDueContactsUseCase {
       // The row carries its arm (the account's, as planned): no look-up.
       armId: row.arm_id,
     });
+    this.refusals.count(tx, verdict);
     const decided = { ...row, decision_id: decisionId };
     if (verdict.allowed) return { decided, verdict };
     if (verdict.nextPermittedAt) {

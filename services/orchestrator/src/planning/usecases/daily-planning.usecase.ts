@@ -6,6 +6,7 @@ import { EventType } from '@collections/contracts';
 import { NewEvent } from '@collections/messaging';
 import { localDate } from '@collections/platform';
 import { HourlyClockScheduler, SERVICE_CONTEXT, ServiceContext, allowsNamedStatements } from '@collections/runtime';
+import { ContactRefusals } from '../contact-refusals';
 import { ChunkAccount, DailyRunRepository, DecisionInsert, ProgressUpdate } from '../daily-run.repository';
 import { ActiveStrategy, PlannerRepository, ScheduleRow } from '../planner.repository';
 import { AccountPlan, PlanEffect, PlanResult, decideAccount } from './decide-account';
@@ -40,7 +41,12 @@ export class DailyPlanningUseCase {
     private readonly chunkSize = 10_000,
     private readonly batch = new DailyRunRepository(),
     private readonly lanes = 1,
-  ) {}
+  ) {
+    this.refusals = ContactRefusals.of(ctx.metrics);
+  }
+
+  /** The contact law's refusals and deferrals, counted as the run's decisions are recorded. */
+  private readonly refusals: ContactRefusals;
 
   async run(): Promise<DailyPlanningSummary> {
     const now = this.ctx.clock.now();
@@ -222,6 +228,7 @@ export class DailyPlanningUseCase {
             decisionEvents.push(
               contactDecision(lastDecision, { tenantId, accountId, now, verdict: effect.verdict, armId: effect.armId }),
             );
+            this.refusals.count(tx, effect.verdict);
             break;
           }
           case 'schedule':

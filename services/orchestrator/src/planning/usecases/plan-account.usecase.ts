@@ -261,7 +261,7 @@ export class PlanAccountUseCase {
             stage: 'plan',
             armId: effect.armId,
           });
-          this.refusals.count(tx, tenantId, effect.verdict);
+          this.refusals.count(tx, effect.verdict);
           break;
         case 'schedule': {
           const row = { ...effect.row, decision_id: lastDecision! };

@@ -20,6 +20,7 @@ import { ReportingKpiRollupBatches1763900009000 } from './migrations/17639000090
 import { ReportingKpiAccountLock1763900012100 } from './migrations/1763900012100-reporting-kpi-account-lock';
 import { ReportingForecastSettlements1763900013500 } from './migrations/1763900013500-reporting-forecast-settlements';
 import { ReportingPaymentPaidOn1763900014600 } from './migrations/1763900014600-reporting-payment-paid-on';
+import { ReportingAccountTimeZone1763900014700 } from './migrations/1763900014700-reporting-account-time-zone';
 import { ReportingGrpcController } from './recovery/reporting.grpc';
 import { join } from 'node:path';
 
@@ -76,6 +77,7 @@ export const reportingService: ServiceDefinition = {
     ReportingKpiAccountLock1763900012100,
     ReportingForecastSettlements1763900013500,
     ReportingPaymentPaidOn1763900014600,
+    ReportingAccountTimeZone1763900014700,
   ],
   module: (ctx) => ({
     module: class ReportingModule {},

@@ -15,7 +15,8 @@ const MAR = { fromDate: '2026-03-01', toDate: '2026-03-31' };
  * posted it. A opened 2026-02-01 owing 1,000.00 (champion arm of the scoring model):
  *   pay-1, 200.00, from a bank file posted on 2026-03-02 at 09:00 UTC, made on 2026-02-27;
  *   pay-2, 50.00, from a ledger without effective_date, posted on 2026-03-03 at 02:00 UTC (21:00 on
- *     03-02 in Bogotá): reporting keeps no account time zone, so it counts on its UTC day, 03-03;
+ *     03-02 in Bogotá): A's time zone is UTC, so it counts on its UTC day, 03-03 (a Bogotá account's
+ *     would count on 03-02: payment-time-zone.medium.spec.ts);
  *   pay-3, 10.00, posted on 2026-03-04 at 12:00 UTC with an effective date that is no day (02-30):
  *     it counts on its UTC day, 03-04.
  */

@@ -50,7 +50,15 @@ export class ForecastRepository {
     }));
   }
 
-  /** Open instalments of active plans in the currency due from `from` to `to`. */
+  /**
+   * Open instalments of active plans in the currency due from `from` to `to`, but none of an account
+   * with a settlement open (agreed, neither paid nor lapsed) or paid: the promises service puts the
+   * account's payments towards its open settlement first, and the settlement, once paid, forgives the
+   * rest and closes the debt, so the settlement's sum is all that is expected from the account (its
+   * plan's instalments, whether due before or after the settlement's due date, would count the same
+   * money twice). A lapsed settlement is as if none was agreed: the plan's instalments are expected
+   * again.
+   */
   async openInstalments(tenantId: string, currency: string, from: string, to: string): Promise<OpenInstalment[]> {
     const rows = (await this.db.query(
       `SELECT p.account_id, i.due_date::text AS due_date, i.open_minor, a.probability_to_pay
@@ -59,6 +67,9 @@ export class ForecastRepository {
          LEFT JOIN account_fact a ON a.tenant_id = p.tenant_id AND a.account_id = p.account_id
         WHERE i.tenant_id = $1 AND p.currency = $2 AND p.state = 'active' AND p.agreed_at IS NOT NULL
           AND i.status = 'open' AND i.due_date BETWEEN $3 AND $4
+          AND NOT EXISTS (SELECT 1 FROM forecast_settlement_fact s
+                           WHERE s.tenant_id = p.tenant_id AND s.account_id = p.account_id
+                             AND (s.state = 'paid' OR (s.state = 'open' AND s.agreed_at IS NOT NULL)))
         ORDER BY p.account_id, i.due_date`,
       [tenantId, currency, from, to],
     )) as OpenItemRow[];

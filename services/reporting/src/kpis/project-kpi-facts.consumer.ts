@@ -1,6 +1,6 @@
 import { EventType, orchestrator, orchestratorAgents, scoring } from '@collections/contracts';
 import { ConsumedEvent, EventHandler, EventHandlers, HandlerContext } from '@collections/messaging';
-import { isCalendarDate } from '@collections/platform';
+import { canonicalTimeZone, isCalendarDate } from '@collections/platform';
 import { instalmentKept, projectForecastFacts } from '../forecast/project-forecast-facts.consumer';
 import { ruleIdOf } from './domain/kpis';
 import { BatchWrite, ROLLUP_KINDS, RollupKind, writeWithKpiRollup } from './kpi-rollup';
@@ -103,17 +103,32 @@ const NEWER_STATUS =
   'excluded.status_event_time IS NOT NULL AND (f.status_event_time IS NULL OR excluded.status_event_time > f.status_event_time)';
 const OPENING = 'excluded.opened_on IS NOT NULL';
 
+/** An account's time zone as AccountOpened names it, canonical; null (read as UTC) when it names none or no zone. */
+const zoneOf = (e: Of<'collections.ledger.v1.AccountOpened'>): string | null =>
+  (e.payload.timeZone && canonicalTimeZone(e.payload.timeZone)) || null;
+
 function factWrites(events: ConsumedEvent[], by: <T extends EventType>(type: T) => Of<T>[]): BatchWrite[] {
   const writes: BatchWrite[] = [];
   const write = (types: string[], rows: unknown[][], sql: (u: string) => string) => writes.push({ types, rows, sql });
 
-  // Accounts, one row per account: the opening (the same facts on every delivery: the last one
-  // stands), the score (segment, model version, probability: only from a strictly newer score) and
-  // the status (only from a newer event), each kept or not on its own.
+  // Accounts, one row per account: the opening (opening day, currency, time zone: the same facts on
+  // every delivery, the last one stands), the score (segment, model version, probability: only from a
+  // strictly newer score) and the status (only from a newer event), each kept or not on its own.
   const rows: unknown[][] = [];
   for (const e of by('collections.ledger.v1.AccountOpened')) {
     const p = e.payload;
-    rows.push([e.tenantId, p.accountId, 'open', p.openedOn || day(e.time), p.currency || null, null, null, null, null]);
+    rows.push([
+      e.tenantId,
+      p.accountId,
+      'open',
+      p.openedOn || day(e.time),
+      p.currency || null,
+      null,
+      null,
+      null,
+      null,
+      zoneOf(e),
+    ]);
   }
   for (const e of events) {
     if (e.type !== 'collections.scoring.v1.AccountScored' && e.type !== 'collections.scoring.v1.SegmentChanged')
@@ -131,6 +146,7 @@ function factWrites(events: ConsumedEvent[], by: <T extends EventType>(type: T) 
       p.probabilityToPay,
       iso(at),
       null,
+      null,
     ]);
   }
   for (const e of events) {
@@ -138,30 +154,43 @@ function factWrites(events: ConsumedEvent[], by: <T extends EventType>(type: T) 
     if (e.type === 'collections.ledger.v1.AccountChargedOff' || e.type === 'collections.ledger.v1.AccountSettled') {
       const p = (e as Of<'collections.ledger.v1.AccountChargedOff'>).payload;
       const status = e.type === 'collections.ledger.v1.AccountSettled' ? 'settled' : 'charged_off';
-      rows.push([e.tenantId, p.accountId, 'status', p.effectiveDate || day(at), null, null, null, iso(at), status]);
+      rows.push([
+        e.tenantId,
+        p.accountId,
+        'status',
+        p.effectiveDate || day(at),
+        null,
+        null,
+        null,
+        iso(at),
+        status,
+        null,
+      ]);
     } else if (e.type === 'collections.ledger.v1.AccountClosed') {
       const p = (e as Of<'collections.ledger.v1.AccountClosed'>).payload;
-      rows.push([e.tenantId, p.accountId, 'status', p.closedOn || day(at), null, null, null, iso(at), 'closed']);
+      rows.push([e.tenantId, p.accountId, 'status', p.closedOn || day(at), null, null, null, iso(at), 'closed', null]);
     }
   }
-  // r(t, a, what, d: opened/status day, x: currency/model, s: segment, p: probability, at: scored/status time, st: status)
+  // r(t, a, what, d: opened/status day, x: currency/model, s: segment, p: probability, at: scored/status time, st: status,
+  //   z: time zone)
   const pick = (what: string, order: string) =>
     `(SELECT DISTINCT ON (t, a) * FROM r WHERE what = '${what}' ORDER BY t, a, ${order})`;
   write(
-    ['text', 'text', 'text', 'date', 'text', 'text', 'float8', 'timestamptz', 'text'],
+    ['text', 'text', 'text', 'date', 'text', 'text', 'float8', 'timestamptz', 'text', 'text'],
     rows,
     (
       u,
-    ) => `INSERT INTO account_fact AS f (tenant_id, account_id, opened_on, currency, segment, model_version, scored_at,
-              probability_to_pay, status, status_on, status_event_time)
-       WITH r AS (SELECT * FROM ${u} WITH ORDINALITY AS r(t, a, what, d, x, s, p, at, st, i))
-       SELECT t, a, o.d, o.x, s.s, s.x, s.at, s.p, x.st, x.d, x.at
+    ) => `INSERT INTO account_fact AS f (tenant_id, account_id, opened_on, currency, time_zone, segment, model_version,
+              scored_at, probability_to_pay, status, status_on, status_event_time)
+       WITH r AS (SELECT * FROM ${u} WITH ORDINALITY AS r(t, a, what, d, x, s, p, at, st, z, i))
+       SELECT t, a, o.d, o.x, o.z, s.s, s.x, s.at, s.p, x.st, x.d, x.at
          FROM ${pick('open', 'i DESC')} AS o
          FULL JOIN ${pick('score', 'at DESC, i')} AS s USING (t, a)
          FULL JOIN ${pick('status', 'at DESC, i')} AS x USING (t, a)
        ON CONFLICT (tenant_id, account_id) DO UPDATE SET
          opened_on = CASE WHEN ${OPENING} THEN excluded.opened_on ELSE f.opened_on END,
          currency = CASE WHEN ${OPENING} THEN excluded.currency ELSE f.currency END,
+         time_zone = CASE WHEN ${OPENING} THEN excluded.time_zone ELSE f.time_zone END,
          segment = CASE WHEN ${NEWER_SCORE} THEN excluded.segment ELSE f.segment END,
          model_version = CASE WHEN ${NEWER_SCORE} THEN excluded.model_version ELSE f.model_version END,
          probability_to_pay = CASE WHEN ${NEWER_SCORE} THEN excluded.probability_to_pay ELSE f.probability_to_pay END,
@@ -248,15 +277,27 @@ function factWrites(events: ConsumedEvent[], by: <T extends EventType>(type: T) 
     (u) => `INSERT INTO statement_fact (tenant_id, account_id, cycle, statement_date, amount_due_minor, currency)
        SELECT * FROM ${u} ON CONFLICT DO NOTHING`,
   );
-  // A payment counts on the day it was made (effective_date, in the account's calendar); from a ledger
-  // older than that field, or with a date that is none, on its posting day in UTC (reporting does not
-  // keep the account's time zone). The first delivery stands: a republished payment counts once, on
-  // the same day.
+  // A payment counts on the day it was made: effective_date (a day of the account's calendar), kept
+  // as `effective_on`; from a ledger older than that field, or with a date that is none, the day of
+  // its posting in the account's time zone (UTC while no opening with a zone was projected). The
+  // zone is the one this batch's last opening of the account names, else the one projected (this
+  // statement's writes do not see each other's). The first delivery stands: a republished payment
+  // counts once, on the same day. An opening re-dates the account's payments dated by their
+  // posting, so a payment projected before its account's opening (PaymentPosted comes on another
+  // topic) ends on the day it would have had in the other order, and the KPI rollup follows (the
+  // opening moves all of the account's contribution: KINDS). The zone is canonicalised as the ledger
+  // does (`canonicalTimeZone`) and PostgreSQL reads it (`AT TIME ZONE`), as the ledger's own queries do.
+  const openingZones = new Map<string, { tenantId: string; accountId: string; zone: string | null }>();
+  for (const e of by('collections.ledger.v1.AccountOpened')) {
+    const key = `${e.tenantId}\u0000${e.payload.accountId}`;
+    openingZones.set(key, { tenantId: e.tenantId, accountId: e.payload.accountId, zone: zoneOf(e) });
+  }
   write(
-    ['text', 'text', 'text', 'bigint', 'text', 'timestamptz', 'date'],
+    ['text', 'text', 'text', 'bigint', 'text', 'timestamptz', 'date', 'bool', 'text'],
     by('collections.ledger.v1.PaymentPosted').map((e) => {
       const p = e.payload;
       const postedAt = p.postedAt ?? e.time;
+      const opening = openingZones.get(`${e.tenantId}\u0000${p.accountId}`);
       return [
         e.tenantId,
         p.paymentId,
@@ -264,11 +305,29 @@ function factWrites(events: ConsumedEvent[], by: <T extends EventType>(type: T) 
         p.amount?.amountMinor ?? 0,
         p.amount?.currency ?? 'XXX',
         iso(postedAt),
-        isCalendarDate(p.effectiveDate) ? p.effectiveDate : day(postedAt),
+        isCalendarDate(p.effectiveDate) ? p.effectiveDate : null,
+        opening !== undefined,
+        opening?.zone ?? null,
       ];
     }),
-    (u) => `INSERT INTO payment_fact (tenant_id, payment_id, account_id, amount_minor, currency, posted_at, paid_on)
-       SELECT * FROM ${u} ON CONFLICT DO NOTHING`,
+    (
+      u,
+    ) => `INSERT INTO payment_fact (tenant_id, payment_id, account_id, amount_minor, currency, posted_at, effective_on,
+              paid_on)
+       SELECT t, id, a, amount, cur, at, eff, coalesce(eff, (at AT TIME ZONE coalesce(
+                CASE WHEN opened THEN zone
+                     ELSE (SELECT f.time_zone FROM account_fact f WHERE f.tenant_id = t AND f.account_id = a) END,
+                'UTC'))::date)
+         FROM ${u} AS r(t, id, a, amount, cur, at, eff, opened, zone)
+       ON CONFLICT DO NOTHING`,
+  );
+  write(
+    ['text', 'text', 'text'],
+    [...openingZones.values()].map((o) => [o.tenantId, o.accountId, o.zone]),
+    (u) => `UPDATE payment_fact p SET paid_on = (p.posted_at AT TIME ZONE coalesce(o.zone, 'UTC'))::date
+         FROM ${u} AS o(t, a, zone)
+        WHERE p.tenant_id = o.t AND p.account_id = o.a AND p.effective_on IS NULL
+          AND p.paid_on <> (p.posted_at AT TIME ZONE coalesce(o.zone, 'UTC'))::date`,
   );
   write(
     ['text', 'text', 'text', 'text', 'bigint', 'timestamptz'],

@@ -19,13 +19,19 @@ export interface ForecastAccount {
   underActivePlan: boolean;
   /**
    * Its settlement, if any is open or paid (a lapsed one is as if none was agreed): under an open
-   * one it is forecast from the settlement's sum only; once one is paid the creditor forgives the
-   * rest, so nothing more is expected from it.
+   * one it is forecast from the settlement's sum only — neither from its score nor from its plan's
+   * instalments, which the repository leaves out of `instalments` — and once one is paid the creditor
+   * forgives the rest, so nothing more is expected from it.
    */
   settlement: 'open' | 'paid' | null;
 }
 
-/** An instalment of an active plan still open (neither kept nor missed). */
+/**
+ * An instalment of an active plan still open (neither kept nor missed), of an account without an
+ * open or paid settlement: the promises service puts the account's payments towards its open
+ * settlement first, and a paid settlement closes the debt, so the settlement's sum stands for the
+ * plan (services/reporting/docs/kpis.md, "A plan and a settlement on one account").
+ */
 export interface OpenInstalment {
   accountId: string;
   dueDate: string;
@@ -108,7 +114,8 @@ export function expectedFromScoreOnDay(balanceMinor: number, p: number, d: numbe
 /**
  * Expected collections per week for the 12 weeks starting on the first Monday after `asOfDate`:
  * - from plans: Σ open amount × kept probability of the open instalments of active plans due in the
- *   week, plus Σ sum × settlement kept probability of the open settlements due in the week;
+ *   week (none of an account with an open or paid settlement), plus Σ sum × settlement kept
+ *   probability of the open settlements due in the week;
  * - from scores: Σ over accounts with a score, a positive balance, no active plan and no open or paid
  *   settlement, of `expectedFromScoreOnDay` over the week's days.
  * Each part is rounded to whole minor units per week; the expectation is their sum.

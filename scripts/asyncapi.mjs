@@ -61,6 +61,7 @@ const CONSUMERS = {
     'collections.ledger.v1.PaymentPosted',
     'collections.ledger.v1.PaymentReversed',
     'collections.ledger.v1.AccountOpened',
+    'collections.ledger.v1.DebtorUpserted',
     'collections.scoring.v1.AccountScored',
     'collections.orchestrator.v1.PaymentIntentExpressed',
     'collections.orchestrator.v1.CallOutcomeRecorded',

@@ -12,6 +12,7 @@ export * as promises from './generated/collections/promises/v1/promises';
 export * as reporting from './generated/collections/reporting/v1/reporting';
 export * as simulation from './generated/collections/platform/v1/simulation';
 export * from './events';
+export * from './erasure';
 
 /** Root of the .proto sources; Nest's gRPC transport loads them at run time. */
 export const PROTO_ROOT = join(__dirname, '..', '..', '..', 'proto');

@@ -1,4 +1,4 @@
-import { Topic } from '@collections/contracts';
+import { Topic, isDebtorErasure } from '@collections/contracts';
 import { int, loadConfig, optional, str, openApiController } from '@collections/platform';
 import { SERVICE_CONTEXT, ServiceContext, ServiceDefinition } from '@collections/runtime';
 import { PromisesInitial1763900004000 } from './migrations/1763900004000-promises-initial';
@@ -20,6 +20,7 @@ import { PromisesSettlements1763900005100 } from './migrations/1763900005100-pro
 import { PromisesAccountProfiles1763900005200 } from './migrations/1763900005200-promises-account-profiles';
 import { AccountProfilesRepository } from './accounts/account-profiles.repository';
 import { KnownAccounts } from './accounts/known-accounts';
+import { AccountDebtorsRepository, eraseDebtorFreeTexts } from './accounts/debtor-erasure';
 import { GrpcSettlementLedger, SettlementLedger } from './settlements/ledger-port';
 import { SettlementsRepository } from './settlements/settlements.repository';
 import { CreateSettlementUseCase } from './settlements/usecases/create-settlement.usecase';
@@ -44,6 +45,7 @@ import { PromisesPlanFillfactor1763900012000 } from './migrations/1763900012000-
 import { PromisesPlanSetChecks1763900012500 } from './migrations/1763900012500-promises-plan-set-checks';
 import { PromisesPlanRowsFolded1763900012600 } from './migrations/1763900012600-promises-plan-rows-folded';
 import { PromisesPlanCheckPlannedPerStatement1763900012700 } from './migrations/1763900012700-promises-plan-check-planned-per-statement';
+import { PromisesAccountDebtors1763900014800 } from './migrations/1763900014800-promises-account-debtors';
 import { RelapseRisksRepository } from './relapse/relapse-risks.repository';
 import { AccountScorer, GrpcAccountScorer } from './relapse/scoring-port';
 import { AssessRelapseRiskUseCase } from './relapse/usecases/assess-relapse-risk.usecase';
@@ -135,6 +137,7 @@ export function createPromisesService(deps: PromisesServiceDependencies = {}): S
       PromisesPlanSetChecks1763900012500,
       PromisesPlanRowsFolded1763900012600,
       PromisesPlanCheckPlannedPerStatement1763900012700,
+      PromisesAccountDebtors1763900014800,
     ],
     module: (ctx) => {
       const config = loadPromisesConfig();
@@ -194,6 +197,7 @@ export function createPromisesService(deps: PromisesServiceDependencies = {}): S
       const config = loadPromisesConfig();
       const repo = new PromisesRepository();
       const profiles = new AccountProfilesRepository();
+      const accountDebtors = new AccountDebtorsRepository();
       const plans = trackPayments(ctx);
       const settlements = new SettlePaymentUseCase(
         ctx,
@@ -207,6 +211,7 @@ export function createPromisesService(deps: PromisesServiceDependencies = {}): S
         topics: [
           Topic.LedgerPayment,
           Topic.LedgerAccount,
+          Topic.LedgerDebtor,
           Topic.ScoringScore,
           Topic.OrchestratorContact,
           Topic.OrchestratorAgent,
@@ -221,14 +226,26 @@ export function createPromisesService(deps: PromisesServiceDependencies = {}): S
           // Promises the debtor stated to the orchestrator's bot or to an agent on a call.
           ...botPromiseHandlers(ctx, repo, (tenantId, accountId) => ledgerPort().balanceOf(tenantId, accountId)),
           // Each account's time zone makes its "today"; its currency is the only one its plans may use.
-          'collections.ledger.v1.AccountOpened': (event, { tx }) =>
-            profiles.upsert(
+          // Its debtors: whose erasure reaches the account's free texts.
+          'collections.ledger.v1.AccountOpened': async (event, { tx }) => {
+            const a = event.payload;
+            await profiles.upsert(tx, event.tenantId, a.accountId, a.timeZone || 'UTC', a.currency);
+            await accountDebtors.link(
               tx,
               event.tenantId,
-              event.payload.accountId,
-              event.payload.timeZone || 'UTC',
-              event.payload.currency,
-            ),
+              a.accountId,
+              a.debtors.map((d) => d.debtorId),
+            );
+          },
+          // A debtor the ledger erased: what people typed about them on their accounts goes too.
+          'collections.ledger.v1.DebtorUpserted': async (event, { tx }) => {
+            if (!isDebtorErasure(event.payload)) return;
+            const notes = await eraseDebtorFreeTexts(tx, event.tenantId, event.payload.debtorId);
+            ctx.logger.info(
+              { tenantId: event.tenantId, debtorId: event.payload.debtorId, notes },
+              'erased debtor: free texts erased',
+            );
+          },
           // The account's segment decides the tenant's segment cap on settlement discounts.
           'collections.scoring.v1.AccountScored': (event, { tx }) =>
             segments.upsert(

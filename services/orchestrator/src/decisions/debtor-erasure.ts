@@ -1,17 +1,6 @@
 import { EntityManager } from 'typeorm';
-import { ledger } from '@collections/contracts';
 import { addressHash, ownedChannels } from '../dispatch/usecases/dispatch-due.usecase';
 import { ERASED } from './erased';
-
-/**
- * Whether a DebtorUpserted is the ledger's erasure (EraseDebtor) rather than an upsert: `erased`,
- * or, from a ledger before that field, no time zone and no country (an upsert always carries both:
- * the ledger requires the country and defaults the zone to UTC). See
- * services/orchestrator/src/channels/README.md, "A debtor the ledger erases".
- */
-export function isErasure(d: ledger.DebtorUpserted): boolean {
-  return d.erased || (!d.timeZone && !d.country);
-}
 
 /**
  * `addressHash()` in SQL, over a row's `tenant_id`, its channel column and its address column:

@@ -1,7 +1,7 @@
-import { ledger } from '@collections/contracts';
+import { isDebtorErasure, ledger } from '@collections/contracts';
 import { EventHandlers } from '@collections/messaging';
 import { CALL_DISPUTE_HOLD } from '../agents/record-call-outcome';
-import { eraseDebtorContactData, isErasure } from './debtor-erasure';
+import { eraseDebtorContactData } from './debtor-erasure';
 
 /** Keeps the debtor facts the contact law needs, from the ledger's events. */
 export const debtorFactHandlers: EventHandlers = {
@@ -14,7 +14,7 @@ export const debtorFactHandlers: EventHandlers = {
         event.tenantId,
         d.debtorId,
       ]);
-      if (isErasure(d)) await eraseDebtorContactData(tx, event.tenantId, d.debtorId);
+      if (isDebtorErasure(d)) await eraseDebtorContactData(tx, event.tenantId, d.debtorId);
       return;
     }
     await tx.query(

@@ -1,6 +1,5 @@
-import { ledger, scoring } from '@collections/contracts';
+import { isDebtorErasure, ledger, scoring } from '@collections/contracts';
 import { ConsumedEvent, EventHandlers, HandlerContext } from '@collections/messaging';
-import { isErasure } from '../decisions/debtor-erasure';
 import { debtorFactHandlers } from '../decisions/debtor-facts.consumer';
 import { eraseLettersOf } from '../dispatch/letter-erasure';
 import { PlannerRepository } from './planner.repository';
@@ -70,7 +69,7 @@ export function plannerHandlers(
     ...debtorFactHandlers,
     'collections.ledger.v1.DebtorUpserted': async (event, hc) => {
       await debtorFactHandlers['collections.ledger.v1.DebtorUpserted']!(event, hc);
-      if (!isErasure(event.payload)) return;
+      if (!isDebtorErasure(event.payload)) return;
       // Nothing more goes to an erased debtor: their pending contacts are cancelled, where they
       // stayed pending for ever (no facts to send them under), each dispatch tick reading them again.
       await planner.cancelErased(hc.tx, event.tenantId, event.payload.debtorId);

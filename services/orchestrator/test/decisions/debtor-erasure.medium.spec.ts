@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ledger, orchestrator } from '@collections/contracts';
+import { isDebtorErasure, ledger, orchestrator } from '@collections/contracts';
 import { API_KEY_HEADER } from '@collections/platform';
 import { ServiceUnderTest, columnsHolding, startServiceUnderTest } from '@collections/testing';
 import { DispatchScheduler } from '../../src/dispatch/dispatch.scheduler';
@@ -15,7 +15,6 @@ import { JOB_TIMERS_OFF } from '../support/dispatch-deps';
 import { deliver, published, startConsumers } from '../support/events';
 import { deliverWebhook } from '../support/http-stand-in';
 import { D3_REMINDER_EMAIL, colombianEarlyStage, putStrategies } from '../support/strategies';
-import { isErasure } from '../../src/decisions/debtor-erasure';
 
 /** Bogotá is UTC-5 all year. */
 const bogota = (date: string, hour: number) => new Date(`${date}T${String(hour + 5).padStart(2, '0')}:00:00Z`);
@@ -150,10 +149,10 @@ describe('a debtor the ledger erases (real PostgreSQL, SMTP server, provider sta
 
   it('takes the erased flag, or no time zone and no country from a ledger before the flag, as an erasure', () => {
     const upsert = ledger.DebtorUpserted.fromPartial({ debtorId: 'd-1', timeZone: 'UTC', country: 'CO' });
-    expect(isErasure(ledgerErasure('d-1'))).toBe(true);
-    expect(isErasure({ ...ledgerErasure('d-1'), erased: false })).toBe(true);
-    expect(isErasure(upsert)).toBe(false);
-    expect(isErasure({ ...upsert, country: '' })).toBe(false);
+    expect(isDebtorErasure(ledgerErasure('d-1'))).toBe(true);
+    expect(isDebtorErasure({ ...ledgerErasure('d-1'), erased: false })).toBe(true);
+    expect(isDebtorErasure(upsert)).toBe(false);
+    expect(isDebtorErasure({ ...upsert, country: '' })).toBe(false);
   });
 
   it("keeps no copy of the erased debtor's phone, e-mail, name or words, nor a hash of their addresses", async () => {

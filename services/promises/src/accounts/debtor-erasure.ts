@@ -1,0 +1,42 @@
+import { EntityManager } from 'typeorm';
+
+/** What an erased free text reads as: the ledger's own word for its pseudonymised data. */
+export const ERASED = 'erased';
+
+/**
+ * Which debtors each account belongs to, from AccountOpened (joint accounts: each of them). Only
+ * accounts opened after migration 1763900014800 are linked: AccountOpened events from before are
+ * not replayed, and nothing else the service holds names a debtor.
+ */
+export class AccountDebtorsRepository {
+  async link(tx: EntityManager, tenantId: string, accountId: string, debtorIds: string[]): Promise<void> {
+    const ids = [...new Set(debtorIds.filter((id) => id))];
+    if (!ids.length) return;
+    await tx.query(
+      `INSERT INTO promise_account_debtor (tenant_id, debtor_id, account_id)
+       SELECT $1, d, $2 FROM unnest($3::text[]) d ON CONFLICT DO NOTHING`,
+      [tenantId, accountId, ids],
+    );
+  }
+}
+
+/**
+ * Erases the free texts people typed about a debtor the ledger erased, on every account linked to
+ * them (joint accounts included, as the ledger does), in the event's transaction (with its inbox
+ * record, so a redelivery finds it done). The only such text is a supervisor's note on a decided
+ * offer (`offer_approval.decision_note`): it becomes 'erased'. What stays is the audit of who
+ * approved what: the offer as proposed (amounts, dates), its state, the agent and the supervisor
+ * (user ids), when, and the held offer's `reason`, which the service writes itself from the
+ * tenant's limits (numbers, a currency, a date, a segment: never typed, never a name). Returns
+ * how many notes were erased.
+ */
+export async function eraseDebtorFreeTexts(tx: EntityManager, tenantId: string, debtorId: string): Promise<number> {
+  const [, erased] = (await tx.query(
+    `UPDATE offer_approval o SET decision_note = $3
+       FROM promise_account_debtor ad
+      WHERE ad.tenant_id = $1 AND ad.debtor_id = $2 AND o.tenant_id = ad.tenant_id AND o.account_id = ad.account_id
+        AND o.decision_note NOT IN ('', $3)`,
+    [tenantId, debtorId, ERASED],
+  )) as [unknown, number];
+  return erased;
+}

@@ -189,3 +189,30 @@ export async function columnsHolding(
   }
   return found.sort();
 }
+
+/**
+ * For the enclosing describe block of a migration test: a fresh database (dropped after the block)
+ * that `open` migrates into `schema` with a service's migrations up to some point, closing the data
+ * source it opened before (one open at a time; the last one closed after the block).
+ */
+export function migrationTestDatabase(schema: string): {
+  open(migrations: (new () => MigrationInterface)[]): Promise<DataSource>;
+} {
+  let db: TestDatabase;
+  let ds: DataSource | undefined;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await ds?.destroy();
+    await db?.drop();
+  });
+  return {
+    open: async (migrations) => {
+      await ds?.destroy();
+      ds = undefined;
+      ds = await openServiceDatabase({ url: db.url, schema, migrations });
+      return ds;
+    },
+  };
+}

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { openServiceDatabase } from '@collections/runtime';
-import { TestDatabase, createTestDatabase, sqlFailure } from '@collections/testing';
+import { migrationTestDatabase, sqlFailure } from '@collections/testing';
 import { promisesService } from '../src/promises.service';
 
 /**
@@ -12,25 +11,11 @@ import { promisesService } from '../src/promises.service';
 describe('plans: announcements move into the plan row (migration 1763900012600, real PostgreSQL)', () => {
   const all = promisesService.migrations;
   const at = all.findIndex((m) => m.name === 'PromisesPlanRowsFolded1763900012600');
-  let db: TestDatabase;
-  let ds: DataSource | undefined;
+  const { open } = migrationTestDatabase('promises');
   const planA = randomUUID();
   const planB = randomUUID();
   const planC = randomUUID();
 
-  beforeAll(async () => {
-    db = await createTestDatabase();
-  });
-  afterAll(async () => {
-    await ds?.destroy();
-    await db.drop();
-  });
-
-  const open = async (migrations: typeof all) => {
-    await ds?.destroy();
-    ds = await openServiceDatabase({ url: db.url, schema: 'promises', migrations });
-    return ds;
-  };
   const announced = async (d: DataSource) =>
     Object.fromEntries(
       (

@@ -1,6 +1,5 @@
 import { DataSource } from 'typeorm';
-import { openServiceDatabase } from '@collections/runtime';
-import { TestDatabase, createTestDatabase } from '@collections/testing';
+import { migrationTestDatabase } from '@collections/testing';
 import { reportingService } from '../src/reporting.service';
 
 /**
@@ -13,22 +12,8 @@ describe('reporting: payments dated by the day they were made (migration 1763900
   const all = reportingService.migrations;
   const at = all.findIndex((m) => m.name === 'ReportingPaymentPaidOn1763900014600');
   const rollupBuilt = all.findIndex((m) => m.name === 'ReportingKpiRollup1763900008100');
-  let db: TestDatabase;
-  let ds: DataSource | undefined;
+  const { open } = migrationTestDatabase('reporting');
 
-  beforeAll(async () => {
-    db = await createTestDatabase();
-  });
-  afterAll(async () => {
-    await ds?.destroy();
-    await db.drop();
-  });
-
-  const open = async (migrations: typeof all) => {
-    await ds?.destroy();
-    ds = await openServiceDatabase({ url: db.url, schema: 'reporting', migrations });
-    return ds;
-  };
   const columns = async (d: DataSource) =>
     (
       (await d.query(

@@ -1,6 +1,5 @@
 import { DataSource } from 'typeorm';
-import { openServiceDatabase } from '@collections/runtime';
-import { TestDatabase, createTestDatabase } from '@collections/testing';
+import { migrationTestDatabase } from '@collections/testing';
 import { rebuildRollupSql } from '../src/kpis/kpi-rollup';
 import { reportingService } from '../src/reporting.service';
 
@@ -13,22 +12,8 @@ import { reportingService } from '../src/reporting.service';
 describe("reporting: payments dated in their account's time zone (migration 1763900014700, real PostgreSQL)", () => {
   const all = reportingService.migrations;
   const at = all.findIndex((m) => m.name === 'ReportingAccountTimeZone1763900014700');
-  let db: TestDatabase;
-  let ds: DataSource | undefined;
+  const { open } = migrationTestDatabase('reporting');
 
-  beforeAll(async () => {
-    db = await createTestDatabase();
-  });
-  afterAll(async () => {
-    await ds?.destroy();
-    await db.drop();
-  });
-
-  const open = async (migrations: typeof all) => {
-    await ds?.destroy();
-    ds = await openServiceDatabase({ url: db.url, schema: 'reporting', migrations });
-    return ds;
-  };
   const payments = async (d: DataSource) =>
     (await d.query(
       `SELECT payment_id, paid_on::text AS paid_on, effective_on::text AS effective_on FROM payment_fact ORDER BY 1`,

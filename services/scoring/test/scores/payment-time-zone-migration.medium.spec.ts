@@ -1,6 +1,5 @@
 import { DataSource } from 'typeorm';
-import { openServiceDatabase } from '@collections/runtime';
-import { TestDatabase, createTestDatabase } from '@collections/testing';
+import { migrationTestDatabase } from '@collections/testing';
 import { paidByMonth } from '../../src/scores/domain/account-history';
 import { scoringService } from '../../src/scoring.service';
 
@@ -13,22 +12,8 @@ import { scoringService } from '../../src/scoring.service';
 describe('scoring: payments kept with their posting time (migration 1763900013000, real PostgreSQL)', () => {
   const all = scoringService.migrations;
   const at = all.findIndex((m) => m.name === 'ScoringPaymentTimeZone1763900013000');
-  let db: TestDatabase;
-  let ds: DataSource | undefined;
+  const { open } = migrationTestDatabase('scoring');
 
-  beforeAll(async () => {
-    db = await createTestDatabase();
-  });
-  afterAll(async () => {
-    await ds?.destroy();
-    await db.drop();
-  });
-
-  const open = async (migrations: typeof all) => {
-    await ds?.destroy();
-    ds = await openServiceDatabase({ url: db.url, schema: 'scoring', migrations });
-    return ds;
-  };
   const columns = async (d: DataSource, table: string) =>
     (
       (await d.query(

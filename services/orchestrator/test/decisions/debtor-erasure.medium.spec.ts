@@ -9,7 +9,7 @@ import { addressHash } from '../../src/dispatch/usecases/dispatch-due.usecase';
 import { LETTER_EXPORT, LetterExportUseCase, letterIdsIn } from '../../src/dispatch/usecases/letter-export.usecase';
 import { createOrchestratorService } from '../../src/orchestrator.service';
 import { DAILY_PLANNING, DailyPlanningUseCase } from '../../src/planning/usecases/daily-planning.usecase';
-import { openColombianAccount } from '../support/accounts';
+import { ledgerErasure, openColombianAccount } from '../support/accounts';
 import { ChannelStandIns, directoryOf, startChannelStandIns } from '../support/channel-stand-ins';
 import { JOB_TIMERS_OFF } from '../support/dispatch-deps';
 import { deliver, published, startConsumers } from '../support/events';
@@ -39,20 +39,6 @@ const cadence = colombianEarlyStage('Early stage, negotiate', [
     preferredWindow: { from: '10:00', to: '13:00' },
   },
 ]);
-
-/**
- * The DebtorUpserted the ledger publishes when it erases a debtor (EraseDebtor,
- * services/ledger/src/ledger/usecases/data-subject.usecase.ts): flagged `erased`, no time zone, no country.
- */
-const ledgerErasure = (debtorId: string) => ({
-  debtorId,
-  timeZone: '',
-  language: '',
-  country: '',
-  region: '',
-  consentedChannels: [],
-  erased: true,
-});
 
 describe('a debtor the ledger erases (real PostgreSQL, SMTP server, provider stand-ins)', () => {
   let sut: ServiceUnderTest;

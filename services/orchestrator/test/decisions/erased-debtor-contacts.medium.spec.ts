@@ -3,7 +3,7 @@ import { ServiceUnderTest, startServiceUnderTest } from '@collections/testing';
 import { DispatchScheduler } from '../../src/dispatch/dispatch.scheduler';
 import { createOrchestratorService } from '../../src/orchestrator.service';
 import { DAILY_PLANNING, DailyPlanningUseCase } from '../../src/planning/usecases/daily-planning.usecase';
-import { openColombianAccount } from '../support/accounts';
+import { ledgerErasure, openColombianAccount } from '../support/accounts';
 import { ChannelStandIns, directoryOf, startChannelStandIns } from '../support/channel-stand-ins';
 import { JOB_TIMERS_OFF } from '../support/dispatch-deps';
 import { deliver, published, startConsumers } from '../support/events';
@@ -11,17 +11,6 @@ import { D3_REMINDER_EMAIL, colombianEarlyStage, putStrategies } from '../suppor
 
 const bogota = (date: string, hour: number) => new Date(`${date}T${String(hour + 5).padStart(2, '0')}:00:00Z`);
 const DUE = '2026-03-12';
-
-/** The DebtorUpserted the ledger publishes when it erases a debtor (EraseDebtor). */
-const ledgerErasure = (debtorId: string) => ({
-  debtorId,
-  timeZone: '',
-  language: '',
-  country: '',
-  region: '',
-  consentedChannels: [],
-  erased: true,
-});
 
 /**
  * A debtor the ledger erases while a contact to them waits to go: it is cancelled (`erased`), not

@@ -55,3 +55,17 @@ export async function openColombianAccount(
   for (const fact of facts) await deliver(sut, fact.type, fact.payload as never, fact.key);
   return accountId;
 }
+
+/**
+ * The DebtorUpserted the ledger publishes when it erases a debtor (EraseDebtor,
+ * services/ledger/src/ledger/usecases/data-subject.usecase.ts): flagged `erased`, no time zone, no country.
+ */
+export const ledgerErasure = (debtorId: string): ledger.DebtorUpserted => ({
+  debtorId,
+  timeZone: '',
+  language: '',
+  country: '',
+  region: '',
+  consentedChannels: [],
+  erased: true,
+});

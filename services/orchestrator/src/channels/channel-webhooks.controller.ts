@@ -87,7 +87,9 @@ export class ChannelWebhooksController {
       rawBody: await rawBodyOf(req),
     };
     if (!provider.verifySignature(request)) throw new ForbiddenException('invalid signature');
-    const events = provider.parseWebhook(request);
+    const events = provider.parseWebhook(request, (fields, message) =>
+      this.ctx.logger.warn({ tenantId: tenant, channel: provider.channel, ...fields }, message),
+    );
     const at = this.ctx.clock.now();
     await this.ctx.dataSource.transaction(async (tx) => {
       await applyWebhookEvents(tx, this.ctx.backbone.outbox, tenant, provider.channel, events, at);

@@ -107,7 +107,8 @@ describe('channel webhooks in the orchestrator app (real PostgreSQL)', () => {
   it('checks the WhatsApp signature over the exact bytes sent (escaped non-ASCII included)', async () => {
     const rawBody =
       '{"object":"whatsapp_business_account","entry":[{"id":"W","changes":[{"field":"messages","value":' +
-      '{"messaging_product":"whatsapp","messages":[{"from":"5511977770000","id":"wamid.esc1","timestamp":"1",' +
+      `{"messaging_product":"whatsapp","metadata":{"display_phone_number":"15550001234","phone_number_id":"${STAND_IN.phoneNumberId}"},` +
+      '"messages":[{"from":"5511977770000","id":"wamid.esc1","timestamp":"1",' +
       '"type":"text","text":{"body":"Sa\\u00edr"}}]}}]}]}';
     const res = await deliverWebhook({
       url: waHook(),

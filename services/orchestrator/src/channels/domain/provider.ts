@@ -45,6 +45,12 @@ export interface WebhookRequest {
   rawBody: string;
 }
 
+/**
+ * Tells the service's log about part of a verified request ignored on purpose (e.g. a WhatsApp
+ * change for another business number). Fields carry no personal data: no addresses, no texts.
+ */
+export type WebhookWarn = (fields: Record<string, unknown>, message: string) => void;
+
 export type DeliveryStatus = 'sent' | 'delivered' | 'read' | 'failed';
 
 export type WebhookEvent =
@@ -68,6 +74,6 @@ export interface ChannelProvider {
   send(message: OutboundMessage): Promise<SendResult>;
   /** True only when the request carries the provider's valid signature. */
   verifySignature(request: WebhookRequest): boolean;
-  /** The events in a (verified) webhook request. */
-  parseWebhook(request: WebhookRequest): WebhookEvent[];
+  /** The events in a (verified) webhook request; what it ignores on purpose goes to `warn`. */
+  parseWebhook(request: WebhookRequest, warn?: WebhookWarn): WebhookEvent[];
 }

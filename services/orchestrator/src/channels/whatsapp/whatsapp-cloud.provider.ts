@@ -7,6 +7,7 @@ import {
   SharedRateBuckets,
   WebhookEvent,
   WebhookRequest,
+  WebhookWarn,
   isE164,
   verifyMetaSignature,
 } from '../domain';
@@ -17,6 +18,11 @@ export interface WhatsAppCloudConfig {
   baseUrl: string;
   /** Graph API version, e.g. "v21.0". */
   version: string;
+  /**
+   * The business number we send from (Meta's phone number id). A webhook change is applied only
+   * when its `metadata.phone_number_id` is this number: the signature covers the body, not the
+   * tenant in the URL, and the app secret may sign changes of other numbers too.
+   */
   phoneNumberId: string;
   accessToken: string;
   /** Signs webhooks (X-Hub-Signature-256). */
@@ -50,7 +56,10 @@ const STATUS: Record<string, DeliveryStatus | undefined> = {
 interface CloudWebhook {
   entry?: {
     changes?: {
+      field?: string;
       value?: {
+        /** The business number the change belongs to (Meta sends it with every `messages` change). */
+        metadata?: { phone_number_id?: string; display_phone_number?: string };
         statuses?: { id: string; status: string; recipient_id?: string; errors?: { code: number }[] }[];
         messages?: {
           id: string;
@@ -158,7 +167,12 @@ export class WhatsAppCloudProvider implements ChannelProvider {
     return verifyMetaSignature(this.config.appSecret, request.rawBody, request.headers['x-hub-signature-256']);
   }
 
-  parseWebhook(request: WebhookRequest): WebhookEvent[] {
+  /**
+   * Statuses and inbound messages of the changes that belong to our business number. A change of
+   * another number (or naming none) is ignored and told to `warn`: answered 2xx all the same, so
+   * Meta does not retry for days what we refuse on purpose.
+   */
+  parseWebhook(request: WebhookRequest, warn?: WebhookWarn): WebhookEvent[] {
     let payload: CloudWebhook;
     try {
       payload = JSON.parse(request.rawBody) as CloudWebhook;
@@ -168,6 +182,21 @@ export class WhatsAppCloudProvider implements ChannelProvider {
     const events: WebhookEvent[] = [];
     for (const entry of payload.entry ?? [])
       for (const change of entry.changes ?? []) {
+        const number = change.value?.metadata?.phone_number_id;
+        if (number !== this.config.phoneNumberId) {
+          // Other fields (template or account updates) carry no number and nothing we apply: no warning.
+          if (!change.value?.statuses?.length && !change.value?.messages?.length) continue;
+          warn?.(
+            {
+              // Meta's ids are digits; anything else in a signed body is not echoed into the log.
+              phoneNumberId: typeof number === 'string' && /^\d{1,32}$/.test(number) ? number : null,
+              statuses: change.value?.statuses?.length ?? 0,
+              messages: change.value?.messages?.length ?? 0,
+            },
+            'WhatsApp webhook change for another business number ignored',
+          );
+          continue;
+        }
         for (const s of change.value?.statuses ?? []) {
           const status = STATUS[s.status];
           if (status)

@@ -76,6 +76,16 @@ export async function createTwilioResource(
 }
 
 /** What every Twilio provider is configured with. */
+/**
+ * A callback URL for one tenant's message: `{tenant}` in the configured URL becomes the message's
+ * tenant (URL-encoded), e.g. `https://collect.example/webhooks/{tenant}/sms`. The webhook routes
+ * take the tenant from the path, so one fixed URL would bring every tenant's receipts to the
+ * tenant it names; a URL without the placeholder is used as it is (a single-tenant deployment).
+ */
+export function callbackFor(template: string, tenantId: string): string {
+  return template.split('{tenant}').join(encodeURIComponent(tenantId));
+}
+
 export interface TwilioProviderConfig extends TwilioAccount {
   now?: () => number;
   fetch?: Fetch;

@@ -56,6 +56,16 @@ describe('TwilioSmsProvider against the Twilio stand-in', () => {
     });
   });
 
+  it("gives each tenant's message its own receipt URL, where one fixed URL sent every receipt to one tenant", async () => {
+    const sms = provider({ statusCallback: 'https://collect.example/webhooks/{tenant}/sms' });
+    await sms.send(msg('k1'));
+    await sms.send({ ...msg('k2'), tenantId: 'tenant-b' });
+    expect(twilio.messages.map((m) => m.statusCallback)).toEqual([
+      'https://collect.example/webhooks/tenant-a/sms',
+      'https://collect.example/webhooks/tenant-b/sms',
+    ]);
+  });
+
   it('uses a MessagingServiceSid instead of From when configured', async () => {
     await provider({ from: undefined, messagingServiceSid: 'MG123' }).send(msg('k1'));
     expect(twilio.messages[0]).toMatchObject({ messagingServiceSid: 'MG123', from: undefined });

@@ -46,6 +46,20 @@ describe('TwilioVoiceProvider against the Twilio Calls stand-in', () => {
     expect(twilio.calls[0].sid).toMatch(/^CA[0-9a-f]{32}$/);
   });
 
+  it("gives each tenant's call its own callback and bot URLs, where one fixed URL sent every receipt to one tenant", async () => {
+    const voice = provider({
+      botUrl: 'https://bot.example/twiml/{tenant}',
+      statusCallback: 'https://collect.example/webhooks/{tenant}/call',
+    });
+    await voice.send(call('k1'));
+    now += 1_000; // the caller id's next second
+    await voice.send({ ...call('k2'), tenantId: 'tenant b/ñ' });
+    expect(twilio.calls.map((c) => [c.url, c.statusCallback])).toEqual([
+      ['https://bot.example/twiml/tenant-a', 'https://collect.example/webhooks/tenant-a/call'],
+      ['https://bot.example/twiml/tenant%20b%2F%C3%B1', 'https://collect.example/webhooks/tenant%20b%2F%C3%B1/call'],
+    ]);
+  });
+
   it('reads the message out (escaped TwiML) when no bot is configured', async () => {
     await provider({ botUrl: undefined }).send({ ...call('k1'), body: 'Saldo <vencido> & "pendiente"' });
     expect(twilio.calls[0].twiml).toBe(

@@ -8,12 +8,13 @@ import {
   WebhookRequest,
   parseForm,
 } from '../domain';
-import { TwilioProvider, TwilioProviderConfig } from '../twilio-rest';
+import { TwilioProvider, TwilioProviderConfig, callbackFor } from '../twilio-rest';
 
 export interface TwilioConfig extends TwilioProviderConfig {
   /** Long codes to send from, each limited to `ratePerSecond` (1 msg/s for US long codes). */
   from?: string[];
   messagingServiceSid?: string;
+  /** Where Twilio posts delivery receipts; `{tenant}` is replaced by the message's tenant (`callbackFor`). */
   statusCallback?: string;
   ratePerSecond?: number;
 }
@@ -49,7 +50,8 @@ export class TwilioSmsProvider extends TwilioProvider implements ChannelProvider
     const form = new URLSearchParams({ To: message.to, Body: message.body ?? '' });
     if (admitted.sender) form.set('From', admitted.sender);
     else form.set('MessagingServiceSid', this.config.messagingServiceSid!);
-    if (this.config.statusCallback) form.set('StatusCallback', this.config.statusCallback);
+    if (this.config.statusCallback)
+      form.set('StatusCallback', callbackFor(this.config.statusCallback, message.tenantId));
     return this.create(form, message);
   }
 

@@ -8,7 +8,7 @@ import {
   WebhookRequest,
   parseForm,
 } from '../domain';
-import { TwilioProvider, TwilioProviderConfig } from '../twilio-rest';
+import { TwilioProvider, TwilioProviderConfig, callbackFor } from '../twilio-rest';
 
 export interface TwilioVoiceConfig extends TwilioProviderConfig {
   /** Caller ids to call from. */
@@ -16,9 +16,13 @@ export interface TwilioVoiceConfig extends TwilioProviderConfig {
   /**
    * The voice bot: the TwiML URL Twilio fetches when the call connects (its <Gather input="speech">
    * posts what the debtor said back to our call webhook). Without it the message body is read out.
+   * `{tenant}` is replaced by the call's tenant (`callbackFor`), as in `statusCallback`.
    */
   botUrl?: string;
-  /** Our call webhook (`/webhooks/{tenant}/call`): call progress and the bot's results. */
+  /**
+   * Our call webhook (`/webhooks/{tenant}/call`, `{tenant}` replaced by the call's tenant): call
+   * progress and the bot's results.
+   */
   statusCallback?: string;
   /** Calls per second per caller id (Twilio's default CPS is 1). */
   callsPerSecond?: number;
@@ -60,10 +64,10 @@ export class TwilioVoiceProvider extends TwilioProvider implements ChannelProvid
     const admitted = await this.admit(message.to, this.pool);
     if ('failure' in admitted) return admitted.failure;
     const form = new URLSearchParams({ To: message.to, From: admitted.sender! });
-    if (this.config.botUrl) form.set('Url', this.config.botUrl);
+    if (this.config.botUrl) form.set('Url', callbackFor(this.config.botUrl, message.tenantId));
     else form.set('Twiml', `<Response><Say>${xml(message.body ?? '')}</Say></Response>`);
     if (this.config.statusCallback) {
-      form.set('StatusCallback', this.config.statusCallback);
+      form.set('StatusCallback', callbackFor(this.config.statusCallback, message.tenantId));
       form.set('StatusCallbackMethod', 'POST');
       for (const e of ['initiated', 'ringing', 'answered', 'completed']) form.append('StatusCallbackEvent', e);
     }

@@ -396,10 +396,10 @@ describe('ledger refuses bad input (REST and gRPC, real PostgreSQL)', () => {
       ),
     ).toEqual({ code: status.INVALID_ARGUMENT, details: expect.stringMatching(/effective_date/) });
 
-    // Today, tomorrow (a caller a few zones east) and any past date still post.
+    // Today, tomorrow (a caller a few zones east) and any past date since the account opened still post.
     expect((await charge('today', TODAY, 100)).status).toBe(201);
     expect((await charge('tomorrow', TOMORROW, 200)).status).toBe(201);
-    expect((await charge('historic', '2025-06-30', 300)).status).toBe(201);
+    expect((await charge('historic', '2026-01-01', 300)).status).toBe(201);
     expect(
       await rows(`SELECT count(*)::int AS n FROM ledger.journal_entry WHERE account_id = $1 AND effective_date > $2`, [
         id,
@@ -447,6 +447,87 @@ describe('ledger refuses bad input (REST and gRPC, real PostgreSQL)', () => {
     // Dated tomorrow at the latest, due a year (366 days) ahead at the latest: issued.
     expect(await statement(1, TOMORROW, '2027-03-03')).toEqual({ status: 201, body: { created: true } });
     expect(await statement(2, '2025-12-31', '2026-01-20')).toEqual({ status: 201, body: { created: true } });
+  });
+
+  it('refuses an account opened on 9999-12-31 or before 1900 with INVALID_ARGUMENT / 400 naming opened_on, leaving no rows', async () => {
+    const id = await newAccount(); // its debtor d-<id> exists: only the account could be left behind
+    const accountId = `${id}-o`;
+    const open = (openedOn: string, account = accountId) =>
+      ledger.OpenAccountRequest.fromPartial({
+        accountId: account,
+        externalRef: `crm-${account}`,
+        product: ledger.Product.PRODUCT_CREDIT_CARD,
+        currency: 'USD',
+        openedOn,
+        timeZone: 'America/Bogota',
+        debtors: [{ debtorId: `d-${id}`, role: ledger.DebtorRole.DEBTOR_ROLE_PRIMARY }],
+      });
+    expect(await grpcError(api.client.openAccount(open('9999-12-31'), api.md()))).toEqual({
+      code: status.INVALID_ARGUMENT,
+      details: `opened_on 9999-12-31 is too far in the future: at the latest ${TOMORROW} (1 day after today, ${TODAY}, in the account's time zone)`,
+    });
+    expect(await grpcError(api.client.openAccount(open('1899-12-31'), api.md()))).toEqual({
+      code: status.INVALID_ARGUMENT,
+      details: 'opened_on 1899-12-31 is too far in the past: at the earliest 1900-01-01',
+    });
+    const overRest = await rest('POST', '/v1/ledger/accounts', {
+      ...open('0001-01-01'),
+      product: 'PRODUCT_CREDIT_CARD',
+      debtors: [{ debtorId: `d-${id}` }],
+    });
+    expect({ status: overRest.status, code: overRest.body.code, message: overRest.body.message }).toEqual({
+      status: 400,
+      code: 'INVALID_ARGUMENT',
+      message: expect.stringMatching(/^opened_on 0001-01-01 is too far in the past/),
+    });
+    const left = async () => ({
+      accounts: await rows(`SELECT count(*)::int AS n FROM ledger.account WHERE id = $1 OR external_ref = $2`, [
+        accountId,
+        `crm-${accountId}`,
+      ]),
+      links: await rows(`SELECT count(*)::int AS n FROM ledger.account_debtor WHERE account_id = $1`, [accountId]),
+      events: await rows(`SELECT count(*)::int AS n FROM ledger.outbox WHERE key = $1`, [accountId]),
+    });
+    expect(await left()).toEqual({ accounts: 0, links: 0, events: 0 });
+    // The bounds, tomorrow in the account's time zone (a caller a few zones east) and 1900-01-01: opened.
+    expect(await api.client.openAccount(open(TOMORROW), api.md())).toEqual({ accountId, created: true });
+    expect(await left()).toEqual({ accounts: 1, links: 1, events: 1 });
+    expect(await api.client.openAccount(open('1900-01-01', `${id}-old`), api.md())).toEqual({
+      accountId: `${id}-old`,
+      created: true,
+    });
+  });
+
+  it('refuses a charge or payment dated before the account opened, naming effective_date, posting nothing', async () => {
+    const id = await newAccount(); // opened on 2026-01-01
+    const journal = () => rows(`SELECT count(*)::int AS n FROM ledger.journal_entry WHERE account_id = $1`, [id]);
+    const before = await journal();
+    const early = /^effective_date 2025-12-31 is before the account's opening date \(opened_on 2026-01-01\)$/;
+    const charge = await rest('POST', `/v1/ledger/accounts/${id}/charges`, {
+      kind: 'ENTRY_KIND_FEE',
+      amount: USD(100),
+      idempotencyKey: `early-fee-${id}`,
+      effectiveDate: '2025-12-31',
+    });
+    expect({ status: charge.status, code: charge.body.code, message: charge.body.message }).toEqual({
+      status: 400,
+      code: 'INVALID_ARGUMENT',
+      message: expect.stringMatching(early),
+    });
+    const payment = (key: string, effectiveDate: string) =>
+      api.client.postPayment(
+        { accountId: id, amount: USD(1_000), idempotencyKey: `${key}-${id}`, reference: 'PSE-1', effectiveDate },
+        api.md(),
+      );
+    expect(await grpcError(payment('early-pay', '2025-12-31'))).toEqual({
+      code: status.INVALID_ARGUMENT,
+      details: expect.stringMatching(early),
+    });
+    expect(await journal()).toBe(before);
+    // On the opening date itself: posted.
+    const posted = await payment('opening-day-pay', '2026-01-01');
+    expect(posted.balance).toEqual(USD(50_000 - 1_000));
+    expect(await journal()).toBe(before + 1);
   });
 
   it('refuses a minimum due above the amount due (above zero on a credit statement), keeping credit statements', async () => {

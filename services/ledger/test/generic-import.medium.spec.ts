@@ -314,4 +314,106 @@ describe('generic portfolio import (real PostgreSQL, COPY)', () => {
       total: 10_000 + 2_000 - 500,
     });
   });
+  it('quarantines an account line opened on 9999-12-31 or before 1900 naming opened_on, leaving no debtor or account, and imports the other lines', async () => {
+    // The clock: 2026-03-02T15:00:00Z, 10:00 in Bogotá.
+    const tenantId = `${sut.tenant}-opened-on`;
+    const file = join(mkdtempSync(join(tmpdir(), 'generic-')), 'opened-on.ndjson');
+    const account = (ref: string, debtorId: string, openedOn: string) => ({
+      record: 'account',
+      external_ref: ref,
+      debtor_id: debtorId,
+      debtor_kind: 'person',
+      debtor_name: 'Eva Ríos',
+      debtor_time_zone: 'America/Bogota',
+      debtor_country: 'CO',
+      product: 'credit_card',
+      currency: 'USD',
+      opening_balance: '100.00',
+      opened_on: openedOn,
+    });
+    const payment = (ref: string, reference: string, date: string) => ({
+      record: 'payment',
+      external_ref: ref,
+      currency: 'USD',
+      reference,
+      amount: '10.00',
+      date,
+    });
+    writeFileSync(
+      file,
+      [
+        account('O-1', 'OD-1', '9999-12-31'),
+        payment('O-1', 'OP-1', '2026-03-01'),
+        account('O-2', 'OD-2', '0001-01-01'),
+        account('O-3', 'OD-3', '2026-03-03'),
+        account('O-4', 'OD-4', '2025-06-01'),
+        payment('O-4', 'OP-2', '2025-05-31'),
+        payment('O-4', 'OP-3', '2025-06-01'),
+      ]
+        .map((r) => JSON.stringify(r))
+        .join('\n'),
+    );
+    const job = await importer.run('ndjson', { tenantId, file });
+    expect(job).toMatchObject({ status: 'completed', acceptedRows: 3, rejectedRows: 4, createdAccounts: 2 });
+    expect((await importer.rejections(tenantId, job.jobId)).map((r) => [r.lineNo, r.reason])).toEqual([
+      [
+        1,
+        "opened_on 9999-12-31 is too far in the future: at the latest 2026-03-03 (1 day after today, 2026-03-02, in the account's time zone)",
+      ],
+      [2, 'unknown account: no account has external_ref O-1'],
+      [3, 'opened_on 0001-01-01 is too far in the past: at the earliest 1900-01-01'],
+      [6, "date 2025-05-31 is before the account's opening date (opened_on 2025-06-01)"],
+    ]);
+    const stored = await q(
+      `SELECT a.external_ref, a.opened_on::text, (a.principal_minor + a.interest_minor + a.fees_minor)::bigint AS total
+         FROM ledger.account a WHERE a.tenant_id = $1 ORDER BY 1`,
+      [tenantId],
+    );
+    expect(stored).toEqual([
+      { external_ref: 'O-3', opened_on: '2026-03-03', total: '10000' },
+      { external_ref: 'O-4', opened_on: '2025-06-01', total: String(10_000 - 1_000) },
+    ]);
+    const debtors = await q(`SELECT id FROM ledger.debtor WHERE tenant_id = $1 ORDER BY id`, [tenantId]);
+    expect(debtors).toEqual([{ id: 'OD-3' }, { id: 'OD-4' }]);
+    const opened = await q(
+      `SELECT key FROM ledger.outbox WHERE tenant_id = $1 AND headers->>'ce_type' = 'collections.ledger.v1.AccountOpened' ORDER BY key`,
+      [tenantId],
+    );
+    expect(opened).toEqual([{ key: 'ext:O-3' }, { key: 'ext:O-4' }]);
+  });
+  it('imports a credit statement (negative amount_due) with minimum_due 0, and refuses one asking for a minimum', async () => {
+    const tenantId = `${sut.tenant}-credit`;
+    const file = join(mkdtempSync(join(tmpdir(), 'generic-')), 'credit.csv');
+    writeFileSync(
+      file,
+      [
+        'record,external_ref,debtor_id,debtor_kind,debtor_name,debtor_country,product,currency,opening_balance,opened_on,cycle,statement_date,due_date,amount_due,minimum_due',
+        'account,K-1,KD-1,person,Luis Mora,CO,credit_card,USD,0,2025-01-01,,,,,',
+        'statement,K-1,,,,,,USD,,,1,2025-01-31,2025-02-25,-150.00,0',
+        'statement,K-1,,,,,,USD,,,2,2025-02-28,2025-03-25,-150.00,10.00',
+        'statement,K-1,,,,,,USD,,,3,2025-03-31,2025-04-25,-150.00,',
+        'statement,K-1,,,,,,USD,,,4,2025-04-30,2025-05-25,150.00,150.01',
+      ].join('\n'),
+    );
+    const job = await importer.run('csv', { tenantId, file });
+    expect(job).toMatchObject({ status: 'completed', acceptedRows: 3, rejectedRows: 2, createdAccounts: 1 });
+    expect((await importer.rejections(tenantId, job.jobId)).map((r) => [r.lineNo, r.reason])).toEqual([
+      [4, 'minimum_due must be zero when amount_due is zero or negative (a credit balance)'],
+      [6, 'minimum_due is more than amount_due'],
+    ]);
+    // Cycle 3 gives no minimum_due: nothing is asked of a credit balance.
+    expect(
+      await q(
+        `SELECT cycle, amount_due_minor::bigint, minimum_due_minor::bigint FROM ledger.statement WHERE tenant_id = $1 ORDER BY cycle`,
+        [tenantId],
+      ),
+    ).toEqual([
+      { cycle: 1, amount_due_minor: '-15000', minimum_due_minor: '0' },
+      { cycle: 3, amount_due_minor: '-15000', minimum_due_minor: '0' },
+    ]);
+    const [account] = (await q(`SELECT days_past_due FROM ledger.account WHERE tenant_id = $1`, [tenantId])) as {
+      days_past_due: number;
+    }[];
+    expect(account.days_past_due).toBe(0);
+  });
 });

@@ -2,7 +2,13 @@ import { EntityManager } from 'typeorm';
 import { localDate } from '@collections/platform';
 import { ServiceContext } from '@collections/runtime';
 import { EntryKind } from '../ledger/domain/journal';
-import { DAYS_AHEAD_OF_TODAY, DUE_DAYS_AHEAD_OF_TODAY, tooFarAhead } from '../ledger/domain/dates';
+import {
+  DAYS_AHEAD_OF_TODAY,
+  DUE_DAYS_AHEAD_OF_TODAY,
+  beforeOpening,
+  openedOnProblem,
+  tooFarAhead,
+} from '../ledger/domain/dates';
 import { Credit, Due, delinquencyAsOf } from '../ledger/domain/delinquency';
 import {
   GenericAccount,
@@ -45,6 +51,7 @@ interface KnownAccount {
 
 interface LockedAccount extends PostingAccount {
   timeZone: string;
+  openedOn: string;
   dues: Due[];
   credits: Credit[];
   cycles: Set<number>;
@@ -92,14 +99,9 @@ export class GenericFormat implements ImportFormat {
       }
     }
 
-    const batch = new LedgerBatch(this.ctx, scope.tenantId, this.ctx.clock.now());
-    const { created, opened } = await this.openAccounts(tx, scope, parsed, batch, reject);
-    const accounts = await this.lockAccounts(tx, scope.tenantId, [...new Set(parsed.map((p) => p.rec.externalRef))]);
-    const keys = await this.existingKeys(tx, scope.tenantId, parsed);
-    const accepted = new Set<Parsed>(opened.accepted);
-    const openedLine = new Map([...opened.created].map((p) => [p.rec.externalRef, p.line.lineNo]));
-    // The same rule as the API's: what happened is dated tomorrow at the latest in the account's
-    // time zone, and a statement falls due within a year of today. History is in the past.
+    // The same rules as the API's: an account opens, and what happens on it is dated, tomorrow at
+    // the latest in the account's time zone, and a statement falls due within a year of today.
+    // History is in the past; a payment or charge is not dated before its account opened.
     const now = this.ctx.clock.now();
     const todayIn = new Map<string, string>();
     const today = (timeZone: string) => {
@@ -107,6 +109,12 @@ export class GenericFormat implements ImportFormat {
       if (date === undefined) todayIn.set(timeZone, (date = localDate(now, timeZone)));
       return date;
     };
+    const batch = new LedgerBatch(this.ctx, scope.tenantId, now);
+    const { created, opened } = await this.openAccounts(tx, scope, parsed, batch, reject, today);
+    const accounts = await this.lockAccounts(tx, scope.tenantId, [...new Set(parsed.map((p) => p.rec.externalRef))]);
+    const keys = await this.existingKeys(tx, scope.tenantId, parsed);
+    const accepted = new Set<Parsed>(opened.accepted);
+    const openedLine = new Map([...opened.created].map((p) => [p.rec.externalRef, p.line.lineNo]));
 
     for (const p of parsed) {
       const { rec, line } = p;
@@ -145,6 +153,13 @@ export class GenericFormat implements ImportFormat {
           : tooFarAhead('date', rec.date, today(account.timeZone), DAYS_AHEAD_OF_TODAY);
       if (tooLate) {
         reject(line, tooLate);
+        continue;
+      }
+      // As through the API: a payment or charge is not dated before the account opened (a
+      // statement may be, as there: see docs/import-format.md).
+      const early = rec.record === 'statement' ? undefined : beforeOpening('date', rec.date, account.openedOn);
+      if (early) {
+        reject(line, early);
         continue;
       }
       if (rec.record === 'statement') {
@@ -211,11 +226,18 @@ export class GenericFormat implements ImportFormat {
     parsed: Parsed[],
     batch: LedgerBatch,
     reject: (line: SourceLine, reason: string) => void,
+    today: (timeZone: string) => string,
   ): Promise<{ created: number; opened: { accepted: Parsed[]; created: Set<Parsed> } }> {
     const firstLine = new Map<string, number>();
     const candidates: (Parsed & { rec: GenericAccount })[] = [];
     for (const p of parsed) {
       if (p.rec.record !== 'account') continue;
+      // Refused before anything is written: no debtor or account is left from this line.
+      const badOpening = openedOnProblem(p.rec.openedOn, today(p.rec.debtor.timeZone));
+      if (badOpening) {
+        reject(p.line, badOpening);
+        continue;
+      }
       const seen = firstLine.get(p.rec.externalRef);
       if (seen !== undefined) {
         reject(p.line, `duplicate external_ref ${p.rec.externalRef} (first on line ${seen})`);
@@ -317,7 +339,7 @@ export class GenericFormat implements ImportFormat {
   /** The named accounts, locked, with their balance and the inputs of days past due. */
   private async lockAccounts(tx: EntityManager, tenantId: string, refs: string[]): Promise<Map<string, LockedAccount>> {
     const rows = (await tx.query(
-      `SELECT a.id, a.external_ref, a.currency, a.time_zone, a.principal_minor, a.interest_minor, a.fees_minor,
+      `SELECT a.id, a.external_ref, a.currency, a.time_zone, to_char(a.opened_on, 'YYYY-MM-DD') AS opened_on, a.principal_minor, a.interest_minor, a.fees_minor,
               (SELECT coalesce(json_agg(json_build_array(to_char(s.due_date, 'YYYY-MM-DD'), s.minimum_due_minor, s.cycle)), '[]')
                  FROM statement s WHERE s.tenant_id = a.tenant_id AND s.account_id = a.id) AS dues,
               (SELECT coalesce(json_agg(json_build_array(to_char(e.effective_date, 'YYYY-MM-DD'), e.dues_credit_minor)), '[]')
@@ -329,6 +351,7 @@ export class GenericFormat implements ImportFormat {
       external_ref: string;
       currency: string;
       time_zone: string;
+      opened_on: string;
       principal_minor: string;
       interest_minor: string;
       fees_minor: string;
@@ -342,6 +365,7 @@ export class GenericFormat implements ImportFormat {
           id: r.id,
           currency: r.currency.trim(),
           timeZone: r.time_zone,
+          openedOn: r.opened_on,
           balance: {
             principal: Number(r.principal_minor),
             interest: Number(r.interest_minor),

@@ -226,9 +226,9 @@ export function currencyOf(f: GenericFields): string {
 
 /**
  * An exact decimal in major units to integer minor units, without floating point: "12.34" USD
- * is 1234. `min` 0 allows zero, 1 requires a positive amount.
+ * is 1234. `min` 0 allows zero, 1 requires a positive amount, `signed` allows any sign.
  */
-export function parseAmount(value: string, currency: string, field: string, min: 0 | 1): number {
+export function parseAmount(value: string, currency: string, field: string, min: 0 | 1 | 'signed'): number {
   let minor: number;
   try {
     minor = parseDecimalToMinor(value, currency);
@@ -236,11 +236,12 @@ export function parseAmount(value: string, currency: string, field: string, min:
     if (!(err instanceof AppError)) throw err;
     throw new RowError(`${field}: ${err.message}`);
   }
-  if (minor < min) throw new RowError(`${field} must be ${min === 0 ? 'zero or positive' : 'positive'}, got ${value}`);
+  if (min !== 'signed' && minor < min)
+    throw new RowError(`${field} must be ${min === 0 ? 'zero or positive' : 'positive'}, got ${value}`);
   return minor;
 }
 
-function amount(f: GenericFields, name: GenericField, currency: string, min: 0 | 1): number {
+function amount(f: GenericFields, name: GenericField, currency: string, min: 0 | 1 | 'signed'): number {
   return parseAmount(text(f, name), currency, name, min);
 }
 
@@ -281,6 +282,7 @@ function parseAccount(f: GenericFields, externalRef: string): GenericAccount {
     currency,
     creditLimitMinor: f.credit_limit === undefined ? 0 : amount(f, 'credit_limit', currency, 0),
     openingBalanceMinor: f.opening_balance === undefined ? 0 : amount(f, 'opening_balance', currency, 0),
+    // Its bounds (1900-01-01 to tomorrow in the debtor's time zone) are checked on import, by the clock.
     openedOn: calendarDate(f, 'opened_on'),
   };
 }
@@ -290,9 +292,17 @@ function parseStatement(f: GenericFields, externalRef: string): GenericStatement
   const statementDate = calendarDate(f, 'statement_date');
   const dueDate = calendarDate(f, 'due_date');
   if (dueDate < statementDate) throw new RowError('due_date is before statement_date');
-  const amountDueMinor = amount(f, 'amount_due', currency, 0);
-  const minimumDueMinor = f.minimum_due === undefined ? amountDueMinor : amount(f, 'minimum_due', currency, 0);
-  if (minimumDueMinor > amountDueMinor) throw new RowError('minimum_due is more than amount_due');
+  // As through the API: a credit statement (a negative amount due, a credit balance) asks for
+  // nothing, so its minimum due is zero; otherwise the minimum due is at most the amount due.
+  const amountDueMinor = amount(f, 'amount_due', currency, 'signed');
+  const asked = Math.max(amountDueMinor, 0);
+  const minimumDueMinor = f.minimum_due === undefined ? asked : amount(f, 'minimum_due', currency, 0);
+  if (minimumDueMinor > asked)
+    throw new RowError(
+      amountDueMinor > 0
+        ? 'minimum_due is more than amount_due'
+        : 'minimum_due must be zero when amount_due is zero or negative (a credit balance)',
+    );
   return {
     record: 'statement',
     externalRef,

@@ -23,3 +23,31 @@ export function tooFarAhead(field: string, date: string, today: string, daysAhea
     daysAhead === 1 ? '' : 's'
   } after today, ${today}, in the account's time zone)`;
 }
+
+/**
+ * The earliest opening date an account may have. Nothing collectable today was opened before
+ * it; a year such as 0001 or 1066 is a default or a typing error in the source system, and an
+ * account opened then would age (and sort) before every real one.
+ */
+export const EARLIEST_OPENED_ON = '1900-01-01';
+
+/**
+ * Why `openedOn` (a valid YYYY-MM-DD) cannot be an account's opening date, `today` being the
+ * account's (in its time zone); undefined when it can. An account opens by tomorrow at the
+ * latest, as anything that has happened on it (DAYS_AHEAD_OF_TODAY), and not before
+ * EARLIEST_OPENED_ON.
+ */
+export function openedOnProblem(openedOn: string, today: string): string | undefined {
+  if (openedOn < EARLIEST_OPENED_ON)
+    return `opened_on ${openedOn} is too far in the past: at the earliest ${EARLIEST_OPENED_ON}`;
+  return tooFarAhead('opened_on', openedOn, today, DAYS_AHEAD_OF_TODAY);
+}
+
+/**
+ * Why `date` (a valid YYYY-MM-DD), given as `field` of something that happened on an account,
+ * cannot be: it is before the account's opening date. Undefined when it is on or after it.
+ */
+export function beforeOpening(field: string, date: string, openedOn: string): string | undefined {
+  if (date >= openedOn) return undefined;
+  return `${field} ${date} is before the account's opening date (opened_on ${openedOn})`;
+}

@@ -2,7 +2,7 @@ import { ledger } from '@collections/contracts';
 import { AppError, canonicalTimeZone, isCurrencyCode, localDate, money } from '@collections/platform';
 import { ServiceContext } from '@collections/runtime';
 import { validDate } from '../balance-view';
-import { DAYS_AHEAD_OF_TODAY, DUE_DAYS_AHEAD_OF_TODAY, tooFarAhead } from '../domain/dates';
+import { DAYS_AHEAD_OF_TODAY, DUE_DAYS_AHEAD_OF_TODAY, openedOnProblem, tooFarAhead } from '../domain/dates';
 import { PiiCipher } from '../pii';
 import { requireLedgerText } from '../text-limits';
 
@@ -116,6 +116,9 @@ export class AccountsUseCase {
     if (r.creditLimitMinor < 0) throw AppError.invalid('credit_limit_minor cannot be negative');
     const openedOn = validDate(r.openedOn, 'opened_on');
     const timeZone = validTimeZone(r.timeZone || 'UTC', 'time_zone');
+    // Opened by tomorrow in the account's time zone (as anything that happens on it), not before 1900.
+    const openedOnInvalid = openedOnProblem(openedOn, localDate(this.ctx.clock.now(), timeZone));
+    if (openedOnInvalid) throw AppError.invalid(openedOnInvalid, { opened_on: openedOn });
     if (r.debtors.length === 0) throw AppError.invalid('an account needs at least one debtor');
     r.debtors.forEach((d, i) => {
       if (!d.debtorId) throw AppError.invalid(`debtors[${i}].debtor_id is required`);

@@ -14,7 +14,7 @@ import { ServiceContext } from '@collections/runtime';
 import { mapBalanceView, validDate } from '../balance-view';
 import { Components, EntryKind, add, creditTowardsDues, creditedComponents, post, total } from '../domain/journal';
 import { AgingBucket, Credit, DEFAULT_AGING_BUCKETS, Due, agingBucket, delinquencyAsOf } from '../domain/delinquency';
-import { DAYS_AHEAD_OF_TODAY, tooFarAhead } from '../domain/dates';
+import { DAYS_AHEAD_OF_TODAY, beforeOpening, tooFarAhead } from '../domain/dates';
 import { AccountStatus, transitionAfterPosting } from '../domain/lifecycle';
 import { LifecycleRepository } from '../lifecycle.repository';
 import { lifecycleEvent } from './lifecycle-events';
@@ -373,7 +373,9 @@ export class PostEntryUseCase {
       );
     }
     money(cmd.amountMinor, cmd.currency); // a safe integer in an ISO 4217 currency
-    const effectiveDate = cmd.effectiveDate ? postingDate(cmd.effectiveDate, state.today) : state.today;
+    const effectiveDate = cmd.effectiveDate
+      ? postingDate(cmd.effectiveDate, state.today, account.opened_on)
+      : state.today;
     let reversedLines: Components | undefined;
     if (cmd.reverses) {
       // Under the account lock: a reversal committed by another batch since the caller looked.
@@ -498,9 +500,17 @@ export class PostEntryUseCase {
   }
 }
 
-/** A posting's effective date: a calendar date, at the latest tomorrow in the account's time zone. */
-function postingDate(date: string, today: string): string {
-  const problem = tooFarAhead('effective_date', validDate(date, 'effective_date'), today, DAYS_AHEAD_OF_TODAY);
+/**
+ * A posting's effective date, when the caller gives one: a calendar date, at the latest tomorrow
+ * in the account's time zone and not before the account's opening date (nothing happens on an
+ * account before it exists; a bank line dated earlier was likely matched to the wrong account).
+ * Without one, a posting is dated today, even on an account opening tomorrow.
+ */
+function postingDate(date: string, today: string, openedOn: string): string {
+  const valid = validDate(date, 'effective_date');
+  const problem =
+    tooFarAhead('effective_date', valid, today, DAYS_AHEAD_OF_TODAY) ??
+    beforeOpening('effective_date', valid, openedOn);
   if (problem) throw AppError.invalid(problem, { effective_date: date });
   return date;
 }

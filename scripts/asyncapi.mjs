@@ -94,6 +94,7 @@ const CONSUMERS = {
     'collections.promises.v1.PlanDefaulted',
     'collections.promises.v1.SettlementAgreed',
     'collections.promises.v1.SettlementPaid',
+    'collections.promises.v1.SettlementPaymentApplied',
     'collections.promises.v1.SettlementLapsed',
   ],
 };

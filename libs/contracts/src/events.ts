@@ -39,6 +39,7 @@ import {
   SettlementAgreed,
   SettlementLapsed,
   SettlementPaid,
+  SettlementPaymentApplied,
 } from './generated/collections/promises/v1/promises';
 import { AccountScored, SegmentChanged } from './generated/collections/scoring/v1/scoring';
 
@@ -224,6 +225,11 @@ export const EVENTS = {
     Topic.PromisesPlan,
     SettlementPaid,
     'A settlement was paid in full and its discount posted to the ledger.',
+  ),
+  'collections.promises.v1.SettlementPaymentApplied': event(
+    Topic.PromisesPlan,
+    SettlementPaymentApplied,
+    'A payment was counted towards a settlement (or, with a negative amount, one it counted was reversed).',
   ),
   'collections.promises.v1.SettlementLapsed': event(
     Topic.PromisesPlan,

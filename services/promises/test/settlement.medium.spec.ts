@@ -177,6 +177,85 @@ describe('settlements post their discount to the ledger exactly once (real ledge
     expect(stored).toBe(3);
   });
 
+  /** What the service announced on the plan topic of `accountId`, in order, by short type. */
+  const onPlanTopic = async (accountId: string) =>
+    (
+      (await sut.dataSource.query(
+        `SELECT headers->>'ce_type' AS type FROM promises.outbox WHERE key = $1 AND topic = $2 ORDER BY id`,
+        [accountId, 'collections.promises.plan.v1'],
+      )) as { type: string }[]
+    ).map((r) => r.type.replace('collections.promises.v1.', ''));
+  const applied = async (accountId: string) =>
+    (await published(sut, 'collections.promises.v1.SettlementPaymentApplied')).filter((e) => e.accountId === accountId);
+
+  it('announces each payment a settlement counts, once, with what is paid and what remains, then that it is paid', async () => {
+    const accountId = await newAccount(80_000);
+    const { settlement } = await settle(accountId, 60_000);
+    const settlementId = settlement!.settlementId;
+    const first = await payInLedger(accountId, 20_000);
+    await deliver(sut, 'collections.ledger.v1.PaymentPosted', first.event, first.eventId); // redelivery
+    await deliver(sut, 'collections.ledger.v1.PaymentPosted', first.event); // same payment, new event id
+    expect(await applied(accountId)).toEqual([
+      {
+        settlementId,
+        accountId,
+        paymentId: first.event.paymentId,
+        applied: USD(20_000),
+        paid: USD(20_000),
+        remaining: USD(40_000),
+        appliedAt: sut.clock.now(),
+      },
+    ]);
+    expect(await onPlanTopic(accountId)).toEqual(['SettlementAgreed', 'SettlementPaymentApplied']);
+
+    const last = await payInLedger(accountId, 40_000);
+    await deliver(sut, 'collections.ledger.v1.PaymentPosted', last.event, last.eventId); // redelivery
+    expect((await applied(accountId)).slice(1)).toEqual([
+      {
+        settlementId,
+        accountId,
+        paymentId: last.event.paymentId,
+        applied: USD(40_000),
+        paid: USD(60_000),
+        remaining: USD(0),
+        appliedAt: sut.clock.now(),
+      },
+    ]);
+    expect(await onPlanTopic(accountId)).toEqual([
+      'SettlementAgreed',
+      'SettlementPaymentApplied',
+      'SettlementPaymentApplied',
+      'SettlementPaid',
+    ]);
+    expect((await announced(accountId)).paid).toMatchObject([{ settlementId, paid: USD(60_000) }]);
+  });
+
+  it('announces a reversed payment of an open settlement as a negative payment, once', async () => {
+    const accountId = await newAccount(80_000);
+    const { settlement } = await settle(accountId, 60_000);
+    const bounced = await payInLedger(accountId, 20_000);
+    const reversal = await ledgerClient.reversePayment(
+      { paymentId: bounced.event.paymentId, reason: 'nsf', idempotencyKey: `rev-${bounced.eventId}` },
+      ledgerMd(),
+    );
+    const reversed = {
+      entryId: reversal.entryId,
+      paymentId: bounced.event.paymentId,
+      accountId,
+      amount: USD(20_000),
+      reason: 'nsf',
+    };
+    const eventId = await deliver(sut, 'collections.ledger.v1.PaymentReversed', reversed);
+    await deliver(sut, 'collections.ledger.v1.PaymentReversed', reversed, eventId); // redelivery
+    await deliver(sut, 'collections.ledger.v1.PaymentReversed', reversed); // same reversal, new event id
+    expect((await applied(accountId)).map((e) => [e.paymentId, e.applied, e.paid, e.remaining])).toEqual([
+      [bounced.event.paymentId, USD(20_000), USD(20_000), USD(40_000)],
+      [bounced.event.paymentId, USD(-20_000), USD(0), USD(60_000)],
+    ]);
+    const { settlement: open } = await client.getSettlement({ settlementId: settlement!.settlementId }, md());
+    expect(open).toMatchObject({ paid: USD(0), state: promises.SettlementState.SETTLEMENT_STATE_OPEN });
+  });
+
   it('takes a reversed payment off an open settlement, so the discount waits for the sum', async () => {
     const accountId = await newAccount(40_000);
     const { settlement } = await settle(accountId, 30_000);

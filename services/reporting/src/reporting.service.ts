@@ -21,6 +21,7 @@ import { ReportingKpiAccountLock1763900012100 } from './migrations/1763900012100
 import { ReportingForecastSettlements1763900013500 } from './migrations/1763900013500-reporting-forecast-settlements';
 import { ReportingPaymentPaidOn1763900014600 } from './migrations/1763900014600-reporting-payment-paid-on';
 import { ReportingAccountTimeZone1763900014700 } from './migrations/1763900014700-reporting-account-time-zone';
+import { ReportingSettlementPayments1763900014800 } from './migrations/1763900014800-reporting-settlement-payments';
 import { ReportingGrpcController } from './recovery/reporting.grpc';
 import { join } from 'node:path';
 
@@ -78,6 +79,7 @@ export const reportingService: ServiceDefinition = {
     ReportingForecastSettlements1763900013500,
     ReportingPaymentPaidOn1763900014600,
     ReportingAccountTimeZone1763900014700,
+    ReportingSettlementPayments1763900014800,
   ],
   module: (ctx) => ({
     module: class ReportingModule {},

@@ -174,7 +174,13 @@ export class SettlementsRepository {
     tx: EntityManager,
     tenantId: string,
     paymentId: string,
-  ): Promise<{ outcome: 'none' | 'reopened' | 'already-paid'; settlementId?: string }> {
+  ): Promise<{
+    outcome: 'none' | 'reopened' | 'already-paid';
+    settlementId?: string;
+    /** When reopened: what the payment had counted, and the settlement as it now is. */
+    reversedMinor?: number;
+    row?: SettlementRow;
+  }> {
     const [row] = (await tx.query(
       `SELECT p.settlement_id, p.amount_minor, s.state FROM settlement_payment p
          JOIN settlement s ON s.tenant_id = p.tenant_id AND s.id = p.settlement_id
@@ -185,12 +191,16 @@ export class SettlementsRepository {
     if (row.state === promises.SettlementState.SETTLEMENT_STATE_PAID)
       return { outcome: 'already-paid', settlementId: row.settlement_id };
     await tx.query(`DELETE FROM settlement_payment WHERE tenant_id = $1 AND payment_id = $2`, [tenantId, paymentId]);
-    await tx.query(`UPDATE settlement SET paid_minor = paid_minor - $3 WHERE tenant_id = $1 AND id = $2`, [
-      tenantId,
-      row.settlement_id,
-      Number(row.amount_minor),
-    ]);
-    return { outcome: 'reopened', settlementId: row.settlement_id };
+    const [rows] = (await tx.query(
+      `UPDATE settlement SET paid_minor = paid_minor - $3 WHERE tenant_id = $1 AND id = $2 RETURNING ${COLUMNS}`,
+      [tenantId, row.settlement_id, Number(row.amount_minor)],
+    )) as [SettlementRow[], number];
+    return {
+      outcome: 'reopened',
+      settlementId: row.settlement_id,
+      reversedMinor: Number(row.amount_minor),
+      row: rows[0],
+    };
   }
 
   /** Marks the settlement paid with its discount's ledger entry; the row as it now is. */

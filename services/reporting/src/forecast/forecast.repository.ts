@@ -76,10 +76,15 @@ export class ForecastRepository {
     return rows.map(openItem);
   }
 
-  /** Open settlements in the currency (agreed, neither paid nor lapsed) due from `from` to `to`. */
+  /**
+   * Open settlements in the currency (agreed, neither paid nor lapsed) due from `from` to `to`, each
+   * for what remains of its amount once the payments announced towards it (SettlementPaymentApplied,
+   * less those reversed) are taken off; none below zero.
+   */
   async openSettlements(tenantId: string, currency: string, from: string, to: string): Promise<OpenSettlement[]> {
     const rows = (await this.db.query(
-      `SELECT s.account_id, s.due_date::text AS due_date, s.amount_minor AS open_minor, a.probability_to_pay
+      `SELECT s.account_id, s.due_date::text AS due_date, greatest(s.amount_minor - s.paid_minor, 0) AS open_minor,
+              a.probability_to_pay
          FROM forecast_settlement_fact s
          LEFT JOIN account_fact a ON a.tenant_id = s.tenant_id AND a.account_id = s.account_id
         WHERE s.tenant_id = $1 AND s.currency = $2 AND s.state = 'open' AND s.agreed_at IS NOT NULL

@@ -8,7 +8,9 @@ type Tx = Parameters<NonNullable<EventHandlers['collections.promises.v1.PlanAgre
  * open → missed → kept (a late payment keeps a missed instalment), a plan's state only from
  * active to completed or defaulted, the open amount of an instalment only down, and a
  * settlement's state only up open → lapsed → paid (the rank of the instalment's statuses, so
- * that whichever of its outcomes arrives first, the same one stands).
+ * that whichever of its outcomes arrives first, the same one stands), and what is paid towards a
+ * settlement is the sum of its payments, each kept once by its id, less those reversed (a
+ * reversal, whether it comes before or after its payment, marks it for good).
  */
 export const projectForecastFacts: EventHandlers = {
   'collections.promises.v1.PlanAgreed': async (event, { tx }) => {
@@ -81,6 +83,34 @@ export const projectForecastFacts: EventHandlers = {
   'collections.promises.v1.SettlementPaid': (event, { tx }) => {
     const p = event.payload;
     return setSettlementState(tx, event.tenantId, p.settlementId, p.accountId, p.paid?.currency, 'paid');
+  },
+  // A payment counted towards a settlement (applied > 0) or taken off it again (applied < 0). The
+  // event's own `paid` is not kept: with reversals it does not only grow, so no rule on it alone
+  // would converge whatever the order; the payments do.
+  'collections.promises.v1.SettlementPaymentApplied': async (event, { tx }) => {
+    const p = event.payload;
+    const applied = p.applied?.amountMinor ?? 0;
+    if (!p.paymentId || applied === 0) return;
+    await tx.query(
+      `INSERT INTO forecast_settlement_fact (tenant_id, settlement_id, account_id, currency) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (tenant_id, settlement_id) DO UPDATE SET currency = coalesce(forecast_settlement_fact.currency, excluded.currency)`,
+      [event.tenantId, p.settlementId, p.accountId, p.applied?.currency || null],
+    );
+    await tx.query(
+      `INSERT INTO forecast_settlement_payment_fact AS f (tenant_id, settlement_id, payment_id, amount_minor, reversed)
+       VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (tenant_id, settlement_id, payment_id) DO UPDATE
+         SET amount_minor = excluded.amount_minor, reversed = f.reversed OR excluded.reversed`,
+      [event.tenantId, p.settlementId, p.paymentId, Math.abs(applied), applied < 0],
+    );
+    await tx.query(
+      `UPDATE forecast_settlement_fact s
+          SET paid_minor = (SELECT coalesce(sum(f.amount_minor) FILTER (WHERE NOT f.reversed), 0)
+                              FROM forecast_settlement_payment_fact f
+                             WHERE f.tenant_id = s.tenant_id AND f.settlement_id = s.settlement_id)
+        WHERE s.tenant_id = $1 AND s.settlement_id = $2`,
+      [event.tenantId, p.settlementId],
+    );
   },
   'collections.promises.v1.SettlementLapsed': (event, { tx }) => {
     const p = event.payload;

@@ -1,3 +1,4 @@
+import { EntityManager } from 'typeorm';
 import { ConsumedEvent, HandlerContext } from '@collections/messaging';
 import { money } from '@collections/platform';
 import { ServiceContext } from '@collections/runtime';
@@ -5,7 +6,7 @@ import { AccountProfilesRepository } from '../../accounts/account-profiles.repos
 import { addDays } from '../../plans/domain/schedule';
 import { discountIdempotencyKey } from '../domain/settlement';
 import { SettlementLedger } from '../ledger-port';
-import { SettlementsRepository, mapSettlement } from '../settlements.repository';
+import { SettlementRow, SettlementsRepository, mapSettlement } from '../settlements.repository';
 
 /**
  * Counts a posted payment towards the account's settlement (false when none takes it): the oldest
@@ -15,6 +16,11 @@ import { SettlementsRepository, mapSettlement } from '../settlements.repository'
  * account's plans and promises. When the sum is reached the discount goes to the ledger under a
  * key derived from the settlement id: if this transaction rolls back after the call, or the event
  * comes again, the ledger answers the first entry instead of posting a second one.
+ *
+ * Every payment the settlement counts is announced as SettlementPaymentApplied, in the transaction
+ * that counts it (once: a payment counted before is not counted, nor announced, again), the
+ * completing one too, followed by SettlementPaid; a reversal that takes a payment off an open or
+ * lapsed settlement is announced the same way with a negative amount.
  */
 export class SettlePaymentUseCase {
   private readonly profiles = new AccountProfilesRepository();
@@ -40,7 +46,9 @@ export class SettlePaymentUseCase {
     );
     if (!settlement) return false;
     const paid = await this.repo.addPayment(tx, event.tenantId, settlement.id, paymentId, amount.amountMinor);
-    if (paid === undefined || paid < Number(settlement.amount_minor)) return true;
+    if (paid === undefined) return true;
+    await this.announceApplied(tx, event.tenantId, settlement, paymentId, amount.amountMinor, paid);
+    if (paid < Number(settlement.amount_minor)) return true;
     const { entryId } = await this.ledger.postDiscount(event.tenantId, {
       accountId,
       amount: money(Number(settlement.discount_minor), settlement.currency.trim()),
@@ -77,7 +85,21 @@ export class SettlePaymentUseCase {
     event: ConsumedEvent<'collections.ledger.v1.PaymentReversed'>,
     { tx }: HandlerContext,
   ): Promise<boolean> {
-    const { outcome, settlementId } = await this.repo.reversePayment(tx, event.tenantId, event.payload.paymentId);
+    const { outcome, settlementId, reversedMinor, row } = await this.repo.reversePayment(
+      tx,
+      event.tenantId,
+      event.payload.paymentId,
+    );
+    if (outcome === 'reopened' && row) {
+      await this.announceApplied(
+        tx,
+        event.tenantId,
+        row,
+        event.payload.paymentId,
+        -(reversedMinor ?? 0),
+        Number(row.paid_minor),
+      );
+    }
     if (outcome === 'already-paid') {
       this.ctx.logger.warn(
         { tenantId: event.tenantId, settlementId, paymentId: event.payload.paymentId },
@@ -85,5 +107,33 @@ export class SettlePaymentUseCase {
       );
     }
     return outcome !== 'none';
+  }
+
+  /** SettlementPaymentApplied: `appliedMinor` (negative for a reversal) took the paid total to `paidMinor`. */
+  private async announceApplied(
+    tx: EntityManager,
+    tenantId: string,
+    settlement: SettlementRow,
+    paymentId: string,
+    appliedMinor: number,
+    paidMinor: number,
+  ): Promise<void> {
+    const currency = settlement.currency.trim();
+    const now = this.ctx.clock.now();
+    await this.ctx.backbone.outbox.add(tx, {
+      type: 'collections.promises.v1.SettlementPaymentApplied',
+      key: settlement.account_id,
+      tenantId,
+      time: now,
+      payload: {
+        settlementId: settlement.id,
+        accountId: settlement.account_id,
+        paymentId,
+        applied: money(appliedMinor, currency),
+        paid: money(paidMinor, currency),
+        remaining: money(Math.max(0, Number(settlement.amount_minor) - paidMinor), currency),
+        appliedAt: now,
+      },
+    });
   }
 }

@@ -37,6 +37,7 @@ import { NegotiationPolicyUseCase } from './negotiation/usecases/negotiation-pol
 import { PaymentsPostedConsumer } from './promises/payments-posted.consumer';
 import { PromisesGrpcController } from './promises/promises.grpc';
 import { PromisesRepository } from './promises/promises.repository';
+import { reversePromisePayments } from './promises/reverse-payment.consumer';
 import { PromisesRelapseRisk1763900007210 } from './migrations/1763900007210-promises-relapse-risk';
 import { PromisesPlanPaymentByPlan1763900010600 } from './migrations/1763900010600-promises-plan-payment-by-plan';
 import { PromisesPlanRevision1763900010610 } from './migrations/1763900010610-promises-plan-revision';
@@ -46,6 +47,7 @@ import { PromisesPlanSetChecks1763900012500 } from './migrations/1763900012500-p
 import { PromisesPlanRowsFolded1763900012600 } from './migrations/1763900012600-promises-plan-rows-folded';
 import { PromisesPlanCheckPlannedPerStatement1763900012700 } from './migrations/1763900012700-promises-plan-check-planned-per-statement';
 import { PromisesAccountDebtors1763900014800 } from './migrations/1763900014800-promises-account-debtors';
+import { PromisesPromisePayment1763900014900 } from './migrations/1763900014900-promises-promise-payment';
 import { RelapseRisksRepository } from './relapse/relapse-risks.repository';
 import { AccountScorer, GrpcAccountScorer } from './relapse/scoring-port';
 import { AssessRelapseRiskUseCase } from './relapse/usecases/assess-relapse-risk.usecase';
@@ -138,6 +140,7 @@ export function createPromisesService(deps: PromisesServiceDependencies = {}): S
       PromisesPlanRowsFolded1763900012600,
       PromisesPlanCheckPlannedPerStatement1763900012700,
       PromisesAccountDebtors1763900014800,
+      PromisesPromisePayment1763900014900,
     ],
     module: (ctx) => {
       const config = loadPromisesConfig();
@@ -255,8 +258,11 @@ export function createPromisesService(deps: PromisesServiceDependencies = {}): S
               event.payload.segment,
               event.payload.scoredAt ?? event.time,
             ),
+          // A payment counted once, by a settlement, a plan or single promises: taken off where it counted.
           'collections.ledger.v1.PaymentReversed': async (event, hc) => {
-            if (!(await settlements.reversed(event, hc))) await plans.reversed(event, hc);
+            if (await settlements.reversed(event, hc)) return;
+            if (await plans.reversed(event, hc)) return;
+            await reversePromisePayments(ctx, repo, event, hc, plans.graceDays);
           },
         },
       });

@@ -73,6 +73,23 @@ describe('settlements post their discount to the ledger exactly once (real ledge
     return { event, eventId };
   }
 
+  /** A payment of `amountMinor` posted in the ledger, then reversed there (nsf): the payment and the reversal as the ledger announces it. */
+  async function bouncedInLedger(accountId: string, amountMinor: number) {
+    const bounced = await payInLedger(accountId, amountMinor);
+    const reversal = await ledgerClient.reversePayment(
+      { paymentId: bounced.event.paymentId, reason: 'nsf', idempotencyKey: `rev-${bounced.eventId}` },
+      ledgerMd(),
+    );
+    const reversed = {
+      entryId: reversal.entryId,
+      paymentId: bounced.event.paymentId,
+      accountId,
+      amount: USD(amountMinor),
+      reason: 'nsf',
+    };
+    return { bounced, reversed };
+  }
+
   const discounts = async (accountId: string) =>
     (
       await ledgerSut.dataSource.query(
@@ -233,18 +250,7 @@ describe('settlements post their discount to the ledger exactly once (real ledge
   it('announces a reversed payment of an open settlement as a negative payment, once', async () => {
     const accountId = await newAccount(80_000);
     const { settlement } = await settle(accountId, 60_000);
-    const bounced = await payInLedger(accountId, 20_000);
-    const reversal = await ledgerClient.reversePayment(
-      { paymentId: bounced.event.paymentId, reason: 'nsf', idempotencyKey: `rev-${bounced.eventId}` },
-      ledgerMd(),
-    );
-    const reversed = {
-      entryId: reversal.entryId,
-      paymentId: bounced.event.paymentId,
-      accountId,
-      amount: USD(20_000),
-      reason: 'nsf',
-    };
+    const { bounced, reversed } = await bouncedInLedger(accountId, 20_000);
     const eventId = await deliver(sut, 'collections.ledger.v1.PaymentReversed', reversed);
     await deliver(sut, 'collections.ledger.v1.PaymentReversed', reversed, eventId); // redelivery
     await deliver(sut, 'collections.ledger.v1.PaymentReversed', reversed); // same reversal, new event id
@@ -256,21 +262,26 @@ describe('settlements post their discount to the ledger exactly once (real ledge
     expect(open).toMatchObject({ paid: USD(0), state: promises.SettlementState.SETTLEMENT_STATE_OPEN });
   });
 
+  it('does not count a reversed payment again when it is replayed under a new event id, nor announce it', async () => {
+    const accountId = await newAccount(80_000);
+    const { settlement } = await settle(accountId, 60_000);
+    const { bounced, reversed } = await bouncedInLedger(accountId, 20_000);
+    await deliver(sut, 'collections.ledger.v1.PaymentReversed', reversed);
+    await deliver(sut, 'collections.ledger.v1.PaymentPosted', bounced.event); // same payment, new event id
+
+    const { settlement: open } = await client.getSettlement({ settlementId: settlement!.settlementId }, md());
+    expect(open).toMatchObject({ paid: USD(0), state: promises.SettlementState.SETTLEMENT_STATE_OPEN });
+    expect((await applied(accountId)).map((e) => [e.paymentId, e.applied, e.paid])).toEqual([
+      [bounced.event.paymentId, USD(20_000), USD(20_000)],
+      [bounced.event.paymentId, USD(-20_000), USD(0)],
+    ]);
+  });
+
   it('takes a reversed payment off an open settlement, so the discount waits for the sum', async () => {
     const accountId = await newAccount(40_000);
     const { settlement } = await settle(accountId, 30_000);
-    const bounced = await payInLedger(accountId, 20_000);
-    const reversal = await ledgerClient.reversePayment(
-      { paymentId: bounced.event.paymentId, reason: 'nsf', idempotencyKey: `rev-${bounced.eventId}` },
-      ledgerMd(),
-    );
-    await deliver(sut, 'collections.ledger.v1.PaymentReversed', {
-      entryId: reversal.entryId,
-      paymentId: bounced.event.paymentId,
-      accountId,
-      amount: USD(20_000),
-      reason: 'nsf',
-    });
+    const { reversed } = await bouncedInLedger(accountId, 20_000);
+    await deliver(sut, 'collections.ledger.v1.PaymentReversed', reversed);
     await payInLedger(accountId, 10_000);
     expect(await discounts(accountId)).toBe(0);
     const { settlement: open } = await client.getSettlement({ settlementId: settlement!.settlementId }, md());

@@ -10,6 +10,8 @@ import { PromisesRepository } from './promises.repository';
  * Allocates a posted payment to the account's open promises, earliest due first. A promise whose
  * due date plus the grace days passed before the payment's day (the account's calendar) was
  * broken by then, even if the daily run has not said so yet: a late payment does not keep it.
+ * What the payment counted towards each promise is recorded (`promise_payment`), so a replay of
+ * it under a new event id is recognised and a reversal takes exactly that off.
  */
 export async function allocatePayment(
   ctx: ServiceContext,
@@ -28,6 +30,9 @@ export async function allocatePayment(
     if (left <= 0) break;
     if (pastGrace(p.due_date, graceDays, paidOn)) continue; // broken already: the daily run announces it
     const result = allocateToPromise({ amountMinor: Number(p.amount_minor), paidMinor: Number(p.paid_minor) }, left);
+    if (result.allocatedMinor <= 0) continue;
+    // Recorded before: the payment was counted (`alreadyApplied` looks first), it counts nowhere again.
+    if (!(await repo.recordPayment(tx, event.tenantId, event.payload.paymentId, p.id, result.allocatedMinor))) return;
     left -= result.allocatedMinor;
     await repo.updatePaid(tx, event.tenantId, p.id, result.paidMinor, result.state);
     if (result.state === promises.PromiseState.PROMISE_STATE_KEPT) {

@@ -39,7 +39,8 @@ export class PaymentBatchRepository {
        SELECT (SELECT coalesce(json_agg(l), '[]') FROM locked l) AS plans,
               (SELECT coalesce(json_agg(a.id), '[]') FROM unnest($4::text[]) AS a(id) CROSS JOIN LATERAL (
                  SELECT 1 FROM settlement_payment WHERE tenant_id = $1 AND payment_id = a.id
-                 UNION ALL SELECT 1 FROM plan_payment WHERE tenant_id = $1 AND payment_id = a.id LIMIT 1) x
+                 UNION ALL SELECT 1 FROM plan_payment WHERE tenant_id = $1 AND payment_id = a.id
+                 UNION ALL SELECT 1 FROM promise_payment WHERE tenant_id = $1 AND payment_id = a.id LIMIT 1) x
               ) AS applied,
               (SELECT coalesce(json_agg(json_build_array(s.account_id, rtrim(s.currency))), '[]') FROM (
                  SELECT DISTINCT s.account_id, s.currency FROM settlement s JOIN k

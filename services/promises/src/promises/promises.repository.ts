@@ -103,6 +103,51 @@ export class PromisesRepository {
     return rows.length === 1;
   }
 
+  /**
+   * Records what a payment counted towards a promise; false when this payment was already
+   * recorded for it (nothing to count again).
+   */
+  async recordPayment(
+    tx: EntityManager,
+    tenantId: string,
+    paymentId: string,
+    promiseId: string,
+    amountMinor: number,
+  ): Promise<boolean> {
+    const rows = (await tx.query(
+      `INSERT INTO promise_payment (tenant_id, payment_id, promise_id, amount_minor) VALUES ($1, $2, $3, $4)
+       ON CONFLICT DO NOTHING RETURNING promise_id`,
+      [tenantId, paymentId, promiseId, amountMinor],
+    )) as unknown[];
+    return rows.length === 1;
+  }
+
+  /**
+   * Flags a payment's allocations reversed and returns them with their promises, locked, earliest
+   * due first (as payments lock them); none when the payment counted towards no promise, or its
+   * reversal was taken off before.
+   */
+  async reversePayment(
+    tx: EntityManager,
+    tenantId: string,
+    paymentId: string,
+  ): Promise<(PromiseRow & { reversed_minor: string })[]> {
+    const flagged = (await tx.query(
+      `UPDATE promise_payment SET reversed = true WHERE tenant_id = $1 AND payment_id = $2 AND NOT reversed
+       RETURNING promise_id::text AS promise_id, amount_minor`,
+      [tenantId, paymentId],
+    )) as unknown[];
+    const rows = (Array.isArray(flagged[0]) ? flagged[0] : flagged) as { promise_id: string; amount_minor: string }[];
+    if (rows.length === 0) return [];
+    const reversed = new Map(rows.map((r) => [r.promise_id, r.amount_minor]));
+    const locked = (await tx.query(
+      `SELECT ${COLUMNS} FROM promise WHERE tenant_id = $1 AND id = ANY($2::uuid[])
+       ORDER BY due_date, created_at FOR UPDATE`,
+      [tenantId, [...reversed.keys()]],
+    )) as PromiseRow[];
+    return locked.map((p) => ({ ...p, reversed_minor: reversed.get(p.id)! }));
+  }
+
   async updatePaid(tx: EntityManager, tenantId: string, id: string, paidMinor: number, state: number): Promise<void> {
     await tx.query(`UPDATE promise SET paid_minor = $3, state = $4 WHERE tenant_id = $1 AND id = $2`, [
       tenantId,

@@ -144,7 +144,10 @@ export class SettlementsRepository {
     return rows[0];
   }
 
-  /** Counts a payment towards the settlement; the new paid total, or undefined when it was counted before. */
+  /**
+   * Counts a payment towards the settlement; the new paid total, or undefined when it was counted
+   * before (reversed since included: a reversed payment's row stays).
+   */
   async addPayment(
     tx: EntityManager,
     tenantId: string,
@@ -167,30 +170,36 @@ export class SettlementsRepository {
 
   /**
    * Takes a reversed payment off an open or lapsed settlement; what happened: 'none' (not a
-   * settlement payment, or already taken off), 'reopened' (paid lowered; a lapsed settlement stays
-   * lapsed) or 'already-paid' (the settlement was paid and its discount posted).
+   * settlement payment), 'already-reversed' (taken off before: nothing changes), 'reopened' (paid
+   * lowered; a lapsed settlement stays lapsed) or 'already-paid' (the settlement was paid and its
+   * discount posted). The payment's row stays, flagged reversed (as a plan's does), so the payment
+   * replayed under a new event id is still known as counted (`addPayment`, `AppliedPaymentsRepository`).
    */
   async reversePayment(
     tx: EntityManager,
     tenantId: string,
     paymentId: string,
   ): Promise<{
-    outcome: 'none' | 'reopened' | 'already-paid';
+    outcome: 'none' | 'already-reversed' | 'reopened' | 'already-paid';
     settlementId?: string;
     /** When reopened: what the payment had counted, and the settlement as it now is. */
     reversedMinor?: number;
     row?: SettlementRow;
   }> {
     const [row] = (await tx.query(
-      `SELECT p.settlement_id, p.amount_minor, s.state FROM settlement_payment p
+      `SELECT p.settlement_id, p.amount_minor, p.reversed, s.state FROM settlement_payment p
          JOIN settlement s ON s.tenant_id = p.tenant_id AND s.id = p.settlement_id
-        WHERE p.tenant_id = $1 AND p.payment_id = $2 FOR UPDATE OF s`,
+        WHERE p.tenant_id = $1 AND p.payment_id = $2 FOR UPDATE OF s, p`,
       [tenantId, paymentId],
-    )) as { settlement_id: string; amount_minor: string; state: number }[];
+    )) as { settlement_id: string; amount_minor: string; reversed: boolean; state: number }[];
     if (!row) return { outcome: 'none' };
+    if (row.reversed) return { outcome: 'already-reversed', settlementId: row.settlement_id };
     if (row.state === promises.SettlementState.SETTLEMENT_STATE_PAID)
       return { outcome: 'already-paid', settlementId: row.settlement_id };
-    await tx.query(`DELETE FROM settlement_payment WHERE tenant_id = $1 AND payment_id = $2`, [tenantId, paymentId]);
+    await tx.query(`UPDATE settlement_payment SET reversed = true WHERE tenant_id = $1 AND payment_id = $2`, [
+      tenantId,
+      paymentId,
+    ]);
     const [rows] = (await tx.query(
       `UPDATE settlement SET paid_minor = paid_minor - $3 WHERE tenant_id = $1 AND id = $2 RETURNING ${COLUMNS}`,
       [tenantId, row.settlement_id, Number(row.amount_minor)],

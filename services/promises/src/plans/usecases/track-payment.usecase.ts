@@ -32,7 +32,7 @@ interface PlanInBatch {
 export interface PlanPaymentFacts {
   /** Each (account, currency)'s oldest active plan, locked for the transaction. */
   plans: LockedPlan[];
-  /** Payment ids a settlement or a plan already counted (a replay under a new event id). */
+  /** Payment ids a settlement, a plan or single promises already counted (a replay under a new event id). */
   applied: ReadonlySet<string>;
   /** (account, currency) pairs, as `paymentKey` gives them, with an open settlement. */
   settled: ReadonlySet<string>;
@@ -236,13 +236,15 @@ export class TrackPaymentUseCase {
     }
   }
 
-  async reversed(event: ConsumedEvent<'collections.ledger.v1.PaymentReversed'>, hc: HandlerContext): Promise<void> {
+  /** Takes a reversed payment off its plan; false when it was not a plan's payment. */
+  async reversed(event: ConsumedEvent<'collections.ledger.v1.PaymentReversed'>, hc: HandlerContext): Promise<boolean> {
     const planId = await this.repo.planOfPayment(hc.tx, event.tenantId, event.payload.paymentId);
-    if (!planId) return;
+    if (!planId) return false;
     const plan = await this.repo.find(hc.tx, event.tenantId, planId, true);
-    if (!plan || !(await this.repo.reversePayment(hc.tx, event.tenantId, event.payload.paymentId))) return;
+    if (!plan || !(await this.repo.reversePayment(hc.tx, event.tenantId, event.payload.paymentId))) return true;
     const now = this.ctx.clock.now();
     const today = await this.profiles.localDate(hc.tx, event.tenantId, plan.account_id, now);
     await this.tracker.review(hc.tx, hc.outbox, plan, today, now);
+    return true;
   }
 }

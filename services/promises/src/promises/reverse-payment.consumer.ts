@@ -1,0 +1,70 @@
+import { promises } from '@collections/contracts';
+import { ConsumedEvent, HandlerContext } from '@collections/messaging';
+import { money } from '@collections/platform';
+import { ServiceContext } from '@collections/runtime';
+import { AccountProfilesRepository } from '../accounts/account-profiles.repository';
+import { pastGrace } from '../plans/domain/schedule';
+import { PromisesRepository } from './promises.repository';
+
+/**
+ * Takes a reversed payment off the single promises it counted towards (false when it counted
+ * towards none, or was taken off before: a second delivery changes nothing). Each promise's paid
+ * amount goes down by what the payment gave it. A promise the payment had kept is no longer kept,
+ * as a plan's instalment: it is open again, silently (its PromiseKept stays published; no event
+ * withdraws it), so the debtor may still keep it, or the daily run breaks it; or, when its due
+ * date plus the grace days already passed on the account's calendar, it is broken at once and
+ * PromiseBroken is published (what the daily run would have published, once: the promise is no
+ * longer open for the run). A promise that was open or broken keeps its state.
+ */
+export async function reversePromisePayments(
+  ctx: ServiceContext,
+  repo: PromisesRepository,
+  event: ConsumedEvent<'collections.ledger.v1.PaymentReversed'>,
+  { tx, outbox }: HandlerContext,
+  graceDays: number,
+): Promise<boolean> {
+  const { paymentId } = event.payload;
+  if (!paymentId) return false;
+  const touched = await repo.reversePayment(tx, event.tenantId, paymentId);
+  if (touched.length === 0) return false;
+  const now = ctx.clock.now();
+  const profiles = new AccountProfilesRepository();
+  const today = new Map<string, string>();
+  for (const p of touched) {
+    const amountMinor = Number(p.amount_minor);
+    const paidMinor = Math.max(0, Number(p.paid_minor) - Number(p.reversed_minor));
+    let state = p.state;
+    if (state === promises.PromiseState.PROMISE_STATE_KEPT && paidMinor < amountMinor) {
+      if (!today.has(p.account_id))
+        today.set(p.account_id, await profiles.localDate(tx, event.tenantId, p.account_id, now));
+      state = pastGrace(p.due_date, graceDays, today.get(p.account_id)!)
+        ? promises.PromiseState.PROMISE_STATE_BROKEN
+        : promises.PromiseState.PROMISE_STATE_OPEN;
+    }
+    await repo.updatePaid(tx, event.tenantId, p.id, paidMinor, state);
+    if (state === promises.PromiseState.PROMISE_STATE_BROKEN && p.state !== state) {
+      const currency = p.currency.trim();
+      await outbox.add(tx, {
+        type: 'collections.promises.v1.PromiseBroken',
+        key: p.account_id,
+        tenantId: event.tenantId,
+        time: now,
+        payload: {
+          promiseId: p.id,
+          accountId: p.account_id,
+          amount: money(amountMinor, currency),
+          paid: money(paidMinor, currency),
+          dueDate: p.due_date,
+          brokenAt: now,
+          planId: '',
+          instalmentSeq: 0,
+        },
+      });
+    }
+  }
+  ctx.logger.info(
+    { tenantId: event.tenantId, paymentId, promises: touched.length },
+    'reversed payment taken off single promises',
+  );
+  return true;
+}

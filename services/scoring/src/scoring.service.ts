@@ -8,6 +8,7 @@ import { ScoringSegments1763900003000 } from './migrations/1763900003000-scoring
 import { ScoringMonitoring1763900004000 } from './migrations/1763900004000-scoring-monitoring';
 import { ScoringScoreNotify1763900010400 } from './migrations/1763900010400-scoring-score-notify';
 import { ScoringPaymentTimeZone1763900013000 } from './migrations/1763900013000-scoring-payment-time-zone';
+import { ScoringOutcomeWindowDays1763900015000 } from './migrations/1763900015000-scoring-outcome-window-days';
 import { inSequence, scoreMonitoringHandlers } from './monitoring/score-monitoring.consumer';
 import { ScoreMonitoringMetrics } from './monitoring/score-monitoring.metrics';
 import { featureStoreBatchHandlers, featureStoreHandlers } from './scores/feature-store.consumer';
@@ -69,6 +70,7 @@ export function createScoringService(options: { models?: ChampionChallengerConfi
       ScoringMonitoring1763900004000,
       ScoringScoreNotify1763900010400,
       ScoringPaymentTimeZone1763900013000,
+      ScoringOutcomeWindowDays1763900015000,
     ],
     module: (ctx) => {
       // ScoreAccount's latest scores in memory, live while the listener hears every change of them

@@ -83,26 +83,40 @@ export class ScoreMonitoringRepository {
   }
 
   /**
-   * Observations whose outcome window (observed_at, observed_at + horizon] ended in
-   * (now - lookback, now], each with what was paid inside its window.
+   * Observations whose outcome window ended in (now - lookback, now], each with what was paid
+   * inside its window.
+   *
+   * The window is counted in days of the account's calendar (its time zone, UTC while unknown): a
+   * payment counts when the day it was made (`paid_on`) is after the statement's day
+   * (`observed_on`, the day of the statement's event time) and no later than that day + horizon.
+   * The day a payment was made is its effective date (a bank file posted days later still pays on
+   * the day it was made); without one, the day it was posted in the account's zone. Payments without
+   * an effective date are judged by that day too rather than by their posting instant: one rule for
+   * every payment, the feature store's (`paymentDay`), and a payment at 22:00 on the window's last
+   * day in Bogotá counts though it is the next day in UTC. A reversed payment counts with what is left of it (`amount_minor`).
+   *
+   * When the window has ended is still judged by the event time (observed_at + horizon): the
+   * outcome of the statement is recomputed on every read, so a payment of the window's last days
+   * posted later still turns it into paid while the observation is in the lookback.
    */
   async maturedObservations(
     now: Date,
     horizonDays: number,
     lookbackDays: number,
-  ): Promise<(ScoreObservation & { tenantId: string; modelVersion: string })[]> {
+  ): Promise<(ScoreObservation & { tenantId: string; accountId: string; modelVersion: string })[]> {
     const rows = (await this.dataSource.query(
-      `SELECT o.tenant_id, o.model_version, o.observed_at, o.probability_to_pay, o.minimum_due_minor,
+      `SELECT o.tenant_id, o.account_id, o.model_version, o.observed_at, o.probability_to_pay, o.minimum_due_minor,
               coalesce((SELECT sum(p.amount_minor) FROM observed_payment p
                         WHERE p.tenant_id = o.tenant_id AND p.account_id = o.account_id
-                          AND p.posted_at > o.observed_at
-                          AND p.posted_at <= o.observed_at + make_interval(days => $2)), 0) AS paid_minor
+                          AND p.paid_on > o.observed_on
+                          AND p.paid_on <= o.observed_on + $2::int), 0) AS paid_minor
        FROM score_observation o
        WHERE o.observed_at + make_interval(days => $2) <= $1
          AND o.observed_at + make_interval(days => $2) > $1::timestamptz - make_interval(days => $3)`,
       [now, horizonDays, lookbackDays],
     )) as {
       tenant_id: string;
+      account_id: string;
       model_version: string;
       observed_at: Date;
       probability_to_pay: number;
@@ -111,6 +125,7 @@ export class ScoreMonitoringRepository {
     }[];
     return rows.map((r) => ({
       tenantId: r.tenant_id,
+      accountId: r.account_id,
       modelVersion: r.model_version,
       observedAt: r.observed_at,
       probabilityToPay: r.probability_to_pay,

@@ -6,9 +6,11 @@ import { calibrationReport } from './calibration-error';
  *
  * The observation is the score the account received when the feature store took in its statement
  * (StatementIssued), at the statement's event time t, together with the statement's minimum due.
- * The outcome window is (t, t + horizon]. The account *paid* when the payments posted in that
- * window (PaymentPosted, by their posting time) add up to at least the minimum due; otherwise it
- * *defaulted* — the event the model predicts ("the next payment is missed"). The outcome is
+ * The outcome window is the horizon's days after the statement's day (t's day), in the account's
+ * calendar. The account *paid* when the payments made in that window (PaymentPosted, by the day
+ * they were made: their effective date, else their posting day in the account's time zone) add up
+ * to at least the minimum due; otherwise it *defaulted* — the event the model predicts ("the next
+ * payment is missed"). The outcome is
  * *matured* once t + horizon has passed; until then the observation is left out. A statement with
  * nothing due (minimum due 0 or less) asks for no payment and gives no outcome.
  */
@@ -21,7 +23,7 @@ export interface ScoreObservation {
   readonly observedAt: Date;
   readonly probabilityToPay: number;
   readonly minimumDueMinor: number;
-  /** Sum of the payments posted in (observedAt, observedAt + horizon]. */
+  /** Sum of the payments made in the horizon's days after the statement's day (see above). */
   readonly paidInWindowMinor: number;
 }
 

@@ -33,9 +33,13 @@ export function monthTimeZone(timeZone: string | null | undefined): string {
   }
 }
 
-/** The calendar month (YYYY-MM) on the wall in `timeZone` (a zone `monthTimeZone` answered) at `instant`. */
-export function localMonth(instant: Date, timeZone: string): string {
-  return localDate(instant, timeZone).slice(0, 7);
+/**
+ * The day (YYYY-MM-DD) a payment was made, on the account's calendar: its effective date when the
+ * ledger gave one, else the day its posting instant falls on in `timeZone` (a zone `monthTimeZone`
+ * answered). The rule the feature store's months and monitoring's outcome window both count by.
+ */
+export function paymentDay(payment: Pick<StoredPayment, 'postedAt' | 'effectiveDate'>, timeZone: string): string {
+  return payment.effectiveDate || localDate(payment.postedAt, timeZone);
 }
 
 /**
@@ -53,7 +57,7 @@ export function paidByMonth(
   const zone = monthTimeZone(timeZone);
   const byMonth = new Map<string, number>();
   for (const p of payments) {
-    const month = p.effectiveDate ? p.effectiveDate.slice(0, 7) : localMonth(p.postedAt, zone);
+    const month = paymentDay(p, zone).slice(0, 7);
     byMonth.set(month, (byMonth.get(month) ?? 0) + p.paidMinor);
   }
   return byMonth;

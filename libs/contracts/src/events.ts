@@ -34,6 +34,7 @@ import {
   PlanDefaulted,
   PromiseBroken,
   PromiseKept,
+  PromiseKeptWithdrawn,
   PromiseMade,
   RelapseRiskAssessed,
   SettlementAgreed,
@@ -185,6 +186,11 @@ export const EVENTS = {
     Topic.PromisesPromise,
     PromiseKept,
     'A promise to pay was paid in full.',
+  ),
+  'collections.promises.v1.PromiseKeptWithdrawn': event(
+    Topic.PromisesPromise,
+    PromiseKeptWithdrawn,
+    'A payment that had kept a promise, or an instalment of a plan, was reversed; the promise is no longer kept.',
   ),
   'collections.promises.v1.PromiseBroken': event(
     Topic.PromisesPromise,

@@ -22,6 +22,7 @@ import { ReportingForecastSettlements1763900013500 } from './migrations/17639000
 import { ReportingPaymentPaidOn1763900014600 } from './migrations/1763900014600-reporting-payment-paid-on';
 import { ReportingAccountTimeZone1763900014700 } from './migrations/1763900014700-reporting-account-time-zone';
 import { ReportingSettlementPayments1763900014800 } from './migrations/1763900014800-reporting-settlement-payments';
+import { ReportingPromiseKeptWithdrawn1763900015000 } from './migrations/1763900015000-reporting-promise-kept-withdrawn';
 import { ReportingGrpcController } from './recovery/reporting.grpc';
 import { join } from 'node:path';
 
@@ -80,6 +81,7 @@ export const reportingService: ServiceDefinition = {
     ReportingPaymentPaidOn1763900014600,
     ReportingAccountTimeZone1763900014700,
     ReportingSettlementPayments1763900014800,
+    ReportingPromiseKeptWithdrawn1763900015000,
   ],
   module: (ctx) => ({
     module: class ReportingModule {},

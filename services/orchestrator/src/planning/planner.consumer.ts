@@ -157,6 +157,17 @@ export function plannerHandlers(
       if (event.payload.planId) return; // an instalment kept: the plan is still running
       await commit(event, hc, event.payload.accountId, promiseCommitment(event.payload), false);
     },
+    'collections.promises.v1.PromiseKeptWithdrawn': async (event, hc) => {
+      // The payment that kept it was reversed: the promise is open again, as before its PromiseKept,
+      // so its pause comes back until it is kept again or broken (at once, past its grace days:
+      // PromiseBroken follows). An instalment's PromiseKept changed nothing here (the plan runs on):
+      // the account is only planned again on what it owes now.
+      if (event.payload.planId) {
+        await plan(event, hc, event.payload.accountId);
+        return;
+      }
+      await commit(event, hc, event.payload.accountId, promiseCommitment(event.payload), true);
+    },
     'collections.promises.v1.PlanAgreed': async (event, hc) => {
       // A plan is a promise from the moment it is agreed: the collection cadence pauses at once (each
       // instalment falling due gets its own reminder, InstalmentDueSoon below), not days later.

@@ -481,6 +481,52 @@ describe('one account’s contact cycle, planned and dispatched on the injected 
     expect((await agentTasks(accountId)).map((t) => t.kind)).toEqual(['call']);
   });
 
+  it('pauses the cadence again when the payment that kept a promise is reversed, and takes it up once the promise is broken', async () => {
+    // The debtor promises an agent part of the balance on the 16th.
+    const promise = { promiseId: 'promise-withdrawn-1', amount: COP(100_000_00), planId: '', instalmentSeq: 0 };
+    const accountId = await expectCadencePaused('promise-withdrawn', '+573001110020', (accountId) =>
+      deliver(sut, 'collections.promises.v1.PromiseMade', {
+        ...promiseMade(promise.promiseId, accountId, '2026-03-16'),
+        amount: promise.amount,
+      }),
+    );
+    const pending = async () => (await schedule(accountId)).filter((r) => r.status === 'pending');
+
+    // Kept: the rest of the balance is chased again.
+    sut.clock.set(bogota('2026-03-18', 7));
+    await deliver(sut, 'collections.promises.v1.PromiseKept', {
+      ...promise,
+      accountId,
+      keptAt: sut.clock.now(),
+    });
+    expect(await pending()).toHaveLength(1);
+
+    // The payment bounces within the grace days: the promise is open again, and paused as it was.
+    sut.clock.set(bogota('2026-03-18', 8));
+    await deliver(sut, 'collections.promises.v1.PromiseKeptWithdrawn', {
+      promiseId: promise.promiseId,
+      accountId,
+      planId: '',
+      instalmentSeq: 0,
+      paymentId: 'payment-bounced-1',
+      paid: COP(0),
+      withdrawnAt: sut.clock.now(),
+    });
+    expect(await pending()).toEqual([]);
+    expect((await schedule(accountId)).at(-1)).toMatchObject({ status: 'cancelled', cancel_reason: 'stop:promise' });
+
+    // Unpaid past its grace days: broken, and the chase goes on.
+    sut.clock.set(bogota('2026-03-20', 7));
+    await deliver(sut, 'collections.promises.v1.PromiseBroken', {
+      ...promise,
+      accountId,
+      paid: COP(0),
+      dueDate: '2026-03-16',
+      brokenAt: sut.clock.now(),
+    });
+    expect(await pending()).toHaveLength(1);
+  });
+
   it('sends once when the dispatcher dies between the provider call and recording it: the restart re-sends under the same key', async () => {
     const { accountId, phone } = await openAccount('crash', '+573001110003');
     sut.clock.set(bogota('2026-03-09', 6));

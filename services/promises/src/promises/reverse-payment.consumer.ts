@@ -10,11 +10,12 @@ import { PromisesRepository } from './promises.repository';
  * Takes a reversed payment off the single promises it counted towards (false when it counted
  * towards none, or was taken off before: a second delivery changes nothing). Each promise's paid
  * amount goes down by what the payment gave it. A promise the payment had kept is no longer kept,
- * as a plan's instalment: it is open again, silently (its PromiseKept stays published; no event
- * withdraws it), so the debtor may still keep it, or the daily run breaks it; or, when its due
- * date plus the grace days already passed on the account's calendar, it is broken at once and
- * PromiseBroken is published (what the daily run would have published, once: the promise is no
- * longer open for the run). A promise that was open or broken keeps its state.
+ * as a plan's instalment: PromiseKeptWithdrawn is published (once: a redelivery finds nothing to
+ * take off) and it is open again, so the debtor may still keep it, or the daily run breaks it; or,
+ * when its due date plus the grace days already passed on the account's calendar, it is broken at
+ * once and PromiseBroken is published after the withdrawal (what the daily run would have
+ * published, once: the promise is no longer open for the run). A promise that was open or broken
+ * keeps its state.
  */
 export async function reversePromisePayments(
   ctx: ServiceContext,
@@ -42,8 +43,26 @@ export async function reversePromisePayments(
         : promises.PromiseState.PROMISE_STATE_OPEN;
     }
     await repo.updatePaid(tx, event.tenantId, p.id, paidMinor, state);
+    const currency = p.currency.trim();
+    if (p.state === promises.PromiseState.PROMISE_STATE_KEPT && state !== p.state) {
+      // Withdraws the PromiseKept first: consumers un-count the kept before a PromiseBroken.
+      await outbox.add(tx, {
+        type: 'collections.promises.v1.PromiseKeptWithdrawn',
+        key: p.account_id,
+        tenantId: event.tenantId,
+        time: now,
+        payload: {
+          promiseId: p.id,
+          accountId: p.account_id,
+          planId: '',
+          instalmentSeq: 0,
+          paymentId,
+          paid: money(paidMinor, currency),
+          withdrawnAt: now,
+        },
+      });
+    }
     if (state === promises.PromiseState.PROMISE_STATE_BROKEN && p.state !== state) {
-      const currency = p.currency.trim();
       await outbox.add(tx, {
         type: 'collections.promises.v1.PromiseBroken',
         key: p.account_id,

@@ -4,8 +4,9 @@ type Tx = Parameters<NonNullable<EventHandlers['collections.promises.v1.PlanAgre
 
 /**
  * Projections of the promises service's plan and settlement events into the forecast's read model.
- * Whatever the order they arrive in, they converge: an instalment's status only moves up
- * open → missed → kept (a late payment keeps a missed instalment), a plan's state only from
+ * Whatever the order they arrive in, they converge: an instalment is kept while its promise is
+ * (promise_kept_fact: more keeps than withdrawals), else missed once told so, else open (a late
+ * payment keeps a missed instalment; a withdrawn keep leaves it missed or open), a plan's state only from
  * active to completed or defaulted, the open amount of an instalment only down, and a
  * settlement's state only up open → lapsed → paid (the rank of the instalment's statuses, so
  * that whichever of its outcomes arrives first, the same one stands), and what is paid towards a
@@ -118,10 +119,21 @@ export const projectForecastFacts: EventHandlers = {
   },
 };
 
-/** A plan instalment paid in full (from PromiseKept with a plan id). */
+/**
+ * A plan instalment kept, or no longer kept (PromiseKept, PromiseKeptWithdrawn with a plan id): its
+ * status is kept while promise_kept_fact holds its promise "<plan_id>/<seq>" (written before, from
+ * every keep and withdrawal, whatever their order), else missed once InstalmentMissed told so, else open.
+ */
 export async function instalmentKept(tx: Tx, tenantId: string, planId: string, accountId: string, seq: number) {
   await touchPlan(tx, tenantId, planId, accountId);
-  await setInstalmentStatus(tx, tenantId, planId, seq, 'kept', null);
+  const kept = `EXISTS (SELECT 1 FROM promise_kept_fact k WHERE k.tenant_id = $1 AND k.promise_id = $2::text || '/' || $3::int)`;
+  await tx.query(
+    `INSERT INTO forecast_instalment_fact AS f (tenant_id, plan_id, seq, status)
+     VALUES ($1, $2, $3, CASE WHEN ${kept} THEN 'kept' ELSE 'open' END)
+     ON CONFLICT (tenant_id, plan_id, seq) DO UPDATE
+       SET status = CASE WHEN ${kept} THEN 'kept' WHEN f.missed THEN 'missed' ELSE 'open' END`,
+    [tenantId, planId, seq],
+  );
 }
 
 const touchPlan = (tx: Tx, tenantId: string, planId: string, accountId: string) =>
@@ -137,14 +149,17 @@ async function setInstalmentStatus(
   tenantId: string,
   planId: string,
   seq: number,
-  status: 'missed' | 'kept',
+  status: 'missed',
   dueDate: string | null,
 ): Promise<void> {
+  // Missed is remembered beside a kept status: it stands again should the keep be withdrawn.
   await tx.query(
-    `INSERT INTO forecast_instalment_fact AS f (tenant_id, plan_id, seq, due_date, status) VALUES ($1, $2, $3, $4, $5)
+    `INSERT INTO forecast_instalment_fact AS f (tenant_id, plan_id, seq, due_date, status, missed)
+     VALUES ($1, $2, $3, $4, $5, true)
      ON CONFLICT (tenant_id, plan_id, seq) DO UPDATE
-       SET status = excluded.status, due_date = coalesce(f.due_date, excluded.due_date)
-       WHERE (${STATUS_RANK.replace('status', 'excluded.status')}) > (${STATUS_RANK.replace('status', 'f.status')})`,
+       SET status = CASE WHEN (${STATUS_RANK.replace('status', 'excluded.status')}) > (${STATUS_RANK.replace('status', 'f.status')})
+                         THEN excluded.status ELSE f.status END,
+           due_date = coalesce(f.due_date, excluded.due_date), missed = true`,
     [tenantId, planId, seq, dueDate || null, status],
   );
 }

@@ -24,6 +24,7 @@ const KINDS: { [T in EventType]?: readonly RollupKind[] } = {
   'collections.orchestrator.v1.ContactSent': ['sent'],
   'collections.orchestrator.v1.CallOutcomeRecorded': ['call_outcome'],
   'collections.promises.v1.PromiseKept': ['kept', 'broken'],
+  'collections.promises.v1.PromiseKeptWithdrawn': ['kept', 'broken'],
   'collections.promises.v1.PromiseBroken': ['broken'],
 };
 
@@ -71,9 +72,10 @@ export async function projectReadModel(events: ConsumedEvent[], ctx: HandlerCont
     accounts.push(account);
   }
   // A reversal nets the payment it reverses, on whichever account that payment was posted to;
-  // a kept promise is no longer a broken one, on whichever account it was broken.
+  // a kept promise is no longer a broken one, on whichever account it was broken (and a withdrawn
+  // one may be broken again).
   const reversals = by('collections.ledger.v1.PaymentReversed');
-  const kept = by('collections.promises.v1.PromiseKept');
+  const kept = [...by('collections.promises.v1.PromiseKept'), ...by('collections.promises.v1.PromiseKeptWithdrawn')];
   await writeWithKpiRollup(
     ctx.tx,
     {
@@ -85,10 +87,12 @@ export async function projectReadModel(events: ConsumedEvent[], ctx: HandlerCont
     },
     factWrites(events, by),
   );
-  // The forecast's plan events and a kept plan instalment, one by one in the batch's order.
+  // The forecast's plan events and a kept (or no longer kept) plan instalment, one by one in the
+  // batch's order; an instalment's kept status follows promise_kept_fact, written above.
   for (const e of events) {
-    if (e.type === 'collections.promises.v1.PromiseKept') {
-      const p = (e as Of<'collections.promises.v1.PromiseKept'>).payload;
+    if (e.type === 'collections.promises.v1.PromiseKept' || e.type === 'collections.promises.v1.PromiseKeptWithdrawn') {
+      const p = (e as Of<'collections.promises.v1.PromiseKept' | 'collections.promises.v1.PromiseKeptWithdrawn'>)
+        .payload;
       if (p.planId) await instalmentKept(ctx.tx, e.tenantId, p.planId, p.accountId, p.instalmentSeq);
       continue;
     }
@@ -428,14 +432,53 @@ function factWrites(events: ConsumedEvent[], by: <T extends EventType>(type: T) 
   );
 
   // Promises: kept and broken ones are facts; a promise also kept (paid late) counts as kept only.
+  // A keep (by its time) and a withdrawal of one (by the reversed payment) are each kept once; a
+  // promise is kept while it has more keeps than withdrawals, whatever order they came in.
+  const keeping: unknown[][] = [];
+  for (const e of by('collections.promises.v1.PromiseKept')) {
+    const p = e.payload;
+    const at = iso(p.keptAt ?? e.time);
+    keeping.push([e.tenantId, p.promiseId, 'kept', at, p.accountId, at, p.amount?.amountMinor ?? null]);
+  }
+  for (const e of by('collections.promises.v1.PromiseKeptWithdrawn')) {
+    const p = e.payload;
+    const at = iso(p.withdrawnAt ?? e.time);
+    keeping.push([e.tenantId, p.promiseId, 'withdrawn', p.paymentId || `event:${e.id}`, p.accountId, at, null]);
+  }
+  const KEEPING = ['text', 'text', 'text', 'text', 'text', 'timestamptz', 'bigint'];
+  const COLUMNS = 'tenant_id, promise_id, kind, ref, account_id, at, amount_minor';
+  // Where each promise the batch names stands: the facts stored and the batch's, each once.
+  const standing = (u: string) => `SELECT tenant_id, promise_id,
+        count(*) FILTER (WHERE kind = 'kept') > count(*) FILTER (WHERE kind = 'withdrawn') AS kept,
+        (array_agg(account_id ORDER BY at DESC) FILTER (WHERE kind = 'kept'))[1] AS account_id,
+        max(at) FILTER (WHERE kind = 'kept') AS kept_at,
+        (array_agg(amount_minor ORDER BY at DESC) FILTER (WHERE kind = 'kept'))[1] AS amount_minor
+      FROM (SELECT DISTINCT ON (tenant_id, promise_id, kind, ref) * FROM (
+              SELECT ${COLUMNS}, 0 AS src FROM promise_keeping_fact
+               WHERE (tenant_id, promise_id) IN (SELECT b.tenant_id, b.promise_id FROM ${u} AS b(${COLUMNS}))
+              UNION ALL SELECT *, 1 FROM ${u} AS b(${COLUMNS})
+            ) e ORDER BY tenant_id, promise_id, kind, ref, src) facts
+     GROUP BY tenant_id, promise_id`;
   write(
-    ['text', 'text', 'text', 'timestamptz', 'bigint'],
-    by('collections.promises.v1.PromiseKept').map((e) => {
-      const p = e.payload;
-      return [e.tenantId, p.promiseId, p.accountId, iso(p.keptAt ?? e.time), p.amount?.amountMinor ?? null];
-    }),
-    (u) => `INSERT INTO promise_kept_fact (tenant_id, promise_id, account_id, kept_at, amount_minor)
-       SELECT * FROM ${u} ON CONFLICT DO NOTHING`,
+    KEEPING,
+    keeping,
+    (u) => `INSERT INTO promise_keeping_fact (${COLUMNS}) SELECT * FROM ${u} ON CONFLICT DO NOTHING`,
+  );
+  write(
+    KEEPING,
+    keeping,
+    (u) => `INSERT INTO promise_kept_fact AS f (tenant_id, promise_id, account_id, kept_at, amount_minor)
+       SELECT tenant_id, promise_id, account_id, kept_at, amount_minor FROM (${standing(u)}) s WHERE s.kept
+       ON CONFLICT (tenant_id, promise_id) DO UPDATE
+         SET account_id = excluded.account_id, kept_at = excluded.kept_at, amount_minor = excluded.amount_minor
+         WHERE (f.account_id, f.kept_at, f.amount_minor) IS DISTINCT FROM
+               (excluded.account_id, excluded.kept_at, excluded.amount_minor)`,
+  );
+  write(
+    KEEPING,
+    keeping,
+    (u) => `DELETE FROM promise_kept_fact f USING (${standing(u)}) s
+       WHERE f.tenant_id = s.tenant_id AND f.promise_id = s.promise_id AND NOT s.kept`,
   );
   write(
     ['text', 'text', 'text', 'timestamptz'],

@@ -31,12 +31,13 @@ export class PlanTracker {
     plan: PlanRow,
     asOf: string,
     now: Date,
+    reversedPaymentId = '',
   ): Promise<{ events: number; review: PlanReview }> {
     const tenantId = plan.tenant_id;
     const schedule = scheduleOf((await this.repo.instalments(tx, tenantId, [plan.id])).get(plan.id) ?? []);
     const payments = await this.repo.livePayments(tx, tenantId, plan.id);
     const announced = await this.repo.announced(tx, tenantId, plan.id);
-    const step = this.step(plan, plan.state, schedule, payments, announced, asOf, now);
+    const step = this.step(plan, plan.state, schedule, payments, announced, asOf, now, reversedPaymentId);
     await this.repo.replacePaid(tx, tenantId, plan.id, step.allocation.paidBySeq);
     await this.repo.recordAnnouncements(tx, tenantId, plan.id, step.review.announce, step.review.withdraw);
     if (step.state !== plan.state) await this.repo.setState(tx, tenantId, plan.id, step.state);
@@ -57,8 +58,18 @@ export class PlanTracker {
     announced: ReadonlySet<string>,
     asOf: string,
     now: Date,
+    reversedPaymentId = '',
   ): { allocation: AllocationState; review: PlanReview; state: promises.PlanState; events: NewEvent<EventType>[] } {
-    return this.stepOn(plan, state, schedule, allocatePayments(schedule, payments), announced, asOf, now);
+    return this.stepOn(
+      plan,
+      state,
+      schedule,
+      allocatePayments(schedule, payments),
+      announced,
+      asOf,
+      now,
+      reversedPaymentId,
+    );
   }
 
   /** `step` on payments already allocated (a batch extends one `Allocator` per plan payment by payment). */
@@ -70,6 +81,7 @@ export class PlanTracker {
     announced: ReadonlySet<string>,
     asOf: string,
     now: Date,
+    reversedPaymentId = '',
   ): { allocation: AllocationState; review: PlanReview; state: promises.PlanState; events: NewEvent<EventType>[] } {
     const review = reviewPlan(
       schedule,
@@ -80,6 +92,11 @@ export class PlanTracker {
       state === promises.PlanState.PLAN_STATE_DEFAULTED,
     );
     const events: NewEvent<EventType>[] = [];
+    // A kept instalment a reversal took back below its amount withdraws its PromiseKept first, so
+    // a PromiseBroken announced below for it (past grace) comes after the withdrawal.
+    for (const a of review.withdraw) {
+      if (a.kind === 'kept') events.push(keptWithdrawn(a.seq, plan, allocation, now, reversedPaymentId));
+    }
     for (const a of review.announce) {
       events.push(...eventsOf(a, { plan, schedule, allocation, missed: review.missed, now, asOf }));
     }
@@ -102,6 +119,31 @@ export const instalmentPromiseId = (planId: string, seq: number) => `${planId}/$
 
 const daysBetween = (from: string, to: string) =>
   Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000);
+
+/** The withdrawal of an instalment's PromiseKept: `paid` is what it has paid after the reversal. */
+function keptWithdrawn(
+  seq: number,
+  plan: PlanFacts,
+  allocation: AllocationState,
+  now: Date,
+  paymentId: string,
+): NewEvent<'collections.promises.v1.PromiseKeptWithdrawn'> {
+  return {
+    key: plan.account_id,
+    tenantId: plan.tenant_id,
+    time: now,
+    type: 'collections.promises.v1.PromiseKeptWithdrawn',
+    payload: {
+      promiseId: instalmentPromiseId(plan.id, seq),
+      accountId: plan.account_id,
+      planId: plan.id,
+      instalmentSeq: seq,
+      paymentId,
+      paid: money(allocation.paidBySeq.get(seq) ?? 0, plan.currency.trim()),
+      withdrawnAt: now,
+    },
+  };
+}
 
 /** The events one announcement publishes (a missed instalment is also a broken promise). */
 function eventsOf(a: Announcement, f: Facts): NewEvent<EventType>[] {

@@ -244,7 +244,7 @@ export class TrackPaymentUseCase {
     if (!plan || !(await this.repo.reversePayment(hc.tx, event.tenantId, event.payload.paymentId))) return true;
     const now = this.ctx.clock.now();
     const today = await this.profiles.localDate(hc.tx, event.tenantId, plan.account_id, now);
-    await this.tracker.review(hc.tx, hc.outbox, plan, today, now);
+    await this.tracker.review(hc.tx, hc.outbox, plan, today, now, event.payload.paymentId);
     return true;
   }
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { EventPayload, promises } from '@collections/contracts';
+import { promises } from '@collections/contracts';
 import { ServiceUnderTest } from '@collections/testing';
-import { deliver, published } from './support/events';
+import { deliver, published, reversalOf, usdPayment, utcAccountOpened } from './support/events';
 import { PromisesApi, startPromisesApi } from './support/promises-api';
 
 const USD = (amountMinor: number) => ({ amountMinor, currency: 'USD' });
@@ -27,35 +27,11 @@ describe('a reversal withdraws the PromiseKept of what its payment had kept (rea
   async function openAccount(): Promise<string> {
     const accountId = `kw-${randomUUID().slice(0, 8)}`;
     sut.clock.set(at('2026-03-02'));
-    await deliver(sut, 'collections.ledger.v1.AccountOpened', {
-      accountId,
-      externalRef: '',
-      product: 0,
-      currency: 'USD',
-      creditLimitMinor: 0,
-      openedOn: '2026-01-01',
-      debtors: [],
-      timeZone: 'UTC',
-    });
+    await deliver(sut, 'collections.ledger.v1.AccountOpened', utcAccountOpened(accountId));
     return accountId;
   }
 
-  const payment = (accountId: string, amountMinor: number): EventPayload<'collections.ledger.v1.PaymentPosted'> => ({
-    paymentId: `pay-${randomUUID()}`,
-    accountId,
-    amount: USD(amountMinor),
-    balanceAfter: USD(0),
-    postedAt: sut.clock.now(),
-    reference: '',
-    effectiveDate: '',
-  });
-  const reversalOf = (p: EventPayload<'collections.ledger.v1.PaymentPosted'>) => ({
-    entryId: `rev-${p.paymentId}`,
-    paymentId: p.paymentId,
-    accountId: p.accountId,
-    amount: p.amount,
-    reason: 'nsf',
-  });
+  const payment = (accountId: string, amountMinor: number) => usdPayment(accountId, amountMinor, sut.clock.now());
   const withdrawn = async (accountId: string) =>
     (await published(sut, 'collections.promises.v1.PromiseKeptWithdrawn')).filter((e) => e.accountId === accountId);
   /** The account's promise events, in the order they were published. */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { EventPayload, promises } from '@collections/contracts';
+import { promises } from '@collections/contracts';
 import { ServiceUnderTest } from '@collections/testing';
-import { deliver, deliverBatch, published } from './support/events';
+import { deliver, deliverBatch, published, reversalOf, usdPayment, utcAccountOpened } from './support/events';
 import { PromisesApi, startPromisesApi } from './support/promises-api';
 
 const USD = (amountMinor: number) => ({ amountMinor, currency: 'USD' });
@@ -30,16 +30,7 @@ describe('single promises count each payment once and give back a reversed one (
   async function accountWithPromises(...due: [amountMinor: number, dueDate: string][]) {
     const accountId = `pp-${randomUUID().slice(0, 8)}`;
     sut.clock.set(at('2026-03-02'));
-    await deliver(sut, 'collections.ledger.v1.AccountOpened', {
-      accountId,
-      externalRef: '',
-      product: 0,
-      currency: 'USD',
-      creditLimitMinor: 0,
-      openedOn: '2026-01-01',
-      debtors: [],
-      timeZone: 'UTC',
-    });
+    await deliver(sut, 'collections.ledger.v1.AccountOpened', utcAccountOpened(accountId));
     const ids: string[] = [];
     for (const [amountMinor, dueDate] of due) {
       const { promise } = await client.createPromise(
@@ -51,22 +42,7 @@ describe('single promises count each payment once and give back a reversed one (
     return { accountId, promiseIds: ids };
   }
 
-  const payment = (accountId: string, amountMinor: number): EventPayload<'collections.ledger.v1.PaymentPosted'> => ({
-    paymentId: `pay-${randomUUID()}`,
-    accountId,
-    amount: USD(amountMinor),
-    balanceAfter: USD(0),
-    postedAt: sut.clock.now(),
-    reference: '',
-    effectiveDate: '',
-  });
-  const reversalOf = (p: EventPayload<'collections.ledger.v1.PaymentPosted'>) => ({
-    entryId: `rev-${p.paymentId}`,
-    paymentId: p.paymentId,
-    accountId: p.accountId,
-    amount: p.amount,
-    reason: 'nsf',
-  });
+  const payment = (accountId: string, amountMinor: number) => usdPayment(accountId, amountMinor, sut.clock.now());
   const view = async (promiseId: string) => {
     const { promise } = await client.getPromise({ promiseId }, md());
     return { state: promise!.state, paid: promise!.paid };

@@ -47,3 +47,37 @@ export async function deliverBatch(sut: ServiceUnderTest, events: EventToDeliver
 export function published<T extends EventType>(sut: ServiceUnderTest, type: T): Promise<EventPayload<T>[]> {
   return publishedEvents(sut, 'promises', type);
 }
+
+type PaymentPosted = EventPayload<'collections.ledger.v1.PaymentPosted'>;
+
+/** What the ledger announces when a USD account in UTC opens on 1 January 2026 (its calendar for promises). */
+export const utcAccountOpened = (accountId: string): EventPayload<'collections.ledger.v1.AccountOpened'> => ({
+  accountId,
+  externalRef: '',
+  product: 0,
+  currency: 'USD',
+  creditLimitMinor: 0,
+  openedOn: '2026-01-01',
+  debtors: [],
+  timeZone: 'UTC',
+});
+
+/** A new USD payment of `amountMinor` to the account, posted at `postedAt`, as the ledger announces it. */
+export const usdPayment = (accountId: string, amountMinor: number, postedAt: Date): PaymentPosted => ({
+  paymentId: `pay-${randomUUID()}`,
+  accountId,
+  amount: { amountMinor, currency: 'USD' },
+  balanceAfter: { amountMinor: 0, currency: 'USD' },
+  postedAt,
+  reference: '',
+  effectiveDate: '',
+});
+
+/** The ledger's reversal of payment `p` (a bounced payment: nsf). */
+export const reversalOf = (p: PaymentPosted): EventPayload<'collections.ledger.v1.PaymentReversed'> => ({
+  entryId: `rev-${p.paymentId}`,
+  paymentId: p.paymentId,
+  accountId: p.accountId,
+  amount: p.amount,
+  reason: 'nsf',
+});

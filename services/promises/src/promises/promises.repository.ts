@@ -1,5 +1,6 @@
 import { EntityManager } from 'typeorm';
 import { promises } from '@collections/contracts';
+import { NewEvent } from '@collections/messaging';
 import { isUuid, money } from '@collections/platform';
 import { NewPromise } from './domain/promise';
 
@@ -22,6 +23,32 @@ export function mapPromise(r: PromiseRow): promises.PromiseView {
     paid: money(Number(r.paid_minor), currency),
     dueDate: r.due_date,
     state: r.state,
+  };
+}
+
+/** A single promise's PromiseBroken (no plan), `paidMinor` being what it has paid when broken. */
+export function singlePromiseBroken(
+  tenantId: string,
+  p: PromiseRow,
+  paidMinor: number,
+  now: Date,
+): NewEvent<'collections.promises.v1.PromiseBroken'> {
+  const currency = p.currency.trim();
+  return {
+    type: 'collections.promises.v1.PromiseBroken',
+    key: p.account_id,
+    tenantId,
+    time: now,
+    payload: {
+      promiseId: p.id,
+      accountId: p.account_id,
+      amount: money(Number(p.amount_minor), currency),
+      paid: money(paidMinor, currency),
+      dueDate: p.due_date,
+      brokenAt: now,
+      planId: '',
+      instalmentSeq: 0,
+    },
   };
 }
 
@@ -132,12 +159,11 @@ export class PromisesRepository {
     tenantId: string,
     paymentId: string,
   ): Promise<(PromiseRow & { reversed_minor: string })[]> {
-    const flagged = (await tx.query(
+    const [rows] = (await tx.query(
       `UPDATE promise_payment SET reversed = true WHERE tenant_id = $1 AND payment_id = $2 AND NOT reversed
        RETURNING promise_id::text AS promise_id, amount_minor`,
       [tenantId, paymentId],
-    )) as unknown[];
-    const rows = (Array.isArray(flagged[0]) ? flagged[0] : flagged) as { promise_id: string; amount_minor: string }[];
+    )) as [{ promise_id: string; amount_minor: string }[], number];
     if (rows.length === 0) return [];
     const reversed = new Map(rows.map((r) => [r.promise_id, r.amount_minor]));
     const locked = (await tx.query(

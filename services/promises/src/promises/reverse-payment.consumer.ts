@@ -4,7 +4,7 @@ import { money } from '@collections/platform';
 import { ServiceContext } from '@collections/runtime';
 import { AccountProfilesRepository } from '../accounts/account-profiles.repository';
 import { pastGrace } from '../plans/domain/schedule';
-import { PromisesRepository } from './promises.repository';
+import { PromisesRepository, singlePromiseBroken } from './promises.repository';
 
 /**
  * Takes a reversed payment off the single promises it counted towards (false when it counted
@@ -30,15 +30,15 @@ export async function reversePromisePayments(
   if (touched.length === 0) return false;
   const now = ctx.clock.now();
   const profiles = new AccountProfilesRepository();
-  const today = new Map<string, string>();
+  /** The account's today (a payment's promises are all of its account), read once if needed. */
+  let today: string | undefined;
   for (const p of touched) {
     const amountMinor = Number(p.amount_minor);
     const paidMinor = Math.max(0, Number(p.paid_minor) - Number(p.reversed_minor));
     let state = p.state;
     if (state === promises.PromiseState.PROMISE_STATE_KEPT && paidMinor < amountMinor) {
-      if (!today.has(p.account_id))
-        today.set(p.account_id, await profiles.localDate(tx, event.tenantId, p.account_id, now));
-      state = pastGrace(p.due_date, graceDays, today.get(p.account_id)!)
+      today ??= await profiles.localDate(tx, event.tenantId, p.account_id, now);
+      state = pastGrace(p.due_date, graceDays, today)
         ? promises.PromiseState.PROMISE_STATE_BROKEN
         : promises.PromiseState.PROMISE_STATE_OPEN;
     }
@@ -62,24 +62,8 @@ export async function reversePromisePayments(
         },
       });
     }
-    if (state === promises.PromiseState.PROMISE_STATE_BROKEN && p.state !== state) {
-      await outbox.add(tx, {
-        type: 'collections.promises.v1.PromiseBroken',
-        key: p.account_id,
-        tenantId: event.tenantId,
-        time: now,
-        payload: {
-          promiseId: p.id,
-          accountId: p.account_id,
-          amount: money(amountMinor, currency),
-          paid: money(paidMinor, currency),
-          dueDate: p.due_date,
-          brokenAt: now,
-          planId: '',
-          instalmentSeq: 0,
-        },
-      });
-    }
+    if (state === promises.PromiseState.PROMISE_STATE_BROKEN && p.state !== state)
+      await outbox.add(tx, singlePromiseBroken(event.tenantId, p, paidMinor, now));
   }
   ctx.logger.info(
     { tenantId: event.tenantId, paymentId, promises: touched.length },

@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { promises } from '@collections/contracts';
-import { AppError, isCalendarDate, localDate, money } from '@collections/platform';
-import { PromisesRepository } from '../../promises/promises.repository';
+import { AppError, isCalendarDate, localDate } from '@collections/platform';
+import { PromisesRepository, singlePromiseBroken } from '../../promises/promises.repository';
 import { SettlementsRepository, mapSettlement } from '../../settlements/settlements.repository';
 import { HourlyClockScheduler, SERVICE_CONTEXT, ServiceContext } from '@collections/runtime';
 import { AccountProfilesRepository } from '../../accounts/account-profiles.repository';
@@ -77,23 +77,7 @@ export class DailyPlanRunUseCase {
       (m, tenantId, dueBy) => this.singlePromises.openDueBy(m, tenantId, dueBy),
       async (tx, p, now) => {
         if (!(await this.singlePromises.markBroken(tx, p.tenant_id, p.id))) return 0;
-        const currency = p.currency.trim();
-        await this.ctx.backbone.outbox.add(tx, {
-          type: 'collections.promises.v1.PromiseBroken',
-          key: p.account_id,
-          tenantId: p.tenant_id,
-          time: now,
-          payload: {
-            promiseId: p.id,
-            accountId: p.account_id,
-            amount: money(Number(p.amount_minor), currency),
-            paid: money(Number(p.paid_minor), currency),
-            dueDate: p.due_date,
-            brokenAt: now,
-            planId: '',
-            instalmentSeq: 0,
-          },
-        });
+        await this.ctx.backbone.outbox.add(tx, singlePromiseBroken(p.tenant_id, p, Number(p.paid_minor), now));
         return 1;
       },
     );

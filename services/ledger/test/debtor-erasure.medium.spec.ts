@@ -253,4 +253,28 @@ describe('EraseDebtor reaches every copy of the debtor in the ledger (gRPC, real
       longerNumber: false,
     });
   });
+
+  it('finds a name with or without its accents, in any case', async () => {
+    const finds = async (displayName: string, text: string) => {
+      const patterns = erasurePatterns({
+        debtorId: 'd-18',
+        displayName,
+        nationalId: '',
+        contactValues: [],
+        accountRefs: [],
+      });
+      return (await q<{ hit: boolean }>(`SELECT $1::text ~ ANY($2::text[]) AS hit`, [text, patterns]))[0].hit;
+    };
+    expect({
+      bankReferenceWithoutAccents: await finds('José Muñoz Gómez', 'TRANSF JOSE MUNOZ GOMEZ 0312'),
+      csvFieldWithOtherAccents: await finds('José Muñoz Gómez', 'account,A-1,d-9,person,josé muñóz gomez,CO'),
+      nameStoredWithoutAccents: await finds('Jose Munoz', 'pago de José Muñoz, marzo'),
+      otherName: await finds('José Muñoz Gómez', 'TRANSF JOSE MUNIZ GOMEZ 0312'),
+    }).toEqual({
+      bankReferenceWithoutAccents: true,
+      csvFieldWithOtherAccents: true,
+      nameStoredWithoutAccents: true,
+      otherName: false,
+    });
+  });
 });

@@ -6,7 +6,9 @@
  * The rule, for each identifier (name, national id, contact point values, debtor id, the ids and
  * external references of the debtor's accounts):
  * - case-insensitive (Unicode: `Gómez` finds `GÓMEZ`; built here, since the database's locale may
- *   fold ASCII only), any run of white space matching any other;
+ *   fold ASCII only) and accent-insensitive for Latin letters (`Gómez` finds `GOMEZ`, `Muñoz`
+ *   finds `munoz`, and the other way round: a bank reference or a CSV export often drops them),
+ *   any run of white space matching any other;
  * - 4 characters or more: found as a whole token, neither neighbour a letter or a digit (`D-17`
  *   does not find `D-170`, `Ana Gómez` finds `pago de ana gómez,`);
  * - shorter (a 1-character name, a 3-character id): found only as a whole field of the line —
@@ -75,12 +77,37 @@ function digitsPattern(digits: string): string {
   return `(^|[^0-9])${[...digits].join('[ .()/-]{0,3}')}($|[^0-9])`;
 }
 
-/** Each character literally, both cases of a letter, any white space for a space. */
+/** A character without its diacritics (`é` → `e`, `Ñ` → `N`); itself when it has none. */
+function withoutMarks(ch: string): string {
+  return ch.normalize('NFD').replace(/\p{M}/gu, '');
+}
+
+/**
+ * The Latin letters of Latin-1 and Latin Extended-A by the ASCII letter they are written on
+ * (`e` → `eèéêëēĕėęě`): what a text may hold where a name has that letter, with or without accent.
+ */
+const LETTERS_ON: ReadonlyMap<string, string[]> = (() => {
+  const on = new Map<string, string[]>();
+  for (let cp = 0x41; cp <= 0x17f; cp++) {
+    const ch = String.fromCodePoint(cp);
+    const base = withoutMarks(ch);
+    if (!/^[A-Za-z]$/.test(base)) continue;
+    on.set(base, [...(on.get(base) ?? []), ch]);
+  }
+  return on;
+})();
+
+/** Each character literally, a letter in both cases with or without accent, any white space for a space. */
 function textPattern(value: string): string {
   return [...value]
     .map((ch) => {
       if (ch === ' ') return '\\s+';
-      const cases = new Set([ch, ch.toLowerCase(), ch.toUpperCase()].filter((c) => [...c].length === 1));
+      const base = withoutMarks(ch);
+      const cases = new Set(
+        [ch, ch.toLowerCase(), ch.toUpperCase()]
+          .concat(LETTERS_ON.get(base.toLowerCase()) ?? [], LETTERS_ON.get(base.toUpperCase()) ?? [])
+          .filter((c) => [...c].length === 1),
+      );
       if (cases.size > 1) return `[${[...cases].join('')}]`;
       // An ASCII character that is not a letter or digit may be special in a regular expression.
       return /[\x21-\x2f\x3a-\x40\x5b-\x60\x7b-\x7e]/.test(ch) ? `\\${ch}` : ch;

@@ -10,3 +10,4 @@ export * from './openapi';
 export * from './kafka-broker';
 export * from './in-process-events';
 export * from './event-catalogue';
+export * from './metrics-scrape';

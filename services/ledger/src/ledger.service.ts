@@ -31,6 +31,7 @@ import { DataSubjectUseCase } from './ledger/usecases/data-subject.usecase';
 import { HoldsAndConsentUseCase } from './ledger/usecases/holds-and-consent.usecase';
 import { OpenApiController } from './openapi/openapi.controller';
 import { registerImportMetrics } from './imports/import-metrics';
+import { registerReconciliationMetrics } from './reconciliation/reconciliation-metrics';
 import { LedgerInitial1763900001000 } from './migrations/1763900001000-ledger-initial';
 import { LedgerHolds1763900001100 } from './migrations/1763900001100-ledger-holds';
 import { LedgerReconciliation1763900002000 } from './migrations/1763900002000-ledger-reconciliation';
@@ -84,6 +85,8 @@ export const ledgerService: ServiceDefinition = {
     const reconRepo = new ReconciliationRepository();
     // Portfolio files are imported by an operator command; their lines are counted from the jobs.
     registerImportMetrics(ctx);
+    // Unapplied cash: the credits waiting in the reconciliation review queue.
+    registerReconciliationMetrics(ctx);
     return {
       module: class LedgerModule {},
       controllers: [

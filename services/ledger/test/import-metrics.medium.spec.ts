@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MetricsRegistry } from '@collections/platform';
 import { ServiceContext } from '@collections/runtime';
-import { ServiceUnderTest, startServiceUnderTest } from '@collections/testing';
+import { ServiceUnderTest, scrapeSeries, startServiceUnderTest } from '@collections/testing';
 import { GenericImporter } from '../src/imports/generic-importer';
 import { UciImporter } from '../src/imports/uci-importer';
 import { ledgerService } from '../src/ledger.service';
@@ -33,18 +33,8 @@ describe('portfolio import lines in the ledger’s /metrics (real PostgreSQL)', 
   });
 
   /** The series of collections_import_lines_total on the ledger's /metrics, as `tenant format outcome` → lines. */
-  const scrape = async (): Promise<Record<string, number>> => {
-    const response = await fetch(`${sut.app.httpUrl}/metrics`);
-    expect(response.status).toBe(200);
-    const series: Record<string, number> = {};
-    for (const line of (await response.text()).split('\n')) {
-      const m = /^collections_import_lines_total\{(.*)\} (\d+)$/.exec(line);
-      if (!m) continue;
-      const labels = Object.fromEntries([...m[1].matchAll(/(\w+)="([^"]*)"/g)].map(([, k, v]) => [k, v]));
-      series[`${labels.tenant_id} ${labels.format} ${labels.outcome}`] = Number(m[2]);
-    }
-    return series;
-  };
+  const scrape = () =>
+    scrapeSeries(sut.app.httpUrl, 'collections_import_lines_total', ['tenant_id', 'format', 'outcome']);
   const write = (name: string, rows: string[]) => {
     const file = join(dir, name);
     writeFileSync(file, [header, ...rows].join('\n'));

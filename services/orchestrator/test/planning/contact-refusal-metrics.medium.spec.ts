@@ -1,5 +1,5 @@
 import { ledger } from '@collections/contracts';
-import { ServiceUnderTest, startServiceUnderTest } from '@collections/testing';
+import { ServiceUnderTest, scrapeSeries, startServiceUnderTest } from '@collections/testing';
 import { createOrchestratorService } from '../../src/orchestrator.service';
 import { DAILY_PLANNING, DailyPlanningUseCase } from '../../src/planning/usecases/daily-planning.usecase';
 import { PlanAccountUseCase } from '../../src/planning/usecases/plan-account.usecase';
@@ -57,17 +57,12 @@ describe('contacts the contact law refused or deferred, by rule (real PostgreSQL
   });
 
   /** The series counted above 0, as `channel rule outcome` → decisions (from the service's /metrics). */
-  const refusals = async (): Promise<Record<string, number>> => {
-    const response = await fetch(`${sut.app.httpUrl}/metrics`);
-    const series: Record<string, number> = {};
-    for (const line of (await response.text()).split('\n')) {
-      const m = /^collections_contact_refusals_total\{(.*)\} (\d+)$/.exec(line);
-      if (!m) continue;
-      const l = Object.fromEntries([...m[1].matchAll(/(\w+)="([^"]*)"/g)].map(([, k, v]) => [k, v]));
-      if (Number(m[2]) > 0) series[`${l.channel} ${l.rule} ${l.outcome}`] = Number(m[2]);
-    }
-    return series;
-  };
+  const refusals = async () =>
+    Object.fromEntries(
+      Object.entries(
+        await scrapeSeries(sut.app.httpUrl, 'collections_contact_refusals_total', ['channel', 'rule', 'outcome']),
+      ).filter(([, n]) => n > 0),
+    );
   /** The refusals of the account's audit trail, as `rule-id outcome`, sorted. */
   const refused = async (accountId: string) =>
     (

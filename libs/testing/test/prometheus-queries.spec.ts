@@ -18,6 +18,7 @@ import {
   registerBackboneGauges,
 } from '@collections/runtime';
 import { registerImportMetrics } from '../../../services/ledger/src/imports/import-metrics';
+import { registerReconciliationMetrics } from '../../../services/ledger/src/reconciliation/reconciliation-metrics';
 import { DispatchDueContactsUseCase } from '../../../services/orchestrator/src/dispatch/usecases/dispatch-due.usecase';
 import { ContactRefusals } from '../../../services/orchestrator/src/planning/contact-refusals';
 import { ReportingBusinessMetrics } from '../../../services/reporting/src/metrics/business.metrics';
@@ -50,6 +51,7 @@ const REGISTERING_FILES = [
   'libs/platform/src/request-metrics.ts',
   'libs/runtime/src/metering.ts',
   'services/ledger/src/imports/import-metrics.ts',
+  'services/ledger/src/reconciliation/reconciliation-metrics.ts',
   'services/orchestrator/src/dispatch/usecases/dispatch-due.usecase.ts',
   'services/orchestrator/src/planning/contact-refusals.ts',
   'services/reporting/src/metrics/business.metrics.ts',
@@ -93,6 +95,7 @@ function exportedMetrics(): Map<string, ExportedMetric> {
   new DispatchDueContactsUseCase(ctx, {} as never, {} as never, {} as never);
   ContactRefusals.of(metrics);
   registerImportMetrics(ctx);
+  registerReconciliationMetrics(ctx);
 
   const out = new Map<string, ExportedMetric>();
   for (const m of metrics.registry.getMetricsAsArray()) {
@@ -584,6 +587,8 @@ describe('PromQL of the dashboards and alert rules against the metrics the code 
       'collections_provider_sends_total',
       'collections_contact_refusals_total',
       'collections_import_lines_total',
+      'collections_reconciliation_unmatched_amount_minor',
+      'collections_reconciliation_unmatched_oldest_value_date_seconds',
       'reporting_contact_decisions',
       'scoring_score_psi',
       'scoring_psi',

@@ -85,6 +85,7 @@ export class ChannelWebhooksController {
         Object.entries(req.headers).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v[0] : v]),
       ),
       rawBody: await rawBodyOf(req),
+      tenantId: tenant,
     };
     if (!provider.verifySignature(request)) throw new ForbiddenException('invalid signature');
     const events = provider.parseWebhook(request, (fields, message) =>

@@ -1,4 +1,15 @@
-import { int, loadConfig, optional, str, url } from '@collections/platform';
+import {
+  ConfigError,
+  ConfigField,
+  ConfigParseResult,
+  ConfigProblem,
+  int,
+  loadConfig,
+  optional,
+  str,
+  url,
+} from '@collections/platform';
+import { isE164 } from './domain';
 import { SmtpEmailProvider } from './email/smtp-email.provider';
 import { TwilioSmsProvider } from './sms/twilio.provider';
 import { TwilioVoiceProvider } from './voice/twilio-voice.provider';
@@ -15,7 +26,98 @@ export interface ChannelProviders {
   publicBaseUrl?: string;
 }
 
-/** Provider accounts from the environment; a channel without its credentials has no webhook. */
+type TenantNumbers = Readonly<Record<string, readonly string[]>>;
+
+/** What a tenant map's numbers are: E.164 numbers, or Meta's phone number ids (digits). */
+const NUMBER_KINDS = {
+  e164: { test: isE164, what: 'an E.164 number (+ and 8 to 15 digits)' },
+  'phone-number-id': { test: (n: string) => /^\d{1,32}$/.test(n), what: "a phone number id (Meta's, digits)" },
+} as const;
+
+/**
+ * A tenant → numbers map, `tenant=number|number,tenant=number` (`|` between one tenant's numbers,
+ * `,` between tenants: neither is in an E.164 number or a tenant id). Each number is one tenant's;
+ * a tenant is named once; `single`: one number per tenant.
+ */
+function tenantNumbers(name: string, kind: keyof typeof NUMBER_KINDS, single = false): ConfigField<TenantNumbers> {
+  const { test, what } = NUMBER_KINDS[kind];
+  const parse = (raw: string): ConfigParseResult<TenantNumbers> => {
+    const map = new Map<string, string[]>();
+    const owner = new Map<string, string>();
+    const problems: string[] = [];
+    for (const entry of raw.split(',').map((e) => e.trim())) {
+      if (entry === '') continue;
+      const bad = (problem: string) => problems.push(`entry ${JSON.stringify(entry)}: ${problem}`);
+      const eq = entry.indexOf('=');
+      const tenant = entry.slice(0, eq).trim();
+      const numbers = entry
+        .slice(eq + 1)
+        .split('|')
+        .map((n) => n.trim());
+      if (eq < 0 || !/^[^\s=,|/?#]+$/.test(tenant)) {
+        bad(single ? 'expected tenant=number' : 'expected tenant=number|number…');
+        continue;
+      }
+      if (map.has(tenant)) {
+        bad(`tenant ${tenant} is named twice`);
+        continue;
+      }
+      if (single && numbers.length > 1) bad('one number per tenant');
+      const own: string[] = [];
+      map.set(tenant, own);
+      for (const number of numbers) {
+        const other = owner.get(number);
+        if (!test(number)) bad(`${JSON.stringify(number)} is not ${what}`);
+        else if (other === tenant) bad(`${number} is named twice`);
+        else if (other !== undefined) bad(`${number} is already tenant ${other}'s (a number is one tenant's)`);
+        else {
+          owner.set(number, tenant);
+          own.push(number);
+        }
+      }
+    }
+    return problems.length ? { ok: false, problem: problems.join('; ') } : { ok: true, value: Object.fromEntries(map) };
+  };
+  return { kind: 'config-field', name, parse, hasDefault: false, defaultValue: undefined };
+}
+
+const list = (value: string | undefined) => value?.split(',').map((s) => s.trim());
+
+/** A tenant's number also shared: it serves every tenant without numbers of their own, so it is no one tenant's. */
+function sharedNumberProblems(
+  variable: string,
+  map: TenantNumbers | undefined,
+  sharedVariable: string,
+  shared: readonly string[],
+): ConfigProblem[] {
+  return Object.entries(map ?? {}).flatMap(([tenant, numbers]) =>
+    numbers
+      .filter((n) => shared.includes(n))
+      .map((n) => ({
+        variable,
+        problem: `${n} (tenant ${tenant}) is also in ${sharedVariable}, which every tenant without numbers of its own sends from`,
+      })),
+  );
+}
+
+/** A Twilio number one tenant's for SMS and another's for calls: a number is one tenant's. */
+function crossChannelProblems(sms: TenantNumbers | undefined, voice: TenantNumbers | undefined): ConfigProblem[] {
+  const smsOwner = new Map(Object.entries(sms ?? {}).flatMap(([tenant, numbers]) => numbers.map((n) => [n, tenant])));
+  return Object.entries(voice ?? {}).flatMap(([tenant, numbers]) =>
+    numbers
+      .filter((n) => smsOwner.has(n) && smsOwner.get(n) !== tenant)
+      .map((n) => ({
+        variable: 'TWILIO_VOICE_TENANT_FROM_NUMBERS',
+        problem: `${n} (tenant ${tenant}) is tenant ${smsOwner.get(n)}'s in TWILIO_TENANT_FROM_NUMBERS (a number is one tenant's)`,
+      })),
+  );
+}
+
+/**
+ * Provider accounts from the environment; a channel without its credentials has no webhook. With a
+ * tenant map, a tenant in it sends from its own numbers and webhooks about them count for it only;
+ * one not in it sends from the shared numbers, or not at all when there are none.
+ */
 export function channelProvidersFromEnv(env: NodeJS.ProcessEnv = process.env): ChannelProviders {
   const c = loadConfig(
     {
@@ -30,6 +132,8 @@ export function channelProvidersFromEnv(env: NodeJS.ProcessEnv = process.env): C
         accountSid: optional(str('TWILIO_ACCOUNT_SID')),
         authToken: optional(str('TWILIO_AUTH_TOKEN')),
         from: optional(str('TWILIO_FROM_NUMBERS')),
+        // Tenant → its own long codes: acme=+15550001|+15550002,globex=+15550003.
+        tenantFrom: optional(tenantNumbers('TWILIO_TENANT_FROM_NUMBERS', 'e164')),
         messagingServiceSid: optional(str('TWILIO_MESSAGING_SERVICE_SID')),
         statusCallback: optional(str('TWILIO_STATUS_CALLBACK')),
         // Messages per second per long code of the pool (1 for US long codes); the buckets are shared by replicas.
@@ -38,6 +142,8 @@ export function channelProvidersFromEnv(env: NodeJS.ProcessEnv = process.env): C
       voice: {
         // Caller ids for the voice bot (comma-separated); the voice channel is off without them.
         from: optional(str('TWILIO_VOICE_FROM_NUMBERS')),
+        // Tenant → its own caller ids, as TWILIO_TENANT_FROM_NUMBERS.
+        tenantFrom: optional(tenantNumbers('TWILIO_VOICE_TENANT_FROM_NUMBERS', 'e164')),
         // The voice bot's TwiML URL (its <Gather input="speech"> action posts to /webhooks/{tenant}/call).
         botUrl: optional(url('TWILIO_VOICE_BOT_URL')),
         statusCallback: optional(str('TWILIO_VOICE_STATUS_CALLBACK')),
@@ -47,6 +153,8 @@ export function channelProvidersFromEnv(env: NodeJS.ProcessEnv = process.env): C
         baseUrl: str('WHATSAPP_BASE_URL', { default: 'https://graph.facebook.com' }),
         version: str('WHATSAPP_API_VERSION', { default: 'v21.0' }),
         phoneNumberId: optional(str('WHATSAPP_PHONE_NUMBER_ID')),
+        // Tenant → its own business number under the same app: acme=1234567890,globex=9876543210.
+        tenantNumbers: optional(tenantNumbers('WHATSAPP_TENANT_NUMBERS', 'phone-number-id', true)),
         accessToken: optional(str('WHATSAPP_ACCESS_TOKEN')),
         appSecret: optional(str('WHATSAPP_APP_SECRET')),
         verifyToken: optional(str('WHATSAPP_VERIFY_TOKEN')),
@@ -60,28 +168,52 @@ export function channelProvidersFromEnv(env: NodeJS.ProcessEnv = process.env): C
   const w = c.whatsapp;
   const smtp = c.smtp;
   const v = c.voice;
+  const smsFrom = list(t.from);
+  const voiceFrom = list(v.from);
+  const conflicts = [
+    ...sharedNumberProblems('TWILIO_TENANT_FROM_NUMBERS', t.tenantFrom, 'TWILIO_FROM_NUMBERS', smsFrom ?? []),
+    ...sharedNumberProblems(
+      'TWILIO_VOICE_TENANT_FROM_NUMBERS',
+      v.tenantFrom,
+      'TWILIO_VOICE_FROM_NUMBERS',
+      voiceFrom ?? [],
+    ),
+    ...sharedNumberProblems(
+      'WHATSAPP_TENANT_NUMBERS',
+      w.tenantNumbers,
+      'WHATSAPP_PHONE_NUMBER_ID',
+      w.phoneNumberId ? [w.phoneNumberId.trim()] : [],
+    ),
+    ...crossChannelProblems(t.tenantFrom, v.tenantFrom),
+  ];
+  if (conflicts.length) throw new ConfigError(conflicts);
+  const waTenants = w.tenantNumbers
+    ? Object.fromEntries(Object.entries(w.tenantNumbers).map(([tenant, [id]]) => [tenant, id]))
+    : undefined;
   return {
     publicBaseUrl: c.publicBaseUrl,
     email:
       smtp.host && smtp.from ? new SmtpEmailProvider({ host: smtp.host, port: smtp.port, from: smtp.from }) : undefined,
     sms:
-      t.accountSid && t.authToken && (t.from || t.messagingServiceSid)
+      t.accountSid && t.authToken && (t.from || t.messagingServiceSid || t.tenantFrom)
         ? new TwilioSmsProvider({
             baseUrl: t.baseUrl,
             accountSid: t.accountSid,
             authToken: t.authToken,
-            from: t.from?.split(',').map((s) => s.trim()),
+            from: smsFrom,
+            tenantFrom: t.tenantFrom,
             messagingServiceSid: t.messagingServiceSid,
             statusCallback: t.statusCallback,
             ratePerSecond: t.perSecond,
           })
         : undefined,
     whatsapp:
-      w.phoneNumberId && w.accessToken && w.appSecret && w.verifyToken
+      (w.phoneNumberId || waTenants) && w.accessToken && w.appSecret && w.verifyToken
         ? new WhatsAppCloudProvider({
             baseUrl: w.baseUrl,
             version: w.version,
             phoneNumberId: w.phoneNumberId,
+            tenantPhoneNumberIds: waTenants,
             accessToken: w.accessToken,
             appSecret: w.appSecret,
             verifyToken: w.verifyToken,
@@ -89,12 +221,13 @@ export function channelProvidersFromEnv(env: NodeJS.ProcessEnv = process.env): C
           })
         : undefined,
     call:
-      t.accountSid && t.authToken && v.from
+      t.accountSid && t.authToken && (v.from || v.tenantFrom)
         ? new TwilioVoiceProvider({
             baseUrl: t.baseUrl,
             accountSid: t.accountSid,
             authToken: t.authToken,
-            from: v.from.split(',').map((s) => s.trim()),
+            from: voiceFrom,
+            tenantFrom: v.tenantFrom,
             botUrl: v.botUrl,
             statusCallback: v.statusCallback,
             callsPerSecond: v.callsPerSecond,

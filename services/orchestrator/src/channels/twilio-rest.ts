@@ -1,9 +1,11 @@
 import {
   OutboundMessage,
   SendResult,
-  SenderThrottle,
   SharedRateBuckets,
+  TenantSenders,
+  TenantThrottles,
   WebhookRequest,
+  WebhookWarn,
   isE164,
   parseForm,
   verifyTwilioSignature,
@@ -87,45 +89,83 @@ export function callbackFor(template: string, tenantId: string): string {
 }
 
 export interface TwilioProviderConfig extends TwilioAccount {
+  /**
+   * Tenant → the numbers its messages (calls) go out from, instead of the shared ones. A webhook
+   * about one of them (inbound: `To`; our outbound's status: `From`) counts for that tenant only.
+   */
+  tenantFrom?: Readonly<Record<string, readonly string[]>>;
   now?: () => number;
   fetch?: Fetch;
 }
 
 /**
  * What Twilio's SMS and voice providers share: the E.164 check and the caller-id slot a send starts
- * with, creating the resource under the tenant's idempotency key, and the webhook signature check.
+ * with, creating the resource under the tenant's idempotency key, the webhook signature check, and
+ * the numbers each tenant sends from.
  */
 export abstract class TwilioProvider {
   protected readonly now: () => number;
   protected readonly fetch: Fetch;
 
+  /** The numbers each tenant sends from: its own (`tenantFrom`), else the shared pool. */
+  protected readonly senders: TenantSenders;
+  /** Each pool's buckets (the shared one's and each tenant's); the service attaches its database's. */
+  protected readonly pools: TenantThrottles;
+
   protected constructor(
     private readonly account: TwilioProviderConfig,
     private readonly resource: 'Messages' | 'Calls',
     private readonly codes: TwilioErrorCodes,
+    shared: readonly string[],
+    ratePerSecond: number,
   ) {
     this.now = account.now ?? Date.now;
     this.fetch = account.fetch ?? fetch;
+    this.senders = new TenantSenders(account.tenantFrom ?? {}, shared);
+    this.pools = new TenantThrottles(this.senders, resource === 'Messages' ? 'sms' : 'call', ratePerSecond);
   }
 
-  /** The sender pool's buckets, when it has one; the service attaches its database's. */
-  protected abstract readonly pool?: SenderThrottle;
-
-  /** Keeps the pool's token buckets in `buckets` (shared by the service's replicas) from now on. */
+  /** Keeps the pools' token buckets in `buckets` (shared by the service's replicas) from now on. */
   useRateBuckets(buckets: SharedRateBuckets): void {
-    this.pool?.useShared(buckets);
+    this.pools.useShared(buckets);
   }
 
-  /** The failure a send ends with before reaching Twilio, or the sender to use (none without a pool). */
+  /**
+   * Whether a webhook about our number `ours` (an inbound message's `To`, our outbound's `From`)
+   * is another tenant's than the URL's, and so not applied; told to `warn` without the addresses.
+   * Twilio signs the URL, tenant included; this binds the number as well.
+   */
+  protected anotherTenantsNumber(ours: string | undefined, request: WebhookRequest, warn?: WebhookWarn): boolean {
+    if (ours === undefined || !this.senders.isAnotherTenants(ours, request.tenantId)) return false;
+    warn?.(
+      { numberTenant: this.senders.ownerOf(ours) ?? null },
+      `Twilio ${this.resource === 'Messages' ? 'SMS' : 'call'} webhook for another tenant's number ignored`,
+    );
+    return true;
+  }
+
+  /**
+   * The failure a send ends with before reaching Twilio, or the number to send the tenant's message
+   * from: one of its pool (`viaService`: none, the Messaging Service picks). No pool and no service:
+   * the tenant has no number to send from, which is final.
+   */
   protected async admit(
-    to: string,
-    pool: SenderThrottle | undefined,
+    message: OutboundMessage,
+    viaService = false,
   ): Promise<{ failure: SendResult } | { sender?: string }> {
-    if (!isE164(to))
+    if (!isE164(message.to))
       return {
         failure: { ok: false, failure: { kind: 'invalid-recipient', code: 'e164', detail: 'not an E.164 number' } },
       };
-    if (!pool) return {};
+    if (viaService) return {};
+    const pool = this.pools.of(message.tenantId);
+    if (!pool)
+      return {
+        failure: {
+          ok: false,
+          failure: { kind: 'rejected', code: 'no-sender', detail: 'no number to send from for this tenant' },
+        },
+      };
     const slot = await pool.take(this.now());
     if (!slot.ok)
       return {

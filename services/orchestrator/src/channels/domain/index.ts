@@ -6,3 +6,4 @@ export * from './recipients';
 export * from './signatures';
 export * from './receipts';
 export * from './voice-outcome';
+export * from './tenant-senders';

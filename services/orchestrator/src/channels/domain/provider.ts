@@ -43,11 +43,17 @@ export interface WebhookRequest {
   url: string;
   headers: Record<string, string | undefined>;
   rawBody: string;
+  /**
+   * The tenant in the URL (`/webhooks/{tenant}/…`). With per-tenant numbers a provider applies only
+   * what concerns that tenant's numbers; without a tenant, only what concerns the shared ones.
+   */
+  tenantId?: string;
 }
 
 /**
  * Tells the service's log about part of a verified request ignored on purpose (e.g. a WhatsApp
- * change for another business number). Fields carry no personal data: no addresses, no texts.
+ * change for another business number, a Twilio message to another tenant's number). Fields carry
+ * no personal data: no addresses, no texts.
  */
 export type WebhookWarn = (fields: Record<string, unknown>, message: string) => void;
 

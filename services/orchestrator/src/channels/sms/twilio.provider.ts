@@ -3,16 +3,20 @@ import {
   DeliveryStatus,
   OutboundMessage,
   SendResult,
-  SenderThrottle,
   WebhookEvent,
   WebhookRequest,
+  WebhookWarn,
   parseForm,
 } from '../domain';
 import { TwilioProvider, TwilioProviderConfig, callbackFor } from '../twilio-rest';
 
 export interface TwilioConfig extends TwilioProviderConfig {
-  /** Long codes to send from, each limited to `ratePerSecond` (1 msg/s for US long codes). */
+  /**
+   * Long codes to send from, each limited to `ratePerSecond` (1 msg/s for US long codes): the
+   * shared pool of tenants without numbers of their own (`tenantFrom`, each number at the same rate).
+   */
   from?: string[];
+  /** Sends the messages of tenants without numbers of their own, instead of the shared pool. */
   messagingServiceSid?: string;
   /** Where Twilio posts delivery receipts; `{tenant}` is replaced by the message's tenant (`callbackFor`). */
   statusCallback?: string;
@@ -35,17 +39,23 @@ const STATUS: Record<string, DeliveryStatus | undefined> = {
 /** SMS through Twilio's Messages resource (REST, form-encoded, basic auth). */
 export class TwilioSmsProvider extends TwilioProvider implements ChannelProvider {
   readonly channel = 'sms' as const;
-  protected readonly pool?: SenderThrottle;
 
   constructor(private readonly config: TwilioConfig) {
-    super(config, 'Messages', { invalidRecipient: INVALID_NUMBER, rejected: REJECTED });
-    if (!config.messagingServiceSid && !config.from?.length)
+    super(
+      config,
+      'Messages',
+      { invalidRecipient: INVALID_NUMBER, rejected: REJECTED },
+      config.from ?? [],
+      config.ratePerSecond ?? 1,
+    );
+    if (!config.messagingServiceSid && !config.from?.length && !this.senders.perTenant)
       throw new Error('Twilio needs a MessagingServiceSid or at least one From number');
-    if (config.from?.length) this.pool = new SenderThrottle('sms', config.from, config.ratePerSecond ?? 1);
   }
 
   async send(message: OutboundMessage): Promise<SendResult> {
-    const admitted = await this.admit(message.to, this.config.messagingServiceSid ? undefined : this.pool);
+    // A tenant's own numbers; else the Messaging Service, else the shared pool.
+    const viaService = !this.senders.hasOwn(message.tenantId) && !!this.config.messagingServiceSid;
+    const admitted = await this.admit(message, viaService);
     if ('failure' in admitted) return admitted.failure;
     const form = new URLSearchParams({ To: message.to, Body: message.body ?? '' });
     if (admitted.sender) form.set('From', admitted.sender);
@@ -55,13 +65,18 @@ export class TwilioSmsProvider extends TwilioProvider implements ChannelProvider
     return this.create(form, message);
   }
 
-  parseWebhook(request: WebhookRequest): WebhookEvent[] {
+  /**
+   * A receipt of our message or a message to us. One about another tenant's number (an inbound
+   * message's `To`, our message's `From`) is not the URL tenant's: ignored and told to `warn`.
+   */
+  parseWebhook(request: WebhookRequest, warn?: WebhookWarn): WebhookEvent[] {
     const p = parseForm(request.rawBody);
     const sid = p.MessageSid ?? p.SmsSid;
     if (!sid) return [];
     const status = p.MessageStatus ?? p.SmsStatus;
-    if (status === 'received' || (!status && p.Body !== undefined))
-      return [{ kind: 'inbound', providerMessageId: sid, from: p.From ?? '', text: p.Body ?? '' }];
+    const inbound = status === 'received' || (!status && p.Body !== undefined);
+    if (this.anotherTenantsNumber(inbound ? p.To : p.From, request, warn)) return [];
+    if (inbound) return [{ kind: 'inbound', providerMessageId: sid, from: p.From ?? '', text: p.Body ?? '' }];
     const mapped = status ? STATUS[status] : undefined;
     if (!mapped) return [];
     return [

@@ -3,16 +3,16 @@ import {
   DeliveryStatus,
   OutboundMessage,
   SendResult,
-  SenderThrottle,
   WebhookEvent,
   WebhookRequest,
+  WebhookWarn,
   parseForm,
 } from '../domain';
 import { TwilioProvider, TwilioProviderConfig, callbackFor } from '../twilio-rest';
 
 export interface TwilioVoiceConfig extends TwilioProviderConfig {
-  /** Caller ids to call from. */
-  from: string[];
+  /** Caller ids to call from: those of tenants without caller ids of their own (`tenantFrom`). */
+  from?: string[];
   /**
    * The voice bot: the TwiML URL Twilio fetches when the call connects (its <Gather input="speech">
    * posts what the debtor said back to our call webhook). Without it the message body is read out.
@@ -52,16 +52,21 @@ const xml = (text: string) =>
 /** Voice-bot calls through Twilio's Calls resource (REST, form-encoded, basic auth). */
 export class TwilioVoiceProvider extends TwilioProvider implements ChannelProvider {
   readonly channel = 'call' as const;
-  protected readonly pool: SenderThrottle;
 
   constructor(private readonly config: TwilioVoiceConfig) {
-    super(config, 'Calls', { invalidRecipient: INVALID_NUMBER, rejected: REJECTED });
-    if (!config.from.length) throw new Error('Twilio voice needs at least one caller id (From)');
-    this.pool = new SenderThrottle('call', config.from, config.callsPerSecond ?? 1);
+    super(
+      config,
+      'Calls',
+      { invalidRecipient: INVALID_NUMBER, rejected: REJECTED },
+      config.from ?? [],
+      config.callsPerSecond ?? 1,
+    );
+    if (!config.from?.length && !this.senders.perTenant)
+      throw new Error('Twilio voice needs at least one caller id (From)');
   }
 
   async send(message: OutboundMessage): Promise<SendResult> {
-    const admitted = await this.admit(message.to, this.pool);
+    const admitted = await this.admit(message);
     if ('failure' in admitted) return admitted.failure;
     const form = new URLSearchParams({ To: message.to, From: admitted.sender! });
     if (this.config.botUrl) form.set('Url', callbackFor(this.config.botUrl, message.tenantId));
@@ -78,11 +83,14 @@ export class TwilioVoiceProvider extends TwilioProvider implements ChannelProvid
   /**
    * Status callbacks (CallStatus, AnsweredBy) update the call's delivery record and, once the call
    * is over, give its outcome; the bot's <Gather> action (SpeechResult) gives what the debtor said.
+   * A call of another tenant's number (our caller id `From`; an inbound call's `To`) is not the URL
+   * tenant's: ignored and told to `warn`.
    */
-  parseWebhook(request: WebhookRequest): WebhookEvent[] {
+  parseWebhook(request: WebhookRequest, warn?: WebhookWarn): WebhookEvent[] {
     const p = parseForm(request.rawBody);
     const sid = p.CallSid;
     if (!sid) return [];
+    if (this.anotherTenantsNumber(p.Direction === 'inbound' ? p.To : p.From, request, warn)) return [];
     const callStatus = p.CallStatus ?? '';
     if (p.SpeechResult !== undefined)
       return [{ kind: 'call-result', providerMessageId: sid, recipient: p.To, callStatus, speech: p.SpeechResult }];

@@ -3,8 +3,9 @@ import {
   DeliveryStatus,
   OutboundMessage,
   SendResult,
-  SenderThrottle,
   SharedRateBuckets,
+  TenantSenders,
+  TenantThrottles,
   WebhookEvent,
   WebhookRequest,
   WebhookWarn,
@@ -19,11 +20,14 @@ export interface WhatsAppCloudConfig {
   /** Graph API version, e.g. "v21.0". */
   version: string;
   /**
-   * The business number we send from (Meta's phone number id). A webhook change is applied only
-   * when its `metadata.phone_number_id` is this number: the signature covers the body, not the
-   * tenant in the URL, and the app secret may sign changes of other numbers too.
+   * The business number (Meta's phone number id) tenants without a number of their own send from;
+   * without it such a tenant cannot send. A webhook change is applied only when its
+   * `metadata.phone_number_id` is a number the URL's tenant sends from: the signature covers the
+   * body, not the tenant in the URL, and the app secret signs changes of every number of the app.
    */
-  phoneNumberId: string;
+  phoneNumberId?: string;
+  /** Tenant → its own business number (same app and token); its messages go out from it alone. */
+  tenantPhoneNumberIds?: Readonly<Record<string, string>>;
   accessToken: string;
   /** Signs webhooks (X-Hub-Signature-256). */
   appSecret: string;
@@ -77,17 +81,22 @@ interface CloudWebhook {
 /** WhatsApp through Meta's Cloud API: template messages, bearer token, signed webhooks. */
 export class WhatsAppCloudProvider implements ChannelProvider {
   readonly channel = 'whatsapp' as const;
-  private readonly limiter: SenderThrottle;
+  private readonly numbers: TenantSenders;
+  private readonly limiter: TenantThrottles;
   private readonly now: () => number;
   private readonly fetch: Fetch;
 
   constructor(private readonly config: WhatsAppCloudConfig) {
-    this.limiter = new SenderThrottle('whatsapp', [config.phoneNumberId], config.ratePerSecond ?? 80);
+    const own = Object.entries(config.tenantPhoneNumberIds ?? {}).map(([tenant, id]) => [tenant, [id]] as const);
+    this.numbers = new TenantSenders(Object.fromEntries(own), config.phoneNumberId ? [config.phoneNumberId] : []);
+    if (!this.numbers.shared.length && !this.numbers.perTenant)
+      throw new Error('WhatsApp needs a phone number id, shared or of a tenant');
+    this.limiter = new TenantThrottles(this.numbers, 'whatsapp', config.ratePerSecond ?? 80);
     this.now = config.now ?? Date.now;
     this.fetch = config.fetch ?? fetch;
   }
 
-  /** Keeps the number's token bucket in `buckets` (shared by the service's replicas) from now on. */
+  /** Keeps the numbers' token buckets in `buckets` (shared by the service's replicas) from now on. */
   useRateBuckets(buckets: SharedRateBuckets): void {
     this.limiter.useShared(buckets);
   }
@@ -100,7 +109,13 @@ export class WhatsAppCloudProvider implements ChannelProvider {
         ok: false,
         failure: { kind: 'rejected', code: 'template', detail: 'business-initiated WhatsApp needs a template' },
       };
-    const slot = await this.limiter.take(this.now());
+    const number = this.limiter.of(message.tenantId);
+    if (!number)
+      return {
+        ok: false,
+        failure: { kind: 'rejected', code: 'no-sender', detail: 'no WhatsApp business number for this tenant' },
+      };
+    const slot = await number.take(this.now());
     if (!slot.ok)
       return { ok: false, failure: { kind: 'rate-limited', code: 'local', retryAfterMs: slot.waitMs, local: true } };
     const parameters = message.template.parameters ?? [];
@@ -119,7 +134,7 @@ export class WhatsAppCloudProvider implements ChannelProvider {
           : [],
       },
     };
-    const url = `${this.config.baseUrl}/${this.config.version}/${encodeURIComponent(this.config.phoneNumberId)}/messages`;
+    const url = `${this.config.baseUrl}/${this.config.version}/${encodeURIComponent(slot.sender)}/messages`;
     let res: Response;
     try {
       res = await this.fetch(url, {
@@ -168,9 +183,10 @@ export class WhatsAppCloudProvider implements ChannelProvider {
   }
 
   /**
-   * Statuses and inbound messages of the changes that belong to our business number. A change of
-   * another number (or naming none) is ignored and told to `warn`: answered 2xx all the same, so
-   * Meta does not retry for days what we refuse on purpose.
+   * Statuses and inbound messages of the changes that belong to a number the URL's tenant sends
+   * from (its own, else the shared one). A change of another number (another tenant's, another
+   * app's, or naming none) is ignored and told to `warn`: answered 2xx all the same, so Meta does
+   * not retry for days what we refuse on purpose.
    */
   parseWebhook(request: WebhookRequest, warn?: WebhookWarn): WebhookEvent[] {
     let payload: CloudWebhook;
@@ -183,7 +199,7 @@ export class WhatsAppCloudProvider implements ChannelProvider {
     for (const entry of payload.entry ?? [])
       for (const change of entry.changes ?? []) {
         const number = change.value?.metadata?.phone_number_id;
-        if (number !== this.config.phoneNumberId) {
+        if (typeof number !== 'string' || !this.numbers.of(request.tenantId).includes(number)) {
           // Other fields (template or account updates) carry no number and nothing we apply: no warning.
           if (!change.value?.statuses?.length && !change.value?.messages?.length) continue;
           warn?.(

@@ -113,6 +113,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedP
       traceparent: currentTraceparent,
       relay: { pollIntervalMs: 200, ...retention?.relay },
       inbox: retention?.inbox,
+      deadLetters: retention?.deadLetters,
       hooks: backboneMetrics(metrics, definition.name),
     });
     backbones.push(backbone);

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DataSource } from 'typeorm';
+import { DeadLetterRetention, DeadLetterRetentionOptions } from './dead-letter-retention';
 import { DeadLetterAdmin } from './dead-letters';
 import { EventConsumer, ConsumerOptions } from './consumer';
 import { InProcessTransport } from './in-process-transport';
@@ -36,6 +37,8 @@ export interface BackboneOptions {
   relay?: Partial<Omit<RelayOptions, 'schema' | 'dataSource' | 'transport'>>;
   /** The consumers' inbox retention (InboxRetention): how long processed event ids stay, how often it sweeps. */
   inbox?: Partial<Omit<InboxRetentionOptions, 'schema' | 'dataSource' | 'transport' | 'topics'>>;
+  /** The dead letters' retention (DeadLetterRetention): how long replayed dead letters stay, how often it sweeps. */
+  deadLetters?: Partial<Omit<DeadLetterRetentionOptions, 'schema' | 'dataSource'>>;
   traceparent?: () => string | undefined;
   /** Run the outbox relay in this process (default true). */
   runRelay?: boolean;
@@ -56,6 +59,8 @@ export class Backbone {
   readonly deadLetters: DeadLetterAdmin;
   /** Deletes the consumers' inbox ids once their events can no longer come back (runs while consumers run). */
   readonly inboxRetention: InboxRetention;
+  /** Deletes the dead letters replayed longer ago than their retention (runs while the backbone runs). */
+  readonly deadLetterRetention: DeadLetterRetention;
   private readonly consumers: EventConsumer[] = [];
   private started = false;
 
@@ -87,6 +92,12 @@ export class Backbone {
       logger: options.logger,
       topics: () => this.consumers.flatMap((c) => c.topics),
       ...options.inbox,
+    });
+    this.deadLetterRetention = new DeadLetterRetention({
+      schema,
+      dataSource,
+      logger: options.logger,
+      ...options.deadLetters,
     });
   }
 
@@ -176,12 +187,15 @@ export class Backbone {
     if (this.options.runRelay !== false) this.relay.start();
     for (const c of this.consumers) await c.start();
     if (this.consumers.length > 0) this.inboxRetention.start();
+    // Consumers and the relay both write dead letters.
+    this.deadLetterRetention.start();
   }
 
   async stop(): Promise<void> {
     if (!this.started) return;
     this.started = false;
     await this.inboxRetention.stop();
+    await this.deadLetterRetention.stop();
     for (const c of this.consumers) await c.stop();
     await this.relay.stop();
   }

@@ -8,7 +8,8 @@ const USAGE = `usage: npm run dlq -- list <service> [--all] [--limit N]
 
 Lists a service's dead letters (JSON, one per line) or replays one: the original record goes
 back to its original topic through the service's outbox (published by the service's relay),
-and the service's inbox forgets it so it is processed again. DATABASE_URL names the database;
+and the service's inbox forgets it so it is processed again; a dead letter a debtor's erasure
+reached (erasedAt) has no record left and is refused. DATABASE_URL names the database;
 DB_SCHEMA the service's schema when it is not the service name.`;
 
 /** The dead-letter command: list and replay. Exit 2 on bad usage, 1 when the replay is refused. */

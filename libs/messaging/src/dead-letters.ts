@@ -1,5 +1,6 @@
 import { DataSource, EntityManager } from 'typeorm';
-import { Headers } from './envelope';
+import { arrayOf } from '@collections/platform';
+import { Header, Headers } from './envelope';
 import { Outbox } from './outbox';
 import { assertIdentifier } from './schema';
 
@@ -17,6 +18,8 @@ export interface DeadLetterView {
   attempts: number;
   createdAt: Date;
   replayedAt: Date | null;
+  /** When a debtor's erasure reached it (eraseDeadLetters): its record is gone, it cannot be replayed. */
+  erasedAt: Date | null;
 }
 
 interface DeadLetterRow {
@@ -35,6 +38,7 @@ interface DeadLetterRow {
   attempts: number;
   created_at: Date;
   replayed_at: Date | null;
+  erased_at: Date | null;
 }
 
 /** A dead letter as written: by a consumer (a record it cannot apply) or by the outbox relay (one it cannot publish). */
@@ -93,13 +97,53 @@ function mapDeadLetter(r: DeadLetterRow): DeadLetterView {
     attempts: r.attempts,
     createdAt: r.created_at,
     replayedAt: r.replayed_at,
+    erasedAt: r.erased_at,
   };
+}
+
+/** What an erased dead letter's error reads as (the ledger's own word for its pseudonymised data). */
+export const ERASED_DEAD_LETTER_ERROR = 'erased';
+
+/** The headers an erased dead letter keeps: the envelope's routing, type, time and ids, never a producer's free header. */
+const HEADERS_KEPT_BY_ERASURE = Object.values(Header);
+
+/**
+ * Erases, in the caller's transaction, the dead letters of a tenant whose record key is one of
+ * `keys` (the aggregate ids: a debtor's id for debtor events, an account's id for account events),
+ * as a debtor's erasure must: the record (`payload`) is dropped, the error text (which may quote the
+ * record) becomes 'erased', the headers keep only the envelope's (ce_id, ce_type, ce_source,
+ * ce_time, ce_subject, ce_specversion, content-type, ce_tenantid, traceparent), and `erased_at` is
+ * set. What stays says what failed, where and when: consumer, event id, topic, partition, offset,
+ * key, reason, attempts and times. Such a dead letter can no longer be replayed (its record is
+ * gone); it stays listed until an operator deals with it. Returns how many were erased; those
+ * erased before are left as they are. Both the consumers' dead letters and the relay's are reached.
+ */
+export async function eraseDeadLetters(
+  tx: EntityManager,
+  schema: string,
+  tenantId: string,
+  keys: readonly string[],
+): Promise<number> {
+  if (keys.length === 0) return 0;
+  const [{ n }] = (await tx.query(
+    `WITH erased AS (
+       UPDATE ${assertIdentifier(schema)}.dead_letter d
+          SET payload = NULL, error = $3, erased_at = now(),
+              headers = coalesce((SELECT jsonb_object_agg(h.key, h.value) FROM jsonb_each(d.headers) h
+                                   WHERE h.key = ANY($4::text[])), '{}'::jsonb)
+        WHERE d.tenant_id = $1 AND d.key = ANY($2::text[]) AND d.erased_at IS NULL
+        RETURNING 1)
+     SELECT count(*)::int AS n FROM erased`,
+    [tenantId, arrayOf(keys, (k) => k), ERASED_DEAD_LETTER_ERROR, arrayOf(HEADERS_KEPT_BY_ERASURE, (h) => h)],
+  )) as { n: number }[];
+  return n;
 }
 
 /**
  * Lists a service's dead letters (kept in its schema beside the copy sent to its dead-letter
  * topic) and replays one: the original record goes back to its original topic through the
- * outbox, and the consumer's inbox forgets it so it is processed again.
+ * outbox, and the consumer's inbox forgets it so it is processed again. A debtor's erasure
+ * erases theirs (`erase`); DeadLetterRetention deletes the replayed ones after a while.
  */
 export class DeadLetterAdmin {
   private readonly table: string;
@@ -107,7 +151,7 @@ export class DeadLetterAdmin {
 
   constructor(
     private readonly dataSource: DataSource,
-    schema: string,
+    private readonly schema: string,
     private readonly outbox: Outbox,
   ) {
     this.table = `${assertIdentifier(schema)}.dead_letter`;
@@ -122,10 +166,19 @@ export class DeadLetterAdmin {
     return rows.map(mapDeadLetter);
   }
 
+  /** eraseDeadLetters in this service's schema: a debtor's erasure, in the caller's transaction. */
+  erase(tx: EntityManager, tenantId: string, keys: readonly string[]): Promise<number> {
+    return eraseDeadLetters(tx, this.schema, tenantId, keys);
+  }
+
   async replay(id: string): Promise<DeadLetterView> {
     return this.dataSource.transaction(async (tx) => {
       const [row] = (await tx.query(`SELECT * FROM ${this.table} WHERE id = $1 FOR UPDATE`, [id])) as DeadLetterRow[];
       if (!row) throw new Error(`dead letter ${id} does not exist`);
+      if (row.erased_at)
+        throw new Error(
+          `dead letter ${id} cannot be replayed: a debtor's erasure erased its record at ${row.erased_at.toISOString()}`,
+        );
       if (row.replayed_at)
         throw new Error(`dead letter ${id} was already replayed at ${row.replayed_at.toISOString()}`);
       const headers = typeof row.headers === 'string' ? (JSON.parse(row.headers) as Headers) : row.headers;

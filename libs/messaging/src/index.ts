@@ -8,4 +8,5 @@ export * from './consumer';
 export * from './kafka-transport';
 export * from './in-process-transport';
 export * from './dead-letters';
+export * from './dead-letter-retention';
 export * from './backbone';

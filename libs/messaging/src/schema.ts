@@ -86,9 +86,40 @@ export function messagingOutboxHeadersJsonMigration(schema: string): new () => M
   };
 }
 
+/**
+ * Dead letters that a debtor's erasure reaches, and that a retention deletes once replayed:
+ * `erased_at` marks a dead letter whose payload, error text and free headers were erased
+ * (eraseDeadLetters); an index on the tenant and record key finds a debtor's dead letters, and one
+ * on the replayed ones' replay time lets the retention (DeadLetterRetention) delete the oldest in
+ * bounded batches. The dead-letter table is small (each dead letter is an alert), so the index
+ * builds are short; they block only the writing of new dead letters while they run.
+ */
+export function messagingDeadLetterErasureMigration(schema: string): new () => MigrationInterface {
+  const s = assertIdentifier(schema);
+  return class MessagingDeadLetterErasure implements MigrationInterface {
+    name = `MessagingDeadLetterErasure1763900015300`;
+    async up(q: QueryRunner): Promise<void> {
+      await q.query(`ALTER TABLE ${s}.dead_letter ADD COLUMN IF NOT EXISTS erased_at timestamptz`);
+      await q.query(`CREATE INDEX IF NOT EXISTS dead_letter_tenant_key ON ${s}.dead_letter (tenant_id, key)`);
+      await q.query(
+        `CREATE INDEX IF NOT EXISTS dead_letter_replayed ON ${s}.dead_letter (replayed_at) WHERE replayed_at IS NOT NULL`,
+      );
+    }
+    async down(q: QueryRunner): Promise<void> {
+      await q.query(`DROP INDEX IF EXISTS ${s}.dead_letter_replayed`);
+      await q.query(`DROP INDEX IF EXISTS ${s}.dead_letter_tenant_key`);
+      await q.query(`ALTER TABLE ${s}.dead_letter DROP COLUMN IF EXISTS erased_at`);
+    }
+  };
+}
+
 /** Every migration of one service's messaging tables (outbox, inbox, dead letters), in order. */
 export function messagingMigrations(schema: string): (new () => MigrationInterface)[] {
-  return [messagingTablesMigration(schema), messagingOutboxHeadersJsonMigration(schema)];
+  return [
+    messagingTablesMigration(schema),
+    messagingOutboxHeadersJsonMigration(schema),
+    messagingDeadLetterErasureMigration(schema),
+  ];
 }
 
 /** Tables of the in-process transport: an append-only log per topic and committed offsets per group. */

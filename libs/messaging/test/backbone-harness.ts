@@ -116,6 +116,8 @@ export class BackboneHarness {
       runRelay?: boolean;
       relay?: BackboneOptions['relay'];
       inbox?: BackboneOptions['inbox'];
+      deadLetters?: BackboneOptions['deadLetters'];
+      logger?: BackboneOptions['logger'];
       onDeadLetter?: NonNullable<BackboneOptions['hooks']>['onDeadLetter'];
     } = {},
   ): Backbone {
@@ -127,6 +129,8 @@ export class BackboneHarness {
       runRelay: options.runRelay,
       relay: { pollIntervalMs: 10, ...options.relay },
       inbox: options.inbox,
+      deadLetters: options.deadLetters,
+      logger: options.logger,
       traceparent: currentTraceparent,
       hooks: {
         around: (event, fn) => withSpanFrom(`consume ${event.type}`, { traceparent: event.traceparent }, fn),

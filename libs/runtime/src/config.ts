@@ -76,6 +76,9 @@ export function retentionSettings() {
     // Consumers' inboxes keep processed event ids at least this long (longer when Kafka may deliver
     // a topic's records again later: its retention.ms + segment.ms).
     inboxHours: num('INBOX_RETENTION_HOURS', { default: 336, min: 0 }),
+    // Replayed dead letters stay this many days after their replay (0: for ever); dead letters
+    // never replayed are an operator's open work and always stay.
+    deadLetterDays: num('DEAD_LETTER_RETENTION_DAYS', { default: 30, min: 0 }),
   };
 }
 
@@ -84,18 +87,22 @@ export interface RetentionHours {
   /** What the relay does with a published event: keeps it `outboxHours`, or deletes it at once. */
   outboxPublished?: OutboxPublished;
   inboxHours: number;
+  /** Days, not hours: how long a replayed dead letter stays after its replay (default 30). */
+  deadLetterDays?: number;
 }
 
 /** A setting in hours, as the milliseconds the libraries take. */
 export const hoursToMs = (hours: number): number => hours * 3_600_000;
 
-/** Those settings as a Backbone's relay and inbox options. */
+/** Those settings as a Backbone's relay, inbox and dead-letter options. */
 export function backboneRetention(hours: RetentionHours): {
   relay: { retentionMs: number; published: OutboxPublished };
   inbox: { retentionMs: number };
+  deadLetters: { retentionMs: number };
 } {
   return {
     relay: { retentionMs: hoursToMs(hours.outboxHours), published: hours.outboxPublished ?? 'keep' },
     inbox: { retentionMs: hoursToMs(hours.inboxHours) },
+    deadLetters: { retentionMs: hoursToMs(24 * (hours.deadLetterDays ?? 30)) },
   };
 }

@@ -17,3 +17,19 @@ describe('outbox retention settings', () => {
     expect(() => relayOf({ OUTBOX_PUBLISHED: 'drop' })).toThrow(/OUTBOX_PUBLISHED/);
   });
 });
+
+/** How long a service keeps its replayed dead letters, as its environment says. */
+describe('dead-letter retention settings', () => {
+  const deadLettersOf = (env: Record<string, string>) =>
+    backboneRetention(loadServiceConfig('promises', { API_KEYS: 'tenant-a:key-a', ...env }).retention).deadLetters;
+
+  it('keeps replayed dead letters 30 days unless told otherwise, and for ever with 0', () => {
+    expect(deadLettersOf({})).toEqual({ retentionMs: 30 * 24 * 3_600_000 });
+    expect(deadLettersOf({ DEAD_LETTER_RETENTION_DAYS: '7' })).toEqual({ retentionMs: 7 * 24 * 3_600_000 });
+    expect(deadLettersOf({ DEAD_LETTER_RETENTION_DAYS: '0' })).toEqual({ retentionMs: 0 });
+  });
+
+  it('refuses a negative retention, naming the variable', () => {
+    expect(() => deadLettersOf({ DEAD_LETTER_RETENTION_DAYS: '-1' })).toThrow(/DEAD_LETTER_RETENTION_DAYS/);
+  });
+});

@@ -10,4 +10,5 @@ export * from './openapi';
 export * from './kafka-broker';
 export * from './in-process-events';
 export * from './event-catalogue';
+export * from './dead-letters';
 export * from './metrics-scrape';

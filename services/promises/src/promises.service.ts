@@ -243,7 +243,12 @@ export function createPromisesService(deps: PromisesServiceDependencies = {}): S
           // A debtor the ledger erased: what people typed about them on their accounts goes too.
           'collections.ledger.v1.DebtorUpserted': async (event, { tx }) => {
             if (!isDebtorErasure(event.payload)) return;
-            const notes = await eraseDebtorFreeTexts(tx, event.tenantId, event.payload.debtorId);
+            const notes = await eraseDebtorFreeTexts(
+              tx,
+              event.tenantId,
+              event.payload.debtorId,
+              ctx.backbone.deadLetters,
+            );
             ctx.logger.info(
               { tenantId: event.tenantId, debtorId: event.payload.debtorId, notes },
               'erased debtor: free texts erased',

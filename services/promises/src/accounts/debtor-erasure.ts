@@ -1,4 +1,5 @@
 import { EntityManager } from 'typeorm';
+import { DeadLetterAdmin } from '@collections/messaging';
 
 /** What an erased free text reads as: the ledger's own word for its pseudonymised data. */
 export const ERASED = 'erased';
@@ -27,10 +28,21 @@ export class AccountDebtorsRepository {
  * offer (`offer_approval.decision_note`): it becomes 'erased'. What stays is the audit of who
  * approved what: the offer as proposed (amounts, dates), its state, the agent and the supervisor
  * (user ids), when, and the held offer's `reason`, which the service writes itself from the
- * tenant's limits (numbers, a currency, a date, a segment: never typed, never a name). Returns
+ * tenant's limits (numbers, a currency, a date, a segment: never typed, never a name). The dead
+ * letters of the debtor's and those accounts' records are erased too (eraseDeadLetters). Returns
  * how many notes were erased.
  */
-export async function eraseDebtorFreeTexts(tx: EntityManager, tenantId: string, debtorId: string): Promise<number> {
+export async function eraseDebtorFreeTexts(
+  tx: EntityManager,
+  tenantId: string,
+  debtorId: string,
+  deadLetters: Pick<DeadLetterAdmin, 'erase'>,
+): Promise<number> {
+  const accounts = (await tx.query(
+    `SELECT account_id FROM promise_account_debtor WHERE tenant_id = $1 AND debtor_id = $2`,
+    [tenantId, debtorId],
+  )) as { account_id: string }[];
+  await deadLetters.erase(tx, tenantId, [debtorId, ...accounts.map((a) => a.account_id)]);
   const [, erased] = (await tx.query(
     `UPDATE offer_approval o SET decision_note = $3
        FROM promise_account_debtor ad

@@ -136,7 +136,8 @@ export class DataSubjectUseCase {
    *   free texts, become 'erased'; kind and dates stay;
    * - reconciliation: the payer's bank account and the bank's free-text reference of every item
    *   matched to the debtor's accounts, and of any other item of the tenant whose reference names
-   *   the debtor (same rule), become 'erased'.
+   *   the debtor (same rule), become 'erased';
+   * - dead letters of the debtor's and their accounts' records: erased (eraseDeadLetters).
    * The erasure's own reason is kept with the debtor (the audit), never logged.
    */
   async erase(tenantId: string, debtorId: string, reason: string): Promise<ledger.EraseDebtorResponse> {
@@ -201,6 +202,8 @@ export class DataSubjectUseCase {
           WHERE tenant_id = $1 AND debtor_id = $2 AND (source <> 'erased' OR lift_reason <> 'erased')`,
         [tenantId, debtorId],
       );
+      // Dead letters of the debtor's records (keyed by the debtor's id or an account's): their payloads and errors.
+      await this.ctx.backbone.deadLetters.erase(tx, tenantId, [debtorId, ...accountIds]);
       // The reason is the caller's free text (it may name the person): kept with the debtor, never logged.
       this.ctx.logger.info({ tenantId, debtorId }, 'debtor personal data erased (pseudonymised)');
       await this.ctx.backbone.outbox.add(tx, {

@@ -129,8 +129,13 @@ export class PlanAccountUseCase {
     return { result, debtor, history };
   }
 
-  /** An erased debtor's pending contacts, cancelled (`erased`): nothing more is sent to them. */
+  /**
+   * An erased debtor's pending contacts, cancelled (`erased`): nothing more is sent to them. And
+   * the dead letters of their records (keyed by the debtor's id or an account's) erased.
+   */
   async cancelErased(tx: EntityManager, tenantId: string, debtorId: string): Promise<void> {
+    const accountIds = await this.repo.accountsOfDebtor(tx, tenantId, debtorId);
+    await this.ctx.backbone.deadLetters.erase(tx, tenantId, [debtorId, ...accountIds]);
     const cancelled = await this.repo.cancelPendingOfDebtor(tx, tenantId, debtorId, 'erased', this.ctx.clock.now());
     if (cancelled.length)
       this.ctx.logger.info(

@@ -52,6 +52,7 @@ const CONSUMERS = {
     'collections.promises.v1.PlanAgreed',
     'collections.promises.v1.InstalmentDueSoon',
     'collections.promises.v1.PlanCompleted',
+    'collections.promises.v1.PlanReopened',
     'collections.promises.v1.PlanDefaulted',
     'collections.promises.v1.SettlementAgreed',
     'collections.promises.v1.SettlementPaid',
@@ -67,6 +68,7 @@ const CONSUMERS = {
     'collections.orchestrator.v1.PaymentIntentExpressed',
     'collections.orchestrator.v1.CallOutcomeRecorded',
     'collections.promises.v1.PlanCompleted',
+    'collections.promises.v1.PlanReopened',
   ],
   // reportingHandlers (services/reporting/src/kpis/project-kpi-facts.consumer.ts, PROJECTED).
   reporting: [
@@ -93,6 +95,7 @@ const CONSUMERS = {
     'collections.promises.v1.InstalmentDueSoon',
     'collections.promises.v1.InstalmentMissed',
     'collections.promises.v1.PlanCompleted',
+    'collections.promises.v1.PlanReopened',
     'collections.promises.v1.PlanDefaulted',
     'collections.promises.v1.SettlementAgreed',
     'collections.promises.v1.SettlementPaid',

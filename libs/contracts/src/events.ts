@@ -32,6 +32,7 @@ import {
   PlanAgreed,
   PlanCompleted,
   PlanDefaulted,
+  PlanReopened,
   PromiseBroken,
   PromiseKept,
   PromiseKeptWithdrawn,
@@ -216,6 +217,11 @@ export const EVENTS = {
     Topic.PromisesPlan,
     PlanCompleted,
     'Every instalment of a payment plan was paid.',
+  ),
+  'collections.promises.v1.PlanReopened': event(
+    Topic.PromisesPlan,
+    PlanReopened,
+    'A payment of a completed plan was reversed; the plan is active again, with what it still expects.',
   ),
   'collections.promises.v1.PlanDefaulted': event(
     Topic.PromisesPlan,

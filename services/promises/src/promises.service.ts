@@ -37,7 +37,7 @@ import { NegotiationPolicyUseCase } from './negotiation/usecases/negotiation-pol
 import { PaymentsPostedConsumer } from './promises/payments-posted.consumer';
 import { PromisesGrpcController } from './promises/promises.grpc';
 import { PromisesRepository } from './promises/promises.repository';
-import { reversePromisePayments } from './promises/reverse-payment.consumer';
+import { reversePromisePayments, reverseUnallocatedPayment } from './promises/reverse-payment.consumer';
 import { PromisesRelapseRisk1763900007210 } from './migrations/1763900007210-promises-relapse-risk';
 import { PromisesPlanPaymentByPlan1763900010600 } from './migrations/1763900010600-promises-plan-payment-by-plan';
 import { PromisesPlanRevision1763900010610 } from './migrations/1763900010610-promises-plan-revision';
@@ -48,6 +48,7 @@ import { PromisesPlanRowsFolded1763900012600 } from './migrations/1763900012600-
 import { PromisesPlanCheckPlannedPerStatement1763900012700 } from './migrations/1763900012700-promises-plan-check-planned-per-statement';
 import { PromisesAccountDebtors1763900014800 } from './migrations/1763900014800-promises-account-debtors';
 import { PromisesPromisePayment1763900014900 } from './migrations/1763900014900-promises-promise-payment';
+import { PromisesUnallocatedPayment1763900015200 } from './migrations/1763900015200-promises-unallocated-payment';
 import { RelapseRisksRepository } from './relapse/relapse-risks.repository';
 import { AccountScorer, GrpcAccountScorer } from './relapse/scoring-port';
 import { AssessRelapseRiskUseCase } from './relapse/usecases/assess-relapse-risk.usecase';
@@ -141,6 +142,7 @@ export function createPromisesService(deps: PromisesServiceDependencies = {}): S
       PromisesPlanCheckPlannedPerStatement1763900012700,
       PromisesAccountDebtors1763900014800,
       PromisesPromisePayment1763900014900,
+      PromisesUnallocatedPayment1763900015200,
     ],
     module: (ctx) => {
       const config = loadPromisesConfig();
@@ -263,11 +265,13 @@ export function createPromisesService(deps: PromisesServiceDependencies = {}): S
               event.payload.segment,
               event.payload.scoredAt ?? event.time,
             ),
-          // A payment counted once, by a settlement, a plan or single promises: taken off where it counted.
+          // A payment counted once, by a settlement, a plan or single promises: taken off where it
+          // counted; one that counted towards nothing has nothing to take off.
           'collections.ledger.v1.PaymentReversed': async (event, hc) => {
             if (await settlements.reversed(event, hc)) return;
             if (await plans.reversed(event, hc)) return;
-            await reversePromisePayments(ctx, repo, event, hc, plans.graceDays);
+            if (await reversePromisePayments(ctx, repo, event, hc, plans.graceDays)) return;
+            await reverseUnallocatedPayment(ctx, event, hc);
           },
         },
       });
@@ -277,7 +281,10 @@ export function createPromisesService(deps: PromisesServiceDependencies = {}): S
       ctx.backbone.consume({
         name: 'promises-relapse',
         topics: [Topic.PromisesPlan],
-        handlers: { 'collections.promises.v1.PlanCompleted': (event, hc) => relapse.planCompleted(event, hc) },
+        handlers: {
+          'collections.promises.v1.PlanCompleted': (event, hc) => relapse.planCompleted(event, hc),
+          'collections.promises.v1.PlanReopened': (event, hc) => relapse.planReopened(event, hc),
+        },
       });
     },
   };

@@ -187,6 +187,52 @@ describe('relapse risk after a completed plan (real scoring service, real Postgr
     expect(await assessments(completed.planId)).toHaveLength(1);
   });
 
+  it('assesses a plan again when it completes again after a reversal reopened it, keeping the first assessment', async () => {
+    const accountId = await scoredAccount(1);
+    const completed = await completePlan(accountId);
+    await deliver(sut, 'collections.promises.v1.PlanCompleted', completed, undefined, 'promises-relapse');
+    expect(await assessments(completed.planId)).toHaveLength(1);
+
+    // The payment that completed it bounces: the plan is reopened, then paid in full again.
+    const [{ payment_id: paymentId }] = (await sut.dataSource.query(
+      `SELECT payment_id FROM promises.plan_payment WHERE plan_id = $1`,
+      [completed.planId],
+    )) as { payment_id: string }[];
+    await deliver(sut, 'collections.ledger.v1.PaymentReversed', {
+      entryId: `rev-${paymentId}`,
+      paymentId,
+      accountId,
+      amount: USD(30_000),
+      reason: 'nsf',
+    });
+    const reopened = (await published(sut, 'collections.promises.v1.PlanReopened')).filter(
+      (e) => e.planId === completed.planId,
+    );
+    expect(reopened).toHaveLength(1);
+    await deliver(sut, 'collections.promises.v1.PlanReopened', reopened[0], undefined, 'promises-relapse');
+    await deliver(sut, 'collections.ledger.v1.PaymentPosted', {
+      paymentId: randomUUID(),
+      accountId,
+      amount: USD(30_000),
+      balanceAfter: USD(0),
+      postedAt: sut.clock.now(),
+      reference: '',
+      effectiveDate: '',
+    });
+    const again = (await published(sut, 'collections.promises.v1.PlanCompleted')).filter(
+      (e) => e.planId === completed.planId,
+    );
+    expect(again).toHaveLength(2);
+    await deliver(sut, 'collections.promises.v1.PlanCompleted', again[1], undefined, 'promises-relapse');
+
+    expect(await assessments(completed.planId)).toHaveLength(2);
+    const kept = (await sut.dataSource.query(
+      `SELECT reopened_at IS NOT NULL AS reopened FROM promises.plan_relapse_risk WHERE plan_id = $1 ORDER BY assessed_at, reopened_at NULLS LAST`,
+      [completed.planId],
+    )) as { reopened: boolean }[];
+    expect(kept).toEqual([{ reopened: true }, { reopened: false }]);
+  });
+
   it('rates an account that paid little before the plan as riskier than one that always paid', async () => {
     const [good, poor] = await Promise.all([scoredAccount(1), scoredAccount(0.1)]);
     const risks: number[] = [];

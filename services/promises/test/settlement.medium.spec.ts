@@ -262,6 +262,34 @@ describe('settlements post their discount to the ledger exactly once (real ledge
     expect(open).toMatchObject({ paid: USD(0), state: promises.SettlementState.SETTLEMENT_STATE_OPEN });
   });
 
+  it("warns once that a paid settlement's payment was reversed, however often the reversal comes", async () => {
+    const accountId = await newAccount(40_000);
+    const { settlement } = await settle(accountId, 30_000);
+    const { bounced, reversed } = await bouncedInLedger(accountId, 30_000);
+    expect(await discounts(accountId)).toBe(1);
+    const warnings: unknown[][] = [];
+    const warn = jest.spyOn(sut.context.logger, 'warn').mockImplementation(((...args: unknown[]) => {
+      warnings.push(args);
+    }) as never);
+    try {
+      const eventId = await deliver(sut, 'collections.ledger.v1.PaymentReversed', reversed);
+      await deliver(sut, 'collections.ledger.v1.PaymentReversed', reversed, eventId); // redelivery
+      await deliver(sut, 'collections.ledger.v1.PaymentReversed', reversed); // same reversal, new event id
+    } finally {
+      warn.mockRestore();
+    }
+    expect(warnings).toEqual([
+      [
+        { tenantId: sut.tenant, settlementId: settlement!.settlementId, paymentId: bounced.event.paymentId },
+        'a payment of a paid settlement was reversed; its discount stays posted and needs a review',
+      ],
+    ]);
+    // The settlement stays paid, its discount posted once.
+    const { settlement: paid } = await client.getSettlement({ settlementId: settlement!.settlementId }, md());
+    expect(paid).toMatchObject({ paid: USD(30_000), state: promises.SettlementState.SETTLEMENT_STATE_PAID });
+    expect(await discounts(accountId)).toBe(1);
+  });
+
   it('does not count a reversed payment again when it is replayed under a new event id, nor announce it', async () => {
     const accountId = await newAccount(80_000);
     const { settlement } = await settle(accountId, 60_000);

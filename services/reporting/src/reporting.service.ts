@@ -23,6 +23,7 @@ import { ReportingPaymentPaidOn1763900014600 } from './migrations/1763900014600-
 import { ReportingAccountTimeZone1763900014700 } from './migrations/1763900014700-reporting-account-time-zone';
 import { ReportingSettlementPayments1763900014800 } from './migrations/1763900014800-reporting-settlement-payments';
 import { ReportingPromiseKeptWithdrawn1763900015000 } from './migrations/1763900015000-reporting-promise-kept-withdrawn';
+import { ReportingPlanReopened1763900015210 } from './migrations/1763900015210-reporting-plan-reopened';
 import { ReportingGrpcController } from './recovery/reporting.grpc';
 import { join } from 'node:path';
 
@@ -82,6 +83,7 @@ export const reportingService: ServiceDefinition = {
     ReportingAccountTimeZone1763900014700,
     ReportingSettlementPayments1763900014800,
     ReportingPromiseKeptWithdrawn1763900015000,
+    ReportingPlanReopened1763900015210,
   ],
   module: (ctx) => ({
     module: class ReportingModule {},

@@ -196,6 +196,11 @@ export function plannerHandlers(
     },
     'collections.promises.v1.PlanCompleted': planEnded,
     'collections.promises.v1.PlanDefaulted': planEnded,
+    'collections.promises.v1.PlanReopened': async (event, hc) => {
+      // A reversal took a completed plan back below its total: it runs again, and pauses the cadence
+      // as an agreed plan does, until it completes again or defaults (PlanDefaulted may follow at once).
+      await commit(event, hc, event.payload.accountId, planCommitment(event.payload.planId), true);
+    },
     'collections.promises.v1.SettlementAgreed': async (event, hc) => {
       // A settlement is a promise to pay its sum by its due date: the cadence pauses until it is
       // paid or lapses (its due date plus the grace days, unpaid).

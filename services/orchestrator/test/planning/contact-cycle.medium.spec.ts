@@ -527,6 +527,38 @@ describe('one account’s contact cycle, planned and dispatched on the injected 
     expect(await pending()).toHaveLength(1);
   });
 
+  it('pauses the cadence again when a reversal reopens a completed plan', async () => {
+    const planId = 'plan-reopened-1';
+    const accountId = await expectCadencePaused('plan-reopened', '+573001110022', (accountId) =>
+      deliver(sut, 'collections.promises.v1.PlanAgreed', planAgreed(planId, accountId, sut.clock.now())),
+    );
+    const pending = async () => (await schedule(accountId)).filter((r) => r.status === 'pending');
+
+    // Completed: the rest of the balance is chased again.
+    sut.clock.set(bogota('2026-03-18', 7));
+    await deliver(sut, 'collections.promises.v1.PlanCompleted', {
+      planId,
+      accountId,
+      total: COP(250_000_00),
+      completedAt: sut.clock.now(),
+    });
+    expect(await pending()).toHaveLength(1);
+
+    // Its payment bounces: the plan runs again, and the cadence is paused as while it ran.
+    sut.clock.set(bogota('2026-03-18', 8));
+    await deliver(sut, 'collections.promises.v1.PlanReopened', {
+      planId,
+      accountId,
+      paymentId: 'payment-bounced-2',
+      remaining: COP(250_000_00),
+      reopenedAt: sut.clock.now(),
+    });
+    expect(await pending()).toEqual([]);
+    expect((await schedule(accountId)).at(-1)).toMatchObject({ status: 'cancelled', cancel_reason: 'stop:promise' });
+    await daysPass(['2026-03-19', 9], ['2026-03-23', 10]);
+    expect(await pending()).toEqual([]);
+  });
+
   it('sends once when the dispatcher dies between the provider call and recording it: the restart re-sends under the same key', async () => {
     const { accountId, phone } = await openAccount('crash', '+573001110003');
     sut.clock.set(bogota('2026-03-09', 6));

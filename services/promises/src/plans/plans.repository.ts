@@ -1,5 +1,6 @@
 import { EntityManager } from 'typeorm';
 import { arrayOf, textArraysOf } from '@collections/platform';
+import { UnallocatedPayment } from '../promises/applied-payments.repository';
 import { Payment } from './domain/allocation';
 import { Announcement, announcementKey } from './domain/announcements';
 import { NewPlan } from './domain/plan';
@@ -306,7 +307,8 @@ export class PlansRepository {
   /**
    * Stores what a batch of payments did to its plans, set-based: the payments (in posting
    * order), the instalments whose paid amount changed, and each changed plan's state, what it has
-   * announced and its new revision. Fails (rolling the batch back) when a payment was already
+   * announced and its new revision; and the batch's payments that counted towards nothing
+   * (`unallocated_payment`). Fails (rolling the batch back) when a plan payment was already
    * recorded: the caller checked that under the plans' locks.
    */
   async applyPayments(
@@ -317,6 +319,8 @@ export class PlansRepository {
       paid: { planId: string; seq: number; paidMinor: number }[];
       /** Every plan the batch changed, with its state and announcements (`announcementKey`s) after it. */
       states: { planId: string; state: number; announced: Iterable<string> }[];
+      /** Payments of accounts that had nothing to count them towards. */
+      unallocated: UnallocatedPayment[];
       /** The plans' new revision. */
       revision: string;
     },
@@ -336,6 +340,11 @@ export class PlansRepository {
       arrayOf(w.states, (s) => s.state),
       textArraysOf(w.states, (s) => s.announced),
       w.revision,
+      arrayOf(w.unallocated, (p) => p.paymentId),
+      arrayOf(w.unallocated, (p) => p.accountId),
+      arrayOf(w.unallocated, (p) => p.amountMinor),
+      arrayOf(w.unallocated, (p) => p.currency),
+      arrayOf(w.unallocated, (p) => p.paidOn),
     ];
     const extra = also?.(params.length + 1);
     // One statement of data-modifying CTEs: each table written once, whatever the batch's size.
@@ -354,7 +363,11 @@ export class PlansRepository {
        states AS (
          UPDATE payment_plan p SET state = s.state, announced = s.announced::text[], revision = $12::uuid
            FROM unnest($9::uuid[], $10::int[], $11::text[]) AS s(id, state, announced)
-          WHERE p.tenant_id = $1 AND p.id = s.id RETURNING 1)
+          WHERE p.tenant_id = $1 AND p.id = s.id RETURNING 1),
+       unallocated AS (
+         INSERT INTO unallocated_payment (tenant_id, payment_id, account_id, amount_minor, currency, paid_on)
+         SELECT $1, * FROM unnest($13::text[], $14::text[], $15::bigint[], $16::text[], $17::date[])
+         ON CONFLICT DO NOTHING RETURNING 1)
        ${extra ? `, also AS (${extra.sql})` : ''}
        SELECT (SELECT count(*)::int FROM payments) AS payments`,
       [...params, ...(extra?.params ?? [])],

@@ -3,6 +3,7 @@ import { ConsumedEvent, HandlerContext } from '@collections/messaging';
 import { ServiceContext } from '@collections/runtime';
 import { AccountProfilesRepository } from '../accounts/account-profiles.repository';
 import { pastGrace } from '../plans/domain/schedule';
+import { AppliedPaymentsRepository } from './applied-payments.repository';
 import { allocateToPromise } from './domain/promise';
 import { PromisesRepository } from './promises.repository';
 
@@ -11,7 +12,9 @@ import { PromisesRepository } from './promises.repository';
  * due date plus the grace days passed before the payment's day (the account's calendar) was
  * broken by then, even if the daily run has not said so yet: a late payment does not keep it.
  * What the payment counted towards each promise is recorded (`promise_payment`), so a replay of
- * it under a new event id is recognised and a reversal takes exactly that off.
+ * it under a new event id is recognised and a reversal takes exactly that off; a payment that
+ * counted towards none is recorded too (`unallocated_payment`), so its replay counts towards none
+ * either, even towards a promise made since.
  */
 export async function allocatePayment(
   ctx: ServiceContext,
@@ -24,7 +27,6 @@ export async function allocatePayment(
   if (!amount) return;
   let left = amount.amountMinor;
   const open = await repo.openForAccount(tx, event.tenantId, event.payload.accountId, amount.currency);
-  if (open.length === 0) return;
   const paidOn = await new AccountProfilesRepository().paymentDay(tx, event.tenantId, event.payload, ctx.clock.now());
   for (const p of open) {
     if (left <= 0) break;
@@ -52,4 +54,14 @@ export async function allocatePayment(
       });
     }
   }
+  // Counted towards nothing (no open promise it could keep): recorded as such, so that a replay of
+  // it under a new event id, once a promise is made, is known as paid before the promise.
+  if (left === amount.amountMinor && left > 0 && event.payload.paymentId)
+    await new AppliedPaymentsRepository().recordUnallocated(tx, event.tenantId, {
+      paymentId: event.payload.paymentId,
+      accountId: event.payload.accountId,
+      amountMinor: left,
+      currency: amount.currency,
+      paidOn,
+    });
 }

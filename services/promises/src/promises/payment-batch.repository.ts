@@ -8,7 +8,9 @@ import { TAKING_STATES } from '../settlements/settlements.repository';
 /**
  * What a batch of posted payments needs to know before it allocates (one tenant's), read in
  * one statement (one round trip per batch, whatever its size): the plans are locked in a
- * stable key order, so two batches lock alike; accounts the ledger never told us about are in UTC.
+ * stable key order, so two batches lock alike; which (account, currency) pairs have an open single
+ * promise (with neither a plan nor a settlement, a pair without one has nothing a payment could
+ * count towards); accounts the ledger never told us about are in UTC.
  * Every lookup by payment or account id is a LATERAL subquery with LIMIT 1, one key at a time:
  * whatever the planner's statistics say, it probes the table's key and never scans the tenant's
  * rows. With `payment_id = ANY(...)` PostgreSQL read every payment of the tenant for each batch (a
@@ -40,8 +42,13 @@ export class PaymentBatchRepository {
               (SELECT coalesce(json_agg(a.id), '[]') FROM unnest($4::text[]) AS a(id) CROSS JOIN LATERAL (
                  SELECT 1 FROM settlement_payment WHERE tenant_id = $1 AND payment_id = a.id
                  UNION ALL SELECT 1 FROM plan_payment WHERE tenant_id = $1 AND payment_id = a.id
-                 UNION ALL SELECT 1 FROM promise_payment WHERE tenant_id = $1 AND payment_id = a.id LIMIT 1) x
+                 UNION ALL SELECT 1 FROM promise_payment WHERE tenant_id = $1 AND payment_id = a.id
+                 UNION ALL SELECT 1 FROM unallocated_payment WHERE tenant_id = $1 AND payment_id = a.id LIMIT 1) x
               ) AS applied,
+              (SELECT coalesce(json_agg(json_build_array(k.account_id, k.currency)), '[]') FROM k CROSS JOIN LATERAL (
+                 SELECT 1 FROM promise WHERE tenant_id = $1 AND account_id = k.account_id AND currency = k.currency
+                    AND state = $8 LIMIT 1) o
+              ) AS promised,
               (SELECT coalesce(json_agg(json_build_array(s.account_id, rtrim(s.currency))), '[]') FROM (
                  SELECT DISTINCT s.account_id, s.currency FROM settlement s JOIN k
                      ON s.account_id = k.account_id AND s.currency = k.currency
@@ -58,10 +65,12 @@ export class PaymentBatchRepository {
         promises.PlanState.PLAN_STATE_ACTIVE,
         TAKING_STATES,
         settlementsDueOnOrAfter,
+        promises.PromiseState.PROMISE_STATE_OPEN,
       ],
     )) as {
       plans: LockedPlan[];
       applied: string[];
+      promised: [string, string][];
       settled: [string, string][];
       zones: Record<string, string>;
     }[];
@@ -70,6 +79,7 @@ export class PaymentBatchRepository {
     return {
       plans: row.plans,
       applied: new Set(row.applied),
+      promised: new Set(row.promised.map(([accountId, currency]) => paymentKey(accountId, currency))),
       settled: new Set(row.settled.map(([accountId, currency]) => paymentKey(accountId, currency))),
       zones,
     };

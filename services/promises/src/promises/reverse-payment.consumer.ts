@@ -3,6 +3,7 @@ import { ConsumedEvent, HandlerContext } from '@collections/messaging';
 import { money } from '@collections/platform';
 import { ServiceContext } from '@collections/runtime';
 import { AccountProfilesRepository } from '../accounts/account-profiles.repository';
+import { AppliedPaymentsRepository } from './applied-payments.repository';
 import { pastGrace } from '../plans/domain/schedule';
 import { PromisesRepository, singlePromiseBroken } from './promises.repository';
 
@@ -70,4 +71,22 @@ export async function reversePromisePayments(
     'reversed payment taken off single promises',
   );
   return true;
+}
+
+/**
+ * A reversed payment that had counted towards nothing (the account had no settlement, plan or open
+ * promise to take it): there is nothing to take off. Its record is flagged, and the log says so once
+ * (a redelivery finds it flagged, as it finds nothing for a payment this service never saw).
+ */
+export async function reverseUnallocatedPayment(
+  ctx: ServiceContext,
+  event: ConsumedEvent<'collections.ledger.v1.PaymentReversed'>,
+  { tx }: HandlerContext,
+): Promise<void> {
+  const { paymentId } = event.payload;
+  if (!paymentId || !(await new AppliedPaymentsRepository().reverseUnallocated(tx, event.tenantId, paymentId))) return;
+  ctx.logger.info(
+    { tenantId: event.tenantId, paymentId },
+    'reversed payment had counted towards nothing: nothing to take off',
+  );
 }

@@ -1,16 +1,31 @@
 import { EntityManager } from 'typeorm';
 import { promises } from '@collections/contracts';
 
+/**
+ * Each completion's relapse risk of a plan: at most one current (`reopened_at` null); a reopened
+ * plan's stays recorded, flagged with when it was reopened, and its next completion is assessed anew.
+ */
 export class RelapseRisksRepository {
+  /** Whether the plan's current completion was assessed. */
   async assessed(m: EntityManager, tenantId: string, planId: string): Promise<boolean> {
-    const rows = (await m.query(`SELECT 1 FROM plan_relapse_risk WHERE tenant_id = $1 AND plan_id = $2`, [
-      tenantId,
-      planId,
-    ])) as unknown[];
+    const rows = (await m.query(
+      `SELECT 1 FROM plan_relapse_risk WHERE tenant_id = $1 AND plan_id = $2 AND reopened_at IS NULL`,
+      [tenantId, planId],
+    )) as unknown[];
     return rows.length > 0;
   }
 
-  /** Records the plan's assessment; false when it was already recorded. */
+  /** The plan's current assessment is no longer current (the plan was reopened); false when it had none. */
+  async reopened(tx: EntityManager, tenantId: string, planId: string, reopenedAt: Date): Promise<boolean> {
+    const [rows] = (await tx.query(
+      `UPDATE plan_relapse_risk SET reopened_at = $3 WHERE tenant_id = $1 AND plan_id = $2 AND reopened_at IS NULL
+       RETURNING plan_id`,
+      [tenantId, planId, reopenedAt],
+    )) as [unknown[], number];
+    return rows.length > 0;
+  }
+
+  /** Records the plan's current assessment; false when it was already recorded. */
   async record(tx: EntityManager, tenantId: string, a: promises.RelapseRiskAssessed): Promise<boolean> {
     const inserted = (await tx.query(
       `INSERT INTO plan_relapse_risk (tenant_id, plan_id, account_id, relapse_risk, level, probability_to_pay, segment,

@@ -172,8 +172,10 @@ export class SettlementsRepository {
    * Takes a reversed payment off an open or lapsed settlement; what happened: 'none' (not a
    * settlement payment), 'already-reversed' (taken off before: nothing changes), 'reopened' (paid
    * lowered; a lapsed settlement stays lapsed) or 'already-paid' (the settlement was paid and its
-   * discount posted). The payment's row stays, flagged reversed (as a plan's does), so the payment
-   * replayed under a new event id is still known as counted (`addPayment`, `AppliedPaymentsRepository`).
+   * discount posted: its paid amount stands, the reversal is only recorded, so that a second
+   * delivery of it is 'already-reversed'). The payment's row stays, flagged reversed (as a plan's
+   * does), so the payment replayed under a new event id is still known as counted (`addPayment`,
+   * `AppliedPaymentsRepository`).
    */
   async reversePayment(
     tx: EntityManager,
@@ -194,12 +196,12 @@ export class SettlementsRepository {
     )) as { settlement_id: string; amount_minor: string; reversed: boolean; state: number }[];
     if (!row) return { outcome: 'none' };
     if (row.reversed) return { outcome: 'already-reversed', settlementId: row.settlement_id };
-    if (row.state === promises.SettlementState.SETTLEMENT_STATE_PAID)
-      return { outcome: 'already-paid', settlementId: row.settlement_id };
     await tx.query(`UPDATE settlement_payment SET reversed = true WHERE tenant_id = $1 AND payment_id = $2`, [
       tenantId,
       paymentId,
     ]);
+    if (row.state === promises.SettlementState.SETTLEMENT_STATE_PAID)
+      return { outcome: 'already-paid', settlementId: row.settlement_id };
     const [rows] = (await tx.query(
       `UPDATE settlement SET paid_minor = paid_minor - $3 WHERE tenant_id = $1 AND id = $2 RETURNING ${COLUMNS}`,
       [tenantId, row.settlement_id, Number(row.amount_minor)],

@@ -6,8 +6,9 @@ type Tx = Parameters<NonNullable<EventHandlers['collections.promises.v1.PlanAgre
  * Projections of the promises service's plan and settlement events into the forecast's read model.
  * Whatever the order they arrive in, they converge: an instalment is kept while its promise is
  * (promise_kept_fact: more keeps than withdrawals), else missed once told so, else open (a late
- * payment keeps a missed instalment; a withdrawn keep leaves it missed or open), a plan's state only from
- * active to completed or defaulted, the open amount of an instalment only down, and a
+ * payment keeps a missed instalment; a withdrawn keep leaves it missed or open), a plan is completed
+ * while it has more completions than reopenings (forecast_plan_completion_fact), else active, and
+ * defaulted once told so, the open amount of an instalment only down, and a
  * settlement's state only up open → lapsed → paid (the rank of the instalment's statuses, so
  * that whichever of its outcomes arrives first, the same one stands), and what is paid towards a
  * settlement is the sum of its payments, each kept once by its id, less those reversed (a
@@ -56,10 +57,19 @@ export const projectForecastFacts: EventHandlers = {
     await setInstalmentStatus(tx, event.tenantId, p.planId, p.seq, 'missed', p.dueDate);
   },
 
-  'collections.promises.v1.PlanCompleted': (event, { tx }) =>
-    setPlanState(tx, event.tenantId, event.payload.planId, event.payload.accountId, 'completed'),
-  'collections.promises.v1.PlanDefaulted': (event, { tx }) =>
-    setPlanState(tx, event.tenantId, event.payload.planId, event.payload.accountId, 'defaulted'),
+  'collections.promises.v1.PlanCompleted': (event, { tx }) => {
+    const p = event.payload;
+    const at = p.completedAt ?? event.time;
+    return countCompletion(tx, event.tenantId, p.planId, p.accountId, 'completed', at.toISOString(), at);
+  },
+  // A reversal took the completed plan back below its total: its open instalments are expected again
+  // (each withdrawn keep reopens its instalment, PromiseKeptWithdrawn).
+  'collections.promises.v1.PlanReopened': (event, { tx }) => {
+    const p = event.payload;
+    const at = p.reopenedAt ?? event.time;
+    return countCompletion(tx, event.tenantId, p.planId, p.accountId, 'reopened', p.paymentId || at.toISOString(), at);
+  },
+  'collections.promises.v1.PlanDefaulted': (event, { tx }) => defaulted(tx, event.tenantId, event.payload),
 
   // The agreement's facts are the same on every delivery; its state is left to the outcomes.
   'collections.promises.v1.SettlementAgreed': async (event, { tx }) => {
@@ -164,11 +174,41 @@ async function setInstalmentStatus(
   );
 }
 
-async function setPlanState(tx: Tx, tenantId: string, planId: string, accountId: string, state: string) {
+/**
+ * A plan's completion or reopening, kept once by its identity (`ref`); the plan is completed while it
+ * has more completions than reopenings, else active, unless it defaulted.
+ */
+async function countCompletion(
+  tx: Tx,
+  tenantId: string,
+  planId: string,
+  accountId: string,
+  kind: 'completed' | 'reopened',
+  ref: string,
+  at: Date,
+): Promise<void> {
   await tx.query(
-    `INSERT INTO forecast_plan_fact (tenant_id, plan_id, account_id, state) VALUES ($1, $2, $3, $4)
-     ON CONFLICT (tenant_id, plan_id) DO UPDATE SET state = excluded.state WHERE forecast_plan_fact.state = 'active'`,
-    [tenantId, planId, accountId, state],
+    `INSERT INTO forecast_plan_completion_fact (tenant_id, plan_id, kind, ref, at) VALUES ($1, $2, $3, $4, $5)
+     ON CONFLICT DO NOTHING`,
+    [tenantId, planId, kind, ref, at],
+  );
+  await touchPlan(tx, tenantId, planId, accountId);
+  await tx.query(
+    `UPDATE forecast_plan_fact p
+        SET state = CASE WHEN (SELECT count(*) FILTER (WHERE c.kind = 'completed') > count(*) FILTER (WHERE c.kind = 'reopened')
+                                 FROM forecast_plan_completion_fact c WHERE c.tenant_id = p.tenant_id AND c.plan_id = p.plan_id)
+                         THEN 'completed' ELSE 'active' END
+      WHERE p.tenant_id = $1 AND p.plan_id = $2 AND p.state <> 'defaulted'`,
+    [tenantId, planId],
+  );
+}
+
+/** A defaulted plan stays so, whatever else arrives (promises never completes nor reopens one). */
+async function defaulted(tx: Tx, tenantId: string, p: { planId: string; accountId: string }) {
+  await tx.query(
+    `INSERT INTO forecast_plan_fact (tenant_id, plan_id, account_id, state) VALUES ($1, $2, $3, 'defaulted')
+     ON CONFLICT (tenant_id, plan_id) DO UPDATE SET state = 'defaulted'`,
+    [tenantId, p.planId, p.accountId],
   );
 }
 

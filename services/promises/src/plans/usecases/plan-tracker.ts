@@ -93,9 +93,12 @@ export class PlanTracker {
     );
     const events: NewEvent<EventType>[] = [];
     // A kept instalment a reversal took back below its amount withdraws its PromiseKept first, so
-    // a PromiseBroken announced below for it (past grace) comes after the withdrawal.
+    // a PromiseBroken announced below for it (past grace) comes after the withdrawal; a completed
+    // plan it took back below its total is reopened (after its instalments' withdrawals, before any
+    // InstalmentMissed, PromiseBroken or PlanDefaulted).
     for (const a of review.withdraw) {
       if (a.kind === 'kept') events.push(keptWithdrawn(a.seq, plan, allocation, now, reversedPaymentId));
+      else if (a.kind === 'completed') events.push(planReopened(plan, allocation, now, reversedPaymentId));
     }
     for (const a of review.announce) {
       events.push(...eventsOf(a, { plan, schedule, allocation, missed: review.missed, now, asOf }));
@@ -141,6 +144,30 @@ function keptWithdrawn(
       paymentId,
       paid: money(allocation.paidBySeq.get(seq) ?? 0, plan.currency.trim()),
       withdrawnAt: now,
+    },
+  };
+}
+
+/** The withdrawal of a plan's PlanCompleted: `remaining` is what it still expects after the reversal. */
+function planReopened(
+  plan: PlanFacts,
+  allocation: AllocationState,
+  now: Date,
+  paymentId: string,
+): NewEvent<'collections.promises.v1.PlanReopened'> {
+  let paid = 0;
+  for (const x of allocation.paidBySeq.values()) paid += x;
+  return {
+    key: plan.account_id,
+    tenantId: plan.tenant_id,
+    time: now,
+    type: 'collections.promises.v1.PlanReopened',
+    payload: {
+      planId: plan.id,
+      accountId: plan.account_id,
+      paymentId,
+      remaining: money(Math.max(0, Number(plan.total_minor) - paid), plan.currency.trim()),
+      reopenedAt: now,
     },
   };
 }

@@ -8,6 +8,7 @@ import { announcementKey } from '../domain/announcements';
 import { Instalment } from '../domain/schedule';
 import { LockedPlan, PlansRepository } from '../plans.repository';
 import { PlanCache, PlanPaymentState, ScheduleCache } from '../plan-cache';
+import { UnallocatedPayment } from '../../promises/applied-payments.repository';
 import { PlanTracker } from './plan-tracker';
 
 type PaymentPosted = ConsumedEvent<'collections.ledger.v1.PaymentPosted'>;
@@ -36,6 +37,8 @@ export interface PlanPaymentFacts {
   applied: ReadonlySet<string>;
   /** (account, currency) pairs, as `paymentKey` gives them, with an open settlement. */
   settled: ReadonlySet<string>;
+  /** (account, currency) pairs with an open single promise. */
+  promised: ReadonlySet<string>;
   /** Each account's time zone. */
   zones: ReadonlyMap<string, string>;
 }
@@ -95,6 +98,8 @@ export class TrackPaymentUseCase {
    * settlement (`facts.settled`, which takes them first), or whose plan completed or defaulted
    * earlier in the batch (the next payment looks for the next plan), and malformed ones. Payments
    * counted before (`facts.applied`: a replay under a new event id) or earlier in the batch are skipped.
+   * A payment of a pair with nothing to count it (no active plan, no settlement, no open promise) is
+   * recorded as counted towards nothing, in the same statement, so a replay of it is skipped too.
    */
   async postedMany(
     tenantId: string,
@@ -105,7 +110,6 @@ export class TrackPaymentUseCase {
     const valid = (e: PaymentPosted) => !!e.payload.amount && e.payload.amount.amountMinor > 0 && !!e.payload.paymentId;
     const keyOf = (e: PaymentPosted) => paymentKey(e.payload.accountId, e.payload.amount!.currency);
     const locked = facts.plans.filter((p) => !facts.settled.has(paymentKey(p.account_id, p.currency.trim())));
-    if (locked.length === 0) return events.filter((e) => !valid(e) || !facts.applied.has(e.payload.paymentId));
     // What each plan's payments changed: remembered from this consumer's last batch while the
     // plan's revision is the one it wrote, read for the others (and the schedules not known yet).
     // A remembered state is taken out of the cache and extended in place: it goes back under the
@@ -153,6 +157,7 @@ export class TrackPaymentUseCase {
     const oneByOne = new Set<string>();
     const taken = new Set<string>();
     const outbox: NewEvent<EventType>[] = [];
+    const unallocated: UnallocatedPayment[] = [];
     for (const e of events) {
       if (!valid(e)) {
         rest.push(e);
@@ -162,12 +167,26 @@ export class TrackPaymentUseCase {
       if (facts.applied.has(paymentId) || taken.has(paymentId)) continue; // counted before: changes nothing
       const key = keyOf(e);
       const p = byKey.get(key);
+      const timeZone = facts.zones.get(e.payload.accountId) ?? 'UTC';
+      if (!p && !oneByOne.has(key) && !facts.settled.has(key) && !facts.promised.has(key)) {
+        // Nothing of the account's could count it, before or after it in the batch.
+        const { accountId } = e.payload;
+        const paidOn = paymentDay(e.payload, timeZone, now);
+        unallocated.push({
+          paymentId,
+          accountId,
+          amountMinor: amount!.amountMinor,
+          currency: amount!.currency,
+          paidOn,
+        });
+        taken.add(paymentId);
+        continue;
+      }
       if (!p || oneByOne.has(key)) {
         oneByOne.add(key);
         rest.push(e);
         continue;
       }
-      const timeZone = facts.zones.get(p.plan.account_id) ?? 'UTC';
       if (!today.has(timeZone)) today.set(timeZone, safeLocalDate(now, timeZone));
       const paidOn = paymentDay(e.payload, timeZone, now);
       const asOf = paidOn > today.get(timeZone)! ? paidOn : today.get(timeZone)!;
@@ -183,17 +202,18 @@ export class TrackPaymentUseCase {
       p.state = step.state;
       if (p.state !== promises.PlanState.PLAN_STATE_ACTIVE) oneByOne.add(key);
     }
-    await this.store(tenantId, [...byKey.values()], outbox, hc);
+    await this.store(tenantId, [...byKey.values()], unallocated, outbox, hc);
     return rest;
   }
 
   /**
    * Writes the batch's outcome: its payments, the instalments whose paid amount they changed,
-   * and each plan's state and announcements.
+   * each plan's state and announcements, and the payments that counted towards nothing.
    */
   private async store(
     tenantId: string,
     plans: PlanInBatch[],
+    unallocated: UnallocatedPayment[],
     events: NewEvent<EventType>[],
     hc: HandlerContext,
   ): Promise<void> {
@@ -201,6 +221,7 @@ export class TrackPaymentUseCase {
       payments: [],
       paid: [],
       states: [],
+      unallocated,
       revision: randomUUID(),
     };
     for (const p of plans) {
@@ -215,7 +236,7 @@ export class TrackPaymentUseCase {
         w.paid.push({ planId, seq, paidMinor });
       w.states.push({ planId, state: p.state, announced: p.announced });
     }
-    if (w.payments.length > 0)
+    if (w.payments.length > 0 || w.unallocated.length > 0)
       await this.repo.applyPayments(
         hc.tx,
         tenantId,

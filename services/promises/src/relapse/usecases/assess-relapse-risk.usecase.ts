@@ -5,9 +5,12 @@ import { RelapseRisksRepository } from '../relapse-risks.repository';
 import { AccountScorer } from '../scoring-port';
 
 /**
- * On PlanCompleted: scores the account with the scoring service and records, once per plan, the
- * risk that it falls behind again, publishing RelapseRiskAssessed for the post-collection
- * follow-up. A scoring failure fails the handler, so the event is retried, then dead-lettered.
+ * On PlanCompleted: scores the account with the scoring service and records, once per completion
+ * of a plan, the risk that it falls behind again, publishing RelapseRiskAssessed for the
+ * post-collection follow-up. A scoring failure fails the handler, so the event is retried, then
+ * dead-lettered. On PlanReopened (a reversal took the plan back below its total) the plan's risk
+ * is no longer current: it stays recorded, flagged reopened, and the plan's next PlanCompleted is
+ * assessed and published anew (both events come in order: one topic, keyed by account).
  */
 export class AssessRelapseRiskUseCase {
   constructor(
@@ -45,5 +48,17 @@ export class AssessRelapseRiskUseCase {
       time: assessedAt,
       payload,
     });
+  }
+
+  async planReopened(
+    event: ConsumedEvent<'collections.promises.v1.PlanReopened'>,
+    { tx }: HandlerContext,
+  ): Promise<void> {
+    const { planId, reopenedAt } = event.payload;
+    if (await this.repo.reopened(tx, event.tenantId, planId, reopenedAt ?? event.time))
+      this.ctx.logger.info(
+        { tenantId: event.tenantId, planId },
+        'plan reopened: its relapse risk is no longer current',
+      );
   }
 }

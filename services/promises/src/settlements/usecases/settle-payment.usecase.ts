@@ -79,7 +79,8 @@ export class SettlePaymentUseCase {
 
   /**
    * Takes a reversed payment off its settlement (false when it was not a settlement's). After the
-   * discount was posted a reversal is left to people: the ledger entry stays and the log says so.
+   * discount was posted a reversal is left to people: the ledger entry stays and the log says so,
+   * once (the reversal is recorded; a redelivery finds it so and says nothing).
    */
   async reversed(
     event: ConsumedEvent<'collections.ledger.v1.PaymentReversed'>,

@@ -1,21 +1,11 @@
-import { DataSource } from 'typeorm';
-import { assertIdentifier } from './schema';
-import { MessagingLogger, silentLogger } from './transport';
-import { Periodic } from './wakeable';
+import { RetentionSweepOptions, RetentionSweeper } from './wakeable';
 
-export interface DeadLetterRetentionOptions {
-  schema: string;
-  dataSource: DataSource;
-  logger?: MessagingLogger;
+export interface DeadLetterRetentionOptions extends RetentionSweepOptions {
   /**
    * How long a replayed dead letter stays after its replay (default 30 days). 0 keeps every dead
    * letter for ever. Dead letters never replayed are never deleted, whatever this is.
    */
   retentionMs?: number;
-  /** How often a sweep runs (default 1 hour). */
-  sweepIntervalMs?: number;
-  /** When the first sweep begins after start (default 1 minute: not in the middle of a boot). */
-  firstSweepDelayMs?: number;
   /** Dead letters each delete statement deletes at most (default 500). */
   batchSize?: number;
 }
@@ -31,8 +21,6 @@ export interface DeadLetterSweep {
 }
 
 const DEFAULT_RETENTION_MS = 30 * 24 * 3_600_000;
-const DEFAULT_SWEEP_INTERVAL_MS = 3_600_000;
-const DEFAULT_FIRST_SWEEP_DELAY_MS = 60_000;
 const DEFAULT_BATCH_SIZE = 500;
 
 /**
@@ -45,29 +33,9 @@ const DEFAULT_BATCH_SIZE = 500;
  * statement holds more than a batch of rows however large the table; rows another replica's sweep
  * holds are skipped, not waited for.
  */
-export class DeadLetterRetention {
-  private readonly table: string;
-  private readonly logger: MessagingLogger;
-  private readonly retentionMs: number;
-  private readonly periodic: Periodic;
-
+export class DeadLetterRetention extends RetentionSweeper {
   constructor(private readonly options: DeadLetterRetentionOptions) {
-    this.table = `${assertIdentifier(options.schema)}.dead_letter`;
-    this.logger = options.logger ?? silentLogger;
-    this.retentionMs = options.retentionMs ?? DEFAULT_RETENTION_MS;
-    this.periodic = new Periodic(
-      () => this.sweepAndLog(),
-      options.firstSweepDelayMs ?? DEFAULT_FIRST_SWEEP_DELAY_MS,
-      options.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS,
-    );
-  }
-
-  start(): void {
-    this.periodic.start();
-  }
-
-  stop(): Promise<void> {
-    return this.periodic.stop();
+    super(options, 'dead_letter', DEFAULT_RETENTION_MS);
   }
 
   /**
@@ -79,7 +47,7 @@ export class DeadLetterRetention {
     if (this.retentionMs <= 0) return result;
     const batch = this.options.batchSize ?? DEFAULT_BATCH_SIZE;
     for (;;) {
-      if (this.periodic.stopping) break;
+      if (this.stopping) break;
       const [{ n, oldest }] = (await this.options.dataSource.query(
         `WITH gone AS (
            DELETE FROM ${this.table} WHERE id IN (
@@ -98,7 +66,7 @@ export class DeadLetterRetention {
     return result;
   }
 
-  private async sweepAndLog(): Promise<void> {
+  protected async sweepAndLog(): Promise<void> {
     const started = Date.now();
     try {
       const sweep = await this.sweep();

@@ -1,24 +1,15 @@
-import { DataSource } from 'typeorm';
-import { assertIdentifier } from './schema';
-import { MessagingLogger, Transport, silentLogger } from './transport';
-import { Periodic } from './wakeable';
+import { Transport } from './transport';
+import { RetentionSweepOptions, RetentionSweeper } from './wakeable';
 
-export interface InboxRetentionOptions {
-  schema: string;
-  dataSource: DataSource;
+export interface InboxRetentionOptions extends RetentionSweepOptions {
   transport: Transport;
   /** The topics the service's consumers read, asked at each sweep (consumers are added after construction). */
   topics: () => string[];
-  logger?: MessagingLogger;
   /**
    * How long a processed event's id stays in the inbox at least (default 14 days); the transport's
    * redelivery horizon for the consumed topics, when longer, wins. 0 keeps every id for ever.
    */
   retentionMs?: number;
-  /** How often a sweep runs (default 1 hour). */
-  sweepIntervalMs?: number;
-  /** When the first sweep begins after start (default 1 minute: not in the middle of a boot). */
-  firstSweepDelayMs?: number;
   /** Heap pages of the inbox each delete statement looks at (default 256, 2 MB with 8 kB pages). */
   pagesPerStatement?: number;
 }
@@ -34,8 +25,6 @@ export interface InboxSweep {
 }
 
 const DEFAULT_RETENTION_MS = 14 * 24 * 3_600_000;
-const DEFAULT_SWEEP_INTERVAL_MS = 3_600_000;
-const DEFAULT_FIRST_SWEEP_DELAY_MS = 60_000;
 const DEFAULT_PAGES_PER_STATEMENT = 256;
 
 /**
@@ -50,31 +39,12 @@ const DEFAULT_PAGES_PER_STATEMENT = 256;
  * there, so no statement holds more than a slice of the table however large it is, and inserts
  * pay for no extra index. Several replicas sweeping at once delete the same rows once.
  */
-export class InboxRetention {
-  private readonly table: string;
-  private readonly logger: MessagingLogger;
-  private readonly retentionMs: number;
-  private readonly periodic: Periodic;
+export class InboxRetention extends RetentionSweeper {
   /** How long the last sweep kept ids, to log a change of it once rather than every hour. */
   private lastKeptMs?: number;
 
   constructor(private readonly options: InboxRetentionOptions) {
-    this.table = `${assertIdentifier(options.schema)}.inbox`;
-    this.logger = options.logger ?? silentLogger;
-    this.retentionMs = options.retentionMs ?? DEFAULT_RETENTION_MS;
-    this.periodic = new Periodic(
-      () => this.sweepAndLog(),
-      options.firstSweepDelayMs ?? DEFAULT_FIRST_SWEEP_DELAY_MS,
-      options.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS,
-    );
-  }
-
-  start(): void {
-    this.periodic.start();
-  }
-
-  stop(): Promise<void> {
-    return this.periodic.stop();
+    super(options, 'inbox', DEFAULT_RETENTION_MS);
   }
 
   /**
@@ -91,7 +61,7 @@ export class InboxRetention {
       [this.table],
     )) as { pages: number }[];
     for (let from = 0; from < pages; from += step) {
-      if (this.periodic.stopping) break;
+      if (this.stopping) break;
       const [{ n }] = (await this.options.dataSource.query(
         `WITH gone AS (DELETE FROM ${this.table} WHERE ctid >= $1::tid AND ctid < $2::tid
                           AND processed_at < now() - $3::bigint * interval '1 millisecond' RETURNING 1)
@@ -111,7 +81,7 @@ export class InboxRetention {
     return this.options.transport.redeliveryHorizonMs(topics);
   }
 
-  private async sweepAndLog(): Promise<void> {
+  protected async sweepAndLog(): Promise<void> {
     const started = Date.now();
     try {
       const sweep = await this.sweep();

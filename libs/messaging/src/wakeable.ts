@@ -1,3 +1,7 @@
+import { DataSource } from 'typeorm';
+import { assertIdentifier } from './schema';
+import { MessagingLogger, silentLogger } from './transport';
+
 /**
  * A poll loop's sleep that a wake-up ends early: the relay's (woken by a commit that added events)
  * and each in-process consumer's (woken by an append to one of its topics). A wake-up that comes
@@ -108,4 +112,55 @@ export class Periodic {
     }, ms);
     this.timer.unref();
   }
+}
+
+/** What every retention sweeper of a service's messaging tables is given. */
+export interface RetentionSweepOptions {
+  schema: string;
+  dataSource: DataSource;
+  logger?: MessagingLogger;
+  /** How long a row stays at least; 0 keeps every row for ever. */
+  retentionMs?: number;
+  /** How often a sweep runs (default 1 hour). */
+  sweepIntervalMs?: number;
+  /** When the first sweep begins after start (default 1 minute: not in the middle of a boot). */
+  firstSweepDelayMs?: number;
+}
+
+/**
+ * A sweep of one of a service's messaging tables (`<schema>.<table>`), run hourly by a Periodic
+ * from `start()` until `stop()`, which waits for a sweep under way (it ends between statements:
+ * `stopping`). `sweepAndLog` never throws: a failed sweep is logged and the next one tries again.
+ */
+export abstract class RetentionSweeper {
+  protected readonly table: string;
+  protected readonly logger: MessagingLogger;
+  protected readonly retentionMs: number;
+  private readonly periodic: Periodic;
+
+  constructor(options: RetentionSweepOptions, table: string, defaultRetentionMs: number) {
+    this.table = `${assertIdentifier(options.schema)}.${table}`;
+    this.logger = options.logger ?? silentLogger;
+    this.retentionMs = options.retentionMs ?? defaultRetentionMs;
+    this.periodic = new Periodic(
+      () => this.sweepAndLog(),
+      options.firstSweepDelayMs ?? 60_000,
+      options.sweepIntervalMs ?? 3_600_000,
+    );
+  }
+
+  start(): void {
+    this.periodic.start();
+  }
+
+  stop(): Promise<void> {
+    return this.periodic.stop();
+  }
+
+  /** True while a sweep begun by the timer should end early: `stop()` was called. */
+  protected get stopping(): boolean {
+    return this.periodic.stopping;
+  }
+
+  protected abstract sweepAndLog(): Promise<void>;
 }

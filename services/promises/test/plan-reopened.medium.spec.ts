@@ -1,7 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { promises } from '@collections/contracts';
 import { ServiceUnderTest } from '@collections/testing';
-import { deliver, published, reversalOf, usdPayment, utcAccountOpened } from './support/events';
+import { deliver, openUtcAccount, outboxTypesOf, published, reversalOf, usdPayment } from './support/events';
 import { PromisesApi, startPromisesApi } from './support/promises-api';
 
 const USD = (amountMinor: number) => ({ amountMinor, currency: 'USD' });
@@ -24,24 +23,13 @@ describe('a reversal reopens a completed plan, and a payment that counted nowher
   });
   afterAll(() => api?.close());
 
-  async function openAccount(): Promise<string> {
-    const accountId = `ro-${randomUUID().slice(0, 8)}`;
-    sut.clock.set(at('2026-03-02'));
-    await deliver(sut, 'collections.ledger.v1.AccountOpened', utcAccountOpened(accountId));
-    return accountId;
-  }
+  const openAccount = () => openUtcAccount(sut, 'ro', at('2026-03-02'));
 
   const payment = (accountId: string, amountMinor: number) => usdPayment(accountId, amountMinor, sut.clock.now());
   const reopened = async (accountId: string) =>
     (await published(sut, 'collections.promises.v1.PlanReopened')).filter((e) => e.accountId === accountId);
   /** The account's events (both topics), in the order they were published. */
-  const eventsOf = async (accountId: string) =>
-    (
-      (await sut.dataSource.query(
-        `SELECT headers->>'ce_type' AS type FROM promises.outbox WHERE key = $1 ORDER BY id`,
-        [accountId],
-      )) as { type: string }[]
-    ).map((r) => r.type.replace('collections.promises.v1.', ''));
+  const eventsOf = (accountId: string) => outboxTypesOf(sut, accountId);
 
   /** A 3-instalment weekly plan of 300.00 USD, due 2026-03-10, -17 and -24. */
   async function newPlan(accountId: string): Promise<string> {

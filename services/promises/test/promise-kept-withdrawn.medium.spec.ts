@@ -1,7 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { promises } from '@collections/contracts';
 import { ServiceUnderTest } from '@collections/testing';
-import { deliver, published, reversalOf, usdPayment, utcAccountOpened } from './support/events';
+import { deliver, openUtcAccount, outboxTypesOf, published, reversalOf, usdPayment } from './support/events';
 import { PromisesApi, startPromisesApi } from './support/promises-api';
 
 const USD = (amountMinor: number) => ({ amountMinor, currency: 'USD' });
@@ -24,25 +23,13 @@ describe('a reversal withdraws the PromiseKept of what its payment had kept (rea
   });
   afterAll(() => api?.close());
 
-  async function openAccount(): Promise<string> {
-    const accountId = `kw-${randomUUID().slice(0, 8)}`;
-    sut.clock.set(at('2026-03-02'));
-    await deliver(sut, 'collections.ledger.v1.AccountOpened', utcAccountOpened(accountId));
-    return accountId;
-  }
+  const openAccount = () => openUtcAccount(sut, 'kw', at('2026-03-02'));
 
   const payment = (accountId: string, amountMinor: number) => usdPayment(accountId, amountMinor, sut.clock.now());
   const withdrawn = async (accountId: string) =>
     (await published(sut, 'collections.promises.v1.PromiseKeptWithdrawn')).filter((e) => e.accountId === accountId);
   /** The account's promise events, in the order they were published. */
-  const promiseEventsOf = async (accountId: string) =>
-    (
-      (await sut.dataSource.query(
-        `SELECT headers->>'ce_type' AS type FROM promises.outbox
-          WHERE key = $1 AND topic = 'collections.promises.promise.v1' ORDER BY id`,
-        [accountId],
-      )) as { type: string }[]
-    ).map((r) => r.type.replace('collections.promises.v1.', ''));
+  const promiseEventsOf = (accountId: string) => outboxTypesOf(sut, accountId, 'collections.promises.promise.v1');
 
   it('withdraws a kept single promise once when its payment bounces, however often the reversal comes', async () => {
     const accountId = await openAccount();

@@ -62,6 +62,26 @@ export const utcAccountOpened = (accountId: string): EventPayload<'collections.l
   timeZone: 'UTC',
 });
 
+/** A new account (`<prefix>-<8 hex>`) the ledger opened in UTC (`utcAccountOpened`), delivered with the clock at `now`. */
+export async function openUtcAccount(sut: ServiceUnderTest, prefix: string, now: Date): Promise<string> {
+  const accountId = `${prefix}-${randomUUID().slice(0, 8)}`;
+  sut.clock.set(now);
+  await deliver(sut, 'collections.ledger.v1.AccountOpened', utcAccountOpened(accountId));
+  return accountId;
+}
+
+/**
+ * The types (without `collections.promises.v1.`) of the account's events in the service's outbox,
+ * in the order they were published; only those of `topic` when given.
+ */
+export async function outboxTypesOf(sut: ServiceUnderTest, accountId: string, topic?: string): Promise<string[]> {
+  const rows = (await sut.dataSource.query(
+    `SELECT headers->>'ce_type' AS type FROM promises.outbox WHERE key = $1 AND ($2::text IS NULL OR topic = $2) ORDER BY id`,
+    [accountId, topic ?? null],
+  )) as { type: string }[];
+  return rows.map((r) => r.type.replace('collections.promises.v1.', ''));
+}
+
 /** A new USD payment of `amountMinor` to the account, posted at `postedAt`, as the ledger announces it. */
 export const usdPayment = (accountId: string, amountMinor: number, postedAt: Date): PaymentPosted => ({
   paymentId: `pay-${randomUUID()}`,

@@ -1,6 +1,8 @@
 import { EntityManager } from 'typeorm';
 import { ledger, topicOf } from '@collections/contracts';
 import { Headers, buildHeaders, insertDeadLetter } from '@collections/messaging';
+import { columnsHolding } from './database';
+import { ServiceUnderTest } from './service-under-test';
 
 /** A person whose records a service could not apply: what identifies them, and their debtor and account ids. */
 export interface PersonInDeadLetters {
@@ -87,5 +89,52 @@ export async function writePersonDeadLetters(
       error: `no promise matches reference "${reference}"`,
       attempts: 5,
     });
+  });
+}
+
+/**
+ * The cases every service's dead-letter erasure test asserts, once `erased`'s erasure was applied
+ * and both people's dead letters were written (`writePersonDeadLetters`, `erased`'s first): nothing
+ * of `erased` is left in the service's database, `kept`'s dead letters are whole, and the erased
+ * ones are listed as erased and cannot be replayed. Call inside a `describe`; `sut` is read when
+ * the cases run.
+ */
+export function itErasesDeadLetters(
+  sut: () => ServiceUnderTest,
+  erased: Pick<PersonInDeadLetters, 'name' | 'nationalId' | 'email' | 'phone'>,
+  kept: Pick<PersonInDeadLetters, 'name' | 'email'>,
+): void {
+  it("keeps none of the erased debtor's name, national id, e-mail or phone in any dead letter (or anywhere else)", async () => {
+    const { dataSource } = sut();
+    expect({
+      name: await columnsHolding(dataSource, erased.name),
+      nationalId: await columnsHolding(dataSource, erased.nationalId),
+      email: await columnsHolding(dataSource, erased.email),
+      phone: await columnsHolding(dataSource, erased.phone),
+    }).toEqual({ name: [], nationalId: [], email: [], phone: [] });
+  });
+
+  it("leaves another debtor's dead letters whole", async () => {
+    const table = `${sut().context.schema}.dead_letter`;
+    const inDeadLetters = async (needle: string) =>
+      (await columnsHolding(sut().dataSource, needle)).filter((c) => c.startsWith(`${table}.`));
+    expect({ name: await inDeadLetters(kept.name), email: await inDeadLetters(kept.email) }).toEqual({
+      name: [`${table}.error`, `${table}.headers`, `${table}.payload`],
+      email: [`${table}.error`, `${table}.payload`],
+    });
+  });
+
+  it('lists the erased dead letters as erased and refuses to replay them', async () => {
+    const { deadLetters } = sut().context.backbone;
+    const letters = await deadLetters.list();
+    expect(letters.map((d) => [d.type, d.error === 'erased', d.erasedAt !== null])).toEqual([
+      ['collections.ledger.v1.DebtorUpserted', true, true],
+      ['collections.ledger.v1.PaymentPosted', true, true],
+      ['collections.ledger.v1.DebtorUpserted', false, false],
+      ['collections.ledger.v1.PaymentPosted', false, false],
+    ]);
+    await expect(deadLetters.replay(letters[1].id)).rejects.toThrow(
+      /cannot be replayed: a debtor's erasure erased its record/,
+    );
   });
 }

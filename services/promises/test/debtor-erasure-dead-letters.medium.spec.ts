@@ -1,5 +1,10 @@
 import { ledger } from '@collections/contracts';
-import { ServiceUnderTest, columnsHolding, startServiceUnderTest, writePersonDeadLetters } from '@collections/testing';
+import {
+  ServiceUnderTest,
+  itErasesDeadLetters,
+  startServiceUnderTest,
+  writePersonDeadLetters,
+} from '@collections/testing';
 import { promisesService } from '../src/promises.service';
 import { deliver, startConsumers } from './support/events';
 
@@ -54,34 +59,5 @@ describe("a debtor the ledger erases: promises' dead letters (real PostgreSQL)",
     await sut?.close();
   });
 
-  it("keeps none of the erased debtor's name, national id, e-mail or phone in any dead letter (or anywhere else)", async () => {
-    expect({
-      name: await columnsHolding(sut.dataSource, erased.name),
-      nationalId: await columnsHolding(sut.dataSource, erased.nationalId),
-      email: await columnsHolding(sut.dataSource, erased.email),
-      phone: await columnsHolding(sut.dataSource, erased.phone),
-    }).toEqual({ name: [], nationalId: [], email: [], phone: [] });
-  });
-
-  it("leaves another debtor's dead letters whole", async () => {
-    const inDeadLetters = async (needle: string) =>
-      (await columnsHolding(sut.dataSource, needle)).filter((c) => c.startsWith('promises.dead_letter.'));
-    expect({ name: await inDeadLetters(kept.name), email: await inDeadLetters(kept.email) }).toEqual({
-      name: ['promises.dead_letter.error', 'promises.dead_letter.headers', 'promises.dead_letter.payload'],
-      email: ['promises.dead_letter.error', 'promises.dead_letter.payload'],
-    });
-  });
-
-  it('lists the erased dead letters as erased and refuses to replay them', async () => {
-    const letters = await sut.context.backbone.deadLetters.list();
-    expect(letters.map((d) => [d.type, d.error === 'erased', d.erasedAt !== null])).toEqual([
-      ['collections.ledger.v1.DebtorUpserted', true, true],
-      ['collections.ledger.v1.PaymentPosted', true, true],
-      ['collections.ledger.v1.DebtorUpserted', false, false],
-      ['collections.ledger.v1.PaymentPosted', false, false],
-    ]);
-    await expect(sut.context.backbone.deadLetters.replay(letters[1].id)).rejects.toThrow(
-      /cannot be replayed: a debtor's erasure erased its record/,
-    );
-  });
+  itErasesDeadLetters(() => sut, erased, kept);
 });

@@ -5,6 +5,7 @@ export * from './processes';
 export * from './walking-skeleton';
 export * from './service-under-test';
 export * from './prometheus';
+export * from './alertmanager';
 export * from './grafana-dashboards';
 export * from './openapi';
 export * from './kafka-broker';

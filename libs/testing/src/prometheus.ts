@@ -1,18 +1,27 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { freePort } from '@collections/platform';
 import { RunningProcess, startProcess, waitForHttp } from './processes';
 
 export { freePort };
 
+/** The first of `names` found on the PATH (then /usr/bin, /usr/local/bin), or undefined. */
+export function binaryOnPath(names: string[], env: NodeJS.ProcessEnv = process.env): string | undefined {
+  for (const name of names) {
+    for (const dir of (env.PATH ?? '').split(delimiter).concat(['/usr/bin', '/usr/local/bin'])) {
+      const candidate = join(dir, name);
+      if (dir && existsSync(candidate)) return candidate;
+    }
+  }
+  return undefined;
+}
+
 /** The Prometheus server binary: $PROMETHEUS_BIN, else `prometheus` on the PATH (Debian's package). */
 export function prometheusBinary(env: NodeJS.ProcessEnv = process.env): string {
   if (env.PROMETHEUS_BIN) return env.PROMETHEUS_BIN;
-  for (const dir of (env.PATH ?? '').split(delimiter).concat(['/usr/bin', '/usr/local/bin'])) {
-    const candidate = join(dir, 'prometheus');
-    if (dir && existsSync(candidate)) return candidate;
-  }
+  const found = binaryOnPath(['prometheus'], env);
+  if (found) return found;
   throw new Error('no prometheus binary: apt-get install -y prometheus (or set PROMETHEUS_BIN)');
 }
 
@@ -29,31 +38,43 @@ export interface RunningPrometheus {
   process: RunningProcess;
 }
 
-/**
- * A real Prometheus server scraping the given targets (host:port, path /metrics) under one job,
- * with its own config and storage in a temporary directory, listening on a free port.
- */
-export async function startPrometheus(options: {
-  job: string;
-  targets: string[];
-  scrapeIntervalSeconds?: number;
-}): Promise<RunningPrometheus> {
-  const dir = mkdtempSync(join(tmpdir(), 'prometheus-'));
+export type PrometheusOptions =
+  | { job: string; targets: string[]; scrapeIntervalSeconds?: number }
+  | {
+      /** The whole prometheus.yml (YAML or JSON text). */
+      config: string;
+      /** Files beside it by relative path (rule files, e.g. `rules/x.rules.yml`). */
+      files?: Record<string, string>;
+    };
+
+function prometheusYml(options: PrometheusOptions): string {
+  if ('config' in options) return options.config;
   const interval = `${options.scrapeIntervalSeconds ?? 1}s`;
-  writeFileSync(
-    join(dir, 'prometheus.yml'),
-    [
-      'global:',
-      `  scrape_interval: ${interval}`,
-      `  evaluation_interval: ${interval}`,
-      'scrape_configs:',
-      `  - job_name: ${JSON.stringify(options.job)}`,
-      '    metrics_path: /metrics',
-      '    static_configs:',
-      `      - targets: [${options.targets.map((t) => JSON.stringify(t)).join(', ')}]`,
-      '',
-    ].join('\n'),
-  );
+  return [
+    'global:',
+    `  scrape_interval: ${interval}`,
+    `  evaluation_interval: ${interval}`,
+    'scrape_configs:',
+    `  - job_name: ${JSON.stringify(options.job)}`,
+    '    metrics_path: /metrics',
+    '    static_configs:',
+    `      - targets: [${options.targets.map((t) => JSON.stringify(t)).join(', ')}]`,
+    '',
+  ].join('\n');
+}
+
+/**
+ * A real Prometheus server with its own config and storage in a temporary directory, listening on
+ * a free port: scraping the given targets (host:port, path /metrics) under one job, or running a
+ * whole config (with its rule files) the caller wrote.
+ */
+export async function startPrometheus(options: PrometheusOptions): Promise<RunningPrometheus> {
+  const dir = mkdtempSync(join(tmpdir(), 'prometheus-'));
+  writeFileSync(join(dir, 'prometheus.yml'), prometheusYml(options));
+  for (const [path, content] of Object.entries('files' in options ? (options.files ?? {}) : {})) {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), content);
+  }
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const proc = startProcess(

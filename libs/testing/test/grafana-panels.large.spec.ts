@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Metadata, ServiceError } from '@grpc/grpc-js';
 import { Client } from 'pg';
 import { parse } from 'yaml';
-import { Topic, reporting } from '@collections/contracts';
+import { Topic, reconciliation, reporting } from '@collections/contracts';
 import { KafkaTransport } from '@collections/messaging';
 import { grpcClient, metadataFromPrincipalHeaders } from '@collections/platform';
 import {
@@ -82,13 +82,32 @@ describe('Grafana dashboards against a seeded platform', () => {
     });
 
     // Seed: the walking skeleton (account, charge, promise, payment twice, score, contact decision,
-    // a call without credentials), a refused KPI query, a REST call without credentials and a record
+    // a call without credentials), an unmatched bank credit, a refused KPI query, a REST call without credentials and a record
     // no consumer can decode (dead-lettered by every service that reads the topic).
     const grpc = Object.fromEntries(SERVICES.map((s, i) => [s, `127.0.0.1:${ports[i].grpc}`])) as Record<
       (typeof SERVICES)[number],
       string
     >;
     await runWalkingSkeleton({ ledgerHttp: `http://127.0.0.1:${ports[0].http}`, apiKey: tenant.apiKey, grpc });
+    // A bank credit whose reference names no account: unapplied cash, waiting in the review queue.
+    const reconciliationClient = grpcClient(reconciliation.ReconciliationServiceService, grpc.ledger);
+    try {
+      const bankFile = [
+        'booking_date,value_date,amount,currency,reference,counterparty_account,bank_reference',
+        '2026-03-01,2026-03-01,45.50,USD,transferencia,CO98765432109876,BNK-GRAFANA-1',
+      ].join('\n');
+      const summary = await reconciliationClient.importStatement(
+        {
+          content: Buffer.from(bankFile),
+          kind: reconciliation.StatementFileKind.STATEMENT_FILE_KIND_BANK_CSV,
+          name: 'unapplied.csv',
+        },
+        metadataFromPrincipalHeaders({ apiKey: tenant.apiKey }),
+      );
+      expect(summary.unmatched).toBe(1);
+    } finally {
+      reconciliationClient.close();
+    }
     const reportingClient = grpcClient(reporting.ReportingServiceService, grpc.reporting);
     try {
       const refused = await reportingClient

@@ -605,6 +605,7 @@ describe('PromQL of the dashboards and alert rules against the metrics the code 
       'collections_relay_publish_failures_total',
       'collections_provider_sends_total',
       'collections_import_lines_total',
+      'collections_reconciliation_unmatched_oldest_value_date_seconds',
       'scoring_score_psi',
       'scoring_psi',
       'scoring_auc_matured',

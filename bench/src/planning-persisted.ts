@@ -130,7 +130,9 @@ async function seed(client: Client, tenant: string, accounts: number): Promise<v
     client,
     `COPY debtor_profile (tenant_id, debtor_id, time_zone, country, region, consented_channels, language) FROM STDIN`,
     accounts,
-    (i) => `${tenant}\tdebtor-${pad(i)}\t${zoneOf(i)[1]}\t${zoneOf(i)[0]}\t\t{}\t${zoneOf(i)[2]}\n`,
+    // Every debtor authorised every channel (Colombia contacts only on channels on record).
+    (i) =>
+      `${tenant}\tdebtor-${pad(i)}\t${zoneOf(i)[1]}\t${zoneOf(i)[0]}\t\t{call,sms,whatsapp,email,letter,visit}\t${zoneOf(i)[2]}\n`,
   );
   await copyLines(
     client,

@@ -4,8 +4,9 @@ import { HTTP_CODE_METADATA, METHOD_METADATA, PATH_METADATA, ROUTE_ARGS_METADATA
 import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum';
 import { ModulesContainer } from '@nestjs/core';
 import { parse } from 'yaml';
+import { ledger } from '@collections/contracts';
 import { API_KEY_HEADER } from '@collections/platform';
-import { ServiceUnderTest, startServiceUnderTest } from '@collections/testing';
+import { ServiceUnderTest, publishedEvents, startServiceUnderTest } from '@collections/testing';
 import { ledgerService } from '../src/ledger.service';
 import { OPENAPI_DOCUMENT_PATH } from '../src/openapi/openapi.controller';
 import { JsonSchemaChecker, Schema, unknownKeywords } from './json-schema-checker';
@@ -336,6 +337,35 @@ describe('ledger OpenAPI document (real Nest app, real PostgreSQL)', () => {
       const history = await call('get', `/v1/ledger/accounts/${id}/history`, '/v1/ledger/accounts/{id}/history');
       expect(history).toMatchObject({ status: 200, problems: [] });
       expect((history.json as { entries: unknown[] }).entries).toHaveLength(2);
+    });
+
+    it('places a litigation hold on a debtor served in a collection suit, lifts it, and tells the consumers each time', async () => {
+      const debtor = await call('put', '/v1/ledger/debtors/d-openapi-cl', '/v1/ledger/debtors/{id}', {
+        kind: 'person',
+        displayName: 'Ana Pérez',
+        country: 'CL',
+        timeZone: 'America/Santiago',
+      });
+      expect(debtor).toMatchObject({ status: 200, problems: [] });
+      const placed = await call('post', '/v1/ledger/debtors/d-openapi-cl/holds', '/v1/ledger/debtors/{id}/holds', {
+        kind: 'HOLD_KIND_LITIGATION',
+        source: 'court',
+        startsOn: '2026-03-02',
+        idempotencyKey: 'suit-openapi-cl',
+      });
+      expect(placed).toMatchObject({ status: 201, json: { replayed: false }, problems: [] });
+      const { holdId } = placed.json as { holdId: string };
+      const lifted = await call('post', `/v1/ledger/holds/${holdId}/lift`, '/v1/ledger/holds/{id}/lift', {
+        reason: 'suit withdrawn',
+      });
+      expect(lifted).toMatchObject({ json: { lifted: true }, problems: [] });
+      const told = (await publishedEvents(sut, 'ledger', 'collections.ledger.v1.HoldChanged')).filter(
+        (e) => e.debtorId === 'd-openapi-cl',
+      );
+      expect(told.map(({ holdId: id, kind, active, source }) => ({ id, kind, active, source }))).toEqual([
+        { id: holdId, kind: ledger.HoldKind.HOLD_KIND_LITIGATION, active: true, source: 'court' },
+        { id: holdId, kind: ledger.HoldKind.HOLD_KIND_LITIGATION, active: false, source: 'court' },
+      ]);
     });
 
     it('answers an unknown account with 404 NOT_FOUND and a bad currency with 400 INVALID_ARGUMENT', async () => {

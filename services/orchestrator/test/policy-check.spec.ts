@@ -6,7 +6,8 @@ const bogota: DebtorFacts = {
   timeZone: 'America/Bogota',
   country: 'CO',
   region: '',
-  consentedChannels: [],
+  // Colombia contacts only on channels the debtor authorised: this debtor authorised SMS.
+  consentedChannels: ['sms'],
   activeHolds: [],
 };
 
@@ -37,5 +38,31 @@ describe(checkContact.name, () => {
   it('respects consent: only the channels the debtor authorised', () => {
     const onlyEmail = { ...bogota, consentedChannels: ['email'] };
     expect(checkContact(sms, onlyEmail, [], new Date('2026-03-03T20:00:00Z'), 'acct-1').allowed).toBe(false);
+  });
+
+  it('contacts a Colombian debtor with no consent on record on no channel, saying why', () => {
+    const noneOnRecord = { ...bogota, consentedChannels: [] };
+    const sut = checkContact(sms, noneOnRecord, [], new Date('2026-03-03T20:00:00Z'), 'acct-1');
+    expect(sut).toMatchObject({ allowed: false, nextPermittedAt: null });
+    expect(sut.reasons).toEqual([
+      expect.stringMatching(/^CO-AUTHORISED-CHANNELS: .*no channel authorised by the debtor on record$/),
+    ]);
+  });
+
+  it('contacts a US debtor with no consent on record as before: Regulation F asks for none', () => {
+    const newYork = { ...bogota, timeZone: 'America/New_York', country: 'US', consentedChannels: [] };
+    expect(checkContact(sms, newYork, [], new Date('2026-03-03T20:00:00Z'), 'acct-1').allowed).toBe(true);
+  });
+
+  it('stops a Chilean debtor served in a collection suit (a litigation hold), under the law', () => {
+    const sued = {
+      ...bogota,
+      timeZone: 'America/Santiago',
+      country: 'CL',
+      activeHolds: [ledger.HoldKind.HOLD_KIND_LITIGATION],
+    };
+    const sut = checkContact(sms, sued, [], new Date('2026-03-03T15:00:00Z'), 'acct-1');
+    expect(sut).toMatchObject({ allowed: false, nextPermittedAt: null });
+    expect(sut.reasons[0]).toMatch(/^CL-HOLD-LITIGATION: .*served in a collection suit/);
   });
 });

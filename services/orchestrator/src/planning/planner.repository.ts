@@ -90,6 +90,7 @@ const HOLD_NAMES: Partial<Record<ledger.HoldKind, Hold>> = {
   [ledger.HoldKind.HOLD_KIND_DECEASED]: 'deceased',
   [ledger.HoldKind.HOLD_KIND_ATTORNEY]: 'attorney',
   [ledger.HoldKind.HOLD_KIND_CEASE_COMMUNICATION]: 'cease_communication',
+  [ledger.HoldKind.HOLD_KIND_LITIGATION]: 'litigation',
 };
 
 const isChannel = (c: string): c is Channel => (CHANNELS as readonly string[]).includes(c);
@@ -109,13 +110,13 @@ export interface DebtorFactsRow {
 /** The contact law's view of the debtor's facts. */
 export function debtorRowOf(p: DebtorFactsRow): DebtorRow {
   const country = p.country.trim();
-  const consent = p.consented_channels.filter(isChannel);
   return {
     debtorId: p.debtor_id,
     timeZone: p.time_zone,
     jurisdiction: (JURISDICTIONS as readonly string[]).includes(country) ? (country as Jurisdiction) : null,
     region: p.region,
-    consent: consent.length > 0 ? consent : undefined,
+    // None on record is no channel authorised, not every channel: a pack that requires consent refuses.
+    consent: p.consented_channels.filter(isChannel),
     optedOut: p.opted_out.filter(isChannel),
     holds: p.holds.map((h) => HOLD_NAMES[h as ledger.HoldKind]).filter((h): h is Hold => h !== undefined),
     language: p.language,

@@ -43,7 +43,7 @@ describe('the daily letter export resumed after a crash between recording letter
     const debtor = debtors.get(accountId.replace(/^acct-/, 'debtor-'))!;
     const others = debtor.contactPoints.filter((p) => p.type !== 'address');
     debtor.contactPoints = postal
-      ? [...others, { type: 'address', value: postal, verified: true, consentedChannels: [] }]
+      ? [...others, { type: 'address', value: postal, verified: true, consentedChannels: ['letter', 'visit'] }]
       : others;
   };
   const itemOf = async (accountId: string) =>

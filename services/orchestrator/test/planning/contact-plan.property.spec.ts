@@ -55,7 +55,12 @@ const scenario = fc
     now: fc.integer({ min: Date.parse('2025-01-01T00:00:00Z'), max: Date.parse('2027-06-30T00:00:00Z') }),
     dueInDays: fc.integer({ min: -15, max: 10 }),
     steps: fc.tuple(step('s1'), step('s2'), step('s3')),
-    consent: fc.option(fc.subarray([...CHANNELS], { minLength: 1 }), { nil: undefined, freq: 3 }),
+    // Every channel authorised, some, or none on record.
+    consent: fc.oneof(
+      { weight: 4, arbitrary: fc.constant([...CHANNELS] as Channel[]) },
+      { weight: 2, arbitrary: fc.subarray([...CHANNELS], { minLength: 1 }) },
+      { weight: 1, arbitrary: fc.constant([] as Channel[]) },
+    ),
     optedOut: fc.oneof(
       { weight: 4, arbitrary: fc.constant([] as Channel[]) },
       { weight: 1, arbitrary: fc.subarray([...CHANNELS]) },

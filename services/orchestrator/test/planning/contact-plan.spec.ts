@@ -30,6 +30,8 @@ const facts: DebtorContactFacts = {
   timeZone: 'America/Bogota',
   jurisdiction: 'CO',
   region: '',
+  // Colombia contacts only on channels the debtor authorised: this debtor authorised every one.
+  consent: ['call', 'sms', 'whatsapp', 'email', 'letter', 'visit'],
   optedOut: [],
   holds: [],
 };

@@ -58,7 +58,9 @@ describe('the batched daily planning run (real PostgreSQL)', () => {
     );
     for (let i = 1; i <= 5; i++) {
       await sut.dataSource.query(
-        `INSERT INTO debtor_profile (tenant_id, debtor_id, time_zone, country, language) VALUES ($1, $2, 'America/Bogota', 'CO', 'es')`,
+        // Colombia contacts only on channels the debtor authorised: these debtors authorised every one.
+        `INSERT INTO debtor_profile (tenant_id, debtor_id, time_zone, country, language, consented_channels)
+         VALUES ($1, $2, 'America/Bogota', 'CO', 'es', '{call,sms,whatsapp,email,letter,visit}')`,
         [t, `debtor-${i}`],
       );
       await sut.dataSource.query(

@@ -130,6 +130,11 @@ describe(evaluate.name, () => {
       },
     );
 
+    it('contacts a debtor with no consent on record: Regulation F asks for none', () => {
+      for (const channel of ['call', 'sms', 'email', 'letter'] as const)
+        expect(sut(us, call('2025-03-11T10:00:00-04:00', { channel, consent: [] })).allowed).toBe(true);
+    });
+
     it('honours an opt-out from e-mail without stopping calls', () => {
       expect(sut(us, call('2025-03-11T10:00:00-04:00', { channel: 'email', optedOut: ['email'] }))).toEqual(
         refused(['US-OPT-OUT'], null),
@@ -187,6 +192,15 @@ describe(evaluate.name, () => {
       expect(sut(co, contact('2025-03-11T10:00:00-05:00', { channel: 'sms', consent: ['email', 'sms'] })).allowed).toBe(
         true,
       );
+    });
+
+    it('uses no channel at all when the debtor authorised none on record, and says so', () => {
+      for (const channel of ['call', 'sms', 'whatsapp', 'email', 'letter', 'visit'] as const) {
+        const decision = evaluate(contact('2025-03-11T10:00:00-05:00', { channel, consent: [] }), co);
+        expect(decision).toMatchObject({ allowed: false, nextPermittedAt: null });
+        expect(decision.reasons.map((r) => r.ruleId)).toEqual(['CO-AUTHORISED-CHANNELS']);
+        expect(decision.reasons[0].message).toContain('no channel authorised by the debtor on record');
+      }
     });
 
     it('after a direct contact, refuses a second contact the same day and permits it the next morning', () => {

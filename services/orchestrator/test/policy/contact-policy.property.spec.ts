@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { evaluate } from '../../src/policy/domain';
+import { CHANNELS, evaluate } from '../../src/policy/domain';
 import { RULE_PACKS } from '../../src/policy/packs';
 import { DAY, HOUR, MINUTE, contactCaseArbitrary as contactCase } from './support/contact-case.arbitrary';
 import { naiveBlockedForGood, naiveBrokenRules } from './support/naive-policy.oracle';
@@ -79,10 +79,25 @@ describe(evaluate.name, () => {
     );
   });
 
+  it('never allows, nor names a time for, a channel outside the recorded consent where the pack requires consent (none on record included)', () => {
+    fc.assert(
+      fc.property(contactCase, fc.boolean(), ({ jurisdiction, contactCase: c }, tenantRequires) => {
+        const base = RULE_PACKS[jurisdiction];
+        // A tenant may require consent where the law does not (only ever stricter).
+        const pack = tenantRequires ? { ...base, consent: { ...base.consent, required: true } } : base;
+        if (!pack.consent.required || c.consent.includes(c.channel)) return;
+        const decision = sut(c, pack);
+        expect(decision).toMatchObject({ allowed: false, nextPermittedAt: null });
+        expect(decision.reasons.map((r) => r.ruleId)).toContain(pack.consent.id);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('reaches a permitted time within a week when only hours, days and caps stand in the way', () => {
     fc.assert(
       fc.property(contactCase, ({ jurisdiction, contactCase: c }) => {
-        const open = { ...c, holds: [], optedOut: [], consent: undefined };
+        const open = { ...c, holds: [], optedOut: [], consent: [...CHANNELS] };
         const decision = sut(open, RULE_PACKS[jurisdiction]);
         expect(decision.nextPermittedAt).not.toBeNull();
         // Packs allow at least one window a week; holidays can add a few days.

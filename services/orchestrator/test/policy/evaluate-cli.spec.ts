@@ -56,6 +56,19 @@ describe(decideCaseLine.name, () => {
     });
   });
 
+  it('reads a case without consent as none on record: Colombia refuses every channel, the US asks for none', () => {
+    const colombian = { ...lateCall, jurisdiction: 'CO', timezone: 'America/Bogota', at: '2025-03-11T10:00:00-05:00' };
+    for (const consent of [undefined, null, []])
+      expect(sut(JSON.stringify({ ...colombian, channel: 'sms', consent }), 1)).toEqual({
+        id: 'us-1',
+        allowed: false,
+        reasons: [expect.stringMatching(/^CO-AUTHORISED-CHANNELS: .*no channel authorised by the debtor on record$/)],
+        nextPermittedAt: null,
+      });
+    expect(sut(JSON.stringify({ ...colombian, channel: 'sms', consent: ['sms'] }), 1).allowed).toBe(true);
+    expect(sut(JSON.stringify({ ...lateCall, at: '2025-03-11T14:00:00Z' }), 1).allowed).toBe(true);
+  });
+
   it("reads the debtor's region for regional holidays (Arica, 7 June)", () => {
     const arica = { ...lateCall, jurisdiction: 'CL', timezone: 'America/Santiago', at: '2025-06-07T10:00:00-04:00' };
     expect(sut(JSON.stringify(arica), 1).allowed).toBe(true);

@@ -3,7 +3,10 @@ import { ServiceUnderTest } from '@collections/testing';
 import { deliver } from './events';
 import { openedAccountFacts, scoredFact } from './planner-facts';
 
-/** A test debtor's contact points: each verified, none with a recorded consent (Colombia asks for none). */
+/**
+ * A test debtor's contact points: each verified, each with the debtor's consent to the channels it
+ * reaches (Colombia contacts only on channels the debtor authorised).
+ */
 export interface TestContactPoints {
   email?: string;
   phone?: string;
@@ -17,6 +20,12 @@ export interface TestContactPoints {
  * the ledger and scoring would publish, at 2026-03-02 15:00 UTC on the test's clock. Returns the
  * account id.
  */
+const CONSENTS: Record<string, string[]> = {
+  phone: ['call', 'sms', 'whatsapp'],
+  email: ['email'],
+  address: ['letter', 'visit'],
+};
+
 export async function openColombianAccount(
   sut: ServiceUnderTest,
   debtors: Map<string, ledger.Debtor>,
@@ -26,7 +35,7 @@ export async function openColombianAccount(
   const accountId = `acct-${n}`;
   const debtorId = `debtor-${n}`;
   const { email, phone, postal } = account.points;
-  const point = (type: string, value: string) => ({ type, value, verified: true, consentedChannels: [] });
+  const point = (type: string, value: string) => ({ type, value, verified: true, consentedChannels: CONSENTS[type] });
   debtors.set(debtorId, {
     debtorId,
     kind: 'person',

@@ -40,7 +40,8 @@ export const openedAccountFacts = (
       language: 'es',
       country: 'CO',
       region: '',
-      consentedChannels: [],
+      // Colombia contacts only on channels the debtor authorised (Ley 2300): this debtor authorised every one.
+      consentedChannels: ['call', 'sms', 'whatsapp', 'email', 'letter', 'visit'],
       erased: false,
     },
   },

@@ -1,12 +1,12 @@
 import { ledger, orchestrator } from '@collections/contracts';
-import { Channel, Hold, JURISDICTIONS, Jurisdiction, PastContact, evaluate } from '../../policy/domain';
+import { CHANNELS, Channel, Hold, JURISDICTIONS, Jurisdiction, PastContact, evaluate } from '../../policy/domain';
 import { RULE_PACKS } from '../../policy/packs';
 
 export interface DebtorFacts {
   timeZone: string;
   country: string;
   region: string;
-  /** Channels with a recorded consent; empty means none recorded (treated as "all", per the CLI's rule). */
+  /** Channels with a recorded consent; empty: none recorded, so none authorised where the pack requires consent. */
   consentedChannels: string[];
   activeHolds: ledger.HoldKind[];
 }
@@ -40,6 +40,7 @@ const HOLD_NAMES: Partial<Record<ledger.HoldKind, Hold>> = {
   [ledger.HoldKind.HOLD_KIND_DECEASED]: 'deceased',
   [ledger.HoldKind.HOLD_KIND_ATTORNEY]: 'attorney',
   [ledger.HoldKind.HOLD_KIND_CEASE_COMMUNICATION]: 'cease_communication',
+  [ledger.HoldKind.HOLD_KIND_LITIGATION]: 'litigation',
 };
 
 /**
@@ -87,7 +88,7 @@ export function checkContact(
       at,
       debtId: accountId,
       history,
-      consent: facts.consentedChannels.length > 0 ? (facts.consentedChannels as Channel[]) : undefined,
+      consent: facts.consentedChannels.filter((c): c is Channel => (CHANNELS as readonly string[]).includes(c)),
       optedOut: [],
       holds: facts.activeHolds.map((h) => HOLD_NAMES[h]).filter((h): h is Hold => h !== undefined),
     },

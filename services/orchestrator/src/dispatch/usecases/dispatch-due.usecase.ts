@@ -15,7 +15,8 @@ import {
   ReliableSender,
 } from '../../channels/domain';
 import { createAgentTask } from '../../agents';
-import { Channel, PastContact } from '../../policy/domain';
+import { Channel, JURISDICTIONS, Jurisdiction, PastContact } from '../../policy/domain';
+import { RULE_PACKS } from '../../policy/packs';
 import { ContactRefusals } from '../../planning/contact-refusals';
 import { PolicyVerdict, checkPolicy } from '../../planning/domain/contact-plan';
 import { ActiveStrategy, DebtorRow, PlannerRepository, ScheduleRow } from '../../planning/planner.repository';
@@ -578,17 +579,27 @@ export class DispatchDueContactsUseCase {
    * at sending time is newer. When the debtor consented to the row's channel by the events but the
    * ledger no longer lists it, a withdrawal is on its way (ConsentChanged, on another topic than
    * the statement that started the chase, so it can come later): nothing is sent, and the row is
-   * taken up again in a minute, by when the law is asked with the withdrawal known.
+   * taken up again in a minute, by when the law is asked with the withdrawal known. Where the
+   * debtor's pack requires consent (Colombia), a channel neither lists is not authorised either
+   * (none on record is none authorised): nothing is sent, and the law asked again refuses it.
    */
   private async assertConsentNotWithdrawnSince(row: ScheduleRow, ledgerConsents: readonly string[]): Promise<void> {
     if (ledgerConsents.includes(row.channel)) return;
     const [profile] = (await this.ctx.dataSource.query(
-      `SELECT consented_channels FROM debtor_profile WHERE tenant_id = $1 AND debtor_id = $2`,
+      `SELECT consented_channels, country FROM debtor_profile WHERE tenant_id = $1 AND debtor_id = $2`,
       [row.tenant_id, row.debtor_id],
-    )) as { consented_channels: string[] }[];
+    )) as { consented_channels: string[]; country: string }[];
     if (profile?.consented_channels.includes(row.channel))
       throw new Error(
         `the ledger no longer has the debtor's consent to ${row.channel}, and its ConsentChanged has not reached the orchestrator yet: the contact waits for it`,
+      );
+    const country = profile?.country.trim() ?? '';
+    const pack = (JURISDICTIONS as readonly string[]).includes(country)
+      ? RULE_PACKS[country as Jurisdiction]
+      : undefined;
+    if (!pack || pack.consent.required)
+      throw new Error(
+        `the debtor authorised no contact by ${row.channel} on record and the contact law of ${country || 'the debtor’s country'} requires it (${pack?.consent.id ?? 'no-rule-pack'}): nothing is sent, and the law is asked again`,
       );
   }
 

@@ -21,8 +21,11 @@ export interface DebtorContactFacts {
   /** Null when the debtor's country has no rule pack: nothing is sent. */
   readonly jurisdiction: Jurisdiction | null;
   readonly region: string;
-  /** Channels the debtor authorised; `undefined` means every channel. */
-  readonly consent?: readonly Channel[];
+  /**
+   * Channels the debtor authorised, as the ledger recorded them; empty when none is: where the
+   * pack requires consent (Colombia) no channel is then authorised.
+   */
+  readonly consent: readonly Channel[];
   readonly optedOut: readonly Channel[];
   readonly holds: readonly Hold[];
 }

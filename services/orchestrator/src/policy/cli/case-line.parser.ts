@@ -84,8 +84,8 @@ export function parseCaseLine(
       });
   }
 
-  const consent =
-    raw.consent === undefined || raw.consent === null ? undefined : list(raw.consent, CHANNELS, 'consent', errors);
+  // No consent given is none on record: a pack that requires consent then authorises no channel.
+  const consent = list(raw.consent ?? [], CHANNELS, 'consent', errors) ?? [];
   const optedOut = list(raw.optedOut ?? [], CHANNELS, 'optedOut', errors) ?? [];
   const holds = list(raw.holds ?? [], HOLDS, 'holds', errors) ?? [];
 
@@ -102,7 +102,7 @@ export function parseCaseLine(
       at,
       debtId,
       history,
-      consent: consent as Channel[] | undefined,
+      consent: consent as Channel[],
       optedOut: optedOut as Channel[],
       holds: holds as Hold[],
     },

@@ -9,6 +9,12 @@ import { decideCaseLine } from './case-line.decider';
  *
  * Reads one contact case per line and prints exactly one JSON decision per case on stdout, in
  * input order; blank lines are skipped. Usage errors go to stderr with exit code 2.
+ *
+ * A case: `id`, `jurisdiction`, `timezone`, `channel`, `at` (with an offset), `debtId`, and
+ * optionally `region`, `history`, `consent`, `optedOut`, `holds` (`case-line.parser.ts`).
+ * `consent` lists the channels the debtor authorised, as on record; left out, null or `[]`, none
+ * is on record, and a pack that requires consent (Colombia) refuses every channel under its
+ * consent rule ("no channel authorised by the debtor on record"). Other packs do not read it.
  */
 const USAGE = 'usage: policy:evaluate --cases <file.jsonl | ->';
 const FLUSH_AT = 64 * 1024;

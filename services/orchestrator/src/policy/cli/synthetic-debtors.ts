@@ -85,7 +85,8 @@ export function syntheticDebtor(random: () => number, at: number, index: number)
     });
   }
   history.sort((a, b) => a.at.getTime() - b.at.getTime());
-  const consent: Channel[] | undefined = random() < 0.3 ? CHANNELS.filter(() => random() < 0.6) : undefined;
+  // Most debtors authorised every channel; some only a few (none, now and then).
+  const consent: Channel[] = random() < 0.3 ? CHANNELS.filter(() => random() < 0.6) : [...CHANNELS];
   return {
     jurisdiction,
     daysPastDue: 1 + Math.floor(random() * 180),

@@ -34,8 +34,11 @@ export interface ContactCase {
   at: Date;
   debtId: string;
   history: readonly PastContact[];
-  /** Channels the debtor authorised; `undefined` means every channel. */
-  consent?: readonly Channel[];
+  /**
+   * Channels the debtor authorised, as on record; empty when none is. Only a pack that requires
+   * consent reads it, and there an empty list authorises no channel.
+   */
+  consent: readonly Channel[];
   optedOut: readonly Channel[];
   holds: readonly Hold[];
 }

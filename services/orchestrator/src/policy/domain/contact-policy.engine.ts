@@ -108,10 +108,13 @@ function permanentReasons(contactCase: ContactCase, compiled: CompiledPack): Dec
   const { pack } = compiled;
   if (contactCase.optedOut.includes(contactCase.channel))
     add(pack.optOut, `the debtor opted out of ${contactCase.channel}`);
-  if (pack.consent.required && contactCase.consent && !contactCase.consent.includes(contactCase.channel)) {
-    const authorised = contactCase.consent.length ? contactCase.consent.join(', ') : 'none';
-    add(pack.consent, `${contactCase.channel} is not among the channels the debtor authorised (${authorised})`);
-  }
+  if (pack.consent.required && !contactCase.consent.includes(contactCase.channel))
+    add(
+      pack.consent,
+      contactCase.consent.length > 0
+        ? `${contactCase.channel} is not among the channels the debtor authorised (${contactCase.consent.join(', ')})`
+        : 'no channel authorised by the debtor on record',
+    );
   return reasons;
 }
 

@@ -95,7 +95,10 @@ export interface QuietPeriodRule extends RuleSource {
   readonly perDebt: boolean;
 }
 
-/** Whether only channels the debtor authorised may be used. */
+/**
+ * Whether only channels the debtor authorised may be used. Where required, a channel missing from
+ * the debtor's consent on record is refused, and no consent on record refuses every channel.
+ */
 export interface ConsentRule extends RuleSource {
   readonly required: boolean;
 }

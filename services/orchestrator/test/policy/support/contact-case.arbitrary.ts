@@ -80,7 +80,12 @@ export const contactCaseArbitrary = fc
     timezone: fc.constantFrom(...ZONES),
     channel,
     at: fc.oneof(instantNearAnchor, instantOnTheHour, anyInstant),
-    consent: fc.option(fc.subarray([...CHANNELS]), { nil: undefined, freq: 3 }),
+    // Every channel authorised, some, or none on record.
+    consent: fc.oneof(
+      { weight: 4, arbitrary: fc.constant([...CHANNELS] as Channel[]) },
+      { weight: 1, arbitrary: fc.subarray([...CHANNELS]) },
+      { weight: 1, arbitrary: fc.constant([] as Channel[]) },
+    ),
     optedOut: fc.oneof(
       { weight: 5, arbitrary: fc.constant([] as Channel[]) },
       { weight: 1, arbitrary: fc.subarray([...CHANNELS]) },

@@ -66,7 +66,7 @@ function minutesOf(hhmm: string): number {
 export function naiveBlockedForGood(c: ContactCase, pack: RulePack): boolean {
   if (c.holds.some((h) => pack.holds.some((r) => r.hold === h))) return true;
   if (c.optedOut.includes(c.channel)) return true;
-  return pack.consent.required && c.consent !== undefined && !c.consent.includes(c.channel);
+  return pack.consent.required && !c.consent.includes(c.channel);
 }
 
 /** The names of the rules that `pack` says the contact on `c.channel` at `ms` breaks. */

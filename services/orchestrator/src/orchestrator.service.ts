@@ -28,11 +28,14 @@ import { OrchestratorScheduleDueOrder1763900011700 } from './migrations/17639000
 import { OrchestratorPlannerCommitments1763900012800 } from './migrations/1763900012800-orchestrator-planner-commitments';
 import { OrchestratorPlannerOldestUnpaid1763900012900 } from './migrations/1763900012900-orchestrator-planner-oldest-unpaid';
 import { OrchestratorChannelRateBuckets1763900013000 } from './migrations/1763900013000-orchestrator-channel-rate-buckets';
+import { OrchestratorAgentTasksContactLaw1763900015400 } from './migrations/1763900015400-orchestrator-agent-tasks-contact-law';
 import { ContactBudgetGate } from './strategies/contact-budget.gate';
 import { AgentQueueRestController } from './agents/agent-queue.controller';
 import { AgentQueueGrpcController } from './agents/agent-queue.grpc';
 import { AgentQueueRpc } from './agents/agent-queue.rpc';
 import { AgentQueueUseCase } from './agents/usecases/agent-queue.usecase';
+import { AgentTaskContactLaw } from './agents/usecases/agent-task-contact-law';
+import { ContactRefusals } from './planning/contact-refusals';
 import { CHANNEL_PROVIDERS, ChannelProviders, channelProvidersFromEnv } from './channels/config';
 import { ContactDirectory, GrpcContactDirectory } from './dispatch/contact-directory';
 import { DISPATCH, DISPATCH_CHECK_MS, DispatchScheduler } from './dispatch/dispatch.scheduler';
@@ -117,6 +120,7 @@ export function createOrchestratorService(deps: OrchestratorServiceDependencies 
       OrchestratorPlannerCommitments1763900012800,
       OrchestratorPlannerOldestUnpaid1763900012900,
       OrchestratorChannelRateBuckets1763900013000,
+      OrchestratorAgentTasksContactLaw1763900015400,
     ],
     module: (ctx) => {
       const config = loadPlannerConfig();
@@ -171,7 +175,13 @@ export function createOrchestratorService(deps: OrchestratorServiceDependencies 
           StrategiesRpc,
           {
             provide: AgentQueueUseCase,
-            useValue: new AgentQueueUseCase(ctx.dataSource, ctx.backbone.outbox, ctx.clock),
+            useValue: new AgentQueueUseCase(
+              ctx.dataSource,
+              ctx.backbone.outbox,
+              ctx.clock,
+              undefined,
+              new AgentTaskContactLaw(ctx.backbone.outbox, ContactRefusals.of(ctx.metrics)),
+            ),
           },
           AgentQueueRpc,
           { provide: CHANNEL_PROVIDERS, useValue: channels },

@@ -64,8 +64,8 @@ export class AgentQueueRestController {
   @Get('agent-tasks')
   async list(@Query() q: Record<string, string | undefined>) {
     const state = q.state as AgentTaskStateName | undefined;
-    if (state && !['open', 'claimed', 'completed'].includes(state))
-      throw AppError.invalid('state must be open, claimed or completed');
+    if (state && !['open', 'claimed', 'completed', 'cancelled'].includes(state))
+      throw AppError.invalid('state must be open, claimed, completed or cancelled');
     const rows = await this.queue.listTasks(currentTenantId(), {
       state,
       queue: q.queue,

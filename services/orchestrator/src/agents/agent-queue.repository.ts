@@ -1,6 +1,6 @@
 import { EntityManager } from 'typeorm';
 import { localDate } from '@collections/platform';
-import { AgentProfile, AgentTaskKindName, AgentTaskStateName } from './domain';
+import { AgentProfile, AgentTaskKindName, AgentTaskStateName, CONTACT_TASK_KINDS_SQL } from './domain';
 import { AgentTaskRow, TASK_COLUMNS } from './agent-task.row';
 
 export interface AgentRow {
@@ -83,33 +83,105 @@ export class AgentQueueRepository {
 
   /**
    * Locks the open task, due by `now`, that the agent should work next (oldest due first), skipping
-   * tasks another agent is claiming at this instant. The filter is taskFitsAgent() in SQL.
+   * tasks another agent is claiming at this instant and those in `skip`. The filter is
+   * taskFitsAgent() in SQL; a call or visit whose debtor's facts are not known yet is not a
+   * candidate (the contact law could not be asked). The contact law is asked of the candidate
+   * after (`AgentTaskContactLaw`): one refused moves out of the due tasks (due later, or cancelled).
    */
   async nextTaskFor(
     tx: EntityManager,
     tenantId: string,
     a: AgentProfile,
     now: Date,
+    skip: readonly string[] = [],
   ): Promise<AgentTaskRow | undefined> {
     const [row] = (await tx.query(
-      `SELECT * FROM agent_task
+      `SELECT * FROM agent_task t
         WHERE tenant_id = $1 AND state = 'open' AND due_at <= $2 AND kind = ANY($3::text[])
           AND (cardinality($4::text[]) = 0 OR queue = ANY($4::text[]))
           AND (language = '' OR cardinality($5::text[]) = 0 OR split_part(language, '-', 1) = ANY($5::text[]))
           AND (segment = '' OR cardinality($6::text[]) = 0 OR segment = ANY($6::text[]))
+          AND NOT (id = ANY($7::uuid[]))
+          AND (kind NOT IN (${CONTACT_TASK_KINDS_SQL}) OR EXISTS (
+                SELECT 1 FROM account_party ap JOIN debtor_profile p ON p.tenant_id = ap.tenant_id AND p.debtor_id = ap.debtor_id
+                 WHERE ap.tenant_id = t.tenant_id AND ap.account_id = t.account_id))
         ORDER BY due_at, created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED`,
-      [tenantId, now, a.skills, a.queues, a.languages, a.segments],
+      [tenantId, now, a.skills, a.queues, a.languages, a.segments, skip],
     )) as AgentTaskRow[];
     return row;
   }
 
-  async markClaimed(tx: EntityManager, tenantId: string, taskId: string, agentId: string, now: Date) {
+  /**
+   * Locks the open calls and visits due by `now` of a listing (oldest due first, at most `limit`),
+   * skipping those being claimed: the contact law is asked of them before they are shown.
+   */
+  async dueContactTasks(
+    tx: EntityManager,
+    tenantId: string,
+    f: Omit<TaskFilter, 'state'>,
+    now: Date,
+  ): Promise<AgentTaskRow[]> {
+    return (await tx.query(
+      `SELECT * FROM agent_task t WHERE t.tenant_id = $1 AND t.state = 'open' AND t.due_at <= $2
+          AND t.kind IN (${CONTACT_TASK_KINDS_SQL}) AND ($3::text IS NULL OR t.queue = $3)
+        ORDER BY t.due_at, t.created_at, t.id LIMIT $4 FOR UPDATE SKIP LOCKED`,
+      [tenantId, now, f.queue ?? null, f.limit],
+    )) as AgentTaskRow[];
+  }
+
+  async markClaimed(
+    tx: EntityManager,
+    tenantId: string,
+    taskId: string,
+    agentId: string,
+    now: Date,
+    decisionId: string | null = null,
+  ) {
     const [row] = (await tx.query(
-      `WITH claimed AS (UPDATE agent_task SET state = 'claimed', agent_id = $3, claimed_at = $4
+      `WITH claimed AS (UPDATE agent_task SET state = 'claimed', agent_id = $3, claimed_at = $4, decision_id = $5,
+          refusal_reasons = '{}', refused_at = NULL, refusal_next_permitted_at = NULL
         WHERE tenant_id = $1 AND id = $2 AND state = 'open' RETURNING *) SELECT ${TASK_COLUMNS} FROM claimed t`,
-      [tenantId, taskId, agentId, now],
+      [tenantId, taskId, agentId, now, decisionId],
     )) as AgentTaskRow[];
     return row;
+  }
+
+  /**
+   * The contact law refused the open task: for now (`nextPermittedAt`: it is due again then) or
+   * for good (null: cancelled). The refusal stays on the task for the agents and operators.
+   */
+  async markRefused(
+    tx: EntityManager,
+    tenantId: string,
+    taskId: string,
+    refusal: { reasons: readonly string[]; at: Date; nextPermittedAt: Date | null; decisionId: string },
+  ): Promise<AgentTaskRow | undefined> {
+    const [row] = (await tx.query(
+      `WITH refused AS (UPDATE agent_task SET state = CASE WHEN $5::timestamptz IS NULL THEN 'cancelled' ELSE state END,
+          due_at = COALESCE($5::timestamptz, due_at), refusal_reasons = $3, refused_at = $4,
+          refusal_next_permitted_at = $5, decision_id = $6
+        WHERE tenant_id = $1 AND id = $2 AND state = 'open' RETURNING *) SELECT ${TASK_COLUMNS} FROM refused t`,
+      [tenantId, taskId, refusal.reasons, refusal.at, refusal.nextPermittedAt, refusal.decisionId],
+    )) as AgentTaskRow[];
+    return row;
+  }
+
+  /** Cancels the open calls and visits of the debtor's accounts (an erased debtor): none is worked. */
+  async cancelOpenContactTasksOfDebtor(
+    tx: EntityManager,
+    tenantId: string,
+    debtorId: string,
+    reason: string,
+    now: Date,
+  ) {
+    await tx.query(
+      `UPDATE agent_task t SET state = 'cancelled', refusal_reasons = ARRAY[$3], refused_at = $4,
+          refusal_next_permitted_at = NULL
+         FROM account_party a
+        WHERE a.tenant_id = $1 AND a.debtor_id = $2 AND t.tenant_id = a.tenant_id AND t.account_id = a.account_id
+          AND t.state = 'open' AND t.kind IN (${CONTACT_TASK_KINDS_SQL})`,
+      [tenantId, debtorId, reason, now],
+    );
   }
 
   async markCompleted(tx: EntityManager, tenantId: string, taskId: string, outcome: string | null, now: Date) {

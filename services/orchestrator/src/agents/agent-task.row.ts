@@ -26,6 +26,13 @@ export interface AgentTaskRow {
   claimed_at: Date | null;
   completed_at: Date | null;
   outcome: CallOutcomeName | null;
+  /** The contact law's last refusal of the task (`rule-id: words`); empty when it never refused. */
+  refusal_reasons: string[];
+  refused_at: Date | null;
+  /** When the refused task may next be worked (its due_at); null when refused for good. */
+  refusal_next_permitted_at: Date | null;
+  /** The contact_decision that allowed the claim. */
+  decision_id: string | null;
   /** Only where the query joins the reply (TASK_COLUMNS). */
   reply_text?: string | null;
 }
@@ -57,5 +64,12 @@ export function mapAgentTask(row: AgentTaskRow): orchestratorAgents.AgentTask {
     completedAt: row.completed_at ?? undefined,
     outcome: row.outcome ? callOutcomeToProto(row.outcome) : orchestratorAgents.CallOutcome.CALL_OUTCOME_UNSPECIFIED,
     replyText: row.reply_text ?? '',
+    refusal: row.refused_at
+      ? {
+          reasons: row.refusal_reasons,
+          decidedAt: row.refused_at,
+          nextPermittedAt: row.refusal_next_permitted_at ?? undefined,
+        }
+      : undefined,
   };
 }

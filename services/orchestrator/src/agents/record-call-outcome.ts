@@ -9,6 +9,8 @@ export interface NewCallOutcome {
   taskId?: string;
   agentId?: string;
   source: 'agent' | 'voice_bot';
+  /** What the contact was: a call (default), or a field visit (the outcome of a `field_visit` task). */
+  channel?: 'call' | 'visit';
   outcome: CallOutcomeName;
   promisedAmount?: { amountMinor: number; currency: string };
   promisedDate?: string;
@@ -32,9 +34,12 @@ export async function recordCallOutcome(
   o: NewCallOutcome,
 ): Promise<{ outcomeId: string; recorded: boolean }> {
   const [row] = (await tx.query(
+    // The debtor called is the account's primary debtor (the one its contacts are addressed to):
+    // the contact history counts the call for them.
     `INSERT INTO agent_call_outcome (tenant_id, account_id, task_id, agent_id, source, outcome, promised_amount_minor,
-       promised_currency, promised_date, recorded_at, caused_by)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+       promised_currency, promised_date, recorded_at, caused_by, channel, debtor_id)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,
+             (SELECT a.debtor_id FROM account_party a WHERE a.tenant_id = $1 AND a.account_id = $2 ORDER BY a.role LIMIT 1))
      ON CONFLICT (tenant_id, caused_by) DO NOTHING RETURNING id`,
     [
       o.tenantId,
@@ -48,6 +53,7 @@ export async function recordCallOutcome(
       o.promisedDate ?? null,
       o.now,
       o.causedBy,
+      o.channel ?? 'call',
     ],
   )) as { id: string }[];
   if (!row) {

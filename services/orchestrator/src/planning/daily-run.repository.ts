@@ -9,6 +9,7 @@ import {
   DebtorRow,
   PlannerAccountRow,
   ScheduleRow,
+  contactHistorySql,
   debtorRowOf,
   pastContactOf,
 } from './planner.repository';
@@ -31,7 +32,7 @@ type ChunkRow = PlannerAccountRow &
     live_step_id: string;
     live_fallback: boolean;
     live_strategy_id: string;
-    history: { c: string; a: string; t: string; d: boolean }[] | null;
+    history: { c: string; a: string; t: string; o: string }[] | null;
   };
 
 export interface DecisionInsert {
@@ -119,11 +120,9 @@ export class DailyRunRepository {
             WHERE s.tenant_id = a.tenant_id AND s.account_id = a.account_id AND s.status IN ('pending', 'sending')
             LIMIT 1) l ON true
          LEFT JOIN LATERAL (
-           SELECT json_agg(json_build_object('c', s.channel, 'a', s.account_id, 't', COALESCE(s.sent_at, s.updated_at),
-                                             'd', s.delivered_at IS NOT NULL)
-                           ORDER BY COALESCE(s.sent_at, s.updated_at)) AS history
-             FROM contact_schedule s
-            WHERE s.tenant_id = a.tenant_id AND s.debtor_id = d.debtor_id AND s.status IN ('sent', 'sending')) h ON true
+           SELECT json_agg(json_build_object('c', x.channel, 'a', x.account_id, 't', x.at, 'o', x.outcome) ORDER BY x.at)
+                    AS history
+             FROM (${contactHistorySql('a.tenant_id', 'd.debtor_id')}) x) h ON true
         WHERE (a.tenant_id, a.account_id) > ($1, $2) AND a.due_date IS NOT NULL
         ORDER BY a.tenant_id, a.account_id
         LIMIT $3
@@ -156,7 +155,7 @@ export class DailyRunRepository {
             }
           : undefined,
       history: (r.history ?? []).flatMap((h) =>
-        pastContactOf({ channel: h.c, account_id: h.a, at: new Date(h.t), delivered: h.d }),
+        pastContactOf({ channel: h.c, account_id: h.a, at: new Date(h.t), outcome: h.o }),
       ),
     }));
   }

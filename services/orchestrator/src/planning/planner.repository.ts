@@ -4,6 +4,7 @@ import { isCalendarDate } from '@collections/platform';
 import { CHANNELS, Channel, Hold, JURISDICTIONS, Jurisdiction, PastContact } from '../policy/domain';
 import { StrategyDocument, StrategyProgress, addDays } from '../strategies/domain';
 import { DebtorContactFacts } from './domain/contact-plan';
+import { REACHED_OUTCOMES } from '../agents/domain/call-outcome';
 
 type Db = DataSource | EntityManager;
 
@@ -123,11 +124,40 @@ export function debtorRowOf(p: DebtorFactsRow): DebtorRow {
   };
 }
 
-/** A sent (or being sent) contact as read, for the contact law's frequency rules. */
-export function pastContactOf(r: { channel: string; account_id: string; at: Date; delivered: boolean }): PastContact[] {
-  return isChannel(r.channel)
-    ? [{ channel: r.channel, at: r.at, outcome: r.delivered ? 'delivered' : 'attempted', debtId: r.account_id }]
-    : [];
+/** A past contact as `contactHistorySql` reads it, for the contact law's frequency rules. */
+export function pastContactOf(r: { channel: string; account_id: string; at: Date; outcome: string }): PastContact[] {
+  const outcome = r.outcome === 'conversation' || r.outcome === 'delivered' ? r.outcome : 'attempted';
+  return isChannel(r.channel) ? [{ channel: r.channel, at: r.at, outcome, debtId: r.account_id }] : [];
+}
+
+/** `o.outcome` (an `agent_call_outcome` row's) is one in which the debtor was reached. */
+const REACHED = `o.outcome IN (${REACHED_OUTCOMES.map((o) => `'${o}'`).join(', ')})`;
+
+/**
+ * The debtor's contacts on every account, as rows (channel, account_id, at, outcome), in SQL over
+ * `tenant` and `debtor` (SQL expressions: parameters, or a lateral join's columns):
+ * - what was sent (and delivered), or is being sent, from `contact_schedule` (but `except`, a row
+ *   being sent that asks the law again). A voice-bot call or a field visit whose outcome was
+ *   recorded (`agent_call_outcome`, found by its cause: `call:<provider call id>`, or
+ *   `agent-task:<task id>` for the visit's task) is a `conversation` when the debtor was reached
+ *   (`REACHED_OUTCOMES`), a visit dated when it was made;
+ * - every call an agent recorded an outcome of (`agent_call_outcome`, source `agent`, channel
+ *   `call`): a `conversation` when the debtor was reached, else `attempted`.
+ * Each part is read by index (the schedule's debtor rows, the outcome's cause, the debtor's calls).
+ */
+export function contactHistorySql(tenant: string, debtor: string, except = 'NULL'): string {
+  return `SELECT s.channel, s.account_id, COALESCE(o.recorded_at, s.sent_at, s.updated_at) AS at,
+                 CASE WHEN ${REACHED} THEN 'conversation' WHEN s.delivered_at IS NOT NULL THEN 'delivered' ELSE 'attempted' END
+                   AS outcome
+            FROM contact_schedule s
+            LEFT JOIN agent_call_outcome o ON o.tenant_id = s.tenant_id AND s.channel IN ('call', 'visit')
+                 AND o.caused_by = CASE s.channel WHEN 'call' THEN 'call:' ELSE 'agent-task:' END || s.provider_message_id
+           WHERE s.tenant_id = ${tenant} AND s.debtor_id = ${debtor} AND s.status IN ('sent', 'sending')
+             AND s.id IS DISTINCT FROM ${except}
+          UNION ALL
+          SELECT 'call', o.account_id, o.recorded_at, CASE WHEN ${REACHED} THEN 'conversation' ELSE 'attempted' END
+            FROM agent_call_outcome o
+           WHERE o.tenant_id = ${tenant} AND o.debtor_id = ${debtor} AND o.source = 'agent' AND o.channel = 'call'`;
 }
 
 /** The planner's and dispatcher's queries; what the rows mean is the domain's business. */
@@ -333,17 +363,16 @@ export class PlannerRepository {
   }
 
   /**
-   * The debtor's contacts on every account: what was sent (and delivered), and what is being sent
-   * (but `except`, a row being sent that asks the law again).
+   * The debtor's contacts on every account (`contactHistorySql`): what was sent (and delivered),
+   * what is being sent (but `except`, a row being sent that asks the law again), and the calls
+   * agents and the voice bot made, a `conversation` where the debtor was reached.
    */
   async historyOf(db: Db, tenantId: string, debtorId: string, except?: string): Promise<PastContact[]> {
-    const rows = (await db.query(
-      `SELECT channel, account_id, COALESCE(sent_at, updated_at) AS at, delivered_at IS NOT NULL AS delivered
-         FROM contact_schedule WHERE tenant_id = $1 AND debtor_id = $2 AND status IN ('sent', 'sending')
-          AND id IS DISTINCT FROM $3::uuid
-        ORDER BY 3`,
-      [tenantId, debtorId, except ?? null],
-    )) as { channel: string; account_id: string; at: Date; delivered: boolean }[];
+    const rows = (await db.query(`${contactHistorySql('$1', '$2', '$3::uuid')} ORDER BY 3`, [
+      tenantId,
+      debtorId,
+      except ?? null,
+    ])) as { channel: string; account_id: string; at: Date; outcome: string }[];
     return rows.flatMap(pastContactOf);
   }
 

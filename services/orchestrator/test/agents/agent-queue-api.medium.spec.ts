@@ -26,14 +26,22 @@ describe('agent work queues (gRPC and REST, real PostgreSQL)', () => {
     md = () => metadataFromPrincipalHeaders({ apiKey: sut.apiKey });
     mdOther = () => metadataFromPrincipalHeaders({ apiKey: sut.otherApiKey });
     // A debtor in Bogotá owns acc-bog: promise dates are checked against their local day.
-    await sut.dataSource.query(
-      `INSERT INTO debtor_profile (tenant_id, debtor_id, time_zone, country) VALUES ($1, 'deb-bog', 'America/Bogota', 'CO')`,
-      [sut.tenant],
-    );
-    await sut.dataSource.query(
-      `INSERT INTO account_party (tenant_id, account_id, debtor_id, role) VALUES ($1, 'acc-bog', 'deb-bog', 1)`,
-      [sut.tenant],
-    );
+    // Reached once by phone (the promise below), a Colombian debtor may be contacted once that day:
+    // the promise is made by a debtor of their own (deb-med) so the other tests' calls stay lawful.
+    for (const [debtor, account] of [
+      ['deb-bog', 'acc-bog'],
+      ['deb-med', 'acc-med'],
+    ]) {
+      await sut.dataSource.query(
+        `INSERT INTO debtor_profile (tenant_id, debtor_id, time_zone, country, consented_channels)
+         VALUES ($1, $2, 'America/Bogota', 'CO', '{call}')`,
+        [sut.tenant, debtor],
+      );
+      await sut.dataSource.query(
+        `INSERT INTO account_party (tenant_id, account_id, debtor_id, role) VALUES ($1, $2, $3, 1)`,
+        [sut.tenant, account, debtor],
+      );
+    }
   });
   afterAll(async () => {
     client.close();
@@ -175,7 +183,7 @@ describe('agent work queues (gRPC and REST, real PostgreSQL)', () => {
 
   it('records a promise outcome and publishes it with its amount and date', async () => {
     await putAgent({ agentId: 'closer', skills: [NEGOTIATE], queues: ['q-promise'], capacity: 3 });
-    const t = await queueTask({ queue: 'q-promise', kind: 'negotiate' });
+    const t = await queueTask({ queue: 'q-promise', kind: 'negotiate', accountId: 'acc-med' });
     await client.claimAgentTask({ agentId: 'closer', taskId: t.id }, md());
     const money = { amountMinor: 50_000_00, currency: 'COP' };
     // 15:00Z is 10:00 in Bogotá, 2 March: yesterday is refused, today is accepted.
@@ -209,7 +217,7 @@ describe('agent work queues (gRPC and REST, real PostgreSQL)', () => {
     const events = await published(sut, 'collections.orchestrator.v1.CallOutcomeRecorded');
     expect(events.filter((e) => e.taskId === t.id)).toEqual([
       expect.objectContaining({
-        accountId: 'acc-bog',
+        accountId: 'acc-med',
         agentId: 'closer',
         source: pb.CallOutcomeSource.CALL_OUTCOME_SOURCE_AGENT,
         outcome: pb.CallOutcome.CALL_OUTCOME_PROMISE,

@@ -5,7 +5,20 @@ import { AppError } from '@collections/platform';
 export const AGENT_TASK_KINDS = ['call', 'review_reply', 'negotiate', 'field_visit'] as const;
 export type AgentTaskKindName = (typeof AGENT_TASK_KINDS)[number];
 
-export type AgentTaskStateName = 'open' | 'claimed' | 'completed';
+/** `cancelled`: the contact law refused the call or visit for good (`agent_task.refusal_reasons` says why). */
+export type AgentTaskStateName = 'open' | 'claimed' | 'completed' | 'cancelled';
+
+/**
+ * The contact a task makes with the debtor, which the contact law must allow at the moment it is
+ * handed out: a call (`call`, and `negotiate`, a negotiation on the phone), or a visit
+ * (`field_visit`); none for a `review_reply` (reading a reply reaches no one).
+ */
+export function contactChannelOf(kind: AgentTaskKindName): 'call' | 'visit' | undefined {
+  return kind === 'call' || kind === 'negotiate' ? 'call' : kind === 'field_visit' ? 'visit' : undefined;
+}
+
+/** The kinds `contactChannelOf` gives a channel, as SQL's `kind IN (...)` list. */
+export const CONTACT_TASK_KINDS_SQL = `'call', 'negotiate', 'field_visit'`;
 
 /** A task to put in a queue, as any consumer or use case asks for it. */
 export interface NewAgentTask {
@@ -67,6 +80,7 @@ const STATE_TO_PROTO: Record<AgentTaskStateName, orchestratorAgents.AgentTaskSta
   open: orchestratorAgents.AgentTaskState.AGENT_TASK_STATE_OPEN,
   claimed: orchestratorAgents.AgentTaskState.AGENT_TASK_STATE_CLAIMED,
   completed: orchestratorAgents.AgentTaskState.AGENT_TASK_STATE_COMPLETED,
+  cancelled: orchestratorAgents.AgentTaskState.AGENT_TASK_STATE_CANCELLED,
 };
 
 export function stateToProto(state: AgentTaskStateName): orchestratorAgents.AgentTaskState {

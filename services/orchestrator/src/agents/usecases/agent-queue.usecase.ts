@@ -12,6 +12,13 @@ import {
 import { AgentTaskRow } from '../agent-task.row';
 import { AgentQueueRepository, AgentRow, agentProfileOf } from '../agent-queue.repository';
 import { recordCallOutcome } from '../record-call-outcome';
+import { AgentTaskContactLaw, TaskLawAnswer } from './agent-task-contact-law';
+
+/**
+ * How many due tasks one "next" claim may find refused by the contact law before it answers
+ * "none": each refused one is moved out of the due tasks, so the next claim goes on from there.
+ */
+const MAX_REFUSALS_PER_CLAIM = 50;
 
 export interface ListTasksQuery {
   state?: AgentTaskStateName;
@@ -27,6 +34,7 @@ export class AgentQueueUseCase {
     private readonly outbox: Outbox,
     private readonly clock: Clock,
     private readonly repo = new AgentQueueRepository(),
+    private readonly law = new AgentTaskContactLaw(outbox),
   ) {}
 
   async putAgent(tenantId: string, profile: AgentProfile): Promise<AgentRow> {
@@ -49,43 +57,73 @@ export class AgentQueueUseCase {
     return row;
   }
 
-  listTasks(tenantId: string, q: ListTasksQuery): Promise<AgentTaskRow[]> {
+  /**
+   * The tasks in a state. Open calls and visits that are due are first put to the contact law, as
+   * a claim would (at most a page of them): one it refuses shows as due at its next permitted time,
+   * or as cancelled, with the refusal; so an open task listed as due may be worked now.
+   */
+  async listTasks(tenantId: string, q: ListTasksQuery): Promise<AgentTaskRow[]> {
     const limit = q.limit && q.limit > 0 ? Math.min(q.limit, 1000) : 100;
-    return this.repo.tasks(this.db.manager, tenantId, {
-      state: q.state ?? 'open',
-      queue: q.queue || undefined,
-      agentId: q.agentId || undefined,
-      limit,
-    });
+    const filter = { state: q.state ?? 'open', queue: q.queue || undefined, agentId: q.agentId || undefined, limit };
+    if (filter.state === 'open') {
+      const now = this.clock.now();
+      await this.db.transaction(async (tx) => {
+        for (const task of await this.repo.dueContactTasks(tx, tenantId, filter, now))
+          await this.law.decide(tx, task, now, false);
+      });
+    }
+    return this.repo.tasks(this.db.manager, tenantId, filter);
   }
 
   /**
    * Gives the agent the named task, or the next one that fits it; undefined when none is waiting.
    * The agent's row is locked for the claim, so its capacity holds; the task's row is locked, so
-   * two agents never hold one task.
+   * two agents never hold one task. A call or visit is handed out only when the contact law allows
+   * it now (`AgentTaskContactLaw`): "next" takes the due tasks that fit, oldest first, one at a
+   * time (SKIP LOCKED), and each one the law refuses moves out of the due tasks in the same
+   * transaction (due at its next permitted time, or cancelled), so the law is asked only of tasks
+   * that could be handed out, and of each once per due time. A named task the law refuses is
+   * FAILED_PRECONDITION, its refusal kept.
    */
   async claim(tenantId: string, agentId: string, taskId?: string): Promise<AgentTaskRow | undefined> {
     const now = this.clock.now();
-    return this.db.transaction(async (tx) => {
+    const claimed = await this.db.transaction(async (tx): Promise<{ task?: AgentTaskRow; refused?: TaskLawAnswer }> => {
       const agent = await this.repo.agent(tx, tenantId, agentId, true);
       if (!agent) throw AppError.notFound(`agent ${agentId} does not exist`);
       if (!agent.active) throw AppError.failedPrecondition(`agent ${agentId} is not active`);
       if (agent.claimed >= agent.capacity)
         throw AppError.failedPrecondition(`agent ${agentId} holds ${agent.claimed} tasks, its capacity`);
       const profile = agentProfileOf(agent);
-      let task: AgentTaskRow | undefined;
       if (taskId) {
-        task = await this.repo.task(tx, tenantId, taskId, true);
+        const task = await this.repo.task(tx, tenantId, taskId, true);
         if (!task) throw AppError.notFound(`agent task ${taskId} does not exist`);
         if (task.state !== 'open') throw AppError.failedPrecondition(`agent task ${taskId} is ${task.state}`);
         if (!taskFitsAgent(profile, task))
           throw AppError.failedPrecondition(`agent task ${taskId} does not fit agent ${agentId}`);
-      } else {
-        task = await this.repo.nextTaskFor(tx, tenantId, profile, now);
-        if (!task) return undefined;
+        const answer = await this.law.decide(tx, task, now);
+        if (answer.kind !== 'allowed') return { refused: answer }; // committed: the refusal stays on the task
+        return { task: await this.repo.markClaimed(tx, tenantId, task.id, agentId, now, answer.decisionId) };
       }
-      return this.repo.markClaimed(tx, tenantId, task.id, agentId, now);
+      const passed: string[] = [];
+      for (let asked = 0; asked < MAX_REFUSALS_PER_CLAIM; asked++) {
+        const task = await this.repo.nextTaskFor(tx, tenantId, profile, now, passed);
+        if (!task) return {};
+        const answer = await this.law.decide(tx, task, now);
+        if (answer.kind === 'allowed')
+          return { task: await this.repo.markClaimed(tx, tenantId, task.id, agentId, now, answer.decisionId) };
+        passed.push(task.id);
+      }
+      return {};
     });
+    const refused = claimed.refused;
+    if (!refused || refused.kind === 'allowed') return claimed.task;
+    if (refused.kind === 'unknown')
+      throw AppError.failedPrecondition(`agent task ${taskId} cannot be worked: the debtor's facts are not known yet`);
+    throw AppError.failedPrecondition(
+      refused.task.state === 'cancelled'
+        ? `agent task ${taskId} is cancelled: the contact law refuses it (${refused.verdict.reasons.join('; ')})`
+        : `agent task ${taskId} may not be worked before ${refused.task.due_at.toISOString()}: ${refused.verdict.reasons.join('; ')}`,
+    );
   }
 
   /** Closes a task the agent holds, recording and publishing its call outcome. */
@@ -102,6 +140,7 @@ export class AgentQueueUseCase {
           taskId: task.id,
           agentId,
           source: 'agent',
+          channel: task.kind === 'field_visit' ? 'visit' : 'call',
           outcome: c.outcome,
           promisedAmount: c.promisedAmount,
           promisedDate: c.promisedDate,

@@ -5,6 +5,7 @@ import { isSimulatedClock, localDate } from '@collections/platform';
 import { ServiceContext } from '@collections/runtime';
 import { Channel, PastContact } from '../../policy/domain';
 import { createAgentTask } from '../../agents';
+import { AgentQueueRepository } from '../../agents/agent-queue.repository';
 import { ActiveStrategy, DebtorRow, PlannerAccountRow, PlannerRepository, ScheduleRow } from '../planner.repository';
 import { DecisionVerdict, INSTALMENT_REMINDER, PlanEffect, PlanResult, decideAccount } from './decide-account';
 import { checkPolicy, preferredInstant } from '../domain/contact-plan';
@@ -137,6 +138,14 @@ export class PlanAccountUseCase {
     const accountIds = await this.repo.accountsOfDebtor(tx, tenantId, debtorId);
     await this.ctx.backbone.deadLetters.erase(tx, tenantId, [debtorId, ...accountIds]);
     const cancelled = await this.repo.cancelPendingOfDebtor(tx, tenantId, debtorId, 'erased', this.ctx.clock.now());
+    // Nor is an agent's call or visit to them worked: their open tasks are cancelled (`erased`).
+    await new AgentQueueRepository().cancelOpenContactTasksOfDebtor(
+      tx,
+      tenantId,
+      debtorId,
+      'erased',
+      this.ctx.clock.now(),
+    );
     if (cancelled.length)
       this.ctx.logger.info(
         { tenantId, debtorId, scheduleIds: cancelled },

@@ -13,6 +13,13 @@ const XML_ACK = {
   contentType: 'text/xml',
   schema: { type: 'string' },
 };
+const OPT_OUT_TOKEN = {
+  name: 'token',
+  what: 'the signed token of the e-mail’s opt-out link (tenant, address hash, channel, delivery; OPT_OUT_LINK_SECRET)',
+};
+const OPT_OUT_PAGE = { description: 'A plain HTML page.', contentType: 'text/html', schema: { type: 'string' } };
+const OPT_OUT_NOTES =
+  'Public: the debtor clicks it. An altered token answers 400 and a token naming nothing this service sent 404 (an HTML page without detail); more than OPT_OUT_PER_CLIENT_PER_MINUTE requests a minute from one client, or OPT_OUT_PER_TOKEN_PER_MINUTE for one link, 429 with Retry-After.';
 const SIGNED =
   'Public: providers carry no API key, so every request must carry the provider’s valid signature over the exact bytes sent, or nothing is recorded and it answers 403; a channel not configured answers 404.';
 
@@ -273,16 +280,52 @@ export const ROUTES = [
     errors: [403, 404],
     notes: SIGNED,
   },
+  // E-mails' opt-out links (public: the token is the credential)
+  {
+    method: 'get',
+    path: '/opt-out/{token}',
+    operationId: 'optOutPage',
+    summary: 'The confirmation page of an e-mail’s opt-out link',
+    tag: 'opt-out',
+    public: true,
+    params: [OPT_OUT_TOKEN],
+    response: OPT_OUT_PAGE,
+    status: 200,
+    errors: [],
+    notes: `A page with one button, which POSTs to the same link; records nothing (mail scanners open links). ${OPT_OUT_NOTES}`,
+  },
+  {
+    method: 'post',
+    path: '/opt-out/{token}',
+    operationId: 'optOut',
+    summary: 'Opts the link’s address out of e-mail (RFC 8058 one-click, or the page’s button)',
+    tag: 'opt-out',
+    public: true,
+    params: [OPT_OUT_TOKEN],
+    bodySchema: {
+      content: {
+        'application/x-www-form-urlencoded': {
+          schema: { type: 'object', properties: { 'List-Unsubscribe': { type: 'string', const: 'One-Click' } } },
+        },
+      },
+    },
+    optionalBody: true,
+    response: OPT_OUT_PAGE,
+    status: 200,
+    errors: [],
+    notes: `Records the opt-out of the link's tenant, address and channel as a STOP reply does (the debtors at that address opted out of e-mail, their pending e-mails cancelled, OptOutRecorded); idempotent: 200 again for an address already opted out. ${OPT_OUT_NOTES}`,
+  },
 ];
 
 const TAGS = [
   { name: 'agents', description: 'The human agents’ work queues: claim, complete, release.' },
   { name: 'strategies', description: 'Versioned contact strategies per tenant.' },
   { name: 'webhooks', description: 'Channel providers’ delivery receipts and inbound messages (public, signed).' },
+  { name: 'opt-out', description: 'The opt-out link in every e-mail (public: its signed token is the credential).' },
   { name: 'meta', description: 'This document.' },
 ];
 
-const DESCRIPTION = `REST twin of the orchestrator's gRPC API (\`${PKG}.AgentQueueService\`, \`OrchestratorService\`'s strategies), plus the channel providers' webhooks.
+const DESCRIPTION = `REST twin of the orchestrator's gRPC API (\`${PKG}.AgentQueueService\`, \`OrchestratorService\`'s strategies), plus the channel providers' webhooks and the e-mails' opt-out links.
 
 **Agent queues** speak the domain's words: skills and outcomes as \`call\`, \`review_reply\`, \`promise\`...; responses are the proto messages in canonical proto3 JSON (enums by name, default values omitted).
 

@@ -10,7 +10,7 @@ import { StrategiesRestController } from './strategies/strategies.controller';
 import { StrategiesRpc } from './strategies/strategies.rpc';
 import { StrategyRepository } from './strategies/strategy.repository';
 import { StrategiesUseCase } from './strategies/usecases/strategies.usecase';
-import { PaymentLinkSigner, defaultTemplateExists } from './templates/domain';
+import { OptOutLinkSigner, PaymentLinkSigner, defaultTemplateExists } from './templates/domain';
 import { OrchestratorChannelDeliveries1763900006000 } from './migrations/1763900006000-orchestrator-channel-deliveries';
 import { ChannelWebhooksController } from './channels/channel-webhooks.controller';
 import { OrchestratorAgentQueues1763900007100 } from './migrations/1763900007100-orchestrator-agent-queues';
@@ -29,6 +29,9 @@ import { OrchestratorPlannerCommitments1763900012800 } from './migrations/176390
 import { OrchestratorPlannerOldestUnpaid1763900012900 } from './migrations/1763900012900-orchestrator-planner-oldest-unpaid';
 import { OrchestratorChannelRateBuckets1763900013000 } from './migrations/1763900013000-orchestrator-channel-rate-buckets';
 import { OrchestratorAgentTasksContactLaw1763900015400 } from './migrations/1763900015400-orchestrator-agent-tasks-contact-law';
+import { OrchestratorOptOutRateWindow1763900015600 } from './migrations/1763900015600-orchestrator-opt-out-rate-window';
+import { OptOutLinkController } from './channels/opt-out-link.controller';
+import { OptOutLinkUseCase } from './channels/opt-out-links';
 import { ContactBudgetGate } from './strategies/contact-budget.gate';
 import { AgentQueueRestController } from './agents/agent-queue.controller';
 import { AgentQueueGrpcController } from './agents/agent-queue.grpc';
@@ -121,6 +124,7 @@ export function createOrchestratorService(deps: OrchestratorServiceDependencies 
       OrchestratorPlannerOldestUnpaid1763900012900,
       OrchestratorChannelRateBuckets1763900013000,
       OrchestratorAgentTasksContactLaw1763900015400,
+      OrchestratorOptOutRateWindow1763900015600,
     ],
     module: (ctx) => {
       const config = loadPlannerConfig();
@@ -134,13 +138,14 @@ export function createOrchestratorService(deps: OrchestratorServiceDependencies 
       const planner = plannerFor(ctx);
       const directory = deps.directory ?? new GrpcContactDirectory(config.ledger.grpcAddress, config.ledger.apiKeys);
       const links = new PaymentLinkSigner(config.paymentLinks.secret, config.paymentLinks.baseUrl);
+      const optOutLinks = new OptOutLinkSigner(config.optOut.secret, config.optOut.baseUrl, config.optOut.mailto);
       const letterDir = deps.letterExportDir ?? dispatchConfig.letters.directory;
       const dispatcher = new DispatchDueContactsUseCase(ctx, repo, planner, {
         providers: { email: channels.email, sms: channels.sms, whatsapp: channels.whatsapp, call: channels.call },
         directory,
         links,
         linkDays: config.paymentLinks.days,
-        optOutUrl: config.optOutUrl,
+        optOutLinks,
         delay: (ms) => sleep(ms),
         random: Math.random,
         letters: letterDir !== undefined,
@@ -154,7 +159,7 @@ export function createOrchestratorService(deps: OrchestratorServiceDependencies 
         repo,
         dispatcher,
         { ...dispatchConfig.letters, directory: letterDir ?? '' },
-        { links, linkDays: config.paymentLinks.days, optOutUrl: config.optOutUrl },
+        { links, linkDays: config.paymentLinks.days, optOutLinks },
       );
       return {
         module: class OrchestratorModule {},
@@ -162,6 +167,7 @@ export function createOrchestratorService(deps: OrchestratorServiceDependencies 
           OrchestratorGrpcController,
           StrategiesRestController,
           ChannelWebhooksController,
+          OptOutLinkController,
           AgentQueueGrpcController,
           AgentQueueRestController,
           OrchestratorOpenApiController,
@@ -185,6 +191,13 @@ export function createOrchestratorService(deps: OrchestratorServiceDependencies 
           },
           AgentQueueRpc,
           { provide: CHANNEL_PROVIDERS, useValue: channels },
+          {
+            provide: OptOutLinkUseCase,
+            useValue: new OptOutLinkUseCase(ctx, optOutLinks, {
+              perClient: { limit: config.optOut.perClientPerMinute, windowMs: 60_000 },
+              perToken: { limit: config.optOut.perTokenPerMinute, windowMs: 60_000 },
+            }),
+          },
           { provide: PlanAccountUseCase, useValue: planner },
           { provide: PlannerRepository, useValue: repo },
           MarkedAccountsPlanningJob,

@@ -160,16 +160,33 @@ export async function applyWebhookEvents(
         at,
       });
       if (!optOut) continue;
-      await tx.query(
-        `INSERT INTO channel_opt_out (tenant_id, channel, address, message, provider_message_id, received_at)
-         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (tenant_id, channel, address) DO NOTHING`,
-        [tenant, channel, event.from, event.text, event.providerMessageId, at],
-      );
-      await tx.query(
-        `INSERT INTO channel_address (tenant_id, channel, address, opted_out_at) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (tenant_id, channel, address) DO UPDATE SET opted_out_at = COALESCE(channel_address.opted_out_at, EXCLUDED.opted_out_at)`,
-        [tenant, channel, event.from, at],
-      );
+      await recordAddressOptOut(tx, tenant, channel, event.from, event.text, event.providerMessageId, at);
     }
   }
+}
+
+/**
+ * The address opted out of the channel (`channel_opt_out`, once: the first request stays on
+ * record; `channel_address.opted_out_at`): a STOP reply, or an e-mail's opt-out link, where
+ * `message` and `providerMessageId` say which. Its debtors' opt-out is `recordAddressOwnersOptOut`.
+ */
+export async function recordAddressOptOut(
+  tx: EntityManager,
+  tenant: string,
+  channel: ChannelName,
+  address: string,
+  message: string,
+  providerMessageId: string,
+  at: Date,
+): Promise<void> {
+  await tx.query(
+    `INSERT INTO channel_opt_out (tenant_id, channel, address, message, provider_message_id, received_at)
+     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (tenant_id, channel, address) DO NOTHING`,
+    [tenant, channel, address, message, providerMessageId, at],
+  );
+  await tx.query(
+    `INSERT INTO channel_address (tenant_id, channel, address, opted_out_at) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (tenant_id, channel, address) DO UPDATE SET opted_out_at = COALESCE(channel_address.opted_out_at, EXCLUDED.opted_out_at)`,
+    [tenant, channel, address, at],
+  );
 }

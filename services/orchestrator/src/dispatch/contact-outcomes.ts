@@ -47,36 +47,54 @@ export async function recordContactOutcomes(
       continue;
     }
     if (event.kind !== 'inbound' || !isOptOut(event.text)) continue;
-    const owners = (await tx.query(
-      `SELECT debtor_id FROM contact_address_owner WHERE tenant_id = $1 AND channel = $2 AND address_hash = $3`,
-      [tenantId, channel, addressHash(tenantId, channel, event.from)],
-    )) as { debtor_id: string }[];
-    for (const { debtor_id: debtorId } of owners) {
-      const inserted = (await tx.query(
-        `INSERT INTO debtor_channel_opt_out (tenant_id, debtor_id, channel, recorded_at) VALUES ($1, $2, $3, $4)
+    await recordAddressOwnersOptOut(tx, outbox, tenantId, channel, addressHash(tenantId, channel, event.from), at);
+  }
+}
+
+/**
+ * Each debtor the address (by its hash, `contact_address_owner`) was sent to opts out of the
+ * channel: `debtor_channel_opt_out` (the planner's and the send-time check's), every pending
+ * contact on it cancelled (`opt-out`), and OptOutRecorded; once per debtor and channel. A STOP
+ * reply and an e-mail's opt-out link both come here. Answers how many debtors the address has.
+ */
+export async function recordAddressOwnersOptOut(
+  tx: EntityManager,
+  outbox: Outbox,
+  tenantId: string,
+  channel: ChannelName,
+  hash: string,
+  at: Date,
+): Promise<number> {
+  const owners = (await tx.query(
+    `SELECT debtor_id FROM contact_address_owner WHERE tenant_id = $1 AND channel = $2 AND address_hash = $3`,
+    [tenantId, channel, hash],
+  )) as { debtor_id: string }[];
+  for (const { debtor_id: debtorId } of owners) {
+    const inserted = (await tx.query(
+      `INSERT INTO debtor_channel_opt_out (tenant_id, debtor_id, channel, recorded_at) VALUES ($1, $2, $3, $4)
          ON CONFLICT DO NOTHING RETURNING debtor_id`,
-        [tenantId, debtorId, channel, at],
-      )) as unknown[];
-      if (inserted.length === 0) continue;
-      const cancelled = (await tx.query(
-        `WITH cancelled AS (
+      [tenantId, debtorId, channel, at],
+    )) as unknown[];
+    if (inserted.length === 0) continue;
+    const cancelled = (await tx.query(
+      `WITH cancelled AS (
            UPDATE contact_schedule SET status = 'cancelled', cancel_reason = 'opt-out', updated_at = $4
             WHERE tenant_id = $1 AND debtor_id = $2 AND channel = $3 AND status = 'pending' RETURNING account_id)
          SELECT account_id FROM cancelled`,
-        [tenantId, debtorId, channel, at],
-      )) as { account_id: string }[];
-      await outbox.add(tx, {
-        type: 'collections.orchestrator.v1.OptOutRecorded',
-        key: debtorId,
-        tenantId,
-        time: at,
-        payload: {
-          debtorId,
-          channel: channelCode(channel),
-          accountIds: [...new Set(cancelled.map((c) => c.account_id))],
-          recordedAt: at,
-        },
-      });
-    }
+      [tenantId, debtorId, channel, at],
+    )) as { account_id: string }[];
+    await outbox.add(tx, {
+      type: 'collections.orchestrator.v1.OptOutRecorded',
+      key: debtorId,
+      tenantId,
+      time: at,
+      payload: {
+        debtorId,
+        channel: channelCode(channel),
+        accountIds: [...new Set(cancelled.map((c) => c.account_id))],
+        recordedAt: at,
+      },
+    });
   }
+  return owners.length;
 }

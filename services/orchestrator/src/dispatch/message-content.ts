@@ -7,11 +7,13 @@ import {
   LOCALES,
   Locale,
   MessageVariables,
+  OptOutLinkSigner,
   PaymentLinkSigner,
   RenderedMessage,
   renderMessage,
 } from '../templates/domain';
 import { ContactDirectory, DebtorAddresses } from './contact-directory';
+import { addressHash } from './usecases/dispatch-due.usecase';
 
 /** What a contact says to whom: read at the moment it goes out, never stored (names and addresses are PII). */
 export interface MessageContent {
@@ -19,6 +21,8 @@ export interface MessageContent {
   readonly locale: Locale;
   readonly variables: MessageVariables;
   readonly rendered: RenderedMessage;
+  /** E-mail: this delivery's own opt-out link, for the body and `List-Unsubscribe`. */
+  readonly unsubscribe?: { readonly url: string; readonly mailto?: string };
 }
 
 export interface ContentSources {
@@ -28,7 +32,8 @@ export interface ContentSources {
   readonly links: PaymentLinkSigner;
   /** Days a payment link stays valid. */
   readonly linkDays: number;
-  readonly optOutUrl: string;
+  /** Signs each e-mail's opt-out link (OPT_OUT_URL, OPT_OUT_LINK_SECRET, OPT_OUT_MAILTO). */
+  readonly optOutLinks: OptOutLinkSigner;
 }
 
 export const localeOf = (language: string, jurisdiction: string): Locale => {
@@ -39,12 +44,13 @@ export const localeOf = (language: string, jurisdiction: string): Locale => {
 
 /**
  * The contact's message for `channel`: the account's facts, the debtor's name and addresses from
- * the ledger, a signed payment link valid from `now`, the template in the debtor's locale — or
- * why there is none (`no-template`, `no-facts`, `no-address`).
+ * the ledger, a signed payment link valid from `now`, the template in the debtor's locale, and
+ * for an e-mail its own signed opt-out link (the row is the delivery) — or why there is none
+ * (`no-template`, `no-facts`, `no-address`).
  */
 export async function composeMessage(
   s: ContentSources,
-  row: Pick<ScheduleRow, 'tenant_id' | 'account_id' | 'debtor_id' | 'template'> & { step_id?: string },
+  row: Pick<ScheduleRow, 'id' | 'tenant_id' | 'account_id' | 'debtor_id' | 'template'> & { step_id?: string },
   channel: Channel,
   now: Date,
 ): Promise<MessageContent | { missing: 'no-template' | 'no-facts' | 'no-address' }> {
@@ -60,7 +66,8 @@ export async function composeMessage(
   ]);
   if (!account[0] || !debtor?.jurisdiction) return { missing: 'no-facts' };
   const addresses = await s.directory.addressesOf(row.tenant_id, row.debtor_id);
-  if (!addresses || !addressFor(addresses, channel)) return { missing: 'no-address' };
+  const to = addresses && addressFor(addresses, channel);
+  if (!addresses || !to) return { missing: 'no-address' };
   const jurisdiction: Jurisdiction = debtor.jurisdiction;
   const locale = localeOf(debtor.language, jurisdiction);
   const link = s.links.sign({
@@ -68,6 +75,7 @@ export async function composeMessage(
     accountId: row.account_id,
     expiresAt: new Date(now.getTime() + s.linkDays * 86_400_000),
   });
+  const optOut = channel === 'email' ? optOutLinkOf(s.optOutLinks, row, to) : undefined;
   const a = account[0];
   const variables: MessageVariables = {
     debtor: {
@@ -90,9 +98,25 @@ export async function composeMessage(
     channel,
     pack: RULE_PACKS[jurisdiction],
     variables,
-    optOutUrl: s.optOutUrl,
+    optOutUrl: optOut?.url ?? s.optOutLinks.baseUrl,
   });
-  return { addresses, locale, variables, rendered };
+  return { addresses, locale, variables, rendered, ...(optOut ? { unsubscribe: optOut } : {}) };
+}
+
+/** The e-mail's opt-out link: the tenant, the address by its hash, the delivery; never the address itself. */
+function optOutLinkOf(
+  links: OptOutLinkSigner,
+  row: Pick<ScheduleRow, 'id' | 'tenant_id'>,
+  to: string,
+): { url: string; mailto?: string } {
+  const link = links.sign({
+    tenantId: row.tenant_id,
+    channel: 'email',
+    addressHash: addressHash(row.tenant_id, 'email', to),
+    deliveryId: row.id,
+  });
+  const mailto = links.mailtoFor(link.token);
+  return { url: link.url, ...(mailto ? { mailto } : {}) };
 }
 
 /** The address a channel reaches the debtor at: e-mail, the phone (SMS, WhatsApp, calls), the postal address. */

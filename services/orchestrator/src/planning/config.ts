@@ -1,4 +1,4 @@
-import { int, loadConfig, str, url } from '@collections/platform';
+import { int, loadConfig, optional, str, url } from '@collections/platform';
 
 /** The planner's and dispatcher's settings, read once at boot. */
 export function loadPlannerConfig(env: NodeJS.ProcessEnv = process.env) {
@@ -26,8 +26,18 @@ export function loadPlannerConfig(env: NodeJS.ProcessEnv = process.env) {
         baseUrl: url('PAYMENT_LINK_BASE_URL', { default: 'http://127.0.0.1:3000/pay' }),
         days: int('PAYMENT_LINK_DAYS', { default: 7, min: 1, max: 90 }),
       },
-      // Where e-mail recipients opt out (linked where the rule pack requires an opt-out line).
-      optOutUrl: url('OPT_OUT_URL', { default: 'http://127.0.0.1:3000/opt-out' }),
+      optOut: {
+        // The base of e-mails' opt-out links (the orchestrator's public `/opt-out/{token}`): each
+        // e-mail's link adds its own signed token (tenant, address hash, delivery).
+        baseUrl: url('OPT_OUT_URL', { default: 'http://127.0.0.1:3000/opt-out' }),
+        // HMAC secret of opt-out links, at least 32 bytes, not PAYMENT_LINK_SECRET; the default is for local runs only.
+        secret: str('OPT_OUT_LINK_SECRET', { default: 'local-only-opt-out-link-secret-0123456789' }),
+        // An address taking opt-outs by e-mail, offered in List-Unsubscribe beside the link (none by default).
+        mailto: optional(str('OPT_OUT_MAILTO')),
+        // Requests to the opt-out route per client address, and per link, a minute.
+        perClientPerMinute: int('OPT_OUT_PER_CLIENT_PER_MINUTE', { default: 60, min: 1 }),
+        perTokenPerMinute: int('OPT_OUT_PER_TOKEN_PER_MINUTE', { default: 10, min: 1 }),
+      },
     },
     env,
   );

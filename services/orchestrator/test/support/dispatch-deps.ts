@@ -1,9 +1,13 @@
 import { ContactDirectory } from '../../src/dispatch/contact-directory';
-import { PaymentLinkSigner } from '../../src/templates/domain';
+import { OptOutLinkSigner, PaymentLinkSigner } from '../../src/templates/domain';
 
 /** The service's own payment-link secret and base (its defaults): a letter file is the same whichever process writes it. */
 export const serviceLinks = () =>
   new PaymentLinkSigner('local-only-payment-link-secret-0123456789', 'http://127.0.0.1:3000/pay');
+
+/** The service's own opt-out link secret and base (its defaults): a test's dispatcher signs links the service honours. */
+export const serviceOptOutLinks = () =>
+  new OptOutLinkSigner('local-only-opt-out-link-secret-0123456789', 'http://127.0.0.1:3000/opt-out');
 
 /**
  * What a test's own dispatcher (or letter export) is built with beside the service's: the test's
@@ -15,7 +19,7 @@ export function testDispatchDeps(directory: ContactDirectory) {
     directory,
     links: new PaymentLinkSigner('local-only-payment-link-secret-0123456789', 'http://pay.example'),
     linkDays: 7,
-    optOutUrl: 'http://opt-out.example',
+    optOutLinks: serviceOptOutLinks(),
     delay: async () => undefined,
     random: () => 0,
   };

@@ -16,6 +16,11 @@ export interface OutboundMessage {
   subject?: string;
   body?: string;
   template?: TemplateRef;
+  /**
+   * E-mail: where this message's recipient opts out (its own signed link, and a `mailto:` when
+   * one is configured), sent as `List-Unsubscribe` with RFC 8058's one-click `List-Unsubscribe-Post`.
+   */
+  unsubscribe?: { url: string; mailto?: string };
 }
 
 export type SendFailure =

@@ -104,7 +104,21 @@ export class SmtpEmailProvider implements ChannelProvider {
         subject: message.subject ?? '',
         text: message.body ?? '',
         messageId,
-        headers: { 'X-Idempotency-Key': message.idempotencyKey },
+        headers: {
+          'X-Idempotency-Key': message.idempotencyKey,
+          // RFC 8058: the receiver POSTs `List-Unsubscribe=One-Click` to the https URL.
+          ...(message.unsubscribe ? { 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' } : {}),
+        },
+        // One List-Unsubscribe header: the link first, then the mailto: (RFC 2369).
+        ...(message.unsubscribe
+          ? {
+              list: {
+                unsubscribe: [
+                  [message.unsubscribe.url, ...(message.unsubscribe.mailto ? [message.unsubscribe.mailto] : [])],
+                ],
+              },
+            }
+          : {}),
       });
     } catch (raw) {
       // The server (or the connection) said no while this process was alive to hear it: not sent.

@@ -21,7 +21,7 @@ import { ContactRefusals } from '../../planning/contact-refusals';
 import { PolicyVerdict, checkPolicy } from '../../planning/domain/contact-plan';
 import { ActiveStrategy, DebtorRow, PlannerRepository, ScheduleRow } from '../../planning/planner.repository';
 import { PlanAccountUseCase, channelCode, recordDecision } from '../../planning/usecases/plan-account.usecase';
-import { PaymentLinkSigner } from '../../templates/domain';
+import { OptOutLinkSigner, PaymentLinkSigner } from '../../templates/domain';
 import { ContactDirectory } from '../contact-directory';
 import { stopOf } from '../contact-stops';
 import { addressFor, composeMessage } from '../message-content';
@@ -35,7 +35,8 @@ export interface DispatchDependencies {
   links: PaymentLinkSigner;
   /** Days a payment link stays valid. */
   linkDays: number;
-  optOutUrl: string;
+  /** Signs each e-mail's own opt-out link (OPT_OUT_URL, OPT_OUT_LINK_SECRET). */
+  optOutLinks: OptOutLinkSigner;
   /** Waits between retries; injected so tests never sleep. */
   delay: (ms: number) => Promise<void>;
   random: () => number;
@@ -547,6 +548,7 @@ export class DispatchDueContactsUseCase {
       to,
       subject: rendered.subject,
       body: rendered.body,
+      ...(content.unsubscribe ? { unsubscribe: content.unsubscribe } : {}),
       ...(channel === 'whatsapp'
         ? {
             template: {

@@ -4,7 +4,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { localDate } from '@collections/platform';
 import { HourlyClockScheduler, SERVICE_CONTEXT, ServiceContext } from '@collections/runtime';
 import { PlannerRepository, ScheduleRow } from '../../planning/planner.repository';
-import { PaymentLinkSigner } from '../../templates/domain';
+import { OptOutLinkSigner, PaymentLinkSigner } from '../../templates/domain';
 import { stopOf } from '../contact-stops';
 import { composeMessage } from '../message-content';
 import { isUnreachable } from '../send-pause';
@@ -24,7 +24,8 @@ export interface LetterExportConfig {
 export interface LetterExportDependencies {
   readonly links: PaymentLinkSigner;
   readonly linkDays: number;
-  readonly optOutUrl: string;
+  /** A letter carries no opt-out link; the e-mails' signer is shared with the dispatcher. */
+  readonly optOutLinks: OptOutLinkSigner;
 }
 
 export interface LetterExportSummary {

@@ -1,0 +1,156 @@
+import { createHash } from 'node:crypto';
+import { EntityManager } from 'typeorm';
+import { ServiceContext } from '@collections/runtime';
+import { ERASED } from '../decisions/erased';
+import { recordAddressOwnersOptOut } from '../dispatch/contact-outcomes';
+import { addressHash } from '../dispatch/usecases/dispatch-due.usecase';
+import { OptOutLinkClaims, OptOutLinkSigner } from '../templates/domain';
+import { recordAddressOptOut } from './channel-records';
+
+/** Requests allowed per fixed window. */
+export interface OptOutRate {
+  limit: number;
+  windowMs: number;
+}
+
+export interface OptOutLinkSettings {
+  perClient: OptOutRate;
+  perToken: OptOutRate;
+}
+
+/**
+ * What a request to an opt-out link comes to: `valid` (the link holds: the page is shown, or the
+ * opt-out recorded — again, for an address already opted out), `invalid` (altered, or not ours),
+ * `unknown` (signed by us, but nothing of this tenant is sent to that address), or `rate-limited`.
+ */
+export type OptOutLinkAnswer =
+  { kind: 'valid' } | { kind: 'invalid' } | { kind: 'unknown' } | { kind: 'rate-limited'; retryAfterSeconds: number };
+
+/** What `channel_opt_out` says of an opt-out that came by the link (a STOP keeps the reply's text). */
+const LINK_MESSAGE = 'opt-out link';
+/** Requests (of this instance) between two sweeps of the rate windows that ended. */
+const SWEEP_EVERY = 1_000;
+
+/**
+ * The e-mails' opt-out links (`/opt-out/{token}`, no API key: the debtor clicks them). `view`
+ * checks a link for its confirmation page and records nothing (mail scanners open links);
+ * `record` (the page's button, or the mailbox's RFC 8058 one-click POST) opts the link's address
+ * out of e-mail through the path a STOP reply takes: `channel_opt_out` and `channel_address` for
+ * the address, `debtor_channel_opt_out` for each debtor it was sent to (the planner and the
+ * send-time check refuse e-mail to them), their pending e-mails cancelled, OptOutRecorded. Only in
+ * the link's tenant, and only for the address it names (by its hash). Idempotent. Rate limited
+ * per client address (before the token is read) and per link, in windows every replica shares.
+ */
+export class OptOutLinkUseCase {
+  private hitsSinceSweep = 0;
+
+  constructor(
+    private readonly ctx: ServiceContext,
+    private readonly signer: OptOutLinkSigner,
+    private readonly settings: OptOutLinkSettings,
+  ) {}
+
+  async view(token: string, clientAddress: string): Promise<OptOutLinkAnswer> {
+    const admitted = await this.admit(token, clientAddress);
+    if ('kind' in admitted) return admitted;
+    const known = await isKnown(this.ctx.dataSource.manager, admitted);
+    return known ? { kind: 'valid' } : { kind: 'unknown' };
+  }
+
+  async record(token: string, clientAddress: string): Promise<OptOutLinkAnswer> {
+    const admitted = await this.admit(token, clientAddress);
+    if ('kind' in admitted) return admitted;
+    const at = this.ctx.clock.now();
+    const link = admitted;
+    const fields = { tenantId: link.tenantId, deliveryId: link.deliveryId, channel: link.channel };
+    const debtors = await this.ctx.dataSource.transaction(async (tx) => {
+      if (!(await isKnown(tx, link))) return undefined;
+      const recipient = await recipientOf(tx, link);
+      // The delivery's recipient is the link's address unless its debtor was erased since.
+      if (recipient)
+        await recordAddressOptOut(
+          tx,
+          link.tenantId,
+          link.channel,
+          recipient,
+          LINK_MESSAGE,
+          `link:${link.deliveryId}`,
+          at,
+        );
+      return recordAddressOwnersOptOut(tx, this.ctx.backbone.outbox, link.tenantId, link.channel, link.addressHash, at);
+    });
+    if (debtors === undefined) {
+      this.ctx.logger.warn(fields, 'an opt-out link signed by this service names nothing sent: nothing recorded');
+      return { kind: 'unknown' };
+    }
+    this.ctx.logger.info(
+      { ...fields, debtors },
+      'an e-mail recipient opted out through the link in an e-mail: no more e-mail to that address in this tenant',
+    );
+    return { kind: 'valid' };
+  }
+
+  private async admit(token: string, clientAddress: string): Promise<OptOutLinkClaims | OptOutLinkAnswer> {
+    const now = this.ctx.clock.now();
+    const byClient = await this.limit(this.settings.perClient, `client:${clientAddress}`, null, now);
+    if (byClient) return byClient;
+    const verified = this.signer.verify(token);
+    if (!verified.valid) {
+      this.ctx.logger.warn(
+        { reason: verified.reason },
+        'an opt-out link that is not ours (altered or made up) was refused',
+      );
+      return { kind: 'invalid' };
+    }
+    const byToken = await this.limit(this.settings.perToken, `token:${token}`, verified.tenantId, now);
+    if (byToken) return byToken;
+    const { tenantId, channel, addressHash: hash, deliveryId } = verified;
+    return { tenantId, channel, addressHash: hash, deliveryId };
+  }
+
+  private async limit(
+    rate: OptOutRate,
+    key: string,
+    tenantId: string | null,
+    now: Date,
+  ): Promise<OptOutLinkAnswer | undefined> {
+    const db = this.ctx.dataSource.manager;
+    const [row] = (await db.query(
+      `INSERT INTO opt_out_rate_window AS w (rate_key, tenant_id, window_start, hits)
+       VALUES ($1, $2, $3, 1)
+       ON CONFLICT (rate_key) DO UPDATE SET
+         window_start = CASE WHEN $3 >= w.window_start + $4 * interval '1 millisecond' THEN $3 ELSE w.window_start END,
+         hits = CASE WHEN $3 >= w.window_start + $4 * interval '1 millisecond' THEN 1 ELSE w.hits + 1 END
+       RETURNING window_start, hits`,
+      [createHash('sha256').update(key).digest('base64url'), tenantId, now, rate.windowMs],
+    )) as { window_start: Date; hits: number }[];
+    if (++this.hitsSinceSweep >= SWEEP_EVERY) {
+      this.hitsSinceSweep = 0;
+      const longest = Math.max(this.settings.perClient.windowMs, this.settings.perToken.windowMs);
+      await db.query(`DELETE FROM opt_out_rate_window WHERE window_start < $1`, [new Date(now.getTime() - longest)]);
+    }
+    if (Number(row.hits) <= rate.limit) return undefined;
+    const endsMs = new Date(row.window_start).getTime() + rate.windowMs;
+    return { kind: 'rate-limited', retryAfterSeconds: Math.max(1, Math.ceil((endsMs - now.getTime()) / 1000)) };
+  }
+}
+
+/** Whether the link names something this tenant sent: its delivery, or a debtor at its address. */
+async function isKnown(tx: EntityManager, link: OptOutLinkClaims): Promise<boolean> {
+  const [{ known }] = (await tx.query(
+    `SELECT EXISTS (SELECT 1 FROM channel_delivery WHERE tenant_id = $1 AND channel = $2 AND idempotency_key = $3)
+         OR EXISTS (SELECT 1 FROM contact_address_owner WHERE tenant_id = $1 AND channel = $2 AND address_hash = $4) AS known`,
+    [link.tenantId, link.channel, link.deliveryId, link.addressHash],
+  )) as { known: boolean }[];
+  return known;
+}
+
+/** The address the link's delivery went to, when it is the link's (and not erased). */
+async function recipientOf(tx: EntityManager, link: OptOutLinkClaims): Promise<string | undefined> {
+  const [row] = (await tx.query(
+    `SELECT recipient FROM channel_delivery WHERE tenant_id = $1 AND channel = $2 AND idempotency_key = $3`,
+    [link.tenantId, link.channel, link.deliveryId],
+  )) as { recipient: string }[];
+  if (!row || row.recipient === ERASED) return undefined;
+  return addressHash(link.tenantId, link.channel, row.recipient) === link.addressHash ? row.recipient : undefined;
+}

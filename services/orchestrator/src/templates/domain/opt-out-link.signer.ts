@@ -1,0 +1,118 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+
+/** What an opt-out link names: whose address, on which channel, from which delivery. */
+export interface OptOutLinkClaims {
+  readonly tenantId: string;
+  readonly channel: 'email';
+  /** The address as the channels key it (`addressHash`), never the address itself. */
+  readonly addressHash: string;
+  /** The delivery (schedule row id, the send's idempotency key) the link came in. */
+  readonly deliveryId: string;
+}
+
+export interface SignedOptOutLink extends OptOutLinkClaims {
+  readonly token: string;
+  readonly url: string;
+}
+
+export type OptOutLinkVerification =
+  | ({ readonly valid: true } & OptOutLinkClaims)
+  | { readonly valid: false; readonly reason: 'malformed' | 'bad-signature' };
+
+const MIN_SECRET_BYTES = 32;
+/** Names the token's purpose inside what is signed: no other token of ours reads as one. */
+const PURPOSE = 'opt-out';
+const HASH = /^[0-9a-f]{64}$/;
+
+/**
+ * Opt-out links of e-mails (Regulation F §1006.6(e), RFC 8058 one-click): the payment links'
+ * shape (`libs/platform/src/payment-link.ts`, HMAC-SHA256, `<base64url(payload)>.<base64url(mac)>`)
+ * under a secret of their own (OPT_OUT_LINK_SECRET), with the purpose in the payload, so a payment
+ * link is no opt-out link and the other way round. The payload is the JSON
+ * `{"v":1,"p":"opt-out","t":tenant,"c":channel,"h":address hash,"d":delivery}`. No expiry: an
+ * opt-out link keeps working for as long as the e-mail is kept.
+ */
+export class OptOutLinkSigner {
+  private readonly secret: Buffer;
+
+  constructor(
+    secret: string,
+    /** Where the links point (OPT_OUT_URL): the token is appended as a path segment. */
+    readonly baseUrl: string,
+    /** An address that takes opt-outs by e-mail (OPT_OUT_MAILTO), for `List-Unsubscribe`. */
+    readonly mailto?: string,
+  ) {
+    this.secret = Buffer.from(secret, 'utf8');
+    if (this.secret.length < MIN_SECRET_BYTES) {
+      throw new RangeError(`the opt-out link secret needs at least ${MIN_SECRET_BYTES} bytes`);
+    }
+  }
+
+  sign(claims: OptOutLinkClaims): SignedOptOutLink {
+    const payload = Buffer.from(
+      JSON.stringify({
+        v: 1,
+        p: PURPOSE,
+        t: claims.tenantId,
+        c: claims.channel,
+        h: claims.addressHash,
+        d: claims.deliveryId,
+      }),
+      'utf8',
+    ).toString('base64url');
+    const token = `${payload}.${this.mac(payload).toString('base64url')}`;
+    return { ...claims, token, url: `${this.baseUrl.replace(/\/+$/, '')}/${token}` };
+  }
+
+  /** The `mailto:` of `List-Unsubscribe`, naming the token in its subject; none without an address. */
+  mailtoFor(token: string): string | undefined {
+    return this.mailto ? `mailto:${this.mailto}?subject=${encodeURIComponent(`unsubscribe ${token}`)}` : undefined;
+  }
+
+  /** Refuses a token whose signature does not match (one character changed is enough). */
+  verify(token: string): OptOutLinkVerification {
+    const parts = token.split('.');
+    if (parts.length !== 2 || !/^[A-Za-z0-9_-]+$/.test(parts[0]) || !/^[A-Za-z0-9_-]+$/.test(parts[1])) {
+      return { valid: false, reason: 'malformed' };
+    }
+    const [payload, mac] = parts;
+    const given = Buffer.from(mac, 'base64url');
+    const expected = this.mac(payload);
+    // base64url decoding ignores trailing bits: the MAC must also read back as exactly what was given.
+    if (
+      given.length !== expected.length ||
+      !timingSafeEqual(given, expected) ||
+      expected.toString('base64url') !== mac
+    ) {
+      return { valid: false, reason: 'bad-signature' };
+    }
+    const claims = decode(payload);
+    return claims ? { valid: true, ...claims } : { valid: false, reason: 'malformed' };
+  }
+
+  private mac(payload: string): Buffer {
+    return createHmac('sha256', this.secret).update(payload, 'utf8').digest();
+  }
+}
+
+function decode(payload: string): OptOutLinkClaims | null {
+  try {
+    const raw = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<string, unknown>;
+    if (
+      raw.v !== 1 ||
+      raw.p !== PURPOSE ||
+      typeof raw.t !== 'string' ||
+      !raw.t ||
+      raw.c !== 'email' ||
+      typeof raw.h !== 'string' ||
+      !HASH.test(raw.h) ||
+      typeof raw.d !== 'string' ||
+      !raw.d
+    ) {
+      return null;
+    }
+    return { tenantId: raw.t, channel: raw.c, addressHash: raw.h, deliveryId: raw.d };
+  } catch {
+    return null;
+  }
+}

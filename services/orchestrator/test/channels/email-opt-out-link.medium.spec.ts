@@ -1,0 +1,314 @@
+import { ledger } from '@collections/contracts';
+import { ServiceUnderTest, startServiceUnderTest, waitFor } from '@collections/testing';
+import { DispatchScheduler } from '../../src/dispatch/dispatch.scheduler';
+import { addressHash } from '../../src/dispatch/usecases/dispatch-due.usecase';
+import { createOrchestratorService } from '../../src/orchestrator.service';
+import { DAILY_PLANNING, DailyPlanningUseCase } from '../../src/planning/usecases/daily-planning.usecase';
+import { StrategyDocument } from '../../src/strategies/domain';
+import { ChannelStandIns, ReceivedMail, directoryOf, startChannelStandIns } from '../support/channel-stand-ins';
+import { serviceOptOutLinks } from '../support/dispatch-deps';
+import { deliver, published, startConsumers } from '../support/events';
+import { ALL_STOPS, D3_REMINDER_EMAIL, putStrategies } from '../support/strategies';
+
+const DUE = '2026-03-12'; // a Thursday
+const OPT_OUT_BASE = 'https://collect.example/opt-out';
+const OPT_OUT_MAILTO = 'unsubscribe@acreedor.example';
+
+/** A US reminder by e-mail at D-3 and again at D+1 (Regulation F: every e-mail carries an opt-out). */
+const usEmails: StrategyDocument = {
+  name: 'US e-mails',
+  priority: 1,
+  entry: { daysPastDue: { min: -5, max: 60 }, jurisdictions: ['US'] },
+  arms: [
+    {
+      id: 'champion',
+      weight: 100,
+      steps: [
+        D3_REMINDER_EMAIL,
+        {
+          id: 'd+1',
+          channel: 'email',
+          template: 'overdue',
+          offset: { from: 'due_date', days: 1 },
+          preferredWindow: { from: '09:00', to: '12:00' },
+        },
+      ],
+    },
+  ],
+  stopConditions: ALL_STOPS,
+};
+
+/** The text of a quoted-printable body. */
+const unQuote = (body: string) =>
+  body.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+
+/** The claims of an opt-out token, read without its key (the test looks at what it names). */
+const claimsOf = (token: string) =>
+  JSON.parse(Buffer.from(token.split('.')[0], 'base64url').toString('utf8')) as Record<string, unknown>;
+
+/** One character of the token's payload changed. */
+const tampered = (token: string) => {
+  const i = 10;
+  return token.slice(0, i) + (token[i] === 'A' ? 'B' : 'A') + token.slice(i + 1);
+};
+
+describe('an e-mail’s opt-out link, for the person who got it (real PostgreSQL, SMTP server)', () => {
+  let sut: ServiceUnderTest;
+  let channels: ChannelStandIns;
+  const debtors = new Map<string, ledger.Debtor>();
+  const directory = directoryOf(debtors);
+  const saved = { ...process.env };
+
+  const q = <T>(sql: string, params: unknown[] = []) => sut.dataSource.query(sql, params) as Promise<T[]>;
+  const dailyRun = () => sut.app.app.get<DailyPlanningUseCase>(DAILY_PLANNING).run();
+  const dispatch = () => sut.app.app.get(DispatchScheduler).tick();
+  const mailsTo = (email: string) => channels.smtp.received().filter((m) => m.to.includes(email));
+  /** The link as the service answers it: OPT_OUT_URL's base is the orchestrator's `/opt-out` behind the proxy. */
+  const routeOf = (link: string) => link.replace(OPT_OUT_BASE, `${sut.app.httpUrl}/opt-out`);
+  /** The mailbox's RFC 8058 one-click POST. */
+  const oneClick = (link: string) =>
+    fetch(routeOf(link), {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'List-Unsubscribe=One-Click',
+    });
+  const emailOptOuts = (tenantId: string, debtorId: string) =>
+    q<{ debtor_id: string }>(
+      `SELECT debtor_id FROM debtor_channel_opt_out WHERE tenant_id = $1 AND debtor_id = $2 AND channel = 'email'`,
+      [tenantId, debtorId],
+    );
+  const addressOptOuts = (tenantId: string, email: string) =>
+    q<{ message: string; provider_message_id: string }>(
+      `SELECT message, provider_message_id FROM channel_opt_out WHERE tenant_id = $1 AND channel = 'email' AND address = $2`,
+      [tenantId, email],
+    );
+
+  beforeAll(async () => {
+    channels = await startChannelStandIns();
+    Object.assign(process.env, {
+      ORCHESTRATOR_PLANNING_CHECK_MS: '0',
+      ORCHESTRATOR_DISPATCH_CHECK_MS: '0',
+      OPT_OUT_URL: OPT_OUT_BASE,
+      OPT_OUT_MAILTO,
+    });
+    const service = createOrchestratorService({
+      directory,
+      providers: channels.providers,
+      dispatch: { delay: async () => undefined, random: () => 0, factsWaitMs: 200 },
+    });
+    sut = await startServiceUnderTest(service, new Date('2026-03-02T15:00:00Z'));
+    await startConsumers(sut, service);
+    await putStrategies(sut, { 'us-emails': usEmails });
+  });
+
+  afterAll(async () => {
+    await sut?.context.backbone.stop();
+    await sut?.close();
+    await channels?.close();
+    process.env = saved;
+  });
+
+  /** A US debtor (New York) with an e-mail, and a card account due on DUE, as the ledger's events tell them. */
+  async function openUsAccount(n: string): Promise<{ accountId: string; debtorId: string; email: string }> {
+    const accountId = `acct-us-${n}`;
+    const debtorId = `debtor-us-${n}`;
+    const email = `debtor-${n}@example.com`;
+    debtors.set(debtorId, {
+      debtorId,
+      kind: 'person',
+      displayName: `Ann ${n}`,
+      nationalId: '',
+      contactPoints: [{ type: 'email', value: email, verified: true, consentedChannels: ['email'] }],
+      timeZone: 'America/New_York',
+      language: 'en',
+      country: 'US',
+      region: '',
+    });
+    sut.clock.set(new Date('2026-03-02T15:00:00Z'));
+    const profile = { timeZone: 'America/New_York', language: 'en', country: 'US', region: '' };
+    await deliver(
+      sut,
+      'collections.ledger.v1.DebtorUpserted',
+      { debtorId, ...profile, consentedChannels: ['email'], erased: false },
+      debtorId,
+    );
+    await deliver(sut, 'collections.ledger.v1.AccountOpened', {
+      accountId,
+      externalRef: `US-${n}`,
+      product: ledger.Product.PRODUCT_CREDIT_CARD,
+      currency: 'USD',
+      creditLimitMinor: 5_000_00,
+      openedOn: '2025-06-01',
+      debtors: [{ debtorId, role: ledger.DebtorRole.DEBTOR_ROLE_PRIMARY }],
+      timeZone: 'America/New_York',
+    });
+    await deliver(sut, 'collections.ledger.v1.StatementIssued', {
+      accountId,
+      cycle: 1,
+      statementDate: '2026-02-20',
+      dueDate: DUE,
+      amountDue: { amountMinor: 1_000_00, currency: 'USD' },
+      minimumDue: { amountMinor: 100_00, currency: 'USD' },
+      hasReportedStatus: false,
+      reportedStatus: 0,
+    });
+    return { accountId, debtorId, email };
+  }
+
+  /** The D-3 reminders go out: Monday 9 March, 09:30 in New York (UTC-4 from 8 March). */
+  async function reminded(...emails: string[]): Promise<ReceivedMail[]> {
+    sut.clock.set(new Date('2026-03-09T10:00:00Z'));
+    await dailyRun();
+    sut.clock.set(new Date('2026-03-09T13:30:00Z'));
+    await dispatch();
+    return emails.map((email) => {
+      const [mail] = mailsTo(email);
+      expect(mail).toBeDefined();
+      return mail;
+    });
+  }
+
+  /** The D+1 reminders' time: Friday 13 March, 09:30 in New York. */
+  async function dayAfterDue(): Promise<void> {
+    sut.clock.set(new Date('2026-03-13T10:00:00Z'));
+    await dailyRun();
+    sut.clock.set(new Date('2026-03-13T13:30:00Z'));
+    await dispatch();
+  }
+
+  /** The opt-out link in the e-mail's text, and what its List-Unsubscribe headers offer. */
+  function optOutOf(mail: ReceivedMail) {
+    const links = unQuote(mail.body).match(/https:\/\/collect\.example\/opt-out\/[A-Za-z0-9_.-]+/g) ?? [];
+    expect(links).toHaveLength(1);
+    const header = mail.headers['list-unsubscribe'] ?? '';
+    const offered = [...header.matchAll(/<([^>]+)>/g)].map((m) => m[1]);
+    const link = links[0] ?? '';
+    return { link, token: link.split('/').at(-1) ?? '', offered, post: mail.headers['list-unsubscribe-post'] };
+  }
+
+  const scheduleId = async (accountId: string, stepId: string) =>
+    (
+      await q<{ id: string }>(`SELECT id FROM contact_schedule WHERE account_id = $1 AND step_id = $2`, [
+        accountId,
+        stepId,
+      ])
+    )[0].id;
+
+  it('gives each e-mail its own one-click opt-out; one click stops the e-mails to that debtor only, and a second changes nothing', async () => {
+    const ann = await openUsAccount('201');
+    const bob = await openUsAccount('202');
+    const [annMail, bobMail] = await reminded(ann.email, bob.email);
+
+    // The link in the text is the one List-Unsubscribe offers, with RFC 8058's one-click, and the mailto:.
+    const annOptOut = optOutOf(annMail);
+    expect(annOptOut.offered).toEqual([
+      annOptOut.link,
+      `mailto:${OPT_OUT_MAILTO}?subject=${encodeURIComponent(`unsubscribe ${annOptOut.token}`)}`,
+    ]);
+    expect(annOptOut.post).toBe('List-Unsubscribe=One-Click');
+    // The token names Ann's delivery and address (by its hash, never in clear); Bob's is his own.
+    expect(annOptOut.link).not.toContain('example.com');
+    expect(claimsOf(annOptOut.token)).toEqual({
+      v: 1,
+      p: 'opt-out',
+      t: sut.tenant,
+      c: 'email',
+      h: addressHash(sut.tenant, 'email', ann.email),
+      d: await scheduleId(ann.accountId, 'd-3'),
+    });
+    const bobOptOut = optOutOf(bobMail);
+    expect(claimsOf(bobOptOut.token)).toMatchObject({ d: await scheduleId(bob.accountId, 'd-3') });
+    expect(annMail.headers['list-unsubscribe']).not.toContain(bobOptOut.token);
+
+    // The page the link opens records nothing and shows nothing of Ann's.
+    const page = await fetch(routeOf(annOptOut.link));
+    const html = await page.text();
+    expect(page.status).toBe(200);
+    expect(html).toContain('<form method="post">');
+    expect(html).not.toContain(ann.email);
+    expect(html).not.toContain('Ann');
+    expect(await emailOptOuts(sut.tenant, ann.debtorId)).toEqual([]);
+
+    // Ann's mailbox clicks "unsubscribe".
+    const first = await oneClick(annOptOut.link);
+    expect(first.status).toBe(200);
+    expect(await emailOptOuts(sut.tenant, ann.debtorId)).toHaveLength(1);
+    expect(await addressOptOuts(sut.tenant, ann.email)).toEqual([
+      { message: 'opt-out link', provider_message_id: `link:${await scheduleId(ann.accountId, 'd-3')}` },
+    ]);
+    const optOutEvents = await published(sut, 'collections.orchestrator.v1.OptOutRecorded');
+    expect(optOutEvents.map((e) => [e.debtorId, e.accountIds])).toEqual([[ann.debtorId, [ann.accountId]]]);
+
+    // Again (the page's button after the one-click): 200, nothing new.
+    const second = await oneClick(annOptOut.link);
+    expect(second.status).toBe(200);
+    expect(await emailOptOuts(sut.tenant, ann.debtorId)).toHaveLength(1);
+    expect(await published(sut, 'collections.orchestrator.v1.OptOutRecorded')).toHaveLength(1);
+
+    // D+1: Bob gets his e-mail; Ann's was cancelled for her opt-out, and none reaches her.
+    await dayAfterDue();
+    await waitFor(() => mailsTo(bob.email).length === 2 || undefined, { message: 'Bob’s D+1 e-mail' });
+    expect(mailsTo(ann.email)).toHaveLength(1);
+    expect(
+      await q(
+        `SELECT step_id, channel, status, cancel_reason FROM contact_schedule WHERE account_id = $1 ORDER BY due_at`,
+        [ann.accountId],
+      ),
+    ).toEqual([
+      { step_id: 'd-3', channel: 'email', status: 'sent', cancel_reason: null },
+      { step_id: 'd+1', channel: 'email', status: 'cancelled', cancel_reason: 'opt-out' },
+    ]);
+    expect(await emailOptOuts(sut.tenant, bob.debtorId)).toEqual([]);
+  });
+
+  it('refuses an altered or made-up link and records nothing', async () => {
+    const cleo = await openUsAccount('203');
+    const [mail] = await reminded(cleo.email);
+    const { link, token } = optOutOf(mail);
+
+    const altered = await oneClick(link.replace(token, tampered(token)));
+    expect(altered.status).toBe(400);
+    expect(await altered.text()).not.toMatch(/signature|tenant|hash|delivery/i);
+    // A link signed by the service that names nothing it sent.
+    const madeUp = serviceOptOutLinks().sign({
+      tenantId: sut.tenant,
+      channel: 'email',
+      addressHash: addressHash(sut.tenant, 'email', 'someone-else@example.com'),
+      deliveryId: 'not-a-delivery',
+    });
+    expect((await oneClick(`${OPT_OUT_BASE}/${madeUp.token}`)).status).toBe(404);
+
+    expect(await emailOptOuts(sut.tenant, cleo.debtorId)).toEqual([]);
+    expect(await addressOptOuts(sut.tenant, cleo.email)).toEqual([]);
+    await dayAfterDue();
+    await waitFor(() => mailsTo(cleo.email).length === 2 || undefined, { message: 'Cleo’s D+1 e-mail' });
+  });
+
+  it('opts an address out in the link’s tenant only: tenant A’s token cannot opt out tenant B’s debtor', async () => {
+    const dana = await openUsAccount('204');
+    const [mail] = await reminded(dana.email);
+    const { link, token } = optOutOf(mail);
+    // Tenant B contacts the same person at the same address.
+    const tenantB = 'tenant-b';
+    await q(
+      `INSERT INTO contact_address_owner (tenant_id, channel, address_hash, debtor_id) VALUES ($1, 'email', $2, 'debtor-b-1')`,
+      [tenantB, addressHash(tenantB, 'email', dana.email)],
+    );
+
+    // A's token with B named in it (and B's hash of the address) is no token of ours.
+    const claims = claimsOf(token);
+    const forgedPayload = Buffer.from(
+      JSON.stringify({ ...claims, t: tenantB, h: addressHash(tenantB, 'email', dana.email) }),
+      'utf8',
+    ).toString('base64url');
+    const forged = await oneClick(link.replace(token, `${forgedPayload}.${token.split('.')[1]}`));
+    expect(forged.status).toBe(400);
+    expect(await emailOptOuts(tenantB, 'debtor-b-1')).toEqual([]);
+
+    // A's own token opts Dana out at A, and B's debtor at that address stays reachable by B.
+    expect((await oneClick(link)).status).toBe(200);
+    expect(await emailOptOuts(sut.tenant, dana.debtorId)).toHaveLength(1);
+    expect(await emailOptOuts(tenantB, 'debtor-b-1')).toEqual([]);
+    expect(await addressOptOuts(tenantB, dana.email)).toEqual([]);
+  });
+});

@@ -1,4 +1,4 @@
-import { int, loadConfig, str } from '@collections/platform';
+import { int, loadConfig } from '@collections/platform';
 import { SERVICE_CONTEXT, ServiceDefinition } from '@collections/runtime';
 import { LedgerRestController } from './ledger/ledger.controller';
 import {
@@ -16,7 +16,7 @@ import {
   LEDGER_LIFECYCLE,
   LedgerLifecycleGrpcController,
 } from './ledger/lifecycle.grpc';
-import { PiiCipher } from './ledger/pii';
+import { DEV_PII_KEY, PiiCipher, piiKeyConfig } from './ledger/pii';
 import { AccountLifecycleUseCase } from './ledger/usecases/account-lifecycle.usecase';
 import { AgingBucketsUseCase } from './ledger/usecases/aging-buckets.usecase';
 import {
@@ -49,9 +49,7 @@ import { LedgerEntryAnswerJson1763900012300 } from './migrations/1763900012300-l
 import { LedgerJournalChecksPlannedPerStatement1763900012710 } from './migrations/1763900012710-ledger-journal-checks-planned-per-statement';
 import { LedgerDebtorErasureReason1763900014100 } from './migrations/1763900014100-ledger-debtor-erasure-reason';
 import { LedgerEntryMemoErasable1763900014700 } from './migrations/1763900014700-ledger-entry-memo-erasable';
-
-/** Development default only: production sets LEDGER_PII_KEY (the boot log says which is used). */
-const DEV_PII_KEY = 'collections-dev-only-pii-key';
+import { LedgerDebtorPiiEncrypted1763900015700 } from './migrations/1763900015700-ledger-debtor-pii-encrypted';
 
 /** services/ledger: debtors, accounts and every cent, in a double-entry journal. */
 export const ledgerService: ServiceDefinition = {
@@ -69,17 +67,20 @@ export const ledgerService: ServiceDefinition = {
     LedgerJournalChecksPlannedPerStatement1763900012710,
     LedgerDebtorErasureReason1763900014100,
     LedgerEntryMemoErasable1763900014700,
+    LedgerDebtorPiiEncrypted1763900015700,
   ],
   module: (ctx) => {
     const config = loadConfig({
-      piiKey: str('LEDGER_PII_KEY', { default: DEV_PII_KEY }),
+      piiKey: piiKeyConfig(),
       // How far (minor units) a credit may differ from what an account owes and still match it by account number.
       reconToleranceMinor: int('LEDGER_RECON_TOLERANCE_MINOR', { default: 100, min: 0 }),
       // How often the daily delinquency timer looks at the clock (0: only on demand).
       delinquencyCheckMs: int('LEDGER_DELINQUENCY_CHECK_MS', { default: 15 * 60_000, min: 0 }),
     });
     if (config.piiKey === DEV_PII_KEY)
-      ctx.logger.warn('LEDGER_PII_KEY is not set: national ids are encrypted with the development key');
+      ctx.logger.warn(
+        "LEDGER_PII_KEY is not set: debtors' names, contact points and national ids are encrypted with the development key",
+      );
     const cipher = new PiiCipher(config.piiKey);
     const ledgerRepo = new LedgerRepository();
     const reconRepo = new ReconciliationRepository();

@@ -23,8 +23,8 @@ describe("a debtor's accounts are found by index among 20,000 (real PostgreSQL)"
   beforeAll(async () => {
     sut = await startServiceUnderTest(ledgerService);
     const q = (sql: string) => sut.dataSource.query(sql, [sut.tenant, DEBTORS]);
-    await q(`INSERT INTO debtor (tenant_id, id, kind, display_name, time_zone, language, country)
-             SELECT $1, 'd' || g, 'person', 'Bench', 'America/Bogota', 'es', 'CO' FROM generate_series(1, $2::int) g`);
+    await q(`INSERT INTO debtor (tenant_id, id, kind, display_name_enc, time_zone, language, country)
+             SELECT $1, 'd' || g, 'person', '\\x00', 'America/Bogota', 'es', 'CO' FROM generate_series(1, $2::int) g`);
     await q(`INSERT INTO account (tenant_id, id, external_ref, product, currency, opened_on)
              SELECT $1, 'a' || g, 'r' || g, 1, 'COP', '2026-01-01' FROM generate_series(1, $2::int) g`);
     // every debtor owns one account, and the first hundred a second one (co-obligors)

@@ -10,6 +10,7 @@ import {
   tooFarAhead,
 } from '../ledger/domain/dates';
 import { Credit, Due, delinquencyAsOf } from '../ledger/domain/delinquency';
+import { PiiCipher, configuredPiiCipher } from '../ledger/pii';
 import {
   GenericAccount,
   GenericField,
@@ -75,6 +76,7 @@ export class GenericFormat implements ImportFormat {
   constructor(
     private readonly ctx: ServiceContext,
     private readonly syntax: GenericSyntax,
+    private readonly cipher: PiiCipher,
   ) {
     this.name = `generic-${syntax}`;
   }
@@ -282,14 +284,15 @@ export class GenericFormat implements ImportFormat {
 
     const debtors = fresh.map((c) => c.rec.debtor);
     // An existing debtor is left as it is: an export never overwrites what collections changed.
+    // The names are encrypted here, the chunk's together, and sent in the same one statement.
     await tx.query(
-      `INSERT INTO debtor (tenant_id, id, kind, display_name, time_zone, language, country)
-       SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[]) ON CONFLICT DO NOTHING`,
+      `INSERT INTO debtor (tenant_id, id, kind, display_name_enc, time_zone, language, country)
+       SELECT $1, * FROM unnest($2::text[], $3::text[], $4::bytea[], $5::text[], $6::text[], $7::text[]) ON CONFLICT DO NOTHING`,
       [
         tenantId,
         debtors.map((d) => d.id),
         debtors.map((d) => d.kind),
-        debtors.map((d) => d.name),
+        debtors.map((d) => this.cipher.encrypt(d.name)),
         debtors.map((d) => d.timeZone),
         debtors.map((d) => d.language),
         debtors.map((d) => d.country),
@@ -397,12 +400,16 @@ export class GenericFormat implements ImportFormat {
 export class GenericImporter {
   private readonly engine: ImportEngine;
 
-  constructor(private readonly ctx: ServiceContext) {
+  /** `cipher`: the ledger's (LEDGER_PII_KEY), encrypts the debtors' names. */
+  constructor(
+    private readonly ctx: ServiceContext,
+    private readonly cipher: PiiCipher = configuredPiiCipher(),
+  ) {
     this.engine = new ImportEngine(ctx);
   }
 
   run(syntax: GenericSyntax, options: ImportRunOptions): Promise<ImportJobView> {
-    return this.engine.run(new GenericFormat(this.ctx, syntax), options);
+    return this.engine.run(new GenericFormat(this.ctx, syntax, this.cipher), options);
   }
 
   rejections(tenantId: string, jobId: string): Promise<Rejection[]> {

@@ -4,6 +4,7 @@ import { AppError, localDate, minorUnitDigits } from '@collections/platform';
 import { ServiceContext, copyRows } from '@collections/runtime';
 import { Components, ZERO, add, creditTowardsDues, post } from '../ledger/domain/journal';
 import { Credit, agingBucket, delinquencyAsOf } from '../ledger/domain/delinquency';
+import { PiiCipher, configuredPiiCipher } from '../ledger/pii';
 import { RowError, UCI_HEADER, UciAccount, parseUciLine, planUciAccount } from './domain/uci-format';
 import {
   ChunkOutcome,
@@ -34,6 +35,7 @@ export class UciFormat implements ImportFormat {
   constructor(
     private readonly ctx: ServiceContext,
     private readonly currency: string,
+    private readonly cipher: PiiCipher,
   ) {
     this.scale = 10 ** minorUnitDigits(currency);
   }
@@ -118,11 +120,17 @@ export class UciFormat implements ImportFormat {
         agingBucket(daysPastDue),
       ]),
     );
-    // Debtors carry no personal data from this file: an id, a country and a time zone.
+    // Debtors carry no personal data from this file: an id, a country and a time zone; their name
+    // ('UCI client <ID>') is stored encrypted as every debtor's is, the chunk's in one statement.
     await tx.query(
-      `INSERT INTO debtor (tenant_id, id, kind, display_name, time_zone, language, country)
-       SELECT tenant_id, id, 'person', 'UCI client ' || substr(id, 5), 'Asia/Taipei', 'zh', 'TW' FROM stage_account
+      `INSERT INTO debtor (tenant_id, id, kind, display_name_enc, time_zone, language, country)
+       SELECT $1, u.id, 'person', u.display_name_enc, 'Asia/Taipei', 'zh', 'TW' FROM unnest($2::text[], $3::bytea[]) AS u (id, display_name_enc)
        ON CONFLICT DO NOTHING`,
+      [
+        tenantId,
+        settled.map(({ account }) => accountId(account)),
+        settled.map(({ account }) => this.cipher.encrypt(`UCI client ${account.clientId}`)),
+      ],
     );
     const created = new Set(
       (
@@ -192,12 +200,16 @@ export class UciFormat implements ImportFormat {
 export class UciImporter {
   private readonly engine: ImportEngine;
 
-  constructor(private readonly ctx: ServiceContext) {
+  /** `cipher`: the ledger's (LEDGER_PII_KEY), encrypts the debtors' names. */
+  constructor(
+    private readonly ctx: ServiceContext,
+    private readonly cipher: PiiCipher = configuredPiiCipher(),
+  ) {
     this.engine = new ImportEngine(ctx);
   }
 
   run(options: UciImportOptions): Promise<ImportJobView> {
-    return this.engine.run(new UciFormat(this.ctx, options.currency ?? 'TWD'), options);
+    return this.engine.run(new UciFormat(this.ctx, options.currency ?? 'TWD', this.cipher), options);
   }
 
   rejections(tenantId: string, jobId: string): Promise<Rejection[]> {

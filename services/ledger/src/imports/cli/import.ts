@@ -11,6 +11,7 @@ import {
 } from '@collections/platform';
 import { openServiceDatabase } from '@collections/runtime';
 import { ledgerService } from '../../ledger.service';
+import { PiiCipher, piiKeyConfig } from '../../ledger/pii';
 import { GenericImporter } from '../generic-importer';
 import { ImportJobView, ImportRunOptions } from '../import-engine';
 import { UciImporter } from '../uci-importer';
@@ -45,7 +46,10 @@ async function main(): Promise<number> {
     databaseUrl: str('DATABASE_URL', { default: 'postgres://postgres@127.0.0.1:5432/postgres' }),
     schema: str('DB_SCHEMA', { default: 'ledger' }),
     chunk: int('IMPORT_CHUNK_ROWS', { default: 2_000, min: 1 }),
+    // The ledger's own key: the debtors' names are stored encrypted with it.
+    piiKey: piiKeyConfig(),
   });
+  const cipher = new PiiCipher(config.piiKey);
   const logger = createLogger({ service: 'ledger-import', level: 'warn' });
   const dataSource = await openServiceDatabase({
     url: config.databaseUrl,
@@ -85,8 +89,8 @@ async function main(): Promise<number> {
     };
     const job: ImportJobView =
       format === 'uci'
-        ? await new UciImporter(ctx).run({ ...options, currency: values.currency })
-        : await new GenericImporter(ctx).run(format === 'generic-csv' ? 'csv' : 'ndjson', options);
+        ? await new UciImporter(ctx, cipher).run({ ...options, currency: values.currency })
+        : await new GenericImporter(ctx, cipher).run(format === 'generic-csv' ? 'csv' : 'ndjson', options);
     process.stderr.write('\n');
     process.stdout.write(`${JSON.stringify(job)}\n`);
     if (job.alreadyImported) process.stderr.write('this file was imported before: nothing changed\n');

@@ -63,9 +63,9 @@ export class AccountsUseCase {
     });
     return this.ctx.dataSource.transaction(async (tx) => {
       const [row] = (await tx.query(
-        `INSERT INTO debtor (tenant_id, id, kind, display_name, national_id_enc, time_zone, language, country, region)
+        `INSERT INTO debtor (tenant_id, id, kind, display_name_enc, national_id_enc, time_zone, language, country, region)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-         ON CONFLICT (tenant_id, id) DO UPDATE SET kind = EXCLUDED.kind, display_name = EXCLUDED.display_name,
+         ON CONFLICT (tenant_id, id) DO UPDATE SET kind = EXCLUDED.kind, display_name_enc = EXCLUDED.display_name_enc,
            national_id_enc = coalesce(EXCLUDED.national_id_enc, debtor.national_id_enc), time_zone = EXCLUDED.time_zone,
            language = EXCLUDED.language, country = EXCLUDED.country, region = EXCLUDED.region, updated_at = now()
          RETURNING (xmax = 0) AS created`,
@@ -73,7 +73,7 @@ export class AccountsUseCase {
           tenantId,
           d.debtorId,
           d.kind,
-          d.displayName,
+          this.cipher.encrypt(d.displayName),
           d.nationalId ? this.cipher.encrypt(d.nationalId) : null,
           timeZone,
           d.language || 'es',
@@ -84,8 +84,8 @@ export class AccountsUseCase {
       await tx.query(`DELETE FROM contact_point WHERE tenant_id = $1 AND debtor_id = $2`, [tenantId, d.debtorId]);
       for (const [i, c] of d.contactPoints.entries()) {
         await tx.query(
-          `INSERT INTO contact_point (tenant_id, debtor_id, seq, type, value, verified, consented_channels) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-          [tenantId, d.debtorId, i + 1, c.type, c.value, c.verified, c.consentedChannels],
+          `INSERT INTO contact_point (tenant_id, debtor_id, seq, type, value_enc, verified, consented_channels) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+          [tenantId, d.debtorId, i + 1, c.type, this.cipher.encrypt(c.value), c.verified, c.consentedChannels],
         );
       }
       await this.ctx.backbone.outbox.add(tx, {

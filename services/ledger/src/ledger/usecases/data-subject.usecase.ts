@@ -2,13 +2,13 @@ import { ledger } from '@collections/contracts';
 import { AppError, money } from '@collections/platform';
 import { ServiceContext } from '@collections/runtime';
 import { erasurePatterns } from '../domain/erasure';
-import { PiiCipher } from '../pii';
+import { PiiCipher, PiiUnreadableError } from '../pii';
 import { requireLedgerText } from '../text-limits';
 
 interface DebtorRow {
   id: string;
   kind: string;
-  display_name: string;
+  display_name_enc: Buffer;
   national_id_enc: Buffer | null;
   time_zone: string;
   language: string;
@@ -39,9 +39,9 @@ export class DataSubjectUseCase {
     ])) as DebtorRow[];
     if (!d) throw AppError.notFound(`debtor ${debtorId} does not exist`);
     const contacts = (await this.ctx.dataSource.query(
-      `SELECT type, value, verified, consented_channels FROM contact_point WHERE tenant_id = $1 AND debtor_id = $2 ORDER BY seq`,
+      `SELECT type, value_enc, verified, consented_channels FROM contact_point WHERE tenant_id = $1 AND debtor_id = $2 ORDER BY seq`,
       [tenantId, debtorId],
-    )) as { type: string; value: string; verified: boolean; consented_channels: string[] }[];
+    )) as { type: string; value_enc: Buffer; verified: boolean; consented_channels: string[] }[];
     const accounts = (await this.ctx.dataSource.query(ACCOUNTS_OF_DEBTOR_SQL, [tenantId, debtorId])) as {
       account_id: string;
     }[];
@@ -78,11 +78,11 @@ export class DataSubjectUseCase {
       debtor: {
         debtorId: d.id,
         kind: d.kind,
-        displayName: d.display_name,
+        displayName: this.cipher.decrypt(d.display_name_enc),
         nationalId: d.national_id_enc ? this.cipher.decrypt(d.national_id_enc) : '',
         contactPoints: contacts.map((c) => ({
           type: c.type,
-          value: c.value,
+          value: this.cipher.decrypt(c.value_enc),
           verified: c.verified,
           consentedChannels: c.consented_channels,
         })),
@@ -120,12 +120,14 @@ export class DataSubjectUseCase {
    * transaction. The debtor's identifiers are read (under the debtor's lock) before any is
    * overwritten, to find the copies that are not linked to the debtor:
    * - the debtor: the name becomes 'erased', the national id is dropped;
-   * - contact points: each value becomes 'erased:<seq>', without consent;
+   * - contact points: each value becomes 'erased:<seq>', without consent (both placeholders are
+   *   stored encrypted like any name or value and read back as before; in SQL, `erased_at` tells
+   *   an erased debtor apart);
    * - rejected import lines of the tenant (`import_rejection.raw`, quarantined raw CSV/NDJSON text,
    *   linked to no debtor): the raw text of every line that names the debtor becomes 'erased',
    *   its line number and reason stay. "Names the debtor" is the rule of `erasurePatterns`
-   *   (domain/erasure.ts), looked for in every line: the name, the national id in clear (decrypted
-   *   here), each contact point value, the debtor id and the ids and external references of its
+   *   (domain/erasure.ts), looked for in every line: the name, the national id, each contact point
+   *   value (all three in clear: decrypted here), the debtor id and the ids and external references of its
    *   accounts, case-insensitively, as a whole token (4 characters or more), as a whole field
    *   (shorter values: a 1-character name must not erase every line with that letter), or as the
    *   same digits however written (phones, national ids);
@@ -145,14 +147,16 @@ export class DataSubjectUseCase {
     requireLedgerText({ reason });
     return this.ctx.dataSource.transaction(async (tx) => {
       const [debtor] = (await tx.query(
-        `SELECT display_name, national_id_enc FROM debtor WHERE tenant_id = $1 AND id = $2 FOR UPDATE`,
+        `SELECT display_name_enc, national_id_enc FROM debtor WHERE tenant_id = $1 AND id = $2 FOR UPDATE`,
         [tenantId, debtorId],
-      )) as Pick<DebtorRow, 'display_name' | 'national_id_enc'>[];
+      )) as Pick<DebtorRow, 'display_name_enc' | 'national_id_enc'>[];
       if (!debtor) throw AppError.notFound(`debtor ${debtorId} does not exist`);
-      const contactValues = (await tx.query(
-        `SELECT type, value FROM contact_point WHERE tenant_id = $1 AND debtor_id = $2 ORDER BY seq`,
+      const contacts = (await tx.query(
+        `SELECT seq, type, value_enc FROM contact_point WHERE tenant_id = $1 AND debtor_id = $2 ORDER BY seq`,
         [tenantId, debtorId],
-      )) as { type: string; value: string }[];
+      )) as { seq: number; type: string; value_enc: Buffer }[];
+      const unreadable = new Set<string>();
+      const clear = (stored: Buffer | null, what: string) => this.clearOr(stored, () => unreadable.add(what));
       const accounts = (await tx.query(
         `SELECT a.id, a.external_ref FROM account_debtor ad JOIN account a ON a.tenant_id = ad.tenant_id AND a.id = ad.account_id
           WHERE ad.tenant_id = $1 AND ad.debtor_id = $2 ORDER BY a.id`,
@@ -161,11 +165,17 @@ export class DataSubjectUseCase {
       const accountIds = accounts.map((a) => a.id);
       const patterns = erasurePatterns({
         debtorId,
-        displayName: debtor.display_name,
-        nationalId: this.nationalIdOf(tenantId, debtorId, debtor.national_id_enc),
-        contactValues,
+        displayName: clear(debtor.display_name_enc, 'name'),
+        nationalId: clear(debtor.national_id_enc, 'national id'),
+        contactValues: contacts.map((c) => ({ type: c.type, value: clear(c.value_enc, 'contact points') })),
         accountRefs: accounts.flatMap((a) => [a.id, a.external_ref]),
       });
+      if (unreadable.size > 0) {
+        this.ctx.logger.warn(
+          { tenantId, debtorId, unreadable: [...unreadable] },
+          "some of the erased debtor's personal data could not be decrypted (another LEDGER_PII_KEY): its copies in rejected import lines and bank references are not looked for",
+        );
+      }
 
       // The copies not linked to the debtor first, while the values that find them are known.
       if (patterns.length > 0) {
@@ -183,15 +193,17 @@ export class DataSubjectUseCase {
         [tenantId, accountIds, patterns],
       );
       const rows = (await tx.query(
-        `UPDATE debtor SET display_name = 'erased', national_id_enc = NULL, erased_at = coalesce(erased_at, $3),
+        `UPDATE debtor SET display_name_enc = $5, national_id_enc = NULL, erased_at = coalesce(erased_at, $3),
                 erasure_reason = coalesce(erasure_reason, $4), updated_at = now()
           WHERE tenant_id = $1 AND id = $2 RETURNING id`,
-        [tenantId, debtorId, this.ctx.clock.now(), reason],
+        [tenantId, debtorId, this.ctx.clock.now(), reason, this.cipher.encrypt('erased')],
       )) as [unknown[], number];
       if (rows[1] === 0) throw AppError.notFound(`debtor ${debtorId} does not exist`);
       await tx.query(
-        `UPDATE contact_point SET value = 'erased:' || seq, verified = false, consented_channels = '{}' WHERE tenant_id = $1 AND debtor_id = $2`,
-        [tenantId, debtorId],
+        `UPDATE contact_point c SET value_enc = u.value_enc, verified = false, consented_channels = '{}'
+           FROM unnest($3::int[], $4::bytea[]) AS u (seq, value_enc)
+          WHERE c.tenant_id = $1 AND c.debtor_id = $2 AND c.seq = u.seq`,
+        [tenantId, debtorId, contacts.map((c) => c.seq), contacts.map((c) => this.cipher.encrypt(`erased:${c.seq}`))],
       );
       await tx.query(
         `UPDATE journal_entry SET memo = 'erased' WHERE tenant_id = $1 AND account_id = ANY($2) AND memo NOT IN ('', 'erased')`,
@@ -217,18 +229,17 @@ export class DataSubjectUseCase {
   }
 
   /**
-   * The national id in clear, to find its copies; '' when there is none, or when it cannot be
-   * decrypted (another key): the erasure goes on without it rather than not at all.
+   * A stored value in clear, to find its copies; '' when there is none, or when it cannot be
+   * decrypted (another key, said through `unreadable`): the erasure goes on without it rather than
+   * not at all.
    */
-  private nationalIdOf(tenantId: string, debtorId: string, stored: Buffer | null): string {
+  private clearOr(stored: Buffer | null, unreadable: () => void): string {
     if (!stored) return '';
     try {
       return this.cipher.decrypt(stored);
-    } catch {
-      this.ctx.logger.warn(
-        { tenantId, debtorId },
-        "the erased debtor's national id could not be decrypted: its copies in rejected import lines are not looked for",
-      );
+    } catch (err) {
+      if (!(err instanceof PiiUnreadableError)) throw err;
+      unreadable();
       return '';
     }
   }

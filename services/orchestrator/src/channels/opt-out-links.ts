@@ -3,7 +3,7 @@ import { EntityManager } from 'typeorm';
 import { ServiceContext } from '@collections/runtime';
 import { ERASED } from '../decisions/erased';
 import { recordAddressOwnersOptOut } from '../dispatch/contact-outcomes';
-import { addressHash } from '../dispatch/usecases/dispatch-due.usecase';
+import { addressHash } from '../dispatch/addresses';
 import { OptOutLinkClaims, OptOutLinkSigner } from '../templates/domain';
 import { recordAddressOptOut } from './channel-records';
 

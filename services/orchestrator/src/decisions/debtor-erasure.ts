@@ -1,5 +1,5 @@
 import { EntityManager } from 'typeorm';
-import { addressHash, ownedChannels } from '../dispatch/usecases/dispatch-due.usecase';
+import { addressHash, ownedChannels } from '../dispatch/addresses';
 import { ERASED } from './erased';
 
 /**

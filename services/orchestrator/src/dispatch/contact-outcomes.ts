@@ -2,7 +2,7 @@ import { EntityManager } from 'typeorm';
 import { Outbox } from '@collections/messaging';
 import { ChannelName, WebhookEvent, isOptOut } from '../channels/domain';
 import { channelCode } from '../planning/usecases/plan-account.usecase';
-import { addressHash } from './usecases/dispatch-due.usecase';
+import { addressHash } from './addresses';
 
 /**
  * What verified webhooks mean for scheduled contacts: a receipt marks the contact delivered

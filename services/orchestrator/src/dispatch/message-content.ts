@@ -13,7 +13,7 @@ import {
   renderMessage,
 } from '../templates/domain';
 import { ContactDirectory, DebtorAddresses } from './contact-directory';
-import { addressHash } from './usecases/dispatch-due.usecase';
+import { addressHash } from './addresses';
 
 /** What a contact says to whom: read at the moment it goes out, never stored (names and addresses are PII). */
 export interface MessageContent {

@@ -1,7 +1,7 @@
 import { ledger } from '@collections/contracts';
 import { ServiceUnderTest, startServiceUnderTest, waitFor } from '@collections/testing';
 import { DispatchScheduler } from '../../src/dispatch/dispatch.scheduler';
-import { addressHash } from '../../src/dispatch/usecases/dispatch-due.usecase';
+import { addressHash } from '../../src/dispatch/addresses';
 import { createOrchestratorService } from '../../src/orchestrator.service';
 import { DAILY_PLANNING, DailyPlanningUseCase } from '../../src/planning/usecases/daily-planning.usecase';
 import { StrategyDocument } from '../../src/strategies/domain';

@@ -5,7 +5,7 @@ import { isDebtorErasure, ledger, orchestrator } from '@collections/contracts';
 import { API_KEY_HEADER } from '@collections/platform';
 import { ServiceUnderTest, columnsHolding, startServiceUnderTest } from '@collections/testing';
 import { DispatchScheduler } from '../../src/dispatch/dispatch.scheduler';
-import { addressHash } from '../../src/dispatch/usecases/dispatch-due.usecase';
+import { addressHash } from '../../src/dispatch/addresses';
 import { LETTER_EXPORT, LetterExportUseCase, letterIdsIn } from '../../src/dispatch/usecases/letter-export.usecase';
 import { createOrchestratorService } from '../../src/orchestrator.service';
 import { DAILY_PLANNING, DailyPlanningUseCase } from '../../src/planning/usecases/daily-planning.usecase';

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import { Topic, orchestratorDispatch } from '@collections/contracts';
 import { Outbox } from '@collections/messaging';
@@ -26,6 +25,7 @@ import { ContactDirectory } from '../contact-directory';
 import { stopOf } from '../contact-stops';
 import { addressFor, composeMessage } from '../message-content';
 import { SendPause, isUnreachable } from '../send-pause';
+import { addressHash, ownedChannels } from '../addresses';
 
 const { ContactFailure } = orchestratorDispatch;
 
@@ -114,19 +114,6 @@ const PROVIDER_CHANNELS: readonly ChannelName[] = ['email', 'sms', 'whatsapp', '
 const emptySummary = (): DispatchSummary => ({ sent: 0, failed: 0, deferred: 0, skipped: 0, queued: 0 });
 
 const noRoute = (code: string): Failure => ({ failure: ContactFailure.CONTACT_FAILURE_NO_ROUTE, code, attempts: 0 });
-
-/**
- * The channels an address sent to on `channel` is kept under (`contact_address_owner`): a phone
- * number is the debtor's on every phone channel, so a STOP on WhatsApp reaches them before any WhatsApp.
- */
-export const ownedChannels = (channel: string): readonly string[] =>
-  channel === 'email' ? ['email'] : ['sms', 'whatsapp', 'call'];
-
-/** What the dispatcher keeps of an address: a hash, so an opt-out from it finds its debtor without PII. */
-export function addressHash(tenantId: string, channel: string, address: string): string {
-  const normal = channel === 'email' ? address.trim().toLowerCase() : '+' + address.replace(/\D/g, '');
-  return createHash('sha256').update(`${tenantId}\u0000${channel}\u0000${normal}`).digest('hex');
-}
 
 /**
  * Sends the contacts whose time has come. For each due row: plan the account again (a stop

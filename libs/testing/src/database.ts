@@ -148,12 +148,20 @@ export function planProbeDatabase(
 
 /**
  * Whether the functions named like `namePattern` run a statement through EXECUTE (planned each
- * time): now, after the last migration is undone, and after it runs again.
+ * time): now, after `migration` is undone, and after it runs again. Migrations dated after it
+ * (the messaging tables' own, which every service's schema carries) are undone first and run again.
  */
-export async function executeAcrossLastMigration(ds: DataSource, namePattern: string): Promise<boolean[]> {
+export async function executeAcrossMigration(
+  ds: DataSource,
+  namePattern: string,
+  migration: new () => MigrationInterface,
+): Promise<boolean[]> {
   const executes = async () => (await functionSource(ds, namePattern)).includes('EXECUTE');
+  const name = new migration().name ?? migration.name;
+  const applied = async () =>
+    ((await ds.query(`SELECT count(*)::int AS n FROM migrations WHERE name = $1`, [name])) as { n: number }[])[0].n > 0;
   const now = await executes();
-  await ds.undoLastMigration();
+  while (await applied()) await ds.undoLastMigration();
   const undone = await executes();
   await ds.runMigrations();
   return [now, undone, await executes()];

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { executeAcrossLastMigration, planProbeDatabase } from '@collections/testing';
+import { executeAcrossMigration, planProbeDatabase } from '@collections/testing';
 import { PromisesPlanCheckPlannedPerStatement1763900012700 as PlannedPerStatement } from '../src/migrations/1763900012700-promises-plan-check-planned-per-statement';
 import { promisesService } from '../src/promises.service';
 
@@ -46,6 +46,10 @@ describe('plans: the plan-exists check probes the plan key as the table grows (r
   });
 
   it('goes back to the probe planned once per session (migration 1763900012700 down), and forward again', async () => {
-    expect(await executeAcrossLastMigration(fixture.ds, 'promises_%_plan_exists')).toEqual([true, false, true]);
+    expect(await executeAcrossMigration(fixture.ds, 'promises_%_plan_exists', PlannedPerStatement)).toEqual([
+      true,
+      false,
+      true,
+    ]);
   });
 });

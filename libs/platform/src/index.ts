@@ -23,3 +23,4 @@ export * from './tenant-api-keys';
 export * from './ordered-uuid';
 export * from './calendar-date';
 export * from './text-limits';
+export * from './pii-cipher';

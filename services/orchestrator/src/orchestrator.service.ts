@@ -30,6 +30,8 @@ import { OrchestratorPlannerOldestUnpaid1763900012900 } from './migrations/17639
 import { OrchestratorChannelRateBuckets1763900013000 } from './migrations/1763900013000-orchestrator-channel-rate-buckets';
 import { OrchestratorAgentTasksContactLaw1763900015400 } from './migrations/1763900015400-orchestrator-agent-tasks-contact-law';
 import { OrchestratorOptOutRateWindow1763900015600 } from './migrations/1763900015600-orchestrator-opt-out-rate-window';
+import { OrchestratorChannelPiiEncrypted1763900016000 } from './migrations/1763900016000-orchestrator-channel-pii-encrypted';
+import { DEV_ORCHESTRATOR_PII_KEY, orchestratorPiiKeyConfig } from './channels/channel-pii';
 import { OptOutLinkController } from './channels/opt-out-link.controller';
 import { OptOutLinkUseCase } from './channels/opt-out-links';
 import { ContactBudgetGate } from './strategies/contact-budget.gate';
@@ -65,7 +67,7 @@ import {
 import { AgentEscalation, AgentQueueEscalation, PlanAccountUseCase } from './planning/usecases/plan-account.usecase';
 import { MarkedAccountsPlanningJob } from './planning/usecases/marked-accounts-planning';
 import { join } from 'node:path';
-import { openApiController } from '@collections/platform';
+import { loadConfig, openApiController } from '@collections/platform';
 
 /** services/orchestrator/openapi.yaml (scripts/openapi.mjs), one folder up from both src and dist. */
 export const ORCHESTRATOR_OPENAPI_PATH = join(__dirname, '..', 'openapi.yaml');
@@ -125,9 +127,14 @@ export function createOrchestratorService(deps: OrchestratorServiceDependencies 
       OrchestratorChannelRateBuckets1763900013000,
       OrchestratorAgentTasksContactLaw1763900015400,
       OrchestratorOptOutRateWindow1763900015600,
+      OrchestratorChannelPiiEncrypted1763900016000,
     ],
     module: (ctx) => {
       const config = loadPlannerConfig();
+      if (loadConfig({ piiKey: orchestratorPiiKeyConfig() }).piiKey === DEV_ORCHESTRATOR_PII_KEY)
+        ctx.logger.warn(
+          "ORCHESTRATOR_PII_KEY is not set: debtors' addresses and replies in the channels' records are encrypted with the development key",
+        );
       const dispatchConfig = loadDispatchConfig();
       const channels = providersOnce();
       // SMTP has no idempotency key: the provider records its submissions in this database.

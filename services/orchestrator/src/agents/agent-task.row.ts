@@ -1,4 +1,6 @@
 import { orchestratorAgents } from '@collections/contracts';
+import { channelPii } from '../channels/channel-pii';
+import { ERASED } from '../decisions/erased';
 import {
   AgentTaskKindName,
   AgentTaskStateName,
@@ -33,8 +35,11 @@ export interface AgentTaskRow {
   refusal_next_permitted_at: Date | null;
   /** The contact_decision that allowed the claim. */
   decision_id: string | null;
-  /** Only where the query joins the reply (TASK_COLUMNS). */
-  reply_text?: string | null;
+  /**
+   * Only where the query joins the reply (TASK_COLUMNS): its text as stored, encrypted
+   * (`channel-pii.ts`); empty when the reply's debtor was erased.
+   */
+  reply_text_enc?: Buffer | null;
 }
 
 /**
@@ -42,10 +47,16 @@ export interface AgentTaskRow {
  * is `reply:<channel>:<provider message id>`, see handle-reply.ts).
  */
 export const TASK_COLUMNS = `t.*, CASE WHEN t.kind = 'review_reply' AND t.caused_by_event_id LIKE 'reply:%' THEN
-  (SELECT i.text FROM channel_inbound i WHERE i.tenant_id = t.tenant_id
+  (SELECT COALESCE(i.text_enc, ''::bytea) FROM channel_inbound i WHERE i.tenant_id = t.tenant_id
       AND i.channel = split_part(t.caused_by_event_id, ':', 2)
       AND i.provider_message_id = substr(t.caused_by_event_id, length(split_part(t.caused_by_event_id, ':', 2)) + 8))
-  END AS reply_text`;
+  END AS reply_text_enc`;
+
+/** The reply a review is about, in clear for the agent: `erased` once its debtor was erased. */
+function replyText(stored: Buffer | null | undefined): string {
+  if (!stored) return '';
+  return stored.length === 0 ? ERASED : channelPii().decrypt(stored);
+}
 
 export function mapAgentTask(row: AgentTaskRow): orchestratorAgents.AgentTask {
   return {
@@ -63,7 +74,7 @@ export function mapAgentTask(row: AgentTaskRow): orchestratorAgents.AgentTask {
     claimedAt: row.claimed_at ?? undefined,
     completedAt: row.completed_at ?? undefined,
     outcome: row.outcome ? callOutcomeToProto(row.outcome) : orchestratorAgents.CallOutcome.CALL_OUTCOME_UNSPECIFIED,
-    replyText: row.reply_text ?? '',
+    replyText: replyText(row.reply_text_enc),
     refusal: row.refused_at
       ? {
           reasons: row.refusal_reasons,

@@ -2,6 +2,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { Outbox } from '@collections/messaging';
 import { ERASED } from '../decisions/erased';
 import { handleReply } from '../replies/handle-reply';
+import { channelPii } from './channel-pii';
 import { recordVoiceCallResult } from './voice/voice-call-results';
 import {
   ChannelName,
@@ -15,7 +16,10 @@ import {
   receiptMarksInvalid,
 } from './domain';
 
-/** Keeps each send's outcome per idempotency key in channel_delivery (the sender's store in production). */
+/**
+ * Keeps each send's outcome per idempotency key in channel_delivery (the sender's store in
+ * production). The recipient is stored encrypted and under its address key (`channel-pii.ts`).
+ */
 export class PgOutcomeStore implements OutcomeStore {
   constructor(
     private readonly db: DataSource | EntityManager,
@@ -47,24 +51,27 @@ export class PgOutcomeStore implements OutcomeStore {
   async put(key: string, outcome: DeliveryOutcome): Promise<void> {
     const tenant = this.message.tenantId;
     const errorCode = outcome.status === 'sent' ? null : outcome.failure.code;
+    const pii = channelPii();
+    const recipient = { key: pii.addressKey(tenant, this.channel, this.message.to), enc: pii.encrypt(this.message.to) };
     await this.db.query(
-      `INSERT INTO channel_delivery (tenant_id, channel, idempotency_key, recipient, provider_message_id, status, error_code, attempts, updated_at, account_id)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (tenant_id, channel, idempotency_key) DO NOTHING`,
+      `INSERT INTO channel_delivery (tenant_id, channel, idempotency_key, recipient_hash, recipient_enc, provider_message_id, status, error_code, attempts, updated_at, account_id)
+       VALUES ($1, $2, $3, $4, $11, $5, $6, $7, $8, $9, $10) ON CONFLICT (tenant_id, channel, idempotency_key) DO NOTHING`,
       [
         tenant,
         this.channel,
         key,
-        this.message.to,
+        recipient.key,
         outcome.status === 'sent' ? outcome.providerMessageId : null,
         outcomeStatus(outcome),
         errorCode,
         outcome.attempts,
         this.now(),
         this.message.accountId ?? null,
+        recipient.enc,
       ],
     );
     if (outcome.status === 'invalid-recipient')
-      await markInvalid(this.db, tenant, this.channel, this.message.to, outcome.failure.code, this.now());
+      await markInvalid(this.db, tenant, this.channel, recipient, outcome.failure.code, this.now());
   }
 }
 
@@ -87,19 +94,25 @@ export async function sendOnRecord(
   return known;
 }
 
+/** An address as the channels' records keep it: its address key and its value encrypted. */
+interface StoredAddress {
+  key: string;
+  enc: Buffer;
+}
+
 async function markInvalid(
   db: DataSource | EntityManager,
   tenant: string,
   channel: ChannelName,
-  address: string,
+  address: StoredAddress,
   reason: string,
   at: Date,
 ): Promise<void> {
   await db.query(
-    `INSERT INTO channel_address (tenant_id, channel, address, invalid, invalid_reason, last_status, last_status_at)
-     VALUES ($1, $2, $3, true, $4, 'failed', $5)
-     ON CONFLICT (tenant_id, channel, address) DO UPDATE SET invalid = true, invalid_reason = EXCLUDED.invalid_reason`,
-    [tenant, channel, address, reason, at],
+    `INSERT INTO channel_address (tenant_id, channel, address_hash, address_enc, invalid, invalid_reason, last_status, last_status_at)
+     VALUES ($1, $2, $3, $6, true, $4, 'failed', $5)
+     ON CONFLICT (tenant_id, channel, address_hash) DO UPDATE SET invalid = true, invalid_reason = EXCLUDED.invalid_reason`,
+    [tenant, channel, address.key, reason, at, address.enc],
   );
 }
 
@@ -115,13 +128,22 @@ export async function applyWebhookEvents(
   events: WebhookEvent[],
   at: Date,
 ): Promise<void> {
+  const pii = channelPii();
   for (const event of events) {
     if (event.kind === 'status') {
       const [row] = (await tx.query(
-        `SELECT recipient, status FROM channel_delivery WHERE tenant_id = $1 AND channel = $2 AND provider_message_id = $3 FOR UPDATE`,
+        `SELECT recipient_hash, recipient_enc, status FROM channel_delivery
+          WHERE tenant_id = $1 AND channel = $2 AND provider_message_id = $3 FOR UPDATE`,
         [tenant, channel, event.providerMessageId],
-      )) as { recipient: string; status: string }[];
-      const address = row?.recipient ?? event.recipient;
+      )) as { recipient_hash: string; recipient_enc: Buffer | null; status: string }[];
+      // The delivery's recipient as stored (its ciphertext is as good in channel_address), else the receipt's.
+      const address: StoredAddress | undefined = row
+        ? row.recipient_enc && row.recipient_hash !== ERASED
+          ? { key: row.recipient_hash, enc: row.recipient_enc }
+          : undefined
+        : event.recipient
+          ? { key: pii.addressKey(tenant, channel, event.recipient), enc: pii.encrypt(event.recipient) }
+          : undefined;
       const status = row ? nextStatus(row.status, event.status) : event.status;
       if (row && status === row.status) continue; // stale or repeated receipt
       if (row) {
@@ -132,11 +154,12 @@ export async function applyWebhookEvents(
         );
       }
       // A receipt for a send whose recipient was erased with its debtor keeps no address (debtor-erasure.ts).
-      if (!address || address === ERASED) continue;
+      if (!address) continue;
       await tx.query(
-        `INSERT INTO channel_address (tenant_id, channel, address, last_status, last_status_at) VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (tenant_id, channel, address) DO UPDATE SET last_status = EXCLUDED.last_status, last_status_at = EXCLUDED.last_status_at`,
-        [tenant, channel, address, status, at],
+        `INSERT INTO channel_address (tenant_id, channel, address_hash, address_enc, last_status, last_status_at)
+         VALUES ($1, $2, $3, $6, $4, $5)
+         ON CONFLICT (tenant_id, channel, address_hash) DO UPDATE SET last_status = EXCLUDED.last_status, last_status_at = EXCLUDED.last_status_at`,
+        [tenant, channel, address.key, status, at, address.enc],
       );
       if (event.status === 'failed' && receiptMarksInvalid(channel, event.errorCode))
         await markInvalid(tx, tenant, channel, address, event.errorCode!, at);
@@ -145,9 +168,18 @@ export async function applyWebhookEvents(
     } else {
       const optOut = isOptOut(event.text);
       const inserted = (await tx.query(
-        `INSERT INTO channel_inbound (tenant_id, channel, provider_message_id, sender, text, opt_out, received_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING RETURNING provider_message_id`,
-        [tenant, channel, event.providerMessageId, event.from, event.text, optOut, at],
+        `INSERT INTO channel_inbound (tenant_id, channel, provider_message_id, sender_hash, sender_enc, text_enc, opt_out, received_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING RETURNING provider_message_id`,
+        [
+          tenant,
+          channel,
+          event.providerMessageId,
+          pii.addressKey(tenant, channel, event.from),
+          pii.encrypt(event.from),
+          pii.encrypt(event.text),
+          optOut,
+          at,
+        ],
       )) as unknown[];
       if (inserted.length === 0) continue; // a repeated webhook
       await handleReply(tx, outbox, {
@@ -169,6 +201,7 @@ export async function applyWebhookEvents(
  * The address opted out of the channel (`channel_opt_out`, once: the first request stays on
  * record; `channel_address.opted_out_at`): a STOP reply, or an e-mail's opt-out link, where
  * `message` and `providerMessageId` say which. Its debtors' opt-out is `recordAddressOwnersOptOut`.
+ * The address and the message are stored encrypted, the address found by its key (`channel-pii.ts`).
  */
 export async function recordAddressOptOut(
   tx: EntityManager,
@@ -179,14 +212,17 @@ export async function recordAddressOptOut(
   providerMessageId: string,
   at: Date,
 ): Promise<void> {
+  const pii = channelPii();
+  const key = pii.addressKey(tenant, channel, address);
+  const enc = pii.encrypt(address);
   await tx.query(
-    `INSERT INTO channel_opt_out (tenant_id, channel, address, message, provider_message_id, received_at)
-     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (tenant_id, channel, address) DO NOTHING`,
-    [tenant, channel, address, message, providerMessageId, at],
+    `INSERT INTO channel_opt_out (tenant_id, channel, address_hash, address_enc, message_enc, provider_message_id, received_at)
+     VALUES ($1, $2, $3, $7, $4, $5, $6) ON CONFLICT (tenant_id, channel, address_hash) DO NOTHING`,
+    [tenant, channel, key, pii.encrypt(message), providerMessageId, at, enc],
   );
   await tx.query(
-    `INSERT INTO channel_address (tenant_id, channel, address, opted_out_at) VALUES ($1, $2, $3, $4)
-     ON CONFLICT (tenant_id, channel, address) DO UPDATE SET opted_out_at = COALESCE(channel_address.opted_out_at, EXCLUDED.opted_out_at)`,
-    [tenant, channel, address, at],
+    `INSERT INTO channel_address (tenant_id, channel, address_hash, address_enc, opted_out_at) VALUES ($1, $2, $3, $5, $4)
+     ON CONFLICT (tenant_id, channel, address_hash) DO UPDATE SET opted_out_at = COALESCE(channel_address.opted_out_at, EXCLUDED.opted_out_at)`,
+    [tenant, channel, key, at, enc],
   );
 }

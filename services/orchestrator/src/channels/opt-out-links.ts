@@ -3,8 +3,8 @@ import { EntityManager } from 'typeorm';
 import { ServiceContext } from '@collections/runtime';
 import { ERASED } from '../decisions/erased';
 import { recordAddressOwnersOptOut } from '../dispatch/contact-outcomes';
-import { addressHash } from '../dispatch/addresses';
 import { OptOutLinkClaims, OptOutLinkSigner } from '../templates/domain';
+import { channelPii } from './channel-pii';
 import { recordAddressOptOut } from './channel-records';
 
 /** Requests allowed per fixed window. */
@@ -148,9 +148,10 @@ async function isKnown(tx: EntityManager, link: OptOutLinkClaims): Promise<boole
 /** The address the link's delivery went to, when it is the link's (and not erased). */
 async function recipientOf(tx: EntityManager, link: OptOutLinkClaims): Promise<string | undefined> {
   const [row] = (await tx.query(
-    `SELECT recipient FROM channel_delivery WHERE tenant_id = $1 AND channel = $2 AND idempotency_key = $3`,
+    `SELECT recipient_hash, recipient_enc FROM channel_delivery WHERE tenant_id = $1 AND channel = $2 AND idempotency_key = $3`,
     [link.tenantId, link.channel, link.deliveryId],
-  )) as { recipient: string }[];
-  if (!row || row.recipient === ERASED) return undefined;
-  return addressHash(link.tenantId, link.channel, row.recipient) === link.addressHash ? row.recipient : undefined;
+  )) as { recipient_hash: string; recipient_enc: Buffer | null }[];
+  if (!row?.recipient_enc || row.recipient_hash === ERASED) return undefined;
+  const pii = channelPii();
+  return pii.addressKeyOfHash(link.addressHash) === row.recipient_hash ? pii.decrypt(row.recipient_enc) : undefined;
 }

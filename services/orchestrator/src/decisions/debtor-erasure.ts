@@ -1,16 +1,7 @@
 import { EntityManager } from 'typeorm';
+import { channelPii } from '../channels/channel-pii';
 import { addressHash, ownedChannels } from '../dispatch/addresses';
 import { ERASED } from './erased';
-
-/**
- * `addressHash()` in SQL, over a row's `tenant_id`, its channel column and its address column:
- * the same normal form (e-mail trimmed and lower-cased, a phone as + and its ASCII digits) and the
- * same SHA-256, so rows holding an address are found by the hashes the dispatcher kept.
- */
-const hashOf = (channel: string, address: string) =>
-  `encode(sha256(convert_to(tenant_id, 'UTF8') || decode('00', 'hex') || convert_to(${channel}, 'UTF8') || decode('00', 'hex')
-     || convert_to(CASE WHEN ${channel} = 'email' THEN lower(btrim(${address}, E' \\t\\n\\r\\f\\x0B'))
-                        ELSE '+' || regexp_replace(${address}, '[^0-9]', '', 'g') END, 'UTF8')), 'hex')`;
 
 /**
  * Erases what the orchestrator holds of a debtor the ledger erased (same transaction as the
@@ -24,15 +15,20 @@ const hashOf = (channel: string, address: string) =>
  * recipient), each reply's time, account and intent, and the debtor's opt-outs and holds, which
  * keep applying should the ledger know the debtor again. An address another debtor of the tenant
  * was also contacted at (a shared phone) is theirs too: its status and the messages from it stay.
+ * The records hold addresses under their address keys (`channel-pii.ts`) and the values encrypted:
+ * an erased row's key is `erased` (`erased:<provider id>` for an opt-out) and its values are gone (null).
  */
 export async function eraseDebtorContactData(tx: EntityManager, tenantId: string, debtorId: string): Promise<void> {
   // The recipients of the debtor's own sends (the schedule row id is the send's idempotency key).
-  const recipients = (await tx.query(
-    `SELECT DISTINCT d.channel, d.recipient FROM contact_schedule s
+  const pii = channelPii();
+  const sent = (await tx.query(
+    `SELECT DISTINCT ON (d.channel, d.recipient_hash) d.channel, d.recipient_enc FROM contact_schedule s
        JOIN channel_delivery d ON d.tenant_id = s.tenant_id AND d.channel = s.channel AND d.idempotency_key = s.id::text
-      WHERE s.tenant_id = $1 AND s.debtor_id = $2 AND d.recipient <> $3`,
+      WHERE s.tenant_id = $1 AND s.debtor_id = $2 AND d.recipient_hash <> $3 AND d.recipient_enc IS NOT NULL`,
     [tenantId, debtorId, ERASED],
-  )) as { channel: string; recipient: string }[];
+  )) as { channel: string; recipient_enc: Buffer }[];
+  // A phone is the debtor's on every phone channel: its hash on each is needed, so its value is read.
+  const recipients = sent.map((d) => ({ channel: d.channel, recipient: pii.decrypt(d.recipient_enc) }));
   const owned = (await tx.query(
     `SELECT channel, address_hash FROM contact_address_owner WHERE tenant_id = $1 AND debtor_id = $2`,
     [tenantId, debtorId],
@@ -49,28 +45,37 @@ export async function eraseDebtorContactData(tx: EntityManager, tenantId: string
     [tenantId, debtorId, [...hashes]],
   )) as { key: string }[];
   for (const { key } of shared) hashes.delete(key);
-  const erasable = [...hashes];
+  // The records' keys of the addresses to erase, as `channel:key`.
+  const erasable = [...hashes].map((k) => {
+    const [channel, hash] = k.split(':');
+    return `${channel}:${pii.addressKeyOfHash(hash)}`;
+  });
 
   // Every send of the debtor's is a schedule row of theirs (its id the idempotency key): found by
   // index, where matching the addresses would read every send the tenant ever made.
   await tx.query(
-    `UPDATE channel_delivery d SET recipient = $3 FROM contact_schedule s
+    `UPDATE channel_delivery d SET recipient_hash = $3, recipient_enc = NULL FROM contact_schedule s
       WHERE s.tenant_id = $1 AND s.debtor_id = $2 AND d.tenant_id = s.tenant_id AND d.channel = s.channel
-        AND d.idempotency_key = s.id::text AND d.recipient <> $3`,
+        AND d.idempotency_key = s.id::text AND d.recipient_hash <> $3`,
     [tenantId, debtorId, ERASED],
   );
   if (erasable.length) {
-    // Per address (a table of addresses, and the replies and STOPs received): read whole for the tenant.
-    const match = (address: string) => `channel || ':' || ${hashOf('channel', address)} = ANY($2::text[])`;
-    await tx.query(`DELETE FROM channel_address WHERE tenant_id = $1 AND ${match('address')}`, [tenantId, erasable]);
+    // Per address (a table of addresses, and the replies and STOPs received), by its key.
+    const match = (key: string) =>
+      `(channel, ${key}) IN (SELECT split_part(k, ':', 1), split_part(k, ':', 2) FROM unnest($2::text[]) k)`;
+    await tx.query(`DELETE FROM channel_address WHERE tenant_id = $1 AND ${match('address_hash')}`, [
+      tenantId,
+      erasable,
+    ]);
     await tx.query(
-      `UPDATE channel_inbound SET sender = $3, text = $3 WHERE tenant_id = $1 AND sender <> $3 AND ${match('sender')}`,
+      `UPDATE channel_inbound SET sender_hash = $3, sender_enc = NULL, text_enc = NULL
+        WHERE tenant_id = $1 AND ${match('sender_hash')}`,
       [tenantId, erasable, ERASED],
     );
     // The opt-out stays on record (it was honoured, and when), under a key that no longer names the address.
     await tx.query(
-      `UPDATE channel_opt_out SET address = $3 || ':' || provider_message_id, message = $3
-        WHERE tenant_id = $1 AND ${match('address')}`,
+      `UPDATE channel_opt_out SET address_hash = $3 || ':' || provider_message_id, address_enc = NULL, message_enc = NULL
+        WHERE tenant_id = $1 AND ${match('address_hash')}`,
       [tenantId, erasable, ERASED],
     );
   }

@@ -1,4 +1,5 @@
 import { ServiceUnderTest, startServiceUnderTest } from '@collections/testing';
+import { channelPii } from '../../src/channels/channel-pii';
 import { metaSignature } from '../../src/channels/domain';
 import { orchestratorService } from '../../src/orchestrator.service';
 import {
@@ -34,6 +35,8 @@ describe('channel webhooks in the orchestrator app (real PostgreSQL)', () => {
   const q = <T>(sql: string, params: unknown[] = []) => sut.dataSource.query(sql, params) as Promise<T[]>;
   const smsHook = () => `${sut.app.httpUrl}/webhooks/${sut.tenant}/sms`;
   const waHook = () => `${sut.app.httpUrl}/webhooks/${sut.tenant}/whatsapp`;
+  /** The key the channels' records keep an address under (never the address itself). */
+  const key = (channel: string, address: string) => channelPii().addressKey(sut.tenant, channel, address);
 
   const smsSender = (to: string) => standInSmsSender(sut, twilio, '+15550000001', { to });
 
@@ -62,8 +65,8 @@ describe('channel webhooks in the orchestrator app (real PostgreSQL)', () => {
     ]);
     expect(
       await q(
-        `SELECT last_status, invalid FROM channel_address WHERE tenant_id = $1 AND channel = 'sms' AND address = $2`,
-        [sut.tenant, '+34600100100'],
+        `SELECT last_status, invalid FROM channel_address WHERE tenant_id = $1 AND channel = 'sms' AND address_hash = $2`,
+        [sut.tenant, key('sms', '+34600100100')],
       ),
     ).toEqual([{ last_status: 'delivered', invalid: false }]);
   });
@@ -75,20 +78,26 @@ describe('channel webhooks in the orchestrator app (real PostgreSQL)', () => {
     expect((await sender.send(message)).status).toBe('invalid-recipient');
     expect((await smsSender('+15005550001').send(message)).status).toBe('invalid-recipient');
     expect(twilio.requests() - before).toBe(1);
-    expect(await q(`SELECT invalid, invalid_reason FROM channel_address WHERE address = '+15005550001'`)).toEqual([
-      { invalid: true, invalid_reason: '21211' },
-    ]);
+    expect(
+      await q(`SELECT invalid, invalid_reason FROM channel_address WHERE address_hash = $1`, [
+        key('sms', '+15005550001'),
+      ]),
+    ).toEqual([{ invalid: true, invalid_reason: '21211' }]);
   });
 
   it('records an opt-out for SMS when the debtor answers BAJA', async () => {
     const res = await deliverWebhook(twilio.inbound(smsHook(), '+34600200200', '+15550000001', ' baja '));
     expect(res.status).toBe(200);
-    expect(await q(`SELECT tenant_id, channel, address FROM channel_opt_out WHERE address = '+34600200200'`)).toEqual([
-      { tenant_id: sut.tenant, channel: 'sms', address: '+34600200200' },
-    ]);
+    expect(
+      await q(`SELECT tenant_id, channel FROM channel_opt_out WHERE address_hash = $1`, [key('sms', '+34600200200')]),
+    ).toEqual([{ tenant_id: sut.tenant, channel: 'sms' }]);
     await deliverWebhook(twilio.inbound(smsHook(), '+34600200201', '+15550000001', 'Pagaré el lunes'));
-    expect(await q(`SELECT address FROM channel_opt_out WHERE address = '+34600200201'`)).toEqual([]);
-    expect(await q(`SELECT opt_out FROM channel_inbound WHERE sender = '+34600200201'`)).toEqual([{ opt_out: false }]);
+    expect(
+      await q(`SELECT channel FROM channel_opt_out WHERE address_hash = $1`, [key('sms', '+34600200201')]),
+    ).toEqual([]);
+    expect(await q(`SELECT opt_out FROM channel_inbound WHERE sender_hash = $1`, [key('sms', '+34600200201')])).toEqual(
+      [{ opt_out: false }],
+    );
   });
 
   it('refuses a tampered SMS webhook with 403 and records nothing', async () => {
@@ -100,8 +109,9 @@ describe('channel webhooks in the orchestrator app (real PostgreSQL)', () => {
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
     });
     expect(unsigned.status).toBe(403);
-    expect(await q(`SELECT * FROM channel_opt_out WHERE address LIKE '+346003003%'`)).toEqual([]);
-    expect(await q(`SELECT * FROM channel_inbound WHERE sender LIKE '+346003003%'`)).toEqual([]);
+    const tamperedKeys = [key('sms', '+34600300300'), key('sms', '+34600300301')];
+    expect(await q(`SELECT * FROM channel_opt_out WHERE address_hash = ANY($1)`, [tamperedKeys])).toEqual([]);
+    expect(await q(`SELECT * FROM channel_inbound WHERE sender_hash = ANY($1)`, [tamperedKeys])).toEqual([]);
   });
 
   it('checks the WhatsApp signature over the exact bytes sent (escaped non-ASCII included)', async () => {
@@ -116,12 +126,13 @@ describe('channel webhooks in the orchestrator app (real PostgreSQL)', () => {
       rawBody,
     });
     expect(res.status).toBe(200);
-    expect(await q(`SELECT text FROM channel_inbound WHERE provider_message_id = 'wamid.esc1'`)).toEqual([
-      { text: 'Saír' },
-    ]);
-    expect(await q(`SELECT channel FROM channel_opt_out WHERE address = '+5511977770000'`)).toEqual([
-      { channel: 'whatsapp' },
-    ]);
+    const [inbound] = await q<{ text_enc: Buffer }>(
+      `SELECT text_enc FROM channel_inbound WHERE provider_message_id = 'wamid.esc1'`,
+    );
+    expect(channelPii().decrypt(inbound.text_enc)).toBe('Saír');
+    expect(
+      await q(`SELECT channel FROM channel_opt_out WHERE address_hash = $1`, [key('whatsapp', '+5511977770000')]),
+    ).toEqual([{ channel: 'whatsapp' }]);
   });
 
   it('answers the WhatsApp verification handshake only with the right token', async () => {
@@ -149,7 +160,9 @@ describe('channel webhooks in the orchestrator app (real PostgreSQL)', () => {
       { status: 'read' },
     ]);
     expect(
-      await q(`SELECT last_status FROM channel_address WHERE channel = 'whatsapp' AND address = '+5511999990000'`),
+      await q(`SELECT last_status FROM channel_address WHERE channel = 'whatsapp' AND address_hash = $1`, [
+        key('whatsapp', '+5511999990000'),
+      ]),
     ).toEqual([{ last_status: 'read' }]);
 
     const tampered = meta.inboundWebhook(waHook(), STAND_IN.phoneNumberId, '5511988880000', 'SAIR');
@@ -157,15 +170,17 @@ describe('channel webhooks in the orchestrator app (real PostgreSQL)', () => {
       (await deliverWebhook({ ...tampered, rawBody: tampered.rawBody.replace('5511988880000', '5511988880001') }))
         .status,
     ).toBe(403);
-    expect(await q(`SELECT * FROM channel_opt_out WHERE address LIKE '+55119888800%'`)).toEqual([]);
+    const waKeys = [key('whatsapp', '+5511988880000'), key('whatsapp', '+5511988880001')];
+    expect(await q(`SELECT * FROM channel_opt_out WHERE address_hash = ANY($1)`, [waKeys])).toEqual([]);
 
     expect(
       (await deliverWebhook(meta.inboundWebhook(waHook(), STAND_IN.phoneNumberId, '5511988880000', 'Sáir'))).status,
     ).toBe(200);
     expect(
       await q(
-        `SELECT tenant_id, address FROM channel_opt_out WHERE channel = 'whatsapp' AND address LIKE '+55119888800%'`,
+        `SELECT tenant_id, address_hash FROM channel_opt_out WHERE channel = 'whatsapp' AND address_hash = ANY($1)`,
+        [waKeys],
       ),
-    ).toEqual([{ tenant_id: sut.tenant, address: '+5511988880000' }]);
+    ).toEqual([{ tenant_id: sut.tenant, address_hash: waKeys[0] }]);
   });
 });

@@ -1,5 +1,6 @@
 import { ledger } from '@collections/contracts';
 import { ServiceUnderTest, startServiceUnderTest, waitFor } from '@collections/testing';
+import { channelPii } from '../../src/channels/channel-pii';
 import { DispatchScheduler } from '../../src/dispatch/dispatch.scheduler';
 import { addressHash } from '../../src/dispatch/addresses';
 import { createOrchestratorService } from '../../src/orchestrator.service';
@@ -77,11 +78,15 @@ describe('an e-mail’s opt-out link, for the person who got it (real PostgreSQL
       `SELECT debtor_id FROM debtor_channel_opt_out WHERE tenant_id = $1 AND debtor_id = $2 AND channel = 'email'`,
       [tenantId, debtorId],
     );
-  const addressOptOuts = (tenantId: string, email: string) =>
-    q<{ message: string; provider_message_id: string }>(
-      `SELECT message, provider_message_id FROM channel_opt_out WHERE tenant_id = $1 AND channel = 'email' AND address = $2`,
-      [tenantId, email],
-    );
+  /** The address's opt-outs, with what they said (stored encrypted, found by the address's key). */
+  const addressOptOuts = async (tenantId: string, email: string) =>
+    (
+      await q<{ message_enc: Buffer; provider_message_id: string }>(
+        `SELECT message_enc, provider_message_id FROM channel_opt_out
+          WHERE tenant_id = $1 AND channel = 'email' AND address_hash = $2`,
+        [tenantId, channelPii().addressKey(tenantId, 'email', email)],
+      )
+    ).map((r) => ({ message: channelPii().decrypt(r.message_enc), provider_message_id: r.provider_message_id }));
 
   beforeAll(async () => {
     channels = await startChannelStandIns();

@@ -1,4 +1,5 @@
 import { ServiceUnderTest, startServiceUnderTest } from '@collections/testing';
+import { channelPii } from '../../src/channels/channel-pii';
 import { PgOutcomeStore } from '../../src/channels/channel-records';
 import { ChannelProviders, channelProvidersFromEnv } from '../../src/channels/config';
 import { ChannelProvider, ReliableSender } from '../../src/channels/domain';
@@ -83,12 +84,21 @@ describe("per-tenant numbers: a webhook about one tenant's number counts only fo
     q(`SELECT tenant_id, status, error_code FROM channel_delivery WHERE idempotency_key = $1 ORDER BY tenant_id`, [
       key,
     ]);
+  /** The keys the channels' records keep a phone under, in every tenant here, on SMS and WhatsApp. */
+  const keysOf = (address: string) =>
+    [ACME, GLOBEX, INITECH].flatMap((tenant) =>
+      ['sms', 'whatsapp'].map((channel) => channelPii().addressKey(tenant, channel, address)),
+    );
   const addressesOf = (tenant: string, address: string) =>
-    q(`SELECT invalid FROM channel_address WHERE tenant_id = $1 AND address = $2`, [tenant, address]);
+    q(`SELECT invalid FROM channel_address WHERE tenant_id = $1 AND address_hash = ANY($2)`, [tenant, keysOf(address)]);
   const repliesFrom = (address: string) =>
-    q(`SELECT tenant_id, opt_out FROM channel_inbound WHERE sender = $1 ORDER BY tenant_id`, [address]);
+    q(`SELECT tenant_id, opt_out FROM channel_inbound WHERE sender_hash = ANY($1) ORDER BY tenant_id`, [
+      keysOf(address),
+    ]);
   const optOutsOf = (address: string) =>
-    q(`SELECT tenant_id, channel FROM channel_opt_out WHERE address = $1 ORDER BY tenant_id`, [address]);
+    q(`SELECT tenant_id, channel FROM channel_opt_out WHERE address_hash = ANY($1) ORDER BY tenant_id`, [
+      keysOf(address),
+    ]);
 
   it("each tenant's messages go out from its own numbers, each number with its own bucket", async () => {
     await send(providers.sms!, ACME, 'send-sms-a', '+34600700001');

@@ -1,4 +1,5 @@
 import { ServiceUnderTest, startServiceUnderTest } from '@collections/testing';
+import { channelPii } from '../../src/channels/channel-pii';
 import { metaSignature } from '../../src/channels/domain';
 import { orchestratorService } from '../../src/orchestrator.service';
 import {
@@ -54,6 +55,11 @@ describe('a provider webhook counts only for the tenant it belongs to (real Post
   afterEach(() => jest.restoreAllMocks());
 
   const q = <T>(sql: string, params: unknown[] = []) => sut.dataSource.query(sql, params) as Promise<T[]>;
+  /** The keys the channels' records keep a phone under, in this test's tenants, on SMS and WhatsApp. */
+  const keysOf = (...addresses: string[]) =>
+    [sut.tenant, 'tenant-elsewhere'].flatMap((tenant) =>
+      ['sms', 'whatsapp'].flatMap((channel) => addresses.map((a) => channelPii().addressKey(tenant, channel, a))),
+    );
   const hook = (tenant: string, channel: 'sms' | 'whatsapp') => `${sut.app.httpUrl}/webhooks/${tenant}/${channel}`;
 
   /** What the service logs as warnings from now on (this test's). */
@@ -89,7 +95,10 @@ describe('a provider webhook counts only for the tenant it belongs to (real Post
       { status: 'queued', error_code: null },
     ]);
     expect(
-      await q(`SELECT * FROM channel_address WHERE tenant_id = $1 AND address = '+5511955550001'`, [sut.tenant]),
+      await q(`SELECT * FROM channel_address WHERE tenant_id = $1 AND address_hash = ANY($2)`, [
+        sut.tenant,
+        keysOf('+5511955550001'),
+      ]),
     ).toEqual([]);
     // The operator sees which number was refused, and nothing of the debtor's.
     const logged = JSON.stringify(warnings);
@@ -103,7 +112,10 @@ describe('a provider webhook counts only for the tenant it belongs to (real Post
       { status: 'failed', error_code: '131026' },
     ]);
     expect(
-      await q(`SELECT invalid FROM channel_address WHERE tenant_id = $1 AND address = '+5511955550001'`, [sut.tenant]),
+      await q(`SELECT invalid FROM channel_address WHERE tenant_id = $1 AND address_hash = ANY($2)`, [
+        sut.tenant,
+        keysOf('+5511955550001'),
+      ]),
     ).toEqual([{ invalid: true }]);
   });
 
@@ -112,20 +124,26 @@ describe('a provider webhook counts only for the tenant it belongs to (real Post
     const stop = meta.inboundWebhook(hook(sut.tenant, 'whatsapp'), STAND_IN.phoneNumberId, '5511955550002', 'STOP');
 
     expect((await deliverWebhook(fromNumber(stop, OTHER_NUMBER_ID))).status).toBe(200);
-    expect(await q(`SELECT * FROM channel_inbound WHERE sender = '+5511955550002'`)).toEqual([]);
-    expect(await q(`SELECT * FROM channel_opt_out WHERE address = '+5511955550002'`)).toEqual([]);
+    expect(await q(`SELECT * FROM channel_inbound WHERE sender_hash = ANY($1)`, [keysOf('+5511955550002')])).toEqual(
+      [],
+    );
+    expect(await q(`SELECT * FROM channel_opt_out WHERE address_hash = ANY($1)`, [keysOf('+5511955550002')])).toEqual(
+      [],
+    );
     const logged = JSON.stringify(warnings);
     expect(logged).toContain('another business number');
     expect(logged).not.toContain('5511955550002');
     expect(logged).not.toContain('STOP');
 
     expect((await deliverWebhook(stop)).status).toBe(200);
-    expect(await q(`SELECT tenant_id, opt_out FROM channel_inbound WHERE sender = '+5511955550002'`)).toEqual([
-      { tenant_id: sut.tenant, opt_out: true },
-    ]);
-    expect(await q(`SELECT tenant_id, channel FROM channel_opt_out WHERE address = '+5511955550002'`)).toEqual([
-      { tenant_id: sut.tenant, channel: 'whatsapp' },
-    ]);
+    expect(
+      await q(`SELECT tenant_id, opt_out FROM channel_inbound WHERE sender_hash = ANY($1)`, [keysOf('+5511955550002')]),
+    ).toEqual([{ tenant_id: sut.tenant, opt_out: true }]);
+    expect(
+      await q(`SELECT tenant_id, channel FROM channel_opt_out WHERE address_hash = ANY($1)`, [
+        keysOf('+5511955550002'),
+      ]),
+    ).toEqual([{ tenant_id: sut.tenant, channel: 'whatsapp' }]);
   });
 
   it("WhatsApp: of one signed payload, only the change of the tenant's number is applied", async () => {
@@ -178,14 +196,16 @@ describe('a provider webhook counts only for the tenant it belongs to (real Post
     expect(await q(`SELECT status FROM channel_delivery WHERE provider_message_id = $1`, [sid])).toEqual([
       { status: 'queued' },
     ]);
-    expect(await q(`SELECT * FROM channel_address WHERE address IN ('+34600500500', '+34600500501')`)).toEqual([]);
-    expect(await q(`SELECT * FROM channel_inbound WHERE sender = '+34600500501'`)).toEqual([]);
-    expect(await q(`SELECT * FROM channel_opt_out WHERE address = '+34600500501'`)).toEqual([]);
+    expect(
+      await q(`SELECT * FROM channel_address WHERE address_hash = ANY($1)`, [keysOf('+34600500500', '+34600500501')]),
+    ).toEqual([]);
+    expect(await q(`SELECT * FROM channel_inbound WHERE sender_hash = ANY($1)`, [keysOf('+34600500501')])).toEqual([]);
+    expect(await q(`SELECT * FROM channel_opt_out WHERE address_hash = ANY($1)`, [keysOf('+34600500501')])).toEqual([]);
 
     // Where it was signed for, the same STOP counts (for that tenant only).
     expect((await deliverWebhook(stop)).status).toBe(200);
-    expect(await q(`SELECT tenant_id FROM channel_opt_out WHERE address = '+34600500501'`)).toEqual([
-      { tenant_id: other },
-    ]);
+    expect(
+      await q(`SELECT tenant_id FROM channel_opt_out WHERE address_hash = ANY($1)`, [keysOf('+34600500501')]),
+    ).toEqual([{ tenant_id: other }]);
   });
 });

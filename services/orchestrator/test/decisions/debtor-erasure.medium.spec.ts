@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { isDebtorErasure, ledger, orchestrator } from '@collections/contracts';
 import { API_KEY_HEADER } from '@collections/platform';
 import { ServiceUnderTest, columnsHolding, startServiceUnderTest } from '@collections/testing';
+import { channelPii } from '../../src/channels/channel-pii';
 import { DispatchScheduler } from '../../src/dispatch/dispatch.scheduler';
 import { addressHash } from '../../src/dispatch/addresses';
 import { LETTER_EXPORT, LetterExportUseCase, letterIdsIn } from '../../src/dispatch/usecases/letter-export.usecase';
@@ -149,19 +150,33 @@ describe('a debtor the ledger erases (real PostgreSQL, SMTP server, provider sta
       name: await placesHolding(erased.name),
       words: await placesHolding(erased.words),
       phoneHash: await placesHolding(addressHash(tenant, 'sms', erased.phone)),
+      phoneKey: await placesHolding(channelPii().addressKey(tenant, 'sms', erased.phone)),
+      emailKey: await placesHolding(channelPii().addressKey(tenant, 'email', erased.email)),
       whatsAppHash: await placesHolding(addressHash(tenant, 'whatsapp', erased.phone)),
       emailHash: await placesHolding(addressHash(tenant, 'email', erased.email)),
-    }).toEqual({ phone: [], email: [], name: [], words: [], phoneHash: [], whatsAppHash: [], emailHash: [] });
+    }).toEqual({
+      phone: [],
+      email: [],
+      name: [],
+      words: [],
+      phoneHash: [],
+      phoneKey: [],
+      emailKey: [],
+      whatsAppHash: [],
+      emailHash: [],
+    });
   });
 
   it('leaves the other debtor of the tenant as they were', async () => {
-    expect(await placesHolding(kept.phone)).toEqual([
-      'orchestrator.channel_address.address',
-      'orchestrator.channel_delivery.recipient',
-      'orchestrator.channel_inbound.sender',
-      'orchestrator.channel_opt_out.address',
+    // Their phone is kept under its key (never in clear); their words encrypted, shown to the agent below.
+    expect(await placesHolding(channelPii().addressKey(sut.tenant, 'sms', kept.phone))).toEqual([
+      'orchestrator.channel_address.address_hash',
+      'orchestrator.channel_delivery.recipient_hash',
+      'orchestrator.channel_inbound.sender_hash',
+      'orchestrator.channel_opt_out.address_hash',
     ]);
-    expect(await placesHolding(kept.words)).toEqual(['orchestrator.channel_inbound.text']);
+    expect(await placesHolding(kept.phone)).toEqual([]);
+    expect(await placesHolding(kept.words)).toEqual([]);
     expect(await placesHolding(addressHash(sut.tenant, 'sms', kept.phone))).toEqual([
       'orchestrator.contact_address_owner.address_hash',
     ]);
@@ -250,7 +265,7 @@ describe('a debtor the ledger erases (real PostgreSQL, SMTP server, provider sta
     ).toEqual([{ status: 'read' }]);
     expect(await placesHolding(erased.phone)).toEqual([]);
     expect(
-      await q(`SELECT channel FROM channel_address WHERE tenant_id = $1 AND address = 'erased'`, [sut.tenant]),
+      await q(`SELECT channel FROM channel_address WHERE tenant_id = $1 AND address_hash = 'erased'`, [sut.tenant]),
     ).toEqual([]);
   });
 });

@@ -1,6 +1,7 @@
 import { orchestrator, orchestratorAgents as pb } from '@collections/contracts';
 import { API_KEY_HEADER } from '@collections/platform';
 import { ServiceUnderTest, startServiceUnderTest } from '@collections/testing';
+import { channelPii } from '../../src/channels/channel-pii';
 import { orchestratorService } from '../../src/orchestrator.service';
 import {
   ChannelStandIns,
@@ -158,9 +159,14 @@ describe('debtor replies over SMS and WhatsApp (real PostgreSQL)', () => {
 
   it('reads a WhatsApp reply in Portuguese the same way', async () => {
     await sut.dataSource.query(
-      `INSERT INTO channel_delivery (tenant_id, channel, idempotency_key, recipient, provider_message_id, status, attempts, updated_at, account_id)
-       VALUES ($1, 'whatsapp', 'rem-br-wa', '+5511966660000', 'wamid.out1', 'delivered', 1, $2, 'acc-br')`,
-      [sut.tenant, sut.clock.now()],
+      `INSERT INTO channel_delivery (tenant_id, channel, idempotency_key, recipient_hash, recipient_enc, provider_message_id, status, attempts, updated_at, account_id)
+       VALUES ($1, 'whatsapp', 'rem-br-wa', $3, $4, 'wamid.out1', 'delivered', 1, $2, 'acc-br')`,
+      [
+        sut.tenant,
+        sut.clock.now(),
+        channelPii().addressKey(sut.tenant, 'whatsapp', '+5511966660000'),
+        channelPii().encrypt('+5511966660000'),
+      ],
     );
     const res = await deliverWebhook(
       meta.inboundWebhook(waHook(), STAND_IN.phoneNumberId, '5511966660000', 'vou pagar R$ 200 dia 15'),

@@ -4,6 +4,10 @@
 const PKG = 'collections.orchestrator.v1';
 const AGENT = { name: 'agentId', field: 'agentId', what: 'the agent id (yours)' };
 const TASK = { name: 'taskId', field: 'taskId', what: 'the task id' };
+const COUNTRY = {
+  name: 'country',
+  what: 'ISO 3166-1 alpha-2 code of the debtors’ country (BR, MX, …), or `default` for the tenant’s default profile',
+};
 const TENANT = { name: 'tenant', what: 'the tenant the provider account belongs to (set in the webhook URL)' };
 const strings = (description) => ({ type: 'array', items: { type: 'string' }, description });
 const TASK_KINDS = ['call', 'review_reply', 'negotiate'];
@@ -24,6 +28,39 @@ const SIGNED =
   'Public: providers carry no API key, so every request must carry the provider’s valid signature over the exact bytes sent, or nothing is recorded and it answers 403; a channel not configured answers 404.';
 
 export const ROUTES = [
+  // Creditor profiles: who the tenant's messages name as the creditor (BR art. 42-A, MX CONDUSEF)
+  {
+    method: 'put',
+    path: '/v1/orchestrator/creditor-profiles/{country}',
+    rpc: 'CreditorProfileService.PutCreditorProfile',
+    tag: 'creditor-profiles',
+    params: [COUNTRY],
+    body: 'CreditorProfile',
+    responseForm: 'toJSON',
+    status: 200,
+    errors: [400],
+    notes:
+      'The body is a CreditorProfile in its JSON form (tax id kinds by name, e.g. TAX_ID_KIND_CNPJ); its country is the path’s. A CNPJ or CPF with wrong check digits, a malformed RFC, or a kind the country does not use answers 400 with details.field naming the field, and nothing is stored.',
+  },
+  {
+    method: 'get',
+    path: '/v1/orchestrator/creditor-profiles/{country}',
+    rpc: 'CreditorProfileService.GetCreditorProfile',
+    tag: 'creditor-profiles',
+    params: [{ ...COUNTRY, field: 'country' }],
+    responseForm: 'toJSON',
+    status: 200,
+    errors: [404],
+  },
+  {
+    method: 'get',
+    path: '/v1/orchestrator/creditor-profiles',
+    rpc: 'CreditorProfileService.ListCreditorProfiles',
+    tag: 'creditor-profiles',
+    responseForm: 'toJSON',
+    status: 200,
+    errors: [],
+  },
   // Agent work queues
   {
     method: 'put',
@@ -207,6 +244,33 @@ export const ROUTES = [
     status: 200,
     errors: [400, 404],
   },
+  // A lender's stricter contact rules
+  {
+    method: 'put',
+    path: '/v1/orchestrator/contact-rules/{jurisdiction}/override',
+    rpc: 'OrchestratorService.PutContactRulesOverride',
+    tag: 'contact-rules',
+    params: [{ name: 'jurisdiction', field: 'jurisdiction', what: 'the jurisdiction (US, CO, MX, CL, PE, BR, EC)' }],
+    bodySchema: {
+      type: 'object',
+      description:
+        "The override document itself: rules of the jurisdiction's pack patched by id (contactHours, publicHolidays, frequencyCaps, minimumSpacing, channelMix, quietPeriods), consent, holds, auditRetentionDays, and new rules under add.",
+    },
+    status: 200,
+    errors: [400],
+    notes:
+      'Each PUT stores a new version, in force for the next decision (on other replicas within 5 s). An override that would loosen the law answers 400 naming every offending path, and nothing is stored.',
+  },
+  {
+    method: 'get',
+    path: '/v1/orchestrator/contact-rules/{jurisdiction}',
+    rpc: 'OrchestratorService.GetContactRules',
+    tag: 'contact-rules',
+    params: [{ name: 'jurisdiction', field: 'jurisdiction', what: 'the jurisdiction (US, CO, MX, CL, PE, BR, EC)' }],
+    status: 200,
+    errors: [400],
+    notes: "The effective pack (the base pack with the tenant's latest override) and its versions.",
+  },
   // Provider webhooks (public, signed)
   {
     method: 'post',
@@ -320,12 +384,17 @@ export const ROUTES = [
 const TAGS = [
   { name: 'agents', description: 'The human agents’ work queues: claim, complete, release.' },
   { name: 'strategies', description: 'Versioned contact strategies per tenant.' },
+  { name: 'contact-rules', description: "A tenant's stricter overrides of the contact-law packs, versioned." },
+  {
+    name: 'creditor-profiles',
+    description: 'Who the tenant’s messages name as the creditor and collector (Brazil art. 42-A, Mexico CONDUSEF).',
+  },
   { name: 'webhooks', description: 'Channel providers’ delivery receipts and inbound messages (public, signed).' },
   { name: 'opt-out', description: 'The opt-out link in every e-mail (public: its signed token is the credential).' },
   { name: 'meta', description: 'This document.' },
 ];
 
-const DESCRIPTION = `REST twin of the orchestrator's gRPC API (\`${PKG}.AgentQueueService\`, \`OrchestratorService\`'s strategies), plus the channel providers' webhooks and the e-mails' opt-out links.
+const DESCRIPTION = `REST twin of the orchestrator's gRPC API (\`${PKG}.AgentQueueService\`, \`OrchestratorService\`'s strategies and contact rules, \`CreditorProfileService\`), plus the channel providers' webhooks and the e-mails' opt-out links.
 
 **Agent queues** speak the domain's words: skills and outcomes as \`call\`, \`review_reply\`, \`promise\`...; responses are the proto messages in canonical proto3 JSON (enums by name, default values omitted).
 
@@ -340,7 +409,11 @@ const DESCRIPTION = `REST twin of the orchestrator's gRPC API (\`${PKG}.AgentQue
 export default {
   service: 'orchestrator',
   out: 'services/orchestrator/openapi.yaml',
-  protoFiles: ['collections/orchestrator/v1/agents.proto', 'collections/orchestrator/v1/orchestrator.proto'],
+  protoFiles: [
+    'collections/orchestrator/v1/agents.proto',
+    'collections/orchestrator/v1/orchestrator.proto',
+    'collections/orchestrator/v1/creditors.proto',
+  ],
   pkg: PKG,
   title: 'Collections orchestrator REST API',
   description: DESCRIPTION,

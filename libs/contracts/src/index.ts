@@ -8,6 +8,7 @@ export * as scoring from './generated/collections/scoring/v1/scoring';
 export * as orchestrator from './generated/collections/orchestrator/v1/orchestrator';
 export * as orchestratorDispatch from './generated/collections/orchestrator/v1/dispatch';
 export * as orchestratorAgents from './generated/collections/orchestrator/v1/agents';
+export * as orchestratorCreditors from './generated/collections/orchestrator/v1/creditors';
 export * as promises from './generated/collections/promises/v1/promises';
 export * as reporting from './generated/collections/reporting/v1/reporting';
 export * as simulation from './generated/collections/platform/v1/simulation';
@@ -31,7 +32,11 @@ export const GRPC_PACKAGES = {
   orchestrator: {
     package: 'collections.orchestrator.v1',
     file: 'collections/orchestrator/v1/orchestrator.proto',
-    extraFiles: ['collections/orchestrator/v1/agents.proto', 'collections/orchestrator/v1/dispatch.proto'],
+    extraFiles: [
+      'collections/orchestrator/v1/agents.proto',
+      'collections/orchestrator/v1/dispatch.proto',
+      'collections/orchestrator/v1/creditors.proto',
+    ],
   },
   promises: { package: 'collections.promises.v1', file: 'collections/promises/v1/promises.proto' },
   reporting: { package: 'collections.reporting.v1', file: 'collections/reporting/v1/reporting.proto' },

@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { Client, Metadata, ServiceError, credentials, loadPackageDefinition, status } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { PaymentLinkSigner, freePort } from '@collections/platform';
+import { OptOutLinkSigner } from '../../../services/orchestrator/src/templates/domain/opt-out-link.signer';
 import {
   ContactSource,
   PlatformClient,
@@ -92,6 +93,12 @@ describe('security (embedded platform, two tenants)', () => {
   let clientA: PlatformClient;
   /** Tenant A's real ids, one per kind of resource a route names. */
   const ids: Record<string, string> = {};
+  /** A stricter contact law for Peru: consent required on every channel (REST form of the override). */
+  const PERU_OVERRIDE = { consent: { required: true } };
+  /** A creditor profile (REST form) for US debtors: an EIN. */
+  const CREDITOR_PROFILE = (legalName: string) => ({
+    creditor: { legalName, taxIdKind: 'TAX_ID_KIND_EIN', taxId: '12-3456789' },
+  });
 
   const operations: (DocumentedOperation & { service: string })[] = OPENAPI_SERVICES.flatMap((service) =>
     documentedOperations(readOpenApiDocument(service)).map((o) => ({ ...o, service })),
@@ -347,6 +354,11 @@ describe('security (embedded platform, two tenants)', () => {
     ids.agentId = 'agent-sec-a';
     ids.strategyId = SIMULATION_STRATEGY_ID;
     ids.version = '1';
+    await asA('put', '/v1/orchestrator/creditor-profiles/US', CREDITOR_PROFILE('Creditor of A'));
+    ids.country = 'US';
+    // A's stricter contact law for Peru (its debtors are in the US): the override is A's alone.
+    await asA('put', '/v1/orchestrator/contact-rules/PE/override', PERU_OVERRIDE);
+    ids.jurisdiction = 'PE';
 
     // The days pass: debtors pay, promise and are contacted; the seeded debtor is reminded,
     // texted, written to on WhatsApp and escalated to an agent.
@@ -456,6 +468,27 @@ describe('security (embedded platform, two tenants)', () => {
       }
       return problems;
     };
+    /** An e-mail's opt-out link refuses what it did not sign (400, no detail), on its page and its one-click POST. */
+    const optOutRefusals = async (method: 'get' | 'post') => {
+      const forged = new OptOutLinkSigner('another-secret-another-secret-0123456789', '').sign({
+        tenantId: a.tenant,
+        channel: 'email',
+        addressHash: 'a'.repeat(64),
+        deliveryId: 'forged',
+      }).token;
+      const problems: string[] = [];
+      for (const [how, token] of [
+        ['a malformed token', 'not-a-token'],
+        ['a token signed under another secret', forged],
+        ['a payment link', valid],
+      ]) {
+        const res = await rest(method, `/opt-out/${token}`);
+        if (res.status !== 400) problems.push(`${method.toUpperCase()} /opt-out with ${how}: ${res.status}, not 400`);
+        for (const secret of secretsOfA())
+          if (res.text.includes(secret)) problems.push(`${method.toUpperCase()} /opt-out with ${how} shows ${secret}`);
+      }
+      return problems;
+    };
     const checks: Record<string, (op: DocumentedOperation) => Promise<string[]>> = {
       getOpenApiDocument: async (op) => {
         const res = await rest('get', op.path);
@@ -489,6 +522,8 @@ describe('security (embedded platform, two tenants)', () => {
         }
         return problems;
       },
+      optOutPage: async () => optOutRefusals('get'),
+      optOut: async () => optOutRefusals('post'),
       smsWebhook: twilio(`/webhooks/${a.tenant}/sms`),
       callWebhook: twilio(`/webhooks/${a.tenant}/call`),
       whatsappWebhookHandshake: async () => {
@@ -632,6 +667,14 @@ describe('security (embedded platform, two tenants)', () => {
     GetOffers: { takenBy: 'TAKEN_BY_AGENT', frequency: 'PLAN_FREQUENCY_MONTHLY' },
   };
 
+  /**
+   * Reads that answer the caller's own view of a key every tenant has (a jurisdiction's contact
+   * law): B is answered with its own, which holds no override while only A has one.
+   */
+  const GRPC_OWN_VIEWS: Record<string, (value: unknown) => boolean> = {
+    GetContactRules: (value) => !(value as { rules?: { overrideVersion?: number } }).rules?.overrideVersion,
+  };
+
   it("answers tenant B's gRPC reads that name tenant A's real ids with NOT_FOUND or nothing of A's", async () => {
     const { methods } = await reflectedMethods();
     const client = new Client(grpc, credentials.createInsecure());
@@ -654,6 +697,14 @@ describe('security (embedded platform, two tenants)', () => {
         failures.push(`${m.def.path} as B: ${status[answer.code]} ${answer.details ?? ''}`);
       for (const s of secretsOfA())
         if (!Object.values(request).includes(s) && text.includes(s)) failures.push(`${m.def.path} as B shows ${s}`);
+      const ownView = GRPC_OWN_VIEWS[m.method];
+      if (ownView) {
+        if (answer.code !== status.OK || !ownView(answer.value))
+          failures.push(
+            `${m.def.path} as B: ${status[answer.code]}, not its own view without A's: ${text.slice(0, 160)}`,
+          );
+        continue;
+      }
       // A read that answers `found: false` (GetContactDecision) says "not found" in its own words.
       const found = (answer.value as { found?: boolean } | undefined)?.found;
       if (answer.code === status.OK && /^(Get|Export|Score)/.test(m.method) && found !== false)
@@ -679,6 +730,8 @@ describe('security (embedded platform, two tenants)', () => {
     'agent-tasks': 'taskId',
     strategies: 'strategyId',
     versions: 'version',
+    'creditor-profiles': 'country',
+    'contact-rules': 'jurisdiction',
   };
   /** Bodies that would be valid for A's resource, so a refusal can only come from B not finding it. */
   const BODIES: Record<string, unknown> = {
@@ -722,6 +775,24 @@ describe('security (embedded platform, two tenants)', () => {
       readBack: (id) => `/v1/orchestrator/agents/${id}`,
     },
     putStrategy: { body: SIMULATION_STRATEGY, readBack: (id) => `/v1/orchestrator/strategies/${id}/versions` },
+    putCreditorProfile: {
+      body: CREDITOR_PROFILE('Creditor of B'),
+      readBack: (id) => `/v1/orchestrator/creditor-profiles/${id}`,
+    },
+    putContactRulesOverride: {
+      body: PERU_OVERRIDE,
+      readBack: (id) => `/v1/orchestrator/contact-rules/${id}`,
+    },
+  };
+  /**
+   * Reads that answer the caller's own view of a key every tenant has (a jurisdiction's contact
+   * law): B is answered with its own (200), never with A's.
+   */
+  const OWN_VIEWS: Record<string, (res: Answer) => string | undefined> = {
+    getContactRules: (res) =>
+      res.status === 200 && res.json?.rules && !(res.json.rules as { overrideVersion?: number }).overrideVersion
+        ? undefined
+        : `answered ${res.status} ${res.text.slice(0, 160)}, not B's own rules without A's override`,
   };
 
   it("answers tenant B with not-found for every REST route that names one of tenant A's real ids, and never with A's data", async () => {
@@ -762,6 +833,14 @@ describe('security (embedded platform, two tenants)', () => {
       }
       if (o.method !== 'get' && !(id in BODIES)) {
         failures.push(`${o.key}: no body for tenant B's call (add one to BODIES)`);
+        continue;
+      }
+      const ownView = OWN_VIEWS[id];
+      if (ownView) {
+        const res = await rest(o.method, path, { key: b.apiKey });
+        const problem = ownView(res);
+        if (problem) failures.push(`${o.key} as B: ${problem}`);
+        for (const s of leaks(res.text, sent)) failures.push(`${o.key} as B shows A's ${s}`);
         continue;
       }
       const body = o.method === 'get' ? undefined : BODIES[id];

@@ -31,7 +31,16 @@ import { OrchestratorChannelRateBuckets1763900013000 } from './migrations/176390
 import { OrchestratorAgentTasksContactLaw1763900015400 } from './migrations/1763900015400-orchestrator-agent-tasks-contact-law';
 import { OrchestratorOptOutRateWindow1763900015600 } from './migrations/1763900015600-orchestrator-opt-out-rate-window';
 import { OrchestratorChannelPiiEncrypted1763900016000 } from './migrations/1763900016000-orchestrator-channel-pii-encrypted';
+import { OrchestratorValidationNotice1763900016100 } from './migrations/1763900016100-orchestrator-validation-notice';
 import { DEV_ORCHESTRATOR_PII_KEY, orchestratorPiiKeyConfig } from './channels/channel-pii';
+import { OrchestratorCreditorProfiles1763900015900 } from './migrations/1763900015900-orchestrator-creditor-profiles';
+import { CreditorProfilesRestController } from './creditors/creditor-profiles.controller';
+import { CreditorProfilesGrpcController } from './creditors/creditor-profiles.grpc';
+import { CreditorProfilesRpc } from './creditors/creditor-profiles.rpc';
+import { OrchestratorContactRulesOverrides1763900015800 } from './migrations/1763900015800-orchestrator-contact-rules-overrides';
+import { ContactRulesRestController } from './policy/contact-rules.controller';
+import { ContactRulesRpc } from './policy/contact-rules.rpc';
+import { ContactRulesUseCase } from './policy/usecases/contact-rules.usecase';
 import { OptOutLinkController } from './channels/opt-out-link.controller';
 import { OptOutLinkUseCase } from './channels/opt-out-links';
 import { ContactBudgetGate } from './strategies/contact-budget.gate';
@@ -127,7 +136,10 @@ export function createOrchestratorService(deps: OrchestratorServiceDependencies 
       OrchestratorChannelRateBuckets1763900013000,
       OrchestratorAgentTasksContactLaw1763900015400,
       OrchestratorOptOutRateWindow1763900015600,
+      OrchestratorContactRulesOverrides1763900015800,
+      OrchestratorCreditorProfiles1763900015900,
       OrchestratorChannelPiiEncrypted1763900016000,
+      OrchestratorValidationNotice1763900016100,
     ],
     module: (ctx) => {
       const config = loadPlannerConfig();
@@ -173,10 +185,13 @@ export function createOrchestratorService(deps: OrchestratorServiceDependencies 
         controllers: [
           OrchestratorGrpcController,
           StrategiesRestController,
+          ContactRulesRestController,
           ChannelWebhooksController,
           OptOutLinkController,
           AgentQueueGrpcController,
           AgentQueueRestController,
+          CreditorProfilesGrpcController,
+          CreditorProfilesRestController,
           OrchestratorOpenApiController,
         ],
         providers: [
@@ -187,16 +202,23 @@ export function createOrchestratorService(deps: OrchestratorServiceDependencies 
           },
           StrategiesRpc,
           {
+            // Shares the planner's cache of effective packs: a put here binds this replica's next decision.
+            provide: ContactRulesUseCase,
+            useValue: new ContactRulesUseCase(ctx.dataSource, repo.packs, () => ctx.clock.now()),
+          },
+          ContactRulesRpc,
+          {
             provide: AgentQueueUseCase,
             useValue: new AgentQueueUseCase(
               ctx.dataSource,
               ctx.backbone.outbox,
               ctx.clock,
               undefined,
-              new AgentTaskContactLaw(ctx.backbone.outbox, ContactRefusals.of(ctx.metrics)),
+              new AgentTaskContactLaw(ctx.backbone.outbox, ContactRefusals.of(ctx.metrics), repo),
             ),
           },
           AgentQueueRpc,
+          CreditorProfilesRpc,
           { provide: CHANNEL_PROVIDERS, useValue: channels },
           {
             provide: OptOutLinkUseCase,

@@ -117,6 +117,19 @@ export const SIMULATION_STRATEGY = {
   escalation: { atDaysPastDue: 10, queue: 'early-agents' },
 };
 
+/** The simulated lender as it identifies itself in Brazil and Mexico (creditor profiles, REST form). */
+const SIMULATION_CREDITORS: Record<string, object> = {
+  BR: {
+    creditor: { legalName: 'Banco Simulado S.A.', taxIdKind: 'TAX_ID_KIND_CNPJ', taxId: '11222333000181' },
+    postalAddress: 'Av. Paulista 1000, São Paulo - SP, 01310-100',
+    phone: '+55 11 4000-0000',
+  },
+  MX: {
+    creditor: { legalName: 'Financiera Simulada S.A. de C.V.', taxIdKind: 'TAX_ID_KIND_RFC', taxId: 'FSI010203AB1' },
+    postalAddress: 'Paseo de la Reforma 500, Ciudad de México, 06600',
+    phone: '+52 55 4000 0000',
+  },
+};
 const DAY_MS = 86_400_000;
 const dateOf = (instant: Date) => instant.toISOString().slice(0, 10);
 const isWeekend = (instant: Date) => instant.getUTCDay() === 0 || instant.getUTCDay() === 6;
@@ -165,6 +178,10 @@ export async function runSimulation(platform: PlatformClient, options: Simulatio
         : SIMULATION_STRATEGY,
     ),
   );
+  // The creditor every message names where the law says so (Brazil: name and CNPJ; Mexico: the
+  // firm and its RFC); without it the contact law refuses every contact there.
+  for (const [country, profile] of Object.entries(SIMULATION_CREDITORS))
+    await platform.rest('PUT', `/v1/orchestrator/creditor-profiles/${country}`, JSON.stringify(profile));
   // Per debtor, for the arms' figures: contacts seen by channel, and what was paid in answer to one.
   const contactsOf = new Map<string, Record<string, number>>();
   const paidAfterContact = new Map<string, number>();

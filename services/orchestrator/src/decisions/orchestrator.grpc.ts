@@ -3,6 +3,7 @@ import { orchestrator } from '@collections/contracts';
 import { currentTenantId } from '@collections/platform';
 import { SERVICE_CONTEXT, ServiceContext } from '@collections/runtime';
 import { StrategiesRpc } from '../strategies/strategies.rpc';
+import { ContactRulesRpc } from '../policy/contact-rules.rpc';
 
 interface DecisionRow {
   id: string;
@@ -21,6 +22,7 @@ export class OrchestratorGrpcController implements orchestrator.OrchestratorServ
   constructor(
     @Inject(SERVICE_CONTEXT) private readonly ctx: ServiceContext,
     private readonly strategies: StrategiesRpc,
+    private readonly contactRules: ContactRulesRpc,
   ) {}
 
   putStrategy(request: orchestrator.PutStrategyRequest): Promise<orchestrator.PutStrategyResponse> {
@@ -39,6 +41,16 @@ export class OrchestratorGrpcController implements orchestrator.OrchestratorServ
 
   getStrategyArms(request: orchestrator.GetStrategyArmsRequest): Promise<orchestrator.GetStrategyArmsResponse> {
     return this.strategies.getStrategyArms(request);
+  }
+
+  putContactRulesOverride(
+    request: orchestrator.PutContactRulesOverrideRequest,
+  ): Promise<orchestrator.PutContactRulesOverrideResponse> {
+    return this.contactRules.putContactRulesOverride(request);
+  }
+
+  getContactRules(request: orchestrator.GetContactRulesRequest): Promise<orchestrator.GetContactRulesResponse> {
+    return this.contactRules.getContactRules(request);
   }
 
   async getContactDecision(

@@ -1,7 +1,8 @@
 import { DataSource } from 'typeorm';
-import { Channel, Jurisdiction } from '../policy/domain';
+import { Channel, Jurisdiction, RulePack, validationPeriodEnd } from '../policy/domain';
 import { RULE_PACKS } from '../policy/packs';
 import { PlannerRepository, ScheduleRow } from '../planning/planner.repository';
+import { VALIDATION_NOTICE } from '../planning/domain/contact-plan';
 import {
   DEFAULT_TEMPLATES,
   LOCALES,
@@ -10,8 +11,11 @@ import {
   OptOutLinkSigner,
   PaymentLinkSigner,
   RenderedMessage,
+  ValidationNoticeFacts,
+  creditorIdentifiable,
   renderMessage,
 } from '../templates/domain';
+import { creditorVariablesFor } from '../creditors/creditor-variables';
 import { ContactDirectory, DebtorAddresses } from './contact-directory';
 import { addressHash } from './addresses';
 
@@ -46,21 +50,23 @@ export const localeOf = (language: string, jurisdiction: string): Locale => {
  * The contact's message for `channel`: the account's facts, the debtor's name and addresses from
  * the ledger, a signed payment link valid from `now`, the template in the debtor's locale, and
  * for an e-mail its own signed opt-out link (the row is the delivery) — or why there is none
- * (`no-template`, `no-facts`, `no-address`).
+ * (`no-template`, `no-facts`, `no-address`, or `no-creditor`: the debtor's pack wants the creditor
+ * named on this channel and the tenant's creditor profile does not say enough).
  */
 export async function composeMessage(
   s: ContentSources,
   row: Pick<ScheduleRow, 'id' | 'tenant_id' | 'account_id' | 'debtor_id' | 'template'> & { step_id?: string },
   channel: Channel,
   now: Date,
-): Promise<MessageContent | { missing: 'no-template' | 'no-facts' | 'no-address' }> {
+): Promise<MessageContent | { missing: 'no-template' | 'no-facts' | 'no-address' | 'no-creditor' }> {
   const template = DEFAULT_TEMPLATES[row.template];
   if (!template) return { missing: 'no-template' };
   const [account, debtor, instalment] = await Promise.all([
-    s.dataSource.query(`SELECT * FROM planner_account WHERE tenant_id = $1 AND account_id = $2`, [
-      row.tenant_id,
-      row.account_id,
-    ]) as Promise<{ reference: string; balance_minor: string; currency: string; due_date: string }[]>,
+    s.dataSource.query(
+      `SELECT *, to_char(statement_date, 'YYYY-MM-DD') AS itemization_date FROM planner_account
+        WHERE tenant_id = $1 AND account_id = $2`,
+      [row.tenant_id, row.account_id],
+    ) as Promise<AccountFactsRow[]>,
     s.repo.debtorOf(s.dataSource, row.tenant_id, row.account_id),
     row.step_id ? s.repo.instalmentOfStep(s.dataSource, row.tenant_id, row.account_id, row.step_id) : undefined,
   ]);
@@ -76,8 +82,9 @@ export async function composeMessage(
     expiresAt: new Date(now.getTime() + s.linkDays * 86_400_000),
   });
   const optOut = channel === 'email' ? optOutLinkOf(s.optOutLinks, row, to) : undefined;
+  const creditor = await creditorVariablesFor(s.dataSource, row.tenant_id, jurisdiction);
   const a = account[0];
-  const variables: MessageVariables = {
+  let variables: MessageVariables = {
     debtor: {
       firstName: addresses.fullName.split(/\s+/)[0] ?? addresses.fullName,
       fullName: addresses.fullName,
@@ -91,16 +98,59 @@ export async function composeMessage(
     },
     paymentLink: { url: link.url, expiresAt: link.expiresAt },
     ...(instalment ? { instalment } : {}),
+    ...creditor,
   };
+  if (!creditorIdentifiable(debtor.rules?.pack ?? RULE_PACKS[jurisdiction], channel, variables))
+    return { missing: 'no-creditor' };
+  if (row.template === VALIDATION_NOTICE) {
+    // Only a debt collector sends it: the profile names the collector and the creditor's contacts.
+    if (!variables.collector || !variables.creditor) return { missing: 'no-creditor' };
+    const notice = validationNoticeFacts(a, debtor.timeZone, debtor.rules?.pack ?? RULE_PACKS[jurisdiction], now);
+    if (!notice) return { missing: 'no-facts' };
+    variables = { ...variables, validationNotice: notice };
+  }
   const rendered = renderMessage({
     template,
     locale,
     channel,
-    pack: RULE_PACKS[jurisdiction],
+    // The tenant's pack (its override applied): an opt-out line it added is printed too.
+    pack: debtor.rules?.pack ?? RULE_PACKS[jurisdiction],
     variables,
     optOutUrl: optOut?.url ?? s.optOutLinks.baseUrl,
   });
   return { addresses, locale, variables, rendered, ...(optOut ? { unsubscribe: optOut } : {}) };
+}
+
+interface AccountFactsRow {
+  reference: string;
+  balance_minor: string;
+  currency: string;
+  due_date: string;
+  /** The ledger's last statement date (`YYYY-MM-DD`) and its amount due; null before migration 1763900016100. */
+  itemization_date: string | null;
+  statement_amount_due_minor: string | null;
+}
+
+/**
+ * A validation notice's figures and dates: the last statement's date and amount due (the
+ * itemization date and amount then), the balance now, and the validation period's last day for a
+ * notice sent `now`, in the debtor's zone; none without a statement date or a rule to date it by.
+ */
+function validationNoticeFacts(
+  a: AccountFactsRow,
+  timeZone: string,
+  pack: RulePack,
+  now: Date,
+): ValidationNoticeFacts | undefined {
+  const periodEnd = validationPeriodEnd(now, timeZone, pack);
+  if (!periodEnd || !a.itemization_date || a.statement_amount_due_minor === null) return undefined;
+  return {
+    itemizationDate: a.itemization_date,
+    itemizationAmountMinor: Number(a.statement_amount_due_minor),
+    currentAmountMinor: Number(a.balance_minor),
+    currency: a.currency.trim(),
+    periodEnd,
+  };
 }
 
 /** The e-mail's opt-out link: the tenant, the address by its hash, the delivery; never the address itself. */

@@ -4,6 +4,7 @@ import { EventType } from '@collections/contracts';
 import { NewEvent, Outbox } from '@collections/messaging';
 import { arrayOf } from '@collections/platform';
 import { PastContact } from '../policy/domain';
+import { creditorOnRecordSql } from '../creditors/creditor-profile.repository';
 import {
   DebtorFactsRow,
   DebtorRow,
@@ -11,6 +12,7 @@ import {
   ScheduleRow,
   contactHistorySql,
   debtorRowOf,
+  validationNoticeSql,
   pastContactOf,
 } from './planner.repository';
 import { LiveScheduleFacts } from './usecases/decide-account';
@@ -46,6 +48,9 @@ export interface DecisionInsert {
   nextPermittedAt: Date | null;
   contactAt: Date;
   armId: string | null;
+  /** The pack and override versions that decided (none for a refusal without facts). */
+  packVersion: string | null;
+  overrideVersion: number | null;
 }
 
 export interface ProgressUpdate {
@@ -101,7 +106,7 @@ export class DailyRunRepository {
   ): Promise<ChunkAccount[]> {
     const rows = (await tx.query(
       `SELECT a.*, d.debtor_id, d.time_zone AS debtor_zone, d.country, d.region, d.consented_channels, d.language,
-              d.holds, d.opted_out,
+              d.holds, d.opted_out, d.creditor, d.validation_notice,
               l.status AS live_status, l.step_id AS live_step_id, l.fallback AS live_fallback,
               l.strategy_id AS live_strategy_id,
               h.history
@@ -111,7 +116,9 @@ export class DailyRunRepository {
                   ARRAY(SELECT hs.kind FROM debtor_hold_state hs
                          WHERE hs.tenant_id = p.tenant_id AND hs.debtor_id = p.debtor_id AND hs.active) AS holds,
                   ARRAY(SELECT o.channel FROM debtor_channel_opt_out o
-                         WHERE o.tenant_id = p.tenant_id AND o.debtor_id = p.debtor_id) AS opted_out
+                         WHERE o.tenant_id = p.tenant_id AND o.debtor_id = p.debtor_id) AS opted_out,
+                  ${creditorOnRecordSql('p.tenant_id', 'p.country')} AS creditor,
+                  ${validationNoticeSql('p.tenant_id', 'p.country', 'ap.account_id')} AS validation_notice
              FROM account_party ap JOIN debtor_profile p ON p.tenant_id = ap.tenant_id AND p.debtor_id = ap.debtor_id
             WHERE ap.tenant_id = a.tenant_id AND ap.account_id = a.account_id
             ORDER BY ap.role LIMIT 1) d ON true
@@ -143,6 +150,8 @@ export class DailyRunRepository {
               language: r.language ?? '',
               holds: r.holds ?? [],
               opted_out: r.opted_out ?? [],
+              creditor: r.creditor ?? null,
+              validation_notice: r.validation_notice ?? null,
             })
           : undefined,
       live:
@@ -204,7 +213,7 @@ export class DailyRunRepository {
             d.reasons,
           )}\t${decided}\t${cause(d.causedBy)}\t${copyValue(d.nextPermittedAt)}\t${d.contactAt.toISOString()}\t${stage}\t${copyValue(
             d.armId,
-          )}\n`;
+          )}\t${copyValue(d.packVersion)}\t${copyValue(d.overrideVersion)}\n`;
           if (piece.length > 1 << 16) {
             yield piece;
             piece = '';
@@ -228,6 +237,8 @@ export class DailyRunRepository {
           'contact_at',
           'stage',
           'arm_id',
+          'pack_version',
+          'override_version',
         ],
         lines(),
       );
@@ -235,13 +246,14 @@ export class DailyRunRepository {
     }
     await tx.query(
       `INSERT INTO contact_decision (tenant_id, id, account_id, channel, allowed, reasons, decided_at, caused_by_event,
-         next_permitted_at, contact_at, stage, arm_id)
+         next_permitted_at, contact_at, stage, arm_id, pack_version, override_version)
        SELECT u.tenant_id, u.id, u.account_id, u.channel, u.allowed,
               CASE WHEN u.reasons = '' THEN '{}'::text[] ELSE string_to_array(u.reasons, E'\\x1F') END,
-              $11, u.caused_by, u.next_permitted_at, u.contact_at, $12, u.arm_id
+              $11, u.caused_by, u.next_permitted_at, u.contact_at, $12, u.arm_id, u.pack_version, u.override_version
          FROM unnest($1::text[], $2::uuid[], $3::text[], $4::int[], $5::bool[], $6::text[], $7::text[],
-                     $8::timestamptz[], $9::timestamptz[], $10::text[])
-           AS u(tenant_id, id, account_id, channel, allowed, reasons, caused_by, next_permitted_at, contact_at, arm_id)`,
+                     $8::timestamptz[], $9::timestamptz[], $10::text[], $13::text[], $14::int[])
+           AS u(tenant_id, id, account_id, channel, allowed, reasons, caused_by, next_permitted_at, contact_at, arm_id,
+                pack_version, override_version)`,
       [
         decisions.map((d) => d.tenantId),
         decisions.map((d) => d.id),
@@ -255,6 +267,8 @@ export class DailyRunRepository {
         decisions.map((d) => d.armId),
         decidedAt,
         stage,
+        decisions.map((d) => d.packVersion),
+        decisions.map((d) => d.overrideVersion),
       ],
     );
   }

@@ -95,7 +95,14 @@ export function plannerHandlers(
     },
     'collections.ledger.v1.StatementIssued': async (event, hc) => {
       const s = event.payload;
-      await repo.statementIssued(hc.tx, event.tenantId, s.accountId, s.dueDate, money(s.amountDue) ?? 0);
+      await repo.statementIssued(
+        hc.tx,
+        event.tenantId,
+        s.accountId,
+        s.dueDate,
+        money(s.amountDue) ?? 0,
+        s.statementDate,
+      );
       await plan(event, hc, s.accountId);
     },
     'collections.ledger.v1.BalanceChanged': async (event, hc) => {

@@ -1,10 +1,21 @@
 import { DataSource, EntityManager } from 'typeorm';
 import { ledger } from '@collections/contracts';
 import { isCalendarDate } from '@collections/platform';
-import { CHANNELS, Channel, Hold, JURISDICTIONS, Jurisdiction, PastContact } from '../policy/domain';
+import {
+  CHANNELS,
+  Channel,
+  CreditorOnRecord,
+  Hold,
+  JURISDICTIONS,
+  Jurisdiction,
+  PastContact,
+  ValidationNoticeOnRecord,
+} from '../policy/domain';
+import { creditorOnRecordOf, creditorOnRecordSql } from '../creditors/creditor-profile.repository';
 import { StrategyDocument, StrategyProgress, addDays } from '../strategies/domain';
 import { DebtorContactFacts } from './domain/contact-plan';
 import { REACHED_OUTCOMES } from '../agents/domain/call-outcome';
+import { TenantRulePacks } from '../policy/tenant-rule-packs';
 
 type Db = DataSource | EntityManager;
 
@@ -106,7 +117,28 @@ export interface DebtorFactsRow {
   language: string;
   holds: number[];
   opted_out: string[];
+  /** `creditorOnRecordSql`: the tenant's creditor profile for the debtor's country, as the law reads it. */
+  creditor: CreditorOnRecord | null;
+  /** `validationNoticeSql`: the account's validation notice where the tenant is a debt collector. */
+  validation_notice?: { sentAt: string | null } | null;
 }
+
+/**
+ * The account's validation notice (SQL expressions over the tenant, the debtor's country and the
+ * account) as JSON `{ sentAt }`, where the tenant collects the debt for its creditor: its creditor
+ * profile for that country (else its default) names a collector. NULL where it does not, or has no
+ * profile at all: the tenant is then a creditor collecting its own debts, to which Regulation F's
+ * validation notice does not apply.
+ */
+export const validationNoticeSql = (tenant: string, country: string, account: string) =>
+  `(SELECT CASE WHEN c.collector_legal_name IS NOT NULL THEN json_build_object('sentAt',
+            (SELECT pa.validation_notice_sent_at FROM planner_account pa
+              WHERE pa.tenant_id = ${tenant} AND pa.account_id = ${account})) END
+      FROM creditor_profile c WHERE c.tenant_id = ${tenant} AND c.country IN (btrim(${country}), '')
+     ORDER BY c.country DESC LIMIT 1)`;
+
+const validationNoticeOf = (json: { sentAt: string | null } | null | undefined): ValidationNoticeOnRecord | null =>
+  json ? { sentAt: json.sentAt ? new Date(json.sentAt) : null } : null;
 
 /** The contact law's view of the debtor's facts. */
 export function debtorRowOf(p: DebtorFactsRow): DebtorRow {
@@ -120,6 +152,8 @@ export function debtorRowOf(p: DebtorFactsRow): DebtorRow {
     consent: p.consented_channels.filter(isChannel),
     optedOut: p.opted_out.filter(isChannel),
     holds: p.holds.map((h) => HOLD_NAMES[h as ledger.HoldKind]).filter((h): h is Hold => h !== undefined),
+    creditor: creditorOnRecordOf(p.creditor),
+    validationNotice: validationNoticeOf(p.validation_notice),
     language: p.language,
   };
 }
@@ -162,6 +196,9 @@ export function contactHistorySql(tenant: string, debtor: string, except = 'NULL
 
 /** The planner's and dispatcher's queries; what the rows mean is the domain's business. */
 export class PlannerRepository {
+  /** `packs`: each tenant's effective rule packs, shared by every use of this repository. */
+  constructor(readonly packs = new TenantRulePacks()) {}
+
   /** The account, locked for this transaction: one planner at a time per account. */
   async lockAccount(tx: EntityManager, tenantId: string, accountId: string): Promise<PlannerAccountRow | undefined> {
     const [row] = (await tx.query(`SELECT * FROM planner_account WHERE tenant_id = $1 AND account_id = $2 FOR UPDATE`, [
@@ -304,20 +341,26 @@ export class PlannerRepository {
     );
   }
 
-  /** The latest cycle's due date; its amount due stands for the balance until the ledger tells one. */
+  /**
+   * The latest cycle's due date; its amount due stands for the balance until the ledger tells one.
+   * Its statement date and amount due are kept too: a validation notice's itemization date and
+   * amount then (US Regulation F §1006.34(b)(3)).
+   */
   async statementIssued(
     tx: EntityManager,
     tenantId: string,
     accountId: string,
     dueDate: string,
     amountDueMinor: number,
+    statementDate = '',
   ): Promise<void> {
     await this.ensureAccount(tx, tenantId, accountId);
     await tx.query(
       `UPDATE planner_account SET due_date = $3,
-         balance_minor = CASE WHEN balance_known THEN balance_minor ELSE $4 END
+         balance_minor = CASE WHEN balance_known THEN balance_minor ELSE $4 END,
+         statement_date = $5, statement_amount_due_minor = CASE WHEN $5::date IS NULL THEN NULL ELSE $4 END
        WHERE tenant_id = $1 AND account_id = $2 AND (due_date IS NULL OR due_date <= $3)`,
-      [tenantId, accountId, dueDate, amountDueMinor],
+      [tenantId, accountId, dueDate, amountDueMinor, isCalendarDate(statementDate) ? statementDate : null],
     );
   }
 
@@ -354,12 +397,16 @@ export class PlannerRepository {
     const [p] = (await db.query(
       `SELECT p.debtor_id, p.time_zone, p.country, p.region, p.consented_channels, p.language,
               ARRAY(SELECT h.kind FROM debtor_hold_state h WHERE h.tenant_id = p.tenant_id AND h.debtor_id = p.debtor_id AND h.active) AS holds,
-              ARRAY(SELECT o.channel FROM debtor_channel_opt_out o WHERE o.tenant_id = p.tenant_id AND o.debtor_id = p.debtor_id) AS opted_out
+              ARRAY(SELECT o.channel FROM debtor_channel_opt_out o WHERE o.tenant_id = p.tenant_id AND o.debtor_id = p.debtor_id) AS opted_out,
+              ${creditorOnRecordSql('p.tenant_id', 'p.country')} AS creditor,
+              ${validationNoticeSql('p.tenant_id', 'p.country', 'a.account_id')} AS validation_notice
          FROM account_party a JOIN debtor_profile p ON p.tenant_id = a.tenant_id AND p.debtor_id = a.debtor_id
         WHERE a.tenant_id = $1 AND a.account_id = $2 ORDER BY a.role LIMIT 1`,
       [tenantId, accountId],
     )) as DebtorFactsRow[];
-    return p ? debtorRowOf(p) : undefined;
+    if (!p) return undefined;
+    const debtor = debtorRowOf(p);
+    return debtor.jurisdiction ? { ...debtor, rules: await this.packs.of(db, tenantId, debtor.jurisdiction) } : debtor;
   }
 
   /**
@@ -485,13 +532,16 @@ export class PlannerRepository {
       contactAt: Date | null;
       stage: 'plan' | 'send';
       armId: string | null;
+      /** The pack and override versions that decided (none for a refusal without facts). */
+      packVersion?: string | null;
+      overrideVersion?: number | null;
     },
   ): Promise<{ id: string; armId: string | null }> {
     const [row] = (await tx.query(
       `INSERT INTO contact_decision (tenant_id, account_id, channel, allowed, reasons, decided_at, caused_by_event,
-         next_permitted_at, contact_at, stage, arm_id)
+         next_permitted_at, contact_at, stage, arm_id, pack_version, override_version)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,
-               $11)
+               $11, $12, $13)
        RETURNING id, arm_id`,
       [
         d.tenantId,
@@ -505,6 +555,8 @@ export class PlannerRepository {
         d.contactAt,
         d.stage,
         d.armId || null,
+        d.packVersion ?? null,
+        d.overrideVersion ?? null,
       ],
     )) as { id: string; arm_id: string | null }[];
     return { id: row.id, armId: row.arm_id };

@@ -156,12 +156,15 @@ describe("the channels' addresses and replies already stored are encrypted (migr
   });
 
   it('refuses to go back with another key; with its key, goes back to every value as it was, and forward again', async () => {
-    withKey('another-key');
+    // The migrations after this one first (they need no key), then this one's down with another key.
     let d = await open(all);
+    for (let undone = all.length; undone > at + 1; undone--) await d.undoLastMigration();
+    withKey('another-key');
+    d = await open(all.slice(0, at + 1));
     await expect(d.undoLastMigration()).rejects.toThrow(/ORCHESTRATOR_PII_KEY does not decrypt/);
     withKey(KEY);
-    d = await open(all);
-    for (let undone = all.length; undone > at; undone--) await d.undoLastMigration();
+    d = await open(all.slice(0, at + 1));
+    await d.undoLastMigration();
     expect(await clearRows(d)).toEqual(before);
     expect(await hasColumn(d, 'channel_inbound', 'text_enc')).toBe(false);
     expect(await hasColumn(d, 'channel_address', 'address_hash')).toBe(false);

@@ -106,6 +106,8 @@ describe('planNextContact (property)', () => {
           consent: s.consent,
           optedOut: s.optedOut,
           holds: [],
+          // The tenant names its creditor (BR and MX refuse every contact otherwise).
+          creditor: { taxIdKind: s.jurisdiction === 'MX' ? 'RFC' : 'CNPJ', postalAddress: true, phone: true } as const,
         };
         const plan = planNextContact({
           doc,
@@ -145,6 +147,7 @@ describe('planNextContact (property)', () => {
               consent: s.consent,
               optedOut: s.optedOut,
               holds: [],
+              creditor: facts.creditor,
             },
             pack,
           );

@@ -34,6 +34,7 @@ const facts: DebtorContactFacts = {
   consent: ['call', 'sms', 'whatsapp', 'email', 'letter', 'visit'],
   optedOut: [],
   holds: [],
+  creditor: null,
 };
 const account = {
   tenantId: 't',

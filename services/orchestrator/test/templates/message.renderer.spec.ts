@@ -6,6 +6,7 @@ import {
   MessageVariables,
   formatMessageMoney,
   renderMessage,
+  whatsAppParameters,
 } from '../../src/templates/domain';
 
 const NBSP = '\u00a0';
@@ -16,6 +17,27 @@ const variables = (currency: string, balanceMinor: number, timeZone: string): Me
   // 04:30 UTC on the 20th: still the 19th in Bogotá, already the 20th in São Paulo.
   paymentLink: { url: 'https://pay.example/p/tok', expiresAt: new Date('2026-03-20T04:30:00Z') },
 });
+
+/** A Brazilian creditor's profile as the dispatcher reads it, and the agency collecting for it. */
+const BR_CREDITOR: Pick<MessageVariables, 'creditor' | 'collector'> = {
+  creditor: {
+    name: 'Banco Exemplo S.A.',
+    taxIdKind: 'CNPJ',
+    taxId: '11.222.333/0001-81',
+    address: 'Av. Paulista 1000, São Paulo - SP, 01310-100',
+    phone: '+55 11 4000-0000',
+  },
+};
+const MX_FIRM: Pick<MessageVariables, 'creditor' | 'collector'> = {
+  creditor: {
+    name: 'Financiera Ejemplo S.A. de C.V.',
+    taxIdKind: 'RFC',
+    taxId: 'FEJ010203AB1',
+    address: 'Av. Reforma 100, Cuauhtémoc, 06600 Ciudad de México',
+    phone: '+52 55 5000 0000',
+  },
+  collector: { name: 'Cobranzas Norte S.C.', taxIdKind: 'RFC', taxId: 'CNO990101XY2' },
+};
 
 const render = (
   templateId: string,
@@ -49,12 +71,48 @@ describe(renderMessage.name, () => {
     });
   });
 
-  it('renders Portuguese for Brazil in reais, the link expiry in São Paulo time', () => {
-    expect(render('overdue', 'pt', 'BR', 'whatsapp', variables('BRL', 1_234_50, 'America/Sao_Paulo'))).toEqual({
+  it('renders Portuguese for Brazil in reais, the link expiry in São Paulo time, naming the creditor (art. 42-A)', () => {
+    const vars = { ...variables('BRL', 1_234_50, 'America/Sao_Paulo'), ...BR_CREDITOR };
+    expect(render('overdue', 'pt', 'BR', 'whatsapp', vars)).toEqual({
       body:
         `Ana Gómez, seu pagamento de R$${NBSP}1.234,50 venceu em 10 de março de 2026. ` +
-        'Regularize aqui (link válido até 20 de março de 2026): https://pay.example/p/tok',
+        'Regularize aqui (link válido até 20 de março de 2026): https://pay.example/p/tok\n\n' +
+        'Credor: Banco Exemplo S.A., CNPJ 11.222.333/0001-81',
+      creditorRule: 'BR-IDENTIFY-CREDITOR',
     });
+  });
+
+  it('names a Brazilian creditor with its address and phone in an e-mail, and the collector when there is one', () => {
+    const vars = {
+      ...variables('BRL', 1_234_50, 'America/Sao_Paulo'),
+      ...BR_CREDITOR,
+      collector: { name: 'Cobra Fácil Ltda.', taxIdKind: 'CNPJ', taxId: '12.ABC.345/01DE-35' },
+    };
+    expect(render('reminder', 'pt', 'BR', 'email', vars).body).toMatch(
+      /\n\nCredor: Banco Exemplo S\.A\. — CNPJ 11\.222\.333\/0001-81\nAv\. Paulista 1000, São Paulo - SP, 01310-100 — Tel\. \+55 11 4000-0000\nCobrança realizada por Cobra Fácil Ltda\. — CNPJ 12\.ABC\.345\/01DE-35$/,
+    );
+  });
+
+  it('will not render a Brazilian message without the creditor it must name', () => {
+    expect(() => render('reminder', 'pt', 'BR', 'sms', variables('BRL', 1_00, 'America/Sao_Paulo'))).toThrow(
+      /BR-IDENTIFY-CREDITOR/,
+    );
+  });
+
+  it('passes the creditor’s identification as the WhatsApp template’s fourth parameter where the pack requires it', () => {
+    const vars = { ...variables('BRL', 1_234_50, 'America/Sao_Paulo'), ...BR_CREDITOR };
+    expect(whatsAppParameters('pt', vars, render('overdue', 'pt', 'BR', 'whatsapp', vars))).toEqual([
+      'Ana',
+      '4410-22',
+      'https://pay.example/p/tok',
+      'Credor: Banco Exemplo S.A., CNPJ 11.222.333/0001-81',
+    ]);
+    const us = { ...variables('USD', 1_00, 'America/New_York'), ...BR_CREDITOR };
+    expect(whatsAppParameters('en', us, render('overdue', 'en', 'US', 'whatsapp', us))).toEqual([
+      'Ana',
+      '4410-22',
+      'https://pay.example/p/tok',
+    ]);
   });
 
   it('renders English for the US with the opt-out link Regulation F requires in e-mail', () => {
@@ -87,13 +145,28 @@ describe(renderMessage.name, () => {
     ).toBeUndefined();
   });
 
-  it('renders a Mexican letter with its subject in pesos with centavos', () => {
-    expect(render('final-notice', 'es', 'MX', 'letter', variables('MXN', 999_00, 'America/Mexico_City'))).toEqual({
+  it('renders a Mexican letter with its subject in pesos with centavos, identifying the firm (CONDUSEF)', () => {
+    const vars = { ...variables('MXN', 999_00, 'America/Mexico_City'), ...MX_FIRM };
+    expect(render('final-notice', 'es', 'MX', 'letter', vars)).toEqual({
       subject: 'Aviso final — cuenta 4410-22',
       body:
         'Ana Gómez: la cuenta 4410-22 tiene un saldo vencido de $999.00 desde el 10 de marzo de 2026. ' +
-        'Si no recibimos el pago, la cuenta podrá pasar a cobro jurídico. Paga aquí: https://pay.example/p/tok',
+        'Si no recibimos el pago, la cuenta podrá pasar a cobro jurídico. Paga aquí: https://pay.example/p/tok\n\n' +
+        'Acreedor: Financiera Ejemplo S.A. de C.V. — RFC FEJ010203AB1\n' +
+        'Av. Reforma 100, Cuauhtémoc, 06600 Ciudad de México — Tel. +52 55 5000 0000\n' +
+        'Despacho de cobranza: Cobranzas Norte S.C. — RFC CNO990101XY2',
+      creditorRule: 'MX-IDENTIFY-FIRM',
     });
+  });
+
+  it('leaves a US message as it was, a creditor profile or none', () => {
+    const plain = render('reminder', 'en', 'US', 'email', variables('USD', 1_234_50, 'America/New_York'));
+    const withProfile = render('reminder', 'en', 'US', 'email', {
+      ...variables('USD', 1_234_50, 'America/New_York'),
+      ...BR_CREDITOR,
+    });
+    expect(withProfile).toEqual(plain);
+    expect(withProfile.body).not.toContain('Creditor');
   });
 
   it('refuses to render with a variable missing rather than leave a blank', () => {

@@ -1,5 +1,14 @@
 import { ledger, orchestrator } from '@collections/contracts';
-import { CHANNELS, Channel, Hold, JURISDICTIONS, Jurisdiction, PastContact, evaluate } from '../../policy/domain';
+import {
+  CHANNELS,
+  Channel,
+  Hold,
+  JURISDICTIONS,
+  Jurisdiction,
+  PastContact,
+  TenantRules,
+  evaluate,
+} from '../../policy/domain';
 import { RULE_PACKS } from '../../policy/packs';
 
 export interface DebtorFacts {
@@ -54,6 +63,8 @@ export function checkContact(
   history: PastContact[],
   at: Date,
   accountId: string,
+  /** The tenant's rules for the debtor's country (`TenantRulePacks`); absent: the base pack. */
+  rules?: TenantRules,
 ): CheckedContact {
   if (!choice.allowed) return { ...choice, nextPermittedAt: null };
   const channel = CHANNEL_NAMES[choice.channel];
@@ -92,7 +103,7 @@ export function checkContact(
       optedOut: [],
       holds: facts.activeHolds.map((h) => HOLD_NAMES[h]).filter((h): h is Hold => h !== undefined),
     },
-    RULE_PACKS[facts.country as Jurisdiction],
+    rules?.pack.jurisdiction === facts.country ? rules.pack : RULE_PACKS[facts.country as Jurisdiction],
   );
   return {
     channel: choice.channel,

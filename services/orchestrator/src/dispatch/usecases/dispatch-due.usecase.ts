@@ -15,12 +15,11 @@ import {
 } from '../../channels/domain';
 import { createAgentTask } from '../../agents';
 import { Channel, JURISDICTIONS, Jurisdiction, PastContact } from '../../policy/domain';
-import { RULE_PACKS } from '../../policy/packs';
 import { ContactRefusals } from '../../planning/contact-refusals';
-import { PolicyVerdict, checkPolicy } from '../../planning/domain/contact-plan';
+import { PolicyVerdict, VALIDATION_NOTICE, checkPolicy } from '../../planning/domain/contact-plan';
 import { ActiveStrategy, DebtorRow, PlannerRepository, ScheduleRow } from '../../planning/planner.repository';
 import { PlanAccountUseCase, channelCode, recordDecision } from '../../planning/usecases/plan-account.usecase';
-import { OptOutLinkSigner, PaymentLinkSigner } from '../../templates/domain';
+import { OptOutLinkSigner, PaymentLinkSigner, whatsAppParameters } from '../../templates/domain';
 import { ContactDirectory } from '../contact-directory';
 import { stopOf } from '../contact-stops';
 import { addressFor, composeMessage } from '../message-content';
@@ -541,7 +540,7 @@ export class DispatchDueContactsUseCase {
             template: {
               name: row.template.replace(/-/g, '_'),
               language: locale,
-              parameters: [variables.debtor.firstName, variables.account.reference, variables.paymentLink.url],
+              parameters: whatsAppParameters(locale, variables, rendered),
             },
           }
         : {}),
@@ -583,8 +582,9 @@ export class DispatchDueContactsUseCase {
         `the ledger no longer has the debtor's consent to ${row.channel}, and its ConsentChanged has not reached the orchestrator yet: the contact waits for it`,
       );
     const country = profile?.country.trim() ?? '';
+    // The tenant's pack: an override may require consent where the base pack does not.
     const pack = (JURISDICTIONS as readonly string[]).includes(country)
-      ? RULE_PACKS[country as Jurisdiction]
+      ? (await this.repo.packs.of(this.ctx.dataSource, row.tenant_id, country as Jurisdiction)).pack
       : undefined;
     if (!pack || pack.consent.required)
       throw new Error(
@@ -713,6 +713,12 @@ export class DispatchDueContactsUseCase {
         WHERE tenant_id = $1 AND id = $2`,
       [row.tenant_id, row.id, now, providerMessageId],
     );
+    if (row.template === VALIDATION_NOTICE)
+      await tx.query(
+        `UPDATE planner_account SET validation_notice_sent_at = $3
+          WHERE tenant_id = $1 AND account_id = $2 AND validation_notice_sent_at IS NULL`,
+        [row.tenant_id, row.account_id, now],
+      );
     await tx.query(
       `UPDATE planner_account SET steps_done = array_append(steps_done, $3)
         WHERE tenant_id = $1 AND account_id = $2 AND NOT ($3 = ANY (steps_done))`,

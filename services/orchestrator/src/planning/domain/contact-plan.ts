@@ -1,4 +1,14 @@
-import { Channel, Hold, Jurisdiction, PastContact, TimeZoneClock, evaluate } from '../../policy/domain';
+import {
+  Channel,
+  CreditorOnRecord,
+  Hold,
+  Jurisdiction,
+  PastContact,
+  TenantRules,
+  TimeZoneClock,
+  ValidationNoticeOnRecord,
+  evaluate,
+} from '../../policy/domain';
 import { RULE_PACKS } from '../../policy/packs';
 import {
   AccountSnapshot,
@@ -28,6 +38,22 @@ export interface DebtorContactFacts {
   readonly consent: readonly Channel[];
   readonly optedOut: readonly Channel[];
   readonly holds: readonly Hold[];
+  /**
+   * How the tenant names the creditor to debtors of the debtor's country (its creditor profile);
+   * null when it has none: where the pack requires the creditor named (BR, MX) nothing is sent.
+   */
+  readonly creditor: CreditorOnRecord | null;
+  /**
+   * The account's validation notice where the tenant collects it for its creditor (its creditor
+   * profile names a collector); null where it does not; absent: not known (tests, the policy CLI),
+   * and the US rule is not checked.
+   */
+  readonly validationNotice?: ValidationNoticeOnRecord | null;
+  /**
+   * The tenant's rules for `jurisdiction` (its override applied), as `PlannerRepository` reads
+   * them; absent, the jurisdiction's base pack decides (tests, the policy CLI).
+   */
+  readonly rules?: TenantRules;
 }
 
 /** The contact law's answer for one channel at one instant, in the words stored and published. */
@@ -38,6 +64,10 @@ export interface PolicyVerdict {
   /** `rule-id: words`; empty when allowed. */
   readonly reasons: readonly string[];
   readonly nextPermittedAt: Date | null;
+  /** The version of the pack that decided (`<base>+<tenant>.v<n>` under an override); absent: none did. */
+  readonly packVersion?: string;
+  /** The tenant's override version that decided; null or absent: none. */
+  readonly overrideVersion?: number | null;
 }
 
 /**
@@ -59,6 +89,7 @@ export function checkPolicy(
       reasons: ['no-rule-pack: no contact rules for the debtor’s country'],
       nextPermittedAt: null,
     };
+  const pack = facts.rules?.pack ?? RULE_PACKS[facts.jurisdiction];
   const decision = evaluate(
     {
       timezone: facts.timeZone,
@@ -70,8 +101,10 @@ export function checkPolicy(
       consent: facts.consent,
       optedOut: facts.optedOut,
       holds: facts.holds,
+      creditor: facts.creditor,
+      validationNotice: facts.validationNotice,
     },
-    RULE_PACKS[facts.jurisdiction],
+    pack,
   );
   return {
     channel,
@@ -79,7 +112,35 @@ export function checkPolicy(
     allowed: decision.allowed,
     reasons: decision.reasons.map((r) => `${r.ruleId}: ${r.message}`),
     nextPermittedAt: decision.nextPermittedAt,
+    packVersion: pack.version,
+    overrideVersion: facts.rules?.overrideVersion ?? null,
   };
+}
+
+/** The step id and template of a debt collector's validation notice (US Regulation F §1006.34). */
+export const VALIDATION_NOTICE = 'validation-notice';
+
+/**
+ * The validation notice, in place of the strategy's `step`, while the debtor's pack wants one of
+ * a debt collector and it is neither sent nor given up (both of its channels failed or refused):
+ * on the step's day and in its window, on the rule's first channel, then its second.
+ */
+function validationNoticeFor(step: StrategyStep, facts: DebtorContactFacts, progress: StrategyProgress) {
+  const rule = facts.jurisdiction && (facts.rules?.pack ?? RULE_PACKS[facts.jurisdiction]).validationNotice;
+  if (!rule || !facts.validationNotice || facts.validationNotice.sentAt !== null) return undefined;
+  if (progress.stepsDone.includes(VALIDATION_NOTICE)) return undefined;
+  const fallback = (progress.stepsFailed ?? []).includes(VALIDATION_NOTICE);
+  const [first, second] = rule.noticeChannels;
+  if (fallback && second === undefined) return undefined;
+  const notice: StrategyStep = {
+    id: VALIDATION_NOTICE,
+    channel: first,
+    template: VALIDATION_NOTICE,
+    offset: step.offset,
+    ...(step.preferredWindow ? { preferredWindow: step.preferredWindow } : {}),
+    ...(second ? { fallbackChannel: second } : {}),
+  };
+  return { step: notice, channel: fallback ? second : first, fallback };
 }
 
 const minutesOf = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
@@ -149,7 +210,7 @@ export function planNextContact(input: PlanInput): Plan {
   let progress = input.progress;
   const decisions: PolicyVerdict[] = [];
   const arm = doc.arms.find((a) => a.id === progress.armId);
-  for (let guard = 0; guard <= 2 * (arm?.steps.length ?? 0) + 1; guard++) {
+  for (let guard = 0; guard <= 2 * (arm?.steps.length ?? 0) + 3; guard++) {
     let action = nextAction(doc, account, status, progress, today);
     if (action.kind === 'wait' && action.nextOn !== null) {
       // Plan the next step now for its day; stops and escalations are looked at again on that day.
@@ -167,9 +228,10 @@ export function planNextContact(input: PlanInput): Plan {
       case 'wait':
         return { outcome: { kind: 'idle' }, progress, decisions };
     }
-    const { step, channel, fallback } = action;
+    const notice = validationNoticeFor(action.step, facts, progress);
+    const { step, channel, fallback } = notice ?? action;
     const failedBefore = (progress.stepsFailed ?? []).includes(step.id);
-    if (!failedBefore && supersededOn(arm?.steps ?? [], step, account.dueDate, progress.enteredOn, today)) {
+    if (!notice && !failedBefore && supersededOn(arm?.steps ?? [], step, account.dueDate, progress.enteredOn, today)) {
       progress = { ...progress, stepsDone: [...progress.stepsDone, step.id] };
       continue;
     }

@@ -170,9 +170,15 @@ export class DailyPlanningUseCase {
     const updates: ProgressUpdate[] = [];
     const oneByOne: { account: ChunkAccount['account']; effects: readonly PlanEffect[] }[] = [];
 
-    for (const item of accounts) {
-      const { account, debtor } = item;
-      const day = this.dayIn(run, debtor?.timeZone ?? account.time_zone);
+    // The tenants' contact rules (their overrides applied), resolved once for the chunk.
+    const rulesOf = await this.repo.packs.ofTenants(
+      tx,
+      accounts.map((a) => a.account.tenant_id),
+    );
+    for (const chunkItem of accounts) {
+      const { account } = chunkItem;
+      let item = chunkItem;
+      const day = this.dayIn(run, item.debtor?.timeZone ?? account.time_zone);
       if (item.plannedOn === day) {
         summary.alreadyPlanned += 1;
         continue;
@@ -186,6 +192,9 @@ export class DailyPlanningUseCase {
       }
       let plan: AccountPlan;
       try {
+        if (item.debtor?.jurisdiction)
+          item = { ...item, debtor: { ...item.debtor, rules: rulesOf.get(tenantId)!(item.debtor.jurisdiction) } };
+        const debtor = item.debtor;
         plan = decideAccount({ ...item, strategies, now, today: debtor?.jurisdiction ? day : undefined });
       } catch (err) {
         // One account's bad facts (an unknown zone) must not stop the run; it is planned again on its next event.
@@ -224,6 +233,8 @@ export class DailyPlanningUseCase {
               nextPermittedAt: effect.verdict.nextPermittedAt,
               contactAt: effect.verdict.at,
               armId,
+              packVersion: effect.verdict.packVersion ?? null,
+              overrideVersion: effect.verdict.overrideVersion ?? null,
             });
             decisionEvents.push(
               contactDecision(lastDecision, { tenantId, accountId, now, verdict: effect.verdict, armId: effect.armId }),

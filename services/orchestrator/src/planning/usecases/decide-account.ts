@@ -25,7 +25,10 @@ export interface LiveScheduleFacts {
   readonly strategy_id: string;
 }
 
-export type DecisionVerdict = Pick<PolicyVerdict, 'channel' | 'at' | 'allowed' | 'reasons' | 'nextPermittedAt'>;
+export type DecisionVerdict = Pick<
+  PolicyVerdict,
+  'channel' | 'at' | 'allowed' | 'reasons' | 'nextPermittedAt' | 'packVersion' | 'overrideVersion'
+>;
 
 /** What planning an account writes, in order; applied one by one (an event) or in bulk (the daily run). */
 export type PlanEffect =

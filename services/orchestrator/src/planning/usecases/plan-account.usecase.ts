@@ -381,6 +381,8 @@ export async function recordDecision(
     contactAt: d.verdict.at,
     stage: d.stage,
     armId: d.armId,
+    packVersion: d.verdict.packVersion,
+    overrideVersion: d.verdict.overrideVersion,
   });
   await outbox.add(tx, contactDecision(id, { ...d, armId: armId ?? undefined }));
   return id;

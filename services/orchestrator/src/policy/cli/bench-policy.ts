@@ -305,6 +305,8 @@ function plannerDay(
           consent: debtor.contactCase.consent,
           optedOut: debtor.contactCase.optedOut,
           holds: debtor.contactCase.holds,
+          // Every tenant of the bench names its creditor (BR and MX refuse every contact otherwise).
+          creditor: { taxIdKind: debtor.jurisdiction === 'MX' ? 'RFC' : 'CNPJ', postalAddress: true, phone: true },
         },
         history: debtor.contactCase.history,
       });

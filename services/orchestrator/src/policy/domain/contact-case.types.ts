@@ -17,6 +17,29 @@ export type Hold = (typeof HOLDS)[number];
 export const JURISDICTIONS = ['US', 'CO', 'MX', 'CL', 'PE', 'BR', 'EC'] as const;
 export type Jurisdiction = (typeof JURISDICTIONS)[number];
 
+/** The kinds of tax id a creditor or collector is identified by (CNPJ/CPF in Brazil, RFC in Mexico). */
+export const TAX_ID_KINDS = ['CNPJ', 'CPF', 'RFC', 'EIN', 'OTHER'] as const;
+export type TaxIdKind = (typeof TAX_ID_KINDS)[number];
+
+/**
+ * What the tenant has on record to name the creditor in its messages to this debtor (its creditor
+ * profile for the debtor's country, else its default one): a legal name and a tax id of `taxIdKind`
+ * always, and whether a postal address and a contact phone are there too.
+ */
+export interface CreditorOnRecord {
+  readonly taxIdKind: TaxIdKind;
+  readonly postalAddress: boolean;
+  readonly phone: boolean;
+}
+
+/**
+ * The validation notice of the account a contact is about, where the tenant collects the debt for
+ * its creditor (its creditor profile names a collector): when it was sent, null while it was not.
+ */
+export interface ValidationNoticeOnRecord {
+  readonly sentAt: Date | null;
+}
+
 export interface PastContact {
   channel: Channel;
   at: Date;
@@ -41,6 +64,20 @@ export interface ContactCase {
   consent: readonly Channel[];
   optedOut: readonly Channel[];
   holds: readonly Hold[];
+  /**
+   * The creditor's identification on record for the debtor's tenant and country; `null` when there
+   * is none. Only a pack with a `creditorIdentification` rule reads it, and there `null` refuses.
+   * Absent: the caller does not know the tenant (the policy CLI's cases), and the rule is not checked;
+   * the orchestrator always passes it.
+   */
+  creditor?: CreditorOnRecord | null;
+  /**
+   * The account's validation notice, where the tenant is a debt collector for the debtor's
+   * country; `null` when it is not (no creditor profile, or one without a collector: a creditor
+   * collecting its own debts). Only a pack with a `validationNotice` rule reads it. Absent: the
+   * caller does not know (the policy CLI's cases), and the rule is not checked.
+   */
+  validationNotice?: ValidationNoticeOnRecord | null;
 }
 
 export interface DecisionReason {

@@ -22,6 +22,7 @@ import {
   QuietPeriodRule,
   RulePack,
   RuleSource,
+  ValidationNoticeRule,
   WEEKDAYS,
 } from './rule-pack.types';
 import { LocalInstant, TimeZoneClock } from './time-zone.clock';
@@ -115,7 +116,27 @@ function permanentReasons(contactCase: ContactCase, compiled: CompiledPack): Dec
         ? `${contactCase.channel} is not among the channels the debtor authorised (${contactCase.consent.join(', ')})`
         : 'no channel authorised by the debtor on record',
     );
+  const missing = missingCreditorDetails(contactCase, pack);
+  if (missing) add(pack.creditorIdentification!, missing);
   return reasons;
+}
+
+/**
+ * What of the creditor's identification the pack needs on this channel and the tenant has not
+ * configured, in the rule's words; null when nothing is missing (or the caller did not say).
+ */
+function missingCreditorDetails(contactCase: ContactCase, pack: RulePack): string | null {
+  const rule = pack.creditorIdentification;
+  const { channel, creditor } = contactCase;
+  if (!rule || creditor === undefined || !rule.channels.includes(channel)) return null;
+  if (creditor === null || !rule.taxIdKinds.includes(creditor.taxIdKind)) return rule.missing;
+  const details = rule.alsoRequires.filter((r) => r.channels.includes(channel)).flatMap((r) => r.details);
+  const absent = [
+    ...(details.includes('postal-address') && !creditor.postalAddress ? ['postal address'] : []),
+    ...(details.includes('phone') && !creditor.phone ? ['contact phone'] : []),
+  ];
+  if (absent.length === 0) return null;
+  return `the creditor's ${absent.join(' and ')} ${absent.length > 1 ? 'are' : 'is'} not configured (needed on ${channel})`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -173,6 +194,7 @@ function compile(pack: RulePack): CompiledPack {
       ...pack.minimumSpacing.filter((r) => r.appliesTo.includes(channel)).map((r) => new SpacingCheck(r)),
       ...pack.frequencyCaps.filter((r) => r.appliesTo.includes(channel)).map((r) => new CapCheck(r)),
       ...pack.channelMix.filter((r) => r.appliesTo.includes(channel)).map((r) => new ChannelMixCheck(r)),
+      ...(pack.validationNotice?.appliesTo.includes(channel) ? [new ValidationNoticeCheck(pack.validationNotice)] : []),
     ];
     byChannel.set(channel, { checks, usesHistory: checks.some((c) => c.usesHistory) });
   }
@@ -251,6 +273,38 @@ interface TimeCheck {
 
 function localWhen(ctx: EvaluationContext, local: LocalInstant): string {
   return `it is ${weekdayName(local.weekday)} ${formatCivilDay(local.day)} ${formatMinuteOfDay(local.minute)} in ${ctx.clock.zone}`;
+}
+
+/**
+ * A debt collector's contact about a debt more than `withinDays` after the debt's first
+ * communication (the earliest past contact about it), while its validation notice is not sent:
+ * never, until the notice is sent. Not checked when the case does not say (`validationNotice`
+ * absent) or the tenant is not a debt collector (`null`).
+ */
+class ValidationNoticeCheck implements TimeCheck {
+  readonly usesHistory = true;
+
+  constructor(readonly source: ValidationNoticeRule) {}
+
+  private deadline(ctx: EvaluationContext): number | null {
+    const notice = ctx.contactCase.validationNotice;
+    if (!notice || notice.sentAt !== null) return null;
+    const first = ctx.history.find((h) => h.sameDebt);
+    return first ? first.ms + this.source.withinDays * MS_PER_DAY : null;
+  }
+
+  bound(ctx: EvaluationContext, local: LocalInstant): number {
+    const deadline = this.deadline(ctx);
+    return deadline === null || local.ms <= deadline ? SATISFIED : NEVER;
+  }
+
+  explain(ctx: EvaluationContext): string {
+    const first = ctx.history.find((h) => h.sameDebt)!;
+    return (
+      `no validation notice has been sent for the debt, whose first communication was on ` +
+      `${formatCivilDay(first.day)} in ${ctx.clock.zone}, more than ${this.source.withinDays} days ago`
+    );
+  }
 }
 
 class HoursCheck implements TimeCheck {

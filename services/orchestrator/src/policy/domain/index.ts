@@ -6,3 +6,5 @@ export { applyTenantOverride, windowCovers, type TenantOverride } from './tenant
 export { assertValidRulePack, rulePackViolations } from './rule-pack.validator';
 export { TimeZoneClock, type LocalInstant } from './time-zone.clock';
 export { PublicHolidayCalendar } from './public-holiday.calendar';
+export { tenantRulesOf, type OverrideDocument, type TenantRules } from './tenant-rules';
+export { validationPeriodEnd } from './validation-period';

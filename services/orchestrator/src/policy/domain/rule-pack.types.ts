@@ -1,4 +1,4 @@
-import { Channel, ContactOutcome, Hold, Jurisdiction } from './contact-case.types';
+import { Channel, ContactOutcome, Hold, Jurisdiction, TaxIdKind } from './contact-case.types';
 
 /**
  * A jurisdiction's contact rules as data. The engine interprets packs; it has no branch per
@@ -133,6 +133,42 @@ export interface OptOutNoticeRule extends RuleSource {
   readonly channels: readonly Channel[];
 }
 
+/** A detail of the creditor a message must carry. */
+export type CreditorDetail = 'postal-address' | 'phone';
+
+/**
+ * Every message on `channels` names the creditor (legal name and a tax id of one of `taxIdKinds`),
+ * and on the channels of each `alsoRequires` entry the given details too; a contact whose tenant has
+ * not configured them is refused for good until it does (Brazil's art. 42-A, Mexico's CONDUSEF).
+ */
+export interface CreditorIdentificationRule extends RuleSource {
+  readonly channels: readonly Channel[];
+  readonly taxIdKinds: readonly TaxIdKind[];
+  readonly alsoRequires: readonly {
+    readonly channels: readonly Channel[];
+    readonly details: readonly CreditorDetail[];
+  }[];
+  /** How the rule's refusal names what is missing, e.g. "the creditor's name and CNPJ/CPF are not configured". */
+  readonly missing: string;
+}
+
+/**
+ * A debt collector's validation notice (US Regulation F §1006.34): for a debtor of a tenant that
+ * collects for someone else, the first communication about a debt is the notice (on one of
+ * `noticeChannels`), or the notice is sent within `withinDays` after it; until it is, a contact on
+ * `appliesTo` more than `withinDays` after the debt's first communication is refused. The notice's
+ * validation period ends `periodDays` after the consumer is assumed to receive it, which is
+ * `receiptBusinessDays` after it is sent, not counting Saturdays, Sundays and public holidays of
+ * the pack's `holidayCountry`.
+ */
+export interface ValidationNoticeRule extends RuleSource {
+  readonly noticeChannels: readonly Channel[];
+  readonly appliesTo: readonly Channel[];
+  readonly withinDays: number;
+  readonly receiptBusinessDays: number;
+  readonly periodDays: number;
+}
+
 export interface RulePack {
   readonly jurisdiction: Jurisdiction;
   /** Changes with any rule; recorded beside every decision. */
@@ -150,6 +186,10 @@ export interface RulePack {
   readonly optOut: RuleSource;
   /** Where the law wants every electronic message to say how to opt out; absent where it does not. */
   readonly optOutNotice?: OptOutNoticeRule;
+  /** Where the law wants every message to name the creditor; absent where it does not. */
+  readonly creditorIdentification?: CreditorIdentificationRule;
+  /** Where a debt collector must send a validation notice (US); absent where the law wants none. */
+  readonly validationNotice?: ValidationNoticeRule;
   readonly holds: readonly HoldRule[];
   readonly auditRetention: AuditRetention;
   readonly openDimensions: readonly OpenDimension[];

@@ -92,6 +92,25 @@ export function rulePackViolations(pack: RulePack): PolicyViolation[] {
     source('optOutNotice', pack.optOutNotice);
     channels('optOutNotice.channels', pack.optOutNotice.channels);
   }
+  const identify = pack.creditorIdentification;
+  if (identify) {
+    source('creditorIdentification', identify);
+    channels('creditorIdentification.channels', identify.channels);
+    if (identify.taxIdKinds.length === 0) problem('creditorIdentification.taxIdKinds', 'names no kind of tax id');
+    identify.alsoRequires.forEach((r, i) => channels(`creditorIdentification.alsoRequires[${i}].channels`, r.channels));
+  }
+  const notice = pack.validationNotice;
+  if (notice) {
+    source('validationNotice', notice);
+    channels('validationNotice.noticeChannels', notice.noticeChannels);
+    channels('validationNotice.appliesTo', notice.appliesTo);
+    if (notice.noticeChannels.length === 0) problem('validationNotice.noticeChannels', 'names no channel');
+    if (notice.noticeChannels.some((c) => notice.appliesTo.includes(c)))
+      problem('validationNotice.appliesTo', 'names a channel the notice itself is sent on');
+    for (const key of ['withinDays', 'receiptBusinessDays', 'periodDays'] as const)
+      if (!(Number.isInteger(notice[key]) && notice[key] >= 1))
+        problem(`validationNotice.${key}`, 'must be a whole number ≥ 1');
+  }
   const holds = new Set<string>();
   pack.holds.forEach((rule, i) => {
     source(`holds[${i}]`, rule);

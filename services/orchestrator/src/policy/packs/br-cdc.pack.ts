@@ -1,5 +1,5 @@
 import { RulePack } from '../domain';
-import { ALL_CHANNELS, holdRules } from './pack-parts';
+import { ALL_CHANNELS, DOCUMENTS, holdRules } from './pack-parts';
 
 const CDC = 'Lei 8.078/1990 (Código de Defesa do Consumidor), arts. 42 and 42-A';
 
@@ -25,6 +25,17 @@ export const BR_CDC_PACK: RulePack = {
     id: 'BR-OPT-OUT',
     text: 'A channel the debtor refused or whose consent was revoked is not used',
     citation: 'Lei 13.709/2018 (LGPD), art. 18, IX; platform policy',
+  },
+  creditorIdentification: {
+    id: 'BR-IDENTIFY-CREDITOR',
+    text: 'Every collection document names the creditor and its CPF/CNPJ',
+    citation: 'Lei 8.078/1990 (Código de Defesa do Consumidor), art. 42-A',
+    channels: ALL_CHANNELS,
+    taxIdKinds: ['CNPJ', 'CPF'],
+    // Letters and e-mails carry the creditor's address and phone as well (platform policy, so a
+    // debtor can answer the document in writing); SMS and WhatsApp name and tax id only.
+    alsoRequires: [{ channels: DOCUMENTS, details: ['postal-address', 'phone'] }],
+    missing: "the creditor's name and CNPJ/CPF are not configured",
   },
   holds: holdRules('BR', {}),
   auditRetention: {

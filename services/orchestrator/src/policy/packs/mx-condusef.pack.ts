@@ -1,5 +1,5 @@
 import { RulePack } from '../domain';
-import { ALL_CHANNELS, everyDay, holdRules } from './pack-parts';
+import { ALL_CHANNELS, DOCUMENTS, everyDay, holdRules } from './pack-parts';
 
 const CONDUSEF =
   'CONDUSEF, Disposiciones de carácter general aplicables a las entidades financieras en materia de Despachos de Cobranza (DOF 2014)';
@@ -34,6 +34,16 @@ export const MX_CONDUSEF_PACK: RulePack = {
     id: 'MX-OPT-OUT',
     text: 'A channel the debtor refused is not used',
     citation: 'platform policy',
+  },
+  creditorIdentification: {
+    id: 'MX-IDENTIFY-FIRM',
+    text: 'Every collection contact identifies the collection firm and the creditor it collects for',
+    citation: CONDUSEF,
+    channels: ALL_CHANNELS,
+    taxIdKinds: ['RFC'],
+    // Letters and e-mails carry the firm's address and phone as well, so the debtor can reach it.
+    alsoRequires: [{ channels: DOCUMENTS, details: ['postal-address', 'phone'] }],
+    missing: "the creditor's name and RFC are not configured",
   },
   holds: holdRules('MX', {}),
   auditRetention: {

@@ -5,6 +5,8 @@ import { CHANNELS, Channel, HOLDS, Hold, HoldRule, Jurisdiction, LocalTimeRange,
 export const ALL_CHANNELS: readonly Channel[] = CHANNELS;
 export const CALLS_AND_VISITS: readonly Channel[] = ['call', 'visit'];
 export const OTHER_MEDIA: readonly Channel[] = ['sms', 'whatsapp', 'email', 'letter'];
+/** Written documents with room for the creditor's full identification. */
+export const DOCUMENTS: readonly Channel[] = ['email', 'letter'];
 
 export function range(from: string, to: string): LocalTimeRange {
   return { from, to };

@@ -64,6 +64,23 @@ export const US_REGULATION_F_PACK: RulePack = {
     citation: `${REG_F} §1006.6(e)`,
     channels: ['email', 'sms', 'whatsapp'],
   },
+  // Only for a tenant collecting for its creditor (its creditor profile names a collector); with no
+  // profile, or none with a collector, the tenant is a creditor collecting its own debts and the rule
+  // is not checked. 5 calendar days after the first communication (§1006.34(a)(1)(i)(B)); receipt
+  // assumed 5 business days after sending and the period 30 days after receipt (§1006.34(b)(5)).
+  // Disputes within the period are the ledger's dispute hold (US-HOLD-DISPUTE below).
+  validationNotice: {
+    id: 'US-VALIDATION-NOTICE',
+    text:
+      'A debt collector sends the consumer the validation information in its initial communication or within five ' +
+      'days after it; no other contact about the debt after those five days until it is sent',
+    citation: `15 U.S.C. 1692g(a); ${REG_F} §1006.34(a)(1)`,
+    noticeChannels: ['letter', 'email'],
+    appliesTo: ['call', 'sms', 'whatsapp', 'visit'],
+    withinDays: 5,
+    receiptBusinessDays: 5,
+    periodDays: 30,
+  },
   holds: holdRules('US', {
     dispute: {
       text: 'After a written dispute within the validation period, collection stops until verification is sent',

@@ -6,7 +6,16 @@ export {
   type PaymentLinkVerification,
   type SignedPaymentLink,
 } from './payment-link.signer';
-export { renderMessage, type MessageVariables, type RenderRequest, type RenderedMessage } from './message.renderer';
+export {
+  creditorIdentifiable,
+  renderMessage,
+  whatsAppParameters,
+  type MessageParty,
+  type MessageVariables,
+  type RenderRequest,
+  type RenderedMessage,
+  type ValidationNoticeFacts,
+} from './message.renderer';
 export {
   OptOutLinkSigner,
   type OptOutLinkClaims,

@@ -1,7 +1,7 @@
 import Handlebars from 'handlebars';
 import { Channel, Jurisdiction, RulePack } from '../../policy/domain';
 import { formatMessageMoney } from './message-money.format';
-import { Locale, TemplateSource } from './template.catalogue';
+import { CREDITOR_LINES, Locale, TemplateSource } from './template.catalogue';
 
 export interface MessageVariables {
   readonly debtor: { readonly firstName: string; readonly fullName: string; readonly timeZone: string };
@@ -15,13 +15,43 @@ export interface MessageVariables {
   readonly paymentLink: { readonly url: string; readonly expiresAt: Date };
   /** The plan instalment an instalment reminder is about (what is still open on it, and when it falls due). */
   readonly instalment?: { readonly amountMinor: number; readonly currency: string; readonly dueDate: string };
+  /**
+   * The creditor as the tenant's creditor profile names it (for the debtor's country, else its
+   * default); absent when the tenant has none. `taxIdKind` is how the id is called (`CNPJ`, `RFC`…);
+   * `address` and `phone` are '' when not configured.
+   */
+  readonly creditor?: MessageParty & { readonly address: string; readonly phone: string };
+  /** The collection agency collecting for the creditor, when the profile names one. */
+  readonly collector?: MessageParty;
+  /** What a debt collector's validation notice states (`validation-notice`, US Regulation F §1006.34). */
+  readonly validationNotice?: ValidationNoticeFacts;
+}
+
+/**
+ * The figures and dates of a validation notice: the itemization date (the ledger's last statement
+ * date) and the amount then (that statement's amount due), the current amount, and the last day
+ * of the validation period in the debtor's zone (all dates `YYYY-MM-DD`, amounts in minor units).
+ */
+export interface ValidationNoticeFacts {
+  readonly itemizationDate: string;
+  readonly itemizationAmountMinor: number;
+  readonly currentAmountMinor: number;
+  readonly currency: string;
+  readonly periodEnd: string;
+}
+
+/** A legal person a message names: its legal name and tax id. */
+export interface MessageParty {
+  readonly name: string;
+  readonly taxIdKind: string;
+  readonly taxId: string;
 }
 
 export interface RenderRequest {
   readonly template: TemplateSource;
   readonly locale: Locale;
   readonly channel: Channel;
-  readonly pack: Pick<RulePack, 'jurisdiction' | 'optOutNotice'>;
+  readonly pack: Pick<RulePack, 'jurisdiction' | 'optOutNotice' | 'creditorIdentification'>;
   readonly variables: MessageVariables;
   /** Where the debtor opts out of electronic messages (linked from e-mail). */
   readonly optOutUrl: string;
@@ -32,6 +62,8 @@ export interface RenderedMessage {
   readonly body: string;
   /** Id of the pack rule that made the opt-out line necessary, if one did. */
   readonly optOutRule?: string;
+  /** Id of the pack rule that made the creditor's identification necessary, if one did. */
+  readonly creditorRule?: string;
 }
 
 const REGION: Readonly<Record<Jurisdiction, string>> = {
@@ -102,9 +134,32 @@ function compile(text: string): Handlebars.TemplateDelegate {
   return template;
 }
 
+/** Channels with room for the creditor's full identification (address and phone too). */
+const DOCUMENT_CHANNELS: readonly Channel[] = ['email', 'letter'];
+
+/**
+ * Whether `variables` hold what the pack's creditor-identification rule wants printed on
+ * `channel` (the contact law refuses the contact before it comes to this; a profile changed in
+ * between is caught here). True where the pack has no such rule.
+ */
+export function creditorIdentifiable(
+  pack: Pick<RulePack, 'creditorIdentification'>,
+  channel: Channel,
+  variables: Pick<MessageVariables, 'creditor'>,
+): boolean {
+  const rule = pack.creditorIdentification;
+  if (!rule || !rule.channels.includes(channel)) return true;
+  const creditor = variables.creditor;
+  if (!creditor || !(rule.taxIdKinds as readonly string[]).includes(creditor.taxIdKind)) return false;
+  const details = rule.alsoRequires.filter((r) => r.channels.includes(channel)).flatMap((r) => r.details);
+  return !(details.includes('postal-address') && !creditor.address) && !(details.includes('phone') && !creditor.phone);
+}
+
 /**
  * Renders a template in the debtor's locale: money per currency and locale, dates in the debtor's
- * time zone, and the opt-out line on the channels where the jurisdiction's pack requires it.
+ * time zone, the creditor's identification (`CREDITOR_LINES`: name and tax id on SMS and WhatsApp,
+ * address and phone too on e-mail and letters, and the collector when there is one) where the pack
+ * requires the creditor named, and the opt-out line on the channels where it requires one.
  */
 export function renderMessage(request: RenderRequest): RenderedMessage {
   const { template, locale, channel, pack, variables } = request;
@@ -115,6 +170,14 @@ export function renderMessage(request: RenderRequest): RenderedMessage {
   };
   const run = (text: string) => compile(text)(variables, { data: { render } });
   let body = run(source.body);
+  const identify = pack.creditorIdentification;
+  const identifyHere = identify !== undefined && identify.channels.includes(channel);
+  if (identifyHere) {
+    if (!creditorIdentifiable(pack, channel, variables))
+      throw new TypeError(`${identify.id}: the creditor's identification is not configured`);
+    const lines = CREDITOR_LINES[locale];
+    body += `\n\n${run(DOCUMENT_CHANNELS.includes(channel) ? lines.document : lines.short)}`;
+  }
   const notice = pack.optOutNotice;
   const optOutRequired = notice !== undefined && notice.channels.includes(channel);
   if (optOutRequired) {
@@ -127,5 +190,23 @@ export function renderMessage(request: RenderRequest): RenderedMessage {
       : {}),
     body,
     ...(optOutRequired ? { optOutRule: notice.id } : {}),
+    ...(identifyHere ? { creditorRule: identify.id } : {}),
   };
+}
+
+/**
+ * The body parameters of the provider-approved WhatsApp template (`{{1}}` the debtor's first name,
+ * `{{2}}` the account reference, `{{3}}` the payment link) and, where the pack made the message name
+ * the creditor, `{{4}}` its short identification (`CREDITOR_LINES.short`: name and tax id, and the
+ * collector's). Templates with `{{4}}` must be approved again on Meta's side before BR or MX sends.
+ */
+export function whatsAppParameters(
+  locale: Locale,
+  variables: MessageVariables,
+  rendered: Pick<RenderedMessage, 'creditorRule'>,
+): string[] {
+  const parameters = [variables.debtor.firstName, variables.account.reference, variables.paymentLink.url];
+  if (rendered.creditorRule === undefined) return parameters;
+  const render: RenderData = { intlLocale: locale, timeZone: variables.debtor.timeZone };
+  return [...parameters, compile(CREDITOR_LINES[locale].short)(variables, { data: { render } })];
 }

@@ -12,9 +12,77 @@ export interface LocalizedTemplate {
 export type TemplateSource = Readonly<Record<Locale, LocalizedTemplate>>;
 
 /**
+ * How a message names the creditor where the debtor's pack requires it (Brazil's art. 42-A, Mexico's
+ * CONDUSEF: `creditorIdentification`), appended by the renderer to every template's body on those
+ * channels: `short` on SMS, WhatsApp, calls' scripts and visits (name and tax id; the collector's
+ * too when one collects for the creditor), `document` on e-mail and letters (address and phone
+ * too). Variables: `creditor.name`, `creditor.taxIdKind`, `creditor.taxId`, `creditor.address`,
+ * `creditor.phone`, `collector.name`, `collector.taxIdKind`, `collector.taxId`.
+ */
+export const CREDITOR_LINES: Readonly<Record<Locale, { readonly short: string; readonly document: string }>> = {
+  pt: {
+    short:
+      'Credor: {{creditor.name}}, {{creditor.taxIdKind}} {{creditor.taxId}}' +
+      '{{#if collector}}. Cobrança: {{collector.name}}, {{collector.taxIdKind}} {{collector.taxId}}{{/if}}',
+    document:
+      'Credor: {{creditor.name}} — {{creditor.taxIdKind}} {{creditor.taxId}}\n' +
+      '{{creditor.address}} — Tel. {{creditor.phone}}' +
+      '{{#if collector}}\nCobrança realizada por {{collector.name}} — {{collector.taxIdKind}} {{collector.taxId}}{{/if}}',
+  },
+  es: {
+    short:
+      'Acreedor: {{creditor.name}}, {{creditor.taxIdKind}} {{creditor.taxId}}' +
+      '{{#if collector}}. Despacho de cobranza: {{collector.name}}, {{collector.taxIdKind}} {{collector.taxId}}{{/if}}',
+    document:
+      'Acreedor: {{creditor.name}} — {{creditor.taxIdKind}} {{creditor.taxId}}\n' +
+      '{{creditor.address}} — Tel. {{creditor.phone}}' +
+      '{{#if collector}}\nDespacho de cobranza: {{collector.name}} — {{collector.taxIdKind}} {{collector.taxId}}{{/if}}',
+  },
+  en: {
+    short:
+      'Creditor: {{creditor.name}}, {{creditor.taxIdKind}} {{creditor.taxId}}' +
+      '{{#if collector}}. Collected by: {{collector.name}}, {{collector.taxIdKind}} {{collector.taxId}}{{/if}}',
+    document:
+      'Creditor: {{creditor.name}} — {{creditor.taxIdKind}} {{creditor.taxId}}\n' +
+      '{{creditor.address}} — Tel. {{creditor.phone}}' +
+      '{{#if collector}}\nCollected by: {{collector.name}} — {{collector.taxIdKind}} {{collector.taxId}}{{/if}}',
+  },
+};
+
+const VALIDATION_NOTICE_EN: LocalizedTemplate = {
+  subject: 'Validation notice — account {{account.reference}}',
+  body:
+    '{{collector.name}} is a debt collector. We are trying to collect a debt that you owe to {{creditor.name}}. ' +
+    'We will use any information you give us to help collect the debt.\n\n' +
+    'Our information shows:\n' +
+    'Account number: {{account.reference}}\n' +
+    'As of {{date validationNotice.itemizationDate}}, you owed: ' +
+    '{{money validationNotice.itemizationAmountMinor validationNotice.currency}}\n' +
+    'Total amount of the debt now: {{money validationNotice.currentAmountMinor validationNotice.currency}}\n\n' +
+    'How can you dispute the debt?\n' +
+    'Call or write to us by {{date validationNotice.periodEnd}} to dispute all or part of the debt. ' +
+    'If you do not, we will assume that our information is correct. If you write to us by ' +
+    '{{date validationNotice.periodEnd}}, we must stop collection on any amount you dispute until we send you ' +
+    'information that shows you owe the debt. You may use the form below or write to us without the form.\n\n' +
+    'What else can you do?\n' +
+    'Write to ask for the name and address of the original creditor, if different from the current creditor. ' +
+    'If you write by {{date validationNotice.periodEnd}}, we must stop collection until we send you that ' +
+    'information.\n' +
+    'Go to www.cfpb.gov/debt-collection to learn more about your rights under federal law.\n\n' +
+    'How do you want to respond? Check all that apply:\n' +
+    '[ ] I want to dispute the debt because I think: [ ] This is not my debt. [ ] The amount is wrong. ' +
+    '[ ] Other (please describe on the reverse or attach additional information).\n' +
+    '[ ] I want you to send me the name and address of the original creditor.\n' +
+    '[ ] I enclosed this amount: ____________\n\n' +
+    'Write or call: {{collector.name}}, {{creditor.address}} — Tel. {{creditor.phone}}',
+};
+
+/**
  * The platform's starting templates, which strategies refer to by id. Variables: `debtor.firstName`,
  * `debtor.fullName`, `account.reference`, `account.balanceMinor`, `account.currency`,
- * `account.dueDate`, `paymentLink.url`, `paymentLink.expiresAt`; helpers `money` and `date`.
+ * `account.dueDate`, `paymentLink.url`, `paymentLink.expiresAt`, `instalment.*`, and where the
+ * tenant has a creditor profile `creditor.*` and `collector.*` (see `CREDITOR_LINES`, which the
+ * renderer appends where the debtor's pack requires the creditor named); helpers `money` and `date`.
  */
 export const DEFAULT_TEMPLATES: Readonly<Record<string, TemplateSource>> = {
   reminder: {
@@ -126,6 +194,46 @@ export const DEFAULT_TEMPLATES: Readonly<Record<string, TemplateSource>> = {
         '(account {{account.reference}}){{#if instalment}}: {{money instalment.amountMinor instalment.currency}} ' +
         'on {{date instalment.dueDate}}{{/if}}. Pay here: {{paymentLink.url}}',
     },
+  },
+  /**
+   * A debt collector's validation notice (US Regulation F §1006.34(c), after the CFPB's model form
+   * B-1), sent on e-mail or by letter before any other contact about the account: the collector
+   * and creditor (creditor profile), the account, the amount on the itemization date and now, the
+   * last day of the validation period in the debtor's zone, the dispute and original-creditor
+   * prompts. Regulation F's safe harbor forms are English and Spanish; a debtor writing in another
+   * language gets the English notice.
+   */
+  'validation-notice': {
+    es: {
+      subject: 'Aviso de validación — cuenta {{account.reference}}',
+      body:
+        '{{collector.name}} es un cobrador de deudas. Estamos tratando de cobrar una deuda que usted le debe a ' +
+        '{{creditor.name}}. Usaremos cualquier información que usted nos dé para ayudar a cobrar la deuda.\n\n' +
+        'Nuestra información indica:\n' +
+        'Número de cuenta: {{account.reference}}\n' +
+        'Al {{date validationNotice.itemizationDate}}, usted debía: ' +
+        '{{money validationNotice.itemizationAmountMinor validationNotice.currency}}\n' +
+        'Monto total de la deuda ahora: {{money validationNotice.currentAmountMinor validationNotice.currency}}\n\n' +
+        '¿Cómo puede disputar la deuda?\n' +
+        'Llámenos o escríbanos a más tardar el {{date validationNotice.periodEnd}} para disputar la deuda en su ' +
+        'totalidad o en parte. Si no lo hace, asumiremos que nuestra información es correcta. Si nos escribe a más ' +
+        'tardar el {{date validationNotice.periodEnd}}, debemos dejar de cobrar cualquier monto que usted dispute ' +
+        'hasta que le enviemos información que demuestre que usted debe la deuda. Puede usar el formulario de abajo ' +
+        'o escribirnos sin el formulario.\n\n' +
+        '¿Qué más puede hacer?\n' +
+        'Escríbanos para pedir el nombre y la dirección del acreedor original, si es diferente del acreedor actual. ' +
+        'Si nos escribe a más tardar el {{date validationNotice.periodEnd}}, debemos dejar de cobrar hasta que le ' +
+        'enviemos esa información.\n' +
+        'Visite www.cfpb.gov/debt-collection para obtener más información sobre sus derechos según la ley federal.\n\n' +
+        '¿Cómo desea responder? Marque todas las opciones que correspondan:\n' +
+        '[ ] Quiero disputar la deuda porque creo que: [ ] Esta deuda no es mía. [ ] El monto es incorrecto. ' +
+        '[ ] Otro (describa al reverso o adjunte información adicional).\n' +
+        '[ ] Quiero que me envíen el nombre y la dirección del acreedor original.\n' +
+        '[ ] Adjunto este monto: ____________\n\n' +
+        'Escriba o llame a: {{collector.name}}, {{creditor.address}} — Tel. {{creditor.phone}}',
+    },
+    pt: VALIDATION_NOTICE_EN,
+    en: VALIDATION_NOTICE_EN,
   },
 };
 

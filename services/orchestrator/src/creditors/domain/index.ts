@@ -1,0 +1,2 @@
+export * from './creditor-profile';
+export * from './tax-id';

@@ -1,0 +1,301 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ledger, orchestrator } from '@collections/contracts';
+import { API_KEY_HEADER } from '@collections/platform';
+import { ServiceUnderTest, startServiceUnderTest, waitFor } from '@collections/testing';
+import { DispatchScheduler } from '../../src/dispatch/dispatch.scheduler';
+import { LETTER_EXPORT, LetterExportUseCase, csvRecords } from '../../src/dispatch/usecases/letter-export.usecase';
+import { createOrchestratorService } from '../../src/orchestrator.service';
+import { DAILY_PLANNING, DailyPlanningUseCase } from '../../src/planning/usecases/daily-planning.usecase';
+import { Jurisdiction } from '../../src/policy/domain';
+import { StrategyDocument, StrategyStep } from '../../src/strategies/domain';
+import { ChannelStandIns, directoryOf, startChannelStandIns } from '../support/channel-stand-ins';
+import { JOB_TIMERS_OFF } from '../support/dispatch-deps';
+import { deliver, startConsumers } from '../support/events';
+import { ALL_STOPS, putStrategies } from '../support/strategies';
+
+const sms = (id: string, days: number): StrategyStep => ({
+  id,
+  channel: 'sms',
+  template: 'reminder',
+  offset: { from: 'due_date', days },
+  preferredWindow: { from: '09:00', to: '12:00' },
+});
+
+const strategy = (jurisdiction: Jurisdiction): StrategyDocument => ({
+  name: `${jurisdiction} reminders`,
+  priority: 1,
+  entry: { daysPastDue: { min: -5, max: 60 }, jurisdictions: [jurisdiction] },
+  // A text three days before the due date, and another three days after it.
+  arms: [{ id: 'champion', weight: 100, steps: [sms('d-3', -3), sms('d+3', 3)] }],
+  stopConditions: ALL_STOPS,
+});
+
+interface Country {
+  code: Jurisdiction;
+  timeZone: string;
+  language: string;
+  currency: string;
+  /** UTC offset of the zone in March 2026, in hours. */
+  offset: number;
+}
+/** Honolulu (UTC−10 all year): 17:00 there is already the next day in UTC. */
+const US: Country = { code: 'US', timeZone: 'Pacific/Honolulu', language: 'en', currency: 'USD', offset: -10 };
+const CO: Country = { code: 'CO', timeZone: 'America/Bogota', language: 'es', currency: 'COP', offset: -5 };
+
+const localTime = (country: Country, date: string, hour: number) =>
+  new Date(Date.parse(`${date}T00:00:00Z`) + (hour - country.offset) * 3_600_000);
+
+const PROFILE = {
+  creditor: { legalName: 'Example Bank N.A.', taxIdKind: 'TAX_ID_KIND_EIN', taxId: '12-3456789' },
+  postalAddress: 'PO Box 100, Honolulu, HI 96801',
+  phone: '+1 808 555 0100',
+};
+const COLLECTOR = { legalName: 'Aloha Recovery LLC', taxIdKind: 'TAX_ID_KIND_EIN', taxId: '98-7654321' };
+
+/** Text of a quoted-printable UTF-8 body. */
+const unQuote = (body: string) =>
+  Buffer.from(
+    body.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))),
+    'latin1',
+  ).toString('utf8');
+
+describe('a debt collector’s US validation notice (Regulation F §1006.34; real PostgreSQL, SMTP server, letter files)', () => {
+  let sut: ServiceUnderTest;
+  let channels: ChannelStandIns;
+  const debtors = new Map<string, ledger.Debtor>();
+  const letterDir = mkdtempSync(join(tmpdir(), 'validation-letters-'));
+  const saved = { ...process.env };
+
+  const q = <T>(sql: string, params: unknown[] = []) => sut.dataSource.query(sql, params) as Promise<T[]>;
+  const dailyRun = () => sut.app.app.get<DailyPlanningUseCase>(DAILY_PLANNING).run();
+  const dispatch = () => sut.app.app.get(DispatchScheduler).tick();
+  const exportLetters = () => sut.app.app.get<LetterExportUseCase>(LETTER_EXPORT).run();
+  const mailsTo = (email: string) => channels.smtp.received().filter((m) => m.to.includes(email));
+  const smsTo = (phone: string) => channels.twilio.messages.filter((m) => m.to === phone);
+  const putProfile = async (country: string, body: unknown) => {
+    const res = await fetch(`${sut.app.httpUrl}/v1/orchestrator/creditor-profiles/${country}`, {
+      method: 'PUT',
+      headers: { [API_KEY_HEADER]: sut.apiKey, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    expect(res.status).toBe(200);
+  };
+  const sentOf = (accountId: string) =>
+    q<{ template: string; channel: string }>(
+      `SELECT template, channel FROM contact_schedule WHERE tenant_id = $1 AND account_id = $2 AND status = 'sent'
+        ORDER BY sent_at`,
+      [sut.tenant, accountId],
+    );
+
+  beforeAll(async () => {
+    channels = await startChannelStandIns();
+    Object.assign(process.env, { ...JOB_TIMERS_OFF, LETTER_EXPORT_TIME_ZONE: US.timeZone, LETTER_EXPORT_HOUR: '17' });
+    const service = createOrchestratorService({
+      directory: directoryOf(debtors),
+      providers: channels.providers,
+      letterExportDir: letterDir,
+      dispatch: { delay: async () => undefined, random: () => 0, factsWaitMs: 200 },
+    });
+    sut = await startServiceUnderTest(service, new Date('2026-03-02T15:00:00Z'));
+    await startConsumers(sut, service);
+    await putStrategies(sut, { us: strategy('US'), co: strategy('CO') });
+  });
+
+  afterAll(async () => {
+    await sut?.context.backbone.stop();
+    await sut?.close();
+    await channels?.close();
+    process.env = saved;
+  });
+
+  /** A debtor of `country` with a mobile, an e-mail and a postal address (or only some), a card account due on `dueDate`. */
+  async function openAccount(
+    country: Country,
+    n: string,
+    dueDate: string,
+    points: 'all' | 'phone' | 'no-postal' = 'all',
+  ) {
+    const accountId = `acct-${country.code}-${n}`;
+    const debtorId = `debtor-${country.code}-${n}`;
+    const email = `debtor-${country.code}-${n}@example.com`.toLowerCase();
+    const phone = `+1555${country.code === 'US' ? 4 : 5}00${n.padStart(4, '0')}`;
+    const postal = `${n} Kalakaua Ave, Honolulu`;
+    const point = (type: string, value: string, consentedChannels: string[]) => ({
+      type,
+      value,
+      verified: true,
+      consentedChannels,
+    });
+    const profile = { timeZone: country.timeZone, language: country.language, country: country.code, region: '' };
+    debtors.set(debtorId, {
+      debtorId,
+      kind: 'person',
+      displayName: `Kai ${n} Akana`,
+      nationalId: '',
+      contactPoints: [
+        point('phone', phone, ['sms', 'whatsapp', 'call']),
+        ...(points === 'phone' ? [] : [point('email', email, ['email'])]),
+        ...(points === 'all' ? [point('address', postal, ['letter', 'visit'])] : []),
+      ],
+      ...profile,
+    });
+    sut.clock.set(new Date(Date.parse(`${dueDate}T22:00:00Z`) - 10 * 86_400_000));
+    await deliver(
+      sut,
+      'collections.ledger.v1.DebtorUpserted',
+      { debtorId, ...profile, consentedChannels: ['email', 'sms', 'letter'], erased: false },
+      debtorId,
+    );
+    await deliver(sut, 'collections.ledger.v1.AccountOpened', {
+      accountId,
+      externalRef: `${country.code}-${n}`,
+      product: ledger.Product.PRODUCT_CREDIT_CARD,
+      currency: country.currency,
+      creditLimitMinor: 5_000_00,
+      openedOn: '2025-06-01',
+      debtors: [{ debtorId, role: ledger.DebtorRole.DEBTOR_ROLE_PRIMARY }],
+      timeZone: country.timeZone,
+    });
+    await deliver(sut, 'collections.ledger.v1.StatementIssued', {
+      accountId,
+      cycle: 1,
+      statementDate: '2026-02-20',
+      dueDate,
+      amountDue: { amountMinor: 1_000_00, currency: country.currency },
+      minimumDue: { amountMinor: 100_00, currency: country.currency },
+      hasReportedStatus: false,
+      reportedStatus: 0,
+    });
+    await deliver(sut, 'collections.ledger.v1.BalanceChanged', {
+      balance: {
+        accountId,
+        asOfDate: '',
+        principal: { amountMinor: 1_000_00, currency: country.currency },
+        interest: { amountMinor: 30_00, currency: country.currency },
+        fees: { amountMinor: 12_50, currency: country.currency },
+        total: { amountMinor: 1_042_50, currency: country.currency },
+        pastDue: { amountMinor: 0, currency: country.currency },
+        daysPastDue: 0,
+        agingBucket: 'current',
+      },
+      causedByEntryId: `${accountId}-interest`,
+    });
+    return { accountId, debtorId, email, phone, postal };
+  }
+
+  /** The planning run at 06:00, the dispatch run at 10:30 and the letter export at 17:00 in `country` on `date`. */
+  async function runDay(country: Country, date: string) {
+    sut.clock.set(localTime(country, date, 6));
+    await dailyRun();
+    sut.clock.set(new Date(localTime(country, date, 10).getTime() + 30 * 60_000));
+    await dispatch();
+    sut.clock.set(localTime(country, date, 17));
+    return exportLetters();
+  }
+
+  it('sends a collector’s US debtor the validation notice first, by letter, then the strategy’s SMS', async () => {
+    await putProfile('US', { ...PROFILE, collector: COLLECTOR });
+    const kai = await openAccount(US, '1', '2026-03-12');
+
+    const exported = await runDay(US, '2026-03-09');
+    expect(smsTo(kai.phone)).toEqual([]);
+    expect(exported.files).toHaveLength(1);
+    const [header, ...letters] = csvRecords(readFileSync(join(letterDir, exported.files[0]), 'utf8'));
+    const letter = letters.find((l) => l[header.indexOf('account_reference')] === 'US-1');
+    expect(letter?.[header.indexOf('postal_address')]).toBe(kai.postal);
+    const body = letter?.[header.indexOf('body')];
+    expect(body).toMatch(
+      /^Aloha Recovery LLC is a debt collector\. We are trying to collect a debt that you owe to Example Bank N\.A\./,
+    );
+    expect(body).toContain('Account number: US-1\n');
+    expect(body).toContain('As of February 20, 2026, you owed: $1,000.00\n');
+    expect(body).toContain('Total amount of the debt now: $1,042.50\n');
+    // Sent Monday 9 March at 17:00 in Honolulu (already Tuesday in UTC): received five business
+    // days later, Monday 16 March; the validation period ends thirty days after, on 15 April.
+    expect(body).toContain('Call or write to us by April 15, 2026 to dispute all or part of the debt.');
+    expect(body).toContain('[ ] I want you to send me the name and address of the original creditor.');
+    expect(body).toContain('Write or call: Aloha Recovery LLC, PO Box 100, Honolulu, HI 96801 — Tel. +1 808 555 0100');
+
+    await runDay(US, '2026-03-10');
+    await waitFor(() => smsTo(kai.phone).length === 1 || undefined, { message: 'Kai’s D-3 SMS' });
+    expect(smsTo(kai.phone)[0].body).toMatch(/^Hi Kai, your payment of \$1,042\.50 is due on March 12, 2026\./);
+    expect(await sentOf(kai.accountId)).toEqual([
+      { template: 'validation-notice', channel: 'letter' },
+      { template: 'reminder', channel: 'sms' },
+    ]);
+  });
+
+  it('sends the validation notice by e-mail, with its opt-out link, to a debtor without a postal address', async () => {
+    const mele = await openAccount(US, '5', '2026-03-12', 'no-postal');
+    await runDay(US, '2026-03-09');
+    await waitFor(() => mailsTo(mele.email).length === 1 || undefined, { message: 'Mele’s validation notice' });
+    const mail = mailsTo(mele.email)[0];
+    const text = unQuote(mail.body);
+    expect(text).toMatch(/^Aloha Recovery LLC is a debt collector\./);
+    expect(text).toContain('As of February 20, 2026, you owed: $1,000.00');
+    expect(text).toContain('Total amount of the debt now: $1,042.50');
+    // Sent at 10:30 on Monday 9 March in Honolulu: received Monday 16 March, period ends 15 April.
+    expect(text).toContain('If you write to us by April 15, 2026, we must stop collection');
+    expect(text).toMatch(/To stop receiving these e-mails, visit \S+/);
+    // The strategy's text comes after it, once the notice is sent.
+    await waitFor(() => smsTo(mele.phone).length === 1 || undefined, { message: 'Mele’s D-3 SMS' });
+    expect(await sentOf(mele.accountId)).toEqual([
+      { template: 'validation-notice', channel: 'email' },
+      { template: 'reminder', channel: 'sms' },
+    ]);
+  });
+
+  it('refuses a text six days after the first one while no validation notice could be sent (§1006.34)', async () => {
+    const lei = await openAccount(US, '2', '2026-03-19', 'phone');
+    // The notice is tried by letter, then by e-mail: Lei has neither address, so the D-3 text goes.
+    await runDay(US, '2026-03-16');
+    await waitFor(() => smsTo(lei.phone).length === 1 || undefined, { message: 'Lei’s first SMS' });
+    expect(
+      await q(
+        `SELECT channel, status, outcome_code FROM contact_schedule WHERE tenant_id = $1 AND account_id = $2
+            AND template = 'validation-notice' ORDER BY created_at`,
+        [sut.tenant, lei.accountId],
+      ),
+    ).toEqual([
+      { channel: 'letter', status: 'failed', outcome_code: 'no-address' },
+      { channel: 'email', status: 'failed', outcome_code: 'no-address' },
+    ]);
+
+    await runDay(US, '2026-03-22');
+    await runDay(US, '2026-03-23');
+    expect(smsTo(lei.phone)).toHaveLength(1);
+    const refused = await q<{ reasons: string[] }>(
+      `SELECT reasons FROM contact_decision WHERE tenant_id = $1 AND account_id = $2 AND channel = $3 AND NOT allowed`,
+      [sut.tenant, lei.accountId, orchestrator.Channel.CHANNEL_SMS],
+    );
+    expect(refused.map((d) => d.reasons)).toContainEqual([
+      expect.stringMatching(
+        /^US-VALIDATION-NOTICE: A debt collector sends the consumer the validation information .*§1006\.34\(a\)\(1\)\] — no validation notice has been sent for the debt, whose first communication was on 2026-03-16 in Pacific\/Honolulu, more than 5 days ago$/,
+      ),
+    ]);
+    expect(await sentOf(lei.accountId)).toEqual([{ template: 'reminder', channel: 'sms' }]);
+  });
+
+  it('leaves a creditor collecting its own debts as it was: the strategy’s texts, no notice', async () => {
+    await putProfile('US', PROFILE);
+    const noa = await openAccount(US, '3', '2026-04-02');
+    await runDay(US, '2026-03-30');
+    await waitFor(() => smsTo(noa.phone).length === 1 || undefined, { message: 'Noa’s D-3 SMS' });
+    await runDay(US, '2026-04-05');
+    await waitFor(() => smsTo(noa.phone).length === 2 || undefined, { message: 'Noa’s D+3 SMS, six days later' });
+    expect(await sentOf(noa.accountId)).toEqual([
+      { template: 'reminder', channel: 'sms' },
+      { template: 'reminder', channel: 'sms' },
+    ]);
+  });
+
+  it('leaves a Colombian debtor of a collection agency as they were: no US notice', async () => {
+    await putProfile('default', { ...PROFILE, collector: COLLECTOR });
+    const ana = await openAccount(CO, '4', '2026-04-09');
+    await runDay(CO, '2026-04-06');
+    await waitFor(() => smsTo(ana.phone).length === 1 || undefined, { message: 'Ana’s D-3 SMS' });
+    expect(await sentOf(ana.accountId)).toEqual([{ template: 'reminder', channel: 'sms' }]);
+  });
+});

@@ -10,6 +10,7 @@ import { ChannelStandIns, ReceivedMail, directoryOf, startChannelStandIns } from
 import { serviceOptOutLinks } from '../support/dispatch-deps';
 import { deliver, published, startConsumers } from '../support/events';
 import { ALL_STOPS, D3_REMINDER_EMAIL, putStrategies } from '../support/strategies';
+import { unQuote } from '../support/countries';
 
 const DUE = '2026-03-12'; // a Thursday
 const OPT_OUT_BASE = 'https://collect.example/opt-out';
@@ -38,10 +39,6 @@ const usEmails: StrategyDocument = {
   ],
   stopConditions: ALL_STOPS,
 };
-
-/** The text of a quoted-printable body. */
-const unQuote = (body: string) =>
-  body.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
 
 /** The claims of an opt-out token, read without its key (the test looks at what it names). */
 const claimsOf = (token: string) =>

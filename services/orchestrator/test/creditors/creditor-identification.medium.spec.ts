@@ -14,6 +14,7 @@ import { ChannelStandIns, directoryOf, startChannelStandIns } from '../support/c
 import { JOB_TIMERS_OFF } from '../support/dispatch-deps';
 import { deliver, startConsumers } from '../support/events';
 import { ALL_STOPS, putStrategies } from '../support/strategies';
+import { Country, localTime, unQuote } from '../support/countries';
 
 const step = (id: string, channel: StrategyStep['channel'], days: number): StrategyStep => ({
   id,
@@ -31,21 +32,9 @@ const strategy = (jurisdiction: Jurisdiction, steps: StrategyStep[]): StrategyDo
   stopConditions: ALL_STOPS,
 });
 
-interface Country {
-  code: Jurisdiction;
-  timeZone: string;
-  language: string;
-  currency: string;
-  /** UTC offset of the zone in March 2026, in hours. */
-  offset: number;
-}
 const BR: Country = { code: 'BR', timeZone: 'America/Sao_Paulo', language: 'pt', currency: 'BRL', offset: -3 };
 const MX: Country = { code: 'MX', timeZone: 'America/Mexico_City', language: 'es', currency: 'MXN', offset: -6 };
 const US: Country = { code: 'US', timeZone: 'America/New_York', language: 'en', currency: 'USD', offset: -4 };
-
-/** `hour`:00 local on `date` in `country`'s zone. */
-const localTime = (country: Country, date: string, hour: number) =>
-  new Date(Date.parse(`${date}T00:00:00Z`) + (hour - country.offset) * 3_600_000);
 
 /** The creditor as a Brazilian tenant configures it (REST form: the proto's JSON). */
 const BR_PROFILE = {
@@ -53,13 +42,6 @@ const BR_PROFILE = {
   postalAddress: 'Av. Paulista 1000, São Paulo - SP, 01310-100',
   phone: '+55 11 4000-0000',
 };
-
-/** Text of a quoted-printable UTF-8 body. */
-const unQuote = (body: string) =>
-  Buffer.from(
-    body.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))),
-    'latin1',
-  ).toString('utf8');
 
 describe('every collection message names the creditor where the law says so (real PostgreSQL, SMTP server, provider stand-ins)', () => {
   let sut: ServiceUnderTest;

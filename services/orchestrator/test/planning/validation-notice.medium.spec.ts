@@ -14,6 +14,7 @@ import { ChannelStandIns, directoryOf, startChannelStandIns } from '../support/c
 import { JOB_TIMERS_OFF } from '../support/dispatch-deps';
 import { deliver, startConsumers } from '../support/events';
 import { ALL_STOPS, putStrategies } from '../support/strategies';
+import { Country, localTime, unQuote } from '../support/countries';
 
 const sms = (id: string, days: number): StrategyStep => ({
   id,
@@ -32,20 +33,9 @@ const strategy = (jurisdiction: Jurisdiction): StrategyDocument => ({
   stopConditions: ALL_STOPS,
 });
 
-interface Country {
-  code: Jurisdiction;
-  timeZone: string;
-  language: string;
-  currency: string;
-  /** UTC offset of the zone in March 2026, in hours. */
-  offset: number;
-}
 /** Honolulu (UTC−10 all year): 17:00 there is already the next day in UTC. */
 const US: Country = { code: 'US', timeZone: 'Pacific/Honolulu', language: 'en', currency: 'USD', offset: -10 };
 const CO: Country = { code: 'CO', timeZone: 'America/Bogota', language: 'es', currency: 'COP', offset: -5 };
-
-const localTime = (country: Country, date: string, hour: number) =>
-  new Date(Date.parse(`${date}T00:00:00Z`) + (hour - country.offset) * 3_600_000);
 
 const PROFILE = {
   creditor: { legalName: 'Example Bank N.A.', taxIdKind: 'TAX_ID_KIND_EIN', taxId: '12-3456789' },
@@ -53,13 +43,6 @@ const PROFILE = {
   phone: '+1 808 555 0100',
 };
 const COLLECTOR = { legalName: 'Aloha Recovery LLC', taxIdKind: 'TAX_ID_KIND_EIN', taxId: '98-7654321' };
-
-/** Text of a quoted-printable UTF-8 body. */
-const unQuote = (body: string) =>
-  Buffer.from(
-    body.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))),
-    'latin1',
-  ).toString('utf8');
 
 describe('a debt collector’s US validation notice (Regulation F §1006.34; real PostgreSQL, SMTP server, letter files)', () => {
   let sut: ServiceUnderTest;

@@ -1,7 +1,7 @@
 import { promises } from '@collections/contracts';
 import { ServiceUnderTest } from '@collections/testing';
 import { deliver, openUtcAccount, outboxTypesOf, published, reversalOf, usdPayment } from './support/events';
-import { PromisesApi, startPromisesApi } from './support/promises-api';
+import { PromisesApi, startPromisesApi, weeklyPlanOf300 } from './support/promises-api';
 
 const USD = (amountMinor: number) => ({ amountMinor, currency: 'USD' });
 const at = (date: string, hour = 10) => new Date(`${date}T${String(hour).padStart(2, '0')}:00:00Z`);
@@ -31,25 +31,7 @@ describe('a reversal reopens a completed plan, and a payment that counted nowher
   /** The account's events (both topics), in the order they were published. */
   const eventsOf = (accountId: string) => outboxTypesOf(sut, accountId);
 
-  /** A 3-instalment weekly plan of 300.00 USD, due 2026-03-10, -17 and -24. */
-  async function newPlan(accountId: string): Promise<string> {
-    const { plan } = await client.createPlan(
-      {
-        accountId,
-        total: USD(300_00),
-        downPayment: undefined,
-        instalments: 3,
-        frequency: promises.PlanFrequency.PLAN_FREQUENCY_WEEKLY,
-        firstDate: '2026-03-10',
-        channel: promises.PlanChannel.PLAN_CHANNEL_CALL,
-        takenBy: promises.TakenBy.TAKEN_BY_BOT,
-        agentId: '',
-        idempotencyKey: `plan-${accountId}`,
-      },
-      md(),
-    );
-    return plan!.planId;
-  }
+  const newPlan = (accountId: string) => weeklyPlanOf300(api, accountId);
 
   it('reopens a completed plan once when one of its payments bounces, and completes it again on a new payment', async () => {
     const accountId = await openAccount();

@@ -1,7 +1,6 @@
-import { promises } from '@collections/contracts';
 import { ServiceUnderTest } from '@collections/testing';
 import { deliver, openUtcAccount, outboxTypesOf, published, reversalOf, usdPayment } from './support/events';
-import { PromisesApi, startPromisesApi } from './support/promises-api';
+import { PromisesApi, startPromisesApi, weeklyPlanOf300 } from './support/promises-api';
 
 const USD = (amountMinor: number) => ({ amountMinor, currency: 'USD' });
 const at = (date: string, hour = 10) => new Date(`${date}T${String(hour).padStart(2, '0')}:00:00Z`);
@@ -83,25 +82,7 @@ describe('a reversal withdraws the PromiseKept of what its payment had kept (rea
     ]);
   });
 
-  /** A 3-instalment weekly plan of 300.00 USD, due 2026-03-10, -17 and -24. */
-  async function newPlan(accountId: string): Promise<string> {
-    const { plan } = await client.createPlan(
-      {
-        accountId,
-        total: USD(300_00),
-        downPayment: undefined,
-        instalments: 3,
-        frequency: promises.PlanFrequency.PLAN_FREQUENCY_WEEKLY,
-        firstDate: '2026-03-10',
-        channel: promises.PlanChannel.PLAN_CHANNEL_CALL,
-        takenBy: promises.TakenBy.TAKEN_BY_BOT,
-        agentId: '',
-        idempotencyKey: `plan-${accountId}`,
-      },
-      md(),
-    );
-    return plan!.planId;
-  }
+  const newPlan = (accountId: string) => weeklyPlanOf300(api, accountId);
 
   it("withdraws a kept instalment once, naming its plan and seq, and keeps what the plan's other payments paid", async () => {
     const accountId = await openAccount();

@@ -20,3 +20,23 @@ export async function startPromisesApi(startAt: Date): Promise<PromisesApi> {
     },
   };
 }
+
+/** A 3-instalment weekly plan of 300.00 USD on the account, due 2026-03-10, -17 and -24, taken by the bot. */
+export async function weeklyPlanOf300(api: Pick<PromisesApi, 'client' | 'md'>, accountId: string): Promise<string> {
+  const { plan } = await api.client.createPlan(
+    {
+      accountId,
+      total: { amountMinor: 300_00, currency: 'USD' },
+      downPayment: undefined,
+      instalments: 3,
+      frequency: promises.PlanFrequency.PLAN_FREQUENCY_WEEKLY,
+      firstDate: '2026-03-10',
+      channel: promises.PlanChannel.PLAN_CHANNEL_CALL,
+      takenBy: promises.TakenBy.TAKEN_BY_BOT,
+      agentId: '',
+      idempotencyKey: `plan-${accountId}`,
+    },
+    api.md(),
+  );
+  return plan!.planId;
+}

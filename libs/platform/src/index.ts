@@ -8,6 +8,7 @@ export * from './logger';
 export * from './metrics';
 export * from './money';
 export * from './payment-link';
+export * from './hmac-token';
 export * from './platform.module';
 export * from './tenant-context';
 export * from './tracing';

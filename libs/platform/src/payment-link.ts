@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { HmacTokens } from './hmac-token';
 
 export interface PaymentLinkClaims {
   readonly tenantId: string;
@@ -15,8 +15,6 @@ export type PaymentLinkVerification =
   | ({ readonly valid: true } & PaymentLinkClaims)
   | { readonly valid: false; readonly reason: 'malformed' | 'bad-signature' | 'expired' };
 
-const MIN_SECRET_BYTES = 32;
-
 /**
  * Payment links (issued by the orchestrator in its messages, honoured by the promises service's
  * self-service landing API, both under the same PAYMENT_LINK_SECRET) that say which tenant's account they pay and until when, signed with
@@ -24,25 +22,18 @@ const MIN_SECRET_BYTES = 32;
  * payload is the JSON `{"v":1,"t":tenant,"a":account,"e":expiry in epoch seconds}`.
  */
 export class PaymentLinkSigner {
-  private readonly secret: Buffer;
+  private readonly tokens: HmacTokens;
 
   constructor(
     secret: string,
     private readonly baseUrl: string,
   ) {
-    this.secret = Buffer.from(secret, 'utf8');
-    if (this.secret.length < MIN_SECRET_BYTES) {
-      throw new RangeError(`the payment-link secret needs at least ${MIN_SECRET_BYTES} bytes`);
-    }
+    this.tokens = new HmacTokens(secret, 'payment-link');
   }
 
   sign(claims: PaymentLinkClaims): SignedPaymentLink {
     const expiresAt = new Date(Math.floor(claims.expiresAt.getTime() / 1000) * 1000);
-    const payload = Buffer.from(
-      JSON.stringify({ v: 1, t: claims.tenantId, a: claims.accountId, e: expiresAt.getTime() / 1000 }),
-      'utf8',
-    ).toString('base64url');
-    const token = `${payload}.${this.mac(payload).toString('base64url')}`;
+    const token = this.tokens.sign({ v: 1, t: claims.tenantId, a: claims.accountId, e: expiresAt.getTime() / 1000 });
     return {
       tenantId: claims.tenantId,
       accountId: claims.accountId,
@@ -54,35 +45,18 @@ export class PaymentLinkSigner {
 
   /** Refuses a token whose signature does not match, or whose expiry has come by `now`. */
   verify(token: string, now: Date): PaymentLinkVerification {
-    const parts = token.split('.');
-    if (parts.length !== 2 || !/^[A-Za-z0-9_-]+$/.test(parts[0]) || !/^[A-Za-z0-9_-]+$/.test(parts[1])) {
-      return { valid: false, reason: 'malformed' };
-    }
-    const [payload, mac] = parts;
-    const given = Buffer.from(mac, 'base64url');
-    const expected = this.mac(payload);
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-      return { valid: false, reason: 'bad-signature' };
-    }
-    const claims = decode(payload);
+    const opened = this.tokens.open(token);
+    if (!opened.ok) return { valid: false, reason: opened.reason };
+    const claims = decode(opened.payload);
     if (!claims) return { valid: false, reason: 'malformed' };
     if (now.getTime() >= claims.expiresAt.getTime()) return { valid: false, reason: 'expired' };
     return { valid: true, ...claims };
   }
-
-  private mac(payload: string): Buffer {
-    return createHmac('sha256', this.secret).update(payload, 'utf8').digest();
-  }
 }
 
-function decode(payload: string): PaymentLinkClaims | null {
-  try {
-    const raw = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<string, unknown>;
-    if (raw.v !== 1 || typeof raw.t !== 'string' || typeof raw.a !== 'string' || !Number.isSafeInteger(raw.e)) {
-      return null;
-    }
-    return { tenantId: raw.t, accountId: raw.a, expiresAt: new Date((raw.e as number) * 1000) };
-  } catch {
+function decode(raw: Record<string, unknown>): PaymentLinkClaims | null {
+  if (raw.v !== 1 || typeof raw.t !== 'string' || typeof raw.a !== 'string' || !Number.isSafeInteger(raw.e)) {
     return null;
   }
+  return { tenantId: raw.t, accountId: raw.a, expiresAt: new Date((raw.e as number) * 1000) };
 }

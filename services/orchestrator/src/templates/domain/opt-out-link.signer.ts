@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { HmacTokens } from '@collections/platform';
 
 /** What an opt-out link names: whose address, on which channel, from which delivery. */
 export interface OptOutLinkClaims {
@@ -19,7 +19,6 @@ export type OptOutLinkVerification =
   | ({ readonly valid: true } & OptOutLinkClaims)
   | { readonly valid: false; readonly reason: 'malformed' | 'bad-signature' };
 
-const MIN_SECRET_BYTES = 32;
 /** Names the token's purpose inside what is signed: no other token of ours reads as one. */
 const PURPOSE = 'opt-out';
 const HASH = /^[0-9a-f]{64}$/;
@@ -33,7 +32,7 @@ const HASH = /^[0-9a-f]{64}$/;
  * opt-out link keeps working for as long as the e-mail is kept.
  */
 export class OptOutLinkSigner {
-  private readonly secret: Buffer;
+  private readonly tokens: HmacTokens;
 
   constructor(
     secret: string,
@@ -42,25 +41,18 @@ export class OptOutLinkSigner {
     /** An address that takes opt-outs by e-mail (OPT_OUT_MAILTO), for `List-Unsubscribe`. */
     readonly mailto?: string,
   ) {
-    this.secret = Buffer.from(secret, 'utf8');
-    if (this.secret.length < MIN_SECRET_BYTES) {
-      throw new RangeError(`the opt-out link secret needs at least ${MIN_SECRET_BYTES} bytes`);
-    }
+    this.tokens = new HmacTokens(secret, 'opt-out link');
   }
 
   sign(claims: OptOutLinkClaims): SignedOptOutLink {
-    const payload = Buffer.from(
-      JSON.stringify({
-        v: 1,
-        p: PURPOSE,
-        t: claims.tenantId,
-        c: claims.channel,
-        h: claims.addressHash,
-        d: claims.deliveryId,
-      }),
-      'utf8',
-    ).toString('base64url');
-    const token = `${payload}.${this.mac(payload).toString('base64url')}`;
+    const token = this.tokens.sign({
+      v: 1,
+      p: PURPOSE,
+      t: claims.tenantId,
+      c: claims.channel,
+      h: claims.addressHash,
+      d: claims.deliveryId,
+    });
     return { ...claims, token, url: `${this.baseUrl.replace(/\/+$/, '')}/${token}` };
   }
 
@@ -71,48 +63,26 @@ export class OptOutLinkSigner {
 
   /** Refuses a token whose signature does not match (one character changed is enough). */
   verify(token: string): OptOutLinkVerification {
-    const parts = token.split('.');
-    if (parts.length !== 2 || !/^[A-Za-z0-9_-]+$/.test(parts[0]) || !/^[A-Za-z0-9_-]+$/.test(parts[1])) {
-      return { valid: false, reason: 'malformed' };
-    }
-    const [payload, mac] = parts;
-    const given = Buffer.from(mac, 'base64url');
-    const expected = this.mac(payload);
-    // base64url decoding ignores trailing bits: the MAC must also read back as exactly what was given.
-    if (
-      given.length !== expected.length ||
-      !timingSafeEqual(given, expected) ||
-      expected.toString('base64url') !== mac
-    ) {
-      return { valid: false, reason: 'bad-signature' };
-    }
-    const claims = decode(payload);
+    const opened = this.tokens.open(token);
+    if (!opened.ok) return { valid: false, reason: opened.reason };
+    const claims = decode(opened.payload);
     return claims ? { valid: true, ...claims } : { valid: false, reason: 'malformed' };
-  }
-
-  private mac(payload: string): Buffer {
-    return createHmac('sha256', this.secret).update(payload, 'utf8').digest();
   }
 }
 
-function decode(payload: string): OptOutLinkClaims | null {
-  try {
-    const raw = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<string, unknown>;
-    if (
-      raw.v !== 1 ||
-      raw.p !== PURPOSE ||
-      typeof raw.t !== 'string' ||
-      !raw.t ||
-      raw.c !== 'email' ||
-      typeof raw.h !== 'string' ||
-      !HASH.test(raw.h) ||
-      typeof raw.d !== 'string' ||
-      !raw.d
-    ) {
-      return null;
-    }
-    return { tenantId: raw.t, channel: raw.c, addressHash: raw.h, deliveryId: raw.d };
-  } catch {
+function decode(raw: Record<string, unknown>): OptOutLinkClaims | null {
+  if (
+    raw.v !== 1 ||
+    raw.p !== PURPOSE ||
+    typeof raw.t !== 'string' ||
+    !raw.t ||
+    raw.c !== 'email' ||
+    typeof raw.h !== 'string' ||
+    !HASH.test(raw.h) ||
+    typeof raw.d !== 'string' ||
+    !raw.d
+  ) {
     return null;
   }
+  return { tenantId: raw.t, channel: raw.c, addressHash: raw.h, deliveryId: raw.d };
 }

@@ -12,3 +12,4 @@ export * from './routes';
 export * from './simulation';
 export * from './copy';
 export * from './parent-check';
+export * from './rate-windows';

@@ -1,4 +1,4 @@
-import { rateDecision } from '../src/self-service/domain/rate-limiter';
+import { rateDecision } from '@collections/runtime';
 
 describe('self-service rate decision', () => {
   it('allows the limit per window, then says how long until the window ends', () => {

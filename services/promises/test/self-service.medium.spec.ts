@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { ledger, promises } from '@collections/contracts';
 import { PaymentLinkSigner, grpcClient, metadataFromPrincipalHeaders } from '@collections/platform';
+import { RateWindows, rateDecision } from '@collections/runtime';
 import { ServiceUnderTest, startServiceUnderTest } from '@collections/testing';
 import { ledgerService } from '@collections/ledger';
 import { createPromisesService } from '../src/promises.service';
@@ -9,8 +10,6 @@ import { GetOffersUseCase } from '../src/negotiation/usecases/get-offers.usecase
 import { CreatePlanUseCase } from '../src/plans/usecases/create-plan.usecase';
 import { CreateSettlementUseCase } from '../src/settlements/usecases/create-settlement.usecase';
 import { SelfServiceSettings, SelfServiceUseCase } from '../src/self-service/usecases/self-service.usecase';
-import { rateDecision } from '../src/self-service/domain/rate-limiter';
-import { RateWindowsRepository } from '../src/self-service/rate-windows.repository';
 import { GrpcSettlementLedger } from '../src/settlements/ledger-port';
 
 const USD = (amountMinor: number) => ({ amountMinor, currency: 'USD' });
@@ -286,7 +285,7 @@ describe('self-service payment-link landing API (real ledger, real PostgreSQL)',
   });
 
   it('never serves more than the limit in a window, and refuses only once the limit was served', async () => {
-    const windows = new RateWindowsRepository();
+    const windows = new RateWindows('payment_link_rate_window', 60_000);
     const t0 = sut.clock.now().getTime();
     await fc.assert(
       fc.asyncProperty(

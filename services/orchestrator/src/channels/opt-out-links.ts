@@ -1,21 +1,14 @@
-import { createHash } from 'node:crypto';
 import { EntityManager } from 'typeorm';
-import { ServiceContext } from '@collections/runtime';
+import { RateLimit, RateWindows, ServiceContext } from '@collections/runtime';
 import { ERASED } from '../decisions/erased';
 import { recordAddressOwnersOptOut } from '../dispatch/contact-outcomes';
 import { OptOutLinkClaims, OptOutLinkSigner } from '../templates/domain';
 import { channelPii } from './channel-pii';
 import { recordAddressOptOut } from './channel-records';
 
-/** Requests allowed per fixed window. */
-export interface OptOutRate {
-  limit: number;
-  windowMs: number;
-}
-
 export interface OptOutLinkSettings {
-  perClient: OptOutRate;
-  perToken: OptOutRate;
+  perClient: RateLimit;
+  perToken: RateLimit;
 }
 
 /**
@@ -28,8 +21,6 @@ export type OptOutLinkAnswer =
 
 /** What `channel_opt_out` says of an opt-out that came by the link (a STOP keeps the reply's text). */
 const LINK_MESSAGE = 'opt-out link';
-/** Requests (of this instance) between two sweeps of the rate windows that ended. */
-const SWEEP_EVERY = 1_000;
 
 /**
  * The e-mails' opt-out links (`/opt-out/{token}`, no API key: the debtor clicks them). `view`
@@ -42,13 +33,18 @@ const SWEEP_EVERY = 1_000;
  * per client address (before the token is read) and per link, in windows every replica shares.
  */
 export class OptOutLinkUseCase {
-  private hitsSinceSweep = 0;
+  private readonly windows: RateWindows;
 
   constructor(
     private readonly ctx: ServiceContext,
     private readonly signer: OptOutLinkSigner,
     private readonly settings: OptOutLinkSettings,
-  ) {}
+  ) {
+    this.windows = new RateWindows(
+      'opt_out_rate_window',
+      Math.max(settings.perClient.windowMs, settings.perToken.windowMs),
+    );
+  }
 
   async view(token: string, clientAddress: string): Promise<OptOutLinkAnswer> {
     const admitted = await this.admit(token, clientAddress);
@@ -109,29 +105,13 @@ export class OptOutLinkUseCase {
   }
 
   private async limit(
-    rate: OptOutRate,
+    rate: RateLimit,
     key: string,
     tenantId: string | null,
     now: Date,
   ): Promise<OptOutLinkAnswer | undefined> {
-    const db = this.ctx.dataSource.manager;
-    const [row] = (await db.query(
-      `INSERT INTO opt_out_rate_window AS w (rate_key, tenant_id, window_start, hits)
-       VALUES ($1, $2, $3, 1)
-       ON CONFLICT (rate_key) DO UPDATE SET
-         window_start = CASE WHEN $3 >= w.window_start + $4 * interval '1 millisecond' THEN $3 ELSE w.window_start END,
-         hits = CASE WHEN $3 >= w.window_start + $4 * interval '1 millisecond' THEN 1 ELSE w.hits + 1 END
-       RETURNING window_start, hits`,
-      [createHash('sha256').update(key).digest('base64url'), tenantId, now, rate.windowMs],
-    )) as { window_start: Date; hits: number }[];
-    if (++this.hitsSinceSweep >= SWEEP_EVERY) {
-      this.hitsSinceSweep = 0;
-      const longest = Math.max(this.settings.perClient.windowMs, this.settings.perToken.windowMs);
-      await db.query(`DELETE FROM opt_out_rate_window WHERE window_start < $1`, [new Date(now.getTime() - longest)]);
-    }
-    if (Number(row.hits) <= rate.limit) return undefined;
-    const endsMs = new Date(row.window_start).getTime() + rate.windowMs;
-    return { kind: 'rate-limited', retryAfterSeconds: Math.max(1, Math.ceil((endsMs - now.getTime()) / 1000)) };
+    const { decision } = await this.windows.check(this.ctx.dataSource.manager, key, tenantId, rate, now);
+    return decision.allowed ? undefined : { kind: 'rate-limited', retryAfterSeconds: decision.retryAfterSeconds };
   }
 }
 

@@ -1,11 +1,9 @@
 import { promises } from '@collections/contracts';
 import { AppError, PaymentLinkSigner } from '@collections/platform';
-import { ServiceContext } from '@collections/runtime';
+import { RateLimit, RateWindows, ServiceContext } from '@collections/runtime';
 import { GetOffersUseCase } from '../../negotiation/usecases/get-offers.usecase';
 import { CreatePlanUseCase } from '../../plans/usecases/create-plan.usecase';
 import { CreateSettlementUseCase } from '../../settlements/usecases/create-settlement.usecase';
-import { RateLimit, rateDecision } from '../domain/rate-limiter';
-import { RateWindowsRepository } from '../rate-windows.repository';
 
 export interface SelfServiceSettings {
   /** PAYMENT_LINK_SECRET, shared with the orchestrator that issues the links; without it self-service is off. */
@@ -21,8 +19,6 @@ export interface SelfServiceCaller {
 }
 
 const SETTLEMENT = 'settlement';
-/** Requests (of this instance) between two sweeps of the rate windows that ended. */
-const SWEEP_EVERY = 1_000;
 const planOfferId = (instalments: number) => `plan-${instalments}`;
 
 /**
@@ -33,8 +29,7 @@ const planOfferId = (instalments: number) => `plan-${instalments}`;
  */
 export class SelfServiceUseCase {
   private readonly signer?: PaymentLinkSigner;
-  private readonly windows = new RateWindowsRepository();
-  private hitsSinceSweep = 0;
+  private readonly windows: RateWindows;
 
   constructor(
     private readonly ctx: ServiceContext,
@@ -45,6 +40,10 @@ export class SelfServiceUseCase {
   ) {
     // The base URL is the orchestrator's business; here links are only verified.
     this.signer = settings.secret ? new PaymentLinkSigner(settings.secret, '') : undefined;
+    this.windows = new RateWindows(
+      'payment_link_rate_window',
+      Math.max(settings.perClient.windowMs, settings.perToken.windowMs),
+    );
   }
 
   async view(caller: SelfServiceCaller): Promise<promises.SelfServiceView> {
@@ -136,15 +135,8 @@ export class SelfServiceUseCase {
   }
 
   private async limit(rate: RateLimit, key: string, tenantId: string | null, now: Date, scope: string): Promise<void> {
-    const db = this.ctx.dataSource.manager;
-    const window = await this.windows.hit(db, key, tenantId, rate, now);
-    if (++this.hitsSinceSweep >= SWEEP_EVERY) {
-      this.hitsSinceSweep = 0;
-      const longest = Math.max(this.settings.perClient.windowMs, this.settings.perToken.windowMs);
-      const swept = await this.windows.sweep(db, new Date(now.getTime() - longest));
-      this.ctx.logger.debug({ swept }, 'self-service rate windows that ended were swept');
-    }
-    const decision = rateDecision(rate, window, now.getTime());
+    const { decision, swept } = await this.windows.check(this.ctx.dataSource.manager, key, tenantId, rate, now);
+    if (swept !== undefined) this.ctx.logger.debug({ swept }, 'self-service rate windows that ended were swept');
     if (!decision.allowed) {
       throw AppError.rateLimited(`too many requests ${scope}; retry in ${decision.retryAfterSeconds} s`, {
         retryAfterSeconds: decision.retryAfterSeconds,

@@ -4,6 +4,7 @@ import { currentTenantId } from '@collections/platform';
 import { SERVICE_CONTEXT, ServiceContext } from '@collections/runtime';
 import { StrategiesRpc } from '../strategies/strategies.rpc';
 import { ContactRulesRpc } from '../policy/contact-rules.rpc';
+import { decisionStage } from '../planning/usecases/plan-account.usecase';
 
 interface DecisionRow {
   id: string;
@@ -14,6 +15,9 @@ interface DecisionRow {
   decided_at: Date;
   next_permitted_at: Date | null;
   arm_id: string | null;
+  pack_version: string | null;
+  override_version: number | null;
+  stage: 'plan' | 'send';
 }
 
 @Controller()
@@ -72,6 +76,9 @@ export class OrchestratorGrpcController implements orchestrator.OrchestratorServ
         decidedAt: row.decided_at,
         nextPermittedAt: row.next_permitted_at ?? undefined,
         armId: row.arm_id ?? undefined,
+        packVersion: row.pack_version ?? undefined,
+        overrideVersion: row.override_version ?? undefined,
+        stage: decisionStage(row.stage),
       },
     };
   }

@@ -1,5 +1,5 @@
 import { EntityManager } from 'typeorm';
-import { decodePayload } from '@collections/contracts';
+import { decodePayload, orchestrator } from '@collections/contracts';
 import { ServiceUnderTest, startServiceUnderTest } from '@collections/testing';
 import { createOrchestratorService } from '../../src/orchestrator.service';
 import { DailyRunRepository, ProgressUpdate } from '../../src/planning/daily-run.repository';
@@ -110,10 +110,19 @@ describe('the batched daily planning run (real PostgreSQL)', () => {
 
     // What COPY wrote reads back as written: the audit row, and its event with its envelope.
     const [decision] = (await sut.dataSource.query(
-      `SELECT id, allowed, reasons, stage, arm_id, caused_by_event FROM contact_decision
+      `SELECT id, allowed, reasons, stage, arm_id, caused_by_event, pack_version FROM contact_decision
         WHERE tenant_id = $1 AND account_id = 'acct-3'`,
       [sut.tenant],
-    )) as { id: string; allowed: boolean; reasons: string[]; stage: string; arm_id: string; caused_by_event: string }[];
+    )) as {
+      id: string;
+      allowed: boolean;
+      reasons: string[];
+      stage: string;
+      arm_id: string;
+      caused_by_event: string;
+      pack_version: string;
+    }[];
+    expect(decision.pack_version).toBe('2025.1'); // Colombia's pack (Ley 2300), no override
     expect(decision).toMatchObject({ allowed: true, reasons: [], stage: 'plan', arm_id: 'champion' });
     expect(decision.caused_by_event).toMatch(/^daily-run:2026-03-11T12$/);
     const events = (await sut.dataSource.query(
@@ -130,11 +139,16 @@ describe('the batched daily planning run (real PostgreSQL)', () => {
       ce_time: NOW.toISOString(),
       'content-type': 'application/protobuf',
     });
-    expect(decodePayload('collections.orchestrator.v1.ContactDecision', events[0].payload)).toMatchObject({
+    const published = decodePayload('collections.orchestrator.v1.ContactDecision', events[0].payload);
+    expect(published.overrideVersion).toBeUndefined();
+    expect(published).toMatchObject({
       decisionId: decision.id,
       accountId: 'acct-3',
       allowed: true,
       armId: 'champion',
+      // The audit event names the law that decided, as the row does (no override: none).
+      packVersion: decision.pack_version,
+      stage: orchestrator.ContactDecisionStage.CONTACT_DECISION_STAGE_PLAN,
     });
     const [row] = (await sut.dataSource.query(
       `SELECT id FROM contact_schedule WHERE tenant_id = $1 AND account_id = 'acct-3'`,

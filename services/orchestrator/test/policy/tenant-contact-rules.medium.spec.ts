@@ -8,6 +8,7 @@ import { AgentTaskContactLaw } from '../../src/agents/usecases/agent-task-contac
 import { orchestratorService } from '../../src/orchestrator.service';
 import { PlannerRepository } from '../../src/planning/planner.repository';
 import { TENANT_RULES_MAX_AGE_MS, TenantRulePacks } from '../../src/policy/tenant-rule-packs';
+import { published } from '../support/events';
 
 /** Bogotá and Guayaquil are UTC-5 all year; New York is too before 8 March 2026. */
 const utcMinus5 = (date: string, time: string) => new Date(`${date}T${time}:00-05:00`);
@@ -134,6 +135,16 @@ describe('a lender makes the contact law stricter for its own debtors (gRPC and 
     expect(refused).toMatchObject({ allowed: false, override_version: 1, pack_version: put.rules!.packVersion });
     expect(refused.pack_version).toMatch(new RegExp(`\\+${sut.tenant}\\.v1$`));
     expect(refused.reasons.join(' ')).toMatch(/^CO-HOURS/);
+    // The published decision names the same law, for the CRM's and the regulator's audit trail.
+    const [event] = (await published(sut, 'collections.orchestrator.v1.ContactDecision')).filter(
+      (e) => e.accountId === mine.accountId,
+    );
+    expect(event).toMatchObject({
+      allowed: false,
+      packVersion: put.rules!.packVersion,
+      overrideVersion: 1,
+      stage: orchestrator.ContactDecisionStage.CONTACT_DECISION_STAGE_SEND,
+    });
     expect(await lastDecision(OTHER_LENDER, theirs.accountId)).toMatchObject({
       allowed: true,
       override_version: null,

@@ -237,7 +237,14 @@ export class DailyPlanningUseCase {
               overrideVersion: effect.verdict.overrideVersion ?? null,
             });
             decisionEvents.push(
-              contactDecision(lastDecision, { tenantId, accountId, now, verdict: effect.verdict, armId: effect.armId }),
+              contactDecision(lastDecision, {
+                tenantId,
+                accountId,
+                now,
+                verdict: effect.verdict,
+                armId: effect.armId,
+                stage: 'plan',
+              }),
             );
             this.refusals.count(tx, effect.verdict);
             break;

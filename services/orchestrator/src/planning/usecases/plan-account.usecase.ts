@@ -330,10 +330,23 @@ export function contactScheduled(
   };
 }
 
+/** A decision's stage as stored (`contact_decision.stage`), in the contract's words. */
+export const decisionStage = (stage: 'plan' | 'send'): orchestrator.ContactDecisionStage =>
+  stage === 'plan'
+    ? orchestrator.ContactDecisionStage.CONTACT_DECISION_STAGE_PLAN
+    : orchestrator.ContactDecisionStage.CONTACT_DECISION_STAGE_SEND;
+
 /** ContactDecision for an audit row. */
 export function contactDecision(
   decisionId: string,
-  d: { tenantId: string; accountId: string; now: Date; verdict: DecisionVerdict; armId?: string },
+  d: {
+    tenantId: string;
+    accountId: string;
+    now: Date;
+    verdict: DecisionVerdict;
+    armId?: string;
+    stage: 'plan' | 'send';
+  },
 ): NewEvent<'collections.orchestrator.v1.ContactDecision'> {
   return {
     type: 'collections.orchestrator.v1.ContactDecision',
@@ -349,6 +362,9 @@ export function contactDecision(
       decidedAt: d.now,
       nextPermittedAt: d.verdict.nextPermittedAt ?? undefined,
       armId: d.armId || undefined,
+      packVersion: d.verdict.packVersion || undefined,
+      overrideVersion: d.verdict.overrideVersion ?? undefined,
+      stage: decisionStage(d.stage),
     },
   };
 }

@@ -1,4 +1,5 @@
 export * from './auth';
+export * from './access';
 export * from './clock';
 export * from './config';
 export * from './errors';

@@ -5,7 +5,16 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Client, Metadata, ServiceError, credentials, loadPackageDefinition, status } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
-import { PaymentLinkSigner, freePort } from '@collections/platform';
+import {
+  ledgerLifecycle,
+  orchestrator,
+  orchestratorAgents,
+  orchestratorCreditors,
+  promises,
+  scoring,
+  simulation,
+} from '@collections/contracts';
+import { PaymentLinkSigner, freePort, grpcClient, signJwt } from '@collections/platform';
 import { OptOutLinkSigner } from '../../../services/orchestrator/src/templates/domain/opt-out-link.signer';
 import {
   ContactSource,
@@ -36,8 +45,10 @@ import {
  * every gRPC method (enumerated by server reflection) refuses a caller without credentials; the
  * public ones refuse bad signatures and tokens instead; tenant B never reaches tenant A's
  * resources by their real ids; the payment-link API is rate limited and refuses altered and
- * expired links; and the personal data of a seeded portfolio (imported, paid, contacted, replied)
- * never shows in any log line the platform prints.
+ * expired links; the tenant's configuration is changed only by the roles allowed to change it
+ * (an agent's token is refused and changes nothing; the role's token and the API key succeed),
+ * every write being classified; and the personal data of a seeded portfolio (imported, paid,
+ * contacted, replied) never shows in any log line the platform prints.
  */
 jest.setTimeout(1_500_000);
 
@@ -47,6 +58,8 @@ const SEED = 'security';
 const SIM_ACCOUNTS = 4;
 const SIM_DAYS = 12;
 const PAYMENT_LINK_SECRET = 'security-test-payment-link-secret-0123456789';
+/** The platform accepts user tokens (HS256) signed with it, as an identity provider would issue them. */
+const JWT_SECRET = 'security-test-jwt-secret-0123456789abcdef';
 const DAY_MS = 86_400_000;
 
 /** Distinctive personal data: any of these in a log line is a leak. */
@@ -176,6 +189,7 @@ describe('security (embedded platform, two tenants)', () => {
       PLATFORM_CLOCK: 'simulated',
       PLATFORM_CLOCK_START: SIMULATION_START,
       PAYMENT_LINK_SECRET,
+      JWT_SECRET,
       // The voice channel on too, so its webhook verifies signatures rather than answering 404.
       TWILIO_VOICE_FROM_NUMBERS: '+15005550007',
       // The most a log says: a leak at any level is a leak.
@@ -869,6 +883,304 @@ describe('security (embedded platform, two tenants)', () => {
     // And A still sees all of it.
     expect((await rest('get', `/v1/ledger/accounts/${ids.accountId}/balance`, { key: a.apiKey })).status).toBe(200);
     expect((await rest('get', `/v1/promises/plans/${ids.planId}`, { key: a.apiKey })).status).toBe(200);
+  });
+
+  /*
+   * Who may change the tenant's configuration. A user token carries roles; an API key is the
+   * tenant's trusted integration and passes every check. Every write the platform serves is
+   * classified here by its REST operationId or gRPC method (in lowerCamelCase, as the REST twin
+   * names it), so a new write cannot arrive unclassified.
+   */
+  /** The tenant's configuration, and the roles of which a user needs one to change it. */
+  const CONFIGURATION: Record<string, readonly string[]> = {
+    setAgingBuckets: ['admin'],
+    setSegmentRules: ['admin'],
+    putStrategy: ['admin'],
+    putAgent: ['admin'],
+    setNegotiationPolicy: ['admin'],
+    putContactRulesOverride: ['compliance', 'admin'],
+    putCreditorProfile: ['compliance', 'admin'],
+  };
+  /** Writes that need a role of their own (checked before this change already). */
+  const ROLE_OF_ITS_OWN: Record<string, readonly string[]> = {
+    decideApproval: ['supervisor'],
+    trainModel: ['scoring-admin'],
+    advanceClock: ['platform-admin'],
+    moveClock: ['platform-admin'],
+    runClockJob: ['platform-admin'],
+  };
+  /** Debtor-facing and day-to-day work: open to every user of the tenant, agents included. */
+  const OPEN_TO_TENANT_USERS: readonly string[] = [
+    // ledger: debtors, accounts, postings, holds and consent, data-subject requests, lifecycle, runs, bank files
+    ...['upsertDebtor', 'openAccount', 'issueStatement', 'postCharge', 'postAdjustment', 'postPayment'],
+    ...['postPayments', 'reversePayment', 'setHold', 'liftHold', 'recordConsent', 'exportDebtor', 'eraseDebtor'],
+    ...['setInstalmentSchedule', 'chargeOffAccount', 'settleAccount', 'closeAccount', 'runDailyDelinquency'],
+    ...['importStatement', 'resolveItem'],
+    // scoring
+    ...['scoreAccount', 'scoreBatch'],
+    // orchestrator: the agents' work
+    ...['claimAgentTask', 'completeAgentTask', 'releaseAgentTask'],
+    // promises: offers within the role limits of the negotiation policy
+    ...['createPromise', 'createPlan', 'createSettlement', 'runDaily'],
+  ];
+
+  /** `Authorization` of a signed-in user of tenant A with these roles. */
+  const userOfA = (roles: string[]) =>
+    `Bearer ${signJwt({ tenant: a.tenant, sub: `user-${roles.join('+') || 'none'}`, roles }, JWT_SECRET)}`;
+  const grpcAuth = (auth: { apiKey: string } | { roles: string[] }) => {
+    const md = new Metadata();
+    if ('apiKey' in auth) md.set('x-api-key', auth.apiKey);
+    else md.set('authorization', userOfA(auth.roles));
+    return md;
+  };
+  const grpcCode = async (call: Promise<unknown>): Promise<{ code: number; details: string }> => {
+    try {
+      await call;
+      return { code: status.OK, details: '' };
+    } catch (err) {
+      const e = err as ServiceError;
+      return { code: e.code ?? status.UNKNOWN, details: e.details ?? String(err) };
+    }
+  };
+
+  it('classifies every write of every REST document and gRPC service: configuration, a role of its own, or open to the tenant users', async () => {
+    const classified = [...Object.keys(CONFIGURATION), ...Object.keys(ROLE_OF_ITS_OWN), ...OPEN_TO_TENANT_USERS];
+    const restWrites = operations.filter((o) => !o.public && o.method !== 'get').map((o) => o.op.operationId!);
+    const { methods } = await reflectedMethods();
+    const grpcWrites = methods
+      .filter((m) => !/^(Get|List)[A-Z]/.test(m.method))
+      .map((m) => m.method[0].toLowerCase() + m.method.slice(1));
+    const writes = [...new Set([...restWrites, ...grpcWrites])];
+    expect(writes.filter((w) => !classified.includes(w)).sort()).toEqual([]);
+    expect(classified.filter((w) => !writes.includes(w))).toEqual([]);
+    expect(classified.length).toBe(new Set(classified).size);
+  });
+
+  it("changes the tenant's configuration only for the roles allowed to (REST and gRPC): an agent is refused and changes nothing, the role and the API key succeed", async () => {
+    const clients = {
+      lifecycle: grpcClient(ledgerLifecycle.LedgerLifecycleServiceService, grpc),
+      scoring: grpcClient(scoring.ScoringServiceService, grpc),
+      orchestrator: grpcClient(orchestrator.OrchestratorServiceService, grpc),
+      creditors: grpcClient(orchestratorCreditors.CreditorProfileServiceService, grpc),
+      agents: grpcClient(orchestratorAgents.AgentQueueServiceService, grpc),
+      promises: grpcClient(promises.PromisesServiceService, grpc),
+    };
+    const policy = (await asA('get', '/v1/promises/negotiation-policy')).policy;
+    const buckets = (n: number) => ({
+      buckets: [
+        { label: 'current', minDays: 0, maxDays: 0 },
+        { label: `1-${9 + n}`, minDays: 1, maxDays: 9 + n },
+        { label: `${10 + n}+`, minDays: 10 + n },
+      ],
+    });
+    const segmentRules = (n: number) => ({
+      rules: [],
+      defaultSegment: ['SEGMENT_NEGOTIATE', 'SEGMENT_HARDSHIP', 'SEGMENT_SELF_CURE'][n % 3],
+    });
+    const strategy = (n: number) => ({ ...SIMULATION_STRATEGY, name: `${SIMULATION_STRATEGY.name} (change ${n})` });
+    const negotiation = (n: number) => ({ policy, changedBy: 'security test', reason: `change ${n}` });
+    const agentName = (n: number) => `Agent A (change ${n})`;
+    /** Each write: a REST body and a gRPC call that would change the configuration (`n`: which attempt), and where to read it. */
+    const writes: Record<
+      string,
+      { path: string; body(n: number): unknown; grpc(n: number, md: Metadata): Promise<unknown>; readBack: string }
+    > = {
+      setAgingBuckets: {
+        path: '/v1/ledger/aging-buckets',
+        body: buckets,
+        grpc: (n, md) =>
+          clients.lifecycle.setAgingBuckets(ledgerLifecycle.SetAgingBucketsRequest.fromJSON(buckets(n)), md),
+        readBack: '/v1/ledger/aging-buckets',
+      },
+      setSegmentRules: {
+        path: '/v1/scoring/segment-rules',
+        body: segmentRules,
+        grpc: (n, md) => clients.scoring.setSegmentRules(scoring.SetSegmentRulesRequest.fromJSON(segmentRules(n)), md),
+        readBack: '/v1/scoring/segment-rules',
+      },
+      putStrategy: {
+        path: `/v1/orchestrator/strategies/${SIMULATION_STRATEGY_ID}`,
+        body: strategy,
+        grpc: (n, md) =>
+          clients.orchestrator.putStrategy(
+            {
+              strategyId: SIMULATION_STRATEGY_ID,
+              document: JSON.stringify(strategy(n)),
+              format: orchestrator.StrategyFormat.STRATEGY_FORMAT_JSON,
+            },
+            md,
+          ),
+        readBack: `/v1/orchestrator/strategies/${SIMULATION_STRATEGY_ID}/versions`,
+      },
+      putAgent: {
+        path: `/v1/orchestrator/agents/${ids.agentId}`,
+        body: (n) => ({ name: agentName(n), skills: ['call'], capacity: 3 }),
+        grpc: (n, md) =>
+          clients.agents.putAgent(
+            orchestratorAgents.PutAgentRequest.fromPartial({
+              agent: {
+                agentId: ids.agentId,
+                name: agentName(n),
+                skills: [orchestratorAgents.AgentTaskKind.AGENT_TASK_KIND_CALL],
+                capacity: 3,
+                active: true,
+              },
+            }),
+            md,
+          ),
+        readBack: `/v1/orchestrator/agents/${ids.agentId}`,
+      },
+      setNegotiationPolicy: {
+        path: '/v1/promises/negotiation-policy',
+        body: negotiation,
+        grpc: (n, md) =>
+          clients.promises.setNegotiationPolicy(promises.SetNegotiationPolicyRequest.fromJSON(negotiation(n)), md),
+        readBack: '/v1/promises/negotiation-policy',
+      },
+      putContactRulesOverride: {
+        path: `/v1/orchestrator/contact-rules/${ids.jurisdiction}/override`,
+        body: () => PERU_OVERRIDE,
+        grpc: (_, md) =>
+          clients.orchestrator.putContactRulesOverride(
+            { jurisdiction: ids.jurisdiction, document: JSON.stringify(PERU_OVERRIDE) },
+            md,
+          ),
+        readBack: `/v1/orchestrator/contact-rules/${ids.jurisdiction}`,
+      },
+      putCreditorProfile: {
+        path: `/v1/orchestrator/creditor-profiles/${ids.country}`,
+        body: (n) => CREDITOR_PROFILE(`Creditor of A (change ${n})`),
+        grpc: (n, md) =>
+          clients.creditors.putCreditorProfile(
+            {
+              profile: orchestratorCreditors.CreditorProfile.fromJSON({
+                ...CREDITOR_PROFILE(`Creditor of A (change ${n})`),
+                country: ids.country,
+              }),
+            },
+            md,
+          ),
+        readBack: `/v1/orchestrator/creditor-profiles/${ids.country}`,
+      },
+    };
+    expect(Object.keys(writes).sort()).toEqual(Object.keys(CONFIGURATION).sort());
+
+    const failures: string[] = [];
+    const read = async (path: string) => (await rest('get', path, { key: a.apiKey })).text;
+    let n = 0;
+    for (const [id, write] of Object.entries(writes)) {
+      const roles = CONFIGURATION[id];
+      const op = operations.find((o) => o.op.operationId === id);
+      if (!op) {
+        failures.push(`${id}: not in the OpenAPI documents`);
+        continue;
+      }
+      const refused = (how: string, code: unknown, message: string) => {
+        const missing = roles.filter((r) => !message.includes(r));
+        if (missing.length) failures.push(`${id} ${how}: the refusal "${message}" does not name ${missing.join(', ')}`);
+        void code;
+      };
+      // Refused: an agent, a supervisor, a user without roles; REST and gRPC; nothing changes.
+      for (const denied of [['agent'], ['agent', 'supervisor'], []]) {
+        const before = await read(write.readBack);
+        const res = await rest(op.method, write.path, {
+          headers: { authorization: userOfA(denied) },
+          body: write.body(++n),
+        });
+        if (res.status !== 403 || res.json?.code !== 'PERMISSION_DENIED')
+          failures.push(`REST ${id} as [${denied.join(', ')}]: ${res.status} ${res.text.slice(0, 160)}, not 403`);
+        else refused(`REST as [${denied.join(', ')}]`, res.json.code, String(res.json.message));
+        const answer = await grpcCode(write.grpc(++n, grpcAuth({ roles: denied })));
+        if (answer.code !== status.PERMISSION_DENIED)
+          failures.push(`gRPC ${id} as [${denied.join(', ')}]: ${status[answer.code]} ${answer.details}`);
+        else refused(`gRPC as [${denied.join(', ')}]`, answer.code, answer.details);
+        await clientA.drained();
+        if ((await read(write.readBack)) !== before) failures.push(`${id} as [${denied.join(', ')}] changed it`);
+      }
+      // Reads of the configuration stay open to the tenant's users.
+      const seen = await rest('get', write.readBack, { headers: { authorization: userOfA(['agent']) } });
+      if (seen.status !== 200) failures.push(`GET ${write.readBack} as an agent: ${seen.status}`);
+      // Allowed: each role that may, and the tenant's API key; REST and gRPC; each changes it.
+      for (const [how, headers, md] of [
+        ...roles.map((r) => [`as ${r}`, { authorization: userOfA([r]) }, grpcAuth({ roles: ['agent', r] })] as const),
+        ['with the API key', { 'x-api-key': a.apiKey }, grpcAuth({ apiKey: a.apiKey })] as const,
+      ]) {
+        const before = await read(write.readBack);
+        const res = await rest(op.method, write.path, { headers, body: write.body(++n) });
+        if (res.status >= 300) failures.push(`REST ${id} ${how}: ${res.status} ${res.text.slice(0, 160)}`);
+        await clientA.drained();
+        const between = await read(write.readBack);
+        if (between === before) failures.push(`REST ${id} ${how} changed nothing`);
+        const answer = await grpcCode(write.grpc(++n, md));
+        if (answer.code !== status.OK) failures.push(`gRPC ${id} ${how}: ${status[answer.code]} ${answer.details}`);
+        await clientA.drained();
+        if ((await read(write.readBack)) === between) failures.push(`gRPC ${id} ${how} changed nothing`);
+      }
+    }
+    for (const client of Object.values(clients)) client.close();
+    expect(failures).toEqual([]);
+  });
+
+  it('keeps the writes that need a role of their own refused to an agent, with the role named', async () => {
+    const failures: string[] = [];
+    const agent = { authorization: userOfA(['agent']) };
+    const decision = await rest('post', `/v1/promises/approvals/${ids.approvalId}/decision`, {
+      headers: agent,
+      body: { decision: 'APPROVAL_DECISION_REJECT', note: 'an agent' },
+    });
+    if (decision.status !== 403 || !String(decision.json?.message).includes('supervisor'))
+      failures.push(`POST approvals/{id}/decision as an agent: ${decision.status} ${decision.text.slice(0, 160)}`);
+    const approval = await asA('get', `/v1/promises/approvals/${ids.approvalId}`);
+    if ((approval.approval as { state?: unknown } | undefined)?.state !== promises.ApprovalState.APPROVAL_STATE_PENDING)
+      failures.push(`the held offer was decided: ${JSON.stringify(approval).slice(0, 160)}`);
+    const scoringClient = grpcClient(scoring.ScoringServiceService, grpc);
+    const trained = await grpcCode(
+      scoringClient.trainModel(
+        { modelVersion: 'by-an-agent', datasetCsv: Buffer.from('ID,Y\n'), seed: 1 },
+        grpcAuth({ roles: ['agent'] }),
+      ),
+    );
+    scoringClient.close();
+    if (trained.code !== status.PERMISSION_DENIED || !trained.details.includes('scoring-admin'))
+      failures.push(`TrainModel as an agent: ${status[trained.code]} ${trained.details}`);
+    const simulationClient = grpcClient(simulation.SimulationServiceService, grpc);
+    const { now } = await simulationClient.getClock({}, grpcAuth({ apiKey: a.apiKey }));
+    const moved = await grpcCode(simulationClient.moveClock({ to: now }, grpcAuth({ roles: ['agent'] })));
+    simulationClient.close();
+    if (moved.code !== status.PERMISSION_DENIED || !moved.details.includes('platform-admin'))
+      failures.push(`MoveClock as an agent: ${status[moved.code]} ${moved.details}`);
+    expect(failures).toEqual([]);
+  });
+
+  it("leaves the debtor-facing work open to an agent: holds, claims and the agent's own reads", async () => {
+    const agent = { authorization: userOfA(['agent']) };
+    const hold = await rest('post', '/v1/ledger/debtors/dbt-sec-a-2/holds', {
+      headers: agent,
+      body: {
+        kind: 'HOLD_KIND_BANKRUPTCY',
+        source: 'an agent',
+        startsOn: SIMULATION_START.slice(0, 10),
+        idempotencyKey: 'hold-by-agent',
+      },
+    });
+    expect({ ok: hold.status < 300, text: hold.text.slice(0, 200) }).toMatchObject({ ok: true });
+    const lifted = await rest('post', `/v1/ledger/holds/${String(hold.json?.holdId)}/lift`, {
+      headers: agent,
+      body: { reason: 'an agent' },
+    });
+    expect({ ok: lifted.status < 300, text: lifted.text.slice(0, 200) }).toMatchObject({ ok: true });
+    const claim = await rest('post', `/v1/orchestrator/agents/${ids.agentId}/claims`, { headers: agent, body: {} });
+    expect({ status: claim.status, text: claim.text.slice(0, 200) }).toMatchObject({ status: 200 });
+    const claimed = claim.json?.task as { taskId?: string } | undefined;
+    if (claimed?.taskId) {
+      const released = await rest('post', `/v1/orchestrator/agent-tasks/${claimed.taskId}/release`, {
+        headers: agent,
+        body: { agentId: ids.agentId },
+      });
+      expect(released.status).toBe(200);
+    }
+    for (const path of [`/v1/ledger/accounts/${ids.accountId}/balance`, '/v1/orchestrator/agent-tasks?state=open'])
+      expect((await rest('get', path, { headers: agent })).status).toBe(200);
   });
 
   it('rate limits the payment-link API per token and per client (429 with Retry-After), whatever X-Forwarded-For says', async () => {

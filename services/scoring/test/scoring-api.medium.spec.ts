@@ -1,7 +1,7 @@
 import { Metadata, ServiceError, status } from '@grpc/grpc-js';
 import { EventPayload, EventType, decodePayload, ledger, scoring } from '@collections/contracts';
 import { EventHandlers } from '@collections/messaging';
-import { grpcClient, metadataFromPrincipalHeaders } from '@collections/platform';
+import { grpcClient, metadataFromPrincipalHeaders, runWithPrincipal } from '@collections/platform';
 import { ServiceUnderTest, startServiceUnderTest } from '@collections/testing';
 import { armOf } from '../src/scores/domain/model-assignment';
 import { featureStoreHandlers } from '../src/scores/feature-store.consumer';
@@ -421,7 +421,9 @@ describe('scoring API (gRPC and REST, real PostgreSQL)', () => {
       new ScoresRepository(),
       7,
     );
-    const everyone = await paged.set(sut.tenant, [], S.SEGMENT_HARDSHIP);
+    const everyone = await runWithPrincipal({ tenantId: sut.tenant, subject: 'test', kind: 'api-key', roles: [] }, () =>
+      paged.set(sut.tenant, [], S.SEGMENT_HARDSHIP),
+    );
     const [{ count, others }] = (await sut.dataSource.query(
       `SELECT count(*)::int AS count, count(*) FILTER (WHERE segment <> $2)::int AS others
          FROM scoring.account_score WHERE tenant_id = $1`,

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Inject, Post } from '@nestjs/common';
 import { simulation } from '@collections/contracts';
-import { AppError, currentPrincipal } from '@collections/platform';
+import { AppError, ROLES, currentPrincipal, requireRole } from '@collections/platform';
 import { PlatformBacklog, SimulationBackend } from './simulation-backend';
 
 /** Nest injection token of the SimulationBackend. */
@@ -8,9 +8,7 @@ export const SIMULATION_BACKEND = Symbol('SIMULATION_BACKEND');
 
 /** The clock is the whole platform's: tenants' API keys and operators (role platform-admin) may move it. */
 function assertMayMoveClock(): void {
-  const p = currentPrincipal();
-  if (p.kind !== 'api-key' && !p.roles.includes('platform-admin'))
-    throw AppError.permissionDenied('moving the simulated clock needs an API key or the platform-admin role');
+  requireRole(currentPrincipal(), [ROLES.platformAdmin], 'moving the simulated clock');
 }
 
 function instantOf(value: unknown): Date {

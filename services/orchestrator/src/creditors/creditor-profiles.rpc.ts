@@ -1,6 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { orchestratorCreditors as pb } from '@collections/contracts';
-import { AppError, currentTenantId } from '@collections/platform';
+import {
+  AppError,
+  LEGAL_CONFIGURATION_ROLES,
+  currentPrincipal,
+  currentTenantId,
+  requireRole,
+} from '@collections/platform';
 import { SERVICE_CONTEXT, ServiceContext } from '@collections/runtime';
 import { TaxIdKind } from '../policy/domain';
 import { CreditorProfileRepository, CreditorProfileRow, profileOfRow } from './creditor-profile.repository';
@@ -31,7 +37,7 @@ export class CreditorProfilesRpc implements pb.CreditorProfileServiceController 
   constructor(@Inject(SERVICE_CONTEXT) private readonly ctx: ServiceContext) {}
 
   async putCreditorProfile(request: pb.PutCreditorProfileRequest): Promise<pb.PutCreditorProfileResponse> {
-    const tenantId = currentTenantId();
+    const { tenantId } = requireRole(currentPrincipal(), LEGAL_CONFIGURATION_ROLES, 'changing creditor profiles');
     const p = request.profile;
     const profile = validateCreditorProfile({
       country: p?.country ?? '',

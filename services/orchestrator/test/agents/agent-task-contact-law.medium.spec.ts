@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { ledger } from '@collections/contracts';
+import { runWithPrincipal } from '@collections/platform';
 import { ServiceUnderTest, startServiceUnderTest } from '@collections/testing';
 import { NewAgentTask, createAgentTask } from '../../src/agents';
 import { AgentQueueUseCase } from '../../src/agents/usecases/agent-queue.usecase';
@@ -58,17 +59,20 @@ describe('agent calls and visits under the contact law (real PostgreSQL)', () =>
       )
     ).task;
 
+  /** Set up as the tenant's integration (an API key): agents are the tenant's configuration. */
   const agent = (d: { queue: string }, skills: NewAgentTask['kind'][] = ['call']) =>
-    queue.putAgent(sut.tenant, {
-      agentId: `agent-${d.queue}`,
-      name: '',
-      skills,
-      languages: [],
-      segments: [],
-      queues: [d.queue],
-      capacity: 100,
-      active: true,
-    });
+    runWithPrincipal({ tenantId: sut.tenant, subject: 'test', kind: 'api-key', roles: [] }, () =>
+      queue.putAgent(sut.tenant, {
+        agentId: `agent-${d.queue}`,
+        name: '',
+        skills,
+        languages: [],
+        segments: [],
+        queues: [d.queue],
+        capacity: 100,
+        active: true,
+      }),
+    );
   const claimNext = (d: { queue: string }) => queue.claim(sut.tenant, `agent-${d.queue}`);
   const complete = (d: { queue: string }, taskId: string, outcome: 'no_answer' | 'right_party_contact') =>
     queue.complete(sut.tenant, `agent-${d.queue}`, taskId, { outcome });

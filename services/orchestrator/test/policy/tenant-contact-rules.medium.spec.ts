@@ -1,6 +1,6 @@
 import { Metadata, ServiceError, status } from '@grpc/grpc-js';
 import { orchestrator } from '@collections/contracts';
-import { API_KEY_HEADER, grpcClient, metadataFromPrincipalHeaders } from '@collections/platform';
+import { API_KEY_HEADER, grpcClient, metadataFromPrincipalHeaders, runWithPrincipal } from '@collections/platform';
 import { ServiceUnderTest, startServiceUnderTest } from '@collections/testing';
 import { createAgentTask } from '../../src/agents';
 import { AgentQueueUseCase } from '../../src/agents/usecases/agent-queue.usecase';
@@ -58,16 +58,19 @@ describe('a lender makes the contact law stricter for its own debtors (gRPC and 
       `INSERT INTO account_party (tenant_id, account_id, debtor_id, role) VALUES ($1, $2, $3, 1)`,
       [tenantId, `acc-${id}`, `deb-${id}`],
     );
-    await agents.putAgent(tenantId, {
-      agentId: `agent-${id}`,
-      name: '',
-      skills: ['call'],
-      languages: [],
-      segments: [],
-      queues: [`q-${id}`],
-      capacity: 10,
-      active: true,
-    });
+    // As the tenant's integration (an API key): agents are the tenant's configuration.
+    await runWithPrincipal({ tenantId, subject: 'test', kind: 'api-key', roles: [] }, () =>
+      agents.putAgent(tenantId, {
+        agentId: `agent-${id}`,
+        name: '',
+        skills: ['call'],
+        languages: [],
+        segments: [],
+        queues: [`q-${id}`],
+        capacity: 10,
+        active: true,
+      }),
+    );
     const { task } = await sut.dataSource.transaction((tx) =>
       createAgentTask(tx, sut.context.backbone.outbox, {
         tenantId,

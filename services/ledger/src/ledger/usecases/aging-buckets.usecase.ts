@@ -1,5 +1,5 @@
 import { ledgerLifecycle } from '@collections/contracts';
-import { AppError } from '@collections/platform';
+import { AppError, TENANT_CONFIGURATION_ROLES, currentPrincipal, requireRole } from '@collections/platform';
 import { ServiceContext } from '@collections/runtime';
 import { AgingBucket, DEFAULT_AGING_BUCKETS, validateAgingBuckets, withCurrentBucket } from '../domain/delinquency';
 import { LifecycleRepository } from '../lifecycle.repository';
@@ -8,7 +8,7 @@ function toProto(b: AgingBucket): ledgerLifecycle.AgingBucket {
   return { label: b.name, minDays: b.min, maxDays: b.max ?? undefined };
 }
 
-/** Each tenant's aging buckets; postings, balance views and the daily run read them. */
+/** Each tenant's aging buckets; postings, balance views and the daily run read them. Changing them is the tenant's configuration (admin). */
 export class AgingBucketsUseCase {
   private readonly lifecycle = new LifecycleRepository();
 
@@ -18,6 +18,7 @@ export class AgingBucketsUseCase {
     tenantId: string,
     r: ledgerLifecycle.SetAgingBucketsRequest,
   ): Promise<ledgerLifecycle.SetAgingBucketsResponse> {
+    requireRole(currentPrincipal(), TENANT_CONFIGURATION_ROLES, "changing the tenant's aging buckets");
     const buckets: AgingBucket[] = r.buckets.map((b) => ({
       name: b.label.trim(),
       min: b.minDays,

@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
 import { Outbox } from '@collections/messaging';
-import { AppError, Clock } from '@collections/platform';
+import { AppError, Clock, TENANT_CONFIGURATION_ROLES, currentPrincipal, requireRole } from '@collections/platform';
 import {
   AgentProfile,
   AgentTaskStateName,
@@ -38,6 +38,7 @@ export class AgentQueueUseCase {
   ) {}
 
   async putAgent(tenantId: string, profile: AgentProfile): Promise<AgentRow> {
+    requireRole(currentPrincipal(), TENANT_CONFIGURATION_ROLES, "changing agents' skills and capacity");
     const agent = validateAgent(profile);
     return this.db.transaction(async (tx) => {
       await this.repo.putAgent(tx, tenantId, agent, this.clock.now());

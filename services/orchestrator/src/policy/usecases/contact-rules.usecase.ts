@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { AppError } from '@collections/platform';
+import { AppError, LEGAL_CONFIGURATION_ROLES, currentPrincipal, requireRole } from '@collections/platform';
 import { JURISDICTIONS, Jurisdiction, PolicyError, TenantRules, tenantRulesOf } from '../domain';
 import { RULE_PACKS } from '../packs';
 import { ContactRulesOverrideRow, ContactRulesRepository } from '../contact-rules.repository';
@@ -14,7 +14,8 @@ export interface ContactRulesView {
 
 /**
  * Put and read a tenant's overrides of the contact-rule packs; every method is scoped to the
- * caller's tenant. An override is stored only when it makes the law stricter.
+ * caller's tenant. An override is stored only when it makes the law stricter, and only for the
+ * compliance or admin role (or the tenant's API key); reading the rules is open to its users.
  */
 export class ContactRulesUseCase {
   constructor(
@@ -26,6 +27,7 @@ export class ContactRulesUseCase {
 
   /** Stores version n+1 when `text` (JSON) only tightens the pack; otherwise INVALID_ARGUMENT, nothing stored. */
   async put(tenantId: string, jurisdiction: string, text: string): Promise<ContactRulesView> {
+    requireRole(currentPrincipal(), LEGAL_CONFIGURATION_ROLES, 'overriding the contact rules');
     const j = checkJurisdiction(jurisdiction);
     let document: unknown;
     try {

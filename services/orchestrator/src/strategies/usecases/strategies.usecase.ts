@@ -1,10 +1,13 @@
-import { AppError } from '@collections/platform';
+import { AppError, TENANT_CONFIGURATION_ROLES, currentPrincipal, requireRole } from '@collections/platform';
 import { StrategyFormat, StrategyViolation, formatViolation, parseStrategyText, validateStrategy } from '../domain';
 import { ArmSplit, StrategyRepository, StrategyVersionRow } from '../strategy.repository';
 
 const STRATEGY_ID = /^[a-z0-9][a-z0-9_.-]{0,63}$/;
 
-/** Put, get and list a tenant's strategy versions; every method is scoped to the caller's tenant. */
+/**
+ * Put, get and list a tenant's strategy versions; every method is scoped to the caller's tenant.
+ * Putting one is the tenant's configuration (admin); reading them is open to the tenant's users.
+ */
 export class StrategiesUseCase {
   constructor(
     private readonly repo: StrategyRepository,
@@ -13,6 +16,7 @@ export class StrategiesUseCase {
 
   /** Stores version n+1 only when the document is valid; otherwise the active version stays. */
   async put(tenantId: string, strategyId: string, text: string, format: StrategyFormat): Promise<StrategyVersionRow> {
+    requireRole(currentPrincipal(), TENANT_CONFIGURATION_ROLES, 'changing collection strategies');
     checkStrategyId(strategyId);
     const parsed = parseStrategyText(text, format);
     if (!parsed.ok) throw invalid([parsed.violation]);

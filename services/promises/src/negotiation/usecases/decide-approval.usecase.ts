@@ -1,5 +1,5 @@
 import { promises } from '@collections/contracts';
-import { AppError, Principal } from '@collections/platform';
+import { AppError, Principal, ROLES, requireRole } from '@collections/platform';
 import { ServiceContext } from '@collections/runtime';
 import { CreatePlanUseCase } from '../../plans/usecases/create-plan.usecase';
 import { PlanQueries } from '../../plans/usecases/plan-queries';
@@ -7,7 +7,7 @@ import { CreateSettlementUseCase } from '../../settlements/usecases/create-settl
 import { mapSettlement } from '../../settlements/settlements.repository';
 import { ApprovalRow, ApprovalsRepository, mapApproval } from '../negotiation.repository';
 
-export const SUPERVISOR_ROLE = 'supervisor';
+export const SUPERVISOR_ROLE = ROLES.supervisor;
 
 /**
  * A supervisor's decision on an offer held for approval, recorded with who and when. Approving
@@ -39,10 +39,8 @@ export class DecideApprovalUseCase {
     principal: Principal,
     request: promises.DecideApprovalRequest,
   ): Promise<promises.DecideApprovalResponse> {
+    requireRole(principal, [SUPERVISOR_ROLE], 'deciding on a held offer');
     const tenantId = principal.tenantId;
-    if (principal.kind === 'user' && !principal.roles.includes(SUPERVISOR_ROLE)) {
-      throw AppError.permissionDenied('only a supervisor may decide on a held offer');
-    }
     const supervisorId = request.supervisorId || (principal.kind === 'user' ? principal.subject : '');
     if (!supervisorId) throw AppError.invalid('supervisor_id is required: who decides', { field: 'supervisor_id' });
     const approve = request.decision === promises.ApprovalDecision.APPROVAL_DECISION_APPROVE;

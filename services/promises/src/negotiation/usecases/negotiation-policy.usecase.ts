@@ -1,5 +1,5 @@
 import { promises } from '@collections/contracts';
-import { AppError } from '@collections/platform';
+import { AppError, TENANT_CONFIGURATION_ROLES, currentPrincipal, requireRole } from '@collections/platform';
 import { ServiceContext } from '@collections/runtime';
 import { policyToProto, validatePolicy } from '../domain/negotiation-policy';
 import { NegotiationPoliciesRepository } from '../negotiation.repository';
@@ -23,6 +23,8 @@ export class NegotiationPolicyUseCase {
   }
 
   async set(tenantId: string, request: promises.SetNegotiationPolicyRequest): Promise<promises.NegotiationPolicy> {
+    // The limits bound agents and supervisors alike: neither sets its own.
+    requireRole(currentPrincipal(), TENANT_CONFIGURATION_ROLES, 'changing the negotiation limits');
     const limits = validatePolicy(request.policy);
     if (!request.changedBy)
       throw AppError.invalid('changed_by is required: who changes the limits', { field: 'changed_by' });

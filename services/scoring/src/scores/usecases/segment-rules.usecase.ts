@@ -1,7 +1,7 @@
 import { DataSource } from 'typeorm';
 import { scoring } from '@collections/contracts';
 import { Outbox } from '@collections/messaging';
-import { Clock } from '@collections/platform';
+import { Clock, TENANT_CONFIGURATION_ROLES, currentPrincipal, requireRole } from '@collections/platform';
 import {
   DEFAULT_SEGMENT_RULES,
   SegmentRuleInput,
@@ -39,6 +39,7 @@ export class SegmentRulesUseCase {
     rules: readonly SegmentRuleInput[],
     defaultSegment: number,
   ): Promise<{ rules: SegmentRuleSet; resegmented: number }> {
+    requireRole(currentPrincipal(), TENANT_CONFIGURATION_ROLES, "changing the tenant's segment rules");
     const valid = validateSegmentRules(rules, defaultSegment, 0);
     const version = await this.repo.saveRuleSet(this.dataSource.manager, tenantId, valid, this.clock.now());
     return { rules: { ...valid, version }, resegmented: await this.resegment(tenantId) };

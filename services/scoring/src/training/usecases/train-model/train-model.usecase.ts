@@ -4,7 +4,7 @@ import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { Inject, Injectable } from '@nestjs/common';
 import { scoring } from '@collections/contracts';
-import { AppError, Clock, currentPrincipal } from '@collections/platform';
+import { AppError, Clock, ROLES, currentPrincipal, requireRole } from '@collections/platform';
 import { SERVICE_CONTEXT, ServiceContext } from '@collections/runtime';
 import {
   CreditRiskModel,
@@ -23,7 +23,7 @@ import { MODEL_TRAINING_CONFIG, ModelTrainingConfig } from '../../model-training
 import { DatasetSource, TrainModelCommand } from './train-model.command';
 
 /** Role a user token needs to train models; service API keys may (they are operators' tools). */
-export const MODEL_TRAINER_ROLE = 'scoring-admin';
+export const MODEL_TRAINER_ROLE = ROLES.scoringAdmin;
 
 /**
  * Trains the production recipe on a UCI-format data set and stores the artifact, with its
@@ -49,10 +49,7 @@ export class TrainModelUseCase {
   }
 
   async execute(command: TrainModelCommand): Promise<scoring.TrainModelResponse> {
-    const principal = currentPrincipal();
-    if (principal.kind !== 'api-key' && !principal.roles.includes(MODEL_TRAINER_ROLE)) {
-      throw AppError.permissionDenied(`training a model needs the ${MODEL_TRAINER_ROLE} role`);
-    }
+    requireRole(currentPrincipal(), [MODEL_TRAINER_ROLE], 'training a model');
     const artifactFile = `${command.modelVersion}.json`;
     const artifactPath = join(this.config.modelsDirectory, artifactFile);
     const referencePath = referenceFileOf(artifactPath);

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import {
   SimulatedClock,
@@ -18,6 +17,7 @@ import { orchestratorService } from '@collections/orchestrator';
 import { promisesService } from '@collections/promises';
 import { reportingService } from '@collections/reporting';
 import { scoringService } from '@collections/scoring';
+import { dataDirSecret } from './data-dir-secret';
 import { startEmbedded } from './embedded';
 
 const REPO_ROOT = join(__dirname, '..', '..', '..');
@@ -58,9 +58,12 @@ async function main(): Promise<void> {
   process.env.PROMISES_LEDGER_API_KEYS ??= config.apiKeys;
   process.env.PROMISES_SCORING_GRPC_ADDRESS ??= `${config.grpc.host}:${config.grpc.port}`;
   process.env.PROMISES_SCORING_API_KEYS ??= config.apiKeys;
-  // Payment links signed and honoured in this process: a fresh secret unless one is given (links
-  // then last until a restart).
-  process.env.PAYMENT_LINK_SECRET ??= randomBytes(32).toString('base64url');
+  // Payment links signed and honoured in this process, and e-mails' opt-out links: secrets of
+  // this installation unless given, kept in the data folder so links sent stay valid after a
+  // restart (an e-mail's opt-out link must work for months) and none is signed with the
+  // repository's local-only default.
+  process.env.PAYMENT_LINK_SECRET ??= dataDirSecret(config.dataDir, 'payment-link');
+  process.env.OPT_OUT_LINK_SECRET ??= dataDirSecret(config.dataDir, 'opt-out-link');
   // The orchestrator asks the ledger for debtors' addresses at send time, the same way.
   process.env.ORCHESTRATOR_LEDGER_GRPC_ADDRESS ??= `${config.grpc.host}:${config.grpc.port}`;
   process.env.ORCHESTRATOR_LEDGER_API_KEYS ??= config.apiKeys;

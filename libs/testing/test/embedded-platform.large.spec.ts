@@ -28,7 +28,8 @@ describe('npm start (embedded platform)', () => {
     grpc = `127.0.0.1:${grpcPort}`;
     dataDir = mkdtempSync(join(tmpdir(), 'embedded-'));
     platform = startProcess('embedded platform', process.execPath, [join(REPO, 'deploy/embedded/dist/main.js')], {
-      EMBEDDED_DATA_DIR: dataDir,
+      // A folder of its own: the installation's secrets are kept beside it.
+      EMBEDDED_DATA_DIR: join(dataDir, 'pglite'),
       EMBEDDED_PG_PORT: String(pgPort),
       HTTP_PORT: String(httpPort),
       GRPC_PORT: String(grpcPort),
@@ -68,7 +69,7 @@ describe('npm start (embedded platform) retention settings', () => {
       const run = spawnSync(process.execPath, [join(REPO, 'deploy/embedded/dist/main.js')], {
         env: {
           ...process.env,
-          EMBEDDED_DATA_DIR: dataDir,
+          EMBEDDED_DATA_DIR: join(dataDir, 'pglite'),
           OUTBOX_RETENTION_HOURS: '24',
           INBOX_RETENTION_HOURS: '-5',
           EVENT_LOG_RETENTION_HOURS: 'a week',

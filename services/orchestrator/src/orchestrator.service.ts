@@ -64,7 +64,7 @@ import {
 import { PgSubmissionLog } from './channels/email/email-submissions';
 import { PgRateBuckets } from './channels/rate-buckets';
 import { OrchestratorChannelWork1763900008300 } from './migrations/1763900008300-orchestrator-channel-work';
-import { loadPlannerConfig } from './planning/config';
+import { LOCAL_ONLY_LINK_SECRETS, loadPlannerConfig } from './planning/config';
 import { plannerHandlers } from './planning/planner.consumer';
 import { PlannerRepository } from './planning/planner.repository';
 import {
@@ -147,6 +147,17 @@ export function createOrchestratorService(deps: OrchestratorServiceDependencies 
         ctx.logger.warn(
           "ORCHESTRATOR_PII_KEY is not set: debtors' addresses and replies in the channels' records are encrypted with the development key",
         );
+      // Links signed with a secret everyone can read can be forged: a debtor's balance and offers
+      // opened, or an opt-out recorded, by anyone (`npm start` keeps secrets of its own).
+      for (const [variable, secret] of Object.entries({
+        PAYMENT_LINK_SECRET: config.paymentLinks.secret,
+        OPT_OUT_LINK_SECRET: config.optOut.secret,
+      }))
+        if (secret === LOCAL_ONLY_LINK_SECRETS[variable as keyof typeof LOCAL_ONLY_LINK_SECRETS])
+          ctx.logger.warn(
+            { variable },
+            `${variable} is not set: the links signed with it use the repository's local-only secret, which anyone can use to forge one`,
+          );
       const dispatchConfig = loadDispatchConfig();
       const channels = providersOnce();
       // SMTP has no idempotency key: the provider records its submissions in this database.

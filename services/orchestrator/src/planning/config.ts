@@ -1,5 +1,11 @@
 import { int, loadConfig, optional, str, url } from '@collections/platform';
 
+/** The links' local-only secrets: anyone who reads this repository can sign a link with them. */
+export const LOCAL_ONLY_LINK_SECRETS = {
+  PAYMENT_LINK_SECRET: 'local-only-payment-link-secret-0123456789',
+  OPT_OUT_LINK_SECRET: 'local-only-opt-out-link-secret-0123456789',
+} as const;
+
 /** The planner's and dispatcher's settings, read once at boot. */
 export function loadPlannerConfig(env: NodeJS.ProcessEnv = process.env) {
   return loadConfig(
@@ -22,7 +28,7 @@ export function loadPlannerConfig(env: NodeJS.ProcessEnv = process.env) {
       },
       paymentLinks: {
         // HMAC secret of payment links, at least 32 bytes; the default is for local runs only.
-        secret: str('PAYMENT_LINK_SECRET', { default: 'local-only-payment-link-secret-0123456789' }),
+        secret: str('PAYMENT_LINK_SECRET', { default: LOCAL_ONLY_LINK_SECRETS.PAYMENT_LINK_SECRET }),
         baseUrl: url('PAYMENT_LINK_BASE_URL', { default: 'http://127.0.0.1:3000/pay' }),
         days: int('PAYMENT_LINK_DAYS', { default: 7, min: 1, max: 90 }),
       },
@@ -31,7 +37,7 @@ export function loadPlannerConfig(env: NodeJS.ProcessEnv = process.env) {
         // e-mail's link adds its own signed token (tenant, address hash, delivery).
         baseUrl: url('OPT_OUT_URL', { default: 'http://127.0.0.1:3000/opt-out' }),
         // HMAC secret of opt-out links, at least 32 bytes, not PAYMENT_LINK_SECRET; the default is for local runs only.
-        secret: str('OPT_OUT_LINK_SECRET', { default: 'local-only-opt-out-link-secret-0123456789' }),
+        secret: str('OPT_OUT_LINK_SECRET', { default: LOCAL_ONLY_LINK_SECRETS.OPT_OUT_LINK_SECRET }),
         // An address taking opt-outs by e-mail, offered in List-Unsubscribe beside the link (none by default).
         mailto: optional(str('OPT_OUT_MAILTO')),
         // Requests to the opt-out route per client address, and per link, a minute.

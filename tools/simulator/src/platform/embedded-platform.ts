@@ -39,7 +39,8 @@ export async function startFreshPlatform(options: {
   const child: ChildProcess = spawn(process.execPath, [join(REPO_ROOT, 'deploy/embedded/dist/main.js')], {
     env: {
       ...options.env,
-      EMBEDDED_DATA_DIR: dataDir,
+      // A folder of its own: the installation's secrets are kept beside it.
+      EMBEDDED_DATA_DIR: join(dataDir, 'pglite'),
       EMBEDDED_PG_PORT: String(pg),
       HTTP_PORT: String(http),
       GRPC_PORT: String(grpc),

@@ -52,6 +52,7 @@ import { AgentTaskContactLaw } from './agents/usecases/agent-task-contact-law';
 import { ContactRefusals } from './planning/contact-refusals';
 import { CHANNEL_PROVIDERS, ChannelProviders, channelProvidersFromEnv } from './channels/config';
 import { ContactDirectory, GrpcContactDirectory } from './dispatch/contact-directory';
+import { AccountActivitySource, GrpcAccountActivity } from './dispatch/account-activity';
 import { DISPATCH, DISPATCH_CHECK_MS, DispatchScheduler } from './dispatch/dispatch.scheduler';
 import { DispatchDependencies, DispatchDueContactsUseCase } from './dispatch/usecases/dispatch-due.usecase';
 import { loadDispatchConfig } from './dispatch/config';
@@ -86,6 +87,8 @@ export const OrchestratorOpenApiController = openApiController('v1/orchestrator'
 export interface OrchestratorServiceDependencies {
   /** Debtors' names and addresses; by default the ledger's gRPC API at ORCHESTRATOR_LEDGER_GRPC_ADDRESS. */
   directory?: ContactDirectory;
+  /** Accounts' activity for validation notices' itemization; by default the ledger's gRPC API, as `directory`. */
+  accountActivity?: AccountActivitySource;
   /** Channel providers; by default from the environment (SMTP_*, TWILIO_*, WHATSAPP_*). */
   providers?: ChannelProviders;
   /** Overrides of the dispatcher's waits and test seams. */
@@ -173,6 +176,7 @@ export function createOrchestratorService(deps: OrchestratorServiceDependencies 
       const dispatcher = new DispatchDueContactsUseCase(ctx, repo, planner, {
         providers: { email: channels.email, sms: channels.sms, whatsapp: channels.whatsapp, call: channels.call },
         directory,
+        activity: deps.accountActivity ?? new GrpcAccountActivity(config.ledger.grpcAddress, config.ledger.apiKeys),
         links,
         linkDays: config.paymentLinks.days,
         optOutLinks,

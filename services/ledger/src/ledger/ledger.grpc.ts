@@ -14,6 +14,7 @@ import { LedgerRepository } from './ledger.repository';
 import { requireLedgerText } from './text-limits';
 import { AccountsUseCase } from './usecases/accounts.usecase';
 import { DataSubjectUseCase } from './usecases/data-subject.usecase';
+import { GetAccountActivityUseCase } from './usecases/get-account-activity.usecase';
 import { GetBalanceUseCase } from './usecases/get-balance.usecase';
 import { HoldsAndConsentUseCase } from './usecases/holds-and-consent.usecase';
 import { PostEntryCommand, PostEntryOutcome, PostEntryUseCase } from './usecases/post-entry.usecase';
@@ -47,6 +48,7 @@ const ADJUSTMENT_KINDS = new Set([
 export class LedgerGrpcController implements ledger.LedgerServiceController {
   private readonly postEntry: PostEntryUseCase;
   private readonly balances: GetBalanceUseCase;
+  private readonly activity: GetAccountActivityUseCase;
 
   constructor(
     @Inject(SERVICE_CONTEXT) private readonly ctx: ServiceContext,
@@ -57,6 +59,7 @@ export class LedgerGrpcController implements ledger.LedgerServiceController {
   ) {
     this.postEntry = new PostEntryUseCase(ctx, repo);
     this.balances = new GetBalanceUseCase(ctx, repo);
+    this.activity = new GetAccountActivityUseCase(ctx, repo);
   }
 
   async postPayment(request: ledger.PostPaymentRequest): Promise<ledger.PostPaymentResponse> {
@@ -199,6 +202,10 @@ export class LedgerGrpcController implements ledger.LedgerServiceController {
 
   eraseDebtor(request: ledger.EraseDebtorRequest): Promise<ledger.EraseDebtorResponse> {
     return this.dataSubjects.erase(currentTenantId(), request.debtorId, request.reason);
+  }
+
+  getAccountActivity(request: ledger.GetAccountActivityRequest): Promise<ledger.GetAccountActivityResponse> {
+    return this.activity.execute(currentTenantId(), request);
   }
 
   async getAccountHistory(request: ledger.GetAccountHistoryRequest): Promise<ledger.GetAccountHistoryResponse> {

@@ -360,6 +360,45 @@ export class LedgerRepository {
     return inputs;
   }
 
+  /**
+   * The account (null: none), share-locked until the caller's transaction ends so that no posting
+   * to it commits in between (postings lock it for update), with today in its time zone at `now`
+   * and its latest statement date on or before today (null: none).
+   */
+  async accountDates(
+    tx: EntityManager,
+    tenantId: string,
+    accountId: string,
+    now: Date,
+  ): Promise<{ account: AccountRow; today: string; last_statement_date: string | null } | undefined> {
+    const [row] = (await tx.query(
+      `SELECT row_to_json(a) AS account, to_char(a.today, 'YYYY-MM-DD') AS today,
+              (SELECT to_char(max(s.statement_date), 'YYYY-MM-DD') FROM statement s
+                WHERE s.tenant_id = a.tenant_id AND s.account_id = a.id AND s.statement_date <= a.today)
+                AS last_statement_date
+         FROM (SELECT tenant_id, ${ACCOUNT_COLUMNS}, ($3::timestamptz AT TIME ZONE time_zone)::date AS today
+                 FROM account WHERE tenant_id = $1 AND id = $2 FOR SHARE) a`,
+      [tenantId, accountId, now],
+    )) as { account: AccountRow; today: string; last_statement_date: string | null }[];
+    return row;
+  }
+
+  /** The account's entries effective after `after` and on or before `through`, oldest first. */
+  async entriesBetween(
+    tx: EntityManager,
+    tenantId: string,
+    accountId: string,
+    after: string,
+    through: string,
+  ): Promise<EntryRow[]> {
+    return (await tx.query(
+      `SELECT ${ENTRY_COLUMNS} FROM journal_entry
+        WHERE tenant_id = $1 AND account_id = $2 AND effective_date > $3::date AND effective_date <= $4::date
+        ORDER BY effective_date, seq`,
+      [tenantId, accountId, after, through],
+    )) as EntryRow[];
+  }
+
   async history(tx: EntityManager, tenantId: string, accountId: string): Promise<EntryRow[]> {
     return (await tx.query(
       `SELECT ${ENTRY_COLUMNS} FROM journal_entry WHERE tenant_id = $1 AND account_id = $2 ORDER BY effective_date, seq`,

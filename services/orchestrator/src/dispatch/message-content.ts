@@ -1,5 +1,12 @@
 import { DataSource } from 'typeorm';
-import { Channel, Jurisdiction, RulePack, validationPeriodEnd } from '../policy/domain';
+import {
+  Channel,
+  Jurisdiction,
+  isItemizationRefusal,
+  itemizationDifference,
+  itemizeDebt,
+  validationPeriodEnd,
+} from '../policy/domain';
 import { RULE_PACKS } from '../policy/packs';
 import { PlannerRepository, ScheduleRow } from '../planning/planner.repository';
 import { VALIDATION_NOTICE } from '../planning/domain/contact-plan';
@@ -11,11 +18,11 @@ import {
   OptOutLinkSigner,
   PaymentLinkSigner,
   RenderedMessage,
-  ValidationNoticeFacts,
   creditorIdentifiable,
   renderMessage,
 } from '../templates/domain';
 import { creditorVariablesFor } from '../creditors/creditor-variables';
+import { AccountActivitySource } from './account-activity';
 import { ContactDirectory, DebtorAddresses } from './contact-directory';
 import { addressHash } from './addresses';
 
@@ -38,7 +45,14 @@ export interface ContentSources {
   readonly linkDays: number;
   /** Signs each e-mail's opt-out link (OPT_OUT_URL, OPT_OUT_LINK_SECRET, OPT_OUT_MAILTO). */
   readonly optOutLinks: OptOutLinkSigner;
+  /** The ledger's account activity: a validation notice's itemization. */
+  readonly activity: AccountActivitySource;
+  /** Where a notice refused for its figures is told (ids and reasons, never PII). */
+  readonly logger: { warn(fields: object, message: string): void };
 }
+
+/** Why a contact has no message: see `composeMessage`. */
+export type MissingContent = 'no-template' | 'no-facts' | 'no-address' | 'no-creditor' | 'itemization-unreconciled';
 
 export const localeOf = (language: string, jurisdiction: string): Locale => {
   const l = language.slice(0, 2).toLowerCase();
@@ -51,20 +65,21 @@ export const localeOf = (language: string, jurisdiction: string): Locale => {
  * the ledger, a signed payment link valid from `now`, the template in the debtor's locale, and
  * for an e-mail its own signed opt-out link (the row is the delivery) — or why there is none
  * (`no-template`, `no-facts`, `no-address`, or `no-creditor`: the debtor's pack wants the creditor
- * named on this channel and the tenant's creditor profile does not say enough).
+ * named on this channel and the tenant's creditor profile does not say enough). A validation
+ * notice itemizes the debt from the ledger's answer at this moment, and is not composed when its
+ * figures do not add up to the amount now (`itemization-unreconciled`, logged with the reason).
  */
 export async function composeMessage(
   s: ContentSources,
   row: Pick<ScheduleRow, 'id' | 'tenant_id' | 'account_id' | 'debtor_id' | 'template'> & { step_id?: string },
   channel: Channel,
   now: Date,
-): Promise<MessageContent | { missing: 'no-template' | 'no-facts' | 'no-address' | 'no-creditor' }> {
+): Promise<MessageContent | { missing: MissingContent }> {
   const template = DEFAULT_TEMPLATES[row.template];
   if (!template) return { missing: 'no-template' };
   const [account, debtor, instalment] = await Promise.all([
     s.dataSource.query(
-      `SELECT *, to_char(statement_date, 'YYYY-MM-DD') AS itemization_date FROM planner_account
-        WHERE tenant_id = $1 AND account_id = $2`,
+      `SELECT reference, balance_minor, currency, due_date FROM planner_account WHERE tenant_id = $1 AND account_id = $2`,
       [row.tenant_id, row.account_id],
     ) as Promise<AccountFactsRow[]>,
     s.repo.debtorOf(s.dataSource, row.tenant_id, row.account_id),
@@ -105,9 +120,25 @@ export async function composeMessage(
   if (row.template === VALIDATION_NOTICE) {
     // Only a debt collector sends it: the profile names the collector and the creditor's contacts.
     if (!variables.collector || !variables.creditor) return { missing: 'no-creditor' };
-    const notice = validationNoticeFacts(a, debtor.timeZone, debtor.rules?.pack ?? RULE_PACKS[jurisdiction], now);
-    if (!notice) return { missing: 'no-facts' };
-    variables = { ...variables, validationNotice: notice };
+    const periodEnd = validationPeriodEnd(now, debtor.timeZone, debtor.rules?.pack ?? RULE_PACKS[jurisdiction]);
+    const activity = periodEnd ? await s.activity.activityOf(row.tenant_id, row.account_id) : undefined;
+    if (!periodEnd || !activity) return { missing: 'no-facts' };
+    const itemization = itemizeDebt(activity);
+    if (isItemizationRefusal(itemization) || itemizationDifference(itemization) !== 0) {
+      s.logger.warn(
+        {
+          tenantId: row.tenant_id,
+          accountId: row.account_id,
+          scheduleId: row.id,
+          channel,
+          itemizationDate: activity.itemizationDate,
+          reason: isItemizationRefusal(itemization) ? itemization.detail : 'the itemization does not add up',
+        },
+        'validation notice not sent: the ledger’s figures for the account do not reconcile (amount on the itemization date + interest + fees − payments − credits ≠ the amount now); check the account’s entries since the itemization date in the ledger',
+      );
+      return { missing: 'itemization-unreconciled' };
+    }
+    variables = { ...variables, validationNotice: { ...itemization, periodEnd } };
   }
   const rendered = renderMessage({
     template,
@@ -126,31 +157,6 @@ interface AccountFactsRow {
   balance_minor: string;
   currency: string;
   due_date: string;
-  /** The ledger's last statement date (`YYYY-MM-DD`) and its amount due; null before migration 1763900016100. */
-  itemization_date: string | null;
-  statement_amount_due_minor: string | null;
-}
-
-/**
- * A validation notice's figures and dates: the last statement's date and amount due (the
- * itemization date and amount then), the balance now, and the validation period's last day for a
- * notice sent `now`, in the debtor's zone; none without a statement date or a rule to date it by.
- */
-function validationNoticeFacts(
-  a: AccountFactsRow,
-  timeZone: string,
-  pack: RulePack,
-  now: Date,
-): ValidationNoticeFacts | undefined {
-  const periodEnd = validationPeriodEnd(now, timeZone, pack);
-  if (!periodEnd || !a.itemization_date || a.statement_amount_due_minor === null) return undefined;
-  return {
-    itemizationDate: a.itemization_date,
-    itemizationAmountMinor: Number(a.statement_amount_due_minor),
-    currentAmountMinor: Number(a.balance_minor),
-    currency: a.currency.trim(),
-    periodEnd,
-  };
 }
 
 /** The e-mail's opt-out link: the tenant, the address by its hash, the delivery; never the address itself. */

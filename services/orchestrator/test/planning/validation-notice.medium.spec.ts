@@ -2,13 +2,16 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ledger, orchestrator } from '@collections/contracts';
-import { API_KEY_HEADER } from '@collections/platform';
+import { ledgerService } from '@collections/ledger';
+import { API_KEY_HEADER, grpcClient, metadataFromPrincipalHeaders } from '@collections/platform';
 import { ServiceUnderTest, startServiceUnderTest, waitFor } from '@collections/testing';
+import { GrpcAccountActivity } from '../../src/dispatch/account-activity';
 import { DispatchScheduler } from '../../src/dispatch/dispatch.scheduler';
 import { LETTER_EXPORT, LetterExportUseCase, csvRecords } from '../../src/dispatch/usecases/letter-export.usecase';
 import { createOrchestratorService } from '../../src/orchestrator.service';
 import { DAILY_PLANNING, DailyPlanningUseCase } from '../../src/planning/usecases/daily-planning.usecase';
 import { Jurisdiction } from '../../src/policy/domain';
+import { formatMessageMoney } from '../../src/templates/domain';
 import { StrategyDocument, StrategyStep } from '../../src/strategies/domain';
 import { ChannelStandIns, directoryOf, startChannelStandIns } from '../support/channel-stand-ins';
 import { JOB_TIMERS_OFF } from '../support/dispatch-deps';
@@ -44,8 +47,17 @@ const PROFILE = {
 };
 const COLLECTOR = { legalName: 'Aloha Recovery LLC', taxIdKind: 'TAX_ID_KIND_EIN', taxId: '98-7654321' };
 
-describe('a debt collector’s US validation notice (Regulation F §1006.34; real PostgreSQL, SMTP server, letter files)', () => {
+describe('a debt collector’s US validation notice (Regulation F §1006.34; real PostgreSQL, a real ledger, SMTP server, letter files)', () => {
   let sut: ServiceUnderTest;
+  /** The ledger the notice's figures come from, over gRPC, with its own tenant and clock. */
+  let ledgerSut: ServiceUnderTest;
+  let ledgerClient: ReturnType<typeof grpcClient<typeof ledger.LedgerServiceService>>;
+  let activity: GrpcAccountActivity | undefined;
+  const ledgerMd = () => metadataFromPrincipalHeaders({ apiKey: ledgerSut.apiKey });
+  const setClock = (at: Date) => {
+    sut.clock.set(at);
+    ledgerSut.clock.set(at);
+  };
   let channels: ChannelStandIns;
   const debtors = new Map<string, ledger.Debtor>();
   const letterDir = mkdtempSync(join(tmpdir(), 'validation-letters-'));
@@ -73,15 +85,23 @@ describe('a debt collector’s US validation notice (Regulation F §1006.34; rea
     );
 
   beforeAll(async () => {
+    ledgerSut = await startServiceUnderTest(ledgerService);
+    ledgerClient = grpcClient(ledger.LedgerServiceService, ledgerSut.app.grpcAddress);
     channels = await startChannelStandIns();
     Object.assign(process.env, { ...JOB_TIMERS_OFF, LETTER_EXPORT_TIME_ZONE: US.timeZone, LETTER_EXPORT_HOUR: '17' });
     const service = createOrchestratorService({
       directory: directoryOf(debtors),
+      // Each service under test invents its tenant: the orchestrator's calls with the ledger tenant's key.
+      accountActivity: {
+        activityOf: (tenantId, accountId) => activity!.activityOf(tenantId, accountId),
+        close: () => undefined,
+      },
       providers: channels.providers,
       letterExportDir: letterDir,
       dispatch: { delay: async () => undefined, random: () => 0, factsWaitMs: 200 },
     });
     sut = await startServiceUnderTest(service, new Date('2026-03-02T15:00:00Z'));
+    activity = new GrpcAccountActivity(ledgerSut.app.grpcAddress, `${sut.tenant}:${ledgerSut.apiKey}`);
     await startConsumers(sut, service);
     await putStrategies(sut, { us: strategy('US'), co: strategy('CO') });
   });
@@ -89,16 +109,25 @@ describe('a debt collector’s US validation notice (Regulation F §1006.34; rea
   afterAll(async () => {
     await sut?.context.backbone.stop();
     await sut?.close();
+    activity?.close();
+    ledgerClient?.close();
+    await ledgerSut?.close();
     await channels?.close();
     process.env = saved;
   });
 
-  /** A debtor of `country` with a mobile, an e-mail and a postal address (or only some), a card account due on `dueDate`. */
+  /**
+   * A debtor of `country` with a mobile, an e-mail and a postal address (or only some), a card
+   * account due on `dueDate`, in the ledger and as its events tell the orchestrator: 1,000.00 owed
+   * on the statement of 20 February; since then 30.00 of interest, a 12.50 fee, a 20.00 payment and
+   * a 5.00 credit (and, for `purchase`, a 200.00 purchase on 1 March).
+   */
   async function openAccount(
     country: Country,
     n: string,
     dueDate: string,
     points: 'all' | 'phone' | 'no-postal' = 'all',
+    purchase = false,
   ) {
     const accountId = `acct-${country.code}-${n}`;
     const debtorId = `debtor-${country.code}-${n}`;
@@ -124,7 +153,8 @@ describe('a debt collector’s US validation notice (Regulation F §1006.34; rea
       ],
       ...profile,
     });
-    sut.clock.set(new Date(Date.parse(`${dueDate}T22:00:00Z`) - 10 * 86_400_000));
+    setClock(new Date(Date.parse(`${dueDate}T22:00:00Z`) - 10 * 86_400_000));
+    const currentMinor = await openLedgerAccount(country, accountId, debtorId, dueDate, purchase);
     await deliver(
       sut,
       'collections.ledger.v1.DebtorUpserted',
@@ -155,10 +185,10 @@ describe('a debt collector’s US validation notice (Regulation F §1006.34; rea
       balance: {
         accountId,
         asOfDate: '',
-        principal: { amountMinor: 1_000_00, currency: country.currency },
+        principal: { amountMinor: currentMinor - 42_50, currency: country.currency },
         interest: { amountMinor: 30_00, currency: country.currency },
         fees: { amountMinor: 12_50, currency: country.currency },
-        total: { amountMinor: 1_042_50, currency: country.currency },
+        total: { amountMinor: currentMinor, currency: country.currency },
         pastDue: { amountMinor: 0, currency: country.currency },
         daysPastDue: 0,
         agingBucket: 'current',
@@ -168,13 +198,96 @@ describe('a debt collector’s US validation notice (Regulation F §1006.34; rea
     return { accountId, debtorId, email, phone, postal };
   }
 
+  /** The account in the ledger, through its gRPC API; returns the balance today. */
+  async function openLedgerAccount(
+    country: Country,
+    accountId: string,
+    debtorId: string,
+    dueDate: string,
+    purchase: boolean,
+  ): Promise<number> {
+    const md = ledgerMd();
+    const usd = (amountMinor: number) => ({ amountMinor, currency: country.currency });
+    await ledgerClient.upsertDebtor(
+      { debtor: ledger.Debtor.fromPartial({ ...debtors.get(debtorId), debtorId, contactPoints: [] }) },
+      md,
+    );
+    await ledgerClient.openAccount(
+      ledger.OpenAccountRequest.fromPartial({
+        accountId,
+        externalRef: accountId,
+        product: ledger.Product.PRODUCT_CREDIT_CARD,
+        currency: country.currency,
+        openedOn: '2025-06-01',
+        timeZone: country.timeZone,
+        debtors: [{ debtorId, role: ledger.DebtorRole.DEBTOR_ROLE_PRIMARY }],
+      }),
+      md,
+    );
+    const charge = (kind: ledger.EntryKind, amountMinor: number, effectiveDate: string, key: string) =>
+      ledgerClient.postCharge(
+        { accountId, kind, amount: usd(amountMinor), idempotencyKey: `${accountId}-${key}`, effectiveDate, memo: '' },
+        md,
+      );
+    await charge(ledger.EntryKind.ENTRY_KIND_CHARGE, 1_000_00, '2026-02-10', 'purchases');
+    await ledgerClient.issueStatement(
+      { accountId, cycle: 1, statementDate: '2026-02-20', dueDate, amountDue: usd(1_000_00), minimumDue: usd(100_00) },
+      md,
+    );
+    await charge(ledger.EntryKind.ENTRY_KIND_INTEREST, 30_00, '2026-02-25', 'interest');
+    await charge(ledger.EntryKind.ENTRY_KIND_FEE, 12_50, '2026-02-28', 'late-fee');
+    await ledgerClient.postPayment(
+      { accountId, amount: usd(20_00), idempotencyKey: `${accountId}-pay`, reference: '', effectiveDate: '2026-03-01' },
+      md,
+    );
+    await ledgerClient.postAdjustment(
+      {
+        accountId,
+        kind: ledger.EntryKind.ENTRY_KIND_ADJUSTMENT,
+        amount: usd(-5_00),
+        idempotencyKey: `${accountId}-goodwill`,
+        reason: 'goodwill credit',
+        effectiveDate: '2026-03-01',
+      },
+      md,
+    );
+    if (purchase) await charge(ledger.EntryKind.ENTRY_KIND_CHARGE, 200_00, '2026-03-01', 'purchase');
+    return (await ledgerClient.getBalance({ accountId, asOfDate: '' }, md)).balance!.amountMinor;
+  }
+
+  /**
+   * The itemization lines a notice must print for the account, from what the ledger holds: its
+   * balance at the end of 20 February (the last statement date), its entries since by kind, and its
+   * balance today — asked through the ledger's own GetBalance and GetAccountHistory.
+   */
+  async function itemizationInLedger(accountId: string): Promise<string> {
+    const md = ledgerMd();
+    const then = await ledgerClient.getBalance({ accountId, asOfDate: '2026-02-20' }, md);
+    const now = await ledgerClient.getBalance({ accountId, asOfDate: '' }, md);
+    const { entries } = await ledgerClient.getAccountHistory({ accountId }, md);
+    const since = (...kinds: ledger.EntryKind[]) =>
+      entries
+        .filter((e) => e.effectiveDate > '2026-02-20' && kinds.includes(e.kind))
+        .reduce((t, e) => t + Math.abs(e.amount!.amountMinor), 0);
+    const $ = (amountMinor: number) => formatMessageMoney(amountMinor, 'USD', 'en-US');
+    return [
+      `As of February 20, 2026, you owed: ${$(then.balance!.amountMinor)}`,
+      'Between February 20, 2026 and today:',
+      `You were charged this amount in interest: + ${$(since(ledger.EntryKind.ENTRY_KIND_INTEREST))}`,
+      `You were charged this amount in fees: + ${$(since(ledger.EntryKind.ENTRY_KIND_FEE))}`,
+      `You paid this amount toward the debt: – ${$(since(ledger.EntryKind.ENTRY_KIND_PAYMENT))}`,
+      `You were credited this amount toward the debt: – ${$(since(ledger.EntryKind.ENTRY_KIND_ADJUSTMENT))}`,
+      `Total amount of the debt now: ${$(now.balance!.amountMinor)}`,
+    ].join('\n');
+  }
+
   /** The planning run at 06:00, the dispatch run at 10:30 and the letter export at 17:00 in `country` on `date`. */
   async function runDay(country: Country, date: string) {
-    sut.clock.set(localTime(country, date, 6));
+    setClock(localTime(country, date, 6));
     await dailyRun();
-    sut.clock.set(new Date(localTime(country, date, 10).getTime() + 30 * 60_000));
+    setClock(new Date(localTime(country, date, 10).getTime() + 30 * 60_000));
     await dispatch();
-    sut.clock.set(localTime(country, date, 17));
+    setClock(localTime(country, date, 17));
     return exportLetters();
   }
 
@@ -193,8 +306,17 @@ describe('a debt collector’s US validation notice (Regulation F §1006.34; rea
       /^Aloha Recovery LLC is a debt collector\. We are trying to collect a debt that you owe to Example Bank N\.A\./,
     );
     expect(body).toContain('Account number: US-1\n');
-    expect(body).toContain('As of February 20, 2026, you owed: $1,000.00\n');
-    expect(body).toContain('Total amount of the debt now: $1,042.50\n');
+    // §1006.34(c)(2)(vi)-(ix): the itemization date, the debt then, what moved it since, the debt now.
+    expect(body).toContain(
+      'As of February 20, 2026, you owed: $1,000.00\n' +
+        'Between February 20, 2026 and today:\n' +
+        'You were charged this amount in interest: + $30.00\n' +
+        'You were charged this amount in fees: + $12.50\n' +
+        'You paid this amount toward the debt: – $20.00\n' +
+        'You were credited this amount toward the debt: – $5.00\n' +
+        'Total amount of the debt now: $1,017.50\n',
+    );
+    expect(body).toContain(await itemizationInLedger(kai.accountId));
     // Sent Monday 9 March at 17:00 in Honolulu (already Tuesday in UTC): received five business
     // days later, Monday 16 March; the validation period ends thirty days after, on 15 April.
     expect(body).toContain('Call or write to us by April 15, 2026 to dispute all or part of the debt.');
@@ -203,7 +325,7 @@ describe('a debt collector’s US validation notice (Regulation F §1006.34; rea
 
     await runDay(US, '2026-03-10');
     await waitFor(() => smsTo(kai.phone).length === 1 || undefined, { message: 'Kai’s D-3 SMS' });
-    expect(smsTo(kai.phone)[0].body).toMatch(/^Hi Kai, your payment of \$1,042\.50 is due on March 12, 2026\./);
+    expect(smsTo(kai.phone)[0].body).toMatch(/^Hi Kai, your payment of \$1,017\.50 is due on March 12, 2026\./);
     expect(await sentOf(kai.accountId)).toEqual([
       { template: 'validation-notice', channel: 'letter' },
       { template: 'reminder', channel: 'sms' },
@@ -217,8 +339,10 @@ describe('a debt collector’s US validation notice (Regulation F §1006.34; rea
     const mail = mailsTo(mele.email)[0];
     const text = unQuote(mail.body);
     expect(text).toMatch(/^Aloha Recovery LLC is a debt collector\./);
-    expect(text).toContain('As of February 20, 2026, you owed: $1,000.00');
-    expect(text).toContain('Total amount of the debt now: $1,042.50');
+    // The e-mail's lines end in CRLF.
+    expect(text.replace(/\r\n/g, '\n')).toContain(await itemizationInLedger(mele.accountId));
+    expect(text).toContain('You paid this amount toward the debt: – $20.00');
+    expect(text).toContain('Total amount of the debt now: $1,017.50');
     // Sent at 10:30 on Monday 9 March in Honolulu: received Monday 16 March, period ends 15 April.
     expect(text).toContain('If you write to us by April 15, 2026, we must stop collection');
     expect(text).toMatch(/To stop receiving these e-mails, visit \S+/);
@@ -259,6 +383,29 @@ describe('a debt collector’s US validation notice (Regulation F §1006.34; rea
       ),
     ]);
     expect(await sentOf(lei.accountId)).toEqual([{ template: 'reminder', channel: 'sms' }]);
+  });
+
+  it('sends no notice to a debtor whose figures the itemization cannot reconcile: a purchase after the statement', async () => {
+    const ikaika = await openAccount(US, '6', '2026-03-12', 'all', true);
+    const exported = await runDay(US, '2026-03-09');
+    // 1,000.00 + 30.00 + 12.50 − 20.00 − 5.00 is not the 1,217.50 owed now: the 200.00 purchase is
+    // none of interest, fees, payments or credits. Neither the letter nor the e-mail goes.
+    expect(
+      await q(
+        `SELECT channel, status, outcome_code FROM contact_schedule WHERE tenant_id = $1 AND account_id = $2
+            AND template = 'validation-notice' ORDER BY created_at`,
+        [sut.tenant, ikaika.accountId],
+      ),
+    ).toEqual([
+      { channel: 'letter', status: 'failed', outcome_code: 'itemization-unreconciled' },
+      { channel: 'email', status: 'failed', outcome_code: 'itemization-unreconciled' },
+    ]);
+    const letters = exported.files.flatMap((f) => csvRecords(readFileSync(join(letterDir, f), 'utf8')).slice(1));
+    expect(letters.filter((l) => l.includes('US-6'))).toEqual([]);
+    expect(mailsTo(ikaika.email)).toEqual([]);
+    expect(await sentOf(ikaika.accountId)).not.toContainEqual(
+      expect.objectContaining({ template: 'validation-notice' }),
+    );
   });
 
   it('leaves a creditor collecting its own debts as it was: the strategy’s texts, no notice', async () => {

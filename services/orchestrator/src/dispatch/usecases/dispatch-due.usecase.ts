@@ -22,6 +22,7 @@ import { PlanAccountUseCase, channelCode, recordDecision } from '../../planning/
 import { OptOutLinkSigner, PaymentLinkSigner, whatsAppParameters } from '../../templates/domain';
 import { ContactDirectory } from '../contact-directory';
 import { stopOf } from '../contact-stops';
+import { AccountActivitySource } from '../account-activity';
 import { addressFor, composeMessage } from '../message-content';
 import { SendPause, isUnreachable } from '../send-pause';
 import { addressHash, ownedChannels } from '../addresses';
@@ -31,6 +32,11 @@ const { ContactFailure } = orchestratorDispatch;
 export interface DispatchDependencies {
   providers: Partial<Record<ChannelName, ChannelProvider>>;
   directory: ContactDirectory;
+  /**
+   * The ledger's account activity, itemized in a validation notice (`../account-activity.ts`);
+   * none: no validation notice can be composed (`no-facts`).
+   */
+  activity?: AccountActivitySource;
   links: PaymentLinkSigner;
   /** Days a payment link stays valid. */
   linkDays: number;
@@ -178,6 +184,16 @@ export class DispatchDueContactsUseCase {
       return addresses;
     },
     close: () => this.deps.directory.close(),
+  };
+
+  /** The ledger's account activity, telling the pause when it answers, as the directory does. */
+  readonly activity: AccountActivitySource = {
+    activityOf: async (tenantId, accountId) => {
+      const activity = await this.deps.activity?.activityOf(tenantId, accountId);
+      if (this.pause.reached()) this.ctx.logger.info('the ledger answers again: contact sending resumed');
+      return activity;
+    },
+    close: () => this.deps.activity?.close(),
   };
 
   /**
@@ -593,7 +609,14 @@ export class DispatchDueContactsUseCase {
   }
 
   private sources() {
-    return { dataSource: this.ctx.dataSource, repo: this.repo, ...this.deps, directory: this.directory };
+    return {
+      dataSource: this.ctx.dataSource,
+      repo: this.repo,
+      ...this.deps,
+      directory: this.directory,
+      activity: this.activity,
+      logger: this.ctx.logger,
+    };
   }
 
   /**

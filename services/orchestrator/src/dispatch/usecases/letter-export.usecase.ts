@@ -244,6 +244,8 @@ export class LetterExportUseCase {
       repo: this.repo,
       ...this.deps,
       directory: this.dispatcher.directory,
+      activity: this.dispatcher.activity,
+      logger: this.ctx.logger,
     };
     const letters: { row: ScheduleRow; line: string }[] = [];
     const failed: { row: ScheduleRow; code: string }[] = [];

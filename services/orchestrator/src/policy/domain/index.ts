@@ -8,3 +8,14 @@ export { TimeZoneClock, type LocalInstant } from './time-zone.clock';
 export { PublicHolidayCalendar } from './public-holiday.calendar';
 export { tenantRulesOf, type OverrideDocument, type TenantRules } from './tenant-rules';
 export { validationPeriodEnd } from './validation-period';
+export {
+  isItemizationRefusal,
+  itemizationDifference,
+  itemizeDebt,
+  type DebtItemization,
+  type ItemizationReference,
+  type ItemizationRefusal,
+  type LedgerActivity,
+  type LedgerEntry,
+  type LedgerEntryKind,
+} from './debt-itemization';

@@ -1,5 +1,5 @@
 import Handlebars from 'handlebars';
-import { Channel, Jurisdiction, RulePack } from '../../policy/domain';
+import { Channel, DebtItemization, Jurisdiction, RulePack } from '../../policy/domain';
 import { formatMessageMoney } from './message-money.format';
 import { CREDITOR_LINES, Locale, TemplateSource } from './template.catalogue';
 
@@ -28,15 +28,12 @@ export interface MessageVariables {
 }
 
 /**
- * The figures and dates of a validation notice: the itemization date (the ledger's last statement
- * date) and the amount then (that statement's amount due), the current amount, and the last day
- * of the validation period in the debtor's zone (all dates `YYYY-MM-DD`, amounts in minor units).
+ * The figures and dates of a validation notice: the itemization date and the amount then, the
+ * interest, fees, payments and credits since, the current amount (the ledger's, reconciled:
+ * `itemizeDebt`), and the last day of the validation period in the debtor's zone (all dates
+ * `YYYY-MM-DD`, amounts in minor units of `currency`).
  */
-export interface ValidationNoticeFacts {
-  readonly itemizationDate: string;
-  readonly itemizationAmountMinor: number;
-  readonly currentAmountMinor: number;
-  readonly currency: string;
+export interface ValidationNoticeFacts extends DebtItemization {
   readonly periodEnd: string;
 }
 

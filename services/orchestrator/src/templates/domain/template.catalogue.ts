@@ -57,7 +57,13 @@ const VALIDATION_NOTICE_EN: LocalizedTemplate = {
     'Our information shows:\n' +
     'Account number: {{account.reference}}\n' +
     'As of {{date validationNotice.itemizationDate}}, you owed: ' +
-    '{{money validationNotice.itemizationAmountMinor validationNotice.currency}}\n' +
+    '{{money validationNotice.amountOnItemizationDateMinor validationNotice.currency}}\n' +
+    'Between {{date validationNotice.itemizationDate}} and today:\n' +
+    'You were charged this amount in interest: + {{money validationNotice.interestMinor validationNotice.currency}}\n' +
+    'You were charged this amount in fees: + {{money validationNotice.feesMinor validationNotice.currency}}\n' +
+    'You paid this amount toward the debt: – {{money validationNotice.paymentsMinor validationNotice.currency}}\n' +
+    'You were credited this amount toward the debt: – ' +
+    '{{money validationNotice.creditsMinor validationNotice.currency}}\n' +
     'Total amount of the debt now: {{money validationNotice.currentAmountMinor validationNotice.currency}}\n\n' +
     'How can you dispute the debt?\n' +
     'Call or write to us by {{date validationNotice.periodEnd}} to dispute all or part of the debt. ' +
@@ -198,7 +204,8 @@ export const DEFAULT_TEMPLATES: Readonly<Record<string, TemplateSource>> = {
   /**
    * A debt collector's validation notice (US Regulation F §1006.34(c), after the CFPB's model form
    * B-1), sent on e-mail or by letter before any other contact about the account: the collector
-   * and creditor (creditor profile), the account, the amount on the itemization date and now, the
+   * and creditor (creditor profile), the account, the amount on the itemization date, the interest,
+   * fees, payments and credits since (§1006.34(c)(2)(vi)-(ix), from the ledger), the amount now, the
    * last day of the validation period in the debtor's zone, the dispute and original-creditor
    * prompts. Regulation F's safe harbor forms are English and Spanish; a debtor writing in another
    * language gets the English notice.
@@ -212,7 +219,14 @@ export const DEFAULT_TEMPLATES: Readonly<Record<string, TemplateSource>> = {
         'Nuestra información indica:\n' +
         'Número de cuenta: {{account.reference}}\n' +
         'Al {{date validationNotice.itemizationDate}}, usted debía: ' +
-        '{{money validationNotice.itemizationAmountMinor validationNotice.currency}}\n' +
+        '{{money validationNotice.amountOnItemizationDateMinor validationNotice.currency}}\n' +
+        'Entre el {{date validationNotice.itemizationDate}} y hoy:\n' +
+        'Se le cobró esta cantidad en intereses: + ' +
+        '{{money validationNotice.interestMinor validationNotice.currency}}\n' +
+        'Se le cobró esta cantidad en cargos: + {{money validationNotice.feesMinor validationNotice.currency}}\n' +
+        'Usted pagó esta cantidad a la deuda: – {{money validationNotice.paymentsMinor validationNotice.currency}}\n' +
+        'Se le acreditó esta cantidad a la deuda: – ' +
+        '{{money validationNotice.creditsMinor validationNotice.currency}}\n' +
         'Monto total de la deuda ahora: {{money validationNotice.currentAmountMinor validationNotice.currency}}\n\n' +
         '¿Cómo puede disputar la deuda?\n' +
         'Llámenos o escríbanos a más tardar el {{date validationNotice.periodEnd}} para disputar la deuda en su ' +

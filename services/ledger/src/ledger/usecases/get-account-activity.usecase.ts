@@ -1,0 +1,85 @@
+import { ledger } from '@collections/contracts';
+import { AppError, money } from '@collections/platform';
+import { ServiceContext } from '@collections/runtime';
+import { balanceViewOf, validDate } from '../balance-view';
+import { LedgerRepository } from '../ledger.repository';
+
+const { ActivityFrom } = ledger;
+
+/**
+ * What moved an account's debt from the end of a date to today (GetAccountActivity): the balance
+ * then, the entries since, the balance now, read in one transaction that holds the account's row
+ * share-locked, so no posting to it commits between the three reads (a posting locks it for
+ * update) and the balances always equal the opening plus the entries.
+ */
+export class GetAccountActivityUseCase {
+  constructor(
+    private readonly ctx: ServiceContext,
+    private readonly repo: LedgerRepository,
+  ) {}
+
+  async execute(
+    tenantId: string,
+    request: ledger.GetAccountActivityRequest,
+  ): Promise<ledger.GetAccountActivityResponse> {
+    const asked = request.fromDate ? validDate(request.fromDate, 'from_date') : undefined;
+    const references = request.from.filter((f) => f !== ActivityFrom.ACTIVITY_FROM_UNSPECIFIED);
+    if (!asked && references.length === 0)
+      throw AppError.invalid('from_date or from is required', { accountId: request.accountId });
+    return this.ctx.dataSource.transaction(async (tx) => {
+      const now = this.ctx.clock.now();
+      const dates = await this.repo.accountDates(tx, tenantId, request.accountId, now);
+      if (!dates) throw AppError.notFound(`account ${request.accountId} does not exist`);
+      let fromDate = asked;
+      let fromReference = ActivityFrom.ACTIVITY_FROM_UNSPECIFIED;
+      for (const reference of asked ? [] : references) {
+        const date =
+          reference === ActivityFrom.ACTIVITY_FROM_LAST_STATEMENT
+            ? dates.last_statement_date
+            : reference === ActivityFrom.ACTIVITY_FROM_OPENED_ON
+              ? dates.account.opened_on
+              : null;
+        if (date) {
+          fromDate = date;
+          fromReference = reference;
+          break;
+        }
+      }
+      if (!fromDate)
+        throw AppError.failedPrecondition(`account ${request.accountId} has none of the dates asked to read from`, {
+          from: references.map((f) => ledger.activityFromToJSON(f)),
+        });
+      if (fromDate > dates.today)
+        throw AppError.invalid('from_date must not be after today in the account’s time zone', {
+          fromDate,
+          today: dates.today,
+        });
+      const [opening, closing] = await this.repo.balanceInputs(
+        tx,
+        [
+          { tenantId, accountId: request.accountId, asOfDate: fromDate },
+          { tenantId, accountId: request.accountId, asOfDate: dates.today },
+        ],
+        now,
+      );
+      const entries = await this.repo.entriesBetween(tx, tenantId, request.accountId, fromDate, dates.today);
+      return {
+        accountId: request.accountId,
+        fromDate,
+        fromReference,
+        opening: balanceViewOf(request.accountId, opening),
+        entries: entries.map((e) => ({
+          entryId: e.id,
+          kind: e.kind,
+          amount: money(Number(e.amount_minor), e.currency.trim()),
+          effectiveDate: e.effective_date,
+          postedAt: e.posted_at,
+          reversesEntryId: e.reverses_entry_id ?? '',
+          // Free text that may name the debtor: the activity's readers need amounts and dates only.
+          memo: '',
+        })),
+        closing: balanceViewOf(request.accountId, closing),
+      };
+    });
+  }
+}

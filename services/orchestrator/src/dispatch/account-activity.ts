@@ -1,0 +1,110 @@
+import { ServiceError, status } from '@grpc/grpc-js';
+import { ledger } from '@collections/contracts';
+import { AppError, PromiseClient, TenantApiKeys, grpcClient } from '@collections/platform';
+import { ItemizationReference, LedgerActivity, LedgerEntryKind } from '../policy/domain';
+
+/**
+ * The itemization date a validation notice uses, in order of preference (Regulation F
+ * §1006.34(b)(3)): the account's last statement date, else its opening date as the transaction
+ * date. See `../planning/README.md`.
+ */
+export const ITEMIZATION_DATES: readonly ledger.ActivityFrom[] = [
+  ledger.ActivityFrom.ACTIVITY_FROM_LAST_STATEMENT,
+  ledger.ActivityFrom.ACTIVITY_FROM_OPENED_ON,
+];
+
+/**
+ * What moved an account's debt from its itemization date to today, asked of the ledger (the source
+ * of truth for money) at the moment a validation notice is rendered, never from the events this
+ * service keeps: those may arrive late, twice or out of order.
+ */
+export interface AccountActivitySource {
+  /**
+   * undefined: the ledger has no such account, or none of its itemization dates. Throws AppError
+   * UNAVAILABLE when the ledger cannot be reached (the dispatcher pauses: `send-pause.ts`).
+   */
+  activityOf(tenantId: string, accountId: string): Promise<LedgerActivity | undefined>;
+  close(): void;
+}
+
+const ENTRY_KINDS: Readonly<Partial<Record<ledger.EntryKind, LedgerEntryKind>>> = {
+  [ledger.EntryKind.ENTRY_KIND_CHARGE]: 'charge',
+  [ledger.EntryKind.ENTRY_KIND_INTEREST]: 'interest',
+  [ledger.EntryKind.ENTRY_KIND_FEE]: 'fee',
+  [ledger.EntryKind.ENTRY_KIND_PAYMENT]: 'payment',
+  [ledger.EntryKind.ENTRY_KIND_PAYMENT_REVERSAL]: 'payment-reversal',
+  [ledger.EntryKind.ENTRY_KIND_ADJUSTMENT]: 'adjustment',
+  [ledger.EntryKind.ENTRY_KIND_SETTLEMENT_DISCOUNT]: 'settlement-discount',
+  [ledger.EntryKind.ENTRY_KIND_WRITE_OFF]: 'write-off',
+};
+
+const REFERENCES: Readonly<Partial<Record<ledger.ActivityFrom, ItemizationReference>>> = {
+  [ledger.ActivityFrom.ACTIVITY_FROM_LAST_STATEMENT]: 'last-statement',
+  [ledger.ActivityFrom.ACTIVITY_FROM_OPENED_ON]: 'transaction',
+};
+
+/**
+ * The ledger's answer in the domain's words. An entry of a kind this service does not know (a
+ * ledger newer than it) is kept as a principal charge: it cannot be itemized, so the notice is
+ * refused rather than printed without it.
+ */
+export function ledgerActivityOf(answer: ledger.GetAccountActivityResponse): LedgerActivity | undefined {
+  const reference = REFERENCES[answer.fromReference];
+  if (!reference || !answer.opening?.total || !answer.closing?.total) return undefined;
+  return {
+    itemizationDate: answer.fromDate,
+    reference,
+    currency: answer.closing.total.currency.trim(),
+    openingMinor: answer.opening.total.amountMinor,
+    asOfDate: answer.closing.asOfDate,
+    closingMinor: answer.closing.total.amountMinor,
+    entries: answer.entries.map((e) => ({
+      kind: ENTRY_KINDS[e.kind] ?? 'charge',
+      amountMinor: e.amount?.amountMinor ?? 0,
+      currency: (e.amount?.currency ?? '').trim(),
+      effectiveDate: e.effectiveDate,
+    })),
+  };
+}
+
+/**
+ * The ledger over gRPC (GetAccountActivity), calling for each tenant with that tenant's API key
+ * (ORCHESTRATOR_LEDGER_API_KEYS), as the contact directory does.
+ */
+export class GrpcAccountActivity implements AccountActivitySource {
+  private channel?: PromiseClient<typeof ledger.LedgerServiceService>;
+  private readonly keys: TenantApiKeys;
+
+  constructor(
+    private readonly address: string,
+    apiKeys: string,
+  ) {
+    this.keys = new TenantApiKeys(apiKeys, 'ledger');
+  }
+
+  /** Opened on first use: a process that never sends a validation notice never dials the ledger for one. */
+  private get client(): PromiseClient<typeof ledger.LedgerServiceService> {
+    this.channel ??= grpcClient(ledger.LedgerServiceService, this.address);
+    return this.channel;
+  }
+
+  async activityOf(tenantId: string, accountId: string): Promise<LedgerActivity | undefined> {
+    const answer = await this.client
+      .getAccountActivity(
+        ledger.GetAccountActivityRequest.fromPartial({ accountId, from: [...ITEMIZATION_DATES] }),
+        this.keys.metadata(tenantId),
+      )
+      .catch((err: ServiceError) => {
+        if (err.code === status.UNAVAILABLE || err.code === status.DEADLINE_EXCEEDED)
+          throw AppError.unavailable(`the ledger is unreachable: ${err.details}`, { grpcStatus: err.code });
+        if (err.code === status.NOT_FOUND || err.code === status.FAILED_PRECONDITION) return undefined;
+        throw err;
+      });
+    return answer ? ledgerActivityOf(answer) : undefined;
+  }
+
+  close(): void {
+    this.channel?.close();
+    this.channel = undefined;
+  }
+}

@@ -37,6 +37,19 @@ export const TENANT_CONFIGURATION_ROLES: readonly PlatformRole[] = Object.freeze
  */
 export const LEGAL_CONFIGURATION_ROLES: readonly PlatformRole[] = Object.freeze([ROLES.compliance, ROLES.admin]);
 
+/**
+ * Who may erase a debtor's personal data (irreversible): a compliance officer, who answers the
+ * data-subject requests, or the administrator.
+ */
+export const ERASURE_ROLES: readonly PlatformRole[] = Object.freeze([ROLES.compliance, ROLES.admin]);
+
+/**
+ * Who may run a daily job by hand for a date of their choosing (the ledger's delinquency run,
+ * promises' daily run): an operator's act, since a date ahead of the clock would declare
+ * instalments missed and promises broken early. The jobs on the clock need nobody.
+ */
+export const DAILY_RUN_ROLES: readonly PlatformRole[] = Object.freeze([ROLES.admin]);
+
 /** True when `principal` is an API key or a user holding one of `roles`. */
 export function hasRole(principal: Principal, roles: readonly string[]): boolean {
   if (principal.kind === 'api-key') return true;

@@ -679,6 +679,7 @@ describe('security (embedded platform, two tenants)', () => {
   /** Fields a read needs besides the id, so a refusal can only come from B not finding it. */
   const GRPC_EXTRA: Record<string, Record<string, string>> = {
     GetOffers: { takenBy: 'TAKEN_BY_AGENT', frequency: 'PLAN_FREQUENCY_MONTHLY' },
+    GetAccountActivity: { fromDate: '2000-01-01' },
   };
 
   /**
@@ -901,8 +902,13 @@ describe('security (embedded platform, two tenants)', () => {
     putContactRulesOverride: ['compliance', 'admin'],
     putCreditorProfile: ['compliance', 'admin'],
   };
-  /** Writes that need a role of their own (checked before this change already). */
+  /** Writes that need a role of their own. */
   const ROLE_OF_ITS_OWN: Record<string, readonly string[]> = {
+    // Irreversible: the data-subject requests are the compliance officer's.
+    eraseDebtor: ['compliance', 'admin'],
+    // By hand, for a date of the caller's choosing: a date ahead would break promises early.
+    runDailyDelinquency: ['admin'],
+    runDaily: ['admin'],
     decideApproval: ['supervisor'],
     trainModel: ['scoring-admin'],
     advanceClock: ['platform-admin'],
@@ -913,15 +919,15 @@ describe('security (embedded platform, two tenants)', () => {
   const OPEN_TO_TENANT_USERS: readonly string[] = [
     // ledger: debtors, accounts, postings, holds and consent, data-subject requests, lifecycle, runs, bank files
     ...['upsertDebtor', 'openAccount', 'issueStatement', 'postCharge', 'postAdjustment', 'postPayment'],
-    ...['postPayments', 'reversePayment', 'setHold', 'liftHold', 'recordConsent', 'exportDebtor', 'eraseDebtor'],
-    ...['setInstalmentSchedule', 'chargeOffAccount', 'settleAccount', 'closeAccount', 'runDailyDelinquency'],
+    ...['postPayments', 'reversePayment', 'setHold', 'liftHold', 'recordConsent', 'exportDebtor'],
+    ...['setInstalmentSchedule', 'chargeOffAccount', 'settleAccount', 'closeAccount'],
     ...['importStatement', 'resolveItem'],
     // scoring
     ...['scoreAccount', 'scoreBatch'],
     // orchestrator: the agents' work
     ...['claimAgentTask', 'completeAgentTask', 'releaseAgentTask'],
     // promises: offers within the role limits of the negotiation policy
-    ...['createPromise', 'createPlan', 'createSettlement', 'runDaily'],
+    ...['createPromise', 'createPlan', 'createSettlement'],
   ];
 
   /** `Authorization` of a signed-in user of tenant A with these roles. */
@@ -1149,6 +1155,25 @@ describe('security (embedded platform, two tenants)', () => {
     simulationClient.close();
     if (moved.code !== status.PERMISSION_DENIED || !moved.details.includes('platform-admin'))
       failures.push(`MoveClock as an agent: ${status[moved.code]} ${moved.details}`);
+    // An agent erases no debtor: the seeded one's data stays readable.
+    const erased = await rest('post', `/v1/ledger/debtors/${ids.debtorId}/erasure`, {
+      headers: agent,
+      body: { reason: 'asked on the phone' },
+    });
+    if (erased.status !== 403 || !String(erased.json?.message).includes('compliance or admin'))
+      failures.push(`POST debtors/{id}/erasure as an agent: ${erased.status} ${erased.text.slice(0, 160)}`);
+    const exported = await rest('get', `/v1/ledger/debtors/${ids.debtorId}/export`, { headers: agent });
+    if (!exported.text.includes(PII.email))
+      failures.push(`the debtor's data is gone after an agent's erasure: ${exported.status}`);
+    // Nor runs a daily job by hand, for a day of their choosing.
+    for (const [path, body] of [
+      ['/v1/ledger/delinquency/daily-runs', { asOfDate: '2027-12-31' }],
+      ['/v1/promises/daily-run', { asOfDate: '2027-12-31' }],
+    ] as const) {
+      const run = await rest('post', path, { headers: agent, body });
+      if (run.status !== 403 || !String(run.json?.message).includes('admin'))
+        failures.push(`POST ${path} as an agent: ${run.status} ${run.text.slice(0, 160)}`);
+    }
     expect(failures).toEqual([]);
   });
 

@@ -1,6 +1,6 @@
 import { Controller, Inject } from '@nestjs/common';
 import { ledgerLifecycle } from '@collections/contracts';
-import { currentTenantId } from '@collections/platform';
+import { DAILY_RUN_ROLES, currentPrincipal, currentTenantId, requireRole } from '@collections/platform';
 import { AccountLifecycleUseCase } from './usecases/account-lifecycle.usecase';
 import { AgingBucketsUseCase } from './usecases/aging-buckets.usecase';
 import { DAILY_DELINQUENCY, DailyDelinquencyUseCase } from './usecases/daily-delinquency.usecase';
@@ -56,6 +56,8 @@ export class LedgerLifecycleGrpcController implements ledgerLifecycle.LedgerLife
   runDailyDelinquency(
     request: ledgerLifecycle.RunDailyDelinquencyRequest,
   ): Promise<ledgerLifecycle.RunDailyDelinquencyResponse> {
+    // By hand, for a date of the caller's choosing (the clock's own run asks nobody).
+    requireRole(currentPrincipal(), DAILY_RUN_ROLES, 'running the daily delinquency run by hand');
     return this.daily.run({ tenantId: currentTenantId(), asOfDate: request.asOfDate || undefined });
   }
 

@@ -1,6 +1,6 @@
 import { Controller, Inject } from '@nestjs/common';
 import { promises } from '@collections/contracts';
-import { AppError, currentPrincipal, currentTenantId } from '@collections/platform';
+import { AppError, DAILY_RUN_ROLES, currentPrincipal, currentTenantId, requireRole } from '@collections/platform';
 import { SERVICE_CONTEXT, ServiceContext } from '@collections/runtime';
 import { AccountProfilesRepository } from '../accounts/account-profiles.repository';
 import { KnownAccounts } from '../accounts/known-accounts';
@@ -66,6 +66,8 @@ export class PromisesGrpcController implements promises.PromisesServiceControlle
   }
 
   async runDaily(request: promises.RunDailyRequest): Promise<promises.RunDailyResponse> {
+    // By hand, for a date of the caller's choosing (the clock's own run asks nobody).
+    requireRole(currentPrincipal(), DAILY_RUN_ROLES, "running promises' daily run by hand");
     const summary = await this.dailyRun.run({ tenantId: currentTenantId(), asOfDate: request.asOfDate || undefined });
     return {
       plansEvaluated: summary.plansEvaluated,

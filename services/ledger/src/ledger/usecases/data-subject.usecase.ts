@@ -1,5 +1,5 @@
 import { ledger } from '@collections/contracts';
-import { AppError, money } from '@collections/platform';
+import { AppError, ERASURE_ROLES, currentPrincipal, money, requireRole } from '@collections/platform';
 import { ServiceContext } from '@collections/runtime';
 import { erasurePatterns } from '../domain/erasure';
 import { PiiCipher, PiiUnreadableError } from '../pii';
@@ -143,6 +143,7 @@ export class DataSubjectUseCase {
    * The erasure's own reason is kept with the debtor (the audit), never logged.
    */
   async erase(tenantId: string, debtorId: string, reason: string): Promise<ledger.EraseDebtorResponse> {
+    requireRole(currentPrincipal(), ERASURE_ROLES, "erasing a debtor's personal data");
     if (!reason) throw AppError.invalid('reason is required: erasures are audited');
     requireLedgerText({ reason });
     return this.ctx.dataSource.transaction(async (tx) => {

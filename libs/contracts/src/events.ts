@@ -21,6 +21,7 @@ import {
   OptOutRecorded,
 } from './generated/collections/orchestrator/v1/dispatch';
 import {
+  AgentTaskCancelled,
   AgentTaskCreated,
   CallOutcomeRecorded,
   DebtorReplied,
@@ -257,6 +258,11 @@ export const EVENTS = {
     Topic.OrchestratorAgent,
     AgentTaskCreated,
     'A task (call, reply review, negotiation) was put in an agent queue.',
+  ),
+  'collections.orchestrator.v1.AgentTaskCancelled': event(
+    Topic.OrchestratorAgent,
+    AgentTaskCancelled,
+    'An open call, negotiation or field visit was cancelled: the contact law refuses it for good.',
   ),
   'collections.orchestrator.v1.CallOutcomeRecorded': event(
     Topic.OrchestratorAgent,

@@ -32,6 +32,7 @@ import { OrchestratorAgentTasksContactLaw1763900015400 } from './migrations/1763
 import { OrchestratorOptOutRateWindow1763900015600 } from './migrations/1763900015600-orchestrator-opt-out-rate-window';
 import { OrchestratorChannelPiiEncrypted1763900016000 } from './migrations/1763900016000-orchestrator-channel-pii-encrypted';
 import { OrchestratorValidationNotice1763900016100 } from './migrations/1763900016100-orchestrator-validation-notice';
+import { OrchestratorAgentTasksOfDebtor1763900016200 } from './migrations/1763900016200-orchestrator-agent-tasks-of-debtor';
 import { DEV_ORCHESTRATOR_PII_KEY, orchestratorPiiKeyConfig } from './channels/channel-pii';
 import { OrchestratorCreditorProfiles1763900015900 } from './migrations/1763900015900-orchestrator-creditor-profiles';
 import { CreditorProfilesRestController } from './creditors/creditor-profiles.controller';
@@ -143,6 +144,7 @@ export function createOrchestratorService(deps: OrchestratorServiceDependencies 
       OrchestratorCreditorProfiles1763900015900,
       OrchestratorChannelPiiEncrypted1763900016000,
       OrchestratorValidationNotice1763900016100,
+      OrchestratorAgentTasksOfDebtor1763900016200,
     ],
     module: (ctx) => {
       const config = loadPlannerConfig();

@@ -1,6 +1,13 @@
 import { EntityManager } from 'typeorm';
 import { localDate } from '@collections/platform';
-import { AgentProfile, AgentTaskKindName, AgentTaskStateName, CONTACT_TASK_KINDS_SQL } from './domain';
+import {
+  AgentProfile,
+  AgentTaskKindName,
+  AgentTaskStateName,
+  CONTACT_TASK_KINDS,
+  CONTACT_TASK_KINDS_SQL,
+  contactKindsOf,
+} from './domain';
 import { AgentTaskRow, TASK_COLUMNS } from './agent-task.row';
 
 export interface AgentRow {
@@ -166,22 +173,85 @@ export class AgentQueueRepository {
     return row;
   }
 
-  /** Cancels the open calls and visits of the debtor's accounts (an erased debtor): none is worked. */
+  /**
+   * The debtor's calls and visits not yet worked — open, or held by an agent — on every account
+   * the debtor is a party to (only those of `channel`, when given), locked (oldest first) for a
+   * fact about the debtor to be put to the contact law: a claim under way is waited for, and its
+   * task then seen as claimed.
+   */
+  async contactTasksOfDebtor(
+    tx: EntityManager,
+    tenantId: string,
+    debtorId: string,
+    channel?: 'call' | 'visit',
+  ): Promise<AgentTaskRow[]> {
+    const kinds = channel ? contactKindsOf(channel) : [...CONTACT_TASK_KINDS];
+    return (await tx.query(
+      `SELECT t.* FROM agent_task t
+        WHERE t.tenant_id = $1 AND t.state IN ('open', 'claimed') AND t.kind = ANY($3::text[])
+          AND t.account_id IN (SELECT a.account_id FROM account_party a WHERE a.tenant_id = $1 AND a.debtor_id = $2)
+        ORDER BY t.created_at, t.id FOR UPDATE OF t`,
+      [tenantId, debtorId, kinds],
+    )) as AgentTaskRow[];
+  }
+
+  /**
+   * Cancels the open calls and visits of the debtor's accounts (an erased debtor): none is worked.
+   * Answers the tasks cancelled (each once: a task already cancelled is not taken again).
+   */
   async cancelOpenContactTasksOfDebtor(
     tx: EntityManager,
     tenantId: string,
     debtorId: string,
     reason: string,
     now: Date,
-  ) {
-    await tx.query(
-      `UPDATE agent_task t SET state = 'cancelled', refusal_reasons = ARRAY[$3], refused_at = $4,
+  ): Promise<AgentTaskRow[]> {
+    return (await tx.query(
+      `WITH cancelled AS (UPDATE agent_task t SET state = 'cancelled', refusal_reasons = ARRAY[$3], refused_at = $4,
           refusal_next_permitted_at = NULL
          FROM account_party a
         WHERE a.tenant_id = $1 AND a.debtor_id = $2 AND t.tenant_id = a.tenant_id AND t.account_id = a.account_id
-          AND t.state = 'open' AND t.kind IN (${CONTACT_TASK_KINDS_SQL})`,
+          AND t.state = 'open' AND t.kind IN (${CONTACT_TASK_KINDS_SQL}) RETURNING t.*)
+       SELECT DISTINCT ON (t.id) t.* FROM cancelled t ORDER BY t.id`,
       [tenantId, debtorId, reason, now],
-    );
+    )) as AgentTaskRow[];
+  }
+
+  /**
+   * The contact law refuses for good a task an agent holds: it stays the agent's (the call or
+   * visit under way may be completed with its outcome), and carries the refusal, so the agent and
+   * supervisors see it, and a release cancels it. Changes nothing when it already carries it.
+   */
+  async markHeldRefused(
+    tx: EntityManager,
+    tenantId: string,
+    taskId: string,
+    reasons: readonly string[],
+    at: Date,
+  ): Promise<AgentTaskRow | undefined> {
+    const [row] = (await tx.query(
+      `WITH refused AS (UPDATE agent_task SET refusal_reasons = $3, refused_at = $4, refusal_next_permitted_at = NULL
+        WHERE tenant_id = $1 AND id = $2 AND state = 'claimed' AND refusal_reasons IS DISTINCT FROM $3::text[]
+        RETURNING *) SELECT ${TASK_COLUMNS} FROM refused t`,
+      [tenantId, taskId, reasons, at],
+    )) as AgentTaskRow[];
+    return row;
+  }
+
+  /** A held task cancelled on its release (the contact law refuses it for good), with the refusal. */
+  async cancelReleased(
+    tx: EntityManager,
+    tenantId: string,
+    taskId: string,
+    refusal: { reasons: readonly string[]; at: Date; decisionId: string | null },
+  ): Promise<AgentTaskRow | undefined> {
+    const [row] = (await tx.query(
+      `WITH cancelled AS (UPDATE agent_task SET state = 'cancelled', agent_id = NULL, refusal_reasons = $3,
+          refused_at = $4, refusal_next_permitted_at = NULL, decision_id = COALESCE($5, decision_id)
+        WHERE tenant_id = $1 AND id = $2 AND state = 'claimed' RETURNING *) SELECT ${TASK_COLUMNS} FROM cancelled t`,
+      [tenantId, taskId, refusal.reasons, refusal.at, refusal.decisionId],
+    )) as AgentTaskRow[];
+    return row;
   }
 
   async markCompleted(tx: EntityManager, tenantId: string, taskId: string, outcome: string | null, now: Date) {
@@ -195,7 +265,8 @@ export class AgentQueueRepository {
 
   async markOpen(tx: EntityManager, tenantId: string, taskId: string) {
     const [row] = (await tx.query(
-      `WITH released AS (UPDATE agent_task SET state = 'open', agent_id = NULL, claimed_at = NULL
+      `WITH released AS (UPDATE agent_task SET state = 'open', agent_id = NULL, claimed_at = NULL,
+          refusal_reasons = '{}', refused_at = NULL, refusal_next_permitted_at = NULL
         WHERE tenant_id = $1 AND id = $2 AND state = 'claimed' RETURNING *) SELECT ${TASK_COLUMNS} FROM released t`,
       [tenantId, taskId],
     )) as AgentTaskRow[];

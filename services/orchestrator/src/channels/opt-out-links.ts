@@ -73,7 +73,15 @@ export class OptOutLinkUseCase {
           `link:${link.deliveryId}`,
           at,
         );
-      return recordAddressOwnersOptOut(tx, this.ctx.backbone.outbox, link.tenantId, link.channel, link.addressHash, at);
+      return recordAddressOwnersOptOut(
+        tx,
+        this.ctx.backbone.outbox,
+        link.tenantId,
+        link.channel,
+        link.addressHash,
+        at,
+        `link:${link.deliveryId}`,
+      );
     });
     if (debtors === undefined) {
       this.ctx.logger.warn(fields, 'an opt-out link signed by this service names nothing sent: nothing recorded');

@@ -1,5 +1,7 @@
 import { EntityManager } from 'typeorm';
 import { Outbox } from '@collections/messaging';
+import { agentContactChannel } from '../agents/domain';
+import { AgentTaskContactLaw } from '../agents/usecases/agent-task-contact-law';
 import { ChannelName, WebhookEvent, isOptOut } from '../channels/domain';
 import { channelCode } from '../planning/usecases/plan-account.usecase';
 import { addressHash } from './addresses';
@@ -47,15 +49,26 @@ export async function recordContactOutcomes(
       continue;
     }
     if (event.kind !== 'inbound' || !isOptOut(event.text)) continue;
-    await recordAddressOwnersOptOut(tx, outbox, tenantId, channel, addressHash(tenantId, channel, event.from), at);
+    await recordAddressOwnersOptOut(
+      tx,
+      outbox,
+      tenantId,
+      channel,
+      addressHash(tenantId, channel, event.from),
+      at,
+      event.providerMessageId,
+    );
   }
 }
 
 /**
  * Each debtor the address (by its hash, `contact_address_owner`) was sent to opts out of the
  * channel: `debtor_channel_opt_out` (the planner's and the send-time check's), every pending
- * contact on it cancelled (`opt-out`), and OptOutRecorded; once per debtor and channel. A STOP
- * reply and an e-mail's opt-out link both come here. Answers how many debtors the address has.
+ * contact on it cancelled (`opt-out`), their agents' tasks on it that the contact law now refuses
+ * for good cancelled (AgentTaskCancelled; a call opt-out stops calls, not visits), and
+ * OptOutRecorded; once per debtor and channel. A STOP reply and an e-mail's opt-out link both come
+ * here (`causedBy`: the reply's provider message id, or `link:<delivery>`). Answers how many
+ * debtors the address has.
  */
 export async function recordAddressOwnersOptOut(
   tx: EntityManager,
@@ -64,6 +77,7 @@ export async function recordAddressOwnersOptOut(
   channel: ChannelName,
   hash: string,
   at: Date,
+  causedBy = '',
 ): Promise<number> {
   const owners = (await tx.query(
     `SELECT debtor_id FROM contact_address_owner WHERE tenant_id = $1 AND channel = $2 AND address_hash = $3`,
@@ -83,6 +97,16 @@ export async function recordAddressOwnersOptOut(
          SELECT account_id FROM cancelled`,
       [tenantId, debtorId, channel, at],
     )) as { account_id: string }[];
+    const agentChannel = agentContactChannel(channel);
+    if (agentChannel)
+      await new AgentTaskContactLaw(outbox).sweepDebtor(
+        tx,
+        tenantId,
+        debtorId,
+        at,
+        { cause: 'opt-out', causedBy },
+        agentChannel,
+      );
     await outbox.add(tx, {
       type: 'collections.orchestrator.v1.OptOutRecorded',
       key: debtorId,

@@ -1,6 +1,6 @@
 import { isDebtorErasure, ledger, scoring } from '@collections/contracts';
 import { ConsumedEvent, EventHandlers, HandlerContext } from '@collections/messaging';
-import { debtorFactHandlers } from '../decisions/debtor-facts.consumer';
+import { debtorFactHandlersOf } from '../decisions/debtor-facts.consumer';
 import { eraseLettersOf } from '../dispatch/letter-erasure';
 import { PlannerRepository } from './planner.repository';
 import { PlanAccountUseCase, PlanCause } from './usecases/plan-account.usecase';
@@ -48,6 +48,13 @@ export function plannerHandlers(
     for (const accountId of await repo.accountsOfDebtor(hc.tx, event.tenantId, debtorId))
       await plan(event, hc, accountId);
   };
+  // The debtor facts, kept at the planner's clock with its cache of packs: a fact that stops
+  // contact for good cancels the debtor's agent calls and visits the law now refuses.
+  const debtorFactHandlers = debtorFactHandlersOf({
+    repo,
+    clock: { now: () => planner.ctx.clock.now() },
+    refusals: () => planner.refusals,
+  });
   const money = (m: { amountMinor: number } | undefined) => (m ? m.amountMinor : undefined);
   /** Opens or ends one of the account's commitments (each pauses its cadence), then plans it again. */
   const commit = async (event: ConsumedEvent, hc: HandlerContext, accountId: string, id: string, open: boolean) => {

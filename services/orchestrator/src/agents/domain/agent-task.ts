@@ -17,8 +17,21 @@ export function contactChannelOf(kind: AgentTaskKindName): 'call' | 'visit' | un
   return kind === 'call' || kind === 'negotiate' ? 'call' : kind === 'field_visit' ? 'visit' : undefined;
 }
 
+/** The kinds `contactChannelOf` gives a channel. */
+export const CONTACT_TASK_KINDS = ['call', 'negotiate', 'field_visit'] as const satisfies readonly AgentTaskKindName[];
+
 /** The kinds `contactChannelOf` gives a channel, as SQL's `kind IN (...)` list. */
-export const CONTACT_TASK_KINDS_SQL = `'call', 'negotiate', 'field_visit'`;
+export const CONTACT_TASK_KINDS_SQL = CONTACT_TASK_KINDS.map((k) => `'${k}'`).join(', ');
+
+/** A channel as agents' tasks make contact on it (`call`, `visit`); undefined for one they do not (sms, e-mail…). */
+export function agentContactChannel(channel: string): 'call' | 'visit' | undefined {
+  return channel === 'call' || channel === 'visit' ? channel : undefined;
+}
+
+/** The kinds whose contact is made on `channel` (none for a channel no agent works). */
+export function contactKindsOf(channel: string): AgentTaskKindName[] {
+  return CONTACT_TASK_KINDS.filter((k) => contactChannelOf(k) === channel);
+}
 
 /** A task to put in a queue, as any consumer or use case asks for it. */
 export interface NewAgentTask {

@@ -70,7 +70,7 @@ export class AgentQueueUseCase {
       const now = this.clock.now();
       await this.db.transaction(async (tx) => {
         for (const task of await this.repo.dueContactTasks(tx, tenantId, filter, now))
-          await this.law.decide(tx, task, now, false);
+          await this.law.decide(tx, task, now, 'listing');
       });
     }
     return this.repo.tasks(this.db.manager, tenantId, filter);
@@ -101,7 +101,7 @@ export class AgentQueueUseCase {
         if (task.state !== 'open') throw AppError.failedPrecondition(`agent task ${taskId} is ${task.state}`);
         if (!taskFitsAgent(profile, task))
           throw AppError.failedPrecondition(`agent task ${taskId} does not fit agent ${agentId}`);
-        const answer = await this.law.decide(tx, task, now);
+        const answer = await this.law.decide(tx, task, now, 'claim');
         if (answer.kind !== 'allowed') return { refused: answer }; // committed: the refusal stays on the task
         return { task: await this.repo.markClaimed(tx, tenantId, task.id, agentId, now, answer.decisionId) };
       }
@@ -109,7 +109,7 @@ export class AgentQueueUseCase {
       for (let asked = 0; asked < MAX_REFUSALS_PER_CLAIM; asked++) {
         const task = await this.repo.nextTaskFor(tx, tenantId, profile, now, passed);
         if (!task) return {};
-        const answer = await this.law.decide(tx, task, now);
+        const answer = await this.law.decide(tx, task, now, 'claim');
         if (answer.kind === 'allowed')
           return { task: await this.repo.markClaimed(tx, tenantId, task.id, agentId, now, answer.decisionId) };
         passed.push(task.id);
@@ -152,11 +152,16 @@ export class AgentQueueUseCase {
     });
   }
 
-  /** Gives a held task back to its queue. */
+  /**
+   * Gives a held task back to its queue; or cancels it (AgentTaskCancelled, cause release) when
+   * the contact law now refuses it for good (a hold, an opt-out or a consent withdrawn while the
+   * agent held it), or its debtor was erased meanwhile: work the law stops is not queued again.
+   */
   async release(tenantId: string, agentId: string, taskId: string): Promise<AgentTaskRow> {
+    const now = this.clock.now();
     return this.db.transaction(async (tx) => {
-      await this.heldTask(tx, tenantId, agentId, taskId);
-      return this.repo.markOpen(tx, tenantId, taskId);
+      const held = await this.heldTask(tx, tenantId, agentId, taskId);
+      return (await this.law.cancelOnRelease(tx, held, now, agentId)) ?? this.repo.markOpen(tx, tenantId, taskId);
     });
   }
 

@@ -1,12 +1,13 @@
 import { EntityManager } from 'typeorm';
 import { Outbox } from '@collections/messaging';
 import { ContactRefusals } from '../../planning/contact-refusals';
-import { PolicyVerdict, checkPolicy } from '../../planning/domain/contact-plan';
-import { PlannerRepository } from '../../planning/planner.repository';
+import { PolicyVerdict } from '../../planning/domain/contact-plan';
+import { DebtorRow, PlannerRepository } from '../../planning/planner.repository';
 import { recordDecision } from '../../planning/usecases/plan-account.usecase';
-import { contactChannelOf } from '../domain';
+import { CancelWhy, ERASED_REFUSAL, forGoodRuleCodes, refusedForGood, ruleCodesOf, taskVerdict } from '../domain';
 import { AgentTaskRow } from '../agent-task.row';
 import { AgentQueueRepository } from '../agent-queue.repository';
+import { publishAgentTaskCancelled } from '../cancel-agent-task';
 
 /** What the contact law said of handing a task out now. */
 export type TaskLawAnswer =
@@ -17,19 +18,36 @@ export type TaskLawAnswer =
   /** The debtor's facts are not known (yet): not handed out, left as it is. */
   | { kind: 'unknown' };
 
+/** The law's verdict on a task, read and not yet acted on. */
+type Verdict =
+  { kind: 'no-contact' } | { kind: 'unknown' } | { kind: 'verdict'; verdict: PolicyVerdict; debtor: DebtorRow };
+
+/** What a fact about the debtor did to their tasks. */
+export interface DebtorTasksSwept {
+  /** Open tasks cancelled (AgentTaskCancelled published for each). */
+  cancelled: AgentTaskRow[];
+  /** Held tasks that now carry a for-good refusal (still the agent's; a release cancels them). */
+  held: AgentTaskRow[];
+}
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
- * The contact law asked about an agent's call or visit at the moment it would be handed out: the
- * dispatcher's send-time check (`DispatchDueContactsUseCase.decideAtSend`) for a person's contact.
- * Same engine (`checkPolicy`), same facts (`PlannerRepository.debtorOf`: time zone, jurisdiction,
- * consents, opt-outs, holds), same history (`historyOf`: the debtor's contacts on every account,
- * agents' and the voice bot's calls counted, a conversation where the debtor was reached), and the
- * decision recorded the same way (`contact_decision` stage `send`, ContactDecision), caused by
- * `agent-task:<id>`. Refused for now, the task stays open, due at the next permitted time;
- * refused for good (a hold, an opt-out or no consent for the channel, no rule pack), it is
- * cancelled. Either way the refusal stays on the task. Runs in the caller's transaction, on a task
- * row it holds locked.
+ * The contact law asked about an agent's call or visit: the dispatcher's send-time check
+ * (`DispatchDueContactsUseCase.decideAtSend`) for a person's contact. Same engine (`taskVerdict`:
+ * `checkPolicy`), same facts (`PlannerRepository.debtorOf`: time zone, jurisdiction, consents,
+ * opt-outs, holds, the tenant's pack), same history (`historyOf`: the debtor's contacts on every
+ * account, agents' and the voice bot's calls counted, a conversation where the debtor was
+ * reached), and the decision recorded the same way (`contact_decision` stage `send`,
+ * ContactDecision), caused by `agent-task:<id>`.
+ *
+ * Asked when a task would be handed out (`decide`: a claim, the open listing): refused for now,
+ * the task stays open, due at the next permitted time; refused for good (a hold, an opt-out or no
+ * consent for the channel, no rule pack), it is cancelled. Asked again when a fact about the
+ * debtor arrives that may stop contact for good (`sweepDebtor`: a hold, a consent withdrawn, an
+ * opt-out, changed facts) and on a release (`cancelIfRefusedForGood`): there only a refusal for
+ * good acts. Every cancellation publishes AgentTaskCancelled. Runs in the caller's transaction, on
+ * task rows it holds locked.
  */
 export class AgentTaskContactLaw {
   constructor(
@@ -39,10 +57,136 @@ export class AgentTaskContactLaw {
     private readonly tasks = new AgentQueueRepository(),
   ) {}
 
-  /** `recordAllowed`: false for a listing (only a refusal changes the task; a claim records its decision). */
-  async decide(tx: EntityManager, task: AgentTaskRow, now: Date, recordAllowed = true): Promise<TaskLawAnswer> {
-    const channel = contactChannelOf(task.kind);
-    if (!channel || !task.account_id) return { kind: 'allowed', decisionId: null };
+  /**
+   * The law on handing the task out now, as a claim (`claim`: the allowing decision is recorded
+   * too) or the open listing (`listing`: only a refusal changes the task).
+   */
+  async decide(tx: EntityManager, task: AgentTaskRow, now: Date, asked: 'claim' | 'listing'): Promise<TaskLawAnswer> {
+    const v = await this.verdictOn(tx, task, now);
+    if (v.kind === 'no-contact') return { kind: 'allowed', decisionId: null };
+    if (v.kind === 'unknown') return v;
+    const verdict = v.verdict;
+    if (verdict.allowed && asked === 'listing') return { kind: 'allowed', decisionId: null };
+    const decisionId = await this.record(tx, task, verdict, now);
+    if (verdict.allowed) return { kind: 'allowed', decisionId };
+    const refused = await this.refuseOpen(tx, task, v, now, decisionId, { cause: asked, causedBy: '' });
+    return { kind: 'refused', task: refused ?? task, verdict };
+  }
+
+  /**
+   * An open task, cancelled when the law now refuses it for good (decision recorded, refusal kept,
+   * AgentTaskCancelled); answers the cancelled task, or undefined (allowed, refused only for now,
+   * or the debtor's facts unknown: the task is left exactly as it was).
+   */
+  async cancelIfRefusedForGood(
+    tx: EntityManager,
+    task: AgentTaskRow,
+    now: Date,
+    why: CancelWhy,
+  ): Promise<AgentTaskRow | undefined> {
+    const v = await this.verdictOn(tx, task, now);
+    if (v.kind !== 'verdict' || !refusedForGood(v.verdict)) return undefined;
+    const decisionId = await this.record(tx, task, v.verdict, now);
+    return this.refuseOpen(tx, task, v, now, decisionId, why);
+  }
+
+  /**
+   * A fact about the debtor arrived (`why`): each of their calls and visits not yet worked
+   * (`channel`: only those on that channel) is put to the law now. An open one refused for good is
+   * cancelled; a held one keeps its agent and carries the refusal (a release then cancels it).
+   * One allowed, or refused only for now, is untouched (the claim defers it when its time comes).
+   */
+  async sweepDebtor(
+    tx: EntityManager,
+    tenantId: string,
+    debtorId: string,
+    now: Date,
+    why: CancelWhy,
+    channel?: 'call' | 'visit',
+  ): Promise<DebtorTasksSwept> {
+    const swept: DebtorTasksSwept = { cancelled: [], held: [] };
+    for (const task of await this.tasks.contactTasksOfDebtor(tx, tenantId, debtorId, channel)) {
+      if (task.state === 'open') {
+        const cancelled = await this.cancelIfRefusedForGood(tx, task, now, why);
+        if (cancelled) swept.cancelled.push(cancelled);
+        continue;
+      }
+      const v = await this.verdictOn(tx, task, now);
+      if (v.kind !== 'verdict' || !refusedForGood(v.verdict)) continue;
+      const held = await this.tasks.markHeldRefused(tx, tenantId, task.id, v.verdict.reasons, now);
+      if (held) swept.held.push(held);
+    }
+    return swept;
+  }
+
+  /**
+   * The ledger erased the debtor: their open calls and visits are cancelled (`erased`; the law
+   * cannot be asked, no facts are left), and held ones carry that refusal (a release cancels them).
+   */
+  async cancelErasedDebtor(
+    tx: EntityManager,
+    tenantId: string,
+    debtorId: string,
+    now: Date,
+    causedBy: string,
+  ): Promise<DebtorTasksSwept> {
+    const cancelled = await this.tasks.cancelOpenContactTasksOfDebtor(tx, tenantId, debtorId, ERASED_REFUSAL, now);
+    const erased = { codes: ruleCodesOf([ERASED_REFUSAL]), decisionId: null };
+    for (const task of cancelled)
+      await publishAgentTaskCancelled(tx, this.outbox, task, { cause: 'erasure', causedBy }, erased);
+    const held: AgentTaskRow[] = [];
+    for (const task of await this.tasks.contactTasksOfDebtor(tx, tenantId, debtorId)) {
+      if (task.state !== 'claimed') continue;
+      const marked = await this.tasks.markHeldRefused(tx, tenantId, task.id, [ERASED_REFUSAL], now);
+      if (marked) held.push(marked);
+    }
+    return { cancelled, held };
+  }
+
+  /**
+   * A held task its agent gives back (`held`, as it was before the release): cancelled instead of
+   * queued again when the law now refuses it for good, or when its debtor was erased while it was
+   * held. Answers the cancelled task, or undefined (the caller puts it back in its queue).
+   */
+  async cancelOnRelease(
+    tx: EntityManager,
+    held: AgentTaskRow,
+    now: Date,
+    agentId: string,
+  ): Promise<AgentTaskRow | undefined> {
+    const why: CancelWhy = { cause: 'release', causedBy: agentId };
+    if (held.refusal_reasons.includes(ERASED_REFUSAL)) {
+      const cancelled = await this.tasks.cancelReleased(tx, held.tenant_id, held.id, {
+        reasons: [ERASED_REFUSAL],
+        at: now,
+        decisionId: null,
+      });
+      if (cancelled)
+        await publishAgentTaskCancelled(tx, this.outbox, cancelled, why, {
+          codes: ruleCodesOf([ERASED_REFUSAL]),
+          decisionId: null,
+        });
+      return cancelled;
+    }
+    const v = await this.verdictOn(tx, held, now);
+    if (v.kind !== 'verdict' || !refusedForGood(v.verdict)) return undefined;
+    const decisionId = await this.record(tx, held, v.verdict, now);
+    const cancelled = await this.tasks.cancelReleased(tx, held.tenant_id, held.id, {
+      reasons: v.verdict.reasons,
+      at: now,
+      decisionId,
+    });
+    if (cancelled)
+      await publishAgentTaskCancelled(tx, this.outbox, cancelled, why, {
+        codes: forGoodRuleCodes(v.verdict, v.debtor),
+        decisionId,
+      });
+    return cancelled;
+  }
+
+  /** The law's verdict on working the task at `now`, on the facts a claim reads; nothing written. */
+  private async verdictOn(tx: EntityManager, task: AgentTaskRow, now: Date): Promise<Verdict> {
+    if (!task.account_id) return { kind: 'no-contact' };
     const debtor = await this.planner.debtorOf(tx, task.tenant_id, task.account_id);
     if (!debtor) return { kind: 'unknown' };
     // A field visit's schedule row was recorded sent when the task was queued: not a contact
@@ -54,8 +198,12 @@ export class AgentTaskContactLaw {
       debtor.debtorId,
       visitRow && UUID.test(visitRow) ? visitRow : undefined,
     );
-    const verdict = checkPolicy(channel, debtor, history, now, task.account_id);
-    if (verdict.allowed && !recordAllowed) return { kind: 'allowed', decisionId: null };
+    const verdict = taskVerdict(task.kind, debtor, history, now, task.account_id);
+    return verdict ? { kind: 'verdict', verdict, debtor } : { kind: 'no-contact' };
+  }
+
+  /** The decision on the task, recorded (`contact_decision` stage `send`, ContactDecision) and counted. */
+  private async record(tx: EntityManager, task: AgentTaskRow, verdict: PolicyVerdict, now: Date): Promise<string> {
     const decisionId = await recordDecision(this.planner, tx, this.outbox, {
       tenantId: task.tenant_id,
       accountId: task.account_id,
@@ -66,13 +214,29 @@ export class AgentTaskContactLaw {
       armId: '',
     });
     this.refusals?.count(tx, verdict);
-    if (verdict.allowed) return { kind: 'allowed', decisionId };
+    return decisionId;
+  }
+
+  /** The refusal kept on an open task: due later, or cancelled (and AgentTaskCancelled) when for good. */
+  private async refuseOpen(
+    tx: EntityManager,
+    task: AgentTaskRow,
+    { verdict, debtor }: { verdict: PolicyVerdict; debtor: DebtorRow },
+    now: Date,
+    decisionId: string,
+    why: CancelWhy,
+  ): Promise<AgentTaskRow | undefined> {
     const refused = await this.tasks.markRefused(tx, task.tenant_id, task.id, {
       reasons: verdict.reasons,
       at: now,
       nextPermittedAt: verdict.nextPermittedAt,
       decisionId,
     });
-    return { kind: 'refused', task: refused ?? task, verdict };
+    if (refused?.state === 'cancelled')
+      await publishAgentTaskCancelled(tx, this.outbox, refused, why, {
+        codes: forGoodRuleCodes(verdict, debtor),
+        decisionId,
+      });
+    return refused;
   }
 }

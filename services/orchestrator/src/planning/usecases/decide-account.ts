@@ -9,13 +9,16 @@ import {
   assignArm,
   chooseStrategy,
 } from '../../strategies/domain';
+import { refusedForGood, taskVerdict } from '../../agents/domain';
 import { PlanOutcome, PolicyVerdict, planNextContact } from '../domain/contact-plan';
 import { ActiveStrategy, DebtorRow, PlannerAccountRow, ScheduleRow } from '../planner.repository';
 
 /** The strategy id and template of the reminders a running payment plan's instalments get. */
 export const INSTALMENT_REMINDER = 'instalment-reminder';
 
-export type PlanResult = PlanOutcome['kind'] | 'no-account' | 'no-debtor' | 'no-strategy' | 'sending' | 'unchanged';
+/** `escalation-refused`: the strategy escalates, and the contact law refuses the agent's call for good. */
+export type PlanResult =
+  PlanOutcome['kind'] | 'escalation-refused' | 'no-account' | 'no-debtor' | 'no-strategy' | 'sending' | 'unchanged';
 
 /** The account's live schedule row (pending or being sent), as far as planning needs it. */
 export interface LiveScheduleFacts {
@@ -206,6 +209,7 @@ export function decideAccount(input: AccountPlanInput): AccountPlan {
       reason: outcome.kind === 'stopped' ? `stop:${outcome.because.join(',')}` : `replanned:${outcome.kind}`,
     });
   for (const verdict of plan.decisions) effects.push({ kind: 'decision', verdict, armId: progress.armId });
+  let result: PlanResult = outcome.kind;
 
   switch (outcome.kind) {
     case 'schedule':
@@ -226,7 +230,19 @@ export function decideAccount(input: AccountPlanInput): AccountPlan {
         },
       });
       break;
-    case 'escalate':
+    case 'escalate': {
+      // The call the escalation would queue, put to the contact law as an agent's claim puts it
+      // (`taskVerdict`, the debtor's facts and contacts read for this plan). Refused for good (a
+      // hold, no consent or an opt-out for calls, no pack), no task is handed out: the refusal is
+      // recorded instead, and the account stays unescalated, so a plan after the debtor's facts
+      // change (a hold lifted, consent given) escalates it then. Refused only for now, the task is
+      // queued, due when the claim's check allows it.
+      const call = taskVerdict('call', debtor, input.history, now, accountId)!;
+      if (refusedForGood(call)) {
+        effects.push({ kind: 'decision', armId: progress.armId, verdict: call });
+        result = 'escalation-refused';
+        break;
+      }
       progress = { ...progress, escalated: true };
       effects.push({
         kind: 'decision',
@@ -248,6 +264,7 @@ export function decideAccount(input: AccountPlanInput): AccountPlan {
         causedBy: `escalation:${accountId}:${chosen.key}:${progress.enteredOn}`,
       });
       break;
+    }
     case 'legal-referral':
       progress = { ...progress, referredToLegal: true };
       effects.push({
@@ -267,5 +284,5 @@ export function decideAccount(input: AccountPlanInput): AccountPlan {
       break;
   }
   effects.push({ kind: 'progress', strategy, progress });
-  return { result: outcome.kind, effects };
+  return { result, effects };
 }

@@ -5,7 +5,6 @@ import { isSimulatedClock, localDate } from '@collections/platform';
 import { ServiceContext } from '@collections/runtime';
 import { Channel, PastContact } from '../../policy/domain';
 import { createAgentTask } from '../../agents';
-import { AgentQueueRepository } from '../../agents/agent-queue.repository';
 import { ActiveStrategy, DebtorRow, PlannerAccountRow, PlannerRepository, ScheduleRow } from '../planner.repository';
 import { DecisionVerdict, INSTALMENT_REMINDER, PlanEffect, PlanResult, decideAccount } from './decide-account';
 import { checkPolicy, preferredInstant } from '../domain/contact-plan';
@@ -77,7 +76,8 @@ export interface PlanCause {
  */
 export class PlanAccountUseCase {
   constructor(
-    private readonly ctx: ServiceContext,
+    /** The service's context: its clock is the instant every decision is taken at. */
+    readonly ctx: ServiceContext,
     private readonly repo: PlannerRepository,
     private readonly escalation: AgentEscalation,
   ) {
@@ -85,7 +85,7 @@ export class PlanAccountUseCase {
   }
 
   /** The contact law's refusals and deferrals, counted as their decisions are recorded. */
-  private readonly refusals: ContactRefusals;
+  readonly refusals: ContactRefusals;
 
   async plan(
     tx: EntityManager,
@@ -132,20 +132,13 @@ export class PlanAccountUseCase {
 
   /**
    * An erased debtor's pending contacts, cancelled (`erased`): nothing more is sent to them. And
-   * the dead letters of their records (keyed by the debtor's id or an account's) erased.
+   * the dead letters of their records (keyed by the debtor's id or an account's) erased. (Their
+   * agents' calls and visits are cancelled with the erasure itself: `debtorFactHandlersOf`.)
    */
   async cancelErased(tx: EntityManager, tenantId: string, debtorId: string): Promise<void> {
     const accountIds = await this.repo.accountsOfDebtor(tx, tenantId, debtorId);
     await this.ctx.backbone.deadLetters.erase(tx, tenantId, [debtorId, ...accountIds]);
     const cancelled = await this.repo.cancelPendingOfDebtor(tx, tenantId, debtorId, 'erased', this.ctx.clock.now());
-    // Nor is an agent's call or visit to them worked: their open tasks are cancelled (`erased`).
-    await new AgentQueueRepository().cancelOpenContactTasksOfDebtor(
-      tx,
-      tenantId,
-      debtorId,
-      'erased',
-      this.ctx.clock.now(),
-    );
     if (cancelled.length)
       this.ctx.logger.info(
         { tenantId, debtorId, scheduleIds: cancelled },

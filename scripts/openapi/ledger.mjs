@@ -116,6 +116,32 @@ export const ROUTES = [
     errors: [404],
   },
   {
+    method: 'get',
+    path: '/v1/ledger/accounts/{id}/activity',
+    rpc: 'LedgerService.GetAccountActivity',
+    tag: 'accounts',
+    id: ID('accountId', 'the account id'),
+    query: [
+      {
+        name: 'fromDate',
+        field: 'fromDate',
+        schema: { type: 'string', format: 'date' },
+        description:
+          'Calendar date YYYY-MM-DD in the account time zone, not after today: the activity after the end of this day.',
+      },
+      {
+        name: 'from',
+        schema: { type: 'string' },
+        description:
+          'Without fromDate: the account dates to read from, comma-separated in order of preference (ACTIVITY_FROM_LAST_STATEMENT, ACTIVITY_FROM_OPENED_ON); the first the account has is used.',
+      },
+    ],
+    status: 200,
+    errors: [400, 404, 409],
+    notes:
+      'From one snapshot of the books: the balance at the end of the date, every entry effective after it up to today (memos not answered), and the balance today; what a validation notice itemizes. 400 when neither fromDate nor from is given or fromDate is after today; 409 (FAILED_PRECONDITION) when the account has none of the dates `from` names.',
+  },
+  {
     method: 'post',
     path: '/v1/ledger/accounts/{id}/statements',
     rpc: 'LedgerService.IssueStatement',

@@ -337,6 +337,30 @@ describe('ledger OpenAPI document (real Nest app, real PostgreSQL)', () => {
       const history = await call('get', `/v1/ledger/accounts/${id}/history`, '/v1/ledger/accounts/{id}/history');
       expect(history).toMatchObject({ status: 200, problems: [] });
       expect((history.json as { entries: unknown[] }).entries).toHaveLength(2);
+
+      // What moved the debt since the account opened: nothing owed then, the charge and the
+      // payment since, the balance now.
+      const activity = await call(
+        'get',
+        `/v1/ledger/accounts/${id}/activity?from=ACTIVITY_FROM_LAST_STATEMENT,ACTIVITY_FROM_OPENED_ON`,
+        '/v1/ledger/accounts/{id}/activity',
+      );
+      expect(activity).toMatchObject({
+        status: 200,
+        json: {
+          accountId: id,
+          fromDate: '2026-01-01',
+          fromReference: 2,
+          opening: { total: { amountMinor: 0, currency: 'USD' } },
+          closing: { total: { amountMinor: 98_766, currency: 'USD' } },
+        },
+        problems: [],
+      });
+      expect(
+        (activity.json as { entries: { amount: { amountMinor: number } }[] }).entries.map((e) => e.amount.amountMinor),
+      ).toEqual([100_000, 12_34]);
+      const asked = await call('get', `/v1/ledger/accounts/${id}/activity`, '/v1/ledger/accounts/{id}/activity');
+      expect(asked).toMatchObject({ status: 400, problems: [] });
     });
 
     it('places a litigation hold on a debtor served in a collection suit, lifts it, and tells the consumers each time', async () => {

@@ -57,6 +57,24 @@ export class LedgerRestController {
     return this.grpc.getAccountHistory({ accountId: id });
   }
 
+  /**
+   * `?fromDate=YYYY-MM-DD`, or `?from=ACTIVITY_FROM_LAST_STATEMENT,ACTIVITY_FROM_OPENED_ON` (the
+   * first of the account's dates it has).
+   */
+  @Get('accounts/:id/activity')
+  activity(@Param('id') id: string, @Query('fromDate') fromDate?: string, @Query('from') from?: string) {
+    return this.grpc.getAccountActivity(
+      ledger.GetAccountActivityRequest.fromJSON({
+        accountId: id,
+        fromDate: fromDate ?? '',
+        from: (from ?? '')
+          .split(',')
+          .map((f) => f.trim())
+          .filter(Boolean),
+      }),
+    );
+  }
+
   @Post('accounts/:id/statements')
   @HttpCode(201)
   issueStatement(@Param('id') id: string, @Body() body: unknown) {

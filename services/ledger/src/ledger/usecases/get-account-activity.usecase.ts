@@ -22,14 +22,15 @@ export class GetAccountActivityUseCase {
     tenantId: string,
     request: ledger.GetAccountActivityRequest,
   ): Promise<ledger.GetAccountActivityResponse> {
-    const asked = request.fromDate ? validDate(request.fromDate, 'from_date') : undefined;
-    const references = request.from.filter((f) => f !== ActivityFrom.ACTIVITY_FROM_UNSPECIFIED);
-    if (!asked && references.length === 0)
-      throw AppError.invalid('from_date or from is required', { accountId: request.accountId });
     return this.ctx.dataSource.transaction(async (tx) => {
       const now = this.ctx.clock.now();
+      // The account first: another tenant's id is not found, whatever else the request says.
       const dates = await this.repo.accountDates(tx, tenantId, request.accountId, now);
       if (!dates) throw AppError.notFound(`account ${request.accountId} does not exist`);
+      const asked = request.fromDate ? validDate(request.fromDate, 'from_date') : undefined;
+      const references = request.from.filter((f) => f !== ActivityFrom.ACTIVITY_FROM_UNSPECIFIED);
+      if (!asked && references.length === 0)
+        throw AppError.invalid('from_date or from is required', { accountId: request.accountId });
       let fromDate = asked;
       let fromReference = ActivityFrom.ACTIVITY_FROM_UNSPECIFIED;
       for (const reference of asked ? [] : references) {

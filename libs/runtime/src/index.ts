@@ -13,3 +13,4 @@ export * from './simulation';
 export * from './copy';
 export * from './parent-check';
 export * from './rate-windows';
+export * from './pii-rotation';

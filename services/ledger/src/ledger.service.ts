@@ -16,7 +16,7 @@ import {
   LEDGER_LIFECYCLE,
   LedgerLifecycleGrpcController,
 } from './ledger/lifecycle.grpc';
-import { DEV_PII_KEY, PiiCipher, piiKeyConfig } from './ledger/pii';
+import { PiiCipher, piiKeyConfig, writesUnderDevKey } from './ledger/pii';
 import { AccountLifecycleUseCase } from './ledger/usecases/account-lifecycle.usecase';
 import { AgingBucketsUseCase } from './ledger/usecases/aging-buckets.usecase';
 import {
@@ -77,7 +77,7 @@ export const ledgerService: ServiceDefinition = {
       // How often the daily delinquency timer looks at the clock (0: only on demand).
       delinquencyCheckMs: int('LEDGER_DELINQUENCY_CHECK_MS', { default: 15 * 60_000, min: 0 }),
     });
-    if (config.piiKey === DEV_PII_KEY)
+    if (writesUnderDevKey(config.piiKey))
       ctx.logger.warn(
         "LEDGER_PII_KEY is not set: debtors' names, contact points and national ids are encrypted with the development key",
       );

@@ -33,7 +33,7 @@ import { OrchestratorOptOutRateWindow1763900015600 } from './migrations/17639000
 import { OrchestratorChannelPiiEncrypted1763900016000 } from './migrations/1763900016000-orchestrator-channel-pii-encrypted';
 import { OrchestratorValidationNotice1763900016100 } from './migrations/1763900016100-orchestrator-validation-notice';
 import { OrchestratorAgentTasksOfDebtor1763900016200 } from './migrations/1763900016200-orchestrator-agent-tasks-of-debtor';
-import { DEV_ORCHESTRATOR_PII_KEY, orchestratorPiiKeyConfig } from './channels/channel-pii';
+import { orchestratorPiiKeyConfig, writesUnderDevKey } from './channels/channel-pii';
 import { OrchestratorCreditorProfiles1763900015900 } from './migrations/1763900015900-orchestrator-creditor-profiles';
 import { CreditorProfilesRestController } from './creditors/creditor-profiles.controller';
 import { CreditorProfilesGrpcController } from './creditors/creditor-profiles.grpc';
@@ -148,7 +148,7 @@ export function createOrchestratorService(deps: OrchestratorServiceDependencies 
     ],
     module: (ctx) => {
       const config = loadPlannerConfig();
-      if (loadConfig({ piiKey: orchestratorPiiKeyConfig() }).piiKey === DEV_ORCHESTRATOR_PII_KEY)
+      if (writesUnderDevKey(loadConfig({ piiKey: orchestratorPiiKeyConfig() }).piiKey))
         ctx.logger.warn(
           "ORCHESTRATOR_PII_KEY is not set: debtors' addresses and replies in the channels' records are encrypted with the development key",
         );

@@ -71,7 +71,14 @@ export class PgOutcomeStore implements OutcomeStore {
       ],
     );
     if (outcome.status === 'invalid-recipient')
-      await markInvalid(this.db, tenant, this.channel, recipient, outcome.failure.code, this.now());
+      await markInvalid(
+        this.db,
+        tenant,
+        this.channel,
+        await storedAddress(this.db, 'channel_address', tenant, this.channel, this.message.to),
+        outcome.failure.code,
+        this.now(),
+      );
   }
 }
 
@@ -98,6 +105,32 @@ export async function sendOnRecord(
 interface StoredAddress {
   key: string;
   enc: Buffer;
+}
+
+/**
+ * `address` as `table` (`channel_address` or `channel_opt_out`, whose rows are one per address key)
+ * stores it: the key of its row when it has one under any configured key (during a key rotation,
+ * a row the rotation job has not rewritten yet keeps the old key's; the row is locked until the
+ * transaction ends, so the job cannot move it meanwhile), else the current key's; and the value
+ * encrypted under the current key (written only with a new row, whose key is the current key's).
+ */
+async function storedAddress(
+  db: DataSource | EntityManager,
+  table: 'channel_address' | 'channel_opt_out',
+  tenant: string,
+  channel: string,
+  address: string,
+): Promise<StoredAddress> {
+  const pii = channelPii();
+  const keys = pii.addressKeys(tenant, channel, address);
+  const enc = pii.encrypt(address);
+  if (keys.length === 1) return { key: keys[0], enc };
+  const [row] = (await db.query(
+    `SELECT address_hash FROM ${table} WHERE tenant_id = $1 AND channel = $2 AND address_hash = ANY($3::text[])
+      ORDER BY address_hash = $4 DESC LIMIT 1 FOR UPDATE`,
+    [tenant, channel, keys, keys[0]],
+  )) as { address_hash: string }[];
+  return { key: row?.address_hash ?? keys[0], enc };
 }
 
 async function markInvalid(
@@ -136,14 +169,12 @@ export async function applyWebhookEvents(
           WHERE tenant_id = $1 AND channel = $2 AND provider_message_id = $3 FOR UPDATE`,
         [tenant, channel, event.providerMessageId],
       )) as { recipient_hash: string; recipient_enc: Buffer | null; status: string }[];
-      // The delivery's recipient as stored (its ciphertext is as good in channel_address), else the receipt's.
-      const address: StoredAddress | undefined = row
+      // The delivery's recipient, else the receipt's.
+      const recipient = row
         ? row.recipient_enc && row.recipient_hash !== ERASED
-          ? { key: row.recipient_hash, enc: row.recipient_enc }
+          ? pii.decrypt(row.recipient_enc)
           : undefined
-        : event.recipient
-          ? { key: pii.addressKey(tenant, channel, event.recipient), enc: pii.encrypt(event.recipient) }
-          : undefined;
+        : event.recipient;
       const status = row ? nextStatus(row.status, event.status) : event.status;
       if (row && status === row.status) continue; // stale or repeated receipt
       if (row) {
@@ -154,7 +185,8 @@ export async function applyWebhookEvents(
         );
       }
       // A receipt for a send whose recipient was erased with its debtor keeps no address (debtor-erasure.ts).
-      if (!address) continue;
+      if (recipient === undefined) continue;
+      const address = await storedAddress(tx, 'channel_address', tenant, channel, recipient);
       await tx.query(
         `INSERT INTO channel_address (tenant_id, channel, address_hash, address_enc, last_status, last_status_at)
          VALUES ($1, $2, $3, $6, $4, $5)
@@ -212,17 +244,16 @@ export async function recordAddressOptOut(
   providerMessageId: string,
   at: Date,
 ): Promise<void> {
-  const pii = channelPii();
-  const key = pii.addressKey(tenant, channel, address);
-  const enc = pii.encrypt(address);
+  const optOut = await storedAddress(tx, 'channel_opt_out', tenant, channel, address);
   await tx.query(
     `INSERT INTO channel_opt_out (tenant_id, channel, address_hash, address_enc, message_enc, provider_message_id, received_at)
      VALUES ($1, $2, $3, $7, $4, $5, $6) ON CONFLICT (tenant_id, channel, address_hash) DO NOTHING`,
-    [tenant, channel, key, pii.encrypt(message), providerMessageId, at, enc],
+    [tenant, channel, optOut.key, channelPii().encrypt(message), providerMessageId, at, optOut.enc],
   );
+  const stored = await storedAddress(tx, 'channel_address', tenant, channel, address);
   await tx.query(
     `INSERT INTO channel_address (tenant_id, channel, address_hash, address_enc, opted_out_at) VALUES ($1, $2, $3, $5, $4)
      ON CONFLICT (tenant_id, channel, address_hash) DO UPDATE SET opted_out_at = COALESCE(channel_address.opted_out_at, EXCLUDED.opted_out_at)`,
-    [tenant, channel, key, at, enc],
+    [tenant, channel, stored.key, at, stored.enc],
   );
 }

@@ -141,5 +141,8 @@ async function recipientOf(tx: EntityManager, link: OptOutLinkClaims): Promise<s
   )) as { recipient_hash: string; recipient_enc: Buffer | null }[];
   if (!row?.recipient_enc || row.recipient_hash === ERASED) return undefined;
   const pii = channelPii();
-  return pii.addressKeyOfHash(link.addressHash) === row.recipient_hash ? pii.decrypt(row.recipient_enc) : undefined;
+  // Under any configured key: a delivery the key rotation has not rewritten yet keeps the old key's.
+  return pii.addressKeysOfHash(link.addressHash).includes(row.recipient_hash)
+    ? pii.decrypt(row.recipient_enc)
+    : undefined;
 }

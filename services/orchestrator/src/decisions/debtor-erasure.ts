@@ -45,10 +45,11 @@ export async function eraseDebtorContactData(tx: EntityManager, tenantId: string
     [tenantId, debtorId, [...hashes]],
   )) as { key: string }[];
   for (const { key } of shared) hashes.delete(key);
-  // The records' keys of the addresses to erase, as `channel:key`.
-  const erasable = [...hashes].map((k) => {
+  // The records' keys of the addresses to erase, as `channel:key`: under each configured key (a
+  // row the key rotation has not rewritten yet keeps the old key's).
+  const erasable = [...hashes].flatMap((k) => {
     const [channel, hash] = k.split(':');
-    return `${channel}:${pii.addressKeyOfHash(hash)}`;
+    return pii.addressKeysOfHash(hash).map((key) => `${channel}:${key}`);
   });
 
   // Every send of the debtor's is a schedule row of theirs (its id the idempotency key): found by

@@ -33,17 +33,17 @@ const INTENT: Record<ReplyDecision['kind'], orchestratorAgents.ReplyIntent> = {
   review: orchestratorAgents.ReplyIntent.REPLY_INTENT_OTHER,
 };
 
-/** The account we last sent to at that address (found by its address key), with its debtor's time zone and its currency. */
+/** The account we last sent to at that address (found by its address keys: each configured key's), with its debtor's time zone and its currency. */
 async function accountOfSender(tx: EntityManager, r: InboundReply) {
   const [row] = (await tx.query(
     `SELECT d.account_id, p.time_zone, a.currency
        FROM (SELECT account_id FROM channel_delivery
-              WHERE tenant_id = $1 AND channel = $2 AND recipient_hash = $3 AND account_id IS NOT NULL
+              WHERE tenant_id = $1 AND channel = $2 AND recipient_hash = ANY($3::text[]) AND account_id IS NOT NULL
               ORDER BY updated_at DESC LIMIT 1) d
        LEFT JOIN account_party a ON a.tenant_id = $1 AND a.account_id = d.account_id
        LEFT JOIN debtor_profile p ON p.tenant_id = a.tenant_id AND p.debtor_id = a.debtor_id
       ORDER BY a.role NULLS LAST LIMIT 1`,
-    [r.tenantId, r.channel, channelPii().addressKey(r.tenantId, r.channel, r.from)],
+    [r.tenantId, r.channel, channelPii().addressKeys(r.tenantId, r.channel, r.from)],
   )) as { account_id: string; time_zone: string | null; currency: string | null }[];
   if (!row) return undefined;
   let today: string;

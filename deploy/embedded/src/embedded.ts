@@ -17,6 +17,7 @@ import {
   RunningApp,
   ServiceContext,
   ServiceDefinition,
+  TrustProxy,
   backboneMetrics,
   backboneRetention,
   hoursToMs,
@@ -33,7 +34,7 @@ export interface EmbeddedOptions {
   services: ServiceDefinition[];
   dataDir: string;
   pgPort: number;
-  http: { host: string; port: number };
+  http: { host: string; port: number; trustProxy?: TrustProxy };
   grpc: { host: string; port: number };
   apiKeys: string;
   jwtSecret?: string;

@@ -11,7 +11,7 @@ import {
   startTracing,
   str,
 } from '@collections/platform';
-import { onShutdown, retentionSettings } from '@collections/runtime';
+import { onShutdown, retentionSettings, trustProxyConfig } from '@collections/runtime';
 import { ledgerService } from '@collections/ledger';
 import { orchestratorService } from '@collections/orchestrator';
 import { promisesService } from '@collections/promises';
@@ -32,6 +32,7 @@ async function main(): Promise<void> {
     http: {
       host: str('HTTP_HOST', { default: '127.0.0.1' }),
       port: int('HTTP_PORT', { default: 3000, min: 0, max: 65535 }),
+      trustProxy: trustProxyConfig(),
     },
     grpc: {
       host: str('GRPC_HOST', { default: '127.0.0.1' }),

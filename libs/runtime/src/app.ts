@@ -17,6 +17,7 @@ import {
   installDirectRoutes,
 } from '@collections/platform';
 import { ServiceContext, ServiceDefinition } from './service-definition';
+import type { TrustProxy } from './config';
 
 export interface AppOptions {
   /** Name in logs and metrics: the service, or `platform` when all five run embedded. */
@@ -27,7 +28,8 @@ export interface AppOptions {
   authenticator: Authenticator;
   metrics: MetricsRegistry;
   health: HealthRegistry;
-  http: { host: string; port: number };
+  /** `trustProxy`: HTTP_TRUST_PROXY (`trustProxyConfig`); none by default. */
+  http: { host: string; port: number; trustProxy?: TrustProxy };
   grpc: { host: string; port: number };
   /** APIs of the platform as a whole beside the services' (e.g. the embedded simulation clock). */
   extras?: { module: DynamicModule; grpc: { package: string; file: string } }[];
@@ -89,6 +91,8 @@ export async function startNestApp(options: AppOptions): Promise<RunningApp> {
     // Webhook signatures (Twilio, Meta) are over the exact bytes: keep them as req.rawBody.
     rawBody: true,
   });
+  // Behind a trusted proxy, a request's client address (req.ip) is the one it forwarded.
+  if (options.http.trustProxy) app.set('trust proxy', options.http.trustProxy);
   // Bulk commands (a bank file's payments, a portfolio page) are bigger than the 100 kB default.
   app.useBodyParser('json', { limit: JSON_BODY_LIMIT, reviver: requestJsonReviver });
   applyHttpPlatform(app, { logger: options.logger, authenticator: options.authenticator, metrics: options.metrics });

@@ -1,6 +1,7 @@
 import { ServiceName } from '@collections/contracts';
 import { OUTBOX_PUBLISHED, OutboxPublished } from '@collections/messaging';
-import { int, loadConfig, num, oneOf, optional, str } from '@collections/platform';
+import { isIP } from 'node:net';
+import { ConfigField, int, loadConfig, num, oneOf, optional, str } from '@collections/platform';
 import { DEFAULT_RANDOM_PAGE_COST } from './database';
 
 /** Default ports, the same in the local scripts and docker-compose.yml. */
@@ -15,12 +16,65 @@ export const DEFAULT_PORTS: Record<ServiceName, { http: number; grpc: number }> 
 /** Where a simulated clock starts unless told: a fixed Monday noon UTC, as in embedded mode. */
 export const DEFAULT_SIMULATION_START = '2026-01-05T12:00:00.000Z';
 
+/**
+ * HTTP_TRUST_PROXY: the proxies in front of the REST API whose X-Forwarded-For is believed, so a
+ * request's client address (the per-client rate limits of payment and opt-out links) is the
+ * debtor's, not the load balancer's. Empty (the default): none, the peer's address counts and
+ * X-Forwarded-For is ignored. A number: that many hops. Otherwise addresses, CIDR ranges or
+ * `loopback`, `linklocal`, `uniquelocal`, comma-separated. Never trust every peer: a debtor could
+ * then write their own address.
+ */
+export function trustProxyConfig(): ConfigField<TrustProxy> {
+  return {
+    kind: 'config-field',
+    name: 'HTTP_TRUST_PROXY',
+    parse: (raw) => {
+      try {
+        return { ok: true, value: parseTrustProxy(raw) };
+      } catch (err) {
+        return { ok: false, problem: (err as Error).message };
+      }
+    },
+    hasDefault: true,
+    defaultValue: false,
+  };
+}
+
+/** Express's `trust proxy` setting, as HTTP_TRUST_PROXY gives it. */
+export type TrustProxy = false | number | readonly string[];
+
+const PROXY_KEYWORDS = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+export function parseTrustProxy(raw: string): TrustProxy {
+  const value = raw.trim();
+  if (!value) return false;
+  if (/^\d+$/.test(value)) {
+    const hops = Number(value);
+    if (hops < 1 || hops > 10) throw new Error(`a number of hops is 1-10, got ${value}`);
+    return hops;
+  }
+  const entries = value.split(',').map((e) => e.trim());
+  for (const entry of entries) {
+    if (PROXY_KEYWORDS.has(entry)) continue;
+    const [address, prefix, ...rest] = entry.split('/');
+    const family = isIP(address);
+    const bits = family === 4 ? 32 : 128;
+    const prefixOk = prefix === undefined || (/^\d+$/.test(prefix) && Number(prefix) <= bits);
+    if (!family || !prefixOk || rest.length > 0 || (prefix !== undefined && Number(prefix) === 0))
+      throw new Error(
+        `expected a number of hops, or addresses, CIDR ranges (not /0) or loopback, linklocal, uniquelocal, comma-separated; got ${JSON.stringify(entry)}`,
+      );
+  }
+  return entries;
+}
+
 export function loadServiceConfig(name: ServiceName, env: NodeJS.ProcessEnv = process.env) {
   return loadConfig(
     {
       http: {
         host: str('HTTP_HOST', { default: '0.0.0.0' }),
         port: int('HTTP_PORT', { default: DEFAULT_PORTS[name].http, min: 0, max: 65535 }),
+        trustProxy: trustProxyConfig(),
       },
       grpc: {
         host: str('GRPC_HOST', { default: '0.0.0.0' }),

@@ -33,3 +33,33 @@ describe('dead-letter retention settings', () => {
     expect(() => deadLettersOf({ DEAD_LETTER_RETENTION_DAYS: '-1' })).toThrow(/DEAD_LETTER_RETENTION_DAYS/);
   });
 });
+
+/** Which proxies' X-Forwarded-For a service believes, as its environment says. */
+describe('trusted proxy settings', () => {
+  const trustOf = (value?: string) =>
+    loadServiceConfig('promises', {
+      API_KEYS: 'tenant-a:key-a',
+      ...(value === undefined ? {} : { HTTP_TRUST_PROXY: value }),
+    }).http.trustProxy;
+
+  it('trusts no proxy unless told: the peer is the client', () => {
+    expect(trustOf()).toBe(false);
+    expect(trustOf('')).toBe(false);
+  });
+
+  it('takes a number of hops, or addresses, ranges and the named private ranges', () => {
+    expect(trustOf('1')).toBe(1);
+    expect(trustOf('loopback, 10.0.0.0/8,2001:db8::/32,192.0.2.7')).toEqual([
+      'loopback',
+      '10.0.0.0/8',
+      '2001:db8::/32',
+      '192.0.2.7',
+    ]);
+  });
+
+  it('refuses what would trust everyone or is not an address, naming the variable and the value', () => {
+    for (const bad of ['0', '0.0.0.0/0', '::/0', 'true', 'everyone', '10.0.0.0/33', '10.0.0.1/8/2', '999'])
+      expect(() => trustOf(bad)).toThrow(/HTTP_TRUST_PROXY/);
+    expect(() => trustOf('lb.internal')).toThrow(/"lb\.internal"/);
+  });
+});

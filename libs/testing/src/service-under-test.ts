@@ -12,7 +12,14 @@ import {
   grpcClient,
   metadataFromPrincipalHeaders,
 } from '@collections/platform';
-import { RunningApp, ServiceContext, ServiceDefinition, openServiceDatabase, startNestApp } from '@collections/runtime';
+import {
+  RunningApp,
+  ServiceContext,
+  ServiceDefinition,
+  TrustProxy,
+  openServiceDatabase,
+  startNestApp,
+} from '@collections/runtime';
 import { createTestDatabase, TestDatabase } from './database';
 import { newTenant } from './walking-skeleton';
 
@@ -41,6 +48,8 @@ let nextPort = 20_000 + Math.floor(Math.random() * 3_000) * 4;
 export async function startServiceUnderTest(
   definition: ServiceDefinition,
   now = new Date('2026-03-02T15:00:00Z'),
+  /** HTTP settings of a deployment: the proxies trusted (HTTP_TRUST_PROXY's values). */
+  http: { trustProxy?: TrustProxy } = {},
 ): Promise<ServiceUnderTest> {
   const db = await createTestDatabase(undefined, definition.name);
   const dataSource = await openServiceDatabase({
@@ -84,7 +93,7 @@ export async function startServiceUnderTest(
       authenticator,
       metrics,
       health,
-      http: { host: '127.0.0.1', port },
+      http: { host: '127.0.0.1', port, trustProxy: http.trustProxy },
       grpc: { host: '127.0.0.1', port: port + 1 },
     }),
   );

@@ -44,6 +44,9 @@ describe('self-service payment-link landing API (real ledger, real PostgreSQL)',
         },
         selfService: SELF_SERVICE,
       }),
+      undefined,
+      // Deployed behind a proxy on this host (HTTP_TRUST_PROXY=loopback): its X-Forwarded-For counts.
+      { trustProxy: ['loopback'] },
     );
     ledgerPort = new GrpcSettlementLedger(ledgerSut.app.grpcAddress, `${sut.tenant}:${ledgerSut.apiKey}`);
   });
@@ -104,8 +107,13 @@ describe('self-service payment-link landing API (real ledger, real PostgreSQL)',
   const linkFor = (accountId: string, validForMs = 7 * DAY, tenantId = sut.tenant) =>
     orchestratorLinks.sign({ tenantId, accountId, expiresAt: new Date(sut.clock.now().getTime() + validForMs) }).token;
 
-  const get = (token?: string) =>
-    fetch(`${sut.app.httpUrl}/v1/self-service`, { headers: token ? { 'x-payment-link-token': token } : {} });
+  const get = (token?: string, forwardedFor?: string) =>
+    fetch(`${sut.app.httpUrl}/v1/self-service`, {
+      headers: {
+        ...(token ? { 'x-payment-link-token': token } : {}),
+        ...(forwardedFor ? { 'x-forwarded-for': forwardedFor } : {}),
+      },
+    });
   const accept = (token: string, body: object) =>
     fetch(`${sut.app.httpUrl}/v1/self-service/accept`, {
       method: 'POST',
@@ -233,6 +241,21 @@ describe('self-service payment-link landing API (real ledger, real PostgreSQL)',
 
     sut.clock.advance(60_000);
     expect((await get(links[0])).status).toBe(200);
+  });
+
+  it('behind a trusted proxy, counts each debtor by the address the proxy saw, whatever address the debtor writes', async () => {
+    const links = await Promise.all([1, 2, 3].map((i) => newAccount(10_000 * i))).then((ids) =>
+      ids.map((id) => linkFor(id)),
+    );
+    // Ten requests from one debtor's address, over three links (at most four per link).
+    for (let i = 0; i < 10; i++) expect((await get(links[i % 3], '198.51.100.1')).status).toBe(200);
+    expect((await get(links[0], '198.51.100.1')).status).toBe(429);
+    // Another debtor behind the same proxy is not held back by the first: their own address counts.
+    expect((await get(links[1], '198.51.100.2')).status).toBe(200);
+    // The first debtor writing another address before the proxy's is still counted by the proxy's.
+    const spoofed = await get(links[2], '203.0.113.99, 198.51.100.1');
+    expect(spoofed.status).toBe(429);
+    expect(await spoofed.json()).toMatchObject({ message: expect.stringMatching(/from this address/) });
   });
 
   it('counts a link and an address across replicas: a second instance grants no extra requests', async () => {

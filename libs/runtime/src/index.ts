@@ -14,3 +14,4 @@ export * from './copy';
 export * from './parent-check';
 export * from './rate-windows';
 export * from './pii-rotation';
+export * from './pii-rotation-cli';

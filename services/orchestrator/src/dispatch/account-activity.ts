@@ -1,6 +1,6 @@
 import { ServiceError, status } from '@grpc/grpc-js';
 import { ledger } from '@collections/contracts';
-import { AppError, PromiseClient, TenantApiKeys, grpcClient } from '@collections/platform';
+import { TenantLedger } from './tenant-ledger';
 import { ItemizationReference, LedgerActivity, LedgerEntryKind } from '../policy/domain';
 
 /**
@@ -72,31 +72,21 @@ export function ledgerActivityOf(answer: ledger.GetAccountActivityResponse): Led
  * (ORCHESTRATOR_LEDGER_API_KEYS), as the contact directory does.
  */
 export class GrpcAccountActivity implements AccountActivitySource {
-  private channel?: PromiseClient<typeof ledger.LedgerServiceService>;
-  private readonly keys: TenantApiKeys;
+  private readonly ledger: TenantLedger;
 
-  constructor(
-    private readonly address: string,
-    apiKeys: string,
-  ) {
-    this.keys = new TenantApiKeys(apiKeys, 'ledger');
-  }
-
-  /** Opened on first use: a process that never sends a validation notice never dials the ledger for one. */
-  private get client(): PromiseClient<typeof ledger.LedgerServiceService> {
-    this.channel ??= grpcClient(ledger.LedgerServiceService, this.address);
-    return this.channel;
+  constructor(address: string, apiKeys: string) {
+    this.ledger = new TenantLedger(address, apiKeys);
   }
 
   async activityOf(tenantId: string, accountId: string): Promise<LedgerActivity | undefined> {
-    const answer = await this.client
-      .getAccountActivity(
-        ledger.GetAccountActivityRequest.fromPartial({ accountId, from: [...ITEMIZATION_DATES] }),
-        this.keys.metadata(tenantId),
+    const answer = await this.ledger
+      .as(tenantId, (client, metadata) =>
+        client.getAccountActivity(
+          ledger.GetAccountActivityRequest.fromPartial({ accountId, from: [...ITEMIZATION_DATES] }),
+          metadata,
+        ),
       )
       .catch((err: ServiceError) => {
-        if (err.code === status.UNAVAILABLE || err.code === status.DEADLINE_EXCEEDED)
-          throw AppError.unavailable(`the ledger is unreachable: ${err.details}`, { grpcStatus: err.code });
         if (err.code === status.NOT_FOUND || err.code === status.FAILED_PRECONDITION) return undefined;
         throw err;
       });
@@ -104,7 +94,6 @@ export class GrpcAccountActivity implements AccountActivitySource {
   }
 
   close(): void {
-    this.channel?.close();
-    this.channel = undefined;
+    this.ledger.close();
   }
 }

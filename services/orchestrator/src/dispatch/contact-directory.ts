@@ -1,6 +1,5 @@
-import { ServiceError, status } from '@grpc/grpc-js';
 import { ledger } from '@collections/contracts';
-import { AppError, PromiseClient, TenantApiKeys, grpcClient } from '@collections/platform';
+import { TenantLedger } from './tenant-ledger';
 
 /**
  * A debtor's name and addresses, asked of the ledger at the moment of sending and never stored
@@ -47,36 +46,19 @@ export function addressesFrom(debtor: ledger.Debtor): DebtorAddresses {
  * (ORCHESTRATOR_LEDGER_API_KEYS, "tenant:key,..."), so the ledger applies its own tenant isolation.
  */
 export class GrpcContactDirectory implements ContactDirectory {
-  private channel?: PromiseClient<typeof ledger.LedgerServiceService>;
-  private readonly keys: TenantApiKeys;
+  private readonly ledger: TenantLedger;
 
-  constructor(
-    private readonly address: string,
-    apiKeys: string,
-  ) {
-    this.keys = new TenantApiKeys(apiKeys, 'ledger');
-  }
-
-  /** Opened on first use: a process that never sends never dials the ledger. */
-  private get client(): PromiseClient<typeof ledger.LedgerServiceService> {
-    this.channel ??= grpcClient(ledger.LedgerServiceService, this.address);
-    return this.channel;
+  constructor(address: string, apiKeys: string) {
+    this.ledger = new TenantLedger(address, apiKeys);
   }
 
   async addressesOf(tenantId: string, debtorId: string): Promise<DebtorAddresses | undefined> {
-    const answer = await this.client
-      .exportDebtor({ debtorId }, this.keys.metadata(tenantId))
-      .catch((err: ServiceError) => {
-        if (err.code === status.UNAVAILABLE || err.code === status.DEADLINE_EXCEEDED)
-          throw AppError.unavailable(`the ledger is unreachable: ${err.details}`, { grpcStatus: err.code });
-        throw err;
-      });
+    const answer = await this.ledger.as(tenantId, (client, metadata) => client.exportDebtor({ debtorId }, metadata));
     if (!answer.debtor || answer.erased) return undefined;
     return addressesFrom(answer.debtor);
   }
 
   close(): void {
-    this.channel?.close();
-    this.channel = undefined;
+    this.ledger.close();
   }
 }

@@ -487,7 +487,6 @@ describe('security (embedded platform, two tenants)', () => {
       const forged = new OptOutLinkSigner('another-secret-another-secret-0123456789', '').sign({
         tenantId: a.tenant,
         channel: 'email',
-        addressHash: 'a'.repeat(64),
         deliveryId: 'forged',
       }).token;
       const problems: string[] = [];

@@ -33,6 +33,7 @@ import { OrchestratorOptOutRateWindow1763900015600 } from './migrations/17639000
 import { OrchestratorChannelPiiEncrypted1763900016000 } from './migrations/1763900016000-orchestrator-channel-pii-encrypted';
 import { OrchestratorValidationNotice1763900016100 } from './migrations/1763900016100-orchestrator-validation-notice';
 import { OrchestratorAgentTasksOfDebtor1763900016200 } from './migrations/1763900016200-orchestrator-agent-tasks-of-debtor';
+import { OrchestratorAddressOwnerKeys1763900016800 } from './migrations/1763900016800-orchestrator-address-owner-keys';
 import { orchestratorPiiKeyConfig, writesUnderDevKey } from './channels/channel-pii';
 import { OrchestratorCreditorProfiles1763900015900 } from './migrations/1763900015900-orchestrator-creditor-profiles';
 import { CreditorProfilesRestController } from './creditors/creditor-profiles.controller';
@@ -145,6 +146,7 @@ export function createOrchestratorService(deps: OrchestratorServiceDependencies 
       OrchestratorChannelPiiEncrypted1763900016000,
       OrchestratorValidationNotice1763900016100,
       OrchestratorAgentTasksOfDebtor1763900016200,
+      OrchestratorAddressOwnerKeys1763900016800,
     ],
     module: (ctx) => {
       const config = loadPlannerConfig();

@@ -1,6 +1,7 @@
 import { EntityManager } from 'typeorm';
 import { RateLimit, RateWindows, ServiceContext } from '@collections/runtime';
 import { ERASED } from '../decisions/erased';
+import { addressHash } from '../dispatch/addresses';
 import { recordAddressOwnersOptOut } from '../dispatch/contact-outcomes';
 import { OptOutLinkClaims, OptOutLinkSigner } from '../templates/domain';
 import { channelPii } from './channel-pii';
@@ -29,7 +30,8 @@ const LINK_MESSAGE = 'opt-out link';
  * out of e-mail through the path a STOP reply takes: `channel_opt_out` and `channel_address` for
  * the address, `debtor_channel_opt_out` for each debtor it was sent to (the planner and the
  * send-time check refuse e-mail to them), their pending e-mails cancelled, OptOutRecorded. Only in
- * the link's tenant, and only for the address it names (by its hash). Idempotent. Rate limited
+ * the link's tenant, and only for the address of the delivery it names (an e-mail's before version
+ * 2 name the address's hash too, and are still honoured). Idempotent. Rate limited
  * per client address (before the token is read) and per link, in windows every replica shares.
  */
 export class OptOutLinkUseCase {
@@ -73,12 +75,16 @@ export class OptOutLinkUseCase {
           `link:${link.deliveryId}`,
           at,
         );
+      // An old link names the address's hash; a new one its delivery, whose recipient an erasure
+      // may have removed (then no debtor is known at that address any more).
+      const hash = link.addressHash ?? (recipient && addressHash(link.tenantId, link.channel, recipient));
+      if (!hash) return 0;
       return recordAddressOwnersOptOut(
         tx,
         this.ctx.backbone.outbox,
         link.tenantId,
         link.channel,
-        link.addressHash,
+        hash,
         at,
         `link:${link.deliveryId}`,
       );
@@ -109,7 +115,7 @@ export class OptOutLinkUseCase {
     const byToken = await this.limit(this.settings.perToken, `token:${token}`, verified.tenantId, now);
     if (byToken) return byToken;
     const { tenantId, channel, addressHash: hash, deliveryId } = verified;
-    return { tenantId, channel, addressHash: hash, deliveryId };
+    return { tenantId, channel, deliveryId, ...(hash ? { addressHash: hash } : {}) };
   }
 
   private async limit(
@@ -123,17 +129,25 @@ export class OptOutLinkUseCase {
   }
 }
 
-/** Whether the link names something this tenant sent: its delivery, or a debtor at its address. */
+/**
+ * Whether the link names something this tenant sent: its delivery, or (an old link, naming the
+ * address's hash) a debtor at its address, found under each configured key.
+ */
 async function isKnown(tx: EntityManager, link: OptOutLinkClaims): Promise<boolean> {
   const [{ known }] = (await tx.query(
     `SELECT EXISTS (SELECT 1 FROM channel_delivery WHERE tenant_id = $1 AND channel = $2 AND idempotency_key = $3)
-         OR EXISTS (SELECT 1 FROM contact_address_owner WHERE tenant_id = $1 AND channel = $2 AND address_hash = $4) AS known`,
-    [link.tenantId, link.channel, link.deliveryId, link.addressHash],
+         OR EXISTS (SELECT 1 FROM contact_address_owner WHERE tenant_id = $1 AND channel = $2 AND address_hash = ANY($4::text[])) AS known`,
+    [
+      link.tenantId,
+      link.channel,
+      link.deliveryId,
+      link.addressHash ? channelPii().addressKeysOfHash(link.addressHash) : [],
+    ],
   )) as { known: boolean }[];
   return known;
 }
 
-/** The address the link's delivery went to, when it is the link's (and not erased). */
+/** The address the link's delivery went to (not erased; an old link's, only when it is the address it names). */
 async function recipientOf(tx: EntityManager, link: OptOutLinkClaims): Promise<string | undefined> {
   const [row] = (await tx.query(
     `SELECT recipient_hash, recipient_enc FROM channel_delivery WHERE tenant_id = $1 AND channel = $2 AND idempotency_key = $3`,
@@ -142,7 +156,6 @@ async function recipientOf(tx: EntityManager, link: OptOutLinkClaims): Promise<s
   if (!row?.recipient_enc || row.recipient_hash === ERASED) return undefined;
   const pii = channelPii();
   // Under any configured key: a delivery the key rotation has not rewritten yet keeps the old key's.
-  return pii.addressKeysOfHash(link.addressHash).includes(row.recipient_hash)
-    ? pii.decrypt(row.recipient_enc)
-    : undefined;
+  if (link.addressHash && !pii.addressKeysOfHash(link.addressHash).includes(row.recipient_hash)) return undefined;
+  return pii.decrypt(row.recipient_enc);
 }

@@ -57,6 +57,36 @@ function moveAddressRows(table: 'channel_address' | 'channel_opt_out', merge: st
   };
 }
 
+/**
+ * Moves each `contact_address_owner` row to its address's key under the current key (computed from
+ * its `addressHash`, kept encrypted in `hash_enc`): one row per debtor and address, where the
+ * dispatcher already wrote the debtor's row under the current key meanwhile.
+ */
+async function moveOwnerRows(tx: EntityManager, rows: readonly RotatedRow[]): Promise<void> {
+  const moved = new Map<string, RotatedRow>();
+  for (const r of rows)
+    moved.set([r.before.tenant_id, r.before.channel, r.after.address_hash, r.before.debtor_id].join('\u0000'), r);
+  const batch = [...moved.values()];
+  await tx.query(
+    `INSERT INTO contact_address_owner (tenant_id, channel, address_hash, hash_enc, debtor_id)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bytea[], $5::text[])
+     ON CONFLICT (tenant_id, channel, address_hash, debtor_id) DO UPDATE SET hash_enc = EXCLUDED.hash_enc`,
+    [
+      batch.map((r) => r.before.tenant_id),
+      batch.map((r) => r.before.channel),
+      batch.map((r) => r.after.address_hash),
+      batch.map((r) => r.after.hash_enc),
+      batch.map((r) => r.before.debtor_id),
+    ],
+  );
+  const gone = rows.filter((r) => r.after.address_hash !== r.before.address_hash);
+  await tx.query(
+    `DELETE FROM contact_address_owner o USING unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS u (tenant_id, channel, address_hash, debtor_id)
+      WHERE o.tenant_id = u.tenant_id AND o.channel = u.channel AND o.address_hash = u.address_hash AND o.debtor_id = u.debtor_id`,
+    ['tenant_id', 'channel', 'address_hash', 'debtor_id'].map((c) => gone.map((r) => r.before[c])),
+  );
+}
+
 /** The channels' tables and columns under ORCHESTRATOR_PII_KEY (`channel-pii.ts`), as the key rotation walks them. */
 function channelPiiTables(pii: ChannelPii): readonly PiiRotationTable[] {
   return [
@@ -120,13 +150,29 @@ function channelPiiTables(pii: ChannelPii): readonly PiiRotationTable[] {
         ['message_enc'],
       ),
     },
+    {
+      table: 'contact_address_owner',
+      key: [
+        ['tenant_id', 'text'],
+        ['channel', 'text'],
+        ['address_hash', 'text'],
+        ['debtor_id', 'text'],
+      ],
+      encrypted: ['hash_enc'],
+      rewrite: (row) => {
+        const hash = pii.decrypt(row.hash_enc as Buffer);
+        return { address_hash: pii.addressKeyOfHash(hash), hash_enc: pii.encrypt(hash) };
+      },
+      write: moveOwnerRows,
+    },
   ];
 }
 
 /**
  * The orchestrator's key rotation job (`cli/rotate-pii-key.ts`): rewrites under the current key (the
  * first of ORCHESTRATOR_PII_KEY) every address and word of the channels' records still under an
- * older key, the address keys (`ChannelPii.addressKey`) recomputed with them, in batches of
+ * older key, the address keys (`ChannelPii.addressKey`) recomputed with them, and the dispatcher's
+ * owners of each address (`contact_address_owner`, keyed the same way), in batches of
  * `batchRows`; run it again after a stop, it goes on where it stopped, and once done it changes
  * nothing. Meanwhile the service finds an address under each configured key (`addressKeys`).
  * Answers each table's rows rewritten.

@@ -8,7 +8,7 @@ import { ERASED } from './erased';
  * event's inbox record, so a redelivery finds it done). What goes is what identifies the person:
  * the addresses our messages went to (`channel_delivery.recipient` of the debtor's sends), each
  * address's status (`channel_address`), the debtor's replies and STOP messages in their own words and the
- * addresses they came from (`channel_inbound`, `channel_opt_out`), and the hashes that tie an
+ * addresses they came from (`channel_inbound`, `channel_opt_out`), and the keys that tie an
  * address to the debtor (`contact_address_owner`). What stays is the record the contact law and
  * the books ask for, under the debtor's pseudonymous id: each contact planned, sent, delivered or
  * failed and when (`contact_schedule`, `contact_decision`, `channel_delivery` without its
@@ -29,28 +29,35 @@ export async function eraseDebtorContactData(tx: EntityManager, tenantId: string
   )) as { channel: string; recipient_enc: Buffer }[];
   // A phone is the debtor's on every phone channel: its hash on each is needed, so its value is read.
   const recipients = sent.map((d) => ({ channel: d.channel, recipient: pii.decrypt(d.recipient_enc) }));
+  // The addresses the debtor was sent to, by their hashes (`contact_address_owner` keeps each one's,
+  // encrypted, beside its key), as `channel:hash`.
   const owned = (await tx.query(
-    `SELECT channel, address_hash FROM contact_address_owner WHERE tenant_id = $1 AND debtor_id = $2`,
+    `SELECT channel, hash_enc FROM contact_address_owner WHERE tenant_id = $1 AND debtor_id = $2`,
     [tenantId, debtorId],
-  )) as { channel: string; address_hash: string }[];
-  const hashes = new Set(owned.map((o) => `${o.channel}:${o.address_hash}`));
+  )) as { channel: string; hash_enc: Buffer }[];
+  const hashes = new Set(owned.map((o) => `${o.channel}:${pii.decrypt(o.hash_enc)}`));
   for (const r of recipients)
     for (const channel of ownedChannels(r.channel))
       hashes.add(`${channel}:${addressHash(tenantId, channel, r.recipient)}`);
+  // Each address's keys, as `channel:key`: under each configured key (a row the key rotation has
+  // not rewritten yet keeps the old key's).
+  const keysOf = (k: string) => {
+    const [channel, hash] = k.split(':');
+    return pii.addressKeysOfHash(hash).map((key) => `${channel}:${key}`);
+  };
   const shared = (await tx.query(
     `SELECT DISTINCT o.channel || ':' || o.address_hash AS key
        FROM unnest($3::text[]) k
        JOIN contact_address_owner o ON o.tenant_id = $1 AND o.channel = split_part(k, ':', 1)
         AND o.address_hash = split_part(k, ':', 2) AND o.debtor_id <> $2`,
-    [tenantId, debtorId, [...hashes]],
+    [tenantId, debtorId, [...hashes].flatMap(keysOf)],
   )) as { key: string }[];
-  for (const { key } of shared) hashes.delete(key);
-  // The records' keys of the addresses to erase, as `channel:key`: under each configured key (a
-  // row the key rotation has not rewritten yet keeps the old key's).
-  const erasable = [...hashes].flatMap((k) => {
-    const [channel, hash] = k.split(':');
-    return pii.addressKeysOfHash(hash).map((key) => `${channel}:${key}`);
-  });
+  const sharedKeys = new Set(shared.map((s) => s.key));
+  // The records' keys of the addresses to erase: those no other debtor of the tenant was sent to.
+  const erasable = [...hashes]
+    .map(keysOf)
+    .filter((keys) => !keys.some((k) => sharedKeys.has(k)))
+    .flat();
 
   // Every send of the debtor's is a schedule row of theirs (its id the idempotency key): found by
   // index, where matching the addresses would read every send the tenant ever made.

@@ -4,6 +4,7 @@ import { agentContactChannel } from '../agents/domain';
 import { AgentTaskContactLaw } from '../agents/usecases/agent-task-contact-law';
 import { ChannelName, WebhookEvent, isOptOut } from '../channels/domain';
 import { channelCode } from '../planning/usecases/plan-account.usecase';
+import { addressOwners } from './address-owners';
 import { addressHash } from './addresses';
 
 /**
@@ -62,7 +63,8 @@ export async function recordContactOutcomes(
 }
 
 /**
- * Each debtor the address (by its hash, `contact_address_owner`) was sent to opts out of the
+ * Each debtor the address (`hash`: its `addressHash`; `contact_address_owner` keeps it under its
+ * address keys, `address-owners.ts`) was sent to opts out of the
  * channel: `debtor_channel_opt_out` (the planner's and the send-time check's), every pending
  * contact on it cancelled (`opt-out`), their agents' tasks on it that the contact law now refuses
  * for good cancelled (AgentTaskCancelled; a call opt-out stops calls, not visits), and
@@ -79,11 +81,8 @@ export async function recordAddressOwnersOptOut(
   at: Date,
   causedBy = '',
 ): Promise<number> {
-  const owners = (await tx.query(
-    `SELECT debtor_id FROM contact_address_owner WHERE tenant_id = $1 AND channel = $2 AND address_hash = $3`,
-    [tenantId, channel, hash],
-  )) as { debtor_id: string }[];
-  for (const { debtor_id: debtorId } of owners) {
+  const owners = await addressOwners(tx, tenantId, channel, hash);
+  for (const debtorId of owners) {
     const inserted = (await tx.query(
       `INSERT INTO debtor_channel_opt_out (tenant_id, debtor_id, channel, recorded_at) VALUES ($1, $2, $3, $4)
          ON CONFLICT DO NOTHING RETURNING debtor_id`,

@@ -24,7 +24,6 @@ import {
 import { creditorVariablesFor } from '../creditors/creditor-variables';
 import { AccountActivitySource } from './account-activity';
 import { ContactDirectory, DebtorAddresses } from './contact-directory';
-import { addressHash } from './addresses';
 
 /** What a contact says to whom: read at the moment it goes out, never stored (names and addresses are PII). */
 export interface MessageContent {
@@ -96,7 +95,7 @@ export async function composeMessage(
     accountId: row.account_id,
     expiresAt: new Date(now.getTime() + s.linkDays * 86_400_000),
   });
-  const optOut = channel === 'email' ? optOutLinkOf(s.optOutLinks, row, to) : undefined;
+  const optOut = channel === 'email' ? optOutLinkOf(s.optOutLinks, row) : undefined;
   const creditor = await creditorVariablesFor(s.dataSource, row.tenant_id, jurisdiction);
   const a = account[0];
   let variables: MessageVariables = {
@@ -159,18 +158,12 @@ interface AccountFactsRow {
   due_date: string;
 }
 
-/** The e-mail's opt-out link: the tenant, the address by its hash, the delivery; never the address itself. */
+/** The e-mail's opt-out link: the tenant and the delivery (whose record names the address); nothing of the address. */
 function optOutLinkOf(
   links: OptOutLinkSigner,
   row: Pick<ScheduleRow, 'id' | 'tenant_id'>,
-  to: string,
 ): { url: string; mailto?: string } {
-  const link = links.sign({
-    tenantId: row.tenant_id,
-    channel: 'email',
-    addressHash: addressHash(row.tenant_id, 'email', to),
-    deliveryId: row.id,
-  });
+  const link = links.sign({ tenantId: row.tenant_id, channel: 'email', deliveryId: row.id });
   const mailto = links.mailtoFor(link.token);
   return { url: link.url, ...(mailto ? { mailto } : {}) };
 }

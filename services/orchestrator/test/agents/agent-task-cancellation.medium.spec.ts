@@ -3,6 +3,7 @@ import { ServiceUnderTest, deliverInProcess, startServiceUnderTest } from '@coll
 import { NewAgentTask, createAgentTask } from '../../src/agents';
 import { AgentQueueRepository } from '../../src/agents/agent-queue.repository';
 import { AgentQueueUseCase } from '../../src/agents/usecases/agent-queue.usecase';
+import { recordAddressOwner } from '../../src/dispatch/address-owners';
 import { addressHash } from '../../src/dispatch/addresses';
 import { recordAddressOwnersOptOut } from '../../src/dispatch/contact-outcomes';
 import { createOrchestratorService } from '../../src/orchestrator.service';
@@ -205,11 +206,7 @@ describe('agent tasks the contact law stops for good (real PostgreSQL)', () => {
     const call = await queueTask(d);
     const visit = await queueTask(d, 'field_visit');
     const phone = `+57300555${String(n).padStart(4, '0')}`;
-    for (const channel of ['sms', 'call'])
-      await sut.dataSource.query(
-        `INSERT INTO contact_address_owner (tenant_id, channel, address_hash, debtor_id) VALUES ($1, $2, $3, $4)`,
-        [sut.tenant, channel, addressHash(sut.tenant, channel, phone), d.debtorId],
-      );
+    await recordAddressOwner(sut.dataSource, sut.tenant, 'sms', phone, d.debtorId);
     const stop = (channel: 'sms' | 'call', messageId: string) =>
       sut.dataSource.transaction((tx) =>
         recordAddressOwnersOptOut(

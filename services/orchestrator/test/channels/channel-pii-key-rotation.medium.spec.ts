@@ -3,6 +3,9 @@ import { ChannelPii, channelPii, reloadChannelPii } from '../../src/channels/cha
 import { PgOutcomeStore, applyWebhookEvents } from '../../src/channels/channel-records';
 import { ChannelName, WebhookEvent } from '../../src/channels/domain';
 import { rotateChannelPiiKey } from '../../src/channels/pii-rotation';
+import { recordAddressOwner } from '../../src/dispatch/address-owners';
+import { addressHash } from '../../src/dispatch/addresses';
+import { recordContactOutcomes } from '../../src/dispatch/contact-outcomes';
 import { orchestratorService } from '../../src/orchestrator.service';
 
 /** The key the orchestrator ran with before the rotation (the single-key form), and the new one. */
@@ -14,6 +17,8 @@ const ONLY_B = `b2026:${KEY_B}`;
 const ANA = { accountId: 'acc-rot-ana', phone: '+573001110001', email: 'ana.rotada@correo.example' };
 const LUIS = { accountId: 'acc-rot-luis', phone: '+573001110002' };
 const NEW = { accountId: 'acc-rot-ana', phone: '+573001110003' };
+/** A phone both debtors were sent to (the dispatcher's `contact_address_owner`, on each phone channel). */
+const SHARED = '+573001110009';
 
 /** The columns each table keeps an address in: its key and its value encrypted, and its other encrypted words. */
 const TABLES = [
@@ -98,6 +103,22 @@ describe("rotating the orchestrator's personal data key (real PostgreSQL)", () =
     return { addresses: addresses.sort(), foundByKey, keyIds };
   };
 
+  /** The shared phone's owner rows, and how many are under B's key (by their key and their hash's key id). */
+  const owners = async () => {
+    const all = (await sut.dataSource.query(
+      `SELECT channel, address_hash, hash_enc FROM contact_address_owner WHERE tenant_id = $1`,
+      [sut.tenant],
+    )) as { channel: string; address_hash: string; hash_enc: Buffer }[];
+    const pii = channelPii();
+    const underB = all.filter(
+      (r) =>
+        r.address_hash === pii.addressKey(sut.tenant, r.channel, SHARED) &&
+        pii.cipher.keyIdOf(r.hash_enc) === 'b2026' &&
+        pii.decrypt(r.hash_enc) === addressHash(sut.tenant, r.channel, SHARED),
+    );
+    return { rows: all.length, underB: underB.length };
+  };
+
   beforeAll(async () => {
     useKeys(KEY_A);
     sut = await startServiceUnderTest(orchestratorService);
@@ -117,6 +138,8 @@ describe("rotating the orchestrator's personal data key (real PostgreSQL)", () =
     await webhook('sms', { kind: 'status', providerMessageId: toAna, status: 'delivered' });
     expect(await reply(ANA.phone, 'Ya pagué en la oficina')).toBe(ANA.accountId);
     expect(await reply(LUIS.phone, 'STOP')).toBe(LUIS.accountId);
+    for (const debtor of ['deb-rot-ana', 'deb-rot-luis'])
+      await recordAddressOwner(sut.dataSource, sut.tenant, 'sms', SHARED, debtor);
   });
   afterAll(async () => {
     if (savedKey === undefined) delete process.env.ORCHESTRATOR_PII_KEY;
@@ -138,6 +161,8 @@ describe("rotating the orchestrator's personal data key (real PostgreSQL)", () =
     await webhook('sms', { kind: 'status', providerMessageId: toLuis[0].provider_message_id, status: 'delivered' });
     expect(await reply(ANA.phone, 'STOP')).toBe(ANA.accountId);
     await send('sms', NEW.phone, NEW.accountId);
+    // The dispatcher sends to the shared phone again: Ana's owner rows, now under B too.
+    await recordAddressOwner(sut.dataSource, sut.tenant, 'sms', SHARED, 'deb-rot-ana');
     expect(await rows()).toEqual({ channel_delivery: 4, channel_inbound: 4, channel_address: 2, channel_opt_out: 2 });
     const [ana] = (await sut.dataSource.query(
       `SELECT opted_out_at IS NOT NULL AS opted_out, last_status FROM channel_address WHERE tenant_id = $1 AND address_hash = ANY($2::text[])`,
@@ -175,7 +200,10 @@ describe("rotating the orchestrator's personal data key (real PostgreSQL)", () =
       { table: 'channel_inbound', pending: 2, rewritten: 2 },
       { table: 'channel_address', pending: 2, rewritten: 2 },
       { table: 'channel_opt_out', pending: 1, rewritten: 1 },
+      // Two debtors on three phone channels, under A; Ana's rows under A meet her rows under B.
+      { table: 'contact_address_owner', pending: 6, rewritten: 6 },
     ]);
+    expect(await owners()).toEqual({ rows: 6, underB: 6 });
     const after = await stored(channelPii());
     expect(after.addresses).toEqual(before.addresses);
     expect(after.keyIds).toEqual({ b2026: 3 + 2 * 2 + 2 + 2 + 1 + 2 * 2 + 2 });
@@ -204,7 +232,7 @@ describe("rotating the orchestrator's personal data key (real PostgreSQL)", () =
     });
 
     const again = await rotateChannelPiiKey(sut.dataSource, channelPii(), { batchRows: 2 });
-    expect(again.map((t) => t.rewritten)).toEqual([0, 0, 0, 0]);
+    expect(again.map((t) => t.rewritten)).toEqual([0, 0, 0, 0, 0]);
   });
 
   it('reads every record and finds every address with the new key alone once the job is done', async () => {
@@ -217,5 +245,22 @@ describe("rotating the orchestrator's personal data key (real PostgreSQL)", () =
     expect(await reply(LUIS.phone, 'Quién es?')).toBe(LUIS.accountId);
     await webhook('sms', { kind: 'status', providerMessageId: 'pm-rot-1', status: 'delivered' });
     expect(await rows()).toEqual({ channel_delivery: 4, channel_inbound: 6, channel_address: 2, channel_opt_out: 2 });
+    // A STOP from the shared phone reaches both its debtors.
+    await sut.dataSource.transaction((tx) =>
+      recordContactOutcomes(
+        tx,
+        sut.context.backbone.outbox,
+        sut.tenant,
+        'sms',
+        [{ kind: 'inbound', providerMessageId: 'pm-rot-shared-stop', from: SHARED, text: 'STOP' }],
+        sut.clock.now(),
+      ),
+    );
+    expect(
+      await sut.dataSource.query(
+        `SELECT debtor_id FROM debtor_channel_opt_out WHERE tenant_id = $1 AND channel = 'sms' ORDER BY 1`,
+        [sut.tenant],
+      ),
+    ).toEqual([{ debtor_id: 'deb-rot-ana' }, { debtor_id: 'deb-rot-luis' }]);
   });
 });

@@ -1,13 +1,15 @@
 import { ledger } from '@collections/contracts';
-import { ServiceUnderTest, startServiceUnderTest, waitFor } from '@collections/testing';
+import { ServiceUnderTest, columnsHolding, startServiceUnderTest, waitFor } from '@collections/testing';
 import { channelPii } from '../../src/channels/channel-pii';
 import { DispatchScheduler } from '../../src/dispatch/dispatch.scheduler';
+import { HmacTokens } from '@collections/platform';
+import { recordAddressOwner } from '../../src/dispatch/address-owners';
 import { addressHash } from '../../src/dispatch/addresses';
 import { createOrchestratorService } from '../../src/orchestrator.service';
 import { DAILY_PLANNING, DailyPlanningUseCase } from '../../src/planning/usecases/daily-planning.usecase';
 import { StrategyDocument } from '../../src/strategies/domain';
 import { ChannelStandIns, ReceivedMail, directoryOf, startChannelStandIns } from '../support/channel-stand-ins';
-import { serviceOptOutLinks } from '../support/dispatch-deps';
+import { OPT_OUT_LINK_SECRET, serviceOptOutLinks } from '../support/dispatch-deps';
 import { deliver, published, startConsumers } from '../support/events';
 import { ALL_STOPS, D3_REMINDER_EMAIL, putStrategies } from '../support/strategies';
 import { unQuote } from '../support/countries';
@@ -43,6 +45,20 @@ const usEmails: StrategyDocument = {
 /** The claims of an opt-out token, read without its key (the test looks at what it names). */
 const claimsOf = (token: string) =>
   JSON.parse(Buffer.from(token.split('.')[0], 'base64url').toString('utf8')) as Record<string, unknown>;
+
+/**
+ * An opt-out link as the service signed them before version 2 (`v: 1`, with the address's plain
+ * SHA-256): e-mails already sent carry them (the secret is `serviceOptOutLinks`').
+ */
+const oldLink = (tenantId: string, email: string, deliveryId: string) =>
+  new HmacTokens(OPT_OUT_LINK_SECRET, 'opt-out link').sign({
+    v: 1,
+    p: 'opt-out',
+    t: tenantId,
+    c: 'email',
+    h: addressHash(tenantId, 'email', email),
+    d: deliveryId,
+  });
 
 /** One character of the token's payload changed. */
 const tampered = (token: string) => {
@@ -111,10 +127,12 @@ describe('an e-mail’s opt-out link, for the person who got it (real PostgreSQL
   });
 
   /** A US debtor (New York) with an e-mail, and a card account due on DUE, as the ledger's events tell them. */
-  async function openUsAccount(n: string): Promise<{ accountId: string; debtorId: string; email: string }> {
+  async function openUsAccount(
+    n: string,
+    email = `debtor-${n}@example.com`,
+  ): Promise<{ accountId: string; debtorId: string; email: string }> {
     const accountId = `acct-us-${n}`;
     const debtorId = `debtor-us-${n}`;
-    const email = `debtor-${n}@example.com`;
     debtors.set(debtorId, {
       debtorId,
       kind: 'person',
@@ -208,14 +226,13 @@ describe('an e-mail’s opt-out link, for the person who got it (real PostgreSQL
       `mailto:${OPT_OUT_MAILTO}?subject=${encodeURIComponent(`unsubscribe ${annOptOut.token}`)}`,
     ]);
     expect(annOptOut.post).toBe('List-Unsubscribe=One-Click');
-    // The token names Ann's delivery and address (by its hash, never in clear); Bob's is his own.
+    // The token names Ann's delivery, nothing of her address (not even a hash); Bob's is his own.
     expect(annOptOut.link).not.toContain('example.com');
     expect(claimsOf(annOptOut.token)).toEqual({
-      v: 1,
+      v: 2,
       p: 'opt-out',
       t: sut.tenant,
       c: 'email',
-      h: addressHash(sut.tenant, 'email', ann.email),
       d: await scheduleId(ann.accountId, 'd-3'),
     });
     const bobOptOut = optOutOf(bobMail);
@@ -272,13 +289,11 @@ describe('an e-mail’s opt-out link, for the person who got it (real PostgreSQL
     expect(altered.status).toBe(400);
     expect(await altered.text()).not.toMatch(/signature|tenant|hash|delivery/i);
     // A link signed by the service that names nothing it sent.
-    const madeUp = serviceOptOutLinks().sign({
-      tenantId: sut.tenant,
-      channel: 'email',
-      addressHash: addressHash(sut.tenant, 'email', 'someone-else@example.com'),
-      deliveryId: 'not-a-delivery',
-    });
+    const madeUp = serviceOptOutLinks().sign({ tenantId: sut.tenant, channel: 'email', deliveryId: 'not-a-delivery' });
     expect((await oneClick(`${OPT_OUT_BASE}/${madeUp.token}`)).status).toBe(404);
+    // And one as the previous version signed them, naming an address nothing was sent to.
+    const oldMadeUp = oldLink(sut.tenant, 'someone-else@example.com', 'not-a-delivery');
+    expect((await oneClick(`${OPT_OUT_BASE}/${oldMadeUp}`)).status).toBe(404);
 
     expect(await emailOptOuts(sut.tenant, cleo.debtorId)).toEqual([]);
     expect(await addressOptOuts(sut.tenant, cleo.email)).toEqual([]);
@@ -292,17 +307,11 @@ describe('an e-mail’s opt-out link, for the person who got it (real PostgreSQL
     const { link, token } = optOutOf(mail);
     // Tenant B contacts the same person at the same address.
     const tenantB = 'tenant-b';
-    await q(
-      `INSERT INTO contact_address_owner (tenant_id, channel, address_hash, debtor_id) VALUES ($1, 'email', $2, 'debtor-b-1')`,
-      [tenantB, addressHash(tenantB, 'email', dana.email)],
-    );
+    await recordAddressOwner(sut.dataSource, tenantB, 'email', dana.email, 'debtor-b-1');
 
-    // A's token with B named in it (and B's hash of the address) is no token of ours.
+    // A's token with B named in it is no token of ours.
     const claims = claimsOf(token);
-    const forgedPayload = Buffer.from(
-      JSON.stringify({ ...claims, t: tenantB, h: addressHash(tenantB, 'email', dana.email) }),
-      'utf8',
-    ).toString('base64url');
+    const forgedPayload = Buffer.from(JSON.stringify({ ...claims, t: tenantB }), 'utf8').toString('base64url');
     const forged = await oneClick(link.replace(token, `${forgedPayload}.${token.split('.')[1]}`));
     expect(forged.status).toBe(400);
     expect(await emailOptOuts(tenantB, 'debtor-b-1')).toEqual([]);
@@ -312,5 +321,51 @@ describe('an e-mail’s opt-out link, for the person who got it (real PostgreSQL
     expect(await emailOptOuts(sut.tenant, dana.debtorId)).toHaveLength(1);
     expect(await emailOptOuts(tenantB, 'debtor-b-1')).toEqual([]);
     expect(await addressOptOuts(tenantB, dana.email)).toEqual([]);
+  });
+  /**
+   * Two debtors at one address, both sent the D-3 reminder there: the dispatcher's record of who
+   * owns the address holds no plain hash of it (anyone could hash guessed addresses against one),
+   * and the link in either e-mail opts both out.
+   */
+  async function sharedAddress(n: string, m: string) {
+    const email = `shared-${n}-${m}@example.com`;
+    const first = await openUsAccount(n, email);
+    const second = await openUsAccount(m, email);
+    await reminded(email);
+    expect(mailsTo(email)).toHaveLength(2);
+    const plain = addressHash(sut.tenant, 'email', email);
+    expect(await columnsHolding(sut.dataSource, plain)).toEqual([]);
+    expect(
+      await q(`SELECT debtor_id FROM contact_address_owner WHERE tenant_id = $1 AND address_hash = $2 ORDER BY 1`, [
+        sut.tenant,
+        channelPii().addressKey(sut.tenant, 'email', email),
+      ]),
+    ).toEqual([{ debtor_id: first.debtorId }, { debtor_id: second.debtorId }]);
+    return { email, first, second };
+  }
+
+  it('keeps no plain hash of a shared address, and the link in one e-mail opts out every debtor sent there', async () => {
+    const { email, first, second } = await sharedAddress('205', '206');
+    const [mail] = mailsTo(email);
+    const { link } = optOutOf(mail);
+    expect((await oneClick(link)).status).toBe(200);
+    expect(await emailOptOuts(sut.tenant, first.debtorId)).toHaveLength(1);
+    expect(await emailOptOuts(sut.tenant, second.debtorId)).toHaveLength(1);
+    expect((await addressOptOuts(sut.tenant, email)).map((o) => o.message)).toEqual(['opt-out link']);
+  });
+
+  it('still honours a link of an e-mail sent before version 2 (the address’s plain hash in its token)', async () => {
+    const { email, first, second } = await sharedAddress('207', '208');
+    const delivery = await scheduleId(first.accountId, 'd-3');
+    const token = oldLink(sut.tenant, email, delivery);
+    const page = await fetch(`${sut.app.httpUrl}/opt-out/${token}`);
+    expect(page.status).toBe(200);
+    expect(await emailOptOuts(sut.tenant, first.debtorId)).toEqual([]);
+    expect((await oneClick(`${OPT_OUT_BASE}/${token}`)).status).toBe(200);
+    expect(await emailOptOuts(sut.tenant, first.debtorId)).toHaveLength(1);
+    expect(await emailOptOuts(sut.tenant, second.debtorId)).toHaveLength(1);
+    expect(await addressOptOuts(sut.tenant, email)).toEqual([
+      { message: 'opt-out link', provider_message_id: `link:${delivery}` },
+    ]);
   });
 });

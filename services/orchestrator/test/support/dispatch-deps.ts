@@ -5,9 +5,11 @@ import { OptOutLinkSigner, PaymentLinkSigner } from '../../src/templates/domain'
 export const serviceLinks = () =>
   new PaymentLinkSigner('local-only-payment-link-secret-0123456789', 'http://127.0.0.1:3000/pay');
 
+/** The service's own opt-out link secret (its default). */
+export const OPT_OUT_LINK_SECRET = 'local-only-opt-out-link-secret-0123456789';
+
 /** The service's own opt-out link secret and base (its defaults): a test's dispatcher signs links the service honours. */
-export const serviceOptOutLinks = () =>
-  new OptOutLinkSigner('local-only-opt-out-link-secret-0123456789', 'http://127.0.0.1:3000/opt-out');
+export const serviceOptOutLinks = () => new OptOutLinkSigner(OPT_OUT_LINK_SECRET, 'http://127.0.0.1:3000/opt-out');
 
 /**
  * What a test's own dispatcher (or letter export) is built with beside the service's: the test's

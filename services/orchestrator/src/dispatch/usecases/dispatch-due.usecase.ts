@@ -25,7 +25,7 @@ import { stopOf } from '../contact-stops';
 import { AccountActivitySource } from '../account-activity';
 import { addressFor, composeMessage } from '../message-content';
 import { SendPause, isUnreachable } from '../send-pause';
-import { addressHash, ownedChannels } from '../addresses';
+import { recordAddressOwner } from '../address-owners';
 
 const { ContactFailure } = orchestratorDispatch;
 
@@ -561,11 +561,7 @@ export class DispatchDueContactsUseCase {
           }
         : {}),
     };
-    for (const owned of ownedChannels(channel))
-      await this.ctx.dataSource.query(
-        `INSERT INTO contact_address_owner (tenant_id, channel, address_hash, debtor_id) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
-        [row.tenant_id, owned, addressHash(row.tenant_id, owned, to), row.debtor_id],
-      );
+    await recordAddressOwner(this.ctx.dataSource, row.tenant_id, channel, to, row.debtor_id);
     const sender = new ReliableSender(provider, {
       store: new PgOutcomeStore(this.ctx.dataSource, provider.channel, { ...message, accountId: row.account_id }, () =>
         this.ctx.clock.now(),

@@ -1,13 +1,16 @@
 import { HmacTokens } from '@collections/platform';
 
-/** What an opt-out link names: whose address, on which channel, from which delivery. */
+/** What an opt-out link names: which delivery (and so which address), in which tenant, on which channel. */
 export interface OptOutLinkClaims {
   readonly tenantId: string;
   readonly channel: 'email';
-  /** The address as the channels key it (`addressHash`), never the address itself. */
-  readonly addressHash: string;
-  /** The delivery (schedule row id, the send's idempotency key) the link came in. */
+  /** The delivery (schedule row id, the send's idempotency key) the link came in: its recipient is the address. */
   readonly deliveryId: string;
+  /**
+   * Only in a link of an e-mail sent before version 2 (`v: 1`): the address's `addressHash`, a plain
+   * SHA-256 that anyone could test guessed addresses against. New links name the delivery alone.
+   */
+  readonly addressHash?: string;
 }
 
 export interface SignedOptOutLink extends OptOutLinkClaims {
@@ -28,8 +31,10 @@ const HASH = /^[0-9a-f]{64}$/;
  * shape (`libs/platform/src/payment-link.ts`, HMAC-SHA256, `<base64url(payload)>.<base64url(mac)>`)
  * under a secret of their own (OPT_OUT_LINK_SECRET), with the purpose in the payload, so a payment
  * link is no opt-out link and the other way round. The payload is the JSON
- * `{"v":1,"p":"opt-out","t":tenant,"c":channel,"h":address hash,"d":delivery}`. No expiry: an
- * opt-out link keeps working for as long as the e-mail is kept.
+ * `{"v":2,"p":"opt-out","t":tenant,"c":channel,"d":delivery}`: nothing of the address, which the
+ * delivery's record names. Links of e-mails sent before, `{"v":1,...,"h":address hash,...}` (the
+ * address's plain `addressHash`), are still read. No expiry: an opt-out link keeps working for as
+ * long as the e-mail is kept.
  */
 export class OptOutLinkSigner {
   private readonly tokens: HmacTokens;
@@ -44,16 +49,10 @@ export class OptOutLinkSigner {
     this.tokens = new HmacTokens(secret, 'opt-out link');
   }
 
-  sign(claims: OptOutLinkClaims): SignedOptOutLink {
-    const token = this.tokens.sign({
-      v: 1,
-      p: PURPOSE,
-      t: claims.tenantId,
-      c: claims.channel,
-      h: claims.addressHash,
-      d: claims.deliveryId,
-    });
-    return { ...claims, token, url: `${this.baseUrl.replace(/\/+$/, '')}/${token}` };
+  sign(claims: Omit<OptOutLinkClaims, 'addressHash'>): SignedOptOutLink {
+    const { tenantId, channel, deliveryId } = claims;
+    const token = this.tokens.sign({ v: 2, p: PURPOSE, t: tenantId, c: channel, d: deliveryId });
+    return { tenantId, channel, deliveryId, token, url: `${this.baseUrl.replace(/\/+$/, '')}/${token}` };
   }
 
   /** The `mailto:` of `List-Unsubscribe`, naming the token in its subject; none without an address. */
@@ -72,17 +71,18 @@ export class OptOutLinkSigner {
 
 function decode(raw: Record<string, unknown>): OptOutLinkClaims | null {
   if (
-    raw.v !== 1 ||
+    (raw.v !== 1 && raw.v !== 2) ||
     raw.p !== PURPOSE ||
     typeof raw.t !== 'string' ||
     !raw.t ||
     raw.c !== 'email' ||
-    typeof raw.h !== 'string' ||
-    !HASH.test(raw.h) ||
     typeof raw.d !== 'string' ||
     !raw.d
   ) {
     return null;
   }
-  return { tenantId: raw.t, channel: raw.c, addressHash: raw.h, deliveryId: raw.d };
+  const claims = { tenantId: raw.t, channel: raw.c, deliveryId: raw.d } as const;
+  if (raw.v === 2) return 'h' in raw ? null : claims;
+  // A link of an e-mail sent before version 2: the address's plain hash beside the delivery.
+  return typeof raw.h === 'string' && HASH.test(raw.h) ? { ...claims, addressHash: raw.h } : null;
 }

@@ -1,13 +1,13 @@
 import { DataSource, EntityManager } from 'typeorm';
 import { PiiCipher } from '@collections/platform';
 
-type ColumnType = 'text' | 'int' | 'bytea';
+type ColumnType = 'text' | 'int' | 'uuid' | 'bytea';
 
 /** A table whose encrypted columns a key rotation rewrites. */
 export interface PiiRotationTable {
   table: string;
   /** The primary key's columns and their types: batches walk the table in this order. */
-  key: readonly (readonly [string, 'text' | 'int'])[];
+  key: readonly (readonly [string, 'text' | 'int' | 'uuid'])[];
   /** The columns encrypted with the cipher (bytea; null where erased): a row is rewritten when one is not under the current key. */
   encrypted: readonly string[];
   /** Other columns the rewrite sets (keyed hashes), with their types; they are read too. */

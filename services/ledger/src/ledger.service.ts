@@ -50,6 +50,7 @@ import { LedgerJournalChecksPlannedPerStatement1763900012710 } from './migration
 import { LedgerDebtorErasureReason1763900014100 } from './migrations/1763900014100-ledger-debtor-erasure-reason';
 import { LedgerEntryMemoErasable1763900014700 } from './migrations/1763900014700-ledger-entry-memo-erasable';
 import { LedgerDebtorPiiEncrypted1763900015700 } from './migrations/1763900015700-ledger-debtor-pii-encrypted';
+import { LedgerFreeTextsEncrypted1763900016700 } from './migrations/1763900016700-ledger-free-texts-encrypted';
 
 /** services/ledger: debtors, accounts and every cent, in a double-entry journal. */
 export const ledgerService: ServiceDefinition = {
@@ -68,6 +69,7 @@ export const ledgerService: ServiceDefinition = {
     LedgerDebtorErasureReason1763900014100,
     LedgerEntryMemoErasable1763900014700,
     LedgerDebtorPiiEncrypted1763900015700,
+    LedgerFreeTextsEncrypted1763900016700,
   ],
   module: (ctx) => {
     const config = loadConfig({
@@ -79,10 +81,10 @@ export const ledgerService: ServiceDefinition = {
     });
     if (writesUnderDevKey(config.piiKey))
       ctx.logger.warn(
-        "LEDGER_PII_KEY is not set: debtors' names, contact points and national ids are encrypted with the development key",
+        "LEDGER_PII_KEY is not set: debtors' names, contact points, national ids and callers' free texts are encrypted with the development key",
       );
     const cipher = new PiiCipher(config.piiKey);
-    const ledgerRepo = new LedgerRepository();
+    const ledgerRepo = new LedgerRepository(cipher);
     const reconRepo = new ReconciliationRepository();
     // Portfolio files are imported by an operator command; their lines are counted from the jobs.
     registerImportMetrics(ctx);
@@ -103,8 +105,8 @@ export const ledgerService: ServiceDefinition = {
         { provide: SERVICE_CONTEXT, useValue: ctx },
         { provide: LEDGER_ACCOUNTS, useValue: new AccountsUseCase(ctx, cipher) },
         { provide: LEDGER_DATA_SUBJECTS, useValue: new DataSubjectUseCase(ctx, cipher) },
-        { provide: LEDGER_HOLDS, useValue: new HoldsAndConsentUseCase(ctx) },
-        LedgerRepository,
+        { provide: LEDGER_HOLDS, useValue: new HoldsAndConsentUseCase(ctx, cipher) },
+        { provide: LedgerRepository, useValue: ledgerRepo },
         LedgerGrpcController,
         { provide: ReconciliationRepository, useValue: reconRepo },
         {

@@ -1,9 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { ledger } from '@collections/contracts';
-import { grpcClient, metadataFromPrincipalHeaders } from '@collections/platform';
+import { grpcClient, loadConfig, metadataFromPrincipalHeaders } from '@collections/platform';
 import { ServiceUnderTest, sqlFailure, startServiceUnderTest } from '@collections/testing';
 import { ledgerService } from '../src';
+import { PiiCipher, piiKeyConfig } from '../src/ledger/pii';
 import { LedgerClient, openFundedAccount } from './support/accounts';
+
+/** The keys the service under test runs with (LEDGER_PII_KEY, else the development key). */
+const serviceKeys = loadConfig({ piiKey: piiKeyConfig() }).piiKey;
+const serviceCipher = new PiiCipher(serviceKeys);
 
 /**
  * What the database itself guarantees about the books, whatever code writes to them: every
@@ -104,24 +109,54 @@ describe('journal integrity in the database (real PostgreSQL)', () => {
 
   it("lets an entry's memo be erased (EraseDebtor) and nothing else about it change, nor the memo become another text", async () => {
     const immutable = 'the journal is immutable';
+    // Memos are stored encrypted (migration 1763900016700): erased, no ciphertext is kept.
     const entry = () =>
-      sut.dataSource.query(`SELECT amount_minor, memo FROM journal_entry WHERE id = $1`, [entryId]) as Promise<
-        unknown[]
-      >;
+      sut.dataSource.query(`SELECT amount_minor, memo_enc, memo_erased FROM journal_entry WHERE id = $1`, [
+        entryId,
+      ]) as Promise<unknown[]>;
     const before = await entry();
     expect(
-      (await failure(`UPDATE journal_entry SET memo = 'another text' WHERE id = $1`, [entryId]))?.message,
-    ).toContain(immutable);
-    expect(
       (
-        await failure(`UPDATE journal_entry SET memo = 'erased', amount_minor = amount_minor + 1 WHERE id = $1`, [
+        await failure(`UPDATE journal_entry SET memo_enc = $2 WHERE id = $1`, [
           entryId,
+          serviceCipher.encrypt('another text'),
         ])
       )?.message,
     ).toContain(immutable);
+    expect(
+      (
+        await failure(
+          `UPDATE journal_entry SET memo_enc = NULL, memo_erased = true, amount_minor = amount_minor + 1 WHERE id = $1`,
+          [entryId],
+        )
+      )?.message,
+    ).toContain(immutable);
     expect(await entry()).toEqual(before);
-    expect(await failure(`UPDATE journal_entry SET memo = 'erased' WHERE id = $1`, [entryId])).toBeUndefined();
-    expect(await entry()).toEqual([{ ...(before[0] as object), memo: 'erased' }]);
+    expect(
+      await failure(`UPDATE journal_entry SET memo_enc = NULL, memo_erased = true WHERE id = $1`, [entryId]),
+    ).toBeUndefined();
+    expect(await entry()).toEqual([{ ...(before[0] as object), memo_erased: true }]);
+  });
+
+  it('lets a memo be re-encrypted under another key (the key rotation), never rewritten under the same one', async () => {
+    const immutable = 'the journal is immutable';
+    const other = await openFundedAccount(client, md, { id: `acct-${randomUUID().slice(0, 8)}`, opening: 1_000 });
+    const charged = await client.postCharge(
+      {
+        accountId: other,
+        kind: ledger.EntryKind.ENTRY_KIND_FEE,
+        amount: { amountMinor: 100, currency: 'USD' },
+        idempotencyKey: 'fee-memo',
+        effectiveDate: '',
+        memo: 'cargo acordado',
+      },
+      md(),
+    );
+    const rewrite = (memo: Buffer) =>
+      failure(`UPDATE journal_entry SET memo_enc = $2 WHERE id = $1`, [charged.entryId, memo]);
+    expect((await rewrite(serviceCipher.encrypt('otro texto')))?.message).toContain(immutable);
+    const rotated = new PiiCipher([{ id: 'k2099', secret: 'the-ledger-key-after-the-rotation-2099' }, ...serviceKeys]);
+    expect(await rewrite(rotated.encrypt('cargo acordado'))).toBeUndefined();
   });
 
   it('keeps the journal immutable and accounts undeletable, so no reference can break later', async () => {

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { ledger } from '@collections/contracts';
 import { addCalendarDays, localDate, metadataFromPrincipalHeaders } from '@collections/platform';
 import { ServiceUnderTest, publishedEvents } from '@collections/testing';
+import { configuredPiiCipher } from '../src/ledger/pii';
 import { openFundedAccount } from './support/accounts';
 import { LedgerApi, startLedgerApi } from './support/ledger-api';
 
@@ -740,10 +741,12 @@ describe('ledger API (gRPC, real PostgreSQL)', () => {
     );
     expect(told[told.length - 1]).toMatchObject({ erased: true, timeZone: '', country: '' });
     expect(told.slice(0, -1).every((e) => !e.erased)).toBe(true);
-    const [{ erasure_reason }] = await sut.dataSource.query(`SELECT erasure_reason FROM ledger.debtor WHERE id = $1`, [
-      `d-${id}`,
-    ]);
-    expect(erasure_reason).toBe('data-subject request 42');
+    // Stored encrypted, as every caller's free text (migration 1763900016700).
+    const [{ erasure_reason_enc }] = (await sut.dataSource.query(
+      `SELECT erasure_reason_enc FROM ledger.debtor WHERE id = $1`,
+      [`d-${id}`],
+    )) as { erasure_reason_enc: Buffer }[];
+    expect(configuredPiiCipher().decrypt(erasure_reason_enc)).toBe('data-subject request 42');
   });
 
   it('sets and lifts holds and records consent, publishing each change', async () => {

@@ -111,7 +111,7 @@ export class GenericFormat implements ImportFormat {
       if (date === undefined) todayIn.set(timeZone, (date = localDate(now, timeZone)));
       return date;
     };
-    const batch = new LedgerBatch(this.ctx, scope.tenantId, now);
+    const batch = new LedgerBatch(this.ctx, scope.tenantId, now, this.cipher);
     const { created, opened } = await this.openAccounts(tx, scope, parsed, batch, reject, today);
     const accounts = await this.lockAccounts(tx, scope.tenantId, [...new Set(parsed.map((p) => p.rec.externalRef))]);
     const keys = await this.existingKeys(tx, scope.tenantId, parsed);

@@ -163,7 +163,7 @@ export class UciFormat implements ImportFormat {
       }
     }
 
-    const batch = new LedgerBatch(this.ctx, tenantId, this.ctx.clock.now());
+    const batch = new LedgerBatch(this.ctx, tenantId, this.ctx.clock.now(), this.cipher);
     for (const { account, plan } of settled) {
       const id = accountId(account);
       if (!created.has(id)) continue;

@@ -213,6 +213,7 @@ export class LedgerGrpcController implements ledger.LedgerServiceController {
     if (!(await this.repo.findAccount(this.ctx.dataSource.manager, tenantId, request.accountId))) {
       throw AppError.notFound(`account ${request.accountId} does not exist`);
     }
+    // Memos decrypted (stored encrypted: callers' free texts).
     const entries = await this.repo.history(this.ctx.dataSource.manager, tenantId, request.accountId);
     return {
       entries: entries.map((e) => ({

@@ -2,6 +2,7 @@ import { EntityManager } from 'typeorm';
 import { arrayOf, isUuid } from '@collections/platform';
 import { preparedQuery } from '@collections/runtime';
 import { Components, EntryKind, Line } from './domain/journal';
+import { PiiCipher, configuredPiiCipher, decryptFreeText, encryptFreeText } from './pii';
 import { AgingBucket, Credit, DEFAULT_AGING_BUCKETS, Due } from './domain/delinquency';
 
 export interface AccountRow {
@@ -31,9 +32,21 @@ export interface EntryRow {
   reverses_entry_id: string | null;
   idempotency_key: string;
   reference: string;
-  memo: string;
   response: unknown;
 }
+
+/** An entry of an account's history, with its memo in clear. */
+export type HistoryEntryRow = EntryRow & { memo: string };
+
+/** A journal entry's memo as stored (migration 1763900016700): encrypted, or none, or erased. */
+export interface StoredMemo {
+  memo_enc: Buffer | null;
+  memo_erased: boolean;
+}
+
+/** The memo in clear: 'erased' once erased (no ciphertext is kept), '' when there is none. */
+export const memoOf = (cipher: PiiCipher, e: StoredMemo): string =>
+  e.memo_erased ? 'erased' : decryptFreeText(cipher, e.memo_enc);
 
 export function componentsOf(a: AccountRow): Components {
   return { principal: Number(a.principal_minor), interest: Number(a.interest_minor), fees: Number(a.fees_minor) };
@@ -85,7 +98,7 @@ export interface AccountBalanceUpdate extends AccountRef {
 const ACCOUNT_COLUMNS = `id, external_ref, product, currency, credit_limit_minor, to_char(opened_on, 'YYYY-MM-DD') AS opened_on, status,
   time_zone, principal_minor, interest_minor, fees_minor, days_past_due, aging_bucket`;
 const ENTRY_COLUMNS = `id, account_id, kind, amount_minor, currency, to_char(effective_date, 'YYYY-MM-DD') AS effective_date, posted_at,
-  reverses_entry_id, idempotency_key, reference, memo, response`;
+  reverses_entry_id, idempotency_key, reference, response`;
 
 /**
  * Select-list columns `dues`, `credits` and `aging_buckets`: the inputs of days past due for
@@ -138,8 +151,14 @@ export function parseDelinquencyInputs(row: DelinquencyInputRows): DelinquencyIn
   };
 }
 
-/** Queries only; every one is scoped to a tenant. Decisions live in domain/ and the use cases. */
+/**
+ * Queries only; every one is scoped to a tenant. Decisions live in domain/ and the use cases.
+ * Journal memos (callers' free texts) are written and read encrypted with `cipher` (`memo_enc`,
+ * migration 1763900016700); no query compares or orders by them.
+ */
 export class LedgerRepository {
+  constructor(private readonly cipher: PiiCipher = configuredPiiCipher()) {}
+
   async findAccount(tx: EntityManager, tenantId: string, id: string, lock = false): Promise<AccountRow | undefined> {
     const [row] = (await tx.query(
       `SELECT ${ACCOUNT_COLUMNS} FROM account WHERE tenant_id = $1 AND id = $2 ${lock ? 'FOR UPDATE' : ''}`,
@@ -228,10 +247,10 @@ export class LedgerRepository {
       tx,
       `WITH entry AS (
          INSERT INTO journal_entry (tenant_id, id, account_id, kind, amount_minor, currency, effective_date, posted_at, reverses_entry_id,
-           dues_credit_minor, idempotency_key, reference, memo, response)
+           dues_credit_minor, idempotency_key, reference, memo_enc, response)
          SELECT tn, id, acct, kind, amount, cur, eff, posted, rev, dues, ikey, ref, memo, answer
            FROM ROWS FROM (unnest($1::text[], $2::uuid[], $3::text[], $4::smallint[], $5::bigint[], $6::char(3)[], $7::date[],
-             $8::timestamptz[], $9::uuid[], $10::bigint[], $11::text[], $12::text[], $13::text[]), json_array_elements($14::json))
+             $8::timestamptz[], $9::uuid[], $10::bigint[], $11::text[], $12::text[], $13::bytea[]), json_array_elements($14::json))
              WITH ORDINALITY AS x(tn, id, acct, kind, amount, cur, eff, posted, rev, dues, ikey, ref, memo, answer, ord)
           ORDER BY ord),
        lines AS (
@@ -258,7 +277,7 @@ export class LedgerRepository {
         arrayOf(entries, (e) => e.duesCreditMinor),
         arrayOf(entries, (e) => e.idempotencyKey),
         arrayOf(entries, (e) => e.reference),
-        arrayOf(entries, (e) => e.memo),
+        arrayOf(entries, (e) => byteaElement(encryptFreeText(this.cipher, e.memo))),
         JSON.stringify(entries.map((e) => e.response)),
         arrayOf(lines, ({ e }) => e.tenantId),
         arrayOf(lines, ({ e }) => e.id),
@@ -399,10 +418,19 @@ export class LedgerRepository {
     )) as EntryRow[];
   }
 
-  async history(tx: EntityManager, tenantId: string, accountId: string): Promise<EntryRow[]> {
-    return (await tx.query(
-      `SELECT ${ENTRY_COLUMNS} FROM journal_entry WHERE tenant_id = $1 AND account_id = $2 ORDER BY effective_date, seq`,
+  /** The account's entries, their memos decrypted. */
+  async history(tx: EntityManager, tenantId: string, accountId: string): Promise<HistoryEntryRow[]> {
+    const rows = (await tx.query(
+      `SELECT ${ENTRY_COLUMNS}, memo_enc, memo_erased FROM journal_entry WHERE tenant_id = $1 AND account_id = $2
+        ORDER BY effective_date, seq`,
       [tenantId, accountId],
-    )) as EntryRow[];
+    )) as (EntryRow & StoredMemo)[];
+    return rows.map(({ memo_enc, memo_erased, ...e }) => ({
+      ...e,
+      memo: memoOf(this.cipher, { memo_enc, memo_erased }),
+    }));
   }
 }
+
+/** A bytea as an element of an array literal (`arrayOf`): its hex form, or NULL. */
+const byteaElement = (b: Buffer | null): string | null => (b ? `\\x${b.toString('hex')}` : null);

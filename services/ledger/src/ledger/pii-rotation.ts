@@ -10,7 +10,7 @@ const LEDGER_PII_TABLES: readonly PiiRotationTable[] = [
       ['tenant_id', 'text'],
       ['id', 'text'],
     ],
-    encrypted: ['display_name_enc', 'national_id_enc'],
+    encrypted: ['display_name_enc', 'national_id_enc', 'erasure_reason_enc'],
   },
   {
     table: 'contact_point',
@@ -21,12 +21,31 @@ const LEDGER_PII_TABLES: readonly PiiRotationTable[] = [
     ],
     encrypted: ['value_enc'],
   },
+  // Callers' free texts (migration 1763900016700). The journal's immutability trigger lets a memo
+  // be re-encrypted when the key id it begins with changes, as here.
+  {
+    table: 'debtor_hold',
+    key: [
+      ['tenant_id', 'text'],
+      ['id', 'uuid'],
+    ],
+    encrypted: ['source_enc', 'lift_reason_enc'],
+  },
+  {
+    table: 'journal_entry',
+    key: [
+      ['tenant_id', 'text'],
+      ['id', 'uuid'],
+    ],
+    encrypted: ['memo_enc'],
+  },
 ];
 
 /**
  * The ledger's key rotation job (`cli/rotate-pii-key.ts`): re-encrypts under the current key
- * (the first of LEDGER_PII_KEY) every debtor's name and national id and every contact point's
- * value still under an older key, in batches of `batchRows`; run it again after a stop, it goes on
+ * (the first of LEDGER_PII_KEY) every debtor's name, national id and erasure reason, every contact
+ * point's value, every hold's source and lift reason and every journal memo still under an older
+ * key, in batches of `batchRows`; run it again after a stop, it goes on
  * where it stopped, and once done it changes nothing. Answers each table's rows rewritten.
  */
 export function rotateLedgerPiiKey(

@@ -22,8 +22,9 @@ export function configuredPiiCipher(): PiiCipher {
 /**
  * The ledger's cipher (`@collections/platform`'s, under LEDGER_PII_KEY) for the debtor's personal
  * data stored at rest in fields that are never queried (the national id, the name, the contact
- * points' values). No clear value and no fingerprint of one is stored, since the ledger never
- * compares, orders or looks up these values in SQL.
+ * points' values) and the callers' free texts that may hold it (journal memos, holds' sources and
+ * lift reasons, erasure reasons). No clear value and no fingerprint of one is stored, since the
+ * ledger never compares, orders or looks up these values in SQL.
  */
 export class PiiCipher extends SharedPiiCipher {
   /** One secret (key id `legacy`), or the configured keys, the current one first. */
@@ -31,3 +32,17 @@ export class PiiCipher extends SharedPiiCipher {
     super(keys, 'LEDGER_PII_KEY');
   }
 }
+
+/**
+ * A caller's free text (a journal memo, a hold's source or lift reason, an erasure's reason)
+ * encrypted for storage: null when there is none (''), so an empty memo costs nothing.
+ */
+export const encryptFreeText = (cipher: PiiCipher, text: string): Buffer | null =>
+  text === '' ? null : cipher.encrypt(text);
+
+/** A stored free text in clear: '' when none was stored (`encryptFreeText`). */
+export const decryptFreeText = (cipher: PiiCipher, stored: Buffer | null): string =>
+  stored ? cipher.decrypt(stored) : '';
+
+/** An encrypted value as a COPY text field (`\\x<hex>`), or `\N` for none. */
+export const copyBytea = (stored: Buffer | null): string => (stored ? `\\\\x${stored.toString('hex')}` : '\\N');

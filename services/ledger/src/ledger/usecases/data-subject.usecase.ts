@@ -2,7 +2,8 @@ import { ledger } from '@collections/contracts';
 import { AppError, ERASURE_ROLES, currentPrincipal, money, requireRole } from '@collections/platform';
 import { ServiceContext } from '@collections/runtime';
 import { erasurePatterns } from '../domain/erasure';
-import { PiiCipher, PiiUnreadableError } from '../pii';
+import { StoredMemo, memoOf } from '../ledger.repository';
+import { PiiCipher, PiiUnreadableError, decryptFreeText } from '../pii';
 import { requireLedgerText } from '../text-limits';
 
 interface DebtorRow {
@@ -46,10 +47,11 @@ export class DataSubjectUseCase {
       account_id: string;
     }[];
     const entries = (await this.ctx.dataSource.query(
-      `SELECT id, kind, amount_minor, currency, to_char(effective_date, 'YYYY-MM-DD') AS effective_date, posted_at, reverses_entry_id, memo
+      `SELECT id, kind, amount_minor, currency, to_char(effective_date, 'YYYY-MM-DD') AS effective_date, posted_at, reverses_entry_id,
+              memo_enc, memo_erased
          FROM journal_entry WHERE tenant_id = $1 AND account_id = ANY($2) ORDER BY seq`,
       [tenantId, accounts.map((a) => a.account_id)],
-    )) as {
+    )) as ({
       id: string;
       kind: number;
       amount_minor: string;
@@ -57,22 +59,21 @@ export class DataSubjectUseCase {
       effective_date: string;
       posted_at: Date;
       reverses_entry_id: string | null;
-      memo: string;
-    }[];
+    } & StoredMemo)[];
     const holds = (await this.ctx.dataSource.query(
-      `SELECT id, kind, source, to_char(starts_on, 'YYYY-MM-DD') AS starts_on, to_char(ends_on, 'YYYY-MM-DD') AS ends_on,
-              created_at, lifted_at, lift_reason
+      `SELECT id, kind, source_enc, to_char(starts_on, 'YYYY-MM-DD') AS starts_on, to_char(ends_on, 'YYYY-MM-DD') AS ends_on,
+              created_at, lifted_at, lift_reason_enc
          FROM debtor_hold WHERE tenant_id = $1 AND debtor_id = $2 ORDER BY created_at, id`,
       [tenantId, debtorId],
     )) as {
       id: string;
       kind: number;
-      source: string;
+      source_enc: Buffer;
       starts_on: string;
       ends_on: string | null;
       created_at: Date;
       lifted_at: Date | null;
-      lift_reason: string | null;
+      lift_reason_enc: Buffer | null;
     }[];
     return {
       debtor: {
@@ -99,18 +100,18 @@ export class DataSubjectUseCase {
         effectiveDate: e.effective_date,
         postedAt: e.posted_at,
         reversesEntryId: e.reverses_entry_id ?? '',
-        memo: e.memo,
+        memo: memoOf(this.cipher, e),
       })),
       erased: d.erased_at !== null,
       holds: holds.map((h) => ({
         holdId: h.id,
         kind: h.kind,
-        source: h.source,
+        source: this.cipher.decrypt(h.source_enc),
         startsOn: h.starts_on,
         endsOn: h.ends_on ?? '',
         setAt: h.created_at,
         liftedAt: h.lifted_at ?? undefined,
-        liftReason: h.lift_reason ?? '',
+        liftReason: decryptFreeText(this.cipher, h.lift_reason_enc),
       })),
     };
   }
@@ -140,7 +141,9 @@ export class DataSubjectUseCase {
    *   matched to the debtor's accounts, and of any other item of the tenant whose reference names
    *   the debtor (same rule), become 'erased';
    * - dead letters of the debtor's and their accounts' records: erased (eraseDeadLetters).
-   * The erasure's own reason is kept with the debtor (the audit), never logged.
+   * The erasure's own reason is kept with the debtor (the audit), encrypted, never logged. Memos,
+   * holds' texts and the reason are stored encrypted (migration 1763900016700), so the erased ones
+   * are 'erased' encrypted like any text.
    */
   async erase(tenantId: string, debtorId: string, reason: string): Promise<ledger.EraseDebtorResponse> {
     requireRole(currentPrincipal(), ERASURE_ROLES, "erasing a debtor's personal data");
@@ -195,9 +198,9 @@ export class DataSubjectUseCase {
       );
       const rows = (await tx.query(
         `UPDATE debtor SET display_name_enc = $5, national_id_enc = NULL, erased_at = coalesce(erased_at, $3),
-                erasure_reason = coalesce(erasure_reason, $4), updated_at = now()
+                erasure_reason_enc = coalesce(erasure_reason_enc, $4), updated_at = now()
           WHERE tenant_id = $1 AND id = $2 RETURNING id`,
-        [tenantId, debtorId, this.ctx.clock.now(), reason, this.cipher.encrypt('erased')],
+        [tenantId, debtorId, this.ctx.clock.now(), this.cipher.encrypt(reason), this.cipher.encrypt('erased')],
       )) as [unknown[], number];
       if (rows[1] === 0) throw AppError.notFound(`debtor ${debtorId} does not exist`);
       await tx.query(
@@ -206,14 +209,18 @@ export class DataSubjectUseCase {
           WHERE c.tenant_id = $1 AND c.debtor_id = $2 AND c.seq = u.seq`,
         [tenantId, debtorId, contacts.map((c) => c.seq), contacts.map((c) => this.cipher.encrypt(`erased:${c.seq}`))],
       );
+      // A memo is erased by dropping its ciphertext (`memo_erased`, read as 'erased'): the one change
+      // the journal takes besides a rotation's (migration 1763900016700). An empty memo stays empty.
       await tx.query(
-        `UPDATE journal_entry SET memo = 'erased' WHERE tenant_id = $1 AND account_id = ANY($2) AND memo NOT IN ('', 'erased')`,
+        `UPDATE journal_entry SET memo_enc = NULL, memo_erased = true WHERE tenant_id = $1 AND account_id = ANY($2) AND memo_enc IS NOT NULL`,
         [tenantId, accountIds],
       );
+      // The holds' texts are stored encrypted (no SQL can tell an erased one): each becomes 'erased', encrypted.
+      const erased = this.cipher.encrypt('erased');
       await tx.query(
-        `UPDATE debtor_hold SET source = 'erased', lift_reason = CASE WHEN lift_reason IS NULL THEN NULL ELSE 'erased' END
-          WHERE tenant_id = $1 AND debtor_id = $2 AND (source <> 'erased' OR lift_reason <> 'erased')`,
-        [tenantId, debtorId],
+        `UPDATE debtor_hold SET source_enc = $3, lift_reason_enc = CASE WHEN lift_reason_enc IS NULL THEN NULL ELSE $3::bytea END
+          WHERE tenant_id = $1 AND debtor_id = $2`,
+        [tenantId, debtorId, erased],
       );
       // Dead letters of the debtor's records (keyed by the debtor's id or an account's): their payloads and errors.
       await this.ctx.backbone.deadLetters.erase(tx, tenantId, [debtorId, ...accountIds]);

@@ -2,6 +2,7 @@ import { ledger } from '@collections/contracts';
 import { AppError, isUuid } from '@collections/platform';
 import { ServiceContext } from '@collections/runtime';
 import { validDate } from '../balance-view';
+import { PiiCipher } from '../pii';
 import { requireLedgerText } from '../text-limits';
 
 /** Which contact points a channel reaches. */
@@ -18,16 +19,23 @@ interface HoldRow {
   id: string;
   debtor_id: string;
   kind: number;
-  source: string;
+  source_enc: Buffer;
   starts_on: string;
   ends_on: string | null;
   lifted_at: Date | null;
   idempotency_key: string;
 }
 
-/** Holds and consent: the facts that stop or allow contact, each change published as an event. */
+/**
+ * Holds and consent: the facts that stop or allow contact, each change published as an event. A
+ * hold's source and lift reason (callers' free texts) are stored encrypted with `cipher`
+ * (`source_enc`, `lift_reason_enc`: migration 1763900016700).
+ */
 export class HoldsAndConsentUseCase {
-  constructor(private readonly ctx: ServiceContext) {}
+  constructor(
+    private readonly ctx: ServiceContext,
+    private readonly cipher: PiiCipher,
+  ) {}
 
   async setHold(tenantId: string, r: ledger.SetHoldRequest): Promise<ledger.SetHoldResponse> {
     if (!r.debtorId) throw AppError.invalid('debtor_id is required');
@@ -62,8 +70,8 @@ export class HoldsAndConsentUseCase {
         return { holdId: earlier.id, replayed: true };
       }
       const [{ id }] = (await tx.query(
-        `INSERT INTO debtor_hold (tenant_id, debtor_id, kind, source, starts_on, ends_on, idempotency_key) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
-        [tenantId, r.debtorId, r.kind, r.source, startsOn, endsOn, r.idempotencyKey],
+        `INSERT INTO debtor_hold (tenant_id, debtor_id, kind, source_enc, starts_on, ends_on, idempotency_key) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+        [tenantId, r.debtorId, r.kind, this.cipher.encrypt(r.source), startsOn, endsOn, r.idempotencyKey],
       )) as { id: string }[];
       await this.ctx.backbone.outbox.add(tx, {
         type: 'collections.ledger.v1.HoldChanged',
@@ -89,17 +97,17 @@ export class HoldsAndConsentUseCase {
     requireLedgerText({ reason: r.reason });
     return this.ctx.dataSource.transaction(async (tx) => {
       const [hold] = (await tx.query(
-        `SELECT id, debtor_id, kind, source, to_char(starts_on, 'YYYY-MM-DD') AS starts_on, to_char(ends_on, 'YYYY-MM-DD') AS ends_on, lifted_at
+        `SELECT id, debtor_id, kind, source_enc, to_char(starts_on, 'YYYY-MM-DD') AS starts_on, to_char(ends_on, 'YYYY-MM-DD') AS ends_on, lifted_at
            FROM debtor_hold WHERE tenant_id = $1 AND id = $2 FOR UPDATE`,
         [tenantId, r.holdId],
       )) as HoldRow[];
       if (!hold) throw AppError.notFound(`hold ${r.holdId} does not exist`);
       if (hold.lifted_at) return { lifted: false };
-      await tx.query(`UPDATE debtor_hold SET lifted_at = $3, lift_reason = $4 WHERE tenant_id = $1 AND id = $2`, [
+      await tx.query(`UPDATE debtor_hold SET lifted_at = $3, lift_reason_enc = $4 WHERE tenant_id = $1 AND id = $2`, [
         tenantId,
         hold.id,
         this.ctx.clock.now(),
-        r.reason,
+        this.cipher.encrypt(r.reason),
       ]);
       await this.ctx.backbone.outbox.add(tx, {
         type: 'collections.ledger.v1.HoldChanged',
@@ -110,7 +118,7 @@ export class HoldsAndConsentUseCase {
           debtorId: hold.debtor_id,
           kind: hold.kind,
           active: false,
-          source: hold.source,
+          source: this.cipher.decrypt(hold.source_enc),
           startsOn: hold.starts_on,
           endsOn: hold.ends_on ?? '',
         },

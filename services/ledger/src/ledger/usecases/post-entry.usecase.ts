@@ -552,7 +552,6 @@ function asEntryRow(e: NewEntry): EntryRow {
     reverses_entry_id: e.reversesEntryId ?? null,
     idempotency_key: e.idempotencyKey,
     reference: e.reference,
-    memo: e.memo,
     response: e.response,
   };
 }

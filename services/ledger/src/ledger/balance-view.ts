@@ -3,7 +3,23 @@ import { ledger } from '@collections/contracts';
 import { AppError, Clock, isCalendarDate, money } from '@collections/platform';
 import { Components, total } from './domain/journal';
 import { AgingBucket, DEFAULT_AGING_BUCKETS, agingBucket, delinquencyAsOf } from './domain/delinquency';
-import { AccountRow, BalanceInputs, LedgerRepository } from './ledger.repository';
+import { AccountRow, BalanceInputs, EntryRow, LedgerRepository } from './ledger.repository';
+
+/** A journal entry as the API answers it (history, export, activity), with the memo the caller may see. */
+export function journalEntryView(
+  e: Pick<EntryRow, 'id' | 'kind' | 'amount_minor' | 'currency' | 'effective_date' | 'posted_at' | 'reverses_entry_id'>,
+  memo: string,
+): ledger.JournalEntryView {
+  return {
+    entryId: e.id,
+    kind: e.kind,
+    amount: money(Number(e.amount_minor), e.currency.trim()),
+    effectiveDate: e.effective_date,
+    postedAt: e.posted_at,
+    reversesEntryId: e.reverses_entry_id ?? '',
+    memo,
+  };
+}
 
 export function validDate(date: string, field: string): string {
   if (!isCalendarDate(date)) {

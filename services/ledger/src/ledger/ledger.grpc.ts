@@ -11,6 +11,7 @@ import {
 import { SERVICE_CONTEXT, ServiceContext } from '@collections/runtime';
 import { EntryKind } from './domain/journal';
 import { LedgerRepository } from './ledger.repository';
+import { journalEntryView } from './balance-view';
 import { requireLedgerText } from './text-limits';
 import { AccountsUseCase } from './usecases/accounts.usecase';
 import { DataSubjectUseCase } from './usecases/data-subject.usecase';
@@ -216,15 +217,7 @@ export class LedgerGrpcController implements ledger.LedgerServiceController {
     // Memos decrypted (stored encrypted: callers' free texts).
     const entries = await this.repo.history(this.ctx.dataSource.manager, tenantId, request.accountId);
     return {
-      entries: entries.map((e) => ({
-        entryId: e.id,
-        kind: e.kind,
-        amount: money(Number(e.amount_minor), e.currency.trim()),
-        effectiveDate: e.effective_date,
-        postedAt: e.posted_at,
-        reversesEntryId: e.reverses_entry_id ?? '',
-        memo: e.memo,
-      })),
+      entries: entries.map((e) => journalEntryView(e, e.memo)),
     };
   }
 }

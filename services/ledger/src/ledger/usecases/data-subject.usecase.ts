@@ -1,5 +1,6 @@
 import { ledger } from '@collections/contracts';
-import { AppError, ERASURE_ROLES, currentPrincipal, money, requireRole } from '@collections/platform';
+import { AppError, ERASURE_ROLES, currentPrincipal, requireRole } from '@collections/platform';
+import { journalEntryView } from '../balance-view';
 import { ServiceContext } from '@collections/runtime';
 import { erasurePatterns } from '../domain/erasure';
 import { StoredMemo, memoOf } from '../ledger.repository';
@@ -93,15 +94,7 @@ export class DataSubjectUseCase {
         region: d.region,
       },
       accountIds: accounts.map((a) => a.account_id),
-      entries: entries.map((e) => ({
-        entryId: e.id,
-        kind: e.kind,
-        amount: money(Number(e.amount_minor), e.currency.trim()),
-        effectiveDate: e.effective_date,
-        postedAt: e.posted_at,
-        reversesEntryId: e.reverses_entry_id ?? '',
-        memo: memoOf(this.cipher, e),
-      })),
+      entries: entries.map((e) => journalEntryView(e, memoOf(this.cipher, e))),
       erased: d.erased_at !== null,
       holds: holds.map((h) => ({
         holdId: h.id,

@@ -1,7 +1,7 @@
 import { ledger } from '@collections/contracts';
-import { AppError, money } from '@collections/platform';
+import { AppError } from '@collections/platform';
 import { ServiceContext } from '@collections/runtime';
-import { balanceViewOf, validDate } from '../balance-view';
+import { balanceViewOf, journalEntryView, validDate } from '../balance-view';
 import { LedgerRepository } from '../ledger.repository';
 
 const { ActivityFrom } = ledger;
@@ -69,16 +69,8 @@ export class GetAccountActivityUseCase {
         fromDate,
         fromReference,
         opening: balanceViewOf(request.accountId, opening),
-        entries: entries.map((e) => ({
-          entryId: e.id,
-          kind: e.kind,
-          amount: money(Number(e.amount_minor), e.currency.trim()),
-          effectiveDate: e.effective_date,
-          postedAt: e.posted_at,
-          reversesEntryId: e.reverses_entry_id ?? '',
-          // Free text that may name the debtor: the activity's readers need amounts and dates only.
-          memo: '',
-        })),
+        // Memos are free text that may name the debtor: the activity's readers need amounts and dates only.
+        entries: entries.map((e) => journalEntryView(e, '')),
         closing: balanceViewOf(request.accountId, closing),
       };
     });

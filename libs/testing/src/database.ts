@@ -198,6 +198,20 @@ export async function columnsHolding(
   return found.sort();
 }
 
+/** Whether `schema.table` has `column`: a migration test's check that a column came or went. */
+export async function hasColumn(
+  db: { query(sql: string, params?: unknown[]): Promise<unknown> },
+  schema: string,
+  table: string,
+  column: string,
+): Promise<boolean> {
+  const rows = (await db.query(
+    `SELECT 1 FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 AND column_name = $3`,
+    [schema, table, column],
+  )) as unknown[];
+  return rows.length === 1;
+}
+
 /**
  * For the enclosing describe block of a migration test: a fresh database (dropped after the block)
  * that `open` migrates into `schema` with a service's migrations up to some point, closing the data

@@ -13,3 +13,4 @@ export * from './in-process-events';
 export * from './event-catalogue';
 export * from './dead-letters';
 export * from './metrics-scrape';
+export * from './test-env';

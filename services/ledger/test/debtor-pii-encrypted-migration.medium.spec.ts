@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
 import { ServiceContext } from '@collections/runtime';
-import { columnsHolding, migrationTestDatabase, sqlFailure } from '@collections/testing';
+import { columnsHolding, hasColumn, migrationTestDatabase, sqlFailure, testEnv } from '@collections/testing';
 import { ledgerService } from '../src/ledger.service';
 import { PiiCipher } from '../src/ledger/pii';
 import { DataSubjectUseCase } from '../src/ledger/usecases/data-subject.usecase';
@@ -24,11 +24,7 @@ describe("debtors' names and contact points already stored are encrypted (migrat
     email: 'ines.migrada@example.co',
     address: 'Calle 72 # 10-34, Bogotá',
   };
-  const savedKey = process.env.LEDGER_PII_KEY;
-  const withKey = (key: string | undefined) => {
-    if (key === undefined) delete process.env.LEDGER_PII_KEY;
-    else process.env.LEDGER_PII_KEY = key;
-  };
+  const withKey = testEnv('LEDGER_PII_KEY');
   let before: { debtors: unknown[]; contacts: unknown[] };
 
   const clearRows = async (d: DataSource) => ({
@@ -37,17 +33,8 @@ describe("debtors' names and contact points already stored are encrypted (migrat
       `SELECT tenant_id, debtor_id, seq, type, value FROM contact_point ORDER BY tenant_id, debtor_id, seq`,
     )) as unknown[],
   });
-  const hasColumn = async (d: DataSource, table: string, column: string) =>
-    (
-      (await d.query(
-        `SELECT 1 FROM information_schema.columns WHERE table_schema = 'ledger' AND table_name = $1 AND column_name = $2`,
-        [table, column],
-      )) as unknown[]
-    ).length === 1;
   const exported = (d: DataSource, debtorId: string) =>
     new DataSubjectUseCase({ dataSource: d } as unknown as ServiceContext, new PiiCipher(KEY)).export('t1', debtorId);
-
-  afterAll(() => withKey(savedKey));
 
   it('refuses to run without the key, or with another key than the national ids were encrypted with, and changes nothing', async () => {
     expect(at).toBeGreaterThan(0);
@@ -88,7 +75,7 @@ describe("debtors' names and contact points already stored are encrypted (migrat
 
     const unchanged = await open(all.slice(0, at));
     expect(await clearRows(unchanged)).toEqual(before);
-    expect(await hasColumn(unchanged, 'debtor', 'display_name_enc')).toBe(false);
+    expect(await hasColumn(unchanged, 'ledger', 'debtor', 'display_name_enc')).toBe(false);
   });
 
   it('stores every name and contact point value encrypted, none in clear, and the ledger reads them back as they were', async () => {
@@ -101,8 +88,8 @@ describe("debtors' names and contact points already stored are encrypted (migrat
       address: await columnsHolding(d, ines.address),
       others: await columnsHolding(d, 'Deudor número'),
     }).toEqual({ name: [], phone: [], email: [], address: [], others: [] });
-    expect(await hasColumn(d, 'debtor', 'display_name')).toBe(false);
-    expect(await hasColumn(d, 'contact_point', 'value')).toBe(false);
+    expect(await hasColumn(d, 'ledger', 'debtor', 'display_name')).toBe(false);
+    expect(await hasColumn(d, 'ledger', 'contact_point', 'value')).toBe(false);
 
     const { debtor } = await exported(d, 'd-ines');
     expect(debtor).toMatchObject({ displayName: ines.name, nationalId: '52123456' });
@@ -137,8 +124,8 @@ describe("debtors' names and contact points already stored are encrypted (migrat
     const d = await open(all);
     for (let undone = all.length; undone > at; undone--) await d.undoLastMigration();
     expect(await clearRows(d)).toEqual(before);
-    expect(await hasColumn(d, 'debtor', 'display_name_enc')).toBe(false);
-    expect(await hasColumn(d, 'contact_point', 'value_enc')).toBe(false);
+    expect(await hasColumn(d, 'ledger', 'debtor', 'display_name_enc')).toBe(false);
+    expect(await hasColumn(d, 'ledger', 'contact_point', 'value_enc')).toBe(false);
 
     await d.runMigrations();
     expect(await columnsHolding(d, ines.name)).toEqual([]);

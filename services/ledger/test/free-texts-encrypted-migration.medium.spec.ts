@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
 import { ServiceContext } from '@collections/runtime';
-import { columnsHolding, migrationTestDatabase } from '@collections/testing';
+import { columnsHolding, hasColumn, migrationTestDatabase, testEnv } from '@collections/testing';
 import { ledgerService } from '../src/ledger.service';
 import { LedgerRepository } from '../src/ledger/ledger.repository';
 import { PiiCipher } from '../src/ledger/pii';
@@ -26,11 +26,7 @@ describe("callers' free texts already stored are encrypted (migration 1763900016
   const all = ledgerService.migrations;
   const at = all.findIndex((m) => m.name === 'LedgerFreeTextsEncrypted1763900016700');
   const { open } = migrationTestDatabase('ledger');
-  const savedKey = process.env.LEDGER_PII_KEY;
-  const withKey = (key: string | undefined) => {
-    if (key === undefined) delete process.env.LEDGER_PII_KEY;
-    else process.env.LEDGER_PII_KEY = key;
-  };
+  const withKey = testEnv('LEDGER_PII_KEY');
   let before: Record<string, unknown[]>;
 
   const clearRows = async (d: DataSource) => ({
@@ -51,17 +47,8 @@ describe("callers' free texts already stored are encrypted (migration 1763900016
       `SELECT tenant_id, id, erasure_reason_enc FROM debtor ORDER BY tenant_id, id`,
     )) as unknown[],
   });
-  const hasColumn = async (d: DataSource, table: string, column: string) =>
-    (
-      (await d.query(
-        `SELECT 1 FROM information_schema.columns WHERE table_schema = 'ledger' AND table_name = $1 AND column_name = $2`,
-        [table, column],
-      )) as unknown[]
-    ).length === 1;
   const exported = (d: DataSource, debtorId: string) =>
     new DataSubjectUseCase({ dataSource: d } as unknown as ServiceContext, new PiiCipher(KEY)).export('t1', debtorId);
-
-  afterAll(() => withKey(savedKey));
 
   it('refuses to run with another key than the stored names were encrypted with, and changes nothing', async () => {
     expect(at).toBeGreaterThan(0);
@@ -101,7 +88,7 @@ describe("callers' free texts already stored are encrypted (migration 1763900016
 
     const unchanged = await open(all.slice(0, at));
     expect(await clearRows(unchanged)).toEqual(before);
-    expect(await hasColumn(unchanged, 'journal_entry', 'memo_enc')).toBe(false);
+    expect(await hasColumn(unchanged, 'ledger', 'journal_entry', 'memo_enc')).toBe(false);
   });
 
   it('stores every memo, hold text and erasure reason encrypted, none in clear, and the ledger reads them back as they were', async () => {
@@ -121,7 +108,7 @@ describe("callers' free texts already stored are encrypted (migration 1763900016
       ['debtor_hold', 'lift_reason'],
       ['debtor', 'erasure_reason'],
     ])
-      expect(await hasColumn(d, table, column)).toBe(false);
+      expect(await hasColumn(d, 'ledger', table, column)).toBe(false);
 
     const { entries, holds } = await exported(d, 'd-texto');
     expect(entries).toHaveLength(ENTRIES);
@@ -159,8 +146,8 @@ describe("callers' free texts already stored are encrypted (migration 1763900016
     const d = await open(all);
     for (let undone = all.length; undone > at; undone--) await d.undoLastMigration();
     expect(await clearRows(d)).toEqual(before);
-    expect(await hasColumn(d, 'journal_entry', 'memo_enc')).toBe(false);
-    expect(await hasColumn(d, 'journal_entry', 'memo_erased')).toBe(false);
+    expect(await hasColumn(d, 'ledger', 'journal_entry', 'memo_enc')).toBe(false);
+    expect(await hasColumn(d, 'ledger', 'journal_entry', 'memo_erased')).toBe(false);
 
     await d.runMigrations();
     expect(await columnsHolding(d, MEMO)).toEqual([]);

@@ -1,4 +1,4 @@
-import { ServiceUnderTest, startServiceUnderTest } from '@collections/testing';
+import { ServiceUnderTest, startServiceUnderTest, testEnv } from '@collections/testing';
 import { ChannelPii, channelPii, reloadChannelPii } from '../../src/channels/channel-pii';
 import { PgOutcomeStore, applyWebhookEvents } from '../../src/channels/channel-records';
 import { ChannelName, WebhookEvent } from '../../src/channels/domain';
@@ -37,11 +37,8 @@ const TABLES = [
  */
 describe("rotating the orchestrator's personal data key (real PostgreSQL)", () => {
   let sut: ServiceUnderTest;
-  const savedKey = process.env.ORCHESTRATOR_PII_KEY;
-  const useKeys = (setting: string) => {
-    process.env.ORCHESTRATOR_PII_KEY = setting;
-    reloadChannelPii();
-  };
+  // The service's ChannelPii reads the setting once: it is built again after each change.
+  const useKeys = testEnv('ORCHESTRATOR_PII_KEY', reloadChannelPii);
   let n = 0;
 
   const send = async (channel: ChannelName, to: string, accountId: string) => {
@@ -142,9 +139,6 @@ describe("rotating the orchestrator's personal data key (real PostgreSQL)", () =
       await recordAddressOwner(sut.dataSource, sut.tenant, 'sms', SHARED, debtor);
   });
   afterAll(async () => {
-    if (savedKey === undefined) delete process.env.ORCHESTRATOR_PII_KEY;
-    else process.env.ORCHESTRATOR_PII_KEY = savedKey;
-    reloadChannelPii();
     await sut?.close();
   });
 

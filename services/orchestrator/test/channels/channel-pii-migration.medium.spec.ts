@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { columnsHolding, migrationTestDatabase } from '@collections/testing';
+import { columnsHolding, hasColumn, migrationTestDatabase, testEnv } from '@collections/testing';
 import { ChannelPii } from '../../src/channels/channel-pii';
 import { orchestratorService } from '../../src/orchestrator.service';
 
@@ -23,11 +23,7 @@ describe("the channels' addresses and replies already stored are encrypted (migr
     email: 'ana.migrada@correo.example',
     words: 'No debo nada, hablen con mi abogado',
   };
-  const savedKey = process.env.ORCHESTRATOR_PII_KEY;
-  const withKey = (key: string | undefined) => {
-    if (key === undefined) delete process.env.ORCHESTRATOR_PII_KEY;
-    else process.env.ORCHESTRATOR_PII_KEY = key;
-  };
+  const withKey = testEnv('ORCHESTRATOR_PII_KEY');
   let before: Record<string, unknown[]>;
 
   const clearRows = async (d: DataSource) => ({
@@ -44,15 +40,6 @@ describe("the channels' addresses and replies already stored are encrypted (migr
       `SELECT tenant_id, channel, provider_message_id, sender, text, opt_out FROM channel_inbound ORDER BY 1, 2, 3`,
     )) as unknown[],
   });
-  const hasColumn = async (d: DataSource, table: string, column: string) =>
-    (
-      (await d.query(
-        `SELECT 1 FROM information_schema.columns WHERE table_schema = 'orchestrator' AND table_name = $1 AND column_name = $2`,
-        [table, column],
-      )) as unknown[]
-    ).length === 1;
-
-  afterAll(() => withKey(savedKey));
 
   it('refuses to go on with another key than a run that stopped half-way used, and changes nothing', async () => {
     expect(at).toBeGreaterThan(0);
@@ -104,7 +91,7 @@ describe("the channels' addresses and replies already stored are encrypted (migr
 
     const unchanged = await open(all.slice(0, at));
     expect(await clearRows(unchanged)).toEqual(before);
-    expect(await hasColumn(unchanged, 'channel_delivery', 'recipient_hash')).toBe(false);
+    expect(await hasColumn(unchanged, 'orchestrator', 'channel_delivery', 'recipient_hash')).toBe(false);
   });
 
   it("stores every address and reply without its clear value, found by the address's key and read back as it was", async () => {
@@ -122,7 +109,7 @@ describe("the channels' addresses and replies already stored are encrypted (migr
       ['channel_opt_out', 'address'],
       ['channel_inbound', 'text'],
     ])
-      expect(await hasColumn(d, table, column)).toBe(false);
+      expect(await hasColumn(d, 'orchestrator', table, column)).toBe(false);
 
     const phoneKey = pii.addressKey(T, 'sms', ana.phone);
     const [reply] = (await d.query(
@@ -166,8 +153,8 @@ describe("the channels' addresses and replies already stored are encrypted (migr
     d = await open(all.slice(0, at + 1));
     await d.undoLastMigration();
     expect(await clearRows(d)).toEqual(before);
-    expect(await hasColumn(d, 'channel_inbound', 'text_enc')).toBe(false);
-    expect(await hasColumn(d, 'channel_address', 'address_hash')).toBe(false);
+    expect(await hasColumn(d, 'orchestrator', 'channel_inbound', 'text_enc')).toBe(false);
+    expect(await hasColumn(d, 'orchestrator', 'channel_address', 'address_hash')).toBe(false);
 
     await d.runMigrations();
     expect(await columnsHolding(d, ana.words)).toEqual([]);
@@ -179,12 +166,7 @@ describe('an address stored twice in two forms becomes one (migration 1763900016
   const at = all.findIndex((m) => m.name === 'OrchestratorChannelPiiEncrypted1763900016000');
   const { open } = migrationTestDatabase('orchestrator');
   const pii = new ChannelPii(KEY);
-  const savedKey = process.env.ORCHESTRATOR_PII_KEY;
-
-  afterAll(() => {
-    if (savedKey === undefined) delete process.env.ORCHESTRATOR_PII_KEY;
-    else process.env.ORCHESTRATOR_PII_KEY = savedKey;
-  });
+  const withKey = testEnv('ORCHESTRATOR_PII_KEY');
 
   it('keeps it invalid if either form was, with its latest status, its first opt-out and the first STOP on record', async () => {
     const d = await open(all.slice(0, at));
@@ -200,7 +182,7 @@ describe('an address stored twice in two forms becomes one (migration 1763900016
        VALUES ($1, 'sms', '+57 300 666 0002', 'STOP', 'SM-late', $3), ($1, 'sms', '+573006660002', 'BAJA', 'SM-early', $2)`,
       [T, early, late],
     );
-    process.env.ORCHESTRATOR_PII_KEY = KEY;
+    withKey(KEY);
     const migrated = await open(all);
     const key = pii.addressKey(T, 'sms', '+573006660002');
     expect(

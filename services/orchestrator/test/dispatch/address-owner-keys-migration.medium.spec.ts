@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { columnsHolding, migrationTestDatabase } from '@collections/testing';
+import { columnsHolding, migrationTestDatabase, testEnv } from '@collections/testing';
 import { ChannelPii, reloadChannelPii } from '../../src/channels/channel-pii';
 import { eraseDebtorContactData } from '../../src/decisions/debtor-erasure';
 import { addressOwners } from '../../src/dispatch/address-owners';
@@ -35,7 +35,7 @@ describe("the dispatcher's owners of an address are keyed (migration 17639000168
   const at = all.findIndex((m) => m.name === 'OrchestratorAddressOwnerKeys1763900016800');
   const { open } = migrationTestDatabase('orchestrator');
   const pii = new ChannelPii(KEY);
-  const savedKey = process.env.ORCHESTRATOR_PII_KEY;
+  const withKey = testEnv('ORCHESTRATOR_PII_KEY', reloadChannelPii);
   let d: DataSource;
 
   const table = (db: DataSource) =>
@@ -43,15 +43,7 @@ describe("the dispatcher's owners of an address are keyed (migration 17639000168
       Record<string, unknown>[]
     >;
 
-  beforeAll(() => {
-    process.env.ORCHESTRATOR_PII_KEY = KEY;
-    reloadChannelPii();
-  });
-  afterAll(() => {
-    if (savedKey === undefined) delete process.env.ORCHESTRATOR_PII_KEY;
-    else process.env.ORCHESTRATOR_PII_KEY = savedKey;
-    reloadChannelPii();
-  });
+  beforeAll(() => withKey(KEY));
 
   it('leaves no plain hash of any address, and finds every owner of an address by its key', async () => {
     expect(at).toBeGreaterThan(0);

@@ -34,6 +34,7 @@ import { OrchestratorChannelPiiEncrypted1763900016000 } from './migrations/17639
 import { OrchestratorValidationNotice1763900016100 } from './migrations/1763900016100-orchestrator-validation-notice';
 import { OrchestratorAgentTasksOfDebtor1763900016200 } from './migrations/1763900016200-orchestrator-agent-tasks-of-debtor';
 import { OrchestratorAddressOwnerKeys1763900016800 } from './migrations/1763900016800-orchestrator-address-owner-keys';
+import { OrchestratorForbearanceOnRecord1763900017000 } from './migrations/1763900017000-orchestrator-forbearance-on-record';
 import { orchestratorPiiKeyConfig, writesUnderDevKey } from './channels/channel-pii';
 import { OrchestratorCreditorProfiles1763900015900 } from './migrations/1763900015900-orchestrator-creditor-profiles';
 import { CreditorProfilesRestController } from './creditors/creditor-profiles.controller';
@@ -147,6 +148,7 @@ export function createOrchestratorService(deps: OrchestratorServiceDependencies 
       OrchestratorValidationNotice1763900016100,
       OrchestratorAgentTasksOfDebtor1763900016200,
       OrchestratorAddressOwnerKeys1763900016800,
+      OrchestratorForbearanceOnRecord1763900017000,
     ],
     module: (ctx) => {
       const config = loadPlannerConfig();

@@ -32,7 +32,7 @@ describe(checkContact.name, () => {
     const weekday = new Date('2026-03-03T20:00:00Z');
     expect(checkContact(sms, disputed, [], weekday, 'acct-1')).toMatchObject({ allowed: false, nextPermittedAt: null });
     expect(checkContact(sms, undefined, [], weekday, 'acct-1').reasons[0]).toMatch(/^no-debtor-facts/);
-    expect(checkContact(sms, { ...bogota, country: 'FR' }, [], weekday, 'acct-1').reasons[0]).toMatch(/^no-rule-pack/);
+    expect(checkContact(sms, { ...bogota, country: 'JP' }, [], weekday, 'acct-1').reasons[0]).toMatch(/^no-rule-pack/);
   });
 
   it('respects consent: only the channels the debtor authorised', () => {

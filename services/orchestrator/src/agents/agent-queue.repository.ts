@@ -254,10 +254,17 @@ export class AgentQueueRepository {
     return row;
   }
 
+  /**
+   * Closes the agent's task. A negotiation an agent completed is a forbearance measure on record
+   * for the account (`planner_account.forbearance_on_record_at`, the first one's time stays).
+   */
   async markCompleted(tx: EntityManager, tenantId: string, taskId: string, outcome: string | null, now: Date) {
     const [row] = (await tx.query(
       `WITH completed AS (UPDATE agent_task SET state = 'completed', completed_at = $3, outcome = $4
-        WHERE tenant_id = $1 AND id = $2 AND state = 'claimed' RETURNING *) SELECT ${TASK_COLUMNS} FROM completed t`,
+        WHERE tenant_id = $1 AND id = $2 AND state = 'claimed' RETURNING *),
+       forbearance AS (UPDATE planner_account pa SET forbearance_on_record_at = COALESCE(pa.forbearance_on_record_at, $3)
+         FROM completed c WHERE c.kind = 'negotiate' AND pa.tenant_id = c.tenant_id AND pa.account_id = c.account_id)
+       SELECT ${TASK_COLUMNS} FROM completed t`,
       [tenantId, taskId, now, outcome],
     )) as AgentTaskRow[];
     return row;

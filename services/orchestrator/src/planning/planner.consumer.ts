@@ -185,6 +185,8 @@ export function plannerHandlers(
     'collections.promises.v1.PlanAgreed': async (event, hc) => {
       // A plan is a promise from the moment it is agreed: the collection cadence pauses at once (each
       // instalment falling due gets its own reminder, InstalmentDueSoon below), not days later.
+      // It is forbearance on record too: an EU account may then be referred for legal action.
+      await repo.forbearanceOnRecord(hc.tx, event.tenantId, event.payload.accountId, event.time);
       await commit(event, hc, event.payload.accountId, planCommitment(event.payload.planId), true);
     },
     'collections.promises.v1.InstalmentDueSoon': async (event, hc) => {
@@ -217,7 +219,8 @@ export function plannerHandlers(
     },
     'collections.promises.v1.SettlementAgreed': async (event, hc) => {
       // A settlement is a promise to pay its sum by its due date: the cadence pauses until it is
-      // paid or lapses (its due date plus the grace days, unpaid).
+      // paid or lapses (its due date plus the grace days, unpaid). It is forbearance on record.
+      await repo.forbearanceOnRecord(hc.tx, event.tenantId, event.payload.accountId, event.time);
       await commit(event, hc, event.payload.accountId, settlementCommitment(event.payload.settlementId), true);
     },
     'collections.promises.v1.SettlementPaid': settlementEnded,

@@ -62,6 +62,12 @@ export interface PlannerAccountRow {
   steps_failed: string[];
   escalated: boolean;
   referred_to_legal: boolean;
+  /**
+   * When a forbearance measure first came on record for the account (a plan or settlement agreed,
+   * a negotiation an agent completed); null: none. A pack with `enforcement.forbearanceFirst`
+   * refers the account for legal action only once it is set (migration 1763900017000).
+   */
+  forbearance_on_record_at: Date | null;
 }
 
 export interface DebtorRow extends DebtorContactFacts {
@@ -240,6 +246,19 @@ export class PlannerRepository {
          EXISTS (SELECT 1 FROM planner_commitment c WHERE c.tenant_id = $1 AND c.account_id = $2)
        WHERE tenant_id = $1 AND account_id = $2`,
       [tenantId, accountId],
+    );
+  }
+
+  /**
+   * A forbearance measure is on record for the account (a plan or settlement agreed for it): the
+   * first one's time stays. Idempotent.
+   */
+  async forbearanceOnRecord(tx: EntityManager, tenantId: string, accountId: string, at: Date): Promise<void> {
+    await this.ensureAccount(tx, tenantId, accountId);
+    await tx.query(
+      `UPDATE planner_account SET forbearance_on_record_at = COALESCE(forbearance_on_record_at, $3)
+        WHERE tenant_id = $1 AND account_id = $2`,
+      [tenantId, accountId, at],
     );
   }
 

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decideCaseLine } from '../../src/policy/cli/case-line.decider';
 import { main } from '../../src/policy/cli/evaluate';
+import { JURISDICTIONS } from '../../src/policy/domain';
 
 const lateCall = {
   id: 'us-1',
@@ -103,7 +104,7 @@ describe(decideCaseLine.name, () => {
       id: 'us-1',
       allowed: false,
       reasons: [
-        'INPUT: jurisdiction "AR" is not one of US, CO, MX, CL, PE, BR, EC',
+        `INPUT: jurisdiction "AR" is not one of ${JURISDICTIONS.join(', ')}`,
         'INPUT: timezone "Mars/Base" is not an IANA time zone',
         'INPUT: at "2025-03-11T21:30:00" is not an ISO-8601 instant with Z or an offset',
         'INPUT: holds[0] "asleep" is not one of dispute, bankruptcy, deceased, attorney, cease_communication, litigation',

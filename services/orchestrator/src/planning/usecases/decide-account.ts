@@ -1,5 +1,6 @@
 import { localDate } from '@collections/platform';
 import { PastContact } from '../../policy/domain';
+import { RULE_PACKS } from '../../policy/packs';
 import {
   AccountSnapshot,
   AccountStatus,
@@ -13,12 +14,26 @@ import { refusedForGood, taskVerdict } from '../../agents/domain';
 import { PlanOutcome, PolicyVerdict, planNextContact } from '../domain/contact-plan';
 import { ActiveStrategy, DebtorRow, PlannerAccountRow, ScheduleRow } from '../planner.repository';
 
+/** The agent queue of a forbearance negotiation, where the strategy names no escalation queue. */
+export const FORBEARANCE_QUEUE = 'forbearance';
+
 /** The strategy id and template of the reminders a running payment plan's instalments get. */
 export const INSTALMENT_REMINDER = 'instalment-reminder';
 
-/** `escalation-refused`: the strategy escalates, and the contact law refuses the agent's call for good. */
+/**
+ * `escalation-refused`: the strategy escalates, and the contact law refuses the agent's call for good.
+ * `legal-referral-refused`: the strategy refers the account for legal action, and the debtor's pack
+ * wants forbearance first while none is on record (a negotiation task is queued instead).
+ */
 export type PlanResult =
-  PlanOutcome['kind'] | 'escalation-refused' | 'no-account' | 'no-debtor' | 'no-strategy' | 'sending' | 'unchanged';
+  | PlanOutcome['kind']
+  | 'escalation-refused'
+  | 'legal-referral-refused'
+  | 'no-account'
+  | 'no-debtor'
+  | 'no-strategy'
+  | 'sending'
+  | 'unchanged';
 
 /** The account's live schedule row (pending or being sent), as far as planning needs it. */
 export interface LiveScheduleFacts {
@@ -44,9 +59,11 @@ export type PlanEffect =
       readonly kind: 'schedule';
       readonly row: Omit<ScheduleRow, 'id' | 'status' | 'attempts' | 'decision_id'>;
     }
-  /** A call task in an agent queue. */
+  /** A task in an agent queue: a call (an escalation), or a negotiation (forbearance before enforcement). */
   | {
       readonly kind: 'escalate';
+      /** Absent: a call. */
+      readonly taskKind?: 'call' | 'negotiate';
       readonly queue: string;
       readonly segment: string;
       readonly language: string;
@@ -265,7 +282,41 @@ export function decideAccount(input: AccountPlanInput): AccountPlan {
       });
       break;
     }
-    case 'legal-referral':
+    case 'legal-referral': {
+      // Forbearance before enforcement (EU CCD art. 35): where the debtor's pack wants it and no
+      // measure is on record, the referral is refused with the rule's words, the account stays
+      // unreferred, and one negotiation task (one per strategy entry, however often it is planned)
+      // offers forbearance; a plan after a measure comes on record makes the referral.
+      const rules = debtor.rules?.pack ?? RULE_PACKS[debtor.jurisdiction];
+      const forbearance = rules.enforcement?.forbearanceFirst;
+      if (forbearance && !account.forbearance_on_record_at) {
+        effects.push({
+          kind: 'decision',
+          armId: progress.armId,
+          verdict: {
+            channel: 'letter',
+            at: now,
+            allowed: false,
+            reasons: [
+              `${forbearance.id}: ${forbearance.text} [${forbearance.citation}] — no forbearance measure is on record for the account`,
+            ],
+            nextPermittedAt: null,
+            packVersion: rules.version,
+            overrideVersion: debtor.rules?.overrideVersion ?? null,
+          },
+        });
+        effects.push({
+          kind: 'escalate',
+          taskKind: 'negotiate',
+          queue: chosen.document.escalation?.queue ?? FORBEARANCE_QUEUE,
+          segment: account.segment,
+          language: debtor.language.slice(0, 2),
+          reason: `forbearance must be offered before enforcement (${forbearance.id}): strategy ${chosen.key} refers the account for legal action at ${accountDaysPastDue(snapshot, today)} days past due`,
+          causedBy: `forbearance:${accountId}:${chosen.key}:${progress.enteredOn}`,
+        });
+        result = 'legal-referral-refused';
+        break;
+      }
       progress = { ...progress, referredToLegal: true };
       effects.push({
         kind: 'decision',
@@ -279,6 +330,7 @@ export function decideAccount(input: AccountPlanInput): AccountPlan {
         },
       });
       break;
+    }
     case 'stopped':
     case 'idle':
       break;

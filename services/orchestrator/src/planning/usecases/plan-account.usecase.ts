@@ -30,6 +30,8 @@ export interface AgentEscalation {
     request: {
       tenantId: string;
       accountId: string;
+      /** Absent: a call. */
+      kind?: 'call' | 'negotiate';
       queue: string;
       segment: string;
       language: string;
@@ -47,7 +49,7 @@ export class AgentQueueEscalation implements AgentEscalation {
     await createAgentTask(tx, outbox, {
       tenantId: r.tenantId,
       accountId: r.accountId,
-      kind: 'call',
+      kind: r.kind ?? 'call',
       queue: r.queue,
       segment: r.segment,
       language: r.language,
@@ -280,6 +282,7 @@ export class PlanAccountUseCase {
           await this.escalation.escalate(tx, outbox, {
             tenantId,
             accountId,
+            kind: effect.taskKind,
             queue: effect.queue,
             segment: effect.segment,
             language: effect.language,

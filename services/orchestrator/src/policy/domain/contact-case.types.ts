@@ -14,7 +14,42 @@ export type ContactOutcome = (typeof CONTACT_OUTCOMES)[number];
 export const HOLDS = ['dispute', 'bankruptcy', 'deceased', 'attorney', 'cease_communication', 'litigation'] as const;
 export type Hold = (typeof HOLDS)[number];
 
-export const JURISDICTIONS = ['US', 'CO', 'MX', 'CL', 'PE', 'BR', 'EC'] as const;
+/**
+ * The 27 member states of the European Union (ISO 3166-1 alpha-2; Greece is `GR`, not `EL`), each
+ * its own jurisdiction: one pack per state, made from the EU rules (`packs/eu-consumer-credit.pack.ts`).
+ */
+export const EU_MEMBER_STATES = [
+  'AT',
+  'BE',
+  'BG',
+  'HR',
+  'CY',
+  'CZ',
+  'DK',
+  'EE',
+  'FI',
+  'FR',
+  'DE',
+  'GR',
+  'IE',
+  'IT',
+  'LV',
+  'LT',
+  'LU',
+  'MT',
+  'NL',
+  'PL',
+  'PT',
+  'RO',
+  'SK',
+  'SI',
+  'ES',
+  'SE',
+  'HU',
+] as const;
+export type EuMemberState = (typeof EU_MEMBER_STATES)[number];
+
+export const JURISDICTIONS = ['US', 'CO', 'MX', 'CL', 'PE', 'BR', 'EC', ...EU_MEMBER_STATES] as const;
 export type Jurisdiction = (typeof JURISDICTIONS)[number];
 
 /** The kinds of tax id a creditor or collector is identified by (CNPJ/CPF in Brazil, RFC in Mexico). */

@@ -169,6 +169,17 @@ export interface ValidationNoticeRule extends RuleSource {
   readonly periodDays: number;
 }
 
+/**
+ * What must come before the platform refers an account for enforcement (legal action). With
+ * `forbearanceFirst` (the EU's Consumer Credit Directive, art. 35), a strategy's legal referral is
+ * made only once a forbearance measure is on record for the account (a payment plan or settlement
+ * agreed for it, or a negotiation an agent completed on it); until then it is refused with this
+ * rule, and one negotiation task is queued so that forbearance is offered.
+ */
+export interface EnforcementRules {
+  readonly forbearanceFirst?: RuleSource;
+}
+
 export interface RulePack {
   readonly jurisdiction: Jurisdiction;
   /** Changes with any rule; recorded beside every decision. */
@@ -190,6 +201,8 @@ export interface RulePack {
   readonly creditorIdentification?: CreditorIdentificationRule;
   /** Where a debt collector must send a validation notice (US); absent where the law wants none. */
   readonly validationNotice?: ValidationNoticeRule;
+  /** Where the law wants something before enforcement (EU: forbearance); absent where it does not. */
+  readonly enforcement?: EnforcementRules;
   readonly holds: readonly HoldRule[];
   readonly auditRetention: AuditRetention;
   readonly openDimensions: readonly OpenDimension[];

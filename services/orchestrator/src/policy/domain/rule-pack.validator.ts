@@ -111,6 +111,7 @@ export function rulePackViolations(pack: RulePack): PolicyViolation[] {
       if (!(Number.isInteger(notice[key]) && notice[key] >= 1))
         problem(`validationNotice.${key}`, 'must be a whole number ≥ 1');
   }
+  if (pack.enforcement?.forbearanceFirst) source('enforcement.forbearanceFirst', pack.enforcement.forbearanceFirst);
   const holds = new Set<string>();
   pack.holds.forEach((rule, i) => {
     source(`holds[${i}]`, rule);

@@ -3,6 +3,7 @@ import { BR_CDC_PACK } from './br-cdc.pack';
 import { CL_LEY_21320_PACK } from './cl-ley-21320.pack';
 import { CO_LEY_2300_PACK } from './co-ley-2300.pack';
 import { EC_LODC_PACK } from './ec-lodc.pack';
+import { EU_CONSUMER_CREDIT_PACKS, euConsumerCreditPack } from './eu-consumer-credit.pack';
 import { MX_CONDUSEF_PACK } from './mx-condusef.pack';
 import { PE_LEY_29571_PACK } from './pe-ley-29571.pack';
 import { US_REGULATION_F_PACK } from './us-regulation-f.pack';
@@ -16,6 +17,7 @@ export const RULE_PACKS: Readonly<Record<Jurisdiction, RulePack>> = {
   PE: PE_LEY_29571_PACK,
   BR: BR_CDC_PACK,
   EC: EC_LODC_PACK,
+  ...EU_CONSUMER_CREDIT_PACKS,
 };
 
 export {
@@ -23,7 +25,9 @@ export {
   CL_LEY_21320_PACK,
   CO_LEY_2300_PACK,
   EC_LODC_PACK,
+  EU_CONSUMER_CREDIT_PACKS,
   MX_CONDUSEF_PACK,
   PE_LEY_29571_PACK,
   US_REGULATION_F_PACK,
+  euConsumerCreditPack,
 };

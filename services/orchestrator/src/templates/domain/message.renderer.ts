@@ -63,15 +63,8 @@ export interface RenderedMessage {
   readonly creditorRule?: string;
 }
 
-const REGION: Readonly<Record<Jurisdiction, string>> = {
-  US: 'US',
-  CO: 'CO',
-  MX: 'MX',
-  CL: 'CL',
-  PE: 'PE',
-  BR: 'BR',
-  EC: 'EC',
-};
+/** Every jurisdiction is a country: its ISO code is the locale's region (`es-ES`, `pt-BR`). */
+const REGION = (jurisdiction: Jurisdiction): string => jurisdiction;
 
 /** How to opt out, per locale: e-mail links to the page; text channels take a reply. */
 const OPT_OUT_LINES: Readonly<Record<Locale, { readonly email: string; readonly text: string }>> = {
@@ -162,7 +155,7 @@ export function renderMessage(request: RenderRequest): RenderedMessage {
   const { template, locale, channel, pack, variables } = request;
   const source = template[locale];
   const render: RenderData = {
-    intlLocale: `${locale}-${REGION[pack.jurisdiction]}`,
+    intlLocale: `${locale}-${REGION(pack.jurisdiction)}`,
     timeZone: variables.debtor.timeZone,
   };
   const run = (text: string) => compile(text)(variables, { data: { render } });

@@ -62,7 +62,8 @@ async function main(): Promise<void> {
   // Payment links signed and honoured in this process, and e-mails' opt-out links: secrets of
   // this installation unless given, kept in the data folder so links sent stay valid after a
   // restart (an e-mail's opt-out link must work for months) and none is signed with the
-  // repository's local-only default.
+  // repository's local-only default. A generated secret is one key (base64url has no ':', so it
+  // reads as key id `legacy`); a rotation sets the variables themselves (`<id>:<secret>,...`).
   process.env.PAYMENT_LINK_SECRET ??= dataDirSecret(config.dataDir, 'payment-link');
   process.env.OPT_OUT_LINK_SECRET ??= dataDirSecret(config.dataDir, 'opt-out-link');
   // The orchestrator asks the ledger for debtors' addresses at send time, the same way.

@@ -10,6 +10,7 @@ export * from './metrics';
 export * from './money';
 export * from './payment-link';
 export * from './hmac-token';
+export * from './key-list';
 export * from './platform.module';
 export * from './tenant-context';
 export * from './tracing';

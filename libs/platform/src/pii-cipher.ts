@@ -1,5 +1,6 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { ConfigField, ConfigParseResult } from './config';
+import { KEY_ID, KeyedSecret, LEGACY_KEY_ID, SecretRule, keyList, parseKeyList } from './key-list';
 
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
@@ -16,16 +17,18 @@ const MARK = Buffer.from([0x00, 0x70, 0x6b, 0x01]);
  * The id of the key of a single-key setting (`<VARIABLE>=<secret>`, the form before rotation) and
  * of the values stored before key ids: they are read with the key of this id.
  */
-export const LEGACY_PII_KEY_ID = 'legacy';
-const KEY_ID = /^[A-Za-z0-9_-]{1,32}$/;
+export const LEGACY_PII_KEY_ID = LEGACY_KEY_ID;
 /** A rotated-in key is a new secret: as long as HmacTokens asks of a link secret. */
 export const MIN_PII_KEY_CHARS = 32;
 
 /** One key of a service's PII key setting: its id (stored with each value) and its secret. */
-export interface PiiKey {
-  readonly id: string;
-  readonly secret: string;
-}
+export type PiiKey = KeyedSecret;
+
+/** A PII key's secret: a rotated-in one at least `MIN_PII_KEY_CHARS` long (the legacy one as it was). */
+const piiSecretRule: SecretRule = (secret, id) =>
+  id !== LEGACY_KEY_ID && secret.length < MIN_PII_KEY_CHARS
+    ? `its secret needs at least ${MIN_PII_KEY_CHARS} characters`
+    : undefined;
 
 /**
  * Stored personal data that this key cannot decrypt: the service runs with another key than the
@@ -64,40 +67,18 @@ export class PiiKeyNotConfiguredError extends PiiUnreadableError {
 }
 
 /**
- * Reads a PII key setting: either one secret (the form before rotation; its key id is
- * `LEGACY_PII_KEY_ID`), or `<id>:<secret>` entries separated by commas, the current key (the one
- * new values are written under) first and the keys still read after it. A secret that itself
+ * Reads a PII key setting (`parseKeyList`): either one secret (the form before rotation; its key
+ * id is `LEGACY_PII_KEY_ID`), or `<id>:<secret>` entries separated by commas, the current key (the
+ * one new values are written under) first and the keys still read after it. A secret that itself
  * begins with `<id>:` is written `legacy:<secret>`. Every problem is named; no secret is echoed.
  */
 export function parsePiiKeys(raw: string): ConfigParseResult<readonly PiiKey[]> {
-  if (!/^\s*[A-Za-z0-9_-]+:/.test(raw)) return { ok: true, value: [{ id: LEGACY_PII_KEY_ID, secret: raw }] };
-  const problems: string[] = [];
-  const keys: PiiKey[] = [];
-  raw.split(',').forEach((entry, i) => {
-    const at = `key ${i + 1}`;
-    const colon = entry.indexOf(':');
-    const id = (colon < 0 ? entry : entry.slice(0, colon)).trim();
-    const secret = colon < 0 ? '' : entry.slice(colon + 1).trim();
-    if (colon < 0) return problems.push(`${at} is not written <id>:<secret>`);
-    if (!KEY_ID.test(id)) problems.push(`${at}: its id must be 1 to 32 letters, digits, '-' or '_'`);
-    else if (keys.some((k) => k.id === id)) problems.push(`${at}: key id "${id}" is named twice`);
-    if (secret === '') problems.push(`${at}${KEY_ID.test(id) ? ` ("${id}")` : ''} has no secret`);
-    else if (id !== LEGACY_PII_KEY_ID && secret.length < MIN_PII_KEY_CHARS)
-      problems.push(`${at} ("${id}"): its secret needs at least ${MIN_PII_KEY_CHARS} characters`);
-    keys.push({ id, secret });
-  });
-  return problems.length > 0 ? { ok: false, problem: problems.join('; ') } : { ok: true, value: keys };
+  return parseKeyList(raw, piiSecretRule);
 }
 
 /** A PII key setting (`parsePiiKeys`), for `loadConfig`: the current key first. */
 export function piiKeys(name: string, opts: { default?: string } = {}): ConfigField<readonly PiiKey[]> {
-  return {
-    kind: 'config-field',
-    name,
-    parse: parsePiiKeys,
-    hasDefault: opts.default !== undefined,
-    defaultValue: opts.default === undefined ? undefined : [{ id: LEGACY_PII_KEY_ID, secret: opts.default }],
-  };
+  return keyList(name, piiSecretRule, opts);
 }
 
 /** The AES key of a secret: SHA-256 of it. */

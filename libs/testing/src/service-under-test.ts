@@ -34,6 +34,11 @@ export interface ServiceUnderTest {
   apiKey: string;
   /** A second tenant, to prove isolation. */
   otherApiKey: string;
+  /**
+   * Stops the app and starts it again on the same database, clock and tenants, as a redeploy does:
+   * its module reads the environment anew (e.g. a rotated secret). `app` is the new one (new ports).
+   */
+  restart(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -84,20 +89,27 @@ export async function startServiceUnderTest(
   const b = newTenant();
   const authenticator = new Authenticator({ apiKeys: `${a.apiKeys},${b.apiKeys}` });
   // Another test process may hold the port picked (parallel workers): take the next ones then.
-  const app = await withFreshPorts((port) =>
-    startNestApp({
-      name: definition.name,
-      services: [{ definition, context }],
-      logger,
-      clock,
-      authenticator,
-      metrics,
-      health,
-      http: { host: '127.0.0.1', port, trustProxy: http.trustProxy },
-      grpc: { host: '127.0.0.1', port: port + 1 },
-    }),
-  );
-  return {
+  const start = () =>
+    withFreshPorts((port) =>
+      startNestApp({
+        name: definition.name,
+        services: [{ definition, context }],
+        logger,
+        clock,
+        authenticator,
+        metrics,
+        health,
+        http: { host: '127.0.0.1', port, trustProxy: http.trustProxy },
+        grpc: { host: '127.0.0.1', port: port + 1 },
+      }),
+    );
+  // A service that refuses to boot (e.g. a bad setting) leaves no database or pool behind.
+  const app = await start().catch(async (err: unknown) => {
+    await dataSource.destroy();
+    await db.drop();
+    throw err;
+  });
+  const sut: ServiceUnderTest = {
     name: definition.name,
     db,
     dataSource,
@@ -107,12 +119,17 @@ export async function startServiceUnderTest(
     tenant: a.tenant,
     apiKey: a.apiKey,
     otherApiKey: b.apiKey,
+    restart: async () => {
+      await sut.app.close();
+      sut.app = await start();
+    },
     close: async () => {
-      await app.close();
+      await sut.app.close();
       await dataSource.destroy();
       await db.drop();
     },
   };
+  return sut;
 }
 
 /** Runs `start` on the next pair of ports, again on the following pair while the ports are taken. */

@@ -68,7 +68,7 @@ import {
 import { PgSubmissionLog } from './channels/email/email-submissions';
 import { PgRateBuckets } from './channels/rate-buckets';
 import { OrchestratorChannelWork1763900008300 } from './migrations/1763900008300-orchestrator-channel-work';
-import { LOCAL_ONLY_LINK_SECRETS, loadPlannerConfig } from './planning/config';
+import { loadPlannerConfig, usesLocalOnlySecret } from './planning/config';
 import { plannerHandlers } from './planning/planner.consumer';
 import { PlannerRepository } from './planning/planner.repository';
 import {
@@ -158,14 +158,15 @@ export function createOrchestratorService(deps: OrchestratorServiceDependencies 
         );
       // Links signed with a secret everyone can read can be forged: a debtor's balance and offers
       // opened, or an opt-out recorded, by anyone (`npm start` keeps secrets of its own).
-      for (const [variable, secret] of Object.entries({
-        PAYMENT_LINK_SECRET: config.paymentLinks.secret,
-        OPT_OUT_LINK_SECRET: config.optOut.secret,
+      // Any key of the setting counts: a link is accepted under each.
+      for (const [variable, keys] of Object.entries({
+        PAYMENT_LINK_SECRET: config.paymentLinks.secrets,
+        OPT_OUT_LINK_SECRET: config.optOut.secrets,
       }))
-        if (secret === LOCAL_ONLY_LINK_SECRETS[variable as keyof typeof LOCAL_ONLY_LINK_SECRETS])
+        if (usesLocalOnlySecret(keys))
           ctx.logger.warn(
             { variable },
-            `${variable} is not set: the links signed with it use the repository's local-only secret, which anyone can use to forge one`,
+            `${variable} is not set, or one of its keys is the repository's local-only secret: the links signed or accepted with it can be forged by anyone`,
           );
       const dispatchConfig = loadDispatchConfig();
       const channels = providersOnce();
@@ -176,8 +177,8 @@ export function createOrchestratorService(deps: OrchestratorServiceDependencies 
       for (const provider of [channels.sms, channels.whatsapp, channels.call]) provider?.useRateBuckets(rateBuckets);
       const planner = plannerFor(ctx);
       const directory = deps.directory ?? new GrpcContactDirectory(config.ledger.grpcAddress, config.ledger.apiKeys);
-      const links = new PaymentLinkSigner(config.paymentLinks.secret, config.paymentLinks.baseUrl);
-      const optOutLinks = new OptOutLinkSigner(config.optOut.secret, config.optOut.baseUrl, config.optOut.mailto);
+      const links = new PaymentLinkSigner(config.paymentLinks.secrets, config.paymentLinks.baseUrl);
+      const optOutLinks = new OptOutLinkSigner(config.optOut.secrets, config.optOut.baseUrl, config.optOut.mailto);
       const letterDir = deps.letterExportDir ?? dispatchConfig.letters.directory;
       const dispatcher = new DispatchDueContactsUseCase(ctx, repo, planner, {
         providers: { email: channels.email, sms: channels.sms, whatsapp: channels.whatsapp, call: channels.call },

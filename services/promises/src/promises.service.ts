@@ -1,5 +1,5 @@
 import { Topic, isDebtorErasure } from '@collections/contracts';
-import { int, loadConfig, optional, str, openApiController } from '@collections/platform';
+import { int, linkSecrets, loadConfig, optional, str, openApiController } from '@collections/platform';
 import { SERVICE_CONTEXT, ServiceContext, ServiceDefinition } from '@collections/runtime';
 import { PromisesInitial1763900004000 } from './migrations/1763900004000-promises-initial';
 import { PromisesPlans1763900005000 } from './migrations/1763900005000-promises-plans';
@@ -86,7 +86,8 @@ function loadPromisesConfig() {
     },
     selfService: {
       // Shared with the orchestrator, which signs the payment links; without it self-service answers 503.
-      paymentLinkSecret: optional(str('PAYMENT_LINK_SECRET')),
+      // During a rotation `<id>:<secret>,...`: each link is verified under the key it names.
+      paymentLinkSecret: optional(linkSecrets('PAYMENT_LINK_SECRET')),
       // Requests per minute one payment link, and one client address, may make.
       perTokenPerMinute: int('PROMISES_SELF_SERVICE_PER_TOKEN_PER_MINUTE', { default: 30, min: 1 }),
       perClientPerMinute: int('PROMISES_SELF_SERVICE_PER_CLIENT_PER_MINUTE', { default: 120, min: 1 }),

@@ -1,16 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { ledger, promises } from '@collections/contracts';
-import { PaymentLinkSigner, grpcClient, metadataFromPrincipalHeaders } from '@collections/platform';
+import { PaymentLinkSigner, grpcClient, metadataFromPrincipalHeaders, parseLinkSecrets } from '@collections/platform';
 import { RateWindows, rateDecision } from '@collections/runtime';
-import { ServiceUnderTest, startServiceUnderTest } from '@collections/testing';
+import { ServiceUnderTest, startServiceUnderTest, testEnv } from '@collections/testing';
 import { ledgerService } from '@collections/ledger';
 import { createPromisesService } from '../src/promises.service';
 import { GetOffersUseCase } from '../src/negotiation/usecases/get-offers.usecase';
 import { CreatePlanUseCase } from '../src/plans/usecases/create-plan.usecase';
 import { CreateSettlementUseCase } from '../src/settlements/usecases/create-settlement.usecase';
 import { SelfServiceSettings, SelfServiceUseCase } from '../src/self-service/usecases/self-service.usecase';
-import { GrpcSettlementLedger } from '../src/settlements/ledger-port';
+import { GrpcSettlementLedger, SettlementLedger } from '../src/settlements/ledger-port';
 
 const USD = (amountMinor: number) => ({ amountMinor, currency: 'USD' });
 const SECRET = 'the-payment-link-secret-shared-with-the-orchestrator';
@@ -30,18 +30,20 @@ describe('self-service payment-link landing API (real ledger, real PostgreSQL)',
   // What the orchestrator signs its links with (libs/platform), under the same secret.
   const orchestratorLinks = new PaymentLinkSigner(SECRET, 'https://pay.example/p');
   let n = 0;
+  /** The real ledger, as the test tenant's (any instance of the service started here). */
+  const viaLedger: SettlementLedger = {
+    balanceOf: (...args) => ledgerPort.balanceOf(...args),
+    standing: (...args) => ledgerPort.standing(...args),
+    postDiscount: (...args) => ledgerPort.postDiscount(...args),
+    close: () => undefined,
+  };
 
   beforeAll(async () => {
     ledgerSut = await startServiceUnderTest(ledgerService);
     ledgerClient = grpcClient(ledger.LedgerServiceService, ledgerSut.app.grpcAddress);
     sut = await startServiceUnderTest(
       createPromisesService({
-        ledger: {
-          balanceOf: (...args) => ledgerPort.balanceOf(...args),
-          standing: (...args) => ledgerPort.standing(...args),
-          postDiscount: (...args) => ledgerPort.postDiscount(...args),
-          close: () => undefined,
-        },
+        ledger: viaLedger,
         selfService: SELF_SERVICE,
       }),
       undefined,
@@ -338,5 +340,93 @@ describe('self-service payment-link landing API (real ledger, real PostgreSQL)',
       ),
       { numRuns: 30 },
     );
+  });
+  /**
+   * PAYMENT_LINK_SECRET rotated as the README says, the service restarted (redeployed) at each
+   * step with the setting it reads at boot: add the new key after the old, make it first, remove
+   * the old. Links the orchestrator signed under the old secret, before key ids, open until then.
+   */
+  describe('through a rotation of PAYMENT_LINK_SECRET (the setting read at boot)', () => {
+    const OLD = 'the-old-payment-link-secret-of-at-least-32-bytes';
+    const NEW = 'the-new-payment-link-secret-of-at-least-32-bytes';
+    const setSecret = testEnv('PAYMENT_LINK_SECRET');
+    let rotating: ServiceUnderTest;
+
+    /** The orchestrator signing under `setting`, as it reads PAYMENT_LINK_SECRET. */
+    const orchestratorUnder = (setting: string) => {
+      const keys = parseLinkSecrets(setting);
+      if (!keys.ok) throw new Error(keys.problem);
+      return new PaymentLinkSigner(keys.value, 'https://pay.example/p');
+    };
+    const signUnder = (setting: string, accountId: string) =>
+      orchestratorUnder(setting).sign({
+        tenantId: sut.tenant,
+        accountId,
+        expiresAt: new Date(rotating.clock.now().getTime() + 7 * DAY),
+      }).token;
+    const open = (token: string) =>
+      fetch(`${rotating.app.httpUrl}/v1/self-service`, { headers: { 'x-payment-link-token': token } });
+    const restartWith = async (setting: string) => {
+      setSecret(setting);
+      await rotating.restart();
+    };
+
+    beforeAll(async () => {
+      setSecret(OLD);
+      rotating = await startServiceUnderTest(createPromisesService({ ledger: viaLedger }));
+    });
+    afterAll(() => rotating.close());
+
+    it('opens links signed under the old secret until the old key is removed, and refuses them then as altered ones', async () => {
+      const accountId = await newAccount(40_000);
+      // Sent before the rotation: one secret, no key id.
+      const sentBefore = signUnder(OLD, accountId);
+      expect(sentBefore.split('.')).toHaveLength(2);
+      expect((await open(sentBefore)).status).toBe(200);
+
+      // 1. The new key added after the old one: links are still signed as before, and both open.
+      await restartWith(`legacy:${OLD},k2027:${NEW}`);
+      expect(signUnder(`legacy:${OLD},k2027:${NEW}`, accountId)).toBe(sentBefore);
+      expect((await open(sentBefore)).status).toBe(200);
+
+      // 2. The new key first: new links name it; the old ones still open.
+      await restartWith(`k2027:${NEW},legacy:${OLD}`);
+      const sentAfter = signUnder(`k2027:${NEW},legacy:${OLD}`, accountId);
+      expect(sentAfter.startsWith('k2027.')).toBe(true);
+      const view = await open(sentBefore);
+      expect(view.status).toBe(200);
+      expect(await view.json()).toMatchObject({ accountId, balance: USD(40_000) });
+      expect((await open(sentAfter)).status).toBe(200);
+
+      // 3. The old key removed: its links are refused exactly as an altered one, and the operator
+      // is told which key they named (never the token).
+      await restartWith(`k2027:${NEW}`);
+      const warn = jest.spyOn(rotating.context.logger, 'warn');
+      const refused = await open(sentBefore);
+      expect(refused.status).toBe(403);
+      expect(await refused.json()).toEqual({
+        code: 'PERMISSION_DENIED',
+        message: 'this payment link is not valid (it was altered or not issued by us)',
+      });
+      const logged = warn.mock.calls.map((call) => JSON.stringify(call));
+      expect(logged.some((line) => line.includes('"keyId":"legacy"') && line.includes('PAYMENT_LINK_SECRET'))).toBe(
+        true,
+      );
+      for (const line of logged) expect(line).not.toContain(sentBefore);
+      warn.mockRestore();
+      expect((await open(sentAfter)).status).toBe(200);
+      expect(await stored(accountId)).toEqual({ plans: 0, settlements: 0 });
+    });
+
+    it('refuses to boot on a setting with a short secret or a key named twice, naming the variable, never a secret', async () => {
+      for (const setting of ['short-secret', `k2027:${NEW},k2027:${OLD}`]) {
+        setSecret(setting);
+        const boot = startServiceUnderTest(createPromisesService({ ledger: viaLedger }));
+        await expect(boot).rejects.toThrow(/PAYMENT_LINK_SECRET/);
+        await boot.catch((err: Error) => {
+          for (const secret of ['short-secret', NEW, OLD]) expect(err.message).not.toContain(secret);
+        });
+      }
+    });
   });
 });

@@ -106,10 +106,18 @@ export class OptOutLinkUseCase {
     if (byClient) return byClient;
     const verified = this.signer.verify(token);
     if (!verified.valid) {
-      this.ctx.logger.warn(
-        { reason: verified.reason },
-        'an opt-out link that is not ours (altered or made up) was refused',
-      );
+      const keyId = verified.unconfiguredKeyId;
+      if (keyId !== undefined)
+        // Refused as an altered link is; the operator may have removed a key too soon.
+        this.ctx.logger.warn(
+          { reason: verified.reason, keyId },
+          `an opt-out link signed under key id "${keyId}", which OPT_OUT_LINK_SECRET does not name, was refused (the key was removed while its e-mails' links are still clicked, or the link is not ours)`,
+        );
+      else
+        this.ctx.logger.warn(
+          { reason: verified.reason },
+          'an opt-out link that is not ours (altered or made up) was refused',
+        );
       return { kind: 'invalid' };
     }
     const byToken = await this.limit(this.settings.perToken, `token:${token}`, verified.tenantId, now);

@@ -1,4 +1,4 @@
-import { int, loadConfig, optional, str, url } from '@collections/platform';
+import { ConfigError, KeyedSecret, int, linkSecrets, loadConfig, optional, str, url } from '@collections/platform';
 
 /** The links' local-only secrets: anyone who reads this repository can sign a link with them. */
 export const LOCAL_ONLY_LINK_SECRETS = {
@@ -8,7 +8,7 @@ export const LOCAL_ONLY_LINK_SECRETS = {
 
 /** The planner's and dispatcher's settings, read once at boot. */
 export function loadPlannerConfig(env: NodeJS.ProcessEnv = process.env) {
-  return loadConfig(
+  const config = loadConfig(
     {
       // How often the daily planning run looks at the clock (0: only on demand).
       planningCheckMs: int('ORCHESTRATOR_PLANNING_CHECK_MS', { default: 15 * 60_000, min: 0 }),
@@ -27,8 +27,10 @@ export function loadPlannerConfig(env: NodeJS.ProcessEnv = process.env) {
         apiKeys: str('ORCHESTRATOR_LEDGER_API_KEYS', { default: '' }),
       },
       paymentLinks: {
-        // HMAC secret of payment links, at least 32 bytes; the default is for local runs only.
-        secret: str('PAYMENT_LINK_SECRET', { default: LOCAL_ONLY_LINK_SECRETS.PAYMENT_LINK_SECRET }),
+        // HMAC secret of payment links, at least 32 bytes; the default is for local runs only. During
+        // a rotation `<id>:<secret>,...`, the key links are signed with first (the promises service
+        // verifies them under the same setting).
+        secrets: linkSecrets('PAYMENT_LINK_SECRET', { default: LOCAL_ONLY_LINK_SECRETS.PAYMENT_LINK_SECRET }),
         baseUrl: url('PAYMENT_LINK_BASE_URL', { default: 'http://127.0.0.1:3000/pay' }),
         days: int('PAYMENT_LINK_DAYS', { default: 7, min: 1, max: 90 }),
       },
@@ -36,8 +38,9 @@ export function loadPlannerConfig(env: NodeJS.ProcessEnv = process.env) {
         // The base of e-mails' opt-out links (the orchestrator's public `/opt-out/{token}`): each
         // e-mail's link adds its own signed token (tenant, address hash, delivery).
         baseUrl: url('OPT_OUT_URL', { default: 'http://127.0.0.1:3000/opt-out' }),
-        // HMAC secret of opt-out links, at least 32 bytes, not PAYMENT_LINK_SECRET; the default is for local runs only.
-        secret: str('OPT_OUT_LINK_SECRET', { default: LOCAL_ONLY_LINK_SECRETS.OPT_OUT_LINK_SECRET }),
+        // HMAC secret of opt-out links, at least 32 bytes, none of PAYMENT_LINK_SECRET's; the default
+        // is for local runs only. During a rotation `<id>:<secret>,...`, the signing key first.
+        secrets: linkSecrets('OPT_OUT_LINK_SECRET', { default: LOCAL_ONLY_LINK_SECRETS.OPT_OUT_LINK_SECRET }),
         // An address taking opt-outs by e-mail, offered in List-Unsubscribe beside the link (none by default).
         mailto: optional(str('OPT_OUT_MAILTO')),
         // Requests to the opt-out route per client address, and per link, a minute.
@@ -47,4 +50,22 @@ export function loadPlannerConfig(env: NodeJS.ProcessEnv = process.env) {
     },
     env,
   );
+  const shared = sharedSecrets(config.paymentLinks.secrets, config.optOut.secrets);
+  if (shared.length > 0)
+    throw new ConfigError(
+      shared.map(([payment, optOut]) => ({
+        variable: 'OPT_OUT_LINK_SECRET',
+        problem: `key "${optOut}" has the secret of PAYMENT_LINK_SECRET's key "${payment}": opt-out links need a secret of their own (a payment link must never open as an opt-out, nor the other way round)`,
+      })),
+    );
+  return config;
 }
+
+/** The pairs of key ids (payment link, opt-out link) whose secrets are one. */
+function sharedSecrets(payment: readonly KeyedSecret[], optOut: readonly KeyedSecret[]): [string, string][] {
+  return payment.flatMap((p) => optOut.filter((o) => o.secret === p.secret).map((o): [string, string] => [p.id, o.id]));
+}
+
+/** Whether any key of a link secret setting is a local-only secret, which anyone can sign with. */
+export const usesLocalOnlySecret = (keys: readonly KeyedSecret[]) =>
+  keys.some((k) => (Object.values(LOCAL_ONLY_LINK_SECRETS) as string[]).includes(k.secret));

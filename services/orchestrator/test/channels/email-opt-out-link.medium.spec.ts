@@ -1,5 +1,5 @@
 import { ledger } from '@collections/contracts';
-import { ServiceUnderTest, columnsHolding, startServiceUnderTest, waitFor } from '@collections/testing';
+import { ServiceUnderTest, columnsHolding, startServiceUnderTest, testEnv, waitFor } from '@collections/testing';
 import { channelPii } from '../../src/channels/channel-pii';
 import { DispatchScheduler } from '../../src/dispatch/dispatch.scheduler';
 import { HmacTokens } from '@collections/platform';
@@ -367,5 +367,62 @@ describe('an e-mail’s opt-out link, for the person who got it (real PostgreSQL
     expect(await addressOptOuts(sut.tenant, email)).toEqual([
       { message: 'opt-out link', provider_message_id: `link:${delivery}` },
     ]);
+  });
+  /**
+   * OPT_OUT_LINK_SECRET rotated as the README says, the service restarted (redeployed) at each
+   * step with the setting it reads at boot: the link in an e-mail sent under the old secret works
+   * until the old key is removed, then is refused as an altered one.
+   */
+  describe('through a rotation of OPT_OUT_LINK_SECRET (the setting read at boot)', () => {
+    const NEW = 'the-new-opt-out-link-secret-of-at-least-32-bytes';
+    const setSecret = testEnv('OPT_OUT_LINK_SECRET');
+    /** Restarts the service on `setting`; answers the variables it warned of at boot. */
+    const restartWith = async (setting: string) => {
+      setSecret(setting);
+      const warn = jest.spyOn(sut.context.logger, 'warn');
+      await sut.restart();
+      const warned = warn.mock.calls.map(([fields]) => (fields as { variable?: string }).variable);
+      warn.mockRestore();
+      return warned;
+    };
+    afterAll(() => restartWith(OPT_OUT_LINK_SECRET));
+
+    it('honours the link of an e-mail sent under the old secret until the old key is removed, and refuses it then as altered', async () => {
+      const erin = await openUsAccount('209');
+      const [before] = await reminded(erin.email);
+      const sentBefore = optOutOf(before);
+      expect(sentBefore.token.split('.')).toHaveLength(2);
+
+      // 1. The new key added after the old (the repository's local-only one: the boot still warns).
+      expect(await restartWith(`legacy:${OPT_OUT_LINK_SECRET},k2027:${NEW}`)).toContain('OPT_OUT_LINK_SECRET');
+      expect((await fetch(routeOf(sentBefore.link))).status).toBe(200);
+      // 2. The new key first: the next e-mail's link names it; the old link still opens.
+      expect(await restartWith(`k2027:${NEW},legacy:${OPT_OUT_LINK_SECRET}`)).toContain('OPT_OUT_LINK_SECRET');
+      await dayAfterDue();
+      await waitFor(() => mailsTo(erin.email).length === 2 || undefined, { message: 'Erin’s D+1 e-mail' });
+      const sentAfter = optOutOf(mailsTo(erin.email)[1]);
+      expect(sentAfter.token.startsWith('k2027.')).toBe(true);
+      expect((await fetch(routeOf(sentBefore.link))).status).toBe(200);
+
+      // 3. The old key removed (no local-only key left: no warning): its link is refused as an
+      // altered one, the operator told which key it named (never the token), and nothing recorded.
+      expect(await restartWith(`k2027:${NEW}`)).not.toContain('OPT_OUT_LINK_SECRET');
+      const warn = jest.spyOn(sut.context.logger, 'warn');
+      const refused = await oneClick(sentBefore.link);
+      const altered = await oneClick(sentAfter.link.replace(sentAfter.token, tampered(sentAfter.token)));
+      expect(refused.status).toBe(400);
+      expect(await refused.text()).toBe(await altered.text());
+      const logged = warn.mock.calls.map((call) => JSON.stringify(call));
+      warn.mockRestore();
+      expect(logged.some((line) => line.includes('"keyId":"legacy"') && line.includes('OPT_OUT_LINK_SECRET'))).toBe(
+        true,
+      );
+      for (const line of logged) expect(line).not.toContain(sentBefore.token);
+      expect(await emailOptOuts(sut.tenant, erin.debtorId)).toEqual([]);
+
+      // The link signed under the new key still works: one click opts Erin out.
+      expect((await oneClick(sentAfter.link)).status).toBe(200);
+      expect(await emailOptOuts(sut.tenant, erin.debtorId)).toHaveLength(1);
+    });
   });
 });

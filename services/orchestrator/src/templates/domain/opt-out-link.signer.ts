@@ -1,4 +1,4 @@
-import { HmacTokens } from '@collections/platform';
+import { HmacTokens, KeyedSecret } from '@collections/platform';
 
 /** What an opt-out link names: which delivery (and so which address), in which tenant, on which channel. */
 export interface OptOutLinkClaims {
@@ -20,7 +20,12 @@ export interface SignedOptOutLink extends OptOutLinkClaims {
 
 export type OptOutLinkVerification =
   | ({ readonly valid: true } & OptOutLinkClaims)
-  | { readonly valid: false; readonly reason: 'malformed' | 'bad-signature' };
+  | {
+      readonly valid: false;
+      readonly reason: 'malformed' | 'bad-signature';
+      /** A link naming a key the setting no longer holds (refused as `bad-signature`): for the operator's log. */
+      readonly unconfiguredKeyId?: string;
+    };
 
 /** Names the token's purpose inside what is signed: no other token of ours reads as one. */
 const PURPOSE = 'opt-out';
@@ -34,19 +39,22 @@ const HASH = /^[0-9a-f]{64}$/;
  * `{"v":2,"p":"opt-out","t":tenant,"c":channel,"d":delivery}`: nothing of the address, which the
  * delivery's record names. Links of e-mails sent before, `{"v":1,...,"h":address hash,...}` (the
  * address's plain `addressHash`), are still read. No expiry: an opt-out link keeps working for as
- * long as the e-mail is kept.
+ * long as the e-mail is kept, and as long as its key is configured: during a rotation
+ * (`<id>:<secret>,...`) links are signed under the first key and read under the key they name
+ * (`<key id>.<payload>.<mac>`; the `legacy` key's, and every link made before key ids, name none).
  */
 export class OptOutLinkSigner {
   private readonly tokens: HmacTokens;
 
   constructor(
-    secret: string,
+    /** One secret (key id `legacy`), or the keys, the one links are signed with first. */
+    secrets: string | readonly KeyedSecret[],
     /** Where the links point (OPT_OUT_URL): the token is appended as a path segment. */
     readonly baseUrl: string,
     /** An address that takes opt-outs by e-mail (OPT_OUT_MAILTO), for `List-Unsubscribe`. */
     readonly mailto?: string,
   ) {
-    this.tokens = new HmacTokens(secret, 'opt-out link');
+    this.tokens = new HmacTokens(secrets, 'opt-out link');
   }
 
   sign(claims: Omit<OptOutLinkClaims, 'addressHash'>): SignedOptOutLink {
@@ -60,10 +68,16 @@ export class OptOutLinkSigner {
     return this.mailto ? `mailto:${this.mailto}?subject=${encodeURIComponent(`unsubscribe ${token}`)}` : undefined;
   }
 
-  /** Refuses a token whose signature does not match (one character changed is enough). */
+  /**
+   * Refuses a token whose signature does not match (one character changed is enough), or that
+   * names a key no longer configured.
+   */
   verify(token: string): OptOutLinkVerification {
     const opened = this.tokens.open(token);
-    if (!opened.ok) return { valid: false, reason: opened.reason };
+    if (!opened.ok) {
+      const { reason, unconfiguredKeyId } = opened;
+      return { valid: false, reason, ...(unconfiguredKeyId === undefined ? {} : { unconfiguredKeyId }) };
+    }
     const claims = decode(opened.payload);
     return claims ? { valid: true, ...claims } : { valid: false, reason: 'malformed' };
   }

@@ -1,13 +1,17 @@
 import { promises } from '@collections/contracts';
-import { AppError, PaymentLinkSigner } from '@collections/platform';
+import { AppError, KeyedSecret, PaymentLinkSigner } from '@collections/platform';
 import { RateLimit, RateWindows, ServiceContext } from '@collections/runtime';
 import { GetOffersUseCase } from '../../negotiation/usecases/get-offers.usecase';
 import { CreatePlanUseCase } from '../../plans/usecases/create-plan.usecase';
 import { CreateSettlementUseCase } from '../../settlements/usecases/create-settlement.usecase';
 
 export interface SelfServiceSettings {
-  /** PAYMENT_LINK_SECRET, shared with the orchestrator that issues the links; without it self-service is off. */
-  secret?: string;
+  /**
+   * PAYMENT_LINK_SECRET, shared with the orchestrator that issues the links: one secret, or during
+   * a rotation the keys (`parseLinkSecrets`), each link verified under the key it names; without
+   * it self-service is off.
+   */
+  secret?: string | readonly KeyedSecret[];
   perToken: RateLimit;
   perClient: RateLimit;
 }
@@ -121,6 +125,12 @@ export class SelfServiceUseCase {
     if (!caller.token) throw AppError.unauthenticated('missing payment-link token (x-payment-link-token)');
     const verified = this.signer.verify(caller.token, now);
     if (!verified.valid) {
+      if (verified.unconfiguredKeyId !== undefined)
+        // Refused as an altered link is; the operator may have removed a key too soon.
+        this.ctx.logger.warn(
+          { reason: verified.reason, keyId: verified.unconfiguredKeyId },
+          `a payment link signed under key id "${verified.unconfiguredKeyId}", which PAYMENT_LINK_SECRET does not name, was refused (the key was removed before its links expired, or the link is not ours)`,
+        );
       switch (verified.reason) {
         case 'expired':
           throw AppError.unauthenticated('this payment link has expired; ask for a new one');

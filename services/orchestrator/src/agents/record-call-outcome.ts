@@ -1,6 +1,7 @@
 import { EntityManager } from 'typeorm';
-import { ledger, orchestratorAgents } from '@collections/contracts';
+import { orchestratorAgents } from '@collections/contracts';
 import { Outbox } from '@collections/messaging';
+import { CALL_DISPUTE_HOLD, openDisputeHold } from './dispute-hold';
 import { CallOutcomeName, callOutcomeToProto } from './domain';
 
 export interface NewCallOutcome {
@@ -19,14 +20,12 @@ export interface NewCallOutcome {
   now: Date;
 }
 
-/** Prefix of the holds the orchestrator opens itself when a debtor disputes on a call. */
-export const CALL_DISPUTE_HOLD = 'call-dispute:';
-
 /**
  * Records a call's outcome and publishes CallOutcomeRecorded in the caller's transaction; once per
- * cause. A dispute stops contact at once: a dispute hold on the account's debtors in the
- * orchestrator's own hold table (which the contact-policy check reads), until the ledger's own
- * dispute hold for the debtor is lifted (see debtorFactHandlers).
+ * cause. A dispute stops contact at once (`openDisputeHold`): a dispute hold on the account's
+ * debtors in the orchestrator's own hold table (which the contact-policy check reads), until the
+ * ledger's own dispute hold for the debtor is lifted (see debtorFactHandlers), and their open calls
+ * and visits cancelled.
  */
 export async function recordCallOutcome(
   tx: EntityManager,
@@ -64,12 +63,13 @@ export async function recordCallOutcome(
     return { outcomeId: existing.id, recorded: false };
   }
   if (o.outcome === 'dispute') {
-    await tx.query(
-      `INSERT INTO debtor_hold_state (tenant_id, hold_id, debtor_id, kind, active)
-       SELECT tenant_id, $3 || debtor_id, debtor_id, $4, true FROM account_party WHERE tenant_id = $1 AND account_id = $2
-       ON CONFLICT (tenant_id, hold_id) DO UPDATE SET active = true`,
-      [o.tenantId, o.accountId, `${CALL_DISPUTE_HOLD}${row.id}:`, ledger.HoldKind.HOLD_KIND_DISPUTE],
-    );
+    await openDisputeHold(tx, outbox, {
+      tenantId: o.tenantId,
+      accountId: o.accountId,
+      holdIdPrefix: `${CALL_DISPUTE_HOLD}${row.id}:`,
+      causedBy: o.causedBy,
+      now: o.now,
+    });
   }
   await outbox.add(tx, {
     type: 'collections.orchestrator.v1.CallOutcomeRecorded',

@@ -2,7 +2,7 @@ import { isDebtorErasure, ledger } from '@collections/contracts';
 import { EventHandlers, HandlerContext } from '@collections/messaging';
 import { Clock, SystemClock } from '@collections/platform';
 import { agentContactChannel } from '../agents/domain';
-import { CALL_DISPUTE_HOLD } from '../agents/record-call-outcome';
+import { OWN_DISPUTE_HOLDS } from '../agents/dispute-hold';
 import { AgentTaskContactLaw } from '../agents/usecases/agent-task-contact-law';
 import { ContactRefusals } from '../planning/contact-refusals';
 import { PlannerRepository } from '../planning/planner.repository';
@@ -108,10 +108,12 @@ export function debtorFactHandlersOf(deps: DebtorFactDependencies = {}): EventHa
         [event.tenantId, h.holdId, h.debtorId, h.kind, h.active],
       );
       if (h.kind === ledger.HoldKind.HOLD_KIND_DISPUTE && !h.active) {
-        // The ledger resolved the debtor's dispute: the holds opened on a call's dispute outcome end with it.
+        // The ledger resolved the debtor's dispute: the holds we opened on a dispute (a call's outcome,
+        // a reply) end with it.
         await tx.query(
-          `UPDATE debtor_hold_state SET active = false WHERE tenant_id = $1 AND debtor_id = $2 AND kind = $3 AND hold_id LIKE $4`,
-          [event.tenantId, h.debtorId, h.kind, `${CALL_DISPUTE_HOLD}%`],
+          `UPDATE debtor_hold_state SET active = false
+            WHERE tenant_id = $1 AND debtor_id = $2 AND kind = $3 AND hold_id LIKE ANY($4::text[])`,
+          [event.tenantId, h.debtorId, h.kind, OWN_DISPUTE_HOLDS.map((prefix) => `${prefix}%`)],
         );
       }
       // A hold stops every contact: the debtor's calls and visits the law now refuses are cancelled.

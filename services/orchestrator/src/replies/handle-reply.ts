@@ -3,6 +3,7 @@ import { orchestrator, orchestratorAgents } from '@collections/contracts';
 import { Outbox } from '@collections/messaging';
 import { localDate } from '@collections/platform';
 import { createAgentTask } from '../agents';
+import { REPLY_DISPUTE_HOLD, openDisputeHold } from '../agents/dispute-hold';
 import { channelPii } from '../channels/channel-pii';
 import { ChannelName } from '../channels/domain';
 import { ReplyDecision, decideReply } from './domain';
@@ -29,6 +30,7 @@ const CHANNEL: Record<ChannelName, orchestrator.Channel> = {
 
 const INTENT: Record<ReplyDecision['kind'], orchestratorAgents.ReplyIntent> = {
   'opt-out': orchestratorAgents.ReplyIntent.REPLY_INTENT_OPT_OUT,
+  dispute: orchestratorAgents.ReplyIntent.REPLY_INTENT_DISPUTE,
   'payment-intent': orchestratorAgents.ReplyIntent.REPLY_INTENT_PAYMENT_INTENT,
   review: orchestratorAgents.ReplyIntent.REPLY_INTENT_OTHER,
 };
@@ -57,8 +59,11 @@ async function accountOfSender(tx: EntityManager, r: InboundReply) {
 
 /**
  * A debtor's reply (recorded once in channel_inbound by the caller): publishes DebtorReplied, and
- * PaymentIntentExpressed for the promises service, or queues a reply review for an agent. Same
- * transaction as the webhook's records. The text itself never leaves this service.
+ * PaymentIntentExpressed for the promises service, or queues a reply review for an agent. A
+ * dispute of the debt stops contact at once — a dispute hold on each of the account's debtors
+ * (`reply-dispute:<replyId>:<debtor>`) and their open calls and visits cancelled, as for a dispute
+ * on a call — and queues a review to verify the debt. Same transaction as the webhook's records.
+ * The text itself never leaves this service.
  */
 export async function handleReply(tx: EntityManager, outbox: Outbox, r: InboundReply): Promise<ReplyDecision> {
   const replyId = `${r.channel}:${r.providerMessageId}`;
@@ -77,6 +82,15 @@ export async function handleReply(tx: EntityManager, outbox: Outbox, r: InboundR
     time: r.at,
     payload: { replyId, accountId, channel: CHANNEL[r.channel], intent: INTENT[decision.kind], receivedAt: r.at },
   });
+  if (decision.kind === 'dispute' && accountId) {
+    await openDisputeHold(tx, outbox, {
+      tenantId: r.tenantId,
+      accountId,
+      holdIdPrefix: `${REPLY_DISPUTE_HOLD}${replyId}:`,
+      causedBy: `reply:${replyId}`,
+      now: r.at,
+    });
+  }
   if (decision.kind === 'payment-intent') {
     await outbox.add(tx, {
       type: 'collections.orchestrator.v1.PaymentIntentExpressed',
@@ -93,7 +107,7 @@ export async function handleReply(tx: EntityManager, outbox: Outbox, r: InboundR
         expressedAt: r.at,
       },
     });
-  } else if (decision.kind === 'review') {
+  } else if (decision.kind === 'review' || decision.kind === 'dispute') {
     await createAgentTask(tx, outbox, {
       tenantId: r.tenantId,
       accountId,

@@ -235,14 +235,25 @@ describe('agent work queues (gRPC and REST, real PostgreSQL)', () => {
     expect(again.code).toBe(status.FAILED_PRECONDITION);
   });
 
-  it('puts the debtor on a dispute hold when the call outcome is a dispute', async () => {
+  it('puts the debtor on a dispute hold when the call outcome is a dispute, and cancels their other open calls at once', async () => {
     await putAgent({ agentId: 'disp', queues: ['q-dispute'], capacity: 3 });
     const t = await queueTask({ queue: 'q-dispute' });
+    const followUp = await queueTask({ queue: 'q-dispute-later' });
     await client.claimAgentTask({ agentId: 'disp', taskId: t.id }, md());
-    await client.completeAgentTask(
+    const completed = await client.completeAgentTask(
       { agentId: 'disp', taskId: t.id, outcome: pb.CallOutcome.CALL_OUTCOME_DISPUTE, promisedDate: '' },
       md(),
     );
+    expect(completed.task?.state).toBe(pb.AgentTaskState.AGENT_TASK_STATE_COMPLETED);
+    expect(
+      (await published(sut, 'collections.orchestrator.v1.AgentTaskCancelled')).filter((e) => e.taskId === followUp.id),
+    ).toEqual([
+      expect.objectContaining({
+        cause: pb.AgentTaskCancelCause.AGENT_TASK_CANCEL_CAUSE_HOLD,
+        causedBy: `agent-task:${t.id}`,
+        reasons: [expect.stringMatching(/-HOLD-DISPUTE$/)],
+      }),
+    ]);
     expect(
       await sut.dataSource.query(
         `SELECT debtor_id, kind, active FROM debtor_hold_state WHERE tenant_id = $1 AND hold_id LIKE 'call-dispute:%'`,

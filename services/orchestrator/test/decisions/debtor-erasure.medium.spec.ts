@@ -67,7 +67,7 @@ describe('a debtor the ledger erases (real PostgreSQL, SMTP server, provider sta
       dueDate: DUE,
       points: { email, phone, postal },
     });
-    const words = `Soy Ana ${n} Pérez y no reconozco esa deuda`;
+    const words = `Soy Ana ${n} Pérez, ¿me pueden llamar a este número?`;
     return { debtorId: `debtor-${n}`, accountId, email, phone, postal, words, name: `Ana ${n} Pérez` };
   }
 

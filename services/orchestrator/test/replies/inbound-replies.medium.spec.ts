@@ -102,7 +102,7 @@ describe('debtor replies over SMS and WhatsApp (real PostgreSQL)', () => {
   it('queues anything else for an agent, in the language it was written in', async () => {
     await remind('+5511977771111', 'acc-br', 'rem-br-1');
     const before = (await published(sut, 'collections.orchestrator.v1.PaymentIntentExpressed')).length;
-    await deliverWebhook(reply('+5511977771111', 'Não reconheço essa dívida'));
+    await deliverWebhook(reply('+5511977771111', 'Quem é você? Preciso falar com alguém sobre essa conta'));
     expect(await published(sut, 'collections.orchestrator.v1.PaymentIntentExpressed')).toHaveLength(before);
     const tasks = await published(sut, 'collections.orchestrator.v1.AgentTaskCreated');
     expect(tasks.at(-1)).toMatchObject({
@@ -125,7 +125,10 @@ describe('debtor replies over SMS and WhatsApp (real PostgreSQL)', () => {
       });
     await rest('PUT', 'agents/bia', { skills: ['review_reply'], languages: ['pt'], queues: ['replies'], capacity: 5 });
     const claim = (await (await rest('POST', 'agents/bia/claims', {})).json()) as { task: { replyText: string } };
-    expect(claim.task).toMatchObject({ taskId: tasks.at(-1)?.taskId, replyText: 'Não reconheço essa dívida' });
+    expect(claim.task).toMatchObject({
+      taskId: tasks.at(-1)?.taskId,
+      replyText: 'Quem é você? Preciso falar com alguém sobre essa conta',
+    });
   });
 
   it("sends an intent in another currency than the account's to an agent", async () => {

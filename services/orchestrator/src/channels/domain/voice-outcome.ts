@@ -1,5 +1,5 @@
 import { CallOutcomeName } from '../../agents/domain';
-import { PaymentIntent, ReplyContext, normalizeReply, parsePaymentIntent } from '../../replies/domain';
+import { PaymentIntent, ReplyContext, normalizeReply, parsePaymentIntent, saysDispute } from '../../replies/domain';
 
 /** What the voice bot's call came to, as a call outcome code (and a promise's amount/date). */
 export interface VoiceCallOutcome {
@@ -14,14 +14,13 @@ export const FINAL_CALL_STATUSES = new Set(['completed', ...UNANSWERED]);
 
 const WRONG_PARTY =
   /\b(numero equivocado|equivocado de numero|no soy (yo|el|ella)|no vive aqui|no conozco a|numero errado|nao sou (eu|ele|ela)|nao mora aqui|nao conheco|wrong number|wrong person|not me|doesn't live here|does not live here|don't know (him|her|them))\b/;
-const DISPUTE =
-  /\b(no (la |lo )?debo|no reconozco|no es mi deuda|disputa|fraude|nao (devo|reconheco)|nao e minha divida|contesto|not my debt|i don't owe|i do not owe|dispute|never (had|opened)|fraud)\b/;
 const REFUSAL =
   /\b(no (voy a|pienso|quiero) pagar|no (le |te )?pago|nao (vou|quero) pagar|nao pago|won't pay|will not pay|not going to pay|refuse to pay|not paying)\b/;
 
 /**
  * Reads a voice-bot call: an unanswered call or an answering machine is `no_answer`; what the
- * debtor said decides the rest (wrong party, dispute, refusal, a promise with its amount/date);
+ * debtor said decides the rest (wrong party, dispute — the phrases a reply disputes with,
+ * `saysDispute` —, refusal, a promise with its amount/date);
  * a call answered by a person who said none of these is a right-party contact.
  */
 export function voiceCallOutcome(
@@ -31,7 +30,7 @@ export function voiceCallOutcome(
   if (call.speech !== undefined && call.speech.trim() !== '') {
     const said = normalizeReply(call.speech);
     if (WRONG_PARTY.test(said)) return { outcome: 'wrong_party' };
-    if (DISPUTE.test(said)) return { outcome: 'dispute' };
+    if (saysDispute(call.speech)) return { outcome: 'dispute' };
     if (REFUSAL.test(said)) return { outcome: 'refusal' };
     const intent = parsePaymentIntent(call.speech, ctx);
     if (intent) return { outcome: 'promise', intent };

@@ -1,3 +1,4 @@
 export * from './calendar';
+export * from './dispute';
 export * from './payment-intent.parser';
 export * from './reply-decision';

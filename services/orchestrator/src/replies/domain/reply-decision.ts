@@ -1,14 +1,24 @@
+import { saysDispute } from './dispute';
 import { PaymentIntent, ReplyContext, ReplyLanguage, parsePaymentIntent, replyLanguage } from './payment-intent.parser';
 
 /** What the orchestrator does with a debtor's reply. */
 export type ReplyDecision =
   | { kind: 'opt-out' }
+  | { kind: 'dispute'; language: ReplyLanguage; reason: string }
   | { kind: 'payment-intent'; intent: PaymentIntent }
   | { kind: 'review'; language: ReplyLanguage; reason: string };
 
+/** The review reason of a disputed debt (never the reply's words: they may hold PII). */
+export const DISPUTE_REVIEW_REASON = 'the debtor disputes the debt: verify it before any further contact';
+/** The review reason of a dispute from an address that matches no account. */
+export const UNKNOWN_DISPUTE_REVIEW_REASON =
+  'dispute from an address with no account: find the debtor and verify the debt before any further contact';
+
 /**
- * An opt-out word stops the channel; an intent to pay on a known account, in that account's
- * currency, goes to the promises service; anything else goes to an agent.
+ * An opt-out word stops the channel (its own stop, whatever else the reply says); a dispute of the
+ * debt stops contact until it is verified, and wins over an intent to pay in the same reply
+ * ("no es mi deuda, pago 500 si me la muestran" is a dispute); an intent to pay on a known account,
+ * in that account's currency, goes to the promises service; anything else goes to an agent.
  */
 export function decideReply(
   text: string,
@@ -16,6 +26,12 @@ export function decideReply(
   account: (ReplyContext & { accountId: string }) | undefined,
 ): ReplyDecision {
   if (optOut) return { kind: 'opt-out' };
+  if (saysDispute(text))
+    return {
+      kind: 'dispute',
+      language: replyLanguage(text),
+      reason: account ? DISPUTE_REVIEW_REASON : UNKNOWN_DISPUTE_REVIEW_REASON,
+    };
   if (!account)
     return { kind: 'review', language: replyLanguage(text), reason: 'reply from an address with no account' };
   const intent = parsePaymentIntent(text, account);

@@ -25,6 +25,8 @@ const REL_OUT = relative(root, OUT);
  * service's consumer handlers: it drives the `receive` operations and the dead-letter channels.
  */
 const CONSUMERS = {
+  // ledgerDisputeConsumer (services/ledger/src/ledger/dispute.consumer.ts): a dispute on a call or in a reply.
+  ledger: ['collections.orchestrator.v1.CallOutcomeRecorded', 'collections.orchestrator.v1.DebtorReplied'],
   scoring: [
     'collections.ledger.v1.AccountOpened',
     'collections.ledger.v1.StatementIssued',

@@ -29,6 +29,8 @@ import { InstalmentsUseCase } from './ledger/usecases/instalments.usecase';
 import { AccountsUseCase } from './ledger/usecases/accounts.usecase';
 import { DataSubjectUseCase } from './ledger/usecases/data-subject.usecase';
 import { HoldsAndConsentUseCase } from './ledger/usecases/holds-and-consent.usecase';
+import { OpenDisputeHoldsUseCase } from './ledger/usecases/open-dispute-holds.usecase';
+import { ledgerDisputeConsumer } from './ledger/dispute.consumer';
 import { OpenApiController } from './openapi/openapi.controller';
 import { registerImportMetrics } from './imports/import-metrics';
 import { registerReconciliationMetrics } from './reconciliation/reconciliation-metrics';
@@ -51,6 +53,7 @@ import { LedgerDebtorErasureReason1763900014100 } from './migrations/17639000141
 import { LedgerEntryMemoErasable1763900014700 } from './migrations/1763900014700-ledger-entry-memo-erasable';
 import { LedgerDebtorPiiEncrypted1763900015700 } from './migrations/1763900015700-ledger-debtor-pii-encrypted';
 import { LedgerFreeTextsEncrypted1763900016700 } from './migrations/1763900016700-ledger-free-texts-encrypted';
+import { LedgerHoldsByDebtor1763900016900 } from './migrations/1763900016900-ledger-holds-by-debtor';
 
 /** services/ledger: debtors, accounts and every cent, in a double-entry journal. */
 export const ledgerService: ServiceDefinition = {
@@ -70,6 +73,7 @@ export const ledgerService: ServiceDefinition = {
     LedgerEntryMemoErasable1763900014700,
     LedgerDebtorPiiEncrypted1763900015700,
     LedgerFreeTextsEncrypted1763900016700,
+    LedgerHoldsByDebtor1763900016900,
   ],
   module: (ctx) => {
     const config = loadConfig({
@@ -124,6 +128,12 @@ export const ledgerService: ServiceDefinition = {
         LedgerLifecycleGrpcController,
       ],
     };
+  },
+  // A debtor who disputes the debt on a call or in a reply: the ledger's own dispute hold.
+  consumers: (ctx) => {
+    const { piiKey } = loadConfig({ piiKey: piiKeyConfig() });
+    const holds = new HoldsAndConsentUseCase(ctx, new PiiCipher(piiKey));
+    ctx.backbone.consume(ledgerDisputeConsumer(new OpenDisputeHoldsUseCase(holds), ctx.logger));
   },
   directGrpcRoutes: ledgerDirectRoutes,
 };

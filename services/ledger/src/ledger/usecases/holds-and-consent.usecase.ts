@@ -1,3 +1,4 @@
+import { EntityManager } from 'typeorm';
 import { ledger } from '@collections/contracts';
 import { AppError, isUuid } from '@collections/platform';
 import { ServiceContext } from '@collections/runtime';
@@ -14,6 +15,18 @@ const CHANNEL_CONTACT_TYPE: Record<string, 'phone' | 'email' | 'address'> = {
   letter: 'address',
   visit: 'address',
 };
+
+/** A hold to open, its fields already checked. */
+export interface HoldToOpen {
+  debtorId: string;
+  kind: ledger.HoldKind;
+  /** Who reported it (stored encrypted: `source_enc`). */
+  source: string;
+  startsOn: string;
+  /** Null: until lifted. */
+  endsOn: string | null;
+  idempotencyKey: string;
+}
 
 interface HoldRow {
   id: string;
@@ -46,49 +59,64 @@ export class HoldsAndConsentUseCase {
     const startsOn = validDate(r.startsOn, 'starts_on');
     const endsOn = r.endsOn ? validDate(r.endsOn, 'ends_on') : null;
     if (endsOn && endsOn < startsOn) throw AppError.invalid('ends_on cannot be before starts_on');
-    return this.ctx.dataSource.transaction(async (tx) => {
-      const [debtor] = (await tx.query(`SELECT id FROM debtor WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, [
-        tenantId,
-        r.debtorId,
-      ])) as unknown[];
-      if (!debtor) throw AppError.notFound(`debtor ${r.debtorId} does not exist`);
-      // The key's own lock: the same key sent for another debtor at the same time (whose row lock
-      // is another) waits here and finds this hold, instead of both inserting and the second
-      // failing on the key's unique index (an internal error where one after the other is a conflict).
-      await tx.query(`SELECT pg_advisory_xact_lock(hashtext('ledger.debtor_hold.key'), hashtext($1 || '/' || $2))`, [
-        tenantId,
-        r.idempotencyKey,
-      ]);
-      const [earlier] = (await tx.query(
-        `SELECT id, debtor_id, kind FROM debtor_hold WHERE tenant_id = $1 AND idempotency_key = $2`,
-        [tenantId, r.idempotencyKey],
-      )) as HoldRow[];
-      if (earlier) {
-        if (earlier.debtor_id !== r.debtorId || earlier.kind !== r.kind) {
-          throw AppError.conflict('idempotency_key was already used for another hold');
-        }
-        return { holdId: earlier.id, replayed: true };
+    const hold = {
+      debtorId: r.debtorId,
+      kind: r.kind,
+      source: r.source,
+      startsOn,
+      endsOn,
+      idempotencyKey: r.idempotencyKey,
+    };
+    return this.ctx.dataSource.transaction((tx) => this.openHold(tx, tenantId, hold));
+  }
+
+  /**
+   * Opens a hold in `tx` (SetHold's, or the ledger's own dispute hold on a call's or a reply's
+   * dispute: OpenDisputeHoldsUseCase): one `debtor_hold` row and its HoldChanged, or the hold its
+   * idempotency key already opened (replayed). The fields are checked by the caller.
+   */
+  async openHold(tx: EntityManager, tenantId: string, r: HoldToOpen): Promise<ledger.SetHoldResponse> {
+    const [debtor] = (await tx.query(`SELECT id FROM debtor WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, [
+      tenantId,
+      r.debtorId,
+    ])) as unknown[];
+    if (!debtor) throw AppError.notFound(`debtor ${r.debtorId} does not exist`);
+    // The key's own lock: the same key sent for another debtor at the same time (whose row lock
+    // is another) waits here and finds this hold, instead of both inserting and the second
+    // failing on the key's unique index (an internal error where one after the other is a conflict).
+    await tx.query(`SELECT pg_advisory_xact_lock(hashtext('ledger.debtor_hold.key'), hashtext($1 || '/' || $2))`, [
+      tenantId,
+      r.idempotencyKey,
+    ]);
+    const [earlier] = (await tx.query(
+      `SELECT id, debtor_id, kind FROM debtor_hold WHERE tenant_id = $1 AND idempotency_key = $2`,
+      [tenantId, r.idempotencyKey],
+    )) as HoldRow[];
+    if (earlier) {
+      if (earlier.debtor_id !== r.debtorId || earlier.kind !== r.kind) {
+        throw AppError.conflict('idempotency_key was already used for another hold');
       }
-      const [{ id }] = (await tx.query(
-        `INSERT INTO debtor_hold (tenant_id, debtor_id, kind, source_enc, starts_on, ends_on, idempotency_key) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
-        [tenantId, r.debtorId, r.kind, this.cipher.encrypt(r.source), startsOn, endsOn, r.idempotencyKey],
-      )) as { id: string }[];
-      await this.ctx.backbone.outbox.add(tx, {
-        type: 'collections.ledger.v1.HoldChanged',
-        key: r.debtorId,
-        tenantId,
-        payload: {
-          holdId: id,
-          debtorId: r.debtorId,
-          kind: r.kind,
-          active: true,
-          source: r.source,
-          startsOn,
-          endsOn: endsOn ?? '',
-        },
-      });
-      return { holdId: id, replayed: false };
+      return { holdId: earlier.id, replayed: true };
+    }
+    const [{ id }] = (await tx.query(
+      `INSERT INTO debtor_hold (tenant_id, debtor_id, kind, source_enc, starts_on, ends_on, idempotency_key) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+      [tenantId, r.debtorId, r.kind, this.cipher.encrypt(r.source), r.startsOn, r.endsOn, r.idempotencyKey],
+    )) as { id: string }[];
+    await this.ctx.backbone.outbox.add(tx, {
+      type: 'collections.ledger.v1.HoldChanged',
+      key: r.debtorId,
+      tenantId,
+      payload: {
+        holdId: id,
+        debtorId: r.debtorId,
+        kind: r.kind,
+        active: true,
+        source: r.source,
+        startsOn: r.startsOn,
+        endsOn: r.endsOn ?? '',
+      },
     });
+    return { holdId: id, replayed: false };
   }
 
   async liftHold(tenantId: string, r: ledger.LiftHoldRequest): Promise<ledger.LiftHoldResponse> {

@@ -202,6 +202,9 @@ export function createOrchestratorService(deps: OrchestratorServiceDependencies 
         { ...dispatchConfig.letters, directory: letterDir ?? '' },
         { links, linkDays: config.paymentLinks.days, optOutLinks },
       );
+      // One contact law on agents' tasks for the service: the planner's repository (one cache of the
+      // tenants' rules) and the refusal counter, on every path that asks it (claims, releases, opt-outs).
+      const agentTaskLaw = new AgentTaskContactLaw(ctx.backbone.outbox, ContactRefusals.of(ctx.metrics), repo);
       return {
         module: class OrchestratorModule {},
         controllers: [
@@ -231,23 +234,23 @@ export function createOrchestratorService(deps: OrchestratorServiceDependencies 
           ContactRulesRpc,
           {
             provide: AgentQueueUseCase,
-            useValue: new AgentQueueUseCase(
-              ctx.dataSource,
-              ctx.backbone.outbox,
-              ctx.clock,
-              undefined,
-              new AgentTaskContactLaw(ctx.backbone.outbox, ContactRefusals.of(ctx.metrics), repo),
-            ),
+            useValue: new AgentQueueUseCase(ctx.dataSource, ctx.backbone.outbox, ctx.clock, undefined, agentTaskLaw),
           },
+          { provide: AgentTaskContactLaw, useValue: agentTaskLaw },
           AgentQueueRpc,
           CreditorProfilesRpc,
           { provide: CHANNEL_PROVIDERS, useValue: channels },
           {
             provide: OptOutLinkUseCase,
-            useValue: new OptOutLinkUseCase(ctx, optOutLinks, {
-              perClient: { limit: config.optOut.perClientPerMinute, windowMs: 60_000 },
-              perToken: { limit: config.optOut.perTokenPerMinute, windowMs: 60_000 },
-            }),
+            useValue: new OptOutLinkUseCase(
+              ctx,
+              optOutLinks,
+              {
+                perClient: { limit: config.optOut.perClientPerMinute, windowMs: 60_000 },
+                perToken: { limit: config.optOut.perTokenPerMinute, windowMs: 60_000 },
+              },
+              agentTaskLaw,
+            ),
           },
           { provide: PlanAccountUseCase, useValue: planner },
           { provide: PlannerRepository, useValue: repo },

@@ -238,6 +238,22 @@ export class AgentQueueRepository {
     return row;
   }
 
+  /**
+   * The contact law's decision that refused the task at `at` with the reasons it carries (recorded
+   * with the refusal of a held task, `AgentTaskContactLaw.sweepDebtor`); undefined when none was
+   * (a refusal marked before those were recorded).
+   */
+  async refusalDecisionOf(tx: EntityManager, task: AgentTaskRow, at: Date): Promise<string | undefined> {
+    const [row] = (await tx.query(
+      `SELECT id FROM contact_decision
+        WHERE tenant_id = $1 AND account_id = $2 AND decided_at = $3 AND caused_by_event = $4
+          AND stage = 'send' AND NOT allowed AND reasons = $5::text[]
+        ORDER BY id LIMIT 1`,
+      [task.tenant_id, task.account_id, at, `agent-task:${task.id}`, task.refusal_reasons],
+    )) as { id: string }[];
+    return row?.id;
+  }
+
   /** A held task cancelled on its release (the contact law refuses it for good), with the refusal. */
   async cancelReleased(
     tx: EntityManager,

@@ -6,12 +6,15 @@ import { AgentTaskRow } from './agent-task.row';
 /**
  * AgentTaskCancelled for a task just cancelled (its row as the cancelling update returned it), in
  * the same transaction's outbox. Every path that cancels a task comes here, once per task: the
- * cancelling updates only take a task that is not cancelled yet.
+ * cancelling updates only take a task that is not cancelled yet. `cancelledAt`: the instant of the
+ * service's clock the task was cancelled at (a release may cancel on a refusal recorded earlier,
+ * so it is not the task's `refused_at`).
  */
 export async function publishAgentTaskCancelled(
   tx: EntityManager,
   outbox: Outbox,
   task: AgentTaskRow,
+  cancelledAt: Date,
   why: CancelWhy,
   refusal: {
     /** The rule codes that refuse it for good (`forGoodRuleCodes`, or `erased`). */
@@ -20,7 +23,6 @@ export async function publishAgentTaskCancelled(
     decisionId: string | null;
   },
 ): Promise<void> {
-  const cancelledAt = task.refused_at ?? new Date();
   await outbox.add(tx, {
     type: 'collections.orchestrator.v1.AgentTaskCancelled',
     key: task.account_id || task.id,

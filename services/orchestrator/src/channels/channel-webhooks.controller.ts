@@ -14,6 +14,7 @@ import {
 import { IncomingMessage } from 'node:http';
 import { Public } from '@collections/platform';
 import { SERVICE_CONTEXT, ServiceContext } from '@collections/runtime';
+import { AgentTaskContactLaw } from '../agents/usecases/agent-task-contact-law';
 import { recordContactOutcomes } from '../dispatch/contact-outcomes';
 import { applyWebhookEvents } from './channel-records';
 import { CHANNEL_PROVIDERS, ChannelProviders } from './config';
@@ -41,6 +42,8 @@ export class ChannelWebhooksController {
   constructor(
     @Inject(SERVICE_CONTEXT) private readonly ctx: ServiceContext,
     @Inject(CHANNEL_PROVIDERS) private readonly providers: ChannelProviders,
+    /** The service's contact law on agents' tasks: a STOP puts the debtor's tasks on the channel to it. */
+    @Inject(AgentTaskContactLaw) private readonly law: AgentTaskContactLaw,
   ) {}
 
   @Post('sms')
@@ -94,7 +97,7 @@ export class ChannelWebhooksController {
     const at = this.ctx.clock.now();
     await this.ctx.dataSource.transaction(async (tx) => {
       await applyWebhookEvents(tx, this.ctx.backbone.outbox, tenant, provider.channel, events, at);
-      await recordContactOutcomes(tx, this.ctx.backbone.outbox, tenant, provider.channel, events, at);
+      await recordContactOutcomes(tx, this.ctx.backbone.outbox, tenant, provider.channel, events, at, this.law);
     });
   }
 }

@@ -1,5 +1,6 @@
 import { EntityManager } from 'typeorm';
 import { RateLimit, RateWindows, ServiceContext } from '@collections/runtime';
+import { AgentTaskContactLaw } from '../agents/usecases/agent-task-contact-law';
 import { ERASED } from '../decisions/erased';
 import { addressHash } from '../dispatch/addresses';
 import { recordAddressOwnersOptOut } from '../dispatch/contact-outcomes';
@@ -41,6 +42,8 @@ export class OptOutLinkUseCase {
     private readonly ctx: ServiceContext,
     private readonly signer: OptOutLinkSigner,
     private readonly settings: OptOutLinkSettings,
+    /** The service's contact law on agents' tasks (an opt-out puts the debtor's tasks on the channel to it). */
+    private readonly law: AgentTaskContactLaw,
   ) {
     this.windows = new RateWindows(
       'opt_out_rate_window',
@@ -87,6 +90,7 @@ export class OptOutLinkUseCase {
         hash,
         at,
         `link:${link.deliveryId}`,
+        this.law,
       );
     });
     if (debtors === undefined) {

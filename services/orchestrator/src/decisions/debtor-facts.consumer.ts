@@ -1,6 +1,6 @@
 import { isDebtorErasure, ledger } from '@collections/contracts';
 import { EventHandlers, HandlerContext } from '@collections/messaging';
-import { Clock, SystemClock } from '@collections/platform';
+import { Clock } from '@collections/platform';
 import { agentContactChannel } from '../agents/domain';
 import { OWN_DISPUTE_HOLDS } from '../agents/dispute-hold';
 import { AgentTaskContactLaw } from '../agents/usecases/agent-task-contact-law';
@@ -11,8 +11,8 @@ import { eraseDebtorContactData } from './debtor-erasure';
 export interface DebtorFactDependencies {
   /** The planner's repository (its cache of the tenants' packs); by default one of their own. */
   repo?: PlannerRepository;
-  /** The service's clock (the instant the law is asked at); by default the system's. */
-  clock?: Clock;
+  /** The service's clock (`ctx.clock`): the instant the law is asked at, and refusals are recorded at. */
+  clock: Clock;
   /** The refusal counter of the decisions recorded. */
   refusals?: () => ContactRefusals | undefined;
 }
@@ -24,9 +24,9 @@ export interface DebtorFactDependencies {
  * those it now refuses for good are cancelled (AgentTaskCancelled), not left open until someone
  * claims or lists them.
  */
-export function debtorFactHandlersOf(deps: DebtorFactDependencies = {}): EventHandlers {
+export function debtorFactHandlersOf(deps: DebtorFactDependencies): EventHandlers {
   const repo = deps.repo ?? new PlannerRepository();
-  const clock = deps.clock ?? new SystemClock();
+  const clock = deps.clock;
   /** The law on the debtor's tasks, at the service clock's instant. */
   const sweep = (hc: HandlerContext) => ({
     law: new AgentTaskContactLaw(hc.outbox, deps.refusals?.(), repo),
@@ -138,6 +138,3 @@ export function debtorFactHandlersOf(deps: DebtorFactDependencies = {}): EventHa
     },
   };
 }
-
-/** The debtor-fact handlers with a planner repository of their own (tests, and callers without the planner's). */
-export const debtorFactHandlers: EventHandlers = debtorFactHandlersOf();

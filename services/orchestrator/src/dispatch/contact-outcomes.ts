@@ -11,6 +11,7 @@ import { addressHash } from './addresses';
  * What verified webhooks mean for scheduled contacts: a receipt marks the contact delivered
  * (ContactDelivered, once), and a STOP word opts the address's debtor out of the channel,
  * cancelling every pending contact on it (OptOutRecorded). Same transaction as the receipt.
+ * `law`: the service's contact law on agents' tasks (its planner repository and refusal counter).
  */
 export async function recordContactOutcomes(
   tx: EntityManager,
@@ -19,6 +20,7 @@ export async function recordContactOutcomes(
   channel: ChannelName,
   events: WebhookEvent[],
   at: Date,
+  law: AgentTaskContactLaw,
 ): Promise<void> {
   for (const event of events) {
     if (event.kind === 'status') {
@@ -58,6 +60,7 @@ export async function recordContactOutcomes(
       addressHash(tenantId, channel, event.from),
       at,
       event.providerMessageId,
+      law,
     );
   }
 }
@@ -69,8 +72,10 @@ export async function recordContactOutcomes(
  * contact on it cancelled (`opt-out`), their agents' tasks on it that the contact law now refuses
  * for good cancelled (AgentTaskCancelled; a call opt-out stops calls, not visits), and
  * OptOutRecorded; once per debtor and channel. A STOP reply and an e-mail's opt-out link both come
- * here (`causedBy`: the reply's provider message id, or `link:<delivery>`). Answers how many
- * debtors the address has.
+ * here (`causedBy`: the reply's provider message id, or `link:<delivery>`). `law`: the service's
+ * (`AgentTaskContactLaw` with the planner's repository and the refusal counter), so the refusals
+ * recorded here read the tenant's rules as every other decision does and are counted in
+ * `collections_contact_refusals_total`. Answers how many debtors the address has.
  */
 export async function recordAddressOwnersOptOut(
   tx: EntityManager,
@@ -79,7 +84,8 @@ export async function recordAddressOwnersOptOut(
   channel: ChannelName,
   hash: string,
   at: Date,
-  causedBy = '',
+  causedBy: string,
+  law: AgentTaskContactLaw,
 ): Promise<number> {
   const owners = await addressOwners(tx, tenantId, channel, hash);
   for (const debtorId of owners) {
@@ -97,15 +103,7 @@ export async function recordAddressOwnersOptOut(
       [tenantId, debtorId, channel, at],
     )) as { account_id: string }[];
     const agentChannel = agentContactChannel(channel);
-    if (agentChannel)
-      await new AgentTaskContactLaw(outbox).sweepDebtor(
-        tx,
-        tenantId,
-        debtorId,
-        at,
-        { cause: 'opt-out', causedBy },
-        agentChannel,
-      );
+    if (agentChannel) await law.sweepDebtor(tx, tenantId, debtorId, at, { cause: 'opt-out', causedBy }, agentChannel);
     await outbox.add(tx, {
       type: 'collections.orchestrator.v1.OptOutRecorded',
       key: debtorId,

@@ -1,6 +1,6 @@
 import { Metadata, ServiceError, status } from '@grpc/grpc-js';
 import { ledger, orchestratorAgents as pb } from '@collections/contracts';
-import { debtorFactHandlers } from '../../src/decisions/debtor-facts.consumer';
+import { debtorFactHandlersOf } from '../../src/decisions/debtor-facts.consumer';
 import { API_KEY_HEADER, grpcClient, metadataFromPrincipalHeaders } from '@collections/platform';
 import { ServiceUnderTest, startServiceUnderTest } from '@collections/testing';
 import { createAgentTask, NewAgentTask } from '../../src/agents';
@@ -261,6 +261,7 @@ describe('agent work queues (gRPC and REST, real PostgreSQL)', () => {
       ),
     ).toEqual([{ debtor_id: 'deb-bog', kind: 1, active: true }]);
     // The ledger resolves the debtor's dispute: our call-dispute hold ends with it.
+    const debtorFactHandlers = debtorFactHandlersOf({ clock: sut.context.clock });
     await sut.dataSource.transaction((tx) =>
       debtorFactHandlers['collections.ledger.v1.HoldChanged']!(
         {

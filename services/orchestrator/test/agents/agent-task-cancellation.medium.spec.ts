@@ -1,11 +1,12 @@
 import { EventPayload, EventType, ledger, orchestratorAgents } from '@collections/contracts';
-import { ServiceUnderTest, deliverInProcess, startServiceUnderTest } from '@collections/testing';
+import { ServiceUnderTest, deliverInProcess, scrapeSeries, startServiceUnderTest } from '@collections/testing';
 import { NewAgentTask, createAgentTask } from '../../src/agents';
 import { AgentQueueRepository } from '../../src/agents/agent-queue.repository';
 import { AgentQueueUseCase } from '../../src/agents/usecases/agent-queue.usecase';
+import { AgentTaskContactLaw } from '../../src/agents/usecases/agent-task-contact-law';
 import { recordAddressOwner } from '../../src/dispatch/address-owners';
 import { addressHash } from '../../src/dispatch/addresses';
-import { recordAddressOwnersOptOut } from '../../src/dispatch/contact-outcomes';
+import { recordAddressOwnersOptOut, recordContactOutcomes } from '../../src/dispatch/contact-outcomes';
 import { createOrchestratorService } from '../../src/orchestrator.service';
 import { ledgerErasure } from '../support/accounts';
 import { directoryOf } from '../support/channel-stand-ins';
@@ -109,6 +110,13 @@ describe('agent tasks the contact law stops for good (real PostgreSQL)', () => {
       sut.clock.now(),
     );
   const cancellations = async (taskId: string) => (await published(sut, CANCELLED)).filter((e) => e.taskId === taskId);
+  /** The contact law's decisions on the task, oldest first. */
+  const decisions = (taskId: string) =>
+    sut.dataSource.query(
+      `SELECT id, allowed, reasons, decided_at FROM contact_decision WHERE tenant_id = $1 AND caused_by_event = $2
+        ORDER BY decided_at, allowed DESC`,
+      [sut.tenant, `agent-task:${taskId}`],
+    ) as Promise<{ id: string; allowed: boolean; reasons: string[]; decided_at: Date }[]>;
 
   it('a bankruptcy hold cancels the debtor’s open call at once, with AgentTaskCancelled naming the hold’s rule; another debtor’s call and a call refused only for now stay as they were', async () => {
     // Saturday 21:00 in Bogotá: no call is lawful before Monday 07:00 (a refusal for now).
@@ -217,6 +225,7 @@ describe('agent tasks the contact law stops for good (real PostgreSQL)', () => {
           addressHash(sut.tenant, channel, phone),
           sut.clock.now(),
           messageId,
+          sut.app.app.get(AgentTaskContactLaw),
         ),
       );
 
@@ -294,6 +303,89 @@ describe('agent tasks the contact law stops for good (real PostgreSQL)', () => {
       [['CO-HOLD-LITIGATION'], Cause.AGENT_TASK_CANCEL_CAUSE_RELEASE, d.agentId],
     ]);
     expect(await queue.claim(sut.tenant, d.agentId)).toBeUndefined();
+  });
+
+  it('a hold arriving while an agent holds the call is one refusal on record at that instant; the release cancels the call on it, at the release’s instant', async () => {
+    sut.clock.set(bogota('2026-03-10', '10:00'));
+    const d = await debtor();
+    await agent(d);
+    const call = await queueTask(d);
+    await queue.claim(sut.tenant, d.agentId, call.id);
+
+    sut.clock.set(bogota('2026-03-10', '10:20'));
+    await holdSet(d.debtorId, ledger.HoldKind.HOLD_KIND_LITIGATION);
+
+    // The claim's decision allowed it; the hold's is on record the moment it arrived, though the
+    // call is still the agent's.
+    const [claimed, refusal] = await decisions(call.id);
+    expect(claimed).toMatchObject({ allowed: true, decided_at: bogota('2026-03-10', '10:00') });
+    expect(refusal).toMatchObject({ allowed: false, decided_at: bogota('2026-03-10', '10:20') });
+    expect(refusal.reasons.join(' ')).toMatch(/^CO-HOLD-LITIGATION: /);
+    expect(await task(call.id)).toMatchObject({
+      state: 'claimed',
+      refused_at: bogota('2026-03-10', '10:20'),
+      refusal_reasons: refusal.reasons,
+    });
+
+    // Given back later: cancelled on that refusal, not on a second decision of the same law.
+    sut.clock.set(bogota('2026-03-10', '10:40'));
+    expect(await queue.release(sut.tenant, d.agentId, call.id)).toMatchObject({
+      state: 'cancelled',
+      refused_at: bogota('2026-03-10', '10:20'),
+      refusal_reasons: refusal.reasons,
+    });
+    expect(await decisions(call.id)).toEqual([claimed, refusal]);
+    expect((await cancellations(call.id)).map((e) => [e.cause, e.decisionId, e.cancelledAt])).toEqual([
+      [Cause.AGENT_TASK_CANCEL_CAUSE_RELEASE, refusal.id, bogota('2026-03-10', '10:40')],
+    ]);
+  });
+
+  it('a release for other reasons than the held refusal’s is a decision of its own', async () => {
+    sut.clock.set(bogota('2026-03-10', '10:00'));
+    const d = await debtor();
+    await agent(d);
+    const call = await queueTask(d);
+    await queue.claim(sut.tenant, d.agentId, call.id);
+    await holdSet(d.debtorId, ledger.HoldKind.HOLD_KIND_LITIGATION);
+    // At 19:30 Colombia's calling hours are over too: the law refuses for more than the hold.
+    sut.clock.set(bogota('2026-03-10', '19:30'));
+
+    await queue.release(sut.tenant, d.agentId, call.id);
+
+    const [, held, released] = await decisions(call.id);
+    expect(released).toMatchObject({ allowed: false, decided_at: bogota('2026-03-10', '19:30') });
+    expect(released.reasons).not.toEqual(held.reasons);
+    expect(await task(call.id)).toMatchObject({ state: 'cancelled', refusal_reasons: released.reasons });
+    expect((await cancellations(call.id)).map((e) => e.decisionId)).toEqual([released.id]);
+  });
+
+  it('a STOP that cancels an agent’s call is counted as a refusal by opt_out in collections_contact_refusals_total', async () => {
+    sut.clock.set(bogota('2026-03-10', '10:00'));
+    const d = await debtor();
+    const call = await queueTask(d);
+    const phone = `+57300666${String(n).padStart(4, '0')}`;
+    await recordAddressOwner(sut.dataSource, sut.tenant, 'sms', phone, d.debtorId);
+    const optOutRefusals = async () =>
+      (await scrapeSeries(sut.app.httpUrl, 'collections_contact_refusals_total', ['channel', 'rule', 'outcome']))[
+        'call opt_out refused'
+      ];
+    const before = await optOutRefusals();
+
+    // What the channel webhooks do with a STOP, on the service's contact law.
+    await sut.dataSource.transaction((tx) =>
+      recordContactOutcomes(
+        tx,
+        sut.context.backbone.outbox,
+        sut.tenant,
+        'call',
+        [{ kind: 'inbound', providerMessageId: 'CA-stop-counted', from: phone, text: 'STOP' }],
+        sut.clock.now(),
+        sut.app.app.get(AgentTaskContactLaw),
+      ),
+    );
+
+    expect(await task(call.id)).toMatchObject({ state: 'cancelled' });
+    expect(await optOutRefusals()).toBe(before + 1);
   });
 
   it('a claim or the open listing that finds a call refused for good cancels it with AgentTaskCancelled too', async () => {

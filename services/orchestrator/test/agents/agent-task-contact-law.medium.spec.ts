@@ -5,7 +5,7 @@ import { ServiceUnderTest, startServiceUnderTest } from '@collections/testing';
 import { NewAgentTask, createAgentTask } from '../../src/agents';
 import { AgentQueueUseCase } from '../../src/agents/usecases/agent-queue.usecase';
 import { recordCallOutcome } from '../../src/agents/record-call-outcome';
-import { debtorFactHandlers } from '../../src/decisions/debtor-facts.consumer';
+import { debtorFactHandlersOf } from '../../src/decisions/debtor-facts.consumer';
 import { orchestratorService } from '../../src/orchestrator.service';
 import { checkPolicy } from '../../src/planning/domain/contact-plan';
 import { PlannerRepository } from '../../src/planning/planner.repository';
@@ -113,12 +113,17 @@ describe('agent calls and visits under the contact law (real PostgreSQL)', () =>
     expect(await claimNext(d)).toMatchObject({ id: task.id, state: 'claimed' });
   });
 
-  it('a bankruptcy hold arriving after a call was queued cancels it: never handed out, the reason shown', async () => {
+  it('a bankruptcy hold arriving after a call was queued cancels it: never handed out, the reason shown, at the service clock’s instant', async () => {
     const d = await debtor();
     await agent(d, ['call', 'field_visit']);
     sut.clock.set(bogota('2026-03-10', '09:00'));
     const call = await queueTask(d);
     const visit = await queueTask(d, { kind: 'field_visit' });
+    // The handlers as the service wires them: its clock (simulated here, months from the machine's).
+    const debtorFactHandlers = debtorFactHandlersOf({
+      clock: sut.context.clock,
+      repo: sut.app.app.get(PlannerRepository),
+    });
     await sut.dataSource.transaction((tx) =>
       debtorFactHandlers['collections.ledger.v1.HoldChanged']!(
         {
@@ -141,6 +146,13 @@ describe('agent calls and visits under the contact law (real PostgreSQL)', () =>
       const cancelled = await queue.getTask(sut.tenant, t.id);
       expect(cancelled).toMatchObject({ state: 'cancelled', refusal_next_permitted_at: null });
       expect(cancelled.refusal_reasons.join(' ')).toMatch(/bankruptcy/i);
+      // Refused, and the refusal on record, when the service's clock says the hold arrived.
+      expect(cancelled.refused_at).toEqual(bogota('2026-03-10', '09:00'));
+      expect(
+        await sut.dataSource.query(`SELECT decided_at FROM contact_decision WHERE caused_by_event = $1`, [
+          `agent-task:${t.id}`,
+        ]),
+      ).toEqual([{ decided_at: bogota('2026-03-10', '09:00') }]);
     }
     expect(await queue.listTasks(sut.tenant, { queue: d.queue })).toEqual([]);
   });

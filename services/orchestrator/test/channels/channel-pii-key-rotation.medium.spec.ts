@@ -1,4 +1,5 @@
 import { ServiceUnderTest, startServiceUnderTest, testEnv } from '@collections/testing';
+import { AgentTaskContactLaw } from '../../src/agents/usecases/agent-task-contact-law';
 import { ChannelPii, channelPii, reloadChannelPii } from '../../src/channels/channel-pii';
 import { PgOutcomeStore, applyWebhookEvents } from '../../src/channels/channel-records';
 import { ChannelName, WebhookEvent } from '../../src/channels/domain';
@@ -248,6 +249,7 @@ describe("rotating the orchestrator's personal data key (real PostgreSQL)", () =
         'sms',
         [{ kind: 'inbound', providerMessageId: 'pm-rot-shared-stop', from: SHARED, text: 'STOP' }],
         sut.clock.now(),
+        sut.app.app.get(AgentTaskContactLaw),
       ),
     );
     expect(

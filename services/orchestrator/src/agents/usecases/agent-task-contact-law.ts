@@ -30,6 +30,10 @@ export interface DebtorTasksSwept {
   held: AgentTaskRow[];
 }
 
+/** The same reasons, in the same order: the law refusing for the same rules in the same words. */
+const sameReasons = (a: readonly string[], b: readonly string[]) =>
+  a.length === b.length && a.every((r, i) => r === b[i]);
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
@@ -93,8 +97,11 @@ export class AgentTaskContactLaw {
   /**
    * A fact about the debtor arrived (`why`): each of their calls and visits not yet worked
    * (`channel`: only those on that channel) is put to the law now. An open one refused for good is
-   * cancelled; a held one keeps its agent and carries the refusal (a release then cancels it).
-   * One allowed, or refused only for now, is untouched (the claim defers it when its time comes).
+   * cancelled; a held one keeps its agent and carries the refusal (a release then cancels it). Either
+   * way the refusal is recorded as the law's decision at that instant (`contact_decision` stage
+   * `send`, cause `agent-task:<id>`, counted); a held task already carrying the same reasons is
+   * left as it is, and no decision is recorded again. One allowed, or refused only for now, is
+   * untouched (the claim defers it when its time comes).
    */
   async sweepDebtor(
     tx: EntityManager,
@@ -114,7 +121,9 @@ export class AgentTaskContactLaw {
       const v = await this.verdictOn(tx, task, now);
       if (v.kind !== 'verdict' || !refusedForGood(v.verdict)) continue;
       const held = await this.tasks.markHeldRefused(tx, tenantId, task.id, v.verdict.reasons, now);
-      if (held) swept.held.push(held);
+      if (!held) continue; // it carries this refusal already: recorded when it was refused
+      await this.record(tx, held, v.verdict, now);
+      swept.held.push(held);
     }
     return swept;
   }
@@ -133,7 +142,7 @@ export class AgentTaskContactLaw {
     const cancelled = await this.tasks.cancelOpenContactTasksOfDebtor(tx, tenantId, debtorId, ERASED_REFUSAL, now);
     const erased = { codes: ruleCodesOf([ERASED_REFUSAL]), decisionId: null };
     for (const task of cancelled)
-      await publishAgentTaskCancelled(tx, this.outbox, task, { cause: 'erasure', causedBy }, erased);
+      await publishAgentTaskCancelled(tx, this.outbox, task, now, { cause: 'erasure', causedBy }, erased);
     const held: AgentTaskRow[] = [];
     for (const task of await this.tasks.contactTasksOfDebtor(tx, tenantId, debtorId)) {
       if (task.state !== 'claimed') continue;
@@ -146,7 +155,11 @@ export class AgentTaskContactLaw {
   /**
    * A held task its agent gives back (`held`, as it was before the release): cancelled instead of
    * queued again when the law now refuses it for good, or when its debtor was erased while it was
-   * held. Answers the cancelled task, or undefined (the caller puts it back in its queue).
+   * held. Answers the cancelled task, or undefined (the caller puts it back in its queue). When the
+   * law gives the very reasons of the refusal the task carries (`sweepDebtor` recorded it while it
+   * was held), that decision is the one it is cancelled on (the task keeps its refusal's time): one
+   * refusal, one decision. Other reasons (another fact since, or an hour the law now refuses too)
+   * are a decision of their own, recorded at the release.
    */
   async cancelOnRelease(
     tx: EntityManager,
@@ -162,7 +175,7 @@ export class AgentTaskContactLaw {
         decisionId: null,
       });
       if (cancelled)
-        await publishAgentTaskCancelled(tx, this.outbox, cancelled, why, {
+        await publishAgentTaskCancelled(tx, this.outbox, cancelled, now, why, {
           codes: ruleCodesOf([ERASED_REFUSAL]),
           decisionId: null,
         });
@@ -170,14 +183,17 @@ export class AgentTaskContactLaw {
     }
     const v = await this.verdictOn(tx, held, now);
     if (v.kind !== 'verdict' || !refusedForGood(v.verdict)) return undefined;
-    const decisionId = await this.record(tx, held, v.verdict, now);
+    const { at, decisionId } = (await this.heldRefusal(tx, held, v.verdict)) ?? {
+      at: now,
+      decisionId: await this.record(tx, held, v.verdict, now),
+    };
     const cancelled = await this.tasks.cancelReleased(tx, held.tenant_id, held.id, {
       reasons: v.verdict.reasons,
-      at: now,
+      at,
       decisionId,
     });
     if (cancelled)
-      await publishAgentTaskCancelled(tx, this.outbox, cancelled, why, {
+      await publishAgentTaskCancelled(tx, this.outbox, cancelled, now, why, {
         codes: forGoodRuleCodes(v.verdict, v.debtor),
         decisionId,
       });
@@ -200,6 +216,22 @@ export class AgentTaskContactLaw {
     );
     const verdict = taskVerdict(task.kind, debtor, history, now, task.account_id);
     return verdict ? { kind: 'verdict', verdict, debtor } : { kind: 'no-contact' };
+  }
+
+  /**
+   * The refusal a held task carries and its recorded decision, when the law's `verdict` now is that
+   * refusal (the same reasons); undefined otherwise, or when it carries none (or one marked before
+   * held refusals were recorded).
+   */
+  private async heldRefusal(
+    tx: EntityManager,
+    held: AgentTaskRow,
+    verdict: PolicyVerdict,
+  ): Promise<{ at: Date; decisionId: string } | undefined> {
+    const at = held.refused_at;
+    if (!at || !sameReasons(held.refusal_reasons, verdict.reasons)) return undefined;
+    const decisionId = await this.tasks.refusalDecisionOf(tx, held, at);
+    return decisionId ? { at, decisionId } : undefined;
   }
 
   /** The decision on the task, recorded (`contact_decision` stage `send`, ContactDecision) and counted. */
@@ -233,7 +265,7 @@ export class AgentTaskContactLaw {
       decisionId,
     });
     if (refused?.state === 'cancelled')
-      await publishAgentTaskCancelled(tx, this.outbox, refused, why, {
+      await publishAgentTaskCancelled(tx, this.outbox, refused, now, why, {
         codes: forGoodRuleCodes(verdict, debtor),
         decisionId,
       });

@@ -1,5 +1,5 @@
 import { localDate } from '@collections/platform';
-import { PastContact } from '../../policy/domain';
+import { PastContact, timeBarredCheck } from '../../policy/domain';
 import { RULE_PACKS } from '../../policy/packs';
 import {
   AccountSnapshot,
@@ -21,9 +21,17 @@ export const FORBEARANCE_QUEUE = 'forbearance';
 export const INSTALMENT_REMINDER = 'instalment-reminder';
 
 /**
+ * Marks, in the progress's `stepsDone`, a legal referral refused because the debt is time-barred
+ * (a step given up on): the refusal is recorded once per strategy entry, not on every plan. A ':'
+ * is in no strategy step id, so it cannot be mistaken for one.
+ */
+export const TIME_BARRED_REFERRAL = 'legal-referral:time-barred';
+
+/**
  * `escalation-refused`: the strategy escalates, and the contact law refuses the agent's call for good.
  * `legal-referral-refused`: the strategy refers the account for legal action, and the debtor's pack
- * wants forbearance first while none is on record (a negotiation task is queued instead).
+ * wants forbearance first while none is on record (a negotiation task is queued instead), or the
+ * debt is time-barred in the debtor's state (the first plan that finds it; later ones are `unchanged`).
  */
 export type PlanResult =
   | PlanOutcome['kind']
@@ -283,11 +291,53 @@ export function decideAccount(input: AccountPlanInput): AccountPlan {
       break;
     }
     case 'legal-referral': {
+      const rules = debtor.rules?.pack ?? RULE_PACKS[debtor.jurisdiction];
+      // No suit on a time-barred debt (US Regulation F §1006.26(b)): the state's limitation period
+      // (the tenant's, by override) counted from the default date (the oldest unpaid due date, as
+      // days past due count) to the debtor's local today. Run out: the referral is refused with the
+      // rule's words and figures, once per strategy entry (`TIME_BARRED_REFERRAL` in the progress),
+      // and the account stays unreferred. No period for the state: the referral goes ahead, saying
+      // the check could not be made.
+      const timeBarredRule = rules.enforcement?.noSuitWhenTimeBarred;
+      const timeBarred =
+        timeBarredRule &&
+        timeBarredCheck(
+          timeBarredRule,
+          debtor.region,
+          account.product,
+          snapshot.oldestUnpaidDueDate || snapshot.dueDate,
+          today,
+        );
+      if (timeBarredRule && timeBarred?.kind === 'checked' && timeBarred.barred) {
+        if (progress.stepsDone.includes(TIME_BARRED_REFERRAL)) {
+          result = 'unchanged';
+          break;
+        }
+        effects.push({
+          kind: 'decision',
+          armId: progress.armId,
+          verdict: {
+            channel: 'letter',
+            at: now,
+            allowed: false,
+            reasons: [
+              `${timeBarredRule.id}: ${timeBarredRule.text} [${timeBarredRule.citation}] — the debt is time-barred in ` +
+                `${timeBarred.state}: its ${timeBarred.years}-year limitation period from the default date ` +
+                `${timeBarred.defaultDate} ran out on ${timeBarred.barredOn}`,
+            ],
+            nextPermittedAt: null,
+            packVersion: rules.version,
+            overrideVersion: debtor.rules?.overrideVersion ?? null,
+          },
+        });
+        progress = { ...progress, stepsDone: [...progress.stepsDone, TIME_BARRED_REFERRAL] };
+        result = 'legal-referral-refused';
+        break;
+      }
       // Forbearance before enforcement (EU CCD art. 35): where the debtor's pack wants it and no
       // measure is on record, the referral is refused with the rule's words, the account stays
       // unreferred, and one negotiation task (one per strategy entry, however often it is planned)
       // offers forbearance; a plan after a measure comes on record makes the referral.
-      const rules = debtor.rules?.pack ?? RULE_PACKS[debtor.jurisdiction];
       const forbearance = rules.enforcement?.forbearanceFirst;
       if (forbearance && !account.forbearance_on_record_at) {
         effects.push({
@@ -325,7 +375,19 @@ export function decideAccount(input: AccountPlanInput): AccountPlan {
           channel: 'letter',
           at: now,
           allowed: true,
-          reasons: ['legal-referral: the strategy refers the account for legal action'],
+          reasons: [
+            'legal-referral: the strategy refers the account for legal action',
+            ...(timeBarredRule && timeBarred?.kind === 'no-period'
+              ? [
+                  `${timeBarredRule.id}: whether the debt is time-barred could not be checked — ` +
+                    (!timeBarred.state
+                      ? 'no state is on record for the debtor'
+                      : timeBarredRule.limitationPeriods[timeBarred.state]
+                        ? `no limitation period is configured for ${timeBarred.state} and the product ${account.product}`
+                        : `no limitation period is configured for ${timeBarred.state}`),
+                ]
+              : []),
+          ],
           nextPermittedAt: now,
         },
       });

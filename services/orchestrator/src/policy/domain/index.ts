@@ -9,6 +9,15 @@ export { PublicHolidayCalendar } from './public-holiday.calendar';
 export { tenantRulesOf, type OverrideDocument, type TenantRules } from './tenant-rules';
 export { validationPeriodEnd } from './validation-period';
 export {
+  MAX_LIMITATION_YEARS,
+  US_SUBDIVISIONS,
+  timeBarredCheck,
+  timeBarredOn,
+  usStateOf,
+  type TimeBarredCheck,
+  type TimeBarredDebtOverride,
+} from './time-barred-debt';
+export {
   isItemizationRefusal,
   itemizationDifference,
   itemizeDebt,

@@ -119,7 +119,7 @@ export interface AuditRetention {
   readonly citation: string;
 }
 
-export type PolicyDimension = 'hours' | 'days' | 'frequency' | 'consent' | 'audit-retention';
+export type PolicyDimension = 'hours' | 'days' | 'frequency' | 'consent' | 'audit-retention' | 'limitation-period';
 
 /** A dimension the pack deliberately leaves unconstrained, and why. */
 export interface OpenDimension {
@@ -178,6 +178,45 @@ export interface ValidationNoticeRule extends RuleSource {
  */
 export interface EnforcementRules {
   readonly forbearanceFirst?: RuleSource;
+  /** No legal action on a time-barred debt (US Regulation F §1006.26(b)): see `TimeBarredDebtRule`. */
+  readonly noSuitWhenTimeBarred?: TimeBarredDebtRule;
+}
+
+/**
+ * A limitation period of one US state, in whole years from the debt's default date: `years` for
+ * every product, `products` for the account products (the ledger's product word, e.g. `credit_card`)
+ * whose period differs. A product with no entry takes `years`; none at all: no period is known.
+ */
+export interface LimitationPeriod {
+  readonly years?: number;
+  readonly products?: Readonly<Record<string, number>>;
+}
+
+/**
+ * Where the law forbids suing, or threatening to sue, on a time-barred debt: a strategy's legal
+ * referral is refused once the debtor's state's limitation period (`limitationPeriods`, keyed by
+ * the debtor's region, an ISO 3166-2:US subdivision code such as `CA`) has run from the default
+ * date. The periods are State law: a pack carries none, a tenant adds its own by override.
+ */
+export interface TimeBarredDebtRule extends RuleSource {
+  readonly limitationPeriods: Readonly<Record<string, LimitationPeriod>>;
+}
+
+/**
+ * No contact inside a time the debtor said is inconvenient (`ContactCase.inconvenient`), on the
+ * channels the debtor named for it, or on `defaultChannels` where they named none (Regulation F
+ * §1006.6(b)(1)(i): a time the collector knows is inconvenient to the consumer).
+ */
+export interface DebtorInconvenienceRule extends RuleSource {
+  readonly defaultChannels: readonly Channel[];
+}
+
+/**
+ * No contact on `channels` through a contact point at the debtor's workplace whose employer forbids
+ * such contact there (`ContactCase.workplaceForbidden`; Regulation F §1006.6(b)(3)).
+ */
+export interface WorkplaceRule extends RuleSource {
+  readonly channels: readonly Channel[];
 }
 
 export interface RulePack {

@@ -3,6 +3,7 @@ import { parseMinuteOfDay } from './civil-day.calendar';
 import { PolicyError, PolicyErrorCode, PolicyViolation } from './policy.error';
 import { PublicHolidayCalendar } from './public-holiday.calendar';
 import { CapWindow, RulePack, RuleSource, WEEKDAYS, WeeklySchedule } from './rule-pack.types';
+import { limitationPeriodViolations } from './time-barred-debt';
 
 /** Every problem in a pack, with its path; empty when the engine can run it. */
 export function rulePackViolations(pack: RulePack): PolicyViolation[] {
@@ -112,6 +113,11 @@ export function rulePackViolations(pack: RulePack): PolicyViolation[] {
         problem(`validationNotice.${key}`, 'must be a whole number ≥ 1');
   }
   if (pack.enforcement?.forbearanceFirst) source('enforcement.forbearanceFirst', pack.enforcement.forbearanceFirst);
+  const timeBarred = pack.enforcement?.noSuitWhenTimeBarred;
+  if (timeBarred) {
+    source('enforcement.noSuitWhenTimeBarred', timeBarred);
+    found.push(...limitationPeriodViolations(timeBarred, 'enforcement.noSuitWhenTimeBarred'));
+  }
   const holds = new Set<string>();
   pack.holds.forEach((rule, i) => {
     source(`holds[${i}]`, rule);

@@ -2,6 +2,7 @@ import { Channel, ContactOutcome, Hold } from './contact-case.types';
 import { parseMinuteOfDay } from './civil-day.calendar';
 import { PolicyError, PolicyErrorCode, PolicyViolation } from './policy.error';
 import { rulePackViolations, scheduleViolations } from './rule-pack.validator';
+import { TimeBarredDebtOverride, overrideLimitationPeriods } from './time-barred-debt';
 import {
   CapWindow,
   ChannelMixRule,
@@ -51,6 +52,8 @@ export interface TenantOverride {
   /** Every hold that stops contact for this tenant: the pack's holds, plus any the tenant adds. */
   readonly holds?: readonly Hold[];
   readonly auditRetentionDays?: number;
+  /** Limitation periods the tenant adds or shortens (US: `noSuitWhenTimeBarred`); none can go. */
+  readonly enforcement?: { readonly noSuitWhenTimeBarred?: TimeBarredDebtOverride };
   readonly add?: {
     readonly contactHours?: readonly ContactHoursRule[];
     readonly publicHolidays?: readonly PublicHolidayRule[];
@@ -64,7 +67,8 @@ export interface TenantOverride {
 /**
  * The pack with the tenant's changes, or a PolicyError (TenantOverrideRejected) naming every path
  * that would loosen it: wider hours, higher caps, shorter windows or quiet periods, fewer channels
- * covered, fewer holds, consent no longer required, a shorter audit retention, or an unknown rule.
+ * covered, fewer holds, consent no longer required, a shorter audit retention, a longer or removed
+ * limitation period, or an unknown rule.
  * Keep the result per tenant: the engine compiles each pack object once.
  */
 export function applyTenantOverride(pack: RulePack, override: TenantOverride): RulePack {
@@ -196,6 +200,15 @@ export function applyTenantOverride(pack: RulePack, override: TenantOverride): R
   if (oldRetention !== null && (retention === null || retention < oldRetention))
     problem('auditRetentionDays', `${retention} is below the pack's ${oldRetention} days`);
 
+  for (const key of Object.keys(override.enforcement ?? {}))
+    if (key !== 'noSuitWhenTimeBarred') problem(`enforcement.${key}`, 'cannot be changed by an override');
+  const timeBarred = overrideLimitationPeriods(
+    pack.enforcement?.noSuitWhenTimeBarred,
+    override.enforcement?.noSuitWhenTimeBarred,
+    'enforcement.noSuitWhenTimeBarred',
+    problem,
+  );
+
   const result: RulePack = {
     ...pack,
     version: `${pack.version}+${override.tenantId}.${override.version}`,
@@ -209,6 +222,7 @@ export function applyTenantOverride(pack: RulePack, override: TenantOverride): R
     consent: { ...pack.consent, required: consentRequired },
     holds,
     auditRetention: { ...pack.auditRetention, minimumDays: retention },
+    ...(timeBarred ? { enforcement: { ...pack.enforcement, noSuitWhenTimeBarred: timeBarred } } : {}),
   };
   if (found.length === 0) found.push(...rulePackViolations(result));
   if (found.length)

@@ -25,6 +25,7 @@ const OVERRIDE_KEYS = [
   'consent',
   'holds',
   'auditRetentionDays',
+  'enforcement',
   'add',
 ] as const;
 

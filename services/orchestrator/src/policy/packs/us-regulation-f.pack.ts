@@ -81,6 +81,18 @@ export const US_REGULATION_F_PACK: RulePack = {
     receiptBusinessDays: 5,
     periodDays: 30,
   },
+  // Limitation periods are State law, and differ by state and debt type: the pack carries none
+  // (openDimensions), a tenant adds its states' periods by override (shorter or added only).
+  enforcement: {
+    noSuitWhenTimeBarred: {
+      id: 'US-TIME-BARRED',
+      text:
+        'A debt collector must not bring or threaten to bring a legal action against a consumer to collect a ' +
+        "time-barred debt: one whose limitation period under the consumer's State law has expired",
+      citation: `${REG_F} §1006.26(b)`,
+      limitationPeriods: {},
+    },
+  },
   holds: holdRules('US', {
     dispute: {
       text: 'After a written dispute within the validation period, collection stops until verification is sent',
@@ -123,6 +135,14 @@ export const US_REGULATION_F_PACK: RulePack = {
       note:
         'TCPA consent for autodialled or prerecorded calls and texts to mobile numbers (47 U.S.C. 227) is outside ' +
         'this pack; a tenant can require authorised channels with consent.required.',
+    },
+    {
+      dimension: 'limitation-period',
+      channels: ALL_CHANNELS,
+      note:
+        'Statutes of limitations (§1006.26(a)) are State law and differ by state and debt type; the pack holds no ' +
+        'figures, so a legal referral is checked only where the tenant adds its periods (override ' +
+        'enforcement.noSuitWhenTimeBarred.limitationPeriods, years per state and optionally per product).',
     },
   ],
 };

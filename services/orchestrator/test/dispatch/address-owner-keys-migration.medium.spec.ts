@@ -110,7 +110,8 @@ describe("the dispatcher's owners of an address are keyed (migration 17639000168
 
   it('goes back to the plain hashes, and forward again', async () => {
     const keyed = await table(d);
-    await d.undoLastMigration();
+    // Down to this migration: every later one first, then this one.
+    for (let undone = all.length; undone > at; undone--) await d.undoLastMigration();
     const back = await table(d);
     expect(back.map((r) => Object.keys(r).sort())[0]).toEqual(['address_hash', 'channel', 'debtor_id', 'tenant_id']);
     expect(back.find((r) => r.debtor_id === 'deb-luis' && r.channel === 'sms')?.address_hash).toBe(

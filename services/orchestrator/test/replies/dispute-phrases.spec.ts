@@ -184,7 +184,13 @@ describe(decideReply.name, () => {
     });
   });
 
-  it('whatever else it says, a reply with an opt-out word is an opt-out and a dispute wins over any intent to pay', () => {
+  it('an opt-out word alone is an opt-out; beside a dispute ("STOP fraude") it is a dispute', () => {
+    expect(decideReply('STOP', true, ACCOUNT).kind).toBe('opt-out');
+    expect(decideReply('BAJA por favor', true, ACCOUNT).kind).toBe('opt-out');
+    expect(decideReply('STOP fraude', true, ACCOUNT).kind).toBe('dispute');
+  });
+
+  it('a dispute wins over an opt-out word and over any intent to pay in the same reply', () => {
     fc.assert(
       fc.property(
         fc.constantFrom(...phrases),
@@ -192,7 +198,7 @@ describe(decideReply.name, () => {
         fc.boolean(),
         (phrase, intent, optOut) => {
           const kind = decideReply(`${intent} ${phrase} ${intent}`, optOut, ACCOUNT).kind;
-          expect(kind).toBe(optOut ? 'opt-out' : 'dispute');
+          expect(kind).toBe('dispute');
         },
       ),
     );

@@ -15,8 +15,8 @@ export const UNKNOWN_DISPUTE_REVIEW_REASON =
   'dispute from an address with no account: find the debtor and verify the debt before any further contact';
 
 /**
- * An opt-out word stops the channel (its own stop, whatever else the reply says); a dispute of the
- * debt stops contact until it is verified, and wins over an intent to pay in the same reply
+ * A dispute of the debt stops contact until it is verified, and wins over an opt-out word (recorded
+ * all the same by the webhook, but it stops one channel) and an intent to pay in the same reply
  * ("no es mi deuda, pago 500 si me la muestran" is a dispute); an intent to pay on a known account,
  * in that account's currency, goes to the promises service; anything else goes to an agent.
  */
@@ -25,13 +25,15 @@ export function decideReply(
   optOut: boolean,
   account: (ReplyContext & { accountId: string }) | undefined,
 ): ReplyDecision {
-  if (optOut) return { kind: 'opt-out' };
+  // A dispute first, even beside an opt-out word ("STOP, fraud"): the opt-out is recorded all the
+  // same (the webhook records it on `optOut`), but it stops one channel where a dispute stops all.
   if (saysDispute(text))
     return {
       kind: 'dispute',
       language: replyLanguage(text),
       reason: account ? DISPUTE_REVIEW_REASON : UNKNOWN_DISPUTE_REVIEW_REASON,
     };
+  if (optOut) return { kind: 'opt-out' };
   if (!account)
     return { kind: 'review', language: replyLanguage(text), reason: 'reply from an address with no account' };
   const intent = parsePaymentIntent(text, account);

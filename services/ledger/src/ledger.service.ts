@@ -54,6 +54,7 @@ import { LedgerEntryMemoErasable1763900014700 } from './migrations/1763900014700
 import { LedgerDebtorPiiEncrypted1763900015700 } from './migrations/1763900015700-ledger-debtor-pii-encrypted';
 import { LedgerFreeTextsEncrypted1763900016700 } from './migrations/1763900016700-ledger-free-texts-encrypted';
 import { LedgerHoldsByDebtor1763900016900 } from './migrations/1763900016900-ledger-holds-by-debtor';
+import { LedgerDebtorContactPreferences1763900017600 } from './migrations/1763900017600-ledger-debtor-contact-preferences';
 
 /** services/ledger: debtors, accounts and every cent, in a double-entry journal. */
 export const ledgerService: ServiceDefinition = {
@@ -74,6 +75,7 @@ export const ledgerService: ServiceDefinition = {
     LedgerDebtorPiiEncrypted1763900015700,
     LedgerFreeTextsEncrypted1763900016700,
     LedgerHoldsByDebtor1763900016900,
+    LedgerDebtorContactPreferences1763900017600,
   ],
   module: (ctx) => {
     const config = loadConfig({

@@ -35,6 +35,7 @@ import { OrchestratorValidationNotice1763900016100 } from './migrations/17639000
 import { OrchestratorAgentTasksOfDebtor1763900016200 } from './migrations/1763900016200-orchestrator-agent-tasks-of-debtor';
 import { OrchestratorAddressOwnerKeys1763900016800 } from './migrations/1763900016800-orchestrator-address-owner-keys';
 import { OrchestratorForbearanceOnRecord1763900017000 } from './migrations/1763900017000-orchestrator-forbearance-on-record';
+import { OrchestratorDebtorInconvenience1763900017700 } from './migrations/1763900017700-orchestrator-debtor-inconvenience';
 import { orchestratorPiiKeyConfig, writesUnderDevKey } from './channels/channel-pii';
 import { OrchestratorCreditorProfiles1763900015900 } from './migrations/1763900015900-orchestrator-creditor-profiles';
 import { CreditorProfilesRestController } from './creditors/creditor-profiles.controller';
@@ -149,6 +150,7 @@ export function createOrchestratorService(deps: OrchestratorServiceDependencies 
       OrchestratorAgentTasksOfDebtor1763900016200,
       OrchestratorAddressOwnerKeys1763900016800,
       OrchestratorForbearanceOnRecord1763900017000,
+      OrchestratorDebtorInconvenience1763900017700,
     ],
     module: (ctx) => {
       const config = loadPlannerConfig();

@@ -51,11 +51,25 @@ export function debtorFactHandlersOf(deps: DebtorFactDependencies): EventHandler
         return;
       }
       await tx.query(
-        `INSERT INTO debtor_profile (tenant_id, debtor_id, time_zone, country, region, consented_channels, language)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)
+        `INSERT INTO debtor_profile (tenant_id, debtor_id, time_zone, country, region, consented_channels, language,
+                                     inconvenient_times, workplace_forbidden_channels)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
        ON CONFLICT (tenant_id, debtor_id) DO UPDATE SET time_zone = EXCLUDED.time_zone, country = EXCLUDED.country,
-         region = EXCLUDED.region, consented_channels = EXCLUDED.consented_channels, language = EXCLUDED.language`,
-        [event.tenantId, d.debtorId, d.timeZone, d.country, d.region, d.consentedChannels, d.language],
+         region = EXCLUDED.region, consented_channels = EXCLUDED.consented_channels, language = EXCLUDED.language,
+         inconvenient_times = EXCLUDED.inconvenient_times,
+         workplace_forbidden_channels = EXCLUDED.workplace_forbidden_channels`,
+        [
+          event.tenantId,
+          d.debtorId,
+          d.timeZone,
+          d.country,
+          d.region,
+          d.consentedChannels,
+          d.language,
+          // The debtor's own limits (the ledger validated them); a ledger before them sends none.
+          JSON.stringify(inconvenientTimesOf(d.contactLimits?.inconvenientTimes)),
+          d.contactLimits?.workplaceForbiddenChannels ?? [],
+        ],
       );
       // Consents dropped or a country without a pack stop contact as a withdrawal does.
       const { law, now } = sweep(hc);
@@ -137,4 +151,14 @@ export function debtorFactHandlersOf(deps: DebtorFactDependencies): EventHandler
       }
     },
   };
+}
+
+/** The times as the contact law reads them (`InconvenientWindow`): no empty channel list. */
+function inconvenientTimesOf(times: readonly ledger.InconvenientTime[] | undefined) {
+  return (times ?? []).map((t) => ({
+    day: t.day,
+    from: t.from,
+    to: t.to,
+    ...(t.channels.length ? { channels: t.channels } : {}),
+  }));
 }

@@ -17,7 +17,14 @@ export interface DebtorAddresses {
    * and DebtorUpserted events carry them): a send checks its facts are not behind this.
    */
   readonly consentedChannels: readonly string[];
+  /**
+   * The kinds of address above that are at the debtor's workplace, whose employer forbids collection
+   * contact there (the ledger's `workplace_forbidden`): chosen only because the debtor has no other.
+   */
+  readonly workplaceForbidden?: readonly AddressKind[];
 }
+
+export type AddressKind = 'email' | 'phone' | 'postal';
 
 export interface ContactDirectory {
   /** Throws AppError UNAVAILABLE when the ledger cannot be reached (the dispatcher pauses: `send-pause.ts`). */
@@ -25,19 +32,33 @@ export interface ContactDirectory {
   close(): void;
 }
 
-/** The first verified contact point of a type, else the first of that type. */
-function pick(points: readonly ledger.ContactPoint[], type: string): string | undefined {
+/**
+ * The first verified contact point of a type, else the first of that type; one at a workplace whose
+ * employer forbids collection contact only when the debtor has no other of that type.
+ */
+function pick(points: readonly ledger.ContactPoint[], type: string): ledger.ContactPoint | undefined {
   const ofType = points.filter((p) => p.type === type && p.value);
-  return (ofType.find((p) => p.verified) ?? ofType[0])?.value;
+  const allowed = ofType.filter((p) => !p.workplaceForbidden);
+  const candidates = allowed.length ? allowed : ofType;
+  return candidates.find((p) => p.verified) ?? candidates[0];
 }
 
 export function addressesFrom(debtor: ledger.Debtor): DebtorAddresses {
+  const email = pick(debtor.contactPoints, 'email');
+  const phone = pick(debtor.contactPoints, 'phone');
+  const postal = pick(debtor.contactPoints, 'address');
+  const picked: [AddressKind, ledger.ContactPoint | undefined][] = [
+    ['email', email],
+    ['phone', phone],
+    ['postal', postal],
+  ];
   return {
     fullName: debtor.displayName,
-    email: pick(debtor.contactPoints, 'email'),
-    phone: pick(debtor.contactPoints, 'phone'),
-    postal: pick(debtor.contactPoints, 'address'),
+    email: email?.value,
+    phone: phone?.value,
+    postal: postal?.value,
     consentedChannels: [...new Set(debtor.contactPoints.flatMap((p) => p.consentedChannels))],
+    workplaceForbidden: picked.filter(([, p]) => p?.workplaceForbidden).map(([kind]) => kind),
   };
 }
 

@@ -23,7 +23,7 @@ import {
 } from '../templates/domain';
 import { creditorVariablesFor } from '../creditors/creditor-variables';
 import { AccountActivitySource } from './account-activity';
-import { ContactDirectory, DebtorAddresses } from './contact-directory';
+import { AddressKind, ContactDirectory, DebtorAddresses } from './contact-directory';
 
 /** What a contact says to whom: read at the moment it goes out, never stored (names and addresses are PII). */
 export interface MessageContent {
@@ -89,6 +89,11 @@ export async function composeMessage(
   const to = addresses && addressFor(addresses, channel);
   if (!addresses || !to) return { missing: 'no-address' };
   const jurisdiction: Jurisdiction = debtor.jurisdiction;
+  // The only address is at a workplace whose employer forbids contact, and the debtor's rules bar it
+  // (US §1006.6(b)(3)): there is no address the law lets us use (the facts may lag the ledger).
+  const workplace = (debtor.rules?.pack ?? RULE_PACKS[jurisdiction]).workplace;
+  if (workplace?.channels.includes(channel) && addresses.workplaceForbidden?.includes(addressKindOf(channel)))
+    return { missing: 'no-address' };
   const locale = localeOf(debtor.language, jurisdiction);
   const link = s.links.sign({
     tenantId: row.tenant_id,
@@ -166,6 +171,11 @@ function optOutLinkOf(
   const link = links.sign({ tenantId: row.tenant_id, channel: 'email', deliveryId: row.id });
   const mailto = links.mailtoFor(link.token);
   return { url: link.url, ...(mailto ? { mailto } : {}) };
+}
+
+/** The kind of address a channel reaches the debtor at. */
+export function addressKindOf(channel: Channel): AddressKind {
+  return channel === 'email' ? 'email' : channel === 'letter' || channel === 'visit' ? 'postal' : 'phone';
 }
 
 /** The address a channel reaches the debtor at: e-mail, the phone (SMS, WhatsApp, calls), the postal address. */

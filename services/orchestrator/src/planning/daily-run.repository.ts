@@ -106,13 +106,14 @@ export class DailyRunRepository {
   ): Promise<ChunkAccount[]> {
     const rows = (await tx.query(
       `SELECT a.*, d.debtor_id, d.time_zone AS debtor_zone, d.country, d.region, d.consented_channels, d.language,
-              d.holds, d.opted_out, d.creditor, d.validation_notice,
+              d.holds, d.opted_out, d.creditor, d.validation_notice, d.inconvenient_times, d.workplace_forbidden_channels,
               l.status AS live_status, l.step_id AS live_step_id, l.fallback AS live_fallback,
               l.strategy_id AS live_strategy_id,
               h.history
          FROM planner_account a
          LEFT JOIN LATERAL (
            SELECT p.debtor_id, p.time_zone, p.country, p.region, p.consented_channels, p.language,
+                  p.inconvenient_times, p.workplace_forbidden_channels,
                   ARRAY(SELECT hs.kind FROM debtor_hold_state hs
                          WHERE hs.tenant_id = p.tenant_id AND hs.debtor_id = p.debtor_id AND hs.active) AS holds,
                   ARRAY(SELECT o.channel FROM debtor_channel_opt_out o
@@ -152,6 +153,8 @@ export class DailyRunRepository {
               opted_out: r.opted_out ?? [],
               creditor: r.creditor ?? null,
               validation_notice: r.validation_notice ?? null,
+              inconvenient_times: r.inconvenient_times ?? null,
+              workplace_forbidden_channels: r.workplace_forbidden_channels ?? null,
             })
           : undefined,
       live:

@@ -6,6 +6,7 @@ import {
   Channel,
   CreditorOnRecord,
   Hold,
+  InconvenientWindow,
   JURISDICTIONS,
   Jurisdiction,
   PastContact,
@@ -127,6 +128,10 @@ export interface DebtorFactsRow {
   creditor: CreditorOnRecord | null;
   /** `validationNoticeSql`: the account's validation notice where the tenant is a debt collector. */
   validation_notice?: { sentAt: string | null } | null;
+  /** The times the debtor said are inconvenient (as the ledger validated them); absent: none. */
+  inconvenient_times?: InconvenientWindow[] | null;
+  /** Channels on which the debtor has only workplace contact points whose employer forbids contact. */
+  workplace_forbidden_channels?: string[] | null;
 }
 
 /**
@@ -160,6 +165,8 @@ export function debtorRowOf(p: DebtorFactsRow): DebtorRow {
     holds: p.holds.map((h) => HOLD_NAMES[h as ledger.HoldKind]).filter((h): h is Hold => h !== undefined),
     creditor: creditorOnRecordOf(p.creditor),
     validationNotice: validationNoticeOf(p.validation_notice),
+    inconvenient: p.inconvenient_times ?? [],
+    workplaceForbidden: (p.workplace_forbidden_channels ?? []).filter(isChannel),
     language: p.language,
   };
 }
@@ -415,6 +422,7 @@ export class PlannerRepository {
   async debtorOf(db: Db, tenantId: string, accountId: string): Promise<DebtorRow | undefined> {
     const [p] = (await db.query(
       `SELECT p.debtor_id, p.time_zone, p.country, p.region, p.consented_channels, p.language,
+              p.inconvenient_times, p.workplace_forbidden_channels,
               ARRAY(SELECT h.kind FROM debtor_hold_state h WHERE h.tenant_id = p.tenant_id AND h.debtor_id = p.debtor_id AND h.active) AS holds,
               ARRAY(SELECT o.channel FROM debtor_channel_opt_out o WHERE o.tenant_id = p.tenant_id AND o.debtor_id = p.debtor_id) AS opted_out,
               ${creditorOnRecordSql('p.tenant_id', 'p.country')} AS creditor,

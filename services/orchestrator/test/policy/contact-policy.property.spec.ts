@@ -1,7 +1,13 @@
 import fc from 'fast-check';
 import { CHANNELS, evaluate } from '../../src/policy/domain';
 import { RULE_PACKS } from '../../src/policy/packs';
-import { DAY, HOUR, MINUTE, contactCaseArbitrary as contactCase } from './support/contact-case.arbitrary';
+import {
+  DAY,
+  HOUR,
+  MINUTE,
+  contactCaseArbitrary as contactCase,
+  inconvenientCaseArbitrary as inconvenientCase,
+} from './support/contact-case.arbitrary';
 import { naiveBlockedForGood, naiveBrokenRules } from './support/naive-policy.oracle';
 
 describe(evaluate.name, () => {
@@ -102,6 +108,65 @@ describe(evaluate.name, () => {
         expect(decision.nextPermittedAt).not.toBeNull();
         // Packs allow at least one window a week; holidays can add a few days.
         expect(decision.nextPermittedAt!.getTime() - c.at.getTime()).toBeLessThan(14 * DAY + HOUR);
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe(`${evaluate.name} with times the debtor said are inconvenient (US-INCONVENIENT)`, () => {
+  const sut = evaluate;
+  const pack = RULE_PACKS.US;
+
+  it('allows exactly the contacts a plain reading allows: none inside a window on its channels', () => {
+    fc.assert(
+      fc.property(inconvenientCase, ({ contactCase: c }) => {
+        const decision = sut(c, pack);
+        const broken = naiveBrokenRules(c, pack, c.at.getTime());
+        expect({ allowed: decision.allowed, broken }).toEqual({ allowed: broken.length === 0, broken });
+        if (broken.includes('US-INCONVENIENT'))
+          expect(decision.reasons.map((r) => r.ruleId)).toContain('US-INCONVENIENT');
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('names as next permitted time an instant outside every window that the pack allows, and none earlier', () => {
+    fc.assert(
+      fc.property(inconvenientCase, fc.double({ min: 0, max: 1, noNaN: true }), ({ contactCase: c }, u) => {
+        const decision = sut(c, pack);
+        if (decision.allowed || decision.nextPermittedAt === null) return;
+        const at = c.at.getTime();
+        const next = decision.nextPermittedAt.getTime();
+        expect(next).toBeGreaterThan(at);
+        expect(sut({ ...c, at: decision.nextPermittedAt }, pack).allowed).toBe(true);
+        expect(naiveBrokenRules(c, pack, next)).toEqual([]);
+        if (next - MINUTE >= at) expect(naiveBrokenRules(c, pack, next - MINUTE)).not.toEqual([]);
+        const between = at + Math.floor(u * (next - at));
+        if (between < next) expect(naiveBrokenRules(c, pack, between)).not.toEqual([]);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('refuses for good, whatever the time, a contact through a workplace whose employer forbids it', () => {
+    fc.assert(
+      fc.property(inconvenientCase, ({ contactCase: c }) => {
+        const decision = sut({ ...c, workplaceForbidden: true }, pack);
+        expect(decision).toMatchObject({ allowed: false, nextPermittedAt: null });
+        expect(decision.reasons.map((r) => r.ruleId)).toContain('US-WORKPLACE');
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('leaves packs without the rule as they were: the windows change no decision', () => {
+    fc.assert(
+      fc.property(contactCase, inconvenientCase, ({ jurisdiction, contactCase: c }, { contactCase: w }) => {
+        const other = RULE_PACKS[jurisdiction];
+        if (other.debtorInconvenience) return;
+        const withWindows = { ...c, inconvenient: w.inconvenient, workplaceForbidden: true };
+        expect(sut(withWindows, other)).toEqual(sut(c, other));
       }),
       { numRuns: 200 },
     );

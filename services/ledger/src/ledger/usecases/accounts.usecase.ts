@@ -3,6 +3,7 @@ import { AppError, canonicalTimeZone, isCurrencyCode, localDate, money } from '@
 import { ServiceContext } from '@collections/runtime';
 import { validDate } from '../balance-view';
 import { DAYS_AHEAD_OF_TODAY, DUE_DAYS_AHEAD_OF_TODAY, openedOnProblem, tooFarAhead } from '../domain/dates';
+import { inconvenientTimesProblem, workplaceForbiddenChannels } from '../domain/contact-preferences';
 import { PiiCipher } from '../pii';
 import { requireLedgerText } from '../text-limits';
 
@@ -61,14 +62,29 @@ export class AccountsUseCase {
       const unknown = c.consentedChannels.filter((ch) => !CHANNELS.has(ch));
       if (unknown.length) throw AppError.invalid(`contact_points[${i}]: unknown channels ${unknown.join(', ')}`);
     });
+    // Absent (a client that predates them, e.g. a CRM sync): the times on record stay.
+    const given = d.contactPreferences != null; // the gRPC loader writes an absent message as null
+    const inconvenientTimes = d.contactPreferences?.inconvenientTimes ?? [];
+    const timesProblem = inconvenientTimesProblem(inconvenientTimes, 'debtor.contact_preferences.inconvenient_times');
+    if (timesProblem) throw AppError.invalid(timesProblem);
+    // Stored and published as given, but each window's channels once and in order.
+    const times = inconvenientTimes.map((t) => ({
+      day: t.day,
+      from: t.from,
+      to: t.to,
+      channels: [...new Set(t.channels)].sort(),
+    }));
     return this.ctx.dataSource.transaction(async (tx) => {
       const [row] = (await tx.query(
-        `INSERT INTO debtor (tenant_id, id, kind, display_name_enc, national_id_enc, time_zone, language, country, region)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+        `INSERT INTO debtor (tenant_id, id, kind, display_name_enc, national_id_enc, time_zone, language, country, region,
+                             inconvenient_times)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
          ON CONFLICT (tenant_id, id) DO UPDATE SET kind = EXCLUDED.kind, display_name_enc = EXCLUDED.display_name_enc,
            national_id_enc = coalesce(EXCLUDED.national_id_enc, debtor.national_id_enc), time_zone = EXCLUDED.time_zone,
-           language = EXCLUDED.language, country = EXCLUDED.country, region = EXCLUDED.region, updated_at = now()
-         RETURNING (xmax = 0) AS created`,
+           language = EXCLUDED.language, country = EXCLUDED.country, region = EXCLUDED.region,
+           inconvenient_times = CASE WHEN $11 THEN EXCLUDED.inconvenient_times ELSE debtor.inconvenient_times END,
+           updated_at = now()
+         RETURNING (xmax = 0) AS created, inconvenient_times`,
         [
           tenantId,
           d.debtorId,
@@ -79,13 +95,36 @@ export class AccountsUseCase {
           d.language || 'es',
           d.country,
           d.region,
+          JSON.stringify(times),
+          given,
         ],
-      )) as { created: boolean }[];
+      )) as { created: boolean; inconvenient_times: ledger.InconvenientTime[] }[];
+      // A contact point given without the workplace flag keeps the one on record for the same
+      // type and value (a client that predates the flag must not clear what an agent recorded).
+      const flagged = new Set<string>();
+      for (const p of (await tx.query(
+        `SELECT type, value_enc FROM contact_point WHERE tenant_id = $1 AND debtor_id = $2 AND workplace_forbidden`,
+        [tenantId, d.debtorId],
+      )) as { type: string; value_enc: Buffer }[])
+        flagged.add(`${p.type}:${this.cipher.decrypt(p.value_enc)}`);
+      const workplaceForbidden = d.contactPoints.map(
+        (c) => c.workplaceForbidden ?? flagged.has(`${c.type}:${c.value}`),
+      );
       await tx.query(`DELETE FROM contact_point WHERE tenant_id = $1 AND debtor_id = $2`, [tenantId, d.debtorId]);
       for (const [i, c] of d.contactPoints.entries()) {
         await tx.query(
-          `INSERT INTO contact_point (tenant_id, debtor_id, seq, type, value_enc, verified, consented_channels) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-          [tenantId, d.debtorId, i + 1, c.type, this.cipher.encrypt(c.value), c.verified, c.consentedChannels],
+          `INSERT INTO contact_point (tenant_id, debtor_id, seq, type, value_enc, verified, consented_channels, workplace_forbidden)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+          [
+            tenantId,
+            d.debtorId,
+            i + 1,
+            c.type,
+            this.cipher.encrypt(c.value),
+            c.verified,
+            c.consentedChannels,
+            workplaceForbidden[i],
+          ],
         );
       }
       await this.ctx.backbone.outbox.add(tx, {
@@ -100,6 +139,12 @@ export class AccountsUseCase {
           region: d.region,
           consentedChannels: [...new Set(d.contactPoints.flatMap((c) => c.consentedChannels))],
           erased: false,
+          contactLimits: {
+            inconvenientTimes: row.inconvenient_times,
+            workplaceForbiddenChannels: workplaceForbiddenChannels(
+              d.contactPoints.map((c, i) => ({ type: c.type, workplaceForbidden: workplaceForbidden[i] })),
+            ),
+          },
         },
       });
       return { debtorId: d.debtorId, created: row.created };

@@ -17,6 +17,7 @@ interface DebtorRow {
   country: string;
   region: string;
   erased_at: Date | null;
+  inconvenient_times: ledger.InconvenientTime[] | null;
 }
 
 /** A debtor's accounts ($1 tenant, $2 debtor), by index (migration 1763900012200). */
@@ -41,9 +42,16 @@ export class DataSubjectUseCase {
     ])) as DebtorRow[];
     if (!d) throw AppError.notFound(`debtor ${debtorId} does not exist`);
     const contacts = (await this.ctx.dataSource.query(
-      `SELECT type, value_enc, verified, consented_channels FROM contact_point WHERE tenant_id = $1 AND debtor_id = $2 ORDER BY seq`,
+      `SELECT type, value_enc, verified, consented_channels, workplace_forbidden FROM contact_point
+        WHERE tenant_id = $1 AND debtor_id = $2 ORDER BY seq`,
       [tenantId, debtorId],
-    )) as { type: string; value_enc: Buffer; verified: boolean; consented_channels: string[] }[];
+    )) as {
+      type: string;
+      value_enc: Buffer;
+      verified: boolean;
+      consented_channels: string[];
+      workplace_forbidden: boolean;
+    }[];
     const accounts = (await this.ctx.dataSource.query(ACCOUNTS_OF_DEBTOR_SQL, [tenantId, debtorId])) as {
       account_id: string;
     }[];
@@ -87,11 +95,14 @@ export class DataSubjectUseCase {
           value: this.cipher.decrypt(c.value_enc),
           verified: c.verified,
           consentedChannels: c.consented_channels,
+          // Only where set: a debtor without the flag or the times is exported as before them.
+          ...(c.workplace_forbidden ? { workplaceForbidden: true } : {}),
         })),
         timeZone: d.time_zone,
         language: d.language,
         country: d.country.trim(),
         region: d.region,
+        ...(d.inconvenient_times?.length ? { contactPreferences: { inconvenientTimes: d.inconvenient_times } } : {}),
       },
       accountIds: accounts.map((a) => a.account_id),
       entries: entries.map((e) => journalEntryView(e, memoOf(this.cipher, e))),
@@ -190,7 +201,7 @@ export class DataSubjectUseCase {
         [tenantId, accountIds, patterns],
       );
       const rows = (await tx.query(
-        `UPDATE debtor SET display_name_enc = $5, national_id_enc = NULL, erased_at = coalesce(erased_at, $3),
+        `UPDATE debtor SET display_name_enc = $5, national_id_enc = NULL, erased_at = coalesce(erased_at, $3), inconvenient_times = '[]',
                 erasure_reason_enc = coalesce(erasure_reason_enc, $4), updated_at = now()
           WHERE tenant_id = $1 AND id = $2 RETURNING id`,
         [tenantId, debtorId, this.ctx.clock.now(), this.cipher.encrypt(reason), this.cipher.encrypt('erased')],
@@ -223,7 +234,15 @@ export class DataSubjectUseCase {
         type: 'collections.ledger.v1.DebtorUpserted',
         key: debtorId,
         tenantId,
-        payload: { debtorId, timeZone: '', language: '', country: '', region: '', consentedChannels: [], erased: true },
+        payload: {
+          debtorId,
+          timeZone: '',
+          language: '',
+          country: '',
+          region: '',
+          consentedChannels: [],
+          erased: true,
+        },
       });
       return { erased: true };
     });

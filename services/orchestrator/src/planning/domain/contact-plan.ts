@@ -2,6 +2,7 @@ import {
   Channel,
   CreditorOnRecord,
   Hold,
+  InconvenientWindow,
   Jurisdiction,
   PastContact,
   TenantRules,
@@ -49,6 +50,13 @@ export interface DebtorContactFacts {
    * and the US rule is not checked.
    */
   readonly validationNotice?: ValidationNoticeOnRecord | null;
+  /** Times the debtor said are inconvenient (the ledger's); absent or empty: none on record. */
+  readonly inconvenient?: readonly InconvenientWindow[];
+  /**
+   * Channels on which every contact point the debtor has is at a workplace whose employer forbids
+   * collection contact (the dispatcher uses any other first); absent or empty: none.
+   */
+  readonly workplaceForbidden?: readonly Channel[];
   /**
    * The tenant's rules for `jurisdiction` (its override applied), as `PlannerRepository` reads
    * them; absent, the jurisdiction's base pack decides (tests, the policy CLI).
@@ -103,6 +111,8 @@ export function checkPolicy(
       holds: facts.holds,
       creditor: facts.creditor,
       validationNotice: facts.validationNotice,
+      inconvenient: facts.inconvenient,
+      workplaceForbidden: facts.workplaceForbidden?.includes(channel) ?? false,
     },
     pack,
   );

@@ -6,11 +6,13 @@ import {
   ContactOutcome,
   HOLDS,
   Hold,
+  InconvenientWindow,
   JURISDICTIONS,
   Jurisdiction,
   PastContact,
   PublicHolidayCalendar,
   TimeZoneClock,
+  inconvenientWindowViolations,
 } from '../domain';
 
 /** One JSONL input line, read into a ContactCase, or every reason it cannot be. */
@@ -89,6 +91,19 @@ export function parseCaseLine(
   const optedOut = list(raw.optedOut ?? [], CHANNELS, 'optedOut', errors) ?? [];
   const holds = list(raw.holds ?? [], HOLDS, 'holds', errors) ?? [];
 
+  // Absent: as before these fields, no inconvenient time and no forbidden workplace on record.
+  let inconvenient: InconvenientWindow[] | undefined;
+  if (raw.inconvenient !== undefined && raw.inconvenient !== null) {
+    const found = inconvenientWindowViolations(raw.inconvenient);
+    if (found.length) errors.push(...found.map((v) => `${v.path} ${v.problem}`));
+    else inconvenient = raw.inconvenient as InconvenientWindow[];
+  }
+  let workplaceForbidden: boolean | undefined;
+  if (raw.workplaceForbidden !== undefined && raw.workplaceForbidden !== null) {
+    if (typeof raw.workplaceForbidden !== 'boolean') errors.push('workplaceForbidden must be true or false');
+    else workplaceForbidden = raw.workplaceForbidden;
+  }
+
   if (errors.length || !jurisdiction || !timezone || !channel || !at || debtId === undefined)
     return { ok: false, id, errors };
   return {
@@ -105,6 +120,8 @@ export function parseCaseLine(
       consent: consent as Channel[],
       optedOut: optedOut as Channel[],
       holds: holds as Hold[],
+      ...(inconvenient ? { inconvenient } : {}),
+      ...(workplaceForbidden !== undefined ? { workplaceForbidden } : {}),
     },
   };
 }

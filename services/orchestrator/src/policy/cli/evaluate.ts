@@ -11,7 +11,11 @@ import { decideCaseLine } from './case-line.decider';
  * input order; blank lines are skipped. Usage errors go to stderr with exit code 2.
  *
  * A case: `id`, `jurisdiction`, `timezone`, `channel`, `at` (with an offset), `debtId`, and
- * optionally `region`, `history`, `consent`, `optedOut`, `holds` (`case-line.parser.ts`).
+ * optionally `region`, `history`, `consent`, `optedOut`, `holds`, `inconvenient` (the debtor's
+ * inconvenient times: `[{"day":"tue","from":"00:00","to":"10:00","channels":["call"]}]`, `to`
+ * before `from` past midnight, no channels: the pack's default) and `workplaceForbidden` (true:
+ * the address used is a workplace whose employer forbids contact) (`case-line.parser.ts`); a case
+ * without the last two is answered as before them.
  * `consent` lists the channels the debtor authorised, as on record; left out, null or `[]`, none
  * is on record, and a pack that requires consent (Colombia) refuses every channel under its
  * consent rule ("no channel authorised by the debtor on record"). Other packs do not read it.

@@ -75,6 +75,22 @@ export interface ValidationNoticeOnRecord {
   readonly sentAt: Date | null;
 }
 
+/** The days of the week, as inconvenient times and weekly schedules name them. */
+export type WeekdayName = 'sun' | 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat';
+
+/**
+ * A weekly window of the debtor's local time in which the debtor said not to be contacted. `from`
+ * and `to` are `HH:MM` (`to` exclusive, may be `24:00`); a `to` earlier than `from` runs past
+ * midnight into the next day. `channels` absent or empty: the pack's default channels (calls and
+ * visits in the US).
+ */
+export interface InconvenientWindow {
+  readonly day: WeekdayName;
+  readonly from: string;
+  readonly to: string;
+  readonly channels?: readonly Channel[];
+}
+
 export interface PastContact {
   channel: Channel;
   at: Date;
@@ -113,6 +129,16 @@ export interface ContactCase {
    * caller does not know (the policy CLI's cases), and the rule is not checked.
    */
   validationNotice?: ValidationNoticeOnRecord | null;
+  /**
+   * Times the debtor said are inconvenient; absent or empty: none on record. Only a pack with a
+   * `debtorInconvenience` rule reads them.
+   */
+  inconvenient?: readonly InconvenientWindow[];
+  /**
+   * The contact point this contact would use is at the debtor's workplace, whose employer forbids
+   * collection contact there; absent: not. Only a pack with a `workplace` rule reads it.
+   */
+  workplaceForbidden?: boolean;
 }
 
 export interface DecisionReason {

@@ -15,6 +15,7 @@ import {
   CapWindow,
   ChannelMixRule,
   ContactHoursRule,
+  DebtorInconvenienceRule,
   FrequencyCapRule,
   HoldRule,
   MinimumSpacingRule,
@@ -26,6 +27,7 @@ import {
   WEEKDAYS,
 } from './rule-pack.types';
 import { LocalInstant, TimeZoneClock } from './time-zone.clock';
+import { coveringEnd, inconvenientRangesFor } from './inconvenient-times';
 
 /**
  * The contact-policy engine: decides whether one contact may happen now under a rule pack and,
@@ -118,6 +120,11 @@ function permanentReasons(contactCase: ContactCase, compiled: CompiledPack): Dec
     );
   const missing = missingCreditorDetails(contactCase, pack);
   if (missing) add(pack.creditorIdentification!, missing);
+  if (pack.workplace && contactCase.workplaceForbidden && pack.workplace.channels.includes(contactCase.channel))
+    add(
+      pack.workplace,
+      `the debtor's ${contactCase.channel} contact point is at a workplace whose employer forbids collection contact`,
+    );
   return reasons;
 }
 
@@ -195,6 +202,7 @@ function compile(pack: RulePack): CompiledPack {
       ...pack.frequencyCaps.filter((r) => r.appliesTo.includes(channel)).map((r) => new CapCheck(r)),
       ...pack.channelMix.filter((r) => r.appliesTo.includes(channel)).map((r) => new ChannelMixCheck(r)),
       ...(pack.validationNotice?.appliesTo.includes(channel) ? [new ValidationNoticeCheck(pack.validationNotice)] : []),
+      ...(pack.debtorInconvenience ? [new InconvenienceCheck(pack.debtorInconvenience)] : []),
     ];
     byChannel.set(channel, { checks, usesHistory: checks.some((c) => c.usesHistory) });
   }
@@ -220,6 +228,8 @@ class EvaluationContext {
   /** Past contacts, oldest first, with their local day. */
   readonly history: readonly HistoryEntry[];
   readonly channelBit: number;
+  /** The debtor's inconvenient times for the channel (`InconvenienceCheck`), read once per decision. */
+  inconvenientRanges: number[][] | null | undefined;
   private holidays: PublicHolidayCalendar | undefined;
 
   constructor(
@@ -306,6 +316,52 @@ class ValidationNoticeCheck implements TimeCheck {
     );
   }
 }
+
+/**
+ * Times the debtor said are inconvenient: inside one (for this channel), the contact waits for its
+ * end, and past midnight into the next day's window where one runs on; a week closed through on
+ * this channel is never. Not checked when the case names none.
+ */
+class InconvenienceCheck implements TimeCheck {
+  readonly usesHistory = false;
+
+  constructor(readonly source: DebtorInconvenienceRule) {}
+
+  private ranges(ctx: EvaluationContext): number[][] | null {
+    const { inconvenient, channel } = ctx.contactCase;
+    return inconvenientRangesFor(inconvenient, channel, this.source.defaultChannels);
+  }
+
+  bound(ctx: EvaluationContext, local: LocalInstant): number {
+    if (ctx.inconvenientRanges === undefined) ctx.inconvenientRanges = this.ranges(ctx);
+    const ranges = ctx.inconvenientRanges;
+    if (!ranges) return SATISFIED;
+    let end = coveringEnd(ranges[local.weekday], local.minute);
+    if (end === null) return SATISFIED;
+    let day = local.day;
+    while (end === MINUTES_PER_DAY) {
+      if (++day - local.day > 7) return NEVER;
+      end = coveringEnd(ranges[(local.weekday + day - local.day) % 7], 0) ?? 0;
+    }
+    return ctx.clock.instantOf(day * MS_PER_DAY + end * MS_PER_MINUTE, local.ms);
+  }
+
+  explain(ctx: EvaluationContext, local: LocalInstant): string {
+    const ranges = this.ranges(ctx)!;
+    const today = ranges[local.weekday];
+    const end = coveringEnd(today, local.minute)!;
+    let from = 0;
+    for (let i = 0; i < today.length; i += 2)
+      if (today[i] <= local.minute && local.minute < today[i + 1]) from = today[i];
+    const day = weekdayName(local.weekday);
+    return (
+      `the debtor said ${day} ${formatMinuteOfDay(from)}–${formatMinuteOfDay(end)} is inconvenient for ` +
+      `${ctx.contactCase.channel}; ${localWhen(ctx, local)}`
+    );
+  }
+}
+
+const MINUTES_PER_DAY = 24 * 60;
 
 class HoursCheck implements TimeCheck {
   readonly usesHistory = false;

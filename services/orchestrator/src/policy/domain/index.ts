@@ -8,6 +8,7 @@ export { TimeZoneClock, type LocalInstant } from './time-zone.clock';
 export { PublicHolidayCalendar } from './public-holiday.calendar';
 export { tenantRulesOf, type OverrideDocument, type TenantRules } from './tenant-rules';
 export { validationPeriodEnd } from './validation-period';
+export { inconvenientWindowViolations } from './inconvenient-times';
 export {
   MAX_LIMITATION_YEARS,
   US_SUBDIVISIONS,

@@ -242,6 +242,10 @@ export interface RulePack {
   readonly validationNotice?: ValidationNoticeRule;
   /** Where the law wants something before enforcement (EU: forbearance); absent where it does not. */
   readonly enforcement?: EnforcementRules;
+  /** Where the law bars times the debtor said are inconvenient (US); absent where it does not. */
+  readonly debtorInconvenience?: DebtorInconvenienceRule;
+  /** Where the law bars contact at a workplace whose employer forbids it (US); absent where it does not. */
+  readonly workplace?: WorkplaceRule;
   readonly holds: readonly HoldRule[];
   readonly auditRetention: AuditRetention;
   readonly openDimensions: readonly OpenDimension[];

@@ -118,6 +118,14 @@ export function rulePackViolations(pack: RulePack): PolicyViolation[] {
     source('enforcement.noSuitWhenTimeBarred', timeBarred);
     found.push(...limitationPeriodViolations(timeBarred, 'enforcement.noSuitWhenTimeBarred'));
   }
+  if (pack.debtorInconvenience) {
+    source('debtorInconvenience', pack.debtorInconvenience);
+    channels('debtorInconvenience.defaultChannels', pack.debtorInconvenience.defaultChannels);
+  }
+  if (pack.workplace) {
+    source('workplace', pack.workplace);
+    channels('workplace.channels', pack.workplace.channels);
+  }
   const holds = new Set<string>();
   pack.holds.forEach((rule, i) => {
     source(`holds[${i}]`, rule);

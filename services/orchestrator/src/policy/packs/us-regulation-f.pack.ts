@@ -93,6 +93,22 @@ export const US_REGULATION_F_PACK: RulePack = {
       limitationPeriods: {},
     },
   },
+  // The debtor's own words, kept by the ledger: times they said are inconvenient (calls and visits
+  // unless they named channels) and contact points at a workplace whose employer forbids contact.
+  debtorInconvenience: {
+    id: 'US-INCONVENIENT',
+    text: 'No communication at a time the debt collector knows or should know is inconvenient to the consumer',
+    citation: `${REG_F} §1006.6(b)(1)(i)`,
+    defaultChannels: ['call', 'visit'],
+  },
+  workplace: {
+    id: 'US-WORKPLACE',
+    text:
+      "No communication at the consumer's place of employment when the debt collector knows or has reason to " +
+      "know that the consumer's employer prohibits the consumer from receiving it",
+    citation: `${REG_F} §1006.6(b)(3)`,
+    channels: ALL_CHANNELS,
+  },
   holds: holdRules('US', {
     dispute: {
       text: 'After a written dispute within the validation period, collection stops until verification is sent',
@@ -121,8 +137,8 @@ export const US_REGULATION_F_PACK: RulePack = {
       dimension: 'days',
       channels: ALL_CHANNELS,
       note:
-        'Regulation F closes no weekday or holiday; times and places the consumer said are inconvenient ' +
-        '(§1006.6(b)(1), (b)(3)) are not in the case input, so they are not checked here.',
+        'Regulation F closes no weekday or holiday; the times the consumer said are inconvenient are ' +
+        'US-INCONVENIENT, the workplace that forbids contact US-WORKPLACE.',
     },
     {
       dimension: 'frequency',

@@ -5,8 +5,10 @@ import {
   Channel,
   ContactCase,
   HOLDS,
+  InconvenientWindow,
   JURISDICTIONS,
   PastContact,
+  WeekdayName,
 } from '../../../src/policy/domain';
 
 /** Random debtors, zones, jurisdictions, channels and histories for the property tests. */
@@ -113,3 +115,43 @@ export const contactCaseArbitrary = fc
       } satisfies ContactCase,
     })),
   );
+
+const hhmm = (quarter: number) =>
+  `${String(Math.floor(quarter / 4)).padStart(2, '0')}:${String((quarter % 4) * 15).padStart(2, '0')}`;
+
+/**
+ * Times a debtor said are inconvenient: any day, on the quarter hour (`to` up to 24:00), overnight
+ * when `to` comes before `from`; mostly for the pack's default channels, sometimes for some named.
+ */
+export const inconvenientWindowsArbitrary: fc.Arbitrary<InconvenientWindow[]> = fc.array(
+  fc
+    .record({
+      day: fc.constantFrom<WeekdayName>('sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'),
+      from: fc.integer({ min: 0, max: 95 }),
+      to: fc.integer({ min: 1, max: 96 }),
+      channels: fc.oneof(
+        { weight: 3, arbitrary: fc.constant(undefined) },
+        { weight: 1, arbitrary: fc.subarray([...CHANNELS]) },
+      ),
+    })
+    .filter((w) => w.from !== w.to)
+    .map((w) => ({
+      day: w.day,
+      from: hhmm(w.from),
+      to: hhmm(w.to),
+      ...(w.channels ? { channels: w.channels } : {}),
+    })),
+  { minLength: 1, maxLength: 3 },
+);
+
+/** US debtors (the pack with the rule) with one to three inconvenient times, calls and visits mostly. */
+export const inconvenientCaseArbitrary = fc
+  .tuple(
+    contactCaseArbitrary,
+    inconvenientWindowsArbitrary,
+    fc.oneof({ weight: 3, arbitrary: fc.constantFrom<Channel>('call', 'visit') }, { weight: 1, arbitrary: channel }),
+  )
+  .map(([{ contactCase: c }, inconvenient, ch]) => ({
+    jurisdiction: 'US' as const,
+    contactCase: { ...c, region: undefined, channel: ch, inconvenient } satisfies ContactCase,
+  }));

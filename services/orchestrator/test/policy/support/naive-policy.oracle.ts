@@ -62,10 +62,14 @@ function minutesOf(hhmm: string): number {
   return h * 60 + m;
 }
 
-/** Whether the pack blocks the contact whatever the time: a hold, an opt-out, no consent. */
+/**
+ * Whether the pack blocks the contact whatever the time: a hold, an opt-out, no consent, a
+ * workplace whose employer forbids contact.
+ */
 export function naiveBlockedForGood(c: ContactCase, pack: RulePack): boolean {
   if (c.holds.some((h) => pack.holds.some((r) => r.hold === h))) return true;
   if (c.optedOut.includes(c.channel)) return true;
+  if (pack.workplace && c.workplaceForbidden && pack.workplace.channels.includes(c.channel)) return true;
   return pack.consent.required && !c.consent.includes(c.channel);
 }
 
@@ -141,5 +145,21 @@ export function naiveBrokenRules(c: ContactCase, pack: RulePack, ms: number): st
     );
     if (quiet) broken.push(rule.id);
   }
+  const inconvenience = pack.debtorInconvenience;
+  if (inconvenience) {
+    const dayBefore = WEEK[(WEEK.indexOf(now.weekday) + 6) % 7];
+    const inside = (c.inconvenient ?? []).some((w) => {
+      const channels = w.channels?.length ? w.channels : inconvenience.defaultChannels;
+      if (!channels.includes(c.channel)) return false;
+      const from = minutesOf(w.from);
+      const to = minutesOf(w.to);
+      if (from < to) return w.day === now.weekday && from <= now.minutes && now.minutes < to;
+      // Overnight: from `from` on its day to `to` on the next.
+      return (w.day === now.weekday && now.minutes >= from) || (w.day === dayBefore && now.minutes < to);
+    });
+    if (inside) broken.push(inconvenience.id);
+  }
   return broken;
 }
+
+const WEEK: readonly Weekday[] = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];

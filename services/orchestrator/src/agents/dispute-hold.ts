@@ -1,6 +1,5 @@
 import { EntityManager } from 'typeorm';
 import { ledger } from '@collections/contracts';
-import { Outbox } from '@collections/messaging';
 import { AgentTaskContactLaw } from './usecases/agent-task-contact-law';
 
 /** Prefix of the holds the orchestrator opens itself when a debtor disputes on a call. */
@@ -27,9 +26,14 @@ export interface DisputeOnAccount {
  * (`debtor-facts.consumer.ts`); and their calls and visits not yet worked are put to the law now,
  * as when the ledger sets a hold (`sweepDebtor`, cause `hold`): open ones are cancelled
  * (AgentTaskCancelled), held ones carry the refusal. In the caller's transaction; a dispute told
- * again opens no second hold and cancels nothing twice. Answers the debtors held.
+ * again opens no second hold and cancels nothing twice. Answers the debtors held. `law`: the
+ * service's one contact law on agents' tasks (its tenant-rules cache, its refusal counter).
  */
-export async function openDisputeHold(tx: EntityManager, outbox: Outbox, d: DisputeOnAccount): Promise<string[]> {
+export async function openDisputeHold(
+  tx: EntityManager,
+  law: AgentTaskContactLaw,
+  d: DisputeOnAccount,
+): Promise<string[]> {
   const held = (await tx.query(
     `INSERT INTO debtor_hold_state (tenant_id, hold_id, debtor_id, kind, active)
      SELECT tenant_id, $3 || debtor_id, debtor_id, $4, true FROM account_party WHERE tenant_id = $1 AND account_id = $2
@@ -38,7 +42,6 @@ export async function openDisputeHold(tx: EntityManager, outbox: Outbox, d: Disp
     [d.tenantId, d.accountId, d.holdIdPrefix, ledger.HoldKind.HOLD_KIND_DISPUTE],
   )) as { debtor_id: string }[];
   const debtors = [...new Set(held.map((h) => h.debtor_id))].sort();
-  const law = new AgentTaskContactLaw(outbox);
   for (const debtorId of debtors)
     await law.sweepDebtor(tx, d.tenantId, debtorId, d.now, { cause: 'hold', causedBy: d.causedBy });
   return debtors;

@@ -2,6 +2,7 @@ import { EntityManager } from 'typeorm';
 import { orchestratorAgents } from '@collections/contracts';
 import { Outbox } from '@collections/messaging';
 import { CALL_DISPUTE_HOLD, openDisputeHold } from './dispute-hold';
+import { AgentTaskContactLaw } from './usecases/agent-task-contact-law';
 import { CallOutcomeName, callOutcomeToProto } from './domain';
 
 export interface NewCallOutcome {
@@ -31,6 +32,8 @@ export async function recordCallOutcome(
   tx: EntityManager,
   outbox: Outbox,
   o: NewCallOutcome,
+  /** The service's contact law on agents' tasks: a dispute puts the debtor's tasks to it. */
+  law: AgentTaskContactLaw,
 ): Promise<{ outcomeId: string; recorded: boolean }> {
   const [row] = (await tx.query(
     // The debtor called is the account's primary debtor (the one its contacts are addressed to):
@@ -63,7 +66,7 @@ export async function recordCallOutcome(
     return { outcomeId: existing.id, recorded: false };
   }
   if (o.outcome === 'dispute') {
-    await openDisputeHold(tx, outbox, {
+    await openDisputeHold(tx, law, {
       tenantId: o.tenantId,
       accountId: o.accountId,
       holdIdPrefix: `${CALL_DISPUTE_HOLD}${row.id}:`,

@@ -1,6 +1,7 @@
 import { DataSource, EntityManager } from 'typeorm';
 import { Outbox } from '@collections/messaging';
 import { ERASED } from '../decisions/erased';
+import { AgentTaskContactLaw } from '../agents/usecases/agent-task-contact-law';
 import { handleReply } from '../replies/handle-reply';
 import { channelPii } from './channel-pii';
 import { recordVoiceCallResult } from './voice/voice-call-results';
@@ -160,6 +161,8 @@ export async function applyWebhookEvents(
   channel: ChannelName,
   events: WebhookEvent[],
   at: Date,
+  /** The service's contact law on agents' tasks: a dispute on a call or in a reply puts the debtor's tasks to it. */
+  law: AgentTaskContactLaw,
 ): Promise<void> {
   const pii = channelPii();
   for (const event of events) {
@@ -196,7 +199,7 @@ export async function applyWebhookEvents(
       if (event.status === 'failed' && receiptMarksInvalid(channel, event.errorCode))
         await markInvalid(tx, tenant, channel, address, event.errorCode!, at);
     } else if (event.kind === 'call-result') {
-      await recordVoiceCallResult(tx, outbox, tenant, event, at);
+      await recordVoiceCallResult(tx, outbox, tenant, event, at, law);
     } else {
       const optOut = isOptOut(event.text);
       const inserted = (await tx.query(
@@ -214,15 +217,20 @@ export async function applyWebhookEvents(
         ],
       )) as unknown[];
       if (inserted.length === 0) continue; // a repeated webhook
-      await handleReply(tx, outbox, {
-        tenantId: tenant,
-        channel,
-        providerMessageId: event.providerMessageId,
-        from: event.from,
-        text: event.text,
-        optOut,
-        at,
-      });
+      await handleReply(
+        tx,
+        outbox,
+        {
+          tenantId: tenant,
+          channel,
+          providerMessageId: event.providerMessageId,
+          from: event.from,
+          text: event.text,
+          optOut,
+          at,
+        },
+        law,
+      );
       if (!optOut) continue;
       await recordAddressOptOut(tx, tenant, channel, event.from, event.text, event.providerMessageId, at);
     }

@@ -96,7 +96,7 @@ export class ChannelWebhooksController {
     );
     const at = this.ctx.clock.now();
     await this.ctx.dataSource.transaction(async (tx) => {
-      await applyWebhookEvents(tx, this.ctx.backbone.outbox, tenant, provider.channel, events, at);
+      await applyWebhookEvents(tx, this.ctx.backbone.outbox, tenant, provider.channel, events, at, this.law);
       await recordContactOutcomes(tx, this.ctx.backbone.outbox, tenant, provider.channel, events, at, this.law);
     });
   }

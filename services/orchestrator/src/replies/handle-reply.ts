@@ -4,6 +4,7 @@ import { Outbox } from '@collections/messaging';
 import { localDate } from '@collections/platform';
 import { createAgentTask } from '../agents';
 import { REPLY_DISPUTE_HOLD, openDisputeHold } from '../agents/dispute-hold';
+import { AgentTaskContactLaw } from '../agents/usecases/agent-task-contact-law';
 import { channelPii } from '../channels/channel-pii';
 import { ChannelName } from '../channels/domain';
 import { ReplyDecision, decideReply } from './domain';
@@ -65,7 +66,13 @@ async function accountOfSender(tx: EntityManager, r: InboundReply) {
  * on a call — and queues a review to verify the debt. Same transaction as the webhook's records.
  * The text itself never leaves this service.
  */
-export async function handleReply(tx: EntityManager, outbox: Outbox, r: InboundReply): Promise<ReplyDecision> {
+export async function handleReply(
+  tx: EntityManager,
+  outbox: Outbox,
+  r: InboundReply,
+  /** The service's contact law on agents' tasks: a dispute puts the debtor's tasks to it. */
+  law: AgentTaskContactLaw,
+): Promise<ReplyDecision> {
   const replyId = `${r.channel}:${r.providerMessageId}`;
   const account = await accountOfSender(tx, r);
   const decision = decideReply(r.text, r.optOut, account);
@@ -83,7 +90,7 @@ export async function handleReply(tx: EntityManager, outbox: Outbox, r: InboundR
     payload: { replyId, accountId, channel: CHANNEL[r.channel], intent: INTENT[decision.kind], receivedAt: r.at },
   });
   if (decision.kind === 'dispute' && accountId) {
-    await openDisputeHold(tx, outbox, {
+    await openDisputeHold(tx, law, {
       tenantId: r.tenantId,
       accountId,
       holdIdPrefix: `${REPLY_DISPUTE_HOLD}${replyId}:`,

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { AgentTaskContactLaw } from '../../src/agents/usecases/agent-task-contact-law';
 import { ledger } from '@collections/contracts';
 import { runWithPrincipal } from '@collections/platform';
 import { ServiceUnderTest, startServiceUnderTest } from '@collections/testing';
@@ -238,14 +239,19 @@ describe('agent calls and visits under the contact law (real PostgreSQL)', () =>
   it('records the voice bot’s and agents’ calls with the debtor called', async () => {
     const d = await debtor();
     await sut.dataSource.transaction((tx) =>
-      recordCallOutcome(tx, sut.context.backbone.outbox, {
-        tenantId: sut.tenant,
-        accountId: d.accountId,
-        source: 'voice_bot',
-        outcome: 'right_party_contact',
-        causedBy: `call:CA-${d.debtorId}`,
-        now: sut.clock.now(),
-      }),
+      recordCallOutcome(
+        tx,
+        sut.context.backbone.outbox,
+        {
+          tenantId: sut.tenant,
+          accountId: d.accountId,
+          source: 'voice_bot',
+          outcome: 'right_party_contact',
+          causedBy: `call:CA-${d.debtorId}`,
+          now: sut.clock.now(),
+        },
+        sut.app.app.get(AgentTaskContactLaw),
+      ),
     );
     expect(
       await sut.dataSource.query(`SELECT debtor_id, channel FROM agent_call_outcome WHERE caused_by = $1`, [

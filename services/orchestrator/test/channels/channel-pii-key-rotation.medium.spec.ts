@@ -51,7 +51,15 @@ describe("rotating the orchestrator's personal data key (real PostgreSQL)", () =
   };
   const webhook = (channel: ChannelName, event: WebhookEvent) =>
     sut.dataSource.transaction((tx) =>
-      applyWebhookEvents(tx, sut.context.backbone.outbox, sut.tenant, channel, [event], sut.clock.now()),
+      applyWebhookEvents(
+        tx,
+        sut.context.backbone.outbox,
+        sut.tenant,
+        channel,
+        [event],
+        sut.clock.now(),
+        sut.app.app.get(AgentTaskContactLaw),
+      ),
     );
   const reply = async (from: string, text: string) => {
     n += 1;

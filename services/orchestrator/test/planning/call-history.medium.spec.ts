@@ -1,4 +1,5 @@
 import { ServiceUnderTest, startServiceUnderTest } from '@collections/testing';
+import { AgentTaskContactLaw } from '../../src/agents/usecases/agent-task-contact-law';
 import { recordCallOutcome } from '../../src/agents/record-call-outcome';
 import { createOrchestratorService } from '../../src/orchestrator.service';
 import { plannerHandlers } from '../../src/planning/planner.consumer';
@@ -65,15 +66,20 @@ describe('the contact history counts calls by agents and the voice bot (real Pos
   };
   const called = (accountId: string, outcome: 'right_party_contact' | 'no_answer', at: Date, causedBy: string) =>
     sut.dataSource.transaction((tx) =>
-      recordCallOutcome(tx, sut.context.backbone.outbox, {
-        tenantId: sut.tenant,
-        accountId,
-        agentId: 'ana',
-        source: 'agent',
-        outcome,
-        causedBy,
-        now: at,
-      }),
+      recordCallOutcome(
+        tx,
+        sut.context.backbone.outbox,
+        {
+          tenantId: sut.tenant,
+          accountId,
+          agentId: 'ana',
+          source: 'agent',
+          outcome,
+          causedBy,
+          now: at,
+        },
+        sut.app.app.get(AgentTaskContactLaw),
+      ),
     );
   const schedule = (accountId: string) =>
     sut.dataSource.query(`SELECT channel, due_at FROM contact_schedule WHERE tenant_id = $1 AND account_id = $2`, [
@@ -122,14 +128,19 @@ describe('the contact history counts calls by agents and the voice bot (real Pos
       [sut.tenant, new Date('2026-03-04T13:30:00Z')],
     );
     await sut.dataSource.transaction((tx) =>
-      recordCallOutcome(tx, sut.context.backbone.outbox, {
-        tenantId: sut.tenant,
-        accountId: 'acct-co',
-        source: 'voice_bot',
-        outcome: 'right_party_contact',
-        causedBy: 'call:CA-co-1',
-        now: new Date('2026-03-04T13:32:00Z'),
-      }),
+      recordCallOutcome(
+        tx,
+        sut.context.backbone.outbox,
+        {
+          tenantId: sut.tenant,
+          accountId: 'acct-co',
+          source: 'voice_bot',
+          outcome: 'right_party_contact',
+          causedBy: 'call:CA-co-1',
+          now: new Date('2026-03-04T13:32:00Z'),
+        },
+        sut.app.app.get(AgentTaskContactLaw),
+      ),
     );
     await open('acct-co', 'debtor-co', 'CO');
 

@@ -1,5 +1,5 @@
 import { ledger, orchestratorAgents as pb } from '@collections/contracts';
-import { ServiceUnderTest, startServiceUnderTest } from '@collections/testing';
+import { ServiceUnderTest, scrapeSeries, startServiceUnderTest } from '@collections/testing';
 import { createAgentTask } from '../../src/agents';
 import { DispatchScheduler } from '../../src/dispatch/dispatch.scheduler';
 import { createOrchestratorService } from '../../src/orchestrator.service';
@@ -118,6 +118,13 @@ describe('a dispute in a debtor’s reply (real PostgreSQL, provider stand-ins)'
       }),
     );
 
+    // The service's one contact law counts the refusal (collections_contact_refusals_total).
+    const holdRefusals = async () =>
+      (await scrapeSeries(sut.app.httpUrl, 'collections_contact_refusals_total', ['channel', 'rule', 'outcome']))[
+        'call hold refused'
+      ] ?? 0;
+    const refusalsBefore = await holdRefusals();
+
     const webhook = twilio.inbound(smsHook(), phone, OUR_NUMBER, 'No reconozco esta deuda');
     expect((await deliverWebhook(webhook)).status).toBe(200);
     // The provider retries the same webhook: no second hold, review or event.
@@ -145,6 +152,7 @@ describe('a dispute in a debtor’s reply (real PostgreSQL, provider stand-ins)'
         reasons: ['CO-HOLD-DISPUTE'],
       }),
     ]);
+    expect(await holdRefusals()).toBe(refusalsBefore + 1);
     const reviews = (await published(sut, 'collections.orchestrator.v1.AgentTaskCreated')).filter(
       (e) => e.accountId === accountId && e.kind === pb.AgentTaskKind.AGENT_TASK_KIND_REVIEW_REPLY,
     );

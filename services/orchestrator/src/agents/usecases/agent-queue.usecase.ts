@@ -135,19 +135,24 @@ export class AgentQueueUseCase {
       const localToday = await this.repo.localToday(tx, tenantId, task.account_id, now);
       const c = validateCompletion(task.kind, completion, localToday);
       if (c.outcome)
-        await recordCallOutcome(tx, this.outbox, {
-          tenantId,
-          accountId: task.account_id,
-          taskId: task.id,
-          agentId,
-          source: 'agent',
-          channel: task.kind === 'field_visit' ? 'visit' : 'call',
-          outcome: c.outcome,
-          promisedAmount: c.promisedAmount,
-          promisedDate: c.promisedDate,
-          causedBy: `agent-task:${task.id}`,
-          now,
-        });
+        await recordCallOutcome(
+          tx,
+          this.outbox,
+          {
+            tenantId,
+            accountId: task.account_id,
+            taskId: task.id,
+            agentId,
+            source: 'agent',
+            channel: task.kind === 'field_visit' ? 'visit' : 'call',
+            outcome: c.outcome,
+            promisedAmount: c.promisedAmount,
+            promisedDate: c.promisedDate,
+            causedBy: `agent-task:${task.id}`,
+            now,
+          },
+          this.law,
+        );
       return this.repo.markCompleted(tx, tenantId, task.id, c.outcome ?? null, now);
     });
   }

@@ -2,6 +2,7 @@ import { EntityManager } from 'typeorm';
 import { Outbox } from '@collections/messaging';
 import { localDate } from '@collections/platform';
 import { recordCallOutcome } from '../../agents/record-call-outcome';
+import { AgentTaskContactLaw } from '../../agents/usecases/agent-task-contact-law';
 import { WebhookEvent, voiceCallOutcome } from '../domain';
 
 type CallResult = Extract<WebhookEvent, { kind: 'call-result' }>;
@@ -17,6 +18,7 @@ export async function recordVoiceCallResult(
   tenantId: string,
   event: CallResult,
   at: Date,
+  law: AgentTaskContactLaw,
 ): Promise<void> {
   const [call] = (await tx.query(
     `SELECT d.account_id, p.time_zone, a.currency
@@ -41,14 +43,19 @@ export async function recordVoiceCallResult(
   // A promise in another currency than the account's is not one we can hold the debtor to.
   const outcome =
     result.outcome === 'promise' && amount && amount.currency !== currency ? 'right_party_contact' : result.outcome;
-  await recordCallOutcome(tx, outbox, {
-    tenantId,
-    accountId: call.account_id,
-    source: 'voice_bot',
-    outcome,
-    promisedAmount: outcome === 'promise' ? amount : undefined,
-    promisedDate: outcome === 'promise' ? result.intent?.date : undefined,
-    causedBy: `call:${event.providerMessageId}`,
-    now: at,
-  });
+  await recordCallOutcome(
+    tx,
+    outbox,
+    {
+      tenantId,
+      accountId: call.account_id,
+      source: 'voice_bot',
+      outcome,
+      promisedAmount: outcome === 'promise' ? amount : undefined,
+      promisedDate: outcome === 'promise' ? result.intent?.date : undefined,
+      causedBy: `call:${event.providerMessageId}`,
+      now: at,
+    },
+    law,
+  );
 }

@@ -6,7 +6,10 @@ const REG_F = '12 CFR 1006 (CFPB Regulation F)';
 /** United States: FDCPA as implemented by CFPB Regulation F, 12 CFR part 1006. */
 export const US_REGULATION_F_PACK: RulePack = {
   jurisdiction: 'US',
-  version: '2025.1',
+  // 2026.1: no suit on a time-barred debt (US-TIME-BARRED, §1006.26(b)), the debtor's inconvenient
+  // times (US-INCONVENIENT, §1006.6(b)(1)(i)) and a workplace that forbids contact (US-WORKPLACE,
+  // §1006.6(b)(3)). Decisions record the version they were made under: a new rule is a new version.
+  version: '2026.1',
   name: 'United States — Regulation F (12 CFR 1006)',
   holidayCountry: 'US',
   contactHours: [

@@ -48,7 +48,7 @@ describe(validateCreditorProfile.name, () => {
     expect(fieldOf({ ...PROFILE, taxId: '11222333000180' })).toBe('tax_id');
     expect(fieldOf({ ...PROFILE, taxIdKind: 'RFC', taxId: 'FEJ010203AB1' })).toBe('tax_id_kind');
     expect(fieldOf({ ...PROFILE, legalName: '  ' })).toBe('legal_name');
-    expect(fieldOf({ ...PROFILE, country: 'FR' })).toBe('country');
+    expect(fieldOf({ ...PROFILE, country: 'JP' })).toBe('country');
     expect(fieldOf({ ...PROFILE, collectorTaxIdKind: 'CPF', collectorTaxId: '12345678909' })).toBe(
       'collector_legal_name',
     );

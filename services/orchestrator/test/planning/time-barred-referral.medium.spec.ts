@@ -1,12 +1,11 @@
-import { ledger } from '@collections/contracts';
-import { API_KEY_HEADER } from '@collections/platform';
 import { ServiceUnderTest, startServiceUnderTest } from '@collections/testing';
 import { orchestratorService } from '../../src/orchestrator.service';
 import { DAILY_PLANNING, DailyPlanningUseCase } from '../../src/planning/usecases/daily-planning.usecase';
 import { US_REGULATION_F_PACK } from '../../src/policy/packs';
 import { StrategyDocument } from '../../src/strategies/domain';
-import { deliver, startConsumers } from '../support/events';
+import { startConsumers } from '../support/events';
 import { ALL_STOPS, putStrategies } from '../support/strategies';
+import { contactDecisionsOf, openUnpaidLoan, putLimitationPeriods } from '../support/time-barred-debts';
 
 /** Monday 23 November 2026, 10:00 in Los Angeles (UTC-8). */
 const NOW = new Date('2026-11-23T18:00:00Z');
@@ -37,59 +36,15 @@ describe('no legal referral of a time-barred debt (Regulation F §1006.26(b); re
     await startConsumers(sut, orchestratorService);
     await putStrategies(sut, { 'late-stage': lateStage });
     // The lender's figure for California: 4 years (the pack carries none).
-    const put = await fetch(`${sut.app.httpUrl}/v1/orchestrator/contact-rules/US/override`, {
-      method: 'PUT',
-      headers: { [API_KEY_HEADER]: sut.apiKey, 'content-type': 'application/json' },
-      body: JSON.stringify({ enforcement: { noSuitWhenTimeBarred: { limitationPeriods: { CA: { years: 4 } } } } }),
-    });
-    expect(put.status).toBe(200);
+    await putLimitationPeriods(sut, { CA: { years: 4 } });
   });
   afterAll(async () => {
     await sut?.context.backbone.stop();
     await sut?.close();
   });
 
-  /** A debtor in `region` with a loan of 1,200.00 that fell due on `dueDate` and was never paid. */
-  async function openAccount(n: string, region: string, dueDate: string, country: 'US' | 'ES' = 'US') {
-    const accountId = `acct-${region}-${n}`;
-    const debtorId = `debtor-${region}-${n}`;
-    const [timeZone, currency] = country === 'ES' ? ['Europe/Madrid', 'EUR'] : ['America/Los_Angeles', 'USD'];
-    await deliver(
-      sut,
-      'collections.ledger.v1.DebtorUpserted',
-      {
-        debtorId,
-        timeZone,
-        language: country === 'ES' ? 'es' : 'en',
-        country,
-        region,
-        consentedChannels: ['sms', 'email', 'call', 'letter'],
-        erased: false,
-      },
-      debtorId,
-    );
-    await deliver(sut, 'collections.ledger.v1.AccountOpened', {
-      accountId,
-      externalRef: `LOAN-${region}-${n}`,
-      product: ledger.Product.PRODUCT_PERSONAL_LOAN,
-      currency,
-      creditLimitMinor: 0,
-      openedOn: '2019-06-01',
-      debtors: [{ debtorId, role: ledger.DebtorRole.DEBTOR_ROLE_PRIMARY }],
-      timeZone,
-    });
-    await deliver(sut, 'collections.ledger.v1.StatementIssued', {
-      accountId,
-      cycle: 1,
-      statementDate: dueDate,
-      dueDate,
-      amountDue: { amountMinor: 120_000, currency },
-      minimumDue: { amountMinor: 120_000, currency },
-      hasReportedStatus: false,
-      reportedStatus: 0,
-    });
-    return accountId;
-  }
+  const openAccount = async (n: string, region: string, dueDate: string, country: 'US' | 'ES' = 'US') =>
+    (await openUnpaidLoan(sut, n, region, dueDate, country)).accountId;
 
   const referred = async (accountId: string) =>
     (
@@ -97,18 +52,7 @@ describe('no legal referral of a time-barred debt (Regulation F §1006.26(b); re
         accountId,
       ])
     )[0].referred_to_legal;
-  const decisions = (accountId: string) =>
-    q<{
-      allowed: boolean;
-      reasons: string[];
-      stage: string;
-      pack_version: string | null;
-      override_version: number | null;
-    }>(
-      `SELECT allowed, reasons, stage, pack_version, override_version FROM contact_decision
-        WHERE account_id = $1 ORDER BY decided_at, id`,
-      [accountId],
-    );
+  const decisions = (accountId: string) => contactDecisionsOf(sut, accountId);
 
   it('refuses a Californian debt past the lender’s 4-year period once, leaves it unreferred, and records no second refusal when re-planned', async () => {
     sut.clock.set(NOW);

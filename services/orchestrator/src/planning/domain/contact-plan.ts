@@ -9,6 +9,8 @@ import {
   TimeZoneClock,
   ValidationNoticeOnRecord,
   evaluate,
+  timeBarredCheck,
+  timeBarredReason,
 } from '../../policy/domain';
 import { RULE_PACKS } from '../../policy/packs';
 import {
@@ -21,6 +23,7 @@ import {
   nextAction,
   scheduledOn,
 } from '../../strategies/domain';
+import { templateThreatensLegalAction } from '../../templates/domain/template.catalogue';
 
 const MS_PER_DAY = 86_400_000;
 const MS_PER_MINUTE = 60_000;
@@ -246,6 +249,21 @@ export function planNextContact(input: PlanInput): Plan {
       continue;
     }
     const preferred = preferredInstant(step, action.scheduledOn, facts.timeZone, now);
+    const barred = timeBarredThreat(step, account, facts, action.scheduledOn > today ? action.scheduledOn : today);
+    if (barred) {
+      // No threat of a suit on a time-barred debt: the message is not sent, on any channel.
+      decisions.push({
+        channel,
+        at: preferred,
+        allowed: false,
+        reasons: [barred.reason],
+        nextPermittedAt: null,
+        packVersion: barred.packVersion,
+        overrideVersion: facts.rules?.overrideVersion ?? null,
+      });
+      progress = { ...progress, stepsDone: [...progress.stepsDone, step.id] };
+      continue;
+    }
     const first = checkPolicy(channel, facts, history, preferred, account.accountId);
     decisions.push(first);
     if (first.allowed)
@@ -259,6 +277,36 @@ export function planNextContact(input: PlanInput): Plan {
     progress = refused(progress, step, failedBefore);
   }
   return { outcome: { kind: 'idle' }, progress, decisions };
+}
+
+/**
+ * The refusal of a step whose template threatens legal action (`threatensLegalAction`) on a debt
+ * that is time-barred on `day` (the later of today and the step's day, the debtor's local days):
+ * the debtor's pack forbids threatening a suit then (`enforcement.noSuitWhenTimeBarred`, US
+ * Regulation F §1006.26(b)) and the tenant's period for the debtor's state (and the account's
+ * product), counted from the default date (the oldest unpaid due date, else the due date, as days
+ * past due count), has run. Undefined otherwise, and where no period is configured for the state:
+ * the message goes out as before.
+ */
+function timeBarredThreat(
+  step: StrategyStep,
+  account: AccountSnapshot,
+  facts: DebtorContactFacts,
+  day: string,
+): { readonly reason: string; readonly packVersion: string } | undefined {
+  if (!facts.jurisdiction || !templateThreatensLegalAction(step.template)) return undefined;
+  const pack = facts.rules?.pack ?? RULE_PACKS[facts.jurisdiction];
+  const rule = pack.enforcement?.noSuitWhenTimeBarred;
+  if (!rule) return undefined;
+  const check = timeBarredCheck(
+    rule,
+    facts.region,
+    account.product,
+    account.oldestUnpaidDueDate || account.dueDate,
+    day,
+  );
+  if (check.kind !== 'checked' || !check.barred) return undefined;
+  return { reason: timeBarredReason(rule, check), packVersion: pack.version };
 }
 
 /** A later step of the arm is already due today: this one's moment has passed. */

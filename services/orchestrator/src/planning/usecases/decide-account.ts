@@ -1,5 +1,5 @@
 import { localDate } from '@collections/platform';
-import { PastContact, timeBarredCheck } from '../../policy/domain';
+import { PastContact, timeBarredCheck, timeBarredReason } from '../../policy/domain';
 import { RULE_PACKS } from '../../policy/packs';
 import {
   AccountSnapshot,
@@ -320,11 +320,7 @@ export function decideAccount(input: AccountPlanInput): AccountPlan {
             channel: 'letter',
             at: now,
             allowed: false,
-            reasons: [
-              `${timeBarredRule.id}: ${timeBarredRule.text} [${timeBarredRule.citation}] — the debt is time-barred in ` +
-                `${timeBarred.state}: its ${timeBarred.years}-year limitation period from the default date ` +
-                `${timeBarred.defaultDate} ran out on ${timeBarred.barredOn}`,
-            ],
+            reasons: [timeBarredReason(timeBarredRule, timeBarred)],
             nextPermittedAt: null,
             packVersion: rules.version,
             overrideVersion: debtor.rules?.overrideVersion ?? null,

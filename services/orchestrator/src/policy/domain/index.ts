@@ -14,6 +14,7 @@ export {
   US_SUBDIVISIONS,
   timeBarredCheck,
   timeBarredOn,
+  timeBarredReason,
   usStateOf,
   type TimeBarredCheck,
   type TimeBarredDebtOverride,

@@ -82,6 +82,21 @@ export function timeBarredCheck(
   return { kind: 'checked', barred: today >= barredOn, state, years, defaultDate, barredOn };
 }
 
+/**
+ * A refusal's words for a debt found time-barred: the rule's id, words and citation, then the
+ * figures (state, years, default date, the day it became time-barred). The same words refuse a
+ * legal referral and a message that threatens legal action.
+ */
+export function timeBarredReason(
+  rule: TimeBarredDebtRule,
+  check: Extract<TimeBarredCheck, { readonly kind: 'checked' }>,
+): string {
+  return (
+    `${rule.id}: ${rule.text} [${rule.citation}] — the debt is time-barred in ${check.state}: its ` +
+    `${check.years}-year limitation period from the default date ${check.defaultDate} ran out on ${check.barredOn}`
+  );
+}
+
 const wholeYears = (n: unknown) => typeof n === 'number' && Number.isInteger(n) && n >= 1 && n <= MAX_LIMITATION_YEARS;
 
 /** Every problem in the rule's limitation periods, with its path under `path`. */

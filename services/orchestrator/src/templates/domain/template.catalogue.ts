@@ -9,7 +9,15 @@ export interface LocalizedTemplate {
   readonly body: string;
 }
 
-export type TemplateSource = Readonly<Record<Locale, LocalizedTemplate>>;
+export type TemplateSource = Readonly<Record<Locale, LocalizedTemplate>> & {
+  /**
+   * The text, in any locale, says legal action may follow (a suit; a referral for legal, judicial or
+   * "jurídico" collection). Such a message is not sent on a US debt that is time-barred in the
+   * debtor's state (Regulation F §1006.26(b): no threat of a suit either): the planner gives its
+   * step up with a refusal. A new template that threatens legal action must say so here.
+   */
+  readonly threatensLegalAction?: boolean;
+};
 
 /**
  * How a message names the creditor where the debtor's pack requires it (Brazil's art. 42-A, Mexico's
@@ -155,6 +163,7 @@ export const DEFAULT_TEMPLATES: Readonly<Record<string, TemplateSource>> = {
     },
   },
   'final-notice': {
+    threatensLegalAction: true,
     es: {
       subject: 'Aviso final — cuenta {{account.reference}}',
       body:
@@ -253,3 +262,7 @@ export const DEFAULT_TEMPLATES: Readonly<Record<string, TemplateSource>> = {
 
 export const defaultTemplateExists = (templateId: string): boolean =>
   Object.prototype.hasOwnProperty.call(DEFAULT_TEMPLATES, templateId);
+
+/** Whether the catalogue's template `templateId` threatens legal action (`threatensLegalAction`). */
+export const templateThreatensLegalAction = (templateId: string): boolean =>
+  defaultTemplateExists(templateId) && DEFAULT_TEMPLATES[templateId].threatensLegalAction === true;

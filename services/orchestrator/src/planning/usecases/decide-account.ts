@@ -292,6 +292,19 @@ export function decideAccount(input: AccountPlanInput): AccountPlan {
     }
     case 'legal-referral': {
       const rules = debtor.rules?.pack ?? RULE_PACKS[debtor.jurisdiction];
+      /** The referral's decision (a letter's, now): refused with its reasons, or made. */
+      const referral = (allowed: boolean, reasons: string[]): PlanEffect => ({
+        kind: 'decision',
+        armId: progress.armId,
+        verdict: {
+          channel: 'letter',
+          at: now,
+          allowed,
+          reasons,
+          nextPermittedAt: allowed ? now : null,
+          ...(allowed ? {} : { packVersion: rules.version, overrideVersion: debtor.rules?.overrideVersion ?? null }),
+        },
+      });
       // No suit on a time-barred debt (US Regulation F §1006.26(b)): the state's limitation period
       // (the tenant's, by override) counted from the default date (the oldest unpaid due date, as
       // days past due count) to the debtor's local today. Run out: the referral is refused with the
@@ -313,19 +326,7 @@ export function decideAccount(input: AccountPlanInput): AccountPlan {
           result = 'unchanged';
           break;
         }
-        effects.push({
-          kind: 'decision',
-          armId: progress.armId,
-          verdict: {
-            channel: 'letter',
-            at: now,
-            allowed: false,
-            reasons: [timeBarredReason(timeBarredRule, timeBarred)],
-            nextPermittedAt: null,
-            packVersion: rules.version,
-            overrideVersion: debtor.rules?.overrideVersion ?? null,
-          },
-        });
+        effects.push(referral(false, [timeBarredReason(timeBarredRule, timeBarred)]));
         progress = { ...progress, stepsDone: [...progress.stepsDone, TIME_BARRED_REFERRAL] };
         result = 'legal-referral-refused';
         break;
@@ -336,21 +337,11 @@ export function decideAccount(input: AccountPlanInput): AccountPlan {
       // offers forbearance; a plan after a measure comes on record makes the referral.
       const forbearance = rules.enforcement?.forbearanceFirst;
       if (forbearance && !account.forbearance_on_record_at) {
-        effects.push({
-          kind: 'decision',
-          armId: progress.armId,
-          verdict: {
-            channel: 'letter',
-            at: now,
-            allowed: false,
-            reasons: [
-              `${forbearance.id}: ${forbearance.text} [${forbearance.citation}] — no forbearance measure is on record for the account`,
-            ],
-            nextPermittedAt: null,
-            packVersion: rules.version,
-            overrideVersion: debtor.rules?.overrideVersion ?? null,
-          },
-        });
+        effects.push(
+          referral(false, [
+            `${forbearance.id}: ${forbearance.text} [${forbearance.citation}] — no forbearance measure is on record for the account`,
+          ]),
+        );
         effects.push({
           kind: 'escalate',
           taskKind: 'negotiate',
@@ -364,29 +355,21 @@ export function decideAccount(input: AccountPlanInput): AccountPlan {
         break;
       }
       progress = { ...progress, referredToLegal: true };
-      effects.push({
-        kind: 'decision',
-        armId: progress.armId,
-        verdict: {
-          channel: 'letter',
-          at: now,
-          allowed: true,
-          reasons: [
-            'legal-referral: the strategy refers the account for legal action',
-            ...(timeBarredRule && timeBarred?.kind === 'no-period'
-              ? [
-                  `${timeBarredRule.id}: whether the debt is time-barred could not be checked — ` +
-                    (!timeBarred.state
-                      ? 'no state is on record for the debtor'
-                      : timeBarredRule.limitationPeriods[timeBarred.state]
-                        ? `no limitation period is configured for ${timeBarred.state} and the product ${account.product}`
-                        : `no limitation period is configured for ${timeBarred.state}`),
-                ]
-              : []),
-          ],
-          nextPermittedAt: now,
-        },
-      });
+      effects.push(
+        referral(true, [
+          'legal-referral: the strategy refers the account for legal action',
+          ...(timeBarredRule && timeBarred?.kind === 'no-period'
+            ? [
+                `${timeBarredRule.id}: whether the debt is time-barred could not be checked — ` +
+                  (!timeBarred.state
+                    ? 'no state is on record for the debtor'
+                    : timeBarredRule.limitationPeriods[timeBarred.state]
+                      ? `no limitation period is configured for ${timeBarred.state} and the product ${account.product}`
+                      : `no limitation period is configured for ${timeBarred.state}`),
+              ]
+            : []),
+        ]),
+      );
       break;
     }
     case 'stopped':

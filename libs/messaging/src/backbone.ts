@@ -8,6 +8,7 @@ import { InboxRetention, InboxRetentionOptions } from './inbox-retention';
 import { KafkaTransport } from './kafka-transport';
 import { Outbox, OutboxCommitSubscriber } from './outbox';
 import { OutboxRelay, RelayOptions } from './relay';
+import { RelayThread, RelayThreadOptions } from './relay-thread';
 import { LogEnds, MessagingLogger, Transport, silentLogger } from './transport';
 
 export type TransportConfig =
@@ -43,6 +44,12 @@ export interface BackboneOptions {
   /** Run the outbox relay in this process (default true). */
   runRelay?: boolean;
   /**
+   * Run it on a worker thread of its own (RelayThread) instead of this thread's event loop: the
+   * thread's own pool and producer, from these settings; its relay takes `relay`'s plain settings
+   * and this backbone's hooks. Kafka only.
+   */
+  relayThread?: Pick<RelayThreadOptions, 'database' | 'kafka' | 'onPublished' | 'stopTimeoutMs'>;
+  /**
    * Observers applied to every consumer of this backbone (metrics); `onDeadLetter` also to its
    * relay, `onPublishFailed` to its relay only.
    */
@@ -55,7 +62,10 @@ type ConsumeOptions = Omit<ConsumerOptions, 'service' | 'schema' | 'dataSource' 
 /** One service's messaging: its outbox, the relay that publishes it, its consumers and dead letters. */
 export class Backbone {
   readonly outbox: Outbox;
+  /** The relay: runs here unless `relayThread` (then it only answers backlog questions). */
   readonly relay: OutboxRelay;
+  /** The relay's thread, when the options ask for one. */
+  readonly relayThread?: RelayThread;
   readonly deadLetters: DeadLetterAdmin;
   /** Deletes the consumers' inbox ids once their events can no longer come back (runs while consumers run). */
   readonly inboxRetention: InboxRetention;
@@ -78,11 +88,22 @@ export class Backbone {
       onPublishFailed: options.hooks?.onPublishFailed,
       ...options.relay,
     });
+    if (options.relayThread) {
+      const { batchSize, pollIntervalMs, maxIdlePollMs, maxBackoffMs, retentionMs, purgeIntervalMs, published } =
+        options.relay ?? {};
+      this.relayThread = new RelayThread({
+        ...options.relayThread,
+        relay: { batchSize, pollIntervalMs, maxIdlePollMs, maxBackoffMs, retentionMs, purgeIntervalMs, published },
+        logger: options.logger,
+        onDeadLetter: options.hooks?.onDeadLetter,
+        onPublishFailed: options.hooks?.onPublishFailed,
+      });
+    }
     this.outbox = new Outbox({
       schema,
       source: `/collections/${service}`,
       traceparent: options.traceparent,
-      onAdded: this.relay.wake,
+      onAdded: this.wakeRelay,
     });
     this.deadLetters = new DeadLetterAdmin(dataSource, schema, this.outbox);
     this.inboxRetention = new InboxRetention({
@@ -100,6 +121,9 @@ export class Backbone {
       ...options.deadLetters,
     });
   }
+
+  /** Wakes whichever relay runs (after a commit that added events). */
+  private readonly wakeRelay = (): void => (this.relayThread ?? this.relay).wake();
 
   consume(options: ConsumeOptions): EventConsumer {
     const consumer = new EventConsumer({
@@ -184,7 +208,7 @@ export class Backbone {
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
-    if (this.options.runRelay !== false) this.relay.start();
+    if (this.options.runRelay !== false) (this.relayThread ?? this.relay).start();
     for (const c of this.consumers) await c.start();
     if (this.consumers.length > 0) this.inboxRetention.start();
     // Consumers and the relay both write dead letters.
@@ -197,6 +221,6 @@ export class Backbone {
     await this.inboxRetention.stop();
     await this.deadLetterRetention.stop();
     for (const c of this.consumers) await c.stop();
-    await this.relay.stop();
+    await (this.relayThread ?? this.relay).stop();
   }
 }

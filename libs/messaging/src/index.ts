@@ -10,3 +10,4 @@ export * from './in-process-transport';
 export * from './dead-letters';
 export * from './dead-letter-retention';
 export * from './backbone';
+export * from './relay-thread';

@@ -11,7 +11,7 @@ const range = (from: number, to: number) => Array.from({ length: to - from + 1 }
 
 /** The guarantees every transport must keep; run once per transport. */
 export function describeBackboneContract(kind: TransportKind): void {
-  describe(`backbone over the ${kind.name} transport`, () => {
+  describe(`backbone over the ${kind.name} transport${kind.relayThread ? ', relay on a thread of its own' : ''}`, () => {
     let h: BackboneHarness;
 
     beforeEach(async () => {

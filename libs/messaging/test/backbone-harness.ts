@@ -35,6 +35,8 @@ class EffectTable1763900000002 implements MigrationInterface {
 export interface TransportKind {
   name: 'kafka' | 'in-process';
   make(ds: DataSource, clientId: string, topicPrefix: string): Transport;
+  /** Backbones publish their outbox from a relay thread of their own (RelayThread; Kafka only). */
+  relayThread?: boolean;
 }
 
 const kafkaBrokers = () => process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
@@ -50,6 +52,9 @@ export const kafkaKind: TransportKind = {
       maxWaitTimeMs: 50,
     }),
 };
+
+/** Kafka, each backbone's relay on a worker thread of its own (OUTBOX_RELAY_THREAD=worker). */
+export const kafkaRelayThreadKind: TransportKind = { ...kafkaKind, relayThread: true };
 
 export const inProcessKind: TransportKind = {
   name: 'in-process',
@@ -132,6 +137,12 @@ export class BackboneHarness {
       deadLetters: options.deadLetters,
       logger: options.logger,
       traceparent: currentTraceparent,
+      relayThread: this.kind.relayThread
+        ? {
+            database: { url: this.db.url, schema: SERVICE },
+            kafka: { brokers: kafkaBrokers().split(','), clientId: 'relay-thread', topicPrefix: this.topicPrefix },
+          }
+        : undefined,
       hooks: {
         around: (event, fn) => withSpanFrom(`consume ${event.type}`, { traceparent: event.traceparent }, fn),
         onDeadLetter: options.onDeadLetter,

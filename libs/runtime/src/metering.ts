@@ -16,11 +16,7 @@ import { MetricsRegistry, withSpanFrom } from '@collections/platform';
 
 /** Counts what crosses the transport; the names are the ones the Grafana ops dashboard plots. */
 export function meteredTransport(transport: Transport, metrics: MetricsRegistry): Transport {
-  const published = metrics.counter({
-    name: 'collections_events_published_total',
-    help: 'Events handed to the transport',
-    labelNames: ['topic'],
-  });
+  const published = eventsPublished(metrics);
   const consumed = metrics.counter({
     name: 'collections_events_consumed_total',
     help: 'Events delivered to consumers and committed',
@@ -58,6 +54,21 @@ export function meteredTransport(transport: Transport, metrics: MetricsRegistry)
     ...(lagBehind ? { lagBehind } : {}),
     close: () => transport.close(),
   };
+}
+
+/** `collections_events_published_total{topic}`: events handed to the transport, by this thread's relay or a relay thread. */
+function eventsPublished(metrics: MetricsRegistry) {
+  return metrics.counter({
+    name: 'collections_events_published_total',
+    help: 'Events handed to the transport',
+    labelNames: ['topic'],
+  });
+}
+
+/** Counts `n` events a relay thread published on `topic` (RelayThreadOptions.onPublished). */
+export function countPublished(metrics: MetricsRegistry): (topic: string, n: number) => void {
+  const published = eventsPublished(metrics);
+  return (topic, n) => published.inc({ topic }, n);
 }
 
 /**

@@ -13,7 +13,7 @@ import {
 import { startNestApp } from './app';
 import { backboneRetention, loadServiceConfig } from './config';
 import { openServiceDatabase } from './database';
-import { backboneMetrics, meteredTransport, registerBackboneGauges } from './metering';
+import { backboneMetrics, countPublished, meteredTransport, registerBackboneGauges } from './metering';
 import { ServiceContext, ServiceDefinition } from './service-definition';
 import { onShutdown } from './shutdown';
 import { ServiceSimulationControl } from './simulation/service-simulation';
@@ -61,6 +61,19 @@ export async function runService(definition: ServiceDefinition, env: NodeJS.Proc
     traceparent: currentTraceparent,
     hooks: backboneMetrics(metrics, name),
     ...backboneRetention(config.retention),
+    relayThread:
+      config.relayThread === 'worker'
+        ? {
+            database: { url: config.database.url, schema: config.database.schema },
+            kafka: {
+              brokers: config.kafka.brokers.split(','),
+              clientId: `${name}-relay`,
+              topicPrefix: config.kafka.topicPrefix,
+              partitions: config.kafka.partitions,
+            },
+            onPublished: countPublished(metrics),
+          }
+        : undefined,
   });
   const context: ServiceContext = {
     name,

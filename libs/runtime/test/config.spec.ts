@@ -63,3 +63,18 @@ describe('trusted proxy settings', () => {
     expect(() => trustOf('lb.internal')).toThrow(/"lb\.internal"/);
   });
 });
+
+/** Where a service runs its outbox relay, as its environment says. */
+describe('outbox relay thread setting', () => {
+  const threadOf = (env: Record<string, string>) =>
+    loadServiceConfig('promises', { API_KEYS: 'tenant-a:key-a', ...env }).relayThread;
+
+  it('runs the relay on a worker thread unless told otherwise', () => {
+    expect(threadOf({})).toBe('worker');
+    expect(threadOf({ OUTBOX_RELAY_THREAD: 'main' })).toBe('main');
+  });
+
+  it('refuses any other value, naming the variable', () => {
+    expect(() => threadOf({ OUTBOX_RELAY_THREAD: 'process' })).toThrow(/OUTBOX_RELAY_THREAD/);
+  });
+});

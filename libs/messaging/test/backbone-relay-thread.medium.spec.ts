@@ -1,0 +1,94 @@
+import { Worker } from 'node:worker_threads';
+import { waitFor } from '@collections/testing';
+import { Backbone, MessagingLogger, RELAY_THREAD_READY } from '../src';
+import { describeBackboneContract } from './backbone-contract';
+import { BackboneHarness, PAYMENT_TOPIC, SERVICE, kafkaRelayThreadKind } from './backbone-harness';
+
+// Every guarantee of the backbone holds with the outbox relay on a worker thread (the distributed
+// services' default, OUTBOX_RELAY_THREAD=worker), as with the relay on the service's event loop.
+describeBackboneContract(kafkaRelayThreadKind);
+
+describe('the outbox relay on a thread of its own', () => {
+  let h: BackboneHarness;
+  const lines: { level: string; msg: string; obj: object }[] = [];
+  const logger: MessagingLogger = {
+    debug: (obj, msg) => lines.push({ level: 'debug', msg, obj }),
+    info: (obj, msg) => lines.push({ level: 'info', msg, obj }),
+    warn: (obj, msg) => lines.push({ level: 'warn', msg, obj }),
+    error: (obj, msg) => lines.push({ level: 'error', msg, obj }),
+  };
+  const published = new Map<string, number>();
+
+  beforeEach(async () => {
+    lines.length = 0;
+    published.clear();
+    h = new BackboneHarness(kafkaRelayThreadKind);
+    await h.open();
+  });
+  afterEach(async () => {
+    await h.close();
+  });
+
+  /** A backbone whose thread reports what it published into `published` and logs into `lines`. */
+  function backbone(): Backbone {
+    const b = h.backbone({ logger });
+    // The harness's thread settings, with the metric hook this test reads.
+    const thread = b.relayThread as unknown as { options: { onPublished?: (topic: string, n: number) => void } };
+    thread.options.onPublished = (topic, n) => published.set(topic, (published.get(topic) ?? 0) + n);
+    h.effectConsumer(b);
+    return b;
+  }
+
+  const worker = (b: Backbone) => (b.relayThread as unknown as { worker?: Worker }).worker;
+
+  it("reports what its thread published, per topic, and the thread's log lines in the service's log", async () => {
+    const b = backbone();
+    await b.start();
+    await h.publishPayments(
+      b,
+      Array.from({ length: 30 }, (_, i) => i + 1),
+    );
+    await h.waitForEffects(30);
+    await waitFor(
+      () => published.get(`${h.topicPrefix}${PAYMENT_TOPIC}`) === 30 || published.get(PAYMENT_TOPIC) === 30,
+      {
+        message: '30 events counted as published',
+      },
+    );
+    expect([...published.values()].reduce((a, n) => a + n, 0)).toBe(30);
+    expect(lines).toContainEqual({ level: 'info', msg: RELAY_THREAD_READY, obj: { schema: SERVICE } });
+  });
+
+  it('starts the thread again when it dies, and publishes what was committed meanwhile', async () => {
+    const b = backbone();
+    await b.start();
+    await h.publishPayments(b, [1, 2, 3]);
+    await h.waitForEffects(3);
+    const first = worker(b)!;
+    await first.terminate();
+    await h.publishPayments(b, [4, 5, 6]);
+
+    const effects = await h.waitForEffects(6);
+    expect(effects.map((e) => e.n).sort((x, y) => x - y)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(worker(b)).toBeDefined();
+    expect(worker(b)).not.toBe(first);
+    expect(lines.filter((l) => l.level === 'error').map((l) => l.msg)).toEqual([
+      'outbox relay thread stopped; starting it again (events wait in the outbox meanwhile)',
+    ]);
+  });
+
+  it('stops with the backbone, leaving what it did not publish in the outbox for the next relay', async () => {
+    const b = backbone();
+    await b.start();
+    const thread = worker(b)!;
+    const exited = new Promise<number>((resolve) => thread.once('exit', resolve));
+    await b.stop();
+    expect(worker(b)).toBeUndefined();
+    await exited;
+    await h.publishPayments(b, [7, 8]);
+    const [{ n }] = (await h.ds.query(`SELECT count(*)::int AS n FROM svc.outbox WHERE published_at IS NULL`)) as {
+      n: number;
+    }[];
+    expect(n).toBe(2);
+  });
+});

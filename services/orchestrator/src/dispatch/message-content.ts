@@ -12,13 +12,13 @@ import { PlannerRepository, ScheduleRow } from '../planning/planner.repository';
 import { VALIDATION_NOTICE } from '../planning/domain/contact-plan';
 import {
   DEFAULT_TEMPLATES,
-  LOCALES,
   Locale,
   MessageVariables,
   OptOutLinkSigner,
   PaymentLinkSigner,
   RenderedMessage,
   creditorIdentifiable,
+  localeFor,
   renderMessage,
 } from '../templates/domain';
 import { creditorVariablesFor } from '../creditors/creditor-variables';
@@ -52,12 +52,6 @@ export interface ContentSources {
 
 /** Why a contact has no message: see `composeMessage`. */
 export type MissingContent = 'no-template' | 'no-facts' | 'no-address' | 'no-creditor' | 'itemization-unreconciled';
-
-export const localeOf = (language: string, jurisdiction: string): Locale => {
-  const l = language.slice(0, 2).toLowerCase();
-  if ((LOCALES as readonly string[]).includes(l)) return l as Locale;
-  return jurisdiction === 'BR' ? 'pt' : jurisdiction === 'US' ? 'en' : 'es';
-};
 
 /**
  * The contact's message for `channel`: the account's facts, the debtor's name and addresses from
@@ -94,7 +88,7 @@ export async function composeMessage(
   const workplace = (debtor.rules?.pack ?? RULE_PACKS[jurisdiction]).workplace;
   if (workplace?.channels.includes(channel) && addresses.workplaceForbidden?.includes(addressKindOf(channel)))
     return { missing: 'no-address' };
-  const locale = localeOf(debtor.language, jurisdiction);
+  const locale = localeFor(debtor.language, jurisdiction);
   const link = s.links.sign({
     tenantId: row.tenant_id,
     accountId: row.account_id,

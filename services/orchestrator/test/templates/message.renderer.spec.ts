@@ -2,6 +2,7 @@ import { RULE_PACKS } from '../../src/policy/packs';
 import { Channel, Jurisdiction } from '../../src/policy/domain';
 import {
   DEFAULT_TEMPLATES,
+  LOCALES,
   Locale,
   MessageVariables,
   formatMessageMoney,
@@ -182,8 +183,104 @@ describe(renderMessage.name, () => {
         Object.keys(source)
           .filter((k) => k !== 'threatensLegalAction')
           .sort(),
-      ).toEqual(['en', 'es', 'pt']);
+      ).toEqual([...LOCALES].sort());
     }
+  });
+});
+
+/**
+ * The EU locales, each with its country's pack made to print the opt-out line (as a tenant's
+ * override may): money as the debtor's country writes it, dates in their language, and the link's
+ * expiry — 23:30 UTC on the 19th — on the 20th, as it already is in the debtor's zone.
+ */
+describe(`${renderMessage.name} in the EU locales`, () => {
+  const NNBSP = '\u202f';
+  const euVariables = (currency: string, balanceMinor: number, timeZone: string): MessageVariables => ({
+    ...variables(currency, balanceMinor, timeZone),
+    paymentLink: { url: 'https://pay.example/p/tok', expiresAt: new Date('2026-03-19T23:30:00Z') },
+  });
+  const renderEu = (
+    templateId: string,
+    locale: Locale,
+    jurisdiction: Jurisdiction,
+    channel: Channel,
+    vars: MessageVariables,
+  ) =>
+    renderMessage({
+      template: DEFAULT_TEMPLATES[templateId],
+      locale,
+      channel,
+      pack: { ...RULE_PACKS[jurisdiction], optOutNotice: RULE_PACKS.US.optOutNotice },
+      variables: vars,
+      optOutUrl: 'https://pay.example/opt-out/abc',
+    });
+
+  it('writes to a French debtor in French, in euros as France writes them', () => {
+    const vars = euVariables('EUR', 1_234_56, 'Europe/Paris');
+    expect(renderEu('overdue', 'fr', 'FR', 'email', vars)).toEqual({
+      subject: 'Paiement en retard 4410-22',
+      body:
+        `Ana Gómez, votre paiement de 1${NNBSP}234,56${NBSP}€ était dû le 10 mars 2026. Vous pouvez régulariser ` +
+        'votre situation ici (lien valable jusqu’au 20 mars 2026) : https://pay.example/p/tok\n\n' +
+        'Pour ne plus recevoir ces e-mails, rendez-vous sur https://pay.example/opt-out/abc',
+      optOutRule: 'US-OPT-OUT-NOTICE',
+    });
+  });
+
+  it('writes to a German debtor in German, in euros as Germany writes them', () => {
+    const vars = euVariables('EUR', 1_234_56, 'Europe/Berlin');
+    expect(renderEu('overdue', 'de', 'DE', 'email', vars)).toEqual({
+      subject: 'Überfällige Zahlung 4410-22',
+      body:
+        `Ana Gómez, Ihre Zahlung über 1.234,56${NBSP}€ war am 10. März 2026 fällig. Hier können Sie den offenen ` +
+        'Betrag begleichen (Link gültig bis 20. März 2026): https://pay.example/p/tok\n\n' +
+        'Wenn Sie diese E-Mails nicht mehr erhalten möchten, besuchen Sie https://pay.example/opt-out/abc',
+      optOutRule: 'US-OPT-OUT-NOTICE',
+    });
+  });
+
+  it('writes to an Italian debtor in Italian, grouping the thousands of the amount', () => {
+    const vars = euVariables('EUR', 1_234_56, 'Europe/Rome');
+    expect(renderEu('reminder', 'it', 'IT', 'sms', vars).body).toBe(
+      `Gentile Ana, il Suo pagamento di 1.234,56${NBSP}€ scade il 10 marzo 2026. Può pagare qui: ` +
+        'https://pay.example/p/tok\n\nPer non ricevere più messaggi su questo canale, risponda STOP',
+    );
+  });
+
+  it('writes to a Dutch debtor in Dutch, the euro sign first as the Netherlands write it', () => {
+    const vars = euVariables('EUR', 1_234_56, 'Europe/Amsterdam');
+    expect(renderEu('overdue', 'nl', 'NL', 'sms', vars).body).toBe(
+      `Ana Gómez, uw betaling van €${NBSP}1.234,56 had uiterlijk op 10 maart 2026 voldaan moeten zijn. ` +
+        'U kunt de achterstand hier betalen (link geldig tot 20 maart 2026): https://pay.example/p/tok\n\n' +
+        'Wilt u via dit kanaal geen berichten meer ontvangen? Antwoord STOP',
+    );
+  });
+
+  it('writes to a Polish debtor in Polish, in złoty with the thousands grouped', () => {
+    const vars = euVariables('PLN', 1_234_56, 'Europe/Warsaw');
+    expect(renderEu('final-notice', 'pl', 'PL', 'letter', vars)).toEqual({
+      subject: 'Ostateczne wezwanie do zapłaty — rachunek 4410-22',
+      body:
+        `Ana Gómez: na rachunku 4410-22 od 10 marca 2026 pozostaje zaległe saldo w wysokości 1${NBSP}234,56${NBSP}zł. ` +
+        'W przypadku braku płatności sprawa może zostać skierowana na drogę sądową. ' +
+        'Płatności można dokonać tutaj: https://pay.example/p/tok',
+    });
+  });
+
+  it('names a creditor in the debtor’s language where the pack requires it', () => {
+    const vars = { ...euVariables('EUR', 1_00, 'Europe/Paris'), ...MX_FIRM };
+    const pack = { ...RULE_PACKS.FR, creditorIdentification: RULE_PACKS.MX.creditorIdentification };
+    const rendered = renderMessage({
+      template: DEFAULT_TEMPLATES.reminder,
+      locale: 'fr',
+      channel: 'sms',
+      pack,
+      variables: vars,
+      optOutUrl: 'https://pay.example/opt-out/abc',
+    });
+    expect(rendered.body).toMatch(
+      /\n\nCréancier : Financiera Ejemplo S\.A\. de C\.V\., RFC FEJ010203AB1\. Recouvrement : Cobranzas Norte S\.C\., RFC CNO990101XY2$/,
+    );
   });
 });
 
@@ -196,6 +293,16 @@ describe(formatMessageMoney.name, () => {
     expect(formatMessageMoney(1_234_50, 'USD', 'en-US')).toBe('$1,234.50');
     expect(formatMessageMoney(123_400, 'CLP', 'es-CL')).toBe('$123.400');
     expect(formatMessageMoney(10_50, 'PEN', 'es-PE')).toBe(`S/${NBSP}10.50`);
+  });
+
+  it('groups the thousands of every amount in the EU locales, four digits too', () => {
+    expect(formatMessageMoney(1_234_56, 'EUR', 'fr-FR')).toBe(`1\u202f234,56${NBSP}€`);
+    expect(formatMessageMoney(1_234_56, 'EUR', 'de-DE')).toBe(`1.234,56${NBSP}€`);
+    expect(formatMessageMoney(1_234_56, 'EUR', 'it-IT')).toBe(`1.234,56${NBSP}€`);
+    expect(formatMessageMoney(1_234_56, 'EUR', 'nl-NL')).toBe(`€${NBSP}1.234,56`);
+    expect(formatMessageMoney(1_234_56, 'PLN', 'pl-PL')).toBe(`1${NBSP}234,56${NBSP}zł`);
+    expect(formatMessageMoney(12_345_67, 'PLN', 'pl-PL')).toBe(`12${NBSP}345,67${NBSP}zł`);
+    expect(formatMessageMoney(1_234_56, 'EUR', 'es-ES')).toBe(`1.234,56${NBSP}€`);
   });
 
   it('keeps every unit of amounts too large for a float', () => {

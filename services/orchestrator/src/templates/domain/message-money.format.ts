@@ -6,6 +6,8 @@ import { minorUnitDigits, money, toDecimalString } from '@collections/platform';
  * COP with no decimals. A message must never misstate a debt, though: whole units are shown
  * only when the amount has no fraction at the display precision; otherwise every ISO digit is.
  * So 250.000,00 COP reads "$ 250.000" and 250.000,50 COP reads "$ 250.000,50".
+ * Thousands are always grouped, where CLDR leaves four digits whole in some locales (es-ES, it-IT,
+ * pl-PL): an amount owed reads alike at every size, "1 234,56 zł" as "12 345,67 zł".
  */
 export function formatMessageMoney(amountMinor: number, currency: string, locale: string): string {
   const isoDigits = minorUnitDigits(currency);
@@ -18,6 +20,7 @@ export function formatMessageMoney(amountMinor: number, currency: string, locale
   return new Intl.NumberFormat(locale, {
     style: 'currency',
     currency,
+    useGrouping: 'always',
     minimumFractionDigits: digits,
     maximumFractionDigits: digits,
   }).format(toDecimalString(money(amountMinor, currency)) as Intl.StringNumericLiteral);

@@ -80,6 +80,26 @@ const OPT_OUT_LINES: Readonly<Record<Locale, { readonly email: string; readonly 
     email: 'To stop receiving these e-mails, visit {url}',
     text: 'To stop receiving messages on this channel, reply STOP',
   },
+  fr: {
+    email: 'Pour ne plus recevoir ces e-mails, rendez-vous sur {url}',
+    text: 'Pour ne plus recevoir de messages par ce canal, répondez STOP',
+  },
+  de: {
+    email: 'Wenn Sie diese E-Mails nicht mehr erhalten möchten, besuchen Sie {url}',
+    text: 'Wenn Sie über diesen Kanal keine Nachrichten mehr erhalten möchten, antworten Sie mit STOP',
+  },
+  it: {
+    email: 'Per non ricevere più queste e-mail, visiti {url}',
+    text: 'Per non ricevere più messaggi su questo canale, risponda STOP',
+  },
+  nl: {
+    email: 'Wilt u deze e-mails niet meer ontvangen? Ga naar {url}',
+    text: 'Wilt u via dit kanaal geen berichten meer ontvangen? Antwoord STOP',
+  },
+  pl: {
+    email: 'Aby zrezygnować z otrzymywania tych wiadomości e-mail, prosimy wejść na stronę {url}',
+    text: 'Aby nie otrzymywać więcej wiadomości tym kanałem, prosimy odpowiedzieć STOP',
+  },
 };
 
 interface RenderData {

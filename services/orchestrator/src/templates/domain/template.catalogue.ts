@@ -1,6 +1,44 @@
+import { Jurisdiction } from '../../policy/domain';
+
 /** The locales messages are written in; the region comes from the debtor's jurisdiction. */
-export const LOCALES = ['es', 'pt', 'en'] as const;
+export const LOCALES = ['es', 'pt', 'en', 'fr', 'de', 'it', 'nl', 'pl'] as const;
 export type Locale = (typeof LOCALES)[number];
+
+/**
+ * The locale a debtor whose language the catalogue does not speak (or who has none on record) is
+ * written to in: the language most of the country reads where the catalogue has it (Belgium:
+ * Dutch, its majority's; Luxembourg: French, its legislation's), else English — never another
+ * country's language (a Swede is not written to in Spanish).
+ */
+const JURISDICTION_LOCALES: Readonly<Partial<Record<Jurisdiction, Locale>>> = {
+  US: 'en',
+  BR: 'pt',
+  PT: 'pt',
+  CO: 'es',
+  MX: 'es',
+  CL: 'es',
+  PE: 'es',
+  EC: 'es',
+  ES: 'es',
+  FR: 'fr',
+  LU: 'fr',
+  DE: 'de',
+  AT: 'de',
+  IT: 'it',
+  NL: 'nl',
+  BE: 'nl',
+  PL: 'pl',
+};
+
+/**
+ * The locale a debtor is written to in: their language (a BCP 47 tag: `fr`, `fr-BE`, `pt-BR`)
+ * where the catalogue speaks it, else their jurisdiction's (`JURISDICTION_LOCALES`), else English.
+ */
+export function localeFor(language: string, jurisdiction: Jurisdiction): Locale {
+  const l = language.slice(0, 2).toLowerCase();
+  if ((LOCALES as readonly string[]).includes(l)) return l as Locale;
+  return JURISDICTION_LOCALES[jurisdiction] ?? 'en';
+}
 
 /** A message in one locale: plain text (channel adapters escape for HTML where they need to). */
 export interface LocalizedTemplate {
@@ -54,6 +92,51 @@ export const CREDITOR_LINES: Readonly<Record<Locale, { readonly short: string; r
       'Creditor: {{creditor.name}} — {{creditor.taxIdKind}} {{creditor.taxId}}\n' +
       '{{creditor.address}} — Tel. {{creditor.phone}}' +
       '{{#if collector}}\nCollected by: {{collector.name}} — {{collector.taxIdKind}} {{collector.taxId}}{{/if}}',
+  },
+  fr: {
+    short:
+      'Créancier : {{creditor.name}}, {{creditor.taxIdKind}} {{creditor.taxId}}' +
+      '{{#if collector}}. Recouvrement : {{collector.name}}, {{collector.taxIdKind}} {{collector.taxId}}{{/if}}',
+    document:
+      'Créancier : {{creditor.name}} — {{creditor.taxIdKind}} {{creditor.taxId}}\n' +
+      '{{creditor.address}} — Tél. {{creditor.phone}}' +
+      '{{#if collector}}\nRecouvrement effectué par {{collector.name}} — {{collector.taxIdKind}} {{collector.taxId}}{{/if}}',
+  },
+  de: {
+    short:
+      'Gläubiger: {{creditor.name}}, {{creditor.taxIdKind}} {{creditor.taxId}}' +
+      '{{#if collector}}. Inkasso: {{collector.name}}, {{collector.taxIdKind}} {{collector.taxId}}{{/if}}',
+    document:
+      'Gläubiger: {{creditor.name}} — {{creditor.taxIdKind}} {{creditor.taxId}}\n' +
+      '{{creditor.address}} — Tel. {{creditor.phone}}' +
+      '{{#if collector}}\nInkasso durch {{collector.name}} — {{collector.taxIdKind}} {{collector.taxId}}{{/if}}',
+  },
+  it: {
+    short:
+      'Creditore: {{creditor.name}}, {{creditor.taxIdKind}} {{creditor.taxId}}' +
+      '{{#if collector}}. Recupero crediti: {{collector.name}}, {{collector.taxIdKind}} {{collector.taxId}}{{/if}}',
+    document:
+      'Creditore: {{creditor.name}} — {{creditor.taxIdKind}} {{creditor.taxId}}\n' +
+      '{{creditor.address}} — Tel. {{creditor.phone}}' +
+      '{{#if collector}}\nRecupero crediti a cura di {{collector.name}} — {{collector.taxIdKind}} {{collector.taxId}}{{/if}}',
+  },
+  nl: {
+    short:
+      'Schuldeiser: {{creditor.name}}, {{creditor.taxIdKind}} {{creditor.taxId}}' +
+      '{{#if collector}}. Incasso: {{collector.name}}, {{collector.taxIdKind}} {{collector.taxId}}{{/if}}',
+    document:
+      'Schuldeiser: {{creditor.name}} — {{creditor.taxIdKind}} {{creditor.taxId}}\n' +
+      '{{creditor.address}} — Tel. {{creditor.phone}}' +
+      '{{#if collector}}\nIncasso door {{collector.name}} — {{collector.taxIdKind}} {{collector.taxId}}{{/if}}',
+  },
+  pl: {
+    short:
+      'Wierzyciel: {{creditor.name}}, {{creditor.taxIdKind}} {{creditor.taxId}}' +
+      '{{#if collector}}. Windykacja: {{collector.name}}, {{collector.taxIdKind}} {{collector.taxId}}{{/if}}',
+    document:
+      'Wierzyciel: {{creditor.name}} — {{creditor.taxIdKind}} {{creditor.taxId}}\n' +
+      '{{creditor.address}} — Tel. {{creditor.phone}}' +
+      '{{#if collector}}\nWindykację prowadzi {{collector.name}} — {{collector.taxIdKind}} {{collector.taxId}}{{/if}}',
   },
 };
 
@@ -118,6 +201,37 @@ export const DEFAULT_TEMPLATES: Readonly<Record<string, TemplateSource>> = {
         'Hi {{debtor.firstName}}, your payment of {{money account.balanceMinor account.currency}} is due on ' +
         '{{date account.dueDate}}. Pay here: {{paymentLink.url}}',
     },
+    fr: {
+      subject: 'Rappel de paiement {{account.reference}}',
+      body:
+        'Bonjour {{debtor.firstName}}, votre paiement de {{money account.balanceMinor account.currency}} arrive à ' +
+        'échéance le {{date account.dueDate}}. Vous pouvez payer ici : {{paymentLink.url}}',
+    },
+    de: {
+      subject: 'Zahlungserinnerung {{account.reference}}',
+      body:
+        'Guten Tag {{debtor.firstName}}, Ihre Zahlung über {{money account.balanceMinor account.currency}} ist am ' +
+        '{{date account.dueDate}} fällig. Hier können Sie bezahlen: {{paymentLink.url}}',
+    },
+    it: {
+      subject: 'Promemoria di pagamento {{account.reference}}',
+      body:
+        'Gentile {{debtor.firstName}}, il Suo pagamento di {{money account.balanceMinor account.currency}} scade il ' +
+        '{{date account.dueDate}}. Può pagare qui: {{paymentLink.url}}',
+    },
+    nl: {
+      subject: 'Betalingsherinnering {{account.reference}}',
+      body:
+        'Beste {{debtor.firstName}}, uw betaling van {{money account.balanceMinor account.currency}} moet uiterlijk ' +
+        'op {{date account.dueDate}} zijn voldaan. U kunt hier betalen: {{paymentLink.url}}',
+    },
+    pl: {
+      subject: 'Przypomnienie o płatności {{account.reference}}',
+      body:
+        'Dzień dobry {{debtor.firstName}}, przypominamy, że termin płatności kwoty ' +
+        '{{money account.balanceMinor account.currency}} upływa {{date account.dueDate}}. ' +
+        'Płatności można dokonać tutaj: {{paymentLink.url}}',
+    },
   },
   'due-today': {
     es: {
@@ -137,6 +251,37 @@ export const DEFAULT_TEMPLATES: Readonly<Record<string, TemplateSource>> = {
       body:
         'Hi {{debtor.firstName}}, your payment of {{money account.balanceMinor account.currency}} is due today ' +
         '(account {{account.reference}}). Pay here: {{paymentLink.url}}',
+    },
+    fr: {
+      subject: 'Votre paiement arrive à échéance aujourd’hui',
+      body:
+        'Bonjour {{debtor.firstName}}, votre paiement de {{money account.balanceMinor account.currency}} arrive à ' +
+        'échéance aujourd’hui (compte {{account.reference}}). Vous pouvez payer ici : {{paymentLink.url}}',
+    },
+    de: {
+      subject: 'Ihre Zahlung ist heute fällig',
+      body:
+        'Guten Tag {{debtor.firstName}}, Ihre Zahlung über {{money account.balanceMinor account.currency}} ist heute ' +
+        'fällig (Konto {{account.reference}}). Hier können Sie bezahlen: {{paymentLink.url}}',
+    },
+    it: {
+      subject: 'Il Suo pagamento scade oggi',
+      body:
+        'Gentile {{debtor.firstName}}, il Suo pagamento di {{money account.balanceMinor account.currency}} scade ' +
+        'oggi (conto {{account.reference}}). Può pagare qui: {{paymentLink.url}}',
+    },
+    nl: {
+      subject: 'Uw betaling moet vandaag worden voldaan',
+      body:
+        'Beste {{debtor.firstName}}, uw betaling van {{money account.balanceMinor account.currency}} moet vandaag ' +
+        'worden voldaan (rekening {{account.reference}}). U kunt hier betalen: {{paymentLink.url}}',
+    },
+    pl: {
+      subject: 'Termin płatności upływa dzisiaj',
+      body:
+        'Dzień dobry {{debtor.firstName}}, dzisiaj upływa termin płatności kwoty ' +
+        '{{money account.balanceMinor account.currency}} (rachunek {{account.reference}}). ' +
+        'Płatności można dokonać tutaj: {{paymentLink.url}}',
     },
   },
   overdue: {
@@ -160,6 +305,41 @@ export const DEFAULT_TEMPLATES: Readonly<Record<string, TemplateSource>> = {
         '{{debtor.fullName}}, your payment of {{money account.balanceMinor account.currency}} was due on ' +
         '{{date account.dueDate}}. Catch up here (link valid until {{date paymentLink.expiresAt}}): ' +
         '{{paymentLink.url}}',
+    },
+    fr: {
+      subject: 'Paiement en retard {{account.reference}}',
+      body:
+        '{{debtor.fullName}}, votre paiement de {{money account.balanceMinor account.currency}} était dû le ' +
+        '{{date account.dueDate}}. Vous pouvez régulariser votre situation ici (lien valable jusqu’au ' +
+        '{{date paymentLink.expiresAt}}) : {{paymentLink.url}}',
+    },
+    de: {
+      subject: 'Überfällige Zahlung {{account.reference}}',
+      body:
+        '{{debtor.fullName}}, Ihre Zahlung über {{money account.balanceMinor account.currency}} war am ' +
+        '{{date account.dueDate}} fällig. Hier können Sie den offenen Betrag begleichen (Link gültig bis ' +
+        '{{date paymentLink.expiresAt}}): {{paymentLink.url}}',
+    },
+    it: {
+      subject: 'Pagamento scaduto {{account.reference}}',
+      body:
+        '{{debtor.fullName}}, il Suo pagamento di {{money account.balanceMinor account.currency}} è scaduto il ' +
+        '{{date account.dueDate}}. Può regolarizzare la Sua posizione qui (link valido fino al ' +
+        '{{date paymentLink.expiresAt}}): {{paymentLink.url}}',
+    },
+    nl: {
+      subject: 'Achterstallige betaling {{account.reference}}',
+      body:
+        '{{debtor.fullName}}, uw betaling van {{money account.balanceMinor account.currency}} had uiterlijk op ' +
+        '{{date account.dueDate}} voldaan moeten zijn. U kunt de achterstand hier betalen (link geldig tot ' +
+        '{{date paymentLink.expiresAt}}): {{paymentLink.url}}',
+    },
+    pl: {
+      subject: 'Zaległa płatność {{account.reference}}',
+      body:
+        '{{debtor.fullName}}, termin płatności kwoty {{money account.balanceMinor account.currency}} upłynął ' +
+        '{{date account.dueDate}}. Zaległość można uregulować tutaj (link ważny do ' +
+        '{{date paymentLink.expiresAt}}): {{paymentLink.url}}',
     },
   },
   'final-notice': {
@@ -185,6 +365,46 @@ export const DEFAULT_TEMPLATES: Readonly<Record<string, TemplateSource>> = {
         '{{money account.balanceMinor account.currency}} since {{date account.dueDate}}. ' +
         'Without payment, the account may be referred for legal collection. Pay here: {{paymentLink.url}}',
     },
+    fr: {
+      subject: 'Dernier avis — compte {{account.reference}}',
+      body:
+        '{{debtor.fullName}} : le compte {{account.reference}} présente un solde impayé de ' +
+        '{{money account.balanceMinor account.currency}} depuis le {{date account.dueDate}}. ' +
+        'À défaut de paiement, le dossier pourra être transmis pour un recouvrement judiciaire. ' +
+        'Vous pouvez payer ici : {{paymentLink.url}}',
+    },
+    de: {
+      subject: 'Letzte Mahnung — Konto {{account.reference}}',
+      body:
+        '{{debtor.fullName}}: Das Konto {{account.reference}} weist seit dem {{date account.dueDate}} einen ' +
+        'überfälligen Betrag von {{money account.balanceMinor account.currency}} auf. ' +
+        'Ohne Zahlung kann die Forderung gerichtlich geltend gemacht werden. Hier können Sie bezahlen: ' +
+        '{{paymentLink.url}}',
+    },
+    it: {
+      subject: 'Ultimo avviso — conto {{account.reference}}',
+      body:
+        '{{debtor.fullName}}: il conto {{account.reference}} presenta un saldo scaduto di ' +
+        '{{money account.balanceMinor account.currency}} dal {{date account.dueDate}}. ' +
+        'In mancanza di pagamento, la pratica potrà essere affidata al recupero giudiziale del credito. ' +
+        'Può pagare qui: {{paymentLink.url}}',
+    },
+    nl: {
+      subject: 'Laatste aanmaning — rekening {{account.reference}}',
+      body:
+        '{{debtor.fullName}}: rekening {{account.reference}} heeft sinds {{date account.dueDate}} een achterstallig ' +
+        'saldo van {{money account.balanceMinor account.currency}}. ' +
+        'Zonder betaling kan de vordering worden overgedragen voor gerechtelijke invordering. ' +
+        'U kunt hier betalen: {{paymentLink.url}}',
+    },
+    pl: {
+      subject: 'Ostateczne wezwanie do zapłaty — rachunek {{account.reference}}',
+      body:
+        '{{debtor.fullName}}: na rachunku {{account.reference}} od {{date account.dueDate}} pozostaje zaległe saldo ' +
+        'w wysokości {{money account.balanceMinor account.currency}}. ' +
+        'W przypadku braku płatności sprawa może zostać skierowana na drogę sądową. ' +
+        'Płatności można dokonać tutaj: {{paymentLink.url}}',
+    },
   },
   /** Before an instalment of an agreed payment plan falls due (promises' InstalmentDueSoon). */
   'instalment-reminder': {
@@ -209,6 +429,41 @@ export const DEFAULT_TEMPLATES: Readonly<Record<string, TemplateSource>> = {
         '(account {{account.reference}}){{#if instalment}}: {{money instalment.amountMinor instalment.currency}} ' +
         'on {{date instalment.dueDate}}{{/if}}. Pay here: {{paymentLink.url}}',
     },
+    fr: {
+      subject: 'Rappel de votre échéance {{account.reference}}',
+      body:
+        'Bonjour {{debtor.firstName}}, la prochaine échéance de votre plan de remboursement arrive bientôt ' +
+        '(compte {{account.reference}}){{#if instalment}} : {{money instalment.amountMinor instalment.currency}} ' +
+        'le {{date instalment.dueDate}}{{/if}}. Vous pouvez payer ici : {{paymentLink.url}}',
+    },
+    de: {
+      subject: 'Erinnerung an Ihre Rate {{account.reference}}',
+      body:
+        'Guten Tag {{debtor.firstName}}, die nächste Rate Ihrer Ratenzahlungsvereinbarung ist bald fällig ' +
+        '(Konto {{account.reference}}){{#if instalment}}: {{money instalment.amountMinor instalment.currency}} ' +
+        'am {{date instalment.dueDate}}{{/if}}. Hier können Sie bezahlen: {{paymentLink.url}}',
+    },
+    it: {
+      subject: 'Promemoria della Sua rata {{account.reference}}',
+      body:
+        'Gentile {{debtor.firstName}}, la prossima rata del Suo piano di pagamento è in scadenza ' +
+        '(conto {{account.reference}}){{#if instalment}}: {{money instalment.amountMinor instalment.currency}} ' +
+        'il {{date instalment.dueDate}}{{/if}}. Può pagare qui: {{paymentLink.url}}',
+    },
+    nl: {
+      subject: 'Herinnering voor uw termijnbetaling {{account.reference}}',
+      body:
+        'Beste {{debtor.firstName}}, de volgende termijn van uw betalingsregeling moet binnenkort worden betaald ' +
+        '(rekening {{account.reference}}){{#if instalment}}: {{money instalment.amountMinor instalment.currency}} ' +
+        'op {{date instalment.dueDate}}{{/if}}. U kunt hier betalen: {{paymentLink.url}}',
+    },
+    pl: {
+      subject: 'Przypomnienie o racie {{account.reference}}',
+      body:
+        'Dzień dobry {{debtor.firstName}}, zbliża się termin płatności kolejnej raty Państwa planu spłaty ' +
+        '(rachunek {{account.reference}}){{#if instalment}}: {{money instalment.amountMinor instalment.currency}} ' +
+        'do {{date instalment.dueDate}}{{/if}}. Płatności można dokonać tutaj: {{paymentLink.url}}',
+    },
   },
   /**
    * A debt collector's validation notice (US Regulation F §1006.34(c), after the CFPB's model form
@@ -217,7 +472,7 @@ export const DEFAULT_TEMPLATES: Readonly<Record<string, TemplateSource>> = {
    * fees, payments and credits since (§1006.34(c)(2)(vi)-(ix), from the ledger), the amount now, the
    * last day of the validation period in the debtor's zone, the dispute and original-creditor
    * prompts. Regulation F's safe harbor forms are English and Spanish; a debtor writing in another
-   * language gets the English notice.
+   * language (Portuguese, French, German, Italian, Dutch, Polish) gets the English notice.
    */
   'validation-notice': {
     es: {
@@ -257,6 +512,11 @@ export const DEFAULT_TEMPLATES: Readonly<Record<string, TemplateSource>> = {
     },
     pt: VALIDATION_NOTICE_EN,
     en: VALIDATION_NOTICE_EN,
+    fr: VALIDATION_NOTICE_EN,
+    de: VALIDATION_NOTICE_EN,
+    it: VALIDATION_NOTICE_EN,
+    nl: VALIDATION_NOTICE_EN,
+    pl: VALIDATION_NOTICE_EN,
   },
 };
 

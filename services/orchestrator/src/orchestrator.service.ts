@@ -236,7 +236,15 @@ export function createOrchestratorService(deps: OrchestratorServiceDependencies 
           ContactRulesRpc,
           {
             provide: AgentQueueUseCase,
-            useValue: new AgentQueueUseCase(ctx.dataSource, ctx.backbone.outbox, ctx.clock, undefined, agentTaskLaw),
+            // The dispatcher's directory: a claimed call is made on the number it would send to.
+            useValue: new AgentQueueUseCase(
+              ctx.dataSource,
+              ctx.backbone.outbox,
+              ctx.clock,
+              undefined,
+              agentTaskLaw,
+              dispatcher.directory,
+            ),
           },
           { provide: AgentTaskContactLaw, useValue: agentTaskLaw },
           AgentQueueRpc,

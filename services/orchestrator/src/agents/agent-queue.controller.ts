@@ -58,7 +58,7 @@ export class AgentQueueRestController {
   @HttpCode(200)
   async claim(@Param('agentId') agentId: string, @Body() body: Json = {}) {
     const row = await this.queue.claim(currentTenantId(), agentId, text(body.taskId, 'taskId') || undefined);
-    return row ? { found: true, task: task(row) } : { found: false };
+    return row ? { found: true, task: task(row), ...(row.phone ? { phone: row.phone } : {}) } : { found: false };
   }
 
   @Get('agent-tasks')

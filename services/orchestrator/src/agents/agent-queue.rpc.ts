@@ -49,7 +49,7 @@ export class AgentQueueRpc implements Rpcs {
 
   async claimAgentTask(request: pb.ClaimAgentTaskRequest): Promise<pb.ClaimAgentTaskResponse> {
     const row = await this.queue.claim(currentTenantId(), request.agentId, request.taskId || undefined);
-    return row ? { found: true, task: mapAgentTask(row) } : { found: false };
+    return row ? { found: true, task: mapAgentTask(row), phone: row.phone ?? '' } : { found: false, phone: '' };
   }
 
   async completeAgentTask(request: pb.CompleteAgentTaskRequest): Promise<pb.CompleteAgentTaskResponse> {

@@ -4,7 +4,8 @@ import { debtorFactHandlersOf } from '../../src/decisions/debtor-facts.consumer'
 import { API_KEY_HEADER, grpcClient, metadataFromPrincipalHeaders } from '@collections/platform';
 import { ServiceUnderTest, startServiceUnderTest } from '@collections/testing';
 import { createAgentTask, NewAgentTask } from '../../src/agents';
-import { orchestratorService } from '../../src/orchestrator.service';
+import { createOrchestratorService } from '../../src/orchestrator.service';
+import { noNumbersInLedger } from '../support/ledger-directory-stand-in';
 import { published } from '../support/outbox-events';
 
 const {
@@ -21,7 +22,7 @@ describe('agent work queues (gRPC and REST, real PostgreSQL)', () => {
   let cause = 0;
 
   beforeAll(async () => {
-    sut = await startServiceUnderTest(orchestratorService);
+    sut = await startServiceUnderTest(createOrchestratorService({ directory: noNumbersInLedger }));
     client = grpcClient(pb.AgentQueueServiceService, sut.app.grpcAddress);
     md = () => metadataFromPrincipalHeaders({ apiKey: sut.apiKey });
     mdOther = () => metadataFromPrincipalHeaders({ apiKey: sut.otherApiKey });
@@ -121,7 +122,7 @@ describe('agent work queues (gRPC and REST, real PostgreSQL)', () => {
     });
     expect((await client.claimAgentTask({ agentId: 'ana', taskId: '' }, md())).task?.taskId).toBe(esLater.id);
     // The Portuguese call and the review are not for Ana; tomorrow's task is not due yet.
-    expect(await client.claimAgentTask({ agentId: 'ana', taskId: '' }, md())).toEqual({ found: false });
+    expect(await client.claimAgentTask({ agentId: 'ana', taskId: '' }, md())).toEqual({ found: false, phone: '' });
     expect((await client.claimAgentTask({ agentId: 'bob', taskId: '' }, md())).task?.taskId).toBe(review.id);
 
     const named = await failure(client.claimAgentTask({ agentId: 'ana', taskId: ptCall.id }, md()));
@@ -292,7 +293,10 @@ describe('agent work queues (gRPC and REST, real PostgreSQL)', () => {
     expect((await failure(client.getAgent({ agentId: 'mine' }, mdOther()))).code).toBe(status.NOT_FOUND);
     expect((await failure(client.getAgentTask({ taskId: t.id }, mdOther()))).code).toBe(status.NOT_FOUND);
     await putAgent({ agentId: 'mine', queues: ['q-tenancy'], capacity: 3 }, mdOther());
-    expect(await client.claimAgentTask({ agentId: 'mine', taskId: '' }, mdOther())).toEqual({ found: false });
+    expect(await client.claimAgentTask({ agentId: 'mine', taskId: '' }, mdOther())).toEqual({
+      found: false,
+      phone: '',
+    });
     expect(
       (await client.listAgentTasks({ state: 0, queue: 'q-tenancy', agentId: '', limit: 0 }, mdOther())).tasks,
     ).toEqual([]);

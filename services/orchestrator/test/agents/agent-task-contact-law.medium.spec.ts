@@ -7,7 +7,8 @@ import { NewAgentTask, createAgentTask } from '../../src/agents';
 import { AgentQueueUseCase } from '../../src/agents/usecases/agent-queue.usecase';
 import { recordCallOutcome } from '../../src/agents/record-call-outcome';
 import { debtorFactHandlersOf } from '../../src/decisions/debtor-facts.consumer';
-import { orchestratorService } from '../../src/orchestrator.service';
+import { createOrchestratorService } from '../../src/orchestrator.service';
+import { noNumbersInLedger } from '../support/ledger-directory-stand-in';
 import { checkPolicy } from '../../src/planning/domain/contact-plan';
 import { PlannerRepository } from '../../src/planning/planner.repository';
 
@@ -22,7 +23,10 @@ describe('agent calls and visits under the contact law (real PostgreSQL)', () =>
   let n = 0;
 
   beforeAll(async () => {
-    sut = await startServiceUnderTest(orchestratorService, bogota('2026-03-07', '14:55'));
+    sut = await startServiceUnderTest(
+      createOrchestratorService({ directory: noNumbersInLedger }),
+      bogota('2026-03-07', '14:55'),
+    );
     queue = sut.app.app.get(AgentQueueUseCase);
   });
   afterAll(async () => {

@@ -5,7 +5,8 @@ import { ServiceUnderTest, startServiceUnderTest } from '@collections/testing';
 import { createAgentTask } from '../../src/agents';
 import { AgentQueueUseCase } from '../../src/agents/usecases/agent-queue.usecase';
 import { AgentTaskContactLaw } from '../../src/agents/usecases/agent-task-contact-law';
-import { orchestratorService } from '../../src/orchestrator.service';
+import { createOrchestratorService } from '../../src/orchestrator.service';
+import { noNumbersInLedger } from '../support/ledger-directory-stand-in';
 import { PlannerRepository } from '../../src/planning/planner.repository';
 import { TENANT_RULES_MAX_AGE_MS, TenantRulePacks } from '../../src/policy/tenant-rule-packs';
 import { published } from '../support/events';
@@ -24,7 +25,10 @@ describe('a lender makes the contact law stricter for its own debtors (gRPC and 
   const OTHER_LENDER = 'another-lender';
 
   beforeAll(async () => {
-    sut = await startServiceUnderTest(orchestratorService, utcMinus5('2026-03-03', '09:00'));
+    sut = await startServiceUnderTest(
+      createOrchestratorService({ directory: noNumbersInLedger }),
+      utcMinus5('2026-03-03', '09:00'),
+    );
     client = grpcClient(orchestrator.OrchestratorServiceService, sut.app.grpcAddress);
     md = () => metadataFromPrincipalHeaders({ apiKey: sut.apiKey });
     queue = sut.app.app.get(AgentQueueUseCase);

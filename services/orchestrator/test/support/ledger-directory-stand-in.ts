@@ -1,6 +1,7 @@
 import { Server, ServerCredentials, ServerUnaryCall, sendUnaryData, status } from '@grpc/grpc-js';
 import { ledger } from '@collections/contracts';
 import { API_KEY_HEADER, freePort } from '@collections/platform';
+import { ContactDirectory } from '../../src/dispatch/contact-directory';
 
 /**
  * The ledger's ExportDebtor over real gRPC, answered from `debtors`, on a fixed port that can go
@@ -57,3 +58,9 @@ export async function ledgerDirectoryStandIn(
   };
   return standIn;
 }
+
+/**
+ * A ledger that knows no debtor's addresses: for tests of the orchestrator that send nothing and
+ * whose agents' calls are claimed without a number (a claim asks the ledger for one).
+ */
+export const noNumbersInLedger: ContactDirectory = { addressesOf: async () => undefined, close: () => undefined };

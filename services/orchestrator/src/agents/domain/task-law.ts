@@ -23,9 +23,50 @@ export function taskVerdict(
 }
 
 /**
+ * The number the ledger would have a call made on now, as the dispatcher picks it
+ * (`dispatch/contact-directory.ts` `addressesFrom`: another number before one at a workplace whose
+ * employer forbids contact); `workplaceForbidden`: the one picked is such a workplace (the debtor
+ * has no other). Absent `phone`: the ledger has none.
+ */
+export interface NumberToDial {
+  readonly phone?: string;
+  readonly workplaceForbidden: boolean;
+}
+
+/** The law on an agent's task, and for a call it allows, the number the agent is offered. */
+export interface DialVerdict {
+  readonly verdict: PolicyVerdict;
+  /** Only when the law allows the call: the number picked (never a forbidden workplace where the law bars it). */
+  readonly phone?: string;
+}
+
+/**
+ * `taskVerdict` on the facts as the ledger knows them at the claim: a call whose only number is at
+ * a workplace that forbids contact is put to the law as such (the facts the orchestrator keeps may
+ * lag the ledger), so the pack's workplace rule (US-WORKPLACE) refuses it with its words, as it
+ * refuses the dispatcher's contacts; a pack without one lets the number be dialled. `number`
+ * absent: the ledger was not asked (a visit, a listing), the facts alone decide.
+ */
+export function dialVerdict(
+  kind: AgentTaskKindName,
+  facts: DebtorContactFacts,
+  history: readonly PastContact[],
+  at: Date,
+  accountId: string,
+  number?: NumberToDial,
+): DialVerdict | undefined {
+  const channel = contactChannelOf(kind);
+  const barred = channel === 'call' && number?.workplaceForbidden && !facts.workplaceForbidden?.includes(channel);
+  const asKnown = barred ? { ...facts, workplaceForbidden: [...(facts.workplaceForbidden ?? []), channel] } : facts;
+  const verdict = taskVerdict(kind, asKnown, history, at, accountId);
+  if (!verdict) return undefined;
+  return verdict.allowed && channel === 'call' && number?.phone ? { verdict, phone: number.phone } : { verdict };
+}
+
+/**
  * Refused for good: no time will ever allow the contact until something about the debtor changes
  * (a hold, an opt-out or no consent for the channel, no rule pack, the creditor not identified
- * where the pack requires it). A refusal with a next permitted time is only for now.
+ * where the pack requires it, the only number at a workplace that forbids contact). A refusal with a next permitted time is only for now.
  */
 export function refusedForGood(verdict: Pick<PolicyVerdict, 'allowed' | 'nextPermittedAt'>): boolean {
   return !verdict.allowed && verdict.nextPermittedAt === null;
@@ -44,7 +85,7 @@ export function ruleCodesOf(reasons: readonly string[]): string[] {
 
 /**
  * The rule codes that make a refusal for good: the debtor's holds, the opt-out and consent rules,
- * the creditor's identification, no rule pack — not the hours, holidays or caps that also refused
+ * the creditor's identification, a workplace that forbids contact, no rule pack — not the hours, holidays or caps that also refused
  * it at that instant (those alone would only defer it). All the refusal's codes when none of those
  * is among them (a time rule that no date within the engine's horizon satisfies).
  */
@@ -57,6 +98,7 @@ export function forGoodRuleCodes(verdict: Pick<PolicyVerdict, 'reasons'>, facts:
     lasting.add(pack.optOut.id);
     lasting.add(pack.consent.id);
     if (pack.creditorIdentification) lasting.add(pack.creditorIdentification.id);
+    if (pack.workplace) lasting.add(pack.workplace.id);
   }
   const forGood = codes.filter((c) => lasting.has(c));
   return forGood.length ? forGood : codes;

@@ -12,13 +12,20 @@ import {
 import { AgentTaskRow } from '../agent-task.row';
 import { AgentQueueRepository, AgentRow, agentProfileOf } from '../agent-queue.repository';
 import { recordCallOutcome } from '../record-call-outcome';
-import { AgentTaskContactLaw, TaskLawAnswer } from './agent-task-contact-law';
+import { AgentTaskContactLaw, DialDirectory, TaskLawAnswer } from './agent-task-contact-law';
 
 /**
  * How many due tasks one "next" claim may find refused by the contact law before it answers
  * "none": each refused one is moved out of the due tasks, so the next claim goes on from there.
  */
 const MAX_REFUSALS_PER_CLAIM = 50;
+
+/**
+ * A task handed to an agent by a claim; for a call or negotiation, `phone`: the number the contact
+ * law lets them dial (see `AgentTaskContactLaw.decide`). Answered to the agent only: never stored,
+ * published or logged.
+ */
+export type ClaimedAgentTask = AgentTaskRow & { readonly phone?: string };
 
 export interface ListTasksQuery {
   state?: AgentTaskStateName;
@@ -35,6 +42,8 @@ export class AgentQueueUseCase {
     private readonly clock: Clock,
     private readonly repo = new AgentQueueRepository(),
     private readonly law = new AgentTaskContactLaw(outbox),
+    /** The ledger's directory: the number a claimed call is made on. Absent: no number is offered. */
+    private readonly directory?: DialDirectory,
   ) {}
 
   async putAgent(tenantId: string, profile: AgentProfile): Promise<AgentRow> {
@@ -84,38 +93,40 @@ export class AgentQueueUseCase {
    * time (SKIP LOCKED), and each one the law refuses moves out of the due tasks in the same
    * transaction (due at its next permitted time, or cancelled), so the law is asked only of tasks
    * that could be handed out, and of each once per due time. A named task the law refuses is
-   * FAILED_PRECONDITION, its refusal kept.
+   * FAILED_PRECONDITION, its refusal kept. A call is put to the law on the number the ledger would
+   * have it made on, and the claim answers that number (`ClaimedAgentTask.phone`).
    */
-  async claim(tenantId: string, agentId: string, taskId?: string): Promise<AgentTaskRow | undefined> {
+  async claim(tenantId: string, agentId: string, taskId?: string): Promise<ClaimedAgentTask | undefined> {
     const now = this.clock.now();
-    const claimed = await this.db.transaction(async (tx): Promise<{ task?: AgentTaskRow; refused?: TaskLawAnswer }> => {
-      const agent = await this.repo.agent(tx, tenantId, agentId, true);
-      if (!agent) throw AppError.notFound(`agent ${agentId} does not exist`);
-      if (!agent.active) throw AppError.failedPrecondition(`agent ${agentId} is not active`);
-      if (agent.claimed >= agent.capacity)
-        throw AppError.failedPrecondition(`agent ${agentId} holds ${agent.claimed} tasks, its capacity`);
-      const profile = agentProfileOf(agent);
-      if (taskId) {
-        const task = await this.repo.task(tx, tenantId, taskId, true);
-        if (!task) throw AppError.notFound(`agent task ${taskId} does not exist`);
-        if (task.state !== 'open') throw AppError.failedPrecondition(`agent task ${taskId} is ${task.state}`);
-        if (!taskFitsAgent(profile, task))
-          throw AppError.failedPrecondition(`agent task ${taskId} does not fit agent ${agentId}`);
-        const answer = await this.law.decide(tx, task, now, 'claim');
-        if (answer.kind !== 'allowed') return { refused: answer }; // committed: the refusal stays on the task
-        return { task: await this.repo.markClaimed(tx, tenantId, task.id, agentId, now, answer.decisionId) };
-      }
-      const passed: string[] = [];
-      for (let asked = 0; asked < MAX_REFUSALS_PER_CLAIM; asked++) {
-        const task = await this.repo.nextTaskFor(tx, tenantId, profile, now, passed);
-        if (!task) return {};
-        const answer = await this.law.decide(tx, task, now, 'claim');
-        if (answer.kind === 'allowed')
-          return { task: await this.repo.markClaimed(tx, tenantId, task.id, agentId, now, answer.decisionId) };
-        passed.push(task.id);
-      }
-      return {};
-    });
+    const claimed = await this.db.transaction(
+      async (tx): Promise<{ task?: ClaimedAgentTask; refused?: TaskLawAnswer }> => {
+        const agent = await this.repo.agent(tx, tenantId, agentId, true);
+        if (!agent) throw AppError.notFound(`agent ${agentId} does not exist`);
+        if (!agent.active) throw AppError.failedPrecondition(`agent ${agentId} is not active`);
+        if (agent.claimed >= agent.capacity)
+          throw AppError.failedPrecondition(`agent ${agentId} holds ${agent.claimed} tasks, its capacity`);
+        const profile = agentProfileOf(agent);
+        if (taskId) {
+          const task = await this.repo.task(tx, tenantId, taskId, true);
+          if (!task) throw AppError.notFound(`agent task ${taskId} does not exist`);
+          if (task.state !== 'open') throw AppError.failedPrecondition(`agent task ${taskId} is ${task.state}`);
+          if (!taskFitsAgent(profile, task))
+            throw AppError.failedPrecondition(`agent task ${taskId} does not fit agent ${agentId}`);
+          const answer = await this.law.decide(tx, task, now, 'claim', this.directory);
+          if (answer.kind !== 'allowed') return { refused: answer }; // committed: the refusal stays on the task
+          return { task: await this.handOut(tx, tenantId, task, agentId, now, answer) };
+        }
+        const passed: string[] = [];
+        for (let asked = 0; asked < MAX_REFUSALS_PER_CLAIM; asked++) {
+          const task = await this.repo.nextTaskFor(tx, tenantId, profile, now, passed);
+          if (!task) return {};
+          const answer = await this.law.decide(tx, task, now, 'claim', this.directory);
+          if (answer.kind === 'allowed') return { task: await this.handOut(tx, tenantId, task, agentId, now, answer) };
+          passed.push(task.id);
+        }
+        return {};
+      },
+    );
     const refused = claimed.refused;
     if (!refused || refused.kind === 'allowed') return claimed.task;
     if (refused.kind === 'unknown')
@@ -168,6 +179,19 @@ export class AgentQueueUseCase {
       const held = await this.heldTask(tx, tenantId, agentId, taskId);
       return (await this.law.cancelOnRelease(tx, held, now, agentId)) ?? this.repo.markOpen(tx, tenantId, taskId);
     });
+  }
+
+  /** The task marked claimed by the agent, with the number the law allowed the call on. */
+  private async handOut(
+    tx: Parameters<AgentQueueRepository['task']>[0],
+    tenantId: string,
+    task: AgentTaskRow,
+    agentId: string,
+    now: Date,
+    answer: Extract<TaskLawAnswer, { kind: 'allowed' }>,
+  ): Promise<ClaimedAgentTask> {
+    const claimed = await this.repo.markClaimed(tx, tenantId, task.id, agentId, now, answer.decisionId);
+    return answer.phone ? { ...claimed, phone: answer.phone } : claimed;
   }
 
   private async heldTask(

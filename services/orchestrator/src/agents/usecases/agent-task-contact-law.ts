@@ -4,15 +4,29 @@ import { ContactRefusals } from '../../planning/contact-refusals';
 import { PolicyVerdict } from '../../planning/domain/contact-plan';
 import { DebtorRow, PlannerRepository } from '../../planning/planner.repository';
 import { recordDecision } from '../../planning/usecases/plan-account.usecase';
-import { CancelWhy, ERASED_REFUSAL, forGoodRuleCodes, refusedForGood, ruleCodesOf, taskVerdict } from '../domain';
+import { ContactDirectory } from '../../dispatch/contact-directory';
+import { addressKindOf } from '../../dispatch/message-content';
+import {
+  CancelWhy,
+  ERASED_REFUSAL,
+  NumberToDial,
+  contactChannelOf,
+  dialVerdict,
+  forGoodRuleCodes,
+  refusedForGood,
+  ruleCodesOf,
+} from '../domain';
 import { AgentTaskRow } from '../agent-task.row';
 import { AgentQueueRepository } from '../agent-queue.repository';
 import { publishAgentTaskCancelled } from '../cancel-agent-task';
 
 /** What the contact law said of handing a task out now. */
 export type TaskLawAnswer =
-  /** Allowed (`decisionId`: the decision recorded), or no contact (a reply review: no decision). */
-  | { kind: 'allowed'; decisionId: string | null }
+  /**
+   * Allowed (`decisionId`: the decision recorded), or no contact (a reply review: no decision);
+   * `phone`: for a call claimed with the ledger asked, the number the agent is offered.
+   */
+  | { kind: 'allowed'; decisionId: string | null; phone?: string }
   /** Refused until `task.due_at` (the next permitted time), or for good (`task.state` cancelled). */
   | { kind: 'refused'; task: AgentTaskRow; verdict: PolicyVerdict }
   /** The debtor's facts are not known (yet): not handed out, left as it is. */
@@ -20,7 +34,12 @@ export type TaskLawAnswer =
 
 /** The law's verdict on a task, read and not yet acted on. */
 type Verdict =
-  { kind: 'no-contact' } | { kind: 'unknown' } | { kind: 'verdict'; verdict: PolicyVerdict; debtor: DebtorRow };
+  | { kind: 'no-contact' }
+  | { kind: 'unknown' }
+  | { kind: 'verdict'; verdict: PolicyVerdict; debtor: DebtorRow; phone?: string };
+
+/** Where a claim reads the number a call is made on: the ledger's directory, as the dispatcher's. */
+export type DialDirectory = Pick<ContactDirectory, 'addressesOf'>;
 
 /** What a fact about the debtor did to their tasks. */
 export interface DebtorTasksSwept {
@@ -63,16 +82,26 @@ export class AgentTaskContactLaw {
 
   /**
    * The law on handing the task out now, as a claim (`claim`: the allowing decision is recorded
-   * too) or the open listing (`listing`: only a refusal changes the task).
+   * too) or the open listing (`listing`: only a refusal changes the task). A claim of a call with
+   * `directory` asks the ledger for the number to dial, picked as the dispatcher picks one, and
+   * puts the call to the law as made on it (`dialVerdict`): its only number at a workplace that
+   * forbids contact is US-WORKPLACE's refusal, recorded and counted like any other; the number is
+   * answered only when the law allows the call. The ledger unreachable: the claim fails (UNAVAILABLE).
    */
-  async decide(tx: EntityManager, task: AgentTaskRow, now: Date, asked: 'claim' | 'listing'): Promise<TaskLawAnswer> {
-    const v = await this.verdictOn(tx, task, now);
+  async decide(
+    tx: EntityManager,
+    task: AgentTaskRow,
+    now: Date,
+    asked: 'claim' | 'listing',
+    directory?: DialDirectory,
+  ): Promise<TaskLawAnswer> {
+    const v = await this.verdictOn(tx, task, now, asked === 'claim' ? directory : undefined);
     if (v.kind === 'no-contact') return { kind: 'allowed', decisionId: null };
     if (v.kind === 'unknown') return v;
     const verdict = v.verdict;
     if (verdict.allowed && asked === 'listing') return { kind: 'allowed', decisionId: null };
     const decisionId = await this.record(tx, task, verdict, now);
-    if (verdict.allowed) return { kind: 'allowed', decisionId };
+    if (verdict.allowed) return { kind: 'allowed', decisionId, ...(v.phone ? { phone: v.phone } : {}) };
     const refused = await this.refuseOpen(tx, task, v, now, decisionId, { cause: asked, causedBy: '' });
     return { kind: 'refused', task: refused ?? task, verdict };
   }
@@ -200,8 +229,16 @@ export class AgentTaskContactLaw {
     return cancelled;
   }
 
-  /** The law's verdict on working the task at `now`, on the facts a claim reads; nothing written. */
-  private async verdictOn(tx: EntityManager, task: AgentTaskRow, now: Date): Promise<Verdict> {
+  /**
+   * The law's verdict on working the task at `now`, on the facts a claim reads (and with
+   * `directory`, a call on the number the ledger would have it made on); nothing written.
+   */
+  private async verdictOn(
+    tx: EntityManager,
+    task: AgentTaskRow,
+    now: Date,
+    directory?: DialDirectory,
+  ): Promise<Verdict> {
     if (!task.account_id) return { kind: 'no-contact' };
     const debtor = await this.planner.debtorOf(tx, task.tenant_id, task.account_id);
     if (!debtor) return { kind: 'unknown' };
@@ -214,8 +251,10 @@ export class AgentTaskContactLaw {
       debtor.debtorId,
       visitRow && UUID.test(visitRow) ? visitRow : undefined,
     );
-    const verdict = taskVerdict(task.kind, debtor, history, now, task.account_id);
-    return verdict ? { kind: 'verdict', verdict, debtor } : { kind: 'no-contact' };
+    const number =
+      directory && contactChannelOf(task.kind) === 'call' ? await numberToDial(directory, task, debtor) : undefined;
+    const dial = dialVerdict(task.kind, debtor, history, now, task.account_id, number);
+    return dial ? { kind: 'verdict', verdict: dial.verdict, debtor, phone: dial.phone } : { kind: 'no-contact' };
   }
 
   /**
@@ -271,4 +310,13 @@ export class AgentTaskContactLaw {
       });
     return refused;
   }
+}
+
+/** The ledger's number for the debtor's calls now (`addressesFrom`'s pick), and whether it is a forbidden workplace. */
+async function numberToDial(directory: DialDirectory, task: AgentTaskRow, debtor: DebtorRow): Promise<NumberToDial> {
+  const addresses = await directory.addressesOf(task.tenant_id, debtor.debtorId);
+  return {
+    phone: addresses?.phone,
+    workplaceForbidden: addresses?.workplaceForbidden?.includes(addressKindOf('call')) ?? false,
+  };
 }

@@ -46,12 +46,13 @@ const render = (
   jurisdiction: Jurisdiction,
   channel: Channel,
   vars: MessageVariables,
+  pack = RULE_PACKS[jurisdiction],
 ) =>
   renderMessage({
     template: DEFAULT_TEMPLATES[templateId],
     locale,
     channel,
-    pack: RULE_PACKS[jurisdiction],
+    pack,
     variables: vars,
     optOutUrl: 'https://pay.example/opt-out/abc',
   });
@@ -199,6 +200,7 @@ describe(`${renderMessage.name} in the EU locales`, () => {
     ...variables(currency, balanceMinor, timeZone),
     paymentLink: { url: 'https://pay.example/p/tok', expiresAt: new Date('2026-03-19T23:30:00Z') },
   });
+  /** As `render`, the pack with an opt-out notice (the EU packs have none): the opt-out line in each locale. */
   const renderEu = (
     templateId: string,
     locale: Locale,
@@ -206,13 +208,9 @@ describe(`${renderMessage.name} in the EU locales`, () => {
     channel: Channel,
     vars: MessageVariables,
   ) =>
-    renderMessage({
-      template: DEFAULT_TEMPLATES[templateId],
-      locale,
-      channel,
-      pack: { ...RULE_PACKS[jurisdiction], optOutNotice: RULE_PACKS.US.optOutNotice },
-      variables: vars,
-      optOutUrl: 'https://pay.example/opt-out/abc',
+    render(templateId, locale, jurisdiction, channel, vars, {
+      ...RULE_PACKS[jurisdiction],
+      optOutNotice: RULE_PACKS.US.optOutNotice,
     });
 
   it('writes to a French debtor in French, in euros as France writes them', () => {

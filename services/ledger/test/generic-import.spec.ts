@@ -137,8 +137,29 @@ describe(parseGenericRecord.name, () => {
       record: 'account',
       creditLimitMinor: 500_000_000,
       openingBalanceMinor: 120_050,
-      debtor: { id: 'D-1', timeZone: 'UTC', language: 'es', country: 'CO' },
+      debtor: { id: 'D-1', timeZone: 'UTC', language: '', country: 'CO' },
     });
+  });
+
+  it('keeps a debtor’s language as given and invents none where the row gives none', () => {
+    const account = (over: GenericFields) =>
+      parseGenericRecord({
+        record: 'account',
+        external_ref: 'A-1',
+        debtor_id: 'D-1',
+        debtor_kind: 'person',
+        debtor_name: 'Ana',
+        debtor_country: 'FR',
+        product: 'credit_card',
+        currency: 'EUR',
+        opened_on: '2025-01-10',
+        ...over,
+      });
+    expect(account({})).toMatchObject({ debtor: { language: '' } });
+    expect(account({ debtor_language: 'pt-BR' })).toMatchObject({ debtor: { language: 'pt-BR' } });
+    expect(reasonOf(() => account({ debtor_language: 'French' }))).toBe(
+      'debtor_language must be a BCP 47 language tag (es, pt-BR)',
+    );
   });
 
   it.each<[string, GenericFields, string]>([

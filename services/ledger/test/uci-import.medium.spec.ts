@@ -132,4 +132,19 @@ describe('UCI portfolio import (real PostgreSQL, COPY)', () => {
     ]);
     expect(n).toBe(2_000);
   });
+
+  it('records its debtors in Taiwan with no language: the file gives none, so none is guessed', async () => {
+    const lines = readFileSync(TRAIN, 'utf8').trim().split('\n');
+    const file = join(mkdtempSync(join(tmpdir(), 'uci-')), 'portfolio.csv');
+    writeFileSync(file, lines.slice(0, 3).join('\n'));
+    const tenantId = `${sut.tenant}-language`;
+
+    expect(await importer.run({ tenantId, file })).toMatchObject({ status: 'completed', createdAccounts: 2 });
+    expect(
+      await sut.dataSource.query(
+        `SELECT DISTINCT country, time_zone, language FROM ledger.debtor WHERE tenant_id = $1`,
+        [tenantId],
+      ),
+    ).toEqual([{ country: 'TW', time_zone: 'Asia/Taipei', language: '' }]);
+  });
 });

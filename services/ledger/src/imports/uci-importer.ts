@@ -122,9 +122,11 @@ export class UciFormat implements ImportFormat {
     );
     // Debtors carry no personal data from this file: an id, a country and a time zone; their name
     // ('UCI client <ID>') is stored encrypted as every debtor's is, the chunk's in one statement.
+    // The file records no language: it is left unknown ('') rather than guessed from the country,
+    // which is stored and which the orchestrator falls back on.
     await tx.query(
       `INSERT INTO debtor (tenant_id, id, kind, display_name_enc, time_zone, language, country)
-       SELECT $1, u.id, 'person', u.display_name_enc, 'Asia/Taipei', 'zh', 'TW' FROM unnest($2::text[], $3::bytea[]) AS u (id, display_name_enc)
+       SELECT $1, u.id, 'person', u.display_name_enc, 'Asia/Taipei', '', 'TW' FROM unnest($2::text[], $3::bytea[]) AS u (id, display_name_enc)
        ON CONFLICT DO NOTHING`,
       [
         tenantId,

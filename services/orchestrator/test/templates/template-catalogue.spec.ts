@@ -201,6 +201,7 @@ describe(localeFor.name, () => {
     ['nl', 'NL', 'nl'],
     ['pl-PL', 'PL', 'pl'],
     ['es', 'US', 'es'],
+    ['', 'FR', 'fr'],
     ['', 'DE', 'de'],
     ['', 'PL', 'pl'],
     ['', 'BR', 'pt'],

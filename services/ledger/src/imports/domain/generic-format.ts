@@ -266,8 +266,9 @@ function parseAccount(f: GenericFields, externalRef: string): GenericAccount {
   if (kind !== 'person' && kind !== 'company') throw new RowError('debtor_kind must be "person" or "company"');
   const country = text(f, 'debtor_country');
   if (!/^[A-Z]{2}$/.test(country)) throw new RowError('debtor_country must be an ISO 3166 alpha-2 code (CO, MX)');
-  const language = f.debtor_language ?? 'es';
-  if (!/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(language))
+  // Not given: '' (unknown), not guessed; the orchestrator writes in the country's language then.
+  const language = f.debtor_language ?? '';
+  if (language !== '' && !/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(language))
     throw new RowError('debtor_language must be a BCP 47 language tag (es, pt-BR)');
   const productName = text(f, 'product');
   const product = PRODUCTS[productName];

@@ -92,7 +92,7 @@ export class AccountsUseCase {
           this.cipher.encrypt(d.displayName),
           d.nationalId ? this.cipher.encrypt(d.nationalId) : null,
           timeZone,
-          d.language || 'es',
+          d.language ?? '', // '' when not given: unknown, never guessed (the orchestrator falls back on the country)
           d.country,
           d.region,
           JSON.stringify(times),
@@ -134,7 +134,7 @@ export class AccountsUseCase {
         payload: {
           debtorId: d.debtorId,
           timeZone,
-          language: d.language || 'es',
+          language: d.language ?? '',
           country: d.country,
           region: d.region,
           consentedChannels: [...new Set(d.contactPoints.flatMap((c) => c.consentedChannels))],

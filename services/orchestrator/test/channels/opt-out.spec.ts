@@ -14,12 +14,40 @@ describe('isOptOut', () => {
     'parar',
     'UNSUBSCRIBE',
     'Bája!',
+    'ARRÊT',
+    'arrêt svp',
+    'Arrêtez',
+    'désabonner',
+    'stopp',
+    'STOPP bitte',
+    'abmelden',
+    'basta',
+    'Basta!',
+    'annulla',
+    'disiscrivimi',
+    'stoppen',
+    'afmelden',
+    'uitschrijven',
+    'wypisz',
+    'rezygnuję',
+    'nie pisać',
+    'NIE PISAĆ!',
+    'Nie piszcie więcej',
+    'nie kontaktować',
   ])('%j is an opt-out', (text) => expect(isOptOut(text)).toBe(true));
 
-  it.each(['', 'hola', 'no quiero parar de pagar, envíame el enlace', 'Pagaré mañana', 'stopping by later today ok'])(
-    '%j is not',
-    (text) => expect(isOptOut(text)).toBe(false),
-  );
+  it.each([
+    '',
+    'hola',
+    'no quiero parar de pagar, envíame el enlace',
+    'Pagaré mañana',
+    'stopping by later today ok',
+    'nie',
+    'nie wiem',
+    'nie pisałem tego',
+    'arrêt de paiement prévu le 5 mars',
+    'je vais payer, stop',
+  ])('%j is not', (text) => expect(isOptOut(text)).toBe(false));
 });
 
 describe('recipients', () => {

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { voiceCallOutcome } from '../../src/channels/domain';
-import { decideReply, saysDispute } from '../../src/replies/domain';
+import { REPLY_LANGUAGES, decideReply, replyLanguage, saysDispute } from '../../src/replies/domain';
+import { LOCALES } from '../../src/templates/domain/template.catalogue';
 
 const CTX = { today: '2026-03-02', currency: 'COP' };
 const ACCOUNT = { ...CTX, accountId: 'acc-1' };
@@ -26,6 +27,38 @@ const phrases = [
   'fraud',
   'scam',
   'never opened',
+  'je ne dois rien',
+  'je ne reconnais pas',
+  "ce n'est pas ma dette",
+  'je conteste',
+  'fraude',
+  'arnaque',
+  "usurpation d'identité",
+  'ich schulde nichts',
+  'erkenne die Forderung nicht an',
+  'nicht meine Schulden',
+  'ich widerspreche',
+  'Betrug',
+  'Identitätsdiebstahl',
+  'non devo nulla',
+  'non riconosco',
+  'non è il mio debito',
+  'contesto il debito',
+  'truffa',
+  "furto d'identità",
+  'ik ben niets verschuldigd',
+  'ik erken deze schuld niet',
+  'niet mijn schulden',
+  'ik betwist',
+  'oplichting',
+  'identiteitsfraude',
+  'nic nie jestem winien',
+  'nic nie jestem winna',
+  'nie uznaję',
+  'to nie mój dług',
+  'kwestionuję',
+  'oszustwo',
+  'kradzież tożsamości',
 ];
 
 describe(saysDispute.name, () => {
@@ -104,10 +137,155 @@ describe(saysDispute.name, () => {
     });
   });
 
-  /** Words around the phrase that neither dispute nor deny one. */
-  const filler = fc.array(fc.constantFrom('hola', 'señor', 'gracias', 'olá', 'hello', 'please', '500', '!', '?', ','), {
-    maxLength: 4,
+  describe('French', () => {
+    it.each<[string, boolean]>([
+      ['Je ne reconnais pas cette dette', true],
+      ['JE NE RECONNAIS PAS CETTE DETTE', true],
+      ['je ne vous dois rien', true],
+      ['je dois rien du tout', true],
+      ["Ce n'est pas ma dette", true],
+      ['c’est pas mon crédit', true],
+      ['je conteste cette somme', true],
+      ['je la conteste', true],
+      ["c'est une arnaque", true],
+      ['escroquerie !', true],
+      ["victime d'usurpation d'identité", true],
+      ["je n'ai jamais ouvert ce compte", true],
+      ["ce n'est pas une arnaque, je paierai lundi", false],
+      ['je ne conteste pas, je paie vendredi', false],
+      ["ce n'est pas une arnaque, mais je n'ai jamais signé ce contrat", true],
+      ['je ne dois pas oublier de payer demain', false],
+      ['je vous réponds demain', false],
+      ['je paierai 200 euros vendredi', false],
+    ])('%j → %s', (text, dispute) => {
+      expect(saysDispute(text)).toBe(dispute);
+    });
   });
+
+  describe('German', () => {
+    it.each<[string, boolean]>([
+      ['Ich schulde Ihnen nichts', true],
+      ['ich schulde nichts', true],
+      ['Ich erkenne die Forderung nicht an', true],
+      ['die Forderung erkenne ich nicht an', true],
+      ['Das sind nicht meine Schulden', true],
+      ['diese Rechnung ist nicht meine', true],
+      ['Ich widerspreche der Forderung', true],
+      ['ich bestreite die Forderung', true],
+      ['Das ist Betrug', true],
+      ['Identitätsdiebstahl!', true],
+      ['ich habe nie einen Vertrag abgeschlossen', true],
+      // Alone, "nicht meine Schuld" may mean "not my debt": when in doubt, a dispute.
+      ['Das ist nicht meine Schuld', true],
+      // With what the fault is, it is "not my fault": an agent reads it (German intents go to review).
+      ['Es ist nicht meine Schuld, dass ich spät zahle, ich zahle nächste Woche', false],
+      ['nicht meine Schuld dass die Überweisung fehlt', false],
+      ['Das ist kein Betrug, ich zahle am Montag', false],
+      ['ich widerspreche nicht, ich zahle am Freitag', false],
+      ['kein Betrug, aber das sind nicht meine Schulden', true],
+      ['ich zahle 100 Euro am Freitag', false],
+      ['Wer sind Sie?', false],
+    ])('%j → %s', (text, dispute) => {
+      expect(saysDispute(text)).toBe(dispute);
+    });
+  });
+
+  describe('Italian', () => {
+    it.each<[string, boolean]>([
+      ['Non devo nulla', true],
+      ['non vi devo niente', true],
+      ['Non riconosco questo debito', true],
+      ['non lo riconosco', true],
+      ['Non è il mio debito', true],
+      ['questo debito non è mio', true],
+      ['contesto il debito', true],
+      ["contesto l'importo", true],
+      ['è una truffa', true],
+      ["furto d'identità", true],
+      ['furto di identità', true],
+      ['non ho mai aperto questo conto', true],
+      ['non è una truffa, pago lunedì', false],
+      ['non è una truffa, ma non riconosco questo debito', true],
+      ['non devo dimenticare di pagare', false],
+      // "Contesto" alone is Spanish for "I answer".
+      ['te contesto mañana', false],
+      ['pagherò 100 euro venerdì', false],
+    ])('%j → %s', (text, dispute) => {
+      expect(saysDispute(text)).toBe(dispute);
+    });
+  });
+
+  describe('Dutch', () => {
+    it.each<[string, boolean]>([
+      ['Ik ben niets verschuldigd', true],
+      ['ik ben u niks verschuldigd', true],
+      ['Ik erken deze schuld niet', true],
+      ['deze vordering erken ik niet', true],
+      ['Dit zijn niet mijn schulden', true],
+      ['dit is niet van mij', true],
+      ['Ik betwist deze schuld', true],
+      ['dit is oplichting', true],
+      ['fraude', true],
+      ['identiteitsfraude', true],
+      ['ik heb nooit een lening afgesloten', true],
+      // Alone, "niet mijn schuld" may mean "not my debt": when in doubt, a dispute.
+      ['Dit is niet mijn schuld', true],
+      ['het is niet mijn schuld dat ik te laat ben, ik betaal vrijdag', false],
+      ['het is geen oplichting, ik betaal maandag', false],
+      ['ik betwist het niet, ik betaal vrijdag', false],
+      ['geen fraude, maar ik erken deze schuld niet', true],
+      ['ik erken dat ik niet betaald heb', false],
+      ['ik betaal 50 euro op vrijdag', false],
+    ])('%j → %s', (text, dispute) => {
+      expect(saysDispute(text)).toBe(dispute);
+    });
+  });
+
+  describe('Polish', () => {
+    it.each<[string, boolean]>([
+      ['Nic nie jestem winien', true],
+      ['nic nie jestem winna', true],
+      ['nie jestem Panu nic winien', true],
+      ['nie jestem dłużna', true],
+      ['Nie uznaję tego długu', true],
+      ['nie uznaje tego dlugu', true],
+      ['To nie mój dług', true],
+      ['ten dług nie jest mój', true],
+      ['Kwestionuję to', true],
+      ['to oszustwo', true],
+      ['kradzież tożsamości', true],
+      ['nigdy nie brałam tego kredytu', true],
+      ['to nie jest oszustwo, zapłacę w poniedziałek', false],
+      ['nie kwestionuję, zapłacę w piątek', false],
+      ['to nie oszustwo, ale nie uznaję tego długu', true],
+      ['to nie moja wina, zapłacę jutro', false],
+      ['zapłacę 100 zł w piątek', false],
+    ])('%j → %s', (text, dispute) => {
+      expect(saysDispute(text)).toBe(dispute);
+    });
+  });
+
+  /** Words around the phrase that neither dispute nor deny one. */
+  const filler = fc.array(
+    fc.constantFrom(
+      'hola',
+      'señor',
+      'gracias',
+      'olá',
+      'hello',
+      'please',
+      'bonjour',
+      'bitte',
+      'grazie',
+      'dag',
+      'dzień dobry',
+      '500',
+      '!',
+      '?',
+      ',',
+    ),
+    { maxLength: 4 },
+  );
   const marks = ['\u0301', '\u0300', '\u0302', '\u0303', '\u0308', '\u0327'];
   /** The phrase in any case and accent form, its spaces as any run of spaces, and its apostrophe in any form. */
   const written = (phrase: string) =>
@@ -157,12 +335,37 @@ describe(decideReply.name, () => {
     ['No reconozco esta deuda', 'es'],
     ['não é minha dívida', 'pt'],
     ['I dispute this debt, it is not mine', 'en'],
+    ['Je ne reconnais pas cette dette', 'fr'],
+    ['Ich erkenne die Forderung nicht an', 'de'],
+    ['Non riconosco questo debito', 'it'],
+    ['Ik erken deze schuld niet', 'nl'],
+    ['To nie mój dług', 'pl'],
   ])('reads %j as a dispute to verify, in its language', (text, language) => {
     expect(decideReply(text, false, ACCOUNT)).toEqual({
       kind: 'dispute',
       language,
       reason: 'the debtor disputes the debt: verify it before any further contact',
     });
+  });
+
+  it.each<[string, string]>([
+    ['Bonjour, je paierai la semaine prochaine, merci', 'fr'],
+    ['Ich zahle nächste Woche, danke', 'de'],
+    ['Pagherò la prossima settimana, grazie', 'it'],
+    ['Ik betaal volgende week, bedankt', 'nl'],
+    ['Zapłacę w przyszłym tygodniu, dziękuję', 'pl'],
+  ])('queues %j for an agent (intents to pay are read in es/pt/en only), in its language', (text, language) => {
+    expect(decideReply(text, false, ACCOUNT)).toEqual({ kind: 'review', language, reason: 'reply needs review' });
+  });
+
+  it('still reads a Spanish, Portuguese or English reply in its language', () => {
+    expect(replyLanguage('¿Quién es? no entiendo')).toBe('es');
+    expect(replyLanguage('quem é você? não entendi')).toBe('pt');
+    expect(replyLanguage('who is this?')).toBe('en');
+  });
+
+  it('reads replies in every language we write in', () => {
+    expect([...REPLY_LANGUAGES].sort()).toEqual([...LOCALES].sort());
   });
 
   it('a dispute that names an amount and a date is a dispute, not an intent to pay', () => {
@@ -188,6 +391,8 @@ describe(decideReply.name, () => {
     expect(decideReply('STOP', true, ACCOUNT).kind).toBe('opt-out');
     expect(decideReply('BAJA por favor', true, ACCOUNT).kind).toBe('opt-out');
     expect(decideReply('STOP fraude', true, ACCOUNT).kind).toBe('dispute');
+    expect(decideReply('ARRÊT', true, ACCOUNT).kind).toBe('opt-out');
+    expect(decideReply('STOPP, das ist Betrug', true, ACCOUNT).kind).toBe('dispute');
   });
 
   it('a dispute wins over an opt-out word and over any intent to pay in the same reply', () => {

@@ -197,6 +197,62 @@ describe('a dispute in a debtor’s reply (real PostgreSQL, provider stand-ins)'
     expect(channels.meta.sent.filter((m) => `+${m.to}` === phone)).toHaveLength(1);
   });
 
+  it('"Je ne reconnais pas cette dette" holds the debtor at once, cancels their agent call and queues a review in French', async () => {
+    const phone = '+573001119002';
+    const accountId = await openColombianAccount(sut, debtors, 'contestation', {
+      balanceMinor: 90_000_00,
+      dueDate: DUE,
+      points: { phone },
+    });
+    const debtorId = 'debtor-contestation';
+    sut.clock.set(bogota('2026-03-10', 11));
+    const sender = standInSmsSender(sut, twilio, OUR_NUMBER, { to: phone, accountId });
+    await sender.send({ idempotencyKey: 'rem-contestation', tenantId: sut.tenant, to: phone, body: 'Rappel' });
+    const { task: call } = await sut.dataSource.transaction((tx) =>
+      createAgentTask(tx, sut.context.backbone.outbox, {
+        tenantId: sut.tenant,
+        accountId,
+        kind: 'call',
+        queue: 'early-agents',
+        reason: 'strategy escalation',
+        causedByEventId: 'escalation-contestation',
+        now: sut.clock.now(),
+      }),
+    );
+
+    expect(
+      (await deliverWebhook(twilio.inbound(smsHook(), phone, OUR_NUMBER, 'Je ne reconnais pas cette dette'))).status,
+    ).toBe(200);
+
+    const [inbound] = await q<{ provider_message_id: string; intent: string }>(
+      `SELECT provider_message_id, intent FROM channel_inbound WHERE tenant_id = $1 AND account_id = $2`,
+      [sut.tenant, accountId],
+    );
+    expect(inbound.intent).toBe('dispute');
+    expect(await disputeHolds(debtorId)).toEqual([
+      { hold_id: `reply-dispute:sms:${inbound.provider_message_id}:${debtorId}`, active: true },
+    ]);
+    expect(
+      (await published(sut, 'collections.orchestrator.v1.DebtorReplied')).filter((e) => e.accountId === accountId),
+    ).toEqual([expect.objectContaining({ intent: pb.ReplyIntent.REPLY_INTENT_DISPUTE })]);
+    expect(
+      (await published(sut, 'collections.orchestrator.v1.AgentTaskCancelled')).filter((e) => e.accountId === accountId),
+    ).toEqual([
+      expect.objectContaining({ taskId: call.id, cause: pb.AgentTaskCancelCause.AGENT_TASK_CANCEL_CAUSE_HOLD }),
+    ]);
+    expect(
+      (await published(sut, 'collections.orchestrator.v1.AgentTaskCreated')).filter(
+        (e) => e.accountId === accountId && e.kind === pb.AgentTaskKind.AGENT_TASK_KIND_REVIEW_REPLY,
+      ),
+    ).toEqual([
+      expect.objectContaining({
+        queue: 'replies',
+        language: 'fr',
+        reason: 'the debtor disputes the debt: verify it before any further contact',
+      }),
+    ]);
+  });
+
   it('a dispute from a number we never wrote to queues only its review: there is no debtor to hold', async () => {
     const holdsBefore = await q(`SELECT 1 FROM debtor_hold_state WHERE tenant_id = $1`, [sut.tenant]);
     await deliverWebhook(twilio.inbound(smsHook(), '+14155550199', OUR_NUMBER, 'I dispute this debt, it is not mine'));

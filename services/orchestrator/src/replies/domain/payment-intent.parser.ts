@@ -1,11 +1,20 @@
 import { isCurrencyCode, minorUnitDigits } from '@collections/platform';
 import { Ymd, addDays, daysInMonth, formatYmd, isValidYmd, parseYmd, weekdayOf } from './calendar';
 
-export type ReplyLanguage = 'es' | 'pt' | 'en';
+/** The languages intents to pay are read in (`parsePaymentIntent`). */
+export const INTENT_LANGUAGES = ['es', 'pt', 'en'] as const;
+export type IntentLanguage = (typeof INTENT_LANGUAGES)[number];
+/**
+ * The languages a reply is read in — those we write to debtors in (the template catalogue's
+ * locales): disputes and opt-out words in each, intents to pay only in `INTENT_LANGUAGES`; a reply's
+ * review task is queued in its language.
+ */
+export const REPLY_LANGUAGES = [...INTENT_LANGUAGES, 'fr', 'de', 'it', 'nl', 'pl'] as const;
+export type ReplyLanguage = (typeof REPLY_LANGUAGES)[number];
 
 /** An intent to pay read from a debtor's reply: at least one of amount and date. */
 export interface PaymentIntent {
-  language: ReplyLanguage;
+  language: IntentLanguage;
   amount?: { amountMinor: number; currency: string };
   /** YYYY-MM-DD, the debtor's local calendar. */
   date?: string;
@@ -30,7 +39,7 @@ export function normalizeReply(text: string): string {
 
 // ---------------------------------------------------------------- intent
 
-const INTENT: Record<ReplyLanguage, RegExp> = {
+const INTENT: Record<IntentLanguage, RegExp> = {
   es: /\b(pago|pagare|pagaria|pagamos|voy a pagar|vamos a pagar|puedo pagar|podria pagar|te pago|le pago|les pago|hago el pago|hare el pago|realizo el pago|realizare el pago|abono|abonare|deposito|depositare|transfiero|transferire)\b/,
   pt: /\b(vou pagar|vamos pagar|posso pagar|consigo pagar|pago|pagarei|pagaria|faco o pagamento|farei o pagamento|vou fazer o pagamento|vou depositar|deposito|depositarei|transfiro|vou transferir)\b/,
   en: /\b(i will pay|i'll pay|ill pay|i can pay|i could pay|i am going to pay|i'm going to pay|im going to pay|gonna pay|will pay|we will pay|we'll pay|i will send|i'll send|i will make (a|the) payment|i'll make (a|the) payment|i can make (a|the) payment|i will transfer|i'll transfer)\b/,
@@ -44,14 +53,26 @@ const LANGUAGE_CUES: Record<ReplyLanguage, RegExp> = {
   es: /\b(el|la|los|las|de|en|que|por|me|mi|no|yo|ya|es|lo|voy|puedo|manana|hoy|pesos|dia|dias|lunes|martes|miercoles|jueves|viernes|semana|proximo|proxima|fin|mes|gracias|te|le|dolares|soles|cuanto|debo|quien|porque|entiendo|deuda|cuenta|pagar)\b/g,
   pt: /(?<![a-z])(vou|posso|consigo|amanha|hoje|reais|dia|dias|no|na|em|eu|que|por|me|nao|depois|agora|ainda|segunda|terca|quarta|quinta|sexta|feira|do|da|semana|proximo|proxima|fim|mes|obrigad[oa]|voce|isso|essa|esse|divida|conta|quem|reconheco|tenho|r\$)(?![a-z])/g,
   en: /\b(i|i'll|i'm|will|pay|the|on|today|tomorrow|monday|tuesday|wednesday|thursday|friday|saturday|sunday|next|dollars|bucks|thanks|can|of|end|month|please|stop|me|not|am|is|this|who|you)\b/g,
+  // The five below: words of each language that none of the others (nor es/pt/en) uses, so an
+  // es/pt/en reply still reads as before (a tie goes to the language listed first).
+  fr: /\b(je|j'ai|ne|pas|vous|est|c'est|n'est|cette|ce|cet|dette|dois|rien|paierai|payer|demain|aujourd'hui|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|merci|bonjour|avec|pour|mon|suis|mois|semaine|prochaine|reconnais|conteste|arnaque|moi|qui|sur|arret|arreter)\b/g,
+  de: /\b(ich|nicht|nichts|und|ist|die|der|sie|ihnen|bitte|danke|heute|zahle|zahlen|werde|schulde|schulden|schuld|forderung|rechnung|montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|woche|monat|mein|meine|habe|kein|keine|betrug|widerspreche|guten|geld|wer|warum|stopp|abmelden)\b/g,
+  it: /\b(non|sono|il|della|che|ho|questo|questa|domani|oggi|lunedi|martedi|mercoledi|giovedi|venerdi|domenica|settimana|prossima|prossimo|mese|grazie|buongiorno|ciao|niente|nulla|riconosco|truffa|soldi|voglio|perche|anche|chi|pagato)\b/g,
+  nl: /\b(ik|het|een|niet|niets|niks|dat|dit|deze|ben|u|jullie|mijn|betaal|betalen|vandaag|maandag|dinsdag|woensdag|donderdag|vrijdag|zaterdag|zondag|volgende|maand|bedankt|alstublieft|graag|wil|geen|ook|wat|waarom|van|op|voor|betwist|oplichting|erken|verschuldigd|afmelden)\b/g,
+  pl: /\b(nie|jest|nic|jestem|winien|winna|mam|moj|moja|prosze|dziekuje|dzien|dobry|jutro|dzisiaj|dzis|poniedzialek|wtorek|sroda|czwartek|piatek|sobota|niedziela|tydzien|miesiac|zap[lł]ace|zap[lł]acic|d[lł]ug|czy|ale|juz|pan|pani|uznaje|kwestionuje|oszustwo|pisac|wypisz)\b/g,
 };
 
-/** The language a reply is most likely written in (Spanish when nothing tells). */
-export function replyLanguage(text: string): ReplyLanguage {
+function mostLikely<L extends ReplyLanguage>(text: string, languages: readonly L[]): L {
   const t = normalizeReply(text);
-  const score = (l: ReplyLanguage) => (t.match(LANGUAGE_CUES[l])?.length ?? 0) + (INTENT[l].test(t) ? 2 : 0);
-  const scores = (['es', 'pt', 'en'] as const).map((l) => [l, score(l)] as const);
+  const isIntent = (l: ReplyLanguage): l is IntentLanguage => (INTENT_LANGUAGES as readonly string[]).includes(l);
+  const score = (l: L) => (t.match(LANGUAGE_CUES[l])?.length ?? 0) + (isIntent(l) && INTENT[l].test(t) ? 2 : 0);
+  const scores = languages.map((l) => [l, score(l)] as const);
   return scores.reduce((best, s) => (s[1] > best[1] ? s : best))[0];
+}
+
+/** The language a reply is most likely written in, of `REPLY_LANGUAGES` (Spanish when nothing tells). */
+export function replyLanguage(text: string): ReplyLanguage {
+  return mostLikely(text, REPLY_LANGUAGES);
 }
 
 /**
@@ -63,8 +84,9 @@ export function replyLanguage(text: string): ReplyLanguage {
 export function parsePaymentIntent(text: string, ctx: ReplyContext): PaymentIntent | undefined {
   const t = normalizeReply(text);
   if (NEGATION.test(t)) return undefined;
-  if (!(['es', 'pt', 'en'] as const).some((l) => INTENT[l].test(t))) return undefined;
-  const language = replyLanguage(text);
+  if (!INTENT_LANGUAGES.some((l) => INTENT[l].test(t))) return undefined;
+  // The parser reads es/pt/en only: a date's order (day or month first) is one of theirs.
+  const language = mostLikely(text, INTENT_LANGUAGES);
   const found = findDate(t, ctx.today, language);
   if (found === NO_SUCH_DATE) return undefined;
   const rest = found ? t.slice(0, found.start) + ' '.repeat(found.end - found.start) + t.slice(found.end) : t;
@@ -188,7 +210,7 @@ export const NO_SUCH_DATE = 'no-such-date';
 /** A date (YYYY-MM-DD); NO_SUCH_DATE; or undefined when the match is not a date at all ("el 50 mil"). */
 type DateRead = string | typeof NO_SUCH_DATE | undefined;
 
-type DateRule = (m: RegExpExecArray, today: string, language: ReplyLanguage) => DateRead;
+type DateRule = (m: RegExpExecArray, today: string, language: IntentLanguage) => DateRead;
 
 /**
  * The first date on or after today whose day of the month is `day`: a month without that day is
@@ -270,7 +292,7 @@ const DATE_RULES: [RegExp, DateRule][] = [
 export function findDate(
   normalized: string,
   today: string,
-  language: ReplyLanguage,
+  language: IntentLanguage,
 ): FoundDate | typeof NO_SUCH_DATE | undefined {
   for (const [pattern, rule] of DATE_RULES) {
     const m = pattern.exec(normalized);

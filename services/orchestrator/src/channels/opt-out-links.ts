@@ -4,7 +4,8 @@ import { AgentTaskContactLaw } from '../agents/usecases/agent-task-contact-law';
 import { ERASED } from '../decisions/erased';
 import { addressHash } from '../dispatch/addresses';
 import { recordAddressOwnersOptOut } from '../dispatch/contact-outcomes';
-import { OptOutLinkClaims, OptOutLinkSigner } from '../templates/domain';
+import { JURISDICTIONS, Jurisdiction } from '../policy/domain';
+import { LOCALES, Locale, OptOutLinkClaims, OptOutLinkSigner, localeFor } from '../templates/domain';
 import { channelPii } from './channel-pii';
 import { recordAddressOptOut } from './channel-records';
 
@@ -17,9 +18,12 @@ export interface OptOutLinkSettings {
  * What a request to an opt-out link comes to: `valid` (the link holds: the page is shown, or the
  * opt-out recorded — again, for an address already opted out), `invalid` (altered, or not ours),
  * `unknown` (signed by us, but nothing of this tenant is sent to that address), or `rate-limited`.
+ * `locale`: the one the link's e-mail was written in (its debtor's, `localeFor`), where the link
+ * names a delivery whose debtor the service knows; the page speaks it.
  */
-export type OptOutLinkAnswer =
-  { kind: 'valid' } | { kind: 'invalid' } | { kind: 'unknown' } | { kind: 'rate-limited'; retryAfterSeconds: number };
+export type OptOutLinkAnswer = (
+  { kind: 'valid' } | { kind: 'invalid' } | { kind: 'unknown' } | { kind: 'rate-limited'; retryAfterSeconds: number }
+) & { locale?: Locale };
 
 /** What `channel_opt_out` says of an opt-out that came by the link (a STOP keeps the reply's text). */
 const LINK_MESSAGE = 'opt-out link';
@@ -55,7 +59,8 @@ export class OptOutLinkUseCase {
     const admitted = await this.admit(token, clientAddress);
     if ('kind' in admitted) return admitted;
     const known = await isKnown(this.ctx.dataSource.manager, admitted);
-    return known ? { kind: 'valid' } : { kind: 'unknown' };
+    // A link naming nothing sent names no debtor either: its page speaks the request's language.
+    return known ? withLocale({ kind: 'valid' }, await this.localeOf(admitted)) : { kind: 'unknown' };
   }
 
   async record(token: string, clientAddress: string): Promise<OptOutLinkAnswer> {
@@ -101,7 +106,30 @@ export class OptOutLinkUseCase {
       { ...fields, debtors },
       'an e-mail recipient opted out through the link in an e-mail: no more e-mail to that address in this tenant',
     );
-    return { kind: 'valid' };
+    return withLocale({ kind: 'valid' }, await this.localeOf(link));
+  }
+
+  /** The locale the link's e-mail was written in: its account's primary debtor's, as `composeMessage` chose it. */
+  private async localeOf(
+    link: Pick<OptOutLinkClaims, 'tenantId' | 'channel' | 'deliveryId'>,
+  ): Promise<Locale | undefined> {
+    const [row] = (await this.ctx.dataSource.query(
+      `SELECT p.language, p.country
+         FROM channel_delivery d
+         JOIN account_party a ON a.tenant_id = d.tenant_id AND a.account_id = COALESCE(d.account_id,
+              (SELECT s.account_id FROM contact_schedule s WHERE s.tenant_id = d.tenant_id AND s.id::text = d.idempotency_key))
+         JOIN debtor_profile p ON p.tenant_id = a.tenant_id AND p.debtor_id = a.debtor_id
+        WHERE d.tenant_id = $1 AND d.channel = $2 AND d.idempotency_key = $3
+        ORDER BY a.role LIMIT 1`,
+      [link.tenantId, link.channel, link.deliveryId],
+    )) as { language: string; country: string }[];
+    if (!row) return undefined;
+    const country = row.country.trim();
+    const jurisdiction = (JURISDICTIONS as readonly string[]).includes(country) ? (country as Jurisdiction) : undefined;
+    // With no jurisdiction on record (no e-mail is composed then), only a language the pages speak.
+    if (jurisdiction) return localeFor(row.language, jurisdiction);
+    const language = row.language.slice(0, 2).toLowerCase();
+    return LOCALES.find((l) => l === language);
   }
 
   private async admit(token: string, clientAddress: string): Promise<OptOutLinkClaims | OptOutLinkAnswer> {
@@ -125,7 +153,7 @@ export class OptOutLinkUseCase {
       return { kind: 'invalid' };
     }
     const byToken = await this.limit(this.settings.perToken, `token:${token}`, verified.tenantId, now);
-    if (byToken) return byToken;
+    if (byToken) return withLocale(byToken, await this.localeOf(verified));
     const { tenantId, channel, addressHash: hash, deliveryId } = verified;
     return { tenantId, channel, deliveryId, ...(hash ? { addressHash: hash } : {}) };
   }
@@ -140,6 +168,9 @@ export class OptOutLinkUseCase {
     return decision.allowed ? undefined : { kind: 'rate-limited', retryAfterSeconds: decision.retryAfterSeconds };
   }
 }
+
+const withLocale = (answer: OptOutLinkAnswer, locale: Locale | undefined): OptOutLinkAnswer =>
+  locale ? { ...answer, locale } : answer;
 
 /**
  * Whether the link names something this tenant sent: its delivery, or (an old link, naming the

@@ -1,6 +1,7 @@
 import { ledger } from '@collections/contracts';
 import { ServiceUnderTest, columnsHolding, startServiceUnderTest, testEnv, waitFor } from '@collections/testing';
 import { channelPii } from '../../src/channels/channel-pii';
+import { OptOutLinkUseCase } from '../../src/channels/opt-out-links';
 import { DispatchScheduler } from '../../src/dispatch/dispatch.scheduler';
 import { HmacTokens } from '@collections/platform';
 import { recordAddressOwner } from '../../src/dispatch/address-owners';
@@ -126,10 +127,14 @@ describe('an e-mail’s opt-out link, for the person who got it (real PostgreSQL
     process.env = saved;
   });
 
-  /** A US debtor (New York) with an e-mail, and a card account due on DUE, as the ledger's events tell them. */
+  /**
+   * A US debtor (New York) with an e-mail, and a card account due on DUE, as the ledger's events
+   * tell them; `language` the one the debtor reads (the e-mails are written in it).
+   */
   async function openUsAccount(
     n: string,
     email = `debtor-${n}@example.com`,
+    language = 'en',
   ): Promise<{ accountId: string; debtorId: string; email: string }> {
     const accountId = `acct-us-${n}`;
     const debtorId = `debtor-us-${n}`;
@@ -140,12 +145,12 @@ describe('an e-mail’s opt-out link, for the person who got it (real PostgreSQL
       nationalId: '',
       contactPoints: [{ type: 'email', value: email, verified: true, consentedChannels: ['email'] }],
       timeZone: 'America/New_York',
-      language: 'en',
+      language,
       country: 'US',
       region: '',
     });
     sut.clock.set(new Date('2026-03-02T15:00:00Z'));
-    const profile = { timeZone: 'America/New_York', language: 'en', country: 'US', region: '' };
+    const profile = { timeZone: 'America/New_York', language, country: 'US', region: '' };
     await deliver(
       sut,
       'collections.ledger.v1.DebtorUpserted',
@@ -299,6 +304,103 @@ describe('an e-mail’s opt-out link, for the person who got it (real PostgreSQL
     expect(await addressOptOuts(sut.tenant, cleo.email)).toEqual([]);
     await dayAfterDue();
     await waitFor(() => mailsTo(cleo.email).length === 2 || undefined, { message: 'Cleo’s D+1 e-mail' });
+  });
+
+  /** The page's `lang` and its heading: what the debtor reads first. */
+  const pageOf = async (answer: Response) => {
+    const html = await answer.text();
+    return {
+      status: answer.status,
+      lang: /<html lang="([^"]*)">/.exec(html)?.[1],
+      heading: /<h1>([^<]*)<\/h1>/.exec(html)?.[1],
+      html,
+    };
+  };
+
+  it('shows a Spanish-speaking debtor the page in Spanish, from the confirmation to the opt-out, whatever the browser asks', async () => {
+    const sofia = await openUsAccount('211', undefined, 'es-CO');
+    const [mail] = await reminded(sofia.email);
+    expect(unQuote(mail.body)).toContain('Para dejar de recibir estos correos');
+    const { link } = optOutOf(mail);
+
+    // The e-mail is Spanish: so is its page, though the browser prefers English.
+    const confirm = await pageOf(await fetch(routeOf(link), { headers: { 'accept-language': 'en-US,en;q=0.9' } }));
+    expect(confirm).toMatchObject({ status: 200, lang: 'es', heading: 'Dejar de recibir estos correos' });
+    expect(confirm.html).toContain('<form method="post"><button type="submit">Dejar de recibir estos correos</button>');
+    expect(confirm.html).not.toContain(sofia.email);
+    expect(await emailOptOuts(sut.tenant, sofia.debtorId)).toEqual([]);
+
+    const done = await pageOf(await oneClick(link));
+    expect(done).toMatchObject({ status: 200, lang: 'es', heading: 'Ya no recibirás estos correos' });
+    expect(await emailOptOuts(sut.tenant, sofia.debtorId)).toHaveLength(1);
+    // Again: still 200, still Spanish.
+    expect(await pageOf(await oneClick(link))).toMatchObject({ status: 200, lang: 'es' });
+    // Clicked over and over (OPT_OUT_PER_TOKEN_PER_MINUTE, 10): the 429 is Spanish too.
+    let again = await fetch(routeOf(link));
+    for (let i = 0; i < 10 && again.status !== 429; i++) again = await fetch(routeOf(link));
+    expect(again.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(await pageOf(again)).toMatchObject({ status: 429, lang: 'es', heading: 'Demasiadas solicitudes' });
+  });
+
+  it('shows a French-speaking debtor the page in French', async () => {
+    const lea = await openUsAccount('212', undefined, 'fr');
+    const [mail] = await reminded(lea.email);
+    const { link } = optOutOf(mail);
+
+    expect(await pageOf(await fetch(routeOf(link)))).toMatchObject({
+      status: 200,
+      lang: 'fr',
+      heading: 'Ne plus recevoir ces e-mails',
+    });
+    expect(await pageOf(await oneClick(link))).toMatchObject({
+      status: 200,
+      lang: 'fr',
+      heading: 'Vous ne recevrez plus ces e-mails',
+    });
+    expect(await emailOptOuts(sut.tenant, lea.debtorId)).toHaveLength(1);
+  });
+
+  it('answers a link that names no debtor in the browser’s language where the e-mails speak it, else English', async () => {
+    const ugo = await openUsAccount('213', undefined, 'it');
+    const [mail] = await reminded(ugo.email);
+    const { link, token } = optOutOf(mail);
+    const altered = routeOf(link.replace(token, tampered(token)));
+    const madeUp = serviceOptOutLinks().sign({ tenantId: sut.tenant, channel: 'email', deliveryId: 'not-a-delivery' });
+
+    // Tampered: nobody is known, not even the Italian debtor whose link it was.
+    const inPortuguese = { 'accept-language': 'pt-BR,pt;q=0.9,en;q=0.8' };
+    const tamperedPage = await pageOf(await fetch(altered, { headers: inPortuguese }));
+    expect(tamperedPage).toMatchObject({ status: 400, lang: 'pt', heading: 'Este link não é válido' });
+    expect(tamperedPage.html).not.toMatch(/signature|tenant|hash|delivery/i);
+    expect(await pageOf(await oneClick(altered.replace(OPT_OUT_BASE, '')))).toMatchObject({ status: 400 });
+    expect(
+      await pageOf(await fetch(routeOf(`${OPT_OUT_BASE}/${madeUp.token}`), { method: 'POST', headers: inPortuguese })),
+    ).toMatchObject({ status: 404, lang: 'pt', heading: 'Este link não é conhecido' });
+    // A language the e-mails are not written in, or none: English.
+    expect(await pageOf(await fetch(altered, { headers: { 'accept-language': 'sv-SE,fi;q=0.5' } }))).toMatchObject({
+      status: 400,
+      lang: 'en',
+      heading: 'This link is not valid',
+    });
+    expect(await pageOf(await fetch(altered))).toMatchObject({ status: 400, lang: 'en' });
+    expect(await emailOptOuts(sut.tenant, ugo.debtorId)).toEqual([]);
+  });
+
+  it('answers an unexpected failure with a 500 page in the debtor’s browser language, its error id the log’s', async () => {
+    const failing = jest.spyOn(OptOutLinkUseCase.prototype, 'view').mockRejectedValueOnce(new Error('database down'));
+    const error = jest.spyOn(sut.context.logger, 'error');
+    try {
+      const page = await pageOf(
+        await fetch(`${sut.app.httpUrl}/opt-out/any-token`, { headers: { 'accept-language': 'de-AT' } }),
+      );
+      expect(page).toMatchObject({ status: 500, lang: 'de', heading: 'Etwas ist schiefgelaufen' });
+      const errorId = /Referenz: ([0-9a-f-]{36})</.exec(page.html)?.[1];
+      expect(errorId).toBeDefined();
+      expect(error.mock.calls.some(([fields]) => (fields as { errorId?: string }).errorId === errorId)).toBe(true);
+    } finally {
+      failing.mockRestore();
+      error.mockRestore();
+    }
   });
 
   it('opts an address out in the link’s tenant only: tenant A’s token cannot opt out tenant B’s debtor', async () => {

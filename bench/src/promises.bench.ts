@@ -61,6 +61,12 @@ const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean)
  */
 const OUTBOX_PUBLISHED = process.env.BENCH_OUTBOX_PUBLISHED ?? 'delete';
 /**
+ * The service's OUTBOX_RELAY_THREAD: `worker` (this bench's default), its relay publishing on a
+ * thread of its own beside the consumers, as a service this busy would run; `main` measures the
+ * default deployment (the relay on the event loop).
+ */
+const OUTBOX_RELAY_THREAD = process.env.BENCH_OUTBOX_RELAY_THREAD ?? 'worker';
+/**
  * Processes consuming the payments on each side, in one consumer group (the 4 partitions shared
  * among them): the service's replicas, and as many raw pipes. 1 by default; a single Node process
  * uses one core, and a deployment scales the promises stage by adding replicas.
@@ -459,6 +465,7 @@ async function main(): Promise<void> {
         LOG_LEVEL: 'warn',
         PROMISES_DAILY_RUN_CHECK_MS: '0',
         OUTBOX_PUBLISHED,
+        OUTBOX_RELAY_THREAD,
         OTEL_SDK_DISABLED: 'true',
       },
     );
@@ -631,6 +638,7 @@ async function main(): Promise<void> {
       plans: PLANS,
       partitions: 4,
       outboxPublished: OUTBOX_PUBLISHED,
+      relayThread: OUTBOX_RELAY_THREAD,
       replicas: REPLICAS,
       allocatedPerS: ours.backlog.allocatedRate === undefined ? undefined : Math.round(ours.backlog.allocatedRate),
       ...cpu(ours.backlog, raw.backlog),
@@ -644,6 +652,7 @@ async function main(): Promise<void> {
       baselineValue: Math.round(raw.whilePublishing.rate),
       payments: TOTAL,
       outboxPublished: OUTBOX_PUBLISHED,
+      relayThread: OUTBOX_RELAY_THREAD,
       replicas: REPLICAS,
       ...cpu(ours.whilePublishing, raw.whilePublishing),
     });
@@ -658,6 +667,7 @@ async function main(): Promise<void> {
         ...(p === 99 ? { target: 200 } : {}),
         samples: ours.latencies.length,
         outboxPublished: OUTBOX_PUBLISHED,
+        relayThread: OUTBOX_RELAY_THREAD,
         replicas: REPLICAS,
         // the same percentile of each part (not additive): payment to event made, made to produced, produced to here
         parts: partsAt(ours.parts, p),

@@ -4,8 +4,8 @@ import { Backbone, MessagingLogger, RELAY_THREAD_READY } from '../src';
 import { describeBackboneContract } from './backbone-contract';
 import { BackboneHarness, PAYMENT_TOPIC, SERVICE, kafkaRelayThreadKind } from './backbone-harness';
 
-// Every guarantee of the backbone holds with the outbox relay on a worker thread (the distributed
-// services' default, OUTBOX_RELAY_THREAD=worker), as with the relay on the service's event loop.
+// Every guarantee of the backbone holds with the outbox relay on a worker thread
+// (OUTBOX_RELAY_THREAD=worker), as with the relay on the service's event loop.
 describeBackboneContract(kafkaRelayThreadKind);
 
 describe('the outbox relay on a thread of its own', () => {

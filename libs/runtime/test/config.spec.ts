@@ -69,9 +69,9 @@ describe('outbox relay thread setting', () => {
   const threadOf = (env: Record<string, string>) =>
     loadServiceConfig('promises', { API_KEYS: 'tenant-a:key-a', ...env }).relayThread;
 
-  it('runs the relay on a worker thread unless told otherwise', () => {
-    expect(threadOf({})).toBe('worker');
-    expect(threadOf({ OUTBOX_RELAY_THREAD: 'main' })).toBe('main');
+  it("runs the relay on the service's event loop unless told to give it a thread", () => {
+    expect(threadOf({})).toBe('main');
+    expect(threadOf({ OUTBOX_RELAY_THREAD: 'worker' })).toBe('worker');
   });
 
   it('refuses any other value, naming the variable', () => {

@@ -38,6 +38,8 @@ describe('distributed platform (five processes over Kafka and PostgreSQL)', () =
           GRPC_HOST: '127.0.0.1',
           API_KEYS: tenant.apiKeys,
           LOG_LEVEL: 'warn',
+          // Each service's outbox relay on a thread of its own (the main thread's is the default).
+          OUTBOX_RELAY_THREAD: 'worker',
         }),
       );
     });
@@ -70,7 +72,7 @@ describe('distributed platform (five processes over Kafka and PostgreSQL)', () =
       const metrics = await (await fetch(`http://127.0.0.1:${ports[i].http}/metrics`)).text();
       expect(metrics).toContain(`collections_outbox_backlog{owner="${name}",service="${name}"}`);
       // The ledger published the payment's events from its relay thread, which reports them to the
-      // service's own registry (OUTBOX_RELAY_THREAD=worker, the default).
+      // service's own registry (OUTBOX_RELAY_THREAD=worker, set above).
       if (name === 'ledger')
         expect(metrics).toMatch(/^collections_events_published_total\{topic="[^"]+",service="ledger"\} [1-9]/m);
     }

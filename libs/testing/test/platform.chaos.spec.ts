@@ -712,20 +712,32 @@ describe('chaos: services killed, the broker restarted, records redelivered and 
   /** Every service's own word (its /metrics): nothing left in an outbox, no consumer behind. */
   async function settled(): Promise<void> {
     let quietInARow = 0;
+    /** The last poll's lines that were not 0, by service: what a failure here was waiting for. */
+    let behind: string[] = [];
     await waitFor(
       async () => {
         let pending = 0;
+        behind = [];
         for (const s of SERVICES) {
           const text = await (await fetch(`${httpAt(s)}/metrics`)).text();
           for (const line of text.split('\n'))
-            if (line.startsWith('collections_outbox_backlog{') || line.startsWith('collections_consumer_lag{'))
-              pending += Number(line.slice(line.lastIndexOf(' ') + 1));
+            if (line.startsWith('collections_outbox_backlog{') || line.startsWith('collections_consumer_lag{')) {
+              const n = Number(line.slice(line.lastIndexOf(' ') + 1));
+              pending += n;
+              if (n !== 0) behind.push(`${s}: ${line}`);
+            }
         }
         quietInARow = pending === 0 ? quietInARow + 1 : 0;
         return quietInARow >= 3;
       },
       { timeoutMs: 240_000, intervalMs: 500, message: 'the platform caught up' },
-    );
+    ).catch((err: unknown) => {
+      // A failure here must be diagnosable from CI's log: what was behind, and what the services behind said.
+      progress(`still behind: ${JSON.stringify(behind)}`);
+      for (const s of new Set(behind.map((b) => b.slice(0, b.indexOf(':')))))
+        progress(`${s} output:\n${(processes.get(s as Service)?.output() ?? '').slice(-6000)}`);
+      throw err;
+    });
   }
 
   /** What the orchestrator's planner holds for the chased accounts: a failure to contact must be diagnosable from CI's log. */

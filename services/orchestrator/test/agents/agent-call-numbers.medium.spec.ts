@@ -36,6 +36,8 @@ describe('the number an agent is given to call, under the debtor’s workplace a
   let client: ReturnType<typeof grpcClient<typeof pb.AgentQueueServiceService>>;
   let md: () => Metadata;
   const debtors = new Map<string, ledger.Debtor>();
+  /** Run while the ledger is being asked for a number, before it answers. */
+  let whileLedgerAsked: (() => Promise<void>) | undefined;
   let n = 0;
 
   beforeAll(async () => {
@@ -45,11 +47,13 @@ describe('the number an agent is given to call, under the debtor’s workplace a
       // The tenant is named when the service starts: the directory is made for it on first use.
       createOrchestratorService({
         directory: {
-          addressesOf: (tenantId, debtorId) =>
-            (directory ??= new GrpcContactDirectory(ledgerStandIn.address, `${tenantId}:${LEDGER_KEY}`)).addressesOf(
-              tenantId,
-              debtorId,
-            ),
+          addressesOf: async (tenantId, debtorId) => {
+            await whileLedgerAsked?.();
+            return (directory ??= new GrpcContactDirectory(
+              ledgerStandIn.address,
+              `${tenantId}:${LEDGER_KEY}`,
+            )).addressesOf(tenantId, debtorId);
+          },
           close: () => directory?.close(),
         },
       }),
@@ -126,6 +130,7 @@ describe('the number an agent is given to call, under the debtor’s workplace a
     return {
       task,
       accountId,
+      agentId,
       claimNext: () => client.claimAgentTask({ agentId, taskId: '' }, md()),
       claim: () => client.claimAgentTask({ agentId, taskId: task.id }, md()),
     };
@@ -178,6 +183,17 @@ describe('the number an agent is given to call, under the debtor’s workplace a
     expect((await refusedAtWork()) - before).toBe(1);
   });
 
+  it('refuses a "next" claim of a call whose only number is at a workplace that forbids it once, on that number, and answers none', async () => {
+    sut.clock.set(chicago('11:00'));
+    const { task, claimNext } = await callTaskFor([phone(WORK, true, true)]);
+
+    expect(await claimNext()).toMatchObject({ found: false, phone: '' });
+
+    const shown = await client.getAgentTask({ taskId: task.id }, md());
+    expect(shown.task).toMatchObject({ state: pb.AgentTaskState.AGENT_TASK_STATE_CANCELLED });
+    expect(await decisions(task.id)).toEqual([{ allowed: false, reasons: [expect.stringMatching(/^US-WORKPLACE: /)] }]);
+  });
+
   it('defers a call inside the debtor’s "not before 10:00 on weekdays" until 10:00 in Chicago, then gives it with the home number', async () => {
     const weekdays = ['mon', 'tue', 'wed', 'thu', 'fri'].map((day) => ({ day, from: '00:00', to: '10:00' }));
     sut.clock.set(chicago('09:00'));
@@ -203,6 +219,41 @@ describe('the number an agent is given to call, under the debtor’s workplace a
     expect(await claimNext()).toMatchObject({ found: false });
     sut.clock.set(chicago('10:00'));
     expect(await claimNext()).toMatchObject({ found: true, phone: HOME, task: { taskId: task.id } });
+  });
+
+  it('asks the ledger for the number with no transaction open: the agent and the task are not locked meanwhile', async () => {
+    sut.clock.set(chicago('12:00'));
+    const { task, agentId, claim, claimNext } = await callTaskFor([phone(HOME, true, false)]);
+    const second = await callTaskFor([phone(HOME, true, false)]);
+    const lockedWhileAsked: string[] = [];
+    // From another connection: a claim holding its transaction across the ledger's answer would
+    // hold these rows (and, embedded, the one database session the ledger needs to answer).
+    whileLedgerAsked = async () => {
+      for (const [what, sql, params] of [
+        [
+          'agent',
+          `SELECT 1 FROM agent_profile WHERE tenant_id = $1 AND agent_id = $2 FOR UPDATE NOWAIT`,
+          [sut.tenant, agentId],
+        ],
+        ['task', `SELECT 1 FROM agent_task WHERE tenant_id = $1 AND id = $2 FOR UPDATE NOWAIT`, [sut.tenant, task.id]],
+        [
+          'task',
+          `SELECT 1 FROM agent_task WHERE tenant_id = $1 AND id = $2 FOR UPDATE NOWAIT`,
+          [sut.tenant, second.task.id],
+        ],
+      ] as const)
+        await sut.dataSource.query(sql, [...params]).catch(() => lockedWhileAsked.push(what));
+    };
+    try {
+      expect(await claim()).toMatchObject({ found: true, phone: HOME, task: { taskId: task.id } });
+      expect(await second.claimNext()).toMatchObject({ found: true, phone: HOME, task: { taskId: second.task.id } });
+    } finally {
+      whileLedgerAsked = undefined;
+    }
+    expect(lockedWhileAsked).toEqual([]);
+    expect(await decisions(task.id)).toEqual([{ allowed: true, reasons: [] }]);
+    expect(await decisions(second.task.id)).toEqual([{ allowed: true, reasons: [] }]);
+    expect(await claimNext()).toMatchObject({ found: false });
   });
 
   it('refuses a claim while the ledger cannot be asked for the number, and leaves the task to be claimed', async () => {

@@ -1,9 +1,10 @@
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { Outbox } from '@collections/messaging';
 import { AppError, Clock, TENANT_CONFIGURATION_ROLES, currentPrincipal, requireRole } from '@collections/platform';
 import {
   AgentProfile,
   AgentTaskStateName,
+  NumberToDial,
   TaskCompletion,
   taskFitsAgent,
   validateAgent,
@@ -12,13 +13,24 @@ import {
 import { AgentTaskRow } from '../agent-task.row';
 import { AgentQueueRepository, AgentRow, agentProfileOf } from '../agent-queue.repository';
 import { recordCallOutcome } from '../record-call-outcome';
-import { AgentTaskContactLaw, DialDirectory, TaskLawAnswer } from './agent-task-contact-law';
+import { AgentTaskContactLaw, DialDirectory, TaskLawAnswer, numberToDial } from './agent-task-contact-law';
 
 /**
  * How many due tasks one "next" claim may find refused by the contact law before it answers
  * "none": each refused one is moved out of the due tasks, so the next claim goes on from there.
  */
 const MAX_REFUSALS_PER_CLAIM = 50;
+
+/**
+ * How many times one "next" claim picks a call again when, while the ledger was asked for its
+ * number, another agent took it or it changed (no longer open, due or fitting).
+ */
+const MAX_CLAIM_RACES = 3;
+
+/** A step of a claim: the task claimed, or not (`refused`: the law's refusal; none for "no task"). */
+type ClaimStep =
+  | { kind: 'claimed'; task: ClaimedAgentTask }
+  | { kind: 'refused'; refused?: Exclude<TaskLawAnswer, { kind: 'allowed' }> };
 
 /**
  * A task handed to an agent by a claim; for a call or negotiation, `phone`: the number the contact
@@ -93,42 +105,143 @@ export class AgentQueueUseCase {
    * time (SKIP LOCKED), and each one the law refuses moves out of the due tasks in the same
    * transaction (due at its next permitted time, or cancelled), so the law is asked only of tasks
    * that could be handed out, and of each once per due time. A named task the law refuses is
-   * FAILED_PRECONDITION, its refusal kept. A call is put to the law on the number the ledger would
-   * have it made on, and the claim answers that number (`ClaimedAgentTask.phone`).
+   * FAILED_PRECONDITION, its refusal kept.
+   *
+   * A call is put to the law on the number the ledger would have it made on, and the claim answers
+   * that number (`ClaimedAgentTask.phone`). The ledger is asked with no transaction open: the task
+   * is picked (and "next"'s refusals on the facts committed) in one transaction, the number read,
+   * then a second transaction locks the agent and the task again, checks the task is still open
+   * and fits, and decides on the number (the decision recorded once). A named task taken or changed
+   * meanwhile answers as it would have; "next" picks again (`MAX_CLAIM_RACES` times at most).
    */
   async claim(tenantId: string, agentId: string, taskId?: string): Promise<ClaimedAgentTask | undefined> {
     const now = this.clock.now();
-    const claimed = await this.db.transaction(
-      async (tx): Promise<{ task?: ClaimedAgentTask; refused?: TaskLawAnswer }> => {
-        const agent = await this.repo.agent(tx, tenantId, agentId, true);
-        if (!agent) throw AppError.notFound(`agent ${agentId} does not exist`);
-        if (!agent.active) throw AppError.failedPrecondition(`agent ${agentId} is not active`);
-        if (agent.claimed >= agent.capacity)
-          throw AppError.failedPrecondition(`agent ${agentId} holds ${agent.claimed} tasks, its capacity`);
-        const profile = agentProfileOf(agent);
-        if (taskId) {
-          const task = await this.repo.task(tx, tenantId, taskId, true);
-          if (!task) throw AppError.notFound(`agent task ${taskId} does not exist`);
-          if (task.state !== 'open') throw AppError.failedPrecondition(`agent task ${taskId} is ${task.state}`);
-          if (!taskFitsAgent(profile, task))
-            throw AppError.failedPrecondition(`agent task ${taskId} does not fit agent ${agentId}`);
-          const answer = await this.law.decide(tx, task, now, 'claim', this.directory);
-          if (answer.kind !== 'allowed') return { refused: answer }; // committed: the refusal stays on the task
-          return { task: await this.handOut(tx, tenantId, task, agentId, now, answer) };
-        }
-        const passed: string[] = [];
-        for (let asked = 0; asked < MAX_REFUSALS_PER_CLAIM; asked++) {
-          const task = await this.repo.nextTaskFor(tx, tenantId, profile, now, passed);
-          if (!task) return {};
-          const answer = await this.law.decide(tx, task, now, 'claim', this.directory);
-          if (answer.kind === 'allowed') return { task: await this.handOut(tx, tenantId, task, agentId, now, answer) };
-          passed.push(task.id);
-        }
-        return {};
-      },
+    const passed: string[] = [];
+    for (let raced = 0; raced < MAX_CLAIM_RACES;) {
+      const picked = await this.db.transaction((tx) => this.pick(tx, tenantId, agentId, now, taskId, passed));
+      if (picked.kind !== 'ask-ledger') return this.claimed(picked, taskId);
+      const number = await numberToDial(this.directory!, tenantId, picked.debtorId);
+      const dialled = await this.db.transaction((tx) =>
+        this.claimCall(tx, tenantId, agentId, picked.task.id, now, number, !!taskId),
+      );
+      if (dialled.kind === 'raced') raced++;
+      else if (dialled.kind === 'refused' && !taskId) passed.push(picked.task.id);
+      else return this.claimed(dialled, taskId);
+    }
+    return undefined;
+  }
+
+  /**
+   * The claim's first transaction: the agent locked, the named task or the next one the law allows
+   * on the facts, claimed unless it is a call whose number the ledger is to give (`ask-ledger`:
+   * nothing claimed). "Next" passes over the tasks in `passed` and adds those it refuses.
+   */
+  private async pick(
+    tx: EntityManager,
+    tenantId: string,
+    agentId: string,
+    now: Date,
+    taskId: string | undefined,
+    passed: string[],
+  ): Promise<ClaimStep | { kind: 'ask-ledger'; task: AgentTaskRow; debtorId: string }> {
+    const profile = await this.lockAgent(tx, tenantId, agentId);
+    if (taskId) {
+      const task = await this.lockNamedTask(tx, tenantId, agentId, taskId, profile);
+      const answer = this.directory
+        ? await this.law.screenClaim(tx, task, now, true)
+        : await this.law.decide(tx, task, now, 'claim');
+      if (answer.kind === 'ask-ledger') return { ...answer, task };
+      return this.handOutIfAllowed(tx, tenantId, task, agentId, now, answer); // a refusal is committed: it stays on the task
+    }
+    while (passed.length < MAX_REFUSALS_PER_CLAIM) {
+      const task = await this.repo.nextTaskFor(tx, tenantId, profile, now, passed);
+      if (!task) return { kind: 'refused' };
+      const answer = this.directory
+        ? await this.law.screenClaim(tx, task, now, false)
+        : await this.law.decide(tx, task, now, 'claim');
+      if (answer.kind === 'ask-ledger') return { ...answer, task };
+      if (answer.kind === 'allowed') return this.handOutIfAllowed(tx, tenantId, task, agentId, now, answer);
+      passed.push(task.id);
+    }
+    return { kind: 'refused' };
+  }
+
+  /**
+   * The claim's second transaction, once the ledger gave the call's `number`: the agent and the
+   * task locked again, the task checked still open (and for "next", still due) and fitting, then
+   * put to the law on the number and claimed, or refused (the refusal kept on the task).
+   */
+  private async claimCall(
+    tx: EntityManager,
+    tenantId: string,
+    agentId: string,
+    taskId: string,
+    now: Date,
+    number: NumberToDial,
+    named: boolean,
+  ): Promise<ClaimStep | { kind: 'raced' }> {
+    const profile = await this.lockAgent(tx, tenantId, agentId);
+    let task: AgentTaskRow;
+    if (named) task = await this.lockNamedTask(tx, tenantId, agentId, taskId, profile);
+    else {
+      const row = await this.repo.task(tx, tenantId, taskId, true);
+      if (!row || row.state !== 'open' || row.due_at > now || !taskFitsAgent(profile, row)) return { kind: 'raced' };
+      task = row;
+    }
+    return this.handOutIfAllowed(
+      tx,
+      tenantId,
+      task,
+      agentId,
+      now,
+      await this.law.decide(tx, task, now, 'claim', number),
     );
-    const refused = claimed.refused;
-    if (!refused || refused.kind === 'allowed') return claimed.task;
+  }
+
+  /** The agent's profile, its row locked: active, and holding fewer tasks than its capacity. */
+  private async lockAgent(tx: EntityManager, tenantId: string, agentId: string): Promise<AgentProfile> {
+    const agent = await this.repo.agent(tx, tenantId, agentId, true);
+    if (!agent) throw AppError.notFound(`agent ${agentId} does not exist`);
+    if (!agent.active) throw AppError.failedPrecondition(`agent ${agentId} is not active`);
+    if (agent.claimed >= agent.capacity)
+      throw AppError.failedPrecondition(`agent ${agentId} holds ${agent.claimed} tasks, its capacity`);
+    return agentProfileOf(agent);
+  }
+
+  /** The named task, its row locked: open, and fitting the agent. */
+  private async lockNamedTask(
+    tx: EntityManager,
+    tenantId: string,
+    agentId: string,
+    taskId: string,
+    profile: AgentProfile,
+  ): Promise<AgentTaskRow> {
+    const task = await this.repo.task(tx, tenantId, taskId, true);
+    if (!task) throw AppError.notFound(`agent task ${taskId} does not exist`);
+    if (task.state !== 'open') throw AppError.failedPrecondition(`agent task ${taskId} is ${task.state}`);
+    if (!taskFitsAgent(profile, task))
+      throw AppError.failedPrecondition(`agent task ${taskId} does not fit agent ${agentId}`);
+    return task;
+  }
+
+  /** The task claimed when the law allows it; otherwise the refusal (committed with the transaction). */
+  private async handOutIfAllowed(
+    tx: EntityManager,
+    tenantId: string,
+    task: AgentTaskRow,
+    agentId: string,
+    now: Date,
+    answer: TaskLawAnswer,
+  ): Promise<ClaimStep> {
+    if (answer.kind !== 'allowed') return { kind: 'refused', refused: answer };
+    return { kind: 'claimed', task: await this.handOut(tx, tenantId, task, agentId, now, answer) };
+  }
+
+  /** What a claim answers: the task claimed, none (a "next" claim), or a named task's refusal. */
+  private claimed(step: ClaimStep, taskId: string | undefined): ClaimedAgentTask | undefined {
+    if (step.kind === 'claimed') return step.task;
+    const refused = step.refused;
+    if (!refused || !taskId) return undefined;
     if (refused.kind === 'unknown')
       throw AppError.failedPrecondition(`agent task ${taskId} cannot be worked: the debtor's facts are not known yet`);
     throw AppError.failedPrecondition(

@@ -83,19 +83,49 @@ export class AgentTaskContactLaw {
   /**
    * The law on handing the task out now, as a claim (`claim`: the allowing decision is recorded
    * too) or the open listing (`listing`: only a refusal changes the task). A claim of a call with
-   * `directory` asks the ledger for the number to dial, picked as the dispatcher picks one, and
-   * puts the call to the law as made on it (`dialVerdict`): its only number at a workplace that
-   * forbids contact is US-WORKPLACE's refusal, recorded and counted like any other; the number is
-   * answered only when the law allows the call. The ledger unreachable: the claim fails (UNAVAILABLE).
+   * `number` (the ledger's, read by `numberToDial` outside any transaction: see `screenClaim`) puts
+   * the call to the law as made on it (`dialVerdict`): its only number at a workplace that forbids
+   * contact is US-WORKPLACE's refusal, recorded and counted like any other; the number is answered
+   * only when the law allows the call.
    */
   async decide(
     tx: EntityManager,
     task: AgentTaskRow,
     now: Date,
     asked: 'claim' | 'listing',
-    directory?: DialDirectory,
+    number?: NumberToDial,
   ): Promise<TaskLawAnswer> {
-    const v = await this.verdictOn(tx, task, now, asked === 'claim' ? directory : undefined);
+    return this.act(tx, task, now, asked, await this.verdictOn(tx, task, now, asked === 'claim' ? number : undefined));
+  }
+
+  /**
+   * The first step of a claim where the ledger gives the number a call is made on: a call to a
+   * known debtor answers `ask-ledger` (the claim reads the number with no transaction open, then
+   * `decide`s on it, so the decision is recorded once, on the number). `named` false (a "next" claim
+   * choosing among the due tasks): the call is first put to the law on the facts alone, and a
+   * refusal acts as a claim's (recorded, the task deferred or cancelled) with no number asked;
+   * an allowance is not recorded here. Any other task is `decide`d as a claim.
+   */
+  async screenClaim(
+    tx: EntityManager,
+    task: AgentTaskRow,
+    now: Date,
+    named: boolean,
+  ): Promise<TaskLawAnswer | { kind: 'ask-ledger'; debtorId: string }> {
+    const v = await this.verdictOn(tx, task, now);
+    if (v.kind !== 'verdict' || contactChannelOf(task.kind) !== 'call') return this.act(tx, task, now, 'claim', v);
+    if (named || v.verdict.allowed) return { kind: 'ask-ledger', debtorId: v.debtor.debtorId };
+    return this.act(tx, task, now, 'claim', v);
+  }
+
+  /** The verdict acted on: an allowance recorded for a claim, a refusal kept on the task. */
+  private async act(
+    tx: EntityManager,
+    task: AgentTaskRow,
+    now: Date,
+    asked: 'claim' | 'listing',
+    v: Verdict,
+  ): Promise<TaskLawAnswer> {
     if (v.kind === 'no-contact') return { kind: 'allowed', decisionId: null };
     if (v.kind === 'unknown') return v;
     const verdict = v.verdict;
@@ -230,15 +260,10 @@ export class AgentTaskContactLaw {
   }
 
   /**
-   * The law's verdict on working the task at `now`, on the facts a claim reads (and with
-   * `directory`, a call on the number the ledger would have it made on); nothing written.
+   * The law's verdict on working the task at `now`, on the facts a claim reads (and with `number`,
+   * a call as made on the number the ledger gave); nothing written.
    */
-  private async verdictOn(
-    tx: EntityManager,
-    task: AgentTaskRow,
-    now: Date,
-    directory?: DialDirectory,
-  ): Promise<Verdict> {
+  private async verdictOn(tx: EntityManager, task: AgentTaskRow, now: Date, number?: NumberToDial): Promise<Verdict> {
     if (!task.account_id) return { kind: 'no-contact' };
     const debtor = await this.planner.debtorOf(tx, task.tenant_id, task.account_id);
     if (!debtor) return { kind: 'unknown' };
@@ -251,8 +276,6 @@ export class AgentTaskContactLaw {
       debtor.debtorId,
       visitRow && UUID.test(visitRow) ? visitRow : undefined,
     );
-    const number =
-      directory && contactChannelOf(task.kind) === 'call' ? await numberToDial(directory, task, debtor) : undefined;
     const dial = dialVerdict(task.kind, debtor, history, now, task.account_id, number);
     return dial ? { kind: 'verdict', verdict: dial.verdict, debtor, phone: dial.phone } : { kind: 'no-contact' };
   }
@@ -312,9 +335,18 @@ export class AgentTaskContactLaw {
   }
 }
 
-/** The ledger's number for the debtor's calls now (`addressesFrom`'s pick), and whether it is a forbidden workplace. */
-async function numberToDial(directory: DialDirectory, task: AgentTaskRow, debtor: DebtorRow): Promise<NumberToDial> {
-  const addresses = await directory.addressesOf(task.tenant_id, debtor.debtorId);
+/**
+ * The ledger's number for the debtor's calls now (`addressesFrom`'s pick), and whether it is a
+ * forbidden workplace. A network call: never made inside a transaction (a slow ledger would hold
+ * the claim's row locks, and the embedded ledger needs the database the transaction holds). The
+ * ledger unreachable: UNAVAILABLE.
+ */
+export async function numberToDial(
+  directory: DialDirectory,
+  tenantId: string,
+  debtorId: string,
+): Promise<NumberToDial> {
+  const addresses = await directory.addressesOf(tenantId, debtorId);
   return {
     phone: addresses?.phone,
     workplaceForbidden: addresses?.workplaceForbidden?.includes(addressKindOf('call')) ?? false,

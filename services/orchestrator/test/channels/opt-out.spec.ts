@@ -14,6 +14,16 @@ describe('isOptOut', () => {
     'parar',
     'UNSUBSCRIBE',
     'Bája!',
+    // The FCC's revocation words (TCPA, since April 2025), each alone.
+    'Quit',
+    'END',
+    'revoke',
+    'Revoke.',
+    'opt out',
+    'Opt-out',
+    'OPTOUT',
+    'cancel',
+    'unsubscribe',
     'ARRÊT',
     'arrêt svp',
     'Arrêtez',
@@ -47,6 +57,8 @@ describe('isOptOut', () => {
     'nie pisałem tego',
     'arrêt de paiement prévu le 5 mars',
     'je vais payer, stop',
+    'I opted in last year and will pay Friday',
+    'optional payment plan?',
   ])('%j is not', (text) => expect(isOptOut(text)).toBe(false));
 });
 

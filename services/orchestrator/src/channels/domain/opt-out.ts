@@ -6,6 +6,10 @@ const STOP_WORDS = new Set([
   'CANCEL',
   'END',
   'QUIT',
+  // The FCC's TCPA revocation words (2024 order, in force since 11 April 2025): stop, quit, end,
+  // revoke, opt out, cancel or unsubscribe, alone, revoke consent to texts.
+  'REVOKE',
+  'OPTOUT',
   'BAJA',
   'ALTO',
   'CANCELAR',
@@ -40,6 +44,7 @@ const STOP_WORDS = new Set([
  * first word alone ("nie", Polish "no") is not one.
  */
 const STOP_PHRASES: readonly string[][] = [
+  ['OPT', 'OUT'],
   ['NIE', 'PISAC'],
   ['NIE', 'PISZ'],
   ['NIE', 'PISZCIE'],

@@ -1,6 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ServiceError, status } from '@grpc/grpc-js';
 import { decodePayload, ledger } from '@collections/contracts';
 import { GenericImporter } from '../src/imports/generic-importer';
 import { LedgerApi, startLedgerApi } from './support/ledger-api';
@@ -62,6 +63,18 @@ describe('a debtor’s language (ledger API and generic import, real PostgreSQL)
     expect(await stored('lang-given')).toEqual(['nl']);
     expect((await api.client.exportDebtor({ debtorId: 'lang-given' }, api.md())).debtor?.language).toBe('nl');
     expect(await published('lang-given')).toEqual(['fr-BE', 'nl']);
+  });
+
+  it('refuses a language that is not a language tag, naming the field, and records nothing', async () => {
+    for (const language of ['French', 'fr_FR', 'f']) {
+      const answer = await api.client.upsertDebtor({ debtor: debtor(`lang-bad-${language}`, language) }, api.md()).then(
+        () => ({ code: status.OK, details: '' }),
+        (err: ServiceError) => ({ code: err.code, details: err.details }),
+      );
+      expect(answer).toEqual({ code: status.INVALID_ARGUMENT, details: expect.stringMatching(/debtor\.language/) });
+      expect(await stored(`lang-bad-${language}`)).toEqual([]);
+      expect(await published(`lang-bad-${language}`)).toEqual([]);
+    }
   });
 
   it('imports a debtor whose row gives no language with none, and one whose row gives it with it', async () => {

@@ -1,5 +1,6 @@
 import { ledger } from '@collections/contracts';
 import { AppError, canonicalTimeZone, isCurrencyCode, parseDecimalToMinor } from '@collections/platform';
+import { isLanguageTag } from '../../ledger/domain/language';
 import { RowError } from './row-error';
 
 /**
@@ -268,7 +269,7 @@ function parseAccount(f: GenericFields, externalRef: string): GenericAccount {
   if (!/^[A-Z]{2}$/.test(country)) throw new RowError('debtor_country must be an ISO 3166 alpha-2 code (CO, MX)');
   // Not given: '' (unknown), not guessed; the orchestrator writes in the country's language then.
   const language = f.debtor_language ?? '';
-  if (language !== '' && !/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(language))
+  if (language !== '' && !isLanguageTag(language))
     throw new RowError('debtor_language must be a BCP 47 language tag (es, pt-BR)');
   const productName = text(f, 'product');
   const product = PRODUCTS[productName];

@@ -4,6 +4,7 @@ import { ServiceContext } from '@collections/runtime';
 import { validDate } from '../balance-view';
 import { DAYS_AHEAD_OF_TODAY, DUE_DAYS_AHEAD_OF_TODAY, openedOnProblem, tooFarAhead } from '../domain/dates';
 import { inconvenientTimesProblem, workplaceForbiddenChannels } from '../domain/contact-preferences';
+import { isLanguageTag } from '../domain/language';
 import { PiiCipher } from '../pii';
 import { requireLedgerText } from '../text-limits';
 
@@ -51,6 +52,10 @@ export class AccountsUseCase {
       throw AppError.invalid('debtor.kind must be "person" or "company"');
     if (!d.displayName) throw AppError.invalid('debtor.display_name is required');
     if (!/^[A-Z]{2}$/.test(d.country)) throw AppError.invalid('debtor.country must be an ISO 3166 alpha-2 code');
+    if (d.language && !isLanguageTag(d.language))
+      throw AppError.invalid('debtor.language must be a BCP 47 language tag (es, pt-BR), or empty when unknown', {
+        language: d.language,
+      });
     const timeZone = validTimeZone(d.timeZone || 'UTC', 'debtor.time_zone');
     d.contactPoints.forEach((c, i) => {
       if (c.type === 'phone' && !E164.test(c.value))

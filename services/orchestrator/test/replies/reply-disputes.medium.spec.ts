@@ -61,6 +61,44 @@ describe('a dispute in a debtor’s reply (real PostgreSQL, provider stand-ins)'
       [sut.tenant, debtorId],
     );
   const smsHook = () => `${sut.app.httpUrl}/webhooks/${sut.tenant}/sms`;
+  /** An agent's call on the account, queued by a strategy's escalation. */
+  const queueCall = async (accountId: string, causedByEventId: string) =>
+    (
+      await sut.dataSource.transaction((tx) =>
+        createAgentTask(tx, sut.context.backbone.outbox, {
+          tenantId: sut.tenant,
+          accountId,
+          kind: 'call',
+          queue: 'early-agents',
+          reason: 'strategy escalation',
+          causedByEventId,
+          now: sut.clock.now(),
+        }),
+      )
+    ).task;
+  /**
+   * The account's one reply, read as a dispute: the debtor on the reply's dispute hold and
+   * DebtorReplied(DISPUTE) published. Returns the reply.
+   */
+  const disputeRecorded = async (accountId: string, debtorId: string) => {
+    const [inbound] = await q<{ provider_message_id: string; intent: string }>(
+      `SELECT provider_message_id, intent FROM channel_inbound WHERE tenant_id = $1 AND account_id = $2`,
+      [sut.tenant, accountId],
+    );
+    expect(inbound.intent).toBe('dispute');
+    expect(await disputeHolds(debtorId)).toEqual([
+      { hold_id: `reply-dispute:sms:${inbound.provider_message_id}:${debtorId}`, active: true },
+    ]);
+    expect(
+      (await published(sut, 'collections.orchestrator.v1.DebtorReplied')).filter((e) => e.accountId === accountId),
+    ).toEqual([expect.objectContaining({ intent: pb.ReplyIntent.REPLY_INTENT_DISPUTE })]);
+    return inbound;
+  };
+  /** The reply reviews queued on the account. */
+  const reviewsOf = async (accountId: string) =>
+    (await published(sut, 'collections.orchestrator.v1.AgentTaskCreated')).filter(
+      (e) => e.accountId === accountId && e.kind === pb.AgentTaskKind.AGENT_TASK_KIND_REVIEW_REPLY,
+    );
 
   beforeAll(async () => {
     channels = await startChannelStandIns();
@@ -106,17 +144,7 @@ describe('a dispute in a debtor’s reply (real PostgreSQL, provider stand-ins)'
       (await sender.send({ idempotencyKey: 'rem-disputes', tenantId: sut.tenant, to: phone, body: 'Recordatorio' }))
         .status,
     ).toBe('sent');
-    const { task: call } = await sut.dataSource.transaction((tx) =>
-      createAgentTask(tx, sut.context.backbone.outbox, {
-        tenantId: sut.tenant,
-        accountId,
-        kind: 'call',
-        queue: 'early-agents',
-        reason: 'strategy escalation',
-        causedByEventId: 'escalation-disputes',
-        now: sut.clock.now(),
-      }),
-    );
+    const call = await queueCall(accountId, 'escalation-disputes');
 
     // The service's one contact law counts the refusal (collections_contact_refusals_total).
     const holdRefusals = async () =>
@@ -130,17 +158,7 @@ describe('a dispute in a debtor’s reply (real PostgreSQL, provider stand-ins)'
     // The provider retries the same webhook: no second hold, review or event.
     expect((await deliverWebhook(webhook)).status).toBe(200);
 
-    const [inbound] = await q<{ provider_message_id: string; intent: string }>(
-      `SELECT provider_message_id, intent FROM channel_inbound WHERE tenant_id = $1 AND account_id = $2`,
-      [sut.tenant, accountId],
-    );
-    expect(inbound.intent).toBe('dispute');
-    expect(await disputeHolds(debtorId)).toEqual([
-      { hold_id: `reply-dispute:sms:${inbound.provider_message_id}:${debtorId}`, active: true },
-    ]);
-    expect(
-      (await published(sut, 'collections.orchestrator.v1.DebtorReplied')).filter((e) => e.accountId === accountId),
-    ).toEqual([expect.objectContaining({ intent: pb.ReplyIntent.REPLY_INTENT_DISPUTE })]);
+    const inbound = await disputeRecorded(accountId, debtorId);
     const cancelled = (await published(sut, 'collections.orchestrator.v1.AgentTaskCancelled')).filter(
       (e) => e.accountId === accountId,
     );
@@ -153,10 +171,7 @@ describe('a dispute in a debtor’s reply (real PostgreSQL, provider stand-ins)'
       }),
     ]);
     expect(await holdRefusals()).toBe(refusalsBefore + 1);
-    const reviews = (await published(sut, 'collections.orchestrator.v1.AgentTaskCreated')).filter(
-      (e) => e.accountId === accountId && e.kind === pb.AgentTaskKind.AGENT_TASK_KIND_REVIEW_REPLY,
-    );
-    expect(reviews).toEqual([
+    expect(await reviewsOf(accountId)).toEqual([
       expect.objectContaining({
         queue: 'replies',
         language: 'es',
@@ -208,43 +223,19 @@ describe('a dispute in a debtor’s reply (real PostgreSQL, provider stand-ins)'
     sut.clock.set(bogota('2026-03-10', 11));
     const sender = standInSmsSender(sut, twilio, OUR_NUMBER, { to: phone, accountId });
     await sender.send({ idempotencyKey: 'rem-contestation', tenantId: sut.tenant, to: phone, body: 'Rappel' });
-    const { task: call } = await sut.dataSource.transaction((tx) =>
-      createAgentTask(tx, sut.context.backbone.outbox, {
-        tenantId: sut.tenant,
-        accountId,
-        kind: 'call',
-        queue: 'early-agents',
-        reason: 'strategy escalation',
-        causedByEventId: 'escalation-contestation',
-        now: sut.clock.now(),
-      }),
-    );
+    const call = await queueCall(accountId, 'escalation-contestation');
 
     expect(
       (await deliverWebhook(twilio.inbound(smsHook(), phone, OUR_NUMBER, 'Je ne reconnais pas cette dette'))).status,
     ).toBe(200);
 
-    const [inbound] = await q<{ provider_message_id: string; intent: string }>(
-      `SELECT provider_message_id, intent FROM channel_inbound WHERE tenant_id = $1 AND account_id = $2`,
-      [sut.tenant, accountId],
-    );
-    expect(inbound.intent).toBe('dispute');
-    expect(await disputeHolds(debtorId)).toEqual([
-      { hold_id: `reply-dispute:sms:${inbound.provider_message_id}:${debtorId}`, active: true },
-    ]);
-    expect(
-      (await published(sut, 'collections.orchestrator.v1.DebtorReplied')).filter((e) => e.accountId === accountId),
-    ).toEqual([expect.objectContaining({ intent: pb.ReplyIntent.REPLY_INTENT_DISPUTE })]);
+    await disputeRecorded(accountId, debtorId);
     expect(
       (await published(sut, 'collections.orchestrator.v1.AgentTaskCancelled')).filter((e) => e.accountId === accountId),
     ).toEqual([
       expect.objectContaining({ taskId: call.id, cause: pb.AgentTaskCancelCause.AGENT_TASK_CANCEL_CAUSE_HOLD }),
     ]);
-    expect(
-      (await published(sut, 'collections.orchestrator.v1.AgentTaskCreated')).filter(
-        (e) => e.accountId === accountId && e.kind === pb.AgentTaskKind.AGENT_TASK_KIND_REVIEW_REPLY,
-      ),
-    ).toEqual([
+    expect(await reviewsOf(accountId)).toEqual([
       expect.objectContaining({
         queue: 'replies',
         language: 'fr',

@@ -65,6 +65,21 @@ export function parseMinuteOfDay(text: string): number | null {
   return hours * 60 + minutes;
 }
 
+/**
+ * Minute ranges `[from, to)` as one sorted list of bounds, `[from0, to0, from1, to1, ...]`, ranges
+ * that overlap or touch joined. Sorts `pairs` in place.
+ */
+export function mergeMinuteRanges(pairs: [number, number][]): number[] {
+  pairs.sort((a, b) => a[0] - b[0]);
+  const merged: number[] = [];
+  for (const [from, to] of pairs) {
+    const last = merged.length - 1;
+    if (last > 0 && from <= merged[last]) merged[last] = Math.max(merged[last], to);
+    else merged.push(from, to);
+  }
+  return merged;
+}
+
 function pad2(n: number): string {
   return n < 10 ? `0${n}` : String(n);
 }

@@ -5,6 +5,7 @@ import {
   MS_PER_MINUTE,
   formatCivilDay,
   formatMinuteOfDay,
+  mergeMinuteRanges,
   parseMinuteOfDay,
   weekStartOf,
   weekdayName,
@@ -398,16 +399,7 @@ class HoursCheck implements TimeCheck {
 }
 
 function mergeRanges(ranges: readonly { from: string; to: string }[]): number[] {
-  const pairs = ranges
-    .map((r) => [parseMinuteOfDay(r.from) ?? 0, parseMinuteOfDay(r.to) ?? 0] as const)
-    .sort((a, b) => a[0] - b[0]);
-  const merged: number[] = [];
-  for (const [from, to] of pairs) {
-    const last = merged.length - 1;
-    if (last > 0 && from <= merged[last]) merged[last] = Math.max(merged[last], to);
-    else merged.push(from, to);
-  }
-  return merged;
+  return mergeMinuteRanges(ranges.map((r) => [parseMinuteOfDay(r.from) ?? 0, parseMinuteOfDay(r.to) ?? 0]));
 }
 
 class HolidayCheck implements TimeCheck {

@@ -1,5 +1,5 @@
 import { CHANNELS, Channel, InconvenientWindow, WeekdayName } from './contact-case.types';
-import { parseMinuteOfDay } from './civil-day.calendar';
+import { mergeMinuteRanges, parseMinuteOfDay } from './civil-day.calendar';
 import { PolicyViolation } from './policy.error';
 
 /** Sunday first, as `LocalInstant.weekday` counts. */
@@ -67,16 +67,7 @@ export function inconvenientRangesFor(
     }
   }
   if (byDay.every((d) => d.length === 0)) return null;
-  return byDay.map((pairs) => {
-    pairs.sort((a, b) => a[0] - b[0]);
-    const merged: number[] = [];
-    for (const [from, to] of pairs) {
-      const last = merged.length - 1;
-      if (last > 0 && from <= merged[last]) merged[last] = Math.max(merged[last], to);
-      else merged.push(from, to);
-    }
-    return merged;
-  });
+  return byDay.map((pairs) => mergeMinuteRanges(pairs));
 }
 
 /** The end (exclusive minute) of the merged range holding `minute`, or null when none does. */

@@ -15,6 +15,21 @@ export function isCalendarDate(value: unknown): value is string {
   return day <= [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1];
 }
 
+const MINUTE_OF_DAY = /^(\d{2}):(\d{2})$/;
+
+/**
+ * `HH:MM` (00:00–24:00) to minutes since midnight, or `null` when malformed: the times of day of
+ * contact rules and of a debtor's inconvenient times (24:00 ends a day; 24:01 and 7:00 are refused).
+ */
+export function parseMinuteOfDay(text: string): number | null {
+  const match = MINUTE_OF_DAY.exec(text);
+  if (!match) return null;
+  const hours = Number(match[1]);
+  const minutes = Number(match[2]);
+  if (minutes > 59 || hours > 24 || (hours === 24 && minutes !== 0)) return null;
+  return hours * 60 + minutes;
+}
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** A UUID in its canonical 8-4-4-4-12 form, as a `uuid` column compares with (anything else would make it throw). */

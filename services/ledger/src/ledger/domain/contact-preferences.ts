@@ -3,6 +3,7 @@
  * inconvenient (Regulation F §1006.6(b)(1)(i)), and contact points at a workplace whose employer
  * forbids collection contact (§1006.6(b)(3)). Checked when the command is built.
  */
+import { parseMinuteOfDay } from '@collections/platform';
 
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 const CHANNELS = ['call', 'sms', 'whatsapp', 'email', 'letter', 'visit'] as const;
@@ -15,16 +16,6 @@ export interface InconvenientTime {
   readonly channels: readonly string[];
 }
 
-/** `HH:MM` (00:00–24:00) to minutes since midnight, or null. */
-function minuteOf(text: string): number | null {
-  const match = /^(\d{2}):(\d{2})$/.exec(text);
-  if (!match) return null;
-  const hours = Number(match[1]);
-  const minutes = Number(match[2]);
-  if (minutes > 59 || hours > 24 || (hours === 24 && minutes !== 0)) return null;
-  return hours * 60 + minutes;
-}
-
 /**
  * The first problem with a debtor's inconvenient times, naming the field (without its value:
  * `debtor.inconvenient_times[0].from must be a time HH:MM before 24:00`); null when there is none. A `to`
@@ -34,8 +25,8 @@ export function inconvenientTimesProblem(times: readonly InconvenientTime[], fie
   for (const [i, t] of times.entries()) {
     const at = `${field}[${i}]`;
     if (!(WEEKDAYS as readonly string[]).includes(t.day)) return `${at}.day must be one of ${WEEKDAYS.join(', ')}`;
-    const from = minuteOf(t.from);
-    const to = minuteOf(t.to);
+    const from = parseMinuteOfDay(t.from);
+    const to = parseMinuteOfDay(t.to);
     if (from === null || from >= MINUTES_PER_DAY) return `${at}.from must be a time HH:MM before 24:00`;
     if (to === null) return `${at}.to must be a time HH:MM (up to 24:00)`;
     if (from === to) return `${at}.to must differ from from (00:00 to 24:00 is a whole day)`;

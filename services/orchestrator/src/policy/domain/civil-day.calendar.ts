@@ -55,16 +55,6 @@ export function formatMinuteOfDay(minute: number): string {
   return `${pad2(Math.floor(minute / 60))}:${pad2(minute % 60)}`;
 }
 
-/** `HH:MM` (00:00–24:00) to minutes since midnight, or `null` when malformed. */
-export function parseMinuteOfDay(text: string): number | null {
-  const match = /^(\d{2}):(\d{2})$/.exec(text);
-  if (!match) return null;
-  const hours = Number(match[1]);
-  const minutes = Number(match[2]);
-  if (minutes > 59 || hours > 24 || (hours === 24 && minutes !== 0)) return null;
-  return hours * 60 + minutes;
-}
-
 /**
  * Minute ranges `[from, to)` as one sorted list of bounds, `[from0, to0, from1, to1, ...]`, ranges
  * that overlap or touch joined. Sorts `pairs` in place.

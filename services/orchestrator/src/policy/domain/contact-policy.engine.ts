@@ -1,3 +1,4 @@
+import { parseMinuteOfDay } from '@collections/platform';
 import { Channel, ContactCase, ContactDecision, ContactOutcome, DecisionReason, Hold } from './contact-case.types';
 import {
   MS_PER_DAY,
@@ -6,7 +7,6 @@ import {
   formatCivilDay,
   formatMinuteOfDay,
   mergeMinuteRanges,
-  parseMinuteOfDay,
   weekStartOf,
   weekdayName,
 } from './civil-day.calendar';

@@ -1,5 +1,6 @@
 import { CHANNELS, Channel, InconvenientWindow, WeekdayName } from './contact-case.types';
-import { mergeMinuteRanges, parseMinuteOfDay } from './civil-day.calendar';
+import { parseMinuteOfDay } from '@collections/platform';
+import { mergeMinuteRanges } from './civil-day.calendar';
 import { PolicyViolation } from './policy.error';
 
 /** Sunday first, as `LocalInstant.weekday` counts. */

@@ -1,5 +1,5 @@
+import { parseMinuteOfDay } from '@collections/platform';
 import { CHANNELS, CONTACT_OUTCOMES, HOLDS, JURISDICTIONS } from './contact-case.types';
-import { parseMinuteOfDay } from './civil-day.calendar';
 import { PolicyError, PolicyErrorCode, PolicyViolation } from './policy.error';
 import { PublicHolidayCalendar } from './public-holiday.calendar';
 import { CapWindow, RulePack, RuleSource, WEEKDAYS, WeeklySchedule } from './rule-pack.types';

@@ -1,5 +1,5 @@
+import { parseMinuteOfDay } from '@collections/platform';
 import { Channel, ContactOutcome, Hold } from './contact-case.types';
-import { parseMinuteOfDay } from './civil-day.calendar';
 import { PolicyError, PolicyErrorCode, PolicyViolation } from './policy.error';
 import { rulePackViolations, scheduleViolations } from './rule-pack.validator';
 import { TimeBarredDebtOverride, overrideLimitationPeriods } from './time-barred-debt';

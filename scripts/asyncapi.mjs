@@ -53,6 +53,7 @@ const CONSUMERS = {
     'collections.promises.v1.PromiseKeptWithdrawn',
     'collections.promises.v1.PlanAgreed',
     'collections.promises.v1.InstalmentDueSoon',
+    'collections.promises.v1.InstalmentMissed',
     'collections.promises.v1.PlanCompleted',
     'collections.promises.v1.PlanReopened',
     'collections.promises.v1.PlanDefaulted',

@@ -163,9 +163,21 @@ export function plannerHandlers(
       await commit(event, hc, event.payload.accountId, promiseCommitment(event.payload), true);
     },
     'collections.promises.v1.PromiseBroken': async (event, hc) => {
-      // A single promise ends; a plan's missed instalment takes the plan's pause away until its next
-      // instalment falls due (InstalmentDueSoon), so the chase goes on meanwhile. Others stay.
+      // A single promise ends. An instalment's PromiseBroken leaves the plan's pause to the plan's
+      // own InstalmentMissed below: this event travels on the promise topic, which may be consumed
+      // ahead of or behind the plan topic, and so after the plan's PlanReopened or its next
+      // InstalmentDueSoon, whose pause it would wrongly end (or be ended before).
+      if (event.payload.planId) {
+        await plan(event, hc, event.payload.accountId);
+        return;
+      }
       await commit(event, hc, event.payload.accountId, promiseCommitment(event.payload), false);
+    },
+    'collections.promises.v1.InstalmentMissed': async (event, hc) => {
+      // A missed instalment takes the plan's pause away until its next instalment falls due
+      // (InstalmentDueSoon), so the chase goes on meanwhile; other commitments stay. On the plan
+      // topic, in order after the PlanReopened of a reversal that misses it at once.
+      await commit(event, hc, event.payload.accountId, planCommitment(event.payload.planId), false);
     },
     'collections.promises.v1.PromiseKept': async (event, hc) => {
       if (event.payload.planId) return; // an instalment kept: the plan is still running

@@ -559,6 +559,104 @@ describe('one account’s contact cycle, planned and dispatched on the injected 
     expect(await pending()).toEqual([]);
   });
 
+  /** A plan of two instalments of COP 125,000, due on 10 and 24 March (the first already missed by 18 March). */
+  const twoInstalmentPlan = (planId: string, accountId: string) => ({
+    ...planAgreed(planId, accountId, sut.clock.now()),
+    instalments: [
+      { seq: 1, dueDate: '2026-03-10', amount: COP(125_000_00) },
+      { seq: 2, dueDate: '2026-03-24', amount: COP(125_000_00) },
+    ],
+  });
+
+  /** What promises publishes when an instalment of `planId` is missed: InstalmentMissed (plan topic) and PromiseBroken (promise topic). */
+  const instalmentMissed = (planId: string, accountId: string, seq: number, dueDate: string) => {
+    const amount = COP(125_000_00);
+    return {
+      missed: { planId, accountId, seq, dueDate, amount, paid: COP(0), missedInstalments: 1 },
+      broken: {
+        promiseId: `${planId}/${seq}`,
+        accountId,
+        amount,
+        paid: COP(0),
+        dueDate,
+        brokenAt: sut.clock.now(),
+        planId,
+        instalmentSeq: seq,
+      },
+    };
+  };
+
+  /** The account's pending rows: the cadence's steps (the chase), and the instalment reminders. */
+  const pendingOf = async (accountId: string) => {
+    const rows = (await schedule(accountId)).filter((r) => r.status === 'pending');
+    return {
+      chase: rows.filter((r) => !r.step_id.startsWith('instalment:')).map((r) => r.step_id),
+      reminders: rows.filter((r) => r.step_id.startsWith('instalment:')).map((r) => r.step_id),
+    };
+  };
+
+  it('chases a reopened plan whose instalment the reversal misses at once, even when the promise topic is read first', async () => {
+    const planId = 'plan-reopened-missed-1';
+    const accountId = await expectCadencePaused('plan-reopened-missed', '+573001110024', (accountId) =>
+      deliver(sut, 'collections.promises.v1.PlanAgreed', twoInstalmentPlan(planId, accountId)),
+    );
+    sut.clock.set(bogota('2026-03-18', 7));
+    await deliver(sut, 'collections.promises.v1.PlanCompleted', {
+      planId,
+      accountId,
+      total: COP(250_000_00),
+      completedAt: sut.clock.now(),
+    });
+    expect((await pendingOf(accountId)).chase).toHaveLength(1);
+
+    // The payment bounces past the first instalment's grace days: promises reopens the plan and
+    // misses the instalment in one transaction (PlanReopened and InstalmentMissed on the plan topic,
+    // PromiseBroken on the promise topic), and here the promise topic is consumed first.
+    sut.clock.set(bogota('2026-03-18', 8));
+    const { missed, broken } = instalmentMissed(planId, accountId, 1, '2026-03-10');
+    await deliver(sut, 'collections.promises.v1.PromiseBroken', broken);
+    await deliver(sut, 'collections.promises.v1.PlanReopened', {
+      planId,
+      accountId,
+      paymentId: 'payment-bounced-3',
+      remaining: COP(250_000_00),
+      reopenedAt: sut.clock.now(),
+    });
+    await deliver(sut, 'collections.promises.v1.InstalmentMissed', missed);
+
+    // An instalment is missed and nothing else is running: the debtor is chased until the next one falls due.
+    expect(await pendingOf(accountId)).toEqual({ chase: [expect.any(String)], reminders: [] });
+  });
+
+  it('keeps a plan paused for its next instalment when the missed one’s PromiseBroken is read after that instalment’s reminder', async () => {
+    const planId = 'plan-late-broken-1';
+    const accountId = await expectCadencePaused('plan-late-broken', '+573001110026', (accountId) =>
+      deliver(sut, 'collections.promises.v1.PlanAgreed', twoInstalmentPlan(planId, accountId)),
+    );
+
+    // The first instalment is missed: the chase goes on until the next one falls due.
+    sut.clock.set(bogota('2026-03-18', 7));
+    const { missed, broken } = instalmentMissed(planId, accountId, 1, '2026-03-10');
+    await deliver(sut, 'collections.promises.v1.InstalmentMissed', missed);
+    expect(await pendingOf(accountId)).toEqual({ chase: [expect.any(String)], reminders: [] });
+
+    // The second falls due soon: paused again, with its reminder (plan topic, in order)...
+    await deliver(sut, 'collections.promises.v1.InstalmentDueSoon', {
+      planId,
+      accountId,
+      seq: 2,
+      dueDate: '2026-03-21',
+      amountDue: COP(125_000_00),
+      daysUntilDue: 3,
+    });
+    const paused = { chase: [], reminders: [`instalment:${planId}:2`] };
+    expect(await pendingOf(accountId)).toEqual(paused);
+
+    // ...and the first instalment's PromiseBroken, read late from the promise topic, changes nothing.
+    await deliver(sut, 'collections.promises.v1.PromiseBroken', broken);
+    expect(await pendingOf(accountId)).toEqual(paused);
+  });
+
   it('sends once when the dispatcher dies between the provider call and recording it: the restart re-sends under the same key', async () => {
     const { accountId, phone } = await openAccount('crash', '+573001110003');
     sut.clock.set(bogota('2026-03-09', 6));

@@ -12,6 +12,7 @@ import {
 import { isE164 } from './domain';
 import { SmtpEmailProvider } from './email/smtp-email.provider';
 import { TwilioSmsProvider } from './sms/twilio.provider';
+import { SAY_LANGUAGES, SayLanguage, sayLanguageNamed, sayVoiceProblem } from './voice/say-language';
 import { TwilioVoiceProvider } from './voice/twilio-voice.provider';
 import { WhatsAppCloudProvider } from './whatsapp/whatsapp-cloud.provider';
 
@@ -81,6 +82,39 @@ function tenantNumbers(name: string, kind: keyof typeof NUMBER_KINDS, single = f
   return { kind: 'config-field', name, parse, hasDefault: false, defaultValue: undefined };
 }
 
+type SayVoices = Readonly<Partial<Record<SayLanguage, string>>>;
+
+/**
+ * The voice bot's voice per `<Say>` language, `language=voice,language=voice` (e.g.
+ * `es-MX=Polly.Mia,pt-BR=Polly.Camila`): each language one Twilio reads (`SAY_LANGUAGES`), named
+ * once, with a Polly or Google voice that speaks it (`sayVoiceProblem`).
+ */
+function sayVoices(name: string): ConfigField<SayVoices> {
+  const parse = (raw: string): ConfigParseResult<SayVoices> => {
+    const voices: Partial<Record<SayLanguage, string>> = {};
+    const problems: string[] = [];
+    for (const entry of raw.split(',').map((e) => e.trim())) {
+      if (entry === '') continue;
+      const bad = (problem: string) => problems.push(`entry ${JSON.stringify(entry)}: ${problem}`);
+      const eq = entry.indexOf('=');
+      const named = entry.slice(0, eq).trim();
+      const voice = entry.slice(eq + 1).trim();
+      const language = sayLanguageNamed(named);
+      if (eq < 0 || !named || !voice) bad('expected language=voice (e.g. es-MX=Polly.Mia)');
+      else if (!language)
+        bad(`${JSON.stringify(named)} is not a language Twilio's <Say> reads (one of ${SAY_LANGUAGES.join(', ')})`);
+      else if (voices[language]) bad(`${language} is named twice`);
+      else {
+        const problem = sayVoiceProblem(language, voice);
+        if (problem) bad(problem);
+        else voices[language] = voice;
+      }
+    }
+    return problems.length ? { ok: false, problem: problems.join('; ') } : { ok: true, value: voices };
+  };
+  return { kind: 'config-field', name, parse, hasDefault: false, defaultValue: undefined };
+}
+
 const list = (value: string | undefined) => value?.split(',').map((s) => s.trim());
 
 /** A tenant's number also shared: it serves every tenant without numbers of their own, so it is no one tenant's. */
@@ -146,6 +180,8 @@ export function channelProvidersFromEnv(env: NodeJS.ProcessEnv = process.env): C
         tenantFrom: optional(tenantNumbers('TWILIO_VOICE_TENANT_FROM_NUMBERS', 'e164')),
         // The voice bot's TwiML URL (its <Gather input="speech"> action posts to /webhooks/{tenant}/call).
         botUrl: optional(url('TWILIO_VOICE_BOT_URL')),
+        // The voice per <Say> language: es-MX=Polly.Mia,pt-BR=Polly.Camila (else Twilio's default voice).
+        voices: optional(sayVoices('TWILIO_VOICE_VOICES')),
         statusCallback: optional(str('TWILIO_VOICE_STATUS_CALLBACK')),
         callsPerSecond: int('TWILIO_VOICE_CALLS_PER_SECOND', { default: 1, min: 1, max: 100 }),
       },
@@ -229,6 +265,7 @@ export function channelProvidersFromEnv(env: NodeJS.ProcessEnv = process.env): C
             from: voiceFrom,
             tenantFrom: v.tenantFrom,
             botUrl: v.botUrl,
+            voices: v.voices,
             statusCallback: v.statusCallback,
             callsPerSecond: v.callsPerSecond,
           })

@@ -1,3 +1,5 @@
+import { ConfigError } from '@collections/platform';
+import { channelProvidersFromEnv } from '../../src/channels/config';
 import { voiceCallOutcome } from '../../src/channels/domain';
 import { TwilioVoiceProvider } from '../../src/channels/voice/twilio-voice.provider';
 import { startTwilioVoiceStandIn } from '../support/twilio-voice-stand-in';
@@ -65,6 +67,120 @@ describe('TwilioVoiceProvider against the Twilio Calls stand-in', () => {
     expect(twilio.calls[0].twiml).toBe(
       '<Response><Say>Saldo &lt;vencido&gt; &amp; &quot;pendiente&quot;</Say></Response>',
     );
+  });
+
+  describe("in the debtor's language", () => {
+    const readOut = (over: Partial<ConstructorParameters<typeof TwilioVoiceProvider>[0]> = {}) =>
+      provider({ botUrl: undefined, ...over });
+    /** Places the call in the caller id's next second. */
+    const place = async (voice: TwilioVoiceProvider, message: Parameters<TwilioVoiceProvider['send']>[0]) => {
+      now += 1_000;
+      expect(await voice.send(message)).toMatchObject({ ok: true });
+    };
+
+    it.each([
+      ['a Colombian debtor written to in Spanish', 'es', '+573001234567', 'Hola', 'es-MX'],
+      ['a debtor in Spain written to in Spanish', 'es', '+34600123456', 'Hola', 'es-ES'],
+      ['a Brazilian debtor written to in Portuguese', 'pt', '+5511987654321', 'Olá', 'pt-BR'],
+      ['a debtor whose locale is pt-BR', 'pt-BR', '+5511987654321', 'Olá', 'pt-BR'],
+      ['a debtor in Portugal written to in Portuguese', 'pt', '+351912345678', 'Olá', 'pt-PT'],
+      ['a French debtor', 'fr', '+33612345678', 'Bonjour', 'fr-FR'],
+      ['a Belgian debtor written to in French (Twilio has no fr-BE)', 'fr-BE', '+32470123456', 'Bonjour', 'fr-FR'],
+      ['a Polish debtor', 'pl', '+48512345678', 'Dzień dobry', 'pl-PL'],
+      ['an English-speaking debtor', 'en', '+15005550006', 'Hello', 'en-US'],
+    ])('reads %s the message in Twilio’s voice for it', async (_, language, to, body, say) => {
+      await place(readOut(), { ...call('k1', to), body, language });
+      expect(twilio.calls[0].twiml).toBe(`<Response><Say language="${say}">${body}</Say></Response>`);
+    });
+
+    it('reads it in the voice configured for the language, and in Twilio’s default voice for another', async () => {
+      const voice = readOut({ voices: { 'es-MX': 'Polly.Mia', 'pt-BR': 'Polly.Camila-Neural' } });
+      await place(voice, { ...call('k1'), body: 'Saldo <vencido> & "pendiente"', language: 'es' });
+      await place(voice, { ...call('k2', '+5511987654321'), body: 'Olá', language: 'pt' });
+      await place(voice, { ...call('k3', '+34600123456'), body: 'Hola', language: 'es' });
+      expect(twilio.calls.map((c) => c.twiml)).toEqual([
+        '<Response><Say language="es-MX" voice="Polly.Mia">Saldo &lt;vencido&gt; &amp; &quot;pendiente&quot;</Say></Response>',
+        '<Response><Say language="pt-BR" voice="Polly.Camila-Neural">Olá</Say></Response>',
+        '<Response><Say language="es-ES">Hola</Say></Response>',
+      ]);
+    });
+
+    it('tells the voice bot the language (and its voice) in its URL, the tenant still in it', async () => {
+      const voice = provider({
+        botUrl: 'https://bot.example/twiml/{tenant}?campaign=d%2B1#start',
+        voices: { 'fr-FR': 'Polly.Lea' },
+      });
+      await place(voice, { ...call('k1'), language: 'es' });
+      await place(voice, { ...call('k2', '+5511987654321'), language: 'pt-BR' });
+      await place(voice, { ...call('k3', '+33612345678'), tenantId: 'tenant b', language: 'fr' });
+      await place(voice, { ...call('k4', '+15005550006'), language: 'en' });
+      expect(twilio.calls.map((c) => c.url)).toEqual([
+        'https://bot.example/twiml/tenant-a?campaign=d%2B1&language=es-MX#start',
+        'https://bot.example/twiml/tenant-a?campaign=d%2B1&language=pt-BR#start',
+        'https://bot.example/twiml/tenant%20b?campaign=d%2B1&language=fr-FR&voice=Polly.Lea#start',
+        'https://bot.example/twiml/tenant-a?campaign=d%2B1&language=en-US#start',
+      ]);
+      await place(provider({ botUrl: BOT }), { ...call('k5', '+33612345679'), language: 'fr' });
+      expect(twilio.calls[4].url).toBe(`${BOT}?language=fr-FR`);
+    });
+
+    it('reads a locale Twilio has no voice for in its default, en-US, and says so once per locale without the debtor', async () => {
+      const warnings: { fields: object; message: string }[] = [];
+      const voice = readOut({ logger: { warn: (fields, message) => warnings.push({ fields, message }) } });
+      await place(voice, { ...call('k1', '+905321234567'), body: 'Merhaba', language: 'tr' });
+      await place(voice, { ...call('k2', '+905321234568'), body: 'Merhaba', language: 'tr' });
+      await place(voice, { ...call('k3', '+306912345678'), body: 'Γεια σας', language: 'el-GR' });
+      await place(voice, { ...call('k4', '+15005550006'), body: 'Hello' });
+      expect(twilio.calls.map((c) => c.twiml)).toEqual([
+        '<Response><Say>Merhaba</Say></Response>',
+        '<Response><Say>Merhaba</Say></Response>',
+        '<Response><Say>Γεια σας</Say></Response>',
+        '<Response><Say>Hello</Say></Response>',
+      ]);
+      expect(warnings).toEqual([
+        { fields: { channel: 'call', locale: 'tr', language: 'en-US' }, message: expect.stringContaining('en-US') },
+        { fields: { channel: 'call', locale: 'el-GR', language: 'en-US' }, message: expect.stringContaining('en-US') },
+      ]);
+      expect(JSON.stringify(warnings)).not.toMatch(/\+90|\+30|Merhaba|Γεια/);
+    });
+
+    const env = (voices: string) => ({
+      TWILIO_BASE_URL: twilio.url,
+      TWILIO_ACCOUNT_SID: ACCOUNT,
+      TWILIO_AUTH_TOKEN: TOKEN,
+      TWILIO_VOICE_FROM_NUMBERS: '+15550000101',
+      TWILIO_VOICE_VOICES: voices,
+    });
+
+    it('takes the voices from TWILIO_VOICE_VOICES', async () => {
+      const { call: voice } = channelProvidersFromEnv(env('es-MX=Polly.Mia, pt-br=Google.pt-BR-Standard-A'));
+      await place(voice!, { ...call('k1', '+5511987654321'), body: 'Olá', language: 'pt' });
+      expect(twilio.calls[0].twiml).toBe(
+        '<Response><Say language="pt-BR" voice="Google.pt-BR-Standard-A">Olá</Say></Response>',
+      );
+    });
+
+    it.each([
+      ['es-MX:Polly.Mia', '"es-MX:Polly.Mia": expected language=voice'],
+      ['es=Polly.Mia', `"es=Polly.Mia": "es" is not a language Twilio's <Say> reads (one of ca-ES,`],
+      ['es-CO=Polly.Mia', `"es-CO=Polly.Mia": "es-CO" is not a language Twilio's <Say> reads`],
+      ['es-MX=Polly.Mia,es-MX=Polly.Andres', '"es-MX=Polly.Andres": es-MX is named twice'],
+      ['pt-BR=Camila', '"pt-BR=Camila": "Camila" is not a Twilio voice'],
+      ['es-MX=', '"es-MX=": expected language=voice'],
+      [
+        'es-MX=Google.es-ES-Standard-A',
+        '"es-MX=Google.es-ES-Standard-A": Google.es-ES-Standard-A speaks es-ES, not es-MX',
+      ],
+    ])('refuses TWILIO_VOICE_VOICES=%s at start-up, naming the entry', (voices, problem) => {
+      let error: unknown;
+      try {
+        channelProvidersFromEnv(env(voices));
+      } catch (err) {
+        error = err;
+      }
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as Error).message).toContain(`TWILIO_VOICE_VOICES: entry ${problem}`);
+    });
   });
 
   it('refuses bad credentials and marks 21211 an invalid recipient, without retrying', async () => {

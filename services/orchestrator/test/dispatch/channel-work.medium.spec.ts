@@ -152,7 +152,8 @@ describe('calls, letters, visits and e-mail once, dispatched on the injected clo
     expect(await dispatch()).toMatchObject({ sent: 1 });
     const [callRow] = await schedule(accountId);
     const call = voice.calls.find((c) => c.to === phone)!;
-    expect(call).toMatchObject({ from: CALLER_ID, url: 'https://bot.example/twiml' });
+    // The bot is told the Spanish the message was written in, as Twilio speaks it in Colombia.
+    expect(call).toMatchObject({ from: CALLER_ID, url: 'https://bot.example/twiml?language=es-MX' });
     expect(callRow).toMatchObject({ step_id: 'd+1', channel: 'call', status: 'sent', provider_message_id: call.sid });
     expect(
       await q(

@@ -15,6 +15,11 @@ export interface OutboundMessage {
   to: string;
   subject?: string;
   body?: string;
+  /**
+   * The BCP 47 locale the message is written in (`es`, `pt-BR`): a call reads the body out in it
+   * (Twilio's `<Say language>`) and tells the voice bot. Absent: the provider's default (English).
+   */
+  language?: string;
   template?: TemplateRef;
   /**
    * E-mail: where this message's recipient opts out (its own signed link, and a `mailto:` when

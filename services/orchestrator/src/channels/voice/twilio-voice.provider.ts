@@ -1,3 +1,4 @@
+import { createLogger } from '@collections/platform';
 import {
   ChannelProvider,
   DeliveryStatus,
@@ -9,6 +10,7 @@ import {
   parseForm,
 } from '../domain';
 import { TwilioProvider, TwilioProviderConfig, callbackFor } from '../twilio-rest';
+import { SAY_DEFAULT_LANGUAGE, SayLanguage, sayLanguage } from './say-language';
 
 export interface TwilioVoiceConfig extends TwilioProviderConfig {
   /** Caller ids to call from: those of tenants without caller ids of their own (`tenantFrom`). */
@@ -16,9 +18,15 @@ export interface TwilioVoiceConfig extends TwilioProviderConfig {
   /**
    * The voice bot: the TwiML URL Twilio fetches when the call connects (its <Gather input="speech">
    * posts what the debtor said back to our call webhook). Without it the message body is read out.
-   * `{tenant}` is replaced by the call's tenant (`callbackFor`), as in `statusCallback`.
+   * `{tenant}` is replaced by the call's tenant (`callbackFor`), as in `statusCallback`; the call's
+   * `<Say>` language (`language=es-MX`) and that language's voice, when one is set (`voice=…`), are
+   * added to its query.
    */
   botUrl?: string;
+  /** The voice per `<Say>` language (`es-MX` → `Polly.Mia`); a language without one: Twilio's default voice. */
+  voices?: Readonly<Partial<Record<SayLanguage, string>>>;
+  /** Where a locale Twilio reads no language for is told (once per locale); the service's log by default. */
+  logger?: { warn(fields: object, message: string): void };
   /**
    * Our call webhook (`/webhooks/{tenant}/call`, `{tenant}` replaced by the call's tenant): call
    * progress and the bot's results.
@@ -46,12 +54,16 @@ const STATUS: Record<string, DeliveryStatus | undefined> = {
   canceled: 'failed',
 };
 
+/** Text and attribute values in TwiML: the five XML special characters escaped. */
 const xml = (text: string) =>
   text.replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c]!);
 
 /** Voice-bot calls through Twilio's Calls resource (REST, form-encoded, basic auth). */
 export class TwilioVoiceProvider extends TwilioProvider implements ChannelProvider {
   readonly channel = 'call' as const;
+  /** Locales already told to the log as read in Twilio's default language. */
+  private readonly unspoken = new Set<string>();
+  private logger?: { warn(fields: object, message: string): void };
 
   constructor(private readonly config: TwilioVoiceConfig) {
     super(
@@ -69,8 +81,15 @@ export class TwilioVoiceProvider extends TwilioProvider implements ChannelProvid
     const admitted = await this.admit(message);
     if ('failure' in admitted) return admitted.failure;
     const form = new URLSearchParams({ To: message.to, From: admitted.sender! });
-    if (this.config.botUrl) form.set('Url', callbackFor(this.config.botUrl, message.tenantId));
-    else form.set('Twiml', `<Response><Say>${xml(message.body ?? '')}</Say></Response>`);
+    const language = this.languageOf(message);
+    const voice = language && this.config.voices?.[language];
+    if (this.config.botUrl) {
+      const url = callbackFor(this.config.botUrl, message.tenantId);
+      form.set('Url', withQuery(url, { language, voice }));
+    } else {
+      const attributes = (language ? ` language="${xml(language)}"` : '') + (voice ? ` voice="${xml(voice)}"` : '');
+      form.set('Twiml', `<Response><Say${attributes}>${xml(message.body ?? '')}</Say></Response>`);
+    }
     if (this.config.statusCallback) {
       form.set('StatusCallback', callbackFor(this.config.statusCallback, message.tenantId));
       form.set('StatusCallbackMethod', 'POST');
@@ -78,6 +97,25 @@ export class TwilioVoiceProvider extends TwilioProvider implements ChannelProvid
     }
     if (this.config.machineDetection ?? true) form.set('MachineDetection', 'Enable');
     return this.create(form, message);
+  }
+
+  /**
+   * The `<Say>` language of the message's locale (`sayLanguage`); none without a locale, or for one
+   * Twilio reads no language for: Twilio's default, en-US (told to the log once per locale).
+   */
+  private languageOf(message: OutboundMessage): SayLanguage | undefined {
+    if (!message.language) return undefined;
+    const language = sayLanguage(message.language, message.to);
+    const locale = message.language.slice(0, 35);
+    if (!language && !this.unspoken.has(locale)) {
+      this.unspoken.add(locale);
+      this.logger ??= this.config.logger ?? createLogger({ service: 'orchestrator' });
+      this.logger.warn(
+        { channel: 'call', locale, language: SAY_DEFAULT_LANGUAGE },
+        `Twilio's <Say> reads no language for this locale: calls in it are read in Twilio's default, ${SAY_DEFAULT_LANGUAGE}`,
+      );
+    }
+    return language;
   }
 
   /**
@@ -115,4 +153,16 @@ export class TwilioVoiceProvider extends TwilioProvider implements ChannelProvid
       });
     return events;
   }
+}
+
+/** `url` with `params` (those set) added to its query, before any fragment; the rest of it as it was. */
+function withQuery(url: string, params: Record<string, string | undefined>): string {
+  const query = Object.entries(params)
+    .filter((e): e is [string, string] => !!e[1])
+    .map(([k, v]) => `${k}=${encodeURIComponent(v)}`)
+    .join('&');
+  if (!query) return url;
+  const hash = url.indexOf('#');
+  const [base, fragment] = hash < 0 ? [url, ''] : [url.slice(0, hash), url.slice(hash)];
+  return `${base}${base.includes('?') ? (base.endsWith('?') || base.endsWith('&') ? '' : '&') : '?'}${query}${fragment}`;
 }

@@ -550,6 +550,7 @@ export class DispatchDueContactsUseCase {
       to,
       subject: rendered.subject,
       body: rendered.body,
+      language: locale,
       ...(content.unsubscribe ? { unsubscribe: content.unsubscribe } : {}),
       ...(channel === 'whatsapp'
         ? {

@@ -119,20 +119,21 @@ export class AgentQueueRepository {
   }
 
   /**
-   * Locks the open calls and visits due by `now` of a listing (oldest due first, at most `limit`),
-   * skipping those being claimed: the contact law is asked of them before they are shown.
+   * Locks the open calls and visits of a listing, in its order (oldest due first, at most `limit`),
+   * due or not yet, skipping those being claimed and those in `skip` (screened already): the
+   * contact law is asked of them before they are shown.
    */
-  async dueContactTasks(
+  async listedContactTasks(
     tx: EntityManager,
     tenantId: string,
-    f: Omit<TaskFilter, 'state'>,
-    now: Date,
+    f: Omit<TaskFilter, 'state' | 'agentId'>,
+    skip: readonly string[] = [],
   ): Promise<AgentTaskRow[]> {
     return (await tx.query(
-      `SELECT * FROM agent_task t WHERE t.tenant_id = $1 AND t.state = 'open' AND t.due_at <= $2
-          AND t.kind IN (${CONTACT_TASK_KINDS_SQL}) AND ($3::text IS NULL OR t.queue = $3)
-        ORDER BY t.due_at, t.created_at, t.id LIMIT $4 FOR UPDATE SKIP LOCKED`,
-      [tenantId, now, f.queue ?? null, f.limit],
+      `SELECT * FROM agent_task t WHERE t.tenant_id = $1 AND t.state = 'open'
+          AND t.kind IN (${CONTACT_TASK_KINDS_SQL}) AND ($2::text IS NULL OR t.queue = $2) AND NOT (t.id = ANY($4::uuid[]))
+        ORDER BY t.due_at, t.created_at, t.id LIMIT $3 FOR UPDATE SKIP LOCKED`,
+      [tenantId, f.queue ?? null, f.limit, skip],
     )) as AgentTaskRow[];
   }
 

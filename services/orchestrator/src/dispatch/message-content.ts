@@ -2,6 +2,7 @@ import { DataSource } from 'typeorm';
 import {
   Channel,
   Jurisdiction,
+  PastContact,
   isItemizationRefusal,
   itemizationDifference,
   itemizeDebt,
@@ -9,7 +10,7 @@ import {
 } from '../policy/domain';
 import { RULE_PACKS } from '../policy/packs';
 import { PlannerRepository, ScheduleRow } from '../planning/planner.repository';
-import { VALIDATION_NOTICE } from '../planning/domain/contact-plan';
+import { DebtorContactFacts, PolicyVerdict, VALIDATION_NOTICE, checkPolicy } from '../planning/domain/contact-plan';
 import {
   DEFAULT_TEMPLATES,
   Locale,
@@ -50,14 +51,24 @@ export interface ContentSources {
   readonly logger: { warn(fields: object, message: string): void };
 }
 
+/**
+ * The only address the ledger has for the channel is at a workplace whose employer forbids
+ * contact, and the debtor's rules bar it (`composeMessage`): the contact law's refusal, not a
+ * missing address. The dispatcher records it as the law's decision (`workplaceVerdict`).
+ */
+export const WORKPLACE_FORBIDDEN = 'workplace-forbidden';
+
 /** Why a contact has no message: see `composeMessage`. */
-export type MissingContent = 'no-template' | 'no-facts' | 'no-address' | 'no-creditor' | 'itemization-unreconciled';
+export type MissingContent =
+  'no-template' | 'no-facts' | 'no-address' | typeof WORKPLACE_FORBIDDEN | 'no-creditor' | 'itemization-unreconciled';
 
 /**
  * The contact's message for `channel`: the account's facts, the debtor's name and addresses from
  * the ledger, a signed payment link valid from `now`, the template in the debtor's locale, and
  * for an e-mail its own signed opt-out link (the row is the delivery) — or why there is none
- * (`no-template`, `no-facts`, `no-address`, or `no-creditor`: the debtor's pack wants the creditor
+ * (`no-template`, `no-facts`, `no-address`: the ledger has none for the channel,
+ * `workplace-forbidden`: its only one is at a workplace whose employer forbids contact and the
+ * debtor's pack bars it there, or `no-creditor`: the debtor's pack wants the creditor
  * named on this channel and the tenant's creditor profile does not say enough). A validation
  * notice itemizes the debt from the ledger's answer at this moment, and is not composed when its
  * figures do not add up to the amount now (`itemization-unreconciled`, logged with the reason).
@@ -87,7 +98,7 @@ export async function composeMessage(
   // (US §1006.6(b)(3)): there is no address the law lets us use (the facts may lag the ledger).
   const workplace = (debtor.rules?.pack ?? RULE_PACKS[jurisdiction]).workplace;
   if (workplace?.channels.includes(channel) && addresses.workplaceForbidden?.includes(addressKindOf(channel)))
-    return { missing: 'no-address' };
+    return { missing: WORKPLACE_FORBIDDEN };
   const locale = localeFor(debtor.language, jurisdiction);
   const link = s.links.sign({
     tenantId: row.tenant_id,
@@ -165,6 +176,25 @@ function optOutLinkOf(
   const link = links.sign({ tenantId: row.tenant_id, channel: 'email', deliveryId: row.id });
   const mailto = links.mailtoFor(link.token);
   return { url: link.url, ...(mailto ? { mailto } : {}) };
+}
+
+/**
+ * The contact law on a contact made at the address the ledger gave, which is at a workplace whose
+ * employer forbids contact (`WORKPLACE_FORBIDDEN`): the send-time check (`checkPolicy`) on the
+ * debtor's facts with that workplace known, so the pack's workplace rule (US-WORKPLACE) refuses it
+ * in its own words, as it does when the facts already know it (they may lag the ledger).
+ */
+export function workplaceVerdict(
+  channel: Channel,
+  facts: DebtorContactFacts,
+  history: readonly PastContact[],
+  at: Date,
+  accountId: string,
+): PolicyVerdict {
+  const barred = facts.workplaceForbidden?.includes(channel)
+    ? facts
+    : { ...facts, workplaceForbidden: [...(facts.workplaceForbidden ?? []), channel] };
+  return checkPolicy(channel, barred, history, at, accountId);
 }
 
 /** The kind of address a channel reaches the debtor at. */

@@ -78,16 +78,18 @@ describe('the number an agent is given to call, under the debtor’s workplace a
   /**
    * A US debtor in Chicago with these numbers in the ledger, one account and a call task queued for
    * an agent of their own; `facts`: what the orchestrator was told (DebtorUpserted), by default no
-   * inconvenient time and no channel barred (facts that lag the ledger's contact points).
+   * inconvenient time and no channel barred (facts that lag the ledger's contact points); `task`:
+   * the queue it is put in (by default one of its own) and when it is due (by default now).
    */
   async function callTaskFor(
     phones: ledger.ContactPoint[],
     facts: { inconvenient?: object[]; workplaceForbiddenChannels?: string[] } = {},
+    task: { queue?: string; dueAt?: Date } = {},
   ) {
     const id = `${++n}`;
     const debtorId = `deb-num-${id}`;
     const accountId = `acc-num-${id}`;
-    const queue = `q-num-${id}`;
+    const queue = task.queue ?? `q-num-${id}`;
     debtors.set(debtorId, ledger.Debtor.fromPartial({ debtorId, displayName: 'Dana Night', contactPoints: phones }));
     await sut.dataSource.query(
       `INSERT INTO debtor_profile (tenant_id, debtor_id, time_zone, country, consented_channels, inconvenient_times,
@@ -115,7 +117,7 @@ describe('the number an agent is given to call, under the debtor’s workplace a
       },
       md(),
     );
-    const { task } = await sut.dataSource.transaction((tx) =>
+    const { task: created } = await sut.dataSource.transaction((tx) =>
       createAgentTask(tx, sut.context.backbone.outbox, {
         tenantId: sut.tenant,
         accountId,
@@ -123,18 +125,24 @@ describe('the number an agent is given to call, under the debtor’s workplace a
         queue,
         reason: 'strategy escalation',
         causedByEventId: `num-cause-${id}`,
+        ...(task.dueAt ? { dueAt: task.dueAt } : {}),
         now: sut.clock.now(),
       }),
     );
     const agentId = `agent-${id}`;
     return {
-      task,
+      task: created,
       accountId,
+      queue,
       agentId,
       claimNext: () => client.claimAgentTask({ agentId, taskId: '' }, md()),
-      claim: () => client.claimAgentTask({ agentId, taskId: task.id }, md()),
+      claim: () => client.claimAgentTask({ agentId, taskId: created.id }, md()),
     };
   }
+
+  /** The open tasks of a queue, as an agent's screen lists them. */
+  const openTasks = async (queue: string, limit = 0) =>
+    (await client.listAgentTasks({ queue, state: 0, agentId: '', limit }, md())).tasks;
 
   const decisions = (taskId: string) =>
     sut.dataSource.query(
@@ -192,6 +200,56 @@ describe('the number an agent is given to call, under the debtor’s workplace a
     const shown = await client.getAgentTask({ taskId: task.id }, md());
     expect(shown.task).toMatchObject({ state: pb.AgentTaskState.AGENT_TASK_STATE_CANCELLED });
     expect(await decisions(task.id)).toEqual([{ allowed: false, reasons: [expect.stringMatching(/^US-WORKPLACE: /)] }]);
+  });
+
+  it('leaves out of the open listing a call whose debtor’s only number is a workplace that forbids calls by the orchestrator’s facts, and lists one whose debtor has another number', async () => {
+    sut.clock.set(chicago('08:00'));
+    const later = { dueAt: chicago('14:00') };
+    const barredFacts = { workplaceForbiddenChannels: ['call', 'sms', 'whatsapp'] };
+    // Queued for this afternoon (an escalation, a call deferred by the law): not due yet.
+    const barred = await callTaskFor([phone(WORK, true, true)], barredFacts, later);
+    const lawful = await callTaskFor([phone(WORK, true, true), phone(HOME, false, false)], {}, later);
+    let ledgerAsked = 0;
+    whileLedgerAsked = async () => void ledgerAsked++;
+    try {
+      expect(await openTasks(barred.queue)).toEqual([]);
+      expect(await openTasks(lawful.queue)).toEqual([
+        expect.objectContaining({
+          taskId: lawful.task.id,
+          state: pb.AgentTaskState.AGENT_TASK_STATE_OPEN,
+          dueAt: chicago('14:00'),
+        }),
+      ]);
+    } finally {
+      whileLedgerAsked = undefined;
+    }
+    // The listing reads the orchestrator's own facts: no ledger call per task listed.
+    expect(ledgerAsked).toBe(0);
+    const shown = await client.getAgentTask({ taskId: barred.task.id }, md());
+    expect(shown.task).toMatchObject({ state: pb.AgentTaskState.AGENT_TASK_STATE_CANCELLED });
+    expect(shown.task?.refusal?.reasons.join(' ')).toMatch(/^US-WORKPLACE: /);
+    expect(await decisions(barred.task.id)).toEqual([
+      { allowed: false, reasons: [expect.stringMatching(/^US-WORKPLACE: /)] },
+    ]);
+    expect(
+      (await published(sut, 'collections.orchestrator.v1.AgentTaskCancelled')).find((e) => e.taskId === barred.task.id),
+    ).toMatchObject({ reasons: ['US-WORKPLACE'], cause: pb.AgentTaskCancelCause.AGENT_TASK_CANCEL_CAUSE_LISTING });
+    expect(await decisions(lawful.task.id)).toEqual([]);
+  });
+
+  it('screens the call that takes the place of one the listing left out: a page of one shows the lawful call, not the next barred one', async () => {
+    sut.clock.set(chicago('11:00'));
+    const queue = `q-num-page-${n}`;
+    const barredFacts = { workplaceForbiddenChannels: ['call', 'sms', 'whatsapp'] };
+    const first = await callTaskFor([phone(WORK, true, true)], barredFacts, { queue, dueAt: chicago('10:00') });
+    const second = await callTaskFor([phone(WORK, true, true)], barredFacts, { queue, dueAt: chicago('10:30') });
+    const lawful = await callTaskFor([phone(HOME, true, false)], {}, { queue, dueAt: chicago('10:45') });
+
+    expect((await openTasks(queue, 1)).map((t) => t.taskId)).toEqual([lawful.task.id]);
+    for (const barred of [first, second])
+      expect((await client.getAgentTask({ taskId: barred.task.id }, md())).task).toMatchObject({
+        state: pb.AgentTaskState.AGENT_TASK_STATE_CANCELLED,
+      });
   });
 
   it('defers a call inside the debtor’s "not before 10:00 on weekdays" until 10:00 in Chicago, then gives it with the home number', async () => {

@@ -27,6 +27,12 @@ const MAX_REFUSALS_PER_CLAIM = 50;
  */
 const MAX_CLAIM_RACES = 3;
 
+/**
+ * How many pages' worth of calls and visits one listing may put to the contact law: each one it
+ * moves out of the page is replaced by the next, up to this many times the page.
+ */
+const MAX_LISTING_SCREENED = 2;
+
 /** A step of a claim: the task claimed, or not (`refused`: the law's refusal; none for "no task"). */
 type ClaimStep =
   | { kind: 'claimed'; task: ClaimedAgentTask }
@@ -80,21 +86,49 @@ export class AgentQueueUseCase {
   }
 
   /**
-   * The tasks in a state. Open calls and visits that are due are first put to the contact law, as
-   * a claim would (at most a page of them): one it refuses shows as due at its next permitted time,
-   * or as cancelled, with the refusal; so an open task listed as due may be worked now.
+   * The tasks in a state. The open calls and visits the listing would show are first put to the
+   * contact law on the orchestrator's own facts (`screenListed`), so an open task listed as due may
+   * be worked now, and none is listed that the law refuses for good on those facts (a hold, an
+   * opt-out, the debtor's only number at a workplace that forbids calls): those are cancelled,
+   * with the refusal, and left out.
    */
   async listTasks(tenantId: string, q: ListTasksQuery): Promise<AgentTaskRow[]> {
     const limit = q.limit && q.limit > 0 ? Math.min(q.limit, 1000) : 100;
     const filter = { state: q.state ?? 'open', queue: q.queue || undefined, agentId: q.agentId || undefined, limit };
-    if (filter.state === 'open') {
-      const now = this.clock.now();
-      await this.db.transaction(async (tx) => {
-        for (const task of await this.repo.dueContactTasks(tx, tenantId, filter, now))
-          await this.law.decide(tx, task, now, 'listing');
-      });
-    }
+    if (filter.state === 'open') await this.db.transaction((tx) => this.screenListed(tx, tenantId, filter));
     return this.repo.tasks(this.db.manager, tenantId, filter);
+  }
+
+  /**
+   * The open calls and visits of a listing's page, put to the law as a claim would (at most a page
+   * of them, and as many more as the law moved out of it, up to `MAX_LISTING_SCREENED` pages):
+   * - due: refused for now, due at its next permitted time; refused for good, cancelled;
+   * - not yet due: cancelled when the law refuses it for good now; a time rule is left to the claim
+   *   (it is listed with the time it is due).
+   * Each one moved out of the page is replaced by the next, screened too, so a task that slid into
+   * the page is not shown unscreened. No ledger call: the debtor's facts alone decide (a claim
+   * still refuses a call whose only number the ledger flags and the facts do not know yet).
+   */
+  private async screenListed(
+    tx: EntityManager,
+    tenantId: string,
+    filter: { queue?: string; limit: number },
+  ): Promise<void> {
+    const now = this.clock.now();
+    const screened: string[] = [];
+    for (let want = filter.limit; want > 0 && screened.length < filter.limit * MAX_LISTING_SCREENED;) {
+      const tasks = await this.repo.listedContactTasks(tx, tenantId, { queue: filter.queue, limit: want }, screened);
+      let moved = 0;
+      for (const task of tasks) {
+        screened.push(task.id);
+        const refused =
+          task.due_at <= now
+            ? (await this.law.decide(tx, task, now, 'listing')).kind === 'refused'
+            : !!(await this.law.cancelIfRefusedForGood(tx, task, now, { cause: 'listing', causedBy: '' }));
+        if (refused) moved++;
+      }
+      want = tasks.length < want ? 0 : moved;
+    }
   }
 
   /**

@@ -23,7 +23,7 @@ import { OptOutLinkSigner, PaymentLinkSigner, whatsAppParameters } from '../../t
 import { ContactDirectory } from '../contact-directory';
 import { stopOf } from '../contact-stops';
 import { AccountActivitySource } from '../account-activity';
-import { addressFor, composeMessage } from '../message-content';
+import { WORKPLACE_FORBIDDEN, addressFor, composeMessage, workplaceVerdict } from '../message-content';
 import { SendPause, isUnreachable } from '../send-pause';
 import { recordAddressOwner } from '../address-owners';
 
@@ -686,9 +686,43 @@ export class DispatchDueContactsUseCase {
         'failure' in result && typeof result.failure === 'number'
           ? result
           : toFailure(result as Exclude<DeliveryOutcome, { status: 'sent' }>);
-      await this.fail(tx, current, failure);
+      const failed = failure.code === WORKPLACE_FORBIDDEN ? await this.refusedAtWorkplace(tx, current) : current;
+      await this.fail(tx, failed, failure);
       return 'failed';
     });
+  }
+
+  /**
+   * The ledger's only address for the row's channel is at a workplace whose employer forbids
+   * contact, which the debtor's facts did not know yet when the law allowed it: the law is asked
+   * again on that address (`workplaceVerdict`), and its refusal (US-WORKPLACE, in the policy
+   * check's words) recorded as the contact's decision (stage `send`, cause `dispatch:<row>`),
+   * counted in `collections_contact_refusals_total`, and carried by the row and its ContactFailed.
+   * The debtor's facts gone meanwhile (erased), or the pack no longer barring it: nothing recorded.
+   */
+  private async refusedAtWorkplace(tx: EntityManager, row: ScheduleRow): Promise<ScheduleRow> {
+    const debtor = await this.repo.debtorOf(tx, row.tenant_id, row.account_id);
+    if (!debtor) return row;
+    const now = this.ctx.clock.now();
+    const history = await this.repo.historyOf(tx, row.tenant_id, debtor.debtorId, row.id);
+    const verdict = workplaceVerdict(row.channel as Channel, debtor, history, now, row.account_id);
+    if (verdict.allowed) return row;
+    const decisionId = await recordDecision(this.repo, tx, this.ctx.backbone.outbox, {
+      tenantId: row.tenant_id,
+      accountId: row.account_id,
+      causedBy: `dispatch:${row.id}`,
+      now,
+      verdict,
+      stage: 'send',
+      armId: row.arm_id,
+    });
+    this.refusals.count(tx, verdict);
+    await tx.query(`UPDATE contact_schedule SET decision_id = $3 WHERE tenant_id = $1 AND id = $2`, [
+      row.tenant_id,
+      row.id,
+      decisionId,
+    ]);
+    return { ...row, decision_id: decisionId };
   }
 
   /**

@@ -48,7 +48,7 @@ export interface BackboneOptions {
    * thread's own pool and producer, from these settings; its relay takes `relay`'s plain settings
    * and this backbone's hooks. Kafka only.
    */
-  relayThread?: Pick<RelayThreadOptions, 'database' | 'kafka' | 'onPublished' | 'stopTimeoutMs'>;
+  relayThread?: Pick<RelayThreadOptions, 'database' | 'kafka' | 'onPublished' | 'stopTimeoutMs' | 'stallMs'>;
   /**
    * Observers applied to every consumer of this backbone (metrics); `onDeadLetter` also to its
    * relay, `onPublishFailed` to its relay only.
@@ -97,6 +97,8 @@ export class Backbone {
         logger: options.logger,
         onDeadLetter: options.hooks?.onDeadLetter,
         onPublishFailed: options.hooks?.onPublishFailed,
+        service,
+        backlog: () => this.relay.pendingByTopic(),
       });
     }
     this.outbox = new Outbox({

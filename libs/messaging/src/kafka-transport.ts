@@ -101,6 +101,8 @@ export class KafkaTransport implements Transport {
   private readonly kafka: Kafka;
   private producer?: Producer;
   private connecting?: Promise<Producer>;
+  /** The producer `connecting` connects (disconnected if that connect is abandoned). */
+  private connectingProducer?: Producer;
   private readonly consumers = new Set<Consumer>();
   private readonly logger: MessagingLogger;
   /** Connected on the first lag question and kept for the next scrapes. */
@@ -210,9 +212,8 @@ export class KafkaTransport implements Transport {
     }
   }
 
-  /** One produce request (acks=all), with a deadline. */
+  /** One produce request (acks=all), with a deadline that covers connecting the producer too. */
   private async produce(records: OutboundRecord[]): Promise<void> {
-    const producer = await this.getProducer();
     const byTopic = new Map<string, OutboundRecord[]>();
     for (const r of records) {
       const list = byTopic.get(r.topic) ?? [];
@@ -223,10 +224,19 @@ export class KafkaTransport implements Transport {
     // resolved nor rejected), and the outbox relay that awaits it would hold its claim and stop
     // publishing for good. So a send has a deadline, and a producer that failed one is replaced:
     // the relay retries the rows (still unpublished) on a fresh connection; consumers' inboxes
-    // drop whatever the wedged producer did deliver.
+    // drop whatever the wedged producer did deliver. Connecting can wedge the same way (a broker
+    // that accepts the connection and never answers, or resets it mid-handshake: kafkajs's
+    // connect then waits for ever), so the deadline starts before the producer is asked for, and
+    // a connect that misses it is abandoned: the next publish connects afresh.
     const timeoutMs = this.options.publishTimeoutMs ?? 30_000;
     let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`kafka publish not acknowledged within ${timeoutMs} ms`)), timeoutMs);
+    });
+    const connecting = this.getProducer();
+    let producer: Producer | undefined;
     try {
+      producer = await Promise.race([connecting, deadline]);
       await Promise.race([
         producer.sendBatch({
           acks: -1,
@@ -235,19 +245,24 @@ export class KafkaTransport implements Transport {
             messages: list.map((r) => ({ key: r.key, value: r.payload, headers: r.headers })),
           })),
         }),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(
-            () => reject(new Error(`kafka publish not acknowledged within ${timeoutMs} ms`)),
-            timeoutMs,
-          );
-        }),
+        deadline,
       ]);
     } catch (err) {
-      if (!isTooLarge(err)) this.dropProducer(producer); // the broker answered: the connection is fine
+      if (!producer) this.abandonConnect(connecting);
+      else if (!isTooLarge(err)) this.dropProducer(producer); // the broker answered: the connection is fine
       throw err;
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /** Forgets a connect that did not finish in time (or failed), so the next publish starts another. */
+  private abandonConnect(connecting: Promise<Producer>): void {
+    if (this.connecting !== connecting || this.producer) return;
+    this.connecting = undefined;
+    const producer = this.connectingProducer;
+    this.connectingProducer = undefined;
+    producer?.disconnect().catch((err: unknown) => this.logger.warn({ err }, 'kafka producer did not disconnect'));
   }
 
   /** Forgets a producer that failed a send, so the next publish connects a new one. */
@@ -442,8 +457,11 @@ export class KafkaTransport implements Transport {
     this.admin = undefined;
     if (admin) await admin.then((a) => a.disconnect()).catch(() => undefined);
     if (this.producer) await this.producer.disconnect();
+    // A connect under way is left to give itself up when it ends (see getProducer).
+    this.connectingProducer?.disconnect().catch(() => undefined);
     this.producer = undefined;
     this.connecting = undefined;
+    this.connectingProducer = undefined;
   }
 
   /** The topic's (or consumer group's) name on the broker. */
@@ -458,22 +476,36 @@ export class KafkaTransport implements Transport {
 
   private getProducer(): Promise<Producer> {
     if (this.producer) return Promise.resolve(this.producer);
-    this.connecting ??= (async () => {
-      const producer = this.kafka.producer({
-        idempotent: true,
-        maxInFlightRequests: 1,
-        createPartitioner: Partitioners.DefaultPartitioner,
-        allowAutoTopicCreation: true,
-      });
-      await producer.connect();
-      this.producer = producer;
-      return producer;
-    })().catch((err: unknown) => {
-      // A connect that failed (the broker down) must not be remembered: the next publish tries again.
-      this.connecting = undefined;
-      throw err;
+    if (this.connecting) return this.connecting;
+    const producer = this.kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      createPartitioner: Partitioners.DefaultPartitioner,
+      allowAutoTopicCreation: true,
     });
-    return this.connecting;
+    const connecting: Promise<Producer> = producer.connect().then(
+      () => {
+        if (this.connecting !== connecting) {
+          // Abandoned (it missed a publish's deadline) or closed meanwhile: not this transport's any more.
+          producer.disconnect().catch(() => undefined);
+          throw new Error('kafka producer connected after it was given up');
+        }
+        this.connectingProducer = undefined;
+        this.producer = producer;
+        return producer;
+      },
+      (err: unknown) => {
+        // A connect that failed (the broker down) must not be remembered: the next publish tries again.
+        if (this.connecting === connecting) {
+          this.connecting = undefined;
+          this.connectingProducer = undefined;
+        }
+        throw err;
+      },
+    );
+    this.connecting = connecting;
+    this.connectingProducer = producer;
+    return connecting;
   }
 }
 

@@ -31,6 +31,18 @@ export interface RelayThreadOptions {
   onPublishFailed?: RelayOptions['onPublishFailed'];
   /** Longest `stop()` waits for the thread to finish its claim and close before ending it (default 15 s). */
   stopTimeoutMs?: number;
+  /** The service, for the watchdog's log line. */
+  service?: string;
+  /**
+   * The outbox's pending rows per topic, as the main thread reads them (OutboxRelay.pendingByTopic):
+   * what the watchdog asks while the thread reports no progress. Without it there is no watchdog.
+   */
+  backlog?: () => Promise<Record<string, number>>;
+  /**
+   * How long rows may wait while the thread reports nothing published before the watchdog ends it
+   * and starts another (default 60 s; OUTBOX_RELAY_STALL_MS; 0 turns the watchdog off).
+   */
+  stallMs?: number;
 }
 
 /** What crosses from the main thread to the relay thread. */
@@ -56,7 +68,9 @@ export type RelayThreadData = Pick<RelayThreadOptions, 'database' | 'kafka' | 'r
  * letters, failed publishes, log lines. Ordering, the single-relay advisory lock and
  * publish-then-mark are the relay's own, unchanged. A thread that dies is started again after a
  * pause (an error logged each time): a relay that stopped for good would leave the outbox growing
- * in silence.
+ * in silence. So would a thread alive but stuck (a call that never returns): a watchdog asks the
+ * outbox for its backlog while the thread reports no progress, and when rows have waited
+ * `stallMs` with nothing published, logs it and ends the thread, which is then started again.
  */
 export class RelayThread {
   private worker?: Worker;
@@ -64,6 +78,14 @@ export class RelayThread {
   private restartTimer?: NodeJS.Timeout;
   private failures = 0;
   private readonly logger: MessagingLogger;
+  private watchdog?: NodeJS.Timeout;
+  /** When the thread last reported progress (published or dead-lettered events), or was started. */
+  private lastProgress = 0;
+  /** Since when the watchdog has seen rows pending with no progress reported, if it has. */
+  private waitingSince?: number;
+  /** Failed publishes the thread reported since its last progress (tells a broker outage from a hang). */
+  private failedSinceProgress = 0;
+  private checking = false;
 
   constructor(private readonly options: RelayThreadOptions) {
     this.logger = options.logger ?? silentLogger;
@@ -73,6 +95,72 @@ export class RelayThread {
     if (this.running) return;
     this.running = true;
     this.spawn();
+    if (this.options.backlog && this.stallMs > 0) {
+      this.watchdog = setInterval(() => void this.check(), this.roundMs);
+      this.watchdog.unref();
+    }
+  }
+
+  private get stallMs(): number {
+    return this.options.stallMs ?? DEFAULT_STALL_MS;
+  }
+
+  /** How often the watchdog looks: four times per `stallMs`. */
+  private get roundMs(): number {
+    return Math.max(10, Math.floor(this.stallMs / 4));
+  }
+
+  /**
+   * The watchdog's round: nothing to do while the thread reported progress within the last round;
+   * otherwise, when rows have been pending at every round for `stallMs`, with nothing published
+   * meanwhile, the thread is stuck.
+   */
+  private async check(): Promise<void> {
+    const worker = this.worker;
+    if (!worker || !this.running || this.checking) return;
+    const now = Date.now();
+    if (now - this.lastProgress < this.roundMs) {
+      this.waitingSince = undefined;
+      return;
+    }
+    this.checking = true;
+    let pending: Record<string, number>;
+    try {
+      pending = await this.options.backlog!();
+    } catch {
+      return; // the database cannot say: not the thread's fault, and the metrics show it
+    } finally {
+      this.checking = false;
+    }
+    if (this.worker !== worker || !this.running) return;
+    const rows = Object.values(pending).reduce((a, n) => a + n, 0);
+    if (rows === 0 || this.lastProgress > now) {
+      this.waitingSince = undefined;
+      return;
+    }
+    this.waitingSince ??= now;
+    const waitedMs = Date.now() - this.waitingSince;
+    if (waitedMs < this.stallMs) return;
+    this.logger.error(
+      {
+        service: this.options.service,
+        schema: this.options.database.schema,
+        pendingByTopic: pending,
+        waitedMs, // rows pending at every round since, nothing published
+        failedPublishes: this.failedSinceProgress,
+        stallMs: this.stallMs,
+      },
+      'outbox relay thread publishes nothing while events wait; ending it to start another ' +
+        '(failedPublishes > 0: it cannot reach the broker, see its warnings; 0: it is stuck)',
+    );
+    this.waitingSince = undefined;
+    void worker.terminate(); // its exit starts another (spawn)
+  }
+
+  private progressed(): void {
+    this.lastProgress = Date.now();
+    this.waitingSince = undefined;
+    this.failedSinceProgress = 0;
   }
 
   /** Nudges the thread's relay to look now (new rows committed). */
@@ -84,6 +172,7 @@ export class RelayThread {
   async stop(): Promise<void> {
     this.running = false;
     clearTimeout(this.restartTimer);
+    clearInterval(this.watchdog);
     const worker = this.worker;
     this.worker = undefined;
     if (!worker) return;
@@ -108,6 +197,7 @@ export class RelayThread {
     };
     const worker = new Worker(relayThreadScript(), { workerData: data });
     this.worker = worker;
+    this.progressed(); // a new thread gets the whole stallMs to start and publish
     worker.on('message', (m: FromRelayThread) => this.onMessage(m));
     worker.on('error', (err) =>
       this.logger.error({ err, schema: this.options.database.schema }, 'outbox relay thread failed'),
@@ -131,15 +221,21 @@ export class RelayThread {
     switch (m.kind) {
       case 'log':
         this.logger[m.level](m.obj, m.msg);
-        if (m.level === 'info' && m.msg === RELAY_THREAD_READY) this.failures = 0;
+        if (m.level === 'info' && m.msg === RELAY_THREAD_READY) {
+          this.failures = 0;
+          this.progressed(); // the watchdog's time runs from when the thread's relay runs
+        }
         return;
       case 'published':
+        this.progressed();
         for (const topic in m.counts) this.options.onPublished?.(topic, m.counts[topic]);
         return;
       case 'deadLetter':
+        this.progressed();
         this.options.onDeadLetter?.({ reason: m.reason, topic: m.topic });
         return;
       case 'publishFailed':
+        this.failedSinceProgress += 1;
         this.options.onPublishFailed?.({ reason: m.reason });
         return;
       case 'stopped':
@@ -147,6 +243,9 @@ export class RelayThread {
     }
   }
 }
+
+/** The watchdog's default: rows waiting a minute with nothing published. */
+const DEFAULT_STALL_MS = 60_000;
 
 /** The log line the thread writes once its pool and producer are open and its relay runs. */
 export const RELAY_THREAD_READY = 'outbox relay thread running';

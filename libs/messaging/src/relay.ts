@@ -218,6 +218,17 @@ export class OutboxRelay {
     });
   }
 
+  /** Rows not yet published, per topic (the relay thread's watchdog reports them when it finds the thread stuck). */
+  async pendingByTopic(): Promise<Record<string, number>> {
+    return this.options.dataSource.transaction(async (tx) => {
+      await tx.query(SCAN_SETTINGS);
+      const rows = (await tx.query(
+        `SELECT topic, count(*)::int AS n FROM ${this.table} WHERE published_at IS NULL GROUP BY topic`,
+      )) as { topic: string; n: number }[];
+      return Object.fromEntries(rows.map((r) => [r.topic, r.n]));
+    });
+  }
+
   /**
    * Deletes the published rows older than the retention (`retentionMs`, measured on the
    * database's clock, which stamped them), oldest first, in statements of at most `batch` rows;

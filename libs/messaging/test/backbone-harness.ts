@@ -14,6 +14,7 @@ import {
   IN_PROCESS_LOG_MIGRATIONS,
   InProcessTransport,
   KafkaTransport,
+  RelayThreadOptions,
   Transport,
   messagingMigrations,
 } from '../src';
@@ -124,6 +125,9 @@ export class BackboneHarness {
       deadLetters?: BackboneOptions['deadLetters'];
       logger?: BackboneOptions['logger'];
       onDeadLetter?: NonNullable<BackboneOptions['hooks']>['onDeadLetter'];
+      onPublishFailed?: NonNullable<BackboneOptions['hooks']>['onPublishFailed'];
+      /** The relay thread's settings over the harness's (its Kafka, its watchdog). */
+      relayThread?: { kafka?: Partial<RelayThreadOptions['kafka']>; stallMs?: number };
     } = {},
   ): Backbone {
     const b = new Backbone({
@@ -140,12 +144,19 @@ export class BackboneHarness {
       relayThread: this.kind.relayThread
         ? {
             database: { url: this.db.url, schema: SERVICE },
-            kafka: { brokers: kafkaBrokers().split(','), clientId: 'relay-thread', topicPrefix: this.topicPrefix },
+            kafka: {
+              brokers: kafkaBrokers().split(','),
+              clientId: 'relay-thread',
+              topicPrefix: this.topicPrefix,
+              ...options.relayThread?.kafka,
+            },
+            stallMs: options.relayThread?.stallMs,
           }
         : undefined,
       hooks: {
         around: (event, fn) => withSpanFrom(`consume ${event.type}`, { traceparent: event.traceparent }, fn),
         onDeadLetter: options.onDeadLetter,
+        onPublishFailed: options.onPublishFailed,
       },
     });
     this.backbones.push(b);

@@ -3,6 +3,7 @@ import { waitFor } from '@collections/testing';
 import { Backbone, MessagingLogger, RELAY_THREAD_READY } from '../src';
 import { describeBackboneContract } from './backbone-contract';
 import { BackboneHarness, PAYMENT_TOPIC, SERVICE, kafkaRelayThreadKind } from './backbone-harness';
+import { SilentBroker } from './silent-broker';
 
 // Every guarantee of the backbone holds with the outbox relay on a worker thread
 // (OUTBOX_RELAY_THREAD=worker), as with the relay on the service's event loop.
@@ -25,8 +26,12 @@ describe('the outbox relay on a thread of its own', () => {
     h = new BackboneHarness(kafkaRelayThreadKind);
     await h.open();
   });
+  /** A stand-in broker a test started: closed after the harness (the thread's producer talks through it). */
+  let standIn: SilentBroker | undefined;
   afterEach(async () => {
     await h.close();
+    await standIn?.close();
+    standIn = undefined;
   });
 
   /** A backbone whose thread reports what it published into `published` and logs into `lines`. */
@@ -40,6 +45,7 @@ describe('the outbox relay on a thread of its own', () => {
   }
 
   const worker = (b: Backbone) => (b.relayThread as unknown as { worker?: Worker }).worker;
+  const STALLED = 'outbox relay thread publishes nothing while events wait';
 
   it("reports what its thread published, per topic, and the thread's log lines in the service's log", async () => {
     const b = backbone();
@@ -75,6 +81,63 @@ describe('the outbox relay on a thread of its own', () => {
     expect(lines.filter((l) => l.level === 'error').map((l) => l.msg)).toEqual([
       'outbox relay thread stopped; starting it again (events wait in the outbox meanwhile)',
     ]);
+  });
+
+  describe('with a broker that does not answer at first', () => {
+    let silent: SilentBroker;
+    beforeEach(async () => {
+      silent = await SilentBroker.start((process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',')[0]);
+      standIn = silent;
+    });
+
+    it('counts a connect that gets no answer as a failed publish, and publishes once the broker answers', async () => {
+      const failures: string[] = [];
+      const b = h.backbone({
+        logger,
+        // The publish deadline only: the watchdog stays off, so the thread's own retries must do it.
+        relayThread: { kafka: { brokers: [silent.address], publishTimeoutMs: 1_000 }, stallMs: 0 },
+        onPublishFailed: ({ reason }) => failures.push(reason),
+      });
+      h.effectConsumer(b);
+      await b.start();
+      await h.publishPayments(b, [1, 2, 3]);
+
+      await waitFor(() => failures.includes('transport'), { message: 'the unanswered publish reported as failed' });
+      silent.answer();
+      const effects = await h.waitForEffects(3);
+      expect(effects.map((e) => e.n).sort((x, y) => x - y)).toEqual([1, 2, 3]);
+    });
+
+    it('ends a thread that publishes nothing while events wait, says so, and the next thread publishes them', async () => {
+      const b = h.backbone({
+        logger: {
+          ...logger,
+          error: (obj, msg) => {
+            logger.error(obj, msg);
+            if (msg.startsWith(STALLED)) silent.answer(); // the broker is back for the next thread
+          },
+        },
+        // A send that waits (almost) for ever: the thread is alive and stuck.
+        relayThread: { kafka: { brokers: [silent.address], publishTimeoutMs: 600_000 }, stallMs: 3_000 },
+      });
+      h.effectConsumer(b);
+      await b.start();
+      await waitFor(() => lines.some((l) => l.msg === RELAY_THREAD_READY), { message: 'the thread running' });
+      const first = worker(b)!;
+      await h.publishPayments(b, [1, 2, 3]);
+
+      const effects = await h.waitForEffects(3);
+      expect(effects.map((e) => e.n).sort((x, y) => x - y)).toEqual([1, 2, 3]);
+      expect(worker(b)).not.toBe(first);
+      const stalled = lines.find((l) => l.level === 'error' && l.msg.startsWith(STALLED));
+      expect(stalled?.obj).toMatchObject({
+        service: SERVICE,
+        schema: SERVICE,
+        pendingByTopic: { [PAYMENT_TOPIC]: 3 },
+        failedPublishes: 0,
+      });
+      expect(await b.relay.backlog()).toBe(0);
+    });
   });
 
   it('stops with the backbone, leaving what it did not publish in the outbox for the next relay', async () => {

@@ -103,6 +103,9 @@ export function loadServiceConfig(name: ServiceName, env: NodeJS.ProcessEnv = pr
       // own with its own pool and producer, publishing on another core while the consumers work
       // (a busy service's choice: the promises bench runs so).
       relayThread: oneOf('OUTBOX_RELAY_THREAD', ['main', 'worker'] as const, { default: 'main' }),
+      // With `worker`: how long events may wait while the thread publishes nothing before the
+      // service logs an error and starts the thread again (0: never).
+      relayThreadStallMs: int('OUTBOX_RELAY_STALL_MS', { default: 60_000, min: 0 }),
       auth: { apiKeys: str('API_KEYS'), jwtSecret: optional(str('JWT_SECRET')) },
       // `simulated`: a clock that stands still until moved through this process's
       // collections.platform.v1.SimulationService, which runs its clock-driven jobs.

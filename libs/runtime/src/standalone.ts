@@ -72,6 +72,7 @@ export async function runService(definition: ServiceDefinition, env: NodeJS.Proc
               partitions: config.kafka.partitions,
             },
             onPublished: countPublished(metrics),
+            stallMs: config.relayThreadStallMs,
           }
         : undefined,
   });

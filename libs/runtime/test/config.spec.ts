@@ -77,4 +77,13 @@ describe('outbox relay thread setting', () => {
   it('refuses any other value, naming the variable', () => {
     expect(() => threadOf({ OUTBOX_RELAY_THREAD: 'process' })).toThrow(/OUTBOX_RELAY_THREAD/);
   });
+
+  it('restarts a thread that publishes nothing while events wait after a minute, or when told, or never (0)', () => {
+    const stallOf = (env: Record<string, string>) =>
+      loadServiceConfig('promises', { API_KEYS: 'tenant-a:key-a', ...env }).relayThreadStallMs;
+    expect(stallOf({})).toBe(60_000);
+    expect(stallOf({ OUTBOX_RELAY_STALL_MS: '120000' })).toBe(120_000);
+    expect(stallOf({ OUTBOX_RELAY_STALL_MS: '0' })).toBe(0);
+    expect(() => stallOf({ OUTBOX_RELAY_STALL_MS: '-1' })).toThrow(/OUTBOX_RELAY_STALL_MS/);
+  });
 });

@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import { KafkaTransport } from './kafka-transport';
 import { OutboxRelay } from './relay';
 import { FromRelayThread, RELAY_THREAD_READY, RelayThreadData, ToRelayThread } from './relay-thread';
-import { MessagingLogger, Transport } from './transport';
+import { MessagingLogger, Transport, publishCounted } from './transport';
 
 /*
  * The relay thread (RelayThread): opens its own pool and Kafka producer, runs an OutboxRelay on
@@ -41,25 +41,9 @@ const logger: MessagingLogger = {
 
 /** The producer, reporting each publish's events per topic (the main thread's events-published counter). */
 function countingTransport(kafka: KafkaTransport): Transport {
-  const counts = (records: { topic: string }[]) => {
-    const byTopic: Record<string, number> = {};
-    for (const r of records) byTopic[r.topic] = (byTopic[r.topic] ?? 0) + 1;
-    return byTopic;
-  };
   return {
     kind: kafka.kind,
-    publish: async (records) => {
-      try {
-        await kafka.publish(records);
-      } catch (err) {
-        // The records before the one refused for good went out (the relay goes on after it).
-        const index = (err as { index?: unknown }).index;
-        if (typeof index === 'number' && index > 0)
-          post({ kind: 'published', counts: counts(records.slice(0, index)) });
-        throw err;
-      }
-      post({ kind: 'published', counts: counts(records) });
-    },
+    publish: (records) => publishCounted(kafka, records, undefined, (counts) => post({ kind: 'published', counts })),
     subscribe: () => {
       throw new Error('the relay thread consumes nothing');
     },

@@ -99,6 +99,32 @@ export class UndeliverableRecordError extends Error {
   }
 }
 
+/**
+ * Publishes through `transport` and tells `count` how many records went out per topic: all of
+ * them, or when one is refused for good (`UndeliverableRecordError`) those before it (the relay
+ * goes on after it). The published-events metric counts so, on the event loop and on the relay's
+ * own thread.
+ */
+export async function publishCounted(
+  transport: Pick<Transport, 'publish'>,
+  records: OutboundRecord[],
+  tx: EntityManager | undefined,
+  count: (byTopic: Record<string, number>) => void,
+): Promise<void> {
+  const byTopic = (sent: OutboundRecord[]) => {
+    const counts: Record<string, number> = {};
+    for (const r of sent) counts[r.topic] = (counts[r.topic] ?? 0) + 1;
+    return counts;
+  };
+  try {
+    await transport.publish(records, tx);
+  } catch (err) {
+    if (err instanceof UndeliverableRecordError && err.index > 0) count(byTopic(records.slice(0, err.index)));
+    throw err;
+  }
+  count(byTopic(records));
+}
+
 /** Minimal structured logger; pino satisfies it. Messages never carry payloads (PII). */
 export interface MessagingLogger {
   debug(obj: object, msg: string): void;

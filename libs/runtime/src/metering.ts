@@ -1,10 +1,4 @@
-import {
-  Backbone,
-  BackboneOptions,
-  RELAY_FAILURE_REASONS,
-  Transport,
-  UndeliverableRecordError,
-} from '@collections/messaging';
+import { Backbone, BackboneOptions, RELAY_FAILURE_REASONS, Transport, publishCounted } from '@collections/messaging';
 import { MetricsRegistry, withSpanFrom } from '@collections/platform';
 
 /*
@@ -28,17 +22,10 @@ export function meteredTransport(transport: Transport, metrics: MetricsRegistry)
   const lagBehind = transport.lagBehind?.bind(transport);
   return {
     kind: transport.kind,
-    publish: async (records, tx) => {
-      try {
-        await transport.publish(records, tx);
-      } catch (err) {
-        // The records before the one refused for good went out (the relay goes on after it).
-        if (err instanceof UndeliverableRecordError)
-          for (const r of records.slice(0, err.index)) published.inc({ topic: r.topic });
-        throw err;
-      }
-      for (const r of records) published.inc({ topic: r.topic });
-    },
+    publish: (records, tx) =>
+      publishCounted(transport, records, tx, (counts) => {
+        for (const topic in counts) published.inc({ topic }, counts[topic]);
+      }),
     afterPublishCommitted: (topics) => transport.afterPublishCommitted?.(topics),
     subscribe: (options) =>
       transport.subscribe({

@@ -65,8 +65,9 @@ export const ROUTES = [
     tag: 'debtors',
     id: ID('debtorId', 'the debtor id'),
     status: 200,
-    errors: [404],
-    notes: 'The national id is never returned.',
+    errors: [403, 404],
+    notes:
+      "Everything held on the debtor, national id included: a data-subject request, for the roles compliance and admin (and the tenant's API key).",
   },
   {
     method: 'post',
@@ -76,7 +77,7 @@ export const ROUTES = [
     id: ID('debtorId', 'the debtor id'),
     body: { reason: 'Why the data is erased (required: erasures are audited).' },
     status: 201,
-    errors: [400, 404],
+    errors: [400, 403, 404],
   },
   // LedgerService: accounts and money
   {

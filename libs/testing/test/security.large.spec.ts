@@ -903,8 +903,10 @@ describe('security (embedded platform, two tenants)', () => {
   };
   /** Writes that need a role of their own. */
   const ROLE_OF_ITS_OWN: Record<string, readonly string[]> = {
-    // Irreversible: the data-subject requests are the compliance officer's.
+    // The data-subject requests are the compliance officer's: an erasure is irreversible, an export
+    // hands over everything held on the debtor.
     eraseDebtor: ['compliance', 'admin'],
+    exportDebtor: ['compliance', 'admin'],
     // By hand, for a date of the caller's choosing: a date ahead would break promises early.
     runDailyDelinquency: ['admin'],
     runDaily: ['admin'],
@@ -916,9 +918,9 @@ describe('security (embedded platform, two tenants)', () => {
   };
   /** Debtor-facing and day-to-day work: open to every user of the tenant, agents included. */
   const OPEN_TO_TENANT_USERS: readonly string[] = [
-    // ledger: debtors, accounts, postings, holds and consent, data-subject requests, lifecycle, runs, bank files
+    // ledger: debtors, accounts, postings, holds and consent, lifecycle, runs, bank files
     ...['upsertDebtor', 'openAccount', 'issueStatement', 'postCharge', 'postAdjustment', 'postPayment'],
-    ...['postPayments', 'reversePayment', 'setHold', 'liftHold', 'recordConsent', 'exportDebtor'],
+    ...['postPayments', 'reversePayment', 'setHold', 'liftHold', 'recordConsent'],
     ...['setInstalmentSchedule', 'chargeOffAccount', 'settleAccount', 'closeAccount'],
     ...['importStatement', 'resolveItem'],
     // scoring
@@ -1161,9 +1163,19 @@ describe('security (embedded platform, two tenants)', () => {
     });
     if (erased.status !== 403 || !String(erased.json?.message).includes('compliance or admin'))
       failures.push(`POST debtors/{id}/erasure as an agent: ${erased.status} ${erased.text.slice(0, 160)}`);
-    const exported = await rest('get', `/v1/ledger/debtors/${ids.debtorId}/export`, { headers: agent });
+    const exported = await rest('get', `/v1/ledger/debtors/${ids.debtorId}/export`, { key: a.apiKey });
     if (!exported.text.includes(PII.email))
       failures.push(`the debtor's data is gone after an agent's erasure: ${exported.status}`);
+    // Nor exports everything held on a debtor: refused, with nothing of the debtor's in the answer.
+    const agentExport = await rest('get', `/v1/ledger/debtors/${ids.debtorId}/export`, { headers: agent });
+    if (
+      agentExport.status !== 403 ||
+      !String(agentExport.json?.message).includes('compliance or admin') ||
+      agentExport.text.includes(PII.email)
+    )
+      failures.push(
+        `GET debtors/{id}/export as an agent: ${agentExport.status} ${agentExport.status === 403 ? agentExport.text.slice(0, 160) : ''}`,
+      );
     // Nor runs a daily job by hand, for a day of their choosing.
     for (const [path, body] of [
       ['/v1/ledger/delinquency/daily-runs', { asOfDate: '2027-12-31' }],

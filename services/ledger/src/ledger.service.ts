@@ -55,6 +55,7 @@ import { LedgerDebtorPiiEncrypted1763900015700 } from './migrations/176390001570
 import { LedgerFreeTextsEncrypted1763900016700 } from './migrations/1763900016700-ledger-free-texts-encrypted';
 import { LedgerHoldsByDebtor1763900016900 } from './migrations/1763900016900-ledger-holds-by-debtor';
 import { LedgerDebtorContactPreferences1763900017600 } from './migrations/1763900017600-ledger-debtor-contact-preferences';
+import { LedgerBankTextsEncrypted1763900017710 } from './migrations/1763900017710-ledger-bank-texts-encrypted';
 
 /** services/ledger: debtors, accounts and every cent, in a double-entry journal. */
 export const ledgerService: ServiceDefinition = {
@@ -76,6 +77,7 @@ export const ledgerService: ServiceDefinition = {
     LedgerFreeTextsEncrypted1763900016700,
     LedgerHoldsByDebtor1763900016900,
     LedgerDebtorContactPreferences1763900017600,
+    LedgerBankTextsEncrypted1763900017710,
   ],
   module: (ctx) => {
     const config = loadConfig({
@@ -91,7 +93,7 @@ export const ledgerService: ServiceDefinition = {
       );
     const cipher = new PiiCipher(config.piiKey);
     const ledgerRepo = new LedgerRepository(cipher);
-    const reconRepo = new ReconciliationRepository();
+    const reconRepo = new ReconciliationRepository(cipher);
     // Portfolio files are imported by an operator command; their lines are counted from the jobs.
     registerImportMetrics(ctx);
     // Unapplied cash: the credits waiting in the reconciliation review queue.

@@ -9,6 +9,7 @@ import { UciImporter } from '../src/imports/uci-importer';
 import { PiiCipher, PiiUnreadableError } from '../src/ledger/pii';
 import { DataSubjectUseCase } from '../src/ledger/usecases/data-subject.usecase';
 import { LedgerApi, startLedgerApi } from './support/ledger-api';
+import { asTenantKey } from './support/principal';
 
 const GENERIC = join(__dirname, 'fixtures', 'generic-portfolio.csv');
 const UCI_TRAIN = join(__dirname, '..', '..', '..', '..', 'shared', 'datasets', 'uci-credit-default', 'train.csv');
@@ -119,7 +120,7 @@ describe("a debtor's name and contact points are encrypted at rest (gRPC, REST, 
 
   it('refuses to read them with another key, saying the key is wrong, instead of answering garbage', async () => {
     const withAnotherKey = new DataSubjectUseCase(sut.context, new PiiCipher('not-the-ledger-key'));
-    const read = withAnotherKey.export(sut.tenant, overGrpc.debtorId);
+    const read = asTenantKey(sut.tenant, () => withAnotherKey.export(sut.tenant, overGrpc.debtorId));
     await expect(read).rejects.toBeInstanceOf(PiiUnreadableError);
     await expect(read).rejects.toThrow(/LEDGER_PII_KEY is not the key it was encrypted with/);
   });

@@ -4,6 +4,7 @@ import { columnsHolding, hasColumn, migrationTestDatabase, sqlFailure, testEnv }
 import { ledgerService } from '../src/ledger.service';
 import { PiiCipher } from '../src/ledger/pii';
 import { DataSubjectUseCase } from '../src/ledger/usecases/data-subject.usecase';
+import { asTenantKey } from './support/principal';
 
 const KEY = 'migration-test-pii-key';
 /** More debtors and contact points than one batch (1,000) holds. */
@@ -34,7 +35,9 @@ describe("debtors' names and contact points already stored are encrypted (migrat
     )) as unknown[],
   });
   const exported = (d: DataSource, debtorId: string) =>
-    new DataSubjectUseCase({ dataSource: d } as unknown as ServiceContext, new PiiCipher(KEY)).export('t1', debtorId);
+    asTenantKey('t1', () =>
+      new DataSubjectUseCase({ dataSource: d } as unknown as ServiceContext, new PiiCipher(KEY)).export('t1', debtorId),
+    );
 
   it('refuses to run without the key, or with another key than the national ids were encrypted with, and changes nothing', async () => {
     expect(at).toBeGreaterThan(0);

@@ -6,6 +6,7 @@ import { LedgerRepository } from '../src/ledger/ledger.repository';
 import { PiiCipher } from '../src/ledger/pii';
 import { DataSubjectUseCase } from '../src/ledger/usecases/data-subject.usecase';
 import { LedgerFreeTextsEncrypted1763900016700 } from '../src/migrations/1763900016700-ledger-free-texts-encrypted';
+import { asTenantKey } from './support/principal';
 
 const KEY = 'migration-test-free-texts-key';
 /** More journal entries than one batch (1,000) holds. */
@@ -48,7 +49,9 @@ describe("callers' free texts already stored are encrypted (migration 1763900016
     )) as unknown[],
   });
   const exported = (d: DataSource, debtorId: string) =>
-    new DataSubjectUseCase({ dataSource: d } as unknown as ServiceContext, new PiiCipher(KEY)).export('t1', debtorId);
+    asTenantKey('t1', () =>
+      new DataSubjectUseCase({ dataSource: d } as unknown as ServiceContext, new PiiCipher(KEY)).export('t1', debtorId),
+    );
 
   it('refuses to run with another key than the stored names were encrypted with, and changes nothing', async () => {
     expect(at).toBeGreaterThan(0);

@@ -10,6 +10,7 @@ import { AccountsUseCase } from '../src/ledger/usecases/accounts.usecase';
 import { DataSubjectUseCase } from '../src/ledger/usecases/data-subject.usecase';
 import { HoldsAndConsentUseCase } from '../src/ledger/usecases/holds-and-consent.usecase';
 import { PostEntryUseCase } from '../src/ledger/usecases/post-entry.usecase';
+import { asTenantKey } from './support/principal';
 
 /** The key the ledger ran with before the rotation (the single-key form), and the new one. */
 const KEY_A = 'the-ledger-key-before-the-rotation';
@@ -60,7 +61,9 @@ describe("rotating the ledger's personal data key (real PostgreSQL)", () => {
   const people = Array.from({ length: DEBTORS }, (_, i) => person(i));
 
   const exported = async (setting: string, p: ReturnType<typeof person>) => {
-    const { debtor: d } = await new DataSubjectUseCase(sut.context, cipherOf(setting)).export(sut.tenant, p.debtorId);
+    const { debtor: d } = await asTenantKey(sut.tenant, () =>
+      new DataSubjectUseCase(sut.context, cipherOf(setting)).export(sut.tenant, p.debtorId),
+    );
     return { name: d?.displayName, nationalId: d?.nationalId, contacts: d?.contactPoints.map((c) => c.value) };
   };
   const expected = (p: ReturnType<typeof person>) => ({
@@ -171,6 +174,8 @@ describe("rotating the ledger's personal data key (real PostgreSQL)", () => {
       { table: 'contact_point', pending: DEBTORS * 2, rewritten: DEBTORS * 2 },
       { table: 'debtor_hold', pending: 1, rewritten: 1 },
       { table: 'journal_entry', pending: 1, rewritten: 1 },
+      { table: 'recon_item', pending: 0, rewritten: 0 },
+      { table: 'import_rejection', pending: 0, rewritten: 0 },
     ]);
     expect(await valuesByKeyId(`b2026:${KEY_B},legacy:${KEY_A}`)).toEqual({ b2026: (DEBTORS + 1) * 4 + FREE_TEXTS });
 
@@ -180,14 +185,15 @@ describe("rotating the ledger's personal data key (real PostgreSQL)", () => {
       { table: 'contact_point', pending: 0, rewritten: 0 },
       { table: 'debtor_hold', pending: 0, rewritten: 0 },
       { table: 'journal_entry', pending: 0, rewritten: 0 },
+      { table: 'recon_item', pending: 0, rewritten: 0 },
+      { table: 'import_rejection', pending: 0, rewritten: 0 },
     ]);
   });
 
   it('reads everything with the new key alone once the job is done, and names the removed key of a value it did not rewrite', async () => {
     for (const p of people) expect(await exported(`b2026:${KEY_B}`, p)).toEqual(expected(p));
-    const first = await new DataSubjectUseCase(sut.context, cipherOf(`b2026:${KEY_B}`)).export(
-      sut.tenant,
-      people[0].debtorId,
+    const first = await asTenantKey(sut.tenant, () =>
+      new DataSubjectUseCase(sut.context, cipherOf(`b2026:${KEY_B}`)).export(sut.tenant, people[0].debtorId),
     );
     expect(first.entries.map((e) => e.memo)).toEqual([TEXTS.memo]);
     expect(first.holds.map((h) => [h.source, h.liftReason])).toEqual([[TEXTS.source, TEXTS.liftReason]]);

@@ -5,6 +5,7 @@ import { ledger, ledgerLifecycle, reconciliation } from '@collections/contracts'
 import { grpcClient, metadataFromPrincipalHeaders } from '@collections/platform';
 import { ServiceUnderTest, startServiceUnderTest } from '@collections/testing';
 import { ledgerService } from '../src/ledger.service';
+import { configuredPiiCipher } from '../src/ledger/pii';
 import { openFundedAccount } from './support/accounts';
 
 const { StatementFileKind: Kind, ReconciliationItemStatus: Status } = reconciliation;
@@ -316,13 +317,14 @@ describe('reconciliation of bank statements and gateway files (gRPC + REST, real
   });
 
   it("erases the payer's bank account from the items matched to an erased debtor's accounts, and no other", async () => {
+    // Stored encrypted (migration 1763900017710), read with the service's key.
     const payerOf = async (accountId: string) =>
       (
         (await sut.dataSource.query(
-          `SELECT counterparty_account FROM ledger.recon_item WHERE matched_account_id = $1 ORDER BY seq`,
+          `SELECT counterparty_account_enc FROM ledger.recon_item WHERE matched_account_id = $1 ORDER BY seq`,
           [accountId],
-        )) as { counterparty_account: string }[]
-      ).map((r) => r.counterparty_account);
+        )) as { counterparty_account_enc: Buffer }[]
+      ).map((r) => configuredPiiCipher().decrypt(r.counterparty_account_enc));
     expect(await payerOf('acct-f')).toEqual(['CO11112222333366', 'CO11112222333366']);
     await ledgerClient.eraseDebtor({ debtorId: 'd-acct-f', reason: 'data-subject request 7' }, md());
     expect(await payerOf('acct-f')).toEqual(['erased', 'erased']);

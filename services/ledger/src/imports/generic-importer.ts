@@ -400,12 +400,12 @@ export class GenericFormat implements ImportFormat {
 export class GenericImporter {
   private readonly engine: ImportEngine;
 
-  /** `cipher`: the ledger's (LEDGER_PII_KEY), encrypts the debtors' names. */
+  /** `cipher`: the ledger's (LEDGER_PII_KEY), encrypts the debtors' names and the rejected lines. */
   constructor(
     private readonly ctx: ServiceContext,
     private readonly cipher: PiiCipher = configuredPiiCipher(),
   ) {
-    this.engine = new ImportEngine(ctx);
+    this.engine = new ImportEngine(ctx, cipher);
   }
 
   run(syntax: GenericSyntax, options: ImportRunOptions): Promise<ImportJobView> {

@@ -4,6 +4,7 @@ import { createInterface } from 'node:readline';
 import { EntityManager } from 'typeorm';
 import { AppError } from '@collections/platform';
 import { ServiceContext } from '@collections/runtime';
+import { PiiCipher, decryptFreeText, encryptFreeText } from '../ledger/pii';
 
 export interface ImportProgress {
   jobId: string;
@@ -98,7 +99,11 @@ const progressOf = (job: JobRow): ImportProgress => ({
  * lines (quarantine, with line number and reason) and the job's progress together.
  */
 export class ImportEngine {
-  constructor(private readonly ctx: ServiceContext) {}
+  /** `cipher`: the ledger's (LEDGER_PII_KEY): a rejected line's raw text is stored encrypted (it may name the debtor). */
+  constructor(
+    private readonly ctx: ServiceContext,
+    private readonly cipher: PiiCipher,
+  ) {}
 
   async run(format: ImportFormat, options: ImportRunOptions): Promise<ImportJobView> {
     const sha = await sha256File(options.file);
@@ -167,10 +172,11 @@ export class ImportEngine {
   }
 
   async rejections(tenantId: string, jobId: string): Promise<Rejection[]> {
-    return (await this.ctx.dataSource.query(
-      `SELECT line_no AS "lineNo", reason, raw FROM import_rejection WHERE tenant_id = $1 AND job_id = $2 ORDER BY line_no`,
+    const rows = (await this.ctx.dataSource.query(
+      `SELECT line_no AS "lineNo", reason, raw_enc FROM import_rejection WHERE tenant_id = $1 AND job_id = $2 ORDER BY line_no`,
       [tenantId, jobId],
-    )) as Rejection[];
+    )) as (Omit<Rejection, 'raw'> & { raw_enc: Buffer | null })[];
+    return rows.map(({ raw_enc, ...r }) => ({ ...r, raw: decryptFreeText(this.cipher, raw_enc) }));
   }
 
   private async openJob(tenantId: string, format: string, file: string, sha: string): Promise<JobRow> {
@@ -196,14 +202,15 @@ export class ImportEngine {
     const { rejected } = outcome;
     if (rejected.length > 0) {
       await tx.query(
-        `INSERT INTO import_rejection (tenant_id, job_id, line_no, reason, raw)
-         SELECT $1, $2, * FROM unnest($3::int[], $4::text[], $5::text[]) ON CONFLICT DO NOTHING`,
+        `INSERT INTO import_rejection (tenant_id, job_id, line_no, reason, raw_enc)
+         SELECT $1, $2, * FROM unnest($3::int[], $4::text[], $5::bytea[]) ON CONFLICT DO NOTHING`,
         [
           tenantId,
           jobId,
           rejected.map((r) => r.lineNo),
           rejected.map((r) => r.reason),
-          rejected.map((r) => r.raw.slice(0, RAW_LIMIT)),
+          // Stored encrypted (migration 1763900017710): the line as read, names and phones included.
+          rejected.map((r) => encryptFreeText(this.cipher, r.raw.slice(0, RAW_LIMIT))),
         ],
       );
     }

@@ -39,14 +39,34 @@ const LEDGER_PII_TABLES: readonly PiiRotationTable[] = [
     ],
     encrypted: ['memo_enc'],
   },
+  // The sources' texts (migration 1763900017710): bank statements' references and payers' accounts,
+  // rejected import lines.
+  {
+    table: 'recon_item',
+    key: [
+      ['tenant_id', 'text'],
+      ['id', 'uuid'],
+    ],
+    encrypted: ['reference_enc', 'counterparty_account_enc'],
+  },
+  {
+    table: 'import_rejection',
+    key: [
+      ['tenant_id', 'text'],
+      ['job_id', 'uuid'],
+      ['line_no', 'int'],
+    ],
+    encrypted: ['raw_enc'],
+  },
 ];
 
 /**
  * The ledger's key rotation job (`cli/rotate-pii-key.ts`): re-encrypts under the current key
  * (the first of LEDGER_PII_KEY) every debtor's name, national id and erasure reason, every contact
- * point's value, every hold's source and lift reason and every journal memo still under an older
- * key, in batches of `batchRows`; run it again after a stop, it goes on
- * where it stopped, and once done it changes nothing. Answers each table's rows rewritten.
+ * point's value, every hold's source and lift reason, every journal memo, every bank statement
+ * line's reference and payer's account and every rejected import line still under an older key,
+ * in batches of `batchRows`; run it again after a stop, it goes on where it stopped, and once done
+ * it changes nothing. Answers each table's rows rewritten.
  */
 export function rotateLedgerPiiKey(
   ds: DataSource,

@@ -1,5 +1,6 @@
 import { EntityManager } from 'typeorm';
 import { isUuid } from '@collections/platform';
+import { PiiCipher, decryptFreeText, encryptFreeText } from '../ledger/pii';
 import { tokenSpans } from './domain/matcher';
 import { StatementFileKind } from './domain/statement-line';
 
@@ -31,8 +32,9 @@ export interface ReconItemRow {
   amount_minor: string;
   currency: string;
   value_date: string;
+  /** The payer's text, decrypted (stored encrypted: `reference_enc`). PII: never logged. */
   reference: string;
-  /** PII: never logged. */
+  /** Decrypted (stored encrypted: `counterparty_account_enc`). PII: never logged. */
   counterparty_account: string;
   bank_reference: string;
   status: ReconItemStatus;
@@ -43,7 +45,7 @@ export interface ReconItemRow {
 }
 
 const ITEM_INSERT_COLUMNS = `tenant_id, id, file_id, entry_index, line_no, xml_path, direction, amount_minor, currency,
-  value_date, reference, counterparty_account, bank_reference, status, match_rule, matched_account_id, posted_payment_id, reason`;
+  value_date, reference_enc, counterparty_account_enc, bank_reference, status, match_rule, matched_account_id, posted_payment_id, reason`;
 
 export interface NewReconItem {
   id: string;
@@ -73,13 +75,34 @@ export interface CandidateRow {
 }
 
 const ITEM_COLUMNS = `i.id, i.seq, i.file_id, f.sha256 AS file_sha256, i.entry_index, i.line_no, i.xml_path, i.direction,
-  i.amount_minor, i.currency, to_char(i.value_date, 'YYYY-MM-DD') AS value_date, i.reference, i.counterparty_account,
-  i.bank_reference, i.status, i.match_rule, i.matched_account_id, i.posted_payment_id, i.reason`;
+  i.amount_minor, i.currency, to_char(i.value_date, 'YYYY-MM-DD') AS value_date, i.reference_enc,
+  i.counterparty_account_enc, i.bank_reference, i.status, i.match_rule, i.matched_account_id, i.posted_payment_id, i.reason`;
 const FILE_COLUMNS = `id, kind, sha256, name, status, total_items, matched_items, unmatched_items, ignored_items,
   posted_payments, imported_at`;
 
-/** Queries only; every one is scoped to a tenant. Decisions live in domain/ and the use cases. */
+/** An item as stored: its payer's texts encrypted (migration 1763900017710). */
+type StoredItemRow = Omit<ReconItemRow, 'reference' | 'counterparty_account'> & {
+  reference_enc: Buffer | null;
+  counterparty_account_enc: Buffer | null;
+};
+
+/**
+ * Queries only; every one is scoped to a tenant. Decisions live in domain/ and the use cases. The
+ * payer's texts of an item (the reference as the payer wrote it, their bank account) are encrypted
+ * on the way in and decrypted on the way out with the ledger's cipher (LEDGER_PII_KEY); nothing
+ * looks for them in SQL.
+ */
 export class ReconciliationRepository {
+  constructor(private readonly cipher: PiiCipher) {}
+
+  private itemOf({ reference_enc, counterparty_account_enc, ...row }: StoredItemRow): ReconItemRow {
+    return {
+      ...row,
+      reference: decryptFreeText(this.cipher, reference_enc),
+      counterparty_account: decryptFreeText(this.cipher, counterparty_account_enc),
+    };
+  }
+
   async findFile(tx: EntityManager, tenantId: string, id: string): Promise<ReconFileRow | undefined> {
     if (!isUuid(id)) return undefined;
     const [row] = (await tx.query(`SELECT ${FILE_COLUMNS} FROM recon_file WHERE tenant_id = $1 AND id = $2`, [
@@ -143,8 +166,9 @@ export class ReconciliationRepository {
       amount_minor: i.amountMinor,
       currency: i.currency,
       value_date: i.valueDate,
-      reference: i.reference,
-      counterparty_account: i.counterpartyAccount,
+      // bytea from JSON: PostgreSQL's hex form (hexBytea).
+      reference_enc: hexBytea(encryptFreeText(this.cipher, i.reference)),
+      counterparty_account_enc: hexBytea(encryptFreeText(this.cipher, i.counterpartyAccount)),
       bank_reference: i.bankReference,
       status: i.status,
       match_rule: i.matchRule ?? null,
@@ -254,8 +278,8 @@ export class ReconciliationRepository {
       `SELECT ${ITEM_COLUMNS} FROM recon_item i JOIN recon_file f ON f.tenant_id = i.tenant_id AND f.id = i.file_id
         WHERE i.tenant_id = $1 AND i.id = $2 ${lock ? 'FOR UPDATE OF i' : ''}`,
       [tenantId, id],
-    )) as ReconItemRow[];
-    return row;
+    )) as StoredItemRow[];
+    return row && this.itemOf(row);
   }
 
   async resolveItem(
@@ -279,12 +303,14 @@ export class ReconciliationRepository {
     limit: number,
     fileId?: string,
   ): Promise<ReconItemRow[]> {
-    return (await tx.query(
-      `SELECT ${ITEM_COLUMNS} FROM recon_item i JOIN recon_file f ON f.tenant_id = i.tenant_id AND f.id = i.file_id
+    return (
+      (await tx.query(
+        `SELECT ${ITEM_COLUMNS} FROM recon_item i JOIN recon_file f ON f.tenant_id = i.tenant_id AND f.id = i.file_id
         WHERE i.tenant_id = $1 AND i.status = 'unmatched' AND i.seq > $2 AND ($4::uuid IS NULL OR i.file_id = $4)
         ORDER BY i.seq LIMIT $3`,
-      [tenantId, afterSeq, limit, fileId ?? null],
-    )) as ReconItemRow[];
+        [tenantId, afterSeq, limit, fileId ?? null],
+      )) as StoredItemRow[]
+    ).map((row) => this.itemOf(row));
   }
 
   async itemCounts(tx: EntityManager, tenantId: string, fileId: string): Promise<Record<ReconItemStatus, number>> {
@@ -297,3 +323,6 @@ export class ReconciliationRepository {
     return counts;
   }
 }
+
+/** An encrypted value as PostgreSQL reads bytea from text (`\x<hex>`), or null for none. */
+const hexBytea = (stored: Buffer | null): string | null => (stored ? `\\x${stored.toString('hex')}` : null);

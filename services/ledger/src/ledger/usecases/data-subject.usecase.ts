@@ -1,3 +1,4 @@
+import { EntityManager } from 'typeorm';
 import { ledger } from '@collections/contracts';
 import { AppError, ERASURE_ROLES, currentPrincipal, requireRole } from '@collections/platform';
 import { journalEntryView } from '../balance-view';
@@ -20,6 +21,18 @@ interface DebtorRow {
   inconvenient_times: ledger.InconvenientTime[] | null;
 }
 
+/**
+ * Who may answer a data-subject request (export everything held on a debtor, or erase it): the
+ * compliance officer, who answers them, or the administrator; an API key (the tenant's trusted
+ * integration, as the orchestrator calls with for every contact it sends) passes `requireRole`.
+ * Not an agent: an agent reads the number to dial through the orchestrator's claim, which asks
+ * the ledger with the tenant's key and hands the agent only that.
+ */
+export const DATA_SUBJECT_ROLES = ERASURE_ROLES;
+
+/** Encrypted texts an erasure decrypts and looks at per statement (bank references, rejected lines). */
+const BATCH_ROWS = 1_000;
+
 /** A debtor's accounts ($1 tenant, $2 debtor), by index (migration 1763900012200). */
 export const ACCOUNTS_OF_DEBTOR_SQL = `SELECT account_id FROM account_debtor WHERE tenant_id = $1 AND debtor_id = $2 ORDER BY account_id`;
 
@@ -36,6 +49,7 @@ export class DataSubjectUseCase {
   ) {}
 
   async export(tenantId: string, debtorId: string): Promise<ledger.ExportDebtorResponse> {
+    requireRole(currentPrincipal(), DATA_SUBJECT_ROLES, "exporting a debtor's personal data");
     const [d] = (await this.ctx.dataSource.query(`SELECT * FROM debtor WHERE tenant_id = $1 AND id = $2`, [
       tenantId,
       debtorId,
@@ -128,7 +142,7 @@ export class DataSubjectUseCase {
    * - contact points: each value becomes 'erased:<seq>', without consent (both placeholders are
    *   stored encrypted like any name or value and read back as before; in SQL, `erased_at` tells
    *   an erased debtor apart);
-   * - rejected import lines of the tenant (`import_rejection.raw`, quarantined raw CSV/NDJSON text,
+   * - rejected import lines of the tenant (`import_rejection.raw_enc`, quarantined raw CSV/NDJSON text,
    *   linked to no debtor): the raw text of every line that names the debtor becomes 'erased',
    *   its line number and reason stay. "Names the debtor" is the rule of `erasurePatterns`
    *   (domain/erasure.ts), looked for in every line: the name, the national id, each contact point
@@ -143,14 +157,16 @@ export class DataSubjectUseCase {
    *   free texts, become 'erased'; kind and dates stay;
    * - reconciliation: the payer's bank account and the bank's free-text reference of every item
    *   matched to the debtor's accounts, and of any other item of the tenant whose reference names
-   *   the debtor (same rule), become 'erased';
+   *   the debtor (same rule), become 'erased'. Both the rejected lines and the bank's texts are stored
+   *   encrypted (migration 1763900017710): each of the tenant's is decrypted to be looked at
+   *   (`eraseNaming`), and the erased ones are 'erased' encrypted;
    * - dead letters of the debtor's and their accounts' records: erased (eraseDeadLetters).
    * The erasure's own reason is kept with the debtor (the audit), encrypted, never logged. Memos,
    * holds' texts and the reason are stored encrypted (migration 1763900016700), so the erased ones
    * are 'erased' encrypted like any text.
    */
   async erase(tenantId: string, debtorId: string, reason: string): Promise<ledger.EraseDebtorResponse> {
-    requireRole(currentPrincipal(), ERASURE_ROLES, "erasing a debtor's personal data");
+    requireRole(currentPrincipal(), DATA_SUBJECT_ROLES, "erasing a debtor's personal data");
     if (!reason) throw AppError.invalid('reason is required: erasures are audited');
     requireLedgerText({ reason });
     return this.ctx.dataSource.transaction(async (tx) => {
@@ -185,20 +201,43 @@ export class DataSubjectUseCase {
         );
       }
 
-      // The copies not linked to the debtor first, while the values that find them are known.
+      // The copies not linked to the debtor first, while the values that find them are known. Both
+      // texts are stored encrypted (migration 1763900017710): each is decrypted here and the
+      // patterns tried on it by PostgreSQL, in batches, without storing it.
+      const erased = this.cipher.encrypt('erased');
       if (patterns.length > 0) {
-        await tx.query(
-          `UPDATE import_rejection SET raw = 'erased' WHERE tenant_id = $1 AND raw <> 'erased' AND raw ~ ANY($2::text[])`,
-          [tenantId, patterns],
-        );
+        let unreadableTexts = 0;
+        const texts = { erased, unreadable: () => unreadableTexts++ };
+        await this.eraseNaming(tx, tenantId, patterns, {
+          ...texts,
+          table: 'import_rejection',
+          key: [
+            ['job_id', 'uuid'],
+            ['line_no', 'int'],
+          ],
+          text: 'raw_enc',
+          set: `raw_enc = $2`,
+        });
+        await this.eraseNaming(tx, tenantId, patterns, {
+          ...texts,
+          table: 'recon_item',
+          key: [['id', 'uuid']],
+          text: 'reference_enc',
+          set: `reference_enc = $2, counterparty_account_enc = $2`,
+        });
+        if (unreadableTexts > 0) {
+          this.ctx.logger.warn(
+            { tenantId, debtorId, unreadable: unreadableTexts },
+            'some bank references or rejected import lines could not be decrypted (another LEDGER_PII_KEY): they were not looked at',
+          );
+        }
       }
       // The bank account a matched payment came from (reconciliation) is the payer's: not the books'.
       // The bank's reference is the payer's free text (it may name them).
       await tx.query(
-        `UPDATE recon_item SET counterparty_account = 'erased', reference = 'erased'
-          WHERE tenant_id = $1 AND (counterparty_account <> 'erased' OR reference <> 'erased')
-            AND (matched_account_id = ANY($2) OR reference ~ ANY($3::text[]))`,
-        [tenantId, accountIds, patterns],
+        `UPDATE recon_item SET counterparty_account_enc = $3, reference_enc = $3
+          WHERE tenant_id = $1 AND matched_account_id = ANY($2)`,
+        [tenantId, accountIds, erased],
       );
       const rows = (await tx.query(
         `UPDATE debtor SET display_name_enc = $5, national_id_enc = NULL, erased_at = coalesce(erased_at, $3), inconvenient_times = '[]',
@@ -220,7 +259,6 @@ export class DataSubjectUseCase {
         [tenantId, accountIds],
       );
       // The holds' texts are stored encrypted (no SQL can tell an erased one): each becomes 'erased', encrypted.
-      const erased = this.cipher.encrypt('erased');
       await tx.query(
         `UPDATE debtor_hold SET source_enc = $3, lift_reason_enc = CASE WHEN lift_reason_enc IS NULL THEN NULL ELSE $3::bytea END
           WHERE tenant_id = $1 AND debtor_id = $2`,
@@ -246,6 +284,53 @@ export class DataSubjectUseCase {
       });
       return { erased: true };
     });
+  }
+
+  /**
+   * Overwrites (`set`, with `$2` the encrypted 'erased') every row of the tenant's `table` whose
+   * encrypted `text` names the debtor (`patterns`, PostgreSQL regular expressions: domain/erasure.ts).
+   * The texts are decrypted here, BATCH_ROWS rows at a time in key order, and the patterns tried on
+   * them by PostgreSQL, so the rule is the one it always was; a text already 'erased' or that the
+   * ledger's key cannot decrypt (said through `unreadable`) is skipped.
+   */
+  private async eraseNaming(
+    tx: EntityManager,
+    tenantId: string,
+    patterns: string[],
+    t: {
+      table: string;
+      key: [string, 'uuid' | 'int'][];
+      text: string;
+      set: string;
+      erased: Buffer;
+      unreadable: () => void;
+    },
+  ): Promise<void> {
+    const key = t.key.map(([name]) => name).join(', ');
+    let after: unknown[] | undefined;
+    for (;;) {
+      const from = after ? ` AND (${key}) > (${t.key.map(([, type], i) => `$${i + 2}::${type}`).join(', ')})` : '';
+      const rows = (await tx.query(
+        `SELECT ${key}, ${t.text} AS v FROM ${t.table} WHERE tenant_id = $1 AND ${t.text} IS NOT NULL${from}
+          ORDER BY ${key} LIMIT ${BATCH_ROWS}`,
+        [tenantId, ...(after ?? [])],
+      )) as Record<string, unknown>[];
+      if (rows.length === 0) return;
+      after = t.key.map(([name]) => rows[rows.length - 1][name]);
+      const texts = rows.map((r) => this.clearOr(r.v as Buffer, t.unreadable));
+      const hits = (await tx.query(
+        `SELECT u.i::int - 1 AS i FROM unnest($1::text[]) WITH ORDINALITY AS u (t, i)
+          WHERE u.t <> 'erased' AND u.t ~ ANY($2::text[])`,
+        [texts, patterns],
+      )) as { i: number }[];
+      if (hits.length === 0) continue;
+      const named = hits.map((h) => rows[h.i]);
+      await tx.query(
+        `UPDATE ${t.table} SET ${t.set}
+          WHERE tenant_id = $1 AND (${key}) IN (SELECT * FROM unnest(${t.key.map(([, type], i) => `$${i + 3}::${type}[]`).join(', ')}))`,
+        [tenantId, t.erased, ...t.key.map(([name]) => named.map((r) => r[name]))],
+      );
+    }
   }
 
   /**

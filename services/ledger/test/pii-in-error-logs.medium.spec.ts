@@ -95,4 +95,29 @@ describe('an unexpected database failure on a debtor write (real PostgreSQL)', (
     expect(log.text()).toContain('refuse_contact_points_grpc');
     expectNoPii(log.text());
   });
+
+  it('logs a value PostgreSQL refused (its message quotes it) without the value, keeping what failed', async () => {
+    // A phone number where a number of days belongs, an e-mail address where an id belongs: the
+    // database's message quotes what it could not read, and node-postgres's stack repeats it.
+    const refusals: unknown[] = [];
+    for (const [sql, value] of [
+      ['SELECT $1::int AS days', '3001234567'],
+      ['SELECT $1::uuid AS id', EMAIL],
+      ['SELECT $1::jsonb AS doc', `{"name": ${NAME}`],
+    ] as const) {
+      await sut.dataSource.query(sql, [value]).then(
+        () => refusals.push(new Error(`${sql} was expected to fail`)),
+        (err: unknown) => refusals.push(err),
+      );
+    }
+    const log = capturedLog();
+    const filter = new HttpErrorFilter(createLogger({ service: 'ledger', destination: log.destination }));
+
+    for (const err of refusals) expect(filter.toHttpResponse(err).status).toBe(500);
+
+    expect(log.text()).toContain('invalid input syntax for type uuid'); // what failed is still there
+    expect(log.text()).toContain('22P02');
+    expectNoPii(log.text());
+    expect(log.text()).not.toContain('Ana');
+  });
 });

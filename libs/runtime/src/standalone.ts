@@ -8,6 +8,7 @@ import {
   SystemClock,
   createLogger,
   currentTraceparent,
+  serializeError,
   startTracing,
 } from '@collections/platform';
 import { startNestApp } from './app';
@@ -129,10 +130,19 @@ export async function runService(definition: ServiceDefinition, env: NodeJS.Proc
   });
 }
 
+/**
+ * The line a service that could not start writes to stderr: the error's message as the log would
+ * show it (`serializeError`), since a PostgreSQL error met while migrating may quote a row's value.
+ */
+export function couldNotStartLine(service: string, err: unknown): string {
+  const message = err instanceof Error ? (serializeError(err) as { message: string }).message : String(err);
+  return `${service} could not start: ${message}\n`;
+}
+
 /** A service's main(): boots it, or explains why not and exits non-zero. */
 export function serviceMain(definition: ServiceDefinition): void {
   runService(definition).catch((err: unknown) => {
-    process.stderr.write(`${definition.name} could not start: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(couldNotStartLine(definition.name, err));
     process.exit(1);
   });
 }

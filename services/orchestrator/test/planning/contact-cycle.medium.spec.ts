@@ -107,6 +107,23 @@ describe('one account’s contact cycle, planned and dispatched on the injected 
     takenBy: promises.TakenBy.TAKEN_BY_SELF_SERVICE,
   });
 
+  /** The plan paid in full, now. */
+  const planCompleted = (planId: string, accountId: string) => ({
+    planId,
+    accountId,
+    total: COP(250_000_00),
+    completedAt: sut.clock.now(),
+  });
+
+  /** `paymentId` reversed, taking the completed plan back below its total, now. */
+  const planReopened = (planId: string, accountId: string, paymentId: string) => ({
+    planId,
+    accountId,
+    paymentId,
+    remaining: COP(250_000_00),
+    reopenedAt: sut.clock.now(),
+  });
+
   const agentTasks = (accountId: string) =>
     q<{ kind: string; queue: string; segment: string }>(
       `SELECT kind, queue, segment FROM agent_task WHERE account_id = $1`,
@@ -536,23 +553,12 @@ describe('one account’s contact cycle, planned and dispatched on the injected 
 
     // Completed: the rest of the balance is chased again.
     sut.clock.set(bogota('2026-03-18', 7));
-    await deliver(sut, 'collections.promises.v1.PlanCompleted', {
-      planId,
-      accountId,
-      total: COP(250_000_00),
-      completedAt: sut.clock.now(),
-    });
+    await deliver(sut, 'collections.promises.v1.PlanCompleted', planCompleted(planId, accountId));
     expect(await pending()).toHaveLength(1);
 
     // Its payment bounces: the plan runs again, and the cadence is paused as while it ran.
     sut.clock.set(bogota('2026-03-18', 8));
-    await deliver(sut, 'collections.promises.v1.PlanReopened', {
-      planId,
-      accountId,
-      paymentId: 'payment-bounced-2',
-      remaining: COP(250_000_00),
-      reopenedAt: sut.clock.now(),
-    });
+    await deliver(sut, 'collections.promises.v1.PlanReopened', planReopened(planId, accountId, 'payment-bounced-2'));
     expect(await pending()).toEqual([]);
     expect((await schedule(accountId)).at(-1)).toMatchObject({ status: 'cancelled', cancel_reason: 'stop:promise' });
     await daysPass(['2026-03-19', 9], ['2026-03-23', 10]);
@@ -601,12 +607,7 @@ describe('one account’s contact cycle, planned and dispatched on the injected 
       deliver(sut, 'collections.promises.v1.PlanAgreed', twoInstalmentPlan(planId, accountId)),
     );
     sut.clock.set(bogota('2026-03-18', 7));
-    await deliver(sut, 'collections.promises.v1.PlanCompleted', {
-      planId,
-      accountId,
-      total: COP(250_000_00),
-      completedAt: sut.clock.now(),
-    });
+    await deliver(sut, 'collections.promises.v1.PlanCompleted', planCompleted(planId, accountId));
     expect((await pendingOf(accountId)).chase).toHaveLength(1);
 
     // The payment bounces past the first instalment's grace days: promises reopens the plan and
@@ -615,13 +616,7 @@ describe('one account’s contact cycle, planned and dispatched on the injected 
     sut.clock.set(bogota('2026-03-18', 8));
     const { missed, broken } = instalmentMissed(planId, accountId, 1, '2026-03-10');
     await deliver(sut, 'collections.promises.v1.PromiseBroken', broken);
-    await deliver(sut, 'collections.promises.v1.PlanReopened', {
-      planId,
-      accountId,
-      paymentId: 'payment-bounced-3',
-      remaining: COP(250_000_00),
-      reopenedAt: sut.clock.now(),
-    });
+    await deliver(sut, 'collections.promises.v1.PlanReopened', planReopened(planId, accountId, 'payment-bounced-3'));
     await deliver(sut, 'collections.promises.v1.InstalmentMissed', missed);
 
     // An instalment is missed and nothing else is running: the debtor is chased until the next one falls due.

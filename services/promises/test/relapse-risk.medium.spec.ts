@@ -152,6 +152,44 @@ describe('relapse risk after a completed plan (real scoring service, real Postgr
   const assessments = async (planId: string) =>
     (await published(sut, 'collections.promises.v1.RelapseRiskAssessed')).filter((e) => e.planId === planId);
 
+  /** The plan's recorded relapse risks, oldest first: whether each was made no longer current by a reopening. */
+  const recordedRisks = async (planId: string) =>
+    (await sut.dataSource.query(
+      `SELECT reopened_at IS NOT NULL AS reopened FROM promises.plan_relapse_risk WHERE plan_id = $1 ORDER BY assessed_at, reopened_at NULLS LAST`,
+      [planId],
+    )) as { reopened: boolean }[];
+
+  /** The payment that completed the plan bounces: the plan is reopened; its PlanReopened. */
+  async function reverseCompletingPayment(accountId: string, planId: string): Promise<promises.PlanReopened> {
+    const [{ payment_id: paymentId }] = (await sut.dataSource.query(
+      `SELECT payment_id FROM promises.plan_payment WHERE plan_id = $1 AND NOT reversed`,
+      [planId],
+    )) as { payment_id: string }[];
+    await deliver(sut, 'collections.ledger.v1.PaymentReversed', {
+      entryId: `rev-${paymentId}`,
+      paymentId,
+      accountId,
+      amount: USD(30_000),
+      reason: 'nsf',
+    });
+    const reopened = (await published(sut, 'collections.promises.v1.PlanReopened')).filter((e) => e.planId === planId);
+    return reopened[reopened.length - 1];
+  }
+
+  /** The account pays the reopened plan in full again: the plan's PlanCompleted events so far. */
+  async function payInFullAgain(accountId: string, planId: string): Promise<promises.PlanCompleted[]> {
+    await deliver(sut, 'collections.ledger.v1.PaymentPosted', {
+      paymentId: randomUUID(),
+      accountId,
+      amount: USD(30_000),
+      balanceAfter: USD(0),
+      postedAt: sut.clock.now(),
+      reference: '',
+      effectiveDate: '',
+    });
+    return (await published(sut, 'collections.promises.v1.PlanCompleted')).filter((e) => e.planId === planId);
+  }
+
   it('scores the account when its plan completes and publishes the relapse risk once, even when redelivered', async () => {
     const accountId = await scoredAccount(1);
     const completed = await completePlan(accountId);
@@ -193,44 +231,53 @@ describe('relapse risk after a completed plan (real scoring service, real Postgr
     await deliver(sut, 'collections.promises.v1.PlanCompleted', completed, undefined, 'promises-relapse');
     expect(await assessments(completed.planId)).toHaveLength(1);
 
-    // The payment that completed it bounces: the plan is reopened, then paid in full again.
-    const [{ payment_id: paymentId }] = (await sut.dataSource.query(
-      `SELECT payment_id FROM promises.plan_payment WHERE plan_id = $1`,
-      [completed.planId],
-    )) as { payment_id: string }[];
-    await deliver(sut, 'collections.ledger.v1.PaymentReversed', {
-      entryId: `rev-${paymentId}`,
-      paymentId,
-      accountId,
-      amount: USD(30_000),
-      reason: 'nsf',
-    });
-    const reopened = (await published(sut, 'collections.promises.v1.PlanReopened')).filter(
-      (e) => e.planId === completed.planId,
-    );
-    expect(reopened).toHaveLength(1);
-    await deliver(sut, 'collections.promises.v1.PlanReopened', reopened[0], undefined, 'promises-relapse');
-    await deliver(sut, 'collections.ledger.v1.PaymentPosted', {
-      paymentId: randomUUID(),
-      accountId,
-      amount: USD(30_000),
-      balanceAfter: USD(0),
-      postedAt: sut.clock.now(),
-      reference: '',
-      effectiveDate: '',
-    });
-    const again = (await published(sut, 'collections.promises.v1.PlanCompleted')).filter(
-      (e) => e.planId === completed.planId,
-    );
+    // The payment that completed it bounces a minute later: the plan is reopened, then paid in full again.
+    sut.clock.advance(60_000);
+    const reopened = await reverseCompletingPayment(accountId, completed.planId);
+    await deliver(sut, 'collections.promises.v1.PlanReopened', reopened, undefined, 'promises-relapse');
+    sut.clock.advance(60_000);
+    const again = await payInFullAgain(accountId, completed.planId);
+    expect(again).toHaveLength(2);
+
+    // The first completion published again (a new event id) before the second is consumed: it is
+    // not the plan's current completion any more, so it records nothing.
+    await deliver(sut, 'collections.promises.v1.PlanCompleted', completed, undefined, 'promises-relapse');
+    expect(await assessments(completed.planId)).toHaveLength(1);
+
+    await deliver(sut, 'collections.promises.v1.PlanCompleted', again[1], undefined, 'promises-relapse');
+    const assessed = await assessments(completed.planId);
+    expect(assessed).toHaveLength(2);
+    expect(assessed[1].assessedAt).toEqual(sut.clock.now());
+    expect(await recordedRisks(completed.planId)).toEqual([{ reopened: true }, { reopened: false }]);
+  });
+
+  it('records no relapse risk for a PlanCompleted replayed after its plan was reopened, and assesses its next completion', async () => {
+    const accountId = await scoredAccount(1);
+    const completed = await completePlan(accountId);
+    // Its PlanCompleted is dead-lettered (scoring unreachable, say); meanwhile the payment that
+    // completed the plan bounces and the plan is active again.
+    sut.clock.advance(60_000);
+    const reopened = await reverseCompletingPayment(accountId, completed.planId);
+    await deliver(sut, 'collections.promises.v1.PlanReopened', reopened, undefined, 'promises-relapse');
+
+    // The dead letter is replayed: the plan is running, not completed, so nothing is recorded.
+    await deliver(sut, 'collections.promises.v1.PlanCompleted', completed, undefined, 'promises-relapse');
+    expect(await assessments(completed.planId)).toEqual([]);
+    expect(await recordedRisks(completed.planId)).toEqual([]);
+
+    // The debtor pays it in full again: that completion is the current one, and it is assessed.
+    sut.clock.advance(60_000);
+    const again = await payInFullAgain(accountId, completed.planId);
     expect(again).toHaveLength(2);
     await deliver(sut, 'collections.promises.v1.PlanCompleted', again[1], undefined, 'promises-relapse');
+    const assessed = await assessments(completed.planId);
+    expect(assessed).toHaveLength(1);
+    expect(assessed[0].assessedAt).toEqual(sut.clock.now());
+    expect(await recordedRisks(completed.planId)).toEqual([{ reopened: false }]);
 
-    expect(await assessments(completed.planId)).toHaveLength(2);
-    const kept = (await sut.dataSource.query(
-      `SELECT reopened_at IS NOT NULL AS reopened FROM promises.plan_relapse_risk WHERE plan_id = $1 ORDER BY assessed_at, reopened_at NULLS LAST`,
-      [completed.planId],
-    )) as { reopened: boolean }[];
-    expect(kept).toEqual([{ reopened: true }, { reopened: false }]);
+    // The old completion replayed once more changes nothing.
+    await deliver(sut, 'collections.promises.v1.PlanCompleted', completed, undefined, 'promises-relapse');
+    expect(await assessments(completed.planId)).toHaveLength(1);
   });
 
   it('rates an account that paid little before the plan as riskier than one that always paid', async () => {

@@ -15,6 +15,29 @@ export class RelapseRisksRepository {
     return rows.length > 0;
   }
 
+  /**
+   * Whether the completion a PlanCompleted announces (at `completedAt`) is the plan's current one:
+   * the plan is completed now in this service's database, and no reopening this read model knows of
+   * came after that completion. `lock` takes a share lock on the plan, so a reversal reopening it
+   * either committed before (the plan reads active) or waits for the caller's transaction.
+   */
+  async completionIsCurrent(
+    m: EntityManager,
+    tenantId: string,
+    planId: string,
+    completedAt: Date,
+    lock = false,
+  ): Promise<boolean> {
+    const [plan] = (await m.query(
+      `SELECT p.state,
+              (SELECT max(r.reopened_at) FROM plan_relapse_risk r WHERE r.tenant_id = $1 AND r.plan_id = $2) AS last_reopened
+         FROM payment_plan p WHERE p.tenant_id = $1 AND p.id = $2${lock ? ' FOR SHARE OF p' : ''}`,
+      [tenantId, planId],
+    )) as { state: number; last_reopened: Date | null }[];
+    if (plan?.state !== promises.PlanState.PLAN_STATE_COMPLETED) return false;
+    return plan.last_reopened === null || plan.last_reopened.getTime() <= completedAt.getTime();
+  }
+
   /** The plan's current assessment is no longer current (the plan was reopened); false when it had none. */
   async reopened(tx: EntityManager, tenantId: string, planId: string, reopenedAt: Date): Promise<boolean> {
     const [rows] = (await tx.query(

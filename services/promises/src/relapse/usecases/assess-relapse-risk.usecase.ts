@@ -11,6 +11,12 @@ import { AccountScorer } from '../scoring-port';
  * dead-lettered. On PlanReopened (a reversal took the plan back below its total) the plan's risk
  * is no longer current: it stays recorded, flagged reopened, and the plan's next PlanCompleted is
  * assessed and published anew (both events come in order: one topic, keyed by account).
+ *
+ * A PlanCompleted is assessed only while the completion it announces is the plan's current one:
+ * the plan is completed now in this service's database and no reopening recorded here came after
+ * it. One that is not (a dead-lettered PlanCompleted replayed after its plan was reopened, or one
+ * consumed after the plan's reversal was already written) records nothing and says so in the log;
+ * the plan's next completion is assessed when its own PlanCompleted comes.
  */
 export class AssessRelapseRiskUseCase {
   constructor(
@@ -25,8 +31,14 @@ export class AssessRelapseRiskUseCase {
   ): Promise<void> {
     const { tenantId } = event;
     const { planId, accountId } = event.payload;
+    const completedAt = event.payload.completedAt ?? event.time;
     if (await this.repo.assessed(tx, tenantId, planId)) return;
+    // Checked before scoring (a stale replay does not need scoring up), and again after it under a
+    // share lock on the plan: a reversal reopening it meanwhile has either committed (the plan reads
+    // active) or waits for this transaction, and its PlanReopened then flags what this one records.
+    if (!(await this.currentCompletion(tx, tenantId, planId, completedAt, false))) return;
     const score = await this.scorer.score(tenantId, accountId);
+    if (!(await this.currentCompletion(tx, tenantId, planId, completedAt, true))) return;
     const { risk, level } = relapseRisk(score.probabilityToPay);
     const assessedAt = this.ctx.clock.now();
     const payload = {
@@ -48,6 +60,21 @@ export class AssessRelapseRiskUseCase {
       time: assessedAt,
       payload,
     });
+  }
+
+  private async currentCompletion(
+    tx: HandlerContext['tx'],
+    tenantId: string,
+    planId: string,
+    completedAt: Date,
+    lock: boolean,
+  ): Promise<boolean> {
+    if (await this.repo.completionIsCurrent(tx, tenantId, planId, completedAt, lock)) return true;
+    this.ctx.logger.info(
+      { tenantId, planId },
+      'plan completion is no longer current (the plan was reopened): no relapse risk recorded',
+    );
+    return false;
   }
 
   async planReopened(

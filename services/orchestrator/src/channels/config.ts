@@ -9,7 +9,7 @@ import {
   str,
   url,
 } from '@collections/platform';
-import { isE164 } from './domain';
+import { isCallingCode, isE164, smsSenderKind } from './domain';
 import { SmtpEmailProvider } from './email/smtp-email.provider';
 import { TwilioSmsProvider } from './sms/twilio.provider';
 import { SAY_LANGUAGES, SayLanguage, sayLanguageNamed, sayVoiceProblem } from './voice/say-language';
@@ -29,9 +29,18 @@ export interface ChannelProviders {
 
 type TenantNumbers = Readonly<Record<string, readonly string[]>>;
 
-/** What a tenant map's numbers are: E.164 numbers, or Meta's phone number ids (digits). */
+/**
+ * What a tenant map's numbers are: E.164 numbers (caller ids), SMS senders (E.164 numbers, short
+ * codes, alphanumeric sender ids), or Meta's phone number ids (digits).
+ */
 const NUMBER_KINDS = {
   e164: { test: isE164, what: 'an E.164 number (+ and 8 to 15 digits)' },
+  'sms-sender': {
+    test: (n: string) => smsSenderKind(n) !== undefined,
+    what:
+      'an E.164 number (+ and 8 to 15 digits), a short code (5 or 6 digits) or an alphanumeric sender id ' +
+      '(1 to 11 letters, digits or spaces, at least one letter)',
+  },
   'phone-number-id': { test: (n: string) => /^\d{1,32}$/.test(n), what: "a phone number id (Meta's, digits)" },
 } as const;
 
@@ -78,6 +87,24 @@ function tenantNumbers(name: string, kind: keyof typeof NUMBER_KINDS, single = f
       }
     }
     return problems.length ? { ok: false, problem: problems.join('; ') } : { ok: true, value: Object.fromEntries(map) };
+  };
+  return { kind: 'config-field', name, parse, hasDefault: false, defaultValue: undefined };
+}
+
+/** Calling codes, comma-separated (`+55,+54`): each `+` and 1 to 4 digits. */
+function callingCodes(name: string): ConfigField<readonly string[]> {
+  const parse = (raw: string): ConfigParseResult<readonly string[]> => {
+    const codes = raw
+      .split(',')
+      .map((c) => c.trim())
+      .filter((c) => c !== '');
+    const bad = codes.filter((c) => !isCallingCode(c));
+    return bad.length
+      ? {
+          ok: false,
+          problem: bad.map((c) => `entry ${JSON.stringify(c)} is not a calling code (+ and 1 to 4 digits)`).join('; '),
+        }
+      : { ok: true, value: codes };
   };
   return { kind: 'config-field', name, parse, hasDefault: false, defaultValue: undefined };
 }
@@ -166,11 +193,13 @@ export function channelProvidersFromEnv(env: NodeJS.ProcessEnv = process.env): C
         accountSid: optional(str('TWILIO_ACCOUNT_SID')),
         authToken: optional(str('TWILIO_AUTH_TOKEN')),
         from: optional(str('TWILIO_FROM_NUMBERS')),
-        // Tenant → its own long codes: acme=+15550001|+15550002,globex=+15550003.
-        tenantFrom: optional(tenantNumbers('TWILIO_TENANT_FROM_NUMBERS', 'e164')),
+        // Tenant → its own senders, long codes, short codes or alphanumeric ids: acme=ACMEBANK|+15550001,globex=55555.
+        tenantFrom: optional(tenantNumbers('TWILIO_TENANT_FROM_NUMBERS', 'sms-sender')),
+        // Calling codes an alphanumeric sender id is not used for, beyond +1, +52 and +57: +55,+54.
+        alphanumericUnsupported: optional(callingCodes('TWILIO_ALPHANUMERIC_UNSUPPORTED_CODES')),
         messagingServiceSid: optional(str('TWILIO_MESSAGING_SERVICE_SID')),
         statusCallback: optional(str('TWILIO_STATUS_CALLBACK')),
-        // Messages per second per long code of the pool (1 for US long codes); the buckets are shared by replicas.
+        // Messages per second per sender of the pool (1 for US long codes); the buckets are shared by replicas.
         perSecond: int('TWILIO_SMS_PER_SECOND', { default: 1, min: 1, max: 100 }),
       },
       voice: {
@@ -238,6 +267,7 @@ export function channelProvidersFromEnv(env: NodeJS.ProcessEnv = process.env): C
             authToken: t.authToken,
             from: smsFrom,
             tenantFrom: t.tenantFrom,
+            alphanumericUnsupported: t.alphanumericUnsupported,
             messagingServiceSid: t.messagingServiceSid,
             statusCallback: t.statusCallback,
             ratePerSecond: t.perSecond,

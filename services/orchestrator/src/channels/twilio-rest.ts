@@ -147,11 +147,14 @@ export abstract class TwilioProvider {
   /**
    * The failure a send ends with before reaching Twilio, or the number to send the tenant's message
    * from: one of its pool (`viaService`: none, the Messaging Service picks). No pool and no service:
-   * the tenant has no number to send from, which is final.
+   * the tenant has no number to send from, which is final. `reaches`: the senders of the pool that
+   * can reach this recipient (an SMS alphanumeric id cannot reach every country); none of them:
+   * final too (`no-sender-for-recipient`), before any token is taken.
    */
   protected async admit(
     message: OutboundMessage,
     viaService = false,
+    reaches?: (sender: string) => boolean,
   ): Promise<{ failure: SendResult } | { sender?: string }> {
     if (!isE164(message.to))
       return {
@@ -166,7 +169,18 @@ export abstract class TwilioProvider {
           failure: { kind: 'rejected', code: 'no-sender', detail: 'no number to send from for this tenant' },
         },
       };
-    const slot = await pool.take(this.now());
+    if (reaches && !this.senders.of(message.tenantId).some(reaches))
+      return {
+        failure: {
+          ok: false,
+          failure: {
+            kind: 'rejected',
+            code: 'no-sender-for-recipient',
+            detail: "none of this tenant's senders can reach the recipient's country",
+          },
+        },
+      };
+    const slot = await pool.take(this.now(), reaches);
     if (!slot.ok)
       return {
         failure: {

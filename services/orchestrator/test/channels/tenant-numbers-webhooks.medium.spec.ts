@@ -12,9 +12,12 @@ import { deliverWebhook } from '../support/http-stand-in';
 const ACME = 'lender-acme';
 const GLOBEX = 'lender-globex';
 const INITECH = 'lender-initech';
+/** A lender sending SMS from its alphanumeric sender id, and from a long code where that cannot go. */
+const HOOLI = 'lender-hooli';
 const NUMBERS = {
   acme: { sms: '+15550000101', wa: '1234567890' },
   globex: { sms: '+15550000201', wa: '9876543210' },
+  hooli: { sms: 'HOOLIBANK', number: '+15550000301', shortCode: '55555' },
   shared: { sms: '+15550000001', wa: STAND_IN.phoneNumberId },
 };
 
@@ -28,7 +31,7 @@ describe("per-tenant numbers: a webhook about one tenant's number counts only fo
     channels = await startChannelStandIns();
     const env = {
       ...standInEnv(channels, [NUMBERS.shared.sms]),
-      TWILIO_TENANT_FROM_NUMBERS: `${ACME}=${NUMBERS.acme.sms},${GLOBEX}=${NUMBERS.globex.sms}`,
+      TWILIO_TENANT_FROM_NUMBERS: `${ACME}=${NUMBERS.acme.sms},${GLOBEX}=${NUMBERS.globex.sms},${HOOLI}=${NUMBERS.hooli.sms}|${NUMBERS.hooli.number}|${NUMBERS.hooli.shortCode}`,
       WHATSAPP_TENANT_NUMBERS: `${ACME}=${NUMBERS.acme.wa},${GLOBEX}=${NUMBERS.globex.wa}`,
     };
     Object.assign(process.env, env);
@@ -86,7 +89,7 @@ describe("per-tenant numbers: a webhook about one tenant's number counts only fo
     ]);
   /** The keys the channels' records keep a phone under, in every tenant here, on SMS and WhatsApp. */
   const keysOf = (address: string) =>
-    [ACME, GLOBEX, INITECH].flatMap((tenant) =>
+    [ACME, GLOBEX, INITECH, HOOLI].flatMap((tenant) =>
       ['sms', 'whatsapp'].map((channel) => channelPii().addressKey(tenant, channel, address)),
     );
   const addressesOf = (tenant: string, address: string) =>
@@ -233,5 +236,39 @@ describe("per-tenant numbers: a webhook about one tenant's number counts only fo
     expect((await deliverWebhook(twilio.statusCallback(sid, 'failed', undefined, '21211'))).status).toBe(200);
     expect(await deliveries('sms-receipt')).toEqual([{ tenant_id: ACME, status: 'failed', error_code: '21211' }]);
     expect(await addressesOf(ACME, '+34600700050')).toEqual([{ invalid: true }]);
+  });
+
+  it("Twilio: hooli's SMS go out from its alphanumeric id (its long code to +1); the id's receipt counts at hooli's URL only", async () => {
+    const warnings = captureWarnings();
+    const { twilio } = channels;
+    const sid = await send(providers.sms!, HOOLI, 'sms-alpha', '+34600700060');
+    await send(providers.sms!, HOOLI, 'sms-alpha-us', '+12125550160');
+    expect(twilio.messages.slice(-2).map((m) => [m.to, m.from])).toEqual([
+      ['+34600700060', NUMBERS.hooli.sms],
+      ['+12125550160', NUMBERS.hooli.number],
+    ]);
+
+    // The receipt's From is the id: at globex's URL it is not globex's.
+    expect((await deliverWebhook(twilio.statusCallback(sid, 'failed', hook(GLOBEX, 'sms'), '21211'))).status).toBe(200);
+    expect(await addressesOf(GLOBEX, '+34600700060')).toEqual([]);
+    expect(await deliveries('sms-alpha')).toEqual([{ tenant_id: HOOLI, status: 'queued', error_code: null }]);
+    expect(warnings).toContainEqual([
+      expect.objectContaining({ tenantId: GLOBEX, numberTenant: HOOLI }),
+      "Twilio SMS webhook for another tenant's number ignored",
+    ]);
+
+    expect((await deliverWebhook(twilio.statusCallback(sid, 'delivered', hook(HOOLI, 'sms')))).status).toBe(200);
+    expect(await deliveries('sms-alpha')).toEqual([{ tenant_id: HOOLI, status: 'delivered', error_code: null }]);
+  });
+
+  it("Twilio: a STOP to hooli's short code counts at hooli's URL, not at globex's", async () => {
+    captureWarnings();
+    const { twilio } = channels;
+    const stop = (tenant: string) =>
+      deliverWebhook(twilio.inbound(hook(tenant, 'sms'), '+12125550170', NUMBERS.hooli.shortCode, 'STOP'));
+    expect((await stop(GLOBEX)).status).toBe(200);
+    expect(await optOutsOf('+12125550170')).toEqual([]);
+    expect((await stop(HOOLI)).status).toBe(200);
+    expect(await optOutsOf('+12125550170')).toEqual([{ tenant_id: HOOLI, channel: 'sms' }]);
   });
 });

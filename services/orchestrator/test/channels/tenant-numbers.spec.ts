@@ -1,6 +1,6 @@
 import { ConfigError } from '@collections/platform';
 import { channelProvidersFromEnv } from '../../src/channels/config';
-import { OutboundMessage } from '../../src/channels/domain';
+import { OutboundMessage, isPermanent } from '../../src/channels/domain';
 import { TwilioSmsProvider } from '../../src/channels/sms/twilio.provider';
 import { TwilioVoiceProvider } from '../../src/channels/voice/twilio-voice.provider';
 import { STAND_IN } from '../support/channel-stand-ins';
@@ -40,6 +40,21 @@ describe('per-tenant numbers: configuration', () => {
     ],
     ['WHATSAPP_TENANT_NUMBERS', 'acme=1234567890|1234567891', '"acme=1234567890|1234567891": one number per tenant'],
     ['WHATSAPP_TENANT_NUMBERS', 'acme=+1234567890', '"+1234567890" is not a phone number id'],
+    // SMS senders: E.164 numbers, short codes (5 or 6 digits), alphanumeric ids (1–11 of A-Z a-z 0-9 space, a letter).
+    [
+      'TWILIO_TENANT_FROM_NUMBERS',
+      'acme=ACME-BANK',
+      '"acme=ACME-BANK": "ACME-BANK" is not an E.164 number (+ and 8 to 15 digits), a short code (5 or 6 digits) or an alphanumeric sender id',
+    ],
+    ['TWILIO_TENANT_FROM_NUMBERS', 'acme=ACMEBANK|AcmeCobranza', '"AcmeCobranza" is not an E.164 number'],
+    ['TWILIO_TENANT_FROM_NUMBERS', 'acme=+15550000101|1234', '"1234" is not an E.164 number'],
+    ['TWILIO_TENANT_FROM_NUMBERS', 'acme=1234567', '"1234567" is not an E.164 number'],
+    ['TWILIO_TENANT_FROM_NUMBERS', 'acme=ACMEBANK,globex=ACMEBANK', "ACMEBANK is already tenant acme's"],
+    ['TWILIO_TENANT_FROM_NUMBERS', 'acme=55555|55555', '55555 is named twice'],
+    // Caller ids stay E.164: Twilio places calls from phone numbers only.
+    ['TWILIO_VOICE_TENANT_FROM_NUMBERS', 'acme=55555', '"55555" is not an E.164 number (+ and 8 to 15 digits)'],
+    ['TWILIO_VOICE_TENANT_FROM_NUMBERS', 'acme=ACMEBANK', '"ACMEBANK" is not an E.164 number (+ and 8 to 15 digits)'],
+    ['TWILIO_ALPHANUMERIC_UNSUPPORTED_CODES', '+55, 54', '"54" is not a calling code'],
   ])('%s=%s is refused at start-up, naming the variable and the entry', (variable, value, problem) => {
     const message = startUpError({ [variable]: value });
     expect(message).toContain(`${variable}: `);
@@ -75,6 +90,17 @@ describe('per-tenant numbers: configuration', () => {
     expect(providers.sms).toBeDefined();
     expect(providers.call).toBeDefined();
     expect(providers.whatsapp).toBeDefined();
+  });
+
+  it('accepts short codes and alphanumeric sender ids as a tenant’s SMS senders, beside its numbers', () => {
+    const providers = channelProvidersFromEnv({
+      ...TWILIO,
+      TWILIO_TENANT_FROM_NUMBERS: 'acme=ACMEBANK|Acme Pagos|55555|+15550000101,globex=123456',
+      TWILIO_VOICE_TENANT_FROM_NUMBERS: 'acme=+15550000101',
+      TWILIO_ALPHANUMERIC_UNSUPPORTED_CODES: '+55, +54',
+    });
+    expect(providers.sms).toBeDefined();
+    expect(providers.call).toBeDefined();
   });
 });
 
@@ -213,6 +239,138 @@ describe('per-tenant numbers: each tenant sends from its own (stand-ins)', () =>
     // …globex's has not.
     expect(await sms.send(message('globex', 'k3', '+34600100003'))).toMatchObject({ ok: true });
     expect(twilio.messages.map((m) => m.from)).toEqual(['+15550000101', '+15550000201']);
+  });
+});
+
+describe('per-tenant SMS senders: short codes and alphanumeric ids (stand-in)', () => {
+  let twilio: Awaited<ReturnType<typeof startTwilioStandIn>>;
+  let clock = 0;
+  let warnings: unknown[][];
+
+  beforeEach(async () => {
+    twilio = await startTwilioStandIn(STAND_IN.twilioSid, STAND_IN.twilioToken);
+    clock = 0;
+    warnings = [];
+  });
+  afterEach(() => twilio.close());
+
+  const sms = (
+    tenantFrom: Record<string, string[]>,
+    extra: Partial<ConstructorParameters<typeof TwilioSmsProvider>[0]> = {},
+  ) =>
+    new TwilioSmsProvider({
+      baseUrl: twilio.url,
+      accountSid: STAND_IN.twilioSid,
+      authToken: STAND_IN.twilioToken,
+      tenantFrom,
+      statusCallback: 'https://collect.example/webhooks/{tenant}/sms',
+      logger: { warn: (...args: unknown[]) => warnings.push(args) },
+      now: () => clock,
+      ...extra,
+    });
+  const message = (tenantId: string, key: string, to: string): OutboundMessage => ({
+    idempotencyKey: key,
+    tenantId,
+    to,
+    body: 'Hola',
+  });
+
+  it('an alphanumeric id sends to a country that takes one, and is skipped for a +1 number: the next sender goes', async () => {
+    const provider = sms({ acme: ['ACMEBANK', '+15550000101'] });
+    // To the US: the alphanumeric id, first in the pool and with its token, is not used.
+    expect(await provider.send(message('acme', 'k1', '+12125550101'))).toMatchObject({ ok: true });
+    // To Spain: the alphanumeric id.
+    expect(await provider.send(message('acme', 'k2', '+34600100002'))).toMatchObject({ ok: true });
+    expect(twilio.messages.map((m) => [m.to, m.from])).toEqual([
+      ['+12125550101', '+15550000101'],
+      ['+34600100002', 'ACMEBANK'],
+    ]);
+    // Both have sent this second's message: a +1 message waits for the number, not the id.
+    expect(await provider.send(message('acme', 'k3', '+12125550103'))).toEqual({
+      ok: false,
+      failure: { kind: 'rate-limited', code: 'local', retryAfterMs: 1000, local: true },
+    });
+    clock = 1000;
+    // Colombia and Mexico take no alphanumeric id either (Twilio's guidelines): the number.
+    expect(await provider.send(message('acme', 'k4', '+573005550104'))).toMatchObject({ ok: true });
+    expect(twilio.messages.at(-1)).toMatchObject({ to: '+573005550104', from: '+15550000101' });
+    expect(warnings).toEqual([]);
+  });
+
+  it('a tenant with alphanumeric ids only: a +1 message is rejected for good, nothing sent, logged without the number', async () => {
+    const provider = sms({ acme: ['ACMEBANK', 'Acme Pagos'] });
+    const refused = await provider.send(message('acme', 'k1', '+12125550101'));
+    expect(refused).toEqual({
+      ok: false,
+      failure: expect.objectContaining({ kind: 'rejected', code: 'no-sender-for-recipient' }),
+    });
+    expect(!refused.ok && isPermanent(refused.failure)).toBe(true);
+    expect(twilio.requests()).toBe(0);
+    expect(warnings).toEqual([
+      [
+        { channel: 'sms', tenantId: 'acme', callingCode: '+1' },
+        "SMS rejected: the tenant's senders are alphanumeric ids, which cannot send to this calling code",
+      ],
+    ]);
+    expect(JSON.stringify(warnings)).not.toContain('2125550101');
+    // To Spain it sends.
+    expect(await provider.send(message('acme', 'k2', '+34600100002'))).toMatchObject({ ok: true });
+    expect(twilio.messages.map((m) => m.from)).toEqual(['ACMEBANK']);
+  });
+
+  it('a deployment adds calling codes an alphanumeric id is not used for; a short code sends as a number does', async () => {
+    const provider = sms({ acme: ['ACMEBANK'], globex: ['55555'] }, { alphanumericUnsupported: ['+55'] });
+    expect(await provider.send(message('acme', 'k1', '+5511955551001'))).toMatchObject({
+      ok: false,
+      failure: { kind: 'rejected', code: 'no-sender-for-recipient' },
+    });
+    expect(await provider.send(message('globex', 'k2', '+12125550102'))).toMatchObject({ ok: true });
+    expect(twilio.messages.map((m) => [m.to, m.from])).toEqual([['+12125550102', '55555']]);
+  });
+
+  it('through the configuration: TWILIO_ALPHANUMERIC_UNSUPPORTED_CODES and the map', async () => {
+    const provider = channelProvidersFromEnv({
+      ...TWILIO,
+      TWILIO_BASE_URL: twilio.url,
+      TWILIO_TENANT_FROM_NUMBERS: 'acme=ACMEBANK|+15550000101',
+      TWILIO_ALPHANUMERIC_UNSUPPORTED_CODES: '+44',
+    }).sms!;
+    expect(await provider.send(message('acme', 'k1', '+447700900001'))).toMatchObject({ ok: true });
+    expect(await provider.send(message('acme', 'k2', '+34600100002'))).toMatchObject({ ok: true });
+    expect(twilio.messages.map((m) => [m.to, m.from])).toEqual([
+      ['+447700900001', '+15550000101'],
+      ['+34600100002', 'ACMEBANK'],
+    ]);
+  });
+
+  it("the receipt of a message sent from acme's alphanumeric id counts at acme's URL, not at globex's", async () => {
+    const provider = channelProvidersFromEnv({
+      ...TWILIO,
+      TWILIO_BASE_URL: twilio.url,
+      TWILIO_TENANT_FROM_NUMBERS: 'acme=ACMEBANK,globex=+15550000201',
+      TWILIO_STATUS_CALLBACK: 'https://collect.example/webhooks/{tenant}/sms',
+    }).sms!;
+    const sent = await provider.send(message('acme', 'k1', '+34600100001'));
+    if (!sent.ok) throw new Error('not sent');
+    const hookWarnings: unknown[][] = [];
+    const warn = (...args: unknown[]) => hookWarnings.push(args);
+
+    const atGlobex = twilio.statusCallback(
+      sent.providerMessageId,
+      'undelivered',
+      'https://collect.example/webhooks/globex/sms',
+      '30005',
+    );
+    expect(atGlobex.rawBody).toContain('From=ACMEBANK');
+    expect(provider.parseWebhook({ method: 'POST', ...atGlobex, tenantId: 'globex' }, warn)).toEqual([]);
+    expect(hookWarnings).toEqual([
+      [{ numberTenant: 'acme' }, "Twilio SMS webhook for another tenant's number ignored"],
+    ]);
+
+    const atAcme = twilio.statusCallback(sent.providerMessageId, 'undelivered', undefined, '30005');
+    expect(provider.parseWebhook({ method: 'POST', ...atAcme, tenantId: 'acme' }, warn)).toEqual([
+      expect.objectContaining({ kind: 'status', status: 'failed', errorCode: '30005' }),
+    ]);
   });
 });
 

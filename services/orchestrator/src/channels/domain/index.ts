@@ -7,3 +7,4 @@ export * from './signatures';
 export * from './receipts';
 export * from './voice-outcome';
 export * from './tenant-senders';
+export * from './sms-senders';

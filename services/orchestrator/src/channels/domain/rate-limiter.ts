@@ -59,9 +59,14 @@ export class PoolLimiter {
     this.limiter = new PerSenderLimiter(ratePerSecond, 1);
   }
 
-  take(now: number): { ok: true; sender: string } | { ok: false; waitMs: number } {
+  /** `usable`: the senders this message may go out from (all by default); the others keep their tokens. */
+  take(
+    now: number,
+    usable: (sender: string) => boolean = () => true,
+  ): { ok: true; sender: string } | { ok: false; waitMs: number } {
     let wait = Infinity;
     for (const sender of this.senders) {
+      if (!usable(sender)) continue;
       const got = this.limiter.take(sender, now);
       if (got.ok) return { ok: true, sender };
       wait = Math.min(wait, got.waitMs);
@@ -107,9 +112,17 @@ export class SenderThrottle {
     this.shared ??= buckets;
   }
 
-  async take(now: number): Promise<{ ok: true; sender: string } | { ok: false; waitMs: number }> {
-    if (!this.shared) return this.local.take(now);
-    const got = await this.shared.take(this.keys, this.ratePerSecond, 1, now);
+  /**
+   * A token from the first of the pool's senders that has one (of those `usable` for the message:
+   * all by default), else the shortest wait among them. Callers make sure one is usable.
+   */
+  async take(
+    now: number,
+    usable: (sender: string) => boolean = () => true,
+  ): Promise<{ ok: true; sender: string } | { ok: false; waitMs: number }> {
+    if (!this.shared) return this.local.take(now, usable);
+    const keys = this.keys.filter((_, i) => usable(this.senders[i]));
+    const got = await this.shared.take(keys, this.ratePerSecond, 1, now);
     return got.ok ? { ok: true, sender: this.senders[this.keys.indexOf(got.key)] } : got;
   }
 }

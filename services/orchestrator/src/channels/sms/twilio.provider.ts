@@ -1,4 +1,6 @@
+import { createLogger } from '@collections/platform';
 import {
+  ALPHANUMERIC_UNSUPPORTED_CODES,
   ChannelProvider,
   DeliveryStatus,
   OutboundMessage,
@@ -6,7 +8,9 @@ import {
   WebhookEvent,
   WebhookRequest,
   WebhookWarn,
+  alphanumericBarredBy,
   parseForm,
+  smsSenderReaches,
 } from '../domain';
 import { TwilioProvider, TwilioProviderConfig, callbackFor } from '../twilio-rest';
 
@@ -14,8 +18,17 @@ export interface TwilioConfig extends TwilioProviderConfig {
   /**
    * Long codes to send from, each limited to `ratePerSecond` (1 msg/s for US long codes): the
    * shared pool of tenants without numbers of their own (`tenantFrom`, each number at the same rate).
+   * `tenantFrom` and `from` may hold short codes and alphanumeric sender ids (`smsSenderKind`),
+   * sent as `From` as they are; an alphanumeric id is not used for a recipient it cannot reach.
    */
   from?: string[];
+  /**
+   * Calling codes an alphanumeric sender id is not used for, beyond the ones Twilio documents
+   * (`ALPHANUMERIC_UNSUPPORTED_CODES`: +1, +52, +57), e.g. `['+55']`.
+   */
+  alphanumericUnsupported?: readonly string[];
+  /** Where a message no sender of its tenant can reach is told; the service's log by default. */
+  logger?: { warn(fields: object, message: string): void };
   /** Sends the messages of tenants without numbers of their own, instead of the shared pool. */
   messagingServiceSid?: string;
   /** Where Twilio posts delivery receipts; `{tenant}` is replaced by the message's tenant (`callbackFor`). */
@@ -39,6 +52,9 @@ const STATUS: Record<string, DeliveryStatus | undefined> = {
 /** SMS through Twilio's Messages resource (REST, form-encoded, basic auth). */
 export class TwilioSmsProvider extends TwilioProvider implements ChannelProvider {
   readonly channel = 'sms' as const;
+  /** Calling codes an alphanumeric sender id is not used for. */
+  private readonly alphanumericUnsupported: readonly string[];
+  private logger?: { warn(fields: object, message: string): void };
 
   constructor(private readonly config: TwilioConfig) {
     super(
@@ -50,13 +66,31 @@ export class TwilioSmsProvider extends TwilioProvider implements ChannelProvider
     );
     if (!config.messagingServiceSid && !config.from?.length && !this.senders.perTenant)
       throw new Error('Twilio needs a MessagingServiceSid or at least one From number');
+    this.alphanumericUnsupported = [...ALPHANUMERIC_UNSUPPORTED_CODES, ...(config.alphanumericUnsupported ?? [])];
   }
 
   async send(message: OutboundMessage): Promise<SendResult> {
     // A tenant's own numbers; else the Messaging Service, else the shared pool.
     const viaService = !this.senders.hasOwn(message.tenantId) && !!this.config.messagingServiceSid;
-    const admitted = await this.admit(message, viaService);
-    if ('failure' in admitted) return admitted.failure;
+    // From the first of the tenant's senders that can reach the recipient (an alphanumeric id: not
+    // to +1 and the other unsupported calling codes) and has a token; none that can: rejected.
+    const reaches = (sender: string) => smsSenderReaches(sender, message.to, this.alphanumericUnsupported);
+    const admitted = await this.admit(message, viaService, reaches);
+    if ('failure' in admitted) {
+      const refused = admitted.failure;
+      if (!refused.ok && refused.failure.code === 'no-sender-for-recipient') {
+        this.logger ??= this.config.logger ?? createLogger({ service: 'orchestrator' });
+        this.logger.warn(
+          {
+            channel: 'sms',
+            tenantId: message.tenantId,
+            callingCode: alphanumericBarredBy(message.to, this.alphanumericUnsupported) ?? null,
+          },
+          "SMS rejected: the tenant's senders are alphanumeric ids, which cannot send to this calling code",
+        );
+      }
+      return refused;
+    }
     const form = new URLSearchParams({ To: message.to, Body: message.body ?? '' });
     if (admitted.sender) form.set('From', admitted.sender);
     else form.set('MessagingServiceSid', this.config.messagingServiceSid!);
@@ -68,6 +102,8 @@ export class TwilioSmsProvider extends TwilioProvider implements ChannelProvider
   /**
    * A receipt of our message or a message to us. One about another tenant's number (an inbound
    * message's `To`, our message's `From`) is not the URL tenant's: ignored and told to `warn`.
+   * A receipt of a message sent from an alphanumeric id has that id as `From`, bound like a number;
+   * no reply ever comes to one (one-way), while a short code receives replies (STOP) as a number does.
    */
   parseWebhook(request: WebhookRequest, warn?: WebhookWarn): WebhookEvent[] {
     const p = parseForm(request.rawBody);

@@ -1,11 +1,15 @@
 import { ledger } from '@collections/contracts';
-import { ServiceUnderTest, startServiceUnderTest } from '@collections/testing';
+import { ServiceUnderTest, startServiceUnderTest, waitFor } from '@collections/testing';
+import { ChannelProvider } from '../../src/channels/domain';
 import { DispatchScheduler } from '../../src/dispatch/dispatch.scheduler';
+import { DispatchDueContactsUseCase } from '../../src/dispatch/usecases/dispatch-due.usecase';
 import { createOrchestratorService } from '../../src/orchestrator.service';
+import { PlannerRepository } from '../../src/planning/planner.repository';
 import { DAILY_PLANNING, DailyPlanningUseCase } from '../../src/planning/usecases/daily-planning.usecase';
+import { PlanAccountUseCase } from '../../src/planning/usecases/plan-account.usecase';
 import { StrategyDocument } from '../../src/strategies/domain';
 import { ChannelStandIns, directoryOf, startChannelStandIns } from '../support/channel-stand-ins';
-import { JOB_TIMERS_OFF } from '../support/dispatch-deps';
+import { JOB_TIMERS_OFF, testDispatchDeps } from '../support/dispatch-deps';
 import { startConsumers } from '../support/events';
 import { ALL_STOPS, putStrategies } from '../support/strategies';
 import { contactDecisionsOf, openUnpaidLoan, putLimitationPeriods } from '../support/time-barred-debts';
@@ -53,6 +57,7 @@ describe('no message threatening legal action on a time-barred debt (Regulation 
   let sut: ServiceUnderTest;
   let channels: ChannelStandIns;
   const debtors = new Map<string, ledger.Debtor>();
+  const directory = directoryOf(debtors);
   const saved = { ...process.env };
   const dispatch = () => sut.app.app.get(DispatchScheduler).tick();
   const dailyRun = () => sut.app.app.get<DailyPlanningUseCase>(DAILY_PLANNING).run();
@@ -69,7 +74,7 @@ describe('no message threatening legal action on a time-barred debt (Regulation 
     channels = await startChannelStandIns();
     Object.assign(process.env, JOB_TIMERS_OFF);
     const service = createOrchestratorService({
-      directory: directoryOf(debtors),
+      directory,
       providers: channels.providers,
       dispatch: { delay: async () => undefined, random: () => 0 },
     });
@@ -153,5 +158,65 @@ describe('no message threatening legal action on a time-barred debt (Regulation 
 
     expect(textsTo(phone)).toEqual([expect.stringContaining(THREAT)]);
     expect((await contactDecisionsOf(sut, accountId)).filter((d) => !d.allowed)).toEqual([]);
+  });
+
+  it('does not send a final notice a process left sending the day before the debt became time-barred: withdrawn, the refusal recorded, the overdue text next', async () => {
+    // Due 24 November 2022: the lender's 4 years run out on 24 November 2026, tomorrow in Los Angeles.
+    sut.clock.set(NOW);
+    const { accountId, phone } = await open('4', 'CA', '2022-11-24');
+    const finalRow = async () =>
+      (
+        (await sut.dataSource.query(
+          `SELECT id, status, cancel_reason, decision_id FROM contact_schedule
+            WHERE tenant_id = $1 AND account_id = $2 AND step_id = 'final'`,
+          [sut.tenant, accountId],
+        )) as { id: string; status: string; cancel_reason: string | null; decision_id: string }[]
+      )[0];
+
+    // Today at 10:00 a process claims the final notice and dies as it calls Twilio: the row stays `sending`.
+    let called = false;
+    const dying: ChannelProvider = {
+      channel: 'sms',
+      send: () => {
+        called = true;
+        return new Promise(() => undefined);
+      },
+      verifySignature: () => false,
+      parseWebhook: () => [],
+    };
+    void new DispatchDueContactsUseCase(sut.context, new PlannerRepository(), sut.app.app.get(PlanAccountUseCase), {
+      ...testDispatchDeps(directory),
+      providers: { ...channels.providers, sms: dying },
+    }).run();
+    await waitFor(() => called, { message: 'the dying process called its SMS provider' });
+    const left = await finalRow();
+    expect(left.status).toBe('sending');
+
+    // Taken up tomorrow at 10:00, once the debt is time-barred: the final notice does not go.
+    sut.clock.set(TOMORROW);
+    await dispatch();
+    expect(await finalRow()).toMatchObject({ id: left.id, status: 'cancelled', cancel_reason: 'stop:time-barred' });
+    const refusals = (await contactDecisionsOf(sut, accountId)).filter((d) => !d.allowed);
+    expect(refusals).toEqual([
+      expect.objectContaining({
+        stage: 'send',
+        override_version: 1,
+        reasons: [
+          expect.stringMatching(
+            /^US-TIME-BARRED: .* \[.*§1006\.26\(b\)\] — the debt is time-barred in CA: its 4-year limitation period from the default date 2022-11-24 ran out on 2026-11-24$/,
+          ),
+        ],
+      }),
+    ]);
+    const [{ id: refusalId }] = (await sut.dataSource.query(
+      `SELECT id FROM contact_decision WHERE tenant_id = $1 AND account_id = $2 AND NOT allowed`,
+      [sut.tenant, accountId],
+    )) as { id: string }[];
+    expect((await finalRow()).decision_id).toBe(refusalId);
+    // The cadence goes on: the overdue text, which threatens nothing, is what the debtor gets.
+    const texts = textsTo(phone);
+    expect(texts).toHaveLength(1);
+    expect(texts[0]).toMatch(/^Sam 4 Rivera, your payment of \$1,200\.00 was due on /);
+    expect(texts[0]).not.toContain('legal');
   });
 });

@@ -118,7 +118,7 @@ export function letterExportWith(
     new PlannerRepository(),
     {
       record: replaced.record ?? ((row, result) => real.record(row, result)),
-      withdraw: replaced.withdraw ?? ((row, reason) => real.withdraw(row, reason)),
+      withdraw: replaced.withdraw ?? ((row, reason, refusal) => real.withdraw(row, reason, refusal)),
       pausedUntil: (now) => real.pausedUntil(now),
       pauseForLedger: (err, waiting) => real.pauseForLedger(err, waiting),
       directory: real.directory,

@@ -20,9 +20,9 @@ export async function putLimitationPeriods(
 }
 
 /**
- * A debtor in `region` (Los Angeles' zone in the US, Madrid's in Spain) with a personal loan of
- * 1,200.00 that fell due on `dueDate` and was never paid, as the ledger's events tell the
- * orchestrator (`acct-<region>-<n>`, `debtor-<region>-<n>`).
+ * A debtor in `region` (Los Angeles' zone in the US, Madrid's in Spain, unless `zone` is given)
+ * with a personal loan of 1,200.00 that fell due on `dueDate` and was never paid, as the ledger's
+ * events tell the orchestrator (`acct-<region>-<n>`, `debtor-<region>-<n>`).
  */
 export async function openUnpaidLoan(
   sut: ServiceUnderTest,
@@ -30,10 +30,12 @@ export async function openUnpaidLoan(
   region: string,
   dueDate: string,
   country: 'US' | 'ES' = 'US',
+  zone?: string,
 ): Promise<{ accountId: string; debtorId: string }> {
   const accountId = `acct-${region}-${n}`;
   const debtorId = `debtor-${region}-${n}`;
-  const [timeZone, currency] = country === 'ES' ? ['Europe/Madrid', 'EUR'] : ['America/Los_Angeles', 'USD'];
+  const [countryZone, currency] = country === 'ES' ? ['Europe/Madrid', 'EUR'] : ['America/Los_Angeles', 'USD'];
+  const timeZone = zone ?? countryZone;
   await deliver(
     sut,
     'collections.ledger.v1.DebtorUpserted',

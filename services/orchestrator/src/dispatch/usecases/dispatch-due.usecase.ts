@@ -1,7 +1,7 @@
-import { EntityManager } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { Topic, orchestratorDispatch } from '@collections/contracts';
 import { Outbox } from '@collections/messaging';
-import { groupBy } from '@collections/platform';
+import { groupBy, localDate } from '@collections/platform';
 import { ServiceContext } from '@collections/runtime';
 import { PgOutcomeStore, sendOnRecord } from '../../channels/channel-records';
 import {
@@ -16,8 +16,14 @@ import {
 import { createAgentTask } from '../../agents';
 import { Channel, JURISDICTIONS, Jurisdiction, PastContact } from '../../policy/domain';
 import { ContactRefusals } from '../../planning/contact-refusals';
-import { PolicyVerdict, VALIDATION_NOTICE, checkPolicy } from '../../planning/domain/contact-plan';
-import { ActiveStrategy, DebtorRow, PlannerRepository, ScheduleRow } from '../../planning/planner.repository';
+import { PolicyVerdict, VALIDATION_NOTICE, checkPolicy, timeBarredThreat } from '../../planning/domain/contact-plan';
+import {
+  ActiveStrategy,
+  DebtorRow,
+  PlannerAccountRow,
+  PlannerRepository,
+  ScheduleRow,
+} from '../../planning/planner.repository';
 import { PlanAccountUseCase, channelCode, recordDecision } from '../../planning/usecases/plan-account.usecase';
 import { OptOutLinkSigner, PaymentLinkSigner, whatsAppParameters } from '../../templates/domain';
 import { ContactDirectory } from '../contact-directory';
@@ -119,6 +125,48 @@ const PROVIDER_CHANNELS: readonly ChannelName[] = ['email', 'sms', 'whatsapp', '
 const emptySummary = (): DispatchSummary => ({ sent: 0, failed: 0, deferred: 0, skipped: 0, queued: 0 });
 
 const noRoute = (code: string): Failure => ({ failure: ContactFailure.CONTACT_FAILURE_NO_ROUTE, code, attempts: 0 });
+
+/** Why a contact `sending` but not out yet was withdrawn: it threatens legal action on a debt time-barred since. */
+export const STOP_TIME_BARRED = 'stop:time-barred';
+
+/**
+ * The refusal of a contact `sending` but not out yet (a letter in the print batch, a row left
+ * `sending`) whose template threatens legal action on a debt that is time-barred on the debtor's
+ * local day at `now`: the planner's check (`timeBarredThreat`) on the facts the planner reads — the
+ * debtor's pack and the tenant's override and region (`debtor`, as `PlannerRepository.debtorOf`
+ * reads it), the account's product and default date — as a policy decision in its words (no
+ * permitted time: it is refused for good). Undefined when the debt is not time-barred, no period
+ * is configured for the state, the template threatens nothing, or the facts are not known.
+ */
+export async function timeBarredRefusal(
+  db: DataSource | EntityManager,
+  row: ScheduleRow,
+  debtor: DebtorRow | undefined,
+  now: Date,
+): Promise<PolicyVerdict | undefined> {
+  if (!debtor?.jurisdiction) return undefined;
+  const [account] = (await db.query(
+    `SELECT product, due_date, oldest_unpaid_due_date FROM planner_account WHERE tenant_id = $1 AND account_id = $2`,
+    [row.tenant_id, row.account_id],
+  )) as Pick<PlannerAccountRow, 'product' | 'due_date' | 'oldest_unpaid_due_date'>[];
+  if (!account?.due_date) return undefined;
+  const barred = timeBarredThreat(
+    row,
+    { product: account.product, dueDate: account.due_date, oldestUnpaidDueDate: account.oldest_unpaid_due_date },
+    debtor,
+    localDate(now, debtor.timeZone),
+  );
+  if (!barred) return undefined;
+  return {
+    channel: row.channel,
+    at: now,
+    allowed: false,
+    reasons: [barred.reason],
+    nextPermittedAt: null,
+    packVersion: barred.packVersion,
+    overrideVersion: debtor.rules?.overrideVersion ?? null,
+  };
+}
 
 /**
  * Sends the contacts whose time has come. For each due row: plan the account again (a stop
@@ -483,6 +531,9 @@ export class DispatchDueContactsUseCase {
    * record (an outcome, or an e-mail submission begun: it was sent, or is taken as sent, and goes
    * on to be recorded):
    * - a stop (`stopOf`) withdraws it, like a letter in the print queue (cancelled `stop:...`);
+   * - so does a template that threatens legal action on a debt time-barred since it was planned
+   *   (`timeBarredRefusal`, the planner's check on the debtor's local day now): cancelled
+   *   `stop:time-barred`, its step done, the refusal recorded in the planner's words;
    * - else the contact law is asked again at this instant, on the debtor's contacts other than
    *   this one, and the decision recorded (the row carries it to its ContactSent). Refused until a
    *   later time (the hours, a frequency cap), the row waits `sending` until then, same key, and
@@ -498,10 +549,12 @@ export class DispatchDueContactsUseCase {
       if (await sendOnRecord(tx, current.tenant_id, current.channel, current.id)) return current;
       const debtor = await this.repo.debtorOf(tx, row.tenant_id, row.account_id);
       const stop = await stopOf(tx, current, debtor);
-      if (stop) {
-        await this.withdrawIn(tx, current, stop);
+      const refusal = stop ? undefined : await timeBarredRefusal(tx, current, debtor, this.ctx.clock.now());
+      if (stop || refusal) {
+        const reason = stop ?? STOP_TIME_BARRED;
+        await this.withdrawIn(tx, current, reason, refusal);
         this.ctx.logger.info(
-          { scheduleId: row.id, channel: row.channel, reason: stop },
+          { scheduleId: row.id, channel: row.channel, reason },
           'a contact left sending is no longer wanted and is not sent: withdrawn',
         );
         return 'skipped';
@@ -728,16 +781,24 @@ export class DispatchDueContactsUseCase {
   /**
    * Takes back a contact that is `sending` but not out yet (a letter waiting for its print batch):
    * the row cancelled with the reason, its step done (not planned again), the account planned again.
+   * A `refusal` (the contact law's, as `timeBarredRefusal` gives it) is recorded as the contact's
+   * decision (stage `send`, cause `dispatch:<row>`, counted in `collections_contact_refusals_total`)
+   * and the row carries it; once, with the withdrawal.
    */
-  async withdraw(row: ScheduleRow, reason: string): Promise<boolean> {
+  async withdraw(row: ScheduleRow, reason: string, refusal?: PolicyVerdict): Promise<boolean> {
     return this.ctx.dataSource.transaction(async (tx) => {
       await this.repo.lockAccount(tx, row.tenant_id, row.account_id);
-      return this.withdrawIn(tx, row, reason);
+      return this.withdrawIn(tx, row, reason, refusal);
     });
   }
 
   /** `withdraw`, in the caller's transaction, the account locked. */
-  private async withdrawIn(tx: EntityManager, row: ScheduleRow, reason: string): Promise<boolean> {
+  private async withdrawIn(
+    tx: EntityManager,
+    row: ScheduleRow,
+    reason: string,
+    refusal?: PolicyVerdict,
+  ): Promise<boolean> {
     const now = this.ctx.clock.now();
     const withdrawn = (await tx.query(
       `WITH withdrawn AS (
@@ -747,6 +808,23 @@ export class DispatchDueContactsUseCase {
       [row.tenant_id, row.id, reason, now],
     )) as unknown[];
     if (withdrawn.length === 0) return false;
+    if (refusal) {
+      const decisionId = await recordDecision(this.repo, tx, this.ctx.backbone.outbox, {
+        tenantId: row.tenant_id,
+        accountId: row.account_id,
+        causedBy: `dispatch:${row.id}`,
+        now,
+        verdict: refusal,
+        stage: 'send',
+        armId: row.arm_id,
+      });
+      this.refusals.count(tx, refusal);
+      await tx.query(`UPDATE contact_schedule SET decision_id = $3 WHERE tenant_id = $1 AND id = $2`, [
+        row.tenant_id,
+        row.id,
+        decisionId,
+      ]);
+    }
     await tx.query(
       `UPDATE planner_account SET steps_done = array_append(steps_done, $3)
         WHERE tenant_id = $1 AND account_id = $2 AND NOT ($3 = ANY (steps_done))`,

@@ -8,7 +8,8 @@ import { OptOutLinkSigner, PaymentLinkSigner } from '../../templates/domain';
 import { stopOf } from '../contact-stops';
 import { composeMessage } from '../message-content';
 import { isUnreachable } from '../send-pause';
-import { DispatchDueContactsUseCase, Failure } from './dispatch-due.usecase';
+import { PolicyVerdict } from '../../planning/domain/contact-plan';
+import { DispatchDueContactsUseCase, Failure, STOP_TIME_BARRED, timeBarredRefusal } from './dispatch-due.usecase';
 import { orchestratorDispatch } from '@collections/contracts';
 
 export interface LetterExportConfig {
@@ -32,7 +33,10 @@ export interface LetterExportSummary {
   batches: number;
   exported: number;
   failed: number;
-  /** No longer wanted when the batch was written (paid, a hold, an opt-out): the row cancelled. */
+  /**
+   * No longer wanted when the batch was written (paid, a hold, an opt-out, a threat of legal action
+   * on a debt time-barred since): the row cancelled.
+   */
   withdrawn: number;
   files: string[];
   /** Batches left `assigned` for want of the ledger (sending paused): the next check writes them. */
@@ -128,7 +132,8 @@ export function writeLetterFile(path: string, content: string): void {
  * tenant and day); the batch's CSV is written from the ledger's names and postal addresses (asked
  * now, never stored here) to a temporary name and renamed into place, so the vendor never sees a
  * partial file — without the letters no longer wanted (paid in full, a hold, an opt-out of
- * letters since they were queued: withdrawn, the row cancelled); then each letter is recorded sent (ContactSent, the step done, the account planned
+ * letters since they were queued, or a letter threatening legal action on a debt time-barred since:
+ * withdrawn, the row cancelled); then each letter is recorded sent (ContactSent, the step done, the account planned
  * again) — or failed (no postal address any more: ContactFailed, and the step's fallback) — and the
  * batch marked exported. A run that died half-way finds its batch still `assigned` and finishes
  * it: the file it renamed into place stays as it is and says which letters went (a file it never
@@ -221,14 +226,16 @@ export class LetterExportUseCase {
 
   /**
    * A letter queued yesterday may no longer be wanted: the account paid in full, or the debtor is
-   * now under a hold or opted out of letters. It is withdrawn from the file (`stop:...`).
+   * now under a hold or opted out of letters (`stop:...`); or it threatens legal action and the
+   * debt has become time-barred since (the planner's check on the debtor's local day now,
+   * `timeBarredRefusal`: `stop:time-barred`, with the refusal to record). It is withdrawn from the file.
    */
-  private async stopped(row: ScheduleRow): Promise<string | undefined> {
-    return stopOf(
-      this.ctx.dataSource,
-      row,
-      await this.repo.debtorOf(this.ctx.dataSource, row.tenant_id, row.account_id),
-    );
+  private async stopped(row: ScheduleRow): Promise<{ code: string; refusal?: PolicyVerdict } | undefined> {
+    const debtor = await this.repo.debtorOf(this.ctx.dataSource, row.tenant_id, row.account_id);
+    const stop = await stopOf(this.ctx.dataSource, row, debtor);
+    if (stop) return { code: stop };
+    const refusal = await timeBarredRefusal(this.ctx.dataSource, row, debtor, this.ctx.clock.now());
+    return refusal && { code: STOP_TIME_BARRED, refusal };
   }
 
   private async export(batch: BatchRow): Promise<{ exported: number; failed: number; withdrawn: number }> {
@@ -249,7 +256,7 @@ export class LetterExportUseCase {
     };
     const letters: { row: ScheduleRow; line: string }[] = [];
     const failed: { row: ScheduleRow; code: string }[] = [];
-    const withdrawn: { row: ScheduleRow; code: string }[] = [];
+    const withdrawn: { row: ScheduleRow; code: string; refusal?: PolicyVerdict }[] = [];
     /** Letters a run that died left out of its file without recording why: they wait for the next batch. */
     const requeued: ScheduleRow[] = [];
     const path = join(this.config.directory, batch.file_name);
@@ -275,7 +282,7 @@ export class LetterExportUseCase {
       // Only a letter not yet recorded can be withdrawn (a re-run keeps the ones already sent).
       const stop = row.status === 'sending' ? await this.stopped(row) : undefined;
       if (stop) {
-        withdrawn.push({ row, code: stop });
+        withdrawn.push({ row, ...stop });
         continue;
       }
       const content = await composeMessage(sources, row, 'letter', batch.created_at);
@@ -323,7 +330,7 @@ export class LetterExportUseCase {
         providerMessageId: `letter:${batch.id}:${row.id}`,
         attempts: 1,
       });
-    for (const { row, code } of withdrawn) await this.dispatcher.withdraw(row, code);
+    for (const { row, code, refusal } of withdrawn) await this.dispatcher.withdraw(row, code, refusal);
     for (const { row, code } of failed) {
       const failure: Failure = {
         failure: orchestratorDispatch.ContactFailure.CONTACT_FAILURE_NO_ROUTE,

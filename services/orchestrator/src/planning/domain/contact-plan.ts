@@ -286,12 +286,13 @@ export function planNextContact(input: PlanInput): Plan {
  * Regulation F §1006.26(b)) and the tenant's period for the debtor's state (and the account's
  * product), counted from the default date (the oldest unpaid due date, else the due date, as days
  * past due count), has run. Undefined otherwise, and where no period is configured for the state:
- * the message goes out as before.
+ * the message goes out as before. The dispatcher asks it again of a row `sending` but not out yet
+ * (a letter in the print batch, a row left `sending`), on the debtor's local day then.
  */
-function timeBarredThreat(
-  step: StrategyStep,
-  account: AccountSnapshot,
-  facts: DebtorContactFacts,
+export function timeBarredThreat(
+  step: Pick<StrategyStep, 'template'>,
+  account: Pick<AccountSnapshot, 'product' | 'dueDate' | 'oldestUnpaidDueDate'>,
+  facts: Pick<DebtorContactFacts, 'jurisdiction' | 'region' | 'rules'>,
   day: string,
 ): { readonly reason: string; readonly packVersion: string } | undefined {
   if (!facts.jurisdiction || !templateThreatensLegalAction(step.template)) return undefined;

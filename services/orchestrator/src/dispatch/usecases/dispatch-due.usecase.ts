@@ -500,17 +500,7 @@ export class DispatchDueContactsUseCase {
     now: Date,
   ): Promise<{ decided: ScheduleRow | 'deferred' | 'failed'; verdict: PolicyVerdict }> {
     const verdict = checkPolicy(row.channel, debtor, history, now, row.account_id);
-    const decisionId = await recordDecision(this.repo, tx, this.ctx.backbone.outbox, {
-      tenantId: row.tenant_id,
-      accountId: row.account_id,
-      causedBy: `dispatch:${row.id}`,
-      now,
-      verdict,
-      stage: 'send',
-      // The row carries its arm (the account's, as planned): no look-up.
-      armId: row.arm_id,
-    });
-    this.refusals.count(tx, verdict);
+    const decisionId = await this.recordAtSend(tx, row, verdict, now);
     const decided = { ...row, decision_id: decisionId };
     if (verdict.allowed) return { decided, verdict };
     if (verdict.nextPermittedAt) {
@@ -746,6 +736,36 @@ export class DispatchDueContactsUseCase {
   }
 
   /**
+   * The contact law's decision on `row` at send time recorded (stage `send`, cause
+   * `dispatch:<row>`, the row's arm: no look-up) and counted in `collections_contact_refusals_total`
+   * when it refuses; answers its id.
+   */
+  private async recordAtSend(tx: EntityManager, row: ScheduleRow, verdict: PolicyVerdict, now: Date): Promise<string> {
+    const decisionId = await recordDecision(this.repo, tx, this.ctx.backbone.outbox, {
+      tenantId: row.tenant_id,
+      accountId: row.account_id,
+      causedBy: `dispatch:${row.id}`,
+      now,
+      verdict,
+      stage: 'send',
+      armId: row.arm_id,
+    });
+    this.refusals.count(tx, verdict);
+    return decisionId;
+  }
+
+  /** A refusal recorded at send time (`recordAtSend`) and carried by the row, to its ContactFailed; answers its id. */
+  private async carryRefusal(tx: EntityManager, row: ScheduleRow, refusal: PolicyVerdict, now: Date): Promise<string> {
+    const decisionId = await this.recordAtSend(tx, row, refusal, now);
+    await tx.query(`UPDATE contact_schedule SET decision_id = $3 WHERE tenant_id = $1 AND id = $2`, [
+      row.tenant_id,
+      row.id,
+      decisionId,
+    ]);
+    return decisionId;
+  }
+
+  /**
    * The ledger's only address for the row's channel is at a workplace whose employer forbids
    * contact, which the debtor's facts did not know yet when the law allowed it: the law is asked
    * again on that address (`workplaceVerdict`), and its refusal (US-WORKPLACE, in the policy
@@ -760,22 +780,7 @@ export class DispatchDueContactsUseCase {
     const history = await this.repo.historyOf(tx, row.tenant_id, debtor.debtorId, row.id);
     const verdict = workplaceVerdict(row.channel as Channel, debtor, history, now, row.account_id);
     if (verdict.allowed) return row;
-    const decisionId = await recordDecision(this.repo, tx, this.ctx.backbone.outbox, {
-      tenantId: row.tenant_id,
-      accountId: row.account_id,
-      causedBy: `dispatch:${row.id}`,
-      now,
-      verdict,
-      stage: 'send',
-      armId: row.arm_id,
-    });
-    this.refusals.count(tx, verdict);
-    await tx.query(`UPDATE contact_schedule SET decision_id = $3 WHERE tenant_id = $1 AND id = $2`, [
-      row.tenant_id,
-      row.id,
-      decisionId,
-    ]);
-    return { ...row, decision_id: decisionId };
+    return { ...row, decision_id: await this.carryRefusal(tx, row, verdict, now) };
   }
 
   /**
@@ -808,23 +813,7 @@ export class DispatchDueContactsUseCase {
       [row.tenant_id, row.id, reason, now],
     )) as unknown[];
     if (withdrawn.length === 0) return false;
-    if (refusal) {
-      const decisionId = await recordDecision(this.repo, tx, this.ctx.backbone.outbox, {
-        tenantId: row.tenant_id,
-        accountId: row.account_id,
-        causedBy: `dispatch:${row.id}`,
-        now,
-        verdict: refusal,
-        stage: 'send',
-        armId: row.arm_id,
-      });
-      this.refusals.count(tx, refusal);
-      await tx.query(`UPDATE contact_schedule SET decision_id = $3 WHERE tenant_id = $1 AND id = $2`, [
-        row.tenant_id,
-        row.id,
-        decisionId,
-      ]);
-    }
+    if (refusal) await this.carryRefusal(tx, row, refusal, now);
     await tx.query(
       `UPDATE planner_account SET steps_done = array_append(steps_done, $3)
         WHERE tenant_id = $1 AND account_id = $2 AND NOT ($3 = ANY (steps_done))`,

@@ -8,7 +8,12 @@ import { StrategyDocument } from '../../src/strategies/domain';
 import { published } from '../support/events';
 import { bogota, LetterExportService, startLetterExportService } from '../support/letter-export-service';
 import { ALL_STOPS, putStrategies } from '../support/strategies';
-import { contactDecisionsOf, openUnpaidLoan, putLimitationPeriods } from '../support/time-barred-debts';
+import {
+  contactDecisionsOf,
+  openUnpaidLoan,
+  putLimitationPeriods,
+  theTimeBarredRefusalAtSend,
+} from '../support/time-barred-debts';
 
 /** Guam is UTC+10 all year: its day begins at 09:00 in Bogotá, before the 17:00 letter export. */
 const guam = (date: string, hour: number) => new Date(Date.parse(`${date}T00:00:00Z`) + (hour - 10) * 3_600_000);
@@ -128,22 +133,11 @@ describe('a letter threatening legal action on a debt that became time-barred in
     });
     expect(await lettersSent(threatened)).toEqual([]);
     expect(await lettersSent(overdue)).toHaveLength(1);
-    const refusals = (await contactDecisionsOf(sut, threatened)).filter((d) => !d.allowed);
-    expect(refusals).toEqual([
-      expect.objectContaining({
-        stage: 'send',
-        override_version: 1,
-        reasons: [
-          expect.stringMatching(
-            /^US-TIME-BARRED: .* \[.*§1006\.26\(b\)\] — the debt is time-barred in GU: its 4-year limitation period from the default date 2022-03-04 ran out on 2026-03-04$/,
-          ),
-        ],
-      }),
-    ]);
-    const [{ id: refusalId }] = (await sut.dataSource.query(
-      `SELECT id FROM contact_decision WHERE tenant_id = $1 AND account_id = $2 AND NOT allowed`,
-      [sut.tenant, threatened],
-    )) as { id: string }[];
+    const refusalId = await theTimeBarredRefusalAtSend(sut, threatened, {
+      state: 'GU',
+      defaultDate: '2022-03-04',
+      ranOut: '2026-03-04',
+    });
     expect((await letterRow(threatened)).decision_id).toBe(refusalId);
     expect((await contactDecisionsOf(sut, overdue)).filter((d) => !d.allowed)).toEqual([]);
 

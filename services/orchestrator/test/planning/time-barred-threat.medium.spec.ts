@@ -12,7 +12,12 @@ import { ChannelStandIns, directoryOf, startChannelStandIns } from '../support/c
 import { JOB_TIMERS_OFF, testDispatchDeps } from '../support/dispatch-deps';
 import { startConsumers } from '../support/events';
 import { ALL_STOPS, putStrategies } from '../support/strategies';
-import { contactDecisionsOf, openUnpaidLoan, putLimitationPeriods } from '../support/time-barred-debts';
+import {
+  contactDecisionsOf,
+  openUnpaidLoan,
+  putLimitationPeriods,
+  theTimeBarredRefusalAtSend,
+} from '../support/time-barred-debts';
 
 /** Monday 23 November 2026, 10:00 in Los Angeles (UTC-8). */
 const NOW = new Date('2026-11-23T18:00:00Z');
@@ -196,22 +201,11 @@ describe('no message threatening legal action on a time-barred debt (Regulation 
     sut.clock.set(TOMORROW);
     await dispatch();
     expect(await finalRow()).toMatchObject({ id: left.id, status: 'cancelled', cancel_reason: 'stop:time-barred' });
-    const refusals = (await contactDecisionsOf(sut, accountId)).filter((d) => !d.allowed);
-    expect(refusals).toEqual([
-      expect.objectContaining({
-        stage: 'send',
-        override_version: 1,
-        reasons: [
-          expect.stringMatching(
-            /^US-TIME-BARRED: .* \[.*§1006\.26\(b\)\] — the debt is time-barred in CA: its 4-year limitation period from the default date 2022-11-24 ran out on 2026-11-24$/,
-          ),
-        ],
-      }),
-    ]);
-    const [{ id: refusalId }] = (await sut.dataSource.query(
-      `SELECT id FROM contact_decision WHERE tenant_id = $1 AND account_id = $2 AND NOT allowed`,
-      [sut.tenant, accountId],
-    )) as { id: string }[];
+    const refusalId = await theTimeBarredRefusalAtSend(sut, accountId, {
+      state: 'CA',
+      defaultDate: '2022-11-24',
+      ranOut: '2026-11-24',
+    });
     expect((await finalRow()).decision_id).toBe(refusalId);
     // The cadence goes on: the overdue text, which threatens nothing, is what the debtor gets.
     const texts = textsTo(phone);

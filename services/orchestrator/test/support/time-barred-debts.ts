@@ -89,3 +89,34 @@ export function contactDecisionsOf(sut: ServiceUnderTest, accountId: string): Pr
     [sut.tenant, accountId],
   );
 }
+
+/**
+ * The account's refusals, which must be one at send time under the tenant's override (version 1)
+ * in the time-barred words: the debt is time-barred in `state`, its 4-year period from
+ * `defaultDate` having run out on `ranOut`. Answers its id, which the withdrawn row carries.
+ */
+export async function theTimeBarredRefusalAtSend(
+  sut: ServiceUnderTest,
+  accountId: string,
+  t: { state: string; defaultDate: string; ranOut: string },
+): Promise<string> {
+  const refusals = (await contactDecisionsOf(sut, accountId)).filter((d) => !d.allowed);
+  expect(refusals).toEqual([
+    expect.objectContaining({
+      stage: 'send',
+      override_version: 1,
+      reasons: [
+        expect.stringMatching(
+          new RegExp(
+            `^US-TIME-BARRED: .* \\[.*§1006\\.26\\(b\\)\\] — the debt is time-barred in ${t.state}: its 4-year limitation period from the default date ${t.defaultDate} ran out on ${t.ranOut}$`,
+          ),
+        ),
+      ],
+    }),
+  ]);
+  const [{ id }] = (await sut.dataSource.query(
+    `SELECT id FROM contact_decision WHERE tenant_id = $1 AND account_id = $2 AND NOT allowed`,
+    [sut.tenant, accountId],
+  )) as { id: string }[];
+  return id;
+}

@@ -9,7 +9,7 @@ import {
   str,
   url,
 } from '@collections/platform';
-import { isCallingCode, isE164, smsSenderKind } from './domain';
+import { DEFAULT_SMS_SENDER_RATES, isCallingCode, isE164, smsSenderKind } from './domain';
 import { SmtpEmailProvider } from './email/smtp-email.provider';
 import { TwilioSmsProvider } from './sms/twilio.provider';
 import { SAY_LANGUAGES, SayLanguage, sayLanguageNamed, sayVoiceProblem } from './voice/say-language';
@@ -87,6 +87,28 @@ function tenantNumbers(name: string, kind: keyof typeof NUMBER_KINDS, single = f
       }
     }
     return problems.length ? { ok: false, problem: problems.join('; ') } : { ok: true, value: Object.fromEntries(map) };
+  };
+  return { kind: 'config-field', name, parse, hasDefault: false, defaultValue: undefined };
+}
+
+/**
+ * A shared pool of SMS senders, comma-separated (`+15550001001,55555,ACMEBANK`): each an E.164
+ * number, a short code or an alphanumeric sender id, as a tenant's (`NUMBER_KINDS['sms-sender']`),
+ * named once; blank entries are skipped. Twilio would refuse every message from a bad one.
+ */
+function smsSenderPool(name: string): ConfigField<readonly string[]> {
+  const { test, what } = NUMBER_KINDS['sms-sender'];
+  const parse = (raw: string): ConfigParseResult<readonly string[]> => {
+    const senders: string[] = [];
+    const problems: string[] = [];
+    for (const entry of raw.split(',').map((e) => e.trim())) {
+      if (entry === '') continue;
+      if (!test(entry)) problems.push(`entry ${JSON.stringify(entry)} is not ${what}`);
+      else if (senders.includes(entry)) problems.push(`entry ${JSON.stringify(entry)} is named twice`);
+      else senders.push(entry);
+    }
+    if (!problems.length && !senders.length) problems.push('names no sender (leave it unset for none)');
+    return problems.length ? { ok: false, problem: problems.join('; ') } : { ok: true, value: senders };
   };
   return { kind: 'config-field', name, parse, hasDefault: false, defaultValue: undefined };
 }
@@ -192,15 +214,27 @@ export function channelProvidersFromEnv(env: NodeJS.ProcessEnv = process.env): C
         baseUrl: str('TWILIO_BASE_URL', { default: 'https://api.twilio.com' }),
         accountSid: optional(str('TWILIO_ACCOUNT_SID')),
         authToken: optional(str('TWILIO_AUTH_TOKEN')),
-        from: optional(str('TWILIO_FROM_NUMBERS')),
+        // The shared pool (tenants without senders of their own), checked at start as the map's: +15550001,55555,ACMEBANK.
+        from: optional(smsSenderPool('TWILIO_FROM_NUMBERS')),
         // Tenant → its own senders, long codes, short codes or alphanumeric ids: acme=ACMEBANK|+15550001,globex=55555.
         tenantFrom: optional(tenantNumbers('TWILIO_TENANT_FROM_NUMBERS', 'sms-sender')),
         // Calling codes an alphanumeric sender id is not used for, beyond +1, +52 and +57: +55,+54.
         alphanumericUnsupported: optional(callingCodes('TWILIO_ALPHANUMERIC_UNSUPPORTED_CODES')),
         messagingServiceSid: optional(str('TWILIO_MESSAGING_SERVICE_SID')),
         statusCallback: optional(str('TWILIO_STATUS_CALLBACK')),
-        // Messages per second per sender of the pool (1 for US long codes); the buckets are shared by replicas.
-        perSecond: int('TWILIO_SMS_PER_SECOND', { default: 1, min: 1, max: 100 }),
+        // Messages per second per number of a pool (1 for US long codes); the buckets are shared by replicas.
+        perSecond: int('TWILIO_SMS_PER_SECOND', { default: DEFAULT_SMS_SENDER_RATES.number, min: 1, max: 100 }),
+        // Per short code (Twilio: 100 by default, more bought) and per alphanumeric sender id (Twilio: 10 by default).
+        shortCodePerSecond: int('TWILIO_SMS_SHORT_CODE_PER_SECOND', {
+          default: DEFAULT_SMS_SENDER_RATES['short-code'],
+          min: 1,
+          max: 1000,
+        }),
+        alphanumericPerSecond: int('TWILIO_SMS_ALPHANUMERIC_PER_SECOND', {
+          default: DEFAULT_SMS_SENDER_RATES.alphanumeric,
+          min: 1,
+          max: 1000,
+        }),
       },
       voice: {
         // Caller ids for the voice bot (comma-separated); the voice channel is off without them.
@@ -233,7 +267,7 @@ export function channelProvidersFromEnv(env: NodeJS.ProcessEnv = process.env): C
   const w = c.whatsapp;
   const smtp = c.smtp;
   const v = c.voice;
-  const smsFrom = list(t.from);
+  const smsFrom = t.from ? [...t.from] : undefined;
   const voiceFrom = list(v.from);
   const conflicts = [
     ...sharedNumberProblems('TWILIO_TENANT_FROM_NUMBERS', t.tenantFrom, 'TWILIO_FROM_NUMBERS', smsFrom ?? []),
@@ -271,6 +305,8 @@ export function channelProvidersFromEnv(env: NodeJS.ProcessEnv = process.env): C
             messagingServiceSid: t.messagingServiceSid,
             statusCallback: t.statusCallback,
             ratePerSecond: t.perSecond,
+            shortCodePerSecond: t.shortCodePerSecond,
+            alphanumericPerSecond: t.alphanumericPerSecond,
           })
         : undefined,
     whatsapp:

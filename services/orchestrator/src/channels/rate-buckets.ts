@@ -7,9 +7,10 @@ const EPSILON = 1e-9;
 /**
  * The providers' token buckets in `channel_rate_bucket`, one row per `<channel>:<sender>`, shared by
  * every replica: the tokens and the instant they were counted, on the providers' clock (epoch ms).
+ * The rate is not stored: each take gives each key's (a short code's is not a long code's).
  *
  * A take is one statement: it locks the pool's rows (in key order, so two takes never deadlock),
- * refills each to the instant given (`least(capacity, tokens + elapsed · rate)`; a clock behind the
+ * refills each to the instant given at its key's rate (`least(capacity, tokens + elapsed · rate)`; a clock behind the
  * row's refills nothing), takes a token from the first key in the pool's order that has one and
  * answers the others' wait. Under READ COMMITTED a take that waited for another's lock reads the
  * row that one left. A key's row is created full the first time this process takes from it.
@@ -19,7 +20,14 @@ export class PgRateBuckets implements SharedRateBuckets {
 
   constructor(private readonly db: DataSource | EntityManager) {}
 
-  async take(keys: readonly string[], ratePerSecond: number, capacity: number, now: number): Promise<SharedTake> {
+  async take(
+    keys: readonly string[],
+    ratePerSecond: number | readonly number[],
+    capacity: number,
+    now: number,
+  ): Promise<SharedTake> {
+    const rates = typeof ratePerSecond === 'number' ? keys.map(() => ratePerSecond) : ratePerSecond;
+    if (rates.length !== keys.length) throw new Error('one rate per key');
     const fresh = keys.filter((k) => !this.known.has(k));
     if (fresh.length) {
       await this.db.query(
@@ -32,7 +40,9 @@ export class PgRateBuckets implements SharedRateBuckets {
     const rows = (await this.db.query(
       `WITH bucket AS MATERIALIZED (
          SELECT bucket_key,
-                least($3::float8, tokens + greatest(0, $4::float8 - counted_at_ms) * $2::float8 / 1000) AS tokens,
+                ($2::float8[])[array_position($1::text[], bucket_key)] AS rate,
+                least($3::float8, tokens + greatest(0, $4::float8 - counted_at_ms)
+                      * ($2::float8[])[array_position($1::text[], bucket_key)] / 1000) AS tokens,
                 greatest(counted_at_ms, $4::float8) AS counted_at_ms
            FROM channel_rate_bucket
           WHERE bucket_key = ANY($1::text[])
@@ -48,10 +58,10 @@ export class PgRateBuckets implements SharedRateBuckets {
           WHERE r.bucket_key = b.bucket_key
          RETURNING r.bucket_key
        )
-       SELECT b.bucket_key, b.tokens, t.bucket_key IS NOT NULL AS taken
+       SELECT b.bucket_key, b.tokens, b.rate, t.bucket_key IS NOT NULL AS taken
          FROM bucket b LEFT JOIN taken t USING (bucket_key)`,
-      [keys, ratePerSecond, capacity, now, EPSILON],
-    )) as { bucket_key: string; tokens: number; taken: boolean }[];
+      [keys, rates, capacity, now, EPSILON],
+    )) as { bucket_key: string; tokens: number; rate: number; taken: boolean }[];
     const taken = rows.find((r) => r.taken);
     if (taken) return { ok: true, key: taken.bucket_key };
     if (rows.length < new Set(keys).size) {
@@ -59,7 +69,7 @@ export class PgRateBuckets implements SharedRateBuckets {
       for (const k of keys) this.known.delete(k);
       return this.take(keys, ratePerSecond, capacity, now);
     }
-    const waitMs = Math.min(...rows.map((r) => Math.ceil(((1 - r.tokens) * 1000) / ratePerSecond)));
+    const waitMs = Math.min(...rows.map((r) => Math.ceil(((1 - r.tokens) * 1000) / r.rate)));
     return { ok: false, waitMs };
   }
 }

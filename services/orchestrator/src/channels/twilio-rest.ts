@@ -1,6 +1,7 @@
 import {
   OutboundMessage,
   SendResult,
+  SenderRate,
   SharedRateBuckets,
   TenantSenders,
   TenantThrottles,
@@ -117,7 +118,7 @@ export abstract class TwilioProvider {
     private readonly resource: 'Messages' | 'Calls',
     private readonly codes: TwilioErrorCodes,
     shared: readonly string[],
-    ratePerSecond: number,
+    ratePerSecond: SenderRate,
   ) {
     this.now = account.now ?? Date.now;
     this.fetch = account.fetch ?? fetch;

@@ -16,6 +16,8 @@ const TOKEN = 'twilio-auth-token';
 const WA_TOKEN = 'EAAG-test-token';
 const WA_SECRET = 'app-secret';
 const LONG_CODES = ['+15550000001', '+15550000002'];
+/** A pool of a short code (Twilio: 100 msg/s by default) and a long code (1 msg/s). */
+const MIXED_POOL = ['55501', '+15550000003'];
 const CALLER_IDS = ['+15550000101'];
 const WA_NUMBER = '106540352242922';
 
@@ -61,6 +63,15 @@ describe('rate buckets shared by replicas (real PostgreSQL)', () => {
       accountSid: ACCOUNT,
       authToken: TOKEN,
       from: LONG_CODES,
+      now: () => now,
+      fetch: recording,
+    });
+  const mixedSms = () =>
+    new TwilioSmsProvider({
+      baseUrl: twilio.url,
+      accountSid: ACCOUNT,
+      authToken: TOKEN,
+      from: MIXED_POOL,
       now: () => now,
       fetch: recording,
     });
@@ -160,6 +171,22 @@ describe('rate buckets shared by replicas (real PostgreSQL)', () => {
       [0, LONG_CODES[1]],
       [1000, LONG_CODES[0]],
     ]);
+  });
+
+  it('a short code sends 100 SMS a second across replicas where a long code sends 1', async () => {
+    const [shortCode, longCode] = MIXED_POOL;
+    const replicas = [replica(mixedSms()), replica(mixedSms())];
+    const start = now;
+    for (let t = 0; t < 1_000; t += 2.5) {
+      now = start + t;
+      if (t === 500) replicas[1] = replica(mixedSms()); // a restart half-way
+      await Promise.all(replicas.map((r) => r.send(text())));
+    }
+    const from = (sender: string) => requests.filter((r) => r.from === sender).map((r) => r.at - start);
+    // The short code one every 10 ms, whichever replica sends it; the long code once, its bucket full at 0.
+    expect(from(shortCode)).toEqual(Array.from({ length: 100 }, (_, i) => i * 10));
+    expect(from(longCode)).toEqual([0]);
+    expect(requests).toHaveLength(101);
   });
 
   it('holds a call a second per caller id across replicas', async () => {

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { PerSenderLimiter, PoolLimiter, TokenBucket } from '../../src/channels/domain';
+import { PerSenderLimiter, PoolLimiter, TokenBucket, isShortCode } from '../../src/channels/domain';
 
 /** Feeds attempts at the given (sorted) instants; returns the instants that got a token. */
 function accepted(bucket: { take(now: number): { ok: boolean } }, instants: number[]): number[] {
@@ -80,6 +80,38 @@ describe('PoolLimiter (SMS, 1 msg/s per long code)', () => {
     expect(limiter.take(0)).toEqual({ ok: true, sender: '+15550000001' });
     expect(limiter.take(10)).toEqual({ ok: true, sender: '+15550000002' });
     expect(limiter.take(20)).toEqual({ ok: false, waitMs: 980 });
+  });
+});
+
+describe('per-sender rates (SMS: a short code at 100 msg/s, a long code at 1)', () => {
+  const SHORT_CODE = '55555';
+  const LONG_CODE = '+15550000101';
+  const rates = (s: string) => (isShortCode(s) ? 100 : 1);
+
+  it('a short code sends 100 messages in a second where a long code sends 1', () => {
+    const limiter = new PerSenderLimiter(rates);
+    const sent: Record<string, number> = { [SHORT_CODE]: 0, [LONG_CODE]: 0 };
+    // A message waiting for each sender every millisecond of one second.
+    for (let t = 0; t < 1000; t++)
+      for (const sender of [SHORT_CODE, LONG_CODE]) if (limiter.take(sender, t).ok) sent[sender]++;
+    expect(sent).toEqual({ [SHORT_CODE]: 100, [LONG_CODE]: 1 });
+  });
+
+  it('holds each sender of a pool to its own rate, and says how long its slowest wait is', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 200 }), fc.integer({ min: 1, max: 20 }), instants, (fast, slow, times) => {
+        const pool = ['55555', '+15550000201', 'ACMEBANK'];
+        const rate = (s: string) => (isShortCode(s) ? fast : slow);
+        const limiter = new PoolLimiter(pool, rate);
+        const bySender = new Map<string, number[]>();
+        for (const t of times) {
+          const got = limiter.take(t);
+          if (got.ok) bySender.set(got.sender, [...(bySender.get(got.sender) ?? []), t]);
+          else expect(got.waitMs).toBeLessThanOrEqual(Math.ceil(1000 / Math.max(fast, slow)));
+        }
+        for (const [sender, sent] of bySender) expect(maxInWindow(sent, 1000)).toBeLessThanOrEqual(rate(sender));
+      }),
+    );
   });
 });
 

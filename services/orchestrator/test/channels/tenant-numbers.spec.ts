@@ -55,6 +55,17 @@ describe('per-tenant numbers: configuration', () => {
     ['TWILIO_VOICE_TENANT_FROM_NUMBERS', 'acme=55555', '"55555" is not an E.164 number (+ and 8 to 15 digits)'],
     ['TWILIO_VOICE_TENANT_FROM_NUMBERS', 'acme=ACMEBANK', '"ACMEBANK" is not an E.164 number (+ and 8 to 15 digits)'],
     ['TWILIO_ALPHANUMERIC_UNSUPPORTED_CODES', '+55, 54', '"54" is not a calling code'],
+    // The shared pool, checked as the map is: a typo stops the start instead of every message failing at Twilio.
+    [
+      'TWILIO_FROM_NUMBERS',
+      '+15550000001, +1555000',
+      'entry "+1555000" is not an E.164 number (+ and 8 to 15 digits), a short code (5 or 6 digits) or an alphanumeric sender id',
+    ],
+    ['TWILIO_FROM_NUMBERS', 'ACME BANK LTD', 'entry "ACME BANK LTD" is not an E.164 number'],
+    ['TWILIO_FROM_NUMBERS', '15550000001', 'entry "15550000001" is not an E.164 number'],
+    ['TWILIO_FROM_NUMBERS', '55555,+15550000001,55555', 'entry "55555" is named twice'],
+    ['TWILIO_FROM_NUMBERS', ' , ', 'names no sender'],
+    ['TWILIO_SMS_SHORT_CODE_PER_SECOND', '0', 'TWILIO_SMS_SHORT_CODE_PER_SECOND'],
   ])('%s=%s is refused at start-up, naming the variable and the entry', (variable, value, problem) => {
     const message = startUpError({ [variable]: value });
     expect(message).toContain(`${variable}: `);
@@ -77,6 +88,30 @@ describe('per-tenant numbers: configuration', () => {
       "TWILIO_VOICE_TENANT_FROM_NUMBERS: +15550000201 (tenant acme) is tenant globex's in TWILIO_TENANT_FROM_NUMBERS",
     );
     expect(message).toContain('WHATSAPP_TENANT_NUMBERS: 1000000001 (tenant acme) is also in WHATSAPP_PHONE_NUMBER_ID');
+  });
+
+  it('refuses a shared pool with a bad entry and a tenant’s sender also shared, every problem at once', () => {
+    const message = startUpError({
+      TWILIO_FROM_NUMBERS: 'ACMEBANK,ACME BANK LTD',
+      TWILIO_TENANT_FROM_NUMBERS: 'acme=+15550000101',
+    });
+    expect(message).toContain('TWILIO_FROM_NUMBERS: entry "ACME BANK LTD" is not');
+    expect(message).not.toContain('"ACMEBANK"');
+    // The shared-or-one-tenant's rule holds for short codes and alphanumeric ids too.
+    expect(
+      startUpError({ TWILIO_FROM_NUMBERS: '55555, ACMEBANK', TWILIO_TENANT_FROM_NUMBERS: 'acme=ACMEBANK|55555' }),
+    ).toContain(
+      'TWILIO_TENANT_FROM_NUMBERS: ACMEBANK (tenant acme) is also in TWILIO_FROM_NUMBERS, which every tenant without numbers of its own sends from',
+    );
+  });
+
+  it('accepts a shared pool of numbers, short codes and alphanumeric ids, with blank entries', () => {
+    const providers = channelProvidersFromEnv({
+      ...TWILIO,
+      TWILIO_FROM_NUMBERS: ' +15550000001 , 55555,,Acme Pagos,',
+      TWILIO_TENANT_FROM_NUMBERS: 'acme=+15550000101',
+    });
+    expect(providers.sms).toBeDefined();
   });
 
   it('accepts one tenant’s number for both its SMS and its calls, and blank entries', () => {
@@ -326,6 +361,41 @@ describe('per-tenant SMS senders: short codes and alphanumeric ids (stand-in)', 
     });
     expect(await provider.send(message('globex', 'k2', '+12125550102'))).toMatchObject({ ok: true });
     expect(twilio.messages.map((m) => [m.to, m.from])).toEqual([['+12125550102', '55555']]);
+  });
+
+  it('each sender at its kind’s rate: in one second a short code sends 100 messages, an alphanumeric id 10, a long code 1', async () => {
+    const provider = sms({ acme: ['55555'], globex: ['ACMEBANK'], initech: ['+15550000101'] });
+    // A message waiting for each tenant every 5 ms of one second (the injected clock).
+    for (let t = 0; t < 1000; t += 5) {
+      clock = t;
+      for (const tenant of ['acme', 'globex', 'initech'])
+        await provider.send(message(tenant, `${tenant}-${t}`, `+3460010${String(t).padStart(4, '0')}`));
+    }
+    const sent = (from: string) => twilio.messages.filter((m) => m.from === from).length;
+    expect([sent('55555'), sent('ACMEBANK'), sent('+15550000101')]).toEqual([100, 10, 1]);
+  });
+
+  it('through the configuration: the shared pool’s senders each at the rate its kind is given', async () => {
+    const now = jest.spyOn(Date, 'now').mockReturnValue(0);
+    try {
+      const provider = channelProvidersFromEnv({
+        ...TWILIO,
+        TWILIO_BASE_URL: twilio.url,
+        TWILIO_FROM_NUMBERS: '55555,ACMEBANK,+15550000001',
+        TWILIO_SMS_SHORT_CODE_PER_SECOND: '20',
+        TWILIO_SMS_ALPHANUMERIC_PER_SECOND: '2',
+        TWILIO_SMS_PER_SECOND: '5',
+      }).sms!;
+      // A message every 5 ms of one second, each from the first of the pool with a token.
+      for (let t = 0; t < 1000; t += 5) {
+        now.mockReturnValue(t);
+        await provider.send(message('acme', `k-${t}`, `+3460020${String(t).padStart(4, '0')}`));
+      }
+    } finally {
+      now.mockRestore();
+    }
+    const sent = (from: string) => twilio.messages.filter((m) => m.from === from).length;
+    expect([sent('55555'), sent('ACMEBANK'), sent('+15550000001')]).toEqual([20, 2, 5]);
   });
 
   it('through the configuration: TWILIO_ALPHANUMERIC_UNSUPPORTED_CODES and the map', async () => {

@@ -28,32 +28,46 @@ export class TokenBucket {
   }
 }
 
-/** One bucket per sender (phone number, long code), created on first use. */
+/**
+ * A sender's rate (messages per second): one for every sender, or each sender's own (an SMS short
+ * code's throughput is not a long code's: `smsSenderRate`).
+ */
+export type SenderRate = number | ((sender: string) => number);
+
+/** The rate `rate` gives `sender`. */
+export function rateOf(rate: SenderRate, sender: string): number {
+  return typeof rate === 'number' ? rate : rate(sender);
+}
+
+/** One bucket per sender (phone number, long code, short code), at its rate, created on first use. */
 export class PerSenderLimiter {
   private readonly buckets = new Map<string, TokenBucket>();
 
   constructor(
-    private readonly ratePerSecond: number,
+    private readonly ratePerSecond: SenderRate,
     private readonly capacity = 1,
   ) {}
 
   take(sender: string, now: number): { ok: true } | { ok: false; waitMs: number } {
     let bucket = this.buckets.get(sender);
     if (!bucket) {
-      bucket = new TokenBucket(this.ratePerSecond, this.capacity, now);
+      bucket = new TokenBucket(rateOf(this.ratePerSecond, sender), this.capacity, now);
       this.buckets.set(sender, bucket);
     }
     return bucket.take(now);
   }
 }
 
-/** A pool of long codes, each limited on its own: picks the first with a token, else the shortest wait. */
+/**
+ * A pool of senders (long codes, short codes…), each limited on its own at its rate: picks the first
+ * with a token, else the shortest wait.
+ */
 export class PoolLimiter {
   private readonly limiter: PerSenderLimiter;
 
   constructor(
     private readonly senders: string[],
-    ratePerSecond: number,
+    ratePerSecond: SenderRate,
   ) {
     if (senders.length === 0) throw new Error('a pool needs at least one sender');
     this.limiter = new PerSenderLimiter(ratePerSecond, 1);
@@ -82,29 +96,38 @@ export type SharedTake = { ok: true; key: string } | { ok: false; waitMs: number
  * Token buckets every replica of the service sees (`PgRateBuckets`: rows in its database), so a
  * provider's rate holds across replicas, hand-overs of the dispatch turn and restarts. `take` is
  * the pool's rule in one atomic step: a token from the first of `keys` that has one at `now`, else
- * the shortest wait. A bucket never seen starts full.
+ * the shortest wait. `ratePerSecond`: one rate for every key, or each key's (in `keys`' order).
+ * A bucket never seen starts full.
  */
 export interface SharedRateBuckets {
-  take(keys: readonly string[], ratePerSecond: number, capacity: number, now: number): Promise<SharedTake>;
+  take(
+    keys: readonly string[],
+    ratePerSecond: number | readonly number[],
+    capacity: number,
+    now: number,
+  ): Promise<SharedTake>;
 }
 
 /**
- * A provider's senders (long codes, caller ids, a WhatsApp business number) at `ratePerSecond`
- * each, capacity 1: buckets in this process (`PoolLimiter`) until the service attaches shared ones
- * (`useShared`); keyed `<channel>:<sender>` there, as the provider's limit is per sender.
+ * A provider's senders (long codes, short codes, caller ids, a WhatsApp business number) at
+ * `ratePerSecond` each (one rate, or each sender's), capacity 1: buckets in this process
+ * (`PoolLimiter`) until the service attaches shared ones (`useShared`); keyed `<channel>:<sender>`
+ * there, as the provider's limit is per sender, each refilled at its sender's rate.
  */
 export class SenderThrottle {
   private readonly local: PoolLimiter;
   private readonly keys: string[];
+  private readonly rates: number[];
   private shared?: SharedRateBuckets;
 
   constructor(
     channel: string,
     private readonly senders: string[],
-    private readonly ratePerSecond: number,
+    ratePerSecond: SenderRate,
   ) {
     this.local = new PoolLimiter(senders, ratePerSecond);
     this.keys = senders.map((s) => `${channel}:${s}`);
+    this.rates = senders.map((s) => rateOf(ratePerSecond, s));
   }
 
   /** Takes the shared buckets from now on (once: a provider keeps the first it is given). */
@@ -121,8 +144,13 @@ export class SenderThrottle {
     usable: (sender: string) => boolean = () => true,
   ): Promise<{ ok: true; sender: string } | { ok: false; waitMs: number }> {
     if (!this.shared) return this.local.take(now, usable);
-    const keys = this.keys.filter((_, i) => usable(this.senders[i]));
-    const got = await this.shared.take(keys, this.ratePerSecond, 1, now);
+    const picked = this.senders.flatMap((s, i) => (usable(s) ? [i] : []));
+    const got = await this.shared.take(
+      picked.map((i) => this.keys[i]),
+      picked.map((i) => this.rates[i]),
+      1,
+      now,
+    );
     return got.ok ? { ok: true, sender: this.senders[this.keys.indexOf(got.key)] } : got;
   }
 }

@@ -24,6 +24,22 @@ export function smsSenderKind(sender: string): SmsSenderKind | undefined {
 }
 
 /**
+ * Messages per second per SMS sender, by kind, as Twilio documents them by default: a US long code
+ * 1 (`number`: the deployment's `TWILIO_SMS_PER_SECOND`, as numbers elsewhere vary), a short code
+ * 100 (Twilio error 30001: "a short code may send over 100 message segments per second"), an
+ * alphanumeric sender id 10 (Twilio's "Can I increase message throughput (MPS) for an Alphanumeric
+ * Sender ID?": "up to 10 message segments per second (MPS) by default").
+ */
+export type SmsSenderRates = Readonly<Record<SmsSenderKind, number>>;
+
+export const DEFAULT_SMS_SENDER_RATES: SmsSenderRates = { number: 1, 'short-code': 100, alphanumeric: 10 };
+
+/** The rate of `sender` by its kind (something of no kind: a number's). */
+export function smsSenderRate(rates: SmsSenderRates, sender: string): number {
+  return rates[smsSenderKind(sender) ?? 'number'];
+}
+
+/**
  * Calling codes whose countries take no alphanumeric sender id, as Twilio documents them: +1 (the
  * US, Canada, Puerto Rico and the rest of the North American plan), +52 (Mexico) and +57 (Colombia)
  * (Twilio's SMS guidelines per country). A deployment adds others (`TWILIO_ALPHANUMERIC_UNSUPPORTED_CODES`).

@@ -1,4 +1,4 @@
-import { SenderThrottle, SharedRateBuckets } from './rate-limiter';
+import { SenderRate, SenderThrottle, SharedRateBuckets } from './rate-limiter';
 
 /**
  * The senders (long codes, caller ids, WhatsApp phone number ids) each tenant sends from: its own
@@ -68,7 +68,7 @@ export class TenantThrottles {
   constructor(
     private readonly senders: TenantSenders,
     channel: string,
-    ratePerSecond: number,
+    ratePerSecond: SenderRate,
   ) {
     if (senders.shared.length) this.shared = new SenderThrottle(channel, [...senders.shared], ratePerSecond);
     for (const [tenant, own] of senders.tenants())

@@ -2,6 +2,7 @@ import { createLogger } from '@collections/platform';
 import {
   ALPHANUMERIC_UNSUPPORTED_CODES,
   ChannelProvider,
+  DEFAULT_SMS_SENDER_RATES,
   DeliveryStatus,
   OutboundMessage,
   SendResult,
@@ -10,16 +11,17 @@ import {
   WebhookWarn,
   alphanumericBarredBy,
   parseForm,
+  smsSenderRate,
   smsSenderReaches,
 } from '../domain';
 import { TwilioProvider, TwilioProviderConfig, callbackFor } from '../twilio-rest';
 
 export interface TwilioConfig extends TwilioProviderConfig {
   /**
-   * Long codes to send from, each limited to `ratePerSecond` (1 msg/s for US long codes): the
-   * shared pool of tenants without numbers of their own (`tenantFrom`, each number at the same rate).
-   * `tenantFrom` and `from` may hold short codes and alphanumeric sender ids (`smsSenderKind`),
-   * sent as `From` as they are; an alphanumeric id is not used for a recipient it cannot reach.
+   * Senders to send from: the shared pool of tenants without numbers of their own (`tenantFrom`).
+   * Both may hold long codes, short codes and alphanumeric sender ids (`smsSenderKind`), sent as
+   * `From` as they are, each limited at its kind's rate (`ratePerSecond`, `shortCodePerSecond`,
+   * `alphanumericPerSecond`); an alphanumeric id is not used for a recipient it cannot reach.
    */
   from?: string[];
   /**
@@ -33,7 +35,12 @@ export interface TwilioConfig extends TwilioProviderConfig {
   messagingServiceSid?: string;
   /** Where Twilio posts delivery receipts; `{tenant}` is replaced by the message's tenant (`callbackFor`). */
   statusCallback?: string;
+  /** Messages per second per number (long code, toll-free): 1 by default, a US long code's. */
   ratePerSecond?: number;
+  /** Messages per second per short code: 100 by default, as Twilio documents. */
+  shortCodePerSecond?: number;
+  /** Messages per second per alphanumeric sender id: 10 by default, as Twilio documents. */
+  alphanumericPerSecond?: number;
 }
 
 /** Twilio error codes that mean the number can never receive SMS. */
@@ -62,7 +69,15 @@ export class TwilioSmsProvider extends TwilioProvider implements ChannelProvider
       'Messages',
       { invalidRecipient: INVALID_NUMBER, rejected: REJECTED },
       config.from ?? [],
-      config.ratePerSecond ?? 1,
+      (sender: string) =>
+        smsSenderRate(
+          {
+            number: config.ratePerSecond ?? DEFAULT_SMS_SENDER_RATES.number,
+            'short-code': config.shortCodePerSecond ?? DEFAULT_SMS_SENDER_RATES['short-code'],
+            alphanumeric: config.alphanumericPerSecond ?? DEFAULT_SMS_SENDER_RATES.alphanumeric,
+          },
+          sender,
+        ),
     );
     if (!config.messagingServiceSid && !config.from?.length && !this.senders.perTenant)
       throw new Error('Twilio needs a MessagingServiceSid or at least one From number');

@@ -9,6 +9,7 @@ import {
   ForecastSnapshotScheduler,
   TakeForecastSnapshotsUseCase,
 } from './forecast/usecases/take-forecast-snapshots.usecase';
+import { databaseTimeZones } from './kpis/database-time-zones';
 import { projectKpiFacts, projectReadModel } from './kpis/project-kpi-facts.consumer';
 import { ReportingBusinessMetrics } from './metrics/business.metrics';
 import { ReportingInitial1763900005000 } from './migrations/1763900005000-reporting-initial';
@@ -100,6 +101,7 @@ export const reportingService: ServiceDefinition = {
     ],
   }),
   consumers: (ctx) => {
+    databaseTimeZones.logger = ctx.logger;
     ctx.backbone.consume(REPORTING_CONSUMER);
   },
 };

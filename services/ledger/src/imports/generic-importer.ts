@@ -10,6 +10,7 @@ import {
   tooFarAhead,
 } from '../ledger/domain/dates';
 import { Credit, Due, delinquencyAsOf } from '../ledger/domain/delinquency';
+import { DatabaseTimeZones } from '../ledger/database-time-zones';
 import { PiiCipher, configuredPiiCipher } from '../ledger/pii';
 import {
   GenericAccount,
@@ -72,6 +73,7 @@ export const importedAccountId = (externalRef: string) => `ext:${externalRef}`;
 export class GenericFormat implements ImportFormat {
   readonly name: string;
   private columns: GenericField[] = [];
+  private readonly databaseZones: DatabaseTimeZones;
 
   constructor(
     private readonly ctx: ServiceContext,
@@ -79,6 +81,7 @@ export class GenericFormat implements ImportFormat {
     private readonly cipher: PiiCipher,
   ) {
     this.name = `generic-${syntax}`;
+    this.databaseZones = DatabaseTimeZones.of(ctx.dataSource);
   }
 
   header(text: string): boolean {
@@ -94,7 +97,13 @@ export class GenericFormat implements ImportFormat {
     for (const line of chunk) {
       try {
         const fields = this.syntax === 'csv' ? csvFields(line.text, this.columns) : jsonFields(line.text);
-        parsed.push({ line, rec: parseGenericRecord(fields) });
+        const rec = parseGenericRecord(fields);
+        // As through the API: a zone this runtime knows but PostgreSQL's tzdata does not is refused.
+        if (rec.record === 'account' && !(await this.databaseZones.knows(rec.debtor.timeZone))) {
+          reject(line, `debtor_time_zone "${rec.debtor.timeZone}" is not a time zone the ledger's database knows`);
+          continue;
+        }
+        parsed.push({ line, rec });
       } catch (err) {
         if (!(err instanceof RowError)) throw err;
         reject(line, err.message);

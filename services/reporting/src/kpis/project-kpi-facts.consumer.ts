@@ -1,7 +1,8 @@
 import { EventType, orchestrator, orchestratorAgents, scoring } from '@collections/contracts';
 import { ConsumedEvent, EventHandler, EventHandlers, HandlerContext } from '@collections/messaging';
-import { canonicalTimeZone, isCalendarDate } from '@collections/platform';
+import { isCalendarDate } from '@collections/platform';
 import { instalmentKept, projectForecastFacts } from '../forecast/project-forecast-facts.consumer';
+import { databaseTimeZones } from './database-time-zones';
 import { ruleIdOf } from './domain/kpis';
 import { BatchWrite, ROLLUP_KINDS, RollupKind, writeWithKpiRollup } from './kpi-rollup';
 
@@ -76,6 +77,9 @@ export async function projectReadModel(events: ConsumedEvent[], ctx: HandlerCont
   // one may be broken again).
   const reversals = by('collections.ledger.v1.PaymentReversed');
   const kept = [...by('collections.promises.v1.PromiseKept'), ...by('collections.promises.v1.PromiseKeptWithdrawn')];
+  const zones = new Map<ConsumedEvent, string | null>();
+  for (const e of by('collections.ledger.v1.AccountOpened'))
+    zones.set(e, await databaseTimeZones.usable(ctx.tx, e.payload.timeZone));
   await writeWithKpiRollup(
     ctx.tx,
     {
@@ -85,7 +89,7 @@ export async function projectReadModel(events: ConsumedEvent[], ctx: HandlerCont
       kept: { tenants: kept.map((e) => e.tenantId), promiseIds: kept.map((e) => e.payload.promiseId) },
       kinds,
     },
-    factWrites(events, by),
+    factWrites(events, by, (e) => zones.get(e) ?? null),
   );
   // The forecast's plan events and a kept (or no longer kept) plan instalment, one by one in the
   // batch's order; an instalment's kept status follows promise_kept_fact, written above.
@@ -107,11 +111,15 @@ const NEWER_STATUS =
   'excluded.status_event_time IS NOT NULL AND (f.status_event_time IS NULL OR excluded.status_event_time > f.status_event_time)';
 const OPENING = 'excluded.opened_on IS NOT NULL';
 
-/** An account's time zone as AccountOpened names it, canonical; null (read as UTC) when it names none or no zone. */
-const zoneOf = (e: Of<'collections.ledger.v1.AccountOpened'>): string | null =>
-  (e.payload.timeZone && canonicalTimeZone(e.payload.timeZone)) || null;
-
-function factWrites(events: ConsumedEvent[], by: <T extends EventType>(type: T) => Of<T>[]): BatchWrite[] {
+/**
+ * `zoneOf`: an account's time zone as AccountOpened names it, canonical; null (read as UTC) when it
+ * names none, no zone, or one PostgreSQL does not know (`databaseTimeZones`).
+ */
+function factWrites(
+  events: ConsumedEvent[],
+  by: <T extends EventType>(type: T) => Of<T>[],
+  zoneOf: (e: Of<'collections.ledger.v1.AccountOpened'>) => string | null,
+): BatchWrite[] {
   const writes: BatchWrite[] = [];
   const write = (types: string[], rows: unknown[][], sql: (u: string) => string) => writes.push({ types, rows, sql });
 
@@ -290,7 +298,8 @@ function factWrites(events: ConsumedEvent[], by: <T extends EventType>(type: T) 
   // posting, so a payment projected before its account's opening (PaymentPosted comes on another
   // topic) ends on the day it would have had in the other order, and the KPI rollup follows (the
   // opening moves all of the account's contribution: KINDS). The zone is canonicalised as the ledger
-  // does (`canonicalTimeZone`) and PostgreSQL reads it (`AT TIME ZONE`), as the ledger's own queries do.
+  // does (`canonicalTimeZone`) and PostgreSQL reads it (`AT TIME ZONE`), as the ledger's own queries do;
+  // a zone PostgreSQL does not know is read as UTC (`databaseTimeZones`), never left to fail the batch.
   const openingZones = new Map<string, { tenantId: string; accountId: string; zone: string | null }>();
   for (const e of by('collections.ledger.v1.AccountOpened')) {
     const key = `${e.tenantId}\u0000${e.payload.accountId}`;

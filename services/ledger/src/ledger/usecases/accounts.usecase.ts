@@ -5,6 +5,7 @@ import { validDate } from '../balance-view';
 import { DAYS_AHEAD_OF_TODAY, DUE_DAYS_AHEAD_OF_TODAY, openedOnProblem, tooFarAhead } from '../domain/dates';
 import { inconvenientTimesProblem, workplaceForbiddenChannels } from '../domain/contact-preferences';
 import { isLanguageTag } from '../domain/language';
+import { DatabaseTimeZones } from '../database-time-zones';
 import { PiiCipher } from '../pii';
 import { requireLedgerText } from '../text-limits';
 
@@ -13,13 +14,6 @@ const E164 = /^\+[1-9]\d{6,14}$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 /** The statement's `cycle` column is an integer. */
 const MAX_CYCLE = 2_147_483_647;
-
-/** An IANA time zone, in its canonical spelling (`america/bogota` is stored as `America/Bogota`). */
-function validTimeZone(zone: string, field: string): string {
-  const canonical = canonicalTimeZone(zone);
-  if (!canonical) throw AppError.invalid(`${field} "${zone}" is not an IANA time zone`);
-  return canonical;
-}
 
 /** Refuses `date` (a valid calendar date) when it is more than `daysAhead` days after `today`. */
 function notTooFarAhead(field: string, date: string, today: string, daysAhead: number): void {
@@ -32,7 +26,21 @@ export class AccountsUseCase {
   constructor(
     private readonly ctx: ServiceContext,
     private readonly cipher: PiiCipher,
+    private readonly databaseZones = DatabaseTimeZones.of(ctx.dataSource),
   ) {}
+
+  /**
+   * An IANA time zone, in its canonical spelling (`america/bogota` is stored as `America/Bogota`),
+   * that both this runtime and PostgreSQL know: every service computes local days with it, some in
+   * SQL (`AT TIME ZONE`), where a zone PostgreSQL's tzdata lacks would fail every query reading it.
+   */
+  private async validTimeZone(zone: string, field: string): Promise<string> {
+    const canonical = canonicalTimeZone(zone);
+    if (!canonical) throw AppError.invalid(`${field} "${zone}" is not an IANA time zone`);
+    if (!(await this.databaseZones.knows(canonical)))
+      throw AppError.invalid(`${field} "${zone}" is not a time zone the ledger's database knows`);
+    return canonical;
+  }
 
   async upsertDebtor(tenantId: string, d: ledger.Debtor | undefined): Promise<ledger.UpsertDebtorResponse> {
     if (!d?.debtorId) throw AppError.invalid('debtor.debtor_id is required');
@@ -56,7 +64,7 @@ export class AccountsUseCase {
       throw AppError.invalid('debtor.language must be a BCP 47 language tag (es, pt-BR), or empty when unknown', {
         language: d.language,
       });
-    const timeZone = validTimeZone(d.timeZone || 'UTC', 'debtor.time_zone');
+    const timeZone = await this.validTimeZone(d.timeZone || 'UTC', 'debtor.time_zone');
     d.contactPoints.forEach((c, i) => {
       if (c.type === 'phone' && !E164.test(c.value))
         throw AppError.invalid(`contact_points[${i}]: a phone must be E.164 (+573001234567)`);
@@ -165,7 +173,7 @@ export class AccountsUseCase {
     money(r.creditLimitMinor, r.currency);
     if (r.creditLimitMinor < 0) throw AppError.invalid('credit_limit_minor cannot be negative');
     const openedOn = validDate(r.openedOn, 'opened_on');
-    const timeZone = validTimeZone(r.timeZone || 'UTC', 'time_zone');
+    const timeZone = await this.validTimeZone(r.timeZone || 'UTC', 'time_zone');
     // Opened by tomorrow in the account's time zone (as anything that happens on it), not before 1900.
     const openedOnInvalid = openedOnProblem(openedOn, localDate(this.ctx.clock.now(), timeZone));
     if (openedOnInvalid) throw AppError.invalid(openedOnInvalid, { opened_on: openedOn });

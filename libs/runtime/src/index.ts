@@ -15,3 +15,4 @@ export * from './parent-check';
 export * from './rate-windows';
 export * from './pii-rotation';
 export * from './pii-rotation-cli';
+export * from './database-time-zones';

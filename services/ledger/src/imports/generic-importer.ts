@@ -1,6 +1,6 @@
 import { EntityManager } from 'typeorm';
 import { localDate } from '@collections/platform';
-import { ServiceContext } from '@collections/runtime';
+import { DatabaseTimeZones, ServiceContext } from '@collections/runtime';
 import { EntryKind } from '../ledger/domain/journal';
 import {
   DAYS_AHEAD_OF_TODAY,
@@ -10,7 +10,6 @@ import {
   tooFarAhead,
 } from '../ledger/domain/dates';
 import { Credit, Due, delinquencyAsOf } from '../ledger/domain/delinquency';
-import { DatabaseTimeZones } from '../ledger/database-time-zones';
 import { PiiCipher, configuredPiiCipher } from '../ledger/pii';
 import {
   GenericAccount,
@@ -99,7 +98,7 @@ export class GenericFormat implements ImportFormat {
         const fields = this.syntax === 'csv' ? csvFields(line.text, this.columns) : jsonFields(line.text);
         const rec = parseGenericRecord(fields);
         // As through the API: a zone this runtime knows but PostgreSQL's tzdata does not is refused.
-        if (rec.record === 'account' && !(await this.databaseZones.knows(rec.debtor.timeZone))) {
+        if (rec.record === 'account' && !(await this.databaseZones.knows(rec.debtor.timeZone, tx))) {
           reject(line, `debtor_time_zone "${rec.debtor.timeZone}" is not a time zone the ledger's database knows`);
           continue;
         }

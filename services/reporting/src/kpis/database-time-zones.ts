@@ -1,17 +1,17 @@
 import { canonicalTimeZone, Logger } from '@collections/platform';
+import { DatabaseTimeZones } from '@collections/runtime';
 import { EntityManager } from 'typeorm';
 
 /**
  * The zones the read model computes local days in with PostgreSQL (`AT TIME ZONE`): a zone from an
- * event is used only when this runtime (`canonicalTimeZone`) and PostgreSQL (`pg_timezone_names`,
- * read once per process) both know it. Their tzdata can differ by version; a zone PostgreSQL does
- * not know would fail the batch's statement on every delivery, and the consumer would retry and
+ * event is used only when this runtime (`canonicalTimeZone`) and PostgreSQL (`DatabaseTimeZones`:
+ * `pg_timezone_names`, read once per process) both know it. Their tzdata can differ by version; a
+ * zone PostgreSQL does not know would fail the batch's statement on every delivery, and the consumer would retry and
  * dead-letter each event of that account. Such an account's days are counted in UTC instead (as an
  * account whose opening names no zone), with one warning per zone and process: the zone, never
  * an account or a debtor.
  */
-class DatabaseTimeZones {
-  private names?: Promise<Set<string>>;
+class UsableTimeZones {
   private readonly warned = new Set<string>();
   logger?: Pick<Logger, 'warn'>;
 
@@ -19,14 +19,7 @@ class DatabaseTimeZones {
   async usable(tx: EntityManager, zone: string): Promise<string | null> {
     const canonical = zone ? canonicalTimeZone(zone) : undefined;
     if (!canonical) return null;
-    this.names ??= (tx.query(`SELECT name FROM pg_timezone_names`) as Promise<{ name: string }[]>).then(
-      (rows) => new Set(rows.map((r) => r.name.toLowerCase())),
-      (err: unknown) => {
-        this.names = undefined;
-        throw err;
-      },
-    );
-    if ((await this.names).has(canonical.toLowerCase())) return canonical;
+    if (await DatabaseTimeZones.of(tx.connection).knows(canonical, tx)) return canonical;
     if (!this.warned.has(canonical)) {
       this.warned.add(canonical);
       this.logger?.warn(
@@ -39,4 +32,4 @@ class DatabaseTimeZones {
 }
 
 /** One per process: PostgreSQL's zones do not change while it runs. */
-export const databaseTimeZones = new DatabaseTimeZones();
+export const databaseTimeZones = new UsableTimeZones();

@@ -1,11 +1,10 @@
 import { ledger } from '@collections/contracts';
 import { AppError, canonicalTimeZone, isCurrencyCode, localDate, money } from '@collections/platform';
-import { ServiceContext } from '@collections/runtime';
+import { DatabaseTimeZones, ServiceContext } from '@collections/runtime';
 import { validDate } from '../balance-view';
 import { DAYS_AHEAD_OF_TODAY, DUE_DAYS_AHEAD_OF_TODAY, openedOnProblem, tooFarAhead } from '../domain/dates';
 import { inconvenientTimesProblem, workplaceForbiddenChannels } from '../domain/contact-preferences';
 import { isLanguageTag } from '../domain/language';
-import { DatabaseTimeZones } from '../database-time-zones';
 import { PiiCipher } from '../pii';
 import { requireLedgerText } from '../text-limits';
 

@@ -1,4 +1,4 @@
-import { DatabaseTimeZones } from '../src/ledger/database-time-zones';
+import { DatabaseTimeZones } from '../src/database-time-zones';
 
 describe(DatabaseTimeZones.name, () => {
   it('asks the database for its zones once, whatever the number of checks, and matches names in any case', async () => {

@@ -92,12 +92,13 @@ function tenantNumbers(name: string, kind: keyof typeof NUMBER_KINDS, single = f
 }
 
 /**
- * A shared pool of SMS senders, comma-separated (`+15550001001,55555,ACMEBANK`): each an E.164
- * number, a short code or an alphanumeric sender id, as a tenant's (`NUMBER_KINDS['sms-sender']`),
- * named once; blank entries are skipped. Twilio would refuse every message from a bad one.
+ * A shared pool of senders, comma-separated, each of `kind` as a tenant's are (`NUMBER_KINDS`) and
+ * named once; blank entries are skipped. SMS (`sms-sender`: `+15550001001,55555,ACMEBANK`, an E.164
+ * number, a short code or an alphanumeric sender id) and caller ids (`e164`: a call needs a phone
+ * number). Twilio would refuse every message or call from a bad one.
  */
-function smsSenderPool(name: string): ConfigField<readonly string[]> {
-  const { test, what } = NUMBER_KINDS['sms-sender'];
+function senderPool(name: string, kind: keyof typeof NUMBER_KINDS): ConfigField<readonly string[]> {
+  const { test, what } = NUMBER_KINDS[kind];
   const parse = (raw: string): ConfigParseResult<readonly string[]> => {
     const senders: string[] = [];
     const problems: string[] = [];
@@ -164,8 +165,6 @@ function sayVoices(name: string): ConfigField<SayVoices> {
   return { kind: 'config-field', name, parse, hasDefault: false, defaultValue: undefined };
 }
 
-const list = (value: string | undefined) => value?.split(',').map((s) => s.trim());
-
 /** A tenant's number also shared: it serves every tenant without numbers of their own, so it is no one tenant's. */
 function sharedNumberProblems(
   variable: string,
@@ -215,7 +214,7 @@ export function channelProvidersFromEnv(env: NodeJS.ProcessEnv = process.env): C
         accountSid: optional(str('TWILIO_ACCOUNT_SID')),
         authToken: optional(str('TWILIO_AUTH_TOKEN')),
         // The shared pool (tenants without senders of their own), checked at start as the map's: +15550001,55555,ACMEBANK.
-        from: optional(smsSenderPool('TWILIO_FROM_NUMBERS')),
+        from: optional(senderPool('TWILIO_FROM_NUMBERS', 'sms-sender')),
         // Tenant → its own senders, long codes, short codes or alphanumeric ids: acme=ACMEBANK|+15550001,globex=55555.
         tenantFrom: optional(tenantNumbers('TWILIO_TENANT_FROM_NUMBERS', 'sms-sender')),
         // Calling codes an alphanumeric sender id is not used for, beyond +1, +52 and +57: +55,+54.
@@ -238,7 +237,7 @@ export function channelProvidersFromEnv(env: NodeJS.ProcessEnv = process.env): C
       },
       voice: {
         // Caller ids for the voice bot (comma-separated); the voice channel is off without them.
-        from: optional(str('TWILIO_VOICE_FROM_NUMBERS')),
+        from: optional(senderPool('TWILIO_VOICE_FROM_NUMBERS', 'e164')),
         // Tenant → its own caller ids, as TWILIO_TENANT_FROM_NUMBERS.
         tenantFrom: optional(tenantNumbers('TWILIO_VOICE_TENANT_FROM_NUMBERS', 'e164')),
         // The voice bot's TwiML URL (its <Gather input="speech"> action posts to /webhooks/{tenant}/call).
@@ -268,7 +267,7 @@ export function channelProvidersFromEnv(env: NodeJS.ProcessEnv = process.env): C
   const smtp = c.smtp;
   const v = c.voice;
   const smsFrom = t.from ? [...t.from] : undefined;
-  const voiceFrom = list(v.from);
+  const voiceFrom = v.from ? [...v.from] : undefined;
   const conflicts = [
     ...sharedNumberProblems('TWILIO_TENANT_FROM_NUMBERS', t.tenantFrom, 'TWILIO_FROM_NUMBERS', smsFrom ?? []),
     ...sharedNumberProblems(

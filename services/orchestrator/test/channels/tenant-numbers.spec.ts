@@ -66,6 +66,10 @@ describe('per-tenant numbers: configuration', () => {
     ['TWILIO_FROM_NUMBERS', '55555,+15550000001,55555', 'entry "55555" is named twice'],
     ['TWILIO_FROM_NUMBERS', ' , ', 'names no sender'],
     ['TWILIO_SMS_SHORT_CODE_PER_SECOND', '0', 'TWILIO_SMS_SHORT_CODE_PER_SECOND'],
+    // The shared caller ids likewise, E.164 only.
+    ['TWILIO_VOICE_FROM_NUMBERS', '+15550000201, 55555', 'entry "55555" is not an E.164 number (+ and 8 to 15 digits)'],
+    ['TWILIO_VOICE_FROM_NUMBERS', 'ACMEBANK', 'entry "ACMEBANK" is not an E.164 number'],
+    ['TWILIO_VOICE_FROM_NUMBERS', '+15550000201,+15550000201', 'entry "+15550000201" is named twice'],
   ])('%s=%s is refused at start-up, naming the variable and the entry', (variable, value, problem) => {
     const message = startUpError({ [variable]: value });
     expect(message).toContain(`${variable}: `);

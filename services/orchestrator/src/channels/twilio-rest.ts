@@ -1,3 +1,4 @@
+import { createLogger } from '@collections/platform';
 import {
   OutboundMessage,
   SendResult,
@@ -97,6 +98,8 @@ export interface TwilioProviderConfig extends TwilioAccount {
   tenantFrom?: Readonly<Record<string, readonly string[]>>;
   now?: () => number;
   fetch?: Fetch;
+  /** Where the provider tells the operator what it could not do (never a number or a text); the service's log by default. */
+  logger?: { warn(fields: object, message: string): void };
 }
 
 /**
@@ -112,6 +115,7 @@ export abstract class TwilioProvider {
   protected readonly senders: TenantSenders;
   /** Each pool's buckets (the shared one's and each tenant's); the service attaches its database's. */
   protected readonly pools: TenantThrottles;
+  private logger?: { warn(fields: object, message: string): void };
 
   protected constructor(
     private readonly account: TwilioProviderConfig,
@@ -124,6 +128,11 @@ export abstract class TwilioProvider {
     this.fetch = account.fetch ?? fetch;
     this.senders = new TenantSenders(account.tenantFrom ?? {}, shared);
     this.pools = new TenantThrottles(this.senders, resource === 'Messages' ? 'sms' : 'call', ratePerSecond);
+  }
+
+  /** The configured logger, else the service's own, made the first time something is told. */
+  protected get log(): { warn(fields: object, message: string): void } {
+    return (this.logger ??= this.account.logger ?? createLogger({ service: 'orchestrator' }));
   }
 
   /** Keeps the pools' token buckets in `buckets` (shared by the service's replicas) from now on. */

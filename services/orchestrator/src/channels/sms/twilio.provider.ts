@@ -1,4 +1,3 @@
-import { createLogger } from '@collections/platform';
 import {
   ALPHANUMERIC_UNSUPPORTED_CODES,
   ChannelProvider,
@@ -29,8 +28,6 @@ export interface TwilioConfig extends TwilioProviderConfig {
    * (`ALPHANUMERIC_UNSUPPORTED_CODES`: +1, +52, +57), e.g. `['+55']`.
    */
   alphanumericUnsupported?: readonly string[];
-  /** Where a message no sender of its tenant can reach is told; the service's log by default. */
-  logger?: { warn(fields: object, message: string): void };
   /** Sends the messages of tenants without numbers of their own, instead of the shared pool. */
   messagingServiceSid?: string;
   /** Where Twilio posts delivery receipts; `{tenant}` is replaced by the message's tenant (`callbackFor`). */
@@ -61,7 +58,6 @@ export class TwilioSmsProvider extends TwilioProvider implements ChannelProvider
   readonly channel = 'sms' as const;
   /** Calling codes an alphanumeric sender id is not used for. */
   private readonly alphanumericUnsupported: readonly string[];
-  private logger?: { warn(fields: object, message: string): void };
 
   constructor(private readonly config: TwilioConfig) {
     super(
@@ -94,8 +90,7 @@ export class TwilioSmsProvider extends TwilioProvider implements ChannelProvider
     if ('failure' in admitted) {
       const refused = admitted.failure;
       if (!refused.ok && refused.failure.code === 'no-sender-for-recipient') {
-        this.logger ??= this.config.logger ?? createLogger({ service: 'orchestrator' });
-        this.logger.warn(
+        this.log.warn(
           {
             channel: 'sms',
             tenantId: message.tenantId,

@@ -1,4 +1,3 @@
-import { createLogger } from '@collections/platform';
 import {
   ChannelProvider,
   DeliveryStatus,
@@ -25,8 +24,6 @@ export interface TwilioVoiceConfig extends TwilioProviderConfig {
   botUrl?: string;
   /** The voice per `<Say>` language (`es-MX` → `Polly.Mia`); a language without one: Twilio's default voice. */
   voices?: Readonly<Partial<Record<SayLanguage, string>>>;
-  /** Where a locale Twilio reads no language for is told (once per locale); the service's log by default. */
-  logger?: { warn(fields: object, message: string): void };
   /**
    * Our call webhook (`/webhooks/{tenant}/call`, `{tenant}` replaced by the call's tenant): call
    * progress and the bot's results.
@@ -63,7 +60,6 @@ export class TwilioVoiceProvider extends TwilioProvider implements ChannelProvid
   readonly channel = 'call' as const;
   /** Locales already told to the log as read in Twilio's default language. */
   private readonly unspoken = new Set<string>();
-  private logger?: { warn(fields: object, message: string): void };
 
   constructor(private readonly config: TwilioVoiceConfig) {
     super(
@@ -109,8 +105,7 @@ export class TwilioVoiceProvider extends TwilioProvider implements ChannelProvid
     const locale = message.language.slice(0, 35);
     if (!language && !this.unspoken.has(locale)) {
       this.unspoken.add(locale);
-      this.logger ??= this.config.logger ?? createLogger({ service: 'orchestrator' });
-      this.logger.warn(
+      this.log.warn(
         { channel: 'call', locale, language: SAY_DEFAULT_LANGUAGE },
         `Twilio's <Say> reads no language for this locale: calls in it are read in Twilio's default, ${SAY_DEFAULT_LANGUAGE}`,
       );

@@ -181,23 +181,27 @@ export class AgentQueueUseCase {
     const profile = await this.lockAgent(tx, tenantId, agentId);
     if (taskId) {
       const task = await this.lockNamedTask(tx, tenantId, agentId, taskId, profile);
-      const answer = this.directory
-        ? await this.law.screenClaim(tx, task, now, true)
-        : await this.law.decide(tx, task, now, 'claim');
+      const answer = await this.screen(tx, task, now, true);
       if (answer.kind === 'ask-ledger') return { ...answer, task };
       return this.handOutIfAllowed(tx, tenantId, task, agentId, now, answer); // a refusal is committed: it stays on the task
     }
     while (passed.length < MAX_REFUSALS_PER_CLAIM) {
       const task = await this.repo.nextTaskFor(tx, tenantId, profile, now, passed);
       if (!task) return { kind: 'refused' };
-      const answer = this.directory
-        ? await this.law.screenClaim(tx, task, now, false)
-        : await this.law.decide(tx, task, now, 'claim');
+      const answer = await this.screen(tx, task, now, false);
       if (answer.kind === 'ask-ledger') return { ...answer, task };
       if (answer.kind === 'allowed') return this.handOutIfAllowed(tx, tenantId, task, agentId, now, answer);
       passed.push(task.id);
     }
     return { kind: 'refused' };
+  }
+
+  /**
+   * The law on a task a claim picked, on the facts: with a ledger to ask, a call whose number it is
+   * to give is left to it (`ask-ledger`; `named`: the agent named it, asked even when the facts refuse it); without one, decided here.
+   */
+  private screen(tx: EntityManager, task: AgentTaskRow, now: Date, named: boolean) {
+    return this.directory ? this.law.screenClaim(tx, task, now, named) : this.law.decide(tx, task, now, 'claim');
   }
 
   /**

@@ -2,7 +2,7 @@ import { EntityManager } from 'typeorm';
 import { arrayOf, isUuid } from '@collections/platform';
 import { preparedQuery } from '@collections/runtime';
 import { Components, EntryKind, Line } from './domain/journal';
-import { PiiCipher, configuredPiiCipher, decryptFreeText, encryptFreeText } from './pii';
+import { PiiCipher, byteaText, configuredPiiCipher, decryptFreeText, encryptFreeText } from './pii';
 import { AgingBucket, Credit, DEFAULT_AGING_BUCKETS, Due } from './domain/delinquency';
 
 export interface AccountRow {
@@ -277,7 +277,7 @@ export class LedgerRepository {
         arrayOf(entries, (e) => e.duesCreditMinor),
         arrayOf(entries, (e) => e.idempotencyKey),
         arrayOf(entries, (e) => e.reference),
-        arrayOf(entries, (e) => byteaElement(encryptFreeText(this.cipher, e.memo))),
+        arrayOf(entries, (e) => byteaText(encryptFreeText(this.cipher, e.memo))),
         JSON.stringify(entries.map((e) => e.response)),
         arrayOf(lines, ({ e }) => e.tenantId),
         arrayOf(lines, ({ e }) => e.id),
@@ -431,6 +431,3 @@ export class LedgerRepository {
     }));
   }
 }
-
-/** A bytea as an element of an array literal (`arrayOf`): its hex form, or NULL. */
-const byteaElement = (b: Buffer | null): string | null => (b ? `\\x${b.toString('hex')}` : null);

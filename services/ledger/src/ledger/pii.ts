@@ -44,5 +44,11 @@ export const encryptFreeText = (cipher: PiiCipher, text: string): Buffer | null 
 export const decryptFreeText = (cipher: PiiCipher, stored: Buffer | null): string =>
   stored ? cipher.decrypt(stored) : '';
 
+/**
+ * An encrypted value in PostgreSQL's bytea text form (`\x<hex>`), or null for none: as an element
+ * of an array literal (`arrayOf`) or a value in JSON (`jsonb_to_recordset`).
+ */
+export const byteaText = (stored: Buffer | null): string | null => (stored ? `\\x${stored.toString('hex')}` : null);
+
 /** An encrypted value as a COPY text field (`\\x<hex>`), or `\N` for none. */
 export const copyBytea = (stored: Buffer | null): string => (stored ? `\\\\x${stored.toString('hex')}` : '\\N');

@@ -1,6 +1,6 @@
 import { EntityManager } from 'typeorm';
 import { isUuid } from '@collections/platform';
-import { PiiCipher, decryptFreeText, encryptFreeText } from '../ledger/pii';
+import { PiiCipher, byteaText, decryptFreeText, encryptFreeText } from '../ledger/pii';
 import { tokenSpans } from './domain/matcher';
 import { StatementFileKind } from './domain/statement-line';
 
@@ -166,9 +166,9 @@ export class ReconciliationRepository {
       amount_minor: i.amountMinor,
       currency: i.currency,
       value_date: i.valueDate,
-      // bytea from JSON: PostgreSQL's hex form (hexBytea).
-      reference_enc: hexBytea(encryptFreeText(this.cipher, i.reference)),
-      counterparty_account_enc: hexBytea(encryptFreeText(this.cipher, i.counterpartyAccount)),
+      // bytea from JSON: PostgreSQL's hex form (byteaText).
+      reference_enc: byteaText(encryptFreeText(this.cipher, i.reference)),
+      counterparty_account_enc: byteaText(encryptFreeText(this.cipher, i.counterpartyAccount)),
       bank_reference: i.bankReference,
       status: i.status,
       match_rule: i.matchRule ?? null,
@@ -323,6 +323,3 @@ export class ReconciliationRepository {
     return counts;
   }
 }
-
-/** An encrypted value as PostgreSQL reads bytea from text (`\x<hex>`), or null for none. */
-const hexBytea = (stored: Buffer | null): string | null => (stored ? `\\x${stored.toString('hex')}` : null);

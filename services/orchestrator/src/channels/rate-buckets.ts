@@ -20,13 +20,7 @@ export class PgRateBuckets implements SharedRateBuckets {
 
   constructor(private readonly db: DataSource | EntityManager) {}
 
-  async take(
-    keys: readonly string[],
-    ratePerSecond: number | readonly number[],
-    capacity: number,
-    now: number,
-  ): Promise<SharedTake> {
-    const rates = typeof ratePerSecond === 'number' ? keys.map(() => ratePerSecond) : ratePerSecond;
+  async take(keys: readonly string[], rates: readonly number[], capacity: number, now: number): Promise<SharedTake> {
     if (rates.length !== keys.length) throw new Error('one rate per key');
     const fresh = keys.filter((k) => !this.known.has(k));
     if (fresh.length) {
@@ -67,7 +61,7 @@ export class PgRateBuckets implements SharedRateBuckets {
     if (rows.length < new Set(keys).size) {
       // A row gone since this process created it (a table emptied by hand): create it again.
       for (const k of keys) this.known.delete(k);
-      return this.take(keys, ratePerSecond, capacity, now);
+      return this.take(keys, rates, capacity, now);
     }
     const waitMs = Math.min(...rows.map((r) => Math.ceil(((1 - r.tokens) * 1000) / r.rate)));
     return { ok: false, waitMs };

@@ -96,16 +96,11 @@ export type SharedTake = { ok: true; key: string } | { ok: false; waitMs: number
  * Token buckets every replica of the service sees (`PgRateBuckets`: rows in its database), so a
  * provider's rate holds across replicas, hand-overs of the dispatch turn and restarts. `take` is
  * the pool's rule in one atomic step: a token from the first of `keys` that has one at `now`, else
- * the shortest wait. `ratePerSecond`: one rate for every key, or each key's (in `keys`' order).
+ * the shortest wait. `ratesPerSecond`: each key's rate, in `keys`' order.
  * A bucket never seen starts full.
  */
 export interface SharedRateBuckets {
-  take(
-    keys: readonly string[],
-    ratePerSecond: number | readonly number[],
-    capacity: number,
-    now: number,
-  ): Promise<SharedTake>;
+  take(keys: readonly string[], ratesPerSecond: readonly number[], capacity: number, now: number): Promise<SharedTake>;
 }
 
 /**

@@ -1,10 +1,12 @@
 import { DataSource, EntityManager } from 'typeorm';
+import { holdsOnAccount } from '../planning/domain/contact-plan';
 import { DebtorRow, ScheduleRow } from '../planning/planner.repository';
 
 /**
  * Why a contact already `sending` but not out yet (a letter waiting for its print batch, a row a
  * process left mid-send) is no longer wanted, if it is not: the account paid in full
- * (`stop:payment`), the debtor is now under a hold (`stop:hold:<kinds>`) or opted out of the row's
+ * (`stop:payment`), the debtor is now under a hold, or another party to the account under one that
+ * stops contact about it (`stop:hold:<kinds>`, `holdsOnAccount`), or opted out of the row's
  * channel (`stop:opt_out`). `debtor` is the account's debtor as `PlannerRepository.debtorOf` reads it.
  */
 export async function stopOf(
@@ -17,7 +19,8 @@ export async function stopOf(
     [row.tenant_id, row.account_id],
   )) as { balance_known: boolean; balance_minor: string }[];
   if (account?.balance_known && Number(account.balance_minor) <= 0) return 'stop:payment';
-  if (debtor?.holds.length) return `stop:hold:${debtor.holds.join(',')}`;
+  const holds = debtor ? holdsOnAccount(debtor) : [];
+  if (holds.length) return `stop:hold:${holds.join(',')}`;
   if (debtor?.optedOut.includes(row.channel)) return 'stop:opt_out';
   return undefined;
 }

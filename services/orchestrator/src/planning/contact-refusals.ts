@@ -41,6 +41,7 @@ function ruleKinds(pack: RulePack): [string, RefusalRule][] {
     ...of(pack.channelMix, 'channel_mix'),
     ...of(pack.quietPeriods, 'quiet_period'),
     ...of(pack.holds, 'hold'),
+    ...of(pack.coPartyHolds ?? [], 'hold'),
     ...of([pack.optOut], 'opt_out'),
     ...of([pack.consent], 'consent'),
   ];

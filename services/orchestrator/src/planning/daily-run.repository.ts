@@ -10,6 +10,7 @@ import {
   DebtorRow,
   PlannerAccountRow,
   ScheduleRow,
+  coPartyHoldsSql,
   contactHistorySql,
   debtorRowOf,
   validationNoticeSql,
@@ -106,7 +107,7 @@ export class DailyRunRepository {
   ): Promise<ChunkAccount[]> {
     const rows = (await tx.query(
       `SELECT a.*, d.debtor_id, d.time_zone AS debtor_zone, d.country, d.region, d.consented_channels, d.language,
-              d.holds, d.opted_out, d.creditor, d.validation_notice, d.inconvenient_times, d.workplace_forbidden_channels,
+              d.holds, d.co_party_holds, d.opted_out, d.creditor, d.validation_notice, d.inconvenient_times, d.workplace_forbidden_channels,
               l.status AS live_status, l.step_id AS live_step_id, l.fallback AS live_fallback,
               l.strategy_id AS live_strategy_id,
               h.history
@@ -116,6 +117,7 @@ export class DailyRunRepository {
                   p.inconvenient_times, p.workplace_forbidden_channels,
                   ARRAY(SELECT hs.kind FROM debtor_hold_state hs
                          WHERE hs.tenant_id = p.tenant_id AND hs.debtor_id = p.debtor_id AND hs.active) AS holds,
+                  ${coPartyHoldsSql('p.tenant_id', 'ap.account_id', 'p.debtor_id')} AS co_party_holds,
                   ARRAY(SELECT o.channel FROM debtor_channel_opt_out o
                          WHERE o.tenant_id = p.tenant_id AND o.debtor_id = p.debtor_id) AS opted_out,
                   ${creditorOnRecordSql('p.tenant_id', 'p.country')} AS creditor,
@@ -150,6 +152,7 @@ export class DailyRunRepository {
               consented_channels: r.consented_channels ?? [],
               language: r.language ?? '',
               holds: r.holds ?? [],
+              co_party_holds: r.co_party_holds ?? [],
               opted_out: r.opted_out ?? [],
               creditor: r.creditor ?? null,
               validation_notice: r.validation_notice ?? null,

@@ -123,6 +123,8 @@ export interface DebtorFactsRow {
   consented_channels: string[];
   language: string;
   holds: number[];
+  /** `coPartyHoldsSql`: the active holds of the account's other parties, as ledger codes; absent: none. */
+  co_party_holds?: number[] | null;
   opted_out: string[];
   /** `creditorOnRecordSql`: the tenant's creditor profile for the debtor's country, as the law reads it. */
   creditor: CreditorOnRecord | null;
@@ -148,6 +150,21 @@ export const validationNoticeSql = (tenant: string, country: string, account: st
       FROM creditor_profile c WHERE c.tenant_id = ${tenant} AND c.country IN (btrim(${country}), '')
      ORDER BY c.country DESC LIMIT 1)`;
 
+/**
+ * The active holds (ledger codes, each kind once) of the parties to `account` other than `debtor`
+ * (co-obligors, guarantors), as an SQL array over SQL expressions: every read of the contact law's
+ * facts for an account takes them here (`debtorOf`, the daily run's chunk), and the pack decides
+ * which of them stop contact about the account (`coPartyHolds`). By index: the account's parties,
+ * each one's active holds.
+ */
+export const coPartyHoldsSql = (tenant: string, account: string, debtor: string) =>
+  `ARRAY(SELECT DISTINCT h.kind FROM account_party o
+           JOIN debtor_hold_state h ON h.tenant_id = o.tenant_id AND h.debtor_id = o.debtor_id AND h.active
+          WHERE o.tenant_id = ${tenant} AND o.account_id = ${account} AND o.debtor_id <> ${debtor})`;
+
+const holdsOf = (codes: readonly number[] | null | undefined): Hold[] =>
+  (codes ?? []).map((h) => HOLD_NAMES[h as ledger.HoldKind]).filter((h): h is Hold => h !== undefined);
+
 const validationNoticeOf = (json: { sentAt: string | null } | null | undefined): ValidationNoticeOnRecord | null =>
   json ? { sentAt: json.sentAt ? new Date(json.sentAt) : null } : null;
 
@@ -162,7 +179,8 @@ export function debtorRowOf(p: DebtorFactsRow): DebtorRow {
     // None on record is no channel authorised, not every channel: a pack that requires consent refuses.
     consent: p.consented_channels.filter(isChannel),
     optedOut: p.opted_out.filter(isChannel),
-    holds: p.holds.map((h) => HOLD_NAMES[h as ledger.HoldKind]).filter((h): h is Hold => h !== undefined),
+    holds: holdsOf(p.holds),
+    coPartyHolds: holdsOf(p.co_party_holds),
     creditor: creditorOnRecordOf(p.creditor),
     validationNotice: validationNoticeOf(p.validation_notice),
     inconvenient: p.inconvenient_times ?? [],
@@ -418,12 +436,16 @@ export class PlannerRepository {
     );
   }
 
-  /** The primary debtor's facts for the contact law, or undefined while the ledger has not told us. */
+  /**
+   * The primary debtor's facts for the contact law, with the account's other parties' holds
+   * (`coPartyHoldsSql`), or undefined while the ledger has not told us.
+   */
   async debtorOf(db: Db, tenantId: string, accountId: string): Promise<DebtorRow | undefined> {
     const [p] = (await db.query(
       `SELECT p.debtor_id, p.time_zone, p.country, p.region, p.consented_channels, p.language,
               p.inconvenient_times, p.workplace_forbidden_channels,
               ARRAY(SELECT h.kind FROM debtor_hold_state h WHERE h.tenant_id = p.tenant_id AND h.debtor_id = p.debtor_id AND h.active) AS holds,
+              ${coPartyHoldsSql('p.tenant_id', 'a.account_id', 'p.debtor_id')} AS co_party_holds,
               ARRAY(SELECT o.channel FROM debtor_channel_opt_out o WHERE o.tenant_id = p.tenant_id AND o.debtor_id = p.debtor_id) AS opted_out,
               ${creditorOnRecordSql('p.tenant_id', 'p.country')} AS creditor,
               ${validationNoticeSql('p.tenant_id', 'p.country', 'a.account_id')} AS validation_notice

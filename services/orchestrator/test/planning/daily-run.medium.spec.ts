@@ -122,7 +122,7 @@ describe('the batched daily planning run (real PostgreSQL)', () => {
       caused_by_event: string;
       pack_version: string;
     }[];
-    expect(decision.pack_version).toBe('2025.1'); // Colombia's pack (Ley 2300), no override
+    expect(decision.pack_version).toBe('2026.1'); // Colombia's pack (Ley 2300), no override
     expect(decision).toMatchObject({ allowed: true, reasons: [], stage: 'plan', arm_id: 'champion' });
     expect(decision.caused_by_event).toMatch(/^daily-run:2026-03-11T12$/);
     const events = (await sut.dataSource.query(

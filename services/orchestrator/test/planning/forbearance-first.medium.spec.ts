@@ -107,7 +107,7 @@ describe('forbearance before enforcement (EU Consumer Credit Directive art. 35; 
     expect(await referred(accountId)).toBe(false);
     const refusals = (await decisions(accountId)).filter((d) => !d.allowed);
     expect(refusals).toHaveLength(1);
-    expect(refusals[0]).toMatchObject({ stage: 'plan', pack_version: '2026.1' });
+    expect(refusals[0]).toMatchObject({ stage: 'plan', pack_version: '2026.2' });
     expect(refusals[0].reasons[0]).toMatch(
       /^ES-FORBEARANCE-FIRST: Reasonable forbearance .* no forbearance measure is on record for the account$/,
     );

@@ -84,7 +84,8 @@ export function ruleCodesOf(reasons: readonly string[]): string[] {
 }
 
 /**
- * The rule codes that make a refusal for good: the debtor's holds, the opt-out and consent rules,
+ * The rule codes that make a refusal for good: the debtor's holds (and the account's other parties'
+ * that stop contact about it), the opt-out and consent rules,
  * the creditor's identification, a workplace that forbids contact, no rule pack — not the hours, holidays or caps that also refused
  * it at that instant (those alone would only defer it). All the refusal's codes when none of those
  * is among them (a time rule that no date within the engine's horizon satisfies).
@@ -94,7 +95,7 @@ export function forGoodRuleCodes(verdict: Pick<PolicyVerdict, 'reasons'>, facts:
   const pack = facts.jurisdiction ? (facts.rules?.pack ?? RULE_PACKS[facts.jurisdiction]) : undefined;
   const lasting = new Set(['no-rule-pack']);
   if (pack) {
-    for (const hold of pack.holds) lasting.add(hold.id);
+    for (const hold of [...pack.holds, ...(pack.coPartyHolds ?? [])]) lasting.add(hold.id);
     lasting.add(pack.optOut.id);
     lasting.add(pack.consent.id);
     if (pack.creditorIdentification) lasting.add(pack.creditorIdentification.id);

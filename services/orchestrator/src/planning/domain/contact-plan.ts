@@ -43,6 +43,12 @@ export interface DebtorContactFacts {
   readonly optedOut: readonly Channel[];
   readonly holds: readonly Hold[];
   /**
+   * The active holds of the account's other parties (co-obligors, guarantors), every kind as the
+   * ledger told them: the pack's `coPartyHolds` say which stop contact about the account
+   * (`holdsOnAccount`). Absent: none (tests, the policy CLI).
+   */
+  readonly coPartyHolds?: readonly Hold[];
+  /**
    * How the tenant names the creditor to debtors of the debtor's country (its creditor profile);
    * null when it has none: where the pack requires the creditor named (BR, MX) nothing is sent.
    */
@@ -112,6 +118,7 @@ export function checkPolicy(
       consent: facts.consent,
       optedOut: facts.optedOut,
       holds: facts.holds,
+      coPartyHolds: facts.coPartyHolds,
       creditor: facts.creditor,
       validationNotice: facts.validationNotice,
       inconvenient: facts.inconvenient,
@@ -128,6 +135,23 @@ export function checkPolicy(
     packVersion: pack.version,
     overrideVersion: facts.rules?.overrideVersion ?? null,
   };
+}
+
+/**
+ * The holds that stop contact about the account: the debtor's own, and those of the account's other
+ * parties that the debtor's pack (the tenant's) names in `coPartyHolds` (a dispute of the debt; in
+ * the US a bankruptcy too), not their personal ones. What a strategy's stop conditions see and the
+ * dispatcher's stop of a row being sent; the contact law reads both lists itself (`checkPolicy`).
+ */
+export function holdsOnAccount(
+  facts: Pick<DebtorContactFacts, 'holds' | 'coPartyHolds' | 'jurisdiction' | 'rules'>,
+): Hold[] {
+  const holds = [...facts.holds];
+  if (!facts.jurisdiction || !facts.coPartyHolds?.length) return holds;
+  const pack = facts.rules?.pack ?? RULE_PACKS[facts.jurisdiction];
+  for (const rule of pack.coPartyHolds ?? [])
+    if (facts.coPartyHolds.includes(rule.hold) && !holds.includes(rule.hold)) holds.push(rule.hold);
+  return holds;
 }
 
 /** The step id and template of a debt collector's validation notice (US Regulation F §1006.34). */

@@ -11,7 +11,7 @@ import {
   chooseStrategy,
 } from '../../strategies/domain';
 import { refusedForGood, taskVerdict } from '../../agents/domain';
-import { PlanOutcome, PolicyVerdict, planNextContact } from '../domain/contact-plan';
+import { PlanOutcome, PolicyVerdict, holdsOnAccount, planNextContact } from '../domain/contact-plan';
 import { ActiveStrategy, DebtorRow, PlannerAccountRow, ScheduleRow } from '../planner.repository';
 
 /** The agent queue of a forbearance negotiation, where the strategy names no escalation queue. */
@@ -194,12 +194,15 @@ export function decideAccount(input: AccountPlanInput): AccountPlan {
   const armChannels = new Set(
     arm?.steps.flatMap((s) => [s.channel, ...(s.fallbackChannel ? [s.fallbackChannel] : [])]),
   );
+  // The debtor's holds and their co-parties' that stop contact about this account (a co-obligor's
+  // dispute, a guarantor's bankruptcy in the US): a strategy stopping on them stops here too.
+  const holds = holdsOnAccount(debtor);
   const status: AccountStatus = {
     paidInFull: account.balance_known && Number(account.balance_minor) <= 0,
     promiseActive: account.promise_active,
-    disputed: debtor.holds.includes('dispute'),
+    disputed: holds.includes('dispute'),
     optedOut: armChannels.size > 0 && [...armChannels].every((c) => debtor.optedOut.includes(c)),
-    holds: debtor.holds,
+    holds,
   };
   if (live?.status === 'sending') return { result: 'sending', effects };
 

@@ -116,6 +116,12 @@ export interface ContactCase {
   optedOut: readonly Channel[];
   holds: readonly Hold[];
   /**
+   * The active holds of the account's other parties (co-obligors, guarantors), of every kind; only
+   * those the pack's `coPartyHolds` name stop the contact. Absent: none on record, or the caller
+   * does not know (the policy CLI's cases).
+   */
+  coPartyHolds?: readonly Hold[];
+  /**
    * The creditor's identification on record for the debtor's tenant and country; `null` when there
    * is none. Only a pack with a `creditorIdentification` rule reads it, and there `null` refuses.
    * Absent: the caller does not know the tenant (the policy CLI's cases), and the rule is not checked;

@@ -15,6 +15,7 @@ import { assertValidRulePack } from './rule-pack.validator';
 import {
   CapWindow,
   ChannelMixRule,
+  CoPartyHoldRule,
   ContactHoursRule,
   DebtorInconvenienceRule,
   FrequencyCapRule,
@@ -109,6 +110,12 @@ function permanentReasons(contactCase: ContactCase, compiled: CompiledPack): Dec
     const rule = compiled.holdRules.get(hold);
     if (rule) add(rule, `the account is on hold: ${hold}`);
   }
+  // The debtor's own hold of the same kind already said it: one reason per kind of hold.
+  for (const hold of new Set(contactCase.coPartyHolds ?? [])) {
+    if (contactCase.holds.includes(hold)) continue;
+    const rule = compiled.coPartyHoldRules.get(hold);
+    if (rule) add(rule, `another party to the account (a co-obligor or guarantor) is on hold: ${hold}`);
+  }
   const { pack } = compiled;
   if (contactCase.optedOut.includes(contactCase.channel))
     add(pack.optOut, `the debtor opted out of ${contactCase.channel}`);
@@ -185,6 +192,7 @@ interface CompiledPack {
   readonly pack: RulePack;
   readonly byChannel: ReadonlyMap<Channel, ChannelRules>;
   readonly holdRules: ReadonlyMap<Hold, HoldRule>;
+  readonly coPartyHoldRules: ReadonlyMap<Hold, CoPartyHoldRule>;
 }
 
 const compiledPacks = new WeakMap<RulePack, CompiledPack>();
@@ -207,7 +215,12 @@ function compile(pack: RulePack): CompiledPack {
     ];
     byChannel.set(channel, { checks, usesHistory: checks.some((c) => c.usesHistory) });
   }
-  const compiled: CompiledPack = { pack, byChannel, holdRules: new Map(pack.holds.map((r) => [r.hold, r])) };
+  const compiled: CompiledPack = {
+    pack,
+    byChannel,
+    holdRules: new Map(pack.holds.map((r) => [r.hold, r])),
+    coPartyHoldRules: new Map((pack.coPartyHolds ?? []).map((r) => [r.hold, r])),
+  };
   compiledPacks.set(pack, compiled);
   return compiled;
 }

@@ -112,6 +112,19 @@ export interface HoldRule extends RuleSource {
   readonly basis: HoldBasis;
 }
 
+/**
+ * While another party to the account the contact is about (a co-obligor, a guarantor: the ledger's
+ * `account_party`) carries `hold`, no contact on any channel about that account, with any of its
+ * parties. For holds about the debt itself (a dispute of it, a stay of its collection); a personal
+ * hold (cease-communication, attorney, deceased, litigation) stays the party's own. The debtor's
+ * other accounts, which that party is not on, are not touched.
+ */
+export interface CoPartyHoldRule extends RuleSource {
+  readonly hold: Hold;
+  /** `platform-policy` where the cited rule does not itself impose the stop. */
+  readonly basis: HoldBasis;
+}
+
 export interface AuditRetention {
   /** Keep each contact record at least this long; `null` where the rule sets no period. */
   readonly minimumDays: number | null;
@@ -247,6 +260,11 @@ export interface RulePack {
   /** Where the law bars contact at a workplace whose employer forbids it (US); absent where it does not. */
   readonly workplace?: WorkplaceRule;
   readonly holds: readonly HoldRule[];
+  /**
+   * The holds of another party to the account that stop contact about it (`CoPartyHoldRule`); each
+   * also a hold of `holds`. Absent or empty: only the debtor's own holds stop contact.
+   */
+  readonly coPartyHolds?: readonly CoPartyHoldRule[];
   readonly auditRetention: AuditRetention;
   readonly openDimensions: readonly OpenDimension[];
 }

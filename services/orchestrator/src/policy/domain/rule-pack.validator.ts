@@ -133,6 +133,19 @@ export function rulePackViolations(pack: RulePack): PolicyViolation[] {
     if (holds.has(rule.hold)) problem(`holds[${i}].hold`, `"${rule.hold}" is listed twice`);
     holds.add(rule.hold);
   });
+  const coPartyHolds = new Set<string>();
+  (pack.coPartyHolds ?? []).forEach((rule, i) => {
+    const path = `coPartyHolds[${i}]`;
+    source(path, rule);
+    if (!(HOLDS as readonly string[]).includes(rule.hold)) problem(`${path}.hold`, `"${rule.hold}" is unknown`);
+    else if (!holds.has(rule.hold))
+      problem(
+        `${path}.hold`,
+        `"${rule.hold}" is no hold of the pack: another party's hold cannot stop more than the debtor's own`,
+      );
+    if (coPartyHolds.has(rule.hold)) problem(`${path}.hold`, `"${rule.hold}" is listed twice`);
+    coPartyHolds.add(rule.hold);
+  });
   const days = pack.auditRetention.minimumDays;
   if (days !== null && !(Number.isInteger(days) && days >= 1))
     problem('auditRetention.minimumDays', 'must be null or a whole number of days ≥ 1');

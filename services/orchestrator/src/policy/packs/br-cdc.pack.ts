@@ -1,12 +1,13 @@
 import { RulePack } from '../domain';
-import { ALL_CHANNELS, DOCUMENTS, holdRules } from './pack-parts';
+import { ALL_CHANNELS, DOCUMENTS, PLATFORM_CO_PARTY_HOLDS, coPartyHoldRules, holdRules } from './pack-parts';
 
 const CDC = 'Lei 8.078/1990 (Código de Defesa do Consumidor), arts. 42 and 42-A';
 
 /** Brazil: the Consumer Defence Code forbids abusive collection but fixes no hours or frequency. */
 export const BR_CDC_PACK: RulePack = {
   jurisdiction: 'BR',
-  version: '2025.1',
+  // 2026.1: another party's dispute of the shared account's debt stops contact about it (BR-CO-PARTY-HOLD-DISPUTE).
+  version: '2026.1',
   name: 'Brazil — Código de Defesa do Consumidor art. 42 / 42-A',
   holidayCountry: 'BR',
   contactHours: [],
@@ -38,6 +39,8 @@ export const BR_CDC_PACK: RulePack = {
     missing: "the creditor's name and CNPJ/CPF are not configured",
   },
   holds: holdRules('BR', {}),
+  // A co-party's dispute stops the shared account as platform policy; its insolvency does not (pack-parts.ts).
+  coPartyHolds: coPartyHoldRules('BR', {}, PLATFORM_CO_PARTY_HOLDS),
   auditRetention: {
     minimumDays: null,
     text: 'No retention period for contact records found in the code',

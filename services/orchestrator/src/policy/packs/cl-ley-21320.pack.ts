@@ -1,5 +1,14 @@
 import { RulePack } from '../domain';
-import { ALL_CHANNELS, CALLS_AND_VISITS, OTHER_MEDIA, holdRules, range, schedule } from './pack-parts';
+import {
+  ALL_CHANNELS,
+  CALLS_AND_VISITS,
+  OTHER_MEDIA,
+  PLATFORM_CO_PARTY_HOLDS,
+  coPartyHoldRules,
+  holdRules,
+  range,
+  schedule,
+} from './pack-parts';
 
 const ART_37 = 'Ley 19.496, art. 37, as amended by Ley 21.320';
 const WORKING_HOURS = `${ART_37}; Código de Procedimiento Civil, art. 59`;
@@ -7,7 +16,8 @@ const WORKING_HOURS = `${ART_37}; Código de Procedimiento Civil, art. 59`;
 /** Chile: extrajudicial collection under Ley 19.496 art. 37 as amended by Ley 21.320 (2021). */
 export const CL_LEY_21320_PACK: RulePack = {
   jurisdiction: 'CL',
-  version: '2025.1',
+  // 2026.1: another party's dispute of the shared account's debt stops contact about it (CL-CO-PARTY-HOLD-DISPUTE).
+  version: '2026.1',
   name: 'Chile — Ley 21.320 (art. 37 Ley 19.496)',
   holidayCountry: 'CL',
   contactHours: [
@@ -94,6 +104,8 @@ export const CL_LEY_21320_PACK: RulePack = {
       citation: ART_37,
     },
   }),
+  // A co-party's dispute stops the shared account as platform policy; its insolvency does not (pack-parts.ts).
+  coPartyHolds: coPartyHoldRules('CL', {}, PLATFORM_CO_PARTY_HOLDS),
   auditRetention: {
     minimumDays: 2 * 365 + 1,
     text: 'Keep a record of the type and frequency of each collection action per debtor for at least two years',

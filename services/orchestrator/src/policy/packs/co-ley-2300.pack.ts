@@ -1,12 +1,21 @@
 import { RulePack } from '../domain';
-import { ALL_CHANNELS, holdRules, mondayToFriday, range, schedule } from './pack-parts';
+import {
+  ALL_CHANNELS,
+  PLATFORM_CO_PARTY_HOLDS,
+  coPartyHoldRules,
+  holdRules,
+  mondayToFriday,
+  range,
+  schedule,
+} from './pack-parts';
 
 const LEY_2300 = 'Ley 2300 de 2023, art. 3';
 
 /** Colombia: Ley 2300 de 2023 ("dejen de fregar"), for collectors of any kind. */
 export const CO_LEY_2300_PACK: RulePack = {
   jurisdiction: 'CO',
-  version: '2025.1',
+  // 2026.1: another party's dispute of the shared account's debt stops contact about it (CO-CO-PARTY-HOLD-DISPUTE).
+  version: '2026.1',
   name: 'Colombia — Ley 2300 de 2023',
   holidayCountry: 'CO',
   contactHours: [
@@ -66,6 +75,8 @@ export const CO_LEY_2300_PACK: RulePack = {
     citation: `${LEY_2300}; Ley 1581 de 2012, art. 8(e)`,
   },
   holds: holdRules('CO', {}),
+  // A co-party's dispute stops the shared account as platform policy; its insolvency does not (pack-parts.ts).
+  coPartyHolds: coPartyHoldRules('CO', {}, PLATFORM_CO_PARTY_HOLDS),
   auditRetention: {
     minimumDays: null,
     text: 'Ley 2300 sets no retention period for contact records',

@@ -1,12 +1,20 @@
 import { RulePack } from '../domain';
-import { ALL_CHANNELS, holdRules, mondayToFriday, schedule } from './pack-parts';
+import {
+  ALL_CHANNELS,
+  PLATFORM_CO_PARTY_HOLDS,
+  coPartyHoldRules,
+  holdRules,
+  mondayToFriday,
+  schedule,
+} from './pack-parts';
 
 const LODC = 'Ley Orgánica de Defensa del Consumidor, art. 49 (reformed 2022)';
 
 /** Ecuador: collection calls and messages under the Organic Consumer Defence Law as reformed in 2022. */
 export const EC_LODC_PACK: RulePack = {
   jurisdiction: 'EC',
-  version: '2025.1',
+  // 2026.1: another party's dispute of the shared account's debt stops contact about it (EC-CO-PARTY-HOLD-DISPUTE).
+  version: '2026.1',
   name: 'Ecuador — Ley Orgánica de Defensa del Consumidor art. 49',
   holidayCountry: 'EC',
   contactHours: [
@@ -56,6 +64,8 @@ export const EC_LODC_PACK: RulePack = {
     citation: 'platform policy',
   },
   holds: holdRules('EC', {}),
+  // A co-party's dispute stops the shared account as platform policy; its insolvency does not (pack-parts.ts).
+  coPartyHolds: coPartyHoldRules('EC', {}, PLATFORM_CO_PARTY_HOLDS),
   auditRetention: {
     minimumDays: null,
     text: 'No retention period for contact records found in the law',

@@ -1,5 +1,5 @@
 import { EU_MEMBER_STATES, EuMemberState, RulePack } from '../domain';
-import { ALL_CHANNELS, holdRules } from './pack-parts';
+import { ALL_CHANNELS, PLATFORM_CO_PARTY_HOLDS, coPartyHoldRules, holdRules } from './pack-parts';
 
 const CCD = 'Directive (EU) 2023/2225 (Consumer Credit Directive), art. 35';
 const GDPR = 'Regulation (EU) 2016/679 (GDPR)';
@@ -45,7 +45,8 @@ export function euConsumerCreditPack(country: EuMemberState): RulePack {
   const name = COUNTRY_NAMES[country];
   return {
     jurisdiction: country,
-    version: '2026.1',
+    // 2026.2: another party's dispute of the shared account's debt stops contact about it (<state>-CO-PARTY-HOLD-DISPUTE).
+    version: '2026.2',
     name: `${name} — Consumer Credit Directive (EU) 2023/2225 art. 35; GDPR`,
     holidayCountry: country,
     // The directive fixes no hours, closes no day and caps no frequency: open, as the Brazil pack
@@ -82,6 +83,8 @@ export function euConsumerCreditPack(country: EuMemberState): RulePack {
       },
     },
     holds: holdRules(country, {}),
+    // A co-party's dispute stops the shared account as platform policy; its insolvency does not (pack-parts.ts).
+    coPartyHolds: coPartyHoldRules(country, {}, PLATFORM_CO_PARTY_HOLDS),
     auditRetention: {
       minimumDays: null,
       text: 'No retention period for contact records in the directive; GDPR keeps them no longer than needed',

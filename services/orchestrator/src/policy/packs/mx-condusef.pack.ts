@@ -1,5 +1,5 @@
 import { RulePack } from '../domain';
-import { ALL_CHANNELS, DOCUMENTS, everyDay, holdRules } from './pack-parts';
+import { ALL_CHANNELS, DOCUMENTS, PLATFORM_CO_PARTY_HOLDS, coPartyHoldRules, everyDay, holdRules } from './pack-parts';
 
 const CONDUSEF =
   'CONDUSEF, Disposiciones de carácter general aplicables a las entidades financieras en materia de Despachos de Cobranza (DOF 2014)';
@@ -7,7 +7,8 @@ const CONDUSEF =
 /** Mexico: CONDUSEF's general provisions for collection firms (DOF 2014). */
 export const MX_CONDUSEF_PACK: RulePack = {
   jurisdiction: 'MX',
-  version: '2025.1',
+  // 2026.1: another party's dispute of the shared account's debt stops contact about it (MX-CO-PARTY-HOLD-DISPUTE).
+  version: '2026.1',
   name: 'Mexico — CONDUSEF collection-firm provisions (DOF 2014)',
   holidayCountry: 'MX',
   contactHours: [
@@ -46,6 +47,8 @@ export const MX_CONDUSEF_PACK: RulePack = {
     missing: "the creditor's name and RFC are not configured",
   },
   holds: holdRules('MX', {}),
+  // A co-party's dispute stops the shared account as platform policy; its insolvency does not (pack-parts.ts).
+  coPartyHolds: coPartyHoldRules('MX', {}, PLATFORM_CO_PARTY_HOLDS),
   auditRetention: {
     minimumDays: null,
     text: 'No retention period for contact records found in the provisions',

@@ -1,4 +1,14 @@
-import { CHANNELS, Channel, HOLDS, Hold, HoldRule, Jurisdiction, LocalTimeRange, WeeklySchedule } from '../domain';
+import {
+  CHANNELS,
+  Channel,
+  CoPartyHoldRule,
+  HOLDS,
+  Hold,
+  HoldRule,
+  Jurisdiction,
+  LocalTimeRange,
+  WeeklySchedule,
+} from '../domain';
 
 /** Building blocks the jurisdiction packs share, so each pack file reads like its rule table row. */
 
@@ -59,5 +69,46 @@ export function holdRules(jurisdiction: Jurisdiction, lawful: LawfulHolds): Hold
       text: law?.text ?? PLATFORM_HOLD_TEXT[hold],
       citation: law?.citation ?? 'platform policy (not imposed by the cited rules themselves)',
     };
+  });
+}
+
+const PLATFORM_CO_PARTY_HOLD_TEXT: Readonly<Partial<Record<Hold, string>>> = {
+  dispute:
+    'No collection contact about a shared account while another party to it (a co-obligor, a guarantor) disputes ' +
+    'the debt and the dispute is unresolved: the debt itself is disputed',
+};
+
+/**
+ * Where the pack's own law says nothing of the account's other parties: a co-party's dispute stops
+ * contact about the shared account as platform policy, because the platform's dispute stop
+ * (`PLATFORM_HOLD_TEXT.dispute`) is about the debt, and a co-party disputes that same debt. Not a
+ * co-party's insolvency: the insolvency stops these packs cite or make (Chile's art. 37, the
+ * platform's own) are the proceedings of the debtor contacted, and no cited rule extends them to
+ * the other parties to the debt; a rule that did would be a new pack version citing it.
+ */
+export const PLATFORM_CO_PARTY_HOLDS: readonly Hold[] = ['dispute'];
+
+/**
+ * The holds of another party to the account that stop contact about it: those of `lawful`, cited
+ * as law, and those of `platform` not among them, as platform policy.
+ */
+export function coPartyHoldRules(
+  jurisdiction: Jurisdiction,
+  lawful: LawfulHolds,
+  platform: readonly Hold[] = [],
+): CoPartyHoldRule[] {
+  return HOLDS.flatMap((hold): CoPartyHoldRule[] => {
+    const law = lawful[hold];
+    const policy = PLATFORM_CO_PARTY_HOLD_TEXT[hold];
+    if (!law && !(platform.includes(hold) && policy)) return [];
+    return [
+      {
+        id: `${jurisdiction}-CO-PARTY-HOLD-${hold.toUpperCase().replace('_', '-')}`,
+        hold,
+        basis: law ? 'law' : 'platform-policy',
+        text: law?.text ?? policy!,
+        citation: law?.citation ?? 'platform policy (not imposed by the cited rules themselves)',
+      },
+    ];
   });
 }

@@ -1,12 +1,22 @@
 import { RulePack } from '../domain';
-import { ALL_CHANNELS, CALLS_AND_VISITS, OTHER_MEDIA, holdRules, mondayToFriday, schedule } from './pack-parts';
+import {
+  ALL_CHANNELS,
+  CALLS_AND_VISITS,
+  OTHER_MEDIA,
+  PLATFORM_CO_PARTY_HOLDS,
+  coPartyHoldRules,
+  holdRules,
+  mondayToFriday,
+  schedule,
+} from './pack-parts';
 
 const ART_62 = 'Ley 29571 (Código de Protección y Defensa del Consumidor), art. 62(b)';
 
 /** Peru: abusive collection methods, Consumer Protection Code art. 62. */
 export const PE_LEY_29571_PACK: RulePack = {
   jurisdiction: 'PE',
-  version: '2025.1',
+  // 2026.1: another party's dispute of the shared account's debt stops contact about it (PE-CO-PARTY-HOLD-DISPUTE).
+  version: '2026.1',
   name: 'Peru — Ley 29571 art. 62',
   holidayCountry: 'PE',
   contactHours: [
@@ -42,6 +52,8 @@ export const PE_LEY_29571_PACK: RulePack = {
     citation: 'platform policy',
   },
   holds: holdRules('PE', {}),
+  // A co-party's dispute stops the shared account as platform policy; its insolvency does not (pack-parts.ts).
+  coPartyHolds: coPartyHoldRules('PE', {}, PLATFORM_CO_PARTY_HOLDS),
   auditRetention: {
     minimumDays: null,
     text: 'No retention period for contact records found in art. 62',

@@ -1,5 +1,5 @@
 import { RulePack } from '../domain';
-import { ALL_CHANNELS, everyDay, holdRules } from './pack-parts';
+import { ALL_CHANNELS, coPartyHoldRules, everyDay, holdRules } from './pack-parts';
 
 const REG_F = '12 CFR 1006 (CFPB Regulation F)';
 
@@ -9,7 +9,9 @@ export const US_REGULATION_F_PACK: RulePack = {
   // 2026.1: no suit on a time-barred debt (US-TIME-BARRED, §1006.26(b)), the debtor's inconvenient
   // times (US-INCONVENIENT, §1006.6(b)(1)(i)) and a workplace that forbids contact (US-WORKPLACE,
   // §1006.6(b)(3)). Decisions record the version they were made under: a new rule is a new version.
-  version: '2026.1',
+  // 2026.2: a co-obligor's or guarantor's dispute (US-CO-PARTY-HOLD-DISPUTE) or bankruptcy
+  // (US-CO-PARTY-HOLD-BANKRUPTCY) stops collection of the shared account from every party to it.
+  version: '2026.2',
   name: 'United States — Regulation F (12 CFR 1006)',
   holidayCountry: 'US',
   contactHours: [
@@ -128,6 +130,27 @@ export const US_REGULATION_F_PACK: RulePack = {
     cease_communication: {
       text: 'After the consumer refuses to pay or asks the collector to stop, no further communication about the debt',
       citation: `${REG_F} §1006.6(c)(1)`,
+    },
+  }),
+  // Holds about the debt itself, whoever on the account carries them. A dispute of "the debt, or any
+  // portion thereof" ceases collection of the debt (§1692g(b)), not only from the party who
+  // disputed. A bankruptcy: the Chapter 13 co-debtor stay (11 U.S.C. 1301(a)) bars acts to collect
+  // a consumer debt from an individual liable on it with the debtor; the ledger records no chapter,
+  // so any co-party's bankruptcy is read as that stay (the conservative reading, until the chapter
+  // is on record: Chapter 7's stay, §362(a), protects only the debtor in bankruptcy). A co-party's
+  // cease-communication, attorney, deceased or litigation hold is theirs alone.
+  coPartyHolds: coPartyHoldRules('US', {
+    dispute: {
+      text:
+        'After a written dispute of the debt or any portion of it, by any party liable on the account, collection ' +
+        'of the debt stops until verification is sent',
+      citation: `15 U.S.C. 1692g(b); ${REG_F} §1006.34(c)(3), §1006.38(d)(2)`,
+    },
+    bankruptcy: {
+      text:
+        'A stay bars any act to collect a consumer debt from an individual liable on it with a debtor in bankruptcy ' +
+        '(the Chapter 13 co-debtor stay; the chapter is not on record, so every co-party bankruptcy is read as one)',
+      citation: '11 U.S.C. 1301(a), 362(a)(6)',
     },
   }),
   auditRetention: {

@@ -49,6 +49,7 @@ import { PromisesPlanCheckPlannedPerStatement1763900012700 } from './migrations/
 import { PromisesAccountDebtors1763900014800 } from './migrations/1763900014800-promises-account-debtors';
 import { PromisesPromisePayment1763900014900 } from './migrations/1763900014900-promises-promise-payment';
 import { PromisesUnallocatedPayment1763900015200 } from './migrations/1763900015200-promises-unallocated-payment';
+import { PromisesPlanCompletions1763900017900 } from './migrations/1763900017900-promises-plan-completions';
 import { RelapseRisksRepository } from './relapse/relapse-risks.repository';
 import { AccountScorer, GrpcAccountScorer } from './relapse/scoring-port';
 import { AssessRelapseRiskUseCase } from './relapse/usecases/assess-relapse-risk.usecase';
@@ -144,6 +145,7 @@ export function createPromisesService(deps: PromisesServiceDependencies = {}): S
       PromisesAccountDebtors1763900014800,
       PromisesPromisePayment1763900014900,
       PromisesUnallocatedPayment1763900015200,
+      PromisesPlanCompletions1763900017900,
     ],
     module: (ctx) => {
       const config = loadPromisesConfig();

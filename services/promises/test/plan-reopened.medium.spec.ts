@@ -49,7 +49,14 @@ describe('a reversal reopens a completed plan, and a payment that counted nowher
     await deliver(sut, 'collections.ledger.v1.PaymentReversed', reversalOf(last)); // same reversal, new event id
 
     expect(await reopened(accountId)).toEqual([
-      { planId, accountId, paymentId: last.paymentId, remaining: USD(100_00), reopenedAt: at('2026-03-11') },
+      {
+        planId,
+        accountId,
+        paymentId: last.paymentId,
+        remaining: USD(100_00),
+        reopenedAt: at('2026-03-11'),
+        completion: 1,
+      },
     ]);
     expect((await client.getPlan({ planId }, md())).plan!.state).toBe(promises.PlanState.PLAN_STATE_ACTIVE);
 
@@ -57,6 +64,12 @@ describe('a reversal reopens a completed plan, and a payment that counted nowher
     sut.clock.set(at('2026-03-12'));
     await deliver(sut, 'collections.ledger.v1.PaymentPosted', payment(accountId, 100_00));
     expect((await client.getPlan({ planId }, md())).plan!.state).toBe(promises.PlanState.PLAN_STATE_COMPLETED);
+    // Each completion numbered: the one the reopening withdrew, then the plan's second.
+    expect(
+      (await published(sut, 'collections.promises.v1.PlanCompleted'))
+        .filter((e) => e.planId === planId)
+        .map((e) => e.completion),
+    ).toEqual([1, 2]);
     expect(await eventsOf(accountId)).toEqual([
       'PlanAgreed',
       'PromiseKept',
@@ -80,7 +93,14 @@ describe('a reversal reopens a completed plan, and a payment that counted nowher
     await deliver(sut, 'collections.ledger.v1.PaymentReversed', reversalOf(paid));
 
     expect(await reopened(accountId)).toEqual([
-      { planId, accountId, paymentId: paid.paymentId, remaining: USD(300_00), reopenedAt: at('2026-03-14') },
+      {
+        planId,
+        accountId,
+        paymentId: paid.paymentId,
+        remaining: USD(300_00),
+        reopenedAt: at('2026-03-14'),
+        completion: 1,
+      },
     ]);
     expect((await eventsOf(accountId)).slice(1)).toEqual([
       'PromiseKept',

@@ -280,6 +280,67 @@ describe('relapse risk after a completed plan (real scoring service, real Postgr
     expect(await assessments(completed.planId)).toHaveLength(1);
   });
 
+  it('assesses only the current completion when an earlier completion’s PlanCompleted is consumed after the plan completed again', async () => {
+    const accountId = await scoredAccount(1);
+    const completed = await completePlan(accountId);
+    // The relapse consumer lags: before it reads the plan's first PlanCompleted, the payment that
+    // completed the plan bounces and the debtor pays it in full again.
+    sut.clock.advance(60_000);
+    const reopened = await reverseCompletingPayment(accountId, completed.planId);
+    sut.clock.advance(60_000);
+    const again = await payInFullAgain(accountId, completed.planId);
+    expect([completed.completion, reopened.completion, again[1].completion]).toEqual([1, 1, 2]);
+
+    // The first completion, read while the plan is completed (a second time): not the current one.
+    await deliver(sut, 'collections.promises.v1.PlanCompleted', completed, undefined, 'promises-relapse');
+    await deliver(sut, 'collections.promises.v1.PlanReopened', reopened, undefined, 'promises-relapse');
+    expect(await assessments(completed.planId)).toEqual([]);
+
+    const currentId = await deliver(
+      sut,
+      'collections.promises.v1.PlanCompleted',
+      again[1],
+      undefined,
+      'promises-relapse',
+    );
+    expect(await assessments(completed.planId)).toHaveLength(1);
+
+    // Redelivered, republished, or the first completion's events again: nothing new, and the
+    // current completion's risk stays current.
+    await deliver(sut, 'collections.promises.v1.PlanCompleted', again[1], currentId, 'promises-relapse');
+    await deliver(sut, 'collections.promises.v1.PlanCompleted', again[1], undefined, 'promises-relapse');
+    await deliver(sut, 'collections.promises.v1.PlanCompleted', completed, undefined, 'promises-relapse');
+    await deliver(sut, 'collections.promises.v1.PlanReopened', reopened, undefined, 'promises-relapse');
+    expect(await assessments(completed.planId)).toHaveLength(1);
+    expect(await recordedRisks(completed.planId)).toEqual([{ reopened: false }]);
+  });
+
+  it('assesses a plan’s second completion when the first one’s PlanReopened comes only after it', async () => {
+    const accountId = await scoredAccount(1);
+    const completed = await completePlan(accountId);
+    await deliver(sut, 'collections.promises.v1.PlanCompleted', completed, undefined, 'promises-relapse');
+    expect(await assessments(completed.planId)).toHaveLength(1);
+
+    // The plan is reopened and completed again; its PlanReopened is dead-lettered, and replayed
+    // only after the second PlanCompleted was consumed.
+    sut.clock.advance(60_000);
+    const reopened = await reverseCompletingPayment(accountId, completed.planId);
+    sut.clock.advance(60_000);
+    const again = await payInFullAgain(accountId, completed.planId);
+    await deliver(sut, 'collections.promises.v1.PlanCompleted', again[1], undefined, 'promises-relapse');
+    const assessed = await assessments(completed.planId);
+    expect(assessed).toHaveLength(2);
+    expect(assessed[1].assessedAt).toEqual(sut.clock.now());
+    expect(await recordedRisks(completed.planId)).toEqual([{ reopened: true }, { reopened: false }]);
+
+    // The late PlanReopened withdraws the first completion, not the current one; the first
+    // completion's PlanCompleted replayed assesses nothing.
+    await deliver(sut, 'collections.promises.v1.PlanReopened', reopened, undefined, 'promises-relapse');
+    await deliver(sut, 'collections.promises.v1.PlanCompleted', completed, undefined, 'promises-relapse');
+    expect(await assessments(completed.planId)).toHaveLength(2);
+    expect(await recordedRisks(completed.planId)).toEqual([{ reopened: true }, { reopened: false }]);
+  });
+
   it('rates an account that paid little before the plan as riskier than one that always paid', async () => {
     const [good, poor] = await Promise.all([scoredAccount(1), scoredAccount(0.1)]);
     const risks: number[] = [];

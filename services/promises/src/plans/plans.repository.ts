@@ -22,11 +22,16 @@ export interface PlanRow {
   taken_by: number;
   agent_id: string;
   state: number;
+  /** How many times the plan completed (a reversal can reopen a completed plan, a payment complete it again). */
+  completions: number;
   created_at: Date;
 }
 
 /** What allocating payments to a plan and announcing about it needs of the plan itself. */
-export type PlanFacts = Pick<PlanRow, 'tenant_id' | 'id' | 'account_id' | 'currency' | 'total_minor' | 'state'>;
+export type PlanFacts = Pick<
+  PlanRow,
+  'tenant_id' | 'id' | 'account_id' | 'currency' | 'total_minor' | 'state' | 'completions'
+>;
 
 /** A plan locked for a batch of payments, with its revision (null until a payment first changes it). */
 export type LockedPlan = PlanFacts & { revision: string | null };
@@ -39,7 +44,7 @@ export interface InstalmentRow {
 }
 
 const PLAN = `tenant_id, id, account_id, currency, total_minor, down_payment_minor, instalments, frequency, channel,
-  taken_by, agent_id, state, created_at`;
+  taken_by, agent_id, state, completions, created_at`;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Queries of payment plans; decisions live in the domain and the use cases. */
@@ -239,8 +244,20 @@ export class PlansRepository {
     );
   }
 
-  async setState(tx: EntityManager, tenantId: string, planId: string, state: number): Promise<void> {
-    await tx.query(`UPDATE payment_plan SET state = $3 WHERE tenant_id = $1 AND id = $2`, [tenantId, planId, state]);
+  /** Stores the plan's state and how many times it completed. */
+  async setState(
+    tx: EntityManager,
+    tenantId: string,
+    planId: string,
+    state: number,
+    completions: number,
+  ): Promise<void> {
+    await tx.query(`UPDATE payment_plan SET state = $3, completions = $4 WHERE tenant_id = $1 AND id = $2`, [
+      tenantId,
+      planId,
+      state,
+      completions,
+    ]);
   }
 
   /**
@@ -317,8 +334,8 @@ export class PlansRepository {
     w: {
       payments: { planId: string; paymentId: string; amountMinor: number; paidOn: string }[];
       paid: { planId: string; seq: number; paidMinor: number }[];
-      /** Every plan the batch changed, with its state and announcements (`announcementKey`s) after it. */
-      states: { planId: string; state: number; announced: Iterable<string> }[];
+      /** Every plan the batch changed, with its state, completions and announcements (`announcementKey`s) after it. */
+      states: { planId: string; state: number; completions: number; announced: Iterable<string> }[];
       /** Payments of accounts that had nothing to count them towards. */
       unallocated: UnallocatedPayment[];
       /** The plans' new revision. */
@@ -345,6 +362,7 @@ export class PlansRepository {
       arrayOf(w.unallocated, (p) => p.amountMinor),
       arrayOf(w.unallocated, (p) => p.currency),
       arrayOf(w.unallocated, (p) => p.paidOn),
+      arrayOf(w.states, (s) => s.completions),
     ];
     const extra = also?.(params.length + 1);
     // One statement of data-modifying CTEs: each table written once, whatever the batch's size.
@@ -361,8 +379,9 @@ export class PlansRepository {
            FROM unnest($6::uuid[], $7::int[], $8::bigint[]) AS p(plan_id, seq, paid)
           WHERE i.tenant_id = $1 AND i.plan_id = p.plan_id AND i.seq = p.seq RETURNING 1),
        states AS (
-         UPDATE payment_plan p SET state = s.state, announced = s.announced::text[], revision = $12::uuid
-           FROM unnest($9::uuid[], $10::int[], $11::text[]) AS s(id, state, announced)
+         UPDATE payment_plan p SET state = s.state, completions = s.completions, announced = s.announced::text[],
+                revision = $12::uuid
+           FROM unnest($9::uuid[], $10::int[], $11::text[], $18::int[]) AS s(id, state, announced, completions)
           WHERE p.tenant_id = $1 AND p.id = s.id RETURNING 1),
        unallocated AS (
          INSERT INTO unallocated_payment (tenant_id, payment_id, account_id, amount_minor, currency, paid_on)

@@ -33,7 +33,7 @@ export class PaymentBatchRepository {
        locked AS (
          SELECT p.* FROM k CROSS JOIN LATERAL (
            SELECT tenant_id, id::text AS id, account_id, currency::text AS currency, total_minor::text AS total_minor,
-                  state, revision::text AS revision
+                  state, completions, revision::text AS revision
              FROM payment_plan
             WHERE tenant_id = $1 AND account_id = k.account_id AND currency = k.currency AND state = $5
             ORDER BY created_at, id LIMIT 1 FOR UPDATE) p

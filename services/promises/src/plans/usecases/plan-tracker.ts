@@ -40,15 +40,16 @@ export class PlanTracker {
     const step = this.step(plan, plan.state, schedule, payments, announced, asOf, now, reversedPaymentId);
     await this.repo.replacePaid(tx, tenantId, plan.id, step.allocation.paidBySeq);
     await this.repo.recordAnnouncements(tx, tenantId, plan.id, step.review.announce, step.review.withdraw);
-    if (step.state !== plan.state) await this.repo.setState(tx, tenantId, plan.id, step.state);
+    if (step.state !== plan.state || step.completions !== plan.completions)
+      await this.repo.setState(tx, tenantId, plan.id, step.state, step.completions);
     await outbox.addMany(tx, step.events);
     return { events: step.events.length, review: step.review };
   }
 
   /**
    * The decision half of a review, without storage: where the payments go, what to announce
-   * and withdraw, the plan's state after it and the events to publish. `state` is the plan's
-   * state before the review (a batch may have moved it since `plan` was read).
+   * and withdraw, the plan's state and completions after it and the events to publish. `state` is
+   * the plan's state before the review (a batch may have moved it since `plan` was read).
    */
   step(
     plan: PlanFacts,
@@ -59,7 +60,7 @@ export class PlanTracker {
     asOf: string,
     now: Date,
     reversedPaymentId = '',
-  ): { allocation: AllocationState; review: PlanReview; state: promises.PlanState; events: NewEvent<EventType>[] } {
+  ): PlanStep {
     return this.stepOn(
       plan,
       state,
@@ -82,7 +83,7 @@ export class PlanTracker {
     asOf: string,
     now: Date,
     reversedPaymentId = '',
-  ): { allocation: AllocationState; review: PlanReview; state: promises.PlanState; events: NewEvent<EventType>[] } {
+  ): PlanStep {
     const review = reviewPlan(
       schedule,
       allocation,
@@ -92,19 +93,33 @@ export class PlanTracker {
       state === promises.PlanState.PLAN_STATE_DEFAULTED,
     );
     const events: NewEvent<EventType>[] = [];
+    // Each completion is numbered (PlanCompleted and the PlanReopened that withdraws it carry it), so
+    // a consumer tells a late PlanCompleted of an earlier completion from the plan's current one.
+    let completions = plan.completions;
     // A kept instalment a reversal took back below its amount withdraws its PromiseKept first, so
     // a PromiseBroken announced below for it (past grace) comes after the withdrawal; a completed
     // plan it took back below its total is reopened (after its instalments' withdrawals, before any
     // InstalmentMissed, PromiseBroken or PlanDefaulted).
     for (const a of review.withdraw) {
       if (a.kind === 'kept') events.push(keptWithdrawn(a.seq, plan, allocation, now, reversedPaymentId));
-      else if (a.kind === 'completed') events.push(planReopened(plan, allocation, now, reversedPaymentId));
+      else if (a.kind === 'completed') events.push(planReopened(plan, completions, allocation, now, reversedPaymentId));
     }
     for (const a of review.announce) {
-      events.push(...eventsOf(a, { plan, schedule, allocation, missed: review.missed, now, asOf }));
+      if (a.kind === 'completed') completions += 1;
+      events.push(...eventsOf(a, { plan, schedule, allocation, missed: review.missed, now, asOf, completions }));
     }
-    return { allocation, review, state: STATE[review.plan], events };
+    return { allocation, review, state: STATE[review.plan], completions, events };
   }
+}
+
+/** What one review of a plan decides (see `PlanTracker.step`). */
+export interface PlanStep {
+  allocation: AllocationState;
+  review: PlanReview;
+  state: promises.PlanState;
+  /** How many times the plan completed, this review's completion included. */
+  completions: number;
+  events: NewEvent<EventType>[];
 }
 
 interface Facts {
@@ -115,6 +130,8 @@ interface Facts {
   missed: number;
   now: Date;
   asOf: string;
+  /** The plan's completions, the one a 'completed' announcement makes included. */
+  completions: number;
 }
 
 /** Each instalment is a promise of its own to the rest of the platform (reporting counts them apart). */
@@ -148,9 +165,13 @@ function keptWithdrawn(
   };
 }
 
-/** The withdrawal of a plan's PlanCompleted: `remaining` is what it still expects after the reversal. */
+/**
+ * The withdrawal of a plan's PlanCompleted (its `completion`, the plan's last): `remaining` is what it
+ * still expects after the reversal.
+ */
 function planReopened(
   plan: PlanFacts,
+  completion: number,
   allocation: AllocationState,
   now: Date,
   paymentId: string,
@@ -168,6 +189,7 @@ function planReopened(
       paymentId,
       remaining: money(Math.max(0, Number(plan.total_minor) - paid), plan.currency.trim()),
       reopenedAt: now,
+      completion,
     },
   };
 }
@@ -246,7 +268,13 @@ function eventsOf(a: Announcement, f: Facts): NewEvent<EventType>[] {
         {
           ...base,
           type: 'collections.promises.v1.PlanCompleted',
-          payload: { planId: plan.id, accountId: plan.account_id, total: money(total, currency), completedAt: now },
+          payload: {
+            planId: plan.id,
+            accountId: plan.account_id,
+            total: money(total, currency),
+            completedAt: now,
+            completion: f.completions,
+          },
         },
       ];
     case 'defaulted': {

@@ -17,6 +17,8 @@ type PaymentPosted = ConsumedEvent<'collections.ledger.v1.PaymentPosted'>;
 interface PlanInBatch {
   plan: LockedPlan;
   state: number;
+  /** How many times the plan completed, as the batch goes. */
+  completions: number;
   schedule: readonly Instalment[];
   /** The plan's live payments, extended by the batch's (the cache's entry, taken out of it, or read). */
   payments: Payment[];
@@ -142,6 +144,7 @@ export class TrackPaymentUseCase {
       byKey.set(paymentKey(plan.account_id, plan.currency.trim()), {
         plan,
         state: plan.state,
+        completions: plan.completions,
         schedule,
         payments,
         allocation,
@@ -195,11 +198,13 @@ export class TrackPaymentUseCase {
       p.allocation.add(payment);
       p.added.add(paymentId);
       taken.add(paymentId);
-      const step = this.tracker.stepOn(p.plan, p.state, p.schedule, p.allocation, p.announced, asOf, now);
+      const plan = p.completions === p.plan.completions ? p.plan : { ...p.plan, completions: p.completions };
+      const step = this.tracker.stepOn(plan, p.state, p.schedule, p.allocation, p.announced, asOf, now);
       for (const a of step.review.withdraw) p.announced.delete(announcementKey(a));
       for (const a of step.review.announce) p.announced.add(announcementKey(a));
       outbox.push(...step.events);
       p.state = step.state;
+      p.completions = step.completions;
       if (p.state !== promises.PlanState.PLAN_STATE_ACTIVE) oneByOne.add(key);
     }
     await this.store(tenantId, [...byKey.values()], unallocated, outbox, hc);
@@ -234,7 +239,7 @@ export class TrackPaymentUseCase {
       }
       for (const { seq, paidMinor } of p.allocation.paidChangedSince(p.paidBefore))
         w.paid.push({ planId, seq, paidMinor });
-      w.states.push({ planId, state: p.state, announced: p.announced });
+      w.states.push({ planId, state: p.state, completions: p.completions, announced: p.announced });
     }
     if (w.payments.length > 0 || w.unallocated.length > 0)
       await this.repo.applyPayments(

@@ -9,7 +9,14 @@ import {
   str,
   url,
 } from '@collections/platform';
-import { DEFAULT_SMS_SENDER_RATES, isCallingCode, isE164, smsSenderKind } from './domain';
+import {
+  DEFAULT_SMS_SENDER_RATES,
+  ShortCodeCountries,
+  isCallingCode,
+  isE164,
+  isShortCode,
+  smsSenderKind,
+} from './domain';
 import { SmtpEmailProvider } from './email/smtp-email.provider';
 import { TwilioSmsProvider } from './sms/twilio.provider';
 import { SAY_LANGUAGES, SayLanguage, sayLanguageNamed, sayVoiceProblem } from './voice/say-language';
@@ -132,6 +139,63 @@ function callingCodes(name: string): ConfigField<readonly string[]> {
   return { kind: 'config-field', name, parse, hasDefault: false, defaultValue: undefined };
 }
 
+/**
+ * Each short code's country, `shortcode=callingcode,…` (`55555=+1,12345=+52`): a short code (5 or 6
+ * digits) named once, with the calling code (+ and 1 to 4 digits) of the one country it serves.
+ */
+function shortCodeCountries(name: string): ConfigField<ShortCodeCountries> {
+  const parse = (raw: string): ConfigParseResult<ShortCodeCountries> => {
+    const countries: Record<string, string> = {};
+    const problems: string[] = [];
+    for (const entry of raw.split(',').map((e) => e.trim())) {
+      if (entry === '') continue;
+      const bad = (problem: string) => problems.push(`entry ${JSON.stringify(entry)}: ${problem}`);
+      const eq = entry.indexOf('=');
+      const shortCode = entry.slice(0, eq).trim();
+      const code = entry.slice(eq + 1).trim();
+      if (eq < 0) bad('expected shortcode=callingcode (e.g. 55555=+1)');
+      else if (!isShortCode(shortCode)) bad(`${JSON.stringify(shortCode)} is not a short code (5 or 6 digits)`);
+      else if (!isCallingCode(code)) bad(`${JSON.stringify(code)} is not a calling code (+ and 1 to 4 digits)`);
+      else if (countries[shortCode] !== undefined) bad(`${shortCode} is named twice`);
+      else countries[shortCode] = code;
+    }
+    return problems.length ? { ok: false, problem: problems.join('; ') } : { ok: true, value: countries };
+  };
+  return { kind: 'config-field', name, parse, hasDefault: false, defaultValue: undefined };
+}
+
+/**
+ * A short code of the SMS pools (`TWILIO_FROM_NUMBERS`, `TWILIO_TENANT_FROM_NUMBERS`) whose country
+ * `TWILIO_SHORT_CODE_COUNTRIES` does not say (it would be used for no one), or one it names that no
+ * pool holds (a short code removed, or mistyped, in one place and not the other).
+ */
+function shortCodeCountryProblems(
+  shared: readonly string[],
+  tenants: TenantNumbers | undefined,
+  countries: ShortCodeCountries,
+): ConfigProblem[] {
+  const pools = [
+    ...shared.map((s) => ({ sender: s, where: 'TWILIO_FROM_NUMBERS' })),
+    ...Object.entries(tenants ?? {}).flatMap(([tenant, own]) =>
+      own.map((s) => ({ sender: s, where: `TWILIO_TENANT_FROM_NUMBERS (tenant ${tenant})` })),
+    ),
+  ];
+  return [
+    ...pools
+      .filter(({ sender }) => isShortCode(sender) && countries[sender] === undefined)
+      .map(({ sender, where }) => ({
+        variable: 'TWILIO_SHORT_CODE_COUNTRIES',
+        problem: `short code ${sender} of ${where} has no country: name the calling code it serves (${sender}=+1)`,
+      })),
+    ...Object.keys(countries)
+      .filter((shortCode) => !pools.some(({ sender }) => sender === shortCode))
+      .map((shortCode) => ({
+        variable: 'TWILIO_SHORT_CODE_COUNTRIES',
+        problem: `short code ${shortCode} is in neither TWILIO_FROM_NUMBERS nor TWILIO_TENANT_FROM_NUMBERS`,
+      })),
+  ];
+}
+
 type SayVoices = Readonly<Partial<Record<SayLanguage, string>>>;
 
 /**
@@ -219,6 +283,8 @@ export function channelProvidersFromEnv(env: NodeJS.ProcessEnv = process.env): C
         tenantFrom: optional(tenantNumbers('TWILIO_TENANT_FROM_NUMBERS', 'sms-sender')),
         // Calling codes an alphanumeric sender id is not used for, beyond +1, +52 and +57: +55,+54.
         alphanumericUnsupported: optional(callingCodes('TWILIO_ALPHANUMERIC_UNSUPPORTED_CODES')),
+        // The country each short code of the pools serves (it is used for that country's numbers only): 55555=+1.
+        shortCodeCountries: optional(shortCodeCountries('TWILIO_SHORT_CODE_COUNTRIES')),
         messagingServiceSid: optional(str('TWILIO_MESSAGING_SERVICE_SID')),
         statusCallback: optional(str('TWILIO_STATUS_CALLBACK')),
         // Messages per second per number of a pool (1 for US long codes); the buckets are shared by replicas.
@@ -283,6 +349,7 @@ export function channelProvidersFromEnv(env: NodeJS.ProcessEnv = process.env): C
       w.phoneNumberId ? [w.phoneNumberId.trim()] : [],
     ),
     ...crossChannelProblems(t.tenantFrom, v.tenantFrom),
+    ...shortCodeCountryProblems(smsFrom ?? [], t.tenantFrom, t.shortCodeCountries ?? {}),
   ];
   if (conflicts.length) throw new ConfigError(conflicts);
   const waTenants = w.tenantNumbers
@@ -301,6 +368,7 @@ export function channelProvidersFromEnv(env: NodeJS.ProcessEnv = process.env): C
             from: smsFrom,
             tenantFrom: t.tenantFrom,
             alphanumericUnsupported: t.alphanumericUnsupported,
+            shortCodeCountries: t.shortCodeCountries,
             messagingServiceSid: t.messagingServiceSid,
             statusCallback: t.statusCallback,
             ratePerSecond: t.perSecond,

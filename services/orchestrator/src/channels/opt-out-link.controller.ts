@@ -18,7 +18,8 @@ interface ResponseLike {
 }
 
 /**
- * `/opt-out/{token}`, the link in every e-mail (OPT_OUT_URL) and its `List-Unsubscribe`: public
+ * `/opt-out/{token}`, the link in every e-mail (OPT_OUT_URL) and its `List-Unsubscribe`, and in an
+ * SMS sent from a one-way sender (an alphanumeric id, which takes no "reply STOP"): public
  * (the debtor clicks it; the token is the credential). `GET` shows a confirmation page and
  * records nothing; `POST` (the page's button, or the mailbox's RFC 8058 one-click with
  * `List-Unsubscribe=One-Click`) records the opt-out, 200 again for an address already opted out.
@@ -70,7 +71,7 @@ export class OptOutLinkController {
     const locale = outcome.locale ?? requested();
     switch (outcome.kind) {
       case 'valid':
-        res.status(200).send(renderOptOutPage(valid, locale));
+        res.status(200).send(renderOptOutPage(valid, locale, undefined, outcome.channel));
         return;
       case 'invalid':
         res.status(400).send(renderOptOutPage('invalid', locale));

@@ -1,4 +1,4 @@
-import { LOCALES, Locale } from '../templates/domain';
+import { LOCALES, Locale, OptOutLinkChannel } from '../templates/domain';
 
 /** The pages an opt-out link answers with (`opt-out-link.controller.ts`). */
 export const OPT_OUT_PAGES = ['confirm', 'done', 'invalid', 'unknown', 'slowDown', 'error'] as const;
@@ -158,15 +158,107 @@ export const OPT_OUT_PAGE_TEXTS: Readonly<Record<Locale, PageTexts>> = {
   },
 };
 
+/**
+ * The pages that name what is stopped, for an SMS's link (sent from a one-way sender, which takes
+ * no "reply STOP"): text messages to a number, where `OPT_OUT_PAGE_TEXTS` says e-mails to an address.
+ */
+export const SMS_OPT_OUT_PAGE_TEXTS: Readonly<Record<Locale, Pick<PageTexts, 'confirm' | 'done'>>> = {
+  es: {
+    confirm: {
+      title: 'Dejar de recibir estos mensajes',
+      text: 'Pulsa el botón para dejar de recibir estos mensajes de texto en tu número.',
+      button: 'Dejar de recibir estos mensajes',
+    },
+    done: { title: 'Ya no recibirás estos mensajes', text: 'Tu número ya no recibirá estos mensajes de texto.' },
+  },
+  pt: {
+    confirm: {
+      title: 'Deixar de receber estas mensagens',
+      text: 'Clique no botão para deixar de receber estas mensagens de texto no seu número.',
+      button: 'Deixar de receber estas mensagens',
+    },
+    done: {
+      title: 'Você não receberá mais estas mensagens',
+      text: 'Seu número não receberá mais estas mensagens de texto.',
+    },
+  },
+  en: {
+    confirm: {
+      title: 'Stop these text messages',
+      text: 'Press the button to stop receiving these text messages at your number.',
+      button: 'Stop receiving these text messages',
+    },
+    done: {
+      title: 'You will not receive these text messages any more',
+      text: 'Your number is opted out of these text messages.',
+    },
+  },
+  fr: {
+    confirm: {
+      title: 'Ne plus recevoir ces SMS',
+      text: 'Appuyez sur le bouton pour ne plus recevoir ces SMS à votre numéro.',
+      button: 'Ne plus recevoir ces SMS',
+    },
+    done: { title: 'Vous ne recevrez plus ces SMS', text: 'Votre numéro ne recevra plus ces SMS.' },
+  },
+  de: {
+    confirm: {
+      title: 'Diese SMS abbestellen',
+      text: 'Drücken Sie die Schaltfläche, um diese SMS an Ihre Nummer nicht mehr zu erhalten.',
+      button: 'Diese SMS nicht mehr erhalten',
+    },
+    done: { title: 'Sie erhalten diese SMS nicht mehr', text: 'Ihre Nummer erhält diese SMS nicht mehr.' },
+  },
+  it: {
+    confirm: {
+      title: 'Non ricevere più questi SMS',
+      text: 'Prema il pulsante per non ricevere più questi SMS al Suo numero.',
+      button: 'Non ricevere più questi SMS',
+    },
+    done: { title: 'Non riceverà più questi SMS', text: 'Il Suo numero non riceverà più questi SMS.' },
+  },
+  nl: {
+    confirm: {
+      title: 'Deze sms-berichten niet meer ontvangen',
+      text: 'Druk op de knop om deze sms-berichten niet meer op uw nummer te ontvangen.',
+      button: 'Deze sms-berichten niet meer ontvangen',
+    },
+    done: {
+      title: 'U ontvangt deze sms-berichten niet meer',
+      text: 'Uw nummer ontvangt deze sms-berichten niet meer.',
+    },
+  },
+  pl: {
+    confirm: {
+      title: 'Rezygnacja z tych SMS-ów',
+      text: 'Prosimy nacisnąć przycisk, aby nie otrzymywać więcej tych SMS-ów na swój numer.',
+      button: 'Nie chcę otrzymywać tych SMS-ów',
+    },
+    done: {
+      title: 'Nie będą Państwo już otrzymywać tych SMS-ów',
+      text: 'Na Państwa numer nie będą już wysyłane te SMS-y.',
+    },
+  },
+};
+
 const escapeHtml = (s: string) =>
   s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
 
 /**
  * One page in one locale, its texts HTML-escaped and its `lang` the locale's. The confirmation is
  * one button, which POSTs to the same link; the error page names its error id (the log line's).
+ * `channel`: the link's (an SMS's pages speak of text messages, `SMS_OPT_OUT_PAGE_TEXTS`).
  */
-export function renderOptOutPage(page: OptOutPage, locale: Locale, errorId?: string): string {
-  const texts = OPT_OUT_PAGE_TEXTS[locale];
+export function renderOptOutPage(
+  page: OptOutPage,
+  locale: Locale,
+  errorId?: string,
+  channel: OptOutLinkChannel = 'email',
+): string {
+  const texts: PageTexts =
+    channel === 'sms'
+      ? { ...OPT_OUT_PAGE_TEXTS[locale], ...SMS_OPT_OUT_PAGE_TEXTS[locale] }
+      : OPT_OUT_PAGE_TEXTS[locale];
   const { title, text } = texts[page];
   let body = `<p>${escapeHtml(text)}</p>`;
   if (page === 'confirm')

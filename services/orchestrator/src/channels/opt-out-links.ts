@@ -5,7 +5,7 @@ import { ERASED } from '../decisions/erased';
 import { addressHash } from '../dispatch/addresses';
 import { recordAddressOwnersOptOut } from '../dispatch/contact-outcomes';
 import { JURISDICTIONS, Jurisdiction } from '../policy/domain';
-import { LOCALES, Locale, OptOutLinkClaims, OptOutLinkSigner, localeFor } from '../templates/domain';
+import { LOCALES, Locale, OptOutLinkChannel, OptOutLinkClaims, OptOutLinkSigner, localeFor } from '../templates/domain';
 import { channelPii } from './channel-pii';
 import { recordAddressOptOut } from './channel-records';
 
@@ -19,17 +19,23 @@ export interface OptOutLinkSettings {
  * opt-out recorded — again, for an address already opted out), `invalid` (altered, or not ours),
  * `unknown` (signed by us, but nothing of this tenant is sent to that address), or `rate-limited`.
  * `locale`: the one the link's e-mail was written in (its debtor's, `localeFor`), where the link
- * names a delivery whose debtor the service knows; the page speaks it.
+ * names a delivery whose debtor the service knows; the page speaks it. `channel`: a valid link's
+ * (e-mail, or an SMS sent from a one-way sender), whose messages its pages name.
  */
 export type OptOutLinkAnswer = (
-  { kind: 'valid' } | { kind: 'invalid' } | { kind: 'unknown' } | { kind: 'rate-limited'; retryAfterSeconds: number }
+  | { kind: 'valid'; channel: OptOutLinkChannel }
+  | { kind: 'invalid' }
+  | { kind: 'unknown' }
+  | { kind: 'rate-limited'; retryAfterSeconds: number }
 ) & { locale?: Locale };
 
 /** What `channel_opt_out` says of an opt-out that came by the link (a STOP keeps the reply's text). */
 const LINK_MESSAGE = 'opt-out link';
 
 /**
- * The e-mails' opt-out links (`/opt-out/{token}`, no API key: the debtor clicks them). `view`
+ * The opt-out links of e-mails and of SMS sent from one-way senders (`/opt-out/{token}`, no API
+ * key: the debtor clicks them; an SMS's opts its number out of SMS, as an e-mail's its address out
+ * of e-mail). `view`
  * checks a link for its confirmation page and records nothing (mail scanners open links);
  * `record` (the page's button, or the mailbox's RFC 8058 one-click POST) opts the link's address
  * out of e-mail through the path a STOP reply takes: `channel_opt_out` and `channel_address` for
@@ -60,7 +66,9 @@ export class OptOutLinkUseCase {
     if ('kind' in admitted) return admitted;
     const known = await isKnown(this.ctx.dataSource.manager, admitted);
     // A link naming nothing sent names no debtor either: its page speaks the request's language.
-    return known ? withLocale({ kind: 'valid' }, await this.localeOf(admitted)) : { kind: 'unknown' };
+    return known
+      ? withLocale({ kind: 'valid', channel: admitted.channel }, await this.localeOf(admitted))
+      : { kind: 'unknown' };
   }
 
   async record(token: string, clientAddress: string): Promise<OptOutLinkAnswer> {
@@ -104,9 +112,11 @@ export class OptOutLinkUseCase {
     }
     this.ctx.logger.info(
       { ...fields, debtors },
-      'an e-mail recipient opted out through the link in an e-mail: no more e-mail to that address in this tenant',
+      link.channel === 'sms'
+        ? 'an SMS recipient opted out through the link in an SMS: no more SMS to that number in this tenant'
+        : 'an e-mail recipient opted out through the link in an e-mail: no more e-mail to that address in this tenant',
     );
-    return withLocale({ kind: 'valid' }, await this.localeOf(link));
+    return withLocale({ kind: 'valid', channel: link.channel }, await this.localeOf(link));
   }
 
   /** The locale the link's e-mail was written in: its account's primary debtor's, as `composeMessage` chose it. */

@@ -43,7 +43,10 @@ export interface ContentSources {
   readonly links: PaymentLinkSigner;
   /** Days a payment link stays valid. */
   readonly linkDays: number;
-  /** Signs each e-mail's opt-out link (OPT_OUT_URL, OPT_OUT_LINK_SECRET, OPT_OUT_MAILTO). */
+  /**
+   * Signs each e-mail's opt-out link, and each SMS's for a one-way sender (OPT_OUT_URL,
+   * OPT_OUT_LINK_SECRET, OPT_OUT_MAILTO); a signer without a base URL makes no SMS link.
+   */
   readonly optOutLinks: OptOutLinkSigner;
   /** The ledger's account activity: a validation notice's itemization. */
   readonly activity: AccountActivitySource;
@@ -65,7 +68,8 @@ export type MissingContent =
 /**
  * The contact's message for `channel`: the account's facts, the debtor's name and addresses from
  * the ledger, a signed payment link valid from `now`, the template in the debtor's locale, and
- * for an e-mail its own signed opt-out link (the row is the delivery) — or why there is none
+ * for an e-mail its own signed opt-out link (the row is the delivery; an SMS's too, in the text a
+ * one-way sender sends: `RenderedMessage.oneWayBody`) — or why there is none
  * (`no-template`, `no-facts`, `no-address`: the ledger has none for the channel,
  * `workplace-forbidden`: its only one is at a workplace whose employer forbids contact and the
  * debtor's pack bars it there, or `no-creditor`: the debtor's pack wants the creditor
@@ -106,6 +110,11 @@ export async function composeMessage(
     expiresAt: new Date(now.getTime() + s.linkDays * 86_400_000),
   });
   const optOut = channel === 'email' ? optOutLinkOf(s.optOutLinks, row) : undefined;
+  // An SMS's link, for the sender that takes no reply (an alphanumeric id): its delivery, as e-mail's.
+  const smsOptOut =
+    channel === 'sms' && s.optOutLinks.baseUrl
+      ? s.optOutLinks.sign({ tenantId: row.tenant_id, channel: 'sms', deliveryId: row.id }).url
+      : undefined;
   const creditor = await creditorVariablesFor(s.dataSource, row.tenant_id, jurisdiction);
   const a = account[0];
   let variables: MessageVariables = {
@@ -157,6 +166,7 @@ export async function composeMessage(
     pack: debtor.rules?.pack ?? RULE_PACKS[jurisdiction],
     variables,
     optOutUrl: optOut?.url ?? s.optOutLinks.baseUrl,
+    ...(smsOptOut !== undefined ? { oneWayOptOutUrl: smsOptOut } : {}),
   });
   return { addresses, locale, variables, rendered, ...(optOut ? { unsubscribe: optOut } : {}) };
 }

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import {
   OPT_OUT_PAGES,
   OPT_OUT_PAGE_TEXTS,
+  SMS_OPT_OUT_PAGE_TEXTS,
   localeOfAcceptLanguage,
   renderOptOutPage,
 } from '../../src/channels/opt-out-link.pages';
@@ -27,6 +28,21 @@ describe('the opt-out link’s pages, in the e-mails’ locales', () => {
     for (const locale of LOCALES.filter((l) => l !== 'en'))
       for (const page of OPT_OUT_PAGES)
         expect(OPT_OUT_PAGE_TEXTS[locale][page].title).not.toBe(OPT_OUT_PAGE_TEXTS.en[page].title);
+  });
+
+  it('speaks of text messages to a number on an SMS’s link, in every locale', () => {
+    expect(Object.keys(SMS_OPT_OUT_PAGE_TEXTS).sort()).toEqual([...LOCALES].sort());
+    for (const locale of LOCALES)
+      for (const page of ['confirm', 'done'] as const) {
+        const sms = renderOptOutPage(page, locale, undefined, 'sms');
+        expect(sms).toContain(`<h1>${SMS_OPT_OUT_PAGE_TEXTS[locale][page].title}</h1>`);
+        expect(sms).not.toContain(OPT_OUT_PAGE_TEXTS[locale][page].title);
+        expect(sms).not.toMatch(/e-?mail|correo/i);
+      }
+    expect(renderOptOutPage('confirm', 'en', undefined, 'sms')).toContain(
+      '<form method="post"><button type="submit">Stop receiving these text messages</button></form>',
+    );
+    expect(renderOptOutPage('invalid', 'en', undefined, 'sms')).toBe(renderOptOutPage('invalid', 'en'));
   });
 
   it('shows the confirmation’s one button, and the error’s id HTML-escaped', () => {

@@ -72,6 +72,8 @@ describe('rate buckets shared by replicas (real PostgreSQL)', () => {
       accountSid: ACCOUNT,
       authToken: TOKEN,
       from: MIXED_POOL,
+      // The short code serves the recipients' country (Spain).
+      shortCodeCountries: { [MIXED_POOL[0]]: '+34' },
       now: () => now,
       fetch: recording,
     });

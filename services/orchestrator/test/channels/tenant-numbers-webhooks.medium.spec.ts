@@ -33,6 +33,7 @@ describe("per-tenant numbers: a webhook about one tenant's number counts only fo
       ...standInEnv(channels, [NUMBERS.shared.sms]),
       TWILIO_TENANT_FROM_NUMBERS: `${ACME}=${NUMBERS.acme.sms},${GLOBEX}=${NUMBERS.globex.sms},${HOOLI}=${NUMBERS.hooli.sms}|${NUMBERS.hooli.number}|${NUMBERS.hooli.shortCode}`,
       WHATSAPP_TENANT_NUMBERS: `${ACME}=${NUMBERS.acme.wa},${GLOBEX}=${NUMBERS.globex.wa}`,
+      TWILIO_SHORT_CODE_COUNTRIES: `${NUMBERS.hooli.shortCode}=+1`,
     };
     Object.assign(process.env, env);
     sut = await startServiceUnderTest(orchestratorService);

@@ -114,6 +114,7 @@ describe('per-tenant numbers: configuration', () => {
       ...TWILIO,
       TWILIO_FROM_NUMBERS: ' +15550000001 , 55555,,Acme Pagos,',
       TWILIO_TENANT_FROM_NUMBERS: 'acme=+15550000101',
+      TWILIO_SHORT_CODE_COUNTRIES: '55555=+1',
     });
     expect(providers.sms).toBeDefined();
   });
@@ -137,9 +138,37 @@ describe('per-tenant numbers: configuration', () => {
       TWILIO_TENANT_FROM_NUMBERS: 'acme=ACMEBANK|Acme Pagos|55555|+15550000101,globex=123456',
       TWILIO_VOICE_TENANT_FROM_NUMBERS: 'acme=+15550000101',
       TWILIO_ALPHANUMERIC_UNSUPPORTED_CODES: '+55, +54',
+      TWILIO_SHORT_CODE_COUNTRIES: ' 55555=+1, 123456=+52 ,',
     });
     expect(providers.sms).toBeDefined();
     expect(providers.call).toBeDefined();
+  });
+
+  it.each([
+    ['55555=1', '"55555=1": "1" is not a calling code (+ and 1 to 4 digits)'],
+    ['5555=+1', '"5555=+1": "5555" is not a short code (5 or 6 digits)'],
+    ['55555', '"55555": expected shortcode=callingcode (e.g. 55555=+1)'],
+    ['55555=+1,55555=+52', '"55555=+52": 55555 is named twice'],
+  ])('TWILIO_SHORT_CODE_COUNTRIES=%s is refused at start-up, naming the variable and the entry', (value, problem) => {
+    const message = startUpError({ TWILIO_FROM_NUMBERS: '55555', TWILIO_SHORT_CODE_COUNTRIES: value });
+    expect(message).toContain(`TWILIO_SHORT_CODE_COUNTRIES: entry ${problem}`);
+  });
+
+  it('refuses a short code whose country is not configured, and a country for a short code no pool holds', () => {
+    const message = startUpError({
+      TWILIO_FROM_NUMBERS: '55555,+15550000001',
+      TWILIO_TENANT_FROM_NUMBERS: 'acme=ACMEBANK|123456',
+      TWILIO_SHORT_CODE_COUNTRIES: '55555=+1,77777=+34',
+    });
+    expect(message).toContain(
+      'TWILIO_SHORT_CODE_COUNTRIES: short code 123456 of TWILIO_TENANT_FROM_NUMBERS (tenant acme) has no country: name the calling code it serves (123456=+1)',
+    );
+    expect(message).toContain(
+      'TWILIO_SHORT_CODE_COUNTRIES: short code 77777 is in neither TWILIO_FROM_NUMBERS nor TWILIO_TENANT_FROM_NUMBERS',
+    );
+    expect(startUpError({ TWILIO_FROM_NUMBERS: '55555' })).toContain(
+      'TWILIO_SHORT_CODE_COUNTRIES: short code 55555 of TWILIO_FROM_NUMBERS has no country',
+    );
   });
 });
 
@@ -358,7 +387,10 @@ describe('per-tenant SMS senders: short codes and alphanumeric ids (stand-in)', 
   });
 
   it('a deployment adds calling codes an alphanumeric id is not used for; a short code sends as a number does', async () => {
-    const provider = sms({ acme: ['ACMEBANK'], globex: ['55555'] }, { alphanumericUnsupported: ['+55'] });
+    const provider = sms(
+      { acme: ['ACMEBANK'], globex: ['55555'] },
+      { alphanumericUnsupported: ['+55'], shortCodeCountries: { '55555': '+1' } },
+    );
     expect(await provider.send(message('acme', 'k1', '+5511955551001'))).toMatchObject({
       ok: false,
       failure: { kind: 'rejected', code: 'no-sender-for-recipient' },
@@ -368,7 +400,10 @@ describe('per-tenant SMS senders: short codes and alphanumeric ids (stand-in)', 
   });
 
   it('each sender at its kind’s rate: in one second a short code sends 100 messages, an alphanumeric id 10, a long code 1', async () => {
-    const provider = sms({ acme: ['55555'], globex: ['ACMEBANK'], initech: ['+15550000101'] });
+    const provider = sms(
+      { acme: ['55555'], globex: ['ACMEBANK'], initech: ['+15550000101'] },
+      { shortCodeCountries: { '55555': '+34' } },
+    );
     // A message waiting for each tenant every 5 ms of one second (the injected clock).
     for (let t = 0; t < 1000; t += 5) {
       clock = t;
@@ -386,6 +421,7 @@ describe('per-tenant SMS senders: short codes and alphanumeric ids (stand-in)', 
         ...TWILIO,
         TWILIO_BASE_URL: twilio.url,
         TWILIO_FROM_NUMBERS: '55555,ACMEBANK,+15550000001',
+        TWILIO_SHORT_CODE_COUNTRIES: '55555=+34',
         TWILIO_SMS_SHORT_CODE_PER_SECOND: '20',
         TWILIO_SMS_ALPHANUMERIC_PER_SECOND: '2',
         TWILIO_SMS_PER_SECOND: '5',
@@ -445,6 +481,136 @@ describe('per-tenant SMS senders: short codes and alphanumeric ids (stand-in)', 
     expect(provider.parseWebhook({ method: 'POST', ...atAcme, tenantId: 'acme' }, warn)).toEqual([
       expect.objectContaining({ kind: 'status', status: 'failed', errorCode: '30005' }),
     ]);
+  });
+
+  it('a short code serves its own country only: another country’s number goes from the next sender, or is refused', async () => {
+    const provider = sms(
+      { acme: ['55555', '+15550000101'], globex: ['123456'] },
+      { shortCodeCountries: { '55555': '+1', '123456': '+52' } },
+    );
+    // A US short code to a US number; to Spain and Colombia the long code, the short code's token unused.
+    expect(await provider.send(message('acme', 'k1', '+12125550101'))).toMatchObject({ ok: true });
+    expect(await provider.send(message('acme', 'k2', '+34600100002'))).toMatchObject({ ok: true });
+    clock = 1000;
+    expect(await provider.send(message('acme', 'k3', '+573005550103'))).toMatchObject({ ok: true });
+    expect(twilio.messages.map((m) => [m.to, m.from])).toEqual([
+      ['+12125550101', '55555'],
+      ['+34600100002', '+15550000101'],
+      ['+573005550103', '+15550000101'],
+    ]);
+    // A tenant whose only sender is a Mexican short code: a US number is refused for good, nothing sent.
+    const refused = await provider.send(message('globex', 'k4', '+12125550104'));
+    expect(refused).toEqual({
+      ok: false,
+      failure: expect.objectContaining({ kind: 'rejected', code: 'no-sender-for-recipient' }),
+    });
+    expect(twilio.requests()).toBe(3);
+    expect(warnings).toEqual([
+      [
+        { channel: 'sms', tenantId: 'globex', callingCode: '+1', shortCodeCountries: ['+52'] },
+        expect.stringContaining("none of the tenant's senders serves the recipient's country"),
+      ],
+    ]);
+    expect(JSON.stringify(warnings)).not.toContain('2125550104');
+    expect(await provider.send(message('globex', 'k5', '+525512345678'))).toMatchObject({ ok: true });
+    expect(twilio.messages.at(-1)).toMatchObject({ to: '+525512345678', from: '123456' });
+  });
+
+  it('refuses to build with a short code whose country is not given', () => {
+    expect(() => sms({ acme: ['55555', '+15550000101'] })).toThrow(
+      'short code 55555 has no country: say which calling code it serves',
+    );
+  });
+
+  it('through the configuration: TWILIO_SHORT_CODE_COUNTRIES', async () => {
+    const provider = channelProvidersFromEnv({
+      ...TWILIO,
+      TWILIO_BASE_URL: twilio.url,
+      TWILIO_TENANT_FROM_NUMBERS: 'acme=55555|+15550000101',
+      TWILIO_SHORT_CODE_COUNTRIES: '55555=+44',
+    }).sms!;
+    expect(await provider.send(message('acme', 'k1', '+34600100001'))).toMatchObject({ ok: true });
+    expect(await provider.send(message('acme', 'k2', '+447700900002'))).toMatchObject({ ok: true });
+    expect(twilio.messages.map((m) => [m.to, m.from])).toEqual([
+      ['+34600100001', '+15550000101'],
+      ['+447700900002', '55555'],
+    ]);
+  });
+});
+
+describe('the opt-out notice fits the SMS sender: a one-way sender links, a two-way one takes STOP (stand-in)', () => {
+  let twilio: Awaited<ReturnType<typeof startTwilioStandIn>>;
+  let warnings: unknown[][];
+
+  beforeEach(async () => {
+    twilio = await startTwilioStandIn(STAND_IN.twilioSid, STAND_IN.twilioToken);
+    warnings = [];
+  });
+  afterEach(() => twilio.close());
+
+  const sms = (tenantFrom: Record<string, string[]>) =>
+    new TwilioSmsProvider({
+      baseUrl: twilio.url,
+      accountSid: STAND_IN.twilioSid,
+      authToken: STAND_IN.twilioToken,
+      tenantFrom,
+      logger: { warn: (...args: unknown[]) => warnings.push(args) },
+      now: () => 0,
+    });
+  const BODY = 'Hi Ana, your payment is due.\n\nTo stop receiving messages on this channel, reply STOP';
+  const LINKED =
+    'Hi Ana, your payment is due.\n\nTo stop receiving messages on this channel, visit https://x.example/opt-out/t';
+  const notice = (key: string, to: string, oneWayBody?: string): OutboundMessage => ({
+    idempotencyKey: key,
+    tenantId: 'acme',
+    to,
+    body: BODY,
+    replyOptOut: oneWayBody === undefined ? {} : { oneWayBody },
+  });
+
+  it('from an alphanumeric id the text carries the link, never "reply STOP"; from a number the text as it was', async () => {
+    const provider = sms({ acme: ['ACMEBANK', '+15550000101'] });
+    expect(await provider.send(notice('k1', '+34600100001', LINKED))).toMatchObject({ ok: true });
+    expect(await provider.send(notice('k2', '+12125550102', LINKED))).toMatchObject({ ok: true });
+    expect(twilio.messages.map((m) => [m.from, m.body])).toEqual([
+      ['ACMEBANK', LINKED],
+      ['+15550000101', BODY],
+    ]);
+    expect(twilio.messages[0].body).not.toContain('reply STOP');
+  });
+
+  it('no link: a two-way sender of the tenant sends the text, the alphanumeric id first in its pool unused', async () => {
+    const provider = sms({ acme: ['ACMEBANK', '+15550000101'] });
+    expect(await provider.send(notice('k1', '+34600100001'))).toMatchObject({ ok: true });
+    expect(twilio.messages.map((m) => [m.from, m.body])).toEqual([['+15550000101', BODY]]);
+    expect(warnings).toEqual([]);
+  });
+
+  it('no link and only one-way senders: refused for good with the reason, nothing sent, logged without the number', async () => {
+    const provider = sms({ acme: ['ACMEBANK'] });
+    const refused = await provider.send(notice('k1', '+34600100001'));
+    expect(refused).toEqual({
+      ok: false,
+      failure: {
+        kind: 'rejected',
+        code: 'no-two-way-sender',
+        detail: "the opt-out notice asks for a reply, and none of this tenant's senders for the recipient takes one",
+      },
+    });
+    expect(!refused.ok && isPermanent(refused.failure)).toBe(true);
+    expect(twilio.requests()).toBe(0);
+    expect(warnings).toEqual([
+      [
+        { channel: 'sms', tenantId: 'acme', callingCode: null },
+        expect.stringContaining('give the tenant a number or short code that takes replies, or configure OPT_OUT_URL'),
+      ],
+    ]);
+    expect(JSON.stringify(warnings)).not.toContain('600100001');
+    // A message with no opt-out notice still goes from the id.
+    expect(await provider.send({ ...notice('k2', '+34600100002'), replyOptOut: undefined })).toMatchObject({
+      ok: true,
+    });
+    expect(twilio.messages.map((m) => [m.from, m.body])).toEqual([['ACMEBANK', BODY]]);
   });
 });
 

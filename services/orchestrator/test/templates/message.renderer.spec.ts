@@ -138,6 +138,47 @@ describe(renderMessage.name, () => {
     );
   });
 
+  it('writes an SMS for a one-way sender with the opt-out link instead of "reply STOP", the reply line left as it was', () => {
+    const sms = (locale: Locale, oneWayOptOutUrl?: string) =>
+      renderMessage({
+        template: DEFAULT_TEMPLATES['due-today'],
+        locale,
+        channel: 'sms',
+        pack: RULE_PACKS.US,
+        variables: variables('USD', 1_234_50, 'America/New_York'),
+        optOutUrl: 'https://pay.example/opt-out',
+        ...(oneWayOptOutUrl !== undefined ? { oneWayOptOutUrl } : {}),
+      });
+    const text =
+      'Hi Ana, your payment of $1,234.50 is due today (account 4410-22). Pay here: https://pay.example/p/tok';
+    expect(sms('en', 'https://collect.example/opt-out/tok')).toEqual({
+      body: `${text}\n\nTo stop receiving messages on this channel, reply STOP`,
+      oneWayBody: `${text}\n\nTo stop receiving messages on this channel, visit https://collect.example/opt-out/tok`,
+      optOutRule: 'US-OPT-OUT-NOTICE',
+    });
+    expect(sms('es', 'https://collect.example/opt-out/tok').oneWayBody).toMatch(
+      /\n\nPara no recibir más mensajes por este medio, visita https:\/\/collect\.example\/opt-out\/tok$/,
+    );
+    for (const locale of LOCALES) expect(sms(locale, 'https://l.example/t').oneWayBody).not.toContain('STOP');
+    // No link: nothing a one-way sender could send.
+    expect(sms('en')).toEqual({
+      body: `${text}\n\nTo stop receiving messages on this channel, reply STOP`,
+      optOutRule: 'US-OPT-OUT-NOTICE',
+    });
+    // No notice asked for (Colombia): no one-way text either, whatever the link.
+    const co = renderMessage({
+      template: DEFAULT_TEMPLATES.reminder,
+      locale: 'es',
+      channel: 'sms',
+      pack: RULE_PACKS.CO,
+      variables: variables('COP', 1_000_00, 'America/Bogota'),
+      optOutUrl: 'https://pay.example/opt-out',
+      oneWayOptOutUrl: 'https://collect.example/opt-out/tok',
+    });
+    expect(co.oneWayBody).toBeUndefined();
+    expect(co.optOutRule).toBeUndefined();
+  });
+
   it('adds no opt-out line to a letter, nor where the pack does not ask for one', () => {
     const letter = render('final-notice', 'en', 'US', 'letter', variables('USD', 1_234_50, 'America/New_York'));
     expect(letter.optOutRule).toBeUndefined();

@@ -31,6 +31,21 @@ describe(OptOutLinkSigner.name, () => {
     expect(sut.verify(old)).toEqual({ valid: true, ...claims, addressHash: 'a'.repeat(64) });
   });
 
+  it('signs an SMS’s link (sent from a one-way sender) and reads it back as the SMS channel’s', () => {
+    const link = sut.sign({ ...claims, channel: 'sms' });
+    expect(sut.verify(link.token)).toEqual({ valid: true, ...claims, channel: 'sms' });
+    // Links before version 2 were e-mails' only.
+    const old = new HmacTokens(SECRET, 'opt-out link').sign({
+      v: 1,
+      p: 'opt-out',
+      t: claims.tenantId,
+      c: 'sms',
+      h: 'a'.repeat(64),
+      d: claims.deliveryId,
+    });
+    expect(sut.verify(old)).toEqual({ valid: false, reason: 'malformed' });
+  });
+
   it('refuses the token with any one character changed', () => {
     const { token } = sut.sign(claims);
     for (let i = 0; i < token.length; i++) {

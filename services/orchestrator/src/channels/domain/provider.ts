@@ -26,6 +26,13 @@ export interface OutboundMessage {
    * one is configured), sent as `List-Unsubscribe` with RFC 8058's one-click `List-Unsubscribe-Post`.
    */
   unsubscribe?: { url: string; mailto?: string };
+  /**
+   * SMS whose `body` carries an opt-out notice that asks for a reply ("reply STOP"), which a one-way
+   * sender (an alphanumeric id) never receives: from one the message goes as `oneWayBody` instead
+   * (the notice a signed link to opt out by) and, without one, not at all (a two-way sender of the
+   * tenant's sends it, or none: refused, `no-two-way-sender`). Absent: any sender sends `body`.
+   */
+  replyOptOut?: { oneWayBody?: string };
 }
 
 export type SendFailure =

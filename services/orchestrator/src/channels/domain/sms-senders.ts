@@ -2,7 +2,7 @@ import { isE164 } from './recipients';
 
 /**
  * What an SMS sender is: an E.164 number (a long code or toll-free number), a short code (5 or 6
- * digits, one country's) or an alphanumeric sender id (`ACMEBANK`: 1 to 11 ASCII letters, digits or
+ * digits, one country's: `ShortCodeCountries`) or an alphanumeric sender id (`ACMEBANK`: 1 to 11 ASCII letters, digits or
  * spaces, at least one letter; one-way, it receives no replies). Twilio takes each as `From`.
  */
 export type SmsSenderKind = 'number' | 'short-code' | 'alphanumeric';
@@ -60,10 +60,46 @@ export function alphanumericBarredBy(to: string, unsupported: readonly string[])
 }
 
 /**
- * Whether `sender` can reach the E.164 recipient `to`: a number or short code always (as far as we
- * know: a short code is one country's, which the configuration does not say), an alphanumeric id
- * only outside the `unsupported` calling codes.
+ * Short code → the calling code of the one country it serves (`TWILIO_SHORT_CODE_COUNTRIES`:
+ * `55555=+1`): a short code is provisioned in one country, and is used for no other's numbers.
  */
-export function smsSenderReaches(sender: string, to: string, unsupported: readonly string[]): boolean {
-  return !isAlphanumericSenderId(sender) || alphanumericBarredBy(to, unsupported) === undefined;
+export type ShortCodeCountries = Readonly<Record<string, string>>;
+
+/** What decides which senders may send a message to a recipient. */
+export interface SmsSenderRules {
+  /** Calling codes an alphanumeric sender id is not used for (`ALPHANUMERIC_UNSUPPORTED_CODES` and the deployment's). */
+  readonly alphanumericUnsupported: readonly string[];
+  /** The country (calling code) each short code serves; a short code not named here is used for none. */
+  readonly shortCodeCountries: ShortCodeCountries;
+}
+
+/**
+ * Why a sender is not used for a message: `alphanumeric-unsupported` (an alphanumeric id, to a
+ * calling code that takes none), `short-code-elsewhere` (a short code, to a number outside the
+ * country it serves), `one-way` (an alphanumeric id, which takes no reply, for a message whose
+ * opt-out notice asks for one and has no other form: `OutboundMessage.replyOptOut`).
+ */
+export type SmsSenderBar = 'alphanumeric-unsupported' | 'short-code-elsewhere' | 'one-way';
+
+/**
+ * Why `sender` may not send to the E.164 recipient `to`, or undefined when it may: a number always
+ * (as far as we know), a short code only to its country's numbers, an alphanumeric id only outside
+ * the unsupported calling codes and, for a message that needs a two-way sender (`twoWayOnly`), never.
+ */
+export function smsSenderBar(
+  sender: string,
+  to: string,
+  rules: SmsSenderRules,
+  twoWayOnly = false,
+): SmsSenderBar | undefined {
+  if (isAlphanumericSenderId(sender)) {
+    if (alphanumericBarredBy(to, rules.alphanumericUnsupported) !== undefined) return 'alphanumeric-unsupported';
+    return twoWayOnly ? 'one-way' : undefined;
+  }
+  if (isShortCode(sender)) {
+    // Calling codes are a prefix code (ITU-T E.164): a number starts with exactly one.
+    const country = rules.shortCodeCountries[sender];
+    return country !== undefined && to.startsWith(country) ? undefined : 'short-code-elsewhere';
+  }
+  return undefined;
 }

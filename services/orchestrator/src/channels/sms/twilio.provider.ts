@@ -5,13 +5,18 @@ import {
   DeliveryStatus,
   OutboundMessage,
   SendResult,
+  ShortCodeCountries,
+  SmsSenderBar,
+  SmsSenderRules,
   WebhookEvent,
   WebhookRequest,
   WebhookWarn,
   alphanumericBarredBy,
+  isAlphanumericSenderId,
+  isShortCode,
   parseForm,
+  smsSenderBar,
   smsSenderRate,
-  smsSenderReaches,
 } from '../domain';
 import { TwilioProvider, TwilioProviderConfig, callbackFor } from '../twilio-rest';
 
@@ -20,9 +25,15 @@ export interface TwilioConfig extends TwilioProviderConfig {
    * Senders to send from: the shared pool of tenants without numbers of their own (`tenantFrom`).
    * Both may hold long codes, short codes and alphanumeric sender ids (`smsSenderKind`), sent as
    * `From` as they are, each limited at its kind's rate (`ratePerSecond`, `shortCodePerSecond`,
-   * `alphanumericPerSecond`); an alphanumeric id is not used for a recipient it cannot reach.
+   * `alphanumericPerSecond`); an alphanumeric id is not used for a recipient it cannot reach, a
+   * short code only for its country's numbers (`shortCodeCountries`).
    */
   from?: string[];
+  /**
+   * The country (calling code) each short code of `from` and `tenantFrom` serves, e.g.
+   * `{ '55555': '+1' }`: every short code must be named (refused when built).
+   */
+  shortCodeCountries?: ShortCodeCountries;
   /**
    * Calling codes an alphanumeric sender id is not used for, beyond the ones Twilio documents
    * (`ALPHANUMERIC_UNSUPPORTED_CODES`: +1, +52, +57), e.g. `['+55']`.
@@ -56,8 +67,8 @@ const STATUS: Record<string, DeliveryStatus | undefined> = {
 /** SMS through Twilio's Messages resource (REST, form-encoded, basic auth). */
 export class TwilioSmsProvider extends TwilioProvider implements ChannelProvider {
   readonly channel = 'sms' as const;
-  /** Calling codes an alphanumeric sender id is not used for. */
-  private readonly alphanumericUnsupported: readonly string[];
+  /** Which senders may send to which recipients: alphanumeric ids' unsupported calling codes, short codes' countries. */
+  private readonly rules: SmsSenderRules;
 
   constructor(private readonly config: TwilioConfig) {
     super(
@@ -77,36 +88,87 @@ export class TwilioSmsProvider extends TwilioProvider implements ChannelProvider
     );
     if (!config.messagingServiceSid && !config.from?.length && !this.senders.perTenant)
       throw new Error('Twilio needs a MessagingServiceSid or at least one From number');
-    this.alphanumericUnsupported = [...ALPHANUMERIC_UNSUPPORTED_CODES, ...(config.alphanumericUnsupported ?? [])];
+    const shortCodeCountries = config.shortCodeCountries ?? {};
+    const senders = [...(config.from ?? []), ...this.senders.tenants().flatMap(([, own]) => own)];
+    const unplaced = senders.filter((s) => isShortCode(s) && shortCodeCountries[s] === undefined);
+    if (unplaced.length)
+      throw new Error(`short code ${unplaced.join(', ')} has no country: say which calling code it serves`);
+    this.rules = {
+      alphanumericUnsupported: [...ALPHANUMERIC_UNSUPPORTED_CODES, ...(config.alphanumericUnsupported ?? [])],
+      shortCodeCountries,
+    };
   }
 
   async send(message: OutboundMessage): Promise<SendResult> {
     // A tenant's own numbers; else the Messaging Service, else the shared pool.
     const viaService = !this.senders.hasOwn(message.tenantId) && !!this.config.messagingServiceSid;
-    // From the first of the tenant's senders that can reach the recipient (an alphanumeric id: not
-    // to +1 and the other unsupported calling codes) and has a token; none that can: rejected.
-    const reaches = (sender: string) => smsSenderReaches(sender, message.to, this.alphanumericUnsupported);
-    const admitted = await this.admit(message, viaService, reaches);
+    // From the first of the tenant's senders that may send it and has a token: an alphanumeric id
+    // not to +1 and the other unsupported calling codes, nor (one-way) with a notice asking for a
+    // reply it cannot take; a short code only to its country. None that may: rejected.
+    const twoWayOnly = message.replyOptOut !== undefined && message.replyOptOut.oneWayBody === undefined;
+    const bar = (sender: string) => smsSenderBar(sender, message.to, this.rules, twoWayOnly);
+    const admitted = await this.admit(message, viaService, (sender) => bar(sender) === undefined);
     if ('failure' in admitted) {
       const refused = admitted.failure;
-      if (!refused.ok && refused.failure.code === 'no-sender-for-recipient') {
-        this.log.warn(
-          {
-            channel: 'sms',
-            tenantId: message.tenantId,
-            callingCode: alphanumericBarredBy(message.to, this.alphanumericUnsupported) ?? null,
-          },
-          "SMS rejected: the tenant's senders are alphanumeric ids, which cannot send to this calling code",
-        );
-      }
+      if (!refused.ok && refused.failure.code === 'no-sender-for-recipient')
+        return this.noSenderFor(message, this.senders.of(message.tenantId).map(bar));
       return refused;
     }
-    const form = new URLSearchParams({ To: message.to, Body: message.body ?? '' });
+    const oneWayBody = admitted.sender && isAlphanumericSenderId(admitted.sender) && message.replyOptOut?.oneWayBody;
+    const form = new URLSearchParams({ To: message.to, Body: oneWayBody || (message.body ?? '') });
     if (admitted.sender) form.set('From', admitted.sender);
     else form.set('MessagingServiceSid', this.config.messagingServiceSid!);
     if (this.config.statusCallback)
       form.set('StatusCallback', callbackFor(this.config.statusCallback, message.tenantId));
     return this.create(form, message);
+  }
+
+  /**
+   * The refusal of a message none of the tenant's senders may send (`bars`: why each may not), told
+   * to the log with the tenant and calling codes, never the number: `no-two-way-sender` where an
+   * alphanumeric id was held back only because the message's opt-out notice asks for a reply (an
+   * opt-out link makes it sendable), else `no-sender-for-recipient`.
+   */
+  private noSenderFor(message: OutboundMessage, bars: readonly (SmsSenderBar | undefined)[]): SendResult {
+    const callingCode = alphanumericBarredBy(message.to, this.rules.alphanumericUnsupported) ?? null;
+    const fields = { channel: 'sms', tenantId: message.tenantId, callingCode };
+    if (bars.includes('one-way')) {
+      this.log.warn(
+        fields,
+        "SMS rejected: its opt-out notice asks the debtor to reply STOP, the tenant's senders that may send to this number are one-way alphanumeric ids, and no opt-out link could be made for it: give the tenant a number or short code that takes replies, or configure OPT_OUT_URL",
+      );
+      return {
+        ok: false,
+        failure: {
+          kind: 'rejected',
+          code: 'no-two-way-sender',
+          detail: "the opt-out notice asks for a reply, and none of this tenant's senders for the recipient takes one",
+        },
+      };
+    }
+    if (bars.every((b) => b === 'alphanumeric-unsupported'))
+      this.log.warn(
+        fields,
+        "SMS rejected: the tenant's senders are alphanumeric ids, which cannot send to this calling code",
+      );
+    else
+      this.log.warn(
+        {
+          ...fields,
+          shortCodeCountries: [
+            ...new Set(this.senders.of(message.tenantId).flatMap((s) => this.rules.shortCodeCountries[s] ?? [])),
+          ],
+        },
+        "SMS rejected: none of the tenant's senders serves the recipient's country (its short codes serve the calling codes named; alphanumeric ids cannot send to some)",
+      );
+    return {
+      ok: false,
+      failure: {
+        kind: 'rejected',
+        code: 'no-sender-for-recipient',
+        detail: "none of this tenant's senders can reach the recipient's country",
+      },
+    };
   }
 
   /**

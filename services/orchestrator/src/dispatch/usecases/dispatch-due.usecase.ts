@@ -46,7 +46,7 @@ export interface DispatchDependencies {
   links: PaymentLinkSigner;
   /** Days a payment link stays valid. */
   linkDays: number;
-  /** Signs each e-mail's own opt-out link (OPT_OUT_URL, OPT_OUT_LINK_SECRET). */
+  /** Signs each e-mail's own opt-out link, and each SMS's for a one-way sender (OPT_OUT_URL, OPT_OUT_LINK_SECRET). */
   optOutLinks: OptOutLinkSigner;
   /** Waits between retries; injected so tests never sleep. */
   delay: (ms: number) => Promise<void>;
@@ -595,6 +595,10 @@ export class DispatchDueContactsUseCase {
       body: rendered.body,
       language: locale,
       ...(content.unsubscribe ? { unsubscribe: content.unsubscribe } : {}),
+      // An SMS whose opt-out line says "reply STOP": a one-way sender sends the link's text, or nothing.
+      ...(channel === 'sms' && rendered.optOutRule !== undefined
+        ? { replyOptOut: rendered.oneWayBody !== undefined ? { oneWayBody: rendered.oneWayBody } : {} }
+        : {}),
       ...(channel === 'whatsapp'
         ? {
             template: {

@@ -18,6 +18,7 @@ export {
 } from './message.renderer';
 export {
   OptOutLinkSigner,
+  type OptOutLinkChannel,
   type OptOutLinkClaims,
   type OptOutLinkVerification,
   type SignedOptOutLink,

@@ -52,6 +52,11 @@ export interface RenderRequest {
   readonly variables: MessageVariables;
   /** Where the debtor opts out of electronic messages (linked from e-mail). */
   readonly optOutUrl: string;
+  /**
+   * SMS: the signed link the message gives to opt out by when it goes from a one-way sender (an
+   * alphanumeric id, which takes no "reply STOP"); absent where none can be made.
+   */
+  readonly oneWayOptOutUrl?: string;
 }
 
 export interface RenderedMessage {
@@ -59,6 +64,11 @@ export interface RenderedMessage {
   readonly body: string;
   /** Id of the pack rule that made the opt-out line necessary, if one did. */
   readonly optOutRule?: string;
+  /**
+   * SMS with an opt-out line: the same message for a one-way sender, its line the link
+   * (`oneWayOptOutUrl`) instead of "reply STOP"; absent without the link (`body` asks for a reply).
+   */
+  readonly oneWayBody?: string;
   /** Id of the pack rule that made the creditor's identification necessary, if one did. */
   readonly creditorRule?: string;
 }
@@ -66,39 +76,52 @@ export interface RenderedMessage {
 /** Every jurisdiction is a country: its ISO code is the locale's region (`es-ES`, `pt-BR`). */
 const REGION = (jurisdiction: Jurisdiction): string => jurisdiction;
 
-/** How to opt out, per locale: e-mail links to the page; text channels take a reply. */
-const OPT_OUT_LINES: Readonly<Record<Locale, { readonly email: string; readonly text: string }>> = {
+/**
+ * How to opt out, per locale: e-mail links to the page; text channels take a reply, except an SMS
+ * from a one-way sender (an alphanumeric id), which links to the page too (`oneWay`).
+ */
+const OPT_OUT_LINES: Readonly<
+  Record<Locale, { readonly email: string; readonly text: string; readonly oneWay: string }>
+> = {
   es: {
     email: 'Para dejar de recibir estos correos, visita {url}',
     text: 'Para no recibir más mensajes por este medio, responde STOP',
+    oneWay: 'Para no recibir más mensajes por este medio, visita {url}',
   },
   pt: {
     email: 'Para deixar de receber estes e-mails, acesse {url}',
     text: 'Para não receber mais mensagens por este canal, responda STOP',
+    oneWay: 'Para não receber mais mensagens por este canal, acesse {url}',
   },
   en: {
     email: 'To stop receiving these e-mails, visit {url}',
     text: 'To stop receiving messages on this channel, reply STOP',
+    oneWay: 'To stop receiving messages on this channel, visit {url}',
   },
   fr: {
     email: 'Pour ne plus recevoir ces e-mails, rendez-vous sur {url}',
     text: 'Pour ne plus recevoir de messages par ce canal, répondez STOP',
+    oneWay: 'Pour ne plus recevoir de messages par ce canal, rendez-vous sur {url}',
   },
   de: {
     email: 'Wenn Sie diese E-Mails nicht mehr erhalten möchten, besuchen Sie {url}',
     text: 'Wenn Sie über diesen Kanal keine Nachrichten mehr erhalten möchten, antworten Sie mit STOP',
+    oneWay: 'Wenn Sie über diesen Kanal keine Nachrichten mehr erhalten möchten, besuchen Sie {url}',
   },
   it: {
     email: 'Per non ricevere più queste e-mail, visiti {url}',
     text: 'Per non ricevere più messaggi su questo canale, risponda STOP',
+    oneWay: 'Per non ricevere più messaggi su questo canale, visiti {url}',
   },
   nl: {
     email: 'Wilt u deze e-mails niet meer ontvangen? Ga naar {url}',
     text: 'Wilt u via dit kanaal geen berichten meer ontvangen? Antwoord STOP',
+    oneWay: 'Wilt u via dit kanaal geen berichten meer ontvangen? Ga naar {url}',
   },
   pl: {
     email: 'Aby zrezygnować z otrzymywania tych wiadomości e-mail, prosimy wejść na stronę {url}',
     text: 'Aby nie otrzymywać więcej wiadomości tym kanałem, prosimy odpowiedzieć STOP',
+    oneWay: 'Aby nie otrzymywać więcej wiadomości tym kanałem, prosimy wejść na stronę {url}',
   },
 };
 
@@ -169,7 +192,8 @@ export function creditorIdentifiable(
  * Renders a template in the debtor's locale: money per currency and locale, dates in the debtor's
  * time zone, the creditor's identification (`CREDITOR_LINES`: name and tax id on SMS and WhatsApp,
  * address and phone too on e-mail and letters, and the collector when there is one) where the pack
- * requires the creditor named, and the opt-out line on the channels where it requires one.
+ * requires the creditor named, and the opt-out line on the channels where it requires one (an SMS
+ * also with the line a one-way sender's message carries instead: `oneWayBody`).
  */
 export function renderMessage(request: RenderRequest): RenderedMessage {
   const { template, locale, channel, pack, variables } = request;
@@ -190,8 +214,11 @@ export function renderMessage(request: RenderRequest): RenderedMessage {
   }
   const notice = pack.optOutNotice;
   const optOutRequired = notice !== undefined && notice.channels.includes(channel);
+  let oneWayBody: string | undefined;
   if (optOutRequired) {
     const lines = OPT_OUT_LINES[locale];
+    if (channel === 'sms' && request.oneWayOptOutUrl !== undefined)
+      oneWayBody = `${body}\n\n${lines.oneWay.replace('{url}', request.oneWayOptOutUrl)}`;
     body += `\n\n${(channel === 'email' ? lines.email : lines.text).replace('{url}', request.optOutUrl)}`;
   }
   return {
@@ -200,6 +227,7 @@ export function renderMessage(request: RenderRequest): RenderedMessage {
       : {}),
     body,
     ...(optOutRequired ? { optOutRule: notice.id } : {}),
+    ...(oneWayBody !== undefined ? { oneWayBody } : {}),
     ...(identifyHere ? { creditorRule: identify.id } : {}),
   };
 }

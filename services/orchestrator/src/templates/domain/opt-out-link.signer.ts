@@ -1,9 +1,15 @@
 import { HmacTokens, KeyedSecret } from '@collections/platform';
 
+/**
+ * The channels with opt-out links: e-mail, and SMS sent from a one-way sender (an alphanumeric id,
+ * which takes no "reply STOP").
+ */
+export type OptOutLinkChannel = 'email' | 'sms';
+
 /** What an opt-out link names: which delivery (and so which address), in which tenant, on which channel. */
 export interface OptOutLinkClaims {
   readonly tenantId: string;
-  readonly channel: 'email';
+  readonly channel: OptOutLinkChannel;
   /** The delivery (schedule row id, the send's idempotency key) the link came in: its recipient is the address. */
   readonly deliveryId: string;
   /**
@@ -32,7 +38,7 @@ const PURPOSE = 'opt-out';
 const HASH = /^[0-9a-f]{64}$/;
 
 /**
- * Opt-out links of e-mails (Regulation F §1006.6(e), RFC 8058 one-click): the payment links'
+ * Opt-out links of e-mails and of SMS from one-way senders (Regulation F §1006.6(e), RFC 8058 one-click): the payment links'
  * shape (`libs/platform/src/payment-link.ts`, HMAC-SHA256, `<base64url(payload)>.<base64url(mac)>`)
  * under a secret of their own (OPT_OUT_LINK_SECRET), with the purpose in the payload, so a payment
  * link is no opt-out link and the other way round. The payload is the JSON
@@ -89,14 +95,16 @@ function decode(raw: Record<string, unknown>): OptOutLinkClaims | null {
     raw.p !== PURPOSE ||
     typeof raw.t !== 'string' ||
     !raw.t ||
-    raw.c !== 'email' ||
+    (raw.c !== 'email' && raw.c !== 'sms') ||
     typeof raw.d !== 'string' ||
     !raw.d
   ) {
     return null;
   }
-  const claims = { tenantId: raw.t, channel: raw.c, deliveryId: raw.d } as const;
+  const claims: OptOutLinkClaims = { tenantId: raw.t, channel: raw.c, deliveryId: raw.d };
   if (raw.v === 2) return 'h' in raw ? null : claims;
+  // Version 1 was e-mail's only.
+  if (raw.c !== 'email') return null;
   // A link of an e-mail sent before version 2: the address's plain hash beside the delivery.
   return typeof raw.h === 'string' && HASH.test(raw.h) ? { ...claims, addressHash: raw.h } : null;
 }

@@ -69,7 +69,7 @@ import {
 import { PgSubmissionLog } from './channels/email/email-submissions';
 import { PgRateBuckets } from './channels/rate-buckets';
 import { OrchestratorChannelWork1763900008300 } from './migrations/1763900008300-orchestrator-channel-work';
-import { loadPlannerConfig, usesLocalOnlySecret } from './planning/config';
+import { linksOnlyThisMachineOpens, loadPlannerConfig, usesLocalOnlySecret } from './planning/config';
 import { plannerHandlers } from './planning/planner.consumer';
 import { PlannerRepository } from './planning/planner.repository';
 import {
@@ -169,6 +169,16 @@ export function createOrchestratorService(deps: OrchestratorServiceDependencies 
           ctx.logger.warn(
             { variable },
             `${variable} is not set, or one of its keys is the repository's local-only secret: the links signed or accepted with it can be forged by anyone`,
+          );
+      // The defaults point at this machine: a debtor's message would carry a link nobody can open.
+      for (const [variable, url] of Object.entries({
+        PAYMENT_LINK_BASE_URL: config.paymentLinks.baseUrl,
+        OPT_OUT_URL: config.optOut.baseUrl,
+      }))
+        if (linksOnlyThisMachineOpens(url))
+          ctx.logger.warn(
+            { variable, url },
+            `${variable} names this machine (${url}): the links in debtors' messages open nowhere but here; set it to the public address of the route`,
           );
       const dispatchConfig = loadDispatchConfig();
       const channels = providersOnce();

@@ -66,6 +66,15 @@ function sharedSecrets(payment: readonly KeyedSecret[], optOut: readonly KeyedSe
   return payment.flatMap((p) => optOut.filter((o) => o.secret === p.secret).map((o): [string, string] => [p.id, o.id]));
 }
 
+/**
+ * Whether a link base (PAYMENT_LINK_BASE_URL, OPT_OUT_URL) names this machine (localhost, a loopback
+ * address): the repository's defaults, which a debtor's phone or mailbox cannot open. The boot warns.
+ */
+export function linksOnlyThisMachineOpens(baseUrl: string): boolean {
+  const host = new URL(baseUrl).hostname.toLowerCase().replace(/^\[|\]$/g, '');
+  return host === 'localhost' || host.endsWith('.localhost') || /^127\./.test(host) || host === '::1';
+}
+
 /** Whether any key of a link secret setting is a local-only secret, which anyone can sign with. */
 export const usesLocalOnlySecret = (keys: readonly KeyedSecret[]) =>
   keys.some((k) => (Object.values(LOCAL_ONLY_LINK_SECRETS) as string[]).includes(k.secret));

@@ -1,5 +1,10 @@
 import { ConfigError } from '@collections/platform';
-import { LOCAL_ONLY_LINK_SECRETS, loadPlannerConfig, usesLocalOnlySecret } from '../../src/planning/config';
+import {
+  LOCAL_ONLY_LINK_SECRETS,
+  linksOnlyThisMachineOpens,
+  loadPlannerConfig,
+  usesLocalOnlySecret,
+} from '../../src/planning/config';
 
 const PAYMENT = 'the-payment-link-secret-of-at-least-32-bytes';
 const OPT_OUT = 'the-opt-out-link-secret-of-at-least-32-bytes';
@@ -63,5 +68,25 @@ describe('PAYMENT_LINK_SECRET and OPT_OUT_LINK_SECRET at boot', () => {
     }) as ReturnType<typeof loadPlannerConfig>;
     expect(usesLocalOnlySecret(rotating.paymentLinks.secrets)).toBe(true);
     expect(usesLocalOnlySecret(rotating.optOut.secrets)).toBe(false);
+  });
+
+  it('counts a link base naming this machine as one no debtor can open (the boot warns), and a public one not', () => {
+    const defaults = boot({}) as ReturnType<typeof loadPlannerConfig>;
+    expect(linksOnlyThisMachineOpens(defaults.paymentLinks.baseUrl)).toBe(true);
+    expect(linksOnlyThisMachineOpens(defaults.optOut.baseUrl)).toBe(true);
+    for (const local of [
+      'http://localhost:3000/pay',
+      'http://127.0.0.2/opt-out',
+      'http://[::1]:8080/pay',
+      'https://app.localhost/pay',
+    ])
+      expect([local, linksOnlyThisMachineOpens(local)]).toEqual([local, true]);
+    const configured = boot({
+      PAYMENT_LINK_BASE_URL: 'https://pay.acme-collections.example/pay',
+      OPT_OUT_URL: 'https://pay.acme-collections.example/opt-out',
+    }) as ReturnType<typeof loadPlannerConfig>;
+    expect(linksOnlyThisMachineOpens(configured.paymentLinks.baseUrl)).toBe(false);
+    expect(linksOnlyThisMachineOpens(configured.optOut.baseUrl)).toBe(false);
+    expect(linksOnlyThisMachineOpens('https://127-0-0-1.example/pay')).toBe(false);
   });
 });

@@ -287,6 +287,16 @@ describe(voiceCallOutcome.name, () => {
       { callStatus: 'in-progress', speech: "I don't owe you anything" },
       { outcome: 'dispute' },
     ],
+    [
+      '"ya pagué, el resto lo pago el viernes" (a claim of payment disputes the amount owed)',
+      { callStatus: 'in-progress', speech: 'Ya pagué, el resto lo pago el viernes' },
+      { outcome: 'dispute' },
+    ],
+    [
+      '"I already paid this last month"',
+      { callStatus: 'in-progress', speech: 'I already paid this last month' },
+      { outcome: 'dispute' },
+    ],
     ['"no voy a pagar"', { callStatus: 'in-progress', speech: 'No voy a pagar eso' }, { outcome: 'refusal' }],
     [
       '"pago 500 el viernes"',

@@ -85,6 +85,7 @@ describe(saysDispute.name, () => {
       ['¿Cuánto debo?', false],
       ['te contesto mañana', false],
       ['no puedo pagar este mes', false],
+      // A claim of payment is read by `saysPaid` (paid-claims.spec.ts): a dispute with its own reason.
       ['ya pagué', false],
       ['nunca tuve ese préstamo', true],
       ['nunca tuve dinero para pagar, pago el 30', false],

@@ -244,6 +244,62 @@ describe('a dispute in a debtor’s reply (real PostgreSQL, provider stand-ins)'
     ]);
   });
 
+  it('"Ya pagué, el resto lo pago el viernes" is a dispute of the amount owed, not a promise: the debtor is held, their planned SMS refused and their call cancelled, and the review asks the agent to look for the payment', async () => {
+    const phone = '+573001119003';
+    const accountId = await openColombianAccount(sut, debtors, 'ya-pague', {
+      balanceMinor: 120_000_00,
+      dueDate: DUE,
+      points: { email: 'deudor-ya-pague@example.com', phone },
+    });
+    const debtorId = 'debtor-ya-pague';
+    sut.clock.set(bogota('2026-03-09', 6));
+    await dailyRun();
+    sut.clock.set(bogota('2026-03-09', 9));
+    await dispatch(); // the D-3 e-mail
+    const smsStep = async () => (await schedule(accountId)).filter((s) => s.step_id === 'd+1');
+    expect(await smsStep()).toEqual([{ step_id: 'd+1', status: 'pending', cancel_reason: null }]);
+    sut.clock.set(bogota('2026-03-10', 11));
+    const sender = standInSmsSender(sut, twilio, OUR_NUMBER, { to: phone, accountId });
+    await sender.send({ idempotencyKey: 'rem-ya-pague', tenantId: sut.tenant, to: phone, body: 'Recordatorio' });
+    const call = await queueCall(accountId, 'escalation-ya-pague');
+
+    expect(
+      (await deliverWebhook(twilio.inbound(smsHook(), phone, OUR_NUMBER, 'Ya pagué, el resto lo pago el viernes')))
+        .status,
+    ).toBe(200);
+
+    const inbound = await disputeRecorded(accountId, debtorId);
+    expect(
+      (await published(sut, 'collections.orchestrator.v1.AgentTaskCancelled')).filter((e) => e.accountId === accountId),
+    ).toEqual([
+      expect.objectContaining({
+        taskId: call.id,
+        cause: pb.AgentTaskCancelCause.AGENT_TASK_CANCEL_CAUSE_HOLD,
+        causedBy: `reply:sms:${inbound.provider_message_id}`,
+      }),
+    ]);
+    expect(await reviewsOf(accountId)).toEqual([
+      expect.objectContaining({
+        queue: 'replies',
+        language: 'es',
+        reason:
+          'the debtor says the debt is paid: look for the payment (bank remittances, the reconciliation review queue) and verify the debt before any further contact',
+      }),
+    ]);
+    // The promise beside the claim is not taken: the debt is verified first.
+    expect(
+      (await published(sut, 'collections.orchestrator.v1.PaymentIntentExpressed')).filter(
+        (e) => e.accountId === accountId,
+      ),
+    ).toEqual([]);
+
+    // D+1, 10:00: the dispatcher stops the SMS the cadence planned, for the dispute, and sends nothing.
+    sut.clock.set(bogota('2026-03-13', 10));
+    await dispatch();
+    expect(twilio.messages.filter((m) => m.to === phone && m.body !== 'Recordatorio')).toHaveLength(0);
+    expect(await smsStep()).toEqual([{ step_id: 'd+1', status: 'cancelled', cancel_reason: 'stop:dispute,hold' }]);
+  });
+
   it('a dispute from a number we never wrote to queues only its review: there is no debtor to hold', async () => {
     const holdsBefore = await q(`SELECT 1 FROM debtor_hold_state WHERE tenant_id = $1`, [sut.tenant]);
     await deliverWebhook(twilio.inbound(smsHook(), '+14155550199', OUR_NUMBER, 'I dispute this debt, it is not mine'));

@@ -1,5 +1,12 @@
 import { CallOutcomeName } from '../../agents/domain';
-import { PaymentIntent, ReplyContext, normalizeReply, parsePaymentIntent, saysDispute } from '../../replies/domain';
+import {
+  PaymentIntent,
+  ReplyContext,
+  normalizeReply,
+  parsePaymentIntent,
+  saysDispute,
+  saysPaid,
+} from '../../replies/domain';
 
 /** What the voice bot's call came to, as a call outcome code (and a promise's amount/date). */
 export interface VoiceCallOutcome {
@@ -20,7 +27,7 @@ const REFUSAL =
 /**
  * Reads a voice-bot call: an unanswered call or an answering machine is `no_answer`; what the
  * debtor said decides the rest (wrong party, dispute — the phrases a reply disputes with,
- * `saysDispute` —, refusal, a promise with its amount/date);
+ * `saysDispute`, or says the debt is already paid with, `saysPaid` —, refusal, a promise with its amount/date);
  * a call answered by a person who said none of these is a right-party contact.
  */
 export function voiceCallOutcome(
@@ -30,7 +37,7 @@ export function voiceCallOutcome(
   if (call.speech !== undefined && call.speech.trim() !== '') {
     const said = normalizeReply(call.speech);
     if (WRONG_PARTY.test(said)) return { outcome: 'wrong_party' };
-    if (saysDispute(call.speech)) return { outcome: 'dispute' };
+    if (saysPaid(call.speech) || saysDispute(call.speech)) return { outcome: 'dispute' };
     if (REFUSAL.test(said)) return { outcome: 'refusal' };
     const intent = parsePaymentIntent(call.speech, ctx);
     if (intent) return { outcome: 'promise', intent };

@@ -51,11 +51,11 @@ const NEGATION =
 
 const LANGUAGE_CUES: Record<ReplyLanguage, RegExp> = {
   es: /\b(el|la|los|las|de|en|que|por|me|mi|no|yo|ya|es|lo|voy|puedo|manana|hoy|pesos|dia|dias|lunes|martes|miercoles|jueves|viernes|semana|proximo|proxima|fin|mes|gracias|te|le|dolares|soles|cuanto|debo|quien|porque|entiendo|deuda|cuenta|pagar)\b/g,
-  pt: /(?<![a-z])(vou|posso|consigo|amanha|hoje|reais|dia|dias|no|na|em|eu|que|por|me|nao|depois|agora|ainda|segunda|terca|quarta|quinta|sexta|feira|do|da|semana|proximo|proxima|fim|mes|obrigad[oa]|voce|isso|essa|esse|divida|conta|quem|reconheco|tenho|r\$)(?![a-z])/g,
-  en: /\b(i|i'll|i'm|will|pay|the|on|today|tomorrow|monday|tuesday|wednesday|thursday|friday|saturday|sunday|next|dollars|bucks|thanks|can|of|end|month|please|stop|me|not|am|is|this|who|you)\b/g,
+  pt: /(?<![a-z])(vou|posso|consigo|amanha|hoje|reais|dia|dias|no|na|em|eu|que|por|me|nao|depois|agora|ainda|segunda|terca|quarta|quinta|sexta|feira|do|da|semana|proximo|proxima|fim|mes|obrigad[oa]|voce|isso|essa|esse|divida|conta|quem|reconheco|tenho|paguei|quitei|quitada|ontem|fiz|pix|r\$)(?![a-z])/g,
+  en: /\b(i|i'll|i'm|will|pay|the|on|today|tomorrow|monday|tuesday|wednesday|thursday|friday|saturday|sunday|next|dollars|bucks|thanks|can|of|end|month|please|stop|me|not|am|is|this|who|you|paid|payment|already)\b/g,
   // The five below: words of each language that none of the others (nor es/pt/en) uses, so an
   // es/pt/en reply still reads as before (a tie goes to the language listed first).
-  fr: /\b(je|j'ai|ne|pas|vous|est|c'est|n'est|cette|ce|cet|dette|dois|rien|paierai|payer|demain|aujourd'hui|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|merci|bonjour|avec|pour|mon|suis|mois|semaine|prochaine|reconnais|conteste|arnaque|moi|qui|sur|arret|arreter)\b/g,
+  fr: /\b(je|j'ai|ne|pas|vous|est|c'est|n'est|cette|ce|cet|dette|dois|rien|paierai|payer|demain|aujourd'hui|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|merci|bonjour|avec|pour|mon|suis|mois|semaine|prochaine|reconnais|conteste|arnaque|moi|qui|sur|arret|arreter|paye|payee|virement|paiement)\b/g,
   de: /\b(ich|nicht|nichts|und|ist|die|der|sie|ihnen|bitte|danke|heute|zahle|zahlen|werde|schulde|schulden|schuld|forderung|rechnung|montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|woche|monat|mein|meine|habe|kein|keine|betrug|widerspreche|guten|geld|wer|warum|stopp|abmelden)\b/g,
   it: /\b(non|sono|il|della|che|ho|questo|questa|domani|oggi|lunedi|martedi|mercoledi|giovedi|venerdi|domenica|settimana|prossima|prossimo|mese|grazie|buongiorno|ciao|niente|nulla|riconosco|truffa|soldi|voglio|perche|anche|chi|pagato)\b/g,
   nl: /\b(ik|het|een|niet|niets|niks|dat|dit|deze|ben|u|jullie|mijn|betaal|betalen|vandaag|maandag|dinsdag|woensdag|donderdag|vrijdag|zaterdag|zondag|volgende|maand|bedankt|alstublieft|graag|wil|geen|ook|wat|waarom|van|op|voor|betwist|oplichting|erken|verschuldigd|afmelden)\b/g,
@@ -63,7 +63,8 @@ const LANGUAGE_CUES: Record<ReplyLanguage, RegExp> = {
 };
 
 function mostLikely<L extends ReplyLanguage>(text: string, languages: readonly L[]): L {
-  const t = normalizeReply(text);
+  // "ł" is no letter to `\b` or `[a-z]`: "zapłaciłem" would end in the cues "em" (pt), "wpłaciłam" in "am" (en).
+  const t = normalizeReply(text).replace(/ł/g, 'l');
   const isIntent = (l: ReplyLanguage): l is IntentLanguage => (INTENT_LANGUAGES as readonly string[]).includes(l);
   const score = (l: L) => (t.match(LANGUAGE_CUES[l])?.length ?? 0) + (isIntent(l) && INTENT[l].test(t) ? 2 : 0);
   const scores = languages.map((l) => [l, score(l)] as const);

@@ -56,6 +56,8 @@ import { LedgerFreeTextsEncrypted1763900016700 } from './migrations/176390001670
 import { LedgerHoldsByDebtor1763900016900 } from './migrations/1763900016900-ledger-holds-by-debtor';
 import { LedgerDebtorContactPreferences1763900017600 } from './migrations/1763900017600-ledger-debtor-contact-preferences';
 import { LedgerBankTextsEncrypted1763900017710 } from './migrations/1763900017710-ledger-bank-texts-encrypted';
+import { LedgerRejectionValuesEncrypted1763900017800 } from './migrations/1763900017800-ledger-rejection-values-encrypted';
+import { LedgerTimeZoneOrUtc1763900017810 } from './migrations/1763900017810-ledger-time-zone-or-utc';
 
 /** services/ledger: debtors, accounts and every cent, in a double-entry journal. */
 export const ledgerService: ServiceDefinition = {
@@ -78,6 +80,8 @@ export const ledgerService: ServiceDefinition = {
     LedgerHoldsByDebtor1763900016900,
     LedgerDebtorContactPreferences1763900017600,
     LedgerBankTextsEncrypted1763900017710,
+    LedgerRejectionValuesEncrypted1763900017800,
+    LedgerTimeZoneOrUtc1763900017810,
   ],
   module: (ctx) => {
     const config = loadConfig({

@@ -233,7 +233,11 @@ describe('generic portfolio import (real PostgreSQL, COPY)', () => {
     expect(b.lines).toEqual(a.lines);
     expect(b.outbox).toEqual(a.outbox);
     expect(b.rejections).toEqual(a.rejections);
+    // Stored: the reason's words, the reference it quotes encrypted apart; the report puts it back.
     expect((a.rejections as { reason: string }[]).map((r) => r.reason)).toEqual(
+      Array(4).fill('duplicate payment reference {value} (already posted)'),
+    );
+    expect((await importer.rejections(whole, complete.jobId)).map((r) => r.reason)).toEqual(
       Array(4)
         .fill('duplicate payment reference PAY-37 (already posted)')
         .map((s, i) => s.replace('37', String(37 * (i + 1)))),

@@ -10,7 +10,7 @@ import {
   parseGenericRecord,
   splitCsvLine,
 } from '../src/imports/domain/generic-format';
-import { RowError } from '../src/imports/domain/row-error';
+import { RowError, withValue } from '../src/imports/domain/row-error';
 
 const currencies = ['USD', 'COP', 'MXN', 'JPY', 'CLP', 'KWD', 'BHD', 'EUR'] as const;
 
@@ -19,7 +19,8 @@ function reasonOf(fn: () => unknown): string | undefined {
     fn();
     return undefined;
   } catch (err) {
-    if (err instanceof RowError) return err.message;
+    // As the import report shows it: the value the reason quotes in its slot.
+    if (err instanceof RowError) return withValue(err.message, err.value ?? '');
     throw err;
   }
 }

@@ -91,7 +91,9 @@ export class GenericFormat implements ImportFormat {
 
   async importChunk(tx: EntityManager, scope: ChunkScope, chunk: SourceLine[]): Promise<ChunkOutcome> {
     const rejected: Rejection[] = [];
-    const reject = (line: SourceLine, reason: string) => rejected.push({ lineNo: line.lineNo, reason, raw: line.text });
+    // `reason`'s fixed words with VALUE_SLOT where the file's `value` goes (stored apart, encrypted).
+    const reject = (line: SourceLine, reason: string, value?: string) =>
+      rejected.push({ lineNo: line.lineNo, reason, value, raw: line.text });
     const parsed: Parsed[] = [];
     for (const line of chunk) {
       try {
@@ -99,13 +101,17 @@ export class GenericFormat implements ImportFormat {
         const rec = parseGenericRecord(fields);
         // As through the API: a zone this runtime knows but PostgreSQL's tzdata does not is refused.
         if (rec.record === 'account' && !(await this.databaseZones.knows(rec.debtor.timeZone, tx))) {
-          reject(line, `debtor_time_zone "${rec.debtor.timeZone}" is not a time zone the ledger's database knows`);
+          reject(
+            line,
+            `debtor_time_zone "{value}" is not a time zone the ledger's database knows`,
+            rec.debtor.timeZone,
+          );
           continue;
         }
         parsed.push({ line, rec });
       } catch (err) {
         if (!(err instanceof RowError)) throw err;
-        reject(line, err.message);
+        reject(line, err.message, err.value);
       }
     }
 
@@ -145,11 +151,11 @@ export class GenericFormat implements ImportFormat {
       const account = accounts.get(rec.externalRef);
       const openedOnLine = openedLine.get(rec.externalRef);
       if (openedOnLine !== undefined && openedOnLine > line.lineNo) {
-        reject(line, `unknown account: external_ref ${rec.externalRef} is opened later, on line ${openedOnLine}`);
+        reject(line, `unknown account: external_ref {value} is opened later, on line ${openedOnLine}`, rec.externalRef);
         continue;
       }
       if (!account) {
-        reject(line, `unknown account: no account has external_ref ${rec.externalRef}`);
+        reject(line, 'unknown account: no account has external_ref {value}', rec.externalRef);
         continue;
       }
       if (rec.currency !== account.currency) {
@@ -174,7 +180,7 @@ export class GenericFormat implements ImportFormat {
       }
       if (rec.record === 'statement') {
         if (account.cycles.has(rec.cycle)) {
-          reject(line, `duplicate statement: account ${rec.externalRef} already has cycle ${rec.cycle}`);
+          reject(line, `duplicate statement: account {value} already has cycle ${rec.cycle}`, rec.externalRef);
           continue;
         }
         account.cycles.add(rec.cycle);
@@ -191,7 +197,7 @@ export class GenericFormat implements ImportFormat {
       } else {
         const key = `import:${rec.record}:${rec.reference}`;
         if (keys.has(key)) {
-          reject(line, `duplicate ${rec.record} reference ${rec.reference} (already posted)`);
+          reject(line, `duplicate ${rec.record} reference {value} (already posted)`, rec.reference);
           continue;
         }
         keys.add(key);
@@ -235,7 +241,7 @@ export class GenericFormat implements ImportFormat {
     { tenantId, jobId }: ChunkScope,
     parsed: Parsed[],
     batch: LedgerBatch,
-    reject: (line: SourceLine, reason: string) => void,
+    reject: (line: SourceLine, reason: string, value?: string) => void,
     today: (timeZone: string) => string,
   ): Promise<{ created: number; opened: { accepted: Parsed[]; created: Set<Parsed> } }> {
     const firstLine = new Map<string, number>();
@@ -250,7 +256,7 @@ export class GenericFormat implements ImportFormat {
       }
       const seen = firstLine.get(p.rec.externalRef);
       if (seen !== undefined) {
-        reject(p.line, `duplicate external_ref ${p.rec.externalRef} (first on line ${seen})`);
+        reject(p.line, `duplicate external_ref {value} (first on line ${seen})`, p.rec.externalRef);
         continue;
       }
       firstLine.set(p.rec.externalRef, p.line.lineNo);
@@ -275,7 +281,7 @@ export class GenericFormat implements ImportFormat {
       const k = known.get(c.rec.externalRef);
       if (!k) fresh.push(c);
       else if (k.import_job_id === jobId)
-        reject(c.line, `duplicate external_ref ${c.rec.externalRef} (on an earlier line of this file)`);
+        reject(c.line, 'duplicate external_ref {value} (on an earlier line of this file)', c.rec.externalRef);
       else if (
         k.debtor_ids.includes(c.rec.debtor.id) &&
         k.currency.trim() === c.rec.currency &&
@@ -285,7 +291,8 @@ export class GenericFormat implements ImportFormat {
       else
         reject(
           c.line,
-          `duplicate external_ref ${c.rec.externalRef}: it belongs to account ${k.id} of another debtor, product or currency`,
+          `duplicate external_ref {value}: it belongs to account ${k.id} of another debtor, product or currency`,
+          c.rec.externalRef,
         );
     }
     if (fresh.length === 0) return { created: 0, opened };
@@ -328,7 +335,7 @@ export class GenericFormat implements ImportFormat {
     );
     for (const c of fresh) {
       if (!inserted.has(c.rec.externalRef)) {
-        reject(c.line, `account id ${importedAccountId(c.rec.externalRef)} is taken by another account`);
+        reject(c.line, 'account id {value} is taken by another account', importedAccountId(c.rec.externalRef));
         continue;
       }
       opened.accepted.push(c);

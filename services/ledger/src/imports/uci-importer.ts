@@ -55,12 +55,12 @@ export class UciFormat implements ImportFormat {
       try {
         const account = parseUciLine(text);
         const seen = firstLine.get(account.clientId);
-        if (seen !== undefined) throw new RowError(`duplicate ID ${account.clientId} (first on line ${seen})`);
+        if (seen !== undefined) throw new RowError(`duplicate ID {value} (first on line ${seen})`, account.clientId);
         firstLine.set(account.clientId, lineNo);
         accepted.push({ lineNo, account, text });
       } catch (err) {
         if (!(err instanceof RowError)) throw err;
-        rejected.push({ lineNo, reason: err.message, raw: text });
+        rejected.push({ lineNo, reason: err.message, value: err.value, raw: text });
       }
     }
 
@@ -159,7 +159,8 @@ export class UciFormat implements ImportFormat {
         duplicates += 1;
         rejected.push({
           lineNo,
-          reason: `duplicate ID ${account.clientId} (on an earlier line of this file)`,
+          reason: 'duplicate ID {value} (on an earlier line of this file)',
+          value: account.clientId,
           raw: text,
         });
       }

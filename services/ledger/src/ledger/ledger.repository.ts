@@ -329,7 +329,8 @@ export class LedgerRepository {
   /**
    * Everything a balance view needs, for each request in order (undefined: no such account), in
    * one statement (one snapshot) however many accounts and tenants it names: the account, the
-   * receivable as of the end of the date (null: today in the account's time zone at `now`) and
+   * receivable as of the end of the date (null: today in the account's time zone at `now`; in UTC
+   * when PostgreSQL does not know the zone, `ledger_time_zone_or_utc`, migration 1763900017810) and
    * the inputs of days past due.
    */
   async balanceInputs(
@@ -349,7 +350,7 @@ export class LedgerRepository {
          ${delinquencyInputsSql('r.tenant_id', 'r.id')}
        FROM unnest($1::text[], $2::text[], $3::date[]) WITH ORDINALITY AS r (tenant_id, id, as_of_date, ord)
        JOIN LATERAL (
-         SELECT ${ACCOUNT_COLUMNS}, coalesce(r.as_of_date, ($4::timestamptz AT TIME ZONE time_zone)::date) AS as_of
+         SELECT ${ACCOUNT_COLUMNS}, coalesce(r.as_of_date, ($4::timestamptz AT TIME ZONE ledger_time_zone_or_utc(time_zone))::date) AS as_of
            FROM account WHERE tenant_id = r.tenant_id AND id = r.id) acct ON true`,
       [requests.map((r) => r.tenantId), requests.map((r) => r.accountId), requests.map((r) => r.asOfDate), now],
     )) as ({
@@ -382,7 +383,8 @@ export class LedgerRepository {
   /**
    * The account (null: none), share-locked until the caller's transaction ends so that no posting
    * to it commits in between (postings lock it for update), with today in its time zone at `now`
-   * and its latest statement date on or before today (null: none).
+   * and its latest statement date on or before today (null: none). Today is in UTC when PostgreSQL
+   * does not know the account's zone (`ledger_time_zone_or_utc`, migration 1763900017810).
    */
   async accountDates(
     tx: EntityManager,
@@ -395,7 +397,7 @@ export class LedgerRepository {
               (SELECT to_char(max(s.statement_date), 'YYYY-MM-DD') FROM statement s
                 WHERE s.tenant_id = a.tenant_id AND s.account_id = a.id AND s.statement_date <= a.today)
                 AS last_statement_date
-         FROM (SELECT tenant_id, ${ACCOUNT_COLUMNS}, ($3::timestamptz AT TIME ZONE time_zone)::date AS today
+         FROM (SELECT tenant_id, ${ACCOUNT_COLUMNS}, ($3::timestamptz AT TIME ZONE ledger_time_zone_or_utc(time_zone))::date AS today
                  FROM account WHERE tenant_id = $1 AND id = $2 FOR SHARE) a`,
       [tenantId, accountId, now],
     )) as { account: AccountRow; today: string; last_statement_date: string | null }[];

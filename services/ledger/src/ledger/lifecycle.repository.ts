@@ -15,6 +15,11 @@ export interface DelinquencyBatchRow extends DelinquencyInputRows {
   as_of: string;
   /** The account was already evaluated for a later date: a run for an earlier one must not move it back. */
   evaluated_later: boolean;
+  /**
+   * The account's stored time zone when PostgreSQL does not know it (its local date was taken in
+   * UTC instead: `ledger_time_zone_or_utc`), else null; always null for a run as of a given date.
+   */
+  unknown_time_zone: string | null;
 }
 
 export interface DelinquencyUpdate {
@@ -134,7 +139,10 @@ export class LifecycleRepository {
    * batch commits (a posting to one of them waits, so the run never writes a stale bucket),
    * each with its local date (or `asOfDate`) and the inputs of its days past due. Settled and
    * closed accounts are left out: nothing is collected on them. The inputs are read by a second
-   * statement, after the locks: its fresh snapshot sees what a lock waited for.
+   * statement, after the locks: its fresh snapshot sees what a lock waited for. An account whose
+   * stored zone PostgreSQL does not know (stored before the ledger checked, or its tzdata went back
+   * a version) has its local date taken in UTC, and says so (`unknown_time_zone`): it would
+   * otherwise fail the statement, and the whole batch with it.
    */
   async delinquencyBatch(
     tx: EntityManager,
@@ -155,11 +163,13 @@ export class LifecycleRepository {
     const rows = (await tx.query(
       `WITH batch AS (
          SELECT a.tenant_id, a.id, a.currency, a.days_past_due, a.aging_bucket, a.delinquency_as_of,
-                coalesce($3::date, ($4::timestamptz AT TIME ZONE a.time_zone)::date) AS as_of
+                coalesce($3::date, ($4::timestamptz AT TIME ZONE z.zone)::date) AS as_of,
+                CASE WHEN $3::date IS NULL AND z.zone IS DISTINCT FROM a.time_zone THEN a.time_zone END AS unknown_time_zone
            FROM unnest($1::text[], $2::text[]) AS k(tenant_id, id)
-           JOIN account a ON a.tenant_id = k.tenant_id AND a.id = k.id)
+           JOIN account a ON a.tenant_id = k.tenant_id AND a.id = k.id
+           CROSS JOIN LATERAL (SELECT ledger_time_zone_or_utc(a.time_zone) AS zone) z)
        SELECT b.tenant_id, b.id, b.currency, b.days_past_due, b.aging_bucket, to_char(b.as_of, 'YYYY-MM-DD') AS as_of,
-              coalesce(b.delinquency_as_of > b.as_of, false) AS evaluated_later,
+              coalesce(b.delinquency_as_of > b.as_of, false) AS evaluated_later, b.unknown_time_zone,
               ${delinquencyInputsSql('b.tenant_id', 'b.id')}
          FROM batch b`,
       [locked.map((l) => l.tenant_id), locked.map((l) => l.id), scope.asOfDate ?? null, scope.now],

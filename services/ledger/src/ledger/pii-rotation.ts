@@ -56,7 +56,8 @@ const LEDGER_PII_TABLES: readonly PiiRotationTable[] = [
       ['job_id', 'uuid'],
       ['line_no', 'int'],
     ],
-    encrypted: ['raw_enc'],
+    // The line's raw text, and the value its reason quotes (migration 1763900017800).
+    encrypted: ['raw_enc', 'value_enc'],
   },
 ];
 
@@ -64,7 +65,8 @@ const LEDGER_PII_TABLES: readonly PiiRotationTable[] = [
  * The ledger's key rotation job (`cli/rotate-pii-key.ts`): re-encrypts under the current key
  * (the first of LEDGER_PII_KEY) every debtor's name, national id and erasure reason, every contact
  * point's value, every hold's source and lift reason, every journal memo, every bank statement
- * line's reference and payer's account and every rejected import line still under an older key,
+ * line's reference and payer's account and every rejected import line (its raw text and the value
+ * its reason quotes) still under an older key,
  * in batches of `batchRows`; run it again after a stop, it goes on where it stopped, and once done
  * it changes nothing. Answers each table's rows rewritten.
  */

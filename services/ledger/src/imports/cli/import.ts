@@ -20,13 +20,16 @@ const FORMATS = ['uci', 'generic-csv', 'generic-ndjson'] as const;
 type Format = (typeof FORMATS)[number];
 
 const USAGE =
-  'usage: npm run ledger:import -- --file <portfolio> --tenant <tenant> [--format uci|generic-csv|generic-ndjson] [--currency TWD (uci only)]\n' +
+  'usage: npm run ledger:import -- --file <portfolio> --tenant <tenant> [--format uci|generic-csv|generic-ndjson] [--currency TWD (uci only)] [--rejections]\n' +
   'the generic format is described in services/ledger/docs/import-format.md';
 
 /**
  * Operator command: imports a portfolio file into the ledger's database (DATABASE_URL) with a
  * progress bar; the events wait in the ledger's outbox until its relay publishes them.
- * Prints the job as JSON on stdout; exit 1 when the file is refused.
+ * Prints the job as JSON on stdout, then with --rejections the import report: each rejected line as
+ * a JSON line (lineNo, reason), the value the reason quotes put back (decrypted with LEDGER_PII_KEY:
+ * it may be a name or a national id, for the operator who fixes the file; the database keeps it
+ * encrypted). Exit 1 when the file is refused.
  */
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -35,6 +38,7 @@ async function main(): Promise<number> {
       tenant: { type: 'string' },
       format: { type: 'string', default: 'uci' },
       currency: { type: 'string', default: 'TWD' },
+      rejections: { type: 'boolean', default: false },
     },
   });
   if (!values.file || !values.tenant || !FORMATS.includes(values.format as Format)) {
@@ -87,16 +91,20 @@ async function main(): Promise<number> {
         );
       },
     };
+    const importer = format === 'uci' ? new UciImporter(ctx, cipher) : new GenericImporter(ctx, cipher);
     const job: ImportJobView =
-      format === 'uci'
-        ? await new UciImporter(ctx, cipher).run({ ...options, currency: values.currency })
-        : await new GenericImporter(ctx, cipher).run(format === 'generic-csv' ? 'csv' : 'ndjson', options);
+      importer instanceof UciImporter
+        ? await importer.run({ ...options, currency: values.currency })
+        : await importer.run(format === 'generic-csv' ? 'csv' : 'ndjson', options);
     process.stderr.write('\n');
     process.stdout.write(`${JSON.stringify(job)}\n`);
+    if (values.rejections)
+      for (const { lineNo, reason } of await importer.rejections(values.tenant, job.jobId))
+        process.stdout.write(`${JSON.stringify({ lineNo, reason })}\n`);
     if (job.alreadyImported) process.stderr.write('this file was imported before: nothing changed\n');
     else if (job.rejectedRows > 0)
       process.stderr.write(
-        `${job.rejectedRows} rejected lines, with line number and reason, are in ${config.schema}.import_rejection (job_id ${job.jobId})\n`,
+        `${job.rejectedRows} rejected lines, with line number and reason, are in ${config.schema}.import_rejection (job_id ${job.jobId}; the values the reasons quote are encrypted: --rejections prints them)\n`,
       );
     return 0;
   } catch (err) {

@@ -1,7 +1,7 @@
 import { ledger } from '@collections/contracts';
 import { AppError, canonicalTimeZone, isCurrencyCode, parseDecimalToMinor } from '@collections/platform';
 import { isLanguageTag } from '../../ledger/domain/language';
-import { RowError } from './row-error';
+import { RowError, quoting } from './row-error';
 
 /**
  * The generic portfolio format (docs/import-format.md): one record per line, in CSV with a
@@ -191,7 +191,7 @@ export function jsonFields(line: string): GenericFields {
   const known = new Set<string>(GENERIC_FIELDS);
   const fields: GenericFields = {};
   for (const [key, v] of Object.entries(value)) {
-    if (!known.has(key)) throw new RowError(`unknown field "${key.slice(0, 40)}"`);
+    if (!known.has(key)) throw quoting('unknown field "{value}"', key);
     if (v === null || v === '') continue;
     if (typeof v === 'number' && (key === 'cycle' || key === 'reported_status') && Number.isInteger(v))
       fields[key as GenericField] = String(v);
@@ -215,13 +215,13 @@ function text(f: GenericFields, name: GenericField): string {
 export function calendarDate(f: GenericFields, name: GenericField): string {
   const v = text(f, name);
   const valid = /^\d{4}-\d{2}-\d{2}$/.test(v) && new Date(`${v}T00:00:00Z`).toISOString().slice(0, 10) === v;
-  if (!valid) throw new RowError(`${name} is not a calendar date YYYY-MM-DD: "${v.slice(0, 40)}"`);
+  if (!valid) throw quoting(`${name} is not a calendar date YYYY-MM-DD: "{value}"`, v);
   return v;
 }
 
 export function currencyOf(f: GenericFields): string {
   const v = text(f, 'currency');
-  if (!/^[A-Z]{3}$/.test(v) || !isCurrencyCode(v)) throw new RowError(`unknown currency "${v.slice(0, 40)}"`);
+  if (!/^[A-Z]{3}$/.test(v) || !isCurrencyCode(v)) throw quoting('unknown currency "{value}"', v);
   return v;
 }
 
@@ -235,10 +235,14 @@ export function parseAmount(value: string, currency: string, field: string, min:
     minor = parseDecimalToMinor(value, currency);
   } catch (err) {
     if (!(err instanceof AppError)) throw err;
-    throw new RowError(`${field}: ${err.message}`);
+    // The platform's message quotes the amount (JSON): the reason keeps its words, the value its slot.
+    const quoted = JSON.stringify(value);
+    throw err.message.includes(quoted)
+      ? quoting(`${field}: ${err.message.replace(quoted, '"{value}"')}`, value)
+      : quoting(`${field} is not an amount in ${currency}: "{value}"`, value);
   }
   if (min !== 'signed' && minor < min)
-    throw new RowError(`${field} must be ${min === 0 ? 'zero or positive' : 'positive'}, got ${value}`);
+    throw quoting(`${field} must be ${min === 0 ? 'zero or positive' : 'positive'}, got {value}`, value);
   return minor;
 }
 
@@ -250,7 +254,7 @@ function integer(f: GenericFields, name: GenericField, min: number, max: number)
   const v = text(f, name);
   const n = /^-?\d{1,9}$/.test(v) ? Number(v) : NaN;
   if (!Number.isInteger(n) || n < min || n > max)
-    throw new RowError(`${name} must be an integer from ${min} to ${max}: "${v.slice(0, 40)}"`);
+    throw quoting(`${name} must be an integer from ${min} to ${max}: "{value}"`, v);
   return n;
 }
 
@@ -258,7 +262,7 @@ function integer(f: GenericFields, name: GenericField, min: number, max: number)
 function timeZone(f: GenericFields): string {
   const v = f.debtor_time_zone ?? 'UTC';
   const canonical = canonicalTimeZone(v);
-  if (!canonical) throw new RowError(`debtor_time_zone "${v.slice(0, 40)}" is not an IANA time zone`);
+  if (!canonical) throw quoting('debtor_time_zone "{value}" is not an IANA time zone', v);
   return canonical;
 }
 
@@ -274,7 +278,7 @@ function parseAccount(f: GenericFields, externalRef: string): GenericAccount {
   const productName = text(f, 'product');
   const product = PRODUCTS[productName];
   if (product === undefined)
-    throw new RowError(`unknown product "${productName.slice(0, 40)}" (one of ${Object.keys(PRODUCTS).join(', ')})`);
+    throw quoting(`unknown product "{value}" (one of ${Object.keys(PRODUCTS).join(', ')})`, productName);
   const currency = currencyOf(f);
   return {
     record: 'account',
@@ -323,7 +327,7 @@ export function parseGenericRecord(f: GenericFields): GenericRecord {
   const record = f.record;
   if (record === undefined) throw new RowError('record is required (account, statement, payment or charge)');
   if (!['account', 'statement', 'payment', 'charge'].includes(record))
-    throw new RowError(`unknown record type "${record.slice(0, 40)}" (account, statement, payment or charge)`);
+    throw quoting('unknown record type "{value}" (account, statement, payment or charge)', record);
   const externalRef = text(f, 'external_ref');
   if (record === 'account') return parseAccount(f, externalRef);
   if (record === 'statement') return parseStatement(f, externalRef);
@@ -334,6 +338,6 @@ export function parseGenericRecord(f: GenericFields): GenericRecord {
   if (record === 'payment') return { record, externalRef, reference, currency, amountMinor, date };
   const kind = f.kind ?? 'charge';
   if (kind !== 'charge' && kind !== 'interest' && kind !== 'fee')
-    throw new RowError(`charge kind must be charge, interest or fee: "${kind.slice(0, 40)}"`);
+    throw quoting('charge kind must be charge, interest or fee: "{value}"', kind);
   return { record: 'charge', externalRef, reference, kind, currency, amountMinor, date };
 }

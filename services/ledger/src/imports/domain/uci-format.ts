@@ -1,6 +1,6 @@
 import { addCalendarDays } from '@collections/platform';
 import { EntryKind } from '../../ledger/domain/journal';
-import { RowError } from './row-error';
+import { RowError, quoting } from './row-error';
 
 export { RowError } from './row-error';
 
@@ -31,7 +31,7 @@ export function parseUciLine(line: string): UciAccount {
     const v = c.trim();
     // Spreadsheet exports write some limits as 2.00E+05: accepted when the value is a whole number.
     const n = /^-?\d+(\.\d+)?([eE][+-]?\d+)?$/.test(v) ? Number(v) : NaN;
-    if (!Number.isSafeInteger(n)) throw new RowError(`column ${UCI_HEADER[i]} is not an integer: "${v.slice(0, 40)}"`);
+    if (!Number.isSafeInteger(n)) throw quoting(`column ${UCI_HEADER[i]} is not an integer: "{value}"`, v);
     return n;
   });
   const [id, limit] = values;

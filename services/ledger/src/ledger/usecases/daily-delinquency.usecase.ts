@@ -15,7 +15,10 @@ export interface DailyDelinquencySummary {
 }
 
 /** What the run decides for one account: a new days-past-due/bucket, and whether the bucket moved. */
-export function evaluateAccount(row: DelinquencyBatchRow): { update?: DelinquencyUpdate; pastDue: number } {
+export function evaluateAccount(row: Omit<DelinquencyBatchRow, 'unknown_time_zone'>): {
+  update?: DelinquencyUpdate;
+  pastDue: number;
+} {
   const { dues, credits, agingBuckets } = parseDelinquencyInputs(row);
   const d = delinquencyAsOf(dues, credits, row.as_of);
   const bucket = agingBucket(d.daysPastDue, agingBuckets);
@@ -46,6 +49,8 @@ export class DailyDelinquencyUseCase {
     const asOfDate = scope.asOfDate ? validDate(scope.asOfDate, 'as_of_date') : undefined;
     const now = this.ctx.clock.now();
     const summary: DailyDelinquencySummary = { accountsEvaluated: 0, accountsChanged: 0, eventsEmitted: 0 };
+    // Accounts whose stored zone PostgreSQL does not know, by zone: evaluated in UTC (see below).
+    const inUtc = new Map<string, number>();
     let after = { tenantId: '', accountId: '' };
     for (;;) {
       const size = await this.ctx.dataSource.transaction(async (tx) => {
@@ -58,6 +63,8 @@ export class DailyDelinquencyUseCase {
         const updates: DelinquencyUpdate[] = [];
         const events: NewEvent<EventType>[] = [];
         for (const row of rows) {
+          if (row.unknown_time_zone !== null)
+            inUtc.set(row.unknown_time_zone, (inUtc.get(row.unknown_time_zone) ?? 0) + 1);
           const { update, pastDue } = evaluateAccount(row);
           if (!update) continue;
           updates.push(update);
@@ -90,6 +97,15 @@ export class DailyDelinquencyUseCase {
       if (size < this.batchSize) break;
       this.ctx.logger.info({ ...summary, asOfDate: asOfDate ?? 'local' }, 'daily delinquency run in progress');
     }
+    // A zone stored before the ledger checked zones against PostgreSQL's tzdata (or left behind
+    // when that tzdata went back a version) cannot fail its batch: its accounts' days are taken in
+    // UTC, at worst a day off near midnight. One warning per zone and run: the zone and how many
+    // accounts, never which (the zone is no one's personal data on its own; ids could be).
+    for (const [timeZone, accounts] of inUtc)
+      this.ctx.logger.warn(
+        { timeZone, accounts },
+        "daily delinquency run: time zone unknown to PostgreSQL's tzdata, its accounts were evaluated in UTC",
+      );
     this.ctx.logger.info(
       { ...summary, asOfDate: asOfDate ?? 'local', scope: scope.tenantId ? 'tenant' : 'all tenants' },
       'daily delinquency run finished',

@@ -144,7 +144,9 @@ export class DataSubjectUseCase {
    *   an erased debtor apart);
    * - rejected import lines of the tenant (`import_rejection.raw_enc`, quarantined raw CSV/NDJSON text,
    *   linked to no debtor): the raw text of every line that names the debtor becomes 'erased',
-   *   its line number and reason stay. "Names the debtor" is the rule of `erasurePatterns`
+   *   its line number and reason stay; the value the reason quotes (`value_enc`, 1763900017800) is
+   *   looked at on its own, the same way, and becomes 'erased' when it names the debtor. "Names the
+   *   debtor" is the rule of `erasurePatterns`
    *   (domain/erasure.ts), looked for in every line: the name, the national id, each contact point
    *   value (all three in clear: decrypted here), the debtor id and the ids and external references of its
    *   accounts, case-insensitively, as a whole token (4 characters or more), as a whole field
@@ -217,6 +219,18 @@ export class DataSubjectUseCase {
           ],
           text: 'raw_enc',
           set: `raw_enc = $2`,
+        });
+        // The value a rejection's reason quotes (1763900017800), a piece of the line, looked at on
+        // its own: erased when it names the debtor, kept (`unknown currency "XXX"`) when not.
+        await this.eraseNaming(tx, tenantId, patterns, {
+          ...texts,
+          table: 'import_rejection',
+          key: [
+            ['job_id', 'uuid'],
+            ['line_no', 'int'],
+          ],
+          text: 'value_enc',
+          set: `value_enc = $2`,
         });
         await this.eraseNaming(tx, tenantId, patterns, {
           ...texts,

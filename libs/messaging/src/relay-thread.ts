@@ -39,8 +39,10 @@ export interface RelayThreadOptions {
    */
   backlog?: () => Promise<Record<string, number>>;
   /**
-   * How long rows may wait while the thread reports nothing published before the watchdog ends it
-   * and starts another (default 60 s; OUTBOX_RELAY_STALL_MS; 0 turns the watchdog off).
+   * How long rows may wait while the thread reports nothing, neither events published nor a
+   * failed attempt, before the watchdog ends it and starts another (default 60 s;
+   * OUTBOX_RELAY_STALL_MS; 0 turns the watchdog off). Longer than a publish's deadline
+   * (`kafka.publishTimeoutMs`, 30 s), or a publish that waits out its deadline reads as a stall.
    */
   stallMs?: number;
 }
@@ -53,7 +55,7 @@ export type FromRelayThread =
   | { kind: 'log'; level: 'debug' | 'info' | 'warn' | 'error'; obj: Record<string, unknown>; msg: string }
   | { kind: 'published'; counts: Record<string, number> }
   | { kind: 'deadLetter'; reason: string; topic: string }
-  | { kind: 'publishFailed'; reason: RelayFailureReason }
+  | { kind: 'publishFailed'; reason: RelayFailureReason; retryInMs: number }
   | { kind: 'stopped' };
 
 /** The worker's data: the options that are plain values. */
@@ -67,10 +69,14 @@ export type RelayThreadData = Pick<RelayThreadOptions, 'database' | 'kafka' | 'r
  * reports back what the main thread's metrics and logs need: events published per topic, dead
  * letters, failed publishes, log lines. Ordering, the single-relay advisory lock and
  * publish-then-mark are the relay's own, unchanged. A thread that dies is started again after a
- * pause (an error logged each time): a relay that stopped for good would leave the outbox growing
- * in silence. So would a thread alive but stuck (a call that never returns): a watchdog asks the
- * outbox for its backlog while the thread reports no progress, and when rows have waited
- * `stallMs` with nothing published, logs it and ends the thread, which is then started again.
+ * pause (an error logged each time), which doubles with each restart until the thread publishes
+ * again (0.5 s, 1 s, 2 s... up to 30 s): a relay that stopped for good would leave the outbox
+ * growing in silence. So would a thread alive but stuck (a call that never returns): a watchdog
+ * asks the outbox for its backlog while the thread reports no progress, and when rows have waited
+ * `stallMs` with nothing published and no failed attempt reported either, logs it and ends the
+ * thread, which is then started again. A thread whose attempts keep failing (the broker or the
+ * database cannot be reached) is alive: its failed publishes (warnings, the failure metric) are
+ * the outage's signal, it tries again on its own backoff, and a new thread would fare no better.
  */
 export class RelayThread {
   private worker?: Worker;
@@ -85,6 +91,11 @@ export class RelayThread {
   private waitingSince?: number;
   /** Failed publishes the thread reported since its last progress (tells a broker outage from a hang). */
   private failedSinceProgress = 0;
+  /**
+   * Until when the thread's last failed publish vouches for it (Date.now()): it said when it would
+   * try again, and gets `stallMs` from then to report the outcome.
+   */
+  private tryingUntil = 0;
   private checking = false;
 
   constructor(private readonly options: RelayThreadOptions) {
@@ -113,7 +124,8 @@ export class RelayThread {
   /**
    * The watchdog's round: nothing to do while the thread reported progress within the last round;
    * otherwise, when rows have been pending at every round for `stallMs`, with nothing published
-   * meanwhile, the thread is stuck.
+   * meanwhile, and the thread's last failed attempt (if any) no longer vouches for it, the thread
+   * is stuck.
    */
   private async check(): Promise<void> {
     const worker = this.worker;
@@ -141,6 +153,8 @@ export class RelayThread {
     this.waitingSince ??= now;
     const waitedMs = Date.now() - this.waitingSince;
     if (waitedMs < this.stallMs) return;
+    // Alive, failing: the broker's (or the database's) outage, which its failed publishes report.
+    if (Date.now() < this.tryingUntil) return;
     this.logger.error(
       {
         service: this.options.service,
@@ -150,8 +164,8 @@ export class RelayThread {
         failedPublishes: this.failedSinceProgress,
         stallMs: this.stallMs,
       },
-      'outbox relay thread publishes nothing while events wait; ending it to start another ' +
-        '(failedPublishes > 0: it cannot reach the broker, see its warnings; 0: it is stuck)',
+      'outbox relay thread publishes nothing while events wait, and reports no attempt either: ' +
+        'it is stuck; ending it to start another',
     );
     this.waitingSince = undefined;
     void worker.terminate(); // its exit starts another (spawn)
@@ -161,6 +175,12 @@ export class RelayThread {
     this.lastProgress = Date.now();
     this.waitingSince = undefined;
     this.failedSinceProgress = 0;
+  }
+
+  /** The thread moved events off the backlog: it works, and a later restart starts from the shortest pause again. */
+  private published(): void {
+    this.progressed();
+    this.failures = 0;
   }
 
   /** Nudges the thread's relay to look now (new rows committed). */
@@ -198,6 +218,7 @@ export class RelayThread {
     const worker = new Worker(relayThreadScript(), { workerData: data });
     this.worker = worker;
     this.progressed(); // a new thread gets the whole stallMs to start and publish
+    this.tryingUntil = 0;
     worker.on('message', (m: FromRelayThread) => this.onMessage(m));
     worker.on('error', (err) =>
       this.logger.error({ err, schema: this.options.database.schema }, 'outbox relay thread failed'),
@@ -206,9 +227,9 @@ export class RelayThread {
       if (this.worker !== worker || !this.running) return;
       this.worker = undefined;
       this.failures += 1;
-      const delay = Math.min(30_000, 500 * 2 ** Math.min(this.failures - 1, 6));
+      const delay = Math.min(MAX_RESTART_DELAY_MS, FIRST_RESTART_DELAY_MS * 2 ** Math.min(this.failures - 1, 16));
       this.logger.error(
-        { schema: this.options.database.schema, code, restartInMs: delay },
+        { schema: this.options.database.schema, code, restarts: this.failures, restartInMs: delay },
         'outbox relay thread stopped; starting it again (events wait in the outbox meanwhile)',
       );
       this.restartTimer = setTimeout(() => {
@@ -221,22 +242,22 @@ export class RelayThread {
     switch (m.kind) {
       case 'log':
         this.logger[m.level](m.obj, m.msg);
-        if (m.level === 'info' && m.msg === RELAY_THREAD_READY) {
-          this.failures = 0;
-          this.progressed(); // the watchdog's time runs from when the thread's relay runs
-        }
+        // The watchdog's time runs from when the thread's relay runs (a thread that starts and is
+        // then stuck is restarted no sooner for having started: only publishing resets the pause).
+        if (m.level === 'info' && m.msg === RELAY_THREAD_READY) this.progressed();
         return;
       case 'published':
-        this.progressed();
+        this.published();
         for (const topic in m.counts) this.options.onPublished?.(topic, m.counts[topic]);
         return;
       case 'deadLetter':
-        this.progressed();
+        this.published();
         this.options.onDeadLetter?.({ reason: m.reason, topic: m.topic });
         return;
       case 'publishFailed':
         this.failedSinceProgress += 1;
-        this.options.onPublishFailed?.({ reason: m.reason });
+        this.tryingUntil = Date.now() + m.retryInMs + this.stallMs;
+        this.options.onPublishFailed?.({ reason: m.reason, retryInMs: m.retryInMs });
         return;
       case 'stopped':
         return;
@@ -246,6 +267,9 @@ export class RelayThread {
 
 /** The watchdog's default: rows waiting a minute with nothing published. */
 const DEFAULT_STALL_MS = 60_000;
+/** The pause before a thread that stopped is started again, doubling with each restart until it publishes. */
+const FIRST_RESTART_DELAY_MS = 500;
+const MAX_RESTART_DELAY_MS = 30_000;
 
 /** The log line the thread writes once its pool and producer are open and its relay runs. */
 export const RELAY_THREAD_READY = 'outbox relay thread running';

@@ -89,7 +89,7 @@ async function open(): Promise<{ dataSource: DataSource; kafka: KafkaTransport }
         { err, schema: data.database.schema, attempt, retryInMs: delay },
         'outbox relay thread cannot open the database; will retry',
       );
-      post({ kind: 'publishFailed', reason: 'database' });
+      post({ kind: 'publishFailed', reason: 'database', retryInMs: delay });
       await new Promise((r) => setTimeout(r, delay));
     }
   }
@@ -104,7 +104,7 @@ async function main(): Promise<void> {
     logger,
     ...data.relay,
     onDeadLetter: ({ reason, topic }) => post({ kind: 'deadLetter', reason, topic }),
-    onPublishFailed: ({ reason }) => post({ kind: 'publishFailed', reason }),
+    onPublishFailed: ({ reason, retryInMs }) => post({ kind: 'publishFailed', reason, retryInMs }),
   });
   wakeRelay = relay.wake;
   stopRelay = async () => {

@@ -42,11 +42,12 @@ export interface RelayOptions {
    */
   onDeadLetter?: (info: { reason: string; topic: string }) => void;
   /**
-   * Called each time the running relay could not publish (it backs off and retries): `transport`
-   * when the transport refused the batch or did not answer, `database` when the outbox could not be
-   * read, claimed or marked. A metric.
+   * Called each time the running relay could not publish (it backs off and retries in `retryInMs`):
+   * `transport` when the transport refused the batch or did not answer, `database` when the outbox
+   * could not be read, claimed or marked. A metric, and what tells the relay thread's watchdog a
+   * relay that keeps trying from one that is stuck.
    */
-  onPublishFailed?: (info: { reason: RelayFailureReason }) => void;
+  onPublishFailed?: (info: { reason: RelayFailureReason; retryInMs: number }) => void;
   /** Test hook: runs after the batch was handed to the transport, before it is marked published. */
   onPublished?: (count: number) => Promise<void> | void;
 }
@@ -323,9 +324,12 @@ export class OutboxRelay {
         this.failures = 0;
       } catch (err) {
         this.failures += 1;
-        this.options.onPublishFailed?.({ reason: err === this.transportError ? 'transport' : 'database' });
-        this.transportError = undefined;
         const delay = Math.min(maxBackoff, 50 * 2 ** Math.min(this.failures, 10));
+        this.options.onPublishFailed?.({
+          reason: err === this.transportError ? 'transport' : 'database',
+          retryInMs: delay,
+        });
+        this.transportError = undefined;
         this.logger.warn(
           { err, schema: this.options.schema, attempt: this.failures, retryInMs: delay },
           'outbox relay could not publish; will retry',
@@ -359,17 +363,22 @@ export const SCAN_SETTINGS = `SELECT set_config('enable_bitmapscan', 'off', true
 
 /**
  * Takes the relay lock ($1) and claims the next rows ($2 at most) of an outbox table, in id order:
- * marks them published (`keep`) or deletes them (`delete`). The deleting form takes the ids as an
- * array: written as a join (`DELETE ... USING next`), PostgreSQL planned it, with an outbox it
- * believed empty (statistics from before the backlog), as a walk of the whole table's key for
- * each row claimed, and a claim of 500 rows ran for minutes.
+ * marks them published (`keep`) or deletes them (`delete`). Both forms take the ids as an array, so
+ * each claimed row is found by its key whatever the statistics say. Written as a join, PostgreSQL
+ * planned the delete (`DELETE ... USING next`), with an outbox it believed empty (statistics from
+ * before the backlog), as a walk of the whole table's key for each row claimed, and a claim of 500
+ * rows ran for minutes; and the update (`UPDATE ... FROM next`), with statistics taken during a
+ * backlog (many rows pending), as a merge join walking the key from its start: each claim read
+ * every row kept since (15,290 pages for 500 rows after 9,000 published, 18,762 after 12,500,
+ * against some 4,150 either way by the array).
  */
 export function claimStatement(table: string, published: OutboxPublished = 'keep'): string {
   const lock = `WITH lock AS (SELECT pg_try_advisory_xact_lock($1) AS ok)`;
   const next = `SELECT o.id FROM ${table} o, lock WHERE lock.ok AND o.published_at IS NULL ORDER BY o.id LIMIT $2`;
   const returning = `RETURNING t.id, t.topic, t.key, t.headers, t.payload`;
-  if (published === 'delete') return `${lock} DELETE FROM ${table} t WHERE t.id = ANY (ARRAY(${next})) ${returning}`;
-  return `${lock}, next AS (${next}) UPDATE ${table} t SET published_at = now() FROM next WHERE t.id = next.id ${returning}`;
+  const claimed = `t.id = ANY (ARRAY(${next}))`;
+  if (published === 'delete') return `${lock} DELETE FROM ${table} t WHERE ${claimed} ${returning}`;
+  return `${lock} UPDATE ${table} t SET published_at = now() WHERE ${claimed} ${returning}`;
 }
 
 /** The dead-letter table's `consumer` for events the relay could not deliver. */

@@ -36,16 +36,22 @@ describe('the outbox relay on a thread of its own', () => {
 
   /** A backbone whose thread reports what it published into `published` and logs into `lines`. */
   function backbone(): Backbone {
-    const b = h.backbone({ logger });
+    const b = countPublished(h.backbone({ logger }));
+    h.effectConsumer(b);
+    return b;
+  }
+
+  /** The backbone, its thread reporting what it published into `published`. */
+  function countPublished(b: Backbone): Backbone {
     // The harness's thread settings, with the metric hook this test reads.
     const thread = b.relayThread as unknown as { options: { onPublished?: (topic: string, n: number) => void } };
     thread.options.onPublished = (topic, n) => published.set(topic, (published.get(topic) ?? 0) + n);
-    h.effectConsumer(b);
     return b;
   }
 
   const worker = (b: Backbone) => (b.relayThread as unknown as { worker?: Worker }).worker;
   const STALLED = 'outbox relay thread publishes nothing while events wait';
+  const RESTARTED = 'outbox relay thread stopped; starting it again (events wait in the outbox meanwhile)';
 
   it("reports what its thread published, per topic, and the thread's log lines in the service's log", async () => {
     const b = backbone();
@@ -78,9 +84,7 @@ describe('the outbox relay on a thread of its own', () => {
     expect(effects.map((e) => e.n).sort((x, y) => x - y)).toEqual([1, 2, 3, 4, 5, 6]);
     expect(worker(b)).toBeDefined();
     expect(worker(b)).not.toBe(first);
-    expect(lines.filter((l) => l.level === 'error').map((l) => l.msg)).toEqual([
-      'outbox relay thread stopped; starting it again (events wait in the outbox meanwhile)',
-    ]);
+    expect(lines.filter((l) => l.level === 'error').map((l) => l.msg)).toEqual([RESTARTED]);
   });
 
   describe('with a broker that does not answer at first', () => {
@@ -137,6 +141,66 @@ describe('the outbox relay on a thread of its own', () => {
         failedPublishes: 0,
       });
       expect(await b.relay.backlog()).toBe(0);
+    });
+
+    it('keeps a thread whose publishes fail while the broker does not answer, and it publishes every event once when the broker does', async () => {
+      const failures: string[] = [];
+      const b = countPublished(
+        h.backbone({
+          logger,
+          // Each publish fails at its deadline (500 ms); the watchdog ends a thread after 2 s without progress.
+          relayThread: { kafka: { brokers: [silent.address], publishTimeoutMs: 500 }, stallMs: 2_000 },
+          onPublishFailed: ({ reason }) => failures.push(reason),
+        }),
+      );
+      h.effectConsumer(b);
+      await b.start();
+      await waitFor(() => lines.some((l) => l.msg === RELAY_THREAD_READY), { message: 'the thread running' });
+      const first = worker(b)!;
+      await h.publishPayments(b, [1, 2, 3]);
+
+      // Six failed publishes, each at its 500 ms deadline and after the relay's growing pauses
+      // (0.1 s to 1.6 s): an outage three times as long as the watchdog's stallMs.
+      await waitFor(() => failures.length >= 6, { timeoutMs: 60_000, message: 'six failed publishes' });
+      silent.answer();
+      const effects = await h.waitForEffects(3);
+      expect(effects.map((e) => e.n).sort((x, y) => x - y)).toEqual([1, 2, 3]);
+      expect(lines.filter((l) => l.level === 'error').map((l) => l.msg)).toEqual([]);
+      expect(worker(b)?.threadId).toBe(first.threadId);
+      expect(new Set(failures)).toEqual(new Set(['transport']));
+      expect([...published.values()].reduce((a, n) => a + n, 0)).toBe(3);
+      expect(await b.relay.backlog()).toBe(0);
+    });
+
+    it('starts a thread stuck again and again after longer and longer pauses', async () => {
+      const b = countPublished(
+        h.backbone({
+          logger: {
+            ...logger,
+            error: (obj, msg) => {
+              logger.error(obj, msg);
+              // The third restart is the last: the broker is back for the fourth thread.
+              if (msg === RESTARTED && lines.filter((l) => l.msg === RESTARTED).length === 3) silent.answer();
+            },
+          },
+          // Every thread's send waits (almost) for ever until the broker answers.
+          relayThread: { kafka: { brokers: [silent.address], publishTimeoutMs: 600_000 }, stallMs: 3_000 },
+        }),
+      );
+      h.effectConsumer(b);
+      await b.start();
+      await h.publishPayments(b, [1, 2, 3]);
+
+      const effects = await h.waitForEffects(3);
+      expect(effects.map((e) => e.n).sort((x, y) => x - y)).toEqual([1, 2, 3]);
+      const restarts = lines.filter((l) => l.msg === RESTARTED).map((l) => l.obj);
+      expect(restarts).toMatchObject([
+        { restarts: 1, restartInMs: 500 },
+        { restarts: 2, restartInMs: 1_000 },
+        { restarts: 3, restartInMs: 2_000 },
+      ]);
+      expect(lines.filter((l) => l.msg.startsWith(STALLED))).toHaveLength(3);
+      expect([...published.values()].reduce((a, n) => a + n, 0)).toBe(3);
     });
   });
 

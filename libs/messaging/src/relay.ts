@@ -266,10 +266,8 @@ export class OutboxRelay {
    * often, down to once a second (`maxIdlePollMs`).
    */
   async pending(): Promise<boolean> {
-    const [{ pending }] = (await this.options.dataSource.query(
-      `SELECT EXISTS (SELECT 1 FROM ${this.table} WHERE published_at IS NULL) AS pending`,
-    )) as { pending: boolean }[];
-    return pending;
+    const rows = (await this.options.dataSource.query(pendingStatement(this.table))) as unknown[];
+    return rows.length > 0;
   }
 
   /**
@@ -379,6 +377,17 @@ export function claimStatement(table: string, published: OutboxPublished = 'keep
   const claimed = `t.id = ANY (ARRAY(${next}))`;
   if (published === 'delete') return `${lock} DELETE FROM ${table} t WHERE ${claimed} ${returning}`;
   return `${lock} UPDATE ${table} t SET published_at = now() WHERE ${claimed} ${returning}`;
+}
+
+/**
+ * The idle poll's statement (`OutboxRelay.pending`): a row when any waits. Ordered by id, so the
+ * index of unpublished rows answers it, reading up to its first live entry; `EXISTS (... WHERE
+ * published_at IS NULL)`, with statistics taken during a backlog (many rows pending), was planned
+ * as a scan of the table stopping at the first pending row, which read every row kept since on
+ * each idle poll (2,858 pages for 20,000 published rows, against some 50 by the index).
+ */
+export function pendingStatement(table: string): string {
+  return `SELECT 1 AS pending FROM ${table} WHERE published_at IS NULL ORDER BY id LIMIT 1`;
 }
 
 /** The dead-letter table's `consumer` for events the relay could not deliver. */

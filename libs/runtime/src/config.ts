@@ -68,6 +68,29 @@ export function parseTrustProxy(raw: string): TrustProxy {
   return entries;
 }
 
+/** A Kafka publish's deadline (the transport's default `publishTimeoutMs`). */
+const PUBLISH_DEADLINE_MS = 30_000;
+
+/**
+ * OUTBOX_RELAY_STALL_MS: 0 (no watchdog) or longer than a publish's deadline, else a publish still
+ * within its deadline reads as a stall and the watchdog ends a thread that is working.
+ */
+function relayStallMs(): ConfigField<number> {
+  const base = int('OUTBOX_RELAY_STALL_MS', { default: 60_000, min: 0 });
+  return {
+    ...base,
+    parse: (raw) => {
+      const parsed = base.parse(raw);
+      if (parsed.ok && parsed.value > 0 && parsed.value <= PUBLISH_DEADLINE_MS)
+        return {
+          ok: false,
+          problem: `0 (never) or more than a publish's ${PUBLISH_DEADLINE_MS} ms deadline, got ${parsed.value}: a publish still waiting for the broker would read as a stalled thread`,
+        };
+      return parsed;
+    },
+  };
+}
+
 export function loadServiceConfig(name: ServiceName, env: NodeJS.ProcessEnv = process.env) {
   return loadConfig(
     {
@@ -105,7 +128,7 @@ export function loadServiceConfig(name: ServiceName, env: NodeJS.ProcessEnv = pr
       relayThread: oneOf('OUTBOX_RELAY_THREAD', ['main', 'worker'] as const, { default: 'main' }),
       // With `worker`: how long events may wait while the thread publishes nothing before the
       // service logs an error and starts the thread again (0: never).
-      relayThreadStallMs: int('OUTBOX_RELAY_STALL_MS', { default: 60_000, min: 0 }),
+      relayThreadStallMs: relayStallMs(),
       auth: { apiKeys: str('API_KEYS'), jwtSecret: optional(str('JWT_SECRET')) },
       // `simulated`: a clock that stands still until moved through this process's
       // collections.platform.v1.SimulationService, which runs its clock-driven jobs.

@@ -85,5 +85,9 @@ describe('outbox relay thread setting', () => {
     expect(stallOf({ OUTBOX_RELAY_STALL_MS: '120000' })).toBe(120_000);
     expect(stallOf({ OUTBOX_RELAY_STALL_MS: '0' })).toBe(0);
     expect(() => stallOf({ OUTBOX_RELAY_STALL_MS: '-1' })).toThrow(/OUTBOX_RELAY_STALL_MS/);
+    // Not within a publish's 30 s deadline: a publish still waiting would read as a stall.
+    expect(() => stallOf({ OUTBOX_RELAY_STALL_MS: '30000' })).toThrow(/OUTBOX_RELAY_STALL_MS.*30000 ms deadline/);
+    expect(() => stallOf({ OUTBOX_RELAY_STALL_MS: '5000' })).toThrow(/OUTBOX_RELAY_STALL_MS/);
+    expect(stallOf({ OUTBOX_RELAY_STALL_MS: '30001' })).toBe(30_001);
   });
 });

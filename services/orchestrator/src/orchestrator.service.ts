@@ -36,6 +36,7 @@ import { OrchestratorAgentTasksOfDebtor1763900016200 } from './migrations/176390
 import { OrchestratorAddressOwnerKeys1763900016800 } from './migrations/1763900016800-orchestrator-address-owner-keys';
 import { OrchestratorForbearanceOnRecord1763900017000 } from './migrations/1763900017000-orchestrator-forbearance-on-record';
 import { OrchestratorDebtorInconvenience1763900017700 } from './migrations/1763900017700-orchestrator-debtor-inconvenience';
+import { OrchestratorSmsSegments1763900018400 } from './migrations/1763900018400-orchestrator-sms-segments';
 import { orchestratorPiiKeyConfig, writesUnderDevKey } from './channels/channel-pii';
 import { OrchestratorCreditorProfiles1763900015900 } from './migrations/1763900015900-orchestrator-creditor-profiles';
 import { CreditorProfilesRestController } from './creditors/creditor-profiles.controller';
@@ -151,6 +152,7 @@ export function createOrchestratorService(deps: OrchestratorServiceDependencies 
       OrchestratorAddressOwnerKeys1763900016800,
       OrchestratorForbearanceOnRecord1763900017000,
       OrchestratorDebtorInconvenience1763900017700,
+      OrchestratorSmsSegments1763900018400,
     ],
     module: (ctx) => {
       const config = loadPlannerConfig();
@@ -187,6 +189,8 @@ export function createOrchestratorService(deps: OrchestratorServiceDependencies 
       // The providers' rates hold across replicas and restarts: their token buckets are in this database.
       const rateBuckets = new PgRateBuckets(ctx.dataSource);
       for (const provider of [channels.sms, channels.whatsapp, channels.call]) provider?.useRateBuckets(rateBuckets);
+      // The SMS segments Twilio accepted (its unit of throughput and price): collections_sms_segments_total.
+      channels.sms?.useMetrics(ctx.metrics);
       const planner = plannerFor(ctx);
       const directory = deps.directory ?? new GrpcContactDirectory(config.ledger.grpcAddress, config.ledger.apiKeys);
       const links = new PaymentLinkSigner(config.paymentLinks.secrets, config.paymentLinks.baseUrl);

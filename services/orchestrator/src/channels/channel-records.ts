@@ -32,13 +32,24 @@ export class PgOutcomeStore implements OutcomeStore {
 
   async get(key: string): Promise<DeliveryOutcome | undefined> {
     const [row] = (await this.db.query(
-      `SELECT status, provider_message_id, error_code, attempts FROM channel_delivery
+      `SELECT status, provider_message_id, error_code, attempts, segments FROM channel_delivery
         WHERE tenant_id = $1 AND channel = $2 AND idempotency_key = $3`,
       [this.message.tenantId, this.channel, key],
-    )) as { status: string; provider_message_id: string | null; error_code: string | null; attempts: number }[];
+    )) as {
+      status: string;
+      provider_message_id: string | null;
+      error_code: string | null;
+      attempts: number;
+      segments: number | null;
+    }[];
     if (!row) return undefined;
     if (row.provider_message_id)
-      return { status: 'sent', providerMessageId: row.provider_message_id, attempts: row.attempts };
+      return {
+        status: 'sent',
+        providerMessageId: row.provider_message_id,
+        attempts: row.attempts,
+        ...(row.segments !== null ? { segments: row.segments } : {}),
+      };
     const failure = { kind: 'rejected' as const, code: row.error_code ?? '', detail: 'recorded' };
     if (row.status === 'invalid-recipient' || row.status === 'rejected')
       return {
@@ -55,8 +66,8 @@ export class PgOutcomeStore implements OutcomeStore {
     const pii = channelPii();
     const recipient = { key: pii.addressKey(tenant, this.channel, this.message.to), enc: pii.encrypt(this.message.to) };
     await this.db.query(
-      `INSERT INTO channel_delivery (tenant_id, channel, idempotency_key, recipient_hash, recipient_enc, provider_message_id, status, error_code, attempts, updated_at, account_id)
-       VALUES ($1, $2, $3, $4, $11, $5, $6, $7, $8, $9, $10) ON CONFLICT (tenant_id, channel, idempotency_key) DO NOTHING`,
+      `INSERT INTO channel_delivery (tenant_id, channel, idempotency_key, recipient_hash, recipient_enc, provider_message_id, status, error_code, attempts, updated_at, account_id, segments)
+       VALUES ($1, $2, $3, $4, $11, $5, $6, $7, $8, $9, $10, $12) ON CONFLICT (tenant_id, channel, idempotency_key) DO NOTHING`,
       [
         tenant,
         this.channel,
@@ -69,6 +80,7 @@ export class PgOutcomeStore implements OutcomeStore {
         this.now(),
         this.message.accountId ?? null,
         recipient.enc,
+        outcome.status === 'sent' ? (outcome.segments ?? null) : null,
       ],
     );
     if (outcome.status === 'invalid-recipient')

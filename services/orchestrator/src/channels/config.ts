@@ -287,9 +287,10 @@ export function channelProvidersFromEnv(env: NodeJS.ProcessEnv = process.env): C
         shortCodeCountries: optional(shortCodeCountries('TWILIO_SHORT_CODE_COUNTRIES')),
         messagingServiceSid: optional(str('TWILIO_MESSAGING_SERVICE_SID')),
         statusCallback: optional(str('TWILIO_STATUS_CALLBACK')),
-        // Messages per second per number of a pool (1 for US long codes); the buckets are shared by replicas.
+        // Message segments per second per number of a pool (1 for US long codes), as Twilio meters them: a
+        // message takes its segments (smsSegments) from its sender's bucket; the buckets are shared by replicas.
         perSecond: int('TWILIO_SMS_PER_SECOND', { default: DEFAULT_SMS_SENDER_RATES.number, min: 1, max: 100 }),
-        // Per short code (Twilio: 100 by default, more bought) and per alphanumeric sender id (Twilio: 10 by default).
+        // Segments per second per short code (Twilio: 100 by default, more bought) and per alphanumeric sender id (Twilio: 10 by default).
         shortCodePerSecond: int('TWILIO_SMS_SHORT_CODE_PER_SECOND', {
           default: DEFAULT_SMS_SENDER_RATES['short-code'],
           min: 1,

@@ -1,6 +1,7 @@
 import { createLogger } from '@collections/platform';
 import {
   OutboundMessage,
+  SendCost,
   SendResult,
   SenderRate,
   SharedRateBuckets,
@@ -159,12 +160,14 @@ export abstract class TwilioProvider {
    * from: one of its pool (`viaService`: none, the Messaging Service picks). No pool and no service:
    * the tenant has no number to send from, which is final. `reaches`: the senders of the pool that
    * can reach this recipient (an SMS alphanumeric id cannot reach every country); none of them:
-   * final too (`no-sender-for-recipient`), before any token is taken.
+   * final too (`no-sender-for-recipient`), before any token is taken. `cost`: the tokens the message
+   * takes from the sender it goes from (an SMS's segments of the body that sender sends; 1 by default).
    */
   protected async admit(
     message: OutboundMessage,
     viaService = false,
     reaches?: (sender: string) => boolean,
+    cost?: SendCost,
   ): Promise<{ failure: SendResult } | { sender?: string }> {
     if (!isE164(message.to))
       return {
@@ -190,7 +193,7 @@ export abstract class TwilioProvider {
           },
         },
       };
-    const slot = await pool.take(this.now(), reaches);
+    const slot = await pool.take(this.now(), reaches, cost);
     if (!slot.ok)
       return {
         failure: {

@@ -1,4 +1,4 @@
-import { ServiceUnderTest, startServiceUnderTest } from '@collections/testing';
+import { ServiceUnderTest, scrapeSeries, startServiceUnderTest } from '@collections/testing';
 import { OutboundMessage } from '../../src/channels/domain';
 import { Fetch } from '../../src/channels/http';
 import { PgRateBuckets } from '../../src/channels/rate-buckets';
@@ -18,6 +18,8 @@ const WA_SECRET = 'app-secret';
 const LONG_CODES = ['+15550000001', '+15550000002'];
 /** A pool of a short code (Twilio: 100 msg/s by default) and a long code (1 msg/s). */
 const MIXED_POOL = ['55501', '+15550000003'];
+/** A long code of its own (1 segment/s), for the segments' tests. */
+const LONE_CODE = '+15550000004';
 const CALLER_IDS = ['+15550000101'];
 const WA_NUMBER = '106540352242922';
 
@@ -77,6 +79,17 @@ describe('rate buckets shared by replicas (real PostgreSQL)', () => {
       now: () => now,
       fetch: recording,
     });
+  const loneSms = () =>
+    replica(
+      new TwilioSmsProvider({
+        baseUrl: twilio.url,
+        accountSid: ACCOUNT,
+        authToken: TOKEN,
+        from: [LONE_CODE],
+        now: () => now,
+        fetch: recording,
+      }),
+    );
   const calls = () =>
     new TwilioVoiceProvider({
       baseUrl: voice.url,
@@ -189,6 +202,51 @@ describe('rate buckets shared by replicas (real PostgreSQL)', () => {
     expect(from(shortCode)).toEqual(Array.from({ length: 100 }, (_, i) => i * 10));
     expect(from(longCode)).toEqual([0]);
     expect(requests).toHaveLength(101);
+  });
+
+  it('a 3-segment text from a 1-per-second long code takes 3 of its tokens: the next message, on any replica, waits 3 s', async () => {
+    const start = now;
+    // 400 GSM-7 characters: three segments of 153, which Twilio meters as three at 1 a second.
+    expect((await loneSms().send({ ...text(), body: 'a'.repeat(400) })).ok).toBe(true);
+    now = start + 1000;
+    expect(await loneSms().send(text())).toEqual({
+      ok: false,
+      failure: { kind: 'rate-limited', code: 'local', retryAfterMs: 2000, local: true },
+    });
+    now = start + 2999;
+    expect(await loneSms().send(text())).toMatchObject({ ok: false, failure: { retryAfterMs: 1 } });
+    now = start + 3000;
+    expect((await loneSms().send(text())).ok).toBe(true);
+    expect(requests.map((r) => [r.at - start, r.from])).toEqual([
+      [0, LONE_CODE],
+      [3000, LONE_CODE],
+    ]);
+  });
+
+  it('a message of more segments than the bucket holds still goes, once a token is there', async () => {
+    const start = now;
+    expect((await loneSms().send(text())).ok).toBe(true);
+    // Ten segments (1,500 characters) wait for one token as a one-segment message would, and borrow the rest.
+    const long = { ...text(), body: 'a'.repeat(1500) };
+    expect(await loneSms().send(long)).toMatchObject({ ok: false, failure: { retryAfterMs: 1000 } });
+    now = start + 1000;
+    expect((await loneSms().send(long)).ok).toBe(true);
+    expect(await loneSms().send(text())).toMatchObject({ ok: false, failure: { retryAfterMs: 10_000 } });
+  });
+
+  it('counts the SMS segments Twilio accepted in collections_sms_segments_total, by sender kind and encoding', async () => {
+    const series = () => scrapeSeries(sut.app.httpUrl, 'collections_sms_segments_total', ['sender_kind', 'encoding']);
+    const before = await series();
+    expect(before).toMatchObject({ 'number gsm7': expect.any(Number), 'number ucs2': expect.any(Number) });
+    // Three GSM-7 segments, then two UCS-2 ones (an "á" and 100 characters: parts of 67), one from each long code.
+    expect((await service.sms.send({ ...text(), body: 'a'.repeat(400) })).ok).toBe(true);
+    expect((await service.sms.send({ ...text(), body: 'Olá ' + 'a'.repeat(100) })).ok).toBe(true);
+    // Held back by the buckets: nothing reached Twilio, nothing is counted.
+    expect((await service.sms.send(text())).ok).toBe(false);
+    const after = await series();
+    expect(after['number gsm7'] - before['number gsm7']).toBe(3);
+    expect(after['number ucs2'] - before['number ucs2']).toBe(2);
+    expect(after['short_code gsm7']).toBe(before['short_code gsm7']);
   });
 
   it('holds a call a second per caller id across replicas', async () => {

@@ -149,3 +149,56 @@ describe('PoolLimiter throughput', () => {
     );
   });
 });
+
+describe('a take that costs several tokens (an SMS of n segments)', () => {
+  it('takes its cost: a 3-segment message from a 1-per-second long code keeps the next one 3 s back', () => {
+    const bucket = new TokenBucket(1, 1, 0);
+    expect(bucket.take(0, 3)).toEqual({ ok: true });
+    expect(bucket.take(1000)).toEqual({ ok: false, waitMs: 2000 });
+    expect(bucket.take(2999)).toEqual({ ok: false, waitMs: 1 });
+    expect(bucket.take(3000)).toEqual({ ok: true });
+  });
+
+  it('sends a message costing more than the capacity as soon as a token is there, never starving it', () => {
+    const bucket = new TokenBucket(1, 1, 0);
+    expect(bucket.take(0)).toEqual({ ok: true });
+    // Waits for one token as a one-segment message would, and borrows the other nine.
+    expect(bucket.take(500, 10)).toEqual({ ok: false, waitMs: 500 });
+    expect(bucket.take(1000, 10)).toEqual({ ok: true });
+    expect(bucket.take(1000)).toEqual({ ok: false, waitMs: 10_000 });
+  });
+
+  it('never lets more cost through between two sends than the capacity and the rate gave meanwhile', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 100 }),
+        fc.integer({ min: 1, max: 5 }),
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 20_000 }), fc.integer({ min: 1, max: 8 })), {
+          minLength: 1,
+          maxLength: 300,
+        }),
+        (rate, capacity, attempts) => {
+          const bucket = new TokenBucket(rate, capacity, 0);
+          const sent = [...attempts].sort((a, b) => a[0] - b[0]).filter(([t, cost]) => bucket.take(t, cost).ok);
+          // Between send i and send j, the cost of i..j-1 and j's token came from the bucket.
+          for (let i = 0; i < sent.length; i++) {
+            let cost = 0;
+            for (let j = i + 1; j < sent.length; j++) {
+              cost += sent[j - 1][1];
+              expect(cost + 1).toBeLessThanOrEqual(capacity + (rate * (sent[j][0] - sent[i][0])) / 1000 + 1e-6);
+            }
+          }
+        },
+      ),
+    );
+  });
+
+  it("takes each sender's own cost from a pool: the one it goes from", () => {
+    const pool = new PoolLimiter(['ACME', '+15550000001'], (s) => (isShortCode(s) ? 100 : s === 'ACME' ? 10 : 1));
+    const cost = (s: string) => (s === 'ACME' ? 4 : 2);
+    expect(pool.take(0, () => true, cost)).toEqual({ ok: true, sender: 'ACME' });
+    expect(pool.take(0, () => true, cost)).toEqual({ ok: true, sender: '+15550000001' });
+    // ACME borrowed 3 segments at 10/s (300 ms) and needs one more token (100 ms); the long code 2 s.
+    expect(pool.take(0, () => true, cost)).toEqual({ ok: false, waitMs: 400 });
+  });
+});

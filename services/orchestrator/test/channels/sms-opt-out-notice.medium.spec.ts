@@ -1,5 +1,6 @@
 import { ledger } from '@collections/contracts';
 import { ServiceUnderTest, startServiceUnderTest, waitFor } from '@collections/testing';
+import { smsSegments } from '../../src/channels/domain';
 import { TwilioSmsProvider } from '../../src/channels/sms/twilio.provider';
 import { DispatchScheduler } from '../../src/dispatch/dispatch.scheduler';
 import { DispatchDueContactsUseCase } from '../../src/dispatch/usecases/dispatch-due.usecase';
@@ -151,6 +152,23 @@ describe('an SMS’s opt-out notice fits the sender it goes from (real PostgreSQ
     expect(twoWay.body).toMatch(
       /^Hi Ann, your payment of \$1,000\.00 is due on March 12, 2026\. Pay here: \S+\n\nTo stop receiving messages on this channel, reply STOP$/,
     );
+
+    // Each send's record holds the segments of the text its sender sent (what Twilio bills): the link's for the id.
+    const segments = await waitFor(
+      async () => {
+        const rows = await q<{ account_id: string; segments: number | null }>(
+          `SELECT account_id, segments FROM channel_delivery WHERE tenant_id = $1 AND channel = 'sms' AND account_id = ANY($2)`,
+          [sut.tenant, [abroad.accountId, home.accountId]],
+        );
+        return rows.length === 2 ? Object.fromEntries(rows.map((r) => [r.account_id, r.segments])) : undefined;
+      },
+      { message: 'both sends on record' },
+    );
+    expect(segments).toEqual({
+      [abroad.accountId]: smsSegments(oneWay.body).segments,
+      [home.accountId]: smsSegments(twoWay.body).segments,
+    });
+    expect(segments[abroad.accountId]).toBeGreaterThanOrEqual(2);
 
     // The link opts the number out of SMS, as a STOP to a long code would; its pages speak of text messages.
     const link = /visit (\S+)$/.exec(oneWay.body)![1].replace(OPT_OUT_BASE, `${sut.app.httpUrl}/opt-out`);

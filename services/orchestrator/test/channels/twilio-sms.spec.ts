@@ -47,7 +47,7 @@ describe('TwilioSmsProvider against the Twilio stand-in', () => {
 
   it('sends form-encoded with basic auth and gets the SM sid', async () => {
     const result = await provider().send(msg('k1'));
-    expect(result).toEqual({ ok: true, providerMessageId: twilio.messages[0].sid });
+    expect(result).toEqual({ ok: true, providerMessageId: twilio.messages[0].sid, segments: 1 });
     expect(twilio.messages[0]).toMatchObject({
       to: '+34600123456',
       from: '+15550000001',
@@ -98,7 +98,7 @@ describe('TwilioSmsProvider against the Twilio stand-in', () => {
     expect(twilio.messages).toHaveLength(1);
     // The same key again (e.g. after a crash, from another sender): Twilio keeps one message.
     const again = await sms.send(msg('k-retry'));
-    expect(again).toEqual({ ok: true, providerMessageId: twilio.messages[0].sid });
+    expect(again).toEqual({ ok: true, providerMessageId: twilio.messages[0].sid, segments: 1 });
     expect(twilio.messages).toHaveLength(1);
   });
 
@@ -113,6 +113,35 @@ describe('TwilioSmsProvider against the Twilio stand-in', () => {
     now = 1000;
     expect((await sms.send(msg('c'))).ok).toBe(true);
     expect(twilio.messages.map((m) => m.from)).toEqual(['+15550000001', '+15550000002', '+15550000001']);
+  });
+
+  it("takes a message's segments from its long code: a 3-segment text keeps the next one 3 s back", async () => {
+    const sms = provider({ from: ['+15550000001'] });
+    // 400 GSM-7 characters: parts of 153, three segments.
+    expect((await sms.send({ ...msg('long'), body: 'a'.repeat(400) })).ok).toBe(true);
+    now = 1000;
+    expect(await sms.send(msg('next'))).toEqual({
+      ok: false,
+      failure: { kind: 'rate-limited', code: 'local', retryAfterMs: 2000, local: true },
+    });
+    now = 3000;
+    expect((await sms.send(msg('next'))).ok).toBe(true);
+  });
+
+  it("counts the segments of the text a one-way sender sends: the opt-out link's, not the reply-STOP body", async () => {
+    const sms = provider({ from: ['ACMEBANK'] });
+    const notice = (key: string) => ({
+      ...msg(key),
+      body: 'Hola Ana, su cuota vence hoy. Responda STOP para no recibir mas.',
+      // Two GSM-7 segments at 10 per second: the next message waits 100 ms for what was borrowed, then 100 ms.
+      replyOptOut: { oneWayBody: 'Hola Ana, su cuota vence hoy. Baja: https://collect.example/o/' + 'x'.repeat(200) },
+    });
+    expect((await sms.send(notice('a'))).ok).toBe(true);
+    expect(twilio.messages[0].body).toContain('https://collect.example/o/');
+    expect(await sms.send(notice('b'))).toEqual({
+      ok: false,
+      failure: { kind: 'rate-limited', code: 'local', retryAfterMs: 200, local: true },
+    });
   });
 
   it('waits for the long code through the sender without spending retry attempts', async () => {

@@ -8,3 +8,4 @@ export * from './receipts';
 export * from './voice-outcome';
 export * from './tenant-senders';
 export * from './sms-senders';
+export * from './sms-segments';

@@ -48,7 +48,9 @@ export type SendFailure =
   /** 5xx or network: retry with backoff. */
   | { kind: 'transient'; code: string; detail: string };
 
-export type SendResult = { ok: true; providerMessageId: string } | { ok: false; failure: SendFailure };
+export type SendResult =
+  /** `segments`: an SMS's message segments (`smsSegments` of the text its sender sent); other channels none. */
+  { ok: true; providerMessageId: string; segments?: number } | { ok: false; failure: SendFailure };
 
 export function isPermanent(failure: SendFailure): boolean {
   return failure.kind === 'invalid-recipient' || failure.kind === 'rejected';

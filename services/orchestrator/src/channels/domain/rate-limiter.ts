@@ -1,6 +1,17 @@
+/** A bucket below this (float rounding of refills) still counts as holding a token. */
+const EPSILON = 1e-9;
+
 /**
  * Token bucket on an injected clock (milliseconds). With capacity 1 it spaces sends evenly, so
  * no window of one second ever holds more than ratePerSecond of them.
+ *
+ * A take may cost more than one token (an SMS of n segments costs n: Twilio's rates are segments
+ * per second). It goes as soon as the bucket holds one token, whatever its cost, and borrows the
+ * rest: the bucket goes below zero, and the next take waits until it is back at one. So a message
+ * costing more than the capacity never starves (it waits no longer than a one-token message, and a
+ * stream of cheap ones cannot keep it out), and over any stretch the tokens taken before a take
+ * never exceed the capacity plus the rate's refill: the cost of the last message sent is paid
+ * after it, by the wait of the one behind it.
  */
 export class TokenBucket {
   private tokens: number;
@@ -15,24 +26,40 @@ export class TokenBucket {
     this.last = now;
   }
 
-  /** Takes a token at `now`, or says how long until one is there. */
-  take(now: number): { ok: true } | { ok: false; waitMs: number } {
+  /** Takes `cost` tokens at `now` (once it holds one: the rest borrowed), or says how long until one is there. */
+  take(now: number, cost = 1): { ok: true } | { ok: false; waitMs: number } {
     const t = Math.max(now, this.last);
     this.tokens = Math.min(this.capacity, this.tokens + ((t - this.last) * this.ratePerSecond) / 1000);
     this.last = t;
-    if (this.tokens >= 1 - 1e-9) {
-      this.tokens = Math.max(0, this.tokens - 1);
+    if (this.tokens >= 1 - EPSILON) {
+      const left = this.tokens - cost;
+      this.tokens = left > -EPSILON ? Math.max(0, left) : left;
       return { ok: true };
     }
-    return { ok: false, waitMs: Math.ceil(((1 - this.tokens) * 1000) / this.ratePerSecond) };
+    return { ok: false, waitMs: waitMs(((1 - this.tokens) * 1000) / this.ratePerSecond) };
   }
 }
 
 /**
- * A sender's rate (messages per second): one for every sender, or each sender's own (an SMS short
- * code's throughput is not a long code's: `smsSenderRate`).
+ * A wait in whole milliseconds: `ms` rounded up, float noise (a bucket at 0.999 of a token computed
+ * as 0.99899…) not counted as a millisecond more.
+ */
+export function waitMs(ms: number): number {
+  return Math.ceil(ms - 1e-6);
+}
+
+/**
+ * A sender's rate (tokens per second: messages, or an SMS sender's message segments): one for
+ * every sender, or each sender's own (an SMS short code's throughput is not a long code's:
+ * `smsSenderRate`).
  */
 export type SenderRate = number | ((sender: string) => number);
+
+/**
+ * What a message costs from each sender, in tokens: an SMS's segments of the body that sender
+ * sends (`smsSegments`); 1 where not given.
+ */
+export type SendCost = (sender: string) => number;
 
 /** The rate `rate` gives `sender`. */
 export function rateOf(rate: SenderRate, sender: string): number {
@@ -48,13 +75,13 @@ export class PerSenderLimiter {
     private readonly capacity = 1,
   ) {}
 
-  take(sender: string, now: number): { ok: true } | { ok: false; waitMs: number } {
+  take(sender: string, now: number, cost = 1): { ok: true } | { ok: false; waitMs: number } {
     let bucket = this.buckets.get(sender);
     if (!bucket) {
       bucket = new TokenBucket(rateOf(this.ratePerSecond, sender), this.capacity, now);
       this.buckets.set(sender, bucket);
     }
-    return bucket.take(now);
+    return bucket.take(now, cost);
   }
 }
 
@@ -73,15 +100,19 @@ export class PoolLimiter {
     this.limiter = new PerSenderLimiter(ratePerSecond, 1);
   }
 
-  /** `usable`: the senders this message may go out from (all by default); the others keep their tokens. */
+  /**
+   * `usable`: the senders this message may go out from (all by default); the others keep their
+   * tokens. `cost`: what it takes from the sender it goes from (1 by default).
+   */
   take(
     now: number,
     usable: (sender: string) => boolean = () => true,
+    cost: SendCost = () => 1,
   ): { ok: true; sender: string } | { ok: false; waitMs: number } {
     let wait = Infinity;
     for (const sender of this.senders) {
       if (!usable(sender)) continue;
-      const got = this.limiter.take(sender, now);
+      const got = this.limiter.take(sender, now, cost(sender));
       if (got.ok) return { ok: true, sender };
       wait = Math.min(wait, got.waitMs);
     }
@@ -95,12 +126,18 @@ export type SharedTake = { ok: true; key: string } | { ok: false; waitMs: number
 /**
  * Token buckets every replica of the service sees (`PgRateBuckets`: rows in its database), so a
  * provider's rate holds across replicas, hand-overs of the dispatch turn and restarts. `take` is
- * the pool's rule in one atomic step: a token from the first of `keys` that has one at `now`, else
- * the shortest wait. `ratesPerSecond`: each key's rate, in `keys`' order.
- * A bucket never seen starts full.
+ * the pool's rule in one atomic step: from the first of `keys` that has a token at `now`, its key's
+ * cost (the rest borrowed, as `TokenBucket` does), else the shortest wait. `ratesPerSecond` and
+ * `costs` (1 each when absent): each key's, in `keys`' order. A bucket never seen starts full.
  */
 export interface SharedRateBuckets {
-  take(keys: readonly string[], ratesPerSecond: readonly number[], capacity: number, now: number): Promise<SharedTake>;
+  take(
+    keys: readonly string[],
+    ratesPerSecond: readonly number[],
+    capacity: number,
+    now: number,
+    costs?: readonly number[],
+  ): Promise<SharedTake>;
 }
 
 /**
@@ -131,20 +168,23 @@ export class SenderThrottle {
   }
 
   /**
-   * A token from the first of the pool's senders that has one (of those `usable` for the message:
-   * all by default), else the shortest wait among them. Callers make sure one is usable.
+   * The message's `cost` (1 by default; an SMS's segments from that sender) from the first of the
+   * pool's senders that has a token (of those `usable` for the message: all by default), else the
+   * shortest wait among them. Callers make sure one is usable.
    */
   async take(
     now: number,
     usable: (sender: string) => boolean = () => true,
+    cost: SendCost = () => 1,
   ): Promise<{ ok: true; sender: string } | { ok: false; waitMs: number }> {
-    if (!this.shared) return this.local.take(now, usable);
+    if (!this.shared) return this.local.take(now, usable, cost);
     const picked = this.senders.flatMap((s, i) => (usable(s) ? [i] : []));
     const got = await this.shared.take(
       picked.map((i) => this.keys[i]),
       picked.map((i) => this.rates[i]),
       1,
       now,
+      picked.map((i) => cost(this.senders[i])),
     );
     return got.ok ? { ok: true, sender: this.senders[this.keys.indexOf(got.key)] } : got;
   }

@@ -19,7 +19,8 @@ export function backoffDelay(policy: BackoffPolicy, attempt: number, random: num
 }
 
 export type DeliveryOutcome =
-  | { status: 'sent'; providerMessageId: string; attempts: number }
+  /** `segments`: an SMS's message segments, as the provider counted them (on its record: `channel_delivery.segments`). */
+  | { status: 'sent'; providerMessageId: string; attempts: number; segments?: number }
   | { status: 'invalid-recipient' | 'rejected'; failure: SendFailure; attempts: number }
   | { status: 'gave-up'; failure: SendFailure; attempts: number };
 
@@ -102,7 +103,13 @@ export class ReliableSender {
         continue;
       }
       let outcome: DeliveryOutcome | undefined;
-      if (result.ok) outcome = { status: 'sent', providerMessageId: result.providerMessageId, attempts };
+      if (result.ok)
+        outcome = {
+          status: 'sent',
+          providerMessageId: result.providerMessageId,
+          attempts,
+          ...(result.segments !== undefined ? { segments: result.segments } : {}),
+        };
       else if (isPermanent(result.failure))
         outcome = {
           status: result.failure.kind as 'invalid-recipient' | 'rejected',

@@ -24,7 +24,8 @@ export function smsSenderKind(sender: string): SmsSenderKind | undefined {
 }
 
 /**
- * Messages per second per SMS sender, by kind, as Twilio documents them by default: a US long code
+ * Message segments per second per SMS sender (a message takes its `smsSegments` from its sender's
+ * bucket), by kind, as Twilio documents them by default: a US long code
  * 1 (`number`: the deployment's `TWILIO_SMS_PER_SECOND`, as numbers elsewhere vary), a short code
  * 100 (Twilio error 30001: "a short code may send over 100 message segments per second"), an
  * alphanumeric sender id 10 (Twilio's "Can I increase message throughput (MPS) for an Alphanumeric

@@ -1,3 +1,4 @@
+import { MetricsRegistry } from '@collections/platform';
 import {
   ALPHANUMERIC_UNSUPPORTED_CODES,
   ChannelProvider,
@@ -7,7 +8,9 @@ import {
   SendResult,
   ShortCodeCountries,
   SmsSenderBar,
+  SmsEncoding,
   SmsSenderRules,
+  SmsSegments,
   WebhookEvent,
   WebhookRequest,
   WebhookWarn,
@@ -15,7 +18,9 @@ import {
   isAlphanumericSenderId,
   isShortCode,
   parseForm,
+  smsSegments,
   smsSenderBar,
+  smsSenderKind,
   smsSenderRate,
 } from '../domain';
 import { TwilioProvider, TwilioProviderConfig, callbackFor } from '../twilio-rest';
@@ -43,13 +48,21 @@ export interface TwilioConfig extends TwilioProviderConfig {
   messagingServiceSid?: string;
   /** Where Twilio posts delivery receipts; `{tenant}` is replaced by the message's tenant (`callbackFor`). */
   statusCallback?: string;
-  /** Messages per second per number (long code, toll-free): 1 by default, a US long code's. */
+  /**
+   * Message segments per second per number (long code, toll-free): 1 by default, a US long code's.
+   * Each message takes its segments (`smsSegments`) from its sender's bucket, as Twilio meters it.
+   */
   ratePerSecond?: number;
-  /** Messages per second per short code: 100 by default, as Twilio documents. */
+  /** Message segments per second per short code: 100 by default, as Twilio documents. */
   shortCodePerSecond?: number;
-  /** Messages per second per alphanumeric sender id: 10 by default, as Twilio documents. */
+  /** Message segments per second per alphanumeric sender id: 10 by default, as Twilio documents. */
   alphanumericPerSecond?: number;
 }
+
+/** `collections_sms_segments_total`'s `sender_kind`: an SMS sender's kind, or the Messaging Service (it picks). */
+const SEGMENT_SENDER_KINDS = ['number', 'short_code', 'alphanumeric', 'messaging_service'] as const;
+type SegmentSenderKind = (typeof SEGMENT_SENDER_KINDS)[number];
+const SMS_ENCODINGS: readonly SmsEncoding[] = ['gsm7', 'ucs2'];
 
 /** Twilio error codes that mean the number can never receive SMS. */
 const INVALID_NUMBER = new Set([21211, 21214, 21217, 21401, 21407, 21421, 21614]);
@@ -69,6 +82,10 @@ export class TwilioSmsProvider extends TwilioProvider implements ChannelProvider
   readonly channel = 'sms' as const;
   /** Which senders may send to which recipients: alphanumeric ids' unsupported calling codes, short codes' countries. */
   private readonly rules: SmsSenderRules;
+  /** `collections_sms_segments_total`, once the service gives its metrics (`useMetrics`). */
+  private segmentsSent?: {
+    inc(labels: { sender_kind: SegmentSenderKind; encoding: SmsEncoding }, value: number): void;
+  };
 
   constructor(private readonly config: TwilioConfig) {
     super(
@@ -99,6 +116,21 @@ export class TwilioSmsProvider extends TwilioProvider implements ChannelProvider
     };
   }
 
+  /**
+   * Counts the segments of every message Twilio accepts in `metrics`
+   * (`collections_sms_segments_total{sender_kind, encoding}`: what Twilio meters and bills), from now on.
+   */
+  useMetrics(metrics: MetricsRegistry): void {
+    this.segmentsSent ??= metrics.counter({
+      name: 'collections_sms_segments_total',
+      help: 'SMS message segments Twilio accepted (its unit of throughput and price), by sender kind (number, short_code, alphanumeric, messaging_service) and encoding (gsm7, ucs2)',
+      labelNames: ['sender_kind', 'encoding'],
+    });
+    // Every series from the start: increase() sees the first segments, and panels read 0, not "no data".
+    for (const kind of SEGMENT_SENDER_KINDS)
+      for (const encoding of SMS_ENCODINGS) this.segmentsSent.inc({ sender_kind: kind, encoding }, 0);
+  }
+
   async send(message: OutboundMessage): Promise<SendResult> {
     // A tenant's own numbers; else the Messaging Service, else the shared pool.
     const viaService = !this.senders.hasOwn(message.tenantId) && !!this.config.messagingServiceSid;
@@ -107,20 +139,44 @@ export class TwilioSmsProvider extends TwilioProvider implements ChannelProvider
     // reply it cannot take; a short code only to its country. None that may: rejected.
     const twoWayOnly = message.replyOptOut !== undefined && message.replyOptOut.oneWayBody === undefined;
     const bar = (sender: string) => smsSenderBar(sender, message.to, this.rules, twoWayOnly);
-    const admitted = await this.admit(message, viaService, (sender) => bar(sender) === undefined);
+    // What each sender would send, and so its segments: Twilio's rates count segments, not messages.
+    const segments = this.segmentsFrom(message);
+    const admitted = await this.admit(
+      message,
+      viaService,
+      (sender) => bar(sender) === undefined,
+      (sender) => segments(sender).segments,
+    );
     if ('failure' in admitted) {
       const refused = admitted.failure;
       if (!refused.ok && refused.failure.code === 'no-sender-for-recipient')
         return this.noSenderFor(message, this.senders.of(message.tenantId).map(bar));
       return refused;
     }
-    const oneWayBody = admitted.sender && isAlphanumericSenderId(admitted.sender) && message.replyOptOut?.oneWayBody;
-    const form = new URLSearchParams({ To: message.to, Body: oneWayBody || (message.body ?? '') });
+    const form = new URLSearchParams({ To: message.to, Body: bodyFrom(message, admitted.sender) });
     if (admitted.sender) form.set('From', admitted.sender);
     else form.set('MessagingServiceSid', this.config.messagingServiceSid!);
     if (this.config.statusCallback)
       form.set('StatusCallback', callbackFor(this.config.statusCallback, message.tenantId));
-    return this.create(form, message);
+    const result = await this.create(form, message);
+    if (!result.ok) return result;
+    const sent = segments(admitted.sender);
+    const kind: SegmentSenderKind = admitted.sender
+      ? ((smsSenderKind(admitted.sender) ?? 'number').replace('-', '_') as SegmentSenderKind)
+      : 'messaging_service';
+    this.segmentsSent?.inc({ sender_kind: kind, encoding: sent.encoding }, sent.segments);
+    return { ...result, segments: sent.segments };
+  }
+
+  /** The segments of what `message` would be sent as from each sender (none: the Messaging Service), each counted once. */
+  private segmentsFrom(message: OutboundMessage): (sender?: string) => SmsSegments {
+    const counted = new Map<string, SmsSegments>();
+    return (sender) => {
+      const body = bodyFrom(message, sender);
+      let got = counted.get(body);
+      if (!got) counted.set(body, (got = smsSegments(body)));
+      return got;
+    };
   }
 
   /**
@@ -191,4 +247,13 @@ export class TwilioSmsProvider extends TwilioProvider implements ChannelProvider
       { kind: 'status', providerMessageId: sid, status: mapped, recipient: p.To, errorCode: p.ErrorCode || undefined },
     ];
   }
+}
+
+/**
+ * The text `message` goes as from `sender`: its `oneWayBody` from a one-way sender (an alphanumeric
+ * id) when it has one, else its body (the Messaging Service, no sender named: its body).
+ */
+function bodyFrom(message: OutboundMessage, sender?: string): string {
+  const oneWayBody = sender && isAlphanumericSenderId(sender) && message.replyOptOut?.oneWayBody;
+  return oneWayBody || (message.body ?? '');
 }

@@ -58,6 +58,7 @@ import { LedgerDebtorContactPreferences1763900017600 } from './migrations/176390
 import { LedgerBankTextsEncrypted1763900017710 } from './migrations/1763900017710-ledger-bank-texts-encrypted';
 import { LedgerRejectionValuesEncrypted1763900017800 } from './migrations/1763900017800-ledger-rejection-values-encrypted';
 import { LedgerTimeZoneOrUtc1763900017810 } from './migrations/1763900017810-ledger-time-zone-or-utc';
+import { LedgerAccountChargedOffOn1763900018000 } from './migrations/1763900018000-ledger-account-charged-off-on';
 
 /** services/ledger: debtors, accounts and every cent, in a double-entry journal. */
 export const ledgerService: ServiceDefinition = {
@@ -82,6 +83,7 @@ export const ledgerService: ServiceDefinition = {
     LedgerBankTextsEncrypted1763900017710,
     LedgerRejectionValuesEncrypted1763900017800,
     LedgerTimeZoneOrUtc1763900017810,
+    LedgerAccountChargedOffOn1763900018000,
   ],
   module: (ctx) => {
     const config = loadConfig({

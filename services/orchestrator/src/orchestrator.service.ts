@@ -36,6 +36,7 @@ import { OrchestratorAgentTasksOfDebtor1763900016200 } from './migrations/176390
 import { OrchestratorAddressOwnerKeys1763900016800 } from './migrations/1763900016800-orchestrator-address-owner-keys';
 import { OrchestratorForbearanceOnRecord1763900017000 } from './migrations/1763900017000-orchestrator-forbearance-on-record';
 import { OrchestratorDebtorInconvenience1763900017700 } from './migrations/1763900017700-orchestrator-debtor-inconvenience';
+import { OrchestratorItemizationReference1763900018100 } from './migrations/1763900018100-orchestrator-itemization-reference';
 import { OrchestratorSmsSegments1763900018400 } from './migrations/1763900018400-orchestrator-sms-segments';
 import { orchestratorPiiKeyConfig, writesUnderDevKey } from './channels/channel-pii';
 import { OrchestratorCreditorProfiles1763900015900 } from './migrations/1763900015900-orchestrator-creditor-profiles';
@@ -152,6 +153,7 @@ export function createOrchestratorService(deps: OrchestratorServiceDependencies 
       OrchestratorAddressOwnerKeys1763900016800,
       OrchestratorForbearanceOnRecord1763900017000,
       OrchestratorDebtorInconvenience1763900017700,
+      OrchestratorItemizationReference1763900018100,
       OrchestratorSmsSegments1763900018400,
     ],
     module: (ctx) => {

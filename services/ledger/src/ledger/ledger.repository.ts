@@ -95,6 +95,20 @@ export interface AccountBalanceUpdate extends AccountRef {
   bucket: string;
 }
 
+/**
+ * An account's own dates as of today (its time zone), for GetAccountActivity: null when it has none
+ * on or before today.
+ */
+export interface AccountDates {
+  account: AccountRow;
+  today: string;
+  last_statement_date: string | null;
+  /** The date its charge-off took effect (`account.charged_off_on`). */
+  charged_off_on: string | null;
+  /** The effective date of its latest payment not reversed. */
+  last_payment_date: string | null;
+}
+
 const ACCOUNT_COLUMNS = `id, external_ref, product, currency, credit_limit_minor, to_char(opened_on, 'YYYY-MM-DD') AS opened_on, status,
   time_zone, principal_minor, interest_minor, fees_minor, days_past_due, aging_bucket`;
 const ENTRY_COLUMNS = `id, account_id, kind, amount_minor, currency, to_char(effective_date, 'YYYY-MM-DD') AS effective_date, posted_at,
@@ -391,16 +405,24 @@ export class LedgerRepository {
     tenantId: string,
     accountId: string,
     now: Date,
-  ): Promise<{ account: AccountRow; today: string; last_statement_date: string | null } | undefined> {
+  ): Promise<AccountDates | undefined> {
+    // Kinds as `EntryKind`: 4 payment. A reversal names the payment it reverses (reverses_entry_id).
     const [row] = (await tx.query(
       `SELECT row_to_json(a) AS account, to_char(a.today, 'YYYY-MM-DD') AS today,
               (SELECT to_char(max(s.statement_date), 'YYYY-MM-DD') FROM statement s
                 WHERE s.tenant_id = a.tenant_id AND s.account_id = a.id AND s.statement_date <= a.today)
-                AS last_statement_date
-         FROM (SELECT tenant_id, ${ACCOUNT_COLUMNS}, ($3::timestamptz AT TIME ZONE ledger_time_zone_or_utc(time_zone))::date AS today
+                AS last_statement_date,
+              CASE WHEN a.charged_off_on <= a.today THEN to_char(a.charged_off_on, 'YYYY-MM-DD') END AS charged_off_on,
+              (SELECT to_char(max(p.effective_date), 'YYYY-MM-DD') FROM journal_entry p
+                WHERE p.tenant_id = a.tenant_id AND p.account_id = a.id AND p.kind = 4 AND p.effective_date <= a.today
+                  AND NOT EXISTS (SELECT 1 FROM journal_entry r
+                                   WHERE r.tenant_id = p.tenant_id AND r.reverses_entry_id = p.id))
+                AS last_payment_date
+         FROM (SELECT tenant_id, ${ACCOUNT_COLUMNS}, charged_off_on,
+                      ($3::timestamptz AT TIME ZONE ledger_time_zone_or_utc(time_zone))::date AS today
                  FROM account WHERE tenant_id = $1 AND id = $2 FOR SHARE) a`,
       [tenantId, accountId, now],
-    )) as { account: AccountRow; today: string; last_statement_date: string | null }[];
+    )) as AccountDates[];
     return row;
   }
 

@@ -32,8 +32,18 @@ export interface DelinquencyUpdate {
 
 /** Queries of instalment schedules, lifecycle status, aging buckets and the daily run; all tenant-scoped. */
 export class LifecycleRepository {
-  async setStatus(tx: EntityManager, tenantId: string, accountId: string, status: AccountStatus): Promise<void> {
-    await tx.query(`UPDATE account SET status = $3 WHERE tenant_id = $1 AND id = $2`, [tenantId, accountId, status]);
+  /** `chargedOffOn`: the date a charge-off took effect, kept on the account (`charged_off_on`) once set. */
+  async setStatus(
+    tx: EntityManager,
+    tenantId: string,
+    accountId: string,
+    status: AccountStatus,
+    chargedOffOn?: string,
+  ): Promise<void> {
+    await tx.query(
+      `UPDATE account SET status = $3, charged_off_on = coalesce(charged_off_on, $4::date) WHERE tenant_id = $1 AND id = $2`,
+      [tenantId, accountId, status, chargedOffOn ?? null],
+    );
   }
 
   /** The entry already posted with this idempotency key, if any. */

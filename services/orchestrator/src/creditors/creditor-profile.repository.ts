@@ -1,5 +1,5 @@
 import { EntityManager } from 'typeorm';
-import { CreditorOnRecord, TaxIdKind } from '../policy/domain';
+import { CreditorOnRecord, ItemizationReference, TaxIdKind } from '../policy/domain';
 import { CreditorProfile } from './domain';
 
 type Db = Pick<EntityManager, 'query'>;
@@ -15,6 +15,7 @@ export interface CreditorProfileRow {
   collector_legal_name: string | null;
   collector_tax_id_kind: TaxIdKind | null;
   collector_tax_id: string | null;
+  itemization_reference: ItemizationReference | null;
   updated_at: Date;
 }
 
@@ -46,6 +47,7 @@ export const profileOfRow = (row: CreditorProfileRow): CreditorProfile & { updat
         },
       }
     : {}),
+  ...(row.itemization_reference !== null ? { itemizationReference: row.itemization_reference } : {}),
   updatedAt: row.updated_at,
 });
 
@@ -54,13 +56,14 @@ export class CreditorProfileRepository {
   async put(db: Db, tenantId: string, p: CreditorProfile, now: Date): Promise<CreditorProfileRow> {
     const [row] = (await db.query(
       `INSERT INTO creditor_profile (tenant_id, country, legal_name, tax_id_kind, tax_id, postal_address, phone,
-              collector_legal_name, collector_tax_id_kind, collector_tax_id, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+              collector_legal_name, collector_tax_id_kind, collector_tax_id, itemization_reference, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $12, $11)
        ON CONFLICT (tenant_id, country) DO UPDATE SET
          legal_name = EXCLUDED.legal_name, tax_id_kind = EXCLUDED.tax_id_kind, tax_id = EXCLUDED.tax_id,
          postal_address = EXCLUDED.postal_address, phone = EXCLUDED.phone,
          collector_legal_name = EXCLUDED.collector_legal_name, collector_tax_id_kind = EXCLUDED.collector_tax_id_kind,
-         collector_tax_id = EXCLUDED.collector_tax_id, updated_at = EXCLUDED.updated_at
+         collector_tax_id = EXCLUDED.collector_tax_id, itemization_reference = EXCLUDED.itemization_reference,
+         updated_at = EXCLUDED.updated_at
        RETURNING *`,
       [
         tenantId,
@@ -74,6 +77,7 @@ export class CreditorProfileRepository {
         p.collector?.taxId.kind ?? null,
         p.collector?.taxId.value ?? null,
         now,
+        p.itemizationReference ?? null,
       ],
     )) as CreditorProfileRow[];
     return row;

@@ -8,7 +8,7 @@ import {
   requireRole,
 } from '@collections/platform';
 import { SERVICE_CONTEXT, ServiceContext } from '@collections/runtime';
-import { TaxIdKind } from '../policy/domain';
+import { ItemizationReference, TaxIdKind } from '../policy/domain';
 import { CreditorProfileRepository, CreditorProfileRow, profileOfRow } from './creditor-profile.repository';
 import { validateCreditorProfile } from './domain';
 
@@ -27,6 +27,22 @@ const KIND_CODES: Readonly<Record<TaxIdKind, pb.TaxIdKind>> = {
   RFC: pb.TaxIdKind.TAX_ID_KIND_RFC,
   EIN: pb.TaxIdKind.TAX_ID_KIND_EIN,
   OTHER: pb.TaxIdKind.TAX_ID_KIND_OTHER,
+};
+
+const REFERENCE_NAMES: Readonly<Record<pb.ItemizationReference, string>> = {
+  [pb.ItemizationReference.ITEMIZATION_REFERENCE_UNSPECIFIED]: '',
+  [pb.ItemizationReference.ITEMIZATION_REFERENCE_LAST_STATEMENT]: 'last-statement',
+  [pb.ItemizationReference.ITEMIZATION_REFERENCE_CHARGE_OFF]: 'charge-off',
+  [pb.ItemizationReference.ITEMIZATION_REFERENCE_LAST_PAYMENT]: 'last-payment',
+  [pb.ItemizationReference.ITEMIZATION_REFERENCE_TRANSACTION]: 'transaction',
+  // Not one of the names (a typo in the JSON, a number out of range): refused, naming the field.
+  [pb.ItemizationReference.UNRECOGNIZED]: 'unrecognized',
+};
+const REFERENCE_CODES: Readonly<Record<ItemizationReference, pb.ItemizationReference>> = {
+  'last-statement': pb.ItemizationReference.ITEMIZATION_REFERENCE_LAST_STATEMENT,
+  'charge-off': pb.ItemizationReference.ITEMIZATION_REFERENCE_CHARGE_OFF,
+  'last-payment': pb.ItemizationReference.ITEMIZATION_REFERENCE_LAST_PAYMENT,
+  transaction: pb.ItemizationReference.ITEMIZATION_REFERENCE_TRANSACTION,
 };
 
 /** The CreditorProfileService RPCs: proto in, validated profile, proto out. The gRPC controller and REST twin call here. */
@@ -49,6 +65,7 @@ export class CreditorProfilesRpc implements pb.CreditorProfileServiceController 
       collectorLegalName: p?.collector?.legalName ?? '',
       collectorTaxIdKind: p?.collector ? (KIND_NAMES[p.collector.taxIdKind] ?? '') : '',
       collectorTaxId: p?.collector?.taxId ?? '',
+      itemizationReference: p ? (REFERENCE_NAMES[p.itemizationReference] ?? 'unrecognized') : '',
     });
     const row = await this.repo.put(this.ctx.dataSource, tenantId, profile, this.ctx.clock.now());
     return { profile: mapCreditorProfile(row) };
@@ -82,6 +99,9 @@ export function mapCreditorProfile(row: CreditorProfileRow): pb.CreditorProfile 
           },
         }
       : {}),
+    itemizationReference: p.itemizationReference
+      ? REFERENCE_CODES[p.itemizationReference]
+      : pb.ItemizationReference.ITEMIZATION_REFERENCE_UNSPECIFIED,
     updatedAt: p.updatedAt,
   };
 }

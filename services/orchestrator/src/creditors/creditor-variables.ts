@@ -1,4 +1,5 @@
 import { EntityManager } from 'typeorm';
+import { DEFAULT_ITEMIZATION_REFERENCE, ItemizationReference } from '../policy/domain';
 import { MessageVariables } from '../templates/domain';
 import { CreditorProfileRepository, profileOfRow } from './creditor-profile.repository';
 
@@ -30,4 +31,18 @@ export async function creditorVariablesFor(
         }
       : {}),
   };
+}
+
+/**
+ * The reference date a validation notice to a debtor of `country` is itemized from: the choice on
+ * the profile that names the creditor to them (the country's, else the default), else the last
+ * statement date.
+ */
+export async function itemizationReferenceFor(
+  db: Pick<EntityManager, 'query'>,
+  tenantId: string,
+  country: string,
+): Promise<ItemizationReference> {
+  const row = await repo.forDebtorsOf(db, tenantId, country);
+  return row?.itemization_reference ?? DEFAULT_ITEMIZATION_REFERENCE;
 }

@@ -1,6 +1,8 @@
 import { DataSource } from 'typeorm';
 import {
   Channel,
+  DebtItemization,
+  ItemizationReference,
   Jurisdiction,
   PastContact,
   isItemizationRefusal,
@@ -22,8 +24,8 @@ import {
   localeFor,
   renderMessage,
 } from '../templates/domain';
-import { creditorVariablesFor } from '../creditors/creditor-variables';
-import { AccountActivitySource } from './account-activity';
+import { creditorVariablesFor, itemizationReferenceFor } from '../creditors/creditor-variables';
+import { AccountActivitySource, ItemizationAsk } from './account-activity';
 import { AddressKind, ContactDirectory, DebtorAddresses } from './contact-directory';
 
 /** What a contact says to whom: read at the moment it goes out, never stored (names and addresses are PII). */
@@ -139,7 +141,9 @@ export async function composeMessage(
     // Only a debt collector sends it: the profile names the collector and the creditor's contacts.
     if (!variables.collector || !variables.creditor) return { missing: 'no-creditor' };
     const periodEnd = validationPeriodEnd(now, debtor.timeZone, debtor.rules?.pack ?? RULE_PACKS[jurisdiction]);
-    const activity = periodEnd ? await s.activity.activityOf(row.tenant_id, row.account_id) : undefined;
+    const activity = periodEnd
+      ? await s.activity.activityOf(row.tenant_id, row.account_id, await itemizationAskOf(s, row, jurisdiction))
+      : undefined;
     if (!periodEnd || !activity) return { missing: 'no-facts' };
     const itemization = itemizeDebt(activity);
     if (isItemizationRefusal(itemization) || itemizationDifference(itemization) !== 0) {
@@ -156,6 +160,7 @@ export async function composeMessage(
       );
       return { missing: 'itemization-unreconciled' };
     }
+    await recordItemization(s, row, itemization);
     variables = { ...variables, validationNotice: { ...itemization, periodEnd } };
   }
   const rendered = renderMessage({
@@ -169,6 +174,46 @@ export async function composeMessage(
     ...(smsOptOut !== undefined ? { oneWayOptOutUrl: smsOptOut } : {}),
   });
   return { addresses, locale, variables, rendered, ...(optOut ? { unsubscribe: optOut } : {}) };
+}
+
+/**
+ * The itemization date a validation notice for the account asks of the ledger: the one of the
+ * notice already sent for it, with its reference (§1006.34(b)(3): the same reference, used
+ * consistently for the debt), else the tenant's choice on its creditor profile for the debtor's
+ * country (`itemizationReferenceFor`), with its fallbacks.
+ */
+async function itemizationAskOf(
+  s: Pick<ContentSources, 'dataSource'>,
+  row: Pick<ScheduleRow, 'tenant_id' | 'account_id'>,
+  country: string,
+): Promise<ItemizationAsk> {
+  const [sent] = (await s.dataSource.query(
+    `SELECT to_char(validation_notice_itemization_date, 'YYYY-MM-DD') AS date,
+            validation_notice_itemization_reference AS reference
+       FROM planner_account
+      WHERE tenant_id = $1 AND account_id = $2 AND validation_notice_sent_at IS NOT NULL
+        AND validation_notice_itemization_date IS NOT NULL`,
+    [row.tenant_id, row.account_id],
+  )) as { date: string; reference: ItemizationReference }[];
+  if (sent) return { date: sent.date, reference: sent.reference };
+  return { preferred: await itemizationReferenceFor(s.dataSource, row.tenant_id, country) };
+}
+
+/**
+ * The itemization date and reference of the notice being composed, kept on the account while no
+ * notice is sent for it: the last one composed before the dispatcher stamps
+ * `validation_notice_sent_at` is the one sent, and from then on it stays (`itemizationAskOf`).
+ */
+async function recordItemization(
+  s: Pick<ContentSources, 'dataSource'>,
+  row: Pick<ScheduleRow, 'tenant_id' | 'account_id'>,
+  itemization: DebtItemization,
+): Promise<void> {
+  await s.dataSource.query(
+    `UPDATE planner_account SET validation_notice_itemization_date = $3, validation_notice_itemization_reference = $4
+      WHERE tenant_id = $1 AND account_id = $2 AND validation_notice_sent_at IS NULL`,
+    [row.tenant_id, row.account_id, itemization.itemizationDate, itemization.reference],
+  );
 }
 
 interface AccountFactsRow {

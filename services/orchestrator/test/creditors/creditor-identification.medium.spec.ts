@@ -294,6 +294,7 @@ describe('every collection message names the creditor where the law says so (rea
         {
           profile: {
             country: 'MX',
+            itemizationReference: pb.ItemizationReference.ITEMIZATION_REFERENCE_UNSPECIFIED,
             creditor: {
               legalName: 'Financiera Ejemplo S.A. de C.V.',
               taxIdKind: pb.TaxIdKind.TAX_ID_KIND_RFC,

@@ -11,6 +11,7 @@ const PROFILE = {
   collectorLegalName: '',
   collectorTaxIdKind: '',
   collectorTaxId: '',
+  itemizationReference: '',
 };
 
 const fieldOf = (input: typeof PROFILE) => {

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ledger, orchestrator } from '@collections/contracts';
@@ -93,7 +93,7 @@ describe('a debt collector’s US validation notice (Regulation F §1006.34; rea
       directory: directoryOf(debtors),
       // Each service under test invents its tenant: the orchestrator's calls with the ledger tenant's key.
       accountActivity: {
-        activityOf: (tenantId, accountId) => activity!.activityOf(tenantId, accountId),
+        activityOf: (tenantId, accountId, ask) => activity!.activityOf(tenantId, accountId, ask),
         close: () => undefined,
       },
       providers: channels.providers,
@@ -128,6 +128,7 @@ describe('a debt collector’s US validation notice (Regulation F §1006.34; rea
     dueDate: string,
     points: 'all' | 'phone' | 'no-postal' = 'all',
     purchase = false,
+    chargedOff = false,
   ) {
     const accountId = `acct-${country.code}-${n}`;
     const debtorId = `debtor-${country.code}-${n}`;
@@ -154,7 +155,7 @@ describe('a debt collector’s US validation notice (Regulation F §1006.34; rea
       ...profile,
     });
     setClock(new Date(Date.parse(`${dueDate}T22:00:00Z`) - 10 * 86_400_000));
-    const currentMinor = await openLedgerAccount(country, accountId, debtorId, dueDate, purchase);
+    const currentMinor = await openLedgerAccount(country, accountId, debtorId, dueDate, purchase, chargedOff);
     await deliver(
       sut,
       'collections.ledger.v1.DebtorUpserted',
@@ -205,6 +206,7 @@ describe('a debt collector’s US validation notice (Regulation F §1006.34; rea
     debtorId: string,
     dueDate: string,
     purchase: boolean,
+    chargedOff: boolean,
   ): Promise<number> {
     const md = ledgerMd();
     const usd = (amountMinor: number) => ({ amountMinor, currency: country.currency });
@@ -234,6 +236,19 @@ describe('a debt collector’s US validation notice (Regulation F §1006.34; rea
       { accountId, cycle: 1, statementDate: '2026-02-20', dueDate, amountDue: usd(1_000_00), minimumDue: usd(100_00) },
       md,
     );
+    // Charged off on 22 February: 400.00 of it written off (the account's status moves to charged off).
+    if (chargedOff)
+      await ledgerClient.postAdjustment(
+        {
+          accountId,
+          kind: ledger.EntryKind.ENTRY_KIND_WRITE_OFF,
+          amount: usd(400_00),
+          idempotencyKey: `${accountId}-charge-off`,
+          reason: 'charged off',
+          effectiveDate: '2026-02-22',
+        },
+        md,
+      );
     await charge(ledger.EntryKind.ENTRY_KIND_INTEREST, 30_00, '2026-02-25', 'interest');
     await charge(ledger.EntryKind.ENTRY_KIND_FEE, 12_50, '2026-02-28', 'late-fee');
     await ledgerClient.postPayment(
@@ -271,7 +286,7 @@ describe('a debt collector’s US validation notice (Regulation F §1006.34; rea
         .reduce((t, e) => t + Math.abs(e.amount!.amountMinor), 0);
     const $ = (amountMinor: number) => formatMessageMoney(amountMinor, 'USD', 'en-US');
     return [
-      `As of February 20, 2026, you owed: ${$(then.balance!.amountMinor)}`,
+      `As of the last statement date, February 20, 2026, you owed: ${$(then.balance!.amountMinor)}`,
       'Between February 20, 2026 and today:',
       `You were charged this amount in interest: + ${$(since(ledger.EntryKind.ENTRY_KIND_INTEREST))}`,
       `You were charged this amount in fees: + ${$(since(ledger.EntryKind.ENTRY_KIND_FEE))}`,
@@ -308,7 +323,7 @@ describe('a debt collector’s US validation notice (Regulation F §1006.34; rea
     expect(body).toContain('Account number: US-1\n');
     // §1006.34(c)(2)(vi)-(ix): the itemization date, the debt then, what moved it since, the debt now.
     expect(body).toContain(
-      'As of February 20, 2026, you owed: $1,000.00\n' +
+      'As of the last statement date, February 20, 2026, you owed: $1,000.00\n' +
         'Between February 20, 2026 and today:\n' +
         'You were charged this amount in interest: + $30.00\n' +
         'You were charged this amount in fees: + $12.50\n' +
@@ -427,5 +442,83 @@ describe('a debt collector’s US validation notice (Regulation F §1006.34; rea
     await runDay(CO, '2026-04-06');
     await waitFor(() => smsTo(ana.phone).length === 1 || undefined, { message: 'Ana’s D-3 SMS' });
     expect(await sentOf(ana.accountId)).toEqual([{ template: 'reminder', channel: 'sms' }]);
+  });
+  describe('the itemization date the tenant chooses (§1006.34(b)(3)), kept for the debt', () => {
+    const putChoice = (itemizationReference: string) =>
+      fetch(`${sut.app.httpUrl}/v1/orchestrator/creditor-profiles/US`, {
+        method: 'PUT',
+        headers: { [API_KEY_HEADER]: sut.apiKey, 'content-type': 'application/json' },
+        body: JSON.stringify({ ...PROFILE, collector: COLLECTOR, itemizationReference }),
+      });
+    const letterBodyOf = (file: string, reference: string) => {
+      const [header, ...letters] = csvRecords(readFileSync(join(letterDir, file), 'utf8'));
+      return letters.find((l) => l[header.indexOf('account_reference')] === reference)?.[header.indexOf('body')];
+    };
+    const CHARGE_OFF_ITEMIZATION =
+      'As of the charge-off date, February 22, 2026, you owed: $600.00\n' +
+      'Between February 22, 2026 and today:\n' +
+      'You were charged this amount in interest: + $30.00\n' +
+      'You were charged this amount in fees: + $12.50\n' +
+      'You paid this amount toward the debt: – $20.00\n' +
+      'You were credited this amount toward the debt: – $5.00\n' +
+      'Total amount of the debt now: $617.50\n';
+
+    it('itemizes from the charge-off date for a tenant that chose it, and keeps that date when the notice is sent again after the choice changed', async () => {
+      expect((await putChoice('ITEMIZATION_REFERENCE_CHARGE_OFF')).status).toBe(200);
+      const pua = await openAccount(US, '7', '2026-04-23', 'all', false, true);
+      const exported = await runDay(US, '2026-04-20');
+      expect(exported.files).toHaveLength(1);
+      // 1,000.00 billed on 20 February, 400.00 written off on 22 February (the charge-off): 600.00
+      // then; interest, the fee, the payment and the credit since; 617.50 now.
+      expect(letterBodyOf(exported.files[0], 'US-7')).toContain(CHARGE_OFF_ITEMIZATION);
+      expect(
+        await q(
+          `SELECT to_char(validation_notice_itemization_date, 'YYYY-MM-DD') AS date,
+                  validation_notice_itemization_reference AS reference
+             FROM planner_account WHERE tenant_id = $1 AND account_id = $2 AND validation_notice_sent_at IS NOT NULL`,
+          [sut.tenant, pua.accountId],
+        ),
+      ).toEqual([{ date: '2026-02-22', reference: 'charge-off' }]);
+
+      // The tenant goes back to the last statement date; then the letter file is lost after the
+      // letters were recorded sent (a crash before the batch was marked exported): the next run
+      // writes the file again, and the notice in it is the same debt's, itemized as first sent.
+      expect((await putChoice('ITEMIZATION_REFERENCE_LAST_STATEMENT')).status).toBe(200);
+      await q(`UPDATE letter_print_batch SET state = 'assigned' WHERE tenant_id = $1 AND file_name = $2`, [
+        sut.tenant,
+        exported.files[0],
+      ]);
+      rmSync(join(letterDir, exported.files[0]));
+      const again = await exportLetters();
+      expect(again.files).toEqual(exported.files);
+      expect(letterBodyOf(again.files[0], 'US-7')).toContain(CHARGE_OFF_ITEMIZATION);
+    });
+
+    it('itemizes an account never charged off from its last statement date, the fallback', async () => {
+      expect((await putChoice('ITEMIZATION_REFERENCE_CHARGE_OFF')).status).toBe(200);
+      const makoa = await openAccount(US, '8', '2026-05-14', 'no-postal');
+      await runDay(US, '2026-05-11');
+      await waitFor(() => mailsTo(makoa.email).length === 1 || undefined, { message: 'Makoa’s validation notice' });
+      expect(unQuote(mailsTo(makoa.email)[0].body).replace(/\r\n/g, '\n')).toContain(
+        await itemizationInLedger(makoa.accountId),
+      );
+    });
+
+    it('refuses a reference date it does not know, naming the field, and keeps the profile as it was', async () => {
+      const refused = await putChoice('ITEMIZATION_REFERENCE_JUDGMENT');
+      expect(refused.status).toBe(400);
+      expect(await refused.json()).toMatchObject({
+        code: 'INVALID_ARGUMENT',
+        message: expect.stringMatching(
+          /^itemization_reference must be one of ITEMIZATION_REFERENCE_LAST_STATEMENT, ITEMIZATION_REFERENCE_CHARGE_OFF, ITEMIZATION_REFERENCE_LAST_PAYMENT, ITEMIZATION_REFERENCE_TRANSACTION/,
+        ),
+      });
+      const stored = await fetch(`${sut.app.httpUrl}/v1/orchestrator/creditor-profiles/US`, {
+        headers: { [API_KEY_HEADER]: sut.apiKey },
+      });
+      expect(await stored.json()).toMatchObject({
+        profile: { itemizationReference: 'ITEMIZATION_REFERENCE_CHARGE_OFF' },
+      });
+    });
   });
 });

@@ -2,7 +2,7 @@ import { ledger } from '@collections/contracts';
 import { AppError } from '@collections/platform';
 import { ServiceContext } from '@collections/runtime';
 import { balanceViewOf, journalEntryView, validDate } from '../balance-view';
-import { LedgerRepository } from '../ledger.repository';
+import { AccountDates, LedgerRepository } from '../ledger.repository';
 
 const { ActivityFrom } = ledger;
 
@@ -34,12 +34,7 @@ export class GetAccountActivityUseCase {
       let fromDate = asked;
       let fromReference = ActivityFrom.ACTIVITY_FROM_UNSPECIFIED;
       for (const reference of asked ? [] : references) {
-        const date =
-          reference === ActivityFrom.ACTIVITY_FROM_LAST_STATEMENT
-            ? dates.last_statement_date
-            : reference === ActivityFrom.ACTIVITY_FROM_OPENED_ON
-              ? dates.account.opened_on
-              : null;
+        const date = dateOf(dates, reference);
         if (date) {
           fromDate = date;
           fromReference = reference;
@@ -74,5 +69,21 @@ export class GetAccountActivityUseCase {
         closing: balanceViewOf(request.accountId, closing),
       };
     });
+  }
+}
+
+/** The account's date `reference` names, null when it has none on or before today (see `ActivityFrom`). */
+function dateOf(dates: AccountDates, reference: ledger.ActivityFrom): string | null {
+  switch (reference) {
+    case ActivityFrom.ACTIVITY_FROM_LAST_STATEMENT:
+      return dates.last_statement_date;
+    case ActivityFrom.ACTIVITY_FROM_OPENED_ON:
+      return dates.account.opened_on;
+    case ActivityFrom.ACTIVITY_FROM_CHARGE_OFF:
+      return dates.charged_off_on;
+    case ActivityFrom.ACTIVITY_FROM_LAST_PAYMENT:
+      return dates.last_payment_date;
+    default:
+      return null;
   }
 }

@@ -102,6 +102,8 @@ interface AccountState {
   row: AccountRow;
   status: AccountStatus;
   statusChanged: boolean;
+  /** The effective date of the write-off that charged the account off in this batch. */
+  chargedOffOn?: string;
   moved: boolean;
   daysPastDue: number;
   components: Components;
@@ -339,7 +341,7 @@ export class PostEntryUseCase {
         }));
       await this.repo.writePostings(tx, entries, balances, this.ctx.backbone.outbox.statement(tx, events, 28));
       for (const s of states.values()) {
-        if (s.statusChanged) await this.lifecycle.setStatus(tx, s.tenantId, s.row.id, s.status);
+        if (s.statusChanged) await this.lifecycle.setStatus(tx, s.tenantId, s.row.id, s.status, s.chargedOffOn);
       }
     }
     return outcomes;
@@ -406,7 +408,11 @@ export class PostEntryUseCase {
           reason: cmd.memo,
         }),
       );
-      Object.assign(state, { status: transition.status, statusChanged: true });
+      Object.assign(state, {
+        status: transition.status,
+        statusChanged: true,
+        ...(transition.event === 'charged_off' ? { chargedOffOn: effectiveDate } : {}),
+      });
     }
     Object.assign(state, { components: after, credits, bucket, daysPastDue: delinquency.daysPastDue, moved: true });
     return {

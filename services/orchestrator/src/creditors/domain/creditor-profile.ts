@@ -1,5 +1,11 @@
 import { AppError, TextLimits, requireTextWithin } from '@collections/platform';
-import { JURISDICTIONS, TAX_ID_KINDS, TaxIdKind } from '../../policy/domain';
+import {
+  ITEMIZATION_REFERENCES,
+  ItemizationReference,
+  JURISDICTIONS,
+  TAX_ID_KINDS,
+  TaxIdKind,
+} from '../../policy/domain';
 import { TAX_ID_FORMS, TAX_ID_KINDS_OF, TaxId, parseTaxId } from './tax-id';
 
 /**
@@ -16,6 +22,11 @@ export interface CreditorProfile {
   readonly phone: string;
   /** The collection agency sending on the creditor's behalf, if one does. */
   readonly collector?: { readonly legalName: string; readonly taxId: TaxId };
+  /**
+   * The reference date a US validation notice's itemization is as of (§1006.34(b)(3)); absent: the
+   * last statement date (`DEFAULT_ITEMIZATION_REFERENCE`).
+   */
+  readonly itemizationReference?: ItemizationReference;
 }
 
 /** A profile as asked for, before validation (the proto's fields, in its snake_case names for errors). */
@@ -29,6 +40,8 @@ export interface CreditorProfileInput {
   readonly collectorLegalName: string;
   readonly collectorTaxIdKind: string;
   readonly collectorTaxId: string;
+  /** `ItemizationReference`, or '' for none chosen (the proto's UNSPECIFIED). */
+  readonly itemizationReference: string;
 }
 
 const LIMITS: TextLimits<'legal_name' | 'postal_address' | 'phone' | 'collector_legal_name'> = {
@@ -55,7 +68,8 @@ function taxIdOf(kindField: string, idField: string, kindText: string, idText: s
 /**
  * The profile, validated: a known country or none, a legal name, a tax id of a kind the country
  * uses (CNPJ or CPF in Brazil, RFC in Mexico) with valid check digits or format, texts within
- * their limits, and a collector either whole (name and tax id) or absent. Otherwise
+ * their limits, a collector either whole (name and tax id) or absent, and a known itemization
+ * reference or none. Otherwise
  * INVALID_ARGUMENT naming the first bad field; the value itself is not quoted back.
  */
 export function validateCreditorProfile(input: CreditorProfileInput): CreditorProfile {
@@ -95,7 +109,26 @@ export function validateCreditorProfile(input: CreditorProfileInput): CreditorPr
       ),
     };
   }
-  return { country, legalName, taxId, postalAddress, phone, ...(collector ? { collector } : {}) };
+  const itemizationReference = input.itemizationReference.trim();
+  if (itemizationReference && !(ITEMIZATION_REFERENCES as readonly string[]).includes(itemizationReference))
+    throw invalid(
+      'itemization_reference',
+      `must be one of ${ITEMIZATION_REFERENCE_NAMES.join(', ')} (or unset: the last statement date)`,
+    );
+  return {
+    country,
+    legalName,
+    taxId,
+    postalAddress,
+    phone,
+    ...(collector ? { collector } : {}),
+    ...(itemizationReference ? { itemizationReference: itemizationReference as ItemizationReference } : {}),
+  };
 }
+
+/** The choices as the API names them (`ItemizationReference` in `creditors.proto`). */
+const ITEMIZATION_REFERENCE_NAMES = ITEMIZATION_REFERENCES.map(
+  (r) => `ITEMIZATION_REFERENCE_${r.toUpperCase().replace('-', '_')}`,
+);
 
 const oneLine = (text: string) => text.replace(/\s+/g, ' ').trim();

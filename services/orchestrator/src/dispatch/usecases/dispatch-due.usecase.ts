@@ -236,8 +236,8 @@ export class DispatchDueContactsUseCase {
 
   /** The ledger's account activity, telling the pause when it answers, as the directory does. */
   readonly activity: AccountActivitySource = {
-    activityOf: async (tenantId, accountId) => {
-      const activity = await this.deps.activity?.activityOf(tenantId, accountId);
+    activityOf: async (tenantId, accountId, ask) => {
+      const activity = await this.deps.activity?.activityOf(tenantId, accountId, ask);
       if (this.pause.reached()) this.ctx.logger.info('the ledger answers again: contact sending resumed');
       return activity;
     },

@@ -6,8 +6,24 @@
  * Amounts are integer minor units of one currency.
  */
 
-/** Which of the account's dates the itemization date is (§1006.34(b)(3)). */
-export type ItemizationReference = 'last-statement' | 'transaction';
+/**
+ * Which of the account's dates the itemization date is (§1006.34(b)(3)): the last statement date,
+ * the charge-off date, the last payment date, or the transaction date (the account's opening). No
+ * judgment date: the ledger records none.
+ */
+export const ITEMIZATION_REFERENCES = ['last-statement', 'charge-off', 'last-payment', 'transaction'] as const;
+export type ItemizationReference = (typeof ITEMIZATION_REFERENCES)[number];
+
+/** A tenant that chose none: the last statement date (then the transaction date, as every choice). */
+export const DEFAULT_ITEMIZATION_REFERENCE: ItemizationReference = 'last-statement';
+
+/**
+ * The dates a notice's itemization is asked from, in order of preference, for the tenant's choice:
+ * the chosen one, then the last statement date, then the transaction date (every account has one).
+ */
+export function itemizationFallbacks(chosen: ItemizationReference): ItemizationReference[] {
+  return [...new Set<ItemizationReference>([chosen, 'last-statement', 'transaction'])];
+}
 
 /** A journal entry's kind as the ledger names it (`EntryKind`). */
 export type LedgerEntryKind =

@@ -20,8 +20,11 @@ export {
   type TimeBarredDebtOverride,
 } from './time-barred-debt';
 export {
+  DEFAULT_ITEMIZATION_REFERENCE,
+  ITEMIZATION_REFERENCES,
   isItemizationRefusal,
   itemizationDifference,
+  itemizationFallbacks,
   itemizeDebt,
   type DebtItemization,
   type ItemizationReference,

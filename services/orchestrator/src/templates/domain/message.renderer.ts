@@ -157,6 +157,9 @@ handlebars.registerHelper('date', function (value: unknown, options: Handlebars.
   throw new TypeError('date takes a YYYY-MM-DD civil date or an instant');
 });
 
+/** `(eq a b)`: whether two values are the same, e.g. which reference an itemization date is. */
+handlebars.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+
 const compiled = new Map<string, Handlebars.TemplateDelegate>();
 function compile(text: string): Handlebars.TemplateDelegate {
   let template = compiled.get(text);

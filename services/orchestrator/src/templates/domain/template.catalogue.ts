@@ -1,4 +1,4 @@
-import { Jurisdiction } from '../../policy/domain';
+import { ItemizationReference, Jurisdiction } from '../../policy/domain';
 
 /** The locales messages are written in; the region comes from the debtor's jurisdiction. */
 export const LOCALES = ['es', 'pt', 'en', 'fr', 'de', 'it', 'nl', 'pl'] as const;
@@ -140,6 +140,15 @@ export const CREDITOR_LINES: Readonly<Record<Locale, { readonly short: string; r
   },
 };
 
+/**
+ * The words naming the itemization date's reference (`validationNotice.reference`, §1006.34(b)(3)),
+ * one branch per reference: exactly one prints.
+ */
+const itemizationDateNamed = (names: Readonly<Record<ItemizationReference, string>>): string =>
+  Object.entries(names)
+    .map(([reference, name]) => `{{#if (eq validationNotice.reference "${reference}")}}${name}{{/if}}`)
+    .join('');
+
 const VALIDATION_NOTICE_EN: LocalizedTemplate = {
   subject: 'Validation notice — account {{account.reference}}',
   body:
@@ -147,7 +156,14 @@ const VALIDATION_NOTICE_EN: LocalizedTemplate = {
     'We will use any information you give us to help collect the debt.\n\n' +
     'Our information shows:\n' +
     'Account number: {{account.reference}}\n' +
-    'As of {{date validationNotice.itemizationDate}}, you owed: ' +
+    'As of ' +
+    itemizationDateNamed({
+      'last-statement': 'the last statement date',
+      'charge-off': 'the charge-off date',
+      'last-payment': 'the last payment date',
+      transaction: 'the transaction date',
+    }) +
+    ', {{date validationNotice.itemizationDate}}, you owed: ' +
     '{{money validationNotice.amountOnItemizationDateMinor validationNotice.currency}}\n' +
     'Between {{date validationNotice.itemizationDate}} and today:\n' +
     'You were charged this amount in interest: + {{money validationNotice.interestMinor validationNotice.currency}}\n' +
@@ -482,7 +498,14 @@ export const DEFAULT_TEMPLATES: Readonly<Record<string, TemplateSource>> = {
         '{{creditor.name}}. Usaremos cualquier información que usted nos dé para ayudar a cobrar la deuda.\n\n' +
         'Nuestra información indica:\n' +
         'Número de cuenta: {{account.reference}}\n' +
-        'Al {{date validationNotice.itemizationDate}}, usted debía: ' +
+        'A ' +
+        itemizationDateNamed({
+          'last-statement': 'la fecha del último estado de cuenta',
+          'charge-off': 'la fecha de cancelación contable de la deuda',
+          'last-payment': 'la fecha del último pago',
+          transaction: 'la fecha de la transacción',
+        }) +
+        ', el {{date validationNotice.itemizationDate}}, usted debía: ' +
         '{{money validationNotice.amountOnItemizationDateMinor validationNotice.currency}}\n' +
         'Entre el {{date validationNotice.itemizationDate}} y hoy:\n' +
         'Se le cobró esta cantidad en intereses: + ' +

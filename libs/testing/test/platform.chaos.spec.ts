@@ -301,6 +301,7 @@ describe('chaos: services killed, the broker restarted, records redelivered and 
                 startsOn: localDate(zone, -1),
                 endsOn: '',
                 idempotencyKey: `chaos:${a.debtorId}:dispute`,
+                bankruptcyChapter: ledger.BankruptcyChapter.BANKRUPTCY_CHAPTER_UNSPECIFIED,
               },
               md(),
             ),

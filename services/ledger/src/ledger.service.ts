@@ -59,6 +59,7 @@ import { LedgerBankTextsEncrypted1763900017710 } from './migrations/176390001771
 import { LedgerRejectionValuesEncrypted1763900017800 } from './migrations/1763900017800-ledger-rejection-values-encrypted';
 import { LedgerTimeZoneOrUtc1763900017810 } from './migrations/1763900017810-ledger-time-zone-or-utc';
 import { LedgerAccountChargedOffOn1763900018000 } from './migrations/1763900018000-ledger-account-charged-off-on';
+import { LedgerHoldBankruptcyChapter1763900018200 } from './migrations/1763900018200-ledger-hold-bankruptcy-chapter';
 
 /** services/ledger: debtors, accounts and every cent, in a double-entry journal. */
 export const ledgerService: ServiceDefinition = {
@@ -84,6 +85,7 @@ export const ledgerService: ServiceDefinition = {
     LedgerRejectionValuesEncrypted1763900017800,
     LedgerTimeZoneOrUtc1763900017810,
     LedgerAccountChargedOffOn1763900018000,
+    LedgerHoldBankruptcyChapter1763900018200,
   ],
   module: (ctx) => {
     const config = loadConfig({

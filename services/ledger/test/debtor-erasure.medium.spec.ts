@@ -117,6 +117,7 @@ describe('EraseDebtor reaches every copy of the debtor in the ledger (gRPC, real
         startsOn: '2026-02-20',
         endsOn: '',
         idempotencyKey: `hold-${p.n}`,
+        bankruptcyChapter: ledger.BankruptcyChapter.BANKRUPTCY_CHAPTER_UNSPECIFIED,
       },
       md(),
     );

@@ -178,6 +178,7 @@ describe('the ledger’s own dispute hold on a call or a reply (events, real Pos
         startsOn: '2026-03-01',
         endsOn: '',
         idempotencyKey: `co-${ana}`,
+        bankruptcyChapter: ledger.BankruptcyChapter.BANKRUPTCY_CHAPTER_UNSPECIFIED,
       },
       md(),
     );

@@ -97,6 +97,7 @@ describe("callers' free texts are encrypted at rest (gRPC, REST, importer, real 
         startsOn: '2026-02-20',
         endsOn: '',
         idempotencyKey: 'hold-textos',
+        bankruptcyChapter: ledger.BankruptcyChapter.BANKRUPTCY_CHAPTER_UNSPECIFIED,
       },
       md(),
     );

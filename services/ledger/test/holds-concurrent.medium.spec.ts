@@ -36,6 +36,7 @@ describe('holds set at the same time (gRPC, real PostgreSQL)', () => {
     startsOn: '2026-03-01',
     endsOn: '',
     idempotencyKey,
+    bankruptcyChapter: ledger.BankruptcyChapter.BANKRUPTCY_CHAPTER_UNSPECIFIED,
   });
   const outcome = <T>(p: Promise<T>) =>
     p.then(

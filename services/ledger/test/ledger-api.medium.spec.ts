@@ -703,6 +703,7 @@ describe('ledger API (gRPC, real PostgreSQL)', () => {
         startsOn: '2026-02-20',
         endsOn: '',
         idempotencyKey: `export-hold-${id}`,
+        bankruptcyChapter: ledger.BankruptcyChapter.BANKRUPTCY_CHAPTER_UNSPECIFIED,
       },
       md(),
     );
@@ -718,6 +719,7 @@ describe('ledger API (gRPC, real PostgreSQL)', () => {
         setAt: expect.any(Date),
         liftedAt: expect.any(Date),
         liftReason: 'dispute resolved',
+        bankruptcyChapter: ledger.BankruptcyChapter.BANKRUPTCY_CHAPTER_UNSPECIFIED,
       },
     ]);
     expect(exported.debtor).toMatchObject({
@@ -772,6 +774,7 @@ describe('ledger API (gRPC, real PostgreSQL)', () => {
       startsOn: '2026-03-01',
       endsOn: '',
       idempotencyKey: `hold-${id}`,
+      bankruptcyChapter: ledger.BankruptcyChapter.BANKRUPTCY_CHAPTER_UNSPECIFIED,
     };
     const first = await client.setHold(hold, md());
     expect(await client.setHold(hold, md())).toEqual({ holdId: first.holdId, replayed: true });

@@ -37,6 +37,7 @@ import { OrchestratorAddressOwnerKeys1763900016800 } from './migrations/17639000
 import { OrchestratorForbearanceOnRecord1763900017000 } from './migrations/1763900017000-orchestrator-forbearance-on-record';
 import { OrchestratorDebtorInconvenience1763900017700 } from './migrations/1763900017700-orchestrator-debtor-inconvenience';
 import { OrchestratorItemizationReference1763900018100 } from './migrations/1763900018100-orchestrator-itemization-reference';
+import { OrchestratorHoldBankruptcyChapter1763900018300 } from './migrations/1763900018300-orchestrator-hold-bankruptcy-chapter';
 import { OrchestratorSmsSegments1763900018400 } from './migrations/1763900018400-orchestrator-sms-segments';
 import { orchestratorPiiKeyConfig, writesUnderDevKey } from './channels/channel-pii';
 import { OrchestratorCreditorProfiles1763900015900 } from './migrations/1763900015900-orchestrator-creditor-profiles';
@@ -154,6 +155,7 @@ export function createOrchestratorService(deps: OrchestratorServiceDependencies 
       OrchestratorForbearanceOnRecord1763900017000,
       OrchestratorDebtorInconvenience1763900017700,
       OrchestratorItemizationReference1763900018100,
+      OrchestratorHoldBankruptcyChapter1763900018300,
       OrchestratorSmsSegments1763900018400,
     ],
     module: (ctx) => {

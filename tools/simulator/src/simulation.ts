@@ -489,6 +489,7 @@ async function carryOut(
             startsOn: dateOf(today),
             endsOn: '',
             idempotencyKey: `sim:${d.debtorId}:dispute`,
+            bankruptcyChapter: ledger.BankruptcyChapter.BANKRUPTCY_CHAPTER_UNSPECIFIED,
           },
           platform.auth,
         );

@@ -116,10 +116,15 @@ export function debtorFactHandlersOf(deps: DebtorFactDependencies): EventHandler
     'collections.ledger.v1.HoldChanged': async (event, hc) => {
       const { tx } = hc;
       const h = event.payload;
+      // A bankruptcy's chapter decides whether it stays collection from the account's other parties
+      // (`coPartyHoldsSql`); none on record (0, a ledger before chapters) is NULL, and one told once
+      // is kept.
       await tx.query(
-        `INSERT INTO debtor_hold_state (tenant_id, hold_id, debtor_id, kind, active) VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (tenant_id, hold_id) DO UPDATE SET active = EXCLUDED.active`,
-        [event.tenantId, h.holdId, h.debtorId, h.kind, h.active],
+        `INSERT INTO debtor_hold_state (tenant_id, hold_id, debtor_id, kind, active, bankruptcy_chapter)
+         VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (tenant_id, hold_id) DO UPDATE SET active = EXCLUDED.active,
+         bankruptcy_chapter = coalesce(EXCLUDED.bankruptcy_chapter, debtor_hold_state.bankruptcy_chapter)`,
+        [event.tenantId, h.holdId, h.debtorId, h.kind, h.active, h.bankruptcyChapter || null],
       );
       if (h.kind === ledger.HoldKind.HOLD_KIND_DISPUTE && !h.active) {
         // The ledger resolved the debtor's dispute: the holds we opened on a dispute (a call's outcome,

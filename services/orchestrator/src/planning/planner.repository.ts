@@ -2,6 +2,8 @@ import { DataSource, EntityManager } from 'typeorm';
 import { ledger } from '@collections/contracts';
 import { isCalendarDate } from '@collections/platform';
 import {
+  BANKRUPTCY_CHAPTERS,
+  BankruptcyChapter,
   CHANNELS,
   Channel,
   CreditorOnRecord,
@@ -123,8 +125,11 @@ export interface DebtorFactsRow {
   consented_channels: string[];
   language: string;
   holds: number[];
-  /** `coPartyHoldsSql`: the active holds of the account's other parties, as ledger codes; absent: none. */
-  co_party_holds?: number[] | null;
+  /**
+   * `coPartyHoldsSql`: the active holds of the account's other parties, each kind (a bankruptcy:
+   * each chapter, null where none is on record) once, as ledger codes; absent: none.
+   */
+  co_party_holds?: CoPartyHoldRow[] | null;
   opted_out: string[];
   /** `creditorOnRecordSql`: the tenant's creditor profile for the debtor's country, as the law reads it. */
   creditor: CreditorOnRecord | null;
@@ -151,19 +156,34 @@ export const validationNoticeSql = (tenant: string, country: string, account: st
      ORDER BY c.country DESC LIMIT 1)`;
 
 /**
- * The active holds (ledger codes, each kind once) of the parties to `account` other than `debtor`
- * (co-obligors, guarantors), as an SQL array over SQL expressions: every read of the contact law's
- * facts for an account takes them here (`debtorOf`, the daily run's chunk), and the pack decides
- * which of them stop contact about the account (`coPartyHolds`). By index: the account's parties,
- * each one's active holds.
+ * The active holds of the parties to `account` other than `debtor` (co-obligors, guarantors), as
+ * a JSON array (`CoPartyHoldRow`: the ledger's kind and a bankruptcy's chapter, each pair once) over
+ * SQL expressions: every read of the contact law's facts for an account takes them here
+ * (`debtorOf`, the daily run's chunk), and the pack decides which of them stop contact about the
+ * account (`coPartyHolds`; a US bankruptcy only under chapter 12 or 13, or of no chapter on
+ * record). By index: the account's parties, each one's active holds.
  */
 export const coPartyHoldsSql = (tenant: string, account: string, debtor: string) =>
-  `ARRAY(SELECT DISTINCT h.kind FROM account_party o
-           JOIN debtor_hold_state h ON h.tenant_id = o.tenant_id AND h.debtor_id = o.debtor_id AND h.active
-          WHERE o.tenant_id = ${tenant} AND o.account_id = ${account} AND o.debtor_id <> ${debtor})`;
+  `(SELECT coalesce(jsonb_agg(DISTINCT jsonb_build_object('kind', h.kind, 'chapter', h.bankruptcy_chapter)), '[]')
+      FROM account_party o
+      JOIN debtor_hold_state h ON h.tenant_id = o.tenant_id AND h.debtor_id = o.debtor_id AND h.active
+     WHERE o.tenant_id = ${tenant} AND o.account_id = ${account} AND o.debtor_id <> ${debtor})`;
+
+/** One active hold of another party to the account, as `coPartyHoldsSql` reads it. */
+export interface CoPartyHoldRow {
+  kind: number;
+  /** A bankruptcy's chapter (`ledger.BankruptcyChapter`); null where none is on record. */
+  chapter: number | null;
+}
 
 const holdsOf = (codes: readonly number[] | null | undefined): Hold[] =>
   (codes ?? []).map((h) => HOLD_NAMES[h as ledger.HoldKind]).filter((h): h is Hold => h !== undefined);
+
+/** The chapters of the co-parties' bankruptcies, null for one whose chapter is not on record (or unknown here). */
+const bankruptcyChaptersOf = (rows: readonly CoPartyHoldRow[] | null | undefined): (BankruptcyChapter | null)[] =>
+  (rows ?? [])
+    .filter((r) => r.kind === ledger.HoldKind.HOLD_KIND_BANKRUPTCY)
+    .map((r) => BANKRUPTCY_CHAPTERS.find((c) => c === r.chapter) ?? null);
 
 const validationNoticeOf = (json: { sentAt: string | null } | null | undefined): ValidationNoticeOnRecord | null =>
   json ? { sentAt: json.sentAt ? new Date(json.sentAt) : null } : null;
@@ -180,7 +200,8 @@ export function debtorRowOf(p: DebtorFactsRow): DebtorRow {
     consent: p.consented_channels.filter(isChannel),
     optedOut: p.opted_out.filter(isChannel),
     holds: holdsOf(p.holds),
-    coPartyHolds: holdsOf(p.co_party_holds),
+    coPartyHolds: holdsOf(p.co_party_holds?.map((h) => h.kind)),
+    coPartyBankruptcyChapters: bankruptcyChaptersOf(p.co_party_holds),
     creditor: creditorOnRecordOf(p.creditor),
     validationNotice: validationNoticeOf(p.validation_notice),
     inconvenient: p.inconvenient_times ?? [],

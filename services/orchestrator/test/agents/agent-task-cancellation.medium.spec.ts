@@ -56,7 +56,16 @@ describe('agent tasks the contact law stops for good (real PostgreSQL)', () => {
   const holdSet = (debtorId: string, kind = ledger.HoldKind.HOLD_KIND_BANKRUPTCY, id?: string) =>
     ledgerSays(
       'collections.ledger.v1.HoldChanged',
-      { holdId: `hold-${debtorId}`, debtorId, kind, active: true, source: 'court', startsOn: '', endsOn: '' },
+      {
+        holdId: `hold-${debtorId}`,
+        debtorId,
+        kind,
+        active: true,
+        source: 'court',
+        startsOn: '',
+        endsOn: '',
+        bankruptcyChapter: 0,
+      },
       debtorId,
       id,
     );

@@ -198,6 +198,7 @@ describe('a contact left sending by a process that died, taken up again under th
               source: 'ledger',
               startsOn: '',
               endsOn: '',
+              bankruptcyChapter: ledger.BankruptcyChapter.BANKRUPTCY_CHAPTER_UNSPECIFIED,
             },
             'debtor-resume-hold',
           ).then(() => accountId),
@@ -278,6 +279,7 @@ describe('a contact left sending by a process that died, taken up again under th
         source: 'ledger',
         startsOn: '',
         endsOn: '',
+        bankruptcyChapter: ledger.BankruptcyChapter.BANKRUPTCY_CHAPTER_UNSPECIFIED,
       },
       'debtor-resume-mail',
     );

@@ -41,8 +41,9 @@ const cadence = (jurisdiction: Jurisdiction, stopConditions = ALL_STOPS): Strate
 
 /**
  * A co-obligor's (or guarantor's) dispute of a shared account's debt stops its collection from
- * every party (FDCPA §1692g(b)), and in the US a co-party's bankruptcy too (the co-debtor stay,
- * 11 U.S.C. 1301); their personal holds (a cease-communication) stay their own. The primary's
+ * every party (FDCPA §1692g(b)), and in the US a co-party's chapter 12 or 13 bankruptcy too (the
+ * co-debtor stays, 11 U.S.C. 1201 and 1301; one of no chapter on record is read as one), not a
+ * chapter 7 or 11 one; their personal holds (a cease-communication) stay their own. The primary's
  * accounts the co-party is not on are contacted as before.
  */
 describe('holds of a co-obligor on a shared account, planned and dispatched (real PostgreSQL, provider stand-ins)', () => {
@@ -114,8 +115,14 @@ describe('holds of a co-obligor on a shared account, planned and dispatched (rea
     });
   }
 
-  /** Card account `accountId` due on DUE, its first party the primary, the others co-obligors. */
-  async function openAccount(accountId: string, country: string, primary: string, ...coObligors: string[]) {
+  /** Card account `accountId` due on DUE, its first party the primary, the others co-obligors (or `role`). */
+  async function openAccount(
+    accountId: string,
+    country: string,
+    primary: string,
+    coObligors: string[] = [],
+    role = ledger.DebtorRole.DEBTOR_ROLE_CO_OBLIGOR,
+  ) {
     sut.clock.set(new Date('2026-03-02T15:00:00Z'));
     for (const fact of [
       ...openedAccountFacts(accountId, primary, { externalRef: `TC-${accountId}`, dueDate: DUE }),
@@ -129,7 +136,7 @@ describe('holds of a co-obligor on a shared account, planned and dispatched (rea
           ...fact.payload,
           debtors: [
             { debtorId: primary, role: ledger.DebtorRole.DEBTOR_ROLE_PRIMARY },
-            ...coObligors.map((debtorId) => ({ debtorId, role: ledger.DebtorRole.DEBTOR_ROLE_CO_OBLIGOR })),
+            ...coObligors.map((debtorId) => ({ debtorId, role })),
           ],
         };
       await deliver(sut, fact.type, payload as never, fact.key);
@@ -154,17 +161,22 @@ describe('holds of a co-obligor on a shared account, planned and dispatched (rea
   }
 
   /**
-   * The primary `n` with a shared account (`acct-<n>-shared`, with co-obligor `co-<n>`) and an
-   * account of their own (`acct-<n>-own`), both sent the cadence's first SMS on Friday 13 March.
+   * The primary `n` with a shared account (`acct-<n>-shared`, with co-obligor — or `role` — `co-<n>`)
+   * and an account of their own (`acct-<n>-own`), both sent the cadence's first SMS on Friday 13 March.
    */
-  async function primaryContactedOnBoth(n: string, country: string, phones: [string, string]) {
+  async function primaryContactedOnBoth(
+    n: string,
+    country: string,
+    phones: [string, string],
+    role = ledger.DebtorRole.DEBTOR_ROLE_CO_OBLIGOR,
+  ) {
     const primary = `debtor-${n}`;
     const coObligor = `co-${n}`;
     await debtor(primary, country, phones[0]);
     await debtor(coObligor, country, phones[1]);
     const shared = `acct-${n}-shared`;
     const own = `acct-${n}-own`;
-    await openAccount(shared, country, primary, coObligor);
+    await openAccount(shared, country, primary, [coObligor], role);
     await openAccount(own, country, primary);
     await daysPass('2026-03-13');
     expect([await sentChannels(shared), await sentChannels(own)]).toEqual([[SMS], [SMS]]);
@@ -172,7 +184,8 @@ describe('holds of a co-obligor on a shared account, planned and dispatched (rea
     return { coObligor, shared, own };
   }
 
-  const hold = (debtorId: string, kind: ledger.HoldKind, active = true) => ({
+  const UNSPECIFIED = ledger.BankruptcyChapter.BANKRUPTCY_CHAPTER_UNSPECIFIED;
+  const hold = (debtorId: string, kind: ledger.HoldKind, active = true, bankruptcyChapter = UNSPECIFIED) => ({
     holdId: `hold-${debtorId}-${kind}`,
     debtorId,
     kind,
@@ -180,9 +193,12 @@ describe('holds of a co-obligor on a shared account, planned and dispatched (rea
     source: 'ledger',
     startsOn: '2026-03-13',
     endsOn: '',
+    bankruptcyChapter,
   });
-  const setHold = (debtorId: string, kind: ledger.HoldKind, active = true) =>
-    deliver(sut, 'collections.ledger.v1.HoldChanged', hold(debtorId, kind, active), debtorId);
+  const setHold = (debtorId: string, kind: ledger.HoldKind, active = true, chapter = UNSPECIFIED) =>
+    deliver(sut, 'collections.ledger.v1.HoldChanged', hold(debtorId, kind, active, chapter), debtorId);
+  const BANKRUPTCY = ledger.HoldKind.HOLD_KIND_BANKRUPTCY;
+  const GUARANTOR = ledger.DebtorRole.DEBTOR_ROLE_GUARANTOR;
 
   it('stops collecting a shared US account from its primary once the co-obligor disputes it, and not the primary’s own account', async () => {
     const { coObligor, shared, own } = await primaryContactedOnBoth('us-dispute', 'US', [
@@ -228,6 +244,67 @@ describe('holds of a co-obligor on a shared account, planned and dispatched (rea
     await daysPass('2026-03-16');
     expect(await sentChannels(shared)).toEqual([SMS, WHATSAPP]);
     expect(await sentChannels(own)).toEqual([SMS, WHATSAPP]);
+  });
+
+  it.each([
+    ['7', ledger.BankruptcyChapter.BANKRUPTCY_CHAPTER_7],
+    ['11', ledger.BankruptcyChapter.BANKRUPTCY_CHAPTER_11],
+  ])(
+    'keeps collecting a shared US account from its primary while the guarantor is in a chapter %s bankruptcy (its stay protects the guarantor alone)',
+    async (name, chapter) => {
+      const { coObligor: guarantor, shared } = await primaryContactedOnBoth(
+        `us-ch${name}`,
+        'US',
+        [`+121255504${name.padStart(2, '0')}`, `+121255505${name.padStart(2, '0')}`],
+        GUARANTOR,
+      );
+
+      await setHold(guarantor, BANKRUPTCY, true, chapter);
+      expect(await pending(shared)).toEqual(['whatsapp']);
+      await daysPass('2026-03-16');
+      expect(await sentChannels(shared)).toEqual([SMS, WHATSAPP]);
+    },
+  );
+
+  it.each([
+    ['chapter 12', ledger.BankruptcyChapter.BANKRUPTCY_CHAPTER_12],
+    ['chapter 13', ledger.BankruptcyChapter.BANKRUPTCY_CHAPTER_13],
+    ['no chapter on record', UNSPECIFIED],
+  ])(
+    'stops collecting a shared US account from its primary while the guarantor is in bankruptcy of %s (the co-debtor stay), not the primary’s own account',
+    async (name, chapter) => {
+      const n = name.replace(/\D/g, '') || '00';
+      const {
+        coObligor: guarantor,
+        shared,
+        own,
+      } = await primaryContactedOnBoth(`us-stay-${n}`, 'US', [`+121255506${n}`, `+121255507${n}`], GUARANTOR);
+
+      await setHold(guarantor, BANKRUPTCY, true, chapter);
+      expect((await planned(shared)).at(-1)).toEqual({
+        channel: 'whatsapp',
+        status: 'cancelled',
+        cancel_reason: 'stop:hold',
+      });
+      await daysPass('2026-03-16');
+      expect(await pending(shared)).toEqual([]);
+      expect(await sentChannels(shared)).toEqual([SMS]);
+      expect(await sentChannels(own)).toEqual([SMS, WHATSAPP]);
+    },
+  );
+
+  it('stops collecting from a US debtor in their own chapter 7 bankruptcy, on the shared account and their own', async () => {
+    const { shared, own } = await primaryContactedOnBoth('us-own-ch7', 'US', ['+12125550801', '+12125550802']);
+
+    await setHold('debtor-us-own-ch7', BANKRUPTCY, true, ledger.BankruptcyChapter.BANKRUPTCY_CHAPTER_7);
+    for (const account of [shared, own])
+      expect((await planned(account)).at(-1)).toEqual({
+        channel: 'whatsapp',
+        status: 'cancelled',
+        cancel_reason: 'stop:hold',
+      });
+    await daysPass('2026-03-16');
+    expect([await sentChannels(shared), await sentChannels(own)]).toEqual([[SMS], [SMS]]);
   });
 
   it('keeps contacting the primary of a shared account whose co-obligor asked collectors to stop communicating with them', async () => {

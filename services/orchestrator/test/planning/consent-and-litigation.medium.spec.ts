@@ -218,6 +218,7 @@ describe('consent on record and litigation holds, planned and dispatched (real P
       source: 'court',
       startsOn: '2026-03-10',
       endsOn: '',
+      bankruptcyChapter: ledger.BankruptcyChapter.BANKRUPTCY_CHAPTER_UNSPECIFIED,
     };
     sut.clock.set(midday('2026-03-10'));
     await deliver(sut, 'collections.ledger.v1.HoldChanged', hold, debtorId);

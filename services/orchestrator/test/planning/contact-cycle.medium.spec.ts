@@ -960,7 +960,14 @@ describe('one account’s contact cycle, planned and dispatched on the injected 
     sut.clock.set(new Date('2026-03-09T10:00:00Z'));
     await dailyRun();
     sut.clock.set(new Date('2026-03-09T13:30:00Z'));
-    const hold = { holdId: 'dispute-109', debtorId: 'debtor-us-109', source: 'ledger', startsOn: '', endsOn: '' };
+    const hold = {
+      holdId: 'dispute-109',
+      debtorId: 'debtor-us-109',
+      source: 'ledger',
+      startsOn: '',
+      endsOn: '',
+      bankruptcyChapter: ledger.BankruptcyChapter.BANKRUPTCY_CHAPTER_UNSPECIFIED,
+    };
     await withEventUnconsumed(
       'orchestrator.debtor_hold_state',
       () =>

@@ -102,6 +102,7 @@ describe('contacts the contact law refused or deferred, by rule (real PostgreSQL
         source: 'ledger',
         startsOn: '',
         endsOn: '',
+        bankruptcyChapter: ledger.BankruptcyChapter.BANKRUPTCY_CHAPTER_UNSPECIFIED,
       },
       'debtor-metrics-hold',
     );

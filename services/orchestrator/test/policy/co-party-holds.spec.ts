@@ -1,4 +1,4 @@
-import { HOLDS, Hold, RulePack, evaluate, rulePackViolations } from '../../src/policy/domain';
+import { BankruptcyChapter, HOLDS, Hold, RulePack, evaluate, rulePackViolations } from '../../src/policy/domain';
 import { CL_LEY_21320_PACK, CO_LEY_2300_PACK, RULE_PACKS, US_REGULATION_F_PACK } from '../../src/policy/packs';
 import { forGoodRuleCodes } from '../../src/agents/domain';
 import { refusalRule } from '../../src/planning/contact-refusals';
@@ -38,12 +38,48 @@ describe('holds of another party to the account (co-obligors, guarantors)', () =
       ]);
     });
 
-    it('stops contact about a US account whose co-obligor is in bankruptcy (the co-debtor stay, §1301)', () => {
+    it('stops contact about a US account whose co-obligor is in bankruptcy of no chapter on record (read as the co-debtor stay)', () => {
       const d = evaluate(callWith(NEW_YORK, '-04:00', ['bankruptcy']), US_REGULATION_F_PACK);
       expect(d).toMatchObject({ allowed: false, nextPermittedAt: null });
       expect(d.reasons.map((r) => r.ruleId)).toEqual(['US-CO-PARTY-HOLD-BANKRUPTCY']);
-      expect(d.reasons[0].message).toContain('11 U.S.C. 1301(a)');
-      expect(d.reasons[0].message).toContain('the chapter is not on record');
+      expect(d.reasons[0].message).toContain('11 U.S.C. 1201(a), 1301(a)');
+      expect(d.reasons[0].message).toMatch(/is on hold: bankruptcy \(chapter not on record\)$/);
+    });
+
+    /** A call about a US account whose co-parties are in bankruptcy under `chapters` (null: not on record). */
+    const usBankruptcy = (chapters: (BankruptcyChapter | null)[], holds: Hold[] = []) =>
+      evaluate(
+        { ...callWith(NEW_YORK, '-04:00', ['bankruptcy'], holds), coPartyBankruptcyChapters: chapters },
+        US_REGULATION_F_PACK,
+      );
+
+    it.each([12, 13] as const)(
+      'stops contact about a US account whose guarantor is in a chapter %i bankruptcy (the co-debtor stay)',
+      (chapter) => {
+        const d = usBankruptcy([chapter]);
+        expect(d).toMatchObject({ allowed: false, nextPermittedAt: null });
+        expect(d.reasons.map((r) => r.ruleId)).toEqual(['US-CO-PARTY-HOLD-BANKRUPTCY']);
+        expect(d.reasons[0].message).toMatch(new RegExp(`is on hold: bankruptcy \\(chapter ${chapter}\\)$`));
+      },
+    );
+
+    it.each([7, 11] as const)(
+      'keeps contacting the primary of a US account whose guarantor is in a chapter %i bankruptcy (its stay protects the guarantor alone)',
+      (chapter) => {
+        expect(usBankruptcy([chapter])).toMatchObject({ allowed: true, reasons: [] });
+      },
+    );
+
+    it('stops contact when any co-party’s bankruptcy stays it: one in chapter 7, another in 13 or of no chapter on record', () => {
+      expect(usBankruptcy([7, 13]).reasons.map((r) => r.message.replace(/^.* — /, ''))).toEqual([
+        'another party to the account (a co-obligor or guarantor) is on hold: bankruptcy (chapter 13)',
+      ]);
+      expect(usBankruptcy([11, null]).reasons[0].message).toMatch(/bankruptcy \(chapter not on record\)$/);
+      expect(usBankruptcy([7, 11]).allowed).toBe(true);
+    });
+
+    it('stops contact with a US debtor in their own chapter 7 bankruptcy, whatever the co-parties’ chapters', () => {
+      expect(usBankruptcy([7], ['bankruptcy']).reasons.map((r) => r.ruleId)).toEqual(['US-HOLD-BANKRUPTCY']);
     });
 
     it.each(PERSONAL)('keeps contacting the primary of a US account whose co-obligor has a %s hold', (hold) => {
@@ -85,10 +121,12 @@ describe('holds of another party to the account (co-obligors, guarantors)', () =
       }
     });
 
-    it('cites the law for the US: §1692g(b) and Regulation F for a dispute, §1301 and §362 for a bankruptcy', () => {
+    it('cites the law for the US: §1692g(b) and Regulation F for a dispute, §1201, §1301 and §362 for a bankruptcy', () => {
       const [dispute, bankruptcy] = US_REGULATION_F_PACK.coPartyHolds!;
       expect(dispute.citation).toMatch(/1692g\(b\).*1006\.34.*1006\.38/);
-      expect(bankruptcy.citation).toMatch(/1301.*362/);
+      expect(bankruptcy.citation).toMatch(/1201.*1301.*362/);
+      expect(bankruptcy.bankruptcyChapters).toEqual([12, 13]);
+      expect(dispute.bankruptcyChapters).toBeUndefined();
     });
   });
 
@@ -107,6 +145,25 @@ describe('holds of another party to the account (co-obligors, guarantors)', () =
       ]);
       const unknown = { ...us, coPartyHolds: [{ ...coParty, hold: 'divorce' as Hold }] };
       expect(rulePackViolations(unknown)).toEqual([{ path: 'coPartyHolds[0].hold', problem: '"divorce" is unknown' }]);
+    });
+
+    it('refuses chapters on a co-party hold that is no bankruptcy, none at all, an unknown one or one listed twice', () => {
+      const [dispute, bankruptcy] = us.coPartyHolds!;
+      const withChapters = (chapters: number[]) => ({
+        ...us,
+        coPartyHolds: [dispute, { ...bankruptcy, bankruptcyChapters: chapters as BankruptcyChapter[] }],
+      });
+      const disputeWithChapter = { ...us, coPartyHolds: [{ ...dispute, bankruptcyChapters: [13 as const] }] };
+      expect(rulePackViolations(disputeWithChapter)).toEqual([
+        { path: 'coPartyHolds[0].bankruptcyChapters', problem: 'only a bankruptcy has a chapter' },
+      ]);
+      expect(rulePackViolations(withChapters([]))).toEqual([
+        { path: 'coPartyHolds[1].bankruptcyChapters', problem: expect.stringContaining('names no chapter') as unknown },
+      ]);
+      expect(rulePackViolations(withChapters([13, 9, 13]))).toEqual([
+        { path: 'coPartyHolds[1].bankruptcyChapters[1]', problem: '9 is no chapter (7, 11, 12, 13)' },
+        { path: 'coPartyHolds[1].bankruptcyChapters[2]', problem: '13 is listed twice' },
+      ]);
     });
 
     it('refuses a co-party hold without its words or its source, as every rule', () => {
@@ -135,9 +192,24 @@ describe('holds of another party to the account (co-obligors, guarantors)', () =
       expect(holdsOnAccount({ ...facts, holds: ['dispute'], coPartyHolds: ['dispute'] })).toEqual(['dispute']);
     });
 
+    it('counts a co-party’s US bankruptcy among the account’s holds only under chapter 12 or 13, or of no chapter on record', () => {
+      const bankrupt = (chapters?: (BankruptcyChapter | null)[]) =>
+        holdsOnAccount({ ...facts, coPartyHolds: ['bankruptcy'], coPartyBankruptcyChapters: chapters });
+      expect([bankrupt([7]), bankrupt([11]), bankrupt([7, 11])]).toEqual([[], [], []]);
+      expect([bankrupt([12]), bankrupt([13]), bankrupt([null]), bankrupt(undefined)]).toEqual([
+        ['bankruptcy'],
+        ['bankruptcy'],
+        ['bankruptcy'],
+        ['bankruptcy'],
+      ]);
+      expect(
+        holdsOnAccount({ ...facts, holds: ['bankruptcy'], coPartyHolds: [], coPartyBankruptcyChapters: [7] }),
+      ).toEqual(['bankruptcy']);
+    });
+
     it('records the refusal under the rule id, counted as a hold, refusing an agent’s call for good', () => {
       const verdict = checkPolicy('call', { ...facts, coPartyHolds: ['bankruptcy'] }, [], at, 'acct-shared');
-      expect(verdict).toMatchObject({ allowed: false, nextPermittedAt: null, packVersion: '2026.2' });
+      expect(verdict).toMatchObject({ allowed: false, nextPermittedAt: null, packVersion: '2026.3' });
       expect(verdict.reasons).toEqual([expect.stringMatching(/^US-CO-PARTY-HOLD-BANKRUPTCY: /)]);
       expect(refusalRule(verdict)).toBe('hold');
       expect(forGoodRuleCodes(verdict, facts)).toEqual(['US-CO-PARTY-HOLD-BANKRUPTCY']);

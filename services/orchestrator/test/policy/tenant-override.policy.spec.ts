@@ -95,7 +95,7 @@ describe(applyTenantOverride.name, () => {
     const decision = evaluate(call, pack);
     expect(decision.allowed).toBe(false);
     expect(decision.nextPermittedAt?.toISOString()).toBe(new Date('2025-03-11T09:00:00-04:00').toISOString());
-    expect(pack.version).toBe('2026.2+acme.3');
+    expect(pack.version).toBe('2026.3+acme.3');
   });
 
   it('rejects wider hours, naming the offending day', () => {

@@ -200,6 +200,7 @@ describe('a dispute in a debtor’s reply (real PostgreSQL, provider stand-ins)'
         source: 'compliance',
         startsOn: '',
         endsOn: '',
+        bankruptcyChapter: ledger.BankruptcyChapter.BANKRUPTCY_CHAPTER_UNSPECIFIED,
       },
       debtorId,
     );

@@ -85,7 +85,7 @@ export class DataSubjectUseCase {
     } & StoredMemo)[];
     const holds = (await this.ctx.dataSource.query(
       `SELECT id, kind, source_enc, to_char(starts_on, 'YYYY-MM-DD') AS starts_on, to_char(ends_on, 'YYYY-MM-DD') AS ends_on,
-              created_at, lifted_at, lift_reason_enc
+              created_at, lifted_at, lift_reason_enc, bankruptcy_chapter
          FROM debtor_hold WHERE tenant_id = $1 AND debtor_id = $2 ORDER BY created_at, id`,
       [tenantId, debtorId],
     )) as {
@@ -97,6 +97,7 @@ export class DataSubjectUseCase {
       created_at: Date;
       lifted_at: Date | null;
       lift_reason_enc: Buffer | null;
+      bankruptcy_chapter: number | null;
     }[];
     return {
       debtor: {
@@ -130,6 +131,7 @@ export class DataSubjectUseCase {
         setAt: h.created_at,
         liftedAt: h.lifted_at ?? undefined,
         liftReason: decryptFreeText(this.cipher, h.lift_reason_enc),
+        bankruptcyChapter: h.bankruptcy_chapter ?? ledger.BankruptcyChapter.BANKRUPTCY_CHAPTER_UNSPECIFIED,
       })),
     };
   }

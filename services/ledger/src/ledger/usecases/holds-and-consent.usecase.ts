@@ -26,6 +26,8 @@ export interface HoldToOpen {
   /** Null: until lifted. */
   endsOn: string | null;
   idempotencyKey: string;
+  /** A bankruptcy's chapter; unspecified (or absent): not on record, and on every other kind. */
+  bankruptcyChapter?: ledger.BankruptcyChapter;
 }
 
 interface HoldRow {
@@ -37,6 +39,7 @@ interface HoldRow {
   ends_on: string | null;
   lifted_at: Date | null;
   idempotency_key: string;
+  bankruptcy_chapter: number | null;
 }
 
 /**
@@ -59,6 +62,13 @@ export class HoldsAndConsentUseCase {
     const startsOn = validDate(r.startsOn, 'starts_on');
     const endsOn = r.endsOn ? validDate(r.endsOn, 'ends_on') : null;
     if (endsOn && endsOn < startsOn) throw AppError.invalid('ends_on cannot be before starts_on');
+    const chapter = r.bankruptcyChapter ?? ledger.BankruptcyChapter.BANKRUPTCY_CHAPTER_UNSPECIFIED;
+    if (chapter !== ledger.BankruptcyChapter.BANKRUPTCY_CHAPTER_UNSPECIFIED) {
+      if (!(chapter > 0) || !ledger.BankruptcyChapter[chapter])
+        throw AppError.invalid('bankruptcy_chapter must be a BankruptcyChapter (7, 11, 12 or 13)');
+      if (r.kind !== ledger.HoldKind.HOLD_KIND_BANKRUPTCY)
+        throw AppError.invalid('bankruptcy_chapter is only for a HOLD_KIND_BANKRUPTCY hold');
+    }
     const hold = {
       debtorId: r.debtorId,
       kind: r.kind,
@@ -66,6 +76,7 @@ export class HoldsAndConsentUseCase {
       startsOn,
       endsOn,
       idempotencyKey: r.idempotencyKey,
+      bankruptcyChapter: chapter,
     };
     return this.ctx.dataSource.transaction((tx) => this.openHold(tx, tenantId, hold));
   }
@@ -89,18 +100,20 @@ export class HoldsAndConsentUseCase {
       r.idempotencyKey,
     ]);
     const [earlier] = (await tx.query(
-      `SELECT id, debtor_id, kind FROM debtor_hold WHERE tenant_id = $1 AND idempotency_key = $2`,
+      `SELECT id, debtor_id, kind, bankruptcy_chapter FROM debtor_hold WHERE tenant_id = $1 AND idempotency_key = $2`,
       [tenantId, r.idempotencyKey],
     )) as HoldRow[];
+    const chapter = r.bankruptcyChapter || null;
     if (earlier) {
-      if (earlier.debtor_id !== r.debtorId || earlier.kind !== r.kind) {
+      if (earlier.debtor_id !== r.debtorId || earlier.kind !== r.kind || earlier.bankruptcy_chapter !== chapter) {
         throw AppError.conflict('idempotency_key was already used for another hold');
       }
       return { holdId: earlier.id, replayed: true };
     }
     const [{ id }] = (await tx.query(
-      `INSERT INTO debtor_hold (tenant_id, debtor_id, kind, source_enc, starts_on, ends_on, idempotency_key) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
-      [tenantId, r.debtorId, r.kind, this.cipher.encrypt(r.source), r.startsOn, r.endsOn, r.idempotencyKey],
+      `INSERT INTO debtor_hold (tenant_id, debtor_id, kind, source_enc, starts_on, ends_on, idempotency_key, bankruptcy_chapter)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+      [tenantId, r.debtorId, r.kind, this.cipher.encrypt(r.source), r.startsOn, r.endsOn, r.idempotencyKey, chapter],
     )) as { id: string }[];
     await this.ctx.backbone.outbox.add(tx, {
       type: 'collections.ledger.v1.HoldChanged',
@@ -114,6 +127,7 @@ export class HoldsAndConsentUseCase {
         source: r.source,
         startsOn: r.startsOn,
         endsOn: r.endsOn ?? '',
+        bankruptcyChapter: chapter ?? ledger.BankruptcyChapter.BANKRUPTCY_CHAPTER_UNSPECIFIED,
       },
     });
     return { holdId: id, replayed: false };
@@ -125,7 +139,8 @@ export class HoldsAndConsentUseCase {
     requireLedgerText({ reason: r.reason });
     return this.ctx.dataSource.transaction(async (tx) => {
       const [hold] = (await tx.query(
-        `SELECT id, debtor_id, kind, source_enc, to_char(starts_on, 'YYYY-MM-DD') AS starts_on, to_char(ends_on, 'YYYY-MM-DD') AS ends_on, lifted_at
+        `SELECT id, debtor_id, kind, source_enc, to_char(starts_on, 'YYYY-MM-DD') AS starts_on, to_char(ends_on, 'YYYY-MM-DD') AS ends_on, lifted_at,
+                bankruptcy_chapter
            FROM debtor_hold WHERE tenant_id = $1 AND id = $2 FOR UPDATE`,
         [tenantId, r.holdId],
       )) as HoldRow[];
@@ -149,6 +164,7 @@ export class HoldsAndConsentUseCase {
           source: this.cipher.decrypt(hold.source_enc),
           startsOn: hold.starts_on,
           endsOn: hold.ends_on ?? '',
+          bankruptcyChapter: hold.bankruptcy_chapter ?? ledger.BankruptcyChapter.BANKRUPTCY_CHAPTER_UNSPECIFIED,
         },
       });
       return { lifted: true };

@@ -1,4 +1,5 @@
 import {
+  BankruptcyChapter,
   Channel,
   CreditorOnRecord,
   Hold,
@@ -8,6 +9,7 @@ import {
   TenantRules,
   TimeZoneClock,
   ValidationNoticeOnRecord,
+  coPartyHoldStops,
   evaluate,
   timeBarredCheck,
   timeBarredReason,
@@ -48,6 +50,12 @@ export interface DebtorContactFacts {
    * (`holdsOnAccount`). Absent: none (tests, the policy CLI).
    */
   readonly coPartyHolds?: readonly Hold[];
+  /**
+   * The chapter of each of those parties' active bankruptcy holds, `null` where the ledger has none
+   * on record; absent: none on record. Under the US pack only a chapter 12 or 13 bankruptcy (or one
+   * of no chapter on record) stops contact about the account (`coPartyHoldStops`).
+   */
+  readonly coPartyBankruptcyChapters?: readonly (BankruptcyChapter | null)[];
   /**
    * How the tenant names the creditor to debtors of the debtor's country (its creditor profile);
    * null when it has none: where the pack requires the creditor named (BR, MX) nothing is sent.
@@ -119,6 +127,7 @@ export function checkPolicy(
       optedOut: facts.optedOut,
       holds: facts.holds,
       coPartyHolds: facts.coPartyHolds,
+      coPartyBankruptcyChapters: facts.coPartyBankruptcyChapters,
       creditor: facts.creditor,
       validationNotice: facts.validationNotice,
       inconvenient: facts.inconvenient,
@@ -140,17 +149,17 @@ export function checkPolicy(
 /**
  * The holds that stop contact about the account: the debtor's own, and those of the account's other
  * parties that the debtor's pack (the tenant's) names in `coPartyHolds` (a dispute of the debt; in
- * the US a bankruptcy too), not their personal ones. What a strategy's stop conditions see and the
+ * the US a chapter 12 or 13 bankruptcy, or one of no chapter on record, too), not their personal ones. What a strategy's stop conditions see and the
  * dispatcher's stop of a row being sent; the contact law reads both lists itself (`checkPolicy`).
  */
 export function holdsOnAccount(
-  facts: Pick<DebtorContactFacts, 'holds' | 'coPartyHolds' | 'jurisdiction' | 'rules'>,
+  facts: Pick<DebtorContactFacts, 'holds' | 'coPartyHolds' | 'coPartyBankruptcyChapters' | 'jurisdiction' | 'rules'>,
 ): Hold[] {
   const holds = [...facts.holds];
   if (!facts.jurisdiction || !facts.coPartyHolds?.length) return holds;
   const pack = facts.rules?.pack ?? RULE_PACKS[facts.jurisdiction];
   for (const rule of pack.coPartyHolds ?? [])
-    if (facts.coPartyHolds.includes(rule.hold) && !holds.includes(rule.hold)) holds.push(rule.hold);
+    if (coPartyHoldStops(rule, facts) && !holds.includes(rule.hold)) holds.push(rule.hold);
   return holds;
 }
 

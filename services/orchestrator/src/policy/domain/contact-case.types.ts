@@ -15,6 +15,14 @@ export const HOLDS = ['dispute', 'bankruptcy', 'deceased', 'attorney', 'cease_co
 export type Hold = (typeof HOLDS)[number];
 
 /**
+ * The chapters of the US Bankruptcy Code (title 11 U.S.C.) a `bankruptcy` hold may record, as the
+ * ledger's `BankruptcyChapter` numbers them. The automatic stay (§362) protects the debtor in every
+ * chapter; only chapters 12 and 13 stay collection from those liable on the debt with the debtor.
+ */
+export const BANKRUPTCY_CHAPTERS = [7, 11, 12, 13] as const;
+export type BankruptcyChapter = (typeof BANKRUPTCY_CHAPTERS)[number];
+
+/**
  * The 27 member states of the European Union (ISO 3166-1 alpha-2; Greece is `GR`, not `EL`), each
  * its own jurisdiction: one pack per state, made from the EU rules (`packs/eu-consumer-credit.pack.ts`).
  */
@@ -121,6 +129,12 @@ export interface ContactCase {
    * does not know (the policy CLI's cases).
    */
   coPartyHolds?: readonly Hold[];
+  /**
+   * The chapter of each of those parties' active `bankruptcy` holds, `null` where none is on record.
+   * Absent or empty while `coPartyHolds` has a `bankruptcy`: no chapter on record (the policy CLI's
+   * cases, a ledger before chapters). Only a `coPartyHolds` rule with `bankruptcyChapters` reads it.
+   */
+  coPartyBankruptcyChapters?: readonly (BankruptcyChapter | null)[];
   /**
    * The creditor's identification on record for the debtor's tenant and country; `null` when there
    * is none. Only a pack with a `creditorIdentification` rule reads it, and there `null` refuses.

@@ -1,5 +1,6 @@
 import { parseMinuteOfDay } from '@collections/platform';
 import { Channel, ContactCase, ContactDecision, ContactOutcome, DecisionReason, Hold } from './contact-case.types';
+import { coPartyHoldStops, coPartyHoldWords } from './co-party-holds';
 import {
   MS_PER_DAY,
   MS_PER_HOUR,
@@ -114,7 +115,11 @@ function permanentReasons(contactCase: ContactCase, compiled: CompiledPack): Dec
   for (const hold of new Set(contactCase.coPartyHolds ?? [])) {
     if (contactCase.holds.includes(hold)) continue;
     const rule = compiled.coPartyHoldRules.get(hold);
-    if (rule) add(rule, `another party to the account (a co-obligor or guarantor) is on hold: ${hold}`);
+    if (rule && coPartyHoldStops(rule, contactCase))
+      add(
+        rule,
+        `another party to the account (a co-obligor or guarantor) is on hold: ${coPartyHoldWords(rule, contactCase)}`,
+      );
   }
   const { pack } = compiled;
   if (contactCase.optedOut.includes(contactCase.channel))

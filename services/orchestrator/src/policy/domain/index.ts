@@ -2,6 +2,7 @@ export * from './contact-case.types';
 export * from './rule-pack.types';
 export { PolicyError, PolicyErrorCode, type PolicyViolation } from './policy.error';
 export { evaluate } from './contact-policy.engine';
+export { coPartyHoldStops, coPartyHoldWords } from './co-party-holds';
 export { applyTenantOverride, windowCovers, type TenantOverride } from './tenant-override.policy';
 export { assertValidRulePack, rulePackViolations } from './rule-pack.validator';
 export { TimeZoneClock, type LocalInstant } from './time-zone.clock';

@@ -1,4 +1,4 @@
-import { Channel, ContactOutcome, Hold, Jurisdiction, TaxIdKind } from './contact-case.types';
+import { BankruptcyChapter, Channel, ContactOutcome, Hold, Jurisdiction, TaxIdKind } from './contact-case.types';
 
 /**
  * A jurisdiction's contact rules as data. The engine interprets packs; it has no branch per
@@ -123,6 +123,12 @@ export interface CoPartyHoldRule extends RuleSource {
   readonly hold: Hold;
   /** `platform-policy` where the cited rule does not itself impose the stop. */
   readonly basis: HoldBasis;
+  /**
+   * Only for `bankruptcy`: the chapters whose stay reaches the other parties (the US co-debtor stay,
+   * chapters 12 and 13). A co-party's bankruptcy under another chapter stops nothing; one whose
+   * chapter is not on record stops contact (the conservative reading). Absent: every bankruptcy.
+   */
+  readonly bankruptcyChapters?: readonly BankruptcyChapter[];
 }
 
 export interface AuditRetention {

@@ -1,5 +1,5 @@
 import { parseMinuteOfDay } from '@collections/platform';
-import { CHANNELS, CONTACT_OUTCOMES, HOLDS, JURISDICTIONS } from './contact-case.types';
+import { BANKRUPTCY_CHAPTERS, CHANNELS, CONTACT_OUTCOMES, HOLDS, JURISDICTIONS } from './contact-case.types';
 import { PolicyError, PolicyErrorCode, PolicyViolation } from './policy.error';
 import { PublicHolidayCalendar } from './public-holiday.calendar';
 import { CapWindow, RulePack, RuleSource, WEEKDAYS, WeeklySchedule } from './rule-pack.types';
@@ -145,6 +145,19 @@ export function rulePackViolations(pack: RulePack): PolicyViolation[] {
       );
     if (coPartyHolds.has(rule.hold)) problem(`${path}.hold`, `"${rule.hold}" is listed twice`);
     coPartyHolds.add(rule.hold);
+    const chapters = rule.bankruptcyChapters;
+    if (chapters === undefined) return;
+    if (rule.hold !== 'bankruptcy') problem(`${path}.bankruptcyChapters`, 'only a bankruptcy has a chapter');
+    else if (chapters.length === 0)
+      problem(`${path}.bankruptcyChapters`, 'names no chapter: leave it out for every bankruptcy');
+    chapters.forEach((chapter, j) => {
+      if (!(BANKRUPTCY_CHAPTERS as readonly number[]).includes(chapter))
+        problem(
+          `${path}.bankruptcyChapters[${j}]`,
+          `${String(chapter)} is no chapter (${BANKRUPTCY_CHAPTERS.join(', ')})`,
+        );
+      if (chapters.indexOf(chapter) !== j) problem(`${path}.bankruptcyChapters[${j}]`, `${chapter} is listed twice`);
+    });
   });
   const days = pack.auditRetention.minimumDays;
   if (days !== null && !(Number.isInteger(days) && days >= 1))

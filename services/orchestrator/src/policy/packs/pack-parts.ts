@@ -1,4 +1,5 @@
 import {
+  BankruptcyChapter,
   CHANNELS,
   Channel,
   CoPartyHoldRule,
@@ -88,13 +89,18 @@ const PLATFORM_CO_PARTY_HOLD_TEXT: Readonly<Partial<Record<Hold, string>>> = {
  */
 export const PLATFORM_CO_PARTY_HOLDS: readonly Hold[] = ['dispute'];
 
+/** A co-party hold the law imposes; a bankruptcy's may reach the other parties only under some chapters. */
+export type LawfulCoPartyHolds = Partial<
+  Record<Hold, { text: string; citation: string; bankruptcyChapters?: readonly BankruptcyChapter[] }>
+>;
+
 /**
  * The holds of another party to the account that stop contact about it: those of `lawful`, cited
  * as law, and those of `platform` not among them, as platform policy.
  */
 export function coPartyHoldRules(
   jurisdiction: Jurisdiction,
-  lawful: LawfulHolds,
+  lawful: LawfulCoPartyHolds,
   platform: readonly Hold[] = [],
 ): CoPartyHoldRule[] {
   return HOLDS.flatMap((hold): CoPartyHoldRule[] => {
@@ -108,6 +114,7 @@ export function coPartyHoldRules(
         basis: law ? 'law' : 'platform-policy',
         text: law?.text ?? policy!,
         citation: law?.citation ?? 'platform policy (not imposed by the cited rules themselves)',
+        ...(law?.bankruptcyChapters ? { bankruptcyChapters: law.bankruptcyChapters } : {}),
       },
     ];
   });

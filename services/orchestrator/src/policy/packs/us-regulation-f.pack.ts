@@ -11,7 +11,10 @@ export const US_REGULATION_F_PACK: RulePack = {
   // §1006.6(b)(3)). Decisions record the version they were made under: a new rule is a new version.
   // 2026.2: a co-obligor's or guarantor's dispute (US-CO-PARTY-HOLD-DISPUTE) or bankruptcy
   // (US-CO-PARTY-HOLD-BANKRUPTCY) stops collection of the shared account from every party to it.
-  version: '2026.2',
+  // 2026.3: a co-party's bankruptcy stops the shared account only under chapter 12 or 13 (the
+  // co-debtor stays, 11 U.S.C. 1201 and 1301), or when its chapter is not on record; a chapter 7 or
+  // 11 case stays collection from the debtor in bankruptcy alone (US-CO-PARTY-HOLD-BANKRUPTCY).
+  version: '2026.3',
   name: 'United States — Regulation F (12 CFR 1006)',
   holidayCountry: 'US',
   contactHours: [
@@ -134,10 +137,11 @@ export const US_REGULATION_F_PACK: RulePack = {
   }),
   // Holds about the debt itself, whoever on the account carries them. A dispute of "the debt, or any
   // portion thereof" ceases collection of the debt (§1692g(b)), not only from the party who
-  // disputed. A bankruptcy: the Chapter 13 co-debtor stay (11 U.S.C. 1301(a)) bars acts to collect
-  // a consumer debt from an individual liable on it with the debtor; the ledger records no chapter,
-  // so any co-party's bankruptcy is read as that stay (the conservative reading, until the chapter
-  // is on record: Chapter 7's stay, §362(a), protects only the debtor in bankruptcy). A co-party's
+  // disputed. A bankruptcy: the co-debtor stays of chapters 12 and 13 (11 U.S.C. 1201(a),
+  // 1301(a)) bar acts to collect a consumer debt from an individual liable on it with the debtor;
+  // the automatic stay of chapters 7 and 11 (§362(a)) protects only the debtor in bankruptcy, so
+  // their co-parties are collected from as before. A bankruptcy whose chapter the ledger has not
+  // on record is read as a co-debtor stay (the conservative reading). A co-party's
   // cease-communication, attorney, deceased or litigation hold is theirs alone.
   coPartyHolds: coPartyHoldRules('US', {
     dispute: {
@@ -148,9 +152,11 @@ export const US_REGULATION_F_PACK: RulePack = {
     },
     bankruptcy: {
       text:
-        'A stay bars any act to collect a consumer debt from an individual liable on it with a debtor in bankruptcy ' +
-        '(the Chapter 13 co-debtor stay; the chapter is not on record, so every co-party bankruptcy is read as one)',
-      citation: '11 U.S.C. 1301(a), 362(a)(6)',
+        'A stay bars any act to collect a consumer debt from an individual liable on it with a debtor in a chapter 12 ' +
+        'or 13 bankruptcy (the co-debtor stay; a bankruptcy whose chapter is not on record is read as one; a ' +
+        'chapter 7 or 11 case stays collection from the debtor in bankruptcy alone)',
+      citation: '11 U.S.C. 1201(a), 1301(a), 362(a)(6)',
+      bankruptcyChapters: [12, 13],
     },
   }),
   auditRetention: {

@@ -19,6 +19,7 @@ import {
 } from '@collections/runtime';
 import { registerImportMetrics } from '../../../services/ledger/src/imports/import-metrics';
 import { registerReconciliationMetrics } from '../../../services/ledger/src/reconciliation/reconciliation-metrics';
+import { smsSegmentsCounter } from '../../../services/orchestrator/src/channels/sms/twilio.provider';
 import { DispatchDueContactsUseCase } from '../../../services/orchestrator/src/dispatch/usecases/dispatch-due.usecase';
 import { ContactRefusals } from '../../../services/orchestrator/src/planning/contact-refusals';
 import { ReportingBusinessMetrics } from '../../../services/reporting/src/metrics/business.metrics';
@@ -52,6 +53,7 @@ const REGISTERING_FILES = [
   'libs/runtime/src/metering.ts',
   'services/ledger/src/imports/import-metrics.ts',
   'services/ledger/src/reconciliation/reconciliation-metrics.ts',
+  'services/orchestrator/src/channels/sms/twilio.provider.ts',
   'services/orchestrator/src/dispatch/usecases/dispatch-due.usecase.ts',
   'services/orchestrator/src/planning/contact-refusals.ts',
   'services/reporting/src/metrics/business.metrics.ts',
@@ -94,6 +96,7 @@ function exportedMetrics(): Map<string, ExportedMetric> {
   } as unknown as LiveModels).onModuleInit();
   new DispatchDueContactsUseCase(ctx, {} as never, {} as never, {} as never);
   ContactRefusals.of(metrics);
+  smsSegmentsCounter(metrics);
   registerImportMetrics(ctx);
   registerReconciliationMetrics(ctx);
 
@@ -509,6 +512,7 @@ describe('PromQL of the dashboards and alert rules against the metrics the code 
         'collections_job_last_success_timestamp_seconds',
         'collections_relay_publish_failures_total',
         'collections_provider_sends_total',
+        'collections_sms_segments_total',
         'collections_contact_refusals_total',
         'collections_import_lines_total',
         'process_cpu_seconds_total',

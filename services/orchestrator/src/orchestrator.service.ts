@@ -71,6 +71,7 @@ import {
 } from './dispatch/usecases/letter-export.usecase';
 import { PgSubmissionLog } from './channels/email/email-submissions';
 import { PgRateBuckets } from './channels/rate-buckets';
+import { smsSegmentsCounter } from './channels/sms/twilio.provider';
 import { OrchestratorChannelWork1763900008300 } from './migrations/1763900008300-orchestrator-channel-work';
 import { linksOnlyThisMachineOpens, loadPlannerConfig, usesLocalOnlySecret } from './planning/config';
 import { plannerHandlers } from './planning/planner.consumer';
@@ -193,7 +194,9 @@ export function createOrchestratorService(deps: OrchestratorServiceDependencies 
       // The providers' rates hold across replicas and restarts: their token buckets are in this database.
       const rateBuckets = new PgRateBuckets(ctx.dataSource);
       for (const provider of [channels.sms, channels.whatsapp, channels.call]) provider?.useRateBuckets(rateBuckets);
-      // The SMS segments Twilio accepted (its unit of throughput and price): collections_sms_segments_total.
+      // The SMS segments Twilio accepted (its unit of throughput and price): collections_sms_segments_total,
+      // registered (at 0) whether or not SMS is configured.
+      smsSegmentsCounter(ctx.metrics);
       channels.sms?.useMetrics(ctx.metrics);
       const planner = plannerFor(ctx);
       const directory = deps.directory ?? new GrpcContactDirectory(config.ledger.grpcAddress, config.ledger.apiKeys);

@@ -64,6 +64,29 @@ const SEGMENT_SENDER_KINDS = ['number', 'short_code', 'alphanumeric', 'messaging
 type SegmentSenderKind = (typeof SEGMENT_SENDER_KINDS)[number];
 const SMS_ENCODINGS: readonly SmsEncoding[] = ['gsm7', 'ucs2'];
 
+type SegmentsCounter = { inc(labels: { sender_kind: SegmentSenderKind; encoding: SmsEncoding }, value: number): void };
+const segmentCounters = new WeakMap<MetricsRegistry, SegmentsCounter>();
+
+/**
+ * `collections_sms_segments_total`, registered once per registry with every series at 0 (increase()
+ * sees the first segments, and panels read 0, not "no data"): the orchestrator registers it at
+ * boot whether or not SMS is configured, and the SMS provider counts into it (`useMetrics`).
+ */
+export function smsSegmentsCounter(metrics: MetricsRegistry): SegmentsCounter {
+  let counter = segmentCounters.get(metrics);
+  if (!counter) {
+    counter = metrics.counter({
+      name: 'collections_sms_segments_total',
+      help: 'SMS message segments Twilio accepted (its unit of throughput and price), by sender kind (number, short_code, alphanumeric, messaging_service) and encoding (gsm7, ucs2)',
+      labelNames: ['sender_kind', 'encoding'],
+    });
+    for (const kind of SEGMENT_SENDER_KINDS)
+      for (const encoding of SMS_ENCODINGS) counter.inc({ sender_kind: kind, encoding }, 0);
+    segmentCounters.set(metrics, counter);
+  }
+  return counter;
+}
+
 /** Twilio error codes that mean the number can never receive SMS. */
 const INVALID_NUMBER = new Set([21211, 21214, 21217, 21401, 21407, 21421, 21614]);
 /** Refused for good for this message (opted out, blocked, permission). */
@@ -83,9 +106,7 @@ export class TwilioSmsProvider extends TwilioProvider implements ChannelProvider
   /** Which senders may send to which recipients: alphanumeric ids' unsupported calling codes, short codes' countries. */
   private readonly rules: SmsSenderRules;
   /** `collections_sms_segments_total`, once the service gives its metrics (`useMetrics`). */
-  private segmentsSent?: {
-    inc(labels: { sender_kind: SegmentSenderKind; encoding: SmsEncoding }, value: number): void;
-  };
+  private segmentsSent?: SegmentsCounter;
 
   constructor(private readonly config: TwilioConfig) {
     super(
@@ -121,14 +142,7 @@ export class TwilioSmsProvider extends TwilioProvider implements ChannelProvider
    * (`collections_sms_segments_total{sender_kind, encoding}`: what Twilio meters and bills), from now on.
    */
   useMetrics(metrics: MetricsRegistry): void {
-    this.segmentsSent ??= metrics.counter({
-      name: 'collections_sms_segments_total',
-      help: 'SMS message segments Twilio accepted (its unit of throughput and price), by sender kind (number, short_code, alphanumeric, messaging_service) and encoding (gsm7, ucs2)',
-      labelNames: ['sender_kind', 'encoding'],
-    });
-    // Every series from the start: increase() sees the first segments, and panels read 0, not "no data".
-    for (const kind of SEGMENT_SENDER_KINDS)
-      for (const encoding of SMS_ENCODINGS) this.segmentsSent.inc({ sender_kind: kind, encoding }, 0);
+    this.segmentsSent ??= smsSegmentsCounter(metrics);
   }
 
   async send(message: OutboundMessage): Promise<SendResult> {

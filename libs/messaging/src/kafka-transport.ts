@@ -47,6 +47,16 @@ function recordBytes(r: OutboundRecord): number {
   return n;
 }
 
+/** A consumer kafkajs will not restart is started again after this, doubling up to the most. */
+const CONSUMER_RESTART_MS = 1_000;
+const CONSUMER_RESTART_MAX_MS = 30_000;
+
+/**
+ * What a subscription hears of its consumer: created (the one it now runs, before it connects),
+ * crashed (kafkajs restarts it or not), joined its group.
+ */
+type ConsumerNews = { type: 'created' } | { type: 'crash'; error: Error; restart: boolean } | { type: 'joined' };
+
 /** kafkajs' own fetch limits: 1 MiB per partition, 10 MiB per fetch. */
 const FETCH_BYTES_PER_PARTITION = 1_048_576;
 const FETCH_BYTES = 10_485_760;
@@ -103,7 +113,8 @@ export class KafkaTransport implements Transport {
   private connecting?: Promise<Producer>;
   /** The producer `connecting` connects (disconnected if that connect is abandoned). */
   private connectingProducer?: Producer;
-  private readonly consumers = new Set<Consumer>();
+  /** The running subscriptions, stopped by `close()`. */
+  private readonly subscriptions = new Set<Subscription>();
   private readonly logger: MessagingLogger;
   /** Connected on the first lag question and kept for the next scrapes. */
   private admin?: Promise<Admin>;
@@ -273,7 +284,73 @@ export class KafkaTransport implements Transport {
     producer.disconnect().catch((err: unknown) => this.logger.warn({ err }, 'kafka producer did not disconnect'));
   }
 
+  /**
+   * One consumer of the group on the topics, run until `stop()`. kafkajs restarts a consumer that
+   * crashed on a retriable error itself, but not one that crashed on any other: after a broker
+   * restart a rejoining group met `KafkaJSNonRetriableError: Failed to find group coordinator`,
+   * and the service went on running without consuming that topic, for good. A handler's
+   * TypeError does the same. So a crash kafkajs will not restart is met here: a new consumer of
+   * the same group starts, after a backoff (1 s, doubling to 30 s, back to 1 s once it joins),
+   * and resumes from the group's committed offsets; the inbox drops what it redelivers.
+   */
   async subscribe(options: SubscribeOptions): Promise<Subscription> {
+    let stopping = false;
+    let current: Consumer | undefined;
+    let restartTimer: NodeJS.Timeout | undefined;
+    /** A restart under way: `stop()` waits for it, then stops what it started. */
+    let restarting: Promise<void> | undefined;
+    let failures = 0;
+    const where = { groupId: options.groupId, topics: options.topics };
+    const restartLater = (err: unknown): void => {
+      failures++;
+      const delayMs = Math.min(CONSUMER_RESTART_MAX_MS, CONSUMER_RESTART_MS * 2 ** (failures - 1));
+      this.logger.error(
+        { err, ...where, attempt: failures, delayMs },
+        'kafka consumer stopped and kafkajs will not restart it; starting a new one',
+      );
+      restartTimer = setTimeout(() => {
+        restartTimer = undefined;
+        if (stopping) return;
+        restarting = this.startConsumer(options, () => stopping, onCrash).then(
+          async (consumer) => {
+            if (stopping) await consumer.disconnect();
+            else this.logger.warn({ ...where, attempt: failures }, 'kafka consumer started again');
+          },
+          (e: unknown) => {
+            if (!stopping) restartLater(e);
+          },
+        );
+      }, delayMs);
+    };
+    const onCrash = (consumer: Consumer, news: ConsumerNews): void => {
+      if (news.type === 'created') current = consumer;
+      if (news.type === 'joined') failures = 0;
+      if (news.type !== 'crash' || stopping || consumer !== current) return;
+      options.onCrash?.({ restartedBy: news.restart ? 'kafkajs' : 'transport' });
+      if (news.restart) return; // kafkajs starts it again itself
+      current = undefined; // kafkajs has disconnected it
+      restartLater(news.error);
+    };
+    await this.startConsumer(options, () => stopping, onCrash);
+    const subscription: Subscription = {
+      stop: async () => {
+        stopping = true;
+        this.subscriptions.delete(subscription);
+        clearTimeout(restartTimer);
+        await restarting;
+        if (current) await current.disconnect();
+      },
+    };
+    this.subscriptions.add(subscription);
+    return subscription;
+  }
+
+  /** A connected consumer of `options.groupId`, running; `observe` hears of its creation, crashes and joins. */
+  private async startConsumer(
+    options: SubscribeOptions,
+    stopping: () => boolean,
+    observe: (consumer: Consumer, news: ConsumerNews) => void,
+  ): Promise<Consumer> {
     const partitionsConsumedConcurrently = this.options.partitionsConsumedConcurrently ?? 4;
     const consumer = this.kafka.consumer({
       groupId: this.wire(options.groupId),
@@ -283,52 +360,54 @@ export class KafkaTransport implements Transport {
       ...fetchBytes(options.maxBatchSize, partitionsConsumedConcurrently),
       retry: { initialRetryTime: 100, retries: 10 },
     });
-    this.consumers.add(consumer);
-    await consumer.connect();
-    await consumer.subscribe({
-      topics: options.topics.map((t) => this.wire(t)),
-      fromBeginning: options.fromBeginning ?? true,
-    });
-    let stopping = false;
-    await consumer.run({
-      // Offsets are resolved only after a slice's inbox transaction committed; kafkajs then
-      // commits resolved offsets every autoCommitInterval (and on rebalance and shutdown), so
-      // a crash redelivers at most that window, which the inbox absorbs.
-      autoCommit: true,
-      autoCommitInterval: this.options.autoCommitIntervalMs ?? 500,
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently,
-      eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset, commitOffsetsIfNecessary }) => {
-        if (batch.messages.length === 0) return;
-        const logicalTopic = this.logical(batch.topic);
-        const records: InboundRecord[] = batch.messages.map((m) => ({
-          topic: logicalTopic,
-          partition: batch.partition,
-          offset: m.offset,
-          key: m.key?.toString() ?? '',
-          payload: m.value,
-          headers: headerText(m.headers) as Record<string, string>,
-        }));
-        const control = { heartbeat, isActive: () => !stopping && isRunning() && !isStale() };
-        // Process in slices so a long batch still heartbeats and commits progressively.
-        const slice = options.maxBatchSize ?? 500;
-        for (let i = 0; i < records.length && control.isActive(); i += slice) {
-          const part = records.slice(i, i + slice);
-          await options.handle(part, control);
-          // Only now, with the inbox transaction committed, may the group move past these records.
-          resolveOffset(part[part.length - 1].offset);
-          await commitOffsetsIfNecessary();
-          await heartbeat();
-        }
-      },
-    });
-    return {
-      stop: async () => {
-        stopping = true;
-        this.consumers.delete(consumer);
-        await consumer.disconnect();
-      },
-    };
+    consumer.on(consumer.events.CRASH, ({ payload }) =>
+      observe(consumer, { type: 'crash', error: payload.error, restart: payload.restart }),
+    );
+    consumer.on(consumer.events.GROUP_JOIN, () => observe(consumer, { type: 'joined' }));
+    observe(consumer, { type: 'created' });
+    try {
+      await consumer.connect();
+      await consumer.subscribe({
+        topics: options.topics.map((t) => this.wire(t)),
+        fromBeginning: options.fromBeginning ?? true,
+      });
+      await consumer.run({
+        // Offsets are resolved only after a slice's inbox transaction committed; kafkajs then
+        // commits resolved offsets every autoCommitInterval (and on rebalance and shutdown), so
+        // a crash redelivers at most that window, which the inbox absorbs.
+        autoCommit: true,
+        autoCommitInterval: this.options.autoCommitIntervalMs ?? 500,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently,
+        eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset, commitOffsetsIfNecessary }) => {
+          if (batch.messages.length === 0) return;
+          const logicalTopic = this.logical(batch.topic);
+          const records: InboundRecord[] = batch.messages.map((m) => ({
+            topic: logicalTopic,
+            partition: batch.partition,
+            offset: m.offset,
+            key: m.key?.toString() ?? '',
+            payload: m.value,
+            headers: headerText(m.headers) as Record<string, string>,
+          }));
+          const control = { heartbeat, isActive: () => !stopping() && isRunning() && !isStale() };
+          // Process in slices so a long batch still heartbeats and commits progressively.
+          const slice = options.maxBatchSize ?? 500;
+          for (let i = 0; i < records.length && control.isActive(); i += slice) {
+            const part = records.slice(i, i + slice);
+            await options.handle(part, control);
+            // Only now, with the inbox transaction committed, may the group move past these records.
+            resolveOffset(part[part.length - 1].offset);
+            await commitOffsetsIfNecessary();
+            await heartbeat();
+          }
+        },
+      });
+    } catch (err) {
+      await consumer.disconnect().catch(() => undefined);
+      throw err;
+    }
+    return consumer;
   }
 
   /**
@@ -451,8 +530,7 @@ export class KafkaTransport implements Transport {
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.consumers].map((c) => c.disconnect()));
-    this.consumers.clear();
+    await Promise.all([...this.subscriptions].map((s) => s.stop()));
     const admin = this.admin;
     this.admin = undefined;
     if (admin) await admin.then((a) => a.disconnect()).catch(() => undefined);

@@ -36,7 +36,16 @@ export interface SubscribeOptions {
    * room for that many records a partition (`fetchBytes`).
    */
   maxBatchSize?: number;
+  /**
+   * The transport's consumer crashed and is being started again (Kafka): by kafkajs itself after
+   * a retriable error, or by the transport after any other (a new consumer of the group).
+   */
+  onCrash?: (info: { restartedBy: ConsumerRestarter }) => void;
 }
+
+/** Who starts a crashed consumer again: kafkajs (a retriable error) or the transport (any other). */
+export const CONSUMER_RESTARTERS = ['kafkajs', 'transport'] as const;
+export type ConsumerRestarter = (typeof CONSUMER_RESTARTERS)[number];
 
 export interface Subscription {
   stop(): Promise<void>;

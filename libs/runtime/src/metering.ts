@@ -1,4 +1,11 @@
-import { Backbone, BackboneOptions, RELAY_FAILURE_REASONS, Transport, publishCounted } from '@collections/messaging';
+import {
+  Backbone,
+  BackboneOptions,
+  CONSUMER_RESTARTERS,
+  RELAY_FAILURE_REASONS,
+  Transport,
+  publishCounted,
+} from '@collections/messaging';
 import { MetricsRegistry, withSpanFrom } from '@collections/platform';
 
 /*
@@ -16,6 +23,11 @@ export function meteredTransport(transport: Transport, metrics: MetricsRegistry)
     help: 'Events delivered to consumers and committed',
     labelNames: ['topic', 'group'],
   });
+  const crashes = metrics.counter({
+    name: 'collections_consumer_crashes_total',
+    help: 'Crashes of a Kafka consumer, each started again: restarted_by kafkajs (a retriable error) or transport (any other, which kafkajs leaves stopped: a new consumer of the group)',
+    labelNames: ['group', 'restarted_by'],
+  });
   const lag = transport.lag?.bind(transport);
   const redeliveryHorizonMs = transport.redeliveryHorizonMs?.bind(transport);
   const logEnds = transport.logEnds?.bind(transport);
@@ -27,14 +39,21 @@ export function meteredTransport(transport: Transport, metrics: MetricsRegistry)
         for (const topic in counts) published.inc({ topic }, counts[topic]);
       }),
     afterPublishCommitted: (topics) => transport.afterPublishCommitted?.(topics),
-    subscribe: (options) =>
-      transport.subscribe({
+    subscribe: (options) => {
+      // Every series from the start: increase() and the alert see the first crash.
+      for (const by of CONSUMER_RESTARTERS) crashes.inc({ group: options.groupId, restarted_by: by }, 0);
+      return transport.subscribe({
         ...options,
+        onCrash: (info) => {
+          crashes.inc({ group: options.groupId, restarted_by: info.restartedBy });
+          options.onCrash?.(info);
+        },
         handle: async (records, control) => {
           await options.handle(records, control);
           for (const r of records) consumed.inc({ topic: r.topic, group: options.groupId });
         },
-      }),
+      });
+    },
     ...(lag ? { lag } : {}),
     ...(redeliveryHorizonMs ? { redeliveryHorizonMs } : {}),
     ...(logEnds ? { logEnds } : {}),

@@ -24,4 +24,39 @@ describe('meteredTransport', () => {
     expect(text).toMatch(/collections_events_published_total\{[^}]*topic="a"[^}]*\} 1\n/);
     expect(text).toMatch(/collections_events_published_total\{[^}]*topic="b"[^}]*\} 1\n/);
   });
+
+  it("counts a consumer group's crashes by who restarted the consumer, each series at 0 from the start", async () => {
+    const metrics = new MetricsRegistry('test');
+    let crash!: (restartedBy: 'kafkajs' | 'transport') => void;
+    const heard: string[] = [];
+    const transport: Transport = {
+      kind: 'kafka',
+      publish: async () => undefined,
+      subscribe: async (options) => {
+        crash = (restartedBy) => options.onCrash?.({ restartedBy });
+        return { stop: async () => undefined };
+      },
+      close: async () => undefined,
+    };
+    const metered = meteredTransport(transport, metrics);
+    await metered.subscribe({
+      groupId: 'ledger',
+      topics: ['collections.orchestrator.contact.v1'],
+      handle: async () => undefined,
+      onCrash: ({ restartedBy }) => heard.push(restartedBy),
+    });
+    const count = async (by: string) =>
+      Number(
+        new RegExp(
+          `collections_consumer_crashes_total\\{[^}]*group="ledger",restarted_by="${by}"[^}]*\\} (\\d+)\\n`,
+        ).exec(await metrics.metrics())?.[1],
+      );
+    expect([await count('kafkajs'), await count('transport')]).toEqual([0, 0]);
+    crash('transport');
+    crash('transport');
+    crash('kafkajs');
+    expect([await count('kafkajs'), await count('transport')]).toEqual([1, 2]);
+    // The subscriber's own hook still hears each crash.
+    expect(heard).toEqual(['transport', 'transport', 'kafkajs']);
+  });
 });

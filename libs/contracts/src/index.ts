@@ -14,6 +14,7 @@ export * as reporting from './generated/collections/reporting/v1/reporting';
 export * as simulation from './generated/collections/platform/v1/simulation';
 export * from './events';
 export * from './erasure';
+export * from './bankruptcy-chapters';
 
 /** Root of the .proto sources; Nest's gRPC transport loads them at run time. */
 export const PROTO_ROOT = join(__dirname, '..', '..', '..', 'proto');

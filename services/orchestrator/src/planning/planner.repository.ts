@@ -1,8 +1,7 @@
 import { DataSource, EntityManager } from 'typeorm';
-import { ledger } from '@collections/contracts';
+import { isBankruptcyChapter, ledger } from '@collections/contracts';
 import { isCalendarDate } from '@collections/platform';
 import {
-  BANKRUPTCY_CHAPTERS,
   BankruptcyChapter,
   CHANNELS,
   Channel,
@@ -183,7 +182,7 @@ const holdsOf = (codes: readonly number[] | null | undefined): Hold[] =>
 const bankruptcyChaptersOf = (rows: readonly CoPartyHoldRow[] | null | undefined): (BankruptcyChapter | null)[] =>
   (rows ?? [])
     .filter((r) => r.kind === ledger.HoldKind.HOLD_KIND_BANKRUPTCY)
-    .map((r) => BANKRUPTCY_CHAPTERS.find((c) => c === r.chapter) ?? null);
+    .map((r) => (isBankruptcyChapter(r.chapter) ? r.chapter : null));
 
 const validationNoticeOf = (json: { sentAt: string | null } | null | undefined): ValidationNoticeOnRecord | null =>
   json ? { sentAt: json.sentAt ? new Date(json.sentAt) : null } : null;

@@ -1,10 +1,13 @@
 import { EntityManager } from 'typeorm';
-import { ledger } from '@collections/contracts';
+import { BANKRUPTCY_CHAPTERS, isBankruptcyChapter, ledger } from '@collections/contracts';
 import { AppError, isUuid } from '@collections/platform';
 import { ServiceContext } from '@collections/runtime';
 import { validDate } from '../balance-view';
 import { PiiCipher } from '../pii';
 import { requireLedgerText } from '../text-limits';
+
+/** The chapters a bankruptcy hold may record, for SetHold's refusal: "7, 11, 12 or 13". */
+const CHAPTERS_IN_WORDS = `${BANKRUPTCY_CHAPTERS.slice(0, -1).join(', ')} or ${BANKRUPTCY_CHAPTERS.at(-1)}`;
 
 /** Which contact points a channel reaches. */
 const CHANNEL_CONTACT_TYPE: Record<string, 'phone' | 'email' | 'address'> = {
@@ -64,8 +67,8 @@ export class HoldsAndConsentUseCase {
     if (endsOn && endsOn < startsOn) throw AppError.invalid('ends_on cannot be before starts_on');
     const chapter = r.bankruptcyChapter ?? ledger.BankruptcyChapter.BANKRUPTCY_CHAPTER_UNSPECIFIED;
     if (chapter !== ledger.BankruptcyChapter.BANKRUPTCY_CHAPTER_UNSPECIFIED) {
-      if (!(chapter > 0) || !ledger.BankruptcyChapter[chapter])
-        throw AppError.invalid('bankruptcy_chapter must be a BankruptcyChapter (7, 11, 12 or 13)');
+      if (!isBankruptcyChapter(chapter))
+        throw AppError.invalid(`bankruptcy_chapter must be a BankruptcyChapter (${CHAPTERS_IN_WORDS})`);
       if (r.kind !== ledger.HoldKind.HOLD_KIND_BANKRUPTCY)
         throw AppError.invalid('bankruptcy_chapter is only for a HOLD_KIND_BANKRUPTCY hold');
     }

@@ -1,3 +1,5 @@
+import { BankruptcyChapterNumber } from '@collections/contracts';
+
 /** The words the contact-policy engine speaks; the same words as the CLI's JSON lines. */
 
 export const CHANNELS = ['call', 'sms', 'whatsapp', 'email', 'letter', 'visit'] as const;
@@ -16,11 +18,12 @@ export type Hold = (typeof HOLDS)[number];
 
 /**
  * The chapters of the US Bankruptcy Code (title 11 U.S.C.) a `bankruptcy` hold may record, as the
- * ledger's `BankruptcyChapter` numbers them. The automatic stay (§362) protects the debtor in every
- * chapter; only chapters 12 and 13 stay collection from those liable on the debt with the debtor.
+ * ledger's `BankruptcyChapter` numbers them (the contracts' list, the ledger's too). The automatic
+ * stay (§362) protects the debtor in every chapter; only chapters 12 and 13 stay collection from
+ * those liable on the debt with the debtor.
  */
-export const BANKRUPTCY_CHAPTERS = [7, 11, 12, 13] as const;
-export type BankruptcyChapter = (typeof BANKRUPTCY_CHAPTERS)[number];
+export { BANKRUPTCY_CHAPTERS } from '@collections/contracts';
+export type BankruptcyChapter = BankruptcyChapterNumber;
 
 /**
  * The 27 member states of the European Union (ISO 3166-1 alpha-2; Greece is `GR`, not `EL`), each

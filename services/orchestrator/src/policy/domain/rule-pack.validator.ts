@@ -1,4 +1,5 @@
 import { parseMinuteOfDay } from '@collections/platform';
+import { isBankruptcyChapter } from '@collections/contracts';
 import { BANKRUPTCY_CHAPTERS, CHANNELS, CONTACT_OUTCOMES, HOLDS, JURISDICTIONS } from './contact-case.types';
 import { PolicyError, PolicyErrorCode, PolicyViolation } from './policy.error';
 import { PublicHolidayCalendar } from './public-holiday.calendar';
@@ -151,7 +152,7 @@ export function rulePackViolations(pack: RulePack): PolicyViolation[] {
     else if (chapters.length === 0)
       problem(`${path}.bankruptcyChapters`, 'names no chapter: leave it out for every bankruptcy');
     chapters.forEach((chapter, j) => {
-      if (!(BANKRUPTCY_CHAPTERS as readonly number[]).includes(chapter))
+      if (!isBankruptcyChapter(chapter))
         problem(
           `${path}.bankruptcyChapters[${j}]`,
           `${String(chapter)} is no chapter (${BANKRUPTCY_CHAPTERS.join(', ')})`,

@@ -147,7 +147,8 @@ export class DataSubjectUseCase {
    * - rejected import lines of the tenant (`import_rejection.raw_enc`, quarantined raw CSV/NDJSON text,
    *   linked to no debtor): the raw text of every line that names the debtor becomes 'erased',
    *   its line number and reason stay; the value the reason quotes (`value_enc`, 1763900017800) is
-   *   looked at on its own, the same way, and becomes 'erased' when it names the debtor. "Names the
+   *   looked at on its own, the same way and in the same pass over the lines, and becomes 'erased'
+   *   when it names the debtor (whether the raw text does or not). "Names the
    *   debtor" is the rule of `erasurePatterns`
    *   (domain/erasure.ts), looked for in every line: the name, the national id, each contact point
    *   value (all three in clear: decrypted here), the debtor id and the ids and external references of its
@@ -212,6 +213,9 @@ export class DataSubjectUseCase {
       if (patterns.length > 0) {
         let unreadableTexts = 0;
         const texts = { erased, unreadable: () => unreadableTexts++ };
+        // A rejected line's raw text, and the value its reason quotes (1763900017800), a piece of the
+        // line, looked at on its own: each erased when it names the debtor, the value kept
+        // (`unknown currency "XXX"`) when it does not, whatever the line's text.
         await this.eraseNaming(tx, tenantId, patterns, {
           ...texts,
           table: 'import_rejection',
@@ -219,27 +223,16 @@ export class DataSubjectUseCase {
             ['job_id', 'uuid'],
             ['line_no', 'int'],
           ],
-          text: 'raw_enc',
-          set: `raw_enc = $2`,
-        });
-        // The value a rejection's reason quotes (1763900017800), a piece of the line, looked at on
-        // its own: erased when it names the debtor, kept (`unknown currency "XXX"`) when not.
-        await this.eraseNaming(tx, tenantId, patterns, {
-          ...texts,
-          table: 'import_rejection',
-          key: [
-            ['job_id', 'uuid'],
-            ['line_no', 'int'],
+          texts: [
+            { column: 'raw_enc', erases: ['raw_enc'] },
+            { column: 'value_enc', erases: ['value_enc'] },
           ],
-          text: 'value_enc',
-          set: `value_enc = $2`,
         });
         await this.eraseNaming(tx, tenantId, patterns, {
           ...texts,
           table: 'recon_item',
           key: [['id', 'uuid']],
-          text: 'reference_enc',
-          set: `reference_enc = $2, counterparty_account_enc = $2`,
+          texts: [{ column: 'reference_enc', erases: ['reference_enc', 'counterparty_account_enc'] }],
         });
         if (unreadableTexts > 0) {
           this.ctx.logger.warn(
@@ -303,11 +296,12 @@ export class DataSubjectUseCase {
   }
 
   /**
-   * Overwrites (`set`, with `$2` the encrypted 'erased') every row of the tenant's `table` whose
-   * encrypted `text` names the debtor (`patterns`, PostgreSQL regular expressions: domain/erasure.ts).
-   * The texts are decrypted here, BATCH_ROWS rows at a time in key order, and the patterns tried on
-   * them by PostgreSQL, so the rule is the one it always was; a text already 'erased' or that the
-   * ledger's key cannot decrypt (said through `unreadable`) is skipped.
+   * Overwrites with `erased` (the encrypted 'erased'), in one pass over the tenant's `table`, what
+   * each of a row's encrypted `texts` erases when that text names the debtor (`patterns`,
+   * PostgreSQL regular expressions: domain/erasure.ts); each text is looked at on its own. The
+   * texts are decrypted here, BATCH_ROWS rows at a time in key order, and the patterns tried on
+   * them by PostgreSQL, so the rule is the one it always was; a text that is absent, already
+   * 'erased' or that the ledger's key cannot decrypt (said through `unreadable`) is skipped.
    */
   private async eraseNaming(
     tx: EntityManager,
@@ -316,36 +310,54 @@ export class DataSubjectUseCase {
     t: {
       table: string;
       key: [string, 'uuid' | 'int'][];
-      text: string;
-      set: string;
+      texts: { column: string; erases: string[] }[];
       erased: Buffer;
       unreadable: () => void;
     },
   ): Promise<void> {
     const key = t.key.map(([name]) => name).join(', ');
+    const columns = t.texts.map((x) => x.column);
+    // One UPDATE a batch, each named row once: a column becomes `erased` where a text that erases
+    // it names the debtor (`u.hit<k>`, the k-th text's), and stays as it is otherwise.
+    const sets = [...new Set(t.texts.flatMap((x) => x.erases))].map((column) => {
+      const namedBy = t.texts.flatMap((x, k) => (x.erases.includes(column) ? [`u.hit${k}`] : []));
+      return `${column} = CASE WHEN ${namedBy.join(' OR ')} THEN $2::bytea ELSE r.${column} END`;
+    });
+    const keyParams = t.key.map(([, type], i) => `$${i + 3}::${type}[]`);
+    const hitParams = columns.map((_, k) => `$${t.key.length + 3 + k}::bool[]`);
+    const keyOf = (alias: string) => t.key.map(([name]) => `${alias}.${name}`).join(', ');
+    const update = `UPDATE ${t.table} AS r SET ${sets.join(', ')}
+       FROM unnest(${[...keyParams, ...hitParams].join(', ')})
+         AS u (${[key, ...columns.map((_, k) => `hit${k}`)].join(', ')})
+      WHERE r.tenant_id = $1 AND (${keyOf('r')}) = (${keyOf('u')})`;
     let after: unknown[] | undefined;
     for (;;) {
       const from = after ? ` AND (${key}) > (${t.key.map(([, type], i) => `$${i + 2}::${type}`).join(', ')})` : '';
       const rows = (await tx.query(
-        `SELECT ${key}, ${t.text} AS v FROM ${t.table} WHERE tenant_id = $1 AND ${t.text} IS NOT NULL${from}
+        `SELECT ${key}, ${columns.join(', ')} FROM ${t.table}
+          WHERE tenant_id = $1 AND (${columns.map((c) => `${c} IS NOT NULL`).join(' OR ')})${from}
           ORDER BY ${key} LIMIT ${BATCH_ROWS}`,
         [tenantId, ...(after ?? [])],
       )) as Record<string, unknown>[];
       if (rows.length === 0) return;
       after = t.key.map(([name]) => rows[rows.length - 1][name]);
-      const texts = rows.map((r) => this.clearOr(r.v as Buffer, t.unreadable));
+      // Row after row, each of its texts in clear (null where it has none: it names no one).
+      const texts = rows.flatMap((r) => columns.map((c) => (r[c] ? this.clearOr(r[c] as Buffer, t.unreadable) : null)));
       const hits = (await tx.query(
         `SELECT u.i::int - 1 AS i FROM unnest($1::text[]) WITH ORDINALITY AS u (t, i)
           WHERE u.t <> 'erased' AND u.t ~ ANY($2::text[])`,
         [texts, patterns],
       )) as { i: number }[];
       if (hits.length === 0) continue;
-      const named = hits.map((h) => rows[h.i]);
-      await tx.query(
-        `UPDATE ${t.table} SET ${t.set}
-          WHERE tenant_id = $1 AND (${key}) IN (SELECT * FROM unnest(${t.key.map(([, type], i) => `$${i + 3}::${type}[]`).join(', ')}))`,
-        [tenantId, t.erased, ...t.key.map(([name]) => named.map((r) => r[name]))],
-      );
+      const naming = rows.map(() => columns.map(() => false));
+      for (const { i } of hits) naming[Math.floor(i / columns.length)][i % columns.length] = true;
+      const named = rows.flatMap((r, j) => (naming[j].includes(true) ? [{ r, hit: naming[j] }] : []));
+      await tx.query(update, [
+        tenantId,
+        t.erased,
+        ...t.key.map(([name]) => named.map(({ r }) => r[name])),
+        ...columns.map((_, k) => named.map(({ hit }) => hit[k])),
+      ]);
     }
   }
 

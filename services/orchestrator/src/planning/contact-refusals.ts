@@ -53,6 +53,9 @@ const RULE_KINDS = new Map<string, RefusalRule>([
   ...Object.values(RULE_PACKS).flatMap(ruleKinds),
 ]);
 
+/** A hold a tenant's override adds (`<J>-HOLD-<HOLD>-<tenant>`, `<J>-CO-PARTY-HOLD-<HOLD>-<tenant>`): no pack has its id. */
+const TENANT_HOLD_ID = /^[A-Z]{2}-(CO-PARTY-)?HOLD-/;
+
 /**
  * The rule a refusal of the contact law is counted under: the first reason's (holds, opt-outs and
  * consent come first, then the time rules in the pack's order). Undefined for a decision that
@@ -65,7 +68,7 @@ export function refusalRule(verdict: Pick<DecisionVerdict, 'allowed' | 'reasons'
   const colon = reason.indexOf(':');
   const ruleId = colon < 0 ? reason : reason.slice(0, colon);
   if (['no-due-date', 'no-debtor-facts', 'no-strategy', 'no-channel'].includes(ruleId)) return undefined;
-  return RULE_KINDS.get(ruleId) ?? 'other';
+  return RULE_KINDS.get(ruleId) ?? (TENANT_HOLD_ID.test(ruleId) ? 'hold' : 'other');
 }
 
 type Labels = { channel: string; rule: RefusalRule; outcome: RefusalOutcome };

@@ -1,5 +1,5 @@
 import { Metadata, ServiceError, status } from '@grpc/grpc-js';
-import { orchestrator } from '@collections/contracts';
+import { ledger, orchestrator } from '@collections/contracts';
 import { API_KEY_HEADER, grpcClient, metadataFromPrincipalHeaders, runWithPrincipal } from '@collections/platform';
 import { ServiceUnderTest, startServiceUnderTest } from '@collections/testing';
 import { createAgentTask } from '../../src/agents';
@@ -245,5 +245,71 @@ describe('a lender makes the contact law stricter for its own debtors (gRPC and 
     const there = await debtorWithQueuedCall(sut.tenant, 'EC', 'America/Guayaquil', undefined, replica);
     expect(await there.claim(replica)).toBeUndefined();
     expect(await lastDecision(sut.tenant, there.accountId)).toMatchObject({ allowed: false, override_version: 1 });
+  });
+
+  it('a US lender whose policy stops a shared account on a co-obligor’s cease-communication has the primary refused for good; dropping the law’s co-party holds is refused', async () => {
+    sut.clock.set(utcMinus5('2026-03-03', '10:00'));
+    const stored = await overridesStored();
+    const dropping = await fetch(`${sut.app.httpUrl}/v1/orchestrator/contact-rules/US/override`, {
+      method: 'PUT',
+      headers: { [API_KEY_HEADER]: sut.apiKey, 'content-type': 'application/json' },
+      body: JSON.stringify({ coPartyHolds: ['bankruptcy', 'cease_communication'] }),
+    });
+    expect(dropping.status).toBe(400);
+    expect(((await dropping.json()) as { message: string }).message).toContain(
+      'coPartyHolds.dispute is dropped; the pack stops contact about the shared account on it',
+    );
+    expect(await overridesStored()).toBe(stored);
+
+    const put = await client.putContactRulesOverride(
+      {
+        jurisdiction: 'US',
+        document: JSON.stringify({ coPartyHolds: ['dispute', 'bankruptcy', 'cease_communication'] }),
+      },
+      md(),
+    );
+    const mine = await debtorWithQueuedCall(sut.tenant, 'US', 'America/New_York');
+    const theirs = await debtorWithQueuedCall(OTHER_LENDER, 'US', 'America/New_York');
+    // Each account's co-obligor has asked the lender to stop communicating with them.
+    for (const { tenantId, accountId } of [mine, theirs]) {
+      await sut.dataSource.query(
+        `INSERT INTO account_party (tenant_id, account_id, debtor_id, role) VALUES ($1, $2, $3, $4)`,
+        [tenantId, accountId, `co-${accountId}`, ledger.DebtorRole.DEBTOR_ROLE_CO_OBLIGOR],
+      );
+      await sut.dataSource.query(
+        `INSERT INTO debtor_hold_state (tenant_id, hold_id, debtor_id, kind, active) VALUES ($1, $2, $3, $4, true)`,
+        [tenantId, `hold-co-${accountId}`, `co-${accountId}`, ledger.HoldKind.HOLD_KIND_CEASE_COMMUNICATION],
+      );
+    }
+
+    expect(await mine.claim()).toBeUndefined();
+    const task = await queue.getTask(sut.tenant, mine.taskId);
+    expect(task).toMatchObject({ state: 'cancelled', refusal_next_permitted_at: null });
+    expect(task.refusal_reasons).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^US-CO-PARTY-HOLD-CEASE-COMMUNICATION-${sut.tenant}: .* — another party to the account \\(a co-obligor or guarantor\\) is on hold: cease_communication$`,
+        ),
+      ),
+    ]);
+    expect(await lastDecision(sut.tenant, mine.accountId)).toMatchObject({
+      allowed: false,
+      override_version: put.rules!.overrideVersion,
+    });
+    // Regulation F alone keeps a co-obligor's cease-communication their own.
+    expect(await theirs.claim()).toMatchObject({ id: theirs.taskId, state: 'claimed' });
+
+    const { rules } = await client.getContactRules({ jurisdiction: 'US' }, md());
+    const pack = JSON.parse(rules!.effectivePack) as {
+      coPartyHolds: { hold: string; bankruptcyChapters?: number[] }[];
+    };
+    expect(pack.coPartyHolds).toEqual([
+      expect.objectContaining({ hold: 'dispute' }),
+      expect.objectContaining({ hold: 'bankruptcy', bankruptcyChapters: [12, 13] }),
+      expect.objectContaining({ hold: 'cease_communication', basis: 'platform-policy' }),
+    ]);
+    expect(JSON.parse(rules!.overrideDocument)).toEqual({
+      coPartyHolds: ['dispute', 'bankruptcy', 'cease_communication'],
+    });
   });
 });

@@ -1,5 +1,7 @@
 import fc from 'fast-check';
 import {
+  BankruptcyChapter,
+  Hold,
   LocalTimeRange,
   PolicyError,
   PolicyErrorCode,
@@ -17,6 +19,7 @@ import {
   RULE_PACKS,
   US_REGULATION_F_PACK,
 } from '../../src/policy/packs';
+import { refusalRule } from '../../src/planning/contact-refusals';
 import { contactCaseArbitrary } from './support/contact-case.arbitrary';
 import { contactCase, pastContact } from './support/contact-case.factory';
 
@@ -244,6 +247,87 @@ describe(applyTenantOverride.name, () => {
     const decision = evaluate(third, pack);
     expect(decision.reasons.map((r) => r.ruleId)).toEqual(['BR-ACME-TWO-SMS-A-DAY']);
     expect(decision.nextPermittedAt?.toISOString()).toBe(new Date('2025-03-12T09:15:30-03:00').toISOString());
+  });
+
+  describe('co-party holds (a co-obligor’s or guarantor’s holds that stop contact about the shared account)', () => {
+    /** A call about a US account at 10:00 in New York on a Tuesday, its co-obligor on `coPartyHolds`. */
+    const usCall = (coPartyHolds: Hold[], coPartyBankruptcyChapters?: BankruptcyChapter[]) =>
+      contactCase({
+        timezone: 'America/New_York',
+        channel: 'call',
+        at: '2025-03-11T10:00:00-04:00',
+        coPartyHolds,
+        coPartyBankruptcyChapters,
+      });
+
+    it('adds a co-obligor’s cease-communication to the US pack’s: the primary is then not called, for good', () => {
+      const pack = sut(US_REGULATION_F_PACK, {
+        ...tenant,
+        coPartyHolds: ['dispute', 'bankruptcy', 'cease_communication'],
+      });
+      expect(evaluate(usCall(['cease_communication']), US_REGULATION_F_PACK)).toMatchObject({ allowed: true });
+      const decision = evaluate(usCall(['cease_communication']), pack);
+      expect(decision).toMatchObject({ allowed: false, nextPermittedAt: null });
+      expect(decision.reasons).toEqual([
+        {
+          ruleId: 'US-CO-PARTY-HOLD-CEASE-COMMUNICATION-acme',
+          message:
+            'No contact about a shared account while another party to it (a co-obligor, a guarantor) is on hold ' +
+            "(cease_communication), by the tenant's policy [tenant acme policy 3] — another party to the account " +
+            '(a co-obligor or guarantor) is on hold: cease_communication',
+        },
+      ]);
+      expect(pack.coPartyHolds!.map((r) => r.id)).toEqual([
+        'US-CO-PARTY-HOLD-DISPUTE',
+        'US-CO-PARTY-HOLD-BANKRUPTCY',
+        'US-CO-PARTY-HOLD-CEASE-COMMUNICATION-acme',
+      ]);
+      // Counted as a hold in collections_contact_refusals_total, as the pack's own.
+      expect(refusalRule({ allowed: false, reasons: decision.reasons.map((r) => `${r.ruleId}: ${r.message}`) })).toBe(
+        'hold',
+      );
+      // The pack's own co-party holds stop as before.
+      expect(evaluate(usCall(['dispute']), pack).reasons.map((r) => r.ruleId)).toEqual(['US-CO-PARTY-HOLD-DISPUTE']);
+    });
+
+    it('keeps the US co-debtor stay to chapters 12 and 13 when the tenant lists bankruptcy, never looser', () => {
+      const pack = sut(US_REGULATION_F_PACK, { ...tenant, coPartyHolds: ['bankruptcy', 'dispute', 'deceased'] });
+      expect(pack.coPartyHolds!.find((r) => r.hold === 'bankruptcy')).toEqual(
+        US_REGULATION_F_PACK.coPartyHolds!.find((r) => r.hold === 'bankruptcy'),
+      );
+      expect(evaluate(usCall(['bankruptcy'], [13]), pack).allowed).toBe(false);
+      expect(evaluate(usCall(['bankruptcy'], [7]), pack).allowed).toBe(true);
+    });
+
+    it('lets a Colombian lender stop a shared account on a co-obligor’s insolvency, which its pack does not', () => {
+      const call = contactCase({
+        timezone: 'America/Bogota',
+        channel: 'call',
+        at: '2025-03-11T10:00:00-05:00',
+        coPartyHolds: ['bankruptcy'],
+      });
+      expect(evaluate(call, CO_LEY_2300_PACK).allowed).toBe(true);
+      const pack = sut(CO_LEY_2300_PACK, { ...tenant, coPartyHolds: ['dispute', 'bankruptcy'] });
+      expect(evaluate(call, pack).reasons.map((r) => r.ruleId)).toEqual(['CO-CO-PARTY-HOLD-BANKRUPTCY-acme']);
+    });
+
+    it('rejects an override that drops a co-party hold of the pack, naming it', () => {
+      const error = rejection(() =>
+        sut(US_REGULATION_F_PACK, { ...tenant, coPartyHolds: ['bankruptcy', 'cease_communication'] }),
+      );
+      expect(error.code).toBe(PolicyErrorCode.TenantOverrideRejected);
+      expect(error.paths).toEqual(['coPartyHolds.dispute']);
+      expect(error.message).toBe(
+        'tenant acme override 3 of US@2026.3 rejected: coPartyHolds.dispute is dropped; the pack stops contact ' +
+          'about the shared account on it',
+      );
+    });
+
+    it('rejects a co-party hold that is no hold at all', () => {
+      expect(
+        rejection(() => sut(CO_LEY_2300_PACK, { ...tenant, coPartyHolds: ['dispute', 'frozen' as Hold] })).paths,
+      ).toEqual(['coPartyHolds[1].hold']);
+    });
   });
 
   it('leaves the original pack untouched', () => {

@@ -6,6 +6,7 @@ import { TimeBarredDebtOverride, overrideLimitationPeriods } from './time-barred
 import {
   CapWindow,
   ChannelMixRule,
+  CoPartyHoldRule,
   ContactHoursRule,
   FrequencyCapRule,
   HoldRule,
@@ -51,6 +52,12 @@ export interface TenantOverride {
   readonly consent?: { readonly required?: boolean };
   /** Every hold that stops contact for this tenant: the pack's holds, plus any the tenant adds. */
   readonly holds?: readonly Hold[];
+  /**
+   * Every hold of another party to a shared account (a co-obligor, a guarantor) that stops contact
+   * about it for this tenant: the pack's co-party holds (their rules, a bankruptcy's chapters
+   * included, kept as they are), plus any the tenant adds (each stopping on every such hold).
+   */
+  readonly coPartyHolds?: readonly Hold[];
   readonly auditRetentionDays?: number;
   /** Limitation periods the tenant adds or shortens (US: `noSuitWhenTimeBarred`); none can go. */
   readonly enforcement?: { readonly noSuitWhenTimeBarred?: TimeBarredDebtOverride };
@@ -67,8 +74,8 @@ export interface TenantOverride {
 /**
  * The pack with the tenant's changes, or a PolicyError (TenantOverrideRejected) naming every path
  * that would loosen it: wider hours, higher caps, shorter windows or quiet periods, fewer channels
- * covered, fewer holds, consent no longer required, a shorter audit retention, a longer or removed
- * limitation period, or an unknown rule.
+ * covered, fewer holds or co-party holds, consent no longer required, a shorter audit retention,
+ * a longer or removed limitation period, or an unknown rule.
  * Keep the result per tenant: the engine compiles each pack object once.
  */
 export function applyTenantOverride(pack: RulePack, override: TenantOverride): RulePack {
@@ -195,6 +202,8 @@ export function applyTenantOverride(pack: RulePack, override: TenantOverride): R
         });
   }
 
+  const coPartyHolds = overrideCoPartyHolds(pack, override, problem);
+
   const oldRetention = pack.auditRetention.minimumDays;
   const retention = override.auditRetentionDays ?? oldRetention;
   if (oldRetention !== null && (retention === null || retention < oldRetention))
@@ -221,6 +230,7 @@ export function applyTenantOverride(pack: RulePack, override: TenantOverride): R
     quietPeriods: [...quietPeriods, ...(override.add?.quietPeriods ?? [])],
     consent: { ...pack.consent, required: consentRequired },
     holds,
+    ...(coPartyHolds ? { coPartyHolds } : {}),
     auditRetention: { ...pack.auditRetention, minimumDays: retention },
     ...(timeBarred ? { enforcement: { ...pack.enforcement, noSuitWhenTimeBarred: timeBarred } } : {}),
   };
@@ -235,6 +245,34 @@ export function applyTenantOverride(pack: RulePack, override: TenantOverride): R
 }
 
 type Problem = (path: string, text: string) => void;
+
+/**
+ * The pack's co-party holds with the tenant's added (undefined: the override names none). A hold
+ * the pack already has keeps its rule: listing `bankruptcy` leaves the US co-debtor stay's chapters
+ * (12, 13, or none on record) as they are, never looser; one the pack lacks stops on every such
+ * hold of another party (a bankruptcy under any chapter). The validator wants each among `holds`.
+ */
+function overrideCoPartyHolds(pack: RulePack, override: TenantOverride, problem: Problem) {
+  if (override.coPartyHolds === undefined) return undefined;
+  const rules: CoPartyHoldRule[] = [...(pack.coPartyHolds ?? [])];
+  if (!Array.isArray(override.coPartyHolds)) {
+    problem('coPartyHolds', 'must be a list of holds');
+    return rules;
+  }
+  for (const rule of pack.coPartyHolds ?? [])
+    if (!override.coPartyHolds.includes(rule.hold))
+      problem(`coPartyHolds.${rule.hold}`, 'is dropped; the pack stops contact about the shared account on it');
+  for (const hold of override.coPartyHolds)
+    if (!rules.some((r) => r.hold === hold))
+      rules.push({
+        id: `${pack.jurisdiction}-CO-PARTY-HOLD-${String(hold).toUpperCase().replace(/_/g, '-')}-${override.tenantId}`,
+        hold,
+        basis: 'platform-policy',
+        text: `No contact about a shared account while another party to it (a co-obligor, a guarantor) is on hold (${hold}), by the tenant's policy`,
+        citation: `tenant ${override.tenantId} policy ${override.version}`,
+      });
+  return rules;
+}
 
 function patchRules<R extends { readonly id: string }, P>(
   section: string,

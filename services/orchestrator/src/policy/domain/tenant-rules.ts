@@ -24,6 +24,7 @@ const OVERRIDE_KEYS = [
   'quietPeriods',
   'consent',
   'holds',
+  'coPartyHolds',
   'auditRetentionDays',
   'enforcement',
   'add',

@@ -328,6 +328,18 @@ describe(applyTenantOverride.name, () => {
         rejection(() => sut(CO_LEY_2300_PACK, { ...tenant, coPartyHolds: ['dispute', 'frozen' as Hold] })).paths,
       ).toEqual(['coPartyHolds[1].hold']);
     });
+
+    it('rejects holds or co-party holds given as a word rather than a list, saying so', () => {
+      const error = rejection(() =>
+        sut(US_REGULATION_F_PACK, {
+          ...tenant,
+          holds: 'dispute' as unknown as Hold[],
+          coPartyHolds: 'dispute' as unknown as Hold[],
+        }),
+      );
+      expect(error.paths).toEqual(['holds', 'coPartyHolds']);
+      expect(error.message).toContain('holds must be a list of holds');
+    });
   });
 
   it('leaves the original pack untouched', () => {

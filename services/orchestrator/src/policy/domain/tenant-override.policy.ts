@@ -187,7 +187,8 @@ export function applyTenantOverride(pack: RulePack, override: TenantOverride): R
     problem('consent.required', 'the pack requires the debtor to authorise each channel');
 
   const holds: HoldRule[] = [...pack.holds];
-  if (override.holds) {
+  if (override.holds !== undefined && !Array.isArray(override.holds)) problem('holds', 'must be a list of holds');
+  else if (override.holds) {
     for (const rule of pack.holds)
       if (!override.holds.includes(rule.hold))
         problem(`holds.${rule.hold}`, 'is dropped; the pack stops contact on it');

@@ -254,7 +254,7 @@ export const ROUTES = [
     bodySchema: {
       type: 'object',
       description:
-        "The override document itself: rules of the jurisdiction's pack patched by id (contactHours, publicHolidays, frequencyCaps, minimumSpacing, channelMix, quietPeriods), consent, holds, auditRetentionDays, and new rules under add.",
+        "The override document itself: rules of the jurisdiction's pack patched by id (contactHours, publicHolidays, frequencyCaps, minimumSpacing, channelMix, quietPeriods), consent, holds, coPartyHolds, auditRetentionDays, enforcement (limitation periods), and new rules under add.",
     },
     status: 200,
     errors: [400],

@@ -60,6 +60,7 @@ import { LedgerRejectionValuesEncrypted1763900017800 } from './migrations/176390
 import { LedgerTimeZoneOrUtc1763900017810 } from './migrations/1763900017810-ledger-time-zone-or-utc';
 import { LedgerAccountChargedOffOn1763900018000 } from './migrations/1763900018000-ledger-account-charged-off-on';
 import { LedgerHoldBankruptcyChapter1763900018200 } from './migrations/1763900018200-ledger-hold-bankruptcy-chapter';
+import { LedgerLifecycleCommand1763900018600 } from './migrations/1763900018600-ledger-lifecycle-command';
 
 /** services/ledger: debtors, accounts and every cent, in a double-entry journal. */
 export const ledgerService: ServiceDefinition = {
@@ -86,6 +87,7 @@ export const ledgerService: ServiceDefinition = {
     LedgerTimeZoneOrUtc1763900017810,
     LedgerAccountChargedOffOn1763900018000,
     LedgerHoldBankruptcyChapter1763900018200,
+    LedgerLifecycleCommand1763900018600,
   ],
   module: (ctx) => {
     const config = loadConfig({

@@ -59,6 +59,36 @@ export class LifecycleRepository {
     return row;
   }
 
+  /** The lifecycle move that posted no entry already made with this idempotency key, if any (`lifecycle_command`). */
+  async commandByKey(
+    tx: EntityManager,
+    tenantId: string,
+    idempotencyKey: string,
+  ): Promise<{ account_id: string; command: string; response: unknown } | undefined> {
+    const [row] = (await tx.query(
+      `SELECT account_id, command, response FROM lifecycle_command WHERE tenant_id = $1 AND idempotency_key = $2`,
+      [tenantId, idempotencyKey],
+    )) as { account_id: string; command: string; response: unknown }[];
+    return row;
+  }
+
+  /**
+   * Keeps the idempotency key of a lifecycle move that posts no entry, with its answer; false when
+   * the key was taken meanwhile (by a transaction that committed while this one waited on it).
+   */
+  async saveCommand(
+    tx: EntityManager,
+    cmd: { tenantId: string; idempotencyKey: string; accountId: string; command: string; response: unknown },
+    now: Date,
+  ): Promise<boolean> {
+    const rows = (await tx.query(
+      `INSERT INTO lifecycle_command (tenant_id, idempotency_key, account_id, command, response, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING 1`,
+      [cmd.tenantId, cmd.idempotencyKey, cmd.accountId, cmd.command, JSON.stringify(cmd.response), now],
+    )) as unknown[];
+    return rows.length === 1;
+  }
+
   /** The principal lent on an account: the sum of its principal charges. */
   async loanPrincipal(tx: EntityManager, tenantId: string, accountId: string): Promise<number> {
     const [row] = (await tx.query(

@@ -1,6 +1,7 @@
 import { ledger, ledgerLifecycle } from '@collections/contracts';
 import { AppError, localDate, money } from '@collections/platform';
 import { ServiceContext } from '@collections/runtime';
+import { balanceAsOf } from '../balance-view';
 import { EntryKind, total } from '../domain/journal';
 import { AccountStatus, mayClose } from '../domain/lifecycle';
 import { LifecycleRepository } from '../lifecycle.repository';
@@ -9,6 +10,9 @@ import { requireLedgerText } from '../text-limits';
 import { PostEntryUseCase, noBalanceToPost } from './post-entry.usecase';
 
 const CREDIT_BALANCE = 'the account has a credit balance: refund it instead';
+/** `lifecycle_command.command` of a charge-off that keeps the balance owed. */
+const CHARGE_OFF_KEEPING_BALANCE = 'charge_off_keeping_balance';
+const KEY_USED = 'idempotency_key was already used for a different posting';
 
 interface LifecycleCommand {
   accountId: string;
@@ -16,10 +20,16 @@ interface LifecycleCommand {
   reason: string;
 }
 
+interface ChargeOffCommand extends LifecycleCommand {
+  /** Charge off without writing the balance off: no entry, the balance stays owed. */
+  keepBalanceOwed?: boolean;
+}
+
 /**
  * Charge-off, settlement and closure of an account. Charge-off and settlement post the whole
  * remaining balance as a write-off or settlement discount through the one posting use case,
- * which moves the status and writes the event in the posting's transaction.
+ * which moves the status and writes the event in the posting's transaction. A charge-off that
+ * keeps the balance owed posts nothing: it moves the status itself (`chargeOffKeepingBalance`).
  */
 export class AccountLifecycleUseCase {
   private readonly lifecycle = new LifecycleRepository();
@@ -32,10 +42,84 @@ export class AccountLifecycleUseCase {
     this.postEntry = new PostEntryUseCase(ctx, repo);
   }
 
-  async chargeOff(tenantId: string, cmd: LifecycleCommand): Promise<ledgerLifecycle.ChargeOffAccountResponse> {
+  async chargeOff(tenantId: string, cmd: ChargeOffCommand): Promise<ledgerLifecycle.ChargeOffAccountResponse> {
+    if (cmd.keepBalanceOwed) return this.chargeOffKeepingBalance(tenantId, cmd);
     const result = await this.postRemaining(tenantId, cmd, EntryKind.WriteOff);
     if (!result) throw AppError.failedPrecondition('the account balance is zero: there is nothing to charge off');
     return { ...result, status: await this.statusOf(tenantId, cmd.accountId) };
+  }
+
+  /**
+   * Charges the account off with its balance kept owed (collected after the charge-off): no
+   * entry; under the account lock, the status, the charge-off date (today in the account's zone)
+   * and AccountChargedOff (balance_kept) in one transaction. The idempotency key is kept with the
+   * answer (`lifecycle_command`): a retry answers it again, replayed, and writes nothing.
+   */
+  private async chargeOffKeepingBalance(
+    tenantId: string,
+    cmd: LifecycleCommand,
+  ): Promise<ledgerLifecycle.ChargeOffAccountResponse> {
+    if (!cmd.accountId) throw AppError.invalid('account_id is required');
+    if (!cmd.idempotencyKey) throw AppError.invalid('idempotency_key is required: a retry must not charge off twice');
+    requireLedgerText({ idempotency_key: cmd.idempotencyKey, reason: cmd.reason });
+    return this.ctx.dataSource.transaction(async (tx) => {
+      const account = await this.repo.findAccount(tx, tenantId, cmd.accountId, true);
+      if (!account) throw AppError.notFound(`account ${cmd.accountId} does not exist`);
+      // Read under the lock: a retry running beside the first waits for it and finds its key.
+      const earlier = await this.lifecycle.commandByKey(tx, tenantId, cmd.idempotencyKey);
+      if (earlier) {
+        if (earlier.account_id !== account.id || earlier.command !== CHARGE_OFF_KEEPING_BALANCE)
+          throw AppError.conflict(KEY_USED, { idempotencyKey: cmd.idempotencyKey });
+        return { ...(earlier.response as ledgerLifecycle.ChargeOffAccountResponse), replayed: true };
+      }
+      if (await this.lifecycle.entryByKey(tx, tenantId, cmd.idempotencyKey))
+        throw AppError.conflict(KEY_USED, { idempotencyKey: cmd.idempotencyKey });
+      if (account.status === AccountStatus.Closed) throw AppError.failedPrecondition('the account is closed');
+      if (account.status === AccountStatus.Settled) throw AppError.failedPrecondition('the account is settled');
+      if (account.status === AccountStatus.ChargedOff)
+        throw AppError.failedPrecondition('the account is already charged off');
+      const owed = total(componentsOf(account));
+      if (owed < 0) throw AppError.failedPrecondition(`nothing is owed to keep: ${CREDIT_BALANCE}`);
+      if (owed === 0)
+        throw AppError.failedPrecondition('the account balance is zero: nothing is owed to keep after a charge-off');
+      const now = this.ctx.clock.now();
+      const chargedOffOn = localDate(now, account.time_zone);
+      const currency = account.currency.trim();
+      const response: ledgerLifecycle.ChargeOffAccountResponse = {
+        entryId: '',
+        status: AccountStatus.ChargedOff as number,
+        balance: await balanceAsOf(tx, this.repo, this.ctx.clock, tenantId, account.id),
+        replayed: false,
+      };
+      const command = {
+        tenantId,
+        idempotencyKey: cmd.idempotencyKey,
+        accountId: account.id,
+        command: CHARGE_OFF_KEEPING_BALANCE,
+        response,
+      };
+      // Taken meanwhile for another account (whose lock is another): that one stands.
+      if (!(await this.lifecycle.saveCommand(tx, command, now)))
+        throw AppError.conflict(KEY_USED, { idempotencyKey: cmd.idempotencyKey });
+      await this.lifecycle.setStatus(tx, tenantId, account.id, AccountStatus.ChargedOff, chargedOffOn);
+      await this.ctx.backbone.outbox.add(tx, {
+        type: 'collections.ledger.v1.AccountChargedOff',
+        key: account.id,
+        tenantId,
+        time: now,
+        payload: {
+          accountId: account.id,
+          entryId: '',
+          amount: money(0, currency),
+          balanceAfter: money(owed, currency),
+          previousStatus: account.status,
+          effectiveDate: chargedOffOn,
+          reason: cmd.reason,
+          balanceKept: true,
+        },
+      });
+      return response;
+    });
   }
 
   async settle(tenantId: string, cmd: LifecycleCommand): Promise<ledgerLifecycle.SettleAccountResponse> {
@@ -127,6 +211,9 @@ export class AccountLifecycleUseCase {
     if (!account) throw AppError.notFound(`account ${cmd.accountId} does not exist`);
     const earlier = await this.lifecycle.entryByKey(tx, tenantId, cmd.idempotencyKey);
     if (!earlier) {
+      // The key of a charge-off that kept the balance (no entry) is not this posting's to take.
+      if (await this.lifecycle.commandByKey(tx, tenantId, cmd.idempotencyKey))
+        throw AppError.conflict(KEY_USED, { idempotencyKey: cmd.idempotencyKey });
       // A first look to answer clearly; the amount itself is read again under the account lock.
       if (account.status === AccountStatus.Closed) throw AppError.failedPrecondition('the account is closed');
       const balance = total(componentsOf(account));

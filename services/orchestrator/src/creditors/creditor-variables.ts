@@ -6,43 +6,41 @@ import { CreditorProfileRepository, profileOfRow } from './creditor-profile.repo
 const repo = new CreditorProfileRepository();
 
 /**
- * The `creditor` and `collector` a message to a debtor of `country` names: the tenant's creditor
- * profile for that country, else its default; none when it has neither.
+ * What a message to a debtor of `country` takes from the tenant's creditor profile for that
+ * country, else its default: the `creditor` and `collector` it names (none when it has neither
+ * profile), and the reference date a validation notice is itemized from (the profile's choice,
+ * else the last statement date). One read of the profile for both.
  */
-export async function creditorVariablesFor(
+export async function creditorFor(
   db: Pick<EntityManager, 'query'>,
   tenantId: string,
   country: string,
-): Promise<Pick<MessageVariables, 'creditor' | 'collector'>> {
+): Promise<{
+  variables: Pick<MessageVariables, 'creditor' | 'collector'>;
+  itemizationReference: ItemizationReference;
+}> {
   const row = await repo.forDebtorsOf(db, tenantId, country);
-  if (!row) return {};
+  if (!row) return { variables: {}, itemizationReference: DEFAULT_ITEMIZATION_REFERENCE };
   const p = profileOfRow(row);
   return {
-    creditor: {
-      name: p.legalName,
-      taxIdKind: p.taxId.kind,
-      taxId: p.taxId.value,
-      address: p.postalAddress,
-      phone: p.phone,
+    variables: {
+      creditor: {
+        name: p.legalName,
+        taxIdKind: p.taxId.kind,
+        taxId: p.taxId.value,
+        address: p.postalAddress,
+        phone: p.phone,
+      },
+      ...(p.collector
+        ? {
+            collector: {
+              name: p.collector.legalName,
+              taxIdKind: p.collector.taxId.kind,
+              taxId: p.collector.taxId.value,
+            },
+          }
+        : {}),
     },
-    ...(p.collector
-      ? {
-          collector: { name: p.collector.legalName, taxIdKind: p.collector.taxId.kind, taxId: p.collector.taxId.value },
-        }
-      : {}),
+    itemizationReference: p.itemizationReference ?? DEFAULT_ITEMIZATION_REFERENCE,
   };
-}
-
-/**
- * The reference date a validation notice to a debtor of `country` is itemized from: the choice on
- * the profile that names the creditor to them (the country's, else the default), else the last
- * statement date.
- */
-export async function itemizationReferenceFor(
-  db: Pick<EntityManager, 'query'>,
-  tenantId: string,
-  country: string,
-): Promise<ItemizationReference> {
-  const row = await repo.forDebtorsOf(db, tenantId, country);
-  return row?.itemization_reference ?? DEFAULT_ITEMIZATION_REFERENCE;
 }

@@ -24,7 +24,7 @@ import {
   localeFor,
   renderMessage,
 } from '../templates/domain';
-import { creditorVariablesFor, itemizationReferenceFor } from '../creditors/creditor-variables';
+import { creditorFor } from '../creditors/creditor-variables';
 import { AccountActivitySource, ItemizationAsk } from './account-activity';
 import { AddressKind, ContactDirectory, DebtorAddresses } from './contact-directory';
 
@@ -117,7 +117,7 @@ export async function composeMessage(
     channel === 'sms' && s.optOutLinks.baseUrl
       ? s.optOutLinks.sign({ tenantId: row.tenant_id, channel: 'sms', deliveryId: row.id }).url
       : undefined;
-  const creditor = await creditorVariablesFor(s.dataSource, row.tenant_id, jurisdiction);
+  const creditor = await creditorFor(s.dataSource, row.tenant_id, jurisdiction);
   const a = account[0];
   let variables: MessageVariables = {
     debtor: {
@@ -133,7 +133,7 @@ export async function composeMessage(
     },
     paymentLink: { url: link.url, expiresAt: link.expiresAt },
     ...(instalment ? { instalment } : {}),
-    ...creditor,
+    ...creditor.variables,
   };
   if (!creditorIdentifiable(debtor.rules?.pack ?? RULE_PACKS[jurisdiction], channel, variables))
     return { missing: 'no-creditor' };
@@ -142,7 +142,11 @@ export async function composeMessage(
     if (!variables.collector || !variables.creditor) return { missing: 'no-creditor' };
     const periodEnd = validationPeriodEnd(now, debtor.timeZone, debtor.rules?.pack ?? RULE_PACKS[jurisdiction]);
     const activity = periodEnd
-      ? await s.activity.activityOf(row.tenant_id, row.account_id, await itemizationAskOf(s, row, jurisdiction))
+      ? await s.activity.activityOf(
+          row.tenant_id,
+          row.account_id,
+          await itemizationAskOf(s, row, creditor.itemizationReference),
+        )
       : undefined;
     if (!periodEnd || !activity) return { missing: 'no-facts' };
     const itemization = itemizeDebt(activity);
@@ -179,13 +183,13 @@ export async function composeMessage(
 /**
  * The itemization date a validation notice for the account asks of the ledger: the one of the
  * notice already sent for it, with its reference (§1006.34(b)(3): the same reference, used
- * consistently for the debt), else the tenant's choice on its creditor profile for the debtor's
- * country (`itemizationReferenceFor`), with its fallbacks.
+ * consistently for the debt), else `preferred`, the tenant's choice on its creditor profile for the
+ * debtor's country (`creditorFor`), with its fallbacks.
  */
 async function itemizationAskOf(
   s: Pick<ContentSources, 'dataSource'>,
   row: Pick<ScheduleRow, 'tenant_id' | 'account_id'>,
-  country: string,
+  preferred: ItemizationReference,
 ): Promise<ItemizationAsk> {
   const [sent] = (await s.dataSource.query(
     `SELECT to_char(validation_notice_itemization_date, 'YYYY-MM-DD') AS date,
@@ -196,7 +200,7 @@ async function itemizationAskOf(
     [row.tenant_id, row.account_id],
   )) as { date: string; reference: ItemizationReference }[];
   if (sent) return { date: sent.date, reference: sent.reference };
-  return { preferred: await itemizationReferenceFor(s.dataSource, row.tenant_id, country) };
+  return { preferred };
 }
 
 /**

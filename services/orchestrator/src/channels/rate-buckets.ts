@@ -1,8 +1,5 @@
 import { DataSource, EntityManager } from 'typeorm';
-import { SharedRateBuckets, SharedTake, waitMs } from './domain';
-
-/** A bucket below this (float rounding of refills) still counts as holding a token, as TokenBucket does. */
-const EPSILON = 1e-9;
+import { BUCKET_EPSILON, SharedRateBuckets, SharedTake, waitMs } from './domain';
 
 /**
  * The providers' token buckets in `channel_rate_bucket`, one row per `<channel>:<sender>`, shared by
@@ -66,7 +63,7 @@ export class PgRateBuckets implements SharedRateBuckets {
        )
        SELECT b.bucket_key, b.tokens, b.rate, b.counted_at_ms - $4::float8 AS ahead_ms, t.bucket_key IS NOT NULL AS taken
          FROM bucket b LEFT JOIN taken t USING (bucket_key)`,
-      [keys, rates, capacity, now, EPSILON, costs],
+      [keys, rates, capacity, now, BUCKET_EPSILON, costs],
     )) as { bucket_key: string; tokens: number; rate: number; ahead_ms: number; taken: boolean }[];
     const taken = rows.find((r) => r.taken);
     if (taken) return { ok: true, key: taken.bucket_key };

@@ -1,5 +1,8 @@
-/** A bucket below this (float rounding of refills) still counts as holding a token. */
-const EPSILON = 1e-9;
+/**
+ * A bucket below a token by less than this (float rounding of refills) still counts as holding
+ * one: here and in the shared buckets (`PgRateBuckets`).
+ */
+export const BUCKET_EPSILON = 1e-9;
 
 /**
  * Token bucket on an injected clock (milliseconds). With capacity 1 it spaces sends evenly, so
@@ -31,9 +34,9 @@ export class TokenBucket {
     const t = Math.max(now, this.last);
     this.tokens = Math.min(this.capacity, this.tokens + ((t - this.last) * this.ratePerSecond) / 1000);
     this.last = t;
-    if (this.tokens >= 1 - EPSILON) {
+    if (this.tokens >= 1 - BUCKET_EPSILON) {
       const left = this.tokens - cost;
-      this.tokens = left > -EPSILON ? Math.max(0, left) : left;
+      this.tokens = left > -BUCKET_EPSILON ? Math.max(0, left) : left;
       return { ok: true };
     }
     return { ok: false, waitMs: waitMs(((1 - this.tokens) * 1000) / this.ratePerSecond) };

@@ -7,12 +7,11 @@ import { AccountStatus, mayClose } from '../domain/lifecycle';
 import { LifecycleRepository } from '../lifecycle.repository';
 import { LedgerRepository, componentsOf } from '../ledger.repository';
 import { requireLedgerText } from '../text-limits';
-import { PostEntryUseCase, noBalanceToPost } from './post-entry.usecase';
+import { PostEntryUseCase, keyUsedElsewhere, noBalanceToPost } from './post-entry.usecase';
 
 const CREDIT_BALANCE = 'the account has a credit balance: refund it instead';
 /** `lifecycle_command.command` of a charge-off that keeps the balance owed. */
 const CHARGE_OFF_KEEPING_BALANCE = 'charge_off_keeping_balance';
-const KEY_USED = 'idempotency_key was already used for a different posting';
 
 interface LifecycleCommand {
   accountId: string;
@@ -69,11 +68,10 @@ export class AccountLifecycleUseCase {
       const earlier = await this.lifecycle.commandByKey(tx, tenantId, cmd.idempotencyKey);
       if (earlier) {
         if (earlier.account_id !== account.id || earlier.command !== CHARGE_OFF_KEEPING_BALANCE)
-          throw AppError.conflict(KEY_USED, { idempotencyKey: cmd.idempotencyKey });
+          throw keyUsedElsewhere(cmd.idempotencyKey);
         return { ...(earlier.response as ledgerLifecycle.ChargeOffAccountResponse), replayed: true };
       }
-      if (await this.lifecycle.entryByKey(tx, tenantId, cmd.idempotencyKey))
-        throw AppError.conflict(KEY_USED, { idempotencyKey: cmd.idempotencyKey });
+      if (await this.lifecycle.entryByKey(tx, tenantId, cmd.idempotencyKey)) throw keyUsedElsewhere(cmd.idempotencyKey);
       if (account.status === AccountStatus.Closed) throw AppError.failedPrecondition('the account is closed');
       if (account.status === AccountStatus.Settled) throw AppError.failedPrecondition('the account is settled');
       if (account.status === AccountStatus.ChargedOff)
@@ -99,8 +97,7 @@ export class AccountLifecycleUseCase {
         response,
       };
       // Taken meanwhile for another account (whose lock is another): that one stands.
-      if (!(await this.lifecycle.saveCommand(tx, command, now)))
-        throw AppError.conflict(KEY_USED, { idempotencyKey: cmd.idempotencyKey });
+      if (!(await this.lifecycle.saveCommand(tx, command, now))) throw keyUsedElsewhere(cmd.idempotencyKey);
       await this.lifecycle.setStatus(tx, tenantId, account.id, AccountStatus.ChargedOff, chargedOffOn);
       await this.ctx.backbone.outbox.add(tx, {
         type: 'collections.ledger.v1.AccountChargedOff',
@@ -213,7 +210,7 @@ export class AccountLifecycleUseCase {
     if (!earlier) {
       // The key of a charge-off that kept the balance (no entry) is not this posting's to take.
       if (await this.lifecycle.commandByKey(tx, tenantId, cmd.idempotencyKey))
-        throw AppError.conflict(KEY_USED, { idempotencyKey: cmd.idempotencyKey });
+        throw keyUsedElsewhere(cmd.idempotencyKey);
       // A first look to answer clearly; the amount itself is read again under the account lock.
       if (account.status === AccountStatus.Closed) throw AppError.failedPrecondition('the account is closed');
       const balance = total(componentsOf(account));

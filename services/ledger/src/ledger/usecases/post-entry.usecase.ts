@@ -537,12 +537,13 @@ function replay(earlier: EntryRow, cmd: PostEntryCommand): PostEntryResult {
     earlier.account_id === cmd.accountId &&
     earlier.kind === cmd.kind &&
     (cmd.kind === EntryKind.PaymentReversal || cmd.wholeBalance || Number(earlier.amount_minor) === cmd.amountMinor);
-  if (!same) {
-    throw AppError.conflict('idempotency_key was already used for a different posting', {
-      idempotencyKey: cmd.idempotencyKey,
-    });
-  }
+  if (!same) throw keyUsedElsewhere(cmd.idempotencyKey);
   return { ...(earlier.response as PostEntryResult), replayed: true };
+}
+
+/** The conflict of an idempotency key already used for another posting or lifecycle move. */
+export function keyUsedElsewhere(idempotencyKey: string): AppError {
+  return AppError.conflict('idempotency_key was already used for a different posting', { idempotencyKey });
 }
 
 /** An entry written earlier in the same batch, as a later retry in the batch will see it. */

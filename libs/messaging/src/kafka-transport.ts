@@ -47,6 +47,9 @@ function recordBytes(r: OutboundRecord): number {
   return n;
 }
 
+/** How long a publish waits for the broker's acknowledgement unless told otherwise (`publishTimeoutMs`). */
+export const DEFAULT_PUBLISH_TIMEOUT_MS = 30_000;
+
 /** A consumer kafkajs will not restart is started again after this, doubling up to the most. */
 const CONSUMER_RESTART_MS = 1_000;
 const CONSUMER_RESTART_MAX_MS = 30_000;
@@ -239,7 +242,7 @@ export class KafkaTransport implements Transport {
     // that accepts the connection and never answers, or resets it mid-handshake: kafkajs's
     // connect then waits for ever), so the deadline starts before the producer is asked for, and
     // a connect that misses it is abandoned: the next publish connects afresh.
-    const timeoutMs = this.options.publishTimeoutMs ?? 30_000;
+    const timeoutMs = this.options.publishTimeoutMs ?? DEFAULT_PUBLISH_TIMEOUT_MS;
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`kafka publish not acknowledged within ${timeoutMs} ms`)), timeoutMs);

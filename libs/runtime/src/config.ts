@@ -1,5 +1,5 @@
 import { ServiceName } from '@collections/contracts';
-import { OUTBOX_PUBLISHED, OutboxPublished } from '@collections/messaging';
+import { DEFAULT_PUBLISH_TIMEOUT_MS, OUTBOX_PUBLISHED, OutboxPublished } from '@collections/messaging';
 import { isIP } from 'node:net';
 import { ConfigField, int, loadConfig, num, oneOf, optional, str } from '@collections/platform';
 import { DEFAULT_RANDOM_PAGE_COST } from './database';
@@ -68,9 +68,6 @@ export function parseTrustProxy(raw: string): TrustProxy {
   return entries;
 }
 
-/** A Kafka publish's deadline (the transport's default `publishTimeoutMs`). */
-const PUBLISH_DEADLINE_MS = 30_000;
-
 /**
  * OUTBOX_RELAY_STALL_MS: 0 (no watchdog) or longer than a publish's deadline, else a publish still
  * within its deadline reads as a stall and the watchdog ends a thread that is working.
@@ -81,10 +78,10 @@ function relayStallMs(): ConfigField<number> {
     ...base,
     parse: (raw) => {
       const parsed = base.parse(raw);
-      if (parsed.ok && parsed.value > 0 && parsed.value <= PUBLISH_DEADLINE_MS)
+      if (parsed.ok && parsed.value > 0 && parsed.value <= DEFAULT_PUBLISH_TIMEOUT_MS)
         return {
           ok: false,
-          problem: `0 (never) or more than a publish's ${PUBLISH_DEADLINE_MS} ms deadline, got ${parsed.value}: a publish still waiting for the broker would read as a stalled thread`,
+          problem: `0 (never) or more than a publish's ${DEFAULT_PUBLISH_TIMEOUT_MS} ms deadline, got ${parsed.value}: a publish still waiting for the broker would read as a stalled thread`,
         };
       return parsed;
     },

@@ -1,6 +1,6 @@
-import { isDebtorErasure, ledger } from '@collections/contracts';
+import { isBankruptcyChapter, isDebtorErasure, ledger } from '@collections/contracts';
 import { EventHandlers, HandlerContext } from '@collections/messaging';
-import { Clock } from '@collections/platform';
+import { Clock, Logger } from '@collections/platform';
 import { agentContactChannel } from '../agents/domain';
 import { OWN_DISPUTE_HOLDS } from '../agents/dispute-hold';
 import { AgentTaskContactLaw } from '../agents/usecases/agent-task-contact-law';
@@ -15,6 +15,8 @@ export interface DebtorFactDependencies {
   clock: Clock;
   /** The refusal counter of the decisions recorded. */
   refusals?: () => ContactRefusals | undefined;
+  /** The service's logger (`ctx.logger`): what an operator must act on (a chapter this build does not know). */
+  logger: Pick<Logger, 'warn'>;
 }
 
 /**
@@ -118,13 +120,25 @@ export function debtorFactHandlersOf(deps: DebtorFactDependencies): EventHandler
       const h = event.payload;
       // A bankruptcy's chapter decides whether it stays collection from the account's other parties
       // (`coPartyHoldsSql`); none on record (0, a ledger before chapters) is NULL, and one told once
-      // is kept.
+      // is kept. A chapter this build does not know (a newer ledger's, ts-proto's UNRECOGNIZED) is
+      // stored as NULL too, and replaces one told before: the planner reads it as none on record,
+      // which stops contact about the shared account (the strict reading; keeping an earlier chapter
+      // 7 could let it go on). Not stored as told: the column is a smallint, and no reader knows it.
+      // An operator is told, once per event, to update the service (or correct the ledger's data).
+      const told = h.bankruptcyChapter || null;
+      const unknown = told !== null && !isBankruptcyChapter(told);
+      if (unknown)
+        deps.logger.warn(
+          { tenantId: event.tenantId, holdId: h.holdId, bankruptcyChapter: told, eventId: event.id },
+          'a bankruptcy hold names a chapter this service does not know: stored as no chapter on record, so contact about the debtor’s shared accounts stays stopped; update the orchestrator or correct the hold in the ledger',
+        );
       await tx.query(
         `INSERT INTO debtor_hold_state (tenant_id, hold_id, debtor_id, kind, active, bankruptcy_chapter)
          VALUES ($1, $2, $3, $4, $5, $6)
        ON CONFLICT (tenant_id, hold_id) DO UPDATE SET active = EXCLUDED.active,
-         bankruptcy_chapter = coalesce(EXCLUDED.bankruptcy_chapter, debtor_hold_state.bankruptcy_chapter)`,
-        [event.tenantId, h.holdId, h.debtorId, h.kind, h.active, h.bankruptcyChapter || null],
+         bankruptcy_chapter = CASE WHEN $7 THEN NULL
+           ELSE coalesce(EXCLUDED.bankruptcy_chapter, debtor_hold_state.bankruptcy_chapter) END`,
+        [event.tenantId, h.holdId, h.debtorId, h.kind, h.active, unknown ? null : told, unknown],
       );
       if (h.kind === ledger.HoldKind.HOLD_KIND_DISPUTE && !h.active) {
         // The ledger resolved the debtor's dispute: the holds we opened on a dispute (a call's outcome,

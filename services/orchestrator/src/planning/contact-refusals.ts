@@ -1,13 +1,14 @@
 import { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import { MetricsRegistry } from '@collections/platform';
-import { CHANNELS, RulePack } from '../policy/domain';
+import { CHANNELS, RuleKind, ruleKindsOf } from '../policy/domain';
 import { RULE_PACKS } from '../policy/packs';
 import { DecisionVerdict } from './usecases/decide-account';
 
 /**
  * The kinds of rule of a pack (`../policy/domain/rule-pack.types.ts`) a refusal is counted under,
- * and `no_rule_pack` (the debtor's country has no pack: nothing is sent). `other`: a rule id no
- * pack of this build has.
+ * the tenant's own rules among them (an override's added hours, caps, quiet periods, holds), and
+ * `no_rule_pack` (the debtor's country has no pack: nothing is sent). `other`: a rule of none of
+ * these kinds (a creditor's identification, a time-barred debt, ...), or an id no pack has.
  */
 export const REFUSAL_RULES = [
   'contact_hours',
@@ -30,27 +31,26 @@ export type RefusalOutcome = (typeof REFUSAL_OUTCOMES)[number];
 
 export const CONTACT_REFUSALS_METRIC = 'collections_contact_refusals_total';
 
-function ruleKinds(pack: RulePack): [string, RefusalRule][] {
-  const of = (rules: readonly { id: string }[], kind: RefusalRule) =>
-    rules.map((r): [string, RefusalRule] => [r.id, kind]);
-  return [
-    ...of(pack.contactHours, 'contact_hours'),
-    ...of(pack.publicHolidays, 'public_holiday'),
-    ...of(pack.frequencyCaps, 'frequency_cap'),
-    ...of(pack.minimumSpacing, 'minimum_spacing'),
-    ...of(pack.channelMix, 'channel_mix'),
-    ...of(pack.quietPeriods, 'quiet_period'),
-    ...of(pack.holds, 'hold'),
-    ...of(pack.coPartyHolds ?? [], 'hold'),
-    ...of([pack.optOut], 'opt_out'),
-    ...of([pack.consent], 'consent'),
-  ];
-}
+/** The label each kind of rule of a pack is counted under. */
+const RULE_LABELS: Readonly<Record<RuleKind, RefusalRule>> = {
+  contactHours: 'contact_hours',
+  publicHolidays: 'public_holiday',
+  frequencyCaps: 'frequency_cap',
+  minimumSpacing: 'minimum_spacing',
+  channelMix: 'channel_mix',
+  quietPeriods: 'quiet_period',
+  holds: 'hold',
+  coPartyHolds: 'hold',
+  optOut: 'opt_out',
+  consent: 'consent',
+};
 
-/** Every rule id of the packs, with its kind. */
+/** Every rule id of the packs of this build, with its kind: for a verdict that does not carry its kind. */
 const RULE_KINDS = new Map<string, RefusalRule>([
   ['no-rule-pack', 'no_rule_pack'],
-  ...Object.values(RULE_PACKS).flatMap(ruleKinds),
+  ...Object.values(RULE_PACKS).flatMap((pack) =>
+    [...ruleKindsOf(pack)].map(([id, kind]): [string, RefusalRule] => [id, RULE_LABELS[kind]]),
+  ),
 ]);
 
 /** A hold a tenant's override adds (`<J>-HOLD-<HOLD>-<tenant>`, `<J>-CO-PARTY-HOLD-<HOLD>-<tenant>`): no pack has its id. */
@@ -58,12 +58,17 @@ const TENANT_HOLD_ID = /^[A-Z]{2}-(CO-PARTY-)?HOLD-/;
 
 /**
  * The rule a refusal of the contact law is counted under: the first reason's (holds, opt-outs and
- * consent come first, then the time rules in the pack's order). Undefined for a decision that
- * allows the contact, or that is no answer of the contact law (no statement, no strategy, the
- * debtor's facts not known yet: planning had nothing to ask the law about).
+ * consent come first, then the time rules in the pack's order), of the kind the pack that decided
+ * gave it (`ruleKind`: a rule the tenant's override added too), else the kind its id has in the
+ * packs of this build. Undefined for a decision that allows the contact, or that is no answer of
+ * the contact law (no statement, no strategy, the debtor's facts not known yet: planning had
+ * nothing to ask the law about).
  */
-export function refusalRule(verdict: Pick<DecisionVerdict, 'allowed' | 'reasons'>): RefusalRule | undefined {
+export function refusalRule(
+  verdict: Pick<DecisionVerdict, 'allowed' | 'reasons' | 'ruleKind'>,
+): RefusalRule | undefined {
   if (verdict.allowed || verdict.reasons.length === 0) return undefined;
+  if (verdict.ruleKind) return RULE_LABELS[verdict.ruleKind];
   const reason = verdict.reasons[0];
   const colon = reason.indexOf(':');
   const ruleId = colon < 0 ? reason : reason.slice(0, colon);

@@ -54,6 +54,7 @@ export function plannerHandlers(
     repo,
     clock: { now: () => planner.ctx.clock.now() },
     refusals: () => planner.refusals,
+    logger: planner.ctx.logger,
   });
   const money = (m: { amountMinor: number } | undefined) => (m ? m.amountMinor : undefined);
   /** Opens or ends one of the account's commitments (each pauses its cadence), then plans it again. */

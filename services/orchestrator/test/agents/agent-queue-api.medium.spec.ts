@@ -262,7 +262,7 @@ describe('agent work queues (gRPC and REST, real PostgreSQL)', () => {
       ),
     ).toEqual([{ debtor_id: 'deb-bog', kind: 1, active: true }]);
     // The ledger resolves the debtor's dispute: our call-dispute hold ends with it.
-    const debtorFactHandlers = debtorFactHandlersOf({ clock: sut.context.clock });
+    const debtorFactHandlers = debtorFactHandlersOf({ clock: sut.context.clock, logger: sut.context.logger });
     await sut.dataSource.transaction((tx) =>
       debtorFactHandlers['collections.ledger.v1.HoldChanged']!(
         {

@@ -127,6 +127,7 @@ describe('agent calls and visits under the contact law (real PostgreSQL)', () =>
     // The handlers as the service wires them: its clock (simulated here, months from the machine's).
     const debtorFactHandlers = debtorFactHandlersOf({
       clock: sut.context.clock,
+      logger: sut.context.logger,
       repo: sut.app.app.get(PlannerRepository),
     });
     await sut.dataSource.transaction((tx) =>

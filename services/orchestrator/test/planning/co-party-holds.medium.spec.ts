@@ -293,6 +293,49 @@ describe('holds of a co-obligor on a shared account, planned and dispatched (rea
     },
   );
 
+  it('stops collecting a shared US account while the guarantor’s bankruptcy names a chapter this service does not know, and warns the operator once', async () => {
+    const {
+      coObligor: guarantor,
+      shared,
+      own,
+    } = await primaryContactedOnBoth('us-ch-unknown', 'US', ['+12125550901', '+12125550902'], GUARANTOR);
+    // Chapter 7 first: its stay protects the guarantor alone, the shared account is collected.
+    await setHold(guarantor, BANKRUPTCY, true, ledger.BankruptcyChapter.BANKRUPTCY_CHAPTER_7);
+    expect(await pending(shared)).toEqual(['whatsapp']);
+    const warnings: unknown[][] = [];
+    const warn = jest.spyOn(sut.context.logger, 'warn').mockImplementation(((...args: unknown[]) => {
+      warnings.push(args);
+    }) as never);
+
+    // A newer ledger's chapter 15: read as none on record (which stays the co-debtors), not as chapter 7.
+    try {
+      await setHold(guarantor, BANKRUPTCY, true, 15 as ledger.BankruptcyChapter);
+    } finally {
+      warn.mockRestore();
+    }
+    expect((await planned(shared)).at(-1)).toEqual({
+      channel: 'whatsapp',
+      status: 'cancelled',
+      cancel_reason: 'stop:hold',
+    });
+    const unknownChapter = warnings.filter(([fields]) => (fields as { bankruptcyChapter?: number }).bankruptcyChapter);
+    expect(unknownChapter).toEqual([
+      [
+        expect.objectContaining({
+          tenantId: sut.tenant,
+          holdId: hold(guarantor, BANKRUPTCY).holdId,
+          bankruptcyChapter: 15,
+        }),
+        expect.stringContaining('does not know'),
+      ],
+    ]);
+    expect(JSON.stringify(unknownChapter)).not.toMatch(/Ana|\+1212/);
+
+    await daysPass('2026-03-16');
+    expect(await sentChannels(shared)).toEqual([SMS]);
+    expect(await sentChannels(own)).toEqual([SMS, WHATSAPP]);
+  });
+
   it('stops collecting from a US debtor in their own chapter 7 bankruptcy, on the shared account and their own', async () => {
     const { shared, own } = await primaryContactedOnBoth('us-own-ch7', 'US', ['+12125550801', '+12125550802']);
 

@@ -1,4 +1,5 @@
 import { ledger } from '@collections/contracts';
+import { API_KEY_HEADER } from '@collections/platform';
 import { ServiceUnderTest, scrapeSeries, startServiceUnderTest } from '@collections/testing';
 import { createOrchestratorService } from '../../src/orchestrator.service';
 import { DAILY_PLANNING, DailyPlanningUseCase } from '../../src/planning/usecases/daily-planning.usecase';
@@ -164,5 +165,63 @@ describe('contacts the contact law refused or deferred, by rule (real PostgreSQL
     await sut.dataSource.transaction(record);
     expect(await refusals()).toEqual({ ...before, 'sms frequency_cap deferred': 1 });
     expect(await refused('acct-metrics-retry')).toEqual(['CO-ONE-CONTACT-A-DAY deferred']);
+  });
+
+  it('counts a reminder moved by a contact-hours rule the lender added to its rules under contact_hours, not other', async () => {
+    // The lender writes on weekdays from 10:00 only: its own rule, under its own id, which no pack has.
+    const put = await fetch(`${sut.app.httpUrl}/v1/orchestrator/contact-rules/CO/override`, {
+      method: 'PUT',
+      headers: { [API_KEY_HEADER]: sut.apiKey, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        add: {
+          contactHours: [
+            {
+              id: 'ACME-WHATSAPP-FROM-TEN',
+              text: 'Acme writes on WhatsApp on weekdays 10:00–18:00 only',
+              citation: 'acme collection policy 3',
+              channels: ['whatsapp'],
+              weekly: {
+                ...Object.fromEntries(
+                  ['mon', 'tue', 'wed', 'thu', 'fri'].map((d) => [d, [{ from: '10:00', to: '18:00' }]]),
+                ),
+                sat: [],
+                sun: [],
+              },
+            },
+          ],
+        },
+      }),
+    });
+    expect(put.status).toBe(200);
+    // A morning reminder, inside Colombia's hours (07:00–19:00) and before the lender's.
+    await putStrategies(sut, {
+      morning: colombianEarlyStage(
+        'Morning WhatsApp',
+        [
+          {
+            id: 'd-3',
+            channel: 'whatsapp',
+            template: 'reminder',
+            offset: { from: 'due_date', days: -3 },
+            preferredWindow: { from: '08:00', to: '09:00' },
+          },
+        ],
+        { priority: 0, stopConditions: ['payment', 'promise', 'dispute', 'opt_out'] },
+      ),
+    });
+    const morning = await openColombianAccount(sut, debtors, 'metrics-lender-hours', {
+      balanceMinor: 250_000_00,
+      dueDate: DUE,
+      points: { phone: '+573001160003' },
+    });
+    const before = await refusals();
+    sut.clock.set(bogota('2026-03-09', 6));
+    await sut.app.app.get<DailyPlanningUseCase>(DAILY_PLANNING).run();
+
+    expect(await refused(morning)).toEqual(['ACME-WHATSAPP-FROM-TEN deferred', 'no-strategy refused']);
+    expect(await refusals()).toEqual({
+      ...before,
+      'whatsapp contact_hours deferred': (before['whatsapp contact_hours deferred'] ?? 0) + 1,
+    });
   });
 });

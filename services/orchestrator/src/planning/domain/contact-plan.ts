@@ -6,11 +6,13 @@ import {
   InconvenientWindow,
   Jurisdiction,
   PastContact,
+  RuleKind,
   TenantRules,
   TimeZoneClock,
   ValidationNoticeOnRecord,
   coPartyHoldStops,
   evaluate,
+  ruleKindOf,
   timeBarredCheck,
   timeBarredReason,
 } from '../../policy/domain';
@@ -93,6 +95,12 @@ export interface PolicyVerdict {
   readonly packVersion?: string;
   /** The tenant's override version that decided; null or absent: none. */
   readonly overrideVersion?: number | null;
+  /**
+   * Refused: the kind of the first reason's rule in the pack that decided (a rule the tenant's
+   * override added has the tenant's own id, which only that pack knows). Absent: allowed, or the
+   * rule is of no such kind, or no pack decided. Not stored or published: the reasons say it.
+   */
+  readonly ruleKind?: RuleKind;
 }
 
 /**
@@ -135,6 +143,7 @@ export function checkPolicy(
     },
     pack,
   );
+  const ruleKind = decision.allowed ? undefined : ruleKindOf(pack, decision.reasons[0]?.ruleId ?? '');
   return {
     channel,
     at,
@@ -143,6 +152,7 @@ export function checkPolicy(
     nextPermittedAt: decision.nextPermittedAt,
     packVersion: pack.version,
     overrideVersion: facts.rules?.overrideVersion ?? null,
+    ...(ruleKind ? { ruleKind } : {}),
   };
 }
 

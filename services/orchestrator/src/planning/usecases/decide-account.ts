@@ -53,7 +53,7 @@ export interface LiveScheduleFacts {
 
 export type DecisionVerdict = Pick<
   PolicyVerdict,
-  'channel' | 'at' | 'allowed' | 'reasons' | 'nextPermittedAt' | 'packVersion' | 'overrideVersion'
+  'channel' | 'at' | 'allowed' | 'reasons' | 'nextPermittedAt' | 'packVersion' | 'overrideVersion' | 'ruleKind'
 >;
 
 /** What planning an account writes, in order; applied one by one (an event) or in bulk (the daily run). */

@@ -34,3 +34,4 @@ export {
   type LedgerEntry,
   type LedgerEntryKind,
 } from './debt-itemization';
+export { ruleKindOf, ruleKindsOf, type RuleKind } from './rule-kinds';

@@ -25,6 +25,7 @@ import { ReportingAccountTimeZone1763900014700 } from './migrations/176390001470
 import { ReportingSettlementPayments1763900014800 } from './migrations/1763900014800-reporting-settlement-payments';
 import { ReportingPromiseKeptWithdrawn1763900015000 } from './migrations/1763900015000-reporting-promise-kept-withdrawn';
 import { ReportingPlanReopened1763900015210 } from './migrations/1763900015210-reporting-plan-reopened';
+import { ReportingPostChargeOffRecoveries1763900018800 } from './migrations/1763900018800-reporting-post-charge-off-recoveries';
 import { ReportingGrpcController } from './recovery/reporting.grpc';
 import { join } from 'node:path';
 
@@ -85,6 +86,7 @@ export const reportingService: ServiceDefinition = {
     ReportingSettlementPayments1763900014800,
     ReportingPromiseKeptWithdrawn1763900015000,
     ReportingPlanReopened1763900015210,
+    ReportingPostChargeOffRecoveries1763900018800,
   ],
   module: (ctx) => ({
     module: class ReportingModule {},

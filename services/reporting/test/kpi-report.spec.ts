@@ -9,6 +9,10 @@ const facts: KpiFacts = {
   placed: [{ accountId: 'C', placedOn: '2026-02-01', placedBalanceMinor: 100_000 }],
   cohortCollections: [{ accountId: 'C', date: '2026-03-01', amountMinor: 25_000 }],
   collectedInPeriodMinor: 90_000,
+  recoveredAfterChargeOffMinor: 12_000,
+  recoveredAfterChargeOffBalanceKeptMinor: 10_000,
+  balanceKeptMinor: 40_000,
+  balanceKeptAccounts: 2,
   beginningReceivableMinor: 380_000,
   endingReceivableMinor: 390_000,
   billedMinor: 180_000,
@@ -79,6 +83,16 @@ describe(kpiReport.name, () => {
     expect(v('promise_to_pay_rate')).toBeNull();
     expect(v('cost_per_unit_collected')).toBeNull();
     expect(none.kpis.filter((k) => k.name.startsWith('contacts_denied:'))).toEqual([]);
+  });
+
+  it('rates what was recovered after charge-off on the accounts that kept their balance against that balance', () => {
+    expect(value('post_charge_off_recovered_minor')).toBe(12_000);
+    expect(value('post_charge_off_recovery_rate')).toBe(0.25);
+    expect(sut.kpis.find((k) => k.name === 'post_charge_off_recovery_rate')?.inputs).toBe(
+      'recovered=10000 balance_kept=40000 accounts=2',
+    );
+    const none = kpiReport({ ...facts, balanceKeptMinor: 0, balanceKeptAccounts: 0 });
+    expect(none.kpis.find((k) => k.name === 'post_charge_off_recovery_rate')?.value).toBeNull();
   });
 
   it('counts both ends of a period', () => {

@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
 import { migrationTestDatabase } from '@collections/testing';
-import { rebuildRollupSql } from '../src/kpis/kpi-rollup';
+import { KINDS_BEFORE_CHARGE_OFF, PAID_ON, rebuildRollupSql } from '../src/kpis/kpi-rollup';
 import { reportingService } from '../src/reporting.service';
 
 /**
@@ -36,7 +36,7 @@ describe("reporting: payments dated in their account's time zone (migration 1763
          ('t1', 'pay-1', 'acct-a', 20000, 'USD', '2026-03-01T02:00:00Z', '2026-03-01'),
          ('t1', 'pay-2', 'acct-a', 1000, 'USD', '2026-03-02T09:00:00Z', '2026-02-27')`,
     );
-    for (const sql of rebuildRollupSql()) await before.query(sql);
+    for (const sql of rebuildRollupSql(PAID_ON, KINDS_BEFORE_CHARGE_OFF)) await before.query(sql);
     const rollupBefore = await collectedByDay(before);
     expect(rollupBefore).toEqual([
       { day: '2026-02-27', v: 1000 },
@@ -54,7 +54,7 @@ describe("reporting: payments dated in their account's time zone (migration 1763
     // the account's opening then names Bogotá: pay-1 moves to 28 February, as the projection leaves it
     await after.query(`UPDATE account_fact SET time_zone = 'America/Bogota'`);
     await after.query(`UPDATE payment_fact SET paid_on = '2026-02-28' WHERE payment_id = 'pay-1'`);
-    for (const sql of rebuildRollupSql()) await after.query(sql);
+    for (const sql of rebuildRollupSql(PAID_ON, KINDS_BEFORE_CHARGE_OFF)) await after.query(sql);
 
     await after.undoLastMigration({ transaction: 'each' });
     expect(

@@ -27,7 +27,11 @@
  * - `sent`: sent day, channel → contacts sent;
  * - `call_outcome`: recorded day, outcome → call outcomes;
  * - `kept`: kept day → promises kept; `broken`: broken day → promises broken and never kept;
- * - `aging_bucket`: bucket, days past due → aging facts (tenant-wide, no group; the bucket order).
+ * - `aging_bucket`: bucket, days past due → aging facts (tenant-wide, no group; the bucket order);
+ * - `charged_off`: charge-off day, balance kept ('t' when charged off with its balance kept owed in
+ *   the account's currency, else 'f') → accounts charged off, balance kept at charge-off (0 for 'f');
+ * - `post_charge_off`: payment day, balance kept (as above) → net collected on a day after the
+ *   account's charge-off day.
  */
 export const ROLLUP_KINDS = [
   'placed',
@@ -43,8 +47,18 @@ export const ROLLUP_KINDS = [
   'kept',
   'broken',
   'aging_bucket',
+  'charged_off',
+  'post_charge_off',
 ] as const;
 export type RollupKind = (typeof ROLLUP_KINDS)[number];
+/**
+ * The kinds before migration 1763900018800 (the post-charge-off kinds, which read columns of
+ * `account_fact` that migration adds): what the migrations before it build the rollup and its
+ * functions with.
+ */
+export const KINDS_BEFORE_CHARGE_OFF: readonly RollupKind[] = ROLLUP_KINDS.filter(
+  (k) => k !== 'charged_off' && k !== 'post_charge_off',
+);
 
 /** The rollup's columns, in the order every contribution query selects them. */
 export const ROLLUP_COLUMNS = 'tenant_id, currency, segment, model_version, kind, d1, d2, k1, k2, n, v';
@@ -60,6 +74,17 @@ const utcDay = (col: string) => `(${col} AT TIME ZONE 'UTC')::date`;
  */
 export const PAID_ON = 'p.paid_on';
 export const POSTED_UTC_DAY = utcDay('p.posted_at');
+
+/**
+ * The day an account (`f`, an account_fact row) was charged off: AccountChargedOff.effective_date, a
+ * day of the account's calendar; from an event without one, the day of the event in the account's
+ * time zone (UTC while no opening naming one was projected), as a payment's day.
+ */
+export const chargeOffDay = (f: string) =>
+  `coalesce(${f}.charged_off_on, (${f}.charged_off_at AT TIME ZONE coalesce(${f}.time_zone, 'UTC'))::date)`;
+/** Whether the account (`f`) was charged off with its balance kept owed in the currency `currency` (SQL). */
+export const balanceKeptIn = (f: string, currency: string) =>
+  `(${f}.balance_kept_minor IS NOT NULL AND rtrim(${f}.balance_kept_currency) = ${currency})`;
 
 /** One SELECT per kind over the CTEs below, each giving the rollup's columns. */
 const PARTS: Record<RollupKind, string> = {
@@ -102,6 +127,11 @@ const PARTS: Record<RollupKind, string> = {
   aging_bucket: `SELECT d.tenant_id, '', '', '', 'aging_bucket', date '2000-01-01', date '2000-01-01', d.aging_bucket,
       d.days_past_due::text, 1::bigint, 0::bigint
     FROM delinquency_fact d WHERE SCOPE_D`,
+  charged_off: `SELECT ${G}, 'charged_off', a.charged_off_on, a.charged_off_on, a.kept, '', 1::bigint, a.kept_minor
+    FROM charge_offs a`,
+  post_charge_off: `SELECT ${G}, 'post_charge_off', a.paid_on, a.paid_on, c.kept, '', 0::bigint, a.amount_minor
+    FROM net a JOIN charge_offs c ON c.tenant_id = a.tenant_id AND c.account_id = a.account_id
+   WHERE a.paid_on > c.charged_off_on`,
 };
 
 /**
@@ -115,10 +145,18 @@ const ACCT = `acct AS (
 
 /** Payments of the accounts in their currency, net of their reversals, by the day they count on (`paidOn`). */
 const net = (paidOn: string) => `net AS (
-  SELECT ${G}, a.opened_on, ${paidOn} AS paid_on,
+  SELECT ${G}, a.account_id, a.opened_on, ${paidOn} AS paid_on,
          p.amount_minor - coalesce(r.amount_minor, 0) AS amount_minor
     FROM acct a JOIN payment_fact p ON p.tenant_id = a.tenant_id AND p.account_id = a.account_id AND p.currency = a.currency
     LEFT JOIN payment_reversal_fact r ON r.tenant_id = p.tenant_id AND r.payment_id = p.payment_id)`;
+
+/** The accounts charged off: their charge-off day and the balance kept owed at it ('t') or none ('f', 0). */
+const CHARGE_OFFS = `charge_offs AS (
+  SELECT ${G}, a.account_id, ${chargeOffDay('f')} AS charged_off_on,
+         CASE WHEN ${balanceKeptIn('f', 'a.currency')} THEN 't' ELSE 'f' END AS kept,
+         CASE WHEN ${balanceKeptIn('f', 'a.currency')} THEN f.balance_kept_minor ELSE 0 END::bigint AS kept_minor
+    FROM acct a JOIN account_fact f ON f.tenant_id = a.tenant_id AND f.account_id = a.account_id
+   WHERE f.charged_off_at IS NOT NULL)`;
 
 /**
  * Each account's aging spans from its opening day (the bucket of its latest aging fact on or
@@ -168,8 +206,10 @@ export function contributionSql(
         : 'true';
   const sign = scope === 'function' ? 'p_sign' : '1';
   const ctes = [ACCT.replace('SCOPE', () => where)];
-  if (kinds.includes('cohort') || kinds.includes('collected')) ctes.push(net(paidOn));
+  if (kinds.includes('cohort') || kinds.includes('collected') || kinds.includes('post_charge_off'))
+    ctes.push(net(paidOn));
   if (kinds.includes('aging_pair')) ctes.push(AGING);
+  if (kinds.includes('charged_off') || kinds.includes('post_charge_off')) ctes.push(CHARGE_OFFS);
   const scopeD = where.replace(/\b(tenant_id|account_id)\b/g, (col) => `d.${col}`);
   const parts = kinds.map((k) => {
     const part = PARTS[k].replace('SCOPE_D', () => scopeD);
@@ -190,7 +230,7 @@ export const APPEND_CONTRIBUTION_FUNCTION_SQL = `CREATE OR REPLACE FUNCTION kpi_
     p_tenant text, p_accounts text[], p_kinds text[], p_sign bigint) RETURNS void LANGUAGE plpgsql
     SET plan_cache_mode = force_generic_plan AS $fn$
   BEGIN
-    INSERT INTO kpi_rollup_delta (${ROLLUP_COLUMNS}) ${contributionSql(ROLLUP_KINDS, 'function', POSTED_UTC_DAY)};
+    INSERT INTO kpi_rollup_delta (${ROLLUP_COLUMNS}) ${contributionSql(KINDS_BEFORE_CHARGE_OFF, 'function', POSTED_UTC_DAY)};
   END $fn$`;
 
 /**
@@ -199,24 +239,30 @@ export const APPEND_CONTRIBUTION_FUNCTION_SQL = `CREATE OR REPLACE FUNCTION kpi_
  * made once per connection, not per batch: generic from the first call (kinds not asked for are
  * one-time filters; every fact is reached by its account's index). The function is created by a
  * migration and keeps the SQL of then: a migration that changes what it computes creates it again
- * (`paidOn` as in `contributionSql`).
+ * (`paidOn` as in `contributionSql`; `kinds`: the kinds of then, `KINDS_BEFORE_CHARGE_OFF` before 1763900018800).
  */
-export const contributionFunctionSql = (paidOn: string = PAID_ON) => `CREATE OR REPLACE FUNCTION kpi_contribution(
+export const contributionFunctionSql = (
+  paidOn: string = PAID_ON,
+  kinds: readonly RollupKind[] = ROLLUP_KINDS,
+) => `CREATE OR REPLACE FUNCTION kpi_contribution(
     p_tenants text[], p_accounts text[], p_kinds text[]) RETURNS SETOF kpi_rollup LANGUAGE plpgsql STABLE
     SET plan_cache_mode = force_generic_plan AS $fn$
   BEGIN
     RETURN QUERY SELECT ${KEY}, sum(n)::bigint, sum(v)::bigint
-      FROM (${contributionSql(ROLLUP_KINDS, 'pairs', paidOn)}) c GROUP BY ${KEY};
+      FROM (${contributionSql(kinds, 'pairs', paidOn)}) c GROUP BY ${KEY};
   END $fn$`;
 /** The function as the current code computes it. */
 export const CONTRIBUTION_FUNCTION_SQL = contributionFunctionSql();
 
-/** Rebuilds the whole rollup from the facts (a migration's backfill; the bench's seed); `paidOn` as above. */
-export const rebuildRollupSql = (paidOn: string = PAID_ON) => [
+/** Rebuilds the whole rollup from the facts (a migration's backfill; the bench's seed); `paidOn`, `kinds` as above. */
+export const rebuildRollupSql = (paidOn: string = PAID_ON, kinds: readonly RollupKind[] = ROLLUP_KINDS) => [
   'TRUNCATE kpi_rollup',
-  `INSERT INTO kpi_rollup (${ROLLUP_COLUMNS})
-   SELECT ${KEY}, sum(n), sum(v) FROM (${contributionSql(ROLLUP_KINDS, 'all', paidOn)}) c GROUP BY ${KEY}`,
+  addToRollupSql(kinds, paidOn),
 ];
+/** Adds every account's contribution of some kinds to the rollup (a migration's backfill of kinds it introduces). */
+export const addToRollupSql = (kinds: readonly RollupKind[], paidOn: string = PAID_ON) =>
+  `INSERT INTO kpi_rollup (${ROLLUP_COLUMNS})
+   SELECT ${KEY}, sum(n), sum(v) FROM (${contributionSql(kinds, 'all', paidOn)}) c GROUP BY ${KEY}`;
 /** The rebuild as the current code computes it. */
 export const REBUILD_ROLLUP_SQL = rebuildRollupSql();
 

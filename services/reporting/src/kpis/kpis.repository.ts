@@ -1,5 +1,6 @@
 import { DataSource } from 'typeorm';
 import { BucketPair, Collection, PlacedAccount } from './domain/kpis';
+import { balanceKeptIn, chargeOffDay } from './kpi-rollup';
 
 export interface KpiFilter {
   tenantId: string;
@@ -43,7 +44,20 @@ export interface RollupTotals {
   contactsRefused: number;
   promisesKept: number;
   promisesBroken: number;
+  recoveredAfterChargeOffMinor: number;
+  recoveredAfterChargeOffBalanceKeptMinor: number;
+  balanceKeptMinor: number;
+  balanceKeptAccounts: number;
 }
+
+/** The post-charge-off sums of a period (`KpiTotals` says what each is). */
+export type ChargeOffTotals = Pick<
+  RollupTotals,
+  | 'recoveredAfterChargeOffMinor'
+  | 'recoveredAfterChargeOffBalanceKeptMinor'
+  | 'balanceKeptMinor'
+  | 'balanceKeptAccounts'
+>;
 
 /** Reads the KPI read model; every query is scoped to one tenant. */
 export class KpisRepository {
@@ -100,6 +114,34 @@ export class KpisRepository {
       [...this.params(f), from, to],
     )) as { total: string }[];
     return Number(row.total);
+  }
+
+  /**
+   * Net payments made in the period on a day after their account's charge-off day (all, and those on
+   * accounts charged off with their balance kept), and the balance kept at charge-off of the accounts
+   * charged off with it kept on or before the period's end (and how many).
+   */
+  async chargeOffTotals(f: KpiFilter, from: string, to: string): Promise<ChargeOffTotals> {
+    const [row] = (await this.db.query(
+      `WITH ${ACCOUNTS}, ${NET_PAYMENTS},
+       co AS (SELECT c.account_id, ${chargeOffDay('c')} AS charged_off_on, ${balanceKeptIn('c', '$4')} AS kept,
+                     c.balance_kept_minor
+                FROM account_fact c JOIN acct a USING (account_id)
+               WHERE c.tenant_id = $1 AND c.charged_off_at IS NOT NULL),
+       recovered AS (SELECT n.amount_minor, co.kept FROM net n JOIN co USING (account_id)
+                      WHERE n.paid_on > co.charged_off_on AND n.paid_on BETWEEN $5 AND $6)
+       SELECT (SELECT coalesce(sum(amount_minor), 0) FROM recovered)::bigint AS recovered,
+              (SELECT coalesce(sum(amount_minor), 0) FROM recovered WHERE kept)::bigint AS recovered_kept,
+              (SELECT coalesce(sum(balance_kept_minor), 0) FROM co WHERE kept AND charged_off_on <= $6)::bigint AS kept,
+              (SELECT count(*) FROM co WHERE kept AND charged_off_on <= $6)::bigint AS kept_accounts`,
+      [...this.params(f), from, to],
+    )) as Record<string, string>[];
+    return {
+      recoveredAfterChargeOffMinor: Number(row.recovered),
+      recoveredAfterChargeOffBalanceKeptMinor: Number(row.recovered_kept),
+      balanceKeptMinor: Number(row.kept),
+      balanceKeptAccounts: Number(row.kept_accounts),
+    };
   }
 
   /** Σ over the accounts of the latest balance dated on or before the day. */
@@ -264,9 +306,14 @@ export class KpisRepository {
          coalesce(sum(n) FILTER (WHERE kind = 'decision' AND d1 >= $5 AND k2 = 't' AND ($8::text IS NULL OR k1 = $8)), 0)::bigint AS allowed,
          coalesce(sum(n) FILTER (WHERE kind = 'decision' AND d1 >= $5 AND k2 = 'f' AND ($8::text IS NULL OR k1 = $8)), 0)::bigint AS refused,
          coalesce(sum(n) FILTER (WHERE kind = 'kept' AND d1 >= $5), 0)::bigint AS kept,
-         coalesce(sum(n) FILTER (WHERE kind = 'broken' AND d1 >= $5), 0)::bigint AS broken
+         coalesce(sum(n) FILTER (WHERE kind = 'broken' AND d1 >= $5), 0)::bigint AS broken,
+         coalesce(sum(v) FILTER (WHERE kind = 'post_charge_off' AND d1 >= $5), 0)::bigint AS recovered,
+         coalesce(sum(v) FILTER (WHERE kind = 'post_charge_off' AND d1 >= $5 AND k1 = 't'), 0)::bigint AS recovered_kept,
+         coalesce(sum(v) FILTER (WHERE kind = 'charged_off' AND k1 = 't'), 0)::bigint AS balance_kept,
+         coalesce(sum(n) FILTER (WHERE kind = 'charged_off' AND k1 = 't'), 0)::bigint AS balance_kept_accounts
          FROM ${ROLLUP}
-          AND kind IN ('placed', 'cohort', 'collected', 'receivable', 'billed', 'decision', 'kept', 'broken') AND d1 <= $6`,
+          AND kind IN ('placed', 'cohort', 'collected', 'receivable', 'billed', 'decision', 'kept', 'broken',
+                       'post_charge_off', 'charged_off') AND d1 <= $6`,
       [...this.params(f), from, to, dayBefore, f.channel],
     )) as Record<string, string>[];
     const n = (k: string) => Number(r[k]);
@@ -287,6 +334,10 @@ export class KpisRepository {
       contactsRefused: n('refused'),
       promisesKept: n('kept'),
       promisesBroken: n('broken'),
+      recoveredAfterChargeOffMinor: n('recovered'),
+      recoveredAfterChargeOffBalanceKeptMinor: n('recovered_kept'),
+      balanceKeptMinor: n('balance_kept'),
+      balanceKeptAccounts: n('balance_kept_accounts'),
     };
   }
 

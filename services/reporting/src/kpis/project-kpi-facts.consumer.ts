@@ -18,8 +18,9 @@ const KINDS: { [T in EventType]?: readonly RollupKind[] } = {
   'collections.scoring.v1.SegmentChanged': ROLLUP_KINDS,
   'collections.ledger.v1.BalanceChanged': ['placed', 'receivable'],
   'collections.ledger.v1.DelinquencyChanged': ['aging_pair', 'aging_bucket'],
-  'collections.ledger.v1.PaymentPosted': ['cohort', 'collected'],
-  'collections.ledger.v1.PaymentReversed': ['cohort', 'collected'],
+  'collections.ledger.v1.PaymentPosted': ['cohort', 'collected', 'post_charge_off'],
+  'collections.ledger.v1.PaymentReversed': ['cohort', 'collected', 'post_charge_off'],
+  'collections.ledger.v1.AccountChargedOff': ['charged_off', 'post_charge_off'],
   'collections.ledger.v1.StatementIssued': ['billed'],
   'collections.orchestrator.v1.ContactDecision': ['decision', 'denied'],
   'collections.orchestrator.v1.ContactSent': ['sent'],
@@ -110,6 +111,9 @@ const NEWER_SCORE = 'excluded.scored_at IS NOT NULL AND (f.scored_at IS NULL OR 
 const NEWER_STATUS =
   'excluded.status_event_time IS NOT NULL AND (f.status_event_time IS NULL OR excluded.status_event_time > f.status_event_time)';
 const OPENING = 'excluded.opened_on IS NOT NULL';
+/** The ledger keeps an account's first charge-off: of two charge-offs the earlier event stands. */
+const EARLIER_CHARGE_OFF =
+  'excluded.charged_off_at IS NOT NULL AND (f.charged_off_at IS NULL OR excluded.charged_off_at < f.charged_off_at)';
 
 /**
  * `zoneOf`: an account's time zone as AccountOpened names it, canonical; null (read as UTC) when it
@@ -140,6 +144,7 @@ function factWrites(
       null,
       null,
       zoneOf(e),
+      null,
     ]);
   }
   for (const e of events) {
@@ -157,6 +162,7 @@ function factWrites(
       scoring.segmentToJSON(p.segment),
       p.probabilityToPay,
       iso(at),
+      null,
       null,
       null,
     ]);
@@ -177,28 +183,62 @@ function factWrites(
         iso(at),
         status,
         null,
+        null,
       ]);
+      // The charge-off itself, apart from the status a settlement or closing moves on: its day (the
+      // account's calendar day; without one, the event's day in the account's zone, worked out when
+      // read) and, charged off with the balance kept owed, that balance.
+      if (e.type === 'collections.ledger.v1.AccountChargedOff') {
+        const kept = p.balanceKept && p.balanceAfter ? p.balanceAfter : undefined;
+        rows.push([
+          e.tenantId,
+          p.accountId,
+          'charge_off',
+          isCalendarDate(p.effectiveDate) ? p.effectiveDate : null,
+          kept?.currency || null,
+          null,
+          null,
+          iso(at),
+          null,
+          null,
+          kept ? kept.amountMinor : null,
+        ]);
+      }
     } else if (e.type === 'collections.ledger.v1.AccountClosed') {
       const p = (e as Of<'collections.ledger.v1.AccountClosed'>).payload;
-      rows.push([e.tenantId, p.accountId, 'status', p.closedOn || day(at), null, null, null, iso(at), 'closed', null]);
+      rows.push([
+        e.tenantId,
+        p.accountId,
+        'status',
+        p.closedOn || day(at),
+        null,
+        null,
+        null,
+        iso(at),
+        'closed',
+        null,
+        null,
+      ]);
     }
   }
-  // r(t, a, what, d: opened/status day, x: currency/model, s: segment, p: probability, at: scored/status time, st: status,
-  //   z: time zone)
+  // r(t, a, what, d: opened/status/charge-off day, x: currency/model/balance kept's currency, s: segment, p: probability,
+  //   at: scored/status/charge-off time, st: status, z: time zone, k: balance kept)
   const pick = (what: string, order: string) =>
     `(SELECT DISTINCT ON (t, a) * FROM r WHERE what = '${what}' ORDER BY t, a, ${order})`;
   write(
-    ['text', 'text', 'text', 'date', 'text', 'text', 'float8', 'timestamptz', 'text', 'text'],
+    ['text', 'text', 'text', 'date', 'text', 'text', 'float8', 'timestamptz', 'text', 'text', 'bigint'],
     rows,
     (
       u,
     ) => `INSERT INTO account_fact AS f (tenant_id, account_id, opened_on, currency, time_zone, segment, model_version,
-              scored_at, probability_to_pay, status, status_on, status_event_time)
-       WITH r AS (SELECT * FROM ${u} WITH ORDINALITY AS r(t, a, what, d, x, s, p, at, st, z, i))
-       SELECT t, a, o.d, o.x, o.z, s.s, s.x, s.at, s.p, x.st, x.d, x.at
+              scored_at, probability_to_pay, status, status_on, status_event_time, charged_off_on, charged_off_at,
+              balance_kept_minor, balance_kept_currency)
+       WITH r AS (SELECT * FROM ${u} WITH ORDINALITY AS r(t, a, what, d, x, s, p, at, st, z, k, i))
+       SELECT t, a, o.d, o.x, o.z, s.s, s.x, s.at, s.p, x.st, x.d, x.at, c.d, c.at, c.k, c.x
          FROM ${pick('open', 'i DESC')} AS o
          FULL JOIN ${pick('score', 'at DESC, i')} AS s USING (t, a)
          FULL JOIN ${pick('status', 'at DESC, i')} AS x USING (t, a)
+         FULL JOIN ${pick('charge_off', 'at, i')} AS c USING (t, a)
        ON CONFLICT (tenant_id, account_id) DO UPDATE SET
          opened_on = CASE WHEN ${OPENING} THEN excluded.opened_on ELSE f.opened_on END,
          currency = CASE WHEN ${OPENING} THEN excluded.currency ELSE f.currency END,
@@ -209,8 +249,13 @@ function factWrites(
          scored_at = CASE WHEN ${NEWER_SCORE} THEN excluded.scored_at ELSE f.scored_at END,
          status = CASE WHEN ${NEWER_STATUS} THEN excluded.status ELSE f.status END,
          status_on = CASE WHEN ${NEWER_STATUS} THEN excluded.status_on ELSE f.status_on END,
-         status_event_time = CASE WHEN ${NEWER_STATUS} THEN excluded.status_event_time ELSE f.status_event_time END
-       WHERE ${OPENING} OR ${NEWER_SCORE} OR ${NEWER_STATUS}`,
+         status_event_time = CASE WHEN ${NEWER_STATUS} THEN excluded.status_event_time ELSE f.status_event_time END,
+         charged_off_on = CASE WHEN ${EARLIER_CHARGE_OFF} THEN excluded.charged_off_on ELSE f.charged_off_on END,
+         charged_off_at = CASE WHEN ${EARLIER_CHARGE_OFF} THEN excluded.charged_off_at ELSE f.charged_off_at END,
+         balance_kept_minor = CASE WHEN ${EARLIER_CHARGE_OFF} THEN excluded.balance_kept_minor ELSE f.balance_kept_minor END,
+         balance_kept_currency =
+           CASE WHEN ${EARLIER_CHARGE_OFF} THEN excluded.balance_kept_currency ELSE f.balance_kept_currency END
+       WHERE ${OPENING} OR ${NEWER_SCORE} OR ${NEWER_STATUS} OR ${EARLIER_CHARGE_OFF}`,
   );
 
   // The arm an account entered the scoring experiment in is its arm: the earliest score's.
@@ -506,7 +551,6 @@ const PROJECTED: EventType[] = [
   ...(Object.keys(KINDS) as EventType[]),
   'collections.ledger.v1.ConsentChanged',
   'collections.orchestrator.v1.OptOutRecorded',
-  'collections.ledger.v1.AccountChargedOff',
   'collections.ledger.v1.AccountSettled',
   'collections.ledger.v1.AccountClosed',
   ...(Object.keys(projectForecastFacts) as EventType[]),

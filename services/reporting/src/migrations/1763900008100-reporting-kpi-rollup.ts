@@ -1,5 +1,10 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import { APPEND_CONTRIBUTION_FUNCTION_SQL, POSTED_UTC_DAY, rebuildRollupSql } from '../kpis/kpi-rollup';
+import {
+  APPEND_CONTRIBUTION_FUNCTION_SQL,
+  KINDS_BEFORE_CHARGE_OFF,
+  POSTED_UTC_DAY,
+  rebuildRollupSql,
+} from '../kpis/kpi-rollup';
 
 /**
  * The KPI rollup (see src/kpis/kpi-rollup.ts): sums per tenant, account group and day that a KPI
@@ -35,7 +40,7 @@ export class ReportingKpiRollup1763900008100 implements MigrationInterface {
     await q.query(`CREATE INDEX promise_kept_fact_account ON promise_kept_fact (tenant_id, account_id)`);
     await q.query(`CREATE INDEX promise_broken_fact_account ON promise_broken_fact (tenant_id, account_id)`);
     await q.query(APPEND_CONTRIBUTION_FUNCTION_SQL);
-    for (const sql of rebuildRollupSql(POSTED_UTC_DAY)) await q.query(sql);
+    for (const sql of rebuildRollupSql(POSTED_UTC_DAY, KINDS_BEFORE_CHARGE_OFF)) await q.query(sql);
   }
 
   async down(q: QueryRunner): Promise<void> {

@@ -1,5 +1,10 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import { APPEND_CONTRIBUTION_FUNCTION_SQL, POSTED_UTC_DAY, contributionFunctionSql } from '../kpis/kpi-rollup';
+import {
+  APPEND_CONTRIBUTION_FUNCTION_SQL,
+  KINDS_BEFORE_CHARGE_OFF,
+  POSTED_UTC_DAY,
+  contributionFunctionSql,
+} from '../kpis/kpi-rollup';
 
 const KEY = 'tenant_id, currency, segment, model_version, kind, d1, d2, k1, k2';
 
@@ -19,7 +24,7 @@ export class ReportingKpiRollupBatches1763900009000 implements MigrationInterfac
       ON CONFLICT (${KEY}) DO UPDATE SET n = kpi_rollup.n + excluded.n, v = kpi_rollup.v + excluded.v`);
     await q.query('DROP FUNCTION kpi_append_contribution(text, text[], text[], bigint)');
     await q.query('DROP TABLE kpi_rollup_delta');
-    await q.query(contributionFunctionSql(POSTED_UTC_DAY));
+    await q.query(contributionFunctionSql(POSTED_UTC_DAY, KINDS_BEFORE_CHARGE_OFF));
   }
 
   async down(q: QueryRunner): Promise<void> {

@@ -1,5 +1,11 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import { POSTED_UTC_DAY, contributionFunctionSql, rebuildRollupSql } from '../kpis/kpi-rollup';
+import {
+  KINDS_BEFORE_CHARGE_OFF,
+  PAID_ON,
+  POSTED_UTC_DAY,
+  contributionFunctionSql,
+  rebuildRollupSql,
+} from '../kpis/kpi-rollup';
 
 /**
  * A payment counts on the day it was made, `payment_fact.paid_on` (PaymentPosted.effective_date; from a
@@ -18,12 +24,12 @@ export class ReportingPaymentPaidOn1763900014600 implements MigrationInterface {
     await q.query(`UPDATE payment_fact p SET paid_on = ${POSTED_UTC_DAY}`);
     await q.query(`ALTER TABLE payment_fact ALTER COLUMN paid_on SET NOT NULL`);
     await q.query(`CREATE INDEX payment_fact_paid_on ON payment_fact (tenant_id, currency, paid_on)`);
-    await q.query(contributionFunctionSql());
+    await q.query(contributionFunctionSql(PAID_ON, KINDS_BEFORE_CHARGE_OFF));
   }
 
   async down(q: QueryRunner): Promise<void> {
-    await q.query(contributionFunctionSql(POSTED_UTC_DAY));
-    for (const sql of rebuildRollupSql(POSTED_UTC_DAY)) await q.query(sql);
+    await q.query(contributionFunctionSql(POSTED_UTC_DAY, KINDS_BEFORE_CHARGE_OFF));
+    for (const sql of rebuildRollupSql(POSTED_UTC_DAY, KINDS_BEFORE_CHARGE_OFF)) await q.query(sql);
     await q.query('DROP INDEX payment_fact_paid_on');
     await q.query('ALTER TABLE payment_fact DROP COLUMN paid_on');
   }

@@ -1,5 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import { POSTED_UTC_DAY, rebuildRollupSql } from '../kpis/kpi-rollup';
+import { KINDS_BEFORE_CHARGE_OFF, PAID_ON, POSTED_UTC_DAY, rebuildRollupSql } from '../kpis/kpi-rollup';
 
 /**
  * A payment without an effective date counts on its posting day in its account's time zone, no
@@ -29,7 +29,7 @@ export class ReportingAccountTimeZone1763900014700 implements MigrationInterface
                    WHERE effective_on IS NULL AND paid_on <> ${POSTED_UTC_DAY} RETURNING 1)
        SELECT count(*)::int AS moved FROM m`,
     )) as { moved: number }[];
-    if (moved > 0) for (const sql of rebuildRollupSql()) await q.query(sql);
+    if (moved > 0) for (const sql of rebuildRollupSql(PAID_ON, KINDS_BEFORE_CHARGE_OFF)) await q.query(sql);
     await q.query('ALTER TABLE payment_fact DROP COLUMN effective_on');
     await q.query('ALTER TABLE account_fact DROP COLUMN time_zone');
   }

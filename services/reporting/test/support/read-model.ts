@@ -22,9 +22,12 @@ export class ReadModel {
     return this;
   }
 
-  /** Delivers events as one batch, as the transport would; `id` overrides the event id (a republish). */
-  async deliver(events: SeedEvent[], id?: (e: SeedEvent) => string): Promise<void> {
-    const records = events.map((e) => toRecord(e, this.sut.tenant, this.offset++, id?.(e)));
+  /**
+   * Delivers events as one batch, as the transport would; `id` overrides the event id (a republish),
+   * `tenantId` the tenant they are told for (default: the tenant under test).
+   */
+  async deliver(events: SeedEvent[], id?: (e: SeedEvent) => string, tenantId = this.sut.tenant): Promise<void> {
+    const records = events.map((e) => toRecord(e, tenantId, this.offset++, id?.(e)));
     await this.consumer.handleBatch(records, control);
   }
 

@@ -10,6 +10,7 @@ import {
   cureRateOf,
   daysSalesOutstanding,
   optOutRate,
+  postChargeOffRecoveryRateOf,
   promiseKeptRateOf,
   promiseToPayRateOf,
   recoveryRateOf,
@@ -28,6 +29,15 @@ export interface KpiFacts {
   cohortCollections: Collection[];
   /** Payments net of reversals on every account in the filter, dated within the period. */
   collectedInPeriodMinor: number;
+  /**
+   * Payments net of reversals made in the period on a day after their account's charge-off day, on
+   * every charged-off account, and on those charged off with their balance kept owed only.
+   */
+  recoveredAfterChargeOffMinor: number;
+  recoveredAfterChargeOffBalanceKeptMinor: number;
+  /** Σ balance kept owed at charge-off of the accounts charged off with it kept on or before the period's end, and how many. */
+  balanceKeptMinor: number;
+  balanceKeptAccounts: number;
   beginningReceivableMinor: number;
   endingReceivableMinor: number;
   billedMinor: number;
@@ -94,6 +104,15 @@ export interface KpiTotals {
   /** Net collections on the placed accounts up to the end of the period: all, and within 30, 60, 90 days of placement. */
   cohortCollectedMinor: { all: number; within30: number; within60: number; within90: number };
   collectedInPeriodMinor: number;
+  /**
+   * Payments net of reversals made in the period on a day after their account's charge-off day, on
+   * every charged-off account, and on those charged off with their balance kept owed only.
+   */
+  recoveredAfterChargeOffMinor: number;
+  recoveredAfterChargeOffBalanceKeptMinor: number;
+  /** Σ balance kept owed at charge-off of the accounts charged off with it kept on or before the period's end, and how many. */
+  balanceKeptMinor: number;
+  balanceKeptAccounts: number;
   beginningReceivableMinor: number;
   endingReceivableMinor: number;
   billedMinor: number;
@@ -176,6 +195,16 @@ export function kpiReportOf(f: KpiTotals): KpiReport {
       name: 'collected_minor',
       value: f.collectedInPeriodMinor,
       inputs: 'payments in the period net of reversals',
+    },
+    {
+      name: 'post_charge_off_recovered_minor',
+      value: f.recoveredAfterChargeOffMinor,
+      inputs: 'payments in the period net of reversals, made after their account was charged off',
+    },
+    {
+      name: 'post_charge_off_recovery_rate',
+      value: postChargeOffRecoveryRateOf(f.recoveredAfterChargeOffBalanceKeptMinor, f.balanceKeptMinor),
+      inputs: `recovered=${f.recoveredAfterChargeOffBalanceKeptMinor} balance_kept=${f.balanceKeptMinor} accounts=${f.balanceKeptAccounts}`,
     },
     {
       name: 'cure_rate',

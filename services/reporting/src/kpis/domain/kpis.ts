@@ -56,6 +56,14 @@ export function recoveryRateOf(collectedMinor: number, placedMinor: number): num
   return ratio(collectedMinor, placedMinor);
 }
 
+/**
+ * Post-charge-off recovery rate = Σ net collected after charge-off on the accounts charged off with
+ * their balance kept owed ÷ Σ the balance they kept at charge-off.
+ */
+export function postChargeOffRecoveryRateOf(recoveredMinor: number, balanceKeptMinor: number): number | null {
+  return ratio(recoveredMinor, balanceKeptMinor);
+}
+
 /** Right-party contact rate = attempts that reached the debtor / attempts. */
 export function rightPartyContactRate(attempts: ContactAttempt[]): number | null {
   return ratio(attempts.filter((a) => a.rightPartyContact).length, attempts.length);

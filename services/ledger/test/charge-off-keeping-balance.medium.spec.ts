@@ -56,6 +56,24 @@ describe('ChargeOffAccount keeping the balance owed: collected after the charge-
     )) as { payload: Buffer }[];
     return rows.map((r) => decodePayload(type, r.payload));
   }
+  /** What the ledger wrote for an account: its journal entries and outbox events, counted. */
+  async function writtenFor(accountId: string) {
+    const [row] = (await sut.dataSource.query(
+      `SELECT (SELECT count(*)::int FROM ledger.journal_entry WHERE tenant_id = $1 AND account_id = $2) AS entries,
+              (SELECT count(*)::int FROM ledger.outbox WHERE key = $2) AS events`,
+      [sut.tenant, accountId],
+    )) as { entries: number; events: number }[];
+    return row;
+  }
+  /** How many commands hold an idempotency key: postings (entries) and kept charge-offs. */
+  async function holdersOf(key: string) {
+    const [row] = (await sut.dataSource.query(
+      `SELECT (SELECT count(*)::int FROM ledger.journal_entry WHERE tenant_id = $1 AND idempotency_key = $2)
+            + (SELECT count(*)::int FROM ledger.lifecycle_command WHERE tenant_id = $1 AND idempotency_key = $2) AS n`,
+      [sut.tenant, key],
+    )) as { n: number }[];
+    return row.n;
+  }
   async function chargedOffOn(accountId: string): Promise<string | null> {
     const [row] = (await sut.dataSource.query(
       `SELECT to_char(charged_off_on, 'YYYY-MM-DD') AS d FROM ledger.account WHERE tenant_id = $1 AND id = $2`,
@@ -126,6 +144,92 @@ describe('ChargeOffAccount keeping the balance owed: collected after the charge-
     expect(answers[0].balance).toEqual(answers[1].balance);
     expect(answers[0]).toMatchObject({ entryId: '', balance: { total: USD(300_000) } });
     expect(await eventsOf(id, 'collections.ledger.v1.AccountChargedOff')).toHaveLength(1);
+  });
+
+  it('refuses a payment, charge, adjustment or reversal that reuses a kept charge-off key, and writes nothing', async () => {
+    at('2026-03-02T15:00:00Z');
+    const kept = await newAccount();
+    await keep(kept, `kept-${kept}`);
+    const other = await newAccount();
+    const paid = await pay(other, 10_000, `paid-${other}`);
+    const before = { kept: await writtenFor(kept), other: await writtenFor(other) };
+    const conflict = { code: status.ABORTED, details: 'idempotency_key was already used for a different posting' };
+
+    const key = `kept-${kept}`;
+    expect(await refusal(pay(kept, 10_000, key))).toEqual(conflict);
+    expect(await refusal(pay(other, 10_000, key))).toEqual(conflict);
+    const charge = { accountId: other, amount: USD(5_000), idempotencyKey: key, effectiveDate: '', memo: '' };
+    expect(await refusal(client.postCharge({ ...charge, kind: ledger.EntryKind.ENTRY_KIND_FEE }, md()))).toEqual(
+      conflict,
+    );
+    const adjustment = ledger.PostAdjustmentRequest.fromPartial({
+      accountId: other,
+      kind: ledger.EntryKind.ENTRY_KIND_ADJUSTMENT,
+      amount: USD(-5_000),
+      idempotencyKey: key,
+      reason: 'goodwill',
+    });
+    expect(await refusal(client.postAdjustment(adjustment, md()))).toEqual(conflict);
+    const reversal = { paymentId: paid.paymentId, idempotencyKey: key, reason: 'nsf' };
+    expect(await refusal(client.reversePayment(reversal, md()))).toEqual(conflict);
+    // Through the REST route too.
+    const rest = await fetch(`${sut.app.httpUrl}/v1/ledger/accounts/${other}/payments`, {
+      method: 'POST',
+      headers: { [API_KEY_HEADER]: sut.apiKey, 'content-type': 'application/json' },
+      body: JSON.stringify({ amount: USD(10_000), idempotencyKey: key }),
+    });
+    expect(rest.status).toBe(409);
+
+    expect({ kept: await writtenFor(kept), other: await writtenFor(other) }).toEqual(before);
+    expect(await balanceOf(kept)).toEqual(USD(300_000));
+    expect(await balanceOf(other)).toEqual(USD(290_000));
+    expect(await statusOf(kept)).toBe(ACCOUNT_STATUS_CHARGED_OFF);
+    // The charge-off itself is still answered, replayed.
+    expect(await keep(kept, key)).toMatchObject({ replayed: true, balance: { total: USD(300_000) } });
+  });
+
+  it('refuses, in a batch of payments, the one that reuses a kept charge-off key, and posts the others', async () => {
+    at('2026-03-02T15:00:00Z');
+    const kept = await newAccount();
+    await keep(kept, `kept-${kept}`);
+    const other = await newAccount();
+    const before = await writtenFor(kept);
+    const payment = (accountId: string, idempotencyKey: string) =>
+      ledger.PostPaymentRequest.fromPartial({ accountId, amount: USD(10_000), idempotencyKey });
+
+    const { results } = await client.postPayments(
+      { payments: [payment(other, `fine-${other}`), payment(kept, `kept-${kept}`), payment(other, `kept-${kept}`)] },
+      md(),
+    );
+    expect(results.map((r) => r.error ?? { posted: r.posted?.balance })).toEqual([
+      { posted: USD(290_000) },
+      { code: 'CONFLICT', message: 'idempotency_key was already used for a different posting' },
+      { code: 'CONFLICT', message: 'idempotency_key was already used for a different posting' },
+    ]);
+    expect(await writtenFor(kept)).toEqual(before);
+    expect(await balanceOf(kept)).toEqual(USD(300_000));
+    expect(await balanceOf(other)).toEqual(USD(290_000));
+    expect(await holdersOf(`kept-${kept}`)).toBe(1);
+  });
+
+  it('announces the balance it answers, as of today: an entry dated tomorrow is not counted yet', async () => {
+    at('2026-03-02T15:00:00Z');
+    const id = await newAccount();
+    await client.postPayment(
+      {
+        accountId: id,
+        amount: USD(10_000),
+        idempotencyKey: `tomorrow-${id}`,
+        reference: '',
+        effectiveDate: '2026-03-03',
+      },
+      md(),
+    );
+    const answer = await keep(id);
+    expect(answer.balance?.total).toEqual(USD(300_000));
+    expect(await eventsOf(id, 'collections.ledger.v1.AccountChargedOff')).toMatchObject([
+      { balanceAfter: USD(300_000), balanceKept: true },
+    ]);
   });
 
   it('refuses when nothing is owed, or the account is already charged off, settled or closed', async () => {

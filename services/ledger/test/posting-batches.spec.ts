@@ -25,7 +25,7 @@ describe('group commit of single postings', () => {
         running.splice(running.indexOf(accounts), 1);
         return new Map(); // no such accounts: each posting is refused on its own
       },
-      postingInputs: () => Promise.resolve({ earlier: new Map(), delinquency: new Map() }),
+      postingInputs: () => Promise.resolve({ earlier: new Map(), kept: new Set(), delinquency: new Map() }),
     } as unknown as LedgerRepository;
     const ctx = {
       dataSource: { transaction: (work: (tx: EntityManager) => Promise<unknown>) => work({} as EntityManager) },

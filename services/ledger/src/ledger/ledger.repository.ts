@@ -200,16 +200,17 @@ export class LedgerRepository {
 
   /**
    * After the account locks, in one round trip (a fresh snapshot, so it sees what the locks
-   * waited for): the entries already posted with the batch's idempotency keys, and the
-   * inputs of days past due of each account. Each key is one probe of the unique index (the
-   * LIMIT keeps the planner from hashing the whole journal for a large batch, which it prefers
-   * while the journal is small and which then costs a scan of the journal per batch).
+   * waited for): the entries already posted with the batch's idempotency keys, the keys among
+   * them a kept charge-off holds (`lifecycle_command`: no entry; `kept`, as `idempotencyRef`),
+   * and the inputs of days past due of each account. Each key is one probe of each unique index
+   * (the LIMIT keeps the planner from hashing the whole journal for a large batch, which it
+   * prefers while the journal is small and which then costs a scan of the journal per batch).
    */
   async postingInputs(
     tx: EntityManager,
     accounts: AccountRef[],
     keys: { tenantId: string; idempotencyKey: string }[],
-  ): Promise<{ earlier: Map<string, EntryRow>; delinquency: Map<string, DelinquencyInputs> }> {
+  ): Promise<{ earlier: Map<string, EntryRow>; kept: Set<string>; delinquency: Map<string, DelinquencyInputs> }> {
     const [row] = (await preparedQuery(
       tx,
       `SELECT
@@ -218,6 +219,11 @@ export class LedgerRepository {
             CROSS JOIN LATERAL (
               SELECT tenant_id, ${ENTRY_COLUMNS} FROM journal_entry
                WHERE tenant_id = k.tenant_id AND idempotency_key = k.idempotency_key LIMIT 1) e) e) AS earlier,
+         (SELECT coalesce(json_agg(c), '[]') FROM (
+            SELECT c.* FROM unnest($3::text[], $4::text[]) AS k(tenant_id, idempotency_key)
+            CROSS JOIN LATERAL (
+              SELECT tenant_id, idempotency_key FROM lifecycle_command
+               WHERE tenant_id = k.tenant_id AND idempotency_key = k.idempotency_key LIMIT 1) c) c) AS kept,
          (SELECT coalesce(json_agg(x), '[]') FROM (
             SELECT t.tenant_id, t.id, ${delinquencyInputsSql('t.tenant_id', 't.id')}
               FROM unnest($1::text[], $2::text[]) AS t(tenant_id, id)) x) AS delinquency`,
@@ -229,6 +235,7 @@ export class LedgerRepository {
       ],
     )) as {
       earlier: (EntryRow & { tenant_id: string; posted_at: string })[];
+      kept: { tenant_id: string; idempotency_key: string }[];
       delinquency: ({ tenant_id: string; id: string } & DelinquencyInputRows)[];
     }[];
     return {
@@ -238,6 +245,7 @@ export class LedgerRepository {
           { ...e, posted_at: new Date(e.posted_at) },
         ]),
       ),
+      kept: new Set(row.kept.map((c) => idempotencyRef(c.tenant_id, c.idempotency_key))),
       delinquency: new Map(row.delinquency.map((d) => [accountKey(d.tenant_id, d.id), parseDelinquencyInputs(d)])),
     };
   }

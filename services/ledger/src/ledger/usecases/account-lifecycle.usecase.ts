@@ -83,10 +83,13 @@ export class AccountLifecycleUseCase {
       const now = this.ctx.clock.now();
       const chargedOffOn = localDate(now, account.time_zone);
       const currency = account.currency.trim();
+      // As of today, like any balance answered: an entry dated tomorrow is not owed yet. The event
+      // says the same balance as the answer.
+      const balance = await balanceAsOf(tx, this.repo, this.ctx.clock, tenantId, account.id);
       const response: ledgerLifecycle.ChargeOffAccountResponse = {
         entryId: '',
         status: AccountStatus.ChargedOff as number,
-        balance: await balanceAsOf(tx, this.repo, this.ctx.clock, tenantId, account.id),
+        balance,
         replayed: false,
       };
       const command = {
@@ -108,7 +111,7 @@ export class AccountLifecycleUseCase {
           accountId: account.id,
           entryId: '',
           amount: money(0, currency),
-          balanceAfter: money(owed, currency),
+          balanceAfter: balance.total,
           previousStatus: account.status,
           effectiveDate: chargedOffOn,
           reason: cmd.reason,

@@ -263,7 +263,7 @@ export class PostEntryUseCase {
       (r) => accountKey(r.tenantId, r.accountId),
     );
     const locked = await this.repo.lockAccounts(tx, refs);
-    const { earlier, delinquency } = await this.repo.postingInputs(
+    const { earlier, kept, delinquency } = await this.repo.postingInputs(
       tx,
       refs.filter((r) => locked.has(accountKey(r.tenantId, r.accountId))),
       cmds.map((c) => ({ tenantId: c.tenantId, idempotencyKey: c.idempotencyKey })),
@@ -314,6 +314,8 @@ export class PostEntryUseCase {
           outcomes.push({ ok: true, result: replay(first, cmd) });
           continue;
         }
+        // The key of a charge-off that kept the balance (no entry): not this posting's to take.
+        if (kept.has(idempotencyRef(cmd.tenantId, cmd.idempotencyKey))) throw keyUsedElsewhere(cmd.idempotencyKey);
         const state = stateOf(cmd);
         if (cmd.reverses) {
           if (reversed.has(accountKey(cmd.tenantId, cmd.reverses.id)))

@@ -59,6 +59,17 @@ export const ROUTES = [
     errors: [400, 404],
   },
   {
+    method: 'put',
+    path: '/v1/ledger/debtors/{id}/contact-preferences',
+    rpc: 'LedgerService.SetContactPreferences',
+    tag: 'debtors',
+    id: ID('debtorId', 'the debtor id'),
+    status: 200,
+    errors: [400, 404, 422],
+    notes:
+      'The body is `{"contactPreferences": {"inconvenientTimes": [...]}}` (the id comes from the path); an empty list clears the times on record. An erased debtor is refused (422 FAILED_PRECONDITION).',
+  },
+  {
     method: 'get',
     path: '/v1/ledger/debtors/{id}/export',
     rpc: 'LedgerService.ExportDebtor',

@@ -752,6 +752,7 @@ describe('security (embedded platform, two tenants)', () => {
     setHold: { kind: 'HOLD_KIND_DISPUTE', source: 'tenant b', startsOn: '2026-01-20', idempotencyKey: 'b-hold' },
     liftHold: { reason: 'tenant b' },
     recordConsent: { channel: 'sms', granted: false, source: 'tenant b' },
+    setContactPreferences: { contactPreferences: { inconvenientTimes: [] } },
     eraseDebtor: { reason: 'tenant b' },
     issueStatement: {
       cycle: 9,
@@ -920,7 +921,7 @@ describe('security (embedded platform, two tenants)', () => {
   const OPEN_TO_TENANT_USERS: readonly string[] = [
     // ledger: debtors, accounts, postings, holds and consent, lifecycle, runs, bank files
     ...['upsertDebtor', 'openAccount', 'issueStatement', 'postCharge', 'postAdjustment', 'postPayment'],
-    ...['postPayments', 'reversePayment', 'setHold', 'liftHold', 'recordConsent'],
+    ...['postPayments', 'reversePayment', 'setHold', 'liftHold', 'recordConsent', 'setContactPreferences'],
     ...['setInstalmentSchedule', 'chargeOffAccount', 'settleAccount', 'closeAccount'],
     ...['importStatement', 'resolveItem'],
     // scoring

@@ -31,6 +31,15 @@ export class LedgerRestController {
     return this.grpc.recordConsent({ ...ledger.RecordConsentRequest.fromJSON(body ?? {}), debtorId: id });
   }
 
+  /** Replaces the debtor's contact preferences only: the body is SetContactPreferencesRequest without the id. */
+  @Put('debtors/:id/contact-preferences')
+  setContactPreferences(@Param('id') id: string, @Body() body: unknown) {
+    return this.grpc.setContactPreferences({
+      ...ledger.SetContactPreferencesRequest.fromJSON(body ?? {}),
+      debtorId: id,
+    });
+  }
+
   @Get('debtors/:id/export')
   exportDebtor(@Param('id') id: string) {
     return this.grpc.exportDebtor({ debtorId: id });

@@ -19,6 +19,7 @@ import { GetAccountActivityUseCase } from './usecases/get-account-activity.useca
 import { GetBalanceUseCase } from './usecases/get-balance.usecase';
 import { HoldsAndConsentUseCase } from './usecases/holds-and-consent.usecase';
 import { PostEntryCommand, PostEntryOutcome, PostEntryUseCase } from './usecases/post-entry.usecase';
+import { SetContactPreferencesCommand, SetContactPreferencesUseCase } from './usecases/set-contact-preferences.usecase';
 
 export const LEDGER_ACCOUNTS = Symbol('LEDGER_ACCOUNTS');
 export const LEDGER_DATA_SUBJECTS = Symbol('LEDGER_DATA_SUBJECTS');
@@ -50,6 +51,7 @@ export class LedgerGrpcController implements ledger.LedgerServiceController {
   private readonly postEntry: PostEntryUseCase;
   private readonly balances: GetBalanceUseCase;
   private readonly activity: GetAccountActivityUseCase;
+  private readonly contactPreferences: SetContactPreferencesUseCase;
 
   constructor(
     @Inject(SERVICE_CONTEXT) private readonly ctx: ServiceContext,
@@ -61,6 +63,7 @@ export class LedgerGrpcController implements ledger.LedgerServiceController {
     this.postEntry = new PostEntryUseCase(ctx, repo);
     this.balances = new GetBalanceUseCase(ctx, repo);
     this.activity = new GetAccountActivityUseCase(ctx, repo);
+    this.contactPreferences = new SetContactPreferencesUseCase(ctx);
   }
 
   async postPayment(request: ledger.PostPaymentRequest): Promise<ledger.PostPaymentResponse> {
@@ -195,6 +198,10 @@ export class LedgerGrpcController implements ledger.LedgerServiceController {
 
   recordConsent(request: ledger.RecordConsentRequest): Promise<ledger.RecordConsentResponse> {
     return this.holds.recordConsent(currentTenantId(), request);
+  }
+
+  setContactPreferences(request: ledger.SetContactPreferencesRequest): Promise<ledger.SetContactPreferencesResponse> {
+    return this.contactPreferences.execute(SetContactPreferencesCommand.of(currentTenantId(), request));
   }
 
   exportDebtor(request: ledger.ExportDebtorRequest): Promise<ledger.ExportDebtorResponse> {

@@ -36,6 +36,11 @@ export function inconvenientTimesProblem(times: readonly InconvenientTime[], fie
   return null;
 }
 
+/** The times as stored and published: as given, but each window's channels once and in order. */
+export function inconvenientTimesAsStored(times: readonly InconvenientTime[]): InconvenientTime[] {
+  return times.map((t) => ({ day: t.day, from: t.from, to: t.to, channels: [...new Set(t.channels)].sort() }));
+}
+
 /** Which channels each type of contact point carries. */
 const CHANNELS_OF_TYPE: Readonly<Record<string, readonly string[]>> = {
   phone: ['call', 'sms', 'whatsapp'],

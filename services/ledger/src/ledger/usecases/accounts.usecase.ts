@@ -3,10 +3,11 @@ import { AppError, canonicalTimeZone, isCurrencyCode, localDate, money } from '@
 import { DatabaseTimeZones, ServiceContext } from '@collections/runtime';
 import { validDate } from '../balance-view';
 import { DAYS_AHEAD_OF_TODAY, DUE_DAYS_AHEAD_OF_TODAY, openedOnProblem, tooFarAhead } from '../domain/dates';
-import { inconvenientTimesProblem, workplaceForbiddenChannels } from '../domain/contact-preferences';
+import { workplaceForbiddenChannels } from '../domain/contact-preferences';
 import { isLanguageTag } from '../domain/language';
 import { PiiCipher } from '../pii';
 import { requireLedgerText } from '../text-limits';
+import { validInconvenientTimes } from './set-contact-preferences.usecase';
 
 const CHANNELS = new Set(['call', 'sms', 'whatsapp', 'email', 'letter', 'visit']);
 const E164 = /^\+[1-9]\d{6,14}$/;
@@ -76,16 +77,11 @@ export class AccountsUseCase {
     });
     // Absent (a client that predates them, e.g. a CRM sync): the times on record stay.
     const given = d.contactPreferences != null; // the gRPC loader writes an absent message as null
-    const inconvenientTimes = d.contactPreferences?.inconvenientTimes ?? [];
-    const timesProblem = inconvenientTimesProblem(inconvenientTimes, 'debtor.contact_preferences.inconvenient_times');
-    if (timesProblem) throw AppError.invalid(timesProblem);
     // Stored and published as given, but each window's channels once and in order.
-    const times = inconvenientTimes.map((t) => ({
-      day: t.day,
-      from: t.from,
-      to: t.to,
-      channels: [...new Set(t.channels)].sort(),
-    }));
+    const times = validInconvenientTimes(
+      d.contactPreferences?.inconvenientTimes ?? [],
+      'debtor.contact_preferences.inconvenient_times',
+    );
     return this.ctx.dataSource.transaction(async (tx) => {
       const [row] = (await tx.query(
         `INSERT INTO debtor (tenant_id, id, kind, display_name_enc, national_id_enc, time_zone, language, country, region,

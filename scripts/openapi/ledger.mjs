@@ -24,9 +24,9 @@ export const ROUTES = [
     id: ID('debtorId', 'the debtor id (yours)'),
     body: 'Debtor',
     status: 200,
-    errors: [400],
+    errors: [400, 422],
     notes:
-      'The body is the Debtor itself (not wrapped in UpsertDebtorRequest). Upserting the same debtor again is harmless: `created` says whether it is new.',
+      'The body is the Debtor itself (not wrapped in UpsertDebtorRequest). Upserting the same debtor again is harmless: `created` says whether it is new. An erased debtor is refused (422 FAILED_PRECONDITION): its personal data is not written again; a new relationship with the person takes a new debtor id.',
   },
   {
     method: 'post',
@@ -56,7 +56,9 @@ export const ROUTES = [
     tag: 'debtors',
     id: ID('debtorId', 'the debtor id'),
     status: 201,
-    errors: [400, 404],
+    errors: [400, 404, 422],
+    notes:
+      'A consent granted to an erased debtor is refused (422 FAILED_PRECONDITION); a withdrawal on one answers no consented channels and changes nothing (the erasure withdrew them all).',
   },
   {
     method: 'put',
@@ -97,9 +99,9 @@ export const ROUTES = [
     rpc: 'LedgerService.OpenAccount',
     tag: 'accounts',
     status: 201,
-    errors: [400, 409],
+    errors: [400, 409, 422],
     notes:
-      'Opening the same account again (same id, same external reference) answers `created: false`. `creditLimitMinor` is in minor units of `currency` (ISO 4217).',
+      'Opening the same account again (same id, same external reference) answers `created: false`. `creditLimitMinor` is in minor units of `currency` (ISO 4217). An account listing an erased debtor is refused (422 FAILED_PRECONDITION).',
   },
   {
     method: 'get',

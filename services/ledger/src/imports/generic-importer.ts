@@ -10,6 +10,7 @@ import {
   tooFarAhead,
 } from '../ledger/domain/dates';
 import { Credit, Due, delinquencyAsOf } from '../ledger/domain/delinquency';
+import { erasedDebtorReason } from '../ledger/domain/erasure';
 import { PiiCipher, configuredPiiCipher } from '../ledger/pii';
 import {
   GenericAccount,
@@ -20,7 +21,7 @@ import {
   parseCsvHeader,
   parseGenericRecord,
 } from './domain/generic-format';
-import { RowError } from './domain/row-error';
+import { RowError, VALUE_SLOT } from './domain/row-error';
 import {
   ChunkOutcome,
   ChunkScope,
@@ -276,7 +277,7 @@ export class GenericFormat implements ImportFormat {
         )) as KnownAccount[]
       ).map((k) => [k.external_ref, k]),
     );
-    const fresh: (Parsed & { rec: GenericAccount })[] = [];
+    let fresh: (Parsed & { rec: GenericAccount })[] = [];
     for (const c of candidates) {
       const k = known.get(c.rec.externalRef);
       if (!k) fresh.push(c);
@@ -295,6 +296,26 @@ export class GenericFormat implements ImportFormat {
           c.rec.externalRef,
         );
     }
+    // A new account for an erased debtor would bring the person back (a routine export that still
+    // holds them, as UpsertDebtor refuses): the line is rejected, and quarantined as 'erased', as the
+    // erasure left every line naming the debtor, not as the file has it. The debtors on record are
+    // share-locked, as OpenAccount's: an erasure waits for the chunk, or the chunk for it, so no
+    // account is linked to a debtor erased in between.
+    const erased = new Set(
+      (
+        (await tx.query(
+          `SELECT id, erased_at IS NOT NULL AS erased FROM debtor WHERE tenant_id = $1 AND id = ANY($2) ORDER BY id FOR SHARE`,
+          [tenantId, [...new Set(fresh.map((c) => c.rec.debtor.id))]],
+        )) as { id: string; erased: boolean }[]
+      ).flatMap((r) => (r.erased ? [r.id] : [])),
+    );
+    for (const c of fresh.filter((f) => erased.has(f.rec.debtor.id)))
+      reject(
+        { lineNo: c.line.lineNo, text: 'erased' },
+        erasedDebtorReason(VALUE_SLOT, 'no account is opened for it'),
+        c.rec.debtor.id,
+      );
+    fresh = fresh.filter((f) => !erased.has(f.rec.debtor.id));
     if (fresh.length === 0) return { created: 0, opened };
 
     const debtors = fresh.map((c) => c.rec.debtor);

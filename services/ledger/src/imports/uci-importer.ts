@@ -4,7 +4,9 @@ import { AppError, localDate, minorUnitDigits } from '@collections/platform';
 import { ServiceContext, copyRows } from '@collections/runtime';
 import { Components, ZERO, add, creditTowardsDues, post } from '../ledger/domain/journal';
 import { Credit, agingBucket, delinquencyAsOf } from '../ledger/domain/delinquency';
+import { erasedDebtorReason } from '../ledger/domain/erasure';
 import { PiiCipher, configuredPiiCipher } from '../ledger/pii';
+import { VALUE_SLOT } from './domain/row-error';
 import { RowError, UCI_HEADER, UciAccount, parseUciLine, planUciAccount } from './domain/uci-format';
 import {
   ChunkOutcome,
@@ -49,7 +51,7 @@ export class UciFormat implements ImportFormat {
   async importChunk(tx: EntityManager, { tenantId, jobId }: ChunkScope, chunk: SourceLine[]): Promise<ChunkOutcome> {
     const { currency, scale } = this;
     const rejected: Rejection[] = [];
-    const accepted: { lineNo: number; account: UciAccount; text: string }[] = [];
+    let accepted: { lineNo: number; account: UciAccount; text: string }[] = [];
     const firstLine = new Map<string, number>();
     for (const { lineNo, text } of chunk) {
       try {
@@ -62,6 +64,29 @@ export class UciFormat implements ImportFormat {
         if (!(err instanceof RowError)) throw err;
         rejected.push({ lineNo, reason: err.message, value: err.value, raw: text });
       }
+    }
+    // As the generic format's: no account is opened for an erased debtor (one the API keeps under a
+    // UCI id; a debtor this format opened has its account already, and its line opens nothing).
+    // Rejected, and quarantined as 'erased'. Those debtors on record are share-locked, as OpenAccount's.
+    const erased = new Set(
+      (
+        (await tx.query(
+          `SELECT d.id, d.erased_at IS NOT NULL AS erased FROM debtor d WHERE d.tenant_id = $1 AND d.id = ANY($2)
+              AND NOT EXISTS (SELECT 1 FROM account a WHERE a.tenant_id = d.tenant_id AND a.id = d.id)
+            ORDER BY d.id FOR SHARE OF d`,
+          [tenantId, accepted.map(({ account }) => accountId(account))],
+        )) as { id: string; erased: boolean }[]
+      ).flatMap((r) => (r.erased ? [r.id] : [])),
+    );
+    if (erased.size > 0) {
+      for (const { lineNo, account } of accepted.filter(({ account }) => erased.has(accountId(account))))
+        rejected.push({
+          lineNo,
+          reason: erasedDebtorReason(VALUE_SLOT, 'no account is opened for it'),
+          value: accountId(account),
+          raw: 'erased',
+        });
+      accepted = accepted.filter(({ account }) => !erased.has(accountId(account)));
     }
 
     // Each account's balance and delinquency after its six months, worked out before it is

@@ -1,3 +1,5 @@
+import { AppError } from '@collections/platform';
+
 /**
  * What an erasure looks for in the ledger's free texts that are not linked to the debtor (the raw
  * lines of rejected import rows, bank statement references): the debtor's identifiers, each
@@ -113,4 +115,19 @@ function textPattern(value: string): string {
       return /[\x21-\x2f\x3a-\x40\x5b-\x60\x7b-\x7e]/.test(ch) ? `\\${ch}` : ch;
     })
     .join('');
+}
+
+/**
+ * Why a command on an erased debtor is refused, the same words wherever it is (UpsertDebtor,
+ * RecordConsent, SetContactPreferences, OpenAccount, an import's account line): an erasure is
+ * for good, so a routine sync (a CRM or an export that still holds the person) must not bring the
+ * person back; a new relationship with them is a new debtor, under a new id.
+ */
+export function erasedDebtorReason(debtorId: string, refused: string): string {
+  return `debtor ${debtorId} was erased: ${refused}; a new relationship with the person takes a new debtor id`;
+}
+
+/** FAILED_PRECONDITION (HTTP 422) with `erasedDebtorReason`: the debtor exists, but no longer for this. */
+export function refuseErased(debtorId: string, refused: string): AppError {
+  return AppError.failedPrecondition(erasedDebtorReason(debtorId, refused));
 }

@@ -4,6 +4,7 @@ import { DatabaseTimeZones, ServiceContext } from '@collections/runtime';
 import { validDate } from '../balance-view';
 import { DAYS_AHEAD_OF_TODAY, DUE_DAYS_AHEAD_OF_TODAY, openedOnProblem, tooFarAhead } from '../domain/dates';
 import { workplaceForbiddenChannels } from '../domain/contact-preferences';
+import { refuseErased } from '../domain/erasure';
 import { isLanguageTag } from '../domain/language';
 import { PiiCipher } from '../pii';
 import { requireLedgerText } from '../text-limits';
@@ -92,6 +93,7 @@ export class AccountsUseCase {
            language = EXCLUDED.language, country = EXCLUDED.country, region = EXCLUDED.region,
            inconvenient_times = CASE WHEN $11 THEN EXCLUDED.inconvenient_times ELSE debtor.inconvenient_times END,
            updated_at = now()
+         WHERE debtor.erased_at IS NULL
          RETURNING (xmax = 0) AS created, inconvenient_times`,
         [
           tenantId,
@@ -107,6 +109,10 @@ export class AccountsUseCase {
           given,
         ],
       )) as { created: boolean; inconvenient_times: ledger.InconvenientTime[] }[];
+      // No row: the debtor is on record and erased (the row is locked, left as it is). Writing the
+      // personal data again and publishing the debtor would bring the person back to the
+      // orchestrator, which forgot them: a sync that still has them is refused, nothing written.
+      if (!row) throw refuseErased(d.debtorId, 'its personal data is not written again');
       // A contact point given without the workplace flag keeps the one on record for the same
       // type and value (a client that predates the flag must not clear what an agent recorded).
       const flagged = new Set<string>();
@@ -192,14 +198,20 @@ export class AccountsUseCase {
         throw AppError.conflict(`external_ref ${r.externalRef} already belongs to account ${byRef.id}`);
       }
       if (byRef) return { accountId: r.accountId, created: false };
-      const known = (await tx.query(`SELECT id FROM debtor WHERE tenant_id = $1 AND id = ANY($2)`, [
-        tenantId,
-        r.debtors.map((d) => d.debtorId),
-      ])) as {
+      // Shared locks: an erasure (or an upsert) of a listed debtor waits for the account, or the
+      // account for it, so no account is linked to a debtor erased in between.
+      const known = (await tx.query(
+        `SELECT id, erased_at IS NOT NULL AS erased FROM debtor WHERE tenant_id = $1 AND id = ANY($2) ORDER BY id FOR SHARE`,
+        [tenantId, r.debtors.map((d) => d.debtorId)],
+      )) as {
         id: string;
+        erased: boolean;
       }[];
       const missing = r.debtors.map((d) => d.debtorId).filter((id) => !known.some((k) => k.id === id));
       if (missing.length) throw AppError.invalid(`unknown debtors: ${missing.join(', ')}`);
+      // A new account is a new relationship: not with an erased person's record.
+      const erased = known.find((k) => k.erased);
+      if (erased) throw refuseErased(erased.id, 'no account is opened for it');
       const inserted = (await tx.query(
         `INSERT INTO account (tenant_id, id, external_ref, product, currency, credit_limit_minor, opened_on, time_zone)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (tenant_id, id) DO NOTHING RETURNING id`,

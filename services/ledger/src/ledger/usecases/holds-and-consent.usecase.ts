@@ -3,6 +3,7 @@ import { BANKRUPTCY_CHAPTERS, isBankruptcyChapter, ledger } from '@collections/c
 import { AppError, isUuid } from '@collections/platform';
 import { ServiceContext } from '@collections/runtime';
 import { validDate } from '../balance-view';
+import { refuseErased } from '../domain/erasure';
 import { PiiCipher } from '../pii';
 import { requireLedgerText } from '../text-limits';
 
@@ -180,11 +181,18 @@ export class HoldsAndConsentUseCase {
     if (!r.source) throw AppError.invalid('source is required (how the consent was given or withdrawn)');
     requireLedgerText({ source: r.source });
     return this.ctx.dataSource.transaction(async (tx) => {
-      const [debtor] = (await tx.query(`SELECT id FROM debtor WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, [
-        tenantId,
-        r.debtorId,
-      ])) as unknown[];
+      const [debtor] = (await tx.query(
+        `SELECT erased_at IS NOT NULL AS erased FROM debtor WHERE tenant_id = $1 AND id = $2 FOR UPDATE`,
+        [tenantId, r.debtorId],
+      )) as { erased: boolean }[];
       if (!debtor) throw AppError.notFound(`debtor ${r.debtorId} does not exist`);
+      if (debtor.erased) {
+        // A consent given to an erased debtor would be contact permission for a person the
+        // orchestrator forgot. A withdrawal is never refused: the erasure withdrew every consent,
+        // so there is none left to withdraw (nothing written, nothing published).
+        if (r.granted) throw refuseErased(r.debtorId, 'no consent is recorded for it');
+        return { consentedChannels: [] };
+      }
       const updated = (await tx.query(
         `UPDATE contact_point SET consented_channels = CASE WHEN $4 THEN array(SELECT DISTINCT unnest(consented_channels || ARRAY[$3::text]) ORDER BY 1)
                                                        ELSE array_remove(consented_channels, $3) END

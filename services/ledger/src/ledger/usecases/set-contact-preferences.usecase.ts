@@ -7,6 +7,7 @@ import {
   inconvenientTimesProblem,
   workplaceForbiddenChannels,
 } from '../domain/contact-preferences';
+import { refuseErased } from '../domain/erasure';
 import { requireLedgerText } from '../text-limits';
 
 /**
@@ -68,8 +69,7 @@ export class SetContactPreferencesUseCase {
       if (!debtor) throw AppError.notFound(`debtor ${c.debtorId} does not exist`);
       // Erased, the ledger keeps no preferences (the erasure cleared them) and the orchestrator no facts:
       // publishing some would bring the debtor back to it.
-      if (debtor.erased)
-        throw AppError.failedPrecondition(`debtor ${c.debtorId} was erased: no contact preferences are kept`);
+      if (debtor.erased) throw refuseErased(c.debtorId, 'no contact preferences are kept');
       if (!debtor.changed) return { changed: false };
       await tx.query(
         `UPDATE debtor SET inconvenient_times = $3::jsonb, updated_at = now() WHERE tenant_id = $1 AND id = $2`,

@@ -105,6 +105,42 @@ export const ROUTES = [
   },
   {
     method: 'get',
+    path: '/v1/ledger/accounts',
+    rpc: 'LedgerService.FindAccounts',
+    tag: 'accounts',
+    query: [
+      {
+        name: 'externalRef',
+        field: 'externalRef',
+        schema: { type: 'string' },
+        description: 'The account reference in your system, as given to OpenAccount: finds at most one account.',
+      },
+      {
+        name: 'debtorId',
+        field: 'debtorId',
+        schema: { type: 'string' },
+        description: 'Every account the debtor is linked to, in any role (paged).',
+      },
+      {
+        name: 'pageSize',
+        field: 'pageSize',
+        schema: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
+        description: "Accounts per page of a debtor's.",
+      },
+      {
+        name: 'pageToken',
+        field: 'pageToken',
+        schema: { type: 'string' },
+        description: '`nextPageToken` of the previous page.',
+      },
+    ],
+    status: 200,
+    errors: [400],
+    notes:
+      'Exactly one of externalRef and debtorId (400 otherwise). An unknown reference or debtor answers `accounts: []`, not 404. Each account comes with its debtors (ids and roles, no personal data) and its balance total today, as the balance route answers it.',
+  },
+  {
+    method: 'get',
     path: '/v1/ledger/accounts/{id}/balance',
     rpc: 'LedgerService.GetBalance',
     tag: 'accounts',

@@ -924,6 +924,8 @@ describe('security (embedded platform, two tenants)', () => {
     ...['postPayments', 'reversePayment', 'setHold', 'liftHold', 'recordConsent', 'setContactPreferences'],
     ...['setInstalmentSchedule', 'chargeOffAccount', 'settleAccount', 'closeAccount'],
     ...['importStatement', 'resolveItem'],
+    // a read, as GetBalance: counted here only because its name is not Get/List
+    'findAccounts',
     // scoring
     ...['scoreAccount', 'scoreBatch'],
     // orchestrator: the agents' work

@@ -56,6 +56,22 @@ export class LedgerRestController {
     return this.grpc.openAccount(ledger.OpenAccountRequest.fromJSON(body ?? {}));
   }
 
+  /** `?externalRef=` (the integrator's reference) or `?debtorId=` (with `pageSize`, `pageToken`): exactly one. */
+  @Get('accounts')
+  findAccounts(
+    @Query('externalRef') externalRef?: string,
+    @Query('debtorId') debtorId?: string,
+    @Query('pageSize') pageSize?: string,
+    @Query('pageToken') pageToken?: string,
+  ) {
+    return this.grpc.findAccounts({
+      externalRef: externalRef ?? '',
+      debtorId: debtorId ?? '',
+      pageSize: Number(pageSize ?? 0),
+      pageToken: pageToken ?? '',
+    });
+  }
+
   @Get('accounts/:id/balance')
   balance(@Param('id') id: string, @Query('asOf') asOf?: string) {
     return this.grpc.getBalance({ accountId: id, asOfDate: asOf ?? '' });

@@ -15,6 +15,7 @@ import { journalEntryView } from './balance-view';
 import { requireLedgerText } from './text-limits';
 import { AccountsUseCase } from './usecases/accounts.usecase';
 import { DataSubjectUseCase } from './usecases/data-subject.usecase';
+import { FindAccountsCommand, FindAccountsUseCase } from './usecases/find-accounts.usecase';
 import { GetAccountActivityUseCase } from './usecases/get-account-activity.usecase';
 import { GetBalanceUseCase } from './usecases/get-balance.usecase';
 import { HoldsAndConsentUseCase } from './usecases/holds-and-consent.usecase';
@@ -52,6 +53,7 @@ export class LedgerGrpcController implements ledger.LedgerServiceController {
   private readonly balances: GetBalanceUseCase;
   private readonly activity: GetAccountActivityUseCase;
   private readonly contactPreferences: SetContactPreferencesUseCase;
+  private readonly found: FindAccountsUseCase;
 
   constructor(
     @Inject(SERVICE_CONTEXT) private readonly ctx: ServiceContext,
@@ -64,6 +66,7 @@ export class LedgerGrpcController implements ledger.LedgerServiceController {
     this.balances = new GetBalanceUseCase(ctx, repo);
     this.activity = new GetAccountActivityUseCase(ctx, repo);
     this.contactPreferences = new SetContactPreferencesUseCase(ctx);
+    this.found = new FindAccountsUseCase(ctx, repo);
   }
 
   async postPayment(request: ledger.PostPaymentRequest): Promise<ledger.PostPaymentResponse> {
@@ -214,6 +217,10 @@ export class LedgerGrpcController implements ledger.LedgerServiceController {
 
   getAccountActivity(request: ledger.GetAccountActivityRequest): Promise<ledger.GetAccountActivityResponse> {
     return this.activity.execute(currentTenantId(), request);
+  }
+
+  findAccounts(request: ledger.FindAccountsRequest): Promise<ledger.FindAccountsResponse> {
+    return this.found.execute(FindAccountsCommand.of(currentTenantId(), request));
   }
 
   async getAccountHistory(request: ledger.GetAccountHistoryRequest): Promise<ledger.GetAccountHistoryResponse> {

@@ -31,6 +31,17 @@ export const ROUTES = [
     errors: [404],
   },
   {
+    method: 'post',
+    path: '/v1/promises/plans/{id}/cancel',
+    rpc: 'PromisesService.CancelPlan',
+    tag: 'plans',
+    id: ID('planId', 'the plan id'),
+    status: 200,
+    errors: [400, 403, 404, 422],
+    notes:
+      'Only an active plan can be cancelled (422 for a completed, defaulted or already cancelled one); a retry with the same idempotency key answers the cancelled plan again. Announced once as PlanCancelled.',
+  },
+  {
     method: 'get',
     path: '/v1/promises/plans',
     rpc: 'PromisesService.ListPlans',

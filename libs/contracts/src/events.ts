@@ -31,6 +31,7 @@ import {
   InstalmentDueSoon,
   InstalmentMissed,
   PlanAgreed,
+  PlanCancelled,
   PlanCompleted,
   PlanDefaulted,
   PlanReopened,
@@ -228,6 +229,11 @@ export const EVENTS = {
     Topic.PromisesPlan,
     PlanDefaulted,
     'A payment plan defaulted after too many missed instalments.',
+  ),
+  'collections.promises.v1.PlanCancelled': event(
+    Topic.PromisesPlan,
+    PlanCancelled,
+    'An active payment plan was cancelled; it takes no more payments and announces nothing more.',
   ),
   'collections.promises.v1.SettlementAgreed': event(
     Topic.PromisesPlan,

@@ -6,6 +6,7 @@ import { PromisesPlans1763900005000 } from './migrations/1763900005000-promises-
 import { PlanRules } from './plans/domain/announcements';
 import { PromisesRestController } from './promises/promises.controller';
 import { PlansRepository } from './plans/plans.repository';
+import { CancelPlanUseCase } from './plans/usecases/cancel-plan.usecase';
 import { CreatePlanUseCase } from './plans/usecases/create-plan.usecase';
 import {
   DAILY_PLAN_RUN,
@@ -50,6 +51,7 @@ import { PromisesAccountDebtors1763900014800 } from './migrations/1763900014800-
 import { PromisesPromisePayment1763900014900 } from './migrations/1763900014900-promises-promise-payment';
 import { PromisesUnallocatedPayment1763900015200 } from './migrations/1763900015200-promises-unallocated-payment';
 import { PromisesPlanCompletions1763900017900 } from './migrations/1763900017900-promises-plan-completions';
+import { PromisesPlanCancellation1763900019200 } from './migrations/1763900019200-promises-plan-cancellation';
 import { RelapseRisksRepository } from './relapse/relapse-risks.repository';
 import { AccountScorer, GrpcAccountScorer } from './relapse/scoring-port';
 import { AssessRelapseRiskUseCase } from './relapse/usecases/assess-relapse-risk.usecase';
@@ -146,6 +148,7 @@ export function createPromisesService(deps: PromisesServiceDependencies = {}): S
       PromisesPromisePayment1763900014900,
       PromisesUnallocatedPayment1763900015200,
       PromisesPlanCompletions1763900017900,
+      PromisesPlanCancellation1763900019200,
     ],
     module: (ctx) => {
       const config = loadPromisesConfig();
@@ -174,6 +177,7 @@ export function createPromisesService(deps: PromisesServiceDependencies = {}): S
           PromisesGrpcController,
           { provide: PlanQueries, useValue: queries },
           { provide: CreatePlanUseCase, useValue: createPlan },
+          { provide: CancelPlanUseCase, useValue: new CancelPlanUseCase(ctx, plans, queries) },
           { provide: DAILY_PLAN_RUN, useValue: new DailyPlanRunUseCase(ctx, plans, new PlanTracker(plans, rules)) },
           { provide: DAILY_PLAN_RUN_CHECK_MS, useValue: config.dailyRunCheckMs },
           DailyPlanRunScheduler,

@@ -67,9 +67,13 @@ export function plannerHandlers(
     event: ConsumedEvent<'collections.promises.v1.SettlementPaid' | 'collections.promises.v1.SettlementLapsed'>,
     hc: HandlerContext,
   ) => commit(event, hc, event.payload.accountId, settlementCommitment(event.payload.settlementId), false);
-  /** A plan completed or defaulted: its pause ends, and the account is planned again. */
+  /** A plan completed, defaulted or was cancelled: its pause ends, and the account is planned again. */
   const planEnded = (
-    event: ConsumedEvent<'collections.promises.v1.PlanCompleted' | 'collections.promises.v1.PlanDefaulted'>,
+    event: ConsumedEvent<
+      | 'collections.promises.v1.PlanCompleted'
+      | 'collections.promises.v1.PlanDefaulted'
+      | 'collections.promises.v1.PlanCancelled'
+    >,
     hc: HandlerContext,
   ) => commit(event, hc, event.payload.accountId, planCommitment(event.payload.planId), false);
 
@@ -225,6 +229,8 @@ export function plannerHandlers(
     },
     'collections.promises.v1.PlanCompleted': planEnded,
     'collections.promises.v1.PlanDefaulted': planEnded,
+    // An agent, the debtor or the creditor ended the plan (CancelPlan): nothing more is expected of it.
+    'collections.promises.v1.PlanCancelled': planEnded,
     'collections.promises.v1.PlanReopened': async (event, hc) => {
       // A reversal took a completed plan back below its total: it runs again, and pauses the cadence
       // as an agreed plan does, until it completes again or defaults (PlanDefaulted may follow at once).

@@ -5,8 +5,8 @@ import { plannerHandlers } from '../../src/planning/planner.consumer';
 
 describe('the event catalogue (proto/asyncapi.yaml)', () => {
   it('lists exactly the events the orchestrator consumes (scripts/asyncapi.mjs CONSUMERS)', () => {
-    // The handlers only close over the planner and repository: building them touches neither.
-    const handlers = plannerHandlers({} as PlanAccountUseCase, {} as PlannerRepository);
+    // The handlers close over the planner and repository; building them reads only the planner's logger.
+    const handlers = plannerHandlers({ ctx: {} } as unknown as PlanAccountUseCase, {} as PlannerRepository);
     expect(cataloguedConsumption('orchestrator')).toEqual(shortEventTypes(Object.keys(handlers)));
   });
 });

@@ -458,6 +458,25 @@ describe('one account’s contact cycle, planned and dispatched on the injected 
     expect((await schedule(accountId)).filter((r) => r.status === 'pending')).toHaveLength(1);
   });
 
+  it('pauses the cadence while a plan runs, and takes it up again once the plan is cancelled', async () => {
+    const planId = 'plan-cancelled-1';
+    const accountId = await expectCadencePaused('plan-cancelled', '+573001110028', (accountId) =>
+      deliver(sut, 'collections.promises.v1.PlanAgreed', planAgreed(planId, accountId, sut.clock.now())),
+    );
+
+    // The agent cancels the plan (entered by mistake): nothing more is expected of it, the chase goes on.
+    sut.clock.set(bogota('2026-03-18', 7));
+    await deliver(sut, 'collections.promises.v1.PlanCancelled', {
+      planId,
+      accountId,
+      reason: 'entered on the wrong account',
+      cancelledAt: sut.clock.now(),
+      cancelledBy: 'agent-7',
+      paid: COP(0),
+    });
+    expect((await schedule(accountId)).filter((r) => r.status === 'pending')).toHaveLength(1);
+  });
+
   it('keeps the cadence paused while a plan runs beside a promise that is kept, and takes it up once the plan defaults', async () => {
     // The debtor agrees a plan, then promises an agent a separate payment on the 16th.
     const phone = '+573001110016';

@@ -24,13 +24,13 @@ export class AccountDebtorsRepository {
 /**
  * Erases the free texts people typed about a debtor the ledger erased, on every account linked to
  * them (joint accounts included, as the ledger does), in the event's transaction (with its inbox
- * record, so a redelivery finds it done). The only such text is a supervisor's note on a decided
- * offer (`offer_approval.decision_note`): it becomes 'erased'. What stays is the audit of who
- * approved what: the offer as proposed (amounts, dates), its state, the agent and the supervisor
- * (user ids), when, and the held offer's `reason`, which the service writes itself from the
+ * record, so a redelivery finds it done). Such texts are a supervisor's note on a decided offer
+ * (`offer_approval.decision_note`) and why a plan was cancelled (`payment_plan.cancel_reason`): each
+ * becomes 'erased'. What stays is the audit of who approved or cancelled what: the offer as proposed
+ * (amounts, dates), its state, the agent and the supervisor (user ids), when, and the held offer's `reason`, which the service writes itself from the
  * tenant's limits (numbers, a currency, a date, a segment: never typed, never a name). The dead
  * letters of the debtor's and those accounts' records are erased too (eraseDeadLetters). Returns
- * how many notes were erased.
+ * how many notes and reasons were erased.
  */
 export async function eraseDebtorFreeTexts(
   tx: EntityManager,
@@ -50,5 +50,13 @@ export async function eraseDebtorFreeTexts(
         AND o.decision_note NOT IN ('', $3)`,
     [tenantId, debtorId, ERASED],
   )) as [unknown, number];
-  return erased;
+  // Why a plan was cancelled is typed by whoever cancelled it: it may name the debtor too.
+  const [, reasons] = (await tx.query(
+    `UPDATE payment_plan p SET cancel_reason = $3
+       FROM promise_account_debtor ad
+      WHERE ad.tenant_id = $1 AND ad.debtor_id = $2 AND p.tenant_id = ad.tenant_id AND p.account_id = ad.account_id
+        AND p.cancel_reason NOT IN ('', $3)`,
+    [tenantId, debtorId, ERASED],
+  )) as [unknown, number];
+  return erased + reasons;
 }

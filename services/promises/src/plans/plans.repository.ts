@@ -25,6 +25,11 @@ export interface PlanRow {
   /** How many times the plan completed (a reversal can reopen a completed plan, a payment complete it again). */
   completions: number;
   created_at: Date;
+  /** Set when the plan was cancelled (CancelPlan), with who cancelled it, why and under which idempotency key. */
+  cancelled_at: Date | null;
+  cancelled_by: string | null;
+  cancel_reason: string | null;
+  cancel_idempotency_key: string | null;
 }
 
 /** What allocating payments to a plan and announcing about it needs of the plan itself. */
@@ -44,7 +49,7 @@ export interface InstalmentRow {
 }
 
 const PLAN = `tenant_id, id, account_id, currency, total_minor, down_payment_minor, instalments, frequency, channel,
-  taken_by, agent_id, state, completions, created_at`;
+  taken_by, agent_id, state, completions, created_at, cancelled_at, cancelled_by, cancel_reason, cancel_idempotency_key`;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Queries of payment plans; decisions live in the domain and the use cases. */
@@ -396,18 +401,39 @@ export class PlansRepository {
     }
   }
 
-  /** Plans the daily run looks at (all but the defaulted ones), after a cursor, in key order. */
+  /**
+   * Cancels the plan if it is `activeState` (PLAN_STATE_ACTIVE), under a new revision (what a batch
+   * consumer remembers of it is no longer current); undefined when it is not.
+   */
+  async cancel(
+    tx: EntityManager,
+    tenantId: string,
+    planId: string,
+    activeState: number,
+    c: { state: number; cancelledAt: Date; cancelledBy: string; reason: string; idempotencyKey: string },
+  ): Promise<PlanRow | undefined> {
+    const result = (await tx.query(
+      `UPDATE payment_plan SET state = $4, cancelled_at = $5, cancelled_by = $6, cancel_reason = $7,
+              cancel_idempotency_key = $8, revision = gen_random_uuid()
+        WHERE tenant_id = $1 AND id = $2 AND state = $3
+       RETURNING ${PLAN}`,
+      [tenantId, planId, activeState, c.state, c.cancelledAt, c.cancelledBy, c.reason, c.idempotencyKey],
+    )) as unknown[];
+    return (Array.isArray(result[0]) ? result[0] : result)[0] as PlanRow | undefined;
+  }
+
+  /** Plans the daily run looks at (all but the defaulted and cancelled ones), after a cursor, in key order. */
   async plansToReview(
     m: EntityManager,
-    scope: { tenantId?: string; exceptState: number },
+    scope: { tenantId?: string; exceptStates: number[] },
     after: { tenantId: string; id: string },
     limit: number,
   ): Promise<{ tenant_id: string; id: string }[]> {
     return (await m.query(
       `SELECT tenant_id, id::text AS id FROM payment_plan
-        WHERE state <> $1 AND ($2::text IS NULL OR tenant_id = $2) AND (tenant_id, id::text) > ($3, $4)
+        WHERE state <> ALL ($1::int[]) AND ($2::text IS NULL OR tenant_id = $2) AND (tenant_id, id::text) > ($3, $4)
         ORDER BY tenant_id, id::text LIMIT $5`,
-      [scope.exceptState, scope.tenantId ?? null, after.tenantId, after.id, limit],
+      [scope.exceptStates, scope.tenantId ?? null, after.tenantId, after.id, limit],
     )) as { tenant_id: string; id: string }[];
   }
 }

@@ -27,6 +27,13 @@ export class PromisesRestController {
     return this.grpc.getPlan({ planId: id });
   }
 
+  /** 200 with the cancelled plan (a retry with the same idempotency key answers it again). */
+  @Post('plans/:id/cancel')
+  @HttpCode(200)
+  cancelPlan(@Param('id') id: string, @Body() body: unknown) {
+    return this.grpc.cancelPlan({ ...promises.CancelPlanRequest.fromJSON(body ?? {}), planId: id });
+  }
+
   @Get('plans')
   listPlans(@Query('accountId') accountId?: string) {
     return this.grpc.listPlans({ accountId: accountId ?? '' });

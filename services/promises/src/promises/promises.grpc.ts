@@ -4,6 +4,7 @@ import { AppError, DAILY_RUN_ROLES, currentPrincipal, currentTenantId, requireRo
 import { SERVICE_CONTEXT, ServiceContext } from '@collections/runtime';
 import { AccountProfilesRepository } from '../accounts/account-profiles.repository';
 import { KnownAccounts } from '../accounts/known-accounts';
+import { CancelPlanUseCase } from '../plans/usecases/cancel-plan.usecase';
 import { CreatePlanUseCase } from '../plans/usecases/create-plan.usecase';
 import { DAILY_PLAN_RUN, DailyPlanRunUseCase } from '../plans/usecases/daily-plan-run.usecase';
 import { PlanQueries } from '../plans/usecases/plan-queries';
@@ -31,6 +32,7 @@ export class PromisesGrpcController implements promises.PromisesServiceControlle
     @Inject(GetOffersUseCase) private readonly offers: GetOffersUseCase,
     @Inject(NegotiationPolicyUseCase) private readonly policies: NegotiationPolicyUseCase,
     @Inject(DecideApprovalUseCase) private readonly approvals: DecideApprovalUseCase,
+    @Inject(CancelPlanUseCase) private readonly cancelPlanUseCase: CancelPlanUseCase,
   ) {}
 
   getOffers(request: promises.GetOffersRequest): Promise<promises.GetOffersResponse> {
@@ -55,6 +57,10 @@ export class PromisesGrpcController implements promises.PromisesServiceControlle
 
   async createPlan(request: promises.CreatePlanRequest): Promise<promises.CreatePlanResponse> {
     return this.createPlanUseCase.execute(currentTenantId(), request);
+  }
+
+  cancelPlan(request: promises.CancelPlanRequest): Promise<promises.CancelPlanResponse> {
+    return this.cancelPlanUseCase.execute(currentPrincipal(), request);
   }
 
   async getPlan(request: promises.GetPlanRequest): Promise<promises.GetPlanResponse> {

@@ -10,6 +10,12 @@ import { addDays, pastGrace } from '../domain/schedule';
 import { PlansRepository } from '../plans.repository';
 import { PlanTracker } from './plan-tracker';
 
+/** Plans the daily run has nothing more to say about: defaulted, or cancelled (CancelPlan). */
+const SETTLED_STATES: readonly number[] = [
+  promises.PlanState.PLAN_STATE_DEFAULTED,
+  promises.PlanState.PLAN_STATE_CANCELLED,
+];
+
 export interface DailyPlanRunSummary {
   plansEvaluated: number;
   eventsEmitted: number;
@@ -18,7 +24,7 @@ export interface DailyPlanRunSummary {
 }
 
 /**
- * The daily run: every plan that has not defaulted is reviewed as of a date (default: the
+ * The daily run: every plan that has neither defaulted nor been cancelled is reviewed as of a date (default: the
  * account's today), one transaction per plan, then overdue single promises are broken and
  * overdue settlements lapse. What a plan announced is stored with it, so a re-run, or a run after
  * a crash, announces nothing twice.
@@ -43,7 +49,7 @@ export class DailyPlanRunUseCase {
     for (;;) {
       const batch = await this.repo.plansToReview(
         this.ctx.dataSource.manager,
-        { tenantId: scope.tenantId, exceptState: promises.PlanState.PLAN_STATE_DEFAULTED },
+        { tenantId: scope.tenantId, exceptStates: [...SETTLED_STATES] },
         after,
         this.batchSize,
       );
@@ -51,7 +57,7 @@ export class DailyPlanRunUseCase {
         const now = this.ctx.clock.now();
         const { events } = await this.ctx.dataSource.transaction(async (tx) => {
           const plan = await this.repo.find(tx, key.tenant_id, key.id, true);
-          if (!plan || plan.state === promises.PlanState.PLAN_STATE_DEFAULTED) return { events: 0 };
+          if (!plan || SETTLED_STATES.includes(plan.state)) return { events: 0 };
           const asOf = scope.asOfDate ?? (await this.profiles.localDate(tx, plan.tenant_id, plan.account_id, now));
           return this.tracker.review(tx, this.ctx.backbone.outbox, plan, asOf, now);
         });

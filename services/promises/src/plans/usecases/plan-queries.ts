@@ -104,5 +104,8 @@ export function mapPlan(
     ),
     credit: money(creditMinor, currency),
     createdAt: r.created_at,
+    cancelledAt: r.cancelled_at ?? undefined,
+    cancelledBy: r.cancelled_by ?? '',
+    cancelReason: r.cancel_reason ?? '',
   };
 }

@@ -84,13 +84,17 @@ export class PlanTracker {
     now: Date,
     reversedPaymentId = '',
   ): PlanStep {
+    // A cancelled plan, like a defaulted one, announces nothing more: a reversal of a payment it
+    // took before its cancellation only takes the payment off (and withdraws a PromiseKept it made
+    // untrue), and the plan stays cancelled.
+    const cancelled = state === promises.PlanState.PLAN_STATE_CANCELLED;
     const review = reviewPlan(
       schedule,
       allocation,
       asOf,
       this.rules,
       announced,
-      state === promises.PlanState.PLAN_STATE_DEFAULTED,
+      cancelled || state === promises.PlanState.PLAN_STATE_DEFAULTED,
     );
     const events: NewEvent<EventType>[] = [];
     // Each completion is numbered (PlanCompleted and the PlanReopened that withdraws it carry it), so
@@ -102,13 +106,14 @@ export class PlanTracker {
     // InstalmentMissed, PromiseBroken or PlanDefaulted).
     for (const a of review.withdraw) {
       if (a.kind === 'kept') events.push(keptWithdrawn(a.seq, plan, allocation, now, reversedPaymentId));
-      else if (a.kind === 'completed') events.push(planReopened(plan, completions, allocation, now, reversedPaymentId));
+      else if (a.kind === 'completed' && !cancelled)
+        events.push(planReopened(plan, completions, allocation, now, reversedPaymentId));
     }
     for (const a of review.announce) {
       if (a.kind === 'completed') completions += 1;
       events.push(...eventsOf(a, { plan, schedule, allocation, missed: review.missed, now, asOf, completions }));
     }
-    return { allocation, review, state: STATE[review.plan], completions, events };
+    return { allocation, review, state: cancelled ? state : STATE[review.plan], completions, events };
   }
 }
 

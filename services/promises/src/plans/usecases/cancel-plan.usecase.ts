@@ -1,0 +1,86 @@
+import { promises } from '@collections/contracts';
+import { AppError, Principal, ROLES, money, requireRole } from '@collections/platform';
+import { ServiceContext } from '@collections/runtime';
+import { validateCancellation } from '../domain/plan';
+import { PlanRow, PlansRepository } from '../plans.repository';
+import { PlanQueries } from './plan-queries';
+
+/**
+ * Who may cancel a plan: whoever works the account (an agent, as any agent may agree a plan), a
+ * supervisor or the administrator; an API key (a system acting for the tenant) too.
+ */
+export const CANCEL_PLAN_ROLES = [ROLES.agent, ROLES.supervisor, ROLES.admin];
+
+const STATE_WORD: Partial<Record<promises.PlanState, string>> = {
+  [promises.PlanState.PLAN_STATE_COMPLETED]: 'completed',
+  [promises.PlanState.PLAN_STATE_DEFAULTED]: 'defaulted',
+  [promises.PlanState.PLAN_STATE_CANCELLED]: 'already cancelled',
+};
+
+/**
+ * Cancels an active plan: its state, who cancelled it, when and why, and its PlanCancelled event,
+ * in one transaction under the plan's lock. From then on it takes no payments and the daily run
+ * passes it by; what it was paid stays recorded. A retry with the cancel's idempotency key answers
+ * the cancelled plan again and writes nothing; any other cancel of a plan that is not active is
+ * FAILED_PRECONDITION. The reason is a free text: stored and announced, never logged.
+ */
+export class CancelPlanUseCase {
+  constructor(
+    private readonly ctx: ServiceContext,
+    private readonly repo: PlansRepository,
+    private readonly queries: PlanQueries,
+  ) {}
+
+  async execute(principal: Principal, request: promises.CancelPlanRequest): Promise<promises.CancelPlanResponse> {
+    requireRole(principal, CANCEL_PLAN_ROLES, 'cancelling a payment plan');
+    const tenantId = principal.tenantId;
+    const cancelledBy = request.agentId || (principal.kind === 'user' ? principal.subject : '');
+    const input = validateCancellation(request, cancelledBy);
+    const row = await this.ctx.dataSource.transaction(async (tx) => {
+      const plan = await this.repo.find(tx, tenantId, input.planId, true);
+      if (!plan) throw AppError.notFound(`plan ${input.planId} does not exist`);
+      if (
+        plan.state === promises.PlanState.PLAN_STATE_CANCELLED &&
+        plan.cancel_idempotency_key === input.idempotencyKey
+      )
+        return plan;
+      if (plan.state !== promises.PlanState.PLAN_STATE_ACTIVE) {
+        throw AppError.failedPrecondition(
+          `plan ${plan.id} is ${STATE_WORD[plan.state as promises.PlanState] ?? 'not active'}: only an active plan can be cancelled`,
+          { planId: plan.id },
+        );
+      }
+      const now = this.ctx.clock.now();
+      const cancelled = (await this.repo.cancel(tx, tenantId, plan.id, promises.PlanState.PLAN_STATE_ACTIVE, {
+        state: promises.PlanState.PLAN_STATE_CANCELLED,
+        cancelledAt: now,
+        cancelledBy: input.cancelledBy,
+        reason: input.reason,
+        idempotencyKey: input.idempotencyKey,
+      }))!;
+      await this.ctx.backbone.outbox.add(tx, {
+        type: 'collections.promises.v1.PlanCancelled',
+        key: plan.account_id,
+        tenantId,
+        time: now,
+        payload: {
+          planId: plan.id,
+          accountId: plan.account_id,
+          reason: input.reason,
+          cancelledAt: now,
+          cancelledBy: input.cancelledBy,
+          paid: money(await this.paid(tx, plan), plan.currency.trim()),
+        },
+      });
+      this.ctx.logger.info({ tenantId, planId: plan.id }, 'payment plan cancelled');
+      return cancelled;
+    });
+    return { plan: (await this.queries.views(tenantId, [row]))[0] };
+  }
+
+  /** What the plan's instalments were paid (as PlanView.paid shows it). */
+  private async paid(tx: Parameters<PlansRepository['instalments']>[0], plan: PlanRow): Promise<number> {
+    const instalments = (await this.repo.instalments(tx, plan.tenant_id, [plan.id])).get(plan.id) ?? [];
+    return instalments.reduce((sum, i) => sum + Number(i.paid_minor), 0);
+  }
+}

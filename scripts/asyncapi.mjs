@@ -101,6 +101,7 @@ const CONSUMERS = {
     'collections.promises.v1.PlanCompleted',
     'collections.promises.v1.PlanReopened',
     'collections.promises.v1.PlanDefaulted',
+    'collections.promises.v1.PlanCancelled',
     'collections.promises.v1.SettlementAgreed',
     'collections.promises.v1.SettlementPaid',
     'collections.promises.v1.SettlementPaymentApplied',

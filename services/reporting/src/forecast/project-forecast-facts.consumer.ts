@@ -8,7 +8,7 @@ type Tx = Parameters<NonNullable<EventHandlers['collections.promises.v1.PlanAgre
  * (promise_kept_fact: more keeps than withdrawals), else missed once told so, else open (a late
  * payment keeps a missed instalment; a withdrawn keep leaves it missed or open), a plan is completed
  * while it has more completions than reopenings (forecast_plan_completion_fact), else active, and
- * defaulted once told so, the open amount of an instalment only down, and a
+ * defaulted or cancelled once told so, the open amount of an instalment only down, and a
  * settlement's state only up open → lapsed → paid (the rank of the instalment's statuses, so
  * that whichever of its outcomes arrives first, the same one stands), and what is paid towards a
  * settlement is the sum of its payments, each kept once by its id, less those reversed (a
@@ -69,7 +69,10 @@ export const projectForecastFacts: EventHandlers = {
     const at = p.reopenedAt ?? event.time;
     return countCompletion(tx, event.tenantId, p.planId, p.accountId, 'reopened', p.paymentId || at.toISOString(), at);
   },
-  'collections.promises.v1.PlanDefaulted': (event, { tx }) => defaulted(tx, event.tenantId, event.payload),
+  'collections.promises.v1.PlanDefaulted': (event, { tx }) => ended(tx, event.tenantId, event.payload, 'defaulted'),
+  // An agent, the debtor or the creditor ended the plan (CancelPlan): none of its instalments is
+  // expected any more, as after a default.
+  'collections.promises.v1.PlanCancelled': (event, { tx }) => ended(tx, event.tenantId, event.payload, 'cancelled'),
 
   // The agreement's facts are the same on every delivery; its state is left to the outcomes.
   'collections.promises.v1.SettlementAgreed': async (event, { tx }) => {
@@ -176,7 +179,7 @@ async function setInstalmentStatus(
 
 /**
  * A plan's completion or reopening, kept once by its identity (`ref`); the plan is completed while it
- * has more completions than reopenings, else active, unless it defaulted.
+ * has more completions than reopenings, else active, unless it defaulted or was cancelled.
  */
 async function countCompletion(
   tx: Tx,
@@ -198,17 +201,27 @@ async function countCompletion(
         SET state = CASE WHEN (SELECT count(*) FILTER (WHERE c.kind = 'completed') > count(*) FILTER (WHERE c.kind = 'reopened')
                                  FROM forecast_plan_completion_fact c WHERE c.tenant_id = p.tenant_id AND c.plan_id = p.plan_id)
                          THEN 'completed' ELSE 'active' END
-      WHERE p.tenant_id = $1 AND p.plan_id = $2 AND p.state <> 'defaulted'`,
+      WHERE p.tenant_id = $1 AND p.plan_id = $2 AND p.state NOT IN ('defaulted', 'cancelled')`,
     [tenantId, planId],
   );
 }
 
-/** A defaulted plan stays so, whatever else arrives (promises never completes nor reopens one). */
-async function defaulted(tx: Tx, tenantId: string, p: { planId: string; accountId: string }) {
+/**
+ * A defaulted or cancelled plan stays so, whatever else arrives (promises never completes nor
+ * reopens one); of the two, the first told stands (promises neither cancels a defaulted plan nor
+ * defaults a cancelled one).
+ */
+async function ended(
+  tx: Tx,
+  tenantId: string,
+  p: { planId: string; accountId: string },
+  state: 'defaulted' | 'cancelled',
+) {
   await tx.query(
-    `INSERT INTO forecast_plan_fact (tenant_id, plan_id, account_id, state) VALUES ($1, $2, $3, 'defaulted')
-     ON CONFLICT (tenant_id, plan_id) DO UPDATE SET state = 'defaulted'`,
-    [tenantId, p.planId, p.accountId],
+    `INSERT INTO forecast_plan_fact AS f (tenant_id, plan_id, account_id, state) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (tenant_id, plan_id) DO UPDATE SET state = excluded.state
+      WHERE f.state NOT IN ('defaulted', 'cancelled')`,
+    [tenantId, p.planId, p.accountId, state],
   );
 }
 

@@ -67,6 +67,8 @@ const CONSUMERS = {
     'collections.ledger.v1.PaymentPosted',
     'collections.ledger.v1.PaymentReversed',
     'collections.ledger.v1.AccountOpened',
+    'collections.ledger.v1.AccountSettled',
+    'collections.ledger.v1.AccountClosed',
     'collections.ledger.v1.DebtorUpserted',
     'collections.scoring.v1.AccountScored',
     'collections.orchestrator.v1.PaymentIntentExpressed',

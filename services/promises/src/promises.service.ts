@@ -4,6 +4,7 @@ import { SERVICE_CONTEXT, ServiceContext, ServiceDefinition } from '@collections
 import { PromisesInitial1763900004000 } from './migrations/1763900004000-promises-initial';
 import { PromisesPlans1763900005000 } from './migrations/1763900005000-promises-plans';
 import { PlanRules } from './plans/domain/announcements';
+import { accountEndedHandlers } from './plans/account-ended.consumer';
 import { PromisesRestController } from './promises/promises.controller';
 import { PlansRepository } from './plans/plans.repository';
 import { CancelPlanUseCase } from './plans/usecases/cancel-plan.usecase';
@@ -219,6 +220,8 @@ export function createPromisesService(deps: PromisesServiceDependencies = {}): S
       );
       const segments = new AccountSegmentsRepository();
       const payments = new PaymentsPostedConsumer(ctx, repo, settlements, plans);
+      const plansRepo = new PlansRepository();
+      const cancelPlan = new CancelPlanUseCase(ctx, plansRepo, new PlanQueries(ctx, plansRepo, planRules()));
       ctx.backbone.consume({
         topics: [
           Topic.LedgerPayment,
@@ -249,6 +252,8 @@ export function createPromisesService(deps: PromisesServiceDependencies = {}): S
               a.debtors.map((d) => d.debtorId),
             );
           },
+          // An account the ledger settled or closed: its active plans are cancelled, by `ledger`.
+          ...accountEndedHandlers(cancelPlan),
           // A debtor the ledger erased: what people typed about them on their accounts goes too.
           'collections.ledger.v1.DebtorUpserted': async (event, { tx }) => {
             if (!isDebtorErasure(event.payload)) return;

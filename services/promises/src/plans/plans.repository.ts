@@ -139,6 +139,20 @@ export class PlansRepository {
     return row;
   }
 
+  /** The account's plans in this state, whatever their currency, locked for the transaction in key order. */
+  async lockInStateOfAccount(
+    tx: EntityManager,
+    tenantId: string,
+    accountId: string,
+    state: number,
+  ): Promise<PlanRow[]> {
+    return (await tx.query(
+      `SELECT ${PLAN} FROM payment_plan WHERE tenant_id = $1 AND account_id = $2 AND state = $3
+       ORDER BY id FOR UPDATE`,
+      [tenantId, accountId, state],
+    )) as PlanRow[];
+  }
+
   async planOfPayment(tx: EntityManager, tenantId: string, paymentId: string): Promise<string | undefined> {
     const [row] = (await tx.query(`SELECT plan_id FROM plan_payment WHERE tenant_id = $1 AND payment_id = $2`, [
       tenantId,

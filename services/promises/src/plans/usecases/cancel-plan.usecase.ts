@@ -1,7 +1,8 @@
 import { promises } from '@collections/contracts';
 import { AppError, Principal, ROLES, money, requireRole } from '@collections/platform';
 import { ServiceContext } from '@collections/runtime';
-import { validateCancellation } from '../domain/plan';
+import { EntityManager } from 'typeorm';
+import { PlanCancellation, validateCancellation } from '../domain/plan';
 import { PlanRow, PlansRepository } from '../plans.repository';
 import { PlanQueries } from './plan-queries';
 
@@ -10,6 +11,9 @@ import { PlanQueries } from './plan-queries';
  * supervisor or the administrator; an API key (a system acting for the tenant) too.
  */
 export const CANCEL_PLAN_ROLES = [ROLES.agent, ROLES.supervisor, ROLES.admin];
+
+/** Who cancelled a plan whose account the ledger settled or closed (PlanCancelled.cancelled_by). */
+export const LEDGER_CANCELLER = 'ledger';
 
 const STATE_WORD: Partial<Record<promises.PlanState, string>> = {
   [promises.PlanState.PLAN_STATE_COMPLETED]: 'completed',
@@ -50,36 +54,72 @@ export class CancelPlanUseCase {
           { planId: plan.id },
         );
       }
-      const now = this.ctx.clock.now();
-      const cancelled = (await this.repo.cancel(tx, tenantId, plan.id, promises.PlanState.PLAN_STATE_ACTIVE, {
-        state: promises.PlanState.PLAN_STATE_CANCELLED,
-        cancelledAt: now,
-        cancelledBy: input.cancelledBy,
-        reason: input.reason,
-        idempotencyKey: input.idempotencyKey,
-      }))!;
-      await this.ctx.backbone.outbox.add(tx, {
-        type: 'collections.promises.v1.PlanCancelled',
-        key: plan.account_id,
-        tenantId,
-        time: now,
-        payload: {
-          planId: plan.id,
-          accountId: plan.account_id,
-          reason: input.reason,
-          cancelledAt: now,
-          cancelledBy: input.cancelledBy,
-          paid: money(await this.paid(tx, plan), plan.currency.trim()),
-        },
-      });
-      this.ctx.logger.info({ tenantId, planId: plan.id }, 'payment plan cancelled');
-      return cancelled;
+      return (await this.cancelActive(tx, plan, input))!;
     });
     return { plan: (await this.queries.views(tenantId, [row]))[0] };
   }
 
+  /**
+   * Cancels every active plan of an account the ledger settled or closed, as `ledger`, each under
+   * the key `ledger:<event id>:<plan id>`, in the consumer's transaction: the debt is over, so no
+   * instalment may be missed and no plan default. Completed, defaulted and cancelled plans stay as
+   * they are. How many plans it cancelled (none on a redelivery: they are no longer active).
+   */
+  async accountEnded(
+    tx: EntityManager,
+    tenantId: string,
+    accountId: string,
+    ending: { eventId: string; reason: string },
+  ): Promise<number> {
+    const active = await this.repo.lockInStateOfAccount(tx, tenantId, accountId, promises.PlanState.PLAN_STATE_ACTIVE);
+    let cancelled = 0;
+    for (const plan of active) {
+      const input = {
+        planId: plan.id,
+        reason: ending.reason,
+        cancelledBy: LEDGER_CANCELLER,
+        idempotencyKey: `ledger:${ending.eventId}:${plan.id}`,
+      };
+      if (await this.cancelActive(tx, plan, input)) cancelled++;
+    }
+    return cancelled;
+  }
+
+  /**
+   * Cancels the plan, locked by the caller, if it is still active, and puts its PlanCancelled in the
+   * outbox in the same transaction; undefined when it was no longer active.
+   */
+  private async cancelActive(tx: EntityManager, plan: PlanRow, input: PlanCancellation): Promise<PlanRow | undefined> {
+    const tenantId = plan.tenant_id;
+    const now = this.ctx.clock.now();
+    const cancelled = await this.repo.cancel(tx, tenantId, plan.id, promises.PlanState.PLAN_STATE_ACTIVE, {
+      state: promises.PlanState.PLAN_STATE_CANCELLED,
+      cancelledAt: now,
+      cancelledBy: input.cancelledBy,
+      reason: input.reason,
+      idempotencyKey: input.idempotencyKey,
+    });
+    if (!cancelled) return undefined;
+    await this.ctx.backbone.outbox.add(tx, {
+      type: 'collections.promises.v1.PlanCancelled',
+      key: plan.account_id,
+      tenantId,
+      time: now,
+      payload: {
+        planId: plan.id,
+        accountId: plan.account_id,
+        reason: input.reason,
+        cancelledAt: now,
+        cancelledBy: input.cancelledBy,
+        paid: money(await this.paid(tx, plan), plan.currency.trim()),
+      },
+    });
+    this.ctx.logger.info({ tenantId, planId: plan.id }, 'payment plan cancelled');
+    return cancelled;
+  }
+
   /** What the plan's instalments were paid (as PlanView.paid shows it). */
-  private async paid(tx: Parameters<PlansRepository['instalments']>[0], plan: PlanRow): Promise<number> {
+  private async paid(tx: EntityManager, plan: PlanRow): Promise<number> {
     const instalments = (await this.repo.instalments(tx, plan.tenant_id, [plan.id])).get(plan.id) ?? [];
     return instalments.reduce((sum, i) => sum + Number(i.paid_minor), 0);
   }

@@ -773,6 +773,7 @@ describe('security (embedded platform, two tenants)', () => {
     closeAccount: { reason: 'tenant b' },
     resolveItem: { ignoreReason: 'tenant b' },
     decideApproval: { decision: 'APPROVAL_DECISION_REJECT', supervisorId: 'sup-b', note: 'tenant b' },
+    cancelPlan: { reason: 'tenant b', agentId: 'agent-b', idempotencyKey: 'b-cancel' },
     claimAgentTask: {},
     completeAgentTask: { agentId: 'agent-sec-a' },
     releaseAgentTask: { agentId: 'agent-sec-a' },
@@ -912,6 +913,8 @@ describe('security (embedded platform, two tenants)', () => {
     runDailyDelinquency: ['admin'],
     runDaily: ['admin'],
     decideApproval: ['supervisor'],
+    // Whoever works the account, a supervisor or the administrator (not a compliance or scoring user).
+    cancelPlan: ['agent', 'supervisor', 'admin'],
     trainModel: ['scoring-admin'],
     advanceClock: ['platform-admin'],
     moveClock: ['platform-admin'],

@@ -3,7 +3,7 @@
  * inconvenient (Regulation F §1006.6(b)(1)(i)), and contact points at a workplace whose employer
  * forbids collection contact (§1006.6(b)(3)). Checked when the command is built.
  */
-import { parseMinuteOfDay } from '@collections/platform';
+import { AppError, parseMinuteOfDay } from '@collections/platform';
 
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 const CHANNELS = ['call', 'sms', 'whatsapp', 'email', 'letter', 'visit'] as const;
@@ -36,8 +36,14 @@ export function inconvenientTimesProblem(times: readonly InconvenientTime[], fie
   return null;
 }
 
-/** The times as stored and published: as given, but each window's channels once and in order. */
-export function inconvenientTimesAsStored(times: readonly InconvenientTime[]): InconvenientTime[] {
+/**
+ * A debtor's inconvenient times as stored and published, once checked (INVALID_ARGUMENT naming the
+ * first bad field under `field`, never its value): as given, but each window's channels once and
+ * in order. UpsertDebtor's and SetContactPreferences' one rule.
+ */
+export function validInconvenientTimes(times: readonly InconvenientTime[], field: string): InconvenientTime[] {
+  const problem = inconvenientTimesProblem(times, field);
+  if (problem) throw AppError.invalid(problem);
   return times.map((t) => ({ day: t.day, from: t.from, to: t.to, channels: [...new Set(t.channels)].sort() }));
 }
 

@@ -2,13 +2,13 @@ import { ledger } from '@collections/contracts';
 import { AppError, canonicalTimeZone, isCurrencyCode, localDate, money } from '@collections/platform';
 import { DatabaseTimeZones, ServiceContext } from '@collections/runtime';
 import { validDate } from '../balance-view';
+import { debtorUpserted } from '../debtor-upserted';
 import { DAYS_AHEAD_OF_TODAY, DUE_DAYS_AHEAD_OF_TODAY, openedOnProblem, tooFarAhead } from '../domain/dates';
-import { workplaceForbiddenChannels } from '../domain/contact-preferences';
+import { validInconvenientTimes } from '../domain/contact-preferences';
 import { refuseErased } from '../domain/erasure';
 import { isLanguageTag } from '../domain/language';
 import { PiiCipher } from '../pii';
 import { requireLedgerText } from '../text-limits';
-import { validInconvenientTimes } from './set-contact-preferences.usecase';
 
 const CHANNELS = new Set(['call', 'sms', 'whatsapp', 'email', 'letter', 'visit']);
 const E164 = /^\+[1-9]\d{6,14}$/;
@@ -145,21 +145,15 @@ export class AccountsUseCase {
         type: 'collections.ledger.v1.DebtorUpserted',
         key: d.debtorId,
         tenantId,
-        payload: {
-          debtorId: d.debtorId,
-          timeZone,
-          language: d.language ?? '',
-          country: d.country,
-          region: d.region,
-          consentedChannels: [...new Set(d.contactPoints.flatMap((c) => c.consentedChannels))],
-          erased: false,
-          contactLimits: {
-            inconvenientTimes: row.inconvenient_times,
-            workplaceForbiddenChannels: workplaceForbiddenChannels(
-              d.contactPoints.map((c, i) => ({ type: c.type, workplaceForbidden: workplaceForbidden[i] })),
-            ),
-          },
-        },
+        payload: debtorUpserted(
+          { debtorId: d.debtorId, timeZone, language: d.language ?? '', country: d.country, region: d.region },
+          d.contactPoints.map((c, i) => ({
+            type: c.type,
+            consentedChannels: c.consentedChannels,
+            workplaceForbidden: workplaceForbidden[i],
+          })),
+          row.inconvenient_times,
+        ),
       });
       return { debtorId: d.debtorId, created: row.created };
     });

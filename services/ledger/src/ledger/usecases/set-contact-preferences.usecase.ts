@@ -1,24 +1,10 @@
 import { ledger } from '@collections/contracts';
 import { AppError } from '@collections/platform';
 import { ServiceContext } from '@collections/runtime';
-import {
-  InconvenientTime,
-  inconvenientTimesAsStored,
-  inconvenientTimesProblem,
-  workplaceForbiddenChannels,
-} from '../domain/contact-preferences';
+import { debtorUpserted } from '../debtor-upserted';
+import { InconvenientTime, validInconvenientTimes } from '../domain/contact-preferences';
 import { refuseErased } from '../domain/erasure';
 import { requireLedgerText } from '../text-limits';
-
-/**
- * A debtor's inconvenient times as stored, once checked (INVALID_ARGUMENT naming the first bad field
- * under `field`, never its value): UpsertDebtor's and SetContactPreferences' one rule.
- */
-export function validInconvenientTimes(times: readonly InconvenientTime[], field: string): InconvenientTime[] {
-  const problem = inconvenientTimesProblem(times, field);
-  if (problem) throw AppError.invalid(problem);
-  return inconvenientTimesAsStored(times);
-}
 
 /** SetContactPreferences, checked when built: the debtor and the preferences that replace theirs. */
 export class SetContactPreferencesCommand {
@@ -84,21 +70,21 @@ export class SetContactPreferencesUseCase {
         type: 'collections.ledger.v1.DebtorUpserted',
         key: c.debtorId,
         tenantId: c.tenantId,
-        payload: {
-          debtorId: c.debtorId,
-          timeZone: debtor.time_zone,
-          language: debtor.language,
-          country: debtor.country.trim(),
-          region: debtor.region,
-          consentedChannels: [...new Set(points.flatMap((p) => p.consented_channels))],
-          erased: false,
-          contactLimits: {
-            inconvenientTimes: c.inconvenientTimes.map((t) => ({ ...t, channels: [...t.channels] })),
-            workplaceForbiddenChannels: workplaceForbiddenChannels(
-              points.map((p) => ({ type: p.type, workplaceForbidden: p.workplace_forbidden })),
-            ),
+        payload: debtorUpserted(
+          {
+            debtorId: c.debtorId,
+            timeZone: debtor.time_zone,
+            language: debtor.language,
+            country: debtor.country.trim(),
+            region: debtor.region,
           },
-        },
+          points.map((p) => ({
+            type: p.type,
+            consentedChannels: p.consented_channels,
+            workplaceForbidden: p.workplace_forbidden,
+          })),
+          c.inconvenientTimes,
+        ),
       });
       return { changed: true };
     });

@@ -10,6 +10,7 @@ import {
   tooFarAhead,
 } from '../ledger/domain/dates';
 import { Credit, Due, delinquencyAsOf } from '../ledger/domain/delinquency';
+import { lockDebtorsToLink } from '../ledger/debtor-links';
 import { erasedDebtorReason } from '../ledger/domain/erasure';
 import { PiiCipher, configuredPiiCipher } from '../ledger/pii';
 import {
@@ -302,12 +303,9 @@ export class GenericFormat implements ImportFormat {
     // share-locked, as OpenAccount's: an erasure waits for the chunk, or the chunk for it, so no
     // account is linked to a debtor erased in between.
     const erased = new Set(
-      (
-        (await tx.query(
-          `SELECT id, erased_at IS NOT NULL AS erased FROM debtor WHERE tenant_id = $1 AND id = ANY($2) ORDER BY id FOR SHARE`,
-          [tenantId, [...new Set(fresh.map((c) => c.rec.debtor.id))]],
-        )) as { id: string; erased: boolean }[]
-      ).flatMap((r) => (r.erased ? [r.id] : [])),
+      (await lockDebtorsToLink(tx, tenantId, [...new Set(fresh.map((c) => c.rec.debtor.id))])).flatMap((r) =>
+        r.erased ? [r.id] : [],
+      ),
     );
     for (const c of fresh.filter((f) => erased.has(f.rec.debtor.id)))
       reject(

@@ -3,6 +3,7 @@ import { AppError, canonicalTimeZone, isCurrencyCode, localDate, money } from '@
 import { DatabaseTimeZones, ServiceContext } from '@collections/runtime';
 import { validDate } from '../balance-view';
 import { debtorUpserted } from '../debtor-upserted';
+import { lockDebtorsToLink } from '../debtor-links';
 import { DAYS_AHEAD_OF_TODAY, DUE_DAYS_AHEAD_OF_TODAY, openedOnProblem, tooFarAhead } from '../domain/dates';
 import { validInconvenientTimes } from '../domain/contact-preferences';
 import { refuseErased } from '../domain/erasure';
@@ -194,13 +195,11 @@ export class AccountsUseCase {
       if (byRef) return { accountId: r.accountId, created: false };
       // Shared locks: an erasure (or an upsert) of a listed debtor waits for the account, or the
       // account for it, so no account is linked to a debtor erased in between.
-      const known = (await tx.query(
-        `SELECT id, erased_at IS NOT NULL AS erased FROM debtor WHERE tenant_id = $1 AND id = ANY($2) ORDER BY id FOR SHARE`,
-        [tenantId, r.debtors.map((d) => d.debtorId)],
-      )) as {
-        id: string;
-        erased: boolean;
-      }[];
+      const known = await lockDebtorsToLink(
+        tx,
+        tenantId,
+        r.debtors.map((d) => d.debtorId),
+      );
       const missing = r.debtors.map((d) => d.debtorId).filter((id) => !known.some((k) => k.id === id));
       if (missing.length) throw AppError.invalid(`unknown debtors: ${missing.join(', ')}`);
       // A new account is a new relationship: not with an erased person's record.

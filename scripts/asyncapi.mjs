@@ -51,6 +51,7 @@ const CONSUMERS = {
     'collections.promises.v1.PromiseBroken',
     'collections.promises.v1.PromiseKept',
     'collections.promises.v1.PromiseKeptWithdrawn',
+    'collections.promises.v1.PromiseCancelled',
     'collections.promises.v1.PlanAgreed',
     'collections.promises.v1.InstalmentDueSoon',
     'collections.promises.v1.InstalmentMissed',
@@ -61,6 +62,7 @@ const CONSUMERS = {
     'collections.promises.v1.SettlementAgreed',
     'collections.promises.v1.SettlementPaid',
     'collections.promises.v1.SettlementLapsed',
+    'collections.promises.v1.SettlementWithdrawn',
   ],
   // Its two consumers (services/promises/src/promises.service.ts): payments and facts, relapse risk.
   promises: [
@@ -108,6 +110,7 @@ const CONSUMERS = {
     'collections.promises.v1.SettlementPaid',
     'collections.promises.v1.SettlementPaymentApplied',
     'collections.promises.v1.SettlementLapsed',
+    'collections.promises.v1.SettlementWithdrawn',
   ],
 };
 

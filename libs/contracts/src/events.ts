@@ -36,6 +36,7 @@ import {
   PlanDefaulted,
   PlanReopened,
   PromiseBroken,
+  PromiseCancelled,
   PromiseKept,
   PromiseKeptWithdrawn,
   PromiseMade,
@@ -44,6 +45,7 @@ import {
   SettlementLapsed,
   SettlementPaid,
   SettlementPaymentApplied,
+  SettlementWithdrawn,
 } from './generated/collections/promises/v1/promises';
 import { AccountScored, SegmentChanged } from './generated/collections/scoring/v1/scoring';
 
@@ -200,6 +202,11 @@ export const EVENTS = {
     PromiseBroken,
     'A promise, or an instalment of a plan, was not paid by its due date plus the grace days.',
   ),
+  'collections.promises.v1.PromiseCancelled': event(
+    Topic.PromisesPromise,
+    PromiseCancelled,
+    'An open single promise ended because the ledger settled or closed its account; it will be neither kept nor broken.',
+  ),
   'collections.promises.v1.InstalmentMissed': event(
     Topic.PromisesPlan,
     InstalmentMissed,
@@ -254,6 +261,11 @@ export const EVENTS = {
     Topic.PromisesPlan,
     SettlementLapsed,
     'A settlement lapsed unpaid after its due date and grace days; no discount will be posted.',
+  ),
+  'collections.promises.v1.SettlementWithdrawn': event(
+    Topic.PromisesPlan,
+    SettlementWithdrawn,
+    'An open settlement ended because the ledger settled or closed its account; it will be neither paid nor lapsed.',
   ),
   'collections.promises.v1.RelapseRiskAssessed': event(
     Topic.PromisesPlan,

@@ -8,6 +8,7 @@ import { accountEndedHandlers } from './plans/account-ended.consumer';
 import { PromisesRestController } from './promises/promises.controller';
 import { PlansRepository } from './plans/plans.repository';
 import { CancelPlanUseCase } from './plans/usecases/cancel-plan.usecase';
+import { AccountEndedUseCase } from './plans/usecases/account-ended.usecase';
 import { CreatePlanUseCase } from './plans/usecases/create-plan.usecase';
 import {
   DAILY_PLAN_RUN,
@@ -53,6 +54,7 @@ import { PromisesPromisePayment1763900014900 } from './migrations/1763900014900-
 import { PromisesUnallocatedPayment1763900015200 } from './migrations/1763900015200-promises-unallocated-payment';
 import { PromisesPlanCompletions1763900017900 } from './migrations/1763900017900-promises-plan-completions';
 import { PromisesPlanCancellation1763900019200 } from './migrations/1763900019200-promises-plan-cancellation';
+import { PromisesAccountEnded1763900019300 } from './migrations/1763900019300-promises-account-ended';
 import { RelapseRisksRepository } from './relapse/relapse-risks.repository';
 import { AccountScorer, GrpcAccountScorer } from './relapse/scoring-port';
 import { AssessRelapseRiskUseCase } from './relapse/usecases/assess-relapse-risk.usecase';
@@ -150,6 +152,7 @@ export function createPromisesService(deps: PromisesServiceDependencies = {}): S
       PromisesUnallocatedPayment1763900015200,
       PromisesPlanCompletions1763900017900,
       PromisesPlanCancellation1763900019200,
+      PromisesAccountEnded1763900019300,
     ],
     module: (ctx) => {
       const config = loadPromisesConfig();
@@ -222,6 +225,7 @@ export function createPromisesService(deps: PromisesServiceDependencies = {}): S
       const payments = new PaymentsPostedConsumer(ctx, repo, settlements, plans);
       const plansRepo = new PlansRepository();
       const cancelPlan = new CancelPlanUseCase(ctx, plansRepo, new PlanQueries(ctx, plansRepo, planRules()));
+      const accountEnded = new AccountEndedUseCase(ctx, cancelPlan, repo, new SettlementsRepository());
       ctx.backbone.consume({
         topics: [
           Topic.LedgerPayment,
@@ -252,8 +256,9 @@ export function createPromisesService(deps: PromisesServiceDependencies = {}): S
               a.debtors.map((d) => d.debtorId),
             );
           },
-          // An account the ledger settled or closed: its active plans are cancelled, by `ledger`.
-          ...accountEndedHandlers(cancelPlan),
+          // An account the ledger settled or closed: its open settlements, active plans and open
+          // single promises end, by `ledger`.
+          ...accountEndedHandlers(accountEnded),
           // A debtor the ledger erased: what people typed about them on their accounts goes too.
           'collections.ledger.v1.DebtorUpserted': async (event, { tx }) => {
             if (!isDebtorErasure(event.payload)) return;

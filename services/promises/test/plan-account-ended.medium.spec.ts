@@ -104,7 +104,7 @@ describe('an account the ledger settles or closes (real PostgreSQL, in-process e
       {
         planId,
         accountId,
-        reason: 'account settled in the ledger',
+        reason: '',
         cancelledAt: at('2026-03-05'),
         cancelledBy: 'ledger',
         paid: USD(10_000),

@@ -62,9 +62,13 @@ export function plannerHandlers(
     await repo.commitment(hc.tx, event.tenantId, accountId, id, open);
     await plan(event, hc, accountId);
   };
-  /** A settlement paid or lapsed: its pause ends, and the account is planned again. */
+  /** A settlement paid, lapsed or withdrawn: its pause ends, and the account is planned again. */
   const settlementEnded = (
-    event: ConsumedEvent<'collections.promises.v1.SettlementPaid' | 'collections.promises.v1.SettlementLapsed'>,
+    event: ConsumedEvent<
+      | 'collections.promises.v1.SettlementPaid'
+      | 'collections.promises.v1.SettlementLapsed'
+      | 'collections.promises.v1.SettlementWithdrawn'
+    >,
     hc: HandlerContext,
   ) => commit(event, hc, event.payload.accountId, settlementCommitment(event.payload.settlementId), false);
   /** A plan completed, defaulted or was cancelled: its pause ends, and the account is planned again. */
@@ -188,6 +192,11 @@ export function plannerHandlers(
       if (event.payload.planId) return; // an instalment kept: the plan is still running
       await commit(event, hc, event.payload.accountId, promiseCommitment(event.payload), false);
     },
+    'collections.promises.v1.PromiseCancelled': async (event, hc) => {
+      // The ledger settled or closed the account: the promise ends as a kept one does (its pause
+      // ends), and unlike a broken one it asks for no follow-up: nothing more is owed.
+      await commit(event, hc, event.payload.accountId, promiseCommitment(event.payload), false);
+    },
     'collections.promises.v1.PromiseKeptWithdrawn': async (event, hc) => {
       // The payment that kept it was reversed: the promise is open again, as before its PromiseKept,
       // so its pause comes back until it is kept again or broken (at once, past its grace days:
@@ -244,5 +253,7 @@ export function plannerHandlers(
     },
     'collections.promises.v1.SettlementPaid': settlementEnded,
     'collections.promises.v1.SettlementLapsed': settlementEnded,
+    // The ledger settled or closed the account: nothing more is expected of the settlement.
+    'collections.promises.v1.SettlementWithdrawn': settlementEnded,
   };
 }

@@ -477,6 +477,53 @@ describe('one account’s contact cycle, planned and dispatched on the injected 
     expect((await schedule(accountId)).filter((r) => r.status === 'pending')).toHaveLength(1);
   });
 
+  it('ends the pauses of a promise and a settlement the ledger’s settling or closing of the account ended', async () => {
+    // The debtor promised an agent to pay by the 16th and agreed a settlement due the same day.
+    const accountId = await expectCadencePaused('account-ended', '+573001110030', async (accountId) => {
+      await deliver(
+        sut,
+        'collections.promises.v1.PromiseMade',
+        promiseMade('promise-ended-1', accountId, '2026-03-16'),
+      );
+      await deliver(sut, 'collections.promises.v1.SettlementAgreed', {
+        settlementId: 'settlement-ended-1',
+        accountId,
+        balance: COP(250_000_00),
+        amount: COP(180_000_00),
+        discount: COP(70_000_00),
+        dueDate: '2026-03-16',
+        channel: promises.PlanChannel.PLAN_CHANNEL_CALL,
+        takenBy: promises.TakenBy.TAKEN_BY_AGENT,
+        agreedAt: sut.clock.now(),
+      });
+    });
+
+    // The ledger settles the account: promises cancels the promise, and withdraws the settlement.
+    // Each ends its own pause, as a kept promise or a lapsed settlement does; the promise's end alone
+    // leaves the settlement's pause in place.
+    sut.clock.set(bogota('2026-03-18', 7));
+    await deliver(sut, 'collections.promises.v1.PromiseCancelled', {
+      promiseId: 'promise-ended-1',
+      accountId,
+      amount: COP(250_000_00),
+      paid: COP(0),
+      dueDate: '2026-03-16',
+      cancelledAt: sut.clock.now(),
+      cancelledBy: 'ledger',
+    });
+    expect((await schedule(accountId)).filter((r) => r.status === 'pending')).toHaveLength(0);
+    await deliver(sut, 'collections.promises.v1.SettlementWithdrawn', {
+      settlementId: 'settlement-ended-1',
+      accountId,
+      amount: COP(180_000_00),
+      paid: COP(0),
+      dueDate: '2026-03-16',
+      withdrawnAt: sut.clock.now(),
+      withdrawnBy: 'ledger',
+    });
+    expect((await schedule(accountId)).filter((r) => r.status === 'pending')).toHaveLength(1);
+  });
+
   it('keeps the cadence paused while a plan runs beside a promise that is kept, and takes it up once the plan defaults', async () => {
     // The debtor agrees a plan, then promises an agent a separate payment on the 16th.
     const phone = '+573001110016';

@@ -139,7 +139,12 @@ export class PlansRepository {
     return row;
   }
 
-  /** The account's plans in this state, whatever their currency, locked for the transaction in key order. */
+  /**
+   * The account's plans in this state, whatever their currency, locked for the transaction in the
+   * order a payment batch locks them: by currency (the batch's key order), then oldest first (the
+   * plan a payment counts towards first). Locked by id instead, an account ending could hold a
+   * newer plan and wait for the older one a batch held while the batch waited for the newer one.
+   */
   async lockInStateOfAccount(
     tx: EntityManager,
     tenantId: string,
@@ -148,7 +153,7 @@ export class PlansRepository {
   ): Promise<PlanRow[]> {
     return (await tx.query(
       `SELECT ${PLAN} FROM payment_plan WHERE tenant_id = $1 AND account_id = $2 AND state = $3
-       ORDER BY id FOR UPDATE`,
+       ORDER BY currency, created_at, id FOR UPDATE`,
       [tenantId, accountId, state],
     )) as PlanRow[];
   }

@@ -12,6 +12,8 @@ export interface PromiseRow {
   currency: string;
   due_date: string;
   state: number;
+  cancelled_at: Date | null;
+  cancelled_by: string | null;
 }
 
 export function mapPromise(r: PromiseRow): promises.PromiseView {
@@ -23,6 +25,32 @@ export function mapPromise(r: PromiseRow): promises.PromiseView {
     paid: money(Number(r.paid_minor), currency),
     dueDate: r.due_date,
     state: r.state,
+    cancelledAt: r.cancelled_at ?? undefined,
+    cancelledBy: r.cancelled_by ?? '',
+  };
+}
+
+/** A single promise's PromiseCancelled: the ledger settled or closed its account while it was open. */
+export function singlePromiseCancelled(
+  tenantId: string,
+  p: PromiseRow,
+): NewEvent<'collections.promises.v1.PromiseCancelled'> {
+  const currency = p.currency.trim();
+  const cancelledAt = p.cancelled_at!;
+  return {
+    type: 'collections.promises.v1.PromiseCancelled',
+    key: p.account_id,
+    tenantId,
+    time: cancelledAt,
+    payload: {
+      promiseId: p.id,
+      accountId: p.account_id,
+      amount: money(Number(p.amount_minor), currency),
+      paid: money(Number(p.paid_minor), currency),
+      dueDate: p.due_date,
+      cancelledAt,
+      cancelledBy: p.cancelled_by ?? '',
+    },
   };
 }
 
@@ -52,7 +80,9 @@ export function singlePromiseBroken(
   };
 }
 
-const COLUMNS = `id, account_id, amount_minor, paid_minor, currency, to_char(due_date, 'YYYY-MM-DD') AS due_date, state`;
+const COLUMNS = `id, account_id, amount_minor, paid_minor, currency, to_char(due_date, 'YYYY-MM-DD') AS due_date, state,
+  cancelled_at, cancelled_by`;
+const COLUMN_NAMES = 'id, account_id, amount_minor, paid_minor, currency, due_date, state, cancelled_at, cancelled_by';
 
 export class PromisesRepository {
   /** Inserts, or returns the promise already created with this idempotency key (`created` false). */
@@ -128,6 +158,37 @@ export class PromisesRepository {
     )) as unknown[];
     const rows = Array.isArray(result[0]) ? (result[0] as unknown[]) : result;
     return rows.length === 1;
+  }
+
+  /**
+   * Cancels every open single promise of the account (any currency), locked in the order payments
+   * lock them (earliest due first); the rows as they now are, in that order, none when it has none
+   * open (a redelivery finds them cancelled). Kept and broken promises stay as they are.
+   */
+  async cancelOpenOfAccount(
+    tx: EntityManager,
+    tenantId: string,
+    accountId: string,
+    cancelledAt: Date,
+    cancelledBy: string,
+  ): Promise<PromiseRow[]> {
+    return (await tx.query(
+      `WITH locked AS (
+         SELECT id AS locked_id FROM promise WHERE tenant_id = $1 AND account_id = $2 AND state = $4
+          ORDER BY due_date, created_at, id FOR UPDATE),
+       cancelled AS (
+         UPDATE promise SET state = $3, cancelled_at = $5, cancelled_by = $6 FROM locked
+          WHERE tenant_id = $1 AND id = locked_id AND state = $4 RETURNING ${COLUMNS}, created_at)
+       SELECT ${COLUMN_NAMES} FROM cancelled ORDER BY due_date, created_at, id`,
+      [
+        tenantId,
+        accountId,
+        promises.PromiseState.PROMISE_STATE_CANCELLED,
+        promises.PromiseState.PROMISE_STATE_OPEN,
+        cancelledAt,
+        cancelledBy,
+      ],
+    )) as PromiseRow[];
   }
 
   /**

@@ -18,10 +18,15 @@ export interface SettlementRow {
   agent_id: string;
   state: number;
   discount_entry_id: string | null;
+  withdrawn_at: Date | null;
+  withdrawn_by: string | null;
 }
 
 const COLUMNS = `tenant_id, id, account_id, currency, balance_minor, amount_minor, discount_minor, paid_minor,
-  to_char(due_date, 'YYYY-MM-DD') AS due_date, channel, taken_by, agent_id, state, discount_entry_id`;
+  to_char(due_date, 'YYYY-MM-DD') AS due_date, channel, taken_by, agent_id, state, discount_entry_id, withdrawn_at,
+  withdrawn_by`;
+const COLUMN_NAMES = `tenant_id, id, account_id, currency, balance_minor, amount_minor, discount_minor, paid_minor,
+  due_date, channel, taken_by, agent_id, state, discount_entry_id, withdrawn_at, withdrawn_by`;
 /** The states of a settlement that may take a payment (`lockTaking`). */
 export const TAKING_STATES = [
   promises.SettlementState.SETTLEMENT_STATE_OPEN,
@@ -44,6 +49,8 @@ export function mapSettlement(r: SettlementRow): promises.SettlementView {
     channel: r.channel,
     takenBy: r.taken_by,
     agentId: r.agent_id,
+    withdrawnAt: r.withdrawn_at ?? undefined,
+    withdrawnBy: r.withdrawn_by ?? '',
   };
 }
 
@@ -142,6 +149,37 @@ export class SettlementsRepository {
       [tenantId, id, promises.SettlementState.SETTLEMENT_STATE_LAPSED, promises.SettlementState.SETTLEMENT_STATE_OPEN],
     )) as [SettlementRow[], number];
     return rows[0];
+  }
+
+  /**
+   * Withdraws every open settlement of the account (any currency), locked in the order payments
+   * lock them (oldest first); the rows as they now are, in that order, none when it has none open
+   * (a redelivery finds them withdrawn). Paid and lapsed settlements stay as they are.
+   */
+  async withdrawOpenOfAccount(
+    tx: EntityManager,
+    tenantId: string,
+    accountId: string,
+    withdrawnAt: Date,
+    withdrawnBy: string,
+  ): Promise<SettlementRow[]> {
+    return (await tx.query(
+      `WITH locked AS (
+         SELECT id AS locked_id FROM settlement WHERE tenant_id = $1 AND account_id = $2 AND state = $4
+          ORDER BY created_at, id FOR UPDATE),
+       withdrawn AS (
+         UPDATE settlement SET state = $3, withdrawn_at = $5, withdrawn_by = $6 FROM locked
+          WHERE tenant_id = $1 AND id = locked_id AND state = $4 RETURNING ${COLUMNS}, created_at)
+       SELECT ${COLUMN_NAMES} FROM withdrawn ORDER BY created_at, id`,
+      [
+        tenantId,
+        accountId,
+        promises.SettlementState.SETTLEMENT_STATE_WITHDRAWN,
+        promises.SettlementState.SETTLEMENT_STATE_OPEN,
+        withdrawnAt,
+        withdrawnBy,
+      ],
+    )) as SettlementRow[];
   }
 
   /**

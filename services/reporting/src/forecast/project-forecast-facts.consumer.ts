@@ -9,8 +9,9 @@ type Tx = Parameters<NonNullable<EventHandlers['collections.promises.v1.PlanAgre
  * payment keeps a missed instalment; a withdrawn keep leaves it missed or open), a plan is completed
  * while it has more completions than reopenings (forecast_plan_completion_fact), else active, and
  * defaulted or cancelled once told so, the open amount of an instalment only down, and a
- * settlement's state only up open → lapsed → paid (the rank of the instalment's statuses, so
- * that whichever of its outcomes arrives first, the same one stands), and what is paid towards a
+ * settlement's state only up open → lapsed or withdrawn → paid (the rank of the instalment's
+ * statuses, so that whichever of its outcomes arrives first, the same one stands; promises never
+ * lapses a withdrawn settlement nor withdraws a lapsed one), and what is paid towards a
  * settlement is the sum of its payments, each kept once by its id, less those reversed (a
  * reversal, whether it comes before or after its payment, marks it for good).
  */
@@ -130,6 +131,12 @@ export const projectForecastFacts: EventHandlers = {
     const p = event.payload;
     return setSettlementState(tx, event.tenantId, p.settlementId, p.accountId, p.amount?.currency, 'lapsed');
   },
+  // The ledger settled or closed the account: nothing more is expected of the settlement, and it
+  // counts in the settlement kept rate neither as paid nor as lapsed.
+  'collections.promises.v1.SettlementWithdrawn': (event, { tx }) => {
+    const p = event.payload;
+    return setSettlementState(tx, event.tenantId, p.settlementId, p.accountId, p.amount?.currency, 'withdrawn');
+  },
 };
 
 /**
@@ -225,7 +232,7 @@ async function ended(
   );
 }
 
-const SETTLEMENT_RANK = `CASE state WHEN 'paid' THEN 2 WHEN 'lapsed' THEN 1 ELSE 0 END`;
+const SETTLEMENT_RANK = `CASE state WHEN 'paid' THEN 2 WHEN 'lapsed' THEN 1 WHEN 'withdrawn' THEN 1 ELSE 0 END`;
 
 /**
  * A settlement's outcome; it may come before its agreement (the row then waits for the agreement's
@@ -237,7 +244,7 @@ async function setSettlementState(
   settlementId: string,
   accountId: string,
   currency: string | undefined,
-  state: 'paid' | 'lapsed',
+  state: 'paid' | 'lapsed' | 'withdrawn',
 ): Promise<void> {
   await tx.query(
     `INSERT INTO forecast_settlement_fact AS f (tenant_id, settlement_id, account_id, currency, state) VALUES ($1, $2, $3, $4, $5)

@@ -26,7 +26,8 @@ const STATE_WORD: Partial<Record<promises.PlanState, string>> = {
  * in one transaction under the plan's lock. From then on it takes no payments and the daily run
  * passes it by; what it was paid stays recorded. A retry with the cancel's idempotency key answers
  * the cancelled plan again and writes nothing; any other cancel of a plan that is not active is
- * FAILED_PRECONDITION. The reason is a free text: stored and announced, never logged.
+ * FAILED_PRECONDITION. The reason is a free text: stored with the plan, never announced (PlanCancelled
+ * carries an empty reason) nor logged.
  */
 export class CancelPlanUseCase {
   constructor(
@@ -108,7 +109,9 @@ export class CancelPlanUseCase {
       payload: {
         planId: plan.id,
         accountId: plan.account_id,
-        reason: input.reason,
+        // The canceller's free text stays with the plan (PlanView.cancel_reason), where an erasure
+        // reaches it; once on Kafka nothing could.
+        reason: '',
         cancelledAt: now,
         cancelledBy: input.cancelledBy,
         paid: money(await this.paid(tx, plan), plan.currency.trim()),

@@ -1,0 +1,73 @@
+import { EntityManager } from 'typeorm';
+import { ServiceContext } from '@collections/runtime';
+import { PromisesRepository, singlePromiseCancelled } from '../../promises/promises.repository';
+import { SettlementsRepository, mapSettlement } from '../../settlements/settlements.repository';
+import { CancelPlanUseCase, LEDGER_CANCELLER } from './cancel-plan.usecase';
+
+/** What an account's ending ended: how many settlements, plans and single promises. */
+export interface AccountEnding {
+  settlementsWithdrawn: number;
+  plansCancelled: number;
+  promisesCancelled: number;
+}
+
+/**
+ * An account the ledger settled or closed owes nothing more, so whatever still expects a payment of
+ * it ends, as `ledger`, in the consumer's transaction, each with its event in the outbox: its open
+ * settlements are withdrawn (SettlementWithdrawn), its active plans cancelled (PlanCancelled, through
+ * CancelPlan's own path) and its open single promises cancelled (PromiseCancelled). None of them is
+ * then broken, lapsed or defaulted by the daily run, counted a later payment, or reopened by a
+ * reversal; paid, lapsed, completed, defaulted, kept and broken ones stay as they are. They are
+ * locked in the order a payment batch locks them: the plans (by currency, oldest first), then the
+ * settlements, then the promises; so an account's ending and a batch of its payments wait for one
+ * another instead of deadlocking. A redelivery is stopped by the inbox, and would find nothing
+ * open anyway.
+ */
+export class AccountEndedUseCase {
+  constructor(
+    private readonly ctx: ServiceContext,
+    private readonly cancelPlan: CancelPlanUseCase,
+    private readonly promises: PromisesRepository,
+    private readonly settlements: SettlementsRepository,
+  ) {}
+
+  async execute(
+    tx: EntityManager,
+    tenantId: string,
+    accountId: string,
+    ending: { eventId: string; reason: string },
+  ): Promise<AccountEnding> {
+    const now = this.ctx.clock.now();
+    const outbox = this.ctx.backbone.outbox;
+    const plansCancelled = await this.cancelPlan.accountEnded(tx, tenantId, accountId, ending);
+    const withdrawn = await this.settlements.withdrawOpenOfAccount(tx, tenantId, accountId, now, LEDGER_CANCELLER);
+    for (const row of withdrawn) {
+      const view = mapSettlement(row);
+      await outbox.add(tx, {
+        type: 'collections.promises.v1.SettlementWithdrawn',
+        key: view.accountId,
+        tenantId,
+        time: now,
+        payload: {
+          settlementId: view.settlementId,
+          accountId: view.accountId,
+          amount: view.amount,
+          paid: view.paid,
+          dueDate: view.dueDate,
+          withdrawnAt: now,
+          withdrawnBy: view.withdrawnBy,
+        },
+      });
+    }
+    const cancelled = await this.promises.cancelOpenOfAccount(tx, tenantId, accountId, now, LEDGER_CANCELLER);
+    for (const row of cancelled) await outbox.add(tx, singlePromiseCancelled(tenantId, row));
+    const result = {
+      settlementsWithdrawn: withdrawn.length,
+      plansCancelled,
+      promisesCancelled: cancelled.length,
+    };
+    if (withdrawn.length + plansCancelled + cancelled.length > 0)
+      this.ctx.logger.info({ tenantId, accountId, ...result }, 'account ended: its open commitments ended');
+    return result;
+  }
+}

@@ -124,12 +124,12 @@ describe("callers' free texts are encrypted at rest (gRPC, REST, importer, real 
     await api?.close();
   });
 
-  it('keeps no memo, lift reason or erasure reason in clear in any table, and a hold source only in the event that announced it', async () => {
+  it('keeps no memo, adjustment reason, hold source, lift reason or erasure reason in clear in any table, the outbox included', async () => {
     expect({
       chargeMemo: await placesHolding(TEXTS.chargeMemo),
       liftReason: await placesHolding(TEXTS.liftReason),
       erasureReason: await placesHolding(TEXTS.erasureReason),
-      // AdjustmentPosted.reason and HoldChanged.source carry the caller's text as posted (api.md).
+      // Not on AdjustmentPosted.reason nor HoldChanged.source either (free-texts-off-events.medium.spec.ts).
       adjustmentReason: await placesHolding(TEXTS.adjustmentReason),
       holdSource: await placesHolding(TEXTS.holdSource),
       restHoldSource: await placesHolding(TEXTS.restHoldSource),
@@ -137,9 +137,9 @@ describe("callers' free texts are encrypted at rest (gRPC, REST, importer, real 
       chargeMemo: [],
       liftReason: [],
       erasureReason: [],
-      adjustmentReason: ['ledger.outbox.payload'],
-      holdSource: ['ledger.outbox.payload'],
-      restHoldSource: ['ledger.outbox.payload'],
+      adjustmentReason: [],
+      holdSource: [],
+      restHoldSource: [],
     });
   });
 

@@ -387,8 +387,9 @@ describe('ledger OpenAPI document (real Nest app, real PostgreSQL)', () => {
         (e) => e.debtorId === 'd-openapi-cl',
       );
       expect(told.map(({ holdId: id, kind, active, source }) => ({ id, kind, active, source }))).toEqual([
-        { id: holdId, kind: ledger.HoldKind.HOLD_KIND_LITIGATION, active: true, source: 'court' },
-        { id: holdId, kind: ledger.HoldKind.HOLD_KIND_LITIGATION, active: false, source: 'court' },
+        // Who reported it is a person's free text: kept with the hold (the export), not on the event.
+        { id: holdId, kind: ledger.HoldKind.HOLD_KIND_LITIGATION, active: true, source: '' },
+        { id: holdId, kind: ledger.HoldKind.HOLD_KIND_LITIGATION, active: false, source: '' },
       ]);
     });
 

@@ -114,7 +114,8 @@ export class AccountLifecycleUseCase {
           balanceAfter: balance.total,
           previousStatus: account.status,
           effectiveDate: chargedOffOn,
-          reason: cmd.reason,
+          // A person's free text: never on Kafka, where no erasure reaches it.
+          reason: '',
           balanceKept: true,
         },
       });
@@ -146,7 +147,8 @@ export class AccountLifecycleUseCase {
             discount: money(0, account.currency.trim()),
             previousStatus: account.status,
             effectiveDate: localDate(now, account.time_zone),
-            reason: cmd.reason,
+            // A person's free text: never on Kafka, where no erasure reaches it.
+            reason: '',
           },
         });
       }
@@ -172,7 +174,8 @@ export class AccountLifecycleUseCase {
           accountId: account.id,
           previousStatus: account.status,
           closedOn: localDate(now, account.time_zone),
-          reason,
+          // A person's free text: never on Kafka, where no erasure reaches it.
+          reason: '',
         },
       });
       return { status: AccountStatus.Closed as number, closed: true };

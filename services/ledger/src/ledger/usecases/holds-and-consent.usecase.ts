@@ -38,7 +38,6 @@ interface HoldRow {
   id: string;
   debtor_id: string;
   kind: number;
-  source_enc: Buffer;
   starts_on: string;
   ends_on: string | null;
   lifted_at: Date | null;
@@ -49,7 +48,8 @@ interface HoldRow {
 /**
  * Holds and consent: the facts that stop or allow contact, each change published as an event. A
  * hold's source and lift reason (callers' free texts) are stored encrypted with `cipher`
- * (`source_enc`, `lift_reason_enc`: migration 1763900016700).
+ * (`source_enc`, `lift_reason_enc`: migration 1763900016700), and never published: HoldChanged's
+ * source stays empty (ExportDebtor answers it, EraseDebtor erases it).
  */
 export class HoldsAndConsentUseCase {
   constructor(
@@ -128,7 +128,8 @@ export class HoldsAndConsentUseCase {
         debtorId: r.debtorId,
         kind: r.kind,
         active: true,
-        source: r.source,
+        // Who reported it is a person's free text: kept with the hold (erasable), never on Kafka.
+        source: '',
         startsOn: r.startsOn,
         endsOn: r.endsOn ?? '',
         bankruptcyChapter: chapter ?? ledger.BankruptcyChapter.BANKRUPTCY_CHAPTER_UNSPECIFIED,
@@ -143,7 +144,7 @@ export class HoldsAndConsentUseCase {
     requireLedgerText({ reason: r.reason });
     return this.ctx.dataSource.transaction(async (tx) => {
       const [hold] = (await tx.query(
-        `SELECT id, debtor_id, kind, source_enc, to_char(starts_on, 'YYYY-MM-DD') AS starts_on, to_char(ends_on, 'YYYY-MM-DD') AS ends_on, lifted_at,
+        `SELECT id, debtor_id, kind, to_char(starts_on, 'YYYY-MM-DD') AS starts_on, to_char(ends_on, 'YYYY-MM-DD') AS ends_on, lifted_at,
                 bankruptcy_chapter
            FROM debtor_hold WHERE tenant_id = $1 AND id = $2 FOR UPDATE`,
         [tenantId, r.holdId],
@@ -165,7 +166,7 @@ export class HoldsAndConsentUseCase {
           debtorId: hold.debtor_id,
           kind: hold.kind,
           active: false,
-          source: this.cipher.decrypt(hold.source_enc),
+          source: '',
           startsOn: hold.starts_on,
           endsOn: hold.ends_on ?? '',
           bankruptcyChapter: hold.bankruptcy_chapter ?? ledger.BankruptcyChapter.BANKRUPTCY_CHAPTER_UNSPECIFIED,

@@ -4,13 +4,17 @@ import { money } from '@collections/platform';
 import { Transition } from '../domain/lifecycle';
 import { AccountRow } from '../ledger.repository';
 
-/** The event announcing a lifecycle move caused by a posting (written in the posting's outbox statement). */
+/**
+ * The event announcing a lifecycle move caused by a posting (written in the posting's outbox
+ * statement). Its reason stays empty: the caller's free text is the entry's memo (erasable), never
+ * on Kafka.
+ */
 export function lifecycleEvent(
   tenantId: string,
   account: AccountRow,
   transition: Transition,
   now: Date,
-  cause: { entryId: string; amountMinor: number; balance: ledger.BalanceView; effectiveDate: string; reason?: string },
+  cause: { entryId: string; amountMinor: number; balance: ledger.BalanceView; effectiveDate: string },
 ): NewEvent<EventType> {
   const currency = account.currency.trim();
   const base = { key: account.id, tenantId, time: now };
@@ -26,7 +30,7 @@ export function lifecycleEvent(
         balanceAfter: cause.balance.total,
         previousStatus: account.status,
         effectiveDate,
-        reason: cause.reason ?? '',
+        reason: '',
       },
     };
   }
@@ -39,7 +43,7 @@ export function lifecycleEvent(
       discount: money(cause.amountMinor, currency),
       previousStatus: account.status,
       effectiveDate,
-      reason: cause.reason ?? '',
+      reason: '',
     },
   };
 }

@@ -402,13 +402,7 @@ export class PostEntryUseCase {
     events.push(...this.events(cmd, account, entryId, now, effectiveDate, amountMinor, balance, state.bucket, bucket));
     if (transition) {
       events.push(
-        lifecycleEvent(cmd.tenantId, account, transition, now, {
-          entryId,
-          amountMinor,
-          balance,
-          effectiveDate,
-          reason: cmd.memo,
-        }),
+        lifecycleEvent(cmd.tenantId, account, transition, now, { entryId, amountMinor, balance, effectiveDate }),
       );
       Object.assign(state, {
         status: transition.status,
@@ -479,7 +473,8 @@ export class PostEntryUseCase {
           accountId: account.id,
           kind: cmd.kind,
           amount: money(amountMinor, cmd.currency),
-          reason: cmd.memo ?? '',
+          // The reason is a person's free text: kept as the entry's memo (erasable), never on Kafka.
+          reason: '',
         },
       });
     }

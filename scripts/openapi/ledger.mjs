@@ -311,6 +311,16 @@ export const ROUTES = [
     errors: [404],
   },
   {
+    method: 'get',
+    path: '/v1/ledger/accounts/{id}/status-changes',
+    rpc: 'LedgerLifecycleService.ListAccountStatusChanges',
+    tag: 'lifecycle',
+    id: ID('accountId', 'the account id'),
+    status: 200,
+    errors: [404],
+    notes: 'Who charged off, settled or closed the account, when and why; oldest first, reasons in clear.',
+  },
+  {
     method: 'post',
     path: '/v1/ledger/delinquency/daily-runs',
     rpc: 'LedgerLifecycleService.RunDailyDelinquency',

@@ -61,6 +61,7 @@ import { LedgerTimeZoneOrUtc1763900017810 } from './migrations/1763900017810-led
 import { LedgerAccountChargedOffOn1763900018000 } from './migrations/1763900018000-ledger-account-charged-off-on';
 import { LedgerHoldBankruptcyChapter1763900018200 } from './migrations/1763900018200-ledger-hold-bankruptcy-chapter';
 import { LedgerLifecycleCommand1763900018600 } from './migrations/1763900018600-ledger-lifecycle-command';
+import { LedgerAccountStatusChange1763900019600 } from './migrations/1763900019600-ledger-account-status-change';
 
 /** services/ledger: debtors, accounts and every cent, in a double-entry journal. */
 export const ledgerService: ServiceDefinition = {
@@ -88,6 +89,7 @@ export const ledgerService: ServiceDefinition = {
     LedgerAccountChargedOffOn1763900018000,
     LedgerHoldBankruptcyChapter1763900018200,
     LedgerLifecycleCommand1763900018600,
+    LedgerAccountStatusChange1763900019600,
   ],
   module: (ctx) => {
     const config = loadConfig({

@@ -174,6 +174,7 @@ describe("rotating the ledger's personal data key (real PostgreSQL)", () => {
       { table: 'contact_point', pending: DEBTORS * 2, rewritten: DEBTORS * 2 },
       { table: 'debtor_hold', pending: 1, rewritten: 1 },
       { table: 'journal_entry', pending: 1, rewritten: 1 },
+      { table: 'account_status_change', pending: 0, rewritten: 0 },
       { table: 'recon_item', pending: 0, rewritten: 0 },
       { table: 'import_rejection', pending: 0, rewritten: 0 },
     ]);
@@ -185,6 +186,7 @@ describe("rotating the ledger's personal data key (real PostgreSQL)", () => {
       { table: 'contact_point', pending: 0, rewritten: 0 },
       { table: 'debtor_hold', pending: 0, rewritten: 0 },
       { table: 'journal_entry', pending: 0, rewritten: 0 },
+      { table: 'account_status_change', pending: 0, rewritten: 0 },
       { table: 'recon_item', pending: 0, rewritten: 0 },
       { table: 'import_rejection', pending: 0, rewritten: 0 },
     ]);

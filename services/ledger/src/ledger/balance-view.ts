@@ -3,7 +3,7 @@ import { ledger } from '@collections/contracts';
 import { AppError, Clock, isCalendarDate, money } from '@collections/platform';
 import { Components, total } from './domain/journal';
 import { AgingBucket, DEFAULT_AGING_BUCKETS, agingBucket, delinquencyAsOf } from './domain/delinquency';
-import { AccountRow, BalanceInputs, EntryRow, LedgerRepository } from './ledger.repository';
+import { AccountRow, BalanceInputs, EntryRow, LedgerRepository, StatusChangeRow } from './ledger.repository';
 
 /** A journal entry as the API answers it (history, export, activity), with the memo the caller may see. */
 export function journalEntryView(
@@ -18,6 +18,19 @@ export function journalEntryView(
     postedAt: e.posted_at,
     reversesEntryId: e.reverses_entry_id ?? '',
     memo,
+  };
+}
+
+/** A kept status move as the API answers it (ListAccountStatusChanges, ExportDebtor). */
+export function accountStatusChangeView(c: StatusChangeRow): ledger.AccountStatusChange {
+  return {
+    accountId: c.account_id,
+    fromStatus: c.from_status,
+    toStatus: c.to_status,
+    changedAt: c.changed_at,
+    changedBy: c.changed_by,
+    reason: c.reason,
+    entryId: c.entry_id ?? '',
   };
 }
 

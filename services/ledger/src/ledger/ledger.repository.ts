@@ -1,5 +1,5 @@
 import { EntityManager } from 'typeorm';
-import { arrayOf, isUuid } from '@collections/platform';
+import { arrayOf, isUuid, orderedUuid } from '@collections/platform';
 import { preparedQuery } from '@collections/runtime';
 import { Components, EntryKind, Line } from './domain/journal';
 import { PiiCipher, byteaText, configuredPiiCipher, decryptFreeText, encryptFreeText } from './pii';
@@ -47,6 +47,32 @@ export interface StoredMemo {
 /** The memo in clear: 'erased' once erased (no ciphertext is kept), '' when there is none. */
 export const memoOf = (cipher: PiiCipher, e: StoredMemo): string =>
   e.memo_erased ? 'erased' : decryptFreeText(cipher, e.memo_enc);
+
+/** A move of an account's status to keep (`account_status_change`, migration 1763900019600). */
+export interface NewStatusChange {
+  tenantId: string;
+  accountId: string;
+  fromStatus: number;
+  toStatus: number;
+  changedAt: Date;
+  /** The subject of the principal who asked; '' when none was known. */
+  changedBy: string;
+  /** The caller's free text, in clear (stored encrypted; '' stores none). */
+  reason: string;
+  /** The entry that moved the status, if the move posted one. */
+  entryId?: string;
+}
+
+/** A kept status move, its reason in clear ('erased' once erased, '' when none was given). */
+export interface StatusChangeRow {
+  account_id: string;
+  from_status: number;
+  to_status: number;
+  changed_at: Date;
+  changed_by: string;
+  reason: string;
+  entry_id: string | null;
+}
 
 export function componentsOf(a: AccountRow): Components {
   return { principal: Number(a.principal_minor), interest: Number(a.interest_minor), fees: Number(a.fees_minor) };
@@ -460,6 +486,40 @@ export class LedgerRepository {
     return rows.map(({ memo_enc, memo_erased, ...e }) => ({
       ...e,
       memo: memoOf(this.cipher, { memo_enc, memo_erased }),
+    }));
+  }
+
+  /** Keeps status moves (in the caller's transaction), their reasons encrypted. */
+  async saveStatusChanges(tx: EntityManager, changes: readonly NewStatusChange[]): Promise<void> {
+    if (changes.length === 0) return;
+    await tx.query(
+      `INSERT INTO account_status_change (tenant_id, id, account_id, from_status, to_status, changed_at, changed_by, reason_enc, entry_id)
+       SELECT * FROM unnest($1::text[], $2::uuid[], $3::text[], $4::smallint[], $5::smallint[], $6::timestamptz[], $7::text[], $8::bytea[], $9::uuid[])`,
+      [
+        changes.map((c) => c.tenantId),
+        changes.map(() => orderedUuid()),
+        changes.map((c) => c.accountId),
+        changes.map((c) => c.fromStatus),
+        changes.map((c) => c.toStatus),
+        changes.map((c) => c.changedAt),
+        changes.map((c) => c.changedBy),
+        changes.map((c) => encryptFreeText(this.cipher, c.reason)),
+        changes.map((c) => c.entryId ?? null),
+      ],
+    );
+  }
+
+  /** The accounts' kept status moves, oldest first, their reasons decrypted. */
+  async statusChanges(tx: EntityManager, tenantId: string, accountIds: readonly string[]): Promise<StatusChangeRow[]> {
+    const rows = (await tx.query(
+      `SELECT account_id, from_status, to_status, changed_at, changed_by, reason_enc, reason_erased, entry_id
+         FROM account_status_change WHERE tenant_id = $1 AND account_id = ANY($2::text[])
+        ORDER BY changed_at, id`,
+      [tenantId, accountIds],
+    )) as (Omit<StatusChangeRow, 'reason'> & { reason_enc: Buffer | null; reason_erased: boolean })[];
+    return rows.map(({ reason_enc, reason_erased, ...c }) => ({
+      ...c,
+      reason: memoOf(this.cipher, { memo_enc: reason_enc, memo_erased: reason_erased }),
     }));
   }
 }

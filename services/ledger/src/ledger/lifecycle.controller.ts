@@ -43,6 +43,11 @@ export class LedgerLifecycleRestController {
     return this.grpc.getAccountStatus({ accountId: id });
   }
 
+  @Get('accounts/:id/status-changes')
+  statusChanges(@Param('id') id: string) {
+    return this.grpc.listAccountStatusChanges({ accountId: id });
+  }
+
   @Post('delinquency/daily-runs')
   runDailyDelinquency(@Body() body: unknown) {
     return this.grpc.runDailyDelinquency(ledgerLifecycle.RunDailyDelinquencyRequest.fromJSON(body ?? {}));

@@ -53,6 +53,12 @@ export class LedgerLifecycleGrpcController implements ledgerLifecycle.LedgerLife
     return this.lifecycle.status(currentTenantId(), request.accountId);
   }
 
+  listAccountStatusChanges(
+    request: ledgerLifecycle.ListAccountStatusChangesRequest,
+  ): Promise<ledgerLifecycle.ListAccountStatusChangesResponse> {
+    return this.lifecycle.statusChanges(currentTenantId(), request.accountId);
+  }
+
   runDailyDelinquency(
     request: ledgerLifecycle.RunDailyDelinquencyRequest,
   ): Promise<ledgerLifecycle.RunDailyDelinquencyResponse> {

@@ -39,6 +39,16 @@ const LEDGER_PII_TABLES: readonly PiiRotationTable[] = [
     ],
     encrypted: ['memo_enc'],
   },
+  // Status changes' reasons (migration 1763900019600): their trigger, like the journal's, lets a
+  // reason be re-encrypted when the key id it begins with changes.
+  {
+    table: 'account_status_change',
+    key: [
+      ['tenant_id', 'text'],
+      ['id', 'uuid'],
+    ],
+    encrypted: ['reason_enc'],
+  },
   // The sources' texts (migration 1763900017710): bank statements' references and payers' accounts,
   // rejected import lines.
   {
@@ -64,7 +74,8 @@ const LEDGER_PII_TABLES: readonly PiiRotationTable[] = [
 /**
  * The ledger's key rotation job (`cli/rotate-pii-key.ts`): re-encrypts under the current key
  * (the first of LEDGER_PII_KEY) every debtor's name, national id and erasure reason, every contact
- * point's value, every hold's source and lift reason, every journal memo, every bank statement
+ * point's value, every hold's source and lift reason, every journal memo, every account status
+ * change's reason, every bank statement
  * line's reference and payer's account and every rejected import line (its raw text and the value
  * its reason quotes) still under an older key,
  * in batches of `batchRows`; run it again after a stop, it goes on where it stopped, and once done

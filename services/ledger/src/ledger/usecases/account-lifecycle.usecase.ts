@@ -1,11 +1,11 @@
 import { ledger, ledgerLifecycle } from '@collections/contracts';
-import { AppError, localDate, money } from '@collections/platform';
+import { AppError, findCurrentPrincipal, localDate, money } from '@collections/platform';
 import { ServiceContext } from '@collections/runtime';
-import { balanceAsOf } from '../balance-view';
+import { accountStatusChangeView, balanceAsOf } from '../balance-view';
 import { EntryKind, total } from '../domain/journal';
 import { AccountStatus, mayClose } from '../domain/lifecycle';
 import { LifecycleRepository } from '../lifecycle.repository';
-import { LedgerRepository, componentsOf } from '../ledger.repository';
+import { LedgerRepository, NewStatusChange, componentsOf } from '../ledger.repository';
 import { requireLedgerText } from '../text-limits';
 import { PostEntryUseCase, keyUsedElsewhere, noBalanceToPost } from './post-entry.usecase';
 
@@ -102,6 +102,9 @@ export class AccountLifecycleUseCase {
       // Taken meanwhile for another account (whose lock is another): that one stands.
       if (!(await this.lifecycle.saveCommand(tx, command, now))) throw keyUsedElsewhere(cmd.idempotencyKey);
       await this.lifecycle.setStatus(tx, tenantId, account.id, AccountStatus.ChargedOff, chargedOffOn);
+      await this.repo.saveStatusChanges(tx, [
+        statusChange(tenantId, account.id, account.status, AccountStatus.ChargedOff, now, cmd.reason),
+      ]);
       await this.ctx.backbone.outbox.add(tx, {
         type: 'collections.ledger.v1.AccountChargedOff',
         key: account.id,
@@ -136,6 +139,9 @@ export class AccountLifecycleUseCase {
       if (account.status !== AccountStatus.Settled) {
         const now = this.ctx.clock.now();
         await this.lifecycle.setStatus(tx, tenantId, account.id, AccountStatus.Settled);
+        await this.repo.saveStatusChanges(tx, [
+          statusChange(tenantId, account.id, account.status, AccountStatus.Settled, now, cmd.reason),
+        ]);
         await this.ctx.backbone.outbox.add(tx, {
           type: 'collections.ledger.v1.AccountSettled',
           key: account.id,
@@ -165,6 +171,9 @@ export class AccountLifecycleUseCase {
         return { status: AccountStatus.Closed as number, closed: false };
       const now = this.ctx.clock.now();
       await this.lifecycle.setStatus(tx, tenantId, account.id, AccountStatus.Closed);
+      await this.repo.saveStatusChanges(tx, [
+        statusChange(tenantId, account.id, account.status, AccountStatus.Closed, now, reason),
+      ]);
       await this.ctx.backbone.outbox.add(tx, {
         type: 'collections.ledger.v1.AccountClosed',
         key: account.id,
@@ -180,6 +189,17 @@ export class AccountLifecycleUseCase {
       });
       return { status: AccountStatus.Closed as number, closed: true };
     });
+  }
+
+  /**
+   * Who charged off, settled or closed the account, when and why (`account_status_change`), oldest
+   * first, the reasons in clear; NOT_FOUND for an account the tenant does not have.
+   */
+  async statusChanges(tenantId: string, accountId: string): Promise<ledgerLifecycle.ListAccountStatusChangesResponse> {
+    const tx = this.ctx.dataSource.manager;
+    if (!(await this.repo.findAccount(tx, tenantId, accountId)))
+      throw AppError.notFound(`account ${accountId} does not exist`);
+    return { changes: (await this.repo.statusChanges(tx, tenantId, [accountId])).map(accountStatusChangeView) };
   }
 
   async status(tenantId: string, accountId: string): Promise<ledgerLifecycle.GetAccountStatusResponse> {
@@ -248,4 +268,24 @@ export class AccountLifecycleUseCase {
   private async statusOf(tenantId: string, accountId: string): Promise<number> {
     return (await this.status(tenantId, accountId)).status;
   }
+}
+
+/** A status move a lifecycle command made itself (no entry), by the caller's principal. */
+function statusChange(
+  tenantId: string,
+  accountId: string,
+  fromStatus: number,
+  toStatus: AccountStatus,
+  changedAt: Date,
+  reason: string,
+): NewStatusChange {
+  return {
+    tenantId,
+    accountId,
+    fromStatus,
+    toStatus,
+    changedAt,
+    changedBy: findCurrentPrincipal()?.subject ?? '',
+    reason,
+  };
 }

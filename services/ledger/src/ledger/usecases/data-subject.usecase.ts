@@ -1,10 +1,10 @@
 import { EntityManager } from 'typeorm';
 import { ledger } from '@collections/contracts';
 import { AppError, ERASURE_ROLES, currentPrincipal, requireRole } from '@collections/platform';
-import { journalEntryView } from '../balance-view';
+import { accountStatusChangeView, journalEntryView } from '../balance-view';
 import { ServiceContext } from '@collections/runtime';
 import { erasurePatterns } from '../domain/erasure';
-import { StoredMemo, memoOf } from '../ledger.repository';
+import { LedgerRepository, StoredMemo, memoOf } from '../ledger.repository';
 import { PiiCipher, PiiUnreadableError, decryptFreeText } from '../pii';
 import { requireLedgerText } from '../text-limits';
 
@@ -83,6 +83,11 @@ export class DataSubjectUseCase {
       posted_at: Date;
       reverses_entry_id: string | null;
     } & StoredMemo)[];
+    const statusChanges = await new LedgerRepository(this.cipher).statusChanges(
+      this.ctx.dataSource.manager,
+      tenantId,
+      accounts.map((a) => a.account_id),
+    );
     const holds = (await this.ctx.dataSource.query(
       `SELECT id, kind, source_enc, to_char(starts_on, 'YYYY-MM-DD') AS starts_on, to_char(ends_on, 'YYYY-MM-DD') AS ends_on,
               created_at, lifted_at, lift_reason_enc, bankruptcy_chapter
@@ -133,6 +138,7 @@ export class DataSubjectUseCase {
         liftReason: decryptFreeText(this.cipher, h.lift_reason_enc),
         bankruptcyChapter: h.bankruptcy_chapter ?? ledger.BankruptcyChapter.BANKRUPTCY_CHAPTER_UNSPECIFIED,
       })),
+      statusChanges: statusChanges.map(accountStatusChangeView),
     };
   }
 
@@ -158,6 +164,9 @@ export class DataSubjectUseCase {
    * - journal entries of the debtor's accounts (joint accounts included): a memo (the caller's free
    *   text: a charge's memo, an adjustment's or charge-off's reason) becomes 'erased'; amounts,
    *   dates, kinds and keys stay, the books need them (migration 1763900014700);
+   * - status changes of the debtor's accounts (joint accounts included): the reason of a charge-off,
+   *   settlement or closure becomes 'erased' as a memo does (`reason_erased`, no ciphertext kept);
+   *   who, when and from which status to which stay (migration 1763900019600);
    * - holds on the debtor: who reported them (`source`) and why they were lifted (`lift_reason`),
    *   free texts, become 'erased'; kind and dates stay;
    * - reconciliation: the payer's bank account and the bank's free-text reference of every item
@@ -265,6 +274,13 @@ export class DataSubjectUseCase {
       // the journal takes besides a rotation's (migration 1763900016700). An empty memo stays empty.
       await tx.query(
         `UPDATE journal_entry SET memo_enc = NULL, memo_erased = true WHERE tenant_id = $1 AND account_id = ANY($2) AND memo_enc IS NOT NULL`,
+        [tenantId, accountIds],
+      );
+      // A status change's reason is erased as a memo is: the one change its row takes besides a
+      // rotation's (migration 1763900019600).
+      await tx.query(
+        `UPDATE account_status_change SET reason_enc = NULL, reason_erased = true
+          WHERE tenant_id = $1 AND account_id = ANY($2) AND reason_enc IS NOT NULL`,
         [tenantId, accountIds],
       );
       // The holds' texts are stored encrypted (no SQL can tell an erased one): each becomes 'erased', encrypted.

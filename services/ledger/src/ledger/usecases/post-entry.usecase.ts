@@ -4,6 +4,7 @@ import { NewEvent } from '@collections/messaging';
 import {
   AppError,
   currentTraceparent,
+  findCurrentPrincipal,
   inputRefusedByDatabase,
   isAppError,
   localDate,
@@ -24,6 +25,7 @@ import {
   EntryRow,
   LedgerRepository,
   NewEntry,
+  NewStatusChange,
   accountKey,
   componentsOf,
   idempotencyRef,
@@ -46,6 +48,11 @@ export interface PostEntryCommand {
   wholeBalance?: boolean;
   /** Trace context of the caller (set by `execute`; batches carry one per command). */
   traceparent?: string;
+  /**
+   * Who asked: the subject of the caller's principal ('' when none), kept with a status move the
+   * posting causes (`account_status_change`). Set by `execute` like the trace context.
+   */
+  changedBy?: string;
 }
 
 export interface PostEntryResult {
@@ -305,6 +312,7 @@ export class PostEntryUseCase {
     const reversed = new Set<string>();
     const entries: NewEntry[] = [];
     const events: NewEvent<EventType>[] = [];
+    const statusChanges: NewStatusChange[] = [];
     const outcomes: PostEntryOutcome[] = [];
     for (const cmd of cmds) {
       try {
@@ -322,7 +330,7 @@ export class PostEntryUseCase {
             throw AppError.conflict(`payment ${cmd.reverses.id} is already being reversed`);
           reversed.add(accountKey(cmd.tenantId, cmd.reverses.id));
         }
-        const entry = await this.prepare(tx, cmd, state, now, events);
+        const entry = await this.prepare(tx, cmd, state, now, events, statusChanges);
         entries.push(entry);
         posted.set(idempotencyRef(cmd.tenantId, cmd.idempotencyKey), asEntryRow(entry));
         outcomes.push({ ok: true, result: entry.response as PostEntryResult });
@@ -345,6 +353,8 @@ export class PostEntryUseCase {
       for (const s of states.values()) {
         if (s.statusChanged) await this.lifecycle.setStatus(tx, s.tenantId, s.row.id, s.status, s.chargedOffOn);
       }
+      // Who moved the status, when and why (the memo): after the entries they name.
+      await this.repo.saveStatusChanges(tx, statusChanges);
     }
     return outcomes;
   }
@@ -356,6 +366,7 @@ export class PostEntryUseCase {
     state: AccountState,
     now: Date,
     events: NewEvent<EventType>[],
+    statusChanges: NewStatusChange[],
   ): Promise<NewEntry> {
     const account = state.row;
     if (state.status === AccountStatus.Closed && cmd.kind !== EntryKind.PaymentReversal) {
@@ -404,6 +415,16 @@ export class PostEntryUseCase {
       events.push(
         lifecycleEvent(cmd.tenantId, account, transition, now, { entryId, amountMinor, balance, effectiveDate }),
       );
+      statusChanges.push({
+        tenantId: cmd.tenantId,
+        accountId: account.id,
+        fromStatus: state.status,
+        toStatus: transition.status,
+        changedAt: now,
+        changedBy: cmd.changedBy ?? '',
+        reason: cmd.memo ?? '',
+        entryId,
+      });
       Object.assign(state, {
         status: transition.status,
         statusChanged: true,
@@ -522,10 +543,14 @@ function requireIdempotencyKey(cmd: PostEntryCommand): void {
   if (!cmd.idempotencyKey) throw AppError.invalid('idempotency_key is required: a retry must not post twice');
 }
 
-/** The commands with the caller's trace context, unless they carry their own (a batch answers many callers). */
+/**
+ * The commands with the caller's trace context and principal's subject, unless they carry their
+ * own (a batch answers many callers, and runs in the context of whichever started it).
+ */
 function traced(cmds: PostEntryCommand[]): PostEntryCommand[] {
   const traceparent = currentTraceparent();
-  return cmds.map((c) => ({ ...c, traceparent: c.traceparent ?? traceparent }));
+  const changedBy = findCurrentPrincipal()?.subject ?? '';
+  return cmds.map((c) => ({ ...c, traceparent: c.traceparent ?? traceparent, changedBy: c.changedBy ?? changedBy }));
 }
 
 /** A retry: the first answer if it asked for the same posting, otherwise a conflict. */

@@ -530,6 +530,47 @@ describe('ledger refuses bad input (REST and gRPC, real PostgreSQL)', () => {
     expect(await journal()).toBe(before + 1);
   });
 
+  it('refuses a settlement discount or write-off of more than is owed (it would leave the account in credit), posting nothing', async () => {
+    const id = await newAccount(); // 500.00 owed
+    const journal = () => rows(`SELECT count(*)::int AS n FROM ledger.journal_entry WHERE account_id = $1`, [id]);
+    const credit = (kind: ledger.EntryKind, amountMinor: number, key: string) =>
+      api.client.postAdjustment(
+        {
+          accountId: id,
+          kind,
+          amount: USD(amountMinor),
+          idempotencyKey: `${key}-${id}`,
+          reason: '',
+          effectiveDate: '',
+        },
+        api.md(),
+      );
+    const before = await journal();
+    expect(await grpcError(credit(ledger.EntryKind.ENTRY_KIND_SETTLEMENT_DISCOUNT, 50_001, 'big-discount'))).toEqual({
+      code: status.FAILED_PRECONDITION,
+      details: `a settlement discount of 50001 minor units exceeds the 50000 owed on account ${id}`,
+    });
+    const overRest = await rest('POST', `/v1/ledger/accounts/${id}/adjustments`, {
+      kind: 'ENTRY_KIND_WRITE_OFF',
+      amount: USD(60_000),
+      idempotencyKey: `big-write-off-${id}`,
+    });
+    expect({ status: overRest.status, code: overRest.body.code, message: overRest.body.message }).toEqual({
+      status: 422,
+      code: 'FAILED_PRECONDITION',
+      message: `a write-off of 60000 minor units exceeds the 50000 owed on account ${id}`,
+    });
+    expect(await journal()).toBe(before);
+    // What is owed, exactly: written off, and then nothing more is.
+    const whole = await credit(ledger.EntryKind.ENTRY_KIND_WRITE_OFF, 50_000, 'whole-write-off');
+    expect(whole.balance?.total).toEqual(USD(0));
+    expect(await grpcError(credit(ledger.EntryKind.ENTRY_KIND_SETTLEMENT_DISCOUNT, 1, 'late-discount'))).toEqual({
+      code: status.FAILED_PRECONDITION,
+      details: `a settlement discount of 1 minor units exceeds the 0 owed on account ${id}`,
+    });
+    expect(await journal()).toBe(before + 1);
+  });
+
   it('refuses a minimum due above the amount due (above zero on a credit statement), keeping credit statements', async () => {
     const id = await newAccount();
     const statement = (cycle: number, amountDue: number, minimumDue: number) =>

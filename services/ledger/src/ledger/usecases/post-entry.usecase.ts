@@ -382,6 +382,17 @@ export class PostEntryUseCase {
         });
       cmd = { ...cmd, amountMinor: whole };
     }
+    if (cmd.kind === EntryKind.SettlementDiscount || cmd.kind === EntryKind.WriteOff) {
+      // Forgiving more than is owed would put the account in credit: money the creditor never
+      // received, owed back to the debtor. A settlement paid after the account was settled
+      // otherwise, or a write-off typed twice, is refused instead.
+      const owed = total(state.components);
+      if (cmd.amountMinor > owed)
+        throw AppError.failedPrecondition(
+          `a ${cmd.kind === EntryKind.WriteOff ? 'write-off' : 'settlement discount'} of ${cmd.amountMinor} minor units exceeds the ${Math.max(owed, 0)} owed on account ${account.id}`,
+          { balanceMinor: owed },
+        );
+    }
     if (cmd.currency !== account.currency.trim()) {
       throw AppError.invalid(
         `amount currency ${cmd.currency} differs from the account currency ${account.currency.trim()}`,

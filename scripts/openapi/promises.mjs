@@ -79,6 +79,28 @@ export const ROUTES = [
     errors: [404],
   },
   {
+    method: 'post',
+    path: '/v1/promises/settlements/{id}/withdraw',
+    rpc: 'PromisesService.WithdrawSettlement',
+    tag: 'settlements',
+    id: ID('settlementId', 'the settlement id'),
+    status: 200,
+    errors: [400, 403, 404, 422],
+    notes:
+      'A supervisor or the administrator takes back an offer the creditor recalls. Only an open settlement can be withdrawn (422 for a paid, lapsed or already withdrawn one); a retry with the same idempotency key answers the withdrawn settlement again. Announced once as SettlementWithdrawn (without the reason).',
+  },
+  {
+    method: 'post',
+    path: '/v1/promises/promises/{id}/cancel',
+    rpc: 'PromisesService.CancelPromise',
+    tag: 'promises',
+    id: ID('promiseId', 'the promise id'),
+    status: 200,
+    errors: [400, 403, 404, 422],
+    notes:
+      'Ends a single promise taken by mistake or retracted. Only an open promise can be cancelled (422 for a kept, broken or already cancelled one); a retry with the same idempotency key answers the cancelled promise again. Announced once as PromiseCancelled (without the reason).',
+  },
+  {
     method: 'get',
     path: '/v1/promises/accounts/{id}/offers',
     rpc: 'PromisesService.GetOffers',
@@ -185,6 +207,7 @@ export const ROUTES = [
 ];
 
 const TAGS = [
+  { name: 'promises', description: 'Single promises to pay (taken over gRPC; cancelled here too).' },
   { name: 'plans', description: 'Payment plans and the daily run that watches them.' },
   { name: 'settlements', description: 'Settlements for a lump sum below the balance.' },
   { name: 'offers', description: 'What may be offered on an account, and the tenant’s negotiation limits.' },

@@ -352,6 +352,14 @@ describe('security (embedded platform, two tenants)', () => {
       idempotencyKey: 'settle-sec-a-4',
     });
     ids.settlementId = String((settlement.settlement as { settlementId: string }).settlementId);
+    // A single promise: taken over gRPC only (no REST route creates one).
+    const promisesOfA = grpcClient(promises.PromisesServiceService, grpc);
+    const { promise } = await promisesOfA.createPromise(
+      { accountId: 'acct-sec-a-3', amount: money(100_000), dueDate: date(10), idempotencyKey: 'promise-sec-a-3' },
+      grpcAuth({ apiKey: a.apiKey }),
+    );
+    promisesOfA.close();
+    ids.promiseId = promise!.promiseId;
     const held = await asA('post', '/v1/promises/plans', {
       accountId: 'acct-sec-a-5',
       total: money(200_000_000),
@@ -739,6 +747,7 @@ describe('security (embedded platform, two tenants)', () => {
     items: 'itemId',
     plans: 'planId',
     settlements: 'settlementId',
+    promises: 'promiseId',
     approvals: 'approvalId',
     agents: 'agentId',
     'agent-tasks': 'taskId',
@@ -774,6 +783,8 @@ describe('security (embedded platform, two tenants)', () => {
     resolveItem: { ignoreReason: 'tenant b' },
     decideApproval: { decision: 'APPROVAL_DECISION_REJECT', supervisorId: 'sup-b', note: 'tenant b' },
     cancelPlan: { reason: 'tenant b', agentId: 'agent-b', idempotencyKey: 'b-cancel' },
+    cancelPromise: { reason: 'tenant b', agentId: 'agent-b', idempotencyKey: 'b-cancel-promise' },
+    withdrawSettlement: { reason: 'tenant b', agentId: 'sup-b', idempotencyKey: 'b-withdraw' },
     claimAgentTask: {},
     completeAgentTask: { agentId: 'agent-sec-a' },
     releaseAgentTask: { agentId: 'agent-sec-a' },
@@ -915,6 +926,9 @@ describe('security (embedded platform, two tenants)', () => {
     decideApproval: ['supervisor'],
     // Whoever works the account, a supervisor or the administrator (not a compliance or scoring user).
     cancelPlan: ['agent', 'supervisor', 'admin'],
+    cancelPromise: ['agent', 'supervisor', 'admin'],
+    // An offer is the creditor's to take back: a supervisor or the administrator, not an agent.
+    withdrawSettlement: ['supervisor', 'admin'],
     trainModel: ['scoring-admin'],
     advanceClock: ['platform-admin'],
     moveClock: ['platform-admin'],

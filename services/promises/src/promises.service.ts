@@ -55,6 +55,10 @@ import { PromisesUnallocatedPayment1763900015200 } from './migrations/1763900015
 import { PromisesPlanCompletions1763900017900 } from './migrations/1763900017900-promises-plan-completions';
 import { PromisesPlanCancellation1763900019200 } from './migrations/1763900019200-promises-plan-cancellation';
 import { PromisesAccountEnded1763900019300 } from './migrations/1763900019300-promises-account-ended';
+import { PromisesAccountEndedAt1763900019700 } from './migrations/1763900019700-promises-account-ended-at';
+import { PromisesPromiseSettlementEnding1763900019800 } from './migrations/1763900019800-promises-promise-settlement-ending';
+import { CancelPromiseUseCase } from './promises/usecases/cancel-promise.usecase';
+import { WithdrawSettlementUseCase } from './settlements/usecases/withdraw-settlement.usecase';
 import { RelapseRisksRepository } from './relapse/relapse-risks.repository';
 import { AccountScorer, GrpcAccountScorer } from './relapse/scoring-port';
 import { AssessRelapseRiskUseCase } from './relapse/usecases/assess-relapse-risk.usecase';
@@ -153,6 +157,8 @@ export function createPromisesService(deps: PromisesServiceDependencies = {}): S
       PromisesPlanCompletions1763900017900,
       PromisesPlanCancellation1763900019200,
       PromisesAccountEnded1763900019300,
+      PromisesAccountEndedAt1763900019700,
+      PromisesPromiseSettlementEnding1763900019800,
     ],
     module: (ctx) => {
       const config = loadPromisesConfig();
@@ -182,6 +188,11 @@ export function createPromisesService(deps: PromisesServiceDependencies = {}): S
           { provide: PlanQueries, useValue: queries },
           { provide: CreatePlanUseCase, useValue: createPlan },
           { provide: CancelPlanUseCase, useValue: new CancelPlanUseCase(ctx, plans, queries) },
+          { provide: CancelPromiseUseCase, useValue: new CancelPromiseUseCase(ctx, new PromisesRepository()) },
+          {
+            provide: WithdrawSettlementUseCase,
+            useValue: new WithdrawSettlementUseCase(ctx, new SettlementsRepository()),
+          },
           { provide: DAILY_PLAN_RUN, useValue: new DailyPlanRunUseCase(ctx, plans, new PlanTracker(plans, rules)) },
           { provide: DAILY_PLAN_RUN_CHECK_MS, useValue: config.dailyRunCheckMs },
           DailyPlanRunScheduler,

@@ -25,6 +25,22 @@ export class AccountProfilesRepository {
     );
   }
 
+  /**
+   * Remembers that the ledger settled or closed the account (the first time it said so), so that no
+   * settlement of it takes a payment read after that (`SettlementsRepository.lockTaking`). An
+   * account promises never heard open gets a row in UTC with no currency, as `find` answers for it
+   * anyway; its AccountOpened, if it comes later, fills both in and keeps `ended_at`.
+   */
+  async markEnded(tx: EntityManager, tenantId: string, accountId: string, endedAt: Date): Promise<void> {
+    await tx.query(
+      `INSERT INTO promise_account_profile (tenant_id, account_id, time_zone, currency, ended_at)
+       VALUES ($1, $2, $3, '', $4)
+       ON CONFLICT (tenant_id, account_id) DO UPDATE
+         SET ended_at = coalesce(promise_account_profile.ended_at, EXCLUDED.ended_at)`,
+      [tenantId, accountId, DEFAULT_TIME_ZONE, endedAt],
+    );
+  }
+
   async find(m: EntityManager, tenantId: string, accountId: string): Promise<AccountProfile> {
     const [row] = (await m.query(
       `SELECT time_zone, currency FROM promise_account_profile WHERE tenant_id = $1 AND account_id = $2`,

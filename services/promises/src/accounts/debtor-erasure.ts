@@ -25,8 +25,9 @@ export class AccountDebtorsRepository {
  * Erases the free texts people typed about a debtor the ledger erased, on every account linked to
  * them (joint accounts included, as the ledger does), in the event's transaction (with its inbox
  * record, so a redelivery finds it done). Such texts are a supervisor's note on a decided offer
- * (`offer_approval.decision_note`) and why a plan was cancelled (`payment_plan.cancel_reason`): each
- * becomes 'erased'. What stays is the audit of who approved or cancelled what: the offer as proposed
+ * (`offer_approval.decision_note`), why a plan or a single promise was cancelled
+ * (`payment_plan.cancel_reason`, `promise.cancel_reason`) and why a settlement was withdrawn
+ * (`settlement.withdraw_reason`): each becomes 'erased'. What stays is the audit of who approved or cancelled what: the offer as proposed
  * (amounts, dates), its state, the agent and the supervisor (user ids), when, and the held offer's `reason`, which the service writes itself from the
  * tenant's limits (numbers, a currency, a date, a segment: never typed, never a name). The dead
  * letters of the debtor's and those accounts' records are erased too (eraseDeadLetters). Returns
@@ -58,5 +59,20 @@ export async function eraseDebtorFreeTexts(
         AND p.cancel_reason NOT IN ('', $3)`,
     [tenantId, debtorId, ERASED],
   )) as [unknown, number];
-  return erased + reasons;
+  // So is why a person cancelled a single promise or withdrew a settlement.
+  const [, promiseReasons] = (await tx.query(
+    `UPDATE promise p SET cancel_reason = $3
+       FROM promise_account_debtor ad
+      WHERE ad.tenant_id = $1 AND ad.debtor_id = $2 AND p.tenant_id = ad.tenant_id AND p.account_id = ad.account_id
+        AND p.cancel_reason NOT IN ('', $3)`,
+    [tenantId, debtorId, ERASED],
+  )) as [unknown, number];
+  const [, settlementReasons] = (await tx.query(
+    `UPDATE settlement s SET withdraw_reason = $3
+       FROM promise_account_debtor ad
+      WHERE ad.tenant_id = $1 AND ad.debtor_id = $2 AND s.tenant_id = ad.tenant_id AND s.account_id = ad.account_id
+        AND s.withdraw_reason NOT IN ('', $3)`,
+    [tenantId, debtorId, ERASED],
+  )) as [unknown, number];
+  return erased + reasons + promiseReasons + settlementReasons;
 }

@@ -3,7 +3,7 @@ import { promises } from '@collections/contracts';
 import { PromisesGrpcController } from './promises.grpc';
 
 /**
- * REST twin of the plan, settlement and offer RPCs (same use cases, same validation); bodies are the proto messages
+ * REST twin of the plan, settlement, offer and promise-cancelling RPCs (same use cases, same validation); bodies are the proto messages
  * in their JSON form (camelCase fields, enums by name or number).
  */
 interface StatusSetter {
@@ -51,6 +51,23 @@ export class PromisesRestController {
     const answer = await this.grpc.createSettlement(promises.CreateSettlementRequest.fromJSON(body ?? {}));
     res.status(answer.settlement ? 201 : 202);
     return answer;
+  }
+
+  /** 200 with the withdrawn settlement (a retry with the same idempotency key answers it again). */
+  @Post('settlements/:id/withdraw')
+  @HttpCode(200)
+  withdrawSettlement(@Param('id') id: string, @Body() body: unknown) {
+    return this.grpc.withdrawSettlement({
+      ...promises.WithdrawSettlementRequest.fromJSON(body ?? {}),
+      settlementId: id,
+    });
+  }
+
+  /** 200 with the cancelled promise (a retry with the same idempotency key answers it again). */
+  @Post('promises/:id/cancel')
+  @HttpCode(200)
+  cancelPromise(@Param('id') id: string, @Body() body: unknown) {
+    return this.grpc.cancelPromise({ ...promises.CancelPromiseRequest.fromJSON(body ?? {}), promiseId: id });
   }
 
   @Get('negotiation-policy')

@@ -12,9 +12,11 @@ import { DecideApprovalUseCase } from '../negotiation/usecases/decide-approval.u
 import { GetOffersUseCase } from '../negotiation/usecases/get-offers.usecase';
 import { NegotiationPolicyUseCase } from '../negotiation/usecases/negotiation-policy.usecase';
 import { CreateSettlementUseCase } from '../settlements/usecases/create-settlement.usecase';
+import { WithdrawSettlementUseCase } from '../settlements/usecases/withdraw-settlement.usecase';
 import { validatePromise } from './domain/promise';
 import { makePromise } from './make-promise';
 import { PromisesRepository, mapPromise } from './promises.repository';
+import { CancelPromiseUseCase } from './usecases/cancel-promise.usecase';
 
 @Controller()
 @promises.PromisesServiceControllerMethods()
@@ -33,6 +35,8 @@ export class PromisesGrpcController implements promises.PromisesServiceControlle
     @Inject(NegotiationPolicyUseCase) private readonly policies: NegotiationPolicyUseCase,
     @Inject(DecideApprovalUseCase) private readonly approvals: DecideApprovalUseCase,
     @Inject(CancelPlanUseCase) private readonly cancelPlanUseCase: CancelPlanUseCase,
+    @Inject(CancelPromiseUseCase) private readonly cancelPromiseUseCase: CancelPromiseUseCase,
+    @Inject(WithdrawSettlementUseCase) private readonly withdrawSettlementUseCase: WithdrawSettlementUseCase,
   ) {}
 
   getOffers(request: promises.GetOffersRequest): Promise<promises.GetOffersResponse> {
@@ -53,6 +57,10 @@ export class PromisesGrpcController implements promises.PromisesServiceControlle
     const row = await this.repo.find(this.ctx.dataSource.manager, currentTenantId(), request.promiseId);
     if (!row) throw AppError.notFound(`promise ${request.promiseId} does not exist`);
     return { promise: mapPromise(row) };
+  }
+
+  cancelPromise(request: promises.CancelPromiseRequest): Promise<promises.CancelPromiseResponse> {
+    return this.cancelPromiseUseCase.execute(currentPrincipal(), request);
   }
 
   async createPlan(request: promises.CreatePlanRequest): Promise<promises.CreatePlanResponse> {
@@ -88,6 +96,10 @@ export class PromisesGrpcController implements promises.PromisesServiceControlle
 
   async getSettlement(request: promises.GetSettlementRequest): Promise<promises.GetSettlementResponse> {
     return { settlement: await this.settlements.get(currentTenantId(), request.settlementId) };
+  }
+
+  withdrawSettlement(request: promises.WithdrawSettlementRequest): Promise<promises.WithdrawSettlementResponse> {
+    return this.withdrawSettlementUseCase.execute(currentPrincipal(), request);
   }
 
   async getNegotiationPolicy(

@@ -14,6 +14,8 @@ export interface PromiseRow {
   state: number;
   cancelled_at: Date | null;
   cancelled_by: string | null;
+  cancel_reason: string | null;
+  cancel_idempotency_key: string | null;
 }
 
 export function mapPromise(r: PromiseRow): promises.PromiseView {
@@ -27,6 +29,7 @@ export function mapPromise(r: PromiseRow): promises.PromiseView {
     state: r.state,
     cancelledAt: r.cancelled_at ?? undefined,
     cancelledBy: r.cancelled_by ?? '',
+    cancelReason: r.cancel_reason ?? '',
   };
 }
 
@@ -81,8 +84,9 @@ export function singlePromiseBroken(
 }
 
 const COLUMNS = `id, account_id, amount_minor, paid_minor, currency, to_char(due_date, 'YYYY-MM-DD') AS due_date, state,
-  cancelled_at, cancelled_by`;
-const COLUMN_NAMES = 'id, account_id, amount_minor, paid_minor, currency, due_date, state, cancelled_at, cancelled_by';
+  cancelled_at, cancelled_by, cancel_reason, cancel_idempotency_key`;
+const COLUMN_NAMES = `id, account_id, amount_minor, paid_minor, currency, due_date, state, cancelled_at, cancelled_by,
+  cancel_reason, cancel_idempotency_key`;
 
 export class PromisesRepository {
   /** Inserts, or returns the promise already created with this idempotency key (`created` false). */
@@ -122,6 +126,46 @@ export class PromisesRepository {
       id,
     ])) as PromiseRow[];
     return row;
+  }
+
+  /**
+   * The promise locked for the transaction (FOR UPDATE): a payment counting towards it waits for
+   * the caller's commit, or the caller waits for the payment's and reads what it counted.
+   */
+  async lock(tx: EntityManager, tenantId: string, id: string): Promise<PromiseRow | undefined> {
+    if (!isUuid(id)) return undefined;
+    const [row] = (await tx.query(`SELECT ${COLUMNS} FROM promise WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, [
+      tenantId,
+      id,
+    ])) as PromiseRow[];
+    return row;
+  }
+
+  /**
+   * Cancels the promise if it is still open (CancelPromise), with who, why and the call's
+   * idempotency key; the row as it now is, or undefined when it was no longer open.
+   */
+  async cancel(
+    tx: EntityManager,
+    tenantId: string,
+    id: string,
+    c: { cancelledAt: Date; cancelledBy: string; reason: string; idempotencyKey: string },
+  ): Promise<PromiseRow | undefined> {
+    const [rows] = (await tx.query(
+      `UPDATE promise SET state = $3, cancelled_at = $5, cancelled_by = $6, cancel_reason = $7, cancel_idempotency_key = $8
+        WHERE tenant_id = $1 AND id = $2 AND state = $4 RETURNING ${COLUMNS}`,
+      [
+        tenantId,
+        id,
+        promises.PromiseState.PROMISE_STATE_CANCELLED,
+        promises.PromiseState.PROMISE_STATE_OPEN,
+        c.cancelledAt,
+        c.cancelledBy,
+        c.reason,
+        c.idempotencyKey,
+      ],
+    )) as [PromiseRow[], number];
+    return rows[0];
   }
 
   async openForAccount(

@@ -1,13 +1,25 @@
 import { Metadata, ServiceError, status } from '@grpc/grpc-js';
 import { ledger } from '@collections/contracts';
-import { AppError, Money, PromiseClient, TenantApiKeys, grpcClient, money } from '@collections/platform';
+import {
+  AppError,
+  ErrorCode,
+  Money,
+  PromiseClient,
+  TenantApiKeys,
+  grpcClient,
+  isAppError,
+  money,
+} from '@collections/platform';
 
 /** What settlements need from the ledger: an account's balance, and posting the discount. */
 export interface SettlementLedger {
   balanceOf(tenantId: string, accountId: string): Promise<Money>;
   /** The balance and how many days the account is past due. */
   standing(tenantId: string, accountId: string): Promise<{ balance: Money; daysPastDue: number }>;
-  /** Posts a settlement discount; the idempotency key makes a repeated call post nothing more. */
+  /**
+   * Posts a settlement discount; the idempotency key makes a repeated call post nothing more. An
+   * account the ledger takes nothing more for (closed) fails with `discountRefused`.
+   */
   postDiscount(
     tenantId: string,
     discount: { accountId: string; amount: Money; idempotencyKey: string; effectiveDate: string; reason: string },
@@ -18,6 +30,14 @@ export interface SettlementLedger {
 }
 
 export const SETTLEMENT_LEDGER = Symbol('SETTLEMENT_LEDGER');
+
+/**
+ * Whether `postDiscount` failed because the ledger takes no more postings for the account (it
+ * closed it after posting the payment): the payment must not complete the settlement then.
+ */
+export function discountRefused(err: unknown): boolean {
+  return isAppError(err) && err.code === ErrorCode.FailedPrecondition;
+}
 
 /**
  * The ledger over its gRPC API, calling for each tenant with that tenant's API key
@@ -67,17 +87,24 @@ export class GrpcSettlementLedger implements SettlementLedger {
     tenantId: string,
     d: { accountId: string; amount: Money; idempotencyKey: string; effectiveDate: string; reason: string },
   ): Promise<{ entryId: string; replayed: boolean }> {
-    const answer = await this.client.postAdjustment(
-      {
-        accountId: d.accountId,
-        kind: ledger.EntryKind.ENTRY_KIND_SETTLEMENT_DISCOUNT,
-        amount: d.amount,
-        idempotencyKey: d.idempotencyKey,
-        reason: d.reason,
-        effectiveDate: d.effectiveDate,
-      },
-      this.metadata(tenantId),
-    );
+    const answer = await this.client
+      .postAdjustment(
+        {
+          accountId: d.accountId,
+          kind: ledger.EntryKind.ENTRY_KIND_SETTLEMENT_DISCOUNT,
+          amount: d.amount,
+          idempotencyKey: d.idempotencyKey,
+          reason: d.reason,
+          effectiveDate: d.effectiveDate,
+        },
+        this.metadata(tenantId),
+      )
+      .catch((err: ServiceError) => {
+        // The ledger's message names the account and its status only: no person's text.
+        if (err.code === status.FAILED_PRECONDITION)
+          throw AppError.failedPrecondition(`the ledger refused the discount: ${err.details}`);
+        throw err;
+      });
     return { entryId: answer.entryId, replayed: answer.replayed };
   }
 

@@ -20,13 +20,16 @@ export interface SettlementRow {
   discount_entry_id: string | null;
   withdrawn_at: Date | null;
   withdrawn_by: string | null;
+  withdraw_reason: string | null;
+  withdraw_idempotency_key: string | null;
 }
 
 const COLUMNS = `tenant_id, id, account_id, currency, balance_minor, amount_minor, discount_minor, paid_minor,
   to_char(due_date, 'YYYY-MM-DD') AS due_date, channel, taken_by, agent_id, state, discount_entry_id, withdrawn_at,
-  withdrawn_by`;
+  withdrawn_by, withdraw_reason, withdraw_idempotency_key`;
 const COLUMN_NAMES = `tenant_id, id, account_id, currency, balance_minor, amount_minor, discount_minor, paid_minor,
-  due_date, channel, taken_by, agent_id, state, discount_entry_id, withdrawn_at, withdrawn_by`;
+  due_date, channel, taken_by, agent_id, state, discount_entry_id, withdrawn_at, withdrawn_by, withdraw_reason,
+  withdraw_idempotency_key`;
 /** The states of a settlement that may take a payment (`lockTaking`). */
 export const TAKING_STATES = [
   promises.SettlementState.SETTLEMENT_STATE_OPEN,
@@ -51,6 +54,7 @@ export function mapSettlement(r: SettlementRow): promises.SettlementView {
     agentId: r.agent_id,
     withdrawnAt: r.withdrawn_at ?? undefined,
     withdrawnBy: r.withdrawn_by ?? '',
+    withdrawReason: r.withdraw_reason ?? '',
   };
 }
 
@@ -106,7 +110,9 @@ export class SettlementsRepository {
    * The settlement a payment made on a day counts towards, locked for the transaction: the
    * account's oldest in this currency due on or after `dueOnOrAfter` (the payment's day less the
    * grace days) that is open, or that the daily run lapsed though the payment was made within its
-   * grace days (a bank file's payment posted after the run).
+   * grace days (a bank file's payment posted after the run). None once the ledger settled or closed
+   * the account (`AccountProfilesRepository.markEnded`): a payment read after that goes on as any
+   * other, whichever was posted first.
    */
   async lockTaking(
     tx: EntityManager,
@@ -118,6 +124,8 @@ export class SettlementsRepository {
     const [row] = (await tx.query(
       `SELECT ${COLUMNS} FROM settlement WHERE tenant_id = $1 AND account_id = $2 AND currency = $3
          AND state = ANY($4::int[]) AND due_date >= $5::date
+         AND NOT EXISTS (SELECT 1 FROM promise_account_profile a WHERE a.tenant_id = $1 AND a.account_id = $2
+                            AND a.ended_at IS NOT NULL)
        ORDER BY created_at, id LIMIT 1 FOR UPDATE`,
       [tenantId, accountId, currency, TAKING_STATES, dueOnOrAfter],
     )) as SettlementRow[];
@@ -183,6 +191,47 @@ export class SettlementsRepository {
   }
 
   /**
+   * The settlement locked for the transaction (FOR UPDATE): a payment counting towards it waits for
+   * the caller's commit, or the caller waits for the payment's and reads what it counted.
+   */
+  async lock(tx: EntityManager, tenantId: string, id: string): Promise<SettlementRow | undefined> {
+    if (!UUID.test(id)) return undefined;
+    const [row] = (await tx.query(`SELECT ${COLUMNS} FROM settlement WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, [
+      tenantId,
+      id,
+    ])) as SettlementRow[];
+    return row;
+  }
+
+  /**
+   * Withdraws the settlement if it is still open (WithdrawSettlement), with who, why and the call's
+   * idempotency key; the row as it now is, or undefined when it was no longer open.
+   */
+  async withdraw(
+    tx: EntityManager,
+    tenantId: string,
+    id: string,
+    w: { withdrawnAt: Date; withdrawnBy: string; reason: string; idempotencyKey: string },
+  ): Promise<SettlementRow | undefined> {
+    const [rows] = (await tx.query(
+      `UPDATE settlement SET state = $3, withdrawn_at = $5, withdrawn_by = $6, withdraw_reason = $7,
+              withdraw_idempotency_key = $8
+        WHERE tenant_id = $1 AND id = $2 AND state = $4 RETURNING ${COLUMNS}`,
+      [
+        tenantId,
+        id,
+        promises.SettlementState.SETTLEMENT_STATE_WITHDRAWN,
+        promises.SettlementState.SETTLEMENT_STATE_OPEN,
+        w.withdrawnAt,
+        w.withdrawnBy,
+        w.reason,
+        w.idempotencyKey,
+      ],
+    )) as [SettlementRow[], number];
+    return rows[0];
+  }
+
+  /**
    * Counts a payment towards the settlement; the new paid total, or undefined when it was counted
    * before (reversed since included: a reversed payment's row stays).
    */
@@ -204,6 +253,30 @@ export class SettlementsRepository {
       [tenantId, settlementId, amountMinor],
     )) as [{ paid_minor: string }[], number];
     return Number(row[0].paid_minor);
+  }
+
+  /**
+   * Takes back a payment `addPayment` counted in this transaction, before anything announced it:
+   * the ledger refused the discount it completed (the account ended there first). The paid total
+   * as it was.
+   */
+  async uncountPayment(
+    tx: EntityManager,
+    tenantId: string,
+    settlementId: string,
+    paymentId: string,
+    amountMinor: number,
+  ): Promise<void> {
+    await tx.query(`DELETE FROM settlement_payment WHERE tenant_id = $1 AND settlement_id = $2 AND payment_id = $3`, [
+      tenantId,
+      settlementId,
+      paymentId,
+    ]);
+    await tx.query(`UPDATE settlement SET paid_minor = paid_minor - $3 WHERE tenant_id = $1 AND id = $2`, [
+      tenantId,
+      settlementId,
+      amountMinor,
+    ]);
   }
 
   /**

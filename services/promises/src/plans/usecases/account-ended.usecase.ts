@@ -1,5 +1,6 @@
 import { EntityManager } from 'typeorm';
 import { ServiceContext } from '@collections/runtime';
+import { AccountProfilesRepository } from '../../accounts/account-profiles.repository';
 import { PromisesRepository, singlePromiseCancelled } from '../../promises/promises.repository';
 import { SettlementsRepository, mapSettlement } from '../../settlements/settlements.repository';
 import { CancelPlanUseCase, LEDGER_CANCELLER } from './cancel-plan.usecase';
@@ -22,6 +23,12 @@ export interface AccountEnding {
  * settlements, then the promises; so an account's ending and a batch of its payments wait for one
  * another instead of deadlocking. A redelivery is stopped by the inbox, and would find nothing
  * open anyway.
+ *
+ * The account's end is remembered too (`promise_account_profile.ended_at`): a settlement the daily
+ * run lapsed stays lapsed (its lapse was announced and counted), but neither it nor any other
+ * takes a payment read after this, however early the payment was made (a bank file's payment made
+ * within the grace days, on the payment topic, read after the account's end on its own topic); the
+ * payment then goes on as any other, and with the plans and promises ended counts towards nothing.
  */
 export class AccountEndedUseCase {
   constructor(
@@ -31,6 +38,8 @@ export class AccountEndedUseCase {
     private readonly settlements: SettlementsRepository,
   ) {}
 
+  private readonly profiles = new AccountProfilesRepository();
+
   async execute(
     tx: EntityManager,
     tenantId: string,
@@ -39,6 +48,7 @@ export class AccountEndedUseCase {
   ): Promise<AccountEnding> {
     const now = this.ctx.clock.now();
     const outbox = this.ctx.backbone.outbox;
+    await this.profiles.markEnded(tx, tenantId, accountId, now);
     const plansCancelled = await this.cancelPlan.accountEnded(tx, tenantId, accountId, ending);
     const withdrawn = await this.settlements.withdrawOpenOfAccount(tx, tenantId, accountId, now, LEDGER_CANCELLER);
     for (const row of withdrawn) {

@@ -5,7 +5,7 @@ import { ServiceContext } from '@collections/runtime';
 import { AccountProfilesRepository } from '../../accounts/account-profiles.repository';
 import { addDays } from '../../plans/domain/schedule';
 import { discountIdempotencyKey } from '../domain/settlement';
-import { SettlementLedger } from '../ledger-port';
+import { SettlementLedger, discountRefused } from '../ledger-port';
 import { SettlementRow, SettlementsRepository, mapSettlement } from '../settlements.repository';
 
 /**
@@ -21,6 +21,12 @@ import { SettlementRow, SettlementsRepository, mapSettlement } from '../settleme
  * that counts it (once: a payment counted before is not counted, nor announced, again), the
  * completing one too, followed by SettlementPaid; a reversal that takes a payment off an open or
  * lapsed settlement is announced the same way with a negative amount.
+ *
+ * Once the ledger settled or closed the account no settlement takes a payment (`lockTaking`), so
+ * none posts a discount then. A payment read before promises heard of the account's end may still
+ * complete one: when the ledger refuses that discount (it closed the account after posting the
+ * payment), the settlement does not take the payment either, which goes on as any other instead
+ * of failing until dead-lettered.
  */
 export class SettlePaymentUseCase {
   private readonly profiles = new AccountProfilesRepository();
@@ -47,15 +53,32 @@ export class SettlePaymentUseCase {
     if (!settlement) return false;
     const paid = await this.repo.addPayment(tx, event.tenantId, settlement.id, paymentId, amount.amountMinor);
     if (paid === undefined) return true;
+    if (paid < Number(settlement.amount_minor)) {
+      await this.announceApplied(tx, event.tenantId, settlement, paymentId, amount.amountMinor, paid);
+      return true;
+    }
+    const discount = await this.ledger
+      .postDiscount(event.tenantId, {
+        accountId,
+        amount: money(Number(settlement.discount_minor), settlement.currency.trim()),
+        idempotencyKey: discountIdempotencyKey(settlement.id),
+        effectiveDate: paidOn,
+        reason: `settlement ${settlement.id}`,
+      })
+      .catch((err: unknown) => {
+        if (discountRefused(err)) return undefined;
+        throw err;
+      });
+    if (!discount) {
+      await this.repo.uncountPayment(tx, event.tenantId, settlement.id, paymentId, amount.amountMinor);
+      this.ctx.logger.warn(
+        { tenantId: event.tenantId, settlementId: settlement.id, paymentId },
+        'the ledger refused the discount a payment completed (the account ended there): the settlement does not take it',
+      );
+      return false;
+    }
+    const { entryId } = discount;
     await this.announceApplied(tx, event.tenantId, settlement, paymentId, amount.amountMinor, paid);
-    if (paid < Number(settlement.amount_minor)) return true;
-    const { entryId } = await this.ledger.postDiscount(event.tenantId, {
-      accountId,
-      amount: money(Number(settlement.discount_minor), settlement.currency.trim()),
-      idempotencyKey: discountIdempotencyKey(settlement.id),
-      effectiveDate: paidOn,
-      reason: `settlement ${settlement.id}`,
-    });
     const row = await this.repo.markPaid(tx, event.tenantId, settlement.id, entryId);
     const view = mapSettlement(row);
     const now = this.ctx.clock.now();

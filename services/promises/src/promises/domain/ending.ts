@@ -1,0 +1,45 @@
+import { AppError, Principal } from '@collections/platform';
+
+/** Why a person ends a promise or takes back a settlement: a short free text (no control characters), never logged. */
+export const MAX_ENDING_REASON_LENGTH = 500;
+
+/** A person's CancelPromise or WithdrawSettlement, checked. */
+export interface Ending {
+  id: string;
+  reason: string;
+  /** Who ends it: a user's subject, or for an API key the request's agent (else the key's subject). */
+  by: string;
+  idempotencyKey: string;
+}
+
+/**
+ * Who ends a promise or a settlement: a user is recorded as themselves (whatever the request's
+ * agent says); a system calling with the tenant's API key names the agent it acts for, or is
+ * recorded as the key.
+ */
+export function endedBy(principal: Principal, agentId: string): string {
+  return principal.kind === 'user' ? principal.subject : agentId || principal.subject;
+}
+
+/**
+ * Checks a CancelPromise or WithdrawSettlement before anything is read (`idField` names the id
+ * field, `what` says what ends). Every refusal is INVALID_ARGUMENT naming the field.
+ */
+export function validateEnding(
+  input: { id: string; reason: string; idempotencyKey: string },
+  by: string,
+  idField: string,
+  what: string,
+): Ending {
+  if (!input.id) throw AppError.invalid(`${idField} is required`, { field: idField });
+  const reason = input.reason.trim();
+  if (!reason) throw AppError.invalid(`reason is required: why the ${what} ends`, { field: 'reason' });
+  if (reason.length > MAX_ENDING_REASON_LENGTH)
+    throw AppError.invalid(`reason must be at most ${MAX_ENDING_REASON_LENGTH} characters`, { field: 'reason' });
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(reason))
+    throw AppError.invalid('reason must be one line of text, without control characters', { field: 'reason' });
+  if (!by) throw AppError.invalid(`agent_id is required: who ends the ${what}`, { field: 'agent_id' });
+  if (!input.idempotencyKey) throw AppError.invalid('idempotency_key is required', { field: 'idempotency_key' });
+  return { id: input.id, reason, by, idempotencyKey: input.idempotencyKey };
+}

@@ -102,6 +102,15 @@ describe('who may cancel a payment plan with a user token (gRPC and REST, real P
     },
   );
 
+  it('records a user as the canceller even when the request names another agent', async () => {
+    const planId = await newPlan();
+    const { plan: cancelled } = await client.cancelPlan(
+      { ...cancelRequest(planId), agentId: 'agent-someone-else' },
+      grpcAs(['supervisor']),
+    );
+    expect(cancelled).toMatchObject({ state: PlanState.PLAN_STATE_CANCELLED, cancelledBy: 'user-supervisor' });
+  });
+
   it.each([{ roles: ['compliance'] }, { roles: ['scoring-admin', 'platform-admin'] }, { roles: [] }])(
     'refuses a user with the roles $roles over gRPC and REST, naming the roles, and the plan stays active',
     async ({ roles }: { roles: string[] }) => {

@@ -193,8 +193,9 @@ export function plannerHandlers(
       await commit(event, hc, event.payload.accountId, promiseCommitment(event.payload), false);
     },
     'collections.promises.v1.PromiseCancelled': async (event, hc) => {
-      // The ledger settled or closed the account: the promise ends as a kept one does (its pause
-      // ends), and unlike a broken one it asks for no follow-up: nothing more is owed.
+      // Cancelled by a person (taken by mistake, retracted) or because the ledger settled or closed
+      // the account: the promise ends as a kept one does (its pause ends), and unlike a broken one
+      // it asks for no follow-up.
       await commit(event, hc, event.payload.accountId, promiseCommitment(event.payload), false);
     },
     'collections.promises.v1.PromiseKeptWithdrawn': async (event, hc) => {
@@ -253,7 +254,8 @@ export function plannerHandlers(
     },
     'collections.promises.v1.SettlementPaid': settlementEnded,
     'collections.promises.v1.SettlementLapsed': settlementEnded,
-    // The ledger settled or closed the account: nothing more is expected of the settlement.
+    // Withdrawn by a supervisor, or because the ledger settled or closed the account: nothing more
+    // is expected of the settlement.
     'collections.promises.v1.SettlementWithdrawn': settlementEnded,
   };
 }

@@ -39,7 +39,9 @@ export class CancelPlanUseCase {
   async execute(principal: Principal, request: promises.CancelPlanRequest): Promise<promises.CancelPlanResponse> {
     requireRole(principal, CANCEL_PLAN_ROLES, 'cancelling a payment plan');
     const tenantId = principal.tenantId;
-    const cancelledBy = request.agentId || (principal.kind === 'user' ? principal.subject : '');
+    // A user is recorded as themselves, whatever agent the request names (as CancelPromise and
+    // WithdrawSettlement do); a system calling with the tenant's API key names the agent.
+    const cancelledBy = principal.kind === 'user' ? principal.subject : request.agentId;
     const input = validateCancellation(request, cancelledBy);
     const row = await this.ctx.dataSource.transaction(async (tx) => {
       const plan = await this.repo.find(tx, tenantId, input.planId, true);

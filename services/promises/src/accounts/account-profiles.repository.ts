@@ -1,5 +1,5 @@
 import { EntityManager } from 'typeorm';
-import { isCalendarDate, localDate } from '@collections/platform';
+import { AppError, isCalendarDate, localDate } from '@collections/platform';
 
 /** Accounts whose opening the ledger announced before anything else is known: UTC, any currency. */
 export const DEFAULT_TIME_ZONE = 'UTC';
@@ -7,6 +7,21 @@ export const DEFAULT_TIME_ZONE = 'UTC';
 export interface AccountProfile {
   timeZone: string;
   currency?: string;
+  /** When the ledger settled or closed the account (`markEnded`); such an account takes no new commitment. */
+  endedAt?: Date;
+}
+
+/**
+ * Refuses a new promise, plan or settlement on an account the ledger settled or closed: it owes
+ * nothing more, so the commitment could never be kept (and a settlement takes no payment there).
+ * Ids only in the message.
+ */
+export function refuseEnded(profile: AccountProfile, accountId: string): void {
+  if (profile.endedAt)
+    throw AppError.failedPrecondition(
+      `account ${accountId} was settled or closed in the ledger: it takes no new promise/plan/settlement`,
+      { accountId },
+    );
 }
 
 /** The ledger's account facts promises need: each account's time zone (its "today") and currency. */
@@ -41,12 +56,25 @@ export class AccountProfilesRepository {
     );
   }
 
-  async find(m: EntityManager, tenantId: string, accountId: string): Promise<AccountProfile> {
+  async find(m: EntityManager, tenantId: string, accountId: string, lock = false): Promise<AccountProfile> {
     const [row] = (await m.query(
-      `SELECT time_zone, currency FROM promise_account_profile WHERE tenant_id = $1 AND account_id = $2`,
+      `SELECT time_zone, currency, ended_at FROM promise_account_profile WHERE tenant_id = $1 AND account_id = $2
+       ${lock ? 'FOR SHARE' : ''}`,
       [tenantId, accountId],
-    )) as { time_zone: string; currency: string }[];
-    return row ? { timeZone: row.time_zone, currency: row.currency.trim() } : { timeZone: DEFAULT_TIME_ZONE };
+    )) as { time_zone: string; currency: string; ended_at: Date | null }[];
+    if (!row) return { timeZone: DEFAULT_TIME_ZONE };
+    return { timeZone: row.time_zone, currency: row.currency.trim(), ...(row.ended_at && { endedAt: row.ended_at }) };
+  }
+
+  /**
+   * The check every new promise, plan and settlement passes inside the transaction that creates
+   * it (after its insert, so a retry of one made before the account ended still answers it):
+   * FAILED_PRECONDITION once the ledger ended the account. The profile row is read FOR SHARE, so
+   * an account's ending (`markEnded` updates that row first) waits for this transaction and then
+   * finds, and ends, what it created; or this one waits for the ending and refuses.
+   */
+  async refuseIfEnded(tx: EntityManager, tenantId: string, accountId: string): Promise<void> {
+    refuseEnded(await this.find(tx, tenantId, accountId, true), accountId);
   }
 
   /** The account's calendar date at `instant` (UTC when the ledger never told us its time zone). */

@@ -107,6 +107,15 @@ export class PlansRepository {
     return { row, created: inserted.length === 1 };
   }
 
+  /** The plan an idempotency key created, if any. */
+  async findByKey(m: EntityManager, tenantId: string, idempotencyKey: string): Promise<PlanRow | undefined> {
+    const [row] = (await m.query(`SELECT ${PLAN} FROM payment_plan WHERE tenant_id = $1 AND idempotency_key = $2`, [
+      tenantId,
+      idempotencyKey,
+    ])) as PlanRow[];
+    return row;
+  }
+
   async find(m: EntityManager, tenantId: string, id: string, lock = false): Promise<PlanRow | undefined> {
     if (!UUID.test(id)) return undefined;
     const [row] = (await m.query(

@@ -22,7 +22,8 @@ interface StatedPromise {
  * Promises stated to the orchestrator's bot (a reply "pago 500 el viernes") or to an agent on a
  * call become promises to pay, once per statement. A statement without an amount promises the
  * balance (asked of the ledger); without a date, BOT_PROMISE_DAYS from the account's today. A
- * statement that cannot be a promise (another currency, a past date) is skipped, not retried.
+ * statement that cannot be a promise (another currency, a past date), or on an account the ledger
+ * settled or closed (the event is valid, the debt is over), is skipped, not retried.
  * Each promise taken goes out as PromiseMade (makePromise).
  */
 export function botPromiseHandlers(
@@ -36,9 +37,10 @@ export function botPromiseHandlers(
     if (!stated.accountId) return;
     const profile = await profiles.find(tx, event.tenantId, stated.accountId);
     const today = await profiles.localDate(tx, event.tenantId, stated.accountId, ctx.clock.now());
-    const amount = stated.amount ?? (await balanceOf(event.tenantId, stated.accountId));
     const skip = (why: string) =>
       ctx.logger.warn({ eventId: event.id, type: event.type, tenantId: event.tenantId, why }, 'no promise taken');
+    if (profile.endedAt) return skip(`account ${stated.accountId} was settled or closed in the ledger`);
+    const amount = stated.amount ?? (await balanceOf(event.tenantId, stated.accountId));
     if (profile.currency && amount.currency !== profile.currency)
       return skip(`amount in ${amount.currency}, account in ${profile.currency}`);
     try {

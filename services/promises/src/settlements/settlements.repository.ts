@@ -97,6 +97,15 @@ export class SettlementsRepository {
     return { row, created: false };
   }
 
+  /** The settlement an idempotency key created, if any. */
+  async findByKey(m: EntityManager, tenantId: string, idempotencyKey: string): Promise<SettlementRow | undefined> {
+    const [row] = (await m.query(`SELECT ${COLUMNS} FROM settlement WHERE tenant_id = $1 AND idempotency_key = $2`, [
+      tenantId,
+      idempotencyKey,
+    ])) as SettlementRow[];
+    return row;
+  }
+
   async find(m: EntityManager, tenantId: string, id: string): Promise<SettlementRow | undefined> {
     if (!UUID.test(id)) return undefined;
     const [row] = (await m.query(`SELECT ${COLUMNS} FROM settlement WHERE tenant_id = $1 AND id = $2`, [

@@ -1,7 +1,7 @@
 import { promises } from '@collections/contracts';
 import { AppError, isCalendarDate, money } from '@collections/platform';
 import { ServiceContext } from '@collections/runtime';
-import { AccountProfilesRepository } from '../../accounts/account-profiles.repository';
+import { AccountProfilesRepository, safeLocalDate } from '../../accounts/account-profiles.repository';
 import { Frequency } from '../../plans/domain/schedule';
 import { SettlementLedger } from '../../settlements/ledger-port';
 import { Offers, calculateOffers } from '../domain/offer-calculator';
@@ -14,7 +14,12 @@ const FREQUENCIES: Partial<Record<promises.PlanFrequency, Frequency>> = {
   [promises.PlanFrequency.PLAN_FREQUENCY_MONTHLY]: 'monthly',
 };
 
-/** What may be offered on an account now, from its ledger standing, its segment, the tenant's limits and the role asking. */
+/**
+ * What may be offered on an account now, from its ledger standing, its segment, the tenant's limits
+ * and the role asking. An account the ledger settled or closed is offered nothing (its standing
+ * still answers): a page or an agent's screen shows the balance with no offer, where an error
+ * would read as a broken link; accepting anything there is FAILED_PRECONDITION.
+ */
 export class GetOffersUseCase {
   private readonly profiles = new AccountProfilesRepository();
   private readonly segments = new AccountSegmentsRepository();
@@ -31,11 +36,13 @@ export class GetOffersUseCase {
     const frequency = FREQUENCIES[request.frequency];
     if (!frequency) throw AppError.invalid('frequency must be WEEKLY, BIWEEKLY or MONTHLY');
     const m = this.ctx.dataSource.manager;
-    const today = await this.profiles.localDate(m, tenantId, request.accountId, this.ctx.clock.now());
+    const account = await this.profiles.find(m, tenantId, request.accountId);
+    const today = safeLocalDate(this.ctx.clock.now(), account.timeZone);
     const firstDate = request.firstDate || today;
     if (!isCalendarDate(firstDate)) throw AppError.invalid('first_date must be a calendar date YYYY-MM-DD');
     if (firstDate < today) throw AppError.invalid(`first_date ${firstDate} is in the past (today is ${today})`);
     const { balance, daysPastDue } = await this.ledger.standing(tenantId, request.accountId);
+    if (account.endedAt) return { balance, daysPastDue, settlement: undefined, plans: [] };
     const offers = calculateOffers({
       balanceMinor: balance.amountMinor,
       currency: balance.currency,

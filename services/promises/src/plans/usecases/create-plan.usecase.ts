@@ -2,7 +2,7 @@ import { EntityManager } from 'typeorm';
 import { promises } from '@collections/contracts';
 import { AppError, money } from '@collections/platform';
 import { ServiceContext } from '@collections/runtime';
-import { AccountProfilesRepository, safeLocalDate } from '../../accounts/account-profiles.repository';
+import { AccountProfilesRepository, refuseEnded, safeLocalDate } from '../../accounts/account-profiles.repository';
 import { KnownAccounts } from '../../accounts/known-accounts';
 import { Role, Verdict, judgePlan, refuseDenied, roleOf } from '../../negotiation/domain/negotiation-policy';
 import {
@@ -19,7 +19,9 @@ import { PlanQueries } from './plan-queries';
  * Agrees a payment plan: validated whole and judged against the tenant's negotiation limits
  * before anything is written, then the plan, its schedule and its PlanAgreed event in one transaction. A plan beyond
  * the agent's own limits but within a supervisor's is held for approval instead (nothing else is
- * written). A retry with the same idempotency key answers the first plan, or the held approval.
+ * written). A retry with the same idempotency key answers the first plan, or the held approval,
+ * even once the ledger has settled or closed the account; a new plan there is refused
+ * (FAILED_PRECONDITION), held for nobody's approval.
  */
 export class CreatePlanUseCase {
   private readonly profiles = new AccountProfilesRepository();
@@ -39,6 +41,10 @@ export class CreatePlanUseCase {
       ? await this.approvals.findByKey(m, tenantId, 'plan', request.idempotencyKey)
       : undefined;
     if (held) return this.answerHeld(tenantId, held);
+    // The ended account refuses in `judge`, but not the retry of a plan it agreed before it ended.
+    const ended = request.idempotencyKey && (await this.profiles.find(m, tenantId, request.accountId)).endedAt;
+    const made = ended ? await this.repo.findByKey(m, tenantId, request.idempotencyKey) : undefined;
+    if (made) return { plan: (await this.queries.views(tenantId, [made]))[0] };
     const now = this.ctx.clock.now();
     const { plan, verdict, policyVersion } = await this.judge(tenantId, request, undefined);
     if (verdict.kind === 'needs-approval') {
@@ -75,6 +81,7 @@ export class CreatePlanUseCase {
   ): Promise<{ plan: NewPlan; verdict: Verdict; policyVersion: number }> {
     const m = this.ctx.dataSource.manager;
     const account = await this.profiles.find(m, tenantId, request.accountId);
+    refuseEnded(account, request.accountId);
     const today = safeLocalDate(this.ctx.clock.now(), account.timeZone);
     const plan = validatePlan(request, today);
     await this.accounts.check(tenantId, plan.accountId, plan.currency, 'plan');
@@ -104,6 +111,7 @@ export class CreatePlanUseCase {
     const now = this.ctx.clock.now();
     const { row, created } = await this.repo.create(tx, tenantId, plan, promises.PlanState.PLAN_STATE_ACTIVE, now);
     if (created) {
+      await this.profiles.refuseIfEnded(tx, tenantId, plan.accountId);
       await this.ctx.backbone.outbox.add(tx, {
         type: 'collections.promises.v1.PlanAgreed',
         key: plan.accountId,

@@ -1,6 +1,7 @@
 import { promises } from '@collections/contracts';
 import { AppError, KeyedSecret, PaymentLinkSigner } from '@collections/platform';
 import { RateLimit, RateWindows, ServiceContext } from '@collections/runtime';
+import { AccountProfilesRepository, refuseEnded } from '../../accounts/account-profiles.repository';
 import { GetOffersUseCase } from '../../negotiation/usecases/get-offers.usecase';
 import { CreatePlanUseCase } from '../../plans/usecases/create-plan.usecase';
 import { CreateSettlementUseCase } from '../../settlements/usecases/create-settlement.usecase';
@@ -34,6 +35,7 @@ const planOfferId = (instalments: number) => `plan-${instalments}`;
 export class SelfServiceUseCase {
   private readonly signer?: PaymentLinkSigner;
   private readonly windows: RateWindows;
+  private readonly profiles = new AccountProfilesRepository();
 
   constructor(
     private readonly ctx: ServiceContext,
@@ -91,6 +93,8 @@ export class SelfServiceUseCase {
     }
     const plan = menu.plans.find((p) => planOfferId(p.instalmentCount) === request.offerId);
     if (!plan) {
+      // An ended account is offered nothing: say why rather than "not offered".
+      refuseEnded(await this.profiles.find(this.ctx.dataSource.manager, tenantId, accountId), accountId);
       throw AppError.notFound(`offer ${request.offerId} is not offered on this account now`, { field: 'offer_id' });
     }
     const created = await this.plans.execute(tenantId, {

@@ -2,7 +2,7 @@ import { EntityManager } from 'typeorm';
 import { promises } from '@collections/contracts';
 import { AppError } from '@collections/platform';
 import { ServiceContext } from '@collections/runtime';
-import { AccountProfilesRepository } from '../../accounts/account-profiles.repository';
+import { AccountProfilesRepository, refuseEnded, safeLocalDate } from '../../accounts/account-profiles.repository';
 import { Role, Verdict, judgeDiscount, refuseDenied, roleOf } from '../../negotiation/domain/negotiation-policy';
 import {
   AccountSegmentsRepository,
@@ -19,7 +19,9 @@ import { SettlementRow, SettlementsRepository, mapSettlement } from '../settleme
  * Agrees a settlement: checked on its own, then against the account's ledger balance (the
  * discount is fixed now) and the tenant's limits for the role and the account's segment, then
  * stored. A discount beyond the agent's own limit but within a supervisor's is held for approval
- * instead. A retry with the same idempotency key answers the first settlement, or the held approval.
+ * instead. A retry with the same idempotency key answers the first settlement, or the held approval,
+ * even once the ledger has settled or closed the account; a new settlement there is refused
+ * (FAILED_PRECONDITION) before the ledger is asked for a balance.
  */
 export class CreateSettlementUseCase {
   private readonly profiles = new AccountProfilesRepository();
@@ -42,6 +44,10 @@ export class CreateSettlementUseCase {
       ? await this.approvals.findByKey(m, tenantId, 'settlement', request.idempotencyKey)
       : undefined;
     if (held) return this.answerHeld(tenantId, held);
+    // The ended account refuses in `judge`, but not the retry of a settlement it agreed before it ended.
+    const ended = request.idempotencyKey && (await this.profiles.find(m, tenantId, request.accountId)).endedAt;
+    const made = ended ? await this.repo.findByKey(m, tenantId, request.idempotencyKey) : undefined;
+    if (made) return { settlement: mapSettlement(made) };
     const now = this.ctx.clock.now();
     const { settlement, verdict, policyVersion } = await this.judge(tenantId, request, undefined);
     if (verdict.kind === 'needs-approval') {
@@ -77,7 +83,9 @@ export class CreateSettlementUseCase {
     role: Role | undefined,
   ): Promise<{ settlement: NewSettlement; verdict: Verdict; policyVersion: number }> {
     const m = this.ctx.dataSource.manager;
-    const today = await this.profiles.localDate(m, tenantId, request.accountId, this.ctx.clock.now());
+    const account = await this.profiles.find(m, tenantId, request.accountId);
+    refuseEnded(account, request.accountId);
+    const today = safeLocalDate(this.ctx.clock.now(), account.timeZone);
     checkSettlementRequest(request, today);
     const settlement = validateSettlement(request, await this.ledger.balanceOf(tenantId, request.accountId), today);
     const policy = (await this.policies.find(m, tenantId))!;
@@ -100,6 +108,7 @@ export class CreateSettlementUseCase {
     const now = this.ctx.clock.now();
     const { row, created } = await this.repo.create(tx, tenantId, settlement, now);
     if (created) {
+      await this.profiles.refuseIfEnded(tx, tenantId, settlement.accountId);
       const view = mapSettlement(row);
       await this.ctx.backbone.outbox.add(tx, {
         type: 'collections.promises.v1.SettlementAgreed',

@@ -314,6 +314,24 @@ describe('negotiation limits per tenant and supervisor approvals (real ledger, r
       expect(await rows(accountId)).toMatchObject({ plans: 1, instalments: 31 });
     });
 
+    it('holds a plan without a down payment for approval, over gRPC and REST', async () => {
+      const accountId = await newAccount(120_000);
+      const overGrpc = planRequest(accountId, { instalments: 30, downPayment: undefined });
+      const held = await client.createPlan(overGrpc, md());
+      expect(held.approval).toMatchObject({
+        state: ApprovalState.APPROVAL_STATE_PENDING,
+        plan: { instalments: 30, idempotencyKey: overGrpc.idempotencyKey },
+      });
+      expect(held.approval!.plan!.downPayment).toBeUndefined();
+      const overRest = await fetch(`${sut.app.httpUrl}/v1/promises/plans`, {
+        method: 'POST',
+        headers: { [API_KEY_HEADER]: sut.apiKey, 'content-type': 'application/json' },
+        body: JSON.stringify({ ...planRequest(accountId, { instalments: 30 }), downPayment: null }),
+      });
+      expect(overRest.status).toBe(202);
+      expect(await rows(accountId)).toMatchObject({ plans: 0, approvals: 2 });
+    });
+
     it('holds a settlement over REST (202), and a rejection is recorded and refuses the offer from then on', async () => {
       const accountId = await newAccount(100_000);
       const headers = { [API_KEY_HEADER]: sut.apiKey, 'content-type': 'application/json' };

@@ -131,10 +131,12 @@ export function mapApproval(r: ApprovalRow): promises.ApprovalView {
 export class ApprovalsRepository {
   /** Holds an offer, or finds the one already held under this idempotency key. */
   async hold(tx: EntityManager, tenantId: string, a: NewApproval, requestedAt: Date): Promise<ApprovalRow> {
+    // fromPartial first: a message field the caller left out may arrive as null (a plan without a
+    // down payment), which toJSON does not take.
     const json =
       a.kind === 'plan'
-        ? promises.CreatePlanRequest.toJSON(a.request as promises.CreatePlanRequest)
-        : promises.CreateSettlementRequest.toJSON(a.request as promises.CreateSettlementRequest);
+        ? promises.CreatePlanRequest.toJSON(promises.CreatePlanRequest.fromPartial(a.request))
+        : promises.CreateSettlementRequest.toJSON(promises.CreateSettlementRequest.fromPartial(a.request));
     await tx.query(
       `INSERT INTO offer_approval (tenant_id, account_id, kind, request, reason, agent_id, policy_version, state,
          idempotency_key, requested_at)

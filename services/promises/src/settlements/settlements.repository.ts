@@ -1,5 +1,6 @@
 import { EntityManager } from 'typeorm';
 import { promises } from '@collections/contracts';
+import { NewEvent } from '@collections/messaging';
 import { money } from '@collections/platform';
 import { NewSettlement } from './domain/settlement';
 
@@ -55,6 +56,30 @@ export function mapSettlement(r: SettlementRow): promises.SettlementView {
     withdrawnAt: r.withdrawn_at ?? undefined,
     withdrawnBy: r.withdrawn_by ?? '',
     withdrawReason: r.withdraw_reason ?? '',
+  };
+}
+
+/** A withdrawn settlement's SettlementWithdrawn (by a supervisor, or because the ledger ended the account). */
+export function settlementWithdrawn(
+  tenantId: string,
+  row: SettlementRow,
+): NewEvent<'collections.promises.v1.SettlementWithdrawn'> {
+  const view = mapSettlement(row);
+  const withdrawnAt = row.withdrawn_at!;
+  return {
+    type: 'collections.promises.v1.SettlementWithdrawn',
+    key: view.accountId,
+    tenantId,
+    time: withdrawnAt,
+    payload: {
+      settlementId: view.settlementId,
+      accountId: view.accountId,
+      amount: view.amount,
+      paid: view.paid,
+      dueDate: view.dueDate,
+      withdrawnAt,
+      withdrawnBy: view.withdrawnBy,
+    },
   };
 }
 

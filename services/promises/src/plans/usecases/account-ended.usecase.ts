@@ -2,7 +2,7 @@ import { EntityManager } from 'typeorm';
 import { ServiceContext } from '@collections/runtime';
 import { AccountProfilesRepository } from '../../accounts/account-profiles.repository';
 import { PromisesRepository, singlePromiseCancelled } from '../../promises/promises.repository';
-import { SettlementsRepository, mapSettlement } from '../../settlements/settlements.repository';
+import { SettlementsRepository, settlementWithdrawn } from '../../settlements/settlements.repository';
 import { CancelPlanUseCase, LEDGER_CANCELLER } from './cancel-plan.usecase';
 
 /** What an account's ending ended: how many settlements, plans and single promises. */
@@ -51,24 +51,7 @@ export class AccountEndedUseCase {
     await this.profiles.markEnded(tx, tenantId, accountId, now);
     const plansCancelled = await this.cancelPlan.accountEnded(tx, tenantId, accountId, ending);
     const withdrawn = await this.settlements.withdrawOpenOfAccount(tx, tenantId, accountId, now, LEDGER_CANCELLER);
-    for (const row of withdrawn) {
-      const view = mapSettlement(row);
-      await outbox.add(tx, {
-        type: 'collections.promises.v1.SettlementWithdrawn',
-        key: view.accountId,
-        tenantId,
-        time: now,
-        payload: {
-          settlementId: view.settlementId,
-          accountId: view.accountId,
-          amount: view.amount,
-          paid: view.paid,
-          dueDate: view.dueDate,
-          withdrawnAt: now,
-          withdrawnBy: view.withdrawnBy,
-        },
-      });
-    }
+    for (const row of withdrawn) await outbox.add(tx, settlementWithdrawn(tenantId, row));
     const cancelled = await this.promises.cancelOpenOfAccount(tx, tenantId, accountId, now, LEDGER_CANCELLER);
     for (const row of cancelled) await outbox.add(tx, singlePromiseCancelled(tenantId, row));
     const result = {

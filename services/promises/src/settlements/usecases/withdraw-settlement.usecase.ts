@@ -2,7 +2,7 @@ import { promises } from '@collections/contracts';
 import { AppError, Principal, ROLES, requireRole } from '@collections/platform';
 import { ServiceContext } from '@collections/runtime';
 import { endedBy, validateEnding } from '../../promises/domain/ending';
-import { SettlementsRepository, mapSettlement } from '../settlements.repository';
+import { SettlementsRepository, mapSettlement, settlementWithdrawn } from '../settlements.repository';
 
 /**
  * Who may withdraw a settlement offer: a supervisor or the administrator (the offer is the
@@ -65,22 +65,7 @@ export class WithdrawSettlementUseCase {
         reason: input.reason,
         idempotencyKey: input.idempotencyKey,
       }))!;
-      const view = mapSettlement(withdrawn);
-      await this.ctx.backbone.outbox.add(tx, {
-        type: 'collections.promises.v1.SettlementWithdrawn',
-        key: view.accountId,
-        tenantId,
-        time: now,
-        payload: {
-          settlementId: view.settlementId,
-          accountId: view.accountId,
-          amount: view.amount,
-          paid: view.paid,
-          dueDate: view.dueDate,
-          withdrawnAt: now,
-          withdrawnBy: view.withdrawnBy,
-        },
-      });
+      await this.ctx.backbone.outbox.add(tx, settlementWithdrawn(tenantId, withdrawn));
       this.ctx.logger.info({ tenantId, settlementId: settlement.id }, 'settlement withdrawn');
       return withdrawn;
     });

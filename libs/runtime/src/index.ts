@@ -11,6 +11,7 @@ export * from './replica-lock';
 export * from './routes';
 export * from './simulation';
 export * from './copy';
+export * from './select-list';
 export * from './parent-check';
 export * from './rate-windows';
 export * from './pii-rotation';

@@ -2,6 +2,7 @@ import { EntityManager } from 'typeorm';
 import { promises } from '@collections/contracts';
 import { NewEvent } from '@collections/messaging';
 import { isUuid, money } from '@collections/platform';
+import { selectedNames } from '@collections/runtime';
 import { NewPromise } from './domain/promise';
 
 export interface PromiseRow {
@@ -33,7 +34,10 @@ export function mapPromise(r: PromiseRow): promises.PromiseView {
   };
 }
 
-/** A single promise's PromiseCancelled: the ledger settled or closed its account while it was open. */
+/**
+ * A single promise's PromiseCancelled, once it is cancelled: by a person (CancelPromise) or because
+ * the ledger settled or closed its account while it was open. No reason goes on the event.
+ */
 export function singlePromiseCancelled(
   tenantId: string,
   p: PromiseRow,
@@ -85,8 +89,8 @@ export function singlePromiseBroken(
 
 const COLUMNS = `id, account_id, amount_minor, paid_minor, currency, to_char(due_date, 'YYYY-MM-DD') AS due_date, state,
   cancelled_at, cancelled_by, cancel_reason, cancel_idempotency_key`;
-const COLUMN_NAMES = `id, account_id, amount_minor, paid_minor, currency, due_date, state, cancelled_at, cancelled_by,
-  cancel_reason, cancel_idempotency_key`;
+/** COLUMNS' names, to select them again from a CTE that returned them. */
+const COLUMN_NAMES = selectedNames(COLUMNS);
 
 export class PromisesRepository {
   /** Inserts, or returns the promise already created with this idempotency key (`created` false). */

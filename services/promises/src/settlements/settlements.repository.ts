@@ -2,6 +2,7 @@ import { EntityManager } from 'typeorm';
 import { promises } from '@collections/contracts';
 import { NewEvent } from '@collections/messaging';
 import { money } from '@collections/platform';
+import { selectedNames } from '@collections/runtime';
 import { NewSettlement } from './domain/settlement';
 
 export interface SettlementRow {
@@ -28,9 +29,8 @@ export interface SettlementRow {
 const COLUMNS = `tenant_id, id, account_id, currency, balance_minor, amount_minor, discount_minor, paid_minor,
   to_char(due_date, 'YYYY-MM-DD') AS due_date, channel, taken_by, agent_id, state, discount_entry_id, withdrawn_at,
   withdrawn_by, withdraw_reason, withdraw_idempotency_key`;
-const COLUMN_NAMES = `tenant_id, id, account_id, currency, balance_minor, amount_minor, discount_minor, paid_minor,
-  due_date, channel, taken_by, agent_id, state, discount_entry_id, withdrawn_at, withdrawn_by, withdraw_reason,
-  withdraw_idempotency_key`;
+/** COLUMNS' names, to select them again from a CTE that returned them. */
+const COLUMN_NAMES = selectedNames(COLUMNS);
 /** The states of a settlement that may take a payment (`lockTaking`). */
 export const TAKING_STATES = [
   promises.SettlementState.SETTLEMENT_STATE_OPEN,

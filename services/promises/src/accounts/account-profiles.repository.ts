@@ -71,9 +71,16 @@ export class AccountProfilesRepository {
    * it (after its insert, so a retry of one made before the account ended still answers it):
    * FAILED_PRECONDITION once the ledger ended the account. The profile row is read FOR SHARE, so
    * an account's ending (`markEnded` updates that row first) waits for this transaction and then
-   * finds, and ends, what it created; or this one waits for the ending and refuses.
+   * finds, and ends, what it created; or this one waits for the ending and refuses. An account no
+   * AccountOpened has reached yet gets its row here (UTC, no currency, as `markEnded` writes it), so
+   * that its ending waits just the same rather than missing what this transaction has not committed.
    */
   async refuseIfEnded(tx: EntityManager, tenantId: string, accountId: string): Promise<void> {
+    await tx.query(
+      `INSERT INTO promise_account_profile (tenant_id, account_id, time_zone, currency) VALUES ($1, $2, $3, '')
+       ON CONFLICT (tenant_id, account_id) DO NOTHING`,
+      [tenantId, accountId, DEFAULT_TIME_ZONE],
+    );
     refuseEnded(await this.find(tx, tenantId, accountId, true), accountId);
   }
 

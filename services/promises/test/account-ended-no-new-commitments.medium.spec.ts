@@ -372,4 +372,46 @@ describe('no new commitment on an account the ledger settled or closed (real led
     }
     expect(await rowsOf(accountId)).toEqual({ promises: 0, plans: 0, settlements: 0 });
   });
+  it('answers a payment link’s retry of an offer accepted before the end with what it made, and refuses a new click', async () => {
+    const accountId = await newAccount();
+    const token = links.sign({ tenantId: sut.tenant, accountId, expiresAt: at('2026-03-12') }).token;
+    const accept = async (offerId: string, idempotencyKey: string) => {
+      const response = await fetch(`${sut.app.httpUrl}/v1/self-service/accept`, {
+        method: 'POST',
+        headers: { 'x-payment-link-token': token, 'content-type': 'application/json' },
+        body: JSON.stringify({ offerId, idempotencyKey }),
+      });
+      return { status: response.status, body: (await response.json()) as Record<string, Record<string, unknown>> };
+    };
+    const plan = await accept('plan-3', 'click-plan');
+    const settlement = await accept('settlement', 'click-settlement');
+    expect([plan.status, settlement.status]).toEqual([201, 201]);
+    clock('2026-03-05');
+    await close(accountId);
+    const announced = await outboxTypesOf(sut, accountId);
+
+    const planAgain = await accept('plan-3', 'click-plan');
+    expect(planAgain.status).toBe(201);
+    expect(planAgain.body.plan).toMatchObject({
+      planId: plan.body.plan.planId,
+      state: promises.PlanState.PLAN_STATE_CANCELLED,
+    });
+    const settlementAgain = await accept('settlement', 'click-settlement');
+    expect(settlementAgain.status).toBe(201);
+    expect(settlementAgain.body.settlement).toMatchObject({
+      settlementId: settlement.body.settlement.settlementId,
+      state: promises.SettlementState.SETTLEMENT_STATE_WITHDRAWN,
+    });
+    // The settlement's key names no plan, nor a new click anything.
+    for (const [offerId, key] of [
+      ['plan-3', 'click-settlement'],
+      ['plan-3', 'click-new'],
+      ['settlement', 'click-new'],
+    ]) {
+      const refused = await accept(offerId, key);
+      expect(refused).toEqual({ status: 422, body: expect.objectContaining({ message: ENDED(accountId) }) });
+    }
+    expect(await rowsOf(accountId)).toEqual({ promises: 0, plans: 1, settlements: 1 });
+    expect(await outboxTypesOf(sut, accountId)).toEqual(announced);
+  });
 });

@@ -2,7 +2,12 @@ import { EntityManager } from 'typeorm';
 import { promises } from '@collections/contracts';
 import { AppError, money } from '@collections/platform';
 import { ServiceContext } from '@collections/runtime';
-import { AccountProfilesRepository, refuseEnded, safeLocalDate } from '../../accounts/account-profiles.repository';
+import {
+  AccountProfile,
+  AccountProfilesRepository,
+  refuseEnded,
+  safeLocalDate,
+} from '../../accounts/account-profiles.repository';
 import { KnownAccounts } from '../../accounts/known-accounts';
 import { Role, Verdict, judgePlan, refuseDenied, roleOf } from '../../negotiation/domain/negotiation-policy';
 import {
@@ -41,12 +46,13 @@ export class CreatePlanUseCase {
       ? await this.approvals.findByKey(m, tenantId, 'plan', request.idempotencyKey)
       : undefined;
     if (held) return this.answerHeld(tenantId, held);
+    const account = await this.profiles.find(m, tenantId, request.accountId);
     // The ended account refuses in `judge`, but not the retry of a plan it agreed before it ended.
-    const ended = request.idempotencyKey && (await this.profiles.find(m, tenantId, request.accountId)).endedAt;
-    const made = ended ? await this.repo.findByKey(m, tenantId, request.idempotencyKey) : undefined;
-    if (made) return { plan: (await this.queries.views(tenantId, [made]))[0] };
+    const made =
+      account.endedAt && request.idempotencyKey ? await this.made(tenantId, request.idempotencyKey) : undefined;
+    if (made) return { plan: made };
     const now = this.ctx.clock.now();
-    const { plan, verdict, policyVersion } = await this.judge(tenantId, request, undefined);
+    const { plan, verdict, policyVersion } = await this.judge(tenantId, request, undefined, account);
     if (verdict.kind === 'needs-approval') {
       const row = await this.ctx.dataSource.transaction((tx) =>
         this.approvals.hold(
@@ -70,6 +76,12 @@ export class CreatePlanUseCase {
     return { plan: (await this.queries.views(tenantId, [row]))[0] };
   }
 
+  /** The plan created before with this idempotency key, as its caller saw it; undefined when none was. */
+  async made(tenantId: string, idempotencyKey: string): Promise<promises.PlanView | undefined> {
+    const row = await this.repo.findByKey(this.ctx.dataSource.manager, tenantId, idempotencyKey);
+    return row && (await this.queries.views(tenantId, [row]))[0];
+  }
+
   /**
    * Checks the plan and judges it for whoever took it, or for `role` (a supervisor approving);
    * throws INVALID_ARGUMENT for bad input and PERMISSION_DENIED beyond the limits.
@@ -78,9 +90,10 @@ export class CreatePlanUseCase {
     tenantId: string,
     request: promises.CreatePlanRequest,
     role: Role | undefined,
+    account?: AccountProfile,
   ): Promise<{ plan: NewPlan; verdict: Verdict; policyVersion: number }> {
     const m = this.ctx.dataSource.manager;
-    const account = await this.profiles.find(m, tenantId, request.accountId);
+    account ??= await this.profiles.find(m, tenantId, request.accountId);
     refuseEnded(account, request.accountId);
     const today = safeLocalDate(this.ctx.clock.now(), account.timeZone);
     const plan = validatePlan(request, today);

@@ -93,6 +93,15 @@ export class SelfServiceUseCase {
     }
     const plan = menu.plans.find((p) => planOfferId(p.instalmentCount) === request.offerId);
     if (!plan) {
+      // Not on the menu now, but a retry answers what the first click made: a payment, or the
+      // ledger settling or closing the account, may have changed the menu since.
+      if (request.offerId === SETTLEMENT) {
+        const settlement = await this.settlements.made(tenantId, idempotencyKey);
+        if (settlement) return { settlement };
+      } else {
+        const made = await this.plans.made(tenantId, idempotencyKey);
+        if (made) return { plan: made };
+      }
       // An ended account is offered nothing: say why rather than "not offered".
       refuseEnded(await this.profiles.find(this.ctx.dataSource.manager, tenantId, accountId), accountId);
       throw AppError.notFound(`offer ${request.offerId} is not offered on this account now`, { field: 'offer_id' });

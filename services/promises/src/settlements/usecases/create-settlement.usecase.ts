@@ -2,7 +2,12 @@ import { EntityManager } from 'typeorm';
 import { promises } from '@collections/contracts';
 import { AppError } from '@collections/platform';
 import { ServiceContext } from '@collections/runtime';
-import { AccountProfilesRepository, refuseEnded, safeLocalDate } from '../../accounts/account-profiles.repository';
+import {
+  AccountProfile,
+  AccountProfilesRepository,
+  refuseEnded,
+  safeLocalDate,
+} from '../../accounts/account-profiles.repository';
 import { Role, Verdict, judgeDiscount, refuseDenied, roleOf } from '../../negotiation/domain/negotiation-policy';
 import {
   AccountSegmentsRepository,
@@ -44,12 +49,13 @@ export class CreateSettlementUseCase {
       ? await this.approvals.findByKey(m, tenantId, 'settlement', request.idempotencyKey)
       : undefined;
     if (held) return this.answerHeld(tenantId, held);
+    const account = await this.profiles.find(m, tenantId, request.accountId);
     // The ended account refuses in `judge`, but not the retry of a settlement it agreed before it ended.
-    const ended = request.idempotencyKey && (await this.profiles.find(m, tenantId, request.accountId)).endedAt;
-    const made = ended ? await this.repo.findByKey(m, tenantId, request.idempotencyKey) : undefined;
-    if (made) return { settlement: mapSettlement(made) };
+    const made =
+      account.endedAt && request.idempotencyKey ? await this.made(tenantId, request.idempotencyKey) : undefined;
+    if (made) return { settlement: made };
     const now = this.ctx.clock.now();
-    const { settlement, verdict, policyVersion } = await this.judge(tenantId, request, undefined);
+    const { settlement, verdict, policyVersion } = await this.judge(tenantId, request, undefined, account);
     if (verdict.kind === 'needs-approval') {
       const row = await this.ctx.dataSource.transaction((tx) =>
         this.approvals.hold(
@@ -73,6 +79,12 @@ export class CreateSettlementUseCase {
     return { settlement: mapSettlement(row) };
   }
 
+  /** The settlement created before with this idempotency key, as its caller saw it; undefined when none was. */
+  async made(tenantId: string, idempotencyKey: string): Promise<promises.SettlementView | undefined> {
+    const row = await this.repo.findByKey(this.ctx.dataSource.manager, tenantId, idempotencyKey);
+    return row && mapSettlement(row);
+  }
+
   /**
    * Checks the settlement against the ledger balance and judges its discount for whoever took
    * it, or for `role` (a supervisor approving); throws on bad input and beyond the limits.
@@ -81,9 +93,10 @@ export class CreateSettlementUseCase {
     tenantId: string,
     request: promises.CreateSettlementRequest,
     role: Role | undefined,
+    account?: AccountProfile,
   ): Promise<{ settlement: NewSettlement; verdict: Verdict; policyVersion: number }> {
     const m = this.ctx.dataSource.manager;
-    const account = await this.profiles.find(m, tenantId, request.accountId);
+    account ??= await this.profiles.find(m, tenantId, request.accountId);
     refuseEnded(account, request.accountId);
     const today = safeLocalDate(this.ctx.clock.now(), account.timeZone);
     checkSettlementRequest(request, today);

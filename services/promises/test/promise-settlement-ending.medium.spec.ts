@@ -206,7 +206,7 @@ describe('cancelling a single promise and withdrawing a settlement (real ledger,
     expect((await promise(openId)).state).toBe(PromiseState.PROMISE_STATE_OPEN);
   });
 
-  it('refuses a cancel or a withdrawal without a one-line reason or an idempotency key, and changes nothing', async () => {
+  it('refuses a cancel or a withdrawal without a one-line reason, an idempotency key or, with the API key, the agent, and changes nothing', async () => {
     const accountId = await newAccount();
     const promiseId = await promiseOf(accountId);
     const settlementId = await settlementOf(accountId);
@@ -215,6 +215,8 @@ describe('cancelling a single promise and withdrawing a settlement (real ledger,
       [{ reason: 'x'.repeat(501) }, /at most 500/],
       [{ reason: 'Ana\nsaid no' }, /control characters/],
       [{ idempotencyKey: '' }, /idempotency_key is required/],
+      // The tenant's API key names no person: the system calling with it says whom it acts for, as CancelPlan asks.
+      [{ agentId: '' }, /agent_id is required: who ends the (promise|settlement)/],
     ];
     for (const [over, message] of bad) {
       const cancel = await errorOf(env.client.cancelPromise(cancelRequest(promiseId, over), env.md()));

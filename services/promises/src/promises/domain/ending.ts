@@ -7,18 +7,18 @@ export const MAX_ENDING_REASON_LENGTH = 500;
 export interface Ending {
   id: string;
   reason: string;
-  /** Who ends it: a user's subject, or for an API key the request's agent (else the key's subject). */
+  /** Who ends it: a user's subject, or for an API key the request's agent. */
   by: string;
   idempotencyKey: string;
 }
 
 /**
  * Who ends a promise or a settlement: a user is recorded as themselves (whatever the request's
- * agent says); a system calling with the tenant's API key names the agent it acts for, or is
- * recorded as the key.
+ * agent says); a system calling with the tenant's API key must name the agent it acts for (the
+ * key names no person), as CancelPlan asks: `validateEnding` refuses it without one.
  */
 export function endedBy(principal: Principal, agentId: string): string {
-  return principal.kind === 'user' ? principal.subject : agentId || principal.subject;
+  return principal.kind === 'user' ? principal.subject : agentId;
 }
 
 /**

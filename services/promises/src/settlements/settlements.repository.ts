@@ -1,7 +1,7 @@
 import { EntityManager } from 'typeorm';
 import { promises } from '@collections/contracts';
 import { NewEvent } from '@collections/messaging';
-import { money } from '@collections/platform';
+import { isUuid, money } from '@collections/platform';
 import { selectedNames } from '@collections/runtime';
 import { NewSettlement } from './domain/settlement';
 
@@ -36,7 +36,6 @@ export const TAKING_STATES = [
   promises.SettlementState.SETTLEMENT_STATE_OPEN,
   promises.SettlementState.SETTLEMENT_STATE_LAPSED,
 ];
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function mapSettlement(r: SettlementRow): promises.SettlementView {
   const currency = r.currency.trim();
@@ -132,7 +131,7 @@ export class SettlementsRepository {
   }
 
   async find(m: EntityManager, tenantId: string, id: string): Promise<SettlementRow | undefined> {
-    if (!UUID.test(id)) return undefined;
+    if (!isUuid(id)) return undefined;
     const [row] = (await m.query(`SELECT ${COLUMNS} FROM settlement WHERE tenant_id = $1 AND id = $2`, [
       tenantId,
       id,
@@ -229,7 +228,7 @@ export class SettlementsRepository {
    * the caller's commit, or the caller waits for the payment's and reads what it counted.
    */
   async lock(tx: EntityManager, tenantId: string, id: string): Promise<SettlementRow | undefined> {
-    if (!UUID.test(id)) return undefined;
+    if (!isUuid(id)) return undefined;
     const [row] = (await tx.query(`SELECT ${COLUMNS} FROM settlement WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, [
       tenantId,
       id,

@@ -78,31 +78,3 @@ export function validatePlan(input: promises.CreatePlanRequest, today: string): 
     schedule,
   };
 }
-
-/** A cancel's reason: a short free text (no control characters), never logged. */
-export const MAX_CANCEL_REASON_LENGTH = 500;
-
-export interface PlanCancellation {
-  planId: string;
-  reason: string;
-  cancelledBy: string;
-  idempotencyKey: string;
-}
-
-/**
- * Checks a CancelPlan before anything is read: `cancelledBy` is the request's agent or the
- * calling user. Every refusal is INVALID_ARGUMENT naming the field.
- */
-export function validateCancellation(input: promises.CancelPlanRequest, cancelledBy: string): PlanCancellation {
-  if (!input.planId) throw AppError.invalid('plan_id is required', { field: 'plan_id' });
-  const reason = input.reason.trim();
-  if (!reason) throw AppError.invalid('reason is required: why the plan is cancelled', { field: 'reason' });
-  if (reason.length > MAX_CANCEL_REASON_LENGTH)
-    throw AppError.invalid(`reason must be at most ${MAX_CANCEL_REASON_LENGTH} characters`, { field: 'reason' });
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(reason))
-    throw AppError.invalid('reason must be one line of text, without control characters', { field: 'reason' });
-  if (!cancelledBy) throw AppError.invalid('agent_id is required: who cancels the plan', { field: 'agent_id' });
-  if (!input.idempotencyKey) throw AppError.invalid('idempotency_key is required', { field: 'idempotency_key' });
-  return { planId: input.planId, reason, cancelledBy, idempotencyKey: input.idempotencyKey };
-}

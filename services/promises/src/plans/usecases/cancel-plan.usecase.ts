@@ -2,7 +2,7 @@ import { promises } from '@collections/contracts';
 import { AppError, Principal, ROLES, money, requireRole } from '@collections/platform';
 import { ServiceContext } from '@collections/runtime';
 import { EntityManager } from 'typeorm';
-import { PlanCancellation, validateCancellation } from '../domain/plan';
+import { Ending, endedBy, validateEnding } from '../../promises/domain/ending';
 import { PlanRow, PlansRepository } from '../plans.repository';
 import { PlanQueries } from './plan-queries';
 
@@ -39,13 +39,14 @@ export class CancelPlanUseCase {
   async execute(principal: Principal, request: promises.CancelPlanRequest): Promise<promises.CancelPlanResponse> {
     requireRole(principal, CANCEL_PLAN_ROLES, 'cancelling a payment plan');
     const tenantId = principal.tenantId;
-    // A user is recorded as themselves, whatever agent the request names (as CancelPromise and
-    // WithdrawSettlement do); a system calling with the tenant's API key names the agent.
-    const cancelledBy = principal.kind === 'user' ? principal.subject : request.agentId;
-    const input = validateCancellation(request, cancelledBy);
+    const input = validateEnding(
+      { id: request.planId, reason: request.reason, idempotencyKey: request.idempotencyKey },
+      endedBy(principal, request.agentId),
+      { idField: 'plan_id', why: 'why the plan is cancelled', who: 'who cancels the plan' },
+    );
     const row = await this.ctx.dataSource.transaction(async (tx) => {
-      const plan = await this.repo.find(tx, tenantId, input.planId, true);
-      if (!plan) throw AppError.notFound(`plan ${input.planId} does not exist`);
+      const plan = await this.repo.find(tx, tenantId, input.id, true);
+      if (!plan) throw AppError.notFound(`plan ${input.id} does not exist`);
       if (
         plan.state === promises.PlanState.PLAN_STATE_CANCELLED &&
         plan.cancel_idempotency_key === input.idempotencyKey
@@ -78,9 +79,9 @@ export class CancelPlanUseCase {
     let cancelled = 0;
     for (const plan of active) {
       const input = {
-        planId: plan.id,
+        id: plan.id,
         reason: ending.reason,
-        cancelledBy: LEDGER_CANCELLER,
+        by: LEDGER_CANCELLER,
         idempotencyKey: `ledger:${ending.eventId}:${plan.id}`,
       };
       if (await this.cancelActive(tx, plan, input)) cancelled++;
@@ -92,13 +93,13 @@ export class CancelPlanUseCase {
    * Cancels the plan, locked by the caller, if it is still active, and puts its PlanCancelled in the
    * outbox in the same transaction; undefined when it was no longer active.
    */
-  private async cancelActive(tx: EntityManager, plan: PlanRow, input: PlanCancellation): Promise<PlanRow | undefined> {
+  private async cancelActive(tx: EntityManager, plan: PlanRow, input: Ending): Promise<PlanRow | undefined> {
     const tenantId = plan.tenant_id;
     const now = this.ctx.clock.now();
     const cancelled = await this.repo.cancel(tx, tenantId, plan.id, promises.PlanState.PLAN_STATE_ACTIVE, {
       state: promises.PlanState.PLAN_STATE_CANCELLED,
       cancelledAt: now,
-      cancelledBy: input.cancelledBy,
+      cancelledBy: input.by,
       reason: input.reason,
       idempotencyKey: input.idempotencyKey,
     });
@@ -115,7 +116,7 @@ export class CancelPlanUseCase {
         // reaches it; once on Kafka nothing could.
         reason: '',
         cancelledAt: now,
-        cancelledBy: input.cancelledBy,
+        cancelledBy: input.by,
         paid: money(await this.paid(tx, plan), plan.currency.trim()),
       },
     });

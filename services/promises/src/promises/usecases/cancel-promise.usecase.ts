@@ -38,8 +38,7 @@ export class CancelPromiseUseCase {
     const input = validateEnding(
       { id: request.promiseId, reason: request.reason, idempotencyKey: request.idempotencyKey },
       endedBy(principal, request.agentId),
-      'promise_id',
-      'promise',
+      { idField: 'promise_id', why: 'why the promise ends', who: 'who ends the promise' },
     );
     const row = await this.ctx.dataSource.transaction(async (tx) => {
       const promise = await this.repo.lock(tx, tenantId, input.id);

@@ -41,8 +41,7 @@ export class WithdrawSettlementUseCase {
     const input = validateEnding(
       { id: request.settlementId, reason: request.reason, idempotencyKey: request.idempotencyKey },
       endedBy(principal, request.agentId),
-      'settlement_id',
-      'settlement',
+      { idField: 'settlement_id', why: 'why the settlement ends', who: 'who ends the settlement' },
     );
     const row = await this.ctx.dataSource.transaction(async (tx) => {
       const settlement = await this.repo.lock(tx, tenantId, input.id);

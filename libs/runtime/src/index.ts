@@ -17,3 +17,5 @@ export * from './rate-windows';
 export * from './pii-rotation';
 export * from './pii-rotation-cli';
 export * from './database-time-zones';
+export * from './after-commit';
+export * from './queue-gauges';

@@ -1,5 +1,6 @@
-import { DataSource, EntityManager, QueryRunner } from 'typeorm';
+import { EntityManager } from 'typeorm';
 import { MetricsRegistry } from '@collections/platform';
+import { afterCommit } from '@collections/runtime';
 import { CHANNELS, RuleKind, ruleKindsOf } from '../policy/domain';
 import { RULE_PACKS } from '../policy/packs';
 import { DecisionVerdict } from './usecases/decide-account';
@@ -80,37 +81,6 @@ type Labels = { channel: string; rule: RefusalRule; outcome: RefusalOutcome };
 
 /** Rules that refuse for good (nothing about the time changes them); the others defer, as a rule. */
 const REFUSING_RULES: readonly RefusalRule[] = ['hold', 'opt_out', 'consent', 'no_rule_pack'];
-
-/** Increments waiting for their transaction's commit, by the transaction's query runner. */
-const pending = new WeakMap<QueryRunner, (() => void)[]>();
-const watched = new WeakSet<DataSource>();
-
-/**
- * Runs `fn` once the transaction of `tx` commits, never if it rolls back (a retried transaction
- * runs it once, for the try that committed); at once outside a transaction.
- */
-function afterCommit(tx: EntityManager, fn: () => void): void {
-  const runner = tx.queryRunner;
-  if (!runner?.isTransactionActive) return fn();
-  const dataSource = tx.connection;
-  if (!watched.has(dataSource)) {
-    watched.add(dataSource);
-    dataSource.subscribers.push({
-      afterTransactionCommit: ({ queryRunner }) => {
-        const fns = pending.get(queryRunner);
-        if (!fns || queryRunner.isTransactionActive) return; // a savepoint, or nothing waits
-        pending.delete(queryRunner);
-        for (const f of fns) f();
-      },
-      afterTransactionRollback: ({ queryRunner }) => {
-        if (!queryRunner.isTransactionActive) pending.delete(queryRunner);
-      },
-    });
-  }
-  const fns = pending.get(runner);
-  if (fns) fns.push(fn);
-  else pending.set(runner, [fn]);
-}
 
 /**
  * `collections_contact_refusals_total{channel, rule, outcome}`: the decisions in which

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Metadata, ServiceError } from '@grpc/grpc-js';
 import { Client } from 'pg';
 import { parse } from 'yaml';
-import { Topic, reconciliation, reporting } from '@collections/contracts';
+import { Topic, promises, reconciliation, reporting } from '@collections/contracts';
 import { KafkaTransport } from '@collections/messaging';
 import { grpcClient, metadataFromPrincipalHeaders } from '@collections/platform';
 import {
@@ -82,8 +82,8 @@ describe('Grafana dashboards against a seeded platform', () => {
     });
 
     // Seed: the walking skeleton (account, charge, promise, payment twice, score, contact decision,
-    // a call without credentials), an unmatched bank credit, a refused KPI query, a REST call without credentials and a record
-    // no consumer can decode (dead-lettered by every service that reads the topic).
+    // a call without credentials), an unmatched bank credit, a refused KPI query, a REST call without credentials, a record
+    // no consumer can decode (dead-lettered by every service that reads the topic) and an offer waiting for a supervisor.
     const grpc = Object.fromEntries(SERVICES.map((s, i) => [s, `127.0.0.1:${ports[i].grpc}`])) as Record<
       (typeof SERVICES)[number],
       string
@@ -142,6 +142,15 @@ describe('Grafana dashboards against a seeded platform', () => {
        SELECT $1, 'USD', w - 7, w, 15000, 10000, 5000, now() - interval '7 days'
          FROM (SELECT date_trunc('week', now() AT TIME ZONE 'UTC')::date AS w) week`,
       [tenant.tenant],
+    );
+    // An offer beyond an agent's limits, waiting for a supervisor since two hours ago (an agent's
+    // offer needs the ledger's standing of the account, which these services are not wired to reach).
+    await sql.query(
+      `INSERT INTO promises.offer_approval
+         (tenant_id, account_id, kind, request, reason, agent_id, policy_version, state, idempotency_key, requested_at)
+       VALUES ($1, 'acct-grafana-approval', 'plan', '{}', 'an agent may grant at most 24 instalments, asked 30: needs a supervisor',
+               'agent-grafana', 0, $2, 'grafana-approval', now() - interval '2 hours')`,
+      [tenant.tenant, promises.ApprovalState.APPROVAL_STATE_PENDING],
     );
     const now = Date.now();
     interpolation = {

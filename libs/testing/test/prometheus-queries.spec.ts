@@ -19,6 +19,8 @@ import {
 } from '@collections/runtime';
 import { registerImportMetrics } from '../../../services/ledger/src/imports/import-metrics';
 import { registerReconciliationMetrics } from '../../../services/ledger/src/reconciliation/reconciliation-metrics';
+import { registerApprovalMetrics } from '../../../services/promises/src/negotiation/approval-metrics';
+import { SettlementReviews } from '../../../services/promises/src/settlements/settlement-reviews';
 import { smsSegmentsCounter } from '../../../services/orchestrator/src/channels/sms/twilio.provider';
 import { DispatchDueContactsUseCase } from '../../../services/orchestrator/src/dispatch/usecases/dispatch-due.usecase';
 import { ContactRefusals } from '../../../services/orchestrator/src/planning/contact-refusals';
@@ -49,7 +51,7 @@ interface ExportedMetric {
 
 /**
  * Files that register metrics, each exercised by `exportedMetrics` below (`queue-gauges.ts` by
- * the queues that register through it: the reconciliation review queue).
+ * the queues that register through it: the reconciliation review queue, the approval queue).
  */
 const REGISTERING_FILES = [
   'libs/platform/src/request-metrics.ts',
@@ -59,6 +61,7 @@ const REGISTERING_FILES = [
   'services/orchestrator/src/channels/sms/twilio.provider.ts',
   'services/orchestrator/src/dispatch/usecases/dispatch-due.usecase.ts',
   'services/orchestrator/src/planning/contact-refusals.ts',
+  'services/promises/src/settlements/settlement-reviews.ts',
   'services/reporting/src/metrics/business.metrics.ts',
   'services/scoring/src/monitoring/score-monitoring.metrics.ts',
 ];
@@ -102,6 +105,8 @@ function exportedMetrics(): Map<string, ExportedMetric> {
   smsSegmentsCounter(metrics);
   registerImportMetrics(ctx);
   registerReconciliationMetrics(ctx);
+  registerApprovalMetrics(ctx);
+  new SettlementReviews(metrics);
 
   const out = new Map<string, ExportedMetric>();
   for (const m of metrics.registry.getMetricsAsArray()) {
@@ -597,6 +602,9 @@ describe('PromQL of the dashboards and alert rules against the metrics the code 
       'collections_import_lines_total',
       'collections_reconciliation_unmatched_amount_minor',
       'collections_reconciliation_unmatched_oldest_value_date_seconds',
+      'collections_offer_approvals_waiting',
+      'collections_offer_approvals_oldest_requested_seconds',
+      'collections_settlement_reviews_total',
       'reporting_contact_decisions',
       'scoring_score_psi',
       'scoring_psi',
@@ -615,6 +623,8 @@ describe('PromQL of the dashboards and alert rules against the metrics the code 
       'collections_provider_sends_total',
       'collections_import_lines_total',
       'collections_reconciliation_unmatched_oldest_value_date_seconds',
+      'collections_offer_approvals_oldest_requested_seconds',
+      'collections_settlement_reviews_total',
       'scoring_score_psi',
       'scoring_psi',
       'scoring_auc_matured',

@@ -57,6 +57,7 @@ import { PromisesPlanCancellation1763900019200 } from './migrations/176390001920
 import { PromisesAccountEnded1763900019300 } from './migrations/1763900019300-promises-account-ended';
 import { PromisesAccountEndedAt1763900019700 } from './migrations/1763900019700-promises-account-ended-at';
 import { PromisesPromiseSettlementEnding1763900019800 } from './migrations/1763900019800-promises-promise-settlement-ending';
+import { PromisesApprovalsWaiting1763900020000 } from './migrations/1763900020000-promises-approvals-waiting';
 import { CancelPromiseUseCase } from './promises/usecases/cancel-promise.usecase';
 import { WithdrawSettlementUseCase } from './settlements/usecases/withdraw-settlement.usecase';
 import { RelapseRisksRepository } from './relapse/relapse-risks.repository';
@@ -66,6 +67,7 @@ import { SelfServiceController } from './self-service/self-service.controller';
 import { SelfServiceSettings, SelfServiceUseCase } from './self-service/usecases/self-service.usecase';
 import { botPromiseHandlers } from './promises/take-bot-promise.consumer';
 import { join } from 'node:path';
+import { registerApprovalMetrics } from './negotiation/approval-metrics';
 
 /** services/promises/openapi.yaml (scripts/openapi.mjs), one folder up from both src and dist. */
 export const PROMISES_OPENAPI_PATH = join(__dirname, '..', 'openapi.yaml');
@@ -159,9 +161,12 @@ export function createPromisesService(deps: PromisesServiceDependencies = {}): S
       PromisesAccountEnded1763900019300,
       PromisesAccountEndedAt1763900019700,
       PromisesPromiseSettlementEnding1763900019800,
+      PromisesApprovalsWaiting1763900020000,
     ],
     module: (ctx) => {
       const config = loadPromisesConfig();
+      // Offers beyond an agent's limits waiting for a supervisor.
+      registerApprovalMetrics(ctx);
       const rules = planRules();
       const plans = new PlansRepository();
       const queries = new PlanQueries(ctx, plans, rules);

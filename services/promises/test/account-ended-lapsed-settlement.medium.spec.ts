@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { EventPayload, ledger, ledgerLifecycle, promises } from '@collections/contracts';
 import { grpcClient } from '@collections/platform';
-import { ServiceUnderTest } from '@collections/testing';
+import { ServiceUnderTest, scrapeSeries } from '@collections/testing';
+import { SETTLEMENT_REVIEWS_METRIC } from '../src/settlements/settlement-reviews';
 import { deliver, outboxTypesOf } from './support/events';
 import { PromisesOnLedger, startPromisesOnLedger } from './support/with-ledger';
 
@@ -137,6 +138,8 @@ describe('a lapsed settlement of an account the ledger settled or closed takes n
     return { late, ended: () => deliver(sut, 'collections.ledger.v1.AccountSettled', payload) };
   }
 
+  /** `collections_settlement_reviews_total` of the service, by reason. */
+  const reviews = () => scrapeSeries(sut.app.httpUrl, SETTLEMENT_REVIEWS_METRIC, ['reason']);
   const stateOf = async (settlementId: string) =>
     (await env.client.getSettlement({ settlementId }, env.md())).settlement!;
   const discounts = async (accountId: string) =>
@@ -174,6 +177,7 @@ describe('a lapsed settlement of an account the ledger settled or closed takes n
       const { accountId, settlementId } = await lapsedSettlement();
       const { late, ended } = await ledgerEnds(accountId, how);
       expect(await discounts(accountId)).toBe(ledgerDiscounts); // the ledger's own, when it settled
+      const reviewsBefore = await reviews();
 
       if (endedFirst) await ended();
       await deliver(sut, 'collections.ledger.v1.PaymentPosted', late);
@@ -189,6 +193,12 @@ describe('a lapsed settlement of an account the ledger settled or closed takes n
       });
       expect(await recorded(late.paymentId)).toEqual(['unallocated']);
       expect(await discounts(accountId)).toBe(ledgerDiscounts);
+      // Read before the end, the payment completed the settlement and the ledger refused its
+      // discount: the operators see it once (the replay finds the payment counted elsewhere).
+      expect(await reviews()).toEqual({
+        payment_reversed_after_discount: reviewsBefore.payment_reversed_after_discount,
+        discount_refused: reviewsBefore.discount_refused + (endedFirst ? 0 : 1),
+      });
       expect(await outboxTypesOf(sut, accountId)).toEqual([
         'SettlementAgreed',
         'SettlementPaymentApplied',

@@ -2,7 +2,8 @@ import { Metadata, ServiceError, status } from '@grpc/grpc-js';
 import { randomUUID } from 'node:crypto';
 import { promises, scoring } from '@collections/contracts';
 import { API_KEY_HEADER } from '@collections/platform';
-import { ServiceUnderTest } from '@collections/testing';
+import { ServiceUnderTest, scrapeSeries } from '@collections/testing';
+import { APPROVALS_OLDEST_METRIC, APPROVALS_WAITING_METRIC } from '../src/negotiation/approval-metrics';
 import { DEFAULT_LIMITS, policyToProto } from '../src/negotiation/domain/negotiation-policy';
 import { deliver, published } from './support/events';
 import { PromisesOnLedger, startPromisesOnLedger } from './support/with-ledger';
@@ -498,5 +499,75 @@ describe('negotiation limits per tenant and supervisor approvals (real ledger, r
       approvals: 0,
     });
     expect((await client.createPromise(promiseRequest({}), md())).promise!.accountId).toBe(accountId);
+  });
+
+  describe("the supervisors' queue in promises' /metrics", () => {
+    /** The two gauges of this tenant, as `metric kind` → value. */
+    const scrape = async () => {
+      const out: Record<string, number> = {};
+      for (const metric of [APPROVALS_WAITING_METRIC, APPROVALS_OLDEST_METRIC])
+        for (const [labels, value] of Object.entries(
+          await scrapeSeries(sut.app.httpUrl, metric, ['tenant_id', 'kind']),
+        )) {
+          const [tenant, kind] = labels.split(' ');
+          if (tenant === sut.tenant) out[`${metric} ${kind}`] = value;
+        }
+      return out;
+    };
+    /** What a supervisor's queue holds (ListApprovals, pending), in the gauges' terms. */
+    const fromQueue = async () => {
+      const pending = (await client.listApprovals({ state: ApprovalState.APPROVAL_STATE_PENDING, accountId: '' }, md()))
+        .approvals;
+      const out: Record<string, number> = {};
+      for (const kind of ['plan', 'settlement']) {
+        const waiting = pending.filter((a) => (kind === 'plan' ? a.plan : a.settlement));
+        if (waiting.length === 0) continue;
+        out[`${APPROVALS_WAITING_METRIC} ${kind}`] = waiting.length;
+        out[`${APPROVALS_OLDEST_METRIC} ${kind}`] = Math.min(
+          ...waiting.map((a) => Math.floor(a.requestedAt!.getTime() / 1000)),
+        );
+      }
+      return out;
+    };
+
+    it('counts the offers waiting for a supervisor by kind with the oldest request, and reads 0 once all are decided', async () => {
+      const planAccount = await newAccount(120_000);
+      const held = await client.createPlan(planRequest(planAccount, { instalments: 30 }), md());
+      const planRequestedAt = held.approval!.requestedAt!;
+      sut.clock.advance(3_600_000);
+      const settlementAccount = await newAccount(100_000);
+      const heldSettlement = await client.createSettlement(settlementRequest(settlementAccount, 60_000), md());
+      expect(heldSettlement.approval!.state).toBe(ApprovalState.APPROVAL_STATE_PENDING);
+
+      const waiting = await scrape();
+      expect(waiting).toEqual(await fromQueue());
+      expect(waiting[`${APPROVALS_WAITING_METRIC} plan`]).toBeGreaterThanOrEqual(1);
+      expect(waiting[`${APPROVALS_WAITING_METRIC} settlement`]).toBeGreaterThanOrEqual(1);
+      expect(waiting[`${APPROVALS_OLDEST_METRIC} plan`]).toBeLessThanOrEqual(
+        Math.floor(planRequestedAt.getTime() / 1000),
+      );
+
+      // A supervisor decides every offer waiting: the counts read 0, and no request is the oldest.
+      const pending = (await client.listApprovals({ state: ApprovalState.APPROVAL_STATE_PENDING, accountId: '' }, md()))
+        .approvals;
+      for (const a of pending)
+        await client.decideApproval(
+          {
+            approvalId: a.approvalId,
+            decision: ApprovalDecision.APPROVAL_DECISION_REJECT,
+            supervisorId: 'sup-queue',
+            note: 'cleared',
+          },
+          md(),
+        );
+      expect(await scrape()).toEqual({
+        [`${APPROVALS_WAITING_METRIC} plan`]: 0,
+        [`${APPROVALS_WAITING_METRIC} settlement`]: 0,
+      });
+      // The other tenant has no offer waiting, and no series.
+      expect((await client.listApprovals({ state: 0, accountId: '' }, mdOther())).approvals).toEqual([]);
+      const tenants = Object.keys(await scrapeSeries(sut.app.httpUrl, APPROVALS_WAITING_METRIC, ['tenant_id']));
+      expect(tenants).toEqual([sut.tenant]);
+    });
   });
 });

@@ -2,7 +2,8 @@ import { Metadata, ServiceError, status } from '@grpc/grpc-js';
 import { randomUUID } from 'node:crypto';
 import { ledger, promises } from '@collections/contracts';
 import { API_KEY_HEADER } from '@collections/platform';
-import { ServiceUnderTest } from '@collections/testing';
+import { ServiceUnderTest, scrapeSeries } from '@collections/testing';
+import { SETTLEMENT_REVIEWS_METRIC } from '../src/settlements/settlement-reviews';
 import { deliver, published } from './support/events';
 import { PromisesOnLedger, startPromisesOnLedger } from './support/with-ledger';
 
@@ -89,6 +90,9 @@ describe('settlements post their discount to the ledger exactly once (real ledge
     };
     return { bounced, reversed };
   }
+
+  /** `collections_settlement_reviews_total` of the service, by reason. */
+  const reviews = () => scrapeSeries(sut.app.httpUrl, SETTLEMENT_REVIEWS_METRIC, ['reason']);
 
   const discounts = async (accountId: string) =>
     (
@@ -267,6 +271,7 @@ describe('settlements post their discount to the ledger exactly once (real ledge
     const { settlement } = await settle(accountId, 30_000);
     const { bounced, reversed } = await bouncedInLedger(accountId, 30_000);
     expect(await discounts(accountId)).toBe(1);
+    const reviewsBefore = await reviews();
     const warnings: unknown[][] = [];
     const warn = jest.spyOn(sut.context.logger, 'warn').mockImplementation(((...args: unknown[]) => {
       warnings.push(args);
@@ -284,6 +289,11 @@ describe('settlements post their discount to the ledger exactly once (real ledge
         'a payment of a paid settlement was reversed; its discount stays posted and needs a review',
       ],
     ]);
+    // Counted once for the operators' alert, under its reason.
+    expect(await reviews()).toEqual({
+      payment_reversed_after_discount: reviewsBefore.payment_reversed_after_discount + 1,
+      discount_refused: reviewsBefore.discount_refused,
+    });
     // The settlement stays paid, its discount posted once.
     const { settlement: paid } = await client.getSettlement({ settlementId: settlement!.settlementId }, md());
     expect(paid).toMatchObject({ paid: USD(30_000), state: promises.SettlementState.SETTLEMENT_STATE_PAID });

@@ -6,6 +6,7 @@ import { AccountProfilesRepository } from '../../accounts/account-profiles.repos
 import { addDays } from '../../plans/domain/schedule';
 import { discountIdempotencyKey } from '../domain/settlement';
 import { SettlementLedger, discountRefused } from '../ledger-port';
+import { SettlementReviews } from '../settlement-reviews';
 import { SettlementRow, SettlementsRepository, mapSettlement } from '../settlements.repository';
 
 /**
@@ -30,6 +31,7 @@ import { SettlementRow, SettlementsRepository, mapSettlement } from '../settleme
  */
 export class SettlePaymentUseCase {
   private readonly profiles = new AccountProfilesRepository();
+  private readonly reviews: SettlementReviews;
 
   constructor(
     private readonly ctx: ServiceContext,
@@ -37,7 +39,9 @@ export class SettlePaymentUseCase {
     private readonly ledger: SettlementLedger,
     /** Days after its due date a settlement still takes payments (the promises' and plans' rule). */
     private readonly graceDays: number,
-  ) {}
+  ) {
+    this.reviews = new SettlementReviews(ctx.metrics);
+  }
 
   async posted(event: ConsumedEvent<'collections.ledger.v1.PaymentPosted'>, { tx }: HandlerContext): Promise<boolean> {
     const { amount, accountId, paymentId, postedAt } = event.payload;
@@ -71,6 +75,7 @@ export class SettlePaymentUseCase {
       });
     if (!discount) {
       await this.repo.uncountPayment(tx, event.tenantId, settlement.id, paymentId, amount.amountMinor);
+      this.reviews.count(tx, 'discount_refused');
       this.ctx.logger.warn(
         { tenantId: event.tenantId, settlementId: settlement.id, paymentId },
         'the ledger refused the discount a payment completed (the account ended there): the settlement does not take it',
@@ -125,6 +130,7 @@ export class SettlePaymentUseCase {
       );
     }
     if (outcome === 'already-paid') {
+      this.reviews.count(tx, 'payment_reversed_after_discount');
       this.ctx.logger.warn(
         { tenantId: event.tenantId, settlementId, paymentId: event.payload.paymentId },
         'a payment of a paid settlement was reversed; its discount stays posted and needs a review',

@@ -1,0 +1,48 @@
+import { promises } from '@collections/contracts';
+import { ServiceContext, registerQueueGauges } from '@collections/runtime';
+
+export const APPROVALS_WAITING_METRIC = 'collections_offer_approvals_waiting';
+export const APPROVALS_OLDEST_METRIC = 'collections_offer_approvals_oldest_requested_seconds';
+
+interface WaitingApprovals {
+  tenant_id: string;
+  kind: string;
+  waiting: string;
+  oldest: string;
+}
+
+/**
+ * The supervisors' queue: offers an agent proposed beyond the limits of the agent's role, which
+ * wait for a supervisor's decision (DecideApproval) while the debtor waits for an answer, by
+ * tenant and kind (`plan`, `settlement`).
+ *
+ * - `collections_offer_approvals_waiting`: how many wait;
+ * - `collections_offer_approvals_oldest_requested_seconds`: when the oldest was requested (Unix
+ *   seconds), absent while none waits: `time() - …` is how long it has waited.
+ *
+ * Read from `offer_approval` on every scrape (its pending rows, which a partial index holds), as
+ * `registerQueueGauges` reads a queue: a decision shows at the next scrape whichever replica took
+ * it, and a queue that empties reads 0 (no oldest time). No account, agent or amount: the queue
+ * itself is ListApprovals.
+ */
+export function registerApprovalMetrics(ctx: Pick<ServiceContext, 'metrics' | 'dataSource'>): void {
+  registerQueueGauges<'tenant_id' | 'kind', WaitingApprovals>(ctx, {
+    sql: `SELECT tenant_id, kind, count(*)::bigint AS waiting, floor(extract(epoch FROM min(requested_at)))::bigint AS oldest
+            FROM offer_approval WHERE state = ${promises.ApprovalState.APPROVAL_STATE_PENDING}
+           GROUP BY tenant_id, kind`,
+    labels: ['tenant_id', 'kind'],
+    gauges: [
+      {
+        name: APPROVALS_WAITING_METRIC,
+        help: "Offers beyond an agent's limits waiting for a supervisor's decision, by tenant and kind (plan, settlement)",
+        value: (r) => Number(r.waiting),
+        emptied: 0,
+      },
+      {
+        name: APPROVALS_OLDEST_METRIC,
+        help: "When the oldest offer waiting for a supervisor's decision was requested (Unix seconds), by tenant and kind; absent while none waits",
+        value: (r) => Number(r.oldest),
+      },
+    ],
+  });
+}

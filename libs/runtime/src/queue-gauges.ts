@@ -28,6 +28,8 @@ export function registerQueueGauges<L extends string, R extends Record<L, string
   /** The label values this process has exported, as one key each: an emptied queue reads `emptied`. */
   const seen = new Map<string, Record<L, string>>();
   const keyOf = (r: Record<L, string>) => queue.labels.map((l) => r[l]).join('\u0000');
+  const labelsOf = (r: Record<L, string>) =>
+    Object.fromEntries(queue.labels.map((l) => [l, r[l]])) as Record<L, string>;
   let rows: R[] | undefined;
   let read: Promise<void> | undefined;
   const load = () =>
@@ -41,8 +43,6 @@ export function registerQueueGauges<L extends string, R extends Record<L, string
         setImmediate(() => (read = undefined));
       }
     })());
-  const labelsOf = (r: Record<L, string>) =>
-    Object.fromEntries(queue.labels.map((l) => [l, r[l]])) as Record<L, string>;
   for (const { name, help, value, emptied } of queue.gauges)
     ctx.metrics.gauge<L>({
       name,

@@ -83,7 +83,8 @@ describe('Grafana dashboards against a seeded platform', () => {
 
     // Seed: the walking skeleton (account, charge, promise, payment twice, score, contact decision,
     // a call without credentials), an unmatched bank credit, a refused KPI query, a REST call without credentials, a record
-    // no consumer can decode (dead-lettered by every service that reads the topic) and an offer waiting for a supervisor.
+    // no consumer can decode (dead-lettered by every service that reads the topic), an offer waiting for a supervisor and a call waiting
+    // for an agent.
     const grpc = Object.fromEntries(SERVICES.map((s, i) => [s, `127.0.0.1:${ports[i].grpc}`])) as Record<
       (typeof SERVICES)[number],
       string
@@ -151,6 +152,13 @@ describe('Grafana dashboards against a seeded platform', () => {
        VALUES ($1, 'acct-grafana-approval', 'plan', '{}', 'an agent may grant at most 24 instalments, asked 30: needs a supervisor',
                'agent-grafana', 0, $2, 'grafana-approval', now() - interval '2 hours')`,
       [tenant.tenant, promises.ApprovalState.APPROVAL_STATE_PENDING],
+    );
+    // A call no agent has claimed, due since yesterday (these services have no agent on record).
+    await sql.query(
+      `INSERT INTO orchestrator.agent_task (tenant_id, account_id, kind, queue, reason, caused_by_event_id, due_at, created_at)
+       VALUES ($1, 'acct-grafana-call', 'call', 'broken-promises', 'promise broken', 'grafana-call', now() - interval '1 day',
+               now() - interval '1 day')`,
+      [tenant.tenant],
     );
     const now = Date.now();
     interpolation = {

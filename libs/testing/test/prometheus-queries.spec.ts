@@ -21,6 +21,7 @@ import { registerImportMetrics } from '../../../services/ledger/src/imports/impo
 import { registerReconciliationMetrics } from '../../../services/ledger/src/reconciliation/reconciliation-metrics';
 import { registerApprovalMetrics } from '../../../services/promises/src/negotiation/approval-metrics';
 import { SettlementReviews } from '../../../services/promises/src/settlements/settlement-reviews';
+import { registerAgentQueueMetrics } from '../../../services/orchestrator/src/agents/agent-queue-metrics';
 import { smsSegmentsCounter } from '../../../services/orchestrator/src/channels/sms/twilio.provider';
 import { DispatchDueContactsUseCase } from '../../../services/orchestrator/src/dispatch/usecases/dispatch-due.usecase';
 import { ContactRefusals } from '../../../services/orchestrator/src/planning/contact-refusals';
@@ -51,7 +52,7 @@ interface ExportedMetric {
 
 /**
  * Files that register metrics, each exercised by `exportedMetrics` below (`queue-gauges.ts` by
- * the queues that register through it: the reconciliation review queue, the approval queue).
+ * the queues that register through it: the reconciliation review queue, the approval queue, the agents' work queues).
  */
 const REGISTERING_FILES = [
   'libs/platform/src/request-metrics.ts',
@@ -106,6 +107,7 @@ function exportedMetrics(): Map<string, ExportedMetric> {
   registerImportMetrics(ctx);
   registerReconciliationMetrics(ctx);
   registerApprovalMetrics(ctx);
+  registerAgentQueueMetrics(ctx);
   new SettlementReviews(metrics);
 
   const out = new Map<string, ExportedMetric>();
@@ -605,6 +607,8 @@ describe('PromQL of the dashboards and alert rules against the metrics the code 
       'collections_offer_approvals_waiting',
       'collections_offer_approvals_oldest_requested_seconds',
       'collections_settlement_reviews_total',
+      'collections_agent_tasks_open',
+      'collections_agent_tasks_oldest_due_seconds',
       'reporting_contact_decisions',
       'scoring_score_psi',
       'scoring_psi',
@@ -625,6 +629,7 @@ describe('PromQL of the dashboards and alert rules against the metrics the code 
       'collections_reconciliation_unmatched_oldest_value_date_seconds',
       'collections_offer_approvals_oldest_requested_seconds',
       'collections_settlement_reviews_total',
+      'collections_agent_tasks_oldest_due_seconds',
       'scoring_score_psi',
       'scoring_psi',
       'scoring_auc_matured',

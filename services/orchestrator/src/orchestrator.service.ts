@@ -56,6 +56,7 @@ import { AgentQueueGrpcController } from './agents/agent-queue.grpc';
 import { AgentQueueRpc } from './agents/agent-queue.rpc';
 import { AgentQueueUseCase } from './agents/usecases/agent-queue.usecase';
 import { AgentTaskContactLaw } from './agents/usecases/agent-task-contact-law';
+import { registerAgentQueueMetrics } from './agents/agent-queue-metrics';
 import { ContactRefusals } from './planning/contact-refusals';
 import { CHANNEL_PROVIDERS, ChannelProviders, channelProvidersFromEnv } from './channels/config';
 import { ContactDirectory, GrpcContactDirectory } from './dispatch/contact-directory';
@@ -161,6 +162,8 @@ export function createOrchestratorService(deps: OrchestratorServiceDependencies 
     ],
     module: (ctx) => {
       const config = loadPlannerConfig();
+      // The agents' work queues: tasks waiting for an agent, and the most overdue.
+      registerAgentQueueMetrics(ctx);
       if (writesUnderDevKey(loadConfig({ piiKey: orchestratorPiiKeyConfig() }).piiKey))
         ctx.logger.warn(
           "ORCHESTRATOR_PII_KEY is not set: debtors' addresses and replies in the channels' records are encrypted with the development key",

@@ -2,7 +2,8 @@ import { Metadata, ServiceError, status } from '@grpc/grpc-js';
 import { ledger, orchestratorAgents as pb } from '@collections/contracts';
 import { debtorFactHandlersOf } from '../../src/decisions/debtor-facts.consumer';
 import { API_KEY_HEADER, grpcClient, metadataFromPrincipalHeaders } from '@collections/platform';
-import { ServiceUnderTest, startServiceUnderTest } from '@collections/testing';
+import { ServiceUnderTest, scrapeSeries, startServiceUnderTest } from '@collections/testing';
+import { AGENT_TASKS_OLDEST_DUE_METRIC, AGENT_TASKS_OPEN_METRIC } from '../../src/agents/agent-queue-metrics';
 import { createAgentTask, NewAgentTask } from '../../src/agents';
 import { createOrchestratorService } from '../../src/orchestrator.service';
 import { noNumbersInLedger } from '../support/ledger-directory-stand-in';
@@ -285,6 +286,71 @@ describe('agent work queues (gRPC and REST, real PostgreSQL)', () => {
         [sut.tenant],
       ),
     ).toEqual([]);
+  });
+
+  it("shows each queue's waiting tasks and the most overdue on /metrics, as ListAgentTasks lists them", async () => {
+    /** This tenant's two gauges, as `metric queue` → value. */
+    const scrape = async () => {
+      const out: Record<string, number> = {};
+      for (const metric of [AGENT_TASKS_OPEN_METRIC, AGENT_TASKS_OLDEST_DUE_METRIC])
+        for (const [labels, value] of Object.entries(
+          await scrapeSeries(sut.app.httpUrl, metric, ['tenant_id', 'queue']),
+        )) {
+          const [tenant, queue] = labels.split(' ');
+          if (tenant === sut.tenant) out[`${metric} ${queue}`] = value;
+        }
+      return out;
+    };
+    /** The open tasks ListAgentTasks lists, in the gauges' terms. */
+    const fromList = async () => {
+      const { tasks } = await client.listAgentTasks({ state: 0, queue: '', agentId: '', limit: 1000 }, md());
+      const out: Record<string, number> = {};
+      for (const t of tasks) {
+        const due = Math.floor(t.dueAt!.getTime() / 1000);
+        out[`${AGENT_TASKS_OPEN_METRIC} ${t.queue}`] = (out[`${AGENT_TASKS_OPEN_METRIC} ${t.queue}`] ?? 0) + 1;
+        const oldest = out[`${AGENT_TASKS_OLDEST_DUE_METRIC} ${t.queue}`];
+        out[`${AGENT_TASKS_OLDEST_DUE_METRIC} ${t.queue}`] = oldest === undefined ? due : Math.min(oldest, due);
+      }
+      return out;
+    };
+
+    // A debtor in Bogotá no other test calls, so the law lets their calls be worked now.
+    await sut.dataSource.query(
+      `INSERT INTO debtor_profile (tenant_id, debtor_id, time_zone, country, consented_channels)
+       VALUES ($1, 'deb-watch', 'America/Bogota', 'CO', '{call}')`,
+      [sut.tenant],
+    );
+    await sut.dataSource.query(
+      `INSERT INTO account_party (tenant_id, account_id, debtor_id, role) VALUES ($1, 'acc-watch', 'deb-watch', 1)`,
+      [sut.tenant],
+    );
+    await putAgent({ agentId: 'mia', queues: ['q-watch'], capacity: 5 });
+    const accountId = 'acc-watch';
+    const overdue = await queueTask({ accountId, queue: 'q-watch', dueAt: new Date('2026-03-01T09:00:00Z') });
+    await queueTask({ accountId, queue: 'q-watch' });
+    await queueTask({ accountId, queue: 'q-watch-later', dueAt: new Date('2026-03-05T09:00:00Z') });
+    // The listing first: it puts the due calls to the law, which may move a refused one's due time.
+    const listed = await fromList();
+    const watched = await scrape();
+    expect(watched).toEqual(listed);
+    expect({
+      open: watched[`${AGENT_TASKS_OPEN_METRIC} q-watch`],
+      oldestDue: watched[`${AGENT_TASKS_OLDEST_DUE_METRIC} q-watch`],
+      later: watched[`${AGENT_TASKS_OLDEST_DUE_METRIC} q-watch-later`],
+    }).toEqual({
+      open: 2,
+      oldestDue: Date.parse('2026-03-01T09:00:00Z') / 1000,
+      later: Date.parse('2026-03-05T09:00:00Z') / 1000,
+    });
+
+    // Mia claims the overdue call, then the other: the queue reads 0, with no due time.
+    expect((await client.claimAgentTask({ agentId: 'mia', taskId: '' }, md())).task?.taskId).toBe(overdue.id);
+    expect((await scrape())[`${AGENT_TASKS_OPEN_METRIC} q-watch`]).toBe(1);
+    await client.claimAgentTask({ agentId: 'mia', taskId: '' }, md());
+    const listedAfter = await fromList();
+    const emptied = await scrape();
+    expect(emptied).toEqual({ ...listedAfter, [`${AGENT_TASKS_OPEN_METRIC} q-watch`]: 0 });
+    expect(emptied[`${AGENT_TASKS_OLDEST_DUE_METRIC} q-watch`]).toBeUndefined();
   });
 
   it("never shows or hands out another tenant's agents and tasks", async () => {

@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { root } from './pnpm.mjs';
+import { ensureSystemPackages } from './system-packages.mjs';
 
 const require = createRequire(import.meta.url);
 const jestBin = join(root, 'node_modules', 'jest', 'bin', 'jest.js');
@@ -62,6 +63,8 @@ let status = 0;
 if (tiers.includes('small')) status ||= runTier('small', {});
 const infraTiers = tiers.filter((t) => t !== 'small');
 if (infraTiers.length) {
+  // Chromium, Prometheus and Alertmanager, installed from apt when missing (or named, when this user cannot).
+  ensureSystemPackages(infraTiers);
   const { provideInfrastructure } = require(join(root, 'libs', 'testing', 'dist'));
   const infra = await provideInfrastructure({ kafka: true });
   console.error(

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Metadata, ServiceError } from '@grpc/grpc-js';
 import { Client } from 'pg';
 import { parse } from 'yaml';
-import { Topic, promises, reconciliation, reporting } from '@collections/contracts';
+import { Topic, ledger, promises, reconciliation, reporting } from '@collections/contracts';
 import { KafkaTransport } from '@collections/messaging';
 import { grpcClient, metadataFromPrincipalHeaders } from '@collections/platform';
 import {
@@ -83,8 +83,8 @@ describe('Grafana dashboards against a seeded platform', () => {
 
     // Seed: the walking skeleton (account, charge, promise, payment twice, score, contact decision,
     // a call without credentials), an unmatched bank credit, a refused KPI query, a REST call without credentials, a record
-    // no consumer can decode (dead-lettered by every service that reads the topic), an offer waiting for a supervisor and a call waiting
-    // for an agent.
+    // no consumer can decode (dead-lettered by every service that reads the topic), an offer waiting for a supervisor, a call waiting
+    // for an agent and a debtor's open dispute.
     const grpc = Object.fromEntries(SERVICES.map((s, i) => [s, `127.0.0.1:${ports[i].grpc}`])) as Record<
       (typeof SERVICES)[number],
       string
@@ -108,6 +108,37 @@ describe('Grafana dashboards against a seeded platform', () => {
       expect(summary.unmatched).toBe(1);
     } finally {
       reconciliationClient.close();
+    }
+    // A debtor's dispute, waiting for a compliance officer's answer.
+    const ledgerClient = grpcClient(ledger.LedgerServiceService, grpc.ledger);
+    try {
+      const meta = metadataFromPrincipalHeaders({ apiKey: tenant.apiKey });
+      await ledgerClient.upsertDebtor(
+        {
+          debtor: ledger.Debtor.fromPartial({
+            debtorId: 'debtor-grafana-dispute',
+            kind: 'person',
+            displayName: 'Ana',
+            country: 'CO',
+            timeZone: 'America/Bogota',
+          }),
+        },
+        meta,
+      );
+      await ledgerClient.setHold(
+        {
+          debtorId: 'debtor-grafana-dispute',
+          kind: ledger.HoldKind.HOLD_KIND_DISPUTE,
+          source: 'debtor',
+          startsOn: '2026-03-01',
+          endsOn: '',
+          idempotencyKey: 'grafana-dispute',
+          bankruptcyChapter: 0,
+        },
+        meta,
+      );
+    } finally {
+      ledgerClient.close();
     }
     const reportingClient = grpcClient(reporting.ReportingServiceService, grpc.reporting);
     try {

@@ -18,6 +18,7 @@ import {
   registerBackboneGauges,
 } from '@collections/runtime';
 import { registerImportMetrics } from '../../../services/ledger/src/imports/import-metrics';
+import { registerDisputeMetrics } from '../../../services/ledger/src/ledger/dispute-metrics';
 import { registerReconciliationMetrics } from '../../../services/ledger/src/reconciliation/reconciliation-metrics';
 import { registerApprovalMetrics } from '../../../services/promises/src/negotiation/approval-metrics';
 import { SettlementReviews } from '../../../services/promises/src/settlements/settlement-reviews';
@@ -52,7 +53,7 @@ interface ExportedMetric {
 
 /**
  * Files that register metrics, each exercised by `exportedMetrics` below (`queue-gauges.ts` by
- * the queues that register through it: the reconciliation review queue, the approval queue, the agents' work queues).
+ * the queues that register through it: the reconciliation review queue, the approval queue, the agents' work queues, open disputes).
  */
 const REGISTERING_FILES = [
   'libs/platform/src/request-metrics.ts',
@@ -108,6 +109,7 @@ function exportedMetrics(): Map<string, ExportedMetric> {
   registerReconciliationMetrics(ctx);
   registerApprovalMetrics(ctx);
   registerAgentQueueMetrics(ctx);
+  registerDisputeMetrics(ctx);
   new SettlementReviews(metrics);
 
   const out = new Map<string, ExportedMetric>();
@@ -609,6 +611,8 @@ describe('PromQL of the dashboards and alert rules against the metrics the code 
       'collections_settlement_reviews_total',
       'collections_agent_tasks_open',
       'collections_agent_tasks_oldest_due_seconds',
+      'collections_disputes_open',
+      'collections_disputes_oldest_start_seconds',
       'reporting_contact_decisions',
       'scoring_score_psi',
       'scoring_psi',
@@ -630,6 +634,7 @@ describe('PromQL of the dashboards and alert rules against the metrics the code 
       'collections_offer_approvals_oldest_requested_seconds',
       'collections_settlement_reviews_total',
       'collections_agent_tasks_oldest_due_seconds',
+      'collections_disputes_oldest_start_seconds',
       'scoring_score_psi',
       'scoring_psi',
       'scoring_auc_matured',

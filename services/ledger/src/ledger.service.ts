@@ -34,6 +34,7 @@ import { ledgerDisputeConsumer } from './ledger/dispute.consumer';
 import { OpenApiController } from './openapi/openapi.controller';
 import { registerImportMetrics } from './imports/import-metrics';
 import { registerReconciliationMetrics } from './reconciliation/reconciliation-metrics';
+import { registerDisputeMetrics } from './ledger/dispute-metrics';
 import { LedgerInitial1763900001000 } from './migrations/1763900001000-ledger-initial';
 import { LedgerHolds1763900001100 } from './migrations/1763900001100-ledger-holds';
 import { LedgerReconciliation1763900002000 } from './migrations/1763900002000-ledger-reconciliation';
@@ -62,6 +63,7 @@ import { LedgerAccountChargedOffOn1763900018000 } from './migrations/17639000180
 import { LedgerHoldBankruptcyChapter1763900018200 } from './migrations/1763900018200-ledger-hold-bankruptcy-chapter';
 import { LedgerLifecycleCommand1763900018600 } from './migrations/1763900018600-ledger-lifecycle-command';
 import { LedgerAccountStatusChange1763900019600 } from './migrations/1763900019600-ledger-account-status-change';
+import { LedgerOpenDisputes1763900020100 } from './migrations/1763900020100-ledger-open-disputes';
 
 /** services/ledger: debtors, accounts and every cent, in a double-entry journal. */
 export const ledgerService: ServiceDefinition = {
@@ -90,6 +92,7 @@ export const ledgerService: ServiceDefinition = {
     LedgerHoldBankruptcyChapter1763900018200,
     LedgerLifecycleCommand1763900018600,
     LedgerAccountStatusChange1763900019600,
+    LedgerOpenDisputes1763900020100,
   ],
   module: (ctx) => {
     const config = loadConfig({
@@ -110,6 +113,8 @@ export const ledgerService: ServiceDefinition = {
     registerImportMetrics(ctx);
     // Unapplied cash: the credits waiting in the reconciliation review queue.
     registerReconciliationMetrics(ctx);
+    // Disputes waiting for a compliance officer's answer.
+    registerDisputeMetrics(ctx);
     return {
       module: class LedgerModule {},
       controllers: [

@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { EventPayload, ledger, orchestrator, orchestratorAgents } from '@collections/contracts';
 import { metadataFromPrincipalHeaders } from '@collections/platform';
-import { EventToDeliver, ServiceUnderTest, deliverInProcess, startInProcessConsumers } from '@collections/testing';
+import {
+  EventToDeliver,
+  ServiceUnderTest,
+  deliverInProcess,
+  scrapeSeries,
+  startInProcessConsumers,
+} from '@collections/testing';
+import { DISPUTES_OLDEST_METRIC, DISPUTES_OPEN_METRIC } from '../src/ledger/dispute-metrics';
 import { ledgerService } from '../src/ledger.service';
 import { LedgerApi, startLedgerApi } from './support/ledger-api';
 
@@ -253,5 +260,55 @@ describe('the ledger’s own dispute hold on a call or a reply (events, real Pos
       expect.objectContaining({ holdId: hold.holdId, liftReason: expect.any(String) }),
     ]);
     expect(await holdChanges(ana)).toHaveLength(2);
+  });
+
+  it('counts the debtors under an open dispute, by tenant, with the oldest start, on /metrics until the holds are lifted', async () => {
+    const other = () => metadataFromPrincipalHeaders({ apiKey: sut.otherApiKey });
+    /** Series as `metric tenant` → value. */
+    const scrape = async () => {
+      const out: Record<string, number> = {};
+      for (const metric of [DISPUTES_OPEN_METRIC, DISPUTES_OLDEST_METRIC])
+        for (const [tenant, value] of Object.entries(await scrapeSeries(sut.app.httpUrl, metric, ['tenant_id'])))
+          out[`${metric} ${tenant}`] = value;
+      return out;
+    };
+    const ofOtherTenant = (series: Record<string, number>) =>
+      Object.fromEntries(
+        Object.entries(series)
+          .filter(([k]) => k.split(' ')[1] !== sut.tenant)
+          .map(([k, v]) => [k.split(' ')[0], v]),
+      );
+    const before = await scrape();
+    expect(ofOtherTenant(before)).toEqual({});
+
+    const { debtorIds } = await jointAccount(other);
+    const hold = (debtorId: string, kind: ledger.HoldKind, startsOn: string, endsOn = '') =>
+      client.setHold(
+        { debtorId, kind, source: 'debtor', startsOn, endsOn, idempotencyKey: randomUUID(), bankruptcyChapter: 0 },
+        other(),
+      );
+    const first = await hold(debtorIds[0], DISPUTE, '2026-02-20');
+    const second = await hold(debtorIds[1], DISPUTE, '2026-02-25');
+    // Neither a dispute that ends by itself nor a bankruptcy waits for a compliance officer.
+    await hold(debtorIds[1], DISPUTE, '2026-02-10', '2026-04-01');
+    await hold(debtorIds[0], ledger.HoldKind.HOLD_KIND_BANKRUPTCY, '2026-02-01');
+
+    const open = await scrape();
+    expect(ofOtherTenant(open)).toEqual({
+      [DISPUTES_OPEN_METRIC]: 2,
+      [DISPUTES_OLDEST_METRIC]: Date.parse('2026-02-20T00:00:00Z') / 1000,
+    });
+    // The first tenant's figures are its own.
+    const own = (series: Record<string, number>) =>
+      Object.fromEntries(Object.entries(series).filter(([k]) => k.split(' ')[1] === sut.tenant));
+    expect(own(open)).toEqual(own(before));
+
+    await client.liftHold({ holdId: first.holdId, reason: 'debt verified and sent' }, other());
+    expect(ofOtherTenant(await scrape())).toEqual({
+      [DISPUTES_OPEN_METRIC]: 1,
+      [DISPUTES_OLDEST_METRIC]: Date.parse('2026-02-25T00:00:00Z') / 1000,
+    });
+    await client.liftHold({ holdId: second.holdId, reason: 'debt verified and sent' }, other());
+    expect(ofOtherTenant(await scrape())).toEqual({ [DISPUTES_OPEN_METRIC]: 0 });
   });
 });

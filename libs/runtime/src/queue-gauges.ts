@@ -23,7 +23,13 @@ export interface QueueGauge<R> {
  */
 export function registerQueueGauges<L extends string, R extends Record<L, string>>(
   ctx: Pick<ServiceContext, 'metrics' | 'dataSource'>,
-  queue: { sql: string; labels: readonly L[]; gauges: readonly QueueGauge<R>[] },
+  queue: {
+    sql: string;
+    /** The query's parameters, taken at each scrape (the clock's time, say). */
+    params?: () => unknown[];
+    labels: readonly L[];
+    gauges: readonly QueueGauge<R>[];
+  },
 ): void {
   /** The label values this process has exported, as one key each: an emptied queue reads `emptied`. */
   const seen = new Map<string, Record<L, string>>();
@@ -35,7 +41,7 @@ export function registerQueueGauges<L extends string, R extends Record<L, string
   const load = () =>
     (read ??= (async () => {
       try {
-        rows = (await ctx.dataSource.query(queue.sql)) as R[];
+        rows = (await ctx.dataSource.query(queue.sql, queue.params?.())) as R[];
         for (const r of rows) seen.set(keyOf(r), labelsOf(r));
       } catch {
         // keep the last figures

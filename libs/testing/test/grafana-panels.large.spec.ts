@@ -179,9 +179,10 @@ describe('Grafana dashboards against a seeded platform', () => {
     // offer needs the ledger's standing of the account, which these services are not wired to reach).
     await sql.query(
       `INSERT INTO promises.offer_approval
-         (tenant_id, account_id, kind, request, reason, agent_id, policy_version, state, idempotency_key, requested_at)
+         (tenant_id, account_id, kind, request, reason, agent_id, policy_version, state, idempotency_key, requested_at,
+          expires_at)
        VALUES ($1, 'acct-grafana-approval', 'plan', '{}', 'an agent may grant at most 24 instalments, asked 30: needs a supervisor',
-               'agent-grafana', 0, $2, 'grafana-approval', now() - interval '2 hours')`,
+               'agent-grafana', 0, $2, 'grafana-approval', now() - interval '2 hours', now() + interval '70 hours')`,
       [tenant.tenant, promises.ApprovalState.APPROVAL_STATE_PENDING],
     );
     // A call no agent has claimed, due since yesterday (these services have no agent on record).

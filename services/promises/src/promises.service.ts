@@ -58,6 +58,7 @@ import { PromisesAccountEnded1763900019300 } from './migrations/1763900019300-pr
 import { PromisesAccountEndedAt1763900019700 } from './migrations/1763900019700-promises-account-ended-at';
 import { PromisesPromiseSettlementEnding1763900019800 } from './migrations/1763900019800-promises-promise-settlement-ending';
 import { PromisesApprovalsWaiting1763900020000 } from './migrations/1763900020000-promises-approvals-waiting';
+import { PromisesApprovalExpiry1763900020200 } from './migrations/1763900020200-promises-approval-expiry';
 import { CancelPromiseUseCase } from './promises/usecases/cancel-promise.usecase';
 import { WithdrawSettlementUseCase } from './settlements/usecases/withdraw-settlement.usecase';
 import { RelapseRisksRepository } from './relapse/relapse-risks.repository';
@@ -162,6 +163,7 @@ export function createPromisesService(deps: PromisesServiceDependencies = {}): S
       PromisesAccountEndedAt1763900019700,
       PromisesPromiseSettlementEnding1763900019800,
       PromisesApprovalsWaiting1763900020000,
+      PromisesApprovalExpiry1763900020200,
     ],
     module: (ctx) => {
       const config = loadPromisesConfig();

@@ -278,7 +278,7 @@ describe('no new commitment on an account the ledger settled or closed (real led
     };
     const held = await client.createPlan(request, md());
     expect(held.approval).toMatchObject({ state: promises.ApprovalState.APPROVAL_STATE_PENDING });
-    clock('2026-03-05');
+    clock('2026-03-04'); // within the 72 hours the held offer waits for a supervisor
     await settle(accountId);
     const announced = await outboxTypesOf(sut, accountId);
 

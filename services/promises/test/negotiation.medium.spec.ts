@@ -221,6 +221,15 @@ describe('negotiation limits per tenant and supervisor approvals (real ledger, r
       expect((await codeOf(client.setNegotiationPolicy({ policy, changedBy: '', reason: '' }, md()))).code).toBe(
         status.INVALID_ARGUMENT,
       );
+      for (const approvalHours of [-1, 721])
+        expect(
+          await codeOf(
+            client.setNegotiationPolicy({ policy: { ...policy!, approvalHours }, changedBy: 'x', reason: '' }, md()),
+          ),
+        ).toEqual({
+          code: status.INVALID_ARGUMENT,
+          details: `policy.approval_hours must be a whole number between 0 and 720, got ${approvalHours}`,
+        });
       expect((await codeOf(client.getNegotiationPolicy({ version: 99 }, md()))).code).toBe(status.NOT_FOUND);
       expect((await client.getNegotiationPolicy({ version: 0 }, md())).policy!.version).toBe(policy!.version);
     });
@@ -420,6 +429,100 @@ describe('negotiation limits per tenant and supervisor approvals (real ledger, r
         ApprovalState.APPROVAL_STATE_PENDING,
       );
       expect(await rows(accountId)).toMatchObject({ plans: 0, instalments: 0 });
+    });
+  });
+
+  describe('an offer nobody decides in time', () => {
+    /** This tenant's count of plans waiting for a supervisor, as promises' /metrics gives it. */
+    const plansWaiting = async () =>
+      (await scrapeSeries(sut.app.httpUrl, APPROVALS_WAITING_METRIC, ['tenant_id', 'kind']))[`${sut.tenant} plan`];
+    const pendingPlans = async () =>
+      (
+        await client.listApprovals({ state: ApprovalState.APPROVAL_STATE_PENDING, accountId: '' }, md())
+      ).approvals.filter((a) => a.plan).length;
+
+    afterAll(async () => {
+      await client.setNegotiationPolicy(
+        {
+          policy: policyToProto({ limits: DEFAULT_LIMITS, version: 0, changedBy: '', changeReason: '' }),
+          changedBy: 'test',
+          reason: 'reset',
+        },
+        md(),
+      );
+    });
+
+    it('expires after the policy hours (72 by default): no supervisor can decide it, its retry says so, a new request is held again', async () => {
+      const accountId = await newAccount(120_000);
+      const byDefault = await client.createPlan(planRequest(accountId, { instalments: 30 }), md());
+      expect(byDefault.approval!.expiresAt).toEqual(
+        new Date(byDefault.approval!.requestedAt!.getTime() + 72 * 3_600_000),
+      );
+
+      const { policy } = await client.getNegotiationPolicy({ version: 0 }, md());
+      await client.setNegotiationPolicy(
+        { policy: { ...policy!, approvalHours: 4 }, changedBy: 'ops-lead', reason: 'offers answered within the shift' },
+        md(),
+      );
+      const request = planRequest(accountId, { instalments: 30 });
+      const held = (await client.createPlan(request, md())).approval!;
+      const id = held.approvalId;
+      expect(held.expiresAt).toEqual(new Date(held.requestedAt!.getTime() + 4 * 3_600_000));
+      const stateOf = async () => (await client.getApproval({ approvalId: id }, md())).approval!;
+      const idsIn = async (state: promises.ApprovalState) =>
+        (await client.listApprovals({ state, accountId }, md())).approvals.map((a) => a.approvalId);
+
+      sut.clock.advance(4 * 3_600_000 - 1_000);
+      expect((await stateOf()).state).toBe(ApprovalState.APPROVAL_STATE_PENDING);
+      const waitingBefore = await plansWaiting();
+      expect(waitingBefore).toBe(await pendingPlans());
+
+      sut.clock.advance(1_000);
+      expect(await stateOf()).toMatchObject({ state: ApprovalState.APPROVAL_STATE_EXPIRED, decidedBy: '' });
+      expect(await idsIn(ApprovalState.APPROVAL_STATE_PENDING)).toEqual([byDefault.approval!.approvalId]);
+      expect(await idsIn(ApprovalState.APPROVAL_STATE_EXPIRED)).toEqual([id]);
+      expect(await plansWaiting()).toBe(waitingBefore - 1);
+
+      const decide = (decision: promises.ApprovalDecision) =>
+        codeOf(client.decideApproval({ approvalId: id, decision, supervisorId: 'sup-1', note: '' }, md()));
+      const expired = `approval ${id} expired at ${held.expiresAt!.toISOString()} with no decision: the agent can propose the offer again`;
+      expect(await decide(ApprovalDecision.APPROVAL_DECISION_APPROVE)).toEqual({
+        code: status.FAILED_PRECONDITION,
+        details: expired,
+      });
+      expect(await decide(ApprovalDecision.APPROVAL_DECISION_REJECT)).toEqual({
+        code: status.FAILED_PRECONDITION,
+        details: expired,
+      });
+      expect(await codeOf(client.createPlan(request, md()))).toEqual({
+        code: status.FAILED_PRECONDITION,
+        details: `this plan was held for approval and expired at ${held.expiresAt!.toISOString()} with no decision: propose it again under a new idempotency key`,
+      });
+      const again = await client.createPlan({ ...request, idempotencyKey: `${request.idempotencyKey}-again` }, md());
+      expect(again.approval!.state).toBe(ApprovalState.APPROVAL_STATE_PENDING);
+      expect(await rows(accountId)).toMatchObject({ plans: 0, instalments: 0, approvals: 3 });
+    });
+
+    it('is stored as expired by the daily run, which leaves the ones still waiting', async () => {
+      const accountId = await newAccount(120_000);
+      const early = (await client.createPlan(planRequest(accountId, { instalments: 30 }), md())).approval!;
+      sut.clock.advance(3_600_000);
+      const late = (await client.createPlan(planRequest(accountId, { instalments: 30 }), md())).approval!;
+      sut.clock.advance(early.expiresAt!.getTime() - sut.clock.now().getTime());
+      const { approvalsExpired } = await client.runDaily({ asOfDate: '' }, md());
+      expect(approvalsExpired).toBeGreaterThanOrEqual(1);
+      const stored = (await sut.dataSource.query(
+        `SELECT id, state FROM promises.offer_approval WHERE account_id = $1 ORDER BY requested_at`,
+        [accountId],
+      )) as { id: string; state: number }[];
+      expect(stored).toEqual([
+        { id: early.approvalId, state: ApprovalState.APPROVAL_STATE_EXPIRED },
+        { id: late.approvalId, state: ApprovalState.APPROVAL_STATE_PENDING },
+      ]);
+      expect((await client.runDaily({ asOfDate: '' }, md())).approvalsExpired).toBe(0);
+      expect((await client.getApproval({ approvalId: early.approvalId }, md())).approval!.state).toBe(
+        ApprovalState.APPROVAL_STATE_EXPIRED,
+      );
     });
   });
 

@@ -20,16 +20,20 @@ interface WaitingApprovals {
  * - `collections_offer_approvals_oldest_requested_seconds`: when the oldest was requested (Unix
  *   seconds), absent while none waits: `time() - …` is how long it has waited.
  *
+ * An offer whose time ran out (the tenant policy's `approval_hours`) no longer waits: it is EXPIRED.
+ *
  * Read from `offer_approval` on every scrape (its pending rows, which a partial index holds), as
  * `registerQueueGauges` reads a queue: a decision shows at the next scrape whichever replica took
  * it, and a queue that empties reads 0 (no oldest time). No account, agent or amount: the queue
  * itself is ListApprovals.
  */
-export function registerApprovalMetrics(ctx: Pick<ServiceContext, 'metrics' | 'dataSource'>): void {
+export function registerApprovalMetrics(ctx: Pick<ServiceContext, 'metrics' | 'dataSource' | 'clock'>): void {
   registerQueueGauges<'tenant_id' | 'kind', WaitingApprovals>(ctx, {
     sql: `SELECT tenant_id, kind, count(*)::bigint AS waiting, floor(extract(epoch FROM min(requested_at)))::bigint AS oldest
-            FROM offer_approval WHERE state = ${promises.ApprovalState.APPROVAL_STATE_PENDING}
+            FROM offer_approval WHERE state = ${promises.ApprovalState.APPROVAL_STATE_PENDING} AND expires_at > $1
            GROUP BY tenant_id, kind`,
+    // Expired by the clock's time: the daily run stores it later.
+    params: () => [ctx.clock.now()],
     labels: ['tenant_id', 'kind'],
     gauges: [
       {

@@ -1,5 +1,6 @@
 import { EntityManager } from 'typeorm';
 import { promises, scoring } from '@collections/contracts';
+import { AppError } from '@collections/platform';
 import { DEFAULT_POLICY, StoredPolicy, policyToProto, validatePolicy } from './domain/negotiation-policy';
 
 interface PolicyRow {
@@ -87,6 +88,8 @@ export interface ApprovalRow {
   policy_version: number;
   state: number;
   requested_at: Date;
+  /** Until when a supervisor may decide; a pending row after it is EXPIRED (`effectiveState`). */
+  expires_at: Date;
   decided_by: string | null;
   decided_at: Date | null;
   decision_note: string | null;
@@ -102,23 +105,55 @@ export interface NewApproval {
   agentId: string;
   policyVersion: number;
   idempotencyKey: string;
+  /** The request's time plus the tenant policy's approval hours. */
+  expiresAt: Date;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const APPROVAL_COLUMNS = `id, account_id, kind, request, reason, agent_id, policy_version, state, requested_at,
-  decided_by, decided_at, decision_note, plan_id, settlement_id`;
+  expires_at, decided_by, decided_at, decision_note, plan_id, settlement_id`;
 
-export function mapApproval(r: ApprovalRow): promises.ApprovalView {
+const { APPROVAL_STATE_PENDING: PENDING, APPROVAL_STATE_EXPIRED: EXPIRED } = promises.ApprovalState;
+
+/**
+ * An approval's state at `now`: a pending one is EXPIRED from its `expires_at` on, whether or not
+ * the daily run has stored it as such yet.
+ */
+export function effectiveState(r: ApprovalRow, now: Date): promises.ApprovalState {
+  return r.state === PENDING && new Date(r.expires_at).getTime() <= now.getTime() ? EXPIRED : r.state;
+}
+
+/**
+ * A retried request (same idempotency key) whose offer was held and can no longer be approved:
+ * FAILED_PRECONDITION saying why (`what`: "this plan", "this settlement"). An approved or pending
+ * one passes.
+ */
+export function refuseUndecidable(held: ApprovalRow, state: promises.ApprovalState, what: string): void {
+  if (state === promises.ApprovalState.APPROVAL_STATE_REJECTED)
+    throw AppError.failedPrecondition(
+      `${what} was held for approval and rejected by ${held.decided_by}${held.decision_note ? `: ${held.decision_note}` : ''}`,
+      { approvalId: held.id },
+    );
+  if (state === EXPIRED)
+    throw AppError.failedPrecondition(
+      `${what} was held for approval and expired at ${new Date(held.expires_at).toISOString()} with no decision: propose it again under a new idempotency key`,
+      { approvalId: held.id },
+    );
+}
+
+/** The approval as a caller sees it at `now` (see `effectiveState`). */
+export function mapApproval(r: ApprovalRow, now: Date): promises.ApprovalView {
   return {
     approvalId: r.id,
     accountId: r.account_id,
-    state: r.state,
+    state: effectiveState(r, now),
     reason: r.reason,
     agentId: r.agent_id,
     plan: r.kind === 'plan' ? promises.CreatePlanRequest.fromJSON(r.request) : undefined,
     settlement: r.kind === 'settlement' ? promises.CreateSettlementRequest.fromJSON(r.request) : undefined,
     policyVersion: r.policy_version,
     requestedAt: new Date(r.requested_at),
+    expiresAt: new Date(r.expires_at),
     decidedBy: r.decided_by ?? '',
     decidedAt: r.decided_at ? new Date(r.decided_at) : undefined,
     decisionNote: r.decision_note ?? '',
@@ -139,8 +174,8 @@ export class ApprovalsRepository {
         : promises.CreateSettlementRequest.toJSON(promises.CreateSettlementRequest.fromPartial(a.request));
     await tx.query(
       `INSERT INTO offer_approval (tenant_id, account_id, kind, request, reason, agent_id, policy_version, state,
-         idempotency_key, requested_at)
-       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10) ON CONFLICT (tenant_id, kind, idempotency_key) DO NOTHING`,
+         idempotency_key, requested_at, expires_at)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11) ON CONFLICT (tenant_id, kind, idempotency_key) DO NOTHING`,
       [
         tenantId,
         a.accountId,
@@ -152,6 +187,7 @@ export class ApprovalsRepository {
         promises.ApprovalState.APPROVAL_STATE_PENDING,
         a.idempotencyKey,
         requestedAt,
+        a.expiresAt,
       ],
     );
     return (await this.findByKey(tx, tenantId, a.kind, a.idempotencyKey))!;
@@ -179,13 +215,35 @@ export class ApprovalsRepository {
     return row;
   }
 
-  async list(m: EntityManager, tenantId: string, state: number, accountId: string): Promise<ApprovalRow[]> {
+  /** The tenant's approvals in `state` at `now` (0: any), as `effectiveState` gives it, oldest first. */
+  async list(m: EntityManager, tenantId: string, state: number, accountId: string, now: Date): Promise<ApprovalRow[]> {
+    // A pending row past its expiry is EXPIRED, stored so or not yet.
+    const [inState, param]: [string, unknown] =
+      state === PENDING
+        ? [`state = ${PENDING} AND expires_at > $3`, now]
+        : state === EXPIRED
+          ? [`(state = ${EXPIRED} OR (state = ${PENDING} AND expires_at <= $3))`, now]
+          : [`($3::int = 0 OR state = $3)`, state];
     return (await m.query(
       `SELECT ${APPROVAL_COLUMNS} FROM offer_approval
-        WHERE tenant_id = $1 AND ($2 = 0 OR state = $2) AND ($3 = '' OR account_id = $3)
+        WHERE tenant_id = $1 AND ($2 = '' OR account_id = $2) AND ${inState}
         ORDER BY requested_at, id LIMIT 500`,
-      [tenantId, state, accountId],
+      [tenantId, accountId, param],
     )) as ApprovalRow[];
+  }
+
+  /**
+   * Stores as EXPIRED every pending approval whose time ran out by `now` (of one tenant, or all):
+   * readers already see them so, this keeps the pending ones (the supervisors' queue and its
+   * partial index) to those still waiting. How many it stored.
+   */
+  async expire(m: EntityManager, now: Date, tenantId?: string): Promise<number> {
+    const [, affected] = (await m.query(
+      `UPDATE offer_approval SET state = ${EXPIRED}
+        WHERE state = ${PENDING} AND expires_at <= $1 AND ($2::text IS NULL OR tenant_id = $2)`,
+      [now, tenantId ?? null],
+    )) as [unknown, number];
+    return affected;
   }
 
   async decide(

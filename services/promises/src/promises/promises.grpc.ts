@@ -87,6 +87,7 @@ export class PromisesGrpcController implements promises.PromisesServiceControlle
       plansEvaluated: summary.plansEvaluated,
       eventsEmitted: summary.eventsEmitted,
       settlementsLapsed: summary.settlementsLapsed,
+      approvalsExpired: summary.approvalsExpired,
     };
   }
 

@@ -23,6 +23,16 @@ export interface NegotiationLimits {
   minDownPaymentBps: number;
   /** Annual rate the offers' present values are discounted at. */
   annualDiscountRateBps: number;
+  /** Hours an offer held for a supervisor waits before it expires; 0: `DEFAULT_APPROVAL_HOURS`. */
+  approvalHours: number;
+}
+
+/** How long a held offer waits for a supervisor when the tenant's policy does not say. */
+export const DEFAULT_APPROVAL_HOURS = 72;
+
+/** Until when an offer held at `requestedAt` under `limits` may be approved. */
+export function approvalExpiry(limits: NegotiationLimits, requestedAt: Date): Date {
+  return new Date(requestedAt.getTime() + (limits.approvalHours || DEFAULT_APPROVAL_HOURS) * 3_600_000);
 }
 
 export interface StoredPolicy {
@@ -46,6 +56,7 @@ export const DEFAULT_LIMITS: NegotiationLimits = {
   minInstalmentMinor: new Map(),
   minDownPaymentBps: 0,
   annualDiscountRateBps: 1_200,
+  approvalHours: 0,
 };
 
 export const DEFAULT_POLICY: StoredPolicy = { limits: DEFAULT_LIMITS, version: 0, changedBy: '', changeReason: '' };
@@ -134,6 +145,7 @@ export function validatePolicy(input: promises.NegotiationPolicy | undefined): N
     minInstalmentMinor: minInstalment,
     minDownPaymentBps: intIn('policy.min_down_payment_bps', input.minDownPaymentBps, 0, 9_999),
     annualDiscountRateBps: intIn('policy.annual_discount_rate_bps', input.annualDiscountRateBps, 0, 10_000),
+    approvalHours: intIn('policy.approval_hours', input.approvalHours, 0, 720),
   };
 }
 
@@ -150,6 +162,7 @@ export function policyToProto(p: StoredPolicy): promises.NegotiationPolicy {
     minInstalment: [...limits.minInstalmentMinor].map(([currency, amountMinor]) => ({ amountMinor, currency })),
     minDownPaymentBps: limits.minDownPaymentBps,
     annualDiscountRateBps: limits.annualDiscountRateBps,
+    approvalHours: limits.approvalHours,
     version: p.version,
     changedBy: p.changedBy,
     changedAt: p.changedAt,

@@ -5,7 +5,7 @@ import { CreatePlanUseCase } from '../../plans/usecases/create-plan.usecase';
 import { PlanQueries } from '../../plans/usecases/plan-queries';
 import { CreateSettlementUseCase } from '../../settlements/usecases/create-settlement.usecase';
 import { mapSettlement } from '../../settlements/settlements.repository';
-import { ApprovalRow, ApprovalsRepository, mapApproval } from '../negotiation.repository';
+import { ApprovalRow, ApprovalsRepository, effectiveState, mapApproval } from '../negotiation.repository';
 
 export const SUPERVISOR_ROLE = ROLES.supervisor;
 
@@ -25,14 +25,21 @@ export class DecideApprovalUseCase {
   ) {}
 
   async get(tenantId: string, approvalId: string): Promise<promises.ApprovalView> {
-    return mapApproval(await this.found(tenantId, approvalId));
+    return mapApproval(await this.found(tenantId, approvalId), this.ctx.clock.now());
   }
 
   async list(tenantId: string, request: promises.ListApprovalsRequest): Promise<promises.ApprovalView[]> {
     if (promises.ApprovalState[request.state] === undefined || request.state === promises.ApprovalState.UNRECOGNIZED)
-      throw AppError.invalid('state must be PENDING, APPROVED, REJECTED or unspecified');
-    const rows = await this.approvals.list(this.ctx.dataSource.manager, tenantId, request.state, request.accountId);
-    return rows.map(mapApproval);
+      throw AppError.invalid('state must be PENDING, APPROVED, REJECTED, EXPIRED or unspecified');
+    const now = this.ctx.clock.now();
+    const rows = await this.approvals.list(
+      this.ctx.dataSource.manager,
+      tenantId,
+      request.state,
+      request.accountId,
+      now,
+    );
+    return rows.map((r) => mapApproval(r, now));
   }
 
   async execute(
@@ -51,7 +58,7 @@ export class DecideApprovalUseCase {
     if (held.agent_id && held.agent_id === supervisorId) {
       throw AppError.permissionDenied('an agent cannot approve their own offer');
     }
-    assertPending(held);
+    assertPending(held, this.ctx.clock.now());
     const decision = {
       decidedBy: supervisorId,
       decidedAt: this.ctx.clock.now(),
@@ -61,26 +68,29 @@ export class DecideApprovalUseCase {
     const APPROVED = promises.ApprovalState.APPROVAL_STATE_APPROVED;
     if (!approve) {
       const row = await this.ctx.dataSource.transaction(async (tx) => {
-        assertPending((await this.approvals.find(tx, tenantId, held.id, true))!);
+        assertPending((await this.approvals.find(tx, tenantId, held.id, true))!, this.ctx.clock.now());
         return this.approvals.decide(tx, tenantId, held.id, { ...decision, state: REJECTED });
       });
-      return { approval: mapApproval(row) };
+      return { approval: mapApproval(row, decision.decidedAt) };
     }
     if (held.kind === 'plan') {
       // Checked before the transaction: the dates may have passed, the limits changed.
       const heldPlan = promises.CreatePlanRequest.fromJSON(held.request);
       const { plan } = await this.plans.judge(tenantId, heldPlan, SUPERVISOR_ROLE);
       const row = await this.ctx.dataSource.transaction(async (tx) => {
-        assertPending((await this.approvals.find(tx, tenantId, held.id, true))!);
+        assertPending((await this.approvals.find(tx, tenantId, held.id, true))!, this.ctx.clock.now());
         const created = await this.plans.create(tx, tenantId, plan);
         return this.approvals.decide(tx, tenantId, held.id, { ...decision, state: APPROVED, planId: created.id });
       });
-      return { approval: mapApproval(row), plan: await this.planQueries.get(tenantId, row.plan_id!) };
+      return {
+        approval: mapApproval(row, decision.decidedAt),
+        plan: await this.planQueries.get(tenantId, row.plan_id!),
+      };
     }
     const heldSettlement = promises.CreateSettlementRequest.fromJSON(held.request);
     const { settlement } = await this.settlements.judge(tenantId, heldSettlement, SUPERVISOR_ROLE);
     const { row, created } = await this.ctx.dataSource.transaction(async (tx) => {
-      assertPending((await this.approvals.find(tx, tenantId, held.id, true))!);
+      assertPending((await this.approvals.find(tx, tenantId, held.id, true))!, this.ctx.clock.now());
       const created = await this.settlements.create(tx, tenantId, settlement);
       const row = await this.approvals.decide(tx, tenantId, held.id, {
         ...decision,
@@ -89,7 +99,7 @@ export class DecideApprovalUseCase {
       });
       return { row, created };
     });
-    return { approval: mapApproval(row), settlement: mapSettlement(created) };
+    return { approval: mapApproval(row, decision.decidedAt), settlement: mapSettlement(created) };
   }
 
   private async found(tenantId: string, approvalId: string): Promise<ApprovalRow> {
@@ -99,9 +109,16 @@ export class DecideApprovalUseCase {
   }
 }
 
-function assertPending(row: ApprovalRow): void {
-  if (row.state !== promises.ApprovalState.APPROVAL_STATE_PENDING) {
-    const state = promises.approvalStateToJSON(row.state).replace('APPROVAL_STATE_', '').toLowerCase();
-    throw AppError.failedPrecondition(`approval ${row.id} was already ${state} by ${row.decided_by}`);
+/** A decision needs a pending approval whose time has not run out (`now`: the clock's, as the decision is taken). */
+function assertPending(row: ApprovalRow, now: Date): void {
+  const state = effectiveState(row, now);
+  if (state === promises.ApprovalState.APPROVAL_STATE_EXPIRED) {
+    throw AppError.failedPrecondition(
+      `approval ${row.id} expired at ${new Date(row.expires_at).toISOString()} with no decision: the agent can propose the offer again`,
+    );
+  }
+  if (state !== promises.ApprovalState.APPROVAL_STATE_PENDING) {
+    const decided = promises.approvalStateToJSON(state).replace('APPROVAL_STATE_', '').toLowerCase();
+    throw AppError.failedPrecondition(`approval ${row.id} was already ${decided} by ${row.decided_by}`);
   }
 }

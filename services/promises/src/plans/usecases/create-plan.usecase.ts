@@ -1,6 +1,6 @@
 import { EntityManager } from 'typeorm';
 import { promises } from '@collections/contracts';
-import { AppError, money } from '@collections/platform';
+import { money } from '@collections/platform';
 import { ServiceContext } from '@collections/runtime';
 import {
   AccountProfile,
@@ -9,12 +9,21 @@ import {
   safeLocalDate,
 } from '../../accounts/account-profiles.repository';
 import { KnownAccounts } from '../../accounts/known-accounts';
-import { Role, Verdict, judgePlan, refuseDenied, roleOf } from '../../negotiation/domain/negotiation-policy';
+import {
+  Role,
+  StoredPolicy,
+  Verdict,
+  approvalExpiry,
+  judgePlan,
+  refuseDenied,
+  roleOf,
+} from '../../negotiation/domain/negotiation-policy';
 import {
   ApprovalRow,
   ApprovalsRepository,
   NegotiationPoliciesRepository,
   mapApproval,
+  refuseUndecidable,
 } from '../../negotiation/negotiation.repository';
 import { NewPlan, validatePlan } from '../domain/plan';
 import { PlanRow, PlansRepository } from '../plans.repository';
@@ -52,7 +61,7 @@ export class CreatePlanUseCase {
       account.endedAt && request.idempotencyKey ? await this.made(tenantId, request.idempotencyKey) : undefined;
     if (made) return { plan: made };
     const now = this.ctx.clock.now();
-    const { plan, verdict, policyVersion } = await this.judge(tenantId, request, undefined, account);
+    const { plan, verdict, policy } = await this.judge(tenantId, request, undefined, account);
     if (verdict.kind === 'needs-approval') {
       const row = await this.ctx.dataSource.transaction((tx) =>
         this.approvals.hold(
@@ -64,13 +73,14 @@ export class CreatePlanUseCase {
             request,
             reason: verdict.reason,
             agentId: plan.agentId,
-            policyVersion,
+            policyVersion: policy.version,
+            expiresAt: approvalExpiry(policy.limits, now),
             idempotencyKey: plan.idempotencyKey,
           },
           now,
         ),
       );
-      return { approval: mapApproval(row) };
+      return { approval: mapApproval(row, now) };
     }
     const row = await this.ctx.dataSource.transaction((tx) => this.create(tx, tenantId, plan));
     return { plan: (await this.queries.views(tenantId, [row]))[0] };
@@ -91,7 +101,7 @@ export class CreatePlanUseCase {
     request: promises.CreatePlanRequest,
     role: Role | undefined,
     account?: AccountProfile,
-  ): Promise<{ plan: NewPlan; verdict: Verdict; policyVersion: number }> {
+  ): Promise<{ plan: NewPlan; verdict: Verdict; policy: StoredPolicy }> {
     const m = this.ctx.dataSource.manager;
     account ??= await this.profiles.find(m, tenantId, request.accountId);
     refuseEnded(account, request.accountId);
@@ -113,7 +123,7 @@ export class CreatePlanUseCase {
       today,
     );
     refuseDenied(verdict);
-    return { plan, verdict, policyVersion: policy.version };
+    return { plan, verdict, policy };
   }
 
   /**
@@ -150,13 +160,8 @@ export class CreatePlanUseCase {
   }
 
   private async answerHeld(tenantId: string, held: ApprovalRow): Promise<promises.CreatePlanResponse> {
-    const approval = mapApproval(held);
-    if (held.state === promises.ApprovalState.APPROVAL_STATE_REJECTED) {
-      throw AppError.failedPrecondition(
-        `this plan was held for approval and rejected by ${held.decided_by}${held.decision_note ? `: ${held.decision_note}` : ''}`,
-        { approvalId: held.id },
-      );
-    }
+    const approval = mapApproval(held, this.ctx.clock.now());
+    refuseUndecidable(held, approval.state, 'this plan');
     if (held.state === promises.ApprovalState.APPROVAL_STATE_APPROVED && held.plan_id) {
       return { plan: await this.queries.get(tenantId, held.plan_id), approval };
     }

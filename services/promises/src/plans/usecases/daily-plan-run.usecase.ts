@@ -4,6 +4,7 @@ import { promises } from '@collections/contracts';
 import { AppError, isCalendarDate, localDate } from '@collections/platform';
 import { PromisesRepository, singlePromiseBroken } from '../../promises/promises.repository';
 import { SettlementsRepository, mapSettlement } from '../../settlements/settlements.repository';
+import { ApprovalsRepository } from '../../negotiation/negotiation.repository';
 import { HourlyClockScheduler, SERVICE_CONTEXT, ServiceContext } from '@collections/runtime';
 import { AccountProfilesRepository } from '../../accounts/account-profiles.repository';
 import { addDays, pastGrace } from '../domain/schedule';
@@ -21,18 +22,21 @@ export interface DailyPlanRunSummary {
   eventsEmitted: number;
   /** Open settlements whose due date plus the grace days passed unpaid, marked lapsed by this run. */
   settlementsLapsed: number;
+  /** Offers held for a supervisor past their expiry, stored as EXPIRED by this run. */
+  approvalsExpired: number;
 }
 
 /**
  * The daily run: every plan that has neither defaulted nor been cancelled is reviewed as of a date (default: the
  * account's today), one transaction per plan, then overdue single promises are broken and
- * overdue settlements lapse. What a plan announced is stored with it, so a re-run, or a run after
+ * overdue settlements lapse, and offers held for a supervisor past their time expire. What a plan announced is stored with it, so a re-run, or a run after
  * a crash, announces nothing twice.
  */
 export class DailyPlanRunUseCase {
   private readonly profiles = new AccountProfilesRepository();
   private readonly singlePromises = new PromisesRepository();
   private readonly settlements = new SettlementsRepository();
+  private readonly approvals = new ApprovalsRepository();
 
   constructor(
     private readonly ctx: ServiceContext,
@@ -44,7 +48,12 @@ export class DailyPlanRunUseCase {
   async run(scope: RunScope = {}): Promise<DailyPlanRunSummary> {
     if (scope.asOfDate && !isCalendarDate(scope.asOfDate))
       throw AppError.invalid('as_of_date must be a calendar date YYYY-MM-DD');
-    const summary: DailyPlanRunSummary = { plansEvaluated: 0, eventsEmitted: 0, settlementsLapsed: 0 };
+    const summary: DailyPlanRunSummary = {
+      plansEvaluated: 0,
+      eventsEmitted: 0,
+      settlementsLapsed: 0,
+      approvalsExpired: 0,
+    };
     let after = { tenantId: '', id: '' };
     for (;;) {
       const batch = await this.repo.plansToReview(
@@ -69,6 +78,12 @@ export class DailyPlanRunUseCase {
     }
     summary.eventsEmitted += await this.breakOverduePromises(scope);
     summary.settlementsLapsed = await this.lapseOverdueSettlements(scope);
+    // By the clock's time, not `asOfDate`: an approval's expiry is an instant, not a calendar day.
+    summary.approvalsExpired = await this.approvals.expire(
+      this.ctx.dataSource.manager,
+      this.ctx.clock.now(),
+      scope.tenantId,
+    );
     this.ctx.logger.info({ ...summary, asOfDate: scope.asOfDate ?? 'local' }, 'daily plan run finished');
     return summary;
   }

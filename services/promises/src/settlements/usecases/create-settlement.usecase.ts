@@ -8,13 +8,22 @@ import {
   refuseEnded,
   safeLocalDate,
 } from '../../accounts/account-profiles.repository';
-import { Role, Verdict, judgeDiscount, refuseDenied, roleOf } from '../../negotiation/domain/negotiation-policy';
+import {
+  Role,
+  StoredPolicy,
+  Verdict,
+  approvalExpiry,
+  judgeDiscount,
+  refuseDenied,
+  roleOf,
+} from '../../negotiation/domain/negotiation-policy';
 import {
   AccountSegmentsRepository,
   ApprovalRow,
   ApprovalsRepository,
   NegotiationPoliciesRepository,
   mapApproval,
+  refuseUndecidable,
 } from '../../negotiation/negotiation.repository';
 import { NewSettlement, checkSettlementRequest, validateSettlement } from '../domain/settlement';
 import { SettlementLedger } from '../ledger-port';
@@ -55,7 +64,7 @@ export class CreateSettlementUseCase {
       account.endedAt && request.idempotencyKey ? await this.made(tenantId, request.idempotencyKey) : undefined;
     if (made) return { settlement: made };
     const now = this.ctx.clock.now();
-    const { settlement, verdict, policyVersion } = await this.judge(tenantId, request, undefined, account);
+    const { settlement, verdict, policy } = await this.judge(tenantId, request, undefined, account);
     if (verdict.kind === 'needs-approval') {
       const row = await this.ctx.dataSource.transaction((tx) =>
         this.approvals.hold(
@@ -67,13 +76,14 @@ export class CreateSettlementUseCase {
             request,
             reason: verdict.reason,
             agentId: settlement.agentId,
-            policyVersion,
+            policyVersion: policy.version,
+            expiresAt: approvalExpiry(policy.limits, now),
             idempotencyKey: settlement.idempotencyKey,
           },
           now,
         ),
       );
-      return { approval: mapApproval(row) };
+      return { approval: mapApproval(row, now) };
     }
     const row = await this.ctx.dataSource.transaction((tx) => this.create(tx, tenantId, settlement));
     return { settlement: mapSettlement(row) };
@@ -94,7 +104,7 @@ export class CreateSettlementUseCase {
     request: promises.CreateSettlementRequest,
     role: Role | undefined,
     account?: AccountProfile,
-  ): Promise<{ settlement: NewSettlement; verdict: Verdict; policyVersion: number }> {
+  ): Promise<{ settlement: NewSettlement; verdict: Verdict; policy: StoredPolicy }> {
     const m = this.ctx.dataSource.manager;
     account ??= await this.profiles.find(m, tenantId, request.accountId);
     refuseEnded(account, request.accountId);
@@ -110,7 +120,7 @@ export class CreateSettlementUseCase {
       settlement.discount.amountMinor,
     );
     refuseDenied(verdict);
-    return { settlement, verdict, policyVersion: policy.version };
+    return { settlement, verdict, policy };
   }
 
   /**
@@ -151,13 +161,8 @@ export class CreateSettlementUseCase {
   }
 
   private async answerHeld(tenantId: string, held: ApprovalRow): Promise<promises.CreateSettlementResponse> {
-    const approval = mapApproval(held);
-    if (held.state === promises.ApprovalState.APPROVAL_STATE_REJECTED) {
-      throw AppError.failedPrecondition(
-        `this settlement was held for approval and rejected by ${held.decided_by}${held.decision_note ? `: ${held.decision_note}` : ''}`,
-        { approvalId: held.id },
-      );
-    }
+    const approval = mapApproval(held, this.ctx.clock.now());
+    refuseUndecidable(held, approval.state, 'this settlement');
     if (held.state === promises.ApprovalState.APPROVAL_STATE_APPROVED && held.settlement_id) {
       return { settlement: await this.get(tenantId, held.settlement_id), approval };
     }

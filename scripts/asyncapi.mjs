@@ -63,6 +63,7 @@ const CONSUMERS = {
     'collections.promises.v1.SettlementPaid',
     'collections.promises.v1.SettlementLapsed',
     'collections.promises.v1.SettlementWithdrawn',
+    'collections.promises.v1.OfferApprovalExpired',
   ],
   // Its two consumers (services/promises/src/promises.service.ts): payments and facts, relapse risk.
   promises: [

@@ -30,6 +30,7 @@ import {
 import {
   InstalmentDueSoon,
   InstalmentMissed,
+  OfferApprovalExpired,
   PlanAgreed,
   PlanCancelled,
   PlanCompleted,
@@ -266,6 +267,11 @@ export const EVENTS = {
     Topic.PromisesPlan,
     SettlementWithdrawn,
     'An open settlement ended because the ledger settled or closed its account; it will be neither paid nor lapsed.',
+  ),
+  'collections.promises.v1.OfferApprovalExpired': event(
+    Topic.PromisesPlan,
+    OfferApprovalExpired,
+    "An agent's offer held for a supervisor expired with no decision; the debtor still waits for an answer.",
   ),
   'collections.promises.v1.RelapseRiskAssessed': event(
     Topic.PromisesPlan,

@@ -1,6 +1,6 @@
 import { Metadata, ServiceError, status } from '@grpc/grpc-js';
 import { randomUUID } from 'node:crypto';
-import { promises, scoring } from '@collections/contracts';
+import { ledgerLifecycle, promises, scoring } from '@collections/contracts';
 import { API_KEY_HEADER } from '@collections/platform';
 import { ServiceUnderTest, scrapeSeries } from '@collections/testing';
 import { APPROVALS_OLDEST_METRIC, APPROVALS_WAITING_METRIC } from '../src/negotiation/approval-metrics';
@@ -503,23 +503,47 @@ describe('negotiation limits per tenant and supervisor approvals (real ledger, r
       expect(await rows(accountId)).toMatchObject({ plans: 0, instalments: 0, approvals: 3 });
     });
 
-    it('is stored as expired by the daily run, which leaves the ones still waiting', async () => {
+    it('is stored as expired by the daily run, announced once, but not for an account the ledger ended', async () => {
       const accountId = await newAccount(120_000);
+      const endedAccount = await newAccount(120_000);
       const early = (await client.createPlan(planRequest(accountId, { instalments: 30 }), md())).approval!;
+      const onEnded = (await client.createSettlement(settlementRequest(endedAccount, 60_000), md())).approval!;
+      await deliver(
+        sut,
+        'collections.ledger.v1.AccountClosed',
+        ledgerLifecycle.AccountClosed.fromPartial({ accountId: endedAccount, closedOn: '2026-03-02' }),
+      );
       sut.clock.advance(3_600_000);
       const late = (await client.createPlan(planRequest(accountId, { instalments: 30 }), md())).approval!;
       sut.clock.advance(early.expiresAt!.getTime() - sut.clock.now().getTime());
       const { approvalsExpired } = await client.runDaily({ asOfDate: '' }, md());
-      expect(approvalsExpired).toBeGreaterThanOrEqual(1);
+      expect(approvalsExpired).toBeGreaterThanOrEqual(2);
       const stored = (await sut.dataSource.query(
-        `SELECT id, state FROM promises.offer_approval WHERE account_id = $1 ORDER BY requested_at`,
-        [accountId],
+        `SELECT id, state FROM promises.offer_approval WHERE account_id = ANY($1) ORDER BY requested_at, kind`,
+        [[accountId, endedAccount]],
       )) as { id: string; state: number }[];
       expect(stored).toEqual([
         { id: early.approvalId, state: ApprovalState.APPROVAL_STATE_EXPIRED },
+        { id: onEnded.approvalId, state: ApprovalState.APPROVAL_STATE_EXPIRED },
         { id: late.approvalId, state: ApprovalState.APPROVAL_STATE_PENDING },
       ]);
+      const announced = async () =>
+        (await published(sut, 'collections.promises.v1.OfferApprovalExpired')).filter((e) =>
+          [accountId, endedAccount].includes(e.accountId),
+        );
+      expect(await announced()).toEqual([
+        {
+          approvalId: early.approvalId,
+          accountId,
+          kind: 'plan',
+          agentId: 'agent-1',
+          reason: 'an agent may grant at most 24 instalments, asked 30: needs a supervisor',
+          requestedAt: early.requestedAt,
+          expiresAt: early.expiresAt,
+        },
+      ]);
       expect((await client.runDaily({ asOfDate: '' }, md())).approvalsExpired).toBe(0);
+      expect(await announced()).toHaveLength(1);
       expect((await client.getApproval({ approvalId: early.approvalId }, md())).approval!.state).toBe(
         ApprovalState.APPROVAL_STATE_EXPIRED,
       );

@@ -4,6 +4,7 @@ import { debtorFactHandlersOf } from '../decisions/debtor-facts.consumer';
 import { eraseLettersOf } from '../dispatch/letter-erasure';
 import { PlannerRepository } from './planner.repository';
 import { PlanAccountUseCase, PlanCause } from './usecases/plan-account.usecase';
+import { queueExpiredOfferCall } from './usecases/expired-offer-call';
 
 /** `SEGMENT_SELF_CURE` → `self_cure`, `PRODUCT_CREDIT_CARD` → `credit_card`: the words strategies use. */
 export const segmentWord = (segment: scoring.Segment) =>
@@ -257,5 +258,8 @@ export function plannerHandlers(
     // Withdrawn by a supervisor, or because the ledger settled or closed the account: nothing more
     // is expected of the settlement.
     'collections.promises.v1.SettlementWithdrawn': settlementEnded,
+    // Nobody decided on an agent's offer in time: an agent calls the debtor back, the law permitting.
+    'collections.promises.v1.OfferApprovalExpired': (event, hc) =>
+      queueExpiredOfferCall(hc, repo, event, planner.ctx.clock.now(), planner.ctx.logger),
   };
 }

@@ -97,6 +97,12 @@ export interface ApprovalRow {
   settlement_id: string | null;
 }
 
+/** An approval the daily run stored as expired (`ApprovalsRepository.expire`). */
+export type ExpiredApproval = Pick<
+  ApprovalRow,
+  'id' | 'account_id' | 'kind' | 'agent_id' | 'reason' | 'requested_at' | 'expires_at'
+> & { tenant_id: string; account_ended: boolean };
+
 export interface NewApproval {
   accountId: string;
   kind: ApprovalKind;
@@ -235,15 +241,20 @@ export class ApprovalsRepository {
   /**
    * Stores as EXPIRED every pending approval whose time ran out by `now` (of one tenant, or all):
    * readers already see them so, this keeps the pending ones (the supervisors' queue and its
-   * partial index) to those still waiting. How many it stored.
+   * partial index) to those still waiting. Answers those it stored, each with whether the ledger
+   * had ended its account. Locks them for the caller's transaction.
    */
-  async expire(m: EntityManager, now: Date, tenantId?: string): Promise<number> {
-    const [, affected] = (await m.query(
-      `UPDATE offer_approval SET state = ${EXPIRED}
-        WHERE state = ${PENDING} AND expires_at <= $1 AND ($2::text IS NULL OR tenant_id = $2)`,
+  async expire(tx: EntityManager, now: Date, tenantId?: string): Promise<ExpiredApproval[]> {
+    return (await tx.query(
+      `WITH expired AS (
+         UPDATE offer_approval SET state = ${EXPIRED}
+          WHERE state = ${PENDING} AND expires_at <= $1 AND ($2::text IS NULL OR tenant_id = $2)
+          RETURNING tenant_id, id, account_id, kind, agent_id, reason, requested_at, expires_at)
+       SELECT e.*, p.ended_at IS NOT NULL AS account_ended
+         FROM expired e LEFT JOIN promise_account_profile p ON p.tenant_id = e.tenant_id AND p.account_id = e.account_id
+        ORDER BY e.tenant_id, e.requested_at, e.id`,
       [now, tenantId ?? null],
-    )) as [unknown, number];
-    return affected;
+    )) as ExpiredApproval[];
   }
 
   async decide(

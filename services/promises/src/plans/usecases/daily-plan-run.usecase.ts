@@ -78,14 +78,40 @@ export class DailyPlanRunUseCase {
     }
     summary.eventsEmitted += await this.breakOverduePromises(scope);
     summary.settlementsLapsed = await this.lapseOverdueSettlements(scope);
-    // By the clock's time, not `asOfDate`: an approval's expiry is an instant, not a calendar day.
-    summary.approvalsExpired = await this.approvals.expire(
-      this.ctx.dataSource.manager,
-      this.ctx.clock.now(),
-      scope.tenantId,
-    );
+    summary.approvalsExpired = await this.expireApprovals(scope);
     this.ctx.logger.info({ ...summary, asOfDate: scope.asOfDate ?? 'local' }, 'daily plan run finished');
     return summary;
+  }
+
+  /**
+   * Offers held for a supervisor whose time ran out by the clock (an instant, not `asOfDate`'s
+   * day) are stored as EXPIRED in one transaction, with an OfferApprovalExpired each, but for an
+   * account the ledger ended (nobody is to call about it). A re-run finds none left.
+   */
+  private async expireApprovals(scope: RunScope): Promise<number> {
+    const now = this.ctx.clock.now();
+    return this.ctx.dataSource.transaction(async (tx) => {
+      const expired = await this.approvals.expire(tx, now, scope.tenantId);
+      for (const a of expired) {
+        if (a.account_ended) continue;
+        await this.ctx.backbone.outbox.add(tx, {
+          type: 'collections.promises.v1.OfferApprovalExpired',
+          key: a.account_id,
+          tenantId: a.tenant_id,
+          time: now,
+          payload: {
+            approvalId: a.id,
+            accountId: a.account_id,
+            kind: a.kind,
+            agentId: a.agent_id,
+            reason: a.reason,
+            requestedAt: new Date(a.requested_at),
+            expiresAt: new Date(a.expires_at),
+          },
+        });
+      }
+      return expired.length;
+    });
   }
 
   /**

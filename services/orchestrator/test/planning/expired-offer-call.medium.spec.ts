@@ -1,0 +1,95 @@
+import { EventPayload, ledger, orchestratorAgents as pb } from '@collections/contracts';
+import { ServiceUnderTest, startServiceUnderTest } from '@collections/testing';
+import { createOrchestratorService } from '../../src/orchestrator.service';
+import { EXPIRED_OFFER_QUEUE } from '../../src/planning/usecases/expired-offer-call';
+import { openColombianAccount } from '../support/accounts';
+import { directoryOf } from '../support/channel-stand-ins';
+import { deliver, published, startConsumers } from '../support/events';
+
+type OfferApprovalExpired = EventPayload<'collections.promises.v1.OfferApprovalExpired'>;
+
+/** Promises' OfferApprovalExpired reaching the orchestrator: an agent calls the debtor back, the law permitting. */
+describe('an offer that expired waiting for a supervisor (real PostgreSQL)', () => {
+  const debtors = new Map<string, ledger.Debtor>();
+  let sut: ServiceUnderTest;
+  let n = 0;
+  const saved = { ...process.env };
+
+  beforeAll(async () => {
+    Object.assign(process.env, { ORCHESTRATOR_PLANNING_CHECK_MS: '0', ORCHESTRATOR_DISPATCH_CHECK_MS: '0' });
+    const service = createOrchestratorService({ directory: directoryOf(debtors) });
+    sut = await startServiceUnderTest(service, new Date('2026-03-02T15:00:00Z'));
+    await startConsumers(sut, service);
+  });
+  afterAll(async () => {
+    await sut?.context.backbone.stop();
+    await sut?.close();
+    process.env = saved;
+  });
+
+  /** A Colombian debtor's account, consented to calls on a verified phone; 10:00 on a Monday in Bogotá. */
+  const account = () =>
+    openColombianAccount(sut, debtors, `offer-${++n}`, {
+      balanceMinor: 1_200_000,
+      dueDate: '2026-02-20',
+      points: { phone: `+5730011190${String(n).padStart(2, '0')}` },
+    });
+  const expired = (accountId: string, approvalId: string): OfferApprovalExpired => ({
+    approvalId,
+    accountId,
+    kind: 'settlement',
+    agentId: 'agent-7',
+    reason: 'an agent may grant at most 30% discount, asked 50%: needs a supervisor',
+    requestedAt: new Date('2026-02-27T15:00:00Z'),
+    expiresAt: new Date('2026-03-02T15:00:00Z'),
+  });
+  const tasksOf = async (accountId: string) =>
+    (await published(sut, 'collections.orchestrator.v1.AgentTaskCreated')).filter((t) => t.accountId === accountId);
+
+  it('queues one call back in the expired-offers queue, naming the offer, however often the event arrives', async () => {
+    const accountId = await account();
+    const event = expired(accountId, 'a0a0a0a0-0000-4000-8000-000000000001');
+    await deliver(sut, 'collections.promises.v1.OfferApprovalExpired', event);
+    await deliver(sut, 'collections.promises.v1.OfferApprovalExpired', event); // redelivered under a new event id
+
+    const tasks = await tasksOf(accountId);
+    expect(tasks).toEqual([
+      expect.objectContaining({
+        accountId,
+        kind: pb.AgentTaskKind.AGENT_TASK_KIND_CALL,
+        queue: EXPIRED_OFFER_QUEUE,
+        segment: 'negotiate',
+        language: 'es',
+        reason:
+          'the settlement offer agent agent-7 held for a supervisor expired with no decision (an agent may grant at most 30% discount, asked 50%: needs a supervisor): call the debtor back with an answer',
+        causedByEventId: `offer-expired:${event.approvalId}`,
+        dueAt: sut.clock.now(),
+      }),
+    ]);
+    const [row] = (await sut.dataSource.query(
+      `SELECT state, queue FROM agent_task WHERE tenant_id = $1 AND account_id = $2`,
+      [sut.tenant, accountId],
+    )) as { state: string; queue: string }[];
+    expect(row).toEqual({ state: 'open', queue: EXPIRED_OFFER_QUEUE });
+  });
+
+  it('queues nothing for a debtor the contact law refuses calls for good (a dispute hold)', async () => {
+    const accountId = await account();
+    await sut.dataSource.query(
+      `INSERT INTO debtor_hold_state (tenant_id, hold_id, debtor_id, kind, active) VALUES ($1, 'hold-1', $2, $3, true)`,
+      [sut.tenant, `debtor-offer-${n}`, ledger.HoldKind.HOLD_KIND_DISPUTE],
+    );
+    await deliver(
+      sut,
+      'collections.promises.v1.OfferApprovalExpired',
+      expired(accountId, 'a0a0a0a0-0000-4000-8000-000000000002'),
+    );
+    expect(await tasksOf(accountId)).toEqual([]);
+    expect(
+      await sut.dataSource.query(`SELECT id FROM agent_task WHERE tenant_id = $1 AND account_id = $2`, [
+        sut.tenant,
+        accountId,
+      ]),
+    ).toEqual([]);
+  });
+});

@@ -98,18 +98,19 @@ describe('negotiation limits per tenant and supervisor approvals (real ledger, r
     return r;
   };
 
+  /** Back to the platform's limits, for the tests after one that set the tenant's own. */
+  const backToDefaultPolicy = () =>
+    client.setNegotiationPolicy(
+      {
+        policy: policyToProto({ limits: DEFAULT_LIMITS, version: 0, changedBy: '', changeReason: '' }),
+        changedBy: 'test',
+        reason: 'reset',
+      },
+      md(),
+    );
+
   describe('the tenant sets its own limits, versioned and audited', () => {
-    afterAll(async () => {
-      // Back to the platform's limits for the other tests.
-      await client.setNegotiationPolicy(
-        {
-          policy: policyToProto({ limits: DEFAULT_LIMITS, version: 0, changedBy: '', changeReason: '' }),
-          changedBy: 'test',
-          reason: 'reset',
-        },
-        md(),
-      );
-    });
+    afterAll(() => backToDefaultPolicy());
 
     it('keeps every version with who set it, when and why, and offers within the latest (gRPC and REST)', async () => {
       const { policy: before } = await client.getNegotiationPolicy({ version: 0 }, md());
@@ -441,16 +442,7 @@ describe('negotiation limits per tenant and supervisor approvals (real ledger, r
         await client.listApprovals({ state: ApprovalState.APPROVAL_STATE_PENDING, accountId: '' }, md())
       ).approvals.filter((a) => a.plan).length;
 
-    afterAll(async () => {
-      await client.setNegotiationPolicy(
-        {
-          policy: policyToProto({ limits: DEFAULT_LIMITS, version: 0, changedBy: '', changeReason: '' }),
-          changedBy: 'test',
-          reason: 'reset',
-        },
-        md(),
-      );
-    });
+    afterAll(() => backToDefaultPolicy());
 
     it('expires after the policy hours (72 by default): no supervisor can decide it, its retry says so, a new request is held again', async () => {
       const accountId = await newAccount(120_000);

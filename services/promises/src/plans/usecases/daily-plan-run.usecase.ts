@@ -27,10 +27,10 @@ export interface DailyPlanRunSummary {
 }
 
 /**
- * The daily run: every plan that has neither defaulted nor been cancelled is reviewed as of a date (default: the
- * account's today), one transaction per plan, then overdue single promises are broken and
- * overdue settlements lapse, and offers held for a supervisor past their time expire. What a plan announced is stored with it, so a re-run, or a run after
- * a crash, announces nothing twice.
+ * The daily run: every plan that has neither defaulted nor been cancelled is reviewed as of a date
+ * (default: the account's today), one transaction per plan, then overdue single promises are
+ * broken, overdue settlements lapse, and offers held for a supervisor past their time expire. What
+ * a plan announced is stored with it, so a re-run, or a run after a crash, announces nothing twice.
  */
 export class DailyPlanRunUseCase {
   private readonly profiles = new AccountProfilesRepository();

@@ -59,6 +59,7 @@ import { PromisesAccountEndedAt1763900019700 } from './migrations/1763900019700-
 import { PromisesPromiseSettlementEnding1763900019800 } from './migrations/1763900019800-promises-promise-settlement-ending';
 import { PromisesApprovalsWaiting1763900020000 } from './migrations/1763900020000-promises-approvals-waiting';
 import { PromisesApprovalExpiry1763900020200 } from './migrations/1763900020200-promises-approval-expiry';
+import { PromisesSettlementByAccount1763900020300 } from './migrations/1763900020300-promises-settlement-by-account';
 import { CancelPromiseUseCase } from './promises/usecases/cancel-promise.usecase';
 import { WithdrawSettlementUseCase } from './settlements/usecases/withdraw-settlement.usecase';
 import { RelapseRisksRepository } from './relapse/relapse-risks.repository';
@@ -164,6 +165,7 @@ export function createPromisesService(deps: PromisesServiceDependencies = {}): S
       PromisesPromiseSettlementEnding1763900019800,
       PromisesApprovalsWaiting1763900020000,
       PromisesApprovalExpiry1763900020200,
+      PromisesSettlementByAccount1763900020300,
     ],
     module: (ctx) => {
       const config = loadPromisesConfig();

@@ -101,7 +101,7 @@ export interface ApprovalRow {
 export type ExpiredApproval = Pick<
   ApprovalRow,
   'id' | 'account_id' | 'kind' | 'agent_id' | 'reason' | 'requested_at' | 'expires_at'
-> & { tenant_id: string; account_ended: boolean };
+> & { tenant_id: string; account_ended: boolean; arranged_since: boolean };
 
 export interface NewApproval {
   accountId: string;
@@ -242,7 +242,9 @@ export class ApprovalsRepository {
    * Stores as EXPIRED every pending approval whose time ran out by `now` (of one tenant, or all):
    * readers already see them so, this keeps the pending ones (the supervisors' queue and its
    * partial index) to those still waiting. Answers those it stored, each with whether the ledger
-   * had ended its account. Locks them for the caller's transaction.
+   * had ended its account and whether a plan or settlement was agreed on it after the offer was
+   * held (another offer approved, or one within an agent's limits). Locks them for the caller's
+   * transaction.
    */
   async expire(tx: EntityManager, now: Date, tenantId?: string): Promise<ExpiredApproval[]> {
     return (await tx.query(
@@ -250,7 +252,12 @@ export class ApprovalsRepository {
          UPDATE offer_approval SET state = ${EXPIRED}
           WHERE state = ${PENDING} AND expires_at <= $1 AND ($2::text IS NULL OR tenant_id = $2)
           RETURNING tenant_id, id, account_id, kind, agent_id, reason, requested_at, expires_at)
-       SELECT e.*, p.ended_at IS NOT NULL AS account_ended
+       SELECT e.*, p.ended_at IS NOT NULL AS account_ended,
+              EXISTS (SELECT 1 FROM payment_plan pl
+                       WHERE pl.tenant_id = e.tenant_id AND pl.account_id = e.account_id AND pl.created_at > e.requested_at)
+              OR EXISTS (SELECT 1 FROM settlement s
+                       WHERE s.tenant_id = e.tenant_id AND s.account_id = e.account_id AND s.created_at > e.requested_at)
+                AS arranged_since
          FROM expired e LEFT JOIN promise_account_profile p ON p.tenant_id = e.tenant_id AND p.account_id = e.account_id
         ORDER BY e.tenant_id, e.requested_at, e.id`,
       [now, tenantId ?? null],

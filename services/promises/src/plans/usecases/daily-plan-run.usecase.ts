@@ -86,14 +86,15 @@ export class DailyPlanRunUseCase {
   /**
    * Offers held for a supervisor whose time ran out by the clock (an instant, not `asOfDate`'s
    * day) are stored as EXPIRED in one transaction, with an OfferApprovalExpired each, but for an
-   * account the ledger ended (nobody is to call about it). A re-run finds none left.
+   * account the ledger ended, or one where a plan or settlement was agreed after the offer was held
+   * (the debtor had an answer): nobody is to call about those. A re-run finds none left.
    */
   private async expireApprovals(scope: RunScope): Promise<number> {
     const now = this.ctx.clock.now();
     return this.ctx.dataSource.transaction(async (tx) => {
       const expired = await this.approvals.expire(tx, now, scope.tenantId);
       for (const a of expired) {
-        if (a.account_ended) continue;
+        if (a.account_ended || a.arranged_since) continue;
         await this.ctx.backbone.outbox.add(tx, {
           type: 'collections.promises.v1.OfferApprovalExpired',
           key: a.account_id,

@@ -1,7 +1,7 @@
 import { ConsumedEvent, HandlerContext } from '@collections/messaging';
 import { Logger } from '@collections/platform';
 import { createAgentTask } from '../../agents';
-import { refusedForGood, ruleCodeOf, taskVerdict } from '../../agents/domain';
+import { refusedForGood, ruleCodesOf, taskVerdict } from '../../agents/domain';
 import { PlannerRepository } from '../planner.repository';
 
 /** The agent queue of calls back to debtors whose offer expired waiting for a supervisor. */
@@ -37,7 +37,7 @@ export async function queueExpiredOfferCall(
           tenantId,
           accountId: offer.accountId,
           approvalId: offer.approvalId,
-          rules: [...new Set(verdict.reasons.map(ruleCodeOf))],
+          rules: ruleCodesOf(verdict.reasons),
         },
         'offer approval expired: no call back queued, the contact law refuses calls to the debtor for good',
       );

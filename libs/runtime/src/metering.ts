@@ -50,7 +50,10 @@ export function meteredTransport(transport: Transport, metrics: MetricsRegistry)
         },
         handle: async (records, control) => {
           await options.handle(records, control);
-          for (const r of records) consumed.inc({ topic: r.topic, group: options.groupId });
+          // Once per topic of the batch, not per record: each inc hashes its labels.
+          const counts = new Map<string, number>();
+          for (const r of records) counts.set(r.topic, (counts.get(r.topic) ?? 0) + 1);
+          for (const [topic, n] of counts) consumed.inc({ topic, group: options.groupId }, n);
         },
       });
     },

@@ -1,4 +1,4 @@
-import { OutboundRecord, Transport, UndeliverableRecordError } from '@collections/messaging';
+import { InboundRecord, OutboundRecord, Transport, UndeliverableRecordError } from '@collections/messaging';
 import { MetricsRegistry } from '@collections/platform';
 import { meteredTransport } from '../src/metering';
 
@@ -58,5 +58,43 @@ describe('meteredTransport', () => {
     expect([await count('kafkajs'), await count('transport')]).toEqual([1, 2]);
     // The subscriber's own hook still hears each crash.
     expect(heard).toEqual(['transport', 'transport', 'kafkajs']);
+  });
+
+  it('counts the events a batch delivered by topic once the handler committed them, and none of a failed batch', async () => {
+    const metrics = new MetricsRegistry('test');
+    let deliver!: (records: InboundRecord[]) => Promise<void>;
+    const transport: Transport = {
+      kind: 'kafka',
+      publish: async () => undefined,
+      subscribe: async (options) => {
+        deliver = (records) => options.handle(records, { heartbeat: async () => undefined, isActive: () => true });
+        return { stop: async () => undefined };
+      },
+      close: async () => undefined,
+    };
+    let fail = false;
+    await meteredTransport(transport, metrics).subscribe({
+      groupId: 'promises',
+      topics: ['a', 'b'],
+      handle: async () => {
+        if (fail) throw new Error('the database is down');
+      },
+    });
+    const inbound = (topic: string, offset: number): InboundRecord => ({
+      ...record(topic),
+      partition: 0,
+      offset: String(offset),
+    });
+    await deliver([inbound('a', 0), inbound('b', 0), inbound('a', 1), inbound('a', 2)]);
+    await deliver([inbound('b', 1)]);
+    fail = true;
+    await expect(deliver([inbound('a', 3), inbound('b', 2)])).rejects.toThrow('the database is down');
+    const count = async (topic: string) =>
+      Number(
+        new RegExp(`collections_events_consumed_total\\{[^}]*topic="${topic}",group="promises"[^}]*\\} (\\d+)\\n`).exec(
+          await metrics.metrics(),
+        )?.[1],
+      );
+    expect([await count('a'), await count('b')]).toEqual([3, 2]);
   });
 });

@@ -116,14 +116,30 @@ export function paymentDay(payment: PostedPayment, timeZone: string, now: Date):
 
 /** localDate, falling back to UTC for a time zone this runtime does not know. */
 export function safeLocalDate(instant: Date, timeZone: string): string {
-  // UTC needs no time-zone database: the ISO form's date (the common case, and per payment).
+  // UTC needs no time-zone database (the common case, and per payment).
   if (timeZone === DEFAULT_TIME_ZONE) {
-    const year = instant.getUTCFullYear();
-    if (year >= 1 && year <= 9999) return instant.toISOString().slice(0, 10);
+    const date = utcDate(instant);
+    if (date !== undefined) return date;
   }
   try {
     return localDate(instant, timeZone);
   } catch {
     return localDate(instant, DEFAULT_TIME_ZONE);
   }
+}
+
+const DAY_MS = 86_400_000;
+/** The UTC day (days since the epoch) last formatted, and its date: a batch's payments share a few. */
+let lastUtcDay = Number.NaN;
+let lastUtcDate = '';
+
+/** The ISO form's date, remembered for the last day asked about; undefined outside years 1-9999. */
+function utcDate(instant: Date): string | undefined {
+  const day = Math.floor(instant.getTime() / DAY_MS);
+  if (day === lastUtcDay) return lastUtcDate;
+  const year = instant.getUTCFullYear();
+  if (!(year >= 1 && year <= 9999)) return undefined;
+  lastUtcDate = instant.toISOString().slice(0, 10);
+  lastUtcDay = day;
+  return lastUtcDate;
 }

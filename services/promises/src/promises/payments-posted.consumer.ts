@@ -69,15 +69,20 @@ export class PaymentsPostedConsumer {
 /**
  * A day no payment of the batch was made before, on any account's calendar: the earliest effective
  * date, or for a payment without one the day before its posting day in UTC (no time zone's
- * calendar is more than a day behind UTC's).
+ * calendar is more than a day behind UTC's). The earliest posting instant gives the earliest such
+ * day, so only it is turned into a date.
  */
-function earliestPaymentDay(events: PaymentPosted[], now: Date): string {
-  let earliest = addDays(safeLocalDate(now, DEFAULT_TIME_ZONE), -1);
+export function earliestPaymentDay(events: PaymentPosted[], now: Date): string {
+  let earliestEffective: string | undefined;
+  let earliestPosted = now.getTime();
   for (const { payload } of events) {
-    const day = isCalendarDate(payload.effectiveDate)
-      ? payload.effectiveDate
-      : addDays(safeLocalDate(payload.postedAt ?? now, DEFAULT_TIME_ZONE), -1);
-    if (day < earliest) earliest = day;
+    if (isCalendarDate(payload.effectiveDate)) {
+      if (earliestEffective === undefined || payload.effectiveDate < earliestEffective)
+        earliestEffective = payload.effectiveDate;
+    } else if (payload.postedAt && payload.postedAt.getTime() < earliestPosted) {
+      earliestPosted = payload.postedAt.getTime();
+    }
   }
-  return earliest;
+  const posted = addDays(safeLocalDate(new Date(earliestPosted), DEFAULT_TIME_ZONE), -1);
+  return earliestEffective !== undefined && earliestEffective < posted ? earliestEffective : posted;
 }

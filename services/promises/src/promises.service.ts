@@ -60,6 +60,7 @@ import { PromisesPromiseSettlementEnding1763900019800 } from './migrations/17639
 import { PromisesApprovalsWaiting1763900020000 } from './migrations/1763900020000-promises-approvals-waiting';
 import { PromisesApprovalExpiry1763900020200 } from './migrations/1763900020200-promises-approval-expiry';
 import { PromisesSettlementByAccount1763900020300 } from './migrations/1763900020300-promises-settlement-by-account';
+import { PromisesPromiseByAccount1763900020400 } from './migrations/1763900020400-promises-promise-by-account';
 import { CancelPromiseUseCase } from './promises/usecases/cancel-promise.usecase';
 import { WithdrawSettlementUseCase } from './settlements/usecases/withdraw-settlement.usecase';
 import { RelapseRisksRepository } from './relapse/relapse-risks.repository';
@@ -166,6 +167,7 @@ export function createPromisesService(deps: PromisesServiceDependencies = {}): S
       PromisesApprovalsWaiting1763900020000,
       PromisesApprovalExpiry1763900020200,
       PromisesSettlementByAccount1763900020300,
+      PromisesPromiseByAccount1763900020400,
     ],
     module: (ctx) => {
       const config = loadPromisesConfig();

@@ -495,16 +495,23 @@ describe('negotiation limits per tenant and supervisor approvals (real ledger, r
       expect(await rows(accountId)).toMatchObject({ plans: 0, instalments: 0, approvals: 3 });
     });
 
-    it('is stored as expired by the daily run, announced once, but not for an account the ledger ended or one agreed on since', async () => {
+    it('is stored as expired by the daily run, announced once, but not for an account the ledger ended or one agreed or promised on since', async () => {
       const accountId = await newAccount(120_000);
       const endedAccount = await newAccount(120_000);
       const agreedAccount = await newAccount(120_000);
+      const promisedAccount = await newAccount(120_000);
       const early = (await client.createPlan(planRequest(accountId, { instalments: 30 }), md())).approval!;
       const onEnded = (await client.createSettlement(settlementRequest(endedAccount, 60_000), md())).approval!;
       const onAgreed = (await client.createPlan(planRequest(agreedAccount, { instalments: 30 }), md())).approval!;
+      const onPromised = (await client.createPlan(planRequest(promisedAccount, { instalments: 30 }), md())).approval!;
       sut.clock.advance(60_000);
       // The agent agrees a plan within their own limits instead: the debtor has an answer.
       expect((await client.createPlan(planRequest(agreedAccount, { instalments: 12 }), md())).plan).toBeDefined();
+      // Or the debtor promises to pay part of it meanwhile: someone talked to them since.
+      const promise = { accountId: promisedAccount, amount: USD(20_000), dueDate: '2026-03-20' };
+      expect(
+        (await client.createPromise({ ...promise, idempotencyKey: `p-${promisedAccount}` }, md())).promise,
+      ).toBeDefined();
       await deliver(
         sut,
         'collections.ledger.v1.AccountClosed',
@@ -514,20 +521,21 @@ describe('negotiation limits per tenant and supervisor approvals (real ledger, r
       const late = (await client.createPlan(planRequest(accountId, { instalments: 30 }), md())).approval!;
       sut.clock.advance(early.expiresAt!.getTime() - sut.clock.now().getTime());
       const { approvalsExpired } = await client.runDaily({ asOfDate: '' }, md());
-      expect(approvalsExpired).toBeGreaterThanOrEqual(3);
+      expect(approvalsExpired).toBeGreaterThanOrEqual(4);
       const stored = (await sut.dataSource.query(
         `SELECT id, state FROM promises.offer_approval WHERE account_id = ANY($1)`,
-        [[accountId, endedAccount, agreedAccount]],
+        [[accountId, endedAccount, agreedAccount, promisedAccount]],
       )) as { id: string; state: number }[];
       expect(Object.fromEntries(stored.map((r) => [r.id, r.state]))).toEqual({
         [early.approvalId]: ApprovalState.APPROVAL_STATE_EXPIRED,
         [onEnded.approvalId]: ApprovalState.APPROVAL_STATE_EXPIRED,
         [onAgreed.approvalId]: ApprovalState.APPROVAL_STATE_EXPIRED,
+        [onPromised.approvalId]: ApprovalState.APPROVAL_STATE_EXPIRED,
         [late.approvalId]: ApprovalState.APPROVAL_STATE_PENDING,
       });
       const announced = async () =>
         (await published(sut, 'collections.promises.v1.OfferApprovalExpired')).filter((e) =>
-          [accountId, endedAccount, agreedAccount].includes(e.accountId),
+          [accountId, endedAccount, agreedAccount, promisedAccount].includes(e.accountId),
         );
       expect(await announced()).toEqual([
         {

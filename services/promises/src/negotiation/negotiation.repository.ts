@@ -242,9 +242,9 @@ export class ApprovalsRepository {
    * Stores as EXPIRED every pending approval whose time ran out by `now` (of one tenant, or all):
    * readers already see them so, this keeps the pending ones (the supervisors' queue and its
    * partial index) to those still waiting. Answers those it stored, each with whether the ledger
-   * had ended its account and whether a plan or settlement was agreed on it after the offer was
-   * held (another offer approved, or one within an agent's limits). Locks them for the caller's
-   * transaction.
+   * had ended its account and whether a plan, settlement or promise to pay was agreed on it after
+   * the offer was held (another offer approved, one within an agent's limits, or a promise the debtor
+   * made to an agent or the bot). Locks them for the caller's transaction.
    */
   async expire(tx: EntityManager, now: Date, tenantId?: string): Promise<ExpiredApproval[]> {
     return (await tx.query(
@@ -257,6 +257,8 @@ export class ApprovalsRepository {
                        WHERE pl.tenant_id = e.tenant_id AND pl.account_id = e.account_id AND pl.created_at > e.requested_at)
               OR EXISTS (SELECT 1 FROM settlement s
                        WHERE s.tenant_id = e.tenant_id AND s.account_id = e.account_id AND s.created_at > e.requested_at)
+              OR EXISTS (SELECT 1 FROM promise pr
+                       WHERE pr.tenant_id = e.tenant_id AND pr.account_id = e.account_id AND pr.created_at > e.requested_at)
                 AS arranged_since
          FROM expired e LEFT JOIN promise_account_profile p ON p.tenant_id = e.tenant_id AND p.account_id = e.account_id
         ORDER BY e.tenant_id, e.requested_at, e.id`,

@@ -86,8 +86,8 @@ export class DailyPlanRunUseCase {
   /**
    * Offers held for a supervisor whose time ran out by the clock (an instant, not `asOfDate`'s
    * day) are stored as EXPIRED in one transaction, with an OfferApprovalExpired each, but for an
-   * account the ledger ended, or one where a plan or settlement was agreed after the offer was held
-   * (the debtor had an answer): nobody is to call about those. A re-run finds none left.
+   * account the ledger ended, or one where a plan, settlement or promise to pay was agreed after the
+   * offer was held (the debtor had an answer): nobody is to call about those. A re-run finds none left.
    */
   private async expireApprovals(scope: RunScope): Promise<number> {
     const now = this.ctx.clock.now();

@@ -185,6 +185,15 @@ describe('Grafana dashboards against a seeded platform', () => {
                'agent-grafana', 0, $2, 'grafana-approval', now() - interval '2 hours', now() + interval '70 hours')`,
       [tenant.tenant, promises.ApprovalState.APPROVAL_STATE_PENDING],
     );
+    // And one that expired undecided eight hours ago.
+    await sql.query(
+      `INSERT INTO promises.offer_approval
+         (tenant_id, account_id, kind, request, reason, agent_id, policy_version, state, idempotency_key, requested_at,
+          expires_at)
+       VALUES ($1, 'acct-grafana-expired', 'settlement', '{}', 'an agent may discount at most 20%, asked 40%: needs a supervisor',
+               'agent-grafana', 0, $2, 'grafana-expired', now() - interval '80 hours', now() - interval '8 hours')`,
+      [tenant.tenant, promises.ApprovalState.APPROVAL_STATE_EXPIRED],
+    );
     // A call no agent has claimed, due since yesterday (these services have no agent on record).
     await sql.query(
       `INSERT INTO orchestrator.agent_task (tenant_id, account_id, kind, queue, reason, caused_by_event_id, due_at, created_at)

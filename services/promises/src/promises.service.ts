@@ -60,7 +60,14 @@ import { PromisesPromiseSettlementEnding1763900019800 } from './migrations/17639
 import { PromisesApprovalsWaiting1763900020000 } from './migrations/1763900020000-promises-approvals-waiting';
 import { PromisesApprovalExpiry1763900020200 } from './migrations/1763900020200-promises-approval-expiry';
 import { PromisesSettlementByAccount1763900020300 } from './migrations/1763900020300-promises-settlement-by-account';
+import {
+  APPROVAL_EXPIRY_CHECK_MS,
+  ApprovalExpiryScheduler,
+  EXPIRE_APPROVALS,
+  ExpireApprovalsUseCase,
+} from './negotiation/usecases/expire-approvals.usecase';
 import { PromisesPromiseByAccount1763900020400 } from './migrations/1763900020400-promises-promise-by-account';
+import { PromisesApprovalExpiredIndex1763900020500 } from './migrations/1763900020500-promises-approval-expired-index';
 import { CancelPromiseUseCase } from './promises/usecases/cancel-promise.usecase';
 import { WithdrawSettlementUseCase } from './settlements/usecases/withdraw-settlement.usecase';
 import { RelapseRisksRepository } from './relapse/relapse-risks.repository';
@@ -109,6 +116,8 @@ function loadPromisesConfig() {
     },
     // How often the daily plan run looks at the clock (0: only on demand).
     dailyRunCheckMs: int('PROMISES_DAILY_RUN_CHECK_MS', { default: 15 * 60_000, min: 0 }),
+    // How often held offers past their time are expired and announced (0: only by the daily run).
+    approvalExpiryCheckMs: int('PROMISES_APPROVAL_EXPIRY_CHECK_MS', { default: 60_000, min: 0 }),
   });
 }
 
@@ -168,6 +177,7 @@ export function createPromisesService(deps: PromisesServiceDependencies = {}): S
       PromisesApprovalExpiry1763900020200,
       PromisesSettlementByAccount1763900020300,
       PromisesPromiseByAccount1763900020400,
+      PromisesApprovalExpiredIndex1763900020500,
     ],
     module: (ctx) => {
       const config = loadPromisesConfig();
@@ -207,6 +217,9 @@ export function createPromisesService(deps: PromisesServiceDependencies = {}): S
           { provide: DAILY_PLAN_RUN, useValue: new DailyPlanRunUseCase(ctx, plans, new PlanTracker(plans, rules)) },
           { provide: DAILY_PLAN_RUN_CHECK_MS, useValue: config.dailyRunCheckMs },
           DailyPlanRunScheduler,
+          { provide: EXPIRE_APPROVALS, useValue: new ExpireApprovalsUseCase(ctx) },
+          { provide: APPROVAL_EXPIRY_CHECK_MS, useValue: config.approvalExpiryCheckMs },
+          ApprovalExpiryScheduler,
           { provide: GetOffersUseCase, useValue: getOffers },
           {
             provide: SelfServiceUseCase,

@@ -3,8 +3,13 @@ import { randomUUID } from 'node:crypto';
 import { ledgerLifecycle, promises, scoring } from '@collections/contracts';
 import { API_KEY_HEADER } from '@collections/platform';
 import { ServiceUnderTest, scrapeSeries } from '@collections/testing';
-import { APPROVALS_OLDEST_METRIC, APPROVALS_WAITING_METRIC } from '../src/negotiation/approval-metrics';
+import {
+  APPROVALS_EXPIRED_METRIC,
+  APPROVALS_OLDEST_METRIC,
+  APPROVALS_WAITING_METRIC,
+} from '../src/negotiation/approval-metrics';
 import { DEFAULT_LIMITS, policyToProto } from '../src/negotiation/domain/negotiation-policy';
+import { ApprovalExpiryScheduler } from '../src/negotiation/usecases/expire-approvals.usecase';
 import { deliver, published } from './support/events';
 import { PromisesOnLedger, startPromisesOnLedger } from './support/with-ledger';
 
@@ -22,11 +27,19 @@ describe('negotiation limits per tenant and supervisor approvals (real ledger, r
   let mdOther: () => Metadata;
   let n = 0;
 
+  // The expiry job runs only when a test ticks it: its timer (a minute) could otherwise expire the
+  // held offers a test expects the daily run to find.
+  const expiryCheck = process.env.PROMISES_APPROVAL_EXPIRY_CHECK_MS;
   beforeAll(async () => {
+    process.env.PROMISES_APPROVAL_EXPIRY_CHECK_MS = '0';
     env = await startPromisesOnLedger();
     ({ sut, ledgerClient, client, ledgerMd, md, mdOther } = env);
   });
-  afterAll(() => env.close());
+  afterAll(async () => {
+    await env.close();
+    if (expiryCheck === undefined) delete process.env.PROMISES_APPROVAL_EXPIRY_CHECK_MS;
+    else process.env.PROMISES_APPROVAL_EXPIRY_CHECK_MS = expiryCheck;
+  });
 
   /** A ledger account owing `opening` USD since `since` (so the debt is that old on 2026-03-02). */
   async function newAccount(opening: number, since = '2026-01-05'): Promise<string> {
@@ -493,6 +506,57 @@ describe('negotiation limits per tenant and supervisor approvals (real ledger, r
       const again = await client.createPlan({ ...request, idempotencyKey: `${request.idempotencyKey}-again` }, md());
       expect(again.approval!.state).toBe(ApprovalState.APPROVAL_STATE_PENDING);
       expect(await rows(accountId)).toMatchObject({ plans: 0, instalments: 0, approvals: 3 });
+    });
+
+    it('is stored as expired and announced by its own job on the clock, not an hour later with the daily run, and counted for a day', async () => {
+      const accountId = await newAccount(120_000);
+      const held = (await client.createPlan(planRequest(accountId, { instalments: 30 }), md())).approval!;
+      const job = sut.app.app.get(ApprovalExpiryScheduler);
+      const storedState = async () =>
+        (
+          (await sut.dataSource.query(`SELECT state FROM promises.offer_approval WHERE id = $1`, [
+            held.approvalId,
+          ])) as { state: number }[]
+        )[0].state;
+      const announced = async () =>
+        (await published(sut, 'collections.promises.v1.OfferApprovalExpired')).filter((e) => e.accountId === accountId);
+
+      // The tenant's plan offers expired in the last 24 hours, on /metrics and as ListApprovals has them.
+      const expiredLastDay = async () =>
+        (await scrapeSeries(sut.app.httpUrl, APPROVALS_EXPIRED_METRIC, ['tenant_id', 'kind']))[`${sut.tenant} plan`] ??
+        0;
+      const listedLastDay = async () => {
+        const now = sut.clock.now().getTime();
+        return (
+          await client.listApprovals({ state: ApprovalState.APPROVAL_STATE_EXPIRED, accountId: '' }, md())
+        ).approvals
+          .filter((a) => a.plan && a.expiresAt!.getTime() > now - 86_400_000 && a.expiresAt!.getTime() <= now)
+          .map((a) => a.approvalId);
+      };
+
+      sut.clock.advance(held.expiresAt!.getTime() - sut.clock.now().getTime() - 1_000);
+      await job.tick();
+      expect(await storedState()).toBe(ApprovalState.APPROVAL_STATE_PENDING);
+      expect(await announced()).toEqual([]);
+      const before = await expiredLastDay();
+      expect(before).toBe((await listedLastDay()).length);
+
+      sut.clock.advance(1_000);
+      // Expired by the clock before the job stores it: counted at once.
+      expect(await expiredLastDay()).toBeGreaterThanOrEqual(before + 1);
+      expect(await job.tick()).toBeGreaterThanOrEqual(1);
+      expect(await storedState()).toBe(ApprovalState.APPROVAL_STATE_EXPIRED);
+      expect((await announced()).map((e) => e.approvalId)).toEqual([held.approvalId]);
+      expect(await listedLastDay()).toContain(held.approvalId);
+      expect(await expiredLastDay()).toBe((await listedLastDay()).length);
+      await job.tick();
+      expect(await client.runDaily({ asOfDate: '' }, md())).toMatchObject({ approvalsExpired: 0 });
+      expect(await announced()).toHaveLength(1);
+
+      // A day later it no longer counts (offers held earlier may have expired since).
+      sut.clock.advance(86_400_000);
+      expect(await listedLastDay()).not.toContain(held.approvalId);
+      expect(await expiredLastDay()).toBe((await listedLastDay()).length);
     });
 
     it('is stored as expired by the daily run, announced once, but not for an account the ledger ended or one agreed or promised on since', async () => {

@@ -3,6 +3,15 @@ import { ServiceContext, registerQueueGauges } from '@collections/runtime';
 
 export const APPROVALS_WAITING_METRIC = 'collections_offer_approvals_waiting';
 export const APPROVALS_OLDEST_METRIC = 'collections_offer_approvals_oldest_requested_seconds';
+export const APPROVALS_EXPIRED_METRIC = 'collections_offer_approvals_expired_last_day';
+
+const { APPROVAL_STATE_PENDING: PENDING, APPROVAL_STATE_EXPIRED: EXPIRED } = promises.ApprovalState;
+
+interface ExpiredApprovals {
+  tenant_id: string;
+  kind: string;
+  expired: string;
+}
 
 interface WaitingApprovals {
   tenant_id: string;
@@ -20,9 +29,12 @@ interface WaitingApprovals {
  * - `collections_offer_approvals_oldest_requested_seconds`: when the oldest was requested (Unix
  *   seconds), absent while none waits: `time() - …` is how long it has waited.
  *
- * An offer whose time ran out (the tenant policy's `approval_hours`) no longer waits: it is EXPIRED.
+ * An offer whose time ran out (the tenant policy's `approval_hours`) no longer waits: it is EXPIRED,
+ * and counts in `collections_offer_approvals_expired_last_day` for the 24 hours after its expiry:
+ * offers no supervisor decided in time, each a debtor an agent must call back.
  *
- * Read from `offer_approval` on every scrape (its pending rows, which a partial index holds), as
+ * Read from `offer_approval` on every scrape (its pending rows, and the expired count by expiry time,
+ * which partial indexes hold), as
  * `registerQueueGauges` reads a queue: a decision shows at the next scrape whichever replica took
  * it, and a queue that empties reads 0 (no oldest time). No account, agent or amount: the queue
  * itself is ListApprovals.
@@ -30,9 +42,9 @@ interface WaitingApprovals {
 export function registerApprovalMetrics(ctx: Pick<ServiceContext, 'metrics' | 'dataSource' | 'clock'>): void {
   registerQueueGauges<'tenant_id' | 'kind', WaitingApprovals>(ctx, {
     sql: `SELECT tenant_id, kind, count(*)::bigint AS waiting, floor(extract(epoch FROM min(requested_at)))::bigint AS oldest
-            FROM offer_approval WHERE state = ${promises.ApprovalState.APPROVAL_STATE_PENDING} AND expires_at > $1
+            FROM offer_approval WHERE state = ${PENDING} AND expires_at > $1
            GROUP BY tenant_id, kind`,
-    // Expired by the clock's time: the daily run stores it later.
+    // Expired by the clock's time: the expiry job stores it later.
     params: () => [ctx.clock.now()],
     labels: ['tenant_id', 'kind'],
     gauges: [
@@ -46,6 +58,23 @@ export function registerApprovalMetrics(ctx: Pick<ServiceContext, 'metrics' | 'd
         name: APPROVALS_OLDEST_METRIC,
         help: "When the oldest offer waiting for a supervisor's decision was requested (Unix seconds), by tenant and kind; absent while none waits",
         value: (r) => Number(r.oldest),
+      },
+    ],
+  });
+  registerQueueGauges<'tenant_id' | 'kind', ExpiredApprovals>(ctx, {
+    // Pending past its time is expired by the clock already: the expiry job stores it later.
+    sql: `SELECT tenant_id, kind, count(*)::bigint AS expired
+            FROM offer_approval
+           WHERE state IN (${PENDING}, ${EXPIRED}) AND expires_at > $1::timestamptz - interval '24 hours' AND expires_at <= $1
+           GROUP BY tenant_id, kind`,
+    params: () => [ctx.clock.now()],
+    labels: ['tenant_id', 'kind'],
+    gauges: [
+      {
+        name: APPROVALS_EXPIRED_METRIC,
+        help: "Offers beyond an agent's limits that expired in the last 24 hours with no supervisor's decision, by tenant and kind (plan, settlement)",
+        value: (r) => Number(r.expired),
+        emptied: 0,
       },
     ],
   });

@@ -4,7 +4,7 @@ import { promises } from '@collections/contracts';
 import { AppError, isCalendarDate, localDate } from '@collections/platform';
 import { PromisesRepository, singlePromiseBroken } from '../../promises/promises.repository';
 import { SettlementsRepository, mapSettlement } from '../../settlements/settlements.repository';
-import { ApprovalsRepository } from '../../negotiation/negotiation.repository';
+import { ExpireApprovalsUseCase } from '../../negotiation/usecases/expire-approvals.usecase';
 import { HourlyClockScheduler, SERVICE_CONTEXT, ServiceContext } from '@collections/runtime';
 import { AccountProfilesRepository } from '../../accounts/account-profiles.repository';
 import { addDays, pastGrace } from '../domain/schedule';
@@ -36,14 +36,16 @@ export class DailyPlanRunUseCase {
   private readonly profiles = new AccountProfilesRepository();
   private readonly singlePromises = new PromisesRepository();
   private readonly settlements = new SettlementsRepository();
-  private readonly approvals = new ApprovalsRepository();
+  private readonly expiry: ExpireApprovalsUseCase;
 
   constructor(
     private readonly ctx: ServiceContext,
     private readonly repo: PlansRepository,
     private readonly tracker: PlanTracker,
     private readonly batchSize = 500,
-  ) {}
+  ) {
+    this.expiry = new ExpireApprovalsUseCase(ctx);
+  }
 
   async run(scope: RunScope = {}): Promise<DailyPlanRunSummary> {
     if (scope.asOfDate && !isCalendarDate(scope.asOfDate))
@@ -78,41 +80,9 @@ export class DailyPlanRunUseCase {
     }
     summary.eventsEmitted += await this.breakOverduePromises(scope);
     summary.settlementsLapsed = await this.lapseOverdueSettlements(scope);
-    summary.approvalsExpired = await this.expireApprovals(scope);
+    summary.approvalsExpired = await this.expiry.run(scope.tenantId);
     this.ctx.logger.info({ ...summary, asOfDate: scope.asOfDate ?? 'local' }, 'daily plan run finished');
     return summary;
-  }
-
-  /**
-   * Offers held for a supervisor whose time ran out by the clock (an instant, not `asOfDate`'s
-   * day) are stored as EXPIRED in one transaction, with an OfferApprovalExpired each, but for an
-   * account the ledger ended, or one where a plan, settlement or promise to pay was agreed after the
-   * offer was held (the debtor had an answer): nobody is to call about those. A re-run finds none left.
-   */
-  private async expireApprovals(scope: RunScope): Promise<number> {
-    const now = this.ctx.clock.now();
-    return this.ctx.dataSource.transaction(async (tx) => {
-      const expired = await this.approvals.expire(tx, now, scope.tenantId);
-      for (const a of expired) {
-        if (a.account_ended || a.arranged_since) continue;
-        await this.ctx.backbone.outbox.add(tx, {
-          type: 'collections.promises.v1.OfferApprovalExpired',
-          key: a.account_id,
-          tenantId: a.tenant_id,
-          time: now,
-          payload: {
-            approvalId: a.id,
-            accountId: a.account_id,
-            kind: a.kind,
-            agentId: a.agent_id,
-            reason: a.reason,
-            requestedAt: new Date(a.requested_at),
-            expiresAt: new Date(a.expires_at),
-          },
-        });
-      }
-      return expired.length;
-    });
   }
 
   /**

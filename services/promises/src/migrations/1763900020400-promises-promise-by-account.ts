@@ -1,8 +1,8 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * An account's promises in any state by when they were taken: the daily run asks whether the
- * debtor promised to pay after an expired offer was held (`ApprovalsRepository.expire`). The only
+ * An account's promises in any state by when they were taken: an offer's expiry asks whether the
+ * debtor promised to pay after it was held (`ApprovalsRepository.expire`). The only
  * index by account before this held the open ones (`promise_open`) and the ended ones
  * (`promise_cancel_reason`).
  */

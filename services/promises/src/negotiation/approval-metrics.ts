@@ -31,13 +31,12 @@ interface WaitingApprovals {
  *
  * An offer whose time ran out (the tenant policy's `approval_hours`) no longer waits: it is EXPIRED,
  * and counts in `collections_offer_approvals_expired_last_day` for the 24 hours after its expiry:
- * offers no supervisor decided in time, each a debtor an agent must call back.
+ * offers no supervisor decided in time, most of them a debtor an agent is to call back.
  *
- * Read from `offer_approval` on every scrape (its pending rows, and the expired count by expiry time,
- * which partial indexes hold), as
- * `registerQueueGauges` reads a queue: a decision shows at the next scrape whichever replica took
- * it, and a queue that empties reads 0 (no oldest time). No account, agent or amount: the queue
- * itself is ListApprovals.
+ * Read from `offer_approval` on every scrape (the pending rows, and the pending or expired ones by
+ * expiry time, which partial indexes hold), as `registerQueueGauges` reads a queue: a decision
+ * shows at the next scrape whichever replica took it, and a queue that empties reads 0 (no oldest
+ * time). No account, agent or amount: the queue itself is ListApprovals.
  */
 export function registerApprovalMetrics(ctx: Pick<ServiceContext, 'metrics' | 'dataSource' | 'clock'>): void {
   registerQueueGauges<'tenant_id' | 'kind', WaitingApprovals>(ctx, {

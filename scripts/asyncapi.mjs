@@ -95,6 +95,7 @@ const CONSUMERS = {
     'collections.promises.v1.PromiseKept',
     'collections.promises.v1.PromiseKeptWithdrawn',
     'collections.promises.v1.PromiseBroken',
+    'collections.promises.v1.OfferApprovalExpired',
     'collections.ledger.v1.ConsentChanged',
     'collections.orchestrator.v1.OptOutRecorded',
     'collections.ledger.v1.AccountChargedOff',

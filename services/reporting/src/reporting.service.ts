@@ -26,6 +26,7 @@ import { ReportingSettlementPayments1763900014800 } from './migrations/176390001
 import { ReportingPromiseKeptWithdrawn1763900015000 } from './migrations/1763900015000-reporting-promise-kept-withdrawn';
 import { ReportingPlanReopened1763900015210 } from './migrations/1763900015210-reporting-plan-reopened';
 import { ReportingPostChargeOffRecoveries1763900018800 } from './migrations/1763900018800-reporting-post-charge-off-recoveries';
+import { ReportingOfferExpiries1763900020600 } from './migrations/1763900020600-reporting-offer-expiries';
 import { ReportingGrpcController } from './recovery/reporting.grpc';
 import { join } from 'node:path';
 
@@ -87,6 +88,7 @@ export const reportingService: ServiceDefinition = {
     ReportingPromiseKeptWithdrawn1763900015000,
     ReportingPlanReopened1763900015210,
     ReportingPostChargeOffRecoveries1763900018800,
+    ReportingOfferExpiries1763900020600,
   ],
   module: (ctx) => ({
     module: class ReportingModule {},

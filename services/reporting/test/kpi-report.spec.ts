@@ -30,6 +30,7 @@ const facts: KpiFacts = {
   contactsRefused: 1,
   promisesKept: 1,
   promisesBroken: 3,
+  offersExpired: 2,
   debtorsContacted: 3,
   debtorsOptedOut: 1,
   deniedByRule: { 'quiet-hours': 1, 'frequency-cap': 1 }, // one refusal citing both rules
@@ -56,6 +57,7 @@ describe(kpiReport.name, () => {
     expect(value('days_sales_outstanding')).toBeCloseTo((390 / 180) * 59, 9);
     expect(value('opt_out_rate')).toBeCloseTo(1 / 3, 12);
     expect(value('promise_kept_rate')).toBe(0.25); // 1 kept, 3 broken
+    expect(value('offers_expired')).toBe(2);
     expect(sut.rollRates).toContainEqual({ fromBucket: '1-30', toBucket: '31-60', rate: 0.5 });
   });
 

@@ -42,6 +42,8 @@ describe('KPIs from a replayed event stream (real PostgreSQL)', () => {
     expect(valueOf(r, 'recovery_rate_60d')).toBeCloseTo(80_000 / 500_000, 12);
     expect(valueOf(r, 'recovery_rate_90d')).toBeCloseTo(110_000 / 500_000, 12);
     expect(valueOf(r, 'promises_kept')).toBe(1);
+    expect(valueOf(r, 'offers_expired')).toBe(2); // B's settlement in January, A's plan in February
+    expect(valueOf(await inOrder.kpis(FEB_MAR), 'offers_expired')).toBe(1);
   });
 
   it('computes roll rates, cure rate, CEI and DSO between the start and the end of a period', async () => {
@@ -89,6 +91,8 @@ describe('KPIs from a replayed event stream (real PostgreSQL)', () => {
     expect((await inOrder.kpis({ ...Q1, segment: 'SEGMENT_NEGOTIATE' })).accounts).toBe(1); // B: A moved on
     const m2 = await inOrder.kpis({ ...Q1, modelVersion: 'm2' });
     expect(m2.accounts).toBe(1);
+    expect(valueOf(m2, 'offers_expired')).toBe(1); // A's
+    expect(valueOf(await inOrder.kpis({ ...Q1, segment: 'SEGMENT_NEGOTIATE' }), 'offers_expired')).toBe(1); // B's
     expect(valueOf(m2, 'recovery_rate')).toBeCloseTo(50_000 / 100_000, 12);
     const calls = await inOrder.kpis({ ...FEB_MAR, channel: 'CHANNEL_CALL' });
     expect(valueOf(calls, 'contact_attempts')).toBe(2);

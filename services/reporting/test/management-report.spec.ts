@@ -33,6 +33,7 @@ const report = () =>
       debtorsContacted: 0,
       debtorsOptedOut: 0,
       promisesBroken: 0,
+      offersExpired: 0,
       deniedByRule: { [HOSTILE]: 1, 'rate-limit': 2 }, // a rule id comes from events too
       callOutcomes: {},
       sentByChannel: { CHANNEL_SMS: 2 },

@@ -36,6 +36,7 @@ export async function kpiReportFromFacts(db: DataSource, f: KpiFilter, from: str
     contactsRefused: contacts.refused,
     promisesKept: await repo.promisesKept(f, from, to),
     promisesBroken: await repo.promisesBroken(f, from, to),
+    offersExpired: await repo.offersExpired(f, from, to),
     ...(await repo.chargeOffTotals(f, from, to)),
     debtorsContacted: optOuts.contacted,
     debtorsOptedOut: optOuts.optedOut,

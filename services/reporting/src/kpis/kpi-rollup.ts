@@ -31,7 +31,9 @@
  * - `charged_off`: charge-off day, balance kept ('t' when charged off with its balance kept owed in
  *   the account's currency, else 'f') → accounts charged off, balance kept at charge-off (0 for 'f');
  * - `post_charge_off`: payment day, balance kept (as above) → net collected on a day after the
- *   account's charge-off day.
+ *   account's charge-off day;
+ * - `offer_expired`: expiry day, kind of offer ('plan', 'settlement') → offers held for a
+ *   supervisor that expired with no decision.
  */
 export const ROLLUP_KINDS = [
   'placed',
@@ -49,6 +51,7 @@ export const ROLLUP_KINDS = [
   'aging_bucket',
   'charged_off',
   'post_charge_off',
+  'offer_expired',
 ] as const;
 export type RollupKind = (typeof ROLLUP_KINDS)[number];
 /**
@@ -57,8 +60,10 @@ export type RollupKind = (typeof ROLLUP_KINDS)[number];
  * functions with.
  */
 export const KINDS_BEFORE_CHARGE_OFF: readonly RollupKind[] = ROLLUP_KINDS.filter(
-  (k) => k !== 'charged_off' && k !== 'post_charge_off',
+  (k) => k !== 'charged_off' && k !== 'post_charge_off' && k !== 'offer_expired',
 );
+/** The kinds before migration 1763900020600 (`offer_expired`, which reads `offer_expiry_fact`). */
+export const KINDS_BEFORE_OFFER_EXPIRY: readonly RollupKind[] = ROLLUP_KINDS.filter((k) => k !== 'offer_expired');
 
 /** The rollup's columns, in the order every contribution query selects them. */
 export const ROLLUP_COLUMNS = 'tenant_id, currency, segment, model_version, kind, d1, d2, k1, k2, n, v';
@@ -132,6 +137,8 @@ const PARTS: Record<RollupKind, string> = {
   post_charge_off: `SELECT ${G}, 'post_charge_off', a.paid_on, a.paid_on, c.kept, '', 0::bigint, a.amount_minor
     FROM net a JOIN charge_offs c ON c.tenant_id = a.tenant_id AND c.account_id = a.account_id
    WHERE a.paid_on > c.charged_off_on`,
+  offer_expired: `SELECT ${G}, 'offer_expired', ${utcDay('o.expired_at')}, ${utcDay('o.expired_at')}, o.kind, '', 1::bigint, 0::bigint
+    FROM acct a JOIN offer_expiry_fact o ON o.tenant_id = a.tenant_id AND o.account_id = a.account_id`,
 };
 
 /**

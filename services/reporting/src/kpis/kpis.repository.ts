@@ -44,6 +44,7 @@ export interface RollupTotals {
   contactsRefused: number;
   promisesKept: number;
   promisesBroken: number;
+  offersExpired: number;
   recoveredAfterChargeOffMinor: number;
   recoveredAfterChargeOffBalanceKeptMinor: number;
   balanceKeptMinor: number;
@@ -225,6 +226,17 @@ export class KpisRepository {
     return row.n;
   }
 
+  /** Offers held for a supervisor that expired in the period with no decision. */
+  async offersExpired(f: KpiFilter, from: string, to: string): Promise<number> {
+    const [row] = (await this.db.query(
+      `WITH ${ACCOUNTS}
+       SELECT count(*)::int AS n FROM offer_expiry_fact o JOIN acct a USING (account_id)
+        WHERE o.tenant_id = $1 AND (o.expired_at AT TIME ZONE 'UTC')::date BETWEEN $5 AND $6`,
+      [...this.params(f), from, to],
+    )) as { n: number }[];
+    return row.n;
+  }
+
   /**
    * Debtors contacted (an allowed contact on one of their accounts) on a channel in the period,
    * and how many of those withdrew their consent for that channel in the period; as
@@ -307,13 +319,14 @@ export class KpisRepository {
          coalesce(sum(n) FILTER (WHERE kind = 'decision' AND d1 >= $5 AND k2 = 'f' AND ($8::text IS NULL OR k1 = $8)), 0)::bigint AS refused,
          coalesce(sum(n) FILTER (WHERE kind = 'kept' AND d1 >= $5), 0)::bigint AS kept,
          coalesce(sum(n) FILTER (WHERE kind = 'broken' AND d1 >= $5), 0)::bigint AS broken,
+         coalesce(sum(n) FILTER (WHERE kind = 'offer_expired' AND d1 >= $5), 0)::bigint AS offers_expired,
          coalesce(sum(v) FILTER (WHERE kind = 'post_charge_off' AND d1 >= $5), 0)::bigint AS recovered,
          coalesce(sum(v) FILTER (WHERE kind = 'post_charge_off' AND d1 >= $5 AND k1 = 't'), 0)::bigint AS recovered_kept,
          coalesce(sum(v) FILTER (WHERE kind = 'charged_off' AND k1 = 't'), 0)::bigint AS balance_kept,
          coalesce(sum(n) FILTER (WHERE kind = 'charged_off' AND k1 = 't'), 0)::bigint AS balance_kept_accounts
          FROM ${ROLLUP}
           AND kind IN ('placed', 'cohort', 'collected', 'receivable', 'billed', 'decision', 'kept', 'broken',
-                       'post_charge_off', 'charged_off') AND d1 <= $6`,
+                       'post_charge_off', 'charged_off', 'offer_expired') AND d1 <= $6`,
       [...this.params(f), from, to, dayBefore, f.channel],
     )) as Record<string, string>[];
     const n = (k: string) => Number(r[k]);
@@ -334,6 +347,7 @@ export class KpisRepository {
       contactsRefused: n('refused'),
       promisesKept: n('kept'),
       promisesBroken: n('broken'),
+      offersExpired: n('offers_expired'),
       recoveredAfterChargeOffMinor: n('recovered'),
       recoveredAfterChargeOffBalanceKeptMinor: n('recovered_kept'),
       balanceKeptMinor: n('balance_kept'),

@@ -28,6 +28,7 @@ const KINDS: { [T in EventType]?: readonly RollupKind[] } = {
   'collections.promises.v1.PromiseKept': ['kept', 'broken'],
   'collections.promises.v1.PromiseKeptWithdrawn': ['kept', 'broken'],
   'collections.promises.v1.PromiseBroken': ['broken'],
+  'collections.promises.v1.OfferApprovalExpired': ['offer_expired'],
 };
 
 /** The account whose contribution a fact changes, if any ('' when the event names none). */
@@ -541,6 +542,16 @@ function factWrites(
       return [e.tenantId, p.promiseId, p.accountId, iso(p.brokenAt ?? e.time)];
     }),
     (u) => `INSERT INTO promise_broken_fact (tenant_id, promise_id, account_id, broken_at)
+       SELECT * FROM ${u} ON CONFLICT DO NOTHING`,
+  );
+  // Offers held for a supervisor that expired undecided: one fact per approval.
+  write(
+    ['text', 'text', 'text', 'text', 'timestamptz'],
+    by('collections.promises.v1.OfferApprovalExpired').map((e) => {
+      const p = e.payload;
+      return [e.tenantId, p.approvalId, p.accountId, p.kind, iso(p.expiresAt ?? e.time)];
+    }),
+    (u) => `INSERT INTO offer_expiry_fact (tenant_id, approval_id, account_id, kind, expired_at)
        SELECT * FROM ${u} ON CONFLICT DO NOTHING`,
   );
   return writes;

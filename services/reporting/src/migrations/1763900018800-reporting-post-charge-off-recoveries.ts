@@ -1,5 +1,10 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import { KINDS_BEFORE_CHARGE_OFF, addToRollupSql, contributionFunctionSql } from '../kpis/kpi-rollup';
+import {
+  KINDS_BEFORE_CHARGE_OFF,
+  KINDS_BEFORE_OFFER_EXPIRY,
+  addToRollupSql,
+  contributionFunctionSql,
+} from '../kpis/kpi-rollup';
 
 /**
  * The post-charge-off KPIs: each account's charge-off is kept on `account_fact` apart from its status
@@ -22,7 +27,7 @@ export class ReportingPostChargeOffRecoveries1763900018800 implements MigrationI
       ADD COLUMN balance_kept_minor bigint, ADD COLUMN balance_kept_currency text`);
     await q.query(`UPDATE account_fact SET charged_off_on = status_on, charged_off_at = status_event_time
       WHERE status = 'charged_off' AND status_event_time IS NOT NULL`);
-    await q.query(contributionFunctionSql());
+    await q.query(contributionFunctionSql(undefined, KINDS_BEFORE_OFFER_EXPIRY));
     await q.query(addToRollupSql(['charged_off', 'post_charge_off']));
   }
 

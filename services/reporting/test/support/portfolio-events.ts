@@ -28,7 +28,8 @@ export interface SeedEvent<T extends EventType = EventType> {
  * B call allowed, C SMS allowed; C's debtor then withdraws SMS consent (A's withdraws WhatsApp,
  * where nobody contacted them). A kept a promise on 03-15. A was scored NEGOTIATE by m1, then
  * SELF_CURE by m2; B NEGOTIATE (m1); C HARDSHIP (m1). B broke a promise on 02-18; A's promise was
- * reported broken on 03-12 before it was paid (kept) on 03-15.
+ * reported broken on 03-12 before it was paid (kept) on 03-15. Offers held for a supervisor expired
+ * undecided: B's settlement on 01-20, A's plan on 02-20.
  * The orchestrator's side: dec-2 (A, SMS) was refused by quiet-hours and frequency-cap, dec-5 (B, SMS,
  * 03-10) by quiet-hours; the allowed ones were sent (A call 02-03, B call 02-05, C SMS 03-02). Calls to
  * A: no answer (02-03), then a promise (02-06); to B: a refusal (02-05), then a wrong party (02-09).
@@ -165,6 +166,18 @@ export function portfolioEvents(): SeedEvent[] {
     });
   broken('prom-B1', 'B', '2026-02-18');
   broken('prom-A1', 'A', '2026-03-12'); // paid late, on 03-15: it counts as kept
+  const expired = (approvalId: string, accountId: string, kind: string, requested: string, expires: string) =>
+    add('collections.promises.v1.OfferApprovalExpired', at(expires, 16), {
+      approvalId,
+      accountId,
+      kind,
+      agentId: 'agent-1',
+      reason: 'an agent may grant at most 24 instalments, asked 30: needs a supervisor',
+      requestedAt: at(requested, 16),
+      expiresAt: at(expires, 16),
+    });
+  expired('appr-B1', 'B', 'settlement', '2026-01-17', '2026-01-20');
+  expired('appr-A1', 'A', 'plan', '2026-02-17', '2026-02-20');
   const { CHANNEL_CALL: CALL, CHANNEL_SMS: SMS } = orchestrator.Channel;
   const O = orchestratorAgents.CallOutcome;
   contact('dec-5', 'B', '2026-03-10', SMS, false, ['quiet-hours: outside the contact hours']);

@@ -52,6 +52,8 @@ export interface KpiFacts {
   promisesKept: number;
   /** Promises broken in the period and never kept. */
   promisesBroken: number;
+  /** Offers held for a supervisor that expired in the period with no decision. */
+  offersExpired: number;
   /** (debtor, channel) pairs contacted in the period, and those that withdrew consent for it. */
   debtorsContacted: number;
   debtorsOptedOut: number;
@@ -123,6 +125,7 @@ export interface KpiTotals {
   contactsRefused: number;
   promisesKept: number;
   promisesBroken: number;
+  offersExpired: number;
   debtorsContacted: number;
   debtorsOptedOut: number;
   deniedByRule: Record<string, number>;
@@ -246,6 +249,11 @@ export function kpiReportOf(f: KpiTotals): KpiReport {
       name: 'promise_kept_rate',
       value: promiseKeptRateOf(f.promisesKept, f.promisesBroken),
       inputs: `kept=${f.promisesKept} broken=${f.promisesBroken}`,
+    },
+    {
+      name: 'offers_expired',
+      value: f.offersExpired,
+      inputs: "offers beyond an agent's limits that expired in the period with no supervisor's decision",
     },
     {
       name: 'cost_per_unit_collected',

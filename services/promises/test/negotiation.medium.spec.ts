@@ -544,7 +544,26 @@ describe('negotiation limits per tenant and supervisor approvals (real ledger, r
       sut.clock.advance(1_000);
       // Expired by the clock before the job stores it: counted at once.
       expect(await expiredLastDay()).toBeGreaterThanOrEqual(before + 1);
-      expect(await job.tick()).toBeGreaterThanOrEqual(1);
+      const logged: unknown[][] = [];
+      const info = jest.spyOn(sut.context.logger, 'info').mockImplementation(((...args: unknown[]) => {
+        logged.push(args);
+      }) as never);
+      const stored = await job.tick().finally(() => info.mockRestore());
+      expect(stored).toBeGreaterThanOrEqual(1);
+      // One line for the operator: how many, per tenant, and nothing of the debtor's.
+      const lines = logged.filter(([, m]) => typeof m === 'string' && m.startsWith('offers held for a supervisor'));
+      expect(lines).toHaveLength(1);
+      const [fields, message] = lines[0] as [
+        { expired: number; byTenant: Record<string, { expired: number; announced: number }> },
+        string,
+      ];
+      expect(message).toBe(
+        'offers held for a supervisor expired undecided; each announced one asks an agent to call the debtor back',
+      );
+      expect(fields.expired).toBe(stored);
+      expect(Object.values(fields.byTenant).reduce((n, t) => n + t.expired, 0)).toBe(stored);
+      expect(fields.byTenant[sut.tenant].announced).toBeGreaterThanOrEqual(1);
+      expect(JSON.stringify(logged)).not.toContain(accountId);
       expect(await storedState()).toBe(ApprovalState.APPROVAL_STATE_EXPIRED);
       expect((await announced()).map((e) => e.approvalId)).toEqual([held.approvalId]);
       expect(await listedLastDay()).toContain(held.approvalId);

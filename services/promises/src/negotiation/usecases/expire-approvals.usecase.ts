@@ -39,11 +39,19 @@ export class ExpireApprovalsUseCase {
       }
       return rows;
     });
-    if (expired.length > 0)
+    if (expired.length > 0) {
+      // Per tenant, so an operator knows whose supervisors to ask; ids only, never a debtor's data.
+      const byTenant: Record<string, { expired: number; announced: number }> = {};
+      for (const a of expired) {
+        const t = (byTenant[a.tenant_id] ??= { expired: 0, announced: 0 });
+        t.expired += 1;
+        if (!a.account_ended && !a.arranged_since) t.announced += 1;
+      }
       this.ctx.logger.info(
-        { expired: expired.length, announced: expired.filter((a) => !a.account_ended && !a.arranged_since).length },
-        'offers held for a supervisor expired undecided',
+        { expired: expired.length, byTenant },
+        'offers held for a supervisor expired undecided; each announced one asks an agent to call the debtor back',
       );
+    }
     return expired.length;
   }
 }

@@ -108,6 +108,13 @@ export class UndeliverableRecordError extends Error {
   }
 }
 
+/** How many of `records` are on each topic. */
+export function countByTopic(records: readonly { topic: string }[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const r of records) counts[r.topic] = (counts[r.topic] ?? 0) + 1;
+  return counts;
+}
+
 /**
  * Publishes through `transport` and tells `count` how many records went out per topic: all of
  * them, or when one is refused for good (`UndeliverableRecordError`) those before it (the relay
@@ -120,18 +127,13 @@ export async function publishCounted(
   tx: EntityManager | undefined,
   count: (byTopic: Record<string, number>) => void,
 ): Promise<void> {
-  const byTopic = (sent: OutboundRecord[]) => {
-    const counts: Record<string, number> = {};
-    for (const r of sent) counts[r.topic] = (counts[r.topic] ?? 0) + 1;
-    return counts;
-  };
   try {
     await transport.publish(records, tx);
   } catch (err) {
-    if (err instanceof UndeliverableRecordError && err.index > 0) count(byTopic(records.slice(0, err.index)));
+    if (err instanceof UndeliverableRecordError && err.index > 0) count(countByTopic(records.slice(0, err.index)));
     throw err;
   }
-  count(byTopic(records));
+  count(countByTopic(records));
 }
 
 /** Minimal structured logger; pino satisfies it. Messages never carry payloads (PII). */

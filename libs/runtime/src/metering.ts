@@ -4,6 +4,7 @@ import {
   CONSUMER_RESTARTERS,
   RELAY_FAILURE_REASONS,
   Transport,
+  countByTopic,
   publishCounted,
 } from '@collections/messaging';
 import { MetricsRegistry, withSpanFrom } from '@collections/platform';
@@ -51,9 +52,8 @@ export function meteredTransport(transport: Transport, metrics: MetricsRegistry)
         handle: async (records, control) => {
           await options.handle(records, control);
           // Once per topic of the batch, not per record: each inc hashes its labels.
-          const counts = new Map<string, number>();
-          for (const r of records) counts.set(r.topic, (counts.get(r.topic) ?? 0) + 1);
-          for (const [topic, n] of counts) consumed.inc({ topic, group: options.groupId }, n);
+          const counts = countByTopic(records);
+          for (const topic in counts) consumed.inc({ topic, group: options.groupId }, counts[topic]);
         },
       });
     },

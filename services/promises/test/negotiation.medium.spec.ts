@@ -2,7 +2,7 @@ import { Metadata, ServiceError, status } from '@grpc/grpc-js';
 import { randomUUID } from 'node:crypto';
 import { ledgerLifecycle, promises, scoring } from '@collections/contracts';
 import { API_KEY_HEADER } from '@collections/platform';
-import { ServiceUnderTest, scrapeSeries } from '@collections/testing';
+import { ServiceUnderTest, scrapeSeries, testEnv } from '@collections/testing';
 import {
   APPROVALS_EXPIRED_METRIC,
   APPROVALS_OLDEST_METRIC,
@@ -29,17 +29,13 @@ describe('negotiation limits per tenant and supervisor approvals (real ledger, r
 
   // The expiry job runs only when a test ticks it: its timer (a minute) could otherwise expire the
   // held offers a test expects the daily run to find.
-  const expiryCheck = process.env.PROMISES_APPROVAL_EXPIRY_CHECK_MS;
+  const expiryCheck = testEnv('PROMISES_APPROVAL_EXPIRY_CHECK_MS');
   beforeAll(async () => {
-    process.env.PROMISES_APPROVAL_EXPIRY_CHECK_MS = '0';
+    expiryCheck('0');
     env = await startPromisesOnLedger();
     ({ sut, ledgerClient, client, ledgerMd, md, mdOther } = env);
   });
-  afterAll(async () => {
-    await env.close();
-    if (expiryCheck === undefined) delete process.env.PROMISES_APPROVAL_EXPIRY_CHECK_MS;
-    else process.env.PROMISES_APPROVAL_EXPIRY_CHECK_MS = expiryCheck;
-  });
+  afterAll(() => env.close());
 
   /** A ledger account owing `opening` USD since `since` (so the debt is that old on 2026-03-02). */
   async function newAccount(opening: number, since = '2026-01-05'): Promise<string> {

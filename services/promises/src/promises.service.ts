@@ -198,6 +198,7 @@ export function createPromisesService(deps: PromisesServiceDependencies = {}): S
         approvals,
       );
       const getOffers = new GetOffersUseCase(ctx, ledgerPort(), policies);
+      const expireApprovals = new ExpireApprovalsUseCase(ctx);
       return {
         module: class PromisesModule {},
         controllers: [PromisesGrpcController, PromisesRestController, SelfServiceController, PromisesOpenApiController],
@@ -214,10 +215,13 @@ export function createPromisesService(deps: PromisesServiceDependencies = {}): S
             provide: WithdrawSettlementUseCase,
             useValue: new WithdrawSettlementUseCase(ctx, new SettlementsRepository()),
           },
-          { provide: DAILY_PLAN_RUN, useValue: new DailyPlanRunUseCase(ctx, plans, new PlanTracker(plans, rules)) },
+          {
+            provide: DAILY_PLAN_RUN,
+            useValue: new DailyPlanRunUseCase(ctx, plans, new PlanTracker(plans, rules), expireApprovals),
+          },
           { provide: DAILY_PLAN_RUN_CHECK_MS, useValue: config.dailyRunCheckMs },
           DailyPlanRunScheduler,
-          { provide: EXPIRE_APPROVALS, useValue: new ExpireApprovalsUseCase(ctx) },
+          { provide: EXPIRE_APPROVALS, useValue: expireApprovals },
           { provide: APPROVAL_EXPIRY_CHECK_MS, useValue: config.approvalExpiryCheckMs },
           ApprovalExpiryScheduler,
           { provide: GetOffersUseCase, useValue: getOffers },

@@ -36,16 +36,15 @@ export class DailyPlanRunUseCase {
   private readonly profiles = new AccountProfilesRepository();
   private readonly singlePromises = new PromisesRepository();
   private readonly settlements = new SettlementsRepository();
-  private readonly expiry: ExpireApprovalsUseCase;
 
   constructor(
     private readonly ctx: ServiceContext,
     private readonly repo: PlansRepository,
     private readonly tracker: PlanTracker,
+    /** The expiry of held offers, which its own clock job runs too. */
+    private readonly expiry: ExpireApprovalsUseCase,
     private readonly batchSize = 500,
-  ) {
-    this.expiry = new ExpireApprovalsUseCase(ctx);
-  }
+  ) {}
 
   async run(scope: RunScope = {}): Promise<DailyPlanRunSummary> {
     if (scope.asOfDate && !isCalendarDate(scope.asOfDate))

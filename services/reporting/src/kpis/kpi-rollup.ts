@@ -54,16 +54,16 @@ export const ROLLUP_KINDS = [
   'offer_expired',
 ] as const;
 export type RollupKind = (typeof ROLLUP_KINDS)[number];
+/** The kinds before migration 1763900020600 (`offer_expired`, which reads `offer_expiry_fact`). */
+export const KINDS_BEFORE_OFFER_EXPIRY: readonly RollupKind[] = ROLLUP_KINDS.filter((k) => k !== 'offer_expired');
 /**
  * The kinds before migration 1763900018800 (the post-charge-off kinds, which read columns of
  * `account_fact` that migration adds): what the migrations before it build the rollup and its
  * functions with.
  */
-export const KINDS_BEFORE_CHARGE_OFF: readonly RollupKind[] = ROLLUP_KINDS.filter(
-  (k) => k !== 'charged_off' && k !== 'post_charge_off' && k !== 'offer_expired',
+export const KINDS_BEFORE_CHARGE_OFF: readonly RollupKind[] = KINDS_BEFORE_OFFER_EXPIRY.filter(
+  (k) => k !== 'charged_off' && k !== 'post_charge_off',
 );
-/** The kinds before migration 1763900020600 (`offer_expired`, which reads `offer_expiry_fact`). */
-export const KINDS_BEFORE_OFFER_EXPIRY: readonly RollupKind[] = ROLLUP_KINDS.filter((k) => k !== 'offer_expired');
 
 /** The rollup's columns, in the order every contribution query selects them. */
 export const ROLLUP_COLUMNS = 'tenant_id, currency, segment, model_version, kind, d1, d2, k1, k2, n, v';

@@ -63,6 +63,8 @@ const CONSUMERS = {
     'collections.promises.v1.SettlementPaid',
     'collections.promises.v1.SettlementLapsed',
     'collections.promises.v1.SettlementWithdrawn',
+    'collections.promises.v1.OfferApprovalRequested',
+    'collections.promises.v1.OfferApprovalDecided',
     'collections.promises.v1.OfferApprovalExpired',
   ],
   // Its two consumers (services/promises/src/promises.service.ts): payments and facts, relapse risk.
@@ -96,6 +98,8 @@ const CONSUMERS = {
     'collections.promises.v1.PromiseKeptWithdrawn',
     'collections.promises.v1.PromiseBroken',
     'collections.promises.v1.OfferApprovalExpired',
+    'collections.promises.v1.OfferApprovalRequested',
+    'collections.promises.v1.OfferApprovalDecided',
     'collections.ledger.v1.ConsentChanged',
     'collections.orchestrator.v1.OptOutRecorded',
     'collections.ledger.v1.AccountChargedOff',

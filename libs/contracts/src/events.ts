@@ -30,7 +30,9 @@ import {
 import {
   InstalmentDueSoon,
   InstalmentMissed,
+  OfferApprovalDecided,
   OfferApprovalExpired,
+  OfferApprovalRequested,
   PlanAgreed,
   PlanCancelled,
   PlanCompleted,
@@ -267,6 +269,16 @@ export const EVENTS = {
     Topic.PromisesPlan,
     SettlementWithdrawn,
     'An open settlement ended because the ledger settled or closed its account; it will be neither paid nor lapsed.',
+  ),
+  'collections.promises.v1.OfferApprovalRequested': event(
+    Topic.PromisesPlan,
+    OfferApprovalRequested,
+    "An agent's offer beyond the agent's limits was held for a supervisor's decision.",
+  ),
+  'collections.promises.v1.OfferApprovalDecided': event(
+    Topic.PromisesPlan,
+    OfferApprovalDecided,
+    'A supervisor approved or rejected an offer held for approval.',
   ),
   'collections.promises.v1.OfferApprovalExpired': event(
     Topic.PromisesPlan,

@@ -106,6 +106,15 @@ describe('negotiation limits per tenant and supervisor approvals (real ledger, r
     )) as { plans: number; instalments: number; settlements: number; approvals: number }[];
     return r;
   };
+  /** The account's offers announced as held and as decided, oldest first. */
+  const approvalEvents = async (accountId: string) => ({
+    requested: (await published(sut, 'collections.promises.v1.OfferApprovalRequested')).filter(
+      (e) => e.accountId === accountId,
+    ),
+    decided: (await published(sut, 'collections.promises.v1.OfferApprovalDecided')).filter(
+      (e) => e.accountId === accountId,
+    ),
+  });
 
   /** Back to the platform's limits, for the tests after one that set the tenant's own. */
   const backToDefaultPolicy = () =>
@@ -332,6 +341,47 @@ describe('negotiation limits per tenant and supervisor approvals (real ledger, r
         details: expect.stringMatching(/already approved by sup-9/),
       });
       expect(await rows(accountId)).toMatchObject({ plans: 1, instalments: 31 });
+      // Announced once when held (not on the retry), once when approved (not on the refused decisions).
+      const approvalId = held.approval!.approvalId;
+      expect(await approvalEvents(accountId)).toEqual({
+        requested: [
+          {
+            approvalId,
+            accountId,
+            kind: 'plan',
+            agentId: 'agent-1',
+            reason: 'an agent may grant at most 24 instalments, asked 30: needs a supervisor',
+            policyVersion: held.approval!.policyVersion,
+            requestedAt: held.approval!.requestedAt,
+            expiresAt: held.approval!.expiresAt,
+          },
+        ],
+        decided: [
+          {
+            approvalId,
+            accountId,
+            kind: 'plan',
+            agentId: 'agent-1',
+            decision: ApprovalDecision.APPROVAL_DECISION_APPROVE,
+            decidedBy: 'sup-9',
+            requestedAt: held.approval!.requestedAt,
+            decidedAt: decided.approval!.decidedAt,
+            planId: decided.plan!.planId,
+            settlementId: '',
+          },
+        ],
+      });
+    });
+
+    it('holds an offer sent five times at once (same idempotency key) once, and announces it once', async () => {
+      const accountId = await newAccount(120_000);
+      const request = planRequest(accountId, { instalments: 30 });
+      const answers = await Promise.all([1, 2, 3, 4, 5].map(() => client.createPlan(request, md())));
+      expect(new Set(answers.map((a) => a.approval!.approvalId)).size).toBe(1);
+      expect(await rows(accountId)).toMatchObject({ plans: 0, approvals: 1 });
+      expect((await approvalEvents(accountId)).requested.map((e) => e.approvalId)).toEqual([
+        answers[0].approval!.approvalId,
+      ]);
     });
 
     it('holds a plan without a down payment for approval, over gRPC and REST', async () => {
@@ -410,7 +460,25 @@ describe('negotiation limits per tenant and supervisor approvals (real ledger, r
         takenBy: TakenBy.TAKEN_BY_AGENT,
       });
       expect(await rows(accountId)).toMatchObject({ settlements: 1, approvals: 2 });
-      // Announced once, when approved: neither holding nor the rejection announced one.
+      // Both held offers announced; the rejection announced without the supervisor's note, then the approval.
+      const events = await approvalEvents(accountId);
+      expect(events.requested.map((e) => e.approvalId)).toEqual([approval.approvalId, heldAgain.approval!.approvalId]);
+      expect(events.requested.map((e) => e.kind)).toEqual(['settlement', 'settlement']);
+      expect(events.decided).toEqual([
+        expect.objectContaining({
+          approvalId: approval.approvalId,
+          decision: ApprovalDecision.APPROVAL_DECISION_REJECT,
+          decidedBy: 'sup-3',
+          settlementId: '',
+        }),
+        expect.objectContaining({
+          approvalId: heldAgain.approval!.approvalId,
+          decision: ApprovalDecision.APPROVAL_DECISION_APPROVE,
+          settlementId: decided.settlement!.settlementId,
+        }),
+      ]);
+      expect(JSON.stringify(events)).not.toContain('too generous');
+      // The settlement announced once, when approved: neither holding nor the rejection announced one.
       const agreed = (await published(sut, 'collections.promises.v1.SettlementAgreed')).filter(
         (e) => e.accountId === accountId,
       );
@@ -439,6 +507,7 @@ describe('negotiation limits per tenant and supervisor approvals (real ledger, r
         ApprovalState.APPROVAL_STATE_PENDING,
       );
       expect(await rows(accountId)).toMatchObject({ plans: 0, instalments: 0 });
+      expect((await approvalEvents(accountId)).decided).toEqual([]); // nothing decided, nothing announced
     });
   });
 

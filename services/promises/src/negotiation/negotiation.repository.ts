@@ -170,18 +170,27 @@ export function mapApproval(r: ApprovalRow, now: Date): promises.ApprovalView {
 
 /** Offers held for a supervisor's approval, and the decisions. */
 export class ApprovalsRepository {
-  /** Holds an offer, or finds the one already held under this idempotency key. */
-  async hold(tx: EntityManager, tenantId: string, a: NewApproval, requestedAt: Date): Promise<ApprovalRow> {
+  /**
+   * Holds an offer (`created`), or finds the one already held under this idempotency key: a
+   * concurrent twin waits for the first to commit and finds its row.
+   */
+  async hold(
+    tx: EntityManager,
+    tenantId: string,
+    a: NewApproval,
+    requestedAt: Date,
+  ): Promise<{ row: ApprovalRow; created: boolean }> {
     // fromPartial first: a message field the caller left out may arrive as null (a plan without a
     // down payment), which toJSON does not take.
     const json =
       a.kind === 'plan'
         ? promises.CreatePlanRequest.toJSON(promises.CreatePlanRequest.fromPartial(a.request))
         : promises.CreateSettlementRequest.toJSON(promises.CreateSettlementRequest.fromPartial(a.request));
-    await tx.query(
+    const [created] = (await tx.query(
       `INSERT INTO offer_approval (tenant_id, account_id, kind, request, reason, agent_id, policy_version, state,
          idempotency_key, requested_at, expires_at)
-       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11) ON CONFLICT (tenant_id, kind, idempotency_key) DO NOTHING`,
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11) ON CONFLICT (tenant_id, kind, idempotency_key) DO NOTHING
+       RETURNING ${APPROVAL_COLUMNS}`,
       [
         tenantId,
         a.accountId,
@@ -195,8 +204,9 @@ export class ApprovalsRepository {
         requestedAt,
         a.expiresAt,
       ],
-    );
-    return (await this.findByKey(tx, tenantId, a.kind, a.idempotencyKey))!;
+    )) as ApprovalRow[];
+    if (created) return { row: created, created: true };
+    return { row: (await this.findByKey(tx, tenantId, a.kind, a.idempotencyKey))!, created: false };
   }
 
   async findByKey(

@@ -1,3 +1,4 @@
+import { EntityManager } from 'typeorm';
 import { promises } from '@collections/contracts';
 import { AppError, Principal, ROLES, requireRole } from '@collections/platform';
 import { ServiceContext } from '@collections/runtime';
@@ -6,6 +7,7 @@ import { PlanQueries } from '../../plans/usecases/plan-queries';
 import { CreateSettlementUseCase } from '../../settlements/usecases/create-settlement.usecase';
 import { mapSettlement } from '../../settlements/settlements.repository';
 import { ApprovalRow, ApprovalsRepository, effectiveState, mapApproval } from '../negotiation.repository';
+import { announceDecision } from './approval-events';
 
 export const SUPERVISOR_ROLE = ROLES.supervisor;
 
@@ -13,7 +15,8 @@ export const SUPERVISOR_ROLE = ROLES.supervisor;
  * A supervisor's decision on an offer held for approval, recorded with who and when. Approving
  * re-checks the offer (dates, balance, the supervisor's limits under the current policy) and
  * creates the plan or settlement in the same transaction that records the decision, so an
- * approval and what it created never part; a decided approval is never decided again.
+ * approval and what it created never part; a decided approval is never decided again. Each
+ * decision is announced once, as OfferApprovalDecided, in its transaction.
  */
 export class DecideApprovalUseCase {
   constructor(
@@ -69,7 +72,7 @@ export class DecideApprovalUseCase {
     if (!approve) {
       const row = await this.ctx.dataSource.transaction(async (tx) => {
         assertPending((await this.approvals.find(tx, tenantId, held.id, true))!, this.ctx.clock.now());
-        return this.approvals.decide(tx, tenantId, held.id, { ...decision, state: REJECTED });
+        return this.record(tx, tenantId, held.id, { ...decision, state: REJECTED });
       });
       return { approval: mapApproval(row, decision.decidedAt) };
     }
@@ -80,7 +83,7 @@ export class DecideApprovalUseCase {
       const row = await this.ctx.dataSource.transaction(async (tx) => {
         assertPending((await this.approvals.find(tx, tenantId, held.id, true))!, this.ctx.clock.now());
         const created = await this.plans.create(tx, tenantId, plan);
-        return this.approvals.decide(tx, tenantId, held.id, { ...decision, state: APPROVED, planId: created.id });
+        return this.record(tx, tenantId, held.id, { ...decision, state: APPROVED, planId: created.id });
       });
       return {
         approval: mapApproval(row, decision.decidedAt),
@@ -92,7 +95,7 @@ export class DecideApprovalUseCase {
     const { row, created } = await this.ctx.dataSource.transaction(async (tx) => {
       assertPending((await this.approvals.find(tx, tenantId, held.id, true))!, this.ctx.clock.now());
       const created = await this.settlements.create(tx, tenantId, settlement);
-      const row = await this.approvals.decide(tx, tenantId, held.id, {
+      const row = await this.record(tx, tenantId, held.id, {
         ...decision,
         state: APPROVED,
         settlementId: created.id,
@@ -100,6 +103,18 @@ export class DecideApprovalUseCase {
       return { row, created };
     });
     return { approval: mapApproval(row, decision.decidedAt), settlement: mapSettlement(created) };
+  }
+
+  /** Stores the decision and announces it (OfferApprovalDecided), in the caller's transaction. */
+  private async record(
+    tx: EntityManager,
+    tenantId: string,
+    id: string,
+    d: Parameters<ApprovalsRepository['decide']>[3],
+  ): Promise<ApprovalRow> {
+    const row = await this.approvals.decide(tx, tenantId, id, d);
+    await announceDecision(this.ctx, tx, tenantId, row);
+    return row;
   }
 
   private async found(tenantId: string, approvalId: string): Promise<ApprovalRow> {

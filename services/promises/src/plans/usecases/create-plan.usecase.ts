@@ -25,17 +25,18 @@ import {
   mapApproval,
   refuseUndecidable,
 } from '../../negotiation/negotiation.repository';
+import { holdOffer } from '../../negotiation/usecases/approval-events';
 import { NewPlan, validatePlan } from '../domain/plan';
 import { PlanRow, PlansRepository } from '../plans.repository';
 import { PlanQueries } from './plan-queries';
 
 /**
  * Agrees a payment plan: validated whole and judged against the tenant's negotiation limits
- * before anything is written, then the plan, its schedule and its PlanAgreed event in one transaction. A plan beyond
- * the agent's own limits but within a supervisor's is held for approval instead (nothing else is
- * written). A retry with the same idempotency key answers the first plan, or the held approval,
- * even once the ledger has settled or closed the account; a new plan there is refused
- * (FAILED_PRECONDITION), held for nobody's approval.
+ * before anything is written, then the plan, its schedule and its PlanAgreed event in one
+ * transaction. A plan beyond the agent's own limits but within a supervisor's is held for approval
+ * instead (nothing else is written but its OfferApprovalRequested). A retry with the same
+ * idempotency key answers the first plan, or the held approval, even once the ledger has settled or
+ * closed the account; a new plan there is refused (FAILED_PRECONDITION), held for nobody's approval.
  */
 export class CreatePlanUseCase {
   private readonly profiles = new AccountProfilesRepository();
@@ -63,22 +64,21 @@ export class CreatePlanUseCase {
     const now = this.ctx.clock.now();
     const { plan, verdict, policy } = await this.judge(tenantId, request, undefined, account);
     if (verdict.kind === 'needs-approval') {
-      const row = await this.ctx.dataSource.transaction((tx) =>
-        this.approvals.hold(
-          tx,
-          tenantId,
-          {
-            accountId: plan.accountId,
-            kind: 'plan',
-            request,
-            reason: verdict.reason,
-            agentId: plan.agentId,
-            policyVersion: policy.version,
-            expiresAt: approvalExpiry(policy.limits, now),
-            idempotencyKey: plan.idempotencyKey,
-          },
-          now,
-        ),
+      const row = await holdOffer(
+        this.ctx,
+        this.approvals,
+        tenantId,
+        {
+          accountId: plan.accountId,
+          kind: 'plan',
+          request,
+          reason: verdict.reason,
+          agentId: plan.agentId,
+          policyVersion: policy.version,
+          expiresAt: approvalExpiry(policy.limits, now),
+          idempotencyKey: plan.idempotencyKey,
+        },
+        now,
       );
       return { approval: mapApproval(row, now) };
     }

@@ -25,6 +25,7 @@ import {
   mapApproval,
   refuseUndecidable,
 } from '../../negotiation/negotiation.repository';
+import { holdOffer } from '../../negotiation/usecases/approval-events';
 import { NewSettlement, checkSettlementRequest, validateSettlement } from '../domain/settlement';
 import { SettlementLedger } from '../ledger-port';
 import { SettlementRow, SettlementsRepository, mapSettlement } from '../settlements.repository';
@@ -33,9 +34,9 @@ import { SettlementRow, SettlementsRepository, mapSettlement } from '../settleme
  * Agrees a settlement: checked on its own, then against the account's ledger balance (the
  * discount is fixed now) and the tenant's limits for the role and the account's segment, then
  * stored. A discount beyond the agent's own limit but within a supervisor's is held for approval
- * instead. A retry with the same idempotency key answers the first settlement, or the held approval,
- * even once the ledger has settled or closed the account; a new settlement there is refused
- * (FAILED_PRECONDITION) before the ledger is asked for a balance.
+ * instead (announced as OfferApprovalRequested). A retry with the same idempotency key answers the
+ * first settlement, or the held approval, even once the ledger has settled or closed the account; a
+ * new settlement there is refused (FAILED_PRECONDITION) before the ledger is asked for a balance.
  */
 export class CreateSettlementUseCase {
   private readonly profiles = new AccountProfilesRepository();
@@ -66,22 +67,21 @@ export class CreateSettlementUseCase {
     const now = this.ctx.clock.now();
     const { settlement, verdict, policy } = await this.judge(tenantId, request, undefined, account);
     if (verdict.kind === 'needs-approval') {
-      const row = await this.ctx.dataSource.transaction((tx) =>
-        this.approvals.hold(
-          tx,
-          tenantId,
-          {
-            accountId: settlement.accountId,
-            kind: 'settlement',
-            request,
-            reason: verdict.reason,
-            agentId: settlement.agentId,
-            policyVersion: policy.version,
-            expiresAt: approvalExpiry(policy.limits, now),
-            idempotencyKey: settlement.idempotencyKey,
-          },
-          now,
-        ),
+      const row = await holdOffer(
+        this.ctx,
+        this.approvals,
+        tenantId,
+        {
+          accountId: settlement.accountId,
+          kind: 'settlement',
+          request,
+          reason: verdict.reason,
+          agentId: settlement.agentId,
+          policyVersion: policy.version,
+          expiresAt: approvalExpiry(policy.limits, now),
+          idempotencyKey: settlement.idempotencyKey,
+        },
+        now,
       );
       return { approval: mapApproval(row, now) };
     }

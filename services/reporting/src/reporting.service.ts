@@ -27,6 +27,7 @@ import { ReportingPromiseKeptWithdrawn1763900015000 } from './migrations/1763900
 import { ReportingPlanReopened1763900015210 } from './migrations/1763900015210-reporting-plan-reopened';
 import { ReportingPostChargeOffRecoveries1763900018800 } from './migrations/1763900018800-reporting-post-charge-off-recoveries';
 import { ReportingOfferExpiries1763900020600 } from './migrations/1763900020600-reporting-offer-expiries';
+import { ReportingOfferApprovals1763900020700 } from './migrations/1763900020700-reporting-offer-approvals';
 import { ReportingGrpcController } from './recovery/reporting.grpc';
 import { join } from 'node:path';
 
@@ -89,6 +90,7 @@ export const reportingService: ServiceDefinition = {
     ReportingPlanReopened1763900015210,
     ReportingPostChargeOffRecoveries1763900018800,
     ReportingOfferExpiries1763900020600,
+    ReportingOfferApprovals1763900020700,
   ],
   module: (ctx) => ({
     module: class ReportingModule {},

@@ -31,6 +31,9 @@ const facts: KpiFacts = {
   promisesKept: 1,
   promisesBroken: 3,
   offersExpired: 2,
+  offersHeld: 7,
+  offersApproved: 3,
+  offersRejected: 1,
   debtorsContacted: 3,
   debtorsOptedOut: 1,
   deniedByRule: { 'quiet-hours': 1, 'frequency-cap': 1 }, // one refusal citing both rules
@@ -58,6 +61,9 @@ describe(kpiReport.name, () => {
     expect(value('opt_out_rate')).toBeCloseTo(1 / 3, 12);
     expect(value('promise_kept_rate')).toBe(0.25); // 1 kept, 3 broken
     expect(value('offers_expired')).toBe(2);
+    expect(value('offers_held')).toBe(7);
+    expect([value('offers_approved'), value('offers_rejected')]).toEqual([3, 1]);
+    expect(value('offer_approval_rate')).toBe(0.5); // 3 approved of 6 ended: 3 approved, 1 rejected, 2 expired
     expect(sut.rollRates).toContainEqual({ fromBucket: '1-30', toBucket: '31-60', rate: 0.5 });
   });
 

@@ -46,6 +46,32 @@ describe('KPIs from a replayed event stream (real PostgreSQL)', () => {
     expect(valueOf(await inOrder.kpis(FEB_MAR), 'offers_expired')).toBe(1);
   });
 
+  it("counts the offers held for a supervisor, the supervisors' decisions and the share approved", async () => {
+    const q1 = await inOrder.kpis(Q1);
+    // Held: B's 01-17 (announced), A's 02-17 (known from its expiry only), A's 02-25, C's 03-05, B's 03-30.
+    expect(valueOf(q1, 'offers_held')).toBe(5);
+    expect([valueOf(q1, 'offers_approved'), valueOf(q1, 'offers_rejected')]).toEqual([1, 1]);
+    expect(valueOf(q1, 'offer_approval_rate')).toBe(0.25); // A's 02-25 approved; C's rejected; two expired
+    expect(q1.kpis.find((k) => k.name === 'offer_approval_rate')?.inputs).toBe('approved=1 rejected=1 expired=2');
+    const febMar = await inOrder.kpis(FEB_MAR);
+    expect(valueOf(febMar, 'offers_held')).toBe(4);
+    expect(valueOf(febMar, 'offer_approval_rate')).toBeCloseTo(1 / 3, 12);
+    const january = await inOrder.kpis({ fromDate: '2026-01-01', toDate: '2026-01-31' });
+    expect(valueOf(january, 'offers_held')).toBe(1);
+    expect(valueOf(january, 'offer_approval_rate')).toBe(0); // B's expired, none approved
+    const march = await inOrder.kpis({ fromDate: '2026-03-01', toDate: '2026-03-31' });
+    expect(valueOf(march, 'offers_rejected')).toBe(1); // C's, decided on 03-06
+    expect(valueOf(march, 'offers_approved')).toBe(0); // A's was approved on 02-26
+    expect(valueOf(march, 'offer_approval_rate')).toBe(0);
+    const m2 = await inOrder.kpis({ ...Q1, modelVersion: 'm2' }); // A: two held, one approved, one expired
+    expect([valueOf(m2, 'offers_held'), valueOf(m2, 'offers_approved'), valueOf(m2, 'offer_approval_rate')]).toEqual([
+      2, 1, 0.5,
+    ]);
+    const quiet = await inOrder.kpis({ fromDate: '2026-01-21', toDate: '2026-02-16' });
+    expect(valueOf(quiet, 'offers_held')).toBe(0);
+    expect(valueOf(quiet, 'offer_approval_rate')).toBeUndefined(); // no held offer ended
+  });
+
   it('computes roll rates, cure rate, CEI and DSO between the start and the end of a period', async () => {
     const r = await inOrder.kpis(FEB_MAR);
     // On 01-31 A and B were 1-30 (C not yet placed); on 03-31 A is current, B 31-60, C 1-30.

@@ -7,6 +7,7 @@ import {
   costPerUnitCollected,
   cureRate,
   daysSalesOutstanding,
+  offerApprovalRateOf,
   optOutRate,
   promiseKeptRate,
   promiseToPayRate,
@@ -64,6 +65,9 @@ describe('collections KPIs on a portfolio computed by hand', () => {
       ]),
     ).toBe(0.5);
     expect(promiseKeptRate([{ promiseId: '3', kept: null }])).toBeNull();
+    // Of the held offers that ended: approved over approved, rejected and expired; none ended, no rate.
+    expect(offerApprovalRateOf(1, 2, 1)).toBe(0.25);
+    expect(offerApprovalRateOf(0, 0, 0)).toBeNull();
   });
 
   it('roll rates between aging buckets and the cure rate', () => {

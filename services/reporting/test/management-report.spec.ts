@@ -34,6 +34,9 @@ const report = () =>
       debtorsOptedOut: 0,
       promisesBroken: 0,
       offersExpired: 0,
+      offersHeld: 0,
+      offersApproved: 0,
+      offersRejected: 0,
       deniedByRule: { [HOSTILE]: 1, 'rate-limit': 2 }, // a rule id comes from events too
       callOutcomes: {},
       sentByChannel: { CHANNEL_SMS: 2 },

@@ -37,6 +37,7 @@ export async function kpiReportFromFacts(db: DataSource, f: KpiFilter, from: str
     promisesKept: await repo.promisesKept(f, from, to),
     promisesBroken: await repo.promisesBroken(f, from, to),
     offersExpired: await repo.offersExpired(f, from, to),
+    ...(await repo.offerApprovals(f, from, to)),
     ...(await repo.chargeOffTotals(f, from, to)),
     debtorsContacted: optOuts.contacted,
     debtorsOptedOut: optOuts.optedOut,

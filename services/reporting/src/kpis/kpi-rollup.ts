@@ -33,7 +33,10 @@
  * - `post_charge_off`: payment day, balance kept (as above) → net collected on a day after the
  *   account's charge-off day;
  * - `offer_expired`: expiry day, kind of offer ('plan', 'settlement') → offers held for a
- *   supervisor that expired with no decision.
+ *   supervisor that expired with no decision;
+ * - `offer_held`: request day, kind of offer → offers held for a supervisor;
+ * - `offer_decided`: decision day, kind of offer, decision ('approved', 'rejected') → offers a
+ *   supervisor decided on.
  */
 export const ROLLUP_KINDS = [
   'placed',
@@ -52,10 +55,18 @@ export const ROLLUP_KINDS = [
   'charged_off',
   'post_charge_off',
   'offer_expired',
+  'offer_held',
+  'offer_decided',
 ] as const;
 export type RollupKind = (typeof ROLLUP_KINDS)[number];
+/** The kinds before migration 1763900020700 (`offer_held`, `offer_decided`: they read `offer_approval_fact`). */
+export const KINDS_BEFORE_OFFER_APPROVALS: readonly RollupKind[] = ROLLUP_KINDS.filter(
+  (k) => k !== 'offer_held' && k !== 'offer_decided',
+);
 /** The kinds before migration 1763900020600 (`offer_expired`, which reads `offer_expiry_fact`). */
-export const KINDS_BEFORE_OFFER_EXPIRY: readonly RollupKind[] = ROLLUP_KINDS.filter((k) => k !== 'offer_expired');
+export const KINDS_BEFORE_OFFER_EXPIRY: readonly RollupKind[] = KINDS_BEFORE_OFFER_APPROVALS.filter(
+  (k) => k !== 'offer_expired',
+);
 /**
  * The kinds before migration 1763900018800 (the post-charge-off kinds, which read columns of
  * `account_fact` that migration adds): what the migrations before it build the rollup and its
@@ -139,6 +150,12 @@ const PARTS: Record<RollupKind, string> = {
    WHERE a.paid_on > c.charged_off_on`,
   offer_expired: `SELECT ${G}, 'offer_expired', ${utcDay('o.expired_at')}, ${utcDay('o.expired_at')}, o.kind, '', 1::bigint, 0::bigint
     FROM acct a JOIN offer_expiry_fact o ON o.tenant_id = a.tenant_id AND o.account_id = a.account_id`,
+  offer_held: `SELECT ${G}, 'offer_held', ${utcDay('o.requested_at')}, ${utcDay('o.requested_at')}, o.kind, '', 1::bigint, 0::bigint
+    FROM acct a JOIN offer_approval_fact o ON o.tenant_id = a.tenant_id AND o.account_id = a.account_id`,
+  offer_decided: `SELECT ${G}, 'offer_decided', ${utcDay('o.decided_at')}, ${utcDay('o.decided_at')}, o.kind, o.decision,
+      1::bigint, 0::bigint
+    FROM acct a JOIN offer_approval_fact o ON o.tenant_id = a.tenant_id AND o.account_id = a.account_id
+   WHERE o.decided_at IS NOT NULL`,
 };
 
 /**

@@ -45,6 +45,9 @@ export interface RollupTotals {
   promisesKept: number;
   promisesBroken: number;
   offersExpired: number;
+  offersHeld: number;
+  offersApproved: number;
+  offersRejected: number;
   recoveredAfterChargeOffMinor: number;
   recoveredAfterChargeOffBalanceKeptMinor: number;
   balanceKeptMinor: number;
@@ -237,6 +240,26 @@ export class KpisRepository {
     return row.n;
   }
 
+  /** Offers held for a supervisor in the period, and those a supervisor approved or rejected in it. */
+  async offerApprovals(
+    f: KpiFilter,
+    from: string,
+    to: string,
+  ): Promise<{ offersHeld: number; offersApproved: number; offersRejected: number }> {
+    const [row] = (await this.db.query(
+      `WITH ${ACCOUNTS}
+       SELECT count(*) FILTER (WHERE (o.requested_at AT TIME ZONE 'UTC')::date BETWEEN $5 AND $6)::int AS held,
+              count(*) FILTER (WHERE (o.decided_at AT TIME ZONE 'UTC')::date BETWEEN $5 AND $6
+                                 AND o.decision = 'approved')::int AS approved,
+              count(*) FILTER (WHERE (o.decided_at AT TIME ZONE 'UTC')::date BETWEEN $5 AND $6
+                                 AND o.decision = 'rejected')::int AS rejected
+         FROM offer_approval_fact o JOIN acct a USING (account_id)
+        WHERE o.tenant_id = $1`,
+      [...this.params(f), from, to],
+    )) as { held: number; approved: number; rejected: number }[];
+    return { offersHeld: row.held, offersApproved: row.approved, offersRejected: row.rejected };
+  }
+
   /**
    * Debtors contacted (an allowed contact on one of their accounts) on a channel in the period,
    * and how many of those withdrew their consent for that channel in the period; as
@@ -320,13 +343,16 @@ export class KpisRepository {
          coalesce(sum(n) FILTER (WHERE kind = 'kept' AND d1 >= $5), 0)::bigint AS kept,
          coalesce(sum(n) FILTER (WHERE kind = 'broken' AND d1 >= $5), 0)::bigint AS broken,
          coalesce(sum(n) FILTER (WHERE kind = 'offer_expired' AND d1 >= $5), 0)::bigint AS offers_expired,
+         coalesce(sum(n) FILTER (WHERE kind = 'offer_held' AND d1 >= $5), 0)::bigint AS offers_held,
+         coalesce(sum(n) FILTER (WHERE kind = 'offer_decided' AND d1 >= $5 AND k2 = 'approved'), 0)::bigint AS offers_approved,
+         coalesce(sum(n) FILTER (WHERE kind = 'offer_decided' AND d1 >= $5 AND k2 = 'rejected'), 0)::bigint AS offers_rejected,
          coalesce(sum(v) FILTER (WHERE kind = 'post_charge_off' AND d1 >= $5), 0)::bigint AS recovered,
          coalesce(sum(v) FILTER (WHERE kind = 'post_charge_off' AND d1 >= $5 AND k1 = 't'), 0)::bigint AS recovered_kept,
          coalesce(sum(v) FILTER (WHERE kind = 'charged_off' AND k1 = 't'), 0)::bigint AS balance_kept,
          coalesce(sum(n) FILTER (WHERE kind = 'charged_off' AND k1 = 't'), 0)::bigint AS balance_kept_accounts
          FROM ${ROLLUP}
           AND kind IN ('placed', 'cohort', 'collected', 'receivable', 'billed', 'decision', 'kept', 'broken',
-                       'post_charge_off', 'charged_off', 'offer_expired') AND d1 <= $6`,
+                       'post_charge_off', 'charged_off', 'offer_expired', 'offer_held', 'offer_decided') AND d1 <= $6`,
       [...this.params(f), from, to, dayBefore, f.channel],
     )) as Record<string, string>[];
     const n = (k: string) => Number(r[k]);
@@ -348,6 +374,9 @@ export class KpisRepository {
       promisesKept: n('kept'),
       promisesBroken: n('broken'),
       offersExpired: n('offers_expired'),
+      offersHeld: n('offers_held'),
+      offersApproved: n('offers_approved'),
+      offersRejected: n('offers_rejected'),
       recoveredAfterChargeOffMinor: n('recovered'),
       recoveredAfterChargeOffBalanceKeptMinor: n('recovered_kept'),
       balanceKeptMinor: n('balance_kept'),

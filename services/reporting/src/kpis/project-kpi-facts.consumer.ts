@@ -1,4 +1,4 @@
-import { EventType, orchestrator, orchestratorAgents, scoring } from '@collections/contracts';
+import { EventType, orchestrator, orchestratorAgents, promises, scoring } from '@collections/contracts';
 import { ConsumedEvent, EventHandler, EventHandlers, HandlerContext } from '@collections/messaging';
 import { isCalendarDate } from '@collections/platform';
 import { instalmentKept, projectForecastFacts } from '../forecast/project-forecast-facts.consumer';
@@ -28,7 +28,9 @@ const KINDS: { [T in EventType]?: readonly RollupKind[] } = {
   'collections.promises.v1.PromiseKept': ['kept', 'broken'],
   'collections.promises.v1.PromiseKeptWithdrawn': ['kept', 'broken'],
   'collections.promises.v1.PromiseBroken': ['broken'],
-  'collections.promises.v1.OfferApprovalExpired': ['offer_expired'],
+  'collections.promises.v1.OfferApprovalExpired': ['offer_expired', 'offer_held'],
+  'collections.promises.v1.OfferApprovalRequested': ['offer_held'],
+  'collections.promises.v1.OfferApprovalDecided': ['offer_held', 'offer_decided'],
 };
 
 /** The account whose contribution a fact changes, if any ('' when the event names none). */
@@ -553,6 +555,36 @@ function factWrites(
     }),
     (u) => `INSERT INTO offer_expiry_fact (tenant_id, approval_id, account_id, kind, expired_at)
        SELECT * FROM ${u} ON CONFLICT DO NOTHING`,
+  );
+  // Offers held for a supervisor, one fact per approval: held (each of the three events says when),
+  // then decided. A decision is final: the first one stored stands, whatever order the events came
+  // in; of the batch's rows of one approval, a decided one is kept (it says all the others say).
+  const approvals: unknown[][] = [];
+  for (const e of by('collections.promises.v1.OfferApprovalRequested')) {
+    const p = e.payload;
+    approvals.push([e.tenantId, p.approvalId, p.accountId, p.kind, iso(p.requestedAt ?? e.time), null, null]);
+  }
+  for (const e of by('collections.promises.v1.OfferApprovalExpired')) {
+    const p = e.payload;
+    approvals.push([e.tenantId, p.approvalId, p.accountId, p.kind, iso(p.requestedAt ?? e.time), null, null]);
+  }
+  for (const e of by('collections.promises.v1.OfferApprovalDecided')) {
+    const p = e.payload;
+    const decision = p.decision === promises.ApprovalDecision.APPROVAL_DECISION_APPROVE ? 'approved' : 'rejected';
+    const decidedAt = iso(p.decidedAt ?? e.time);
+    approvals.push([e.tenantId, p.approvalId, p.accountId, p.kind, iso(p.requestedAt ?? e.time), decidedAt, decision]);
+  }
+  write(
+    ['text', 'text', 'text', 'text', 'timestamptz', 'timestamptz', 'text'],
+    approvals,
+    (
+      u,
+    ) => `INSERT INTO offer_approval_fact AS f (tenant_id, approval_id, account_id, kind, requested_at, decided_at, decision)
+       SELECT DISTINCT ON (b.tenant_id, b.approval_id) b.*
+         FROM ${u} AS b(tenant_id, approval_id, account_id, kind, requested_at, decided_at, decision)
+        ORDER BY b.tenant_id, b.approval_id, b.decided_at NULLS LAST
+       ON CONFLICT (tenant_id, approval_id) DO UPDATE SET decided_at = excluded.decided_at, decision = excluded.decision
+         WHERE f.decided_at IS NULL AND excluded.decided_at IS NOT NULL`,
   );
   return writes;
 }

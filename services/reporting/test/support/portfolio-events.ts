@@ -4,6 +4,7 @@ import {
   encodePayload,
   orchestrator,
   orchestratorAgents,
+  promises,
   scoring,
   topicOf,
 } from '@collections/contracts';
@@ -190,6 +191,42 @@ export function portfolioEvents(): SeedEvent[] {
   called('out-4', 'B', '2026-02-09', O.CALL_OUTCOME_WRONG_PARTY);
   optOut('d-C', 'C', '2026-03-03', SMS);
   optOut('d-B', 'B', '2026-03-20', CALL);
+  // Offers held for a supervisor: B's settlement of 01-17 announced when held (it expired above);
+  // A's plan of 02-17 held before the event existed (only its expiry tells); A's plan of 02-25
+  // approved the next day, C's settlement of 03-05 rejected the next day, B's plan of 03-30 pending.
+  const hoursAfter = (day: string, hours: number) => new Date(at(day, 16).getTime() + hours * 3_600_000);
+  const held = (approvalId: string, accountId: string, kind: string, requested: string) =>
+    add('collections.promises.v1.OfferApprovalRequested', at(requested, 16), {
+      approvalId,
+      accountId,
+      kind,
+      agentId: 'agent-1',
+      reason: 'an agent may grant at most 24 instalments, asked 30: needs a supervisor',
+      policyVersion: 1,
+      requestedAt: at(requested, 16),
+      expiresAt: hoursAfter(requested, 72),
+    });
+  const decided = (approvalId: string, accountId: string, kind: string, requested: string, approve: boolean) =>
+    add('collections.promises.v1.OfferApprovalDecided', hoursAfter(requested, 20), {
+      approvalId,
+      accountId,
+      kind,
+      agentId: 'agent-1',
+      decision: approve
+        ? promises.ApprovalDecision.APPROVAL_DECISION_APPROVE
+        : promises.ApprovalDecision.APPROVAL_DECISION_REJECT,
+      decidedBy: 'supervisor-1',
+      requestedAt: at(requested, 16),
+      decidedAt: hoursAfter(requested, 20),
+      planId: approve && kind === 'plan' ? `plan-${approvalId}` : '',
+      settlementId: approve && kind === 'settlement' ? `settlement-${approvalId}` : '',
+    });
+  held('appr-B1', 'B', 'settlement', '2026-01-17');
+  held('appr-A2', 'A', 'plan', '2026-02-25');
+  decided('appr-A2', 'A', 'plan', '2026-02-25', true);
+  held('appr-C1', 'C', 'settlement', '2026-03-05');
+  decided('appr-C1', 'C', 'settlement', '2026-03-05', false);
+  held('appr-B2', 'B', 'plan', '2026-03-30');
   return take();
 }
 

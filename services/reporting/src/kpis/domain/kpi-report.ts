@@ -9,6 +9,7 @@ import {
   costPerUnitCollectedOf,
   cureRateOf,
   daysSalesOutstanding,
+  offerApprovalRateOf,
   optOutRate,
   postChargeOffRecoveryRateOf,
   promiseKeptRateOf,
@@ -54,6 +55,11 @@ export interface KpiFacts {
   promisesBroken: number;
   /** Offers held for a supervisor that expired in the period with no decision. */
   offersExpired: number;
+  /** Offers held for a supervisor in the period (an agent's offer beyond the agent's limits). */
+  offersHeld: number;
+  /** Held offers a supervisor approved, and rejected, in the period. */
+  offersApproved: number;
+  offersRejected: number;
   /** (debtor, channel) pairs contacted in the period, and those that withdrew consent for it. */
   debtorsContacted: number;
   debtorsOptedOut: number;
@@ -126,6 +132,9 @@ export interface KpiTotals {
   promisesKept: number;
   promisesBroken: number;
   offersExpired: number;
+  offersHeld: number;
+  offersApproved: number;
+  offersRejected: number;
   debtorsContacted: number;
   debtorsOptedOut: number;
   deniedByRule: Record<string, number>;
@@ -254,6 +263,18 @@ export function kpiReportOf(f: KpiTotals): KpiReport {
       name: 'offers_expired',
       value: f.offersExpired,
       inputs: "offers beyond an agent's limits that expired in the period with no supervisor's decision",
+    },
+    {
+      name: 'offers_held',
+      value: f.offersHeld,
+      inputs: "offers beyond an agent's limits held in the period for a supervisor's decision",
+    },
+    { name: 'offers_approved', value: f.offersApproved, inputs: 'held offers a supervisor approved in the period' },
+    { name: 'offers_rejected', value: f.offersRejected, inputs: 'held offers a supervisor rejected in the period' },
+    {
+      name: 'offer_approval_rate',
+      value: offerApprovalRateOf(f.offersApproved, f.offersRejected, f.offersExpired),
+      inputs: `approved=${f.offersApproved} rejected=${f.offersRejected} expired=${f.offersExpired}`,
     },
     {
       name: 'cost_per_unit_collected',

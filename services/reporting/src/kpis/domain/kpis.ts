@@ -87,6 +87,14 @@ export function promiseKeptRateOf(kept: number, broken: number): number | null {
 }
 
 /**
+ * Share of the held offers that ended in the period (approved, rejected, or expired with no
+ * decision) which a supervisor approved; null when none ended.
+ */
+export function offerApprovalRateOf(approved: number, rejected: number, expired: number): number | null {
+  return ratio(approved, approved + rejected + expired);
+}
+
+/**
  * Roll rates between aging buckets from one snapshot to the next: for each bucket, the share
  * of its accounts found in each bucket a period later (rows sum to 1 over accounts present in
  * both snapshots).

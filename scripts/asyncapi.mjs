@@ -63,9 +63,8 @@ const CONSUMERS = {
     'collections.promises.v1.SettlementPaid',
     'collections.promises.v1.SettlementLapsed',
     'collections.promises.v1.SettlementWithdrawn',
-    'collections.promises.v1.OfferApprovalRequested',
-    'collections.promises.v1.OfferApprovalDecided',
     'collections.promises.v1.OfferApprovalExpired',
+    'collections.promises.v1.OfferApprovalDecided',
   ],
   // Its two consumers (services/promises/src/promises.service.ts): payments and facts, relapse risk.
   promises: [

@@ -368,6 +368,7 @@ describe('negotiation limits per tenant and supervisor approvals (real ledger, r
             decidedAt: decided.approval!.decidedAt,
             planId: decided.plan!.planId,
             settlementId: '',
+            debtorAnswered: true, // the plan is the answer
           },
         ],
       });
@@ -470,11 +471,13 @@ describe('negotiation limits per tenant and supervisor approvals (real ledger, r
           decision: ApprovalDecision.APPROVAL_DECISION_REJECT,
           decidedBy: 'sup-3',
           settlementId: '',
+          debtorAnswered: false, // nothing else was agreed: the orchestrator calls the debtor back
         }),
         expect.objectContaining({
           approvalId: heldAgain.approval!.approvalId,
           decision: ApprovalDecision.APPROVAL_DECISION_APPROVE,
           settlementId: decided.settlement!.settlementId,
+          debtorAnswered: true,
         }),
       ]);
       expect(JSON.stringify(events)).not.toContain('too generous');
@@ -484,6 +487,33 @@ describe('negotiation limits per tenant and supervisor approvals (real ledger, r
       );
       expect(agreed).toEqual([
         expect.objectContaining({ settlementId: decided.settlement!.settlementId, discount: USD(35_000) }),
+      ]);
+    });
+
+    it('says a rejection leaves nobody waiting where the debtor promised to pay, or the ledger closed the account, since', async () => {
+      const promisedAccount = await newAccount(120_000);
+      const endedAccount = await newAccount(120_000);
+      const onPromised = (await client.createPlan(planRequest(promisedAccount, { instalments: 30 }), md())).approval!;
+      const onEnded = (await client.createPlan(planRequest(endedAccount, { instalments: 30 }), md())).approval!;
+      sut.clock.advance(60_000);
+      const promise = { accountId: promisedAccount, amount: USD(20_000), dueDate: '2026-03-20' };
+      await client.createPromise({ ...promise, idempotencyKey: `p-${promisedAccount}` }, md());
+      await deliver(
+        sut,
+        'collections.ledger.v1.AccountClosed',
+        ledgerLifecycle.AccountClosed.fromPartial({ accountId: endedAccount, closedOn: '2026-03-02' }),
+      );
+      for (const held of [onPromised, onEnded]) {
+        const decision = { decision: ApprovalDecision.APPROVAL_DECISION_REJECT, supervisorId: 'sup-1', note: '' };
+        await client.decideApproval({ approvalId: held.approvalId, ...decision }, md());
+      }
+      const decided = [
+        ...(await approvalEvents(promisedAccount)).decided,
+        ...(await approvalEvents(endedAccount)).decided,
+      ];
+      expect(decided.map((e) => [e.approvalId, e.decision, e.debtorAnswered])).toEqual([
+        [onPromised.approvalId, ApprovalDecision.APPROVAL_DECISION_REJECT, true],
+        [onEnded.approvalId, ApprovalDecision.APPROVAL_DECISION_REJECT, true],
       ]);
     });
 

@@ -4,7 +4,7 @@ import { debtorFactHandlersOf } from '../decisions/debtor-facts.consumer';
 import { eraseLettersOf } from '../dispatch/letter-erasure';
 import { PlannerRepository } from './planner.repository';
 import { PlanAccountUseCase, PlanCause } from './usecases/plan-account.usecase';
-import { queueExpiredOfferCall } from './usecases/expired-offer-call';
+import { queueExpiredOfferCall, queueRejectedOfferCall } from './usecases/offer-call-back';
 
 /** `SEGMENT_SELF_CURE` → `self_cure`, `PRODUCT_CREDIT_CARD` → `credit_card`: the words strategies use. */
 export const segmentWord = (segment: scoring.Segment) =>
@@ -261,5 +261,8 @@ export function plannerHandlers(
     // Nobody decided on an agent's offer in time: an agent calls the debtor back, the law permitting.
     'collections.promises.v1.OfferApprovalExpired': (event, hc) =>
       queueExpiredOfferCall(hc, repo, event, planner.ctx.clock.now(), planner.ctx.logger),
+    // A supervisor said no to it and the debtor still waits: an agent calls back with the answer.
+    'collections.promises.v1.OfferApprovalDecided': (event, hc) =>
+      queueRejectedOfferCall(hc, repo, event, planner.ctx.clock.now(), planner.ctx.logger),
   };
 }

@@ -168,6 +168,22 @@ export function mapApproval(r: ApprovalRow, now: Date): promises.ApprovalView {
   };
 }
 
+/**
+ * Of a held offer `e` (tenant_id, account_id, requested_at): whether the ledger ended its account
+ * (`account_ended`), and whether a plan, settlement or promise to pay was agreed on the account
+ * after the offer was held (`arranged_since`: another offer approved, one within an agent's
+ * limits, or a promise the debtor made to an agent or the bot). Either way the debtor has had an answer.
+ */
+const ANSWERED_SINCE_COLUMNS = `p.ended_at IS NOT NULL AS account_ended,
+  EXISTS (SELECT 1 FROM payment_plan pl
+           WHERE pl.tenant_id = e.tenant_id AND pl.account_id = e.account_id AND pl.created_at > e.requested_at)
+  OR EXISTS (SELECT 1 FROM settlement s
+           WHERE s.tenant_id = e.tenant_id AND s.account_id = e.account_id AND s.created_at > e.requested_at)
+  OR EXISTS (SELECT 1 FROM promise pr
+           WHERE pr.tenant_id = e.tenant_id AND pr.account_id = e.account_id AND pr.created_at > e.requested_at)
+    AS arranged_since`;
+const ANSWERED_SINCE_JOIN = `LEFT JOIN promise_account_profile p ON p.tenant_id = e.tenant_id AND p.account_id = e.account_id`;
+
 /** Offers held for a supervisor's approval, and the decisions. */
 export class ApprovalsRepository {
   /**
@@ -251,10 +267,8 @@ export class ApprovalsRepository {
   /**
    * Stores as EXPIRED every pending approval whose time ran out by `now` (of one tenant, or all):
    * readers already see them so, this keeps the pending ones (the supervisors' queue and its
-   * partial index) to those still waiting. Answers those it stored, each with whether the ledger
-   * had ended its account and whether a plan, settlement or promise to pay was agreed on it after
-   * the offer was held (another offer approved, one within an agent's limits, or a promise the debtor
-   * made to an agent or the bot). Locks them for the caller's transaction.
+   * partial index) to those still waiting. Answers those it stored, each with whether the debtor
+   * has had an answer since (`ANSWERED_SINCE_COLUMNS`). Locks them for the caller's transaction.
    */
   async expire(tx: EntityManager, now: Date, tenantId?: string): Promise<ExpiredApproval[]> {
     return (await tx.query(
@@ -262,18 +276,25 @@ export class ApprovalsRepository {
          UPDATE offer_approval SET state = ${EXPIRED}
           WHERE state = ${PENDING} AND expires_at <= $1 AND ($2::text IS NULL OR tenant_id = $2)
           RETURNING tenant_id, id, account_id, kind, agent_id, reason, requested_at, expires_at)
-       SELECT e.*, p.ended_at IS NOT NULL AS account_ended,
-              EXISTS (SELECT 1 FROM payment_plan pl
-                       WHERE pl.tenant_id = e.tenant_id AND pl.account_id = e.account_id AND pl.created_at > e.requested_at)
-              OR EXISTS (SELECT 1 FROM settlement s
-                       WHERE s.tenant_id = e.tenant_id AND s.account_id = e.account_id AND s.created_at > e.requested_at)
-              OR EXISTS (SELECT 1 FROM promise pr
-                       WHERE pr.tenant_id = e.tenant_id AND pr.account_id = e.account_id AND pr.created_at > e.requested_at)
-                AS arranged_since
-         FROM expired e LEFT JOIN promise_account_profile p ON p.tenant_id = e.tenant_id AND p.account_id = e.account_id
+       SELECT e.*, ${ANSWERED_SINCE_COLUMNS}
+         FROM expired e ${ANSWERED_SINCE_JOIN}
         ORDER BY e.tenant_id, e.requested_at, e.id`,
       [now, tenantId ?? null],
     )) as ExpiredApproval[];
+  }
+
+  /**
+   * Whether the debtor told an answer would come on this held offer has had one since: its account
+   * ended by the ledger, or something agreed on it since the offer was held (as `expire` says).
+   */
+  async debtorAnswered(tx: EntityManager, tenantId: string, id: string): Promise<boolean> {
+    const [row] = (await tx.query(
+      `SELECT ${ANSWERED_SINCE_COLUMNS}
+         FROM offer_approval e ${ANSWERED_SINCE_JOIN}
+        WHERE e.tenant_id = $1 AND e.id = $2`,
+      [tenantId, id],
+    )) as Pick<ExpiredApproval, 'account_ended' | 'arranged_since'>[];
+    return !row || row.account_ended || row.arranged_since;
   }
 
   async decide(

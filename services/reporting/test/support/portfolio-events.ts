@@ -220,6 +220,7 @@ export function portfolioEvents(): SeedEvent[] {
       decidedAt: hoursAfter(requested, 20),
       planId: approve && kind === 'plan' ? `plan-${approvalId}` : '',
       settlementId: approve && kind === 'settlement' ? `settlement-${approvalId}` : '',
+      debtorAnswered: approve,
     });
   held('appr-B1', 'B', 'settlement', '2026-01-17');
   held('appr-A2', 'A', 'plan', '2026-02-25');

@@ -39,8 +39,18 @@ export function holdOffer(
   });
 }
 
-/** Announces a supervisor's decision (`row`: the approval as `decide` stored it) in the deciding transaction. */
-export async function announceDecision(ctx: ServiceContext, tx: EntityManager, tenantId: string, row: ApprovalRow) {
+/**
+ * Announces a supervisor's decision (`row`: the approval as `decide` stored it) in the deciding
+ * transaction; `debtorAnswered`: the debtor has had an answer (an approval; a rejection when
+ * something was agreed on the account since, or the ledger ended it).
+ */
+export async function announceDecision(
+  ctx: ServiceContext,
+  tx: EntityManager,
+  tenantId: string,
+  row: ApprovalRow,
+  debtorAnswered: boolean,
+) {
   await ctx.backbone.outbox.add(tx, {
     type: 'collections.promises.v1.OfferApprovalDecided',
     key: row.account_id,
@@ -60,6 +70,7 @@ export async function announceDecision(ctx: ServiceContext, tx: EntityManager, t
       decidedAt: new Date(row.decided_at!),
       planId: row.plan_id ?? '',
       settlementId: row.settlement_id ?? '',
+      debtorAnswered,
     },
   });
 }

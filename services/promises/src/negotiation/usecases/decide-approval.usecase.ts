@@ -105,7 +105,10 @@ export class DecideApprovalUseCase {
     return { approval: mapApproval(row, decision.decidedAt), settlement: mapSettlement(created) };
   }
 
-  /** Stores the decision and announces it (OfferApprovalDecided), in the caller's transaction. */
+  /**
+   * Stores the decision and announces it (OfferApprovalDecided), in the caller's transaction; a
+   * rejection says whether the debtor has had an answer since (else the orchestrator calls them back).
+   */
   private async record(
     tx: EntityManager,
     tenantId: string,
@@ -113,7 +116,9 @@ export class DecideApprovalUseCase {
     d: Parameters<ApprovalsRepository['decide']>[3],
   ): Promise<ApprovalRow> {
     const row = await this.approvals.decide(tx, tenantId, id, d);
-    await announceDecision(this.ctx, tx, tenantId, row);
+    const approved = d.state === promises.ApprovalState.APPROVAL_STATE_APPROVED;
+    const answered = approved || (await this.approvals.debtorAnswered(tx, tenantId, id));
+    await announceDecision(this.ctx, tx, tenantId, row, answered);
     return row;
   }
 

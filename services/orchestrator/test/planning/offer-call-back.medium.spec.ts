@@ -1,15 +1,19 @@
-import { EventPayload, ledger, orchestratorAgents as pb } from '@collections/contracts';
+import { EventPayload, ledger, orchestratorAgents as pb, promises } from '@collections/contracts';
 import { ServiceUnderTest, startServiceUnderTest } from '@collections/testing';
 import { createOrchestratorService } from '../../src/orchestrator.service';
-import { EXPIRED_OFFER_QUEUE } from '../../src/planning/usecases/expired-offer-call';
+import { EXPIRED_OFFER_QUEUE, REJECTED_OFFER_QUEUE } from '../../src/planning/usecases/offer-call-back';
 import { openColombianAccount } from '../support/accounts';
 import { directoryOf } from '../support/channel-stand-ins';
 import { deliver, published, startConsumers } from '../support/events';
 
 type OfferApprovalExpired = EventPayload<'collections.promises.v1.OfferApprovalExpired'>;
+type OfferApprovalDecided = EventPayload<'collections.promises.v1.OfferApprovalDecided'>;
 
-/** Promises' OfferApprovalExpired reaching the orchestrator: an agent calls the debtor back, the law permitting. */
-describe('an offer that expired waiting for a supervisor (real PostgreSQL)', () => {
+/**
+ * Promises' OfferApprovalExpired, and OfferApprovalDecided rejecting an offer the debtor waits on,
+ * reaching the orchestrator: an agent calls the debtor back, the law permitting.
+ */
+describe('an offer that expired waiting for a supervisor, or that a supervisor rejected (real PostgreSQL)', () => {
   const debtors = new Map<string, ledger.Debtor>();
   let sut: ServiceUnderTest;
   let n = 0;
@@ -42,6 +46,20 @@ describe('an offer that expired waiting for a supervisor (real PostgreSQL)', () 
     reason: 'an agent may grant at most 30% discount, asked 50%: needs a supervisor',
     requestedAt: new Date('2026-02-27T15:00:00Z'),
     expiresAt: new Date('2026-03-02T15:00:00Z'),
+  });
+  const rejected = (accountId: string, approvalId: string, over: Partial<OfferApprovalDecided> = {}) => ({
+    approvalId,
+    accountId,
+    kind: 'plan',
+    agentId: 'agent-7',
+    decision: promises.ApprovalDecision.APPROVAL_DECISION_REJECT,
+    decidedBy: 'sup-2',
+    requestedAt: new Date('2026-03-02T13:00:00Z'),
+    decidedAt: new Date('2026-03-02T14:30:00Z'),
+    planId: '',
+    settlementId: '',
+    debtorAnswered: false,
+    ...over,
   });
   const tasksOf = async (accountId: string) =>
     (await published(sut, 'collections.orchestrator.v1.AgentTaskCreated')).filter((t) => t.accountId === accountId);
@@ -83,6 +101,50 @@ describe('an offer that expired waiting for a supervisor (real PostgreSQL)', () 
       sut,
       'collections.promises.v1.OfferApprovalExpired',
       expired(accountId, 'a0a0a0a0-0000-4000-8000-000000000002'),
+    );
+    expect(await tasksOf(accountId)).toEqual([]);
+    expect(
+      await sut.dataSource.query(`SELECT id FROM agent_task WHERE tenant_id = $1 AND account_id = $2`, [
+        sut.tenant,
+        accountId,
+      ]),
+    ).toEqual([]);
+  });
+
+  it('queues one call back in the rejected-offers queue when a supervisor rejects an offer the debtor waits on', async () => {
+    const accountId = await account();
+    const event = rejected(accountId, 'b0b0b0b0-0000-4000-8000-000000000001');
+    await deliver(sut, 'collections.promises.v1.OfferApprovalDecided', event);
+    await deliver(sut, 'collections.promises.v1.OfferApprovalDecided', event); // redelivered under a new event id
+
+    expect(await tasksOf(accountId)).toEqual([
+      expect.objectContaining({
+        accountId,
+        kind: pb.AgentTaskKind.AGENT_TASK_KIND_CALL,
+        queue: REJECTED_OFFER_QUEUE,
+        reason:
+          'supervisor sup-2 rejected the plan offer agent agent-7 held for approval: call the debtor back with the answer and what can be offered',
+        causedByEventId: `offer-rejected:${event.approvalId}`,
+        dueAt: sut.clock.now(),
+      }),
+    ]);
+  });
+
+  it('queues nothing for an approved offer, nor for a rejection nobody waits on (something agreed since)', async () => {
+    const accountId = await account();
+    await deliver(
+      sut,
+      'collections.promises.v1.OfferApprovalDecided',
+      rejected(accountId, 'b0b0b0b0-0000-4000-8000-000000000002', {
+        decision: promises.ApprovalDecision.APPROVAL_DECISION_APPROVE,
+        planId: 'plan-1',
+        debtorAnswered: true,
+      }),
+    );
+    await deliver(
+      sut,
+      'collections.promises.v1.OfferApprovalDecided',
+      rejected(accountId, 'b0b0b0b0-0000-4000-8000-000000000003', { debtorAnswered: true }),
     );
     expect(await tasksOf(accountId)).toEqual([]);
     expect(

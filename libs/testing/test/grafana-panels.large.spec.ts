@@ -194,6 +194,16 @@ describe('Grafana dashboards against a seeded platform', () => {
                'agent-grafana', 0, $2, 'grafana-expired', now() - interval '80 hours', now() - interval '8 hours')`,
       [tenant.tenant, promises.ApprovalState.APPROVAL_STATE_EXPIRED],
     );
+    // And one a supervisor rejected three hours ago.
+    await sql.query(
+      `INSERT INTO promises.offer_approval
+         (tenant_id, account_id, kind, request, reason, agent_id, policy_version, state, idempotency_key, requested_at,
+          expires_at, decided_by, decided_at, decision_note)
+       VALUES ($1, 'acct-grafana-rejected', 'plan', '{}', 'an agent may grant at most 24 instalments, asked 36: needs a supervisor',
+               'agent-grafana', 0, $2, 'grafana-rejected', now() - interval '5 hours', now() + interval '67 hours',
+               'supervisor-grafana', now() - interval '3 hours', '')`,
+      [tenant.tenant, promises.ApprovalState.APPROVAL_STATE_REJECTED],
+    );
     // A call no agent has claimed, due since yesterday (these services have no agent on record).
     await sql.query(
       `INSERT INTO orchestrator.agent_task (tenant_id, account_id, kind, queue, reason, caused_by_event_id, due_at, created_at)

@@ -609,6 +609,7 @@ describe('PromQL of the dashboards and alert rules against the metrics the code 
       'collections_offer_approvals_waiting',
       'collections_offer_approvals_oldest_requested_seconds',
       'collections_offer_approvals_expired_last_day',
+      'collections_offer_approvals_decided_last_day',
       'collections_settlement_reviews_total',
       'collections_agent_tasks_open',
       'collections_agent_tasks_oldest_due_seconds',

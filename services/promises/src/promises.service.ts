@@ -68,6 +68,7 @@ import {
 } from './negotiation/usecases/expire-approvals.usecase';
 import { PromisesPromiseByAccount1763900020400 } from './migrations/1763900020400-promises-promise-by-account';
 import { PromisesApprovalExpiredIndex1763900020500 } from './migrations/1763900020500-promises-approval-expired-index';
+import { PromisesApprovalDecidedIndex1763900020800 } from './migrations/1763900020800-promises-approval-decided-index';
 import { CancelPromiseUseCase } from './promises/usecases/cancel-promise.usecase';
 import { WithdrawSettlementUseCase } from './settlements/usecases/withdraw-settlement.usecase';
 import { RelapseRisksRepository } from './relapse/relapse-risks.repository';
@@ -178,6 +179,7 @@ export function createPromisesService(deps: PromisesServiceDependencies = {}): S
       PromisesSettlementByAccount1763900020300,
       PromisesPromiseByAccount1763900020400,
       PromisesApprovalExpiredIndex1763900020500,
+      PromisesApprovalDecidedIndex1763900020800,
     ],
     module: (ctx) => {
       const config = loadPromisesConfig();

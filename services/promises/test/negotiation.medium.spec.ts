@@ -4,6 +4,7 @@ import { ledgerLifecycle, promises, scoring } from '@collections/contracts';
 import { API_KEY_HEADER } from '@collections/platform';
 import { ServiceUnderTest, scrapeSeries, testEnv } from '@collections/testing';
 import {
+  APPROVALS_DECIDED_METRIC,
   APPROVALS_EXPIRED_METRIC,
   APPROVALS_OLDEST_METRIC,
   APPROVALS_WAITING_METRIC,
@@ -879,6 +880,51 @@ describe('negotiation limits per tenant and supervisor approvals (real ledger, r
       expect((await client.listApprovals({ state: 0, accountId: '' }, mdOther())).approvals).toEqual([]);
       const tenants = Object.keys(await scrapeSeries(sut.app.httpUrl, APPROVALS_WAITING_METRIC, ['tenant_id']));
       expect(tenants).toEqual([sut.tenant]);
+    });
+
+    it('counts the offers supervisors approved and rejected in the last 24 hours, as ListApprovals has them', async () => {
+      const accountId = await newAccount(120_000);
+      const decide = async (decision: promises.ApprovalDecision) => {
+        const held = await client.createPlan(planRequest(accountId, { instalments: 30 }), md());
+        await client.decideApproval(
+          { approvalId: held.approval!.approvalId, decision, supervisorId: 'sup-day', note: '' },
+          md(),
+        );
+      };
+      await decide(ApprovalDecision.APPROVAL_DECISION_REJECT);
+      await decide(ApprovalDecision.APPROVAL_DECISION_APPROVE);
+      const decided = async () => {
+        const out: Record<string, number> = {};
+        const series = await scrapeSeries(sut.app.httpUrl, APPROVALS_DECIDED_METRIC, ['tenant_id', 'kind', 'decision']);
+        for (const [labels, value] of Object.entries(series)) {
+          const [tenant, kind, decision] = labels.split(' ');
+          if (tenant === sut.tenant && value > 0) out[`${kind} ${decision}`] = value;
+        }
+        return out;
+      };
+      /** ListApprovals' approved and rejected offers decided in the 24 hours to the clock's now. */
+      const listed = async () => {
+        const since = sut.clock.now().getTime() - 86_400_000;
+        const out: Record<string, number> = {};
+        for (const [state, word] of [
+          [ApprovalState.APPROVAL_STATE_APPROVED, 'approved'],
+          [ApprovalState.APPROVAL_STATE_REJECTED, 'rejected'],
+        ] as const) {
+          for (const a of (await client.listApprovals({ state, accountId: '' }, md())).approvals) {
+            if (a.decidedAt!.getTime() <= since) continue;
+            const key = `${a.plan ? 'plan' : 'settlement'} ${word}`;
+            out[key] = (out[key] ?? 0) + 1;
+          }
+        }
+        return out;
+      };
+      const now = await decided();
+      expect(now).toEqual(await listed());
+      expect(now['plan approved']).toBeGreaterThanOrEqual(1);
+      expect(now['plan rejected']).toBeGreaterThanOrEqual(1);
+      // A day after the last decision, none is counted any more.
+      sut.clock.advance(86_400_000);
+      expect(await decided()).toEqual({});
     });
   });
 });

@@ -4,13 +4,26 @@ import { ServiceContext, registerQueueGauges } from '@collections/runtime';
 export const APPROVALS_WAITING_METRIC = 'collections_offer_approvals_waiting';
 export const APPROVALS_OLDEST_METRIC = 'collections_offer_approvals_oldest_requested_seconds';
 export const APPROVALS_EXPIRED_METRIC = 'collections_offer_approvals_expired_last_day';
+export const APPROVALS_DECIDED_METRIC = 'collections_offer_approvals_decided_last_day';
 
-const { APPROVAL_STATE_PENDING: PENDING, APPROVAL_STATE_EXPIRED: EXPIRED } = promises.ApprovalState;
+const {
+  APPROVAL_STATE_PENDING: PENDING,
+  APPROVAL_STATE_EXPIRED: EXPIRED,
+  APPROVAL_STATE_APPROVED: APPROVED,
+  APPROVAL_STATE_REJECTED: REJECTED,
+} = promises.ApprovalState;
 
 interface ExpiredApprovals {
   tenant_id: string;
   kind: string;
   expired: string;
+}
+
+interface DecidedApprovals {
+  tenant_id: string;
+  kind: string;
+  decision: string;
+  decided: string;
 }
 
 interface WaitingApprovals {
@@ -31,7 +44,9 @@ interface WaitingApprovals {
  *
  * An offer whose time ran out (the tenant policy's `approval_hours`) no longer waits: it is EXPIRED,
  * and counts in `collections_offer_approvals_expired_last_day` for the 24 hours after its expiry:
- * offers no supervisor decided in time, most of them a debtor an agent is to call back.
+ * offers no supervisor decided in time, most of them a debtor an agent is to call back. Those a
+ * supervisor decided count in `collections_offer_approvals_decided_last_day{decision}` (`approved`,
+ * `rejected`) for the 24 hours after the decision: with the expired ones, how the held offers ended.
  *
  * Read from `offer_approval` on every scrape (the pending rows, and the pending or expired ones by
  * expiry time, which partial indexes hold), as `registerQueueGauges` reads a queue: a decision
@@ -73,6 +88,23 @@ export function registerApprovalMetrics(ctx: Pick<ServiceContext, 'metrics' | 'd
         name: APPROVALS_EXPIRED_METRIC,
         help: "Offers beyond an agent's limits that expired in the last 24 hours with no supervisor's decision, by tenant and kind (plan, settlement)",
         value: (r) => Number(r.expired),
+        emptied: 0,
+      },
+    ],
+  });
+  registerQueueGauges<'tenant_id' | 'kind' | 'decision', DecidedApprovals>(ctx, {
+    sql: `SELECT tenant_id, kind, CASE state WHEN ${APPROVED} THEN 'approved' ELSE 'rejected' END AS decision,
+                 count(*)::bigint AS decided
+            FROM offer_approval
+           WHERE state IN (${APPROVED}, ${REJECTED}) AND decided_at > $1::timestamptz - interval '24 hours' AND decided_at <= $1
+           GROUP BY 1, 2, 3`,
+    params: () => [ctx.clock.now()],
+    labels: ['tenant_id', 'kind', 'decision'],
+    gauges: [
+      {
+        name: APPROVALS_DECIDED_METRIC,
+        help: "Offers beyond an agent's limits a supervisor approved or rejected in the last 24 hours, by tenant, kind (plan, settlement) and decision (approved, rejected)",
+        value: (r) => Number(r.decided),
         emptied: 0,
       },
     ],

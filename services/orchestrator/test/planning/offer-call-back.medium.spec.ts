@@ -61,6 +61,12 @@ describe('an offer that expired waiting for a supervisor, or that a supervisor r
     debtorAnswered: false,
     ...over,
   });
+  /** The account's agent tasks as stored. */
+  const storedTasks = async (accountId: string) =>
+    (await sut.dataSource.query(`SELECT state, queue FROM agent_task WHERE tenant_id = $1 AND account_id = $2`, [
+      sut.tenant,
+      accountId,
+    ])) as { state: string; queue: string }[];
   const tasksOf = async (accountId: string) =>
     (await published(sut, 'collections.orchestrator.v1.AgentTaskCreated')).filter((t) => t.accountId === accountId);
 
@@ -84,11 +90,7 @@ describe('an offer that expired waiting for a supervisor, or that a supervisor r
         dueAt: sut.clock.now(),
       }),
     ]);
-    const [row] = (await sut.dataSource.query(
-      `SELECT state, queue FROM agent_task WHERE tenant_id = $1 AND account_id = $2`,
-      [sut.tenant, accountId],
-    )) as { state: string; queue: string }[];
-    expect(row).toEqual({ state: 'open', queue: EXPIRED_OFFER_QUEUE });
+    expect(await storedTasks(accountId)).toEqual([{ state: 'open', queue: EXPIRED_OFFER_QUEUE }]);
   });
 
   it('queues nothing for a debtor the contact law refuses calls for good (a dispute hold)', async () => {
@@ -103,12 +105,7 @@ describe('an offer that expired waiting for a supervisor, or that a supervisor r
       expired(accountId, 'a0a0a0a0-0000-4000-8000-000000000002'),
     );
     expect(await tasksOf(accountId)).toEqual([]);
-    expect(
-      await sut.dataSource.query(`SELECT id FROM agent_task WHERE tenant_id = $1 AND account_id = $2`, [
-        sut.tenant,
-        accountId,
-      ]),
-    ).toEqual([]);
+    expect(await storedTasks(accountId)).toEqual([]);
   });
 
   it('queues one call back in the rejected-offers queue when a supervisor rejects an offer the debtor waits on', async () => {
@@ -147,11 +144,6 @@ describe('an offer that expired waiting for a supervisor, or that a supervisor r
       rejected(accountId, 'b0b0b0b0-0000-4000-8000-000000000003', { debtorAnswered: true }),
     );
     expect(await tasksOf(accountId)).toEqual([]);
-    expect(
-      await sut.dataSource.query(`SELECT id FROM agent_task WHERE tenant_id = $1 AND account_id = $2`, [
-        sut.tenant,
-        accountId,
-      ]),
-    ).toEqual([]);
+    expect(await storedTasks(accountId)).toEqual([]);
   });
 });

@@ -560,11 +560,10 @@ function factWrites(
   // then decided. A decision is final: the first one stored stands, whatever order the events came
   // in; of the batch's rows of one approval, a decided one is kept (it says all the others say).
   const approvals: unknown[][] = [];
-  for (const e of by('collections.promises.v1.OfferApprovalRequested')) {
-    const p = e.payload;
-    approvals.push([e.tenantId, p.approvalId, p.accountId, p.kind, iso(p.requestedAt ?? e.time), null, null]);
-  }
-  for (const e of by('collections.promises.v1.OfferApprovalExpired')) {
+  for (const e of [
+    ...by('collections.promises.v1.OfferApprovalRequested'),
+    ...by('collections.promises.v1.OfferApprovalExpired'),
+  ]) {
     const p = e.payload;
     approvals.push([e.tenantId, p.approvalId, p.accountId, p.kind, iso(p.requestedAt ?? e.time), null, null]);
   }
@@ -577,9 +576,8 @@ function factWrites(
   write(
     ['text', 'text', 'text', 'text', 'timestamptz', 'timestamptz', 'text'],
     approvals,
-    (
-      u,
-    ) => `INSERT INTO offer_approval_fact AS f (tenant_id, approval_id, account_id, kind, requested_at, decided_at, decision)
+    (u) => `INSERT INTO offer_approval_fact AS f
+         (tenant_id, approval_id, account_id, kind, requested_at, decided_at, decision)
        SELECT DISTINCT ON (b.tenant_id, b.approval_id) b.*
          FROM ${u} AS b(tenant_id, approval_id, account_id, kind, requested_at, decided_at, decision)
         ORDER BY b.tenant_id, b.approval_id, b.decided_at NULLS LAST

@@ -11,7 +11,8 @@ import {
  * whose time ran out with no decision) is a fact, once per approval: its account, kind (`plan`,
  * `settlement`) and expiry time. `kpi_contribution` is created again with the rollup's new kind
  * (`offer_expired`; the kinds of then, `KINDS_BEFORE_OFFER_APPROVALS`); there is nothing to add
- * to the rollup yet (no expiry was projected before). Going back takes the kind out of the rollup and the function and drops the facts.
+ * to the rollup yet (no expiry was projected before). Going back takes the kind out of the rollup
+ * and the function and drops the facts.
  */
 export class ReportingOfferExpiries1763900020600 implements MigrationInterface {
   name = 'ReportingOfferExpiries1763900020600';

@@ -63,6 +63,7 @@ const CONSUMERS = {
     'collections.promises.v1.SettlementPaid',
     'collections.promises.v1.SettlementLapsed',
     'collections.promises.v1.SettlementWithdrawn',
+    'collections.promises.v1.OfferApprovalRequested',
     'collections.promises.v1.OfferApprovalExpired',
     'collections.promises.v1.OfferApprovalDecided',
   ],

@@ -26,6 +26,8 @@ export const productWord = (product: ledger.Product) =>
 const planCommitment = (planId: string) => `plan:${planId}`;
 /** The commitment an open settlement is. */
 const settlementCommitment = (settlementId: string) => `settlement:${settlementId}`;
+/** The commitment an offer held for a supervisor is, until decided or expired. */
+const heldOfferCommitment = (approvalId: string) => `held-offer:${approvalId}`;
 /** A single promise's commitment, or its plan's for an instalment of a plan. */
 const promiseCommitment = (p: { promiseId: string; planId?: string }) =>
   p.planId ? planCommitment(p.planId) : `promise:${p.promiseId}`;
@@ -258,11 +260,26 @@ export function plannerHandlers(
     // Withdrawn by a supervisor, or because the ledger settled or closed the account: nothing more
     // is expected of the settlement.
     'collections.promises.v1.SettlementWithdrawn': settlementEnded,
-    // Nobody decided on an agent's offer in time: an agent calls the debtor back, the law permitting.
-    'collections.promises.v1.OfferApprovalExpired': (event, hc) =>
-      queueExpiredOfferCall(hc, repo, event, planner.ctx.clock.now(), planner.ctx.logger),
-    // A supervisor said no to it and the debtor still waits: an agent calls back with the answer.
-    'collections.promises.v1.OfferApprovalDecided': (event, hc) =>
-      queueRejectedOfferCall(hc, repo, event, planner.ctx.clock.now(), planner.ctx.logger),
+    // An agent's offer waits for a supervisor: the debtor was told an answer would come, so the
+    // cadence pauses, as for a promise, until the offer is decided or expires (at most the tenant
+    // policy's approval_hours).
+    'collections.promises.v1.OfferApprovalRequested': async (event, hc) => {
+      const { accountId, approvalId } = event.payload;
+      await commit(event, hc, accountId, heldOfferCommitment(approvalId), true);
+    },
+    // Nobody decided on an agent's offer in time: the pause ends, and an agent calls a debtor still
+    // waiting back, the law permitting.
+    'collections.promises.v1.OfferApprovalExpired': async (event, hc) => {
+      const { accountId, approvalId } = event.payload;
+      await commit(event, hc, accountId, heldOfferCommitment(approvalId), false);
+      await queueExpiredOfferCall(hc, repo, event, planner.ctx.clock.now(), planner.ctx.logger);
+    },
+    // A supervisor decided: the pause ends (an approval's plan or settlement pauses on its own); a
+    // rejection a debtor still waits on gets an agent's call back with the answer.
+    'collections.promises.v1.OfferApprovalDecided': async (event, hc) => {
+      const { accountId, approvalId } = event.payload;
+      await commit(event, hc, accountId, heldOfferCommitment(approvalId), false);
+      await queueRejectedOfferCall(hc, repo, event, planner.ctx.clock.now(), planner.ctx.logger);
+    },
   };
 }

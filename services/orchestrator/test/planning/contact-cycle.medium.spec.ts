@@ -429,6 +429,35 @@ describe('one account’s contact cycle, planned and dispatched on the injected 
     expect((await schedule(accountId)).filter((r) => r.status === 'pending')).toHaveLength(1);
   });
 
+  it('pauses the cadence while an offer waits for a supervisor, and takes it up again once it is rejected', async () => {
+    // The agent offers 30 instalments, beyond their limits: a supervisor is to decide, the debtor waits.
+    const approvalId = 'c0c0c0c0-0000-4000-8000-000000000001';
+    const held = { approvalId, kind: 'plan', agentId: 'agent-1', requestedAt: bogota('2026-03-09', 7) };
+    const accountId = await expectCadencePaused('held-offer', '+573001110032', (accountId) =>
+      deliver(sut, 'collections.promises.v1.OfferApprovalRequested', {
+        ...held,
+        accountId,
+        reason: 'an agent may grant at most 24 instalments, asked 30: needs a supervisor',
+        policyVersion: 1,
+        expiresAt: bogota('2026-03-12', 7),
+      }),
+    );
+
+    // The supervisor says no: the chase goes on, and an agent is to call the debtor back.
+    sut.clock.set(bogota('2026-03-18', 7));
+    await deliver(sut, 'collections.promises.v1.OfferApprovalDecided', {
+      ...held,
+      accountId,
+      decision: promises.ApprovalDecision.APPROVAL_DECISION_REJECT,
+      decidedBy: 'sup-1',
+      decidedAt: sut.clock.now(),
+      planId: '',
+      settlementId: '',
+      debtorAnswered: false,
+    });
+    expect((await schedule(accountId)).filter((r) => r.status === 'pending')).toHaveLength(1);
+  });
+
   it('pauses the cadence while a settlement runs, and takes it up again once it lapses unpaid', async () => {
     // The debtor agrees with an agent to settle for COP 180,000 by the 16th: no reminder meanwhile.
     const accountId = await expectCadencePaused('settlement', '+573001110018', (accountId) =>

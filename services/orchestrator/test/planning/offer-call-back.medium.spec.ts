@@ -46,6 +46,7 @@ describe('an offer that expired waiting for a supervisor, or that a supervisor r
     reason: 'an agent may grant at most 30% discount, asked 50%: needs a supervisor',
     requestedAt: new Date('2026-02-27T15:00:00Z'),
     expiresAt: new Date('2026-03-02T15:00:00Z'),
+    debtorAnswered: false,
   });
   const rejected = (accountId: string, approvalId: string, over: Partial<OfferApprovalDecided> = {}) => ({
     approvalId,
@@ -61,6 +62,14 @@ describe('an offer that expired waiting for a supervisor, or that a supervisor r
     debtorAnswered: false,
     ...over,
   });
+  /** Whether the planner holds the account's cadence for a commitment (a promise, a plan, a held offer). */
+  const paused = async (accountId: string) =>
+    (
+      (await sut.dataSource.query(
+        `SELECT promise_active FROM planner_account WHERE tenant_id = $1 AND account_id = $2`,
+        [sut.tenant, accountId],
+      )) as { promise_active: boolean }[]
+    )[0]?.promise_active;
   /** The account's agent tasks as stored. */
   const storedTasks = async (accountId: string) =>
     (await sut.dataSource.query(`SELECT state, queue FROM agent_task WHERE tenant_id = $1 AND account_id = $2`, [
@@ -73,7 +82,13 @@ describe('an offer that expired waiting for a supervisor, or that a supervisor r
   it('queues one call back in the expired-offers queue, naming the offer, however often the event arrives', async () => {
     const accountId = await account();
     const event = expired(accountId, 'a0a0a0a0-0000-4000-8000-000000000001');
+    // Held first: the cadence pauses while a supervisor may decide; the expiry ends the pause.
+    const { requestedAt, expiresAt, approvalId, kind, agentId, reason } = event;
+    const held = { approvalId, accountId, kind, agentId, reason, requestedAt, expiresAt, policyVersion: 1 };
+    await deliver(sut, 'collections.promises.v1.OfferApprovalRequested', held);
+    expect(await paused(accountId)).toBe(true);
     await deliver(sut, 'collections.promises.v1.OfferApprovalExpired', event);
+    expect(await paused(accountId)).toBe(false);
     await deliver(sut, 'collections.promises.v1.OfferApprovalExpired', event); // redelivered under a new event id
 
     const tasks = await tasksOf(accountId);
@@ -127,7 +142,7 @@ describe('an offer that expired waiting for a supervisor, or that a supervisor r
     ]);
   });
 
-  it('queues nothing for an approved offer, nor for a rejection nobody waits on (something agreed since)', async () => {
+  it('queues nothing for an approved offer, nor for a rejected or expired one nobody waits on (something agreed since)', async () => {
     const accountId = await account();
     await deliver(
       sut,
@@ -143,6 +158,10 @@ describe('an offer that expired waiting for a supervisor, or that a supervisor r
       'collections.promises.v1.OfferApprovalDecided',
       rejected(accountId, 'b0b0b0b0-0000-4000-8000-000000000003', { debtorAnswered: true }),
     );
+    await deliver(sut, 'collections.promises.v1.OfferApprovalExpired', {
+      ...expired(accountId, 'b0b0b0b0-0000-4000-8000-000000000004'),
+      debtorAnswered: true,
+    });
     expect(await tasksOf(accountId)).toEqual([]);
     expect(await storedTasks(accountId)).toEqual([]);
   });

@@ -176,6 +176,7 @@ export function portfolioEvents(): SeedEvent[] {
       reason: 'an agent may grant at most 24 instalments, asked 30: needs a supervisor',
       requestedAt: at(requested, 16),
       expiresAt: at(expires, 16),
+      debtorAnswered: false,
     });
   expired('appr-B1', 'B', 'settlement', '2026-01-17', '2026-01-20');
   expired('appr-A1', 'A', 'plan', '2026-02-17', '2026-02-20');

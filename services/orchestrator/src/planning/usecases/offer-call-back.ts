@@ -24,12 +24,12 @@ interface CallBack {
 }
 
 /**
- * An agent's offer held for a supervisor expired with no decision (OfferApprovalExpired): the
- * debtor was told an answer would come. One `call` in `EXPIRED_OFFER_QUEUE`, due now, caused by
- * `offer-expired:<approval id>`, its reason naming the offer's kind, the agent and the limit it
- * went beyond (`queueCallBack`).
+ * An agent's offer held for a supervisor expired with no decision (OfferApprovalExpired) and the
+ * debtor, told an answer would come, has had none since (not `debtor_answered`): one `call` in
+ * `EXPIRED_OFFER_QUEUE`, due now, caused by `offer-expired:<approval id>`, its reason naming the
+ * offer's kind, the agent and the limit it went beyond (`queueCallBack`).
  */
-export function queueExpiredOfferCall(
+export async function queueExpiredOfferCall(
   hc: HandlerContext,
   repo: PlannerRepository,
   event: ConsumedEvent<'collections.promises.v1.OfferApprovalExpired'>,
@@ -37,7 +37,8 @@ export function queueExpiredOfferCall(
   logger: Logger,
 ): Promise<void> {
   const offer = event.payload;
-  return queueCallBack(hc, repo, now, logger, {
+  if (offer.debtorAnswered) return;
+  await queueCallBack(hc, repo, now, logger, {
     tenantId: event.tenantId,
     accountId: offer.accountId,
     approvalId: offer.approvalId,

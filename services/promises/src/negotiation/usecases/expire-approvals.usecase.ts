@@ -1,13 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ClockTimedJob, SERVICE_CONTEXT, ServiceContext } from '@collections/runtime';
-import { ApprovalsRepository } from '../negotiation.repository';
+import { ApprovalsRepository, ExpiredApproval } from '../negotiation.repository';
 
 /**
  * Offers held for a supervisor whose time ran out by the clock (an instant, not a day) are stored
- * as EXPIRED in one transaction, with an OfferApprovalExpired each, but for an account the ledger
- * ended, or one where a plan, settlement or promise to pay was agreed after the offer was held (the
- * debtor had an answer): nobody is to call about those. A re-run finds none left; two replicas
- * running it at once store and announce each expiry once (the update takes each pending row once).
+ * as EXPIRED in one transaction, with an OfferApprovalExpired each, saying whether the debtor has
+ * had an answer since (`debtor_answered`: the ledger ended the account, or a plan, settlement or
+ * promise to pay was agreed after the offer was held): nobody is to call about those. A re-run
+ * finds none left; two replicas running it at once store and announce each expiry once (the update
+ * takes each pending row once).
  */
 export class ExpireApprovalsUseCase {
   private readonly approvals = new ApprovalsRepository();
@@ -20,7 +21,6 @@ export class ExpireApprovalsUseCase {
     const expired = await this.ctx.dataSource.transaction(async (tx) => {
       const rows = await this.approvals.expire(tx, now, tenantId);
       for (const a of rows) {
-        if (a.account_ended || a.arranged_since) continue;
         await this.ctx.backbone.outbox.add(tx, {
           type: 'collections.promises.v1.OfferApprovalExpired',
           key: a.account_id,
@@ -34,6 +34,7 @@ export class ExpireApprovalsUseCase {
             reason: a.reason,
             requestedAt: new Date(a.requested_at),
             expiresAt: new Date(a.expires_at),
+            debtorAnswered: answered(a),
           },
         });
       }
@@ -41,20 +42,23 @@ export class ExpireApprovalsUseCase {
     });
     if (expired.length > 0) {
       // Per tenant, so an operator knows whose supervisors to ask; ids only, never a debtor's data.
-      const byTenant: Record<string, { expired: number; announced: number }> = {};
+      const byTenant: Record<string, { expired: number; debtorWaiting: number }> = {};
       for (const a of expired) {
-        const t = (byTenant[a.tenant_id] ??= { expired: 0, announced: 0 });
+        const t = (byTenant[a.tenant_id] ??= { expired: 0, debtorWaiting: 0 });
         t.expired += 1;
-        if (!a.account_ended && !a.arranged_since) t.announced += 1;
+        if (!answered(a)) t.debtorWaiting += 1;
       }
       this.ctx.logger.info(
         { expired: expired.length, byTenant },
-        'offers held for a supervisor expired undecided; each announced one asks an agent to call the debtor back',
+        'offers held for a supervisor expired undecided; for each debtor still waiting an agent is asked to call back',
       );
     }
     return expired.length;
   }
 }
+
+/** The debtor has had an answer since the offer was held (see ApprovalsRepository.expire). */
+const answered = (a: ExpiredApproval) => a.account_ended || a.arranged_since;
 
 export const EXPIRE_APPROVALS = Symbol('EXPIRE_APPROVALS');
 export const APPROVAL_EXPIRY_CHECK_MS = Symbol('APPROVAL_EXPIRY_CHECK_MS');

@@ -101,7 +101,7 @@ export interface ApprovalRow {
 export type ExpiredApproval = Pick<
   ApprovalRow,
   'id' | 'account_id' | 'kind' | 'agent_id' | 'reason' | 'requested_at' | 'expires_at'
-> & { tenant_id: string; account_ended: boolean; arranged_since: boolean };
+> & { tenant_id: string; debtor_answered: boolean };
 
 export interface NewApproval {
   accountId: string;
@@ -169,19 +169,19 @@ export function mapApproval(r: ApprovalRow, now: Date): promises.ApprovalView {
 }
 
 /**
- * Of a held offer `e` (tenant_id, account_id, requested_at): whether the ledger ended its account
- * (`account_ended`), and whether a plan, settlement or promise to pay was agreed on the account
- * after the offer was held (`arranged_since`: another offer approved, one within an agent's
- * limits, or a promise the debtor made to an agent or the bot). Either way the debtor has had an answer.
+ * Of a held offer `e` (tenant_id, account_id, requested_at): whether the debtor has had an answer
+ * since it was held (`debtor_answered`): the ledger ended the account, or a plan, settlement or
+ * promise to pay was agreed on the account after the offer was held (another offer approved, one
+ * within an agent's limits, or a promise the debtor made to an agent or the bot).
  */
-const ANSWERED_SINCE_COLUMNS = `p.ended_at IS NOT NULL AS account_ended,
-  EXISTS (SELECT 1 FROM payment_plan pl
+const ANSWERED_SINCE_COLUMNS = `(p.ended_at IS NOT NULL
+  OR EXISTS (SELECT 1 FROM payment_plan pl
            WHERE pl.tenant_id = e.tenant_id AND pl.account_id = e.account_id AND pl.created_at > e.requested_at)
   OR EXISTS (SELECT 1 FROM settlement s
            WHERE s.tenant_id = e.tenant_id AND s.account_id = e.account_id AND s.created_at > e.requested_at)
   OR EXISTS (SELECT 1 FROM promise pr
-           WHERE pr.tenant_id = e.tenant_id AND pr.account_id = e.account_id AND pr.created_at > e.requested_at)
-    AS arranged_since`;
+           WHERE pr.tenant_id = e.tenant_id AND pr.account_id = e.account_id AND pr.created_at > e.requested_at))
+    AS debtor_answered`;
 const ANSWERED_SINCE_JOIN = `LEFT JOIN promise_account_profile p ON p.tenant_id = e.tenant_id AND p.account_id = e.account_id`;
 
 /** Offers held for a supervisor's approval, and the decisions. */
@@ -293,8 +293,8 @@ export class ApprovalsRepository {
          FROM offer_approval e ${ANSWERED_SINCE_JOIN}
         WHERE e.tenant_id = $1 AND e.id = $2`,
       [tenantId, id],
-    )) as Pick<ExpiredApproval, 'account_ended' | 'arranged_since'>[];
-    return !row || row.account_ended || row.arranged_since;
+    )) as Pick<ExpiredApproval, 'debtor_answered'>[];
+    return !row || row.debtor_answered;
   }
 
   async decide(

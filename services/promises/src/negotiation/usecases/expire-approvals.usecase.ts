@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ClockTimedJob, SERVICE_CONTEXT, ServiceContext } from '@collections/runtime';
-import { ApprovalsRepository, ExpiredApproval } from '../negotiation.repository';
+import { ApprovalsRepository } from '../negotiation.repository';
 
 /**
  * Offers held for a supervisor whose time ran out by the clock (an instant, not a day) are stored
@@ -34,7 +34,7 @@ export class ExpireApprovalsUseCase {
             reason: a.reason,
             requestedAt: new Date(a.requested_at),
             expiresAt: new Date(a.expires_at),
-            debtorAnswered: answered(a),
+            debtorAnswered: a.debtor_answered,
           },
         });
       }
@@ -46,7 +46,7 @@ export class ExpireApprovalsUseCase {
       for (const a of expired) {
         const t = (byTenant[a.tenant_id] ??= { expired: 0, debtorWaiting: 0 });
         t.expired += 1;
-        if (!answered(a)) t.debtorWaiting += 1;
+        if (!a.debtor_answered) t.debtorWaiting += 1;
       }
       this.ctx.logger.info(
         { expired: expired.length, byTenant },
@@ -56,9 +56,6 @@ export class ExpireApprovalsUseCase {
     return expired.length;
   }
 }
-
-/** The debtor has had an answer since the offer was held (see ApprovalsRepository.expire). */
-const answered = (a: ExpiredApproval) => a.account_ended || a.arranged_since;
 
 export const EXPIRE_APPROVALS = Symbol('EXPIRE_APPROVALS');
 export const APPROVAL_EXPIRY_CHECK_MS = Symbol('APPROVAL_EXPIRY_CHECK_MS');

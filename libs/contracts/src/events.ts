@@ -47,6 +47,7 @@ import {
   SettlementAgreed,
   SettlementLapsed,
   SettlementPaid,
+  SettlementReviewNeeded,
   SettlementPaymentApplied,
   SettlementWithdrawn,
 } from './generated/collections/promises/v1/promises';
@@ -269,6 +270,11 @@ export const EVENTS = {
     Topic.PromisesPlan,
     SettlementWithdrawn,
     'An open settlement ended because the ledger settled or closed its account; it will be neither paid nor lapsed.',
+  ),
+  'collections.promises.v1.SettlementReviewNeeded': event(
+    Topic.PromisesPlan,
+    SettlementReviewNeeded,
+    'A settlement needs a person: a payment reversed after its discount was posted, or a discount the ledger refused.',
   ),
   'collections.promises.v1.OfferApprovalRequested': event(
     Topic.PromisesPlan,

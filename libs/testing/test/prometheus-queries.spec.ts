@@ -110,7 +110,7 @@ function exportedMetrics(): Map<string, ExportedMetric> {
   registerApprovalMetrics(ctx);
   registerAgentQueueMetrics(ctx);
   registerDisputeMetrics(ctx);
-  new SettlementReviews(metrics);
+  new SettlementReviews(metrics, {} as never);
 
   const out = new Map<string, ExportedMetric>();
   for (const m of metrics.registry.getMetricsAsArray()) {

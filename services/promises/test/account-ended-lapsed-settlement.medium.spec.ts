@@ -3,7 +3,7 @@ import { EventPayload, ledger, ledgerLifecycle, promises } from '@collections/co
 import { grpcClient } from '@collections/platform';
 import { ServiceUnderTest, scrapeSeries } from '@collections/testing';
 import { SETTLEMENT_REVIEWS_METRIC } from '../src/settlements/settlement-reviews';
-import { deliver, outboxTypesOf } from './support/events';
+import { deliver, outboxTypesOf, published } from './support/events';
 import { PromisesOnLedger, startPromisesOnLedger } from './support/with-ledger';
 
 const USD = (amountMinor: number) => ({ amountMinor, currency: 'USD' });
@@ -199,11 +199,31 @@ describe('a lapsed settlement of an account the ledger settled or closed takes n
         payment_reversed_after_discount: reviewsBefore.payment_reversed_after_discount,
         discount_refused: reviewsBefore.discount_refused + (endedFirst ? 0 : 1),
       });
+      // ... and the orchestrator is asked for a review of it, once.
       expect(await outboxTypesOf(sut, accountId)).toEqual([
         'SettlementAgreed',
         'SettlementPaymentApplied',
         'SettlementLapsed',
+        ...(endedFirst ? [] : ['SettlementReviewNeeded']),
       ]);
+      const asked = (await published(sut, 'collections.promises.v1.SettlementReviewNeeded')).filter(
+        (e) => e.accountId === accountId,
+      );
+      expect(asked).toEqual(
+        endedFirst
+          ? []
+          : [
+              {
+                settlementId,
+                accountId,
+                paymentId: late.paymentId,
+                reason: promises.SettlementReviewReason.SETTLEMENT_REVIEW_REASON_DISCOUNT_REFUSED,
+                discount: (await stateOf(settlementId)).discount,
+                payment: USD(30_000),
+                occurredAt: expect.any(Date),
+              },
+            ],
+      );
     },
   );
 });

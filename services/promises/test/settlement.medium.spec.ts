@@ -266,7 +266,7 @@ describe('settlements post their discount to the ledger exactly once (real ledge
     expect(open).toMatchObject({ paid: USD(0), state: promises.SettlementState.SETTLEMENT_STATE_OPEN });
   });
 
-  it("warns once that a paid settlement's payment was reversed, however often the reversal comes", async () => {
+  it('asks once for a review of a paid settlement whose payment was reversed, however often the reversal comes', async () => {
     const accountId = await newAccount(40_000);
     const { settlement } = await settle(accountId, 30_000);
     const { bounced, reversed } = await bouncedInLedger(accountId, 30_000);
@@ -294,6 +294,21 @@ describe('settlements post their discount to the ledger exactly once (real ledge
       payment_reversed_after_discount: reviewsBefore.payment_reversed_after_discount + 1,
       discount_refused: reviewsBefore.discount_refused,
     });
+    // Announced once, for the orchestrator to queue a review: the discount posted, the amount reversed.
+    const asked = (await published(sut, 'collections.promises.v1.SettlementReviewNeeded')).filter(
+      (e) => e.accountId === accountId,
+    );
+    expect(asked).toEqual([
+      {
+        settlementId: settlement!.settlementId,
+        accountId,
+        paymentId: bounced.event.paymentId,
+        reason: promises.SettlementReviewReason.SETTLEMENT_REVIEW_REASON_PAYMENT_REVERSED_AFTER_DISCOUNT,
+        discount: USD(10_000),
+        payment: USD(30_000),
+        occurredAt: sut.clock.now(),
+      },
+    ]);
     // The settlement stays paid, its discount posted once.
     const { settlement: paid } = await client.getSettlement({ settlementId: settlement!.settlementId }, md());
     expect(paid).toMatchObject({ paid: USD(30_000), state: promises.SettlementState.SETTLEMENT_STATE_PAID });

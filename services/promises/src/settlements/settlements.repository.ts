@@ -328,7 +328,7 @@ export class SettlementsRepository {
   ): Promise<{
     outcome: 'none' | 'already-reversed' | 'reopened' | 'already-paid';
     settlementId?: string;
-    /** When reopened: what the payment had counted, and the settlement as it now is. */
+    /** When reopened or already paid: what the payment had counted, and the settlement as it now is. */
     reversedMinor?: number;
     row?: SettlementRow;
   }> {
@@ -344,8 +344,18 @@ export class SettlementsRepository {
       tenantId,
       paymentId,
     ]);
-    if (row.state === promises.SettlementState.SETTLEMENT_STATE_PAID)
-      return { outcome: 'already-paid', settlementId: row.settlement_id };
+    if (row.state === promises.SettlementState.SETTLEMENT_STATE_PAID) {
+      const [paid] = (await tx.query(`SELECT ${COLUMNS} FROM settlement WHERE tenant_id = $1 AND id = $2`, [
+        tenantId,
+        row.settlement_id,
+      ])) as SettlementRow[];
+      return {
+        outcome: 'already-paid',
+        settlementId: row.settlement_id,
+        reversedMinor: Number(row.amount_minor),
+        row: paid,
+      };
+    }
     const [rows] = (await tx.query(
       `UPDATE settlement SET paid_minor = paid_minor - $3 WHERE tenant_id = $1 AND id = $2 RETURNING ${COLUMNS}`,
       [tenantId, row.settlement_id, Number(row.amount_minor)],

@@ -40,7 +40,7 @@ export class SettlePaymentUseCase {
     /** Days after its due date a settlement still takes payments (the promises' and plans' rule). */
     private readonly graceDays: number,
   ) {
-    this.reviews = new SettlementReviews(ctx.metrics);
+    this.reviews = new SettlementReviews(ctx.metrics, ctx.backbone.outbox);
   }
 
   async posted(event: ConsumedEvent<'collections.ledger.v1.PaymentPosted'>, { tx }: HandlerContext): Promise<boolean> {
@@ -75,7 +75,14 @@ export class SettlePaymentUseCase {
       });
     if (!discount) {
       await this.repo.uncountPayment(tx, event.tenantId, settlement.id, paymentId, amount.amountMinor);
-      this.reviews.count(tx, 'discount_refused');
+      await this.reviews.needed(tx, {
+        tenantId: event.tenantId,
+        settlement,
+        paymentId,
+        paymentMinor: amount.amountMinor,
+        reason: 'discount_refused',
+        now: this.ctx.clock.now(),
+      });
       this.ctx.logger.warn(
         { tenantId: event.tenantId, settlementId: settlement.id, paymentId },
         'the ledger refused the discount a payment completed (the account ended there): the settlement does not take it',
@@ -107,8 +114,9 @@ export class SettlePaymentUseCase {
 
   /**
    * Takes a reversed payment off its settlement (false when it was not a settlement's). After the
-   * discount was posted a reversal is left to people: the ledger entry stays and the log says so,
-   * once (the reversal is recorded; a redelivery finds it so and says nothing).
+   * discount was posted a reversal is left to people: the ledger entry stays, SettlementReviewNeeded
+   * asks for a person and the log says so, once (the reversal is recorded; a redelivery finds it so
+   * and says nothing).
    */
   async reversed(
     event: ConsumedEvent<'collections.ledger.v1.PaymentReversed'>,
@@ -129,8 +137,15 @@ export class SettlePaymentUseCase {
         Number(row.paid_minor),
       );
     }
-    if (outcome === 'already-paid') {
-      this.reviews.count(tx, 'payment_reversed_after_discount');
+    if (outcome === 'already-paid' && row) {
+      await this.reviews.needed(tx, {
+        tenantId: event.tenantId,
+        settlement: row,
+        paymentId: event.payload.paymentId,
+        paymentMinor: reversedMinor ?? 0,
+        reason: 'payment_reversed_after_discount',
+        now: this.ctx.clock.now(),
+      });
       this.ctx.logger.warn(
         { tenantId: event.tenantId, settlementId, paymentId: event.payload.paymentId },
         'a payment of a paid settlement was reversed; its discount stays posted and needs a review',

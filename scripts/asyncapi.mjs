@@ -66,6 +66,7 @@ const CONSUMERS = {
     'collections.promises.v1.OfferApprovalRequested',
     'collections.promises.v1.OfferApprovalExpired',
     'collections.promises.v1.OfferApprovalDecided',
+    'collections.promises.v1.SettlementReviewNeeded',
   ],
   // Its two consumers (services/promises/src/promises.service.ts): payments and facts, relapse risk.
   promises: [

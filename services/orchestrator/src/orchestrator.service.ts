@@ -39,6 +39,7 @@ import { OrchestratorDebtorInconvenience1763900017700 } from './migrations/17639
 import { OrchestratorItemizationReference1763900018100 } from './migrations/1763900018100-orchestrator-itemization-reference';
 import { OrchestratorHoldBankruptcyChapter1763900018300 } from './migrations/1763900018300-orchestrator-hold-bankruptcy-chapter';
 import { OrchestratorSmsSegments1763900018400 } from './migrations/1763900018400-orchestrator-sms-segments';
+import { OrchestratorSettlementReviewTasks1763900020900 } from './migrations/1763900020900-orchestrator-settlement-review-tasks';
 import { orchestratorPiiKeyConfig, writesUnderDevKey } from './channels/channel-pii';
 import { OrchestratorCreditorProfiles1763900015900 } from './migrations/1763900015900-orchestrator-creditor-profiles';
 import { CreditorProfilesRestController } from './creditors/creditor-profiles.controller';
@@ -159,6 +160,7 @@ export function createOrchestratorService(deps: OrchestratorServiceDependencies 
       OrchestratorItemizationReference1763900018100,
       OrchestratorHoldBankruptcyChapter1763900018300,
       OrchestratorSmsSegments1763900018400,
+      OrchestratorSettlementReviewTasks1763900020900,
     ],
     module: (ctx) => {
       const config = loadPlannerConfig();

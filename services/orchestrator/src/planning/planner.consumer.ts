@@ -5,6 +5,7 @@ import { eraseLettersOf } from '../dispatch/letter-erasure';
 import { PlannerRepository } from './planner.repository';
 import { PlanAccountUseCase, PlanCause } from './usecases/plan-account.usecase';
 import { queueExpiredOfferCall, queueRejectedOfferCall } from './usecases/offer-call-back';
+import { queueSettlementReview } from './usecases/settlement-review';
 
 /** `SEGMENT_SELF_CURE` → `self_cure`, `PRODUCT_CREDIT_CARD` → `credit_card`: the words strategies use. */
 export const segmentWord = (segment: scoring.Segment) =>
@@ -280,6 +281,12 @@ export function plannerHandlers(
       const { accountId, approvalId } = event.payload;
       await commit(event, hc, accountId, heldOfferCommitment(approvalId), false);
       await queueRejectedOfferCall(hc, repo, event, planner.ctx.clock.now(), planner.ctx.logger);
+    },
+    // A settlement needs a person (a payment reversed after its discount was posted, or a discount
+    // the ledger refused): a review task in an agent queue. The cadence is not planned again: the
+    // settlement's own events did that.
+    'collections.promises.v1.SettlementReviewNeeded': async (event, hc) => {
+      await queueSettlementReview(hc, repo, event, planner.ctx.clock.now(), planner.ctx.logger);
     },
   };
 }

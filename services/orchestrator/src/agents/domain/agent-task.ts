@@ -2,7 +2,7 @@ import { orchestratorAgents } from '@collections/contracts';
 import { AppError } from '@collections/platform';
 
 /** What an agent is asked to do; the same words as the table's `kind` column. */
-export const AGENT_TASK_KINDS = ['call', 'review_reply', 'negotiate', 'field_visit'] as const;
+export const AGENT_TASK_KINDS = ['call', 'review_reply', 'negotiate', 'field_visit', 'review_settlement'] as const;
 export type AgentTaskKindName = (typeof AGENT_TASK_KINDS)[number];
 
 /** `cancelled`: the contact law refused the call or visit for good (`agent_task.refusal_reasons` says why). */
@@ -11,7 +11,8 @@ export type AgentTaskStateName = 'open' | 'claimed' | 'completed' | 'cancelled';
 /**
  * The contact a task makes with the debtor, which the contact law must allow at the moment it is
  * handed out: a call (`call`, and `negotiate`, a negotiation on the phone), or a visit
- * (`field_visit`); none for a `review_reply` (reading a reply reaches no one).
+ * (`field_visit`); none for a `review_reply` (reading a reply reaches no one) or a
+ * `review_settlement` (deciding on a settlement a person must look at).
  */
 export function contactChannelOf(kind: AgentTaskKindName): 'call' | 'visit' | undefined {
   return kind === 'call' || kind === 'negotiate' ? 'call' : kind === 'field_visit' ? 'visit' : undefined;
@@ -79,6 +80,7 @@ const KIND_TO_PROTO: Record<AgentTaskKindName, orchestratorAgents.AgentTaskKind>
   review_reply: orchestratorAgents.AgentTaskKind.AGENT_TASK_KIND_REVIEW_REPLY,
   negotiate: orchestratorAgents.AgentTaskKind.AGENT_TASK_KIND_NEGOTIATE,
   field_visit: orchestratorAgents.AgentTaskKind.AGENT_TASK_KIND_FIELD_VISIT,
+  review_settlement: orchestratorAgents.AgentTaskKind.AGENT_TASK_KIND_REVIEW_SETTLEMENT,
 };
 
 export function kindToProto(kind: AgentTaskKindName): orchestratorAgents.AgentTaskKind {

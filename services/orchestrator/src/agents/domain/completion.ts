@@ -1,5 +1,5 @@
 import { AppError } from '@collections/platform';
-import { AgentTaskKindName } from './agent-task';
+import { AgentTaskKindName, contactChannelOf } from './agent-task';
 import { CallOutcomeName } from './call-outcome';
 
 /** How an agent closes a task. */
@@ -21,12 +21,15 @@ export function isCalendarDate(text: string): boolean {
 }
 
 /**
- * A call or negotiation is closed with its outcome; a promise carries a positive amount and a
+ * A call, negotiation or field visit is closed with its outcome, a reply review with one or none,
+ * a settlement review with none (it reaches no one); a promise carries a positive amount and a
  * calendar date not before the account's local today; only a promise carries them.
  */
 export function validateCompletion(kind: AgentTaskKindName, c: TaskCompletion, localToday: string): TaskCompletion {
   const errors: string[] = [];
-  if (!c.outcome && kind !== 'review_reply') errors.push(`a ${kind} task is completed with its call outcome`);
+  if (!c.outcome && contactChannelOf(kind)) errors.push(`a ${kind} task is completed with its call outcome`);
+  if (c.outcome && kind === 'review_settlement')
+    errors.push('a review_settlement task reaches no one: it has no outcome');
   if (c.outcome === 'promise') {
     const amount = c.promisedAmount;
     if (!amount || !Number.isSafeInteger(amount.amountMinor) || amount.amountMinor <= 0)

@@ -94,6 +94,17 @@ describe('a settlement that needs a person becomes a review task (real PostgreSQ
     const event = review(accountId);
     await deliver(sut, 'collections.promises.v1.SettlementReviewNeeded', event);
     await deliver(sut, 'collections.promises.v1.SettlementReviewNeeded', event); // again, under a new event id
+    // The hold holds: a call back the same debtor would get otherwise is not queued.
+    await deliver(sut, 'collections.promises.v1.OfferApprovalExpired', {
+      approvalId: 'd0d0d0d0-0000-4000-8000-000000000001',
+      accountId,
+      kind: 'plan',
+      agentId: 'agent-7',
+      reason: 'beyond the agent limits',
+      requestedAt: new Date('2026-02-27T15:00:00Z'),
+      expiresAt: new Date('2026-03-02T15:00:00Z'),
+      debtorAnswered: false,
+    });
 
     const tasks = await tasksOf(accountId);
     expect(tasks).toEqual([

@@ -253,12 +253,37 @@ function cpuMsOf(pids: number[]): number {
   return pids.reduce((sum, pid) => sum + cpuMs(pid), 0);
 }
 
+/** The Apache Kafka brokers running on this machine (`java … kafka.Kafka <config>`), where /proc tells. */
+function brokerPids(): number[] {
+  try {
+    return readdirSync('/proc')
+      .filter((d) => /^\d+$/.test(d))
+      .map(Number)
+      .filter((pid) => {
+        try {
+          return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes('kafka.Kafka');
+        } catch {
+          return false; // gone meanwhile
+        }
+      });
+  } catch {
+    return []; // no /proc
+  }
+}
+
 interface Throughput {
   /** PromiseKept received per second. */
   rate: number;
   /** CPU of the consuming processes (together) and of PostgreSQL's backends per payment, µs (NaN where not measured). */
   cpuUs: number;
   dbCpuUs: number;
+  /**
+   * The same for the broker (a local one; NaN when none runs on this machine) and for this bench's
+   * own process (its producers and the PromiseKept observer): with the two above, what a payment
+   * costs the machine's cores.
+   */
+  brokerCpuUs: number;
+  benchCpuUs: number;
   /**
    * The consuming stage's own rate where it can say (the service: plan payments written per
    * second between 10% and 90% of the backlog), however far the outbox relay lags behind it.
@@ -317,6 +342,9 @@ async function publishAll(
 function meterCpu(name: string, consumer: PaymentConsumer, database: string | undefined) {
   const process0 = cpuMsOf(consumer.pids());
   const db = database ? databaseCpu(database) : undefined;
+  const brokers = brokerPids();
+  const broker0 = cpuMsOf(brokers);
+  const bench0 = process.cpuUsage();
   const perPayment = (what: string, ms: number, payments: number) => {
     if (!(ms >= 0)) return NaN;
     const us = Math.round((1000 * ms) / payments);
@@ -324,10 +352,19 @@ function meterCpu(name: string, consumer: PaymentConsumer, database: string | un
     return us;
   };
   return {
-    stop: (payments: number): Pick<Throughput, 'cpuUs' | 'dbCpuUs'> => ({
-      cpuUs: perPayment(REPLICAS > 1 ? 'its processes' : 'its process', cpuMsOf(consumer.pids()) - process0, payments),
-      dbCpuUs: perPayment("PostgreSQL's", db?.stop() ?? NaN, payments),
-    }),
+    stop: (payments: number): Pick<Throughput, 'cpuUs' | 'dbCpuUs' | 'brokerCpuUs' | 'benchCpuUs'> => {
+      const bench = process.cpuUsage(bench0);
+      return {
+        cpuUs: perPayment(
+          REPLICAS > 1 ? 'its processes' : 'its process',
+          cpuMsOf(consumer.pids()) - process0,
+          payments,
+        ),
+        dbCpuUs: perPayment("PostgreSQL's", db?.stop() ?? NaN, payments),
+        brokerCpuUs: perPayment("the broker's", brokers.length > 0 ? cpuMsOf(brokers) - broker0 : NaN, payments),
+        benchCpuUs: perPayment("the bench process's", (bench.user + bench.system) / 1000, payments),
+      };
+    },
   };
 }
 
@@ -624,7 +661,11 @@ async function main(): Promise<void> {
     const cpu = (t: Throughput, baseline: Throughput) => ({
       cpuUsPerPayment: t.cpuUs,
       postgresCpuUsPerPayment: t.dbCpuUs,
+      brokerCpuUsPerPayment: t.brokerCpuUs,
+      benchCpuUsPerPayment: t.benchCpuUs,
       baselineCpuUsPerPayment: baseline.cpuUs,
+      baselineBrokerCpuUsPerPayment: baseline.brokerCpuUs,
+      baselineBenchCpuUsPerPayment: baseline.benchCpuUs,
     });
     report({
       bench: BENCH,

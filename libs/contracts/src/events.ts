@@ -11,7 +11,12 @@ import {
   PaymentReversed,
   StatementIssued,
 } from './generated/collections/ledger/v1/ledger';
-import { AccountChargedOff, AccountClosed, AccountSettled } from './generated/collections/ledger/v1/lifecycle';
+import {
+  AccountChargedOff,
+  AccountClosed,
+  AccountReopened,
+  AccountSettled,
+} from './generated/collections/ledger/v1/lifecycle';
 import { ContactDecision } from './generated/collections/orchestrator/v1/orchestrator';
 import {
   ContactDelivered,
@@ -139,6 +144,11 @@ export const EVENTS = {
     Topic.LedgerAccount,
     AccountClosed,
     'An account with a zero balance was closed.',
+  ),
+  'collections.ledger.v1.AccountReopened': event(
+    Topic.LedgerAccount,
+    AccountReopened,
+    'A settled or closed account owes again: a reversed payment left a balance.',
   ),
   'collections.ledger.v1.BalanceChanged': event(Topic.LedgerBalance, BalanceChanged, "An account's balance changed."),
   'collections.ledger.v1.DelinquencyChanged': event(

@@ -303,6 +303,29 @@ describe('account lifecycle', () => {
       expect(transitionAfterPosting(AccountStatus.Closed, kind, 0)).toBeUndefined();
   });
 
+  it('reopens a settled or closed account that a reversed payment leaves owing, to the status its debt has', () => {
+    const owing = (daysPastDue: number, chargedOff = false) => ({ daysPastDue, chargedOff });
+    for (const ended of [AccountStatus.Settled, AccountStatus.Closed]) {
+      expect(transitionAfterPosting(ended, EntryKind.PaymentReversal, 5_000, owing(0))).toEqual({
+        status: AccountStatus.Current,
+        event: 'reopened',
+      });
+      expect(transitionAfterPosting(ended, EntryKind.PaymentReversal, 5_000, owing(45))?.status).toBe(
+        AccountStatus.Delinquent,
+      );
+      // Charged off before it was settled: charged off again, whatever its days past due.
+      expect(transitionAfterPosting(ended, EntryKind.PaymentReversal, 5_000, owing(0, true))?.status).toBe(
+        AccountStatus.ChargedOff,
+      );
+      // A reversal that leaves nothing owed (the account was in credit) ends nothing.
+      expect(transitionAfterPosting(ended, EntryKind.PaymentReversal, 0, owing(0))).toBeUndefined();
+      expect(transitionAfterPosting(ended, EntryKind.PaymentReversal, -100, owing(0))).toBeUndefined();
+    }
+    // An account that never ended moves on its days past due alone, not here.
+    for (const open of [AccountStatus.Current, AccountStatus.Delinquent, AccountStatus.ChargedOff])
+      expect(transitionAfterPosting(open, EntryKind.PaymentReversal, 5_000, owing(45))).toBeUndefined();
+  });
+
   it('closes only at a zero balance, with a clear failed precondition otherwise', () => {
     expect(mayClose(AccountStatus.Settled, 0)).toBe(true);
     expect(mayClose(AccountStatus.Closed, 0)).toBe(false);

@@ -309,6 +309,92 @@ describe('ledger lifecycle: loans, delinquency run, aging buckets, charge-off, s
     expect((await client.getBalance({ accountId: id, asOfDate: '' }, md())).balance).toEqual(USD(0));
   });
 
+  it('reopens a closed account whose last payment bounces, delinquent by its dues, and collects it again', async () => {
+    at('2026-03-02T15:00:00Z');
+    const id = await newAccount();
+    const payoff = await pay(id, 300_000, `payoff-${id}`);
+    await lifecycle.closeAccount({ accountId: id, reason: 'paid' }, md());
+
+    // Returned unpaid after the first instalment (2026-03-05) fell due.
+    at('2026-03-10T15:00:00Z');
+    const reversal = { paymentId: payoff.paymentId, reason: 'nsf', idempotencyKey: `nsf-${id}` };
+    const bounced = await client.reversePayment(reversal, md());
+    expect(bounced.balance?.total).toEqual(USD(300_000));
+    expect((await lifecycle.getAccountStatus({ accountId: id }, md())).status).toBe(ACCOUNT_STATUS_DELINQUENT);
+    expect(await client.reversePayment(reversal, md())).toMatchObject({ entryId: bounced.entryId, replayed: true });
+    expect(await eventsOf(id, 'collections.ledger.v1.AccountReopened')).toEqual([
+      {
+        accountId: id,
+        entryId: bounced.entryId,
+        paymentId: payoff.paymentId,
+        previousStatus: ACCOUNT_STATUS_CLOSED,
+        status: ACCOUNT_STATUS_DELINQUENT,
+        balanceAfter: USD(300_000),
+        effectiveDate: '2026-03-10',
+      },
+    ]);
+
+    // Owed again, so it takes payments again, and closes again once paid.
+    expect(await codeOf(pay(id, 300_000, `again-${id}`))).toBe(status.OK);
+    expect((await lifecycle.closeAccount({ accountId: id, reason: 'paid again' }, md())).closed).toBe(true);
+    const changes = (await lifecycle.listAccountStatusChanges({ accountId: id }, md())).changes;
+    expect(changes.map((c) => [c.fromStatus, c.toStatus, c.entryId])).toEqual([
+      [ACCOUNT_STATUS_CURRENT, ACCOUNT_STATUS_CLOSED, ''],
+      [ACCOUNT_STATUS_CLOSED, ACCOUNT_STATUS_DELINQUENT, bounced.entryId],
+      [ACCOUNT_STATUS_CURRENT, ACCOUNT_STATUS_CLOSED, ''],
+    ]);
+  });
+
+  it('reopens a settled account charged off before as charged off, and a bounce that leaves nothing owed not at all', async () => {
+    at('2026-03-02T15:00:00Z');
+    const id = await newAccount();
+    const part = await pay(id, 100_000, `part-${id}`);
+    await lifecycle.chargeOffAccount(
+      { accountId: id, idempotencyKey: `co-${id}`, reason: 'agency placement', keepBalanceOwed: true },
+      md(),
+    );
+    const discount = (accountId: string, amountMinor: number) =>
+      client.postAdjustment(
+        {
+          accountId,
+          kind: ledger.EntryKind.ENTRY_KIND_SETTLEMENT_DISCOUNT,
+          amount: USD(amountMinor),
+          idempotencyKey: `sd-${accountId}`,
+          reason: 'offer',
+          effectiveDate: '',
+        },
+        md(),
+      );
+    await discount(id, 200_000);
+    expect((await lifecycle.getAccountStatus({ accountId: id }, md())).status).toBe(ACCOUNT_STATUS_SETTLED);
+
+    const bounced = await client.reversePayment(
+      { paymentId: part.paymentId, reason: 'chargeback', idempotencyKey: `cb-${id}` },
+      md(),
+    );
+    expect((await lifecycle.getAccountStatus({ accountId: id }, md())).status).toBe(ACCOUNT_STATUS_CHARGED_OFF);
+    expect(await eventsOf(id, 'collections.ledger.v1.AccountReopened')).toMatchObject([
+      {
+        entryId: bounced.entryId,
+        previousStatus: ACCOUNT_STATUS_SETTLED,
+        status: ACCOUNT_STATUS_CHARGED_OFF,
+        balanceAfter: USD(100_000),
+      },
+    ]);
+
+    // Settled, then paid beyond it: the bounce of that payment leaves the account owing nothing.
+    const paidTwice = await newAccount();
+    await pay(paidTwice, 100_000, `part-${paidTwice}`);
+    await discount(paidTwice, 200_000);
+    const extra = await pay(paidTwice, 5_000, `extra-${paidTwice}`);
+    await client.reversePayment(
+      { paymentId: extra.paymentId, reason: 'nsf', idempotencyKey: `nsf-${paidTwice}` },
+      md(),
+    );
+    expect((await lifecycle.getAccountStatus({ accountId: paidTwice }, md())).status).toBe(ACCOUNT_STATUS_SETTLED);
+    expect(await eventsOf(paidTwice, 'collections.ledger.v1.AccountReopened')).toEqual([]);
+  });
+
   it('refuses schedules that do not fit the loan, and schedules on revolving accounts', async () => {
     at('2026-03-02T15:00:00Z');
     const loan = await newAccount({ schedule: false });

@@ -19,6 +19,8 @@ export interface AccountRow {
   fees_minor: string;
   days_past_due: number;
   aging_bucket: string;
+  /** Charged off at some time (a charge-off date is kept), whatever its status now. */
+  charged_off: boolean;
 }
 
 export interface EntryRow {
@@ -136,7 +138,7 @@ export interface AccountDates {
 }
 
 const ACCOUNT_COLUMNS = `id, external_ref, product, currency, credit_limit_minor, to_char(opened_on, 'YYYY-MM-DD') AS opened_on, status,
-  time_zone, principal_minor, interest_minor, fees_minor, days_past_due, aging_bucket`;
+  time_zone, principal_minor, interest_minor, fees_minor, days_past_due, aging_bucket, charged_off_on IS NOT NULL AS charged_off`;
 const ENTRY_COLUMNS = `id, account_id, kind, amount_minor, currency, to_char(effective_date, 'YYYY-MM-DD') AS effective_date, posted_at,
   reverses_entry_id, idempotency_key, reference, response`;
 

@@ -14,11 +14,35 @@ export function lifecycleEvent(
   account: AccountRow,
   transition: Transition,
   now: Date,
-  cause: { entryId: string; amountMinor: number; balance: ledger.BalanceView; effectiveDate: string },
+  cause: {
+    entryId: string;
+    amountMinor: number;
+    balance: ledger.BalanceView;
+    effectiveDate: string;
+    /** The status before this move (the account row's is the one before the batch). */
+    previousStatus: number;
+    /** The payment a reversal reversed. */
+    reversedPaymentId?: string;
+  },
 ): NewEvent<EventType> {
   const currency = account.currency.trim();
   const base = { key: account.id, tenantId, time: now };
-  const { effectiveDate } = cause;
+  const { effectiveDate, previousStatus } = cause;
+  if (transition.event === 'reopened') {
+    return {
+      ...base,
+      type: 'collections.ledger.v1.AccountReopened',
+      payload: {
+        accountId: account.id,
+        entryId: cause.entryId,
+        paymentId: cause.reversedPaymentId ?? '',
+        previousStatus,
+        status: transition.status as number,
+        balanceAfter: cause.balance.total,
+        effectiveDate,
+      },
+    };
+  }
   if (transition.event === 'charged_off') {
     return {
       ...base,
@@ -28,7 +52,7 @@ export function lifecycleEvent(
         entryId: cause.entryId,
         amount: money(cause.amountMinor, currency),
         balanceAfter: cause.balance.total,
-        previousStatus: account.status,
+        previousStatus,
         effectiveDate,
         reason: '',
       },
@@ -41,7 +65,7 @@ export function lifecycleEvent(
       accountId: account.id,
       entryId: cause.entryId,
       discount: money(cause.amountMinor, currency),
-      previousStatus: account.status,
+      previousStatus,
       effectiveDate,
       reason: '',
     },

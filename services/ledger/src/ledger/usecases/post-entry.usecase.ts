@@ -418,13 +418,23 @@ export class PostEntryUseCase {
     const delinquency = delinquencyAsOf(state.dues, credits, state.today);
     const bucket = agingBucket(delinquency.daysPastDue, state.agingBuckets);
     const balance = mapBalanceView(account, state.today, after, delinquency, state.agingBuckets);
-    const transition = transitionAfterPosting(state.status, cmd.kind, total(after));
+    const transition = transitionAfterPosting(state.status, cmd.kind, total(after), {
+      daysPastDue: delinquency.daysPastDue,
+      chargedOff: account.charged_off || state.chargedOffOn !== undefined,
+    });
     const entryId = orderedUuid();
     const result: PostEntryResult = { entryId, balance, replayed: false };
     events.push(...this.events(cmd, account, entryId, now, effectiveDate, amountMinor, balance, state.bucket, bucket));
     if (transition) {
       events.push(
-        lifecycleEvent(cmd.tenantId, account, transition, now, { entryId, amountMinor, balance, effectiveDate }),
+        lifecycleEvent(cmd.tenantId, account, transition, now, {
+          entryId,
+          amountMinor,
+          balance,
+          effectiveDate,
+          previousStatus: state.status,
+          reversedPaymentId: cmd.reverses?.id,
+        }),
       );
       statusChanges.push({
         tenantId: cmd.tenantId,

@@ -75,6 +75,7 @@ const CONSUMERS = {
     'collections.ledger.v1.AccountOpened',
     'collections.ledger.v1.AccountSettled',
     'collections.ledger.v1.AccountClosed',
+    'collections.ledger.v1.AccountReopened',
     'collections.ledger.v1.DebtorUpserted',
     'collections.scoring.v1.AccountScored',
     'collections.orchestrator.v1.PaymentIntentExpressed',

@@ -222,6 +222,54 @@ describe('no new commitment on an account the ledger settled or closed (real led
     },
   );
 
+  it.each([
+    ['settled', settle],
+    ['closed', close],
+  ])(
+    'takes them again, and offers again, once the ledger reopens the account it %s (a reversed payment left it owing)',
+    async (_, end) => {
+      const accountId = await newAccount();
+      clock('2026-03-05');
+      await end(accountId);
+      expect(await refusal(client.createPlan(planRequest(accountId), md()))).toEqual({
+        code: status.FAILED_PRECONDITION,
+        details: ENDED(accountId),
+      });
+
+      clock('2026-03-09');
+      await deliver(
+        sut,
+        'collections.ledger.v1.AccountReopened',
+        ledgerLifecycle.AccountReopened.fromPartial({
+          accountId,
+          entryId: `reversal-${accountId}`,
+          paymentId: `payment-${accountId}`,
+          previousStatus: ledger.AccountStatus.ACCOUNT_STATUS_SETTLED,
+          status: ledger.AccountStatus.ACCOUNT_STATUS_DELINQUENT,
+          balanceAfter: USD(90_000),
+          effectiveDate: '2026-03-09',
+        }),
+      );
+      expect((await client.createPromise(promiseRequest(accountId), md())).promise).toMatchObject({ accountId });
+      expect((await client.createPlan(planRequest(accountId), md())).plan).toMatchObject({ accountId });
+      expect((await client.createSettlement(settlementRequest(accountId), md())).settlement).toMatchObject({
+        accountId,
+      });
+      const offers = await client.getOffers(
+        {
+          accountId,
+          takenBy: promises.TakenBy.TAKEN_BY_AGENT,
+          frequency: promises.PlanFrequency.PLAN_FREQUENCY_MONTHLY,
+          firstDate: '',
+        },
+        md(),
+      );
+      expect(offers.settlement).toBeDefined();
+      expect(offers.plans.length).toBeGreaterThan(0);
+      expect(await rowsOf(accountId)).toEqual({ promises: 1, plans: 1, settlements: 1 });
+    },
+  );
+
   it('still takes them on another account of the tenant and on another tenant’s account with the same id', async () => {
     const accountId = await newAccount();
     const other = await newAccount();

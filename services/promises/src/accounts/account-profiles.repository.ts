@@ -56,6 +56,20 @@ export class AccountProfilesRepository {
     );
   }
 
+  /**
+   * Forgets the account's end: the ledger reopened it (a reversed payment left it owing), so it
+   * takes new promises, plans and settlements again. Whether it had ended: false when promises
+   * never heard it end (nothing to forget).
+   */
+  async markReopened(tx: EntityManager, tenantId: string, accountId: string): Promise<boolean> {
+    const rows = (await tx.query(
+      `UPDATE promise_account_profile SET ended_at = NULL
+        WHERE tenant_id = $1 AND account_id = $2 AND ended_at IS NOT NULL RETURNING 1`,
+      [tenantId, accountId],
+    )) as unknown[];
+    return rows.length > 0;
+  }
+
   async find(m: EntityManager, tenantId: string, accountId: string, lock = false): Promise<AccountProfile> {
     const [row] = (await m.query(
       `SELECT time_zone, currency, ended_at FROM promise_account_profile WHERE tenant_id = $1 AND account_id = $2

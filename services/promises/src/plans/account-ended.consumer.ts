@@ -7,7 +7,8 @@ import { AccountEndedUseCase } from './usecases/account-ended.usecase';
  * promises cancelled (PromiseCancelled), all by `ledger`, so the daily run breaks, lapses or
  * defaults none of them into an agent's task about a debt that is over. The ledger's own reason is
  * not copied: it is a free text, and the plan's reason says what happened. A redelivery is stopped
- * by the inbox, and finds nothing open anyway.
+ * by the inbox, and finds nothing open anyway. An account the ledger reopens (AccountReopened: a
+ * reversed payment left it owing) takes new commitments again.
  */
 export function accountEndedHandlers(accountEnded: AccountEndedUseCase): EventHandlers {
   return {
@@ -22,6 +23,9 @@ export function accountEndedHandlers(accountEnded: AccountEndedUseCase): EventHa
         eventId: event.id,
         reason: 'account closed in the ledger',
       });
+    },
+    'collections.ledger.v1.AccountReopened': async (event, { tx }) => {
+      await accountEnded.reopened(tx, event.tenantId, event.payload.accountId);
     },
   };
 }

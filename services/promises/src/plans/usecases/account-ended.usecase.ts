@@ -63,4 +63,15 @@ export class AccountEndedUseCase {
       this.ctx.logger.info({ tenantId, accountId, ...result }, 'account ended: its open commitments ended');
     return result;
   }
+
+  /**
+   * The ledger reopened the account (AccountReopened: a reversed payment left a settled or closed
+   * account owing): it takes new promises, plans and settlements again. What its end withdrew or
+   * cancelled stays so; an agent or the debtor makes a new commitment for what is owed now. The
+   * reopening follows the end on the account's own topic and key, so it is read after it.
+   */
+  async reopened(tx: EntityManager, tenantId: string, accountId: string): Promise<void> {
+    if (await this.profiles.markReopened(tx, tenantId, accountId))
+      this.ctx.logger.info({ tenantId, accountId }, 'account reopened in the ledger: it takes new commitments again');
+  }
 }

@@ -107,6 +107,7 @@ const CONSUMERS = {
     'collections.ledger.v1.AccountChargedOff',
     'collections.ledger.v1.AccountSettled',
     'collections.ledger.v1.AccountClosed',
+    'collections.ledger.v1.AccountReopened',
     'collections.promises.v1.PlanAgreed',
     'collections.promises.v1.InstalmentDueSoon',
     'collections.promises.v1.InstalmentMissed',

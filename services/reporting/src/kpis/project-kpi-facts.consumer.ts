@@ -1,4 +1,4 @@
-import { EventType, orchestrator, orchestratorAgents, promises, scoring } from '@collections/contracts';
+import { EventType, ledger, orchestrator, orchestratorAgents, promises, scoring } from '@collections/contracts';
 import { ConsumedEvent, EventHandler, EventHandlers, HandlerContext } from '@collections/messaging';
 import { isCalendarDate } from '@collections/platform';
 import { instalmentKept, projectForecastFacts } from '../forecast/project-forecast-facts.consumer';
@@ -10,6 +10,13 @@ const day = (d: Date) => d.toISOString().slice(0, 10);
 const iso = (d: Date) => d.toISOString();
 
 type Of<T extends EventType> = ConsumedEvent<T>;
+
+/** The status an account reopened to (`AccountReopened.status`), as `account_fact.status` names it. */
+const REOPENED_STATUS: Readonly<Record<number, string>> = {
+  [ledger.AccountStatus.ACCOUNT_STATUS_CURRENT]: 'current',
+  [ledger.AccountStatus.ACCOUNT_STATUS_DELINQUENT]: 'delinquent',
+  [ledger.AccountStatus.ACCOUNT_STATUS_CHARGED_OFF]: 'charged_off',
+};
 
 /** The kinds of the KPI rollup a fact of each type can change (opening and score move the account's group: all). */
 const KINDS: { [T in EventType]?: readonly RollupKind[] } = {
@@ -170,24 +177,19 @@ function factWrites(
       null,
     ]);
   }
+  /** The status a lifecycle event moved the account to, from its day (the event's own without one). */
+  const statusRow = (e: Of<EventType>, accountId: string, on: string, status: string) =>
+    rows.push([e.tenantId, accountId, 'status', on || day(e.time), null, null, null, iso(e.time), status, null, null]);
   for (const e of events) {
     const at = e.time;
     if (e.type === 'collections.ledger.v1.AccountChargedOff' || e.type === 'collections.ledger.v1.AccountSettled') {
       const p = (e as Of<'collections.ledger.v1.AccountChargedOff'>).payload;
-      const status = e.type === 'collections.ledger.v1.AccountSettled' ? 'settled' : 'charged_off';
-      rows.push([
-        e.tenantId,
+      statusRow(
+        e,
         p.accountId,
-        'status',
-        p.effectiveDate || day(at),
-        null,
-        null,
-        null,
-        iso(at),
-        status,
-        null,
-        null,
-      ]);
+        p.effectiveDate,
+        e.type === 'collections.ledger.v1.AccountSettled' ? 'settled' : 'charged_off',
+      );
       // The charge-off itself, apart from the status a settlement or closing moves on: its day (the
       // account's calendar day; without one, the event's day in the account's zone, worked out when
       // read) and, charged off with the balance kept owed, that balance.
@@ -207,21 +209,13 @@ function factWrites(
           kept ? kept.amountMinor : null,
         ]);
       }
+    } else if (e.type === 'collections.ledger.v1.AccountReopened') {
+      // A reversed payment left the settled or closed account owing: the status it returned to.
+      const p = (e as Of<'collections.ledger.v1.AccountReopened'>).payload;
+      statusRow(e, p.accountId, p.effectiveDate, REOPENED_STATUS[p.status] ?? 'delinquent');
     } else if (e.type === 'collections.ledger.v1.AccountClosed') {
       const p = (e as Of<'collections.ledger.v1.AccountClosed'>).payload;
-      rows.push([
-        e.tenantId,
-        p.accountId,
-        'status',
-        p.closedOn || day(at),
-        null,
-        null,
-        null,
-        iso(at),
-        'closed',
-        null,
-        null,
-      ]);
+      statusRow(e, p.accountId, p.closedOn, 'closed');
     }
   }
   // r(t, a, what, d: opened/status/charge-off day, x: currency/model/balance kept's currency, s: segment, p: probability,
@@ -594,6 +588,7 @@ const PROJECTED: EventType[] = [
   'collections.orchestrator.v1.OptOutRecorded',
   'collections.ledger.v1.AccountSettled',
   'collections.ledger.v1.AccountClosed',
+  'collections.ledger.v1.AccountReopened',
   ...(Object.keys(projectForecastFacts) as EventType[]),
 ];
 

@@ -64,6 +64,7 @@ import { LedgerHoldBankruptcyChapter1763900018200 } from './migrations/176390001
 import { LedgerLifecycleCommand1763900018600 } from './migrations/1763900018600-ledger-lifecycle-command';
 import { LedgerAccountStatusChange1763900019600 } from './migrations/1763900019600-ledger-account-status-change';
 import { LedgerOpenDisputes1763900020100 } from './migrations/1763900020100-ledger-open-disputes';
+import { LedgerReconReturns1763900021000 } from './migrations/1763900021000-ledger-recon-returns';
 
 /** services/ledger: debtors, accounts and every cent, in a double-entry journal. */
 export const ledgerService: ServiceDefinition = {
@@ -93,6 +94,7 @@ export const ledgerService: ServiceDefinition = {
     LedgerLifecycleCommand1763900018600,
     LedgerAccountStatusChange1763900019600,
     LedgerOpenDisputes1763900020100,
+    LedgerReconReturns1763900021000,
   ],
   module: (ctx) => {
     const config = loadConfig({

@@ -87,6 +87,40 @@ describe(parseCamt053.name, () => {
     expect(line.notPayable).toBeUndefined();
   });
 
+  it('reads a booked debit that returns a credit as a return, with the ids that may name the credit and the reason code', () => {
+    const entry = (inner: string) =>
+      `<Ntry><Amt Ccy="USD">80.00</Amt><CdtDbtInd>DBIT</CdtDbtInd>${inner}<Sts>BOOK</Sts><BookgDt><Dt>2026-03-04</Dt></BookgDt><AcctSvcrRef>RET-1</AcctSvcrRef>`;
+    const statement = (...entries: string[]) =>
+      `<?xml version="1.0"?><Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"><BkToCstmrStmt><GrpHdr><MsgId>M</MsgId><CreDtTm>2026-03-04T06:00:00Z</CreDtTm></GrpHdr><Stmt><Id>S</Id><CreDtTm>2026-03-04T06:00:00Z</CreDtTm><Acct><Id><IBAN>DE89370400440532013000</IBAN></Id></Acct>${entries.join('')}</Stmt></BkToCstmrStmt></Document>`;
+    const details = (refs: string, returnInfo = '') =>
+      `<NtryDtls><TxDtls><Refs>${refs}</Refs>${returnInfo}</TxDtls></NtryDtls></Ntry>`;
+    const lines = linesOf(
+      parseCamt053(
+        statement(
+          // Marked as a reversal, with the original's EndToEndId and its bank's reference.
+          entry('<RvslInd>true</RvslInd>') +
+            details(
+              '<EndToEndId>E2E-9</EndToEndId><AcctSvcrRef>BANK-TX-9</AcctSvcrRef>',
+              '<RtrInf><Rsn><Cd>AM04</Cd></Rsn></RtrInf>',
+            ),
+          // Return information alone makes a return too; NOTPROVIDED names nothing.
+          entry('') +
+            details(
+              '<EndToEndId>NOTPROVIDED</EndToEndId><TxId>TX-7</TxId>',
+              '<RtrInf><Rsn><Cd>MD06</Cd></Rsn></RtrInf>',
+            ),
+          // A plain debit (a fee) is no return.
+          entry('') + details('<EndToEndId>FEE-1</EndToEndId>'),
+        ),
+      ),
+    );
+    expect(lines.map((l) => [l.returnOf, l.notPayable])).toEqual([
+      [{ links: ['E2E-9', 'BANK-TX-9'], reason: 'nsf', code: 'AM04' }, 'return of a credit (AM04)'],
+      [{ links: ['TX-7'], reason: 'nsf', code: 'MD06' }, 'return of a credit (MD06)'],
+      [undefined, 'debit: money left the account'],
+    ]);
+  });
+
   it('refuses a statement that breaks the schema, naming the XML path and the reason of each problem', () => {
     expect(problemsOf(parseCamt053(fixture('camt053-invalid.xml')))).toEqual([
       { path: '/Document/BkToCstmrStmt/GrpHdr/MsgId', reason: 'required element is missing' },
@@ -171,6 +205,18 @@ describe(parseGatewayCsv.name, () => {
       ['txn_0001', 'credit', 9_990, '2026-03-01', undefined],
       ['txn_0002', 'debit', 1_000, '2026-03-01', 'refund: not money paid in by a debtor'],
       ['txn_0003', 'debit', 50_000, '2026-03-01', 'payout: not money paid in by a debtor'],
+    ]);
+  });
+
+  it('reads a chargeback as a return of the charge its reference names', () => {
+    const csv = [
+      'id,type,amount,fee,currency,reference,created',
+      'dp_1,chargeback,-99.90,15.00,USD,txn_0001,2026-03-05T09:00:00Z',
+      'dp_2,chargeback,-10.00,15.00,USD,,2026-03-05T09:00:00Z',
+    ].join('\n');
+    expect(linesOf(parseGatewayCsv(csv)).map((l) => [l.direction, l.amountMinor, l.returnOf])).toEqual([
+      ['debit', 9_990, { links: ['txn_0001'], reason: 'chargeback' }],
+      ['debit', 1_000, { links: [], reason: 'chargeback' }],
     ]);
   });
 

@@ -17,6 +17,8 @@ export interface ReconFileRow {
   unmatched_items: number;
   ignored_items: number;
   posted_payments: number;
+  /** Returns that reversed a payment (migration 1763900021000). */
+  reversed_payments: number;
   imported_at: Date;
 }
 
@@ -78,7 +80,7 @@ const ITEM_COLUMNS = `i.id, i.seq, i.file_id, f.sha256 AS file_sha256, i.entry_i
   i.amount_minor, i.currency, to_char(i.value_date, 'YYYY-MM-DD') AS value_date, i.reference_enc,
   i.counterparty_account_enc, i.bank_reference, i.status, i.match_rule, i.matched_account_id, i.posted_payment_id, i.reason`;
 const FILE_COLUMNS = `id, kind, sha256, name, status, total_items, matched_items, unmatched_items, ignored_items,
-  posted_payments, imported_at`;
+  posted_payments, reversed_payments, imported_at`;
 
 /** An item as stored: its payer's texts encrypted (migration 1763900017710). */
 type StoredItemRow = Omit<ReconItemRow, 'reference' | 'counterparty_account'> & {
@@ -143,13 +145,42 @@ export class ReconciliationRepository {
     tx: EntityManager,
     tenantId: string,
     id: string,
-    c: { total: number; matched: number; unmatched: number; ignored: number; posted: number },
+    c: { total: number; matched: number; unmatched: number; ignored: number; posted: number; reversed: number },
   ): Promise<void> {
     await tx.query(
-      `UPDATE recon_file SET total_items = $3, matched_items = $4, unmatched_items = $5, ignored_items = $6, posted_payments = $7
+      `UPDATE recon_file SET total_items = $3, matched_items = $4, unmatched_items = $5, ignored_items = $6, posted_payments = $7,
+         reversed_payments = $8
         WHERE tenant_id = $1 AND id = $2`,
-      [tenantId, id, c.total, c.matched, c.unmatched, c.ignored, c.posted],
+      [tenantId, id, c.total, c.matched, c.unmatched, c.ignored, c.posted, c.reversed],
     );
+  }
+
+  /**
+   * The credits of earlier files that a return of this amount could take back: posted as a payment
+   * (matched or resolved), of the same amount and currency, and either with a bank transaction id
+   * among `links` (by index) or among the latest 1,000 such credits (returns follow their credit
+   * within days). Which one the return names is decided by the caller, on their ids and decrypted
+   * references.
+   */
+  async postedCreditsOf(
+    tx: EntityManager,
+    tenantId: string,
+    r: { amountMinor: number; currency: string; links: string[] },
+  ): Promise<ReconItemRow[]> {
+    const rows = (await tx.query(
+      `SELECT ${ITEM_COLUMNS} FROM recon_item i JOIN recon_file f ON f.tenant_id = i.tenant_id AND f.id = i.file_id
+        WHERE i.id IN (
+          (SELECT id FROM recon_item WHERE tenant_id = $1 AND bank_reference = ANY($4::text[]))
+          UNION
+          (SELECT id FROM recon_item WHERE tenant_id = $1 AND direction = 'credit' AND posted_payment_id IS NOT NULL
+              AND amount_minor = $2 AND currency = $3
+            ORDER BY seq DESC LIMIT 1000))
+          AND i.tenant_id = $1 AND i.direction = 'credit' AND i.posted_payment_id IS NOT NULL
+          AND i.amount_minor = $2 AND i.currency = $3
+        ORDER BY i.seq`,
+      [tenantId, r.amountMinor, r.currency, r.links],
+    )) as StoredItemRow[];
+    return rows.map((r) => this.itemOf(r));
   }
 
   /** Every item, in file order, with one statement (a bank file can hold thousands). */

@@ -1,5 +1,13 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { MAX_PROBLEMS, ParseProblem, ParseResult, StatementLine, isCalendarDate, parseAmount } from './statement-line';
+import {
+  MAX_PROBLEMS,
+  ParseProblem,
+  ParseResult,
+  StatementLine,
+  StatementReturn,
+  isCalendarDate,
+  parseAmount,
+} from './statement-line';
 
 /** camt.053 versions whose structure this reader knows (the entry status changed shape in .08). */
 export const CAMT053_NAMESPACES: readonly string[] = ['02', '03', '04', '05', '06', '07', '08'].map(
@@ -158,6 +166,10 @@ class Camt053Reader {
       .filter(isNode)
       .map((id) => text(id.IBAN) ?? (isNode(id.Othr) ? text(id.Othr.Id) : undefined))
       .find((v) => !!v);
+    const returnOf =
+      indicator === 'DBIT' && status === 'BOOK' && (reversal || txs.some((tx) => tx.RtrInf !== undefined))
+        ? returnOfTxs(txs)
+        : undefined;
     return {
       entryIndex,
       path: at,
@@ -168,8 +180,10 @@ class Camt053Reader {
       reference: [...new Set(references)].join(' '),
       counterpartyAccount: debtorAccount ?? '',
       bankReference: text(ntry.AcctSvcrRef) ?? text(ntry.NtryRef) ?? '',
-      notPayable:
-        indicator !== 'CRDT'
+      ...(returnOf && { returnOf }),
+      notPayable: returnOf
+        ? `return of a credit${returnOf.code ? ` (${returnOf.code})` : ''}`
+        : indicator !== 'CRDT'
           ? 'debit: money left the account'
           : status !== 'BOOK'
             ? `entry status ${status}: not booked`
@@ -237,4 +251,23 @@ class Camt053Reader {
     this.problems.push({ path, reason });
     return undefined;
   }
+}
+
+/**
+ * A booked debit that returns a credit: the ids that may name that credit (the transactions'
+ * EndToEndId, unless NOTPROVIDED, their bank's AcctSvcrRef and TxId) and the first return
+ * reason code (`RtrInf/Rsn/Cd`). Returned money is unpaid money: the ledger reverses it as nsf.
+ */
+function returnOfTxs(txs: Node[]): StatementReturn {
+  const links = txs.flatMap((tx) =>
+    isNode(tx.Refs) ? [text(tx.Refs.EndToEndId), text(tx.Refs.AcctSvcrRef), text(tx.Refs.TxId)] : [],
+  );
+  const code = txs
+    .map((tx) => (isNode(tx.RtrInf) && isNode(tx.RtrInf.Rsn) ? text(tx.RtrInf.Rsn.Cd) : undefined))
+    .find((c) => !!c && /^[A-Z0-9]{1,8}$/.test(c));
+  return {
+    links: [...new Set(links.filter((l): l is string => !!l && l !== 'NOTPROVIDED'))],
+    reason: 'nsf',
+    ...(code && { code }),
+  };
 }

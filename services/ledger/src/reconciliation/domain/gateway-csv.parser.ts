@@ -11,8 +11,9 @@ const ISO_INSTANT = /^(\d{4}-\d{2}-\d{2})T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{
 /**
  * Payment-gateway settlement CSV, in the shape of a balance-transactions export (see
  * docs/reconciliation.md): charges are credits to match; the gross amount is what the debtor
- * paid (the fee is the gateway's price to us, not the debtor's). Refunds, payouts and the like
- * are recorded and never posted. Any bad line refuses the file, with its line number.
+ * paid (the fee is the gateway's price to us, not the debtor's). A chargeback, whose reference
+ * is the id of the charge it takes back, is a return of that charge (`returnOf`). Refunds, payouts
+ * and the like are recorded and never posted. Any bad line refuses the file, with its line number.
  */
 export function parseGatewayCsv(text: string): ParseResult {
   const table = readCsvTable(text, GATEWAY_CSV_COLUMNS);
@@ -52,6 +53,10 @@ export function parseGatewayCsv(text: string): ParseResult {
         counterpartyAccount: '',
         bankReference: id,
         notPayable: payment ? undefined : `${type}: not money paid in by a debtor`,
+        // A chargeback takes a charge back: its reference names the charge (its id).
+        ...(type === 'chargeback' && {
+          returnOf: { links: [row.get('reference')].filter((r) => r !== ''), reason: 'chargeback' as const },
+        }),
       });
     }
     if (id && !seenIds.has(id)) seenIds.set(id, row.line);

@@ -27,6 +27,19 @@ export interface StatementLine {
   bankReference: string;
   /** Why this line can never become a payment (debit, pending, refund...), if so. */
   notPayable?: string;
+  /**
+   * A return of an earlier credit (camt.053: a booked debit marked as a reversal or carrying
+   * return information; a gateway's chargeback), which takes that credit's payment back: what
+   * may name the credit (its bank or gateway transaction id, its EndToEndId), the ledger's
+   * reversal reason, and the bank's return reason code when it gives one (AM04, MD06, ...).
+   */
+  returnOf?: StatementReturn;
+}
+
+export interface StatementReturn {
+  links: string[];
+  reason: 'nsf' | 'chargeback';
+  code?: string;
 }
 
 /** Where and why a file does not validate: a CSV line number or an XML path, and a reason. */

@@ -29,6 +29,8 @@ export interface ImportSummary {
   posted: number;
   rejected: number;
   ignored: number;
+  /** Returns that reversed the payment of the credit they return (counted in matched too). */
+  reversed: number;
   errors: ParseProblem[];
 }
 
@@ -148,7 +150,8 @@ export class ImportStatementUseCase {
     const balances = new Map<string, ledger.BalanceView>();
     await this.readBalances(tx, tenantId, [...new Set([...candidates.values()].flat().map((r) => r.id))], balances);
 
-    const items: (NewReconItem & { replayed?: boolean })[] = [];
+    const items: (NewReconItem & { replayed?: boolean; reversal?: boolean })[] = [];
+    const returns: { index: number; line: StatementLine }[] = [];
     const pending: { index: number; cmd: PostEntryCommand }[] = [];
     const pendingAccounts = new Set<string>();
     const flush = async () => {
@@ -178,6 +181,12 @@ export class ImportStatementUseCase {
 
     for (const line of lines) {
       const item = itemOf(line);
+      if (line.returnOf) {
+        // Taken back after every credit of the file is posted: a credit and its return may share a file.
+        returns.push({ index: items.length, line });
+        items.push({ ...item, status: 'unmatched', reason: '' });
+        continue;
+      }
       if (line.notPayable) {
         items.push({ ...item, status: 'ignored', reason: line.notPayable });
         continue;
@@ -226,6 +235,7 @@ export class ImportStatementUseCase {
       if (pending.length >= MAX_PAYMENTS_PER_POSTING) await flush();
     }
     await flush();
+    for (const { index, line } of returns) items[index] = await this.takeBack(tx, tenantId, sha256, line, items);
     await this.repo.insertItems(tx, tenantId, fileId, items);
 
     const summary = { ...emptySummary(), fileId };
@@ -233,10 +243,79 @@ export class ImportStatementUseCase {
       if (item.status === 'matched') summary.matched++;
       else if (item.status === 'unmatched') summary.unmatched++;
       else summary.ignored++;
-      if (item.paymentId && !item.replayed) summary.posted++;
+      if (item.reversal) summary.reversed++;
+      else if (item.paymentId && !item.replayed) summary.posted++;
     }
     await this.repo.recordFileCounts(tx, tenantId, fileId, { total: lines.length, ...summary });
     return summary;
+  }
+
+  /**
+   * A return (a bank's return of a credit, a gateway's chargeback) takes back the payment of the
+   * one credit it names, of its amount and currency, posted by this file or an earlier one: the
+   * payment is reversed through the ledger's own path (the account lock, the reversal entry, its
+   * events, a settled or closed account reopened), under the line's own idempotency key. A return
+   * that names no such credit, or more than one, or whose payment the ledger will not reverse
+   * (reversed already, by a person or an overlapping file), waits in the review queue with why.
+   */
+  private async takeBack(
+    tx: EntityManager,
+    tenantId: string,
+    sha256: string,
+    line: StatementLine,
+    items: (NewReconItem & { reversal?: boolean })[],
+  ): Promise<NewReconItem & { reversal?: boolean }> {
+    const { links, reason, code } = line.returnOf!;
+    const item = itemOf(line);
+    const what = `a return${code ? ` (${code})` : ''}`;
+    const names = (bankReference: string, reference: string) =>
+      links.includes(bankReference) || reference.split(/\s+/).some((token) => links.includes(token));
+    const earlier = links.length
+      ? await this.repo.postedCreditsOf(tx, tenantId, { amountMinor: line.amountMinor, currency: line.currency, links })
+      : [];
+    const credits = [
+      ...items
+        .filter((i) => i.direction === 'credit' && i.paymentId && i.amountMinor === line.amountMinor)
+        .filter((i) => i.currency === line.currency && names(i.bankReference, i.reference))
+        .map((i) => ({ paymentId: i.paymentId! })),
+      ...earlier.filter((r) => names(r.bank_reference, r.reference)).map((r) => ({ paymentId: r.posted_payment_id! })),
+    ];
+    if (credits.length !== 1) {
+      const reason =
+        credits.length === 0
+          ? `${what} of a credit no imported file shows posted: if its payment was posted otherwise, reverse it with ReversePayment, then ignore this item`
+          : `${what} that names ${credits.length} posted credits (payments ${credits.map((c) => c.paymentId).join(', ')}): reverse the right one with ReversePayment, then ignore this item`;
+      return { ...item, status: 'unmatched', reason };
+    }
+    const payment = await this.ledgerRepo.findEntry(tx, tenantId, credits[0].paymentId);
+    const [outcome] = await this.postEntry.executeManyIn(tx, [
+      {
+        tenantId,
+        accountId: payment!.account_id,
+        kind: EntryKind.PaymentReversal,
+        amountMinor: 0,
+        currency: line.currency,
+        idempotencyKey: paymentKeyOf(tenantId, sha256, line.entryIndex),
+        memo: reason,
+        reverses: payment!,
+        reference: line.bankReference,
+      },
+    ]);
+    if (!outcome.ok)
+      return {
+        ...item,
+        status: 'unmatched',
+        reason: `${what} of payment ${payment!.id} of ${payment!.account_id}, not reversed: ${outcome.error.message}`,
+      };
+    return {
+      ...item,
+      status: 'matched',
+      matchRule: 'return',
+      accountId: payment!.account_id,
+      paymentId: outcome.result.entryId,
+      reversal: true,
+      reason: `${what} of payment ${payment!.id}: reversed (${reason})`,
+    };
   }
 
   /** What these accounts owe now (inside the import: earlier lines already count), into `into`. */
@@ -266,6 +345,7 @@ export class ImportStatementUseCase {
       posted: earlier.posted_payments,
       rejected: 0,
       ignored: earlier.ignored_items,
+      reversed: earlier.reversed_payments,
       errors: [],
     };
   }
@@ -280,6 +360,7 @@ function emptySummary(): ImportSummary {
     posted: 0,
     rejected: 0,
     ignored: 0,
+    reversed: 0,
     errors: [],
   };
 }

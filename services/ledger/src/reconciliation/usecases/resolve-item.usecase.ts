@@ -53,6 +53,10 @@ export class ResolveItemUseCase {
       } else {
         if (item.status === 'resolved' && item.matched_account_id === accountId) return { item, replayed: true };
         if (item.status !== 'unmatched') throw alreadySettled(item);
+        if (item.direction === 'debit')
+          throw AppError.failedPrecondition(
+            `reconciliation item ${item.id} is a return (money out), not a payment to assign: reverse the payment it returns with ReversePayment, then ignore this item with a reason`,
+          );
         const payment = await this.postEntry.executeIn(tx, {
           tenantId: cmd.tenantId,
           accountId,

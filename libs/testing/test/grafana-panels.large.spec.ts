@@ -82,7 +82,7 @@ describe('Grafana dashboards against a seeded platform', () => {
     });
 
     // Seed: the walking skeleton (account, charge, promise, payment twice, score, contact decision,
-    // a call without credentials), an unmatched bank credit, a refused KPI query, a REST call without credentials, a record
+    // a call without credentials), an unmatched bank credit and chargeback, a refused KPI query, a REST call without credentials, a record
     // no consumer can decode (dead-lettered by every service that reads the topic), an offer waiting for a supervisor, a call waiting
     // for an agent and a debtor's open dispute.
     const grpc = Object.fromEntries(SERVICES.map((s, i) => [s, `127.0.0.1:${ports[i].grpc}`])) as Record<
@@ -106,6 +106,20 @@ describe('Grafana dashboards against a seeded platform', () => {
         metadataFromPrincipalHeaders({ apiKey: tenant.apiKey }),
       );
       expect(summary.unmatched).toBe(1);
+      // A gateway chargeback naming a charge no file posted: a return waiting in the same queue.
+      const gatewayFile = [
+        'id,type,amount,fee,net,currency,reference,created',
+        'dp_grafana_1,chargeback,-20.00,15.00,-35.00,USD,ch_unknown,2026-03-05T09:00:00Z',
+      ].join('\n');
+      const returns = await reconciliationClient.importStatement(
+        {
+          content: Buffer.from(gatewayFile),
+          kind: reconciliation.StatementFileKind.STATEMENT_FILE_KIND_GATEWAY_CSV,
+          name: 'chargebacks.csv',
+        },
+        metadataFromPrincipalHeaders({ apiKey: tenant.apiKey }),
+      );
+      expect(returns).toMatchObject({ unmatched: 1, reversed: 0 });
     } finally {
       reconciliationClient.close();
     }

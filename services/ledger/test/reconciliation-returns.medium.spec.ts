@@ -123,6 +123,12 @@ describe('returns and chargebacks in bank and gateway files reverse the payment 
     const summary = await importFile(disputes, Kind.STATEMENT_FILE_KIND_GATEWAY_CSV, 'gateway-0305.csv');
     expect(summary).toMatchObject({ matched: 1, unmatched: 0, ignored: 0, posted: 0, reversed: 1, rejected: 0 });
     expect(await balanceOf('gw-a')).toBe(50_000);
+    expect(await client.getFile({ fileId: summary.fileId }, md())).toMatchObject({
+      totalItems: 1,
+      matched: 1,
+      unmatched: 0,
+      reversed: 1,
+    });
     const [chargeback] = await itemsOf(summary.fileId);
     expect(chargeback).toMatchObject({
       direction: 'debit',

@@ -136,6 +136,7 @@ export class ReconciliationGrpcController implements reconciliation.Reconciliati
       importedAt: file.imported_at,
       totalItems: file.total_items,
       ...counts,
+      reversed: file.reversed_payments,
     };
   }
 }

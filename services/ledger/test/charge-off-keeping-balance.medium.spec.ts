@@ -1,9 +1,10 @@
 import { Metadata, ServiceError, status } from '@grpc/grpc-js';
-import { EventType, decodePayload, ledger, ledgerLifecycle } from '@collections/contracts';
+import { EventType, ledger, ledgerLifecycle } from '@collections/contracts';
 import { API_KEY_HEADER, grpcClient, metadataFromPrincipalHeaders } from '@collections/platform';
 import { ServiceUnderTest, startServiceUnderTest } from '@collections/testing';
 import { ledgerService } from '../src/ledger.service';
 import { openFundedAccount } from './support/accounts';
+import { outboxEventsOf } from './support/outbox';
 
 const USD = (amountMinor: number) => ({ amountMinor, currency: 'USD' });
 const { ACCOUNT_STATUS_CURRENT, ACCOUNT_STATUS_CHARGED_OFF, ACCOUNT_STATUS_SETTLED } = ledger.AccountStatus;
@@ -48,14 +49,7 @@ describe('ChargeOffAccount keeping the balance owed: collected after the charge-
       (err: ServiceError) => ({ code: err.code, details: err.details }),
     );
 
-  /** The events the ledger committed for an account, in order, decoded from its outbox. */
-  async function eventsOf<T extends EventType>(accountId: string, type: T) {
-    const rows = (await sut.dataSource.query(
-      `SELECT payload FROM ledger.outbox WHERE key = $1 AND headers->>'ce_type' = $2 ORDER BY id`,
-      [accountId, type],
-    )) as { payload: Buffer }[];
-    return rows.map((r) => decodePayload(type, r.payload));
-  }
+  const eventsOf = <T extends EventType>(accountId: string, type: T) => outboxEventsOf(sut, accountId, type);
   /** What the ledger wrote for an account: its journal entries and outbox events, counted. */
   async function writtenFor(accountId: string) {
     const [row] = (await sut.dataSource.query(

@@ -1,9 +1,10 @@
 import { Metadata, ServiceError, status } from '@grpc/grpc-js';
-import { EventType, decodePayload, ledger, ledgerLifecycle } from '@collections/contracts';
+import { EventType, ledger, ledgerLifecycle } from '@collections/contracts';
 import { API_KEY_HEADER, grpcClient, metadataFromPrincipalHeaders } from '@collections/platform';
 import { ServiceUnderTest, startServiceUnderTest } from '@collections/testing';
 import { ledgerService } from '../src/ledger.service';
 import { openFundedAccount } from './support/accounts';
+import { outboxEventsOf } from './support/outbox';
 import { DailyDelinquencyScheduler, DailyDelinquencyUseCase } from '../src/ledger/usecases/daily-delinquency.usecase';
 
 const USD = (amountMinor: number) => ({ amountMinor, currency: 'USD' });
@@ -63,14 +64,7 @@ describe('ledger lifecycle: loans, delinquency run, aging buckets, charge-off, s
     return id;
   }
 
-  /** The events the ledger committed for an account, in order, decoded from its outbox. */
-  async function eventsOf<T extends EventType>(accountId: string, type: T) {
-    const rows = (await sut.dataSource.query(
-      `SELECT payload FROM ledger.outbox WHERE key = $1 AND headers->>'ce_type' = $2 ORDER BY id`,
-      [accountId, type],
-    )) as { payload: Buffer }[];
-    return rows.map((r) => decodePayload(type, r.payload));
-  }
+  const eventsOf = <T extends EventType>(accountId: string, type: T) => outboxEventsOf(sut, accountId, type);
 
   const runDaily = (meta = md, asOfDate = '') => lifecycle.runDailyDelinquency({ asOfDate }, meta());
   const pay = (accountId: string, amountMinor: number, key: string) =>

@@ -1,5 +1,5 @@
 import { Metadata, ServiceError, status } from '@grpc/grpc-js';
-import { EventType, decodePayload, ledger, ledgerLifecycle, reconciliation } from '@collections/contracts';
+import { EventType, ledger, ledgerLifecycle, reconciliation } from '@collections/contracts';
 import { grpcClient, metadataFromPrincipalHeaders } from '@collections/platform';
 import { ServiceUnderTest, scrapeSeries, startServiceUnderTest } from '@collections/testing';
 import { ledgerService } from '../src/ledger.service';
@@ -9,6 +9,7 @@ import {
   UNMATCHED_RETURNS_METRIC,
 } from '../src/reconciliation/reconciliation-metrics';
 import { openFundedAccount } from './support/accounts';
+import { outboxEventsOf } from './support/outbox';
 
 const { StatementFileKind: Kind, ReconciliationItemStatus: Status } = reconciliation;
 const { ACCOUNT_STATUS_CLOSED, ACCOUNT_STATUS_CURRENT } = ledger.AccountStatus;
@@ -96,13 +97,7 @@ describe('returns and chargebacks in bank and gateway files reverse the payment 
       posted_payment_id: string | null;
       reason: string;
     }[];
-  async function eventsOf<T extends EventType>(accountId: string, type: T) {
-    const rows = (await sut.dataSource.query(
-      `SELECT payload FROM ledger.outbox WHERE key = $1 AND headers->>'ce_type' = $2 ORDER BY id`,
-      [accountId, type],
-    )) as { payload: Buffer }[];
-    return rows.map((r) => decodePayload(type, r.payload));
-  }
+  const eventsOf = <T extends EventType>(accountId: string, type: T) => outboxEventsOf(sut, accountId, type);
   const unmatchedOf = async (fileId: string) =>
     (await client.listUnmatched({ pageSize: 10, pageToken: '', fileId }, md())).items;
 

@@ -44,6 +44,7 @@ const CONSUMERS = {
     'collections.ledger.v1.StatementIssued',
     'collections.ledger.v1.BalanceChanged',
     'collections.ledger.v1.PaymentPosted',
+    'collections.ledger.v1.PaymentReversed',
     'collections.ledger.v1.DelinquencyChanged',
     'collections.scoring.v1.AccountScored',
     'collections.scoring.v1.SegmentChanged',

@@ -40,6 +40,7 @@ import { OrchestratorItemizationReference1763900018100 } from './migrations/1763
 import { OrchestratorHoldBankruptcyChapter1763900018300 } from './migrations/1763900018300-orchestrator-hold-bankruptcy-chapter';
 import { OrchestratorSmsSegments1763900018400 } from './migrations/1763900018400-orchestrator-sms-segments';
 import { OrchestratorSettlementReviewTasks1763900020900 } from './migrations/1763900020900-orchestrator-settlement-review-tasks';
+import { OrchestratorReturnedPayments1763900021100 } from './migrations/1763900021100-orchestrator-returned-payments';
 import { orchestratorPiiKeyConfig, writesUnderDevKey } from './channels/channel-pii';
 import { OrchestratorCreditorProfiles1763900015900 } from './migrations/1763900015900-orchestrator-creditor-profiles';
 import { CreditorProfilesRestController } from './creditors/creditor-profiles.controller';
@@ -161,6 +162,7 @@ export function createOrchestratorService(deps: OrchestratorServiceDependencies 
       OrchestratorHoldBankruptcyChapter1763900018300,
       OrchestratorSmsSegments1763900018400,
       OrchestratorSettlementReviewTasks1763900020900,
+      OrchestratorReturnedPayments1763900021100,
     ],
     module: (ctx) => {
       const config = loadPlannerConfig();

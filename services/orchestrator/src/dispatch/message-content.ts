@@ -87,13 +87,14 @@ export async function composeMessage(
 ): Promise<MessageContent | { missing: MissingContent }> {
   const template = DEFAULT_TEMPLATES[row.template];
   if (!template) return { missing: 'no-template' };
-  const [account, debtor, instalment] = await Promise.all([
+  const [account, debtor, instalment, returnedPayment] = await Promise.all([
     s.dataSource.query(
       `SELECT reference, balance_minor, currency, due_date FROM planner_account WHERE tenant_id = $1 AND account_id = $2`,
       [row.tenant_id, row.account_id],
     ) as Promise<AccountFactsRow[]>,
     s.repo.debtorOf(s.dataSource, row.tenant_id, row.account_id),
     row.step_id ? s.repo.instalmentOfStep(s.dataSource, row.tenant_id, row.account_id, row.step_id) : undefined,
+    row.step_id ? s.repo.returnedPaymentOfStep(s.dataSource, row.tenant_id, row.account_id, row.step_id) : undefined,
   ]);
   if (!account[0] || !debtor?.jurisdiction) return { missing: 'no-facts' };
   const addresses = await s.directory.addressesOf(row.tenant_id, row.debtor_id);
@@ -133,6 +134,7 @@ export async function composeMessage(
     },
     paymentLink: { url: link.url, expiresAt: link.expiresAt },
     ...(instalment ? { instalment } : {}),
+    ...(returnedPayment ? { returnedPayment } : {}),
     ...creditor.variables,
   };
   if (!creditorIdentifiable(debtor.rules?.pack ?? RULE_PACKS[jurisdiction], channel, variables))

@@ -149,6 +149,33 @@ export function plannerHandlers(
         });
       await plan(event, hc, p.accountId);
     },
+    'collections.ledger.v1.PaymentReversed': async (event, hc) => {
+      // A bank returned the payment or the debtor's card issuer charged it back: the debtor is told
+      // (the payment-returned notice), since the balance they think paid is owed again. The
+      // balance itself comes with the ledger's BalanceChanged.
+      const r = event.payload;
+      if (!r.amount?.currency || !(r.amount.amountMinor > 0) || !r.paymentId) return;
+      const booked = await planner.noticeReturnedPayment(
+        hc.tx,
+        hc.outbox,
+        event.tenantId,
+        {
+          accountId: r.accountId,
+          paymentId: r.paymentId,
+          amountMinor: r.amount.amountMinor,
+          currency: r.amount.currency,
+          reason: r.reason,
+        },
+        event.id,
+      );
+      if (booked === 'busy' || booked === 'not-now')
+        planner.ctx.logger.warn(
+          { tenantId: event.tenantId, accountId: r.accountId, paymentId: r.paymentId, eventId: event.id, booked },
+          booked === 'busy'
+            ? 'payment-returned notice not booked: a contact is being sent or a reminder or notice is waiting on the account; tell the debtor another way'
+            : 'payment-returned notice not booked: the debtor’s facts are not known yet or the contact law allows no notice within the next days (see the account’s contact decisions)',
+        );
+    },
     'collections.ledger.v1.DelinquencyChanged': async (event, hc) => {
       const d = event.payload;
       await repo.updateAccount(hc.tx, event.tenantId, d.accountId, { days_past_due: d.daysPastDue });

@@ -18,6 +18,7 @@ import { StrategyDocument, StrategyProgress, addDays } from '../strategies/domai
 import { DebtorContactFacts } from './domain/contact-plan';
 import { REACHED_OUTCOMES } from '../agents/domain/call-outcome';
 import { TenantRulePacks } from '../policy/tenant-rule-packs';
+import { RETURNED_PAYMENT_STEP } from './domain/notices';
 
 type Db = DataSource | EntityManager;
 
@@ -381,6 +382,41 @@ export class PlannerRepository {
     )) as { amount_minor: string; currency: string; due_date: string }[];
     const r = rows[0];
     return r && { amountMinor: Number(r.amount_minor), currency: r.currency.trim(), dueDate: r.due_date };
+  }
+
+  /**
+   * A payment the ledger reversed, kept for its notice: false when it was recorded already (a
+   * redelivered PaymentReversed), which books no second notice.
+   */
+  async recordReturnedPayment(
+    tx: EntityManager,
+    tenantId: string,
+    r: { accountId: string; paymentId: string; amountMinor: number; currency: string; reason: string; at: Date },
+  ): Promise<boolean> {
+    const rows = (await tx.query(
+      `INSERT INTO returned_payment (tenant_id, account_id, payment_id, amount_minor, currency, reason, reversed_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)
+       ON CONFLICT (tenant_id, account_id, payment_id) DO NOTHING
+       RETURNING payment_id`,
+      [tenantId, r.accountId, r.paymentId, r.amountMinor, r.currency, r.reason, r.at],
+    )) as unknown[];
+    return rows.length > 0;
+  }
+
+  /** The reversed payment a notice's step (`payment-returned:{paymentId}`) is about. */
+  async returnedPaymentOfStep(
+    db: DataSource | EntityManager,
+    tenantId: string,
+    accountId: string,
+    stepId: string,
+  ): Promise<{ amountMinor: number; currency: string } | undefined> {
+    if (!stepId.startsWith(RETURNED_PAYMENT_STEP)) return undefined;
+    const rows = (await db.query(
+      `SELECT amount_minor, currency FROM returned_payment WHERE tenant_id = $1 AND account_id = $2 AND payment_id = $3`,
+      [tenantId, accountId, stepId.slice(RETURNED_PAYMENT_STEP.length)],
+    )) as { amount_minor: string; currency: string }[];
+    const r = rows[0];
+    return r && { amountMinor: Number(r.amount_minor), currency: r.currency.trim() };
   }
 
   /**

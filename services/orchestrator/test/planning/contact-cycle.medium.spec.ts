@@ -374,6 +374,91 @@ describe('one account’s contact cycle, planned and dispatched on the injected 
     expect(scheduled).toHaveLength(1);
   });
 
+  /** The ledger reversed `paymentId` (a bank's return): COP 80,000 back on the account. */
+  const paymentReversed = (accountId: string, paymentId: string) => ({
+    entryId: `reversal-${paymentId}`,
+    paymentId,
+    accountId,
+    amount: COP(80_000_00),
+    reason: 'nsf',
+  });
+
+  it('tells the debtor once that a payment came back, in place of the pending reminder, and the cadence goes on after it', async () => {
+    const { accountId, phone } = await openAccount('returned', '+573001110041');
+    sut.clock.set(bogota('2026-03-09', 6));
+    await dailyRun();
+    sut.clock.set(bogota('2026-03-09', 7));
+    await deliver(sut, 'collections.ledger.v1.PaymentReversed', paymentReversed(accountId, 'pay-31'));
+    await deliver(sut, 'collections.ledger.v1.PaymentReversed', paymentReversed(accountId, 'pay-31')); // redelivered
+    // A plan of the account meanwhile (the daily run at 08:00) leaves the notice where it is.
+    sut.clock.set(bogota('2026-03-09', 8));
+    await dailyRun();
+    expect((await schedule(accountId)).map((r) => [r.step_id, r.channel, r.status, r.cancel_reason])).toEqual([
+      ['d-3', 'email', 'cancelled', 'replaced:payment-returned'],
+      ['payment-returned:pay-31', 'sms', 'pending', null],
+    ]);
+
+    sut.clock.set(bogota('2026-03-09', 9));
+    await dispatch();
+    const sms = twilio.messages.filter((m) => m.to === phone);
+    expect(sms).toHaveLength(1);
+    // The amount that came back, and what the account owes now.
+    expect(sms[0].body).toMatch(
+      /tu pago de \$\s80\.000 a la cuenta TC-returned fue devuelto por tu banco .* El saldo es ahora \$\s250\.000\./,
+    );
+    const notices = (await published(sut, 'collections.orchestrator.v1.ContactScheduled')).filter(
+      (e) => e.accountId === accountId && e.template === 'payment-returned',
+    );
+    expect(notices).toHaveLength(1);
+    // Sent, the account is planned again: the cadence goes on with its next step.
+    expect((await schedule(accountId)).filter((r) => r.status === 'pending').map((r) => r.step_id)).toEqual(['d+1']);
+  });
+
+  it('leaves a plan’s instalment reminder waiting, and books no notice over it', async () => {
+    const { accountId } = await openAccount('returned-busy', '+573001110042');
+    sut.clock.set(bogota('2026-03-09', 7));
+    await deliver(sut, 'collections.promises.v1.InstalmentDueSoon', {
+      planId: 'plan-32',
+      accountId,
+      seq: 1,
+      dueDate: '2026-03-12',
+      amountDue: COP(50_000_00),
+      daysUntilDue: 3,
+    });
+    await deliver(sut, 'collections.ledger.v1.PaymentReversed', paymentReversed(accountId, 'pay-32'));
+    expect((await schedule(accountId)).map((r) => [r.step_id, r.status])).toEqual([
+      ['instalment:plan-32:1', 'pending'],
+    ]);
+  });
+
+  it('books no notice for a debtor who disputes the debt, and records the law’s refusal', async () => {
+    const { accountId } = await openAccount('returned-dispute', '+573001110043');
+    sut.clock.set(bogota('2026-03-09', 7));
+    await deliver(
+      sut,
+      'collections.ledger.v1.HoldChanged',
+      {
+        holdId: 'dispute-33',
+        debtorId: 'debtor-returned-dispute',
+        source: 'ledger',
+        startsOn: '',
+        endsOn: '',
+        bankruptcyChapter: ledger.BankruptcyChapter.BANKRUPTCY_CHAPTER_UNSPECIFIED,
+        kind: ledger.HoldKind.HOLD_KIND_DISPUTE,
+        active: true,
+      },
+      'debtor-returned-dispute',
+    );
+    await deliver(sut, 'collections.ledger.v1.PaymentReversed', paymentReversed(accountId, 'pay-33'));
+    expect((await schedule(accountId)).filter((r) => r.step_id.startsWith('payment-returned'))).toEqual([]);
+    // Asked on SMS, e-mail and WhatsApp in turn: each refused for the dispute.
+    const refusals = await q<{ allowed: boolean; reasons: string[] }>(
+      `SELECT allowed, reasons FROM contact_decision WHERE account_id = $1 AND decided_at = $2 ORDER BY id`,
+      [accountId, bogota('2026-03-09', 7)],
+    );
+    expect(refusals).toEqual(Array(3).fill({ allowed: false, reasons: [expect.stringMatching(/dispute/i)] }));
+  });
+
   /**
    * A new account's D-3 e-mail is pending when, at 07:00 on its day, the event that pauses the
    * cadence (`deliverPause`, given the account) arrives: the row is cancelled (`stop:promise`) and

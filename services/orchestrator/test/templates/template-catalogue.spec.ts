@@ -128,12 +128,14 @@ describe('the template catalogue’s locales', () => {
       phone: token('Phone'),
       withCollector: fc.boolean(),
       withInstalment: fc.boolean(),
+      withReturnedPayment: fc.boolean(),
     })
     .map((v): MessageVariables => ({
       debtor: { firstName: v.firstName, fullName: `${v.firstName} ${v.lastName}`, timeZone: 'Europe/Paris' },
       account: { reference: v.reference, balanceMinor: 1_234_56, currency: 'EUR', dueDate: '2026-03-10' },
       paymentLink: { url: `https://pay.example/${v.url}`, expiresAt: new Date('2026-03-20T10:00:00Z') },
       ...(v.withInstalment ? { instalment: { amountMinor: 100_00, currency: 'EUR', dueDate: '2026-04-01' } } : {}),
+      ...(v.withReturnedPayment ? { returnedPayment: { amountMinor: 250_00, currency: 'EUR' } } : {}),
       creditor: { name: v.creditor, taxIdKind: 'OTHER', taxId: v.taxId, address: v.address, phone: v.phone },
       ...(v.withCollector ? { collector: { name: v.collector, taxIdKind: 'OTHER', taxId: `${v.taxId}x` } } : {}),
       validationNotice: {

@@ -12,6 +12,7 @@ import {
 } from '../../strategies/domain';
 import { refusedForGood, taskVerdict } from '../../agents/domain';
 import { PlanOutcome, PolicyVerdict, holdsOnAccount, planNextContact } from '../domain/contact-plan';
+import { PAYMENT_RETURNED } from '../domain/notices';
 import { ActiveStrategy, DebtorRow, PlannerAccountRow, ScheduleRow } from '../planner.repository';
 
 /** The agent queue of a forbearance negotiation, where the strategy names no escalation queue. */
@@ -140,6 +141,13 @@ export function decideAccount(input: AccountPlanInput): AccountPlan {
   }
   if (input.live?.strategy_id === INSTALMENT_REMINDER && account.promise_active) {
     // The running plan's own reminder: it stands while the plan runs (the cadence is paused).
+    return { result: input.live.status === 'sending' ? 'sending' : 'unchanged', effects };
+  }
+  if (input.live?.strategy_id === PAYMENT_RETURNED) {
+    // The notice of a reversed payment stands until it is sent, whatever the cadence would do (the
+    // balance read here may not have the reversal yet: BalanceChanged travels on another topic);
+    // the contact law is checked again when it is sent, and the account planned after it goes on
+    // with the cadence.
     return { result: input.live.status === 'sending' ? 'sending' : 'unchanged', effects };
   }
   const tenantId = account.tenant_id;

@@ -7,6 +7,8 @@ import { Channel, PastContact } from '../../policy/domain';
 import { createAgentTask } from '../../agents';
 import { ActiveStrategy, DebtorRow, PlannerAccountRow, PlannerRepository, ScheduleRow } from '../planner.repository';
 import { DecisionVerdict, INSTALMENT_REMINDER, PlanEffect, PlanResult, decideAccount } from './decide-account';
+import { PAYMENT_RETURNED, RETURNED_PAYMENT_STEP } from '../domain/notices';
+import { addDays } from '../../strategies/domain';
 import { checkPolicy, preferredInstant } from '../domain/contact-plan';
 import { ContactRefusals } from '../contact-refusals';
 
@@ -61,6 +63,9 @@ export class AgentQueueEscalation implements AgentEscalation {
 }
 
 export type { PlanResult } from './decide-account';
+
+/** Days after a reversal its notice may still go out, when the contact law keeps today closed. */
+export const RETURNED_NOTICE_DAYS = 3;
 
 /** Where a plan came from, for the audit trail: an event id, `daily-run:<date>` or `dispatch:<id>`. */
 export interface PlanCause {
@@ -176,7 +181,7 @@ export class PlanAccountUseCase {
    * debtor's local day, at 09:00 or as soon as the contact law allows, no later than the due date
    * (SMS, else e-mail, else WhatsApp), with the instalment-reminder template; a decision per policy
    * answer. Once per instalment (the row's step is the plan and instalment), so a redelivered event
-   * books nothing more.
+   * books nothing more. Booked only where nothing else is live on the account.
    */
   async remindInstalment(
     tx: EntityManager,
@@ -186,19 +191,76 @@ export class PlanAccountUseCase {
     instalment: { planId: string; seq: number; dueDate: string },
     causedBy: string,
   ): Promise<'scheduled' | 'not-now'> {
-    const now = this.ctx.clock.now();
     const account = await this.repo.lockAccount(tx, tenantId, accountId);
     const debtor = account && (await this.repo.debtorOf(tx, tenantId, accountId));
     if (!account || !debtor?.jurisdiction) return 'not-now';
     if (await this.repo.liveSchedule(tx, tenantId, accountId)) return 'not-now';
-    const history = await this.repo.historyOf(tx, tenantId, debtor.debtorId);
+    return this.bookNotice(tx, outbox, account, debtor, causedBy, {
+      strategyId: INSTALMENT_REMINDER,
+      stepId: `instalment:${instalment.planId}:${instalment.seq}`,
+      lastDay: (today) => instalment.dueDate || today,
+    });
+  }
+
+  /**
+   * The notice of a payment the ledger reversed (a bank's return, a chargeback): the debtor is told
+   * that the payment came back and what the account owes now, on the payment-returned template,
+   * at 09:00 on their local day or as soon as the contact law allows within `RETURNED_NOTICE_DAYS`
+   * (SMS, else e-mail, else WhatsApp), a decision per policy answer. It takes the place of the
+   * cadence's pending contact, which the account's next plan (after the notice is sent) books
+   * again; a contact being sent, a plan's reminder or another notice waiting is left, and this
+   * notice is not booked (`busy`). Once per payment: a redelivered reversal books nothing more.
+   */
+  async noticeReturnedPayment(
+    tx: EntityManager,
+    outbox: Outbox,
+    tenantId: string,
+    returned: { accountId: string; paymentId: string; amountMinor: number; currency: string; reason: string },
+    causedBy: string,
+  ): Promise<'scheduled' | 'not-now' | 'busy' | 'duplicate'> {
+    const now = this.ctx.clock.now();
+    const { accountId } = returned;
+    if (!(await this.repo.recordReturnedPayment(tx, tenantId, { ...returned, at: now }))) return 'duplicate';
+    const account = await this.repo.lockAccount(tx, tenantId, accountId);
+    const debtor = account && (await this.repo.debtorOf(tx, tenantId, accountId));
+    if (!account || !debtor?.jurisdiction) return 'not-now';
+    const live = await this.repo.liveSchedule(tx, tenantId, accountId);
+    if (
+      live &&
+      (live.status !== 'pending' || live.strategy_id === INSTALMENT_REMINDER || live.strategy_id === PAYMENT_RETURNED)
+    )
+      return 'busy';
+    const booked = await this.bookNotice(tx, outbox, account, debtor, causedBy, {
+      strategyId: PAYMENT_RETURNED,
+      stepId: `${RETURNED_PAYMENT_STEP}${returned.paymentId}`,
+      lastDay: (today) => addDays(today, RETURNED_NOTICE_DAYS),
+      replacing: live ? `replaced:${PAYMENT_RETURNED}` : undefined,
+    });
+    return booked;
+  }
+
+  /**
+   * One contact outside the strategy (a reminder, a notice): on the debtor's local day at 09:00, or
+   * the next moment the contact law allows up to `lastDay`, on SMS, else e-mail, else WhatsApp; a
+   * decision per policy answer. `replacing`: the pending row it takes the place of is cancelled
+   * with that reason, only when the notice is booked.
+   */
+  private async bookNotice(
+    tx: EntityManager,
+    outbox: Outbox,
+    account: PlannerAccountRow,
+    debtor: DebtorRow,
+    causedBy: string,
+    notice: { strategyId: string; stepId: string; lastDay: (today: string) => string; replacing?: string },
+  ): Promise<'scheduled' | 'not-now'> {
+    const now = this.ctx.clock.now();
     const today = localDate(now, debtor.timeZone);
     const window = { from: '09:00', to: '20:00' };
     const preferred = preferredInstant(
       {
-        id: 'instalment',
+        id: 'notice',
         channel: 'sms',
-        template: INSTALMENT_REMINDER,
+        template: notice.strategyId,
         offset: { from: 'entry', days: 0 },
         preferredWindow: window,
       },
@@ -208,32 +270,35 @@ export class PlanAccountUseCase {
     );
     const effects: PlanEffect[] = [];
     const armId = account.arm_id ?? '';
+    const lastDay = notice.lastDay(today);
+    const history = await this.repo.historyOf(tx, account.tenant_id, debtor.debtorId);
     for (const channel of ['sms', 'email', 'whatsapp'] as const) {
-      let verdict = checkPolicy(channel, debtor, history, preferred, accountId);
+      let verdict = checkPolicy(channel, debtor, history, preferred, account.account_id);
       effects.push({ kind: 'decision', verdict, armId });
-      // Promises announces an instalment once: when the law closes the rest of today (a Sunday, a
-      // holiday, a cap), the reminder goes at the next moment it allows, up to the due date itself.
+      // Announced once: when the law closes the rest of today (a Sunday, a holiday, a cap), the
+      // contact goes at the next moment it allows, up to its last day.
       if (
         !verdict.allowed &&
         verdict.nextPermittedAt &&
-        localDate(verdict.nextPermittedAt, debtor.timeZone) <= (instalment.dueDate || today)
+        localDate(verdict.nextPermittedAt, debtor.timeZone) <= lastDay
       ) {
-        verdict = checkPolicy(channel, debtor, history, verdict.nextPermittedAt, accountId);
+        verdict = checkPolicy(channel, debtor, history, verdict.nextPermittedAt, account.account_id);
         effects.push({ kind: 'decision', verdict, armId });
       }
       if (!verdict.allowed) continue;
+      if (notice.replacing) effects.unshift({ kind: 'cancel', reason: notice.replacing });
       effects.push({
         kind: 'schedule',
         row: {
-          tenant_id: tenantId,
-          account_id: accountId,
+          tenant_id: account.tenant_id,
+          account_id: account.account_id,
           debtor_id: debtor.debtorId,
-          strategy_id: INSTALMENT_REMINDER,
+          strategy_id: notice.strategyId,
           strategy_version: 1,
           arm_id: armId,
-          step_id: `instalment:${instalment.planId}:${instalment.seq}`,
+          step_id: notice.stepId,
           channel,
-          template: INSTALMENT_REMINDER,
+          template: notice.strategyId,
           fallback: false,
           due_at: verdict.at,
         },

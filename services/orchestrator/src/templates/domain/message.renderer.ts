@@ -15,6 +15,8 @@ export interface MessageVariables {
   readonly paymentLink: { readonly url: string; readonly expiresAt: Date };
   /** The plan instalment an instalment reminder is about (what is still open on it, and when it falls due). */
   readonly instalment?: { readonly amountMinor: number; readonly currency: string; readonly dueDate: string };
+  /** The payment a payment-returned notice is about: the amount the ledger reversed. */
+  readonly returnedPayment?: { readonly amountMinor: number; readonly currency: string };
   /**
    * The creditor as the tenant's creditor profile names it (for the debtor's country, else its
    * default); absent when the tenant has none. `taxIdKind` is how the id is called (`CNPJ`, `RFC`…);

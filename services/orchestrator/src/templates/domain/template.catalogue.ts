@@ -482,6 +482,68 @@ export const DEFAULT_TEMPLATES: Readonly<Record<string, TemplateSource>> = {
     },
   },
   /**
+   * The notice of a payment the ledger reversed (a bank's return, a chargeback): the amount that came
+   * back, that it is owed again, and the balance now.
+   */
+  'payment-returned': {
+    es: {
+      subject: 'Tu pago fue devuelto {{account.reference}}',
+      body:
+        'Hola {{debtor.firstName}}, tu pago{{#if returnedPayment}} de {{money returnedPayment.amountMinor returnedPayment.currency}}{{/if}} a la cuenta {{account.reference}} ' +
+        'fue devuelto por tu banco o el emisor de tu tarjeta, así que vuelve a estar pendiente. ' +
+        'El saldo es ahora {{money account.balanceMinor account.currency}}. Paga aquí: {{paymentLink.url}}',
+    },
+    pt: {
+      subject: 'Seu pagamento foi devolvido {{account.reference}}',
+      body:
+        'Olá {{debtor.firstName}}, seu pagamento{{#if returnedPayment}} de {{money returnedPayment.amountMinor returnedPayment.currency}}{{/if}} na conta {{account.reference}} ' +
+        'foi devolvido pelo seu banco ou pelo emissor do seu cartão e voltou a ficar em aberto. ' +
+        'O saldo agora é {{money account.balanceMinor account.currency}}. Pague aqui: {{paymentLink.url}}',
+    },
+    en: {
+      subject: 'Your payment was returned {{account.reference}}',
+      body:
+        'Hi {{debtor.firstName}}, your payment{{#if returnedPayment}} of {{money returnedPayment.amountMinor returnedPayment.currency}}{{/if}} to account {{account.reference}} ' +
+        'was returned by your bank or card issuer, so it is owed again. ' +
+        'The balance is now {{money account.balanceMinor account.currency}}. Pay here: {{paymentLink.url}}',
+    },
+    fr: {
+      subject: 'Votre paiement a été rejeté {{account.reference}}',
+      body:
+        'Bonjour {{debtor.firstName}}, votre paiement{{#if returnedPayment}} de {{money returnedPayment.amountMinor returnedPayment.currency}}{{/if}} sur le compte {{account.reference}} ' +
+        'a été rejeté par votre banque ou l’émetteur de votre carte : la somme reste due. ' +
+        'Le solde est maintenant de {{money account.balanceMinor account.currency}}. Vous pouvez payer ici : {{paymentLink.url}}',
+    },
+    de: {
+      subject: 'Ihre Zahlung wurde zurückgebucht {{account.reference}}',
+      body:
+        'Guten Tag {{debtor.firstName}}, Ihre Zahlung{{#if returnedPayment}} über {{money returnedPayment.amountMinor returnedPayment.currency}}{{/if}} auf das Konto {{account.reference}} ' +
+        'wurde von Ihrer Bank oder Ihrem Kartenaussteller zurückgebucht und ist damit wieder offen. ' +
+        'Der Saldo beträgt jetzt {{money account.balanceMinor account.currency}}. Hier können Sie bezahlen: {{paymentLink.url}}',
+    },
+    it: {
+      subject: 'Il Suo pagamento è stato stornato {{account.reference}}',
+      body:
+        'Gentile {{debtor.firstName}}, il Suo pagamento{{#if returnedPayment}} di {{money returnedPayment.amountMinor returnedPayment.currency}}{{/if}} sul conto {{account.reference}} ' +
+        'è stato stornato dalla Sua banca o dall’emittente della carta e risulta di nuovo dovuto. ' +
+        'Il saldo è ora di {{money account.balanceMinor account.currency}}. Può pagare qui: {{paymentLink.url}}',
+    },
+    nl: {
+      subject: 'Uw betaling is teruggeboekt {{account.reference}}',
+      body:
+        'Beste {{debtor.firstName}}, uw betaling{{#if returnedPayment}} van {{money returnedPayment.amountMinor returnedPayment.currency}}{{/if}} op rekening {{account.reference}} ' +
+        'is door uw bank of kaartuitgever teruggeboekt en staat dus weer open. ' +
+        'Het saldo is nu {{money account.balanceMinor account.currency}}. U kunt hier betalen: {{paymentLink.url}}',
+    },
+    pl: {
+      subject: 'Płatność została zwrócona {{account.reference}}',
+      body:
+        'Dzień dobry {{debtor.firstName}}, płatność{{#if returnedPayment}} w kwocie {{money returnedPayment.amountMinor returnedPayment.currency}}{{/if}} na rachunek {{account.reference}} ' +
+        'została cofnięta przez bank lub wydawcę karty, więc kwota jest znowu należna. ' +
+        'Saldo wynosi teraz {{money account.balanceMinor account.currency}}. Płatności można dokonać tutaj: {{paymentLink.url}}',
+    },
+  },
+  /**
    * A debt collector's validation notice (US Regulation F §1006.34(c), after the CFPB's model form
    * B-1), sent on e-mail or by letter before any other contact about the account: the collector
    * and creditor (creditor profile), the account, the amount on the itemization date, the interest,

@@ -168,12 +168,10 @@ export function plannerHandlers(
         },
         event.id,
       );
-      if (booked === 'busy' || booked === 'not-now')
+      if (booked === 'not-now')
         planner.ctx.logger.warn(
-          { tenantId: event.tenantId, accountId: r.accountId, paymentId: r.paymentId, eventId: event.id, booked },
-          booked === 'busy'
-            ? 'payment-returned notice not booked: a contact is being sent or a reminder or notice is waiting on the account; tell the debtor another way'
-            : 'payment-returned notice not booked: the debtor’s facts are not known yet or the contact law allows no notice within the next days (see the account’s contact decisions)',
+          { tenantId: event.tenantId, accountId: r.accountId, paymentId: r.paymentId, eventId: event.id },
+          'payment-returned notice not booked: the debtor’s facts are not known yet or the contact law allows no notice within the next days (see the account’s contact decisions); tell the debtor another way',
         );
     },
     'collections.ledger.v1.DelinquencyChanged': async (event, hc) => {

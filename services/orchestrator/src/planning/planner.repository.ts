@@ -71,6 +71,8 @@ export interface PlannerAccountRow {
    * refers the account for legal action only once it is set (migration 1763900017000).
    */
   forbearance_on_record_at: Date | null;
+  /** A reversed payment's notice waits for the contact live on the account to end (`returned_payment`). */
+  returned_notice_waiting: boolean;
 }
 
 export interface DebtorRow extends DebtorContactFacts {
@@ -394,13 +396,47 @@ export class PlannerRepository {
     r: { accountId: string; paymentId: string; amountMinor: number; currency: string; reason: string; at: Date },
   ): Promise<boolean> {
     const rows = (await tx.query(
-      `INSERT INTO returned_payment (tenant_id, account_id, payment_id, amount_minor, currency, reason, reversed_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)
+      `INSERT INTO returned_payment (tenant_id, account_id, payment_id, amount_minor, currency, reason, reversed_at, notice)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, 'not-booked')
        ON CONFLICT (tenant_id, account_id, payment_id) DO NOTHING
        RETURNING payment_id`,
       [tenantId, r.accountId, r.paymentId, r.amountMinor, r.currency, r.reason, r.at],
     )) as unknown[];
     return rows.length > 0;
+  }
+
+  /** What became of a reversed payment's notice; the account's flag follows whether any still waits. */
+  async returnedNotice(
+    tx: EntityManager,
+    tenantId: string,
+    accountId: string,
+    paymentId: string,
+    notice: 'booked' | 'waiting' | 'not-booked',
+  ): Promise<void> {
+    await tx.query(
+      `UPDATE returned_payment SET notice = $4 WHERE tenant_id = $1 AND account_id = $2 AND payment_id = $3`,
+      [tenantId, accountId, paymentId, notice],
+    );
+    await tx.query(
+      `UPDATE planner_account SET returned_notice_waiting = EXISTS (
+         SELECT 1 FROM returned_payment WHERE tenant_id = $1 AND account_id = $2 AND notice = 'waiting')
+        WHERE tenant_id = $1 AND account_id = $2`,
+      [tenantId, accountId],
+    );
+  }
+
+  /** The account's reversed payments whose notice waits, oldest first. */
+  async waitingReturnedPayments(
+    tx: EntityManager,
+    tenantId: string,
+    accountId: string,
+  ): Promise<{ paymentId: string; reversedAt: Date }[]> {
+    const rows = (await tx.query(
+      `SELECT payment_id, reversed_at FROM returned_payment
+        WHERE tenant_id = $1 AND account_id = $2 AND notice = 'waiting' ORDER BY reversed_at, payment_id`,
+      [tenantId, accountId],
+    )) as { payment_id: string; reversed_at: Date }[];
+    return rows.map((r) => ({ paymentId: r.payment_id, reversedAt: r.reversed_at }));
   }
 
   /** The reversed payment a notice's step (`payment-returned:{paymentId}`) is about. */

@@ -414,21 +414,85 @@ describe('one account’s contact cycle, planned and dispatched on the injected 
     expect((await schedule(accountId)).filter((r) => r.status === 'pending').map((r) => r.step_id)).toEqual(['d+1']);
   });
 
-  it('leaves a plan’s instalment reminder waiting, and books no notice over it', async () => {
-    const { accountId } = await openAccount('returned-busy', '+573001110042');
+  it('books the notice behind a plan’s instalment reminder once the reminder is sent, and sends both', async () => {
+    const { accountId, phone } = await openAccount('returned-behind', '+573001110042');
     sut.clock.set(bogota('2026-03-09', 7));
     await deliver(sut, 'collections.promises.v1.InstalmentDueSoon', {
-      planId: 'plan-32',
+      planId: 'plan-42',
       accountId,
       seq: 1,
       dueDate: '2026-03-12',
       amountDue: COP(50_000_00),
       daysUntilDue: 3,
     });
-    await deliver(sut, 'collections.ledger.v1.PaymentReversed', paymentReversed(accountId, 'pay-32'));
+    await deliver(sut, 'collections.ledger.v1.PaymentReversed', paymentReversed(accountId, 'pay-42'));
+    // The reminder waits for 09:00; the notice waits behind it, not over it.
     expect((await schedule(accountId)).map((r) => [r.step_id, r.status])).toEqual([
-      ['instalment:plan-32:1', 'pending'],
+      ['instalment:plan-42:1', 'pending'],
     ]);
+
+    // Sent, the reminder makes way: the account's plan after it books the notice, which the law allows at once.
+    sut.clock.set(bogota('2026-03-09', 9));
+    await dispatch();
+    expect((await schedule(accountId)).map((r) => [r.step_id, r.channel, r.status, r.due_at])).toEqual([
+      ['instalment:plan-42:1', 'sms', 'sent', bogota('2026-03-09', 9)],
+      ['payment-returned:pay-42', 'sms', 'sent', bogota('2026-03-09', 9)],
+    ]);
+    const sms = twilio.messages.filter((m) => m.to === phone);
+    expect(sms.map((m) => m.body)).toEqual([
+      expect.stringContaining('la próxima cuota de tu acuerdo de pago'),
+      expect.stringMatching(/tu pago de \$\s80\.000 a la cuenta TC-returned-behind fue devuelto/),
+    ]);
+  });
+
+  it('books the notice that waited behind a reminder the moment the plan is cancelled and the reminder with it', async () => {
+    const { accountId } = await openAccount('returned-cancelled', '+573001110045');
+    sut.clock.set(bogota('2026-03-09', 7));
+    await deliver(sut, 'collections.promises.v1.InstalmentDueSoon', {
+      planId: 'plan-45',
+      accountId,
+      seq: 1,
+      dueDate: '2026-03-12',
+      amountDue: COP(50_000_00),
+      daysUntilDue: 3,
+    });
+    await deliver(sut, 'collections.ledger.v1.PaymentReversed', paymentReversed(accountId, 'pay-45'));
+    sut.clock.set(bogota('2026-03-09', 8));
+    await deliver(sut, 'collections.promises.v1.PlanCancelled', {
+      planId: 'plan-45',
+      accountId,
+      reason: 'the payment that started it bounced',
+      cancelledAt: sut.clock.now(),
+      cancelledBy: 'agent-7',
+      paid: COP(0),
+    });
+    // The chase resumes (its D-3 e-mail), and the notice takes that contact's place.
+    expect((await schedule(accountId)).map((r) => [r.step_id, r.status, r.cancel_reason])).toEqual([
+      ['instalment:plan-45:1', 'cancelled', 'replanned:schedule'],
+      ['d-3', 'cancelled', 'replaced:payment-returned'],
+      ['payment-returned:pay-45', 'pending', null],
+    ]);
+  });
+
+  it('gives a waiting notice up once it has waited more than 3 days, rather than tell of a return days old', async () => {
+    const { accountId } = await openAccount('returned-stale', '+573001110044');
+    sut.clock.set(bogota('2026-03-09', 7));
+    await deliver(sut, 'collections.promises.v1.InstalmentDueSoon', {
+      planId: 'plan-44',
+      accountId,
+      seq: 1,
+      dueDate: '2026-03-12',
+      amountDue: COP(50_000_00),
+      daysUntilDue: 3,
+    });
+    await deliver(sut, 'collections.ledger.v1.PaymentReversed', paymentReversed(accountId, 'pay-44'));
+    // Nothing dispatched for four days; then the reminder's outcome makes way for the notice, too late.
+    sut.clock.set(bogota('2026-03-13', 9));
+    await dispatch();
+    expect((await schedule(accountId)).filter((r) => r.step_id.startsWith('payment-returned'))).toEqual([]);
+    expect(
+      await q(`SELECT notice FROM returned_payment WHERE account_id = $1 AND payment_id = 'pay-44'`, [accountId]),
+    ).toEqual([{ notice: 'not-booked' }]);
   });
 
   it('books no notice for a debtor who disputes the debt, and records the law’s refusal', async () => {

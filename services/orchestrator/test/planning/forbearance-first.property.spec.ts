@@ -49,6 +49,7 @@ const account = (dueDate: string, progress: { enteredOn: string; escalated: bool
   escalated: progress?.escalated ?? false,
   referred_to_legal: false,
   forbearance_on_record_at: null,
+  returned_notice_waiting: false,
 });
 
 describe('forbearance before enforcement (CCD art. 35) in the planner', () => {

@@ -66,6 +66,7 @@ const account = (oldestUnpaid: string, dueDate: string, product: string, stepsDo
   escalated: false,
   referred_to_legal: false,
   forbearance_on_record_at: null,
+  returned_notice_waiting: false,
 });
 
 /** Default dates from 2000 to 2026, one run in four on a 29 February. */

@@ -67,6 +67,9 @@ export type { PlanResult } from './decide-account';
 /** Days after a reversal its notice may still go out, when the contact law keeps today closed. */
 export const RETURNED_NOTICE_DAYS = 3;
 
+/** What became of a reversed payment's notice: booked, refused by the contact law, or waiting its turn. */
+export type ReturnedNotice = 'scheduled' | 'not-now' | 'waiting';
+
 /** Where a plan came from, for the audit trail: an event id, `daily-run:<date>` or `dispatch:<id>`. */
 export interface PlanCause {
   readonly id: string;
@@ -124,16 +127,30 @@ export class PlanAccountUseCase {
     const debtor = account.due_date ? await this.repo.debtorOf(tx, tenantId, accountId) : undefined;
     const ready = debtor !== undefined && debtor.jurisdiction !== null;
     const history = ready ? await this.repo.historyOf(tx, tenantId, debtor.debtorId) : undefined;
+    let live = ready ? await this.repo.liveSchedule(tx, tenantId, accountId) : undefined;
+    if (ready && account.returned_notice_waiting)
+      live = await this.bookWaitingNotices(tx, outbox, account, debtor, live, cause.id, now);
     const { result, effects } = decideAccount({
       account,
       debtor,
-      live: ready ? await this.repo.liveSchedule(tx, tenantId, accountId) : undefined,
+      live,
       history: history ?? [],
       strategies: ready ? (strategies ?? (await this.repo.activeStrategies(tx, tenantId))) : [],
       now,
       answerWithoutStrategy: cause.answerWithoutStrategy,
     });
     await this.apply(tx, outbox, account, cause.id, now, effects);
+    // The plan may have ended what a notice waited behind (the reminder of a plan that ended).
+    if (ready && account.returned_notice_waiting)
+      await this.bookWaitingNotices(
+        tx,
+        outbox,
+        account,
+        debtor,
+        await this.repo.liveSchedule(tx, tenantId, accountId),
+        cause.id,
+        now,
+      );
     return { result, debtor, history };
   }
 
@@ -208,8 +225,9 @@ export class PlanAccountUseCase {
    * at 09:00 on their local day or as soon as the contact law allows within `RETURNED_NOTICE_DAYS`
    * (SMS, else e-mail, else WhatsApp), a decision per policy answer. It takes the place of the
    * cadence's pending contact, which the account's next plan (after the notice is sent) books
-   * again; a contact being sent, a plan's reminder or another notice waiting is left, and this
-   * notice is not booked (`busy`). Once per payment: a redelivered reversal books nothing more.
+   * again. Behind a contact being sent, a plan's reminder or another notice, it waits: the
+   * account's next plan after that contact ends books it (`planOn`). Once per payment: a
+   * redelivered reversal books nothing more.
    */
   async noticeReturnedPayment(
     tx: EntityManager,
@@ -217,7 +235,7 @@ export class PlanAccountUseCase {
     tenantId: string,
     returned: { accountId: string; paymentId: string; amountMinor: number; currency: string; reason: string },
     causedBy: string,
-  ): Promise<'scheduled' | 'not-now' | 'busy' | 'duplicate'> {
+  ): Promise<ReturnedNotice | 'duplicate'> {
     const now = this.ctx.clock.now();
     const { accountId } = returned;
     if (!(await this.repo.recordReturnedPayment(tx, tenantId, { ...returned, at: now }))) return 'duplicate';
@@ -225,18 +243,64 @@ export class PlanAccountUseCase {
     const debtor = account && (await this.repo.debtorOf(tx, tenantId, accountId));
     if (!account || !debtor?.jurisdiction) return 'not-now';
     const live = await this.repo.liveSchedule(tx, tenantId, accountId);
-    if (
+    return this.noticeOf(tx, outbox, account, debtor, live, returned.paymentId, causedBy);
+  }
+
+  /** One reversed payment's notice booked, refused by the law, or left waiting behind the live contact. */
+  private async noticeOf(
+    tx: EntityManager,
+    outbox: Outbox,
+    account: PlannerAccountRow,
+    debtor: DebtorRow,
+    live: ScheduleRow | undefined,
+    paymentId: string,
+    causedBy: string,
+  ): Promise<ReturnedNotice> {
+    const behind =
       live &&
-      (live.status !== 'pending' || live.strategy_id === INSTALMENT_REMINDER || live.strategy_id === PAYMENT_RETURNED)
-    )
-      return 'busy';
-    const booked = await this.bookNotice(tx, outbox, account, debtor, causedBy, {
-      strategyId: PAYMENT_RETURNED,
-      stepId: `${RETURNED_PAYMENT_STEP}${returned.paymentId}`,
-      lastDay: (today) => addDays(today, RETURNED_NOTICE_DAYS),
-      replacing: live ? `replaced:${PAYMENT_RETURNED}` : undefined,
-    });
-    return booked;
+      (live.status !== 'pending' || live.strategy_id === INSTALMENT_REMINDER || live.strategy_id === PAYMENT_RETURNED);
+    const notice: ReturnedNotice = behind
+      ? 'waiting'
+      : await this.bookNotice(tx, outbox, account, debtor, causedBy, {
+          strategyId: PAYMENT_RETURNED,
+          stepId: `${RETURNED_PAYMENT_STEP}${paymentId}`,
+          lastDay: (today) => addDays(today, RETURNED_NOTICE_DAYS),
+          replacing: live ? `replaced:${PAYMENT_RETURNED}` : undefined,
+        });
+    const state = notice === 'scheduled' ? 'booked' : notice === 'waiting' ? 'waiting' : 'not-booked';
+    await this.repo.returnedNotice(tx, account.tenant_id, account.account_id, paymentId, state);
+    return notice;
+  }
+
+  /**
+   * The notices that waited behind the account's live contact, booked now that nothing stands in
+   * their way (oldest first, one at a time); one that waited past `RETURNED_NOTICE_DAYS` is given
+   * up with a warning. Answers the account's live row after it.
+   */
+  private async bookWaitingNotices(
+    tx: EntityManager,
+    outbox: Outbox,
+    account: PlannerAccountRow,
+    debtor: DebtorRow,
+    live: ScheduleRow | undefined,
+    causedBy: string,
+    now: Date,
+  ): Promise<ScheduleRow | undefined> {
+    const { tenant_id: tenantId, account_id: accountId } = account;
+    for (const waiting of await this.repo.waitingReturnedPayments(tx, tenantId, accountId)) {
+      if (now.getTime() - waiting.reversedAt.getTime() > RETURNED_NOTICE_DAYS * 86_400_000) {
+        await this.repo.returnedNotice(tx, tenantId, accountId, waiting.paymentId, 'not-booked');
+        this.ctx.logger.warn(
+          { tenantId, accountId, paymentId: waiting.paymentId, reversedAt: waiting.reversedAt },
+          `payment-returned notice not booked: it waited more than ${RETURNED_NOTICE_DAYS} days behind the account's other contacts; tell the debtor another way`,
+        );
+        continue;
+      }
+      const notice = await this.noticeOf(tx, outbox, account, debtor, live, waiting.paymentId, causedBy);
+      if (notice === 'waiting') break;
+      if (notice === 'scheduled') return this.repo.liveSchedule(tx, tenantId, accountId);
+    }
+    return live;
   }
 
   /**

@@ -134,7 +134,9 @@ export async function composeMessage(
     },
     paymentLink: { url: link.url, expiresAt: link.expiresAt },
     ...(instalment ? { instalment } : {}),
-    ...(returnedPayment ? { returnedPayment } : {}),
+    ...(returnedPayment
+      ? { returnedPayment: { amountMinor: returnedPayment.amountMinor, currency: returnedPayment.currency } }
+      : {}),
     ...creditor.variables,
   };
   if (!creditorIdentifiable(debtor.rules?.pack ?? RULE_PACKS[jurisdiction], channel, variables))

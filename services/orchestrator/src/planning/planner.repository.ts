@@ -445,14 +445,15 @@ export class PlannerRepository {
     tenantId: string,
     accountId: string,
     stepId: string,
-  ): Promise<{ amountMinor: number; currency: string } | undefined> {
+  ): Promise<{ amountMinor: number; currency: string; reversedAt: Date } | undefined> {
     if (!stepId.startsWith(RETURNED_PAYMENT_STEP)) return undefined;
     const rows = (await db.query(
-      `SELECT amount_minor, currency FROM returned_payment WHERE tenant_id = $1 AND account_id = $2 AND payment_id = $3`,
+      `SELECT amount_minor, currency, reversed_at FROM returned_payment
+        WHERE tenant_id = $1 AND account_id = $2 AND payment_id = $3`,
       [tenantId, accountId, stepId.slice(RETURNED_PAYMENT_STEP.length)],
-    )) as { amount_minor: string; currency: string }[];
+    )) as { amount_minor: string; currency: string; reversed_at: Date }[];
     const r = rows[0];
-    return r && { amountMinor: Number(r.amount_minor), currency: r.currency.trim() };
+    return r && { amountMinor: Number(r.amount_minor), currency: r.currency.trim(), reversedAt: r.reversed_at };
   }
 
   /**

@@ -495,6 +495,49 @@ describe('one account’s contact cycle, planned and dispatched on the injected 
     ).toEqual([{ notice: 'not-booked' }]);
   });
 
+  it('tells of a returned payment by e-mail when the debtor’s number turns out to be invalid', async () => {
+    // A number the SMS provider refuses as invalid (code 21211): not in E.164 form.
+    const { accountId, email } = await openAccount('returned-invalid', '+0573001110046');
+    sut.clock.set(bogota('2026-03-09', 7));
+    await deliver(sut, 'collections.ledger.v1.PaymentReversed', paymentReversed(accountId, 'pay-46'));
+    sut.clock.set(bogota('2026-03-09', 9));
+    await dispatch();
+    sut.clock.set(bogota('2026-03-10', 10));
+    await dispatch();
+    const notices = (await schedule(accountId)).filter((r) => r.step_id === 'payment-returned:pay-46');
+    expect(notices.map((r) => [r.channel, r.status])).toEqual([
+      ['sms', 'invalid'],
+      ['email', 'sent'],
+    ]);
+    // Beside the cadence's own reminder, which goes on after the notice.
+    const notice = mails().filter(
+      (m) => m.to.includes(email) && m.headers.subject === 'Tu pago fue devuelto TC-returned-invalid',
+    );
+    expect(notice).toHaveLength(1);
+    expect(notice[0].body).toContain('a la cuenta TC-returned-invalid');
+  });
+
+  it('reminds of an instalment by e-mail when the debtor’s number turns out to be invalid', async () => {
+    const { accountId } = await openAccount('instalment-invalid', '+0573001110047');
+    sut.clock.set(bogota('2026-03-09', 7));
+    await deliver(sut, 'collections.promises.v1.InstalmentDueSoon', {
+      planId: 'plan-47',
+      accountId,
+      seq: 1,
+      dueDate: '2026-03-12',
+      amountDue: COP(50_000_00),
+      daysUntilDue: 3,
+    });
+    sut.clock.set(bogota('2026-03-09', 9));
+    await dispatch();
+    sut.clock.set(bogota('2026-03-10', 10));
+    await dispatch();
+    expect((await schedule(accountId)).map((r) => [r.step_id, r.channel, r.status])).toEqual([
+      ['instalment:plan-47:1', 'sms', 'invalid'],
+      ['instalment:plan-47:1', 'email', 'sent'],
+    ]);
+  });
+
   it('books no notice for a debtor who disputes the debt, and records the law’s refusal', async () => {
     const { accountId } = await openAccount('returned-dispute', '+573001110043');
     sut.clock.set(bogota('2026-03-09', 7));

@@ -920,6 +920,8 @@ export class DispatchDueContactsUseCase {
         failedAt: now,
       },
     });
+    // A reminder or notice goes once more on its next channel; a strategy's step has its own fallback.
+    await this.planner.fallBackNotice(tx, outbox, row);
     await this.planRow(tx, outbox, row);
   }
 }

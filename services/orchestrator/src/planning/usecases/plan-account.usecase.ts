@@ -67,6 +67,9 @@ export type { PlanResult } from './decide-account';
 /** Days after a reversal its notice may still go out, when the contact law keeps today closed. */
 export const RETURNED_NOTICE_DAYS = 3;
 
+/** The channels a reminder or notice goes on, in order of preference. */
+const NOTICE_CHANNELS: readonly Channel[] = ['sms', 'email', 'whatsapp'];
+
 /** What became of a reversed payment's notice: booked, refused by the contact law, or waiting its turn. */
 export type ReturnedNotice = 'scheduled' | 'not-now' | 'waiting';
 
@@ -304,6 +307,40 @@ export class PlanAccountUseCase {
   }
 
   /**
+   * A reminder's or notice's contact that failed on its channel (an invalid number, no address, the
+   * contact law refusing it for good at send time), tried once more, as its fallback, on the next
+   * of SMS, e-mail and WhatsApp the law allows, within the same days as the first (a reminder up to
+   * its instalment's due date, a notice up to `RETURNED_NOTICE_DAYS` after the reversal). A
+   * fallback that fails too is given up, as a strategy step's is. Called by the dispatcher in the
+   * failure's transaction, before the account is planned again.
+   */
+  async fallBackNotice(tx: EntityManager, outbox: Outbox, row: ScheduleRow): Promise<'scheduled' | 'not-now' | 'none'> {
+    const reminder = row.strategy_id === INSTALMENT_REMINDER;
+    if (row.fallback || (!reminder && row.strategy_id !== PAYMENT_RETURNED)) return 'none';
+    const channels = NOTICE_CHANNELS.slice(NOTICE_CHANNELS.indexOf(row.channel) + 1);
+    const { tenant_id: tenantId, account_id: accountId } = row;
+    const account = await this.repo.lockAccount(tx, tenantId, accountId);
+    const debtor = account && (await this.repo.debtorOf(tx, tenantId, accountId));
+    if (!account || !debtor?.jurisdiction || channels.length === 0) return 'not-now';
+    if (await this.repo.liveSchedule(tx, tenantId, accountId)) return 'not-now';
+    const instalment = reminder ? await this.repo.instalmentOfStep(tx, tenantId, accountId, row.step_id) : undefined;
+    const returned = reminder ? undefined : await this.repo.returnedPaymentOfStep(tx, tenantId, accountId, row.step_id);
+    const lastDay = instalment
+      ? instalment.dueDate
+      : returned
+        ? addDays(localDate(returned.reversedAt, debtor.timeZone), RETURNED_NOTICE_DAYS)
+        : undefined;
+    if (!lastDay) return 'not-now';
+    return this.bookNotice(tx, outbox, account, debtor, `dispatch:${row.id}`, {
+      strategyId: row.strategy_id,
+      stepId: row.step_id,
+      lastDay: () => lastDay,
+      channels,
+      fallback: true,
+    });
+  }
+
+  /**
    * One contact outside the strategy (a reminder, a notice): on the debtor's local day at 09:00, or
    * the next moment the contact law allows up to `lastDay`, on SMS, else e-mail, else WhatsApp; a
    * decision per policy answer. `replacing`: the pending row it takes the place of is cancelled
@@ -315,7 +352,15 @@ export class PlanAccountUseCase {
     account: PlannerAccountRow,
     debtor: DebtorRow,
     causedBy: string,
-    notice: { strategyId: string; stepId: string; lastDay: (today: string) => string; replacing?: string },
+    notice: {
+      strategyId: string;
+      stepId: string;
+      lastDay: (today: string) => string;
+      replacing?: string;
+      /** The channels to try, in order (SMS, e-mail, WhatsApp by default); a fallback's are those after the failed one. */
+      channels?: readonly Channel[];
+      fallback?: boolean;
+    },
   ): Promise<'scheduled' | 'not-now'> {
     const now = this.ctx.clock.now();
     const today = localDate(now, debtor.timeZone);
@@ -336,7 +381,7 @@ export class PlanAccountUseCase {
     const armId = account.arm_id ?? '';
     const lastDay = notice.lastDay(today);
     const history = await this.repo.historyOf(tx, account.tenant_id, debtor.debtorId);
-    for (const channel of ['sms', 'email', 'whatsapp'] as const) {
+    for (const channel of notice.channels ?? NOTICE_CHANNELS) {
       let verdict = checkPolicy(channel, debtor, history, preferred, account.account_id);
       effects.push({ kind: 'decision', verdict, armId });
       // Announced once: when the law closes the rest of today (a Sunday, a holiday, a cap), the
@@ -363,7 +408,7 @@ export class PlanAccountUseCase {
           step_id: notice.stepId,
           channel,
           template: notice.strategyId,
-          fallback: false,
+          fallback: notice.fallback ?? false,
           due_at: verdict.at,
         },
       });

@@ -374,6 +374,17 @@ describe('one account’s contact cycle, planned and dispatched on the injected 
     expect(scheduled).toHaveLength(1);
   });
 
+  /** Promises' notice that instalment 1 of `planId` (COP 50,000) falls due on 12 March. */
+  const instalmentDueSoon = (accountId: string, planId: string) =>
+    deliver(sut, 'collections.promises.v1.InstalmentDueSoon', {
+      planId,
+      accountId,
+      seq: 1,
+      dueDate: '2026-03-12',
+      amountDue: COP(50_000_00),
+      daysUntilDue: 3,
+    });
+
   /** The ledger reversed `paymentId` (a bank's return): COP 80,000 back on the account. */
   const paymentReversed = (accountId: string, paymentId: string) => ({
     entryId: `reversal-${paymentId}`,
@@ -417,14 +428,7 @@ describe('one account’s contact cycle, planned and dispatched on the injected 
   it('books the notice behind a plan’s instalment reminder once the reminder is sent, and sends both', async () => {
     const { accountId, phone } = await openAccount('returned-behind', '+573001110042');
     sut.clock.set(bogota('2026-03-09', 7));
-    await deliver(sut, 'collections.promises.v1.InstalmentDueSoon', {
-      planId: 'plan-42',
-      accountId,
-      seq: 1,
-      dueDate: '2026-03-12',
-      amountDue: COP(50_000_00),
-      daysUntilDue: 3,
-    });
+    await instalmentDueSoon(accountId, 'plan-42');
     await deliver(sut, 'collections.ledger.v1.PaymentReversed', paymentReversed(accountId, 'pay-42'));
     // The reminder waits for 09:00; the notice waits behind it, not over it.
     expect((await schedule(accountId)).map((r) => [r.step_id, r.status])).toEqual([
@@ -448,14 +452,7 @@ describe('one account’s contact cycle, planned and dispatched on the injected 
   it('books the notice that waited behind a reminder the moment the plan is cancelled and the reminder with it', async () => {
     const { accountId } = await openAccount('returned-cancelled', '+573001110045');
     sut.clock.set(bogota('2026-03-09', 7));
-    await deliver(sut, 'collections.promises.v1.InstalmentDueSoon', {
-      planId: 'plan-45',
-      accountId,
-      seq: 1,
-      dueDate: '2026-03-12',
-      amountDue: COP(50_000_00),
-      daysUntilDue: 3,
-    });
+    await instalmentDueSoon(accountId, 'plan-45');
     await deliver(sut, 'collections.ledger.v1.PaymentReversed', paymentReversed(accountId, 'pay-45'));
     sut.clock.set(bogota('2026-03-09', 8));
     await deliver(sut, 'collections.promises.v1.PlanCancelled', {
@@ -477,14 +474,7 @@ describe('one account’s contact cycle, planned and dispatched on the injected 
   it('gives a waiting notice up once it has waited more than 3 days, rather than tell of a return days old', async () => {
     const { accountId } = await openAccount('returned-stale', '+573001110044');
     sut.clock.set(bogota('2026-03-09', 7));
-    await deliver(sut, 'collections.promises.v1.InstalmentDueSoon', {
-      planId: 'plan-44',
-      accountId,
-      seq: 1,
-      dueDate: '2026-03-12',
-      amountDue: COP(50_000_00),
-      daysUntilDue: 3,
-    });
+    await instalmentDueSoon(accountId, 'plan-44');
     await deliver(sut, 'collections.ledger.v1.PaymentReversed', paymentReversed(accountId, 'pay-44'));
     // Nothing dispatched for four days; then the reminder's outcome makes way for the notice, too late.
     sut.clock.set(bogota('2026-03-13', 9));
@@ -520,14 +510,7 @@ describe('one account’s contact cycle, planned and dispatched on the injected 
   it('reminds of an instalment by e-mail when the debtor’s number turns out to be invalid', async () => {
     const { accountId } = await openAccount('instalment-invalid', '+0573001110047');
     sut.clock.set(bogota('2026-03-09', 7));
-    await deliver(sut, 'collections.promises.v1.InstalmentDueSoon', {
-      planId: 'plan-47',
-      accountId,
-      seq: 1,
-      dueDate: '2026-03-12',
-      amountDue: COP(50_000_00),
-      daysUntilDue: 3,
-    });
+    await instalmentDueSoon(accountId, 'plan-47');
     sut.clock.set(bogota('2026-03-09', 9));
     await dispatch();
     sut.clock.set(bogota('2026-03-10', 10));

@@ -23,6 +23,8 @@ export interface EventToDeliver<T extends EventType = EventType> {
   payload: EventPayload<T>;
   id?: string;
   key?: string;
+  /** When its service published it (its envelope's time); now on the service's clock by default. */
+  time?: Date;
 }
 
 /**
@@ -47,7 +49,7 @@ export async function deliverInProcess<T extends EventType>(
         source: options.source,
         tenantId: sut.tenant,
         id: ids[i],
-        time: sut.clock.now(),
+        time: e.time ?? sut.clock.now(),
       }),
       payload: Buffer.from(encodePayload(e.type, e.payload)),
     })),

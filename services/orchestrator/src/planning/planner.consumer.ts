@@ -165,9 +165,22 @@ export function plannerHandlers(
           amountMinor: r.amount.amountMinor,
           currency: r.amount.currency,
           reason: r.reason,
+          // An envelope without its time reads as 1970: taken as now.
+          reversedAt: event.time.getTime() > 0 ? event.time : planner.ctx.clock.now(),
         },
         event.id,
       );
+      if (booked === 'late')
+        planner.ctx.logger.warn(
+          {
+            tenantId: event.tenantId,
+            accountId: r.accountId,
+            paymentId: r.paymentId,
+            eventId: event.id,
+            reversedAt: event.time,
+          },
+          'payment-returned notice not booked: the reversal was consumed more than 3 days after the ledger made it (a consumer behind, a replay); tell the debtor another way if they have not heard',
+        );
       if (booked === 'not-now')
         planner.ctx.logger.warn(
           { tenantId: event.tenantId, accountId: r.accountId, paymentId: r.paymentId, eventId: event.id },

@@ -485,6 +485,23 @@ describe('one account’s contact cycle, planned and dispatched on the injected 
     ).toEqual([{ notice: 'not-booked' }]);
   });
 
+  it('tells of no reversal it learns of days late, as when its consumer was far behind', async () => {
+    const { accountId } = await openAccount('returned-late', '+573001110048');
+    sut.clock.set(bogota('2026-03-09', 7));
+    const reversedOn5th = bogota('2026-03-05', 16);
+    await deliver(
+      sut,
+      'collections.ledger.v1.PaymentReversed',
+      paymentReversed(accountId, 'pay-48'),
+      accountId,
+      reversedOn5th,
+    );
+    expect((await schedule(accountId)).filter((r) => r.step_id.startsWith('payment-returned'))).toEqual([]);
+    expect(await q(`SELECT notice, reversed_at FROM returned_payment WHERE account_id = $1`, [accountId])).toEqual([
+      { notice: 'not-booked', reversed_at: reversedOn5th },
+    ]);
+  });
+
   it('tells of a returned payment by e-mail when the debtor’s number turns out to be invalid', async () => {
     // A number the SMS provider refuses as invalid (code 21211): not in E.164 form.
     const { accountId, email } = await openAccount('returned-invalid', '+0573001110046');

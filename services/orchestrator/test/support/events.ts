@@ -9,15 +9,16 @@ export function startConsumers(sut: ServiceUnderTest, definition: ServiceDefinit
 
 /**
  * Publishes an event as its service would (same envelope, same topic) and waits until the
- * orchestrator's consumer committed past it.
+ * orchestrator's consumer committed past it. `time`: when it was published (now by default).
  */
 export async function deliver<T extends EventType>(
   sut: ServiceUnderTest,
   type: T,
   payload: EventPayload<T>,
   key = (payload as { accountId?: string }).accountId ?? '',
+  time?: Date,
 ): Promise<void> {
-  await deliverInProcess(sut, [{ type, payload, key }], { group: 'orchestrator', source: '/collections/test' });
+  await deliverInProcess(sut, [{ type, payload, key, time }], { group: 'orchestrator', source: '/collections/test' });
 }
 
 /** The events of one type the orchestrator put in its outbox, oldest first. */

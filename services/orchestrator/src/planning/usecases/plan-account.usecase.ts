@@ -67,6 +67,10 @@ export type { PlanResult } from './decide-account';
 /** Days after a reversal its notice may still go out, when the contact law keeps today closed. */
 export const RETURNED_NOTICE_DAYS = 3;
 
+/** A reversal older than `RETURNED_NOTICE_DAYS` at `now`: its notice is no longer sent. */
+const noticeTooLate = (reversedAt: Date, now: Date) =>
+  now.getTime() - reversedAt.getTime() > RETURNED_NOTICE_DAYS * 86_400_000;
+
 /** The channels a reminder or notice goes on, in order of preference. */
 const NOTICE_CHANNELS: readonly Channel[] = ['sms', 'email', 'whatsapp'];
 
@@ -230,18 +234,30 @@ export class PlanAccountUseCase {
    * cadence's pending contact, which the account's next plan (after the notice is sent) books
    * again. Behind a contact being sent, a plan's reminder or another notice, it waits: the
    * account's next plan after that contact ends books it (`planOn`). Once per payment: a
-   * redelivered reversal books nothing more.
+   * redelivered reversal books nothing more. A reversal learnt of more than `RETURNED_NOTICE_DAYS`
+   * after it was made (a consumer far behind, a replay of the topic) is recorded and not told.
    */
   async noticeReturnedPayment(
     tx: EntityManager,
     outbox: Outbox,
     tenantId: string,
-    returned: { accountId: string; paymentId: string; amountMinor: number; currency: string; reason: string },
+    returned: {
+      accountId: string;
+      paymentId: string;
+      amountMinor: number;
+      currency: string;
+      reason: string;
+      /** When the ledger reversed it (its event's time). */
+      reversedAt: Date;
+    },
     causedBy: string,
-  ): Promise<ReturnedNotice | 'duplicate'> {
+  ): Promise<ReturnedNotice | 'duplicate' | 'late'> {
     const now = this.ctx.clock.now();
     const { accountId } = returned;
-    if (!(await this.repo.recordReturnedPayment(tx, tenantId, { ...returned, at: now }))) return 'duplicate';
+    if (!(await this.repo.recordReturnedPayment(tx, tenantId, { ...returned, at: returned.reversedAt })))
+      return 'duplicate';
+    // Learnt of days late (a consumer far behind, a replay of the topic): too old to tell of now.
+    if (noticeTooLate(returned.reversedAt, now)) return 'late';
     const account = await this.repo.lockAccount(tx, tenantId, accountId);
     const debtor = account && (await this.repo.debtorOf(tx, tenantId, accountId));
     if (!account || !debtor?.jurisdiction) return 'not-now';
@@ -291,7 +307,7 @@ export class PlanAccountUseCase {
   ): Promise<ScheduleRow | undefined> {
     const { tenant_id: tenantId, account_id: accountId } = account;
     for (const waiting of await this.repo.waitingReturnedPayments(tx, tenantId, accountId)) {
-      if (now.getTime() - waiting.reversedAt.getTime() > RETURNED_NOTICE_DAYS * 86_400_000) {
+      if (noticeTooLate(waiting.reversedAt, now)) {
         await this.repo.returnedNotice(tx, tenantId, accountId, waiting.paymentId, 'not-booked');
         this.ctx.logger.warn(
           { tenantId, accountId, paymentId: waiting.paymentId, reversedAt: waiting.reversedAt },

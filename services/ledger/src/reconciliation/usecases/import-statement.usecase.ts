@@ -235,7 +235,8 @@ export class ImportStatementUseCase {
       if (pending.length >= MAX_PAYMENTS_PER_POSTING) await flush();
     }
     await flush();
-    for (const { index, line } of returns) items[index] = await this.takeBack(tx, tenantId, sha256, line, items);
+    for (const { index, line } of returns)
+      items[index] = await this.takeBack(tx, tenantId, sha256, line, items[index], items);
     await this.repo.insertItems(tx, tenantId, fileId, items);
 
     const summary = { ...emptySummary(), fileId };
@@ -257,16 +258,17 @@ export class ImportStatementUseCase {
    * events, a settled or closed account reopened), under the line's own idempotency key. A return
    * that names no such credit, or more than one, or whose payment the ledger will not reverse
    * (reversed already, by a person or an overlapping file), waits in the review queue with why.
+   * `item`: the line's item, held in the file's place while its credits were posted.
    */
   private async takeBack(
     tx: EntityManager,
     tenantId: string,
     sha256: string,
     line: StatementLine,
+    item: NewReconItem,
     items: (NewReconItem & { reversal?: boolean })[],
   ): Promise<NewReconItem & { reversal?: boolean }> {
     const { links, reason, code } = line.returnOf!;
-    const item = itemOf(line);
     const what = `a return${code ? ` (${code})` : ''}`;
     const names = (bankReference: string, reference: string) =>
       links.includes(bankReference) || reference.split(/\s+/).some((token) => links.includes(token));

@@ -134,9 +134,7 @@ export async function composeMessage(
     },
     paymentLink: { url: link.url, expiresAt: link.expiresAt },
     ...(instalment ? { instalment } : {}),
-    ...(returnedPayment
-      ? { returnedPayment: { amountMinor: returnedPayment.amountMinor, currency: returnedPayment.currency } }
-      : {}),
+    ...(returnedPayment ? { returnedPayment } : {}),
     ...creditor.variables,
   };
   if (!creditorIdentifiable(debtor.rules?.pack ?? RULE_PACKS[jurisdiction], channel, variables))

@@ -139,17 +139,16 @@ export function decideAccount(input: AccountPlanInput): AccountPlan {
       );
     return { result: 'no-debtor', effects };
   }
-  if (input.live?.strategy_id === INSTALMENT_REMINDER && account.promise_active) {
+  if (
     // The running plan's own reminder: it stands while the plan runs (the cadence is paused).
-    return { result: input.live.status === 'sending' ? 'sending' : 'unchanged', effects };
-  }
-  if (input.live?.strategy_id === PAYMENT_RETURNED) {
+    (input.live?.strategy_id === INSTALMENT_REMINDER && account.promise_active) ||
     // The notice of a reversed payment stands until it is sent, whatever the cadence would do (the
     // balance read here may not have the reversal yet: BalanceChanged travels on another topic);
     // the contact law is checked again when it is sent, and the account planned after it goes on
     // with the cadence.
+    input.live?.strategy_id === PAYMENT_RETURNED
+  )
     return { result: input.live.status === 'sending' ? 'sending' : 'unchanged', effects };
-  }
   const tenantId = account.tenant_id;
   const accountId = account.account_id;
   const today = input.today ?? localDate(now, debtor.timeZone);

@@ -71,6 +71,14 @@ export const RETURNED_NOTICE_DAYS = 3;
 const noticeTooLate = (reversedAt: Date, now: Date) =>
   now.getTime() - reversedAt.getTime() > RETURNED_NOTICE_DAYS * 86_400_000;
 
+/**
+ * Whether a returned-payment notice must wait behind the account's live contact: one being sent, a
+ * plan's reminder or another notice (a pending cadence contact it takes the place of).
+ */
+const blocksNotice = (live: ScheduleRow | undefined): boolean =>
+  !!live &&
+  (live.status !== 'pending' || live.strategy_id === INSTALMENT_REMINDER || live.strategy_id === PAYMENT_RETURNED);
+
 /** The channels a reminder or notice goes on, in order of preference. */
 const NOTICE_CHANNELS: readonly Channel[] = ['sms', 'email', 'whatsapp'];
 
@@ -215,11 +223,9 @@ export class PlanAccountUseCase {
     instalment: { planId: string; seq: number; dueDate: string },
     causedBy: string,
   ): Promise<'scheduled' | 'not-now'> {
-    const account = await this.repo.lockAccount(tx, tenantId, accountId);
-    const debtor = account && (await this.repo.debtorOf(tx, tenantId, accountId));
-    if (!account || !debtor?.jurisdiction) return 'not-now';
-    if (await this.repo.liveSchedule(tx, tenantId, accountId)) return 'not-now';
-    return this.bookNotice(tx, outbox, account, debtor, causedBy, {
+    const facts = await this.noticeFacts(tx, tenantId, accountId);
+    if (!facts || facts.live) return 'not-now';
+    return this.bookNotice(tx, outbox, facts.account, facts.debtor, causedBy, {
       strategyId: INSTALMENT_REMINDER,
       stepId: `instalment:${instalment.planId}:${instalment.seq}`,
       lastDay: (today) => instalment.dueDate || today,
@@ -258,11 +264,24 @@ export class PlanAccountUseCase {
       return 'duplicate';
     // Learnt of days late (a consumer far behind, a replay of the topic): too old to tell of now.
     if (noticeTooLate(returned.reversedAt, now)) return 'late';
+    const facts = await this.noticeFacts(tx, tenantId, accountId);
+    if (!facts) return 'not-now';
+    return this.noticeOf(tx, outbox, facts.account, facts.debtor, facts.live, returned.paymentId, causedBy);
+  }
+
+  /**
+   * What a contact outside the strategy is booked on: the account (locked), its debtor's facts, and
+   * its live contact; undefined while the account or the debtor's jurisdiction is not known.
+   */
+  private async noticeFacts(
+    tx: EntityManager,
+    tenantId: string,
+    accountId: string,
+  ): Promise<{ account: PlannerAccountRow; debtor: DebtorRow; live: ScheduleRow | undefined } | undefined> {
     const account = await this.repo.lockAccount(tx, tenantId, accountId);
     const debtor = account && (await this.repo.debtorOf(tx, tenantId, accountId));
-    if (!account || !debtor?.jurisdiction) return 'not-now';
-    const live = await this.repo.liveSchedule(tx, tenantId, accountId);
-    return this.noticeOf(tx, outbox, account, debtor, live, returned.paymentId, causedBy);
+    if (!account || !debtor?.jurisdiction) return undefined;
+    return { account, debtor, live: await this.repo.liveSchedule(tx, tenantId, accountId) };
   }
 
   /** One reversed payment's notice booked, refused by the law, or left waiting behind the live contact. */
@@ -275,10 +294,7 @@ export class PlanAccountUseCase {
     paymentId: string,
     causedBy: string,
   ): Promise<ReturnedNotice> {
-    const behind =
-      live &&
-      (live.status !== 'pending' || live.strategy_id === INSTALMENT_REMINDER || live.strategy_id === PAYMENT_RETURNED);
-    const notice: ReturnedNotice = behind
+    const notice: ReturnedNotice = blocksNotice(live)
       ? 'waiting'
       : await this.bookNotice(tx, outbox, account, debtor, causedBy, {
           strategyId: PAYMENT_RETURNED,
@@ -306,6 +322,7 @@ export class PlanAccountUseCase {
     now: Date,
   ): Promise<ScheduleRow | undefined> {
     const { tenant_id: tenantId, account_id: accountId } = account;
+    const blocked = blocksNotice(live);
     for (const waiting of await this.repo.waitingReturnedPayments(tx, tenantId, accountId)) {
       if (noticeTooLate(waiting.reversedAt, now)) {
         await this.repo.returnedNotice(tx, tenantId, accountId, waiting.paymentId, 'not-booked');
@@ -315,8 +332,9 @@ export class PlanAccountUseCase {
         );
         continue;
       }
+      // Still behind the live contact: it stays waiting as recorded.
+      if (blocked) break;
       const notice = await this.noticeOf(tx, outbox, account, debtor, live, waiting.paymentId, causedBy);
-      if (notice === 'waiting') break;
       if (notice === 'scheduled') return this.repo.liveSchedule(tx, tenantId, accountId);
     }
     return live;
@@ -335,10 +353,9 @@ export class PlanAccountUseCase {
     if (row.fallback || (!reminder && row.strategy_id !== PAYMENT_RETURNED)) return 'none';
     const channels = NOTICE_CHANNELS.slice(NOTICE_CHANNELS.indexOf(row.channel) + 1);
     const { tenant_id: tenantId, account_id: accountId } = row;
-    const account = await this.repo.lockAccount(tx, tenantId, accountId);
-    const debtor = account && (await this.repo.debtorOf(tx, tenantId, accountId));
-    if (!account || !debtor?.jurisdiction || channels.length === 0) return 'not-now';
-    if (await this.repo.liveSchedule(tx, tenantId, accountId)) return 'not-now';
+    const facts = await this.noticeFacts(tx, tenantId, accountId);
+    if (!facts || facts.live || channels.length === 0) return 'not-now';
+    const { account, debtor } = facts;
     const instalment = reminder ? await this.repo.instalmentOfStep(tx, tenantId, accountId, row.step_id) : undefined;
     const returned = reminder ? undefined : await this.repo.returnedPaymentOfStep(tx, tenantId, accountId, row.step_id);
     const lastDay = instalment
